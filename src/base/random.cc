@@ -1,0 +1,54 @@
+#include "base/random.h"
+
+#include <openssl/rand.h>
+
+#include <cstdlib>
+
+namespace wharf {
+
+uint64_t SecureRandom::Next() {
+  uint64_t v = 0;
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) std::abort();
+  return v;
+}
+
+std::string RandomHex(Random& rng, size_t chars) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  uint64_t bits = 0;
+  int left = 0;
+  while (out.size() < chars) {
+    if (left == 0) {
+      bits = rng.Next();
+      left = 16;
+    }
+    out.push_back(kDigits[bits & 15]);
+    bits >>= 4;
+    --left;
+  }
+  return out;
+}
+
+std::string RandomUuid(Random& rng) {
+  std::string h = RandomHex(rng, 32);
+  h[12] = '4';
+  h[16] = "89ab"[h[16] % 4];
+  return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+         "-" + h.substr(20, 12);
+}
+
+std::string RandomAlnum(Random& rng, size_t chars, bool upper_only) {
+  static const char kUpper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  static const char kMixed[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  while (out.size() < chars) {
+    uint64_t v = rng.Next();
+    for (int i = 0; i < 10 && out.size() < chars; ++i, v >>= 6) {
+      out.push_back(upper_only ? kUpper[v & 31] : kMixed[v & 63]);
+    }
+  }
+  return out;
+}
+
+}  // namespace wharf

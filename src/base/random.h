@@ -1,0 +1,27 @@
+// Randomness as a seam, and the identifiers AWS hands out.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wharf {
+
+class Random {
+ public:
+  virtual ~Random() = default;
+  virtual uint64_t Next() = 0;
+};
+
+// Cryptographically strong (OpenSSL RAND_bytes): used for keys and ids.
+class SecureRandom final : public Random {
+ public:
+  uint64_t Next() override;
+};
+
+std::string RandomHex(Random& rng, size_t chars);
+// 8-4-4-4-12 lowercase hex, version 4.
+std::string RandomUuid(Random& rng);
+// Upper-case letters and digits, as in access key ids ("AKIA" + 16).
+std::string RandomAlnum(Random& rng, size_t chars, bool upper_only);
+
+}  // namespace wharf
