@@ -1,0 +1,47 @@
+#include "api/ecs/ecs.h"
+
+#include "api/ecs/common.h"
+#include "api/ecs/handlers.h"
+
+namespace wharf::api::ecs {
+
+Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
+  ServiceEndpoint endpoint;
+  ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("ecs"));
+  endpoint.validation_error = "InvalidParameterException";
+  endpoint.to_error = EcsError;
+  using Fn = Outcome (*)(const EcsDeps&, const RequestContext&, boost::json::object&);
+  const std::pair<const char*, Fn> operations[] = {
+      {"CreateCluster", CreateCluster},
+      {"DescribeClusters", DescribeClusters},
+      {"ListClusters", ListClusters},
+      {"UpdateCluster", UpdateCluster},
+      {"UpdateClusterSettings", UpdateClusterSettings},
+      {"PutClusterCapacityProviders", PutClusterCapacityProviders},
+      {"DeleteCluster", DeleteCluster},
+      {"RegisterTaskDefinition", RegisterTaskDefinition},
+      {"DescribeTaskDefinition", DescribeTaskDefinition},
+      {"ListTaskDefinitions", ListTaskDefinitions},
+      {"ListTaskDefinitionFamilies", ListTaskDefinitionFamilies},
+      {"DeregisterTaskDefinition", DeregisterTaskDefinition},
+      {"DeleteTaskDefinitions", DeleteTaskDefinitions},
+      {"TagResource", TagResource},
+      {"UntagResource", UntagResource},
+      {"ListTagsForResource", ListTagsForResource},
+      {"ListAccountSettings", ListAccountSettings},
+      {"PutAccountSetting", PutAccountSetting},
+      {"PutAccountSettingDefault", PutAccountSettingDefault},
+      {"DeleteAccountSetting", DeleteAccountSetting},
+  };
+  for (const auto& [name, fn] : operations) {
+    if (!endpoint.model->FindOperation(name)) {
+      return Status::Internal(std::string("ECS model has no operation ") + name);
+    }
+    endpoint.operations[name] = [deps, fn = fn](const RequestContext& ctx, boost::json::object& in) {
+      return fn(deps, ctx, in);
+    };
+  }
+  return endpoint;
+}
+
+}  // namespace wharf::api::ecs

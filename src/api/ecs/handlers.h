@@ -1,0 +1,48 @@
+// The ECS operations, one function each, grouped by resource in the .cc files.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "api/aws_error.h"
+#include "api/ecs/ecs.h"
+#include "api/front_door.h"
+
+namespace wharf::api::ecs {
+
+using boost::json::object;
+
+// clusters.cc
+Outcome CreateCluster(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeClusters(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListClusters(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateCluster(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateClusterSettings(const EcsDeps&, const RequestContext&, object& in);
+Outcome PutClusterCapacityProviders(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteCluster(const EcsDeps&, const RequestContext&, object& in);
+
+// task_definitions.cc
+Outcome RegisterTaskDefinition(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeTaskDefinition(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListTaskDefinitions(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListTaskDefinitionFamilies(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeregisterTaskDefinition(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteTaskDefinitions(const EcsDeps&, const RequestContext&, object& in);
+
+// tags.cc
+Outcome TagResource(const EcsDeps&, const RequestContext&, object& in);
+Outcome UntagResource(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListTagsForResource(const EcsDeps&, const RequestContext&, object& in);
+
+// account_settings.cc
+Outcome ListAccountSettings(const EcsDeps&, const RequestContext&, object& in);
+Outcome PutAccountSetting(const EcsDeps&, const RequestContext&, object& in);
+Outcome PutAccountSettingDefault(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteAccountSetting(const EcsDeps&, const RequestContext&, object& in);
+// The value of a setting for a principal: its own, else the account default, else AWS's.
+std::string EffectiveSetting(const EcsDeps&, std::string_view principal_arn, std::string_view name);
+
+// Tag lists: validate and merge [{key, value}].
+std::optional<AwsError> CheckTags(const boost::json::array& tags);
+void MergeTags(boost::json::array& into, const boost::json::array& tags);
+
+}  // namespace wharf::api::ecs

@@ -1,0 +1,217 @@
+#include "api/front_door.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "api/query_protocol.h"
+#include "api/shape_check.h"
+#include "api/sigv4.h"
+#include "base/logging.h"
+
+namespace wharf::api {
+namespace json = boost::json;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1";
+
+SignedRequest ToSigned(const net::Request& req) {
+  SignedRequest s;
+  s.method = req.method_string();
+  s.target = req.target();
+  for (const auto& field : req) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    s.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  s.body = req.body();
+  return s;
+}
+
+// The error codes of an authentication failure, per protocol family.
+AwsError AuthError(AuthFailure failure, const std::string& message, bool query) {
+  switch (failure) {
+    case AuthFailure::kMissing:
+      return query ? AwsError{"MissingAuthenticationToken", message, 403}
+                   : AwsError{"MissingAuthenticationTokenException", message, 400};
+    case AuthFailure::kIncomplete:
+      return AwsError{query ? "IncompleteSignature" : "IncompleteSignatureException", message, 400};
+    case AuthFailure::kUnknownKey:
+      return query ? AwsError{"InvalidClientTokenId", message, 403}
+                   : AwsError{"UnrecognizedClientException", message, 400};
+    case AuthFailure::kBadSignature:
+    case AuthFailure::kExpired:
+    case AuthFailure::kBadScope:
+      return query ? AwsError{"SignatureDoesNotMatch", message, 403}
+                   : AwsError{"InvalidSignatureException", message, 400};
+  }
+  return AwsError{"InternalFailure", message, 500, true};
+}
+
+net::Response MakeResponse(int status, std::string_view content_type, std::string body,
+                           const std::string& request_id) {
+  net::Response res{static_cast<http::status>(status), 11};
+  res.set(http::field::content_type, content_type);
+  res.set("x-amzn-RequestId", request_id);
+  res.body() = std::move(body);
+  return res;
+}
+
+}  // namespace
+
+void FrontDoor::AddService(ServiceEndpoint endpoint) { services_.push_back(std::move(endpoint)); }
+
+void FrontDoor::AddAdminRoute(std::string method, std::string path,
+                              std::function<net::Response(const net::Request&)> route) {
+  admin_routes_[method + " " + path] = std::move(route);
+}
+
+void FrontDoor::Handle(net::Request&& req, const net::Responder& respond) {
+  std::string request_id = RandomUuid(random_);
+  std::string_view target = req.target();
+  if (target.substr(0, 8) == "/_wharf/") {
+    std::string path(target.substr(0, target.find('?')));
+    auto it = admin_routes_.find(std::string(req.method_string()) + " " + path);
+    if (it == admin_routes_.end()) {
+      return respond(MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id));
+    }
+    return respond(it->second(req));
+  }
+  auto amz_target = req.find("x-amz-target");
+  net::Response res = amz_target != req.end()
+                          ? HandleJson(req, amz_target->value(), request_id)
+                          : HandleQuery(req, request_id);
+  res.keep_alive(req.keep_alive());
+  LOG_DEBUG("request id={} target={} status={}", request_id,
+            amz_target != req.end() ? std::string(amz_target->value()) : std::string(target),
+            res.result_int());
+  respond(std::move(res));
+}
+
+std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
+                                                const ServiceEndpoint& service, bool query,
+                                                RequestContext& ctx) {
+  SigV4Options opts;
+  opts.region = options_.region;
+  opts.service = service.model->signing_name();
+  opts.accept_any_key = options_.dev;
+  ctx.now = clock_.Now();
+  AuthResult auth = VerifySigV4(
+      ToSigned(req), opts,
+      [this](std::string_view id) { return credentials_.SecretFor(id); }, ctx.now);
+  if (auth.failure) return AuthError(*auth.failure, auth.message, query);
+  ctx.access_key_id = auth.credential.access_key_id;
+  ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
+  return std::nullopt;
+}
+
+net::Response FrontDoor::JsonError(const AwsError& error, const std::string& request_id) const {
+  json::object body{{"__type", error.code}};
+  if (!error.message.empty()) body["message"] = error.message;
+  net::Response res = MakeResponse(error.http_status, kJsonContentType, json::serialize(body), request_id);
+  res.set("x-amzn-ErrorType", error.code + ":");
+  return res;
+}
+
+net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsError& error,
+                                    const std::string& request_id) const {
+  std::string ns = service ? service->model->xml_namespace() : "";
+  return MakeResponse(error.http_status, "text/xml", EncodeQueryError(ns, error, request_id),
+                      request_id);
+}
+
+net::Response FrontDoor::HandleJson(const net::Request& req, std::string_view target,
+                                    const std::string& request_id) {
+  size_t dot = target.rfind('.');
+  std::string_view prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
+  std::string_view op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
+  const ServiceEndpoint* service = nullptr;
+  for (const auto& s : services_) {
+    if (s.model->protocol() == "json" && s.model->target_prefix() == prefix) service = &s;
+  }
+  auto handler = service ? service->operations.find(op_name) : decltype(service->operations.end())();
+  const Operation* op = service ? service->model->FindOperation(op_name) : nullptr;
+  if (!service || !op || handler == service->operations.end()) {
+    return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
+  }
+  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
+
+  boost::system::error_code ec;
+  json::value input = json::parse(req.body(), ec);
+  if (ec || !input.is_object()) {
+    return JsonError(AwsError::Client("SerializationException", ""), request_id);
+  }
+  if (op->input) {
+    if (auto violation = CheckShape(*op->input, input, "")) {
+      return JsonError(AwsError::Client(violation->serialization ? "SerializationException"
+                                                                 : service->validation_error,
+                                        violation->message),
+                       request_id);
+    }
+  }
+  Outcome outcome = handler->second(ctx, input.get_object());
+  if (!outcome.ok()) return JsonError(outcome.error(), request_id);
+  return MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id);
+}
+
+net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id) {
+  if (req.method() != http::verb::post) {
+    return MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id);
+  }
+  // The credential scope names the service; without it there is no service to ask.
+  const ServiceEndpoint* service = nullptr;
+  auto authorization = req.find(http::field::authorization);
+  if (authorization != req.end()) {
+    if (auto cred = ParseCredential(authorization->value())) {
+      for (const auto& s : services_) {
+        if (s.model->protocol() == "query" && s.model->signing_name() == cred->service) service = &s;
+      }
+    }
+  }
+  auto form = ParseForm(req.body());
+  if (!service) {
+    AuthResult auth = VerifySigV4(ToSigned(req), SigV4Options{options_.region, "", {}, true},
+                                  [](std::string_view) { return std::nullopt; }, clock_.Now());
+    AwsError err = auth.failure && *auth.failure != AuthFailure::kBadScope
+                       ? AuthError(*auth.failure, auth.message, true)
+                       : AwsError{"InvalidAction", "No such service on this endpoint", 400};
+    return QueryError(nullptr, err, request_id);
+  }
+  std::string action = form["Action"];
+  const Operation* op = service->model->FindOperation(action);
+  auto handler = service->operations.find(action);
+  if (!op || handler == service->operations.end()) {
+    return QueryError(service,
+                      AwsError{"InvalidAction",
+                               "Could not find operation " + action + " for version " +
+                                   service->model->api_version(),
+                               400},
+                      request_id);
+  }
+  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
+
+  json::value input = json::object();
+  if (op->input) {
+    auto decoded = DecodeQueryInput(*op->input, form);
+    if (!decoded.ok()) {
+      return QueryError(service, AwsError{service->validation_error, decoded.status().message(), 400},
+                        request_id);
+    }
+    input = std::move(decoded).value();
+    if (auto violation = CheckShape(*op->input, input, "")) {
+      return QueryError(service, AwsError{service->validation_error, violation->message, 400},
+                        request_id);
+    }
+  }
+  Outcome outcome = handler->second(ctx, input.get_object());
+  if (!outcome.ok()) return QueryError(service, outcome.error(), request_id);
+  return MakeResponse(200, "text/xml",
+                      EncodeQueryResponse(*service->model, *op, outcome.output(), request_id),
+                      request_id);
+}
+
+}  // namespace wharf::api

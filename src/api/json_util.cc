@@ -1,0 +1,53 @@
+#include "api/json_util.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace wharf::api {
+namespace json = boost::json;
+
+std::string GetString(const json::object& o, std::string_view key, std::string_view fallback) {
+  auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
+}
+
+std::optional<int64_t> GetInt(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->get_uint64());
+  return std::nullopt;
+}
+
+std::optional<bool> GetBool(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && v->is_bool() ? std::optional<bool>(v->get_bool()) : std::nullopt;
+}
+
+const json::array& GetArray(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  auto* v = o.if_contains(key);
+  return v && v->is_array() ? v->get_array() : kEmpty;
+}
+
+const json::object& GetObject(const json::object& o, std::string_view key) {
+  static const json::object kEmpty;
+  auto* v = o.if_contains(key);
+  return v && v->is_object() ? v->get_object() : kEmpty;
+}
+
+bool Has(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v && !v->is_null();
+}
+
+Result<json::object> ParseObject(std::string_view text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Status::Internal("stored record is not a JSON object");
+  return std::move(v.get_object());
+}
+
+std::string Serialize(const json::value& v) { return json::serialize(v); }
+
+}  // namespace wharf::api

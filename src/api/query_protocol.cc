@@ -1,0 +1,248 @@
+#include "api/query_protocol.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <cmath>
+
+#include "base/clock.h"
+
+namespace wharf::api {
+namespace json = boost::json;
+
+namespace {
+
+std::string FormDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+using Form = std::map<std::string, std::string>;
+
+// True when a parameter named `name` or beginning with `name.` exists.
+bool Present(const Form& form, const std::string& name) {
+  auto it = form.lower_bound(name);
+  if (it == form.end()) return false;
+  if (it->first == name) return true;
+  return it->first.size() > name.size() && it->first.compare(0, name.size(), name) == 0 &&
+         it->first[name.size()] == '.';
+}
+
+Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name);
+
+Result<json::value> DecodeScalar(const Shape& shape, const std::string& text, const std::string& name) {
+  using T = Shape::Type;
+  switch (shape.type) {
+    case T::kInteger:
+    case T::kLong: {
+      char* end = nullptr;
+      long long v = std::strtoll(text.c_str(), &end, 10);
+      if (text.empty() || *end) return Status::InvalidArgument("'" + text + "' is not a valid integer for " + name);
+      return json::value(static_cast<int64_t>(v));
+    }
+    case T::kBoolean:
+      if (text == "true") return json::value(true);
+      if (text == "false") return json::value(false);
+      return Status::InvalidArgument("'" + text + "' is not a valid boolean for " + name);
+    case T::kDouble:
+    case T::kFloat: {
+      char* end = nullptr;
+      double v = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end) return Status::InvalidArgument("'" + text + "' is not a valid number for " + name);
+      return json::value(v);
+    }
+    default:
+      return json::value(json::string(text));
+  }
+}
+
+Result<json::value> DecodeList(const Shape& shape, const Form& form, const std::string& name,
+                               bool flattened) {
+  json::array arr;
+  auto empty = form.find(name);
+  if (empty != form.end() && empty->second.empty()) return json::value(std::move(arr));
+  std::string base = flattened ? name : name + "." + (shape.member_location_name.empty()
+                                                          ? std::string("member")
+                                                          : shape.member_location_name);
+  for (int i = 1;; ++i) {
+    std::string item = base + "." + std::to_string(i);
+    if (!Present(form, item)) break;
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.member, form, item));
+    arr.push_back(std::move(v));
+  }
+  return json::value(std::move(arr));
+}
+
+Result<json::value> DecodeMap(const Shape& shape, const Form& form, const std::string& name) {
+  json::object obj;
+  for (int i = 1;; ++i) {
+    std::string entry = name + ".entry." + std::to_string(i);
+    if (!Present(form, entry)) break;
+    auto k = form.find(entry + ".key");
+    if (k == form.end()) break;
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.value, form, entry + ".value"));
+    obj[k->second] = std::move(v);
+  }
+  return json::value(std::move(obj));
+}
+
+Result<json::value> DecodeStructure(const Shape& shape, const Form& form, const std::string& prefix) {
+  json::object obj;
+  for (const Shape::Member& m : shape.members) {
+    std::string name = prefix.empty() ? m.name : prefix + "." + m.name;
+    if (!Present(form, name)) continue;
+    if (m.shape->type == Shape::Type::kList) {
+      ASSIGN_OR_RETURN(json::value v, DecodeList(*m.shape, form, name, m.flattened || m.shape->flattened));
+      obj[m.name] = std::move(v);
+    } else {
+      ASSIGN_OR_RETURN(json::value v, Decode(*m.shape, form, name));
+      obj[m.name] = std::move(v);
+    }
+  }
+  return json::value(std::move(obj));
+}
+
+Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name) {
+  switch (shape.type) {
+    case Shape::Type::kStructure: return DecodeStructure(shape, form, name);
+    case Shape::Type::kList: return DecodeList(shape, form, name, shape.flattened);
+    case Shape::Type::kMap: return DecodeMap(shape, form, name);
+    default: {
+      auto it = form.find(name);
+      return DecodeScalar(shape, it == form.end() ? std::string() : it->second, name);
+    }
+  }
+}
+
+void EncodeValue(const Shape& shape, const json::value& v, const std::string& element, std::string& out);
+
+void EncodeScalar(const Shape& shape, const json::value& v, std::string& out) {
+  if (v.is_string()) {
+    out += XmlEscape(v.get_string());
+  } else if (v.is_bool()) {
+    out += v.get_bool() ? "true" : "false";
+  } else if (shape.type == Shape::Type::kTimestamp && v.is_number()) {
+    double secs = v.to_number<double>();
+    auto tp = std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(static_cast<int64_t>(std::llround(secs * 1000))));
+    out += Iso8601(tp);
+  } else if (v.is_int64()) {
+    out += std::to_string(v.get_int64());
+  } else if (v.is_uint64()) {
+    out += std::to_string(v.get_uint64());
+  } else if (v.is_double()) {
+    out += json::serialize(v);
+  }
+}
+
+void EncodeMembers(const Shape& shape, const json::object& obj, std::string& out) {
+  for (const Shape::Member& m : shape.members) {
+    auto* v = obj.if_contains(m.name);
+    if (!v || v->is_null()) continue;
+    std::string element = m.location_name.empty() ? m.name : m.location_name;
+    if (m.shape->type == Shape::Type::kList && (m.flattened || m.shape->flattened)) {
+      for (const auto& item : v->get_array()) EncodeValue(*m.shape->member, item, element, out);
+      continue;
+    }
+    EncodeValue(*m.shape, *v, element, out);
+  }
+}
+
+void EncodeValue(const Shape& shape, const json::value& v, const std::string& element, std::string& out) {
+  out += "<" + element + ">";
+  switch (shape.type) {
+    case Shape::Type::kStructure:
+      if (v.is_object()) EncodeMembers(shape, v.get_object(), out);
+      break;
+    case Shape::Type::kList: {
+      std::string item = shape.member_location_name.empty() ? "member" : shape.member_location_name;
+      if (v.is_array()) {
+        for (const auto& x : v.get_array()) EncodeValue(*shape.member, x, item, out);
+      }
+      break;
+    }
+    case Shape::Type::kMap:
+      if (v.is_object()) {
+        for (const auto& [k, x] : v.get_object()) {
+          out += "<entry><key>" + XmlEscape(k) + "</key>";
+          EncodeValue(*shape.value, x, "value", out);
+          out += "</entry>";
+        }
+      }
+      break;
+    default:
+      EncodeScalar(shape, v, out);
+  }
+  out += "</" + element + ">";
+}
+
+}  // namespace
+
+std::string XmlEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ParseForm(std::string_view body) {
+  std::map<std::string, std::string> form;
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    form[FormDecode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? std::string() : FormDecode(pair.substr(eq + 1));
+  }
+  return form;
+}
+
+Result<json::object> DecodeQueryInput(const Shape& input, const std::map<std::string, std::string>& form) {
+  ASSIGN_OR_RETURN(json::value v, DecodeStructure(input, form, ""));
+  return std::move(v.get_object());
+}
+
+std::string EncodeQueryResponse(const ServiceModel& model, const Operation& op,
+                                const json::object& output, const std::string& request_id) {
+  std::string out = "<" + op.name + "Response xmlns=\"" + model.xml_namespace() + "\">";
+  if (op.output) {
+    std::string wrapper = op.result_wrapper.empty() ? op.name + "Result" : op.result_wrapper;
+    out += "<" + wrapper + ">";
+    EncodeMembers(*op.output, output, out);
+    out += "</" + wrapper + ">";
+  }
+  out += "<ResponseMetadata><RequestId>" + request_id + "</RequestId></ResponseMetadata>";
+  out += "</" + op.name + "Response>";
+  return out;
+}
+
+std::string EncodeQueryError(std::string_view xml_namespace, const AwsError& error,
+                             const std::string& request_id) {
+  return "<ErrorResponse xmlns=\"" + std::string(xml_namespace) + "\"><Error><Type>" +
+         (error.server_fault ? "Receiver" : "Sender") + "</Type><Code>" + XmlEscape(error.code) +
+         "</Code><Message>" + XmlEscape(error.message) + "</Message></Error><RequestId>" +
+         request_id + "</RequestId></ErrorResponse>";
+}
+
+}  // namespace wharf::api

@@ -1,0 +1,32 @@
+// The AWS Query protocol (ELBv2, STS, EC2): form-encoded requests decoded into JSON
+// following the input shape, JSON outputs written as XML following the output shape.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "api/aws_error.h"
+#include "api/service_model.h"
+
+namespace wharf::api {
+
+// "a=1&b.member.1=x" -> {"a": "1", "b.member.1": "x"} (percent-decoded).
+std::map<std::string, std::string> ParseForm(std::string_view body);
+
+// Builds the input structure from flattened form parameters ("Tags.member.1.Key").
+// A value that does not fit its shape's type is an error message.
+Result<boost::json::object> DecodeQueryInput(const Shape& input,
+                                             const std::map<std::string, std::string>& form);
+
+// <OpResponse xmlns=..><OpResult>...</OpResult><ResponseMetadata>..</ResponseMetadata></OpResponse>
+std::string EncodeQueryResponse(const ServiceModel& model, const Operation& op,
+                                const boost::json::object& output, const std::string& request_id);
+
+std::string EncodeQueryError(std::string_view xml_namespace, const AwsError& error,
+                             const std::string& request_id);
+
+std::string XmlEscape(std::string_view s);
+
+}  // namespace wharf::api

@@ -1,0 +1,32 @@
+// Server: `wharf server` wired together: store, credentials, the API front door and its
+// services, the HTTP listener. Start() returns once the port answers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace wharf {
+
+struct ServerOptions {
+  std::string data_dir = "./wharf-data";
+  std::string listen = "127.0.0.1:4566";
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  std::string store_url = "sqlite";
+  bool dev = false;
+  int threads = 0;  // 0: one per core
+};
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  virtual uint16_t port() const = 0;
+  virtual const std::string& credentials_path() const = 0;
+  virtual void Stop() = 0;
+
+  static Result<std::unique_ptr<Server>> Start(const ServerOptions& options);
+};
+
+}  // namespace wharf
