@@ -1,0 +1,154 @@
+"""Starts a real `wharf server` for a test and points the real clients at it.
+
+Each WharfServer gets a private data directory and a free loopback port, and is killed
+(and its directory removed) when the `with` block ends, whatever happened inside.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+WHARF = os.environ.get("WHARF_BIN", os.path.join(os.path.dirname(__file__), "../../build/wharf"))
+DEBIAN_AWS = "/usr/bin/aws"
+# The image's newest CLI (awscli v1 on botocore 1.43), which knows the newest request keys.
+NEWEST_AWS = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/aws")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class WharfServer:
+    def __init__(self, *extra_args, data_dir=None, port=None):
+        self.own_dir = data_dir is None
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="wharf-e2e-")
+        self.port = port or free_port()
+        self.extra_args = list(extra_args)
+        self.proc = None
+
+    @property
+    def endpoint(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [WHARF, "server", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}"]
+            + self.extra_args,
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("wharf exited: " + self.read_log())
+            try:
+                with urllib.request.urlopen(self.endpoint + "/_wharf/health", timeout=1) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("wharf not ready: " + self.read_log())
+
+    def read_log(self):
+        with open(os.path.join(self.data_dir, "server.log"), "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=10)
+
+    def stop(self):
+        self.kill(signal.SIGTERM)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.kill()
+        if self.own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    # --- clients -------------------------------------------------------------
+
+    def credentials(self):
+        creds = {}
+        with open(os.path.join(self.data_dir, "credentials")) as f:
+            for line in f:
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    creds[k.strip()] = v.strip()
+        return creds["aws_access_key_id"], creds["aws_secret_access_key"]
+
+    def env(self, **overrides):
+        env = dict(os.environ)
+        for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+            env.pop(k, None)
+        env.update(AWS_SHARED_CREDENTIALS_FILE=os.path.join(self.data_dir, "credentials"),
+                   AWS_CONFIG_FILE="/dev/null", AWS_DEFAULT_REGION="us-east-1",
+                   AWS_PAGER="", AWS_EC2_METADATA_DISABLED="true")
+        env.update(overrides)
+        return env
+
+    def aws(self, *args, cli=DEBIAN_AWS, check=True, env=None):
+        """Runs the aws CLI; returns parsed JSON output (or the CompletedProcess if check=False)."""
+        cmd = [cli, "--endpoint-url", self.endpoint, "--region", "us-east-1", "--output", "json"] + list(args)
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env or self.env(), timeout=60)
+        if not check:
+            return p
+        if p.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        return json.loads(p.stdout) if p.stdout.strip() else {}
+
+    def boto3(self, service, **kwargs):
+        import boto3
+        key, secret = self.credentials()
+        params = dict(region_name="us-east-1", endpoint_url=self.endpoint,
+                      aws_access_key_id=key, aws_secret_access_key=secret)
+        params.update(kwargs)
+        return boto3.client(service, **params)
+
+
+class Checks:
+    """Collects named checks and prints a closing 'N passed, N failed' line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def run(self, fn):
+        name = fn.__name__
+        try:
+            fn()
+        except Exception as e:  # a failed check must not stop the others
+            self.failed += 1
+            print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
+        else:
+            self.passed += 1
+            print(f"ok   {name}", flush=True)
+        return fn
+
+    def finish(self):
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)
+
+
+def expect_client_error(fn, code, message=None):
+    """Calls a boto3 operation and asserts it fails with `code` (and `message` inside)."""
+    import botocore.exceptions
+    try:
+        fn()
+    except botocore.exceptions.ClientError as e:
+        got = e.response["Error"]
+        assert got["Code"] == code, f"expected {code}, got {got}"
+        if message is not None:
+            assert message in got.get("Message", ""), f"expected message {message!r}, got {got}"
+        return e
+    raise AssertionError(f"expected {code}, but the call succeeded")
