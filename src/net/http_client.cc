@@ -230,7 +230,8 @@ std::string_view HttpResponse::Header(std::string_view name) const {
 }
 
 HttpClient::HttpClient(std::string host, std::string port, HttpClientOptions options)
-    : host_(host), port_(port),
+    : host_(host),
+      port_(port),
       impl_(std::make_unique<Impl>(std::move(host), std::move(port), options)) {}
 
 HttpClient::~HttpClient() = default;

@@ -23,8 +23,7 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::Open(const std::string& endpoint
     if (item.empty()) continue;
     Endpoint e;
     if (!net::SplitHostPort(item, &e.host, &e.port)) {
-      return Status::InvalidArgument("etcd endpoint '" + std::string(item) +
-                                     "' is not host:port");
+      return Status::InvalidArgument("etcd endpoint '" + std::string(item) + "' is not host:port");
     }
     parsed.push_back(std::move(e));
   }

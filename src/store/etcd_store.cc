@@ -66,8 +66,11 @@ class EtcdWatch final : public Watch {
  public:
   EtcdWatch(std::shared_ptr<EtcdClient> etcd, std::string ns, std::string prefix,
             int64_t next_revision, WatchCallback callback)
-      : etcd_(std::move(etcd)), ns_(std::move(ns)), key_(RangeStart(ns_ + prefix)),
-        range_end_(PrefixEnd(ns_ + prefix)), callback_(std::move(callback)),
+      : etcd_(std::move(etcd)),
+        ns_(std::move(ns)),
+        key_(RangeStart(ns_ + prefix)),
+        range_end_(PrefixEnd(ns_ + prefix)),
+        callback_(std::move(callback)),
         next_revision_(next_revision) {}
 
   ~EtcdWatch() override {
@@ -82,10 +85,15 @@ class EtcdWatch final : public Watch {
   }
 
   // Starts the thread and waits until etcd confirmed the first stream (or refused it).
+  // On failure the caller destroys the watch, which stops the thread.
   Status Start() {
     thread_ = std::thread([this] { Loop(); });
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return started_.has_value(); });
+    // Each try is bounded by the client's timeouts up to the response head, but etcd
+    // could send a head and then nothing: do not wait on that forever.
+    if (!cv_.wait_for(lock, 60s, [&] { return started_.has_value(); })) {
+      return Status::Unavailable("etcd did not confirm the watch within 60 s");
+    }
     return *started_;
   }
 
@@ -143,9 +151,9 @@ class EtcdWatch final : public Watch {
     if (!head.ok()) return head.status();
     if (head->status != 200) {
       auto body = ParseJsonObject(head->body);
-      return body.ok() ? EtcdError(*body, head->status)
-                       : Status::Unavailable("etcd watch answered HTTP " +
-                                             std::to_string(head->status));
+      return body.ok()
+                 ? EtcdError(*body, head->status)
+                 : Status::Unavailable("etcd watch answered HTTP " + std::to_string(head->status));
     }
     // The gateway writes one JSON object per message; a message may span reads.
     json::stream_parser parser;
@@ -172,7 +180,8 @@ class EtcdWatch final : public Watch {
     if (o == nullptr) return Status::Internal("etcd watch message is not an object");
     if (const json::value* error = o->if_contains("error")) return EtcdError(*error, 0);
     const json::value* rv = o->if_contains("result");
-    if (rv == nullptr || !rv->is_object()) return Status::Internal("etcd watch message has no result");
+    if (rv == nullptr || !rv->is_object())
+      return Status::Internal("etcd watch message has no result");
     const json::object& result = rv->get_object();
 
     ASSIGN_OR_RETURN(int64_t compacted, JsonInt64(result, "compact_revision"));
@@ -252,8 +261,7 @@ class EtcdStore final : public Store {
     return std::optional<KeyValue>(std::move(kvs.front()));
   }
 
-  Result<Page> List(std::string_view prefix, std::string_view start_after,
-                    size_t limit) override {
+  Result<Page> List(std::string_view prefix, std::string_view start_after, size_t limit) override {
     std::string begin = ns_ + std::string(prefix);
     if (!start_after.empty() && start_after >= prefix) {
       begin = ns_ + std::string(start_after) + '\0';  // the first key after start_after
@@ -351,8 +359,8 @@ class EtcdStore final : public Store {
 Result<std::unique_ptr<Store>> OpenEtcdStore(const std::string& endpoints,
                                              const std::string& namespace_prefix) {
   ASSIGN_OR_RETURN(std::unique_ptr<EtcdClient> client, EtcdClient::Open(endpoints));
-  auto store = std::make_unique<EtcdStore>(std::shared_ptr<EtcdClient>(std::move(client)),
-                                           namespace_prefix);
+  auto store =
+      std::make_unique<EtcdStore>(std::shared_ptr<EtcdClient>(std::move(client)), namespace_prefix);
   // Fail at start-up, not at the first request, when no endpoint answers.
   RETURN_IF_ERROR(store->CurrentRevision().status().WithContext("etcd at " + endpoints));
   return std::unique_ptr<Store>(std::move(store));

@@ -59,8 +59,11 @@ TEST_F(EtcdStoreTest, WatchFromCompactedRevisionFailsPrecondition) {
   std::string host, port;
   ASSERT_TRUE(net::SplitHostPort(endpoint_, &host, &port));
   net::HttpClient client(host, port);
-  auto compacted = client.Send(net::HttpRequest{
-      "POST", "/v3/kv/compaction", {}, "{\"revision\":\"" + std::to_string(second->revision) + "\"}"});
+  auto compacted =
+      client.Send(net::HttpRequest{"POST",
+                                   "/v3/kv/compaction",
+                                   {},
+                                   "{\"revision\":\"" + std::to_string(second->revision) + "\"}"});
   ASSERT_TRUE(compacted.ok()) << compacted.status().ToString();
   ASSERT_EQ(compacted->status, 200) << compacted->body;
 

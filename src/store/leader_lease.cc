@@ -36,7 +36,8 @@ class SoleLeader final : public Leadership {
 class LeaderLease final : public Leadership {
  public:
   LeaderLease(std::unique_ptr<EtcdClient> etcd, LeadershipOptions options)
-      : etcd_(std::move(etcd)), options_(std::move(options)),
+      : etcd_(std::move(etcd)),
+        options_(std::move(options)),
         key_b64_(Base64Encode(options_.election_key)) {}
 
   ~LeaderLease() override {
@@ -49,8 +50,8 @@ class LeaderLease final : public Leadership {
     // Step down before the key goes, so there is no moment with two leaders.
     SetLeader(false);
     if (lease_id_ != 0) {
-      auto revoked = etcd_->Call("/v3/lease/revoke", json::object{{"ID", std::to_string(lease_id_)}},
-                                 true);
+      auto revoked =
+          etcd_->Call("/v3/lease/revoke", json::object{{"ID", std::to_string(lease_id_)}}, true);
       if (!revoked.ok()) {
         LOG_WARN("revoking leader lease {} failed; it expires within its TTL: {}", lease_id_,
                  revoked.status().ToString());
@@ -102,9 +103,11 @@ class LeaderLease final : public Leadership {
   Status Grant() {
     const auto sent = SteadyClock::now();
     const auto ttl_s = std::max<int64_t>(1, (options_.ttl.count() + 999) / 1000);
-    ASSIGN_OR_RETURN(json::object response,
-                     etcd_->Call("/v3/lease/grant", json::object{{"TTL", std::to_string(ttl_s)}},
-                                 true));
+    // Retried on another endpoint like a read: a grant answered but lost only leaves an
+    // unused lease behind, which expires by itself.
+    ASSIGN_OR_RETURN(
+        json::object response,
+        etcd_->Call("/v3/lease/grant", json::object{{"TTL", std::to_string(ttl_s)}}, true));
     ASSIGN_OR_RETURN(int64_t id, JsonInt64(response, "ID"));
     ASSIGN_OR_RETURN(int64_t ttl, JsonInt64(response, "TTL"));
     if (id == 0 || ttl <= 0) return Status::Unavailable("etcd granted no lease");
@@ -121,8 +124,8 @@ class LeaderLease final : public Leadership {
 
   void KeepAlive() {
     const auto sent = SteadyClock::now();
-    auto response = etcd_->Call("/v3/lease/keepalive",
-                                json::object{{"ID", std::to_string(lease_id_)}}, true);
+    auto response =
+        etcd_->Call("/v3/lease/keepalive", json::object{{"ID", std::to_string(lease_id_)}}, true);
     // The gateway answers the (streaming) keep-alive RPC with {"result": {...}}.
     const json::value* result = response.ok() ? response->if_contains("result") : nullptr;
     if (result == nullptr || !result->is_object()) {
@@ -164,8 +167,8 @@ class LeaderLease final : public Leadership {
 
   void Campaign() {
     if (!Fresh()) return;  // a lease about to lapse would make a short, unsafe term
-    json::object compare{{"key", key_b64_}, {"target", "CREATE"}, {"result", "EQUAL"},
-                         {"create_revision", "0"}};
+    json::object compare{
+        {"key", key_b64_}, {"target", "CREATE"}, {"result", "EQUAL"}, {"create_revision", "0"}};
     json::object put{{"key", key_b64_},
                      {"value", Base64Encode(options_.holder_id)},
                      {"lease", std::to_string(lease_id_)}};

@@ -91,13 +91,20 @@ class EtcdProcess {
     const std::string data = (dir_.path() / "data").string();
     log_ = (dir_.path() / "etcd.log").string();
     std::vector<std::string> args = {kEtcdBinary,
-                                     "--name", "default",
-                                     "--data-dir", data,
-                                     "--listen-client-urls", client_url,
-                                     "--advertise-client-urls", client_url,
-                                     "--listen-peer-urls", peer_url,
-                                     "--initial-advertise-peer-urls", peer_url,
-                                     "--initial-cluster", "default=" + peer_url};
+                                     "--name",
+                                     "default",
+                                     "--data-dir",
+                                     data,
+                                     "--listen-client-urls",
+                                     client_url,
+                                     "--advertise-client-urls",
+                                     client_url,
+                                     "--listen-peer-urls",
+                                     peer_url,
+                                     "--initial-advertise-peer-urls",
+                                     peer_url,
+                                     "--initial-cluster",
+                                     "default=" + peer_url};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -137,8 +144,7 @@ class EtcdProcess {
       }
       net::HttpClient client(host, port, {200ms, 1000ms, 1 << 16});
       auto health = client.Send(net::HttpRequest{"GET", "/health", {}, ""});
-      if (health.ok() && health->status == 200 &&
-          health->body.find("true") != std::string::npos) {
+      if (health.ok() && health->status == 200 && health->body.find("true") != std::string::npos) {
         return true;
       }
     }

@@ -37,7 +37,8 @@ Result<ClusterCounts> CountClusterContents(const EcsDeps& deps, const std::strin
   return c;
 }
 
-// The cluster as Describe shows it: counts filled in, optional parts only when included.
+// The cluster as Describe shows it: counts filled in, optional parts only when included
+// (`include` null: everything, as Create, Update and Delete answer).
 Result<json::object> Present(const EcsDeps& deps, json::object cluster, const json::array* include) {
   auto included = [&](std::string_view what) {
     if (!include) return true;
@@ -203,7 +204,7 @@ Outcome CreateCluster(const EcsDeps& deps, const RequestContext& ctx, object& in
 Outcome DescribeClusters(const EcsDeps& deps, const RequestContext&, object& in) {
   json::array names = GetArray(in, "clusters");
   if (names.empty()) names.push_back("default");
-  const json::array* include = in.contains("include") ? &in["include"].get_array() : nullptr;
+  const json::array& include = GetArray(in, "include");
   json::array clusters, failures;
   for (const auto& n : names) {
     std::string name = ClusterName(n.get_string());
@@ -212,7 +213,7 @@ Outcome DescribeClusters(const EcsDeps& deps, const RequestContext&, object& in)
       failures.push_back(json::object{{"arn", Arn(deps, "cluster/" + name)}, {"reason", "MISSING"}});
       continue;
     }
-    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(found->first), include), EcsError);
+    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(found->first), &include), EcsError);
     clusters.push_back(std::move(shown));
   }
   return json::object{{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};
