@@ -35,7 +35,7 @@ def main():
         with opener(path, "rt") as f:
             model = strip(json.load(f))
         with open(os.path.join(out_dir, service + ".json"), "w") as f:
-            json.dump(model, f, separators=(",", ":"), sort_keys=True)
+            json.dump(model, f, separators=(",", ":"))  # keeps the model's member order
         print(f"{service}: {len(model['operations'])} operations from botocore {botocore.__version__}")
 
 

@@ -13,6 +13,7 @@
 #include "base/logging.h"
 #include "base/random.h"
 #include "net/http_server.h"
+#include "store/leader_lease.h"
 #include "store/store.h"
 
 namespace wharf {
@@ -37,6 +38,10 @@ class WharfServer final : public Server {
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::Unavailable("create data dir " + options_.data_dir + ": " + ec.message());
     ASSIGN_OR_RETURN(store_, store::OpenStore(options_.store_url, options_.data_dir));
+    store::LeadershipOptions leadership;
+    leadership.holder_id = "wharf-" + RandomHex(random_, 12);
+    leadership.on_change = [](bool leads) { LOG_INFO("msg=\"leadership changed\" leader={}", leads); };
+    ASSIGN_OR_RETURN(leadership_, store::OpenLeadership(options_.store_url, std::move(leadership)));
     credentials_ = std::make_unique<api::CredentialStore>(*store_, random_);
     ASSIGN_OR_RETURN(api::AccessKey admin, credentials_->EnsureAdminKey());
     credentials_path_ = (std::filesystem::absolute(options_.data_dir) / "credentials").string();
@@ -73,6 +78,7 @@ class WharfServer final : public Server {
   void Stop() override {
     if (http_) http_->Stop();
     http_.reset();
+    leadership_.reset();  // steps down at once so another server can lead
   }
 
  private:
@@ -87,6 +93,7 @@ class WharfServer final : public Server {
                                              {"region", options_.region},
                                              {"accountId", options_.account_id},
                                              {"store", options_.store_url},
+                                             {"leader", leadership_->IsLeader()},
                                              {"revision", *rev}});
     });
     if (!options_.dev) return;
@@ -105,6 +112,8 @@ class WharfServer final : public Server {
   SystemClock clock_;
   SecureRandom random_;
   std::unique_ptr<store::Store> store_;
+  // Leads the controllers (none yet run: the tasks and services issues add them).
+  std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<api::FrontDoor> front_door_;
   std::unique_ptr<net::HttpServer> http_;

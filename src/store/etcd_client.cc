@@ -150,61 +150,6 @@ Result<json::object> ParseJsonObject(std::string_view text) {
   return std::move(v.get_object());
 }
 
-namespace {
-
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int Sextet(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+' || c == '-') return 62;
-  if (c == '/' || c == '_') return 63;
-  return -1;
-}
-
-}  // namespace
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 |
-                 uint8_t(bytes[i + 2]);
-    for (int shift : {18, 12, 6, 0}) out += kAlphabet[(n >> shift) & 63];
-  }
-  if (size_t left = bytes.size() - i; left > 0) {
-    uint32_t n = uint32_t(uint8_t(bytes[i])) << 16;
-    if (left == 2) n |= uint32_t(uint8_t(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += left == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
-}
-
-Result<std::string> Base64Decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = Sextet(c);
-    if (v < 0) return Status::Internal("malformed base64 from etcd");
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += char((acc >> bits) & 0xff);
-    }
-  }
-  if (bits >= 6) return Status::Internal("truncated base64 from etcd");
-  return out;
-}
-
 Result<int64_t> JsonInt64(const json::object& obj, std::string_view field) {
   const json::value* v = obj.if_contains(field);
   if (v == nullptr || v->is_null()) return int64_t{0};
@@ -225,7 +170,9 @@ Result<std::string> JsonBytes(const json::object& obj, std::string_view field) {
   if (!v->is_string()) {
     return Status::Internal("etcd field '" + std::string(field) + "' is not a string");
   }
-  return Base64Decode(v->get_string());
+  auto bytes = wharf::Base64Decode(v->get_string());
+  if (!bytes) return Status::Internal("malformed base64 in etcd field '" + std::string(field) + "'");
+  return std::move(*bytes);
 }
 
 bool JsonBool(const json::object& obj, std::string_view field) {

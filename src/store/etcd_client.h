@@ -26,6 +26,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/crypto.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "net/http_client.h"
@@ -82,8 +83,7 @@ Status EtcdError(const boost::json::value& body, int http_status);
 // Parses a JSON object (a response body or one line of a stream).
 Result<boost::json::object> ParseJsonObject(std::string_view text);
 
-std::string Base64Encode(std::string_view bytes);
-Result<std::string> Base64Decode(std::string_view text);
+using wharf::Base64Encode;  // base/crypto.h
 
 // An int64 field as the gateway sends it (a string, or a number); absent means 0.
 Result<int64_t> JsonInt64(const boost::json::object& obj, std::string_view field);

@@ -90,21 +90,16 @@ class EtcdProcess {
     const std::string peer_url = "http://127.0.0.1:" + std::to_string(peer_port);
     const std::string data = (dir_.path() / "data").string();
     log_ = (dir_.path() / "etcd.log").string();
+    // clang-format off
     std::vector<std::string> args = {kEtcdBinary,
-                                     "--name",
-                                     "default",
-                                     "--data-dir",
-                                     data,
-                                     "--listen-client-urls",
-                                     client_url,
-                                     "--advertise-client-urls",
-                                     client_url,
-                                     "--listen-peer-urls",
-                                     peer_url,
-                                     "--initial-advertise-peer-urls",
-                                     peer_url,
-                                     "--initial-cluster",
-                                     "default=" + peer_url};
+        "--name", "default",
+        "--data-dir", data,
+        "--listen-client-urls", client_url,
+        "--advertise-client-urls", client_url,
+        "--listen-peer-urls", peer_url,
+        "--initial-advertise-peer-urls", peer_url,
+        "--initial-cluster", "default=" + peer_url};
+    // clang-format on
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
