@@ -5,27 +5,12 @@
 #include <cmath>
 
 #include "base/clock.h"
+#include "base/percent.h"
 
 namespace wharf::api {
 namespace json = boost::json;
 
 namespace {
-
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
 
 using Form = std::map<std::string, std::string>;
 
@@ -206,14 +191,8 @@ std::string XmlEscape(std::string_view s) {
 
 std::map<std::string, std::string> ParseForm(std::string_view body) {
   std::map<std::string, std::string> form;
-  while (!body.empty()) {
-    size_t amp = body.find('&');
-    std::string_view pair = body.substr(0, amp);
-    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    form[FormDecode(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? std::string() : FormDecode(pair.substr(eq + 1));
+  for (auto [key, value] : SplitParams(body)) {
+    form[PercentDecode(key, true)] = PercentDecode(value, true);
   }
   return form;
 }

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "base/crypto.h"
+#include "base/percent.h"
 
 namespace wharf::api {
 namespace {
@@ -35,52 +36,11 @@ std::string CanonicalValue(std::string_view v) {
   return out;
 }
 
-bool Unreserved(unsigned char c) {
-  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (Unreserved(c) || (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::string UriDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 std::string CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> params;
-  while (!query.empty()) {
-    size_t amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
-    size_t eq = pair.find('=');
-    std::string key = UriEncode(UriDecode(pair.substr(0, eq)), false);
-    std::string value =
-        eq == std::string_view::npos ? "" : UriEncode(UriDecode(pair.substr(eq + 1)), false);
-    params.emplace_back(std::move(key), std::move(value));
+  for (auto [key, value] : SplitParams(query)) {
+    params.emplace_back(PercentEncode(PercentDecode(key, false), false),
+                        PercentEncode(PercentDecode(value, false), false));
   }
   std::sort(params.begin(), params.end());
   std::string out;
@@ -203,7 +163,7 @@ std::string CanonicalRequest(const SignedRequest& request,
   std::string out;
   out.append(request.method).push_back('\n');
   // Services other than S3 encode the (already encoded) path once more.
-  out.append(UriEncode(path, true)).push_back('\n');
+  out.append(PercentEncode(path, true)).push_back('\n');
   out.append(CanonicalQuery(query)).push_back('\n');
   for (const std::string& name : signed_headers) {
     out.append(name).push_back(':');

@@ -127,6 +127,19 @@ std::optional<AwsError> CheckUnsupported(const json::object& in) {
   return std::nullopt;
 }
 
+// Writes the cluster if its record is still at `expected` (0: absent). False on a conflict.
+Result<bool> SaveCluster(const EcsDeps& deps, const json::object& cluster, int64_t expected) {
+  std::string key = ClusterKey(GetString(cluster, "clusterName"));
+  ASSIGN_OR_RETURN(auto r, deps.store.Commit(store::Txn{{store::Compare{key, expected}},
+                                                        {store::Op::Put(key, Serialize(cluster))}}));
+  return r.succeeded;
+}
+
+Outcome Answer(const EcsDeps& deps, json::object cluster) {
+  ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(cluster), nullptr), EcsError);
+  return json::object{{"cluster", std::move(shown)}};
+}
+
 // Reads the cluster, lets `change` edit it, writes it back if unchanged meanwhile.
 Outcome UpdateActiveCluster(const EcsDeps& deps, std::string_view name_or_arn,
                             const std::function<std::optional<AwsError>(json::object&)>& change) {
@@ -136,13 +149,8 @@ Outcome UpdateActiveCluster(const EcsDeps& deps, std::string_view name_or_arn,
     if (!found || GetString(found->first, "status") != "ACTIVE") return ClusterNotFound();
     json::object cluster = std::move(found->first);
     if (auto err = change(cluster)) return *err;
-    ASSIGN_OR_FAIL(auto r,
-                   deps.store.Commit(store::Txn{{store::Compare{ClusterKey(name), found->second}},
-                                                {store::Op::Put(ClusterKey(name), Serialize(cluster))}}),
-                   EcsError);
-    if (!r.succeeded) continue;
-    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(cluster), nullptr), EcsError);
-    return json::object{{"cluster", std::move(shown)}};
+    ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found->second), EcsError);
+    if (saved) return Answer(deps, std::move(cluster));
   }
   return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
 }
@@ -167,9 +175,7 @@ Outcome CreateCluster(const EcsDeps& deps, const RequestContext& ctx, object& in
   for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
     ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, ClusterKey(name)), EcsError);
     if (found && GetString(found->first, "status") == "ACTIVE") {
-      // CreateCluster is idempotent: the existing cluster comes back.
-      ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(found->first), nullptr), EcsError);
-      return json::object{{"cluster", std::move(shown)}};
+      return Answer(deps, std::move(found->first));  // CreateCluster is idempotent
     }
     json::array settings{json::object{
         {"name", "containerInsights"},
@@ -191,12 +197,8 @@ Outcome CreateCluster(const EcsDeps& deps, const RequestContext& ctx, object& in
         {"defaultCapacityProviderStrategy", GetArray(in, "defaultCapacityProviderStrategy")},
     };
     if (Has(in, "configuration")) cluster["configuration"] = in["configuration"];
-    int64_t expected = found ? found->second : 0;
-    ASSIGN_OR_FAIL(auto r,
-                   deps.store.Commit(store::Txn{{store::Compare{ClusterKey(name), expected}},
-                                                {store::Op::Put(ClusterKey(name), Serialize(cluster))}}),
-                   EcsError);
-    if (r.succeeded) return json::object{{"cluster", std::move(cluster)}};
+    ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found ? found->second : 0), EcsError);
+    if (saved) return json::object{{"cluster", std::move(cluster)}};
   }
   return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
 }
@@ -303,14 +305,10 @@ Outcome DeleteCluster(const EcsDeps& deps, const RequestContext&, object& in) {
                                 "The Cluster cannot be deleted while Tasks are active.");
       }
       cluster["status"] = "INACTIVE";
-      ASSIGN_OR_FAIL(auto r,
-                     deps.store.Commit(store::Txn{{store::Compare{ClusterKey(name), found->second}},
-                                                  {store::Op::Put(ClusterKey(name), Serialize(cluster))}}),
-                     EcsError);
-      if (!r.succeeded) continue;
+      ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found->second), EcsError);
+      if (!saved) continue;
     }
-    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(cluster), nullptr), EcsError);
-    return json::object{{"cluster", std::move(shown)}};
+    return Answer(deps, std::move(cluster));
   }
   return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
 }
