@@ -12,6 +12,16 @@ uint64_t SecureRandom::Next() {
   return v;
 }
 
+FastRandom::FastRandom() : state_(SecureRandom().Next()) {}
+
+uint64_t FastRandom::Next() {
+  // splitmix64 over an atomic counter: every caller gets a distinct, well-mixed value.
+  uint64_t z = state_.fetch_add(0x9e3779b97f4a7c15ULL, std::memory_order_relaxed) + 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 std::string RandomHex(Random& rng, size_t chars) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -49,7 +49,7 @@ class WharfServer final : public Server {
 
     front_door_ = std::make_unique<api::FrontDoor>(
         api::FrontDoorOptions{options_.region, options_.account_id, options_.dev}, *credentials_,
-        clock_, random_);
+        clock_, request_ids_);
     ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(
                                    {*store_, clock_, options_.region, options_.account_id}));
     front_door_->AddService(std::move(ecs));
@@ -110,7 +110,8 @@ class WharfServer final : public Server {
 
   const ServerOptions options_;
   SystemClock clock_;
-  SecureRandom random_;
+  SecureRandom random_;   // keys and holder ids
+  FastRandom request_ids_;
   std::unique_ptr<store::Store> store_;
   // Leads the controllers (none yet run: the tasks and services issues add them).
   std::unique_ptr<store::Leadership> leadership_;

@@ -113,7 +113,8 @@ class WharfServer:
         params = dict(region_name="us-east-1", endpoint_url=self.endpoint,
                       aws_access_key_id=key, aws_secret_access_key=secret)
         params.update(kwargs)
-        return boto3.client(service, **params)
+        # A session of its own: boto3's default session is not safe to share across threads.
+        return boto3.session.Session().client(service, **params)
 
 
 class Checks:

@@ -2,7 +2,8 @@
 //
 // Each revision is one record {"taskDefinition": {...}, "tags": [...]} under
 // ecs/task-definitions/<family>/<revision>; ecs/task-definition-families/<family> keeps the
-// last revision handed out, so numbers are never reused, even after deletion.
+// last revision handed out (numbers are never reused, even after deletion) and the newest
+// ACTIVE one, so describing a bare family reads two keys however long its history.
 #include <algorithm>
 #include <boost/json/array.hpp>
 
@@ -55,14 +56,22 @@ Result<std::optional<Revision>> Find(const EcsDeps& deps, const Reference& ref) 
     if (!found) return std::optional<Revision>();
     return std::optional<Revision>(Revision{std::move(found->first), found->second, key});
   }
-  ASSIGN_OR_RETURN(store::Page page, deps.store.List(TaskDefinitionPrefix(ref.family), "", 0));
+  ASSIGN_OR_RETURN(auto family, ReadRecord(deps.store, FamilyKey(ref.family)));
+  int64_t latest = family ? GetInt(family->first, "latestActive").value_or(0) : 0;
+  if (latest == 0) return std::optional<Revision>();
+  return Find(deps, Reference{ref.family, latest});
+}
+
+// The newest ACTIVE revision of `family` other than `except`, or 0.
+Result<int64_t> NewestActiveExcept(const EcsDeps& deps, const std::string& family, int64_t except) {
+  ASSIGN_OR_RETURN(store::Page page, deps.store.List(TaskDefinitionPrefix(family), "", 0));
   for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {
     ASSIGN_OR_RETURN(json::object record, ParseObject(it->value));
-    if (GetString(GetObject(record, "taskDefinition"), "status") == "ACTIVE") {
-      return std::optional<Revision>(Revision{std::move(record), it->mod_revision, it->key});
-    }
+    const json::object& td = GetObject(record, "taskDefinition");
+    int64_t revision = GetInt(td, "revision").value_or(0);
+    if (revision != except && GetString(td, "status") == "ACTIVE") return revision;
   }
-  return std::optional<Revision>();
+  return int64_t{0};
 }
 
 // Every stored revision, parsed, in key order (family, then revision).
@@ -100,7 +109,8 @@ Outcome RegisterTaskDefinition(const EcsDeps& deps, const RequestContext& ctx, o
     json::object record{{"taskDefinition", td}, {"tags", GetArray(in, "tags")}};
     store::Txn txn;
     txn.compares.push_back({FamilyKey(family), counter ? counter->second : 0});
-    txn.ops.push_back(store::Op::Put(FamilyKey(family), Serialize(json::object{{"lastRevision", revision}})));
+    txn.ops.push_back(store::Op::Put(
+        FamilyKey(family), Serialize(json::object{{"lastRevision", revision}, {"latestActive", revision}})));
     txn.ops.push_back(store::Op::Put(TaskDefinitionKey(family, revision), Serialize(record)));
     ASSIGN_OR_FAIL(auto r, deps.store.Commit(txn), EcsError);
     if (!r.succeeded) continue;
@@ -209,10 +219,18 @@ Outcome DeregisterTaskDefinition(const EcsDeps& deps, const RequestContext&, obj
     if (GetString(td, "status") == "ACTIVE") {
       td["status"] = "INACTIVE";
       td["deregisteredAt"] = NowSeconds(deps);
-      ASSIGN_OR_FAIL(auto r,
-                     deps.store.Commit(store::Txn{{store::Compare{found->key, found->mod_revision}},
-                                                  {store::Op::Put(found->key, Serialize(found->record))}}),
-                     EcsError);
+      ASSIGN_OR_FAIL(auto family, ReadRecord(deps.store, FamilyKey(ref->family)), EcsError);
+      if (!family) return AwsError::Server("ServerException", "Task definition family record missing.");
+      json::object pointer = family->first;
+      if (GetInt(pointer, "latestActive").value_or(0) == *ref->revision) {
+        ASSIGN_OR_FAIL(pointer["latestActive"], NewestActiveExcept(deps, ref->family, *ref->revision),
+                       EcsError);
+      }
+      store::Txn txn{{store::Compare{found->key, found->mod_revision},
+                      store::Compare{FamilyKey(ref->family), family->second}},
+                     {store::Op::Put(found->key, Serialize(found->record)),
+                      store::Op::Put(FamilyKey(ref->family), Serialize(pointer))}};
+      ASSIGN_OR_FAIL(auto r, deps.store.Commit(txn), EcsError);
       if (!r.succeeded) continue;
     }
     return json::object{{"taskDefinition", td}};
