@@ -59,6 +59,18 @@ net::Response MakeResponse(int status, std::string_view content_type, std::strin
   return res;
 }
 
+// Runs an operation. A Boost or std exception escaping a handler is a bug, but it must not
+// take the server down: it becomes the service's internal error for this request.
+Outcome Run(const ServiceEndpoint& service, const OperationHandler& handler,
+            const RequestContext& ctx, json::object& input) {
+  try {
+    return handler(ctx, input);
+  } catch (const std::exception& e) {
+    LOG_ERROR("msg=\"operation threw\" request_id={} error=\"{}\"", ctx.request_id, e.what());
+    return service.to_error(Status::Internal(e.what()));
+  }
+}
+
 }  // namespace
 
 void FrontDoor::AddService(ServiceEndpoint endpoint) { services_.push_back(std::move(endpoint)); }
@@ -152,7 +164,7 @@ net::Response FrontDoor::HandleJson(const net::Request& req, std::string_view ta
                        request_id);
     }
   }
-  Outcome outcome = handler->second(ctx, input.get_object());
+  Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return JsonError(outcome.error(), request_id);
   return MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id);
 }
@@ -207,7 +219,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                         request_id);
     }
   }
-  Outcome outcome = handler->second(ctx, input.get_object());
+  Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return QueryError(service, outcome.error(), request_id);
   return MakeResponse(200, "text/xml",
                       EncodeQueryResponse(*service->model, *op, outcome.output(), request_id),

@@ -68,7 +68,9 @@ std::optional<ShapeViolation> CheckShape(const Shape& shape, json::value& value,
         return Invalid(path + " must contain at most " + Num(*shape.max) + " item(s).");
       }
       for (size_t i = 0; i < arr.size(); ++i) {
-        if (auto v = CheckShape(*shape.member, arr[i], path + "[" + std::to_string(i) + "]")) return v;
+        std::string item = path + "[" + std::to_string(i) + "]";
+        if (arr[i].is_null()) return Serialization(item, "Null value");
+        if (auto v = CheckShape(*shape.member, arr[i], item)) return v;
       }
       return std::nullopt;
     }

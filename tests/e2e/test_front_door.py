@@ -109,6 +109,31 @@ with WharfServer() as server:
         assert status == 400 and json.loads(body)["__type"] == "InvalidParameterException", body
 
     @checks.run
+    def odd_inputs_get_errors_and_the_server_lives_on():
+        import botocore.auth, botocore.awsrequest, botocore.credentials
+        key, secret = server.credentials()
+
+        def signed(op, body):
+            req = botocore.awsrequest.AWSRequest(
+                method="POST", url=server.endpoint + "/", data=body.encode(),
+                headers={"X-Amz-Target": "AmazonEC2ContainerServiceV20141113." + op,
+                         "Content-Type": "application/x-amz-json-1.1"})
+            botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "ecs",
+                                    "us-east-1").add_auth(req)
+            return post(server, body, dict(req.headers.items()))
+
+        server.boto3("ecs").create_cluster(clusterName="odd")
+        for op, body, code in [
+            ("DescribeClusters", '{"clusters": [null]}', "SerializationException"),
+            ("UpdateClusterSettings", '{"cluster": "odd", "settings": [{}]}', "InvalidParameterException"),
+            ("RegisterTaskDefinition", '{"family": "f", "containerDefinitions": [{}]}', "ClientException"),
+            ("CreateCluster", '{"tags": [{"value": "no key"}]}', "InvalidParameterException"),
+        ]:
+            status, reply = signed(op, body)
+            assert status == 400 and json.loads(reply)["__type"] == code, (op, status, reply)
+        assert server.aws("ecs", "list-clusters")["clusterArns"]
+
+    @checks.run
     def oversized_body_is_refused():
         import socket
         with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:

@@ -79,7 +79,7 @@ void MergeSettings(json::array& into, const json::array& settings) {
   for (const auto& s : settings) {
     bool replaced = false;
     for (auto& existing : into) {
-      if (existing.at("name") == s.at("name")) {
+      if (GetString(existing.as_object(), "name") == GetString(s.as_object(), "name")) {
         existing = s;
         replaced = true;
       }
