@@ -11,6 +11,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # run and test
   etcd-server etcd-client awscli python3-boto3 curl jq procps
+  # registry tests: real clients and images built without Docker Hub
+  docker.io skopeo umoci busybox-static
+  # benchmark peers
+  docker-registry
   # benchmarks
   wrk
 )
