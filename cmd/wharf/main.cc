@@ -59,6 +59,14 @@ int main(int argc, char** argv) {
                      "sqlite (in the data dir), sqlite:///path.db, memory or etcd://host:port[,host:port]")
       ->capture_default_str();
   server->add_option("--threads", server_options.threads, "API event loops (0: one per core)");
+  server->add_option("--registry-host", server_options.registry_host,
+                     "HOST:PORT that ECR repositoryUri values name (default: the --listen address)");
+  server->add_option("--registry-gc-grace", server_options.registry_gc_grace_seconds,
+                     "Seconds an unreferenced blob is kept before garbage collection")
+      ->capture_default_str();
+  server->add_option("--maintenance-interval", server_options.maintenance_interval_seconds,
+                     "Seconds between lifecycle-policy and garbage-collection runs")
+      ->capture_default_str();
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");
 

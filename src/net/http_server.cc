@@ -6,9 +6,15 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <unistd.h>
+
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -29,62 +35,148 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, const HttpServerOptions& options, const Handler& handler)
       : stream_(std::move(socket)), options_(options), handler_(handler) {}
 
-  void Run() { ReadRequest(); }
+  void Run() { ReadHeader(); }
 
  private:
-  void ReadRequest() {
-    parser_.emplace();
-    parser_->body_limit(options_.body_limit);
-    parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
+  void ReadHeader() {
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
+    // The body limit depends on where the body goes, decided once the header is in; the
+    // parser would otherwise check Content-Length against its default already.
+    header_parser_->body_limit(boost::none);
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->OnRead(ec);
-                     });
+    http::async_read_header(stream_, buffer_, *header_parser_,
+                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                              self->OnHeader(ec);
+                            });
   }
 
-  void OnRead(beast::error_code ec) {
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const RequestHeader& header = header_parser_->get().base();
+    head_request_ = header.method() == http::verb::head;
+    keep_alive_ = header_parser_->get().keep_alive();
+    if (options_.spool_body && options_.spool_body(header)) {
+      spool_path_ = SpoolPath();
+      file_parser_.emplace(std::move(*header_parser_));
+      file_parser_->body_limit(boost::none);
+      file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write, ec);
+      if (ec) return Fail(http::status::internal_server_error, "cannot spool body: " + ec.message());
+    } else {
+      string_parser_.emplace(std::move(*header_parser_));
+      string_parser_->body_limit(options_.body_limit);
+    }
+    auto expect = header.find(http::field::expect);
+    if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+      return http::async_write(stream_, *cont, [self = shared_from_this(), cont](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    auto done = [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); };
+    if (file_parser_) {
+      http::async_read(stream_, buffer_, *file_parser_, std::move(done));
+    } else {
+      http::async_read(stream_, buffer_, *string_parser_, std::move(done));
+    }
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    Incoming in;
+    if (file_parser_) {
+      auto message = file_parser_->release();
+      message.body().close();
+      in.message.base() = std::move(message.base());
+      in.body_file = spool_path_;
+      file_parser_.reset();
+    } else {
+      in.message = string_parser_->release();
+      string_parser_.reset();
+    }
+    auto executor = stream_.get_executor();
+    handler_(std::move(in), [self = shared_from_this(), executor](Reply&& reply) {
+      asio::post(executor, [self, reply = std::move(reply)]() mutable { self->Write(std::move(reply)); });
+    });
+  }
+
+  void OnReadError(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::connection_reset || ec == asio::error::eof) {
       return Close();
     }
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      Response res{ec == http::error::body_limit ? http::status::payload_too_large
-                                                 : http::status::request_header_fields_too_large,
-                   11};
-      res.set(http::field::content_type, "text/plain");
-      res.body() = ec.message() + "\n";
-      res.keep_alive(false);
-      return Write(std::move(res));
+    if (ec == http::error::body_limit) return Fail(http::status::payload_too_large, ec.message());
+    if (ec == http::error::header_limit) {
+      return Fail(http::status::request_header_fields_too_large, ec.message());
     }
-    if (ec) {
-      Response res{http::status::bad_request, 11};
-      res.set(http::field::content_type, "text/plain");
-      res.body() = "malformed request: " + ec.message() + "\n";
-      res.keep_alive(false);
-      return Write(std::move(res));
-    }
-    Request req = parser_->release();
-    keep_alive_ = req.keep_alive();
-    auto executor = stream_.get_executor();
-    handler_(std::move(req), [self = shared_from_this(), executor](Response&& res) {
-      asio::post(executor, [self, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+    Fail(http::status::bad_request, "malformed request: " + ec.message());
+  }
+
+  void Fail(http::status status, const std::string& why) {
+    Response res{status, 11};
+    res.set(http::field::content_type, "text/plain");
+    res.body() = why + "\n";
+    res.keep_alive(false);
+    keep_alive_ = false;
+    Write(Reply(std::move(res)));
+  }
+
+  std::string SpoolPath() {
+    static std::atomic<uint64_t> counter{0};
+    return options_.spool_dir + "/body-" + std::to_string(::getpid()) + "-" +
+           std::to_string(counter.fetch_add(1));
+  }
+
+  void Write(Reply&& reply) {
+    RemoveSpool();
+    Response& res = reply.response;
+    if (!keep_alive_) res.keep_alive(false);
+    if (!reply.file.empty()) return WriteFile(std::move(reply));
+    // A HEAD answer carries the Content-Length of the body it does not send.
+    if (!head_request_ || res.find(http::field::content_length) == res.end()) res.prepare_payload();
+    auto owned = std::make_shared<Response>(std::move(res));
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write(stream_, *owned, [self = shared_from_this(), owned](beast::error_code ec, size_t) {
+      self->AfterWrite(ec, owned->need_eof());
     });
   }
 
-  void Write(Response&& res) {
-    if (!res.keep_alive() || !keep_alive_) res.keep_alive(false);
-    res.prepare_payload();
-    auto owned = std::make_shared<Response>(std::move(res));
+  void WriteFile(Reply&& reply) {
+    auto res = std::make_shared<http::response<http::file_body>>();
+    res->base() = std::move(reply.response.base());
+    beast::error_code ec;
+    res->body().open(reply.file.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      Response gone{http::status::not_found, 11};
+      gone.keep_alive(false);
+      keep_alive_ = false;
+      return Write(Reply(std::move(gone)));
+    }
+    res->prepare_payload();
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_write(stream_, *owned,
-                      [self = shared_from_this(), owned](beast::error_code ec, size_t) {
-                        if (ec || owned->need_eof()) return self->Close();
-                        self->ReadRequest();
-                      });
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
+      self->AfterWrite(ec, res->need_eof());
+    });
+  }
+
+  void AfterWrite(beast::error_code ec, bool need_eof) {
+    if (ec || need_eof || !keep_alive_) return Close();
+    ReadHeader();
+  }
+
+  void RemoveSpool() {
+    if (spool_path_.empty()) return;
+    ::unlink(spool_path_.c_str());  // gone already if the handler took it
+    spool_path_.clear();
   }
 
   void Close() {
+    RemoveSpool();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.close();
@@ -92,10 +184,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
+  std::optional<http::request_parser<http::string_body>> string_parser_;
+  std::optional<http::request_parser<http::file_body>> file_parser_;
+  std::string spool_path_;
   const HttpServerOptions& options_;
   const Handler& handler_;
   bool keep_alive_ = true;
+  bool head_request_ = false;
 };
 
 // One event loop with its own acceptor.

@@ -8,6 +8,11 @@
 // The handler runs on the loop thread that owns the connection. It must answer exactly
 // once through the Responder, which may be called later and from any thread (the write
 // is posted back to the connection's loop); a slow handler blocks only its own loop.
+//
+// Large bodies: requests for which `spool_body` says yes have their body streamed into a
+// file under `spool_dir` instead of memory (no size limit); the handler gets its path in
+// `body_file` and may rename it away; whatever is left there is removed once the answer
+// is written. Answers may likewise stream a file (Reply::file).
 #pragma once
 
 #include <boost/beast/http/message.hpp>
@@ -22,9 +27,24 @@
 namespace wharf::net {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using RequestHeader = boost::beast::http::request_header<>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
-using Responder = std::function<void(Response&&)>;
-using Handler = std::function<void(Request&& request, Responder respond)>;
+
+// A request as the handler sees it: the message, and where its body went if spooled.
+struct Incoming {
+  Request message;       // body empty when spooled
+  std::string body_file;  // the spooled body, or empty
+};
+
+// An answer: a message with a small body, or a message whose body is a file's bytes.
+struct Reply {
+  Reply(Response r) : response(std::move(r)) {}  // NOLINT: a plain answer is a Reply
+  Response response;
+  std::string file;  // when set, the body is this whole file (Content-Length from its size)
+};
+
+using Responder = std::function<void(Reply&&)>;
+using Handler = std::function<void(Incoming&& request, Responder respond)>;
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
@@ -33,6 +53,8 @@ struct HttpServerOptions {
   size_t body_limit = 16 * 1024 * 1024;
   size_t header_limit = 64 * 1024;
   int idle_timeout_seconds = 120;
+  std::function<bool(const RequestHeader&)> spool_body;  // may be empty: nothing spooled
+  std::string spool_dir;
 };
 
 class HttpServer {

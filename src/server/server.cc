@@ -3,9 +3,12 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "api/credentials.h"
+#include "api/ecr/ecr.h"
 #include "api/ecs/ecs.h"
 #include "api/front_door.h"
 #include "api/sts.h"
@@ -13,6 +16,9 @@
 #include "base/logging.h"
 #include "base/random.h"
 #include "net/http_server.h"
+#include "registry/blob_store.h"
+#include "registry/distribution.h"
+#include "registry/registry.h"
 #include "store/leader_lease.h"
 #include "store/store.h"
 
@@ -55,27 +61,87 @@ class WharfServer final : public Server {
     front_door_->AddService(std::move(ecs));
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
-    AddAdminRoutes();
 
     size_t colon = options_.listen.rfind(':');
     if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
     net::HttpServerOptions http_options;
     http_options.host = options_.listen.substr(0, colon);
     http_options.port = static_cast<uint16_t>(std::stoi(options_.listen.substr(colon + 1)));
+    RETURN_IF_ERROR(StartRegistry(http_options));
+    AddAdminRoutes();
     http_options.threads = options_.threads > 0
                                ? options_.threads
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Request&& req,
+    ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
-      front_door_->Handle(std::move(req), respond);
+      if (in.message.target().substr(0, 3) == "/v2") return distribution_->Handle(std::move(in), respond);
+      front_door_->Handle(std::move(in.message), respond);
     }));
+    if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
+      // Port 0 was asked for: repositoryUri names the port the listener got.
+      registry_->set_host(http_options.host + ":" + std::to_string(http_->port()));
+    }
+    maintenance_ = std::thread([this] { MaintenanceLoop(); });
     return Status::OK();
+  }
+
+  // ECR: blobs under DATA/registry, request bodies spooled beside them (same filesystem, so
+  // an upload is renamed into place rather than copied).
+  Status StartRegistry(net::HttpServerOptions& http_options) {
+    std::string root = (std::filesystem::path(options_.data_dir) / "registry").string();
+    ASSIGN_OR_RETURN(blobs_, registry::BlobStore::Open(root, random_));
+    std::error_code ec;
+    std::filesystem::remove_all(root + "/spool", ec);
+    std::filesystem::create_directories(root + "/spool", ec);
+    if (ec) return Status::Unavailable("create " + root + "/spool: " + ec.message());
+    http_options.spool_dir = root + "/spool";
+    http_options.spool_body = registry::Distribution::WantsSpooledBody;
+    registry_host_ = options_.registry_host;
+    if (registry_host_.empty()) {
+      registry_host_ = options_.listen;
+      if (registry_host_.rfind("0.0.0.0:", 0) == 0) registry_host_ = "127.0.0.1" + registry_host_.substr(7);
+    }
+    registry::RegistryOptions registry_options{options_.region, options_.account_id, registry_host_,
+                                               std::chrono::seconds(options_.registry_gc_grace_seconds)};
+    registry_ = std::make_unique<registry::Registry>(registry_options, *store_, *blobs_, clock_);
+    distribution_ = std::make_unique<registry::Distribution>(*registry_);
+    ASSIGN_OR_RETURN(auto ecr, api::ecr::MakeEcrEndpoint(*registry_));
+    front_door_->AddService(std::move(ecr));
+    return Status::OK();
+  }
+
+  // Lifecycle policies and registry garbage collection, on the leader, every interval.
+  void MaintenanceLoop() {
+    std::unique_lock lock(maintenance_mu_);
+    while (!stopping_) {
+      maintenance_cv_.wait_for(lock, std::chrono::seconds(options_.maintenance_interval_seconds));
+      if (stopping_ || !leadership_->IsLeader()) continue;
+      lock.unlock();
+      auto repositories = store_->List("ecr/repositories/", "", 0);
+      if (repositories.ok()) {
+        for (const auto& kv : repositories->items) {
+          std::string name = kv.key.substr(std::string_view("ecr/repositories/").size());
+          std::replace(name.begin(), name.end(), ':', '/');
+          auto expired = registry_->ApplyLifecyclePolicy(name);
+          if (!expired.ok()) LOG_WARN("msg=\"lifecycle failed\" repo={} error=\"{}\"", name, expired.status().ToString());
+        }
+      }
+      auto collected = registry_->CollectGarbage(false);
+      if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());
+      lock.lock();
+    }
   }
 
   uint16_t port() const override { return http_ ? http_->port() : 0; }
   const std::string& credentials_path() const override { return credentials_path_; }
 
   void Stop() override {
+    {
+      std::lock_guard lock(maintenance_mu_);
+      stopping_ = true;
+    }
+    maintenance_cv_.notify_all();
+    if (maintenance_.joinable()) maintenance_.join();
     if (http_) http_->Stop();
     http_.reset();
     leadership_.reset();  // steps down at once so another server can lead
@@ -97,6 +163,13 @@ class WharfServer final : public Server {
                                              {"revision", *rev}});
     });
     if (!options_.dev) return;
+    front_door_->AddAdminRoute("POST", "/_wharf/registry/gc", [this](const net::Request&) {
+      auto deleted = registry_->CollectGarbage(/*ignore_grace=*/true);
+      if (!deleted.ok()) {
+        return JsonResponse(http::status::internal_server_error, {{"error", deleted.status().ToString()}});
+      }
+      return JsonResponse(http::status::ok, {{"deletedBlobs", *deleted}});
+    });
     front_door_->AddAdminRoute("POST", "/_wharf/reset", [this](const net::Request&) {
       Status st = store_->Wipe();
       if (st.ok()) st = credentials_->RestoreAfterWipe();
@@ -117,7 +190,15 @@ class WharfServer final : public Server {
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<api::FrontDoor> front_door_;
+  std::unique_ptr<registry::BlobStore> blobs_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<registry::Distribution> distribution_;
+  std::string registry_host_;
   std::unique_ptr<net::HttpServer> http_;
+  std::thread maintenance_;
+  std::mutex maintenance_mu_;
+  std::condition_variable maintenance_cv_;
+  bool stopping_ = false;  // guarded by maintenance_mu_
   std::string credentials_path_;
 };
 

@@ -17,6 +17,10 @@ struct ServerOptions {
   std::string store_url = "sqlite";
   bool dev = false;
   int threads = 0;  // 0: one per core
+  // What ECR repositoryUri values start with; empty: the --listen address.
+  std::string registry_host;
+  int registry_gc_grace_seconds = 600;       // unreferenced blobs younger than this are kept
+  int maintenance_interval_seconds = 300;    // lifecycle policies and garbage collection
 };
 
 class Server {

@@ -1,0 +1,64 @@
+// BlobStore: content-addressed blobs on local disk, and the uploads that become them.
+//
+//   <root>/blobs/sha256/<first two hex>/<hex>   one file per blob, immutable once there
+//   <root>/uploads/<uuid>                       an upload in progress
+//
+// A blob appears only by rename() of a complete upload whose content hashed to the
+// digest, after an fsync: a crash mid-upload leaves at most an upload file, and Open()
+// removes those (clients restart interrupted uploads). Uploads live as long as the
+// process; several servers do not share them.
+//
+// Thread-safety: all methods may be called concurrently; one upload is appended to by one
+// request at a time (the distribution protocol is sequential per upload).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/random.h"
+#include "base/status.h"
+
+namespace wharf::registry {
+
+class BlobStore {
+ public:
+  static Result<std::unique_ptr<BlobStore>> Open(const std::string& root, Random& random);
+
+  std::optional<int64_t> Size(std::string_view digest) const;
+  std::string PathOf(std::string_view digest) const;
+  Result<std::string> ReadRange(std::string_view digest, int64_t offset, int64_t length) const;
+  Result<std::string> ReadAll(std::string_view digest) const;
+  Status Delete(std::string_view digest);
+  struct Entry {
+    std::string digest;
+    std::chrono::system_clock::time_point modified;
+  };
+  Result<std::vector<Entry>> List() const;
+
+  // Uploads. NotFound for an unknown uuid.
+  Result<std::string> StartUpload();
+  Result<int64_t> UploadSize(std::string_view uuid) const;
+  // Appends a spooled request body (the spool file is consumed).
+  Status AppendFile(std::string_view uuid, const std::string& spool_file);
+  Status AppendBytes(std::string_view uuid, std::string_view bytes);
+  // Moves the upload into place as `digest`; InvalidArgument when the content does not
+  // hash to it (the upload is then discarded).
+  Status FinishUpload(std::string_view uuid, std::string_view digest);
+  // Stores `bytes` as a blob directly (manifests pushed through the ECR API).
+  Status PutBytes(std::string_view digest, std::string_view bytes);
+  void CancelUpload(std::string_view uuid);
+
+ private:
+  BlobStore(std::string root, Random& random) : root_(std::move(root)), random_(random) {}
+  std::string UploadPath(std::string_view uuid) const;
+  Status Commit(const std::string& file, std::string_view digest);
+
+  const std::string root_;
+  Random& random_;
+};
+
+}  // namespace wharf::registry

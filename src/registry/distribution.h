@@ -1,0 +1,35 @@
+// The OCI distribution API (spec 1.1) under /v2/ on the API port, with ECR's auth:
+// Basic credentials "AWS:<password from GetAuthorizationToken>", a 401 challenge otherwise.
+//
+// Large request bodies (blob uploads) arrive spooled to files (net::Incoming::body_file);
+// blobs are answered straight from their files. Runs on the HTTP loop threads.
+#pragma once
+
+#include "net/http_server.h"
+#include "registry/registry.h"
+
+namespace wharf::registry {
+
+class Distribution {
+ public:
+  explicit Distribution(Registry& registry) : registry_(registry) {}
+
+  // Whether the HTTP layer should stream this request's body to a file.
+  static bool WantsSpooledBody(const net::RequestHeader& header);
+  void Handle(net::Incoming&& in, const net::Responder& respond);
+
+  struct Route;  // a parsed /v2/ path
+
+ private:
+  net::Reply Dispatch(net::Incoming& in, const Route& route);
+  net::Reply Manifest(net::Incoming& in, const Route& route);
+  net::Reply Blob(net::Incoming& in, const Route& route);
+  net::Reply Upload(net::Incoming& in, const Route& route);
+  net::Reply TagsList(const Route& route);
+  net::Reply Catalog(const Route& route);
+  net::Reply Referrers(const Route& route);
+
+  Registry& registry_;
+};
+
+}  // namespace wharf::registry
