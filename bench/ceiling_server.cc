@@ -31,11 +31,11 @@ int main(int argc, char** argv) {
 
   // A JSON object of exactly body_bytes bytes.
   std::string body = "{\"pad\":\"" + std::string(body_bytes > 11 ? body_bytes - 11 : 0, 'x') + "\"}\n";
-  auto server = wharf::net::HttpServer::Start(options, [&body](wharf::net::Request&& req,
+  auto server = wharf::net::HttpServer::Start(options, [&body](wharf::net::Incoming&& in,
                                                                wharf::net::Responder respond) {
     wharf::net::Response res{boost::beast::http::status::ok, 11};
     res.set(boost::beast::http::field::content_type, "application/x-amz-json-1.1");
-    res.keep_alive(req.keep_alive());
+    res.keep_alive(in.message.keep_alive());
     res.body() = body;
     respond(std::move(res));
   });
