@@ -9,9 +9,13 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/file_body.hpp>
+#include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <fcntl.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -61,6 +65,9 @@ class Session : public std::enable_shared_from_this<Session> {
       file_parser_.emplace(std::move(*header_parser_));
       file_parser_->body_limit(boost::none);
       file_parser_->get().body().open(spool_path_.c_str(), beast::file_mode::write, ec);
+      // Beast reads no more than the buffer's free capacity at a time: give it room, or a
+      // large body arrives a few kilobytes per event-loop turn.
+      buffer_.reserve(256 * 1024);
       if (ec) return Fail(http::status::internal_server_error, "cannot spool body: " + ec.message());
     } else {
       string_parser_.emplace(std::move(*header_parser_));
@@ -146,22 +153,57 @@ class Session : public std::enable_shared_from_this<Session> {
     });
   }
 
+  // A file body goes out with sendfile(2): the header through Beast, then the kernel copies
+  // the file to the socket, with no pass through user space.
   void WriteFile(Reply&& reply) {
-    auto res = std::make_shared<http::response<http::file_body>>();
-    res->base() = std::move(reply.response.base());
-    beast::error_code ec;
-    res->body().open(reply.file.c_str(), beast::file_mode::scan, ec);
-    if (ec) {
+    int fd = ::open(reply.file.c_str(), O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0) {
+      if (fd >= 0) ::close(fd);
       Response gone{http::status::not_found, 11};
       gone.keep_alive(false);
       keep_alive_ = false;
       return Write(Reply(std::move(gone)));
     }
-    res->prepare_payload();
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    head->base() = std::move(reply.response.base());
+    head->content_length(static_cast<uint64_t>(st.st_size));
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    file_fd_ = fd;
+    file_offset_ = 0;
+    file_size_ = st.st_size;
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
-    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, size_t) {
-      self->AfterWrite(ec, res->need_eof());
-    });
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
+                               if (ec) return self->FinishFile(ec);
+                               self->stream_.expires_never();
+                               self->SendFileChunk();
+                             });
+  }
+
+  void SendFileChunk() {
+    auto& socket = stream_.socket();
+    socket.non_blocking(true);
+    while (file_offset_ < file_size_) {
+      ssize_t n = ::sendfile(socket.native_handle(), file_fd_, &file_offset_,
+                             static_cast<size_t>(std::min<off_t>(file_size_ - file_offset_, 1 << 30)));
+      if (n > 0) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        socket.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) return self->FinishFile(ec);
+          self->SendFileChunk();
+        });
+        return;
+      }
+      return FinishFile(beast::error_code(n < 0 ? errno : EPIPE, beast::system_category()));
+    }
+    FinishFile({});
+  }
+
+  void FinishFile(beast::error_code ec) {
+    ::close(file_fd_);
+    file_fd_ = -1;
+    AfterWrite(ec, false);
   }
 
   void AfterWrite(beast::error_code ec, bool need_eof) {
@@ -192,6 +234,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const Handler& handler_;
   bool keep_alive_ = true;
   bool head_request_ = false;
+  int file_fd_ = -1;  // the file being sent
+  off_t file_offset_ = 0, file_size_ = 0;
 };
 
 // One event loop with its own acceptor.
