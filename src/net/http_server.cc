@@ -70,6 +70,12 @@ class Session : public std::enable_shared_from_this<Session> {
       buffer_.reserve(256 * 1024);
       if (ec) return Fail(http::status::internal_server_error, "cannot spool body: " + ec.message());
     } else {
+      // The limit is checked against Content-Length when the header is parsed, which has
+      // happened already: check here, and let the parser police chunked bodies.
+      auto length = header_parser_->content_length();
+      if (length && *length > options_.body_limit) {
+        return Fail(http::status::payload_too_large, "body limit exceeded");
+      }
       string_parser_.emplace(std::move(*header_parser_));
       string_parser_->body_limit(options_.body_limit);
     }
