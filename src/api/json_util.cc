@@ -41,6 +41,21 @@ bool Has(const json::object& o, std::string_view key) {
   return v && !v->is_null();
 }
 
+void MergeByKey(json::array& into, const json::array& items, std::string_view key_field) {
+  for (const auto& item : items) {
+    if (!item.is_object()) continue;
+    std::string key = GetString(item.get_object(), key_field);
+    bool replaced = false;
+    for (auto& existing : into) {
+      if (existing.is_object() && GetString(existing.get_object(), key_field) == key) {
+        existing = item;
+        replaced = true;
+      }
+    }
+    if (!replaced) into.push_back(item);
+  }
+}
+
 Result<json::object> ParseObject(std::string_view text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);

@@ -20,6 +20,10 @@ const boost::json::array& GetArray(const boost::json::object& o, std::string_vie
 const boost::json::object& GetObject(const boost::json::object& o, std::string_view key);
 bool Has(const boost::json::object& o, std::string_view key);
 
+// Adds each of `items` to `into`, replacing the entry with the same `key_field` value
+// (tags by "key" or "Key", settings by "name").
+void MergeByKey(boost::json::array& into, const boost::json::array& items, std::string_view key_field);
+
 Result<boost::json::object> ParseObject(std::string_view text);
 std::string Serialize(const boost::json::value& v);
 

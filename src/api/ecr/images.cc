@@ -58,6 +58,17 @@ const registry::ImageRecord* Find(const std::vector<registry::ImageRecord>& imag
   return nullptr;
 }
 
+// ECR's pagination over a computed list: the token is the index to go on from.
+object Paginated(const json::array& all, const object& in, const char* field) {
+  size_t page = static_cast<size_t>(GetInt(in, "maxResults").value_or(1000));
+  size_t start = Has(in, "nextToken") ? static_cast<size_t>(std::atoll(GetString(in, "nextToken").c_str())) : 0;
+  json::array out;
+  for (size_t i = start; i < all.size() && out.size() < page; ++i) out.push_back(all[i]);
+  object result{{field, std::move(out)}};
+  if (start + page < all.size()) result["nextToken"] = std::to_string(start + page);
+  return result;
+}
+
 std::string Describe(const object& id) {
   std::string digest = GetString(id, "imageDigest", "null"), tag = GetString(id, "imageTag", "null");
   return "{imageDigest:'" + digest + "', imageTag:'" + tag + "'}";
@@ -94,14 +105,7 @@ Outcome ListImages(Registry& r, const RequestContext&, object& in) {
     if (image.tags.empty()) ids.push_back(ImageId(image, ""));
     for (const auto& t : image.tags) ids.push_back(ImageId(image, t));
   }
-  size_t page = static_cast<size_t>(GetInt(in, "maxResults").value_or(1000));
-  size_t start = 0;
-  if (Has(in, "nextToken")) start = static_cast<size_t>(std::atoll(GetString(in, "nextToken").c_str()));
-  json::array out;
-  for (size_t i = start; i < ids.size() && out.size() < page; ++i) out.push_back(ids[i]);
-  object result{{"imageIds", std::move(out)}};
-  if (start + page < ids.size()) result["nextToken"] = std::to_string(start + page);
-  return result;
+  return Paginated(ids, in, "imageIds");
 }
 
 Outcome DescribeImages(Registry& r, const RequestContext&, object& in) {
@@ -127,13 +131,7 @@ Outcome DescribeImages(Registry& r, const RequestContext&, object& in) {
   for (const auto& image : images) {
     if (WantedByFilter(in, image)) details.push_back(Detail(r, repo, image));
   }
-  size_t page = static_cast<size_t>(GetInt(in, "maxResults").value_or(1000));
-  size_t start = Has(in, "nextToken") ? static_cast<size_t>(std::atoll(GetString(in, "nextToken").c_str())) : 0;
-  json::array out;
-  for (size_t i = start; i < details.size() && out.size() < page; ++i) out.push_back(details[i]);
-  object result{{"imageDetails", std::move(out)}};
-  if (start + page < details.size()) result["nextToken"] = std::to_string(start + page);
-  return result;
+  return Paginated(details, in, "imageDetails");
 }
 
 Outcome BatchGetImage(Registry& r, const RequestContext&, object& in) {

@@ -42,20 +42,6 @@ std::optional<AwsError> CheckTags(const json::array& tags) {
   return std::nullopt;
 }
 
-void MergeTags(json::array& into, const json::array& tags) {
-  for (const auto& t : tags) {
-    std::string key = GetString(t.as_object(), "Key");
-    bool replaced = false;
-    for (auto& existing : into) {
-      if (GetString(existing.as_object(), "Key") == key) {
-        existing = t;
-        replaced = true;
-      }
-    }
-    if (!replaced) into.push_back(t);
-  }
-}
-
 std::optional<AwsError> CheckMutability(const object& in) {
   std::string m = GetString(in, "imageTagMutability", "MUTABLE");
   bool with_exclusion = m.find("_WITH_EXCLUSION") != std::string::npos;
@@ -260,7 +246,7 @@ Outcome TagResource(Registry& r, const RequestContext&, object& in) {
         r, by_name,
         [&](object& record) -> std::optional<AwsError> {
           if (!record["tags"].is_array()) record["tags"] = json::array();
-          MergeTags(record["tags"].as_array(), tags);
+          MergeByKey(record["tags"].as_array(), tags, "Key");
           return CheckTags(record["tags"].as_array());
         },
         [](const object&) { return object{}; });

@@ -75,18 +75,7 @@ std::optional<AwsError> CheckSettings(const json::array& settings) {
   return std::nullopt;
 }
 
-void MergeSettings(json::array& into, const json::array& settings) {
-  for (const auto& s : settings) {
-    bool replaced = false;
-    for (auto& existing : into) {
-      if (GetString(existing.as_object(), "name") == GetString(s.as_object(), "name")) {
-        existing = s;
-        replaced = true;
-      }
-    }
-    if (!replaced) into.push_back(s);
-  }
-}
+void MergeSettings(json::array& into, const json::array& settings) { MergeByKey(into, settings, "name"); }
 
 std::optional<AwsError> CheckCapacityProviders(const json::array& providers,
                                                const json::array& strategy) {

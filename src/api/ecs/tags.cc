@@ -85,19 +85,7 @@ std::optional<AwsError> CheckTags(const json::array& tags) {
   return std::nullopt;
 }
 
-void MergeTags(json::array& into, const json::array& tags) {
-  for (const auto& t : tags) {
-    std::string key = GetString(t.as_object(), "key");
-    bool replaced = false;
-    for (auto& existing : into) {
-      if (GetString(existing.as_object(), "key") == key) {
-        existing = t;
-        replaced = true;
-      }
-    }
-    if (!replaced) into.push_back(t);
-  }
-}
+void MergeTags(json::array& into, const json::array& tags) { MergeByKey(into, tags, "key"); }
 
 Outcome TagResource(const EcsDeps& deps, const RequestContext&, object& in) {
   const json::array& tags = GetArray(in, "tags");
