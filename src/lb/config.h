@@ -1,0 +1,129 @@
+// The load balancer's configuration as the data plane sees it: an immutable snapshot of
+// listeners -> rules -> actions -> target groups -> targets, built by the ELBv2 control
+// plane (src/api/elbv2) from the store and handed over whole (STYLE 7: the data plane never
+// reads shared mutable state). Field meanings and defaults are AWS's.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace wharf::lb {
+
+struct Target {
+  std::string id;  // as registered: an IP address (target type ip) or an instance id
+  std::string ip;  // where to connect
+  uint16_t port = 0;
+  std::string availability_zone;
+  // Deregistered and draining: no new requests; removed at `drain_deadline_ms` or when idle.
+  bool draining = false;
+  int64_t drain_deadline_ms = 0;
+};
+
+struct HealthCheck {
+  bool enabled = true;
+  std::string protocol = "HTTP";
+  std::string port = "traffic-port";  // or a number
+  std::string path = "/";
+  int interval_seconds = 30;
+  int timeout_seconds = 5;
+  int healthy_threshold = 5;
+  int unhealthy_threshold = 2;
+  std::string matcher = "200";  // "200", "200,202", "200-299"
+};
+
+struct TargetGroup {
+  std::string arn;
+  std::string name;
+  std::string protocol = "HTTP";
+  uint16_t port = 80;
+  std::string target_type = "instance";  // instance | ip
+  HealthCheck health_check;
+  std::vector<Target> targets;
+  int deregistration_delay_seconds = 300;
+  int slow_start_seconds = 0;
+  std::string algorithm = "round_robin";  // round_robin | least_outstanding_requests
+  bool stickiness_enabled = false;
+  std::string stickiness_type = "lb_cookie";
+  int stickiness_duration_seconds = 86400;
+};
+
+struct Condition {
+  std::string field;  // host-header | path-pattern | http-header | http-request-method | query-string | source-ip
+  std::vector<std::string> values;
+  std::string http_header_name;                             // http-header
+  std::vector<std::pair<std::string, std::string>> query;  // query-string: key (may be empty), value
+};
+
+struct WeightedTargetGroup {
+  std::string arn;
+  int weight = 1;
+};
+
+struct Action {
+  std::string type;  // forward | redirect | fixed-response
+  int order = 1;
+  // forward
+  std::vector<WeightedTargetGroup> target_groups;
+  bool group_stickiness_enabled = false;
+  int group_stickiness_seconds = 3600;
+  // redirect: each part may use #{protocol}, #{host}, #{port}, #{path}, #{query}
+  std::string redirect_protocol = "#{protocol}", redirect_host = "#{host}", redirect_port = "#{port}",
+              redirect_path = "/#{path}", redirect_query = "#{query}";
+  int redirect_status = 301;  // HTTP_301 | HTTP_302
+  // fixed-response
+  int fixed_status = 200;
+  std::string fixed_content_type = "text/plain";
+  std::string fixed_body;
+};
+
+struct Rule {
+  std::string arn;
+  int priority = 0;  // the default rule is last, whatever its number
+  bool is_default = false;
+  std::vector<Condition> conditions;
+  std::vector<Action> actions;  // by order; the last is the terminal one
+};
+
+struct Listener {
+  std::string arn;
+  std::string load_balancer_arn;
+  uint16_t port = 80;
+  std::string protocol = "HTTP";
+  std::vector<Rule> rules;  // priority order, default rule last
+  int idle_timeout_seconds = 60;  // the load balancer's idle_timeout.timeout_seconds
+};
+
+struct Config {
+  std::vector<Listener> listeners;
+  std::map<std::string, TargetGroup> target_groups;  // by ARN
+};
+
+// AWS's target health states and reason codes, as DescribeTargetHealth reports them.
+struct TargetHealth {
+  std::string target_id;
+  uint16_t port = 0;
+  std::string state;        // initial | healthy | unhealthy | unused | draining | unavailable
+  std::string reason;       // Elb.RegistrationInProgress, Target.ResponseCodeMismatch, ...
+  std::string description;
+};
+
+// What the control plane asks of the data plane. Thread-safe.
+class DataPlaneControl {
+ public:
+  virtual ~DataPlaneControl() = default;
+  // Binds the listener's port now so CreateListener can refuse a port in use with a clear
+  // error instead of failing silently later. Idempotent for the same listener.
+  virtual Status OpenListener(const std::string& listener_arn, uint16_t port) = 0;
+  virtual void CloseListener(const std::string& listener_arn) = 0;
+  // Replaces the whole configuration; open connections carry on.
+  virtual void Apply(std::shared_ptr<const Config> config) = 0;
+  virtual std::vector<TargetHealth> Health(const std::string& target_group_arn) const = 0;
+};
+
+}  // namespace wharf::lb
