@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   server->add_option("--maintenance-interval", server_options.maintenance_interval_seconds,
                      "Seconds between lifecycle-policy and garbage-collection runs")
       ->capture_default_str();
+  server->add_option("--lb-bind", server_options.lb_bind_address,
+                     "Address load balancer listeners bind (a listener's port on this address)")
+      ->capture_default_str();
+  server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");
 

@@ -10,11 +10,13 @@
 #include "api/credentials.h"
 #include "api/ecr/ecr.h"
 #include "api/ecs/ecs.h"
+#include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/random.h"
+#include "lb/data_plane.h"
 #include "net/http_server.h"
 #include "registry/blob_store.h"
 #include "registry/distribution.h"
@@ -68,6 +70,7 @@ class WharfServer final : public Server {
     http_options.host = options_.listen.substr(0, colon);
     http_options.port = static_cast<uint16_t>(std::stoi(options_.listen.substr(colon + 1)));
     RETURN_IF_ERROR(StartRegistry(http_options));
+    RETURN_IF_ERROR(StartLoadBalancer());
     AddAdminRoutes();
     http_options.threads = options_.threads > 0
                                ? options_.threads
@@ -110,12 +113,37 @@ class WharfServer final : public Server {
     return Status::OK();
   }
 
-  // Lifecycle policies and registry garbage collection, on the leader, every interval.
+  // The load balancer data plane in this process, driven by the ELBv2 API.
+  Status StartLoadBalancer() {
+    lb::DataPlaneOptions lb_options;
+    lb_options.bind_address = options_.lb_bind_address;
+    lb_options.threads = options_.lb_threads > 0
+                             ? options_.lb_threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ASSIGN_OR_RETURN(data_plane_, lb::CreateDataPlane(lb_options));
+    elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(api::elbv2::Elbv2Deps{
+        *store_, clock_, options_.region, options_.account_id, *data_plane_, options_.lb_bind_address, &random_});
+    ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
+    front_door_->AddService(std::move(elbv2));
+    Status restored = api::elbv2::RestoreDataPlane(*elbv2_deps_);
+    if (!restored.ok()) LOG_WARN("msg=\"load balancer restore incomplete\" error=\"{}\"", restored.ToString());
+    return Status::OK();
+  }
+
+  // Every few seconds: the load balancer configuration (draining targets leave at their
+  // deadline). Every maintenance interval, on the leader: lifecycle policies and registry GC.
   void MaintenanceLoop() {
     std::unique_lock lock(maintenance_mu_);
+    auto next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
     while (!stopping_) {
-      maintenance_cv_.wait_for(lock, std::chrono::seconds(options_.maintenance_interval_seconds));
-      if (stopping_ || !leadership_->IsLeader()) continue;
+      maintenance_cv_.wait_for(lock, std::chrono::seconds(2));
+      if (stopping_) break;
+      lock.unlock();
+      auto config = api::elbv2::BuildLbConfig(*store_, clock_);
+      if (config.ok()) data_plane_->Apply(std::move(config).value());
+      lock.lock();
+      if (std::chrono::steady_clock::now() < next_maintenance || !leadership_->IsLeader()) continue;
+      next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
       lock.unlock();
       auto repositories = store_->List("ecr/repositories/", "", 0);
       if (repositories.ok()) {
@@ -144,6 +172,7 @@ class WharfServer final : public Server {
     if (maintenance_.joinable()) maintenance_.join();
     if (http_) http_->Stop();
     http_.reset();
+    data_plane_.reset();
     leadership_.reset();  // steps down at once so another server can lead
   }
 
@@ -194,6 +223,8 @@ class WharfServer final : public Server {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::Distribution> distribution_;
   std::string registry_host_;
+  std::unique_ptr<lb::DataPlaneControl> data_plane_;
+  std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<net::HttpServer> http_;
   std::thread maintenance_;
   std::mutex maintenance_mu_;

@@ -1,0 +1,127 @@
+// Shared pieces of the ELBv2 handlers: the handlers' context, keys, ARNs, errors, records.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "api/aws_error.h"
+#include "api/elbv2/elbv2.h"
+#include "api/json_util.h"
+
+namespace wharf::api::elbv2 {
+
+namespace json = boost::json;
+
+inline constexpr int kMaxCommitAttempts = 16;
+inline constexpr size_t kMaxTags = 50;
+
+// What every handler shares: the dependencies, the id source and the publishing lock.
+class Context {
+ public:
+  explicit Context(const Elbv2Deps& deps) : deps(deps) {}
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  std::string NewHex(size_t chars);
+  std::string NewDigits(size_t count);
+  // Rebuilds the configuration from the store and applies it. Serialised, so snapshots reach
+  // the data plane in the order they were read.
+  void Publish();
+
+  const Elbv2Deps deps;  // constant after construction
+
+ private:
+  Random& random();
+  SecureRandom own_random_;
+  std::mutex publish_mu_;
+};
+
+// A stored record with the revision it was read at.
+struct Record {
+  std::string key;
+  json::object value;
+  int64_t mod_revision = 0;
+  bool is_default_rule = false;  // a rule lookup that found a listener's default rule
+};
+using Lookup = std::variant<Record, AwsError>;
+
+// Store keys (elbv2.h draws the layout).
+std::string LoadBalancerKey(std::string_view name);
+std::string TargetGroupKey(std::string_view name);
+std::string ListenersPrefix(std::string_view lb_name);  // "" for every load balancer
+std::string ListenerKey(std::string_view lb_name, std::string_view listener_id);
+std::string RulesPrefix(std::string_view lb_name, std::string_view listener_id);  // "" "": all
+std::string RuleKey(std::string_view lb_name, std::string_view listener_id,
+                    std::string_view rule_id);
+std::string PortKey(int64_t port);
+inline constexpr std::string_view kLoadBalancersPrefix = "elbv2/load-balancers/";
+inline constexpr std::string_view kTargetGroupsPrefix = "elbv2/target-groups/";
+
+std::string ArnPrefix(const Elbv2Deps& deps);  // arn:aws:elasticloadbalancing:<region>:<account>:
+// The '/'-separated parts of an ARN's resource ("loadbalancer/app/name/id" -> 4 parts), or
+// empty when the ARN is not this account's and region's.
+std::vector<std::string> ArnParts(const Elbv2Deps& deps, std::string_view arn);
+
+// Errors: the model's codes.
+AwsError Elbv2Error(const Status& status);  // a Status from below
+AwsError ValidationError(std::string message);
+AwsError InvalidConfiguration(std::string message);
+AwsError LoadBalancerNotFound(std::string message = "One or more load balancers not found");
+AwsError TargetGroupNotFound(std::string message = "One or more target groups not found");
+AwsError ListenerNotFound();
+AwsError RuleNotFound();
+AwsError TooManyConcurrentUpdates();
+
+Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key);
+// Reads every record under a prefix (all pages).
+Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix);
+
+// Lookups by ARN: the record, or the model's not-found error (a malformed ARN is a
+// ValidationError, as AWS answers).
+Lookup GetLoadBalancer(Context& c, std::string_view arn);
+Lookup GetTargetGroup(Context& c, std::string_view arn);
+Lookup GetListener(Context& c, std::string_view arn);
+Lookup GetRule(Context& c, std::string_view arn);  // a default rule: its listener's record
+
+// The listener a rule belongs to, from the rule's ARN.
+std::string ListenerArnOfRule(std::string_view rule_arn);
+// Listener and rule ids and the load balancer name, from their ARNs (empty if malformed).
+struct ListenerId {
+  std::string lb_name, listener_id;
+};
+ListenerId ParseListenerArn(const Elbv2Deps& deps, std::string_view arn);
+
+// Pagination markers carry the last key returned.
+std::string MakeMarker(std::string_view last_key);
+std::optional<std::string> ReadMarker(std::string_view marker);
+
+int64_t NowMs(const Context& c);
+double NowSeconds(const Context& c);
+
+// Attributes are stored as {key: value}; the API speaks [{Key, Value}].
+json::array AttributeList(const json::object& attributes);
+
+// Every target group referenced by an action list.
+std::vector<std::string> ForwardedTargetGroups(const json::array& actions);
+
+// Which load balancers use each target group (through listeners' default actions and rules).
+struct TargetGroupUsage {
+  std::map<std::string, std::set<std::string>> lbs_by_tg;  // tg arn -> lb arns
+};
+Result<TargetGroupUsage> ReadTargetGroupUsage(store::Store& store);
+
+// Tag lists: [{Key, Value}].
+std::optional<AwsError> CheckNewTags(const json::array& tags);
+
+// Commits a transaction; false on a failed compare.
+Result<bool> CommitTxn(store::Store& store, const store::Txn& txn);
+
+}  // namespace wharf::api::elbv2

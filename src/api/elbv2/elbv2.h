@@ -1,0 +1,69 @@
+// The ELBv2 API (AWS Query protocol, 2015-12-01): the control plane of the Application
+// Load Balancer.
+//
+// Handlers read and write the Store in the shapes of the botocore model and, after every
+// change that commits, rebuild the whole lb::Config from the store and hand it to the data
+// plane (DataPlaneControl::Apply). Listener ports are bound by the data plane *before* a
+// listener is committed, so a port in use is refused at once (InvalidConfigurationRequest).
+//
+// Store keys (to be drawn in docs/STATE.md; every value is JSON):
+//   elbv2/load-balancers/<name>          {loadBalancer: <LoadBalancer>, attributes: {k: v}, tags:
+//   [..]} elbv2/target-groups/<name>           {targetGroup: <TargetGroup without
+//   LoadBalancerArns>,
+//                                         attributes: {k: v}, tags: [..],
+//                                         targets: [{Id, Port, AvailabilityZone?,
+//                                         drainDeadlineMs?}]}
+//   elbv2/listeners/<lb name>/<id>       {listener: <Listener>, attributes: {k: v}, tags: [..],
+//                                         defaultRuleArn, defaultRuleTags: [..]}
+//   elbv2/rules/<lb name>/<listener id>/<id>  {rule: <Rule>, tags: [..]}
+//   elbv2/ports/<port>                   {listenerArn}: the port claim (all listeners share one
+//                                         bind address, so a port is unique across load balancers)
+// A change that adds a reference to a target group or load balancer also rewrites that record
+// (same value, new mod_revision), so a concurrent delete that compared it fails and retries:
+// no listener ever forwards to a deleted target group, no listener outlives its load balancer.
+//
+// Deregistered targets stay in their target group's record, draining, until
+// drainDeadlineMs (now + deregistration_delay.timeout_seconds); BuildLbConfig and
+// DescribeTargetHealth ignore them after that, and the next change to the group prunes them.
+//
+// Target ids: for target type `ip` the Id is an IPv4 address. For target type `instance`
+// wharf does not resolve EC2 instance ids yet: an instance target's Id must be the IPv4
+// address the instance is reached at; an `i-...` id is refused with InvalidTarget.
+//
+// Thread-safety: handlers may run on many loops at once; writes are compare-and-swap
+// transactions retried on conflict; configuration builds and Applies are serialised so the
+// data plane never receives an older snapshot after a newer one.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/front_door.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "lb/config.h"
+#include "store/store.h"
+
+namespace wharf::api::elbv2 {
+
+struct Elbv2Deps {
+  store::Store& store;
+  Clock& clock;
+  std::string region, account_id;
+  lb::DataPlaneControl& data_plane;
+  std::string lb_bind_address;  // where listeners are bound (reported only; the data plane binds)
+  Random* random = nullptr;     // ids and DNS names; a SecureRandom of the endpoint's own when null
+};
+
+// Builds the endpoint with every implemented operation.
+Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps);
+
+// The data plane's configuration as the store holds it now.
+Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock);
+
+// At server start: binds every stored listener's port and applies the stored configuration.
+// A listener whose port cannot be bound is logged and skipped (the error is returned after
+// the others were opened), so one bad port does not keep the rest down.
+Status RestoreDataPlane(const Elbv2Deps& deps);
+
+}  // namespace wharf::api::elbv2

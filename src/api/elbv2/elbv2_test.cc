@@ -1,0 +1,366 @@
+// The ELBv2 handlers against a MemoryStore, a ManualClock and a fake data plane.
+#include "api/elbv2/elbv2.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <set>
+
+#include "api/json_util.h"
+#include "api/query_protocol.h"
+#include "store/memory_store.h"
+
+namespace wharf::api::elbv2 {
+namespace {
+
+namespace json = boost::json;
+
+class FakeDataPlane final : public lb::DataPlaneControl {
+ public:
+  Status OpenListener(const std::string& arn, uint16_t port) override {
+    if (busy_ports.contains(port)) return Status::Unavailable("Address already in use");
+    open[arn] = port;
+    return Status::OK();
+  }
+  void CloseListener(const std::string& arn) override { open.erase(arn); }
+  void Apply(std::shared_ptr<const lb::Config> c) override {
+    config = std::move(c);
+    ++applies;
+  }
+  std::vector<lb::TargetHealth> Health(const std::string&) const override { return health; }
+
+  std::set<uint16_t> busy_ports;
+  std::map<std::string, uint16_t> open;
+  std::shared_ptr<const lb::Config> config;
+  int applies = 0;
+  std::vector<lb::TargetHealth> health;
+};
+
+class Elbv2Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto made = MakeElbv2Endpoint(
+        Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1"});
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    endpoint_ = std::move(made).value();
+  }
+
+  Outcome Call(const std::string& op, std::string_view input) {
+    json::object in = json::parse(input).as_object();
+    RequestContext ctx{
+        "req", "us-east-1", "000000000000", "AKIA", "arn:aws:iam::000000000000:root", clock_.Now()};
+    return endpoint_.operations.at(op)(ctx, in);
+  }
+  json::object Ok(const std::string& op, std::string_view input) {
+    Outcome out = Call(op, input);
+    EXPECT_TRUE(out.ok()) << op << ": "
+                          << (out.ok() ? "" : out.error().code + " " + out.error().message);
+    return out.ok() ? out.output() : json::object();
+  }
+  std::string ErrorCode(const std::string& op, std::string_view input) {
+    Outcome out = Call(op, input);
+    return out.ok() ? "ok" : out.error().code;
+  }
+
+  // The seed's load balancer, target group and a listener forwarding to it.
+  void CreateSeed(int port = 18080) {
+    lb_arn_ = GetString(Ok("CreateLoadBalancer", R"({"Name": "alba-digi-load-balancer",
+        "Subnets": ["subnet-1", "subnet-2"], "SecurityGroups": ["sg-1"], "Scheme": "internet-facing"})")
+                            ["LoadBalancers"]
+                                .as_array()[0]
+                                .as_object(),
+                        "LoadBalancerArn");
+    tg_arn_ =
+        GetString(Ok("CreateTargetGroup", R"({"Name": "alba-digi-target-group", "Protocol": "HTTP",
+        "Port": 5050, "VpcId": "vpc-1", "TargetType": "ip", "HealthCheckPath": "/alive"})")
+                      ["TargetGroups"]
+                          .as_array()[0]
+                          .as_object(),
+                  "TargetGroupArn");
+    json::object in{{"LoadBalancerArn", lb_arn_},
+                    {"Protocol", "HTTP"},
+                    {"Port", port},
+                    {"DefaultActions",
+                     json::array{json::object{{"Type", "forward"}, {"TargetGroupArn", tg_arn_}}}}};
+    listener_arn_ =
+        GetString(Ok("CreateListener", json::serialize(in))["Listeners"].as_array()[0].as_object(),
+                  "ListenerArn");
+  }
+
+  std::string RuleInput(int priority, std::string_view conditions) {
+    return R"({"ListenerArn": ")" + listener_arn_ + R"(", "Priority": )" +
+           std::to_string(priority) + R"(, "Conditions": )" + std::string(conditions) +
+           R"(, "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]})";
+  }
+
+  store::MemoryStore store_;
+  ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
+  FakeDataPlane data_plane_;
+  ServiceEndpoint endpoint_;
+  std::string lb_arn_, tg_arn_, listener_arn_;
+};
+
+TEST_F(Elbv2Test, SeedFlowBuildsTheConfigAndBindsThePort) {
+  CreateSeed();
+  json::object lb =
+      Ok("DescribeLoadBalancers", R"({"Names": ["alba-digi-load-balancer"]})")["LoadBalancers"]
+          .as_array()[0]
+          .as_object();
+  EXPECT_EQ(GetString(GetObject(lb, "State"), "Code"), "provisioning");
+  EXPECT_TRUE(
+      lb_arn_.starts_with("arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/"
+                          "alba-digi-load-balancer/"));
+  EXPECT_TRUE(GetString(lb, "DNSName").ends_with(".us-east-1.elb.localhost"));
+  EXPECT_EQ(GetString(GetArray(lb, "AvailabilityZones")[1].as_object(), "ZoneName"), "us-east-1b");
+  clock_.Advance(std::chrono::seconds(2));
+  lb = Ok("DescribeLoadBalancers", "{}")["LoadBalancers"].as_array()[0].as_object();
+  EXPECT_EQ(GetString(GetObject(lb, "State"), "Code"), "active");
+
+  EXPECT_EQ(data_plane_.open.at(listener_arn_), 18080);
+  ASSERT_TRUE(data_plane_.config);
+  ASSERT_EQ(data_plane_.config->listeners.size(), 1u);
+  const lb::Listener& l = data_plane_.config->listeners[0];
+  ASSERT_EQ(l.rules.size(), 1u);
+  EXPECT_TRUE(l.rules[0].is_default);
+  EXPECT_EQ(l.rules[0].actions[0].target_groups[0].arn, tg_arn_);
+  EXPECT_EQ(data_plane_.config->target_groups.at(tg_arn_).health_check.path, "/alive");
+
+  json::object tg =
+      Ok("DescribeTargetGroups", R"({"Names": ["alba-digi-target-group"]})")["TargetGroups"]
+          .as_array()[0]
+          .as_object();
+  EXPECT_EQ(GetArray(tg, "LoadBalancerArns"), json::array{json::value(lb_arn_)});
+  EXPECT_EQ(GetInt(tg, "HealthCheckIntervalSeconds"), 30);
+  EXPECT_EQ(GetString(GetObject(tg, "Matcher"), "HttpCode"), "200");
+
+  // What the aws CLI receives: the model's XML.
+  auto model = ServiceModel::LoadEmbedded("elbv2");
+  ASSERT_TRUE(model.ok());
+  std::string xml = EncodeQueryResponse(**model, *(*model)->FindOperation("DescribeLoadBalancers"),
+                                        json::object{{"LoadBalancers", json::array{lb}}}, "req");
+  EXPECT_NE(xml.find("<State><Code>active</Code></State>"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<CreatedTime>2023-11-14T22:13:20"), std::string::npos) << xml;
+}
+
+TEST_F(Elbv2Test, CreateIsIdempotentButNamesAreUnique) {
+  CreateSeed();
+  EXPECT_EQ(
+      ErrorCode("CreateLoadBalancer", R"({"Name": "alba-digi-load-balancer", "Subnets": ["subnet-1",
+      "subnet-2"], "SecurityGroups": ["sg-1"]})"),
+      "ok");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer",
+                      R"({"Name": "alba-digi-load-balancer", "Scheme": "internal"})"),
+            "DuplicateLoadBalancerName");
+  EXPECT_EQ(ErrorCode("CreateTargetGroup", R"({"Name": "alba-digi-target-group", "Protocol": "HTTP",
+      "Port": 8080, "VpcId": "vpc-1", "TargetType": "ip"})"),
+            "DuplicateTargetGroupName");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "nlb", "Type": "network"})"),
+            "InvalidConfigurationRequest");
+  EXPECT_EQ(ErrorCode("CreateTargetGroup", R"({"Name": "fn", "TargetType": "lambda"})"),
+            "InvalidConfigurationRequest");
+  EXPECT_EQ(ErrorCode("DescribeLoadBalancers", R"({"Names": ["nope"]})"), "LoadBalancerNotFound");
+  EXPECT_EQ(ErrorCode("DescribeTargetGroups", R"({"Names": ["nope"]})"), "TargetGroupNotFound");
+  json::object in{
+      {"LoadBalancerArn", lb_arn_},
+      {"Protocol", "HTTP"},
+      {"Port", 18080},
+      {"DefaultActions",
+       json::array{json::object{{"Type", "fixed-response"},
+                                {"FixedResponseConfig", json::object{{"StatusCode", "200"}}}}}}};
+  EXPECT_EQ(ErrorCode("CreateListener", json::serialize(in)), "DuplicateListener");
+}
+
+TEST_F(Elbv2Test, APortInUseIsRefusedAndNothingIsStored) {
+  CreateSeed();
+  data_plane_.busy_ports.insert(19999);
+  json::object in{{"LoadBalancerArn", lb_arn_},
+                  {"Port", 19999},
+                  {"DefaultActions",
+                   json::array{json::object{{"Type", "forward"}, {"TargetGroupArn", tg_arn_}}}}};
+  Outcome out = Call("CreateListener", json::serialize(in));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "InvalidConfigurationRequest");
+  EXPECT_NE(out.error().message.find("19999"), std::string::npos);
+  json::object lb{{"LoadBalancerArn", lb_arn_}};
+  EXPECT_EQ(Ok("DescribeListeners", json::serialize(lb))["Listeners"].as_array().size(), 1u);
+  EXPECT_EQ(data_plane_.open.size(), 1u);
+}
+
+TEST_F(Elbv2Test, RulesPrioritiesAndConditionLimits) {
+  CreateSeed();
+  std::string first =
+      GetString(Ok("CreateRule",
+                   RuleInput(10, R"([{"Field": "path-pattern", "Values": ["/api/*"]}])"))["Rules"]
+                    .as_array()[0]
+                    .as_object(),
+                "RuleArn");
+  EXPECT_EQ(ErrorCode("CreateRule",
+                      RuleInput(10, R"([{"Field": "host-header", "Values": ["a.example"]}])")),
+            "PriorityInUse");
+  std::string second =
+      GetString(Ok("CreateRule", RuleInput(20, R"([{"Field": "http-header", "HttpHeaderConfig":
+      {"HttpHeaderName": "X-Env", "Values": ["blue"]}}])"))["Rules"]
+                    .as_array()[0]
+                    .as_object(),
+                "RuleArn");
+  EXPECT_EQ(ErrorCode("CreateRule",
+                      RuleInput(30, R"([{"Field": "path-pattern", "Values": ["/a", "/b", "/c"]},
+      {"Field": "host-header", "HostHeaderConfig": {"Values": ["a", "b", "c"]}}])")),
+            "ValidationError");
+  EXPECT_EQ(ErrorCode("CreateRule", RuleInput(30, R"([{"Field": "cookie", "Values": ["x"]}])")),
+            "ValidationError");
+
+  json::object swap{
+      {"RulePriorities", json::array{json::object{{"RuleArn", first}, {"Priority", 20}}}}};
+  EXPECT_EQ(ErrorCode("SetRulePriorities", json::serialize(swap)), "PriorityInUse");
+  swap["RulePriorities"] = json::array{json::object{{"RuleArn", first}, {"Priority", 20}},
+                                       json::object{{"RuleArn", second}, {"Priority", 5}}};
+  EXPECT_EQ(Ok("SetRulePriorities", json::serialize(swap))["Rules"].as_array().size(), 2u);
+  json::array rules =
+      Ok("DescribeRules", R"({"ListenerArn": ")" + listener_arn_ + R"("})")["Rules"].as_array();
+  ASSERT_EQ(rules.size(), 3u);
+  EXPECT_EQ(GetString(rules[0].as_object(), "RuleArn"), second);
+  EXPECT_EQ(GetString(rules[1].as_object(), "Priority"), "20");
+  EXPECT_EQ(GetString(rules[2].as_object(), "Priority"), "default");
+  EXPECT_EQ(ErrorCode("DeleteRule", R"({"RuleArn": ")" +
+                                        std::string(GetString(rules[2].as_object(), "RuleArn")) +
+                                        R"("})"),
+            "OperationNotPermitted");
+
+  const lb::Listener& l = data_plane_.config->listeners[0];
+  ASSERT_EQ(l.rules.size(), 3u);
+  EXPECT_EQ(l.rules[0].priority, 5);
+  EXPECT_EQ(l.rules[0].conditions[0].http_header_name, "X-Env");
+  EXPECT_EQ(l.rules[1].conditions[0].values, std::vector<std::string>{"/api/*"});
+  EXPECT_EQ(l.rules[1].actions[0].fixed_status, 404);
+  Ok("DeleteRule", R"({"RuleArn": ")" + first + R"("})");
+  EXPECT_EQ(ErrorCode("DeleteRule", R"({"RuleArn": ")" + first + R"("})"), "RuleNotFound");
+}
+
+TEST_F(Elbv2Test, TargetsDrainThenDisappear) {
+  CreateSeed();
+  std::string tg = R"("TargetGroupArn": ")" + tg_arn_ + R"(")";
+  Ok("RegisterTargets",
+     "{" + tg + R"(, "Targets": [{"Id": "10.0.0.5"}, {"Id": "10.0.0.6", "Port": 6060}]})");
+  EXPECT_EQ(ErrorCode("RegisterTargets", "{" + tg + R"(, "Targets": [{"Id": "i-0123"}]})"),
+            "InvalidTarget");
+  data_plane_.health = {{"10.0.0.5", 5050, "healthy", "", ""}};
+  json::array health =
+      Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
+  ASSERT_EQ(health.size(), 2u);
+  EXPECT_EQ(GetString(GetObject(health[0].as_object(), "TargetHealth"), "State"), "healthy");
+  EXPECT_EQ(GetString(GetObject(health[1].as_object(), "TargetHealth"), "Reason"),
+            "Elb.RegistrationInProgress");
+
+  Ok("ModifyTargetGroupAttributes",
+     "{" + tg +
+         R"(, "Attributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "30"}]})");
+  Ok("DeregisterTargets", "{" + tg + R"(, "Targets": [{"Id": "10.0.0.5"}]})");
+  health = Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
+  EXPECT_EQ(GetString(GetObject(health[0].as_object(), "TargetHealth"), "State"), "draining");
+  EXPECT_TRUE(data_plane_.config->target_groups.at(tg_arn_).targets[0].draining);
+  clock_.Advance(std::chrono::seconds(31));
+  health = Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
+  ASSERT_EQ(health.size(), 1u);
+  auto config = BuildLbConfig(store_, clock_);
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ((*config)->target_groups.at(tg_arn_).targets.size(), 1u);
+
+  EXPECT_EQ(ErrorCode("DeleteTargetGroup", "{" + tg + "}"), "ResourceInUse");
+  Ok("DeleteListener", R"({"ListenerArn": ")" + listener_arn_ + R"("})");
+  EXPECT_TRUE(data_plane_.open.empty());
+  health = Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
+  EXPECT_EQ(GetString(GetObject(health[0].as_object(), "TargetHealth"), "Reason"),
+            "Target.NotInUse");
+  Ok("DeleteTargetGroup", "{" + tg + "}");
+  EXPECT_EQ(ErrorCode("DescribeTargetGroups", R"({"TargetGroupArns": [")" + tg_arn_ + R"("]})"),
+            "TargetGroupNotFound");
+}
+
+TEST_F(Elbv2Test, AttributesAndTags) {
+  CreateSeed();
+  std::string lb = R"("LoadBalancerArn": ")" + lb_arn_ + R"(")";
+  json::array attrs = Ok("DescribeLoadBalancerAttributes", "{" + lb + "}")["Attributes"].as_array();
+  auto value = [](const json::array& a, std::string_view key) {
+    for (const auto& x : a) {
+      if (GetString(x.as_object(), "Key") == key) return GetString(x.as_object(), "Value");
+    }
+    return std::string("<absent>");
+  };
+  EXPECT_EQ(value(attrs, "idle_timeout.timeout_seconds"), "60");
+  EXPECT_EQ(value(attrs, "routing.http.desync_mitigation_mode"), "defensive");
+  EXPECT_EQ(ErrorCode("ModifyLoadBalancerAttributes",
+                      "{" + lb + R"(, "Attributes": [{"Key": "nope", "Value": "1"}]})"),
+            "ValidationError");
+  EXPECT_EQ(
+      ErrorCode(
+          "ModifyLoadBalancerAttributes",
+          "{" + lb + R"(, "Attributes": [{"Key": "idle_timeout.timeout_seconds", "Value": "0"}]})"),
+      "InvalidConfigurationRequest");
+  Ok("ModifyLoadBalancerAttributes",
+     "{" + lb + R"(, "Attributes": [{"Key": "idle_timeout.timeout_seconds", "Value": "120"},
+      {"Key": "deletion_protection.enabled", "Value": "true"}]})");
+  EXPECT_EQ(data_plane_.config->listeners[0].idle_timeout_seconds, 120);
+  EXPECT_EQ(ErrorCode("DeleteLoadBalancer", "{" + lb + "}"), "OperationNotPermitted");
+
+  attrs = Ok("DescribeTargetGroupAttributes",
+             R"({"TargetGroupArn": ")" + tg_arn_ + R"("})")["Attributes"]
+              .as_array();
+  EXPECT_EQ(value(attrs, "deregistration_delay.timeout_seconds"), "300");
+  EXPECT_EQ(value(attrs, "stickiness.lb_cookie.duration_seconds"), "86400");
+
+  Ok("AddTags", R"({"ResourceArns": [")" + lb_arn_ + R"(", ")" + tg_arn_ +
+                    R"("], "Tags": [{"Key": "Name", "Value": "alba"}]})");
+  Ok("RemoveTags", R"({"ResourceArns": [")" + tg_arn_ + R"("], "TagKeys": ["Name"]})");
+  json::array tags = Ok("DescribeTags", R"({"ResourceArns": [")" + lb_arn_ + R"(", ")" + tg_arn_ +
+                                            R"("]})")["TagDescriptions"]
+                         .as_array();
+  EXPECT_EQ(GetArray(tags[0].as_object(), "Tags").size(), 1u);
+  EXPECT_EQ(GetArray(tags[1].as_object(), "Tags").size(), 0u);
+  EXPECT_EQ(ErrorCode("AddTags", R"({"ResourceArns": [")" + lb_arn_ +
+                                     R"("], "Tags": [{"Key": "a", "Value": "1"},
+      {"Key": "a", "Value": "2"}]})"),
+            "DuplicateTagKeys");
+
+  Ok("ModifyLoadBalancerAttributes",
+     "{" + lb + R"(, "Attributes": [{"Key": "deletion_protection.enabled", "Value": "false"}]})");
+  Ok("DeleteLoadBalancer", "{" + lb + "}");
+  EXPECT_TRUE(data_plane_.open.empty());
+  EXPECT_TRUE(data_plane_.config->listeners.empty());
+  EXPECT_EQ(ErrorCode("DescribeLoadBalancers", R"({"LoadBalancerArns": [")" + lb_arn_ + R"("]})"),
+            "LoadBalancerNotFound");
+  EXPECT_EQ(ErrorCode("DeleteLoadBalancer", "{" + lb + "}"), "ok");
+}
+
+TEST_F(Elbv2Test, ATargetGroupServesOneLoadBalancer) {
+  CreateSeed();
+  std::string other = GetString(
+      Ok("CreateLoadBalancer", R"({"Name": "other"})")["LoadBalancers"].as_array()[0].as_object(),
+      "LoadBalancerArn");
+  json::object in{{"LoadBalancerArn", other},
+                  {"Port", 18081},
+                  {"DefaultActions",
+                   json::array{json::object{{"Type", "forward"}, {"TargetGroupArn", tg_arn_}}}}};
+  EXPECT_EQ(ErrorCode("CreateListener", json::serialize(in)), "TargetGroupAssociationLimit");
+  in["Port"] = 18080;
+  in["DefaultActions"] = json::array{
+      json::object{{"Type", "redirect"},
+                   {"RedirectConfig", json::object{{"Port", "8443"}, {"StatusCode", "HTTP_301"}}}}};
+  EXPECT_EQ(ErrorCode("CreateListener", json::serialize(in)),
+            "InvalidConfigurationRequest");  // port taken
+  in["Port"] = 18082;
+  json::object l = Ok("CreateListener", json::serialize(in))["Listeners"].as_array()[0].as_object();
+  EXPECT_EQ(
+      GetString(GetObject(GetArray(l, "DefaultActions")[0].as_object(), "RedirectConfig"), "Path"),
+      "/#{path}");
+  json::object modify{{"ListenerArn", GetString(l, "ListenerArn")}, {"Port", 18083}};
+  EXPECT_EQ(
+      GetInt(Ok("ModifyListener", json::serialize(modify))["Listeners"].as_array()[0].as_object(),
+             "Port"),
+      18083);
+  EXPECT_EQ(data_plane_.open.at(GetString(l, "ListenerArn")), 18083);
+}
+
+}  // namespace
+}  // namespace wharf::api::elbv2

@@ -1,0 +1,199 @@
+// BuildLbConfig: the store's load balancers, listeners, rules and target groups as the one
+// immutable lb::Config the data plane runs on. RestoreDataPlane: the same at server start.
+#include <algorithm>
+
+#include "api/elbv2/common.h"
+#include "base/logging.h"
+
+namespace wharf::api::elbv2 {
+
+namespace {
+
+int ToInt(const std::string& s, int fallback) {
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  return s.empty() || *end ? fallback : static_cast<int>(v);
+}
+
+lb::Condition ToCondition(const json::object& c) {
+  lb::Condition out;
+  out.field = GetString(c, "Field");
+  static const std::pair<const char*, const char*> kConfigs[] = {
+      {"host-header", "HostHeaderConfig"}, {"path-pattern", "PathPatternConfig"},
+      {"http-header", "HttpHeaderConfig"}, {"http-request-method", "HttpRequestMethodConfig"},
+      {"source-ip", "SourceIpConfig"},
+  };
+  for (const auto& [field, config] : kConfigs) {
+    if (out.field != field) continue;
+    const json::object& cfg = GetObject(c, config);
+    const json::array& values =
+        Has(cfg, "Values") ? GetArray(cfg, "Values") : GetArray(c, "Values");
+    for (const auto& v : values) out.values.emplace_back(v.get_string());
+    out.http_header_name = GetString(cfg, "HttpHeaderName");
+  }
+  if (out.field == "query-string") {
+    for (const auto& p : GetArray(GetObject(c, "QueryStringConfig"), "Values")) {
+      out.query.emplace_back(GetString(p.get_object(), "Key"), GetString(p.get_object(), "Value"));
+    }
+  }
+  return out;
+}
+
+lb::Action ToAction(const json::object& a) {
+  lb::Action out;
+  out.type = GetString(a, "Type");
+  out.order = static_cast<int>(GetInt(a, "Order").value_or(1));
+  if (out.type == "forward") {
+    const json::object& config = GetObject(a, "ForwardConfig");
+    for (const auto& t : GetArray(config, "TargetGroups")) {
+      out.target_groups.push_back({GetString(t.get_object(), "TargetGroupArn"),
+                                   static_cast<int>(GetInt(t.get_object(), "Weight").value_or(1))});
+    }
+    if (out.target_groups.empty() && Has(a, "TargetGroupArn")) {
+      out.target_groups.push_back({GetString(a, "TargetGroupArn"), 1});
+    }
+    const json::object& sticky = GetObject(config, "TargetGroupStickinessConfig");
+    out.group_stickiness_enabled = GetBool(sticky, "Enabled").value_or(false);
+    out.group_stickiness_seconds =
+        static_cast<int>(GetInt(sticky, "DurationSeconds").value_or(3600));
+  } else if (out.type == "redirect") {
+    const json::object& r = GetObject(a, "RedirectConfig");
+    out.redirect_protocol = GetString(r, "Protocol", "#{protocol}");
+    out.redirect_host = GetString(r, "Host", "#{host}");
+    out.redirect_port = GetString(r, "Port", "#{port}");
+    out.redirect_path = GetString(r, "Path", "/#{path}");
+    out.redirect_query = GetString(r, "Query", "#{query}");
+    out.redirect_status = GetString(r, "StatusCode") == "HTTP_302" ? 302 : 301;
+  } else if (out.type == "fixed-response") {
+    const json::object& f = GetObject(a, "FixedResponseConfig");
+    out.fixed_status = ToInt(GetString(f, "StatusCode"), 200);
+    out.fixed_content_type = GetString(f, "ContentType", "text/plain");
+    out.fixed_body = GetString(f, "MessageBody");
+  }
+  return out;
+}
+
+std::vector<lb::Action> ToActions(const json::array& actions) {
+  std::vector<lb::Action> out;
+  for (const auto& a : actions) out.push_back(ToAction(a.get_object()));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const lb::Action& x, const lb::Action& y) { return x.order < y.order; });
+  return out;
+}
+
+lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms) {
+  const json::object& tg = GetObject(record, "targetGroup");
+  const json::object& attrs = GetObject(record, "attributes");
+  lb::TargetGroup out;
+  out.arn = GetString(tg, "TargetGroupArn");
+  out.name = GetString(tg, "TargetGroupName");
+  out.protocol = GetString(tg, "Protocol", "HTTP");
+  out.port = static_cast<uint16_t>(GetInt(tg, "Port").value_or(80));
+  out.target_type = GetString(tg, "TargetType", "instance");
+  lb::HealthCheck& hc = out.health_check;
+  hc.enabled = GetBool(tg, "HealthCheckEnabled").value_or(true);
+  hc.protocol = GetString(tg, "HealthCheckProtocol", "HTTP");
+  hc.port = GetString(tg, "HealthCheckPort", "traffic-port");
+  hc.path = GetString(tg, "HealthCheckPath", "/");
+  hc.interval_seconds = static_cast<int>(GetInt(tg, "HealthCheckIntervalSeconds").value_or(30));
+  hc.timeout_seconds = static_cast<int>(GetInt(tg, "HealthCheckTimeoutSeconds").value_or(5));
+  hc.healthy_threshold = static_cast<int>(GetInt(tg, "HealthyThresholdCount").value_or(5));
+  hc.unhealthy_threshold = static_cast<int>(GetInt(tg, "UnhealthyThresholdCount").value_or(2));
+  hc.matcher = GetString(GetObject(tg, "Matcher"), "HttpCode", "200");
+  out.deregistration_delay_seconds =
+      ToInt(GetString(attrs, "deregistration_delay.timeout_seconds"), 300);
+  out.slow_start_seconds = ToInt(GetString(attrs, "slow_start.duration_seconds"), 0);
+  out.algorithm = GetString(attrs, "load_balancing.algorithm.type", "round_robin");
+  out.stickiness_enabled = GetString(attrs, "stickiness.enabled") == "true";
+  out.stickiness_type = GetString(attrs, "stickiness.type", "lb_cookie");
+  out.stickiness_duration_seconds =
+      ToInt(GetString(attrs, "stickiness.lb_cookie.duration_seconds"), 86400);
+  for (const auto& t : GetArray(record, "targets")) {
+    const json::object& target = t.get_object();
+    auto deadline = GetInt(target, "drainDeadlineMs");
+    if (deadline && *deadline <= now_ms) continue;  // drained
+    lb::Target x;
+    x.id = GetString(target, "Id");
+    x.ip = x.id;  // ip targets; instance targets are registered by address for now (elbv2.h)
+    x.port = static_cast<uint16_t>(GetInt(target, "Port").value_or(out.port));
+    x.availability_zone = GetString(target, "AvailabilityZone");
+    x.draining = deadline.has_value();
+    x.drain_deadline_ms = deadline.value_or(0);
+    out.targets.push_back(std::move(x));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock) {
+  auto config = std::make_shared<lb::Config>();
+  int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
+  // One read per prefix; the records need not be from one revision: a listener naming a
+  // target group that is not (yet) read forwards to an empty group until the next publish.
+  ASSIGN_OR_RETURN(auto lbs, ReadAll(store, kLoadBalancersPrefix));
+  std::map<std::string, int> idle_timeouts;  // load balancer arn -> seconds
+  for (const auto& r : lbs) {
+    idle_timeouts[GetString(GetObject(r.value, "loadBalancer"), "LoadBalancerArn")] =
+        ToInt(GetString(GetObject(r.value, "attributes"), "idle_timeout.timeout_seconds"), 60);
+  }
+  ASSIGN_OR_RETURN(auto rules, ReadAll(store, RulesPrefix("", "")));
+  std::map<std::string, std::vector<const json::object*>> rules_by_listener;
+  for (const auto& r : rules)
+    rules_by_listener[GetString(r.value, "listenerArn")].push_back(&r.value);
+  ASSIGN_OR_RETURN(auto listeners, ReadAll(store, ListenersPrefix("")));
+  for (const auto& r : listeners) {
+    const json::object& l = GetObject(r.value, "listener");
+    lb::Listener out;
+    out.arn = GetString(l, "ListenerArn");
+    out.load_balancer_arn = GetString(l, "LoadBalancerArn");
+    if (!idle_timeouts.contains(out.load_balancer_arn)) continue;  // its load balancer is gone
+    out.port = static_cast<uint16_t>(GetInt(l, "Port").value_or(80));
+    out.protocol = GetString(l, "Protocol", "HTTP");
+    out.idle_timeout_seconds = idle_timeouts[out.load_balancer_arn];
+    for (const json::object* record : rules_by_listener[out.arn]) {
+      const json::object& rule = GetObject(*record, "rule");
+      lb::Rule x;
+      x.arn = GetString(rule, "RuleArn");
+      x.priority = ToInt(GetString(rule, "Priority"), 0);
+      for (const auto& c : GetArray(rule, "Conditions"))
+        x.conditions.push_back(ToCondition(c.get_object()));
+      x.actions = ToActions(GetArray(rule, "Actions"));
+      out.rules.push_back(std::move(x));
+    }
+    std::sort(out.rules.begin(), out.rules.end(),
+              [](const lb::Rule& a, const lb::Rule& b) { return a.priority < b.priority; });
+    lb::Rule fallback;
+    fallback.arn = GetString(r.value, "defaultRuleArn");
+    fallback.is_default = true;
+    fallback.actions = ToActions(GetArray(l, "DefaultActions"));
+    out.rules.push_back(std::move(fallback));
+    config->listeners.push_back(std::move(out));
+  }
+  ASSIGN_OR_RETURN(auto groups, ReadAll(store, kTargetGroupsPrefix));
+  for (const auto& r : groups) {
+    lb::TargetGroup tg = ToTargetGroup(r.value, now_ms);
+    std::string arn = tg.arn;
+    config->target_groups.emplace(std::move(arn), std::move(tg));
+  }
+  return std::shared_ptr<const lb::Config>(std::move(config));
+}
+
+Status RestoreDataPlane(const Elbv2Deps& deps) {
+  ASSIGN_OR_RETURN(auto config, BuildLbConfig(deps.store, deps.clock));
+  Status first_error;
+  for (const auto& l : config->listeners) {
+    Status s = deps.data_plane.OpenListener(l.arn, l.port);
+    if (!s.ok()) {
+      LOG_ERROR("msg=\"listener port cannot be bound\" listener={} port={} error=\"{}\"", l.arn,
+                l.port, s.ToString());
+      if (first_error.ok())
+        first_error = s.WithContext("listener " + l.arn + " port " + std::to_string(l.port));
+    }
+  }
+  deps.data_plane.Apply(std::move(config));
+  return first_error;
+}
+
+}  // namespace wharf::api::elbv2

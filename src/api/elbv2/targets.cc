@@ -1,0 +1,209 @@
+// Targets: RegisterTargets, DeregisterTargets, DescribeTargetHealth.
+#include <arpa/inet.h>
+
+#include "api/elbv2/handlers.h"
+
+namespace wharf::api::elbv2 {
+
+namespace {
+
+constexpr size_t kMaxTargetsPerGroup = 1000;
+
+bool IsIpv4(const std::string& s) {
+  unsigned char buf[4];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1;
+}
+
+bool Expired(const json::object& target, int64_t now_ms) {
+  auto deadline = GetInt(target, "drainDeadlineMs");
+  return deadline && *deadline <= now_ms;
+}
+
+bool Same(const json::object& target, const std::string& id, int64_t port) {
+  return GetString(target, "Id") == id && GetInt(target, "Port").value_or(0) == port;
+}
+
+Outcome ChangeTargets(
+    Context& c, object& in,
+    const std::function<std::optional<AwsError>(const json::object& record, json::array& targets,
+                                                int64_t now_ms)>& change) {
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    Lookup found = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& record = std::get<Record>(found);
+    int64_t now_ms = NowMs(c);
+    json::array targets;
+    for (const auto& t : GetArray(record.value, "targets")) {
+      if (!Expired(t.get_object(), now_ms)) targets.push_back(t);  // drained: forget it
+    }
+    if (auto err = change(record.value, targets, now_ms)) return *err;
+    record.value["targets"] = std::move(targets);
+    ASSIGN_OR_FAIL(
+        bool saved,
+        CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
+                                           {store::Op::Put(record.key, Serialize(record.value))}}),
+        Elbv2Error);
+    if (saved) {
+      c.Publish();
+      return json::object{};
+    }
+  }
+  return TooManyConcurrentUpdates();
+}
+
+}  // namespace
+
+Outcome RegisterTargets(Context& c, const RequestContext&, object& in) {
+  return ChangeTargets(
+      c, in,
+      [&](const json::object& record, json::array& targets, int64_t) -> std::optional<AwsError> {
+        const json::object& tg = GetObject(record, "targetGroup");
+        for (const auto& t : GetArray(in, "Targets")) {
+          const json::object& target = t.get_object();
+          std::string id = GetString(target, "Id");
+          int64_t port = GetInt(target, "Port").value_or(GetInt(tg, "Port").value_or(80));
+          if (!IsIpv4(id)) {
+            if (GetString(tg, "TargetType") == "instance" && id.rfind("i-", 0) == 0) {
+              return AwsError::Client(
+                  "InvalidTarget",
+                  "The following targets are not in a running state and cannot be registered: '" +
+                      id +
+                      "' (wharf does not resolve instance ids yet: register the instance's "
+                      "IPv4 address as its Id)");
+            }
+            return AwsError::Client("InvalidTarget",
+                                    "The IP address '" + id + "' is not a valid IPv4 address");
+          }
+          json::object entry{{"Id", id}, {"Port", port}};
+          if (Has(target, "AvailabilityZone"))
+            entry["AvailabilityZone"] = GetString(target, "AvailabilityZone");
+          bool replaced = false;
+          for (auto& existing : targets) {
+            if (Same(existing.get_object(), id, port)) {
+              existing = entry;  // registering a draining target again takes it back
+              replaced = true;
+            }
+          }
+          if (!replaced) targets.push_back(std::move(entry));
+        }
+        if (targets.size() > kMaxTargetsPerGroup) {
+          return AwsError::Client(
+              "TooManyTargets",
+              "You've reached the limit on the number of targets per target group");
+        }
+        return std::nullopt;
+      });
+}
+
+Outcome DeregisterTargets(Context& c, const RequestContext&, object& in) {
+  return ChangeTargets(
+      c, in,
+      [&](const json::object& record, json::array& targets,
+          int64_t now_ms) -> std::optional<AwsError> {
+        const json::object& tg = GetObject(record, "targetGroup");
+        std::string delay = GetString(GetObject(record, "attributes"),
+                                      "deregistration_delay.timeout_seconds", "300");
+        int64_t delay_ms = std::stoll(delay) * 1000;
+        for (const auto& t : GetArray(in, "Targets")) {
+          const json::object& target = t.get_object();
+          std::string id = GetString(target, "Id");
+          bool port_given = Has(target, "Port");
+          int64_t port = GetInt(target, "Port").value_or(0);
+          bool found = false;
+          for (auto& existing : targets) {
+            json::object& e = existing.as_object();
+            if (GetString(e, "Id") != id || (port_given && GetInt(e, "Port").value_or(0) != port))
+              continue;
+            found = true;
+            if (!Has(e, "drainDeadlineMs")) e["drainDeadlineMs"] = now_ms + delay_ms;
+          }
+          if (!found) {
+            return AwsError::Client("InvalidTarget",
+                                    "The following targets are not registered in target group '" +
+                                        GetString(tg, "TargetGroupArn") + "': '" + id + "'");
+          }
+        }
+        return std::nullopt;
+      });
+}
+
+Outcome DescribeTargetHealth(Context& c, const RequestContext&, object& in) {
+  Lookup found = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
+  if (auto* err = std::get_if<AwsError>(&found)) return *err;
+  const json::object& record = std::get<Record>(found).value;
+  const json::object& tg = GetObject(record, "targetGroup");
+  std::string arn = GetString(tg, "TargetGroupArn");
+  ASSIGN_OR_FAIL(TargetGroupUsage usage, ReadTargetGroupUsage(c.deps.store), Elbv2Error);
+  bool in_use = usage.lbs_by_tg.contains(arn) && !usage.lbs_by_tg[arn].empty();
+  std::vector<lb::TargetHealth> health = c.deps.data_plane.Health(arn);
+  int64_t now_ms = NowMs(c);
+  std::string hc_port = GetString(tg, "HealthCheckPort", "traffic-port");
+
+  auto describe = [&](const std::string& id, int64_t port, const json::object* stored) {
+    json::object target{{"Id", id}, {"Port", port}};
+    if (stored && Has(*stored, "AvailabilityZone"))
+      target["AvailabilityZone"] = GetString(*stored, "AvailabilityZone");
+    json::object state;
+    if (!stored) {
+      state = {{"State", "unused"},
+               {"Reason", "Target.NotRegistered"},
+               {"Description", "Target is not registered to the target group"}};
+    } else if (Has(*stored, "drainDeadlineMs")) {
+      state = {{"State", "draining"},
+               {"Reason", "Target.DeregistrationInProgress"},
+               {"Description", "Target deregistration is in progress"}};
+    } else if (!in_use) {
+      state = {{"State", "unused"},
+               {"Reason", "Target.NotInUse"},
+               {"Description",
+                "Target group is not configured to receive traffic from the load balancer"}};
+    } else if (!GetBool(tg, "HealthCheckEnabled").value_or(true)) {
+      state = {{"State", "unavailable"},
+               {"Reason", "Target.HealthCheckDisabled"},
+               {"Description", "Health checks are disabled"}};
+    } else {
+      state = {{"State", "initial"},
+               {"Reason", "Elb.RegistrationInProgress"},
+               {"Description", "Target registration is in progress"}};
+      for (const auto& h : health) {
+        if (h.target_id != id || h.port != port) continue;
+        state = {{"State", h.state}};
+        if (!h.reason.empty()) state["Reason"] = h.reason;
+        if (!h.description.empty()) state["Description"] = h.description;
+      }
+    }
+    return json::object{
+        {"Target", std::move(target)},
+        {"HealthCheckPort", hc_port == "traffic-port" ? std::to_string(port) : hc_port},
+        {"TargetHealth", std::move(state)}};
+  };
+
+  std::vector<const json::object*> live;
+  for (const auto& t : GetArray(record, "targets")) {
+    if (!Expired(t.get_object(), now_ms)) live.push_back(&t.get_object());
+  }
+  json::array out;
+  const json::array& asked = GetArray(in, "Targets");
+  if (asked.empty()) {
+    for (const auto* t : live)
+      out.push_back(describe(GetString(*t, "Id"), GetInt(*t, "Port").value_or(0), t));
+  } else {
+    for (const auto& a : asked) {
+      const json::object& want = a.get_object();
+      std::string id = GetString(want, "Id");
+      auto port = GetInt(want, "Port");
+      bool any = false;
+      for (const auto* t : live) {
+        if (GetString(*t, "Id") == id && (!port || GetInt(*t, "Port") == port)) {
+          out.push_back(describe(id, GetInt(*t, "Port").value_or(0), t));
+          any = true;
+        }
+      }
+      if (!any)
+        out.push_back(describe(id, port.value_or(GetInt(tg, "Port").value_or(80)), nullptr));
+    }
+  }
+  return json::object{{"TargetHealthDescriptions", std::move(out)}};
+}
+
+}  // namespace wharf::api::elbv2

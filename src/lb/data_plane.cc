@@ -1,0 +1,207 @@
+#include "lb/data_plane.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "base/logging.h"
+#include "base/thread_annotations.h"
+#include "lb/health_checker.h"
+#include "lb/proxy.h"
+
+namespace wharf::lb {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+// One event loop: its thread, its proxy state, its acceptors.
+class Loop {
+ public:
+  Loop() : state_(io_) {
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~Loop() {
+    asio::post(io_, [this] { acceptors_.clear(); });
+    work_.reset();
+    io_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  asio::io_context& io() { return io_; }
+
+  // Binds on the calling thread (so the error comes back at once), then accepts on the loop.
+  // `key` names the acceptor ("<listener arn>#<port>"); requests are routed by the arn.
+  Status Listen(const std::string& key, const tcp::endpoint& endpoint, Shared& shared) {
+    std::string arn = key.substr(0, key.rfind('#'));
+    auto acceptor = std::make_shared<tcp::acceptor>(io_);
+    boost::system::error_code ec;
+    acceptor->open(endpoint.protocol(), ec);
+    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+    int one = 1;
+    if (!ec && setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
+      return Status::Internal("SO_REUSEPORT failed");
+    }
+    if (!ec) acceptor->bind(endpoint, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::FailedPrecondition("cannot listen on " + endpoint.address().to_string() + ":" +
+                                        std::to_string(endpoint.port()) + ": " + ec.message());
+    }
+    uint16_t port = endpoint.port();
+    asio::post(io_, [this, key, arn, acceptor, port, &shared] {
+      acceptors_[key] = acceptor;
+      Accept(arn, acceptor, port, shared);
+    });
+    return Status::OK();
+  }
+
+  void Unlisten(const std::string& key) {
+    std::promise<void> done;
+    asio::post(io_, [this, key, &done] {
+      auto it = acceptors_.find(key);
+      if (it != acceptors_.end()) {
+        boost::system::error_code ignored;
+        it->second->close(ignored);
+        acceptors_.erase(it);
+      }
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+ private:
+  void Accept(const std::string& arn, std::shared_ptr<tcp::acceptor> acceptor, uint16_t port, Shared& shared) {
+    acceptor->async_accept(io_, [this, arn, acceptor, port, &shared](boost::system::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+      if (!ec) ServeClient(std::move(s), arn, port, shared, state_);
+      Accept(arn, acceptor, port, shared);
+    });
+  }
+
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  LoopState state_;
+  std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;  // loop thread only
+  std::thread thread_;
+};
+
+class DataPlane final : public DataPlaneControl {
+ public:
+  explicit DataPlane(const DataPlaneOptions& options) : options_(options) {
+    shared_.config.store(std::make_shared<const Config>());
+    shared_.health = &health_;
+    shared_.max_request_body = options.max_request_body;
+    for (int i = 0; i < std::max(1, options.threads); ++i) loops_.push_back(std::make_unique<Loop>());
+  }
+
+  ~DataPlane() override { loops_.clear(); }
+
+  Status OpenListener(const std::string& arn, uint16_t port) override {
+    std::lock_guard lock(mu_);
+    auto open = listeners_.find(arn);
+    if (open != listeners_.end() && open->second == port) return Status::OK();
+    // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
+    for (const auto& [other, other_port] : listeners_) {
+      if (other_port == port && other != arn) {
+        return Status::FailedPrecondition("cannot listen on " + options_.bind_address + ":" +
+                                          std::to_string(port) + ": another listener uses it (" + other + ")");
+      }
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options_.bind_address, ec);
+    if (ec) return Status::InvalidArgument("bad load balancer bind address " + options_.bind_address);
+    // Acceptors are keyed by listener and port, so a listener moving to another port
+    // (ModifyListener) binds the new one before it lets the old one go.
+    std::string key = arn + "#" + std::to_string(port);
+    std::vector<Loop*> bound;
+    for (auto& loop : loops_) {
+      Status st = loop->Listen(key, tcp::endpoint(address, port), shared_);
+      if (!st.ok()) {
+        for (Loop* l : bound) l->Unlisten(key);
+        return st;
+      }
+      bound.push_back(loop.get());
+    }
+    if (open != listeners_.end()) {
+      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second));
+    }
+    listeners_[arn] = port;
+    LOG_INFO("msg=\"listener open\" port={} listener={}", port, arn);
+    return Status::OK();
+  }
+
+  void CloseListener(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    auto open = listeners_.find(arn);
+    if (open == listeners_.end()) return;
+    for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second));
+    listeners_.erase(open);
+  }
+
+  void Apply(std::shared_ptr<const Config> config) override {
+    health_.Update(config);
+    shared_.config.store(std::move(config));
+  }
+
+  std::vector<TargetHealth> Health(const std::string& tg_arn) const override {
+    auto config = shared_.config.load();
+    std::vector<TargetHealth> out;
+    auto it = config->target_groups.find(tg_arn);
+    if (it == config->target_groups.end()) return out;
+    bool routed = false;
+    for (const auto& l : config->listeners) {
+      for (const auto& r : l.rules) {
+        for (const auto& a : r.actions) {
+          for (const auto& w : a.target_groups) routed = routed || w.arn == tg_arn;
+        }
+      }
+    }
+    auto health = health_.Snapshot();
+    for (const auto& t : it->second.targets) {
+      TargetHealth th{t.id, t.port, "", "", ""};
+      if (t.draining) {
+        th.state = "draining";
+        th.reason = "Target.DeregistrationInProgress";
+        th.description = "Target deregistration is in progress";
+      } else if (!routed) {
+        th.state = "unused";
+        th.reason = "Target.NotInUse";
+        th.description = "Target group is not configured to receive traffic from the load balancer";
+      } else if (auto h = health->find(HealthKey(tg_arn, t)); h != health->end()) {
+        th.state = h->second.state;
+        th.reason = h->second.reason;
+        th.description = h->second.description;
+      } else {
+        th.state = "initial";
+        th.reason = "Elb.RegistrationInProgress";
+        th.description = "Target registration is in progress";
+      }
+      out.push_back(std::move(th));
+    }
+    return out;
+  }
+
+ private:
+  const DataPlaneOptions options_;
+  HealthChecker health_;
+  Shared shared_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::mutex mu_;
+  std::map<std::string, uint16_t> listeners_ GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+Result<std::unique_ptr<DataPlaneControl>> CreateDataPlane(const DataPlaneOptions& options) {
+  return std::unique_ptr<DataPlaneControl>(std::make_unique<DataPlane>(options));
+}
+
+}  // namespace wharf::lb

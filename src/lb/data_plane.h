@@ -1,0 +1,26 @@
+// DataPlane: the load balancer's listeners and proxy, implementing DataPlaneControl.
+//
+// Lifecycle: Create() starts `threads` event loops. OpenListener binds a port with one
+// SO_REUSEPORT acceptor per loop; each connection stays on the loop that accepted it,
+// with that loop's own keep-alive pool of upstream connections (no shared mutable state
+// on the request path). Apply() publishes a new immutable Config that the next request
+// reads; open connections carry on. The health checker runs on a loop of its own.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+#include "lb/config.h"
+
+namespace wharf::lb {
+
+struct DataPlaneOptions {
+  std::string bind_address = "127.0.0.1";
+  int threads = 1;
+  size_t max_request_body = 64 * 1024 * 1024;
+};
+
+Result<std::unique_ptr<DataPlaneControl>> CreateDataPlane(const DataPlaneOptions& options);
+
+}  // namespace wharf::lb

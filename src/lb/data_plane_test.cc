@@ -1,0 +1,246 @@
+// The data plane against real backends on loopback (wharf's own HttpServer): rotation,
+// health checks that really check, rules, fixed responses, redirects, weights, headers.
+#include "lb/data_plane.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+
+#include "net/http_client.h"
+#include "net/http_server.h"
+
+namespace wharf::lb {
+namespace {
+
+using namespace std::chrono_literals;
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A backend that answers with its name, and /alive with 200 or 503 as told.
+struct Backend {
+  explicit Backend(std::string n) : name(std::move(n)) {
+    net::HttpServerOptions options;
+    server = std::move(net::HttpServer::Start(options, [this](net::Incoming&& in, net::Responder respond) {
+                         net::Response res{boost::beast::http::status::ok, 11};
+                         if (in.message.target() == "/alive" && !alive) res.result(503);
+                         res.body() = name + " " + std::string(in.message["X-Forwarded-For"]) + " " +
+                                      std::string(in.message["X-Forwarded-Port"]) + " " +
+                                      std::string(in.message["X-Amzn-Trace-Id"]);
+                         res.keep_alive(in.message.keep_alive());
+                         respond(std::move(res));
+                       }).value());
+  }
+  Target AsTarget() const { return Target{"127.0.0.1", "127.0.0.1", server->port(), "us-east-1a", false, 0}; }
+  std::string name;
+  std::atomic<bool> alive{true};
+  std::unique_ptr<net::HttpServer> server;
+};
+
+TargetGroup Group(std::string arn, std::vector<Target> targets) {
+  TargetGroup tg;
+  tg.arn = arn;
+  tg.name = arn;
+  tg.targets = std::move(targets);
+  tg.health_check.path = "/alive";
+  tg.health_check.interval_seconds = 1;
+  tg.health_check.timeout_seconds = 1;
+  tg.health_check.healthy_threshold = 2;
+  tg.health_check.unhealthy_threshold = 2;
+  return tg;
+}
+
+Action ForwardTo(std::vector<WeightedTargetGroup> groups) {
+  Action a;
+  a.type = "forward";
+  a.target_groups = std::move(groups);
+  return a;
+}
+
+class DataPlaneTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    plane_ = std::move(CreateDataPlane(DataPlaneOptions{}).value());
+    port_ = FreePort();
+    ASSERT_TRUE(plane_->OpenListener("listener", port_).ok());
+    client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
+  }
+
+  void Apply(std::vector<Rule> rules, std::vector<TargetGroup> groups) {
+    auto config = std::make_shared<Config>();
+    Listener l;
+    l.arn = "listener";
+    l.port = port_;
+    l.rules = std::move(rules);
+    config->listeners.push_back(l);
+    for (auto& g : groups) config->target_groups[g.arn] = g;
+    plane_->Apply(config);
+  }
+
+  static Rule Default(Action action) {
+    Rule r;
+    r.is_default = true;
+    r.actions.push_back(std::move(action));
+    return r;
+  }
+
+  net::HttpResponse Get(const std::string& target) {
+    auto r = client_->Send(net::HttpRequest{"GET", target, {}, ""});
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : net::HttpResponse{};
+  }
+
+  bool WaitFor(const std::string& tg, const std::string& state, size_t count, std::chrono::seconds limit = 10s) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      size_t n = 0;
+      for (const auto& h : plane_->Health(tg)) n += h.state == state;
+      if (n == count) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  std::unique_ptr<DataPlaneControl> plane_;
+  uint16_t port_ = 0;
+  std::unique_ptr<net::HttpClient> client_;
+};
+
+TEST_F(DataPlaneTest, RotatesOverHealthyTargetsAndDropsAFailingOne) {
+  Backend a("a"), b("b");
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {a.AsTarget(), b.AsTarget()})});
+  ASSERT_TRUE(WaitFor("tg", "healthy", 2));
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 10; ++i) seen[Get("/").body.substr(0, 1)]++;
+  EXPECT_EQ(seen["a"], 5);
+  EXPECT_EQ(seen["b"], 5);
+
+  b.alive = false;  // fails its check: out after interval x unhealthy threshold
+  ASSERT_TRUE(WaitFor("tg", "unhealthy", 1, 5s));
+  auto health = plane_->Health("tg");
+  for (const auto& h : health) {
+    if (h.state == "unhealthy") {
+      EXPECT_EQ(h.reason, "Target.ResponseCodeMismatch");
+      EXPECT_EQ(h.description, "Health checks failed with these codes: [503]");
+    }
+  }
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Get("/").body.substr(0, 1), "a");
+
+  b.alive = true;  // and comes back
+  ASSERT_TRUE(WaitFor("tg", "healthy", 2, 5s));
+  seen.clear();
+  for (int i = 0; i < 10; ++i) seen[Get("/").body.substr(0, 1)]++;
+  EXPECT_EQ(seen["b"], 5);
+}
+
+TEST_F(DataPlaneTest, FailsOpenWhenEveryTargetIsUnhealthy) {
+  Backend a("a");
+  a.alive = false;
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {a.AsTarget()})});
+  ASSERT_TRUE(WaitFor("tg", "unhealthy", 1));
+  EXPECT_EQ(Get("/").status, 200);
+}
+
+TEST_F(DataPlaneTest, NoTargetsIs503AndDeadTargetIs502) {
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {})});
+  EXPECT_EQ(Get("/").status, 503);
+  Target dead{"127.0.0.1", "127.0.0.1", FreePort(), "", false, 0};
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {dead})});
+  EXPECT_EQ(Get("/").status, 502);
+}
+
+TEST_F(DataPlaneTest, PathRulesFixedResponsesRedirectsAndHeaders) {
+  Backend users("users"), orders("orders");
+  Rule to_users;
+  to_users.priority = 1;
+  to_users.conditions.push_back({"path-pattern", {"/users*"}, "", {}});
+  to_users.actions.push_back(ForwardTo({{"users", 1}}));
+  Rule to_orders;
+  to_orders.priority = 2;
+  to_orders.conditions.push_back({"path-pattern", {"/orders*"}, "", {}});
+  to_orders.actions.push_back(ForwardTo({{"orders", 1}}));
+  Rule moved;
+  moved.priority = 3;
+  moved.conditions.push_back({"path-pattern", {"/old/*"}, "", {}});
+  Action redirect;
+  redirect.type = "redirect";
+  redirect.redirect_path = "/new/#{path}";
+  redirect.redirect_status = 301;
+  moved.actions.push_back(redirect);
+  Action fixed;
+  fixed.type = "fixed-response";
+  fixed.fixed_status = 404;
+  fixed.fixed_body = "no route";
+  Apply({to_users, to_orders, moved, Default(fixed)},
+        {Group("users", {users.AsTarget()}), Group("orders", {orders.AsTarget()})});
+  ASSERT_TRUE(WaitFor("users", "healthy", 1));
+  ASSERT_TRUE(WaitFor("orders", "healthy", 1));
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Get("/users/1").body.substr(0, 5), "users");
+    EXPECT_EQ(Get("/orders/9").body.substr(0, 6), "orders");
+  }
+  auto nothing = Get("/elsewhere");
+  EXPECT_EQ(nothing.status, 404);
+  EXPECT_EQ(nothing.body, "no route");
+  auto r = Get("/old/page?x=1");
+  EXPECT_EQ(r.status, 301);
+  EXPECT_EQ(r.Header("Location"), "http://127.0.0.1:" + std::to_string(port_) + "/new/old/page?x=1");
+  // What the target sees: X-Forwarded-For, X-Forwarded-Port, an X-Amzn-Trace-Id.
+  std::string seen = Get("/users/me").body;
+  EXPECT_NE(seen.find("127.0.0.1 " + std::to_string(port_) + " Root=1-"), std::string::npos) << seen;
+}
+
+TEST_F(DataPlaneTest, WeightedForwardSplitsInProportion) {
+  Backend a("a"), b("b");
+  Apply({Default(ForwardTo({{"ta", 3}, {"tb", 1}}))}, {Group("ta", {a.AsTarget()}), Group("tb", {b.AsTarget()})});
+  ASSERT_TRUE(WaitFor("ta", "healthy", 1));
+  ASSERT_TRUE(WaitFor("tb", "healthy", 1));
+  std::map<std::string, int> seen;
+  for (int i = 0; i < 400; ++i) seen[Get("/").body.substr(0, 1)]++;
+  EXPECT_NEAR(seen["a"], 300, 45);
+  EXPECT_NEAR(seen["b"], 100, 45);
+}
+
+TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
+  Status st = plane_->OpenListener("other", port_);
+  // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  uint16_t taken = FreePort();
+  addr.sin_port = htons(taken);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  Status refused = plane_->OpenListener("third", taken);
+  ::close(fd);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos)
+      << refused.ToString();
+  (void)st;
+}
+
+TEST_F(DataPlaneTest, SmugglingShapedRequestsAreRefused) {
+  net::HttpClient raw("127.0.0.1", std::to_string(port_));
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {})});
+  auto r = raw.Send(net::HttpRequest{"POST", "/", {{"Transfer-Encoding", "gzip"}}, ""});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->status, 400);
+}
+
+}  // namespace
+}  // namespace wharf::lb
