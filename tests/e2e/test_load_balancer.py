@@ -83,10 +83,12 @@ try:
                        f"Id=127.0.0.1,Port={backends[0].port}", f"Id=127.0.0.1,Port={backends[1].port}")
             server.aws("elbv2", "wait", "target-in-service", "--target-group-arn", tg["TargetGroupArn"])
             state.update(lb=lb, tg=tg)
-            replies = [curl(f"http://{lb['DNSName']}:{listener_port}/alive") for _ in range(6)]
+            replies = [curl(f"http://{lb['DNSName']}:{listener_port}/alive") for _ in range(20)]
             assert all(r[0] == 200 for r in replies), replies
             names = [json.loads(r[2])["name"] for r in replies]
-            assert sorted(set(names)) == ["task-1", "task-2"] and names[0] != names[1], names
+            # Round robin runs per event loop, and each new connection may land on another
+            # loop: both targets take turns, not in a strict alternation.
+            assert names.count("task-1") >= 5 and names.count("task-2") >= 5, names
             assert lb["DNSName"].endswith(".us-east-1.elb.localhost"), lb["DNSName"]
 
         @checks.run
