@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "base/logging.h"
+#include "lb/request_check.h"
 #include "lb/rules.h"
 
 namespace wharf::lb {
@@ -148,11 +149,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     request_ = parser_->release();
     keep_alive_ = request_.keep_alive();
     config_ = shared_.config.load();  // the newest configuration takes this request
-    // Desync mitigation (defensive): a request framed two ways, or with a transfer coding
-    // other than chunked, is refused and its connection closed.
-    auto te = request_.find(http::field::transfer_encoding);
-    if (te != request_.end() &&
-        (request_.find(http::field::content_length) != request_.end() || !beast::iequals(te->value(), "chunked"))) {
+    if (!FramingProblem(request_.base()).empty()) {  // desync mitigation: refuse and close
       keep_alive_ = false;
       return Reply(ErrorPage(400));
     }

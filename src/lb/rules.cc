@@ -64,7 +64,8 @@ bool ConditionHolds(const Condition& c, const RequestFacts& r) {
   if (c.field == "http-request-method") return any([&](const std::string& v) { return v == r.method; });
   if (c.field == "source-ip") return any([&](const std::string& v) { return InCidr(v, r.source_ip); });
   if (c.field == "http-header") {
-    for (const auto& [name, value] : r.headers) {
+    for (const auto& header : r.headers) {
+      std::string_view name = header.first, value = header.second;
       if (name.size() != c.http_header_name.size() ||
           strncasecmp(name.data(), c.http_header_name.data(), name.size()) != 0) {
         continue;
