@@ -119,9 +119,13 @@ class Probe : public std::enable_shared_from_this<Probe> {
       passes_ = 0;
     }
     HealthState next = state_;
-    if (passed && passes_ >= check_.healthy_threshold) next = HealthState{"healthy", "", ""};
+    if (passed && passes_ >= check_.healthy_threshold && state_.state != "healthy") {
+      int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now().time_since_epoch()).count();
+      next = HealthState{"healthy", now_ms, "", ""};
+    }
     if (!passed && failures_ >= check_.unhealthy_threshold) {
-      next = HealthState{"unhealthy", std::move(reason), std::move(description)};
+      next = HealthState{"unhealthy", 0, std::move(reason), std::move(description)};
     }
     if (next.state != state_.state || next.reason != state_.reason) {
       state_ = next;

@@ -19,6 +19,7 @@ namespace wharf::lb {
 
 struct HealthState {
   std::string state = "initial";  // initial | healthy | unhealthy
+  int64_t healthy_since_ms = 0;   // steady-clock time it last became healthy (slow start)
   std::string reason = "Elb.InitialHealthChecking";
   std::string description = "Initial health checks in progress";
 };

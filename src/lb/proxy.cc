@@ -197,7 +197,18 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     int total = 0;
     for (const auto& w : action.target_groups) total += std::max(0, w.weight);
     const TargetGroup* tg = nullptr;
-    if (total > 0) {
+    group_cookie_ = action.group_stickiness_enabled && action.target_groups.size() > 1
+                        ? action.group_stickiness_seconds : 0;
+    if (group_cookie_ > 0) {  // AWSALBTG names the group this client stays with
+      std::string_view cookies = request_[http::field::cookie];
+      for (const auto& w : action.target_groups) {
+        if (w.weight > 0 && cookies.find("AWSALBTG=" + GroupToken(w.arn)) != std::string_view::npos) {
+          auto it = config_->target_groups.find(w.arn);
+          if (it != config_->target_groups.end()) tg = &it->second;
+        }
+      }
+    }
+    if (!tg && total > 0) {
       int64_t pick = static_cast<int64_t>(NextRandom(loop_) % static_cast<uint64_t>(total));
       for (const auto& w : action.target_groups) {
         pick -= std::max(0, w.weight);
@@ -232,6 +243,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
       }
     }
     if (!chosen) chosen = pool[loop_.round_robin[tg->arn]++ % pool.size()];
+    if (tg->slow_start_seconds > 0 && pool.size() > 1) chosen = SlowStart(*tg, *health, pool, chosen);
     target_ = *chosen;
     upstream_key_ = Key(target_);
     ++loop_.outstanding[upstream_key_];
@@ -246,6 +258,30 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   }
 
   static std::string Key(const Target& t) { return t.ip + ":" + std::to_string(t.port); }
+
+  static std::string GroupToken(const std::string& arn) {
+    return std::to_string(std::hash<std::string>{}(arn) % 1000000007ULL);
+  }
+
+  // A target still in its slow-start window takes a share of its turns that grows linearly
+  // with the time since it became healthy; the other turns go to a target past its window.
+  const Target* SlowStart(const TargetGroup& tg, const HealthMap& health, const std::vector<const Target*>& pool,
+                          const Target* chosen) {
+    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::steady_clock::now().time_since_epoch()).count();
+    auto ramp = [&](const Target* t) {
+      auto h = health.find(HealthKey(tg.arn, *t));
+      if (h == health.end() || h->second.healthy_since_ms == 0) return 1.0;
+      double elapsed = static_cast<double>(now_ms - h->second.healthy_since_ms) / 1000.0;
+      return std::min(1.0, elapsed / tg.slow_start_seconds);
+    };
+    double share = ramp(chosen);
+    if (share >= 1.0 || static_cast<double>(NextRandom(loop_) % 10000) / 10000.0 < share) return chosen;
+    for (const Target* t : pool) {
+      if (ramp(t) >= 1.0) return t;
+    }
+    return chosen;
+  }
 
   void PrepareUpstreamRequest() {
     for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
@@ -312,6 +348,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     upstream_buffer_.clear();
     for (auto field : {http::field::connection, http::field::keep_alive}) res.erase(field);
     res.version(11);  // clients talk HTTP/1.1 with us, whatever the target speaks
+    if (group_cookie_ > 0 && tg_) {
+      res.insert(http::field::set_cookie, "AWSALBTG=" + GroupToken(tg_->arn) + "; Max-Age=" +
+                                              std::to_string(group_cookie_) + "; Path=/");
+    }
     if (tg_ && tg_->stickiness_enabled) {
       res.insert(http::field::set_cookie, "AWSALB=" + Key(target_) + "; Max-Age=" +
                                               std::to_string(tg_->stickiness_duration_seconds) + "; Path=/");
@@ -356,6 +396,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Request request_;
   bool keep_alive_ = true;
   const TargetGroup* tg_ = nullptr;
+  int group_cookie_ = 0;  // seconds, when the forward action keeps clients on one group
   Target target_;
   std::string upstream_key_;
   std::unique_ptr<beast::tcp_stream> upstream_;
