@@ -148,7 +148,28 @@ class DataPlane final : public DataPlaneControl {
 
   void Apply(std::shared_ptr<const Config> config) override {
     health_.Update(config);
+    Reconcile(*config);
     shared_.config.store(std::move(config));
+  }
+
+  // Listeners follow the configuration too, so a server sharing the store with the one that
+  // took the CreateListener call opens the port when its periodic rebuild sees it.
+  void Reconcile(const Config& config) {
+    std::map<std::string, uint16_t> wanted;
+    for (const auto& l : config.listeners) wanted[l.arn] = l.port;
+    std::vector<std::string> stale;
+    {
+      std::lock_guard lock(mu_);
+      for (const auto& [arn, port] : listeners_) {
+        if (!wanted.count(arn)) stale.push_back(arn);
+      }
+      for (const auto& [arn, port] : listeners_) wanted.erase(arn);  // open already (its port may be moving)
+    }
+    for (const auto& arn : stale) CloseListener(arn);
+    for (const auto& [arn, port] : wanted) {
+      Status st = OpenListener(arn, port);
+      if (!st.ok()) LOG_WARN("msg=\"listener cannot open\" listener={} error=\"{}\"", arn, st.ToString());
+    }
   }
 
   std::vector<TargetHealth> Health(const std::string& tg_arn) const override {
