@@ -57,8 +57,10 @@ std::optional<std::string> Base64Decode(std::string_view text) {
                           static_cast<int>(text.size()));
   if (n < 0) return std::nullopt;
   size_t len = static_cast<size_t>(n);
-  for (size_t i = text.size(); i > 0 && text[i - 1] == '='; --i) --len;  // padding bytes
-  out.resize(len);
+  size_t padding = 0;
+  for (size_t i = text.size(); i > 0 && text[i - 1] == '=' && padding < 3; --i) ++padding;
+  if (padding > 2 || padding > len) return std::nullopt;  // "====" and the like
+  out.resize(len - padding);
   return out;
 }
 

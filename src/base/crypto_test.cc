@@ -18,6 +18,9 @@ TEST(Crypto, Base64RoundTripsEveryLength) {
   EXPECT_EQ(Base64Encode("wharf"), "d2hhcmY=");
   EXPECT_FALSE(Base64Decode("abc").has_value());
   EXPECT_FALSE(Base64Decode("a!c=").has_value());
+  EXPECT_FALSE(Base64Decode("====").has_value());
+  EXPECT_FALSE(Base64Decode("========").has_value());
+  EXPECT_FALSE(Base64Decode("a===").has_value());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <future>
 #include <mutex>
 #include <set>
@@ -81,7 +82,14 @@ class Loop {
   void Accept(const std::string& arn, std::shared_ptr<tcp::acceptor> acceptor, uint16_t port, Shared& shared) {
     acceptor->async_accept(io_, [this, arn, acceptor, port, &shared](boost::system::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
-      if (!ec) ServeClient(std::move(s), arn, port, shared, state_);
+      if (ec) {  // out of descriptors: back off instead of spinning on a readable socket
+        auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(50));
+        timer->async_wait([this, arn, acceptor, port, &shared, timer](boost::system::error_code) {
+          Accept(arn, acceptor, port, shared);
+        });
+        return;
+      }
+      ServeClient(std::move(s), arn, port, shared, state_);
       Accept(arn, acceptor, port, shared);
     });
   }

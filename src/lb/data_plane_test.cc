@@ -263,6 +263,28 @@ TEST_F(DataPlaneTest, SmugglingShapedRequestsAreRefused) {
   EXPECT_EQ(RawStatus(port_, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n"), 400);
 }
 
+TEST_F(DataPlaneTest, OddRuleAnswersDoNotHurtTheProcess) {
+  Action no_content;
+  no_content.type = "fixed-response";
+  no_content.fixed_status = 204;
+  no_content.fixed_body = "ignored";  // a 204 carries no body
+  Rule long_redirect;
+  long_redirect.priority = 1;
+  long_redirect.conditions.push_back({"path-pattern", {"/r/*"}, "", {}});
+  Action redirect;
+  redirect.type = "redirect";
+  redirect.redirect_protocol = "HTTPS";
+  redirect.redirect_host = "example.com";
+  redirect.redirect_port = "443";
+  long_redirect.actions.push_back(redirect);
+  Apply({long_redirect, Default(no_content)}, {});
+  auto r = Get("/");
+  EXPECT_EQ(r.status, 204);
+  EXPECT_EQ(r.body, "");
+  EXPECT_EQ(RawStatus(port_, "GET /r/" + std::string(60000, 'a') + " HTTP/1.0\r\n\r\n"), 400);
+  EXPECT_EQ(Get("/").status, 204);  // still serving
+}
+
 TEST_F(DataPlaneTest, LbCookieKeepsAClientOnItsTarget) {
   Backend a("a"), b("b");
   TargetGroup tg = Group("tg", {a.AsTarget(), b.AsTarget()});

@@ -58,6 +58,8 @@ namespace {
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
+constexpr uint64_t kMaxUpstreamBody = 256ull << 20;  // a target's answer is buffered: bounded
+
 uint64_t NextRandom(LoopState& loop) {
   uint64_t z = (loop.random_state += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -127,7 +129,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     config_ = shared_.config.load();  // for the idle timeout; reloaded when the request is in
     client_.expires_after(std::chrono::seconds(IdleTimeout()));
     http::async_read(client_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->OnRequest(ec);
+      self->Guarded([&] { self->OnRequest(ec); });
     });
   }
 
@@ -193,6 +195,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
       location += ExpandRedirect(action.redirect_path, "http", host_only, port, facts.path, facts.query);
       std::string query = ExpandRedirect(action.redirect_query, "http", host_only, port, facts.path, facts.query);
       if (!query.empty()) location += "?" + query;
+      if (location.size() > 8192) return Reply(ErrorPage(400));  // fields are capped far below a long target
       Response res = Plain(action.redirect_status, "");
       res.set(http::field::location, location);
       return Reply(std::move(res));
@@ -314,8 +317,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   }
 
   void PrepareUpstreamRequest() {
+    // Hop-by-hop fields stay here; Expect too, since the whole body is already in hand.
     for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
-                       http::field::te, http::field::upgrade}) {
+                       http::field::te, http::field::upgrade, http::field::expect}) {
       request_.erase(field);
     }
     std::string xff(request_["X-Forwarded-For"]);
@@ -349,11 +353,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(request_.body())};
     asio::async_write(*upstream_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec) return self->RetryOrFail(502);
-      self->upstream_parser_.emplace();
-      self->upstream_parser_->body_limit(boost::none);
-      if (self->request_.method() == http::verb::head) self->upstream_parser_->skip(true);
-      http::async_read(*self->upstream_, self->upstream_buffer_, *self->upstream_parser_,
-                       [self](beast::error_code ec, size_t) { self->OnUpstreamResponse(ec); });
+      self->ReadUpstreamResponse();
     });
   }
 
@@ -367,9 +367,41 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     UpstreamFailed(status);
   }
 
+  void ReadUpstreamResponse() {
+    upstream_parser_.emplace();
+    upstream_parser_->body_limit(kMaxUpstreamBody);
+    if (request_.method() == http::verb::head) upstream_parser_->skip(true);
+    http::async_read(*upstream_, upstream_buffer_, *upstream_parser_,
+                     [self = shared_from_this()](beast::error_code ec, size_t) {
+                       self->Guarded([&] { self->OnUpstreamResponse(ec); });
+                     });
+  }
+
+  // A handler's exception (a bug) costs this connection, not the process.
+  template <typename F>
+  void Guarded(F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      LOG_ERROR("msg=\"load balancer request failed\" error=\"{}\"", e.what());
+      keep_alive_ = false;
+      upstream_.reset();
+      Response res = ErrorPage(500);
+      res.keep_alive(false);
+      response_ = std::move(res);
+      response_.prepare_payload();
+      out_head_ = Head(response_);
+      std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(response_.body())};
+      asio::async_write(client_, buffers, [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
+    }
+  }
+
   void OnUpstreamResponse(beast::error_code ec) {
     if (ec == beast::error::timeout) return UpstreamFailed(504);
+    if (ec == http::error::body_limit) return UpstreamFailed(502);
     if (ec) return RetryOrFail(502);
+    int status = upstream_parser_->get().result_int();
+    if (status >= 100 && status < 200 && status != 101) return ReadUpstreamResponse();  // interim: the final one follows
     Response res = upstream_parser_->release();
     bool reusable = res.keep_alive();
     --loop_.outstanding[upstream_key_];
@@ -400,6 +432,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   void Reply(Response&& res) {
     res.keep_alive(keep_alive_);
+    int code = res.result_int();
+    if (code < 200 || code == 204 || code == 304) res.body().clear();  // these carry no body
     if (request_.method() != http::verb::head) res.prepare_payload();
     response_ = std::move(res);
     out_head_ = Head(response_);

@@ -3,6 +3,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/socket_base.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -68,6 +69,8 @@ class Session : public std::enable_shared_from_this<Session> {
       // Beast reads no more than the buffer's free capacity at a time: give it room, or a
       // large body arrives a few kilobytes per event-loop turn.
       buffer_.reserve(256 * 1024);
+      // The deadline covers the whole body: a large upload gets an hour, not the idle timeout.
+      stream_.expires_after(std::chrono::hours(1));
       if (ec) return Fail(http::status::internal_server_error, "cannot spool body: " + ec.message());
     } else {
       // The limit is checked against Content-Length when the header is parsed, which has
@@ -113,9 +116,15 @@ class Session : public std::enable_shared_from_this<Session> {
       string_parser_.reset();
     }
     auto executor = stream_.get_executor();
-    handler_(std::move(in), [self = shared_from_this(), executor](Reply&& reply) {
-      asio::post(executor, [self, reply = std::move(reply)]() mutable { self->Write(std::move(reply)); });
-    });
+    try {
+      handler_(std::move(in), [self = shared_from_this(), executor](Reply&& reply) {
+        asio::post(executor, [self, reply = std::move(reply)]() mutable { self->Write(std::move(reply)); });
+      });
+    } catch (const std::exception& e) {
+      // A bug in a handler must cost one request, never the process (and every connection).
+      LOG_ERROR("msg=\"request handler threw\" error=\"{}\"", e.what());
+      Fail(http::status::internal_server_error, "internal error");
+    }
   }
 
   void OnReadError(beast::error_code ec) {
@@ -173,11 +182,14 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto head = std::make_shared<http::response<http::empty_body>>();
     head->base() = std::move(reply.response.base());
-    head->content_length(static_cast<uint64_t>(st.st_size));
+    uint64_t size = static_cast<uint64_t>(st.st_size);
+    uint64_t offset = std::min(reply.offset, size);
+    uint64_t length = std::min(reply.length, size - offset);
+    head->content_length(length);
     auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
     file_fd_ = fd;
-    file_offset_ = 0;
-    file_size_ = st.st_size;
+    file_offset_ = static_cast<off_t>(offset);
+    file_size_ = static_cast<off_t>(offset + length);  // where sending stops
     stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
     http::async_write_header(stream_, *serializer,
                              [self = shared_from_this(), head, serializer](beast::error_code ec, size_t) {
@@ -289,16 +301,24 @@ class Loop {
   void Accept() {
     acceptor_.async_accept(io_, [this](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), options_, handler_)->Run();
+      if (ec) {
+        // Out of descriptors and the like: the socket stays readable, so back off a moment
+        // rather than spin.
+        retry_.expires_after(std::chrono::milliseconds(50));
+        retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec) Accept();
+        });
+        return;
       }
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<Session>(std::move(socket), options_, handler_)->Run();
       Accept();
     });
   }
 
   asio::io_context io_{1};
   tcp::acceptor acceptor_;
+  asio::steady_timer retry_{io_};
   const HttpServerOptions& options_;
   const Handler& handler_;
   std::thread thread_;

@@ -40,7 +40,9 @@ struct Incoming {
 struct Reply {
   Reply(Response r) : response(std::move(r)) {}  // NOLINT: a plain answer is a Reply
   Response response;
-  std::string file;  // when set, the body is this whole file (Content-Length from its size)
+  std::string file;  // when set, the body is this file's bytes [offset, offset + length)
+  uint64_t offset = 0;
+  uint64_t length = UINT64_MAX;  // to the end of the file
 };
 
 using Responder = std::function<void(Reply&&)>;

@@ -25,8 +25,10 @@ Result<Descriptor> ParseDescriptor(const json::value& v, std::string_view where)
     return Status::InvalidArgument(std::string(where) + " has an invalid digest '" + d.digest + "'");
   }
   auto* size = o.if_contains("size");
-  if (!size || !size->is_number()) return Status::InvalidArgument(std::string(where) + " has no size");
-  d.size = size->to_number<int64_t>();
+  if (!size || !size->is_int64() || size->get_int64() < 0) {
+    return Status::InvalidArgument(std::string(where) + " has no valid size");
+  }
+  d.size = size->get_int64();
   if (auto* platform = o.if_contains("platform"); platform && platform->is_object()) {
     d.platform_os = StringField(platform->get_object(), "os");
     d.platform_architecture = StringField(platform->get_object(), "architecture");

@@ -207,6 +207,18 @@ Status BlobStore::PutBytes(std::string_view digest, std::string_view bytes) {
   return FinishUpload(uuid, digest);
 }
 
+int BlobStore::ExpireUploads(std::chrono::seconds age) {
+  int removed = 0;
+  std::error_code ec;
+  auto cutoff = std::chrono::system_clock::now() - age;
+  for (const auto& file : fs::directory_iterator(fs::path(root_) / "uploads", ec)) {
+    struct stat st;
+    if (::stat(file.path().c_str(), &st) != 0) continue;
+    if (std::chrono::system_clock::from_time_t(st.st_mtime) < cutoff && ::unlink(file.path().c_str()) == 0) ++removed;
+  }
+  return removed;
+}
+
 void BlobStore::CancelUpload(std::string_view uuid) {
   if (ValidUuid(uuid)) ::unlink(UploadPath(uuid).c_str());
 }

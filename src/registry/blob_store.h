@@ -51,6 +51,8 @@ class BlobStore {
   // Stores `bytes` as a blob directly (manifests pushed through the ECR API).
   Status PutBytes(std::string_view digest, std::string_view bytes);
   void CancelUpload(std::string_view uuid);
+  // Removes uploads untouched for longer than `age` (abandoned pushes). Returns how many.
+  int ExpireUploads(std::chrono::seconds age);
 
  private:
   BlobStore(std::string root, Random& random) : root_(std::move(root)), random_(random) {}

@@ -149,16 +149,16 @@ bool Distribution::WantsSpooledBody(const net::RequestHeader& header) {
          target.find("/blobs/uploads") != std::string_view::npos;
 }
 
-void Distribution::Handle(net::Incoming&& in, const net::Responder& respond) {
+bool Distribution::Authorized(const net::RequestHeader& header) const {
   // ECR's registry login: user "AWS", password from GetAuthorizationToken.
-  bool authorized = false;
-  auto auth = in.message.find(http::field::authorization);
-  if (auth != in.message.end() && auth->value().substr(0, 6) == "Basic ") {
-    auto decoded = Base64Decode(auth->value().substr(6));
-    if (decoded && decoded->substr(0, 4) == "AWS:") {
-      authorized = registry_.CheckPassword(decoded->substr(4)).has_value();
-    }
-  }
+  auto auth = header.find(http::field::authorization);
+  if (auth == header.end() || auth->value().substr(0, 6) != "Basic ") return false;
+  auto decoded = Base64Decode(auth->value().substr(6));
+  return decoded && decoded->substr(0, 4) == "AWS:" && registry_.CheckPassword(decoded->substr(4)).has_value();
+}
+
+void Distribution::Handle(net::Incoming&& in, const net::Responder& respond) {
+  bool authorized = Authorized(in.message.base());
   Route route = ParseRoute(in.message.target());
   if (auto token = route.query.find("X-Wharf-Token"); !authorized && token != route.query.end()) {
     // GetDownloadUrlForLayer's links carry their credential, as ECR's presigned URLs do.
@@ -218,7 +218,8 @@ net::Reply Distribution::Manifest(net::Incoming& in, const Route& route) {
         case RegistryError::kBlobUnknown:
           return Error(http::status::bad_request, "MANIFEST_BLOB_UNKNOWN", f->message);
         case RegistryError::kDigestInvalid: return Error(http::status::bad_request, "DIGEST_INVALID", f->message);
-        case RegistryError::kTagImmutable: return Error(http::status::bad_request, "TAG_INVALID", f->message);
+        case RegistryError::kTagImmutable:
+        case RegistryError::kTagInvalid: return Error(http::status::bad_request, "TAG_INVALID", f->message);
         default: return Error(http::status::bad_request, "MANIFEST_INVALID", f->message);
       }
     }
@@ -310,10 +311,11 @@ net::Reply Distribution::Blob(net::Incoming& in, const Route& route) {
       res.content_length(last - first + 1);
       return res;
     }
-    auto bytes = registry_.blobs().ReadRange(route.reference, first, last - first + 1);
-    if (!bytes.ok()) return Error(http::status::not_found, "BLOB_UNKNOWN", bytes.status().message());
-    res.body() = std::move(*bytes);
-    return res;
+    net::Reply part(std::move(res));  // straight from the file, like a whole blob
+    part.file = registry_.blobs().PathOf(route.reference);
+    part.offset = static_cast<uint64_t>(first);
+    part.length = static_cast<uint64_t>(last - first + 1);
+    return part;
   }
   if (method == http::verb::head) {
     res.content_length(*size);

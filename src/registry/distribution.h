@@ -16,6 +16,8 @@ class Distribution {
 
   // Whether the HTTP layer should stream this request's body to a file.
   static bool WantsSpooledBody(const net::RequestHeader& header);
+  // Whether the request carries valid registry credentials (Basic AWS:<password>).
+  bool Authorized(const net::RequestHeader& header) const;
   void Handle(net::Incoming&& in, const net::Responder& respond);
 
   struct Route;  // a parsed /v2/ path

@@ -70,15 +70,13 @@ std::string ImageKey(std::string_view repo, std::string_view digest) {
   return Registry::ImagePrefix(repo) + std::string(digest);
 }
 
-bool GlobMatch(std::string_view pattern, std::string_view text) {
-  if (pattern.empty()) return text.empty();
-  if (pattern[0] == '*') {
-    for (size_t i = 0; i <= text.size(); ++i) {
-      if (GlobMatch(pattern.substr(1), text.substr(i))) return true;
-    }
-    return false;
+// The OCI tag grammar: [A-Za-z0-9_][A-Za-z0-9._-]{0,127}.
+bool ValidTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > 128 || tag[0] == '.' || tag[0] == '-') return false;
+  for (char c : tag) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
   }
-  return !text.empty() && pattern[0] == text[0] && GlobMatch(pattern.substr(1), text.substr(1));
+  return true;
 }
 
 // Whether the repository refuses to move `tag` (IMMUTABLE, with its exclusion filters).
@@ -88,7 +86,7 @@ bool TagIsImmutable(const json::object& repository, std::string_view tag) {
   if (auto* filters = repository.if_contains("imageTagMutabilityExclusionFilters");
       filters && filters->is_array()) {
     for (const auto& f : filters->get_array()) {
-      if (f.is_object() && GlobMatch(Str(f.get_object(), "filter"), tag)) excluded = true;
+      if (f.is_object() && TagMatchesPattern(std::string(tag), Str(f.get_object(), "filter"))) excluded = true;
     }
   }
   if (mutability == "IMMUTABLE") return true;
@@ -111,6 +109,7 @@ std::string RegistryErrorName(RegistryError e) {
     case RegistryError::kManifestInvalid: return "ManifestInvalid";
     case RegistryError::kDigestInvalid: return "DigestInvalid";
     case RegistryError::kTagImmutable: return "TagImmutable";
+    case RegistryError::kTagInvalid: return "TagInvalid";
   }
   return "Unknown";
 }
@@ -157,6 +156,9 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
   const oci::Manifest& m = *parsed;
   const std::string digest = oci::DigestOf(bytes);
   const bool by_digest = oci::IsDigest(reference);
+  if (!by_digest && !ValidTag(reference)) {
+    return Failure{RegistryError::kTagInvalid, "invalid tag '" + std::string(reference.substr(0, 128)) + "'"};
+  }
   if (by_digest && reference != digest) {
     return Failure{RegistryError::kDigestInvalid,
                    "manifest digest " + digest + " does not match " + std::string(reference)};
@@ -175,6 +177,8 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
     if (!*repository) {
       return Failure{RegistryError::kRepositoryNotFound, "repository " + std::string(repo) + " not found"};
     }
+    int64_t repository_revision = (*repository)->second;
+    std::string repository_value = json::serialize((*repository)->first);
     if (m.is_index) {
       for (const auto& child : m.manifests) {
         auto found = store_.Get(ImageKey(repo, child.digest));
@@ -197,7 +201,10 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
     }
     const json::object& repo_shape = (*repository)->first.at("repository").as_object();
     for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-      store::Txn txn;
+      // The push compares and rewrites the repository record, so it and a DeleteRepository
+      // cannot both succeed: no image lands in a repository being deleted.
+      store::Txn txn{{{RepositoryKey(repo), repository_revision}},
+                     {store::Op::Put(RepositoryKey(repo), repository_value)}};
       auto existing = store_.Get(ImageKey(repo, digest));
       if (!existing.ok()) return existing.status();
       if (*existing) {
@@ -231,6 +238,13 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
       if (!r.ok()) return r.status();
       if (r->succeeded) break;
       if (attempt + 1 == kMaxCommitAttempts) return Status::Unavailable("too many concurrent pushes");
+      auto again = Repository(repo);
+      if (!again.ok()) return again.status();
+      if (!*again) {
+        return Failure{RegistryError::kRepositoryNotFound, "repository " + std::string(repo) + " not found"};
+      }
+      repository_revision = (*again)->second;
+      repository_value = json::serialize((*again)->first);
     }
   }
   auto expired = ApplyLifecyclePolicy(repo);
@@ -357,7 +371,10 @@ Result<int> Registry::CollectGarbage(bool ignore_grace) {
     }
   }
   if (!unlink.ops.empty()) RETURN_IF_ERROR(store_.Commit(unlink).status());
-  if (!deleted.empty()) LOG_INFO("msg=\"registry garbage collected\" blobs={}", deleted.size());
+  int uploads = blobs_.ExpireUploads(std::chrono::hours(24));
+  if (!deleted.empty() || uploads > 0) {
+    LOG_INFO("msg=\"registry garbage collected\" blobs={} abandoned_uploads={}", deleted.size(), uploads);
+  }
   return static_cast<int>(deleted.size());
 }
 

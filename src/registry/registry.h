@@ -51,6 +51,7 @@ enum class RegistryError {
   kManifestInvalid,
   kDigestInvalid,
   kTagImmutable,       // IMMUTABLE repository and the tag exists
+  kTagInvalid,         // not [A-Za-z0-9_][A-Za-z0-9._-]{0,127}
 };
 
 struct Failure {

@@ -98,7 +98,11 @@ class WharfServer final : public Server {
     std::filesystem::create_directories(root + "/spool", ec);
     if (ec) return Status::Unavailable("create " + root + "/spool: " + ec.message());
     http_options.spool_dir = root + "/spool";
-    http_options.spool_body = registry::Distribution::WantsSpooledBody;
+    // Only an authenticated upload is streamed to disk; anything else is read into memory
+    // under the ordinary body limit and refused.
+    http_options.spool_body = [this](const net::RequestHeader& header) {
+      return registry::Distribution::WantsSpooledBody(header) && distribution_->Authorized(header);
+    };
     registry_host_ = options_.registry_host;
     if (registry_host_.empty()) {
       registry_host_ = options_.listen;
@@ -139,8 +143,7 @@ class WharfServer final : public Server {
       maintenance_cv_.wait_for(lock, std::chrono::seconds(2));
       if (stopping_) break;
       lock.unlock();
-      auto config = api::elbv2::BuildLbConfig(*store_, clock_);
-      if (config.ok()) data_plane_->Apply(std::move(config).value());
+      api::elbv2::RefreshDataPlane(*elbv2_deps_);
       lock.lock();
       if (std::chrono::steady_clock::now() < next_maintenance || !leadership_->IsLeader()) continue;
       next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);

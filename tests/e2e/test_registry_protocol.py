@@ -166,6 +166,29 @@ with WharfServer("--dev") as server:
         assert json.loads(body)["manifests"] == [] and headers.get("OCI-Filters-Applied") == "artifactType"
 
     @checks.run
+    def hostile_inputs_are_refused_and_the_server_lives_on():
+        bad = Registry(server, "x")
+        bad.auth = "Basic ===="
+        assert bad.call("GET", "/v2/")[0] == 401
+        config = reg.push_blob("proto/a", b"{}")
+        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+                               "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                                          "digest": config, "size": 1.5}, "layers": []}).encode()
+        status, _, reply = reg.call("PUT", "/v2/proto/a/manifests/fraction", manifest,
+                                    {"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert status == 400 and error_code(reply) == "MANIFEST_INVALID", (status, reply)
+        status, _, reply, _ = reg.push_image("proto/a", "!" * 300, b"long tag")
+        assert status == 400 and error_code(reply) == "TAG_INVALID", (status, reply)
+        # An unauthenticated upload is refused before its body is spooled.
+        import socket
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(b"PATCH /v2/proto/a/blobs/uploads/x HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (1 << 30))
+            s.sendall(b"z" * 65536)
+            reply = s.recv(4096).decode(errors="replace")
+        assert reply.startswith("HTTP/1.1 413"), reply
+        assert reg.call("GET", "/v2/")[0] == 200
+
+    @checks.run
     def ecr_layer_upload_calls_and_put_image():
         layer = b"pushed through the ECR API" * 100
         upload = ecr.initiate_layer_upload(repositoryName="proto/b")

@@ -212,6 +212,7 @@ Outcome PutImage(Registry& r, const RequestContext&, object& in) {
       case registry::RegistryError::kRepositoryNotFound: return RepositoryNotFound(r, repo);
       case registry::RegistryError::kBlobUnknown: return AwsError::Client("LayersNotFoundException", f->message);
       case registry::RegistryError::kTagImmutable: return AwsError::Client("ImageTagAlreadyExistsException", f->message);
+      case registry::RegistryError::kTagInvalid: return InvalidParameter(f->message);
       default: return InvalidParameter("Invalid parameter at 'imageManifest' failed to satisfy constraint: '" + f->message + "'");
     }
   }

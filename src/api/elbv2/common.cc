@@ -16,8 +16,11 @@ std::string Context::NewDigits(size_t count) {
   return out;
 }
 
-void Context::Publish() {
-  std::lock_guard lock(publish_mu_);
+void Context::Publish() { RefreshDataPlane(deps); }
+
+void RefreshDataPlane(const Elbv2Deps& deps) {
+  static std::mutex publish_mu;
+  std::lock_guard lock(publish_mu);
   auto config = BuildLbConfig(deps.store, deps.clock);
   if (!config.ok()) {
     // The change is committed; the next successful publish carries it.

@@ -41,7 +41,6 @@ class Context {
  private:
   Random& random();
   SecureRandom own_random_;
-  std::mutex publish_mu_;
 };
 
 // A stored record with the revision it was read at.

@@ -61,6 +61,11 @@ Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps);
 // The data plane's configuration as the store holds it now.
 Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock);
 
+// Rebuilds the configuration from the store and applies it. Every caller (the handlers after
+// a change, the server's periodic refresh) goes through one lock, so the data plane never
+// receives a snapshot read before the one it already has.
+void RefreshDataPlane(const Elbv2Deps& deps);
+
 // At server start: binds every stored listener's port and applies the stored configuration.
 // A listener whose port cannot be bound is logged and skipped (the error is returned after
 // the others were opened), so one bad port does not keep the rest down.
