@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "api/elbv2/common.h"
 
 #include "base/crypto.h"
@@ -262,6 +263,27 @@ std::optional<AwsError> CheckNewTags(const json::array& tags) {
 Result<bool> CommitTxn(store::Store& store, const store::Txn& txn) {
   ASSIGN_OR_RETURN(auto r, store.Commit(txn));
   return r.succeeded;
+}
+
+}  // namespace wharf::api::elbv2
+
+namespace wharf::api::elbv2 {
+
+Result<bool> SaveRecord(store::Store& store, const Record& record) {
+  return CommitTxn(store, store::Txn{{{record.key, record.mod_revision}},
+                                     {store::Op::Put(record.key, Serialize(record.value))}});
+}
+
+std::optional<AwsError> CheckResourceName(std::string_view kind, const std::string& name) {
+  std::string what = std::string(kind) + " name '" + name + "'";
+  if (name.empty() || name.size() > 32) return ValidationError(what + " must be between 1 and 32 characters long");
+  if (!std::all_of(name.begin(), name.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
+      })) {
+    return ValidationError(what + " can contain only alphanumeric characters and hyphens");
+  }
+  if (name.front() == '-' || name.back() == '-') return ValidationError(what + " cannot begin or end with a hyphen");
+  return std::nullopt;
 }
 
 }  // namespace wharf::api::elbv2

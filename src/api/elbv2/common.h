@@ -122,5 +122,9 @@ std::optional<AwsError> CheckNewTags(const json::array& tags);
 
 // Commits a transaction; false on a failed compare.
 Result<bool> CommitTxn(store::Store& store, const store::Txn& txn);
+// Writes the record back if it is still at the revision it was read at; false on a conflict.
+Result<bool> SaveRecord(store::Store& store, const Record& record);
+// The naming rule load balancers and target groups share ("Load balancer", "Target group").
+std::optional<AwsError> CheckResourceName(std::string_view kind, const std::string& name);
 
 }  // namespace wharf::api::elbv2

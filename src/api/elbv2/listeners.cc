@@ -290,8 +290,7 @@ Outcome ModifyListenerAttributes(Context& c, const RequestContext&, object& in) 
     record.value["attributes"] = attributes;
     ASSIGN_OR_FAIL(
         bool saved,
-        CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
-                                           {store::Op::Put(record.key, Serialize(record.value))}}),
+        SaveRecord(c.deps.store, record),
         Elbv2Error);
     if (saved) {
       c.Publish();

@@ -26,19 +26,7 @@ std::string HostedZoneId(const std::string& region) {
 }
 
 std::optional<AwsError> CheckName(const std::string& name) {
-  if (name.empty() || name.size() > 32) {
-    return ValidationError("Load balancer name '" + name +
-                           "' must be between 1 and 32 characters long");
-  }
-  if (!std::all_of(name.begin(), name.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
-      })) {
-    return ValidationError("Load balancer name '" + name +
-                           "' can contain only alphanumeric characters and hyphens");
-  }
-  if (name.front() == '-' || name.back() == '-') {
-    return ValidationError("Load balancer name '" + name + "' cannot begin or end with a hyphen");
-  }
+  if (auto err = CheckResourceName("Load balancer", name)) return err;
   if (name.rfind("internal-", 0) == 0) {
     return ValidationError("Load balancer name '" + name + "' cannot begin with 'internal-'");
   }
@@ -261,8 +249,7 @@ Outcome ModifyLoadBalancerAttributes(Context& c, const RequestContext&, object& 
     record.value["attributes"] = attributes;
     ASSIGN_OR_FAIL(
         bool saved,
-        CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
-                                           {store::Op::Put(record.key, Serialize(record.value))}}),
+        SaveRecord(c.deps.store, record),
         Elbv2Error);
     if (saved) {
       c.Publish();

@@ -10,19 +10,7 @@ namespace {
 constexpr std::string_view kDefaultVpcId = "vpc-0000000000000wharf";
 
 std::optional<AwsError> CheckName(const std::string& name) {
-  if (name.empty() || name.size() > 32) {
-    return ValidationError("Target group name '" + name +
-                           "' must be between 1 and 32 characters long");
-  }
-  if (!std::all_of(name.begin(), name.end(), [](char ch) {
-        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '-';
-      })) {
-    return ValidationError("Target group name '" + name +
-                           "' can contain only alphanumeric characters and hyphens");
-  }
-  if (name.front() == '-' || name.back() == '-') {
-    return ValidationError("Target group name '" + name + "' cannot begin or end with a hyphen");
-  }
+  if (auto err = CheckResourceName("Target group", name)) return err;
   return std::nullopt;
 }
 
@@ -135,8 +123,7 @@ Outcome UpdateTargetGroup(Context& c, const std::string& arn,
     if (auto err = change(record.value)) return *err;
     ASSIGN_OR_FAIL(
         bool saved,
-        CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
-                                           {store::Op::Put(record.key, Serialize(record.value))}}),
+        SaveRecord(c.deps.store, record),
         Elbv2Error);
     if (saved) {
       c.Publish();

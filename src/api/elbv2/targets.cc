@@ -40,8 +40,7 @@ Outcome ChangeTargets(
     record.value["targets"] = std::move(targets);
     ASSIGN_OR_FAIL(
         bool saved,
-        CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
-                                           {store::Op::Put(record.key, Serialize(record.value))}}),
+        SaveRecord(c.deps.store, record),
         Elbv2Error);
     if (saved) {
       c.Publish();
