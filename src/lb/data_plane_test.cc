@@ -80,11 +80,12 @@ class DataPlaneTest : public ::testing::Test {
     client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
   }
 
-  void Apply(std::vector<Rule> rules, std::vector<TargetGroup> groups) {
+  void Apply(std::vector<Rule> rules, std::vector<TargetGroup> groups, int idle_timeout = 60) {
     auto config = std::make_shared<Config>();
     Listener l;
     l.arn = "listener";
     l.port = port_;
+    l.idle_timeout_seconds = idle_timeout;
     l.rules = std::move(rules);
     config->listeners.push_back(l);
     for (auto& g : groups) config->target_groups[g.arn] = g;
@@ -283,6 +284,27 @@ TEST_F(DataPlaneTest, OddRuleAnswersDoNotHurtTheProcess) {
   EXPECT_EQ(r.body, "");
   EXPECT_EQ(RawStatus(port_, "GET /r/" + std::string(60000, 'a') + " HTTP/1.0\r\n\r\n"), 400);
   EXPECT_EQ(Get("/").status, 204);  // still serving
+}
+
+TEST_F(DataPlaneTest, SilentTargetGets504AfterTheIdleTimeout) {
+  // A socket that listens but never answers: connections complete in the backlog.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", ntohs(addr.sin_port), "", false, 0}});
+  tg.health_check.enabled = false;
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {tg}, /*idle_timeout=*/1);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(Get("/").status, 504);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 1s);
+  EXPECT_LE(took, 4s);
+  ::close(fd);
 }
 
 TEST_F(DataPlaneTest, LbCookieKeepsAClientOnItsTarget) {

@@ -48,10 +48,35 @@ class UpstreamPool {
   std::map<std::string, std::vector<std::unique_ptr<Stream>>> idle_;
 };
 
+namespace {
+int64_t SteadySeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
 LoopState::LoopState(asio::io_context& io_context)
     : io(io_context), pool(std::make_unique<UpstreamPool>()),
-      random_state(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())) {}
+      random_state(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())),
+      now_seconds(SteadySeconds()), sweep_timer_(std::make_unique<asio::steady_timer>(io_context)) {
+  Sweep();
+}
 LoopState::~LoopState() = default;
+
+void LoopState::Sweep() {
+  now_seconds = SteadySeconds();
+  size_t kept = 0;
+  for (size_t i = 0; i < watched.size(); ++i) {
+    if (auto w = watched[i].lock()) {
+      watched[kept++] = watched[i];
+      w->CheckIdle(now_seconds);
+    }
+  }
+  watched.resize(kept);
+  sweep_timer_->expires_after(std::chrono::seconds(1));
+  sweep_timer_->async_wait([this](beast::error_code ec) {
+    if (!ec) Sweep();
+  });
+}
 
 namespace {
 
@@ -106,7 +131,7 @@ const Target* PickSticky(const TargetGroup& tg, std::string_view cookie_header) 
   return nullptr;
 }
 
-class ClientSession : public std::enable_shared_from_this<ClientSession> {
+class ClientSession : public Watched, public std::enable_shared_from_this<ClientSession> {
  public:
   ClientSession(tcp::socket socket, std::string listener_arn, uint16_t listener_port, Shared& shared,
                 LoopState& loop)
@@ -119,7 +144,25 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     if (!ec) client_ip_ = remote.address().to_string();
   }
 
-  void Start() { ReadRequest(); }
+  void Start() {
+    loop_.watched.push_back(shared_from_this());
+    ReadRequest();
+  }
+
+  // Waiting on the client too long closes the connection; waiting on the target too long
+  // answers 504 (the load balancer's idle timeout, to the second).
+  void CheckIdle(int64_t now) override {
+    if (phase_ == Phase::kDone || now - phase_started_ <= IdleTimeout()) {
+      return;
+    }
+    if (phase_ == Phase::kUpstream || phase_ == Phase::kConnecting) {
+      timed_out_ = true;
+      beast::error_code ignored;
+      if (upstream_) upstream_->socket().close(ignored);
+      return;
+    }
+    Close();
+  }
 
  private:
   void ReadRequest() {
@@ -127,7 +170,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     parser_->body_limit(shared_.max_request_body);
     parser_->header_limit(64 * 1024);
     config_ = shared_.config.load();  // for the idle timeout; reloaded when the request is in
-    client_.expires_after(std::chrono::seconds(IdleTimeout()));
+    Enter(Phase::kReading);
     http::async_read(client_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->Guarded([&] { self->OnRequest(ec); });
     });
@@ -337,10 +380,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     auto address = asio::ip::make_address(target_.ip, ec);
     if (ec) return UpstreamFailed(502);
     upstream_ = std::make_unique<Stream>(loop_.io.get_executor());
-    upstream_->expires_after(std::chrono::seconds(10));
+    Enter(Phase::kConnecting);
     upstream_->async_connect(tcp::endpoint(address, target_.port),
                              [self = shared_from_this()](beast::error_code ec) {
-                               if (ec) return self->UpstreamFailed(ec == beast::error::timeout ? 504 : 502);
+                               if (ec) return self->UpstreamFailed(self->timed_out_ ? 504 : 502);
                                beast::error_code ignored;
                                self->upstream_->socket().set_option(tcp::no_delay(true), ignored);
                                self->SendUpstream();
@@ -348,11 +391,11 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   }
 
   void SendUpstream() {
-    upstream_->expires_after(std::chrono::seconds(IdleTimeout()));
+    Enter(Phase::kUpstream);
     out_head_ = Head(request_);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(request_.body())};
     asio::async_write(*upstream_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->RetryOrFail(502);
+      if (ec) return self->timed_out_ ? self->UpstreamFailed(504) : self->RetryOrFail(502);
       self->ReadUpstreamResponse();
     });
   }
@@ -397,7 +440,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   }
 
   void OnUpstreamResponse(beast::error_code ec) {
-    if (ec == beast::error::timeout) return UpstreamFailed(504);
+    if (ec == beast::error::timeout || timed_out_) return UpstreamFailed(504);
     if (ec == http::error::body_limit) return UpstreamFailed(502);
     if (ec) return RetryOrFail(502);
     int status = upstream_parser_->get().result_int();
@@ -424,6 +467,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   }
 
   void UpstreamFailed(int status) {
+    timed_out_ = false;
     --loop_.outstanding[upstream_key_];
     upstream_.reset();
     upstream_buffer_.clear();
@@ -440,7 +484,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     std::array<asio::const_buffer, 2> buffers{
         asio::buffer(out_head_),
         asio::buffer(request_.method() == http::verb::head ? std::string_view() : std::string_view(response_.body()))};
-    client_.expires_after(std::chrono::seconds(IdleTimeout()));
+    Enter(Phase::kWriting);
     asio::async_write(client_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
       if (ec || !self->keep_alive_) return self->Close();
       self->tg_ = nullptr;
@@ -448,7 +492,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
     });
   }
 
+  enum class Phase { kReading, kConnecting, kUpstream, kWriting, kDone };
+  void Enter(Phase phase) {
+    phase_ = phase;
+    phase_started_ = loop_.now_seconds;
+  }
+
   void Close() {
+    phase_ = Phase::kDone;
     beast::error_code ignored;
     client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     client_.close();
@@ -475,6 +526,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   beast::flat_buffer upstream_buffer_;
   std::optional<http::response_parser<http::string_body>> upstream_parser_;
   bool reused_ = false;
+  Phase phase_ = Phase::kReading;
+  int64_t phase_started_ = 0;
+  bool timed_out_ = false;  // the sweep cut the upstream exchange short
 };
 
 }  // namespace

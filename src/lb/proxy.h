@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -24,7 +25,16 @@ struct Shared {
   size_t max_request_body = 0;
 };
 
-// One loop's state: its pool and its round-robin and outstanding-request counters.
+// Something the loop's idle sweep looks at once a second.
+class Watched {
+ public:
+  virtual ~Watched() = default;
+  virtual void CheckIdle(int64_t now_seconds) = 0;
+};
+
+// One loop's state: its pool, its round-robin and outstanding-request counters, and the
+// idle sweep. Timeouts are enforced by the sweep (a coarse clock read once a second) rather
+// than a timer armed per socket operation: arming timers costs a system call per request.
 struct LoopState {
   explicit LoopState(boost::asio::io_context& io);
   ~LoopState();
@@ -33,6 +43,12 @@ struct LoopState {
   std::map<std::string, uint64_t> round_robin;    // by target group
   std::map<std::string, int64_t> outstanding;      // by "ip:port"
   uint64_t random_state;
+  int64_t now_seconds = 0;  // the coarse clock, steady, updated by the sweep
+  std::vector<std::weak_ptr<Watched>> watched;
+
+ private:
+  void Sweep();
+  std::unique_ptr<boost::asio::steady_timer> sweep_timer_;
 };
 
 // Serves one accepted client connection on `loop`.
