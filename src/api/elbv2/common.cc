@@ -1,6 +1,8 @@
 #include <algorithm>
 #include "api/elbv2/common.h"
 
+#include "api/elbv2/attributes.h"
+
 #include "base/crypto.h"
 #include "base/logging.h"
 
@@ -268,6 +270,29 @@ Result<bool> CommitTxn(store::Store& store, const store::Txn& txn) {
 }  // namespace wharf::api::elbv2
 
 namespace wharf::api::elbv2 {
+
+Outcome DescribeAttributesOf(const Lookup& found) {
+  if (auto* err = std::get_if<AwsError>(&found)) return *err;
+  return json::object{{"Attributes", AttributeList(GetObject(std::get<Record>(found).value, "attributes"))}};
+}
+
+Outcome ModifyAttributesOf(Context& c, int owner, const json::array& changes,
+                           const std::function<Lookup()>& lookup) {
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    Lookup found = lookup();
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& record = std::get<Record>(found);
+    json::object attributes = GetObject(record.value, "attributes");
+    if (auto err = ApplyAttributes(static_cast<AttributeOwner>(owner), changes, attributes)) return *err;
+    record.value["attributes"] = attributes;
+    ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
+    if (saved) {
+      c.Publish();
+      return json::object{{"Attributes", AttributeList(attributes)}};
+    }
+  }
+  return TooManyConcurrentUpdates();
+}
 
 Result<bool> SaveRecord(store::Store& store, const Record& record) {
   return CommitTxn(store, store::Txn{{{record.key, record.mod_revision}},

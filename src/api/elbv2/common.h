@@ -3,6 +3,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -124,6 +125,11 @@ std::optional<AwsError> CheckNewTags(const json::array& tags);
 Result<bool> CommitTxn(store::Store& store, const store::Txn& txn);
 // Writes the record back if it is still at the revision it was read at; false on a conflict.
 Result<bool> SaveRecord(store::Store& store, const Record& record);
+// Describe/Modify*Attributes of any resource: `lookup` finds its record (re-read on a conflict).
+Outcome DescribeAttributesOf(const Lookup& found);
+Outcome ModifyAttributesOf(Context& c, int owner, const json::array& changes,
+                           const std::function<Lookup()>& lookup);
+
 // The naming rule load balancers and target groups share ("Load balancer", "Target group").
 std::optional<AwsError> CheckResourceName(std::string_view kind, const std::string& name);
 

@@ -272,32 +272,12 @@ Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
 }
 
 Outcome DescribeListenerAttributes(Context& c, const RequestContext&, object& in) {
-  Lookup found = GetListener(c, GetString(in, "ListenerArn"));
-  if (auto* err = std::get_if<AwsError>(&found)) return *err;
-  return json::object{
-      {"Attributes", AttributeList(GetObject(std::get<Record>(found).value, "attributes"))}};
+  return DescribeAttributesOf(GetListener(c, GetString(in, "ListenerArn")));
 }
 
 Outcome ModifyListenerAttributes(Context& c, const RequestContext&, object& in) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    Lookup found = GetListener(c, GetString(in, "ListenerArn"));
-    if (auto* err = std::get_if<AwsError>(&found)) return *err;
-    Record& record = std::get<Record>(found);
-    json::object attributes = GetObject(record.value, "attributes");
-    if (auto err =
-            ApplyAttributes(AttributeOwner::kListener, GetArray(in, "Attributes"), attributes))
-      return *err;
-    record.value["attributes"] = attributes;
-    ASSIGN_OR_FAIL(
-        bool saved,
-        SaveRecord(c.deps.store, record),
-        Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Attributes", AttributeList(attributes)}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+  return ModifyAttributesOf(c, static_cast<int>(AttributeOwner::kListener), GetArray(in, "Attributes"),
+                            [&] { return GetListener(c, GetString(in, "ListenerArn")); });
 }
 
 }  // namespace wharf::api::elbv2

@@ -230,33 +230,12 @@ Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
 }
 
 Outcome DescribeLoadBalancerAttributes(Context& c, const RequestContext&, object& in) {
-  Lookup lb = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
-  if (auto* err = std::get_if<AwsError>(&lb)) return *err;
-  return json::object{
-      {"Attributes", AttributeList(GetObject(std::get<Record>(lb).value, "attributes"))}};
+  return DescribeAttributesOf(GetLoadBalancer(c, GetString(in, "LoadBalancerArn")));
 }
 
 Outcome ModifyLoadBalancerAttributes(Context& c, const RequestContext&, object& in) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    Lookup lb = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
-    if (auto* err = std::get_if<AwsError>(&lb)) return *err;
-    Record& record = std::get<Record>(lb);
-    json::object attributes = GetObject(record.value, "attributes");
-    if (auto err = ApplyAttributes(AttributeOwner::kLoadBalancer, GetArray(in, "Attributes"),
-                                   attributes)) {
-      return *err;
-    }
-    record.value["attributes"] = attributes;
-    ASSIGN_OR_FAIL(
-        bool saved,
-        SaveRecord(c.deps.store, record),
-        Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Attributes", AttributeList(attributes)}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+  return ModifyAttributesOf(c, static_cast<int>(AttributeOwner::kLoadBalancer), GetArray(in, "Attributes"),
+                            [&] { return GetLoadBalancer(c, GetString(in, "LoadBalancerArn")); });
 }
 
 }  // namespace wharf::api::elbv2

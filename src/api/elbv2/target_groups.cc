@@ -321,10 +321,7 @@ Outcome DeleteTargetGroup(Context& c, const RequestContext&, object& in) {
 }
 
 Outcome DescribeTargetGroupAttributes(Context& c, const RequestContext&, object& in) {
-  Lookup tg = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
-  if (auto* err = std::get_if<AwsError>(&tg)) return *err;
-  return json::object{
-      {"Attributes", AttributeList(GetObject(std::get<Record>(tg).value, "attributes"))}};
+  return DescribeAttributesOf(GetTargetGroup(c, GetString(in, "TargetGroupArn")));
 }
 
 Outcome ModifyTargetGroupAttributes(Context& c, const RequestContext&, object& in) {
