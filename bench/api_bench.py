@@ -34,6 +34,9 @@ import sys
 import tempfile
 import time
 import urllib.request
+from benchlib import (WRK, BenchError, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+                      read_log, run_wrk, to_ms, wait_until)
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ECS_TARGET = "AmazonEC2ContainerServiceV20141113."
@@ -49,62 +52,15 @@ AIM_READY_MS = 50.0
 AIM_DESCRIBE_RATIO = 0.5
 
 
-class BenchError(Exception):
-    pass
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- processes -------------------------------------------------------------------------
 
 
-class Processes:
-    """Everything the benchmark starts, so that `finally` can take it all down."""
-
-    def __init__(self):
-        self.procs = []
-        self.dirs = []
-
-    def temp_dir(self, prefix):
-        d = tempfile.mkdtemp(prefix=prefix)
-        self.dirs.append(d)
-        return d
-
-    def spawn(self, argv, log_path):
-        with open(log_path, "ab") as log:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self, proc):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if proc in self.procs:
-            self.procs.remove(proc)
-
-    def cleanup(self):
-        for proc in list(self.procs):
-            self.stop(proc)
-        for d in self.dirs:
-            shutil.rmtree(d, ignore_errors=True)
-        self.dirs = []
 
 
-def read_log(path, tail=2000):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")[-tail:]
-    except OSError:
-        return ""
 
 
 def health_ok(port):
@@ -117,15 +73,6 @@ def health_ok(port):
         return False
 
 
-def wait_until(proc, ready, log_path, what, timeout=10.0, poll_interval=0.0005):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        if proc.poll() is not None:
-            raise BenchError(f"{what} exited with {proc.returncode}:\n{read_log(log_path)}")
-        time.sleep(poll_interval)
-    raise BenchError(f"{what} not ready after {timeout:.0f} s:\n{read_log(log_path)}")
 
 
 def start_wharf(procs, wharf_bin, threads, data_dir=None):
@@ -137,7 +84,7 @@ def start_wharf(procs, wharf_bin, threads, data_dir=None):
             "--threads", str(threads)]
     t0 = time.perf_counter()
     proc = procs.spawn(argv, log_path)
-    wait_until(proc, lambda: health_ok(port), log_path, "wharf")
+    wait_until(proc, lambda: health_ok(port), log_path, "wharf", poll_interval=0.0005)
     return proc, port, data_dir, time.perf_counter() - t0
 
 
@@ -159,22 +106,8 @@ def rss_mib(pid):
     raise BenchError(f"no VmRSS for pid {pid}")
 
 
-def cpu_seconds(pid):
-    """utime + stime of a process so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def machine_cpu_seconds():
-    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat. Busy includes
-    irq and softirq: loopback TCP is processed there, and (without IRQ time accounting) that
-    time is charged to the process it interrupted too, so both sides of the sum count it."""
-    with open("/proc/stat") as f:
-        ticks = [int(x) for x in f.readline().split()[1:9]]
-    hz = os.sysconf("SC_CLK_TCK")
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
 def logged_ready_ms(log_path):
@@ -201,10 +134,6 @@ def measure_time_to_ready(procs, wharf_bin, threads, starts):
     return statistics.median(fresh), statistics.median(reused), statistics.median(inner)
 
 
-def read_credentials(data_dir):
-    cp = configparser.ConfigParser()
-    cp.read(os.path.join(data_dir, "credentials"))
-    return cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"]
 
 
 CONTAINERS = [
@@ -297,34 +226,8 @@ class Endpoint:
         return answer
 
 
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(port, connections, duration, script=None):
-    """One wrk run; returns (requests/s, p50 ms, p99 ms, requests). Fails on any non-2xx
-    answer or socket error, either of which makes the numbers meaningless."""
-    argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
-    if script:
-        argv += ["-s", script]
-    argv.append(f"http://127.0.0.1:{port}/")
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
-    out = p.stdout
-    if p.returncode != 0:
-        raise BenchError(f"wrk failed ({p.returncode}): {p.stderr}{out}")
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    if non2xx:
-        raise BenchError(f"{non2xx.group(1)} non-2xx responses from port {port}:\n{out}")
-    errors = re.search(r"Socket errors:.*", out)
-    if errors:
-        raise BenchError(f"wrk socket errors against port {port} ({errors.group(0)}):\n{out}")
-    rps = re.search(r"Requests/sec:\s*([0-9.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    p50 = re.search(r"^\s*50%\s+([0-9.]+)(us|ms|s|m)\s*$", out, re.M)
-    p99 = re.search(r"^\s*99%\s+([0-9.]+)(us|ms|s|m)\s*$", out, re.M)
-    if not (rps and total and p50 and p99):
-        raise BenchError(f"cannot read wrk output:\n{out}")
-    return float(rps.group(1)), to_ms(*p50.groups()), to_ms(*p99.groups()), int(total.group(1))
 
 
 def measure(endpoint, connections, duration):

@@ -37,24 +37,20 @@ import sys
 import tempfile
 import time
 import urllib.request
+from benchlib import (WRK, BenchError, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+                      read_log, run_wrk, to_ms, wait_until)
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
-WRK = "/usr/bin/wrk"
 BACKEND_BODY = "hello from the wharf lb bench backend\n"  # 38 bytes, fixed
 
 DIRECT, HAPROXY, NGINX, WHARF = "direct", "haproxy", "nginx", "wharf"
 ORDER = [DIRECT, HAPROXY, NGINX, WHARF]
 
 
-class BenchError(Exception):
-    pass
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- packages --------------------------------------------------------------------------
@@ -94,55 +90,8 @@ def ensure_packages():
 # --- processes -------------------------------------------------------------------------
 
 
-class Processes:
-    """Everything the benchmark starts, so that `finally` can take it all down."""
-
-    def __init__(self):
-        self.procs = []
-        self.dirs = []
-
-    def temp_dir(self, prefix):
-        d = tempfile.mkdtemp(prefix=prefix)
-        self.dirs.append(d)
-        return d
-
-    def spawn(self, argv, log_path, **kwargs):
-        with open(log_path, "ab") as log:
-            # A process group of its own: Ctrl-C in the terminal reaches only this script,
-            # which then stops each child itself (nginx must see SIGTERM on its master).
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    start_new_session=True, **kwargs)
-        self.procs.append(proc)
-        return proc
-
-    def stop(self, proc):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)  # its own group: itself and its workers
-                except ProcessLookupError:
-                    pass
-                proc.wait()
-        if proc in self.procs:
-            self.procs.remove(proc)
-
-    def cleanup(self):
-        for proc in list(self.procs):
-            self.stop(proc)
-        for d in self.dirs:
-            shutil.rmtree(d, ignore_errors=True)
-        self.dirs = []
 
 
-def read_log(path, tail=2000):
-    try:
-        with open(path, "rb") as f:
-            return f.read().decode(errors="replace")[-tail:]
-    except OSError:
-        return ""
 
 
 def http_get(port, path="/", timeout=1.0):
@@ -156,15 +105,6 @@ def http_get(port, path="/", timeout=1.0):
         return 0, b""
 
 
-def wait_until(proc, ready, log_path, what, timeout=10.0, poll_interval=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        if proc is not None and proc.poll() is not None:
-            raise BenchError(f"{what} exited with {proc.returncode}:\n{read_log(log_path)}")
-        time.sleep(poll_interval)
-    raise BenchError(f"{what} not ready after {timeout:.0f} s:\n{read_log(log_path)}")
 
 
 def answers_backend_body(port):
@@ -172,14 +112,6 @@ def answers_backend_body(port):
     return status == 200 and body == BACKEND_BODY.encode()
 
 
-def cpu_seconds(pid):
-    """utime + stime of one process (all its threads) so far; 0 if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid):
@@ -198,12 +130,6 @@ def children(pid):
     return out
 
 
-def machine_cpu_seconds():
-    with open("/proc/stat") as f:
-        ticks = [int(x) for x in f.readline().split()[1:9]]
-    hz = os.sysconf("SC_CLK_TCK")
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks) - idle) / hz, sum(ticks) / hz
 
 
 # --- the servers -----------------------------------------------------------------------
@@ -323,10 +249,6 @@ backend target
     return Server(HAPROXY, proc, port)
 
 
-def read_credentials(data_dir):
-    cp = configparser.ConfigParser()
-    cp.read(os.path.join(data_dir, "credentials"))
-    return cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"]
 
 
 def start_wharf(procs, wharf_bin, threads, backend_port, health_timeout):
@@ -374,31 +296,8 @@ def start_wharf(procs, wharf_bin, threads, backend_port, health_timeout):
 # --- wrk -------------------------------------------------------------------------------
 
 
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(port, connections, duration):
-    """One wrk run; returns (requests/s, p50 ms, p99 ms, requests). Fails on any non-2xx
-    answer or socket error, either of which makes the numbers meaningless."""
-    argv = [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", f"http://127.0.0.1:{port}/"]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
-    out = p.stdout
-    if p.returncode != 0:
-        raise BenchError(f"wrk failed ({p.returncode}): {p.stderr}{out}")
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s*(\d+)", out)
-    if non2xx:
-        raise BenchError(f"{non2xx.group(1)} non-2xx responses from port {port}:\n{out}")
-    errors = re.search(r"Socket errors:.*", out)
-    if errors:
-        raise BenchError(f"wrk socket errors against port {port} ({errors.group(0)}):\n{out}")
-    rps = re.search(r"Requests/sec:\s*([0-9.]+)", out)
-    total = re.search(r"(\d+) requests in", out)
-    p50 = re.search(r"^\s*50%\s+([0-9.]+)(us|ms|s|m)\s*$", out, re.M)
-    p99 = re.search(r"^\s*99%\s+([0-9.]+)(us|ms|s|m)\s*$", out, re.M)
-    if not (rps and total and p50 and p99):
-        raise BenchError(f"cannot read wrk output:\n{out}")
-    return float(rps.group(1)), to_ms(*p50.groups()), to_ms(*p99.groups()), int(total.group(1))
 
 
 def own_cpu_seconds():

@@ -19,11 +19,17 @@ namespace {
 
 using namespace std::chrono_literals;
 
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+sockaddr_in Loopback(uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  return addr;
+}
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(0);
   ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -220,11 +226,8 @@ TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
   Status st = plane_->OpenListener("other", port_);
   // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   uint16_t taken = FreePort();
-  addr.sin_port = htons(taken);
+  sockaddr_in addr = Loopback(taken);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
   Status refused = plane_->OpenListener("third", taken);
@@ -238,10 +241,7 @@ TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
 // Sends raw bytes and returns the status line's code (0 when the connection just closed).
 int RawStatus(uint16_t port, const std::string& bytes) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
+  sockaddr_in addr = Loopback(port);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return -1;
   ::send(fd, bytes.data(), bytes.size(), 0);
   char buf[64] = {0};
@@ -289,9 +289,7 @@ TEST_F(DataPlaneTest, OddRuleAnswersDoNotHurtTheProcess) {
 TEST_F(DataPlaneTest, SilentTargetGets504AfterTheIdleTimeout) {
   // A socket that listens but never answers: connections complete in the backlog.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sockaddr_in addr = Loopback(0);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 16), 0);
   socklen_t len = sizeof addr;
