@@ -8,11 +8,14 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libzstd-dev
   # run and test
   etcd-server etcd-client awscli python3-boto3 curl jq procps
+  # nodes: OCI runtime, per-container monitor, Docker's seccomp profile, CNI, host networking
+  runc conmon golang-github-containers-common containernetworking-plugins iptables iproute2
+  tini
   # registry tests: real clients and images built without Docker Hub
-  docker.io skopeo umoci busybox-static
+  docker.io skopeo umoci busybox-static apache2-utils zstd
   # benchmark peers
   docker-registry
   # benchmarks

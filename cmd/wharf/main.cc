@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "base/logging.h"
+#include "agent/agent.h"
 #include "server/server.h"
 
 namespace {
@@ -36,6 +37,34 @@ int RunServer(const wharf::ServerOptions& options) {
   sigwait(&stop_signals, &sig);
   LOG_INFO("msg=\"shutting down\" signal={}", sig);
   (*server)->Stop();
+  LOG_INFO("msg=stopped");
+  return 0;
+}
+
+int RunAgent(const std::string& server_url, wharf::agent::AgentOptions options) {
+  sigset_t stop_signals = BlockStopSignals();
+  auto address = wharf::agent::ParseServerUrl(server_url);
+  if (!address.ok()) {
+    LOG_ERROR("msg=\"bad --server\" error=\"{}\"", address.status().ToString());
+    return 2;
+  }
+  address->region = options.server.region;
+  address->access_key_id = options.server.access_key_id;
+  address->secret_access_key = options.server.secret_access_key;
+  if (address->access_key_id.empty() && std::getenv("AWS_ACCESS_KEY_ID")) address->access_key_id = std::getenv("AWS_ACCESS_KEY_ID");
+  if (address->secret_access_key.empty() && std::getenv("AWS_SECRET_ACCESS_KEY")) {
+    address->secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
+  }
+  options.server = *address;
+  auto agent = wharf::agent::Agent::Start(options);
+  if (!agent.ok()) {
+    LOG_ERROR("msg=\"agent failed to start\" error=\"{}\"", agent.status().ToString());
+    return 1;
+  }
+  LOG_INFO("msg=ready node={} containerInstance={}", (*agent)->node_id(), (*agent)->container_instance_arn());
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  (*agent)->Stop();
   LOG_INFO("msg=stopped");
   return 0;
 }
@@ -71,11 +100,30 @@ int main(int argc, char** argv) {
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();
   server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
+  server->add_flag("!--no-local-agent", server_options.local_agent,
+                   "Do not run this machine's node (tasks then need a `wharf agent`)");
+  server->add_option("--runtime", server_options.runtime, "OCI runtime of the local node: runc or crun")
+      ->capture_default_str();
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");
+
+  wharf::agent::AgentOptions agent_options;
+  std::string server_url;
+  auto* agent = app.add_subcommand("agent", "Run a node: register it with a server and run its tasks");
+  agent->add_option("--server", server_url, "The wharf server, http://HOST:PORT")->required();
+  agent->add_option("--data-dir", agent_options.data_dir, "Node state: images, task files, runtime state")
+      ->required();
+  agent->add_option("--cluster", agent_options.cluster, "The cluster to join")->capture_default_str();
+  agent->add_option("--region", agent_options.server.region, "AWS region name")->capture_default_str();
+  agent->add_option("--availability-zone", agent_options.availability_zone, "Default: <region>a");
+  agent->add_option("--runtime", agent_options.runtime, "OCI runtime: runc or crun")->capture_default_str();
+  agent->add_option("--access-key-id", agent_options.server.access_key_id, "Default: $AWS_ACCESS_KEY_ID");
+  agent->add_option("--secret-access-key", agent_options.server.secret_access_key,
+                    "Default: $AWS_SECRET_ACCESS_KEY");
 
   CLI11_PARSE(app, argc, argv);
   wharf::InitLogging(log_level);
   if (server->parsed()) return RunServer(server_options);
+  if (agent->parsed()) return RunAgent(server_url, agent_options);
   return 0;
 }

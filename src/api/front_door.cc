@@ -80,11 +80,27 @@ void FrontDoor::AddAdminRoute(std::string method, std::string path,
   admin_routes_[method + " " + path] = std::move(route);
 }
 
+void FrontDoor::AddSignedRoute(std::string method, std::string path, std::string signing_service,
+                               SignedRoute route) {
+  signed_routes_[method + " " + path] = {std::move(signing_service), std::move(route)};
+}
+
 void FrontDoor::Handle(net::Request&& req, const net::Responder& respond) {
   std::string request_id = RandomUuid(random_);
   std::string_view target = req.target();
   if (target.substr(0, 8) == "/_wharf/") {
     std::string path(target.substr(0, target.find('?')));
+    auto signed_route = signed_routes_.find(std::string(req.method_string()) + " " + path);
+    if (signed_route != signed_routes_.end()) {
+      const ServiceEndpoint* service = nullptr;
+      for (const auto& s : services_) {
+        if (s.model->signing_name() == signed_route->second.first) service = &s;
+      }
+      RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+      if (!service) return respond(JsonError(AwsError{"InternalFailure", "no service", 500, true}, request_id));
+      if (auto err = Authenticate(req, *service, false, ctx)) return respond(JsonError(*err, request_id));
+      return signed_route->second.second(ctx, req, respond);
+    }
     auto it = admin_routes_.find(std::string(req.method_string()) + " " + path);
     if (it == admin_routes_.end()) {
       return respond(MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id));

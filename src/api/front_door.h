@@ -57,6 +57,12 @@ class FrontDoor {
   // Extra plain-HTTP routes under /_wharf/ (health, reset).
   void AddAdminRoute(std::string method, std::string path,
                      std::function<net::Response(const net::Request&)> route);
+  // Routes under /_wharf/ for clients with AWS keys (agents): the request must carry a valid
+  // SigV4 signature for `signing_service`; the route may answer later, from any thread.
+  using SignedRoute =
+      std::function<void(const RequestContext&, const net::Request&, const net::Responder&)>;
+  void AddSignedRoute(std::string method, std::string path, std::string signing_service,
+                      SignedRoute route);
 
   void Handle(net::Request&& request, const net::Responder& respond);
 
@@ -76,6 +82,7 @@ class FrontDoor {
   Random& random_;
   std::vector<ServiceEndpoint> services_;
   std::map<std::string, std::function<net::Response(const net::Request&)>> admin_routes_;
+  std::map<std::string, std::pair<std::string, SignedRoute>> signed_routes_;
 };
 
 }  // namespace wharf::api

@@ -7,14 +7,19 @@
 #include <mutex>
 #include <thread>
 
+#include <unistd.h>
+
+#include "agent/agent.h"
 #include "api/credentials.h"
 #include "api/ecr/ecr.h"
+#include "api/ecs/assignments.h"
 #include "api/ecs/ecs.h"
 #include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/percent.h"
 #include "base/random.h"
 #include "lb/data_plane.h"
 #include "net/http_server.h"
@@ -51,16 +56,19 @@ class WharfServer final : public Server {
     leadership.on_change = [](bool leads) { LOG_INFO("msg=\"leadership changed\" leader={}", leads); };
     ASSIGN_OR_RETURN(leadership_, store::OpenLeadership(options_.store_url, std::move(leadership)));
     credentials_ = std::make_unique<api::CredentialStore>(*store_, random_);
-    ASSIGN_OR_RETURN(api::AccessKey admin, credentials_->EnsureAdminKey());
+    ASSIGN_OR_RETURN(admin_, credentials_->EnsureAdminKey());
+    const api::AccessKey& admin = admin_;
     credentials_path_ = (std::filesystem::absolute(options_.data_dir) / "credentials").string();
     RETURN_IF_ERROR(api::WriteSharedCredentialsFile(credentials_path_, admin));
 
     front_door_ = std::make_unique<api::FrontDoor>(
         api::FrontDoorOptions{options_.region, options_.account_id, options_.dev}, *credentials_,
         clock_, request_ids_);
-    ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(
-                                   {*store_, clock_, options_.region, options_.account_id}));
+    ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(
+        api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}});
+    ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(*ecs_deps_));
     front_door_->AddService(std::move(ecs));
+    RETURN_IF_ERROR(StartAssignments());
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
 
@@ -85,6 +93,57 @@ class WharfServer final : public Server {
       registry_->set_host(http_options.host + ":" + std::to_string(http_->port()));
     }
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
+    if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
+    return Status::OK();
+  }
+
+  // The node of this machine, over the same signed HTTP path a remote agent uses.
+  Status StartLocalAgent(const std::string& listen_host) {
+    if (geteuid() != 0) {
+      LOG_WARN("msg=\"no local agent: running tasks needs root (namespaces, mounts, cgroups)\"");
+      return Status::OK();
+    }
+    agent::AgentOptions agent_options;
+    agent_options.server = agent::ServerAddress{listen_host == "0.0.0.0" ? "127.0.0.1" : listen_host,
+                                                std::to_string(http_->port()), options_.region,
+                                                admin_.access_key_id, admin_.secret_access_key};
+    agent_options.data_dir = (std::filesystem::path(options_.data_dir) / "node").string();
+    agent_options.account_id = options_.account_id;
+    agent_options.runtime = options_.runtime;
+    // The ECS agent makes the default cluster when it is told no other.
+    auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
+    if (!created.ok()) return created.status().WithContext("create the default cluster");
+    ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
+    return Status::OK();
+  }
+
+  // The agents' long poll for their tasks (api/ecs/assignments.h).
+  Status StartAssignments() {
+    ASSIGN_OR_RETURN(assignments_, api::ecs::AssignmentBoard::Start(*store_));
+    front_door_->AddSignedRoute(
+        "GET", "/_wharf/agent/v1/tasks", "ecs",
+        [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
+          std::map<std::string, std::string> params;
+          std::string_view target = req.target();
+          if (size_t q = target.find('?'); q != std::string_view::npos) {
+            for (auto [k, v] : SplitParams(target.substr(q + 1))) params[std::string(k)] = PercentDecode(v, false);
+          }
+          std::string node = params["node"];
+          int64_t after = std::atoll(params["after"].c_str());
+          int wait = params.count("wait") ? std::atoi(params["wait"].c_str()) : 20;
+          if (node.empty()) {
+            return respond(JsonResponse(http::status::bad_request, {{"message", "node is required"}}));
+          }
+          assignments_->Poll(node, after, std::chrono::seconds(wait),
+                             [respond, id = ctx.request_id](Result<boost::json::object> answer) {
+                               net::Response res = answer.ok()
+                                   ? JsonResponse(http::status::ok, *answer)
+                                   : JsonResponse(http::status::service_unavailable,
+                                                  {{"message", answer.status().ToString()}});
+                               res.set("x-amzn-RequestId", id);
+                               respond(std::move(res));
+                             });
+        });
     return Status::OK();
   }
 
@@ -173,6 +232,9 @@ class WharfServer final : public Server {
     }
     maintenance_cv_.notify_all();
     if (maintenance_.joinable()) maintenance_.join();
+    if (local_agent_) local_agent_->Stop();  // its containers keep running
+    local_agent_.reset();
+    assignments_.reset();  // answers parked polls while the listener can still send them
     if (http_) http_->Stop();
     http_.reset();
     data_plane_.reset();
@@ -221,7 +283,11 @@ class WharfServer final : public Server {
   // Leads the controllers (none yet run: the tasks and services issues add them).
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
+  api::AccessKey admin_;
+  std::unique_ptr<agent::Agent> local_agent_;
   std::unique_ptr<api::FrontDoor> front_door_;
+  std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
+  std::unique_ptr<api::ecs::AssignmentBoard> assignments_;
   std::unique_ptr<registry::BlobStore> blobs_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::Distribution> distribution_;

@@ -23,6 +23,8 @@ struct ServerOptions {
   int maintenance_interval_seconds = 300;    // lifecycle policies and garbage collection
   std::string lb_bind_address = "127.0.0.1";  // where load balancer listeners listen
   int lb_threads = 0;                          // data plane event loops (0: one per core)
+  bool local_agent = true;                     // run this machine's node in process (needs root)
+  std::string runtime = "runc";                // the OCI runtime of the local agent
 };
 
 class Server {

@@ -27,11 +27,12 @@ def free_port():
 
 
 class WharfServer:
-    def __init__(self, *extra_args, data_dir=None, port=None):
+    def __init__(self, *extra_args, data_dir=None, port=None, agent=False):
+        """agent=False runs the server without its local node (tests of the API alone)."""
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="wharf-e2e-")
         self.port = port or free_port()
-        self.extra_args = list(extra_args)
+        self.extra_args = list(extra_args) + ([] if agent else ["--no-local-agent"])
         self.proc = None
 
     @property

@@ -20,7 +20,12 @@ struct ClusterCounts {
 Result<ClusterCounts> CountClusterContents(const EcsDeps& deps, const std::string& name) {
   ClusterCounts c;
   ASSIGN_OR_RETURN(store::Page instances, deps.store.List(ContainerInstancesPrefix(name), "", 0));
-  c.instances = static_cast<int64_t>(instances.items.size());
+  for (const auto& kv : instances.items) {
+    auto record = ParseObject(kv.value);
+    if (record.ok() && GetString(GetObject(*record, "containerInstance"), "status") != "INACTIVE") {
+      ++c.instances;
+    }
+  }
   ASSIGN_OR_RETURN(store::Page services, deps.store.List(ServicesPrefix(name), "", 0));
   for (const auto& kv : services.items) {
     auto svc = ParseObject(kv.value);

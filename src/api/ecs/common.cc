@@ -32,6 +32,18 @@ std::string ContainerInstancesPrefix(std::string_view cluster) {
 }
 std::string TasksPrefix(std::string_view cluster) { return "ecs/tasks/" + std::string(cluster) + "/"; }
 
+std::string ContainerInstanceKey(std::string_view cluster, std::string_view id) {
+  return ContainerInstancesPrefix(cluster) + std::string(id);
+}
+std::string TaskKey(std::string_view cluster, std::string_view id) {
+  return TasksPrefix(cluster) + std::string(id);
+}
+
+std::string ShortId(std::string_view arn_or_id) {
+  size_t slash = arn_or_id.rfind('/');
+  return std::string(slash == std::string_view::npos ? arn_or_id : arn_or_id.substr(slash + 1));
+}
+
 std::string Arn(const EcsDeps& deps, std::string_view resource) {
   return "arn:aws:ecs:" + deps.region + ":" + deps.account_id + ":" + std::string(resource);
 }

@@ -22,6 +22,11 @@ std::string AccountSettingKey(std::string_view principal_arn, std::string_view n
 std::string ServicesPrefix(std::string_view cluster);
 std::string ContainerInstancesPrefix(std::string_view cluster);
 std::string TasksPrefix(std::string_view cluster);
+std::string ContainerInstanceKey(std::string_view cluster, std::string_view id);
+std::string TaskKey(std::string_view cluster, std::string_view id);
+
+// The last path segment of an ARN ("arn:...:task/cluster/abc" -> "abc"), or the text itself.
+std::string ShortId(std::string_view arn_or_id);
 
 std::string Arn(const EcsDeps& deps, std::string_view resource);  // arn:aws:ecs:<r>:<a>:<resource>
 

@@ -32,6 +32,18 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       {"PutAccountSetting", PutAccountSetting},
       {"PutAccountSettingDefault", PutAccountSettingDefault},
       {"DeleteAccountSetting", DeleteAccountSetting},
+      {"RegisterContainerInstance", RegisterContainerInstance},
+      {"DeregisterContainerInstance", DeregisterContainerInstance},
+      {"ListContainerInstances", ListContainerInstances},
+      {"DescribeContainerInstances", DescribeContainerInstances},
+      {"UpdateContainerInstancesState", UpdateContainerInstancesState},
+      {"RunTask", RunTask},
+      {"StartTask", StartTask},
+      {"StopTask", StopTask},
+      {"DescribeTasks", DescribeTasks},
+      {"ListTasks", ListTasks},
+      {"SubmitTaskStateChange", SubmitTaskStateChange},
+      {"SubmitContainerStateChange", SubmitContainerStateChange},
   };
   for (const auto& [name, fn] : operations) {
     if (!endpoint.model->FindOperation(name)) {

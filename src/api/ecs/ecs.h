@@ -5,19 +5,36 @@
 // wharf-only fields under "_wharf"). Keys are drawn in docs/STATE.md.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <string>
 
 #include "api/front_door.h"
 #include "base/clock.h"
+#include "base/random.h"
 #include "store/store.h"
 
 namespace wharf::api::ecs {
 
+// A VPC subnet as awsvpc tasks need it (the EC2 API owns subnets).
+struct SubnetInfo {
+  std::string id;
+  std::string cidr;  // "10.213.0.0/20"
+  std::string vpc_id;
+  std::string availability_zone;
+};
+
 struct EcsDeps {
   store::Store& store;
   Clock& clock;
+  Random& random;
   std::string region;
   std::string account_id;
+  // Looks a subnet / security group up by id; empty functions: no VPC (awsvpc refused).
+  std::function<Result<std::optional<SubnetInfo>>(const std::string& id)> find_subnet;
+  std::function<Result<bool>(const std::string& id)> security_group_exists;
+  // The id of a VPC's default security group (awsvpc tasks given none get it, as on AWS).
+  std::function<Result<std::string>(const std::string& vpc_id)> find_default_security_group;
 };
 
 // Builds the endpoint with every implemented operation.

@@ -28,6 +28,27 @@ Outcome ListTaskDefinitionFamilies(const EcsDeps&, const RequestContext&, object
 Outcome DeregisterTaskDefinition(const EcsDeps&, const RequestContext&, object& in);
 Outcome DeleteTaskDefinitions(const EcsDeps&, const RequestContext&, object& in);
 
+// container_instances.cc
+Outcome RegisterContainerInstance(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeregisterContainerInstance(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListContainerInstances(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeContainerInstances(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateContainerInstancesState(const EcsDeps&, const RequestContext&, object& in);
+
+// tasks.cc
+Outcome RunTask(const EcsDeps&, const RequestContext&, object& in);
+Outcome StartTask(const EcsDeps&, const RequestContext&, object& in);
+Outcome StopTask(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeTasks(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListTasks(const EcsDeps&, const RequestContext&, object& in);
+
+// task_state.cc (called by agents)
+Outcome SubmitTaskStateChange(const EcsDeps&, const RequestContext&, object& in);
+Outcome SubmitContainerStateChange(const EcsDeps&, const RequestContext&, object& in);
+
+// task_definitions.cc: "family", "family:rev" or an ARN -> the TaskDefinition shape.
+Result<std::optional<object>> FindTaskDefinition(const EcsDeps& deps, std::string_view text);
+
 // tags.cc
 Outcome TagResource(const EcsDeps&, const RequestContext&, object& in);
 Outcome UntagResource(const EcsDeps&, const RequestContext&, object& in);

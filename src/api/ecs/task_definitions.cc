@@ -291,3 +291,16 @@ Result<std::optional<std::pair<json::object, int64_t>>> ReadTaskDefinitionRecord
 }
 
 }  // namespace wharf::api::ecs
+
+namespace wharf::api::ecs {
+
+// Used by tasks.cc: "family", "family:rev" or an ARN -> the TaskDefinition shape.
+Result<std::optional<json::object>> FindTaskDefinition(const EcsDeps& deps, std::string_view text) {
+  auto ref = ParseReference(text);
+  if (!ref) return std::optional<json::object>();
+  ASSIGN_OR_RETURN(auto found, Find(deps, *ref));
+  if (!found) return std::optional<json::object>();
+  return std::optional<json::object>(GetObject(found->record, "taskDefinition"));
+}
+
+}  // namespace wharf::api::ecs

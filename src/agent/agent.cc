@@ -1,0 +1,294 @@
+#include "agent/agent.h"
+
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "agent/node.h"
+#include "agent/task_files.h"
+#include "agent/task_runner.h"
+#include "base/crypto.h"
+#include "base/logging.h"
+#include "base/random.h"
+
+namespace wharf::agent {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kAgentVersion[] = "1.90.0-wharf";
+constexpr int kPollSeconds = 20;
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
+}
+
+Result<json::object> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Status::NotFound(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return Status::Internal(path + " is not a JSON object");
+  return std::move(v.get_object());
+}
+
+Status WriteJsonFile(const std::string& path, const json::object& o) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << json::serialize(o);
+    if (!out) return Status::Internal("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Status::Internal("cannot rename " + tmp);
+  return Status::OK();
+}
+
+int64_t MemoryMiB() {
+  struct sysinfo info {};
+  sysinfo(&info);
+  return static_cast<int64_t>(info.totalram) * info.mem_unit / (1024 * 1024);
+}
+
+// The attributes the ECS agent registers that say what tasks this node can run.
+json::array Capabilities() {
+  json::array out;
+  for (const char* name :
+       {"com.amazonaws.ecs.capability.docker-remote-api.1.17", "com.amazonaws.ecs.capability.docker-remote-api.1.18",
+        "com.amazonaws.ecs.capability.docker-remote-api.1.19", "com.amazonaws.ecs.capability.docker-remote-api.1.21",
+        "com.amazonaws.ecs.capability.docker-remote-api.1.24", "com.amazonaws.ecs.capability.docker-remote-api.1.29",
+        "com.amazonaws.ecs.capability.ecr-auth", "com.amazonaws.ecs.capability.task-iam-role",
+        "ecs.capability.execution-role-ecr-pull", "ecs.capability.task-eni", "ecs.capability.container-ordering",
+        "ecs.capability.full-sync", "ecs.capability.env-files.s3", "ecs.capability.increased-task-cpu-limit",
+        "com.amazonaws.ecs.capability.logging-driver.awslogs", "com.amazonaws.ecs.capability.logging-driver.json-file",
+        "com.amazonaws.ecs.capability.logging-driver.none", "ecs.capability.task-cpu-mem-limit"}) {
+    out.push_back(json::object{{"name", name}});
+  }
+  return out;
+}
+
+class AgentImpl final : public Agent {
+ public:
+  explicit AgentImpl(AgentOptions options) : options_(std::move(options)), server_(options_.server) {}
+  ~AgentImpl() override { Stop(); }
+
+  Status Init() {
+    std::error_code ec;
+    for (const char* sub : {"tasks", "images", "runtime", "network"}) {
+      fs::create_directories(fs::path(options_.data_dir) / sub, ec);
+      if (ec) return Status::Unavailable("create " + options_.data_dir + "/" + sub + ": " + ec.message());
+    }
+    data_dir_ = fs::absolute(options_.data_dir).string();
+    RETURN_IF_ERROR(LoadNodeIdentity());
+    ASSIGN_OR_RETURN(images_, ImageStore::Open(data_dir_ + "/images"));
+    runtime_ = MakeConmonRuntime(RuntimeOptions{options_.runtime, data_dir_ + "/runtime"});
+    CniOptions cni;
+    cni.state_dir = data_dir_ + "/network";
+    ASSIGN_OR_RETURN(network_, Network::Open(cni));
+    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, data_dir_ + "/tasks", options_.cluster,
+                                options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0"},
+                                PullFromServer()});
+    RETURN_IF_ERROR(Register());
+    Adopt();
+    loop_ = std::thread([this] { Loop(); });
+    return Status::OK();
+  }
+
+  const std::string& container_instance_arn() const override { return container_instance_arn_; }
+  const std::string& node_id() const override { return node_id_; }
+
+  void Stop() override {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    server_.Cancel();
+    if (loop_.joinable()) loop_.join();
+    runners_.clear();  // each detaches: its containers keep running
+  }
+
+ private:
+  Status LoadNodeIdentity() {
+    auto node = ReadJsonFile(data_dir_ + "/node.json");
+    if (node.ok()) {
+      node_id_ = Str(*node, "instanceId");
+      container_instance_arn_ = Str(*node, "containerInstanceArn");
+    }
+    if (node_id_.empty()) {
+      SecureRandom random;
+      node_id_ = "i-" + RandomHex(random, 17);
+    }
+    return SaveNodeIdentity();
+  }
+
+  Status SaveNodeIdentity() {
+    return WriteJsonFile(data_dir_ + "/node.json",
+                         {{"instanceId", node_id_}, {"containerInstanceArn", container_instance_arn_}});
+  }
+
+  // Images named by the server's own registry (its ECR host names, or its address) are
+  // pulled from the server with an ECR token, as the ECS agent pulls with the execution role.
+  PullOptions PullFromServer() {
+    PullOptions pull;
+    std::string ecr_suffix = ".dkr.ecr." + options_.server.region + ".amazonaws.com";
+    std::string server_host = options_.server.host + ":" + options_.server.port;
+    auto is_server = [ecr_suffix, server_host, account = options_.account_id](const std::string& registry) {
+      return registry == server_host || registry == account + ecr_suffix ||
+             (registry.size() > ecr_suffix.size() && registry.ends_with(ecr_suffix));
+    };
+    pull.endpoint = [is_server, this](const std::string& registry) -> Result<RegistryEndpoint> {
+      if (is_server(registry)) return RegistryEndpoint{"http", options_.server.host, options_.server.port};
+      RegistryEndpoint e{"http", registry, "80"};
+      if (size_t colon = registry.rfind(':'); colon != std::string::npos) {
+        e.host = registry.substr(0, colon);
+        e.port = registry.substr(colon + 1);
+      }
+      return e;
+    };
+    pull.credentials = [is_server, this](const std::string& registry) -> Result<std::optional<RegistryCredentials>> {
+      if (!is_server(registry)) return std::optional<RegistryCredentials>();
+      ASSIGN_OR_RETURN(json::object out, server_.Call("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
+                                                      json::object{}));
+      const json::array& data = out["authorizationData"].as_array();
+      if (data.empty()) return Status::Unavailable("no ECR authorization data");
+      auto decoded = Base64Decode(Str(data[0].as_object(), "authorizationToken"));
+      if (!decoded || decoded->find(':') == std::string::npos) return Status::Internal("bad ECR token");
+      return std::optional<RegistryCredentials>(
+          RegistryCredentials{decoded->substr(0, decoded->find(':')), decoded->substr(decoded->find(':') + 1)});
+    };
+    return pull;
+  }
+
+  Status Register() {
+    json::object doc{{"instanceId", node_id_}, {"instanceType", "wharf.node"}, {"region", options_.server.region},
+                     {"availabilityZone", options_.availability_zone.empty() ? options_.server.region + "a"
+                                                                              : options_.availability_zone}};
+    json::array reserved;
+    for (int p : {22, 2375, 2376, 51678, 51679}) reserved.push_back(json::value(std::to_string(p)));
+    json::object in{
+        {"cluster", options_.cluster},
+        {"instanceIdentityDocument", json::serialize(doc)},
+        {"totalResources",
+         json::array{
+             json::object{{"name", "CPU"}, {"type", "INTEGER"}, {"integerValue", 1024 * static_cast<int64_t>(std::thread::hardware_concurrency())}},
+             json::object{{"name", "MEMORY"}, {"type", "INTEGER"}, {"integerValue", MemoryMiB()}},
+             json::object{{"name", "PORTS"}, {"type", "STRINGSET"}, {"stringSetValue", std::move(reserved)}},
+             json::object{{"name", "PORTS_UDP"}, {"type", "STRINGSET"}, {"stringSetValue", json::array()}}}},
+        {"versionInfo", json::object{{"agentVersion", kAgentVersion}, {"agentHash", "wharf"}, {"dockerVersion", options_.runtime}}},
+        {"attributes", Capabilities()}};
+    if (!container_instance_arn_.empty()) in["containerInstanceArn"] = container_instance_arn_;
+    ASSIGN_OR_RETURN(json::object out, server_.Ecs("RegisterContainerInstance", in));
+    container_instance_arn_ = Str(out["containerInstance"].as_object(), "containerInstanceArn");
+    LOG_INFO("msg=\"node registered\" node={} cluster={} containerInstance={}", node_id_, options_.cluster,
+             container_instance_arn_);
+    return SaveNodeIdentity();
+  }
+
+  // Tasks a previous run of the agent left here, and whatever of theirs is unaccounted for.
+  void Adopt() {
+    std::set<std::string> known;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(data_dir_ + "/tasks", ec)) {
+      auto state = ReadJsonFile(entry.path().string() + "/state.json");
+      if (!state.ok()) {
+        fs::remove_all(entry.path(), ec);
+        continue;
+      }
+      json::object task = (*state)["task"].as_object();
+      std::string id = TaskIdOf(task);
+      known.insert(id);
+      runners_[id] = std::make_unique<TaskRunner>(*node_, std::move(task), /*adopt=*/true);
+    }
+    // Containers and namespaces no task claims (a crash between making and recording them).
+    if (auto ids = runtime_->List(); ids.ok()) {
+      for (const auto& id : *ids) {
+        if (!known.count(id.substr(0, 32))) runtime_->Delete(id);
+      }
+    }
+    if (auto ids = network_->List(); ids.ok()) {
+      for (const auto& id : *ids) {
+        if (!known.count(id.substr(0, 32))) network_->Detach(id);
+      }
+    }
+  }
+
+  void Loop() {
+    int64_t after = 0;
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+      }
+      auto answer = server_.PollTasks(node_id_, after, kPollSeconds);
+      if (!answer.ok()) {
+        {
+          std::lock_guard lock(mu_);
+          if (stopping_) return;
+        }
+        LOG_WARN("msg=\"task poll failed\" error=\"{}\"", answer.status().ToString());
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        continue;
+      }
+      after = (*answer)["revision"].to_number<int64_t>();
+      Reconcile((*answer)["tasks"].as_array());
+    }
+  }
+
+  void Reconcile(const json::array& tasks) {
+    std::set<std::string> listed;
+    for (const auto& v : tasks) {
+      const json::object& task = v.get_object();
+      std::string id = TaskIdOf(task);
+      listed.insert(id);
+      auto it = runners_.find(id);
+      if (it != runners_.end()) {
+        it->second->Update(task);
+      } else if (Str(task, "lastStatus") != "STOPPED") {
+        runners_[id] = std::make_unique<TaskRunner>(*node_, task, /*adopt=*/false);
+      }
+    }
+    for (auto it = runners_.begin(); it != runners_.end();) {
+      if (it->second->Finished()) {
+        it = runners_.erase(it);
+        continue;
+      }
+      if (!listed.count(it->first)) it->second->StopLocally("The task is no longer known to the server");
+      ++it;
+    }
+  }
+
+  const AgentOptions options_;
+  ServerClient server_;
+  std::string data_dir_;
+  std::string node_id_;
+  std::string container_instance_arn_;
+  std::unique_ptr<ImageStore> images_;
+  std::unique_ptr<ContainerRuntime> runtime_;
+  std::unique_ptr<Network> network_;
+  std::unique_ptr<NodeContext> node_;
+  std::map<std::string, std::unique_ptr<TaskRunner>> runners_;  // used by the loop thread (and Stop after it)
+  std::thread loop_;
+  std::mutex mu_;
+  bool stopping_ = false;  // guarded by mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Agent>> Agent::Start(AgentOptions options) {
+  auto agent = std::make_unique<AgentImpl>(std::move(options));
+  RETURN_IF_ERROR(agent->Init());
+  return std::unique_ptr<Agent>(std::move(agent));
+}
+
+}  // namespace wharf::agent

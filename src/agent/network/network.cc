@@ -1,0 +1,424 @@
+#include "agent/network/network.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "agent/network/cni.h"
+#include "agent/network/host_rules.h"
+#include "agent/network/netns.h"
+#include "base/logging.h"
+
+namespace wharf::agent {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kIfName = "eth0";
+
+// CNI's rule for container ids and network names (SPEC.md), which also keeps them safe as
+// file names.
+bool IsCniName(const std::string& s, size_t max_len) {
+  if (s.empty() || s.size() > max_len || !std::isalnum(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  for (char c : s) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+struct Cidr {
+  uint32_t network = 0;  // host order
+  int prefix = 0;
+};
+
+Result<Cidr> ParseCidr(const std::string& cidr) {
+  auto slash = cidr.find('/');
+  in_addr addr{};
+  if (slash == std::string::npos || inet_pton(AF_INET, cidr.substr(0, slash).c_str(), &addr) != 1) {
+    return Status::InvalidArgument("not an IPv4 CIDR: " + cidr);
+  }
+  int prefix = -1;
+  try {
+    size_t used = 0;
+    prefix = std::stoi(cidr.substr(slash + 1), &used);
+    if (used != cidr.size() - slash - 1) prefix = -1;
+  } catch (const std::exception&) {
+  }
+  if (prefix < 8 || prefix > 30) return Status::InvalidArgument("subnet prefix must be 8..30: " + cidr);
+  uint32_t ip = ntohl(addr.s_addr);
+  uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+  if ((ip & mask) != ip) return Status::InvalidArgument("host bits set in subnet " + cidr);
+  return Cidr{ip, prefix};
+}
+
+std::string Ipv4(uint32_t host_order) {
+  in_addr a{htonl(host_order)};
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, buf, sizeof(buf));
+  return buf;
+}
+
+Status Validate(const std::string& id, const Subnet& subnet, const std::vector<PortMapping>& ports) {
+  if (!IsCniName(id, 200)) return Status::InvalidArgument("bad attachment id: '" + id + "'");
+  if (!IsCniName(subnet.id, 100)) return Status::InvalidArgument("bad subnet id: '" + subnet.id + "'");
+  if (!IsCniName(subnet.bridge, 15)) {
+    return Status::InvalidArgument("bad bridge name (<= 15 chars): '" + subnet.bridge + "'");
+  }
+  RETURN_IF_ERROR(ParseCidr(subnet.cidr).status());
+  std::set<std::pair<int, std::string>> seen;
+  for (const PortMapping& p : ports) {
+    if (p.host_port < 1 || p.host_port > 65535 || p.container_port < 1 || p.container_port > 65535 ||
+        (p.protocol != "tcp" && p.protocol != "udp")) {
+      return Status::InvalidArgument("bad port mapping " + std::to_string(p.host_port) + ":" +
+                                     std::to_string(p.container_port) + "/" + p.protocol);
+    }
+    if (!seen.insert({p.host_port, p.protocol}).second) {
+      return Status::InvalidArgument("host port mapped twice: " + std::to_string(p.host_port));
+    }
+  }
+  return Status::OK();
+}
+
+json::object ConfList(const CniOptions& options, const Subnet& subnet, const Cidr& cidr,
+                      bool with_ports, const std::string& requested_ip) {
+  json::object range{{"subnet", subnet.cidr}, {"gateway", Ipv4(cidr.network + 1)}};
+  if (!requested_ip.empty()) {
+    // The server chose the address (an awsvpc task's ENI): a range of exactly that one.
+    range["rangeStart"] = requested_ip;
+    range["rangeEnd"] = requested_ip;
+  }
+  json::object ipam = {
+      {"type", "host-local"},
+      {"ranges", json::array{json::array{std::move(range)}}},
+      {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
+      {"dataDir", options.state_dir + "/ipam"},
+  };
+  json::array plugins;
+  plugins.push_back(json::object{
+      {"type", "bridge"},
+      {"bridge", subnet.bridge},
+      {"isGateway", true},
+      {"ipMasq", false},  // host_rules.h does it per subnet
+      {"hairpinMode", true},
+      {"ipam", std::move(ipam)},
+  });
+  if (with_ports) {
+    // snat (the default) masquerades 127.0.0.1 and hairpin sources and sets route_localnet
+    // on the bridge, so that curl 127.0.0.1:<hostPort> on the host works.
+    plugins.push_back(json::object{
+        {"type", "portmap"}, {"snat", true}, {"capabilities", json::object{{"portMappings", true}}}});
+  }
+  if (options.firewall_plugin) {
+    plugins.push_back(json::object{{"type", "firewall"}, {"backend", "iptables"}});
+  }
+  return json::object{
+      {"cniVersion", kCniVersion}, {"name", "wharf-" + subnet.id}, {"plugins", std::move(plugins)}};
+}
+
+json::object RuntimeConfig(const std::vector<PortMapping>& ports) {
+  json::array mappings;
+  for (const PortMapping& p : ports) {
+    mappings.push_back(json::object{
+        {"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}});
+  }
+  return json::object{{"portMappings", std::move(mappings)}};
+}
+
+// What Attach records per id: enough to DEL without the caller's help.
+struct Record {
+  std::string id;
+  Subnet subnet;
+  std::vector<PortMapping> ports;
+  std::string netns;
+  json::object conflist;
+  std::optional<json::object> result;  // set once ADD has succeeded
+};
+
+json::object ToJson(const Record& r) {
+  json::array ports;
+  for (const PortMapping& p : r.ports) {
+    ports.push_back(json::object{
+        {"hostPort", p.host_port}, {"containerPort", p.container_port}, {"protocol", p.protocol}});
+  }
+  json::object o = {
+      {"id", r.id},
+      {"subnet", json::object{{"id", r.subnet.id}, {"cidr", r.subnet.cidr}, {"bridge", r.subnet.bridge}}},
+      {"ports", std::move(ports)},
+      {"netns", r.netns},
+      {"ifname", kIfName},
+      {"conflist", r.conflist},
+  };
+  if (r.result) o["result"] = *r.result;
+  return o;
+}
+
+Result<Record> FromJson(const json::value& v) {
+  try {
+    const json::object& o = v.as_object();
+    Record r;
+    r.id = json::value_to<std::string>(o.at("id"));
+    const json::object& s = o.at("subnet").as_object();
+    r.subnet = {json::value_to<std::string>(s.at("id")), json::value_to<std::string>(s.at("cidr")),
+                json::value_to<std::string>(s.at("bridge"))};
+    for (const json::value& p : o.at("ports").as_array()) {
+      r.ports.push_back({static_cast<int>(p.at("hostPort").to_number<int64_t>()),
+                         static_cast<int>(p.at("containerPort").to_number<int64_t>()),
+                         json::value_to<std::string>(p.at("protocol"))});
+    }
+    r.netns = json::value_to<std::string>(o.at("netns"));
+    r.conflist = o.at("conflist").as_object();
+    if (auto* res = o.if_contains("result"); res && res->is_object()) r.result = res->as_object();
+    return r;
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("bad attachment record: ") + e.what());
+  }
+}
+
+// The sandbox interface's address from a CNI 1.0.0 result.
+Result<NetworkAttachment> AttachmentFrom(const json::object& result, const std::string& netns) {
+  try {
+    const json::array& interfaces = result.at("interfaces").as_array();
+    for (const json::value& ipv : result.at("ips").as_array()) {
+      const json::object& ip = ipv.as_object();
+      std::string address = json::value_to<std::string>(ip.at("address"));
+      if (address.find(':') != std::string::npos) continue;  // IPv6
+      NetworkAttachment a;
+      a.netns_path = netns;
+      auto slash = address.find('/');
+      a.ip = address.substr(0, slash);
+      a.prefix_length = slash == std::string::npos ? 32 : std::stoi(address.substr(slash + 1));
+      if (auto* gw = ip.if_contains("gateway")) a.gateway = json::value_to<std::string>(*gw);
+      if (auto* idx = ip.if_contains("interface")) {
+        const json::object& itf = interfaces.at(idx->to_number<size_t>()).as_object();
+        a.interface_name = json::value_to<std::string>(itf.at("name"));
+        if (auto* mac = itf.if_contains("mac")) a.mac = json::value_to<std::string>(*mac);
+      }
+      return a;
+    }
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("unexpected CNI result: ") + e.what());
+  }
+  return Status::Internal("CNI result has no IPv4 address: " + json::serialize(result));
+}
+
+std::string RecordPath(const CniOptions& o, const std::string& id) {
+  return o.state_dir + "/attachments/" + id + ".json";
+}
+
+Result<std::optional<Record>> LoadRecord(const CniOptions& o, const std::string& id) {
+  std::ifstream in(RecordPath(o, id));
+  if (!in) return std::optional<Record>();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  boost::system::error_code ec;
+  json::value v = json::parse(ss.str(), ec);
+  if (ec) return Status::Internal("unparsable record " + RecordPath(o, id) + ": " + ec.message());
+  ASSIGN_OR_RETURN(Record r, FromJson(v));
+  return std::optional<Record>(std::move(r));
+}
+
+// Written to a temporary file, fsync'd and renamed into place: a crash leaves the old record
+// or the new one, never half of one.
+Status SaveRecord(const CniOptions& o, const Record& r) {
+  std::string path = RecordPath(o, r.id);
+  std::string tmp = path + ".tmp";
+  std::string data = json::serialize(ToJson(r));
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Internal("cannot write " + tmp);
+  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return Status::Internal("cannot write " + path);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Network>> Network::Open(CniOptions options) {
+  if (options.state_dir.empty()) return Status::InvalidArgument("CniOptions.state_dir is empty");
+  for (const char* plugin : {"bridge", "host-local", "portmap"}) {
+    if (access((options.plugin_dir + "/" + plugin).c_str(), X_OK) != 0) {
+      return Status::FailedPrecondition(std::string("CNI plugin ") + plugin + " not found in " +
+                                        options.plugin_dir + " (install containernetworking-plugins)");
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(options.state_dir + "/attachments", ec);
+  if (!ec) fs::create_directories(options.state_dir + "/ipam", ec);
+  if (ec) return Status::Internal("creating " + options.state_dir + ": " + ec.message());
+  RETURN_IF_ERROR(EnsureNetnsDir(options.netns_dir));
+  std::unique_ptr<CommandRunner> owned;
+  if (!options.runner) owned = std::make_unique<ProcessRunner>();
+  return std::unique_ptr<Network>(new Network(std::move(options), std::move(owned)));
+}
+
+Network::Network(CniOptions options, std::unique_ptr<CommandRunner> owned_runner)
+    : options_(std::move(options)),
+      owned_runner_(std::move(owned_runner)),
+      runner_(owned_runner_ ? *owned_runner_ : *options_.runner) {}
+
+std::string Network::NetnsPath(const std::string& id) const {
+  return options_.netns_dir + "/" + options_.netns_prefix + id;
+}
+
+std::shared_ptr<std::mutex> Network::IdLock(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = id_locks_.begin(); it != id_locks_.end();) {  // forget unused locks
+    it = it->second.expired() ? id_locks_.erase(it) : std::next(it);
+  }
+  std::shared_ptr<std::mutex> m = id_locks_[id].lock();
+  if (!m) {
+    m = std::make_shared<std::mutex>();
+    id_locks_[id] = m;
+  }
+  return m;
+}
+
+Status Network::EnsureSubnet(const Subnet& subnet) {
+  // Serialised so that two first attaches on a subnet do not both add its rules.
+  std::lock_guard<std::mutex> ensuring(subnet_mu_);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ready_subnets_.count(subnet.id)) return Status::OK();
+  }
+  RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
+  std::lock_guard<std::mutex> lock(mu_);
+  ready_subnets_.insert(subnet.id);
+  return Status::OK();
+}
+
+Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& subnet,
+                                          const std::vector<PortMapping>& ports,
+                                          const std::string& requested_ip) {
+  RETURN_IF_ERROR(Validate(id, subnet, ports));
+  ASSIGN_OR_RETURN(Cidr cidr, ParseCidr(subnet.cidr));
+  auto id_lock = IdLock(id);
+  std::lock_guard<std::mutex> lock(*id_lock);
+
+  ASSIGN_OR_RETURN(std::optional<Record> existing, LoadRecord(options_, id));
+  if (existing) {
+    if (existing->result && NetnsExists(existing->netns)) {
+      if (existing->subnet.cidr != subnet.cidr) {
+        return Status::AlreadyExists("attachment " + id + " exists on subnet " + existing->subnet.cidr);
+      }
+      return AttachmentFrom(*existing->result, existing->netns);
+    }
+    // Half made (a crash during Attach) or its namespace is gone: start over.
+    RETURN_IF_ERROR(DetachLocked(id).WithContext("cleaning up stale attachment " + id));
+  }
+  RETURN_IF_ERROR(EnsureSubnet(subnet));
+
+  Record record{id, subnet, ports, NetnsPath(id), ConfList(options_, subnet, cidr, !ports.empty(), requested_ip),
+                std::nullopt};
+  RETURN_IF_ERROR(SaveRecord(options_, record));
+  Status made = CreateNetns(record.netns);
+  if (made.IsAlreadyExists()) {  // left by a crash before the record was written
+    RETURN_IF_ERROR(RemoveNetns(record.netns));
+    made = CreateNetns(record.netns);
+  }
+  if (!made.ok()) {
+    unlink(RecordPath(options_, id).c_str());
+    return made.WithContext("attach " + id);
+  }
+  CniInvoker cni(runner_, options_.plugin_dir);
+  CniArgs args{id, record.netns, kIfName};
+  auto added = cni.Add(record.conflist, args, RuntimeConfig(ports));
+  if (!added.ok()) {
+    RemoveNetns(record.netns);
+    unlink(RecordPath(options_, id).c_str());
+    return added.status().WithContext("attach " + id);
+  }
+  record.result = std::move(*added);
+  auto attachment = AttachmentFrom(*record.result, record.netns);
+  Status saved = attachment.ok() ? SaveRecord(options_, record) : attachment.status();
+  if (!saved.ok()) {
+    Status undone = DetachLocked(id);
+    if (!undone.ok()) LOG_WARN("undoing attach {}: {}", id, undone.message());
+    return saved.WithContext("attach " + id);
+  }
+  return attachment;
+}
+
+Status Network::Detach(const std::string& id) {
+  if (!IsCniName(id, 200)) return Status::InvalidArgument("bad attachment id: '" + id + "'");
+  auto id_lock = IdLock(id);
+  std::lock_guard<std::mutex> lock(*id_lock);
+  return DetachLocked(id);
+}
+
+Status Network::DetachLocked(const std::string& id) {
+  ASSIGN_OR_RETURN(std::optional<Record> record, LoadRecord(options_, id));
+  std::string netns = record ? record->netns : NetnsPath(id);
+  if (record) {
+    CniInvoker cni(runner_, options_.plugin_dir);
+    // With the namespace gone the veth went with it; plugins then only release what is on
+    // the host (lease, portmap chains).
+    CniArgs args{id, NetnsExists(netns) ? netns : "", kIfName};
+    RETURN_IF_ERROR(cni.Del(record->conflist, args, record->result ? &*record->result : nullptr,
+                            RuntimeConfig(record->ports))
+                        .WithContext("detach " + id));
+  }
+  RETURN_IF_ERROR(RemoveNetns(netns).WithContext("detach " + id));
+  if (unlink(RecordPath(options_, id).c_str()) != 0 && errno != ENOENT) {
+    return Status::Internal("detach " + id + ": cannot remove record");
+  }
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> Network::List() {
+  std::set<std::string> ids;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(options_.state_dir + "/attachments", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.size() > 5 && name.ends_with(".json")) ids.insert(name.substr(0, name.size() - 5));
+  }
+  if (ec) return Status::Internal("listing attachments: " + ec.message());
+  for (const auto& e : fs::directory_iterator(options_.netns_dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (name.starts_with(options_.netns_prefix) && name.size() > options_.netns_prefix.size()) {
+      ids.insert(name.substr(options_.netns_prefix.size()));
+    }
+  }
+  return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+Status Network::RemoveSubnetBridge(const Subnet& subnet) {
+  if (!IsCniName(subnet.id, 100) || !IsCniName(subnet.bridge, 15)) {
+    return Status::InvalidArgument("bad subnet " + subnet.id + "/" + subnet.bridge);
+  }
+  ASSIGN_OR_RETURN(std::vector<std::string> ids, List());
+  for (const std::string& id : ids) {
+    auto record = LoadRecord(options_, id);
+    if (record.ok() && *record && (*record)->subnet.id == subnet.id) {
+      return Status::FailedPrecondition("subnet " + subnet.id + " is used by " + id);
+    }
+  }
+  std::string brif = "/sys/class/net/" + subnet.bridge + "/brif";
+  std::error_code ec;
+  if (fs::exists(brif, ec) && !fs::is_empty(brif, ec)) {
+    return Status::FailedPrecondition("bridge " + subnet.bridge + " still has ports");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready_subnets_.erase(subnet.id);
+  }
+  RETURN_IF_ERROR(RemoveSubnetRules(runner_, subnet));
+  if (fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
+    RETURN_IF_ERROR(RunChecked(runner_, {"ip", "link", "del", subnet.bridge}).status());
+  }
+  fs::remove_all(options_.state_dir + "/ipam/wharf-" + subnet.id, ec);
+  return Status::OK();
+}
+
+}  // namespace wharf::agent

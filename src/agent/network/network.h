@@ -1,0 +1,114 @@
+// Task networking on a node: one network namespace per task, wired to its subnet's Linux
+// bridge by the CNI plugins (bridge + host-local IPAM, portmap when the task maps ports,
+// optionally firewall), as ECS's "bridge" network mode does with Docker.
+//
+// Lifecycle of an attachment (keyed by a caller-chosen id, the task id):
+//   Attach: record written (state_dir/attachments/<id>.json) -> namespace made at
+//           <netns_dir>/<netns_prefix><id> with lo up -> CNI ADD -> result added to the record.
+//   Detach: CNI DEL in reverse with the cached result -> namespace unmounted -> record removed.
+// The record is written before anything else is made and removed after everything is gone,
+// so List() after a crash names every id that may have left something behind, and Detach of
+// such an id (even a half-made one) cleans it up. Attach of an id that already has a complete
+// attachment returns it unchanged (the agent re-attaches its tasks after a restart).
+//
+// Host state per subnet (the bridge, host-local's lease directory, the rules in
+// host_rules.h) is made on the first Attach and stays until RemoveSubnetBridge.
+//
+// Thread-safe: calls for different ids run in parallel; calls for one id are serialised.
+// RemoveSubnetBridge must not race an Attach on the same subnet. Needs root.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agent/network/command.h"
+#include "base/status.h"
+#include "base/thread_annotations.h"
+
+namespace wharf::agent {
+
+struct Subnet {
+  std::string id;      // e.g. subnet-0a1b...; names the CNI network
+  std::string cidr;    // IPv4, e.g. 10.71.1.0/24; the gateway is its first address
+  std::string bridge;  // Linux bridge name, <= 15 chars, e.g. wharf-<8 hex>
+};
+
+struct PortMapping {
+  int host_port;
+  int container_port;
+  std::string protocol;  // tcp|udp
+};
+
+struct NetworkAttachment {
+  std::string netns_path;
+  std::string ip;  // without the prefix
+  int prefix_length = 0;
+  std::string gateway;
+  std::string mac;
+  std::string interface_name;  // inside the namespace
+};
+
+struct CniOptions {
+  std::string plugin_dir = "/usr/lib/cni";
+  // host-local IPAM data (ipam/), attachment records with the cached CNI results
+  // (attachments/). Under the agent's data dir.
+  std::string state_dir;
+  // Under /run/netns, `ip netns exec <prefix><id>` works.
+  std::string netns_dir = "/run/netns";
+  std::string netns_prefix = "wharf-";
+  // Adds the firewall plugin (iptables backend) to the chain: per-task rules in CNI-FORWARD.
+  // Off by default: the per-subnet FORWARD rules already admit the tasks, and the plugin
+  // costs several iptables runs per ADD and DEL.
+  bool firewall_plugin = false;
+  // Borrowed process seam; nullptr runs real programs.
+  CommandRunner* runner = nullptr;
+};
+
+class Network {
+ public:
+  static Result<std::unique_ptr<Network>> Open(CniOptions options);
+
+  // See the lifecycle above. `ports` become portmap's portMappings: the host port answers on
+  // every host address, 127.0.0.1 included, and from other namespaces.
+  // `requested_ip`, when set, is the address to take (awsvpc: the server allocated it).
+  Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
+                                   const std::vector<PortMapping>& ports,
+                                   const std::string& requested_ip = "");
+  // CNI DEL (releases the IP, removes portmap's rules and the veth), unmounts and removes the
+  // namespace. OK when already gone. On a plugin error the record stays for a retry.
+  Status Detach(const std::string& id);
+  // Ids with a record or a namespace (with our prefix) left on this node.
+  Result<std::vector<std::string>> List();
+  // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
+  // an attachment uses the subnet.
+  Status RemoveSubnetBridge(const Subnet& subnet);
+
+  std::string NetnsPath(const std::string& id) const;
+
+ private:
+  explicit Network(CniOptions options, std::unique_ptr<CommandRunner> owned_runner);
+
+  std::shared_ptr<std::mutex> IdLock(const std::string& id) EXCLUDES(mu_);
+  Status DetachLocked(const std::string& id);
+  Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
+
+  // Constant after construction.
+  const CniOptions options_;
+  const std::unique_ptr<CommandRunner> owned_runner_;
+  CommandRunner& runner_;
+
+  std::mutex subnet_mu_;  // held across EnsureSubnetRules; taken before mu_
+  std::mutex mu_;
+  std::map<std::string, std::weak_ptr<std::mutex>> id_locks_ GUARDED_BY(mu_);
+  std::set<std::string> ready_subnets_ GUARDED_BY(mu_);  // rules known to be in place
+};
+
+// A free TCP host port in [49153, 65535] not in `taken` and not bound on the host (ECS's
+// dynamic host port range). Unavailable when every port is used.
+Result<int> PickHostPort(const std::set<int>& taken);
+
+}  // namespace wharf::agent

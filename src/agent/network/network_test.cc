@@ -1,0 +1,465 @@
+// Root tests against the real Debian CNI plugins, iptables and the kernel. Each test makes
+// its own subnet (10.2xx.<pid%250>.0/24), bridge (wt<pid>x) and namespaces (wt<pid>-*) and
+// removes them in a scope guard, also when an assertion fails.
+#include "agent/network/network.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "agent/network/netns.h"
+
+namespace wharf::agent {
+namespace {
+namespace fs = std::filesystem;
+
+class ScopeGuard {
+ public:
+  explicit ScopeGuard(std::function<void()> f) : f_(std::move(f)) {}
+  ~ScopeGuard() { f_(); }
+
+ private:
+  std::function<void()> f_;
+};
+
+// Runs a shell line; returns {exit code, stdout}.
+std::pair<int, std::string> Sh(const std::string& line) {
+  FILE* p = popen((line + " 2>&1").c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+  int st = pclose(p);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// iptables-save of nat and filter without counters and comment lines, one rule a line.
+std::set<std::string> IptablesRules() {
+  std::set<std::string> lines;
+  for (const char* table : {"nat", "filter"}) {
+    std::istringstream in(Sh(std::string("iptables-save -t ") + table).second);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line[0] == '#' || line == "COMMIT") continue;
+      if (line[0] == ':') line = line.substr(0, line.find(' '));  // drop policy/counters
+      lines.insert(std::string(table) + " " + line);
+    }
+  }
+  return lines;
+}
+
+// Rules that appeared since `before`, minus portmap's shared top-level chains, which the plugin
+// makes on its first ADD and by design never deletes (README "DNAT": "always created and never
+// deleted").
+std::vector<std::string> NewRules(const std::set<std::string>& before) {
+  std::vector<std::string> added;
+  for (const std::string& l : IptablesRules()) {
+    if (!before.count(l) && l.find("CNI-HOSTPORT-") == std::string::npos) added.push_back(l);
+  }
+  return added;
+}
+
+// portmap and firewall make shared top-level chains on their first ADD and never delete them.
+// The tests remove them at the end when the run made them and no task uses them any more, so
+// that the machine is left as it was found.
+class CniScaffoldingCleanup : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    had_portmap_ = Sh("iptables -w -t nat -S CNI-HOSTPORT-DNAT").first == 0;
+    had_firewall_ = Sh("iptables -w -t filter -S CNI-FORWARD").first == 0;
+  }
+  void TearDown() override {
+    auto rules = [](const std::string& table, const std::string& chain) {
+      auto [rc, out] = Sh("iptables -w -t " + table + " -S " + chain + " | grep -c '^-A'");
+      return std::stoi(out);
+    };
+    if (!had_portmap_ && Sh("iptables -w -t nat -S CNI-HOSTPORT-DNAT").first == 0 &&
+        rules("nat", "CNI-HOSTPORT-DNAT") == 0) {
+      Sh("iptables -w -t nat -D PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT");
+      Sh("iptables -w -t nat -D OUTPUT -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT");
+      Sh("iptables -w -t nat -D POSTROUTING -m comment --comment 'CNI portfwd requiring masquerade' "
+         "-j CNI-HOSTPORT-MASQ");
+      for (const char* chain : {"CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-SETMARK"}) {
+        Sh(std::string("iptables -w -t nat -F ") + chain + " && iptables -w -t nat -X " + chain);
+      }
+    }
+    if (!had_firewall_ && Sh("iptables -w -t filter -S CNI-FORWARD").first == 0 &&
+        rules("filter", "CNI-FORWARD") == 1 && rules("filter", "CNI-ADMIN") == 0) {
+      Sh("iptables -w -D FORWARD -m comment --comment 'CNI firewall plugin rules' -j CNI-FORWARD");
+      Sh("iptables -w -F CNI-FORWARD && iptables -w -X CNI-FORWARD && iptables -w -X CNI-ADMIN");
+    }
+  }
+
+ private:
+  bool had_portmap_ = true;
+  bool had_firewall_ = true;
+};
+const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new CniScaffoldingCleanup);
+
+class NetworkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int pid = getpid();
+    prefix_ = "wt" + std::to_string(pid) + "-";
+    state_dir_ = fs::temp_directory_path() / ("wharf-net-test-" + std::to_string(pid));
+    fs::remove_all(state_dir_);
+    CniOptions options;
+    options.state_dir = state_dir_;
+    options.netns_prefix = prefix_;
+    auto net = Network::Open(options);
+    ASSERT_TRUE(net.ok()) << net.status().ToString();
+    net_ = std::move(*net);
+  }
+
+  // Each test passes its own second octet so that tests never share a subnet.
+  Subnet MakeSubnet(int octet) {
+    char bridge[16];
+    snprintf(bridge, sizeof(bridge), "wt%x-%d", static_cast<unsigned>(getpid()) & 0xffffff, octet % 100);
+    return Subnet{"subnet-t" + std::to_string(getpid()) + "-" + std::to_string(octet),
+                  "10." + std::to_string(octet) + "." + std::to_string(getpid() % 250) + ".0/24",
+                  bridge};
+  }
+
+  std::string Id(const std::string& name) { return "task-" + std::to_string(getpid()) + "-" + name; }
+  std::string NetnsName(const std::string& id) { return prefix_ + id; }
+
+  // Detaches everything the test made and removes its bridge, whatever state it is in.
+  void CleanUp(const Subnet& subnet) {
+    if (!net_) return;
+    auto ids = net_->List();
+    if (ids.ok()) {
+      for (const auto& id : *ids) {
+        Status s = net_->Detach(id);
+        if (!s.ok()) ADD_FAILURE() << "cleanup detach " << id << ": " << s.ToString();
+      }
+    }
+    Status s = net_->RemoveSubnetBridge(subnet);
+    if (!s.ok()) ADD_FAILURE() << "cleanup bridge: " << s.ToString();
+    fs::remove_all(state_dir_);
+  }
+
+  std::string prefix_;
+  std::string state_dir_;
+  std::unique_ptr<Network> net_;
+};
+
+TEST_F(NetworkTest, TwoAttachmentsOnOneSubnetPingEachOtherAndTheGateway) {
+  Subnet subnet = MakeSubnet(201);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  auto a = net_->Attach(Id("a"), subnet, {});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = net_->Attach(Id("b"), subnet, {});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+
+  std::string base = subnet.cidr.substr(0, subnet.cidr.rfind('.'));
+  EXPECT_EQ(a->gateway, base + ".1");
+  EXPECT_EQ(a->prefix_length, 24);
+  EXPECT_EQ(a->interface_name, "eth0");
+  EXPECT_EQ(a->netns_path, "/run/netns/" + NetnsName(Id("a")));
+  EXPECT_NE(a->ip, b->ip);
+  EXPECT_EQ(a->ip.substr(0, base.size()), base);
+  EXPECT_EQ(a->mac.size(), 17u);
+
+  std::string in_a = "ip netns exec " + NetnsName(Id("a")) + " ";
+  auto [rc1, out1] = Sh(in_a + "busybox ping -c1 -W2 " + b->ip);
+  EXPECT_EQ(rc1, 0) << out1;
+  auto [rc2, out2] = Sh(in_a + "busybox ping -c1 -W2 " + a->gateway);
+  EXPECT_EQ(rc2, 0) << out2;
+  auto [rc3, out3] = Sh("nsenter --net=" + b->netns_path + " busybox ping -c1 -W2 " + a->ip);
+  EXPECT_EQ(rc3, 0) << out3;
+  // Loopback is up inside.
+  auto [rc4, out4] = Sh(in_a + "busybox ping -c1 -W2 127.0.0.1");
+  EXPECT_EQ(rc4, 0) << out4;
+  auto [rc5, mac] = Sh(in_a + "cat /sys/class/net/eth0/address");
+  EXPECT_EQ(mac.substr(0, 17), a->mac);
+}
+
+// A background process inside a namespace, killed when the guard runs.
+pid_t StartIn(const std::string& netns, std::vector<std::string> argv) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<std::string> full = {"nsenter", "--net=" + netns};
+    full.insert(full.end(), argv.begin(), argv.end());
+    std::vector<char*> args;
+    for (auto& s : full) args.push_back(s.data());
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool Eventually(const std::function<bool()>& f) {
+  for (int i = 0; i < 50; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST_F(NetworkTest, ServerIsReachableAtItsIpAndThroughTheHostPortAndDetachLeavesNothing) {
+  Subnet subnet = MakeSubnet(202);
+  std::set<std::string> rules_before = IptablesRules();
+  std::string links_before = Sh("ip -o link show type veth | wc -l").second;
+  pid_t server = -1;
+  std::string www = state_dir_ + "-www";
+  ScopeGuard guard([&] {
+    if (server > 0) {
+      kill(server, SIGKILL);
+      waitpid(server, nullptr, 0);
+    }
+    fs::remove_all(www);
+    CleanUp(subnet);
+  });
+  fs::create_directories(www);
+  std::ofstream(www + "/index.html") << "hello from the task\n";
+
+  auto host_port = PickHostPort({});
+  ASSERT_TRUE(host_port.ok());
+  std::string id = Id("web");
+  auto a = net_->Attach(id, subnet, {{*host_port, 8080, "tcp"}});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto neighbour = net_->Attach(Id("client"), subnet, {});
+  ASSERT_TRUE(neighbour.ok()) << neighbour.status().ToString();
+
+  server = StartIn(a->netns_path, {"busybox", "httpd", "-f", "-p", "8080", "-h", www});
+  auto curl = [](const std::string& url) {
+    return Sh("curl -sS --max-time 2 " + url);
+  };
+  std::string direct = "http://" + a->ip + ":8080/";
+  ASSERT_TRUE(Eventually([&] { return curl(direct).first == 0; })) << curl(direct).second;
+  EXPECT_EQ(curl(direct).second, "hello from the task\n");
+  std::string via_port = "http://127.0.0.1:" + std::to_string(*host_port) + "/";
+  auto [rc, body] = curl(via_port);
+  EXPECT_EQ(rc, 0) << body;
+  EXPECT_EQ(body, "hello from the task\n");
+  // From another namespace: the neighbour task reaches the host port on the gateway address.
+  auto [rc2, body2] = Sh("ip netns exec " + NetnsName(Id("client")) + " curl -sS --max-time 2 http://" +
+                         a->gateway + ":" + std::to_string(*host_port) + "/");
+  EXPECT_EQ(rc2, 0) << body2;
+  EXPECT_EQ(body2, "hello from the task\n");
+
+  std::string lease = state_dir_ + "/ipam/wharf-" + subnet.id + "/" + a->ip;
+  EXPECT_TRUE(fs::exists(lease));
+  kill(server, SIGKILL);
+  waitpid(server, nullptr, 0);
+  server = -1;
+
+  ASSERT_TRUE(net_->Detach(id).ok());
+  ASSERT_TRUE(net_->Detach(Id("client")).ok());
+  EXPECT_FALSE(fs::exists(lease));
+  EXPECT_FALSE(fs::exists(a->netns_path));
+  EXPECT_EQ(Sh("ip netns list | grep -c " + prefix_).second, "0\n");
+  EXPECT_EQ(Sh("ip -o link show master " + subnet.bridge + " | wc -l").second, "0\n");
+  EXPECT_EQ(Sh("ip -o link show type veth | wc -l").second, links_before);
+  // Nothing per task is left: no rule names the task's address or a per-task portmap chain.
+  for (const std::string& l : IptablesRules()) {
+    EXPECT_EQ(l.find(a->ip + "/"), std::string::npos) << l;
+    EXPECT_EQ(l.find(a->ip + ":"), std::string::npos) << l;
+    EXPECT_EQ(l.find("CNI-DN-"), std::string::npos) << l;
+  }
+  EXPECT_FALSE(curl(via_port).first == 0);
+  auto ids = net_->List();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_TRUE(ids->empty());
+
+  // With the subnet gone too, iptables is as it was (but for portmap's shared chains).
+  ASSERT_TRUE(net_->RemoveSubnetBridge(subnet).ok());
+  EXPECT_FALSE(fs::exists("/sys/class/net/" + subnet.bridge));
+  std::vector<std::string> left = NewRules(rules_before);
+  EXPECT_TRUE(left.empty()) << "left behind: " << left.front();
+}
+
+TEST_F(NetworkTest, AttachTwiceReturnsTheSameAttachmentAndDetachTwiceSucceeds) {
+  Subnet subnet = MakeSubnet(203);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::string id = Id("again");
+  auto first = net_->Attach(id, subnet, {{PickHostPort({}).value(), 80, "tcp"}});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // A second Network on the same state dir: what the agent sees after a restart.
+  CniOptions options;
+  options.state_dir = state_dir_;
+  options.netns_prefix = prefix_;
+  auto restarted = Network::Open(options);
+  ASSERT_TRUE(restarted.ok());
+  auto second = (*restarted)->Attach(id, subnet, {});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->ip, first->ip);
+  EXPECT_EQ(second->mac, first->mac);
+  EXPECT_EQ(second->netns_path, first->netns_path);
+  auto ids = net_->List();
+  ASSERT_TRUE(ids.ok());
+  EXPECT_EQ(*ids, std::vector<std::string>{id});
+
+  ASSERT_TRUE(net_->Detach(id).ok());
+  EXPECT_TRUE(net_->Detach(id).ok());
+  EXPECT_TRUE(net_->Detach(Id("never-attached")).ok());
+  EXPECT_TRUE(net_->List()->empty());
+}
+
+TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
+  Subnet subnet = MakeSubnet(204);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::string id = Id("crashed");
+  auto first = net_->Attach(id, subnet, {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(RemoveNetns(first->netns_path).ok());  // as after a reboot
+  auto second = net_->Attach(id, subnet, {});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(NetnsExists(second->netns_path));
+  // The first lease was released before the new one was taken.
+  size_t leases = 0;
+  for (const auto& e : fs::directory_iterator(state_dir_ + "/ipam/wharf-" + subnet.id)) {
+    if (e.path().filename().string().starts_with("10.")) ++leases;
+  }
+  EXPECT_EQ(leases, 1u);
+}
+
+TEST_F(NetworkTest, RejectsBadInput) {
+  Subnet subnet = MakeSubnet(205);
+  EXPECT_TRUE(net_->Attach("../x", subnet, {}).status().IsInvalidArgument());
+  Subnet long_bridge = subnet;
+  long_bridge.bridge = "a-bridge-name-too-long";
+  EXPECT_TRUE(net_->Attach(Id("x"), long_bridge, {}).status().IsInvalidArgument());
+  Subnet bad_cidr = subnet;
+  bad_cidr.cidr = "10.1.2.3/24";
+  EXPECT_TRUE(net_->Attach(Id("x"), bad_cidr, {}).status().IsInvalidArgument());
+  EXPECT_TRUE(net_->Attach(Id("x"), subnet, {{80, 80, "sctp"}}).status().IsInvalidArgument());
+}
+
+// Wraps the real runner and adds up the time spent per program (and CNI verb).
+class TimingRunner : public CommandRunner {
+ public:
+  Result<CommandResult> Run(const Command& command) override {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = real_.Run(command);
+    std::string key = command.argv[0].substr(command.argv[0].rfind('/') + 1);
+    if (command.env && command.env->count("CNI_COMMAND")) key += " " + command.env->at("CNI_COMMAND");
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& [n, ms] = totals_[key];
+    ++n;
+    ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+  void Print(int cycles) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, v] : totals_) {
+      std::printf("[latency]   %-16s %5.1f ms per attach+detach (%d runs in all)\n", key.c_str(),
+                  v.second / cycles, v.first);
+    }
+    totals_.clear();
+  }
+
+ private:
+  ProcessRunner real_;
+  std::mutex mu_;
+  std::map<std::string, std::pair<int, double>> totals_;
+};
+
+TEST_F(NetworkTest, LatencyOfAttachAndDetach) {
+  Subnet subnet = MakeSubnet(206);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  TimingRunner timing;
+  CniOptions options;
+  options.state_dir = state_dir_;
+  options.netns_prefix = prefix_;
+  options.runner = &timing;
+  net_ = std::move(Network::Open(options).value());
+  using Clock = std::chrono::steady_clock;
+  auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  ASSERT_TRUE(net_->Attach(Id("warm"), subnet, {}).ok());  // bridge and subnet rules
+  ASSERT_TRUE(net_->Detach(Id("warm")).ok());
+  timing.Print(1);
+  for (bool with_ports : {false, true}) {
+    std::vector<double> attach, detach;
+    for (int i = 0; i < 9; ++i) {
+      std::string id = Id("lat" + std::to_string(i));
+      std::vector<PortMapping> ports;
+      if (with_ports) ports.push_back({PickHostPort({}).value(), 80, "tcp"});
+      auto t0 = Clock::now();
+      auto a = net_->Attach(id, subnet, ports);
+      auto t1 = Clock::now();
+      ASSERT_TRUE(a.ok()) << a.status().ToString();
+      ASSERT_TRUE(net_->Detach(id).ok());
+      auto t2 = Clock::now();
+      attach.push_back(ms(t1 - t0));
+      detach.push_back(ms(t2 - t1));
+    }
+    std::sort(attach.begin(), attach.end());
+    std::sort(detach.begin(), detach.end());
+    std::printf("[latency] %s: attach p50 %.1f ms max %.1f ms, detach p50 %.1f ms max %.1f ms\n",
+                with_ports ? "with a port mapping" : "no ports", attach[4], attach.back(), detach[4],
+                detach.back());
+    timing.Print(static_cast<int>(attach.size()));
+  }
+}
+
+TEST_F(NetworkTest, ConcurrentAttachesOnOneSubnetGetDistinctAddresses) {
+  Subnet subnet = MakeSubnet(207);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::vector<Result<NetworkAttachment>> results(6, Status::Internal("not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = net_->Attach(Id("par" + std::to_string(i)), subnet, {}); });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> ips;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ips.insert(r->ip);
+  }
+  EXPECT_EQ(ips.size(), results.size());
+  threads.clear();
+  std::vector<Status> detached(results.size());
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { detached[i] = net_->Detach(Id("par" + std::to_string(i))); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& s : detached) EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(net_->List()->empty());
+}
+
+TEST_F(NetworkTest, FirewallPluginRulesGoAwayOnDetach) {
+  Subnet subnet = MakeSubnet(208);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  CniOptions options;
+  options.state_dir = state_dir_;
+  options.netns_prefix = prefix_;
+  options.firewall_plugin = true;
+  net_ = std::move(Network::Open(options).value());
+  auto a = net_->Attach(Id("fw"), subnet, {{PickHostPort({}).value(), 80, "tcp"}});
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  bool seen = false;
+  for (const std::string& l : IptablesRules()) seen |= l.find(a->ip + "/32") != std::string::npos;
+  EXPECT_TRUE(seen) << "the firewall plugin added no rule for " << a->ip;
+  ASSERT_TRUE(net_->Detach(Id("fw")).ok());
+  for (const std::string& l : IptablesRules()) EXPECT_EQ(l.find(a->ip + "/"), std::string::npos) << l;
+}
+
+TEST(PickHostPort, AvoidsTakenAndBoundPorts) {
+  std::set<int> taken;
+  for (int i = 0; i < 50; ++i) {
+    auto port = PickHostPort(taken);
+    ASSERT_TRUE(port.ok());
+    EXPECT_GE(*port, 49153);
+    EXPECT_LE(*port, 65535);
+    EXPECT_FALSE(taken.count(*port));
+    taken.insert(*port);
+  }
+}
+
+}  // namespace
+}  // namespace wharf::agent

@@ -1,0 +1,355 @@
+// ContainerRuntime over runc, with Debian's conmon as the per-container monitor.
+//
+// Create forks conmon the way podman does. conmon daemonizes (its first process exits at
+// once), runs `runc create`, and reports on the sync pipe (_OCI_SYNCPIPE) one JSON line:
+// {"data": <container pid>} or {"data": -1, "message": "<runc's error>"}. It then stays the
+// container process's parent (a subreaper), copies stdout/stderr to the k8s-file log and,
+// when the process exits, writes the exit status to exits/<id>. Start, State, Kill and
+// Delete call runc directly; nothing of ours needs to be alive in between.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "agent/runtime/command.h"
+#include "agent/runtime/container_runtime.h"
+#include "base/logging.h"
+
+extern char** environ;
+
+namespace wharf::agent {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+bool ValidId(const std::string& id) {
+  if (id.empty() || id.size() > 128 || id[0] == '.') return false;
+  for (char c : id) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+std::optional<std::string> ReadSmallFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// runc logs through logrus: `time="..." level=error msg="runc create failed: ..."`. The msg
+// part is what a user needs (it names the missing executable and so on).
+std::string RuncMessage(std::string text) {
+  auto start = text.find("msg=\"");
+  if (start != std::string::npos) {
+    std::string msg;
+    for (size_t i = start + 5; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\' && i + 1 < text.size()) ++i;
+      msg += text[i];
+    }
+    return msg;
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+bool NotExist(const CommandOutput& out) {
+  return out.err.find("does not exist") != std::string::npos ||
+         out.err.find("container not found") != std::string::npos;
+}
+
+// A monitor that exited may linger as a zombie until its new parent (init) reaps it.
+bool ProcessAlive(int pid) {
+  if (pid <= 0) return false;
+  auto stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return false;
+  auto close_paren = stat->rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < stat->size() &&
+         (*stat)[close_paren + 2] != 'Z' && (*stat)[close_paren + 2] != 'X';
+}
+
+class ConmonRuntime final : public ContainerRuntime {
+ public:
+  ConmonRuntime(RuntimeOptions options, std::string runc, std::string conmon)
+      : options_(std::move(options)), runc_(std::move(runc)), conmon_(std::move(conmon)) {}
+
+  Status Create(const std::string& id, const std::string& bundle_dir,
+                const std::string& log_path) override;
+  Status Start(const std::string& id) override;
+  Result<ContainerState> State(const std::string& id) override;
+  Status Kill(const std::string& id, int signal) override;
+  Status Delete(const std::string& id) override;
+  Result<std::vector<std::string>> List() override;
+
+ private:
+  std::string RuncRoot() const { return options_.state_dir + "/runc"; }
+  std::string ExitFile(const std::string& id) const { return options_.state_dir + "/exits/" + id; }
+  std::string PersistDir(const std::string& id) const {
+    return options_.state_dir + "/containers/" + id;
+  }
+  std::string SocketDir() const { return options_.state_dir + "/sockets"; }
+
+  Result<CommandOutput> Runc(std::vector<std::string> args) {
+    args.insert(args.begin(), {runc_, "--root", RuncRoot()});
+    return RunCommand(args);
+  }
+  Status LaunchConmon(const std::string& id, const std::string& bundle_dir,
+                      const std::string& log_path);
+  void RemoveFiles(const std::string& id);
+
+  // Constant after construction.
+  const RuntimeOptions options_;
+  const std::string runc_, conmon_;  // absolute paths
+};
+
+Status ConmonRuntime::Create(const std::string& id, const std::string& bundle_dir,
+                             const std::string& log_path) {
+  if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
+  if (bundle_dir.empty() || bundle_dir[0] != '/') {
+    return Status::InvalidArgument("bundle dir must be absolute: " + bundle_dir);
+  }
+  // The persist dir doubles as the claim on the id: mkdir is atomic.
+  if (mkdir(PersistDir(id).c_str(), 0700) != 0) {
+    if (errno == EEXIST) return Status::AlreadyExists("container " + id + " already exists");
+    return Status::Internal("mkdir " + PersistDir(id) + ": " + strerror(errno));
+  }
+  Status st = LaunchConmon(id, bundle_dir, log_path);
+  if (!st.ok()) {
+    // runc create cleans up after itself when it fails; this covers a conmon that died or a
+    // container that was created but whose report we could not read.
+    auto out = Runc({"delete", "--force", id});
+    (void)out;
+    RemoveFiles(id);
+    return st.WithContext("create container " + id);
+  }
+  return Status::OK();
+}
+
+Status ConmonRuntime::LaunchConmon(const std::string& id, const std::string& bundle_dir,
+                                   const std::string& log_path) {
+  const std::vector<std::string> args = {
+      conmon_, "--api-version", "1", "-c", id, "-u", id, "-n", id,
+      "-r", runc_, "-b", bundle_dir, "-p", bundle_dir + "/pidfile",
+      "--exit-dir", options_.state_dir + "/exits",
+      "--persist-dir", PersistDir(id),
+      "--socket-dir-path", SocketDir(),
+      "--conmon-pidfile", PersistDir(id) + "/conmon.pid",
+      "-l", "k8s-file:" + log_path,
+      "--log-level", "error",
+      // Otherwise conmon syncs the log to disk when the container exits, which delays the
+      // exit file (and so State and Delete) by the disk's flush time.
+      "--no-sync-log",
+      "--runtime-arg", "--root=" + RuncRoot()};
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_storage;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (strncmp(*e, "_OCI_", 5) != 0) env_storage.emplace_back(*e);
+  }
+  env_storage.emplace_back("_OCI_SYNCPIPE=3");
+  std::vector<char*> envp;
+  for (auto& e : env_storage) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  int sync[2];
+  if (pipe2(sync, O_CLOEXEC) != 0) return Status::Internal(std::string("pipe: ") + strerror(errno));
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    if (sync[1] == 3) {
+      fcntl(3, F_SETFD, 0);
+    } else {
+      dup2(sync[1], 3);
+    }
+    close_range(4, ~0U, 0);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  close(sync[1]);
+  if (pid < 0) {
+    close(sync[0]);
+    return Status::Internal(std::string("fork: ") + strerror(errno));
+  }
+  // conmon's first process forks the monitor and exits at once.
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+  }
+
+  std::string report;
+  const auto deadline = std::chrono::steady_clock::now() + options_.create_timeout;
+  char buf[4096];
+  bool done = false;
+  while (!done) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{sync[0], POLLIN, 0};
+    int n = poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) continue;
+    ssize_t r = read(sync[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;  // EOF: conmon is gone
+    report.append(buf, r);
+    done = report.find('\n') != std::string::npos;
+  }
+  // conmon keeps its end open to report later events; it ignores our closing ours.
+  close(sync[0]);
+
+  if (!done) {
+    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
+      return Status::Internal("conmon exited with status " + std::to_string(WEXITSTATUS(wstatus)));
+    }
+    return Status::Internal(report.empty() ? "conmon exited or timed out before reporting"
+                                           : "conmon sent an incomplete report: " + report);
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(report.substr(0, report.find('\n')), ec);
+  if (ec || !v.is_object() || !v.as_object().contains("data")) {
+    return Status::Internal("unexpected conmon report: " + report);
+  }
+  const auto& obj = v.as_object();
+  const json::value& data = obj.at("data");
+  const int64_t container_pid = data.is_int64() ? data.as_int64() : -1;
+  if (container_pid <= 0) {
+    std::string message;
+    if (const auto* m = obj.if_contains("message"); m && m->is_string()) message = m->as_string();
+    // A missing executable is the user's mistake, not ours: ECS reports it as a
+    // CannotStartContainerError with runc's text.
+    return Status::FailedPrecondition(RuncMessage(message.empty() ? report : message));
+  }
+  return Status::OK();
+}
+
+Status ConmonRuntime::Start(const std::string& id) {
+  ASSIGN_OR_RETURN(CommandOutput out, Runc({"start", id}));
+  if (out.exit_code == 0) return Status::OK();
+  if (NotExist(out)) return Status::NotFound("container " + id + " does not exist");
+  return Status::FailedPrecondition("start container " + id + ": " + RuncMessage(out.err));
+}
+
+Result<ContainerState> ConmonRuntime::State(const std::string& id) {
+  if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
+  auto stopped_state = [&]() -> std::optional<ContainerState> {
+    auto text = ReadSmallFile(ExitFile(id));
+    if (!text || text->empty()) return std::nullopt;
+    ContainerState s;
+    s.status = "stopped";
+    s.exit_code = std::atoi(text->c_str());
+    struct stat st {};
+    if (stat(ExitFile(id).c_str(), &st) == 0) {
+      s.finished_at = std::chrono::system_clock::time_point(
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec)));
+    }
+    s.oom_killed = access((PersistDir(id) + "/oom").c_str(), F_OK) == 0;
+    return s;
+  };
+  // The exit file is final and cheaper than running runc.
+  if (auto s = stopped_state()) return *s;
+
+  ASSIGN_OR_RETURN(CommandOutput out, Runc({"state", id}));
+  if (out.exit_code != 0) {
+    if (NotExist(out)) {
+      if (access(PersistDir(id).c_str(), F_OK) != 0) {
+        return Status::NotFound("container " + id + " does not exist");
+      }
+      return ContainerState{"stopped", 0, std::nullopt, std::nullopt, false};
+    }
+    return Status::Internal("runc state " + id + ": " + RuncMessage(out.err));
+  }
+  boost::system::error_code ec;
+  json::value v = json::parse(out.out, ec);
+  if (ec || !v.is_object()) return Status::Internal("runc state " + id + ": unparsable output");
+  ContainerState s;
+  const auto& o = v.as_object();
+  if (const auto* st = o.if_contains("status"); st && st->is_string()) s.status = st->as_string();
+  if (const auto* p = o.if_contains("pid"); p && p->is_int64()) s.pid = static_cast<int>(p->as_int64());
+  if (s.status == "paused") s.status = "running";
+  if (s.status == "stopped") {
+    s.pid = 0;
+    // conmon writes the exit file just after reaping; look again before reporting "unknown".
+    if (auto again = stopped_state()) return *again;
+  }
+  return s;
+}
+
+Status ConmonRuntime::Kill(const std::string& id, int signal) {
+  ASSIGN_OR_RETURN(CommandOutput out, Runc({"kill", id, std::to_string(signal)}));
+  if (out.exit_code == 0) return Status::OK();
+  if (NotExist(out)) return Status::NotFound("container " + id + " does not exist");
+  return Status::FailedPrecondition("kill container " + id + ": " + RuncMessage(out.err));
+}
+
+void ConmonRuntime::RemoveFiles(const std::string& id) {
+  std::error_code ec;
+  fs::remove(ExitFile(id), ec);
+  fs::remove(SocketDir() + "/" + id, ec);
+  fs::remove_all(PersistDir(id), ec);
+}
+
+Status ConmonRuntime::Delete(const std::string& id) {
+  if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
+  int conmon_pid = 0;
+  if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
+  // --force kills a running container first; runc removes its state and cgroup.
+  ASSIGN_OR_RETURN(CommandOutput out, Runc({"delete", "--force", id}));
+  if (out.exit_code != 0 && !NotExist(out)) {
+    return Status::Internal("delete container " + id + ": " + RuncMessage(out.err));
+  }
+  // Let the monitor finish writing the exit file before removing it, or it would reappear.
+  for (int i = 0; i < 200 && ProcessAlive(conmon_pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  RemoveFiles(id);
+  return Status::OK();
+}
+
+Result<std::vector<std::string>> ConmonRuntime::List() {
+  std::vector<std::string> ids;
+  for (const auto& dir : {options_.state_dir + "/containers", RuncRoot()}) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      std::string name = e.path().filename();
+      if (e.is_directory() && ValidId(name) && std::find(ids.begin(), ids.end(), name) == ids.end()) {
+        ids.push_back(name);
+      }
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+}  // namespace
+
+std::unique_ptr<ContainerRuntime> MakeConmonRuntime(RuntimeOptions options) {
+  // A binary that cannot be found is kept as given: every call then reports it cannot be run.
+  auto runc = FindExecutable(options.runtime_binary);
+  auto conmon = FindExecutable(options.conmon_binary);
+  std::string runc_path = runc.ok() ? *runc : options.runtime_binary;
+  std::string conmon_path = conmon.ok() ? *conmon : options.conmon_binary;
+  std::error_code ec;
+  for (const char* sub : {"/runc", "/exits", "/containers", "/sockets"}) {
+    fs::create_directories(options.state_dir + sub, ec);
+  }
+  return std::make_unique<ConmonRuntime>(std::move(options), std::move(runc_path),
+                                         std::move(conmon_path));
+}
+
+}  // namespace wharf::agent

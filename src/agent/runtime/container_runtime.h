@@ -1,0 +1,70 @@
+// The container runtime seam: create, start, inspect, signal and delete OCI containers.
+//
+// Lifecycle of one container: Create (bundle with config.json already written) -> Start ->
+// State (poll) ... Kill -> State says "stopped" with the exit code -> Delete. A container
+// outlives the object and the process that created it: the conmon implementation leaves a
+// per-container monitor (conmon) that holds stdio, writes the log and records the exit code
+// in a file, so a new runtime object over the same state_dir (after an agent restart) lists
+// the containers and reads their state. Exit codes follow Docker: 128+signal when killed.
+//
+// Layout under RuntimeOptions::state_dir:
+//   runc/                     runc --root (runc's own state, one dir per container)
+//   exits/<id>                conmon's exit file: the exit status as decimal text
+//   containers/<id>/          conmon's persist dir (its own "exit" and "oom" files), conmon.pid
+//
+// Thread-safety: implementations are safe to call from several threads for different ids.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace wharf::agent {
+
+struct ContainerState {
+  std::string status;  // created | running | stopped
+  int pid = 0;         // the container's init process on the host, 0 when stopped
+  std::optional<int> exit_code;  // set once stopped and the monitor recorded it
+  std::optional<std::chrono::system_clock::time_point> finished_at;
+  bool oom_killed = false;
+};
+
+class ContainerRuntime {
+ public:
+  virtual ~ContainerRuntime() = default;
+  // Starts the monitor and `runc create`; returns once the container exists (its process waits
+  // for Start) or with the runtime's error (e.g. executable not found). stdout/stderr go to
+  // log_path in the CRI "k8s-file" format: "<RFC3339Nano> stdout|stderr F|P <text>".
+  // AlreadyExists when the id is taken. Leaves nothing behind on failure.
+  virtual Status Create(const std::string& id, const std::string& bundle_dir,
+                        const std::string& log_path) = 0;
+  virtual Status Start(const std::string& id) = 0;
+  // NotFound when this runtime has no container with this id.
+  virtual Result<ContainerState> State(const std::string& id) = 0;
+  // FailedPrecondition when the container is not running.
+  virtual Status Kill(const std::string& id, int signal) = 0;
+  // Kills what is left, removes the runtime's state and the container's cgroup. OK when absent.
+  virtual Status Delete(const std::string& id) = 0;
+  // Every container this runtime knows, created or stopped (for adoption after a restart).
+  virtual Result<std::vector<std::string>> List() = 0;
+};
+
+struct RuntimeOptions {
+  std::string runtime_binary = "runc";  // name on PATH or absolute path
+  std::string state_dir;                // absolute; created if missing
+  std::string conmon_binary = "conmon";
+  std::chrono::milliseconds create_timeout{30000};
+};
+
+std::unique_ptr<ContainerRuntime> MakeConmonRuntime(RuntimeOptions options);
+
+// Removes a cgroup (v1: in every mounted hierarchy; v2: the unified one) and its empty
+// descendants, e.g. the task-level "/wharf/<task-id>" parent that runc does not remove.
+// OK when absent; Unavailable when it still holds processes.
+Status RemoveCgroup(const std::string& cgroups_path);
+
+}  // namespace wharf::agent

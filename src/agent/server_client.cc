@@ -1,0 +1,86 @@
+#include "agent/server_client.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "api/sigv4.h"
+
+namespace wharf::agent {
+namespace json = boost::json;
+
+Result<ServerAddress> ParseServerUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) {
+    return Status::InvalidArgument("--server wants http://HOST:PORT, not " + std::string(url));
+  }
+  std::string_view rest = url.substr(kScheme.size());
+  if (size_t slash = rest.find('/'); slash != std::string_view::npos) rest = rest.substr(0, slash);
+  ServerAddress a;
+  if (!net::SplitHostPort(rest, &a.host, &a.port)) {
+    a.host = std::string(rest);
+    a.port = "80";
+  }
+  return a;
+}
+
+ServerClient::ServerClient(ServerAddress address)
+    : address_(std::move(address)),
+      calls_(std::make_unique<net::HttpClient>(address_.host, address_.port)),
+      poll_(std::make_unique<net::HttpClient>(
+          address_.host, address_.port,
+          net::HttpClientOptions{std::chrono::milliseconds(3000), std::chrono::milliseconds(45000)})) {}
+
+Result<net::HttpResponse> ServerClient::Send(net::HttpClient& client, net::HttpRequest request,
+                                             std::string_view service) {
+  request.headers.emplace_back("host", address_.host + ":" + address_.port);
+  api::SignRequest(request.headers, request.method, request.target, request.body, address_.access_key_id,
+                   address_.secret_access_key, address_.region, std::string(service),
+                   std::chrono::system_clock::now());
+  return client.Send(request);
+}
+
+Result<json::object> ServerClient::Call(std::string_view service, std::string_view target,
+                                        const json::object& input) {
+  net::HttpRequest req;
+  req.method = "POST";
+  req.target = "/";
+  req.headers = {{"content-type", "application/x-amz-json-1.1"}, {"x-amz-target", std::string(target)}};
+  req.body = json::serialize(input);
+  net::HttpResponse res;
+  {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service));
+  }
+  boost::system::error_code ec;
+  json::value body = json::parse(res.body, ec);
+  if (ec || !body.is_object()) {
+    return Status::Unavailable("server answered " + std::to_string(res.status) + " without JSON");
+  }
+  if (res.status != 200) {
+    const json::object& err = body.get_object();
+    std::string type = err.contains("__type") && err.at("__type").is_string() ? std::string(err.at("__type").get_string()) : "";
+    std::string message = err.contains("message") && err.at("message").is_string() ? std::string(err.at("message").get_string()) : "";
+    std::string text = type + ": " + message;
+    return res.status >= 500 ? Status::Unavailable(text) : Status::InvalidArgument(text);
+  }
+  return std::move(body.get_object());
+}
+
+Result<json::object> ServerClient::PollTasks(const std::string& node, int64_t after, int wait_seconds) {
+  net::HttpRequest req;
+  req.method = "GET";
+  req.target = "/_wharf/agent/v1/tasks?after=" + std::to_string(after) + "&node=" + node +
+               "&wait=" + std::to_string(wait_seconds);
+  ASSIGN_OR_RETURN(net::HttpResponse res, Send(*poll_, std::move(req), "ecs"));
+  boost::system::error_code ec;
+  json::value body = json::parse(res.body, ec);
+  if (res.status != 200 || ec || !body.is_object()) {
+    return Status::Unavailable("task poll answered " + std::to_string(res.status) + ": " + res.body);
+  }
+  return std::move(body.get_object());
+}
+
+void ServerClient::Cancel() { poll_->Cancel(); }
+
+}  // namespace wharf::agent

@@ -1,0 +1,61 @@
+// ServerClient: how an agent talks to the wharf server. Every call is SigV4-signed with the
+// agent's AWS keys, like any other client's (the in-process agent of `wharf server` uses the
+// admin key, a remote one the key it was given).
+//
+// Thread-safety: Call may be used from several threads (calls are serialised on one
+// keep-alive connection); PollTasks has a connection of its own, for one thread at a time.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/status.h"
+#include "base/thread_annotations.h"
+#include "net/http_client.h"
+
+namespace wharf::agent {
+
+struct ServerAddress {
+  std::string host;
+  std::string port;
+  std::string region = "us-east-1";
+  std::string access_key_id;
+  std::string secret_access_key;
+};
+
+// "http://host:port" -> host and port. InvalidArgument otherwise.
+Result<ServerAddress> ParseServerUrl(std::string_view url);
+
+class ServerClient {
+ public:
+  explicit ServerClient(ServerAddress address);
+
+  const ServerAddress& address() const { return address_; }
+
+  // An AWS JSON 1.1 call: `target` is "AmazonEC2ContainerServiceV20141113.RunTask" and the
+  // like, `service` the signing name ("ecs", "ecr"). An AWS error answer is an error Status
+  // whose message starts with its code ("ClientException: ...").
+  Result<boost::json::object> Call(std::string_view service, std::string_view target,
+                                   const boost::json::object& input);
+  Result<boost::json::object> Ecs(std::string_view operation, const boost::json::object& input) {
+    return Call("ecs", "AmazonEC2ContainerServiceV20141113." + std::string(operation), input);
+  }
+
+  // The assignment long poll (api/ecs/assignments.h).
+  Result<boost::json::object> PollTasks(const std::string& node, int64_t after, int wait_seconds);
+
+  // Stops a poll in progress from another thread.
+  void Cancel();
+
+ private:
+  Result<net::HttpResponse> Send(net::HttpClient& client, net::HttpRequest request, std::string_view service);
+
+  const ServerAddress address_;
+  std::mutex mu_;
+  std::unique_ptr<net::HttpClient> calls_ GUARDED_BY(mu_);
+  std::unique_ptr<net::HttpClient> poll_;
+};
+
+}  // namespace wharf::agent

@@ -1,0 +1,162 @@
+#include "agent/task_files.h"
+
+#include <boost/json/array.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace wharf::agent {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
+}
+const json::array& Arr(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_array() ? it->value().get_array() : kEmpty;
+}
+
+Status Write(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  return out ? Status::OK() : Status::Internal("cannot write " + path);
+}
+
+// The host's resolver, unless it points at a loopback stub the container cannot reach.
+std::string ResolvConf() {
+  std::ifstream in("/etc/resolv.conf");
+  std::stringstream kept;
+  std::string line;
+  bool any_server = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("nameserver", 0) == 0) {
+      if (line.find(" 127.") != std::string::npos || line.find(" ::1") != std::string::npos) continue;
+      any_server = true;
+    }
+    kept << line << "\n";
+  }
+  if (!any_server) kept << "nameserver 8.8.8.8\n";
+  return kept.str();
+}
+
+}  // namespace
+
+std::string TaskIdOf(const json::object& task) {
+  std::string arn = Str(task, "taskArn");
+  return arn.substr(arn.rfind('/') + 1);
+}
+
+json::object WithOverrides(const json::object& def, const json::object& overrides) {
+  json::object out = def;
+  for (const auto& v : Arr(overrides, "containerOverrides")) {
+    const json::object& o = v.get_object();
+    if (Str(o, "name") != Str(def, "name")) continue;
+    if (o.contains("command")) out["command"] = o.at("command");
+    for (const char* field : {"cpu", "memory", "memoryReservation"}) {
+      if (o.contains(field)) out[field] = o.at(field);
+    }
+    if (o.contains("environment")) {
+      json::array env = Arr(out, "environment");
+      for (const auto& e : Arr(o, "environment")) {
+        std::string name = Str(e.get_object(), "name");
+        bool replaced = false;
+        for (auto& x : env) {
+          if (Str(x.get_object(), "name") == name) {
+            x = e;
+            replaced = true;
+          }
+        }
+        if (!replaced) env.push_back(e);
+      }
+      out["environment"] = std::move(env);
+    }
+  }
+  return out;
+}
+
+std::string BridgeNameFor(const std::string& subnet_id) {
+  return "wh-" + (subnet_id.size() > 12 ? subnet_id.substr(subnet_id.size() - 12) : subnet_id);
+}
+
+std::string HostnameFor(const json::object& def, const std::string& task_id, const std::string& ip) {
+  if (std::string h = Str(def, "hostname"); !h.empty()) return h;
+  if (!ip.empty()) {
+    std::string h = "ip-" + ip;
+    for (char& c : h) c = c == '.' ? '-' : c;
+    return h;
+  }
+  return task_id.substr(0, 12);
+}
+
+std::vector<std::string> TaskEnvironment(const std::string& region, const std::string& launch_type) {
+  return {"AWS_REGION=" + region, "AWS_DEFAULT_REGION=" + region,
+          std::string("AWS_EXECUTION_ENV=") + (launch_type == "FARGATE" ? "AWS_ECS_FARGATE" : "AWS_ECS_EC2")};
+}
+
+Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::object& td, const json::object& def) {
+  std::string etc = f.task_dir + "/containers/" + f.name + "/etc";
+  std::error_code ec;
+  fs::create_directories(etc, ec);
+  if (ec) return Status::Internal("create " + etc + ": " + ec.message());
+  std::string hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+  if (!f.ip.empty()) hosts += f.ip + "\t" + f.hostname + "\n";
+  if (f.network_mode == "bridge") {
+    // links: "name:alias" or "name"; the alias resolves to the linked container's address.
+    for (const auto& l : Arr(def, "links")) {
+      std::string link(l.get_string());
+      std::string name = link.substr(0, link.find(':'));
+      std::string alias = link.find(':') == std::string::npos ? name : link.substr(link.find(':') + 1);
+      auto it = f.addresses.find(name);
+      if (it != f.addresses.end() && !it->second.empty()) hosts += it->second + "\t" + alias + " " + name + "\n";
+    }
+  }
+  for (const auto& h : Arr(def, "extraHosts")) {
+    hosts += Str(h.get_object(), "ipAddress") + "\t" + Str(h.get_object(), "hostname") + "\n";
+  }
+  RETURN_IF_ERROR(Write(etc + "/hosts", hosts));
+  RETURN_IF_ERROR(Write(etc + "/hostname", f.hostname + "\n"));
+  RETURN_IF_ERROR(Write(etc + "/resolv.conf", ResolvConf()));
+  std::vector<Mount> mounts = {{etc + "/hosts", "/etc/hosts", false},
+                               {etc + "/hostname", "/etc/hostname", false},
+                               {etc + "/resolv.conf", "/etc/resolv.conf", false}};
+
+  std::map<std::string, std::string> volume_source;
+  for (const auto& v : Arr(td, "volumes")) {
+    const json::object& vol = v.get_object();
+    std::string name = Str(vol, "name");
+    auto host = vol.find("host");
+    std::string source = host != vol.end() && host->value().is_object() ? Str(host->value().get_object(), "sourcePath") : "";
+    if (vol.contains("efsVolumeConfiguration") || vol.contains("dockerVolumeConfiguration") ||
+        vol.contains("fsxWindowsFileServerVolumeConfiguration")) {
+      return Status::InvalidArgument("volume " + name + ": only host and task-scoped volumes are supported by wharf");
+    }
+    if (source.empty()) source = f.task_dir + "/volumes/" + name;  // lives as long as the task
+    fs::create_directories(source, ec);
+    volume_source[name] = source;
+  }
+  std::vector<const json::object*> sources{&def};
+  for (const auto& vf : Arr(def, "volumesFrom")) {
+    std::string from = Str(vf.get_object(), "sourceContainer");
+    for (const auto& c : Arr(td, "containerDefinitions")) {
+      if (Str(c.get_object(), "name") == from) sources.push_back(&c.get_object());
+    }
+  }
+  for (const json::object* c : sources) {
+    for (const auto& m : Arr(*c, "mountPoints")) {
+      const json::object& mp = m.get_object();
+      auto it = volume_source.find(Str(mp, "sourceVolume"));
+      if (it == volume_source.end()) return Status::InvalidArgument("mountPoint names an unknown volume " + Str(mp, "sourceVolume"));
+      auto ro = mp.find("readOnly");
+      mounts.push_back({it->second, Str(mp, "containerPath"), ro != mp.end() && ro->value().is_bool() && ro->value().get_bool()});
+    }
+  }
+  return mounts;
+}
+
+}  // namespace wharf::agent

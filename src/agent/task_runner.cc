@@ -1,0 +1,541 @@
+#include "agent/task_runner.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/snapshot/overlay.h"
+#include "agent/task_files.h"
+#include "agent/runtime/oci_spec.h"
+#include "base/clock.h"
+#include "base/logging.h"
+
+namespace wharf::agent {
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string Str(const json::object& o, std::string_view key, std::string_view fallback = "") {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string(fallback);
+}
+const json::object& Obj(const json::object& o, std::string_view key) {
+  static const json::object kEmpty;
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_object() ? it->value().get_object() : kEmpty;
+}
+const json::array& Arr(const json::object& o, std::string_view key) {
+  static const json::array kEmpty;
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_array() ? it->value().get_array() : kEmpty;
+}
+
+double Now() { return EpochSeconds(std::chrono::system_clock::now()); }
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+}  // namespace
+
+struct TaskRunner::Container {
+  std::string name;
+  json::object definition;  // after overrides
+  std::string runtime_id;   // "<task id>-<name>"
+  std::string dir;          // tasks/<id>/containers/<name>
+  bool essential = true;
+  bool created = false, started = false, stopped = false;
+  std::optional<int> exit_code;
+  std::string reason;
+  std::string image_digest;
+  std::string netns;        // bridge mode: its own namespace
+  std::string ip;           // its address (awsvpc: the task's)
+  json::array bindings;     // networkBindings
+  bool reported_running = false, reported_stopped = false;
+};
+
+TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
+    : node_(node),
+      task_id_(TaskIdOf(task)),
+      dir_(node.tasks_dir + "/" + task_id_),
+      task_(std::move(task)),
+      adopt_(adopt) {
+  desired_stopped_ = Str(task_, "desiredStatus") == "STOPPED";
+  thread_ = std::thread([this] { Run(); });
+}
+
+TaskRunner::~TaskRunner() {
+  Detach();
+  if (thread_.joinable()) thread_.join();
+}
+
+void TaskRunner::Update(const json::object& task) {
+  std::lock_guard lock(mu_);
+  task_ = task;
+  if (Str(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
+    desired_stopped_ = true;
+    stop_reason_ = Str(task, "stoppedReason", "Task stopped by user");
+    cv_.notify_all();
+  }
+}
+
+void TaskRunner::StopLocally(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  if (!desired_stopped_) {
+    desired_stopped_ = true;
+    stop_reason_ = reason;
+  }
+  cv_.notify_all();
+}
+
+bool TaskRunner::Finished() const {
+  std::lock_guard lock(mu_);
+  return finished_;
+}
+
+void TaskRunner::Detach() {
+  std::lock_guard lock(mu_);
+  detached_ = true;
+  cv_.notify_all();
+}
+
+bool TaskRunner::ShouldStop() const {
+  std::lock_guard lock(mu_);
+  return desired_stopped_ || detached_;
+}
+
+bool TaskRunner::Sleep(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this] { return detached_ || desired_stopped_; });
+  return !detached_;
+}
+
+void TaskRunner::Run() {
+  {
+    std::lock_guard lock(mu_);
+    definition_ = Obj(Obj(task_, "_wharf"), "taskDefinition");
+  }
+  std::error_code ec;
+  fs::create_directories(dir_ + "/containers", ec);
+  bool adopted = adopt_ && LoadState();
+  if (!adopted) {
+    std::lock_guard lock(mu_);
+    for (const auto& v : Arr(definition_, "containerDefinitions")) {
+      auto c = std::make_unique<Container>();
+      c->definition = WithOverrides(v.get_object(), Obj(task_, "overrides"));
+      c->name = Str(c->definition, "name");
+      c->runtime_id = task_id_ + "-" + c->name;
+      c->dir = dir_ + "/containers/" + c->name;
+      auto essential = c->definition.find("essential");
+      c->essential = essential == c->definition.end() || !essential->value().is_bool() || essential->value().get_bool();
+      containers_.push_back(std::move(c));
+    }
+  }
+  if (!adopted) {
+    SaveState();
+    Status launched = ShouldStop() ? Status::FailedPrecondition("stopped before it started") : Launch();
+    if (!launched.ok()) {
+      bool detached;
+      {
+        std::lock_guard lock(mu_);
+        detached = detached_;
+      }
+      if (detached) return;  // the agent is stopping: a restarted one picks the task up
+      LOG_WARN("msg=\"task failed to start\" task={} error=\"{}\"", task_id_, launched.ToString());
+      StopTask(launched.message());
+      return;
+    }
+  }
+  Watch();
+}
+
+Status TaskRunner::Launch() {
+  Report("PENDING", "");
+  pull_started_ = Now();
+  std::map<std::string, Image> images;
+  for (auto& c : containers_) {
+    std::string ref = Str(c->definition, "image");
+    if (images.count(ref)) continue;
+    auto image = node_.images.Pull(ref, node_.pull);
+    if (!image.ok()) {
+      c->reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
+                  ref + ": " + image.status().message();
+      return Status::NotFound(c->reason);
+    }
+    images.emplace(ref, std::move(image).value());
+  }
+  pull_stopped_ = Now();
+  for (auto& c : containers_) c->image_digest = images.at(Str(c->definition, "image")).manifest_digest;
+
+  json::object meta;
+  {
+    std::lock_guard lock(mu_);
+    meta = Obj(task_, "_wharf");
+  }
+  std::string mode = Str(meta, "networkMode", "bridge");
+  if (mode == "awsvpc") {
+    const json::object& eni = Obj(meta, "eni");
+    Subnet subnet{Str(eni, "subnetId"), Str(eni, "cidr"), BridgeNameFor(Str(eni, "subnetId"))};
+    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, subnet, {}, Str(eni, "ip")));
+    task_netns_ = a.netns_path;
+    for (auto& c : containers_) {
+      c->netns = a.netns_path;
+      c->ip = a.ip;
+    }
+  } else if (mode == "bridge") {
+    for (auto& c : containers_) {
+      std::vector<PortMapping> ports;
+      c->bindings = json::array();
+      for (const auto& pm : Arr(c->definition, "portMappings")) {
+        const json::object& p = pm.get_object();
+        int container_port = static_cast<int>(p.contains("containerPort") && p.at("containerPort").is_int64() ? p.at("containerPort").get_int64() : 0);
+        int host_port = static_cast<int>(p.contains("hostPort") && p.at("hostPort").is_int64() ? p.at("hostPort").get_int64() : 0);
+        std::string protocol = Str(p, "protocol", "tcp");
+        if (host_port == 0) {
+          std::lock_guard lock(node_.ports_mu);
+          ASSIGN_OR_RETURN(host_port, PickHostPort(node_.host_ports));
+          node_.host_ports.insert(host_port);
+        }
+        ports.push_back({host_port, container_port, protocol});
+        c->bindings.push_back(json::object{{"bindIP", "0.0.0.0"}, {"containerPort", container_port},
+                                           {"hostPort", host_port}, {"protocol", protocol}});
+      }
+      SaveState();
+      ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(c->runtime_id, node_.bridge_subnet, ports, ""));
+      c->netns = a.netns_path;
+      c->ip = a.ip;
+    }
+  }
+  SaveState();
+
+  // Start in dependsOn order: a container starts once what it depends on reached the
+  // condition (START: started; COMPLETE: exited; SUCCESS: exited 0; HEALTHY: see below).
+  for (;;) {
+    if (ShouldStop()) return Status::FailedPrecondition("stopped while starting");
+    bool all_started = true, progress = false;
+    for (auto& c : containers_) {
+      if (c->started) continue;
+      all_started = false;
+      auto ready = DependenciesMet(*c);
+      if (!ready.ok()) {
+        c->reason = ready.status().message();
+        return Status::FailedPrecondition(c->reason);
+      }
+      if (!*ready) continue;
+      Status started = StartContainer(*c);
+      if (!started.ok()) {
+        c->reason = "CannotStartContainerError: " + started.message();
+        return Status::FailedPrecondition(c->reason);
+      }
+      progress = true;
+    }
+    if (all_started) break;
+    if (!progress) {
+      PollContainers();
+      if (!Sleep(std::chrono::milliseconds(50))) return Status::Unavailable("agent stopping");
+    }
+  }
+  Report("RUNNING", "");
+  return Status::OK();
+}
+
+Status TaskRunner::StartContainer(Container& c) {
+  std::error_code ec;
+  fs::create_directories(c.dir, ec);
+  const Image* image = nullptr;
+  auto pulled = node_.images.Get(c.image_digest);
+  if (!pulled.ok()) return pulled.status();
+  image = &*pulled;
+  bool read_only = c.definition.contains("readonlyRootFilesystem") &&
+                   c.definition.at("readonlyRootFilesystem").is_bool() &&
+                   c.definition.at("readonlyRootFilesystem").get_bool();
+  ASSIGN_OR_RETURN(std::string rootfs, MountRootfs(*image, c.dir, read_only));
+  ContainerSpecInput input;
+  input.definition = c.definition;
+  input.image_config = image->config;
+  input.rootfs = rootfs;
+  input.netns_path = c.netns;
+  input.hostname = HostnameFor(c.definition, task_id_, c.ip);
+  std::string launch_type, mode;
+  {
+    std::lock_guard lock(mu_);
+    launch_type = Str(task_, "launchType");
+    mode = Str(Obj(task_, "_wharf"), "networkMode", "bridge");
+  }
+  input.extra_env = TaskEnvironment(node_.region, launch_type);
+  ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses()};
+  ASSIGN_OR_RETURN(input.mounts, TaskMounts(files, definition_, c.definition));
+  input.cgroups_path = "/wharf/" + task_id_ + "/" + c.name;
+  input.privileged = c.definition.contains("privileged") && c.definition.at("privileged").is_bool() &&
+                     c.definition.at("privileged").get_bool();
+  ASSIGN_OR_RETURN(json::object spec, BuildOciSpec(input));
+  if (!WriteFile(c.dir + "/config.json", json::serialize(spec))) {
+    return Status::Internal("cannot write " + c.dir + "/config.json");
+  }
+  c.created = true;
+  SaveState();
+  RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
+  RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
+  c.started = true;
+  SaveState();
+  return Status::OK();
+}
+
+void TaskRunner::Watch() {
+  for (;;) {
+    PollContainers();
+    ReportContainerChanges();
+    std::string reason;
+    for (auto& c : containers_) {
+      if (c->essential && c->stopped) reason = "Essential container in task exited";
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (detached_) return;
+      if (desired_stopped_) reason = stop_reason_.empty() ? "Task stopped by user" : stop_reason_;
+    }
+    if (!reason.empty()) return StopTask(reason);
+    if (!Sleep(std::chrono::milliseconds(100))) return;
+  }
+}
+
+void TaskRunner::StopTask(const std::string& reason) {
+  // SIGTERM everything still running, then SIGKILL what outlives its stopTimeout.
+  auto deadline_of = [](const Container& c) {
+    int seconds = 30;
+    if (c.definition.contains("stopTimeout") && c.definition.at("stopTimeout").is_int64()) {
+      seconds = static_cast<int>(c.definition.at("stopTimeout").get_int64());
+    }
+    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  };
+  std::map<std::string, std::chrono::steady_clock::time_point> deadlines;
+  PollContainers();
+  for (auto it = containers_.rbegin(); it != containers_.rend(); ++it) {
+    Container& c = **it;
+    if (c.started && !c.stopped) {
+      node_.runtime.Kill(c.runtime_id, SIGTERM);
+      deadlines[c.name] = deadline_of(c);
+    }
+  }
+  Report("STOPPING", reason);
+  for (;;) {
+    PollContainers();
+    bool waiting = false;
+    for (auto& c : containers_) {
+      if (!c->started || c->stopped) continue;
+      waiting = true;
+      if (std::chrono::steady_clock::now() >= deadlines[c->name]) node_.runtime.Kill(c->runtime_id, SIGKILL);
+    }
+    if (!waiting) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::lock_guard lock(mu_);
+    if (detached_) return;
+  }
+  Cleanup();
+  for (auto& c : containers_) {
+    if (c->reason.empty() && !c->started) c->reason = reason;
+  }
+  Report("STOPPED", reason);
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+  std::lock_guard lock(mu_);
+  finished_ = true;
+}
+
+void TaskRunner::Cleanup() {
+  for (auto& c : containers_) {
+    if (c->created) {
+      Status st = node_.runtime.Delete(c->runtime_id);
+      if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    }
+    Status st = UnmountRootfs(c->dir);
+    if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    if (!c->netns.empty() && c->netns != task_netns_) {
+      st = node_.network.Detach(c->runtime_id);
+      if (!st.ok()) LOG_WARN("msg=\"network detach failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    }
+    std::lock_guard lock(node_.ports_mu);
+    for (const auto& b : c->bindings) node_.host_ports.erase(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
+  }
+  if (!task_netns_.empty()) {
+    Status st = node_.network.Detach(task_id_);
+    if (!st.ok()) LOG_WARN("msg=\"network detach failed\" task={} error=\"{}\"", task_id_, st.ToString());
+  }
+  Status st = RemoveCgroup("/wharf/" + task_id_);
+  if (!st.ok()) LOG_WARN("msg=\"cgroup removal failed\" task={} error=\"{}\"", task_id_, st.ToString());
+}
+
+void TaskRunner::PollContainers() {
+  for (auto& c : containers_) {
+    if (!c->created || c->stopped) continue;
+    auto state = node_.runtime.State(c->runtime_id);
+    if (!state.ok()) {
+      if (state.status().IsNotFound() && c->started) {
+        c->stopped = true;
+        c->reason = "the container's runtime state is gone";
+      }
+      continue;
+    }
+    if (state->status == "stopped") {
+      c->stopped = true;
+      c->exit_code = state->exit_code;
+      if (state->oom_killed) c->reason = "OutOfMemoryError: Container killed due to memory usage";
+    }
+  }
+}
+
+void TaskRunner::ReportContainerChanges() {
+  bool changed = false;
+  for (auto& c : containers_) {
+    if (c->stopped && !c->reported_stopped) changed = true;
+  }
+  if (changed) Report("RUNNING", "");
+}
+
+void TaskRunner::Report(const std::string& status, const std::string& reason) {
+  json::object in{{"cluster", node_.cluster}, {"task", task_id_}, {"status", status}};
+  if (!reason.empty()) in["reason"] = reason.substr(0, 1024);
+  json::array changes;
+  for (auto& c : containers_) {
+    json::object change{{"containerName", c->name}};
+    if (c->stopped || status == "STOPPED") {
+      change["status"] = "STOPPED";
+      if (c->exit_code) change["exitCode"] = *c->exit_code;
+      c->reported_stopped = true;
+    } else if (c->started) {
+      change["status"] = "RUNNING";
+    } else {
+      change["status"] = "PENDING";
+    }
+    if (c->created) change["runtimeId"] = c->runtime_id;
+    if (!c->image_digest.empty()) change["imageDigest"] = c->image_digest;
+    if (!c->reason.empty()) change["reason"] = c->reason.substr(0, 255);
+    if (!c->bindings.empty()) change["networkBindings"] = c->bindings;
+    changes.push_back(std::move(change));
+  }
+  in["containers"] = std::move(changes);
+  if (pull_started_ > 0) in["pullStartedAt"] = pull_started_;
+  if (pull_stopped_ > 0) in["pullStoppedAt"] = pull_stopped_;
+  if (status == "STOPPED") in["executionStoppedAt"] = Now();
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto r = node_.server.Ecs("SubmitTaskStateChange", in);
+    if (r.ok()) return;
+    LOG_WARN("msg=\"state report failed\" task={} status={} error=\"{}\"", task_id_, status, r.status().ToString());
+    if (!r.status().IsUnavailable()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+  }
+}
+
+void TaskRunner::SaveState() {
+  json::object state;
+  {
+    std::lock_guard lock(mu_);
+    state["task"] = task_;
+  }
+  json::array containers;
+  for (const auto& c : containers_) {
+    containers.push_back(json::object{{"name", c->name}, {"definition", c->definition}, {"runtimeId", c->runtime_id},
+                                      {"essential", c->essential}, {"created", c->created}, {"started", c->started},
+                                      {"imageDigest", c->image_digest}, {"netns", c->netns}, {"ip", c->ip},
+                                      {"bindings", c->bindings}});
+  }
+  state["containers"] = std::move(containers);
+  state["taskNetns"] = task_netns_;
+  state["pullStartedAt"] = pull_started_;
+  state["pullStoppedAt"] = pull_stopped_;
+  WriteFile(dir_ + "/state.json", json::serialize(state));
+}
+
+bool TaskRunner::LoadState() {
+  std::ifstream in(dir_ + "/state.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return false;
+  const json::object& state = v.get_object();
+  for (const auto& e : Arr(state, "containers")) {
+    const json::object& o = e.get_object();
+    auto c = std::make_unique<Container>();
+    c->name = Str(o, "name");
+    c->definition = Obj(o, "definition");
+    c->runtime_id = Str(o, "runtimeId");
+    c->dir = dir_ + "/containers/" + c->name;
+    c->essential = o.at("essential").as_bool();
+    c->created = o.at("created").as_bool();
+    c->started = o.at("started").as_bool();
+    c->image_digest = Str(o, "imageDigest");
+    c->netns = Str(o, "netns");
+    c->ip = Str(o, "ip");
+    c->bindings = Arr(o, "bindings");
+    c->reported_running = c->started;
+    containers_.push_back(std::move(c));
+  }
+  task_netns_ = Str(state, "taskNetns");
+  if (auto it = state.find("pullStartedAt"); it != state.end()) pull_started_ = it->value().to_number<double>();
+  if (auto it = state.find("pullStoppedAt"); it != state.end()) pull_stopped_ = it->value().to_number<double>();
+  {
+    std::lock_guard lock(node_.ports_mu);
+    for (const auto& c : containers_) {
+      for (const auto& b : c->bindings) node_.host_ports.insert(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
+    }
+  }
+  // A task whose launch was cut short is not adopted as running: it stops and cleans up.
+  bool all_started = !containers_.empty();
+  for (const auto& c : containers_) all_started = all_started && c->started;
+  if (!all_started) StopLocally("The agent restarted while the task was starting");
+  LOG_INFO("msg=\"task adopted\" task={} containers={} complete={}", task_id_, containers_.size(), all_started);
+  return true;
+}
+
+}  // namespace wharf::agent
+
+namespace wharf::agent {
+
+Result<bool> TaskRunner::DependenciesMet(const Container& c) {
+  for (const auto& d : Arr(c.definition, "dependsOn")) {
+    const json::object& dep = d.get_object();
+    std::string name = Str(dep, "containerName");
+    std::string condition = Str(dep, "condition", "START");
+    const Container* other = nullptr;
+    for (const auto& x : containers_) {
+      if (x->name == name) other = x.get();
+    }
+    if (!other) return Status::InvalidArgument("dependsOn names an unknown container " + name);
+    if (condition == "START") {
+      if (!other->started) return false;
+    } else if (condition == "COMPLETE") {
+      if (!other->stopped) return false;
+    } else if (condition == "SUCCESS") {
+      if (!other->stopped) return false;
+      if (other->exit_code.value_or(-1) != 0) {
+        return Status::FailedPrecondition("dependency " + name + " exited with code " +
+                                          std::to_string(other->exit_code.value_or(-1)) +
+                                          ", which the SUCCESS condition of " + c.name + " does not allow");
+      }
+    } else if (condition == "HEALTHY") {
+      // Container health checks are not run yet: HEALTHY is refused rather than guessed.
+      return Status::InvalidArgument("the HEALTHY dependency condition is not supported by wharf yet");
+    } else {
+      return Status::InvalidArgument("unknown dependsOn condition " + condition);
+    }
+  }
+  return true;
+}
+
+std::map<std::string, std::string> TaskRunner::ContainerAddresses() const {
+  std::map<std::string, std::string> out;
+  for (const auto& c : containers_) out[c->name] = c->ip;
+  return out;
+}
+
+}  // namespace wharf::agent

@@ -1,0 +1,95 @@
+// TaskRunner: one ECS task on this node, from its assignment to STOPPED.
+//
+// Lifecycle (one thread per task):
+//   launch:  report PENDING -> pull images -> network (awsvpc: one namespace for the task,
+//            with the address the server gave its ENI; bridge: one per container on the
+//            node bridge, host ports mapped; host: none) -> per container, in dependsOn
+//            order: rootfs, /etc files, OCI spec, create + start under its monitor ->
+//            report RUNNING.
+//   run:     watch the containers; an essential container's exit, or desiredStatus STOPPED
+//            from the server, stops the task.
+//   stop:    SIGTERM, then SIGKILL after the container's stopTimeout (default 30 s), in
+//            reverse dependency order -> remove containers, mounts, namespaces, cgroups ->
+//            report STOPPED with each container's exit code -> done.
+// What was made is written to tasks/<id>/state.json as it is made, so a restarted agent
+// (Adopt) finds running containers and watches them on, or cleans up half-made work.
+//
+// Thread-safety: Update, Finished and Detach may be called from the agent's loop while the
+// runner's thread works.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/node.h"
+#include "base/thread_annotations.h"
+
+namespace wharf::agent {
+
+class TaskRunner {
+ public:
+  // `task` is the record the server sent (with its "_wharf" part). `adopt`: a previous agent
+  // ran it; its local state is read from disk.
+  TaskRunner(NodeContext& node, boost::json::object task, bool adopt);
+  ~TaskRunner();
+
+  // A newer record from the server (desiredStatus may have become STOPPED).
+  void Update(const boost::json::object& task);
+  // Asks the task to stop with this reason (the server no longer lists it).
+  void StopLocally(const std::string& reason);
+  bool Finished() const;
+  // Ends the runner's thread without touching its containers (agent shutdown).
+  void Detach();
+
+  const std::string& task_id() const { return task_id_; }
+
+ private:
+  struct Container;
+  void Run();
+  Status Launch();
+  Status StartContainer(Container& c);
+  void Watch();
+  // Refreshes each container's state from the runtime.
+  void PollContainers();
+  // Reports containers that stopped since the last report (non-essential ones exit alone).
+  void ReportContainerChanges();
+  // Whether c's dependsOn conditions hold; an error when they never can.
+  Result<bool> DependenciesMet(const Container& c);
+  // name -> address, for /etc/hosts (links in bridge mode).
+  std::map<std::string, std::string> ContainerAddresses() const;
+  void StopTask(const std::string& reason);
+  void Cleanup();
+  // Reports to the server; failures are retried a few times, then logged.
+  void Report(const std::string& status, const std::string& reason);
+  void SaveState();
+  bool LoadState();
+  bool ShouldStop() const;
+  bool Sleep(std::chrono::milliseconds d);  // false when detached
+
+  NodeContext& node_;
+  const std::string task_id_;
+  const std::string dir_;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  boost::json::object task_ GUARDED_BY(mu_);
+  bool desired_stopped_ GUARDED_BY(mu_) = false;
+  std::string stop_reason_ GUARDED_BY(mu_);
+  bool detached_ GUARDED_BY(mu_) = false;
+  bool finished_ GUARDED_BY(mu_) = false;
+
+  // Owned by the runner's thread.
+  bool adopt_;
+  boost::json::object definition_;  // the task definition
+  std::vector<std::unique_ptr<Container>> containers_;
+  std::string task_netns_;  // awsvpc
+  double pull_started_ = 0, pull_stopped_ = 0;
+};
+
+}  // namespace wharf::agent

@@ -1,0 +1,65 @@
+// The agents' assignment feed: GET /_wharf/agent/v1/tasks?node=<id>&after=<revision>&wait=<s>
+// (SigV4-signed for "ecs", like every other call an agent makes; docs/AGENT.md).
+//
+// It answers {"revision": R, "tasks": [<task records with their "_wharf" part>]}: every
+// task placed on the node that is not both desired and last STOPPED. The answer comes at
+// once when one of them changed after `after`, else as soon as one does, else after `wait`
+// seconds (at most 30) with the same list: a long poll, so an agent hears of a RunTask or
+// StopTask within milliseconds without polling hard.
+//
+// Thread-safety: Poll may be called from any thread; answers are sent from the store's
+// watch thread, a timer thread or the caller's.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/thread_annotations.h"
+#include "store/store.h"
+
+namespace wharf::api::ecs {
+
+class AssignmentBoard {
+ public:
+  using Answer = std::function<void(Result<boost::json::object>)>;
+
+  static Result<std::unique_ptr<AssignmentBoard>> Start(store::Store& store);
+  ~AssignmentBoard();
+
+  void Poll(const std::string& node, int64_t after, std::chrono::milliseconds wait, Answer answer);
+
+  // When the node last asked (agentConnected); nullopt when never since this server started.
+  std::optional<std::chrono::steady_clock::time_point> LastSeen(const std::string& node) const;
+
+ private:
+  struct Waiter {
+    std::string node;
+    int64_t after;
+    std::chrono::steady_clock::time_point deadline;
+    Answer answer;
+  };
+  explicit AssignmentBoard(store::Store& store) : store_(store) {}
+  // The node's tasks and the newest change among them.
+  Result<std::pair<boost::json::object, int64_t>> Snapshot(const std::string& node);
+  void OnChanges(const std::vector<store::Event>& events);
+  void TimerLoop();
+
+  store::Store& store_;
+  std::unique_ptr<store::Watch> watch_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::list<Waiter> waiters_ GUARDED_BY(mu_);
+  std::map<std::string, std::chrono::steady_clock::time_point> last_seen_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread timer_;
+};
+
+}  // namespace wharf::api::ecs

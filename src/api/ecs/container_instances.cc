@@ -1,0 +1,236 @@
+// Container instances: RegisterContainerInstance (called by wharf agents),
+// DeregisterContainerInstance, ListContainerInstances, DescribeContainerInstances,
+// UpdateContainerInstancesState.
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+
+#include "api/ecs/common.h"
+#include "api/ecs/handlers.h"
+#include "api/ecs/task_records.h"
+#include "api/ecs/placement_snapshot.h"
+#include "scheduler/cluster_query.h"
+
+namespace wharf::api::ecs {
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kMaxCommitAttempts = 16;
+
+Result<bool> ClusterIsActive(const EcsDeps& deps, const std::string& cluster) {
+  ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, ClusterKey(cluster)));
+  return found && GetString(found->first, "status") == "ACTIVE";
+}
+
+// The node's identity document as the agent sends it (JSON: instanceId, availabilityZone,
+// instanceType, region), as the EC2 instance identity document is.
+json::object IdentityDocument(const json::object& in) {
+  boost::system::error_code ec;
+  json::value doc = json::parse(GetString(in, "instanceIdentityDocument"), ec);
+  return !ec && doc.is_object() ? doc.get_object() : json::object();
+}
+
+void SetAttribute(json::array& attributes, std::string_view name, std::string_view value) {
+  json::array one{json::object{{"name", name}, {"value", value}}};
+  MergeByKey(attributes, one, "name");
+}
+
+// "id" or an ARN -> the stored record and its revision.
+Result<std::optional<std::pair<json::object, int64_t>>> FindInstance(const EcsDeps& deps,
+                                                                    const std::string& cluster,
+                                                                    std::string_view ref) {
+  return ReadRecord(deps.store, ContainerInstanceKey(cluster, ShortId(ref)));
+}
+
+}  // namespace
+
+Outcome RegisterContainerInstance(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
+  if (!active) return ClusterNotFound();
+  json::object doc = IdentityDocument(in);
+  std::string node = GetString(doc, "instanceId");
+  if (node.empty()) {
+    return InvalidParameter("instanceIdentityDocument must carry the node's instanceId.");
+  }
+  std::string id = ShortId(GetString(in, "containerInstanceArn"));
+  if (id.empty()) {
+    // Re-registration of the same node in the same cluster keeps its container instance.
+    ASSIGN_OR_FAIL(auto all, LoadContainerInstances(deps.store, cluster), EcsError);
+    for (const auto& r : all) {
+      const json::object& ci = GetObject(r, "containerInstance");
+      if (GetString(r, "node") == node && GetString(ci, "status") != "INACTIVE") {
+        id = ShortId(GetString(ci, "containerInstanceArn"));
+      }
+    }
+  }
+  if (id.empty()) id = RandomHex(deps.random, 32);
+  std::string key = ContainerInstanceKey(cluster, id);
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_FAIL(auto existing, ReadRecord(deps.store, key), EcsError);
+    json::object ci = existing ? GetObject(existing->first, "containerInstance") : json::object();
+    ci["containerInstanceArn"] = Arn(deps, "container-instance/" + cluster + "/" + id);
+    ci["ec2InstanceId"] = node;
+    ci["version"] = GetInt(ci, "version").value_or(0) + 1;
+    ci["versionInfo"] = GetObject(in, "versionInfo");
+    ci["registeredResources"] = GetArray(in, "totalResources");
+    if (GetString(ci, "status").empty() || GetString(ci, "status") == "INACTIVE") ci["status"] = "ACTIVE";
+    ci["agentConnected"] = true;
+    ci["agentUpdateStatus"] = "UPDATED";
+    json::array attributes = GetArray(in, "attributes");
+    SetAttribute(attributes, "ecs.os-type", "linux");
+    SetAttribute(attributes, "ecs.os-family", "LINUX");
+    SetAttribute(attributes, "ecs.cpu-architecture", "x86_64");
+    if (auto az = GetString(doc, "availabilityZone"); !az.empty()) SetAttribute(attributes, "ecs.availability-zone", az);
+    if (auto type = GetString(doc, "instanceType"); !type.empty()) SetAttribute(attributes, "ecs.instance-type", type);
+    ci["attributes"] = std::move(attributes);
+    if (!Has(ci, "registeredAt")) ci["registeredAt"] = NowSeconds(deps);
+    if (auto tags = CheckTags(GetArray(in, "tags"))) return *tags;
+    json::array tags = GetArray(ci, "tags");
+    MergeTags(tags, GetArray(in, "tags"));
+    ci["tags"] = std::move(tags);
+    json::object record{{"containerInstance", ci}, {"node", node}};
+    store::Txn txn;
+    txn.compares.push_back({key, existing ? existing->second : 0});
+    txn.ops.push_back(store::Op::Put(key, Serialize(record)));
+    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
+    if (!r.succeeded) continue;
+    ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+    return json::object{{"containerInstance", PresentContainerInstance(record, tasks)}};
+  }
+  return AwsError::Server("ServerException", "The container instance changed while registering; retry.");
+}
+
+Outcome DeregisterContainerInstance(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
+  if (!active) return ClusterNotFound();
+  std::string ref = GetString(in, "containerInstance");
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_FAIL(auto found, FindInstance(deps, cluster, ref), EcsError);
+    if (!found || GetString(GetObject(found->first, "containerInstance"), "status") == "INACTIVE") {
+      return InvalidParameter("The referenced container instance " + ref + " is not active.");
+    }
+    ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+    json::object ci = PresentContainerInstance(found->first, tasks);
+    if ((GetInt(ci, "runningTasksCount").value_or(0) + GetInt(ci, "pendingTasksCount").value_or(0)) > 0 &&
+        !GetBool(in, "force").value_or(false)) {
+      return InvalidParameter("Found running tasks on the instance.");
+    }
+    json::object record = found->first;
+    json::object& stored = record["containerInstance"].as_object();
+    stored["status"] = "INACTIVE";
+    stored["agentConnected"] = false;
+    stored["version"] = GetInt(stored, "version").value_or(0) + 1;
+    std::string key = ContainerInstanceKey(cluster, ShortId(ref));
+    store::Txn txn;
+    txn.compares.push_back({key, found->second});
+    txn.ops.push_back(store::Op::Put(key, Serialize(record)));
+    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
+    if (!r.succeeded) continue;
+    return json::object{{"containerInstance", PresentContainerInstance(record, tasks)}};
+  }
+  return AwsError::Server("ServerException", "The container instance changed; retry.");
+}
+
+Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
+  if (!active) return ClusterNotFound();
+  size_t page_size = 0;
+  if (auto err = PageSize(in, 100, page_size)) return *err;
+  std::optional<scheduler::ClusterQuery> filter;
+  if (std::string text = GetString(in, "filter"); !text.empty()) {
+    auto q = scheduler::ClusterQuery::Parse(text);
+    if (!q.ok()) return InvalidParameter(q.status().message());
+    filter = std::move(q).value();
+  }
+  std::string status = GetString(in, "status");
+  std::string after;
+  if (std::string token = GetString(in, "nextToken"); !token.empty()) {
+    auto key = ReadNextToken(token);
+    if (!key) return InvalidParameter("Invalid nextToken.");
+    after = *key;
+  }
+  ASSIGN_OR_FAIL(store::Page page, deps.store.List(ContainerInstancesPrefix(cluster), after, 0), EcsError);
+  ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+  json::array arns;
+  std::string last;
+  for (const auto& kv : page.items) {
+    if (arns.size() == page_size) break;
+    last = kv.key;
+    ASSIGN_OR_FAIL(json::object record, ParseObject(kv.value), EcsError);
+    json::object ci = PresentContainerInstance(record, tasks);
+    std::string s = GetString(ci, "status");
+    if (status.empty() ? s == "INACTIVE" : s != status) continue;
+    if (filter && !filter->Matches(InstanceSnapshot(ci, tasks))) continue;
+    arns.push_back(ci["containerInstanceArn"]);
+  }
+  json::object out{{"containerInstanceArns", std::move(arns)}};
+  if (!last.empty() && last != page.items.back().key) out["nextToken"] = MakeNextToken(last);
+  return out;
+}
+
+Outcome DescribeContainerInstances(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
+  if (!active) return ClusterNotFound();
+  bool with_tags = false;
+  for (const auto& inc : GetArray(in, "include")) with_tags = with_tags || inc == "TAGS";
+  ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+  json::array instances, failures;
+  for (const auto& v : GetArray(in, "containerInstances")) {
+    std::string ref(v.get_string());
+    ASSIGN_OR_FAIL(auto found, FindInstance(deps, cluster, ref), EcsError);
+    if (!found) {
+      std::string arn = ref.substr(0, 4) == "arn:" ? ref : Arn(deps, "container-instance/" + cluster + "/" + ref);
+      failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
+      continue;
+    }
+    json::object ci = PresentContainerInstance(found->first, tasks);
+    if (!with_tags) ci.erase("tags");
+    instances.push_back(std::move(ci));
+  }
+  return json::object{{"containerInstances", std::move(instances)}, {"failures", std::move(failures)}};
+}
+
+Outcome UpdateContainerInstancesState(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
+  if (!active) return ClusterNotFound();
+  std::string status = GetString(in, "status");
+  if (status != "ACTIVE" && status != "DRAINING") {
+    return InvalidParameter("Container instance status can be set to ACTIVE or DRAINING.");
+  }
+  ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+  json::array instances, failures;
+  for (const auto& v : GetArray(in, "containerInstances")) {
+    std::string ref(v.get_string());
+    std::string key = ContainerInstanceKey(cluster, ShortId(ref));
+    bool done = false;
+    for (int attempt = 0; attempt < kMaxCommitAttempts && !done; ++attempt) {
+      ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, key), EcsError);
+      if (!found || GetString(GetObject(found->first, "containerInstance"), "status") == "INACTIVE") {
+        failures.push_back(json::object{{"arn", ref}, {"reason", "MISSING"}});
+        done = true;
+        break;
+      }
+      json::object record = found->first;
+      json::object& ci = record["containerInstance"].as_object();
+      if (GetString(ci, "status") != status) {
+        ci["status"] = status;
+        ci["version"] = GetInt(ci, "version").value_or(0) + 1;
+        store::Txn txn;
+        txn.compares.push_back({key, found->second});
+        txn.ops.push_back(store::Op::Put(key, Serialize(record)));
+        ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
+        if (!r.succeeded) continue;
+      }
+      instances.push_back(PresentContainerInstance(record, tasks));
+      done = true;
+    }
+  }
+  return json::object{{"containerInstances", std::move(instances)}, {"failures", std::move(failures)}};
+}
+
+}  // namespace wharf::api::ecs

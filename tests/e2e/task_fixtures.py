@@ -1,0 +1,109 @@
+"""What the task tests share: a small busybox image pushed to wharf's own registry, waiting
+for task states, and a record of the host's networking and mounts to prove a test left
+nothing behind."""
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+
+from registry_fixtures import BUSYBOX, umoci, push_oci, oci_manifest
+
+ACCOUNT = "000000000000"
+ECR_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def build_app_image(layout, tag="latest"):
+    """One layer: busybox with every applet linked under /bin (sh, httpd, wget, grep, ...)."""
+    if not os.path.exists(os.path.join(layout, "oci-layout")):
+        umoci("init", "--layout", layout)
+    umoci("new", "--image", f"{layout}:{tag}")
+    work = tempfile.mkdtemp(prefix="wharf-app-")
+    try:
+        bundle = os.path.join(work, "bundle")
+        umoci("unpack", "--image", f"{layout}:{tag}", bundle)
+        rootfs = os.path.join(bundle, "rootfs")
+        for d in ("bin", "etc", "tmp", "www"):
+            os.makedirs(os.path.join(rootfs, d), exist_ok=True)
+        shutil.copy2(BUSYBOX, os.path.join(rootfs, "bin", "busybox"))
+        applets = subprocess.run([BUSYBOX, "--list"], capture_output=True, text=True, check=True).stdout.split()
+        for name in applets:
+            if name != "busybox":
+                os.symlink("busybox", os.path.join(rootfs, "bin", name))
+        with open(os.path.join(rootfs, "www", "index.html"), "w") as f:
+            f.write("hello from a wharf task\n")
+        with open(os.path.join(rootfs, "etc", "passwd"), "w") as f:
+            f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n")
+        with open(os.path.join(rootfs, "etc", "group"), "w") as f:
+            f.write("root:x:0:\nnogroup:x:65534:\n")
+        umoci("repack", "--image", f"{layout}:{tag}", bundle)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    umoci("config", "--image", f"{layout}:{tag}", "--config.cmd", "/bin/sh")
+    return oci_manifest(layout, tag)[0]
+
+
+def push_to_wharf(server, layout, tag, repo):
+    """Creates the ECR repository and pushes layout:tag to it; returns the ECR image URI."""
+    server.aws("ecr", "create-repository", "--repository-name", repo)
+    password = subprocess.run(
+        ["/usr/bin/aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "ecr", "get-login-password"],
+        capture_output=True, text=True, env=server.env(), check=True).stdout.strip()
+    push_oci(layout, tag, f"127.0.0.1:{server.port}", repo, tag, creds=f"AWS:{password}")
+    return f"{ECR_HOST}/{repo}:{tag}"
+
+
+def wait_task(server, cluster, task_arn, status, timeout=60):
+    """Polls DescribeTasks until lastStatus is `status` (or STOPPED); returns the task."""
+    deadline = time.time() + timeout
+    task = None
+    while time.time() < deadline:
+        task = server.aws("ecs", "describe-tasks", "--cluster", cluster, "--tasks", task_arn)["tasks"][0]
+        if task["lastStatus"] == status or task["lastStatus"] == "STOPPED":
+            return task
+        time.sleep(0.1)
+    raise AssertionError(f"task never reached {status}: {task}")
+
+
+def host_state():
+    """What a task could leave on the host: namespaces, links, mounts, iptables rules."""
+    def out(*cmd):
+        return subprocess.run(cmd, capture_output=True, text=True).stdout
+
+    netns = sorted(n.split()[0] for n in out("ip", "netns", "list").splitlines() if n.startswith("wharf-"))
+    links = sorted(l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines()
+                   if l.split(":")[1].strip().startswith("veth"))
+    mounts = sorted(l.split()[4] for l in open("/proc/self/mountinfo") if "/wharf-e2e-" in l.split()[4])
+    # portmap's shared chains (CNI-HOSTPORT-*) stay by design once made; per-task rules must go.
+    rules = sorted(l for l in (out("iptables-save", "-t", "nat") + out("iptables-save", "-t", "filter")).splitlines()
+                   if l.startswith("-A") and ("CNI" in l or "wharf" in l or "wh-" in l) and not _shared_rule(l))
+    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules}
+
+
+def _shared_rule(rule):
+    shared = rule.split()[1].startswith("CNI-HOSTPORT-") or "-j CNI-HOSTPORT-" in rule
+    return shared and "CNI-DN-" not in rule
+
+
+def remove_node_networks():
+    """Deletes the bridges and rules wharf nodes make (wharf0 and wh-<subnet>), as a test's
+    last cleanup step, so the machine is as the test found it."""
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout.splitlines()
+    for l in links:
+        name = l.split(":")[1].strip().split("@")[0]
+        if name == "wharf0" or name.startswith("wh-"):
+            subprocess.run(["ip", "link", "del", name], capture_output=True)
+    for table in ("nat", "filter"):
+        rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
+        for r in rules:
+            if r.startswith("-A") and ("wharf" in r or "wh-" in r):
+                subprocess.run(["iptables", "-t", table, "-D"] + r.split()[1:], capture_output=True)
+    # portmap's shared chains, when no task rule is left in them.
+    nat = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout.splitlines()
+    if not any("CNI-DN-" in r for r in nat):
+        for r in nat:
+            if r.startswith("-A") and "-j CNI-HOSTPORT-" in r:
+                subprocess.run(["iptables", "-t", "nat", "-D"] + r.split()[1:], capture_output=True)
+        for chain in ("CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-DNAT"):
+            subprocess.run(["iptables", "-t", "nat", "-F", chain], capture_output=True)
+            subprocess.run(["iptables", "-t", "nat", "-X", chain], capture_output=True)

@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""A node agent killed with SIGKILL leaves its containers running; the restarted agent adopts
+them, reports their true state and starts no duplicate. Runs a separate `wharf agent` process
+against a server without a local node, as a second machine would."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import WHARF, Checks, WharfServer  # noqa: E402
+from registry_fixtures import install_signal_cleanup, on_exit  # noqa: E402
+from task_fixtures import build_app_image, host_state, push_to_wharf, remove_node_networks, wait_task  # noqa: E402
+
+install_signal_cleanup()
+on_exit(remove_node_networks)
+checks = Checks()
+before = host_state()
+layout = os.path.join(tempfile.mkdtemp(prefix="wharf-e2e-image-"), "layout")
+on_exit(lambda: subprocess.run(["rm", "-rf", os.path.dirname(layout)]))
+build_app_image(layout, "v1")
+
+
+class AgentProcess:
+    def __init__(self, server, data_dir):
+        self.server, self.data_dir, self.proc = server, data_dir, None
+
+    def start(self):
+        key, secret = self.server.credentials()
+        self.log = open(os.path.join(self.data_dir, "agent.log"), "ab")
+        self.proc = subprocess.Popen([WHARF, "agent", "--server", self.server.endpoint, "--data-dir", self.data_dir,
+                                      "--access-key-id", key, "--secret-access-key", secret],
+                                     stdout=self.log, stderr=self.log)
+        on_exit(self.kill)
+        return self
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
+
+
+def runc_containers(root):
+    p = subprocess.run(["runc", "--root", root, "list", "--format", "json"], capture_output=True, text=True)
+    return json.loads(p.stdout or "null") or []
+
+
+def http_get(url):
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return r.read().decode()
+
+
+with WharfServer() as server:
+    node_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
+    on_exit(lambda: subprocess.run(["rm", "-rf", node_dir]))
+    server.aws("ecs", "create-cluster", "--cluster-name", "default")
+    image = push_to_wharf(server, layout, "v1", "app")
+    agent = AgentProcess(server, node_dir).start()
+    deadline = time.time() + 10
+    while time.time() < deadline and not server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
+        time.sleep(0.1)
+    runc_root = os.path.join(node_dir, "runtime", "runc")
+
+    td = server.aws("ecs", "register-task-definition", "--family", "web", "--container-definitions", json.dumps([{
+        "name": "web", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
+        "command": ["httpd -f -p 8080 -h /www"], "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])
+    )["taskDefinition"]["taskDefinitionArn"]
+    arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
+    task = wait_task(server, "default", arn, "RUNNING")
+    port = task["containers"][0]["networkBindings"][0]["hostPort"]
+
+    @checks.run
+    def containers_outlive_a_killed_agent():
+        agent.kill()
+        assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
+        running = [c for c in runc_containers(runc_root) if c["status"] == "running"]
+        assert len(running) == 1, running
+
+    @checks.run
+    def restarted_agent_adopts_without_duplicates():
+        global agent
+        agent = AgentProcess(server, node_dir).start()
+        time.sleep(2)
+        assert len(runc_containers(runc_root)) == 1, runc_containers(runc_root)
+        t = server.aws("ecs", "describe-tasks", "--tasks", arn)["tasks"][0]
+        assert t["lastStatus"] == "RUNNING", t
+        assert len(server.aws("ecs", "list-container-instances")["containerInstanceArns"]) == 1
+        assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
+
+    @checks.run
+    def exit_while_agent_down_is_reported():
+        agent.kill()
+        pid = [c for c in runc_containers(runc_root)][0]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.5)
+        globals()["agent"] = AgentProcess(server, node_dir).start()
+        t = wait_task(server, "default", arn, "STOPPED", timeout=30)
+        assert t["lastStatus"] == "STOPPED" and t["stopCode"] == "EssentialContainerExited", t
+        assert t["containers"][0]["exitCode"] == 137, t["containers"][0]
+        assert runc_containers(runc_root) == []
+
+    @checks.run
+    def host_left_clean():
+        agent.kill(signal.SIGTERM)
+        deadline = time.time() + 10
+        while time.time() < deadline and host_state() != before:
+            time.sleep(0.2)
+        assert host_state() == before, (before, host_state())
+
+checks.finish()

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""Tasks that really run: the aws CLI drives RunTask/StopTask against a wharf server whose local
+node pulls from wharf's own registry and runs busybox containers under runc.
+
+Covers bridge mode with a dynamic host port (curl 127.0.0.1:<hostPort>), awsvpc on FARGATE
+(curl the task's private IP), an essential container's exit code and stop code, an image that
+cannot be pulled, the two-container pattern in both network modes (localhost / link alias,
+started in dependsOn order), container instances, ListTasks filters, and that the host is left
+as it was found.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import NEWEST_AWS, Checks, WharfServer  # noqa: E402
+from registry_fixtures import install_signal_cleanup, on_exit  # noqa: E402
+from task_fixtures import (build_app_image, host_state, push_to_wharf, remove_node_networks,  # noqa: E402
+                           wait_task)
+
+install_signal_cleanup()
+on_exit(remove_node_networks)
+checks = Checks()
+before = host_state()
+layout = os.path.join(tempfile.mkdtemp(prefix="wharf-e2e-image-"), "layout")
+on_exit(lambda: subprocess.run(["rm", "-rf", os.path.dirname(layout)]))
+build_app_image(layout, "v1")
+
+HTTPD = "httpd -f -p 8080 -h /www"
+
+
+def register(server, family, containers, network_mode="bridge", fargate=False, **extra):
+    args = ["ecs", "register-task-definition", "--family", family, "--network-mode", network_mode,
+            "--container-definitions", json.dumps(containers)]
+    if fargate:
+        args += ["--requires-compatibilities", "FARGATE", "--cpu", "256", "--memory", "512"]
+    return server.aws(*args)["taskDefinition"]["taskDefinitionArn"]
+
+
+def http_get(url, timeout=2):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode()
+
+
+with WharfServer(agent=True) as server:
+    image = push_to_wharf(server, layout, "v1", "app")
+
+    @checks.run
+    def node_registered_as_container_instance():
+        arns = server.aws("ecs", "list-container-instances", "--cluster", "default")["containerInstanceArns"]
+        assert len(arns) == 1, arns
+        ci = server.aws("ecs", "describe-container-instances", "--cluster", "default",
+                        "--container-instances", arns[0])["containerInstances"][0]
+        assert ci["status"] == "ACTIVE" and ci["agentConnected"], ci
+        cpu = {r["name"]: r for r in ci["registeredResources"]}["CPU"]["integerValue"]
+        assert cpu == 1024 * os.cpu_count(), cpu
+        names = {a["name"] for a in ci["attributes"]}
+        assert {"ecs.os-type", "ecs.availability-zone", "ecs.capability.task-eni"} <= names, names
+
+    @checks.run
+    def bridge_task_with_dynamic_host_port():
+        td = register(server, "web-bridge", [{
+            "name": "web", "image": image, "memory": 64, "essential": True,
+            "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD],
+            "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])
+        started = time.time()
+        task = server.aws("ecs", "run-task", "--cluster", "default", "--task-definition", td)["tasks"][0]
+        assert task["lastStatus"] == "PENDING" and task["desiredStatus"] == "RUNNING", task
+        task = wait_task(server, "default", task["taskArn"], "RUNNING")
+        print(f"     run-task to RUNNING (first pull included): {time.time() - started:.2f}s")
+        assert task["lastStatus"] == "RUNNING", task
+        binding = task["containers"][0]["networkBindings"][0]
+        assert 49153 <= binding["hostPort"] <= 65535 and binding["containerPort"] == 8080, binding
+        assert "hello from a wharf task" in http_get(f"http://127.0.0.1:{binding['hostPort']}/index.html")
+        for field in ("pullStartedAt", "pullStoppedAt", "startedAt", "createdAt"):
+            assert field in task, field
+        listed = server.aws("ecs", "list-tasks", "--cluster", "default", "--family", "web-bridge")["taskArns"]
+        assert listed == [task["taskArn"]], listed
+        server.aws("ecs", "stop-task", "--cluster", "default", "--task", task["taskArn"], "--reason", "done here")
+        task = wait_task(server, "default", task["taskArn"], "STOPPED")
+        assert task["stopCode"] == "UserInitiated" and task["stoppedReason"] == "done here", task
+        assert task["containers"][0]["exitCode"] in (143, 137, 0), task["containers"][0]
+        assert "stoppedAt" in task and "stoppingAt" in task, task
+        assert server.aws("ecs", "list-tasks", "--cluster", "default", "--family", "web-bridge")["taskArns"] == []
+        stopped = server.aws("ecs", "list-tasks", "--cluster", "default", "--desired-status", "STOPPED")["taskArns"]
+        assert task["taskArn"] in stopped
+
+    @checks.run
+    def essential_container_exit_stops_the_task():
+        td = register(server, "exits", [{"name": "main", "image": image, "memory": 32,
+                                         "entryPoint": ["/bin/sh", "-c"], "command": ["echo bye; exit 3"]}])
+        arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "STOPPED")
+        assert task["lastStatus"] == "STOPPED", task
+        assert task["stopCode"] == "EssentialContainerExited", task
+        assert task["stoppedReason"] == "Essential container in task exited", task
+        assert task["containers"][0]["exitCode"] == 3, task["containers"][0]
+
+    @checks.run
+    def image_that_cannot_be_pulled():
+        td = register(server, "nopull", [{"name": "main", "memory": 32,
+                                          "image": image.replace(":v1", ":does-not-exist")}])
+        arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "STOPPED")
+        assert task["stopCode"] == "TaskFailedToStart", task
+        reason = task["containers"][0].get("reason", "")
+        assert reason.startswith("CannotPullContainerError"), task["containers"][0]
+        assert "exitCode" not in task["containers"][0], task["containers"][0]
+
+    @checks.run
+    def two_containers_bridge_links_and_depends_on():
+        td = register(server, "pair-bridge", [
+            {"name": "web", "image": image, "memory": 32, "essential": True,
+             "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD]},
+            {"name": "client", "image": image, "memory": 32, "essential": False, "links": ["web:backend"],
+             "dependsOn": [{"containerName": "web", "condition": "START"}],
+             "entryPoint": ["/bin/sh", "-c"],
+             "command": ["for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://backend:8080/index.html "
+                         "| grep -q 'wharf task' && exit 0; sleep 0.2; done; exit 7"]}])
+        arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            task = server.aws("ecs", "describe-tasks", "--tasks", arn)["tasks"][0]
+            client = [c for c in task["containers"] if c["name"] == "client"][0]
+            if "exitCode" in client or task["lastStatus"] == "STOPPED":
+                break
+            time.sleep(0.2)
+        assert client.get("exitCode") == 0, task
+        assert task["lastStatus"] == "RUNNING", task  # a non-essential exit leaves the task running
+        server.aws("ecs", "stop-task", "--task", arn)
+        wait_task(server, "default", arn, "STOPPED")
+
+    subnets = server.aws("ec2", "describe-subnets", cli=NEWEST_AWS)["Subnets"]
+    subnet = sorted(subnets, key=lambda s: s["AvailabilityZone"])[0]["SubnetId"]
+    network = json.dumps({"awsvpcConfiguration": {"subnets": [subnet]}})
+
+    @checks.run
+    def awsvpc_fargate_task_reachable_at_its_ip():
+        td = register(server, "web-vpc", [{"name": "web", "image": image, "entryPoint": ["/bin/sh", "-c"],
+                                           "command": [HTTPD], "portMappings": [{"containerPort": 8080}]}],
+                      network_mode="awsvpc", fargate=True)
+        task = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td,
+                          "--network-configuration", network)["tasks"][0]
+        assert task["lastStatus"] == "PROVISIONING", task
+        eni = task["attachments"][0]
+        assert eni["type"] == "ElasticNetworkInterface", eni
+        details = {d["name"]: d["value"] for d in eni["details"]}
+        assert details["subnetId"] == subnet and details["macAddress"].count(":") == 5, details
+        task = wait_task(server, "default", task["taskArn"], "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        assert task["attachments"][0]["status"] == "ATTACHED", task["attachments"]
+        ip = details["privateIPv4Address"]
+        assert "hello from a wharf task" in http_get(f"http://{ip}:8080/index.html")
+        assert task["launchType"] == "FARGATE" and "containerInstanceArn" not in task, task
+        server.aws("ecs", "stop-task", "--task", task["taskArn"])
+        task = wait_task(server, "default", task["taskArn"], "STOPPED")
+        assert task["attachments"][0]["status"] == "DELETED", task["attachments"]
+        assert task["containers"][0]["exitCode"] in (143, 137, 0), task["containers"][0]
+
+    @checks.run
+    def two_containers_awsvpc_share_localhost():
+        td = register(server, "pair-vpc", [
+            {"name": "web", "image": image, "essential": True, "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD]},
+            {"name": "client", "image": image, "essential": True,
+             "dependsOn": [{"containerName": "web", "condition": "START"}], "entryPoint": ["/bin/sh", "-c"],
+             "command": ["for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://localhost:8080/index.html "
+                         "| grep -q 'wharf task' && exit 0; sleep 0.2; done; exit 7"]}],
+            network_mode="awsvpc", fargate=True)
+        arn = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td,
+                         "--network-configuration", network)["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "STOPPED")
+        client = [c for c in task["containers"] if c["name"] == "client"][0]
+        assert client.get("exitCode") == 0, task
+        assert task["stopCode"] == "EssentialContainerExited", task
+
+    @checks.run
+    def fargate_needs_network_configuration():
+        td = register(server, "web-vpc2", [{"name": "web", "image": image}], network_mode="awsvpc", fargate=True)
+        p = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td, check=False)
+        assert p.returncode != 0 and "InvalidParameterException" in p.stderr, p.stderr
+        assert "Network Configuration must be provided" in p.stderr, p.stderr
+
+    @checks.run
+    def placement_failure_reports_resource():
+        td = register(server, "huge", [{"name": "main", "image": image, "memory": 10_000_000}])
+        out = server.aws("ecs", "run-task", "--task-definition", td)
+        assert out["tasks"] == [] and out["failures"][0]["reason"] == "RESOURCE:MEMORY", out
+
+    @checks.run
+    def host_left_clean():
+        deadline = time.time() + 10
+        while time.time() < deadline and host_state() != before:
+            time.sleep(0.2)
+        assert host_state() == before, (before, host_state())
+
+checks.finish()
