@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
   server->add_option("--lb-bind", server_options.lb_bind_address,
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();
+  server->add_option("--vpc-cidr", server_options.vpc_cidr,
+                     "IPv4 CIDR of the default VPC created on first start (its subnets are /20s)")
+      ->capture_default_str();
   server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "api/credentials.h"
+#include "api/ec2/ec2.h"
 #include "api/ecr/ecr.h"
 #include "api/ecs/ecs.h"
 #include "api/elbv2/elbv2.h"
@@ -63,6 +64,10 @@ class WharfServer final : public Server {
     front_door_->AddService(std::move(ecs));
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
+    api::ec2::NetworkOptions network{options_.region, options_.account_id, options_.vpc_cidr};
+    RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
+    ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &random_}));
+    front_door_->AddService(std::move(ec2));
 
     size_t colon = options_.listen.rfind(':');
     if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");

@@ -23,6 +23,7 @@ struct ServerOptions {
   int maintenance_interval_seconds = 300;    // lifecycle policies and garbage collection
   std::string lb_bind_address = "127.0.0.1";  // where load balancer listeners listen
   int lb_threads = 0;                          // data plane event loops (0: one per core)
+  std::string vpc_cidr = "10.213.0.0/16";      // the default VPC's, when the server creates it
 };
 
 class Server {
