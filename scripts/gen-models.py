@@ -14,8 +14,18 @@ import sys
 
 import botocore
 
-SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts"]
+SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
+# Services whose full model is far larger than what wharf answers: only these operations and
+# the shapes reachable from them are kept (the whole EC2 model is megabytes, parsed at start).
+ONLY_OPERATIONS = {
+    "ec2": [
+        "DescribeVpcs", "DescribeSubnets", "DescribeAvailabilityZones",
+        "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup",
+        "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
+        "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+    ],
+}
 
 
 def strip(node):
@@ -26,6 +36,29 @@ def strip(node):
     return node
 
 
+def prune(model, operations):
+    """Keeps `operations` and the shapes they reach, in the model's order."""
+    reached = set()
+
+    def walk(name):
+        if name in reached:
+            return
+        reached.add(name)
+        shape = model["shapes"][name]
+        for ref in [shape.get(k) for k in ("member", "key", "value")] + list(shape.get("members", {}).values()):
+            if ref:
+                walk(ref["shape"])
+
+    for op in operations:
+        definition = model["operations"][op]
+        for ref in [definition.get("input"), definition.get("output")] + definition.get("errors", []):
+            if ref:
+                walk(ref["shape"])
+    model["operations"] = {k: v for k, v in model["operations"].items() if k in operations}
+    model["shapes"] = {k: v for k, v in model["shapes"].items() if k in reached}
+    return model
+
+
 def main():
     data = os.path.join(os.path.dirname(botocore.__file__), "data")
     out_dir = os.path.join(os.path.dirname(__file__), "..", "src", "api", "models")
@@ -34,6 +67,8 @@ def main():
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt") as f:
             model = strip(json.load(f))
+        if service in ONLY_OPERATIONS:
+            model = prune(model, ONLY_OPERATIONS[service])
         with open(os.path.join(out_dir, service + ".json"), "w") as f:
             json.dump(model, f, separators=(",", ":"))  # keeps the model's member order
         print(f"{service}: {len(model['operations'])} operations from botocore {botocore.__version__}")

@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   server->add_option("--lb-bind", server_options.lb_bind_address,
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();
+  server->add_option("--vpc-cidr", server_options.vpc_cidr,
+                     "IPv4 CIDR of the default VPC created on first start (its subnets are /20s)")
+      ->capture_default_str();
   server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
   server->add_flag("!--no-local-agent", server_options.local_agent,
                    "Do not run this machine's node (tasks then need a `wharf agent`)");

@@ -50,6 +50,18 @@ AwsError AuthError(AuthFailure failure, const std::string& message, bool query) 
   return AwsError{"InternalFailure", message, 500, true};
 }
 
+// EC2 answers a key it does not know or a signature that does not match with AuthFailure.
+AwsError Ec2AuthError(AuthFailure failure, const std::string& message) {
+  if (failure == AuthFailure::kMissing || failure == AuthFailure::kIncomplete) {
+    return AuthError(failure, message, true);
+  }
+  return AwsError{"AuthFailure", message, 401};
+}
+
+bool IsEc2(const ServiceEndpoint* service) {
+  return service && service->model->protocol() == "ec2";
+}
+
 net::Response MakeResponse(int status, std::string_view content_type, std::string body,
                            const std::string& request_id) {
   net::Response res{static_cast<http::status>(status), 11};
@@ -129,7 +141,10 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
   AuthResult auth = VerifySigV4(
       ToSigned(req), opts,
       [this](std::string_view id) { return credentials_.SecretFor(id); }, ctx.now);
-  if (auth.failure) return AuthError(*auth.failure, auth.message, query);
+  if (auth.failure) {
+    return IsEc2(&service) ? Ec2AuthError(*auth.failure, auth.message)
+                           : AuthError(*auth.failure, auth.message, query);
+  }
   ctx.access_key_id = auth.credential.access_key_id;
   ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
   return std::nullopt;
@@ -145,6 +160,9 @@ net::Response FrontDoor::JsonError(const AwsError& error, const std::string& req
 
 net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsError& error,
                                     const std::string& request_id) const {
+  if (IsEc2(service)) {
+    return MakeResponse(error.http_status, "text/xml", EncodeEc2Error(error, request_id), request_id);
+  }
   std::string ns = service ? service->model->xml_namespace() : "";
   return MakeResponse(error.http_status, "text/xml", EncodeQueryError(ns, error, request_id),
                       request_id);
@@ -195,7 +213,10 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
   if (authorization != req.end()) {
     if (auto cred = ParseCredential(authorization->value())) {
       for (const auto& s : services_) {
-        if (s.model->protocol() == "query" && s.model->signing_name() == cred->service) service = &s;
+        if ((s.model->protocol() == "query" || s.model->protocol() == "ec2") &&
+            s.model->signing_name() == cred->service) {
+          service = &s;
+        }
       }
     }
   }
@@ -222,23 +243,27 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
   RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
 
+  const bool ec2 = IsEc2(service);
   json::value input = json::object();
   if (op->input) {
-    auto decoded = DecodeQueryInput(*op->input, form);
+    auto decoded = ec2 ? DecodeEc2Input(*op->input, form) : DecodeQueryInput(*op->input, form);
     if (!decoded.ok()) {
       return QueryError(service, AwsError{service->validation_error, decoded.status().message(), 400},
                         request_id);
     }
     input = std::move(decoded).value();
     if (auto violation = CheckShape(*op->input, input, "")) {
-      return QueryError(service, AwsError{service->validation_error, violation->message, 400},
-                        request_id);
+      // EC2 tells a missing parameter apart from a bad one.
+      bool missing = violation->message.rfind("Missing required parameter", 0) == 0;
+      std::string code = ec2 && missing ? "MissingParameter" : service->validation_error;
+      return QueryError(service, AwsError{code, violation->message, 400}, request_id);
     }
   }
   Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return QueryError(service, outcome.error(), request_id);
   return MakeResponse(200, "text/xml",
-                      EncodeQueryResponse(*service->model, *op, outcome.output(), request_id),
+                      ec2 ? EncodeEc2Response(*service->model, *op, outcome.output(), request_id)
+                          : EncodeQueryResponse(*service->model, *op, outcome.output(), request_id),
                       request_id);
 }
 

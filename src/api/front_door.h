@@ -1,5 +1,5 @@
 // FrontDoor: the one HTTP entry point of the API port. It tells services apart
-// (X-Amz-Target for JSON protocols, the SigV4 scope for Query protocols), verifies
+// (X-Amz-Target for JSON protocols, the SigV4 scope for Query protocols and EC2), verifies
 // SigV4, checks the request against the service model, runs the operation and writes
 // the answer in the service's protocol. It is also where every error becomes the AWS
 // error the client expects.

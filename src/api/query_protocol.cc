@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <cmath>
 
 #include "base/clock.h"
@@ -23,7 +24,19 @@ bool Present(const Form& form, const std::string& name) {
          it->first[name.size()] == '.';
 }
 
-Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name);
+// The two dialects: "query" (lists as Name.member.N, members by their model names) and "ec2"
+// (botocore's EC2Serializer: every list flattened as Name.N, members by locationName with its
+// first letter upper-cased).
+enum class Dialect { kQuery, kEc2 };
+
+Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name, Dialect d);
+
+std::string InputName(const Shape::Member& m, Dialect d) {
+  if (d == Dialect::kQuery || m.location_name.empty()) return m.name;
+  std::string name = m.location_name;
+  name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+  return name;
+}
 
 Result<json::value> DecodeScalar(const Shape& shape, const std::string& text, const std::string& name) {
   using T = Shape::Type;
@@ -52,7 +65,8 @@ Result<json::value> DecodeScalar(const Shape& shape, const std::string& text, co
 }
 
 Result<json::value> DecodeList(const Shape& shape, const Form& form, const std::string& name,
-                               bool flattened) {
+                               bool flattened, Dialect d) {
+  flattened = flattened || d == Dialect::kEc2;
   json::array arr;
   auto empty = form.find(name);
   if (empty != form.end() && empty->second.empty()) return json::value(std::move(arr));
@@ -62,46 +76,48 @@ Result<json::value> DecodeList(const Shape& shape, const Form& form, const std::
   for (int i = 1;; ++i) {
     std::string item = base + "." + std::to_string(i);
     if (!Present(form, item)) break;
-    ASSIGN_OR_RETURN(json::value v, Decode(*shape.member, form, item));
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.member, form, item, d));
     arr.push_back(std::move(v));
   }
   return json::value(std::move(arr));
 }
 
-Result<json::value> DecodeMap(const Shape& shape, const Form& form, const std::string& name) {
+Result<json::value> DecodeMap(const Shape& shape, const Form& form, const std::string& name,
+                              Dialect d) {
   json::object obj;
   for (int i = 1;; ++i) {
     std::string entry = name + ".entry." + std::to_string(i);
     if (!Present(form, entry)) break;
     auto k = form.find(entry + ".key");
     if (k == form.end()) break;
-    ASSIGN_OR_RETURN(json::value v, Decode(*shape.value, form, entry + ".value"));
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.value, form, entry + ".value", d));
     obj[k->second] = std::move(v);
   }
   return json::value(std::move(obj));
 }
 
-Result<json::value> DecodeStructure(const Shape& shape, const Form& form, const std::string& prefix) {
+Result<json::value> DecodeStructure(const Shape& shape, const Form& form, const std::string& prefix,
+                                    Dialect d) {
   json::object obj;
   for (const Shape::Member& m : shape.members) {
-    std::string name = prefix.empty() ? m.name : prefix + "." + m.name;
+    std::string name = prefix.empty() ? InputName(m, d) : prefix + "." + InputName(m, d);
     if (!Present(form, name)) continue;
     if (m.shape->type == Shape::Type::kList) {
-      ASSIGN_OR_RETURN(json::value v, DecodeList(*m.shape, form, name, m.flattened || m.shape->flattened));
+      ASSIGN_OR_RETURN(json::value v, DecodeList(*m.shape, form, name, m.flattened || m.shape->flattened, d));
       obj[m.name] = std::move(v);
     } else {
-      ASSIGN_OR_RETURN(json::value v, Decode(*m.shape, form, name));
+      ASSIGN_OR_RETURN(json::value v, Decode(*m.shape, form, name, d));
       obj[m.name] = std::move(v);
     }
   }
   return json::value(std::move(obj));
 }
 
-Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name) {
+Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name, Dialect d) {
   switch (shape.type) {
-    case Shape::Type::kStructure: return DecodeStructure(shape, form, name);
-    case Shape::Type::kList: return DecodeList(shape, form, name, shape.flattened);
-    case Shape::Type::kMap: return DecodeMap(shape, form, name);
+    case Shape::Type::kStructure: return DecodeStructure(shape, form, name, d);
+    case Shape::Type::kList: return DecodeList(shape, form, name, shape.flattened, d);
+    case Shape::Type::kMap: return DecodeMap(shape, form, name, d);
     default: {
       auto it = form.find(name);
       return DecodeScalar(shape, it == form.end() ? std::string() : it->second, name);
@@ -198,8 +214,30 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
 }
 
 Result<json::object> DecodeQueryInput(const Shape& input, const std::map<std::string, std::string>& form) {
-  ASSIGN_OR_RETURN(json::value v, DecodeStructure(input, form, ""));
+  ASSIGN_OR_RETURN(json::value v, DecodeStructure(input, form, "", Dialect::kQuery));
   return std::move(v.get_object());
+}
+
+Result<json::object> DecodeEc2Input(const Shape& input, const std::map<std::string, std::string>& form) {
+  ASSIGN_OR_RETURN(json::value v, DecodeStructure(input, form, "", Dialect::kEc2));
+  return std::move(v.get_object());
+}
+
+std::string EncodeEc2Response(const ServiceModel& model, const Operation& op,
+                              const json::object& output, const std::string& request_id) {
+  std::string ns = model.xml_namespace();
+  if (!ns.empty() && ns.back() != '/') ns += '/';  // as EC2 writes it
+  std::string out = "<" + op.name + "Response xmlns=\"" + ns + "\"><requestId>" +
+                    XmlEscape(request_id) + "</requestId>";
+  if (op.output) EncodeMembers(*op.output, output, out);
+  out += "</" + op.name + "Response>";
+  return out;
+}
+
+std::string EncodeEc2Error(const AwsError& error, const std::string& request_id) {
+  return "<Response><Errors><Error><Code>" + XmlEscape(error.code) + "</Code><Message>" +
+         XmlEscape(error.message) + "</Message></Error></Errors><RequestID>" +
+         XmlEscape(request_id) + "</RequestID></Response>";
 }
 
 std::string EncodeQueryResponse(const ServiceModel& model, const Operation& op,

@@ -11,6 +11,9 @@
 
 #include "agent/agent.h"
 #include "api/credentials.h"
+#include "api/ec2/ec2.h"
+#include "api/ec2/network.h"
+#include "api/json_util.h"
 #include "api/ecr/ecr.h"
 #include "api/ecs/assignments.h"
 #include "api/ecs/ecs.h"
@@ -64,8 +67,13 @@ class WharfServer final : public Server {
     front_door_ = std::make_unique<api::FrontDoor>(
         api::FrontDoorOptions{options_.region, options_.account_id, options_.dev}, *credentials_,
         clock_, request_ids_);
+    api::ec2::NetworkOptions network{options_.region, options_.account_id, options_.vpc_cidr};
+    RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
+    ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &random_}));
+    front_door_->AddService(std::move(ec2));
     ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(
         api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}});
+    WireVpc(*ecs_deps_);
     ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(*ecs_deps_));
     front_door_->AddService(std::move(ecs));
     RETURN_IF_ERROR(StartAssignments());
@@ -115,6 +123,24 @@ class WharfServer final : public Server {
     if (!created.ok()) return created.status().WithContext("create the default cluster");
     ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
     return Status::OK();
+  }
+
+  // awsvpc tasks take their subnets and security groups from the EC2 API's VPC.
+  void WireVpc(api::ecs::EcsDeps& deps) {
+    store::Store& store = *store_;
+    deps.find_subnet = [&store](const std::string& id) -> Result<std::optional<api::ecs::SubnetInfo>> {
+      ASSIGN_OR_RETURN(auto subnet, api::ec2::FindSubnet(store, id));
+      if (!subnet) return std::optional<api::ecs::SubnetInfo>();
+      return std::optional<api::ecs::SubnetInfo>(
+          api::ecs::SubnetInfo{subnet->id, subnet->cidr_block, subnet->vpc_id, subnet->availability_zone});
+    };
+    deps.security_group_exists = [&store](const std::string& id) { return api::ec2::SecurityGroupExists(store, id); };
+    deps.find_default_security_group = [&store](const std::string& vpc_id) -> Result<std::string> {
+      ASSIGN_OR_RETURN(auto kv, store.Get(api::ec2::SecurityGroupNameKey(vpc_id, "default")));
+      if (!kv) return std::string();
+      ASSIGN_OR_RETURN(auto record, api::ParseObject(kv->value));
+      return api::GetString(record, "GroupId");
+    };
   }
 
   // The agents' long poll for their tasks (api/ecs/assignments.h).

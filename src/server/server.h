@@ -25,6 +25,7 @@ struct ServerOptions {
   int lb_threads = 0;                          // data plane event loops (0: one per core)
   bool local_agent = true;                     // run this machine's node in process (needs root)
   std::string runtime = "runc";                // the OCI runtime of the local agent
+  std::string vpc_cidr = "10.213.0.0/16";      // the default VPC's, when the server creates it
 };
 
 class Server {

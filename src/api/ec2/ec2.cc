@@ -1,0 +1,49 @@
+#include "api/ec2/ec2.h"
+
+#include "api/ec2/common.h"
+#include "api/ec2/handlers.h"
+#include "base/logging.h"
+
+namespace wharf::api::ec2 {
+
+Result<ServiceEndpoint> MakeEc2Endpoint(const Ec2Deps& deps) {
+  ServiceEndpoint endpoint;
+  ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("ec2"));
+  endpoint.validation_error = "InvalidParameterValue";
+  endpoint.to_error = Ec2Error;
+  auto context = std::make_shared<Context>(deps);
+  using Fn = Outcome (*)(Context&, const RequestContext&, boost::json::object&);
+  const std::pair<const char*, Fn> operations[] = {
+      {"DescribeVpcs", DescribeVpcs},
+      {"DescribeSubnets", DescribeSubnets},
+      {"DescribeAvailabilityZones", DescribeAvailabilityZones},
+      {"DescribeSecurityGroups", DescribeSecurityGroups},
+      {"CreateSecurityGroup", CreateSecurityGroup},
+      {"DeleteSecurityGroup", DeleteSecurityGroup},
+      {"AuthorizeSecurityGroupIngress", AuthorizeSecurityGroupIngress},
+      {"AuthorizeSecurityGroupEgress", AuthorizeSecurityGroupEgress},
+      {"RevokeSecurityGroupIngress", RevokeSecurityGroupIngress},
+      {"RevokeSecurityGroupEgress", RevokeSecurityGroupEgress},
+  };
+  for (const auto& [name, fn] : operations) {
+    if (!endpoint.model->FindOperation(name)) {
+      return Status::Internal(std::string("EC2 model has no operation ") + name);
+    }
+    endpoint.operations[name] = [context, fn = fn](const RequestContext& ctx,
+                                                   boost::json::object& in) -> Outcome {
+      // After a dev-mode reset the store is empty: the default VPC comes back on first use.
+      Status ensured = EnsureDefaultVpc(context->store(), context->network());
+      if (!ensured.ok()) {
+        LOG_WARN("msg=\"default VPC not ensured\" error=\"{}\"", ensured.ToString());
+      }
+      if (GetBool(in, "DryRun").value_or(false)) {
+        return AwsError{"DryRunOperation", "Request would have succeeded, but DryRun flag is set.",
+                        412};
+      }
+      return fn(*context, ctx, in);
+    };
+  }
+  return endpoint;
+}
+
+}  // namespace wharf::api::ec2

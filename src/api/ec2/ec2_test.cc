@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <boost/json/serialize.hpp>
+
+#include "api/ec2/common.h"
+#include "api/ec2/network.h"
+#include "api/query_protocol.h"
+
+namespace wharf::api::ec2 {
+namespace {
+
+TEST(Ec2Protocol, DecodesFlattenedListsByCapitalisedLocationName) {
+  auto model = ServiceModel::LoadEmbedded("ec2");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const Operation* op = (*model)->FindOperation("AuthorizeSecurityGroupIngress");
+  ASSERT_NE(op, nullptr);
+  auto input = DecodeEc2Input(
+      *op->input, ParseForm("Action=AuthorizeSecurityGroupIngress&GroupId=sg-1"
+                            "&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=80"
+                            "&IpPermissions.1.ToPort=80&IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0%2F0"
+                            "&IpPermissions.1.Groups.1.GroupId=sg-2&DryRun=true"));
+  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  EXPECT_EQ(boost::json::serialize(*input),
+            R"({"GroupId":"sg-1","IpPermissions":[{"IpProtocol":"tcp","FromPort":80,"ToPort":80,)"
+            R"("UserIdGroupPairs":[{"GroupId":"sg-2"}],"IpRanges":[{"CidrIp":"0.0.0.0/0"}]}],"DryRun":true})");
+  const Operation* subnets = (*model)->FindOperation("DescribeSubnets");
+  auto filters = DecodeEc2Input(*subnets->input,
+                                ParseForm("Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1&SubnetId.1=subnet-1"));
+  ASSERT_TRUE(filters.ok());
+  EXPECT_EQ(boost::json::serialize(*filters),
+            R"({"Filters":[{"Name":"vpc-id","Values":["vpc-1"]}],"SubnetIds":["subnet-1"]})");
+}
+
+TEST(Ec2Protocol, EncodesMembersByLocationNameWithItemsAndRequestId) {
+  auto model = ServiceModel::LoadEmbedded("ec2");
+  ASSERT_TRUE(model.ok());
+  const Operation* op = (*model)->FindOperation("DescribeSubnets");
+  boost::json::object out{{"Subnets", boost::json::array{boost::json::object{
+                                          {"SubnetId", "subnet-1"}, {"DefaultForAz", true}}}}};
+  EXPECT_EQ(EncodeEc2Response(**model, *op, out, "r-1"),
+            "<DescribeSubnetsResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+            "<requestId>r-1</requestId><subnetSet><item><subnetId>subnet-1</subnetId>"
+            "<defaultForAz>true</defaultForAz></item></subnetSet></DescribeSubnetsResponse>");
+  EXPECT_EQ(EncodeEc2Error(AwsError::Client("InvalidGroup.NotFound", "a<b"), "r-2"),
+            "<Response><Errors><Error><Code>InvalidGroup.NotFound</Code><Message>a&lt;b</Message>"
+            "</Error></Errors><RequestID>r-2</RequestID></Response>");
+}
+
+TEST(Ec2Filters, WildcardsAsAws) {
+  EXPECT_TRUE(WildcardMatch("us-east-1*", "us-east-1a"));
+  EXPECT_TRUE(WildcardMatch("*", ""));
+  EXPECT_TRUE(WildcardMatch("a?c", "abc"));
+  EXPECT_FALSE(WildcardMatch("a?c", "ac"));
+  EXPECT_TRUE(WildcardMatch("*b*d", "abcbd"));
+  EXPECT_FALSE(WildcardMatch("a\\*", "ab"));
+  EXPECT_TRUE(WildcardMatch("a\\*", "a*"));
+}
+
+TEST(Ec2Network, DefaultVpcIsCreatedOnceWithStableIds) {
+  auto store = store::OpenStore("memory", "");
+  ASSERT_TRUE(store.ok());
+  NetworkOptions options;
+  ASSERT_TRUE(EnsureDefaultVpc(**store, options).ok());
+  auto rev = (*store)->CurrentRevision();
+  ASSERT_TRUE(EnsureDefaultVpc(**store, options).ok());
+  EXPECT_EQ(*(*store)->CurrentRevision(), *rev);  // nothing written the second time
+
+  auto subnets = (*store)->List(kSubnetsPrefix, "", 0);
+  ASSERT_TRUE(subnets.ok());
+  ASSERT_EQ(subnets->items.size(), 3u);
+  std::string id = subnets->items[0].key.substr(kSubnetsPrefix.size());
+  EXPECT_EQ(id.size(), 24u);
+  auto subnet = FindSubnet(**store, id);
+  ASSERT_TRUE(subnet.ok() && subnet->has_value());
+  EXPECT_EQ((*subnet)->vpc_id, DefaultVpcId(options));
+  EXPECT_EQ((*subnet)->id, id);
+  EXPECT_FALSE(FindSubnet(**store, "subnet-0123456789abcdef0")->has_value());
+  EXPECT_FALSE(FindSubnet(**store, "nonsense")->has_value());
+
+  auto groups = (*store)->List(kSecurityGroupsPrefix, "", 0);
+  ASSERT_EQ(groups->items.size(), 1u);
+  EXPECT_TRUE(*SecurityGroupExists(**store, groups->items[0].key.substr(kSecurityGroupsPrefix.size())));
+  EXPECT_FALSE(*SecurityGroupExists(**store, "sg-0123456789abcdef0"));
+
+  // Another store with the same account and region: the same ids.
+  auto other = store::OpenStore("memory", "");
+  ASSERT_TRUE(EnsureDefaultVpc(**other, options).ok());
+  EXPECT_TRUE(FindSubnet(**other, id)->has_value());
+}
+
+TEST(Ec2Network, SubnetsFollowTheVpcCidr) {
+  auto store = store::OpenStore("memory", "");
+  NetworkOptions options;
+  options.vpc_cidr = "10.99.0.0/16";
+  ASSERT_TRUE(EnsureDefaultVpc(**store, options).ok());
+  std::vector<std::string> cidrs;
+  auto page = (*store)->List(kSubnetsPrefix, "", 0);
+  ASSERT_TRUE(page.ok());
+  for (const auto& kv : page->items) {
+    auto s = FindSubnet(**store, kv.key.substr(kSubnetsPrefix.size()));
+    cidrs.push_back((*s)->cidr_block + " " + (*s)->availability_zone);
+  }
+  std::sort(cidrs.begin(), cidrs.end());
+  EXPECT_EQ(cidrs, (std::vector<std::string>{"10.99.0.0/20 us-east-1a", "10.99.16.0/20 us-east-1b",
+                                             "10.99.32.0/20 us-east-1c"}));
+  options.vpc_cidr = "not-a-cidr";
+  auto fresh = store::OpenStore("memory", "");
+  EXPECT_FALSE(EnsureDefaultVpc(**fresh, options).ok());
+}
+
+TEST(Ec2Network, ZoneIdsAsAws) {
+  EXPECT_EQ(AvailabilityZoneId("us-east-1a"), "use1-az1");
+  EXPECT_EQ(AvailabilityZoneId("eu-west-2c"), "euw2-az3");
+  EXPECT_EQ(AvailabilityZoneId("ap-southeast-1b"), "apse1-az2");
+}
+
+}  // namespace
+}  // namespace wharf::api::ec2
