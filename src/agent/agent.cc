@@ -115,7 +115,21 @@ class AgentImpl final : public Agent {
     }
     server_.Cancel();
     if (loop_.joinable()) loop_.join();
+    bool idle = true;
+    for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
     runners_.clear();  // each detaches: its containers keep running
+    if (!idle) return;
+    // Nothing runs here any more: take down the bridges and rules this node made, so a
+    // stopped wharf leaves the host as it found it.
+    std::map<std::string, Subnet> subnets;
+    {
+      std::lock_guard lock(node_->ports_mu);
+      subnets = node_->subnets;
+    }
+    for (const auto& [_, subnet] : subnets) {
+      Status st = network_->RemoveSubnetBridge(subnet);
+      if (!st.ok()) LOG_WARN("msg=\"bridge removal failed\" bridge={} error=\"{}\"", subnet.bridge, st.ToString());
+    }
   }
 
  private:

@@ -2,6 +2,7 @@
 // container runtime, the network, and the node's host ports.
 #pragma once
 
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -28,6 +29,8 @@ struct NodeContext {
   // Dynamic host ports handed out on this node (released when a task stops).
   std::mutex ports_mu{};
   std::set<int> host_ports GUARDED_BY(ports_mu){};
+  // Subnets whose bridge this agent made or used (removed when it stops with no task left).
+  std::map<std::string, Subnet> subnets GUARDED_BY(ports_mu){};
 };
 
 }  // namespace wharf::agent

@@ -128,6 +128,18 @@ void TaskRunner::Run() {
   std::error_code ec;
   fs::create_directories(dir_ + "/containers", ec);
   bool adopted = adopt_ && LoadState();
+  {
+    // The subnet this task's network lives on, so the node can take it down when idle.
+    std::lock_guard lock(mu_);
+    const json::object& meta = Obj(task_, "_wharf");
+    std::string mode = Str(meta, "networkMode", "bridge");
+    std::lock_guard ports_lock(node_.ports_mu);
+    if (mode == "bridge") node_.subnets[node_.bridge_subnet.id] = node_.bridge_subnet;
+    if (mode == "awsvpc") {
+      std::string id = Str(Obj(meta, "eni"), "subnetId");
+      node_.subnets[id] = Subnet{id, Str(Obj(meta, "eni"), "cidr"), BridgeNameFor(id)};
+    }
+  }
   if (!adopted) {
     std::lock_guard lock(mu_);
     for (const auto& v : Arr(definition_, "containerDefinitions")) {

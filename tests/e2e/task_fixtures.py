@@ -2,6 +2,7 @@
 for task states, and a record of the host's networking and mounts to prove a test left
 nothing behind."""
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -77,7 +78,9 @@ def host_state():
     # portmap's shared chains (CNI-HOSTPORT-*) stay by design once made; per-task rules must go.
     rules = sorted(l for l in (out("iptables-save", "-t", "nat") + out("iptables-save", "-t", "filter")).splitlines()
                    if l.startswith("-A") and ("CNI" in l or "wharf" in l or "wh-" in l) and not _shared_rule(l))
-    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules}
+    bridges = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines())
+                     if n == "wharf0" or n.startswith("wh-"))
+    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges}
 
 
 def _shared_rule(rule):
@@ -97,13 +100,13 @@ def remove_node_networks():
         rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
         for r in rules:
             if r.startswith("-A") and ("wharf" in r or "wh-" in r):
-                subprocess.run(["iptables", "-t", table, "-D"] + r.split()[1:], capture_output=True)
+                subprocess.run(["iptables", "-t", table, "-D"] + shlex.split(r)[1:], capture_output=True)
     # portmap's shared chains, when no task rule is left in them.
     nat = subprocess.run(["iptables-save", "-t", "nat"], capture_output=True, text=True).stdout.splitlines()
     if not any("CNI-DN-" in r for r in nat):
         for r in nat:
             if r.startswith("-A") and "-j CNI-HOSTPORT-" in r:
-                subprocess.run(["iptables", "-t", "nat", "-D"] + r.split()[1:], capture_output=True)
+                subprocess.run(["iptables", "-t", "nat", "-D"] + shlex.split(r)[1:], capture_output=True)
         for chain in ("CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-DNAT"):
             subprocess.run(["iptables", "-t", "nat", "-F", chain], capture_output=True)
             subprocess.run(["iptables", "-t", "nat", "-X", chain], capture_output=True)

@@ -192,6 +192,7 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def host_left_clean():
+        server.stop()  # a node with no task left takes its bridges and rules down
         deadline = time.time() + 10
         while time.time() < deadline and host_state() != before:
             time.sleep(0.2)
