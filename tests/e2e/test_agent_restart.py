@@ -67,7 +67,7 @@ with WharfServer() as server:
 
     td = server.aws("ecs", "register-task-definition", "--family", "web", "--container-definitions", json.dumps([{
         "name": "web", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
-        "command": ["httpd -f -p 8080 -h /www"], "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])
+        "command": ["httpd -f -p 8080 -h /www"], "stopTimeout": 2, "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])
     )["taskDefinition"]["taskDefinitionArn"]
     arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
     task = wait_task(server, "default", arn, "RUNNING")

@@ -65,7 +65,7 @@ with WharfServer(agent=True) as server:
     def bridge_task_with_dynamic_host_port():
         td = register(server, "web-bridge", [{
             "name": "web", "image": image, "memory": 64, "essential": True,
-            "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD],
+            "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD], "stopTimeout": 2,
             "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])
         started = time.time()
         task = server.aws("ecs", "run-task", "--cluster", "default", "--task-definition", td)["tasks"][0]
@@ -115,7 +115,7 @@ with WharfServer(agent=True) as server:
     def two_containers_bridge_links_and_depends_on():
         td = register(server, "pair-bridge", [
             {"name": "web", "image": image, "memory": 32, "essential": True,
-             "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD]},
+             "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD], "stopTimeout": 2},
             {"name": "client", "image": image, "memory": 32, "essential": False, "links": ["web:backend"],
              "dependsOn": [{"containerName": "web", "condition": "START"}],
              "entryPoint": ["/bin/sh", "-c"],
@@ -141,7 +141,7 @@ with WharfServer(agent=True) as server:
     @checks.run
     def awsvpc_fargate_task_reachable_at_its_ip():
         td = register(server, "web-vpc", [{"name": "web", "image": image, "entryPoint": ["/bin/sh", "-c"],
-                                           "command": [HTTPD], "portMappings": [{"containerPort": 8080}]}],
+                                           "command": [HTTPD], "stopTimeout": 2, "portMappings": [{"containerPort": 8080}]}],
                       network_mode="awsvpc", fargate=True)
         task = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td,
                           "--network-configuration", network)["tasks"][0]
@@ -164,7 +164,7 @@ with WharfServer(agent=True) as server:
     @checks.run
     def two_containers_awsvpc_share_localhost():
         td = register(server, "pair-vpc", [
-            {"name": "web", "image": image, "essential": True, "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD]},
+            {"name": "web", "image": image, "essential": True, "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD], "stopTimeout": 2},
             {"name": "client", "image": image, "essential": True,
              "dependsOn": [{"containerName": "web", "condition": "START"}], "entryPoint": ["/bin/sh", "-c"],
              "command": ["for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://localhost:8080/index.html "
