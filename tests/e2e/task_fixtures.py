@@ -8,10 +8,23 @@ import subprocess
 import tempfile
 import time
 
-from registry_fixtures import BUSYBOX, umoci, push_oci, oci_manifest
+from registry_fixtures import BUSYBOX, install_signal_cleanup, oci_manifest, on_exit, push_oci, umoci
 
 ACCOUNT = "000000000000"
 ECR_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
+
+
+def prepare(tag="v1"):
+    """The common start of a task test: cleanup on signals and at exit (node networks
+    included), the host's state before, and the app image built at <tmp>/layout:tag.
+    Returns (before, layout)."""
+    install_signal_cleanup()
+    on_exit(remove_node_networks)
+    before = host_state()
+    layout = os.path.join(tempfile.mkdtemp(prefix="wharf-e2e-image-"), "layout")
+    on_exit(lambda: shutil.rmtree(os.path.dirname(layout), ignore_errors=True))
+    build_app_image(layout, tag)
+    return before, layout
 
 
 def build_app_image(layout, tag="latest"):
@@ -72,8 +85,12 @@ def host_state():
         return subprocess.run(cmd, capture_output=True, text=True).stdout
 
     netns = sorted(n.split()[0] for n in out("ip", "netns", "list").splitlines() if n.startswith("wharf-"))
+    def ours(line):  # veths on someone else's bridge (another program's) are not ours to count
+        master = line.split(" master ")[1].split()[0] if " master " in line else ""
+        return not master or master == "wharf0" or master.startswith("wh-")
+
     links = sorted(l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines()
-                   if l.split(":")[1].strip().startswith("veth"))
+                   if l.split(":")[1].strip().startswith("veth") and ours(l))
     mounts = sorted(l.split()[4] for l in open("/proc/self/mountinfo") if "/wharf-e2e-" in l.split()[4])
     # portmap's shared chains (CNI-HOSTPORT-*) stay by design once made; per-task rules must go.
     rules = sorted(l for l in (out("iptables-save", "-t", "nat") + out("iptables-save", "-t", "filter")).splitlines()

@@ -13,16 +13,11 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import WHARF, Checks, WharfServer  # noqa: E402
-from registry_fixtures import install_signal_cleanup, on_exit  # noqa: E402
-from task_fixtures import build_app_image, host_state, push_to_wharf, remove_node_networks, wait_task  # noqa: E402
+from registry_fixtures import on_exit  # noqa: E402
+from task_fixtures import host_state, prepare, push_to_wharf, wait_task  # noqa: E402
 
-install_signal_cleanup()
-on_exit(remove_node_networks)
 checks = Checks()
-before = host_state()
-layout = os.path.join(tempfile.mkdtemp(prefix="wharf-e2e-image-"), "layout")
-on_exit(lambda: subprocess.run(["rm", "-rf", os.path.dirname(layout)]))
-build_app_image(layout, "v1")
+before, layout = prepare("v1")
 
 
 class AgentProcess:

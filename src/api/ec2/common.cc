@@ -7,24 +7,6 @@ std::string Context::NewId(std::string_view kind) {
   return std::string(kind) + "-" + RandomHex(random, 17);
 }
 
-Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key) {
-  ASSIGN_OR_RETURN(auto kv, store.Get(key));
-  if (!kv) return std::optional<Record>();
-  ASSIGN_OR_RETURN(json::object obj, ParseObject(kv->value));
-  return std::optional<Record>(Record{key, std::move(obj), kv->mod_revision});
-}
-
-Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix) {
-  ASSIGN_OR_RETURN(store::Page page, store.List(prefix, "", 0));
-  std::vector<Record> out;
-  out.reserve(page.items.size());
-  for (auto& kv : page.items) {
-    ASSIGN_OR_RETURN(json::object obj, ParseObject(kv.value));
-    out.push_back(Record{std::move(kv.key), std::move(obj), kv.mod_revision});
-  }
-  return out;
-}
-
 AwsError Ec2Error(const Status& status) {
   if (status.IsUnavailable() || status.IsInternal()) {
     return AwsError::Server("InternalError", status.message());

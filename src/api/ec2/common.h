@@ -1,6 +1,8 @@
 // Shared pieces of the EC2 handlers: their context, records, errors and AWS's filters.
 #pragma once
 
+#include "api/stored_record.h"
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <optional>
@@ -39,14 +41,13 @@ class Context {
 };
 
 // A stored record with the revision it was read at.
-struct Record {
-  std::string key;
-  json::object value;
-  int64_t mod_revision = 0;
-};
-
-Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key);
-Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix);
+using Record = StoredRecord;
+inline Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key) {
+  return ReadStoredRecord(store, key);
+}
+inline Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix) {
+  return ReadAllRecords(store, prefix);
+}
 
 // Errors.
 AwsError Ec2Error(const Status& status);  // a Status from below

@@ -2,6 +2,7 @@
 #include "api/elbv2/common.h"
 
 #include "api/elbv2/attributes.h"
+#include "api/stored_record.h"
 
 #include "base/crypto.h"
 #include "base/logging.h"
@@ -102,20 +103,16 @@ AwsError TooManyConcurrentUpdates() {
 }
 
 Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key) {
-  ASSIGN_OR_RETURN(auto kv, store.Get(key));
-  if (!kv) return std::optional<Record>();
-  ASSIGN_OR_RETURN(json::object obj, ParseObject(kv->value));
-  return std::optional<Record>(Record{key, std::move(obj), kv->mod_revision});
+  ASSIGN_OR_RETURN(auto found, ReadStoredRecord(store, key));
+  if (!found) return std::optional<Record>();
+  return std::optional<Record>(Record{std::move(found->key), std::move(found->value), found->mod_revision});
 }
 
 Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix) {
-  ASSIGN_OR_RETURN(store::Page page, store.List(prefix, "", 0));
+  ASSIGN_OR_RETURN(auto all, ReadAllRecords(store, prefix));
   std::vector<Record> out;
-  out.reserve(page.items.size());
-  for (auto& kv : page.items) {
-    ASSIGN_OR_RETURN(json::object obj, ParseObject(kv.value));
-    out.push_back(Record{std::move(kv.key), std::move(obj), kv.mod_revision});
-  }
+  out.reserve(all.size());
+  for (auto& r : all) out.push_back(Record{std::move(r.key), std::move(r.value), r.mod_revision});
   return out;
 }
 
