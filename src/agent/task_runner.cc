@@ -390,7 +390,7 @@ void TaskRunner::Cleanup() {
 void TaskRunner::PollContainers() {
   for (auto& c : containers_) {
     if (!c->created || c->stopped) continue;
-    auto state = node_.runtime.State(c->runtime_id);
+    auto state = c->started ? node_.runtime.WatchState(c->runtime_id) : node_.runtime.State(c->runtime_id);
     if (!state.ok()) {
       if (state.status().IsNotFound() && c->started) {
         c->stopped = true;

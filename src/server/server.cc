@@ -242,6 +242,8 @@ class WharfServer final : public Server {
           if (!expired.ok()) LOG_WARN("msg=\"lifecycle failed\" repo={} error=\"{}\"", name, expired.status().ToString());
         }
       }
+      auto expired = api::ecs::ExpireStoppedTasks(*ecs_deps_, std::chrono::hours(1));
+      if (!expired.ok()) LOG_WARN("msg=\"stopped task expiry failed\" error=\"{}\"", expired.status().ToString());
       auto collected = registry_->CollectGarbage(false);
       if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());
       lock.lock();

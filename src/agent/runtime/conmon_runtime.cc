@@ -92,6 +92,9 @@ class ConmonRuntime final : public ContainerRuntime {
   Status Kill(const std::string& id, int signal) override;
   Status Delete(const std::string& id) override;
   Result<std::vector<std::string>> List() override;
+  Result<ContainerState> WatchState(const std::string& id) override;
+  Result<int> Exec(const std::string& id, const std::vector<std::string>& argv,
+                   std::chrono::milliseconds timeout) override;
 
  private:
   std::string RuncRoot() const { return options_.state_dir + "/runc"; }
@@ -288,6 +291,27 @@ Result<ContainerState> ConmonRuntime::State(const std::string& id) {
     if (auto again = stopped_state()) return *again;
   }
   return s;
+}
+
+Result<ContainerState> ConmonRuntime::WatchState(const std::string& id) {
+  if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
+  if (access(ExitFile(id).c_str(), F_OK) != 0) {
+    int conmon_pid = 0;
+    if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
+    // The monitor outlives its container by the moment it takes to write the exit file.
+    if (conmon_pid > 0 && ProcessAlive(conmon_pid)) return ContainerState{"running", 0, std::nullopt, std::nullopt, false};
+  }
+  return State(id);
+}
+
+Result<int> ConmonRuntime::Exec(const std::string& id, const std::vector<std::string>& argv,
+                                std::chrono::milliseconds timeout) {
+  std::vector<std::string> args{"exec", id};
+  args.insert(args.end(), argv.begin(), argv.end());
+  args.insert(args.begin(), {runc_, "--root", RuncRoot()});
+  auto out = RunCommand(args, timeout);
+  if (!out.ok()) return Status::Unavailable("exec in " + id + ": " + out.status().message());
+  return out->exit_code;
 }
 
 Status ConmonRuntime::Kill(const std::string& id, int signal) {

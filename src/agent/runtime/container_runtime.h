@@ -51,6 +51,14 @@ class ContainerRuntime {
   virtual Status Delete(const std::string& id) = 0;
   // Every container this runtime knows, created or stopped (for adoption after a restart).
   virtual Result<std::vector<std::string>> List() = 0;
+  // For a started container: "stopped" with its exit code once the monitor recorded one,
+  // else "running" (pid 0) while its monitor lives — without running the runtime binary, so
+  // watching many containers often stays cheap. Falls back to State otherwise.
+  virtual Result<ContainerState> WatchState(const std::string& id) { return State(id); }
+  // Runs argv inside the running container (health checks); its exit code, or Unavailable
+  // when it outlives `timeout` (it is killed then).
+  virtual Result<int> Exec(const std::string& id, const std::vector<std::string>& argv,
+                           std::chrono::milliseconds timeout) = 0;
 };
 
 struct RuntimeOptions {

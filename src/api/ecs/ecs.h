@@ -5,6 +5,7 @@
 // wharf-only fields under "_wharf"). Keys are drawn in docs/STATE.md.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,5 +40,9 @@ struct EcsDeps {
 
 // Builds the endpoint with every implemented operation.
 Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps);
+
+// Removes tasks that have been STOPPED for longer than `retention` (AWS shows stopped tasks
+// for at least an hour, then forgets them). Returns how many went.
+Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention);
 
 }  // namespace wharf::api::ecs

@@ -137,4 +137,24 @@ Outcome SubmitContainerStateChange(const EcsDeps& deps, const RequestContext&, o
   return Submit(deps, change);
 }
 
+Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention) {
+  double cutoff = NowSeconds(deps) - static_cast<double>(retention.count());
+  ASSIGN_OR_RETURN(store::Page page, deps.store.List("ecs/tasks/", "", 0));
+  int expired = 0;
+  for (const auto& kv : page.items) {
+    ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));
+    auto stopped_at = task.find("stoppedAt");
+    if (!IsStopped(task) || stopped_at == task.end() || !stopped_at->value().is_number() ||
+        stopped_at->value().to_number<double>() > cutoff) {
+      continue;
+    }
+    store::Txn txn;
+    txn.compares.push_back({kv.key, kv.mod_revision});
+    txn.ops.push_back(store::Op::Delete(kv.key));
+    ASSIGN_OR_RETURN(store::TxnResult r, deps.store.Commit(txn));
+    if (r.succeeded) ++expired;
+  }
+  return expired;
+}
+
 }  // namespace wharf::api::ecs
