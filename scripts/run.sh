@@ -9,7 +9,22 @@ ENDPOINT="http://${LISTEN}"
 
 "$WHARF" server --data-dir "$DATA_DIR" --listen "$LISTEN" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+task=""
+# On Ctrl-C the demo task is stopped first (a stopped wharf would leave it running, to be
+# adopted by the next start), then wharf.
+cleanup() {
+  trap - INT TERM
+  if [ -n "$task" ]; then
+    aws_ ecs stop-task --cluster demo --task "$task" >/dev/null 2>&1 || true
+    for _ in $(seq 40); do
+      [ "$(aws_ ecs describe-tasks --cluster demo --tasks "$task" --query 'tasks[0].lastStatus' --output text 2>/dev/null)" = STOPPED ] && break
+      sleep 0.25
+    done
+  fi
+  kill -TERM $pid 2>/dev/null
+  wait $pid
+}
+trap cleanup INT TERM
 
 for _ in $(seq 100); do
   curl -fsS "$ENDPOINT/_wharf/health" >/dev/null 2>&1 && break
@@ -34,12 +49,30 @@ MSG
 set -x
 aws_ sts get-caller-identity --output text
 aws_ ecs create-cluster --cluster-name demo --query 'cluster.[clusterName,status]' --output text
+image=$(scripts/demo-image.sh "$ENDPOINT" demo-web v1)
 aws_ ecs register-task-definition --family demo-web --requires-compatibilities FARGATE \
   --network-mode awsvpc --cpu 256 --memory 512 \
-  --container-definitions '[{"name":"web","image":"busybox","portMappings":[{"containerPort":8080}]}]' \
+  --container-definitions "[{\"name\":\"web\",\"image\":\"$image\",\"stopTimeout\":2,\"portMappings\":[{\"containerPort\":8080}]}]" \
   --query 'taskDefinition.[taskDefinitionArn,status]' --output text
-aws_ ecs list-clusters --output text
+subnet=$(aws_ ec2 describe-subnets --query 'Subnets[0].SubnetId' --output text)
+task=$(aws_ ecs run-task --cluster demo --launch-type FARGATE --task-definition demo-web \
+  --network-configuration "awsvpcConfiguration={subnets=[$subnet]}" --query 'tasks[0].taskArn' --output text)
 set +x
+if [ "$(id -u)" -eq 0 ]; then
+  for _ in $(seq 100); do
+    status=$(aws_ ecs describe-tasks --cluster demo --tasks "$task" --query 'tasks[0].lastStatus' --output text)
+    [ "$status" = RUNNING ] || [ "$status" = STOPPED ] && break
+    sleep 0.2
+  done
+  ip=$(aws_ ecs describe-tasks --cluster demo --tasks "$task" \
+    --query "tasks[0].attachments[0].details[?name=='privateIPv4Address'].value" --output text)
+  echo "task $task is $status at $ip:"
+  set -x
+  curl -fsS "http://$ip:8080/"
+  set +x
+else
+  echo "(not root: no local node runs the task; see README)"
+fi
 echo
-echo "Press Ctrl-C to stop wharf."
+echo "Press Ctrl-C to stop the demo task and wharf."
 wait $pid

@@ -415,7 +415,12 @@ void TaskRunner::ReportContainerChanges() {
 }
 
 void TaskRunner::Report(const std::string& status, const std::string& reason) {
-  json::object in{{"cluster", node_.cluster}, {"task", task_id_}, {"status", status}};
+  std::string cluster;
+  {
+    std::lock_guard lock(mu_);
+    cluster = Str(task_, "clusterArn");  // FARGATE tasks of any cluster run on this node
+  }
+  json::object in{{"cluster", cluster}, {"task", task_id_}, {"status", status}};
   if (!reason.empty()) in["reason"] = reason.substr(0, 1024);
   json::array changes;
   for (auto& c : containers_) {
