@@ -17,6 +17,7 @@
 #include "agent/task_runner.h"
 #include "base/crypto.h"
 #include "base/logging.h"
+#include "base/clock.h"
 #include "base/random.h"
 
 namespace wharf::agent {
@@ -69,7 +70,8 @@ json::array Capabilities() {
         "com.amazonaws.ecs.capability.docker-remote-api.1.24", "com.amazonaws.ecs.capability.docker-remote-api.1.29",
         "com.amazonaws.ecs.capability.ecr-auth", "com.amazonaws.ecs.capability.task-iam-role",
         "ecs.capability.execution-role-ecr-pull", "ecs.capability.task-eni", "ecs.capability.container-ordering",
-        "ecs.capability.full-sync", "ecs.capability.env-files.s3", "ecs.capability.increased-task-cpu-limit",
+        "ecs.capability.full-sync", "ecs.capability.increased-task-cpu-limit", "ecs.capability.container-health-check",
+        "ecs.capability.execution-role-awslogs",
         "com.amazonaws.ecs.capability.logging-driver.awslogs", "com.amazonaws.ecs.capability.logging-driver.json-file",
         "com.amazonaws.ecs.capability.logging-driver.none", "ecs.capability.task-cpu-mem-limit"}) {
     out.push_back(json::object{{"name", name}});
@@ -95,7 +97,10 @@ class AgentImpl final : public Agent {
     CniOptions cni;
     cni.state_dir = data_dir_ + "/network";
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
-    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, data_dir_ + "/tasks", options_.cluster,
+    metadata_ = std::make_unique<MetadataDirectory>(clock_);
+    ASSIGN_OR_RETURN(metadata_server_, MetadataServer::Start(*metadata_));
+    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, *metadata_, *metadata_server_, clock_,
+                                data_dir_ + "/tasks", options_.cluster,
                                 options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0"},
                                 PullFromServer()});
     RETURN_IF_ERROR(Register());
@@ -118,7 +123,8 @@ class AgentImpl final : public Agent {
     bool idle = true;
     for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
     runners_.clear();  // each detaches: its containers keep running
-    if (!idle) return;
+    if (metadata_server_) metadata_server_->Stop();
+    if (!idle || !node_) return;
     // Nothing runs here any more: take down the bridges and rules this node made, so a
     // stopped wharf leaves the host as it found it.
     std::map<std::string, Subnet> subnets;
@@ -290,6 +296,9 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
+  SystemClock clock_;
+  std::unique_ptr<MetadataDirectory> metadata_;
+  std::unique_ptr<MetadataServer> metadata_server_;
   std::unique_ptr<NodeContext> node_;
   std::map<std::string, std::unique_ptr<TaskRunner>> runners_;  // used by the loop thread (and Stop after it)
   std::thread loop_;

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "agent/image/image_store.h"
+#include "agent/metadata_directory.h"
+#include "agent/metadata_server.h"
 #include "agent/network/network.h"
 #include "agent/runtime/container_runtime.h"
 #include "agent/server_client.h"
@@ -20,6 +22,9 @@ struct NodeContext {
   ImageStore& images;
   ContainerRuntime& runtime;
   Network& network;
+  MetadataDirectory& metadata;
+  MetadataServer& metadata_server;
+  Clock& clock;
   std::string tasks_dir;    // DIR/tasks
   std::string cluster;
   std::string region;

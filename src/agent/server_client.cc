@@ -67,6 +67,25 @@ Result<json::object> ServerClient::Call(std::string_view service, std::string_vi
   return std::move(body.get_object());
 }
 
+Result<json::object> ServerClient::PostAgent(const std::string& path, const json::object& body) {
+  net::HttpRequest req;
+  req.method = "POST";
+  req.target = path;
+  req.headers = {{"content-type", "application/json"}};
+  req.body = json::serialize(body);
+  net::HttpResponse res;
+  {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), "ecs"));
+  }
+  boost::system::error_code ec;
+  json::value answer = json::parse(res.body, ec);
+  if (res.status != 200 || ec || !answer.is_object()) {
+    return Status::Unavailable(path + " answered " + std::to_string(res.status) + ": " + res.body);
+  }
+  return std::move(answer.get_object());
+}
+
 Result<json::object> ServerClient::PollTasks(const std::string& node, int64_t after, int wait_seconds) {
   net::HttpRequest req;
   req.method = "GET";

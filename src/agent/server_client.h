@@ -43,6 +43,9 @@ class ServerClient {
     return Call("ecs", "AmazonEC2ContainerServiceV20141113." + std::string(operation), input);
   }
 
+  // A wharf-only agent call: POST of a JSON body to `path` under /_wharf/agent/ (signed "ecs").
+  Result<boost::json::object> PostAgent(const std::string& path, const boost::json::object& body);
+
   // The assignment long poll (api/ecs/assignments.h).
   Result<boost::json::object> PollTasks(const std::string& node, int64_t after, int wait_seconds);
 

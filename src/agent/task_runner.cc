@@ -12,6 +12,7 @@
 #include "agent/runtime/oci_spec.h"
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/random.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -62,6 +63,9 @@ struct TaskRunner::Container {
   std::string ip;           // its address (awsvpc: the task's)
   json::array bindings;     // networkBindings
   bool reported_running = false, reported_stopped = false;
+  std::string token;        // its metadata endpoint path, /v4/<token>
+  std::unique_ptr<HealthMonitor> health;
+  std::chrono::system_clock::time_point created_at, started_at;
 };
 
 TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
@@ -82,6 +86,7 @@ TaskRunner::~TaskRunner() {
 void TaskRunner::Update(const json::object& task) {
   std::lock_guard lock(mu_);
   task_ = task;
+  documents_->SetTask(task_, Obj(Obj(task_, "_wharf"), "taskDefinition"));
   if (Str(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
     desired_stopped_ = true;
     stop_reason_ = Str(task, "stoppedReason", "Task stopped by user");
@@ -124,6 +129,8 @@ void TaskRunner::Run() {
   {
     std::lock_guard lock(mu_);
     definition_ = Obj(Obj(task_, "_wharf"), "taskDefinition");
+    documents_->SetTask(task_, definition_);
+    documents_->SetSubnetCidr(Str(Obj(Obj(task_, "_wharf"), "eni"), "cidr"));
   }
   std::error_code ec;
   fs::create_directories(dir_ + "/containers", ec);
@@ -200,6 +207,7 @@ Status TaskRunner::Launch() {
     Subnet subnet{Str(eni, "subnetId"), Str(eni, "cidr"), BridgeNameFor(Str(eni, "subnetId"))};
     ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, subnet, {}, Str(eni, "ip")));
     task_netns_ = a.netns_path;
+    metadata_address_ = a.gateway;
     for (auto& c : containers_) {
       c->netns = a.netns_path;
       c->ip = a.ip;
@@ -226,8 +234,11 @@ Status TaskRunner::Launch() {
       ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(c->runtime_id, node_.bridge_subnet, ports, ""));
       c->netns = a.netns_path;
       c->ip = a.ip;
+      metadata_address_ = a.gateway;
     }
   }
+  if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
+  RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
   SaveState();
 
   // Start in dependsOn order: a container starts once what it depends on reached the
@@ -254,6 +265,7 @@ Status TaskRunner::Launch() {
     if (all_started) break;
     if (!progress) {
       PollContainers();
+      TickHealth();
       if (!Sleep(std::chrono::milliseconds(50))) return Status::Unavailable("agent stopping");
     }
   }
@@ -285,6 +297,12 @@ Status TaskRunner::StartContainer(Container& c) {
     mode = Str(Obj(task_, "_wharf"), "networkMode", "bridge");
   }
   input.extra_env = TaskEnvironment(node_.region, launch_type);
+  if (c.token.empty()) {
+    SecureRandom random;
+    c.token = RandomHex(random, 32);
+  }
+  node_.metadata.Add(c.token, documents_, c.name);
+  input.extra_env.push_back("ECS_CONTAINER_METADATA_URI_V4=" + node_.metadata_server.BaseUrl(metadata_address_) + c.token);
   ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses()};
   ASSIGN_OR_RETURN(input.mounts, TaskMounts(files, definition_, c.definition));
   input.cgroups_path = "/wharf/" + task_id_ + "/" + c.name;
@@ -295,11 +313,15 @@ Status TaskRunner::StartContainer(Container& c) {
     return Status::Internal("cannot write " + c.dir + "/config.json");
   }
   c.created = true;
+  c.created_at = std::chrono::system_clock::now();
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
+  c.started_at = std::chrono::system_clock::now();
+  StartHealthMonitor(c);
   SaveState();
+  PublishFacts(c);
   return Status::OK();
 }
 
@@ -307,6 +329,7 @@ void TaskRunner::Watch() {
   for (;;) {
     PollContainers();
     ReportContainerChanges();
+    TickHealth();
     std::string reason;
     for (auto& c : containers_) {
       if (c->essential && c->stopped) reason = "Essential container in task exited";
@@ -366,6 +389,7 @@ void TaskRunner::StopTask(const std::string& reason) {
 
 void TaskRunner::Cleanup() {
   for (auto& c : containers_) {
+    if (!c->token.empty()) node_.metadata.Remove(c->token);
     if (c->created) {
       Status st = node_.runtime.Delete(c->runtime_id);
       if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
@@ -464,10 +488,11 @@ void TaskRunner::SaveState() {
     containers.push_back(json::object{{"name", c->name}, {"definition", c->definition}, {"runtimeId", c->runtime_id},
                                       {"essential", c->essential}, {"created", c->created}, {"started", c->started},
                                       {"imageDigest", c->image_digest}, {"netns", c->netns}, {"ip", c->ip},
-                                      {"bindings", c->bindings}});
+                                      {"bindings", c->bindings}, {"token", c->token}});
   }
   state["containers"] = std::move(containers);
   state["taskNetns"] = task_netns_;
+  state["metadataAddress"] = metadata_address_;
   state["pullStartedAt"] = pull_started_;
   state["pullStoppedAt"] = pull_stopped_;
   WriteFile(dir_ + "/state.json", json::serialize(state));
@@ -495,9 +520,22 @@ bool TaskRunner::LoadState() {
     c->ip = Str(o, "ip");
     c->bindings = Arr(o, "bindings");
     c->reported_running = c->started;
+    c->token = Str(o, "token");
     containers_.push_back(std::move(c));
   }
   task_netns_ = Str(state, "taskNetns");
+  metadata_address_ = Str(state, "metadataAddress");
+  if (!metadata_address_.empty()) {
+    Status listening = node_.metadata_server.Listen(metadata_address_);
+    if (!listening.ok()) LOG_WARN("msg=\"metadata endpoint not reachable\" task={} error=\"{}\"", task_id_, listening.ToString());
+  }
+  for (auto& c : containers_) {
+    if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
+    if (c->started) {
+      StartHealthMonitor(*c);
+      PublishFacts(*c);
+    }
+  }
   if (auto it = state.find("pullStartedAt"); it != state.end()) pull_started_ = it->value().to_number<double>();
   if (auto it = state.find("pullStoppedAt"); it != state.end()) pull_stopped_ = it->value().to_number<double>();
   {
@@ -540,13 +578,83 @@ Result<bool> TaskRunner::DependenciesMet(const Container& c) {
                                           ", which the SUCCESS condition of " + c.name + " does not allow");
       }
     } else if (condition == "HEALTHY") {
-      // Container health checks are not run yet: HEALTHY is refused rather than guessed.
-      return Status::InvalidArgument("the HEALTHY dependency condition is not supported by wharf yet");
+      if (!other->started) return false;
+      if (!other->health) {
+        return Status::InvalidArgument("dependency " + name + " has no healthCheck, which the HEALTHY condition of " +
+                                       c.name + " needs");
+      }
+      if (other->health->status() == "UNHEALTHY") {
+        return Status::FailedPrecondition("dependency " + name + " is UNHEALTHY, which the HEALTHY condition of " +
+                                          c.name + " does not allow");
+      }
+      if (other->health->status() != "HEALTHY") return false;
     } else {
       return Status::InvalidArgument("unknown dependsOn condition " + condition);
     }
   }
   return true;
+}
+
+void TaskRunner::StartHealthMonitor(Container& c) {
+  auto check = c.definition.find("healthCheck");
+  if (check == c.definition.end() || !check->value().is_object()) return;
+  auto config = ParseHealthCheck(check->value().get_object());
+  if (!config.ok() || !*config) {
+    if (!config.ok()) LOG_WARN("msg=\"bad health check\" container={} error=\"{}\"", c.runtime_id, config.status().ToString());
+    return;
+  }
+  std::string id = c.runtime_id;
+  ContainerRuntime& runtime = node_.runtime;
+  ExecFn exec = [&runtime, id](const std::vector<std::string>& argv, std::chrono::milliseconds timeout) -> Result<ProbeResult> {
+    ASSIGN_OR_RETURN(int code, runtime.Exec(id, argv, timeout));
+    return ProbeResult{code, ""};
+  };
+  c.health = std::make_unique<HealthMonitor>(**config, std::move(exec), node_.clock, c.started_at);
+}
+
+void TaskRunner::TickHealth() {
+  bool changed = false;
+  for (auto& c : containers_) {
+    if (!c->health || !c->started || c->stopped) continue;
+    if (c->health->Tick()) {
+      changed = true;
+      PublishFacts(*c);
+    }
+  }
+  if (changed) ReportHealth();
+}
+
+void TaskRunner::ReportHealth() {
+  std::vector<std::pair<bool, std::optional<std::string>>> health;
+  json::array containers;
+  for (const auto& c : containers_) {
+    std::optional<std::string> status;
+    if (c->health) {
+      status = c->health->status();
+      containers.push_back(json::object{{"containerName", c->name}, {"healthStatus", *status}});
+    }
+    health.emplace_back(c->essential, status);
+  }
+  std::string cluster;
+  {
+    std::lock_guard lock(mu_);
+    cluster = Str(task_, "clusterArn");
+  }
+  json::object report{{"cluster", cluster}, {"task", task_id_}, {"healthStatus", TaskHealth(health)},
+                      {"containers", std::move(containers)}};
+  auto r = node_.server.PostAgent("/_wharf/agent/v1/health", report);
+  if (!r.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, r.status().ToString());
+}
+
+void TaskRunner::PublishFacts(const Container& c) {
+  ContainerFacts facts;
+  facts.name = c.name;
+  facts.runtime_id = c.runtime_id;
+  if (c.created) facts.created_at = c.created_at;
+  if (c.started) facts.started_at = c.started_at;
+  if (!c.ip.empty()) facts.ipv4_addresses = {c.ip};
+  if (c.health) facts.health = c.health->report();
+  documents_->SetContainer(std::move(facts));
 }
 
 std::map<std::string, std::string> TaskRunner::ContainerAddresses() const {

@@ -26,6 +26,8 @@
 #include <string>
 #include <thread>
 
+#include "agent/health_check.h"
+#include "agent/metadata_directory.h"
 #include "agent/node.h"
 #include "base/thread_annotations.h"
 
@@ -62,6 +64,12 @@ class TaskRunner {
   Result<bool> DependenciesMet(const Container& c);
   // name -> address, for /etc/hosts (links in bridge mode).
   std::map<std::string, std::string> ContainerAddresses() const;
+  // Runs the health checks that are due; reports a change of any container's health.
+  void TickHealth();
+  void StartHealthMonitor(Container& c);
+  void ReportHealth();
+  // Publishes c to the metadata endpoint (after each change of its state).
+  void PublishFacts(const Container& c);
   void StopTask(const std::string& reason);
   void Cleanup();
   // Reports to the server; failures are retried a few times, then logged.
@@ -89,6 +97,8 @@ class TaskRunner {
   boost::json::object definition_;  // the task definition
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
+  std::string metadata_address_;  // where this task's containers reach the metadata endpoint
+  std::shared_ptr<TaskDocuments> documents_ = std::make_shared<TaskDocuments>();
   double pull_started_ = 0, pull_stopped_ = 0;
 };
 

@@ -170,6 +170,17 @@ class WharfServer final : public Server {
                                respond(std::move(res));
                              });
         });
+    front_door_->AddSignedRoute(
+        "POST", "/_wharf/agent/v1/health", "ecs",
+        [this](const api::RequestContext&, const net::Request& req, const net::Responder& respond) {
+          auto report = api::ParseObject(req.body());
+          Status applied = report.ok() ? api::ecs::ApplyHealthReport(*ecs_deps_, *report) : report.status();
+          respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
+                               : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
+                                                  ? http::status::bad_request
+                                                  : http::status::service_unavailable,
+                                              {{"message", applied.ToString()}}));
+        });
     return Status::OK();
   }
 

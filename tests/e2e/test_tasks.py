@@ -171,6 +171,37 @@ with WharfServer(agent=True) as server:
         assert task["stopCode"] == "EssentialContainerExited", task
 
     @checks.run
+    def health_check_healthy_dependency_and_metadata_endpoint():
+        check = {"command": ["CMD-SHELL", "wget -q -O- http://localhost:8080/index.html || exit 1"],
+                 "interval": 5, "timeout": 2, "retries": 2}
+        td = register(server, "health-vpc", [
+            {"name": "web", "image": image, "essential": True, "entryPoint": ["/bin/sh", "-c"],
+             "command": [HTTPD], "stopTimeout": 2, "healthCheck": check},
+            {"name": "probe", "image": image, "essential": False,
+             "dependsOn": [{"containerName": "web", "condition": "HEALTHY"}], "entryPoint": ["/bin/sh", "-c"],
+             "command": ["wget -q -O- $ECS_CONTAINER_METADATA_URI_V4/task > /tmp/task.json && "
+                         "grep -q '\"TaskARN\"' /tmp/task.json && "
+                         "wget -q -O- $ECS_CONTAINER_METADATA_URI_V4 | grep -q '\"Name\":\"probe\"' && exit 0; exit 9"]}],
+            network_mode="awsvpc", fargate=True)
+        out = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td,
+                         "--network-configuration", network)
+        assert out["tasks"], out
+        arn = out["tasks"][0]["taskArn"]
+        deadline = time.time() + 40
+        while time.time() < deadline:
+            task = server.aws("ecs", "describe-tasks", "--tasks", arn)["tasks"][0]
+            probe = [c for c in task["containers"] if c["name"] == "probe"][0]
+            if "exitCode" in probe or task["lastStatus"] == "STOPPED":
+                break
+            time.sleep(0.5)
+        web = [c for c in task["containers"] if c["name"] == "web"][0]
+        assert web.get("healthStatus") == "HEALTHY", web
+        assert task.get("healthStatus") == "HEALTHY", task
+        assert probe.get("exitCode") == 0, task  # started only once web was HEALTHY, read its metadata
+        server.aws("ecs", "stop-task", "--task", arn)
+        wait_task(server, "default", arn, "STOPPED")
+
+    @checks.run
     def fargate_needs_network_configuration():
         td = register(server, "web-vpc2", [{"name": "web", "image": image}], network_mode="awsvpc", fargate=True)
         p = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td, check=False)

@@ -137,6 +137,33 @@ Outcome SubmitContainerStateChange(const EcsDeps& deps, const RequestContext&, o
   return Submit(deps, change);
 }
 
+Status ApplyHealthReport(const EcsDeps& deps, const json::object& report) {
+  std::string key = TaskKey(ClusterName(GetString(report, "cluster")), ShortId(GetString(report, "task")));
+  std::string task_health = GetString(report, "healthStatus");
+  if (task_health != "HEALTHY" && task_health != "UNHEALTHY" && task_health != "UNKNOWN") {
+    return Status::InvalidArgument("healthStatus must be HEALTHY, UNHEALTHY or UNKNOWN");
+  }
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, key));
+    if (!found) return Status::NotFound("The referenced task was not found.");
+    json::object task = found->first;
+    if (IsStopped(task)) return Status::OK();
+    task["healthStatus"] = task_health;
+    for (const auto& c : GetArray(report, "containers")) {
+      json::object change{{"containerName", GetString(c.get_object(), "containerName")},
+                          {"healthStatus", GetString(c.get_object(), "healthStatus")}};
+      ApplyContainerChange(task, change);
+    }
+    task["version"] = GetInt(task, "version").value_or(0) + 1;
+    store::Txn txn;
+    txn.compares.push_back({key, found->second});
+    txn.ops.push_back(store::Op::Put(key, Serialize(task)));
+    ASSIGN_OR_RETURN(store::TxnResult r, deps.store.Commit(txn));
+    if (r.succeeded) return Status::OK();
+  }
+  return Status::Unavailable("the task changed while reporting health; retry");
+}
+
 Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention) {
   double cutoff = NowSeconds(deps) - static_cast<double>(retention.count());
   ASSIGN_OR_RETURN(store::Page page, deps.store.List("ecs/tasks/", "", 0));

@@ -1,0 +1,78 @@
+// The node's ECS task metadata endpoint v4: what containers find at
+// ${ECS_CONTAINER_METADATA_URI_V4} = http://<address>:<port>/v4/<token>.
+//
+// Routes, per container token (one token per container, unguessable, made by the runner):
+//   GET /v4/<token>               the container's metadata
+//   GET /v4/<token>/task          the task's metadata (also /taskWithTags)
+//   GET /v4/<token>/stats         the container's Docker stats
+//   GET /v4/<token>/task/stats    Docker stats of every container of the task, by DockerId
+// A token the source does not know gets 404 with the ECS agent's message as a JSON string;
+// another failure of the source 500 with its message; any other path 404.
+//
+// Lifecycle: Start() listens on 127.0.0.1 (port 0 picks one). Listen() adds a listener on
+// another address, e.g. a bridge's gateway, so containers behind it reach the endpoint;
+// Unlisten() drops it when the bridge goes. Stop() (or the destructor) closes them all.
+//
+// The source must outlive the server.
+//
+// Thread-safety: Listen, Unlisten, BaseUrl and Stop may be called from any thread. The
+// source is called from the listeners' loop threads (one per listener), concurrently with
+// the runner: its methods must be thread-safe and quick (no waiting on the runner).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "base/thread_annotations.h"
+#include "net/http_server.h"
+
+namespace wharf::agent {
+
+// What the task runners know; NotFound for a token they did not hand out.
+class MetadataSource {
+ public:
+  virtual ~MetadataSource() = default;
+  virtual Result<boost::json::object> Container(const std::string& token) = 0;
+  virtual Result<boost::json::object> Task(const std::string& token) = 0;
+  // whole_task: {DockerId: stats, ...} for the task's containers.
+  virtual Result<boost::json::object> Stats(const std::string& token, bool whole_task) = 0;
+};
+
+// One answer of the endpoint: HTTP status and JSON body.
+struct MetadataAnswer {
+  int status = 200;
+  std::string body;
+};
+
+// The routing above, without the network: `target` is the request's path (query ignored).
+MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target);
+
+class MetadataServer {
+ public:
+  static Result<std::unique_ptr<MetadataServer>> Start(MetadataSource& source);
+  ~MetadataServer();
+  MetadataServer(const MetadataServer&) = delete;
+  MetadataServer& operator=(const MetadataServer&) = delete;
+
+  // One more listener on `address` (port 0: any free one). OK when one is already there.
+  Status Listen(const std::string& address, uint16_t port = 0);
+  void Unlisten(const std::string& address);
+  // "http://<address>:<port>/v4/", or "" when nothing listens on `address`.
+  std::string BaseUrl(const std::string& address = "127.0.0.1") const;
+  void Stop();
+
+ private:
+  explicit MetadataServer(MetadataSource& source) : source_(source) {}
+
+  MetadataSource& source_;
+  mutable std::mutex mu_;
+  std::map<std::string, std::unique_ptr<net::HttpServer>> listeners_ GUARDED_BY(mu_);  // by address
+};
+
+}  // namespace wharf::agent
