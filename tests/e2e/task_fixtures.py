@@ -1,6 +1,7 @@
 """What the task tests share: a small busybox image pushed to wharf's own registry, waiting
 for task states, and a record of the host's networking and mounts to prove a test left
 nothing behind."""
+import glob
 import os
 import shlex
 import shutil
@@ -97,7 +98,8 @@ def host_state():
                    if l.startswith("-A") and ("CNI" in l or "wharf" in l or "wh-" in l) and not _shared_rule(l))
     bridges = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines())
                      if n == "wharf0" or n.startswith("wh-"))
-    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges}
+    cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
+    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups}
 
 
 def _shared_rule(rule):
@@ -127,3 +129,17 @@ def remove_node_networks():
         for chain in ("CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ", "CNI-HOSTPORT-DNAT"):
             subprocess.run(["iptables", "-t", "nat", "-F", chain], capture_output=True)
             subprocess.run(["iptables", "-t", "nat", "-X", chain], capture_output=True)
+
+
+def left_behind(before):
+    """What the host has now that it did not have before (another program's leftovers that
+    vanish meanwhile are not ours to judge)."""
+    now = host_state()
+    return {k: sorted(set(v) - set(before.get(k, []))) for k, v in now.items() if set(v) - set(before.get(k, []))}
+
+
+def wait_clean(before, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline and left_behind(before):
+        time.sleep(0.2)
+    return left_behind(before)

@@ -14,7 +14,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import WHARF, Checks, WharfServer  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
-from task_fixtures import host_state, prepare, push_to_wharf, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -101,9 +101,7 @@ with WharfServer() as server:
     @checks.run
     def host_left_clean():
         agent.kill(signal.SIGTERM)
-        deadline = time.time() + 10
-        while time.time() < deadline and host_state() != before:
-            time.sleep(0.2)
-        assert host_state() == before, (before, host_state())
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
 
 checks.finish()

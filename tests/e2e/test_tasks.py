@@ -17,8 +17,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import NEWEST_AWS, Checks, WharfServer  # noqa: E402
-from task_fixtures import host_state, prepare, push_to_wharf, wait_task  # noqa: E402
+from wharf_harness import NEWEST_AWS, Checks, WharfServer, free_port  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -215,11 +215,53 @@ with WharfServer(agent=True) as server:
         assert out["tasks"] == [] and out["failures"][0]["reason"] == "RESOURCE:MEMORY", out
 
     @checks.run
+    def host_mode_task_uses_the_node_network():
+        port = free_port()
+        td = register(server, "web-host", [{"name": "web", "image": image, "memory": 32, "stopTimeout": 2,
+                                            "entryPoint": ["/bin/sh", "-c"], "command": [f"httpd -f -p {port} -h /www"],
+                                            "portMappings": [{"containerPort": port, "hostPort": port}]}],
+                      network_mode="host")
+        arn = server.aws("ecs", "run-task", "--task-definition", td)["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
+        # The port is the instance's now: a second copy does not fit.
+        out = server.aws("ecs", "run-task", "--task-definition", td)
+        assert out["tasks"] == [] and out["failures"][0]["reason"] == "RESOURCE:PORTS", out
+        server.aws("ecs", "stop-task", "--task", arn)
+        wait_task(server, "default", arn, "STOPPED")
+
+    @checks.run
+    def draining_start_task_constraints_and_deregistration():
+        ci = server.aws("ecs", "list-container-instances")["containerInstanceArns"][0]
+        td = register(server, "sleeper", [{"name": "main", "image": image, "memory": 16, "stopTimeout": 1,
+                                           "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}])
+        out = server.aws("ecs", "run-task", "--task-definition", td, "--placement-constraints",
+                         "type=memberOf,expression=attribute:ecs.instance-type == t2.micro")
+        assert out["tasks"] == [] and out["failures"][0]["reason"].startswith("MemberOf"), out
+        server.aws("ecs", "update-container-instances-state", "--container-instances", ci, "--status", "DRAINING")
+        p = server.aws("ecs", "run-task", "--task-definition", td, check=False)
+        assert p.returncode != 0 and "No Container Instances were found" in p.stderr, p.stderr
+        assert server.aws("ecs", "list-container-instances", "--status", "DRAINING")["containerInstanceArns"] == [ci]
+        server.aws("ecs", "update-container-instances-state", "--container-instances", ci, "--status", "ACTIVE")
+        arn = server.aws("ecs", "start-task", "--task-definition", td, "--container-instances", ci,
+                         "--started-by", "tester")["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "RUNNING")
+        assert task["containerInstanceArn"] == ci and task["startedBy"] == "tester", task
+        assert server.aws("ecs", "list-tasks", "--started-by", "tester")["taskArns"] == [arn]
+        desc = server.aws("ecs", "describe-container-instances", "--container-instances", ci)["containerInstances"][0]
+        remaining = {r["name"]: r for r in desc["remainingResources"]}["MEMORY"]["integerValue"]
+        registered = {r["name"]: r for r in desc["registeredResources"]}["MEMORY"]["integerValue"]
+        assert registered - remaining >= 16 and desc["runningTasksCount"] >= 1, desc
+        p = server.aws("ecs", "deregister-container-instance", "--container-instance", ci, check=False)
+        assert p.returncode != 0 and "InvalidParameterException" in p.stderr, p.stderr
+        server.aws("ecs", "stop-task", "--task", arn)
+        wait_task(server, "default", arn, "STOPPED")
+
+    @checks.run
     def host_left_clean():
         server.stop()  # a node with no task left takes its bridges and rules down
-        deadline = time.time() + 10
-        while time.time() < deadline and host_state() != before:
-            time.sleep(0.2)
-        assert host_state() == before, (before, host_state())
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
 
 checks.finish()
