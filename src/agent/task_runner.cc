@@ -81,6 +81,7 @@ TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
 TaskRunner::~TaskRunner() {
   Detach();
   if (thread_.joinable()) thread_.join();
+  if (pending_report_.joinable()) pending_report_.join();
 }
 
 void TaskRunner::Update(const json::object& task) {
@@ -179,8 +180,10 @@ void TaskRunner::Run() {
 }
 
 Status TaskRunner::Launch() {
-  Report("PENDING", "");
   pull_started_ = Now();
+  // Off the path to RUNNING: the server never moves a task back, so the order of the two
+  // reports does not matter.
+  pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = Str(c->definition, "image");
@@ -269,6 +272,7 @@ Status TaskRunner::Launch() {
       if (!Sleep(std::chrono::milliseconds(50))) return Status::Unavailable("agent stopping");
     }
   }
+  if (pending_report_.joinable()) pending_report_.join();
   Report("RUNNING", "");
   return Status::OK();
 }
@@ -345,6 +349,7 @@ void TaskRunner::Watch() {
 }
 
 void TaskRunner::StopTask(const std::string& reason) {
+  if (pending_report_.joinable()) pending_report_.join();
   // SIGTERM everything still running, then SIGKILL what outlives its stopTimeout.
   auto deadline_of = [](const Container& c) {
     int seconds = 30;
@@ -439,6 +444,10 @@ void TaskRunner::ReportContainerChanges() {
 }
 
 void TaskRunner::Report(const std::string& status, const std::string& reason) {
+  Send(StateReport(status, reason), status);
+}
+
+json::object TaskRunner::StateReport(const std::string& status, const std::string& reason) {
   std::string cluster;
   {
     std::lock_guard lock(mu_);
@@ -468,6 +477,10 @@ void TaskRunner::Report(const std::string& status, const std::string& reason) {
   if (pull_started_ > 0) in["pullStartedAt"] = pull_started_;
   if (pull_stopped_ > 0) in["pullStoppedAt"] = pull_stopped_;
   if (status == "STOPPED") in["executionStoppedAt"] = Now();
+  return in;
+}
+
+void TaskRunner::Send(const json::object& in, const std::string& status) {
   for (int attempt = 0; attempt < 5; ++attempt) {
     auto r = node_.server.Ecs("SubmitTaskStateChange", in);
     if (r.ok()) return;

@@ -74,6 +74,8 @@ class TaskRunner {
   void Cleanup();
   // Reports to the server; failures are retried a few times, then logged.
   void Report(const std::string& status, const std::string& reason);
+  boost::json::object StateReport(const std::string& status, const std::string& reason);
+  void Send(const boost::json::object& report, const std::string& status);
   void SaveState();
   bool LoadState();
   bool ShouldStop() const;
@@ -83,6 +85,7 @@ class TaskRunner {
   const std::string task_id_;
   const std::string dir_;
   std::thread thread_;
+  std::thread pending_report_;  // the PENDING report, sent beside the launch
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
