@@ -28,6 +28,8 @@ namespace {
 
 constexpr char kAgentVersion[] = "1.90.0-wharf";
 constexpr int kPollSeconds = 20;
+// How often images that no task on the node uses are removed (the ECS agent cleans up hourly too).
+constexpr std::chrono::hours kImageCleanupAge{1};
 
 std::string Str(const json::object& o, std::string_view key) {
   auto it = o.find(key);
@@ -262,7 +264,19 @@ class AgentImpl final : public Agent {
       }
       after = (*answer)["revision"].to_number<int64_t>();
       Reconcile((*answer)["tasks"].as_array());
+      CollectImages();
     }
+  }
+
+  // Hourly: images no running task uses are removed, with their layers.
+  void CollectImages() {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_image_collect_ < kImageCleanupAge) return;
+    last_image_collect_ = now;
+    std::set<std::string> in_use;
+    for (const auto& [_, runner] : runners_) in_use.merge(runner->ImagesInUse());
+    Status st = images_->Collect(in_use);
+    if (!st.ok()) LOG_WARN("msg=\"image cleanup failed\" error=\"{}\"", st.ToString());
   }
 
   void Reconcile(const json::array& tasks) {
@@ -302,6 +316,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<NodeContext> node_;
   std::map<std::string, std::unique_ptr<TaskRunner>> runners_;  // used by the loop thread (and Stop after it)
   std::thread loop_;
+  std::chrono::steady_clock::time_point last_image_collect_ = std::chrono::steady_clock::now();
   std::mutex mu_;
   bool stopping_ = false;  // guarded by mu_
 };

@@ -104,6 +104,11 @@ void TaskRunner::StopLocally(const std::string& reason) {
   cv_.notify_all();
 }
 
+std::set<std::string> TaskRunner::ImagesInUse() const {
+  std::lock_guard lock(mu_);
+  return images_in_use_;
+}
+
 bool TaskRunner::Finished() const {
   std::lock_guard lock(mu_);
   return finished_;
@@ -197,7 +202,11 @@ Status TaskRunner::Launch() {
     images.emplace(ref, std::move(image).value());
   }
   pull_stopped_ = Now();
-  for (auto& c : containers_) c->image_digest = images.at(Str(c->definition, "image")).manifest_digest;
+  for (auto& c : containers_) {
+    c->image_digest = images.at(Str(c->definition, "image")).manifest_digest;
+    std::lock_guard lock(mu_);
+    images_in_use_.insert(c->image_digest);
+  }
 
   json::object meta;
   {
@@ -529,6 +538,10 @@ bool TaskRunner::LoadState() {
     c->created = o.at("created").as_bool();
     c->started = o.at("started").as_bool();
     c->image_digest = Str(o, "imageDigest");
+    {
+      std::lock_guard lock(mu_);
+      if (!c->image_digest.empty()) images_in_use_.insert(c->image_digest);
+    }
     c->netns = Str(o, "netns");
     c->ip = Str(o, "ip");
     c->bindings = Arr(o, "bindings");

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -45,6 +46,8 @@ class TaskRunner {
   // Asks the task to stop with this reason (the server no longer lists it).
   void StopLocally(const std::string& reason);
   bool Finished() const;
+  // The images (platform manifest digests) this task's containers run, for image cleanup.
+  std::set<std::string> ImagesInUse() const;
   // Ends the runner's thread without touching its containers (agent shutdown).
   void Detach();
 
@@ -94,6 +97,7 @@ class TaskRunner {
   std::string stop_reason_ GUARDED_BY(mu_);
   bool detached_ GUARDED_BY(mu_) = false;
   bool finished_ GUARDED_BY(mu_) = false;
+  std::set<std::string> images_in_use_ GUARDED_BY(mu_);
 
   // Owned by the runner's thread.
   bool adopt_;
