@@ -293,10 +293,9 @@ Status TaskRunner::StartContainer(Container& c) {
   auto pulled = node_.images.Get(c.image_digest);
   if (!pulled.ok()) return pulled.status();
   image = &*pulled;
-  bool read_only = c.definition.contains("readonlyRootFilesystem") &&
-                   c.definition.at("readonlyRootFilesystem").is_bool() &&
-                   c.definition.at("readonlyRootFilesystem").get_bool();
-  ASSIGN_OR_RETURN(std::string rootfs, MountRootfs(*image, c.dir, read_only));
+  // Writable here even for readonlyRootFilesystem: runc makes the mount points of /proc,
+  // /dev and the /etc files first, then remounts the root read-only (the spec's root.readonly).
+  ASSIGN_OR_RETURN(std::string rootfs, MountRootfs(*image, c.dir, /*read_only=*/false));
   ContainerSpecInput input;
   input.definition = c.definition;
   input.image_config = image->config;

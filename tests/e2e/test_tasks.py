@@ -94,6 +94,22 @@ with WharfServer(agent=True) as server:
         assert task["containers"][0]["exitCode"] == 3, task["containers"][0]
 
     @checks.run
+    def overrides_user_readonly_root_and_environment():
+        td = register(server, "checker", [{"name": "main", "image": image, "memory": 32, "user": "nobody",
+                                           "readonlyRootFilesystem": True, "workingDirectory": "/www",
+                                           "environment": [{"name": "FOO", "value": "from-definition"}],
+                                           "entryPoint": ["/bin/sh", "-c"], "command": ["exit 4"]}])
+        script = ('[ "$FOO" = from-override ] && [ "$(id -u)" = 65534 ] && [ "$(pwd)" = /www ] && '
+                  '! touch /x 2>/dev/null && [ -n "$ECS_CONTAINER_METADATA_URI_V4" ] && exit 0; exit 5')
+        overrides = {"containerOverrides": [{"name": "main", "command": [script],
+                                             "environment": [{"name": "FOO", "value": "from-override"}]}]}
+        arn = server.aws("ecs", "run-task", "--task-definition", td, "--overrides",
+                         json.dumps(overrides))["tasks"][0]["taskArn"]
+        task = wait_task(server, "default", arn, "STOPPED")
+        assert task["containers"][0].get("exitCode") == 0, task["containers"][0]
+        assert task["overrides"]["containerOverrides"][0]["name"] == "main", task["overrides"]
+
+    @checks.run
     def image_that_cannot_be_pulled():
         td = register(server, "nopull", [{"name": "main", "memory": 32,
                                           "image": image.replace(":v1", ":does-not-exist")}])
