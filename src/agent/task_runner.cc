@@ -389,6 +389,7 @@ void TaskRunner::StopTask(const std::string& reason) {
     std::lock_guard lock(mu_);
     if (detached_) return;
   }
+  if (!task_netns_.empty()) Report("DEPROVISIONING", reason);  // the ENI goes
   Cleanup();
   for (auto& c : containers_) {
     if (c->reason.empty() && !c->started) c->reason = reason;

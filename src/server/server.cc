@@ -72,8 +72,13 @@ class WharfServer final : public Server {
     ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &random_}));
     front_door_->AddService(std::move(ec2));
     ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(
-        api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}});
+        api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}, {}});
     WireVpc(*ecs_deps_);
+    // A node is connected while it polls (each poll waits at most 30 s).
+    ecs_deps_->agent_connected = [this](const std::string& node) {
+      auto seen = assignments_ ? assignments_->LastSeen(node) : std::nullopt;
+      return seen && std::chrono::steady_clock::now() - *seen < std::chrono::seconds(60);
+    };
     ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(*ecs_deps_));
     front_door_->AddService(std::move(ecs));
     RETURN_IF_ERROR(StartAssignments());

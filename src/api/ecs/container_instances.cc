@@ -42,6 +42,15 @@ Result<std::optional<std::pair<json::object, int64_t>>> FindInstance(const EcsDe
   return ReadRecord(deps.store, ContainerInstanceKey(cluster, ShortId(ref)));
 }
 
+// The instance as shown, with agentConnected from the node's last poll.
+json::object Show(const EcsDeps& deps, const json::object& record, const std::vector<json::object>& tasks) {
+  json::object ci = PresentContainerInstance(record, tasks);
+  if (deps.agent_connected && GetString(ci, "status") != "INACTIVE") {
+    ci["agentConnected"] = deps.agent_connected(GetString(record, "node"));
+  }
+  return ci;
+}
+
 }  // namespace
 
 Outcome RegisterContainerInstance(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -160,7 +169,7 @@ Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, objec
     if (arns.size() == page_size) break;
     last = kv.key;
     ASSIGN_OR_FAIL(json::object record, ParseObject(kv.value), EcsError);
-    json::object ci = PresentContainerInstance(record, tasks);
+    json::object ci = Show(deps, record, tasks);
     std::string s = GetString(ci, "status");
     if (status.empty() ? s == "INACTIVE" : s != status) continue;
     if (filter && !filter->Matches(InstanceSnapshot(ci, tasks))) continue;
@@ -187,7 +196,7 @@ Outcome DescribeContainerInstances(const EcsDeps& deps, const RequestContext&, o
       failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    json::object ci = PresentContainerInstance(found->first, tasks);
+    json::object ci = Show(deps, found->first, tasks);
     if (!with_tags) ci.erase("tags");
     instances.push_back(std::move(ci));
   }
@@ -226,7 +235,7 @@ Outcome UpdateContainerInstancesState(const EcsDeps& deps, const RequestContext&
         ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
         if (!r.succeeded) continue;
       }
-      instances.push_back(PresentContainerInstance(record, tasks));
+      instances.push_back(Show(deps, record, tasks));
       done = true;
     }
   }

@@ -36,6 +36,9 @@ struct EcsDeps {
   std::function<Result<bool>(const std::string& id)> security_group_exists;
   // The id of a VPC's default security group (awsvpc tasks given none get it, as on AWS).
   std::function<Result<std::string>(const std::string& vpc_id)> find_default_security_group;
+  // Whether a node's agent asked for its tasks lately (DescribeContainerInstances'
+  // agentConnected); empty: the stored value.
+  std::function<bool(const std::string& node)> agent_connected;
 };
 
 // Builds the endpoint with every implemented operation.

@@ -565,6 +565,8 @@ Outcome ListTasks(const EcsDeps& deps, const RequestContext&, object& in) {
   std::string service = GetString(in, "serviceName");
   std::string desired = GetString(in, "desiredStatus", "RUNNING");
   std::string launch_type = GetString(in, "launchType");
+  // wharf runs no ECS daemons: a daemonName filter matches no task.
+  if (Has(in, "daemonName")) return json::object{{"taskArns", json::array()}};
   ASSIGN_OR_FAIL(store::Page page, deps.store.List(TasksPrefix(cluster), after, 0), EcsError);
   json::array arns;
   std::string last;
