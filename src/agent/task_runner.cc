@@ -249,6 +249,7 @@ Status TaskRunner::Launch() {
       metadata_address_ = a.gateway;
     }
   }
+  RETURN_IF_ERROR(ApplyTaskSize());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
   SaveState();
@@ -681,6 +682,27 @@ void TaskRunner::PublishFacts(const Container& c) {
   if (!c.ip.empty()) facts.ipv4_addresses = {c.ip};
   if (c.health) facts.health = c.health->report();
   documents_->SetContainer(std::move(facts));
+}
+
+Status TaskRunner::ApplyTaskSize() {
+  // Task-level cpu and memory (with overrides) bound the containers together, as on AWS.
+  std::string cpu, memory;
+  {
+    std::lock_guard lock(mu_);
+    const json::object& overrides = Obj(task_, "overrides");
+    cpu = Str(overrides, "cpu", Str(definition_, "cpu"));
+    memory = Str(overrides, "memory", Str(definition_, "memory"));
+  }
+  int64_t cpu_units = cpu.empty() ? 0 : std::atoll(cpu.c_str());
+  int64_t memory_mib = memory.empty() ? 0 : std::atoll(memory.c_str());
+  if (cpu.find("vCPU") != std::string::npos || cpu.find("vcpu") != std::string::npos) {
+    cpu_units = static_cast<int64_t>(std::atof(cpu.c_str()) * 1024);
+  }
+  if (memory.find("GB") != std::string::npos || memory.find("gb") != std::string::npos) {
+    memory_mib = static_cast<int64_t>(std::atof(memory.c_str()) * 1024);
+  }
+  if (cpu_units == 0 && memory_mib == 0) return Status::OK();
+  return SetTaskLimits("/wharf/" + task_id_, cpu_units, memory_mib);
 }
 
 std::map<std::string, std::string> TaskRunner::ContainerAddresses() const {

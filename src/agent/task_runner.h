@@ -69,6 +69,8 @@ class TaskRunner {
   std::map<std::string, std::string> ContainerAddresses() const;
   // Runs the health checks that are due; reports a change of any container's health.
   void TickHealth();
+  // The task's cpu and memory as limits on its cgroup parent.
+  Status ApplyTaskSize();
   void StartHealthMonitor(Container& c);
   void ReportHealth();
   // Publishes c to the metadata endpoint (after each change of its state).

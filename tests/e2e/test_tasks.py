@@ -165,6 +165,9 @@ with WharfServer(agent=True) as server:
         ip = details["privateIPv4Address"]
         assert "hello from a wharf task" in http_get(f"http://{ip}:8080/index.html")
         assert task["launchType"] == "FARGATE" and "containerInstanceArn" not in task, task
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        with open(f"/sys/fs/cgroup/memory/wharf/{task_id}/memory.limit_in_bytes") as f:
+            assert int(f.read()) == 512 << 20  # the Fargate task size is a hard limit
         server.aws("ecs", "stop-task", "--task", task["taskArn"])
         task = wait_task(server, "default", task["taskArn"], "STOPPED")
         assert task["attachments"][0]["status"] == "DELETED", task["attachments"]

@@ -3,6 +3,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "agent/runtime/container_runtime.h"
@@ -49,6 +51,36 @@ Status RemoveCgroup(const std::string& cgroups_path) {
     if (!st.ok() && result.ok()) result = st;
   }
   return result;
+}
+
+Status SetTaskLimits(const std::string& cgroups_path, int64_t cpu_units, int64_t memory_mib) {
+  if (cgroups_path.empty() || cgroups_path.find("..") != std::string::npos) {
+    return Status::InvalidArgument("bad cgroups path: " + cgroups_path);
+  }
+  const fs::path root = "/sys/fs/cgroup";
+  std::error_code ec;
+  bool v2 = fs::exists(root / "cgroup.controllers", ec);
+  auto write = [&](const char* controller, const char* file, const std::string& value) -> Status {
+    fs::path dir = (v2 ? root : root / controller) / fs::path(cgroups_path).relative_path();
+    fs::create_directories(dir, ec);
+    if (ec) return Status::Internal("mkdir " + dir.string() + ": " + ec.message());
+    FILE* f = std::fopen((dir / file).c_str(), "w");
+    if (!f) return Status::Internal("open " + (dir / file).string() + ": " + strerror(errno));
+    bool ok = std::fputs(value.c_str(), f) >= 0;
+    ok = std::fclose(f) == 0 && ok;
+    return ok ? Status::OK() : Status::Internal("write " + (dir / file).string() + ": " + strerror(errno));
+  };
+  if (memory_mib > 0) {
+    std::string bytes = std::to_string(memory_mib * 1024 * 1024);
+    RETURN_IF_ERROR(v2 ? write("", "memory.max", bytes) : write("memory", "memory.limit_in_bytes", bytes));
+  }
+  if (cpu_units > 0) {
+    // cgroup v1 cpu.shares as Docker sets them from CPU units; v2 weight on the same scale.
+    int64_t shares = std::max<int64_t>(2, cpu_units);
+    RETURN_IF_ERROR(v2 ? write("", "cpu.weight", std::to_string(std::clamp<int64_t>(1 + (shares - 2) * 9999 / 262142, 1, 10000)))
+                       : write("cpu", "cpu.shares", std::to_string(shares)));
+  }
+  return Status::OK();
 }
 
 }  // namespace wharf::agent

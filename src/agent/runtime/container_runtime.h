@@ -75,4 +75,9 @@ std::unique_ptr<ContainerRuntime> MakeConmonRuntime(RuntimeOptions options);
 // OK when absent; Unavailable when it still holds processes.
 Status RemoveCgroup(const std::string& cgroups_path);
 
+// The task-level limits (the task definition's cpu and memory, the task size on Fargate) on
+// the parent cgroup of the task's containers: memory is a hard limit for them together, CPU
+// units their shares. 0 leaves a limit unset.
+Status SetTaskLimits(const std::string& cgroups_path, int64_t cpu_units, int64_t memory_mib);
+
 }  // namespace wharf::agent
