@@ -101,7 +101,9 @@ class AgentImpl final : public Agent {
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
     metadata_ = std::make_unique<MetadataDirectory>(clock_);
     ASSIGN_OR_RETURN(metadata_server_, MetadataServer::Start(*metadata_));
-    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, *metadata_, *metadata_server_, clock_,
+    logs_ = std::make_unique<LogShipper>(server_);
+    logs_->Start();
+    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, *logs_, *metadata_, *metadata_server_, clock_,
                                 data_dir_ + "/tasks", options_.cluster,
                                 options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0"},
                                 PullFromServer()});
@@ -125,6 +127,7 @@ class AgentImpl final : public Agent {
     bool idle = true;
     for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
     runners_.clear();  // each detaches: its containers keep running
+    if (logs_) logs_->Stop();  // unsent lines stay in their files for the next agent
     if (metadata_server_) metadata_server_->Stop();
     if (!idle || !node_) return;
     // Nothing runs here any more: take down the bridges and rules this node made, so a
@@ -311,6 +314,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
   SystemClock clock_;
+  std::unique_ptr<LogShipper> logs_;
   std::unique_ptr<MetadataDirectory> metadata_;
   std::unique_ptr<MetadataServer> metadata_server_;
   std::unique_ptr<NodeContext> node_;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "agent/image/image_store.h"
+#include "agent/log_shipper.h"
 #include "agent/metadata_directory.h"
 #include "agent/metadata_server.h"
 #include "agent/network/network.h"
@@ -22,6 +23,7 @@ struct NodeContext {
   ImageStore& images;
   ContainerRuntime& runtime;
   Network& network;
+  LogShipper& logs;
   MetadataDirectory& metadata;
   MetadataServer& metadata_server;
   Clock& clock;

@@ -64,6 +64,7 @@ struct TaskRunner::Container {
   json::array bindings;     // networkBindings
   bool reported_running = false, reported_stopped = false;
   std::string token;        // its metadata endpoint path, /v4/<token>
+  bool ships_logs = false;  // awslogs
   std::unique_ptr<HealthMonitor> health;
   std::chrono::system_clock::time_point created_at, started_at;
 };
@@ -329,6 +330,7 @@ Status TaskRunner::StartContainer(Container& c) {
   c.created_at = std::chrono::system_clock::now();
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
+  ShipLogs(c);
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
   c.started_at = std::chrono::system_clock::now();
@@ -389,6 +391,9 @@ void TaskRunner::StopTask(const std::string& reason) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::lock_guard lock(mu_);
     if (detached_) return;
+  }
+  for (auto& c : containers_) {
+    if (c->ships_logs) node_.logs.Finish(c->dir + "/container.log");  // every line out before the files go
   }
   if (!task_netns_.empty()) Report("DEPROVISIONING", reason);  // the ENI goes
   Cleanup();
@@ -558,6 +563,7 @@ bool TaskRunner::LoadState() {
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
+    if (c->created) ShipLogs(*c);
     if (c->started) {
       StartHealthMonitor(*c);
       PublishFacts(*c);
@@ -620,6 +626,17 @@ Result<bool> TaskRunner::DependenciesMet(const Container& c) {
     }
   }
   return true;
+}
+
+void TaskRunner::ShipLogs(Container& c) {
+  auto destination = AwslogsDestination(c.definition, task_id_);
+  if (!destination.ok()) {
+    LOG_WARN("msg=\"awslogs not usable\" container={} error=\"{}\"", c.runtime_id, destination.status().ToString());
+    return;
+  }
+  if (!*destination) return;  // the output stays on the node, in container.log, for the task's life
+  node_.logs.Add(c.dir + "/container.log", **destination);
+  c.ships_logs = true;
 }
 
 void TaskRunner::StartHealthMonitor(Container& c) {

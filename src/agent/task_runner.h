@@ -72,6 +72,8 @@ class TaskRunner {
   // The task's cpu and memory as limits on its cgroup parent.
   Status ApplyTaskSize();
   void StartHealthMonitor(Container& c);
+  // awslogs: the container's output goes to CloudWatch Logs.
+  void ShipLogs(Container& c);
   void ReportHealth();
   // Publishes c to the metadata endpoint (after each change of its state).
   void PublishFacts(const Container& c);

@@ -1,0 +1,270 @@
+#include "agent/log_shipper.h"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "base/logging.h"
+
+namespace wharf::agent {
+namespace json = boost::json;
+
+namespace {
+
+// CloudWatch Logs' PutLogEvents limits.
+constexpr size_t kMaxBatchEvents = 10000;
+constexpr size_t kMaxBatchBytes = 1048576;
+constexpr size_t kEventOverhead = 26;
+constexpr size_t kMaxEventBytes = 262144 - kEventOverhead;
+constexpr size_t kReadChunk = 1 << 20;
+constexpr auto kTick = std::chrono::milliseconds(50);
+
+constexpr char kLogsTarget[] = "Logs_20140328.";
+
+std::string Str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
+}
+
+bool IsCode(const Status& st, std::string_view code) { return st.message().rfind(code, 0) == 0; }
+
+}  // namespace
+
+Result<std::optional<LogDestination>> AwslogsDestination(const json::object& def, const std::string& task_id) {
+  auto config = def.find("logConfiguration");
+  if (config == def.end() || !config->value().is_object()) return std::optional<LogDestination>();
+  const json::object& c = config->value().get_object();
+  if (Str(c, "logDriver") != "awslogs") return std::optional<LogDestination>();
+  json::object options;
+  if (auto it = c.find("options"); it != c.end() && it->value().is_object()) options = it->value().get_object();
+  LogDestination d;
+  d.group = Str(options, "awslogs-group");
+  if (d.group.empty()) return Status::InvalidArgument("awslogs needs the awslogs-group option");
+  std::string prefix = Str(options, "awslogs-stream-prefix");
+  std::string name = Str(def, "name");
+  d.stream = prefix.empty() ? task_id + "/" + name : prefix + "/" + name + "/" + task_id;
+  d.create_group = Str(options, "awslogs-create-group") == "true";
+  return std::optional<LogDestination>(d);
+}
+
+bool ParseLogRecord(std::string_view line, LogRecord* r) {
+  // 2026-11-22T01:02:03.123456789Z stdout F text
+  size_t s1 = line.find(' ');
+  if (s1 == std::string_view::npos) return false;
+  size_t s2 = line.find(' ', s1 + 1);
+  if (s2 == std::string_view::npos || s2 + 2 > line.size()) return false;
+  std::string_view time = line.substr(0, s1);
+  char tag = line[s2 + 1];
+  if (tag != 'F' && tag != 'P') return false;
+  struct tm tm {};
+  std::string t(time);
+  const char* rest = strptime(t.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!rest) return false;
+  int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+  if (*rest == '.') {
+    int digits = 0, frac = 0;
+    for (++rest; *rest >= '0' && *rest <= '9'; ++rest, ++digits) {
+      if (digits < 3) frac = frac * 10 + (*rest - '0');
+    }
+    for (; digits < 3; ++digits) frac *= 10;
+    ms += frac;
+  }
+  // A zone offset other than Z ("+01:00") shifts the time.
+  if (*rest == '+' || *rest == '-') {
+    int hours = 0, minutes = 0;
+    if (std::sscanf(rest + 1, "%d:%d", &hours, &minutes) == 2) {
+      int64_t offset = (hours * 60 + minutes) * 60000;
+      ms += *rest == '+' ? -offset : offset;
+    }
+  }
+  r->timestamp_ms = ms;
+  r->partial = tag == 'P';
+  r->text = std::string(s2 + 3 <= line.size() ? line.substr(s2 + 3) : std::string_view());
+  return true;
+}
+
+struct LogShipper::Follower {
+  std::string path;
+  LogDestination destination;
+  bool prepared = false;
+  int64_t offset = 0;
+  bool finishing = false, done = false;
+  std::chrono::steady_clock::time_point retry_at{};
+  std::string StatePath() const { return path + ".shipped"; }
+};
+
+LogShipper::~LogShipper() { Stop(); }
+
+void LogShipper::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void LogShipper::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogShipper::Add(const std::string& log_path, const LogDestination& destination) {
+  std::lock_guard lock(mu_);
+  if (followers_.count(log_path)) return;
+  auto f = std::make_shared<Follower>();
+  f->path = log_path;
+  f->destination = destination;
+  followers_[log_path] = std::move(f);
+  cv_.notify_all();
+}
+
+void LogShipper::Finish(const std::string& log_path, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  auto it = followers_.find(log_path);
+  if (it == followers_.end()) return;
+  std::shared_ptr<Follower> f = it->second;
+  f->finishing = true;
+  cv_.notify_all();
+  cv_.wait_for(lock, timeout, [&] { return f->done || stopping_; });
+  followers_.erase(log_path);
+}
+
+Status LogShipper::Prepare(Follower& f) {
+  const LogDestination& d = f.destination;
+  if (d.create_group) {
+    auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogGroup", {{"logGroupName", d.group}});
+    if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
+  }
+  auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogStream",
+                        {{"logGroupName", d.group}, {"logStreamName", d.stream}});
+  if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
+  // Where the last agent got to, and whether its last batch landed.
+  std::ifstream in(f.StatePath());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (!ec && v.is_object()) {
+    const json::object& state = v.get_object();
+    f.offset = state.contains("offset") ? state.at("offset").to_number<int64_t>() : 0;
+    if (state.contains("pendingEnd")) {
+      const json::object& last = state.at("pendingLast").as_object();
+      ASSIGN_OR_RETURN(json::object got, server_.Call("logs", std::string(kLogsTarget) + "GetLogEvents",
+                                                      {{"logGroupName", d.group}, {"logStreamName", d.stream},
+                                                       {"limit", 1}, {"startFromHead", false}}));
+      const json::array& events = got["events"].as_array();
+      if (!events.empty() && events[0].as_object().at("timestamp") == last.at("timestamp") &&
+          events[0].as_object().at("message") == last.at("message")) {
+        f.offset = state.at("pendingEnd").to_number<int64_t>();  // it landed before the restart
+      }
+    }
+  }
+  f.prepared = true;
+  return Status::OK();
+}
+
+bool LogShipper::Ship(Follower& f) {
+  if (!f.prepared) {
+    Status st = Prepare(f);
+    if (!st.ok()) {
+      LOG_WARN("msg=\"log stream not ready\" group={} stream={} error=\"{}\"", f.destination.group,
+               f.destination.stream, st.ToString());
+      return false;
+    }
+  }
+  FILE* file = std::fopen(f.path.c_str(), "rb");
+  if (!file) return true;  // not written yet
+  std::string data(kReadChunk, '\0');
+  std::fseek(file, f.offset, SEEK_SET);
+  size_t n = std::fread(data.data(), 1, data.size(), file);
+  std::fclose(file);
+  data.resize(n);
+
+  json::array events;
+  size_t batch_bytes = 0;
+  int64_t consumed = 0;   // bytes of whole logical lines taken
+  std::string message;    // a line assembled from partial records
+  int64_t message_time = 0;
+  size_t pos = 0;
+  while (pos < data.size() && events.size() < kMaxBatchEvents) {
+    size_t nl = data.find('\n', pos);
+    if (nl == std::string::npos) break;  // the record is still being written
+    LogRecord r;
+    std::string_view line(data.data() + pos, nl - pos);
+    pos = nl + 1;
+    if (!ParseLogRecord(line, &r)) {
+      consumed = static_cast<int64_t>(pos);
+      continue;
+    }
+    if (message.empty()) message_time = r.timestamp_ms;
+    message += r.text;
+    if (r.partial && message.size() < kMaxEventBytes) continue;
+    if (message.size() > kMaxEventBytes) message.resize(kMaxEventBytes);
+    if (batch_bytes + message.size() + kEventOverhead > kMaxBatchBytes) break;
+    batch_bytes += message.size() + kEventOverhead;
+    events.push_back(json::object{{"timestamp", message_time}, {"message", message}});
+    message.clear();
+    consumed = static_cast<int64_t>(pos);
+  }
+  if (events.empty()) {
+    f.offset += consumed;
+    return true;
+  }
+  int64_t end = f.offset + consumed;
+  json::object pending{{"offset", f.offset}, {"pendingEnd", end}, {"pendingLast", events.back()}};
+  {
+    std::ofstream out(f.StatePath() + ".tmp", std::ios::trunc);
+    out << json::serialize(pending);
+  }
+  std::rename((f.StatePath() + ".tmp").c_str(), f.StatePath().c_str());
+  auto r = server_.Call("logs", std::string(kLogsTarget) + "PutLogEvents",
+                        {{"logGroupName", f.destination.group},
+                         {"logStreamName", f.destination.stream},
+                         {"logEvents", std::move(events)}});
+  if (!r.ok()) {
+    LOG_WARN("msg=\"log shipping failed\" stream={} error=\"{}\"", f.destination.stream, r.status().ToString());
+    if (IsCode(r.status(), "ResourceNotFoundException")) f.prepared = false;
+    return false;
+  }
+  f.offset = end;
+  {
+    std::ofstream out(f.StatePath() + ".tmp", std::ios::trunc);
+    out << json::serialize(json::object{{"offset", f.offset}});
+  }
+  std::rename((f.StatePath() + ".tmp").c_str(), f.StatePath().c_str());
+  return true;
+}
+
+void LogShipper::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    std::vector<std::shared_ptr<Follower>> followers;
+    for (auto& [_, f] : followers_) followers.push_back(f);
+    lock.unlock();
+    for (auto& f : followers) {
+      if (f->done || std::chrono::steady_clock::now() < f->retry_at) continue;
+      bool finishing;
+      {
+        std::lock_guard l(mu_);
+        finishing = f->finishing;
+      }
+      // Ship until the file is drained (a flood is sent in 1 MiB batches back to back).
+      int64_t before;
+      bool ok;
+      do {
+        before = f->offset;
+        ok = Ship(*f);
+      } while (ok && f->offset != before);
+      if (!ok) f->retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      if (ok && finishing) {
+        std::lock_guard l(mu_);
+        f->done = true;
+        cv_.notify_all();
+      }
+    }
+    lock.lock();
+    cv_.wait_for(lock, kTick);
+  }
+}
+
+}  // namespace wharf::agent

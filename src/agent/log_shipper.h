@@ -1,0 +1,84 @@
+// LogShipper: the awslogs log driver. Each container's monitor (conmon) writes its stdout and
+// stderr to a file in the CRI "k8s-file" format, one line per record:
+//   <RFC3339Nano time> stdout|stderr F|P <text>
+// (P: a partial line continued by the next record). The shipper follows these files and sends
+// their lines to CloudWatch Logs with PutLogEvents, each with the time conmon read it.
+//
+// Exactly once across agent restarts: what was acknowledged is recorded in the container's
+// `<log>.shipped` file as {offset}. Before a batch is sent, the file also records the batch
+// {pendingEnd, pendingLast: {timestamp, message}}; after the acknowledgement, offset moves to
+// pendingEnd. A restarted shipper that finds a pending batch asks the stream for its newest
+// event: if it is the batch's last event, the batch landed and is skipped, else it is sent
+// again. Nothing acknowledged is sent twice, nothing written is lost while the file exists.
+//
+// Lifecycle: Start() runs one thread for the node; Add() a container (after its monitor
+// started), Finish() when the container stopped: the rest of its file is sent and it is
+// dropped (the caller waits, so the task's files outlive the shipping). Stop() ends the thread;
+// unsent lines stay in their files for the next agent.
+//
+// Thread-safety: Add, Finish and Stop may be called from any thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "agent/server_client.h"
+#include "base/thread_annotations.h"
+
+namespace wharf::agent {
+
+struct LogDestination {
+  std::string group;
+  std::string stream;
+  bool create_group = false;  // awslogs-create-group "true"
+};
+
+// The awslogs destination of a container, or nullopt when it does not use awslogs.
+// InvalidArgument when the options are incomplete (awslogs-group is required; the stream
+// is "<awslogs-stream-prefix>/<container name>/<task id>", or the task id and container name
+// without a prefix).
+Result<std::optional<LogDestination>> AwslogsDestination(const boost::json::object& container_definition,
+                                                         const std::string& task_id);
+
+// One record of a k8s-file log: time in milliseconds since the epoch, the text, and whether
+// the line goes on in the next record. False when the line is not a record.
+struct LogRecord {
+  int64_t timestamp_ms = 0;
+  std::string text;
+  bool partial = false;
+};
+bool ParseLogRecord(std::string_view line, LogRecord* record);
+
+class LogShipper {
+ public:
+  explicit LogShipper(ServerClient& server) : server_(server) {}
+  ~LogShipper();
+
+  void Start();
+  void Add(const std::string& log_path, const LogDestination& destination);
+  // Sends what is left of the file and forgets it; returns when done (or after `timeout`).
+  void Finish(const std::string& log_path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  void Stop();
+
+ private:
+  struct Follower;
+  void Loop();
+  // Sends what is new in one file; false when the server could not take it (retry later).
+  bool Ship(Follower& f);
+  Status Prepare(Follower& f);
+
+  ServerClient& server_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, std::shared_ptr<Follower>> followers_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace wharf::agent
