@@ -120,14 +120,14 @@ void FrontDoor::Handle(net::Request&& req, const net::Responder& respond) {
     return respond(it->second(req));
   }
   auto amz_target = req.find("x-amz-target");
-  net::Response res = amz_target != req.end()
-                          ? HandleJson(req, amz_target->value(), request_id)
-                          : HandleQuery(req, request_id);
-  res.keep_alive(req.keep_alive());
-  LOG_DEBUG("request id={} target={} status={}", request_id,
-            amz_target != req.end() ? std::string(amz_target->value()) : std::string(target),
-            res.result_int());
-  respond(std::move(res));
+  std::string what = amz_target != req.end() ? std::string(amz_target->value()) : std::string(target);
+  auto finish = [respond, keep_alive = req.keep_alive(), request_id, what](net::Response res) {
+    res.keep_alive(keep_alive);
+    LOG_DEBUG("request id={} target={} status={}", request_id, what, res.result_int());
+    respond(std::move(res));
+  };
+  if (amz_target == req.end()) return finish(HandleQuery(req, request_id));
+  if (auto res = HandleJson(req, amz_target->value(), request_id, finish)) finish(std::move(*res));
 }
 
 std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
@@ -168,8 +168,9 @@ net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsErr
                       request_id);
 }
 
-net::Response FrontDoor::HandleJson(const net::Request& req, std::string_view target,
-                                    const std::string& request_id) {
+std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std::string_view target,
+                                                   const std::string& request_id,
+                                                   const std::function<void(net::Response)>& later) {
   size_t dot = target.rfind('.');
   std::string_view prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
   std::string_view op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
@@ -179,7 +180,10 @@ net::Response FrontDoor::HandleJson(const net::Request& req, std::string_view ta
   }
   auto handler = service ? service->operations.find(op_name) : decltype(service->operations.end())();
   const Operation* op = service ? service->model->FindOperation(op_name) : nullptr;
-  if (!service || !op || handler == service->operations.end()) {
+  auto deferred = service ? service->deferred_operations.find(op_name)
+                          : decltype(service->deferred_operations.end())();
+  if (!service || !op ||
+      (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
   RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
@@ -197,6 +201,19 @@ net::Response FrontDoor::HandleJson(const net::Request& req, std::string_view ta
                                         violation->message),
                        request_id);
     }
+  }
+  if (handler == service->operations.end()) {
+    auto done = [this, request_id, later](Outcome outcome) {
+      later(outcome.ok() ? MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id)
+                         : JsonError(outcome.error(), request_id));
+    };
+    try {
+      deferred->second(ctx, input.get_object(), done);
+    } catch (const std::exception& e) {
+      LOG_ERROR("msg=\"operation threw\" request_id={} error=\"{}\"", ctx.request_id, e.what());
+      done(service->to_error(Status::Internal(e.what())));
+    }
+    return std::nullopt;
   }
   Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return JsonError(outcome.error(), request_id);

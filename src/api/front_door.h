@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/aws_error.h"
@@ -33,11 +34,16 @@ struct RequestContext {
 };
 
 using OperationHandler = std::function<Outcome(const RequestContext&, boost::json::object& input)>;
+// An operation that answers later (after a disk flush, say): it calls `done` exactly once,
+// from any thread, and must not block the loop it was called on.
+using DeferredOperationHandler = std::function<void(const RequestContext&, boost::json::object& input,
+                                                    std::function<void(Outcome)> done)>;
 
 // One AWS service's operations.
 struct ServiceEndpoint {
   std::unique_ptr<ServiceModel> model;
   std::map<std::string, OperationHandler, std::less<>> operations;
+  std::map<std::string, DeferredOperationHandler, std::less<>> deferred_operations;  // JSON only
   std::string validation_error;  // e.g. "InvalidParameterException", "ValidationError"
   std::function<AwsError(const Status&)> to_error;  // a Status from below -> this service's error
 };
@@ -67,8 +73,10 @@ class FrontDoor {
   void Handle(net::Request&& request, const net::Responder& respond);
 
  private:
-  net::Response HandleJson(const net::Request& req, std::string_view target,
-                           const std::string& request_id);
+  // Empty when a deferred operation will answer through `later`.
+  std::optional<net::Response> HandleJson(const net::Request& req, std::string_view target,
+                                          const std::string& request_id,
+                                          const std::function<void(net::Response)>& later);
   net::Response HandleQuery(const net::Request& req, const std::string& request_id);
   std::optional<AwsError> Authenticate(const net::Request& req, const ServiceEndpoint& service,
                                        bool query_protocol, RequestContext& ctx);

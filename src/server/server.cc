@@ -19,6 +19,7 @@
 #include "api/ecs/ecs.h"
 #include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
+#include "api/logs/logs.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
@@ -84,6 +85,10 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(StartAssignments());
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
+    ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, clock_, options_.data_dir, options_.region,
+                                                          options_.account_id));
+    ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
+    front_door_->AddService(std::move(logs));
 
     size_t colon = options_.listen.rfind(':');
     if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");
@@ -338,6 +343,7 @@ class WharfServer final : public Server {
   std::string registry_host_;
   std::unique_ptr<lb::DataPlaneControl> data_plane_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
+  std::unique_ptr<api::logs::LogsService> logs_;  // outlives the listener (declared before it)
   std::unique_ptr<net::HttpServer> http_;
   std::thread maintenance_;
   std::mutex maintenance_mu_;

@@ -1,0 +1,61 @@
+// The CloudWatch Logs API (JSON 1.1, Logs_20140328): log groups, log streams, events,
+// retention and tags, over the Store (group and stream records, docs/STATE.md) and the
+// LogStore (events on disk, src/logs/log_store.h).
+//
+// LogsService owns the LogStore and a sweeper thread that deletes whole segments past each
+// group's retention (every sweep interval, and soon after PutRetentionPolicy).
+// Thread-safety: the endpoint's handlers run on any loop thread; PutLogEvents answers from
+// the LogStore's writer thread once the events are on disk.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "api/front_door.h"
+#include "base/clock.h"
+#include "logs/log_store.h"
+#include "store/store.h"
+
+namespace wharf::api::logs {
+
+struct LogsDeps {
+  store::Store& store;
+  wharf::logs::LogStore& events;
+  Clock& clock;
+  std::string region;
+  std::string account_id;
+  std::function<void()> retention_changed;  // wakes the sweeper; may be empty
+};
+
+Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps);
+
+// Deletes the segments past their group's retention, for every group.
+Status SweepRetention(const LogsDeps& deps);
+
+class LogsService {
+ public:
+  // Events go under `data_dir`/logs.
+  static Result<std::unique_ptr<LogsService>> Start(store::Store& store, Clock& clock, const std::string& data_dir,
+                                                   std::string region, std::string account_id,
+                                                   std::chrono::seconds sweep_interval = std::chrono::minutes(10));
+  ~LogsService();
+  Result<ServiceEndpoint> Endpoint() const { return MakeLogsEndpoint(*deps_); }
+
+ private:
+  LogsService() = default;
+  void SweepLoop(std::chrono::seconds interval);
+
+  std::unique_ptr<wharf::logs::LogStore> events_;
+  std::unique_ptr<LogsDeps> deps_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool sweep_now_ = false;
+  std::thread sweeper_;
+};
+
+}  // namespace wharf::api::logs
