@@ -99,6 +99,44 @@ with WharfServer() as server:
         assert runc_containers(runc_root) == []
 
     @checks.run
+    def awslogs_lines_arrive_exactly_once_across_an_agent_kill():
+        agent.kill()
+        globals()["agent"] = AgentProcess(server, node_dir).start()
+        printer = server.aws("ecs", "register-task-definition", "--family", "printer", "--container-definitions",
+                             json.dumps([{
+                                 "name": "main", "image": image, "memory": 32, "stopTimeout": 1,
+                                 "entryPoint": ["/bin/sh", "-c"],
+                                 "command": ["i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); "
+                                             "usleep 10000; done; sleep 600"],
+                                 "logConfiguration": {"logDriver": "awslogs", "options": {
+                                     "awslogs-group": "/ecs/printer", "awslogs-region": "us-east-1",
+                                     "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
+                             )["taskDefinition"]["taskDefinitionArn"]
+        task_arn = server.aws("ecs", "run-task", "--task-definition", printer)["tasks"][0]["taskArn"]
+        wait_task(server, "default", task_arn, "RUNNING")
+        time.sleep(1.5)
+        agent.kill()  # while the task prints
+        time.sleep(1)
+        globals()["agent"] = AgentProcess(server, node_dir).start()
+        stream = "ecs/main/" + task_arn.rsplit("/", 1)[1]
+        logs = server.boto3("logs")
+        deadline = time.time() + 30
+        messages = []
+        while time.time() < deadline:
+            messages = [e["message"] for page in logs.get_paginator("filter_log_events").paginate(
+                logGroupName="/ecs/printer", logStreamNames=[stream]) for e in page["events"]]
+            if len(messages) >= 400:
+                break
+            time.sleep(0.5)
+        assert messages == [f"line-{i}" for i in range(400)], (len(messages), messages[:3], messages[-3:])
+        tail = subprocess.run(["/usr/bin/aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "logs",
+                               "tail", "/ecs/printer", "--since", "10m"], capture_output=True, text=True,
+                              env=server.env(), timeout=60)
+        assert "line-399" in tail.stdout, tail.stderr
+        server.aws("ecs", "stop-task", "--task", task_arn)
+        wait_task(server, "default", task_arn, "STOPPED")
+
+    @checks.run
     def host_left_clean():
         agent.kill(signal.SIGTERM)
         leftovers = wait_clean(before)
