@@ -16,7 +16,7 @@
 #include <optional>
 #include <string>
 
-#include "agent/network/command.h"
+#include "base/process.h"
 #include "base/status.h"
 
 namespace wharf::agent {

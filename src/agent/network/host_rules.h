@@ -17,7 +17,7 @@
 
 #include <string>
 
-#include "agent/network/command.h"
+#include "base/process.h"
 #include "base/status.h"
 
 namespace wharf::agent {

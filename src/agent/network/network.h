@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/network/command.h"
+#include "base/process.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
 

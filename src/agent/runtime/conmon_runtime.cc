@@ -21,7 +21,7 @@
 #include <sstream>
 #include <thread>
 
-#include "agent/runtime/command.h"
+#include "base/process.h"
 #include "agent/runtime/container_runtime.h"
 #include "base/logging.h"
 
@@ -65,7 +65,7 @@ std::string RuncMessage(std::string text) {
   return text;
 }
 
-bool NotExist(const CommandOutput& out) {
+bool NotExist(const CommandResult& out) {
   return out.err.find("does not exist") != std::string::npos ||
          out.err.find("container not found") != std::string::npos;
 }
@@ -104,9 +104,9 @@ class ConmonRuntime final : public ContainerRuntime {
   }
   std::string SocketDir() const { return options_.state_dir + "/sockets"; }
 
-  Result<CommandOutput> Runc(std::vector<std::string> args) {
+  Result<CommandResult> Runc(std::vector<std::string> args) {
     args.insert(args.begin(), {runc_, "--root", RuncRoot()});
-    return RunCommand(args);
+    return RunProcess(args);
   }
   Status LaunchConmon(const std::string& id, const std::string& bundle_dir,
                       const std::string& log_path);
@@ -241,7 +241,7 @@ Status ConmonRuntime::LaunchConmon(const std::string& id, const std::string& bun
 }
 
 Status ConmonRuntime::Start(const std::string& id) {
-  ASSIGN_OR_RETURN(CommandOutput out, Runc({"start", id}));
+  ASSIGN_OR_RETURN(CommandResult out, Runc({"start", id}));
   if (out.exit_code == 0) return Status::OK();
   if (NotExist(out)) return Status::NotFound("container " + id + " does not exist");
   return Status::FailedPrecondition("start container " + id + ": " + RuncMessage(out.err));
@@ -267,7 +267,7 @@ Result<ContainerState> ConmonRuntime::State(const std::string& id) {
   // The exit file is final and cheaper than running runc.
   if (auto s = stopped_state()) return *s;
 
-  ASSIGN_OR_RETURN(CommandOutput out, Runc({"state", id}));
+  ASSIGN_OR_RETURN(CommandResult out, Runc({"state", id}));
   if (out.exit_code != 0) {
     if (NotExist(out)) {
       if (access(PersistDir(id).c_str(), F_OK) != 0) {
@@ -309,13 +309,13 @@ Result<int> ConmonRuntime::Exec(const std::string& id, const std::vector<std::st
   std::vector<std::string> args{"exec", id};
   args.insert(args.end(), argv.begin(), argv.end());
   args.insert(args.begin(), {runc_, "--root", RuncRoot()});
-  auto out = RunCommand(args, timeout);
+  auto out = RunProcess(args, timeout);
   if (!out.ok()) return Status::Unavailable("exec in " + id + ": " + out.status().message());
   return out->exit_code;
 }
 
 Status ConmonRuntime::Kill(const std::string& id, int signal) {
-  ASSIGN_OR_RETURN(CommandOutput out, Runc({"kill", id, std::to_string(signal)}));
+  ASSIGN_OR_RETURN(CommandResult out, Runc({"kill", id, std::to_string(signal)}));
   if (out.exit_code == 0) return Status::OK();
   if (NotExist(out)) return Status::NotFound("container " + id + " does not exist");
   return Status::FailedPrecondition("kill container " + id + ": " + RuncMessage(out.err));
@@ -333,7 +333,7 @@ Status ConmonRuntime::Delete(const std::string& id) {
   int conmon_pid = 0;
   if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
   // --force kills a running container first; runc removes its state and cgroup.
-  ASSIGN_OR_RETURN(CommandOutput out, Runc({"delete", "--force", id}));
+  ASSIGN_OR_RETURN(CommandResult out, Runc({"delete", "--force", id}));
   if (out.exit_code != 0 && !NotExist(out)) {
     return Status::Internal("delete container " + id + ": " + RuncMessage(out.err));
   }

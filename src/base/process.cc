@@ -1,4 +1,4 @@
-#include "agent/network/command.h"
+#include "base/process.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -9,10 +9,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 extern char** environ;
 
-namespace wharf::agent {
+namespace wharf {
 namespace {
 
 struct Pipe {
@@ -29,7 +30,10 @@ struct Pipe {
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
 
 // Feeds stdin and drains stdout/stderr together so that neither side blocks on a full pipe.
-void Pump(int in_fd, const std::string& input, int out_fd, int err_fd, CommandResult& result) {
+// False when the deadline passed first.
+bool Pump(int in_fd, const std::string& input, int out_fd, int err_fd, CommandResult& result,
+          std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   size_t written = 0;
   if (input.empty() && in_fd >= 0) {
     close(in_fd);
@@ -43,10 +47,23 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd, CommandRe
     if (in_fd >= 0) { idx_in = n; pfds[n++] = {in_fd, POLLOUT, 0}; }
     if (out_fd >= 0) { idx_out = n; pfds[n++] = {out_fd, POLLIN, 0}; }
     if (err_fd >= 0) { idx_err = n; pfds[n++] = {err_fd, POLLIN, 0}; }
-    if (poll(pfds, n, -1) < 0) {
+    int wait_ms = -1;
+    if (timeout.count() > 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        for (int fd : {in_fd, out_fd, err_fd}) {
+          if (fd >= 0) close(fd);
+        }
+        return false;
+      }
+      wait_ms = static_cast<int>(left.count());
+    }
+    int ready = poll(pfds, n, wait_ms);
+    if (ready < 0) {
       if (errno == EINTR) continue;
       break;
     }
+    if (ready == 0) continue;
     if (idx_in >= 0 && pfds[idx_in].revents) {
       ssize_t w = write(in_fd, input.data() + written, input.size() - written);
       if (w > 0) written += static_cast<size_t>(w);
@@ -70,6 +87,7 @@ void Pump(int in_fd, const std::string& input, int out_fd, int err_fd, CommandRe
     drain(idx_err, err_fd, result.err);
   }
   if (in_fd >= 0) close(in_fd);
+  return true;
 }
 
 }  // namespace
@@ -115,18 +133,45 @@ Result<CommandResult> ProcessRunner::Run(const Command& command) {
   err.fds[1] = -1;
 
   CommandResult result;
-  Pump(in.fds[1], command.stdin_data, out.fds[0], err.fds[0], result);
+  bool finished = Pump(in.fds[1], command.stdin_data, out.fds[0], err.fds[0], result, command.timeout);
   in.fds[1] = out.fds[0] = err.fds[0] = -1;  // closed by Pump
+  if (!finished) kill(pid, SIGKILL);
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0) {
     if (errno != EINTR) return Status::Internal(Errno("waitpid"));
   }
+  if (!finished) return Status::Unavailable(command.argv[0] + " timed out");
   result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
   return result;
 }
 
+Result<CommandResult> RunProcess(std::vector<std::string> argv, std::chrono::milliseconds timeout) {
+  ProcessRunner runner;
+  return runner.Run(Command{std::move(argv), std::nullopt, "", timeout});
+}
+
+Result<std::string> FindExecutable(const std::string& name) {
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) != 0) return Status::FailedPrecondition(name + " is not executable");
+    return name;
+  }
+  const char* path = getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  // Daemons often run with a PATH lacking sbin, where Debian puts runc.
+  for (const char* d : {"/usr/sbin/", "/sbin/", "/usr/bin/"}) {
+    std::string candidate = std::string(d) + name;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return Status::FailedPrecondition(name + " not found on PATH");
+}
+
 Result<std::string> RunChecked(CommandRunner& runner, std::vector<std::string> argv) {
-  Command command{std::move(argv), std::nullopt, ""};
+  Command command{std::move(argv), std::nullopt, "", std::chrono::seconds(30)};
   ASSIGN_OR_RETURN(CommandResult r, runner.Run(command));
   if (r.exit_code != 0) {
     std::string joined;
@@ -138,4 +183,4 @@ Result<std::string> RunChecked(CommandRunner& runner, std::vector<std::string> a
   return std::move(r.out);
 }
 
-}  // namespace wharf::agent
+}  // namespace wharf
