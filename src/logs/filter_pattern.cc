@@ -8,6 +8,8 @@
 #include <variant>
 #include <vector>
 
+#include "base/glob.h"
+
 namespace wharf::logs {
 namespace json = boost::json;
 
@@ -384,25 +386,7 @@ bool MatchFields(const std::vector<SpaceField>& fields, size_t f,
 
 }  // namespace
 
-bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
+bool WildcardMatch(std::string_view pattern, std::string_view text) { return GlobMatch(pattern, text); }
 
 Result<FilterPattern> FilterPattern::Parse(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);

@@ -9,6 +9,8 @@
 #include <set>
 #include <unordered_set>
 
+#include "base/glob.h"
+
 namespace wharf::registry {
 namespace {
 
@@ -305,27 +307,7 @@ std::vector<size_t> Marked(const LifecycleRule& rule, const std::vector<size_t>&
 
 }  // namespace
 
-bool TagMatchesPattern(std::string_view tag, std::string_view pattern) {
-  // Greedy glob with backtracking to the last '*'; linear in practice for <= 4 stars.
-  size_t t = 0, p = 0;
-  size_t star = std::string_view::npos, resume = 0;
-  while (t < tag.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == tag[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
+bool TagMatchesPattern(std::string_view tag, std::string_view pattern) { return GlobMatch(pattern, tag); }
 
 Result<LifecyclePolicy> ParseLifecyclePolicy(std::string_view text) {
   boost::system::error_code ec;
