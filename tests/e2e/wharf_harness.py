@@ -32,6 +32,7 @@ class WharfServer:
         self.own_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="wharf-e2e-")
         self.port = port or free_port()
+        self.agent = agent
         self.extra_args = list(extra_args) + ([] if agent else ["--no-local-agent"])
         self.proc = None
 
@@ -64,7 +65,11 @@ class WharfServer:
     def kill(self, sig=signal.SIGKILL):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(sig)
-            self.proc.wait(timeout=10)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
 
     def stop(self):
         self.kill(signal.SIGTERM)
@@ -73,9 +78,39 @@ class WharfServer:
         return self.start()
 
     def __exit__(self, *exc):
-        self.kill()
+        if self.agent:
+            self.stop_all_tasks()
+        self.kill(signal.SIGTERM if self.agent else signal.SIGKILL)
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def stop_all_tasks(self, timeout=30):
+        """Containers outlive their server by design: a test that ends (or fails) with tasks
+        running stops them first, so the node removes their namespaces, mounts and cgroups,
+        then its bridges when the server stops."""
+        if not self.proc or self.proc.poll() is not None:
+            return
+        try:
+            ecs = self.boto3("ecs")
+            pending = []
+            for cluster in ecs.list_clusters()["clusterArns"]:
+                for status in ("RUNNING", "STOPPED"):
+                    for arn in ecs.list_tasks(cluster=cluster, desiredStatus=status)["taskArns"]:
+                        if status == "RUNNING":
+                            ecs.stop_task(cluster=cluster, task=arn, reason="test cleanup")
+                        pending.append((cluster, arn))
+            deadline = time.time() + timeout
+            while pending and time.time() < deadline:
+                still = []
+                for cluster, arn in pending:
+                    task = ecs.describe_tasks(cluster=cluster, tasks=[arn])["tasks"]
+                    if task and task[0]["lastStatus"] != "STOPPED":
+                        still.append((cluster, arn))
+                pending = still
+                if pending:
+                    time.sleep(0.2)
+        except Exception as e:  # cleanup must not hide the test's own result
+            print(f"stop_all_tasks: {type(e).__name__}: {e}", file=sys.stderr)
 
     # --- clients -------------------------------------------------------------
 
