@@ -147,10 +147,22 @@ Decision Reconcile(const ServiceView& v) {
     if (!draining) d.stop[id] = by;
   }
   // Running tasks join their target groups.
+  std::set<std::string> live_targets;  // an address a stopped task had may be a new task's now
   for (const auto& t : v.tasks) {
     if (!live(t) || t.last_status != "RUNNING") continue;
     for (const auto& target : t.targets) {
+      live_targets.insert(target.target_group_arn + " " + target.id + ":" + std::to_string(target.port));
       if (target.registration != Registration::kRegistered) d.register_targets.push_back({t.id, target});
+    }
+  }
+  // Tasks that stopped without being retired (they exited, or were stopped by a user) leave.
+  for (const auto& t : v.tasks) {
+    if (!Gone(t) || retiring.count(t.id)) continue;
+    for (const auto& target : t.targets) {
+      if (target.registration == Registration::kRegistered &&
+          !live_targets.count(target.target_group_arn + " " + target.id + ":" + std::to_string(target.port))) {
+        d.deregister_targets.push_back({t.id, target});
+      }
     }
   }
   TargetEvents(svc, "registered", d.register_targets, d.events);
