@@ -258,7 +258,7 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
     } else if (!GetArray(service, "deployments").empty()) {
       service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
     }
-    service["_wharf"].as_object()["steady"] = false;
+    if (service["_wharf"].is_object()) service["_wharf"].as_object()["steady"] = false;
     ASSIGN_OR_FAIL(bool saved, Save(deps, ServiceKey(cluster, GetString(service, "serviceName")), service, found->second),
                    EcsError);
     if (saved) return json::object{{"service", PresentService(service, false)}};
