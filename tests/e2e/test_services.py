@@ -4,7 +4,7 @@ an application load balancer in front, the aws CLI and boto3 driving the service
 
 Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
 scaling 2 -> 4 -> 0, a stopped task replaced, a rolling update under steady load (failed
-requests counted), a revision whose container exits at once tripping the circuit breaker and
+requests counted), a server restarted in the middle of a deployment, a revision whose container exits at once tripping the circuit breaker and
 rolling back, delete-service, the API's errors, and that the host is left as it was found.
 """
 import json
@@ -82,6 +82,15 @@ with WharfServer(agent=True) as server:
         while time.time() < deadline and len(healthy_targets()) != n:
             time.sleep(0.5)
         return healthy_targets()
+
+    def wait_completed(timeout=60):
+        """services-stable counts tasks only; the rollout completes once the targets are healthy."""
+        deadline = time.time() + timeout
+        svc = describe()
+        while time.time() < deadline and svc["deployments"][0]["rolloutState"] != "COMPLETED":
+            time.sleep(0.5)
+            svc = describe()
+        return svc
 
     def messages():
         return [e["message"] for e in describe()["events"]]
@@ -188,6 +197,26 @@ with WharfServer(agent=True) as server:
         assert any(m.startswith("(service web) deregistered ") for m in messages()), messages()
 
     @checks.run
+    def server_restart_mid_deployment_carries_on():
+        ecs.update_service(cluster="default", service="web", forceNewDeployment=True)
+        new = describe()["deployments"][0]["id"]
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(t["startedBy"] == new and t["lastStatus"] == "RUNNING"
+                                                 for t in running_tasks()):
+            time.sleep(0.2)
+        assert len(describe()["deployments"]) == 2, describe()["deployments"]
+        server.stop()  # the node's containers keep running; the restarted node adopts them
+        server.start()
+        wait_stable(120)
+        svc = wait_completed()
+        assert svc["deployments"][0]["id"] == new and svc["deployments"][0]["rolloutState"] == "COMPLETED", svc
+        tasks = running_tasks()
+        assert len(tasks) == 2 and all(t["startedBy"] == new for t in tasks), tasks
+        assert len(wait_healthy(2)) == 2, healthy_targets()
+        status, body = http_get(url)
+        assert status == 200 and "hello v2" in body, body
+
+    @checks.run
     def failing_revision_trips_circuit_breaker_and_rolls_back():
         ecs.update_service(cluster="default", service="web", taskDefinition=td_bad, desiredCount=1)
         deadline = time.time() + 120
@@ -202,7 +231,8 @@ with WharfServer(agent=True) as server:
             raise AssertionError(f"the circuit breaker never tripped: {describe()}")
         if failed is not None:  # it leaves the list once its tasks are gone
             assert failed["taskDefinition"] == td_bad and failed["failedTasks"] >= 3, failed
-        svc = wait_stable(120)
+        wait_stable(120)
+        svc = wait_completed()
         assert svc["taskDefinition"] == td_v2 and svc["deployments"][0]["taskDefinition"] == td_v2, svc
         assert svc["deployments"][0]["rolloutState"] == "COMPLETED", svc["deployments"]
         msgs = [e["message"] for e in svc["events"]]
@@ -242,6 +272,16 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def host_left_clean():
+        # Whatever failed above: no service or task is left running when the server stops
+        # (the node's containers would outlive it).
+        for arn in ecs.list_services(cluster="default")["serviceArns"]:
+            ecs.delete_service(cluster="default", service=arn, force=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and ecs.list_services(cluster="default")["serviceArns"]:
+            time.sleep(0.5)
+        for arn in ecs.list_tasks(cluster="default")["taskArns"]:
+            ecs.stop_task(cluster="default", task=arn)
+
         def all_stopped():
             arns = ecs.list_tasks(cluster="default", desiredStatus="STOPPED")["taskArns"]
             tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"] if arns else []
