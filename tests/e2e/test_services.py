@@ -4,8 +4,10 @@ an application load balancer in front, the aws CLI and boto3 driving the service
 
 Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
 scaling 2 -> 4 -> 0, a stopped task replaced, a rolling update under steady load (failed
-requests counted), a server restarted in the middle of a deployment, a revision whose container exits at once tripping the circuit breaker and
-rolling back, delete-service, the API's errors, and that the host is left as it was found.
+requests counted), a server restarted in the middle of a deployment, a revision whose
+container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
+whose targets are its dynamic host ports, a DAEMON service, delete-service, the API's errors, and that the host
+is left as it was found.
 """
 import json
 import os
@@ -256,6 +258,74 @@ with WharfServer(agent=True) as server:
             networkConfiguration=network), "InvalidParameterException", "not idempotent")
         expect_client_error(lambda: ecs.delete_service(cluster="default", service="web"),
                             "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
+
+    @checks.run
+    def bridge_service_registers_host_ports():
+        td = ecs.register_task_definition(
+            family="web-bridge", networkMode="bridge",
+            containerDefinitions=[{"name": "web", "image": image, "essential": True, "stopTimeout": 2, "memory": 64,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD],
+                                   "portMappings": [{"containerPort": 8080, "hostPort": 0}]}])["taskDefinition"]
+        tg2 = elb.create_target_group(Name="svc-bridge-tg", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
+                                      TargetType="instance", HealthCheckPath="/index.html",
+                                      HealthCheckIntervalSeconds=5, HealthCheckTimeoutSeconds=2,
+                                      HealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+        elb.modify_target_group_attributes(TargetGroupArn=tg2, Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "1"}])
+        port2 = free_port()
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port2,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg2}])
+        ecs.create_service(cluster="default", serviceName="web-bridge", taskDefinition=td["taskDefinitionArn"],
+                           desiredCount=2, launchType="EC2",
+                           loadBalancers=[{"targetGroupArn": tg2, "containerName": "web", "containerPort": 8080}])
+        ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        arns = ecs.list_tasks(cluster="default", serviceName="web-bridge")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
+        ports = sorted(t["containers"][0]["networkBindings"][0]["hostPort"] for t in tasks)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
+            if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
+                break
+            time.sleep(0.5)
+        else:
+            events = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]["events"]
+            raise AssertionError(f"targets {hs} never healthy at host ports {ports}; "
+                                 f"events {[e['message'] for e in events]}")
+        assert all(h["Target"]["Id"] == "127.0.0.1" for h in hs), hs
+        status, body = http_get(f"http://127.0.0.1:{port2}/index.html")
+        assert status == 200 and "hello from a wharf task" in body, body
+        ecs.delete_service(cluster="default", service="web-bridge", force=True)
+        ecs.get_waiter("services_inactive").wait(cluster="default", services=["web-bridge"],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    @checks.run
+    def daemon_service_runs_one_task_per_instance():
+        td = ecs.register_task_definition(
+            family="daemon", networkMode="bridge",
+            containerDefinitions=[{"name": "agent", "image": image, "essential": True, "stopTimeout": 2, "memory": 32,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}])["taskDefinition"]
+        expect_client_error(lambda: ecs.create_service(
+            cluster="default", serviceName="daemon", taskDefinition=td["taskDefinitionArn"],
+            schedulingStrategy="DAEMON", launchType="FARGATE"), "InvalidParameterException", "EC2")
+        ecs.create_service(cluster="default", serviceName="daemon", taskDefinition=td["taskDefinitionArn"],
+                           schedulingStrategy="DAEMON")
+        ecs.get_waiter("services_stable").wait(cluster="default", services=["daemon"],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        svc = ecs.describe_services(cluster="default", services=["daemon"])["services"][0]
+        instances = ecs.list_container_instances(cluster="default")["containerInstanceArns"]
+        assert svc["schedulingStrategy"] == "DAEMON" and svc["desiredCount"] == len(instances) == 1, svc
+        arns = ecs.list_tasks(cluster="default", serviceName="daemon")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
+        assert [t["containerInstanceArn"] for t in tasks] == instances, tasks
+        listed = ecs.list_services(cluster="default", schedulingStrategy="DAEMON")["serviceArns"]
+        assert listed == [svc["serviceArn"]], listed
+        expect_client_error(lambda: ecs.update_service(cluster="default", service="daemon", desiredCount=3),
+                            "InvalidParameterException", "DAEMON")
+        ecs.delete_service(cluster="default", service="daemon")  # no need to scale a daemon to 0
+        ecs.get_waiter("services_inactive").wait(cluster="default", services=["daemon"],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
     @checks.run
     def delete_service_stops_its_tasks():

@@ -1,10 +1,12 @@
 #include "api/ecs/service_controller.h"
 
 #include <boost/json/array.hpp>
+#include <set>
 
 #include "api/ecs/common.h"
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
+#include "api/ecs/task_records.h"
 #include "base/logging.h"
 #include "controlplane/service_reconciler.h"
 
@@ -223,8 +225,20 @@ Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::stri
     if (tg) groups[tg_key] = {tg->first, tg->second};
   }
 
-  controlplane::Decision d = controlplane::Reconcile(MakeView(deps, before, tasks, groups));
-  json::object service = before;
+  // A DAEMON service wants one task on each ACTIVE container instance.
+  const bool daemon = GetString(before, "schedulingStrategy") == "DAEMON";
+  std::vector<std::string> instances;
+  json::object seen = before;
+  if (daemon) {
+    ASSIGN_OR_RETURN(auto records, LoadContainerInstances(ecs.store, cluster));
+    for (const auto& r : records) {
+      const json::object& ci = GetObject(r, "containerInstance");
+      if (GetString(ci, "status") == "ACTIVE") instances.push_back(ShortId(GetString(ci, "containerInstanceArn")));
+    }
+    if (status == "ACTIVE") seen["desiredCount"] = static_cast<int64_t>(instances.size());
+  }
+  controlplane::Decision d = controlplane::Reconcile(MakeView(deps, seen, tasks, groups));
+  json::object service = seen;
   ApplyToService(ecs, d, service);
 
   store::Txn txn;
@@ -233,7 +247,23 @@ Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::stri
     const json::object& primary = GetArray(service, "deployments")[0].get_object();
     json::object request = LaunchRequest(service, primary, {});
     request["cluster"] = cluster;
-    auto plan = PlanTaskLaunch(ecs, request, std::min(d.start, kMaxStartsPerRound));
+    std::vector<std::string> missing;  // DAEMON: instances without a task of the PRIMARY deployment
+    if (daemon) {
+      std::set<std::string> covered;
+      for (const auto& [id, t] : tasks) {
+        if (GetString(t.value, "startedBy") == GetString(primary, "id") &&
+            GetString(t.value, "desiredStatus") == "RUNNING" && !d.retire.count(id) &&
+            !Has(GetObject(GetObject(service, "_wharf"), "retiring"), id)) {
+          covered.insert(ShortId(GetString(t.value, "containerInstanceArn")));
+        }
+      }
+      for (const auto& id : instances) {
+        if (!covered.count(id) && static_cast<int>(missing.size()) < std::min(d.start, kMaxStartsPerRound)) {
+          missing.push_back(id);
+        }
+      }
+    }
+    auto plan = PlanTaskLaunch(ecs, request, std::min(d.start, kMaxStartsPerRound), daemon ? &missing : nullptr);
     std::string svc = "(service " + GetString(service, "serviceName") + ")";
     if (auto* err = std::get_if<AwsError>(&plan)) {
       AddEventOnce(ecs, service, svc + " was unable to place a task. Reason: " + err->message + ".");

@@ -10,6 +10,7 @@
 #include "api/ecs/handlers.h"
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
+#include "api/ecs/task_records.h"
 
 namespace wharf::api::ecs {
 namespace json = boost::json;
@@ -129,21 +130,40 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
   }
   if (auto err = CheckUnsupported(in)) return *err;
   if (auto err = CheckTags(GetArray(in, "tags"))) return *err;
-  if (GetString(in, "schedulingStrategy", "REPLICA") == "DAEMON") {
-    return InvalidParameter("The DAEMON scheduling strategy is not supported by wharf yet: use REPLICA.");
+  const bool daemon = GetString(in, "schedulingStrategy", "REPLICA") == "DAEMON";
+  if (daemon && (GetString(in, "launchType", "EC2") != "EC2" || Has(in, "capacityProviderStrategy"))) {
+    return InvalidParameter("The DAEMON scheduling strategy is supported only with the EC2 launch type.");
   }
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
   if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
   if (GetString(in, "taskDefinition").empty()) return InvalidParameter("TaskDefinition must be specified.");
   ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, GetString(in, "taskDefinition")), EcsError);
   if (!td) return ClientError("Unable to find task definition '" + GetString(in, "taskDefinition") + "'.");
+  if (daemon && GetString(*td, "networkMode", "bridge") == "awsvpc") {
+    return InvalidParameter("DAEMON services with the awsvpc network mode are not supported by wharf yet.");
+  }
+  // A DAEMON service's desired count is its number of ACTIVE container instances (kept so by
+  // the controller).
   int64_t desired = GetInt(in, "desiredCount").value_or(1);
+  if (daemon) {
+    ASSIGN_OR_FAIL(auto records, LoadContainerInstances(deps.store, cluster), EcsError);
+    desired = 0;
+    for (const auto& r : records) desired += GetString(GetObject(r, "containerInstance"), "status") == "ACTIVE";
+  }
   if (desired < 0) return InvalidParameter("desiredCount must be at least 0.");
   if (auto err = CheckLoadBalancers(deps, GetArray(in, "loadBalancers"), *td)) return *err;
   json::object request = in;
   request["cluster"] = cluster;
+  if (daemon) request["launchType"] = "EC2";
   if (auto err = CheckTaskLaunch(deps, request)) return *err;
-  auto config = DeploymentConfiguration(GetObject(in, "deploymentConfiguration"), {});
+  // A daemon has one task per instance: the old one goes before the new one comes.
+  json::object base_config;
+  if (daemon) {
+    base_config = {{"deploymentCircuitBreaker", json::object{{"enable", false}, {"rollback", false}}},
+                   {"maximumPercent", 100},
+                   {"minimumHealthyPercent", 0}};
+  }
+  auto config = DeploymentConfiguration(GetObject(in, "deploymentConfiguration"), base_config);
   if (auto* err = std::get_if<AwsError>(&config)) return *err;
 
   json::object service{
@@ -162,7 +182,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
       {"createdAt", NowSeconds(deps)},
       {"placementConstraints", GetArray(in, "placementConstraints")},
       {"placementStrategy", GetArray(in, "placementStrategy")},
-      {"schedulingStrategy", "REPLICA"},
+      {"schedulingStrategy", daemon ? "DAEMON" : "REPLICA"},
       {"deploymentController", json::object{{"type", "ECS"}}},
       {"tags", GetArray(in, "tags")},
       {"createdBy", "arn:aws:iam::" + deps.account_id + ":root"},
@@ -170,8 +190,8 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
       {"propagateTags", GetString(in, "propagateTags", "NONE")},
       {"enableExecuteCommand", false},
   };
-  if (Has(in, "launchType")) {
-    service["launchType"] = GetString(in, "launchType");
+  if (Has(in, "launchType") || daemon) {
+    service["launchType"] = GetString(in, "launchType", "EC2");
   } else if (Has(in, "capacityProviderStrategy")) {
     service["capacityProviderStrategy"] = GetArray(in, "capacityProviderStrategy");
   } else if (GetArray(cluster_record->first, "defaultCapacityProviderStrategy").empty()) {
@@ -233,6 +253,9 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
     }
     if (Has(in, "capacityProviderStrategy")) service.erase("launchType");
     if (auto d = GetInt(in, "desiredCount")) {
+      if (GetString(service, "schedulingStrategy") == "DAEMON") {
+        return InvalidParameter("The desiredCount of a DAEMON service cannot be set: it runs one task per container instance.");
+      }
       if (*d < 0) return InvalidParameter("desiredCount must be at least 0.");
       service["desiredCount"] = *d;
     }
@@ -276,7 +299,8 @@ Outcome DeleteService(const EcsDeps& deps, const RequestContext&, object& in) {
     json::object service = found->first;
     if (GetString(service, "status") == "INACTIVE") return ServiceNotActive();
     if (GetString(service, "status") == "DRAINING") return json::object{{"service", PresentService(service, false)}};
-    if (GetInt(service, "desiredCount").value_or(0) > 0 && !GetBool(in, "force").value_or(false)) {
+    if (GetInt(service, "desiredCount").value_or(0) > 0 && !GetBool(in, "force").value_or(false) &&
+        GetString(service, "schedulingStrategy") != "DAEMON") {
       return InvalidParameter("The service cannot be stopped while it is scaled above 0.");
     }
     service["status"] = "DRAINING";

@@ -9,6 +9,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <optional>
+#include <string>
+#include <vector>
 #include <variant>
 
 #include "api/aws_error.h"
@@ -25,8 +27,10 @@ struct TaskLaunchPlan {
 
 // `request` is shaped as RunTask's input (cluster, taskDefinition, launchType or
 // capacityProviderStrategy, networkConfiguration, group, startedBy, tags, placement...).
+// `start_on`, when given, limits EC2 placement to those container instance ids, one task on
+// each (a DAEMON service's missing tasks); `count` is then ignored.
 std::variant<TaskLaunchPlan, AwsError> PlanTaskLaunch(const EcsDeps& deps, const boost::json::object& request,
-                                                      int count);
+                                                      int count, const std::vector<std::string>* start_on = nullptr);
 
 // RunTask's checks of such a request without placing anything (CreateService, UpdateService).
 std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const boost::json::object& request);

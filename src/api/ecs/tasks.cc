@@ -483,13 +483,39 @@ Outcome RunTask(const EcsDeps& deps, const RequestContext&, object& in) {
   return PlaceAndCommit(deps, in, launch, nullptr);
 }
 
-std::variant<TaskLaunchPlan, AwsError> PlanTaskLaunch(const EcsDeps& deps, const json::object& request, int count) {
+std::variant<TaskLaunchPlan, AwsError> PlanTaskLaunch(const EcsDeps& deps, const json::object& request, int count,
+                                                      const std::vector<std::string>* start_on) {
   std::optional<AwsError> error;
   auto launch = ReadLaunch(deps, request, error);
   if (!launch.ok()) return EcsError(launch.status());
   if (error) return *error;
-  launch->count = count;
-  return PlanPlacement(deps, request, *launch, nullptr);
+  if (!start_on) {
+    launch->count = count;
+    return PlanPlacement(deps, request, *launch, nullptr);
+  }
+  // One task on each instance, all in one transaction (one epoch compare, one epoch write).
+  TaskLaunchPlan all;
+  for (const std::string& id : *start_on) {
+    std::vector<std::string> only{id};
+    launch->count = 1;
+    auto one = PlanPlacement(deps, request, *launch, &only);
+    if (auto* err = std::get_if<AwsError>(&one)) return *err;
+    TaskLaunchPlan& plan = std::get<TaskLaunchPlan>(one);
+    for (auto& f : plan.failures) all.failures.push_back(std::move(f));
+    if (plan.tasks.empty()) continue;
+    for (auto& t : plan.tasks) all.tasks.push_back(std::move(t));
+    for (auto& c : plan.txn.compares) {
+      bool seen = false;
+      for (const auto& have : all.txn.compares) seen = seen || have.key == c.key;
+      if (!seen) all.txn.compares.push_back(std::move(c));
+    }
+    for (auto& o : plan.txn.ops) {
+      bool seen = false;
+      for (const auto& have : all.txn.ops) seen = seen || have.key == o.key;
+      if (!seen) all.txn.ops.push_back(std::move(o));
+    }
+  }
+  return all;
 }
 
 std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const json::object& request) {
