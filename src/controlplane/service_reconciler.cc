@@ -138,6 +138,9 @@ Decision Reconcile(const ServiceView& v) {
       if (v.retiring.count(id)) d.forget.push_back(id);
       continue;
     }
+    // A task still starting is stopped once it runs: a stop that races the node's start of
+    // its containers can leave a container behind that the node no longer tracks.
+    if (it->last_status != "RUNNING" && it->last_status != "STOPPED") continue;
     bool draining = false;
     for (const auto& target : it->targets) {
       if (target.registration == Registration::kRegistered) d.deregister_targets.push_back({id, target});

@@ -12,7 +12,8 @@
 //    while at least minimumHealthyPercent stay healthy. A task is healthy once RUNNING, with
 //    its container health HEALTHY when it has a health check, and its targets healthy in every
 //    target group when the service has load balancers.
-//  - Retiring a task: deregister its targets, wait for them to drain, then stop it.
+//  - Retiring a task: deregister its targets, wait for them to drain, then stop it (a task
+//    still starting is stopped once RUNNING: stopping it mid-start races the node).
 //  - Tasks that stop on their own, or that stay unhealthy past the grace period, are replaced;
 //    with the circuit breaker on, max(3, min(200, ceil(desired / 2))) failed tasks fail the
 //    PRIMARY deployment, and with rollback the last COMPLETED deployment comes back.

@@ -109,6 +109,18 @@ TEST(ServiceReconcilerTest, ReplacesUnhealthyTaskAfterGracePeriod) {
   EXPECT_EQ(d.start, 1);
 }
 
+TEST(ServiceReconcilerTest, TaskStillStartingIsStoppedOnlyOnceRunning) {
+  ServiceView v = Service(0);
+  v.tasks = {Task("1", "ecs-svc/2", "PENDING", Registration::kAbsent, "")};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.count("1"), 1u);
+  EXPECT_TRUE(d.stop.empty());
+  v.retiring = d.retire;
+  v.tasks[0].last_status = "RUNNING";
+  v.tasks[0].targets.clear();
+  EXPECT_EQ(Reconcile(v).stop.count("1"), 1u);
+}
+
 TEST(ServiceReconcilerTest, DeletedServiceStopsEverythingThenGoesInactive) {
   ServiceView v = Service(0);
   v.deleting = true;

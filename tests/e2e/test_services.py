@@ -103,6 +103,7 @@ with WharfServer(agent=True) as server:
         svc = ecs.create_service(
             cluster="default", serviceName="web", taskDefinition=td_v1, desiredCount=2, launchType="FARGATE",
             networkConfiguration=network, healthCheckGracePeriodSeconds=30,
+            tags=[{"key": "team", "value": "web"}], propagateTags="SERVICE", enableECSManagedTags=True,
             loadBalancers=[{"targetGroupArn": tg_arn, "containerName": "web", "containerPort": 8080}],
             deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
                                      "maximumPercent": 200, "minimumHealthyPercent": 100})["service"]
@@ -122,6 +123,9 @@ with WharfServer(agent=True) as server:
         tasks = running_tasks()
         assert len(tasks) == 2 and all(t["group"] == "service:web" for t in tasks), tasks
         assert all(t["startedBy"] == dep["id"] and dep["id"].startswith("ecs-svc/") for t in tasks), tasks
+        tagged = ecs.describe_tasks(cluster="default", tasks=[tasks[0]["taskArn"]], include=["TAGS"])["tasks"][0]
+        tags = {t["key"]: t["value"] for t in tagged["tags"]}
+        assert tags == {"team": "web", "aws:ecs:serviceName": "web", "aws:ecs:clusterName": "default"}, tags
         ips = sorted(t["containers"][0]["networkInterfaces"][0]["privateIpv4Address"] for t in tasks)
         assert healthy_targets() == ips, (healthy_targets(), ips)
         for _ in range(6):
@@ -167,6 +171,7 @@ with WharfServer(agent=True) as server:
     @checks.run
     def rolling_update_under_steady_load():
         counts = {"ok": 0, "failed": 0, "v2": 0}
+        errors = {}  # what failed, so a failure says why
         stop = threading.Event()
 
         def load():
@@ -175,10 +180,13 @@ with WharfServer(agent=True) as server:
                     status, body = http_get(url)
                     counts["ok" if status == 200 else "failed"] += 1
                     counts["v2"] += "hello v2" in body
-                except Exception:
+                except Exception as e:
                     counts["failed"] += 1
+                    kind = f"{time.time() - t0:.0f}s {type(e).__name__}: {getattr(e, 'code', '') or e}"
+                    errors[kind] = errors.get(kind, 0) + 1
                 time.sleep(0.02)
 
+        t0 = time.time()
         thread = threading.Thread(target=load)
         thread.start()
         try:
@@ -195,7 +203,7 @@ with WharfServer(agent=True) as server:
         print(f"     rolling update: {counts['ok']} requests answered, {counts['failed']} failed")
         assert svc["taskDefinition"] == td_v2 and svc["deployments"][0]["taskDefinition"] == td_v2, svc
         assert all(t["taskDefinitionArn"] == td_v2 for t in running_tasks())
-        assert counts["v2"] > 0 and counts["failed"] == 0, counts
+        assert counts["v2"] > 0 and counts["failed"] == 0, (counts, errors, messages()[:12])
         assert any(m.startswith("(service web) deregistered ") for m in messages()), messages()
 
     @checks.run
@@ -249,6 +257,13 @@ with WharfServer(agent=True) as server:
             cluster="default", serviceName="cd", taskDefinition=td_v1, desiredCount=1, launchType="FARGATE",
             networkConfiguration=network, deploymentController={"type": "CODE_DEPLOY"}),
             "InvalidParameterException", "CODE_DEPLOY")
+        loose = elb.create_target_group(Name="svc-loose-tg", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
+                                        TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        expect_client_error(lambda: ecs.create_service(
+            cluster="default", serviceName="loose", taskDefinition=td_v1, desiredCount=1, launchType="FARGATE",
+            networkConfiguration=network,
+            loadBalancers=[{"targetGroupArn": loose, "containerName": "web", "containerPort": 8080}]),
+            "InvalidParameterException", "does not have an associated load balancer")
         expect_client_error(lambda: ecs.update_service(cluster="default", service="nope", desiredCount=1),
                             "ServiceNotFoundException")
         missing = ecs.describe_services(cluster="default", services=["nope"])["failures"]

@@ -245,7 +245,18 @@ Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::stri
   txn.compares.push_back({key, found->second});
   if (d.start > 0 && !GetArray(service, "deployments").empty()) {
     const json::object& primary = GetArray(service, "deployments")[0].get_object();
-    json::object request = LaunchRequest(service, primary, {});
+    json::array td_tags;
+    if (GetString(service, "propagateTags") == "TASK_DEFINITION") {
+      // "arn:...:task-definition/<family>:<revision>" -> the stored revision and its tags.
+      std::string ref = ShortId(GetString(primary, "taskDefinition"));
+      size_t colon = ref.rfind(':');
+      if (colon != std::string::npos) {
+        ASSIGN_OR_RETURN(auto td, ReadRecord(ecs.store, TaskDefinitionKey(ref.substr(0, colon),
+                                                                          std::atoll(ref.c_str() + colon + 1))));
+        if (td) td_tags = GetArray(td->first, "tags");
+      }
+    }
+    json::object request = LaunchRequest(service, primary, td_tags);
     request["cluster"] = cluster;
     std::vector<std::string> missing;  // DAEMON: instances without a task of the PRIMARY deployment
     if (daemon) {

@@ -49,6 +49,12 @@ json::object LaunchRequest(const json::object& service, const json::object& depl
   std::string propagate = GetString(service, "propagateTags", "NONE");
   if (propagate == "SERVICE") in["tags"] = GetArray(service, "tags");
   if (propagate == "TASK_DEFINITION") in["tags"] = task_definition_tags;
+  if (GetBool(service, "enableECSManagedTags").value_or(false)) {
+    json::array tags = GetArray(in, "tags");
+    tags.push_back(json::object{{"key", "aws:ecs:serviceName"}, {"value", GetString(service, "serviceName")}});
+    tags.push_back(json::object{{"key", "aws:ecs:clusterName"}, {"value", ClusterName(GetString(service, "clusterArn"))}});
+    in["tags"] = std::move(tags);
+  }
   return in;
 }
 

@@ -85,6 +85,17 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
     if (!*record || GetString(GetObject((*record)->first, "targetGroup"), "TargetGroupArn") != arn) {
       return InvalidParameter("Unable to find target group: " + arn);
     }
+    // AWS wants the target group in front of a load balancer already (a listener or rule
+    // forwards to it).
+    bool attached = false;
+    for (const char* prefix : {"elbv2/listeners/", "elbv2/rules/"}) {
+      auto page = deps.store.List(prefix, "", 0);
+      if (!page.ok()) return EcsError(page.status());
+      for (const auto& kv : page->items) attached = attached || kv.value.find("\"" + arn + "\"") != std::string::npos;
+    }
+    if (!attached) {
+      return InvalidParameter("The target group with targetGroupArn " + arn + " does not have an associated load balancer.");
+    }
     std::string type = GetString(GetObject((*record)->first, "targetGroup"), "TargetType", "instance");
     if (awsvpc && type != "ip") {
       return InvalidParameter("The provided target group " + arn + " has target type " + type +
