@@ -17,6 +17,7 @@
 #include "api/ecr/ecr.h"
 #include "api/ecs/assignments.h"
 #include "api/ecs/ecs.h"
+#include "api/ecs/service_controller.h"
 #include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
 #include "api/logs/logs.h"
@@ -111,6 +112,7 @@ class WharfServer final : public Server {
       registry_->set_host(http_options.host + ":" + std::to_string(http_->port()));
     }
     maintenance_ = std::thread([this] { MaintenanceLoop(); });
+    services_ = std::thread([this] { ServiceControllerLoop(); });
     if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
     return Status::OK();
   }
@@ -271,6 +273,28 @@ class WharfServer final : public Server {
     }
   }
 
+  // The service controller, on the leader: one round a second (api/ecs/service_controller.h).
+  void ServiceControllerLoop() {
+    api::ecs::ServiceControllerDeps deps{
+        *ecs_deps_,
+        [this](const std::string& arn) {
+          std::map<std::pair<std::string, int>, std::string> out;
+          for (const auto& h : data_plane_->Health(arn)) out[{h.target_id, h.port}] = h.state;
+          return out;
+        },
+        [this] { api::elbv2::RefreshDataPlane(*elbv2_deps_); }};
+    std::unique_lock lock(maintenance_mu_);
+    while (!stopping_) {
+      maintenance_cv_.wait_for(lock, std::chrono::seconds(1));
+      if (stopping_) break;
+      if (!leadership_->IsLeader()) continue;
+      lock.unlock();
+      auto done = api::ecs::ReconcileServices(deps);
+      if (!done.ok()) LOG_WARN("msg=\"service controller round failed\" error=\"{}\"", done.status().ToString());
+      lock.lock();
+    }
+  }
+
   uint16_t port() const override { return http_ ? http_->port() : 0; }
   const std::string& credentials_path() const override { return credentials_path_; }
 
@@ -281,6 +305,7 @@ class WharfServer final : public Server {
     }
     maintenance_cv_.notify_all();
     if (maintenance_.joinable()) maintenance_.join();
+    if (services_.joinable()) services_.join();
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
     assignments_.reset();  // answers parked polls while the listener can still send them
@@ -329,7 +354,7 @@ class WharfServer final : public Server {
   SecureRandom random_;   // keys and holder ids
   FastRandom request_ids_;
   std::unique_ptr<store::Store> store_;
-  // Leads the controllers (none yet run: the tasks and services issues add them).
+  // Leads the controllers (the service controller; maintenance).
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   api::AccessKey admin_;
@@ -346,6 +371,7 @@ class WharfServer final : public Server {
   std::unique_ptr<api::logs::LogsService> logs_;  // outlives the listener (declared before it)
   std::unique_ptr<net::HttpServer> http_;
   std::thread maintenance_;
+  std::thread services_;  // the service controller
   std::mutex maintenance_mu_;
   std::condition_variable maintenance_cv_;
   bool stopping_ = false;  // guarded by maintenance_mu_

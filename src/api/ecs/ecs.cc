@@ -43,6 +43,11 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       {"DescribeTasks", DescribeTasks},
       {"ListTasks", ListTasks},
       {"SubmitTaskStateChange", SubmitTaskStateChange},
+      {"CreateService", CreateService},
+      {"UpdateService", UpdateService},
+      {"DeleteService", DeleteService},
+      {"DescribeServices", DescribeServices},
+      {"ListServices", ListServices},
       {"SubmitContainerStateChange", SubmitContainerStateChange},
   };
   for (const auto& [name, fn] : operations) {

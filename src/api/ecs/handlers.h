@@ -42,6 +42,13 @@ Outcome StopTask(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeTasks(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListTasks(const EcsDeps&, const RequestContext&, object& in);
 
+// services.cc
+Outcome CreateService(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateService(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteService(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeServices(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListServices(const EcsDeps&, const RequestContext&, object& in);
+
 // task_state.cc (called by agents)
 Outcome SubmitTaskStateChange(const EcsDeps&, const RequestContext&, object& in);
 Outcome SubmitContainerStateChange(const EcsDeps&, const RequestContext&, object& in);

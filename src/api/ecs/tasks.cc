@@ -11,6 +11,7 @@
 #include "api/ecs/common.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/placement_snapshot.h"
+#include "api/ecs/task_launch.h"
 #include "api/ecs/task_records.h"
 #include "scheduler/placement.h"
 
@@ -333,114 +334,126 @@ json::object NewTask(const EcsDeps& deps, const json::object& in, const Launch& 
   return task;
 }
 
-// Places and commits `launch.count` tasks; `instances_filter` limits EC2 placement (StartTask).
+json::array Failures(const std::vector<scheduler::Failure>& plan_failures) {
+  json::array failures;
+  for (const auto& f : plan_failures) {
+    json::object o{{"arn", f.arn}, {"reason", f.reason}};
+    if (!f.detail.empty()) o["detail"] = f.detail;
+    failures.push_back(std::move(o));
+  }
+  return failures;
+}
+
+// Decides where `launch.count` tasks go against a snapshot read at the placement epoch and
+// builds the transaction that writes them; `start_on` limits EC2 placement (StartTask).
+std::variant<TaskLaunchPlan, AwsError> PlanPlacement(const EcsDeps& deps, const json::object& in,
+                                                     const Launch& launch,
+                                                     const std::vector<std::string>* start_on) {
+  TaskLaunchPlan out;
+  auto epoch = deps.store.Get(kPlacementEpochKey);
+  if (!epoch.ok()) return EcsError(epoch.status());
+  int64_t epoch_revision = *epoch ? (*epoch)->mod_revision : 0;
+  std::vector<scheduler::Instance> candidates;
+  std::map<std::string, std::string> node_of;  // candidate arn -> node id
+  if (launch.launch_type == "FARGATE") {
+    auto nodes = NodeSnapshot(deps);
+    if (!nodes.ok()) return EcsError(nodes.status());
+    candidates = std::move(*nodes);
+    for (const auto& c : candidates) node_of[c.arn] = c.id;
+  } else {
+    auto records = LoadContainerInstances(deps.store, launch.cluster);
+    if (!records.ok()) return EcsError(records.status());
+    auto tasks = LoadTasks(deps.store, TasksPrefix(launch.cluster));
+    if (!tasks.ok()) return EcsError(tasks.status());
+    for (const auto& r : *records) {
+      json::object ci = PresentContainerInstance(r, *tasks);
+      if (GetString(ci, "status") == "INACTIVE") continue;
+      scheduler::Instance s = InstanceSnapshot(ci, *tasks);
+      if (start_on && std::find(start_on->begin(), start_on->end(), s.id) == start_on->end()) continue;
+      node_of[s.arn] = GetString(r, "node");
+      candidates.push_back(std::move(s));
+    }
+  }
+  if (candidates.empty()) {
+    if (launch.launch_type == "FARGATE") {
+      out.failures.push_back(json::object{
+          {"reason", "Capacity is unavailable at this time. Please try again later or in a different availability zone"}});
+      return out;
+    }
+    return InvalidParameter("No Container Instances were found in your cluster.");
+  }
+  Demand demand = TaskDemand(launch.task_definition, launch.overrides);
+  scheduler::TaskShape shape;
+  shape.cpu = demand.cpu;
+  shape.memory = demand.memory;
+  shape.host_ports = demand.host_ports;
+  shape.group = GetString(in, "group", "family:" + GetString(launch.task_definition, "family"));
+  shape.task_definition_arn = GetString(launch.task_definition, "taskDefinitionArn");
+  for (const auto& a : GetArray(launch.task_definition, "requiresAttributes")) {
+    shape.required_attributes.push_back(GetString(a.get_object(), "name"));
+  }
+  std::vector<scheduler::Strategy> strategies = Strategies(in);
+  if (launch.launch_type == "FARGATE") strategies = {{"spread", "instanceId"}};
+  auto plan = scheduler::Place(candidates, shape, launch.count, Constraints(launch.task_definition, in),
+                               strategies, deps.random.Next());
+  if (!plan.ok()) return InvalidParameter(plan.status().message());
+  out.failures = Failures(plan->failures);
+
+  double now = NowSeconds(deps);
+  out.txn.compares.push_back({kPlacementEpochKey, epoch_revision});
+  out.txn.ops.push_back(store::Op::Put(kPlacementEpochKey, "{}"));
+  std::map<std::string, std::set<std::string>> taken;  // subnet -> addresses of this plan
+  size_t subnet_turn = 0;
+  for (const std::string& arn : plan->instance_arns) {
+    const scheduler::Instance* instance = nullptr;
+    for (const auto& c : candidates) {
+      if (c.arn == arn) instance = &c;
+    }
+    std::string az = instance ? instance->attributes.count("ecs.availability-zone")
+                                    ? instance->attributes.at("ecs.availability-zone") : ""
+                              : "";
+    const SubnetInfo* subnet = nullptr;
+    std::optional<std::string> ip;
+    if (!launch.subnets.empty()) {
+      subnet = &launch.subnets[subnet_turn++ % launch.subnets.size()];
+      az = subnet->availability_zone;
+      auto free = FreeAddress(deps, *subnet, taken[subnet->id]);
+      if (!free.ok()) return EcsError(free.status());
+      ip = *free;
+      if (!ip) return InvalidParameter("The subnet " + subnet->id + " has no free IP addresses left.");
+      taken[subnet->id].insert(*ip);
+    }
+    if (az.empty()) az = deps.region + "a";
+    json::object task = NewTask(deps, in, launch, launch.launch_type == "FARGATE" ? nullptr : instance,
+                                node_of[arn], az, ip, subnet, now);
+    std::string key = TaskKey(launch.cluster, ShortId(GetString(task, "taskArn")));
+    out.txn.compares.push_back({key, 0});
+    out.txn.ops.push_back(store::Op::Put(key, Serialize(task)));
+    if (ip) {
+      std::string claim = EniIpPrefix(subnet->id) + *ip;
+      out.txn.compares.push_back({claim, 0});
+      out.txn.ops.push_back(store::Op::Put(claim, Serialize(json::object{{"taskArn", task["taskArn"]}})));
+    }
+    out.tasks.push_back(std::move(task));
+  }
+  if (out.tasks.empty()) out.txn = {};
+  return out;
+}
+
+// Places and commits `launch.count` tasks, deciding again when another placement won.
 Outcome PlaceAndCommit(const EcsDeps& deps, const json::object& in, const Launch& launch,
                        const std::vector<std::string>* start_on) {
   for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto epoch, deps.store.Get(kPlacementEpochKey), EcsError);
-    int64_t epoch_revision = epoch ? epoch->mod_revision : 0;
-    // Decide against a snapshot.
-    std::vector<scheduler::Instance> candidates;
-    std::map<std::string, std::string> node_of;  // candidate arn -> node id
-    std::string none_message;
-    if (launch.launch_type == "FARGATE") {
-      ASSIGN_OR_FAIL(candidates, NodeSnapshot(deps), EcsError);
-      for (const auto& c : candidates) node_of[c.arn] = c.id;
-    } else {
-      ASSIGN_OR_FAIL(auto records, LoadContainerInstances(deps.store, launch.cluster), EcsError);
-      ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(launch.cluster)), EcsError);
-      for (const auto& r : records) {
-        json::object ci = PresentContainerInstance(r, tasks);
-        if (GetString(ci, "status") == "INACTIVE") continue;
-        scheduler::Instance s = InstanceSnapshot(ci, tasks);
-        if (start_on && std::find(start_on->begin(), start_on->end(), s.id) == start_on->end()) continue;
-        node_of[s.arn] = GetString(r, "node");
-        candidates.push_back(std::move(s));
-      }
+    auto decided = PlanPlacement(deps, in, launch, start_on);
+    if (auto* err = std::get_if<AwsError>(&decided)) return *err;
+    TaskLaunchPlan& plan = std::get<TaskLaunchPlan>(decided);
+    if (!plan.tasks.empty()) {
+      ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(plan.txn), EcsError);
+      if (!r.succeeded) continue;  // someone placed meanwhile: decide again
     }
-    if (candidates.empty()) {
-      if (launch.launch_type == "FARGATE") {
-        return json::object{{"tasks", json::array()},
-                            {"failures", json::array{json::object{
-                                {"reason", "Capacity is unavailable at this time. Please try again later or in a "
-                                           "different availability zone"}}}}};
-      }
-      return InvalidParameter("No Container Instances were found in your cluster.");
-    }
-    Demand demand = TaskDemand(launch.task_definition, launch.overrides);
-    scheduler::TaskShape shape;
-    shape.cpu = demand.cpu;
-    shape.memory = demand.memory;
-    shape.host_ports = demand.host_ports;
-    shape.group = GetString(in, "group", "family:" + GetString(launch.task_definition, "family"));
-    shape.task_definition_arn = GetString(launch.task_definition, "taskDefinitionArn");
-    for (const auto& a : GetArray(launch.task_definition, "requiresAttributes")) {
-      shape.required_attributes.push_back(GetString(a.get_object(), "name"));
-    }
-    std::vector<scheduler::Strategy> strategies = Strategies(in);
-    if (launch.launch_type == "FARGATE") strategies = {{"spread", "instanceId"}};
-    auto plan = scheduler::Place(candidates, shape, launch.count, Constraints(launch.task_definition, in),
-                                 strategies, deps.random.Next());
-    if (!plan.ok()) return InvalidParameter(plan.status().message());
-
-    double now = NowSeconds(deps);
-    store::Txn txn;
-    txn.compares.push_back({kPlacementEpochKey, epoch_revision});
-    txn.ops.push_back(store::Op::Put(kPlacementEpochKey, "{}"));
-    json::array placed;
-    std::map<std::string, std::set<std::string>> taken;  // subnet -> addresses of this plan
-    size_t subnet_turn = 0;
-    for (const std::string& arn : plan->instance_arns) {
-      const scheduler::Instance* instance = nullptr;
-      for (const auto& c : candidates) {
-        if (c.arn == arn) instance = &c;
-      }
-      std::string az = instance ? instance->attributes.count("ecs.availability-zone")
-                                      ? instance->attributes.at("ecs.availability-zone") : ""
-                                : "";
-      const SubnetInfo* subnet = nullptr;
-      std::optional<std::string> ip;
-      if (!launch.subnets.empty()) {
-        subnet = &launch.subnets[subnet_turn++ % launch.subnets.size()];
-        az = subnet->availability_zone;
-        ASSIGN_OR_FAIL(ip, FreeAddress(deps, *subnet, taken[subnet->id]), EcsError);
-        if (!ip) {
-          return InvalidParameter("The subnet " + subnet->id + " has no free IP addresses left.");
-        }
-        taken[subnet->id].insert(*ip);
-      }
-      if (az.empty()) az = deps.region + "a";
-      json::object task = NewTask(deps, in, launch, launch.launch_type == "FARGATE" ? nullptr : instance,
-                                  node_of[arn], az, ip, subnet, now);
-      std::string key = TaskKey(launch.cluster, ShortId(GetString(task, "taskArn")));
-      txn.compares.push_back({key, 0});
-      txn.ops.push_back(store::Op::Put(key, Serialize(task)));
-      if (ip) {
-        std::string claim = EniIpPrefix(subnet->id) + *ip;
-        txn.compares.push_back({claim, 0});
-        txn.ops.push_back(store::Op::Put(claim, Serialize(json::object{{"taskArn", task["taskArn"]}})));
-      }
-      placed.push_back(std::move(task));
-    }
-    if (placed.empty()) {
-      json::array failures;
-      for (const auto& f : plan->failures) {
-        json::object o{{"arn", f.arn}, {"reason", f.reason}};
-        if (!f.detail.empty()) o["detail"] = f.detail;
-        failures.push_back(std::move(o));
-      }
-      return json::object{{"tasks", json::array()}, {"failures", std::move(failures)}};
-    }
-    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-    if (!r.succeeded) continue;  // someone placed meanwhile: decide again
-    json::array tasks, failures;
-    for (const auto& t : placed) tasks.push_back(PresentTask(t.get_object()));
-    for (const auto& f : plan->failures) {
-      json::object o{{"arn", f.arn}, {"reason", f.reason}};
-      if (!f.detail.empty()) o["detail"] = f.detail;
-      failures.push_back(std::move(o));
-    }
-    return json::object{{"tasks", std::move(tasks)}, {"failures", std::move(failures)}};
+    json::array tasks;
+    for (const auto& t : plan.tasks) tasks.push_back(PresentTask(t.get_object()));
+    return json::object{{"tasks", std::move(tasks)}, {"failures", std::move(plan.failures)}};
   }
   return AwsError::Server("ServerException", "Too many concurrent placements; retry.");
 }
@@ -468,6 +481,48 @@ Outcome RunTask(const EcsDeps& deps, const RequestContext&, object& in) {
   if (count < 1 || count > 10) return InvalidParameter("count must be between 1 and 10.");
   launch.count = static_cast<int>(count);
   return PlaceAndCommit(deps, in, launch, nullptr);
+}
+
+std::variant<TaskLaunchPlan, AwsError> PlanTaskLaunch(const EcsDeps& deps, const json::object& request, int count,
+                                                      const std::vector<std::string>* start_on) {
+  std::optional<AwsError> error;
+  auto launch = ReadLaunch(deps, request, error);
+  if (!launch.ok()) return EcsError(launch.status());
+  if (error) return *error;
+  if (!start_on) {
+    launch->count = count;
+    return PlanPlacement(deps, request, *launch, nullptr);
+  }
+  // One task on each instance, all in one transaction (one epoch compare, one epoch write).
+  TaskLaunchPlan all;
+  for (const std::string& id : *start_on) {
+    std::vector<std::string> only{id};
+    launch->count = 1;
+    auto one = PlanPlacement(deps, request, *launch, &only);
+    if (auto* err = std::get_if<AwsError>(&one)) return *err;
+    TaskLaunchPlan& plan = std::get<TaskLaunchPlan>(one);
+    for (auto& f : plan.failures) all.failures.push_back(std::move(f));
+    if (plan.tasks.empty()) continue;
+    for (auto& t : plan.tasks) all.tasks.push_back(std::move(t));
+    for (auto& c : plan.txn.compares) {
+      bool seen = false;
+      for (const auto& have : all.txn.compares) seen = seen || have.key == c.key;
+      if (!seen) all.txn.compares.push_back(std::move(c));
+    }
+    for (auto& o : plan.txn.ops) {
+      bool seen = false;
+      for (const auto& have : all.txn.ops) seen = seen || have.key == o.key;
+      if (!seen) all.txn.ops.push_back(std::move(o));
+    }
+  }
+  return all;
+}
+
+std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const json::object& request) {
+  std::optional<AwsError> error;
+  auto launch = ReadLaunch(deps, request, error);
+  if (!launch.ok()) return EcsError(launch.status());
+  return error;
 }
 
 Outcome StartTask(const EcsDeps& deps, const RequestContext&, object& in) {

@@ -1,0 +1,375 @@
+#include "api/ecs/service_controller.h"
+
+#include <boost/json/array.hpp>
+#include <set>
+
+#include "api/ecs/common.h"
+#include "api/ecs/service_records.h"
+#include "api/ecs/task_launch.h"
+#include "api/ecs/task_records.h"
+#include "base/logging.h"
+#include "controlplane/service_reconciler.h"
+
+namespace wharf::api::ecs {
+namespace json = boost::json;
+using controlplane::TaskTarget;
+
+namespace {
+
+constexpr size_t kMaxFailuresRemembered = 500;
+constexpr int kMaxStartsPerRound = 10;  // RunTask's own limit
+
+struct Stored {
+  json::object value;
+  int64_t revision = 0;
+};
+
+std::string TargetGroupKey(const std::string& arn) { return "elbv2/target-groups/" + TargetGroupName(arn); }
+
+int64_t NowMs(const EcsDeps& deps) { return static_cast<int64_t>(NowSeconds(deps) * 1000); }
+
+bool HasContainerHealthCheck(const json::object& task) {
+  for (const auto& c : GetArray(GetObject(GetObject(task, "_wharf"), "taskDefinition"), "containerDefinitions")) {
+    if (!GetObject(c.get_object(), "healthCheck").empty()) return true;
+  }
+  return false;
+}
+
+// Where a task answers for one load balancer entry: the awsvpc address and the container
+// port, or (bridge, host) the node's loopback and the host port its container got. Empty
+// while not known yet.
+std::optional<std::pair<std::string, int>> TargetAddress(const json::object& task, const json::object& lb) {
+  const json::object& meta = GetObject(task, "_wharf");
+  int container_port = static_cast<int>(GetInt(lb, "containerPort").value_or(0));
+  if (GetString(meta, "networkMode") == "awsvpc") {
+    std::string ip = GetString(GetObject(meta, "eni"), "ip");
+    if (ip.empty()) return std::nullopt;
+    return std::make_pair(ip, container_port);
+  }
+  for (const auto& c : GetArray(task, "containers")) {
+    if (GetString(c.get_object(), "name") != GetString(lb, "containerName")) continue;
+    for (const auto& b : GetArray(c.get_object(), "networkBindings")) {
+      if (GetInt(b.get_object(), "containerPort") == container_port) {
+        // Only the node the server runs on is reachable this way (instance ids are not mapped
+        // to node addresses yet).
+        return std::make_pair(std::string("127.0.0.1"), static_cast<int>(GetInt(b.get_object(), "hostPort").value_or(0)));
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& service,
+                                   const std::map<std::string, Stored>& tasks,
+                                   const std::map<std::string, Stored>& groups) {
+  controlplane::ServiceView v;
+  const json::object& meta = GetObject(service, "_wharf");
+  const json::object& config = GetObject(service, "deploymentConfiguration");
+  const json::object& breaker = GetObject(config, "deploymentCircuitBreaker");
+  v.name = GetString(service, "serviceName");
+  v.deleting = GetString(service, "status") == "DRAINING";
+  v.desired_count = static_cast<int>(GetInt(service, "desiredCount").value_or(0));
+  v.minimum_healthy_percent = static_cast<int>(GetInt(config, "minimumHealthyPercent").value_or(100));
+  v.maximum_percent = static_cast<int>(GetInt(config, "maximumPercent").value_or(200));
+  v.circuit_breaker = GetBool(breaker, "enable").value_or(false);
+  v.rollback = GetBool(breaker, "rollback").value_or(false);
+  v.health_check_grace_seconds = static_cast<int>(GetInt(service, "healthCheckGracePeriodSeconds").value_or(0));
+  v.load_balancers = static_cast<int>(GetArray(service, "loadBalancers").size());
+  for (const auto& d : GetArray(service, "deployments")) {
+    v.deployments.push_back({GetString(d.get_object(), "id"), GetString(d.get_object(), "rolloutState"),
+                             static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0))});
+  }
+  v.last_completed_id = GetString(GetObject(meta, "lastCompleted"), "id");
+  for (const auto& [id, by] : GetObject(meta, "retiring")) v.retiring[id] = std::string(by.as_string());
+  for (const auto& id : GetArray(meta, "failuresCounted")) v.failures_counted.insert(std::string(id.as_string()));
+  v.steady = GetBool(meta, "steady").value_or(false);
+  v.now = NowSeconds(deps.ecs);
+  int64_t now_ms = NowMs(deps.ecs);
+
+  std::map<std::string, std::map<std::pair<std::string, int>, std::string>> health;
+  for (const auto& lb : GetArray(service, "loadBalancers")) {
+    std::string arn = GetString(lb.get_object(), "targetGroupArn");
+    if (!health.count(arn) && deps.target_health) health[arn] = deps.target_health(arn);
+  }
+  for (const auto& [id, stored] : tasks) {
+    const json::object& t = stored.value;
+    controlplane::TaskView task;
+    task.id = id;
+    task.deployment_id = GetString(t, "startedBy");
+    task.last_status = GetString(t, "lastStatus");
+    task.desired_status = GetString(t, "desiredStatus");
+    task.stop_code = GetString(t, "stopCode");
+    if (auto it = t.find("startedAt"); it != t.end() && it->value().is_number()) task.started_at = it->value().to_number<double>();
+    task.has_container_health_check = HasContainerHealthCheck(t);
+    task.health_status = GetString(t, "healthStatus", "UNKNOWN");
+    for (const auto& lb : GetArray(service, "loadBalancers")) {
+      auto address = TargetAddress(t, lb.get_object());
+      if (!address) continue;
+      TaskTarget target;
+      target.target_group_arn = GetString(lb.get_object(), "targetGroupArn");
+      target.id = address->first;
+      target.port = address->second;
+      auto group = groups.find(TargetGroupKey(target.target_group_arn));
+      if (group != groups.end()) {
+        for (const auto& e : GetArray(group->second.value, "targets")) {
+          const json::object& entry = e.get_object();
+          if (GetString(entry, "Id") != target.id || GetInt(entry, "Port") != target.port) continue;
+          auto deadline = GetInt(entry, "drainDeadlineMs");
+          target.registration = !deadline ? TaskTarget::Registration::kRegistered
+                                : *deadline > now_ms ? TaskTarget::Registration::kDraining
+                                                     : TaskTarget::Registration::kDrained;
+        }
+      }
+      auto h = health[target.target_group_arn].find({target.id, target.port});
+      target.health = h == health[target.target_group_arn].end() ? "initial" : h->second;
+      task.targets.push_back(std::move(target));
+    }
+    v.tasks.push_back(std::move(task));
+  }
+  return v;
+}
+
+// The decision's changes to the service record itself (not its tasks).
+void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::object& service) {
+  json::object& meta = service["_wharf"].is_object() ? service["_wharf"].as_object()
+                                                     : (service["_wharf"] = json::object()).as_object();
+  json::object retiring = GetObject(meta, "retiring");
+  for (const auto& [id, by] : d.retire) retiring[id] = by;
+  for (const auto& id : d.forget) retiring.erase(id);
+  meta["retiring"] = std::move(retiring);
+  json::array counted = GetArray(meta, "failuresCounted");
+  for (const auto& id : d.failures_counted) counted.push_back(json::value(id));
+  while (counted.size() > kMaxFailuresRemembered) counted.erase(counted.begin());
+  meta["failuresCounted"] = std::move(counted);
+  meta["steady"] = d.steady;
+
+  double now = NowSeconds(deps);
+  json::array deployments;
+  for (auto& value : service["deployments"].as_array()) {
+    json::object& dep = value.as_object();
+    std::string id = GetString(dep, "id");
+    if (std::find(d.remove_deployments.begin(), d.remove_deployments.end(), id) != d.remove_deployments.end()) continue;
+    auto counts = d.counts.count(id) ? d.counts.at(id) : controlplane::Decision::Counts{};
+    int64_t failed = GetInt(dep, "failedTasks").value_or(0) + (d.new_failures.count(id) ? d.new_failures.at(id) : 0);
+    if (GetInt(dep, "runningCount") != counts.running || GetInt(dep, "pendingCount") != counts.pending ||
+        GetInt(dep, "failedTasks") != failed) {
+      dep["runningCount"] = counts.running;
+      dep["pendingCount"] = counts.pending;
+      dep["failedTasks"] = failed;
+      dep["updatedAt"] = now;
+    }
+    deployments.push_back(std::move(dep));
+  }
+  if (!deployments.empty()) {
+    json::object& primary = deployments[0].as_object();
+    primary["desiredCount"] = service["desiredCount"];
+    if (d.fail_primary) {
+      primary["rolloutState"] = "FAILED";
+      primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start.";
+      primary["updatedAt"] = now;
+    }
+    if (d.complete_primary) {
+      primary["rolloutState"] = "COMPLETED";
+      primary["rolloutStateReason"] = "ECS deployment " + GetString(primary, "id") + " completed.";
+      primary["updatedAt"] = now;
+      meta["lastCompleted"] = primary;
+    }
+  }
+  if (d.roll_back && !deployments.empty()) {
+    const json::object& target = GetObject(meta, "lastCompleted");
+    for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
+                              "networkConfiguration"}) {
+      if (Has(target, field)) service[field] = target.at(field);
+    }
+    json::object back = NewDeployment(deps, service);
+    back["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " +
+                                 GetString(target, "id") + ".";
+    deployments[0].as_object()["status"] = "ACTIVE";
+    deployments.insert(deployments.begin(), std::move(back));
+    meta["steady"] = false;
+  }
+  service["deployments"] = std::move(deployments);
+  service["runningCount"] = d.total.running;
+  service["pendingCount"] = d.total.pending;
+  if (d.inactive) service["status"] = "INACTIVE";
+  for (const auto& message : d.events) AddServiceEvent(deps, service, message);
+}
+
+// Adds an event unless the newest one already says it (placement failures repeat each round).
+void AddEventOnce(const EcsDeps& deps, json::object& service, const std::string& message) {
+  const json::array& events = GetArray(service, "events");
+  if (!events.empty() && GetString(events[0].get_object(), "message") == message) return;
+  AddServiceEvent(deps, service, message);
+}
+
+Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::string& cluster, const std::string& key) {
+  const EcsDeps& ecs = deps.ecs;
+  ASSIGN_OR_RETURN(auto found, ReadRecord(ecs.store, key));
+  if (!found) return false;
+  const json::object& before = found->first;
+  std::string status = GetString(before, "status");
+  if (status != "ACTIVE" && status != "DRAINING") return false;
+  std::string group = "service:" + GetString(before, "serviceName");
+
+  std::map<std::string, Stored> tasks;  // task id -> record
+  ASSIGN_OR_RETURN(store::Page page, ecs.store.List(TasksPrefix(cluster), "", 0));
+  for (const auto& kv : page.items) {
+    ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));
+    if (GetString(task, "group") != group) continue;
+    tasks[kv.key.substr(TasksPrefix(cluster).size())] = {std::move(task), kv.mod_revision};
+  }
+  std::map<std::string, Stored> groups;  // target group key -> record
+  for (const auto& lb : GetArray(before, "loadBalancers")) {
+    std::string tg_key = TargetGroupKey(GetString(lb.get_object(), "targetGroupArn"));
+    ASSIGN_OR_RETURN(auto tg, ReadRecord(ecs.store, tg_key));
+    if (tg) groups[tg_key] = {tg->first, tg->second};
+  }
+
+  // A DAEMON service wants one task on each ACTIVE container instance.
+  const bool daemon = GetString(before, "schedulingStrategy") == "DAEMON";
+  std::vector<std::string> instances;
+  json::object seen = before;
+  if (daemon) {
+    ASSIGN_OR_RETURN(auto records, LoadContainerInstances(ecs.store, cluster));
+    for (const auto& r : records) {
+      const json::object& ci = GetObject(r, "containerInstance");
+      if (GetString(ci, "status") == "ACTIVE") instances.push_back(ShortId(GetString(ci, "containerInstanceArn")));
+    }
+    if (status == "ACTIVE") seen["desiredCount"] = static_cast<int64_t>(instances.size());
+  }
+  controlplane::Decision d = controlplane::Reconcile(MakeView(deps, seen, tasks, groups));
+  json::object service = seen;
+  ApplyToService(ecs, d, service);
+
+  store::Txn txn;
+  txn.compares.push_back({key, found->second});
+  if (d.start > 0 && !GetArray(service, "deployments").empty()) {
+    const json::object& primary = GetArray(service, "deployments")[0].get_object();
+    json::array td_tags;
+    if (GetString(service, "propagateTags") == "TASK_DEFINITION") {
+      // "arn:...:task-definition/<family>:<revision>" -> the stored revision and its tags.
+      std::string ref = ShortId(GetString(primary, "taskDefinition"));
+      size_t colon = ref.rfind(':');
+      if (colon != std::string::npos) {
+        ASSIGN_OR_RETURN(auto td, ReadRecord(ecs.store, TaskDefinitionKey(ref.substr(0, colon),
+                                                                          std::atoll(ref.c_str() + colon + 1))));
+        if (td) td_tags = GetArray(td->first, "tags");
+      }
+    }
+    json::object request = LaunchRequest(service, primary, td_tags);
+    request["cluster"] = cluster;
+    std::vector<std::string> missing;  // DAEMON: instances without a task of the PRIMARY deployment
+    if (daemon) {
+      std::set<std::string> covered;
+      for (const auto& [id, t] : tasks) {
+        if (GetString(t.value, "startedBy") == GetString(primary, "id") &&
+            GetString(t.value, "desiredStatus") == "RUNNING" && !d.retire.count(id) &&
+            !Has(GetObject(GetObject(service, "_wharf"), "retiring"), id)) {
+          covered.insert(ShortId(GetString(t.value, "containerInstanceArn")));
+        }
+      }
+      for (const auto& id : instances) {
+        if (!covered.count(id) && static_cast<int>(missing.size()) < std::min(d.start, kMaxStartsPerRound)) {
+          missing.push_back(id);
+        }
+      }
+    }
+    auto plan = PlanTaskLaunch(ecs, request, std::min(d.start, kMaxStartsPerRound), daemon ? &missing : nullptr);
+    std::string svc = "(service " + GetString(service, "serviceName") + ")";
+    if (auto* err = std::get_if<AwsError>(&plan)) {
+      AddEventOnce(ecs, service, svc + " was unable to place a task. Reason: " + err->message + ".");
+    } else {
+      TaskLaunchPlan& launch = std::get<TaskLaunchPlan>(plan);
+      if (!launch.tasks.empty()) {
+        std::string ids;
+        for (const auto& t : launch.tasks) ids += " (task " + ShortId(GetString(t.get_object(), "taskArn")) + ")";
+        AddServiceEvent(ecs, service, svc + " has started " + std::to_string(launch.tasks.size()) + " tasks:" + ids + ".");
+        for (auto& c : launch.txn.compares) txn.compares.push_back(std::move(c));
+        for (auto& o : launch.txn.ops) txn.ops.push_back(std::move(o));
+        service["_wharf"].as_object()["steady"] = false;
+      } else if (!launch.failures.empty()) {
+        AddEventOnce(ecs, service, svc + " was unable to place a task because no container instance met all of its "
+                                         "requirements. Reason: " + GetString(launch.failures[0].get_object(), "reason") + ".");
+      }
+    }
+  }
+  double now = NowSeconds(ecs);
+  for (const auto& [id, by] : d.stop) {
+    auto it = tasks.find(id);
+    if (it == tasks.end()) continue;
+    json::object task = it->second.value;
+    task["desiredStatus"] = "STOPPED";
+    task["stopCode"] = "ServiceSchedulerInitiated";
+    task["stoppedReason"] = "Scaling activity initiated by (deployment " + by + ")";
+    task["stoppingAt"] = now;
+    task["version"] = GetInt(task, "version").value_or(0) + 1;
+    txn.compares.push_back({TaskKey(cluster, id), it->second.revision});
+    txn.ops.push_back(store::Op::Put(TaskKey(cluster, id), Serialize(task)));
+  }
+  bool targets_changed = !d.register_targets.empty() || !d.deregister_targets.empty();
+  if (targets_changed) {
+    int64_t now_ms = NowMs(ecs);
+    for (auto& [tg_key, stored] : groups) {
+      json::object record = stored.value;
+      std::string arn = GetString(GetObject(record, "targetGroup"), "TargetGroupArn");
+      int64_t delay_ms = std::atoll(GetString(GetObject(record, "attributes"), "deregistration_delay.timeout_seconds", "300").c_str()) * 1000;
+      json::array targets;
+      for (const auto& t : GetArray(record, "targets")) {
+        auto deadline = GetInt(t.get_object(), "drainDeadlineMs");
+        if (!deadline || *deadline > now_ms) targets.push_back(t);  // drained ones are forgotten
+      }
+      bool changed = targets.size() != GetArray(record, "targets").size();
+      auto find = [&](const TaskTarget& target) -> json::object* {
+        for (auto& t : targets) {
+          if (GetString(t.as_object(), "Id") == target.id && GetInt(t.as_object(), "Port") == target.port) return &t.as_object();
+        }
+        return nullptr;
+      };
+      for (const auto& change : d.register_targets) {
+        if (change.target.target_group_arn != arn) continue;
+        if (json::object* e = find(change.target)) {
+          e->erase("drainDeadlineMs");
+        } else {
+          targets.push_back(json::object{{"Id", change.target.id}, {"Port", change.target.port}});
+        }
+        changed = true;
+      }
+      for (const auto& change : d.deregister_targets) {
+        if (change.target.target_group_arn != arn) continue;
+        if (json::object* e = find(change.target); e && !Has(*e, "drainDeadlineMs")) {
+          (*e)["drainDeadlineMs"] = now_ms + delay_ms;
+          changed = true;
+        }
+      }
+      if (!changed) continue;
+      record["targets"] = std::move(targets);
+      txn.compares.push_back({tg_key, stored.revision});
+      txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
+    }
+  }
+  if (txn.ops.empty() && Serialize(service) == Serialize(before)) return false;
+  txn.ops.push_back(store::Op::Put(key, Serialize(service)));
+  ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));
+  if (r.succeeded && targets_changed && deps.targets_changed) deps.targets_changed();
+  return r.succeeded;
+}
+
+}  // namespace
+
+Result<int> ReconcileServices(const ServiceControllerDeps& deps) {
+  ASSIGN_OR_RETURN(store::Page page, deps.ecs.store.List("ecs/services/", "", 0));
+  int committed = 0;
+  for (const auto& kv : page.items) {
+    std::string rest = kv.key.substr(std::string_view("ecs/services/").size());
+    std::string cluster = rest.substr(0, rest.find('/'));
+    auto done = ReconcileService(deps, cluster, kv.key);
+    if (!done.ok()) {
+      LOG_WARN("msg=\"service round failed\" service={} error=\"{}\"", kv.key, done.status().ToString());
+      continue;
+    }
+    committed += *done ? 1 : 0;
+  }
+  return committed;
+}
+
+}  // namespace wharf::api::ecs

@@ -1,0 +1,38 @@
+// The service controller's applier: runs the reconciler (controlplane/service_reconciler.h)
+// for every ACTIVE or DRAINING service and commits each decision.
+//
+// One round per service: read the service record, the service's tasks and its target groups
+// (each with its revision) and the data plane's target health; decide; then commit in one
+// transaction that compares every record it rewrites (the service, the stopped tasks, the
+// target groups, and the placement epoch when tasks are started). A failed compare drops the
+// round; the next one decides again from fresh state. All state is in the store, so a new
+// leader, or a server restarted mid-deployment, carries on where the last round left off.
+//
+// Thread-safety: ReconcileServices may run on one thread at a time per server; only the
+// leader runs it (server.cc), and the revision checks keep a stale leader's round harmless.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+
+#include "api/ecs/ecs.h"
+
+namespace wharf::api::ecs {
+
+struct ServiceControllerDeps {
+  const EcsDeps& ecs;
+  // The data plane's view of a target group: (target id, port) -> state (initial, healthy,
+  // unhealthy, ...), as DescribeTargetHealth shows it.
+  std::function<std::map<std::pair<std::string, int>, std::string>(const std::string& target_group_arn)>
+      target_health;
+  // Called after a round changed targets, so the data plane's configuration follows at once.
+  std::function<void()> targets_changed;
+};
+
+// One round over every service of every cluster; errors of one service are logged and the
+// others still run. Returns how many services had a decision committed.
+Result<int> ReconcileServices(const ServiceControllerDeps& deps);
+
+}  // namespace wharf::api::ecs

@@ -1,0 +1,385 @@
+// Services: CreateService, UpdateService, DeleteService, DescribeServices, ListServices.
+//
+// The handlers only record what the user wants (desired count, deployments); the service
+// controller (service_controller.h) makes it so on the leader. A change that needs new tasks
+// (a task definition, network configuration or forceNewDeployment) starts a new PRIMARY
+// deployment; the previous one becomes ACTIVE and is scaled down as the new one comes up.
+#include <boost/json/array.hpp>
+
+#include "api/ecs/common.h"
+#include "api/ecs/handlers.h"
+#include "api/ecs/service_records.h"
+#include "api/ecs/task_launch.h"
+#include "api/ecs/task_records.h"
+
+namespace wharf::api::ecs {
+namespace json = boost::json;
+
+namespace {
+
+constexpr int kMaxCommitAttempts = 16;
+
+AwsError ServiceNotFound() { return AwsError::Client("ServiceNotFoundException", "Service not found."); }
+AwsError ServiceNotActive() { return AwsError::Client("ServiceNotActiveException", "Service was not ACTIVE."); }
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  for (char c : name) {
+    if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
+std::optional<AwsError> CheckUnsupported(const json::object& in) {
+  if (Has(in, "deploymentController")) {
+    std::string type = GetString(GetObject(in, "deploymentController"), "type", "ECS");
+    if (type != "ECS") {
+      return InvalidParameter("deploymentController type " + type +
+                              " is not supported by wharf: only ECS (rolling update) deployments.");
+    }
+  }
+  if (!GetArray(in, "serviceRegistries").empty()) return InvalidParameter("serviceRegistries (Cloud Map) are not supported by wharf.");
+  if (Has(in, "serviceConnectConfiguration")) return InvalidParameter("Service Connect is not supported by wharf.");
+  if (!GetArray(in, "volumeConfigurations").empty()) return InvalidParameter("volumeConfigurations (Amazon EBS volumes) are not supported by wharf.");
+  if (!GetArray(in, "vpcLatticeConfigurations").empty()) return InvalidParameter("VPC Lattice is not supported by wharf.");
+  if (GetBool(in, "enableExecuteCommand").value_or(false)) return InvalidParameter("enableExecuteCommand is not supported by wharf.");
+  const json::object& config = GetObject(in, "deploymentConfiguration");
+  if (Has(config, "strategy") && GetString(config, "strategy") != "ROLLING") {
+    return InvalidParameter("deployment strategy " + GetString(config, "strategy") + " is not supported by wharf: only ROLLING.");
+  }
+  return std::nullopt;
+}
+
+// AWS's defaults filled in, and the percentages checked.
+std::variant<json::object, AwsError> DeploymentConfiguration(const json::object& given, const json::object& base) {
+  json::object config = base.empty() ? json::object{{"deploymentCircuitBreaker", json::object{{"enable", false}, {"rollback", false}}},
+                                                    {"maximumPercent", 200},
+                                                    {"minimumHealthyPercent", 100}}
+                                     : base;
+  for (const auto& [k, v] : given) config[k] = v;
+  int64_t max = GetInt(config, "maximumPercent").value_or(200);
+  int64_t min = GetInt(config, "minimumHealthyPercent").value_or(100);
+  if (max < 100 || max > 200) return InvalidParameter("maximumPercent must be between 100 and 200.");
+  if (min < 0 || min > 100) return InvalidParameter("minimumHealthyPercent must be between 0 and 100.");
+  if (max == 100 && min == 100) {
+    return InvalidParameter("The maximumPercent and minimumHealthyPercent cannot both be 100: no task could be replaced.");
+  }
+  return config;
+}
+
+// Each load balancer: a target group that exists, is in front of a load balancer, has the
+// right target type, and a container and port of the task definition.
+std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::array& lbs, const json::object& td) {
+  if (lbs.size() > 5) return InvalidParameter("At most 5 load balancers can be specified for a service.");
+  bool awsvpc = GetString(td, "networkMode", "bridge") == "awsvpc";
+  for (const auto& v : lbs) {
+    const json::object& lb = v.get_object();
+    std::string arn = GetString(lb, "targetGroupArn");
+    if (arn.empty()) {
+      return InvalidParameter(Has(lb, "loadBalancerName")
+                                  ? "Classic load balancers are not supported by wharf: give a targetGroupArn."
+                                  : "targetGroupArn must be specified.");
+    }
+    auto record = ReadRecord(deps.store, "elbv2/target-groups/" + TargetGroupName(arn));
+    if (!record.ok()) return EcsError(record.status());
+    if (!*record || GetString(GetObject((*record)->first, "targetGroup"), "TargetGroupArn") != arn) {
+      return InvalidParameter("Unable to find target group: " + arn);
+    }
+    // AWS wants the target group in front of a load balancer already (a listener or rule
+    // forwards to it).
+    bool attached = false;
+    for (const char* prefix : {"elbv2/listeners/", "elbv2/rules/"}) {
+      auto page = deps.store.List(prefix, "", 0);
+      if (!page.ok()) return EcsError(page.status());
+      for (const auto& kv : page->items) attached = attached || kv.value.find("\"" + arn + "\"") != std::string::npos;
+    }
+    if (!attached) {
+      return InvalidParameter("The target group with targetGroupArn " + arn + " does not have an associated load balancer.");
+    }
+    std::string type = GetString(GetObject((*record)->first, "targetGroup"), "TargetType", "instance");
+    if (awsvpc && type != "ip") {
+      return InvalidParameter("The provided target group " + arn + " has target type " + type +
+                              ", which is incompatible with the awsvpc network mode specified in the task definition.");
+    }
+    std::string name = GetString(lb, "containerName");
+    auto port = GetInt(lb, "containerPort");
+    bool found = false;
+    for (const auto& c : GetArray(td, "containerDefinitions")) {
+      if (GetString(c.get_object(), "name") != name) continue;
+      for (const auto& pm : GetArray(c.get_object(), "portMappings")) {
+        found = found || GetInt(pm.get_object(), "containerPort") == port;
+      }
+    }
+    if (!found) {
+      return InvalidParameter("The container " + name + " did not have a container port " +
+                              std::to_string(port.value_or(0)) + " defined.");
+    }
+  }
+  return std::nullopt;
+}
+
+Result<std::optional<std::pair<json::object, int64_t>>> FindService(const EcsDeps& deps, const std::string& cluster,
+                                                                     const std::string& ref) {
+  return ReadRecord(deps.store, ServiceKey(cluster, ShortId(ref)));
+}
+
+Result<bool> Save(const EcsDeps& deps, const std::string& key, const json::object& record, int64_t revision) {
+  store::Txn txn;
+  txn.compares.push_back({key, revision});
+  txn.ops.push_back(store::Op::Put(key, Serialize(record)));
+  ASSIGN_OR_RETURN(store::TxnResult r, deps.store.Commit(txn));
+  return r.succeeded;
+}
+
+}  // namespace
+
+Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  std::string name = GetString(in, "serviceName");
+  if (!ValidName(name)) {
+    return InvalidParameter("Service name can have up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores.");
+  }
+  if (auto err = CheckUnsupported(in)) return *err;
+  if (auto err = CheckTags(GetArray(in, "tags"))) return *err;
+  const bool daemon = GetString(in, "schedulingStrategy", "REPLICA") == "DAEMON";
+  if (daemon && (GetString(in, "launchType", "EC2") != "EC2" || Has(in, "capacityProviderStrategy"))) {
+    return InvalidParameter("The DAEMON scheduling strategy is supported only with the EC2 launch type.");
+  }
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
+  if (GetString(in, "taskDefinition").empty()) return InvalidParameter("TaskDefinition must be specified.");
+  ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, GetString(in, "taskDefinition")), EcsError);
+  if (!td) return ClientError("Unable to find task definition '" + GetString(in, "taskDefinition") + "'.");
+  if (daemon && GetString(*td, "networkMode", "bridge") == "awsvpc") {
+    return InvalidParameter("DAEMON services with the awsvpc network mode are not supported by wharf yet.");
+  }
+  // A DAEMON service's desired count is its number of ACTIVE container instances (kept so by
+  // the controller).
+  int64_t desired = GetInt(in, "desiredCount").value_or(1);
+  if (daemon) {
+    ASSIGN_OR_FAIL(auto records, LoadContainerInstances(deps.store, cluster), EcsError);
+    desired = 0;
+    for (const auto& r : records) desired += GetString(GetObject(r, "containerInstance"), "status") == "ACTIVE";
+  }
+  if (desired < 0) return InvalidParameter("desiredCount must be at least 0.");
+  if (auto err = CheckLoadBalancers(deps, GetArray(in, "loadBalancers"), *td)) return *err;
+  json::object request = in;
+  request["cluster"] = cluster;
+  if (daemon) request["launchType"] = "EC2";
+  if (auto err = CheckTaskLaunch(deps, request)) return *err;
+  // A daemon has one task per instance: the old one goes before the new one comes.
+  json::object base_config;
+  if (daemon) {
+    base_config = {{"deploymentCircuitBreaker", json::object{{"enable", false}, {"rollback", false}}},
+                   {"maximumPercent", 100},
+                   {"minimumHealthyPercent", 0}};
+  }
+  auto config = DeploymentConfiguration(GetObject(in, "deploymentConfiguration"), base_config);
+  if (auto* err = std::get_if<AwsError>(&config)) return *err;
+
+  json::object service{
+      {"serviceArn", Arn(deps, "service/" + cluster + "/" + name)},
+      {"serviceName", name},
+      {"clusterArn", Arn(deps, "cluster/" + cluster)},
+      {"loadBalancers", GetArray(in, "loadBalancers")},
+      {"serviceRegistries", json::array()},
+      {"status", "ACTIVE"},
+      {"desiredCount", desired},
+      {"runningCount", 0},
+      {"pendingCount", 0},
+      {"taskDefinition", GetString(*td, "taskDefinitionArn")},
+      {"deploymentConfiguration", std::get<json::object>(config)},
+      {"events", json::array()},
+      {"createdAt", NowSeconds(deps)},
+      {"placementConstraints", GetArray(in, "placementConstraints")},
+      {"placementStrategy", GetArray(in, "placementStrategy")},
+      {"schedulingStrategy", daemon ? "DAEMON" : "REPLICA"},
+      {"deploymentController", json::object{{"type", "ECS"}}},
+      {"tags", GetArray(in, "tags")},
+      {"createdBy", "arn:aws:iam::" + deps.account_id + ":root"},
+      {"enableECSManagedTags", GetBool(in, "enableECSManagedTags").value_or(false)},
+      {"propagateTags", GetString(in, "propagateTags", "NONE")},
+      {"enableExecuteCommand", false},
+  };
+  if (Has(in, "launchType") || daemon) {
+    service["launchType"] = GetString(in, "launchType", "EC2");
+  } else if (Has(in, "capacityProviderStrategy")) {
+    service["capacityProviderStrategy"] = GetArray(in, "capacityProviderStrategy");
+  } else if (GetArray(cluster_record->first, "defaultCapacityProviderStrategy").empty()) {
+    service["launchType"] = "EC2";
+  } else {
+    service["capacityProviderStrategy"] = GetArray(cluster_record->first, "defaultCapacityProviderStrategy");
+  }
+  if (GetString(service, "launchType") == "FARGATE" || Has(service, "capacityProviderStrategy")) {
+    service["platformVersion"] = GetString(in, "platformVersion", "LATEST");
+    service["platformFamily"] = "Linux";
+  }
+  if (Has(in, "networkConfiguration")) service["networkConfiguration"] = in["networkConfiguration"];
+  if (Has(in, "role")) service["roleArn"] = GetString(in, "role");
+  if (!GetArray(in, "loadBalancers").empty() || Has(in, "healthCheckGracePeriodSeconds")) {
+    service["healthCheckGracePeriodSeconds"] = GetInt(in, "healthCheckGracePeriodSeconds").value_or(0);
+  }
+  service["deployments"] = json::array{NewDeployment(deps, service)};
+  service["_wharf"] = json::object{{"retiring", json::object()}, {"failuresCounted", json::array()}, {"steady", false}};
+
+  std::string key = ServiceKey(cluster, name);
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_FAIL(auto existing, ReadRecord(deps.store, key), EcsError);
+    if (existing && GetString(existing->first, "status") != "INACTIVE") {
+      return InvalidParameter("Creation of service was not idempotent.");
+    }
+    ASSIGN_OR_FAIL(bool saved, Save(deps, key, service, existing ? existing->second : 0), EcsError);
+    if (saved) return json::object{{"service", PresentService(service, true)}};
+  }
+  return AwsError::Server("ServerException", "The service changed while it was created; retry.");
+}
+
+Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  if (auto err = CheckUnsupported(in)) return *err;
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_FAIL(auto found, FindService(deps, cluster, GetString(in, "service")), EcsError);
+    if (!found) return ServiceNotFound();
+    json::object service = found->first;
+    if (GetString(service, "status") != "ACTIVE") return ServiceNotActive();
+    if (Has(in, "loadBalancers") && GetArray(in, "loadBalancers") != GetArray(service, "loadBalancers")) {
+      return InvalidParameter("Changing a service's loadBalancers is not supported by wharf: create a new service.");
+    }
+    bool new_deployment = GetBool(in, "forceNewDeployment").value_or(false);
+    if (Has(in, "taskDefinition")) {
+      ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, GetString(in, "taskDefinition")), EcsError);
+      if (!td) return ClientError("Unable to find task definition '" + GetString(in, "taskDefinition") + "'.");
+      if (auto err = CheckLoadBalancers(deps, GetArray(service, "loadBalancers"), *td)) return *err;
+      std::string arn = GetString(*td, "taskDefinitionArn");
+      new_deployment = new_deployment || arn != GetString(service, "taskDefinition");
+      service["taskDefinition"] = arn;
+    }
+    for (const char* field : {"networkConfiguration", "capacityProviderStrategy", "platformVersion"}) {
+      if (Has(in, field) && in.at(field) != service[field]) {
+        service[field] = in.at(field);
+        new_deployment = true;
+      }
+    }
+    if (Has(in, "capacityProviderStrategy")) service.erase("launchType");
+    if (auto d = GetInt(in, "desiredCount")) {
+      if (GetString(service, "schedulingStrategy") == "DAEMON") {
+        return InvalidParameter("The desiredCount of a DAEMON service cannot be set: it runs one task per container instance.");
+      }
+      if (*d < 0) return InvalidParameter("desiredCount must be at least 0.");
+      service["desiredCount"] = *d;
+    }
+    if (Has(in, "deploymentConfiguration")) {
+      auto config = DeploymentConfiguration(GetObject(in, "deploymentConfiguration"), GetObject(service, "deploymentConfiguration"));
+      if (auto* err = std::get_if<AwsError>(&config)) return *err;
+      service["deploymentConfiguration"] = std::get<json::object>(config);
+    }
+    for (const char* field : {"healthCheckGracePeriodSeconds", "placementConstraints", "placementStrategy",
+                              "propagateTags", "enableECSManagedTags"}) {
+      if (Has(in, field)) service[field] = in.at(field);
+    }
+    if (new_deployment) {
+      json::object request = LaunchRequest(service, NewDeployment(deps, service), {});
+      request["cluster"] = cluster;
+      if (auto err = CheckTaskLaunch(deps, request)) return *err;
+      json::array deployments{NewDeployment(deps, service)};
+      for (auto& d : service["deployments"].as_array()) {
+        d.as_object()["status"] = "ACTIVE";
+        deployments.push_back(d);
+      }
+      service["deployments"] = std::move(deployments);
+    } else if (!GetArray(service, "deployments").empty()) {
+      service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
+    }
+    if (service["_wharf"].is_object()) service["_wharf"].as_object()["steady"] = false;
+    ASSIGN_OR_FAIL(bool saved, Save(deps, ServiceKey(cluster, GetString(service, "serviceName")), service, found->second),
+                   EcsError);
+    if (saved) return json::object{{"service", PresentService(service, false)}};
+  }
+  return AwsError::Server("ServerException", "The service changed while it was updated; retry.");
+}
+
+Outcome DeleteService(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record) return ClusterNotFound();
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    ASSIGN_OR_FAIL(auto found, FindService(deps, cluster, GetString(in, "service")), EcsError);
+    if (!found) return ServiceNotFound();
+    json::object service = found->first;
+    if (GetString(service, "status") == "INACTIVE") return ServiceNotActive();
+    if (GetString(service, "status") == "DRAINING") return json::object{{"service", PresentService(service, false)}};
+    if (GetInt(service, "desiredCount").value_or(0) > 0 && !GetBool(in, "force").value_or(false) &&
+        GetString(service, "schedulingStrategy") != "DAEMON") {
+      return InvalidParameter("The service cannot be stopped while it is scaled above 0.");
+    }
+    service["status"] = "DRAINING";
+    service["desiredCount"] = 0;
+    for (auto& d : service["deployments"].as_array()) d.as_object()["desiredCount"] = 0;
+    ASSIGN_OR_FAIL(bool saved, Save(deps, ServiceKey(cluster, GetString(service, "serviceName")), service, found->second),
+                   EcsError);
+    if (saved) return json::object{{"service", PresentService(service, false)}};
+  }
+  return AwsError::Server("ServerException", "The service changed while it was deleted; retry.");
+}
+
+Outcome DescribeServices(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record) return ClusterNotFound();
+  const json::array& refs = GetArray(in, "services");
+  if (refs.empty() || refs.size() > 10) return InvalidParameter("services must list between 1 and 10 services.");
+  bool with_tags = false;
+  for (const auto& inc : GetArray(in, "include")) with_tags = with_tags || inc == "TAGS";
+  json::array services, failures;
+  for (const auto& v : refs) {
+    std::string ref(v.get_string());
+    ASSIGN_OR_FAIL(auto found, FindService(deps, cluster, ref), EcsError);
+    if (!found) {
+      std::string arn = ref.rfind("arn:", 0) == 0 ? ref : Arn(deps, "service/" + cluster + "/" + ref);
+      failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
+      continue;
+    }
+    services.push_back(PresentService(found->first, with_tags));
+  }
+  return json::object{{"services", std::move(services)}, {"failures", std::move(failures)}};
+}
+
+Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record) return ClusterNotFound();
+  size_t page_size = 0;
+  if (auto err = PageSize(in, 100, page_size)) return *err;
+  if (!Has(in, "maxResults")) page_size = 10;
+  std::string after;
+  if (std::string token = GetString(in, "nextToken"); !token.empty()) {
+    auto key = ReadNextToken(token);
+    if (!key) return InvalidParameter("Invalid nextToken.");
+    after = *key;
+  }
+  std::string launch_type = GetString(in, "launchType");
+  std::string strategy = GetString(in, "schedulingStrategy");
+  ASSIGN_OR_FAIL(store::Page page, deps.store.List(ServicesPrefix(cluster), after, 0), EcsError);
+  json::array arns;
+  std::string last;
+  bool more = false;
+  for (const auto& kv : page.items) {
+    ASSIGN_OR_FAIL(json::object service, ParseObject(kv.value), EcsError);
+    if (GetString(service, "status") == "INACTIVE") continue;
+    if (!launch_type.empty() && GetString(service, "launchType") != launch_type) continue;
+    if (!strategy.empty() && GetString(service, "schedulingStrategy") != strategy) continue;
+    if (arns.size() == page_size) {
+      more = true;
+      break;
+    }
+    arns.push_back(service["serviceArn"]);
+    last = kv.key;
+  }
+  json::object out{{"serviceArns", std::move(arns)}};
+  if (more) out["nextToken"] = MakeNextToken(last);
+  return out;
+}
+
+}  // namespace wharf::api::ecs

@@ -1,0 +1,208 @@
+#include "controlplane/service_reconciler.h"
+
+#include <algorithm>
+
+namespace wharf::controlplane {
+namespace {
+
+using Registration = TaskTarget::Registration;
+
+bool Gone(const TaskView& t) { return t.desired_status == "STOPPED" || t.last_status == "STOPPED"; }
+
+bool Healthy(const TaskView& t, const ServiceView& v) {
+  if (t.last_status != "RUNNING" || t.desired_status != "RUNNING") return false;
+  if (t.has_container_health_check && t.health_status != "HEALTHY") return false;
+  if (v.load_balancers > 0) {
+    if (static_cast<int>(t.targets.size()) < v.load_balancers) return false;
+    for (const auto& target : t.targets) {
+      if (target.registration != Registration::kRegistered || target.health != "healthy") return false;
+    }
+  }
+  return true;
+}
+
+// Why a running task past its grace period must be replaced; empty when it need not be.
+std::string Unhealthy(const TaskView& t, const ServiceView& v) {
+  if (t.last_status != "RUNNING" || t.started_at <= 0 || v.now - t.started_at < v.health_check_grace_seconds) {
+    return "";
+  }
+  if (t.has_container_health_check && t.health_status == "UNHEALTHY") return "failed container health checks.";
+  for (const auto& target : t.targets) {
+    if (target.registration == Registration::kRegistered && target.health == "unhealthy") {
+      return "failed ELB health checks in (target-group " + target.target_group_arn + ")";
+    }
+  }
+  return "";
+}
+
+std::string TaskList(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : " ") + std::string("(task ") + id + ")";
+  return out;
+}
+
+// "(service s) registered 2 targets in (target-group arn)", one event per target group.
+void TargetEvents(const std::string& service, const char* verb, const std::vector<TargetChange>& changes,
+                  std::vector<std::string>& events) {
+  std::map<std::string, int> per_group;
+  for (const auto& c : changes) per_group[c.target.target_group_arn]++;
+  for (const auto& [arn, n] : per_group) {
+    events.push_back(service + " " + verb + " " + std::to_string(n) + " targets in (target-group " + arn + ")");
+  }
+}
+
+}  // namespace
+
+int CircuitBreakerThreshold(int desired_count) {
+  return std::max(3, std::min(200, (desired_count + 1) / 2));
+}
+
+Decision Reconcile(const ServiceView& v) {
+  Decision d;
+  d.steady = v.steady;
+  const std::string svc = "(service " + v.name + ")";
+  const std::string primary = v.deployments.empty() ? "" : v.deployments.front().id;
+  std::map<std::string, std::string> retiring = v.retiring;
+
+  // Tasks that stopped on their own count once against their deployment.
+  for (const auto& t : v.tasks) {
+    if (v.failures_counted.count(t.id) || retiring.count(t.id) || t.last_status != "STOPPED") continue;
+    if (t.stop_code == "TaskFailedToStart" || t.stop_code == "EssentialContainerExited") {
+      d.failures_counted.push_back(t.id);
+      d.new_failures[t.deployment_id]++;
+    }
+  }
+  // Running tasks that stay unhealthy past the grace period are replaced, and count too.
+  for (const auto& t : v.tasks) {
+    if (Gone(t) || retiring.count(t.id)) continue;
+    std::string why = Unhealthy(t, v);
+    if (why.empty()) continue;
+    retiring[t.id] = d.retire[t.id] = t.deployment_id;
+    d.events.push_back(svc + " (task " + t.id + ") " + why);
+    if (!v.failures_counted.count(t.id)) {
+      d.failures_counted.push_back(t.id);
+      d.new_failures[t.deployment_id]++;
+    }
+  }
+
+  bool primary_failed = !v.deployments.empty() && v.deployments.front().rollout_state == "FAILED";
+  if (!v.deployments.empty() && v.circuit_breaker && v.deployments.front().rollout_state == "IN_PROGRESS") {
+    const auto& p = v.deployments.front();
+    if (p.failed_tasks + d.new_failures[p.id] >= CircuitBreakerThreshold(v.desired_count)) {
+      d.fail_primary = primary_failed = true;
+      d.events.push_back(svc + " (deployment " + p.id + ") deployment failed: tasks failed to start.");
+      d.roll_back = v.rollback && !v.last_completed_id.empty() && v.last_completed_id != p.id;
+    }
+  }
+
+  auto live = [&](const TaskView& t) { return !Gone(t) && !retiring.count(t.id); };
+  std::vector<const TaskView*> live_primary, live_old;
+  for (const auto& t : v.tasks) {
+    if (!live(t)) continue;
+    (t.deployment_id == primary ? live_primary : live_old).push_back(&t);
+  }
+  const int desired = v.deleting ? 0 : v.desired_count;
+  const int max_total = std::max(desired, desired * v.maximum_percent / 100);
+  const int min_healthy = (desired * v.minimum_healthy_percent + 99) / 100;
+  const int total = static_cast<int>(live_primary.size() + live_old.size());
+  if (!primary_failed && !d.roll_back && !v.deleting && !primary.empty()) {
+    d.start = std::max(0, std::min(desired - static_cast<int>(live_primary.size()), max_total - total));
+  }
+
+  // The least useful first: not healthy, then the most recently started.
+  auto by_usefulness = [&](const TaskView* a, const TaskView* b) {
+    bool ha = Healthy(*a, v), hb = Healthy(*b, v);
+    if (ha != hb) return !ha;
+    return a->started_at > b->started_at;
+  };
+  auto retire = [&](const TaskView* t, const std::string& by) { retiring[t->id] = d.retire[t->id] = by; };
+  std::sort(live_primary.begin(), live_primary.end(), by_usefulness);
+  for (int i = desired; i < static_cast<int>(live_primary.size()); ++i) retire(live_primary[i - desired], primary);
+  int healthy = 0;
+  for (const auto& t : v.tasks) healthy += live(t) && Healthy(t, v) ? 1 : 0;
+  int allowance = healthy - min_healthy;
+  std::sort(live_old.begin(), live_old.end(), by_usefulness);
+  for (const TaskView* t : live_old) {
+    if (!Healthy(*t, v)) {
+      retire(t, primary);
+    } else if (allowance > 0) {
+      retire(t, primary);
+      --allowance;
+    }
+  }
+
+  // Retiring tasks leave their target groups, drain, and only then stop.
+  for (const auto& [id, by] : retiring) {
+    auto it = std::find_if(v.tasks.begin(), v.tasks.end(), [&](const TaskView& t) { return t.id == id; });
+    if (it == v.tasks.end() || it->desired_status == "STOPPED") {
+      if (v.retiring.count(id)) d.forget.push_back(id);
+      continue;
+    }
+    // A task still starting is stopped once it runs: a stop that races the node's start of
+    // its containers can leave a container behind that the node no longer tracks.
+    if (it->last_status != "RUNNING" && it->last_status != "STOPPED") continue;
+    bool draining = false;
+    for (const auto& target : it->targets) {
+      if (target.registration == Registration::kRegistered) d.deregister_targets.push_back({id, target});
+      draining = draining || target.registration == Registration::kRegistered ||
+                 target.registration == Registration::kDraining;
+    }
+    if (!draining) d.stop[id] = by;
+  }
+  // Running tasks join their target groups.
+  std::set<std::string> live_targets;  // an address a stopped task had may be a new task's now
+  for (const auto& t : v.tasks) {
+    if (!live(t) || t.last_status != "RUNNING") continue;
+    for (const auto& target : t.targets) {
+      live_targets.insert(target.target_group_arn + " " + target.id + ":" + std::to_string(target.port));
+      if (target.registration != Registration::kRegistered) d.register_targets.push_back({t.id, target});
+    }
+  }
+  // Tasks that stopped without being retired (they exited, or were stopped by a user) leave.
+  for (const auto& t : v.tasks) {
+    if (!Gone(t) || retiring.count(t.id)) continue;
+    for (const auto& target : t.targets) {
+      if (target.registration == Registration::kRegistered &&
+          !live_targets.count(target.target_group_arn + " " + target.id + ":" + std::to_string(target.port))) {
+        d.deregister_targets.push_back({t.id, target});
+      }
+    }
+  }
+  TargetEvents(svc, "registered", d.register_targets, d.events);
+  TargetEvents(svc, "deregistered", d.deregister_targets, d.events);
+  if (!d.stop.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& [id, _] : d.stop) ids.push_back(id);
+    d.events.push_back(svc + " has stopped " + std::to_string(ids.size()) + " running tasks: " + TaskList(ids) + ".");
+  }
+
+  // Counts, and deployments with nothing left.
+  for (const auto& dep : v.deployments) d.counts[dep.id];
+  for (const auto& t : v.tasks) {
+    if (Gone(t)) continue;
+    auto& c = d.counts[t.deployment_id];
+    (t.last_status == "RUNNING" ? c.running : c.pending)++;
+    (t.last_status == "RUNNING" ? d.total.running : d.total.pending)++;
+  }
+  size_t remaining = v.deployments.size();
+  for (size_t i = 1; i < v.deployments.size(); ++i) {
+    const auto& c = d.counts[v.deployments[i].id];
+    if (c.running + c.pending == 0) {
+      d.remove_deployments.push_back(v.deployments[i].id);
+      --remaining;
+    }
+  }
+  bool settled = remaining == 1 && d.start == 0 && d.retire.empty() && d.stop.empty() &&
+                 retiring.size() == d.forget.size() && static_cast<int>(live_primary.size()) == desired &&
+                 std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t, v); });
+  if (settled && !primary_failed && v.deployments.front().rollout_state == "IN_PROGRESS") {
+    d.complete_primary = true;
+    d.events.push_back(svc + " (deployment " + primary + ") deployment completed.");
+  }
+  if (settled && !v.deleting && !v.steady) d.events.push_back(svc + " has reached a steady state.");
+  d.steady = settled && !v.deleting;
+  d.inactive = v.deleting && d.total.running + d.total.pending == 0 && retiring.size() == d.forget.size();
+  return d;
+}
+
+}  // namespace wharf::controlplane

@@ -1,0 +1,106 @@
+// The service reconciler: what one ECS service needs done next, decided against a snapshot.
+//
+// Pure: no I/O, no clock, no randomness. The applier (api/ecs/service_controller.h) reads the
+// service, its tasks and its targets' health at one moment into a ServiceView, calls
+// Reconcile, and commits the Decision in one revision-checked transaction (STYLE.md 10); if
+// anything it read changed meanwhile, the commit fails and the next round decides again. A
+// decision is safe to repeat: everything it acts on is in the view.
+//
+// The rules, as ECS's REPLICA scheduler:
+//  - The PRIMARY deployment is scaled to desiredCount; ACTIVE (older) deployments only shrink.
+//  - At most maximumPercent of desiredCount tasks run at once; older tasks are retired only
+//    while at least minimumHealthyPercent stay healthy. A task is healthy once RUNNING, with
+//    its container health HEALTHY when it has a health check, and its targets healthy in every
+//    target group when the service has load balancers.
+//  - Retiring a task: deregister its targets, wait for them to drain, then stop it (a task
+//    still starting is stopped once RUNNING: stopping it mid-start races the node).
+//  - Tasks that stop on their own, or that stay unhealthy past the grace period, are replaced;
+//    with the circuit breaker on, max(3, min(200, ceil(desired / 2))) failed tasks fail the
+//    PRIMARY deployment, and with rollback the last COMPLETED deployment comes back.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace wharf::controlplane {
+
+// One task's place in one of the service's target groups.
+struct TaskTarget {
+  std::string target_group_arn;
+  std::string id;  // IPv4 address
+  int port = 0;
+  enum class Registration { kAbsent, kRegistered, kDraining, kDrained } registration = Registration::kAbsent;
+  std::string health;  // DescribeTargetHealth's state: initial, healthy, unhealthy, ...
+};
+
+struct TaskView {
+  std::string id;
+  std::string deployment_id;  // startedBy
+  std::string last_status, desired_status, stop_code;
+  double started_at = 0;  // seconds since the epoch; 0 while not started
+  bool has_container_health_check = false;
+  std::string health_status;  // the task's healthStatus: HEALTHY, UNHEALTHY, UNKNOWN
+  std::vector<TaskTarget> targets;  // one per load balancer once its address is known
+};
+
+struct DeploymentView {
+  std::string id;  // ecs-svc/<digits>
+  std::string rollout_state;  // IN_PROGRESS, COMPLETED, FAILED
+  int failed_tasks = 0;
+};
+
+struct ServiceView {
+  std::string name;
+  bool deleting = false;  // DeleteService: every task goes, then the service is INACTIVE
+  int desired_count = 0;
+  int minimum_healthy_percent = 100;
+  int maximum_percent = 200;
+  bool circuit_breaker = false;
+  bool rollback = false;
+  int health_check_grace_seconds = 0;
+  int load_balancers = 0;
+  std::vector<DeploymentView> deployments;  // the PRIMARY first
+  std::string last_completed_id;            // a deployment that completed, for rollback
+  std::map<std::string, std::string> retiring;  // task id -> the deployment whose activity retires it
+  std::set<std::string> failures_counted;       // task ids already counted as failed
+  bool steady = false;                          // the steady-state event was told for this state
+  std::vector<TaskView> tasks;                  // every task of the service (group service:<name>)
+  double now = 0;
+};
+
+struct TargetChange {
+  std::string task_id;
+  TaskTarget target;
+};
+
+struct Decision {
+  int start = 0;  // tasks to start for the PRIMARY deployment
+  std::map<std::string, std::string> retire;  // task id -> deployment whose activity retires it
+  std::vector<TargetChange> register_targets;
+  std::vector<TargetChange> deregister_targets;
+  std::map<std::string, std::string> stop;  // task id -> deployment named in the stop reason
+  std::vector<std::string> forget;          // retiring tasks that have stopped
+  std::vector<std::string> failures_counted;  // newly counted failed tasks
+  std::map<std::string, int> new_failures;    // deployment -> failed tasks to add
+  bool fail_primary = false;
+  bool roll_back = false;  // to ServiceView::last_completed_id, as a new PRIMARY deployment
+  std::vector<std::string> remove_deployments;  // old deployments with no task left
+  bool complete_primary = false;
+  bool steady = false;    // the new value of ServiceView::steady
+  bool inactive = false;  // a deleted service whose last task has stopped
+  std::vector<std::string> events;  // messages, oldest first
+  struct Counts {
+    int running = 0, pending = 0;
+  };
+  std::map<std::string, Counts> counts;  // per deployment
+  Counts total;
+};
+
+// The failed-task count at which the circuit breaker trips.
+int CircuitBreakerThreshold(int desired_count);
+
+Decision Reconcile(const ServiceView& view);
+
+}  // namespace wharf::controlplane

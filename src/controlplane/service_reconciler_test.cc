@@ -1,0 +1,142 @@
+#include "controlplane/service_reconciler.h"
+
+#include <gtest/gtest.h>
+
+namespace wharf::controlplane {
+namespace {
+
+using Registration = TaskTarget::Registration;
+
+constexpr char kTg[] = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/1";
+
+TaskView Task(const std::string& id, const std::string& deployment, const std::string& status = "RUNNING",
+              Registration reg = Registration::kRegistered, const std::string& health = "healthy") {
+  TaskView t;
+  t.id = id;
+  t.deployment_id = deployment;
+  t.last_status = status;
+  t.desired_status = "RUNNING";
+  t.started_at = 100;
+  t.targets.push_back({kTg, "10.0.0." + id, 8080, reg, health});
+  return t;
+}
+
+ServiceView Service(int desired) {
+  ServiceView v;
+  v.name = "web";
+  v.desired_count = desired;
+  v.load_balancers = 1;
+  v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}};
+  v.now = 1000;
+  return v;
+}
+
+TEST(ServiceReconcilerTest, StartsDesiredTasksWithinMaximumPercent) {
+  ServiceView v = Service(2);
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.start, 2);
+  EXPECT_FALSE(d.complete_primary);
+}
+
+TEST(ServiceReconcilerTest, RegistersRunningTasksAndCompletesOnceHealthy) {
+  ServiceView v = Service(1);
+  v.tasks = {Task("1", "ecs-svc/2", "RUNNING", Registration::kAbsent, "initial")};
+  Decision d = Reconcile(v);
+  ASSERT_EQ(d.register_targets.size(), 1u);
+  EXPECT_FALSE(d.complete_primary);
+  v.tasks = {Task("1", "ecs-svc/2")};
+  d = Reconcile(v);
+  EXPECT_TRUE(d.complete_primary);
+  EXPECT_TRUE(d.steady);
+  EXPECT_EQ(d.events.back(), "(service web) has reached a steady state.");
+}
+
+TEST(ServiceReconcilerTest, RollingUpdateKeepsMinimumHealthyThenDrainsThenStops) {
+  ServiceView v = Service(2);
+  v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
+  v.tasks = {Task("1", "ecs-svc/1"), Task("2", "ecs-svc/1")};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.start, 2);  // 200%: both new ones at once
+  EXPECT_TRUE(d.retire.empty());  // 100% minimum healthy: old ones stay until new are healthy
+
+  v.tasks.push_back(Task("3", "ecs-svc/2"));
+  v.tasks.push_back(Task("4", "ecs-svc/2", "RUNNING", Registration::kRegistered, "initial"));
+  d = Reconcile(v);
+  EXPECT_EQ(d.retire.size(), 1u);  // one new healthy: one old may go
+  ASSERT_EQ(d.deregister_targets.size(), 1u);
+  EXPECT_TRUE(d.stop.empty());  // not before it drained
+
+  v.retiring = d.retire;
+  const std::string retired = d.retire.begin()->first;
+  for (auto& t : v.tasks) {
+    if (t.id == retired) t.targets[0].registration = Registration::kDraining;
+  }
+  d = Reconcile(v);
+  EXPECT_TRUE(d.stop.empty());
+  for (auto& t : v.tasks) {
+    if (t.id == retired) t.targets[0].registration = Registration::kDrained;
+  }
+  d = Reconcile(v);
+  ASSERT_EQ(d.stop.size(), 1u);
+  EXPECT_EQ(d.stop.begin()->second, "ecs-svc/2");
+}
+
+TEST(ServiceReconcilerTest, CircuitBreakerFailsAndRollsBack) {
+  ServiceView v = Service(1);
+  v.circuit_breaker = v.rollback = true;
+  v.last_completed_id = "ecs-svc/1";
+  v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 2}, {"ecs-svc/1", "COMPLETED", 0}};
+  TaskView failed = Task("9", "ecs-svc/2", "STOPPED", Registration::kAbsent, "");
+  failed.stop_code = "EssentialContainerExited";
+  v.tasks = {failed, Task("1", "ecs-svc/1")};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(CircuitBreakerThreshold(1), 3);
+  EXPECT_TRUE(d.fail_primary);
+  EXPECT_TRUE(d.roll_back);
+  EXPECT_EQ(d.start, 0);
+  EXPECT_EQ(d.events[0], "(service web) (deployment ecs-svc/2) deployment failed: tasks failed to start.");
+}
+
+TEST(ServiceReconcilerTest, ReplacesUnhealthyTaskAfterGracePeriod) {
+  ServiceView v = Service(1);
+  v.health_check_grace_seconds = 60;
+  v.tasks = {Task("1", "ecs-svc/2", "RUNNING", Registration::kRegistered, "unhealthy")};
+  v.now = 130;
+  EXPECT_TRUE(Reconcile(v).retire.empty());
+  v.now = 200;
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.count("1"), 1u);
+  EXPECT_EQ(d.start, 1);
+}
+
+TEST(ServiceReconcilerTest, TaskStillStartingIsStoppedOnlyOnceRunning) {
+  ServiceView v = Service(0);
+  v.tasks = {Task("1", "ecs-svc/2", "PENDING", Registration::kAbsent, "")};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.count("1"), 1u);
+  EXPECT_TRUE(d.stop.empty());
+  v.retiring = d.retire;
+  v.tasks[0].last_status = "RUNNING";
+  v.tasks[0].targets.clear();
+  EXPECT_EQ(Reconcile(v).stop.count("1"), 1u);
+}
+
+TEST(ServiceReconcilerTest, DeletedServiceStopsEverythingThenGoesInactive) {
+  ServiceView v = Service(0);
+  v.deleting = true;
+  v.load_balancers = 0;
+  TaskView t = Task("1", "ecs-svc/2");
+  t.targets.clear();
+  v.tasks = {t};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.stop.size(), 1u);
+  EXPECT_FALSE(d.inactive);
+  v.tasks[0].desired_status = "STOPPED";
+  v.tasks[0].last_status = "STOPPED";
+  v.retiring = {{"1", "ecs-svc/2"}};
+  d = Reconcile(v);
+  EXPECT_TRUE(d.inactive);
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
