@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "agent/node.h"
+#include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
 #include "agent/task_runner.h"
 #include "base/crypto.h"
@@ -227,7 +228,13 @@ class AgentImpl final : public Agent {
     for (const auto& entry : fs::directory_iterator(data_dir_ + "/tasks", ec)) {
       auto state = ReadJsonFile(entry.path().string() + "/state.json");
       if (!state.ok()) {
-        fs::remove_all(entry.path(), ec);
+        // Nothing was made for it yet (the state is written before anything is): unless a
+        // root is mounted there, which is left alone rather than emptied.
+        bool mounted = false;
+        for (const auto& c : fs::directory_iterator(entry.path() / "containers", ec)) {
+          mounted = mounted || IsMountPoint((c.path() / "rootfs").string());
+        }
+        if (!mounted) fs::remove_all(entry.path(), ec);
         continue;
       }
       json::object task = (*state)["task"].as_object();
@@ -291,12 +298,18 @@ class AgentImpl final : public Agent {
       auto it = runners_.find(id);
       if (it != runners_.end()) {
         it->second->Update(task);
-      } else if (Str(task, "lastStatus") != "STOPPED") {
+      } else if (Str(task, "lastStatus") != "STOPPED" && !finished_.count(id)) {
         runners_[id] = std::make_unique<TaskRunner>(*node_, task, /*adopt=*/false);
       }
     }
+    // A task this node finished may still be listed by an answer computed before its
+    // STOPPED report landed: it must never be started again.
+    for (auto it = finished_.begin(); it != finished_.end();) {
+      it = listed.count(*it) ? std::next(it) : finished_.erase(it);
+    }
     for (auto it = runners_.begin(); it != runners_.end();) {
       if (it->second->Finished()) {
+        finished_.insert(it->first);
         it = runners_.erase(it);
         continue;
       }
@@ -319,6 +332,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<MetadataServer> metadata_server_;
   std::unique_ptr<NodeContext> node_;
   std::map<std::string, std::unique_ptr<TaskRunner>> runners_;  // used by the loop thread (and Stop after it)
+  std::set<std::string> finished_;  // tasks run to STOPPED here, while the server still lists them
   std::thread loop_;
   std::chrono::steady_clock::time_point last_image_collect_ = std::chrono::steady_clock::now();
   std::mutex mu_;

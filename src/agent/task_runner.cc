@@ -401,8 +401,7 @@ void TaskRunner::StopTask(const std::string& reason) {
     if (c->reason.empty() && !c->started) c->reason = reason;
   }
   Report("STOPPED", reason);
-  std::error_code ec;
-  fs::remove_all(dir_, ec);
+  RemoveTaskDir();
   std::lock_guard lock(mu_);
   finished_ = true;
 }
@@ -410,11 +409,11 @@ void TaskRunner::StopTask(const std::string& reason) {
 void TaskRunner::Cleanup() {
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Remove(c->token);
-    if (c->created) {
-      Status st = node_.runtime.Delete(c->runtime_id);
-      if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
-    }
-    Status st = UnmountRootfs(c->dir);
+    // Whether or not it was recorded as created: a crash between runc create and the record
+    // must not leave a container behind (Delete of an absent one is OK).
+    Status st = node_.runtime.Delete(c->runtime_id);
+    if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    st = UnmountRootfs(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     if (!c->netns.empty() && c->netns != task_netns_) {
       st = node_.network.Detach(c->runtime_id);
@@ -429,6 +428,19 @@ void TaskRunner::Cleanup() {
   }
   Status st = RemoveCgroup("/wharf/" + task_id_);
   if (!st.ok()) LOG_WARN("msg=\"cgroup removal failed\" task={} error=\"{}\"", task_id_, st.ToString());
+}
+
+void TaskRunner::RemoveTaskDir() {
+  // Never through a mount: removing files under a live overlay would empty a running
+  // container's filesystem. What is still mounted stays for a later agent to clean up.
+  for (const auto& c : containers_) {
+    if (IsMountPoint(c->dir + "/rootfs") && !UnmountRootfs(c->dir).ok()) {
+      LOG_ERROR("msg=\"task files kept: a container root is still mounted\" task={} container={}", task_id_, c->name);
+      return;
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
 }
 
 void TaskRunner::PollContainers() {

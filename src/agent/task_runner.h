@@ -79,6 +79,7 @@ class TaskRunner {
   void PublishFacts(const Container& c);
   void StopTask(const std::string& reason);
   void Cleanup();
+  void RemoveTaskDir();
   // Reports to the server; failures are retried a few times, then logged.
   void Report(const std::string& status, const std::string& reason);
   boost::json::object StateReport(const std::string& status, const std::string& reason);
