@@ -158,6 +158,19 @@ with WharfServer() as server:
         assert _a == _b, (_a, _b)
 
     @checks.run
+    def filter_pages_past_the_limit_in_one_stream():
+        logs = server.boto3("logs")
+        logs.create_log_group(logGroupName="/big")
+        logs.create_log_stream(logGroupName="/big", logStreamName="s")
+        base = now_ms() - 60_000
+        for part in range(2):  # 12,000 events: more than one page of FilterLogEvents' 10,000
+            logs.put_log_events(logGroupName="/big", logStreamName="s", logEvents=[
+                {"timestamp": base + part * 6000 + i, "message": f"e{part * 6000 + i}"} for i in range(6000)])
+        got = [e["message"] for page in logs.get_paginator("filter_log_events").paginate(logGroupName="/big")
+               for e in page["events"]]
+        assert got == [f"e{i}" for i in range(12000)], (len(got), got[-2:])
+
+    @checks.run
     def put_batch_rules():
         t = now_ms()
         expect_client_error(lambda: logs.put_log_events(logGroupName=GROUP, logStreamName="web/web/aaa", logEvents=[

@@ -188,7 +188,7 @@ Outcome FilterLogEvents(const LogsDeps& deps, const RequestContext&, object& in)
     wharf::logs::StreamQuery q;
     q.min_time = min_time;
     q.max_time = max_time;
-    q.limit = limit;
+    q.limit = limit + 1;  // one more than answered: whether a nextToken is due
     q.scan_budget = budget;
     if (!filter.MatchesAll()) q.match = [&filter](const StoredEvent& e) { return filter.Matches(e.message); };
     if (after) {
