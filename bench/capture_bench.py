@@ -62,17 +62,19 @@ def main():
         elapsed = time.time() - started
         ecs.stop_task(task=arn)
 
-        # Tail latency: one line a second carrying its own send time (ms since the epoch).
-        arn, stream = run("probe", "while true; do echo $(date +%s%N | cut -c1-13); sleep 0.5; done")
+        # Tail latency: a line every half second carrying the host's uptime when it was written
+        # (/proc/uptime is not namespaced, 10 ms resolution), compared with the uptime when read.
+        arn, stream = run("probe", "while true; do cut -d' ' -f1 /proc/uptime; sleep 0.5; done")
         wait_task(server, "default", arn, "RUNNING")
         latencies, seen = [], set()
         deadline = time.time() + args.probes * 2 + 30
         while len(latencies) < args.probes and time.time() < deadline:
             for e in logs.filter_log_events(logGroupName="/bench/probe", startTime=int(time.time() * 1000) - 5000)["events"]:
-                if e["eventId"] in seen or not e["message"].isdigit():
+                if e["eventId"] in seen or not e["message"].replace(".", "").isdigit():
                     continue
                 seen.add(e["eventId"])
-                latencies.append(time.time() * 1000 - int(e["message"]))
+                with open("/proc/uptime") as f:
+                    latencies.append((float(f.read().split()[0]) - float(e["message"])) * 1000)
             time.sleep(0.01)
         ecs.stop_task(task=arn)
 
