@@ -24,12 +24,13 @@ aws_ ecs register-task-definition --family alba-digi-task --requires-compatibili
     \"portMappings\":[{\"containerPort\":5050,\"protocol\":\"tcp\"}]}]" \
   --query 'taskDefinition.taskDefinitionArn' --output text
 vpc=$(aws_ ec2 describe-vpcs --query 'Vpcs[0].VpcId' --output text)
-subnets=$(aws_ ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --query 'Subnets[0:2].SubnetId' --output text)
+subnets=$(aws_ ec2 describe-subnets --filters "Name=vpc-id,Values=$vpc" --query 'Subnets[0:2].SubnetId' --output text | tr '\t' ' ')
 sg=$(aws_ ec2 describe-security-groups --filters "Name=group-name,Values=default" --query 'SecurityGroups[0].GroupId' --output text)
 lb=$(aws_ elbv2 create-load-balancer --name alba-digi-alb --type application --scheme internet-facing \
   --subnets $subnets --security-groups "$sg" --query 'LoadBalancers[0].LoadBalancerArn' --output text)
 tg=$(aws_ elbv2 create-target-group --name alba-digi-tg --protocol HTTP --port 5050 --vpc-id "$vpc" \
-  --target-type ip --health-check-path /alive --health-check-interval-seconds 5 --healthy-threshold-count 2 \
+  --target-type ip --health-check-path /alive --health-check-interval-seconds 5 \
+  --health-check-timeout-seconds 4 --healthy-threshold-count 2 \
   --query 'TargetGroups[0].TargetGroupArn' --output text)
 aws_ elbv2 modify-target-group-attributes --target-group-arn "$tg" \
   --attributes Key=deregistration_delay.timeout_seconds,Value=5 >/dev/null
