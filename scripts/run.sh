@@ -14,6 +14,13 @@ task=""
 # adopted by the next start), then wharf.
 cleanup() {
   trap - INT TERM
+  if [ -n "${service_made:-}" ]; then
+    aws_ ecs delete-service --cluster alba-digi-cluster --service alba-digi-service --force >/dev/null 2>&1 || true
+    for _ in $(seq 60); do
+      [ "$(aws_ ecs list-tasks --cluster alba-digi-cluster --query 'length(taskArns)' --output text 2>/dev/null)" = 0 ] && break
+      sleep 0.5
+    done
+  fi
   if [ -n "$task" ]; then
     aws_ ecs stop-task --cluster demo --task "$task" >/dev/null 2>&1 || true
     for _ in $(seq 40); do
@@ -70,9 +77,13 @@ if [ "$(id -u)" -eq 0 ]; then
   set -x
   curl -fsS "http://$ip:8080/"
   set +x
+  echo
+  echo "Now seed 001's flow: a service of 2 tasks behind a load balancer (examples/fargate-service-behind-alb.sh):"
+  ENDPOINT="$ENDPOINT" WHARF_DATA_DIR="$DATA_DIR" LISTENER_PORT="${WHARF_DEMO_LB_PORT:-8088}" \
+    examples/fargate-service-behind-alb.sh && service_made=1
 else
   echo "(not root: no local node runs the task; see README)"
 fi
 echo
-echo "Press Ctrl-C to stop the demo task and wharf."
+echo "Press Ctrl-C to stop the demo task, the demo service and wharf."
 wait $pid
