@@ -81,8 +81,23 @@ class WharfServer:
         if self.agent:
             self.stop_all_tasks()
         self.kill(signal.SIGTERM if self.agent else signal.SIGKILL)
+        if self.agent:
+            self.remove_node_leftovers()
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def remove_node_leftovers(self):
+        """When the server died before its tasks could be stopped through the API, what its node
+        made is removed by hand: containers (runc), then root mounts, so that removing the data
+        directory never reaches through a mount and nothing stays mounted."""
+        root = os.path.join(self.data_dir, "node", "runtime", "runc")
+        listed = subprocess.run(["runc", "--root", root, "list", "-q"], capture_output=True, text=True)
+        for cid in listed.stdout.split():
+            subprocess.run(["runc", "--root", root, "delete", "--force", cid], capture_output=True)
+        with open("/proc/self/mountinfo") as f:
+            mounts = [line.split()[4] for line in f if line.split()[4].startswith(self.data_dir + "/")]
+        for m in sorted(mounts, reverse=True):
+            subprocess.run(["umount", m], capture_output=True)
 
     def stop_all_tasks(self, timeout=30):
         """Containers outlive their server by design: a test that ends (or fails) with tasks
