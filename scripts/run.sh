@@ -7,13 +7,18 @@ DATA_DIR=${WHARF_DATA_DIR:-./wharf-data}
 LISTEN=${WHARF_LISTEN:-127.0.0.1:4566}
 ENDPOINT="http://${LISTEN}"
 
-"$WHARF" server --data-dir "$DATA_DIR" --listen "$LISTEN" &
+# wharf runs in its own session: a Ctrl-C at the terminal reaches this script (whose cleanup
+# still needs the API) but not wharf, which the cleanup stops last.
+setsid "$WHARF" server --data-dir "$DATA_DIR" --listen "$LISTEN" &
 pid=$!
 task=""
-# On Ctrl-C the demo task is stopped first (a stopped wharf would leave it running, to be
-# adopted by the next start), then wharf.
+# On Ctrl-C (or an error) the demo service and task are stopped first (a stopped wharf would
+# leave their containers running, to be adopted by the next start), then wharf.
 cleanup() {
-  trap - INT TERM
+  local status=$?
+  trap - INT TERM EXIT
+  set +e
+  kill -0 $pid 2>/dev/null || { wait $pid 2>/dev/null; exit "$status"; }
   if [ -n "${service_made:-}" ]; then
     aws_ ecs delete-service --cluster alba-digi-cluster --service alba-digi-service --force >/dev/null 2>&1 || true
     for _ in $(seq 60); do
@@ -29,9 +34,11 @@ cleanup() {
     done
   fi
   kill -TERM $pid 2>/dev/null
-  wait $pid
+  wait $pid 2>/dev/null
+  exit "$status"
 }
-trap cleanup INT TERM
+trap 'cleanup' EXIT
+trap 'exit 130' INT TERM
 
 for _ in $(seq 100); do
   curl -fsS "$ENDPOINT/_wharf/health" >/dev/null 2>&1 && break
@@ -79,8 +86,9 @@ if [ "$(id -u)" -eq 0 ]; then
   set +x
   echo
   echo "Now seed 001's flow: a service of 2 tasks behind a load balancer (examples/fargate-service-behind-alb.sh):"
+  service_made=1  # before it runs: a Ctrl-C in the middle must still delete what it made
   ENDPOINT="$ENDPOINT" WHARF_DATA_DIR="$DATA_DIR" LISTENER_PORT="${WHARF_DEMO_LB_PORT:-8088}" \
-    examples/fargate-service-behind-alb.sh && service_made=1
+    examples/fargate-service-behind-alb.sh
 else
   echo "(not root: no local node runs the task; see README)"
 fi
