@@ -3,10 +3,10 @@
 an application load balancer in front, the aws CLI and boto3 driving the service API.
 
 Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
-scaling 2 -> 4 -> 0, a stopped task replaced, a rolling update under steady load (failed
+scaling 2 -> 4 -> 0 -> 2, a stopped task replaced, a rolling update under steady load (failed
 requests counted), a server restarted in the middle of a deployment, a revision whose
 container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
-whose targets are its dynamic host ports, a DAEMON service, delete-service, the API's errors, and that the host
+whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, delete-service, the API's errors, and that the host
 is left as it was found.
 """
 import json
@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -277,7 +278,7 @@ with WharfServer(agent=True) as server:
                             "InvalidParameterException", "The service cannot be stopped while it is scaled above 0.")
 
     @checks.run
-    def bridge_service_registers_host_ports():
+    def bridge_service_registers_host_ports_and_scales_2_to_10_to_0():
         td = ecs.register_task_definition(
             family="web-bridge", networkMode="bridge",
             containerDefinitions=[{"name": "web", "image": image, "essential": True, "stopTimeout": 2, "memory": 64,
@@ -313,6 +314,43 @@ with WharfServer(agent=True) as server:
         assert all(h["Target"]["Id"] == "127.0.0.1" for h in hs), hs
         status, body = http_get(f"http://127.0.0.1:{port2}/index.html")
         assert status == 200 and "hello from a wharf task" in body, body
+
+        # 2 -> 10 -> 0 (EC2 tasks without a cpu reservation: ten Fargate tasks of 0.25 vCPU
+        # would not fit on a 2-core node).
+        ecs.update_service(cluster="default", service="web-bridge", desiredCount=10)
+        ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        svc = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]
+        assert svc["runningCount"] == 10 and svc["pendingCount"] == 0, svc
+        arns = ecs.list_tasks(cluster="default", serviceName="web-bridge")["taskArns"]
+        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
+        ports = sorted(t["containers"][0]["networkBindings"][0]["hostPort"] for t in tasks)
+        assert len(set(ports)) == 10, ports
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
+            if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"targets {hs} never healthy at the 10 host ports {ports}")
+        for _ in range(20):
+            status, _ = http_get(f"http://127.0.0.1:{port2}/index.html")
+            assert status == 200
+        ecs.update_service(cluster="default", service="web-bridge", desiredCount=0)
+        ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
+                                               WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        svc = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]
+        assert svc["runningCount"] == 0 and ecs.list_tasks(
+            cluster="default", serviceName="web-bridge")["taskArns"] == [], svc
+        hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
+        assert hs == [], hs
+        status = None
+        try:
+            http_get(f"http://127.0.0.1:{port2}/index.html")
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert status == 503, status  # no registered target
         ecs.delete_service(cluster="default", service="web-bridge", force=True)
         ecs.get_waiter("services_inactive").wait(cluster="default", services=["web-bridge"],
                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 60})
