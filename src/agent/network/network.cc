@@ -1,6 +1,7 @@
 #include "agent/network/network.h"
 
 #include <arpa/inet.h>
+#include <cstdio>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -88,6 +89,15 @@ Status Validate(const std::string& id, const Subnet& subnet, const std::vector<P
   return Status::OK();
 }
 
+// 02:77 (locally administered, unicast) followed by the four bytes of the IPv4 address.
+std::string MacFor(const std::string& ipv4) {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  std::sscanf(ipv4.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
+  char mac[18];
+  std::snprintf(mac, sizeof mac, "02:77:%02x:%02x:%02x:%02x", a & 0xff, b & 0xff, c & 0xff, d & 0xff);
+  return mac;
+}
+
 json::object ConfList(const CniOptions& options, const Subnet& subnet, const Cidr& cidr,
                       bool with_ports, const std::string& requested_ip) {
   json::object range{{"subnet", subnet.cidr}, {"gateway", Ipv4(cidr.network + 1)}};
@@ -102,15 +112,23 @@ json::object ConfList(const CniOptions& options, const Subnet& subnet, const Cid
       {"routes", json::array{json::object{{"dst", "0.0.0.0/0"}}}},
       {"dataDir", options.state_dir + "/ipam"},
   };
-  json::array plugins;
-  plugins.push_back(json::object{
+  json::object bridge{
       {"type", "bridge"},
       {"bridge", subnet.bridge},
       {"isGateway", true},
       {"ipMasq", false},  // host_rules.h does it per subnet
       {"hairpinMode", true},
       {"ipam", std::move(ipam)},
-  });
+  };
+  if (!requested_ip.empty()) {
+    // A server-chosen address comes back to a new task as soon as the last one stopped (a
+    // service's replacement, a rolling update). With a MAC derived from the address, the
+    // host's and the neighbours' ARP entries for it stay right; with a random one they point at
+    // the old interface for half a minute and health checks time out.
+    bridge["args"] = json::object{{"cni", json::object{{"mac", MacFor(requested_ip)}}}};
+  }
+  json::array plugins;
+  plugins.push_back(std::move(bridge));
   if (with_ports) {
     // snat (the default) masquerades 127.0.0.1 and hairpin sources and sets route_localnet
     // on the bridge, so that curl 127.0.0.1:<hostPort> on the host works.

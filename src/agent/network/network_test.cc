@@ -156,6 +156,31 @@ class NetworkTest : public ::testing::Test {
   std::unique_ptr<Network> net_;
 };
 
+// A service's replacement task often gets the address its predecessor just gave back. The
+// host must reach it at once: with a random MAC per attachment, the host's ARP entry would
+// still name the old interface and packets would vanish until it expired (~30 s).
+TEST_F(NetworkTest, AnAddressGivenBackAndTakenAgainKeepsItsMac) {
+  Subnet subnet = MakeSubnet(207);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::string base = subnet.cidr.substr(0, subnet.cidr.rfind('.'));
+  std::string ip = base + ".9";
+  auto first = net_->Attach(Id("old"), subnet, {}, ip);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->ip, ip);
+  char expected_mac[18];
+  snprintf(expected_mac, sizeof expected_mac, "02:77:0a:%02x:%02x:09", 207, getpid() % 250);
+  EXPECT_EQ(first->mac, expected_mac);
+  auto [rc1, out1] = Sh("busybox ping -c1 -W2 " + ip);  // the host learns the address's MAC
+  ASSERT_EQ(rc1, 0) << out1;
+  ASSERT_TRUE(net_->Detach(Id("old")).ok());
+
+  auto second = net_->Attach(Id("new"), subnet, {}, ip);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->mac, expected_mac);
+  auto [rc2, out2] = Sh("busybox ping -c1 -W1 " + ip);
+  EXPECT_EQ(rc2, 0) << "the new interface with the old address is not reachable: " << out2;
+}
+
 TEST_F(NetworkTest, TwoAttachmentsOnOneSubnetPingEachOtherAndTheGateway) {
   Subnet subnet = MakeSubnet(201);
   ScopeGuard guard([&] { CleanUp(subnet); });
