@@ -273,7 +273,10 @@ class WharfServer final : public Server {
     }
   }
 
-  // The service controller, on the leader: one round a second (api/ecs/service_controller.h).
+  // The service controller, on the leader (api/ecs/service_controller.h): a round every
+  // 200 ms while a service is deploying, scaling or not yet steady (a task that just
+  // started joins its target groups, a target that just turned healthy retires an old task
+  // without waiting a full second), else one a second.
   void ServiceControllerLoop() {
     api::ecs::ServiceControllerDeps deps{
         *ecs_deps_,
@@ -284,13 +287,15 @@ class WharfServer final : public Server {
         },
         [this] { api::elbv2::RefreshDataPlane(*elbv2_deps_); }};
     std::unique_lock lock(maintenance_mu_);
+    bool busy = false;
     while (!stopping_) {
-      maintenance_cv_.wait_for(lock, std::chrono::seconds(1));
+      maintenance_cv_.wait_for(lock, busy ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
       if (stopping_) break;
       if (!leadership_->IsLeader()) continue;
       lock.unlock();
       auto done = api::ecs::ReconcileServices(deps);
       if (!done.ok()) LOG_WARN("msg=\"service controller round failed\" error=\"{}\"", done.status().ToString());
+      busy = done.ok() && done->unsettled > 0;
       lock.lock();
     }
   }

@@ -202,13 +202,25 @@ void AddEventOnce(const EcsDeps& deps, json::object& service, const std::string&
   AddServiceEvent(deps, service, message);
 }
 
-Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::string& cluster, const std::string& key) {
+// Whether a service needs nothing more: one deployment, steady. Otherwise rounds come faster.
+bool Settled(const json::object& service) {
+  return GetArray(service, "deployments").size() <= 1 &&
+         GetBool(GetObject(service, "_wharf"), "steady").value_or(false);
+}
+
+struct ServiceRound {
+  bool committed = false;
+  bool settled = true;
+};
+
+Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const std::string& cluster,
+                                      const std::string& key) {
   const EcsDeps& ecs = deps.ecs;
   ASSIGN_OR_RETURN(auto found, ReadRecord(ecs.store, key));
-  if (!found) return false;
+  if (!found) return ServiceRound{};
   const json::object& before = found->first;
   std::string status = GetString(before, "status");
-  if (status != "ACTIVE" && status != "DRAINING") return false;
+  if (status != "ACTIVE" && status != "DRAINING") return ServiceRound{};
   std::string group = "service:" + GetString(before, "serviceName");
 
   std::map<std::string, Stored> tasks;  // task id -> record
@@ -347,18 +359,18 @@ Result<bool> ReconcileService(const ServiceControllerDeps& deps, const std::stri
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
-  if (txn.ops.empty() && Serialize(service) == Serialize(before)) return false;
+  if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));
   if (r.succeeded && targets_changed && deps.targets_changed) deps.targets_changed();
-  return r.succeeded;
+  return ServiceRound{r.succeeded, r.succeeded && Settled(service)};
 }
 
 }  // namespace
 
-Result<int> ReconcileServices(const ServiceControllerDeps& deps) {
+Result<RoundSummary> ReconcileServices(const ServiceControllerDeps& deps) {
   ASSIGN_OR_RETURN(store::Page page, deps.ecs.store.List("ecs/services/", "", 0));
-  int committed = 0;
+  RoundSummary summary;
   for (const auto& kv : page.items) {
     std::string rest = kv.key.substr(std::string_view("ecs/services/").size());
     std::string cluster = rest.substr(0, rest.find('/'));
@@ -367,9 +379,10 @@ Result<int> ReconcileServices(const ServiceControllerDeps& deps) {
       LOG_WARN("msg=\"service round failed\" service={} error=\"{}\"", kv.key, done.status().ToString());
       continue;
     }
-    committed += *done ? 1 : 0;
+    summary.committed += done->committed ? 1 : 0;
+    summary.unsettled += done->settled ? 0 : 1;
   }
-  return committed;
+  return summary;
 }
 
 }  // namespace wharf::api::ecs

@@ -31,8 +31,13 @@ struct ServiceControllerDeps {
   std::function<void()> targets_changed;
 };
 
+struct RoundSummary {
+  int committed = 0;  // services with a decision committed
+  int unsettled = 0;  // services mid-deployment or not yet steady
+};
+
 // One round over every service of every cluster; errors of one service are logged and the
-// others still run. Returns how many services had a decision committed.
-Result<int> ReconcileServices(const ServiceControllerDeps& deps);
+// others still run.
+Result<RoundSummary> ReconcileServices(const ServiceControllerDeps& deps);
 
 }  // namespace wharf::api::ecs
