@@ -3,7 +3,7 @@
 an application load balancer in front, the aws CLI and boto3 driving the service API.
 
 Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
-scaling 2 -> 4 -> 0 -> 2, a stopped task replaced, a rolling update under steady load (failed
+scaling 2 -> 4 -> 0 -> 2, a stopped task and a task whose container was killed replaced, a rolling update under steady load (failed
 requests counted), a server restarted in the middle of a deployment, a revision whose
 container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
 whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, delete-service, the API's errors, and that the host
@@ -11,6 +11,7 @@ is left as it was found.
 """
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -153,21 +154,35 @@ with WharfServer(agent=True) as server:
         wait_stable()
         assert len(wait_healthy(2)) == 2, healthy_targets()
 
-    @checks.run
-    def stopped_task_is_replaced():
-        victim = running_tasks()[0]["taskArn"]
-        ecs.stop_task(cluster="default", task=victim, reason="chaos")
+    def wait_replaced(victim):
         deadline = time.time() + 60
         while time.time() < deadline:
             arns = [t["taskArn"] for t in running_tasks() if t["lastStatus"] == "RUNNING"]
             if len(arns) == 2 and victim not in arns:
-                break
+                return
             time.sleep(0.5)
-        else:
-            raise AssertionError("the stopped task was not replaced")
+        raise AssertionError(f"the task {victim} was not replaced")
+
+    @checks.run
+    def stopped_task_is_replaced():
+        victim = running_tasks()[0]["taskArn"]
+        ecs.stop_task(cluster="default", task=victim, reason="chaos")
+        wait_replaced(victim)
         wait_stable()
         status, _ = http_get(url)
         assert status == 200
+
+    @checks.run
+    def killed_container_is_replaced():
+        victim = running_tasks()[0]["taskArn"]
+        runc_root = os.path.join(server.data_dir, "node", "runtime", "runc")
+        container = victim.rsplit("/", 1)[1] + "-web"
+        subprocess.run(["runc", "--root", runc_root, "kill", container, "KILL"], check=True)
+        wait_replaced(victim)
+        task = ecs.describe_tasks(cluster="default", tasks=[victim])["tasks"][0]
+        assert task["stopCode"] == "EssentialContainerExited" and task["containers"][0]["exitCode"] == 137, task
+        wait_stable()
+        assert len(wait_healthy(2)) == 2, healthy_targets()
 
     @checks.run
     def rolling_update_under_steady_load():
