@@ -9,6 +9,7 @@ container exits at once tripping the circuit breaker and rolling back, a bridge-
 whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, delete-service, the API's errors, and that the host
 is left as it was found.
 """
+import http.client
 import json
 import os
 import subprocess
@@ -186,25 +187,41 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def rolling_update_under_steady_load():
-        counts = {"ok": 0, "failed": 0, "v2": 0}
+        # Four clients, each on its own keep-alive connection through the listener, a few
+        # hundred requests a second in all. A reset or refused connection counts apart from an
+        # answer other than 200.
+        counts = {"ok": 0, "failed": 0, "connection errors": 0, "v2": 0}
         errors = {}  # what failed, so a failure says why
         stop = threading.Event()
+        lock = threading.Lock()
 
         def load():
+            conn = http.client.HTTPConnection("127.0.0.1", listener_port, timeout=5)
             while not stop.is_set():
                 try:
-                    status, body = http_get(url)
-                    counts["ok" if status == 200 else "failed"] += 1
-                    counts["v2"] += "hello v2" in body
-                except Exception as e:
-                    counts["failed"] += 1
-                    kind = f"{time.time() - t0:.0f}s {type(e).__name__}: {getattr(e, 'code', '') or e}"
-                    errors[kind] = errors.get(kind, 0) + 1
-                time.sleep(0.02)
+                    conn.request("GET", "/index.html")
+                    r = conn.getresponse()
+                    body = r.read().decode()
+                    with lock:
+                        counts["ok" if r.status == 200 else "failed"] += 1
+                        counts["v2"] += "hello v2" in body
+                    if r.status != 200:
+                        kind = f"{time.time() - t0:.0f}s HTTP {r.status}"
+                        errors[kind] = errors.get(kind, 0) + 1
+                except (OSError, http.client.HTTPException) as e:
+                    with lock:
+                        counts["connection errors"] += 1
+                        kind = f"{time.time() - t0:.0f}s {type(e).__name__}: {e}"
+                        errors[kind] = errors.get(kind, 0) + 1
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", listener_port, timeout=5)
+                time.sleep(0.01)
+            conn.close()
 
         t0 = time.time()
-        thread = threading.Thread(target=load)
-        thread.start()
+        threads = [threading.Thread(target=load) for _ in range(4)]
+        for thread in threads:
+            thread.start()
         try:
             time.sleep(1)
             old = describe()["deployments"][0]["id"]
@@ -215,11 +232,16 @@ with WharfServer(agent=True) as server:
             time.sleep(1)
         finally:
             stop.set()
-            thread.join()
-        print(f"     rolling update: {counts['ok']} requests answered, {counts['failed']} failed")
+            for thread in threads:
+                thread.join()
+        elapsed = time.time() - t0
+        total = counts["ok"] + counts["failed"] + counts["connection errors"]
+        print(f"     rolling update: {total} requests in {elapsed:.1f} s ({total / elapsed:.0f}/s): "
+              f"{counts['ok']} answered 200, {counts['failed']} failed, {counts['connection errors']} connection errors")
         assert svc["taskDefinition"] == td_v2 and svc["deployments"][0]["taskDefinition"] == td_v2, svc
         assert all(t["taskDefinitionArn"] == td_v2 for t in running_tasks())
-        assert counts["v2"] > 0 and counts["failed"] == 0, (counts, errors, messages()[:12])
+        assert counts["v2"] > 0 and counts["failed"] == 0 and counts["connection errors"] == 0, (
+            counts, errors, messages()[:12])
         assert any(m.startswith("(service web) deregistered ") for m in messages()), messages()
 
     @checks.run
