@@ -9,11 +9,11 @@ using Registration = TaskTarget::Registration;
 
 bool Gone(const TaskView& t) { return t.desired_status == "STOPPED" || t.last_status == "STOPPED"; }
 
-bool Healthy(const TaskView& t, const ServiceView& v) {
+bool Healthy(const TaskView& t) {
   if (t.last_status != "RUNNING" || t.desired_status != "RUNNING") return false;
   if (t.has_container_health_check && t.health_status != "HEALTHY") return false;
-  if (v.load_balancers > 0) {
-    if (static_cast<int>(t.targets.size()) < v.load_balancers) return false;
+  if (t.load_balancers > 0) {
+    if (static_cast<int>(t.targets.size()) < t.load_balancers) return false;
     for (const auto& target : t.targets) {
       if (target.registration != Registration::kRegistered || target.health != "healthy") return false;
     }
@@ -111,7 +111,7 @@ Decision Reconcile(const ServiceView& v) {
 
   // The least useful first: not healthy, then the most recently started.
   auto by_usefulness = [&](const TaskView* a, const TaskView* b) {
-    bool ha = Healthy(*a, v), hb = Healthy(*b, v);
+    bool ha = Healthy(*a), hb = Healthy(*b);
     if (ha != hb) return !ha;
     return a->started_at > b->started_at;
   };
@@ -119,11 +119,11 @@ Decision Reconcile(const ServiceView& v) {
   std::sort(live_primary.begin(), live_primary.end(), by_usefulness);
   for (int i = desired; i < static_cast<int>(live_primary.size()); ++i) retire(live_primary[i - desired], primary);
   int healthy = 0;
-  for (const auto& t : v.tasks) healthy += live(t) && Healthy(t, v) ? 1 : 0;
+  for (const auto& t : v.tasks) healthy += live(t) && Healthy(t) ? 1 : 0;
   int allowance = healthy - min_healthy;
   std::sort(live_old.begin(), live_old.end(), by_usefulness);
   for (const TaskView* t : live_old) {
-    if (!Healthy(*t, v)) {
+    if (!Healthy(*t)) {
       retire(t, primary);
     } else if (allowance > 0) {
       retire(t, primary);
@@ -194,7 +194,7 @@ Decision Reconcile(const ServiceView& v) {
   }
   bool settled = remaining == 1 && d.start == 0 && d.retire.empty() && d.stop.empty() &&
                  retiring.size() == d.forget.size() && static_cast<int>(live_primary.size()) == desired &&
-                 std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t, v); });
+                 std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t); });
   if (settled && !primary_failed && v.deployments.front().rollout_state == "IN_PROGRESS") {
     d.complete_primary = true;
     d.events.push_back(svc + " (deployment " + primary + ") deployment completed.");

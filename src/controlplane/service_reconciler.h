@@ -42,6 +42,7 @@ struct TaskView {
   double started_at = 0;  // seconds since the epoch; 0 while not started
   bool has_container_health_check = false;
   std::string health_status;  // the task's healthStatus: HEALTHY, UNHEALTHY, UNKNOWN
+  int load_balancers = 0;  // target groups its deployment puts it in (UpdateService may change them)
   std::vector<TaskTarget> targets;  // one per load balancer once its address is known
 };
 
@@ -60,7 +61,6 @@ struct ServiceView {
   bool circuit_breaker = false;
   bool rollback = false;
   int health_check_grace_seconds = 0;
-  int load_balancers = 0;
   std::vector<DeploymentView> deployments;  // the PRIMARY first
   std::string last_completed_id;            // a deployment that completed, for rollback
   std::map<std::string, std::string> retiring;  // task id -> the deployment whose activity retires it

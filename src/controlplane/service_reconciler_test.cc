@@ -17,6 +17,7 @@ TaskView Task(const std::string& id, const std::string& deployment, const std::s
   t.last_status = status;
   t.desired_status = "RUNNING";
   t.started_at = 100;
+  t.load_balancers = 1;
   t.targets.push_back({kTg, "10.0.0." + id, 8080, reg, health});
   return t;
 }
@@ -25,7 +26,6 @@ ServiceView Service(int desired) {
   ServiceView v;
   v.name = "web";
   v.desired_count = desired;
-  v.load_balancers = 1;
   v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}};
   v.now = 1000;
   return v;
@@ -124,8 +124,8 @@ TEST(ServiceReconcilerTest, TaskStillStartingIsStoppedOnlyOnceRunning) {
 TEST(ServiceReconcilerTest, DeletedServiceStopsEverythingThenGoesInactive) {
   ServiceView v = Service(0);
   v.deleting = true;
-  v.load_balancers = 0;
   TaskView t = Task("1", "ecs-svc/2");
+  t.load_balancers = 0;
   t.targets.clear();
   v.tasks = {t};
   Decision d = Reconcile(v);

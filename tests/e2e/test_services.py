@@ -6,7 +6,7 @@ Covers create-service and `aws ecs wait services-stable`, traffic through the li
 scaling 2 -> 4 -> 0 -> 2, a stopped task and a task whose container was killed replaced, a rolling update under steady load (failed
 requests counted), a server restarted in the middle of a deployment, a revision whose
 container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
-whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, delete-service, the API's errors, and that the host
+whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, update-service moving the tasks to another target group, delete-service, the API's errors, and that the host
 is left as it was found.
 """
 import http.client
@@ -114,7 +114,7 @@ with WharfServer(agent=True) as server:
         assert len(svc["deployments"]) == 1 and svc["deployments"][0]["rolloutState"] == "IN_PROGRESS", svc
         server.aws("ecs", "wait", "services-stable", "--cluster", "default", "--services", "web")
         print(f"     create-service to stable: {time.time() - started:.1f}s")
-        svc = describe()
+        svc = wait_completed()  # the waiter counts tasks; the rollout completes once targets are healthy
         assert svc["runningCount"] == 2 and svc["pendingCount"] == 0, svc
         dep = svc["deployments"][0]
         assert dep["status"] == "PRIMARY" and dep["rolloutState"] == "COMPLETED" and dep["runningCount"] == 2, dep
@@ -418,6 +418,39 @@ with WharfServer(agent=True) as server:
         ecs.delete_service(cluster="default", service="daemon")  # no need to scale a daemon to 0
         ecs.get_waiter("services_inactive").wait(cluster="default", services=["daemon"],
                                                  WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    @checks.run
+    def update_service_moves_tasks_to_another_target_group():
+        tg_b = elb.create_target_group(Name="svc-tg-b", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
+                                       TargetType="ip", HealthCheckPath="/index.html", HealthCheckIntervalSeconds=5,
+                                       HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)["TargetGroups"][0]
+        elb.modify_target_group_attributes(TargetGroupArn=tg_b["TargetGroupArn"], Attributes=[
+            {"Key": "deregistration_delay.timeout_seconds", "Value": "2"}])
+        port_b = free_port()
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port_b,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_b["TargetGroupArn"]}])
+        old_ips = sorted(t["containers"][0]["networkInterfaces"][0]["privateIpv4Address"] for t in running_tasks())
+        svc = ecs.update_service(cluster="default", service="web", loadBalancers=[
+            {"targetGroupArn": tg_b["TargetGroupArn"], "containerName": "web", "containerPort": 8080}])["service"]
+        assert len(svc["deployments"]) == 2, svc["deployments"]
+        assert all("_loadBalancers" not in d for d in svc["deployments"]), svc["deployments"]
+        svc = wait_completed(90)
+        assert svc["deployments"][0]["rolloutState"] == "COMPLETED", svc["deployments"]
+        wait_stable()
+        new_ips = sorted(t["containers"][0]["networkInterfaces"][0]["privateIpv4Address"] for t in running_tasks())
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            in_b = elb.describe_target_health(TargetGroupArn=tg_b["TargetGroupArn"])["TargetHealthDescriptions"]
+            in_a = elb.describe_target_health(TargetGroupArn=tg_arn)["TargetHealthDescriptions"]
+            healthy_b = sorted(h["Target"]["Id"] for h in in_b if h["TargetHealth"]["State"] == "healthy")
+            if healthy_b == new_ips and in_a == []:
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(f"target groups after the move: a {in_a}, b {in_b}, tasks {new_ips} (were {old_ips})")
+        status, body = http_get(f"http://127.0.0.1:{port_b}/index.html")
+        assert status == 200, body
+        assert describe()["loadBalancers"][0]["targetGroupArn"] == tg_b["TargetGroupArn"]
 
     @checks.run
     def delete_service_stops_its_tasks():

@@ -59,6 +59,29 @@ std::optional<std::pair<std::string, int>> TargetAddress(const json::object& tas
   return std::nullopt;
 }
 
+// The load balancers a task of `deployment_id` belongs in: those its deployment was made with
+// (UpdateService may change the service's since), else the service's.
+const json::array& LoadBalancersOf(const json::object& service, const std::string& deployment_id) {
+  for (const auto& d : GetArray(service, "deployments")) {
+    if (GetString(d.get_object(), "id") == deployment_id && d.get_object().contains(kDeploymentLoadBalancers)) {
+      return GetArray(d.get_object(), kDeploymentLoadBalancers);
+    }
+  }
+  return GetArray(service, "loadBalancers");
+}
+
+// Every target group the service's deployments use.
+std::set<std::string> TargetGroupsOf(const json::object& service) {
+  std::set<std::string> arns;
+  for (const auto& lb : GetArray(service, "loadBalancers")) arns.insert(GetString(lb.get_object(), "targetGroupArn"));
+  for (const auto& d : GetArray(service, "deployments")) {
+    for (const auto& lb : GetArray(d.get_object(), kDeploymentLoadBalancers)) {
+      arns.insert(GetString(lb.get_object(), "targetGroupArn"));
+    }
+  }
+  return arns;
+}
+
 controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& service,
                                    const std::map<std::string, Stored>& tasks,
                                    const std::map<std::string, Stored>& groups) {
@@ -74,7 +97,6 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
   v.circuit_breaker = GetBool(breaker, "enable").value_or(false);
   v.rollback = GetBool(breaker, "rollback").value_or(false);
   v.health_check_grace_seconds = static_cast<int>(GetInt(service, "healthCheckGracePeriodSeconds").value_or(0));
-  v.load_balancers = static_cast<int>(GetArray(service, "loadBalancers").size());
   for (const auto& d : GetArray(service, "deployments")) {
     v.deployments.push_back({GetString(d.get_object(), "id"), GetString(d.get_object(), "rolloutState"),
                              static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0))});
@@ -87,9 +109,8 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
   int64_t now_ms = NowMs(deps.ecs);
 
   std::map<std::string, std::map<std::pair<std::string, int>, std::string>> health;
-  for (const auto& lb : GetArray(service, "loadBalancers")) {
-    std::string arn = GetString(lb.get_object(), "targetGroupArn");
-    if (!health.count(arn) && deps.target_health) health[arn] = deps.target_health(arn);
+  for (const auto& arn : TargetGroupsOf(service)) {
+    if (deps.target_health) health[arn] = deps.target_health(arn);
   }
   for (const auto& [id, stored] : tasks) {
     const json::object& t = stored.value;
@@ -102,7 +123,9 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
     if (auto it = t.find("startedAt"); it != t.end() && it->value().is_number()) task.started_at = it->value().to_number<double>();
     task.has_container_health_check = HasContainerHealthCheck(t);
     task.health_status = GetString(t, "healthStatus", "UNKNOWN");
-    for (const auto& lb : GetArray(service, "loadBalancers")) {
+    const json::array& load_balancers = LoadBalancersOf(service, task.deployment_id);
+    task.load_balancers = static_cast<int>(load_balancers.size());
+    for (const auto& lb : load_balancers) {
       auto address = TargetAddress(t, lb.get_object());
       if (!address) continue;
       TaskTarget target;
@@ -181,6 +204,7 @@ void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::
                               "networkConfiguration"}) {
       if (Has(target, field)) service[field] = target.at(field);
     }
+    if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = NewDeployment(deps, service);
     back["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " +
                                  GetString(target, "id") + ".";
@@ -231,8 +255,8 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     tasks[kv.key.substr(TasksPrefix(cluster).size())] = {std::move(task), kv.mod_revision};
   }
   std::map<std::string, Stored> groups;  // target group key -> record
-  for (const auto& lb : GetArray(before, "loadBalancers")) {
-    std::string tg_key = TargetGroupKey(GetString(lb.get_object(), "targetGroupArn"));
+  for (const auto& arn : TargetGroupsOf(before)) {
+    std::string tg_key = TargetGroupKey(arn);
     ASSIGN_OR_RETURN(auto tg, ReadRecord(ecs.store, tg_key));
     if (tg) groups[tg_key] = {tg->first, tg->second};
   }

@@ -30,6 +30,7 @@ json::object NewDeployment(const EcsDeps& deps, const json::object& service) {
                             "networkConfiguration"}) {
     if (Has(service, field)) d[field] = service.at(field);
   }
+  d[kDeploymentLoadBalancers] = GetArray(service, "loadBalancers");
   return d;
 }
 
@@ -70,6 +71,11 @@ void AddServiceEvent(const EcsDeps& deps, json::object& service, const std::stri
 json::object PresentService(const json::object& record, bool with_tags) {
   json::object service = record;
   service.erase("_wharf");
+  if (auto* deployments = service.if_contains("deployments"); deployments && deployments->is_array()) {
+    for (auto& d : deployments->as_array()) {
+      if (d.is_object()) d.as_object().erase(kDeploymentLoadBalancers);
+    }
+  }
   if (!with_tags) service.erase("tags");
   return service;
 }

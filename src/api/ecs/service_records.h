@@ -7,6 +7,7 @@
 //    "failuresCounted": [<task id>...]                       tasks counted in failedTasks
 //    "steady": bool                                          the steady-state event was told
 //    "lastCompleted": <Deployment shape>}                    what a rollback returns to
+// Each stored deployment also keeps its own "_loadBalancers" (kDeploymentLoadBalancers).
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -17,6 +18,11 @@
 namespace wharf::api::ecs {
 
 inline constexpr size_t kMaxServiceEvents = 100;
+
+// A deployment's own copy of the service's loadBalancers when it was made (not in the API's
+// Deployment shape: PresentService leaves it out). Its tasks stay in those target groups
+// while an UpdateService moves the service to others.
+inline constexpr const char* kDeploymentLoadBalancers = "_loadBalancers";
 
 std::string ServiceKey(std::string_view cluster, std::string_view name);
 

@@ -244,18 +244,21 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
     if (!found) return ServiceNotFound();
     json::object service = found->first;
     if (GetString(service, "status") != "ACTIVE") return ServiceNotActive();
-    if (Has(in, "loadBalancers") && GetArray(in, "loadBalancers") != GetArray(service, "loadBalancers")) {
-      return InvalidParameter("Changing a service's loadBalancers is not supported by wharf: create a new service.");
-    }
     bool new_deployment = GetBool(in, "forceNewDeployment").value_or(false);
-    if (Has(in, "taskDefinition")) {
-      ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, GetString(in, "taskDefinition")), EcsError);
-      if (!td) return ClientError("Unable to find task definition '" + GetString(in, "taskDefinition") + "'.");
-      if (auto err = CheckLoadBalancers(deps, GetArray(service, "loadBalancers"), *td)) return *err;
+    // New load balancers (an empty list removes them) come with a new deployment: its tasks
+    // join the new target groups while the old deployment's stay in theirs until retired.
+    bool new_load_balancers = Has(in, "loadBalancers") && GetArray(in, "loadBalancers") != GetArray(service, "loadBalancers");
+    const json::array& load_balancers = new_load_balancers ? GetArray(in, "loadBalancers") : GetArray(service, "loadBalancers");
+    std::string td_ref = Has(in, "taskDefinition") ? GetString(in, "taskDefinition") : GetString(service, "taskDefinition");
+    if (Has(in, "taskDefinition") || new_load_balancers) {
+      ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, td_ref), EcsError);
+      if (!td) return ClientError("Unable to find task definition '" + td_ref + "'.");
+      if (auto err = CheckLoadBalancers(deps, load_balancers, *td)) return *err;
       std::string arn = GetString(*td, "taskDefinitionArn");
-      new_deployment = new_deployment || arn != GetString(service, "taskDefinition");
+      new_deployment = new_deployment || new_load_balancers || arn != GetString(service, "taskDefinition");
       service["taskDefinition"] = arn;
     }
+    if (new_load_balancers) service["loadBalancers"] = load_balancers;
     for (const char* field : {"networkConfiguration", "capacityProviderStrategy", "platformVersion"}) {
       if (Has(in, field) && in.at(field) != service[field]) {
         service[field] = in.at(field);
