@@ -333,21 +333,27 @@ with WharfServer(agent=True) as server:
         ecs.create_service(cluster="default", serviceName="web-bridge", taskDefinition=td["taskDefinitionArn"],
                            desiredCount=2, launchType="EC2",
                            loadBalancers=[{"targetGroupArn": tg2, "containerName": "web", "containerPort": 8080}])
-        ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
-                                               WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-        arns = ecs.list_tasks(cluster="default", serviceName="web-bridge")["taskArns"]
-        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
-        ports = sorted(t["containers"][0]["networkBindings"][0]["hostPort"] for t in tasks)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
-            if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
-                break
-            time.sleep(0.5)
-        else:
+        def stable_with_healthy_host_ports(count):
+            """Waits for `count` running tasks and a healthy target at each one's host port."""
+            ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
+                                                   WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+            svc = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]
+            assert svc["runningCount"] == count and svc["pendingCount"] == 0, svc
+            arns = ecs.list_tasks(cluster="default", serviceName="web-bridge")["taskArns"]
+            tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
+            ports = sorted(t["containers"][0]["networkBindings"][0]["hostPort"] for t in tasks)
+            assert len(set(ports)) == count, ports
+            deadline = time.time() + 60
+            while time.time() < deadline:
+                hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
+                if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
+                    return hs
+                time.sleep(0.5)
             events = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]["events"]
-            raise AssertionError(f"targets {hs} never healthy at host ports {ports}; "
-                                 f"events {[e['message'] for e in events]}")
+            raise AssertionError(f"targets {hs} never healthy at the {count} host ports {ports}; "
+                                 f"events {[e['message'] for e in events][:10]}")
+
+        hs = stable_with_healthy_host_ports(2)
         assert all(h["Target"]["Id"] == "127.0.0.1" for h in hs), hs
         status, body = http_get(f"http://127.0.0.1:{port2}/index.html")
         assert status == 200 and "hello from a wharf task" in body, body
@@ -355,22 +361,7 @@ with WharfServer(agent=True) as server:
         # 2 -> 10 -> 0 (EC2 tasks without a cpu reservation: ten Fargate tasks of 0.25 vCPU
         # would not fit on a 2-core node).
         ecs.update_service(cluster="default", service="web-bridge", desiredCount=10)
-        ecs.get_waiter("services_stable").wait(cluster="default", services=["web-bridge"],
-                                               WaiterConfig={"Delay": 1, "MaxAttempts": 120})
-        svc = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]
-        assert svc["runningCount"] == 10 and svc["pendingCount"] == 0, svc
-        arns = ecs.list_tasks(cluster="default", serviceName="web-bridge")["taskArns"]
-        tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"]
-        ports = sorted(t["containers"][0]["networkBindings"][0]["hostPort"] for t in tasks)
-        assert len(set(ports)) == 10, ports
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
-            if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
-                break
-            time.sleep(0.5)
-        else:
-            raise AssertionError(f"targets {hs} never healthy at the 10 host ports {ports}")
+        stable_with_healthy_host_ports(10)
         for _ in range(20):
             status, _ = http_get(f"http://127.0.0.1:{port2}/index.html")
             assert status == 200
