@@ -3,7 +3,7 @@
 an application load balancer in front, the aws CLI and boto3 driving the service API.
 
 Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
-scaling 2 -> 4 -> 0 -> 2, a stopped task and a task whose container was killed replaced, a rolling update under steady load (failed
+scaling 2 -> 4 -> 0 -> 2, a stopped task and a task whose container was killed replaced, a rolling update of 4 tasks under steady load (failed
 requests counted), a server restarted in the middle of a deployment, a revision whose
 container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
 whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, update-service moving the tasks to another target group, delete-service, the API's errors, and that the host
@@ -187,6 +187,10 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def rolling_update_under_steady_load():
+        # A 4-task service (8 at the peak of the update: 200%), as the issue asks.
+        ecs.update_service(cluster="default", service="web", desiredCount=4)
+        wait_stable()
+        assert len(wait_healthy(4)) == 4, healthy_targets()
         # Four clients, each on its own keep-alive connection through the listener, a few
         # hundred requests a second in all. A reset or refused connection counts apart from an
         # answer other than 200.
@@ -243,6 +247,9 @@ with WharfServer(agent=True) as server:
         assert counts["v2"] > 0 and counts["failed"] == 0 and counts["connection errors"] == 0, (
             counts, errors, messages()[:12])
         assert any(m.startswith("(service web) deregistered ") for m in messages()), messages()
+        assert len(running_tasks()) == 4
+        ecs.update_service(cluster="default", service="web", desiredCount=2)
+        wait_stable()
 
     @checks.run
     def server_restart_mid_deployment_carries_on():
