@@ -81,7 +81,7 @@ def start_wharf(procs, wharf_bin, threads, data_dir=None):
     port = free_port()
     log_path = os.path.join(data_dir, "server.log")
     argv = [wharf_bin, "server", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}",
-            "--threads", str(threads)]
+            "--threads", str(threads), "--no-local-agent"]
     t0 = time.perf_counter()
     proc = procs.spawn(argv, log_path)
     wait_until(proc, lambda: health_ok(port), log_path, "wharf", poll_interval=0.0005)

@@ -260,7 +260,7 @@ def start_wharf(procs, wharf_bin, threads, backend_port, health_timeout):
     api_port, lb_port = free_port(), free_port()
     log = os.path.join(d, "server.log")
     proc = procs.spawn([wharf_bin, "server", "--data-dir", d, "--listen", f"127.0.0.1:{api_port}",
-                        "--threads", "1", "--lb-threads", str(threads), "--lb-bind", "127.0.0.1"], log)
+                        "--threads", "1", "--lb-threads", str(threads), "--lb-bind", "127.0.0.1", "--no-local-agent"], log)
     wait_until(proc, lambda: http_get(api_port, "/_wharf/health")[0] == 200, log, "wharf")
     key, secret = read_credentials(d)
     elb = boto3.session.Session().client("elbv2", region_name=REGION,
