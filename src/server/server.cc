@@ -134,6 +134,8 @@ class WharfServer final : public Server {
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
     ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
+    std::lock_guard lock(local_node_mu_);
+    local_node_id_ = local_agent_->node_id();
     return Status::OK();
   }
 
@@ -234,7 +236,14 @@ class WharfServer final : public Server {
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     ASSIGN_OR_RETURN(data_plane_, lb::CreateDataPlane(lb_options));
     elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(api::elbv2::Elbv2Deps{
-        *store_, clock_, options_.region, options_.account_id, *data_plane_, options_.lb_bind_address, &random_});
+        *store_, clock_, options_.region, options_.account_id, *data_plane_, options_.lb_bind_address, &random_,
+        // Instance targets: the local node's host ports are on this machine's loopback; other
+        // nodes' addresses are not known to the server.
+        [this](const std::string& instance_id) -> std::optional<std::string> {
+          std::lock_guard lock(local_node_mu_);
+          if (!local_node_id_.empty() && instance_id == local_node_id_) return "127.0.0.1";
+          return std::nullopt;
+        }});
     ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
     front_door_->AddService(std::move(elbv2));
     Status restored = api::elbv2::RestoreDataPlane(*elbv2_deps_);
@@ -364,6 +373,8 @@ class WharfServer final : public Server {
   std::unique_ptr<api::CredentialStore> credentials_;
   api::AccessKey admin_;
   std::unique_ptr<agent::Agent> local_agent_;
+  std::mutex local_node_mu_;
+  std::string local_node_id_;  // the local agent's EC2 instance id, once it started
   std::unique_ptr<api::FrontDoor> front_door_;
   std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
   std::unique_ptr<api::ecs::AssignmentBoard> assignments_;

@@ -361,7 +361,11 @@ with WharfServer(agent=True) as server:
                                  f"events {[e['message'] for e in events][:10]}")
 
         hs = stable_with_healthy_host_ports(2)
-        assert all(h["Target"]["Id"] == "127.0.0.1" for h in hs), hs
+        # As ECS registers them: the node's EC2 instance id and the task's host port.
+        arns = ecs.list_container_instances(cluster="default")["containerInstanceArns"]
+        node = ecs.describe_container_instances(cluster="default", containerInstances=arns)["containerInstances"][0]
+        assert node["ec2InstanceId"].startswith("i-") and all(h["Target"]["Id"] == node["ec2InstanceId"]
+                                                              for h in hs), (node["ec2InstanceId"], hs)
         status, body = http_get(f"http://127.0.0.1:{port2}/index.html")
         assert status == 200 and "hello from a wharf task" in body, body
 

@@ -36,8 +36,8 @@ bool HasContainerHealthCheck(const json::object& task) {
 }
 
 // Where a task answers for one load balancer entry: the awsvpc address and the container
-// port, or (bridge, host) the node's loopback and the host port its container got. Empty
-// while not known yet.
+// port (an ip target), or (bridge, host) its node's EC2 instance id and the host port its
+// container got (an instance target, as ECS registers them). Empty while not known yet.
 std::optional<std::pair<std::string, int>> TargetAddress(const json::object& task, const json::object& lb) {
   const json::object& meta = GetObject(task, "_wharf");
   int container_port = static_cast<int>(GetInt(lb, "containerPort").value_or(0));
@@ -50,9 +50,7 @@ std::optional<std::pair<std::string, int>> TargetAddress(const json::object& tas
     if (GetString(c.get_object(), "name") != GetString(lb, "containerName")) continue;
     for (const auto& b : GetArray(c.get_object(), "networkBindings")) {
       if (GetInt(b.get_object(), "containerPort") == container_port) {
-        // Only the node the server runs on is reachable this way (instance ids are not mapped
-        // to node addresses yet).
-        return std::make_pair(std::string("127.0.0.1"), static_cast<int>(GetInt(b.get_object(), "hostPort").value_or(0)));
+        return std::make_pair(GetString(meta, "node"), static_cast<int>(GetInt(b.get_object(), "hostPort").value_or(0)));
       }
     }
   }

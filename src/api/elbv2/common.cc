@@ -25,7 +25,7 @@ void Context::Publish() { RefreshDataPlane(deps); }
 void RefreshDataPlane(const Elbv2Deps& deps) {
   static std::mutex publish_mu;
   std::lock_guard lock(publish_mu);
-  auto config = BuildLbConfig(deps.store, deps.clock);
+  auto config = BuildLbConfig(deps.store, deps.clock, &deps);
   if (!config.ok()) {
     // The change is committed; the next successful publish carries it.
     LOG_ERROR("msg=\"elbv2 config build failed\" error=\"{}\"", config.status().ToString());

@@ -38,6 +38,10 @@
 #include <memory>
 #include <string>
 
+#include <functional>
+#include <optional>
+#include <string>
+
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -53,13 +57,17 @@ struct Elbv2Deps {
   lb::DataPlaneControl& data_plane;
   std::string lb_bind_address;  // where listeners are bound (reported only; the data plane binds)
   Random* random = nullptr;     // ids and DNS names; a SecureRandom of the endpoint's own when null
+  // Where an instance target (an ECS node's EC2 instance id) is reached: the server's own
+  // node on loopback. Empty result: not a node this server can reach. Empty function: none.
+  std::function<std::optional<std::string>(const std::string& instance_id)> instance_address;
 };
 
 // Builds the endpoint with every implemented operation.
 Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps);
 
 // The data plane's configuration as the store holds it now.
-Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock);
+Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock,
+                                                      const Elbv2Deps* deps = nullptr);
 
 // Rebuilds the configuration from the store and applies it. Every caller (the handlers after
 // a change, the server's periodic refresh) goes through one lock, so the data plane never

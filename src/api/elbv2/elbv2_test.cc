@@ -41,7 +41,11 @@ class Elbv2Test : public ::testing::Test {
  protected:
   void SetUp() override {
     auto made = MakeElbv2Endpoint(
-        Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1"});
+        Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1", nullptr,
+                  [](const std::string& id) -> std::optional<std::string> {
+                    if (id == "i-0local") return "127.0.0.1";  // the server's own node
+                    return std::nullopt;
+                  }});
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
   }
@@ -276,6 +280,28 @@ TEST_F(Elbv2Test, TargetsDrainThenDisappear) {
   Ok("DeleteTargetGroup", "{" + tg + "}");
   EXPECT_EQ(ErrorCode("DescribeTargetGroups", R"({"TargetGroupArns": [")" + tg_arn_ + R"("]})"),
             "TargetGroupNotFound");
+}
+
+// As ECS registers a bridge-mode task: the node's instance id and the task's host port.
+TEST_F(Elbv2Test, InstanceTargetsAreTheNodesByInstanceId) {
+  CreateSeed();
+  std::string tg_arn = GetString(
+      Ok("CreateTargetGroup", R"({"Name": "by-instance", "Protocol": "HTTP", "Port": 8080, "VpcId": "vpc-1",
+          "TargetType": "instance"})")["TargetGroups"].as_array()[0].as_object(), "TargetGroupArn");
+  std::string tg = R"("TargetGroupArn": ")" + tg_arn + R"(")";
+  EXPECT_EQ(ErrorCode("RegisterTargets", "{" + tg + R"(, "Targets": [{"Id": "i-0elsewhere", "Port": 49200}]})"),
+            "InvalidTarget");
+  Ok("RegisterTargets", "{" + tg + R"(, "Targets": [{"Id": "i-0local", "Port": 49200}]})");
+  json::array health = Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_EQ(GetString(GetObject(health[0].as_object(), "Target"), "Id"), "i-0local");
+  const lb::Target& target = data_plane_.config->target_groups.at(tg_arn).targets.at(0);
+  EXPECT_EQ(target.id, "i-0local");
+  EXPECT_EQ(target.ip, "127.0.0.1");  // where the data plane connects
+  EXPECT_EQ(target.port, 49200);
+  // An ip target group takes no instance ids.
+  EXPECT_EQ(ErrorCode("RegisterTargets", R"({"TargetGroupArn": ")" + tg_arn_ + R"(", "Targets": [{"Id": "i-0local"}]})"),
+            "InvalidTarget");
 }
 
 TEST_F(Elbv2Test, AttributesAndTags) {

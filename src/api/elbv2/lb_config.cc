@@ -81,7 +81,7 @@ std::vector<lb::Action> ToActions(const json::array& actions) {
   return out;
 }
 
-lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms) {
+lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const Elbv2Deps* deps) {
   const json::object& tg = GetObject(record, "targetGroup");
   const json::object& attrs = GetObject(record, "attributes");
   lb::TargetGroup out;
@@ -114,7 +114,13 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms) {
     if (deadline && *deadline <= now_ms) continue;  // drained
     lb::Target x;
     x.id = GetString(target, "Id");
-    x.ip = x.id;  // ip targets; instance targets are registered by address for now (elbv2.h)
+    x.ip = x.id;  // an ip target, or an instance target registered by its address
+    if (x.id.rfind("i-", 0) == 0) {
+      // An ECS node's instance id; one this server cannot reach has no address and fails
+      // its health checks.
+      auto address = deps && deps->instance_address ? deps->instance_address(x.id) : std::nullopt;
+      x.ip = address.value_or("");
+    }
     x.port = static_cast<uint16_t>(GetInt(target, "Port").value_or(out.port));
     x.availability_zone = GetString(target, "AvailabilityZone");
     x.draining = deadline.has_value();
@@ -126,7 +132,7 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms) {
 
 }  // namespace
 
-Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock) {
+Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock, const Elbv2Deps* deps) {
   auto config = std::make_shared<lb::Config>();
   int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
@@ -173,7 +179,7 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
   }
   ASSIGN_OR_RETURN(auto groups, ReadAll(store, kTargetGroupsPrefix));
   for (const auto& r : groups) {
-    lb::TargetGroup tg = ToTargetGroup(r.value, now_ms);
+    lb::TargetGroup tg = ToTargetGroup(r.value, now_ms, deps);
     std::string arn = tg.arn;
     config->target_groups.emplace(std::move(arn), std::move(tg));
   }
@@ -181,7 +187,7 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
 }
 
 Status RestoreDataPlane(const Elbv2Deps& deps) {
-  ASSIGN_OR_RETURN(auto config, BuildLbConfig(deps.store, deps.clock));
+  ASSIGN_OR_RETURN(auto config, BuildLbConfig(deps.store, deps.clock, &deps));
   Status first_error;
   for (const auto& l : config->listeners) {
     Status s = deps.data_plane.OpenListener(l.arn, l.port);

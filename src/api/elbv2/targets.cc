@@ -61,15 +61,15 @@ Outcome RegisterTargets(Context& c, const RequestContext&, object& in) {
           const json::object& target = t.get_object();
           std::string id = GetString(target, "Id");
           int64_t port = GetInt(target, "Port").value_or(GetInt(tg, "Port").value_or(80));
-          if (!IsIpv4(id)) {
-            if (GetString(tg, "TargetType") == "instance" && id.rfind("i-", 0) == 0) {
+          bool instance = GetString(tg, "TargetType") == "instance" && id.rfind("i-", 0) == 0;
+          if (instance) {
+            // The instances are the ECS nodes; only those this server reaches can take traffic.
+            if (!c.deps.instance_address || !c.deps.instance_address(id)) {
               return AwsError::Client(
                   "InvalidTarget",
-                  "The following targets are not in a running state and cannot be registered: '" +
-                      id +
-                      "' (wharf does not resolve instance ids yet: register the instance's "
-                      "IPv4 address as its Id)");
+                  "The following targets are not in a running state and cannot be registered: '" + id + "'");
             }
+          } else if (!IsIpv4(id)) {
             return AwsError::Client("InvalidTarget",
                                     "The IP address '" + id + "' is not a valid IPv4 address");
           }
