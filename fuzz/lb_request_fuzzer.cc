@@ -5,6 +5,8 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "lb/request_check.h"
@@ -13,6 +15,24 @@
 
 namespace http = boost::beast::http;
 using namespace wharf::lb;
+
+// Built with -DBOOST_ENABLE_ASSERT_HANDLER (fuzz/run.sh): Boost's assertions stay on and abort,
+// except one that is known to be wrong. Boost 1.81's chunk parser asserts that at least 5
+// bytes are buffered when it resumes after a final chunk ("0\r\n") whose trailer had not
+// come yet; fed a byte at a time (as a client may send it), 4 is possible, and the code after
+// the assertion handles it (fixed upstream: boostorg/beast pull request 2861). Release builds
+// of wharf compile assertions out.
+namespace boost {
+void assertion_failed(char const* expr, char const* function, char const* file, long line) {
+  if (std::strcmp(expr, "n >= 5") == 0 && std::strstr(function, "parse_chunk_header") != nullptr) return;
+  std::fprintf(stderr, "%s:%ld: %s: assertion failed: %s\n", file, line, function, expr);
+  std::abort();
+}
+void assertion_failed_msg(char const* expr, char const* msg, char const* function, char const* file, long line) {
+  std::fprintf(stderr, "%s:%ld: %s: assertion failed: %s (%s)\n", file, line, function, expr, msg);
+  std::abort();
+}
+}  // namespace boost
 
 static const Listener& Rules() {
   static const Listener* listener = [] {

@@ -497,9 +497,10 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     if (status >= 100 && status < 200 && status != 101) {  // interim: the final one follows
       return ReadUpstreamResponse();
     }
+    // Not reusable when the target said close, or when its body ran to the end of the stream.
+    bool reusable = upstream_parser_->keep_alive();
     response_.emplace(upstream_parser_->release());
     Response& res = *response_;
-    bool reusable = res.keep_alive();
     Done();
     if (reusable && upstream_in_.size() == 0) loop_.pool->Give(target_->endpoint, std::move(upstream_));
     upstream_.reset();
