@@ -231,10 +231,11 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   }
 
   // Parses what is buffered (a pipelined request may be there already), then reads.
-  // Reads go through the loop's reactor, which tries the socket at once only when it has
-  // seen it become readable since the last read drained it: no read that is bound to fail
-  // right after an answer went out, and no epoll_ctl per wait (async_wait re-arms the
-  // descriptor every time).
+  // Reads are the reactor's async_read_some: asio tries the socket at once (a read that may
+  // find nothing) and otherwise waits for epoll. async_wait would never find nothing, but it
+  // costs an epoll_ctl per wait, so it saves no system call. What keeps futile reads rare is
+  // when a read starts: after a write, it is posted (see Send's callers), so the loop first
+  // serves the other connections and the peer has had time to answer.
   void ContinueRequest() {
     beast::error_code ec;
     if (FeedParser(*parser_, client_in_, ec)) return OnRequest(ec);
@@ -453,6 +454,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     Head(*request_);
     Send(*upstream_, request_->body(), [this](beast::error_code ec) {
       if (ec) return timed_out_ ? UpstreamFailed(504) : RetryOrFail(502);
+      // Posted, not called: the answer cannot be here yet (see ContinueRequest).
       asio::post(loop_.io, [self = shared_from_this()] { self->Guarded([&] { self->ReadUpstreamResponse(); }); });
     });
   }
@@ -554,6 +556,8 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     Send(client_, head_request ? std::string_view() : std::string_view(res.body()), [this](beast::error_code ec) {
       if (ec || !keep_alive_) return Close();
       group_ = nullptr;
+      // Posted, not called: the next request is rarely here yet (see ContinueRequest), and a
+      // long pipeline of requests answered at once cannot deepen the stack.
       asio::post(loop_.io, [self = shared_from_this()] { self->Guarded([&] { self->ReadRequest(); }); });
     });
   }
