@@ -26,7 +26,7 @@ using tcp = asio::ip::tcp;
 // One event loop: its thread, its proxy state, its acceptors.
 class Loop {
  public:
-  Loop() : state_(io_) {
+  explicit Loop(Shared& shared) : state_(io_, shared) {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~Loop() {
@@ -37,10 +37,23 @@ class Loop {
   }
 
   asio::io_context& io() { return io_; }
+  LoopState& state() { return state_; }
+
+  // Runs `f(state)` on the loop's thread and waits for it: the loop's own counters are
+  // read there, never from another thread.
+  template <typename F>
+  void RunOnLoop(F&& f) {
+    std::promise<void> done;
+    asio::post(io_, [&] {
+      f(state_);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
 
   // Binds on the calling thread (so the error comes back at once), then accepts on the loop.
   // `key` names the acceptor ("<listener arn>#<port>"); requests are routed by the arn.
-  Status Listen(const std::string& key, const tcp::endpoint& endpoint, Shared& shared) {
+  Status Listen(const std::string& key, const tcp::endpoint& endpoint) {
     std::string arn = key.substr(0, key.rfind('#'));
     auto acceptor = std::make_shared<tcp::acceptor>(io_);
     boost::system::error_code ec;
@@ -57,9 +70,9 @@ class Loop {
                                         std::to_string(endpoint.port()) + ": " + ec.message());
     }
     uint16_t port = endpoint.port();
-    asio::post(io_, [this, key, arn, acceptor, port, &shared] {
+    asio::post(io_, [this, key, arn, acceptor, port] {
       acceptors_[key] = acceptor;
-      Accept(arn, acceptor, port, shared);
+      Accept(arn, acceptor, port);
     });
     return Status::OK();
   }
@@ -79,22 +92,24 @@ class Loop {
   }
 
  private:
-  void Accept(const std::string& arn, std::shared_ptr<tcp::acceptor> acceptor, uint16_t port, Shared& shared) {
-    acceptor->async_accept(io_, [this, arn, acceptor, port, &shared](boost::system::error_code ec, tcp::socket s) {
+  void Accept(const std::string& arn, std::shared_ptr<tcp::acceptor> acceptor, uint16_t port) {
+    acceptor->async_accept(io_, [this, arn, acceptor, port](boost::system::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
       if (ec) {  // out of descriptors: back off instead of spinning on a readable socket
         auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(50));
-        timer->async_wait([this, arn, acceptor, port, &shared, timer](boost::system::error_code) {
-          Accept(arn, acceptor, port, shared);
+        timer->async_wait([this, arn, acceptor, port, timer](boost::system::error_code) {
+          Accept(arn, acceptor, port);
         });
         return;
       }
-      ServeClient(std::move(s), arn, port, shared, state_);
-      Accept(arn, acceptor, port, shared);
+      ServeClient(std::move(s), arn, port, state_);
+      Accept(arn, acceptor, port);
     });
   }
 
-  asio::io_context io_{1};
+  // Sockets are only ever used on the loop thread: no locking for reactor I/O (posting
+  // work and registering descriptors from other threads stays locked).
+  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   LoopState state_;
   std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;  // loop thread only
@@ -104,10 +119,13 @@ class Loop {
 class DataPlane final : public DataPlaneControl {
  public:
   explicit DataPlane(const DataPlaneOptions& options) : options_(options) {
-    shared_.config.store(std::make_shared<const Config>());
     shared_.health = &health_;
     shared_.max_request_body = options.max_request_body;
-    for (int i = 0; i < std::max(1, options.threads); ++i) loops_.push_back(std::make_unique<Loop>());
+    {
+      std::lock_guard lock(routing_mu_);
+      shared_.Publish(ids_.Build(std::make_shared<const Config>()));
+    }
+    for (int i = 0; i < std::max(1, options.threads); ++i) loops_.push_back(std::make_unique<Loop>(shared_));
   }
 
   ~DataPlane() override { loops_.clear(); }
@@ -131,7 +149,7 @@ class DataPlane final : public DataPlaneControl {
     std::string key = arn + "#" + std::to_string(port);
     std::vector<Loop*> bound;
     for (auto& loop : loops_) {
-      Status st = loop->Listen(key, tcp::endpoint(address, port), shared_);
+      Status st = loop->Listen(key, tcp::endpoint(address, port));
       if (!st.ok()) {
         for (Loop* l : bound) l->Unlisten(key);
         return st;
@@ -157,7 +175,18 @@ class DataPlane final : public DataPlaneControl {
   void Apply(std::shared_ptr<const Config> config) override {
     health_.Update(config);
     Reconcile(*config);
-    shared_.config.store(std::move(config));
+    std::shared_ptr<const Routing> routing;
+    {
+      std::lock_guard lock(routing_mu_);
+      routing = ids_.Build(std::move(config));
+      ForgetUndrained(*routing);
+    }
+    shared_.Publish(routing);
+    // Idle pooled connections to targets that take no more requests (deregistered,
+    // draining) are closed: a drained target is left with no connection from us.
+    for (auto& loop : loops_) {
+      asio::post(loop->io(), [state = &loop->state(), routing] { state->PrunePool(*routing); });
+    }
   }
 
   // Listeners follow the configuration too, so a server sharing the store with the one that
@@ -181,20 +210,23 @@ class DataPlane final : public DataPlaneControl {
   }
 
   std::vector<TargetHealth> Health(const std::string& tg_arn) const override {
-    auto config = shared_.config.load();
+    auto routing = shared_.routing.load();
+    const RoutedGroup* group = routing->FindGroup(tg_arn);
     std::vector<TargetHealth> out;
-    auto it = config->target_groups.find(tg_arn);
-    if (it == config->target_groups.end()) return out;
+    if (!group) return out;
     bool routed = false;
-    for (const auto& l : config->listeners) {
+    for (const auto& l : routing->config->listeners) {
       for (const auto& r : l.rules) {
         for (const auto& a : r.actions) {
           for (const auto& w : a.target_groups) routed = routed || w.arn == tg_arn;
         }
       }
     }
+    std::set<uint32_t> drained = Drained(*group);
     auto health = health_.Snapshot();
-    for (const auto& t : it->second.targets) {
+    for (const auto& routed_target : group->targets) {
+      const Target& t = *routed_target.target;
+      if (drained.count(routed_target.id)) continue;  // deregistration complete
       TargetHealth th{t.id, t.port, "", "", ""};
       if (t.draining) {
         th.state = "draining";
@@ -204,7 +236,7 @@ class DataPlane final : public DataPlaneControl {
         th.state = "unused";
         th.reason = "Target.NotInUse";
         th.description = "Target group is not configured to receive traffic from the load balancer";
-      } else if (auto h = health->find(HealthKey(tg_arn, t)); h != health->end()) {
+      } else if (auto h = health->find(routed_target.health_key); h != health->end()) {
         th.state = h->second.state;
         th.reason = h->second.reason;
         th.description = h->second.description;
@@ -219,12 +251,72 @@ class DataPlane final : public DataPlaneControl {
   }
 
  private:
+  // The group's draining targets with no request in flight on any loop: their
+  // deregistration is complete (AWS: "If a deregistering target has no in-flight requests
+  // and no active connections, Elastic Load Balancing immediately completes the
+  // deregistration process"). Once drained a target stays drained for that deregistration:
+  // no new request can reach it.
+  //
+  // Why asking the loops is exact: a loop picks a target and counts it in one handler,
+  // with the routing it read in that handler. The query runs on each loop after the
+  // routing that marks the target draining was published, so every pick made with an
+  // older routing has already been counted, and every later pick skips the target.
+  std::set<uint32_t> Drained(const RoutedGroup& group) const {
+    std::set<uint32_t> out;
+    std::vector<const RoutedTarget*> pending;
+    {
+      std::lock_guard lock(drain_mu_);
+      for (const auto& t : group.targets) {
+        if (!t.target->draining) continue;
+        auto it = drained_.find(t.id);
+        if (it != drained_.end() && it->second == t.target->drain_deadline_ms) {
+          out.insert(t.id);
+        } else {
+          pending.push_back(&t);
+        }
+      }
+    }
+    if (pending.empty()) return out;
+    std::vector<int64_t> in_flight(pending.size(), 0);
+    for (const auto& loop : loops_) {
+      loop->RunOnLoop([&](LoopState& state) {
+        for (size_t i = 0; i < pending.size(); ++i) in_flight[i] += state.Outstanding(pending[i]->id);
+      });
+    }
+    std::lock_guard lock(drain_mu_);
+    for (size_t i = 0; i < pending.size(); ++i) {
+      if (in_flight[i] > 0) continue;
+      drained_[pending[i]->id] = pending[i]->target->drain_deadline_ms;
+      out.insert(pending[i]->id);
+    }
+    return out;
+  }
+
+  // A target registered again, or gone from the configuration, starts over.
+  void ForgetUndrained(const Routing& routing) REQUIRES(routing_mu_) {
+    std::lock_guard lock(drain_mu_);
+    std::map<uint32_t, int64_t> still;
+    for (const auto& [arn, group] : routing.groups) {
+      for (const auto& t : group.targets) {
+        auto it = drained_.find(t.id);
+        if (t.target->draining && it != drained_.end() && it->second == t.target->drain_deadline_ms) {
+          still.insert(*it);
+        }
+      }
+    }
+    drained_ = std::move(still);
+  }
+
   const DataPlaneOptions options_;
   HealthChecker health_;
   Shared shared_;
   std::vector<std::unique_ptr<Loop>> loops_;
   std::mutex mu_;
   std::map<std::string, uint16_t> listeners_ GUARDED_BY(mu_);
+  std::mutex routing_mu_;
+  RoutingIds ids_ GUARDED_BY(routing_mu_);
+  mutable std::mutex drain_mu_;
+  mutable std::map<uint32_t, int64_t> drained_ GUARDED_BY(drain_mu_);  // target id -> its drain deadline
 };
 
 }  // namespace

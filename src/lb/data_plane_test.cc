@@ -9,6 +9,8 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "net/http_client.h"
@@ -56,6 +58,45 @@ struct Backend {
   std::atomic<bool> alive{true};
   std::unique_ptr<net::HttpServer> server;
 };
+
+// A backend whose /slow answers only after `delay`, from a thread of its own (the server's
+// loop stays free); the threads are joined when it goes.
+struct SlowBackend {
+  explicit SlowBackend(std::chrono::milliseconds delay) {
+    net::HttpServerOptions options;
+    server = std::move(net::HttpServer::Start(options, [this, delay](net::Incoming&& in, net::Responder respond) {
+                         net::Response res{boost::beast::http::status::ok, 11};
+                         res.keep_alive(in.message.keep_alive());
+                         if (in.message.target() != "/slow") {
+                           res.body() = "quick";
+                           return respond(std::move(res));
+                         }
+                         ++slow_started;
+                         std::lock_guard lock(mu);
+                         answers.emplace_back([delay, res = std::move(res), respond = std::move(respond)]() mutable {
+                           std::this_thread::sleep_for(delay);
+                           res.body() = "slow";
+                           respond(std::move(res));
+                         });
+                       }).value());
+  }
+  ~SlowBackend() {
+    std::lock_guard lock(mu);
+    for (auto& t : answers) t.join();
+  }
+  Target AsTarget() const { return Target{"127.0.0.1", "127.0.0.1", server->port(), "us-east-1a", false, 0}; }
+  std::atomic<int> slow_started{0};
+  std::mutex mu;
+  std::vector<std::thread> answers;
+  std::unique_ptr<net::HttpServer> server;
+};
+
+Target Draining(Target t) {
+  t.draining = true;  // deregistered with a long delay: 300 s from now
+  t.drain_deadline_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch()).count() + 300000;
+  return t;
+}
 
 TargetGroup Group(std::string arn, std::vector<Target> targets) {
   TargetGroup tg;
@@ -319,6 +360,73 @@ TEST_F(DataPlaneTest, LbCookieKeepsAClientOnItsTarget) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->body.substr(0, 1), first.body.substr(0, 1));
   }
+}
+
+// Deregistration "until idle": a draining target with nothing in flight is done at once,
+// whatever its delay; one with a request in flight stays until that request is answered.
+TEST_F(DataPlaneTest, DrainingTargetWithNothingInFlightLeavesAtOnce) {
+  Backend a("a"), b("b");
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {a.AsTarget(), b.AsTarget()})});
+  ASSERT_TRUE(WaitFor("tg", "healthy", 2));
+  for (int i = 0; i < 4; ++i) Get("/");  // both have served (and are pooled), none in flight
+
+  auto deregistered = std::chrono::steady_clock::now();
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {a.AsTarget(), Draining(b.AsTarget())})});
+  auto health = plane_->Health("tg");
+  ASSERT_EQ(health.size(), 1u);
+  EXPECT_EQ(health[0].port, a.server->port());
+  EXPECT_EQ(health[0].state, "healthy");
+  EXPECT_LT(std::chrono::steady_clock::now() - deregistered, 1s);
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Get("/").body.substr(0, 1), "a");
+
+  // Registered again, it is back in rotation (and health checked afresh).
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {Group("tg", {a.AsTarget(), b.AsTarget()})});
+  EXPECT_EQ(plane_->Health("tg").size(), 2u);
+  ASSERT_TRUE(WaitFor("tg", "healthy", 2));
+}
+
+TEST_F(DataPlaneTest, DrainingTargetStaysUntilItsInFlightRequestIsAnswered) {
+  SlowBackend slow(1500ms);
+  Backend other("o");
+  TargetGroup tg = Group("tg", {slow.AsTarget(), other.AsTarget()});
+  tg.health_check.enabled = false;  // /alive is not /slow; keep the test about draining
+  tg.algorithm = "least_outstanding_requests";  // the slow request's target is busy: quick ones go to the other
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {tg});
+  // Send to the slow backend until one /slow request is in flight there.
+  net::HttpClient slow_client("127.0.0.1", std::to_string(port_));
+  std::optional<Result<net::HttpResponse>> answer;
+  std::thread request([&] {
+    for (int i = 0; i < 4 && slow.slow_started == 0; ++i) {
+      answer = slow_client.Send(net::HttpRequest{"GET", "/slow", {}, ""});
+    }
+  });
+  auto until = std::chrono::steady_clock::now() + 5s;
+  while (slow.slow_started == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(slow.slow_started, 1);
+
+  auto deregistered = std::chrono::steady_clock::now();
+  tg.targets = {Draining(slow.AsTarget()), other.AsTarget()};
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {tg});
+  auto state_of_slow = [&] {
+    for (const auto& h : plane_->Health("tg")) {
+      if (h.port == slow.server->port()) return h.state;
+    }
+    return std::string("gone");
+  };
+  EXPECT_EQ(state_of_slow(), "draining");
+  EXPECT_EQ(Get("/").body.substr(0, 1), "o");  // new requests go elsewhere
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(state_of_slow(), "draining");  // still answering
+
+  request.join();
+  ASSERT_TRUE(answer && answer->ok()) << (answer ? answer->status().ToString() : "no answer");
+  EXPECT_EQ((*answer)->status, 200);
+  EXPECT_EQ((*answer)->body, "slow");
+  // Answered: the deregistration completes well before its 300 s.
+  until = std::chrono::steady_clock::now() + 2s;
+  while (state_of_slow() != "gone" && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(state_of_slow(), "gone");
+  EXPECT_GE(std::chrono::steady_clock::now() - deregistered, 1s);
 }
 
 }  // namespace

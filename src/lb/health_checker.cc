@@ -200,7 +200,7 @@ void HealthChecker::Update(std::shared_ptr<const Config> config) {
         auto probe = std::make_shared<Probe>(
             impl_->io, key, t, tg.health_check, t.port, [this](const std::string& k, const HealthState& s) {
               impl_->states[k] = s;
-              published_.store(std::make_shared<const HealthMap>(impl_->states));
+              PublishSnapshot(std::make_shared<const HealthMap>(impl_->states));
             });
         impl_->probes[key] = probe;
         impl_->states[key] = HealthState{};
@@ -216,8 +216,13 @@ void HealthChecker::Update(std::shared_ptr<const Config> config) {
       impl_->states.erase(it->first);
       it = impl_->probes.erase(it);
     }
-    published_.store(std::make_shared<const HealthMap>(impl_->states));
+    PublishSnapshot(std::make_shared<const HealthMap>(impl_->states));
   });
+}
+
+void HealthChecker::PublishSnapshot(std::shared_ptr<const HealthMap> map) {
+  published_.store(std::move(map));
+  generation_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace wharf::lb

@@ -38,11 +38,16 @@ class HealthChecker {
   // Starts checking what `config` routes to and stops checking the rest.
   void Update(std::shared_ptr<const Config> config);
   std::shared_ptr<const HealthMap> Snapshot() const { return published_.load(); }
+  // Bumped after every publish: a loop compares it with the one its cached view was made
+  // from instead of loading the snapshot (an atomic shared_ptr load) on every request.
+  uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  void PublishSnapshot(std::shared_ptr<const HealthMap> map);
   std::atomic<std::shared_ptr<const HealthMap>> published_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 // Whether an HTTP status satisfies a matcher such as "200", "200,202" or "200-299".

@@ -1,23 +1,24 @@
 #include "lb/proxy.h"
 
-#include <boost/asio/connect.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <array>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/read_size.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
+#include <array>
 #include <chrono>
-#include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <memory_resource>
 #include <optional>
 
 #include "base/logging.h"
 #include "lb/request_check.h"
 #include "lb/rules.h"
+#include "lb/wire.h"
 
 namespace wharf::lb {
 namespace asio = boost::asio;
@@ -25,27 +26,31 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-// Streams bound to the loop's own executor type: no type-erased executor copied on every
-// operation (a measurable share of the proxy's CPU with beast::tcp_stream).
-using Stream = beast::basic_stream<tcp, asio::io_context::executor_type>;
+// Sockets bound to the loop's own executor type: no type-erased executor copied on every
+// operation. Plain sockets, not beast::basic_stream: timeouts are the sweep's job.
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
 
-// Idle keep-alive connections to targets, by "ip:port". One per loop.
+// Idle keep-alive connections to targets, by endpoint id. One per loop.
 class UpstreamPool {
  public:
-  std::unique_ptr<Stream> Take(const std::string& key) {
-    auto it = idle_.find(key);
-    if (it == idle_.end() || it->second.empty()) return nullptr;
-    auto stream = std::move(it->second.back());
-    it->second.pop_back();
-    return stream;
+  std::unique_ptr<Socket> Take(uint32_t endpoint) {
+    if (endpoint >= idle_.size() || idle_[endpoint].empty()) return nullptr;
+    auto socket = std::move(idle_[endpoint].back());
+    idle_[endpoint].pop_back();
+    return socket;
   }
-  void Give(const std::string& key, std::unique_ptr<Stream> stream) {
-    auto& list = idle_[key];
-    if (list.size() < 64) list.push_back(std::move(stream));
+  void Give(uint32_t endpoint, std::unique_ptr<Socket> socket) {
+    if (endpoint >= idle_.size()) idle_.resize(endpoint + 1);
+    if (idle_[endpoint].size() < 64) idle_[endpoint].push_back(std::move(socket));
+  }
+  void KeepOnly(const std::vector<bool>& live) {
+    for (size_t e = 0; e < idle_.size(); ++e) {
+      if (e >= live.size() || !live[e]) idle_[e].clear();
+    }
   }
 
  private:
-  std::map<std::string, std::vector<std::unique_ptr<Stream>>> idle_;
+  std::vector<std::vector<std::unique_ptr<Socket>>> idle_;
 };
 
 namespace {
@@ -54,13 +59,49 @@ int64_t SteadySeconds() {
 }
 }  // namespace
 
-LoopState::LoopState(asio::io_context& io_context)
-    : io(io_context), pool(std::make_unique<UpstreamPool>()),
+LoopState::LoopState(asio::io_context& io_context, Shared& shared_state)
+    : io(io_context), shared(shared_state), pool(std::make_unique<UpstreamPool>()),
       random_state(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count())),
       now_seconds(SteadySeconds()), sweep_timer_(std::make_unique<asio::steady_timer>(io_context)) {
   Sweep();
 }
 LoopState::~LoopState() = default;
+
+const std::shared_ptr<const LoopView>& LoopState::View() {
+  uint64_t routing_version = shared.routing_version.load(std::memory_order_acquire);
+  uint64_t health_generation = shared.health->Generation();
+  if (view_ && view_->routing_version == routing_version && view_->health_generation == health_generation) {
+    return view_;
+  }
+  auto view = std::make_shared<LoopView>();
+  view->routing = shared.routing.load();
+  view->routing_version = routing_version;
+  view->health = shared.health->Snapshot();
+  view->health_generation = health_generation;
+  const Routing& routing = *view->routing;
+  view->healthy.assign(routing.target_ids, 0);
+  view->healthy_since_ms.assign(routing.target_ids, 0);
+  for (const auto& [arn, group] : routing.groups) {
+    for (const auto& t : group.targets) {
+      auto h = view->health->find(t.health_key);
+      if (h == view->health->end()) continue;
+      view->healthy[t.id] = h->second.state == "healthy";
+      view->healthy_since_ms[t.id] = h->second.healthy_since_ms;
+    }
+  }
+  if (outstanding.size() < routing.target_ids) outstanding.resize(routing.target_ids, 0);
+  if (round_robin.size() < routing.group_ids) round_robin.resize(routing.group_ids, 0);
+  view_ = std::move(view);
+  return view_;
+}
+
+void LoopState::PrunePool(const Routing& routing) {
+  std::vector<bool> live(routing.endpoint_ids, false);
+  for (const auto& [arn, group] : routing.groups) {
+    for (const RoutedTarget* t : group.live) live[t->endpoint] = true;
+  }
+  pool->KeepOnly(live);
+}
 
 void LoopState::Sweep() {
   now_seconds = SteadySeconds();
@@ -80,8 +121,9 @@ void LoopState::Sweep() {
 
 namespace {
 
-using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using Alloc = FieldAlloc;
+using Request = ProxyRequest;
+using Response = ProxyResponse;
 
 constexpr uint64_t kMaxUpstreamBody = 256ull << 20;  // a target's answer is buffered: bounded
 
@@ -92,12 +134,18 @@ uint64_t NextRandom(LoopState& loop) {
   return z ^ (z >> 31);
 }
 
-std::string TraceId(LoopState& loop) {
-  char buf[64];
-  uint64_t a = NextRandom(loop), b = NextRandom(loop);
-  std::snprintf(buf, sizeof buf, "Root=1-%08x-%08x%016llx", static_cast<unsigned>(std::time(nullptr)),
-                static_cast<unsigned>(a >> 32), static_cast<unsigned long long>(b));
-  return buf;
+// Root=1-<8 hex: epoch seconds>-<24 hex: random>
+void TraceId(LoopState& loop, char (&out)[48]) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto put = [&](char* at, uint64_t value, int digits) {
+    for (int i = digits - 1; i >= 0; --i, value >>= 4) at[i] = kHex[value & 15];
+  };
+  std::memcpy(out, "Root=1-", 7);
+  put(out + 7, static_cast<uint64_t>(std::time(nullptr)), 8);
+  out[15] = '-';
+  put(out + 16, NextRandom(loop) >> 32, 8);
+  put(out + 24, NextRandom(loop), 16);
+  out[40] = '\0';
 }
 
 Response Plain(int status, std::string body, std::string content_type = "text/html") {
@@ -116,8 +164,8 @@ Response ErrorPage(int status) {
                            "</h1></center>\r\n</body>\r\n</html>\r\n");
 }
 
-const Target* PickSticky(const TargetGroup& tg, std::string_view cookie_header) {
-  // AWSALB=<ip>:<port>
+// The live target an AWSALB=<ip>:<port> cookie names, if any.
+const RoutedTarget* PickSticky(const RoutedGroup& group, std::string_view cookie_header) {
   size_t at = cookie_header.find("AWSALB=");
   while (at != std::string_view::npos && at > 0 && cookie_header[at - 1] != ' ' && cookie_header[at - 1] != ';') {
     at = cookie_header.find("AWSALB=", at + 1);
@@ -125,22 +173,22 @@ const Target* PickSticky(const TargetGroup& tg, std::string_view cookie_header) 
   if (at == std::string_view::npos) return nullptr;
   std::string_view value = cookie_header.substr(at + 7);
   value = value.substr(0, value.find(';'));
-  for (const auto& t : tg.targets) {
-    if (!t.draining && value == t.ip + ":" + std::to_string(t.port)) return &t;
+  for (const RoutedTarget* t : group.live) {
+    if (value == t->sticky) return t;
   }
   return nullptr;
 }
 
 class ClientSession : public Watched, public std::enable_shared_from_this<ClientSession> {
  public:
-  ClientSession(tcp::socket socket, std::string listener_arn, uint16_t listener_port, Shared& shared,
-                LoopState& loop)
+  ClientSession(tcp::socket socket, std::string listener_arn, uint16_t listener_port, LoopState& loop)
       : client_(loop.io.get_executor()), listener_arn_(std::move(listener_arn)), listener_port_(listener_port),
-        shared_(shared), loop_(loop) {
+        listener_port_text_(std::to_string(listener_port)), loop_(loop) {
     beast::error_code ec;
     auto protocol = socket.local_endpoint(ec).protocol();
-    if (!ec) client_.socket().assign(protocol, socket.release(ec), ec);
-    auto remote = client_.socket().remote_endpoint(ec);
+    if (!ec) client_.assign(protocol, socket.release(ec), ec);
+    client_.non_blocking(true, ec);
+    auto remote = client_.remote_endpoint(ec);
     if (!ec) client_ip_ = remote.address().to_string();
   }
 
@@ -152,158 +200,184 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   // Waiting on the client too long closes the connection; waiting on the target too long
   // answers 504 (the load balancer's idle timeout, to the second).
   void CheckIdle(int64_t now) override {
-    if (phase_ == Phase::kDone || now - phase_started_ <= IdleTimeout()) {
+    if (phase_ == Phase::kDone || now - phase_started_ <= idle_timeout_) {
       return;
     }
     if (phase_ == Phase::kUpstream || phase_ == Phase::kConnecting) {
       timed_out_ = true;
       beast::error_code ignored;
-      if (upstream_) upstream_->socket().close(ignored);
+      if (upstream_) upstream_->close(ignored);
       return;
     }
     Close();
   }
 
  private:
+  // --- the client's request -------------------------------------------------------------
+
   void ReadRequest() {
-    parser_.emplace();
-    parser_->body_limit(shared_.max_request_body);
+    request_.reset();
+    response_.reset();
+    parser_.reset();
+    upstream_parser_.reset();
+    arena_.release();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(Alloc(&arena_)));
+    parser_->body_limit(loop_.shared.max_request_body);
     parser_->header_limit(64 * 1024);
-    config_ = shared_.config.load();  // for the idle timeout; reloaded when the request is in
+    parser_->eager(true);
+    ResolveListener();  // for the idle timeout; again when the request is in
     Enter(Phase::kReading);
-    http::async_read(client_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->Guarded([&] { self->OnRequest(ec); });
-    });
+    ContinueRequest();
   }
 
-  int IdleTimeout() const {
-    for (const auto& l : config_->listeners) {
-      if (l.arn == listener_arn_) return l.idle_timeout_seconds;
-    }
-    return 60;
+  // Parses what is buffered (a pipelined request may be there already), then reads.
+  // Reads are the reactor's async_read_some: asio tries the socket at once (a read that may
+  // find nothing) and otherwise waits for epoll. async_wait would never find nothing, but it
+  // costs an epoll_ctl per wait, so it saves no system call. What keeps futile reads rare is
+  // when a read starts: after a write, it is posted (see Send's callers), so the loop first
+  // serves the other connections and the peer has had time to answer.
+  void ContinueRequest() {
+    beast::error_code ec;
+    if (FeedParser(*parser_, client_in_, ec)) return OnRequest(ec);
+    client_.async_read_some(client_in_.prepare(beast::read_size(client_in_, 65536)),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->client_in_.commit(n);
+                              self->Guarded([&] {
+                                if (ec == asio::error::eof) FeedEof(*self->parser_, ec);
+                                ec ? self->OnRequest(ec) : self->ContinueRequest();
+                              });
+                            });
   }
 
-  const Listener* FindListener() const {
-    for (const auto& l : config_->listeners) {
-      if (l.arn == listener_arn_) return &l;
+  // The listener this connection came in on, in the newest view.
+  void ResolveListener() {
+    const auto& view = loop_.View();
+    if (listener_version_ != view->routing_version || !view_) {
+      view_ = view;
+      listener_ = view_->routing->FindListener(listener_arn_);
+      listener_version_ = view_->routing_version;
+      idle_timeout_ = listener_ ? listener_->idle_timeout_seconds : 60;
+    } else {
+      view_ = view;
     }
-    return nullptr;
   }
 
   void OnRequest(beast::error_code ec) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::eof ||
-        ec == asio::error::connection_reset) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+        ec == asio::error::operation_aborted || ec == asio::error::bad_descriptor) {
       return Close();
     }
     if (ec) {  // malformed, smuggling-shaped or oversized: refuse and close (desync defence)
       keep_alive_ = false;
       return Reply(ErrorPage(400));
     }
-    request_ = parser_->release();
-    keep_alive_ = request_.keep_alive();
-    config_ = shared_.config.load();  // the newest configuration takes this request
-    if (!FramingProblem(request_.base()).empty()) {  // desync mitigation: refuse and close
+    request_.emplace(parser_->release());
+    Request& request = *request_;
+    keep_alive_ = request.keep_alive();
+    ResolveListener();  // the newest configuration takes this request
+    if (!FramingProblem(request.base()).empty()) {  // desync mitigation: refuse and close
       keep_alive_ = false;
       return Reply(ErrorPage(400));
     }
-    const Listener* listener = FindListener();
-    if (!listener) return Reply(ErrorPage(503));
-    std::string_view target = request_.target();
+    if (!listener_) return Reply(ErrorPage(503));
+    std::string_view target = request.target();
     size_t q = target.find('?');
-    std::string_view host = request_[http::field::host];
-    std::string host_only(host.substr(0, host.rfind(':') == std::string_view::npos || host.find(']') != std::string_view::npos
-                                             ? host.size() : host.rfind(':')));
-    RequestFacts facts;
-    facts.method = request_.method_string();
-    facts.host = host_only;
-    facts.path = target.substr(0, q);
-    facts.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-    for (const auto& f : request_) facts.headers.emplace_back(f.name_string(), f.value());
-    facts.source_ip = client_ip_;
-    const Rule* rule = MatchRule(*listener, facts);
+    std::string_view host = request[http::field::host];
+    std::string_view host_only = host.substr(0, host.rfind(':') == std::string_view::npos ||
+                                                        host.find(']') != std::string_view::npos
+                                                    ? host.size() : host.rfind(':'));
+    facts_.method = request.method_string();
+    facts_.host = host_only;
+    facts_.path = target.substr(0, q);
+    facts_.query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    facts_.headers.clear();
+    for (const auto& f : request) facts_.headers.emplace_back(f.name_string(), f.value());
+    facts_.source_ip = client_ip_;
+    const Rule* rule = MatchRule(*listener_, facts_);
     if (!rule || rule->actions.empty()) return Reply(ErrorPage(503));
     const Action& action = rule->actions.back();  // the terminal action
     if (action.type == "fixed-response") {
       return Reply(Plain(action.fixed_status, action.fixed_body, action.fixed_content_type));
     }
-    if (action.type == "redirect") {
-      std::string port = std::to_string(listener_port_);
-      std::string location = ExpandRedirect(action.redirect_protocol, "http", host_only, port, facts.path, facts.query);
-      for (char& c : location) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      location += "://" + ExpandRedirect(action.redirect_host, "http", host_only, port, facts.path, facts.query);
-      std::string to_port = ExpandRedirect(action.redirect_port, "http", host_only, port, facts.path, facts.query);
-      bool default_port = (to_port == "80" && (location.rfind("http:", 0) == 0)) ||
-                          (to_port == "443" && location.rfind("https:", 0) == 0);
-      if (!default_port) location += ":" + to_port;
-      location += ExpandRedirect(action.redirect_path, "http", host_only, port, facts.path, facts.query);
-      std::string query = ExpandRedirect(action.redirect_query, "http", host_only, port, facts.path, facts.query);
-      if (!query.empty()) location += "?" + query;
-      if (location.size() > 8192) return Reply(ErrorPage(400));  // fields are capped far below a long target
-      Response res = Plain(action.redirect_status, "");
-      res.set(http::field::location, location);
-      return Reply(std::move(res));
-    }
+    if (action.type == "redirect") return Redirect(action, host_only);
     Forward(action);
   }
 
+  void Redirect(const Action& action, std::string_view host_only) {
+    const std::string& port = listener_port_text_;
+    auto expand = [&](const std::string& pattern) {
+      return ExpandRedirect(pattern, "http", host_only, port, facts_.path, facts_.query);
+    };
+    std::string location = expand(action.redirect_protocol);
+    for (char& c : location) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    location += "://" + expand(action.redirect_host);
+    std::string to_port = expand(action.redirect_port);
+    bool default_port = (to_port == "80" && (location.rfind("http:", 0) == 0)) ||
+                        (to_port == "443" && location.rfind("https:", 0) == 0);
+    if (!default_port) location += ":" + to_port;
+    location += expand(action.redirect_path);
+    std::string query = expand(action.redirect_query);
+    if (!query.empty()) location += "?" + query;
+    if (location.size() > 8192) return Reply(ErrorPage(400));  // fields are capped far below a long target
+    Response res = Plain(action.redirect_status, "");
+    res.set(http::field::location, location);
+    Reply(std::move(res));
+  }
+
+  // --- choosing a target ----------------------------------------------------------------
+
   void Forward(const Action& action) {
-    // The target group: weighted.
-    int total = 0;
-    for (const auto& w : action.target_groups) total += std::max(0, w.weight);
-    const TargetGroup* tg = nullptr;
-    group_cookie_ = action.group_stickiness_enabled && action.target_groups.size() > 1
-                        ? action.group_stickiness_seconds : 0;
-    if (group_cookie_ > 0) {  // AWSALBTG names the group this client stays with
-      std::string_view cookies = request_[http::field::cookie];
-      for (const auto& w : action.target_groups) {
-        if (w.weight > 0 && cookies.find("AWSALBTG=" + GroupToken(w.arn)) != std::string_view::npos) {
-          auto it = config_->target_groups.find(w.arn);
-          if (it != config_->target_groups.end()) tg = &it->second;
-        }
+    const Routing& routing = *view_->routing;
+    auto forward = routing.forwards.find(&action);
+    if (forward == routing.forwards.end()) return Reply(ErrorPage(503));
+    const auto& choices = forward->second.choices;
+    // The target group: weighted, or the one an AWSALBTG cookie names.
+    const RoutedGroup* group = nullptr;
+    group_cookie_ = action.group_stickiness_enabled && choices.size() > 1 ? action.group_stickiness_seconds : 0;
+    if (group_cookie_ > 0) {
+      std::string_view cookies = (*request_)[http::field::cookie];
+      for (const auto& c : choices) {
+        if (c.weight > 0 && c.group && cookies.find(c.group->group_cookie) != std::string_view::npos) group = c.group;
       }
     }
-    if (!tg && total > 0) {
-      int64_t pick = static_cast<int64_t>(NextRandom(loop_) % static_cast<uint64_t>(total));
-      for (const auto& w : action.target_groups) {
-        pick -= std::max(0, w.weight);
+    if (!group && forward->second.total_weight > 0) {
+      int64_t pick = static_cast<int64_t>(NextRandom(loop_) % static_cast<uint64_t>(forward->second.total_weight));
+      for (const auto& c : choices) {
+        pick -= c.weight;
         if (pick < 0) {
-          auto it = config_->target_groups.find(w.arn);
-          if (it != config_->target_groups.end()) tg = &it->second;
+          group = c.group;
           break;
         }
       }
     }
-    if (!tg) return Reply(ErrorPage(503));
-    tg_ = tg;
-    // The target: healthy ones, or all when none is (fail open); sticky when asked.
-    auto health = shared_.health->Snapshot();
-    std::vector<const Target*> live, healthy;
-    for (const auto& t : tg->targets) {
-      if (t.draining) continue;
-      live.push_back(&t);
-      auto h = health->find(HealthKey(tg->arn, t));
-      if (!tg->health_check.enabled || (h != health->end() && h->second.state == "healthy")) healthy.push_back(&t);
-    }
+    if (!group) return Reply(ErrorPage(503));
+    group_ = group;
+    // The target: healthy ones, or all live ones when none is (fail open); sticky when asked.
+    const TargetGroup& tg = *group->group;
+    const auto& live = group->live;
     if (live.empty()) return Reply(ErrorPage(503));
-    const auto& pool = healthy.empty() ? live : healthy;
-    const Target* chosen = nullptr;
-    if (tg->stickiness_enabled) {
-      const Target* sticky = PickSticky(*tg, request_[http::field::cookie]);
+    healthy_.clear();
+    for (const RoutedTarget* t : live) {
+      if (!tg.health_check.enabled || view_->healthy[t->id]) healthy_.push_back(t);
+    }
+    const auto& pool = healthy_.empty() ? live : healthy_;
+    const RoutedTarget* chosen = nullptr;
+    if (tg.stickiness_enabled) {
+      const RoutedTarget* sticky = PickSticky(*group, (*request_)[http::field::cookie]);
       if (sticky && std::find(pool.begin(), pool.end(), sticky) != pool.end()) chosen = sticky;
     }
-    if (!chosen && tg->algorithm == "least_outstanding_requests") {
-      for (const Target* t : pool) {
-        if (!chosen || loop_.outstanding[Key(*t)] < loop_.outstanding[Key(*chosen)]) chosen = t;
+    if (!chosen && group->least_outstanding) {
+      for (const RoutedTarget* t : pool) {
+        if (!chosen || loop_.outstanding[t->id] < loop_.outstanding[chosen->id]) chosen = t;
       }
     }
-    if (!chosen) chosen = pool[loop_.round_robin[tg->arn]++ % pool.size()];
-    if (tg->slow_start_seconds > 0 && pool.size() > 1) chosen = SlowStart(*tg, *health, pool, chosen);
-    target_ = *chosen;
-    upstream_key_ = Key(target_);
-    ++loop_.outstanding[upstream_key_];
+    if (!chosen) chosen = pool[loop_.round_robin[group->id]++ % pool.size()];
+    if (tg.slow_start_seconds > 0 && pool.size() > 1) chosen = SlowStart(tg, pool, chosen);
+    target_ = chosen;
+    in_flight_ = true;
+    ++loop_.outstanding[target_->id];
     PrepareUpstreamRequest();
-    auto pooled = loop_.pool->Take(upstream_key_);
-    if (pooled) {
+    if (auto pooled = loop_.pool->Take(target_->endpoint)) {
       upstream_ = std::move(pooled);
       reused_ = true;
       return SendUpstream();
@@ -311,92 +385,77 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     Connect();
   }
 
-  static std::string Key(const Target& t) { return t.ip + ":" + std::to_string(t.port); }
-
-  // The start line and header fields in one string: one buffer to write instead of a
-  // buffer sequence per field.
-  static std::string Head(const Request& r) {
-    std::string out;
-    out.reserve(512);
-    out.append(r.method_string()).append(" ").append(r.target()).append(" HTTP/1.1\r\n");
-    AppendFields(r, out);
-    return out;
-  }
-  static std::string Head(const Response& r) {
-    std::string out;
-    out.reserve(512);
-    out.append("HTTP/1.1 ").append(std::to_string(r.result_int())).append(" ").append(r.reason()).append("\r\n");
-    AppendFields(r, out);
-    return out;
-  }
-  template <typename Message>
-  static void AppendFields(const Message& m, std::string& out) {
-    for (const auto& f : m) out.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
-    out.append("\r\n");
-  }
-
-  static std::string GroupToken(const std::string& arn) {
-    return std::to_string(std::hash<std::string>{}(arn) % 1000000007ULL);
-  }
-
   // A target still in its slow-start window takes a share of its turns that grows linearly
   // with the time since it became healthy; the other turns go to a target past its window.
-  const Target* SlowStart(const TargetGroup& tg, const HealthMap& health, const std::vector<const Target*>& pool,
-                          const Target* chosen) {
+  const RoutedTarget* SlowStart(const TargetGroup& tg, const std::vector<const RoutedTarget*>& pool,
+                                const RoutedTarget* chosen) {
     int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now().time_since_epoch()).count();
-    auto ramp = [&](const Target* t) {
-      auto h = health.find(HealthKey(tg.arn, *t));
-      if (h == health.end() || h->second.healthy_since_ms == 0) return 1.0;
-      double elapsed = static_cast<double>(now_ms - h->second.healthy_since_ms) / 1000.0;
+    auto ramp = [&](const RoutedTarget* t) {
+      int64_t since = view_->healthy_since_ms[t->id];
+      if (since == 0) return 1.0;
+      double elapsed = static_cast<double>(now_ms - since) / 1000.0;
       return std::min(1.0, elapsed / tg.slow_start_seconds);
     };
     double share = ramp(chosen);
     if (share >= 1.0 || static_cast<double>(NextRandom(loop_) % 10000) / 10000.0 < share) return chosen;
-    for (const Target* t : pool) {
+    for (const RoutedTarget* t : pool) {
       if (ramp(t) >= 1.0) return t;
     }
     return chosen;
   }
 
+  // --- the exchange with the target ------------------------------------------------------
+
   void PrepareUpstreamRequest() {
+    Request& request = *request_;
     // Hop-by-hop fields stay here; Expect too, since the whole body is already in hand.
     for (auto field : {http::field::connection, http::field::keep_alive, http::field::proxy_connection,
                        http::field::te, http::field::upgrade, http::field::expect}) {
-      request_.erase(field);
+      request.erase(field);
     }
-    std::string xff(request_["X-Forwarded-For"]);
-    request_.set("X-Forwarded-For", xff.empty() ? client_ip_ : xff + ", " + client_ip_);
-    request_.set("X-Forwarded-Proto", "http");
-    request_.set("X-Forwarded-Port", std::to_string(listener_port_));
-    if (request_.find("X-Amzn-Trace-Id") == request_.end()) request_.set("X-Amzn-Trace-Id", TraceId(loop_));
-    request_.keep_alive(true);
-    request_.prepare_payload();
+    std::string_view xff = request["X-Forwarded-For"];
+    if (xff.empty()) {
+      request.set("X-Forwarded-For", client_ip_);
+    } else {
+      std::string joined;
+      joined.reserve(xff.size() + 2 + client_ip_.size());
+      joined.append(xff).append(", ").append(client_ip_);
+      request.set("X-Forwarded-For", joined);
+    }
+    request.set("X-Forwarded-Proto", "http");
+    request.set("X-Forwarded-Port", listener_port_text_);
+    if (request.find("X-Amzn-Trace-Id") == request.end()) {
+      char trace[48];
+      TraceId(loop_, trace);
+      request.set("X-Amzn-Trace-Id", std::string_view(trace));
+    }
+    request.keep_alive(true);
+    request.prepare_payload();
   }
 
   void Connect() {
     reused_ = false;
-    beast::error_code ec;
-    auto address = asio::ip::make_address(target_.ip, ec);
-    if (ec) return UpstreamFailed(502);
-    upstream_ = std::make_unique<Stream>(loop_.io.get_executor());
+    if (!target_->address_ok) return UpstreamFailed(502);
+    upstream_ = std::make_unique<Socket>(loop_.io.get_executor());
+    upstream_in_.clear();
     Enter(Phase::kConnecting);
-    upstream_->async_connect(tcp::endpoint(address, target_.port),
-                             [self = shared_from_this()](beast::error_code ec) {
-                               if (ec) return self->UpstreamFailed(self->timed_out_ ? 504 : 502);
-                               beast::error_code ignored;
-                               self->upstream_->socket().set_option(tcp::no_delay(true), ignored);
-                               self->SendUpstream();
-                             });
+    upstream_->async_connect(target_->address, [self = shared_from_this()](beast::error_code ec) {
+      if (ec) return self->UpstreamFailed(self->timed_out_ ? 504 : 502);
+      beast::error_code ignored;
+      self->upstream_->set_option(tcp::no_delay(true), ignored);
+      self->upstream_->non_blocking(true, ignored);
+      self->SendUpstream();
+    });
   }
 
   void SendUpstream() {
     Enter(Phase::kUpstream);
-    out_head_ = Head(request_);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(request_.body())};
-    asio::async_write(*upstream_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->timed_out_ ? self->UpstreamFailed(504) : self->RetryOrFail(502);
-      self->ReadUpstreamResponse();
+    Head(*request_);
+    Send(*upstream_, request_->body(), [this](beast::error_code ec) {
+      if (ec) return timed_out_ ? UpstreamFailed(504) : RetryOrFail(502);
+      // Posted, not called: the answer cannot be here yet (see ContinueRequest).
+      asio::post(loop_.io, [self = shared_from_this()] { self->Guarded([&] { self->ReadUpstreamResponse(); }); });
     });
   }
 
@@ -404,20 +463,140 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   void RetryOrFail(int status) {
     if (reused_) {
       upstream_.reset();
-      upstream_buffer_.clear();
+      upstream_in_.clear();
       return Connect();
     }
     UpstreamFailed(status);
   }
 
   void ReadUpstreamResponse() {
-    upstream_parser_.emplace();
+    upstream_parser_.reset();
+    upstream_parser_.emplace(std::piecewise_construct, std::make_tuple(), std::make_tuple(Alloc(&arena_)));
     upstream_parser_->body_limit(kMaxUpstreamBody);
-    if (request_.method() == http::verb::head) upstream_parser_->skip(true);
-    http::async_read(*upstream_, upstream_buffer_, *upstream_parser_,
-                     [self = shared_from_this()](beast::error_code ec, size_t) {
-                       self->Guarded([&] { self->OnUpstreamResponse(ec); });
-                     });
+    upstream_parser_->eager(true);
+    if (request_->method() == http::verb::head) upstream_parser_->skip(true);
+    ContinueResponse();
+  }
+
+  void ContinueResponse() {
+    beast::error_code ec;
+    if (FeedParser(*upstream_parser_, upstream_in_, ec)) return OnUpstreamResponse(ec);
+    upstream_->async_read_some(upstream_in_.prepare(beast::read_size(upstream_in_, 65536)),
+                               [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                 self->upstream_in_.commit(n);
+                                 self->Guarded([&] {
+                                   if (ec == asio::error::eof) FeedEof(*self->upstream_parser_, ec);
+                                   ec ? self->OnUpstreamResponse(ec) : self->ContinueResponse();
+                                 });
+                               });
+  }
+
+  void OnUpstreamResponse(beast::error_code ec) {
+    if (timed_out_) return UpstreamFailed(504);
+    if (ec == http::error::body_limit) return UpstreamFailed(502);
+    if (ec) return RetryOrFail(502);
+    int status = upstream_parser_->get().result_int();
+    if (status >= 100 && status < 200 && status != 101) {  // interim: the final one follows
+      return ReadUpstreamResponse();
+    }
+    // Not reusable when the target said close, or when its body ran to the end of the stream.
+    bool reusable = upstream_parser_->keep_alive();
+    response_.emplace(upstream_parser_->release());
+    Response& res = *response_;
+    Done();
+    if (reusable && upstream_in_.size() == 0) loop_.pool->Give(target_->endpoint, std::move(upstream_));
+    upstream_.reset();
+    upstream_in_.clear();
+    for (auto field : {http::field::connection, http::field::keep_alive}) res.erase(field);
+    res.version(11);  // clients talk HTTP/1.1 with us, whatever the target speaks
+    const TargetGroup& tg = *group_->group;
+    if (group_cookie_ > 0) {
+      res.insert(http::field::set_cookie,
+                 group_->group_cookie + "; Max-Age=" + std::to_string(group_cookie_) + "; Path=/");
+    }
+    if (tg.stickiness_enabled) {
+      res.insert(http::field::set_cookie, "AWSALB=" + target_->sticky + "; Max-Age=" +
+                                              std::to_string(tg.stickiness_duration_seconds) + "; Path=/");
+    }
+    Reply();
+  }
+
+  // The request left the target's count of outstanding requests.
+  void Done() {
+    if (in_flight_) --loop_.outstanding[target_->id];
+    in_flight_ = false;
+  }
+
+  void UpstreamFailed(int status) {
+    timed_out_ = false;
+    Done();
+    upstream_.reset();
+    upstream_in_.clear();
+    Reply(ErrorPage(status));
+  }
+
+  // --- the answer ---------------------------------------------------------------------------
+
+  void Reply(Response&& res) {
+    response_.reset();
+    response_.emplace(std::move(res));
+    Reply();
+  }
+
+  // Writes response_ to the client.
+  void Reply() {
+    Response& res = *response_;
+    bool head_request = request_ && request_->method() == http::verb::head;
+    res.keep_alive(keep_alive_);
+    int code = res.result_int();
+    if (code < 200 || code == 204 || code == 304) res.body().clear();  // these carry no body
+    if (!head_request) res.prepare_payload();
+    Head(res);
+    Enter(Phase::kWriting);
+    Send(client_, head_request ? std::string_view() : std::string_view(res.body()), [this](beast::error_code ec) {
+      if (ec || !keep_alive_) return Close();
+      group_ = nullptr;
+      // Posted, not called: the next request is rarely here yet (see ContinueRequest), and a
+      // long pipeline of requests answered at once cannot deepen the stack.
+      asio::post(loop_.io, [self = shared_from_this()] { self->Guarded([&] { self->ReadRequest(); }); });
+    });
+  }
+
+  // The start line and header fields into out_head_: one buffer to write instead of a
+  // buffer sequence per field.
+  void Head(const Request& r) {
+    out_head_.clear();
+    out_head_.append(r.method_string()).append(" ").append(r.target()).append(" HTTP/1.1\r\n");
+    AppendFields(r);
+  }
+  void Head(const Response& r) {
+    out_head_.clear();
+    out_head_.append("HTTP/1.1 ").append(std::to_string(r.result_int())).append(" ").append(r.reason()).append("\r\n");
+    AppendFields(r);
+  }
+  template <typename Message>
+  void AppendFields(const Message& m) {
+    for (const auto& f : m) out_head_.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    out_head_.append("\r\n");
+  }
+
+  // Writes out_head_ and `body` to `socket` and calls `done(ec)`: at once when the socket
+  // takes it all (the usual case: no trip through the loop), else once the loop wrote the rest.
+  template <typename Done>
+  void Send(Socket& socket, std::string_view body, Done&& done) {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(body.data(), body.size())};
+    beast::error_code ec;
+    size_t sent = socket.send(buffers, 0, ec);
+    if (ec == asio::error::would_block) {
+      ec = {};
+      sent = 0;
+    }
+    if (ec || sent == out_head_.size() + body.size()) return done(ec);
+    beast::buffers_suffix<std::array<asio::const_buffer, 2>> rest(buffers);
+    rest.consume(sent);
+    asio::async_write(socket, rest, [self = shared_from_this(), done](beast::error_code ec, size_t) mutable {
+      self->Guarded([&] { done(ec); });
+    });
   }
 
   // A handler's exception (a bug) costs this connection, not the process.
@@ -428,68 +607,16 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     } catch (const std::exception& e) {
       LOG_ERROR("msg=\"load balancer request failed\" error=\"{}\"", e.what());
       keep_alive_ = false;
+      Done();
       upstream_.reset();
-      Response res = ErrorPage(500);
-      res.keep_alive(false);
-      response_ = std::move(res);
-      response_.prepare_payload();
-      out_head_ = Head(response_);
-      std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(response_.body())};
+      response_.reset();
+      response_.emplace(ErrorPage(500));
+      response_->keep_alive(false);
+      response_->prepare_payload();
+      Head(*response_);
+      std::array<asio::const_buffer, 2> buffers{asio::buffer(out_head_), asio::buffer(response_->body())};
       asio::async_write(client_, buffers, [self = shared_from_this()](beast::error_code, size_t) { self->Close(); });
     }
-  }
-
-  void OnUpstreamResponse(beast::error_code ec) {
-    if (ec == beast::error::timeout || timed_out_) return UpstreamFailed(504);
-    if (ec == http::error::body_limit) return UpstreamFailed(502);
-    if (ec) return RetryOrFail(502);
-    int status = upstream_parser_->get().result_int();
-    if (status >= 100 && status < 200 && status != 101) return ReadUpstreamResponse();  // interim: the final one follows
-    Response res = upstream_parser_->release();
-    bool reusable = res.keep_alive();
-    --loop_.outstanding[upstream_key_];
-    if (reusable && upstream_buffer_.size() == 0) {
-      loop_.pool->Give(upstream_key_, std::move(upstream_));
-    }
-    upstream_.reset();
-    upstream_buffer_.clear();
-    for (auto field : {http::field::connection, http::field::keep_alive}) res.erase(field);
-    res.version(11);  // clients talk HTTP/1.1 with us, whatever the target speaks
-    if (group_cookie_ > 0 && tg_) {
-      res.insert(http::field::set_cookie, "AWSALBTG=" + GroupToken(tg_->arn) + "; Max-Age=" +
-                                              std::to_string(group_cookie_) + "; Path=/");
-    }
-    if (tg_ && tg_->stickiness_enabled) {
-      res.insert(http::field::set_cookie, "AWSALB=" + Key(target_) + "; Max-Age=" +
-                                              std::to_string(tg_->stickiness_duration_seconds) + "; Path=/");
-    }
-    Reply(std::move(res));
-  }
-
-  void UpstreamFailed(int status) {
-    timed_out_ = false;
-    --loop_.outstanding[upstream_key_];
-    upstream_.reset();
-    upstream_buffer_.clear();
-    Reply(ErrorPage(status));
-  }
-
-  void Reply(Response&& res) {
-    res.keep_alive(keep_alive_);
-    int code = res.result_int();
-    if (code < 200 || code == 204 || code == 304) res.body().clear();  // these carry no body
-    if (request_.method() != http::verb::head) res.prepare_payload();
-    response_ = std::move(res);
-    out_head_ = Head(response_);
-    std::array<asio::const_buffer, 2> buffers{
-        asio::buffer(out_head_),
-        asio::buffer(request_.method() == http::verb::head ? std::string_view() : std::string_view(response_.body()))};
-    Enter(Phase::kWriting);
-    asio::async_write(client_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec || !self->keep_alive_) return self->Close();
-      self->tg_ = nullptr;
-      self->ReadRequest();
-    });
   }
 
   enum class Phase { kReading, kConnecting, kUpstream, kWriting, kDone };
@@ -501,30 +628,40 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   void Close() {
     phase_ = Phase::kDone;
     beast::error_code ignored;
-    client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    client_.close();
+    client_.shutdown(tcp::socket::shutdown_send, ignored);
+    client_.close(ignored);
   }
 
-  Stream client_;
+  Socket client_;
   std::string listener_arn_;
   uint16_t listener_port_;
-  Shared& shared_;
+  std::string listener_port_text_;
   LoopState& loop_;
   std::string client_ip_;
-  beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<const Config> config_;  // the snapshot this request uses
-  Request request_;
-  Response response_;     // the answer being written
+  beast::flat_buffer client_in_;  // read from the client, not parsed yet (pipelined requests)
+  // The view this request routes by (pinned: target_ and group_ point into it), and the
+  // listener in it.
+  std::shared_ptr<const LoopView> view_;
+  const Listener* listener_ = nullptr;
+  uint64_t listener_version_ = 0;
+  int idle_timeout_ = 60;
+  // The arena's first block lives in the session: most requests never reach the heap.
+  alignas(std::max_align_t) std::byte arena_block_[4096];
+  std::pmr::monotonic_buffer_resource arena_{arena_block_, sizeof arena_block_};
+  std::optional<RequestParser> parser_;
+  std::optional<Request> request_;
+  std::optional<Response> response_;  // the answer being written
+  RequestFacts facts_;
   std::string out_head_;  // the head being written
   bool keep_alive_ = true;
-  const TargetGroup* tg_ = nullptr;
+  const RoutedGroup* group_ = nullptr;
+  std::vector<const RoutedTarget*> healthy_;
   int group_cookie_ = 0;  // seconds, when the forward action keeps clients on one group
-  Target target_;
-  std::string upstream_key_;
-  std::unique_ptr<Stream> upstream_;
-  beast::flat_buffer upstream_buffer_;
-  std::optional<http::response_parser<http::string_body>> upstream_parser_;
+  const RoutedTarget* target_ = nullptr;
+  bool in_flight_ = false;  // counted in loop_.outstanding[target_->id]
+  std::unique_ptr<Socket> upstream_;
+  beast::flat_buffer upstream_in_;
+  std::optional<ResponseParser> upstream_parser_;
   bool reused_ = false;
   Phase phase_ = Phase::kReading;
   int64_t phase_started_ = 0;
@@ -533,11 +670,10 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
 
 }  // namespace
 
-void ServeClient(tcp::socket socket, const std::string& listener_arn, uint16_t listener_port, Shared& shared,
-                 LoopState& loop) {
+void ServeClient(tcp::socket socket, const std::string& listener_arn, uint16_t listener_port, LoopState& loop) {
   beast::error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  std::make_shared<ClientSession>(std::move(socket), listener_arn, listener_port, shared, loop)->Start();
+  std::make_shared<ClientSession>(std::move(socket), listener_arn, listener_port, loop)->Start();
 }
 
 }  // namespace wharf::lb

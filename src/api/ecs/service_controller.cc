@@ -139,6 +139,16 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
           target.registration = !deadline ? TaskTarget::Registration::kRegistered
                                 : *deadline > now_ms ? TaskTarget::Registration::kDraining
                                                      : TaskTarget::Registration::kDrained;
+          // Drained before the delay: the data plane completes a deregistration as soon as
+          // nothing is in flight to the target, and then no longer lists it (AWS: "If a
+          // deregistering target has no in-flight requests and no active connections, Elastic
+          // Load Balancing immediately completes the deregistration process"). The store
+          // keeps the deadline, so DescribeTargetHealth still says draining until the delay
+          // ends, as AWS shows it.
+          if (target.registration == TaskTarget::Registration::kDraining && deps.target_health &&
+              !health[target.target_group_arn].count({target.id, static_cast<int>(target.port)})) {
+            target.registration = TaskTarget::Registration::kDrained;
+          }
         }
       }
       auto h = health[target.target_group_arn].find({target.id, target.port});
