@@ -382,7 +382,13 @@ with WharfServer(agent=True) as server:
         svc = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]
         assert svc["runningCount"] == 0 and ecs.list_tasks(
             cluster="default", serviceName="web-bridge")["taskArns"] == [], svc
-        hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
+        # Deregistration completes as soon as nothing is in flight, so the tasks may stop
+        # before the 1 s delay ends; DescribeTargetHealth says draining until it does (as AWS).
+        deadline = time.time() + 10
+        while (hs := elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]) and \
+                time.time() < deadline:
+            assert all(h["TargetHealth"]["State"] == "draining" for h in hs), hs
+            time.sleep(0.2)
         assert hs == [], hs
         status = None
         try:
