@@ -53,6 +53,13 @@ void TargetEvents(const std::string& service, const char* verb, const std::vecto
 
 }  // namespace
 
+double ThrottleDelaySeconds(int failures_in_a_row) {
+  if (failures_in_a_row < kThrottleAfter) return 0;
+  double delay = 5;
+  for (int i = kThrottleAfter; i < failures_in_a_row && delay < 27 * 60; ++i) delay *= 2;
+  return std::min(delay, 27.0 * 60);
+}
+
 int CircuitBreakerThreshold(int desired_count) {
   return std::max(3, std::min(200, (desired_count + 1) / 2));
 }
@@ -108,6 +115,23 @@ Decision Reconcile(const ServiceView& v) {
   if (!primary_failed && !d.roll_back && !v.deleting && !primary.empty()) {
     d.start = std::max(0, std::min(desired - static_cast<int>(live_primary.size()), max_total - total));
   }
+
+  // Failing tasks in a row slow the launches down; a healthy task or a new deployment resets.
+  d.throttle = v.throttle.deployment_id == primary ? v.throttle : LaunchThrottle{primary, 0, 0};
+  int failed_now = 0;
+  for (const auto& [_, n] : d.new_failures) failed_now += n;
+  if (std::any_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t); })) {
+    d.throttle.failures = 0;
+    d.throttle.launch_after = 0;
+  }
+  if (failed_now > 0) {
+    d.throttle.failures += failed_now;
+    if (double delay = ThrottleDelaySeconds(d.throttle.failures); delay > 0) {
+      d.throttle.launch_after = v.now + delay;
+      d.events.push_back(svc + " is unable to consistently start tasks successfully.");
+    }
+  }
+  if (d.start > 0 && v.now < d.throttle.launch_after) d.start = 0;
 
   // The least useful first: not healthy, then the most recently started.
   auto by_usefulness = [&](const TaskView* a, const TaskView* b) {

@@ -52,6 +52,18 @@ struct DeploymentView {
   int failed_tasks = 0;
 };
 
+// ECS's service throttle: when tasks keep failing, the time between launch attempts grows
+// (AWS: "incrementally increased up to a maximum of 27 minutes"). Here: none for the first
+// kThrottleAfter failures in a row, then 5 s, 10 s, 20 s, ... up to 27 min; a healthy task
+// or a new deployment starts over.
+struct LaunchThrottle {
+  std::string deployment_id;
+  int failures = 0;
+  double launch_after = 0;
+};
+inline constexpr int kThrottleAfter = 3;
+double ThrottleDelaySeconds(int failures_in_a_row);
+
 struct ServiceView {
   std::string name;
   bool deleting = false;  // DeleteService: every task goes, then the service is INACTIVE
@@ -66,6 +78,9 @@ struct ServiceView {
   std::map<std::string, std::string> retiring;  // task id -> the deployment whose activity retires it
   std::set<std::string> failures_counted;       // task ids already counted as failed
   bool steady = false;                          // the steady-state event was told for this state
+  // Launch throttling: failed tasks in a row (of the deployment named), and no launch before
+  // `launch_after` (seconds since the epoch).
+  LaunchThrottle throttle;
   std::vector<TaskView> tasks;                  // every task of the service (group service:<name>)
   double now = 0;
 };
@@ -89,6 +104,7 @@ struct Decision {
   std::vector<std::string> remove_deployments;  // old deployments with no task left
   bool complete_primary = false;
   bool steady = false;    // the new value of ServiceView::steady
+  LaunchThrottle throttle;  // the new value of ServiceView::throttle
   bool inactive = false;  // a deleted service whose last task has stopped
   std::vector<std::string> events;  // messages, oldest first
   struct Counts {

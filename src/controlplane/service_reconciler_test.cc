@@ -1,5 +1,7 @@
 #include "controlplane/service_reconciler.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 namespace wharf::controlplane {
@@ -136,6 +138,71 @@ TEST(ServiceReconcilerTest, DeletedServiceStopsEverythingThenGoesInactive) {
   v.retiring = {{"1", "ecs-svc/2"}};
   d = Reconcile(v);
   EXPECT_TRUE(d.inactive);
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+namespace {
+
+TaskView Failed(const std::string& id, const std::string& deployment) {
+  TaskView t = Task(id, deployment, "STOPPED");
+  t.desired_status = "STOPPED";
+  t.stop_code = "EssentialContainerExited";
+  return t;
+}
+
+TEST(ServiceReconcilerTest, ThrottleDelayGrowsToTwentySevenMinutes) {
+  EXPECT_EQ(ThrottleDelaySeconds(kThrottleAfter - 1), 0);
+  EXPECT_EQ(ThrottleDelaySeconds(kThrottleAfter), 5);
+  EXPECT_EQ(ThrottleDelaySeconds(kThrottleAfter + 1), 10);
+  EXPECT_EQ(ThrottleDelaySeconds(kThrottleAfter + 3), 40);
+  EXPECT_EQ(ThrottleDelaySeconds(kThrottleAfter + 40), 27 * 60);
+}
+
+TEST(ServiceReconcilerTest, TasksFailingInARowSlowTheLaunchesDown) {
+  ServiceView v = Service(1);
+  v.tasks = {Failed("1", "ecs-svc/2"), Failed("2", "ecs-svc/2")};
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.throttle.failures, 2);
+  EXPECT_EQ(d.start, 1);  // two failures: no wait yet
+
+  v.throttle = d.throttle;
+  for (const auto& id : d.failures_counted) v.failures_counted.insert(id);
+  v.tasks.push_back(Failed("3", "ecs-svc/2"));
+  d = Reconcile(v);
+  EXPECT_EQ(d.throttle.failures, 3);
+  EXPECT_EQ(d.throttle.launch_after, v.now + 5);
+  EXPECT_EQ(d.start, 0);
+  EXPECT_NE(std::find(d.events.begin(), d.events.end(),
+                      "(service web) is unable to consistently start tasks successfully."),
+            d.events.end());
+
+  v.throttle = d.throttle;
+  for (const auto& id : d.failures_counted) v.failures_counted.insert(id);
+  v.now += 4;
+  EXPECT_EQ(Reconcile(v).start, 0);
+  v.now += 2;
+  d = Reconcile(v);
+  EXPECT_EQ(d.start, 1);  // the wait is over: one more attempt
+  EXPECT_EQ(d.throttle.failures, 3);
+
+  // A healthy task starts the count over.
+  v.tasks.push_back(Task("4", "ecs-svc/2"));
+  d = Reconcile(v);
+  EXPECT_EQ(d.throttle.failures, 0);
+  EXPECT_EQ(d.throttle.launch_after, 0);
+
+  // So does a new deployment.
+  v.tasks.pop_back();
+  v.throttle = LaunchThrottle{"ecs-svc/2", 7, v.now + 600};
+  EXPECT_EQ(Reconcile(v).start, 0);
+  v.deployments.insert(v.deployments.begin(), {"ecs-svc/3", "IN_PROGRESS", 0});
+  d = Reconcile(v);
+  EXPECT_EQ(d.throttle.deployment_id, "ecs-svc/3");
+  EXPECT_EQ(d.throttle.failures, 0);
+  EXPECT_EQ(d.start, 1);
 }
 
 }  // namespace

@@ -2,12 +2,14 @@
 """ECS services with real tasks behind a real load balancer: busybox httpd on awsvpc FARGATE,
 an application load balancer in front, the aws CLI and boto3 driving the service API.
 
-Covers create-service and `aws ecs wait services-stable`, traffic through the listener,
-scaling 2 -> 4 -> 0 -> 2, a stopped task and a task whose container was killed replaced, a rolling update of 4 tasks under steady load (failed
-requests counted), a server restarted in the middle of a deployment, a revision whose
-container exits at once tripping the circuit breaker and rolling back, a bridge-mode service
-whose targets are its dynamic host ports scaled 2 -> 10 -> 0, a DAEMON service, update-service moving the tasks to another target group, delete-service, the API's errors, and that the host
-is left as it was found.
+Covers create-service and `aws ecs wait services-stable`, traffic through the listener;
+scaling 2 -> 4 -> 0 -> 2; a stopped task and a task whose container was killed replaced; a
+rolling update of 4 tasks under steady load (failed requests and connection errors counted); a
+server restarted in the middle of a deployment; a revision whose container exits at once
+tripping the circuit breaker and rolling back; a failing service without it throttled; a
+bridge-mode service whose targets are its node and dynamic host ports, scaled 2 -> 10 -> 0; a
+DAEMON service; update-service moving the tasks to another target group; delete-service; the
+API's errors; and that the host is left as it was found.
 """
 import http.client
 import json
@@ -297,6 +299,31 @@ with WharfServer(agent=True) as server:
                    m.endswith(") deployment failed: tasks failed to start.") for m in msgs), msgs
         status, body = http_get(url)
         assert status == 200 and "hello v2" in body, body
+
+    @checks.run
+    def failing_tasks_without_circuit_breaker_are_throttled():
+        ecs.create_service(cluster="default", serviceName="flaky", taskDefinition=td_bad, desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network)
+
+        def flaky():
+            return ecs.describe_services(cluster="default", services=["flaky"])["services"][0]
+
+        def stopped():
+            return len(ecs.list_tasks(cluster="default", serviceName="flaky", desiredStatus="STOPPED")["taskArns"])
+
+        deadline = time.time() + 60
+        while time.time() < deadline and not any(
+                e["message"] == "(service flaky) is unable to consistently start tasks successfully."
+                for e in flaky()["events"]):
+            time.sleep(0.3)
+        assert time.time() < deadline, [e["message"] for e in flaky()["events"]]
+        first = stopped()
+        assert first >= 3, first
+        time.sleep(4)  # the first wait is 5 s: at most the one task already started may fail meanwhile
+        assert stopped() <= first + 1, (first, stopped())
+        ecs.delete_service(cluster="default", service="flaky", force=True)
+        ecs.get_waiter("services_inactive").wait(cluster="default", services=["flaky"],
+                                                 WaiterConfig={"Delay": 1, "MaxAttempts": 60})
 
     @checks.run
     def api_errors_as_aws():

@@ -103,6 +103,12 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
   for (const auto& [id, by] : GetObject(meta, "retiring")) v.retiring[id] = std::string(by.as_string());
   for (const auto& id : GetArray(meta, "failuresCounted")) v.failures_counted.insert(std::string(id.as_string()));
   v.steady = GetBool(meta, "steady").value_or(false);
+  const json::object& throttle = GetObject(meta, "throttle");
+  v.throttle.deployment_id = GetString(throttle, "deployment");
+  v.throttle.failures = static_cast<int>(GetInt(throttle, "failures").value_or(0));
+  if (auto it = throttle.find("launchAfter"); it != throttle.end() && it->value().is_number()) {
+    v.throttle.launch_after = it->value().to_number<double>();
+  }
   v.now = NowSeconds(deps.ecs);
   int64_t now_ms = NowMs(deps.ecs);
 
@@ -173,6 +179,9 @@ void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::
   while (counted.size() > kMaxFailuresRemembered) counted.erase(counted.begin());
   meta["failuresCounted"] = std::move(counted);
   meta["steady"] = d.steady;
+  meta["throttle"] = json::object{{"deployment", d.throttle.deployment_id},
+                                  {"failures", d.throttle.failures},
+                                  {"launchAfter", d.throttle.launch_after}};
 
   double now = NowSeconds(deps);
   json::array deployments;
