@@ -243,10 +243,16 @@ void AddEventOnce(const EcsDeps& deps, json::object& service, const std::string&
   AddServiceEvent(deps, service, message);
 }
 
-// Whether a service needs nothing more: one deployment, steady. Otherwise rounds come faster.
-bool Settled(const json::object& service) {
-  return GetArray(service, "deployments").size() <= 1 &&
-         GetBool(GetObject(service, "_wharf"), "steady").value_or(false);
+// Whether a service needs nothing soon: one deployment, steady; or its launches are throttled
+// for a while yet. Otherwise rounds come faster.
+bool Settled(const EcsDeps& deps, const json::object& service) {
+  const json::object& meta = GetObject(service, "_wharf");
+  const json::object& throttle = GetObject(meta, "throttle");
+  auto after = throttle.find("launchAfter");
+  if (after != throttle.end() && after->value().is_number() && after->value().to_number<double>() > NowSeconds(deps) + 1) {
+    return true;
+  }
+  return GetArray(service, "deployments").size() <= 1 && GetBool(meta, "steady").value_or(false);
 }
 
 struct ServiceRound {
@@ -400,11 +406,11 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
-  if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(service)};
+  if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(ecs, service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));
   if (r.succeeded && targets_changed && deps.targets_changed) deps.targets_changed();
-  return ServiceRound{r.succeeded, r.succeeded && Settled(service)};
+  return ServiceRound{r.succeeded, r.succeeded && Settled(ecs, service)};
 }
 
 }  // namespace
