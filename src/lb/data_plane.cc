@@ -107,9 +107,9 @@ class Loop {
     });
   }
 
-  // Sockets are only ever used on the loop thread: no locking for reactor I/O (posting
-  // work and registering descriptors from other threads stays locked).
-  asio::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
+  // One thread runs the loop. Reactor I/O stays locked: acceptors are opened and closed on
+  // the caller's thread (Listen), which the unlocked hint would race with.
+  asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   LoopState state_;
   std::map<std::string, std::shared_ptr<tcp::acceptor>> acceptors_;  // loop thread only
@@ -177,11 +177,13 @@ class DataPlane final : public DataPlaneControl {
     Reconcile(*config);
     std::shared_ptr<const Routing> routing;
     {
+      // Published under the lock, so Health() never sees a routing whose version the loops
+      // have not been told yet (it would count a loop still routing by the older one).
       std::lock_guard lock(routing_mu_);
       routing = ids_.Build(std::move(config));
       ForgetUndrained(*routing);
+      shared_.Publish(routing);
     }
-    shared_.Publish(routing);
     // Idle pooled connections to targets that take no more requests (deregistered,
     // draining) are closed: a drained target is left with no connection from us.
     for (auto& loop : loops_) {
@@ -210,7 +212,11 @@ class DataPlane final : public DataPlaneControl {
   }
 
   std::vector<TargetHealth> Health(const std::string& tg_arn) const override {
-    auto routing = shared_.routing.load();
+    std::shared_ptr<const Routing> routing;
+    {
+      std::lock_guard lock(routing_mu_);
+      routing = shared_.routing.load();
+    }
     const RoutedGroup* group = routing->FindGroup(tg_arn);
     std::vector<TargetHealth> out;
     if (!group) return out;
@@ -313,7 +319,7 @@ class DataPlane final : public DataPlaneControl {
   std::vector<std::unique_ptr<Loop>> loops_;
   std::mutex mu_;
   std::map<std::string, uint16_t> listeners_ GUARDED_BY(mu_);
-  std::mutex routing_mu_;
+  mutable std::mutex routing_mu_;
   RoutingIds ids_ GUARDED_BY(routing_mu_);
   mutable std::mutex drain_mu_;
   mutable std::map<uint32_t, int64_t> drained_ GUARDED_BY(drain_mu_);  // target id -> its drain deadline

@@ -431,3 +431,41 @@ TEST_F(DataPlaneTest, DrainingTargetStaysUntilItsInFlightRequestIsAnswered) {
 
 }  // namespace
 }  // namespace wharf::lb
+
+namespace wharf::lb {
+namespace {
+
+// A target that answers every request with interim 100s and never a final answer: the client
+// gets 502 once the proxy has seen more than a handful, rather than the proxy buffering them
+// without end.
+TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(0);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread target([fd] {
+    int conn = ::accept(fd, nullptr, nullptr);
+    if (conn < 0) return;
+    char request[4096];
+    (void)::recv(conn, request, sizeof request, 0);
+    std::string flood;
+    for (int i = 0; i < 2000; ++i) flood += "HTTP/1.1 100 Continue\r\n\r\n";
+    (void)::send(conn, flood.data(), flood.size(), MSG_NOSIGNAL);
+    char rest[256];
+    while (::recv(conn, rest, sizeof rest, 0) > 0) {
+    }
+    ::close(conn);
+  });
+  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", ntohs(addr.sin_port), "", false, 0}});
+  tg.health_check.enabled = false;
+  Apply({Default(ForwardTo({{"tg", 1}}))}, {tg}, /*idle_timeout=*/3);
+  EXPECT_EQ(Get("/").status, 502);
+  ::shutdown(fd, SHUT_RDWR);
+  ::close(fd);
+  target.join();
+}
+
+}  // namespace
+}  // namespace wharf::lb

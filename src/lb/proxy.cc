@@ -126,6 +126,7 @@ using Request = ProxyRequest;
 using Response = ProxyResponse;
 
 constexpr uint64_t kMaxUpstreamBody = 256ull << 20;  // a target's answer is buffered: bounded
+constexpr int kMaxInterimResponses = 8;  // 1xx answers before the final one; more is a 502
 
 uint64_t NextRandom(LoopState& loop) {
   uint64_t z = (loop.random_state += 0x9e3779b97f4a7c15ULL);
@@ -252,10 +253,12 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   // The listener this connection came in on, in the newest view.
   void ResolveListener() {
     const auto& view = loop_.View();
-    if (listener_version_ != view->routing_version || !view_) {
+    // Keyed on the routing object itself, not its version number: a view can be built between
+    // the store of a new routing and the bump of the version, and listener_ must never point
+    // into a routing this connection no longer holds.
+    if (!view_ || view->routing != view_->routing) {
       view_ = view;
       listener_ = view_->routing->FindListener(listener_arn_);
-      listener_version_ = view_->routing_version;
       idle_timeout_ = listener_ ? listener_->idle_timeout_seconds : 60;
     } else {
       view_ = view;
@@ -451,6 +454,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
 
   void SendUpstream() {
     Enter(Phase::kUpstream);
+    interim_responses_ = 0;
     Head(*request_);
     Send(*upstream_, request_->body(), [this](beast::error_code ec) {
       if (ec) return timed_out_ ? UpstreamFailed(504) : RetryOrFail(502);
@@ -459,9 +463,11 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     });
   }
 
-  // A pooled connection the target had closed: one fresh attempt before giving up.
+  // A pooled connection the target had closed: one fresh attempt before giving up, unless
+  // the target had begun to answer (the request may have been acted on).
   void RetryOrFail(int status) {
-    if (reused_) {
+    bool answered = interim_responses_ > 0 || (upstream_parser_ && upstream_parser_->got_some());
+    if (reused_ && !answered) {
       upstream_.reset();
       upstream_in_.clear();
       return Connect();
@@ -497,10 +503,13 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     if (ec) return RetryOrFail(502);
     int status = upstream_parser_->get().result_int();
     if (status >= 100 && status < 200 && status != 101) {  // interim: the final one follows
+      // A target sending interim answers without end would grow the arena and the stack.
+      if (++interim_responses_ > kMaxInterimResponses) return UpstreamFailed(502);
       return ReadUpstreamResponse();
     }
-    // Not reusable when the target said close, or when its body ran to the end of the stream.
-    bool reusable = upstream_parser_->keep_alive();
+    // Not reusable when the target said close, when its body ran to the end of the stream,
+    // after a 101 (the connection is the other protocol's now), or when the target drains.
+    bool reusable = upstream_parser_->keep_alive() && status != 101 && !target_->target->draining;
     response_.emplace(upstream_parser_->release());
     Response& res = *response_;
     Done();
@@ -643,7 +652,6 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   // listener in it.
   std::shared_ptr<const LoopView> view_;
   const Listener* listener_ = nullptr;
-  uint64_t listener_version_ = 0;
   int idle_timeout_ = 60;
   // The arena's first block lives in the session: most requests never reach the heap.
   alignas(std::max_align_t) std::byte arena_block_[4096];
@@ -663,6 +671,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   beast::flat_buffer upstream_in_;
   std::optional<ResponseParser> upstream_parser_;
   bool reused_ = false;
+  int interim_responses_ = 0;  // 1xx answers to the current request
   Phase phase_ = Phase::kReading;
   int64_t phase_started_ = 0;
   bool timed_out_ = false;  // the sweep cut the upstream exchange short
