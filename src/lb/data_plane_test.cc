@@ -445,26 +445,33 @@ TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
   ASSERT_EQ(::listen(fd, 16), 0);
   socklen_t len = sizeof addr;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  std::thread target([fd] {
-    int conn = ::accept(fd, nullptr, nullptr);
-    if (conn < 0) return;
-    char request[4096];
-    (void)::recv(conn, request, sizeof request, 0);
-    std::string flood;
-    for (int i = 0; i < 2000; ++i) flood += "HTTP/1.1 100 Continue\r\n\r\n";
-    (void)::send(conn, flood.data(), flood.size(), MSG_NOSIGNAL);
-    char rest[256];
-    while (::recv(conn, rest, sizeof rest, 0) > 0) {
+  // Every connection (the proxy's, and the health checker's, which runs too) gets the flood
+  // and stays open until the other side closes it.
+  std::vector<std::thread> connections;
+  std::thread target([fd, &connections] {
+    for (int conn; (conn = ::accept(fd, nullptr, nullptr)) >= 0;) {
+      connections.emplace_back([conn] {
+        char request[4096];
+        (void)::recv(conn, request, sizeof request, 0);
+        std::string flood;
+        for (int i = 0; i < 2000; ++i) flood += "HTTP/1.1 100 Continue\r\n\r\n";
+        (void)::send(conn, flood.data(), flood.size(), MSG_NOSIGNAL);
+        char rest[256];
+        while (::recv(conn, rest, sizeof rest, 0) > 0) {
+        }
+        ::close(conn);
+      });
     }
-    ::close(conn);
   });
   TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", ntohs(addr.sin_port), "", false, 0}});
   tg.health_check.enabled = false;
   Apply({Default(ForwardTo({{"tg", 1}}))}, {tg}, /*idle_timeout=*/3);
   EXPECT_EQ(Get("/").status, 502);
+  plane_.reset();  // closes the health checker's connection too
   ::shutdown(fd, SHUT_RDWR);
-  ::close(fd);
   target.join();
+  for (auto& c : connections) c.join();
+  ::close(fd);
 }
 
 }  // namespace
