@@ -29,6 +29,20 @@ sockaddr_in Loopback(uint16_t port) {
   return addr;
 }
 
+// A listening socket on a free loopback port (its number in `port`); -1 if it cannot be made.
+int ListenOnLoopback(uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(0);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 16) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
 uint16_t FreePort() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr = Loopback(0);
@@ -329,13 +343,10 @@ TEST_F(DataPlaneTest, OddRuleAnswersDoNotHurtTheProcess) {
 
 TEST_F(DataPlaneTest, SilentTargetGets504AfterTheIdleTimeout) {
   // A socket that listens but never answers: connections complete in the backlog.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", ntohs(addr.sin_port), "", false, 0}});
+  uint16_t port = 0;
+  int fd = ListenOnLoopback(port);
+  ASSERT_GE(fd, 0);
+  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", port, "", false, 0}});
   tg.health_check.enabled = false;
   Apply({Default(ForwardTo({{"tg", 1}}))}, {tg}, /*idle_timeout=*/1);
   auto started = std::chrono::steady_clock::now();
@@ -439,12 +450,9 @@ namespace {
 // gets 502 once the proxy has seen more than a handful, rather than the proxy buffering them
 // without end.
 TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr = Loopback(0);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  ASSERT_EQ(::listen(fd, 16), 0);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  uint16_t port = 0;
+  int fd = ListenOnLoopback(port);
+  ASSERT_GE(fd, 0);
   // Every connection (the proxy's, and the health checker's, which runs too) gets the flood
   // and stays open until the other side closes it.
   std::vector<std::thread> connections;
@@ -463,7 +471,7 @@ TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
       });
     }
   });
-  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", ntohs(addr.sin_port), "", false, 0}});
+  TargetGroup tg = Group("tg", {Target{"127.0.0.1", "127.0.0.1", port, "", false, 0}});
   tg.health_check.enabled = false;
   Apply({Default(ForwardTo({{"tg", 1}}))}, {tg}, /*idle_timeout=*/3);
   EXPECT_EQ(Get("/").status, 502);
