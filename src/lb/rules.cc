@@ -2,15 +2,13 @@
 
 #include <arpa/inet.h>
 
-#include <cctype>
 #include <cstring>
 
+#include "base/glob.h"
 #include "base/percent.h"
 
 namespace wharf::lb {
 namespace {
-
-char Fold(char c, bool ci) { return ci ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : c; }
 
 bool InCidr(std::string_view cidr, std::string_view ip_text) {
   size_t slash = cidr.find('/');
@@ -32,24 +30,7 @@ bool InCidr(std::string_view cidr, std::string_view ip_text) {
 }  // namespace
 
 bool WildcardMatch(std::string_view pattern, std::string_view text, bool ci) {
-  // Iterative matching with backtracking to the last '*': linear in practice.
-  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || Fold(pattern[p], ci) == Fold(text[t], ci))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return GlobMatch(pattern, text, {.question_mark = true, .case_insensitive = ci});
 }
 
 bool ConditionHolds(const Condition& c, const RequestFacts& r) {

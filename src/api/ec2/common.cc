@@ -1,5 +1,7 @@
 #include "api/ec2/common.h"
 
+#include "base/glob.h"
+
 namespace wharf::api::ec2 {
 
 std::string Context::NewId(std::string_view kind) {
@@ -45,29 +47,7 @@ std::vector<std::string> Strings(const object& in, std::string_view member) {
 }
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) {
-  // Iterative glob with backtracking to the last '*'; '\' escapes the next character.
-  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-      continue;
-    }
-    if (p < pattern.size()) {
-      bool escaped = pattern[p] == '\\' && p + 1 < pattern.size();
-      char want = escaped ? pattern[p + 1] : pattern[p];
-      if ((!escaped && want == '?') || want == text[t]) {
-        p += escaped ? 2 : 1;
-        ++t;
-        continue;
-      }
-    }
-    if (star == std::string_view::npos) return false;
-    p = star + 1;
-    t = ++resume;
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
+  return GlobMatch(pattern, text, {.question_mark = true, .backslash_escapes = true});
 }
 
 std::variant<Filters, AwsError> Filters::Parse(const object& in,
@@ -121,9 +101,10 @@ std::vector<std::string> ValuesOf(const object& resource, const std::string& fil
 
 bool Filters::Match(const object& resource) const {
   for (const One& f : filters_) {
+    const std::vector<std::string> values = ValuesOf(resource, f.name, f.member);
     bool any = false;
-    for (const std::string& have : ValuesOf(resource, f.name, f.member)) {
-      for (const std::string& want : f.values) any = any || WildcardMatch(want, have);
+    for (size_t i = 0; i < values.size() && !any; ++i) {
+      for (const std::string& want : f.values) any = any || WildcardMatch(want, values[i]);
     }
     if (!any) return false;
   }
