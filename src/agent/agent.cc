@@ -20,6 +20,7 @@
 #include "base/logging.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "model/json.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -31,11 +32,6 @@ constexpr char kAgentVersion[] = "1.90.0-wharf";
 constexpr int kPollSeconds = 20;
 // How often images that no task on the node uses are removed (the ECS agent cleans up hourly too).
 constexpr std::chrono::hours kImageCleanupAge{1};
-
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
 
 Result<json::object> ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
@@ -148,8 +144,8 @@ class AgentImpl final : public Agent {
   Status LoadNodeIdentity() {
     auto node = ReadJsonFile(data_dir_ + "/node.json");
     if (node.ok()) {
-      node_id_ = Str(*node, "instanceId");
-      container_instance_arn_ = Str(*node, "containerInstanceArn");
+      node_id_ = GetString(*node, "instanceId");
+      container_instance_arn_ = GetString(*node, "containerInstanceArn");
     }
     if (node_id_.empty()) {
       SecureRandom random;
@@ -188,7 +184,7 @@ class AgentImpl final : public Agent {
                                                       json::object{}));
       const json::array& data = out["authorizationData"].as_array();
       if (data.empty()) return Status::Unavailable("no ECR authorization data");
-      auto decoded = Base64Decode(Str(data[0].as_object(), "authorizationToken"));
+      auto decoded = Base64Decode(GetString(data[0].as_object(), "authorizationToken"));
       if (!decoded || decoded->find(':') == std::string::npos) return Status::Internal("bad ECR token");
       return std::optional<RegistryCredentials>(
           RegistryCredentials{decoded->substr(0, decoded->find(':')), decoded->substr(decoded->find(':') + 1)});
@@ -215,7 +211,7 @@ class AgentImpl final : public Agent {
         {"attributes", Capabilities()}};
     if (!container_instance_arn_.empty()) in["containerInstanceArn"] = container_instance_arn_;
     ASSIGN_OR_RETURN(json::object out, server_.Ecs("RegisterContainerInstance", in));
-    container_instance_arn_ = Str(out["containerInstance"].as_object(), "containerInstanceArn");
+    container_instance_arn_ = GetString(out["containerInstance"].as_object(), "containerInstanceArn");
     LOG_INFO("msg=\"node registered\" node={} cluster={} containerInstance={}", node_id_, options_.cluster,
              container_instance_arn_);
     return SaveNodeIdentity();
@@ -298,7 +294,7 @@ class AgentImpl final : public Agent {
       auto it = runners_.find(id);
       if (it != runners_.end()) {
         it->second->Update(task);
-      } else if (Str(task, "lastStatus") != "STOPPED" && !finished_.count(id)) {
+      } else if (GetString(task, "lastStatus") != "STOPPED" && !finished_.count(id)) {
         runners_[id] = std::make_unique<TaskRunner>(*node_, task, /*adopt=*/false);
       }
     }

@@ -4,7 +4,7 @@
 // Lifecycle: Start() registers the node with RegisterContainerInstance (CPU units = 1024 per
 // core, memory in MiB, reserved ports, attributes), adopts the tasks a previous run of the
 // agent left on this node (their containers kept running under their monitors), and starts a
-// loop that long-polls the server for the node's tasks (api/ecs/assignments.h) and gives each
+// loop that long-polls the server for the node's tasks (controlplane/assignment_board.h) and gives each
 // task to a TaskRunner. Stop() ends the loop and the runners' threads but leaves every
 // container running: a restarted agent picks them up again.
 //

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "base/logging.h"
+#include "model/json.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -24,11 +25,6 @@ constexpr auto kTick = std::chrono::milliseconds(50);
 
 constexpr char kLogsTarget[] = "Logs_20140328.";
 
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-
 bool IsCode(const Status& st, std::string_view code) { return st.message().rfind(code, 0) == 0; }
 
 }  // namespace
@@ -37,16 +33,16 @@ Result<std::optional<LogDestination>> AwslogsDestination(const json::object& def
   auto config = def.find("logConfiguration");
   if (config == def.end() || !config->value().is_object()) return std::optional<LogDestination>();
   const json::object& c = config->value().get_object();
-  if (Str(c, "logDriver") != "awslogs") return std::optional<LogDestination>();
+  if (GetString(c, "logDriver") != "awslogs") return std::optional<LogDestination>();
   json::object options;
   if (auto it = c.find("options"); it != c.end() && it->value().is_object()) options = it->value().get_object();
   LogDestination d;
-  d.group = Str(options, "awslogs-group");
+  d.group = GetString(options, "awslogs-group");
   if (d.group.empty()) return Status::InvalidArgument("awslogs needs the awslogs-group option");
-  std::string prefix = Str(options, "awslogs-stream-prefix");
-  std::string name = Str(def, "name");
+  std::string prefix = GetString(options, "awslogs-stream-prefix");
+  std::string name = GetString(def, "name");
   d.stream = prefix.empty() ? task_id + "/" + name : prefix + "/" + name + "/" + task_id;
-  d.create_group = Str(options, "awslogs-create-group") == "true";
+  d.create_group = GetString(options, "awslogs-create-group") == "true";
   return std::optional<LogDestination>(d);
 }
 

@@ -4,7 +4,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
-#include "api/sigv4.h"
+#include "sigv4/sigv4.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -34,7 +34,7 @@ ServerClient::ServerClient(ServerAddress address)
 Result<net::HttpResponse> ServerClient::Send(net::HttpClient& client, net::HttpRequest request,
                                              std::string_view service) {
   request.headers.emplace_back("host", address_.host + ":" + address_.port);
-  api::SignRequest(request.headers, request.method, request.target, request.body, address_.access_key_id,
+  sigv4::SignRequest(request.headers, request.method, request.target, request.body, address_.access_key_id,
                    address_.secret_access_key, address_.region, std::string(service),
                    std::chrono::system_clock::now());
   return client.Send(request);

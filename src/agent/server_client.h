@@ -46,7 +46,7 @@ class ServerClient {
   // A wharf-only agent call: POST of a JSON body to `path` under /_wharf/agent/ (signed "ecs").
   Result<boost::json::object> PostAgent(const std::string& path, const boost::json::object& body);
 
-  // The assignment long poll (api/ecs/assignments.h).
+  // The assignment long poll (controlplane/assignment_board.h).
   Result<boost::json::object> PollTasks(const std::string& node, int64_t after, int wait_seconds);
 
   // Stops a poll in progress from another thread.

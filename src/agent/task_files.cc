@@ -1,4 +1,5 @@
 #include "agent/task_files.h"
+#include "model/json.h"
 
 #include <boost/json/array.hpp>
 #include <filesystem>
@@ -11,16 +12,6 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-const json::array& Arr(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_array() ? it->value().get_array() : kEmpty;
-}
 
 Status Write(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -48,26 +39,26 @@ std::string ResolvConf() {
 }  // namespace
 
 std::string TaskIdOf(const json::object& task) {
-  std::string arn = Str(task, "taskArn");
+  std::string arn = GetString(task, "taskArn");
   return arn.substr(arn.rfind('/') + 1);
 }
 
 json::object WithOverrides(const json::object& def, const json::object& overrides) {
   json::object out = def;
-  for (const auto& v : Arr(overrides, "containerOverrides")) {
+  for (const auto& v : GetArray(overrides, "containerOverrides")) {
     const json::object& o = v.get_object();
-    if (Str(o, "name") != Str(def, "name")) continue;
+    if (GetString(o, "name") != GetString(def, "name")) continue;
     if (o.contains("command")) out["command"] = o.at("command");
     for (const char* field : {"cpu", "memory", "memoryReservation"}) {
       if (o.contains(field)) out[field] = o.at(field);
     }
     if (o.contains("environment")) {
-      json::array env = Arr(out, "environment");
-      for (const auto& e : Arr(o, "environment")) {
-        std::string name = Str(e.get_object(), "name");
+      json::array env = GetArray(out, "environment");
+      for (const auto& e : GetArray(o, "environment")) {
+        std::string name = GetString(e.get_object(), "name");
         bool replaced = false;
         for (auto& x : env) {
-          if (Str(x.get_object(), "name") == name) {
+          if (GetString(x.get_object(), "name") == name) {
             x = e;
             replaced = true;
           }
@@ -85,7 +76,7 @@ std::string BridgeNameFor(const std::string& subnet_id) {
 }
 
 std::string HostnameFor(const json::object& def, const std::string& task_id, const std::string& ip) {
-  if (std::string h = Str(def, "hostname"); !h.empty()) return h;
+  if (std::string h = GetString(def, "hostname"); !h.empty()) return h;
   if (!ip.empty()) {
     std::string h = "ip-" + ip;
     for (char& c : h) c = c == '.' ? '-' : c;
@@ -108,7 +99,7 @@ Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::objec
   if (!f.ip.empty()) hosts += f.ip + "\t" + f.hostname + "\n";
   if (f.network_mode == "bridge") {
     // links: "name:alias" or "name"; the alias resolves to the linked container's address.
-    for (const auto& l : Arr(def, "links")) {
+    for (const auto& l : GetArray(def, "links")) {
       std::string link(l.get_string());
       std::string name = link.substr(0, link.find(':'));
       std::string alias = link.find(':') == std::string::npos ? name : link.substr(link.find(':') + 1);
@@ -116,8 +107,8 @@ Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::objec
       if (it != f.addresses.end() && !it->second.empty()) hosts += it->second + "\t" + alias + " " + name + "\n";
     }
   }
-  for (const auto& h : Arr(def, "extraHosts")) {
-    hosts += Str(h.get_object(), "ipAddress") + "\t" + Str(h.get_object(), "hostname") + "\n";
+  for (const auto& h : GetArray(def, "extraHosts")) {
+    hosts += GetString(h.get_object(), "ipAddress") + "\t" + GetString(h.get_object(), "hostname") + "\n";
   }
   RETURN_IF_ERROR(Write(etc + "/hosts", hosts));
   RETURN_IF_ERROR(Write(etc + "/hostname", f.hostname + "\n"));
@@ -127,11 +118,11 @@ Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::objec
                                {etc + "/resolv.conf", "/etc/resolv.conf", false}};
 
   std::map<std::string, std::string> volume_source;
-  for (const auto& v : Arr(td, "volumes")) {
+  for (const auto& v : GetArray(td, "volumes")) {
     const json::object& vol = v.get_object();
-    std::string name = Str(vol, "name");
+    std::string name = GetString(vol, "name");
     auto host = vol.find("host");
-    std::string source = host != vol.end() && host->value().is_object() ? Str(host->value().get_object(), "sourcePath") : "";
+    std::string source = host != vol.end() && host->value().is_object() ? GetString(host->value().get_object(), "sourcePath") : "";
     if (vol.contains("efsVolumeConfiguration") || vol.contains("dockerVolumeConfiguration") ||
         vol.contains("fsxWindowsFileServerVolumeConfiguration")) {
       return Status::InvalidArgument("volume " + name + ": only host and task-scoped volumes are supported by wharf");
@@ -141,19 +132,19 @@ Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::objec
     volume_source[name] = source;
   }
   std::vector<const json::object*> sources{&def};
-  for (const auto& vf : Arr(def, "volumesFrom")) {
-    std::string from = Str(vf.get_object(), "sourceContainer");
-    for (const auto& c : Arr(td, "containerDefinitions")) {
-      if (Str(c.get_object(), "name") == from) sources.push_back(&c.get_object());
+  for (const auto& vf : GetArray(def, "volumesFrom")) {
+    std::string from = GetString(vf.get_object(), "sourceContainer");
+    for (const auto& c : GetArray(td, "containerDefinitions")) {
+      if (GetString(c.get_object(), "name") == from) sources.push_back(&c.get_object());
     }
   }
   for (const json::object* c : sources) {
-    for (const auto& m : Arr(*c, "mountPoints")) {
+    for (const auto& m : GetArray(*c, "mountPoints")) {
       const json::object& mp = m.get_object();
-      auto it = volume_source.find(Str(mp, "sourceVolume"));
-      if (it == volume_source.end()) return Status::InvalidArgument("mountPoint names an unknown volume " + Str(mp, "sourceVolume"));
+      auto it = volume_source.find(GetString(mp, "sourceVolume"));
+      if (it == volume_source.end()) return Status::InvalidArgument("mountPoint names an unknown volume " + GetString(mp, "sourceVolume"));
       auto ro = mp.find("readOnly");
-      mounts.push_back({it->second, Str(mp, "containerPath"), ro != mp.end() && ro->value().is_bool() && ro->value().get_bool()});
+      mounts.push_back({it->second, GetString(mp, "containerPath"), ro != mp.end() && ro->value().is_bool() && ro->value().get_bool()});
     }
   }
   return mounts;

@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "base/crypto.h"
+#include "model/json.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -17,23 +18,8 @@ using Time = std::chrono::system_clock::time_point;
 
 namespace {
 
-const json::object& EmptyObject() {
-  static const json::object kEmpty;
-  return kEmpty;
-}
-
-const json::object& Obj(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_object() ? it->value().get_object() : EmptyObject();
-}
-
-const json::array& Arr(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_array() ? it->value().get_array() : kEmpty;
-}
-
-std::string Str(const json::object& o, std::string_view key, std::string fallback = "") {
+// A member that may be a string or an integer (a revision), as text.
+std::string StringOrInteger(const json::object& o, std::string_view key, std::string fallback = "") {
   auto it = o.find(key);
   if (it == o.end()) return fallback;
   if (it->value().is_string()) return std::string(it->value().get_string());
@@ -84,25 +70,25 @@ std::string ArnRegion(const std::string& arn) {
 }
 
 std::string Family(const json::object& task, const json::object& definition) {
-  std::string family = Str(definition, "family");
+  std::string family = StringOrInteger(definition, "family");
   if (!family.empty()) return family;
-  std::string arn = ArnName(Str(task, "taskDefinitionArn"));
+  std::string arn = ArnName(StringOrInteger(task, "taskDefinitionArn"));
   return arn.substr(0, arn.find(':'));
 }
 
 std::string Revision(const json::object& task, const json::object& definition) {
-  std::string revision = Str(definition, "revision");
+  std::string revision = StringOrInteger(definition, "revision");
   if (!revision.empty()) return revision;
-  std::string arn = ArnName(Str(task, "taskDefinitionArn"));
+  std::string arn = ArnName(StringOrInteger(task, "taskDefinitionArn"));
   size_t colon = arn.rfind(':');
   return colon == std::string::npos ? "" : arn.substr(colon + 1);
 }
 
-bool IsFargate(const json::object& task) { return Str(task, "launchType") == "FARGATE"; }
+bool IsFargate(const json::object& task) { return StringOrInteger(task, "launchType") == "FARGATE"; }
 
 const json::object* FindByName(const json::array& list, const std::string& name) {
   for (const json::value& v : list) {
-    if (v.is_object() && Str(v.get_object(), "name") == name) return &v.get_object();
+    if (v.is_object() && StringOrInteger(v.get_object(), "name") == name) return &v.get_object();
   }
   return nullptr;
 }
@@ -110,10 +96,10 @@ const json::object* FindByName(const json::array& list, const std::string& name)
 // The task's ENI details from its attachments, by name.
 json::object EniDetails(const json::object& task) {
   json::object details;
-  for (const json::value& a : Arr(task, "attachments")) {
-    if (!a.is_object() || Str(a.get_object(), "type") != "ElasticNetworkInterface") continue;
-    for (const json::value& d : Arr(a.get_object(), "details")) {
-      if (d.is_object()) details[Str(d.get_object(), "name")] = Str(d.get_object(), "value");
+  for (const json::value& a : GetArray(task, "attachments")) {
+    if (!a.is_object() || StringOrInteger(a.get_object(), "type") != "ElasticNetworkInterface") continue;
+    for (const json::value& d : GetArray(a.get_object(), "details")) {
+      if (d.is_object()) details[StringOrInteger(d.get_object(), "name")] = StringOrInteger(d.get_object(), "value");
     }
     break;
   }
@@ -139,28 +125,28 @@ std::string DockerName(const json::object& task, const json::object& definition,
   for (char c : name) {
     if (std::isalnum(static_cast<unsigned char>(c)) || c == '-') clean += c;
   }
-  std::string suffix = HexEncode(Sha256(Str(task, "taskArn") + "/" + name)).substr(0, 20);
+  std::string suffix = HexEncode(Sha256(StringOrInteger(task, "taskArn") + "/" + name)).substr(0, 20);
   return "ecs-" + Family(task, definition) + "-" + Revision(task, definition) + "-" + clean + "-" + suffix;
 }
 
 json::array Networks(const json::object& task, const json::object& definition, const TaskRuntime& runtime,
                      const ContainerFacts* container) {
-  std::string mode = Str(definition, "networkMode", IsFargate(task) ? "awsvpc" : "bridge");
+  std::string mode = StringOrInteger(definition, "networkMode", IsFargate(task) ? "awsvpc" : "bridge");
   json::object net{{"NetworkMode", mode}};
   if (mode == "awsvpc") {
     json::object eni = EniDetails(task);
-    std::string ip = Str(eni, "privateIPv4Address");
-    if (ip.empty()) ip = Str(Obj(Obj(task, "_wharf"), "eni"), "ip");
-    std::string cidr = runtime.subnet_cidr.empty() ? Str(Obj(Obj(task, "_wharf"), "eni"), "cidr") : runtime.subnet_cidr;
+    std::string ip = StringOrInteger(eni, "privateIPv4Address");
+    if (ip.empty()) ip = StringOrInteger(GetObject(GetObject(task, "_wharf"), "eni"), "ip");
+    std::string cidr = runtime.subnet_cidr.empty() ? StringOrInteger(GetObject(GetObject(task, "_wharf"), "eni"), "cidr") : runtime.subnet_cidr;
     net["IPv4Addresses"] = json::array{json::value(ip)};
     net["AttachmentIndex"] = 0;
-    if (std::string mac = Str(eni, "macAddress"); !mac.empty()) net["MACAddress"] = mac;
+    if (std::string mac = StringOrInteger(eni, "macAddress"); !mac.empty()) net["MACAddress"] = mac;
     if (!cidr.empty()) net["IPv4SubnetCIDRBlock"] = cidr;
-    std::string dns = Str(eni, "privateDnsName");
+    std::string dns = StringOrInteger(eni, "privateDnsName");
     if (dns.empty() && !ip.empty()) {
       std::string host = "ip-" + ip;
       for (char& c : host) c = c == '.' ? '-' : c;
-      std::string region = ArnRegion(Str(task, "taskArn"));
+      std::string region = ArnRegion(StringOrInteger(task, "taskArn"));
       dns = host + "." + (region.empty() ? std::string("compute.internal") : region + ".compute.internal");
     }
     if (!dns.empty()) net["PrivateDNSName"] = dns;
@@ -175,21 +161,21 @@ json::array Networks(const json::object& task, const json::object& definition, c
 
 json::array Ports(const json::object& record, const json::object& def, bool awsvpc) {
   json::array ports;
-  for (const json::value& b : Arr(record, "networkBindings")) {
+  for (const json::value& b : GetArray(record, "networkBindings")) {
     if (!b.is_object()) continue;
     const json::object& nb = b.get_object();
     ports.push_back(json::object{{"ContainerPort", Num(nb, "containerPort").value_or(0)},
-                                 {"Protocol", Str(nb, "protocol", "tcp")},
+                                 {"Protocol", StringOrInteger(nb, "protocol", "tcp")},
                                  {"HostPort", Num(nb, "hostPort").value_or(0)},
-                                 {"HostIp", Str(nb, "bindIP", "0.0.0.0")}});
+                                 {"HostIp", StringOrInteger(nb, "bindIP", "0.0.0.0")}});
   }
   if (ports.empty() && awsvpc) {
-    for (const json::value& p : Arr(def, "portMappings")) {
+    for (const json::value& p : GetArray(def, "portMappings")) {
       if (!p.is_object()) continue;
       const json::object& pm = p.get_object();
       double port = Num(pm, "containerPort").value_or(0);
       ports.push_back(json::object{{"ContainerPort", port},
-                                   {"Protocol", Str(pm, "protocol", "tcp")},
+                                   {"Protocol", StringOrInteger(pm, "protocol", "tcp")},
                                    {"HostPort", Num(pm, "hostPort").value_or(port)}});
     }
   }
@@ -204,36 +190,36 @@ json::array Ports(const json::object& record, const json::object& def, bool awsv
 }
 
 bool HasHealthCheck(const json::object& def) {
-  const json::object& hc = Obj(def, "healthCheck");
-  const json::array& cmd = Arr(hc, "command");
+  const json::object& hc = GetObject(def, "healthCheck");
+  const json::array& cmd = GetArray(hc, "command");
   return !cmd.empty() && !(cmd[0].is_string() && cmd[0].get_string() == "NONE");
 }
 
 json::object Build(const json::object& task, const json::object& definition, const TaskRuntime& runtime,
                    const json::object& record, const json::object& def) {
-  std::string name = Str(record, "name");
+  std::string name = StringOrInteger(record, "name");
   const ContainerFacts* rt = nullptr;
   for (const ContainerFacts& c : runtime.containers) {
     if (c.name == name) rt = &c;
   }
   json::object out;
-  std::string docker_id = rt && !rt->runtime_id.empty() ? rt->runtime_id : Str(record, "runtimeId");
+  std::string docker_id = rt && !rt->runtime_id.empty() ? rt->runtime_id : StringOrInteger(record, "runtimeId");
   out["DockerId"] = docker_id;
   out["Name"] = name;
   out["DockerName"] = DockerName(task, definition, name);
-  out["Image"] = Str(def, "image", Str(record, "image"));
-  out["ImageID"] = Str(record, "imageDigest");
+  out["Image"] = StringOrInteger(def, "image", StringOrInteger(record, "image"));
+  out["ImageID"] = StringOrInteger(record, "imageDigest");
 
-  std::string cluster_arn = Str(task, "clusterArn");
+  std::string cluster_arn = StringOrInteger(task, "clusterArn");
   json::object labels{{"com.amazonaws.ecs.cluster", ArnName(cluster_arn)},
                       {"com.amazonaws.ecs.container-name", name},
-                      {"com.amazonaws.ecs.task-arn", Str(task, "taskArn")},
+                      {"com.amazonaws.ecs.task-arn", StringOrInteger(task, "taskArn")},
                       {"com.amazonaws.ecs.task-definition-family", Family(task, definition)},
                       {"com.amazonaws.ecs.task-definition-version", Revision(task, definition)}};
-  for (const auto& kv : Obj(def, "dockerLabels")) labels[kv.key()] = kv.value();
+  for (const auto& kv : GetObject(def, "dockerLabels")) labels[kv.key()] = kv.value();
   out["Labels"] = std::move(labels);
-  out["DesiredStatus"] = Str(task, "desiredStatus", "RUNNING");
-  out["KnownStatus"] = Str(record, "lastStatus", Str(task, "lastStatus", "PENDING"));
+  out["DesiredStatus"] = StringOrInteger(task, "desiredStatus", "RUNNING");
+  out["KnownStatus"] = StringOrInteger(record, "lastStatus", StringOrInteger(task, "lastStatus", "PENDING"));
   if (auto exit = Num(record, "exitCode")) out["ExitCode"] = static_cast<int64_t>(*exit);
   out["Limits"] = json::object{{"CPU", static_cast<int64_t>(Num(def, "cpu").value_or(0))},
                                {"Memory", static_cast<int64_t>(Num(def, "memory").value_or(0))}};
@@ -241,13 +227,13 @@ json::object Build(const json::object& task, const json::object& definition, con
   if (rt && rt->started_at) out["StartedAt"] = MetadataTime(*rt->started_at);
   if (rt && rt->finished_at) out["FinishedAt"] = MetadataTime(*rt->finished_at);
   out["Type"] = "NORMAL";
-  const json::object& log = Obj(def, "logConfiguration");
+  const json::object& log = GetObject(def, "logConfiguration");
   if (!log.empty()) {
-    out["LogDriver"] = Str(log, "logDriver");
-    out["LogOptions"] = Obj(log, "options");
+    out["LogDriver"] = StringOrInteger(log, "logDriver");
+    out["LogOptions"] = GetObject(log, "options");
   }
-  if (std::string arn = Str(record, "containerArn"); !arn.empty()) out["ContainerARN"] = arn;
-  std::string mode = Str(definition, "networkMode", IsFargate(task) ? "awsvpc" : "bridge");
+  if (std::string arn = StringOrInteger(record, "containerArn"); !arn.empty()) out["ContainerARN"] = arn;
+  std::string mode = StringOrInteger(definition, "networkMode", IsFargate(task) ? "awsvpc" : "bridge");
   json::array ports = Ports(record, def, mode == "awsvpc");
   if (!ports.empty()) out["Ports"] = std::move(ports);
   out["Networks"] = Networks(task, definition, runtime, rt);
@@ -260,7 +246,7 @@ json::object Build(const json::object& task, const json::object& definition, con
       if (rt->health->exit_code && *rt->health->exit_code != 0) health["exitCode"] = *rt->health->exit_code;
       if (!rt->health->output.empty()) health["output"] = rt->health->output;
     } else {
-      health["status"] = Str(record, "healthStatus", kHealthUnknown);
+      health["status"] = StringOrInteger(record, "healthStatus", kHealthUnknown);
     }
     out["Health"] = std::move(health);
   }
@@ -291,8 +277,8 @@ std::string MetadataTime(Time t) {
 
 Result<json::object> ContainerMetadata(const json::object& task, const json::object& task_definition,
                                        const TaskRuntime& runtime, const std::string& container_name) {
-  const json::object* record = FindByName(Arr(task, "containers"), container_name);
-  const json::object* def = FindByName(Arr(task_definition, "containerDefinitions"), container_name);
+  const json::object* record = FindByName(GetArray(task, "containers"), container_name);
+  const json::object* def = FindByName(GetArray(task_definition, "containerDefinitions"), container_name);
   if (!def) return Status::NotFound("task definition has no container '" + container_name + "'");
   json::object minimal{{"name", container_name}};
   return Build(task, task_definition, runtime, record ? *record : minimal, *def);
@@ -301,16 +287,16 @@ Result<json::object> ContainerMetadata(const json::object& task, const json::obj
 json::object TaskMetadata(const json::object& task, const json::object& task_definition,
                           const TaskRuntime& runtime) {
   json::object out;
-  std::string cluster_arn = Str(task, "clusterArn");
+  std::string cluster_arn = StringOrInteger(task, "clusterArn");
   // EC2 shows the cluster's short name; Fargate its ARN (the documented examples).
   out["Cluster"] = IsFargate(task) ? cluster_arn : ArnName(cluster_arn);
-  std::string group = Str(task, "group");
+  std::string group = StringOrInteger(task, "group");
   if (group.rfind("service:", 0) == 0) out["ServiceName"] = group.substr(8);
-  out["TaskARN"] = Str(task, "taskArn");
+  out["TaskARN"] = StringOrInteger(task, "taskArn");
   out["Family"] = Family(task, task_definition);
   out["Revision"] = Revision(task, task_definition);
-  out["DesiredStatus"] = Str(task, "desiredStatus", "RUNNING");
-  out["KnownStatus"] = Str(task, "lastStatus", "PENDING");
+  out["DesiredStatus"] = StringOrInteger(task, "desiredStatus", "RUNNING");
+  out["KnownStatus"] = StringOrInteger(task, "lastStatus", "PENDING");
   json::object limits;
   if (auto cpu = Num(task, "cpu")) limits["CPU"] = *cpu / 1024.0;  // vCPUs
   if (auto memory = Num(task, "memory")) limits["Memory"] = static_cast<int64_t>(*memory);
@@ -318,14 +304,14 @@ json::object TaskMetadata(const json::object& task, const json::object& task_def
   if (auto t = RecordTime(task, "pullStartedAt")) out["PullStartedAt"] = *t;
   if (auto t = RecordTime(task, "pullStoppedAt")) out["PullStoppedAt"] = *t;
   if (auto t = RecordTime(task, "executionStoppedAt")) out["ExecutionStoppedAt"] = *t;
-  if (std::string az = Str(task, "availabilityZone"); !az.empty()) out["AvailabilityZone"] = az;
-  if (std::string lt = Str(task, "launchType"); !lt.empty()) out["LaunchType"] = lt;
+  if (std::string az = StringOrInteger(task, "availabilityZone"); !az.empty()) out["AvailabilityZone"] = az;
+  if (std::string lt = StringOrInteger(task, "launchType"); !lt.empty()) out["LaunchType"] = lt;
 
   json::array containers;
-  const json::array& records = Arr(task, "containers");
-  for (const json::value& d : Arr(task_definition, "containerDefinitions")) {
+  const json::array& records = GetArray(task, "containers");
+  for (const json::value& d : GetArray(task_definition, "containerDefinitions")) {
     if (!d.is_object()) continue;
-    std::string name = Str(d.get_object(), "name");
+    std::string name = StringOrInteger(d.get_object(), "name");
     const json::object* record = FindByName(records, name);
     json::object minimal{{"name", name}};
     containers.emplace_back(Build(task, task_definition, runtime, record ? *record : minimal, d.get_object()));

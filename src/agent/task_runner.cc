@@ -13,27 +13,13 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/random.h"
+#include "model/json.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Str(const json::object& o, std::string_view key, std::string_view fallback = "") {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string(fallback);
-}
-const json::object& Obj(const json::object& o, std::string_view key) {
-  static const json::object kEmpty;
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_object() ? it->value().get_object() : kEmpty;
-}
-const json::array& Arr(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_array() ? it->value().get_array() : kEmpty;
-}
 
 double Now() { return EpochSeconds(std::chrono::system_clock::now()); }
 
@@ -75,7 +61,7 @@ TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
       dir_(node.tasks_dir + "/" + task_id_),
       task_(std::move(task)),
       adopt_(adopt) {
-  desired_stopped_ = Str(task_, "desiredStatus") == "STOPPED";
+  desired_stopped_ = GetString(task_, "desiredStatus") == "STOPPED";
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -88,10 +74,10 @@ TaskRunner::~TaskRunner() {
 void TaskRunner::Update(const json::object& task) {
   std::lock_guard lock(mu_);
   task_ = task;
-  documents_->SetTask(task_, Obj(Obj(task_, "_wharf"), "taskDefinition"));
-  if (Str(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
+  documents_->SetTask(task_, GetObject(GetObject(task_, "_wharf"), "taskDefinition"));
+  if (GetString(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
     desired_stopped_ = true;
-    stop_reason_ = Str(task, "stoppedReason", "Task stopped by user");
+    stop_reason_ = GetString(task, "stoppedReason", "Task stopped by user");
     cv_.notify_all();
   }
 }
@@ -135,9 +121,9 @@ bool TaskRunner::Sleep(std::chrono::milliseconds d) {
 void TaskRunner::Run() {
   {
     std::lock_guard lock(mu_);
-    definition_ = Obj(Obj(task_, "_wharf"), "taskDefinition");
+    definition_ = GetObject(GetObject(task_, "_wharf"), "taskDefinition");
     documents_->SetTask(task_, definition_);
-    documents_->SetSubnetCidr(Str(Obj(Obj(task_, "_wharf"), "eni"), "cidr"));
+    documents_->SetSubnetCidr(GetString(GetObject(GetObject(task_, "_wharf"), "eni"), "cidr"));
   }
   std::error_code ec;
   fs::create_directories(dir_ + "/containers", ec);
@@ -145,21 +131,21 @@ void TaskRunner::Run() {
   {
     // The subnet this task's network lives on, so the node can take it down when idle.
     std::lock_guard lock(mu_);
-    const json::object& meta = Obj(task_, "_wharf");
-    std::string mode = Str(meta, "networkMode", "bridge");
+    const json::object& meta = GetObject(task_, "_wharf");
+    std::string mode = GetString(meta, "networkMode", "bridge");
     std::lock_guard ports_lock(node_.ports_mu);
     if (mode == "bridge") node_.subnets[node_.bridge_subnet.id] = node_.bridge_subnet;
     if (mode == "awsvpc") {
-      std::string id = Str(Obj(meta, "eni"), "subnetId");
-      node_.subnets[id] = Subnet{id, Str(Obj(meta, "eni"), "cidr"), BridgeNameFor(id)};
+      std::string id = GetString(GetObject(meta, "eni"), "subnetId");
+      node_.subnets[id] = Subnet{id, GetString(GetObject(meta, "eni"), "cidr"), BridgeNameFor(id)};
     }
   }
   if (!adopted) {
     std::lock_guard lock(mu_);
-    for (const auto& v : Arr(definition_, "containerDefinitions")) {
+    for (const auto& v : GetArray(definition_, "containerDefinitions")) {
       auto c = std::make_unique<Container>();
-      c->definition = WithOverrides(v.get_object(), Obj(task_, "overrides"));
-      c->name = Str(c->definition, "name");
+      c->definition = WithOverrides(v.get_object(), GetObject(task_, "overrides"));
+      c->name = GetString(c->definition, "name");
       c->runtime_id = task_id_ + "-" + c->name;
       c->dir = dir_ + "/containers/" + c->name;
       auto essential = c->definition.find("essential");
@@ -192,7 +178,7 @@ Status TaskRunner::Launch() {
   pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
-    std::string ref = Str(c->definition, "image");
+    std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
     auto image = node_.images.Pull(ref, node_.pull);
     if (!image.ok()) {
@@ -204,7 +190,7 @@ Status TaskRunner::Launch() {
   }
   pull_stopped_ = Now();
   for (auto& c : containers_) {
-    c->image_digest = images.at(Str(c->definition, "image")).manifest_digest;
+    c->image_digest = images.at(GetString(c->definition, "image")).manifest_digest;
     std::lock_guard lock(mu_);
     images_in_use_.insert(c->image_digest);
   }
@@ -212,13 +198,13 @@ Status TaskRunner::Launch() {
   json::object meta;
   {
     std::lock_guard lock(mu_);
-    meta = Obj(task_, "_wharf");
+    meta = GetObject(task_, "_wharf");
   }
-  std::string mode = Str(meta, "networkMode", "bridge");
+  std::string mode = GetString(meta, "networkMode", "bridge");
   if (mode == "awsvpc") {
-    const json::object& eni = Obj(meta, "eni");
-    Subnet subnet{Str(eni, "subnetId"), Str(eni, "cidr"), BridgeNameFor(Str(eni, "subnetId"))};
-    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, subnet, {}, Str(eni, "ip")));
+    const json::object& eni = GetObject(meta, "eni");
+    Subnet subnet{GetString(eni, "subnetId"), GetString(eni, "cidr"), BridgeNameFor(GetString(eni, "subnetId"))};
+    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, subnet, {}, GetString(eni, "ip")));
     task_netns_ = a.netns_path;
     metadata_address_ = a.gateway;
     for (auto& c : containers_) {
@@ -229,11 +215,11 @@ Status TaskRunner::Launch() {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
       c->bindings = json::array();
-      for (const auto& pm : Arr(c->definition, "portMappings")) {
+      for (const auto& pm : GetArray(c->definition, "portMappings")) {
         const json::object& p = pm.get_object();
         int container_port = static_cast<int>(p.contains("containerPort") && p.at("containerPort").is_int64() ? p.at("containerPort").get_int64() : 0);
         int host_port = static_cast<int>(p.contains("hostPort") && p.at("hostPort").is_int64() ? p.at("hostPort").get_int64() : 0);
-        std::string protocol = Str(p, "protocol", "tcp");
+        std::string protocol = GetString(p, "protocol", "tcp");
         if (host_port == 0) {
           std::lock_guard lock(node_.ports_mu);
           ASSIGN_OR_RETURN(host_port, PickHostPort(node_.host_ports));
@@ -307,8 +293,8 @@ Status TaskRunner::StartContainer(Container& c) {
   std::string launch_type, mode;
   {
     std::lock_guard lock(mu_);
-    launch_type = Str(task_, "launchType");
-    mode = Str(Obj(task_, "_wharf"), "networkMode", "bridge");
+    launch_type = GetString(task_, "launchType");
+    mode = GetString(GetObject(task_, "_wharf"), "networkMode", "bridge");
   }
   input.extra_env = TaskEnvironment(node_.region, launch_type);
   if (c.token.empty()) {
@@ -478,7 +464,7 @@ json::object TaskRunner::StateReport(const std::string& status, const std::strin
   std::string cluster;
   {
     std::lock_guard lock(mu_);
-    cluster = Str(task_, "clusterArn");  // FARGATE tasks of any cluster run on this node
+    cluster = GetString(task_, "clusterArn");  // FARGATE tasks of any cluster run on this node
   }
   json::object in{{"cluster", cluster}, {"task", task_id_}, {"status", status}};
   if (!reason.empty()) in["reason"] = reason.substr(0, 1024);
@@ -545,30 +531,30 @@ bool TaskRunner::LoadState() {
   json::value v = json::parse(text, ec);
   if (ec || !v.is_object()) return false;
   const json::object& state = v.get_object();
-  for (const auto& e : Arr(state, "containers")) {
+  for (const auto& e : GetArray(state, "containers")) {
     const json::object& o = e.get_object();
     auto c = std::make_unique<Container>();
-    c->name = Str(o, "name");
-    c->definition = Obj(o, "definition");
-    c->runtime_id = Str(o, "runtimeId");
+    c->name = GetString(o, "name");
+    c->definition = GetObject(o, "definition");
+    c->runtime_id = GetString(o, "runtimeId");
     c->dir = dir_ + "/containers/" + c->name;
     c->essential = o.at("essential").as_bool();
     c->created = o.at("created").as_bool();
     c->started = o.at("started").as_bool();
-    c->image_digest = Str(o, "imageDigest");
+    c->image_digest = GetString(o, "imageDigest");
     {
       std::lock_guard lock(mu_);
       if (!c->image_digest.empty()) images_in_use_.insert(c->image_digest);
     }
-    c->netns = Str(o, "netns");
-    c->ip = Str(o, "ip");
-    c->bindings = Arr(o, "bindings");
+    c->netns = GetString(o, "netns");
+    c->ip = GetString(o, "ip");
+    c->bindings = GetArray(o, "bindings");
     c->reported_running = c->started;
-    c->token = Str(o, "token");
+    c->token = GetString(o, "token");
     containers_.push_back(std::move(c));
   }
-  task_netns_ = Str(state, "taskNetns");
-  metadata_address_ = Str(state, "metadataAddress");
+  task_netns_ = GetString(state, "taskNetns");
+  metadata_address_ = GetString(state, "metadataAddress");
   if (!metadata_address_.empty()) {
     Status listening = node_.metadata_server.Listen(metadata_address_);
     if (!listening.ok()) LOG_WARN("msg=\"metadata endpoint not reachable\" task={} error=\"{}\"", task_id_, listening.ToString());
@@ -602,10 +588,10 @@ bool TaskRunner::LoadState() {
 namespace wharf::agent {
 
 Result<bool> TaskRunner::DependenciesMet(const Container& c) {
-  for (const auto& d : Arr(c.definition, "dependsOn")) {
+  for (const auto& d : GetArray(c.definition, "dependsOn")) {
     const json::object& dep = d.get_object();
-    std::string name = Str(dep, "containerName");
-    std::string condition = Str(dep, "condition", "START");
+    std::string name = GetString(dep, "containerName");
+    std::string condition = GetString(dep, "condition", "START");
     const Container* other = nullptr;
     for (const auto& x : containers_) {
       if (x->name == name) other = x.get();
@@ -694,7 +680,7 @@ void TaskRunner::ReportHealth() {
   std::string cluster;
   {
     std::lock_guard lock(mu_);
-    cluster = Str(task_, "clusterArn");
+    cluster = GetString(task_, "clusterArn");
   }
   json::object report{{"cluster", cluster}, {"task", task_id_}, {"healthStatus", TaskHealth(health)},
                       {"containers", std::move(containers)}};
@@ -718,9 +704,9 @@ Status TaskRunner::ApplyTaskSize() {
   std::string cpu, memory;
   {
     std::lock_guard lock(mu_);
-    const json::object& overrides = Obj(task_, "overrides");
-    cpu = Str(overrides, "cpu", Str(definition_, "cpu"));
-    memory = Str(overrides, "memory", Str(definition_, "memory"));
+    const json::object& overrides = GetObject(task_, "overrides");
+    cpu = GetString(overrides, "cpu", GetString(definition_, "cpu"));
+    memory = GetString(overrides, "memory", GetString(definition_, "memory"));
   }
   int64_t cpu_units = cpu.empty() ? 0 : std::atoll(cpu.c_str());
   int64_t memory_mib = memory.empty() ? 0 : std::atoll(memory.c_str());

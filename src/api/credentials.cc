@@ -1,4 +1,5 @@
 #include "api/credentials.h"
+#include "model/keys.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -13,7 +14,7 @@ namespace wharf::api {
 namespace json = boost::json;
 
 namespace {
-constexpr std::string_view kKeyPrefix = "iam/access-keys/";
+constexpr std::string_view kKeyPrefix = model::keys::kAccessKeys;
 }
 
 std::optional<std::string> CredentialStore::SecretFor(std::string_view access_key_id) {
@@ -22,7 +23,7 @@ std::optional<std::string> CredentialStore::SecretFor(std::string_view access_ke
     auto it = cache_.find(std::string(access_key_id));
     if (it != cache_.end()) return it->second;
   }
-  auto got = store_.Get(std::string(kKeyPrefix) + std::string(access_key_id));
+  auto got = store_.Get(model::keys::AccessKeyKey(access_key_id));
   if (!got.ok() || !got->has_value()) return std::nullopt;
   boost::system::error_code ec;
   json::value v = json::parse((*got)->value, ec);
@@ -37,7 +38,7 @@ Status CredentialStore::Save(const AccessKey& key) {
   json::object record{{"accessKeyId", key.access_key_id},
                       {"secretAccessKey", key.secret_access_key},
                       {"userName", "admin"}};
-  std::string k = std::string(kKeyPrefix) + key.access_key_id;
+  std::string k = model::keys::AccessKeyKey(key.access_key_id);
   auto r = store_.Commit(store::Txn{{store::Compare{k, 0}}, {store::Op::Put(k, json::serialize(record))}});
   if (!r.ok()) return r.status();
   std::lock_guard lock(mu_);

@@ -6,12 +6,19 @@
 
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
-#include "api/sigv4.h"
+#include "sigv4/sigv4.h"
 #include "base/logging.h"
 
 namespace wharf::api {
 namespace json = boost::json;
 namespace http = boost::beast::http;
+
+using sigv4::AuthFailure;
+using sigv4::AuthResult;
+using sigv4::ParseCredential;
+using sigv4::SignedRequest;
+using sigv4::SigV4Options;
+using sigv4::VerifySigV4;
 
 namespace {
 

@@ -10,6 +10,7 @@
 #include "base/logging.h"
 #include "base/percent.h"
 #include "oci/manifest.h"
+#include "model/keys.h"
 
 namespace wharf::registry {
 namespace http = boost::beast::http;
@@ -456,15 +457,11 @@ net::Reply Distribution::TagsList(const Route& route) {
 }
 
 net::Reply Distribution::Catalog(const Route& route) {
-  auto page = registry_.store().List("ecr/repositories/", "", 0);
+  auto page = registry_.store().List(model::keys::kRepositories, "", 0);
   if (!page.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", page.status().message());
   std::vector<std::string> names;
   for (const auto& kv : page->items) {
-    std::string name = kv.key.substr(std::string_view("ecr/repositories/").size());
-    for (char& c : name) {
-      if (c == ':') c = '/';
-    }
-    names.push_back(std::move(name));
+    names.push_back(model::keys::RepositoryNameOfKey(kv.key));
   }
   std::sort(names.begin(), names.end());
   net::Response res = Answer(http::status::ok);

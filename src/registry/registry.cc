@@ -11,6 +11,8 @@
 #include "base/logging.h"
 #include "oci/manifest.h"
 #include "registry/lifecycle.h"
+#include "model/json.h"
+#include "model/keys.h"
 
 namespace wharf::registry {
 namespace json = boost::json;
@@ -18,20 +20,7 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kMaxCommitAttempts = 16;
-constexpr std::string_view kTokenKey = "ecr/token-key";
-
-std::string Escape(std::string_view repo) {
-  std::string out(repo);
-  for (char& c : out) {
-    if (c == '/') c = ':';
-  }
-  return out;
-}
-
-std::string Str(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
+constexpr std::string_view kTokenKey = model::keys::kRegistryTokenKey;
 
 json::object ToJson(const ImageRecord& r) {
   json::array blobs;
@@ -48,11 +37,11 @@ Result<ImageRecord> FromJson(std::string_view text) {
   if (ec || !v.is_object()) return Status::Internal("corrupt image record");
   const json::object& o = v.get_object();
   ImageRecord r;
-  r.digest = Str(o, "digest");
-  r.media_type = Str(o, "mediaType");
-  r.artifact_type = Str(o, "artifactType");
-  r.manifest = Str(o, "manifest");
-  r.subject = Str(o, "subject");
+  r.digest = GetString(o, "digest");
+  r.media_type = GetString(o, "mediaType");
+  r.artifact_type = GetString(o, "artifactType");
+  r.manifest = GetString(o, "manifest");
+  r.subject = GetString(o, "subject");
   if (auto* p = o.if_contains("pushedAt"); p && p->is_number()) r.pushed_at = p->to_number<double>();
   if (auto* s = o.if_contains("size"); s && s->is_number()) r.size = s->to_number<int64_t>();
   if (auto* b = o.if_contains("blobs"); b && b->is_array()) {
@@ -81,12 +70,12 @@ bool ValidTag(std::string_view tag) {
 
 // Whether the repository refuses to move `tag` (IMMUTABLE, with its exclusion filters).
 bool TagIsImmutable(const json::object& repository, std::string_view tag) {
-  std::string mutability = Str(repository, "imageTagMutability");
+  std::string mutability = GetString(repository, "imageTagMutability");
   bool excluded = false;
   if (auto* filters = repository.if_contains("imageTagMutabilityExclusionFilters");
       filters && filters->is_array()) {
     for (const auto& f : filters->get_array()) {
-      if (f.is_object() && TagMatchesPattern(std::string(tag), Str(f.get_object(), "filter"))) excluded = true;
+      if (f.is_object() && TagMatchesPattern(std::string(tag), GetString(f.get_object(), "filter"))) excluded = true;
     }
   }
   if (mutability == "IMMUTABLE") return true;
@@ -114,11 +103,11 @@ std::string RegistryErrorName(RegistryError e) {
   return "Unknown";
 }
 
-std::string Registry::RepositoryKey(std::string_view repo) { return "ecr/repositories/" + Escape(repo); }
-std::string Registry::ImagePrefix(std::string_view repo) { return "ecr/images/" + Escape(repo) + "/"; }
-std::string Registry::TagPrefix(std::string_view repo) { return "ecr/tags/" + Escape(repo) + "/"; }
+std::string Registry::RepositoryKey(std::string_view repo) { return model::keys::RepositoryKey(repo); }
+std::string Registry::ImagePrefix(std::string_view repo) { return model::keys::ImagesPrefix(repo); }
+std::string Registry::TagPrefix(std::string_view repo) { return model::keys::ImageTagsPrefix(repo); }
 std::string Registry::LinkKey(std::string_view repo, std::string_view digest) {
-  return "ecr/blob-links/" + Escape(repo) + "/" + std::string(digest);
+  return model::keys::BlobLinkKey(repo, digest);
 }
 
 Result<std::optional<std::pair<json::object, int64_t>>> Registry::Repository(std::string_view repo) {
@@ -220,7 +209,7 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
         if (*tag) {
           boost::system::error_code ec;
           json::value v = json::parse((*tag)->value, ec);
-          if (!ec && v.is_object()) current = Str(v.get_object(), "digest");
+          if (!ec && v.is_object()) current = GetString(v.get_object(), "digest");
         }
         if (!current.empty() && current != digest && TagIsImmutable(repo_shape, reference)) {
           return Failure{RegistryError::kTagImmutable,
@@ -261,7 +250,7 @@ Outcome<ImageRecord> Registry::Resolve(std::string_view repo, std::string_view r
     boost::system::error_code ec;
     json::value v = json::parse((*tag)->value, ec);
     if (ec || !v.is_object()) return Status::Internal("corrupt tag record");
-    digest = Str(v.get_object(), "digest");
+    digest = GetString(v.get_object(), "digest");
   }
   auto found = store_.Get(ImageKey(repo, digest));
   if (!found.ok()) return found.status();
@@ -285,7 +274,7 @@ Result<std::vector<ImageRecord>> Registry::Images(std::string_view repo) {
   for (const auto& kv : tags.items) {
     boost::system::error_code ec;
     json::value v = json::parse(kv.value, ec);
-    if (!ec && v.is_object()) tags_of[Str(v.get_object(), "digest")].push_back(kv.key.substr(TagPrefix(repo).size()));
+    if (!ec && v.is_object()) tags_of[GetString(v.get_object(), "digest")].push_back(kv.key.substr(TagPrefix(repo).size()));
   }
   std::vector<ImageRecord> out;
   for (const auto& kv : images.items) {
@@ -327,7 +316,7 @@ Outcome<bool> Registry::Untag(std::string_view repo, std::string_view tag) {
 }
 
 Status Registry::DropRepositoryContents(std::string_view repo) {
-  for (const std::string& prefix : {ImagePrefix(repo), TagPrefix(repo), "ecr/blob-links/" + Escape(repo) + "/"}) {
+  for (const std::string& prefix : {ImagePrefix(repo), TagPrefix(repo), model::keys::BlobLinksPrefix(repo)}) {
     ASSIGN_OR_RETURN(store::Page page, store_.List(prefix, "", 0));
     // etcd caps a transaction's ops, so delete in batches.
     for (size_t i = 0; i < page.items.size(); i += 100) {
@@ -344,7 +333,7 @@ Status Registry::DropRepositoryContents(std::string_view repo) {
 
 Result<int> Registry::CollectGarbage(bool ignore_grace) {
   std::unique_lock exclusive(gc_mu_);
-  ASSIGN_OR_RETURN(store::Page images, store_.List("ecr/images/", "", 0));
+  ASSIGN_OR_RETURN(store::Page images, store_.List(model::keys::kImages, "", 0));
   std::set<std::string> referenced;
   for (const auto& kv : images.items) {
     ASSIGN_OR_RETURN(ImageRecord r, FromJson(kv.value));
@@ -359,7 +348,7 @@ Result<int> Registry::CollectGarbage(bool ignore_grace) {
     RETURN_IF_ERROR(blobs_.Delete(blob.digest));
     deleted.insert(blob.digest);
   }
-  ASSIGN_OR_RETURN(store::Page links, store_.List("ecr/blob-links/", "", 0));
+  ASSIGN_OR_RETURN(store::Page links, store_.List(model::keys::kBlobLinks, "", 0));
   store::Txn unlink;
   for (const auto& kv : links.items) {
     std::string digest = kv.key.substr(kv.key.rfind('/') + 1);
@@ -382,7 +371,7 @@ Result<std::vector<std::string>> Registry::ApplyLifecyclePolicy(std::string_view
   std::vector<std::string> expired;
   ASSIGN_OR_RETURN(auto repository, Repository(repo));
   if (!repository) return expired;
-  std::string text = Str(repository->first, "lifecyclePolicyText");
+  std::string text = GetString(repository->first, "lifecyclePolicyText");
   if (text.empty()) return expired;
   ASSIGN_OR_RETURN(LifecyclePolicy policy, ParseLifecyclePolicy(text));
   ASSIGN_OR_RETURN(std::vector<ImageRecord> images, Images(repo));

@@ -15,9 +15,9 @@
 #include "api/ec2/network.h"
 #include "api/json_util.h"
 #include "api/ecr/ecr.h"
-#include "api/ecs/assignments.h"
+#include "controlplane/assignment_board.h"
 #include "api/ecs/ecs.h"
-#include "api/ecs/service_controller.h"
+#include "api/ecs/task_launch.h"
 #include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
 #include "api/logs/logs.h"
@@ -33,6 +33,10 @@
 #include "registry/registry.h"
 #include "store/leader_lease.h"
 #include "store/store.h"
+#include "controlplane/controllers.h"
+#include "controlplane/lb_publisher.h"
+#include "controlplane/service_controller.h"
+#include "model/keys.h"
 
 namespace wharf {
 namespace {
@@ -111,8 +115,7 @@ class WharfServer final : public Server {
       // Port 0 was asked for: repositoryUri names the port the listener got.
       registry_->set_host(http_options.host + ":" + std::to_string(http_->port()));
     }
-    maintenance_ = std::thread([this] { MaintenanceLoop(); });
-    services_ = std::thread([this] { ServiceControllerLoop(); });
+    StartControllers();
     if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
     return Status::OK();
   }
@@ -134,8 +137,11 @@ class WharfServer final : public Server {
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
     ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
-    std::lock_guard lock(local_node_mu_);
-    local_node_id_ = local_agent_->node_id();
+    {
+      std::lock_guard lock(local_node_mu_);
+      local_node_id_ = local_agent_->node_id();
+    }
+    lb_publisher_->PublishNow();  // instance targets on this node now have an address
     return Status::OK();
   }
 
@@ -152,14 +158,14 @@ class WharfServer final : public Server {
     deps.find_default_security_group = [&store](const std::string& vpc_id) -> Result<std::string> {
       ASSIGN_OR_RETURN(auto kv, store.Get(api::ec2::SecurityGroupNameKey(vpc_id, "default")));
       if (!kv) return std::string();
-      ASSIGN_OR_RETURN(auto record, api::ParseObject(kv->value));
-      return api::GetString(record, "GroupId");
+      ASSIGN_OR_RETURN(auto record, ParseObject(kv->value));
+      return GetString(record, "GroupId");
     };
   }
 
-  // The agents' long poll for their tasks (api/ecs/assignments.h).
+  // The agents' long poll for their tasks (controlplane/assignment_board.h).
   Status StartAssignments() {
-    ASSIGN_OR_RETURN(assignments_, api::ecs::AssignmentBoard::Start(*store_));
+    ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_));
     front_door_->AddSignedRoute(
         "GET", "/_wharf/agent/v1/tasks", "ecs",
         [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
@@ -187,7 +193,7 @@ class WharfServer final : public Server {
     front_door_->AddSignedRoute(
         "POST", "/_wharf/agent/v1/health", "ecs",
         [this](const api::RequestContext&, const net::Request& req, const net::Responder& respond) {
-          auto report = api::ParseObject(req.body());
+          auto report = ParseObject(req.body());
           Status applied = report.ok() ? api::ecs::ApplyHealthReport(*ecs_deps_, *report) : report.status();
           respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
                                : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
@@ -235,96 +241,79 @@ class WharfServer final : public Server {
                              ? options_.lb_threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     ASSIGN_OR_RETURN(data_plane_, lb::CreateDataPlane(lb_options));
-    elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(api::elbv2::Elbv2Deps{
-        *store_, clock_, options_.region, options_.account_id, *data_plane_, options_.lb_bind_address, &random_,
-        // Instance targets: the local node's host ports are on this machine's loopback; other
-        // nodes' addresses are not known to the server.
-        [this](const std::string& instance_id) -> std::optional<std::string> {
-          std::lock_guard lock(local_node_mu_);
-          if (!local_node_id_.empty() && instance_id == local_node_id_) return "127.0.0.1";
-          return std::nullopt;
-        }});
+    // Instance targets: the local node's host ports are on this machine's loopback; other
+    // nodes' addresses are not known to the server.
+    controlplane::InstanceAddress instance_address = [this](const std::string& instance_id) -> std::optional<std::string> {
+      std::lock_guard lock(local_node_mu_);
+      if (!local_node_id_.empty() && instance_id == local_node_id_) return "127.0.0.1";
+      return std::nullopt;
+    };
+    ASSIGN_OR_RETURN(lb_publisher_, controlplane::LoadBalancerPublisher::Start(*store_, clock_, *data_plane_,
+                                                                               {instance_address}));
+    elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
+        api::elbv2::Elbv2Deps{*store_, clock_, options_.region, options_.account_id, *data_plane_,
+                              options_.lb_bind_address, &random_, instance_address,
+                              [this] { lb_publisher_->PublishNow(); }});
     ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
     front_door_->AddService(std::move(elbv2));
-    Status restored = api::elbv2::RestoreDataPlane(*elbv2_deps_);
-    if (!restored.ok()) LOG_WARN("msg=\"load balancer restore incomplete\" error=\"{}\"", restored.ToString());
     return Status::OK();
   }
 
-  // Every few seconds: the load balancer configuration (draining targets leave at their
-  // deadline). Every maintenance interval, on the leader: lifecycle policies and registry GC.
-  void MaintenanceLoop() {
-    std::unique_lock lock(maintenance_mu_);
-    auto next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
-    while (!stopping_) {
-      maintenance_cv_.wait_for(lock, std::chrono::seconds(2));
-      if (stopping_) break;
-      lock.unlock();
-      api::elbv2::RefreshDataPlane(*elbv2_deps_);
-      lock.lock();
-      if (std::chrono::steady_clock::now() < next_maintenance || !leadership_->IsLeader()) continue;
-      next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
-      lock.unlock();
-      auto repositories = store_->List("ecr/repositories/", "", 0);
-      if (repositories.ok()) {
-        for (const auto& kv : repositories->items) {
-          std::string name = kv.key.substr(std::string_view("ecr/repositories/").size());
-          std::replace(name.begin(), name.end(), ':', '/');
-          auto expired = registry_->ApplyLifecyclePolicy(name);
-          if (!expired.ok()) LOG_WARN("msg=\"lifecycle failed\" repo={} error=\"{}\"", name, expired.status().ToString());
-        }
-      }
-      auto expired = api::ecs::ExpireStoppedTasks(*ecs_deps_, std::chrono::hours(1));
-      if (!expired.ok()) LOG_WARN("msg=\"stopped task expiry failed\" error=\"{}\"", expired.status().ToString());
-      auto collected = registry_->CollectGarbage(false);
-      if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());
-      lock.lock();
-    }
-  }
-
-  // The service controller, on the leader (api/ecs/service_controller.h): a round every
-  // 200 ms while a service is deploying, scaling or not yet steady (a task that just
-  // started joins its target groups, a target that just turned healthy retires an old task
-  // without waiting a full second), else one a second.
-  void ServiceControllerLoop() {
-    api::ecs::ServiceControllerDeps deps{
-        *ecs_deps_,
+  // The control plane's periodic work, on the leader (controlplane/controllers.h): the service
+  // controller, a round every 200 ms while a service is deploying, scaling or not yet steady
+  // (a task that just started joins its target groups, a target that just turned healthy
+  // retires an old task without waiting a full second), else one a second; and maintenance
+  // every maintenance interval: ECR lifecycle policies, stopped-task expiry, registry GC.
+  void StartControllers() {
+    launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
+    service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{
+        *launch_deps_,
         [this](const std::string& arn) {
           std::map<std::pair<std::string, int>, std::string> out;
           for (const auto& h : data_plane_->Health(arn)) out[{h.target_id, h.port}] = h.state;
           return out;
         },
-        [this] { api::elbv2::RefreshDataPlane(*elbv2_deps_); }};
-    std::unique_lock lock(maintenance_mu_);
-    bool busy = false;
-    while (!stopping_) {
-      maintenance_cv_.wait_for(lock, busy ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
-      if (stopping_) break;
-      if (!leadership_->IsLeader()) continue;
-      lock.unlock();
-      auto done = api::ecs::ReconcileServices(deps);
-      if (!done.ok()) LOG_WARN("msg=\"service controller round failed\" error=\"{}\"", done.status().ToString());
-      busy = done.ok() && done->unsettled > 0;
-      lock.lock();
+        [this] { lb_publisher_->PublishNow(); }});
+    std::vector<controlplane::ControllerJob> jobs;
+    jobs.push_back({"services", std::chrono::milliseconds(1000), std::chrono::milliseconds(200),
+                    [this]() -> Result<bool> {
+                      ASSIGN_OR_RETURN(auto done, controlplane::ReconcileServices(*service_controller_deps_));
+                      return done.unsettled > 0;
+                    }});
+    auto every = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.maintenance_interval_seconds));
+    jobs.push_back({"maintenance", every, every, [this]() -> Result<bool> {
+                      Maintain();
+                      return false;
+                    }});
+    controllers_ = controlplane::Controllers::Start(*leadership_, std::move(jobs));
+  }
+
+  void Maintain() {
+    auto repositories = store_->List(model::keys::kRepositories, "", 0);
+    if (repositories.ok()) {
+      for (const auto& kv : repositories->items) {
+        std::string name = model::keys::RepositoryNameOfKey(kv.key);
+        auto expired = registry_->ApplyLifecyclePolicy(name);
+        if (!expired.ok()) LOG_WARN("msg=\"lifecycle failed\" repo={} error=\"{}\"", name, expired.status().ToString());
+      }
     }
+    auto expired = api::ecs::ExpireStoppedTasks(*ecs_deps_, std::chrono::hours(1));
+    if (!expired.ok()) LOG_WARN("msg=\"stopped task expiry failed\" error=\"{}\"", expired.status().ToString());
+    auto collected = registry_->CollectGarbage(false);
+    if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());
   }
 
   uint16_t port() const override { return http_ ? http_->port() : 0; }
   const std::string& credentials_path() const override { return credentials_path_; }
 
   void Stop() override {
-    {
-      std::lock_guard lock(maintenance_mu_);
-      stopping_ = true;
-    }
-    maintenance_cv_.notify_all();
-    if (maintenance_.joinable()) maintenance_.join();
-    if (services_.joinable()) services_.join();
+    controllers_.reset();  // waits for a run in progress
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
     assignments_.reset();  // answers parked polls while the listener can still send them
     if (http_) http_->Stop();
     http_.reset();
+    lb_publisher_.reset();
     data_plane_.reset();
     leadership_.reset();  // steps down at once so another server can lead
   }
@@ -377,20 +366,19 @@ class WharfServer final : public Server {
   std::string local_node_id_;  // the local agent's EC2 instance id, once it started
   std::unique_ptr<api::FrontDoor> front_door_;
   std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
-  std::unique_ptr<api::ecs::AssignmentBoard> assignments_;
+  std::unique_ptr<controlplane::AssignmentBoard> assignments_;
   std::unique_ptr<registry::BlobStore> blobs_;
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::Distribution> distribution_;
   std::string registry_host_;
   std::unique_ptr<lb::DataPlaneControl> data_plane_;
+  std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;  // feeds data_plane_
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::logs::LogsService> logs_;  // outlives the listener (declared before it)
   std::unique_ptr<net::HttpServer> http_;
-  std::thread maintenance_;
-  std::thread services_;  // the service controller
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool stopping_ = false;  // guarded by maintenance_mu_
+  std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
+  std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
+  std::unique_ptr<controlplane::Controllers> controllers_;  // after what its jobs use
   std::string credentials_path_;
 };
 

@@ -10,6 +10,7 @@
 #include <map>
 
 #include "agent/runtime/seccomp.h"
+#include "model/json.h"
 
 namespace wharf::agent {
 namespace {
@@ -46,37 +47,6 @@ const std::map<std::string, std::string>& UlimitTypes() {
 const json::value* Get(const json::object& o, std::string_view key) {
   const json::value* v = o.if_contains(key);
   return v == nullptr || v->is_null() ? nullptr : v;
-}
-
-std::string GetString(const json::object& o, std::string_view key) {
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
-}
-
-std::optional<int64_t> GetInt(const json::object& o, std::string_view key) {
-  const json::value* v = Get(o, key);
-  if (v == nullptr) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  return std::nullopt;
-}
-
-bool GetBool(const json::object& o, std::string_view key) {
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_bool() && v->as_bool();
-}
-
-const json::object& GetObject(const json::object& o, std::string_view key) {
-  static const json::object kEmpty;
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_object() ? v->as_object() : kEmpty;
-}
-
-const json::array& GetArray(const json::object& o, std::string_view key) {
-  static const json::array kEmpty;
-  const json::value* v = Get(o, key);
-  return v != nullptr && v->is_array() ? v->as_array() : kEmpty;
 }
 
 std::vector<std::string> Strings(const json::value* v) {
@@ -336,7 +306,7 @@ std::vector<std::string> ProcessArgs(const json::value* entry_point, const json:
 Result<json::object> BuildOciSpec(const ContainerSpecInput& in) {
   const json::object& def = in.definition;
   const json::object& lp = GetObject(def, "linuxParameters");
-  const bool privileged = in.privileged || GetBool(def, "privileged");
+  const bool privileged = in.privileged || GetBool(def, "privileged").value_or(false);
   if (in.rootfs.empty() || in.rootfs[0] != '/') {
     return Status::InvalidArgument("rootfs must be an absolute path: " + in.rootfs);
   }
@@ -351,7 +321,7 @@ Result<json::object> BuildOciSpec(const ContainerSpecInput& in) {
   std::vector<std::string> args =
       ProcessArgs(Get(def, "entryPoint"), Get(def, "command"), in.image_config);
   if (args.empty()) return Status::InvalidArgument("no command specified");
-  const bool init = GetBool(lp, "initProcessEnabled");
+  const bool init = GetBool(lp, "initProcessEnabled").value_or(false);
   if (init) {
     struct stat st {};
     if (stat(in.init_binary.c_str(), &st) != 0) {
@@ -455,7 +425,7 @@ Result<json::object> BuildOciSpec(const ContainerSpecInput& in) {
   json::object spec{
       {"ociVersion", "1.0.2-dev"},
       {"process", std::move(process)},
-      {"root", {{"path", in.rootfs}, {"readonly", GetBool(def, "readonlyRootFilesystem")}}},
+      {"root", {{"path", in.rootfs}, {"readonly", GetBool(def, "readonlyRootFilesystem").value_or(false)}}},
       {"mounts", std::move(mounts)},
       {"linux", std::move(linux_cfg)},
   };

@@ -99,15 +99,6 @@ int SubnetPrefix(int vpc_prefix) { return vpc_prefix <= 16 ? 20 : vpc_prefix + 2
 
 }  // namespace
 
-std::string VpcKey(std::string_view id) { return std::string(kVpcsPrefix) + std::string(id); }
-std::string SubnetKey(std::string_view id) { return std::string(kSubnetsPrefix) + std::string(id); }
-std::string SecurityGroupKey(std::string_view id) {
-  return std::string(kSecurityGroupsPrefix) + std::string(id);
-}
-std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name) {
-  return "ec2/security-group-names/" + std::string(vpc_id) + "/" + std::string(name);
-}
-
 std::string DefaultVpcId(const NetworkOptions& options) {
   return BuiltInId(options, "vpc", "default-vpc");
 }

@@ -25,6 +25,7 @@
 
 #include "base/status.h"
 #include "store/store.h"
+#include "model/keys.h"
 
 namespace wharf::api::ec2 {
 
@@ -61,13 +62,13 @@ std::vector<std::string> AvailabilityZones(std::string_view region);
 std::string AvailabilityZoneId(std::string_view zone_name);
 
 // Store keys.
-inline constexpr std::string_view kVpcsPrefix = "ec2/vpcs/";
-inline constexpr std::string_view kSubnetsPrefix = "ec2/subnets/";
-inline constexpr std::string_view kSecurityGroupsPrefix = "ec2/security-groups/";
-std::string VpcKey(std::string_view id);
-std::string SubnetKey(std::string_view id);
-std::string SecurityGroupKey(std::string_view id);
-std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name);
+inline constexpr std::string_view kVpcsPrefix = model::keys::kVpcs;
+inline constexpr std::string_view kSubnetsPrefix = model::keys::kSubnets;
+inline constexpr std::string_view kSecurityGroupsPrefix = model::keys::kSecurityGroups;
+using model::keys::SecurityGroupKey;
+using model::keys::SecurityGroupNameKey;
+using model::keys::SubnetKey;
+using model::keys::VpcKey;
 
 // "10.213.0.0/16" -> address and prefix length, or nullopt if not an IPv4 CIDR block.
 struct Ipv4Cidr {

@@ -7,6 +7,7 @@
 #include "api/ecr/common.h"
 #include "api/ecr/handlers.h"
 #include "base/crypto.h"
+#include "model/keys.h"
 
 namespace wharf::api::ecr {
 namespace json = boost::json;
@@ -125,7 +126,7 @@ Outcome DescribeRepositories(Registry& r, const RequestContext&, object& in) {
     if (!token) return InvalidParameter("Invalid parameter at 'nextToken'");
     after = *token;
   }
-  ASSIGN_OR_FAIL(store::Page page, r.store().List("ecr/repositories/", after, page_size), EcrError);
+  ASSIGN_OR_FAIL(store::Page page, r.store().List(model::keys::kRepositories, after, page_size), EcrError);
   for (const auto& kv : page.items) {
     ASSIGN_OR_FAIL(object record, ParseObject(kv.value), EcrError);
     out.push_back(record["repository"]);

@@ -9,29 +9,29 @@
 #include "api/aws_error.h"
 #include "api/ecs/ecs.h"
 #include "api/json_util.h"
+#include "model/keys.h"
+#include "model/arn.h"
 
 namespace wharf::api::ecs {
 
-// Store keys (docs/STATE.md).
-std::string ClusterKey(std::string_view name);
-std::string TaskDefinitionKey(std::string_view family, int64_t revision);
-std::string TaskDefinitionPrefix(std::string_view family);  // "" for all families
-std::string FamilyKey(std::string_view family);
-std::string AccountSettingKey(std::string_view principal_arn, std::string_view name);
-// Prefixes owned by later capabilities that a cluster's counts and deletion look at.
-std::string ServicesPrefix(std::string_view cluster);
-std::string ContainerInstancesPrefix(std::string_view cluster);
-std::string TasksPrefix(std::string_view cluster);
-std::string ContainerInstanceKey(std::string_view cluster, std::string_view id);
-std::string TaskKey(std::string_view cluster, std::string_view id);
+// Store keys (model/keys.h, docs/STATE.md).
+using model::keys::AccountSettingKey;
+using model::keys::ClusterKey;
+using model::keys::ContainerInstanceKey;
+using model::keys::ContainerInstancesPrefix;
+using model::keys::FamilyKey;
+using model::keys::ServiceKey;
+using model::keys::ServicesPrefix;
+using model::keys::TaskDefinitionKey;
+using model::keys::TaskDefinitionPrefix;
+using model::keys::TaskKey;
+using model::keys::TasksPrefix;
 
-// The last path segment of an ARN ("arn:...:task/cluster/abc" -> "abc"), or the text itself.
-std::string ShortId(std::string_view arn_or_id);
+using model::ClusterName;
+using model::ShortId;
 
 std::string Arn(const EcsDeps& deps, std::string_view resource);  // arn:aws:ecs:<r>:<a>:<resource>
 
-// "name" or "arn:aws:ecs:...:cluster/name" -> "name"; empty input -> "default".
-std::string ClusterName(std::string_view name_or_arn);
 
 // A Status from the store or a rule -> the ECS error: InvalidArgument and the like are
 // the client's (ClientException); Unavailable and Internal are ServerException.

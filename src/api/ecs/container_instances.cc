@@ -7,7 +7,6 @@
 #include "api/ecs/common.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_records.h"
-#include "api/ecs/placement_snapshot.h"
 #include "scheduler/cluster_query.h"
 
 namespace wharf::api::ecs {
@@ -172,7 +171,7 @@ Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, objec
     json::object ci = Show(deps, record, tasks);
     std::string s = GetString(ci, "status");
     if (status.empty() ? s == "INACTIVE" : s != status) continue;
-    if (filter && !filter->Matches(InstanceSnapshot(ci, tasks))) continue;
+    if (filter && !filter->Matches(controlplane::InstanceSnapshot(ci, tasks))) continue;
     arns.push_back(ci["containerInstanceArn"]);
   }
   json::object out{{"containerInstanceArns", std::move(arns)}};

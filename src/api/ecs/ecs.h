@@ -13,17 +13,12 @@
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "controlplane/task_launch.h"
 #include "store/store.h"
 
 namespace wharf::api::ecs {
 
-// A VPC subnet as awsvpc tasks need it (the EC2 API owns subnets).
-struct SubnetInfo {
-  std::string id;
-  std::string cidr;  // "10.213.0.0/20"
-  std::string vpc_id;
-  std::string availability_zone;
-};
+using controlplane::SubnetInfo;
 
 struct EcsDeps {
   store::Store& store;

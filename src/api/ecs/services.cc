@@ -10,6 +10,7 @@
 #include "api/ecs/handlers.h"
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
+#include "controlplane/service_controller.h"
 #include "api/ecs/task_records.h"
 
 namespace wharf::api::ecs {
@@ -80,7 +81,7 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
                                   ? "Classic load balancers are not supported by wharf: give a targetGroupArn."
                                   : "targetGroupArn must be specified.");
     }
-    auto record = ReadRecord(deps.store, "elbv2/target-groups/" + TargetGroupName(arn));
+    auto record = ReadRecord(deps.store, model::keys::TargetGroupKey(TargetGroupName(arn)));
     if (!record.ok()) return EcsError(record.status());
     if (!*record || GetString(GetObject((*record)->first, "targetGroup"), "TargetGroupArn") != arn) {
       return InvalidParameter("Unable to find target group: " + arn);
@@ -88,7 +89,7 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
     // AWS wants the target group in front of a load balancer already (a listener or rule
     // forwards to it).
     bool attached = false;
-    for (const char* prefix : {"elbv2/listeners/", "elbv2/rules/"}) {
+    for (std::string_view prefix : {model::keys::kListeners, model::keys::kRules}) {
       auto page = deps.store.List(prefix, "", 0);
       if (!page.ok()) return EcsError(page.status());
       for (const auto& kv : page->items) attached = attached || kv.value.find("\"" + arn + "\"") != std::string::npos;
@@ -163,9 +164,9 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
   }
   if (desired < 0) return InvalidParameter("desiredCount must be at least 0.");
   if (auto err = CheckLoadBalancers(deps, GetArray(in, "loadBalancers"), *td)) return *err;
-  json::object request = in;
-  request["cluster"] = cluster;
-  if (daemon) request["launchType"] = "EC2";
+  controlplane::TaskLaunchRequest request = LaunchRequestFromInput(in);
+  request.cluster = cluster;
+  if (daemon) request.launch_type = "EC2";
   if (auto err = CheckTaskLaunch(deps, request)) return *err;
   // A daemon has one task per instance: the old one goes before the new one comes.
   json::object base_config;
@@ -283,8 +284,9 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
       if (Has(in, field)) service[field] = in.at(field);
     }
     if (new_deployment) {
-      json::object request = LaunchRequest(service, NewDeployment(deps, service), {});
-      request["cluster"] = cluster;
+      controlplane::TaskLaunchRequest request =
+          controlplane::DeploymentLaunchRequest(service, NewDeployment(deps, service), {});
+      request.cluster = cluster;
       if (auto err = CheckTaskLaunch(deps, request)) return *err;
       json::array deployments{NewDeployment(deps, service)};
       for (auto& d : service["deployments"].as_array()) {

@@ -10,6 +10,7 @@
 #include "api/ecs/common.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_definition_rules.h"
+#include "controlplane/records.h"
 
 namespace wharf::api::ecs {
 namespace json = boost::json;
@@ -18,48 +19,16 @@ namespace {
 
 constexpr int kMaxCommitAttempts = 16;
 
-struct Reference {
-  std::string family;
-  std::optional<int64_t> revision;
-};
+using Reference = controlplane::TaskDefinitionReference;
+using Revision = controlplane::TaskDefinitionRevision;
 
-// "family", "family:3" or "arn:aws:ecs:r:a:task-definition/family:3".
 std::optional<Reference> ParseReference(std::string_view text) {
-  size_t slash = text.find(":task-definition/");
-  if (text.substr(0, 4) == "arn:") {
-    if (slash == std::string_view::npos) return std::nullopt;
-    text = text.substr(slash + 17);
-  }
-  Reference ref;
-  size_t colon = text.rfind(':');
-  ref.family = std::string(text.substr(0, colon));
-  if (colon != std::string_view::npos) {
-    std::string rev(text.substr(colon + 1));
-    if (rev.empty() || rev.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-    ref.revision = std::stoll(rev);
-  }
-  if (ref.family.empty()) return std::nullopt;
-  return ref;
+  return controlplane::ParseTaskDefinitionReference(text);
 }
-
-struct Revision {
-  json::object record;  // {"taskDefinition", "tags"}
-  int64_t mod_revision = 0;
-  std::string key;
-};
 
 // The named revision, or the newest ACTIVE one for a bare family.
 Result<std::optional<Revision>> Find(const EcsDeps& deps, const Reference& ref) {
-  if (ref.revision) {
-    std::string key = TaskDefinitionKey(ref.family, *ref.revision);
-    ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, key));
-    if (!found) return std::optional<Revision>();
-    return std::optional<Revision>(Revision{std::move(found->first), found->second, key});
-  }
-  ASSIGN_OR_RETURN(auto family, ReadRecord(deps.store, FamilyKey(ref.family)));
-  int64_t latest = family ? GetInt(family->first, "latestActive").value_or(0) : 0;
-  if (latest == 0) return std::optional<Revision>();
-  return Find(deps, Reference{ref.family, latest});
+  return controlplane::FindTaskDefinitionRevision(deps.store, ref);
 }
 
 // The newest ACTIVE revision of `family` other than `except`, or 0.
@@ -296,11 +265,7 @@ namespace wharf::api::ecs {
 
 // Used by tasks.cc: "family", "family:rev" or an ARN -> the TaskDefinition shape.
 Result<std::optional<json::object>> FindTaskDefinition(const EcsDeps& deps, std::string_view text) {
-  auto ref = ParseReference(text);
-  if (!ref) return std::optional<json::object>();
-  ASSIGN_OR_RETURN(auto found, Find(deps, *ref));
-  if (!found) return std::optional<json::object>();
-  return std::optional<json::object>(GetObject(found->record, "taskDefinition"));
+  return controlplane::FindTaskDefinition(deps.store, text);
 }
 
 }  // namespace wharf::api::ecs

@@ -91,7 +91,7 @@ std::vector<std::string> ApplyTaskChange(const EcsDeps& deps, json::object& task
       task["stoppedAt"] = now;
       if (!Has(task, "executionStoppedAt")) task["executionStoppedAt"] = now;
       const json::object& eni = GetObject(GetObject(task, "_wharf"), "eni");
-      if (!eni.empty()) released.push_back("ecs/eni-ips/" + GetString(eni, "subnetId") + "/" + GetString(eni, "ip"));
+      if (!eni.empty()) released.push_back(model::keys::EniIpKey(GetString(eni, "subnetId"), GetString(eni, "ip")));
       for (auto& v : task["containers"].as_array()) v.as_object()["lastStatus"] = "STOPPED";
     }
   }
@@ -166,7 +166,7 @@ Status ApplyHealthReport(const EcsDeps& deps, const json::object& report) {
 
 Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention) {
   double cutoff = NowSeconds(deps) - static_cast<double>(retention.count());
-  ASSIGN_OR_RETURN(store::Page page, deps.store.List("ecs/tasks/", "", 0));
+  ASSIGN_OR_RETURN(store::Page page, deps.store.List(model::keys::kTasks, "", 0));
   int expired = 0;
   for (const auto& kv : page.items) {
     ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));

@@ -20,41 +20,9 @@ std::string Context::NewDigits(size_t count) {
   return out;
 }
 
-void Context::Publish() { RefreshDataPlane(deps); }
-
-void RefreshDataPlane(const Elbv2Deps& deps) {
-  static std::mutex publish_mu;
-  std::lock_guard lock(publish_mu);
-  auto config = BuildLbConfig(deps.store, deps.clock, &deps);
-  if (!config.ok()) {
-    // The change is committed; the next successful publish carries it.
-    LOG_ERROR("msg=\"elbv2 config build failed\" error=\"{}\"", config.status().ToString());
-    return;
-  }
-  deps.data_plane.Apply(std::move(config).value());
+void Context::Publish() {
+  if (deps.publish) deps.publish();
 }
-
-std::string LoadBalancerKey(std::string_view name) {
-  return std::string(kLoadBalancersPrefix) + std::string(name);
-}
-std::string TargetGroupKey(std::string_view name) {
-  return std::string(kTargetGroupsPrefix) + std::string(name);
-}
-std::string ListenersPrefix(std::string_view lb_name) {
-  return lb_name.empty() ? "elbv2/listeners/" : "elbv2/listeners/" + std::string(lb_name) + "/";
-}
-std::string ListenerKey(std::string_view lb_name, std::string_view listener_id) {
-  return ListenersPrefix(lb_name) + std::string(listener_id);
-}
-std::string RulesPrefix(std::string_view lb_name, std::string_view listener_id) {
-  if (lb_name.empty()) return "elbv2/rules/";
-  return "elbv2/rules/" + std::string(lb_name) + "/" + std::string(listener_id) + "/";
-}
-std::string RuleKey(std::string_view lb_name, std::string_view listener_id,
-                    std::string_view rule_id) {
-  return RulesPrefix(lb_name, listener_id) + std::string(rule_id);
-}
-std::string PortKey(int64_t port) { return "elbv2/ports/" + std::to_string(port); }
 
 std::string ArnPrefix(const Elbv2Deps& deps) {
   return "arn:aws:elasticloadbalancing:" + deps.region + ":" + deps.account_id + ":";

@@ -16,6 +16,7 @@
 #include "api/aws_error.h"
 #include "api/elbv2/elbv2.h"
 #include "api/json_util.h"
+#include "model/keys.h"
 
 namespace wharf::api::elbv2 {
 
@@ -53,17 +54,16 @@ struct Record {
 };
 using Lookup = std::variant<Record, AwsError>;
 
-// Store keys (elbv2.h draws the layout).
-std::string LoadBalancerKey(std::string_view name);
-std::string TargetGroupKey(std::string_view name);
-std::string ListenersPrefix(std::string_view lb_name);  // "" for every load balancer
-std::string ListenerKey(std::string_view lb_name, std::string_view listener_id);
-std::string RulesPrefix(std::string_view lb_name, std::string_view listener_id);  // "" "": all
-std::string RuleKey(std::string_view lb_name, std::string_view listener_id,
-                    std::string_view rule_id);
-std::string PortKey(int64_t port);
-inline constexpr std::string_view kLoadBalancersPrefix = "elbv2/load-balancers/";
-inline constexpr std::string_view kTargetGroupsPrefix = "elbv2/target-groups/";
+// Store keys (model/keys.h, docs/STATE.md).
+using model::keys::ListenerKey;
+using model::keys::ListenersPrefix;
+using model::keys::LoadBalancerKey;
+using model::keys::RuleKey;
+using model::keys::RulesPrefix;
+using model::keys::TargetGroupKey;
+inline constexpr std::string_view kLoadBalancersPrefix = model::keys::kLoadBalancers;
+inline constexpr std::string_view kTargetGroupsPrefix = model::keys::kTargetGroups;
+inline std::string PortKey(int64_t port) { return model::keys::ListenerPortKey(port); }
 
 std::string ArnPrefix(const Elbv2Deps& deps);  // arn:aws:elasticloadbalancing:<region>:<account>:
 // The '/'-separated parts of an ARN's resource ("loadbalancer/app/name/id" -> 4 parts), or

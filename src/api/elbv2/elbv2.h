@@ -60,23 +60,14 @@ struct Elbv2Deps {
   // Where an instance target (an ECS node's EC2 instance id) is reached: the server's own
   // node on loopback. Empty result: not a node this server can reach. Empty function: none.
   std::function<std::optional<std::string>(const std::string& instance_id)> instance_address;
+  // Publishes the store's configuration to the data plane now (controlplane's
+  // LoadBalancerPublisher::PublishNow), called after every change that commits so the client
+  // sees it at once; other servers' data planes follow it through their store watch.
+  std::function<void()> publish;
 };
 
 // Builds the endpoint with every implemented operation.
 Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps);
 
-// The data plane's configuration as the store holds it now.
-Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock,
-                                                      const Elbv2Deps* deps = nullptr);
-
-// Rebuilds the configuration from the store and applies it. Every caller (the handlers after
-// a change, the server's periodic refresh) goes through one lock, so the data plane never
-// receives a snapshot read before the one it already has.
-void RefreshDataPlane(const Elbv2Deps& deps);
-
-// At server start: binds every stored listener's port and applies the stored configuration.
-// A listener whose port cannot be bound is logged and skipped (the error is returned after
-// the others were opened), so one bad port does not keep the rest down.
-Status RestoreDataPlane(const Elbv2Deps& deps);
 
 }  // namespace wharf::api::elbv2

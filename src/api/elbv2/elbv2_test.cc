@@ -9,6 +9,7 @@
 
 #include "api/json_util.h"
 #include "api/query_protocol.h"
+#include "controlplane/lb_config.h"
 #include "store/memory_store.h"
 
 namespace wharf::api::elbv2 {
@@ -40,12 +41,19 @@ class FakeDataPlane final : public lb::DataPlaneControl {
 class Elbv2Test : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto made = MakeElbv2Endpoint(
-        Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1", nullptr,
-                  [](const std::string& id) -> std::optional<std::string> {
-                    if (id == "i-0local") return "127.0.0.1";  // the server's own node
-                    return std::nullopt;
-                  }});
+    controlplane::InstanceAddress instance_address = [](const std::string& id) -> std::optional<std::string> {
+      if (id == "i-0local") return "127.0.0.1";  // the server's own node
+      return std::nullopt;
+    };
+    // Publishing as the server's LoadBalancerPublisher does after a change, on this thread
+    // (its watch and thread have their own tests).
+    auto publish = [this, instance_address] {
+      auto config = controlplane::BuildLbConfig(store_, clock_, instance_address);
+      ASSERT_TRUE(config.ok()) << config.status().ToString();
+      data_plane_.Apply(std::move(config).value());
+    };
+    auto made = MakeElbv2Endpoint(Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
+                                            nullptr, instance_address, publish});
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
   }
@@ -267,7 +275,7 @@ TEST_F(Elbv2Test, TargetsDrainThenDisappear) {
   clock_.Advance(std::chrono::seconds(31));
   health = Ok("DescribeTargetHealth", "{" + tg + "}")["TargetHealthDescriptions"].as_array();
   ASSERT_EQ(health.size(), 1u);
-  auto config = BuildLbConfig(store_, clock_);
+  auto config = controlplane::BuildLbConfig(store_, clock_);
   ASSERT_TRUE(config.ok());
   EXPECT_EQ((*config)->target_groups.at(tg_arn_).targets.size(), 1u);
 

@@ -204,7 +204,7 @@ Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
     }
     std::string name = GetString(GetObject(record.value, "loadBalancer"), "LoadBalancerName");
     ASSIGN_OR_FAIL(auto listeners, ReadAll(c.deps.store, ListenersPrefix(name)), Elbv2Error);
-    ASSIGN_OR_FAIL(auto rules, ReadAll(c.deps.store, "elbv2/rules/" + name + "/"), Elbv2Error);
+    ASSIGN_OR_FAIL(auto rules, ReadAll(c.deps.store, RulesPrefix(name, "")), Elbv2Error);
     store::Txn txn;
     std::vector<std::string> closed;
     txn.compares.push_back({record.key, record.mod_revision});

@@ -4,20 +4,6 @@
 
 namespace wharf::api::logs {
 
-std::string GroupKey(std::string_view group) { return std::string(kGroupsPrefix) + std::string(group); }
-
-std::string StreamsPrefix(std::string_view group) {
-  std::string escaped(group);
-  for (char& c : escaped) {
-    if (c == '/') c = ':';
-  }
-  return "logs/streams/" + escaped + "/";
-}
-
-std::string StreamKey(std::string_view group, std::string_view stream) {
-  return StreamsPrefix(group) + std::string(stream);
-}
-
 AwsError LogsError(const Status& status) {
   switch (status.code()) {
     case Status::Code::kNotFound: return AwsError::Client("ResourceNotFoundException", status.message());

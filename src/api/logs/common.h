@@ -9,18 +9,20 @@
 
 #include "api/aws_error.h"
 #include "api/json_util.h"
+#include "model/keys.h"
 #include "api/logs/logs.h"
 
 namespace wharf::api::logs {
 
 using boost::json::object;
 
-// Store keys (docs/STATE.md). Group names cannot hold ':', so in a stream key the group's
-// '/' is written ':' and one group's prefix never covers another's streams.
-std::string GroupKey(std::string_view group);
-std::string StreamKey(std::string_view group, std::string_view stream);
-std::string StreamsPrefix(std::string_view group);
-inline constexpr std::string_view kGroupsPrefix = "logs/groups/";
+// Store keys (model/keys.h, docs/STATE.md).
+inline std::string GroupKey(std::string_view group) { return model::keys::LogGroupKey(group); }
+inline std::string StreamKey(std::string_view group, std::string_view stream) {
+  return model::keys::LogStreamKey(group, stream);
+}
+inline std::string StreamsPrefix(std::string_view group) { return model::keys::LogStreamsPrefix(group); }
+inline constexpr std::string_view kGroupsPrefix = model::keys::kLogGroups;
 
 AwsError LogsError(const Status& status);
 AwsError InvalidParameter(std::string message);

@@ -1,16 +1,17 @@
-#include "api/ecs/assignments.h"
+#include "controlplane/assignment_board.h"
 
 #include <boost/json/array.hpp>
 #include <set>
 
-#include "api/json_util.h"
+#include "model/json.h"
 #include "base/logging.h"
+#include "model/keys.h"
 
-namespace wharf::api::ecs {
+namespace wharf::controlplane {
 namespace json = boost::json;
 
 namespace {
-constexpr char kTasksPrefix[] = "ecs/tasks/";
+constexpr std::string_view kTasksPrefix = model::keys::kTasks;
 }
 
 Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& store) {
@@ -119,4 +120,4 @@ void AssignmentBoard::TimerLoop() {
   waiters_.clear();
 }
 
-}  // namespace wharf::api::ecs
+}  // namespace wharf::controlplane

@@ -1,8 +1,8 @@
-#include "api/sigv4.h"
+#include "sigv4/sigv4.h"
 
 #include <gtest/gtest.h>
 
-namespace wharf::api {
+namespace wharf::sigv4 {
 namespace {
 
 using namespace std::chrono_literals;
@@ -102,4 +102,4 @@ TEST(SigV4, SignRequestRoundTrips) {
 }
 
 }  // namespace
-}  // namespace wharf::api
+}  // namespace wharf::sigv4

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wharf::api {
+namespace wharf::sigv4 {
 
 struct SignedRequest {
   std::string_view method;
@@ -71,4 +71,4 @@ void SignRequest(std::vector<std::pair<std::string, std::string>>& headers, std:
                  const std::string& secret, const std::string& region, const std::string& service,
                  std::chrono::system_clock::time_point now);
 
-}  // namespace wharf::api
+}  // namespace wharf::sigv4

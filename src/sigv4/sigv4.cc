@@ -1,4 +1,4 @@
-#include "api/sigv4.h"
+#include "sigv4/sigv4.h"
 
 #include <algorithm>
 #include <ctime>
@@ -9,7 +9,7 @@
 #include "base/crypto.h"
 #include "base/percent.h"
 
-namespace wharf::api {
+namespace wharf::sigv4 {
 namespace {
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
@@ -341,4 +341,4 @@ void SignRequest(std::vector<std::pair<std::string, std::string>>& headers, std:
                                             ", Signature=" + signature);
 }
 
-}  // namespace wharf::api
+}  // namespace wharf::sigv4

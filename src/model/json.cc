@@ -1,9 +1,9 @@
-#include "api/json_util.h"
+#include "model/json.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-namespace wharf::api {
+namespace wharf {
 namespace json = boost::json;
 
 std::string GetString(const json::object& o, std::string_view key, std::string_view fallback) {
@@ -65,4 +65,4 @@ Result<json::object> ParseObject(std::string_view text) {
 
 std::string Serialize(const json::value& v) { return json::serialize(v); }
 
-}  // namespace wharf::api
+}  // namespace wharf

@@ -1,11 +1,15 @@
-// BuildLbConfig: the store's load balancers, listeners, rules and target groups as the one
-// immutable lb::Config the data plane runs on. RestoreDataPlane: the same at server start.
+#include "controlplane/lb_config.h"
+
 #include <algorithm>
+#include <map>
 
-#include "api/elbv2/common.h"
-#include "base/logging.h"
+#include "controlplane/records.h"
+#include "model/json.h"
+#include "model/keys.h"
+#include "store/store.h"
 
-namespace wharf::api::elbv2 {
+namespace wharf::controlplane {
+namespace json = boost::json;
 
 namespace {
 
@@ -81,7 +85,7 @@ std::vector<lb::Action> ToActions(const json::array& actions) {
   return out;
 }
 
-lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const Elbv2Deps* deps) {
+lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const InstanceAddress& instance_address) {
   const json::object& tg = GetObject(record, "targetGroup");
   const json::object& attrs = GetObject(record, "attributes");
   lb::TargetGroup out;
@@ -118,7 +122,7 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
     if (x.id.rfind("i-", 0) == 0) {
       // An ECS node's instance id; one this server cannot reach has no address and fails
       // its health checks.
-      auto address = deps && deps->instance_address ? deps->instance_address(x.id) : std::nullopt;
+      auto address = instance_address ? instance_address(x.id) : std::nullopt;
       x.ip = address.value_or("");
     }
     x.port = static_cast<uint16_t>(GetInt(target, "Port").value_or(out.port));
@@ -132,25 +136,26 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
 
 }  // namespace
 
-Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock, const Elbv2Deps* deps) {
+Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock,
+                                                      const InstanceAddress& instance_address) {
   auto config = std::make_shared<lb::Config>();
   int64_t now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
   // One read per prefix; the records need not be from one revision: a listener naming a
   // target group that is not (yet) read forwards to an empty group until the next publish.
-  ASSIGN_OR_RETURN(auto lbs, ReadAll(store, kLoadBalancersPrefix));
+  ASSIGN_OR_RETURN(auto lbs, LoadRecords(store, model::keys::kLoadBalancers));
   std::map<std::string, int> idle_timeouts;  // load balancer arn -> seconds
   for (const auto& r : lbs) {
-    idle_timeouts[GetString(GetObject(r.value, "loadBalancer"), "LoadBalancerArn")] =
-        ToInt(GetString(GetObject(r.value, "attributes"), "idle_timeout.timeout_seconds"), 60);
+    idle_timeouts[GetString(GetObject(r, "loadBalancer"), "LoadBalancerArn")] =
+        ToInt(GetString(GetObject(r, "attributes"), "idle_timeout.timeout_seconds"), 60);
   }
-  ASSIGN_OR_RETURN(auto rules, ReadAll(store, RulesPrefix("", "")));
+  ASSIGN_OR_RETURN(auto rules, LoadRecords(store, model::keys::kRules));
   std::map<std::string, std::vector<const json::object*>> rules_by_listener;
   for (const auto& r : rules)
-    rules_by_listener[GetString(r.value, "listenerArn")].push_back(&r.value);
-  ASSIGN_OR_RETURN(auto listeners, ReadAll(store, ListenersPrefix("")));
+    rules_by_listener[GetString(r, "listenerArn")].push_back(&r);
+  ASSIGN_OR_RETURN(auto listeners, LoadRecords(store, model::keys::kListeners));
   for (const auto& r : listeners) {
-    const json::object& l = GetObject(r.value, "listener");
+    const json::object& l = GetObject(r, "listener");
     lb::Listener out;
     out.arn = GetString(l, "ListenerArn");
     out.load_balancer_arn = GetString(l, "LoadBalancerArn");
@@ -171,35 +176,19 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     std::sort(out.rules.begin(), out.rules.end(),
               [](const lb::Rule& a, const lb::Rule& b) { return a.priority < b.priority; });
     lb::Rule fallback;
-    fallback.arn = GetString(r.value, "defaultRuleArn");
+    fallback.arn = GetString(r, "defaultRuleArn");
     fallback.is_default = true;
     fallback.actions = ToActions(GetArray(l, "DefaultActions"));
     out.rules.push_back(std::move(fallback));
     config->listeners.push_back(std::move(out));
   }
-  ASSIGN_OR_RETURN(auto groups, ReadAll(store, kTargetGroupsPrefix));
+  ASSIGN_OR_RETURN(auto groups, LoadRecords(store, model::keys::kTargetGroups));
   for (const auto& r : groups) {
-    lb::TargetGroup tg = ToTargetGroup(r.value, now_ms, deps);
+    lb::TargetGroup tg = ToTargetGroup(r, now_ms, instance_address);
     std::string arn = tg.arn;
     config->target_groups.emplace(std::move(arn), std::move(tg));
   }
   return std::shared_ptr<const lb::Config>(std::move(config));
 }
 
-Status RestoreDataPlane(const Elbv2Deps& deps) {
-  ASSIGN_OR_RETURN(auto config, BuildLbConfig(deps.store, deps.clock, &deps));
-  Status first_error;
-  for (const auto& l : config->listeners) {
-    Status s = deps.data_plane.OpenListener(l.arn, l.port);
-    if (!s.ok()) {
-      LOG_ERROR("msg=\"listener port cannot be bound\" listener={} port={} error=\"{}\"", l.arn,
-                l.port, s.ToString());
-      if (first_error.ok())
-        first_error = s.WithContext("listener " + l.arn + " port " + std::to_string(l.port));
-    }
-  }
-  deps.data_plane.Apply(std::move(config));
-  return first_error;
-}
-
-}  // namespace wharf::api::elbv2
+}  // namespace wharf::controlplane

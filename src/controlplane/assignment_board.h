@@ -25,7 +25,7 @@
 #include "base/thread_annotations.h"
 #include "store/store.h"
 
-namespace wharf::api::ecs {
+namespace wharf::controlplane {
 
 class AssignmentBoard {
  public:
@@ -62,4 +62,4 @@ class AssignmentBoard {
   std::thread timer_;
 };
 
-}  // namespace wharf::api::ecs
+}  // namespace wharf::controlplane

@@ -1,60 +1,51 @@
-#include "api/ecs/service_controller.h"
+#include "controlplane/service_controller.h"
 
 #include <boost/json/array.hpp>
 #include <set>
 
-#include "api/ecs/common.h"
-#include "api/ecs/service_records.h"
-#include "api/ecs/task_launch.h"
-#include "api/ecs/task_records.h"
 #include "base/logging.h"
+#include "controlplane/records.h"
 #include "controlplane/service_reconciler.h"
+#include "model/arn.h"
+#include "model/json.h"
+#include "model/keys.h"
+#include "model/service.h"
+#include "model/task.h"
 
-namespace wharf::api::ecs {
+namespace wharf::controlplane {
 namespace json = boost::json;
-using controlplane::TaskTarget;
+using model::kDeploymentLoadBalancers;
+using model::ShortId;
 
 namespace {
 
 constexpr size_t kMaxFailuresRemembered = 500;
 constexpr int kMaxStartsPerRound = 10;  // RunTask's own limit
 
-struct Stored {
-  json::object value;
-  int64_t revision = 0;
-};
+using Stored = StoredRecord;
 
-std::string TargetGroupKey(const std::string& arn) { return "elbv2/target-groups/" + TargetGroupName(arn); }
+std::string TargetGroupKey(const std::string& arn) { return model::keys::TargetGroupKey(model::TargetGroupName(arn)); }
 
-int64_t NowMs(const EcsDeps& deps) { return static_cast<int64_t>(NowSeconds(deps) * 1000); }
+double NowSeconds(const TaskLaunchDeps& deps) { return EpochSeconds(deps.clock.Now()); }
+int64_t NowMs(const TaskLaunchDeps& deps) { return static_cast<int64_t>(NowSeconds(deps) * 1000); }
 
-bool HasContainerHealthCheck(const json::object& task) {
-  for (const auto& c : GetArray(GetObject(GetObject(task, "_wharf"), "taskDefinition"), "containerDefinitions")) {
-    if (!GetObject(c.get_object(), "healthCheck").empty()) return true;
-  }
-  return false;
+void AddServiceEvent(const TaskLaunchDeps& deps, json::object& service, const std::string& message) {
+  model::AddServiceEvent(deps.random, NowSeconds(deps), service, message);
 }
 
 // Where a task answers for one load balancer entry: the awsvpc address and the container
 // port (an ip target), or (bridge, host) its node's EC2 instance id and the host port its
 // container got (an instance target, as ECS registers them). Empty while not known yet.
-std::optional<std::pair<std::string, int>> TargetAddress(const json::object& task, const json::object& lb) {
-  const json::object& meta = GetObject(task, "_wharf");
+std::optional<std::pair<std::string, int>> TargetAddress(const model::TaskRecord& task, const json::object& lb) {
   int container_port = static_cast<int>(GetInt(lb, "containerPort").value_or(0));
-  if (GetString(meta, "networkMode") == "awsvpc") {
-    std::string ip = GetString(GetObject(meta, "eni"), "ip");
-    if (ip.empty()) return std::nullopt;
-    return std::make_pair(ip, container_port);
+  if (task.network_mode() == "awsvpc") {
+    auto eni = task.eni();
+    if (!eni) return std::nullopt;
+    return std::make_pair(eni->ip, container_port);
   }
-  for (const auto& c : GetArray(task, "containers")) {
-    if (GetString(c.get_object(), "name") != GetString(lb, "containerName")) continue;
-    for (const auto& b : GetArray(c.get_object(), "networkBindings")) {
-      if (GetInt(b.get_object(), "containerPort") == container_port) {
-        return std::make_pair(GetString(meta, "node"), static_cast<int>(GetInt(b.get_object(), "hostPort").value_or(0)));
-      }
-    }
-  }
-  return std::nullopt;
+  auto host_port = task.host_port(GetString(lb, "containerName"), container_port);
+  if (!host_port) return std::nullopt;
+  return std::make_pair(task.node(), *host_port);
 }
 
 // The load balancers a task of `deployment_id` belongs in: those its deployment was made with
@@ -80,10 +71,10 @@ std::set<std::string> TargetGroupsOf(const json::object& service) {
   return arns;
 }
 
-controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& service,
+ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& service,
                                    const std::map<std::string, Stored>& tasks,
                                    const std::map<std::string, Stored>& groups) {
-  controlplane::ServiceView v;
+  ServiceView v;
   const json::object& meta = GetObject(service, "_wharf");
   const json::object& config = GetObject(service, "deploymentConfiguration");
   const json::object& breaker = GetObject(config, "deploymentCircuitBreaker");
@@ -109,24 +100,24 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
   if (auto it = throttle.find("launchAfter"); it != throttle.end() && it->value().is_number()) {
     v.throttle.launch_after = it->value().to_number<double>();
   }
-  v.now = NowSeconds(deps.ecs);
-  int64_t now_ms = NowMs(deps.ecs);
+  v.now = NowSeconds(deps.launch);
+  int64_t now_ms = NowMs(deps.launch);
 
   std::map<std::string, std::map<std::pair<std::string, int>, std::string>> health;
   for (const auto& arn : TargetGroupsOf(service)) {
     if (deps.target_health) health[arn] = deps.target_health(arn);
   }
   for (const auto& [id, stored] : tasks) {
-    const json::object& t = stored.value;
-    controlplane::TaskView task;
+    model::TaskRecord t(stored.value);
+    TaskView task;
     task.id = id;
-    task.deployment_id = GetString(t, "startedBy");
-    task.last_status = GetString(t, "lastStatus");
-    task.desired_status = GetString(t, "desiredStatus");
-    task.stop_code = GetString(t, "stopCode");
-    if (auto it = t.find("startedAt"); it != t.end() && it->value().is_number()) task.started_at = it->value().to_number<double>();
-    task.has_container_health_check = HasContainerHealthCheck(t);
-    task.health_status = GetString(t, "healthStatus", "UNKNOWN");
+    task.deployment_id = t.started_by();
+    task.last_status = t.last_status();
+    task.desired_status = t.desired_status();
+    task.stop_code = t.stop_code();
+    task.started_at = t.started_at();
+    task.has_container_health_check = t.has_container_health_check();
+    task.health_status = t.health_status();
     const json::array& load_balancers = LoadBalancersOf(service, task.deployment_id);
     task.load_balancers = static_cast<int>(load_balancers.size());
     for (const auto& lb : load_balancers) {
@@ -167,7 +158,7 @@ controlplane::ServiceView MakeView(const ServiceControllerDeps& deps, const json
 }
 
 // The decision's changes to the service record itself (not its tasks).
-void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::object& service) {
+void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object& service) {
   json::object& meta = service["_wharf"].is_object() ? service["_wharf"].as_object()
                                                      : (service["_wharf"] = json::object()).as_object();
   json::object retiring = GetObject(meta, "retiring");
@@ -189,7 +180,7 @@ void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::
     json::object& dep = value.as_object();
     std::string id = GetString(dep, "id");
     if (std::find(d.remove_deployments.begin(), d.remove_deployments.end(), id) != d.remove_deployments.end()) continue;
-    auto counts = d.counts.count(id) ? d.counts.at(id) : controlplane::Decision::Counts{};
+    auto counts = d.counts.count(id) ? d.counts.at(id) : Decision::Counts{};
     int64_t failed = GetInt(dep, "failedTasks").value_or(0) + (d.new_failures.count(id) ? d.new_failures.at(id) : 0);
     if (GetInt(dep, "runningCount") != counts.running || GetInt(dep, "pendingCount") != counts.pending ||
         GetInt(dep, "failedTasks") != failed) {
@@ -222,7 +213,7 @@ void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::
       if (Has(target, field)) service[field] = target.at(field);
     }
     if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
-    json::object back = NewDeployment(deps, service);
+    json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
     back["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " +
                                  GetString(target, "id") + ".";
     deployments[0].as_object()["status"] = "ACTIVE";
@@ -237,7 +228,7 @@ void ApplyToService(const EcsDeps& deps, const controlplane::Decision& d, json::
 }
 
 // Adds an event unless the newest one already says it (placement failures repeat each round).
-void AddEventOnce(const EcsDeps& deps, json::object& service, const std::string& message) {
+void AddEventOnce(const TaskLaunchDeps& deps, json::object& service, const std::string& message) {
   const json::array& events = GetArray(service, "events");
   if (!events.empty() && GetString(events[0].get_object(), "message") == message) return;
   AddServiceEvent(deps, service, message);
@@ -245,7 +236,7 @@ void AddEventOnce(const EcsDeps& deps, json::object& service, const std::string&
 
 // Whether a service needs nothing soon: one deployment, steady; or its launches are throttled
 // for a while yet. Otherwise rounds come faster.
-bool Settled(const EcsDeps& deps, const json::object& service) {
+bool Settled(const TaskLaunchDeps& deps, const json::object& service) {
   const json::object& meta = GetObject(service, "_wharf");
   const json::object& throttle = GetObject(meta, "throttle");
   auto after = throttle.find("launchAfter");
@@ -262,26 +253,26 @@ struct ServiceRound {
 
 Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const std::string& cluster,
                                       const std::string& key) {
-  const EcsDeps& ecs = deps.ecs;
+  const TaskLaunchDeps& ecs = deps.launch;
   ASSIGN_OR_RETURN(auto found, ReadRecord(ecs.store, key));
   if (!found) return ServiceRound{};
-  const json::object& before = found->first;
+  const json::object& before = found->value;
   std::string status = GetString(before, "status");
   if (status != "ACTIVE" && status != "DRAINING") return ServiceRound{};
   std::string group = "service:" + GetString(before, "serviceName");
 
   std::map<std::string, Stored> tasks;  // task id -> record
-  ASSIGN_OR_RETURN(store::Page page, ecs.store.List(TasksPrefix(cluster), "", 0));
+  ASSIGN_OR_RETURN(store::Page page, ecs.store.List(model::keys::TasksPrefix(cluster), "", 0));
   for (const auto& kv : page.items) {
     ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));
-    if (GetString(task, "group") != group) continue;
-    tasks[kv.key.substr(TasksPrefix(cluster).size())] = {std::move(task), kv.mod_revision};
+    if (model::TaskRecord(task).group() != group) continue;
+    tasks[kv.key.substr(model::keys::TasksPrefix(cluster).size())] = {std::move(task), kv.mod_revision};
   }
   std::map<std::string, Stored> groups;  // target group key -> record
   for (const auto& arn : TargetGroupsOf(before)) {
     std::string tg_key = TargetGroupKey(arn);
     ASSIGN_OR_RETURN(auto tg, ReadRecord(ecs.store, tg_key));
-    if (tg) groups[tg_key] = {tg->first, tg->second};
+    if (tg) groups[tg_key] = std::move(*tg);
   }
 
   // A DAEMON service wants one task on each ACTIVE container instance.
@@ -296,12 +287,12 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     }
     if (status == "ACTIVE") seen["desiredCount"] = static_cast<int64_t>(instances.size());
   }
-  controlplane::Decision d = controlplane::Reconcile(MakeView(deps, seen, tasks, groups));
+  Decision d = Reconcile(MakeView(deps, seen, tasks, groups));
   json::object service = seen;
   ApplyToService(ecs, d, service);
 
   store::Txn txn;
-  txn.compares.push_back({key, found->second});
+  txn.compares.push_back({key, found->revision});
   if (d.start > 0 && !GetArray(service, "deployments").empty()) {
     const json::object& primary = GetArray(service, "deployments")[0].get_object();
     json::array td_tags;
@@ -310,60 +301,58 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       std::string ref = ShortId(GetString(primary, "taskDefinition"));
       size_t colon = ref.rfind(':');
       if (colon != std::string::npos) {
-        ASSIGN_OR_RETURN(auto td, ReadRecord(ecs.store, TaskDefinitionKey(ref.substr(0, colon),
-                                                                          std::atoll(ref.c_str() + colon + 1))));
-        if (td) td_tags = GetArray(td->first, "tags");
+        ASSIGN_OR_RETURN(auto td, ReadRecord(ecs.store, model::keys::TaskDefinitionKey(
+                                                            ref.substr(0, colon), std::atoll(ref.c_str() + colon + 1))));
+        if (td) td_tags = GetArray(td->value, "tags");
       }
     }
-    json::object request = LaunchRequest(service, primary, td_tags);
-    request["cluster"] = cluster;
-    std::vector<std::string> missing;  // DAEMON: instances without a task of the PRIMARY deployment
+    TaskLaunchRequest request = DeploymentLaunchRequest(service, primary, td_tags);
+    request.cluster = cluster;
+    request.count = std::min(d.start, kMaxStartsPerRound);
     if (daemon) {
+      // DAEMON: the instances without a task of the PRIMARY deployment.
       std::set<std::string> covered;
       for (const auto& [id, t] : tasks) {
-        if (GetString(t.value, "startedBy") == GetString(primary, "id") &&
-            GetString(t.value, "desiredStatus") == "RUNNING" && !d.retire.count(id) &&
-            !Has(GetObject(GetObject(service, "_wharf"), "retiring"), id)) {
-          covered.insert(ShortId(GetString(t.value, "containerInstanceArn")));
+        model::TaskRecord task(t.value);
+        if (task.started_by() == GetString(primary, "id") && task.desired_status() == "RUNNING" &&
+            !d.retire.count(id) && !Has(GetObject(GetObject(service, "_wharf"), "retiring"), id)) {
+          covered.insert(ShortId(task.container_instance_arn()));
         }
       }
+      request.start_on.emplace();
       for (const auto& id : instances) {
-        if (!covered.count(id) && static_cast<int>(missing.size()) < std::min(d.start, kMaxStartsPerRound)) {
-          missing.push_back(id);
+        if (!covered.count(id) && static_cast<int>(request.start_on->size()) < request.count) {
+          request.start_on->push_back(id);
         }
       }
     }
-    auto plan = PlanTaskLaunch(ecs, request, std::min(d.start, kMaxStartsPerRound), daemon ? &missing : nullptr);
+    auto launch = ResolveTaskLaunch(ecs, request);
+    auto plan = launch.ok() ? PlanTaskLaunch(ecs, *launch) : Result<TaskLaunchPlan>(launch.status());
     std::string svc = "(service " + GetString(service, "serviceName") + ")";
-    if (auto* err = std::get_if<AwsError>(&plan)) {
-      AddEventOnce(ecs, service, svc + " was unable to place a task. Reason: " + err->message + ".");
-    } else {
-      TaskLaunchPlan& launch = std::get<TaskLaunchPlan>(plan);
-      if (!launch.tasks.empty()) {
-        std::string ids;
-        for (const auto& t : launch.tasks) ids += " (task " + ShortId(GetString(t.get_object(), "taskArn")) + ")";
-        AddServiceEvent(ecs, service, svc + " has started " + std::to_string(launch.tasks.size()) + " tasks:" + ids + ".");
-        for (auto& c : launch.txn.compares) txn.compares.push_back(std::move(c));
-        for (auto& o : launch.txn.ops) txn.ops.push_back(std::move(o));
-        service["_wharf"].as_object()["steady"] = false;
-      } else if (!launch.failures.empty()) {
-        AddEventOnce(ecs, service, svc + " was unable to place a task because no container instance met all of its "
-                                         "requirements. Reason: " + GetString(launch.failures[0].get_object(), "reason") + ".");
-      }
+    if (!plan.ok()) {
+      if (plan.status().IsUnavailable() || plan.status().IsInternal()) return plan.status();
+      AddEventOnce(ecs, service, svc + " was unable to place a task. Reason: " + plan.status().message() + ".");
+    } else if (!plan->tasks.empty()) {
+      std::string ids;
+      for (const auto& t : plan->tasks) ids += " (task " + model::TaskRecord(t.get_object()).id() + ")";
+      AddServiceEvent(ecs, service, svc + " has started " + std::to_string(plan->tasks.size()) + " tasks:" + ids + ".");
+      for (auto& c : plan->txn.compares) txn.compares.push_back(std::move(c));
+      for (auto& o : plan->txn.ops) txn.ops.push_back(std::move(o));
+      service["_wharf"].as_object()["steady"] = false;
+    } else if (!plan->failures.empty()) {
+      AddEventOnce(ecs, service, svc + " was unable to place a task because no container instance met all of its "
+                                       "requirements. Reason: " + GetString(plan->failures[0].get_object(), "reason") + ".");
     }
   }
   double now = NowSeconds(ecs);
   for (const auto& [id, by] : d.stop) {
     auto it = tasks.find(id);
     if (it == tasks.end()) continue;
-    json::object task = it->second.value;
-    task["desiredStatus"] = "STOPPED";
-    task["stopCode"] = "ServiceSchedulerInitiated";
-    task["stoppedReason"] = "Scaling activity initiated by (deployment " + by + ")";
-    task["stoppingAt"] = now;
-    task["version"] = GetInt(task, "version").value_or(0) + 1;
-    txn.compares.push_back({TaskKey(cluster, id), it->second.revision});
-    txn.ops.push_back(store::Op::Put(TaskKey(cluster, id), Serialize(task)));
+    json::object task = model::StopRequested(it->second.value, "ServiceSchedulerInitiated",
+                                             "Scaling activity initiated by (deployment " + by + ")", now);
+    std::string task_key = model::keys::TaskKey(cluster, id);
+    txn.compares.push_back({task_key, it->second.revision});
+    txn.ops.push_back(store::Op::Put(task_key, Serialize(task)));
   }
   bool targets_changed = !d.register_targets.empty() || !d.deregister_targets.empty();
   if (targets_changed) {
@@ -415,11 +404,35 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
 
 }  // namespace
 
+TaskLaunchRequest DeploymentLaunchRequest(const json::object& service, const json::object& deployment,
+                                          const json::array& task_definition_tags) {
+  TaskLaunchRequest in;
+  in.cluster = GetString(service, "clusterArn");
+  in.task_definition = GetString(deployment, "taskDefinition");
+  in.group = "service:" + GetString(service, "serviceName");
+  in.started_by = GetString(deployment, "id");
+  in.launch_type = GetString(deployment, "launchType");
+  in.capacity_provider_strategy = GetArray(deployment, "capacityProviderStrategy");
+  in.network_configuration = GetObject(deployment, "networkConfiguration");
+  if (in.launch_type != "FARGATE" && !Has(deployment, "capacityProviderStrategy")) {
+    in.placement_constraints = GetArray(service, "placementConstraints");
+    in.placement_strategy = GetArray(service, "placementStrategy");
+  }
+  std::string propagate = GetString(service, "propagateTags", "NONE");
+  if (propagate == "SERVICE") in.tags = GetArray(service, "tags");
+  if (propagate == "TASK_DEFINITION") in.tags = task_definition_tags;
+  if (GetBool(service, "enableECSManagedTags").value_or(false)) {
+    in.tags.push_back(json::object{{"key", "aws:ecs:serviceName"}, {"value", GetString(service, "serviceName")}});
+    in.tags.push_back(json::object{{"key", "aws:ecs:clusterName"}, {"value", model::ClusterName(in.cluster)}});
+  }
+  return in;
+}
+
 Result<RoundSummary> ReconcileServices(const ServiceControllerDeps& deps) {
-  ASSIGN_OR_RETURN(store::Page page, deps.ecs.store.List("ecs/services/", "", 0));
+  ASSIGN_OR_RETURN(store::Page page, deps.launch.store.List(model::keys::kServices, "", 0));
   RoundSummary summary;
   for (const auto& kv : page.items) {
-    std::string rest = kv.key.substr(std::string_view("ecs/services/").size());
+    std::string rest = kv.key.substr(model::keys::kServices.size());
     std::string cluster = rest.substr(0, rest.find('/'));
     auto done = ReconcileService(deps, cluster, kv.key);
     if (!done.ok()) {
@@ -432,4 +445,4 @@ Result<RoundSummary> ReconcileServices(const ServiceControllerDeps& deps) {
   return summary;
 }
 
-}  // namespace wharf::api::ecs
+}  // namespace wharf::controlplane

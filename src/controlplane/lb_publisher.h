@@ -1,0 +1,82 @@
+// LoadBalancerPublisher: keeps one data plane's configuration equal to the ELBv2 records in
+// the store.
+//
+// Every server runs one for its own data plane (not only the leader): a store watch on the
+// ELBv2 prefix wakes it, so a change made through any server, or by the service controller's
+// target registrations, reaches this data plane within milliseconds; it also rebuilds at the
+// next drain deadline (a draining target leaves then) and, as a safety net for a watch that
+// broke, every `resync` interval. PublishNow lets the API publish on the caller's thread right
+// after its commit, so a client sees its own change at once.
+//
+// Builds and Applies are serialised, and each build records the store revision it read at:
+// the data plane never receives a configuration older than the one it has, and a watch event
+// already covered by a build does not cause another.
+//
+// Lifecycle: Start opens every stored listener's port (one that cannot be bound is logged,
+// the rest still open) and applies the stored configuration before it returns; destruction
+// stops the watch and the thread. Thread-safety: PublishNow may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "base/thread_annotations.h"
+#include "controlplane/lb_config.h"
+#include "lb/config.h"
+#include "store/store.h"
+
+namespace wharf::controlplane {
+
+struct LoadBalancerPublisherOptions {
+  InstanceAddress instance_address;
+  std::chrono::milliseconds resync{10'000};
+};
+
+class LoadBalancerPublisher {
+ public:
+  static Result<std::unique_ptr<LoadBalancerPublisher>> Start(store::Store& store, Clock& clock,
+                                                              lb::DataPlaneControl& data_plane,
+                                                              LoadBalancerPublisherOptions options);
+  ~LoadBalancerPublisher();
+
+  // Rebuilds from the store and applies, on the caller's thread.
+  void PublishNow();
+
+  // The store revision the applied configuration was read at (tests and metrics).
+  int64_t published_revision() const;
+
+ private:
+  LoadBalancerPublisher(store::Store& store, Clock& clock, lb::DataPlaneControl& data_plane,
+                        LoadBalancerPublisherOptions options)
+      : store_(store), clock_(clock), data_plane_(data_plane), options_(std::move(options)) {}
+  // Builds and applies unless a build at `revision` or later was applied already.
+  void Publish(int64_t wanted_revision);
+  void OnChanges(const std::vector<store::Event>& events);
+  void Run();
+
+  // Constant after construction.
+  store::Store& store_;
+  Clock& clock_;
+  lb::DataPlaneControl& data_plane_;
+  const LoadBalancerPublisherOptions options_;
+
+  std::mutex publish_mu_;  // one build and Apply at a time, in revision order
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int64_t published_revision_ GUARDED_BY(mu_) = 0;
+  int64_t changed_revision_ GUARDED_BY(mu_) = 0;  // the newest change the watch reported
+  int64_t next_deadline_ms_ GUARDED_BY(mu_) = 0;  // the earliest drain deadline, 0: none
+  bool stopping_ GUARDED_BY(mu_) = false;
+
+  std::unique_ptr<store::Watch> watch_;
+  std::thread thread_;
+};
+
+}  // namespace wharf::controlplane

@@ -1,0 +1,164 @@
+#include "controlplane/lb_publisher.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <mutex>
+
+#include "model/keys.h"
+#include "store/memory_store.h"
+
+namespace wharf::controlplane {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+// Records what the publisher applies; Apply runs on the publisher's thread.
+class RecordingDataPlane final : public lb::DataPlaneControl {
+ public:
+  Status OpenListener(const std::string& arn, uint16_t port) override {
+    std::lock_guard lock(mu_);
+    open_[arn] = port;
+    return Status::OK();
+  }
+  void CloseListener(const std::string& arn) override {
+    std::lock_guard lock(mu_);
+    open_.erase(arn);
+  }
+  void Apply(std::shared_ptr<const lb::Config> config) override {
+    std::lock_guard lock(mu_);
+    config_ = std::move(config);
+    ++applies_;
+  }
+  std::vector<lb::TargetHealth> Health(const std::string&) const override { return {}; }
+
+  std::shared_ptr<const lb::Config> config() const {
+    std::lock_guard lock(mu_);
+    return config_;
+  }
+  int applies() const {
+    std::lock_guard lock(mu_);
+    return applies_;
+  }
+  std::map<std::string, uint16_t> open() const {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const lb::Config> config_;
+  int applies_ = 0;
+  std::map<std::string, uint16_t> open_;
+};
+
+constexpr char kTgArn[] = "arn:aws:elasticloadbalancing:us-east-1:000000000000:targetgroup/web/0123456789abcdef";
+
+std::string TargetGroupRecord(const json::array& targets) {
+  return json::serialize(json::object{
+      {"targetGroup", {{"TargetGroupArn", kTgArn}, {"TargetGroupName", "web"}, {"Port", 80}}},
+      {"attributes", json::object{}},
+      {"targets", targets}});
+}
+
+void Put(store::Store& store, const std::string& key, const std::string& value) {
+  auto committed = store.Commit(store::Txn{{}, {store::Op::Put(key, value)}});
+  ASSERT_TRUE(committed.ok() && committed->succeeded);
+}
+
+size_t TargetsIn(const std::shared_ptr<const lb::Config>& config) {
+  if (!config || !config->target_groups.contains(kTgArn)) return 0;
+  return config->target_groups.at(kTgArn).targets.size();
+}
+
+// Polls `done` for up to `limit`, returning how long it took (or `limit`).
+template <typename F>
+std::chrono::milliseconds WaitFor(F done, std::chrono::milliseconds limit) {
+  auto start = std::chrono::steady_clock::now();
+  while (!done() && std::chrono::steady_clock::now() - start < limit) std::this_thread::sleep_for(1ms);
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+TEST(LoadBalancerPublisherTest, StartOpensStoredListenersAndAppliesTheStoredConfig) {
+  store::MemoryStore store;
+  SystemClock clock;
+  Put(store, model::keys::LoadBalancerKey("alb"),
+      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb"}, "attributes": {}})");
+  Put(store, model::keys::ListenerKey("alb", "l1"),
+      R"({"listener": {"ListenerArn": "arn:l1", "LoadBalancerArn": "arn:lb", "Port": 8080,
+          "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}})");
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {});
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  EXPECT_EQ(data_plane.open(), (std::map<std::string, uint16_t>{{"arn:l1", 8080}}));
+  ASSERT_NE(data_plane.config(), nullptr);
+  EXPECT_EQ(data_plane.config()->listeners.size(), 1u);
+}
+
+// A change written straight to the store (another server's API, the service controller)
+// reaches the data plane through the watch, well within 100 ms.
+TEST(LoadBalancerPublisherTest, AStoreChangeReachesTheDataPlaneThroughTheWatch) {
+  store::MemoryStore store;
+  SystemClock clock;
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok());
+  EXPECT_EQ(TargetsIn(data_plane.config()), 0u);
+
+  Put(store, model::keys::TargetGroupKey("web"), TargetGroupRecord(json::array{json::object{{"Id", "10.0.0.5"}, {"Port", 80}}}));
+  auto took = WaitFor([&] { return TargetsIn(data_plane.config()) == 1; }, 2000ms);
+  EXPECT_EQ(TargetsIn(data_plane.config()), 1u);
+  EXPECT_LT(took, 100ms);
+
+  // A key outside elbv2/ wakes nothing.
+  int applies = data_plane.applies();
+  Put(store, model::keys::ClusterKey("default"), "{}");
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(data_plane.applies(), applies);
+}
+
+// A draining target leaves at its deadline without any store change.
+TEST(LoadBalancerPublisherTest, ADrainingTargetLeavesAtItsDeadline) {
+  store::MemoryStore store;
+  SystemClock clock;
+  int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
+  Put(store, model::keys::TargetGroupKey("web"),
+      TargetGroupRecord(json::array{json::object{{"Id", "10.0.0.5"}, {"Port", 80}},
+                                    json::object{{"Id", "10.0.0.6"}, {"Port", 80}, {"drainDeadlineMs", now_ms + 300}}}));
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok());
+  EXPECT_EQ(TargetsIn(data_plane.config()), 2u);
+  auto took = WaitFor([&] { return TargetsIn(data_plane.config()) == 1; }, 3000ms);
+  EXPECT_EQ(TargetsIn(data_plane.config()), 1u);
+  EXPECT_GE(took, 200ms);
+  EXPECT_LT(took, 1000ms);
+}
+
+// PublishNow applies at once on the caller's thread; the watch event for the same change
+// then finds it covered and does not build again.
+TEST(LoadBalancerPublisherTest, PublishNowCoversTheWatchEventOfTheSameChange) {
+  store::MemoryStore store;
+  SystemClock clock;
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok());
+  int before = data_plane.applies();
+  Put(store, model::keys::TargetGroupKey("web"), TargetGroupRecord(json::array{json::object{{"Id", "10.0.0.5"}}}));
+  (*publisher)->PublishNow();
+  EXPECT_EQ(TargetsIn(data_plane.config()), 1u);
+  auto revision = store.CurrentRevision();
+  ASSERT_TRUE(revision.ok());
+  EXPECT_EQ((*publisher)->published_revision(), *revision);
+  std::this_thread::sleep_for(50ms);
+  // The watch may have woken before PublishNow ran (then it built, and PublishNow built once
+  // more): never more than one build per publish.
+  EXPECT_LE(data_plane.applies(), before + 2);
+  EXPECT_GE(data_plane.applies(), before + 1);
+}
+
+}  // namespace
+}  // namespace wharf::controlplane

@@ -1,0 +1,104 @@
+#include "model/keys.h"
+
+#include <cstdio>
+
+namespace wharf::model::keys {
+namespace {
+
+std::string Join(std::string_view prefix, std::string_view name) {
+  std::string key;
+  key.reserve(prefix.size() + name.size());
+  key.append(prefix).append(name);
+  return key;
+}
+
+// '/' is allowed in ECR repository and log group names but not ':': written as ':', one
+// name's prefix never covers another's ("team/app/" vs "team/app/sub/").
+std::string Escape(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (c == '/') c = ':';
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string AccessKeyKey(std::string_view access_key_id) { return Join(kAccessKeys, access_key_id); }
+
+std::string ClusterKey(std::string_view name) { return Join(kClusters, name); }
+std::string TaskDefinitionPrefix(std::string_view family) {
+  return family.empty() ? std::string(kTaskDefinitions) : Join(kTaskDefinitions, family) + "/";
+}
+std::string TaskDefinitionKey(std::string_view family, int64_t revision) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%010lld", static_cast<long long>(revision));
+  return TaskDefinitionPrefix(family) + digits;
+}
+std::string FamilyKey(std::string_view family) { return Join(kTaskDefinitionFamilies, family); }
+std::string AccountSettingKey(std::string_view principal_arn, std::string_view name) {
+  return Join(kAccountSettings, principal_arn) + "/" + std::string(name);
+}
+std::string ContainerInstancesPrefix(std::string_view cluster) { return Join(kContainerInstances, cluster) + "/"; }
+std::string ContainerInstanceKey(std::string_view cluster, std::string_view id) {
+  return ContainerInstancesPrefix(cluster) + std::string(id);
+}
+std::string TasksPrefix(std::string_view cluster) { return Join(kTasks, cluster) + "/"; }
+std::string TaskKey(std::string_view cluster, std::string_view id) { return TasksPrefix(cluster) + std::string(id); }
+std::string ServicesPrefix(std::string_view cluster) { return Join(kServices, cluster) + "/"; }
+std::string ServiceKey(std::string_view cluster, std::string_view name) {
+  return ServicesPrefix(cluster) + std::string(name);
+}
+std::string EniIpPrefix(std::string_view subnet_id) { return Join(kEniIps, subnet_id) + "/"; }
+std::string EniIpKey(std::string_view subnet_id, std::string_view ip) {
+  return EniIpPrefix(subnet_id) + std::string(ip);
+}
+
+std::string LoadBalancerKey(std::string_view name) { return Join(kLoadBalancers, name); }
+std::string TargetGroupKey(std::string_view name) { return Join(kTargetGroups, name); }
+std::string ListenersPrefix(std::string_view lb_name) {
+  return lb_name.empty() ? std::string(kListeners) : Join(kListeners, lb_name) + "/";
+}
+std::string ListenerKey(std::string_view lb_name, std::string_view listener_id) {
+  return ListenersPrefix(lb_name) + std::string(listener_id);
+}
+std::string RulesPrefix(std::string_view lb_name, std::string_view listener_id) {
+  if (lb_name.empty()) return std::string(kRules);
+  std::string prefix = Join(kRules, lb_name) + "/";
+  if (!listener_id.empty()) prefix.append(listener_id).append("/");
+  return prefix;
+}
+std::string RuleKey(std::string_view lb_name, std::string_view listener_id, std::string_view rule_id) {
+  return RulesPrefix(lb_name, listener_id) + std::string(rule_id);
+}
+std::string ListenerPortKey(int64_t port) { return Join(kListenerPorts, std::to_string(port)); }
+
+std::string RepositoryKey(std::string_view repository) { return Join(kRepositories, Escape(repository)); }
+std::string RepositoryNameOfKey(std::string_view key) {
+  std::string name(key.substr(kRepositories.size()));
+  for (char& c : name) {
+    if (c == ':') c = '/';
+  }
+  return name;
+}
+std::string ImagesPrefix(std::string_view repository) { return Join(kImages, Escape(repository)) + "/"; }
+std::string ImageTagsPrefix(std::string_view repository) { return Join(kImageTags, Escape(repository)) + "/"; }
+std::string BlobLinksPrefix(std::string_view repository) { return Join(kBlobLinks, Escape(repository)) + "/"; }
+std::string BlobLinkKey(std::string_view repository, std::string_view digest) {
+  return BlobLinksPrefix(repository) + std::string(digest);
+}
+
+std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
+std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
+std::string LogStreamKey(std::string_view group, std::string_view stream) {
+  return LogStreamsPrefix(group) + std::string(stream);
+}
+
+std::string VpcKey(std::string_view id) { return Join(kVpcs, id); }
+std::string SubnetKey(std::string_view id) { return Join(kSubnets, id); }
+std::string SecurityGroupKey(std::string_view id) { return Join(kSecurityGroups, id); }
+std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name) {
+  return Join(kSecurityGroupNames, vpc_id) + "/" + std::string(name);
+}
+
+}  // namespace wharf::model::keys

@@ -1,0 +1,97 @@
+// The store's key layout, the code twin of docs/STATE.md: every key and prefix wharf writes is
+// spelled here and nowhere else. A prefix ends in '/' so it never covers a sibling's keys
+// ("ecs/tasks/a/" is not a prefix of "ecs/tasks/ab/..."). Names that may hold '/' (ECR
+// repositories, log groups) are written with ':' there, a character their names cannot have.
+//
+// Pure string building; no I/O. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wharf::model::keys {
+
+// IAM
+inline constexpr std::string_view kAccessKeys = "iam/access-keys/";
+std::string AccessKeyKey(std::string_view access_key_id);
+
+// ECS
+inline constexpr std::string_view kClusters = "ecs/clusters/";
+inline constexpr std::string_view kTaskDefinitions = "ecs/task-definitions/";
+inline constexpr std::string_view kTaskDefinitionFamilies = "ecs/task-definition-families/";
+inline constexpr std::string_view kAccountSettings = "ecs/account-settings/";
+inline constexpr std::string_view kContainerInstances = "ecs/container-instances/";
+inline constexpr std::string_view kTasks = "ecs/tasks/";
+inline constexpr std::string_view kServices = "ecs/services/";
+inline constexpr std::string_view kEniIps = "ecs/eni-ips/";
+inline constexpr std::string_view kPlacementEpoch = "ecs/placement-epoch";
+
+std::string ClusterKey(std::string_view name);
+// All families' revisions for an empty `family`.
+std::string TaskDefinitionPrefix(std::string_view family);
+std::string TaskDefinitionKey(std::string_view family, int64_t revision);  // revision in 10 digits
+std::string FamilyKey(std::string_view family);
+std::string AccountSettingKey(std::string_view principal_arn, std::string_view name);
+std::string ContainerInstancesPrefix(std::string_view cluster);
+std::string ContainerInstanceKey(std::string_view cluster, std::string_view id);
+std::string TasksPrefix(std::string_view cluster);
+std::string TaskKey(std::string_view cluster, std::string_view id);
+std::string ServicesPrefix(std::string_view cluster);
+std::string ServiceKey(std::string_view cluster, std::string_view name);
+std::string EniIpPrefix(std::string_view subnet_id);
+std::string EniIpKey(std::string_view subnet_id, std::string_view ip);
+
+// Elastic Load Balancing: every record under kElbv2 (what the data plane is built from).
+inline constexpr std::string_view kElbv2 = "elbv2/";
+inline constexpr std::string_view kLoadBalancers = "elbv2/load-balancers/";
+inline constexpr std::string_view kTargetGroups = "elbv2/target-groups/";
+inline constexpr std::string_view kListeners = "elbv2/listeners/";
+inline constexpr std::string_view kRules = "elbv2/rules/";
+inline constexpr std::string_view kListenerPorts = "elbv2/ports/";
+
+std::string LoadBalancerKey(std::string_view name);
+std::string TargetGroupKey(std::string_view name);
+// Every load balancer's listeners for an empty `lb_name`.
+std::string ListenersPrefix(std::string_view lb_name);
+std::string ListenerKey(std::string_view lb_name, std::string_view listener_id);
+// A load balancer's rules for an empty `listener_id`; every rule for an empty `lb_name`.
+std::string RulesPrefix(std::string_view lb_name, std::string_view listener_id);
+std::string RuleKey(std::string_view lb_name, std::string_view listener_id, std::string_view rule_id);
+std::string ListenerPortKey(int64_t port);
+
+// ECR
+inline constexpr std::string_view kRepositories = "ecr/repositories/";
+inline constexpr std::string_view kImages = "ecr/images/";
+inline constexpr std::string_view kImageTags = "ecr/tags/";
+inline constexpr std::string_view kBlobLinks = "ecr/blob-links/";
+inline constexpr std::string_view kRegistryTokenKey = "ecr/token-key";
+
+std::string RepositoryKey(std::string_view repository);
+// The repository name back from a key under kRepositories.
+std::string RepositoryNameOfKey(std::string_view key);
+std::string ImagesPrefix(std::string_view repository);
+std::string ImageTagsPrefix(std::string_view repository);
+std::string BlobLinksPrefix(std::string_view repository);
+std::string BlobLinkKey(std::string_view repository, std::string_view digest);
+
+// CloudWatch Logs
+inline constexpr std::string_view kLogGroups = "logs/groups/";
+inline constexpr std::string_view kLogStreams = "logs/streams/";
+
+std::string LogGroupKey(std::string_view group);
+std::string LogStreamsPrefix(std::string_view group);
+std::string LogStreamKey(std::string_view group, std::string_view stream);
+
+// EC2
+inline constexpr std::string_view kVpcs = "ec2/vpcs/";
+inline constexpr std::string_view kSubnets = "ec2/subnets/";
+inline constexpr std::string_view kSecurityGroups = "ec2/security-groups/";
+inline constexpr std::string_view kSecurityGroupNames = "ec2/security-group-names/";
+
+std::string VpcKey(std::string_view id);
+std::string SubnetKey(std::string_view id);
+std::string SecurityGroupKey(std::string_view id);
+std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name);
+
+}  // namespace wharf::model::keys

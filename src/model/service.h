@@ -1,0 +1,37 @@
+// ECS service records: ecs/services/<cluster>/<name> holds the Service shape of the ECS model
+// (deployments and events included, events newest first) plus a "_wharf" object that only the
+// service controller reads and writes (docs/STATE.md):
+//   {"retiring": {<task id>: <deployment id retiring it>}   tasks leaving: drain, then stop
+//    "failuresCounted": [<task id>...]                       tasks counted in failedTasks
+//    "steady": bool                                          the steady-state event was told
+//    "lastCompleted": <Deployment shape>                     what a rollback returns to
+//    "throttle": {deployment, failures, launchAfter}}        launches held back after failures
+// Each stored deployment also keeps its own "_loadBalancers" (kDeploymentLoadBalancers). Pure.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstddef>
+#include <string>
+
+#include "base/random.h"
+
+namespace wharf::model {
+
+inline constexpr size_t kMaxServiceEvents = 100;
+
+// A deployment's own copy of the service's loadBalancers when it was made (not in the API's
+// Deployment shape: PresentService leaves it out). Its tasks stay in those target groups
+// while an UpdateService moves the service to others.
+inline constexpr const char* kDeploymentLoadBalancers = "_loadBalancers";
+
+// A new PRIMARY deployment (IN_PROGRESS) of the service's current task definition, launch
+// type or capacity provider strategy and network configuration, made at `now`.
+boost::json::object NewDeployment(Random& random, double now, const boost::json::object& service);
+
+// Adds an event made at `now` (newest first, at most kMaxServiceEvents kept).
+void AddServiceEvent(Random& random, double now, boost::json::object& service, const std::string& message);
+
+// The Service shape as DescribeServices answers it.
+boost::json::object PresentService(const boost::json::object& record, bool with_tags);
+
+}  // namespace wharf::model
