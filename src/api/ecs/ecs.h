@@ -13,6 +13,7 @@
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "scheduler/fargate_capacity.h"
 #include "store/store.h"
 
 namespace wharf::api::ecs {
@@ -39,6 +40,9 @@ struct EcsDeps {
   // Whether a node's agent asked for its tasks lately (DescribeContainerInstances'
   // agentConnected); empty: the stored value.
   std::function<bool(const std::string& node)> agent_connected;
+  // How many times its registered CPU and memory a node offers FARGATE tasks (>= 1; see
+  // scheduler/fargate_capacity.h). EC2 placement is not affected.
+  double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
 };
 
 // Builds the endpoint with every implemented operation.

@@ -13,6 +13,7 @@
 #include "api/ecs/placement_snapshot.h"
 #include "api/ecs/task_launch.h"
 #include "api/ecs/task_records.h"
+#include "scheduler/fargate_capacity.h"
 #include "scheduler/placement.h"
 
 namespace wharf::api::ecs {
@@ -22,6 +23,10 @@ namespace {
 
 constexpr int kMaxCommitAttempts = 16;
 constexpr char kPlacementEpochKey[] = "ecs/placement-epoch";
+// RunTask's failure when Fargate has no capacity: no node, or even the overcommitted pool of
+// every node is short (AWS names no container instance: there is none to name).
+constexpr char kFargateCapacityUnavailable[] =
+    "Capacity is unavailable at this time. Please try again later or in a different availability zone";
 
 std::string EniIpPrefix(std::string_view subnet) { return "ecs/eni-ips/" + std::string(subnet) + "/"; }
 
@@ -218,38 +223,45 @@ std::vector<scheduler::Strategy> Strategies(const json::object& in) {
   return out;
 }
 
-// Fargate runs on the nodes: one scheduler instance per node, its capacity that of the
-// node's container instance less every task the node runs, whichever cluster.
+// Fargate runs on the nodes: one scheduler instance per node, its capacity the overcommitted
+// pool of scheduler/fargate_capacity.h: `deps.fargate_overcommit` x what the node's container
+// instance registered, less every task the node runs, whichever cluster and launch type.
 Result<std::vector<scheduler::Instance>> NodeSnapshot(const EcsDeps& deps) {
   ASSIGN_OR_RETURN(auto instances, LoadContainerInstances(deps.store, ""));
   ASSIGN_OR_RETURN(auto tasks, LoadTasks(deps.store, "ecs/tasks/"));
-  std::map<std::string, scheduler::Instance> nodes;
+  struct Node {
+    scheduler::Instance instance;
+    scheduler::Resources registered, reserved;
+  };
+  std::map<std::string, Node> nodes;
   for (const auto& record : instances) {
     const json::object& ci = GetObject(record, "containerInstance");
-    std::string node = GetString(record, "node");
-    if (GetString(ci, "status") != "ACTIVE" || nodes.count(node)) continue;
-    scheduler::Instance n;
-    n.arn = node;
-    n.id = node;
+    std::string id = GetString(record, "node");
+    if (GetString(ci, "status") != "ACTIVE" || nodes.count(id)) continue;
+    Node n;
+    n.instance.arn = id;
+    n.instance.id = id;
     for (const auto& r : GetArray(ci, "registeredResources")) {
       std::string name = GetString(r.get_object(), "name");
-      if (name == "CPU") n.remaining_cpu = GetInt(r.get_object(), "integerValue").value_or(0);
-      if (name == "MEMORY") n.remaining_memory = GetInt(r.get_object(), "integerValue").value_or(0);
+      if (name == "CPU") n.registered.cpu = GetInt(r.get_object(), "integerValue").value_or(0);
+      if (name == "MEMORY") n.registered.memory = GetInt(r.get_object(), "integerValue").value_or(0);
     }
     for (const auto& a : GetArray(ci, "attributes")) {
-      n.attributes[GetString(a.get_object(), "name")] = GetString(a.get_object(), "value");
+      n.instance.attributes[GetString(a.get_object(), "name")] = GetString(a.get_object(), "value");
     }
-    nodes[node] = std::move(n);
+    nodes[id] = std::move(n);
   }
   for (const auto& task : tasks) {
     auto it = nodes.find(GetString(GetObject(task, "_wharf"), "node"));
     if (it == nodes.end() || IsStopped(task)) continue;
     Demand d = TaskDemand(GetObject(GetObject(task, "_wharf"), "taskDefinition"), GetObject(task, "overrides"));
-    it->second.remaining_cpu -= d.cpu;
-    it->second.remaining_memory -= d.memory;
+    it->second.reserved.cpu += d.cpu;
+    it->second.reserved.memory += d.memory;
   }
   std::vector<scheduler::Instance> out;
-  for (auto& [_, n] : nodes) out.push_back(std::move(n));
+  for (auto& [_, n] : nodes) {
+    out.push_back(scheduler::FargateNode(std::move(n.instance), n.registered, n.reserved, deps.fargate_overcommit));
+  }
   return out;
 }
 
@@ -376,8 +388,7 @@ std::variant<TaskLaunchPlan, AwsError> PlanPlacement(const EcsDeps& deps, const 
   }
   if (candidates.empty()) {
     if (launch.launch_type == "FARGATE") {
-      out.failures.push_back(json::object{
-          {"reason", "Capacity is unavailable at this time. Please try again later or in a different availability zone"}});
+      out.failures.push_back(json::object{{"reason", kFargateCapacityUnavailable}});
       return out;
     }
     return InvalidParameter("No Container Instances were found in your cluster.");
@@ -397,7 +408,11 @@ std::variant<TaskLaunchPlan, AwsError> PlanPlacement(const EcsDeps& deps, const 
   auto plan = scheduler::Place(candidates, shape, launch.count, Constraints(launch.task_definition, in),
                                strategies, deps.random.Next());
   if (!plan.ok()) return InvalidParameter(plan.status().message());
-  out.failures = Failures(plan->failures);
+  if (launch.launch_type != "FARGATE") {
+    out.failures = Failures(plan->failures);
+  } else if (!plan->failures.empty()) {
+    out.failures.push_back(json::object{{"reason", kFargateCapacityUnavailable}});
+  }
 
   double now = NowSeconds(deps);
   out.txn.compares.push_back({kPlacementEpochKey, epoch_revision});
