@@ -33,27 +33,36 @@ class FargatePlacementTest : public ::testing::Test {
     endpoint_ = std::move(*endpoint);
 
     Call("CreateCluster", {{"clusterName", "default"}});
+    // Seed 001's task definition: 1 vCPU, 3 GB, one container with a 2 GB soft limit.
+    json::object fargate = Call(
+        "RegisterTaskDefinition",
+        {{"family", "alba-digi-task"}, {"requiresCompatibilities", json::array{"FARGATE"}},
+         {"networkMode", "awsvpc"}, {"cpu", "1024"}, {"memory", "3072"},
+         {"containerDefinitions",
+          json::array{json::object{{"name", "alba-digi-api-rest"}, {"image", "busybox"}, {"cpu", 1024},
+                                   {"memoryReservation", 2048},
+                                   {"portMappings", json::array{json::object{{"containerPort", 5050},
+                                                                             {"hostPort", 5050}}}}}}}});
+    // The same size for the EC2 launch type.
+    json::object ec2 = Call("RegisterTaskDefinition",
+                            {{"family", "ec2-task"}, {"networkMode", "bridge"},
+                             {"containerDefinitions", json::array{json::object{
+                                 {"name", "main"}, {"image", "busybox"}, {"cpu", 1024}, {"memory", 3072}}}}});
+    // The node has the capabilities its tasks require, as an agent's registration gives them.
+    json::array attributes;
+    for (json::object* td : {&fargate, &ec2}) {
+      for (const auto& a : (*td)["taskDefinition"].at("requiresAttributes").as_array()) {
+        attributes.push_back(json::object{{"name", a.at("name")}});
+      }
+    }
     json::object node = Call(
         "RegisterContainerInstance",
         {{"cluster", "default"},
          {"instanceIdentityDocument", R"({"instanceId":"node-1","availabilityZone":"us-east-1a"})"},
          {"totalResources", json::array{json::object{{"name", "CPU"}, {"type", "INTEGER"}, {"integerValue", 2048}},
-                                        json::object{{"name", "MEMORY"}, {"type", "INTEGER"}, {"integerValue", 8192}}}}});
+                                        json::object{{"name", "MEMORY"}, {"type", "INTEGER"}, {"integerValue", 8192}}}},
+         {"attributes", std::move(attributes)}});
     instance_arn_ = json::value_to<std::string>(node["containerInstance"].at("containerInstanceArn"));
-    // Seed 001's task definition: 1 vCPU, 3 GB, one container with a 2 GB soft limit.
-    Call("RegisterTaskDefinition",
-         {{"family", "alba-digi-task"}, {"requiresCompatibilities", json::array{"FARGATE"}},
-          {"networkMode", "awsvpc"}, {"cpu", "1024"}, {"memory", "3072"},
-          {"containerDefinitions",
-           json::array{json::object{{"name", "alba-digi-api-rest"}, {"image", "busybox"}, {"cpu", 1024},
-                                    {"memoryReservation", 2048},
-                                    {"portMappings", json::array{json::object{{"containerPort", 5050},
-                                                                              {"hostPort", 5050}}}}}}}});
-    // The same size for the EC2 launch type.
-    Call("RegisterTaskDefinition",
-         {{"family", "ec2-task"}, {"networkMode", "bridge"},
-          {"containerDefinitions", json::array{json::object{
-                                       {"name", "main"}, {"image", "busybox"}, {"cpu", 1024}, {"memory", 3072}}}}});
   }
 
   json::object Call(const std::string& operation, json::object input) {
@@ -117,7 +126,7 @@ TEST_F(FargatePlacementTest, Ec2TasksStayStrictBesideFargateTasks) {
   json::object out = RunEc2(3);
   EXPECT_EQ(out["tasks"].as_array().size(), 2u) << json::serialize(out);
   ASSERT_EQ(out["failures"].as_array().size(), 1u) << json::serialize(out);
-  EXPECT_EQ(out["failures"].as_array()[0].at("arn"), instance_arn_);
+  EXPECT_EQ(out["failures"].as_array()[0].at("arn").as_string(), instance_arn_);
   EXPECT_EQ(out["failures"].as_array()[0].at("reason"), "RESOURCE:CPU");
   EXPECT_EQ(Remaining(), (std::map<std::string, int64_t>{{"CPU", 0}, {"MEMORY", 2048}, {"tasks", 2}}));
 }
