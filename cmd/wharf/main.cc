@@ -107,6 +107,10 @@ int main(int argc, char** argv) {
                    "Do not run this machine's node (tasks then need a `wharf agent`)");
   server->add_option("--runtime", server_options.runtime, "OCI runtime of the local node: runc or crun")
       ->capture_default_str();
+  server->add_option("--fargate-overcommit", server_options.fargate_overcommit,
+                     "FARGATE tasks may reserve this many times a node's CPU and memory (EC2 tasks: 1)")
+      ->check(CLI::Range(1.0, 1000.0))
+      ->capture_default_str();
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");
 

@@ -340,8 +340,12 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       for (auto& o : plan->txn.ops) txn.ops.push_back(std::move(o));
       service["_wharf"].as_object()["steady"] = false;
     } else if (!plan->failures.empty()) {
-      AddEventOnce(ecs, service, svc + " was unable to place a task because no container instance met all of its "
-                                       "requirements. Reason: " + GetString(plan->failures[0].get_object(), "reason") + ".");
+      const json::object& failure = plan->failures[0].get_object();
+      // A failure naming no container instance is Fargate's: there were none to check.
+      AddEventOnce(ecs, service, svc + (Has(failure, "arn") ? " was unable to place a task because no container "
+                                                              "instance met all of its requirements. Reason: "
+                                                            : " was unable to place a task. Reason: ") +
+                                     GetString(failure, "reason") + ".");
     }
   }
   double now = NowSeconds(ecs);

@@ -26,6 +26,8 @@
 #include "base/random.h"
 #include "base/status.h"
 #include "model/arn.h"
+#include "scheduler/cluster_query.h"
+#include "scheduler/fargate_capacity.h"
 #include "scheduler/placement.h"
 #include "store/store.h"
 
@@ -49,6 +51,9 @@ struct TaskLaunchDeps {
   std::function<Result<bool>(const std::string& id)> security_group_exists;
   // The id of a VPC's default security group (awsvpc tasks given none get it, as on AWS).
   std::function<Result<std::string>(const std::string& vpc_id)> find_default_security_group;
+  // How many times its registered CPU and memory a node offers FARGATE tasks (>= 1;
+  // scheduler/fargate_capacity.h). EC2 placement is not affected.
+  double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
 };
 
 // What is asked: RunTask's and StartTask's input, or a service deployment's.
@@ -95,5 +100,21 @@ Result<TaskLaunchPlan> PlanTaskLaunch(const TaskLaunchDeps& deps, const TaskLaun
 // in) as the scheduler sees it; `tasks` are the cluster's task records (others' are skipped).
 scheduler::Instance InstanceSnapshot(const boost::json::object& container_instance,
                                      const std::vector<boost::json::object>& tasks);
+
+// ListContainerInstances' filter: an expression of the cluster query language, matched as
+// placement constraints match (scheduler/cluster_query.h).
+class ContainerInstanceFilter {
+ public:
+  // InvalidArgument, in ECS's words, when `expression` is not in the language.
+  static Result<ContainerInstanceFilter> Parse(std::string_view expression);
+  bool Matches(const boost::json::object& container_instance, const std::vector<boost::json::object>& tasks) const;
+
+ private:
+  explicit ContainerInstanceFilter(scheduler::ClusterQuery query) : query_(std::move(query)) {}
+  scheduler::ClusterQuery query_;
+};
+
+// The default of `wharf server --fargate-overcommit` (scheduler/fargate_capacity.h).
+inline constexpr double kDefaultFargateOvercommit = scheduler::kDefaultFargateOvercommit;
 
 }  // namespace wharf::controlplane

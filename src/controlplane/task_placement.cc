@@ -22,6 +22,11 @@ namespace json = boost::json;
 
 namespace {
 
+// RunTask's failure when Fargate has no capacity: no node, or even the overcommitted pool of
+// every node is short (AWS names no container instance: there is none to name).
+constexpr char kFargateCapacityUnavailable[] =
+    "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+
 double NowSeconds(const TaskLaunchDeps& deps) { return EpochSeconds(deps.clock.Now()); }
 
 // An awsvpc address: the first one free in the subnet after the four AWS reserves.
@@ -82,39 +87,46 @@ std::vector<scheduler::Strategy> Strategies(const TaskLaunch& launch) {
   return out;
 }
 
-// Fargate runs on the nodes: one scheduler instance per node, its capacity that of the
-// node's container instance less every task the node runs, whichever cluster.
+// Fargate runs on the nodes: one scheduler instance per node, its capacity the overcommitted
+// pool of scheduler/fargate_capacity.h: `deps.fargate_overcommit` x what the node's container
+// instance registered, less every task the node runs, whichever cluster and launch type.
 Result<std::vector<scheduler::Instance>> NodeSnapshot(const TaskLaunchDeps& deps) {
   ASSIGN_OR_RETURN(auto instances, LoadContainerInstances(deps.store, ""));
   ASSIGN_OR_RETURN(auto tasks, LoadRecords(deps.store, model::keys::kTasks));
-  std::map<std::string, scheduler::Instance> nodes;
+  struct Node {
+    scheduler::Instance instance;
+    scheduler::Resources registered, reserved;
+  };
+  std::map<std::string, Node> nodes;
   for (const auto& record : instances) {
     const json::object& ci = GetObject(record, "containerInstance");
-    std::string node = GetString(record, "node");
-    if (GetString(ci, "status") != "ACTIVE" || nodes.count(node)) continue;
-    scheduler::Instance n;
-    n.arn = node;
-    n.id = node;
+    std::string id = GetString(record, "node");
+    if (GetString(ci, "status") != "ACTIVE" || nodes.count(id)) continue;
+    Node n;
+    n.instance.arn = id;
+    n.instance.id = id;
     for (const auto& r : GetArray(ci, "registeredResources")) {
       std::string name = GetString(r.get_object(), "name");
-      if (name == "CPU") n.remaining_cpu = GetInt(r.get_object(), "integerValue").value_or(0);
-      if (name == "MEMORY") n.remaining_memory = GetInt(r.get_object(), "integerValue").value_or(0);
+      if (name == "CPU") n.registered.cpu = GetInt(r.get_object(), "integerValue").value_or(0);
+      if (name == "MEMORY") n.registered.memory = GetInt(r.get_object(), "integerValue").value_or(0);
     }
     for (const auto& a : GetArray(ci, "attributes")) {
-      n.attributes[GetString(a.get_object(), "name")] = GetString(a.get_object(), "value");
+      n.instance.attributes[GetString(a.get_object(), "name")] = GetString(a.get_object(), "value");
     }
-    nodes[node] = std::move(n);
+    nodes[id] = std::move(n);
   }
   for (const auto& value : tasks) {
     model::TaskRecord task(value);
     auto it = nodes.find(task.node());
     if (it == nodes.end() || task.stopped()) continue;
     model::Demand d = task.demand();
-    it->second.remaining_cpu -= d.cpu;
-    it->second.remaining_memory -= d.memory;
+    it->second.reserved.cpu += d.cpu;
+    it->second.reserved.memory += d.memory;
   }
   std::vector<scheduler::Instance> out;
-  for (auto& [_, n] : nodes) out.push_back(std::move(n));
+  for (auto& [_, n] : nodes) {
+    out.push_back(scheduler::FargateNode(std::move(n.instance), n.registered, n.reserved, deps.fargate_overcommit));
+  }
   return out;
 }
 
@@ -238,8 +250,7 @@ Result<TaskLaunchPlan> Place(const TaskLaunchDeps& deps, const TaskLaunch& launc
   }
   if (candidates.empty()) {
     if (launch.launch_type == "FARGATE") {
-      out.failures.push_back(json::object{
-          {"reason", "Capacity is unavailable at this time. Please try again later or in a different availability zone"}});
+      out.failures.push_back(json::object{{"reason", kFargateCapacityUnavailable}});
       return out;
     }
     return Status::InvalidArgument("No Container Instances were found in your cluster.");
@@ -256,7 +267,11 @@ Result<TaskLaunchPlan> Place(const TaskLaunchDeps& deps, const TaskLaunch& launc
   }
   auto plan = scheduler::Place(candidates, shape, count, Constraints(launch), Strategies(launch), deps.random.Next());
   if (!plan.ok()) return Status::InvalidArgument(plan.status().message());
-  out.failures = Failures(plan->failures);
+  if (launch.launch_type != "FARGATE") {
+    out.failures = Failures(plan->failures);
+  } else if (!plan->failures.empty()) {
+    out.failures.push_back(json::object{{"reason", kFargateCapacityUnavailable}});
+  }
 
   double now = NowSeconds(deps);
   std::string epoch_key(model::keys::kPlacementEpoch);
@@ -343,6 +358,16 @@ scheduler::Instance InstanceSnapshot(const json::object& ci, const std::vector<j
     s.task_definitions.push_back(task.task_definition_arn());
   }
   return s;
+}
+
+Result<ContainerInstanceFilter> ContainerInstanceFilter::Parse(std::string_view expression) {
+  ASSIGN_OR_RETURN(scheduler::ClusterQuery query, scheduler::ClusterQuery::Parse(expression));
+  return ContainerInstanceFilter(std::move(query));
+}
+
+bool ContainerInstanceFilter::Matches(const json::object& container_instance,
+                                      const std::vector<json::object>& tasks) const {
+  return query_.Matches(InstanceSnapshot(container_instance, tasks));
 }
 
 Result<TaskLaunchPlan> PlanTaskLaunch(const TaskLaunchDeps& deps, const TaskLaunch& launch) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "scheduler/fargate_capacity.h"
+
 namespace wharf::scheduler {
 namespace {
 
@@ -276,6 +278,78 @@ TEST(PlacementTest, MalformedConstraintsAndStrategiesAreInvalidArgument) {
   EXPECT_TRUE(ValidatePlacement({{"memberOf", "attribute:x == y"}, {"distinctInstance", ""}},
                                 {{"spread", "attribute:ecs.availability-zone"}, {"binpack", "MEMORY"}})
                   .ok());
+}
+
+// Seed 001's numbers: a FARGATE service of 2 tasks of 1 vCPU / 3 GB, deployment 100 % / 200 %,
+// on a 2-core node (2,048 CPU units) with the memory of a small machine (8 GiB).
+constexpr Resources kTwoCoreNode{2048, 8192};
+constexpr int64_t kSeedCpu = 1024, kSeedMemory = 3072;
+
+Instance NodeInstance() {
+  Instance n = MakeInstance("node-1", "us-east-1a");
+  n.arn = n.id;  // Fargate candidates are nodes, not container instances
+  return n;
+}
+
+TEST(FargateCapacityTest, SeedOnesUpdatePeakOfFourTasksPlacesOnTwoCores) {
+  // The 2 running tasks of the old revision, then the 2 of the new one (the 200 % peak).
+  Instance node = FargateNode(NodeInstance(), kTwoCoreNode, {2 * kSeedCpu, 2 * kSeedMemory},
+                              kDefaultFargateOvercommit);
+  Plan plan = MustPlace({node}, MakeTask(kSeedCpu, kSeedMemory, "service:alba-digi-service"), 2, {},
+                        {{"spread", "instanceId"}});
+  EXPECT_EQ(plan.instance_arns.size(), 2u);
+  EXPECT_TRUE(plan.failures.empty());
+  // All four at once from an empty node, too.
+  Instance empty = FargateNode(NodeInstance(), kTwoCoreNode, {}, kDefaultFargateOvercommit);
+  Plan four = MustPlace({empty}, MakeTask(kSeedCpu, kSeedMemory, "service:alba-digi-service"), 4, {},
+                        {{"spread", "instanceId"}});
+  EXPECT_EQ(four.instance_arns.size(), 4u);
+  EXPECT_TRUE(four.failures.empty());
+}
+
+TEST(FargateCapacityTest, Ec2TasksStayStrictOnTheSameNumbers) {
+  // The container instance as DescribeContainerInstances shows it: registered, not overcommitted.
+  Instance instance = MakeInstance("ci-1", "us-east-1a", kTwoCoreNode.cpu, kTwoCoreNode.memory);
+  Plan plan = MustPlace({instance}, MakeTask(kSeedCpu, kSeedMemory, "service:web"), 4, {}, {});
+  EXPECT_EQ(plan.instance_arns.size(), 2u);  // 2 x 1,024 units fill 2 cores
+  ASSERT_EQ(plan.failures.size(), 1u);
+  EXPECT_EQ(plan.failures[0].arn, instance.arn);
+  EXPECT_EQ(plan.failures[0].reason, "RESOURCE:CPU");
+}
+
+TEST(FargateCapacityTest, OvercommittedPoolRefusesPastTheFactor) {
+  // 4 x 2,048 = 8,192 units: eight 1-vCPU tasks, not nine.
+  Instance empty = FargateNode(NodeInstance(), kTwoCoreNode, {}, 4.0);
+  Plan plan = MustPlace({empty}, MakeTask(kSeedCpu, 512), 9, {}, {{"spread", "instanceId"}});
+  EXPECT_EQ(plan.instance_arns.size(), 8u);
+  ASSERT_EQ(plan.failures.size(), 1u);
+  EXPECT_EQ(plan.failures[0].reason, "RESOURCE:CPU");
+  // Memory is overcommitted by the same factor: 4 x 8 GiB = 32 GiB, ten 3 GB tasks, not eleven.
+  Plan memory = MustPlace({empty}, MakeTask(256, kSeedMemory), 11, {}, {{"spread", "instanceId"}});
+  EXPECT_EQ(memory.instance_arns.size(), 10u);
+  ASSERT_EQ(memory.failures.size(), 1u);
+  EXPECT_EQ(memory.failures[0].reason, "RESOURCE:MEMORY");
+  // A factor of 1 is EC2's accounting: the update's peak no longer fits.
+  Instance strict = FargateNode(NodeInstance(), kTwoCoreNode, {2 * kSeedCpu, 2 * kSeedMemory}, 1.0);
+  Plan none = MustPlace({strict}, MakeTask(kSeedCpu, kSeedMemory), 1, {}, {});
+  EXPECT_TRUE(none.instance_arns.empty());
+  EXPECT_EQ(none.failures[0].reason, "RESOURCE:CPU");
+}
+
+TEST(FargateCapacityTest, PoolIsLessEverythingTheNodeRuns) {
+  // reserved counts EC2 tasks too, so a node full of EC2 tasks has (factor - 1) x its size
+  // left for Fargate; more EC2 tasks than the pool leaves it negative, and nothing fits.
+  EXPECT_EQ(FargateRemaining(kTwoCoreNode, {2048, 8192}, 4.0).cpu, 6144);
+  EXPECT_EQ(FargateRemaining(kTwoCoreNode, {2048, 8192}, 4.0).memory, 24576);
+  EXPECT_EQ(FargateRemaining({2048, 7977}, {}, 1.5).memory, 11965);  // rounded down
+  Instance over = FargateNode(NodeInstance(), kTwoCoreNode, {9000, 0}, 4.0);
+  EXPECT_EQ(over.remaining_cpu, -808);
+  Plan plan = MustPlace({over}, MakeTask(0, 0), 1, {}, {});
+  EXPECT_TRUE(plan.instance_arns.empty());
+  EXPECT_EQ(plan.failures[0].reason, "RESOURCE:CPU");
+  // The node keeps its identity and attributes.
+  EXPECT_EQ(over.arn, "node-1");
+  EXPECT_EQ(over.attributes.at("ecs.availability-zone"), "us-east-1a");
 }
 
 TEST(PlacementTest, TenThousandTasksOnAThousandInstancesWithEveryStrategy) {

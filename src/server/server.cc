@@ -56,6 +56,9 @@ class WharfServer final : public Server {
   ~WharfServer() override { Stop(); }
 
   Status Init() {
+    if (!(options_.fargate_overcommit >= 1.0)) {
+      return Status::InvalidArgument("--fargate-overcommit must be at least 1");
+    }
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::Unavailable("create data dir " + options_.data_dir + ": " + ec.message());
@@ -78,7 +81,8 @@ class WharfServer final : public Server {
     ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &random_}));
     front_door_->AddService(std::move(ec2));
     ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(
-        api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}, {}});
+        api::ecs::EcsDeps{*store_, clock_, random_, options_.region, options_.account_id, {}, {}, {}, {},
+                          options_.fargate_overcommit});
     WireVpc(*ecs_deps_);
     // A node is connected while it polls (each poll waits at most 30 s).
     ecs_deps_->agent_connected = [this](const std::string& node) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "scheduler/fargate_capacity.h"
 
 namespace wharf {
 
@@ -26,6 +27,8 @@ struct ServerOptions {
   bool local_agent = true;                     // run this machine's node in process (needs root)
   std::string runtime = "runc";                // the OCI runtime of the local agent
   std::string vpc_cidr = "10.213.0.0/16";      // the default VPC's, when the server creates it
+  // FARGATE tasks are placed against this many times each node's CPU and memory (>= 1).
+  double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
 };
 
 class Server {

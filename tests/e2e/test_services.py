@@ -396,8 +396,8 @@ with WharfServer(agent=True) as server:
         status, body = http_get(f"http://127.0.0.1:{port2}/index.html")
         assert status == 200 and "hello from a wharf task" in body, body
 
-        # 2 -> 10 -> 0 (EC2 tasks without a cpu reservation: ten Fargate tasks of 0.25 vCPU
-        # would not fit on a 2-core node).
+        # 2 -> 10 -> 0 (EC2 tasks without a cpu reservation: ten EC2 tasks of 0.25 vCPU would
+        # not fit on a 2-core container instance).
         ecs.update_service(cluster="default", service="web-bridge", desiredCount=10)
         stable_with_healthy_host_ports(10)
         for _ in range(20):

@@ -7,7 +7,6 @@
 #include "api/ecs/common.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_records.h"
-#include "scheduler/cluster_query.h"
 
 namespace wharf::api::ecs {
 namespace json = boost::json;
@@ -147,9 +146,9 @@ Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, objec
   if (!active) return ClusterNotFound();
   size_t page_size = 0;
   if (auto err = PageSize(in, 100, page_size)) return *err;
-  std::optional<scheduler::ClusterQuery> filter;
+  std::optional<controlplane::ContainerInstanceFilter> filter;
   if (std::string text = GetString(in, "filter"); !text.empty()) {
-    auto q = scheduler::ClusterQuery::Parse(text);
+    auto q = controlplane::ContainerInstanceFilter::Parse(text);
     if (!q.ok()) return InvalidParameter(q.status().message());
     filter = std::move(q).value();
   }
@@ -171,7 +170,7 @@ Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, objec
     json::object ci = Show(deps, record, tasks);
     std::string s = GetString(ci, "status");
     if (status.empty() ? s == "INACTIVE" : s != status) continue;
-    if (filter && !filter->Matches(controlplane::InstanceSnapshot(ci, tasks))) continue;
+    if (filter && !filter->Matches(ci, tasks)) continue;
     arns.push_back(ci["containerInstanceArn"]);
   }
   json::object out{{"containerInstanceArns", std::move(arns)}};

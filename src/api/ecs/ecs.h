@@ -34,6 +34,9 @@ struct EcsDeps {
   // Whether a node's agent asked for its tasks lately (DescribeContainerInstances'
   // agentConnected); empty: the stored value.
   std::function<bool(const std::string& node)> agent_connected;
+  // How many times its registered CPU and memory a node offers FARGATE tasks (>= 1; see
+  // scheduler/fargate_capacity.h). EC2 placement is not affected.
+  double fargate_overcommit = controlplane::kDefaultFargateOvercommit;
 };
 
 // Builds the endpoint with every implemented operation.

@@ -16,8 +16,14 @@ namespace wharf::api::ecs {
 namespace json = boost::json;
 
 controlplane::TaskLaunchDeps LaunchDeps(const EcsDeps& deps) {
-  return controlplane::TaskLaunchDeps{deps.store,       deps.clock,         deps.random, {deps.region, deps.account_id},
-                                      deps.find_subnet, deps.security_group_exists, deps.find_default_security_group};
+  return controlplane::TaskLaunchDeps{deps.store,
+                                      deps.clock,
+                                      deps.random,
+                                      {deps.region, deps.account_id},
+                                      deps.find_subnet,
+                                      deps.security_group_exists,
+                                      deps.find_default_security_group,
+                                      deps.fargate_overcommit};
 }
 
 controlplane::TaskLaunchRequest LaunchRequestFromInput(const json::object& in, int count) {
