@@ -9,6 +9,7 @@
 #include "api/aws_error.h"
 #include "api/ecs/ecs.h"
 #include "api/json_util.h"
+#include "api/stored_record.h"
 
 namespace wharf::api::ecs {
 
