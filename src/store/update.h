@@ -63,13 +63,13 @@ class Attempt {
   std::optional<T> result_;
 };
 
-// Runs `attempt` (a callable returning Attempt<T>) until it reports a result, at most
+// Runs `try_once` (a callable returning Attempt<T>) until it reports a result, at most
 // kMaxCommitAttempts times. nullopt when every attempt lost the race.
-template <typename AttemptFn>
-auto RetryOnConflict(AttemptFn&& attempt)
-    -> std::optional<typename std::invoke_result_t<AttemptFn&>::value_type> {
-  for (int i = 0; i < kMaxCommitAttempts; ++i) {
-    auto report = attempt();
+template <typename TryOnce>
+auto RetryOnConflict(TryOnce&& try_once)
+    -> std::optional<typename std::invoke_result_t<TryOnce&>::value_type> {
+  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    auto report = try_once();
     if (!report.lost_race()) return std::move(report).result();
   }
   return std::nullopt;

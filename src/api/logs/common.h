@@ -10,6 +10,7 @@
 #include "api/aws_error.h"
 #include "api/json_util.h"
 #include "api/logs/logs.h"
+#include "api/stored_record.h"
 
 namespace wharf::api::logs {
 
