@@ -34,27 +34,15 @@ template <typename Mutate>
 auto UpdateRecord(store::Store& store, const std::string& key, Mutate&& mutate)
     -> Result<std::optional<store::DecisionOf<Mutate, std::optional<boost::json::object>&>>> {
   using T = store::DecisionOf<Mutate, std::optional<boost::json::object>&>;
-  Status corrupt;
-  auto updated = store::Update(
-      store, key, [&](std::optional<std::string>& value) -> store::Decision<std::optional<T>> {
-        std::optional<boost::json::object> record;
-        if (value) {
-          auto parsed = ParseObject(*value);
-          if (!parsed.ok()) {
-            corrupt = parsed.status();
-            return std::optional<T>();
-          }
-          record = std::move(parsed).value();
-        }
-        store::Decision<T> decision = mutate(record);
-        if (!decision.commits()) return std::optional<T>(std::move(decision).answer());
-        value = record ? std::optional<std::string>(Serialize(*record)) : std::nullopt;
-        return store::Commit(std::optional<T>(std::move(decision).answer()));
-      });
-  if (!updated.ok()) return updated.status();
-  if (!corrupt.ok()) return corrupt;
-  if (!*updated) return std::optional<T>();  // every attempt lost the race
-  return std::move(**updated);
+  return store::Update(store, key, [&](std::optional<std::string>& value) -> Result<store::Decision<T>> {
+    std::optional<boost::json::object> record;
+    if (value) {
+      ASSIGN_OR_RETURN(record, ParseObject(*value));
+    }
+    store::Decision<T> decision = mutate(record);
+    if (decision.commits()) value = record ? std::optional<std::string>(Serialize(*record)) : std::nullopt;
+    return decision;
+  });
 }
 
 // The record at `key` as a multi-key store::Update's draft sees it; nullopt when absent.

@@ -20,7 +20,9 @@
 //   (a not-found error, or the idempotent "it is already so"); store::Commit(answer)
 //   commits what mutate changed, then answers `answer` -- or, when the commit lost the
 //   race, runs mutate again on a fresh read. Mutate may therefore run several times and
-//   must not have effects outside its arguments other than reads.
+//   must not have effects outside its arguments other than reads. A mutate that can fail
+//   on its own (a record that does not parse) returns Result<Decision<T>>: its Status ends
+//   the Update, nothing written.
 //
 // Thread-safety: no state of their own; callable from any thread the Store allows.
 #pragma once
@@ -108,48 +110,23 @@ class Decision {
   bool commit_ = false;
 };
 
-template <typename Fn, typename... Args>
-using DecisionOf = typename std::invoke_result_t<Fn&, Args...>::value_type;
+// The answer type T of a mutate returning Decision<T> or Result<Decision<T>>.
+template <typename R>
+struct DecisionAnswer;
+template <typename T>
+struct DecisionAnswer<Decision<T>> {
+  using type = T;
+};
+template <typename T>
+struct DecisionAnswer<Result<Decision<T>>> {
+  using type = T;
+};
+template <typename Mutate, typename... Args>
+using DecisionOf = typename DecisionAnswer<std::invoke_result_t<Mutate&, Args...>>::type;
 
-// Single key. `mutate(std::optional<std::string>& value) -> Decision<T>` sees the value at
-// `key` (nullopt: absent) and may change it in place: a string puts it, nullopt deletes
-// it. A commit compares the key's mod_revision as it was read. Answers what mutate
-// decided; nullopt when every attempt lost the race; a Status when the store fails.
-template <typename Mutate>
-auto Update(Store& store, const std::string& key, Mutate&& mutate)
-    -> Result<std::optional<DecisionOf<Mutate, std::optional<std::string>&>>> {
-  using T = DecisionOf<Mutate, std::optional<std::string>&>;
-  Status failed;
-  std::optional<T> answer;
-  RetryOnConflict([&]() -> Attempt<bool> {
-    auto read = store.Get(key);
-    if (!read.ok()) {
-      failed = read.status();
-      return true;
-    }
-    std::optional<std::string> value;
-    if (*read) value = (*read)->value;
-    Decision<T> decision = mutate(value);
-    if (decision.commits() && (value || *read)) {
-      Txn txn{{Compare{key, *read ? (*read)->mod_revision : 0}},
-              {value ? Op::Put(key, std::move(*value)) : Op::Delete(key)}};
-      auto committed = store.Commit(txn);
-      if (!committed.ok()) {
-        failed = committed.status();
-        return true;
-      }
-      if (!committed->succeeded) return kConflict;
-    }
-    answer.emplace(std::move(decision).answer());
-    return true;
-  });
-  if (!failed.ok()) return failed;
-  return answer;
-}
-
-// The keys one attempt of the multi-key Update reads and writes. Every key it reads from
-// the store is compared at commit (its mod_revision as read, 0 if absent); keys only
-// written are not. Reads see the attempt's own earlier writes.
+// The keys one attempt of an Update reads and writes. Every key it reads from the store is
+// compared at commit (its mod_revision as read, 0 if absent); keys only written are not.
+// Reads see the attempt's own earlier writes.
 class Draft {
  public:
   explicit Draft(Store& store) : store_(store) {}
@@ -174,18 +151,22 @@ class Draft {
   std::vector<Op> writes_;  // in order; a later write of a key replaces an earlier one
 };
 
-// Several keys. `mutate(Draft&) -> Decision<T>` reads and writes through the draft; a
-// commit writes all it wrote if nothing it read has changed. Answers as the single-key
-// form (mutate reports a failed Draft::Get through its own T).
-template <typename Mutate>
-auto Update(Store& store, Mutate&& mutate) -> Result<std::optional<DecisionOf<Mutate, Draft&>>> {
-  using T = DecisionOf<Mutate, Draft&>;
+namespace internal {
+
+// The loop under both Update forms: each attempt gets a fresh Draft, `decide` fills it and
+// decides; a commit decision commits the draft (when it wrote anything).
+template <typename T, typename Decide>
+Result<std::optional<T>> UpdateThroughDraft(Store& store, Decide&& decide) {
   Status failed;
   std::optional<T> answer;
   RetryOnConflict([&]() -> Attempt<bool> {
     Draft draft(store);
-    Decision<T> decision = mutate(draft);
-    if (decision.commits()) {
+    Result<Decision<T>> decided = decide(draft);
+    if (!decided.ok()) {
+      failed = decided.status();
+      return true;
+    }
+    if (decided->commits()) {
       Txn txn = draft.ToTxn();
       if (!txn.ops.empty()) {
         auto committed = store.Commit(txn);
@@ -196,11 +177,43 @@ auto Update(Store& store, Mutate&& mutate) -> Result<std::optional<DecisionOf<Mu
         if (!committed->succeeded) return kConflict;
       }
     }
-    answer.emplace(std::move(decision).answer());
+    answer.emplace(std::move(*decided).answer());
     return true;
   });
   if (!failed.ok()) return failed;
   return answer;
+}
+
+}  // namespace internal
+
+// Single key. `mutate(std::optional<std::string>& value)` sees the value at `key` (nullopt:
+// absent) and may change it in place: a string puts it, nullopt deletes it. A commit
+// compares the key's mod_revision as it was read. Answers what mutate decided; nullopt
+// when every attempt lost the race; a Status when the store (or mutate) failed.
+template <typename Mutate>
+auto Update(Store& store, const std::string& key, Mutate&& mutate)
+    -> Result<std::optional<DecisionOf<Mutate, std::optional<std::string>&>>> {
+  using T = DecisionOf<Mutate, std::optional<std::string>&>;
+  return internal::UpdateThroughDraft<T>(store, [&](Draft& draft) -> Result<Decision<T>> {
+    ASSIGN_OR_RETURN(std::optional<std::string> value, draft.Get(key));
+    const bool existed = value.has_value();
+    Result<Decision<T>> decided = mutate(value);
+    if (value) {
+      draft.Put(key, *std::move(value));
+    } else if (existed) {
+      draft.Delete(key);
+    }
+    return decided;
+  });
+}
+
+// Several keys. `mutate(Draft&)` reads and writes through the draft; a commit writes all
+// it wrote if nothing it read has changed meanwhile. Answers as the single-key form.
+template <typename Mutate>
+auto Update(Store& store, Mutate&& mutate) -> Result<std::optional<DecisionOf<Mutate, Draft&>>> {
+  using T = DecisionOf<Mutate, Draft&>;
+  return internal::UpdateThroughDraft<T>(
+      store, [&](Draft& draft) -> Result<Decision<T>> { return mutate(draft); });
 }
 
 }  // namespace wharf::store

@@ -111,6 +111,22 @@ TEST_F(UpdateTest, DeleteOfAbsentKeyCommitsNothing) {
   EXPECT_EQ(Revision(), before);
 }
 
+TEST_F(UpdateTest, AFailingMutateEndsWithItsStatusAndWritesNothing) {
+  Put("k", "not a number");
+  int64_t before = Revision();
+  int calls = 0;
+  auto r = Update(store_, "k", [&](std::optional<std::string>& value) -> Result<Decision<int>> {
+    ++calls;
+    value = "half-way";
+    return Status::InvalidArgument("k does not hold a number");
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(Value("k"), "not a number");
+  EXPECT_EQ(Revision(), before);
+}
+
 // A store whose reads fail: the failure comes back as the Status, mutate never runs.
 class UnreadableStore final : public Store {
  public:
