@@ -127,12 +127,13 @@ Outcome Answer(const EcsDeps& deps, json::object cluster) {
 // Reads the cluster, lets `change` edit it, writes it back if unchanged meanwhile.
 Outcome UpdateActiveCluster(const EcsDeps& deps, std::string_view name_or_arn,
                             const std::function<std::optional<AwsError>(json::object&)>& change) {
+  // The mutate answers the cluster as written; it is presented once the commit is in.
   auto updated = UpdateRecord(deps.store, ClusterKey(ClusterName(name_or_arn)),
                               [&](std::optional<json::object>& cluster) -> store::Decision<Outcome> {
-                                if (!cluster || GetString(*cluster, "status") != "ACTIVE") return ClusterNotFound();
-                                if (auto err = change(*cluster)) return *err;
-                                return store::Commit(*cluster);
-                              });
+    if (!cluster || GetString(*cluster, "status") != "ACTIVE") return ClusterNotFound();
+    if (auto err = change(*cluster)) return *err;
+    return store::Commit(*cluster);
+  });
   ASSIGN_OR_FAIL(auto cluster, std::move(updated), EcsError);
   if (!cluster) return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
   if (!cluster->ok()) return *cluster;
@@ -270,6 +271,7 @@ Outcome PutClusterCapacityProviders(const EcsDeps& deps, const RequestContext&, 
 
 Outcome DeleteCluster(const EcsDeps& deps, const RequestContext&, object& in) {
   std::string name = ClusterName(GetString(in, "cluster"));
+  // The mutate answers the cluster as it stands or as written; it is presented afterwards.
   auto deleted = UpdateRecord(deps.store, ClusterKey(name), [&](std::optional<json::object>& cluster) -> store::Decision<Outcome> {
     if (!cluster) return ClusterNotFound();
     if (GetString(*cluster, "status") != "ACTIVE") return *cluster;
