@@ -22,4 +22,15 @@ Result<std::vector<StoredRecord>> ReadAllRecords(store::Store& store, std::strin
   return out;
 }
 
+Result<std::optional<boost::json::object>> GetRecord(store::Draft& draft, const std::string& key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, draft.Get(key));
+  if (!value) return std::optional<boost::json::object>();
+  ASSIGN_OR_RETURN(boost::json::object obj, ParseObject(*value));
+  return std::optional<boost::json::object>(std::move(obj));
+}
+
+void PutRecord(store::Draft& draft, std::string key, const boost::json::object& record) {
+  draft.Put(std::move(key), Serialize(record));
+}
+
 }  // namespace wharf::api

@@ -13,13 +13,13 @@
 #include "registry/lifecycle.h"
 #include "model/json.h"
 #include "model/keys.h"
+#include "store/update.h"
 
 namespace wharf::registry {
 namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
 constexpr std::string_view kTokenKey = model::keys::kRegistryTokenKey;
 
 json::object ToJson(const ImageRecord& r) {
@@ -189,7 +189,18 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
       }
     }
     const json::object& repo_shape = (*repository)->first.at("repository").as_object();
-    for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+    bool first_attempt = true;
+    auto pushed = store::RetryOnConflict([&]() -> store::Attempt<Outcome<std::string>> {
+      if (!first_attempt) {  // the last one lost the race: read the repository record again
+        auto again = Repository(repo);
+        if (!again.ok()) return again.status();
+        if (!*again) {
+          return Failure{RegistryError::kRepositoryNotFound, "repository " + std::string(repo) + " not found"};
+        }
+        repository_revision = (*again)->second;
+        repository_value = json::serialize((*again)->first);
+      }
+      first_attempt = false;
       // The push compares and rewrites the repository record, so it and a DeleteRepository
       // cannot both succeed: no image lands in a repository being deleted.
       store::Txn txn{{{RepositoryKey(repo), repository_revision}},
@@ -225,16 +236,11 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
       }
       auto r = store_.Commit(txn);
       if (!r.ok()) return r.status();
-      if (r->succeeded) break;
-      if (attempt + 1 == kMaxCommitAttempts) return Status::Unavailable("too many concurrent pushes");
-      auto again = Repository(repo);
-      if (!again.ok()) return again.status();
-      if (!*again) {
-        return Failure{RegistryError::kRepositoryNotFound, "repository " + std::string(repo) + " not found"};
-      }
-      repository_revision = (*again)->second;
-      repository_value = json::serialize((*again)->first);
-    }
+      if (!r->succeeded) return store::kConflict;
+      return digest;
+    });
+    if (!pushed) return Status::Unavailable("too many concurrent pushes");
+    if (!std::holds_alternative<std::string>(*pushed)) return std::move(*pushed);
   }
   auto expired = ApplyLifecyclePolicy(repo);
   if (!expired.ok()) LOG_WARN("msg=\"lifecycle policy failed\" repo={} error=\"{}\"", repo, expired.status().ToString());
@@ -286,7 +292,7 @@ Result<std::vector<ImageRecord>> Registry::Images(std::string_view repo) {
 }
 
 Outcome<bool> Registry::DeleteImage(std::string_view repo, std::string_view digest) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome<bool>> {
     auto image = store_.Get(ImageKey(repo, digest));
     if (!image.ok()) return image.status();
     if (!*image) return Failure{RegistryError::kImageNotFound, "manifest " + std::string(digest) + " not found"};
@@ -300,9 +306,9 @@ Outcome<bool> Registry::DeleteImage(std::string_view repo, std::string_view dige
     }
     auto r = store_.Commit(txn);
     if (!r.ok()) return r.status();
-    if (r->succeeded) return true;
-  }
-  return Status::Unavailable("too many concurrent changes");
+    if (!r->succeeded) return store::kConflict;
+    return true;
+  }).value_or(Status::Unavailable("too many concurrent changes"));
 }
 
 Outcome<bool> Registry::Untag(std::string_view repo, std::string_view tag) {

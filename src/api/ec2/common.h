@@ -21,8 +21,6 @@ namespace wharf::api::ec2 {
 namespace json = boost::json;
 using boost::json::object;
 
-inline constexpr int kMaxCommitAttempts = 16;
-
 // What every handler shares.
 class Context {
  public:

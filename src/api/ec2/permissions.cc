@@ -203,7 +203,7 @@ Outcome Change(Context& c, const RequestContext& ctx, object& in, bool egress, b
                                  "name them by IpPermissions");
   }
   const char* list = egress ? "IpPermissionsEgress" : "IpPermissions";
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindGroup(c, in);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& group = std::get<Record>(found);
@@ -247,9 +247,9 @@ Outcome Change(Context& c, const RequestContext& ctx, object& in, bool egress, b
     txn.compares = {{group.key, group.mod_revision}};
     txn.ops = {store::Op::Put(group.key, Serialize(group.value))};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
-    if (result.succeeded) return out;
-  }
-  return TooManyConcurrentUpdates();
+    if (!result.succeeded) return store::kConflict;
+    return out;
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace

@@ -154,7 +154,7 @@ Outcome CreateSecurityGroup(Context& c, const RequestContext& ctx, object& in) {
 }
 
 Outcome DeleteSecurityGroup(Context& c, const RequestContext&, object& in) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindGroup(c, in);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& group = std::get<Record>(found);
@@ -174,9 +174,9 @@ Outcome DeleteSecurityGroup(Context& c, const RequestContext&, object& in) {
     txn.ops = {store::Op::Delete(group.key),
                store::Op::Delete(SecurityGroupNameKey(GetString(group.value, "VpcId"), name))};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
-    if (result.succeeded) return object{{"Return", true}, {"GroupId", id}};
-  }
-  return TooManyConcurrentUpdates();
+    if (!result.succeeded) return store::kConflict;
+    return object{{"Return", true}, {"GroupId", id}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace wharf::api::ec2

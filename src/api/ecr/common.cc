@@ -45,15 +45,15 @@ Result<bool> SaveRepository(Registry& r, const std::string& name, const Reposito
 Outcome UpdateRepository(Registry& r, const object& in,
                          const std::function<std::optional<AwsError>(object& record)>& change,
                          const std::function<object(const object& record)>& answer) {
-  for (int attempt = 0; attempt < 16; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto loaded = LoadRepository(r, in);
     if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
     RepositoryRecord& rec = std::get<RepositoryRecord>(loaded);
     if (auto err = change(rec.record)) return *err;
     ASSIGN_OR_FAIL(bool saved, SaveRepository(r, RepositoryName(in), rec), EcrError);
-    if (saved) return answer(rec.record);
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+    if (!saved) return store::kConflict;
+    return answer(rec.record);
+  }).value_or(AwsError::Server("ServerException", "Too many concurrent updates; retry."));
 }
 
 object ImageId(const registry::ImageRecord& image, const std::string& tag) {

@@ -8,6 +8,7 @@
 #include "api/front_door.h"
 #include "api/json_util.h"
 #include "registry/registry.h"
+#include "store/update.h"
 
 namespace wharf::api::ecr {
 

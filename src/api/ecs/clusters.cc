@@ -10,8 +10,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 struct ClusterCounts {
   int64_t instances = 0, services = 0, running = 0, pending = 0;
 };
@@ -121,14 +119,6 @@ std::optional<AwsError> CheckUnsupported(const json::object& in) {
   return std::nullopt;
 }
 
-// Writes the cluster if its record is still at `expected` (0: absent). False on a conflict.
-Result<bool> SaveCluster(const EcsDeps& deps, const json::object& cluster, int64_t expected) {
-  std::string key = ClusterKey(GetString(cluster, "clusterName"));
-  ASSIGN_OR_RETURN(auto r, deps.store.Commit(store::Txn{{store::Compare{key, expected}},
-                                                        {store::Op::Put(key, Serialize(cluster))}}));
-  return r.succeeded;
-}
-
 Outcome Answer(const EcsDeps& deps, json::object cluster) {
   ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(cluster), nullptr), EcsError);
   return json::object{{"cluster", std::move(shown)}};
@@ -137,16 +127,17 @@ Outcome Answer(const EcsDeps& deps, json::object cluster) {
 // Reads the cluster, lets `change` edit it, writes it back if unchanged meanwhile.
 Outcome UpdateActiveCluster(const EcsDeps& deps, std::string_view name_or_arn,
                             const std::function<std::optional<AwsError>(json::object&)>& change) {
-  std::string name = ClusterName(name_or_arn);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, ClusterKey(name)), EcsError);
-    if (!found || GetString(found->first, "status") != "ACTIVE") return ClusterNotFound();
-    json::object cluster = std::move(found->first);
-    if (auto err = change(cluster)) return *err;
-    ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found->second), EcsError);
-    if (saved) return Answer(deps, std::move(cluster));
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+  // The mutate answers the cluster as written; it is presented once the commit is in.
+  auto updated = UpdateRecord(deps.store, ClusterKey(ClusterName(name_or_arn)),
+                              [&](std::optional<json::object>& cluster) -> store::Decision<Outcome> {
+    if (!cluster || GetString(*cluster, "status") != "ACTIVE") return ClusterNotFound();
+    if (auto err = change(*cluster)) return *err;
+    return store::Commit(*cluster);
+  });
+  ASSIGN_OR_FAIL(auto cluster, std::move(updated), EcsError);
+  if (!cluster) return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+  if (!cluster->ok()) return *cluster;
+  return Answer(deps, std::move(cluster->output()));
 }
 
 }  // namespace
@@ -166,10 +157,9 @@ Outcome CreateCluster(const EcsDeps& deps, const RequestContext& ctx, object& in
                                         GetArray(in, "defaultCapacityProviderStrategy"))) {
     return *err;
   }
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, ClusterKey(name)), EcsError);
-    if (found && GetString(found->first, "status") == "ACTIVE") {
-      return Answer(deps, std::move(found->first));  // CreateCluster is idempotent
+  auto created = UpdateRecord(deps.store, ClusterKey(name), [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
+    if (found && GetString(*found, "status") == "ACTIVE") {
+      return Answer(deps, std::move(*found));  // CreateCluster is idempotent
     }
     json::array settings{json::object{
         {"name", "containerInsights"},
@@ -191,10 +181,11 @@ Outcome CreateCluster(const EcsDeps& deps, const RequestContext& ctx, object& in
         {"defaultCapacityProviderStrategy", GetArray(in, "defaultCapacityProviderStrategy")},
     };
     if (Has(in, "configuration")) cluster["configuration"] = in["configuration"];
-    ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found ? found->second : 0), EcsError);
-    if (saved) return json::object{{"cluster", std::move(cluster)}};
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+    found = cluster;
+    return store::Commit(json::object{{"cluster", std::move(cluster)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(created), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "Too many concurrent updates; retry."));
 }
 
 Outcome DescribeClusters(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -280,31 +271,30 @@ Outcome PutClusterCapacityProviders(const EcsDeps& deps, const RequestContext&, 
 
 Outcome DeleteCluster(const EcsDeps& deps, const RequestContext&, object& in) {
   std::string name = ClusterName(GetString(in, "cluster"));
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, ClusterKey(name)), EcsError);
-    if (!found) return ClusterNotFound();
-    json::object cluster = std::move(found->first);
-    if (GetString(cluster, "status") == "ACTIVE") {
-      ASSIGN_OR_FAIL(ClusterCounts c, CountClusterContents(deps, name), EcsError);
-      if (c.services > 0) {
-        return AwsError::Client("ClusterContainsServicesException",
-                                "The Cluster cannot be deleted while Services are active.");
-      }
-      if (c.instances > 0) {
-        return AwsError::Client("ClusterContainsContainerInstancesException",
-                                "The Cluster cannot be deleted while Container Instances are active or draining.");
-      }
-      if (c.running + c.pending > 0) {
-        return AwsError::Client("ClusterContainsTasksException",
-                                "The Cluster cannot be deleted while Tasks are active.");
-      }
-      cluster["status"] = "INACTIVE";
-      ASSIGN_OR_FAIL(bool saved, SaveCluster(deps, cluster, found->second), EcsError);
-      if (!saved) continue;
+  // The mutate answers the cluster as it stands or as written; it is presented afterwards.
+  auto deleted = UpdateRecord(deps.store, ClusterKey(name), [&](std::optional<json::object>& cluster) -> store::Decision<Outcome> {
+    if (!cluster) return ClusterNotFound();
+    if (GetString(*cluster, "status") != "ACTIVE") return *cluster;
+    ASSIGN_OR_FAIL(ClusterCounts c, CountClusterContents(deps, name), EcsError);
+    if (c.services > 0) {
+      return AwsError::Client("ClusterContainsServicesException",
+                              "The Cluster cannot be deleted while Services are active.");
     }
-    return Answer(deps, std::move(cluster));
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+    if (c.instances > 0) {
+      return AwsError::Client("ClusterContainsContainerInstancesException",
+                              "The Cluster cannot be deleted while Container Instances are active or draining.");
+    }
+    if (c.running + c.pending > 0) {
+      return AwsError::Client("ClusterContainsTasksException",
+                              "The Cluster cannot be deleted while Tasks are active.");
+    }
+    (*cluster)["status"] = "INACTIVE";
+    return store::Commit(*cluster);
+  });
+  ASSIGN_OR_FAIL(auto cluster, std::move(deleted), EcsError);
+  if (!cluster) return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+  if (!cluster->ok()) return *cluster;
+  return Answer(deps, std::move(cluster->output()));
 }
 
 }  // namespace wharf::api::ecs

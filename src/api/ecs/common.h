@@ -11,6 +11,7 @@
 #include "api/json_util.h"
 #include "model/keys.h"
 #include "model/arn.h"
+#include "api/stored_record.h"
 
 namespace wharf::api::ecs {
 

@@ -13,8 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 Result<bool> ClusterIsActive(const EcsDeps& deps, const std::string& cluster) {
   ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, ClusterKey(cluster)));
   return found && GetString(found->first, "status") == "ACTIVE";
@@ -72,10 +70,9 @@ Outcome RegisterContainerInstance(const EcsDeps& deps, const RequestContext&, ob
     }
   }
   if (id.empty()) id = RandomHex(deps.random, 32);
-  std::string key = ContainerInstanceKey(cluster, id);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto existing, ReadRecord(deps.store, key), EcsError);
-    json::object ci = existing ? GetObject(existing->first, "containerInstance") : json::object();
+  auto registered = UpdateRecord(deps.store, ContainerInstanceKey(cluster, id),
+                                 [&](std::optional<json::object>& existing) -> store::Decision<Outcome> {
+    json::object ci = existing ? GetObject(*existing, "containerInstance") : json::object();
     ci["containerInstanceArn"] = Arn(deps, "container-instance/" + cluster + "/" + id);
     ci["ec2InstanceId"] = node;
     ci["version"] = GetInt(ci, "version").value_or(0) + 1;
@@ -96,16 +93,14 @@ Outcome RegisterContainerInstance(const EcsDeps& deps, const RequestContext&, ob
     json::array tags = GetArray(ci, "tags");
     MergeTags(tags, GetArray(in, "tags"));
     ci["tags"] = std::move(tags);
-    json::object record{{"containerInstance", ci}, {"node", node}};
-    store::Txn txn;
-    txn.compares.push_back({key, existing ? existing->second : 0});
-    txn.ops.push_back(store::Op::Put(key, Serialize(record)));
-    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-    if (!r.succeeded) continue;
-    ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
-    return json::object{{"containerInstance", PresentContainerInstance(record, tasks)}};
-  }
-  return AwsError::Server("ServerException", "The container instance changed while registering; retry.");
+    existing = json::object{{"containerInstance", ci}, {"node", node}};
+    return store::Commit(*existing);
+  });
+  ASSIGN_OR_FAIL(auto record, std::move(registered), EcsError);
+  if (!record) return AwsError::Server("ServerException", "The container instance changed while registering; retry.");
+  if (!record->ok()) return *record;
+  ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
+  return json::object{{"containerInstance", PresentContainerInstance(record->output(), tasks)}};
 }
 
 Outcome DeregisterContainerInstance(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -113,31 +108,25 @@ Outcome DeregisterContainerInstance(const EcsDeps& deps, const RequestContext&, 
   ASSIGN_OR_FAIL(bool active, ClusterIsActive(deps, cluster), EcsError);
   if (!active) return ClusterNotFound();
   std::string ref = GetString(in, "containerInstance");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, FindInstance(deps, cluster, ref), EcsError);
-    if (!found || GetString(GetObject(found->first, "containerInstance"), "status") == "INACTIVE") {
+  auto deregistered = UpdateRecord(deps.store, ContainerInstanceKey(cluster, ShortId(ref)),
+                                   [&](std::optional<json::object>& record) -> store::Decision<Outcome> {
+    if (!record || GetString(GetObject(*record, "containerInstance"), "status") == "INACTIVE") {
       return InvalidParameter("The referenced container instance " + ref + " is not active.");
     }
     ASSIGN_OR_FAIL(auto tasks, LoadTasks(deps.store, TasksPrefix(cluster)), EcsError);
-    json::object ci = PresentContainerInstance(found->first, tasks);
+    json::object ci = PresentContainerInstance(*record, tasks);
     if ((GetInt(ci, "runningTasksCount").value_or(0) + GetInt(ci, "pendingTasksCount").value_or(0)) > 0 &&
         !GetBool(in, "force").value_or(false)) {
       return InvalidParameter("Found running tasks on the instance.");
     }
-    json::object record = found->first;
-    json::object& stored = record["containerInstance"].as_object();
+    json::object& stored = (*record)["containerInstance"].as_object();
     stored["status"] = "INACTIVE";
     stored["agentConnected"] = false;
     stored["version"] = GetInt(stored, "version").value_or(0) + 1;
-    std::string key = ContainerInstanceKey(cluster, ShortId(ref));
-    store::Txn txn;
-    txn.compares.push_back({key, found->second});
-    txn.ops.push_back(store::Op::Put(key, Serialize(record)));
-    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-    if (!r.succeeded) continue;
-    return json::object{{"containerInstance", PresentContainerInstance(record, tasks)}};
-  }
-  return AwsError::Server("ServerException", "The container instance changed; retry.");
+    return store::Commit(json::object{{"containerInstance", PresentContainerInstance(*record, tasks)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(deregistered), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The container instance changed; retry."));
 }
 
 Outcome ListContainerInstances(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -213,28 +202,23 @@ Outcome UpdateContainerInstancesState(const EcsDeps& deps, const RequestContext&
   json::array instances, failures;
   for (const auto& v : GetArray(in, "containerInstances")) {
     std::string ref(v.get_string());
-    std::string key = ContainerInstanceKey(cluster, ShortId(ref));
-    bool done = false;
-    for (int attempt = 0; attempt < kMaxCommitAttempts && !done; ++attempt) {
-      ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, key), EcsError);
-      if (!found || GetString(GetObject(found->first, "containerInstance"), "status") == "INACTIVE") {
-        failures.push_back(json::object{{"arn", ref}, {"reason", "MISSING"}});
-        done = true;
-        break;
-      }
-      json::object record = found->first;
-      json::object& ci = record["containerInstance"].as_object();
-      if (GetString(ci, "status") != status) {
-        ci["status"] = status;
-        ci["version"] = GetInt(ci, "version").value_or(0) + 1;
-        store::Txn txn;
-        txn.compares.push_back({key, found->second});
-        txn.ops.push_back(store::Op::Put(key, Serialize(record)));
-        ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-        if (!r.succeeded) continue;
-      }
-      instances.push_back(Show(deps, record, tasks));
-      done = true;
+    // The instance as shown after the change, or nullopt when it is missing.
+    using Shown = std::optional<json::object>;
+    auto updated = UpdateRecord(deps.store, ContainerInstanceKey(cluster, ShortId(ref)),
+                                [&](std::optional<json::object>& record) -> store::Decision<Shown> {
+      if (!record || GetString(GetObject(*record, "containerInstance"), "status") == "INACTIVE") return Shown();
+      json::object& ci = (*record)["containerInstance"].as_object();
+      if (GetString(ci, "status") == status) return Shown(Show(deps, *record, tasks));
+      ci["status"] = status;
+      ci["version"] = GetInt(ci, "version").value_or(0) + 1;
+      return store::Commit(Shown(Show(deps, *record, tasks)));
+    });
+    ASSIGN_OR_FAIL(auto shown, std::move(updated), EcsError);
+    if (!shown) continue;  // every attempt lost the race: the instance is in neither list
+    if (*shown) {
+      instances.push_back(std::move(**shown));
+    } else {
+      failures.push_back(json::object{{"arn", ref}, {"reason", "MISSING"}});
     }
   }
   return json::object{{"containerInstances", std::move(instances)}, {"failures", std::move(failures)}};

@@ -18,8 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 AwsError ServiceNotFound() { return AwsError::Client("ServiceNotFoundException", "Service not found."); }
 AwsError ServiceNotActive() { return AwsError::Client("ServiceNotActiveException", "Service was not ACTIVE."); }
 
@@ -119,17 +117,14 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
   return std::nullopt;
 }
 
-Result<std::optional<std::pair<json::object, int64_t>>> FindService(const EcsDeps& deps, const std::string& cluster,
-                                                                     const std::string& ref) {
-  return ReadRecord(deps.store, ServiceKey(cluster, ShortId(ref)));
+// The key of the service `ref` names (its name or ARN).
+std::string ServiceKeyOf(const std::string& cluster, const std::string& ref) {
+  return ServiceKey(cluster, ShortId(ref));
 }
 
-Result<bool> Save(const EcsDeps& deps, const std::string& key, const json::object& record, int64_t revision) {
-  store::Txn txn;
-  txn.compares.push_back({key, revision});
-  txn.ops.push_back(store::Op::Put(key, Serialize(record)));
-  ASSIGN_OR_RETURN(store::TxnResult r, deps.store.Commit(txn));
-  return r.succeeded;
+Result<std::optional<std::pair<json::object, int64_t>>> FindService(const EcsDeps& deps, const std::string& cluster,
+                                                                     const std::string& ref) {
+  return ReadRecord(deps.store, ServiceKeyOf(cluster, ref));
 }
 
 }  // namespace
@@ -223,16 +218,16 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
   service["deployments"] = json::array{NewDeployment(deps, service)};
   service["_wharf"] = json::object{{"retiring", json::object()}, {"failuresCounted", json::array()}, {"steady", false}};
 
-  std::string key = ServiceKey(cluster, name);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto existing, ReadRecord(deps.store, key), EcsError);
-    if (existing && GetString(existing->first, "status") != "INACTIVE") {
+  auto created = UpdateRecord(deps.store, ServiceKey(cluster, name),
+                              [&](std::optional<json::object>& existing) -> store::Decision<Outcome> {
+    if (existing && GetString(*existing, "status") != "INACTIVE") {
       return InvalidParameter("Creation of service was not idempotent.");
     }
-    ASSIGN_OR_FAIL(bool saved, Save(deps, key, service, existing ? existing->second : 0), EcsError);
-    if (saved) return json::object{{"service", PresentService(service, true)}};
-  }
-  return AwsError::Server("ServerException", "The service changed while it was created; retry.");
+    existing = service;
+    return store::Commit(json::object{{"service", PresentService(service, true)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(created), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was created; retry."));
 }
 
 Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -240,10 +235,10 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
   if (auto err = CheckUnsupported(in)) return *err;
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
   if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, FindService(deps, cluster, GetString(in, "service")), EcsError);
+  auto updated = UpdateRecord(deps.store, ServiceKeyOf(cluster, GetString(in, "service")),
+                              [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
     if (!found) return ServiceNotFound();
-    json::object service = found->first;
+    json::object& service = *found;
     if (GetString(service, "status") != "ACTIVE") return ServiceNotActive();
     bool new_deployment = GetBool(in, "forceNewDeployment").value_or(false);
     // New load balancers (an empty list removes them) come with a new deployment: its tasks
@@ -298,21 +293,20 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
       service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
     }
     if (service["_wharf"].is_object()) service["_wharf"].as_object()["steady"] = false;
-    ASSIGN_OR_FAIL(bool saved, Save(deps, ServiceKey(cluster, GetString(service, "serviceName")), service, found->second),
-                   EcsError);
-    if (saved) return json::object{{"service", PresentService(service, false)}};
-  }
-  return AwsError::Server("ServerException", "The service changed while it was updated; retry.");
+    return store::Commit(json::object{{"service", PresentService(service, false)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(updated), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was updated; retry."));
 }
 
 Outcome DeleteService(const EcsDeps& deps, const RequestContext&, object& in) {
   std::string cluster = ClusterName(GetString(in, "cluster"));
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
   if (!cluster_record) return ClusterNotFound();
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, FindService(deps, cluster, GetString(in, "service")), EcsError);
+  auto deleted = UpdateRecord(deps.store, ServiceKeyOf(cluster, GetString(in, "service")),
+                              [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
     if (!found) return ServiceNotFound();
-    json::object service = found->first;
+    json::object& service = *found;
     if (GetString(service, "status") == "INACTIVE") return ServiceNotActive();
     if (GetString(service, "status") == "DRAINING") return json::object{{"service", PresentService(service, false)}};
     if (GetInt(service, "desiredCount").value_or(0) > 0 && !GetBool(in, "force").value_or(false) &&
@@ -322,11 +316,10 @@ Outcome DeleteService(const EcsDeps& deps, const RequestContext&, object& in) {
     service["status"] = "DRAINING";
     service["desiredCount"] = 0;
     for (auto& d : service["deployments"].as_array()) d.as_object()["desiredCount"] = 0;
-    ASSIGN_OR_FAIL(bool saved, Save(deps, ServiceKey(cluster, GetString(service, "serviceName")), service, found->second),
-                   EcsError);
-    if (saved) return json::object{{"service", PresentService(service, false)}};
-  }
-  return AwsError::Server("ServerException", "The service changed while it was deleted; retry.");
+    return store::Commit(json::object{{"service", PresentService(service, false)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(deleted), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was deleted; retry."));
 }
 
 Outcome DescribeServices(const EcsDeps& deps, const RequestContext&, object& in) {

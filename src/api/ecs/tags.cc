@@ -13,8 +13,6 @@ Result<std::optional<std::pair<json::object, int64_t>>> ReadTaskDefinitionRecord
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 // Where a resource's tags are: its key and the tag list inside its record.
 struct Tagged {
   std::string key;
@@ -54,7 +52,7 @@ std::variant<Tagged, AwsError> Resolve(const EcsDeps& deps, std::string_view arn
 
 Outcome Retag(const EcsDeps& deps, std::string_view arn,
               const std::function<void(json::array&)>& change) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto resolved = Resolve(deps, arn);
     if (auto* err = std::get_if<AwsError>(&resolved)) return *err;
     Tagged& t = std::get<Tagged>(resolved);
@@ -67,9 +65,9 @@ Outcome Retag(const EcsDeps& deps, std::string_view arn,
                    deps.store.Commit(store::Txn{{store::Compare{t.key, t.mod_revision}},
                                                 {store::Op::Put(t.key, Serialize(t.record))}}),
                    EcsError);
-    if (r.succeeded) return json::object{};
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+    if (!r.succeeded) return store::kConflict;
+    return json::object{};
+  }).value_or(AwsError::Server("ServerException", "Too many concurrent updates; retry."));
 }
 
 }  // namespace

@@ -17,8 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 using Reference = controlplane::TaskDefinitionReference;
 using Revision = controlplane::TaskDefinitionRevision;
 
@@ -67,27 +65,22 @@ Outcome RegisterTaskDefinition(const EcsDeps& deps, const RequestContext& ctx, o
   if (auto err = CheckTags(GetArray(in, "tags"))) return *err;
   const std::string family = GetString(in, "family");
   json::object td = NormalizeTaskDefinition(in);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto counter, ReadRecord(deps.store, FamilyKey(family)), EcsError);
-    int64_t revision = counter ? GetInt(counter->first, "lastRevision").value_or(0) + 1 : 1;
+  auto registered = store::Update(deps.store, [&](store::Draft& draft) -> store::Decision<Outcome> {
+    ASSIGN_OR_FAIL(auto counter, GetRecord(draft, FamilyKey(family)), EcsError);
+    int64_t revision = counter ? GetInt(*counter, "lastRevision").value_or(0) + 1 : 1;
     td["taskDefinitionArn"] = Arn(deps, "task-definition/" + family + ":" + std::to_string(revision));
     td["revision"] = revision;
     td["status"] = "ACTIVE";
     td["registeredAt"] = NowSeconds(deps);
     td["registeredBy"] = ctx.principal_arn;
-    json::object record{{"taskDefinition", td}, {"tags", GetArray(in, "tags")}};
-    store::Txn txn;
-    txn.compares.push_back({FamilyKey(family), counter ? counter->second : 0});
-    txn.ops.push_back(store::Op::Put(
-        FamilyKey(family), Serialize(json::object{{"lastRevision", revision}, {"latestActive", revision}})));
-    txn.ops.push_back(store::Op::Put(TaskDefinitionKey(family, revision), Serialize(record)));
-    ASSIGN_OR_FAIL(auto r, deps.store.Commit(txn), EcsError);
-    if (!r.succeeded) continue;
-    json::object out{{"taskDefinition", std::move(td)}};
+    PutRecord(draft, FamilyKey(family), json::object{{"lastRevision", revision}, {"latestActive", revision}});
+    PutRecord(draft, TaskDefinitionKey(family, revision), json::object{{"taskDefinition", td}, {"tags", GetArray(in, "tags")}});
+    json::object out{{"taskDefinition", td}};
     if (!GetArray(in, "tags").empty()) out["tags"] = GetArray(in, "tags");
-    return out;
-  }
-  return AwsError::Server("ServerException", "Too many concurrent registrations; retry.");
+    return store::Commit(std::move(out));
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(registered), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "Too many concurrent registrations; retry."));
 }
 
 Outcome DescribeTaskDefinition(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -181,30 +174,26 @@ Outcome DeregisterTaskDefinition(const EcsDeps& deps, const RequestContext&, obj
     return ClientError("Invalid revision number. Specify a task definition with family:revision or "
                        "its full ARN.");
   }
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, Find(deps, *ref), EcsError);
-    if (!found) return ClientError("The specified task definition does not exist.");
-    json::object& td = found->record["taskDefinition"].as_object();
-    if (GetString(td, "status") == "ACTIVE") {
-      td["status"] = "INACTIVE";
-      td["deregisteredAt"] = NowSeconds(deps);
-      ASSIGN_OR_FAIL(auto family, ReadRecord(deps.store, FamilyKey(ref->family)), EcsError);
-      if (!family) return AwsError::Server("ServerException", "Task definition family record missing.");
-      json::object pointer = family->first;
-      if (GetInt(pointer, "latestActive").value_or(0) == *ref->revision) {
-        ASSIGN_OR_FAIL(pointer["latestActive"], NewestActiveExcept(deps, ref->family, *ref->revision),
-                       EcsError);
-      }
-      store::Txn txn{{store::Compare{found->key, found->mod_revision},
-                      store::Compare{FamilyKey(ref->family), family->second}},
-                     {store::Op::Put(found->key, Serialize(found->record)),
-                      store::Op::Put(FamilyKey(ref->family), Serialize(pointer))}};
-      ASSIGN_OR_FAIL(auto r, deps.store.Commit(txn), EcsError);
-      if (!r.succeeded) continue;
+  std::string key = TaskDefinitionKey(ref->family, *ref->revision);
+  auto deregistered = store::Update(deps.store, [&](store::Draft& draft) -> store::Decision<Outcome> {
+    ASSIGN_OR_FAIL(auto record, GetRecord(draft, key), EcsError);
+    if (!record) return ClientError("The specified task definition does not exist.");
+    json::object& td = (*record)["taskDefinition"].as_object();
+    if (GetString(td, "status") != "ACTIVE") return json::object{{"taskDefinition", td}};
+    td["status"] = "INACTIVE";
+    td["deregisteredAt"] = NowSeconds(deps);
+    ASSIGN_OR_FAIL(auto family, GetRecord(draft, FamilyKey(ref->family)), EcsError);
+    if (!family) return AwsError::Server("ServerException", "Task definition family record missing.");
+    if (GetInt(*family, "latestActive").value_or(0) == *ref->revision) {
+      ASSIGN_OR_FAIL((*family)["latestActive"], NewestActiveExcept(deps, ref->family, *ref->revision),
+                     EcsError);
     }
-    return json::object{{"taskDefinition", td}};
-  }
-  return AwsError::Server("ServerException", "Too many concurrent updates; retry.");
+    PutRecord(draft, key, *record);
+    PutRecord(draft, FamilyKey(ref->family), *family);
+    return store::Commit(json::object{{"taskDefinition", td}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(deregistered), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "Too many concurrent updates; retry."));
 }
 
 Outcome DeleteTaskDefinitions(const EcsDeps& deps, const RequestContext&, object& in) {

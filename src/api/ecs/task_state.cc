@@ -13,8 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 int TaskStage(std::string_view status) {
   static constexpr std::string_view kOrder[] = {"PROVISIONING", "PENDING",  "ACTIVATING",     "RUNNING",
                                                 "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"};
@@ -104,19 +102,16 @@ Outcome Submit(const EcsDeps& deps, const json::object& in) {
   std::string ref = GetString(in, "task");
   if (ref.empty()) return InvalidParameter("task must be given.");
   std::string key = TaskKey(cluster, ShortId(ref));
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, key), EcsError);
-    if (!found) return InvalidParameter("The referenced task was not found.");
-    json::object task = found->first;
-    std::vector<std::string> released = ApplyTaskChange(deps, task, in);
-    store::Txn txn;
-    txn.compares.push_back({key, found->second});
-    txn.ops.push_back(store::Op::Put(key, Serialize(task)));
-    for (const auto& k : released) txn.ops.push_back(store::Op::Delete(k));
-    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-    if (r.succeeded) return json::object{{"acknowledgment", "ACK"}};
-  }
-  return AwsError::Server("ServerException", "The task changed while reporting; retry.");
+  auto submitted = store::Update(deps.store, [&](store::Draft& draft) -> store::Decision<Outcome> {
+    ASSIGN_OR_FAIL(auto task, GetRecord(draft, key), EcsError);
+    if (!task) return InvalidParameter("The referenced task was not found.");
+    std::vector<std::string> released = ApplyTaskChange(deps, *task, in);
+    PutRecord(draft, key, *task);
+    for (const auto& k : released) draft.Delete(k);
+    return store::Commit(json::object{{"acknowledgment", "ACK"}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(submitted), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The task changed while reporting; retry."));
 }
 
 }  // namespace
@@ -143,10 +138,9 @@ Status ApplyHealthReport(const EcsDeps& deps, const json::object& report) {
   if (task_health != "HEALTHY" && task_health != "UNHEALTHY" && task_health != "UNKNOWN") {
     return Status::InvalidArgument("healthStatus must be HEALTHY, UNHEALTHY or UNKNOWN");
   }
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, key));
+  auto reported = UpdateRecord(deps.store, key, [&](std::optional<json::object>& found) -> store::Decision<Status> {
     if (!found) return Status::NotFound("The referenced task was not found.");
-    json::object task = found->first;
+    json::object& task = *found;
     if (IsStopped(task)) return Status::OK();
     task["healthStatus"] = task_health;
     for (const auto& c : GetArray(report, "containers")) {
@@ -155,13 +149,10 @@ Status ApplyHealthReport(const EcsDeps& deps, const json::object& report) {
       ApplyContainerChange(task, change);
     }
     task["version"] = GetInt(task, "version").value_or(0) + 1;
-    store::Txn txn;
-    txn.compares.push_back({key, found->second});
-    txn.ops.push_back(store::Op::Put(key, Serialize(task)));
-    ASSIGN_OR_RETURN(store::TxnResult r, deps.store.Commit(txn));
-    if (r.succeeded) return Status::OK();
-  }
-  return Status::Unavailable("the task changed while reporting health; retry");
+    return store::Commit(Status::OK());
+  });
+  ASSIGN_OR_RETURN(auto answer, std::move(reported));
+  return answer.value_or(Status::Unavailable("the task changed while reporting health; retry"));
 }
 
 Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention) {

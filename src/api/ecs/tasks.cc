@@ -58,23 +58,20 @@ std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const controlplane:
 
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
-
 // Places and commits the launch's tasks, deciding again when another placement won.
 Outcome PlaceAndCommit(const EcsDeps& deps, const controlplane::TaskLaunch& launch) {
   controlplane::TaskLaunchDeps launch_deps = LaunchDeps(deps);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto plan = controlplane::PlanTaskLaunch(launch_deps, launch);
     if (!plan.ok()) return LaunchError(plan.status());
     if (!plan->tasks.empty()) {
       ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(plan->txn), EcsError);
-      if (!r.succeeded) continue;  // someone placed meanwhile: decide again
+      if (!r.succeeded) return store::kConflict;  // someone placed meanwhile: decide again
     }
     json::array tasks;
     for (const auto& t : plan->tasks) tasks.push_back(PresentTask(t.get_object()));
     return json::object{{"tasks", std::move(tasks)}, {"failures", std::move(plan->failures)}};
-  }
-  return AwsError::Server("ServerException", "Too many concurrent placements; retry.");
+  }).value_or(AwsError::Server("ServerException", "Too many concurrent placements; retry."));
 }
 
 std::optional<AwsError> CheckTaskRequest(const json::object& in) {
@@ -128,24 +125,20 @@ Outcome StopTask(const EcsDeps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
   if (!cluster_record) return ClusterNotFound();
   std::string ref = GetString(in, "task");
-  std::string key = TaskKey(cluster, ShortId(ref));
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    ASSIGN_OR_FAIL(auto found, ReadRecord(deps.store, key), EcsError);
+  auto stopped = UpdateRecord(deps.store, TaskKey(cluster, ShortId(ref)),
+                              [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
     if (!found) return InvalidParameter("The referenced task was not found.");
-    json::object task = found->first;
+    json::object& task = *found;
     if (GetString(task, "desiredStatus") == "STOPPED") return json::object{{"task", PresentTask(task)}};
     task["desiredStatus"] = "STOPPED";
     task["stopCode"] = "UserInitiated";
     task["stoppedReason"] = GetString(in, "reason", "Task stopped by user");
     task["stoppingAt"] = NowSeconds(deps);
     task["version"] = GetInt(task, "version").value_or(0) + 1;
-    store::Txn txn;
-    txn.compares.push_back({key, found->second});
-    txn.ops.push_back(store::Op::Put(key, Serialize(task)));
-    ASSIGN_OR_FAIL(store::TxnResult r, deps.store.Commit(txn), EcsError);
-    if (r.succeeded) return json::object{{"task", PresentTask(task)}};
-  }
-  return AwsError::Server("ServerException", "The task changed while stopping; retry.");
+    return store::Commit(json::object{{"task", PresentTask(task)}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(stopped), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The task changed while stopping; retry."));
 }
 
 Outcome DescribeTasks(const EcsDeps& deps, const RequestContext&, object& in) {

@@ -243,7 +243,7 @@ Outcome DescribeAttributesOf(const Lookup& found) {
 
 Outcome ModifyAttributesOf(Context& c, int owner, const json::array& changes,
                            const std::function<Lookup()>& lookup) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = lookup();
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -251,12 +251,10 @@ Outcome ModifyAttributesOf(Context& c, int owner, const json::array& changes,
     if (auto err = ApplyAttributes(static_cast<AttributeOwner>(owner), changes, attributes)) return *err;
     record.value["attributes"] = attributes;
     ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Attributes", AttributeList(attributes)}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"Attributes", AttributeList(attributes)}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Result<bool> SaveRecord(store::Store& store, const Record& record) {

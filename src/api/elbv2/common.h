@@ -17,12 +17,12 @@
 #include "api/elbv2/elbv2.h"
 #include "api/json_util.h"
 #include "model/keys.h"
+#include "store/update.h"
 
 namespace wharf::api::elbv2 {
 
 namespace json = boost::json;
 
-inline constexpr int kMaxCommitAttempts = 16;
 inline constexpr size_t kMaxTags = 50;
 
 // What every handler shares: the dependencies, the id source and the publishing lock.

@@ -84,7 +84,7 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
   std::string rule_arn = ArnPrefix(c.deps) + "listener-rule/app/" + lb_name + "/" + lb_parts[3] +
                          "/" + listener_id + "/" + c.NewHex(16);
   PortGuard guard(c.deps.data_plane, base);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup lb = GetLoadBalancer(c, lb_arn);
     if (auto* err = std::get_if<AwsError>(&lb)) return *err;
     Record& lb_record = std::get<Record>(lb);
@@ -136,13 +136,11 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
     TouchRecords({lb_record}, txn);
     TouchRecords(actions.target_groups, txn);
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) {
-      guard.Commit();
-      c.Publish();
-      return json::object{{"Listeners", json::array{std::move(listener)}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    guard.Commit();
+    c.Publish();
+    return json::object{{"Listeners", json::array{std::move(listener)}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeListeners(Context& c, const RequestContext&, object& in) {
@@ -187,7 +185,7 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
     if (auto err = CheckProtocol(GetString(in, "Protocol"))) return *err;
   }
   PortGuard guard(c.deps.data_plane, arn);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetListener(c, arn);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -235,18 +233,16 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
     record.value["listener"] = listener;
     txn.ops.push_back(store::Op::Put(record.key, Serialize(record.value)));
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) {
-      guard.Commit();
-      c.Publish();
-      return json::object{{"Listeners", json::array{std::move(listener)}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    guard.Commit();
+    c.Publish();
+    return json::object{{"Listeners", json::array{std::move(listener)}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "ListenerArn");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetListener(c, arn);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -262,13 +258,11 @@ Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
       txn.ops.push_back(store::Op::Delete(r.key));
     }
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (deleted) {
-      c.Publish();
-      c.deps.data_plane.CloseListener(arn);
-      return json::object{};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!deleted) return store::kConflict;
+    c.Publish();
+    c.deps.data_plane.CloseListener(arn);
+    return json::object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeListenerAttributes(Context& c, const RequestContext&, object& in) {

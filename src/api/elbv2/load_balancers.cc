@@ -112,7 +112,7 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
       {"SecurityGroups", std::move(groups)},
       {"IpAddressType", GetString(in, "IpAddressType", "ipv4")},
   };
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     ASSIGN_OR_FAIL(auto found, ReadRecord(c.deps.store, LoadBalancerKey(name)), Elbv2Error);
     if (found) {
       if (!SameSettings(GetObject(found->value, "loadBalancer"), lb)) {
@@ -130,12 +130,10 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
                    CommitTxn(c.deps.store, store::Txn{{store::Compare{key, 0}},
                                                       {store::Op::Put(key, Serialize(record))}}),
                    Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"LoadBalancers", json::array{Present(c, record)}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"LoadBalancers", json::array{Present(c, record)}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeLoadBalancers(Context& c, const RequestContext&, object& in) {
@@ -190,7 +188,7 @@ Outcome DescribeLoadBalancers(Context& c, const RequestContext&, object& in) {
 
 Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "LoadBalancerArn");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup lb = GetLoadBalancer(c, arn);
     if (auto* err = std::get_if<AwsError>(&lb)) {
       // Deleting a load balancer that does not exist succeeds, as on AWS.
@@ -221,12 +219,11 @@ Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
       txn.ops.push_back(store::Op::Delete(r.key));
     }
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (!deleted) continue;
+    if (!deleted) return store::kConflict;
     c.Publish();
     for (const auto& l : closed) c.deps.data_plane.CloseListener(l);
     return json::object{};
-  }
-  return TooManyConcurrentUpdates();
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeLoadBalancerAttributes(Context& c, const RequestContext&, object& in) {

@@ -54,7 +54,7 @@ Outcome CreateRule(Context& c, const RequestContext&, object& in) {
   if (auto err = CheckNewTags(GetArray(in, "Tags"))) return *err;
   if (Has(in, "Transforms")) return ValidationError("wharf does not support rule transforms");
   std::string rule_id = c.NewHex(16);
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetListener(c, listener_arn);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& listener = std::get<Record>(found);
@@ -87,12 +87,10 @@ Outcome CreateRule(Context& c, const RequestContext&, object& in) {
     TouchRecords({listener}, txn);
     TouchRecords(std::get<CheckedActions>(checked).target_groups, txn);
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Rules", json::array{std::move(rule)}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"Rules", json::array{std::move(rule)}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeRules(Context& c, const RequestContext&, object& in) {
@@ -148,7 +146,7 @@ Outcome ModifyRule(Context& c, const RequestContext&, object& in) {
     if (conditions->empty()) return ValidationError("A rule must have at least one condition");
   }
   if (Has(in, "Transforms")) return ValidationError("wharf does not support rule transforms");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetRule(c, arn);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -169,17 +167,15 @@ Outcome ModifyRule(Context& c, const RequestContext&, object& in) {
     txn.ops.push_back(store::Op::Put(record.key, Serialize(record.value)));
     TouchRecords({std::get<Record>(listener)}, txn);
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Rules", json::array{std::move(rule)}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"Rules", json::array{std::move(rule)}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DeleteRule(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "RuleArn");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetRule(c, arn);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -188,16 +184,14 @@ Outcome DeleteRule(Context& c, const RequestContext&, object& in) {
     Lookup listener = GetListener(c, GetString(record.value, "listenerArn"));
     if (auto* l = std::get_if<Record>(&listener)) TouchRecords({*l}, txn);
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (deleted) {
-      c.Publish();
-      return json::object{};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!deleted) return store::kConflict;
+    c.Publish();
+    return json::object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome SetRulePriorities(Context& c, const RequestContext&, object& in) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     std::map<std::string, int64_t> wanted;    // rule arn -> new priority
     std::map<std::string, Record> listeners;  // by listener arn
     for (const auto& p : GetArray(in, "RulePriorities")) {
@@ -239,12 +233,10 @@ Outcome SetRulePriorities(Context& c, const RequestContext&, object& in) {
       TouchRecords({listener}, txn);
     }
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"Rules", std::move(changed)}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"Rules", std::move(changed)}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace wharf::api::elbv2

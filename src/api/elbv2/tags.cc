@@ -24,7 +24,7 @@ std::string_view TagField(const Record& r) {
 // Applies `change` to the tags of every resource, all in one transaction.
 Outcome Retag(Context& c, const json::array& arns,
               const std::function<std::optional<AwsError>(json::array& tags)>& change) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     std::map<std::string, Record> records;  // by key: a listener and its default rule share one
     for (const auto& a : arns) {
       std::string arn(a.get_string());
@@ -44,9 +44,9 @@ Outcome Retag(Context& c, const json::array& arns,
       txn.ops.push_back(store::Op::Put(key, Serialize(record.value)));
     }
     ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
-    if (saved) return json::object{};
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    return json::object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace

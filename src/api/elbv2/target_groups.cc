@@ -116,7 +116,7 @@ json::object Present(const json::object& record, const TargetGroupUsage& usage) 
 Outcome UpdateTargetGroup(Context& c, const std::string& arn,
                           const std::function<std::optional<AwsError>(json::object&)>& change,
                           const std::function<Outcome(const json::object&)>& answer) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup tg = GetTargetGroup(c, arn);
     if (auto* err = std::get_if<AwsError>(&tg)) return *err;
     Record& record = std::get<Record>(tg);
@@ -125,12 +125,10 @@ Outcome UpdateTargetGroup(Context& c, const std::string& arn,
         bool saved,
         SaveRecord(c.deps.store, record),
         Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return answer(record.value);
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return answer(record.value);
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace
@@ -180,7 +178,7 @@ Outcome CreateTargetGroup(Context& c, const RequestContext&, object& in) {
       {"IpAddressType", "ipv4"},
   };
   if (auto err = ApplyHealthCheck(in, tg)) return *err;
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     ASSIGN_OR_FAIL(auto found, ReadRecord(c.deps.store, TargetGroupKey(name)), Elbv2Error);
     if (found) {
       if (!SameSettings(GetObject(found->value, "targetGroup"), tg)) {
@@ -200,12 +198,10 @@ Outcome CreateTargetGroup(Context& c, const RequestContext&, object& in) {
         bool saved,
         CommitTxn(c.deps.store, store::Txn{{{key, 0}}, {store::Op::Put(key, Serialize(record))}}),
         Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{{"TargetGroups", json::array{Present(record, TargetGroupUsage{})}}};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"TargetGroups", json::array{Present(record, TargetGroupUsage{})}}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeTargetGroups(Context& c, const RequestContext&, object& in) {
@@ -294,7 +290,7 @@ Outcome ModifyTargetGroup(Context& c, const RequestContext&, object& in) {
 
 Outcome DeleteTargetGroup(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "TargetGroupArn");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup tg = GetTargetGroup(c, arn);
     if (auto* err = std::get_if<AwsError>(&tg)) {
       // Deleting a target group that does not exist succeeds, as on AWS.
@@ -312,12 +308,10 @@ Outcome DeleteTargetGroup(Context& c, const RequestContext&, object& in) {
                    CommitTxn(c.deps.store, store::Txn{{{record.key, record.mod_revision}},
                                                       {store::Op::Delete(record.key)}}),
                    Elbv2Error);
-    if (deleted) {
-      c.Publish();
-      return json::object{};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!deleted) return store::kConflict;
+    c.Publish();
+    return json::object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 Outcome DescribeTargetGroupAttributes(Context& c, const RequestContext&, object& in) {

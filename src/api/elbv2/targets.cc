@@ -27,7 +27,7 @@ Outcome ChangeTargets(
     Context& c, object& in,
     const std::function<std::optional<AwsError>(const json::object& record, json::array& targets,
                                                 int64_t now_ms)>& change) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
@@ -42,12 +42,10 @@ Outcome ChangeTargets(
         bool saved,
         SaveRecord(c.deps.store, record),
         Elbv2Error);
-    if (saved) {
-      c.Publish();
-      return json::object{};
-    }
-  }
-  return TooManyConcurrentUpdates();
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "api/json_util.h"
 #include "model/keys.h"
 #include "api/logs/logs.h"
+#include "api/stored_record.h"
 
 namespace wharf::api::logs {
 

@@ -10,7 +10,6 @@ namespace wharf::api::logs {
 namespace json = boost::json;
 namespace {
 
-constexpr int kMaxCommitAttempts = 16;
 constexpr int kMaxTags = 50;
 constexpr int64_t kRetentionDays[] = {1,   3,   5,   7,   14,  30,   60,   90,   120,  150,  180,
                                       365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653};
@@ -19,19 +18,14 @@ constexpr int64_t kRetentionDays[] = {1,   3,   5,   7,   14,  30,   60,   90,  
 Outcome UpdateGroup(const LogsDeps& deps, const std::string& name,
                     const std::function<std::optional<AwsError>(object& record)>& change,
                     const std::function<object(const object& record)>& answer) {
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
-    auto loaded = LoadGroup(deps, name);
-    if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
-    GroupRecord& group = std::get<GroupRecord>(loaded);
-    if (auto err = change(group.record)) return *err;
-    store::Txn txn;
-    txn.compares.push_back({GroupKey(name), group.mod_revision});
-    txn.ops.push_back(store::Op::Put(GroupKey(name), Serialize(group.record)));
-    auto committed = deps.store.Commit(txn);
-    if (!committed.ok()) return LogsError(committed.status());
-    if (committed->succeeded) return answer(group.record);
-  }
-  return AwsError::Server("OperationAbortedException", "Multiple concurrent requests to update the same resource.");
+  auto updated = UpdateRecord(deps.store, GroupKey(name), [&](std::optional<object>& record) -> store::Decision<Outcome> {
+    if (!record) return GroupNotFound();
+    if (auto err = change(*record)) return *err;
+    return store::Commit(answer(*record));
+  });
+  if (!updated.ok()) return LogsError(updated.status());
+  return updated->value_or(
+      AwsError::Server("OperationAbortedException", "Multiple concurrent requests to update the same resource."));
 }
 
 object Empty(const object&) { return object{}; }
@@ -122,7 +116,7 @@ Outcome CreateLogGroup(const LogsDeps& deps, const RequestContext&, object& in) 
 
 Outcome DeleteLogGroup(const LogsDeps& deps, const RequestContext&, object& in) {
   std::string name = GetString(in, "logGroupName");
-  for (int attempt = 0; attempt < kMaxCommitAttempts; ++attempt) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto loaded = LoadGroup(deps, name);
     if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
     auto streams = deps.store.List(StreamsPrefix(name), "", 0);
@@ -136,12 +130,11 @@ Outcome DeleteLogGroup(const LogsDeps& deps, const RequestContext&, object& in) 
     }
     auto committed = deps.store.Commit(txn);
     if (!committed.ok()) return LogsError(committed.status());
-    if (!committed->succeeded) continue;
+    if (!committed->succeeded) return store::kConflict;
     Status dropped = deps.events.DropGroup(name);
     if (!dropped.ok()) return LogsError(dropped);
     return object{};
-  }
-  return AwsError::Server("OperationAbortedException", "Multiple concurrent requests to update the same resource.");
+  }).value_or(AwsError::Server("OperationAbortedException", "Multiple concurrent requests to update the same resource."));
 }
 
 Outcome DescribeLogGroups(const LogsDeps& deps, const RequestContext&, object& in) {
