@@ -10,7 +10,29 @@ Result<std::optional<StoredRecord>> ReadRecord(store::Store& store, std::string_
   ASSIGN_OR_RETURN(auto kv, store.Get(key));
   if (!kv) return std::optional<StoredRecord>();
   ASSIGN_OR_RETURN(json::object value, ParseObject(kv->value));
-  return std::optional<StoredRecord>(StoredRecord{std::move(value), kv->mod_revision});
+  return std::optional<StoredRecord>(StoredRecord{std::string(key), std::move(value), kv->mod_revision});
+}
+
+Result<std::vector<StoredRecord>> ReadRecords(store::Store& store, std::string_view prefix) {
+  ASSIGN_OR_RETURN(store::Page page, store.List(prefix, "", 0));
+  std::vector<StoredRecord> out;
+  out.reserve(page.items.size());
+  for (auto& kv : page.items) {
+    ASSIGN_OR_RETURN(json::object value, ParseObject(kv.value));
+    out.push_back(StoredRecord{std::move(kv.key), std::move(value), kv.mod_revision});
+  }
+  return out;
+}
+
+Result<std::optional<json::object>> GetRecord(store::Draft& draft, const std::string& key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> value, draft.Get(key));
+  if (!value) return std::optional<json::object>();
+  ASSIGN_OR_RETURN(json::object obj, ParseObject(*value));
+  return std::optional<json::object>(std::move(obj));
+}
+
+void PutRecord(store::Draft& draft, std::string key, const json::object& record) {
+  draft.Put(std::move(key), Serialize(record));
 }
 
 Result<std::vector<json::object>> LoadRecords(store::Store& store, std::string_view prefix) {
@@ -55,7 +77,7 @@ Result<std::optional<TaskDefinitionRevision>> FindTaskDefinitionRevision(store::
     std::string key = model::keys::TaskDefinitionKey(ref.family, *ref.revision);
     ASSIGN_OR_RETURN(auto found, ReadRecord(store, key));
     if (!found) return std::optional<TaskDefinitionRevision>();
-    return std::optional<TaskDefinitionRevision>(TaskDefinitionRevision{std::move(found->value), found->revision, key});
+    return std::optional<TaskDefinitionRevision>(TaskDefinitionRevision{std::move(found->value), found->mod_revision, key});
   }
   ASSIGN_OR_RETURN(auto family, ReadRecord(store, model::keys::FamilyKey(ref.family)));
   int64_t latest = family ? GetInt(family->value, "latestActive").value_or(0) : 0;

@@ -266,7 +266,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
   for (const auto& kv : page.items) {
     ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));
     if (model::TaskRecord(task).group() != group) continue;
-    tasks[kv.key.substr(model::keys::TasksPrefix(cluster).size())] = {std::move(task), kv.mod_revision};
+    tasks[kv.key.substr(model::keys::TasksPrefix(cluster).size())] = Stored{kv.key, std::move(task), kv.mod_revision};
   }
   std::map<std::string, Stored> groups;  // target group key -> record
   for (const auto& arn : TargetGroupsOf(before)) {
@@ -292,7 +292,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
   ApplyToService(ecs, d, service);
 
   store::Txn txn;
-  txn.compares.push_back({key, found->revision});
+  txn.compares.push_back({key, found->mod_revision});
   if (d.start > 0 && !GetArray(service, "deployments").empty()) {
     const json::object& primary = GetArray(service, "deployments")[0].get_object();
     json::array td_tags;
@@ -355,7 +355,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     json::object task = model::StopRequested(it->second.value, "ServiceSchedulerInitiated",
                                              "Scaling activity initiated by (deployment " + by + ")", now);
     std::string task_key = model::keys::TaskKey(cluster, id);
-    txn.compares.push_back({task_key, it->second.revision});
+    txn.compares.push_back({task_key, it->second.mod_revision});
     txn.ops.push_back(store::Op::Put(task_key, Serialize(task)));
   }
   bool targets_changed = !d.register_targets.empty() || !d.deregister_targets.empty();
@@ -395,7 +395,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       }
       if (!changed) continue;
       record["targets"] = std::move(targets);
-      txn.compares.push_back({tg_key, stored.revision});
+      txn.compares.push_back({tg_key, stored.mod_revision});
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }

@@ -36,6 +36,7 @@
 #include "controlplane/controllers.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/service_controller.h"
+#include "controlplane/task_lifecycle.h"
 #include "model/keys.h"
 
 namespace wharf {
@@ -198,7 +199,7 @@ class WharfServer final : public Server {
         "POST", "/_wharf/agent/v1/health", "ecs",
         [this](const api::RequestContext&, const net::Request& req, const net::Responder& respond) {
           auto report = ParseObject(req.body());
-          Status applied = report.ok() ? api::ecs::ApplyHealthReport(*ecs_deps_, *report) : report.status();
+          Status applied = report.ok() ? controlplane::ApplyHealthReport(*store_, *report) : report.status();
           respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
                                : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
                                                   ? http::status::bad_request
@@ -301,7 +302,7 @@ class WharfServer final : public Server {
         if (!expired.ok()) LOG_WARN("msg=\"lifecycle failed\" repo={} error=\"{}\"", name, expired.status().ToString());
       }
     }
-    auto expired = api::ecs::ExpireStoppedTasks(*ecs_deps_, std::chrono::hours(1));
+    auto expired = controlplane::ExpireStoppedTasks(*store_, clock_, std::chrono::hours(1));
     if (!expired.ok()) LOG_WARN("msg=\"stopped task expiry failed\" error=\"{}\"", expired.status().ToString());
     auto collected = registry_->CollectGarbage(false);
     if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());

@@ -45,7 +45,7 @@ Result<std::optional<std::pair<boost::json::object, int64_t>>> ReadRecord(store:
   using Found = std::optional<std::pair<boost::json::object, int64_t>>;
   ASSIGN_OR_RETURN(auto found, controlplane::ReadRecord(store, key));
   if (!found) return Found();
-  return Found(std::make_pair(std::move(found->value), found->revision));
+  return Found(std::make_pair(std::move(found->value), found->mod_revision));
 }
 
 }  // namespace wharf::api::ecs

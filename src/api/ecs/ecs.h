@@ -42,13 +42,5 @@ struct EcsDeps {
 // Builds the endpoint with every implemented operation.
 Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps);
 
-// An agent's report of its containers' health (POST /_wharf/agent/v1/health, docs/AGENT.md):
-// {cluster, task, healthStatus, containers: [{containerName, healthStatus}]}. The model has
-// no field for it in SubmitTaskStateChange, so it has a route of its own.
-Status ApplyHealthReport(const EcsDeps& deps, const boost::json::object& report);
-
-// Removes tasks that have been STOPPED for longer than `retention` (AWS shows stopped tasks
-// for at least an hour, then forgets them). Returns how many went.
-Result<int> ExpireStoppedTasks(const EcsDeps& deps, std::chrono::seconds retention);
 
 }  // namespace wharf::api::ecs
