@@ -3,8 +3,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <unistd.h>
@@ -24,6 +22,7 @@
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/mutex.h"
 #include "base/percent.h"
 #include "base/random.h"
 #include "lb/data_plane.h"
@@ -134,7 +133,7 @@ class WharfServer final : public Server {
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
     ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
-    std::lock_guard lock(local_node_mu_);
+    MutexLock lock(local_node_mu_);
     local_node_id_ = local_agent_->node_id();
     return Status::OK();
   }
@@ -240,7 +239,7 @@ class WharfServer final : public Server {
         // Instance targets: the local node's host ports are on this machine's loopback; other
         // nodes' addresses are not known to the server.
         [this](const std::string& instance_id) -> std::optional<std::string> {
-          std::lock_guard lock(local_node_mu_);
+          MutexLock lock(local_node_mu_);
           if (!local_node_id_.empty() && instance_id == local_node_id_) return "127.0.0.1";
           return std::nullopt;
         }});
@@ -254,17 +253,17 @@ class WharfServer final : public Server {
   // Every few seconds: the load balancer configuration (draining targets leave at their
   // deadline). Every maintenance interval, on the leader: lifecycle policies and registry GC.
   void MaintenanceLoop() {
-    std::unique_lock lock(maintenance_mu_);
+    MutexLock lock(maintenance_mu_);
     auto next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
     while (!stopping_) {
-      maintenance_cv_.wait_for(lock, std::chrono::seconds(2));
+      maintenance_cv_.WaitFor(maintenance_mu_, std::chrono::seconds(2));
       if (stopping_) break;
-      lock.unlock();
+      lock.Unlock();
       api::elbv2::RefreshDataPlane(*elbv2_deps_);
-      lock.lock();
+      lock.Lock();
       if (std::chrono::steady_clock::now() < next_maintenance || !leadership_->IsLeader()) continue;
       next_maintenance = std::chrono::steady_clock::now() + std::chrono::seconds(options_.maintenance_interval_seconds);
-      lock.unlock();
+      lock.Unlock();
       auto repositories = store_->List("ecr/repositories/", "", 0);
       if (repositories.ok()) {
         for (const auto& kv : repositories->items) {
@@ -278,7 +277,7 @@ class WharfServer final : public Server {
       if (!expired.ok()) LOG_WARN("msg=\"stopped task expiry failed\" error=\"{}\"", expired.status().ToString());
       auto collected = registry_->CollectGarbage(false);
       if (!collected.ok()) LOG_WARN("msg=\"registry gc failed\" error=\"{}\"", collected.status().ToString());
-      lock.lock();
+      lock.Lock();
     }
   }
 
@@ -295,17 +294,17 @@ class WharfServer final : public Server {
           return out;
         },
         [this] { api::elbv2::RefreshDataPlane(*elbv2_deps_); }};
-    std::unique_lock lock(maintenance_mu_);
+    MutexLock lock(maintenance_mu_);
     bool busy = false;
     while (!stopping_) {
-      maintenance_cv_.wait_for(lock, busy ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
+      maintenance_cv_.WaitFor(maintenance_mu_, busy ? std::chrono::milliseconds(200) : std::chrono::milliseconds(1000));
       if (stopping_) break;
       if (!leadership_->IsLeader()) continue;
-      lock.unlock();
+      lock.Unlock();
       auto done = api::ecs::ReconcileServices(deps);
       if (!done.ok()) LOG_WARN("msg=\"service controller round failed\" error=\"{}\"", done.status().ToString());
       busy = done.ok() && done->unsettled > 0;
-      lock.lock();
+      lock.Lock();
     }
   }
 
@@ -314,10 +313,10 @@ class WharfServer final : public Server {
 
   void Stop() override {
     {
-      std::lock_guard lock(maintenance_mu_);
+      MutexLock lock(maintenance_mu_);
       stopping_ = true;
     }
-    maintenance_cv_.notify_all();
+    maintenance_cv_.SignalAll();
     if (maintenance_.joinable()) maintenance_.join();
     if (services_.joinable()) services_.join();
     if (local_agent_) local_agent_->Stop();  // its containers keep running
@@ -373,8 +372,8 @@ class WharfServer final : public Server {
   std::unique_ptr<api::CredentialStore> credentials_;
   api::AccessKey admin_;
   std::unique_ptr<agent::Agent> local_agent_;
-  std::mutex local_node_mu_;
-  std::string local_node_id_;  // the local agent's EC2 instance id, once it started
+  Mutex local_node_mu_;
+  std::string local_node_id_ GUARDED_BY(local_node_mu_);  // the local agent's EC2 instance id, once it started
   std::unique_ptr<api::FrontDoor> front_door_;
   std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
   std::unique_ptr<api::ecs::AssignmentBoard> assignments_;
@@ -388,9 +387,9 @@ class WharfServer final : public Server {
   std::unique_ptr<net::HttpServer> http_;
   std::thread maintenance_;
   std::thread services_;  // the service controller
-  std::mutex maintenance_mu_;
-  std::condition_variable maintenance_cv_;
-  bool stopping_ = false;  // guarded by maintenance_mu_
+  Mutex maintenance_mu_;
+  CondVar maintenance_cv_;  // signalled on stopping_
+  bool stopping_ GUARDED_BY(maintenance_mu_) = false;
   std::string credentials_path_;
 };
 

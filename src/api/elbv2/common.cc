@@ -6,6 +6,7 @@
 
 #include "base/crypto.h"
 #include "base/logging.h"
+#include "base/mutex.h"
 
 namespace wharf::api::elbv2 {
 
@@ -23,8 +24,8 @@ std::string Context::NewDigits(size_t count) {
 void Context::Publish() { RefreshDataPlane(deps); }
 
 void RefreshDataPlane(const Elbv2Deps& deps) {
-  static std::mutex publish_mu;
-  std::lock_guard lock(publish_mu);
+  static Mutex publish_mu;
+  MutexLock lock(publish_mu);
   auto config = BuildLbConfig(deps.store, deps.clock, &deps);
   if (!config.ok()) {
     // The change is committed; the next successful publish carries it.
