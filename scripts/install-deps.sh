@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libzstd-dev
+  # the thread_safety test: clang++ -Wthread-safety over the lock annotations
+  clang
   # run and test
   etcd-server etcd-client awscli python3-boto3 curl jq procps
   # nodes: OCI runtime, per-container monitor, Docker's seccomp profile, CNI, host networking

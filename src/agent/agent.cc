@@ -18,6 +18,7 @@
 #include "agent/task_runner.h"
 #include "base/crypto.h"
 #include "base/logging.h"
+#include "base/mutex.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "model/json.h"
@@ -115,7 +116,7 @@ class AgentImpl final : public Agent {
 
   void Stop() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return;
       stopping_ = true;
     }
@@ -129,12 +130,7 @@ class AgentImpl final : public Agent {
     if (!idle || !node_) return;
     // Nothing runs here any more: take down the bridges and rules this node made, so a
     // stopped wharf leaves the host as it found it.
-    std::map<std::string, Subnet> subnets;
-    {
-      std::lock_guard lock(node_->ports_mu);
-      subnets = node_->subnets;
-    }
-    for (const auto& [_, subnet] : subnets) {
+    for (const auto& [_, subnet] : node_->resources.SubnetsUsed()) {
       Status st = network_->RemoveSubnetBridge(subnet);
       if (!st.ok()) LOG_WARN("msg=\"bridge removal failed\" bridge={} error=\"{}\"", subnet.bridge, st.ToString());
     }
@@ -255,13 +251,13 @@ class AgentImpl final : public Agent {
     int64_t after = 0;
     for (;;) {
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (stopping_) return;
       }
       auto answer = server_.PollTasks(node_id_, after, kPollSeconds);
       if (!answer.ok()) {
         {
-          std::lock_guard lock(mu_);
+          MutexLock lock(mu_);
           if (stopping_) return;
         }
         LOG_WARN("msg=\"task poll failed\" error=\"{}\"", answer.status().ToString());
@@ -331,8 +327,10 @@ class AgentImpl final : public Agent {
   std::set<std::string> finished_;  // tasks run to STOPPED here, while the server still lists them
   std::thread loop_;
   std::chrono::steady_clock::time_point last_image_collect_ = std::chrono::steady_clock::now();
-  std::mutex mu_;
-  bool stopping_ = false;  // guarded by mu_
+
+  // Protected by mu_.
+  Mutex mu_;
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

@@ -87,7 +87,7 @@ struct LogShipper::Follower {
   LogDestination destination;
   bool prepared = false;
   int64_t offset = 0;
-  bool finishing = false, done = false;
+  bool finishing = false, done = false;  // written under LogShipper::mu_ (done: by the loop)
   std::chrono::steady_clock::time_point retry_at{};
   std::string StatePath() const { return path + ".shipped"; }
 };
@@ -98,31 +98,33 @@ void LogShipper::Start() { thread_ = std::thread([this] { Loop(); }); }
 
 void LogShipper::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
 void LogShipper::Add(const std::string& log_path, const LogDestination& destination) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (followers_.count(log_path)) return;
   auto f = std::make_shared<Follower>();
   f->path = log_path;
   f->destination = destination;
   followers_[log_path] = std::move(f);
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void LogShipper::Finish(const std::string& log_path, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
   auto it = followers_.find(log_path);
   if (it == followers_.end()) return;
   std::shared_ptr<Follower> f = it->second;
   f->finishing = true;
-  cv_.notify_all();
-  cv_.wait_for(lock, timeout, [&] { return f->done || stopping_; });
+  cv_.SignalAll();
+  while (!f->done && !stopping_ && cv_.WaitUntil(mu_, deadline)) {
+  }
   followers_.erase(log_path);
 }
 
@@ -232,16 +234,16 @@ bool LogShipper::Ship(Follower& f) {
 }
 
 void LogShipper::Loop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     std::vector<std::shared_ptr<Follower>> followers;
     for (auto& [_, f] : followers_) followers.push_back(f);
-    lock.unlock();
+    lock.Unlock();
     for (auto& f : followers) {
       if (f->done || std::chrono::steady_clock::now() < f->retry_at) continue;
       bool finishing;
       {
-        std::lock_guard l(mu_);
+        MutexLock l(mu_);
         finishing = f->finishing;
       }
       // Ship until the file is drained (a flood is sent in 1 MiB batches back to back).
@@ -253,13 +255,13 @@ void LogShipper::Loop() {
       } while (ok && f->offset != before);
       if (!ok) f->retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       if (ok && finishing) {
-        std::lock_guard l(mu_);
+        MutexLock l(mu_);
         f->done = true;
-        cv_.notify_all();
+        cv_.SignalAll();
       }
     }
-    lock.lock();
-    cv_.wait_for(lock, kTick);
+    lock.Lock();
+    cv_.WaitFor(mu_, kTick);
   }
 }
 

@@ -21,15 +21,13 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "agent/server_client.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
 
@@ -73,12 +71,16 @@ class LogShipper {
   bool Ship(Follower& f);
   Status Prepare(Follower& f);
 
+  // Constant after construction.
   ServerClient& server_;
-  std::mutex mu_;
-  std::condition_variable cv_;
+
+  std::thread thread_;  // runs Loop(): made by Start(), joined by Stop()
+
+  // Protected by mu_.
+  Mutex mu_;
+  CondVar cv_;  // signalled on a new follower, a finishing or finished one, and Stop()
   std::map<std::string, std::shared_ptr<Follower>> followers_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread thread_;
 };
 
 }  // namespace wharf::agent

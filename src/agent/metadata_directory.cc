@@ -4,13 +4,13 @@ namespace wharf::agent {
 namespace json = boost::json;
 
 void TaskDocuments::SetTask(const json::object& task, const json::object& task_definition) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   task_ = task;
   task_definition_ = task_definition;
 }
 
 void TaskDocuments::SetContainer(ContainerFacts facts) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& c : runtime_.containers) {
     if (c.name == facts.name) {
       c = std::move(facts);
@@ -21,27 +21,27 @@ void TaskDocuments::SetContainer(ContainerFacts facts) {
 }
 
 void TaskDocuments::SetSubnetCidr(const std::string& cidr) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   runtime_.subnet_cidr = cidr;
 }
 
 Result<json::object> TaskDocuments::Container(const std::string& name) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return ContainerMetadata(task_, task_definition_, runtime_, name);
 }
 
 json::object TaskDocuments::Task() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return TaskMetadata(task_, task_definition_, runtime_);
 }
 
 std::vector<ContainerFacts> TaskDocuments::Containers() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return runtime_.containers;
 }
 
 std::string TaskDocuments::task_id() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = task_.find("taskArn");
   if (it == task_.end() || !it->value().is_string()) return "";
   std::string arn(it->value().get_string());
@@ -50,17 +50,17 @@ std::string TaskDocuments::task_id() const {
 
 void MetadataDirectory::Add(const std::string& token, std::shared_ptr<TaskDocuments> task,
                             const std::string& container) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_[token] = Entry{std::move(task), container};
 }
 
 void MetadataDirectory::Remove(const std::string& token) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   entries_.erase(token);
 }
 
 Result<MetadataDirectory::Entry> MetadataDirectory::Find(const std::string& token) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = entries_.find(token);
   if (it == entries_.end()) return Status::NotFound("no container with this metadata token");
   return it->second;
@@ -81,7 +81,7 @@ Result<json::object> MetadataDirectory::ContainerStats(const std::string& task_i
   ASSIGN_OR_RETURN(CgroupSample now, ReadCgroupV1(StatsPaths{}, "/wharf/" + task_id + "/" + facts.name, clock_));
   std::optional<CgroupSample> previous;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = previous_.find(facts.runtime_id);
     if (it != previous_.end()) previous = it->second;
     previous_[facts.runtime_id] = now;

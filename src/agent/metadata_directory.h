@@ -8,7 +8,6 @@
 #include <boost/json/object.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -16,7 +15,7 @@
 #include "agent/metadata_server.h"
 #include "agent/task_metadata.h"
 #include "base/clock.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
 
@@ -33,7 +32,8 @@ class TaskDocuments {
   std::string task_id() const;
 
  private:
-  mutable std::mutex mu_;
+  // Protected by mu_.
+  mutable Mutex mu_;
   boost::json::object task_ GUARDED_BY(mu_);
   boost::json::object task_definition_ GUARDED_BY(mu_);
   TaskRuntime runtime_ GUARDED_BY(mu_);
@@ -55,12 +55,15 @@ class MetadataDirectory final : public MetadataSource {
     std::shared_ptr<TaskDocuments> task;
     std::string container;
   };
-  Result<Entry> Find(const std::string& token) const;
+  Result<Entry> Find(const std::string& token) const EXCLUDES(mu_);
   // One container's stats, with the rates against its previous sample.
   Result<boost::json::object> ContainerStats(const std::string& task_id, const ContainerFacts& facts);
 
+  // Constant after construction.
   Clock& clock_;
-  mutable std::mutex mu_;
+
+  // Protected by mu_.
+  mutable Mutex mu_;
   std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
   std::map<std::string, CgroupSample> previous_ GUARDED_BY(mu_);  // by runtime id
 };

@@ -65,7 +65,7 @@ Result<std::unique_ptr<MetadataServer>> MetadataServer::Start(MetadataSource& so
 MetadataServer::~MetadataServer() { Stop(); }
 
 Status MetadataServer::Listen(const std::string& address, uint16_t port) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   if (listeners_.count(address)) return Status::OK();
   net::HttpServerOptions options;
   options.host = address;
@@ -92,7 +92,7 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
 void MetadataServer::Unlisten(const std::string& address) {
   std::unique_ptr<net::HttpServer> server;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto it = listeners_.find(address);
     if (it == listeners_.end()) return;
     server = std::move(it->second);
@@ -102,7 +102,7 @@ void MetadataServer::Unlisten(const std::string& address) {
 }
 
 std::string MetadataServer::BaseUrl(const std::string& address) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   auto it = listeners_.find(address);
   if (it == listeners_.end()) return "";
   return "http://" + address + ":" + std::to_string(it->second->port()) + "/v4/";
@@ -111,7 +111,7 @@ std::string MetadataServer::BaseUrl(const std::string& address) const {
 void MetadataServer::Stop() {
   std::map<std::string, std::unique_ptr<net::HttpServer>> listeners;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     listeners.swap(listeners_);
   }
   for (auto& [address, server] : listeners) server->Stop();

@@ -24,12 +24,11 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "net/http_server.h"
 
 namespace wharf::agent {
@@ -70,8 +69,11 @@ class MetadataServer {
  private:
   explicit MetadataServer(MetadataSource& source) : source_(source) {}
 
+  // Constant after construction.
   MetadataSource& source_;
-  mutable std::mutex mu_;
+
+  // Protected by mu_.
+  mutable Mutex mu_;
   std::map<std::string, std::unique_ptr<net::HttpServer>> listeners_ GUARDED_BY(mu_);  // by address
 };
 

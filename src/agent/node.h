@@ -1,9 +1,10 @@
 // NodeContext: what every task runner of one agent shares: the server, the image store, the
 // container runtime, the network, and the node's host ports.
+//
+// Thread-safety: the fields are set once, when the agent starts; NodeResources locks itself.
 #pragma once
 
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
 
@@ -14,9 +15,45 @@
 #include "agent/network/network.h"
 #include "agent/runtime/container_runtime.h"
 #include "agent/server_client.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
+
+// What the task runners of a node hand out among themselves and give back.
+class NodeResources {
+ public:
+  // A free dynamic host port (49153-65535), held until released.
+  Result<int> ReserveHostPort() EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    ASSIGN_OR_RETURN(int port, PickHostPort(host_ports_));
+    host_ports_.insert(port);
+    return port;
+  }
+  // A port an adopted task already holds.
+  void HoldHostPort(int port) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    host_ports_.insert(port);
+  }
+  void ReleaseHostPort(int port) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    host_ports_.erase(port);
+  }
+  // Records that a task's network lives on `subnet`, so the node can take it down when idle.
+  void UseSubnet(const Subnet& subnet) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    subnets_[subnet.id] = subnet;
+  }
+  // Subnets whose bridge this agent made or used (removed when it stops with no task left).
+  std::map<std::string, Subnet> SubnetsUsed() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return subnets_;
+  }
+
+ private:
+  mutable Mutex mu_;
+  std::set<int> host_ports_ GUARDED_BY(mu_);  // dynamic ones, released when a task stops
+  std::map<std::string, Subnet> subnets_ GUARDED_BY(mu_);  // by subnet id
+};
 
 struct NodeContext {
   ServerClient& server;
@@ -33,11 +70,7 @@ struct NodeContext {
   Subnet bridge_subnet;     // the node's network for networkMode bridge
   PullOptions pull;         // ECR hosts -> the server, with its tokens
 
-  // Dynamic host ports handed out on this node (released when a task stops).
-  std::mutex ports_mu{};
-  std::set<int> host_ports GUARDED_BY(ports_mu){};
-  // Subnets whose bridge this agent made or used (removed when it stops with no task left).
-  std::map<std::string, Subnet> subnets GUARDED_BY(ports_mu){};
+  NodeResources resources{};  // host ports and subnets in use
 };
 
 }  // namespace wharf::agent

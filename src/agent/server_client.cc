@@ -49,7 +49,7 @@ Result<json::object> ServerClient::Call(std::string_view service, std::string_vi
   req.body = json::serialize(input);
   net::HttpResponse res;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service));
   }
   boost::system::error_code ec;
@@ -75,7 +75,7 @@ Result<json::object> ServerClient::PostAgent(const std::string& path, const json
   req.body = json::serialize(body);
   net::HttpResponse res;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), "ecs"));
   }
   boost::system::error_code ec;

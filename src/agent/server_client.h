@@ -8,11 +8,10 @@
 
 #include <boost/json/object.hpp>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "net/http_client.h"
 
 namespace wharf::agent {
@@ -55,10 +54,15 @@ class ServerClient {
  private:
   Result<net::HttpResponse> Send(net::HttpClient& client, net::HttpRequest request, std::string_view service);
 
+  // Constant after construction.
   const ServerAddress address_;
-  std::mutex mu_;
-  std::unique_ptr<net::HttpClient> calls_ GUARDED_BY(mu_);
-  std::unique_ptr<net::HttpClient> poll_;
+
+  // Protected by mu_: one call at a time on the calls' connection.
+  Mutex mu_;
+  const std::unique_ptr<net::HttpClient> calls_ PT_GUARDED_BY(mu_);
+
+  // The long poll's own connection: PollTasks from the agent's loop, Cancel from any thread.
+  const std::unique_ptr<net::HttpClient> poll_;
 };
 
 }  // namespace wharf::agent

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-double Now() { return EpochSeconds(std::chrono::system_clock::now()); }
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
@@ -59,8 +58,8 @@ TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
     : node_(node),
       task_id_(TaskIdOf(task)),
       dir_(node.tasks_dir + "/" + task_id_),
-      task_(std::move(task)),
-      adopt_(adopt) {
+      adopt_(adopt),
+      task_(std::move(task)) {
   desired_stopped_ = GetString(task_, "desiredStatus") == "STOPPED";
   thread_ = std::thread([this] { Run(); });
 }
@@ -72,55 +71,59 @@ TaskRunner::~TaskRunner() {
 }
 
 void TaskRunner::Update(const json::object& task) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   task_ = task;
   documents_->SetTask(task_, GetObject(GetObject(task_, "_wharf"), "taskDefinition"));
   if (GetString(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
     desired_stopped_ = true;
     stop_reason_ = GetString(task, "stoppedReason", "Task stopped by user");
-    cv_.notify_all();
+    cv_.SignalAll();
   }
 }
 
 void TaskRunner::StopLocally(const std::string& reason) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (!desired_stopped_) {
     desired_stopped_ = true;
     stop_reason_ = reason;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 std::set<std::string> TaskRunner::ImagesInUse() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return images_in_use_;
 }
 
 bool TaskRunner::Finished() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return finished_;
 }
 
 void TaskRunner::Detach() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   detached_ = true;
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 bool TaskRunner::ShouldStop() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return desired_stopped_ || detached_;
 }
 
 bool TaskRunner::Sleep(std::chrono::milliseconds d) {
-  std::unique_lock lock(mu_);
-  cv_.wait_for(lock, d, [this] { return detached_ || desired_stopped_; });
+  auto deadline = std::chrono::steady_clock::now() + d;
+  MutexLock lock(mu_);
+  while (!detached_ && !desired_stopped_ && cv_.WaitUntil(mu_, deadline)) {
+  }
   return !detached_;
 }
 
+double TaskRunner::NowSeconds() const { return EpochSeconds(node_.clock.Now()); }
+
 void TaskRunner::Run() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     definition_ = GetObject(GetObject(task_, "_wharf"), "taskDefinition");
     documents_->SetTask(task_, definition_);
     documents_->SetSubnetCidr(GetString(GetObject(GetObject(task_, "_wharf"), "eni"), "cidr"));
@@ -130,18 +133,17 @@ void TaskRunner::Run() {
   bool adopted = adopt_ && LoadState();
   {
     // The subnet this task's network lives on, so the node can take it down when idle.
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const json::object& meta = GetObject(task_, "_wharf");
     std::string mode = GetString(meta, "networkMode", "bridge");
-    std::lock_guard ports_lock(node_.ports_mu);
-    if (mode == "bridge") node_.subnets[node_.bridge_subnet.id] = node_.bridge_subnet;
+    if (mode == "bridge") node_.resources.UseSubnet(node_.bridge_subnet);
     if (mode == "awsvpc") {
       std::string id = GetString(GetObject(meta, "eni"), "subnetId");
-      node_.subnets[id] = Subnet{id, GetString(GetObject(meta, "eni"), "cidr"), BridgeNameFor(id)};
+      node_.resources.UseSubnet(Subnet{id, GetString(GetObject(meta, "eni"), "cidr"), BridgeNameFor(id)});
     }
   }
   if (!adopted) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& v : GetArray(definition_, "containerDefinitions")) {
       auto c = std::make_unique<Container>();
       c->definition = WithOverrides(v.get_object(), GetObject(task_, "overrides"));
@@ -159,7 +161,7 @@ void TaskRunner::Run() {
     if (!launched.ok()) {
       bool detached;
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         detached = detached_;
       }
       if (detached) return;  // the agent is stopping: a restarted one picks the task up
@@ -172,7 +174,7 @@ void TaskRunner::Run() {
 }
 
 Status TaskRunner::Launch() {
-  pull_started_ = Now();
+  pull_started_ = NowSeconds();
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
   // reports does not matter.
   pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
@@ -188,16 +190,16 @@ Status TaskRunner::Launch() {
     }
     images.emplace(ref, std::move(image).value());
   }
-  pull_stopped_ = Now();
+  pull_stopped_ = NowSeconds();
   for (auto& c : containers_) {
     c->image_digest = images.at(GetString(c->definition, "image")).manifest_digest;
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     images_in_use_.insert(c->image_digest);
   }
 
   json::object meta;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     meta = GetObject(task_, "_wharf");
   }
   std::string mode = GetString(meta, "networkMode", "bridge");
@@ -221,9 +223,7 @@ Status TaskRunner::Launch() {
         int host_port = static_cast<int>(p.contains("hostPort") && p.at("hostPort").is_int64() ? p.at("hostPort").get_int64() : 0);
         std::string protocol = GetString(p, "protocol", "tcp");
         if (host_port == 0) {
-          std::lock_guard lock(node_.ports_mu);
-          ASSIGN_OR_RETURN(host_port, PickHostPort(node_.host_ports));
-          node_.host_ports.insert(host_port);
+          ASSIGN_OR_RETURN(host_port, node_.resources.ReserveHostPort());
         }
         ports.push_back({host_port, container_port, protocol});
         c->bindings.push_back(json::object{{"bindIP", "0.0.0.0"}, {"containerPort", container_port},
@@ -292,7 +292,7 @@ Status TaskRunner::StartContainer(Container& c) {
   input.hostname = HostnameFor(c.definition, task_id_, c.ip);
   std::string launch_type, mode;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     launch_type = GetString(task_, "launchType");
     mode = GetString(GetObject(task_, "_wharf"), "networkMode", "bridge");
   }
@@ -313,13 +313,13 @@ Status TaskRunner::StartContainer(Container& c) {
     return Status::Internal("cannot write " + c.dir + "/config.json");
   }
   c.created = true;
-  c.created_at = std::chrono::system_clock::now();
+  c.created_at = node_.clock.Now();
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
   ShipLogs(c);
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
-  c.started_at = std::chrono::system_clock::now();
+  c.started_at = node_.clock.Now();
   StartHealthMonitor(c);
   SaveState();
   PublishFacts(c);
@@ -336,7 +336,7 @@ void TaskRunner::Watch() {
       if (c->essential && c->stopped) reason = "Essential container in task exited";
     }
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (detached_) return;
       if (desired_stopped_) reason = stop_reason_.empty() ? "Task stopped by user" : stop_reason_;
     }
@@ -348,14 +348,14 @@ void TaskRunner::Watch() {
 void TaskRunner::StopTask(const std::string& reason) {
   if (pending_report_.joinable()) pending_report_.join();
   // SIGTERM everything still running, then SIGKILL what outlives its stopTimeout.
-  auto deadline_of = [](const Container& c) {
+  auto deadline_of = [this](const Container& c) {
     int seconds = 30;
     if (c.definition.contains("stopTimeout") && c.definition.at("stopTimeout").is_int64()) {
       seconds = static_cast<int>(c.definition.at("stopTimeout").get_int64());
     }
-    return std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    return node_.clock.Now() + std::chrono::seconds(seconds);
   };
-  std::map<std::string, std::chrono::steady_clock::time_point> deadlines;
+  std::map<std::string, std::chrono::system_clock::time_point> deadlines;
   PollContainers();
   for (auto it = containers_.rbegin(); it != containers_.rend(); ++it) {
     Container& c = **it;
@@ -371,11 +371,11 @@ void TaskRunner::StopTask(const std::string& reason) {
     for (auto& c : containers_) {
       if (!c->started || c->stopped) continue;
       waiting = true;
-      if (std::chrono::steady_clock::now() >= deadlines[c->name]) node_.runtime.Kill(c->runtime_id, SIGKILL);
+      if (node_.clock.Now() >= deadlines[c->name]) node_.runtime.Kill(c->runtime_id, SIGKILL);
     }
     if (!waiting) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (detached_) return;
   }
   for (auto& c : containers_) {
@@ -388,7 +388,7 @@ void TaskRunner::StopTask(const std::string& reason) {
   }
   Report("STOPPED", reason);
   RemoveTaskDir();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   finished_ = true;
 }
 
@@ -405,8 +405,9 @@ void TaskRunner::Cleanup() {
       st = node_.network.Detach(c->runtime_id);
       if (!st.ok()) LOG_WARN("msg=\"network detach failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     }
-    std::lock_guard lock(node_.ports_mu);
-    for (const auto& b : c->bindings) node_.host_ports.erase(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
+    for (const auto& b : c->bindings) {
+      node_.resources.ReleaseHostPort(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
+    }
   }
   if (!task_netns_.empty()) {
     Status st = node_.network.Detach(task_id_);
@@ -463,7 +464,7 @@ void TaskRunner::Report(const std::string& status, const std::string& reason) {
 json::object TaskRunner::StateReport(const std::string& status, const std::string& reason) {
   std::string cluster;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cluster = GetString(task_, "clusterArn");  // FARGATE tasks of any cluster run on this node
   }
   json::object in{{"cluster", cluster}, {"task", task_id_}, {"status", status}};
@@ -489,7 +490,7 @@ json::object TaskRunner::StateReport(const std::string& status, const std::strin
   in["containers"] = std::move(changes);
   if (pull_started_ > 0) in["pullStartedAt"] = pull_started_;
   if (pull_stopped_ > 0) in["pullStoppedAt"] = pull_stopped_;
-  if (status == "STOPPED") in["executionStoppedAt"] = Now();
+  if (status == "STOPPED") in["executionStoppedAt"] = NowSeconds();
   return in;
 }
 
@@ -506,7 +507,7 @@ void TaskRunner::Send(const json::object& in, const std::string& status) {
 void TaskRunner::SaveState() {
   json::object state;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     state["task"] = task_;
   }
   json::array containers;
@@ -543,7 +544,7 @@ bool TaskRunner::LoadState() {
     c->started = o.at("started").as_bool();
     c->image_digest = GetString(o, "imageDigest");
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!c->image_digest.empty()) images_in_use_.insert(c->image_digest);
     }
     c->netns = GetString(o, "netns");
@@ -569,10 +570,9 @@ bool TaskRunner::LoadState() {
   }
   if (auto it = state.find("pullStartedAt"); it != state.end()) pull_started_ = it->value().to_number<double>();
   if (auto it = state.find("pullStoppedAt"); it != state.end()) pull_stopped_ = it->value().to_number<double>();
-  {
-    std::lock_guard lock(node_.ports_mu);
-    for (const auto& c : containers_) {
-      for (const auto& b : c->bindings) node_.host_ports.insert(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
+  for (const auto& c : containers_) {
+    for (const auto& b : c->bindings) {
+      node_.resources.HoldHostPort(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
     }
   }
   // A task whose launch was cut short is not adopted as running: it stops and cleans up.
@@ -679,7 +679,7 @@ void TaskRunner::ReportHealth() {
   }
   std::string cluster;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cluster = GetString(task_, "clusterArn");
   }
   json::object report{{"cluster", cluster}, {"task", task_id_}, {"healthStatus", TaskHealth(health)},
@@ -703,7 +703,7 @@ Status TaskRunner::ApplyTaskSize() {
   // Task-level cpu and memory (with overrides) bound the containers together, as on AWS.
   std::string cpu, memory;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     const json::object& overrides = GetObject(task_, "overrides");
     cpu = GetString(overrides, "cpu", GetString(definition_, "cpu"));
     memory = GetString(overrides, "memory", GetString(definition_, "memory"));

@@ -14,15 +14,16 @@
 // What was made is written to tasks/<id>/state.json as it is made, so a restarted agent
 // (Adopt) finds running containers and watches them on, or cleans up half-made work.
 //
-// Thread-safety: Update, Finished and Detach may be called from the agent's loop while the
-// runner's thread works.
+// Time comes from the node's Clock (reports, container timestamps, stopTimeout deadlines).
+//
+// Thread-safety: Update, StopLocally, Finished, ImagesInUse and Detach may be called from the
+// agent's loop while the runner's thread works.
 #pragma once
 
 #include <boost/json/object.hpp>
-#include <condition_variable>
+#include <chrono>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,7 +31,7 @@
 #include "agent/health_check.h"
 #include "agent/metadata_directory.h"
 #include "agent/node.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
 
@@ -42,14 +43,14 @@ class TaskRunner {
   ~TaskRunner();
 
   // A newer record from the server (desiredStatus may have become STOPPED).
-  void Update(const boost::json::object& task);
+  void Update(const boost::json::object& task) EXCLUDES(mu_);
   // Asks the task to stop with this reason (the server no longer lists it).
-  void StopLocally(const std::string& reason);
-  bool Finished() const;
+  void StopLocally(const std::string& reason) EXCLUDES(mu_);
+  bool Finished() const EXCLUDES(mu_);
   // The images (platform manifest digests) this task's containers run, for image cleanup.
-  std::set<std::string> ImagesInUse() const;
+  std::set<std::string> ImagesInUse() const EXCLUDES(mu_);
   // Ends the runner's thread without touching its containers (agent shutdown).
-  void Detach();
+  void Detach() EXCLUDES(mu_);
 
   const std::string& task_id() const { return task_id_; }
 
@@ -86,17 +87,22 @@ class TaskRunner {
   void Send(const boost::json::object& report, const std::string& status);
   void SaveState();
   bool LoadState();
-  bool ShouldStop() const;
-  bool Sleep(std::chrono::milliseconds d);  // false when detached
+  bool ShouldStop() const EXCLUDES(mu_);
+  bool Sleep(std::chrono::milliseconds d) EXCLUDES(mu_);  // false when detached
+  // Seconds since the epoch on the node's clock, as state reports carry times.
+  double NowSeconds() const;
 
+  // Constant after construction.
   NodeContext& node_;
   const std::string task_id_;
   const std::string dir_;
-  std::thread thread_;
-  std::thread pending_report_;  // the PENDING report, sent beside the launch
+  const bool adopt_;
+  const std::shared_ptr<TaskDocuments> documents_ = std::make_shared<TaskDocuments>();
+  std::thread thread_;  // runs Run(); joined by the destructor
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  // Protected by mu_: what the agent's loop and the runner's thread both touch.
+  mutable Mutex mu_;
+  CondVar cv_;  // signalled when desired_stopped_ or detached_ becomes true
   boost::json::object task_ GUARDED_BY(mu_);
   bool desired_stopped_ GUARDED_BY(mu_) = false;
   std::string stop_reason_ GUARDED_BY(mu_);
@@ -105,12 +111,11 @@ class TaskRunner {
   std::set<std::string> images_in_use_ GUARDED_BY(mu_);
 
   // Owned by the runner's thread.
-  bool adopt_;
+  std::thread pending_report_;  // the PENDING report, sent beside the launch
   boost::json::object definition_;  // the task definition
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
-  std::shared_ptr<TaskDocuments> documents_ = std::make_shared<TaskDocuments>();
   double pull_started_ = 0, pull_stopped_ = 0;
 };
 

@@ -19,7 +19,7 @@ constexpr std::string_view kKeyPrefix = model::keys::kAccessKeys;
 
 std::optional<std::string> CredentialStore::SecretFor(std::string_view access_key_id) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto it = cache_.find(std::string(access_key_id));
     if (it != cache_.end()) return it->second;
   }
@@ -29,7 +29,7 @@ std::optional<std::string> CredentialStore::SecretFor(std::string_view access_ke
   json::value v = json::parse((*got)->value, ec);
   if (ec || !v.is_object() || !v.get_object().contains("secretAccessKey")) return std::nullopt;
   std::string secret(v.at("secretAccessKey").get_string());
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cache_[std::string(access_key_id)] = secret;
   return secret;
 }
@@ -41,7 +41,7 @@ Status CredentialStore::Save(const AccessKey& key) {
   std::string k = model::keys::AccessKeyKey(key.access_key_id);
   auto r = store_.Commit(store::Txn{{store::Compare{k, 0}}, {store::Op::Put(k, json::serialize(record))}});
   if (!r.ok()) return r.status();
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   cache_[key.access_key_id] = key.secret_access_key;
   return Status::OK();
 }
@@ -54,7 +54,7 @@ Result<AccessKey> CredentialStore::EnsureAdminKey() {
     if (ec || !v.is_object()) return Status::Internal("corrupt access key record");
     AccessKey key{std::string(v.at("accessKeyId").get_string()),
                   std::string(v.at("secretAccessKey").get_string())};
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     cache_[key.access_key_id] = key.secret_access_key;
     return key;
   }
@@ -66,7 +66,7 @@ Result<AccessKey> CredentialStore::EnsureAdminKey() {
 Status CredentialStore::RestoreAfterWipe() {
   std::unordered_map<std::string, std::string> keys;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     keys = cache_;
   }
   for (const auto& [id, secret] : keys) RETURN_IF_ERROR(Save(AccessKey{id, secret}));

@@ -7,13 +7,12 @@
 // first lookup (keys are never rotated in place).
 #pragma once
 
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
 #include "base/random.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "store/store.h"
 
 namespace wharf::api {
@@ -34,11 +33,14 @@ class CredentialStore {
   Status RestoreAfterWipe();
 
  private:
-  Status Save(const AccessKey& key);
+  Status Save(const AccessKey& key) EXCLUDES(mu_);
 
+  // Constant after construction.
   store::Store& store_;
   Random& random_;
-  std::mutex mu_;
+
+  // Protected by mu_: every key seen, by access key id.
+  Mutex mu_;
   std::unordered_map<std::string, std::string> cache_ GUARDED_BY(mu_);
 };
 

@@ -28,10 +28,10 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
 AssignmentBoard::~AssignmentBoard() {
   watch_.reset();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (timer_.joinable()) timer_.join();
 }
 
@@ -53,20 +53,20 @@ void AssignmentBoard::Poll(const std::string& node, int64_t after, std::chrono::
   auto now = std::chrono::steady_clock::now();
   wait = std::min(wait, std::chrono::milliseconds(30000));
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     last_seen_[node] = now;
   }
   auto snapshot = Snapshot(node);
   if (!snapshot.ok()) return answer(snapshot.status());
   // A change since `after` (or a first call): answer now; otherwise at the next change.
   if (after == 0 || snapshot->second > after || wait.count() == 0) return answer(std::move(snapshot->first));
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   waiters_.push_back(Waiter{node, after, now + wait, std::move(answer)});
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(const std::string& node) const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = last_seen_.find(node);
   if (it == last_seen_.end()) return std::nullopt;
   return it->second;
@@ -78,16 +78,16 @@ void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
     auto task = ParseObject(e.kv.value);
     if (task.ok()) nodes.insert(GetString(GetObject(*task, "_wharf"), "node"));
   }
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (auto& w : waiters_) {
     // Any change to one of its tasks answers the waiter (its deadline becomes now).
     if (nodes.count(w.node)) w.deadline = std::chrono::steady_clock::time_point::min();
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 void AssignmentBoard::TimerLoop() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     auto now = std::chrono::steady_clock::now();
     std::vector<Waiter> due;
@@ -102,10 +102,10 @@ void AssignmentBoard::TimerLoop() {
       }
     }
     if (due.empty()) {
-      cv_.wait_until(lock, next);
+      cv_.WaitUntil(mu_, next);
       continue;
     }
-    lock.unlock();
+    lock.Unlock();
     for (auto& w : due) {
       auto snapshot = Snapshot(w.node);
       if (!snapshot.ok()) {
@@ -114,7 +114,7 @@ void AssignmentBoard::TimerLoop() {
         w.answer(std::move(snapshot->first));
       }
     }
-    lock.lock();
+    lock.Lock();
   }
   for (auto& w : waiters_) w.answer(Status::Unavailable("server stopping"));
   waiters_.clear();

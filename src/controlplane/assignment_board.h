@@ -13,16 +13,14 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "store/store.h"
 
 namespace wharf::controlplane {
@@ -49,17 +47,20 @@ class AssignmentBoard {
   explicit AssignmentBoard(store::Store& store) : store_(store) {}
   // The node's tasks and the newest change among them.
   Result<std::pair<boost::json::object, int64_t>> Snapshot(const std::string& node);
-  void OnChanges(const std::vector<store::Event>& events);
-  void TimerLoop();
+  void OnChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  void TimerLoop() EXCLUDES(mu_);
 
+  // Constant after construction.
   store::Store& store_;
-  std::unique_ptr<store::Watch> watch_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::unique_ptr<store::Watch> watch_;  // set by Start, reset first by the destructor
+  std::thread timer_;                    // runs TimerLoop(): started by Start
+
+  // Protected by mu_.
+  mutable Mutex mu_;
+  CondVar cv_;  // signalled on a new waiter, a change and stopping_
   std::list<Waiter> waiters_ GUARDED_BY(mu_);
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
-  std::thread timer_;
 };
 
 }  // namespace wharf::controlplane

@@ -14,14 +14,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "store/leader_lease.h"
@@ -54,8 +53,8 @@ class Controllers {
   const store::Leadership& leadership_;
   std::vector<ControllerJob> jobs_;  // constant after Start
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable Mutex mu_;
+  CondVar cv_;  // signalled on Wake and stopping_
   bool stopping_ GUARDED_BY(mu_) = false;
   uint64_t wakes_ GUARDED_BY(mu_) = 0;
   std::vector<int> runs_ GUARDED_BY(mu_);

@@ -40,7 +40,7 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
     }
   }
   {
-    std::lock_guard lock(p->mu_);
+    MutexLock lock(p->mu_);
     p->published_revision_ = revision;
     p->next_deadline_ms_ = NextDrainDeadline(*config);
   }
@@ -57,10 +57,10 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
 LoadBalancerPublisher::~LoadBalancerPublisher() {
   watch_.reset();
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -70,14 +70,14 @@ void LoadBalancerPublisher::PublishNow() {
 }
 
 int64_t LoadBalancerPublisher::published_revision() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return published_revision_;
 }
 
 void LoadBalancerPublisher::Publish(int64_t wanted_revision) {
-  std::lock_guard publishing(publish_mu_);
+  MutexLock publishing(publish_mu_);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (wanted_revision != std::numeric_limits<int64_t>::max() && published_revision_ >= wanted_revision) return;
   }
   // The revision is read before the records, so every change after it is either in this
@@ -88,12 +88,12 @@ void LoadBalancerPublisher::Publish(int64_t wanted_revision) {
     // The change is committed; the next build carries it.
     LOG_ERROR("msg=\"load balancer configuration build failed\" error=\"{}\"",
               (revision.ok() ? config.status() : revision.status()).ToString());
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     next_deadline_ms_ = EpochMs(clock_) + 1000;  // try again in a second, not in a busy loop
     return;
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     published_revision_ = std::max(published_revision_, *revision);
     next_deadline_ms_ = NextDrainDeadline(**config);
   }
@@ -104,28 +104,31 @@ void LoadBalancerPublisher::OnChanges(const std::vector<store::Event>& events) {
   int64_t newest = 0;
   for (const auto& e : events) newest = std::max(newest, e.kv.mod_revision);
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     changed_revision_ = std::max(changed_revision_, newest);
   }
-  cv_.notify_all();
+  cv_.SignalAll();
 }
 
 // Waits for a change the applied configuration does not cover, the next drain deadline or
 // the resync interval, whichever comes first, then publishes.
 void LoadBalancerPublisher::Run() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
     auto wait = options_.resync;
     if (next_deadline_ms_ > 0) {
       auto until_deadline = std::chrono::milliseconds(std::max<int64_t>(0, next_deadline_ms_ - EpochMs(clock_)));
       wait = std::min(wait, until_deadline + std::chrono::milliseconds(1));
     }
-    bool changed = cv_.wait_for(lock, wait, [this] { return stopping_ || changed_revision_ > published_revision_; });
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!stopping_ && changed_revision_ <= published_revision_ && cv_.WaitUntil(mu_, deadline)) {
+    }
     if (stopping_) break;
+    bool changed = changed_revision_ > published_revision_;
     int64_t wanted = changed ? changed_revision_ : std::numeric_limits<int64_t>::max();
-    lock.unlock();
+    lock.Unlock();
     Publish(wanted);
-    lock.lock();
+    lock.Lock();
   }
 }
 

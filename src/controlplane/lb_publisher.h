@@ -18,13 +18,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "controlplane/lb_config.h"
@@ -56,7 +55,7 @@ class LoadBalancerPublisher {
                         LoadBalancerPublisherOptions options)
       : store_(store), clock_(clock), data_plane_(data_plane), options_(std::move(options)) {}
   // Builds and applies unless a build at `revision` or later was applied already.
-  void Publish(int64_t wanted_revision);
+  void Publish(int64_t wanted_revision) EXCLUDES(publish_mu_, mu_);
   void OnChanges(const std::vector<store::Event>& events);
   void Run();
 
@@ -66,10 +65,10 @@ class LoadBalancerPublisher {
   lb::DataPlaneControl& data_plane_;
   const LoadBalancerPublisherOptions options_;
 
-  std::mutex publish_mu_;  // one build and Apply at a time, in revision order
+  Mutex publish_mu_;  // one build and Apply at a time, in revision order
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  mutable Mutex mu_;
+  CondVar cv_;  // signalled on a change the watch reports and on stopping_
   int64_t published_revision_ GUARDED_BY(mu_) = 0;
   int64_t changed_revision_ GUARDED_BY(mu_) = 0;  // the newest change the watch reported
   int64_t next_deadline_ms_ GUARDED_BY(mu_) = 0;  // the earliest drain deadline, 0: none

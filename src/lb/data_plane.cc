@@ -8,12 +8,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <future>
-#include <mutex>
 #include <set>
 #include <thread>
 
 #include "base/logging.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "lb/health_checker.h"
 #include "lb/proxy.h"
 
@@ -122,7 +121,7 @@ class DataPlane final : public DataPlaneControl {
     shared_.health = &health_;
     shared_.max_request_body = options.max_request_body;
     {
-      std::lock_guard lock(routing_mu_);
+      MutexLock lock(routing_mu_);
       shared_.Publish(ids_.Build(std::make_shared<const Config>()));
     }
     for (int i = 0; i < std::max(1, options.threads); ++i) loops_.push_back(std::make_unique<Loop>(shared_));
@@ -131,7 +130,7 @@ class DataPlane final : public DataPlaneControl {
   ~DataPlane() override { loops_.clear(); }
 
   Status OpenListener(const std::string& arn, uint16_t port) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto open = listeners_.find(arn);
     if (open != listeners_.end() && open->second == port) return Status::OK();
     // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
@@ -165,7 +164,7 @@ class DataPlane final : public DataPlaneControl {
   }
 
   void CloseListener(const std::string& arn) override {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto open = listeners_.find(arn);
     if (open == listeners_.end()) return;
     for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second));
@@ -179,7 +178,7 @@ class DataPlane final : public DataPlaneControl {
     {
       // Published under the lock, so Health() never sees a routing whose version the loops
       // have not been told yet (it would count a loop still routing by the older one).
-      std::lock_guard lock(routing_mu_);
+      MutexLock lock(routing_mu_);
       routing = ids_.Build(std::move(config));
       ForgetUndrained(*routing);
       shared_.Publish(routing);
@@ -198,7 +197,7 @@ class DataPlane final : public DataPlaneControl {
     for (const auto& l : config.listeners) wanted[l.arn] = l.port;
     std::vector<std::string> stale;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       for (const auto& [arn, port] : listeners_) {
         if (!wanted.count(arn)) stale.push_back(arn);
       }
@@ -214,7 +213,7 @@ class DataPlane final : public DataPlaneControl {
   std::vector<TargetHealth> Health(const std::string& tg_arn) const override {
     std::shared_ptr<const Routing> routing;
     {
-      std::lock_guard lock(routing_mu_);
+      MutexLock lock(routing_mu_);
       routing = shared_.routing.load();
     }
     const RoutedGroup* group = routing->FindGroup(tg_arn);
@@ -267,11 +266,11 @@ class DataPlane final : public DataPlaneControl {
   // with the routing it read in that handler. The query runs on each loop after the
   // routing that marks the target draining was published, so every pick made with an
   // older routing has already been counted, and every later pick skips the target.
-  std::set<uint32_t> Drained(const RoutedGroup& group) const {
+  std::set<uint32_t> Drained(const RoutedGroup& group) const EXCLUDES(drain_mu_) {
     std::set<uint32_t> out;
     std::vector<const RoutedTarget*> pending;
     {
-      std::lock_guard lock(drain_mu_);
+      MutexLock lock(drain_mu_);
       for (const auto& t : group.targets) {
         if (!t.target->draining) continue;
         auto it = drained_.find(t.id);
@@ -289,7 +288,7 @@ class DataPlane final : public DataPlaneControl {
         for (size_t i = 0; i < pending.size(); ++i) in_flight[i] += state.Outstanding(pending[i]->id);
       });
     }
-    std::lock_guard lock(drain_mu_);
+    MutexLock lock(drain_mu_);
     for (size_t i = 0; i < pending.size(); ++i) {
       if (in_flight[i] > 0) continue;
       drained_[pending[i]->id] = pending[i]->target->drain_deadline_ms;
@@ -300,7 +299,7 @@ class DataPlane final : public DataPlaneControl {
 
   // A target registered again, or gone from the configuration, starts over.
   void ForgetUndrained(const Routing& routing) REQUIRES(routing_mu_) {
-    std::lock_guard lock(drain_mu_);
+    MutexLock lock(drain_mu_);
     std::map<uint32_t, int64_t> still;
     for (const auto& [arn, group] : routing.groups) {
       for (const auto& t : group.targets) {
@@ -313,15 +312,23 @@ class DataPlane final : public DataPlaneControl {
     drained_ = std::move(still);
   }
 
+  // Constant after construction (health_ locks itself; shared_ is published under routing_mu_
+  // and read by the loops without a lock).
   const DataPlaneOptions options_;
   HealthChecker health_;
   Shared shared_;
   std::vector<std::unique_ptr<Loop>> loops_;
-  std::mutex mu_;
+
+  // Protected by mu_.
+  Mutex mu_;
   std::map<std::string, uint16_t> listeners_ GUARDED_BY(mu_);
-  mutable std::mutex routing_mu_;
+
+  // Protected by routing_mu_ (taken before drain_mu_).
+  mutable Mutex routing_mu_ ACQUIRED_BEFORE(drain_mu_);
   RoutingIds ids_ GUARDED_BY(routing_mu_);
-  mutable std::mutex drain_mu_;
+
+  // Protected by drain_mu_.
+  mutable Mutex drain_mu_;
   mutable std::map<uint32_t, int64_t> drained_ GUARDED_BY(drain_mu_);  // target id -> its drain deadline
 };
 

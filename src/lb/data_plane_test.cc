@@ -9,10 +9,10 @@
 
 #include <atomic>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "base/mutex.h"
 #include "net/http_client.h"
 #include "net/http_server.h"
 
@@ -86,7 +86,7 @@ struct SlowBackend {
                            return respond(std::move(res));
                          }
                          ++slow_started;
-                         std::lock_guard lock(mu);
+                         MutexLock lock(mu);
                          answers.emplace_back([delay, res = std::move(res), respond = std::move(respond)]() mutable {
                            std::this_thread::sleep_for(delay);
                            res.body() = "slow";
@@ -95,13 +95,13 @@ struct SlowBackend {
                        }).value());
   }
   ~SlowBackend() {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     for (auto& t : answers) t.join();
   }
   Target AsTarget() const { return Target{"127.0.0.1", "127.0.0.1", server->port(), "us-east-1a", false, 0}; }
   std::atomic<int> slow_started{0};
-  std::mutex mu;
-  std::vector<std::thread> answers;
+  Mutex mu;
+  std::vector<std::thread> answers GUARDED_BY(mu);
   std::unique_ptr<net::HttpServer> server;
 };
 

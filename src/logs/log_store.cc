@@ -62,9 +62,11 @@ Status WriteAll(int fd, std::string_view data, uint64_t offset) {
 }  // namespace
 
 struct LogStore::Stream {
+  // Constant once published in streams_.
   StreamId id;
   std::string dir;
-  std::mutex mu;
+  // Protected by mu: what readers see.
+  Mutex mu;
   std::vector<std::shared_ptr<Segment>> segments GUARDED_BY(mu);  // ascending seq
   bool dropped GUARDED_BY(mu) = false;
   // The writer thread's view of the open (last) segment, ahead of what is published.
@@ -92,10 +94,10 @@ Result<std::unique_ptr<LogStore>> LogStore::Open(std::string root) {
 
 LogStore::~LogStore() {
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     stopping_ = true;
   }
-  queue_cv_.notify_all();
+  queue_cv_.SignalAll();
   if (writer_.joinable()) writer_.join();
 }
 
@@ -104,7 +106,7 @@ std::string LogStore::StreamDir(const StreamId& id) const {
 }
 
 Result<std::shared_ptr<LogStore::Stream>> LogStore::Find(const StreamId& id, bool create) {
-  std::lock_guard lock(streams_mu_);
+  MutexLock lock(streams_mu_);
   if (auto it = streams_.find(id); it != streams_.end()) return it->second;
   std::string dir = StreamDir(id);
   if (!fs::exists(dir)) {
@@ -124,7 +126,7 @@ Result<std::shared_ptr<LogStore::Stream>> LogStore::Find(const StreamId& id, boo
   }
   if (ec) return Status::Unavailable("list " + dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
-  std::lock_guard stream_lock(stream->mu);
+  MutexLock stream_lock(stream->mu);
   for (const auto& [seq, path] : files) {
     auto segment = Segment::Open(path, seq, false);
     if (!segment.ok()) return segment.status().WithContext("open log segment");
@@ -146,10 +148,10 @@ void LogStore::Append(const StreamId& id, Batch&& batch, std::function<void(Stat
   auto stream = Find(id, true);
   if (!stream.ok()) return done(stream.status());
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     queue_.push_back(Pending{std::move(stream).value(), std::move(batch), std::move(done)});
   }
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
 }
 
 Status LogStore::AppendAndWait(const StreamId& id, Batch&& batch) {
@@ -163,8 +165,8 @@ void LogStore::WriterLoop() {
     std::vector<Pending> round;
     std::deque<std::function<void()>> tasks;
     {
-      std::unique_lock lock(queue_mu_);
-      queue_cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || !tasks_.empty(); });
+      MutexLock lock(queue_mu_);
+      while (!stopping_ && queue_.empty() && tasks_.empty()) queue_cv_.Wait(queue_mu_);
       if (queue_.empty() && tasks_.empty()) return;  // stopping, nothing left
       round.swap(queue_);
       tasks.swap(tasks_);
@@ -187,7 +189,7 @@ void LogStore::CommitRound(std::vector<Pending>& round) {
     Stream& s = *round[i].stream;
     const Batch& b = round[i].batch;
     {
-      std::lock_guard lock(s.mu);
+      MutexLock lock(s.mu);
       if (s.dropped) {
         written[i].status = Status::NotFound("the log stream was deleted");
         continue;
@@ -213,7 +215,7 @@ void LogStore::CommitRound(std::vector<Pending>& round) {
       s.write_size = 0;
       s.open_first_ts = b.timestamps.front();
       s.open_max_ts = INT64_MIN;
-      std::lock_guard lock(s.mu);
+      MutexLock lock(s.mu);
       s.segments.push_back(s.open);
     }
     Status w = WriteAll(s.open->fd(), b.records, s.write_size);
@@ -243,7 +245,7 @@ void LogStore::CommitRound(std::vector<Pending>& round) {
     if (w.status.ok() && w.segment) {
       Stream& s = *round[i].stream;
       const Batch& b = round[i].batch;
-      std::lock_guard lock(s.mu);
+      MutexLock lock(s.mu);
       uint64_t offset = w.offset;
       for (size_t k = 0; k < b.timestamps.size(); ++k) {
         w.segment->Note(b.timestamps[k], b.ingestion_time, offset);
@@ -258,10 +260,10 @@ void LogStore::CommitRound(std::vector<Pending>& round) {
 Status LogStore::RunOnWriter(std::function<Status()> task) {
   std::promise<Status> result;
   {
-    std::lock_guard lock(queue_mu_);
+    MutexLock lock(queue_mu_);
     tasks_.push_back([&] { result.set_value(task()); });
   }
-  queue_cv_.notify_one();
+  queue_cv_.Signal();
   return result.get_future().get();
 }
 
@@ -269,7 +271,7 @@ Result<StreamStats> LogStore::Stats(const StreamId& id) {
   ASSIGN_OR_RETURN(auto stream, Find(id, false));
   StreamStats stats;
   if (!stream) return stats;
-  std::lock_guard lock(stream->mu);
+  MutexLock lock(stream->mu);
   for (const auto& seg : stream->segments) {
     if (seg->count == 0) continue;
     stats.event_count += seg->count;
@@ -297,7 +299,7 @@ Result<StreamRead> LogStore::Read(const StreamId& id, const StreamQuery& q) {
   };
   std::vector<View> views;
   {
-    std::lock_guard lock(stream->mu);
+    MutexLock lock(stream->mu);
     for (const auto& seg : stream->segments) {
       if (seg->count == 0 || seg->max_ts < lo || seg->min_ts > hi) continue;
       views.push_back(View{seg, seg->SeekTime(lo), seg->durable_size, seg->min_ts, seg->max_ts});
@@ -370,14 +372,14 @@ Status LogStore::DropStream(const StreamId& id) {
   return RunOnWriter([this, id]() -> Status {
     std::shared_ptr<Stream> stream;
     {
-      std::lock_guard lock(streams_mu_);
+      MutexLock lock(streams_mu_);
       if (auto it = streams_.find(id); it != streams_.end()) {
         stream = it->second;
         streams_.erase(it);
       }
     }
     if (stream) {
-      std::lock_guard lock(stream->mu);
+      MutexLock lock(stream->mu);
       stream->dropped = true;
       stream->segments.clear();
     }
@@ -391,13 +393,13 @@ Status LogStore::DropStream(const StreamId& id) {
 Status LogStore::DropGroup(const std::string& group) {
   return RunOnWriter([this, group]() -> Status {
     {
-      std::lock_guard lock(streams_mu_);
+      MutexLock lock(streams_mu_);
       for (auto it = streams_.begin(); it != streams_.end();) {
         if (it->first.group != group) {
           ++it;
           continue;
         }
-        std::lock_guard stream_lock(it->second->mu);
+        MutexLock stream_lock(it->second->mu);
         it->second->dropped = true;
         it->second->segments.clear();
         it = streams_.erase(it);
@@ -417,7 +419,7 @@ Status LogStore::Expire(const StreamId& id, int64_t cutoff_ms) {
     if (!stream) return Status::OK();
     std::vector<std::shared_ptr<Segment>> expired;
     {
-      std::lock_guard lock(stream->mu);
+      MutexLock lock(stream->mu);
       std::erase_if(stream->segments, [&](const std::shared_ptr<Segment>& seg) {
         if (seg->count == 0 || seg->max_ts >= cutoff_ms) return false;
         expired.push_back(seg);

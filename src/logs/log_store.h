@@ -20,18 +20,16 @@
 // on the writer thread; reads run on the caller's thread against published state.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "base/status.h"
 #include "logs/segment.h"
 
@@ -108,22 +106,25 @@ class LogStore {
   };
 
   explicit LogStore(std::string root) : root_(std::move(root)) {}
-  Result<std::shared_ptr<Stream>> Find(const StreamId& id, bool create);
-  Status RunOnWriter(std::function<Status()> task);
+  Result<std::shared_ptr<Stream>> Find(const StreamId& id, bool create) EXCLUDES(streams_mu_);
+  Status RunOnWriter(std::function<Status()> task) EXCLUDES(queue_mu_);
   void WriterLoop();
   void CommitRound(std::vector<Pending>& round);
 
+  // Constant after construction.
   const std::string root_;
+  std::thread writer_;  // runs WriterLoop(); started by Open, joined by the destructor
 
-  std::mutex streams_mu_;
+  // Protected by streams_mu_.
+  Mutex streams_mu_;
   std::map<StreamId, std::shared_ptr<Stream>> streams_ GUARDED_BY(streams_mu_);
 
-  std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
+  // Protected by queue_mu_: the writer thread's work.
+  Mutex queue_mu_;
+  CondVar queue_cv_;  // signalled on new work and on stopping_
   std::vector<Pending> queue_ GUARDED_BY(queue_mu_);
   std::deque<std::function<void()>> tasks_ GUARDED_BY(queue_mu_);
   bool stopping_ GUARDED_BY(queue_mu_) = false;
-  std::thread writer_;
 };
 
 }  // namespace wharf::logs

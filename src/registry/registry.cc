@@ -4,7 +4,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include "base/crypto.h"
@@ -160,7 +159,7 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
   record.pushed_at = EpochSeconds(clock_.Now());
   if (m.subject) record.subject = m.subject->digest;
   {
-    std::shared_lock no_gc(gc_mu_);
+    ReaderMutexLock no_gc(gc_mu_);
     auto repository = Repository(repo);
     if (!repository.ok()) return repository.status();
     if (!*repository) {
@@ -338,7 +337,7 @@ Status Registry::DropRepositoryContents(std::string_view repo) {
 }
 
 Result<int> Registry::CollectGarbage(bool ignore_grace) {
-  std::unique_lock exclusive(gc_mu_);
+  WriterMutexLock exclusive(gc_mu_);
   ASSIGN_OR_RETURN(store::Page images, store_.List(model::keys::kImages, "", 0));
   std::set<std::string> referenced;
   for (const auto& kv : images.items) {

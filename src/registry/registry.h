@@ -18,12 +18,12 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <shared_mutex>
 #include <variant>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "registry/blob_store.h"
 #include "store/store.h"
 
@@ -122,11 +122,14 @@ class Registry {
  private:
   Result<std::string> TokenKey();
 
+  // Constant after construction.
   RegistryOptions options_;
   store::Store& store_;
   BlobStore& blobs_;
   Clock& clock_;
-  std::shared_mutex gc_mu_;
+
+  // Manifest pushes hold it shared, garbage collection exclusively (see the top).
+  SharedMutex gc_mu_;
 };
 
 std::string RegistryErrorName(RegistryError e);

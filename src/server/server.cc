@@ -3,8 +3,6 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include <unistd.h>
@@ -24,6 +22,7 @@
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/mutex.h"
 #include "base/percent.h"
 #include "base/random.h"
 #include "lb/data_plane.h"
@@ -143,7 +142,7 @@ class WharfServer final : public Server {
     if (!created.ok()) return created.status().WithContext("create the default cluster");
     ASSIGN_OR_RETURN(local_agent_, agent::Agent::Start(std::move(agent_options)));
     {
-      std::lock_guard lock(local_node_mu_);
+      MutexLock lock(local_node_mu_);
       local_node_id_ = local_agent_->node_id();
     }
     lb_publisher_->PublishNow();  // instance targets on this node now have an address
@@ -249,7 +248,7 @@ class WharfServer final : public Server {
     // Instance targets: the local node's host ports are on this machine's loopback; other
     // nodes' addresses are not known to the server.
     controlplane::InstanceAddress instance_address = [this](const std::string& instance_id) -> std::optional<std::string> {
-      std::lock_guard lock(local_node_mu_);
+      MutexLock lock(local_node_mu_);
       if (!local_node_id_.empty() && instance_id == local_node_id_) return "127.0.0.1";
       return std::nullopt;
     };
@@ -367,8 +366,8 @@ class WharfServer final : public Server {
   std::unique_ptr<api::CredentialStore> credentials_;
   api::AccessKey admin_;
   std::unique_ptr<agent::Agent> local_agent_;
-  std::mutex local_node_mu_;
-  std::string local_node_id_;  // the local agent's EC2 instance id, once it started
+  Mutex local_node_mu_;
+  std::string local_node_id_ GUARDED_BY(local_node_mu_);  // the local agent's EC2 instance id, once it started
   std::unique_ptr<api::FrontDoor> front_door_;
   std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
   std::unique_ptr<controlplane::AssignmentBoard> assignments_;

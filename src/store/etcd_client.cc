@@ -32,7 +32,7 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::Open(const std::string& endpoint
 }
 
 EtcdClient::Pooled EtcdClient::Acquire() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (size_t i = idle_.size(); i-- > 0;) {
     if (idle_[i].endpoint == preferred_) {
       Pooled p = std::move(idle_[i]);
@@ -45,19 +45,19 @@ EtcdClient::Pooled EtcdClient::Acquire() {
 }
 
 void EtcdClient::Release(Pooled pooled) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (pooled.endpoint == preferred_ && idle_.size() < kMaxIdle) idle_.push_back(std::move(pooled));
 }
 
 void EtcdClient::EndpointFailed(size_t endpoint) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (endpoint != preferred_) return;  // another thread already moved on
   preferred_ = (preferred_ + 1) % endpoints_.size();
   std::erase_if(idle_, [endpoint](const Pooled& p) { return p.endpoint == endpoint; });
 }
 
 std::unique_ptr<net::HttpClient> EtcdClient::NewStreamClient(size_t* endpoint) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   *endpoint = preferred_;
   const Endpoint& e = endpoints_[preferred_];
   return std::make_unique<net::HttpClient>(e.host, e.port, options_);

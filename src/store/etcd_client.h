@@ -21,14 +21,13 @@
 #include <boost/json/value.hpp>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/crypto.h"
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "net/http_client.h"
 
 namespace wharf::store {
@@ -64,14 +63,15 @@ class EtcdClient {
 
   EtcdClient(std::vector<Endpoint> endpoints, net::HttpClientOptions options)
       : endpoints_(std::move(endpoints)), options_(options) {}
-  Pooled Acquire();
-  void Release(Pooled pooled);
+  Pooled Acquire() EXCLUDES(mu_);
+  void Release(Pooled pooled) EXCLUDES(mu_);
 
   // Constant after construction.
   const std::vector<Endpoint> endpoints_;
   const net::HttpClientOptions options_;
 
-  std::mutex mu_;
+  // Protected by mu_.
+  Mutex mu_;
   size_t preferred_ GUARDED_BY(mu_) = 0;
   std::vector<Pooled> idle_ GUARDED_BY(mu_);
 };

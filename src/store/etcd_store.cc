@@ -15,12 +15,11 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
-#include <condition_variable>
 #include <map>
 #include <thread>
 
 #include "base/logging.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "store/etcd_client.h"
 
 namespace wharf::store {
@@ -75,11 +74,11 @@ class EtcdWatch final : public Watch {
 
   ~EtcdWatch() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
       if (live_ != nullptr) live_->Cancel();
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     // Joining is what guarantees no callback runs once the handle is gone.
     if (thread_.joinable()) thread_.join();
   }
@@ -88,12 +87,13 @@ class EtcdWatch final : public Watch {
   // On failure the caller destroys the watch, which stops the thread.
   Status Start() {
     thread_ = std::thread([this] { Loop(); });
-    std::unique_lock lock(mu_);
     // Each try is bounded by the client's timeouts up to the response head, but etcd
     // could send a head and then nothing: do not wait on that forever.
-    if (!cv_.wait_for(lock, 60s, [&] { return started_.has_value(); })) {
-      return Status::Unavailable("etcd did not confirm the watch within 60 s");
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    MutexLock lock(mu_);
+    while (!started_.has_value() && cv_.WaitUntil(mu_, deadline)) {
     }
+    if (!started_.has_value()) return Status::Unavailable("etcd did not confirm the watch within 60 s");
     return *started_;
   }
 
@@ -105,12 +105,12 @@ class EtcdWatch final : public Watch {
       size_t endpoint = 0;
       std::unique_ptr<net::HttpClient> client = etcd_->NewStreamClient(&endpoint);
       {
-        std::lock_guard lock(mu_);
+        MutexLock lock(mu_);
         if (stopping_) return;
         live_ = client.get();
       }
       Status s = RunStream(*client);
-      std::unique_lock lock(mu_);
+      MutexLock lock(mu_);
       live_ = nullptr;
       if (stopping_) return;
       if (!started_) {
@@ -119,7 +119,7 @@ class EtcdWatch final : public Watch {
           continue;
         }
         started_ = s.WithContext("watch");
-        cv_.notify_all();
+        cv_.SignalAll();
         return;
       }
       if (s.IsFailedPrecondition()) {
@@ -131,7 +131,9 @@ class EtcdWatch final : public Watch {
       LOG_WARN("etcd watch on '{}' broke, resuming from revision {}: {}", key_, next_revision_,
                s.ToString());
       if (s.IsUnavailable()) etcd_->EndpointFailed(endpoint);
-      cv_.wait_for(lock, backoff, [&] { return stopping_; });
+      auto retry_at = std::chrono::steady_clock::now() + backoff;
+      while (!stopping_ && cv_.WaitUntil(mu_, retry_at)) {
+      }
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 2s);
     }
   }
@@ -197,10 +199,10 @@ class EtcdWatch final : public Watch {
     }
     if (JsonBool(result, "created") && !created_) {
       created_ = true;
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (!started_) {
         started_ = Status::OK();
-        cv_.notify_all();
+        cv_.SignalAll();
       }
     }
     std::vector<Event> events;
@@ -221,7 +223,7 @@ class EtcdWatch final : public Watch {
     }
     if (events.empty()) return Status::OK();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return Status::Unavailable("watch stopped");
     }
     next_revision_ = events.back().kv.mod_revision + 1;
@@ -241,8 +243,9 @@ class EtcdWatch final : public Watch {
   bool created_ = false;  // the current stream was confirmed
   std::thread thread_;    // set by Start before the thread can run anything else
 
-  std::mutex mu_;
-  std::condition_variable cv_;
+  // Protected by mu_.
+  Mutex mu_;
+  CondVar cv_;  // signalled on stopping_ and started_
   bool stopping_ GUARDED_BY(mu_) = false;
   net::HttpClient* live_ GUARDED_BY(mu_) = nullptr;  // the stream to cancel on stop
   std::optional<Status> started_ GUARDED_BY(mu_);    // outcome of the first stream

@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <boost/json/array.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "base/logging.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "store/etcd_client.h"
 
 namespace wharf::store {
@@ -42,10 +40,10 @@ class LeaderLease final : public Leadership {
 
   ~LeaderLease() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
-    cv_.notify_all();
+    cv_.SignalAll();
     if (thread_.joinable()) thread_.join();
     // Step down before the key goes, so there is no moment with two leaders.
     SetLeader(false);
@@ -76,8 +74,10 @@ class LeaderLease final : public Leadership {
       auto now = SteadyClock::now();
       auto wake = now + options_.poll_interval;
       if (lease_id_ != 0) wake = std::min(wake, std::max(next_renewal_, now + 10ms));
-      std::unique_lock lock(mu_);
-      if (cv_.wait_until(lock, wake, [&] { return stopping_; })) return;
+      MutexLock lock(mu_);
+      while (!stopping_ && cv_.WaitUntil(mu_, wake)) {
+      }
+      if (stopping_) return;
     }
   }
 
@@ -199,8 +199,9 @@ class LeaderLease final : public Leadership {
 
   std::atomic<bool> leader_{false};
 
-  std::mutex mu_;
-  std::condition_variable cv_;
+  // Protected by mu_.
+  Mutex mu_;
+  CondVar cv_;  // signalled on stopping_
   bool stopping_ GUARDED_BY(mu_) = false;
 };
 

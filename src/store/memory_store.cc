@@ -15,12 +15,12 @@ class MemoryStore::WatchHandle final : public Watch {
       : store_(store), watcher_(std::move(watcher)) {}
   ~WatchHandle() override {
     {
-      std::lock_guard lock(store_.mu_);
+      MutexLock lock(store_.mu_);
       auto& ws = store_.watchers_;
       ws.erase(std::remove(ws.begin(), ws.end(), watcher_), ws.end());
     }
     // Wait out a delivery that may still be running with our callback.
-    std::lock_guard wait(store_.notify_mu_);
+    MutexLock wait(store_.notify_mu_);
   }
 
  private:
@@ -47,7 +47,7 @@ std::vector<Event> Matching(const std::vector<Event>& events, std::string_view p
 MemoryStore::MemoryStore(std::unique_ptr<Journal> journal, std::vector<KeyValue> initial,
                          int64_t revision)
     : journal_(std::move(journal)) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (KeyValue& kv : initial) {
     std::string key = kv.key;
     data_.emplace(std::move(key), std::move(kv));
@@ -59,7 +59,7 @@ MemoryStore::MemoryStore(std::unique_ptr<Journal> journal, std::vector<KeyValue>
 MemoryStore::~MemoryStore() = default;
 
 Result<std::optional<KeyValue>> MemoryStore::Get(std::string_view key) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto it = data_.find(key);
   if (it == data_.end()) return std::optional<KeyValue>();
   return std::optional<KeyValue>(it->second);
@@ -67,7 +67,7 @@ Result<std::optional<KeyValue>> MemoryStore::Get(std::string_view key) {
 
 Result<Page> MemoryStore::List(std::string_view prefix, std::string_view start_after,
                                size_t limit) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   Page page;
   page.revision = revision_;
   auto it = start_after.empty() || start_after < prefix ? data_.lower_bound(prefix)
@@ -83,7 +83,7 @@ Result<Page> MemoryStore::List(std::string_view prefix, std::string_view start_a
 }
 
 Result<TxnResult> MemoryStore::Commit(const Txn& txn) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (const Compare& c : txn.compares) {
     auto it = data_.find(c.key);
     int64_t actual = it == data_.end() ? 0 : it->second.mod_revision;
@@ -134,11 +134,14 @@ Result<TxnResult> MemoryStore::Commit(const Txn& txn) {
     }
   }
   revision_ = next;
-  RecordAndNotify(std::move(events), lock);
+  auto watchers = Record(events);
+  MutexLock notify(notify_mu_);
+  lock.Unlock();
+  Deliver(watchers, events);
   return TxnResult{true, next};
 }
 
-void MemoryStore::RecordAndNotify(std::vector<Event> events, std::unique_lock<std::mutex>& lock) {
+std::vector<std::shared_ptr<MemoryStore::Watcher>> MemoryStore::Record(const std::vector<Event>& events) {
   for (const Event& e : events) history_.push_back(e);
   while (history_.size() > kHistoryLimit) {
     compacted_through_ = history_.front().kv.mod_revision;
@@ -148,9 +151,10 @@ void MemoryStore::RecordAndNotify(std::vector<Event> events, std::unique_lock<st
   while (!history_.empty() && history_.front().kv.mod_revision <= compacted_through_) {
     history_.pop_front();
   }
-  auto watchers = watchers_;
-  std::lock_guard notify(notify_mu_);
-  lock.unlock();
+  return watchers_;
+}
+
+void MemoryStore::Deliver(const std::vector<std::shared_ptr<Watcher>>& watchers, const std::vector<Event>& events) {
   for (const auto& w : watchers) {
     auto mine = Matching(events, w->prefix);
     if (!mine.empty()) w->callback(mine);
@@ -160,7 +164,7 @@ void MemoryStore::RecordAndNotify(std::vector<Event> events, std::unique_lock<st
 Result<std::unique_ptr<Watch>> MemoryStore::WatchPrefix(std::string_view prefix,
                                                         int64_t after_revision,
                                                         WatchCallback callback) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (after_revision < compacted_through_) {
     return Status::FailedPrecondition("watch from revision " + std::to_string(after_revision) +
                                       ": compacted through " +
@@ -172,19 +176,19 @@ Result<std::unique_ptr<Watch>> MemoryStore::WatchPrefix(std::string_view prefix,
     if (e.kv.mod_revision > after_revision && HasPrefix(e.kv.key, prefix)) replay.push_back(e);
   }
   watchers_.push_back(watcher);
-  std::lock_guard notify(notify_mu_);
-  lock.unlock();
+  MutexLock notify(notify_mu_);
+  lock.Unlock();
   if (!replay.empty()) watcher->callback(replay);
   return std::unique_ptr<Watch>(std::make_unique<WatchHandle>(*this, watcher));
 }
 
 Result<int64_t> MemoryStore::CurrentRevision() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return revision_;
 }
 
 Status MemoryStore::Wipe() {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (data_.empty()) return Status::OK();
   const int64_t next = revision_ + 1;
   if (journal_) RETURN_IF_ERROR(journal_->Wipe(next).WithContext("journal"));
@@ -198,7 +202,10 @@ Status MemoryStore::Wipe() {
   }
   data_.clear();
   revision_ = next;
-  RecordAndNotify(std::move(events), lock);
+  auto watchers = Record(events);
+  MutexLock notify(notify_mu_);
+  lock.Unlock();
+  Deliver(watchers, events);
   return Status::OK();
 }
 

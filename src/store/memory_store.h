@@ -11,10 +11,9 @@
 #include <deque>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <vector>
 
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "store/store.h"
 
 namespace wharf::store {
@@ -49,19 +48,26 @@ class MemoryStore final : public Store {
   class WatchHandle;
   static constexpr size_t kHistoryLimit = 10000;
 
-  void RecordAndNotify(std::vector<Event> events, std::unique_lock<std::mutex>& lock)
-      REQUIRES(mu_);
+  // Appends the events of one revision to the history; returns the watchers to tell.
+  std::vector<std::shared_ptr<Watcher>> Record(const std::vector<Event>& events) REQUIRES(mu_);
+  // Tells each watcher the events under its prefix. notify_mu_, taken before mu_ was let go,
+  // keeps deliveries in revision order.
+  void Deliver(const std::vector<std::shared_ptr<Watcher>>& watchers, const std::vector<Event>& events)
+      REQUIRES(notify_mu_) EXCLUDES(mu_);
 
-  std::unique_ptr<Journal> journal_;  // constant after construction
+  // Constant after construction.
+  const std::unique_ptr<Journal> journal_;
 
-  std::mutex mu_;
+  // Protected by mu_.
+  Mutex mu_ ACQUIRED_BEFORE(notify_mu_);
   std::map<std::string, KeyValue, std::less<>> data_ GUARDED_BY(mu_);
   int64_t revision_ GUARDED_BY(mu_) = 0;
   std::deque<Event> history_ GUARDED_BY(mu_);  // the newest kHistoryLimit events
   int64_t compacted_through_ GUARDED_BY(mu_) = 0;  // no events at or below this revision
   std::vector<std::shared_ptr<Watcher>> watchers_ GUARDED_BY(mu_);
 
-  std::mutex notify_mu_;
+  // Held while watchers are called.
+  Mutex notify_mu_;
 };
 
 }  // namespace wharf::store

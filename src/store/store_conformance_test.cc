@@ -4,11 +4,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
+#include "base/mutex.h"
 #include "tests/support/store_backends.h"
 
 namespace wharf::store {
@@ -124,14 +123,14 @@ TEST_P(StoreConformance, ListIsOrderedPrefixScopedAndPaginated) {
 }
 
 TEST_P(StoreConformance, WatchSeesLaterChangesInOrder) {
-  std::mutex mu;
-  std::condition_variable cv;
+  Mutex mu;
+  CondVar cv;
   std::vector<Event> seen;
   int64_t start = *store_->CurrentRevision();
   auto watch = store_->WatchPrefix("w/", start, [&](const std::vector<Event>& events) {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     seen.insert(seen.end(), events.begin(), events.end());
-    cv.notify_all();
+    cv.SignalAll();
   });
   ASSERT_TRUE(watch.ok()) << watch.status().ToString();
   Put("w/1", "a");
@@ -139,8 +138,10 @@ TEST_P(StoreConformance, WatchSeesLaterChangesInOrder) {
   int64_t rev = Put("w/2", "b");
   store_->Commit(Txn{{}, {Op::Delete("w/1")}});
 
-  std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return seen.size() >= 3; }));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  MutexLock lock(mu);
+  while (seen.size() < 3 && cv.WaitUntil(mu, deadline)) {
+  }
   ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].kv.key, "w/1");
   EXPECT_EQ(seen[0].type, Event::Type::kPut);
@@ -154,17 +155,19 @@ TEST_P(StoreConformance, WatchFromPastRevisionReplays) {
   int64_t start = *store_->CurrentRevision();
   Put("r/1", "a");
   Put("r/2", "b");
-  std::mutex mu;
-  std::condition_variable cv;
+  Mutex mu;
+  CondVar cv;
   std::vector<std::string> keys;
   auto watch = store_->WatchPrefix("r/", start, [&](const std::vector<Event>& events) {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     for (const auto& e : events) keys.push_back(e.kv.key);
-    cv.notify_all();
+    cv.SignalAll();
   });
   ASSERT_TRUE(watch.ok()) << watch.status().ToString();
-  std::unique_lock lock(mu);
-  ASSERT_TRUE(cv.wait_for(lock, 10s, [&] { return keys.size() >= 2; }));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  MutexLock lock(mu);
+  while (keys.size() < 2 && cv.WaitUntil(mu, deadline)) {
+  }
   EXPECT_EQ(keys, (std::vector<std::string>{"r/1", "r/2"}));
 }
 

@@ -12,9 +12,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
-#include <mutex>
 #include <thread>
 
+#include "base/mutex.h"
 #include "net/http_client.h"
 #include "store/etcd_store.h"
 #include "tests/support/etcd_test_server.h"
@@ -158,10 +158,10 @@ class EtcdProcess {
 bool EtcdInstalled() { return access(kEtcdBinary, X_OK) == 0; }
 
 std::string SharedEtcdEndpoint(std::string* error) {
-  static std::mutex mu;
+  static Mutex mu;
   static std::unique_ptr<EtcdProcess> process;  // stopped by static destruction at exit
   static std::string failure;
-  std::lock_guard lock(mu);
+  MutexLock lock(mu);
   if (!process && failure.empty()) {
     process = EtcdProcess::Start(&failure);
     if (!process && failure.empty()) failure = "etcd did not start";

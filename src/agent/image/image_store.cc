@@ -98,12 +98,12 @@ Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
   return std::unique_ptr<ImageStore>(new ImageStore(abs, std::move(content)));
 }
 
-std::shared_ptr<std::mutex> ImageStore::KeyMutex(const std::string& key) {
-  std::lock_guard lock(keys_mu_);
+std::shared_ptr<Mutex> ImageStore::KeyMutex(const std::string& key) {
+  MutexLock lock(keys_mu_);
   auto& weak = key_mutexes_[key];
   auto mu = weak.lock();
   if (!mu) {
-    mu = std::make_shared<std::mutex>();
+    mu = std::make_shared<Mutex>();
     weak = mu;
   }
   for (auto it = key_mutexes_.begin(); it != key_mutexes_.end();) {
@@ -119,9 +119,9 @@ std::string ImageStore::SnapshotDir(const std::string& chain_id) const {
 Result<Image> ImageStore::Pull(const std::string& reference, const PullOptions& options) {
   ASSIGN_OR_RETURN(ImageReference ref, ParseImageReference(reference));
   const std::string canonical = ref.ToString();
-  std::shared_lock gc(gc_mu_);
+  ReaderMutexLock gc(gc_mu_);
   auto mu = KeyMutex("ref:" + canonical);
-  std::lock_guard lock(*mu);
+  MutexLock lock(*mu);
   if (options.policy == PullPolicy::kIfNotPresent) {
     if (auto record = ReadRef(canonical)) {
       auto image = Get(record->manifest);
@@ -213,7 +213,7 @@ Status ImageStore::EnsureSnapshot(RegistryClient& client, const oci::Descriptor&
   const std::string dir = SnapshotDir(chain_id);
   if (::access(dir.c_str(), F_OK) == 0) return Status::OK();
   auto mu = KeyMutex("snapshot:" + chain_id);
-  std::lock_guard lock(*mu);
+  MutexLock lock(*mu);
   if (::access(dir.c_str(), F_OK) == 0) return Status::OK();  // another pull made it
 
   ASSIGN_OR_RETURN(auto blob, content_->NewWriter());
@@ -316,7 +316,7 @@ Status ImageStore::WriteRef(const std::string& canonical, const RefRecord& recor
 }
 
 Status ImageStore::Collect(const std::set<std::string>& manifest_digests_in_use) {
-  std::unique_lock gc(gc_mu_);
+  WriterMutexLock gc(gc_mu_);
   std::set<std::string> keep_blobs, keep_snapshots;
   for (const auto& digest : manifest_digests_in_use) {
     auto chain_ids = ChainIds(digest, nullptr, nullptr);

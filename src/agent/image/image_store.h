@@ -28,10 +28,8 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -39,7 +37,7 @@
 #include "agent/image/reference.h"
 #include "agent/image/registry_client.h"
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 #include "oci/manifest.h"
 
 namespace wharf::agent {
@@ -83,28 +81,34 @@ class ImageStore {
   };
   ImageStore(std::string root, std::unique_ptr<ContentStore> content);
 
-  std::shared_ptr<std::mutex> KeyMutex(const std::string& key);
-  Result<Image> PullFromRegistry(const ImageReference& ref, const PullOptions& options);
+  // One lock per key ("ref:<reference>", "snapshot:<chain id>"), alive while someone holds it.
+  std::shared_ptr<Mutex> KeyMutex(const std::string& key) EXCLUDES(keys_mu_);
+  // These add content, so Collect must not run meanwhile.
+  Result<Image> PullFromRegistry(const ImageReference& ref, const PullOptions& options)
+      REQUIRES_SHARED(gc_mu_);
   Result<std::string> FetchManifest(RegistryClient& client, const ImageReference& ref,
-                                    std::string* index_digest);
-  Status EnsureConfig(RegistryClient& client, const oci::Descriptor& config);
+                                    std::string* index_digest) REQUIRES_SHARED(gc_mu_);
+  Status EnsureConfig(RegistryClient& client, const oci::Descriptor& config) REQUIRES_SHARED(gc_mu_);
   Status EnsureSnapshot(RegistryClient& client, const oci::Descriptor& layer,
-                        const std::string& diff_id, const std::string& chain_id);
+                        const std::string& diff_id, const std::string& chain_id) REQUIRES_SHARED(gc_mu_);
   // The manifest, the config and its diff IDs' chain IDs, from the content store.
   Result<std::vector<std::string>> ChainIds(const std::string& manifest_digest,
                                             boost::json::object* config,
                                             std::vector<std::string>* diff_ids) const;
   std::optional<RefRecord> ReadRef(const std::string& canonical) const;
-  Status WriteRef(const std::string& canonical, const RefRecord& record);
+  Status WriteRef(const std::string& canonical, const RefRecord& record) REQUIRES_SHARED(gc_mu_);
   std::string SnapshotDir(const std::string& chain_id) const;
 
   // Constant after construction.
   const std::string root_;
   const std::unique_ptr<ContentStore> content_;
 
-  std::shared_mutex gc_mu_;  // pulls hold it shared, Collect exclusively
-  std::mutex keys_mu_;
-  std::map<std::string, std::weak_ptr<std::mutex>> key_mutexes_ GUARDED_BY(keys_mu_);
+  // Pulls hold it shared, Collect exclusively: what a pull adds is not collected under it.
+  SharedMutex gc_mu_;
+
+  // Protected by keys_mu_.
+  Mutex keys_mu_;
+  std::map<std::string, std::weak_ptr<Mutex>> key_mutexes_ GUARDED_BY(keys_mu_);
 };
 
 }  // namespace wharf::agent

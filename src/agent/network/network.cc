@@ -290,14 +290,14 @@ std::string Network::NetnsPath(const std::string& id) const {
   return options_.netns_dir + "/" + options_.netns_prefix + id;
 }
 
-std::shared_ptr<std::mutex> Network::IdLock(const std::string& id) {
-  std::lock_guard<std::mutex> lock(mu_);
+std::shared_ptr<Mutex> Network::IdLock(const std::string& id) {
+  MutexLock lock(mu_);
   for (auto it = id_locks_.begin(); it != id_locks_.end();) {  // forget unused locks
     it = it->second.expired() ? id_locks_.erase(it) : std::next(it);
   }
-  std::shared_ptr<std::mutex> m = id_locks_[id].lock();
+  std::shared_ptr<Mutex> m = id_locks_[id].lock();
   if (!m) {
-    m = std::make_shared<std::mutex>();
+    m = std::make_shared<Mutex>();
     id_locks_[id] = m;
   }
   return m;
@@ -305,13 +305,13 @@ std::shared_ptr<std::mutex> Network::IdLock(const std::string& id) {
 
 Status Network::EnsureSubnet(const Subnet& subnet) {
   // Serialised so that two first attaches on a subnet do not both add its rules.
-  std::lock_guard<std::mutex> ensuring(subnet_mu_);
+  MutexLock ensuring(subnet_mu_);
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (ready_subnets_.count(subnet.id)) return Status::OK();
   }
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   ready_subnets_.insert(subnet.id);
   return Status::OK();
 }
@@ -322,7 +322,7 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   RETURN_IF_ERROR(Validate(id, subnet, ports));
   ASSIGN_OR_RETURN(Cidr cidr, ParseCidr(subnet.cidr));
   auto id_lock = IdLock(id);
-  std::lock_guard<std::mutex> lock(*id_lock);
+  MutexLock lock(*id_lock);
 
   ASSIGN_OR_RETURN(std::optional<Record> existing, LoadRecord(options_, id));
   if (existing) {
@@ -371,7 +371,7 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
 Status Network::Detach(const std::string& id) {
   if (!IsCniName(id, 200)) return Status::InvalidArgument("bad attachment id: '" + id + "'");
   auto id_lock = IdLock(id);
-  std::lock_guard<std::mutex> lock(*id_lock);
+  MutexLock lock(*id_lock);
   return DetachLocked(id);
 }
 
@@ -428,7 +428,7 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
     return Status::FailedPrecondition("bridge " + subnet.bridge + " still has ports");
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     ready_subnets_.erase(subnet.id);
   }
   RETURN_IF_ERROR(RemoveSubnetRules(runner_, subnet));

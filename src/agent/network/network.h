@@ -20,14 +20,13 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "base/process.h"
 #include "base/status.h"
-#include "base/thread_annotations.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
 
@@ -92,7 +91,7 @@ class Network {
  private:
   explicit Network(CniOptions options, std::unique_ptr<CommandRunner> owned_runner);
 
-  std::shared_ptr<std::mutex> IdLock(const std::string& id) EXCLUDES(mu_);
+  std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
 
@@ -101,9 +100,12 @@ class Network {
   const std::unique_ptr<CommandRunner> owned_runner_;
   CommandRunner& runner_;
 
-  std::mutex subnet_mu_;  // held across EnsureSubnetRules; taken before mu_
-  std::mutex mu_;
-  std::map<std::string, std::weak_ptr<std::mutex>> id_locks_ GUARDED_BY(mu_);
+  // Held across EnsureSubnetRules, so two first attaches on a subnet do not both add its rules.
+  Mutex subnet_mu_ ACQUIRED_BEFORE(mu_);
+
+  // Protected by mu_.
+  Mutex mu_;
+  std::map<std::string, std::weak_ptr<Mutex>> id_locks_ GUARDED_BY(mu_);
   std::set<std::string> ready_subnets_ GUARDED_BY(mu_);  // rules known to be in place
 };
 

@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -21,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "agent/network/netns.h"
+#include "base/mutex.h"
 
 namespace wharf::agent {
 namespace {
@@ -373,14 +373,14 @@ class TimingRunner : public CommandRunner {
     auto r = real_.Run(command);
     std::string key = command.argv[0].substr(command.argv[0].rfind('/') + 1);
     if (command.env && command.env->count("CNI_COMMAND")) key += " " + command.env->at("CNI_COMMAND");
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     auto& [n, ms] = totals_[key];
     ++n;
     ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     return r;
   }
   void Print(int cycles) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [key, v] : totals_) {
       std::printf("[latency]   %-16s %5.1f ms per attach+detach (%d runs in all)\n", key.c_str(),
                   v.second / cycles, v.first);
@@ -390,8 +390,8 @@ class TimingRunner : public CommandRunner {
 
  private:
   ProcessRunner real_;
-  std::mutex mu_;
-  std::map<std::string, std::pair<int, double>> totals_;
+  Mutex mu_;
+  std::map<std::string, std::pair<int, double>> totals_ GUARDED_BY(mu_);
 };
 
 TEST_F(NetworkTest, LatencyOfAttachAndDetach) {

@@ -6,6 +6,7 @@
 
 #include "base/crypto.h"
 #include "base/logging.h"
+#include "base/mutex.h"
 
 namespace wharf::api::elbv2 {
 

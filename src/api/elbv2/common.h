@@ -5,7 +5,6 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>

@@ -71,9 +71,9 @@ Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clo
   LogsService* self = service.get();
   service->deps_ = std::make_unique<LogsDeps>(LogsDeps{store, *service->events_, clock, std::move(region),
                                                        std::move(account_id), [self] {
-                                                         std::lock_guard lock(self->mu_);
+                                                         MutexLock lock(self->mu_);
                                                          self->sweep_now_ = true;
-                                                         self->cv_.notify_all();
+                                                         self->cv_.SignalAll();
                                                        }});
   service->sweeper_ = std::thread([self, sweep_interval] { self->SweepLoop(sweep_interval); });
   return service;
@@ -81,23 +81,25 @@ Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clo
 
 LogsService::~LogsService() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
-  cv_.notify_all();
+  cv_.SignalAll();
   if (sweeper_.joinable()) sweeper_.join();
 }
 
 void LogsService::SweepLoop(std::chrono::seconds interval) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, interval, [this] { return stopping_ || sweep_now_; });
+    auto next_sweep = std::chrono::steady_clock::now() + interval;
+    while (!stopping_ && !sweep_now_ && cv_.WaitUntil(mu_, next_sweep)) {
+    }
     if (stopping_) break;
     sweep_now_ = false;
-    lock.unlock();
+    lock.Unlock();
     Status swept = SweepRetention(*deps_);
     if (!swept.ok()) LOG_WARN("msg=\"log retention sweep failed\" error=\"{}\"", swept.ToString());
-    lock.lock();
+    lock.Lock();
   }
 }
 

@@ -9,14 +9,13 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
 #include "api/front_door.h"
 #include "base/clock.h"
+#include "base/mutex.h"
 #include "logs/log_store.h"
 #include "store/store.h"
 
@@ -47,15 +46,18 @@ class LogsService {
 
  private:
   LogsService() = default;
-  void SweepLoop(std::chrono::seconds interval);
+  void SweepLoop(std::chrono::seconds interval) EXCLUDES(mu_);
 
+  // Constant once Start returns.
   std::unique_ptr<wharf::logs::LogStore> events_;
   std::unique_ptr<LogsDeps> deps_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  bool sweep_now_ = false;
-  std::thread sweeper_;
+  std::thread sweeper_;  // runs SweepLoop()
+
+  // Protected by mu_.
+  Mutex mu_;
+  CondVar cv_;  // signalled on sweep_now_ and stopping_
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool sweep_now_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace wharf::api::logs
