@@ -27,8 +27,8 @@
 #include <string>
 #include <string_view>
 
-#include "base/status.h"
 #include "base/mutex.h"
+#include "base/status.h"
 #include "net/http_server.h"
 
 namespace wharf::agent {

@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 
-#include "base/status.h"
 #include "base/mutex.h"
+#include "base/status.h"
 #include "net/http_client.h"
 
 namespace wharf::agent {

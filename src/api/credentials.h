@@ -11,8 +11,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "base/random.h"
 #include "base/mutex.h"
+#include "base/random.h"
 #include "store/store.h"
 
 namespace wharf::api {

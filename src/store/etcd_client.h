@@ -26,8 +26,8 @@
 #include <vector>
 
 #include "base/crypto.h"
-#include "base/status.h"
 #include "base/mutex.h"
+#include "base/status.h"
 #include "net/http_client.h"
 
 namespace wharf::store {

@@ -36,8 +36,8 @@
 #include "agent/image/content_store.h"
 #include "agent/image/reference.h"
 #include "agent/image/registry_client.h"
-#include "base/status.h"
 #include "base/mutex.h"
+#include "base/status.h"
 #include "oci/manifest.h"
 
 namespace wharf::agent {

@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/process.h"
 #include "base/status.h"
-#include "base/mutex.h"
 
 namespace wharf::agent {
 
