@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "agent/network/cni.h"
 #include "agent/network/host_rules.h"
@@ -66,6 +68,13 @@ std::string Ipv4(uint32_t host_order) {
   char buf[INET_ADDRSTRLEN];
   inet_ntop(AF_INET, &a, buf, sizeof(buf));
   return buf;
+}
+
+constexpr int kCniAddAttempts = 3;
+
+bool IsIptablesRace(const Status& s) {
+  return s.message().find("iptables") != std::string::npos &&
+         s.message().find("No chain/target/match by that name") != std::string::npos;
 }
 
 Status Validate(const std::string& id, const Subnet& subnet, const std::vector<PortMapping>& ports) {
@@ -352,6 +361,15 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   CniInvoker cni(runner_, options_.plugin_dir);
   CniArgs args{id, record.netns, kIfName};
   auto added = cni.Add(record.conflist, args, RuntimeConfig(ports));
+  // iptables-nft (Debian 12's 1.8.9) sometimes answers "No chain/target/match by that name" for a
+  // chain portmap made a moment before, when another process changed the ruleset in between. A
+  // failed ADD is rolled back by CniInvoker, so trying again is safe; a real error fails again.
+  for (int attempt = 1; attempt < kCniAddAttempts && !added.ok() && IsIptablesRace(added.status());
+       ++attempt) {
+    LOG_WARN("attach {}: {}; trying again", id, added.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    added = cni.Add(record.conflist, args, RuntimeConfig(ports));
+  }
   if (!added.ok()) {
     RemoveNetns(record.netns);
     unlink(RecordPath(options_, id).c_str());
