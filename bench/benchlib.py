@@ -110,14 +110,17 @@ def to_ms(value, unit):
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def run_wrk(port, connections, duration, script=None):
+def run_wrk(port, connections, duration, script=None, timeout=None):
     """One wrk run; returns (requests/s, p50 ms, p99 ms, requests). Fails on any non-2xx
-    answer or socket error, either of which makes the numbers meaningless."""
+    answer or socket error, either of which makes the numbers meaningless. `timeout`: seconds
+    before wrk counts a request as an error (wrk's default is 2)."""
     argv = [WRK, "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if timeout:
+        argv.append(f"--timeout={timeout}s")
     if script:
         argv += ["-s", script]
     argv.append(f"http://127.0.0.1:{port}/")
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60)
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60 + (timeout or 0))
     out = p.stdout
     if p.returncode != 0:
         raise BenchError(f"wrk failed ({p.returncode}): {p.stderr}{out}")

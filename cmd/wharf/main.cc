@@ -88,6 +88,16 @@ int main(int argc, char** argv) {
                      "sqlite (in the data dir), sqlite:///path.db, memory or etcd://host:port[,host:port]")
       ->capture_default_str();
   server->add_option("--threads", server_options.threads, "API event loops (0: one per core)");
+  server->add_option("--api-workers", server_options.api_workers,
+                     "Threads that run API requests that wait on the store (with etcd all of them; "
+                     "with SQLite the writes), off the event loops (0: on the loops)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  server->add_option("--api-queue", server_options.api_queue,
+                     "API requests that may wait for a worker; more are answered with the "
+                     "service's throttling error")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   server->add_option("--registry-host", server_options.registry_host,
                      "HOST:PORT that ECR repositoryUri values name (default: the --listen address)");
   server->add_option("--registry-gc-grace", server_options.registry_gc_grace_seconds,

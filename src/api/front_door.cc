@@ -90,7 +90,48 @@ Outcome Run(const ServiceEndpoint& service, const OperationHandler& handler,
   }
 }
 
+// The value of `name` in a form body ("Action=DescribeVpcs&..."), undecoded.
+std::string_view FormValue(std::string_view form, std::string_view name) {
+  while (!form.empty()) {
+    std::string_view pair = form.substr(0, form.find('&'));
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name && pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    form.remove_prefix(std::min(form.size(), pair.size() + 1));
+  }
+  return {};
+}
+
+// Whether a request only reads: an operation named as AWS names its read-only ones, or a
+// GET of one of wharf's own routes. A guess from the name, which decides only where the
+// request runs, never what it does.
+bool IsRead(const net::Request& req) {
+  std::string_view target = req.target();
+  if (target.substr(0, 8) == "/_wharf/") return req.method() == http::verb::get;
+  std::string_view op;
+  if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
+    op = amz_target->value();
+    if (size_t dot = op.rfind('.'); dot != std::string_view::npos) op.remove_prefix(dot + 1);
+  } else {
+    op = FormValue(req.body(), "Action");
+  }
+  return op.starts_with("Describe") || op.starts_with("List") || op.starts_with("Get");
+}
+
 }  // namespace
+
+FrontDoor::FrontDoor(FrontDoorOptions options, CredentialStore& credentials, Clock& clock, Random& random)
+    : options_(std::move(options)), credentials_(credentials), clock_(clock), random_(random) {
+  if (options_.workers > 0) {
+    workers_ = std::make_unique<net::WorkerPool>(net::WorkerPoolOptions{options_.workers, options_.queue_limit});
+  }
+}
+
+FrontDoor::~FrontDoor() { Stop(); }
+
+void FrontDoor::Stop() {
+  if (workers_) workers_->Stop();
+}
 
 void FrontDoor::AddService(ServiceEndpoint endpoint) { services_.push_back(std::move(endpoint)); }
 
@@ -106,6 +147,38 @@ void FrontDoor::AddSignedRoute(std::string method, std::string path, std::string
 
 void FrontDoor::Handle(net::Request&& req, const net::Responder& respond) {
   std::string request_id = RandomUuid(random_);
+  if (!workers_ || (options_.reads_on_loop && IsRead(req))) return Dispatch(req, request_id, respond);
+  // Shared, so that a refused request is still there to answer.
+  auto pending = std::make_shared<net::Request>(std::move(req));
+  Status posted = workers_->TryPost([this, pending, request_id, respond] { Dispatch(*pending, request_id, respond); });
+  if (posted.ok()) return;
+  // Logged at 1, 2, 4, 8... refusals: an overload is reported without a line per request.
+  uint64_t refused = refused_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if ((refused & (refused - 1)) == 0) {
+    LOG_WARN("msg=\"requests refused\" total={} reason=\"{}\"", refused, posted.message());
+  }
+  respond(Refused(*pending, request_id));
+}
+
+net::Response FrontDoor::Refused(const net::Request& req, const std::string& request_id) const {
+  net::Response res = [&] {
+    if (req.target().substr(0, 8) == "/_wharf/") {
+      return MakeResponse(503, "application/json", "{\"message\":\"server busy\"}\n", request_id);
+    }
+    if (req.find("x-amz-target") != req.end()) {
+      return JsonError(AwsError::Client("ThrottlingException", "Rate exceeded"), request_id);
+    }
+    const ServiceEndpoint* service = QueryService(req);
+    if (IsEc2(service)) {
+      return QueryError(service, AwsError{"RequestLimitExceeded", "Request limit exceeded.", 503, true}, request_id);
+    }
+    return QueryError(service, AwsError::Client("Throttling", "Rate exceeded"), request_id);
+  }();
+  res.keep_alive(req.keep_alive());
+  return res;
+}
+
+void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond) {
   std::string_view target = req.target();
   if (target.substr(0, 8) == "/_wharf/") {
     std::string path(target.substr(0, target.find('?')));
@@ -227,23 +300,26 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   return MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id);
 }
 
+// The credential scope names a Query service; without it there is no service to ask.
+const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
+  const ServiceEndpoint* service = nullptr;
+  auto authorization = req.find(http::field::authorization);
+  if (authorization == req.end()) return nullptr;
+  if (auto cred = ParseCredential(authorization->value())) {
+    for (const auto& s : services_) {
+      if ((s.model->protocol() == "query" || s.model->protocol() == "ec2") && s.model->signing_name() == cred->service) {
+        service = &s;
+      }
+    }
+  }
+  return service;
+}
+
 net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id) {
   if (req.method() != http::verb::post) {
     return MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id);
   }
-  // The credential scope names the service; without it there is no service to ask.
-  const ServiceEndpoint* service = nullptr;
-  auto authorization = req.find(http::field::authorization);
-  if (authorization != req.end()) {
-    if (auto cred = ParseCredential(authorization->value())) {
-      for (const auto& s : services_) {
-        if ((s.model->protocol() == "query" || s.model->protocol() == "ec2") &&
-            s.model->signing_name() == cred->service) {
-          service = &s;
-        }
-      }
-    }
-  }
+  const ServiceEndpoint* service = QueryService(req);
   auto form = ParseForm(req.body());
   if (!service) {
     AuthResult auth = VerifySigV4(ToSigned(req), SigV4Options{options_.region, "", {}, true},

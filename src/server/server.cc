@@ -50,6 +50,10 @@ net::Response JsonResponse(http::status status, const boost::json::object& body)
   return res;
 }
 
+// SQLite and memory stores keep every record in memory (store/memory_store.h): a read
+// waits on no I/O. etcd answers each read over HTTP.
+bool StoreReadsFromMemory(const std::string& store_url) { return store_url.rfind("etcd://", 0) != 0; }
+
 class WharfServer final : public Server {
  public:
   explicit WharfServer(ServerOptions options) : options_(std::move(options)) {}
@@ -74,7 +78,9 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(api::WriteSharedCredentialsFile(credentials_path_, admin));
 
     front_door_ = std::make_unique<api::FrontDoor>(
-        api::FrontDoorOptions{options_.region, options_.account_id, options_.dev}, *credentials_,
+        api::FrontDoorOptions{options_.region, options_.account_id, options_.dev, options_.api_workers,
+                              options_.api_queue, StoreReadsFromMemory(options_.store_url)},
+        *credentials_,
         clock_, request_ids_);
     api::ec2::NetworkOptions network{options_.region, options_.account_id, options_.vpc_cidr};
     RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
@@ -315,6 +321,7 @@ class WharfServer final : public Server {
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
     assignments_.reset();  // answers parked polls while the listener can still send them
+    if (front_door_) front_door_->Stop();  // finishes queued requests, likewise
     if (http_) http_->Stop();
     http_.reset();
     lb_publisher_.reset();

@@ -18,6 +18,8 @@ struct ServerOptions {
   std::string store_url = "sqlite";
   bool dev = false;
   int threads = 0;  // 0: one per core
+  int api_workers = 8;     // threads that run blocking API requests off the loops (0: on them)
+  size_t api_queue = 256;  // API requests waiting for a worker before they are throttled
   // What ECR repositoryUri values start with; empty: the --listen address.
   std::string registry_host;
   int registry_gc_grace_seconds = 600;       // unreferenced blobs younger than this are kept
