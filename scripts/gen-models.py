@@ -17,7 +17,8 @@ import botocore
 SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 # Services whose full model is far larger than what wharf answers: only these operations and
-# the shapes reachable from them are kept (the whole EC2 model is megabytes, parsed at start).
+# the shapes reachable from them are kept (the whole EC2 model is megabytes, compiled into the
+# binary by tools/model_compiler.cc).
 ONLY_OPERATIONS = {
     "ec2": [
         "DescribeVpcs", "DescribeSubnets", "DescribeAvailabilityZones",

@@ -243,7 +243,7 @@ net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsErr
   if (IsEc2(service)) {
     return MakeResponse(error.http_status, "text/xml", EncodeEc2Error(error, request_id), request_id);
   }
-  std::string ns = service ? service->model->xml_namespace() : "";
+  std::string ns(service ? service->model->xml_namespace() : "");
   return MakeResponse(error.http_status, "text/xml", EncodeQueryError(ns, error, request_id),
                       request_id);
 }
@@ -274,8 +274,8 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (ec || !input.is_object()) {
     return JsonError(AwsError::Client("SerializationException", ""), request_id);
   }
-  if (op->input) {
-    if (auto violation = CheckShape(*op->input, input, "")) {
+  if (op->input()) {
+    if (auto violation = CheckShape(*op->input(), input, "")) {
       return JsonError(AwsError::Client(violation->serialization ? "SerializationException"
                                                                  : service->validation_error,
                                         violation->message),
@@ -336,7 +336,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
     return QueryError(service,
                       AwsError{"InvalidAction",
                                "Could not find operation " + action + " for version " +
-                                   service->model->api_version(),
+                                   std::string(service->model->api_version()),
                                400},
                       request_id);
   }
@@ -345,14 +345,14 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
 
   const bool ec2 = IsEc2(service);
   json::value input = json::object();
-  if (op->input) {
-    auto decoded = ec2 ? DecodeEc2Input(*op->input, form) : DecodeQueryInput(*op->input, form);
+  if (op->input()) {
+    auto decoded = ec2 ? DecodeEc2Input(*op->input(), form) : DecodeQueryInput(*op->input(), form);
     if (!decoded.ok()) {
       return QueryError(service, AwsError{service->validation_error, decoded.status().message(), 400},
                         request_id);
     }
     input = std::move(decoded).value();
-    if (auto violation = CheckShape(*op->input, input, "")) {
+    if (auto violation = CheckShape(*op->input(), input, "")) {
       // EC2 tells a missing parameter apart from a bad one.
       bool missing = violation->message.rfind("Missing required parameter", 0) == 0;
       std::string code = ec2 && missing ? "MissingParameter" : service->validation_error;

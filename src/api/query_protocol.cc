@@ -32,8 +32,8 @@ enum class Dialect { kQuery, kEc2 };
 Result<json::value> Decode(const Shape& shape, const Form& form, const std::string& name, Dialect d);
 
 std::string InputName(const Shape::Member& m, Dialect d) {
-  if (d == Dialect::kQuery || m.location_name.empty()) return m.name;
-  std::string name = m.location_name;
+  if (d == Dialect::kQuery || m.location_name().empty()) return std::string(m.name());
+  std::string name(m.location_name());
   name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
   return name;
 }
@@ -70,13 +70,13 @@ Result<json::value> DecodeList(const Shape& shape, const Form& form, const std::
   json::array arr;
   auto empty = form.find(name);
   if (empty != form.end() && empty->second.empty()) return json::value(std::move(arr));
-  std::string base = flattened ? name : name + "." + (shape.member_location_name.empty()
-                                                          ? std::string("member")
-                                                          : shape.member_location_name);
+  std::string base = flattened ? name : name + "." + std::string(shape.member_location_name().empty()
+                                                                      ? "member"
+                                                                      : shape.member_location_name());
   for (int i = 1;; ++i) {
     std::string item = base + "." + std::to_string(i);
     if (!Present(form, item)) break;
-    ASSIGN_OR_RETURN(json::value v, Decode(*shape.member, form, item, d));
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.member(), form, item, d));
     arr.push_back(std::move(v));
   }
   return json::value(std::move(arr));
@@ -90,7 +90,7 @@ Result<json::value> DecodeMap(const Shape& shape, const Form& form, const std::s
     if (!Present(form, entry)) break;
     auto k = form.find(entry + ".key");
     if (k == form.end()) break;
-    ASSIGN_OR_RETURN(json::value v, Decode(*shape.value, form, entry + ".value", d));
+    ASSIGN_OR_RETURN(json::value v, Decode(*shape.value(), form, entry + ".value", d));
     obj[k->second] = std::move(v);
   }
   return json::value(std::move(obj));
@@ -99,15 +99,16 @@ Result<json::value> DecodeMap(const Shape& shape, const Form& form, const std::s
 Result<json::value> DecodeStructure(const Shape& shape, const Form& form, const std::string& prefix,
                                     Dialect d) {
   json::object obj;
-  for (const Shape::Member& m : shape.members) {
+  for (const Shape::Member& m : shape.members()) {
     std::string name = prefix.empty() ? InputName(m, d) : prefix + "." + InputName(m, d);
     if (!Present(form, name)) continue;
-    if (m.shape->type == Shape::Type::kList) {
-      ASSIGN_OR_RETURN(json::value v, DecodeList(*m.shape, form, name, m.flattened || m.shape->flattened, d));
-      obj[m.name] = std::move(v);
+    const Shape& member = *m.shape();
+    if (member.type == Shape::Type::kList) {
+      ASSIGN_OR_RETURN(json::value v, DecodeList(member, form, name, m.flattened || member.flattened, d));
+      obj[m.name()] = std::move(v);
     } else {
-      ASSIGN_OR_RETURN(json::value v, Decode(*m.shape, form, name, d));
-      obj[m.name] = std::move(v);
+      ASSIGN_OR_RETURN(json::value v, Decode(member, form, name, d));
+      obj[m.name()] = std::move(v);
     }
   }
   return json::value(std::move(obj));
@@ -147,15 +148,16 @@ void EncodeScalar(const Shape& shape, const json::value& v, std::string& out) {
 }
 
 void EncodeMembers(const Shape& shape, const json::object& obj, std::string& out) {
-  for (const Shape::Member& m : shape.members) {
-    auto* v = obj.if_contains(m.name);
+  for (const Shape::Member& m : shape.members()) {
+    auto* v = obj.if_contains(m.name());
     if (!v || v->is_null()) continue;
-    std::string element = m.location_name.empty() ? m.name : m.location_name;
-    if (m.shape->type == Shape::Type::kList && (m.flattened || m.shape->flattened)) {
-      for (const auto& item : v->get_array()) EncodeValue(*m.shape->member, item, element, out);
+    std::string element(m.location_name().empty() ? m.name() : m.location_name());
+    const Shape& member = *m.shape();
+    if (member.type == Shape::Type::kList && (m.flattened || member.flattened)) {
+      for (const auto& item : v->get_array()) EncodeValue(*member.member(), item, element, out);
       continue;
     }
-    EncodeValue(*m.shape, *v, element, out);
+    EncodeValue(member, *v, element, out);
   }
 }
 
@@ -166,9 +168,9 @@ void EncodeValue(const Shape& shape, const json::value& v, const std::string& el
       if (v.is_object()) EncodeMembers(shape, v.get_object(), out);
       break;
     case Shape::Type::kList: {
-      std::string item = shape.member_location_name.empty() ? "member" : shape.member_location_name;
+      std::string item(shape.member_location_name().empty() ? "member" : shape.member_location_name());
       if (v.is_array()) {
-        for (const auto& x : v.get_array()) EncodeValue(*shape.member, x, item, out);
+        for (const auto& x : v.get_array()) EncodeValue(*shape.member(), x, item, out);
       }
       break;
     }
@@ -176,7 +178,7 @@ void EncodeValue(const Shape& shape, const json::value& v, const std::string& el
       if (v.is_object()) {
         for (const auto& [k, x] : v.get_object()) {
           out += "<entry><key>" + XmlEscape(k) + "</key>";
-          EncodeValue(*shape.value, x, "value", out);
+          EncodeValue(*shape.value(), x, "value", out);
           out += "</entry>";
         }
       }
@@ -225,12 +227,13 @@ Result<json::object> DecodeEc2Input(const Shape& input, const std::map<std::stri
 
 std::string EncodeEc2Response(const ServiceModel& model, const Operation& op,
                               const json::object& output, const std::string& request_id) {
-  std::string ns = model.xml_namespace();
+  std::string ns(model.xml_namespace());
   if (!ns.empty() && ns.back() != '/') ns += '/';  // as EC2 writes it
-  std::string out = "<" + op.name + "Response xmlns=\"" + ns + "\"><requestId>" +
+  std::string name(op.name());
+  std::string out = "<" + name + "Response xmlns=\"" + ns + "\"><requestId>" +
                     XmlEscape(request_id) + "</requestId>";
-  if (op.output) EncodeMembers(*op.output, output, out);
-  out += "</" + op.name + "Response>";
+  if (op.output()) EncodeMembers(*op.output(), output, out);
+  out += "</" + name + "Response>";
   return out;
 }
 
@@ -242,15 +245,16 @@ std::string EncodeEc2Error(const AwsError& error, const std::string& request_id)
 
 std::string EncodeQueryResponse(const ServiceModel& model, const Operation& op,
                                 const json::object& output, const std::string& request_id) {
-  std::string out = "<" + op.name + "Response xmlns=\"" + model.xml_namespace() + "\">";
-  if (op.output) {
-    std::string wrapper = op.result_wrapper.empty() ? op.name + "Result" : op.result_wrapper;
+  std::string name(op.name());
+  std::string out = "<" + name + "Response xmlns=\"" + std::string(model.xml_namespace()) + "\">";
+  if (op.output()) {
+    std::string wrapper = op.result_wrapper().empty() ? name + "Result" : std::string(op.result_wrapper());
     out += "<" + wrapper + ">";
-    EncodeMembers(*op.output, output, out);
+    EncodeMembers(*op.output(), output, out);
     out += "</" + wrapper + ">";
   }
   out += "<ResponseMetadata><RequestId>" + request_id + "</RequestId></ResponseMetadata>";
-  out += "</" + op.name + "Response>";
+  out += "</" + name + "Response>";
   return out;
 }
 

@@ -25,7 +25,7 @@ TEST_F(QueryProtocol, DecodesListsOfScalarsAndStructures) {
       "&Tags.member.1.Key=team&Tags.member.1.Value=blue%20green&Scheme=internal");
   const Operation* op = model_->FindOperation("CreateLoadBalancer");
   ASSERT_NE(op, nullptr);
-  auto input = DecodeQueryInput(*op->input, form);
+  auto input = DecodeQueryInput(*op->input(), form);
   ASSERT_TRUE(input.ok()) << input.status().ToString();
   EXPECT_EQ(json::serialize(*input),
             R"({"Name":"my-alb","Subnets":["subnet-a","subnet-b"],"Scheme":"internal",)"
@@ -34,12 +34,12 @@ TEST_F(QueryProtocol, DecodesListsOfScalarsAndStructures) {
 
 TEST_F(QueryProtocol, DecodesIntegersAndBooleansAndRefusesNonsense) {
   const Operation* op = model_->FindOperation("CreateTargetGroup");
-  auto input = DecodeQueryInput(*op->input,
+  auto input = DecodeQueryInput(*op->input(),
                                 ParseForm("Name=tg&Port=5050&HealthCheckEnabled=true&Protocol=HTTP"));
   ASSERT_TRUE(input.ok());
   EXPECT_EQ(input->at("Port").as_int64(), 5050);
   EXPECT_EQ(input->at("HealthCheckEnabled").as_bool(), true);
-  EXPECT_FALSE(DecodeQueryInput(*op->input, ParseForm("Name=tg&Port=eighty")).ok());
+  EXPECT_FALSE(DecodeQueryInput(*op->input(), ParseForm("Name=tg&Port=eighty")).ok());
 }
 
 TEST_F(QueryProtocol, EncodesResultAsXmlWithMembers) {

@@ -41,19 +41,19 @@ std::optional<ShapeViolation> CheckShape(const Shape& shape, json::value& value,
       json::object& obj = value.get_object();
       for (auto it = obj.begin(); it != obj.end();) {
         const Shape::Member* m = shape.FindMember(it->key());
-        if (!m || !m->shape) {
+        if (!m || !m->shape()) {
           it = obj.erase(it);
           continue;
         }
         std::string child = path.empty() ? std::string(it->key()) : path + "." + std::string(it->key());
-        if (auto v = CheckShape(*m->shape, it->value(), child)) return v;
+        if (auto v = CheckShape(*m->shape(), it->value(), child)) return v;
         ++it;
       }
-      for (const std::string& r : shape.required) {
+      for (std::string_view r : shape.required()) {
         auto* v = obj.if_contains(r);
         if (!v || v->is_null()) {
           return Invalid("Missing required parameter " +
-                         (path.empty() ? r : path + "." + r) + ".");
+                         (path.empty() ? std::string(r) : path + "." + std::string(r)) + ".");
         }
       }
       return std::nullopt;
@@ -70,26 +70,26 @@ std::optional<ShapeViolation> CheckShape(const Shape& shape, json::value& value,
       for (size_t i = 0; i < arr.size(); ++i) {
         std::string item = path + "[" + std::to_string(i) + "]";
         if (arr[i].is_null()) return Serialization(item, "Null value");
-        if (auto v = CheckShape(*shape.member, arr[i], item)) return v;
+        if (auto v = CheckShape(*shape.member(), arr[i], item)) return v;
       }
       return std::nullopt;
     }
     case T::kMap: {
       if (!value.is_object()) return Serialization(path, JsonKind(value));
       for (auto& [k, v] : value.get_object()) {
-        if (auto bad = CheckShape(*shape.value, v, path + "." + std::string(k))) return bad;
+        if (auto bad = CheckShape(*shape.value(), v, path + "." + std::string(k))) return bad;
       }
       return std::nullopt;
     }
     case T::kString: {
       if (!value.is_string()) return Serialization(path, JsonKind(value));
       const json::string& s = value.get_string();
-      if (!shape.enum_values.empty()) {
+      if (!shape.enum_values().empty()) {
         bool known = false;
-        for (const auto& e : shape.enum_values) known = known || e == s;
+        for (std::string_view e : shape.enum_values()) known = known || e == s;
         if (!known) {
           std::string allowed;
-          for (const auto& e : shape.enum_values) allowed += (allowed.empty() ? "" : ", ") + e;
+          for (std::string_view e : shape.enum_values()) (allowed += allowed.empty() ? "" : ", ") += e;
           return Invalid("Invalid value '" + std::string(s) + "' for " + path +
                          ". Valid values: " + allowed + ".");
         }

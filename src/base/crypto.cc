@@ -1,25 +1,58 @@
+// OpenSSL 3 marks the SHA256_* functions deprecated in favour of EVP; they are used on
+// purpose (crypto.h says why), in this file only.
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "base/crypto.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
-namespace wharf {
+#include <cstring>
 
-std::string Sha256(std::string_view data) {
+namespace wharf {
+namespace {
+
+std::string Digest(SHA256_CTX& ctx) {
   unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
+  SHA256_Final(out, &ctx);
   return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
-std::string HmacSha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return std::string(reinterpret_cast<char*>(out), len);
+}  // namespace
+
+std::string Sha256(std::string_view data) {
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  return Digest(ctx);
 }
+
+// RFC 2104 over SHA-256's 64-byte block.
+std::string HmacSha256(std::string_view key, std::string_view data) {
+  constexpr size_t kBlock = SHA256_CBLOCK;
+  unsigned char pad[kBlock] = {};
+  std::string long_key;
+  if (key.size() > kBlock) key = long_key = Sha256(key);
+  std::memcpy(pad, key.data(), key.size());
+  for (unsigned char& c : pad) c ^= 0x36;
+  SHA256_CTX inner;
+  SHA256_Init(&inner);
+  SHA256_Update(&inner, pad, kBlock);
+  SHA256_Update(&inner, data.data(), data.size());
+  std::string inner_digest = Digest(inner);
+  for (unsigned char& c : pad) c ^= 0x36 ^ 0x5c;
+  SHA256_CTX outer;
+  SHA256_Init(&outer);
+  SHA256_Update(&outer, pad, kBlock);
+  SHA256_Update(&outer, inner_digest.data(), inner_digest.size());
+  OPENSSL_cleanse(pad, sizeof pad);
+  return Digest(outer);
+}
+
+Sha256Hasher::Sha256Hasher() : ctx_(std::make_unique<SHA256_CTX>()) { SHA256_Init(ctx_.get()); }
+Sha256Hasher::~Sha256Hasher() = default;
+void Sha256Hasher::Update(std::string_view bytes) { SHA256_Update(ctx_.get(), bytes.data(), bytes.size()); }
+std::string Sha256Hasher::Finish() { return Digest(*ctx_); }
 
 std::string HexEncode(std::string_view bytes) {
   static const char kDigits[] = "0123456789abcdef";

@@ -1,14 +1,19 @@
 #include "base/random.h"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
+#include <cerrno>
 #include <cstdlib>
 
 namespace wharf {
 
 uint64_t SecureRandom::Next() {
   uint64_t v = 0;
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(&v), sizeof v) != 1) std::abort();
+  ssize_t n;
+  do {
+    n = getrandom(&v, sizeof v, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n != static_cast<ssize_t>(sizeof v)) std::abort();  // no getrandom(2): a kernel before 3.17
   return v;
 }
 

@@ -13,13 +13,14 @@ class Random {
   virtual uint64_t Next() = 0;
 };
 
-// Cryptographically strong (OpenSSL RAND_bytes): used for keys and ids.
+// Cryptographically strong (the kernel's getrandom(2), what OpenSSL's RAND seeds from; its
+// DRBG would cost the provider start-up crypto.h describes): used for keys and ids.
 class SecureRandom final : public Random {
  public:
   uint64_t Next() override;
 };
 
-// Fast and thread-safe, not for secrets: request ids and the like. Seeded from OpenSSL.
+// Fast and thread-safe, not for secrets: request ids and the like. Seeded by SecureRandom.
 class FastRandom final : public Random {
  public:
   FastRandom();

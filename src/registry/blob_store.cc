@@ -1,7 +1,6 @@
 #include "registry/blob_store.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -35,19 +34,15 @@ Status Errno(const std::string& what) {
 Result<std::string> Sha256OfFile(const std::string& path) {
   Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (f.fd < 0) return Errno("open " + path);
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256Hasher hasher;
   std::vector<char> buf(1 << 20);
   for (;;) {
     ssize_t n = ::read(f.fd, buf.data(), buf.size());
     if (n < 0) return Errno("read " + path);
     if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
   }
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx.get(), out, &len);
-  return "sha256:" + HexEncode(std::string_view(reinterpret_cast<char*>(out), len));
+  return "sha256:" + HexEncode(hasher.Finish());
 }
 
 Status FsyncPath(const std::string& path, bool directory) {

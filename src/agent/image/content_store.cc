@@ -15,19 +15,8 @@
 namespace wharf::agent {
 namespace fs = std::filesystem;
 
-Digester::Digester() : ctx_(EVP_MD_CTX_new()) {
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
-}
-Digester::~Digester() { EVP_MD_CTX_free(ctx_); }
-void Digester::Update(std::string_view bytes) {
-  EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
-}
-std::string Digester::Finish() {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_DigestFinal_ex(ctx_, md, &len);
-  return "sha256:" + HexEncode(std::string_view(reinterpret_cast<char*>(md), len));
-}
+void Digester::Update(std::string_view bytes) { hasher_.Update(bytes); }
+std::string Digester::Finish() { return "sha256:" + HexEncode(hasher_.Finish()); }
 
 ContentStore::Writer::Writer(const ContentStore& store, std::string path, std::FILE* file)
     : store_(store), path_(std::move(path)), file_(file) {}

@@ -10,8 +10,6 @@
 // both succeed and the second rename replaces identical content.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -19,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/crypto.h"
 #include "base/status.h"
 
 namespace wharf::agent {
@@ -26,15 +25,11 @@ namespace wharf::agent {
 // Incremental sha256, producing a "sha256:<hex>" digest.
 class Digester {
  public:
-  Digester();
-  ~Digester();
-  Digester(const Digester&) = delete;
-  Digester& operator=(const Digester&) = delete;
   void Update(std::string_view bytes);
   std::string Finish();  // once
 
  private:
-  EVP_MD_CTX* ctx_;
+  Sha256Hasher hasher_;
 };
 
 class ContentStore {

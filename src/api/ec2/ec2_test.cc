@@ -17,7 +17,7 @@ TEST(Ec2Protocol, DecodesFlattenedListsByCapitalisedLocationName) {
   const Operation* op = (*model)->FindOperation("AuthorizeSecurityGroupIngress");
   ASSERT_NE(op, nullptr);
   auto input = DecodeEc2Input(
-      *op->input, ParseForm("Action=AuthorizeSecurityGroupIngress&GroupId=sg-1"
+      *op->input(), ParseForm("Action=AuthorizeSecurityGroupIngress&GroupId=sg-1"
                             "&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.FromPort=80"
                             "&IpPermissions.1.ToPort=80&IpPermissions.1.IpRanges.1.CidrIp=0.0.0.0%2F0"
                             "&IpPermissions.1.Groups.1.GroupId=sg-2&DryRun=true"));
@@ -26,7 +26,7 @@ TEST(Ec2Protocol, DecodesFlattenedListsByCapitalisedLocationName) {
             R"({"GroupId":"sg-1","IpPermissions":[{"IpProtocol":"tcp","FromPort":80,"ToPort":80,)"
             R"("UserIdGroupPairs":[{"GroupId":"sg-2"}],"IpRanges":[{"CidrIp":"0.0.0.0/0"}]}],"DryRun":true})");
   const Operation* subnets = (*model)->FindOperation("DescribeSubnets");
-  auto filters = DecodeEc2Input(*subnets->input,
+  auto filters = DecodeEc2Input(*subnets->input(),
                                 ParseForm("Filter.1.Name=vpc-id&Filter.1.Value.1=vpc-1&SubnetId.1=subnet-1"));
   ASSERT_TRUE(filters.ok());
   EXPECT_EQ(boost::json::serialize(*filters),
