@@ -6,6 +6,8 @@
 #include "controlplane/records.h"
 #include "model/json.h"
 #include "model/keys.h"
+#include "model/listener.h"
+#include "model/target_group.h"
 #include "store/store.h"
 
 namespace wharf::controlplane {
@@ -86,14 +88,14 @@ std::vector<lb::Action> ToActions(const json::array& actions) {
 }
 
 lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const InstanceAddress& instance_address) {
-  const json::object& tg = GetObject(record, "targetGroup");
-  const json::object& attrs = GetObject(record, "attributes");
+  model::TargetGroupRecord group(record);
+  const json::object& tg = group.shape();
   lb::TargetGroup out;
-  out.arn = GetString(tg, "TargetGroupArn");
-  out.name = GetString(tg, "TargetGroupName");
-  out.protocol = GetString(tg, "Protocol", "HTTP");
-  out.port = static_cast<uint16_t>(GetInt(tg, "Port").value_or(80));
-  out.target_type = GetString(tg, "TargetType", "instance");
+  out.arn = group.arn();
+  out.name = group.name();
+  out.protocol = group.protocol();
+  out.port = static_cast<uint16_t>(group.port());
+  out.target_type = group.target_type();
   lb::HealthCheck& hc = out.health_check;
   hc.enabled = GetBool(tg, "HealthCheckEnabled").value_or(true);
   hc.protocol = GetString(tg, "HealthCheckProtocol", "HTTP");
@@ -104,20 +106,15 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
   hc.healthy_threshold = static_cast<int>(GetInt(tg, "HealthyThresholdCount").value_or(5));
   hc.unhealthy_threshold = static_cast<int>(GetInt(tg, "UnhealthyThresholdCount").value_or(2));
   hc.matcher = GetString(GetObject(tg, "Matcher"), "HttpCode", "200");
-  out.deregistration_delay_seconds =
-      ToInt(GetString(attrs, "deregistration_delay.timeout_seconds"), 300);
-  out.slow_start_seconds = ToInt(GetString(attrs, "slow_start.duration_seconds"), 0);
-  out.algorithm = GetString(attrs, "load_balancing.algorithm.type", "round_robin");
-  out.stickiness_enabled = GetString(attrs, "stickiness.enabled") == "true";
-  out.stickiness_type = GetString(attrs, "stickiness.type", "lb_cookie");
-  out.stickiness_duration_seconds =
-      ToInt(GetString(attrs, "stickiness.lb_cookie.duration_seconds"), 86400);
-  for (const auto& t : GetArray(record, "targets")) {
-    const json::object& target = t.get_object();
-    auto deadline = GetInt(target, "drainDeadlineMs");
-    if (deadline && *deadline <= now_ms) continue;  // drained
+  out.deregistration_delay_seconds = static_cast<int>(group.deregistration_delay_ms() / 1000);
+  out.slow_start_seconds = ToInt(group.attribute("slow_start.duration_seconds"), 0);
+  out.algorithm = group.attribute("load_balancing.algorithm.type", "round_robin");
+  out.stickiness_enabled = group.attribute("stickiness.enabled") == "true";
+  out.stickiness_type = group.attribute("stickiness.type", "lb_cookie");
+  out.stickiness_duration_seconds = ToInt(group.attribute("stickiness.lb_cookie.duration_seconds"), 86400);
+  for (const model::RegisteredTarget& target : group.targets(now_ms)) {
     lb::Target x;
-    x.id = GetString(target, "Id");
+    x.id = target.id;
     x.ip = x.id;  // an ip target, or an instance target registered by its address
     if (x.id.rfind("i-", 0) == 0) {
       // An ECS node's instance id; one this server cannot reach has no address and fails
@@ -125,10 +122,10 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
       auto address = instance_address ? instance_address(x.id) : std::nullopt;
       x.ip = address.value_or("");
     }
-    x.port = static_cast<uint16_t>(GetInt(target, "Port").value_or(out.port));
-    x.availability_zone = GetString(target, "AvailabilityZone");
-    x.draining = deadline.has_value();
-    x.drain_deadline_ms = deadline.value_or(0);
+    x.port = static_cast<uint16_t>(target.port ? target.port : out.port);
+    x.availability_zone = target.availability_zone;
+    x.draining = target.draining();
+    x.drain_deadline_ms = target.drain_deadline_ms.value_or(0);
     out.targets.push_back(std::move(x));
   }
   return out;
@@ -146,39 +143,39 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
   ASSIGN_OR_RETURN(auto lbs, LoadRecords(store, model::keys::kLoadBalancers));
   std::map<std::string, int> idle_timeouts;  // load balancer arn -> seconds
   for (const auto& r : lbs) {
-    idle_timeouts[GetString(GetObject(r, "loadBalancer"), "LoadBalancerArn")] =
-        ToInt(GetString(GetObject(r, "attributes"), "idle_timeout.timeout_seconds"), 60);
+    model::LoadBalancerRecord lb(r);
+    idle_timeouts[lb.arn()] = lb.idle_timeout_seconds();
   }
   ASSIGN_OR_RETURN(auto rules, LoadRecords(store, model::keys::kRules));
-  std::map<std::string, std::vector<const json::object*>> rules_by_listener;
-  for (const auto& r : rules)
-    rules_by_listener[GetString(r, "listenerArn")].push_back(&r);
+  std::map<std::string, std::vector<model::RuleRecord>> rules_by_listener;
+  for (const auto& r : rules) {
+    model::RuleRecord rule(r);
+    rules_by_listener[rule.listener_arn()].push_back(rule);
+  }
   ASSIGN_OR_RETURN(auto listeners, LoadRecords(store, model::keys::kListeners));
   for (const auto& r : listeners) {
-    const json::object& l = GetObject(r, "listener");
+    model::ListenerRecord listener(r);
     lb::Listener out;
-    out.arn = GetString(l, "ListenerArn");
-    out.load_balancer_arn = GetString(l, "LoadBalancerArn");
+    out.arn = listener.arn();
+    out.load_balancer_arn = listener.load_balancer_arn();
     if (!idle_timeouts.contains(out.load_balancer_arn)) continue;  // its load balancer is gone
-    out.port = static_cast<uint16_t>(GetInt(l, "Port").value_or(80));
-    out.protocol = GetString(l, "Protocol", "HTTP");
+    out.port = static_cast<uint16_t>(listener.port());
+    out.protocol = listener.protocol();
     out.idle_timeout_seconds = idle_timeouts[out.load_balancer_arn];
-    for (const json::object* record : rules_by_listener[out.arn]) {
-      const json::object& rule = GetObject(*record, "rule");
+    for (const model::RuleRecord& rule : rules_by_listener[out.arn]) {
       lb::Rule x;
-      x.arn = GetString(rule, "RuleArn");
-      x.priority = ToInt(GetString(rule, "Priority"), 0);
-      for (const auto& c : GetArray(rule, "Conditions"))
-        x.conditions.push_back(ToCondition(c.get_object()));
-      x.actions = ToActions(GetArray(rule, "Actions"));
+      x.arn = rule.arn();
+      x.priority = rule.priority();
+      for (const auto& c : rule.conditions()) x.conditions.push_back(ToCondition(c.get_object()));
+      x.actions = ToActions(rule.actions());
       out.rules.push_back(std::move(x));
     }
     std::sort(out.rules.begin(), out.rules.end(),
               [](const lb::Rule& a, const lb::Rule& b) { return a.priority < b.priority; });
     lb::Rule fallback;
-    fallback.arn = GetString(r, "defaultRuleArn");
+    fallback.arn = listener.default_rule_arn();
     fallback.is_default = true;
-    fallback.actions = ToActions(GetArray(l, "DefaultActions"));
+    fallback.actions = ToActions(listener.default_actions());
     out.rules.push_back(std::move(fallback));
     config->listeners.push_back(std::move(out));
   }

@@ -10,6 +10,7 @@
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/service.h"
+#include "model/target_group.h"
 #include "model/task.h"
 
 namespace wharf::controlplane {
@@ -129,13 +130,11 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
       target.port = address->second;
       auto group = groups.find(TargetGroupKey(target.target_group_arn));
       if (group != groups.end()) {
-        for (const auto& e : GetArray(group->second.value, "targets")) {
-          const json::object& entry = e.get_object();
-          if (GetString(entry, "Id") != target.id || GetInt(entry, "Port") != target.port) continue;
-          auto deadline = GetInt(entry, "drainDeadlineMs");
-          target.registration = !deadline ? TaskTarget::Registration::kRegistered
-                                : *deadline > now_ms ? TaskTarget::Registration::kDraining
-                                                     : TaskTarget::Registration::kDrained;
+        for (const model::RegisteredTarget& entry : model::TargetGroupRecord(group->second.value).targets()) {
+          if (entry.id != target.id || entry.port != target.port) continue;
+          target.registration = !entry.draining()         ? TaskTarget::Registration::kRegistered
+                                : !entry.DrainedBy(now_ms) ? TaskTarget::Registration::kDraining
+                                                           : TaskTarget::Registration::kDrained;
           // Drained before the delay: the data plane completes a deregistration as soon as
           // nothing is in flight to the target, and then no longer lists it (AWS: "If a
           // deregistering target has no in-flight requests and no active connections, Elastic
@@ -363,38 +362,23 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     int64_t now_ms = NowMs(ecs);
     for (auto& [tg_key, stored] : groups) {
       json::object record = stored.value;
-      std::string arn = GetString(GetObject(record, "targetGroup"), "TargetGroupArn");
-      int64_t delay_ms = std::atoll(GetString(GetObject(record, "attributes"), "deregistration_delay.timeout_seconds", "300").c_str()) * 1000;
-      json::array targets;
-      for (const auto& t : GetArray(record, "targets")) {
-        auto deadline = GetInt(t.get_object(), "drainDeadlineMs");
-        if (!deadline || *deadline > now_ms) targets.push_back(t);  // drained ones are forgotten
-      }
-      bool changed = targets.size() != GetArray(record, "targets").size();
-      auto find = [&](const TaskTarget& target) -> json::object* {
-        for (auto& t : targets) {
-          if (GetString(t.as_object(), "Id") == target.id && GetInt(t.as_object(), "Port") == target.port) return &t.as_object();
-        }
-        return nullptr;
-      };
+      std::string arn = model::TargetGroupRecord(record).arn();
+      bool changed = model::ForgetDrainedTargets(record, now_ms);
       for (const auto& change : d.register_targets) {
         if (change.target.target_group_arn != arn) continue;
-        if (json::object* e = find(change.target)) {
-          e->erase("drainDeadlineMs");
-        } else {
-          targets.push_back(json::object{{"Id", change.target.id}, {"Port", change.target.port}});
-        }
-        changed = true;
+        changed |= model::RegisterTarget(record, {change.target.id, change.target.port, "", std::nullopt});
       }
       for (const auto& change : d.deregister_targets) {
         if (change.target.target_group_arn != arn) continue;
-        if (json::object* e = find(change.target); e && !Has(*e, "drainDeadlineMs")) {
-          (*e)["drainDeadlineMs"] = now_ms + delay_ms;
-          changed = true;
+        // Only a target still registered starts draining: its deadline is kept once set.
+        for (const auto& t : model::TargetGroupRecord(record).targets()) {
+          if (t.id == change.target.id && t.port == change.target.port && !t.draining()) {
+            model::DeregisterTarget(record, t.id, t.port, now_ms);
+            changed = true;
+          }
         }
       }
       if (!changed) continue;
-      record["targets"] = std::move(targets);
       txn.compares.push_back({tg_key, stored.mod_revision});
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }

@@ -12,6 +12,7 @@
 #include "registry/lifecycle.h"
 #include "model/json.h"
 #include "model/keys.h"
+#include "model/repository.h"
 #include "store/update.h"
 
 namespace wharf::registry {
@@ -68,14 +69,11 @@ bool ValidTag(std::string_view tag) {
 }
 
 // Whether the repository refuses to move `tag` (IMMUTABLE, with its exclusion filters).
-bool TagIsImmutable(const json::object& repository, std::string_view tag) {
-  std::string mutability = GetString(repository, "imageTagMutability");
+bool TagIsImmutable(const model::RepositoryRecord& repository, std::string_view tag) {
+  std::string mutability = repository.tag_mutability();
   bool excluded = false;
-  if (auto* filters = repository.if_contains("imageTagMutabilityExclusionFilters");
-      filters && filters->is_array()) {
-    for (const auto& f : filters->get_array()) {
-      if (f.is_object() && TagMatchesPattern(std::string(tag), GetString(f.get_object(), "filter"))) excluded = true;
-    }
+  for (const auto& pattern : repository.tag_mutability_exclusions()) {
+    if (TagMatchesPattern(std::string(tag), pattern)) excluded = true;
   }
   if (mutability == "IMMUTABLE") return true;
   if (mutability == "IMMUTABLE_WITH_EXCLUSION") return !excluded;
@@ -187,7 +185,7 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
         record.size += d->size;
       }
     }
-    const json::object& repo_shape = (*repository)->first.at("repository").as_object();
+    model::RepositoryRecord repository_record((*repository)->first);
     bool first_attempt = true;
     auto pushed = store::RetryOnConflict([&]() -> store::Attempt<Outcome<std::string>> {
       if (!first_attempt) {  // the last one lost the race: read the repository record again
@@ -221,7 +219,7 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
           json::value v = json::parse((*tag)->value, ec);
           if (!ec && v.is_object()) current = GetString(v.get_object(), "digest");
         }
-        if (!current.empty() && current != digest && TagIsImmutable(repo_shape, reference)) {
+        if (!current.empty() && current != digest && TagIsImmutable(repository_record, reference)) {
           return Failure{RegistryError::kTagImmutable,
                          "The image tag '" + std::string(reference) + "' already exists in the '" +
                              std::string(repo) + "' repository and cannot be overwritten because the "

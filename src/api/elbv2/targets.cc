@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 
 #include "api/elbv2/handlers.h"
+#include "model/target_group.h"
 
 namespace wharf::api::elbv2 {
 
@@ -14,30 +15,16 @@ bool IsIpv4(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1;
 }
 
-bool Expired(const json::object& target, int64_t now_ms) {
-  auto deadline = GetInt(target, "drainDeadlineMs");
-  return deadline && *deadline <= now_ms;
-}
-
-bool Same(const json::object& target, const std::string& id, int64_t port) {
-  return GetString(target, "Id") == id && GetInt(target, "Port").value_or(0) == port;
-}
-
 Outcome ChangeTargets(
     Context& c, object& in,
-    const std::function<std::optional<AwsError>(const json::object& record, json::array& targets,
-                                                int64_t now_ms)>& change) {
+    const std::function<std::optional<AwsError>(json::object& record, int64_t now_ms)>& change) {
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     Lookup found = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
     int64_t now_ms = NowMs(c);
-    json::array targets;
-    for (const auto& t : GetArray(record.value, "targets")) {
-      if (!Expired(t.get_object(), now_ms)) targets.push_back(t);  // drained: forget it
-    }
-    if (auto err = change(record.value, targets, now_ms)) return *err;
-    record.value["targets"] = std::move(targets);
+    model::ForgetDrainedTargets(record.value, now_ms);
+    if (auto err = change(record.value, now_ms)) return *err;
     ASSIGN_OR_FAIL(
         bool saved,
         SaveRecord(c.deps.store, record),
@@ -53,13 +40,13 @@ Outcome ChangeTargets(
 Outcome RegisterTargets(Context& c, const RequestContext&, object& in) {
   return ChangeTargets(
       c, in,
-      [&](const json::object& record, json::array& targets, int64_t) -> std::optional<AwsError> {
-        const json::object& tg = GetObject(record, "targetGroup");
+      [&](json::object& record, int64_t) -> std::optional<AwsError> {
+        model::TargetGroupRecord group(record);
         for (const auto& t : GetArray(in, "Targets")) {
           const json::object& target = t.get_object();
           std::string id = GetString(target, "Id");
-          int64_t port = GetInt(target, "Port").value_or(GetInt(tg, "Port").value_or(80));
-          bool instance = GetString(tg, "TargetType") == "instance" && id.rfind("i-", 0) == 0;
+          int port = static_cast<int>(GetInt(target, "Port").value_or(group.port()));
+          bool instance = group.target_type() == "instance" && id.rfind("i-", 0) == 0;
           if (instance) {
             // The instances are the ECS nodes; only those this server reaches can take traffic.
             if (!c.deps.instance_address || !c.deps.instance_address(id)) {
@@ -71,19 +58,9 @@ Outcome RegisterTargets(Context& c, const RequestContext&, object& in) {
             return AwsError::Client("InvalidTarget",
                                     "The IP address '" + id + "' is not a valid IPv4 address");
           }
-          json::object entry{{"Id", id}, {"Port", port}};
-          if (Has(target, "AvailabilityZone"))
-            entry["AvailabilityZone"] = GetString(target, "AvailabilityZone");
-          bool replaced = false;
-          for (auto& existing : targets) {
-            if (Same(existing.get_object(), id, port)) {
-              existing = entry;  // registering a draining target again takes it back
-              replaced = true;
-            }
-          }
-          if (!replaced) targets.push_back(std::move(entry));
+          model::RegisterTarget(record, {id, port, GetString(target, "AvailabilityZone"), std::nullopt});
         }
-        if (targets.size() > kMaxTargetsPerGroup) {
+        if (GetArray(record, "targets").size() > kMaxTargetsPerGroup) {
           return AwsError::Client(
               "TooManyTargets",
               "You've reached the limit on the number of targets per target group");
@@ -95,29 +72,16 @@ Outcome RegisterTargets(Context& c, const RequestContext&, object& in) {
 Outcome DeregisterTargets(Context& c, const RequestContext&, object& in) {
   return ChangeTargets(
       c, in,
-      [&](const json::object& record, json::array& targets,
-          int64_t now_ms) -> std::optional<AwsError> {
-        const json::object& tg = GetObject(record, "targetGroup");
-        std::string delay = GetString(GetObject(record, "attributes"),
-                                      "deregistration_delay.timeout_seconds", "300");
-        int64_t delay_ms = std::stoll(delay) * 1000;
+      [&](json::object& record, int64_t now_ms) -> std::optional<AwsError> {
         for (const auto& t : GetArray(in, "Targets")) {
           const json::object& target = t.get_object();
           std::string id = GetString(target, "Id");
-          bool port_given = Has(target, "Port");
-          int64_t port = GetInt(target, "Port").value_or(0);
-          bool found = false;
-          for (auto& existing : targets) {
-            json::object& e = existing.as_object();
-            if (GetString(e, "Id") != id || (port_given && GetInt(e, "Port").value_or(0) != port))
-              continue;
-            found = true;
-            if (!Has(e, "drainDeadlineMs")) e["drainDeadlineMs"] = now_ms + delay_ms;
-          }
-          if (!found) {
+          auto port = GetInt(target, "Port");
+          if (model::DeregisterTarget(record, id, port ? std::optional<int>(static_cast<int>(*port)) : std::nullopt,
+                                      now_ms) == 0) {
             return AwsError::Client("InvalidTarget",
                                     "The following targets are not registered in target group '" +
-                                        GetString(tg, "TargetGroupArn") + "': '" + id + "'");
+                                        model::TargetGroupRecord(record).arn() + "': '" + id + "'");
           }
         }
         return std::nullopt;
@@ -136,16 +100,15 @@ Outcome DescribeTargetHealth(Context& c, const RequestContext&, object& in) {
   int64_t now_ms = NowMs(c);
   std::string hc_port = GetString(tg, "HealthCheckPort", "traffic-port");
 
-  auto describe = [&](const std::string& id, int64_t port, const json::object* stored) {
+  auto describe = [&](const std::string& id, int64_t port, const model::RegisteredTarget* stored) {
     json::object target{{"Id", id}, {"Port", port}};
-    if (stored && Has(*stored, "AvailabilityZone"))
-      target["AvailabilityZone"] = GetString(*stored, "AvailabilityZone");
+    if (stored && !stored->availability_zone.empty()) target["AvailabilityZone"] = stored->availability_zone;
     json::object state;
     if (!stored) {
       state = {{"State", "unused"},
                {"Reason", "Target.NotRegistered"},
                {"Description", "Target is not registered to the target group"}};
-    } else if (Has(*stored, "drainDeadlineMs")) {
+    } else if (stored->draining()) {
       state = {{"State", "draining"},
                {"Reason", "Target.DeregistrationInProgress"},
                {"Description", "Target deregistration is in progress"}};
@@ -175,24 +138,20 @@ Outcome DescribeTargetHealth(Context& c, const RequestContext&, object& in) {
         {"TargetHealth", std::move(state)}};
   };
 
-  std::vector<const json::object*> live;
-  for (const auto& t : GetArray(record, "targets")) {
-    if (!Expired(t.get_object(), now_ms)) live.push_back(&t.get_object());
-  }
+  std::vector<model::RegisteredTarget> live = model::TargetGroupRecord(record).targets(now_ms);
   json::array out;
   const json::array& asked = GetArray(in, "Targets");
   if (asked.empty()) {
-    for (const auto* t : live)
-      out.push_back(describe(GetString(*t, "Id"), GetInt(*t, "Port").value_or(0), t));
+    for (const auto& t : live) out.push_back(describe(t.id, t.port, &t));
   } else {
     for (const auto& a : asked) {
       const json::object& want = a.get_object();
       std::string id = GetString(want, "Id");
       auto port = GetInt(want, "Port");
       bool any = false;
-      for (const auto* t : live) {
-        if (GetString(*t, "Id") == id && (!port || GetInt(*t, "Port") == port)) {
-          out.push_back(describe(id, GetInt(*t, "Port").value_or(0), t));
+      for (const auto& t : live) {
+        if (t.id == id && (!port || t.port == *port)) {
+          out.push_back(describe(id, t.port, &t));
           any = true;
         }
       }
