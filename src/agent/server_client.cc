@@ -62,7 +62,10 @@ Result<json::object> ServerClient::Call(std::string_view service, std::string_vi
     std::string type = err.contains("__type") && err.at("__type").is_string() ? std::string(err.at("__type").get_string()) : "";
     std::string message = err.contains("message") && err.at("message").is_string() ? std::string(err.at("message").get_string()) : "";
     std::string text = type + ": " + message;
-    return res.status >= 500 ? Status::Unavailable(text) : Status::InvalidArgument(text);
+    // A throttled call (the server's queue was full, or it is shutting down) is worth
+    // repeating, as a 5xx is; any other 4xx is the report's own fault.
+    bool retry = res.status >= 500 || type == "ThrottlingException";
+    return retry ? Status::Unavailable(text) : Status::InvalidArgument(text);
   }
   return std::move(body.get_object());
 }

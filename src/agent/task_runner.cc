@@ -389,6 +389,12 @@ void TaskRunner::StopTask(const std::string& reason) {
     if (c->reason.empty() && !c->started) c->reason = reason;
   }
   Report("STOPPED", reason);
+  {
+    // Unreported, the agent stopping: the task's files stay, so that the next agent adopts
+    // it, finds its containers gone and reports it STOPPED.
+    MutexLock lock(mu_);
+    if (detached_) return;
+  }
   RemoveTaskDir();
   MutexLock lock(mu_);
   finished_ = true;
@@ -497,12 +503,22 @@ json::object TaskRunner::StateReport(const std::string& status, const std::strin
 }
 
 void TaskRunner::Send(const json::object& in, const std::string& status) {
-  for (int attempt = 0; attempt < 5; ++attempt) {
+  // The STOPPED report is tried until the server takes it: once it is lost, the server would
+  // count the task as alive for ever (its node has forgotten it). The others may be lost:
+  // a later report says more.
+  const bool final = status == "STOPPED";
+  for (int attempt = 0; final || attempt < 5; ++attempt) {
     Status sent = node_.reports.SubmitTaskStateChange(in);
     if (sent.ok()) return;
-    LOG_WARN("msg=\"state report failed\" task={} status={} error=\"{}\"", task_id_, status, sent.ToString());
+    LOG_WARN("msg=\"state report failed\" task={} status={} attempt={} error=\"{}\"", task_id_, status,
+             attempt + 1, sent.ToString());
     if (!sent.IsUnavailable()) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+    // Woken only by the agent stopping (a stop request must not turn this into a busy loop).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200 << std::min(attempt, 4));
+    MutexLock lock(mu_);
+    while (!detached_ && cv_.WaitUntil(mu_, deadline)) {
+    }
+    if (detached_) return;  // a restarted agent finds the task again
   }
 }
 

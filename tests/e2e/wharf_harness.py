@@ -20,6 +20,10 @@ DEBIAN_AWS = "/usr/bin/aws"
 NEWEST_AWS = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/aws")
 
 
+# The servers started by this test, so that a failed check can show what they logged.
+_started = []
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,6 +45,8 @@ class WharfServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
+        if self not in _started:
+            _started.append(self)
         self.log = open(os.path.join(self.data_dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
             [WHARF, "server", "--data-dir", self.data_dir, "--listen", f"127.0.0.1:{self.port}"]
@@ -182,6 +188,7 @@ class Checks:
         except Exception as e:  # a failed check must not stop the others
             self.failed += 1
             print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
+            print_server_warnings()
         else:
             self.passed += 1
             print(f"ok   {name}", flush=True)
@@ -190,6 +197,20 @@ class Checks:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
+
+
+def print_server_warnings(lines=40):
+    """After a failed check: the last warnings of each server the test started (CI keeps
+    nothing else of a run, and the data directories are removed)."""
+    for server in _started:
+        try:
+            log = server.read_log().splitlines()
+        except OSError:
+            continue
+        worth = [line for line in log if " WARN " in line or " ERROR " in line or "level=warn" in line
+                 or "level=error" in line]
+        for line in worth[-lines:]:
+            print(f"   | {line}", flush=True)
 
 
 def expect_client_error(fn, code, message=None):

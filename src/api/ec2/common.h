@@ -1,8 +1,6 @@
 // Shared pieces of the EC2 handlers: their context, records, errors and AWS's filters.
 #pragma once
 
-#include "api/stored_record.h"
-
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <optional>
@@ -15,6 +13,7 @@
 #include "api/aws_error.h"
 #include "api/ec2/ec2.h"
 #include "api/json_util.h"
+#include "controlplane/records.h"
 
 namespace wharf::api::ec2 {
 
@@ -39,13 +38,9 @@ class Context {
 };
 
 // A stored record with the revision it was read at.
-using Record = StoredRecord;
-inline Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key) {
-  return ReadStoredRecord(store, key);
-}
-inline Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix) {
-  return ReadAllRecords(store, prefix);
-}
+using Record = controlplane::StoredRecord;
+using controlplane::ReadRecord;
+using controlplane::ReadRecords;
 
 // Errors.
 AwsError Ec2Error(const Status& status);  // a Status from below

@@ -17,7 +17,7 @@ Outcome DescribeRecords(Context& c, const object& in, std::string_view prefix,
                         NotFound not_found) {
   auto filters = Filters::Parse(in, fields);
   if (auto* err = std::get_if<AwsError>(&filters)) return *err;
-  ASSIGN_OR_FAIL(auto records, ReadAll(c.store(), prefix), Ec2Error);
+  ASSIGN_OR_FAIL(auto records, ReadRecords(c.store(), prefix), Ec2Error);
   std::vector<std::string> ids = Strings(in, ids_member);
   for (const std::string& id : ids) {
     bool found = std::any_of(records.begin(), records.end(), [&](const Record& r) {

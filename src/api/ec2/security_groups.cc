@@ -85,7 +85,7 @@ Outcome DescribeSecurityGroups(Context& c, const RequestContext&, object& in) {
     auto g = GroupByName(c, DefaultVpcId(c.network()), name);
     if (auto* err = std::get_if<AwsError>(&g)) return *err;
   }
-  ASSIGN_OR_FAIL(auto groups, ReadAll(c.store(), kSecurityGroupsPrefix), Ec2Error);
+  ASSIGN_OR_FAIL(auto groups, ReadRecords(c.store(), kSecurityGroupsPrefix), Ec2Error);
   json::array out;
   for (Record& g : groups) {
     std::string id = GetString(g.value, "GroupId");
@@ -164,7 +164,7 @@ Outcome DeleteSecurityGroup(Context& c, const RequestContext&, object& in) {
       return AwsError::Client("CannotDelete", "the specified group: \"" + id +
                                                   "\" name: \"default\" cannot be deleted by a user");
     }
-    ASSIGN_OR_FAIL(auto groups, ReadAll(c.store(), kSecurityGroupsPrefix), Ec2Error);
+    ASSIGN_OR_FAIL(auto groups, ReadRecords(c.store(), kSecurityGroupsPrefix), Ec2Error);
     if (Referenced(groups, id)) {
       return AwsError::Client("DependencyViolation", "resource " + id + " has a dependent object");
     }

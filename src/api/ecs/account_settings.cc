@@ -46,7 +46,7 @@ json::object Setting(const std::string& name, const std::string& value, const st
 std::optional<std::string> Stored(const EcsDeps& deps, std::string_view principal, std::string_view name) {
   auto found = ReadRecord(deps.store, AccountSettingKey(principal, name));
   if (!found.ok() || !*found) return std::nullopt;
-  return GetString((*found)->first, "value");
+  return GetString((*found)->value, "value");
 }
 
 std::optional<AwsError> CheckValue(const std::string& name, const std::string& value) {
@@ -105,7 +105,7 @@ Outcome DeleteAccountSetting(const EcsDeps& deps, const RequestContext& ctx, obj
   if (!found) return InvalidParameter("The specified setting does not exist for the principal.");
   ASSIGN_OR_FAIL(auto r, deps.store.Commit(store::Txn{{}, {store::Op::Delete(key)}}), EcsError);
   (void)r;
-  return json::object{{"setting", found->first}};
+  return json::object{{"setting", found->value}};
 }
 
 Outcome ListAccountSettings(const EcsDeps& deps, const RequestContext& ctx, object& in) {

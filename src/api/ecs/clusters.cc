@@ -200,7 +200,7 @@ Outcome DescribeClusters(const EcsDeps& deps, const RequestContext&, object& in)
       failures.push_back(json::object{{"arn", Arn(deps, "cluster/" + name)}, {"reason", "MISSING"}});
       continue;
     }
-    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(found->first), &include), EcsError);
+    ASSIGN_OR_FAIL(json::object shown, Present(deps, std::move(found->value), &include), EcsError);
     clusters.push_back(std::move(shown));
   }
   return json::object{{"clusters", std::move(clusters)}, {"failures", std::move(failures)}};

@@ -40,12 +40,5 @@ std::optional<AwsError> PageSize(const boost::json::object& input, int64_t limit
 
 double NowSeconds(const EcsDeps& deps) { return EpochSeconds(deps.clock.Now()); }
 
-Result<std::optional<std::pair<boost::json::object, int64_t>>> ReadRecord(store::Store& store,
-                                                                           const std::string& key) {
-  using Found = std::optional<std::pair<boost::json::object, int64_t>>;
-  ASSIGN_OR_RETURN(auto found, controlplane::ReadRecord(store, key));
-  if (!found) return Found();
-  return Found(std::make_pair(std::move(found->value), found->mod_revision));
-}
 
 }  // namespace wharf::api::ecs

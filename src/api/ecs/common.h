@@ -11,11 +11,16 @@
 #include "api/json_util.h"
 #include "model/keys.h"
 #include "model/arn.h"
-#include "api/stored_record.h"
+#include "controlplane/records.h"
 
 namespace wharf::api::ecs {
 
 // Store keys (model/keys.h, docs/STATE.md).
+using controlplane::GetRecord;
+using controlplane::PutRecord;
+using controlplane::ReadRecord;
+using controlplane::StoredRecord;
+using controlplane::UpdateRecord;
 using model::keys::AccountSettingKey;
 using model::keys::ClusterKey;
 using model::keys::ContainerInstanceKey;
@@ -49,8 +54,5 @@ std::optional<AwsError> PageSize(const boost::json::object& input, int64_t limit
 
 double NowSeconds(const EcsDeps& deps);
 
-// Reads and parses a stored JSON record; empty when absent.
-Result<std::optional<std::pair<boost::json::object, int64_t>>> ReadRecord(store::Store& store,
-                                                                           const std::string& key);
 
 }  // namespace wharf::api::ecs

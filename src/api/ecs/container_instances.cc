@@ -15,7 +15,7 @@ namespace {
 
 Result<bool> ClusterIsActive(const EcsDeps& deps, const std::string& cluster) {
   ASSIGN_OR_RETURN(auto found, ReadRecord(deps.store, ClusterKey(cluster)));
-  return found && GetString(found->first, "status") == "ACTIVE";
+  return found && GetString(found->value, "status") == "ACTIVE";
 }
 
 // The node's identity document as the agent sends it (JSON: instanceId, availabilityZone,
@@ -32,7 +32,7 @@ void SetAttribute(json::array& attributes, std::string_view name, std::string_vi
 }
 
 // "id" or an ARN -> the stored record and its revision.
-Result<std::optional<std::pair<json::object, int64_t>>> FindInstance(const EcsDeps& deps,
+Result<std::optional<StoredRecord>> FindInstance(const EcsDeps& deps,
                                                                     const std::string& cluster,
                                                                     std::string_view ref) {
   return ReadRecord(deps.store, ContainerInstanceKey(cluster, ShortId(ref)));
@@ -183,7 +183,7 @@ Outcome DescribeContainerInstances(const EcsDeps& deps, const RequestContext&, o
       failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    json::object ci = Show(deps, found->first, tasks);
+    json::object ci = Show(deps, found->value, tasks);
     if (!with_tags) ci.erase("tags");
     instances.push_back(std::move(ci));
   }

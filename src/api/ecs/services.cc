@@ -81,7 +81,7 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
     }
     auto record = ReadRecord(deps.store, model::keys::TargetGroupKey(TargetGroupName(arn)));
     if (!record.ok()) return EcsError(record.status());
-    if (!*record || GetString(GetObject((*record)->first, "targetGroup"), "TargetGroupArn") != arn) {
+    if (!*record || GetString(GetObject((*record)->value, "targetGroup"), "TargetGroupArn") != arn) {
       return InvalidParameter("Unable to find target group: " + arn);
     }
     // AWS wants the target group in front of a load balancer already (a listener or rule
@@ -95,7 +95,7 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
     if (!attached) {
       return InvalidParameter("The target group with targetGroupArn " + arn + " does not have an associated load balancer.");
     }
-    std::string type = GetString(GetObject((*record)->first, "targetGroup"), "TargetType", "instance");
+    std::string type = GetString(GetObject((*record)->value, "targetGroup"), "TargetType", "instance");
     if (awsvpc && type != "ip") {
       return InvalidParameter("The provided target group " + arn + " has target type " + type +
                               ", which is incompatible with the awsvpc network mode specified in the task definition.");
@@ -122,7 +122,7 @@ std::string ServiceKeyOf(const std::string& cluster, const std::string& ref) {
   return ServiceKey(cluster, ShortId(ref));
 }
 
-Result<std::optional<std::pair<json::object, int64_t>>> FindService(const EcsDeps& deps, const std::string& cluster,
+Result<std::optional<StoredRecord>> FindService(const EcsDeps& deps, const std::string& cluster,
                                                                      const std::string& ref) {
   return ReadRecord(deps.store, ServiceKeyOf(cluster, ref));
 }
@@ -142,7 +142,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
     return InvalidParameter("The DAEMON scheduling strategy is supported only with the EC2 launch type.");
   }
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
-  if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
+  if (!cluster_record || GetString(cluster_record->value, "status") != "ACTIVE") return ClusterNotFound();
   if (GetString(in, "taskDefinition").empty()) return InvalidParameter("TaskDefinition must be specified.");
   ASSIGN_OR_FAIL(auto td, FindTaskDefinition(deps, GetString(in, "taskDefinition")), EcsError);
   if (!td) return ClientError("Unable to find task definition '" + GetString(in, "taskDefinition") + "'.");
@@ -201,10 +201,10 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
     service["launchType"] = GetString(in, "launchType", "EC2");
   } else if (Has(in, "capacityProviderStrategy")) {
     service["capacityProviderStrategy"] = GetArray(in, "capacityProviderStrategy");
-  } else if (GetArray(cluster_record->first, "defaultCapacityProviderStrategy").empty()) {
+  } else if (GetArray(cluster_record->value, "defaultCapacityProviderStrategy").empty()) {
     service["launchType"] = "EC2";
   } else {
-    service["capacityProviderStrategy"] = GetArray(cluster_record->first, "defaultCapacityProviderStrategy");
+    service["capacityProviderStrategy"] = GetArray(cluster_record->value, "defaultCapacityProviderStrategy");
   }
   if (GetString(service, "launchType") == "FARGATE" || Has(service, "capacityProviderStrategy")) {
     service["platformVersion"] = GetString(in, "platformVersion", "LATEST");
@@ -234,7 +234,7 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
   std::string cluster = ClusterName(GetString(in, "cluster"));
   if (auto err = CheckUnsupported(in)) return *err;
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
-  if (!cluster_record || GetString(cluster_record->first, "status") != "ACTIVE") return ClusterNotFound();
+  if (!cluster_record || GetString(cluster_record->value, "status") != "ACTIVE") return ClusterNotFound();
   auto updated = UpdateRecord(deps.store, ServiceKeyOf(cluster, GetString(in, "service")),
                               [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
     if (!found) return ServiceNotFound();
@@ -339,7 +339,7 @@ Outcome DescribeServices(const EcsDeps& deps, const RequestContext&, object& in)
       failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    services.push_back(PresentService(found->first, with_tags));
+    services.push_back(PresentService(found->value, with_tags));
   }
   return json::object{{"services", std::move(services)}, {"failures", std::move(failures)}};
 }

@@ -8,7 +8,7 @@
 namespace wharf::api::ecs {
 namespace json = boost::json;
 
-Result<std::optional<std::pair<json::object, int64_t>>> ReadTaskDefinitionRecord(
+Result<std::optional<StoredRecord>> ReadTaskDefinitionRecord(
     const EcsDeps& deps, std::string_view arn, std::string& key);  // task_definitions.cc
 
 namespace {
@@ -29,8 +29,8 @@ std::variant<Tagged, AwsError> Resolve(const EcsDeps& deps, std::string_view arn
     std::string name(resource.substr(8));
     auto found = ReadRecord(deps.store, ClusterKey(name));
     if (!found.ok()) return EcsError(found.status());
-    if (!*found || GetString((*found)->first, "status") != "ACTIVE") return ClusterNotFound();
-    return Tagged{ClusterKey(name), std::move((*found)->first), (*found)->second, true};
+    if (!*found || GetString((*found)->value, "status") != "ACTIVE") return ClusterNotFound();
+    return Tagged{ClusterKey(name), std::move((*found)->value), (*found)->mod_revision, true};
   }
   if (resource.substr(0, 16) == "task-definition/") {
     std::string key;
@@ -39,7 +39,7 @@ std::variant<Tagged, AwsError> Resolve(const EcsDeps& deps, std::string_view arn
     if (!*found) {
       return AwsError::Client("ResourceNotFoundException", "The specified resource wasn't found.");
     }
-    return Tagged{key, std::move((*found)->first), (*found)->second, false};
+    return Tagged{key, std::move((*found)->value), (*found)->mod_revision, false};
   }
   for (std::string_view kind : {"service/", "task/", "container-instance/", "capacity-provider/",
                                 "task-set/"}) {

@@ -240,10 +240,10 @@ Outcome DeleteTaskDefinitions(const EcsDeps& deps, const RequestContext&, object
 }
 
 // Used by tags.cc.
-Result<std::optional<std::pair<json::object, int64_t>>> ReadTaskDefinitionRecord(
+Result<std::optional<StoredRecord>> ReadTaskDefinitionRecord(
     const EcsDeps& deps, std::string_view arn, std::string& key) {
   auto ref = ParseReference(arn);
-  if (!ref || !ref->revision) return std::optional<std::pair<json::object, int64_t>>();
+  if (!ref || !ref->revision) return std::optional<StoredRecord>();
   key = TaskDefinitionKey(ref->family, *ref->revision);
   return ReadRecord(deps.store, key);
 }

@@ -159,7 +159,7 @@ Outcome DescribeTasks(const EcsDeps& deps, const RequestContext&, object& in) {
       failures.push_back(json::object{{"arn", arn}, {"reason", "MISSING"}});
       continue;
     }
-    json::object task = PresentTask(found->first);
+    json::object task = PresentTask(found->value);
     if (!with_tags) task.erase("tags");
     tasks.push_back(std::move(task));
   }

@@ -2,7 +2,7 @@
 #include "api/elbv2/common.h"
 
 #include "api/elbv2/attributes.h"
-#include "api/stored_record.h"
+#include "controlplane/records.h"
 
 #include "base/crypto.h"
 #include "base/logging.h"
@@ -72,13 +72,13 @@ AwsError TooManyConcurrentUpdates() {
 }
 
 Result<std::optional<Record>> ReadRecord(store::Store& store, const std::string& key) {
-  ASSIGN_OR_RETURN(auto found, ReadStoredRecord(store, key));
+  ASSIGN_OR_RETURN(auto found, controlplane::ReadRecord(store, key));
   if (!found) return std::optional<Record>();
   return std::optional<Record>(Record{std::move(found->key), std::move(found->value), found->mod_revision});
 }
 
 Result<std::vector<Record>> ReadAll(store::Store& store, std::string_view prefix) {
-  ASSIGN_OR_RETURN(auto all, ReadAllRecords(store, prefix));
+  ASSIGN_OR_RETURN(auto all, controlplane::ReadRecords(store, prefix));
   std::vector<Record> out;
   out.reserve(all.size());
   for (auto& r : all) out.push_back(Record{std::move(r.key), std::move(r.value), r.mod_revision});

@@ -11,11 +11,12 @@
 #include "api/json_util.h"
 #include "model/keys.h"
 #include "api/logs/logs.h"
-#include "api/stored_record.h"
+#include "controlplane/records.h"
 
 namespace wharf::api::logs {
 
 using boost::json::object;
+using controlplane::UpdateRecord;
 
 // Store keys (model/keys.h, docs/STATE.md).
 inline std::string GroupKey(std::string_view group) { return model::keys::LogGroupKey(group); }

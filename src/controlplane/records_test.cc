@@ -1,11 +1,11 @@
-// UpdateRecord: store::Update on a JSON record.
-#include "api/stored_record.h"
+// ReadRecord and UpdateRecord: the JSON records in the store.
+#include "controlplane/records.h"
 
 #include <gtest/gtest.h>
 
 #include "store/memory_store.h"
 
-namespace wharf::api {
+namespace wharf::controlplane {
 namespace {
 
 namespace json = boost::json;
@@ -20,7 +20,7 @@ TEST(UpdateRecordTest, ChangesTheRecord) {
   });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(*r, std::optional<int64_t>(2));
-  auto read = ReadStoredRecord(store, "r");
+  auto read = ReadRecord(store, "r");
   ASSERT_TRUE(read.ok() && *read);
   EXPECT_EQ((*read)->value, (json::object{{"n", 2}}));
 }
@@ -52,4 +52,4 @@ TEST(UpdateRecordTest, ResettingTheRecordDeletesIt) {
 }
 
 }  // namespace
-}  // namespace wharf::api
+}  // namespace wharf::controlplane
