@@ -218,6 +218,9 @@ TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {
   // SIGTERM to both, the dependent first; proxy leaves, web does not.
   ASSERT_TRUE(Eventually([&] { return runtime_.Kills().size() >= 2; }));
   EXPECT_EQ(runtime_.Kills(), (Names{"proxy TERM", "web TERM"}));
+  // Reported once every deadline is set: the clock moves only after that.
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPING"); }));
+  EXPECT_EQ(GetString(*reports_.Change("STOPPING"), "reason"), "Scaling activity initiated by (deployment ecs-svc/1)");
   clock_.Advance(9s);
   SeveralRounds();
   EXPECT_EQ(runtime_.Kills(), (Names{"proxy TERM", "web TERM"})) << "stopTimeout has not passed";
