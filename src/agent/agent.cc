@@ -101,7 +101,7 @@ class AgentImpl final : public Agent {
     ASSIGN_OR_RETURN(metadata_server_, MetadataServer::Start(*metadata_));
     logs_ = std::make_unique<LogShipper>(server_);
     logs_->Start();
-    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, *logs_, *metadata_, *metadata_server_, clock_,
+    node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, rootfs_, *logs_, *metadata_, *metadata_server_, clock_,
                                 data_dir_ + "/tasks", options_.cluster,
                                 options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0"},
                                 PullFromServer()});
@@ -229,10 +229,16 @@ class AgentImpl final : public Agent {
         if (!mounted) fs::remove_all(entry.path(), ec);
         continue;
       }
-      json::object task = (*state)["task"].as_object();
-      std::string id = TaskIdOf(task);
+      auto assignment = TaskRunner::AssignmentInState(*state);
+      if (!assignment.ok()) {
+        // Not adopted: what it left is cleaned up below as no task's.
+        LOG_ERROR("msg=\"task state unreadable\" dir={} error=\"{}\"", entry.path().string(),
+                  assignment.status().ToString());
+        continue;
+      }
+      std::string id = assignment->task_id();
       known.insert(id);
-      runners_[id] = std::make_unique<TaskRunner>(*node_, std::move(task), /*adopt=*/true);
+      runners_[id] = std::make_unique<TaskRunner>(*node_, std::move(assignment).value(), /*adopt=*/true);
     }
     // Containers and namespaces no task claims (a crash between making and recording them).
     if (auto ids = runtime_->List(); ids.ok()) {
@@ -264,8 +270,8 @@ class AgentImpl final : public Agent {
         std::this_thread::sleep_for(std::chrono::seconds(1));
         continue;
       }
-      after = (*answer)["revision"].to_number<int64_t>();
-      Reconcile((*answer)["tasks"].as_array());
+      after = answer->revision;
+      Reconcile(answer->assignments);
       CollectImages();
     }
   }
@@ -281,17 +287,16 @@ class AgentImpl final : public Agent {
     if (!st.ok()) LOG_WARN("msg=\"image cleanup failed\" error=\"{}\"", st.ToString());
   }
 
-  void Reconcile(const json::array& tasks) {
+  void Reconcile(const std::vector<model::TaskAssignment>& assignments) {
     std::set<std::string> listed;
-    for (const auto& v : tasks) {
-      const json::object& task = v.get_object();
-      std::string id = TaskIdOf(task);
+    for (const auto& assignment : assignments) {
+      std::string id = assignment.task_id();
       listed.insert(id);
       auto it = runners_.find(id);
       if (it != runners_.end()) {
-        it->second->Update(task);
-      } else if (GetString(task, "lastStatus") != "STOPPED" && !finished_.count(id)) {
-        runners_[id] = std::make_unique<TaskRunner>(*node_, task, /*adopt=*/false);
+        it->second->Update(assignment);
+      } else if (!model::TaskRecord(assignment.task).stopped() && !finished_.count(id)) {
+        runners_[id] = std::make_unique<TaskRunner>(*node_, assignment, /*adopt=*/false);
       }
     }
     // A task this node finished may still be listed by an answer computed before its
@@ -318,6 +323,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
+  OverlayRootfs rootfs_;
   SystemClock clock_;
   std::unique_ptr<LogShipper> logs_;
   std::unique_ptr<MetadataDirectory> metadata_;

@@ -10,8 +10,9 @@
 //
 // Local state under data_dir (the agent never touches the server's store):
 //   node.json            the node's instance id and container instance ARN, kept across runs
-//   tasks/<task id>/     one task: task.json (its record as last seen), hosts, resolv.conf,
-//                        hostname, containers/<name>/ (bundle, rootfs mount, log)
+//   tasks/<task id>/     one task: state.json (its assignment and what was made for it),
+//                        hosts, resolv.conf, hostname, containers/<name>/ (bundle, rootfs
+//                        mount, log)
 //   images/              pulled images and unpacked layers (agent/image)
 //   runtime/             runc and conmon state (agent/runtime)
 //   network/             CNI state and named network namespaces (agent/network)

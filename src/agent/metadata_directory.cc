@@ -20,9 +20,10 @@ void TaskDocuments::SetContainer(ContainerFacts facts) {
   runtime_.containers.push_back(std::move(facts));
 }
 
-void TaskDocuments::SetSubnetCidr(const std::string& cidr) {
+void TaskDocuments::SetEni(const std::string& ip, const std::string& subnet_cidr) {
   MutexLock lock(mu_);
-  runtime_.subnet_cidr = cidr;
+  runtime_.eni_ip = ip;
+  runtime_.subnet_cidr = subnet_cidr;
 }
 
 Result<json::object> TaskDocuments::Container(const std::string& name) const {

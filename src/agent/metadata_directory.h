@@ -24,7 +24,8 @@ class TaskDocuments {
  public:
   void SetTask(const boost::json::object& task, const boost::json::object& task_definition);
   void SetContainer(ContainerFacts facts);  // replaces the container of the same name
-  void SetSubnetCidr(const std::string& cidr);
+  // awsvpc: the task's address and its subnet, as the server assigned them.
+  void SetEni(const std::string& ip, const std::string& subnet_cidr);
 
   Result<boost::json::object> Container(const std::string& name) const;
   boost::json::object Task() const;

@@ -1,5 +1,7 @@
 // NodeContext: what every task runner of one agent shares: the server, the image store, the
-// container runtime, the network, and the node's host ports.
+// container runtime, the network, and the node's host ports. Each I/O dependency is the
+// narrow interface a task runner uses (TaskReports, ImageSource, ContainerRuntime,
+// NetworkAttacher, RootfsMounter), so a test builds a node of fakes.
 //
 // Thread-safety: the fields are set once, when the agent starts; NodeResources locks itself.
 #pragma once
@@ -15,6 +17,8 @@
 #include "agent/network/network.h"
 #include "agent/runtime/container_runtime.h"
 #include "agent/server_client.h"
+#include "agent/snapshot/overlay.h"
+#include "agent/task_reports.h"
 #include "base/mutex.h"
 
 namespace wharf::agent {
@@ -56,10 +60,11 @@ class NodeResources {
 };
 
 struct NodeContext {
-  ServerClient& server;
-  ImageStore& images;
+  TaskReports& reports;  // to the server
+  ImageSource& images;
   ContainerRuntime& runtime;
-  Network& network;
+  NetworkAttacher& network;
+  RootfsMounter& rootfs;
   LogShipper& logs;
   MetadataDirectory& metadata;
   MetadataServer& metadata_server;

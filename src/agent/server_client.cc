@@ -89,10 +89,18 @@ Result<json::object> ServerClient::PostAgent(const std::string& path, const json
   return std::move(answer.get_object());
 }
 
-Result<json::object> ServerClient::PollTasks(const std::string& node, int64_t after, int wait_seconds) {
+Status ServerClient::SubmitTaskStateChange(const json::object& change) {
+  return Ecs("SubmitTaskStateChange", change).status();
+}
+
+Status ServerClient::SubmitTaskHealth(const json::object& report) {
+  return PostAgent("/_wharf/agent/v1/health", report).status();
+}
+
+Result<model::TaskAssignments> ServerClient::PollTasks(const std::string& node, int64_t after, int wait_seconds) {
   net::HttpRequest req;
   req.method = "GET";
-  req.target = "/_wharf/agent/v1/tasks?after=" + std::to_string(after) + "&node=" + node +
+  req.target = "/_wharf/agent/v2/tasks?after=" + std::to_string(after) + "&node=" + node +
                "&wait=" + std::to_string(wait_seconds);
   ASSIGN_OR_RETURN(net::HttpResponse res, Send(*poll_, std::move(req), "ecs"));
   boost::system::error_code ec;
@@ -100,7 +108,7 @@ Result<json::object> ServerClient::PollTasks(const std::string& node, int64_t af
   if (res.status != 200 || ec || !body.is_object()) {
     return Status::Unavailable("task poll answered " + std::to_string(res.status) + ": " + res.body);
   }
-  return std::move(body.get_object());
+  return model::TaskAssignments::FromJson(body.get_object());
 }
 
 void ServerClient::Cancel() { poll_->Cancel(); }

@@ -10,8 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "agent/task_reports.h"
 #include "base/mutex.h"
 #include "base/status.h"
+#include "model/task_assignment.h"
 #include "net/http_client.h"
 
 namespace wharf::agent {
@@ -27,7 +29,7 @@ struct ServerAddress {
 // "http://host:port" -> host and port. InvalidArgument otherwise.
 Result<ServerAddress> ParseServerUrl(std::string_view url);
 
-class ServerClient {
+class ServerClient final : public TaskReports {
  public:
   explicit ServerClient(ServerAddress address);
 
@@ -45,8 +47,13 @@ class ServerClient {
   // A wharf-only agent call: POST of a JSON body to `path` under /_wharf/agent/ (signed "ecs").
   Result<boost::json::object> PostAgent(const std::string& path, const boost::json::object& body);
 
-  // The assignment long poll (controlplane/assignment_board.h).
-  Result<boost::json::object> PollTasks(const std::string& node, int64_t after, int wait_seconds);
+  // TaskReports, through Ecs and PostAgent.
+  Status SubmitTaskStateChange(const boost::json::object& change) override;
+  Status SubmitTaskHealth(const boost::json::object& report) override;
+
+  // The assignment long poll (controlplane/assignment_board.h). Unavailable when the server
+  // could not answer; InvalidArgument when its answer is not a well-formed assignment list.
+  Result<model::TaskAssignments> PollTasks(const std::string& node, int64_t after, int wait_seconds);
 
   // Stops a poll in progress from another thread.
   void Cancel();

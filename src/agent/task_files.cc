@@ -38,11 +38,6 @@ std::string ResolvConf() {
 
 }  // namespace
 
-std::string TaskIdOf(const json::object& task) {
-  std::string arn = GetString(task, "taskArn");
-  return arn.substr(arn.rfind('/') + 1);
-}
-
 json::object WithOverrides(const json::object& def, const json::object& overrides) {
   json::object out = def;
   for (const auto& v : GetArray(overrides, "containerOverrides")) {

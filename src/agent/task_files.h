@@ -14,9 +14,6 @@
 
 namespace wharf::agent {
 
-// The task id: the last part of its ARN.
-std::string TaskIdOf(const boost::json::object& task);
-
 // command, environment (merged by name), cpu, memory and memoryReservation from the
 // task's containerOverrides entry for this container.
 boost::json::object WithOverrides(const boost::json::object& container_definition,

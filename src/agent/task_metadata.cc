@@ -136,8 +136,8 @@ json::array Networks(const json::object& task, const json::object& definition, c
   if (mode == "awsvpc") {
     json::object eni = EniDetails(task);
     std::string ip = StringOrInteger(eni, "privateIPv4Address");
-    if (ip.empty()) ip = StringOrInteger(GetObject(GetObject(task, "_wharf"), "eni"), "ip");
-    std::string cidr = runtime.subnet_cidr.empty() ? StringOrInteger(GetObject(GetObject(task, "_wharf"), "eni"), "cidr") : runtime.subnet_cidr;
+    if (ip.empty()) ip = runtime.eni_ip;
+    const std::string& cidr = runtime.subnet_cidr;
     net["IPv4Addresses"] = json::array{json::value(ip)};
     net["AttachmentIndex"] = 0;
     if (std::string mac = StringOrInteger(eni, "macAddress"); !mac.empty()) net["MACAddress"] = mac;

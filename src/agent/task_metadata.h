@@ -42,7 +42,10 @@ struct ClockDrift {
 
 struct TaskRuntime {
   std::vector<ContainerFacts> containers;
-  std::string subnet_cidr;  // awsvpc: the ENI subnet's CIDR; else from the record's _wharf.eni.cidr
+  // awsvpc: the ENI's address (when the task's attachment does not show it) and its subnet's
+  // CIDR, from the task's assignment.
+  std::string eni_ip;
+  std::string subnet_cidr;
   std::optional<ClockDrift> clock_drift;
 };
 

@@ -21,6 +21,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// tasks/<id>/state.json: what the task was assigned and what was made for it.
+constexpr std::string_view kStateAssignment = "assignment";
+// An agent before the typed assignment feed kept the server's record here, "_wharf" and all.
+constexpr std::string_view kStateLegacyTaskRecord = "task";
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
@@ -54,13 +58,16 @@ struct TaskRunner::Container {
   std::chrono::system_clock::time_point created_at, started_at;
 };
 
-TaskRunner::TaskRunner(NodeContext& node, json::object task, bool adopt)
+TaskRunner::TaskRunner(NodeContext& node, model::TaskAssignment assignment, bool adopt)
     : node_(node),
-      task_id_(TaskIdOf(task)),
+      task_id_(assignment.task_id()),
       dir_(node.tasks_dir + "/" + task_id_),
       adopt_(adopt),
-      task_(std::move(task)) {
-  desired_stopped_ = GetString(task_, "desiredStatus") == "STOPPED";
+      network_mode_(assignment.network_mode),
+      eni_(assignment.eni),
+      definition_(assignment.task_definition),
+      assignment_(std::move(assignment)) {
+  desired_stopped_ = assignment_.desired_status == "STOPPED";
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -70,13 +77,14 @@ TaskRunner::~TaskRunner() {
   if (pending_report_.joinable()) pending_report_.join();
 }
 
-void TaskRunner::Update(const json::object& task) {
+void TaskRunner::Update(const model::TaskAssignment& assignment) {
   MutexLock lock(mu_);
-  task_ = task;
-  documents_->SetTask(task_, GetObject(GetObject(task_, "_wharf"), "taskDefinition"));
-  if (GetString(task, "desiredStatus") == "STOPPED" && !desired_stopped_) {
+  assignment_ = assignment;
+  documents_->SetTask(assignment_.task, definition_);
+  if (assignment.desired_status == "STOPPED" && !desired_stopped_) {
     desired_stopped_ = true;
-    stop_reason_ = GetString(task, "stoppedReason", "Task stopped by user");
+    stop_reason_ = model::TaskRecord(assignment.task).stopped_reason();
+    if (stop_reason_.empty()) stop_reason_ = "Task stopped by user";
     cv_.SignalAll();
   }
 }
@@ -119,34 +127,35 @@ bool TaskRunner::Sleep(std::chrono::milliseconds d) {
   return !detached_;
 }
 
+Result<model::TaskAssignment> TaskRunner::AssignmentInState(const json::object& state) {
+  if (Has(state, kStateAssignment)) return model::TaskAssignment::FromJson(GetObject(state, kStateAssignment));
+  // Checked as if it had come over the wire.
+  const json::object& record = GetObject(state, kStateLegacyTaskRecord);
+  return model::TaskAssignment::FromJson(model::AssignmentOf(model::TaskRecord(record)).ToJson());
+}
+
+Subnet TaskRunner::TaskSubnet() const { return Subnet{eni_->subnet_id, eni_->cidr, BridgeNameFor(eni_->subnet_id)}; }
+
 double TaskRunner::NowSeconds() const { return EpochSeconds(node_.clock.Now()); }
 
 void TaskRunner::Run() {
   {
     MutexLock lock(mu_);
-    definition_ = GetObject(GetObject(task_, "_wharf"), "taskDefinition");
-    documents_->SetTask(task_, definition_);
-    documents_->SetSubnetCidr(GetString(GetObject(GetObject(task_, "_wharf"), "eni"), "cidr"));
+    documents_->SetTask(assignment_.task, definition_);
+    if (eni_) documents_->SetEni(eni_->ip, eni_->cidr);
   }
   std::error_code ec;
   fs::create_directories(dir_ + "/containers", ec);
   bool adopted = adopt_ && LoadState();
-  {
-    // The subnet this task's network lives on, so the node can take it down when idle.
-    MutexLock lock(mu_);
-    const json::object& meta = GetObject(task_, "_wharf");
-    std::string mode = GetString(meta, "networkMode", "bridge");
-    if (mode == "bridge") node_.resources.UseSubnet(node_.bridge_subnet);
-    if (mode == "awsvpc") {
-      std::string id = GetString(GetObject(meta, "eni"), "subnetId");
-      node_.resources.UseSubnet(Subnet{id, GetString(GetObject(meta, "eni"), "cidr"), BridgeNameFor(id)});
-    }
-  }
+  // The subnet this task's network lives on, so the node can take it down when idle.
+  if (network_mode_ == "bridge") node_.resources.UseSubnet(node_.bridge_subnet);
+  if (eni_) node_.resources.UseSubnet(TaskSubnet());
   if (!adopted) {
     MutexLock lock(mu_);
+    const json::object& overrides = model::TaskRecord(assignment_.task).overrides();
     for (const auto& v : GetArray(definition_, "containerDefinitions")) {
       auto c = std::make_unique<Container>();
-      c->definition = WithOverrides(v.get_object(), GetObject(task_, "overrides"));
+      c->definition = WithOverrides(v.get_object(), overrides);
       c->name = GetString(c->definition, "name");
       c->runtime_id = task_id_ + "-" + c->name;
       c->dir = dir_ + "/containers/" + c->name;
@@ -197,23 +206,16 @@ Status TaskRunner::Launch() {
     images_in_use_.insert(c->image_digest);
   }
 
-  json::object meta;
-  {
-    MutexLock lock(mu_);
-    meta = GetObject(task_, "_wharf");
-  }
-  std::string mode = GetString(meta, "networkMode", "bridge");
-  if (mode == "awsvpc") {
-    const json::object& eni = GetObject(meta, "eni");
-    Subnet subnet{GetString(eni, "subnetId"), GetString(eni, "cidr"), BridgeNameFor(GetString(eni, "subnetId"))};
-    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, subnet, {}, GetString(eni, "ip")));
+  if (network_mode_ == "awsvpc") {
+    if (!eni_) return Status::FailedPrecondition("an awsvpc task was assigned without its ENI");
+    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, TaskSubnet(), {}, eni_->ip));
     task_netns_ = a.netns_path;
     metadata_address_ = a.gateway;
     for (auto& c : containers_) {
       c->netns = a.netns_path;
       c->ip = a.ip;
     }
-  } else if (mode == "bridge") {
+  } else if (network_mode_ == "bridge") {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
       c->bindings = json::array();
@@ -283,19 +285,19 @@ Status TaskRunner::StartContainer(Container& c) {
   image = &*pulled;
   // Writable here even for readonlyRootFilesystem: runc makes the mount points of /proc,
   // /dev and the /etc files first, then remounts the root read-only (the spec's root.readonly).
-  ASSIGN_OR_RETURN(std::string rootfs, MountRootfs(*image, c.dir, /*read_only=*/false));
+  ASSIGN_OR_RETURN(std::string rootfs, node_.rootfs.Mount(*image, c.dir, /*read_only=*/false));
   ContainerSpecInput input;
   input.definition = c.definition;
   input.image_config = image->config;
   input.rootfs = rootfs;
   input.netns_path = c.netns;
   input.hostname = HostnameFor(c.definition, task_id_, c.ip);
-  std::string launch_type, mode;
+  std::string launch_type;
   {
     MutexLock lock(mu_);
-    launch_type = GetString(task_, "launchType");
-    mode = GetString(GetObject(task_, "_wharf"), "networkMode", "bridge");
+    launch_type = model::TaskRecord(assignment_.task).launch_type();
   }
+  const std::string& mode = network_mode_;
   input.extra_env = TaskEnvironment(node_.region, launch_type);
   if (c.token.empty()) {
     SecureRandom random;
@@ -405,7 +407,7 @@ void TaskRunner::Cleanup() {
     // must not leave a container behind (Delete of an absent one is OK).
     Status st = node_.runtime.Delete(c->runtime_id);
     if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
-    st = UnmountRootfs(c->dir);
+    st = node_.rootfs.Unmount(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     if (!c->netns.empty() && c->netns != task_netns_) {
       st = node_.network.Detach(c->runtime_id);
@@ -427,7 +429,7 @@ void TaskRunner::RemoveTaskDir() {
   // Never through a mount: removing files under a live overlay would empty a running
   // container's filesystem. What is still mounted stays for a later agent to clean up.
   for (const auto& c : containers_) {
-    if (IsMountPoint(c->dir + "/rootfs") && !UnmountRootfs(c->dir).ok()) {
+    if (node_.rootfs.Mounted(c->dir) && !node_.rootfs.Unmount(c->dir).ok()) {
       LOG_ERROR("msg=\"task files kept: a container root is still mounted\" task={} container={}", task_id_, c->name);
       return;
     }
@@ -471,7 +473,7 @@ json::object TaskRunner::StateReport(const std::string& status, const std::strin
   std::string cluster;
   {
     MutexLock lock(mu_);
-    cluster = GetString(task_, "clusterArn");  // FARGATE tasks of any cluster run on this node
+    cluster = model::TaskRecord(assignment_.task).cluster_arn();  // FARGATE tasks of any cluster run here
   }
   json::object in{{"cluster", cluster}, {"task", task_id_}, {"status", status}};
   if (!reason.empty()) in["reason"] = reason.substr(0, 1024);
@@ -506,11 +508,11 @@ void TaskRunner::Send(const json::object& in, const std::string& status) {
   // a later report says more.
   const bool final = status == "STOPPED";
   for (int attempt = 0; final || attempt < 5; ++attempt) {
-    auto r = node_.server.Ecs("SubmitTaskStateChange", in);
-    if (r.ok()) return;
+    Status sent = node_.reports.SubmitTaskStateChange(in);
+    if (sent.ok()) return;
     LOG_WARN("msg=\"state report failed\" task={} status={} attempt={} error=\"{}\"", task_id_, status,
-             attempt + 1, r.status().ToString());
-    if (!r.status().IsUnavailable()) return;
+             attempt + 1, sent.ToString());
+    if (!sent.IsUnavailable()) return;
     // Woken only by the agent stopping (a stop request must not turn this into a busy loop).
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(200 << std::min(attempt, 4));
     MutexLock lock(mu_);
@@ -524,7 +526,7 @@ void TaskRunner::SaveState() {
   json::object state;
   {
     MutexLock lock(mu_);
-    state["task"] = task_;
+    state[kStateAssignment] = assignment_.ToJson();
   }
   json::array containers;
   for (const auto& c : containers_) {
@@ -696,12 +698,12 @@ void TaskRunner::ReportHealth() {
   std::string cluster;
   {
     MutexLock lock(mu_);
-    cluster = GetString(task_, "clusterArn");
+    cluster = model::TaskRecord(assignment_.task).cluster_arn();
   }
   json::object report{{"cluster", cluster}, {"task", task_id_}, {"healthStatus", TaskHealth(health)},
                       {"containers", std::move(containers)}};
-  auto r = node_.server.PostAgent("/_wharf/agent/v1/health", report);
-  if (!r.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, r.status().ToString());
+  Status sent = node_.reports.SubmitTaskHealth(report);
+  if (!sent.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
 }
 
 void TaskRunner::PublishFacts(const Container& c) {
@@ -720,7 +722,7 @@ Status TaskRunner::ApplyTaskSize() {
   std::string cpu, memory;
   {
     MutexLock lock(mu_);
-    const json::object& overrides = GetObject(task_, "overrides");
+    const json::object& overrides = model::TaskRecord(assignment_.task).overrides();
     cpu = GetString(overrides, "cpu", GetString(definition_, "cpu"));
     memory = GetString(overrides, "memory", GetString(definition_, "memory"));
   }

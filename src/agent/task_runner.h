@@ -14,7 +14,11 @@
 // What was made is written to tasks/<id>/state.json as it is made, so a restarted agent
 // (Adopt) finds running containers and watches them on, or cleans up half-made work.
 //
-// Time comes from the node's Clock (reports, container timestamps, stopTimeout deadlines).
+// Time comes from the node's Clock (reports, container timestamps, stopTimeout deadlines,
+// health checks); the loops' short pauses between polls are real time.
+//
+// What it needs of the node comes through NodeContext's interfaces (the server's TaskReports,
+// ImageSource, ContainerRuntime, NetworkAttacher, RootfsMounter), so tests run it on fakes.
 //
 // Thread-safety: Update, StopLocally, Finished, ImagesInUse and Detach may be called from the
 // agent's loop while the runner's thread works.
@@ -24,6 +28,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -32,18 +37,22 @@
 #include "agent/metadata_directory.h"
 #include "agent/node.h"
 #include "base/mutex.h"
+#include "model/task_assignment.h"
 
 namespace wharf::agent {
 
 class TaskRunner {
  public:
-  // `task` is the record the server sent (with its "_wharf" part). `adopt`: a previous agent
-  // ran it; its local state is read from disk.
-  TaskRunner(NodeContext& node, boost::json::object task, bool adopt);
+  // `assignment` is what the server sent (or, adopting, what state.json kept). `adopt`: a
+  // previous agent ran it; its local state is read from disk.
+  TaskRunner(NodeContext& node, model::TaskAssignment assignment, bool adopt);
   ~TaskRunner();
 
-  // A newer record from the server (desiredStatus may have become STOPPED).
-  void Update(const boost::json::object& task) EXCLUDES(mu_);
+  // The assignment a task's state.json was written with (Adopt reads it to make the runner).
+  static Result<model::TaskAssignment> AssignmentInState(const boost::json::object& state);
+
+  // A newer assignment from the server (desiredStatus may have become STOPPED).
+  void Update(const model::TaskAssignment& assignment) EXCLUDES(mu_);
   // Asks the task to stop with this reason (the server no longer lists it).
   void StopLocally(const std::string& reason) EXCLUDES(mu_);
   bool Finished() const EXCLUDES(mu_);
@@ -89,6 +98,8 @@ class TaskRunner {
   bool LoadState();
   bool ShouldStop() const EXCLUDES(mu_);
   bool Sleep(std::chrono::milliseconds d) EXCLUDES(mu_);  // false when detached
+  // An awsvpc task's subnet, from its ENI (eni_ is set).
+  Subnet TaskSubnet() const;
   // Seconds since the epoch on the node's clock, as state reports carry times.
   double NowSeconds() const;
 
@@ -97,13 +108,16 @@ class TaskRunner {
   const std::string task_id_;
   const std::string dir_;
   const bool adopt_;
+  const std::string network_mode_;
+  const std::optional<model::TaskAssignment::Eni> eni_;  // awsvpc
+  const boost::json::object definition_;  // the task definition
   const std::shared_ptr<TaskDocuments> documents_ = std::make_shared<TaskDocuments>();
   std::thread thread_;  // runs Run(); joined by the destructor
 
   // Protected by mu_: what the agent's loop and the runner's thread both touch.
   mutable Mutex mu_;
   CondVar cv_;  // signalled when desired_stopped_ or detached_ becomes true
-  boost::json::object task_ GUARDED_BY(mu_);
+  model::TaskAssignment assignment_ GUARDED_BY(mu_);
   bool desired_stopped_ GUARDED_BY(mu_) = false;
   std::string stop_reason_ GUARDED_BY(mu_);
   bool detached_ GUARDED_BY(mu_) = false;
@@ -112,7 +126,6 @@ class TaskRunner {
 
   // Owned by the runner's thread.
   std::thread pending_report_;  // the PENDING report, sent beside the launch
-  boost::json::object definition_;  // the task definition
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint

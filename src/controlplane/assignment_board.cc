@@ -1,11 +1,11 @@
 #include "controlplane/assignment_board.h"
 
-#include <boost/json/array.hpp>
 #include <set>
 
-#include "model/json.h"
 #include "base/logging.h"
+#include "model/json.h"
 #include "model/keys.h"
+#include "model/task.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
@@ -35,18 +35,20 @@ AssignmentBoard::~AssignmentBoard() {
   if (timer_.joinable()) timer_.join();
 }
 
-Result<std::pair<json::object, int64_t>> AssignmentBoard::Snapshot(const std::string& node) {
+Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(const std::string& node) {
   ASSIGN_OR_RETURN(store::Page page, store_.List(kTasksPrefix, "", 0));
-  json::array tasks;
+  model::TaskAssignments answer;
+  answer.revision = page.revision;
   int64_t newest = 0;
   for (const auto& kv : page.items) {
-    ASSIGN_OR_RETURN(json::object task, ParseObject(kv.value));
-    if (GetString(GetObject(task, "_wharf"), "node") != node) continue;
+    ASSIGN_OR_RETURN(json::object value, ParseObject(kv.value));
+    model::TaskRecord task(value);
+    if (task.node() != node) continue;
     newest = std::max(newest, kv.mod_revision);  // a task leaving the list is a change too
-    if (GetString(task, "lastStatus") == "STOPPED" && GetString(task, "desiredStatus") == "STOPPED") continue;
-    tasks.push_back(std::move(task));
+    if (task.stopped() && task.desired_status() == "STOPPED") continue;
+    answer.assignments.push_back(model::AssignmentOf(task));
   }
-  return std::make_pair(json::object{{"revision", page.revision}, {"tasks", std::move(tasks)}}, newest);
+  return std::make_pair(std::move(answer), newest);
 }
 
 void AssignmentBoard::Poll(const std::string& node, int64_t after, std::chrono::milliseconds wait, Answer answer) {
@@ -76,7 +78,7 @@ void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
   std::set<std::string> nodes;
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
-    if (task.ok()) nodes.insert(GetString(GetObject(*task, "_wharf"), "node"));
+    if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
   }
   MutexLock lock(mu_);
   for (auto& w : waiters_) {

@@ -1,8 +1,9 @@
-// The agents' assignment feed: GET /_wharf/agent/v1/tasks?node=<id>&after=<revision>&wait=<s>
+// The agents' assignment feed: GET /_wharf/agent/v2/tasks?node=<id>&after=<revision>&wait=<s>
 // (SigV4-signed for "ecs", like every other call an agent makes; docs/AGENT.md).
 //
-// It answers {"revision": R, "tasks": [<task records with their "_wharf" part>]}: every
-// task placed on the node that is not both desired and last STOPPED. The answer comes at
+// It answers model::TaskAssignments, {"revision": R, "assignments": [...]}: a typed task
+// assignment (model/task_assignment.h) for every task placed on the node that is not both
+// desired and last STOPPED; the records' "_wharf" part never leaves the server. The answer comes at
 // once when one of them changed after `after`, else as soon as one does, else after `wait`
 // seconds (at most 30) with the same list: a long poll, so an agent hears of a RunTask or
 // StopTask within milliseconds without polling hard.
@@ -11,7 +12,6 @@
 // watch thread, a timer thread or the caller's.
 #pragma once
 
-#include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
 #include <list>
@@ -21,13 +21,14 @@
 #include <thread>
 
 #include "base/mutex.h"
+#include "model/task_assignment.h"
 #include "store/store.h"
 
 namespace wharf::controlplane {
 
 class AssignmentBoard {
  public:
-  using Answer = std::function<void(Result<boost::json::object>)>;
+  using Answer = std::function<void(Result<model::TaskAssignments>)>;
 
   static Result<std::unique_ptr<AssignmentBoard>> Start(store::Store& store);
   ~AssignmentBoard();
@@ -46,7 +47,7 @@ class AssignmentBoard {
   };
   explicit AssignmentBoard(store::Store& store) : store_(store) {}
   // The node's tasks and the newest change among them.
-  Result<std::pair<boost::json::object, int64_t>> Snapshot(const std::string& node);
+  Result<std::pair<model::TaskAssignments, int64_t>> Snapshot(const std::string& node);
   void OnChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
   void TimerLoop() EXCLUDES(mu_);
 

@@ -13,6 +13,9 @@ namespace json = boost::json;
 
 namespace {
 
+// The part of a task record only the server reads (task.h).
+constexpr std::string_view kServerPart = "_wharf";
+
 // "2 vCPU" / "0.5 GB" style: the number and the unit after it.
 std::pair<double, std::string> NumberAndUnit(std::string_view text) {
   std::string s(text);
@@ -81,7 +84,7 @@ Demand TaskDemand(const json::object& task_definition, const json::object& overr
   return d;
 }
 
-const json::object& TaskRecord::wharf() const { return GetObject(value_, "_wharf"); }
+const json::object& TaskRecord::wharf() const { return GetObject(value_, kServerPart); }
 
 std::string TaskRecord::arn() const { return GetString(value_, "taskArn"); }
 std::string TaskRecord::id() const { return ShortId(arn()); }
@@ -94,6 +97,9 @@ std::string TaskRecord::health_status() const { return GetString(value_, "health
 double TaskRecord::started_at() const { return Number(value_, "startedAt").value_or(0); }
 std::string TaskRecord::task_definition_arn() const { return GetString(value_, "taskDefinitionArn"); }
 std::string TaskRecord::container_instance_arn() const { return GetString(value_, "containerInstanceArn"); }
+std::string TaskRecord::cluster_arn() const { return GetString(value_, "clusterArn"); }
+std::string TaskRecord::launch_type() const { return GetString(value_, "launchType"); }
+std::string TaskRecord::stopped_reason() const { return GetString(value_, "stoppedReason"); }
 bool TaskRecord::stopped() const { return last_status() == "STOPPED"; }
 
 std::string TaskRecord::node() const { return GetString(wharf(), "node"); }
@@ -141,6 +147,12 @@ std::optional<int> TaskRecord::host_port(std::string_view container_name, int co
     }
   }
   return std::nullopt;
+}
+
+json::object PresentTask(const json::object& record) {
+  json::object task = record;
+  task.erase(kServerPart);
+  return task;
 }
 
 json::object StopRequested(const json::object& task, std::string_view stop_code, std::string_view reason,

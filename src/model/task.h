@@ -59,6 +59,9 @@ class TaskRecord {
   double started_at() const;          // seconds since the epoch; 0 while not started
   std::string task_definition_arn() const;
   std::string container_instance_arn() const;
+  std::string cluster_arn() const;
+  std::string launch_type() const;
+  std::string stopped_reason() const;
   bool stopped() const;  // lastStatus STOPPED
 
   // The "_wharf" part.
@@ -79,6 +82,9 @@ class TaskRecord {
   const boost::json::object& wharf() const;
   const boost::json::object& value_;
 };
+
+// The Task shape as DescribeTasks answers it: the record without its "_wharf" part.
+boost::json::object PresentTask(const boost::json::object& record);
 
 // A copy of `task` told to stop: desiredStatus STOPPED with ECS's stopCode and reason,
 // stoppingAt `now`, its version bumped.

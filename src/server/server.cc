@@ -177,7 +177,7 @@ class WharfServer final : public Server {
   Status StartAssignments() {
     ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_));
     front_door_->AddSignedRoute(
-        "GET", "/_wharf/agent/v1/tasks", "ecs",
+        "GET", "/_wharf/agent/v2/tasks", "ecs",
         [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
           std::map<std::string, std::string> params;
           std::string_view target = req.target();
@@ -191,9 +191,9 @@ class WharfServer final : public Server {
             return respond(JsonResponse(http::status::bad_request, {{"message", "node is required"}}));
           }
           assignments_->Poll(node, after, std::chrono::seconds(wait),
-                             [respond, id = ctx.request_id](Result<boost::json::object> answer) {
+                             [respond, id = ctx.request_id](Result<model::TaskAssignments> answer) {
                                net::Response res = answer.ok()
-                                   ? JsonResponse(http::status::ok, *answer)
+                                   ? JsonResponse(http::status::ok, answer->ToJson())
                                    : JsonResponse(http::status::service_unavailable,
                                                   {{"message", answer.status().ToString()}});
                                res.set("x-amzn-RequestId", id);

@@ -65,13 +65,22 @@ struct Image {
   std::vector<std::string> layer_dirs;  // unpacked snapshot directories, lowest layer first
 };
 
-class ImageStore {
+// What a task runner needs of the node's images (ImageStore below; a test passes a fake).
+// Errors and thread-safety as for ImageStore.
+class ImageSource {
+ public:
+  virtual ~ImageSource() = default;
+  virtual Result<Image> Pull(const std::string& reference, const PullOptions& options) = 0;
+  // The complete image with this platform manifest digest, from local state only.
+  virtual Result<Image> Get(const std::string& manifest_digest) const = 0;
+};
+
+class ImageStore final : public ImageSource {
  public:
   static Result<std::unique_ptr<ImageStore>> Open(const std::string& root);
 
-  Result<Image> Pull(const std::string& reference, const PullOptions& options);
-  // The complete image with this platform manifest digest, from local state only.
-  Result<Image> Get(const std::string& manifest_digest) const;
+  Result<Image> Pull(const std::string& reference, const PullOptions& options) override;
+  Result<Image> Get(const std::string& manifest_digest) const override;
   // Removes refs, blobs and snapshots that no image in `manifest_digests_in_use` needs.
   Status Collect(const std::set<std::string>& manifest_digests_in_use);
 

@@ -67,19 +67,30 @@ struct CniOptions {
   CommandRunner* runner = nullptr;
 };
 
-class Network {
+// What a task runner needs of the node's network: attachments made and removed (Network
+// below; a test passes a fake). Terms and thread-safety as for Network.
+class NetworkAttacher {
  public:
-  static Result<std::unique_ptr<Network>> Open(CniOptions options);
-
+  virtual ~NetworkAttacher() = default;
   // See the lifecycle above. `ports` become portmap's portMappings: the host port answers on
   // every host address, 127.0.0.1 included, and from other namespaces.
   // `requested_ip`, when set, is the address to take (awsvpc: the server allocated it).
-  Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
-                                   const std::vector<PortMapping>& ports,
-                                   const std::string& requested_ip = "");
+  virtual Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
+                                           const std::vector<PortMapping>& ports,
+                                           const std::string& requested_ip = "") = 0;
   // CNI DEL (releases the IP, removes portmap's rules and the veth), unmounts and removes the
   // namespace. OK when already gone. On a plugin error the record stays for a retry.
-  Status Detach(const std::string& id);
+  virtual Status Detach(const std::string& id) = 0;
+};
+
+class Network final : public NetworkAttacher {
+ public:
+  static Result<std::unique_ptr<Network>> Open(CniOptions options);
+
+  Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
+                                   const std::vector<PortMapping>& ports,
+                                   const std::string& requested_ip = "") override;
+  Status Detach(const std::string& id) override;
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while

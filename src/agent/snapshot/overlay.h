@@ -24,4 +24,25 @@ Status UnmountRootfs(const std::string& container_dir);
 // Whether `path` is a mount point of this mount namespace (from /proc/self/mountinfo).
 bool IsMountPoint(const std::string& path);
 
+// How a task runner makes and removes its containers' roots: an I/O seam (needs root and
+// mounts), so a test passes a fake. OverlayRootfs is the functions above.
+class RootfsMounter {
+ public:
+  virtual ~RootfsMounter() = default;
+  // container_dir/rootfs, mounted.
+  virtual Result<std::string> Mount(const Image& image, const std::string& container_dir, bool read_only) = 0;
+  virtual Status Unmount(const std::string& container_dir) = 0;
+  // Whether container_dir/rootfs is a mount point.
+  virtual bool Mounted(const std::string& container_dir) const = 0;
+};
+
+class OverlayRootfs final : public RootfsMounter {
+ public:
+  Result<std::string> Mount(const Image& image, const std::string& container_dir, bool read_only) override {
+    return MountRootfs(image, container_dir, read_only);
+  }
+  Status Unmount(const std::string& container_dir) override { return UnmountRootfs(container_dir); }
+  bool Mounted(const std::string& container_dir) const override { return IsMountPoint(container_dir + "/rootfs"); }
+};
+
 }  // namespace wharf::agent

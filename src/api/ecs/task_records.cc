@@ -3,9 +3,7 @@
 namespace wharf::api::ecs {
 
 boost::json::object PresentTask(const boost::json::object& record) {
-  boost::json::object task = record;
-  task.erase("_wharf");
-  return task;
+  return model::PresentTask(record);
 }
 
 }  // namespace wharf::api::ecs

@@ -1,0 +1,299 @@
+// TaskRunner on a node of fakes (tests/support/fake_node.h): simulated time for stopTimeout
+// and health checks, containers that exit when the test says. The runner works on its own
+// thread, so each step waits (in real time, briefly) for what the runner must do, and checks
+// that what it must not do has not happened after several of its polling rounds.
+#include "agent/task_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <functional>
+#include <thread>
+
+#include "model/json.h"
+#include "tests/support/fake_node.h"
+#include "tests/support/temp_dir.h"
+
+namespace wharf::agent {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using Names = std::vector<std::string>;
+
+constexpr char kTaskId[] = "0123456789abcdef0123456789abcdef";
+
+// Waits until `done` holds, at most a few seconds of real time.
+bool Eventually(const std::function<bool()>& done) {
+  for (auto deadline = std::chrono::steady_clock::now() + 5s; std::chrono::steady_clock::now() < deadline;) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+// Long enough for several rounds of the runner's loops (50 to 100 ms each).
+void SeveralRounds() { std::this_thread::sleep_for(400ms); }
+
+// A reported container, by name, from a SubmitTaskStateChange.
+json::object ReportedContainer(const json::object& change, const std::string& name) {
+  for (const auto& c : GetArray(change, "containers")) {
+    if (GetString(c.as_object(), "containerName") == name) return c.as_object();
+  }
+  return {};
+}
+
+class TaskRunnerTest : public ::testing::Test {
+ protected:
+  TaskRunnerTest()
+      : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))),
+        metadata_(clock_),
+        unused_server_(ServerAddress{"127.0.0.1", "9", "us-east-1", "", ""}),
+        logs_(unused_server_) {
+    auto metadata_server = MetadataServer::Start(metadata_);
+    EXPECT_TRUE(metadata_server.ok()) << metadata_server.status().ToString();
+    metadata_server_ = std::move(metadata_server).value();
+    node_.reset(new NodeContext{reports_, images_, runtime_, network_, rootfs_, logs_, metadata_, *metadata_server_,
+                                clock_, (dir_.path() / "tasks").string(), "default", "us-east-1",
+                                Subnet{"bridge", "10.214.0.0/16", "wharf0"}, PullOptions{}});
+  }
+
+  ~TaskRunnerTest() override { runner_.reset(); }  // before the node it uses
+
+  // A task of `containers` (container definitions) in `network_mode`.
+  static model::TaskAssignment Assignment(const char* containers, const std::string& network_mode = "host") {
+    model::TaskAssignment a;
+    a.task_arn = std::string("arn:aws:ecs:us-east-1:000000000000:task/default/") + kTaskId;
+    a.desired_status = "RUNNING";
+    a.network_mode = network_mode;
+    a.node = "i-0123456789abcdef0";
+    a.task = json::object{{"taskArn", a.task_arn},
+                          {"clusterArn", "arn:aws:ecs:us-east-1:000000000000:cluster/default"},
+                          {"launchType", network_mode == "awsvpc" ? "FARGATE" : "EC2"}};
+    a.task_definition = json::object{{"family", "test"}, {"networkMode", network_mode},
+                                     {"containerDefinitions", json::parse(containers)}};
+    if (network_mode == "awsvpc") a.eni = model::TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1"};
+    return a;
+  }
+
+  void Run(model::TaskAssignment a) {
+    assignment_ = a;
+    runner_ = std::make_unique<TaskRunner>(*node_, std::move(a), /*adopt=*/false);
+  }
+  bool Reported(const std::string& status) const { return reports_.Change(status).has_value(); }
+  // The status the latest state change gave a container.
+  std::string LastReported(const std::string& name) const {
+    auto changes = reports_.Changes();
+    return changes.empty() ? "" : GetString(ReportedContainer(changes.back(), name), "status");
+  }
+  bool IsStarted(const std::string& name) const {
+    auto started = runtime_.Started();
+    return std::find(started.begin(), started.end(), name) != started.end();
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  testing::FakeReports reports_;
+  testing::FakeImages images_;
+  testing::FakeRuntime runtime_;
+  testing::FakeNetwork network_;
+  testing::FakeRootfs rootfs_;
+  MetadataDirectory metadata_;
+  ServerClient unused_server_;  // the log shipper's; no test container ships logs
+  LogShipper logs_;
+  std::unique_ptr<MetadataServer> metadata_server_;
+  std::unique_ptr<NodeContext> node_;
+  model::TaskAssignment assignment_;
+  std::unique_ptr<TaskRunner> runner_;
+};
+
+TEST_F(TaskRunnerTest, StartsContainersInDependsOnOrder) {
+  Run(Assignment(R"([
+      {"name": "app", "image": "app", "dependsOn": [{"containerName": "db", "condition": "HEALTHY"},
+                                                    {"containerName": "seed", "condition": "START"}]},
+      {"name": "seed", "image": "tools", "essential": false,
+       "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}]},
+      {"name": "migrate", "image": "tools", "essential": false,
+       "dependsOn": [{"containerName": "init", "condition": "COMPLETE"}]},
+      {"name": "init", "image": "tools", "essential": false,
+       "dependsOn": [{"containerName": "db", "condition": "START"}]},
+      {"name": "db", "image": "db",
+       "healthCheck": {"command": ["CMD-SHELL", "true"], "interval": 5, "retries": 1}}])"));
+
+  // START: init follows db at once; nothing waits on an exit yet.
+  ASSERT_TRUE(Eventually([&] { return IsStarted("init"); }));
+  SeveralRounds();
+  EXPECT_EQ(runtime_.Started(), (Names{"db", "init"}));
+
+  // COMPLETE: any exit code will do.
+  runtime_.Exit("init", 3);
+  ASSERT_TRUE(Eventually([&] { return IsStarted("migrate"); }));
+  SeveralRounds();
+  EXPECT_FALSE(IsStarted("seed"));
+
+  // SUCCESS: exit code 0.
+  runtime_.Exit("migrate", 0);
+  ASSERT_TRUE(Eventually([&] { return IsStarted("seed"); }));
+
+  // HEALTHY: app waits for db's first passing health check, `interval` after db started.
+  SeveralRounds();
+  EXPECT_FALSE(IsStarted("app"));
+  EXPECT_FALSE(Reported("RUNNING"));
+  clock_.Advance(5s);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  EXPECT_EQ(runtime_.Started(), (Names{"db", "init", "migrate", "seed", "app"}));
+  EXPECT_EQ(runtime_.Probes("db"), 1);
+  EXPECT_FALSE(Reported("STOPPING")) << "non-essential containers exiting do not stop the task";
+}
+
+TEST_F(TaskRunnerTest, ADependencyFailingSuccessStopsTheTaskBeforeItsDependent) {
+  Run(Assignment(R"([
+      {"name": "migrate", "image": "tools", "essential": false},
+      {"name": "app", "image": "app", "dependsOn": [{"containerName": "migrate", "condition": "SUCCESS"}]}])"));
+  ASSERT_TRUE(Eventually([&] { return IsStarted("migrate"); }));
+  runtime_.Exit("migrate", 1);
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPED"); }));
+  EXPECT_FALSE(IsStarted("app"));
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_NE(GetString(stopped, "reason").find("dependency migrate exited with code 1"), std::string::npos)
+      << GetString(stopped, "reason");
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "migrate"), "exitCode"), 1);
+  EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));  // just after the STOPPED report
+}
+
+TEST_F(TaskRunnerTest, AnEssentialContainerExitingStopsTheTask) {
+  Run(Assignment(R"([
+      {"name": "app", "image": "app", "portMappings": [{"containerPort": 80, "hostPort": 8080}]},
+      {"name": "logger", "image": "tools", "essential": false},
+      {"name": "setup", "image": "tools", "essential": false}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+
+  // A non-essential container's exit is reported, and the task runs on.
+  runtime_.Exit("setup", 0);
+  ASSERT_TRUE(Eventually([&] { return LastReported("setup") == "STOPPED"; }));
+  EXPECT_EQ(LastReported("app"), "RUNNING");
+  SeveralRounds();
+  EXPECT_FALSE(Reported("STOPPING"));
+  EXPECT_TRUE(runtime_.Kills().empty());
+
+  runtime_.Exit("app", 2);
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPED"); }));
+  EXPECT_EQ(GetString(*reports_.Change("STOPPING"), "reason"), "Essential container in task exited");
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_EQ(GetString(stopped, "reason"), "Essential container in task exited");
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "app"), "exitCode"), 2);
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "logger"), "exitCode"), 128 + SIGTERM);
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "setup"), "exitCode"), 0);
+  EXPECT_EQ(runtime_.Kills(), (Names{"logger TERM"}));
+
+  // Bridge mode: a namespace per container, with its port mapping; all gone at the end.
+  auto attached = network_.Attachments();
+  ASSERT_EQ(attached.size(), 3u);
+  EXPECT_EQ(attached[0].id, std::string(kTaskId) + "-app");
+  EXPECT_EQ(attached[0].subnet.bridge, "wharf0");
+  ASSERT_EQ(attached[0].ports.size(), 1u);
+  EXPECT_EQ(attached[0].ports[0].host_port, 8080);
+  EXPECT_EQ(attached[0].ports[0].container_port, 80);
+  EXPECT_EQ(network_.Detached().size(), 3u);
+  EXPECT_EQ(rootfs_.MountedCount(), 0u);
+  auto calls = runtime_.Calls();
+  EXPECT_EQ(std::count_if(calls.begin(), calls.end(), [](const std::string& c) { return c.rfind("delete ", 0) == 0; }), 3);
+  EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));  // just after the STOPPED report
+}
+
+TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {
+  Run(Assignment(R"([
+      {"name": "web", "image": "web", "stopTimeout": 10},
+      {"name": "proxy", "image": "proxy", "dependsOn": [{"containerName": "web", "condition": "START"}]}])",
+                 "awsvpc"));
+  runtime_.IgnoreSigterm("web");
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+
+  model::TaskAssignment stop = assignment_;
+  stop.desired_status = "STOPPED";
+  stop.task["stoppedReason"] = "Scaling activity initiated by (deployment ecs-svc/1)";
+  runner_->Update(stop);
+
+  // SIGTERM to both, the dependent first; proxy leaves, web does not.
+  ASSERT_TRUE(Eventually([&] { return runtime_.Kills().size() >= 2; }));
+  EXPECT_EQ(runtime_.Kills(), (Names{"proxy TERM", "web TERM"}));
+  // Reported once every deadline is set: the clock moves only after that.
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPING"); }));
+  EXPECT_EQ(GetString(*reports_.Change("STOPPING"), "reason"), "Scaling activity initiated by (deployment ecs-svc/1)");
+  clock_.Advance(9s);
+  SeveralRounds();
+  EXPECT_EQ(runtime_.Kills(), (Names{"proxy TERM", "web TERM"})) << "stopTimeout has not passed";
+  EXPECT_FALSE(Reported("STOPPED"));
+
+  clock_.Advance(1s);
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPED"); }));
+  EXPECT_EQ(runtime_.Kills(), (Names{"proxy TERM", "web TERM", "web KILL"}));
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_EQ(GetString(stopped, "reason"), "Scaling activity initiated by (deployment ecs-svc/1)");
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "web"), "exitCode"), 128 + SIGKILL);
+  EXPECT_EQ(GetInt(ReportedContainer(stopped, "proxy"), "exitCode"), 128 + SIGTERM);
+
+  // awsvpc: one namespace for the task, at the address its ENI was given, released at the end.
+  EXPECT_TRUE(Reported("DEPROVISIONING"));
+  auto attached = network_.Attachments();
+  ASSERT_EQ(attached.size(), 1u);
+  EXPECT_EQ(attached[0].id, kTaskId);
+  EXPECT_EQ(attached[0].subnet.id, "subnet-1");
+  EXPECT_EQ(attached[0].subnet.cidr, "10.0.1.0/24");
+  EXPECT_EQ(attached[0].requested_ip, "10.0.1.7");
+  EXPECT_EQ(network_.Detached(), (Names{kTaskId}));
+}
+
+TEST_F(TaskRunnerTest, HealthChecksTurnAContainerHealthyThenUnhealthy) {
+  Run(Assignment(R"([{"name": "web", "image": "web",
+      "healthCheck": {"command": ["CMD-SHELL", "curl -f localhost"], "interval": 5, "timeout": 2, "retries": 2}}])"));
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  EXPECT_EQ(runtime_.Probes("web"), 0);
+  EXPECT_TRUE(reports_.Health().empty());
+
+  clock_.Advance(5s);
+  ASSERT_TRUE(Eventually([&] { return !reports_.Health().empty(); }));
+  json::object healthy = reports_.Health().back();
+  EXPECT_EQ(GetString(healthy, "healthStatus"), "HEALTHY");
+  EXPECT_EQ(GetString(GetArray(healthy, "containers")[0].as_object(), "healthStatus"), "HEALTHY");
+
+  // One failure is not enough with retries 2.
+  runtime_.SetProbeExit("web", 1);
+  clock_.Advance(5s);
+  ASSERT_TRUE(Eventually([&] { return runtime_.Probes("web") == 2; }));
+  SeveralRounds();
+  EXPECT_EQ(reports_.Health().size(), 1u);
+
+  clock_.Advance(5s);
+  ASSERT_TRUE(Eventually([&] { return reports_.Health().size() == 2; }));
+  json::object unhealthy = reports_.Health().back();
+  EXPECT_EQ(GetString(unhealthy, "healthStatus"), "UNHEALTHY");
+  EXPECT_EQ(GetString(GetArray(unhealthy, "containers")[0].as_object(), "healthStatus"), "UNHEALTHY");
+  EXPECT_EQ(runtime_.Probes("web"), 3);
+  // The agent reports it; replacing the task is the service scheduler's decision.
+  EXPECT_FALSE(Reported("STOPPING"));
+}
+
+TEST_F(TaskRunnerTest, AFailedPullStopsTheTaskWithCannotPullContainerError) {
+  const std::string missing = "registry.example:5000/app:missing";
+  images_.FailPull(missing, Status::NotFound("manifest unknown"));
+  Run(Assignment(R"([{"name": "sidecar", "image": "busybox"}, {"name": "app", "image": "registry.example:5000/app:missing"}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return Reported("STOPPED"); }));
+  json::object stopped = *reports_.Change("STOPPED");
+  std::string reason = GetString(stopped, "reason");
+  EXPECT_EQ(reason.rfind("CannotPullContainerError: ", 0), 0u) << reason;
+  EXPECT_NE(reason.find(missing), std::string::npos) << reason;
+  EXPECT_NE(reason.find("manifest unknown"), std::string::npos) << reason;
+  EXPECT_EQ(GetString(ReportedContainer(stopped, "app"), "reason").rfind("CannotPullContainerError: ", 0), 0u);
+  EXPECT_EQ(GetString(ReportedContainer(stopped, "app"), "status"), "STOPPED");
+  EXPECT_FALSE(Reported("RUNNING"));
+  EXPECT_TRUE(runtime_.Started().empty());
+  EXPECT_TRUE(network_.Attachments().empty()) << "no network is made for a task whose images are missing";
+  EXPECT_EQ(images_.Pulled(), (Names{"busybox", missing}));
+  EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));
+}
+
+}  // namespace
+}  // namespace wharf::agent

@@ -1,0 +1,72 @@
+// The task assignment message: what the server tells an agent about one task placed on its
+// node (the assignment feed, GET /_wharf/agent/v2/tasks, docs/AGENT.md). It is the agent's
+// contract with the server, not the server's stored record: the record's private "_wharf"
+// part stays on the server, and the agent gets the pieces it acts on, typed.
+//
+// Wire form (one JSON object per task):
+//   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
+//    "eni": {"subnetId", "cidr", "ip", "gateway"} (awsvpc only),
+//    "task": <the Task shape as DescribeTasks shows it>,
+//    "taskDefinition": <the TaskDefinition shape it runs>}
+// and the feed's answer is {"revision": R, "assignments": [<assignment>...]}.
+//
+// FromJson is where the agent checks what the server sent: a malformed message is an
+// InvalidArgument error, never a half-read task. Pure; thread-compatible values.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/task.h"
+
+namespace wharf::model {
+
+struct TaskAssignment {
+  // An awsvpc task's interface, as the server allocated it.
+  struct Eni {
+    std::string subnet_id;
+    std::string cidr;     // the subnet's, e.g. 10.0.1.0/24
+    std::string ip;       // the task's address in it
+    std::string gateway;  // the subnet's router, its first address
+    bool operator==(const Eni&) const = default;
+  };
+
+  std::string task_arn;
+  std::string desired_status;  // RUNNING, PENDING or STOPPED: what the agent is to make true
+  std::string network_mode;    // awsvpc, bridge, host or none
+  std::string node;            // the EC2 instance id of the node that runs it
+  std::string container_instance_id;  // EC2 launch type; empty for FARGATE
+  std::optional<Eni> eni;             // set exactly when network_mode is awsvpc
+  boost::json::object task;             // the Task shape, without the server's "_wharf" part
+  boost::json::object task_definition;  // the TaskDefinition shape
+
+  // The last segment of the ARN.
+  std::string task_id() const;
+
+  boost::json::object ToJson() const;
+  // InvalidArgument naming what is missing or mistyped.
+  static Result<TaskAssignment> FromJson(const boost::json::object& message);
+
+  bool operator==(const TaskAssignment&) const = default;
+};
+
+// What the server's record of a task tells its node.
+TaskAssignment AssignmentOf(const TaskRecord& record);
+
+// The feed's answer: the node's tasks at store revision `revision`.
+struct TaskAssignments {
+  int64_t revision = 0;
+  std::vector<TaskAssignment> assignments;
+
+  boost::json::object ToJson() const;
+  // InvalidArgument when the answer or any assignment in it is malformed.
+  static Result<TaskAssignments> FromJson(const boost::json::object& answer);
+
+  bool operator==(const TaskAssignments&) const = default;
+};
+
+}  // namespace wharf::model
