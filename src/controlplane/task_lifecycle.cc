@@ -88,8 +88,7 @@ std::vector<std::string> ApplyTaskStateChange(json::object& task, const json::ob
     if (to == TaskStage("STOPPED")) {
       task["stoppedAt"] = now;
       if (!Has(task, "executionStoppedAt")) task["executionStoppedAt"] = now;
-      const json::object& eni = GetObject(GetObject(task, "_wharf"), "eni");
-      if (!eni.empty()) released.push_back(model::keys::EniIpKey(GetString(eni, "subnetId"), GetString(eni, "ip")));
+      if (auto eni = model::TaskRecord(task).eni()) released.push_back(model::keys::EniIpKey(eni->subnet_id, eni->ip));
       for (auto& v : task["containers"].as_array()) v.as_object()["lastStatus"] = "STOPPED";
     }
   }

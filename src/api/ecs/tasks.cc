@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 
 #include "api/ecs/common.h"
+#include "model/task.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_launch.h"
 #include "api/ecs/task_records.h"
@@ -195,13 +196,13 @@ Outcome ListTasks(const EcsDeps& deps, const RequestContext&, object& in) {
   bool more = false;
   for (const auto& kv : page.items) {
     ASSIGN_OR_FAIL(json::object task, ParseObject(kv.value), EcsError);
-    const json::object& meta = GetObject(task, "_wharf");
-    if (!instance.empty() && GetString(meta, "containerInstanceId") != instance) continue;
-    if (!family.empty() && GetString(GetObject(meta, "taskDefinition"), "family") != family) continue;
-    if (!started_by.empty() && GetString(task, "startedBy") != started_by) continue;
-    if (!service.empty() && GetString(task, "group") != "service:" + service) continue;
-    if (GetString(task, "desiredStatus") != desired) continue;
-    if (!launch_type.empty() && GetString(task, "launchType") != launch_type) continue;
+    model::TaskRecord t(task);
+    if (!instance.empty() && t.container_instance_id() != instance) continue;
+    if (!family.empty() && GetString(t.task_definition(), "family") != family) continue;
+    if (!started_by.empty() && t.started_by() != started_by) continue;
+    if (!service.empty() && t.group() != "service:" + service) continue;
+    if (t.desired_status() != desired) continue;
+    if (!launch_type.empty() && t.launch_type() != launch_type) continue;
     if (arns.size() == page_size) {
       more = true;
       break;
