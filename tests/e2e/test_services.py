@@ -99,6 +99,24 @@ with WharfServer(agent=True) as server:
             svc = describe()
         return svc
 
+    def print_tasks():
+        """Every task of the service with its states, and what the server logged about the
+        unfinished ones (a task stuck short of RUNNING or STOPPED is what a hang looks like)."""
+        arns = ecs.list_tasks(cluster="default", serviceName="web", desiredStatus="RUNNING")["taskArns"]
+        arns += ecs.list_tasks(cluster="default", serviceName="web", desiredStatus="STOPPED")["taskArns"][:20]
+        tasks = [t for i in range(0, len(arns), 100)
+                 for t in ecs.describe_tasks(cluster="default", tasks=arns[i:i + 100])["tasks"]]
+        log = server.read_log().splitlines()
+        for t in tasks:
+            tid = t["taskArn"].rsplit("/", 1)[1]
+            print(f"   | task {tid} {t['lastStatus']}/{t['desiredStatus']} {t.get('startedBy')} "
+                  f"{t.get('stoppedReason', '')}", flush=True)
+            if t["lastStatus"] not in ("RUNNING", "STOPPED"):
+                for line in [line for line in log if tid in line][-15:]:
+                    print(f"   |   {line}", flush=True)
+
+    checks.diagnostics.append(print_tasks)
+
     def messages():
         return [e["message"] for e in describe()["events"]]
 

@@ -180,6 +180,8 @@ class Checks:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        # Called after a failed check to print what the test knows (CI keeps only the output).
+        self.diagnostics = []
 
     def run(self, fn):
         name = fn.__name__
@@ -189,6 +191,11 @@ class Checks:
             self.failed += 1
             print(f"FAIL {name}: {type(e).__name__}: {e}", flush=True)
             print_server_warnings()
+            for diagnose in self.diagnostics:
+                try:
+                    diagnose()
+                except Exception as d:  # a diagnosis must not hide the failure
+                    print(f"   | diagnosis failed: {type(d).__name__}: {d}", flush=True)
         else:
             self.passed += 1
             print(f"ok   {name}", flush=True)
