@@ -147,6 +147,12 @@ void TaskRunner::Run() {
   std::error_code ec;
   fs::create_directories(dir_ + "/containers", ec);
   bool adopted = adopt_ && LoadState();
+  if (adopted && !ShouldStop()) {
+    // The previous agent may have stopped between starting the containers and the server
+    // taking its RUNNING report: said again, or the server counts the task PENDING for ever
+    // (a deployment waiting on it never completes). The server ignores a repeat.
+    Report("RUNNING", "");
+  }
   // The subnet this task's network lives on, so the node can take it down when idle.
   if (network_mode_ == "bridge") node_.resources.UseSubnet(node_.bridge_subnet);
   if (eni_) node_.resources.UseSubnet(TaskSubnet());

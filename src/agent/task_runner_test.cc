@@ -297,3 +297,30 @@ TEST_F(TaskRunnerTest, AFailedPullStopsTheTaskWithCannotPullContainerError) {
 
 }  // namespace
 }  // namespace wharf::agent
+
+namespace wharf::agent {
+namespace {
+
+int Count(const std::vector<json::object>& changes, const std::string& status) {
+  int n = 0;
+  for (const auto& c : changes) n += GetString(c, "status") == status ? 1 : 0;
+  return n;
+}
+
+// The agent stopped after starting the containers, perhaps before the server took its
+// RUNNING report: the next agent adopts the task and says RUNNING again, starting nothing.
+TEST_F(TaskRunnerTest, AnAdoptedRunningTaskIsReportedRunningAgain) {
+  Run(Assignment(R"([{"name": "web", "image": "app"}])"));
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  runner_.reset();  // detached: its container keeps running
+  int before = Count(reports_.Changes(), "RUNNING");
+  runner_ = std::make_unique<TaskRunner>(*node_, assignment_, /*adopt=*/true);
+  ASSERT_TRUE(Eventually([&] { return Count(reports_.Changes(), "RUNNING") == before + 1; }));
+  SeveralRounds();
+  EXPECT_EQ(runtime_.Started(), (Names{"web"}));
+  EXPECT_FALSE(Reported("STOPPING"));
+  EXPECT_EQ(LastReported("web"), "RUNNING");
+}
+
+}  // namespace
+}  // namespace wharf::agent
