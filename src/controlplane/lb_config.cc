@@ -15,12 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-int ToInt(const std::string& s, int fallback) {
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  return s.empty() || *end ? fallback : static_cast<int>(v);
-}
-
 lb::Condition ToCondition(const json::object& c) {
   lb::Condition out;
   out.field = GetString(c, "Field");
@@ -72,7 +66,7 @@ lb::Action ToAction(const json::object& a) {
     out.redirect_status = GetString(r, "StatusCode") == "HTTP_302" ? 302 : 301;
   } else if (out.type == "fixed-response") {
     const json::object& f = GetObject(a, "FixedResponseConfig");
-    out.fixed_status = ToInt(GetString(f, "StatusCode"), 200);
+    out.fixed_status = IntFromText(GetString(f, "StatusCode"), 200);
     out.fixed_content_type = GetString(f, "ContentType", "text/plain");
     out.fixed_body = GetString(f, "MessageBody");
   }
@@ -107,11 +101,11 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
   hc.unhealthy_threshold = static_cast<int>(GetInt(tg, "UnhealthyThresholdCount").value_or(2));
   hc.matcher = GetString(GetObject(tg, "Matcher"), "HttpCode", "200");
   out.deregistration_delay_seconds = static_cast<int>(group.deregistration_delay_ms() / 1000);
-  out.slow_start_seconds = ToInt(group.attribute("slow_start.duration_seconds"), 0);
+  out.slow_start_seconds = IntFromText(group.attribute("slow_start.duration_seconds"), 0);
   out.algorithm = group.attribute("load_balancing.algorithm.type", "round_robin");
   out.stickiness_enabled = group.attribute("stickiness.enabled") == "true";
   out.stickiness_type = group.attribute("stickiness.type", "lb_cookie");
-  out.stickiness_duration_seconds = ToInt(group.attribute("stickiness.lb_cookie.duration_seconds"), 86400);
+  out.stickiness_duration_seconds = IntFromText(group.attribute("stickiness.lb_cookie.duration_seconds"), 86400);
   for (const model::RegisteredTarget& target : group.targets(now_ms)) {
     lb::Target x;
     x.id = target.id;

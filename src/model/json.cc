@@ -2,9 +2,17 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdlib>
 
 namespace wharf {
 namespace json = boost::json;
+
+int IntFromText(std::string_view text, int fallback) {
+  std::string s(text);
+  char* end = nullptr;
+  long v = std::strtol(s.c_str(), &end, 10);
+  return s.empty() || *end ? fallback : static_cast<int>(v);
+}
 
 std::string GetString(const json::object& o, std::string_view key, std::string_view fallback) {
   auto* v = o.if_contains(key);

@@ -30,6 +30,10 @@ bool Has(const boost::json::object& o, std::string_view key);
 // (tags by "key" or "Key", settings by "name").
 void MergeByKey(boost::json::array& into, const boost::json::array& items, std::string_view key_field);
 
+// A whole decimal integer in text (ELBv2 keeps attributes and rule priorities as strings);
+// `fallback` when empty or not a number.
+int IntFromText(std::string_view text, int fallback);
+
 // A stored record's text as an object; anything else is Internal (the store is ours).
 Result<boost::json::object> ParseObject(std::string_view text);
 std::string Serialize(const boost::json::value& v);

@@ -1,22 +1,9 @@
 #include "model/listener.h"
 
-#include <cstdlib>
-
 #include "model/json.h"
 
 namespace wharf::model {
 namespace json = boost::json;
-
-namespace {
-
-// A numeric string attribute; `fallback` when absent or not a number.
-int ToInt(const std::string& s, int fallback) {
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  return s.empty() || *end ? fallback : static_cast<int>(v);
-}
-
-}  // namespace
 
 const json::object& LoadBalancerRecord::shape() const { return GetObject(record_, "loadBalancer"); }
 std::string LoadBalancerRecord::arn() const { return GetString(shape(), "LoadBalancerArn"); }
@@ -24,7 +11,7 @@ std::string LoadBalancerRecord::attribute(std::string_view key, std::string_view
   return GetString(GetObject(record_, "attributes"), key, fallback);
 }
 int LoadBalancerRecord::idle_timeout_seconds() const {
-  return ToInt(attribute("idle_timeout.timeout_seconds"), 60);
+  return IntFromText(attribute("idle_timeout.timeout_seconds"), 60);
 }
 
 const json::object& ListenerRecord::shape() const { return GetObject(record_, "listener"); }
@@ -39,7 +26,7 @@ const json::object& RuleRecord::shape() const { return GetObject(record_, "rule"
 std::string RuleRecord::arn() const { return GetString(shape(), "RuleArn"); }
 // Stored beside the Rule shape, which does not name its listener.
 std::string RuleRecord::listener_arn() const { return GetString(record_, "listenerArn"); }
-int RuleRecord::priority() const { return ToInt(GetString(shape(), "Priority"), 0); }
+int RuleRecord::priority() const { return IntFromText(GetString(shape(), "Priority"), 0); }
 const json::array& RuleRecord::conditions() const { return GetArray(shape(), "Conditions"); }
 const json::array& RuleRecord::actions() const { return GetArray(shape(), "Actions"); }
 
