@@ -262,8 +262,16 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   const Operation* op = service ? service->model->FindOperation(op_name) : nullptr;
   auto deferred = service ? service->deferred_operations.find(op_name)
                           : decltype(service->deferred_operations.end())();
-  if (!service || !op ||
-      (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
+  if (!service) {
+    // A JSON service wharf does not run (Secrets Manager, KMS, ... before they land): said so,
+    // rather than an anonymous UnknownOperationException the SDK cannot explain.
+    // The signing name says it in the words users know ("kms", not "TrentService").
+    auto authorization = req.find(http::field::authorization);
+    auto cred = authorization == req.end() ? std::nullopt : ParseCredential(authorization->value());
+    std::string name = cred && !cred->service.empty() ? cred->service : std::string(prefix);
+    return JsonError(AwsError::Client("UnknownOperationException", NotServed(name)), request_id);
+  }
+  if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
   RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
@@ -301,6 +309,15 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
 }
 
 // The credential scope names a Query service; without it there is no service to ask.
+std::string FrontDoor::NotServed(std::string_view service) const {
+  std::string served;
+  for (const auto& s : services_) {
+    std::string name(s.model->signing_name());
+    if (served.find(name) == std::string::npos) served += (served.empty() ? "" : ", ") + name;
+  }
+  return "wharf does not serve the " + std::string(service) + " API on this endpoint (it serves " + served + ")";
+}
+
 const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
   const ServiceEndpoint* service = nullptr;
   auto authorization = req.find(http::field::authorization);
@@ -322,6 +339,14 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
   const ServiceEndpoint* service = QueryService(req);
   auto form = ParseForm(req.body());
   if (!service) {
+    // Signed for a service wharf does not run (IAM, CloudFormation, ... before they land): the
+    // scope names it, and the answer says so before any signature check, which could only
+    // fail (there is no such service to hold the key) and would hide the reason.
+    auto authorization = req.find(http::field::authorization);
+    auto cred = authorization == req.end() ? std::nullopt : ParseCredential(authorization->value());
+    if (cred && !cred->service.empty()) {
+      return QueryError(nullptr, AwsError{"InvalidAction", NotServed(cred->service), 400}, request_id);
+    }
     AuthResult auth = VerifySigV4(ToSigned(req), SigV4Options{options_.region, "", {}, true},
                                   [](std::string_view) { return std::nullopt; }, clock_.Now());
     AwsError err = auth.failure && *auth.failure != AuthFailure::kBadScope

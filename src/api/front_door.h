@@ -113,6 +113,9 @@ class FrontDoor {
   // The answer to a request no worker will take.
   net::Response Refused(const net::Request& req, const std::string& request_id) const;
   const ServiceEndpoint* QueryService(const net::Request& req) const;
+  // The message for a request to a service this server does not run (`service`: a SigV4
+  // signing name or an X-Amz-Target prefix), naming the ones it does.
+  std::string NotServed(std::string_view service) const;
   // Empty when a deferred operation will answer through `later`.
   std::optional<net::Response> HandleJson(const net::Request& req, std::string_view target,
                                           const std::string& request_id,

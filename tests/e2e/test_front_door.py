@@ -152,6 +152,23 @@ with WharfServer() as server:
             assert e.code == 404, e.code
 
     @checks.run
+    def a_service_wharf_does_not_run_is_named():
+        import botocore.exceptions
+        # IAM (Query) and Secrets Manager (JSON): the answer names the service and what is served.
+        for service, call in (("iam", lambda c: c.list_users()),
+                              ("secretsmanager", lambda c: c.list_secrets())):
+            client = server.boto3(service)
+            try:
+                call(client)
+            except botocore.exceptions.ClientError as e:
+                err = e.response["Error"]
+                assert err["Code"] in ("InvalidAction", "UnknownOperationException"), err
+                assert f"does not serve the {service} API" in err["Message"], err
+                assert "ecs" in err["Message"], err
+            else:
+                raise AssertionError(f"{service} answered")
+
+    @checks.run
     def sigterm_shuts_down_cleanly():
         server.stop()
         assert server.proc.returncode == 0, server.proc.returncode
