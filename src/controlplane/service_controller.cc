@@ -76,7 +76,7 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
                                    const std::map<std::string, Stored>& tasks,
                                    const std::map<std::string, Stored>& groups) {
   ServiceView v;
-  const json::object& meta = GetObject(service, "_wharf");
+  const model::ServiceControllerState state = model::ServiceControllerState::Of(service);
   const json::object& config = GetObject(service, "deploymentConfiguration");
   const json::object& breaker = GetObject(config, "deploymentCircuitBreaker");
   v.name = GetString(service, "serviceName");
@@ -91,16 +91,11 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
     v.deployments.push_back({GetString(d.get_object(), "id"), GetString(d.get_object(), "rolloutState"),
                              static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0))});
   }
-  v.last_completed_id = GetString(GetObject(meta, "lastCompleted"), "id");
-  for (const auto& [id, by] : GetObject(meta, "retiring")) v.retiring[id] = std::string(by.as_string());
-  for (const auto& id : GetArray(meta, "failuresCounted")) v.failures_counted.insert(std::string(id.as_string()));
-  v.steady = GetBool(meta, "steady").value_or(false);
-  const json::object& throttle = GetObject(meta, "throttle");
-  v.throttle.deployment_id = GetString(throttle, "deployment");
-  v.throttle.failures = static_cast<int>(GetInt(throttle, "failures").value_or(0));
-  if (auto it = throttle.find("launchAfter"); it != throttle.end() && it->value().is_number()) {
-    v.throttle.launch_after = it->value().to_number<double>();
-  }
+  v.last_completed_id = GetString(state.last_completed, "id");
+  v.retiring = state.retiring;
+  v.failures_counted.insert(state.failures_counted.begin(), state.failures_counted.end());
+  v.steady = state.steady;
+  v.throttle = {state.throttle_deployment, state.throttle_failures, state.throttle_launch_after};
   v.now = NowSeconds(deps.launch);
   int64_t now_ms = NowMs(deps.launch);
 
@@ -158,20 +153,14 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
 
 // The decision's changes to the service record itself (not its tasks).
 void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object& service) {
-  json::object& meta = service["_wharf"].is_object() ? service["_wharf"].as_object()
-                                                     : (service["_wharf"] = json::object()).as_object();
-  json::object retiring = GetObject(meta, "retiring");
-  for (const auto& [id, by] : d.retire) retiring[id] = by;
-  for (const auto& id : d.forget) retiring.erase(id);
-  meta["retiring"] = std::move(retiring);
-  json::array counted = GetArray(meta, "failuresCounted");
-  for (const auto& id : d.failures_counted) counted.push_back(json::value(id));
-  while (counted.size() > kMaxFailuresRemembered) counted.erase(counted.begin());
-  meta["failuresCounted"] = std::move(counted);
-  meta["steady"] = d.steady;
-  meta["throttle"] = json::object{{"deployment", d.throttle.deployment_id},
-                                  {"failures", d.throttle.failures},
-                                  {"launchAfter", d.throttle.launch_after}};
+  model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+  for (const auto& [id, by] : d.retire) state.retiring[id] = by;
+  for (const auto& id : d.forget) state.retiring.erase(id);
+  state.failures_counted.insert(state.failures_counted.end(), d.failures_counted.begin(), d.failures_counted.end());
+  state.steady = d.steady;
+  state.throttle_deployment = d.throttle.deployment_id;
+  state.throttle_failures = d.throttle.failures;
+  state.throttle_launch_after = d.throttle.launch_after;
 
   double now = NowSeconds(deps);
   json::array deployments;
@@ -202,11 +191,11 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
       primary["rolloutState"] = "COMPLETED";
       primary["rolloutStateReason"] = "ECS deployment " + GetString(primary, "id") + " completed.";
       primary["updatedAt"] = now;
-      meta["lastCompleted"] = primary;
+      state.last_completed = primary;
     }
   }
   if (d.roll_back && !deployments.empty()) {
-    const json::object& target = GetObject(meta, "lastCompleted");
+    const json::object target = state.last_completed;
     for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
                               "networkConfiguration"}) {
       if (Has(target, field)) service[field] = target.at(field);
@@ -217,8 +206,9 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
                                  GetString(target, "id") + ".";
     deployments[0].as_object()["status"] = "ACTIVE";
     deployments.insert(deployments.begin(), std::move(back));
-    meta["steady"] = false;
+    state.steady = false;
   }
+  state.WriteTo(service, kMaxFailuresRemembered);
   service["deployments"] = std::move(deployments);
   service["runningCount"] = d.total.running;
   service["pendingCount"] = d.total.pending;
@@ -236,13 +226,9 @@ void AddEventOnce(const TaskLaunchDeps& deps, json::object& service, const std::
 // Whether a service needs nothing soon: one deployment, steady; or its launches are throttled
 // for a while yet. Otherwise rounds come faster.
 bool Settled(const TaskLaunchDeps& deps, const json::object& service) {
-  const json::object& meta = GetObject(service, "_wharf");
-  const json::object& throttle = GetObject(meta, "throttle");
-  auto after = throttle.find("launchAfter");
-  if (after != throttle.end() && after->value().is_number() && after->value().to_number<double>() > NowSeconds(deps) + 1) {
-    return true;
-  }
-  return GetArray(service, "deployments").size() <= 1 && GetBool(meta, "steady").value_or(false);
+  model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+  if (state.throttle_launch_after > NowSeconds(deps) + 1) return true;
+  return GetArray(service, "deployments").size() <= 1 && state.steady;
 }
 
 struct ServiceRound {
@@ -314,7 +300,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       for (const auto& [id, t] : tasks) {
         model::TaskRecord task(t.value);
         if (task.started_by() == GetString(primary, "id") && task.desired_status() == "RUNNING" &&
-            !d.retire.count(id) && !Has(GetObject(GetObject(service, "_wharf"), "retiring"), id)) {
+            !d.retire.count(id) && !model::ServiceControllerState::Of(service).retiring.count(id)) {
           covered.insert(ShortId(task.container_instance_arn()));
         }
       }
@@ -337,7 +323,9 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       AddServiceEvent(ecs, service, svc + " has started " + std::to_string(plan->tasks.size()) + " tasks:" + ids + ".");
       for (auto& c : plan->txn.compares) txn.compares.push_back(std::move(c));
       for (auto& o : plan->txn.ops) txn.ops.push_back(std::move(o));
-      service["_wharf"].as_object()["steady"] = false;
+      model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+      state.steady = false;
+      state.WriteTo(service, kMaxFailuresRemembered);
     } else if (!plan->failures.empty()) {
       const json::object& failure = plan->failures[0].get_object();
       // A failure naming no container instance is Fargate's: there were none to check.

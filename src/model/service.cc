@@ -38,6 +38,42 @@ void AddServiceEvent(Random& random, double now, json::object& service, const st
   service["events"] = std::move(events);
 }
 
+ServiceControllerState ServiceControllerState::Of(const json::object& service) {
+  const json::object& meta = GetObject(service, "_wharf");
+  ServiceControllerState s;
+  for (const auto& [id, by] : GetObject(meta, "retiring")) {
+    if (by.is_string()) s.retiring[std::string(id)] = std::string(by.get_string());
+  }
+  for (const auto& id : GetArray(meta, "failuresCounted")) {
+    if (id.is_string()) s.failures_counted.emplace_back(id.get_string());
+  }
+  s.steady = GetBool(meta, "steady").value_or(false);
+  s.last_completed = GetObject(meta, "lastCompleted");
+  const json::object& throttle = GetObject(meta, "throttle");
+  s.throttle_deployment = GetString(throttle, "deployment");
+  s.throttle_failures = static_cast<int>(GetInt(throttle, "failures").value_or(0));
+  if (auto* after = throttle.if_contains("launchAfter"); after && after->is_number()) {
+    s.throttle_launch_after = after->to_number<double>();
+  }
+  return s;
+}
+
+void ServiceControllerState::WriteTo(json::object& service, size_t max_failures_remembered) const {
+  json::object retiring_json;
+  for (const auto& [id, by] : retiring) retiring_json[id] = by;
+  json::array counted;
+  size_t skip = failures_counted.size() > max_failures_remembered ? failures_counted.size() - max_failures_remembered : 0;
+  for (size_t i = skip; i < failures_counted.size(); ++i) counted.emplace_back(failures_counted[i]);
+  json::object meta{{"retiring", std::move(retiring_json)},
+                    {"failuresCounted", std::move(counted)},
+                    {"steady", steady},
+                    {"throttle", json::object{{"deployment", throttle_deployment},
+                                              {"failures", throttle_failures},
+                                              {"launchAfter", throttle_launch_after}}}};
+  if (!last_completed.empty()) meta["lastCompleted"] = last_completed;
+  service["_wharf"] = std::move(meta);
+}
+
 json::object PresentService(const json::object& record, bool with_tags) {
   json::object service = record;
   service.erase("_wharf");

@@ -11,7 +11,10 @@
 
 #include <boost/json/object.hpp>
 #include <cstddef>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "base/random.h"
 
@@ -27,6 +30,22 @@ inline constexpr const char* kDeploymentLoadBalancers = "_loadBalancers";
 // A new PRIMARY deployment (IN_PROGRESS) of the service's current task definition, launch
 // type or capacity provider strategy and network configuration, made at `now`.
 boost::json::object NewDeployment(Random& random, double now, const boost::json::object& service);
+
+// The service controller's own part of a service record ("_wharf", drawn above), typed.
+struct ServiceControllerState {
+  std::map<std::string, std::string> retiring;  // task id -> the deployment retiring it
+  std::vector<std::string> failures_counted;    // oldest first
+  bool steady = false;
+  boost::json::object last_completed;  // a Deployment shape; empty before the first completes
+  std::string throttle_deployment;     // launches held back after failures
+  int throttle_failures = 0;
+  double throttle_launch_after = 0;    // seconds since the epoch; 0: not held back
+
+  // Missing or mistyped parts read as their defaults.
+  static ServiceControllerState Of(const boost::json::object& service);
+  // Writes it into `service`, keeping at most `max_failures_remembered` counted failures.
+  void WriteTo(boost::json::object& service, size_t max_failures_remembered) const;
+};
 
 // Adds an event made at `now` (newest first, at most kMaxServiceEvents kept).
 void AddServiceEvent(Random& random, double now, boost::json::object& service, const std::string& message);

@@ -216,7 +216,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
     service["healthCheckGracePeriodSeconds"] = GetInt(in, "healthCheckGracePeriodSeconds").value_or(0);
   }
   service["deployments"] = json::array{NewDeployment(deps, service)};
-  service["_wharf"] = json::object{{"retiring", json::object()}, {"failuresCounted", json::array()}, {"steady", false}};
+  model::ServiceControllerState{}.WriteTo(service, 0);
 
   auto created = UpdateRecord(deps.store, ServiceKey(cluster, name),
                               [&](std::optional<json::object>& existing) -> store::Decision<Outcome> {
@@ -292,7 +292,9 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
     } else if (!GetArray(service, "deployments").empty()) {
       service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
     }
-    if (service["_wharf"].is_object()) service["_wharf"].as_object()["steady"] = false;
+    model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+    state.steady = false;  // the change is told as a new steady state once reached
+    state.WriteTo(service, state.failures_counted.size());
     return store::Commit(json::object{{"service", PresentService(service, false)}});
   });
   ASSIGN_OR_FAIL(auto answer, std::move(updated), EcsError);
