@@ -25,6 +25,21 @@ ONLY_OPERATIONS = {
         "DescribeSecurityGroups", "CreateSecurityGroup", "DeleteSecurityGroup",
         "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
         "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupEgress",
+        # issue 13 part 2: what terraform's VPC resources call
+        "CreateVpc", "DeleteVpc", "ModifyVpcAttribute", "DescribeVpcAttribute",
+        "CreateSubnet", "DeleteSubnet", "ModifySubnetAttribute",
+        "CreateInternetGateway", "AttachInternetGateway", "DetachInternetGateway",
+        "DeleteInternetGateway", "DescribeInternetGateways",
+        "AllocateAddress", "ReleaseAddress", "DescribeAddresses", "AssociateAddress",
+        "DisassociateAddress", "DescribeAddressesAttribute",
+        "CreateNatGateway", "DeleteNatGateway", "DescribeNatGateways",
+        "CreateRouteTable", "DeleteRouteTable", "DescribeRouteTables", "CreateRoute",
+        "ReplaceRoute", "DeleteRoute", "AssociateRouteTable", "DisassociateRouteTable",
+        "ReplaceRouteTableAssociation",
+        "DescribeSecurityGroupRules", "ModifySecurityGroupRules",
+        "CreateTags", "DeleteTags", "DescribeTags", "DescribeAccountAttributes",
+        "DescribePrefixLists", "DescribeNetworkAcls", "DescribeNetworkInterfaces",
+        "CreateVpcEndpoint", "DescribeVpcEndpoints", "DeleteVpcEndpoints", "ModifyVpcEndpoint",
     ],
 }
 

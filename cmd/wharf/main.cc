@@ -112,6 +112,9 @@ int main(int argc, char** argv) {
   server->add_option("--vpc-cidr", server_options.vpc_cidr,
                      "IPv4 CIDR of the default VPC created on first start (its subnets are /20s)")
       ->capture_default_str();
+  server->add_option("--public-ip-pool", server_options.public_ip_pool,
+                     "IPv4 CIDR that elastic IPs (AllocateAddress) are handed out from")
+      ->capture_default_str();
   server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
   server->add_flag("!--no-local-agent", server_options.local_agent,
                    "Do not run this machine's node (tasks then need a `wharf agent`)");

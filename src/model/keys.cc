@@ -1,6 +1,7 @@
 #include "model/keys.h"
 
 #include <cstdio>
+#include <utility>
 
 namespace wharf::model::keys {
 namespace {
@@ -99,6 +100,24 @@ std::string SubnetKey(std::string_view id) { return Join(kSubnets, id); }
 std::string SecurityGroupKey(std::string_view id) { return Join(kSecurityGroups, id); }
 std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name) {
   return Join(kSecurityGroupNames, vpc_id) + "/" + std::string(name);
+}
+std::string InternetGatewayKey(std::string_view id) { return Join(kInternetGateways, id); }
+std::string AddressKey(std::string_view allocation_id) { return Join(kAddresses, allocation_id); }
+std::string PublicIpKey(std::string_view ip) { return Join(kPublicIps, ip); }
+std::string NatGatewayKey(std::string_view id) { return Join(kNatGateways, id); }
+std::string RouteTableKey(std::string_view id) { return Join(kRouteTables, id); }
+std::string NetworkAclKey(std::string_view id) { return Join(kNetworkAcls, id); }
+std::string VpcEndpointKey(std::string_view id) { return Join(kVpcEndpoints, id); }
+
+std::string Ec2ResourceKey(std::string_view id) {
+  static constexpr std::pair<std::string_view, std::string_view> kinds[] = {
+      {"vpc-", kVpcs},           {"subnet-", kSubnets},      {"sg-", kSecurityGroups},
+      {"igw-", kInternetGateways}, {"eipalloc-", kAddresses}, {"nat-", kNatGateways},
+      {"rtb-", kRouteTables},    {"acl-", kNetworkAcls},     {"vpce-", kVpcEndpoints}};
+  for (const auto& [prefix, keys] : kinds) {
+    if (id.starts_with(prefix)) return Join(keys, id);
+  }
+  return "";
 }
 
 }  // namespace wharf::model::keys

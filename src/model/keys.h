@@ -88,10 +88,27 @@ inline constexpr std::string_view kVpcs = "ec2/vpcs/";
 inline constexpr std::string_view kSubnets = "ec2/subnets/";
 inline constexpr std::string_view kSecurityGroups = "ec2/security-groups/";
 inline constexpr std::string_view kSecurityGroupNames = "ec2/security-group-names/";
+inline constexpr std::string_view kInternetGateways = "ec2/internet-gateways/";
+inline constexpr std::string_view kAddresses = "ec2/addresses/";      // elastic IPs by allocation id
+inline constexpr std::string_view kPublicIps = "ec2/public-ips/";     // a pool address's claim
+inline constexpr std::string_view kNatGateways = "ec2/nat-gateways/";
+inline constexpr std::string_view kRouteTables = "ec2/route-tables/";
+inline constexpr std::string_view kNetworkAcls = "ec2/network-acls/";
+inline constexpr std::string_view kVpcEndpoints = "ec2/vpc-endpoints/";
 
 std::string VpcKey(std::string_view id);
 std::string SubnetKey(std::string_view id);
 std::string SecurityGroupKey(std::string_view id);
 std::string SecurityGroupNameKey(std::string_view vpc_id, std::string_view name);
+std::string InternetGatewayKey(std::string_view id);
+std::string AddressKey(std::string_view allocation_id);
+std::string PublicIpKey(std::string_view ip);
+std::string NatGatewayKey(std::string_view id);
+std::string RouteTableKey(std::string_view id);
+std::string NetworkAclKey(std::string_view id);
+std::string VpcEndpointKey(std::string_view id);
+// The record of any EC2 resource wharf keeps, by its id's prefix (vpc-, subnet-, sg-, igw-,
+// eipalloc-, nat-, rtb-, acl-, vpce-); empty for an id of another kind.
+std::string Ec2ResourceKey(std::string_view id);
 
 }  // namespace wharf::model::keys

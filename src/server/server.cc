@@ -82,7 +82,11 @@ class WharfServer final : public Server {
                               options_.api_queue, StoreReadsFromMemory(options_.store_url)},
         *credentials_,
         clock_, request_ids_);
-    api::ec2::NetworkOptions network{options_.region, options_.account_id, options_.vpc_cidr};
+    api::ec2::NetworkOptions network;
+    network.region = options_.region;
+    network.account_id = options_.account_id;
+    network.vpc_cidr = options_.vpc_cidr;
+    network.public_ip_pool = options_.public_ip_pool;
     RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
     ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &random_}));
     front_door_->AddService(std::move(ec2));

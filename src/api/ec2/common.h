@@ -3,6 +3,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -48,6 +49,24 @@ AwsError InvalidParameterValue(std::string message);
 AwsError MissingParameter(std::string parameter);
 AwsError GroupNotFound(std::string_view group);  // by id, or by name in the default VPC
 AwsError TooManyConcurrentUpdates();
+// "<Code>.NotFound"-style errors: NotFound("InvalidVpcID.NotFound", "vpc", id) says
+// "The vpc ID '<id>' does not exist", as EC2 does.
+AwsError NotFound(std::string code, std::string_view what, std::string_view id);
+// DependencyViolation: "The <what> '<id>' has dependencies and cannot be deleted."
+AwsError HasDependencies(std::string_view what, std::string_view id);
+
+// arn:aws:ec2:<region>:<account>:<type>/<id>
+std::string Ec2Arn(const RequestContext& ctx, std::string_view type, std::string_view id);
+// The region and account of the request, for the records it makes.
+NetworkOptions Where(const RequestContext& ctx);
+// Epoch seconds of the request's time, as timestamps are stored.
+double NowSeconds(const RequestContext& ctx);
+
+// The tags a request's TagSpecifications give a resource of `resource_type` ("vpc", ...).
+json::array TagsFor(const object& in, std::string_view resource_type);
+
+// A number member (a stored timestamp, say) as a double; nullopt when absent.
+std::optional<double> GetNumber(const object& o, std::string_view member);
 
 // The strings of a request's list member (e.g. SubnetIds), in order.
 std::vector<std::string> Strings(const object& in, std::string_view member);
@@ -55,6 +74,8 @@ std::vector<std::string> Strings(const object& in, std::string_view member);
 // AWS's Filter.N.Name / Filter.N.Value.M: filters AND, values OR, '*' and '?' wildcards.
 // `fields` maps each filter name a resource answers to onto its member in the record
 // (a string, boolean or integer); tag:<key>, tag-key and tag-value are understood too.
+// A member may be a dotted path through objects and lists ("Attachments.VpcId" matches
+// when any attachment's VpcId does).
 struct FilterField {
   std::string_view filter;
   std::string_view member;
@@ -63,7 +84,7 @@ class Filters {
  public:
   // The request's filters, or InvalidParameterValue for a filter name not in `fields`.
   static std::variant<Filters, AwsError> Parse(const object& in,
-                                               std::initializer_list<FilterField> fields);
+                                               const std::vector<FilterField>& fields);
   bool Match(const object& resource) const;
 
  private:
@@ -76,5 +97,35 @@ class Filters {
 };
 
 bool WildcardMatch(std::string_view pattern, std::string_view text);
+
+// MaxResults and NextToken as EC2 pages a Describe call: MaxResults within [min, max]
+// (InvalidParameterValue otherwise), not together with a list of ids; the token is the id of
+// the last item of the previous page, so a page never repeats or skips a survivor.
+struct PageLimits {
+  int min = 5;
+  int max = 1000;
+};
+
+// One Describe call over the records under a prefix, in id order.
+struct DescribeSpec {
+  std::string_view prefix{};       // e.g. model::keys::kVpcs
+  std::string_view ids_member{};   // the request's list of ids, e.g. "VpcIds"
+  std::string_view ids_parameter{};  // its name in EC2's errors, e.g. "vpcIds"
+  std::string_view id_member{};    // e.g. "VpcId"
+  std::string_view result_member{};  // e.g. "Vpcs"
+  std::vector<FilterField> fields{};
+  std::function<AwsError(const std::string& id)> not_found{};
+  // Fills what is computed at read time (a NAT gateway's state) before filters see it;
+  // false drops the record (a resource gone from view).
+  std::function<bool(object& record)> present{};
+  std::optional<PageLimits> paging{};  // none: the call is not paged
+};
+Outcome Describe(Context& c, const object& in, const DescribeSpec& spec);
+// The paging of `items` (already in id order) into `out`: out[result_member] and NextToken.
+std::optional<AwsError> PageInto(const object& in, json::array items, std::string_view id_member,
+                                 std::string_view result_member, const PageLimits& limits,
+                                 bool ids_given, std::string_view ids_parameter, object& out);
+// The record without wharf's own part (`_wharf`).
+object Public(object record);
 
 }  // namespace wharf::api::ec2

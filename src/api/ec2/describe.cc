@@ -6,77 +6,67 @@
 
 namespace wharf::api::ec2 {
 
-namespace {
-
-// The records under `prefix` whose `id_member` is among `ids` (all when empty) and that pass
-// the filters; an asked-for id that does not exist is `not_found(id)`.
-template <typename NotFound>
-Outcome DescribeRecords(Context& c, const object& in, std::string_view prefix,
-                        std::string_view ids_member, std::string_view id_member,
-                        std::string_view result_member, std::initializer_list<FilterField> fields,
-                        NotFound not_found) {
-  auto filters = Filters::Parse(in, fields);
-  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
-  ASSIGN_OR_FAIL(auto records, ReadRecords(c.store(), prefix), Ec2Error);
-  std::vector<std::string> ids = Strings(in, ids_member);
-  for (const std::string& id : ids) {
-    bool found = std::any_of(records.begin(), records.end(), [&](const Record& r) {
-      return GetString(r.value, id_member) == id;
-    });
-    if (!found) return not_found(id);
-  }
-  json::array out;
-  for (Record& r : records) {
-    if (!ids.empty() && std::find(ids.begin(), ids.end(), GetString(r.value, id_member)) == ids.end()) {
-      continue;
-    }
-    if (std::get<Filters>(filters).Match(r.value)) out.emplace_back(std::move(r.value));
-  }
-  return object{{result_member, std::move(out)}};
-}
-
-}  // namespace
-
 Outcome DescribeVpcs(Context& c, const RequestContext&, object& in) {
-  return DescribeRecords(
-      c, in, kVpcsPrefix, "VpcIds", "VpcId", "Vpcs",
-      {{"vpc-id", "VpcId"},
-       {"cidr", "CidrBlock"},
-       {"cidr-block-association.cidr-block", "CidrBlock"},
-       {"is-default", "IsDefault"},
-       {"isDefault", "IsDefault"},
-       {"state", "State"},
-       {"owner-id", "OwnerId"},
-       {"dhcp-options-id", "DhcpOptionsId"}},
-      [](const std::string& id) {
-        return AwsError::Client("InvalidVpcID.NotFound", "The vpc ID '" + id + "' does not exist");
-      });
+  return Describe(c, in,
+                  {.prefix = kVpcsPrefix,
+                   .ids_member = "VpcIds",
+                   .ids_parameter = "vpcIds",
+                   .id_member = "VpcId",
+                   .result_member = "Vpcs",
+                   .fields = {{"vpc-id", "VpcId"},
+                              {"cidr", "CidrBlock"},
+                              {"cidr-block-association.cidr-block", "CidrBlockAssociationSet.CidrBlock"},
+                              {"cidr-block-association.association-id", "CidrBlockAssociationSet.AssociationId"},
+                              {"cidr-block-association.state", "CidrBlockAssociationSet.CidrBlockState.State"},
+                              {"is-default", "IsDefault"},
+                              {"isDefault", "IsDefault"},
+                              {"state", "State"},
+                              {"owner-id", "OwnerId"},
+                              {"dhcp-options-id", "DhcpOptionsId"}},
+                   .not_found = [](const std::string& id) { return NotFound("InvalidVpcID.NotFound", "vpc", id); },
+                   .paging = PageLimits{5, 1000}});
 }
 
 Outcome DescribeSubnets(Context& c, const RequestContext&, object& in) {
-  return DescribeRecords(
-      c, in, kSubnetsPrefix, "SubnetIds", "SubnetId", "Subnets",
-      {{"subnet-id", "SubnetId"},
-       {"subnet-arn", "SubnetArn"},
-       {"vpc-id", "VpcId"},
-       {"vpcId", "VpcId"},
-       {"availability-zone", "AvailabilityZone"},
-       {"availabilityZone", "AvailabilityZone"},
-       {"availability-zone-id", "AvailabilityZoneId"},
-       {"availabilityZoneId", "AvailabilityZoneId"},
-       {"cidr-block", "CidrBlock"},
-       {"cidr", "CidrBlock"},
-       {"cidrBlock", "CidrBlock"},
-       {"default-for-az", "DefaultForAz"},
-       {"defaultForAz", "DefaultForAz"},
-       {"map-public-ip-on-launch", "MapPublicIpOnLaunch"},
-       {"available-ip-address-count", "AvailableIpAddressCount"},
-       {"state", "State"},
-       {"owner-id", "OwnerId"}},
-      [](const std::string& id) {
-        return AwsError::Client("InvalidSubnetID.NotFound",
-                                "The subnet ID '" + id + "' does not exist");
-      });
+  Status failed;
+  Outcome out = Describe(
+      c, in,
+      {.prefix = kSubnetsPrefix,
+       .ids_member = "SubnetIds",
+       .ids_parameter = "subnetIds",
+       .id_member = "SubnetId",
+       .result_member = "Subnets",
+       .fields = {{"subnet-id", "SubnetId"},
+                  {"subnet-arn", "SubnetArn"},
+                  {"vpc-id", "VpcId"},
+                  {"vpcId", "VpcId"},
+                  {"availability-zone", "AvailabilityZone"},
+                  {"availabilityZone", "AvailabilityZone"},
+                  {"availability-zone-id", "AvailabilityZoneId"},
+                  {"availabilityZoneId", "AvailabilityZoneId"},
+                  {"cidr-block", "CidrBlock"},
+                  {"cidr", "CidrBlock"},
+                  {"cidrBlock", "CidrBlock"},
+                  {"default-for-az", "DefaultForAz"},
+                  {"defaultForAz", "DefaultForAz"},
+                  {"map-public-ip-on-launch", "MapPublicIpOnLaunch"},
+                  {"available-ip-address-count", "AvailableIpAddressCount"},
+                  {"state", "State"},
+                  {"owner-id", "OwnerId"}},
+       .not_found = [](const std::string& id) { return NotFound("InvalidSubnetID.NotFound", "subnet", id); },
+       .present =
+           [&](object& subnet) {
+             // Every address a network interface took (tasks, NAT gateways) is claimed in the store.
+             auto taken = c.store().List(model::keys::EniIpPrefix(GetString(subnet, "SubnetId")), "", 0);
+             if (!taken.ok()) failed = taken.status();
+             auto cidr = ParseIpv4Cidr(GetString(subnet, "CidrBlock"));
+             int64_t used = taken.ok() ? static_cast<int64_t>(taken->items.size()) : 0;
+             subnet["AvailableIpAddressCount"] = cidr ? controlplane::vpc::AvailableAddresses(*cidr, used) : 0;
+             return true;
+           },
+       .paging = PageLimits{5, 1000}});
+  if (!failed.ok()) return Ec2Error(failed);
+  return out;
 }
 
 Outcome DescribeAvailabilityZones(Context& c, const RequestContext&, object& in) {

@@ -1,14 +1,16 @@
 // The EC2 API (the "ec2" dialect of the Query protocol, 2016-11-15), for networking only:
-// the default VPC, its subnets and availability zones, and security groups with their rules,
-// so that `aws ec2 describe-subnets` gives the ids an ECS awsvpcConfiguration takes and
-// terraform's aws_security_group works.
+// what the aws CLI, boto3 and Terraform's aws_vpc, aws_subnet, aws_internet_gateway, aws_eip,
+// aws_nat_gateway, aws_route_table(_association), aws_route, aws_security_group(_rule),
+// aws_vpc_security_group_ingress/egress_rule and aws_default_* resources call.
 //
-// Operations: DescribeVpcs, DescribeSubnets, DescribeAvailabilityZones,
-// DescribeSecurityGroups, CreateSecurityGroup, DeleteSecurityGroup,
-// AuthorizeSecurityGroupIngress/Egress, RevokeSecurityGroupIngress/Egress. Filters, id and
-// name lists, DryRun and the error codes are AWS's (InvalidSubnetID.NotFound,
-// InvalidGroup.NotFound, InvalidGroup.Duplicate, InvalidPermission.Duplicate, ...). Results
-// are not paged: a server has a handful of these resources.
+// Operations: VPCs (Create/Delete/DescribeVpcs, Modify/DescribeVpcAttribute), subnets
+// (Create/Delete/DescribeSubnets, ModifySubnetAttribute), DescribeAvailabilityZones, internet
+// gateways, elastic IPs, NAT gateways, route tables with routes and associations, security
+// groups and their rules (by IpPermissions or SecurityGroupRuleIds), tags, account
+// attributes, prefix lists, network ACLs and network interfaces (handlers.h lists them).
+// Filters, id lists, MaxResults/NextToken, DryRun and the error codes and messages are
+// AWS's (InvalidVpcID.NotFound, InvalidSubnet.Range, InvalidSubnet.Conflict,
+// DependencyViolation, ...). Deletes refuse while something depends on the resource.
 //
 // State is network.h's. Every operation first makes sure the default VPC exists, so a
 // dev-mode reset of the store does not leave EC2 without one.

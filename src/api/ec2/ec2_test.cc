@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/ec2/common.h"
+#include "api/ec2/handlers.h"
 #include "api/ec2/network.h"
 #include "api/query_protocol.h"
 
@@ -108,6 +109,63 @@ TEST(Ec2Network, SubnetsFollowTheVpcCidr) {
   options.vpc_cidr = "not-a-cidr";
   auto fresh = store::OpenStore("memory", "");
   EXPECT_FALSE(EnsureDefaultVpc(**fresh, options).ok());
+}
+
+TEST(Ec2Filters, DottedPathsWalkThroughLists) {
+  auto filters = Filters::Parse(object{{"Filters", boost::json::array{object{
+                                            {"Name", "association.main"}, {"Values", boost::json::array{"true"}}}}}},
+                                {{"association.main", "Associations.Main"}});
+  ASSERT_TRUE(std::holds_alternative<Filters>(filters));
+  object main{{"Associations", boost::json::array{object{{"Main", false}}, object{{"Main", true}}}}};
+  object other{{"Associations", boost::json::array{object{{"Main", false}}}}};
+  EXPECT_TRUE(std::get<Filters>(filters).Match(main));
+  EXPECT_FALSE(std::get<Filters>(filters).Match(other));
+  EXPECT_FALSE(std::get<Filters>(filters).Match(object{}));
+}
+
+TEST(Ec2Paging, TokensResumeAfterTheLastIdShown) {
+  auto items = [] {
+    boost::json::array a;
+    for (const char* id : {"a", "b", "c", "d", "e", "f", "g"}) a.push_back(object{{"Id", id}});
+    return a;
+  };
+  object out;
+  ASSERT_FALSE(PageInto(object{{"MaxResults", 5}}, items(), "Id", "Items", PageLimits{5, 1000}, false, "ids", out));
+  EXPECT_EQ(out["Items"].as_array().size(), 5u);
+  EXPECT_EQ(GetString(out, "NextToken"), "e");
+  object next;
+  ASSERT_FALSE(PageInto(object{{"MaxResults", 5}, {"NextToken", "e"}}, items(), "Id", "Items", PageLimits{5, 1000},
+                        false, "ids", next));
+  EXPECT_EQ(next["Items"].as_array().size(), 2u);
+  EXPECT_FALSE(next.contains("NextToken"));
+  object bad;
+  auto err = PageInto(object{{"MaxResults", 4}}, items(), "Id", "Items", PageLimits{5, 1000}, false, "ids", bad);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, "InvalidParameterValue");
+  err = PageInto(object{{"MaxResults", 5}}, items(), "Id", "Items", PageLimits{5, 1000}, true, "vpcIds", bad);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->code, "InvalidParameterCombination");
+}
+
+TEST(Ec2NatGateway, PendingThenAvailableThenDeletingThenDeleted) {
+  object g{{"CreateTime", 100.0}};
+  EXPECT_EQ(NatGatewayState(g, 101.0, 2.0), "pending");
+  EXPECT_EQ(NatGatewayState(g, 102.5, 2.0), "available");
+  g["DeleteTime"] = 200.0;
+  EXPECT_EQ(NatGatewayState(g, 201.0, 2.0), "deleting");
+  EXPECT_EQ(NatGatewayState(g, 203.0, 2.0), "deleted");
+}
+
+TEST(Ec2Network, DefaultVpcHasItsMainRouteTableAclAndGateway) {
+  auto store = store::OpenStore("memory", "");
+  ASSERT_TRUE(store.ok());
+  NetworkOptions options;
+  ASSERT_TRUE(EnsureDefaultVpc(**store, options).ok());
+  auto main = MainRouteTableId(**store, DefaultVpcId(options));
+  ASSERT_TRUE(main.ok());
+  EXPECT_TRUE(main->starts_with("rtb-")) << *main;
+  EXPECT_EQ((*store)->List(kNetworkAclsPrefix, "", 0)->items.size(), 1u);
+  EXPECT_EQ((*store)->List(kInternetGatewaysPrefix, "", 0)->items.size(), 1u);
 }
 
 TEST(Ec2Network, ZoneIdsAsAws) {

@@ -12,6 +12,23 @@ Outcome DescribeVpcs(Context&, const RequestContext&, object& in);
 Outcome DescribeSubnets(Context&, const RequestContext&, object& in);
 Outcome DescribeAvailabilityZones(Context&, const RequestContext&, object& in);
 
+// vpcs.cc
+Outcome CreateVpc(Context&, const RequestContext&, object& in);
+Outcome DeleteVpc(Context&, const RequestContext&, object& in);
+Outcome DescribeVpcAttribute(Context&, const RequestContext&, object& in);
+Outcome ModifyVpcAttribute(Context&, const RequestContext&, object& in);
+std::variant<Record, AwsError> FindVpc(Context& c, std::string_view id);
+// Adds `parent` to `txn` compared and rewritten unchanged: a child created in a VPC (or
+// subnet) bumps its parent's revision, so a delete of the parent that read it childless and
+// compares its revision fails instead of leaving an orphan.
+void TouchParent(store::Txn& txn, const Record& parent);
+
+// subnets.cc
+Outcome CreateSubnet(Context&, const RequestContext&, object& in);
+Outcome DeleteSubnet(Context&, const RequestContext&, object& in);
+Outcome ModifySubnetAttribute(Context&, const RequestContext&, object& in);
+std::variant<Record, AwsError> FindSubnetRecord(Context& c, std::string_view id);
+
 // security_groups.cc
 Outcome DescribeSecurityGroups(Context&, const RequestContext&, object& in);
 Outcome CreateSecurityGroup(Context&, const RequestContext&, object& in);
@@ -24,5 +41,58 @@ Outcome AuthorizeSecurityGroupIngress(Context&, const RequestContext&, object& i
 Outcome AuthorizeSecurityGroupEgress(Context&, const RequestContext&, object& in);
 Outcome RevokeSecurityGroupIngress(Context&, const RequestContext&, object& in);
 Outcome RevokeSecurityGroupEgress(Context&, const RequestContext&, object& in);
+Outcome ModifySecurityGroupRules(Context&, const RequestContext&, object& in);
+Outcome DescribeSecurityGroupRules(Context&, const RequestContext&, object& in);
+
+// gateways.cc: internet gateways.
+Outcome CreateInternetGateway(Context&, const RequestContext&, object& in);
+Outcome AttachInternetGateway(Context&, const RequestContext&, object& in);
+Outcome DetachInternetGateway(Context&, const RequestContext&, object& in);
+Outcome DeleteInternetGateway(Context&, const RequestContext&, object& in);
+Outcome DescribeInternetGateways(Context&, const RequestContext&, object& in);
+
+// addresses.cc: elastic IPs.
+Outcome AllocateAddress(Context&, const RequestContext&, object& in);
+Outcome ReleaseAddress(Context&, const RequestContext&, object& in);
+Outcome DescribeAddresses(Context&, const RequestContext&, object& in);
+Outcome DescribeAddressesAttribute(Context&, const RequestContext&, object& in);
+std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocation_id);
+
+// nat_gateways.cc
+Outcome CreateNatGateway(Context&, const RequestContext&, object& in);
+Outcome DeleteNatGateway(Context&, const RequestContext&, object& in);
+Outcome DescribeNatGateways(Context&, const RequestContext&, object& in);
+// pending/available, or deleting/deleted once DeleteTime is set (times in epoch seconds).
+std::string NatGatewayState(const object& gateway, double now_seconds, double transition_seconds);
+
+// route_tables.cc
+Outcome CreateRouteTable(Context&, const RequestContext&, object& in);
+Outcome DeleteRouteTable(Context&, const RequestContext&, object& in);
+Outcome DescribeRouteTables(Context&, const RequestContext&, object& in);
+Outcome CreateRoute(Context&, const RequestContext&, object& in);
+Outcome ReplaceRoute(Context&, const RequestContext&, object& in);
+Outcome DeleteRoute(Context&, const RequestContext&, object& in);
+Outcome AssociateRouteTable(Context&, const RequestContext&, object& in);
+Outcome DisassociateRouteTable(Context&, const RequestContext&, object& in);
+Outcome ReplaceRouteTableAssociation(Context&, const RequestContext&, object& in);
+
+// tags.cc
+Outcome CreateTags(Context&, const RequestContext&, object& in);
+Outcome DeleteTags(Context&, const RequestContext&, object& in);
+Outcome DescribeTags(Context&, const RequestContext&, object& in);
+
+// account.cc: what is read but not made by hand.
+Outcome DescribeAccountAttributes(Context&, const RequestContext&, object& in);
+Outcome DescribePrefixLists(Context&, const RequestContext&, object& in);
+Outcome DescribeNetworkAcls(Context&, const RequestContext&, object& in);
+Outcome DescribeNetworkInterfaces(Context&, const RequestContext&, object& in);
+// The managed prefix list of an AWS service ("com.amazonaws.us-east-1.s3").
+std::string PrefixListId(std::string_view service_name);
+
+// vpc_endpoints.cc
+Outcome CreateVpcEndpoint(Context&, const RequestContext&, object& in);
+Outcome DescribeVpcEndpoints(Context&, const RequestContext&, object& in);
+Outcome DeleteVpcEndpoints(Context&, const RequestContext&, object& in);
+Outcome ModifyVpcEndpoint(Context&, const RequestContext&, object& in);
 
 }  // namespace wharf::api::ec2

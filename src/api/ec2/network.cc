@@ -8,6 +8,7 @@
 #include "api/json_util.h"
 #include "base/crypto.h"
 #include "base/logging.h"
+#include "controlplane/records.h"
 
 namespace wharf::api::ec2 {
 namespace json = boost::json;
@@ -25,25 +26,89 @@ std::string Arn(const NetworkOptions& o, std::string_view type, std::string_view
          std::string(id);
 }
 
-json::object DefaultVpc(const NetworkOptions& o, const std::string& cidr) {
-  return {
-      {"OwnerId", o.account_id},
-      {"InstanceTenancy", "default"},
-      {"CidrBlockAssociationSet",
-       json::array{json::object{{"AssociationId", BuiltInId(o, "vpc-cidr-assoc", "default-vpc-cidr")},
-                                {"CidrBlock", cidr},
-                                {"CidrBlockState", json::object{{"State", "associated"}}}}}},
-      {"IsDefault", true},
-      {"VpcId", DefaultVpcId(o)},
-      {"State", "available"},
-      {"CidrBlock", cidr},
-      {"DhcpOptionsId", BuiltInId(o, "dopt", "default-dhcp-options")},
-  };
+json::object AllTraffic(const char* kind, json::value source) {
+  json::object p{{"IpProtocol", "-1"},
+                 {"UserIdGroupPairs", json::array()},
+                 {"IpRanges", json::array()},
+                 {"Ipv6Ranges", json::array()},
+                 {"PrefixListIds", json::array()}};
+  p[kind].as_array().push_back(std::move(source));
+  return p;
 }
 
-json::object DefaultSubnet(const NetworkOptions& o, const std::string& zone, const std::string& cidr,
-                           int64_t addresses) {
-  std::string id = BuiltInId(o, "subnet", "default-subnet/" + zone);
+json::object AclEntry(bool egress, int rule_number, const char* action) {
+  return {{"CidrBlock", "0.0.0.0/0"}, {"Egress", egress},       {"Protocol", "-1"},
+          {"RuleAction", action},     {"RuleNumber", rule_number}};
+}
+
+// Three subnets fit: /20s in a /16 (as AWS), else two bits more than the VPC's prefix.
+int SubnetPrefix(int vpc_prefix) { return vpc_prefix <= 16 ? 20 : vpc_prefix + 2; }
+
+}  // namespace
+
+VpcRecords MakeVpcRecords(const NetworkOptions& o, const VpcIds& ids, const std::string& cidr,
+                          bool is_default, const std::string& tenancy, const json::array& tags) {
+  VpcRecords r;
+  r.vpc = {
+      {"OwnerId", o.account_id},
+      {"InstanceTenancy", tenancy},
+      {"CidrBlockAssociationSet",
+       json::array{json::object{{"AssociationId", ids.cidr_association},
+                                {"CidrBlock", cidr},
+                                {"CidrBlockState", json::object{{"State", "associated"}}}}}},
+      {"Ipv6CidrBlockAssociationSet", json::array()},
+      {"IsDefault", is_default},
+      {"VpcId", ids.vpc},
+      {"State", "available"},
+      {"CidrBlock", cidr},
+      {"DhcpOptionsId", ids.dhcp_options},
+      {"_wharf", json::object{{"attributes", json::object{{"enableDnsSupport", true},
+                                                          {"enableDnsHostnames", is_default},
+                                                          {"enableNetworkAddressUsageMetrics", false}}}}},
+  };
+  if (!tags.empty()) r.vpc["Tags"] = tags;
+  r.main_route_table = {
+      {"Associations", json::array{json::object{{"Main", true},
+                                                {"RouteTableAssociationId", ids.main_association},
+                                                {"RouteTableId", ids.main_route_table},
+                                                {"AssociationState", json::object{{"State", "associated"}}}}}},
+      {"PropagatingVgws", json::array()},
+      {"RouteTableId", ids.main_route_table},
+      {"Routes", json::array{json::object{{"DestinationCidrBlock", cidr},
+                                          {"GatewayId", "local"},
+                                          {"Origin", "CreateRouteTable"},
+                                          {"State", "active"}}}},
+      {"Tags", json::array()},
+      {"VpcId", ids.vpc},
+      {"OwnerId", o.account_id},
+  };
+  r.default_security_group = {
+      {"GroupId", ids.default_security_group},
+      {"IpPermissionsEgress", json::array{AllTraffic("IpRanges", json::object{{"CidrIp", "0.0.0.0/0"}})}},
+      {"VpcId", ids.vpc},
+      {"SecurityGroupArn", Arn(o, "security-group", ids.default_security_group)},
+      {"OwnerId", o.account_id},
+      {"GroupName", "default"},
+      {"Description", "default VPC security group"},
+      {"IpPermissions",
+       json::array{AllTraffic("UserIdGroupPairs", json::object{{"UserId", o.account_id},
+                                                               {"GroupId", ids.default_security_group}})}},
+  };
+  r.default_network_acl = {
+      {"Associations", json::array()},  // every subnet of the VPC: filled in when shown
+      {"Entries", json::array{AclEntry(true, 100, "allow"), AclEntry(true, 32767, "deny"),
+                              AclEntry(false, 100, "allow"), AclEntry(false, 32767, "deny")}},
+      {"IsDefault", true},
+      {"NetworkAclId", ids.default_network_acl},
+      {"Tags", json::array()},
+      {"VpcId", ids.vpc},
+      {"OwnerId", o.account_id},
+  };
+  return r;
+}
+
+json::object MakeSubnet(const NetworkOptions& o, const std::string& id, const std::string& vpc_id,
+                        const std::string& cidr, const std::string& zone, bool default_for_az) {
   return {
       {"AvailabilityZoneId", AvailabilityZoneId(zone)},
       {"MapCustomerOwnedIpOnLaunch", false},
@@ -59,45 +124,24 @@ json::object DefaultSubnet(const NetworkOptions& o, const std::string& zone, con
                     {"EnableResourceNameDnsAAAARecord", false}}},
       {"SubnetId", id},
       {"State", "available"},
-      {"VpcId", DefaultVpcId(o)},
+      {"VpcId", vpc_id},
       {"CidrBlock", cidr},
-      {"AvailableIpAddressCount", addresses - 5},  // AWS reserves five per subnet
       {"AvailabilityZone", zone},
-      {"DefaultForAz", true},
-      {"MapPublicIpOnLaunch", true},
+      {"DefaultForAz", default_for_az},
+      {"MapPublicIpOnLaunch", default_for_az},  // AWS: on in default subnets, off in others
   };
 }
 
-// The `default` group of a VPC, as AWS makes it: all traffic out, and in from its own members.
-json::object DefaultSecurityGroup(const NetworkOptions& o) {
-  std::string id = BuiltInId(o, "sg", "default-vpc/default-security-group");
-  return {
-      {"GroupId", id},
-      {"IpPermissionsEgress",
-       json::array{json::object{{"IpProtocol", "-1"},
-                                {"UserIdGroupPairs", json::array()},
-                                {"IpRanges", json::array{json::object{{"CidrIp", "0.0.0.0/0"}}}},
-                                {"Ipv6Ranges", json::array()},
-                                {"PrefixListIds", json::array()}}}},
-      {"VpcId", DefaultVpcId(o)},
-      {"SecurityGroupArn", Arn(o, "security-group", id)},
-      {"OwnerId", o.account_id},
-      {"GroupName", "default"},
-      {"Description", "default VPC security group"},
-      {"IpPermissions",
-       json::array{json::object{
-           {"IpProtocol", "-1"},
-           {"UserIdGroupPairs", json::array{json::object{{"UserId", o.account_id}, {"GroupId", id}}}},
-           {"IpRanges", json::array()},
-           {"Ipv6Ranges", json::array()},
-           {"PrefixListIds", json::array()}}}},
-  };
+Result<std::string> MainRouteTableId(store::Store& store, std::string_view vpc_id) {
+  ASSIGN_OR_RETURN(auto tables, controlplane::LoadRecords(store, kRouteTablesPrefix));
+  for (const json::object& t : tables) {
+    if (GetString(t, "VpcId") != vpc_id) continue;
+    for (const auto& a : GetArray(t, "Associations")) {
+      if (GetBool(a.as_object(), "Main").value_or(false)) return GetString(t, "RouteTableId");
+    }
+  }
+  return std::string();
 }
-
-// Three subnets fit: /20s in a /16 (as AWS), else two bits more than the VPC's prefix.
-int SubnetPrefix(int vpc_prefix) { return vpc_prefix <= 16 ? 20 : vpc_prefix + 2; }
-
-}  // namespace
 
 std::string DefaultVpcId(const NetworkOptions& options) {
   return BuiltInId(options, "vpc", "default-vpc");
@@ -135,37 +179,6 @@ std::string AvailabilityZoneId(std::string_view zone_name) {
   return out + "-az" + std::to_string(letter - 'a' + 1);
 }
 
-std::optional<Ipv4Cidr> ParseIpv4Cidr(std::string_view text) {
-  size_t slash = text.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  Ipv4Cidr out;
-  std::string_view addr = text.substr(0, slash);
-  for (int i = 0; i < 4; ++i) {
-    unsigned octet = 0;
-    auto [end, ec] = std::from_chars(addr.data(), addr.data() + addr.size(), octet);
-    if (ec != std::errc() || end == addr.data() || octet > 255) return std::nullopt;
-    out.address = (out.address << 8) | octet;
-    addr.remove_prefix(end - addr.data());
-    if (i < 3) {
-      if (addr.empty() || addr[0] != '.') return std::nullopt;
-      addr.remove_prefix(1);
-    }
-  }
-  if (!addr.empty()) return std::nullopt;
-  std::string_view len = text.substr(slash + 1);
-  auto [end, ec] = std::from_chars(len.data(), len.data() + len.size(), out.prefix);
-  if (ec != std::errc() || end != len.data() + len.size() || out.prefix < 0 || out.prefix > 32) {
-    return std::nullopt;
-  }
-  return out;
-}
-
-std::string FormatIpv4Cidr(const Ipv4Cidr& c) {
-  return std::to_string(c.address >> 24) + "." + std::to_string((c.address >> 16) & 255) + "." +
-         std::to_string((c.address >> 8) & 255) + "." + std::to_string(c.address & 255) + "/" +
-         std::to_string(c.prefix);
-}
-
 Result<std::optional<Subnet>> FindSubnet(store::Store& store, std::string_view subnet_id) {
   if (!subnet_id.starts_with("subnet-")) return std::optional<Subnet>();
   ASSIGN_OR_RETURN(auto kv, store.Get(SubnetKey(subnet_id)));
@@ -181,41 +194,87 @@ Result<bool> SecurityGroupExists(store::Store& store, std::string_view id) {
   return kv.has_value();
 }
 
+namespace {
+
+VpcIds DefaultVpcIds(const NetworkOptions& o) {
+  return VpcIds{DefaultVpcId(o),
+                BuiltInId(o, "vpc-cidr-assoc", "default-vpc-cidr"),
+                BuiltInId(o, "rtb", "default-vpc/main-route-table"),
+                BuiltInId(o, "rtbassoc", "default-vpc/main-route-table"),
+                BuiltInId(o, "sg", "default-vpc/default-security-group"),
+                BuiltInId(o, "acl", "default-vpc/default-network-acl"),
+                BuiltInId(o, "dopt", "default-dhcp-options")};
+}
+
+// The default VPC's internet gateway and its route (a default VPC reaches the internet),
+// the main route table and the default network ACL: added in their own transaction, so a
+// default VPC made before they existed gets them too.
+Status EnsureDefaultVpcRouting(store::Store& store, const NetworkOptions& o, const std::string& cidr) {
+  VpcIds ids = DefaultVpcIds(o);
+  ASSIGN_OR_RETURN(auto existing, store.Get(RouteTableKey(ids.main_route_table)));
+  if (existing) return Status::OK();
+  VpcRecords r = MakeVpcRecords(o, ids, cidr, true, "default", {});
+  std::string igw = BuiltInId(o, "igw", "default-vpc/internet-gateway");
+  r.main_route_table["Routes"].as_array().push_back(json::object{{"DestinationCidrBlock", "0.0.0.0/0"},
+                                                                 {"GatewayId", igw},
+                                                                 {"Origin", "CreateRoute"},
+                                                                 {"State", "active"}});
+  json::object gateway{{"Attachments", json::array{json::object{{"State", "available"}, {"VpcId", ids.vpc}}}},
+                       {"InternetGatewayId", igw},
+                       {"OwnerId", o.account_id},
+                       {"Tags", json::array()}};
+  store::Txn txn;
+  for (auto& [key, value] : {std::pair{RouteTableKey(ids.main_route_table), &r.main_route_table},
+                             std::pair{NetworkAclKey(ids.default_network_acl), &r.default_network_acl},
+                             std::pair{InternetGatewayKey(igw), &gateway}}) {
+    txn.compares.push_back({key, 0});
+    txn.ops.push_back(store::Op::Put(key, Serialize(*value)));
+  }
+  ASSIGN_OR_RETURN(store::TxnResult result, store.Commit(txn));
+  (void)result;  // lost to another server: it made them
+  return Status::OK();
+}
+
+}  // namespace
+
 Status EnsureDefaultVpc(store::Store& store, const NetworkOptions& o) {
   std::string vpc_id = DefaultVpcId(o);
   ASSIGN_OR_RETURN(auto existing, store.Get(VpcKey(vpc_id)));
-  if (existing) return Status::OK();
+  if (existing) {
+    ASSIGN_OR_RETURN(json::object vpc, ParseObject(existing->value));
+    return EnsureDefaultVpcRouting(store, o, GetString(vpc, "CidrBlock"));
+  }
   auto cidr = ParseIpv4Cidr(o.vpc_cidr);
   if (!cidr || cidr->prefix < 8 || cidr->prefix > 26) {
     return Status::InvalidArgument("default VPC CIDR '" + o.vpc_cidr +
                                    "' is not an IPv4 block of /8 to /26");
   }
-  cidr->address &= cidr->prefix == 0 ? 0 : ~uint32_t{0} << (32 - cidr->prefix);
+  cidr->address = cidr->Network();
   std::string vpc_cidr = FormatIpv4Cidr(*cidr);
 
+  VpcRecords r = MakeVpcRecords(o, DefaultVpcIds(o), vpc_cidr, true, "default", {});
   store::Txn txn;
   auto put = [&txn](std::string key, const json::object& value) {
     txn.compares.push_back({key, 0});
     txn.ops.push_back(store::Op::Put(std::move(key), Serialize(value)));
   };
-  put(VpcKey(vpc_id), DefaultVpc(o, vpc_cidr));
+  put(VpcKey(vpc_id), r.vpc);
   int prefix = SubnetPrefix(cidr->prefix);
   uint32_t size = uint32_t{1} << (32 - prefix);
   auto zones = AvailabilityZones(o.region);
   for (size_t i = 0; i < zones.size(); ++i) {
     std::string subnet_cidr =
         FormatIpv4Cidr({cidr->address + static_cast<uint32_t>(i) * size, prefix});
-    json::object subnet = DefaultSubnet(o, zones[i], subnet_cidr, size);
-    put(SubnetKey(GetString(subnet, "SubnetId")), subnet);
+    std::string id = BuiltInId(o, "subnet", "default-subnet/" + zones[i]);
+    put(SubnetKey(id), MakeSubnet(o, id, vpc_id, subnet_cidr, zones[i], true));
   }
-  json::object group = DefaultSecurityGroup(o);
-  std::string group_id = GetString(group, "GroupId");
-  put(SecurityGroupKey(group_id), group);
+  std::string group_id = GetString(r.default_security_group, "GroupId");
+  put(SecurityGroupKey(group_id), r.default_security_group);
   put(SecurityGroupNameKey(vpc_id, "default"), json::object{{"GroupId", group_id}});
   ASSIGN_OR_RETURN(store::TxnResult result, store.Commit(txn));
   if (result.succeeded) {
     LOG_INFO("msg=\"default VPC created\" vpc={} cidr={}", vpc_id, vpc_cidr);
-    return Status::OK();
+    return EnsureDefaultVpcRouting(store, o, vpc_cidr);
   }
   // Another server made it first (or a half-made one is there: then it is left as it is).
   ASSIGN_OR_RETURN(auto now, store.Get(VpcKey(vpc_id)));

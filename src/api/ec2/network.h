@@ -23,7 +23,11 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
 #include "base/status.h"
+#include "controlplane/vpc_rules.h"
 #include "store/store.h"
 #include "model/keys.h"
 
@@ -33,6 +37,12 @@ struct NetworkOptions {
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   std::string vpc_cidr = "10.213.0.0/16";  // the default VPC's; prefix length 8..26
+  // Where elastic IPs come from (AllocateAddress): by default TEST-NET-2, a documentation
+  // range no real host owns, since wharf's public addresses are names, not routes.
+  std::string public_ip_pool = "198.51.100.0/24";
+  // How long a NAT gateway is pending (and deleting) before it is available (deleted), as
+  // AWS takes a while; clients' waiters poll through it.
+  int64_t nat_gateway_transition_ms = 2000;
 };
 
 struct Subnet {
@@ -65,17 +75,54 @@ std::string AvailabilityZoneId(std::string_view zone_name);
 inline constexpr std::string_view kVpcsPrefix = model::keys::kVpcs;
 inline constexpr std::string_view kSubnetsPrefix = model::keys::kSubnets;
 inline constexpr std::string_view kSecurityGroupsPrefix = model::keys::kSecurityGroups;
+inline constexpr std::string_view kInternetGatewaysPrefix = model::keys::kInternetGateways;
+inline constexpr std::string_view kAddressesPrefix = model::keys::kAddresses;
+inline constexpr std::string_view kNatGatewaysPrefix = model::keys::kNatGateways;
+inline constexpr std::string_view kRouteTablesPrefix = model::keys::kRouteTables;
+inline constexpr std::string_view kNetworkAclsPrefix = model::keys::kNetworkAcls;
+inline constexpr std::string_view kVpcEndpointsPrefix = model::keys::kVpcEndpoints;
 using model::keys::SecurityGroupKey;
 using model::keys::SecurityGroupNameKey;
 using model::keys::SubnetKey;
 using model::keys::VpcKey;
+using model::keys::InternetGatewayKey;
+using model::keys::AddressKey;
+using model::keys::PublicIpKey;
+using model::keys::NatGatewayKey;
+using model::keys::RouteTableKey;
+using model::keys::NetworkAclKey;
+using model::keys::VpcEndpointKey;
 
-// "10.213.0.0/16" -> address and prefix length, or nullopt if not an IPv4 CIDR block.
-struct Ipv4Cidr {
-  uint32_t address = 0;
-  int prefix = 0;
+using controlplane::vpc::FormatIpv4Cidr;
+using controlplane::vpc::Ipv4Cidr;
+using controlplane::vpc::ParseIpv4Cidr;
+
+// The ids of what a VPC is made with.
+struct VpcIds {
+  std::string vpc;                      // vpc-
+  std::string cidr_association;         // vpc-cidr-assoc-
+  std::string main_route_table;         // rtb-
+  std::string main_association;         // rtbassoc-
+  std::string default_security_group;   // sg-
+  std::string default_network_acl;      // acl-
+  std::string dhcp_options;             // dopt-
 };
-std::optional<Ipv4Cidr> ParseIpv4Cidr(std::string_view text);
-std::string FormatIpv4Cidr(const Ipv4Cidr& cidr);
+
+// The records CreateVpc writes together (the default VPC too): the Vpc with wharf's part
+// (`_wharf.attributes`: enableDnsSupport, enableDnsHostnames, enableNetworkAddressUsageMetrics),
+// its main route table with the local route, its `default` security group (in from its own
+// members, all out) and its default network ACL (all in and out allowed, then denied).
+struct VpcRecords {
+  boost::json::object vpc, main_route_table, default_security_group, default_network_acl;
+};
+VpcRecords MakeVpcRecords(const NetworkOptions& where, const VpcIds& ids, const std::string& cidr,
+                          bool is_default, const std::string& tenancy, const boost::json::array& tags);
+
+// A Subnet shape; AvailableIpAddressCount is computed when it is shown.
+boost::json::object MakeSubnet(const NetworkOptions& where, const std::string& id, const std::string& vpc_id,
+                               const std::string& cidr, const std::string& zone, bool default_for_az);
+
+// A VPC's main route table's id, the VPC's own route tables read from the store; empty when none.
+Result<std::string> MainRouteTableId(store::Store& store, std::string_view vpc_id);
 
 }  // namespace wharf::api::ec2

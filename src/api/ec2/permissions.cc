@@ -1,9 +1,15 @@
 // AuthorizeSecurityGroupIngress/Egress and RevokeSecurityGroupIngress/Egress.
 //
-// A group keeps its rules as AWS describes them: IpPermissions grouped by protocol and port
-// range, each with its sources. A change flattens them into one rule per (protocol, ports,
-// source), adds or removes rules, and groups them again; duplicates are found on the flat form.
+// A group keeps its rules twice in its record: as AWS describes them (IpPermissions grouped
+// by protocol and port range, each with its sources: what DescribeSecurityGroups shows and
+// the node's firewall reads) and as `_wharf.rules`, one SecurityGroupRule shape per (protocol,
+// ports, source) with its sgr- id and tags (what DescribeSecurityGroupRules shows and
+// SecurityGroupRuleIds name). A change works on the flat rules and writes both forms.
+// A group written before rules had ids gets ids derived from the group and the rule, so they
+// stay the same until the group is next changed, which stores them.
 #include <algorithm>
+
+#include "base/crypto.h"
 
 #include "api/ec2/handlers.h"
 
@@ -18,6 +24,8 @@ struct Rule {
   std::string source;  // the CIDR, group id or prefix list id
   std::string user_id;  // UserIdGroupPairs
   std::string description;
+  std::string id;        // sgr-
+  json::array tags;
 
   bool SameAs(const Rule& o) const {
     return protocol == o.protocol && from == o.from && to == o.to && kind == o.kind &&
@@ -53,7 +61,7 @@ std::vector<Rule> Flatten(const json::array& permissions) {
         const object& s = sv.as_object();
         out.push_back(Rule{GetString(p, "IpProtocol"), GetInt(p, "FromPort"), GetInt(p, "ToPort"),
                            kind, GetString(s, member), GetString(s, "UserId"),
-                           GetString(s, "Description")});
+                           GetString(s, "Description"), "", json::array()});
       }
     }
   }
@@ -140,7 +148,7 @@ std::variant<std::vector<Rule>, AwsError> RequestedRules(Context& c, const objec
       if (!sources || !sources->is_array()) continue;
       for (auto& sv : sources->as_array()) {
         object& s = sv.as_object();
-        Rule r{proto, from, to, kind, GetString(s, member), "", GetString(s, "Description")};
+        Rule r{proto, from, to, kind, GetString(s, member), "", GetString(s, "Description"), "", json::array()};
         if (r.kind == std::string_view("IpRanges") && !ParseIpv4Cidr(r.source)) {
           return InvalidParameterValue("CIDR block " + r.source + " is malformed");
         }
@@ -166,7 +174,7 @@ std::variant<std::vector<Rule>, AwsError> RequestedRules(Context& c, const objec
   return rules;
 }
 
-std::string Describe(const Rule& r) {
+std::string RuleText(const Rule& r) {
   std::string proto = r.protocol == "-1" ? "ALL" : r.protocol;
   std::transform(proto.begin(), proto.end(), proto.begin(), [](unsigned char ch) { return std::toupper(ch); });
   std::string out = "peer: " + r.source + ", " + proto;
@@ -175,18 +183,17 @@ std::string Describe(const Rule& r) {
   return out + ", ALLOW";
 }
 
-object RuleOutput(Context& c, const RequestContext& ctx, const std::string& group_id, bool egress,
-                  const Rule& r) {
-  std::string id = c.NewId("sgr");
-  object out{{"SecurityGroupRuleId", id},
+// The SecurityGroupRule shape of a rule.
+object RuleShape(const RequestContext& ctx, const std::string& group_id, bool egress, const Rule& r) {
+  object out{{"SecurityGroupRuleId", r.id},
              {"GroupId", group_id},
              {"GroupOwnerId", ctx.account_id},
              {"IsEgress", egress},
              {"IpProtocol", r.protocol},
              {"FromPort", r.from.value_or(-1)},
              {"ToPort", r.to.value_or(-1)},
-             {"SecurityGroupRuleArn",
-              "arn:aws:ec2:" + ctx.region + ":" + ctx.account_id + ":security-group-rule/" + id}};
+             {"SecurityGroupRuleArn", Ec2Arn(ctx, "security-group-rule", r.id)},
+             {"Tags", r.tags}};
   if (r.kind == "IpRanges") out["CidrIpv4"] = r.source;
   if (r.kind == "Ipv6Ranges") out["CidrIpv6"] = r.source;
   if (r.kind == "PrefixListIds") out["PrefixListId"] = r.source;
@@ -197,52 +204,131 @@ object RuleOutput(Context& c, const RequestContext& ctx, const std::string& grou
   return out;
 }
 
-Outcome Change(Context& c, const RequestContext& ctx, object& in, bool egress, bool authorize) {
-  if (!GetArray(in, "SecurityGroupRuleIds").empty()) {
-    return InvalidParameterValue("wharf does not revoke rules by SecurityGroupRuleId; "
-                                 "name them by IpPermissions");
+Rule FromShape(const object& s) {
+  Rule r;
+  r.protocol = GetString(s, "IpProtocol");
+  auto from = GetInt(s, "FromPort"), to = GetInt(s, "ToPort");
+  // Protocols without ports show -1 in a SecurityGroupRule but none in IpPermissions.
+  bool ported = r.protocol == "tcp" || r.protocol == "udp" || r.protocol == "icmp" || r.protocol == "icmpv6";
+  if (ported) {
+    r.from = from;
+    r.to = to;
   }
-  const char* list = egress ? "IpPermissionsEgress" : "IpPermissions";
+  if (Has(s, "CidrIpv4")) r.kind = "IpRanges", r.source = GetString(s, "CidrIpv4");
+  if (Has(s, "CidrIpv6")) r.kind = "Ipv6Ranges", r.source = GetString(s, "CidrIpv6");
+  if (Has(s, "PrefixListId")) r.kind = "PrefixListIds", r.source = GetString(s, "PrefixListId");
+  if (Has(s, "ReferencedGroupInfo")) {
+    r.kind = "UserIdGroupPairs";
+    r.source = GetString(GetObject(s, "ReferencedGroupInfo"), "GroupId");
+    r.user_id = GetString(GetObject(s, "ReferencedGroupInfo"), "UserId");
+  }
+  r.description = GetString(s, "Description");
+  r.id = GetString(s, "SecurityGroupRuleId");
+  r.tags = GetArray(s, "Tags");
+  return r;
+}
+
+// The id a rule stored without one answers to, until its group is next written.
+std::string DerivedRuleId(const std::string& group_id, bool egress, const Rule& r) {
+  std::string key = group_id + (egress ? "/egress/" : "/ingress/") + r.protocol + "/" +
+                    std::to_string(r.from.value_or(-1)) + "/" + std::to_string(r.to.value_or(-1)) + "/" + r.kind +
+                    "/" + r.source;
+  return "sgr-" + HexEncode(Sha256(key)).substr(0, 17);
+}
+
+std::vector<Rule> StoredRules(const object& group, bool egress) {
+  const object& wharf = GetObject(group, "_wharf");
+  if (Has(wharf, "rules")) {
+    std::vector<Rule> out;
+    for (const auto& s : GetArray(wharf, "rules")) {
+      if (GetBool(s.as_object(), "IsEgress").value_or(false) == egress) out.push_back(FromShape(s.as_object()));
+    }
+    return out;
+  }
+  std::string group_id = GetString(group, "GroupId");
+  std::vector<Rule> out = Flatten(GetArray(group, egress ? "IpPermissionsEgress" : "IpPermissions"));
+  for (Rule& r : out) r.id = DerivedRuleId(group_id, egress, r);
+  return out;
+}
+
+json::array RuleShapes(const RequestContext& ctx, const object& group) {
+  json::array out;
+  std::string group_id = GetString(group, "GroupId");
+  for (bool egress : {false, true}) {
+    for (const Rule& r : StoredRules(group, egress)) out.push_back(RuleShape(ctx, group_id, egress, r));
+  }
+  return out;
+}
+
+void StoreRules(const RequestContext& ctx, object& group, const std::vector<Rule>& ingress,
+                const std::vector<Rule>& egress) {
+  std::string group_id = GetString(group, "GroupId");
+  group["IpPermissions"] = Group(ingress);
+  group["IpPermissionsEgress"] = Group(egress);
+  json::array shapes;
+  for (const Rule& r : ingress) shapes.push_back(RuleShape(ctx, group_id, false, r));
+  for (const Rule& r : egress) shapes.push_back(RuleShape(ctx, group_id, true, r));
+  if (!group["_wharf"].is_object()) group["_wharf"] = object();
+  group["_wharf"].as_object()["rules"] = std::move(shapes);
+}
+
+Outcome Change(Context& c, const RequestContext& ctx, object& in, bool egress, bool authorize) {
+  std::vector<std::string> rule_ids = Strings(in, "SecurityGroupRuleIds");
+  json::array tags = TagsFor(in, "security-group-rule");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindGroup(c, in);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& group = std::get<Record>(found);
     std::string group_id = GetString(group.value, "GroupId");
-    auto requested = RequestedRules(c, in, ctx.account_id);
-    if (auto* err = std::get_if<AwsError>(&requested)) return *err;
-    std::vector<Rule> rules = Flatten(GetArray(group.value, list));
+    std::vector<Rule> rules = StoredRules(group.value, egress);
     object out{{"Return", true}};
-    if (authorize) {
-      json::array added;
-      for (const Rule& r : std::get<std::vector<Rule>>(requested)) {
-        auto same = [&r](const Rule& x) { return x.SameAs(r); };
-        if (std::any_of(rules.begin(), rules.end(), same)) {
-          return AwsError::Client("InvalidPermission.Duplicate",
-                                  "the specified rule \"" + Describe(r) + "\" already exists");
-        }
-        rules.push_back(r);
-        added.emplace_back(RuleOutput(c, ctx, group_id, egress, r));
-      }
-      out["SecurityGroupRules"] = std::move(added);
-    } else {
-      std::vector<Rule> unknown;
-      size_t revoked = 0;
-      for (const Rule& r : std::get<std::vector<Rule>>(requested)) {
-        auto it = std::find_if(rules.begin(), rules.end(), [&r](const Rule& x) { return x.SameAs(r); });
+    if (!authorize && !rule_ids.empty()) {
+      for (const std::string& id : rule_ids) {
+        auto it = std::find_if(rules.begin(), rules.end(), [&](const Rule& r) { return r.id == id; });
         if (it == rules.end()) {
-          unknown.push_back(r);
-        } else {
-          rules.erase(it);
-          ++revoked;
+          return AwsError::Client("InvalidSecurityGroupRuleId.NotFound",
+                                  "The security group rule ID '" + id + "' does not exist");
         }
+        rules.erase(it);
       }
-      if (revoked == 0) {
-        return AwsError::Client("InvalidPermission.NotFound",
-                                "The specified rule does not exist in this security group.");
+    } else {
+      auto requested = RequestedRules(c, in, ctx.account_id);
+      if (auto* err = std::get_if<AwsError>(&requested)) return *err;
+      if (authorize) {
+        json::array added;
+        for (Rule r : std::get<std::vector<Rule>>(requested)) {
+          auto same = [&r](const Rule& x) { return x.SameAs(r); };
+          if (std::any_of(rules.begin(), rules.end(), same)) {
+            return AwsError::Client("InvalidPermission.Duplicate",
+                                    "the specified rule \"" + RuleText(r) + "\" already exists");
+          }
+          r.id = c.NewId("sgr");
+          r.tags = tags;
+          added.emplace_back(RuleShape(ctx, group_id, egress, r));
+          rules.push_back(std::move(r));
+        }
+        out["SecurityGroupRules"] = std::move(added);
+      } else {
+        std::vector<Rule> unknown;
+        size_t revoked = 0;
+        for (const Rule& r : std::get<std::vector<Rule>>(requested)) {
+          auto it = std::find_if(rules.begin(), rules.end(), [&r](const Rule& x) { return x.SameAs(r); });
+          if (it == rules.end()) {
+            unknown.push_back(r);
+          } else {
+            rules.erase(it);
+            ++revoked;
+          }
+        }
+        if (revoked == 0) {
+          return AwsError::Client("InvalidPermission.NotFound",
+                                  "The specified rule does not exist in this security group.");
+        }
+        if (!unknown.empty()) out["UnknownIpPermissions"] = Group(unknown);
       }
-      if (!unknown.empty()) out["UnknownIpPermissions"] = Group(unknown);
     }
-    group.value[list] = Group(rules);
+    std::vector<Rule> other = StoredRules(group.value, !egress);
+    StoreRules(ctx, group.value, egress ? other : rules, egress ? rules : other);
     store::Txn txn;
     txn.compares = {{group.key, group.mod_revision}};
     txn.ops = {store::Op::Put(group.key, Serialize(group.value))};
@@ -265,6 +351,92 @@ Outcome RevokeSecurityGroupIngress(Context& c, const RequestContext& ctx, object
 }
 Outcome RevokeSecurityGroupEgress(Context& c, const RequestContext& ctx, object& in) {
   return Change(c, ctx, in, /*egress=*/true, /*authorize=*/false);
+}
+
+Outcome ModifySecurityGroupRules(Context& c, const RequestContext& ctx, object& in) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto found = FindGroup(c, in);
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& group = std::get<Record>(found);
+    std::vector<Rule> ingress = StoredRules(group.value, false), egress = StoredRules(group.value, true);
+    for (const auto& change : GetArray(in, "SecurityGroupRules")) {
+      const object& update = change.as_object();
+      std::string id = GetString(update, "SecurityGroupRuleId");
+      const object& wanted = GetObject(update, "SecurityGroupRule");
+      std::vector<Rule>* list = nullptr;
+      std::vector<Rule>::iterator it;
+      for (auto* rules : {&ingress, &egress}) {
+        auto at = std::find_if(rules->begin(), rules->end(), [&](const Rule& r) { return r.id == id; });
+        if (at != rules->end()) list = rules, it = at;
+      }
+      if (!list) {
+        return AwsError::Client("InvalidSecurityGroupRuleId.NotFound",
+                                "The security group rule ID '" + id + "' does not exist");
+      }
+      // The new rule, checked as Authorize checks one.
+      object permission{{"IpProtocol", GetString(wanted, "IpProtocol")}};
+      if (auto from = GetInt(wanted, "FromPort")) permission["FromPort"] = *from;
+      if (auto to = GetInt(wanted, "ToPort")) permission["ToPort"] = *to;
+      object source;
+      const char* kind = nullptr;
+      if (Has(wanted, "CidrIpv4")) kind = "IpRanges", source["CidrIp"] = GetString(wanted, "CidrIpv4");
+      if (Has(wanted, "CidrIpv6")) kind = "Ipv6Ranges", source["CidrIpv6"] = GetString(wanted, "CidrIpv6");
+      if (Has(wanted, "PrefixListId")) kind = "PrefixListIds", source["PrefixListId"] = GetString(wanted, "PrefixListId");
+      if (Has(wanted, "ReferencedGroupId")) kind = "UserIdGroupPairs", source["GroupId"] = GetString(wanted, "ReferencedGroupId");
+      if (!kind) return MissingParameter("SecurityGroupRule.CidrIpv4");
+      if (Has(wanted, "Description")) source["Description"] = GetString(wanted, "Description");
+      permission[kind] = json::array{source};
+      object request{{"IpPermissions", json::array{permission}}};
+      auto requested = RequestedRules(c, request, ctx.account_id);
+      if (auto* err = std::get_if<AwsError>(&requested)) return *err;
+      Rule r = std::get<std::vector<Rule>>(requested).front();
+      r.id = id;
+      r.tags = it->tags;
+      for (const Rule& other : *list) {
+        if (other.id != id && other.SameAs(r)) {
+          return AwsError::Client("InvalidPermission.Duplicate",
+                                  "the specified rule \"" + RuleText(r) + "\" already exists");
+        }
+      }
+      *it = std::move(r);
+    }
+    StoreRules(ctx, group.value, ingress, egress);
+    store::Txn txn{{{group.key, group.mod_revision}}, {store::Op::Put(group.key, Serialize(group.value))}};
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return Outcome(object{{"Return", true}});
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+Outcome DescribeSecurityGroupRules(Context& c, const RequestContext& ctx, object& in) {
+  auto filters = Filters::Parse(in, {{"group-id", "GroupId"}, {"security-group-rule-id", "SecurityGroupRuleId"}});
+  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+  std::vector<std::string> ids = Strings(in, "SecurityGroupRuleIds");
+  ASSIGN_OR_FAIL(auto groups, ReadRecords(c.store(), kSecurityGroupsPrefix), Ec2Error);
+  std::vector<object> shapes;
+  for (const Record& g : groups) {
+    for (auto& s : RuleShapes(ctx, g.value)) shapes.push_back(std::move(s.as_object()));
+  }
+  std::sort(shapes.begin(), shapes.end(), [](const object& a, const object& b) {
+    return GetString(a, "SecurityGroupRuleId") < GetString(b, "SecurityGroupRuleId");
+  });
+  for (const std::string& id : ids) {
+    if (std::none_of(shapes.begin(), shapes.end(), [&](const object& s) { return GetString(s, "SecurityGroupRuleId") == id; })) {
+      return AwsError::Client("InvalidSecurityGroupRuleId.NotFound",
+                              "The security group rule ID '" + id + "' does not exist");
+    }
+  }
+  json::array matched;
+  for (object& s : shapes) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), GetString(s, "SecurityGroupRuleId")) == ids.end()) continue;
+    if (std::get<Filters>(filters).Match(s)) matched.emplace_back(std::move(s));
+  }
+  object out;
+  if (auto err = PageInto(in, std::move(matched), "SecurityGroupRuleId", "SecurityGroupRules", PageLimits{5, 1000},
+                          !ids.empty(), "securityGroupRuleIds", out)) {
+    return *err;
+  }
+  return out;
 }
 
 }  // namespace wharf::api::ec2

@@ -34,15 +34,6 @@ std::variant<Record, AwsError> GroupByName(Context& c, std::string_view vpc_id,
   return group;
 }
 
-json::array TagsOf(const object& in, std::string_view resource_type) {
-  json::array tags;
-  for (const auto& spec : GetArray(in, "TagSpecifications")) {
-    if (!spec.is_object() || GetString(spec.get_object(), "ResourceType") != resource_type) continue;
-    MergeByKey(tags, GetArray(spec.get_object(), "Tags"), "Key");
-  }
-  return tags;
-}
-
 // Another group whose rules name `id` as their source or destination.
 bool Referenced(const std::vector<Record>& groups, std::string_view id) {
   for (const Record& g : groups) {
@@ -73,6 +64,14 @@ Outcome DescribeSecurityGroups(Context& c, const RequestContext&, object& in) {
                                      {"group-name", "GroupName"},
                                      {"vpc-id", "VpcId"},
                                      {"description", "Description"},
+                                     {"ip-permission.protocol", "IpPermissions.IpProtocol"},
+                                     {"ip-permission.from-port", "IpPermissions.FromPort"},
+                                     {"ip-permission.to-port", "IpPermissions.ToPort"},
+                                     {"ip-permission.cidr", "IpPermissions.IpRanges.CidrIp"},
+                                     {"ip-permission.group-id", "IpPermissions.UserIdGroupPairs.GroupId"},
+                                     {"egress.ip-permission.protocol", "IpPermissionsEgress.IpProtocol"},
+                                     {"egress.ip-permission.cidr", "IpPermissionsEgress.IpRanges.CidrIp"},
+                                     {"egress.ip-permission.group-id", "IpPermissionsEgress.UserIdGroupPairs.GroupId"},
                                      {"owner-id", "OwnerId"}});
   if (auto* err = std::get_if<AwsError>(&filters)) return *err;
   std::vector<std::string> ids = Strings(in, "GroupIds");
@@ -95,9 +94,14 @@ Outcome DescribeSecurityGroups(Context& c, const RequestContext&, object& in) {
                                names.end())) {
       continue;
     }
-    if (std::get<Filters>(filters).Match(g.value)) out.emplace_back(std::move(g.value));
+    if (std::get<Filters>(filters).Match(g.value)) out.emplace_back(Public(std::move(g.value)));
   }
-  return object{{"SecurityGroups", std::move(out)}};
+  object result;
+  if (auto err = PageInto(in, std::move(out), "GroupId", "SecurityGroups", PageLimits{5, 1000},
+                          !ids.empty() || !names.empty(), ids.empty() ? "groupNames" : "groupIds", result)) {
+    return *err;
+  }
+  return result;
 }
 
 Outcome CreateSecurityGroup(Context& c, const RequestContext& ctx, object& in) {
@@ -136,15 +140,19 @@ Outcome CreateSecurityGroup(Context& c, const RequestContext& ctx, object& in) {
       {"Description", description},
       {"IpPermissions", json::array()},
   };
-  json::array tags = TagsOf(in, "security-group");
+  json::array tags = TagsFor(in, "security-group");
   if (!tags.empty()) group["Tags"] = tags;
   store::Txn txn;
   std::string name_key = SecurityGroupNameKey(vpc_id, name);
-  txn.compares = {{name_key, 0}, {VpcKey(vpc_id), vpc->mod_revision}};
+  txn.compares = {{name_key, 0}};
   txn.ops = {store::Op::Put(name_key, Serialize(object{{"GroupId", id}})),
              store::Op::Put(SecurityGroupKey(id), Serialize(group))};
+  TouchParent(txn, *vpc);  // a DeleteVpc racing this one sees the group
   ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
   if (!result.succeeded) {
+    ASSIGN_OR_FAIL(auto claimed, c.store().Get(name_key), Ec2Error);
+    // Not the name: the VPC changed meanwhile (another child made, or the VPC deleted).
+    if (!claimed) return TooManyConcurrentUpdates();
     return AwsError::Client("InvalidGroup.Duplicate", "The security group '" + name +
                                                           "' already exists for VPC '" + vpc_id + "'");
   }

@@ -1,0 +1,136 @@
+// CreateTags, DeleteTags and DescribeTags over every EC2 resource wharf keeps: the record an
+// id names is found by the id's prefix (model::keys::Ec2ResourceKey) and its Tags member
+// changed. A call that names one missing resource changes none.
+#include <algorithm>
+
+#include "api/ec2/handlers.h"
+
+namespace wharf::api::ec2 {
+
+namespace {
+
+// EC2's resource type of an id, as DescribeTags shows it, and its NotFound error code.
+struct Kind {
+  std::string_view prefix, keys, type, code, what;
+};
+namespace keys = model::keys;
+constexpr Kind kKinds[] = {
+    {"vpc-", keys::kVpcs, "vpc", "InvalidVpcID.NotFound", "vpc"},
+    {"subnet-", keys::kSubnets, "subnet", "InvalidSubnetID.NotFound", "subnet"},
+    {"sg-", keys::kSecurityGroups, "security-group", "InvalidGroup.NotFound", "security group"},
+    {"igw-", keys::kInternetGateways, "internet-gateway", "InvalidInternetGatewayID.NotFound", "internetGateway"},
+    {"eipalloc-", keys::kAddresses, "elastic-ip", "InvalidAllocationID.NotFound", "allocation"},
+    {"nat-", keys::kNatGateways, "natgateway", "NatGatewayNotFound", "nat gateway"},
+    {"rtb-", keys::kRouteTables, "route-table", "InvalidRouteTableID.NotFound", "routeTable"},
+    {"acl-", keys::kNetworkAcls, "network-acl", "InvalidNetworkAclID.NotFound", "network acl"},
+    {"vpce-", keys::kVpcEndpoints, "vpc-endpoint", "InvalidVpcEndpointId.NotFound", "Vpc Endpoint"},
+};
+
+const Kind* KindOf(std::string_view id) {
+  for (const Kind& k : kKinds) {
+    if (id.starts_with(k.prefix)) return &k;
+  }
+  return nullptr;
+}
+
+// The records of `resources`, read for a change; an error for the first that is not there.
+std::variant<std::vector<Record>, AwsError> ReadResources(Context& c, const std::vector<std::string>& resources) {
+  if (resources.empty()) return MissingParameter("resourceIdSet");
+  std::vector<Record> out;
+  for (const std::string& id : resources) {
+    const Kind* kind = KindOf(id);
+    if (!kind) return AwsError::Client("InvalidID", "The ID '" + id + "' is not valid");
+    auto found = ReadRecord(c.store(), model::keys::Ec2ResourceKey(id));
+    if (!found.ok()) return Ec2Error(found.status());
+    if (!*found) return NotFound(std::string(kind->code), kind->what, id);
+    out.push_back(std::move(**found));
+  }
+  return out;
+}
+
+template <typename Change>
+Outcome ChangeTags(Context& c, const object& in, Change change) {
+  std::vector<std::string> resources = Strings(in, "Resources");
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto records = ReadResources(c, resources);
+    if (auto* err = std::get_if<AwsError>(&records)) return *err;
+    store::Txn txn;
+    for (Record& r : std::get<std::vector<Record>>(records)) {
+      if (!r.value["Tags"].is_array()) r.value["Tags"] = json::array();
+      change(r.value["Tags"].as_array());
+      txn.compares.push_back({r.key, r.mod_revision});
+      txn.ops.push_back(store::Op::Put(r.key, Serialize(r.value)));
+    }
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return Outcome(object{});
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+}  // namespace
+
+Outcome CreateTags(Context& c, const RequestContext&, object& in) {
+  json::array tags = GetArray(in, "Tags");
+  for (const auto& t : tags) {
+    std::string key = GetString(t.as_object(), "Key");
+    if (key.empty()) return InvalidParameterValue("Tag key must not be empty");
+    if (key.starts_with("aws:")) return InvalidParameterValue("Tag keys starting with 'aws:' are reserved for internal use");
+    if (key.size() > 128 || GetString(t.as_object(), "Value").size() > 256) {
+      return InvalidParameterValue("Tag keys are at most 128 characters and values at most 256");
+    }
+  }
+  return ChangeTags(c, in, [&](json::array& existing) { MergeByKey(existing, tags, "Key"); });
+}
+
+Outcome DeleteTags(Context& c, const RequestContext&, object& in) {
+  const json::array& tags = GetArray(in, "Tags");
+  return ChangeTags(c, in, [&](json::array& existing) {
+    if (tags.empty()) {  // no Tags given: every tag goes
+      existing.clear();
+      return;
+    }
+    auto gone = std::remove_if(existing.begin(), existing.end(), [&](const json::value& e) {
+      for (const auto& t : tags) {
+        const object& want = t.as_object();
+        if (GetString(want, "Key") != GetString(e.as_object(), "Key")) continue;
+        // A Value given removes the tag only when it matches ("" matches only "").
+        if (!Has(want, "Value") || GetString(want, "Value") == GetString(e.as_object(), "Value")) return true;
+      }
+      return false;
+    });
+    existing.erase(gone, existing.end());
+  });
+}
+
+Outcome DescribeTags(Context& c, const RequestContext&, object& in) {
+  auto filters = Filters::Parse(in, {{"resource-id", "ResourceId"},
+                                     {"resource-type", "ResourceType"},
+                                     {"key", "Key"},
+                                     {"value", "Value"}});
+  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+  json::array out;
+  for (const Kind& kind : kKinds) {
+    std::string prefix(kind.keys);
+    ASSIGN_OR_FAIL(auto records, ReadRecords(c.store(), prefix), Ec2Error);
+    for (const Record& r : records) {
+      std::string id = r.key.substr(prefix.size());
+      for (const auto& t : GetArray(r.value, "Tags")) {
+        object tag{{"Key", GetString(t.as_object(), "Key")},
+                   {"ResourceId", id},
+                   {"ResourceType", kind.type},
+                   {"Value", GetString(t.as_object(), "Value")}};
+        // The page token: resource id and key, which order the tags.
+        tag["_token"] = id + "/" + GetString(tag, "Key");
+        if (std::get<Filters>(filters).Match(tag)) out.push_back(std::move(tag));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const json::value& a, const json::value& b) {
+    return GetString(a.as_object(), "_token") < GetString(b.as_object(), "_token");
+  });
+  object result;
+  if (auto err = PageInto(in, std::move(out), "_token", "Tags", PageLimits{5, 1000}, false, "", result)) return *err;
+  return result;
+}
+
+}  // namespace wharf::api::ec2

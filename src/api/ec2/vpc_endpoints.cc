@@ -1,0 +1,260 @@
+// VPC endpoints: CreateVpcEndpoint, DescribeVpcEndpoints, DeleteVpcEndpoints, ModifyVpcEndpoint.
+//
+// A Gateway endpoint (s3, dynamodb) is a route in each of its route tables: destination the
+// service's prefix list, target the endpoint; the routes are written with the endpoint and
+// removed with it. An Interface endpoint has a network interface in each of its subnets,
+// whose address is claimed under ecs/eni-ips/ like a task's. Endpoints are available at once
+// (nothing has to be provisioned) and gone at once when deleted.
+#include <algorithm>
+#include <set>
+
+#include "api/ec2/handlers.h"
+#include "controlplane/vpc_rules.h"
+
+namespace wharf::api::ec2 {
+
+namespace vpc = controlplane::vpc;
+
+namespace {
+
+std::variant<Record, AwsError> FindEndpoint(Context& c, std::string_view id) {
+  auto found = ReadRecord(c.store(), VpcEndpointKey(id));
+  if (!found.ok()) return Ec2Error(found.status());
+  if (!*found) return NotFound("InvalidVpcEndpointId.NotFound", "Vpc Endpoint", id);
+  return std::move(**found);
+}
+
+std::vector<std::string> StringsOf(const object& o, std::string_view member) { return Strings(o, member); }
+
+// Adds (or removes) the endpoint's route in the route table records `tables` (by id) and
+// puts them in `txn`; an error for a table that is missing or in another VPC.
+std::optional<AwsError> ChangeGatewayRoutes(Context& c, store::Txn& txn, const object& endpoint,
+                                            const std::vector<std::string>& tables, bool add) {
+  std::string id = GetString(endpoint, "VpcEndpointId");
+  std::string prefix_list = PrefixListId(GetString(endpoint, "ServiceName"));
+  for (const std::string& table_id : tables) {
+    auto found = ReadRecord(c.store(), RouteTableKey(table_id));
+    if (!found.ok()) return Ec2Error(found.status());
+    if (!*found) return NotFound("InvalidRouteTableID.NotFound", "routeTable", table_id);
+    Record& t = **found;
+    if (GetString(t.value, "VpcId") != GetString(endpoint, "VpcId")) {
+      return InvalidParameterValue("Route table " + table_id + " is not in the endpoint's VPC");
+    }
+    json::array& routes = t.value["Routes"].as_array();
+    auto it = std::remove_if(routes.begin(), routes.end(), [&](const json::value& r) {
+      return GetString(r.as_object(), "GatewayId") == id;
+    });
+    routes.erase(it, routes.end());
+    if (add) {
+      routes.push_back(object{{"DestinationPrefixListId", prefix_list},
+                              {"GatewayId", id},
+                              {"Origin", "CreateRoute"},
+                              {"State", "active"}});
+    }
+    txn.compares.push_back({t.key, t.mod_revision});
+    txn.ops.push_back(store::Op::Put(t.key, Serialize(t.value)));
+  }
+  return std::nullopt;
+}
+
+// Claims an address for an interface in each of `subnets` and adds its id to the endpoint.
+std::optional<AwsError> AddInterfaces(Context& c, store::Txn& txn, object& endpoint,
+                                      const std::vector<std::string>& subnets) {
+  for (const std::string& subnet_id : subnets) {
+    auto subnet = FindSubnetRecord(c, subnet_id);
+    if (auto* err = std::get_if<AwsError>(&subnet)) return *err;
+    const Record& s = std::get<Record>(subnet);
+    if (GetString(s.value, "VpcId") != GetString(endpoint, "VpcId")) {
+      return InvalidParameterValue("Subnet " + subnet_id + " is not in the endpoint's VPC");
+    }
+    std::string prefix = model::keys::EniIpPrefix(subnet_id);
+    auto claimed = c.store().List(prefix, "", 0);
+    if (!claimed.ok()) return Ec2Error(claimed.status());
+    std::set<std::string> taken;
+    for (const auto& kv : claimed->items) taken.insert(kv.key.substr(prefix.size()));
+    auto cidr = vpc::ParseIpv4Cidr(GetString(s.value, "CidrBlock"));
+    auto ip = cidr ? vpc::FirstFreeAddress(*cidr, taken) : std::nullopt;
+    if (!ip) return AwsError::Client("InsufficientFreeAddressesInSubnet", "Insufficient free IP addresses in subnet " + subnet_id + ".");
+    std::string eni = c.NewId("eni");
+    std::string claim = model::keys::EniIpKey(subnet_id, *ip);
+    txn.compares.push_back({claim, 0});
+    txn.ops.push_back(store::Op::Put(claim, Serialize(object{{"networkInterfaceId", eni},
+                                                            {"vpcEndpointId", GetString(endpoint, "VpcEndpointId")}})));
+    endpoint["NetworkInterfaceIds"].as_array().push_back(json::string(eni));
+    endpoint["SubnetIds"].as_array().push_back(json::string(subnet_id));
+    object& wharf = endpoint["_wharf"].as_object();
+    wharf["addresses"].as_object()[subnet_id] = *ip;
+  }
+  return std::nullopt;
+}
+
+// Releases the interfaces (and their addresses) of the endpoint in `subnets`.
+void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::string>& subnets) {
+  json::array& subnet_ids = endpoint["SubnetIds"].as_array();
+  json::array& enis = endpoint["NetworkInterfaceIds"].as_array();
+  object& addresses = endpoint["_wharf"].as_object()["addresses"].as_object();
+  for (const std::string& subnet_id : subnets) {
+    for (size_t i = 0; i < subnet_ids.size(); ++i) {
+      if (std::string_view(subnet_ids[i].as_string()) != subnet_id) continue;
+      subnet_ids.erase(subnet_ids.begin() + static_cast<std::ptrdiff_t>(i));
+      if (i < enis.size()) enis.erase(enis.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    std::string ip = GetString(addresses, subnet_id);
+    if (!ip.empty()) txn.ops.push_back(store::Op::Delete(model::keys::EniIpKey(subnet_id, ip)));
+    addresses.erase(subnet_id);
+  }
+}
+
+}  // namespace
+
+Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
+  std::string vpc_id = GetString(in, "VpcId");
+  std::string service = GetString(in, "ServiceName");
+  std::string type = GetString(in, "VpcEndpointType", "Gateway");
+  std::string prefix = "com.amazonaws." + ctx.region + ".";
+  if (!service.starts_with(prefix) || service.size() == prefix.size()) {
+    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
+  }
+  std::string short_name = service.substr(prefix.size());
+  if (type == "Gateway" && short_name != "s3" && short_name != "dynamodb") {
+    return AwsError::Client("InvalidParameter", "The service " + service + " does not support Gateway endpoints");
+  }
+  if (type != "Gateway" && type != "Interface") {
+    return InvalidParameterValue("wharf makes Gateway and Interface endpoints; not " + type);
+  }
+  std::string id = c.NewId("vpce");
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto found = FindVpc(c, vpc_id);
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    std::string policy = GetString(in, "PolicyDocument",
+                                   R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})");
+    object endpoint{{"VpcEndpointId", id},
+                    {"VpcEndpointType", type},
+                    {"VpcId", vpc_id},
+                    {"ServiceName", service},
+                    {"State", "available"},
+                    {"PolicyDocument", policy},
+                    {"RouteTableIds", json::array()},
+                    {"SubnetIds", json::array()},
+                    {"Groups", json::array()},
+                    {"PrivateDnsEnabled", type == "Interface" && GetBool(in, "PrivateDnsEnabled").value_or(true)},
+                    {"RequesterManaged", false},
+                    {"NetworkInterfaceIds", json::array()},
+                    {"DnsEntries", json::array()},
+                    {"CreationTimestamp", NowSeconds(ctx)},
+                    {"Tags", TagsFor(in, "vpc-endpoint")},
+                    {"OwnerId", ctx.account_id},
+                    {"_wharf", object{{"addresses", object()}}}};
+    store::Txn txn;
+    TouchParent(txn, std::get<Record>(found));
+    if (type == "Gateway") {
+      std::vector<std::string> tables = Strings(in, "RouteTableIds");
+      if (auto err = ChangeGatewayRoutes(c, txn, endpoint, tables, true)) return *err;
+      for (const std::string& t : tables) endpoint["RouteTableIds"].as_array().push_back(json::string(t));
+    } else {
+      if (auto err = AddInterfaces(c, txn, endpoint, Strings(in, "SubnetIds"))) return *err;
+      for (const std::string& g : Strings(in, "SecurityGroupIds")) {
+        auto group = ReadRecord(c.store(), SecurityGroupKey(g));
+        if (!group.ok()) return Ec2Error(group.status());
+        if (!*group) return GroupNotFound(g);
+        endpoint["Groups"].as_array().push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
+      }
+    }
+    txn.compares.push_back({VpcEndpointKey(id), 0});
+    txn.ops.push_back(store::Op::Put(VpcEndpointKey(id), Serialize(endpoint)));
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return Outcome(object{{"VpcEndpoint", Public(std::move(endpoint))}});
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+Outcome DescribeVpcEndpoints(Context& c, const RequestContext&, object& in) {
+  return Describe(c, in,
+                  {.prefix = kVpcEndpointsPrefix,
+                   .ids_member = "VpcEndpointIds",
+                   .ids_parameter = "vpcEndpointIds",
+                   .id_member = "VpcEndpointId",
+                   .result_member = "VpcEndpoints",
+                   .fields = {{"vpc-endpoint-id", "VpcEndpointId"},
+                              {"vpc-id", "VpcId"},
+                              {"service-name", "ServiceName"},
+                              {"vpc-endpoint-state", "State"},
+                              {"vpc-endpoint-type", "VpcEndpointType"}},
+                   .not_found = [](const std::string& id) {
+                     return NotFound("InvalidVpcEndpointId.NotFound", "Vpc Endpoint", id);
+                   },
+                   .paging = PageLimits{1, 1000}});
+}
+
+Outcome DeleteVpcEndpoints(Context& c, const RequestContext&, object& in) {
+  json::array unsuccessful;
+  for (const std::string& id : Strings(in, "VpcEndpointIds")) {
+    auto deleted = store::RetryOnConflict([&]() -> store::Attempt<std::optional<AwsError>> {
+      auto found = FindEndpoint(c, id);
+      if (auto* err = std::get_if<AwsError>(&found)) return std::optional<AwsError>(*err);
+      Record& e = std::get<Record>(found);
+      store::Txn txn{{{e.key, e.mod_revision}}, {store::Op::Delete(e.key)}};
+      if (auto err = ChangeGatewayRoutes(c, txn, e.value, StringsOf(e.value, "RouteTableIds"), false)) {
+        return std::optional<AwsError>(*err);
+      }
+      RemoveInterfaces(txn, e.value, StringsOf(e.value, "SubnetIds"));
+      auto result = c.store().Commit(txn);
+      if (!result.ok()) return std::optional<AwsError>(Ec2Error(result.status()));
+      if (!result->succeeded) return store::kConflict;
+      return std::optional<AwsError>();
+    }).value_or(std::optional<AwsError>(TooManyConcurrentUpdates()));
+    if (deleted) {
+      unsuccessful.push_back(object{{"ResourceId", id},
+                                    {"Error", object{{"Code", deleted->code}, {"Message", deleted->message}}}});
+    }
+  }
+  return object{{"Unsuccessful", std::move(unsuccessful)}};
+}
+
+Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
+  std::string id = GetString(in, "VpcEndpointId");
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto found = FindEndpoint(c, id);
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& e = std::get<Record>(found);
+    store::Txn txn{{{e.key, e.mod_revision}}, {}};
+    std::vector<std::string> add_tables = Strings(in, "AddRouteTableIds"), remove_tables = Strings(in, "RemoveRouteTableIds");
+    if (auto err = ChangeGatewayRoutes(c, txn, e.value, remove_tables, false)) return *err;
+    if (auto err = ChangeGatewayRoutes(c, txn, e.value, add_tables, true)) return *err;
+    json::array& tables = e.value["RouteTableIds"].as_array();
+    for (const std::string& t : remove_tables) {
+      tables.erase(std::remove(tables.begin(), tables.end(), json::value(t)), tables.end());
+    }
+    for (const std::string& t : add_tables) {
+      if (std::find(tables.begin(), tables.end(), json::value(t)) == tables.end()) tables.push_back(json::string(t));
+    }
+    RemoveInterfaces(txn, e.value, Strings(in, "RemoveSubnetIds"));
+    if (auto err = AddInterfaces(c, txn, e.value, Strings(in, "AddSubnetIds"))) return *err;
+    json::array& groups = e.value["Groups"].as_array();
+    for (const std::string& g : Strings(in, "RemoveSecurityGroupIds")) {
+      groups.erase(std::remove_if(groups.begin(), groups.end(), [&](const json::value& v) {
+                     return GetString(v.as_object(), "GroupId") == g;
+                   }),
+                   groups.end());
+    }
+    for (const std::string& g : Strings(in, "AddSecurityGroupIds")) {
+      auto group = ReadRecord(c.store(), SecurityGroupKey(g));
+      if (!group.ok()) return Ec2Error(group.status());
+      if (!*group) return GroupNotFound(g);
+      groups.push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
+    }
+    if (Has(in, "PolicyDocument")) e.value["PolicyDocument"] = GetString(in, "PolicyDocument");
+    if (GetBool(in, "ResetPolicy").value_or(false)) {
+      e.value["PolicyDocument"] =
+          R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})";
+    }
+    if (auto dns = GetBool(in, "PrivateDnsEnabled")) e.value["PrivateDnsEnabled"] = *dns;
+    txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return Outcome(object{{"Return", true}});
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+}  // namespace wharf::api::ec2
