@@ -7,6 +7,7 @@
 
 #include "api/ec2/handlers.h"
 #include "base/crypto.h"
+#include "model/ec2_network.h"
 #include "model/task.h"
 
 namespace wharf::api::ec2 {
@@ -166,7 +167,7 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
   std::vector<object> all;
   ASSIGN_OR_FAIL(auto nats, controlplane::LoadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
   for (const object& n : nats) {
-    if (Has(n, "DeleteTime")) continue;
+    if (model::NatGatewayRecord(n).deleted()) continue;
     auto subnet = subnets.find(GetString(n, "SubnetId"));
     if (subnet == subnets.end()) continue;
     for (const auto& av : GetArray(n, "NatGatewayAddresses")) {

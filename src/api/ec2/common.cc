@@ -77,12 +77,6 @@ json::array TagsFor(const object& in, std::string_view resource_type) {
   return tags;
 }
 
-std::optional<double> GetNumber(const object& o, std::string_view member) {
-  const json::value* v = o.if_contains(member);
-  if (!v || !v->is_number()) return std::nullopt;
-  return v->to_number<double>();
-}
-
 object Public(object record) {
   record.erase("_wharf");
   return record;

@@ -65,9 +65,6 @@ double NowSeconds(const RequestContext& ctx);
 // The tags a request's TagSpecifications give a resource of `resource_type` ("vpc", ...).
 json::array TagsFor(const object& in, std::string_view resource_type);
 
-// A number member (a stored timestamp, say) as a double; nullopt when absent.
-std::optional<double> GetNumber(const object& o, std::string_view member);
-
 // The strings of a request's list member (e.g. SubnetIds), in order.
 std::vector<std::string> Strings(const object& in, std::string_view member);
 

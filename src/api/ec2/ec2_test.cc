@@ -147,15 +147,6 @@ TEST(Ec2Paging, TokensResumeAfterTheLastIdShown) {
   EXPECT_EQ(err->code, "InvalidParameterCombination");
 }
 
-TEST(Ec2NatGateway, PendingThenAvailableThenDeletingThenDeleted) {
-  object g{{"CreateTime", 100.0}};
-  EXPECT_EQ(NatGatewayState(g, 101.0, 2.0), "pending");
-  EXPECT_EQ(NatGatewayState(g, 102.5, 2.0), "available");
-  g["DeleteTime"] = 200.0;
-  EXPECT_EQ(NatGatewayState(g, 201.0, 2.0), "deleting");
-  EXPECT_EQ(NatGatewayState(g, 203.0, 2.0), "deleted");
-}
-
 TEST(Ec2Network, DefaultVpcHasItsMainRouteTableAclAndGateway) {
   auto store = store::OpenStore("memory", "");
   ASSERT_TRUE(store.ok());

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/ec2/handlers.h"
+#include "model/ec2_network.h"
 
 namespace wharf::api::ec2 {
 
@@ -15,20 +16,15 @@ std::variant<Record, AwsError> FindGateway(Context& c, std::string_view id) {
   return std::move(**found);
 }
 
-std::string AttachedVpc(const object& gateway) {
-  for (const auto& a : GetArray(gateway, "Attachments")) return GetString(a.as_object(), "VpcId");
-  return "";
-}
+std::string AttachedVpc(const object& gateway) { return model::InternetGatewayRecord(gateway).attached_vpc(); }
 
 // Whether anything in the VPC has a public address that the gateway carries: NAT gateways
 // that are not deleted (their elastic IPs).
 Result<bool> HasMappedPublicAddresses(Context& c, std::string_view vpc_id) {
   ASSIGN_OR_RETURN(auto nats, controlplane::LoadRecords(c.store(), kNatGatewaysPrefix));
   for (const object& n : nats) {
-    if (GetString(n, "VpcId") == vpc_id && !Has(n, "DeleteTime") &&
-        GetString(n, "ConnectivityType", "public") == "public") {
-      return true;
-    }
+    model::NatGatewayRecord nat(n);
+    if (nat.vpc_id() == vpc_id && !nat.deleted() && nat.is_public()) return true;
   }
   return false;
 }

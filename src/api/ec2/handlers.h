@@ -62,8 +62,6 @@ std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocati
 Outcome CreateNatGateway(Context&, const RequestContext&, object& in);
 Outcome DeleteNatGateway(Context&, const RequestContext&, object& in);
 Outcome DescribeNatGateways(Context&, const RequestContext&, object& in);
-// pending/available, or deleting/deleted once DeleteTime is set (times in epoch seconds).
-std::string NatGatewayState(const object& gateway, double now_seconds, double transition_seconds);
 
 // route_tables.cc
 Outcome CreateRouteTable(Context&, const RequestContext&, object& in);

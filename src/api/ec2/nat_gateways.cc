@@ -11,6 +11,7 @@
 
 #include "api/ec2/handlers.h"
 #include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
 
 namespace wharf::api::ec2 {
 
@@ -30,14 +31,6 @@ std::variant<Record, AwsError> FindNatGateway(Context& c, std::string_view id) {
 }
 
 }  // namespace
-
-std::string NatGatewayState(const object& gateway, double now_seconds, double transition_seconds) {
-  if (auto deleted = GetNumber(gateway, "DeleteTime")) {
-    return now_seconds - *deleted < transition_seconds ? "deleting" : "deleted";
-  }
-  double created = GetNumber(gateway, "CreateTime").value_or(0);
-  return now_seconds - created < transition_seconds ? "pending" : "available";
-}
 
 Outcome CreateNatGateway(Context& c, const RequestContext& ctx, object& in) {
   std::string subnet_id = GetString(in, "SubnetId");
@@ -117,7 +110,7 @@ Outcome DeleteNatGateway(Context& c, const RequestContext& ctx, object& in) {
     auto found = FindNatGateway(c, id);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& g = std::get<Record>(found);
-    if (Has(g.value, "DeleteTime")) return object{{"NatGatewayId", id}};  // already going
+    if (model::NatGatewayRecord(g.value).deleted()) return object{{"NatGatewayId", id}};  // already going
     g.value["DeleteTime"] = NowSeconds(ctx);
     store::Txn txn{{{g.key, g.mod_revision}}, {}};
     for (auto& av : g.value["NatGatewayAddresses"].as_array()) {
@@ -167,8 +160,9 @@ Outcome DescribeNatGateways(Context& c, const RequestContext& ctx, object& in) {
        },
        .present =
            [&](object& g) {
-             std::string state = NatGatewayState(g, now, transition);
-             if (auto deleted = GetNumber(g, "DeleteTime"); deleted && now - *deleted > kDeletedShownSeconds) {
+             model::NatGatewayRecord nat(g);
+             std::string state = nat.state(now, transition);
+             if (auto deleted = nat.delete_time(); deleted && now - *deleted > kDeletedShownSeconds) {
                return false;
              }
              g["State"] = state;

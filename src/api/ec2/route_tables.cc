@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "api/ec2/handlers.h"
+#include "model/ec2_network.h"
 
 namespace wharf::api::ec2 {
 
@@ -70,7 +71,7 @@ std::variant<object, AwsError> RequestedRoute(Context& c, const object& in, cons
     } else if (std::string_view(target) == "NatGatewayId") {
       auto n = ReadRecord(c.store(), NatGatewayKey(id));
       if (!n.ok()) return Ec2Error(n.status());
-      if (!*n || Has((*n)->value, "DeleteTime")) return NotFound("InvalidNatGatewayID.NotFound", "natGateway", id);
+      if (!*n || model::NatGatewayRecord((*n)->value).deleted()) return NotFound("InvalidNatGatewayID.NotFound", "natGateway", id);
       if (GetString((*n)->value, "VpcId") != vpc_id) {
         return InvalidParameterValue("route table " + GetString(table, "RouteTableId") + " and NAT gateway " + id +
                                      " belong to different networks");
@@ -156,7 +157,7 @@ Outcome DeleteRouteTable(Context& c, const RequestContext&, object& in) {
     auto found = FindRouteTable(c, id);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& t = std::get<Record>(found);
-    if (!GetArray(t.value, "Associations").empty()) return HasDependencies("routeTable", id);
+    if (model::RouteTableRecord(t.value).has_associations()) return HasDependencies("routeTable", id);
     store::Txn txn{{{t.key, t.mod_revision}}, {store::Op::Delete(t.key)}};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
@@ -198,7 +199,11 @@ Outcome DescribeRouteTables(Context& c, const RequestContext&, object& in) {
                            std::string nat = GetString(r, "NatGatewayId");
                            if (nat.empty()) continue;
                            auto n = c.store().Get(NatGatewayKey(nat));
-                           bool alive = n.ok() && *n && (*n)->value.find("\"DeleteTime\"") == std::string::npos;
+                           bool alive = false;
+                           if (n.ok() && *n) {
+                             auto parsed = ParseObject((*n)->value);
+                             alive = parsed.ok() && !model::NatGatewayRecord(*parsed).deleted();
+                           }
                            r["State"] = alive ? "active" : "blackhole";
                          }
                          return true;
@@ -297,11 +302,10 @@ Outcome AssociateRouteTable(Context& c, const RequestContext&, object& in) {
     store::Txn txn;
     txn.compares.push_back({s.key, s.mod_revision});
     for (const Record& t : tables) {
-      for (const auto& a : GetArray(t.value, "Associations")) {
-        if (GetString(a.as_object(), "SubnetId") != subnet_id) continue;
-        return AwsError::Client("Resource.AlreadyAssociated",
-                                "the specified association for route table " + GetString(t.value, "RouteTableId") +
-                                    " conflicts with an existing association");
+      model::RouteTableRecord other(t.value);
+      if (other.associated_with_subnet(subnet_id)) {
+        return AwsError::Client("Resource.AlreadyAssociated", "the specified association for route table " +
+                                                                  other.id() + " conflicts with an existing association");
       }
       txn.compares.push_back({t.key, t.mod_revision});
     }

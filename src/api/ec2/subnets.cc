@@ -4,6 +4,7 @@
 
 #include "api/ec2/handlers.h"
 #include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
 
 namespace wharf::api::ec2 {
 
@@ -88,7 +89,8 @@ Outcome DeleteSubnet(Context& c, const RequestContext&, object& in) {
     contents.network_interfaces = static_cast<int>(interfaces.items.size());
     ASSIGN_OR_FAIL(auto nats, ReadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
     for (const Record& n : nats) {
-      if (GetString(n.value, "SubnetId") == id && !Has(n.value, "DeleteTime")) ++contents.nat_gateways;
+      model::NatGatewayRecord nat(n.value);
+      if (nat.subnet_id() == id && !nat.deleted()) ++contents.nat_gateways;
     }
     if (vpc::HasDependencies(contents)) return HasDependencies("subnet", id);
     store::Txn txn;

@@ -9,6 +9,7 @@
 
 #include "api/ec2/handlers.h"
 #include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
 
 namespace wharf::api::ec2 {
 
@@ -16,19 +17,12 @@ namespace vpc = controlplane::vpc;
 
 namespace {
 
-// The VPC attributes ModifyVpcAttribute and DescribeVpcAttribute name, as members of the
-// stored `_wharf.attributes` (and of DescribeVpcAttribute's output).
+// The VPC attributes ModifyVpcAttribute and DescribeVpcAttribute name (model::VpcRecord
+// keeps them; DescribeVpcAttribute's output member is the name with a capital).
 constexpr std::string_view kAttributes[] = {"enableDnsSupport", "enableDnsHostnames",
                                             "enableNetworkAddressUsageMetrics"};
 
-bool Attribute(const object& vpc_record, std::string_view name) {
-  const object& attrs = GetObject(GetObject(vpc_record, "_wharf"), "attributes");
-  if (auto v = GetBool(attrs, name)) return *v;
-  // Records made before attributes were kept: AWS's defaults.
-  if (name == "enableDnsSupport") return true;
-  if (name == "enableDnsHostnames") return GetBool(vpc_record, "IsDefault").value_or(false);
-  return false;
-}
+bool Attribute(const object& vpc_record, std::string_view name) { return model::VpcRecord(vpc_record).attribute(name); }
 
 }  // namespace
 
@@ -105,7 +99,7 @@ Outcome DeleteVpc(Context& c, const RequestContext& ctx, object& in) {
     ASSIGN_OR_FAIL(auto groups, ReadRecords(c.store(), kSecurityGroupsPrefix), Ec2Error);
     for (const Record& g : groups) {
       if (!in_vpc(g.value)) continue;
-      if (GetString(g.value, "GroupName") != "default") {
+      if (GetString(g.value, "GroupName") != "default") {  // the one group that goes with its VPC
         ++contents.security_groups;
         continue;
       }
@@ -116,9 +110,7 @@ Outcome DeleteVpc(Context& c, const RequestContext& ctx, object& in) {
     ASSIGN_OR_FAIL(auto tables, ReadRecords(c.store(), kRouteTablesPrefix), Ec2Error);
     for (const Record& t : tables) {
       if (!in_vpc(t.value)) continue;
-      bool main = false;
-      for (const auto& a : GetArray(t.value, "Associations")) main = main || GetBool(a.as_object(), "Main").value_or(false);
-      if (!main) {
+      if (!model::RouteTableRecord(t.value).is_main()) {
         ++contents.route_tables;
         continue;
       }
@@ -132,13 +124,11 @@ Outcome DeleteVpc(Context& c, const RequestContext& ctx, object& in) {
     }
     ASSIGN_OR_FAIL(auto gateways, ReadRecords(c.store(), kInternetGatewaysPrefix), Ec2Error);
     for (const Record& g : gateways) {
-      for (const auto& a : GetArray(g.value, "Attachments")) {
-        if (GetString(a.as_object(), "VpcId") == id) ++contents.internet_gateways;
-      }
+      if (model::InternetGatewayRecord(g.value).attached_vpc() == id) ++contents.internet_gateways;
     }
     ASSIGN_OR_FAIL(auto nats, ReadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
     for (const Record& n : nats) {
-      if (in_vpc(n.value) && !Has(n.value, "DeleteTime")) ++contents.nat_gateways;
+      if (in_vpc(n.value) && !model::NatGatewayRecord(n.value).deleted()) ++contents.nat_gateways;
     }
     ASSIGN_OR_FAIL(auto endpoints, ReadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
     contents.vpc_endpoints =
@@ -187,15 +177,9 @@ Outcome ModifyVpcAttribute(Context& c, const RequestContext&, object& in) {
     if (name == "enableDnsHostnames" && value && !Attribute(r.value, "enableDnsSupport")) {
       return InvalidParameterValue("Cannot enable DNS hostnames without DNS support.");
     }
-    object& wharf = r.value["_wharf"].is_object() ? r.value["_wharf"].as_object()
-                                                  : r.value["_wharf"].emplace_object();
-    object& attrs = wharf["attributes"].is_object() ? wharf["attributes"].as_object()
-                                                    : wharf["attributes"].emplace_object();
-    for (std::string_view a : kAttributes) {
-      if (!attrs.contains(a)) attrs[a] = Attribute(r.value, a);
-    }
-    attrs[name] = value;
-    if (name == "enableDnsSupport" && !value) attrs["enableDnsHostnames"] = false;
+    model::SetVpcAttribute(r.value, name, value);
+    // Hostnames need DNS support: turning support off turns them off too.
+    if (name == "enableDnsSupport" && !value) model::SetVpcAttribute(r.value, "enableDnsHostnames", false);
     store::Txn txn{{{r.key, r.mod_revision}}, {store::Op::Put(r.key, Serialize(r.value))}};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;

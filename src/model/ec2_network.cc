@@ -1,0 +1,89 @@
+#include "model/ec2_network.h"
+
+#include <boost/json/array.hpp>
+
+#include "model/json.h"
+
+namespace wharf::model {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kAttributes[] = {"enableDnsSupport", "enableDnsHostnames",
+                                            "enableNetworkAddressUsageMetrics"};
+
+std::optional<double> Number(const json::object& o, std::string_view member) {
+  const json::value* v = o.if_contains(member);
+  if (!v || !v->is_number()) return std::nullopt;
+  return v->to_number<double>();
+}
+
+}  // namespace
+
+std::string VpcRecord::id() const { return GetString(record_, "VpcId"); }
+std::string VpcRecord::cidr_block() const { return GetString(record_, "CidrBlock"); }
+bool VpcRecord::is_default() const { return GetBool(record_, "IsDefault").value_or(false); }
+
+bool VpcRecord::attribute(std::string_view name) const {
+  if (auto v = GetBool(GetObject(GetObject(record_, "_wharf"), "attributes"), name)) return *v;
+  if (name == "enableDnsSupport") return true;
+  if (name == "enableDnsHostnames") return is_default();
+  return false;
+}
+
+void SetVpcAttribute(json::object& record, std::string_view name, bool value) {
+  json::object attrs;
+  for (std::string_view a : kAttributes) attrs[a] = VpcRecord(record).attribute(a);
+  attrs[name] = value;
+  json::value& wharf = record["_wharf"];
+  if (!wharf.is_object()) wharf = json::object();
+  wharf.as_object()["attributes"] = std::move(attrs);
+}
+
+std::string SubnetRecord::id() const { return GetString(record_, "SubnetId"); }
+std::string SubnetRecord::vpc_id() const { return GetString(record_, "VpcId"); }
+std::string SubnetRecord::cidr_block() const { return GetString(record_, "CidrBlock"); }
+std::string SubnetRecord::availability_zone() const { return GetString(record_, "AvailabilityZone"); }
+
+std::string RouteTableRecord::id() const { return GetString(record_, "RouteTableId"); }
+std::string RouteTableRecord::vpc_id() const { return GetString(record_, "VpcId"); }
+
+bool RouteTableRecord::is_main() const {
+  for (const auto& a : GetArray(record_, "Associations")) {
+    if (a.is_object() && GetBool(a.get_object(), "Main").value_or(false)) return true;
+  }
+  return false;
+}
+
+bool RouteTableRecord::has_associations() const { return !GetArray(record_, "Associations").empty(); }
+
+bool RouteTableRecord::associated_with_subnet(std::string_view subnet_id) const {
+  for (const auto& a : GetArray(record_, "Associations")) {
+    if (a.is_object() && GetString(a.get_object(), "SubnetId") == subnet_id) return true;
+  }
+  return false;
+}
+
+std::string InternetGatewayRecord::id() const { return GetString(record_, "InternetGatewayId"); }
+
+std::string InternetGatewayRecord::attached_vpc() const {
+  for (const auto& a : GetArray(record_, "Attachments")) {
+    if (a.is_object()) return GetString(a.get_object(), "VpcId");
+  }
+  return "";
+}
+
+std::string NatGatewayRecord::id() const { return GetString(record_, "NatGatewayId"); }
+std::string NatGatewayRecord::subnet_id() const { return GetString(record_, "SubnetId"); }
+std::string NatGatewayRecord::vpc_id() const { return GetString(record_, "VpcId"); }
+bool NatGatewayRecord::is_public() const { return GetString(record_, "ConnectivityType", "public") == "public"; }
+bool NatGatewayRecord::deleted() const { return delete_time().has_value(); }
+std::optional<double> NatGatewayRecord::delete_time() const { return Number(record_, "DeleteTime"); }
+
+std::string NatGatewayRecord::state(double now_seconds, double transition_seconds) const {
+  if (auto deleted = delete_time()) return now_seconds - *deleted < transition_seconds ? "deleting" : "deleted";
+  double created = Number(record_, "CreateTime").value_or(0);
+  return now_seconds - created < transition_seconds ? "pending" : "available";
+}
+
+}  // namespace wharf::model

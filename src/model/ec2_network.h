@@ -1,0 +1,89 @@
+// EC2 networking records (docs/STATE.md, ec2/...): each value is the shape Describe* returns
+// (Vpc, Subnet, RouteTable, InternetGateway, NatGateway), plus wharf's own `_wharf` part where
+// noted. These typed views are how the EC2 API reasons about them: the member names are
+// spelled here, once. Pure; a view borrows its record, which must outlive it.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace wharf::model {
+
+// ec2/vpcs/<id>: the Vpc shape plus `_wharf.attributes` {enableDnsSupport, enableDnsHostnames,
+// enableNetworkAddressUsageMetrics}.
+class VpcRecord {
+ public:
+  explicit VpcRecord(const boost::json::object& record) : record_(record) {}
+  std::string id() const;
+  std::string cidr_block() const;
+  bool is_default() const;
+  // An attribute as stored; AWS's default (DNS support on, hostnames on in a default VPC
+  // only, usage metrics off) for a record written before attributes were kept.
+  bool attribute(std::string_view name) const;
+
+ private:
+  const boost::json::object& record_;
+};
+// Sets an attribute in a Vpc record, filling in the others' current values.
+void SetVpcAttribute(boost::json::object& record, std::string_view name, bool value);
+
+// ec2/subnets/<id>: the Subnet shape.
+class SubnetRecord {
+ public:
+  explicit SubnetRecord(const boost::json::object& record) : record_(record) {}
+  std::string id() const;
+  std::string vpc_id() const;
+  std::string cidr_block() const;
+  std::string availability_zone() const;
+
+ private:
+  const boost::json::object& record_;
+};
+
+// ec2/route-tables/<id>: the RouteTable shape.
+class RouteTableRecord {
+ public:
+  explicit RouteTableRecord(const boost::json::object& record) : record_(record) {}
+  std::string id() const;
+  std::string vpc_id() const;
+  bool is_main() const;          // holds its VPC's main association
+  bool has_associations() const; // main or subnet
+  bool associated_with_subnet(std::string_view subnet_id) const;
+
+ private:
+  const boost::json::object& record_;
+};
+
+// ec2/internet-gateways/<id>: the InternetGateway shape.
+class InternetGatewayRecord {
+ public:
+  explicit InternetGatewayRecord(const boost::json::object& record) : record_(record) {}
+  std::string id() const;
+  std::string attached_vpc() const;  // empty when detached
+
+ private:
+  const boost::json::object& record_;
+};
+
+// ec2/nat-gateways/<id>: the NatGateway shape with CreateTime and, once deleted, DeleteTime
+// (epoch seconds). Its State is not stored but follows from the times: pending for
+// `transition_seconds` after creation, then available; deleting as long after deletion,
+// then deleted.
+class NatGatewayRecord {
+ public:
+  explicit NatGatewayRecord(const boost::json::object& record) : record_(record) {}
+  std::string id() const;
+  std::string subnet_id() const;
+  std::string vpc_id() const;
+  bool is_public() const;  // ConnectivityType public (the default)
+  bool deleted() const;    // DeleteNatGateway was called: deleting or deleted
+  std::optional<double> delete_time() const;
+  std::string state(double now_seconds, double transition_seconds) const;
+
+ private:
+  const boost::json::object& record_;
+};
+
+}  // namespace wharf::model
