@@ -78,12 +78,14 @@ std::string NatGatewayRecord::subnet_id() const { return GetString(record_, "Sub
 std::string NatGatewayRecord::vpc_id() const { return GetString(record_, "VpcId"); }
 bool NatGatewayRecord::is_public() const { return GetString(record_, "ConnectivityType", "public") == "public"; }
 bool NatGatewayRecord::deleted() const { return delete_time().has_value(); }
+bool NatGatewayRecord::failed() const { return !GetString(record_, "FailureCode").empty(); }
 std::optional<double> NatGatewayRecord::delete_time() const { return Number(record_, "DeleteTime"); }
 
 std::string NatGatewayRecord::state(double now_seconds, double transition_seconds) const {
   if (auto deleted = delete_time()) return now_seconds - *deleted < transition_seconds ? "deleting" : "deleted";
   double created = Number(record_, "CreateTime").value_or(0);
-  return now_seconds - created < transition_seconds ? "pending" : "available";
+  if (now_seconds - created < transition_seconds) return "pending";
+  return failed() ? "failed" : "available";
 }
 
 }  // namespace wharf::model

@@ -68,9 +68,9 @@ class InternetGatewayRecord {
 };
 
 // ec2/nat-gateways/<id>: the NatGateway shape with CreateTime and, once deleted, DeleteTime
-// (epoch seconds). Its State is not stored but follows from the times: pending for
-// `transition_seconds` after creation, then available; deleting as long after deletion,
-// then deleted.
+// (epoch seconds), and FailureCode/FailureMessage when it could not be made. Its State is not
+// stored but follows from the times: pending for `transition_seconds` after creation, then
+// available (or failed); deleting as long after deletion, then deleted.
 class NatGatewayRecord {
  public:
   explicit NatGatewayRecord(const boost::json::object& record) : record_(record) {}
@@ -79,6 +79,9 @@ class NatGatewayRecord {
   std::string vpc_id() const;
   bool is_public() const;  // ConnectivityType public (the default)
   bool deleted() const;    // DeleteNatGateway was called: deleting or deleted
+  bool failed() const;     // never made: FailureCode says why
+  // Holds its network interface and elastic IP: neither failed nor deleted.
+  bool holds_resources() const { return !deleted() && !failed(); }
   std::optional<double> delete_time() const;
   std::string state(double now_seconds, double transition_seconds) const;
 

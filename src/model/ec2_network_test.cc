@@ -48,6 +48,15 @@ TEST(Ec2NetworkRecords, NatGatewayPendingThenAvailableThenDeletingThenDeleted) {
   EXPECT_TRUE(NatGatewayRecord(g).deleted());
   EXPECT_EQ(NatGatewayRecord(g).state(201.0, 2.0), "deleting");
   EXPECT_EQ(NatGatewayRecord(g).state(203.0, 2.0), "deleted");
+  EXPECT_FALSE(NatGatewayRecord(g).holds_resources());
+}
+
+TEST(Ec2NetworkRecords, AFailedNatGatewayIsPendingThenFailedAndHoldsNothing) {
+  json::object g{{"CreateTime", 100.0}, {"FailureCode", "Gateway.NotAttached"}};
+  EXPECT_EQ(NatGatewayRecord(g).state(101.0, 2.0), "pending");
+  EXPECT_EQ(NatGatewayRecord(g).state(103.0, 2.0), "failed");
+  EXPECT_TRUE(NatGatewayRecord(g).failed());
+  EXPECT_FALSE(NatGatewayRecord(g).holds_resources());
 }
 
 }  // namespace

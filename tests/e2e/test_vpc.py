@@ -8,6 +8,7 @@ security group (80 from anywhere) and the service's (its port only from the load
 group). Deleting in the wrong order fails with AWS's DependencyViolation and friends; in
 Terraform's destroy order everything goes. Filters, paging, tags and a restart in between.
 """
+import botocore.exceptions
 from botocore.config import Config
 
 from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error
@@ -92,6 +93,25 @@ with WharfServer() as server:
         ec2.delete_subnet(SubnetId=by_zone_id["SubnetId"])
 
     @checks.run
+    def a_nat_gateway_before_the_internet_gateway_fails():
+        eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat = ec2.create_nat_gateway(SubnetId=net["public-a"], AllocationId=eip)["NatGateway"]["NatGatewayId"]
+        try:
+            fast_wait(ec2, "nat_gateway_available", NatGatewayIds=[nat])
+        except botocore.exceptions.WaiterError as e:
+            assert "failed" in str(e), e
+        else:
+            raise AssertionError("a NAT gateway without an internet gateway became available")
+        got = ec2.describe_nat_gateways(NatGatewayIds=[nat])["NatGateways"][0]
+        assert (got["State"], got["FailureCode"]) == ("failed", "Gateway.NotAttached"), got
+        assert got["FailureMessage"] == f"Network {net['vpc']} has no Internet gateway attached", got
+        # It held nothing: the elastic IP is free and the subnet has all its addresses.
+        assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[eip])["Addresses"][0]
+        assert ec2.describe_subnets(SubnetIds=[net["public-a"]])["Subnets"][0]["AvailableIpAddressCount"] == 251
+        ec2.delete_nat_gateway(NatGatewayId=nat)
+        ec2.release_address(AllocationId=eip)
+
+    @checks.run
     def internet_gateway_with_the_cli():
         igw = server.aws("ec2", "create-internet-gateway", "--tag-specifications",
                          "ResourceType=internet-gateway,Tags=[{Key=Name,Value=seed000}]")["InternetGateway"]
@@ -133,8 +153,18 @@ with WharfServer() as server:
         got = ec2.describe_addresses(AllocationIds=[net["eip"]])["Addresses"][0]
         assert got["NetworkInterfaceId"] == address["NetworkInterfaceId"] and got["PrivateIpAddress"] == "10.0.1.4", got
         assert ec2.describe_nat_gateways(Filter=[{"Name": "state", "Values": ["pending"]}])["NatGateways"] == []
-        expect_client_error(lambda: ec2.create_nat_gateway(SubnetId=net["public-b"], AllocationId=net["eip"]),
-                            "Resource.AlreadyAssociated")
+        # An elastic IP in use: as on AWS the second gateway is made, then fails, and says why.
+        second = ec2.create_nat_gateway(SubnetId=net["public-b"], AllocationId=net["eip"])["NatGateway"]
+        try:
+            fast_wait(ec2, "nat_gateway_available", NatGatewayIds=[second["NatGatewayId"]])
+        except botocore.exceptions.WaiterError:
+            pass
+        else:
+            raise AssertionError("a NAT gateway with a taken elastic IP became available")
+        failed = ec2.describe_nat_gateways(NatGatewayIds=[second["NatGatewayId"]])["NatGateways"][0]
+        assert failed["State"] == "failed" and failed["FailureCode"] == "Resource.AlreadyAssociated", failed
+        assert net["eip"] in failed["FailureMessage"], failed
+        ec2.delete_nat_gateway(NatGatewayId=second["NatGatewayId"])
         expect_client_error(lambda: ec2.describe_nat_gateways(NatGatewayIds=["nat-0123456789abcdef0"]),
                             "NatGatewayNotFound")
 

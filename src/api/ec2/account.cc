@@ -167,7 +167,7 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
   std::vector<object> all;
   ASSIGN_OR_FAIL(auto nats, controlplane::LoadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
   for (const object& n : nats) {
-    if (model::NatGatewayRecord(n).deleted()) continue;
+    if (!model::NatGatewayRecord(n).holds_resources()) continue;
     auto subnet = subnets.find(GetString(n, "SubnetId"));
     if (subnet == subnets.end()) continue;
     for (const auto& av : GetArray(n, "NatGatewayAddresses")) {

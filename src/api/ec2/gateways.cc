@@ -24,7 +24,7 @@ Result<bool> HasMappedPublicAddresses(Context& c, std::string_view vpc_id) {
   ASSIGN_OR_RETURN(auto nats, controlplane::LoadRecords(c.store(), kNatGatewaysPrefix));
   for (const object& n : nats) {
     model::NatGatewayRecord nat(n);
-    if (nat.vpc_id() == vpc_id && !nat.deleted() && nat.is_public()) return true;
+    if (nat.vpc_id() == vpc_id && nat.holds_resources() && nat.is_public()) return true;
   }
   return false;
 }

@@ -6,7 +6,11 @@
 // gone from view an hour later, as AWS shows deleted gateways for a while. Its network
 // interface takes an address of its subnet (claimed under ecs/eni-ips/, where task addresses
 // are claimed) and its elastic IP is associated with that interface until it is deleted.
+// What AWS reports by a gateway going to `failed` (no internet gateway on a public gateway's
+// VPC, an elastic IP already in use, a full subnet) is so here too: the gateway is stored
+// with FailureCode and FailureMessage and holds nothing.
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "api/ec2/handlers.h"
@@ -22,7 +26,7 @@ namespace {
 constexpr double kDeletedShownSeconds = 3600;
 
 std::variant<Record, AwsError> FindNatGateway(Context& c, std::string_view id) {
-  AwsError missing = AwsError::Client("NatGatewayNotFound", "The Nat Gateway " + std::string(id) + " was not found");
+  AwsError missing = AwsError::Client("NatGatewayNotFound", "NAT gateway " + std::string(id) + " was not found");
   if (!id.starts_with("nat-")) return missing;
   auto found = ReadRecord(c.store(), NatGatewayKey(id));
   if (!found.ok()) return Ec2Error(found.status());
@@ -52,8 +56,43 @@ Outcome CreateNatGateway(Context& c, const RequestContext& ctx, object& in) {
     auto subnet = FindSubnetRecord(c, subnet_id);
     if (auto* err = std::get_if<AwsError>(&subnet)) return *err;
     Record& s = std::get<Record>(subnet);
+    std::string vpc_id = GetString(s.value, "VpcId");
+    object gateway{{"CreateTime", NowSeconds(ctx)},
+                   {"NatGatewayAddresses", json::array()},
+                   {"NatGatewayId", id},
+                   {"State", "pending"},
+                   {"SubnetId", subnet_id},
+                   {"VpcId", vpc_id},
+                   {"Tags", TagsFor(in, "natgateway")},
+                   {"ConnectivityType", connectivity}};
     store::Txn txn;
-    TouchParent(txn, s);  // a DeleteSubnet racing this one sees the gateway
+    txn.compares.push_back({NatGatewayKey(id), 0});
+    // What AWS reports as a NAT gateway that goes from pending to failed, not as an error of
+    // this call: the gateway is made, holds nothing, and says why.
+    auto fail = [&](const char* code, std::string message) -> store::Attempt<Outcome> {
+      gateway["FailureCode"] = code;
+      gateway["FailureMessage"] = std::move(message);
+      txn.ops.push_back(store::Op::Put(NatGatewayKey(id), Serialize(gateway)));
+      ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+      if (!result.succeeded) return store::kConflict;
+      return Outcome(object{{"NatGateway", std::move(gateway)}});
+    };
+    if (connectivity == "public") {
+      ASSIGN_OR_FAIL(auto gateways, controlplane::LoadRecords(c.store(), kInternetGatewaysPrefix), Ec2Error);
+      bool attached = std::any_of(gateways.begin(), gateways.end(), [&](const object& g) {
+        return model::InternetGatewayRecord(g).attached_vpc() == vpc_id;
+      });
+      if (!attached) return fail("Gateway.NotAttached", "Network " + vpc_id + " has no Internet gateway attached");
+    }
+    std::optional<Record> address;
+    if (!allocation_id.empty()) {
+      auto found = FindAddress(c, allocation_id);
+      if (auto* err = std::get_if<AwsError>(&found)) return *err;
+      address = std::move(std::get<Record>(found));
+      if (Has(address->value, "AssociationId")) {
+        return fail("Resource.AlreadyAssociated", "Elastic IP address " + allocation_id + " is already associated");
+      }
+    }
     auto cidr = vpc::ParseIpv4Cidr(GetString(s.value, "CidrBlock"));
     std::string prefix = model::keys::EniIpPrefix(subnet_id);
     ASSIGN_OR_FAIL(store::Page claimed, c.store().List(prefix, "", 0), Ec2Error);
@@ -61,46 +100,31 @@ Outcome CreateNatGateway(Context& c, const RequestContext& ctx, object& in) {
     for (const auto& kv : claimed.items) taken.insert(kv.key.substr(prefix.size()));
     auto ip = cidr ? vpc::FirstFreeAddress(*cidr, taken) : std::nullopt;
     if (!ip) {
-      return AwsError::Client("InsufficientFreeAddressesInSubnet",
-                              "Insufficient free IP addresses in subnet " + subnet_id + ".");
+      return fail("InsufficientFreeAddressesInSubnet", "Subnet has insufficient free addresses to create this NAT gateway");
     }
+    TouchParent(txn, s);  // a DeleteSubnet racing this one sees the gateway
     object address_out{{"NetworkInterfaceId", eni_id}, {"PrivateIp", *ip}, {"IsPrimary", true}, {"Status", "succeeded"}};
-    if (!allocation_id.empty()) {
-      auto address = FindAddress(c, allocation_id);
-      if (auto* err = std::get_if<AwsError>(&address)) return *err;
-      Record& a = std::get<Record>(address);
-      if (Has(a.value, "AssociationId")) {
-        return AwsError::Client("Resource.AlreadyAssociated",
-                                "Elastic IP address [" + allocation_id + "] is already associated");
-      }
+    if (address) {
       std::string association = c.NewId("eipassoc");
       address_out["AllocationId"] = allocation_id;
-      address_out["PublicIp"] = GetString(a.value, "PublicIp");
+      address_out["PublicIp"] = GetString(address->value, "PublicIp");
       address_out["AssociationId"] = association;
-      a.value["AssociationId"] = association;
-      a.value["NetworkInterfaceId"] = eni_id;
-      a.value["NetworkInterfaceOwnerId"] = ctx.account_id;
-      a.value["PrivateIpAddress"] = *ip;
-      txn.compares.push_back({a.key, a.mod_revision});
-      txn.ops.push_back(store::Op::Put(a.key, Serialize(a.value)));
+      address->value["AssociationId"] = association;
+      address->value["NetworkInterfaceId"] = eni_id;
+      address->value["NetworkInterfaceOwnerId"] = ctx.account_id;
+      address->value["PrivateIpAddress"] = *ip;
+      txn.compares.push_back({address->key, address->mod_revision});
+      txn.ops.push_back(store::Op::Put(address->key, Serialize(address->value)));
     }
     std::string claim = model::keys::EniIpKey(subnet_id, *ip);
     txn.compares.push_back({claim, 0});
     txn.ops.push_back(store::Op::Put(claim, Serialize(object{{"networkInterfaceId", eni_id}, {"natGatewayId", id}})));
-    object gateway{{"CreateTime", NowSeconds(ctx)},
-                   {"NatGatewayAddresses", json::array{address_out}},
-                   {"NatGatewayId", id},
-                   {"State", "pending"},
-                   {"SubnetId", subnet_id},
-                   {"VpcId", GetString(s.value, "VpcId")},
-                   {"Tags", TagsFor(in, "natgateway")},
-                   {"ConnectivityType", connectivity}};
-    txn.compares.push_back({NatGatewayKey(id), 0});
+    gateway["NatGatewayAddresses"] = json::array{address_out};
     txn.ops.push_back(store::Op::Put(NatGatewayKey(id), Serialize(gateway)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
     gateway["NatGatewayAddresses"].as_array()[0].as_object()["Status"] = "associating";
-    return object{{"NatGateway", std::move(gateway)}};
+    return Outcome(object{{"NatGateway", std::move(gateway)}});
   }).value_or(TooManyConcurrentUpdates());
 }
 
@@ -156,7 +180,7 @@ Outcome DescribeNatGateways(Context& c, const RequestContext& ctx, object& in) {
                   {"subnet-id", "SubnetId"},
                   {"vpc-id", "VpcId"}},
        .not_found = [](const std::string& id) {
-         return AwsError::Client("NatGatewayNotFound", "The Nat Gateway " + id + " was not found");
+         return AwsError::Client("NatGatewayNotFound", "NAT gateway " + id + " was not found");
        },
        .present =
            [&](object& g) {

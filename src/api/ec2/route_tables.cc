@@ -71,7 +71,7 @@ std::variant<object, AwsError> RequestedRoute(Context& c, const object& in, cons
     } else if (std::string_view(target) == "NatGatewayId") {
       auto n = ReadRecord(c.store(), NatGatewayKey(id));
       if (!n.ok()) return Ec2Error(n.status());
-      if (!*n || model::NatGatewayRecord((*n)->value).deleted()) return NotFound("InvalidNatGatewayID.NotFound", "natGateway", id);
+      if (!*n || !model::NatGatewayRecord((*n)->value).holds_resources()) return NotFound("InvalidNatGatewayID.NotFound", "natGateway", id);
       if (GetString((*n)->value, "VpcId") != vpc_id) {
         return InvalidParameterValue("route table " + GetString(table, "RouteTableId") + " and NAT gateway " + id +
                                      " belong to different networks");
@@ -202,7 +202,7 @@ Outcome DescribeRouteTables(Context& c, const RequestContext&, object& in) {
                            bool alive = false;
                            if (n.ok() && *n) {
                              auto parsed = ParseObject((*n)->value);
-                             alive = parsed.ok() && !model::NatGatewayRecord(*parsed).deleted();
+                             alive = parsed.ok() && model::NatGatewayRecord(*parsed).holds_resources();
                            }
                            r["State"] = alive ? "active" : "blackhole";
                          }

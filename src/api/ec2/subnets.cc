@@ -90,7 +90,7 @@ Outcome DeleteSubnet(Context& c, const RequestContext&, object& in) {
     ASSIGN_OR_FAIL(auto nats, ReadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
     for (const Record& n : nats) {
       model::NatGatewayRecord nat(n.value);
-      if (nat.subnet_id() == id && !nat.deleted()) ++contents.nat_gateways;
+      if (nat.subnet_id() == id && nat.holds_resources()) ++contents.nat_gateways;
     }
     if (vpc::HasDependencies(contents)) return HasDependencies("subnet", id);
     store::Txn txn;

@@ -128,7 +128,7 @@ Outcome DeleteVpc(Context& c, const RequestContext& ctx, object& in) {
     }
     ASSIGN_OR_FAIL(auto nats, ReadRecords(c.store(), kNatGatewaysPrefix), Ec2Error);
     for (const Record& n : nats) {
-      if (in_vpc(n.value) && !model::NatGatewayRecord(n.value).deleted()) ++contents.nat_gateways;
+      if (in_vpc(n.value) && model::NatGatewayRecord(n.value).holds_resources()) ++contents.nat_gateways;
     }
     ASSIGN_OR_FAIL(auto endpoints, ReadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
     contents.vpc_endpoints =
