@@ -8,6 +8,7 @@
 #include "api/ec2/handlers.h"
 #include "api/ec2/network.h"
 #include "api/query_protocol.h"
+#include "model/keys.h"
 
 namespace wharf::api::ec2 {
 namespace {
@@ -157,6 +158,49 @@ TEST(Ec2Network, DefaultVpcHasItsMainRouteTableAclAndGateway) {
   EXPECT_TRUE(main->starts_with("rtb-")) << *main;
   EXPECT_EQ((*store)->List(kNetworkAclsPrefix, "", 0)->items.size(), 1u);
   EXPECT_EQ((*store)->List(kInternetGatewaysPrefix, "", 0)->items.size(), 1u);
+}
+
+// An awsvpc task's interface shows in DescribeNetworkInterfaces as ECS's, while the task holds it.
+TEST(Ec2NetworkInterfaces, TaskInterfacesAsEcsShowsThem) {
+  auto store = store::OpenStore("memory", "");
+  ASSERT_TRUE(store.ok());
+  NetworkOptions options;
+  ASSERT_TRUE(EnsureDefaultVpc(**store, options).ok());
+  auto subnets = (*store)->List(kSubnetsPrefix, "", 0);
+  std::string subnet = subnets->items[0].key.substr(kSubnetsPrefix.size());
+  auto groups = (*store)->List(kSecurityGroupsPrefix, "", 0);
+  std::string group = groups->items[0].key.substr(kSecurityGroupsPrefix.size());
+  auto put_task = [&](const std::string& id, const char* status) {
+    object task{{"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/c/" + id},
+                {"lastStatus", status},
+                {"_wharf", object{{"eni", object{{"subnetId", subnet}, {"ip", "10.213.0.9"}, {"mac", "02:77:0a:d5:00:09"},
+                                                 {"eniId", "eni-" + id}, {"attachmentId", "att-" + id}}},
+                                  {"securityGroups", boost::json::array{group.c_str()}}}}};
+    store::Txn txn{{}, {store::Op::Put(model::keys::TaskKey("c", id), Serialize(task))}};
+    ASSERT_TRUE((*store)->Commit(txn).ok());
+  };
+  put_task("running", "RUNNING");
+  put_task("stopped", "STOPPED");
+  Ec2Deps deps{**store, options, nullptr};
+  Context context(deps);
+  RequestContext ctx;
+  ctx.region = "us-east-1";
+  ctx.account_id = "000000000000";
+  object in{{"Filters", boost::json::array{object{{"Name", "subnet-id"}, {"Values", boost::json::array{subnet.c_str()}}}}}};
+  Outcome out = DescribeNetworkInterfaces(context, ctx, in);
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  const auto& enis = out.output()["NetworkInterfaces"].as_array();
+  ASSERT_EQ(enis.size(), 1u);  // the stopped task's interface is gone
+  const object& eni = enis[0].as_object();
+  EXPECT_EQ(GetString(eni, "NetworkInterfaceId"), "eni-running");
+  EXPECT_EQ(GetString(eni, "InterfaceType"), "interface");
+  EXPECT_EQ(GetString(eni, "Description"), "arn:aws:ecs:us-east-1:000000000000:attachment/att-running");
+  EXPECT_EQ(GetString(eni, "PrivateIpAddress"), "10.213.0.9");
+  EXPECT_EQ(GetString(eni, "VpcId"), DefaultVpcId(options));
+  EXPECT_EQ(GetString(GetArray(eni, "Groups")[0].as_object(), "GroupName"), "default");
+  object by_type{{"Filters", boost::json::array{object{{"Name", "interface-type"},
+                                                       {"Values", boost::json::array{"nat_gateway"}}}}}};
+  EXPECT_TRUE(DescribeNetworkInterfaces(context, ctx, by_type).output()["NetworkInterfaces"].as_array().empty());
 }
 
 TEST(Ec2Network, ZoneIdsAsAws) {
