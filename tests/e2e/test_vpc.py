@@ -267,6 +267,19 @@ with WharfServer() as server:
                                   "ReferencedGroupId": lb, "Description": "ALB only"}}])
         got = ec2.describe_security_group_rules(SecurityGroupRuleIds=[net["svc_rule"]])["SecurityGroupRules"][0]
         assert got["Description"] == "ALB only" and got["ReferencedGroupInfo"]["GroupId"] == lb, got
+        # A rule has tags of its own: at Authorize, and by CreateTags on its id.
+        tagged = ec2.authorize_security_group_ingress(GroupId=lb, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+            TagSpecifications=[{"ResourceType": "security-group-rule", "Tags": tag("https")}])
+        assert tagged["SecurityGroupRules"][0]["Tags"] == tag("https"), tagged
+        ec2.create_tags(Resources=[net["svc_rule"], svc], Tags=[{"Key": "tier", "Value": "app"}])
+        got = ec2.describe_security_group_rules(SecurityGroupRuleIds=[net["svc_rule"]])["SecurityGroupRules"][0]
+        assert got["Tags"] == [{"Key": "tier", "Value": "app"}] and got["Description"] == "ALB only", got
+        got = ec2.describe_tags(Filters=[{"Name": "key", "Values": ["tier"]}])["Tags"]
+        assert sorted((t["ResourceType"], t["ResourceId"]) for t in got) == [
+            ("security-group", svc), ("security-group-rule", net["svc_rule"])], got
+        ec2.delete_tags(Resources=[net["svc_rule"]], Tags=[{"Key": "tier"}])
+        assert ec2.describe_security_group_rules(SecurityGroupRuleIds=[net["svc_rule"]])["SecurityGroupRules"][0]["Tags"] == []
         # An egress rule revoked by id (terraform drops the default allow-all this way).
         ec2.revoke_security_group_egress(GroupId=svc, SecurityGroupRuleIds=[egress[0]["SecurityGroupRuleId"]])
         assert ec2.describe_security_groups(GroupIds=[svc])["SecurityGroups"][0]["IpPermissionsEgress"] == []

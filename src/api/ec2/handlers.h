@@ -43,6 +43,11 @@ Outcome RevokeSecurityGroupIngress(Context&, const RequestContext&, object& in);
 Outcome RevokeSecurityGroupEgress(Context&, const RequestContext&, object& in);
 Outcome ModifySecurityGroupRules(Context&, const RequestContext&, object& in);
 Outcome DescribeSecurityGroupRules(Context&, const RequestContext&, object& in);
+// Stores a group's rules with their ids when it has none stored yet (so a rule's tags have a
+// place); true when it changed the record.
+bool StoreRuleIds(const RequestContext& ctx, object& group);
+// The stored SecurityGroupRule shape with this id in a group record, or null.
+object* FindStoredRule(object& group, std::string_view rule_id);
 
 // gateways.cc: internet gateways.
 Outcome CreateInternetGateway(Context&, const RequestContext&, object& in);

@@ -353,6 +353,23 @@ Outcome RevokeSecurityGroupEgress(Context& c, const RequestContext& ctx, object&
   return Change(c, ctx, in, /*egress=*/true, /*authorize=*/false);
 }
 
+bool StoreRuleIds(const RequestContext& ctx, object& group) {
+  if (Has(GetObject(group, "_wharf"), "rules")) return false;
+  StoreRules(ctx, group, StoredRules(group, false), StoredRules(group, true));
+  return true;
+}
+
+object* FindStoredRule(object& group, std::string_view rule_id) {
+  json::value* wharf = group.if_contains("_wharf");
+  if (!wharf || !wharf->is_object()) return nullptr;
+  json::value* rules = wharf->as_object().if_contains("rules");
+  if (!rules || !rules->is_array()) return nullptr;
+  for (auto& r : rules->as_array()) {
+    if (r.is_object() && GetString(r.as_object(), "SecurityGroupRuleId") == rule_id) return &r.as_object();
+  }
+  return nullptr;
+}
+
 Outcome ModifySecurityGroupRules(Context& c, const RequestContext& ctx, object& in) {
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindGroup(c, in);

@@ -24,6 +24,9 @@ constexpr Kind kKinds[] = {
     {"rtb-", keys::kRouteTables, "route-table", "InvalidRouteTableID.NotFound", "routeTable"},
     {"acl-", keys::kNetworkAcls, "network-acl", "InvalidNetworkAclID.NotFound", "network acl"},
     {"vpce-", keys::kVpcEndpoints, "vpc-endpoint", "InvalidVpcEndpointId.NotFound", "Vpc Endpoint"},
+    // A rule lives in its group's record (permissions.cc): found by scanning the groups.
+    {"sgr-", keys::kSecurityGroups, "security-group-rule", "InvalidSecurityGroupRuleId.NotFound",
+     "security group rule"},
 };
 
 const Kind* KindOf(std::string_view id) {
@@ -33,33 +36,72 @@ const Kind* KindOf(std::string_view id) {
   return nullptr;
 }
 
-// The records of `resources`, read for a change; an error for the first that is not there.
-std::variant<std::vector<Record>, AwsError> ReadResources(Context& c, const std::vector<std::string>& resources) {
+// The records `resources` name, read for a change (a rule's: its group's, with the rule ids
+// stored), each once; an error for the first that is not there.
+struct Resources {
+  std::vector<Record> records;
+  std::vector<std::pair<size_t, std::string>> tagged;  // (record index, resource id)
+};
+std::variant<Resources, AwsError> ReadResources(Context& c, const RequestContext& ctx,
+                                                const std::vector<std::string>& resources) {
   if (resources.empty()) return MissingParameter("resourceIdSet");
-  std::vector<Record> out;
+  Resources out;
+  auto index_of = [&](Record record) {
+    for (size_t i = 0; i < out.records.size(); ++i) {
+      if (out.records[i].key == record.key) return i;
+    }
+    out.records.push_back(std::move(record));
+    return out.records.size() - 1;
+  };
+  std::optional<std::vector<Record>> groups;
   for (const std::string& id : resources) {
     const Kind* kind = KindOf(id);
     if (!kind) return AwsError::Client("InvalidID", "The ID '" + id + "' is not valid");
+    if (id.starts_with("sgr-")) {
+      if (!groups) {
+        auto all = ReadRecords(c.store(), kSecurityGroupsPrefix);
+        if (!all.ok()) return Ec2Error(all.status());
+        groups = std::move(*all);
+      }
+      bool found = false;
+      for (Record& g : *groups) {
+        StoreRuleIds(ctx, g.value);
+        if (!FindStoredRule(g.value, id)) continue;
+        out.tagged.emplace_back(index_of(g), id);
+        found = true;
+        break;
+      }
+      if (!found) return NotFound(std::string(kind->code), kind->what, id);
+      continue;
+    }
     auto found = ReadRecord(c.store(), model::keys::Ec2ResourceKey(id));
     if (!found.ok()) return Ec2Error(found.status());
     if (!*found) return NotFound(std::string(kind->code), kind->what, id);
-    out.push_back(std::move(**found));
+    out.tagged.emplace_back(index_of(std::move(**found)), id);
   }
   return out;
 }
 
+// The Tags array of resource `id` in its record.
+json::array& TagsOf(object& record, const std::string& id) {
+  object* holder = id.starts_with("sgr-") ? FindStoredRule(record, id) : &record;
+  json::value& tags = (*holder)["Tags"];
+  if (!tags.is_array()) tags = json::array();
+  return tags.as_array();
+}
+
 template <typename Change>
-Outcome ChangeTags(Context& c, const object& in, Change change) {
+Outcome ChangeTags(Context& c, const RequestContext& ctx, const object& in, Change change) {
   std::vector<std::string> resources = Strings(in, "Resources");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
-    auto records = ReadResources(c, resources);
-    if (auto* err = std::get_if<AwsError>(&records)) return *err;
+    auto read = ReadResources(c, ctx, resources);
+    if (auto* err = std::get_if<AwsError>(&read)) return *err;
+    Resources& r = std::get<Resources>(read);
+    for (const auto& [index, id] : r.tagged) change(TagsOf(r.records[index].value, id));
     store::Txn txn;
-    for (Record& r : std::get<std::vector<Record>>(records)) {
-      if (!r.value["Tags"].is_array()) r.value["Tags"] = json::array();
-      change(r.value["Tags"].as_array());
-      txn.compares.push_back({r.key, r.mod_revision});
-      txn.ops.push_back(store::Op::Put(r.key, Serialize(r.value)));
+    for (const Record& record : r.records) {
+      txn.compares.push_back({record.key, record.mod_revision});
+      txn.ops.push_back(store::Op::Put(record.key, Serialize(record.value)));
     }
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
@@ -69,7 +111,7 @@ Outcome ChangeTags(Context& c, const object& in, Change change) {
 
 }  // namespace
 
-Outcome CreateTags(Context& c, const RequestContext&, object& in) {
+Outcome CreateTags(Context& c, const RequestContext& ctx, object& in) {
   json::array tags = GetArray(in, "Tags");
   for (const auto& t : tags) {
     std::string key = GetString(t.as_object(), "Key");
@@ -79,12 +121,12 @@ Outcome CreateTags(Context& c, const RequestContext&, object& in) {
       return InvalidParameterValue("Tag keys are at most 128 characters and values at most 256");
     }
   }
-  return ChangeTags(c, in, [&](json::array& existing) { MergeByKey(existing, tags, "Key"); });
+  return ChangeTags(c, ctx, in, [&](json::array& existing) { MergeByKey(existing, tags, "Key"); });
 }
 
-Outcome DeleteTags(Context& c, const RequestContext&, object& in) {
+Outcome DeleteTags(Context& c, const RequestContext& ctx, object& in) {
   const json::array& tags = GetArray(in, "Tags");
-  return ChangeTags(c, in, [&](json::array& existing) {
+  return ChangeTags(c, ctx, in, [&](json::array& existing) {
     if (tags.empty()) {  // no Tags given: every tag goes
       existing.clear();
       return;
@@ -112,9 +154,20 @@ Outcome DescribeTags(Context& c, const RequestContext&, object& in) {
   for (const Kind& kind : kKinds) {
     std::string prefix(kind.keys);
     ASSIGN_OR_FAIL(auto records, ReadRecords(c.store(), prefix), Ec2Error);
+    // (resource id, its tags): a record's own, or for rules those kept in their group's record.
+    std::vector<std::pair<std::string, const json::array*>> tagged;
     for (const Record& r : records) {
-      std::string id = r.key.substr(prefix.size());
-      for (const auto& t : GetArray(r.value, "Tags")) {
+      if (kind.prefix != "sgr-") {
+        tagged.emplace_back(r.key.substr(prefix.size()), &GetArray(r.value, "Tags"));
+        continue;
+      }
+      for (const auto& rule : GetArray(GetObject(r.value, "_wharf"), "rules")) {
+        const object& shape = rule.as_object();
+        tagged.emplace_back(GetString(shape, "SecurityGroupRuleId"), &GetArray(shape, "Tags"));
+      }
+    }
+    for (const auto& [id, tags] : tagged) {
+      for (const auto& t : *tags) {
         object tag{{"Key", GetString(t.as_object(), "Key")},
                    {"ResourceId", id},
                    {"ResourceType", kind.type},
