@@ -152,6 +152,8 @@ with WharfServer() as server:
         assert subnet["AvailableIpAddressCount"] == 250, subnet
         got = ec2.describe_addresses(AllocationIds=[net["eip"]])["Addresses"][0]
         assert got["NetworkInterfaceId"] == address["NetworkInterfaceId"] and got["PrivateIpAddress"] == "10.0.1.4", got
+        assert got["AssociationId"].startswith("eipassoc-"), got
+        net["eip_assoc"] = got["AssociationId"]
         assert ec2.describe_nat_gateways(Filter=[{"Name": "state", "Values": ["pending"]}])["NatGateways"] == []
         # An elastic IP in use: as on AWS the second gateway is made, then fails, and says why.
         second = ec2.create_nat_gateway(SubnetId=net["public-b"], AllocationId=net["eip"])["NatGateway"]
@@ -354,6 +356,7 @@ with WharfServer() as server:
         expect_client_error(lambda: ec2.detach_internet_gateway(InternetGatewayId=net["igw"], VpcId=vpc),
                             "DependencyViolation", "mapped public address")
         expect_client_error(lambda: ec2.release_address(AllocationId=net["eip"]), "InvalidIPAddress.InUse")
+        expect_client_error(lambda: ec2.disassociate_address(AssociationId=net["eip_assoc"]), "InvalidIPAddress.InUse")
         expect_client_error(lambda: ec2.delete_route_table(RouteTableId=net["private_rtb"]), "DependencyViolation")
         assert net.get("vpce"), "the endpoint check did not run"
         expect_client_error(lambda: ec2.delete_route_table(RouteTableId=net["main_rtb"]), "DependencyViolation")
@@ -412,6 +415,9 @@ with WharfServer() as server:
         got = ec2.describe_nat_gateways(NatGatewayIds=[net["nat"]])["NatGateways"][0]
         assert got["State"] == "deleted", got
         assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[net["eip"]])["Addresses"][0]
+        # What terraform's aws_eip asks on destroy: the association went with the gateway.
+        expect_client_error(lambda: ec2.disassociate_address(AssociationId=net["eip_assoc"]),
+                            "InvalidAssociationID.NotFound")
         ec2.release_address(AllocationId=net["eip"])
         expect_client_error(lambda: ec2.describe_addresses(AllocationIds=[net["eip"]]), "InvalidAllocationID.NotFound")
         server.aws("ec2", "detach-internet-gateway", "--internet-gateway-id", net["igw"], "--vpc-id", net["vpc"])

@@ -116,6 +116,21 @@ Outcome DescribeAddresses(Context& c, const RequestContext&, object& in) {
   return out;
 }
 
+// An association wharf makes is a NAT gateway's, which goes with the gateway: what is left to
+// disassociate by hand is an association that is gone (terraform's aws_eip asks for it on
+// destroy, after the gateway went, and takes InvalidAssociationID.NotFound as done).
+Outcome DisassociateAddress(Context& c, const RequestContext&, object& in) {
+  std::string id = GetString(in, "AssociationId");
+  if (id.empty()) return MissingParameter("associationId");
+  ASSIGN_OR_FAIL(auto addresses, controlplane::LoadRecords(c.store(), kAddressesPrefix), Ec2Error);
+  for (const object& a : addresses) {
+    if (GetString(a, "AssociationId") != id) continue;
+    return AwsError::Client("InvalidIPAddress.InUse", "Address " + GetString(a, "PublicIp") +
+                                                          " is in use by a NAT gateway; delete the gateway to release it.");
+  }
+  return NotFound("InvalidAssociationID.NotFound", "association", id);
+}
+
 // The reverse DNS name of an address (terraform's aws_eip reads it): wharf sets none.
 Outcome DescribeAddressesAttribute(Context& c, const RequestContext&, object& in) {
   json::array out;

@@ -42,6 +42,7 @@ Result<ServiceEndpoint> MakeEc2Endpoint(const Ec2Deps& deps) {
       {"ReleaseAddress", ReleaseAddress},
       {"DescribeAddresses", DescribeAddresses},
       {"DescribeAddressesAttribute", DescribeAddressesAttribute},
+      {"DisassociateAddress", DisassociateAddress},
       {"CreateNatGateway", CreateNatGateway},
       {"DeleteNatGateway", DeleteNatGateway},
       {"DescribeNatGateways", DescribeNatGateways},

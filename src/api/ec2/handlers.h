@@ -61,6 +61,7 @@ Outcome AllocateAddress(Context&, const RequestContext&, object& in);
 Outcome ReleaseAddress(Context&, const RequestContext&, object& in);
 Outcome DescribeAddresses(Context&, const RequestContext&, object& in);
 Outcome DescribeAddressesAttribute(Context&, const RequestContext&, object& in);
+Outcome DisassociateAddress(Context&, const RequestContext&, object& in);
 std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocation_id);
 
 // nat_gateways.cc
