@@ -234,6 +234,29 @@ with WharfServer() as server:
                             "InvalidServiceName")
 
     @checks.run
+    def interface_endpoint_takes_addresses():
+        default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]},
+                                                           {"Name": "group-name", "Values": ["default"]}])
+        sg = default_sg["SecurityGroups"][0]["GroupId"]
+        endpoint = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName="com.amazonaws.us-east-1.ecr.api",
+                                           VpcEndpointType="Interface", SubnetIds=[net["private-a"], net["private-b"]],
+                                           SecurityGroupIds=[sg])["VpcEndpoint"]
+        vpce = endpoint["VpcEndpointId"]
+        assert len(endpoint["NetworkInterfaceIds"]) == 2 and endpoint["Groups"][0]["GroupId"] == sg, endpoint
+        count = lambda name: ec2.describe_subnets(SubnetIds=[net[name]])["Subnets"][0]["AvailableIpAddressCount"]
+        assert (count("private-a"), count("private-b")) == (250, 250)
+        expect_client_error(lambda: ec2.delete_subnet(SubnetId=net["private-a"]), "DependencyViolation")
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, RemoveSubnetIds=[net["private-b"]])
+        got = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]
+        assert got["SubnetIds"] == [net["private-a"]] and len(got["NetworkInterfaceIds"]) == 1, got
+        assert count("private-b") == 251
+        assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce, "vpce-0123456789abcdef0"])["Unsuccessful"] == [
+            {"ResourceId": "vpce-0123456789abcdef0",
+             "Error": {"Code": "InvalidVpcEndpointId.NotFound",
+                       "Message": "The Vpc Endpoint ID 'vpce-0123456789abcdef0' does not exist"}}]
+        assert count("private-a") == 251
+
+    @checks.run
     def security_groups_by_rule_id():
         lb = ec2.create_security_group(GroupName="lb_sg", Description="load balancer", VpcId=net["vpc"])["GroupId"]
         svc = ec2.create_security_group(GroupName="service_sg", Description="service tasks", VpcId=net["vpc"])["GroupId"]
