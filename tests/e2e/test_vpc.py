@@ -456,4 +456,18 @@ with WharfServer() as server:
         # The default VPC is untouched.
         assert [v["IsDefault"] for v in ec2.describe_vpcs()["Vpcs"]] == [True]
 
+
+# Elastic IPs come from a pool that is a setting; its first and last addresses are never handed out.
+with WharfServer("--public-ip-pool", "203.0.113.8/30") as server:
+    ec2 = server.boto3("ec2")
+
+    @checks.run
+    def public_ip_pool_setting():
+        ips = [ec2.allocate_address(Domain="vpc")["PublicIp"] for _ in range(2)]
+        assert ips == ["203.0.113.9", "203.0.113.10"], ips
+        expect_client_error(lambda: ec2.allocate_address(Domain="vpc"), "AddressLimitExceeded")
+        first = ec2.describe_addresses(PublicIps=["203.0.113.9"])["Addresses"][0]["AllocationId"]
+        ec2.release_address(AllocationId=first)
+        assert ec2.allocate_address(Domain="vpc")["PublicIp"] == "203.0.113.9"
+
 checks.finish()
