@@ -81,10 +81,9 @@ Outcome CreateVpc(Context& c, const RequestContext& ctx, object& in) {
   return object{{"Vpc", Public(std::move(r.vpc))}};
 }
 
-Outcome DeleteVpc(Context& c, const RequestContext& ctx, object& in) {
+Outcome DeleteVpc(Context& c, const RequestContext&, object& in) {
   std::string id = GetString(in, "VpcId");
   if (id.empty()) return MissingParameter("vpcId");
-  (void)ctx;
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindVpc(c, id);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
