@@ -57,6 +57,9 @@ try:
             assert targets[0] == "local" and out["nat_id"] in targets and any(
                 t.startswith("vpce-") for t in targets), table
             assert len(table["Associations"]) == 2, table
+            main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                      {"Name": "association.main", "Values": ["true"]}])
+            assert main["RouteTables"][0]["Tags"] == [{"Key": "Name", "Value": "seed000-main"}], main
             rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[out["from_lb_rule_id"]])
             assert rule["SecurityGroupRules"][0]["Tags"] == [{"Key": "Name", "Value": "from-lb"}], rule
 

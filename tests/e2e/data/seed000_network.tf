@@ -117,3 +117,9 @@ output "vpc_id" { value = aws_vpc.main.id }
 output "nat_id" { value = aws_nat_gateway.nat.id }
 output "private_route_table_id" { value = aws_route_table.private.id }
 output "from_lb_rule_id" { value = aws_vpc_security_group_ingress_rule.from_lb.id }
+
+# The main route table adopted, as modules that tag it do.
+resource "aws_default_route_table" "main" {
+  default_route_table_id = aws_vpc.main.default_route_table_id
+  tags                   = { Name = "seed000-main" }
+}
