@@ -8,6 +8,11 @@
 // seconds (at most 30) with the same list: a long poll, so an agent hears of a RunTask or
 // StopTask within milliseconds without polling hard.
 //
+// A node with awsvpc tasks also gets the security its ENIs need (controlplane/node_security.h):
+// for it, a change of any security group or load balancer, and an awsvpc task starting or
+// stopping anywhere (a group's membership), are changes too, so that rules and member sets
+// reach the node's firewall as fast as its tasks do.
+//
 // Thread-safety: Poll may be called from any thread; answers are sent from the store's
 // watch thread, a timer thread or the caller's.
 #pragma once
@@ -49,11 +54,16 @@ class AssignmentBoard {
   // The node's tasks and the newest change among them.
   Result<std::pair<model::TaskAssignments, int64_t>> Snapshot(const std::string& node);
   void OnChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  // A security group or load balancer changed: every node with ENIs may need to hear of it.
+  void OnSecurityChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  void WakeAll(int64_t revision) REQUIRES(mu_);
   void TimerLoop() EXCLUDES(mu_);
 
   // Constant after construction.
   store::Store& store_;
   std::unique_ptr<store::Watch> watch_;  // set by Start, reset first by the destructor
+  std::unique_ptr<store::Watch> group_watch_;  // ec2/security-groups/, likewise
+  std::unique_ptr<store::Watch> lb_watch_;     // elbv2/load-balancers/ (their groups), likewise
   std::thread timer_;                    // runs TimerLoop(): started by Start
 
   // Protected by mu_.
@@ -62,6 +72,9 @@ class AssignmentBoard {
   std::list<Waiter> waiters_ GUARDED_BY(mu_);
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
+  // The newest change that touches every node's security: a group, a load balancer or an
+  // ENI's task, deletions included (which a listing cannot show).
+  int64_t security_revision_ GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace wharf::controlplane

@@ -94,7 +94,13 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
   if (auto* err = std::get_if<AwsError>(&zones)) return *err;
   if (auto err = CheckNewTags(GetArray(in, "Tags"))) return *err;
   json::array groups = GetArray(in, "SecurityGroups");
-  if (groups.empty()) groups.push_back(json::value(kDefaultSecurityGroup));
+  if (groups.empty()) {
+    std::string id;
+    if (c.deps.default_security_group) {
+      ASSIGN_OR_FAIL(id, c.deps.default_security_group(), Elbv2Error);
+    }
+    groups.push_back(json::value(id.empty() ? std::string(kDefaultSecurityGroup) : id));
+  }
 
   std::string id = c.NewHex(16);
   std::string dns = (scheme == "internal" ? "internal-" : "") + name + "-" + c.NewDigits(10) + "." +
