@@ -34,6 +34,9 @@ constexpr char kAgentVersion[] = "1.90.0-wharf";
 constexpr int kPollSeconds = 20;
 // How often images that no task on the node uses are removed (the ECS agent cleans up hourly too).
 constexpr std::chrono::hours kImageCleanupAge{1};
+// The security group table is applied again at the first answer after this long, even when
+// unchanged: a table removed by someone else comes back (network/firewall.h).
+constexpr std::chrono::seconds kFirewallRefresh{60};
 
 Result<json::object> ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
@@ -290,6 +293,11 @@ class AgentImpl final : public Agent {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
       plan.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups});
     }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_firewall_refresh_ > kFirewallRefresh) {
+      firewall_.Forget();
+      last_firewall_refresh_ = now;
+    }
     Status st = firewall_.Apply(plan);
     if (!st.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
   }
@@ -343,6 +351,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
   Firewall firewall_{process_runner_};  // used by the loop thread (and Stop after it)
+  std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
   OverlayRootfs rootfs_;
   SystemClock clock_;
   std::unique_ptr<LogShipper> logs_;

@@ -63,6 +63,9 @@ class Firewall {
   explicit Firewall(CommandRunner& runner, std::string table = "wharf") : runner_(runner), table_(std::move(table)) {}
 
   Status Apply(const FirewallPlan& plan);
+  // The next Apply runs nft even when the plan is unchanged: the agent calls it now and then,
+  // so that a table someone else removed (`nft flush ruleset`) comes back.
+  void Forget() { applied_.clear(); }
   // Deletes the table; OK when there is none.
   Status Remove();
 
