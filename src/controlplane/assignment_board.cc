@@ -115,21 +115,41 @@ std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(c
 
 void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
   std::set<std::string> nodes;
-  int64_t eni_change = 0;  // an ENI joined or left its groups (or may have: a deletion)
+  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> MembershipOf
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
     if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
-    if (e.type == store::Event::Type::kDelete || (task.ok() && model::TaskRecord(*task).network_mode() == "awsvpc")) {
-      eni_change = std::max(eni_change, e.kv.mod_revision);
-    }
+    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? MembershipOf(*task) : "");
   }
   MutexLock lock(mu_);
+  int64_t eni_change = 0;  // an ENI joined or left its groups: every node's member sets change
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto& [key, membership] = memberships[i];
+    auto it = memberships_.find(key);
+    if ((it == memberships_.end() ? std::string() : it->second) == membership) continue;
+    eni_change = std::max(eni_change, events[i].kv.mod_revision);
+    if (membership.empty()) {
+      memberships_.erase(key);
+    } else {
+      memberships_[key] = std::move(membership);
+    }
+  }
   if (eni_change) return WakeAll(eni_change);
   for (auto& w : waiters_) {
     // Any change to one of its tasks answers the waiter (its deadline becomes now).
     if (nodes.count(w.node)) w.deadline = std::chrono::steady_clock::time_point::min();
   }
   cv_.SignalAll();
+}
+
+// What a task contributes to the member sets: its address and groups while its ENI is live,
+// else nothing. Only a change of it concerns other nodes.
+std::string AssignmentBoard::MembershipOf(const json::object& task_record) {
+  if (!HasLiveEni(task_record)) return "";
+  model::TaskRecord task(task_record);
+  std::string out = task.eni()->ip;
+  for (const auto& g : task.security_groups()) out += " " + g;
+  return out;
 }
 
 void AssignmentBoard::OnSecurityChanges(const std::vector<store::Event>& events) {

@@ -9,8 +9,8 @@
 // StopTask within milliseconds without polling hard.
 //
 // A node with awsvpc tasks also gets the security its ENIs need (controlplane/node_security.h):
-// for it, a change of any security group or load balancer, and an awsvpc task starting or
-// stopping anywhere (a group's membership), are changes too, so that rules and member sets
+// for it, a change of any security group or load balancer, and an awsvpc task's ENI joining or
+// leaving its groups anywhere (it starts, stops or is deleted), are changes too, so that rules and member sets
 // reach the node's firewall as fast as its tasks do.
 //
 // Thread-safety: Poll may be called from any thread; answers are sent from the store's
@@ -57,6 +57,7 @@ class AssignmentBoard {
   // A security group or load balancer changed: every node with ENIs may need to hear of it.
   void OnSecurityChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
   void WakeAll(int64_t revision) REQUIRES(mu_);
+  static std::string MembershipOf(const boost::json::object& task_record);
   void TimerLoop() EXCLUDES(mu_);
 
   // Constant after construction.
@@ -75,6 +76,10 @@ class AssignmentBoard {
   // The newest change that touches every node's security: a group, a load balancer or an
   // ENI's task, deletions included (which a listing cannot show).
   int64_t security_revision_ GUARDED_BY(mu_) = 0;
+  // Every task key whose ENI is a live member of its groups -> MembershipOf: a task's state
+  // change that leaves it as it was (a container report, a health status) wakes its own node
+  // only.
+  std::map<std::string, std::string> memberships_ GUARDED_BY(mu_);
 };
 
 }  // namespace wharf::controlplane

@@ -205,6 +205,20 @@ TEST(AssignmentBoardTest, ARuleChangeAndAMemberOnAnotherNodeWakeAWaitingPoll) {
   ASSERT_TRUE(third.ok());
   EXPECT_EQ(third->security.members.at("sg-client").addresses, std::vector<std::string>{"10.0.1.6"});
 
+  // The member's own news (a health status) changes no member set: node A sleeps on.
+  Waiting quiet;
+  (*board)->Poll(kNodeA, third->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { quiet.promise.set_value(std::move(a)); });
+  json::object healthy = EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"});
+  healthy["healthStatus"] = "HEALTHY";
+  Put(store, healthy);
+  EXPECT_EQ(quiet.future.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}, "STOPPED"));  // it leaves: A hears of it
+  ASSERT_EQ(quiet.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto fourth = quiet.future.get();
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_TRUE(fourth->security.members.at("sg-client").addresses.empty());
+
   // A poll that missed the change (its `after` is older) is answered at once.
   std::optional<Result<model::TaskAssignments>> late;
   (*board)->Poll(kNodeA, second->revision, std::chrono::seconds(20),
