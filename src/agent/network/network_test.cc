@@ -556,6 +556,20 @@ TEST_F(SecurityGroupsTest, RulesAdmitAndDropAndTheTableGoes) {
   // Replies pass although sg-a admits nothing in (stateful), and a's gateway stays reachable.
   EXPECT_EQ(Sh("ip netns exec " + ns_a + " busybox ping -c1 -W1 " + a->gateway).first, 0);
 
+  // A load balancer in sg-lb connects from the host with its mark: sg-b admits sg-lb, so the
+  // marked connection gets in and an unmarked one from the same host does not.
+  plan.security.groups[1].ingress.push_back(SecurityGroupRule{"tcp", 8080, 8080, "", "sg-lb", ""});
+  plan.security.members["sg-lb"] = {{}, {0x77000123}};
+  ASSERT_TRUE(firewall.Apply(plan).ok());
+  auto from_host = [&](uint32_t mark) {
+    return Sh("python3 -c \"import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, 36, " +
+              std::to_string(mark) + "); s.settimeout(1); s.connect(('" + b->ip + "', 8080))\"")
+        .first;
+  };
+  EXPECT_EQ(from_host(0x77000123), 0);
+  EXPECT_NE(from_host(0x77000124), 0);
+  EXPECT_TRUE(Dropped("", b->ip, 8080));
+
   // c joins sg-a: membership alone lets it in.
   plan.enis[2].groups = {"sg-c", "sg-a"};
   plan.security.members["sg-a"] = {{a->ip, c->ip}, {}};
