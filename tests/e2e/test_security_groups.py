@@ -210,6 +210,14 @@ with WharfServer(agent=True) as server:
         ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=tcp_from(sg_alb))
         assert wait_health("healthy")["State"] == "healthy"
         assert get() == 200
+        # SetSecurityGroups takes the load balancer out of sg-alb: cut within a second; back in: served.
+        elb.set_security_groups(LoadBalancerArn=state["lb"], SecurityGroups=[default_group])
+        took = until(True, lambda: get(0.5) != 200)
+        assert took is not None and took < 1.5, f"the load balancer left sg-alb {took} s ago and still got answers"
+        FIGURES["alb_leaves_group_s"] = round(took, 3)
+        out = elb.set_security_groups(LoadBalancerArn=state["lb"], SecurityGroups=[sg_alb])
+        assert out["SecurityGroupIds"] == [sg_alb], out
+        assert until(True, lambda: get(1) == 200, timeout=5) is not None
         # Only the load balancer's connections carry its mark: the host itself is still outside.
         assert subprocess.run(["curl", "-s", "--max-time", "2", f"http://{b['ip']}:8080/index.html"],
                               capture_output=True).returncode != 0
