@@ -15,6 +15,8 @@ packages=(
   etcd-server etcd-client awscli python3-boto3 curl jq procps
   # nodes: OCI runtime, per-container monitor, Docker's seccomp profile, CNI, host networking
   runc conmon golang-github-containers-common containernetworking-plugins iptables iproute2
+  # security groups: the agent enforces them with one nftables table (docs/SECURITY_GROUPS.md)
+  nftables
   tini
   # registry tests: real clients and images built without Docker Hub
   docker.io skopeo umoci busybox-static apache2-utils zstd

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/network/firewall.h"
 #include "agent/node.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
@@ -33,6 +34,9 @@ constexpr char kAgentVersion[] = "1.90.0-wharf";
 constexpr int kPollSeconds = 20;
 // How often images that no task on the node uses are removed (the ECS agent cleans up hourly too).
 constexpr std::chrono::hours kImageCleanupAge{1};
+// The security group table is applied again at the first answer after this long, even when
+// unchanged: a table removed by someone else comes back (network/firewall.h).
+constexpr std::chrono::seconds kFirewallRefresh{60};
 
 Result<json::object> ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
@@ -130,6 +134,9 @@ class AgentImpl final : public Agent {
     if (!idle || !node_) return;
     // Nothing runs here any more: take down the bridges and rules this node made, so a
     // stopped wharf leaves the host as it found it.
+    if (Status st = firewall_.Remove(); !st.ok()) {
+      LOG_WARN("msg=\"security group table removal failed\" error=\"{}\"", st.ToString());
+    }
     for (const auto& [_, subnet] : node_->resources.SubnetsUsed()) {
       Status st = network_->RemoveSubnetBridge(subnet);
       if (!st.ok()) LOG_WARN("msg=\"bridge removal failed\" bridge={} error=\"{}\"", subnet.bridge, st.ToString());
@@ -272,8 +279,27 @@ class AgentImpl final : public Agent {
       }
       after = answer->revision;
       Reconcile(answer->assignments);
+      EnforceSecurityGroups(*answer);
       CollectImages();
     }
+  }
+
+  // The node's awsvpc ENIs get their groups' rules (network/firewall.h); a failure is logged
+  // and tried again with the next answer, the previous rules staying in force meanwhile.
+  void EnforceSecurityGroups(const model::TaskAssignments& answer) {
+    FirewallPlan plan;
+    plan.security = answer.security;
+    for (const auto& a : answer.assignments) {
+      if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
+      plan.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups});
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_firewall_refresh_ > kFirewallRefresh) {
+      firewall_.Forget();
+      last_firewall_refresh_ = now;
+    }
+    Status st = firewall_.Apply(plan);
+    if (!st.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -323,6 +349,9 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
+  ProcessRunner process_runner_;
+  Firewall firewall_{process_runner_};  // used by the loop thread (and Stop after it)
+  std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
   OverlayRootfs rootfs_;
   SystemClock clock_;
   std::unique_ptr<LogShipper> logs_;

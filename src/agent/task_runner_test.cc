@@ -72,7 +72,7 @@ class TaskRunnerTest : public ::testing::Test {
                           {"launchType", network_mode == "awsvpc" ? "FARGATE" : "EC2"}};
     a.task_definition = json::object{{"family", "test"}, {"networkMode", network_mode},
                                      {"containerDefinitions", json::parse(containers)}};
-    if (network_mode == "awsvpc") a.eni = model::TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1"};
+    if (network_mode == "awsvpc") a.eni = model::TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {}};
     return a;
   }
 

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "base/logging.h"
+#include "controlplane/node_security.h"
+#include "controlplane/records.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/task.h"
@@ -21,12 +23,20 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
   ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, now, [raw](const std::vector<store::Event>& events) {
                      raw->OnChanges(events);
                    }));
+  ASSIGN_OR_RETURN(board->group_watch_,
+                   store.WatchPrefix(model::keys::kSecurityGroups, now,
+                                     [raw](const std::vector<store::Event>& events) { raw->OnSecurityChanges(events); }));
+  ASSIGN_OR_RETURN(board->lb_watch_,
+                   store.WatchPrefix(model::keys::kLoadBalancers, now,
+                                     [raw](const std::vector<store::Event>& events) { raw->OnSecurityChanges(events); }));
   board->timer_ = std::thread([raw] { raw->TimerLoop(); });
   return board;
 }
 
 AssignmentBoard::~AssignmentBoard() {
   watch_.reset();
+  group_watch_.reset();
+  lb_watch_.reset();
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -39,15 +49,44 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
   ASSIGN_OR_RETURN(store::Page page, store_.List(kTasksPrefix, "", 0));
   model::TaskAssignments answer;
   answer.revision = page.revision;
-  int64_t newest = 0;
+  int64_t newest = 0, enis_newest = 0;
+  bool has_eni = false;
+  std::vector<json::object> tasks;
+  tasks.reserve(page.items.size());
   for (const auto& kv : page.items) {
     ASSIGN_OR_RETURN(json::object value, ParseObject(kv.value));
     model::TaskRecord task(value);
-    if (task.node() != node) continue;
-    newest = std::max(newest, kv.mod_revision);  // a task leaving the list is a change too
-    if (task.stopped() && task.desired_status() == "STOPPED") continue;
-    answer.assignments.push_back(model::AssignmentOf(task));
+    if (task.network_mode() == "awsvpc") enis_newest = std::max(enis_newest, kv.mod_revision);
+    if (task.node() == node) {
+      newest = std::max(newest, kv.mod_revision);  // a task leaving the list is a change too
+      if (!(task.stopped() && task.desired_status() == "STOPPED")) {
+        answer.assignments.push_back(model::AssignmentOf(task));
+        has_eni = has_eni || answer.assignments.back().eni.has_value();
+      }
+    }
+    tasks.push_back(std::move(value));
   }
+  if (!has_eni) return std::make_pair(std::move(answer), newest);
+
+  // Its ENIs' security: every group and load balancer, and every ENI of the cluster's tasks,
+  // counts as a change of this node's answer.
+  ASSIGN_OR_RETURN(std::vector<StoredRecord> groups, ReadRecords(store_, model::keys::kSecurityGroups));
+  ASSIGN_OR_RETURN(std::vector<StoredRecord> lbs, ReadRecords(store_, model::keys::kLoadBalancers));
+  std::vector<json::object> group_values, lb_values;
+  for (auto& g : groups) {
+    newest = std::max(newest, g.mod_revision);
+    group_values.push_back(std::move(g.value));
+  }
+  for (auto& lb : lbs) {
+    newest = std::max(newest, lb.mod_revision);
+    lb_values.push_back(std::move(lb.value));
+  }
+  newest = std::max(newest, enis_newest);
+  {
+    MutexLock lock(mu_);
+    newest = std::max(newest, security_revision_);
+  }
+  answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values);
   return std::make_pair(std::move(answer), newest);
 }
 
@@ -76,15 +115,55 @@ std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(c
 
 void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
   std::set<std::string> nodes;
+  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> MembershipOf
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
     if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
+    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? MembershipOf(*task) : "");
   }
   MutexLock lock(mu_);
+  int64_t eni_change = 0;  // an ENI joined or left its groups: every node's member sets change
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto& [key, membership] = memberships[i];
+    auto it = memberships_.find(key);
+    if ((it == memberships_.end() ? std::string() : it->second) == membership) continue;
+    eni_change = std::max(eni_change, events[i].kv.mod_revision);
+    if (membership.empty()) {
+      memberships_.erase(key);
+    } else {
+      memberships_[key] = std::move(membership);
+    }
+  }
+  if (eni_change) return WakeAll(eni_change);
   for (auto& w : waiters_) {
     // Any change to one of its tasks answers the waiter (its deadline becomes now).
     if (nodes.count(w.node)) w.deadline = std::chrono::steady_clock::time_point::min();
   }
+  cv_.SignalAll();
+}
+
+// What a task contributes to the member sets: its address and groups while its ENI is live,
+// else nothing. Only a change of it concerns other nodes.
+std::string AssignmentBoard::MembershipOf(const json::object& task_record) {
+  if (!HasLiveEni(task_record)) return "";
+  model::TaskRecord task(task_record);
+  std::string out = task.eni()->ip;
+  for (const auto& g : task.security_groups()) out += " " + g;
+  return out;
+}
+
+void AssignmentBoard::OnSecurityChanges(const std::vector<store::Event>& events) {
+  int64_t revision = 0;
+  for (const auto& e : events) revision = std::max(revision, e.kv.mod_revision);
+  MutexLock lock(mu_);
+  WakeAll(revision);
+}
+
+// Every waiter answers now: a node without ENIs gets the same list again, which costs it
+// one poll; telling which nodes a group change concerns would cost a read per change.
+void AssignmentBoard::WakeAll(int64_t revision) {
+  security_revision_ = std::max(security_revision_, revision);
+  for (auto& w : waiters_) w.deadline = std::chrono::steady_clock::time_point::min();
   cv_.SignalAll();
 }
 

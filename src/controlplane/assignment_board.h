@@ -8,6 +8,11 @@
 // seconds (at most 30) with the same list: a long poll, so an agent hears of a RunTask or
 // StopTask within milliseconds without polling hard.
 //
+// A node with awsvpc tasks also gets the security its ENIs need (controlplane/node_security.h):
+// for it, a change of any security group or load balancer, and an awsvpc task's ENI joining or
+// leaving its groups anywhere (it starts, stops or is deleted), are changes too, so that rules and member sets
+// reach the node's firewall as fast as its tasks do.
+//
 // Thread-safety: Poll may be called from any thread; answers are sent from the store's
 // watch thread, a timer thread or the caller's.
 #pragma once
@@ -49,11 +54,17 @@ class AssignmentBoard {
   // The node's tasks and the newest change among them.
   Result<std::pair<model::TaskAssignments, int64_t>> Snapshot(const std::string& node);
   void OnChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  // A security group or load balancer changed: every node with ENIs may need to hear of it.
+  void OnSecurityChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  void WakeAll(int64_t revision) REQUIRES(mu_);
+  static std::string MembershipOf(const boost::json::object& task_record);
   void TimerLoop() EXCLUDES(mu_);
 
   // Constant after construction.
   store::Store& store_;
   std::unique_ptr<store::Watch> watch_;  // set by Start, reset first by the destructor
+  std::unique_ptr<store::Watch> group_watch_;  // ec2/security-groups/, likewise
+  std::unique_ptr<store::Watch> lb_watch_;     // elbv2/load-balancers/ (their groups), likewise
   std::thread timer_;                    // runs TimerLoop(): started by Start
 
   // Protected by mu_.
@@ -62,6 +73,13 @@ class AssignmentBoard {
   std::list<Waiter> waiters_ GUARDED_BY(mu_);
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
+  // The newest change that touches every node's security: a group, a load balancer or an
+  // ENI's task, deletions included (which a listing cannot show).
+  int64_t security_revision_ GUARDED_BY(mu_) = 0;
+  // Every task key whose ENI is a live member of its groups -> MembershipOf: a task's state
+  // change that leaves it as it was (a container report, a health status) wakes its own node
+  // only.
+  std::map<std::string, std::string> memberships_ GUARDED_BY(mu_);
 };
 
 }  // namespace wharf::controlplane

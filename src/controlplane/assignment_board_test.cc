@@ -111,5 +111,120 @@ TEST(AssignmentBoardTest, AWaitingPollIsAnsweredByAChangeToItsNodesTasks) {
   EXPECT_GT(answer->revision, first->revision);
 }
 
+// An awsvpc task record on `node` with address `ip` in `groups`.
+json::object EniRecord(const std::string& id, const std::string& node, const std::string& ip,
+                       const std::vector<std::string>& groups, const std::string& last = "RUNNING") {
+  json::object r = Record(id, node, "RUNNING", last);
+  json::object& wharf = r["_wharf"].as_object();
+  wharf["networkMode"] = "awsvpc";
+  wharf["eni"] = json::object{{"subnetId", "subnet-1"}, {"cidr", "10.0.1.0/24"}, {"ip", ip}, {"gateway", "10.0.1.1"}};
+  json::array g;
+  for (const auto& x : groups) g.push_back(json::value(x));
+  wharf["securityGroups"] = std::move(g);
+  return r;
+}
+
+// A group as EC2 stores it: ingress tcp `port` from `source` group (none when empty).
+void PutGroup(store::Store& store, const std::string& id, const std::string& source, int port) {
+  json::array ingress;
+  if (!source.empty()) {
+    ingress.push_back(json::object{{"IpProtocol", "tcp"}, {"FromPort", port}, {"ToPort", port},
+                                   {"UserIdGroupPairs", json::array{json::object{{"GroupId", source}}}},
+                                   {"IpRanges", json::array()}});
+  }
+  json::object g{{"GroupId", id},
+                 {"IpPermissions", std::move(ingress)},
+                 {"IpPermissionsEgress", json::array{json::object{
+                      {"IpProtocol", "-1"}, {"IpRanges", json::array{json::object{{"CidrIp", "0.0.0.0/0"}}}}}}}};
+  ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Put(model::keys::SecurityGroupKey(id), Serialize(g))}}).ok());
+}
+
+// A waiting poll and what answers it.
+struct Waiting {
+  std::promise<Result<model::TaskAssignments>> promise;
+  std::future<Result<model::TaskAssignments>> future = promise.get_future();
+};
+
+TEST(AssignmentBoardTest, AnEniGetsItsGroupsRulesAndTheMembersTheyName) {
+  store::MemoryStore store;
+  PutGroup(store, "sg-web", "sg-client", 80);
+  PutGroup(store, "sg-client", "", 0);
+  Put(store, EniRecord("a1", kNodeA, "10.0.1.5", {"sg-web"}));
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}));
+  Put(store, EniRecord("b2", kNodeB, "10.0.1.7", {"sg-client"}, "STOPPED"));  // no longer a member
+  auto board = AssignmentBoard::Start(store);
+  ASSERT_TRUE(board.ok());
+  auto answer = PollNow(**board, kNodeA);
+  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+  ASSERT_EQ(answer->assignments.size(), 1u);
+  ASSERT_TRUE(answer->assignments[0].eni);
+  EXPECT_EQ(answer->assignments[0].eni->security_groups, std::vector<std::string>{"sg-web"});
+  ASSERT_EQ(answer->security.groups.size(), 1u);
+  EXPECT_EQ(answer->security.groups[0].group_id, "sg-web");
+  ASSERT_EQ(answer->security.groups[0].ingress.size(), 1u);
+  EXPECT_EQ(answer->security.groups[0].ingress[0].group_id, "sg-client");
+  EXPECT_EQ(answer->security.members.at("sg-client").addresses, std::vector<std::string>{"10.0.1.6"});
+  auto parsed = model::TaskAssignments::FromJson(answer->ToJson());
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(*parsed, *answer);
+
+  // A bridge-only node hears nothing of groups.
+  Put(store, Record("b3", kNodeB));
+  auto bridge_only = PollNow(**board, "i-ccccccccccccccccc");
+  ASSERT_TRUE(bridge_only.ok());
+  EXPECT_TRUE(bridge_only->security.empty());
+}
+
+TEST(AssignmentBoardTest, ARuleChangeAndAMemberOnAnotherNodeWakeAWaitingPoll) {
+  store::MemoryStore store;
+  PutGroup(store, "sg-web", "", 0);
+  PutGroup(store, "sg-client", "", 0);
+  Put(store, EniRecord("a1", kNodeA, "10.0.1.5", {"sg-web"}));
+  auto board = AssignmentBoard::Start(store);
+  ASSERT_TRUE(board.ok());
+  auto first = PollNow(**board, kNodeA);
+  ASSERT_TRUE(first.ok());
+
+  Waiting rule;
+  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { rule.promise.set_value(std::move(a)); });
+  PutGroup(store, "sg-web", "sg-client", 80);  // AuthorizeSecurityGroupIngress
+  ASSERT_EQ(rule.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto second = rule.future.get();
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->security.groups.size(), 1u);
+  ASSERT_EQ(second->security.groups[0].ingress.size(), 1u);
+  EXPECT_TRUE(second->security.members.at("sg-client").addresses.empty());
+
+  Waiting member;
+  (*board)->Poll(kNodeA, second->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { member.promise.set_value(std::move(a)); });
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}));  // another node's task joins sg-client
+  ASSERT_EQ(member.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto third = member.future.get();
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->security.members.at("sg-client").addresses, std::vector<std::string>{"10.0.1.6"});
+
+  // The member's own news (a health status) changes no member set: node A sleeps on.
+  Waiting quiet;
+  (*board)->Poll(kNodeA, third->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { quiet.promise.set_value(std::move(a)); });
+  json::object healthy = EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"});
+  healthy["healthStatus"] = "HEALTHY";
+  Put(store, healthy);
+  EXPECT_EQ(quiet.future.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}, "STOPPED"));  // it leaves: A hears of it
+  ASSERT_EQ(quiet.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto fourth = quiet.future.get();
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_TRUE(fourth->security.members.at("sg-client").addresses.empty());
+
+  // A poll that missed the change (its `after` is older) is answered at once.
+  std::optional<Result<model::TaskAssignments>> late;
+  (*board)->Poll(kNodeA, second->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { late = std::move(a); });
+  ASSERT_TRUE(late.has_value());
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

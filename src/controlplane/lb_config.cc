@@ -7,6 +7,7 @@
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/listener.h"
+#include "model/security_group.h"
 #include "model/target_group.h"
 #include "store/store.h"
 
@@ -173,9 +174,24 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     out.rules.push_back(std::move(fallback));
     config->listeners.push_back(std::move(out));
   }
+  // A target group's connections carry the mark of the load balancer that forwards to it (an
+  // application load balancer's target group belongs to one).
+  std::map<std::string, uint32_t> marks;  // target group arn -> mark
+  for (const auto& listener : config->listeners) {
+    for (const auto& rule : listener.rules) {
+      for (const auto& action : rule.actions) {
+        for (const auto& tg : action.target_groups) {
+          marks.emplace(tg.arn, model::LoadBalancerMark(listener.load_balancer_arn));
+        }
+      }
+    }
+  }
   ASSIGN_OR_RETURN(auto groups, LoadRecords(store, model::keys::kTargetGroups));
   for (const auto& r : groups) {
     lb::TargetGroup tg = ToTargetGroup(r, now_ms, instance_address);
+    if (auto it = marks.find(tg.arn); it != marks.end()) {
+      for (auto& t : tg.targets) t.socket_mark = it->second;
+    }
     std::string arn = tg.arn;
     config->target_groups.emplace(std::move(arn), std::move(tg));
   }

@@ -23,6 +23,11 @@ struct Target {
   // Deregistered and draining: no new requests; removed at `drain_deadline_ms` or when idle.
   bool draining = false;
   int64_t drain_deadline_ms = 0;
+  // SO_MARK of every connection to it (requests and health checks): the mark of the load
+  // balancer that forwards to its group, by which the target's node tells the load
+  // balancer's connections from the rest of the host's (security groups, model/security_group.h).
+  // 0: none set.
+  uint32_t socket_mark = 0;
 };
 
 struct HealthCheck {

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "base/logging.h"
+#include "lb/socket_mark.h"
 
 namespace wharf::lb {
 namespace asio = boost::asio;
@@ -60,7 +61,7 @@ class Probe : public std::enable_shared_from_this<Probe> {
     return t.ip == target_.ip && t.port == target_.port && c.path == check_.path && c.port == check_.port &&
            c.interval_seconds == check_.interval_seconds && c.timeout_seconds == check_.timeout_seconds &&
            c.healthy_threshold == check_.healthy_threshold && c.unhealthy_threshold == check_.unhealthy_threshold &&
-           c.matcher == check_.matcher;
+           c.matcher == check_.matcher && t.socket_mark == target_.socket_mark;
   }
 
  private:
@@ -70,6 +71,7 @@ class Probe : public std::enable_shared_from_this<Probe> {
     auto address = asio::ip::make_address(target_.ip, ec);
     if (ec) return Record(false, "Target.FailedHealthChecks", "Health checks failed: invalid target address");
     stream_ = std::make_shared<beast::tcp_stream>(io_);
+    SetSocketMark(stream_->socket(), address.is_v4() ? tcp::v4() : tcp::v6(), target_.socket_mark);
     stream_->expires_after(std::chrono::seconds(check_.timeout_seconds));
     auto self = shared_from_this();
     stream_->async_connect(tcp::endpoint(address, port_), [self](beast::error_code ec) {

@@ -18,6 +18,7 @@
 #include "base/logging.h"
 #include "lb/request_check.h"
 #include "lb/rules.h"
+#include "lb/socket_mark.h"
 #include "lb/wire.h"
 
 namespace wharf::lb {
@@ -441,6 +442,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     reused_ = false;
     if (!target_->address_ok) return UpstreamFailed(502);
     upstream_ = std::make_unique<Socket>(loop_.io.get_executor());
+    SetSocketMark(*upstream_, target_->address.protocol(), target_->target->socket_mark);
     upstream_in_.clear();
     Enter(Phase::kConnecting);
     upstream_->async_connect(target_->address, [self = shared_from_this()](beast::error_code ec) {

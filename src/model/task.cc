@@ -115,6 +115,14 @@ std::optional<TaskEni> TaskRecord::eni() const {
                  GetString(e, "gateway"),  GetString(e, "eniId"), GetString(e, "attachmentId")};
 }
 
+std::vector<std::string> TaskRecord::security_groups() const {
+  std::vector<std::string> out;
+  for (const auto& g : GetArray(wharf(), "securityGroups")) {
+    if (g.is_string()) out.emplace_back(g.get_string());
+  }
+  return out;
+}
+
 Demand TaskRecord::demand() const { return TaskDemand(task_definition(), overrides()); }
 
 bool TaskRecord::has_container_health_check() const {

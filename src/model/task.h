@@ -71,6 +71,7 @@ class TaskRecord {
   const boost::json::object& task_definition() const;
   const boost::json::object& overrides() const;
   std::optional<TaskEni> eni() const;
+  std::vector<std::string> security_groups() const;  // awsvpc: the ENI's groups
   Demand demand() const;
   bool has_container_health_check() const;
   // Host ports it holds: fixed ones from placement, dynamic ones its containers reported.

@@ -21,6 +21,7 @@ constexpr std::string_view kSubnetId = "subnetId";
 constexpr std::string_view kCidr = "cidr";
 constexpr std::string_view kIp = "ip";
 constexpr std::string_view kGateway = "gateway";
+constexpr std::string_view kSecurityGroups = "securityGroups";
 constexpr std::string_view kTask = "task";
 constexpr std::string_view kTaskDefinition = "taskDefinition";
 constexpr std::string_view kContainerDefinitions = "containerDefinitions";
@@ -65,6 +66,11 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   ASSIGN_OR_RETURN(eni.cidr, RequiredString(e, kCidr));
   ASSIGN_OR_RETURN(eni.ip, RequiredString(e, kIp));
   eni.gateway = GetString(e, kGateway);
+  if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
+  for (const auto& g : GetArray(e, kSecurityGroups)) {
+    if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
+    eni.security_groups.emplace_back(g.get_string());
+  }
   return eni;
 }
 
@@ -81,7 +87,10 @@ json::object TaskAssignment::ToJson() const {
                    {kTaskDefinition, task_definition}};
   if (!container_instance_id.empty()) out[kContainerInstanceId] = container_instance_id;
   if (eni) {
-    out[kEni] = json::object{{kSubnetId, eni->subnet_id}, {kCidr, eni->cidr}, {kIp, eni->ip}, {kGateway, eni->gateway}};
+    json::array groups;
+    for (const auto& g : eni->security_groups) groups.push_back(json::value(g));
+    out[kEni] = json::object{{kSubnetId, eni->subnet_id}, {kCidr, eni->cidr},          {kIp, eni->ip},
+                             {kGateway, eni->gateway},    {kSecurityGroups, std::move(groups)}};
   }
   return out;
 }
@@ -125,7 +134,7 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
   a.node = record.node();
   a.container_instance_id = record.container_instance_id();
   if (auto eni = record.eni(); eni && a.network_mode == "awsvpc") {
-    a.eni = TaskAssignment::Eni{eni->subnet_id, eni->cidr, eni->ip, eni->gateway};
+    a.eni = TaskAssignment::Eni{eni->subnet_id, eni->cidr, eni->ip, eni->gateway, record.security_groups()};
   }
   a.task = PresentTask(record.json());
   a.task_definition = record.task_definition();
@@ -135,7 +144,9 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
 json::object TaskAssignments::ToJson() const {
   json::array list;
   for (const auto& a : assignments) list.push_back(a.ToJson());
-  return json::object{{kRevision, revision}, {kAssignments, std::move(list)}};
+  json::object out{{kRevision, revision}, {kAssignments, std::move(list)}};
+  if (!security.empty()) security.AddTo(out);
+  return out;
 }
 
 Result<TaskAssignments> TaskAssignments::FromJson(const json::object& answer) {
@@ -151,6 +162,7 @@ Result<TaskAssignments> TaskAssignments::FromJson(const json::object& answer) {
     ASSIGN_OR_RETURN(TaskAssignment a, TaskAssignment::FromJson(v.get_object()));
     out.assignments.push_back(std::move(a));
   }
+  ASSIGN_OR_RETURN(out.security, NodeSecurity::FromAnswer(answer));
   return out;
 }
 

@@ -5,10 +5,13 @@
 //
 // Wire form (one JSON object per task):
 //   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
-//    "eni": {"subnetId", "cidr", "ip", "gateway"} (awsvpc only),
+//    "eni": {"subnetId", "cidr", "ip", "gateway", "securityGroups": [sg-id...]} (awsvpc only),
 //    "task": <the Task shape as DescribeTasks shows it>,
 //    "taskDefinition": <the TaskDefinition shape it runs>}
-// and the feed's answer is {"revision": R, "assignments": [<assignment>...]}.
+// and the feed's answer is {"revision": R, "assignments": [<assignment>...],
+//   "securityGroups": [...], "groupMembers": [...]}: the rules of the groups the node's ENIs
+// are in and the members of the groups those rules name (model/security_group.h), once per
+// answer rather than per task, since a node's tasks share their groups.
 //
 // FromJson is where the agent checks what the server sent: a malformed message is an
 // InvalidArgument error, never a half-read task. Pure; thread-compatible values.
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "model/security_group.h"
 #include "model/task.h"
 
 namespace wharf::model {
@@ -32,6 +36,7 @@ struct TaskAssignment {
     std::string cidr;     // the subnet's, e.g. 10.0.1.0/24
     std::string ip;       // the task's address in it
     std::string gateway;  // the subnet's router, its first address
+    std::vector<std::string> security_groups;  // the ENI's groups (sg-...), enforced by the node
     bool operator==(const Eni&) const = default;
   };
 
@@ -61,6 +66,7 @@ TaskAssignment AssignmentOf(const TaskRecord& record);
 struct TaskAssignments {
   int64_t revision = 0;
   std::vector<TaskAssignment> assignments;
+  NodeSecurity security;  // for the awsvpc ENIs among them
 
   boost::json::object ToJson() const;
   // InvalidArgument when the answer or any assignment in it is malformed.

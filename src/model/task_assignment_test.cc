@@ -57,7 +57,7 @@ TEST(TaskAssignmentTest, RoundTripsThroughJson) {
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(*back, a) << Serialize(a.ToJson());
   }
-  TaskAssignments answer{42, {awsvpc, bridge}};
+  TaskAssignments answer{42, {awsvpc, bridge}, {}};
   auto back = TaskAssignments::FromJson(answer.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->revision, 42);
@@ -73,14 +73,15 @@ TEST(TaskAssignmentTest, IsMadeFromTheRecordWithoutItsServerPart) {
   EXPECT_EQ(a.node, "i-0123456789abcdef0");
   EXPECT_EQ(a.container_instance_id, "");
   ASSERT_TRUE(a.eni.has_value());
-  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1"}));
+  // The ENI's groups go with it: the node enforces them (docs/SECURITY_GROUPS.md).
+  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {"sg-1"}}));
   EXPECT_FALSE(a.task.contains("_wharf"));
   EXPECT_EQ(GetString(a.task, "launchType"), "FARGATE");
   EXPECT_EQ(GetString(a.task_definition, "family"), "web");
-  // What the agent sees on the wire has nothing of the server's part either.
+  // What the agent sees on the wire has nothing else of the server's part either.
   std::string wire = Serialize(a.ToJson());
   EXPECT_EQ(wire.find("_wharf"), std::string::npos);
-  EXPECT_EQ(wire.find("securityGroups"), std::string::npos);
+  EXPECT_EQ(GetArray(GetObject(a.ToJson(), "eni"), "securityGroups").size(), 1u);
   EXPECT_EQ(wire.find("hostPorts"), std::string::npos);
 
   json::object bridge = AwsvpcRecord();
@@ -131,7 +132,7 @@ TEST(TaskAssignmentTest, MalformedMessagesAreRejected) {
 }
 
 TEST(TaskAssignmentTest, AnAnswerWithAnyMalformedPartIsRejected) {
-  const json::object good = TaskAssignments{7, {Bridge()}}.ToJson();
+  const json::object good = TaskAssignments{7, {Bridge()}, {}}.ToJson();
   ASSERT_TRUE(TaskAssignments::FromJson(good).ok());
   const std::vector<std::pair<const char*, std::function<void(json::object&)>>> breakages = {
       {"no revision", [](json::object& m) { m.erase("revision"); }},

@@ -267,7 +267,14 @@ class WharfServer final : public Server {
     elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
         api::elbv2::Elbv2Deps{*store_, clock_, options_.region, options_.account_id, *data_plane_,
                               options_.lb_bind_address, &random_, instance_address,
-                              [this] { lb_publisher_->PublishNow(); }});
+                              [this] { lb_publisher_->PublishNow(); }, nullptr});
+    elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
+      api::ec2::NetworkOptions network{options_.region, options_.account_id, options_.vpc_cidr};
+      ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));
+      if (!kv) return std::string();
+      ASSIGN_OR_RETURN(auto record, ParseObject(kv->value));
+      return GetString(record, "GroupId");
+    };
     ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
     front_door_->AddService(std::move(elbv2));
     return Status::OK();

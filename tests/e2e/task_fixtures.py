@@ -99,7 +99,10 @@ def host_state():
     bridges = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines())
                      if n == "wharf0" or n.startswith("wh-"))
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
-    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups}
+    # The node's security group table (src/agent/network/firewall.h).
+    tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines() if l.strip() == "table inet wharf")
+    return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
+            "nft": tables}
 
 
 def _shared_rule(rule):
@@ -115,6 +118,7 @@ def remove_node_networks():
         name = l.split(":")[1].strip().split("@")[0]
         if name == "wharf0" or name.startswith("wh-"):
             subprocess.run(["ip", "link", "del", name], capture_output=True)
+    subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
     for table in ("nat", "filter"):
         rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
         for r in rules:

@@ -3,7 +3,7 @@
 node pulls from wharf's own registry and runs busybox containers under runc.
 
 Covers bridge mode with a dynamic host port (curl 127.0.0.1:<hostPort>), awsvpc on FARGATE
-(curl the task's private IP), an essential container's exit code and stop code, an image that
+(curl the task's private IP, which its security group admits from the VPC's CIDR), an essential container's exit code and stop code, an image that
 cannot be pulled, the two-container pattern in both network modes (localhost / link alias,
 started in dependsOn order), container instances, ListTasks filters, and that the host is left
 as it was found.
@@ -152,8 +152,17 @@ with WharfServer(agent=True) as server:
         td = register(server, "web-vpc", [{"name": "web", "image": image, "entryPoint": ["/bin/sh", "-c"],
                                            "command": [HTTPD], "stopTimeout": 2, "portMappings": [{"containerPort": 8080}]}],
                       network_mode="awsvpc", fargate=True)
+        # The host is outside the task's security groups, as any client is on AWS: it connects
+        # from its address on the subnet's bridge (the gateway, inside the VPC's CIDR), which the
+        # VPC's default group does not admit. A group admitting the VPC's CIDR on 8080 does.
+        vpc = server.aws("ec2", "describe-vpcs", cli=NEWEST_AWS)["Vpcs"][0]
+        group = server.aws("ec2", "create-security-group", "--group-name", "web-from-vpc", "--description",
+                           "httpd from the VPC", "--vpc-id", vpc["VpcId"], cli=NEWEST_AWS)["GroupId"]
+        server.aws("ec2", "authorize-security-group-ingress", "--group-id", group, "--protocol", "tcp",
+                   "--port", "8080", "--cidr", vpc["CidrBlock"], cli=NEWEST_AWS)
+        with_group = json.dumps({"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}})
         task = server.aws("ecs", "run-task", "--launch-type", "FARGATE", "--task-definition", td,
-                          "--network-configuration", network)["tasks"][0]
+                          "--network-configuration", with_group)["tasks"][0]
         assert task["lastStatus"] == "PROVISIONING", task
         eni = task["attachments"][0]
         assert eni["type"] == "ElasticNetworkInterface", eni
@@ -172,6 +181,7 @@ with WharfServer(agent=True) as server:
         task = wait_task(server, "default", task["taskArn"], "STOPPED")
         assert task["attachments"][0]["status"] == "DELETED", task["attachments"]
         assert task["containers"][0]["exitCode"] in (143, 137, 0), task["containers"][0]
+        server.aws("ec2", "delete-security-group", "--group-id", group, cli=NEWEST_AWS)
 
     @checks.run
     def two_containers_awsvpc_share_localhost():

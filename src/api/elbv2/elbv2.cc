@@ -19,6 +19,7 @@ Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps) {
       {"DeleteLoadBalancer", DeleteLoadBalancer},
       {"DescribeLoadBalancerAttributes", DescribeLoadBalancerAttributes},
       {"ModifyLoadBalancerAttributes", ModifyLoadBalancerAttributes},
+      {"SetSecurityGroups", SetSecurityGroups},
       {"CreateTargetGroup", CreateTargetGroup},
       {"DescribeTargetGroups", DescribeTargetGroups},
       {"ModifyTargetGroup", ModifyTargetGroup},

@@ -64,6 +64,10 @@ struct Elbv2Deps {
   // LoadBalancerPublisher::PublishNow), called after every change that commits so the client
   // sees it at once; other servers' data planes follow it through their store watch.
   std::function<void()> publish;
+  // The default VPC's `default` security group, which a load balancer created without
+  // SecurityGroups is in (as on AWS), so that tasks in the default group admit it. Empty
+  // function or result: a placeholder id that no node enforces anything for.
+  std::function<Result<std::string>()> default_security_group;
 };
 
 // Builds the endpoint with every implemented operation.

@@ -53,7 +53,7 @@ class Elbv2Test : public ::testing::Test {
       data_plane_.Apply(std::move(config).value());
     };
     auto made = MakeElbv2Endpoint(Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
-                                            nullptr, instance_address, publish});
+                                            nullptr, instance_address, publish, nullptr});
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
   }

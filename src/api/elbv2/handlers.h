@@ -17,6 +17,7 @@ Outcome DescribeLoadBalancers(Context&, const RequestContext&, object& in);
 Outcome DeleteLoadBalancer(Context&, const RequestContext&, object& in);
 Outcome DescribeLoadBalancerAttributes(Context&, const RequestContext&, object& in);
 Outcome ModifyLoadBalancerAttributes(Context&, const RequestContext&, object& in);
+Outcome SetSecurityGroups(Context&, const RequestContext&, object& in);
 
 // target_groups.cc
 Outcome CreateTargetGroup(Context&, const RequestContext&, object& in);

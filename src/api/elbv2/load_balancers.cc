@@ -1,5 +1,7 @@
 // Load balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
-// Describe/ModifyLoadBalancerAttributes.
+// Describe/ModifyLoadBalancerAttributes, SetSecurityGroups.
+#include <algorithm>
+
 #include "api/elbv2/attributes.h"
 #include "api/elbv2/handlers.h"
 
@@ -94,7 +96,13 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
   if (auto* err = std::get_if<AwsError>(&zones)) return *err;
   if (auto err = CheckNewTags(GetArray(in, "Tags"))) return *err;
   json::array groups = GetArray(in, "SecurityGroups");
-  if (groups.empty()) groups.push_back(json::value(kDefaultSecurityGroup));
+  if (groups.empty()) {
+    std::string id;
+    if (c.deps.default_security_group) {
+      ASSIGN_OR_FAIL(id, c.deps.default_security_group(), Elbv2Error);
+    }
+    groups.push_back(json::value(id.empty() ? std::string(kDefaultSecurityGroup) : id));
+  }
 
   std::string id = c.NewHex(16);
   std::string dns = (scheme == "internal" ? "internal-" : "") + name + "-" + c.NewDigits(10) + "." +
@@ -233,6 +241,29 @@ Outcome DescribeLoadBalancerAttributes(Context& c, const RequestContext&, object
 Outcome ModifyLoadBalancerAttributes(Context& c, const RequestContext&, object& in) {
   return ModifyAttributesOf(c, static_cast<int>(AttributeOwner::kLoadBalancer), GetArray(in, "Attributes"),
                             [&] { return GetLoadBalancer(c, GetString(in, "LoadBalancerArn")); });
+}
+
+// The load balancer's groups: what the nodes' security groups admit it by (its connections
+// carry its mark, docs/SECURITY_GROUPS.md); the assignment board hears of the change through
+// its watch on the load balancers.
+Outcome SetSecurityGroups(Context& c, const RequestContext&, object& in) {
+  json::array groups;
+  for (const auto& g : GetArray(in, "SecurityGroups")) {
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
+  if (groups.empty()) {
+    return InvalidConfiguration("An application load balancer must have at least one security group");
+  }
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    Lookup found = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& record = std::get<Record>(found);
+    record.value["loadBalancer"].as_object()["SecurityGroups"] = groups;
+    ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"SecurityGroupIds", groups}};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 }  // namespace wharf::api::elbv2

@@ -1,0 +1,248 @@
+#include "agent/network/firewall.h"
+
+#include <arpa/inet.h>
+
+#include <fstream>
+#include <optional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "base/logging.h"
+
+namespace wharf::agent {
+namespace {
+
+bool IsIpv4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+// "a.b.c.d/n" with n in 0..32; host bits are the kernel's business (nft masks them).
+bool IsIpv4Cidr(const std::string& s) {
+  auto slash = s.find('/');
+  if (slash == std::string::npos) return IsIpv4(s);
+  std::string bits = s.substr(slash + 1);
+  if (bits.empty() || bits.size() > 2 || bits.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(bits) <= 32 && IsIpv4(s.substr(0, slash));
+}
+
+bool IsGroupId(const std::string& id) {
+  if (id.size() < 4 || id.size() > 64 || !id.starts_with("sg-")) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  }
+  return true;
+}
+
+// nft names: letters, digits and underscores.
+std::string GroupName(const std::string& id) {
+  std::string out = "sg_" + id.substr(3);
+  for (char& c : out) {
+    if (c == '-') c = '_';
+  }
+  return out;
+}
+
+// The protocol and port part of a rule; nullopt when the rule can match nothing here.
+std::optional<std::string> Match(const model::SecurityGroupRule& r) {
+  const std::string& p = r.protocol;
+  auto ports = [&](const char* proto) -> std::string {
+    bool all = r.from_port < 0 || (r.from_port == 0 && r.to_port == 65535);
+    if (all) return std::string("meta l4proto ") + proto;
+    int to = r.to_port < 0 ? r.from_port : r.to_port;
+    std::string range = std::to_string(r.from_port);
+    if (to != r.from_port) range += "-" + std::to_string(to);
+    return std::string(proto) + " dport " + range;
+  };
+  if (p == "-1") return std::string();
+  if (p == "tcp" || p == "6") return ports("tcp");
+  if (p == "udp" || p == "17") return ports("udp");
+  if (p == "icmp" || p == "1") {
+    std::string m = "meta l4proto icmp";
+    if (r.from_port >= 0 && r.from_port <= 255) {
+      m += " icmp type " + std::to_string(r.from_port);
+      if (r.to_port >= 0 && r.to_port <= 255) m += " icmp code " + std::to_string(r.to_port);
+    }
+    return m;
+  }
+  if (p == "icmpv6" || p == "58") return std::nullopt;  // IPv4 tasks only
+  if (!p.empty() && p.size() <= 3 && p.find_first_not_of("0123456789") == std::string::npos && std::stoi(p) <= 255) {
+    return "meta l4proto " + p;
+  }
+  return std::nullopt;
+}
+
+// One line per way the rule admits a peer (ingress: source; egress: destination).
+Result<std::vector<std::string>> RuleLines(const model::SecurityGroupRule& r, bool ingress,
+                                           std::set<std::string>& referenced) {
+  std::vector<std::string> lines;
+  std::optional<std::string> match = Match(r);
+  if (!match) return lines;
+  std::string tail = (match->empty() ? "" : " " + *match) + " accept";
+  const char* dir = ingress ? "saddr" : "daddr";
+  if (!r.cidr.empty()) {
+    if (r.cidr.find(':') != std::string::npos) return lines;  // IPv6
+    if (!IsIpv4Cidr(r.cidr)) return Status::InvalidArgument("not an IPv4 CIDR: " + r.cidr);
+    bool any = r.cidr == "0.0.0.0/0";
+    lines.push_back((any ? std::string("meta nfproto ipv4") : std::string("ip ") + dir + " " + r.cidr) + tail);
+  } else if (!r.group_id.empty()) {
+    if (!IsGroupId(r.group_id)) return Status::InvalidArgument("not a security group id: " + r.group_id);
+    referenced.insert(r.group_id);
+    std::string name = GroupName(r.group_id);
+    lines.push_back(std::string("ip ") + dir + " @" + name + "_addrs" + tail);
+    // A load balancer in the group: its connections come from this host, with its mark.
+    if (ingress) lines.push_back("meta mark @" + name + "_marks" + tail);
+  }
+  return lines;  // prefix lists: none exist in wharf's EC2
+}
+
+std::string Elements(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view table_name) {
+  std::string table = "inet " + std::string(table_name);
+  std::ostringstream s;
+  // Declared first so that the delete never fails: one transaction either way.
+  s << "table " << table << " {}\ndelete table " << table << "\n";
+  if (plan.enis.empty()) return s.str();
+
+  // ENI address -> its groups (an address listed twice, by a task stopping and the one
+  // taking its address over, gets the union).
+  std::map<std::string, std::set<std::string>> enis;
+  std::set<std::string> gateways;
+  for (const auto& e : plan.enis) {
+    if (!IsIpv4(e.ip)) return Status::InvalidArgument("not an IPv4 address: " + e.ip);
+    auto& groups = enis[e.ip];
+    for (const auto& g : e.groups) {
+      if (!IsGroupId(g)) return Status::InvalidArgument("not a security group id: " + g);
+      groups.insert(g);
+    }
+    if (!e.gateway.empty()) {
+      if (!IsIpv4(e.gateway)) return Status::InvalidArgument("not an IPv4 address: " + e.gateway);
+      gateways.insert(e.gateway);
+    }
+  }
+
+  s << "table " << table << " {\n";
+  std::set<std::string> referenced;
+  std::set<std::string> defined;
+  std::ostringstream chains;
+  for (const auto& g : plan.security.groups) {
+    if (!IsGroupId(g.group_id)) return Status::InvalidArgument("not a security group id: " + g.group_id);
+    if (!defined.insert(g.group_id).second) continue;
+    std::string name = GroupName(g.group_id);
+    for (bool ingress : {true, false}) {
+      chains << "  chain " << name << (ingress ? "_in" : "_out") << " {\n";
+      for (const auto& r : ingress ? g.ingress : g.egress) {
+        ASSIGN_OR_RETURN(std::vector<std::string> lines, RuleLines(r, ingress, referenced));
+        for (const auto& l : lines) chains << "    " << l << "\n";
+      }
+      chains << "  }\n";
+    }
+  }
+  // Sets of the referenced groups' members (empty when the server named none).
+  for (const auto& id : referenced) {
+    std::string name = GroupName(id);
+    std::vector<std::string> addresses, marks;
+    if (auto it = plan.security.members.find(id); it != plan.security.members.end()) {
+      for (const auto& a : it->second.addresses) {
+        if (!IsIpv4(a)) return Status::InvalidArgument("not an IPv4 address: " + a);
+        addresses.push_back(a);
+      }
+      for (uint32_t m : it->second.marks) marks.push_back(std::to_string(m));
+    }
+    s << "  set " << name << "_addrs {\n    type ipv4_addr\n";
+    if (!addresses.empty()) s << "    elements = { " << Elements(addresses) << " }\n";
+    s << "  }\n  set " << name << "_marks {\n    type mark\n";
+    if (!marks.empty()) s << "    elements = { " << Elements(marks) << " }\n";
+    s << "  }\n";
+  }
+  s << "  set gateways {\n    type ipv4_addr\n";
+  if (!gateways.empty()) s << "    elements = { " << Elements({gateways.begin(), gateways.end()}) << " }\n";
+  s << "  }\n";
+  s << chains.str();
+
+  // One pair of chains per distinct set of groups: the union of their rules, else drop.
+  std::map<std::set<std::string>, int> combos;
+  std::vector<std::string> in_elements, out_elements;
+  for (const auto& [ip, groups] : enis) {
+    auto [it, made] = combos.emplace(groups, static_cast<int>(combos.size()));
+    std::string eni = "eni_" + std::to_string(it->second);
+    if (made) {
+      for (bool ingress : {true, false}) {
+        const char* suffix = ingress ? "_in" : "_out";
+        s << "  chain " << eni << suffix << " {\n";
+        for (const auto& g : groups) {
+          // A group the server did not describe (deleted) allows nothing.
+          if (defined.count(g)) s << "    jump " << GroupName(g) << suffix << "\n";
+        }
+        s << "    drop\n  }\n";
+      }
+    }
+    in_elements.push_back(ip + " : jump " + eni + "_in");
+    out_elements.push_back(ip + " : jump " + eni + "_out");
+  }
+  s << "  map eni_in {\n    type ipv4_addr : verdict\n    elements = { " << Elements(in_elements) << " }\n  }\n";
+  s << "  map eni_out {\n    type ipv4_addr : verdict\n    elements = { " << Elements(out_elements) << " }\n  }\n";
+
+  const char* stateful = "    ct direction reply accept\n    ct state related accept\n";
+  s << "  chain forward_egress {\n    type filter hook forward priority -10; policy accept;\n"
+    << stateful << "    ip saddr vmap @eni_out\n  }\n";
+  s << "  chain forward_ingress {\n    type filter hook forward priority -5; policy accept;\n"
+    << stateful << "    ip daddr vmap @eni_in\n  }\n";
+  s << "  chain output_ingress {\n    type filter hook output priority -5; policy accept;\n"
+    << stateful << "    ip daddr vmap @eni_in\n  }\n";
+  // A task's own router is where its metadata endpoint and resolver answer, which AWS does
+  // not filter either (169.254.169.254, the VPC's .2).
+  s << "  chain input_egress {\n    type filter hook input priority -10; policy accept;\n"
+    << stateful << "    ip daddr @gateways accept\n    ip saddr vmap @eni_out\n  }\n";
+  s << "}\n";
+  return s.str();
+}
+
+Status Firewall::Apply(const FirewallPlan& plan) {
+  ASSIGN_OR_RETURN(std::string script, CompileFirewall(plan, table_));
+  if (script == applied_) return Status::OK();
+  if (plan.enis.empty() && !FindExecutable("nft").ok()) {
+    applied_ = std::move(script);  // no nftables, no table to remove: a node without ENIs needs none
+    return Status::OK();
+  }
+  if (!plan.enis.empty() && !bridge_filtering_) {
+    // Tasks on one subnet share a bridge; without this their traffic skips the forward hook.
+    if (auto modprobe = FindExecutable("modprobe"); modprobe.ok()) {
+      (void)runner_.Run({{*modprobe, "br_netfilter"}, std::nullopt, "", std::chrono::seconds(10)});
+    }
+    std::ofstream sysctl("/proc/sys/net/bridge/bridge-nf-call-iptables");
+    sysctl << "1\n";
+    sysctl.close();
+    if (!sysctl) LOG_WARN("msg=\"cannot turn on bridge-nf-call-iptables: same-subnet traffic is not filtered\"");
+    bridge_filtering_ = true;
+  }
+  RETURN_IF_ERROR(Run(script));
+  applied_ = std::move(script);
+  return Status::OK();
+}
+
+Status Firewall::Remove() {
+  if (!FindExecutable("nft").ok()) return Status::OK();  // then no table was ever made
+  std::string table = "inet " + table_;
+  RETURN_IF_ERROR(Run("table " + table + " {}\ndelete table " + table + "\n"));
+  applied_.clear();
+  return Status::OK();
+}
+
+Status Firewall::Run(const std::string& script) {
+  auto nft = FindExecutable("nft");
+  if (!nft.ok()) return Status::FailedPrecondition("nft not found: security groups need nftables (scripts/install-deps.sh)");
+  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
+  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  return Status::OK();
+}
+
+}  // namespace wharf::agent

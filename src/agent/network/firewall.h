@@ -1,0 +1,81 @@
+// Security groups on a node's awsvpc ENIs, enforced with nftables (docs/SECURITY_GROUPS.md).
+//
+// The node owns one table, `inet wharf`, and nothing else of the host's ruleset. Each
+// Apply replaces the table whole in one nft transaction (`nft -f`: the table is declared,
+// deleted and declared again with its contents), so the kernel goes from the old ruleset to
+// the new one atomically and a half-applied change is never seen; applying the same plan
+// twice is one compile and no nft run. An empty plan deletes the table.
+//
+// The table (CompileFirewall), for ENIs A..Z with group sets {g..}:
+//   sets    sg_<id>_addrs (ipv4_addr), sg_<id>_marks (mark): members of each group a rule
+//           names as its peer (task addresses; load balancers' socket marks)
+//           gateways: the subnets' routers on this host (metadata endpoint, resolver)
+//   chains  sg_<id>_in / sg_<id>_out: the group's rules, each ending in accept
+//           eni_<n>_in / eni_<n>_out: one per distinct set of groups: jump to each group's
+//           chain (the union of their rules), then drop
+//   maps    eni_in / eni_out: ENI address -> jump eni_<n>_in / eni_<n>_out
+//   base    forward (priority -10, egress by source; -5, ingress by destination), output
+//           (host-made connections, the load balancer's among them: ingress), input (the
+//           tasks' connections to this host: egress, less their gateway)
+// Each base chain first accepts the reply direction of tracked connections and related
+// packets (ICMP errors): security groups are stateful. Packets of the original direction are
+// checked on every packet, not only the first, so a revoked rule also stops the connections
+// it admitted (a load balancer's pooled keep-alive connections included).
+// Traffic between tasks on one subnet is bridged: it reaches the forward hook only through
+// br_netfilter (net.bridge.bridge-nf-call-iptables=1), which Firewall turns on.
+//
+// Rules and members grow the table by the groups' rules and members, not by the number of
+// ENIs: an ENI costs one element in each map.
+//
+// Thread-compatible: one Firewall per node, called from the agent's poll loop.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/process.h"
+#include "base/status.h"
+#include "model/security_group.h"
+
+namespace wharf::agent {
+
+struct FirewallEni {
+  std::string ip;       // its IPv4 address
+  std::string gateway;  // its subnet's router on this host
+  std::vector<std::string> groups;
+};
+
+struct FirewallPlan {
+  std::vector<FirewallEni> enis;
+  model::NodeSecurity security;  // rules of the ENIs' groups, members of the groups they name
+};
+
+// The nft script that makes table `inet <table>` what the plan says (or removes it when the
+// plan has no ENIs). InvalidArgument for a group id, address or CIDR that is not one (the
+// script must never carry anything else). IPv6 peers and prefix lists match nothing: tasks
+// have IPv4 addresses only, and wharf's EC2 has no managed prefix lists. Pure.
+Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view table = "wharf");
+
+class Firewall {
+ public:
+  // `runner` is borrowed.
+  explicit Firewall(CommandRunner& runner, std::string table = "wharf") : runner_(runner), table_(std::move(table)) {}
+
+  Status Apply(const FirewallPlan& plan);
+  // The next Apply runs nft even when the plan is unchanged: the agent calls it now and then,
+  // so that a table someone else removed (`nft flush ruleset`) comes back.
+  void Forget() { applied_.clear(); }
+  // Deletes the table; OK when there is none.
+  Status Remove();
+
+ private:
+  Status Run(const std::string& script);
+
+  CommandRunner& runner_;
+  const std::string table_;
+  std::string applied_;  // the last script that ran, so a repeated plan costs no nft run
+  bool bridge_filtering_ = false;
+};
+
+}  // namespace wharf::agent

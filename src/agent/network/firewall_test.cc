@@ -1,0 +1,167 @@
+// The security group compiler: groups, rules and members -> the nft script (pure). The
+// kernel's side is NetworkTest.SecurityGroups* in network_test.cc.
+#include "agent/network/firewall.h"
+
+#include <gtest/gtest.h>
+
+namespace wharf::agent {
+namespace {
+
+using model::SecurityGroupRule;
+
+SecurityGroupRule Tcp(int from, int to, std::string cidr = "", std::string group = "") {
+  SecurityGroupRule r;
+  r.protocol = "tcp";
+  r.from_port = from;
+  r.to_port = to;
+  r.cidr = std::move(cidr);
+  r.group_id = std::move(group);
+  return r;
+}
+
+SecurityGroupRule AllTo(std::string cidr) {
+  SecurityGroupRule r;
+  r.cidr = std::move(cidr);
+  return r;
+}
+
+bool Has(const std::string& script, const std::string& line) { return script.find(line) != std::string::npos; }
+
+FirewallPlan TwoTasks() {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-web"}}, {"10.0.1.6", "10.0.1.1", {"sg-app"}}};
+  plan.security.groups = {{"sg-web", {Tcp(80, 80, "", "sg-alb")}, {AllTo("0.0.0.0/0")}},
+                          {"sg-app", {Tcp(8080, 8090, "10.0.0.0/16")}, {}}};
+  plan.security.members["sg-alb"] = {{"10.0.2.7", "10.0.2.8"}, {0x77000001}};
+  return plan;
+}
+
+TEST(FirewallCompileTest, EmptyPlanRemovesTheTable) {
+  auto script = CompileFirewall(FirewallPlan{}, "wharf");
+  ASSERT_TRUE(script.ok());
+  EXPECT_EQ(*script, "table inet wharf {}\ndelete table inet wharf\n");
+}
+
+TEST(FirewallCompileTest, ReplacesTheTableInOneScript) {
+  auto script = CompileFirewall(TwoTasks(), "wharf");
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_EQ(script->rfind("table inet wharf {}\ndelete table inet wharf\ntable inet wharf {\n", 0), 0u) << *script;
+}
+
+TEST(FirewallCompileTest, RulesByGroupCidrAndPorts) {
+  auto script = CompileFirewall(TwoTasks());
+  ASSERT_TRUE(script.ok());
+  // A group peer: its members' addresses and its load balancers' marks.
+  EXPECT_TRUE(Has(*script, "ip saddr @sg_alb_addrs tcp dport 80 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "meta mark @sg_alb_marks tcp dport 80 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "elements = { 10.0.2.7, 10.0.2.8 }")) << *script;
+  EXPECT_TRUE(Has(*script, "elements = { 1996488705 }")) << *script;  // 0x77000001
+  // A CIDR and a port range; all traffic anywhere.
+  EXPECT_TRUE(Has(*script, "ip saddr 10.0.0.0/16 tcp dport 8080-8090 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "chain sg_web_out {\n    meta nfproto ipv4 accept\n  }")) << *script;
+  // No egress rule: nothing out.
+  EXPECT_TRUE(Has(*script, "chain sg_app_out {\n  }")) << *script;
+}
+
+TEST(FirewallCompileTest, ProtocolsAndIcmp) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-a"}}};
+  SecurityGroupRule all_tcp = Tcp(0, 65535, "10.1.0.0/16");
+  SecurityGroupRule udp = Tcp(53, 53, "10.2.0.0/16");
+  udp.protocol = "udp";
+  SecurityGroupRule ping;
+  ping.protocol = "icmp";
+  ping.from_port = 8;
+  ping.to_port = -1;
+  ping.cidr = "10.3.0.0/16";
+  SecurityGroupRule unreachable = ping;
+  unreachable.from_port = 3;
+  unreachable.to_port = 4;
+  SecurityGroupRule all_icmp = ping;
+  all_icmp.from_port = -1;
+  SecurityGroupRule gre;
+  gre.protocol = "47";
+  gre.cidr = "10.4.0.0/16";
+  SecurityGroupRule v6 = Tcp(22, 22, "::/0");
+  SecurityGroupRule prefix_list = Tcp(22, 22);
+  prefix_list.prefix_list_id = "pl-123";
+  plan.security.groups = {{"sg-a", {all_tcp, udp, ping, unreachable, all_icmp, gre, v6, prefix_list}, {}}};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "ip saddr 10.1.0.0/16 meta l4proto tcp accept")) << *script;
+  EXPECT_TRUE(Has(*script, "ip saddr 10.2.0.0/16 udp dport 53 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "ip saddr 10.3.0.0/16 meta l4proto icmp icmp type 8 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "ip saddr 10.3.0.0/16 meta l4proto icmp icmp type 3 icmp code 4 accept")) << *script;
+  EXPECT_TRUE(Has(*script, "ip saddr 10.3.0.0/16 meta l4proto icmp accept")) << *script;
+  EXPECT_TRUE(Has(*script, "ip saddr 10.4.0.0/16 meta l4proto 47 accept")) << *script;
+  EXPECT_FALSE(Has(*script, "::/0")) << *script;
+  EXPECT_FALSE(Has(*script, "pl-123")) << *script;
+}
+
+// Chains per distinct set of groups, not per task: a hundred tasks in the same two groups
+// add map elements, not rules.
+TEST(FirewallCompileTest, SeveralGroupsAreAUnionAndTasksShareChains) {
+  FirewallPlan plan;
+  for (int i = 0; i < 100; ++i) {
+    plan.enis.push_back({"10.0.1." + std::to_string(i + 2), "10.0.1.1", {"sg-b", "sg-a"}});
+  }
+  plan.enis.push_back({"10.0.2.2", "10.0.2.1", {"sg-a"}});
+  plan.security.groups = {{"sg-a", {Tcp(80, 80, "10.0.0.0/8")}, {}}, {"sg-b", {Tcp(443, 443, "10.0.0.0/8")}, {}}};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "chain eni_0_in {\n    jump sg_a_in\n    jump sg_b_in\n    drop\n  }")) << *script;
+  EXPECT_TRUE(Has(*script, "chain eni_1_in {\n    jump sg_a_in\n    drop\n  }")) << *script;
+  EXPECT_FALSE(Has(*script, "chain eni_2_in")) << *script;
+  EXPECT_TRUE(Has(*script, "10.0.1.101 : jump eni_0_in")) << *script;
+  EXPECT_TRUE(Has(*script, "10.0.2.2 : jump eni_1_out")) << *script;
+  EXPECT_TRUE(Has(*script, "elements = { 10.0.1.1, 10.0.2.1 }")) << *script;  // the gateways
+}
+
+TEST(FirewallCompileTest, StatefulBaseChains) {
+  auto script = CompileFirewall(TwoTasks());
+  ASSERT_TRUE(script.ok());
+  for (const char* chain : {"forward_egress", "forward_ingress", "output_ingress", "input_egress"}) {
+    std::string head = std::string("chain ") + chain + " {\n";
+    size_t at = script->find(head);
+    ASSERT_NE(at, std::string::npos) << chain << "\n" << *script;
+    std::string body = script->substr(at, script->find("  }\n", at) - at);
+    EXPECT_TRUE(Has(body, "ct direction reply accept\n    ct state related accept\n")) << body;
+  }
+  EXPECT_TRUE(Has(*script, "type filter hook forward priority -10; policy accept;\n"
+                           "    ct direction reply accept\n    ct state related accept\n"
+                           "    ip saddr vmap @eni_out"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    ip saddr vmap @eni_out")) << *script;
+}
+
+// A group the server did not describe (deleted meanwhile) allows nothing; a referenced group
+// with no members is an empty set, not a missing one.
+TEST(FirewallCompileTest, UnknownGroupsAllowNothing) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "", {"sg-gone"}}};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok());
+  EXPECT_TRUE(Has(*script, "chain eni_0_in {\n    drop\n  }")) << *script;
+
+  plan.security.groups = {{"sg-gone", {Tcp(80, 80, "", "sg-empty")}, {}}};
+  script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok());
+  EXPECT_TRUE(Has(*script, "set sg_empty_addrs {\n    type ipv4_addr\n  }")) << *script;
+}
+
+TEST(FirewallCompileTest, RefusesWhatIsNotAnAddressOrGroup) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5; flush ruleset", "", {"sg-a"}}};
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+  plan.enis = {{"10.0.1.5", "", {"sg-a }"}}};
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+  plan.enis = {{"10.0.1.5", "", {"sg-a"}}};
+  plan.security.groups = {{"sg-a", {Tcp(80, 80, "10.0.0.0/33")}, {}}};
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+  plan.security.groups = {{"sg-a", {Tcp(80, 80, "", "sg-b")}, {}}};
+  plan.security.members["sg-b"] = {{"not-an-ip"}, {}};
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace wharf::agent

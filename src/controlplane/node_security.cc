@@ -1,0 +1,73 @@
+#include "controlplane/node_security.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "model/json.h"
+#include "model/listener.h"
+#include "model/task.h"
+
+namespace wharf::controlplane {
+namespace json = boost::json;
+
+bool HasLiveEni(const json::object& task_record) {
+  model::TaskRecord task(task_record);
+  return task.network_mode() == "awsvpc" && task.eni().has_value() && !task.stopped();
+}
+
+model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vector<json::object>& tasks,
+                                        const std::vector<json::object>& groups,
+                                        const std::vector<json::object>& load_balancers) {
+  std::set<std::string> enforced;  // groups of the node's ENIs
+  for (const auto& t : tasks) {
+    model::TaskRecord task(t);
+    if (task.node() != node || task.network_mode() != "awsvpc" || !task.eni()) continue;
+    if (task.stopped() && task.desired_status() == "STOPPED") continue;
+    for (auto& g : task.security_groups()) enforced.insert(std::move(g));
+  }
+  model::NodeSecurity out;
+  if (enforced.empty()) return out;
+
+  std::set<std::string> referenced;
+  for (const auto& g : groups) {
+    model::SecurityGroupRecord record(g);
+    if (!enforced.count(record.group_id())) continue;
+    model::SecurityGroupRules rules = record.rules();
+    for (const auto* list : {&rules.ingress, &rules.egress}) {
+      for (const auto& r : *list) {
+        if (!r.group_id.empty()) referenced.insert(r.group_id);
+      }
+    }
+    out.groups.push_back(std::move(rules));
+  }
+  if (referenced.empty()) return out;
+
+  for (const auto& id : referenced) out.members[id];  // a group with no members is an empty set
+  for (const auto& t : tasks) {
+    if (!HasLiveEni(t)) continue;
+    model::TaskRecord task(t);
+    std::string ip = task.eni()->ip;
+    for (const auto& g : task.security_groups()) {
+      auto it = out.members.find(g);
+      if (it != out.members.end()) it->second.addresses.push_back(ip);
+    }
+  }
+  for (const auto& r : load_balancers) {
+    model::LoadBalancerRecord lb(r);
+    for (const auto& g : GetArray(lb.shape(), "SecurityGroups")) {
+      if (!g.is_string()) continue;
+      auto it = out.members.find(std::string(g.get_string()));
+      if (it != out.members.end()) it->second.marks.push_back(model::LoadBalancerMark(lb.arn()));
+    }
+  }
+  for (auto& [_, m] : out.members) {  // the same answer for the same state, whatever the key order
+    std::sort(m.addresses.begin(), m.addresses.end());
+    m.addresses.erase(std::unique(m.addresses.begin(), m.addresses.end()), m.addresses.end());
+    std::sort(m.marks.begin(), m.marks.end());
+    m.marks.erase(std::unique(m.marks.begin(), m.marks.end()), m.marks.end());
+  }
+  return out;
+}
+
+}  // namespace wharf::controlplane
