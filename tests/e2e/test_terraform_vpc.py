@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 from wharf_harness import Checks, WharfServer
@@ -30,6 +31,12 @@ def terraform(workdir, server, *args, check=True):
         raise AssertionError(f"terraform {args[0]} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
     return p
 
+
+if shutil.which("terraform") is None or not os.path.isdir(PLUGINS):
+    # Terraform cannot be installed from Debian's packages; where the machine has no binary and
+    # provider, ctest shows this test as skipped (SKIP_RETURN_CODE 77), never as passed.
+    print(f"SKIPPED: needs `terraform` on PATH and the AWS provider in {PLUGINS}")
+    sys.exit(77)
 
 workdir = tempfile.mkdtemp(prefix="wharf-tf-")
 shutil.copy(os.path.join(HERE, "data", "seed000_network.tf"), os.path.join(workdir, "main.tf"))
