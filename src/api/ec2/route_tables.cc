@@ -4,6 +4,7 @@
 // A subnet is associated with at most one route table (else it follows its VPC's main
 // table): an association checks every table of the VPC and compares all their revisions.
 #include <algorithm>
+#include <functional>
 #include <tuple>
 
 #include "api/ec2/handlers.h"
@@ -211,7 +212,13 @@ Outcome DescribeRouteTables(Context& c, const RequestContext&, object& in) {
                    .paging = PageLimits{5, 100}});
 }
 
-Outcome CreateRoute(Context& c, const RequestContext&, object& in) {
+// CreateRoute and ReplaceRoute: the table found and the requested route checked against it,
+// then `change` edits the table's routes (its answer, or an error), one revision-checked write.
+using RouteChange = std::function<std::variant<object, AwsError>(json::array& routes, object route,
+                                                                 const std::string& member,
+                                                                 const std::string& destination)>;
+
+Outcome ChangeRoutes(Context& c, const object& in, const RouteChange& change) {
   std::string id = GetString(in, "RouteTableId");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindRouteTable(c, id);
@@ -221,26 +228,27 @@ Outcome CreateRoute(Context& c, const RequestContext&, object& in) {
     if (auto* err = std::get_if<AwsError>(&route)) return *err;
     object& r = std::get<object>(route);
     auto [member, destination] = Destination(r);
-    json::array& routes = t.value["Routes"].as_array();
+    auto answer = change(t.value["Routes"].as_array(), std::move(r), member, destination);
+    if (auto* err = std::get_if<AwsError>(&answer)) return *err;
+    return Rewrite(c, t, std::move(std::get<object>(answer)));
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+Outcome CreateRoute(Context& c, const RequestContext&, object& in) {
+  return ChangeRoutes(c, in, [](json::array& routes, object r, const std::string& member,
+                                const std::string& destination) -> std::variant<object, AwsError> {
     if (FindRoute(routes, member, destination) != routes.end()) {
       return AwsError::Client("RouteAlreadyExists", "The route identified by " + destination + " already exists.");
     }
     routes.push_back(std::move(r));
-    return Rewrite(c, t, object{{"Return", true}});
-  }).value_or(TooManyConcurrentUpdates());
+    return object{{"Return", true}};
+  });
 }
 
 Outcome ReplaceRoute(Context& c, const RequestContext&, object& in) {
   std::string id = GetString(in, "RouteTableId");
-  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
-    auto found = FindRouteTable(c, id);
-    if (auto* err = std::get_if<AwsError>(&found)) return *err;
-    Record& t = std::get<Record>(found);
-    auto route = RequestedRoute(c, in, t.value);
-    if (auto* err = std::get_if<AwsError>(&route)) return *err;
-    object& r = std::get<object>(route);
-    auto [member, destination] = Destination(r);
-    json::array& routes = t.value["Routes"].as_array();
+  return ChangeRoutes(c, in, [&id](json::array& routes, object r, const std::string& member,
+                                   const std::string& destination) -> std::variant<object, AwsError> {
     auto it = FindRoute(routes, member, destination);
     if (it == routes.end()) {
       return InvalidParameterValue("There is no route defined for '" + destination +
@@ -250,8 +258,8 @@ Outcome ReplaceRoute(Context& c, const RequestContext&, object& in) {
       return InvalidParameterValue("cannot replace local route " + destination + " in route table " + id);
     }
     *it = std::move(r);
-    return Rewrite(c, t, object{});
-  }).value_or(TooManyConcurrentUpdates());
+    return object{};
+  });
 }
 
 Outcome DeleteRoute(Context& c, const RequestContext&, object& in) {
