@@ -82,7 +82,10 @@ int main(int argc, char** argv) {
   server->add_option("--data-dir", server_options.data_dir, "State and credentials directory")
       ->capture_default_str();
   server->add_option("--listen", server_options.listen, "API address HOST:PORT")->capture_default_str();
-  server->add_option("--region", server_options.region, "AWS region name")->capture_default_str();
+  server->add_option("--region", server_options.region, "Home AWS region (the local node's)")->capture_default_str();
+  server->add_option("--regions", server_options.regions,
+                     "Regions the API serves, comma-separated (default: every AWS commercial region)")
+      ->delimiter(',');
   server->add_option("--account-id", server_options.account_id, "AWS account id")->capture_default_str();
   server->add_option("--store", server_options.store_url,
                      "sqlite (in the data dir), sqlite:///path.db, memory or etcd://host:port[,host:port]")

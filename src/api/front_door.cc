@@ -135,6 +135,46 @@ void FrontDoor::Stop() {
 
 void FrontDoor::AddService(ServiceEndpoint endpoint) { services_.push_back(std::move(endpoint)); }
 
+void FrontDoor::SetRegionalServices(RegionalServices regional) {
+  regional_ = std::move(regional);
+  home_services_ = regional_(options_.region);
+}
+
+std::string FrontDoor::RequestRegion(const net::Request& req) const {
+  auto authorization = req.find(http::field::authorization);
+  if (authorization == req.end()) return options_.region;
+  auto cred = ParseCredential(authorization->value());
+  if (!cred || !regional_) return options_.region;
+  const auto& served = options_.regions;
+  if (std::find(served.begin(), served.end(), cred->region) == served.end()) return options_.region;
+  return cred->region;
+}
+
+const ServiceEndpoint* FrontDoor::FindService(const std::function<bool(const ServiceEndpoint&)>& match) const {
+  if (home_services_) {
+    for (const auto& s : *home_services_) {
+      if (match(s)) return &s;
+    }
+  }
+  for (const auto& s : services_) {
+    if (match(s)) return &s;
+  }
+  return nullptr;
+}
+
+const ServiceEndpoint* FrontDoor::InRegion(const ServiceEndpoint* home, std::string_view region) const {
+  if (!home || !regional_ || region == options_.region) return home;
+  const auto* services = regional_(region);
+  if (!services) return home;
+  for (const auto& s : *services) {
+    if (s.model->signing_name() == home->model->signing_name() &&
+        s.model->target_prefix() == home->model->target_prefix()) {
+      return &s;
+    }
+  }
+  return home;  // a global service
+}
+
 void FrontDoor::AddAdminRoute(std::string method, std::string path,
                               std::function<net::Response(const net::Request&)> route) {
   admin_routes_[method + " " + path] = std::move(route);
@@ -184,11 +224,10 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     std::string path(target.substr(0, target.find('?')));
     auto signed_route = signed_routes_.find(std::string(req.method_string()) + " " + path);
     if (signed_route != signed_routes_.end()) {
-      const ServiceEndpoint* service = nullptr;
-      for (const auto& s : services_) {
-        if (s.model->signing_name() == signed_route->second.first) service = &s;
-      }
-      RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
+      const std::string& signing_name = signed_route->second.first;
+      const ServiceEndpoint* service =
+          FindService([&](const ServiceEndpoint& s) { return s.model->signing_name() == signing_name; });
       if (!service) return respond(JsonError(AwsError{"InternalFailure", "no service", 500, true}, request_id));
       if (auto err = Authenticate(req, *service, false, ctx)) return respond(JsonError(*err, request_id));
       return signed_route->second.second(ctx, req, respond);
@@ -214,7 +253,7 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
                                                 const ServiceEndpoint& service, bool query,
                                                 RequestContext& ctx) {
   SigV4Options opts;
-  opts.region = options_.region;
+  opts.region = ctx.region;
   opts.service = service.model->signing_name();
   opts.accept_any_key = options_.dev;
   ctx.now = clock_.Now();
@@ -254,10 +293,9 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   size_t dot = target.rfind('.');
   std::string_view prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
   std::string_view op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
-  const ServiceEndpoint* service = nullptr;
-  for (const auto& s : services_) {
-    if (s.model->protocol() == "json" && s.model->target_prefix() == prefix) service = &s;
-  }
+  const ServiceEndpoint* service = FindService([&](const ServiceEndpoint& s) {
+    return s.model->protocol() == "json" && s.model->target_prefix() == prefix;
+  });
   auto handler = service ? service->operations.find(op_name) : decltype(service->operations.end())();
   const Operation* op = service ? service->model->FindOperation(op_name) : nullptr;
   auto deferred = service ? service->deferred_operations.find(op_name)
@@ -274,8 +312,13 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
-  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
+  if (ctx.region != options_.region) {
+    service = InRegion(service, ctx.region);
+    handler = service->operations.find(op_name);
+    deferred = service->deferred_operations.find(op_name);
+  }
 
   boost::system::error_code ec;
   json::value input = json::parse(req.body(), ec);
@@ -311,25 +354,25 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
 // The credential scope names a Query service; without it there is no service to ask.
 std::string FrontDoor::NotServed(std::string_view service) const {
   std::string served;
-  for (const auto& s : services_) {
-    std::string name(s.model->signing_name());
-    if (served.find(name) == std::string::npos) served += (served.empty() ? "" : ", ") + name;
-  }
+  auto add = [&](const std::vector<ServiceEndpoint>& services) {
+    for (const auto& s : services) {
+      std::string name(s.model->signing_name());
+      if (served.find(name) == std::string::npos) served += (served.empty() ? "" : ", ") + name;
+    }
+  };
+  if (home_services_) add(*home_services_);
+  add(services_);
   return "wharf does not serve the " + std::string(service) + " API on this endpoint (it serves " + served + ")";
 }
 
 const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
-  const ServiceEndpoint* service = nullptr;
   auto authorization = req.find(http::field::authorization);
   if (authorization == req.end()) return nullptr;
-  if (auto cred = ParseCredential(authorization->value())) {
-    for (const auto& s : services_) {
-      if ((s.model->protocol() == "query" || s.model->protocol() == "ec2") && s.model->signing_name() == cred->service) {
-        service = &s;
-      }
-    }
-  }
-  return service;
+  auto cred = ParseCredential(authorization->value());
+  if (!cred) return nullptr;
+  return FindService([&](const ServiceEndpoint& s) {
+    return (s.model->protocol() == "query" || s.model->protocol() == "ec2") && s.model->signing_name() == cred->service;
+  });
 }
 
 net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id) {
@@ -365,8 +408,13 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
+  if (ctx.region != options_.region) {
+    service = InRegion(service, ctx.region);
+    op = service->model->FindOperation(action);
+    handler = service->operations.find(action);
+  }
 
   const bool ec2 = IsEc2(service);
   json::value input = json::object();

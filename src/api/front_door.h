@@ -27,6 +27,15 @@
 // Lifecycle: Stop() (and the destructor) refuses new requests and finishes every queued
 // one; call it while the listener still runs, so their answers can be written.
 //
+// Regions: the region of a request is its SigV4 credential scope's. Global services (STS,
+// IAM) are the same in every region; regional ones come from `RegionalServices`, which
+// hands out a region's endpoints, making them on the region's first request. Every region
+// runs the same services, so a request is routed and authenticated with the home region's
+// endpoint and handed to its own region's only once its signature holds: an unsigned
+// request never makes a region. A region not in FrontDoorOptions::regions is checked
+// against the home region and refused as AWS refuses a scope naming no region ("Credential
+// should be scoped to a valid region").
+//
 // Thread-safety: Handle may run on many loops at once; services are registered before
 // the server starts and are immutable afterwards.
 #pragma once
@@ -67,6 +76,11 @@ using DeferredOperationHandler = std::function<void(const RequestContext&, boost
                                                     std::function<void(Outcome)> done)>;
 
 // One AWS service's operations.
+struct ServiceEndpoint;
+// A region's own services, or null when the region is not served. Called on request
+// threads; what it returns must live as long as the FrontDoor.
+using RegionalServices = std::function<const std::vector<ServiceEndpoint>*(std::string_view region)>;
+
 struct ServiceEndpoint {
   std::unique_ptr<ServiceModel> model;
   std::map<std::string, OperationHandler, std::less<>> operations;
@@ -85,6 +99,7 @@ struct FrontDoorOptions {
   int workers = 8;
   size_t queue_limit = 256;     // requests waiting for a worker before the answer is "throttled"
   bool reads_on_loop = false;   // the store answers reads from memory: reads skip the workers
+  std::vector<std::string> regions;  // served besides `region` (needs SetRegionalServices)
 };
 
 class FrontDoor {
@@ -92,7 +107,9 @@ class FrontDoor {
   FrontDoor(FrontDoorOptions options, CredentialStore& credentials, Clock& clock, Random& random);
   ~FrontDoor();
 
+  // A global service, served in every region.
   void AddService(ServiceEndpoint endpoint);
+  void SetRegionalServices(RegionalServices regional);
   // Extra plain-HTTP routes under /_wharf/ (health, reset).
   void AddAdminRoute(std::string method, std::string path,
                      std::function<net::Response(const net::Request&)> route);
@@ -112,6 +129,12 @@ class FrontDoor {
   void Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond);
   // The answer to a request no worker will take.
   net::Response Refused(const net::Request& req, const std::string& request_id) const;
+  // The served region the request is signed for, else the home region.
+  std::string RequestRegion(const net::Request& req) const;
+  // The home region's or global service that `match` picks.
+  const ServiceEndpoint* FindService(const std::function<bool(const ServiceEndpoint&)>& match) const;
+  // `home` (found by FindService) as `region` runs it.
+  const ServiceEndpoint* InRegion(const ServiceEndpoint* home, std::string_view region) const;
   const ServiceEndpoint* QueryService(const net::Request& req) const;
   // The message for a request to a service this server does not run (`service`: a SigV4
   // signing name or an X-Amz-Target prefix), naming the ones it does.
@@ -131,7 +154,9 @@ class FrontDoor {
   CredentialStore& credentials_;
   Clock& clock_;
   Random& random_;
-  std::vector<ServiceEndpoint> services_;
+  std::vector<ServiceEndpoint> services_;  // global
+  RegionalServices regional_;
+  const std::vector<ServiceEndpoint>* home_services_ = nullptr;  // regional_(home region)
   std::map<std::string, std::function<net::Response(const net::Request&)>> admin_routes_;
   std::map<std::string, std::pair<std::string, SignedRoute>> signed_routes_;
   std::unique_ptr<net::WorkerPool> workers_;  // null: requests run on the loops

@@ -64,7 +64,7 @@ class FrontDoorTest : public ::testing::Test {
  protected:
   void Start(int workers, size_t queue_limit, bool reads_on_loop = false) {
     front_door_ = std::make_unique<FrontDoor>(
-        FrontDoorOptions{"us-east-1", "000000000000", true, workers, queue_limit, reads_on_loop}, credentials_, clock_,
+        FrontDoorOptions{"us-east-1", "000000000000", true, workers, queue_limit, reads_on_loop, {}}, credentials_, clock_,
         random_);
     ServiceEndpoint logs;
     logs.model = ServiceModel::LoadEmbedded("logs").value();

@@ -25,6 +25,9 @@ std::string Escape(std::string_view name) {
 
 }  // namespace
 
+std::string RegionPrefix(std::string_view region) { return "regions/" + std::string(region) + "/"; }
+std::string StartedRegionKey(std::string_view region) { return std::string(kStartedRegions) + std::string(region); }
+
 std::string AccessKeyKey(std::string_view access_key_id) { return Join(kAccessKeys, access_key_id); }
 
 std::string ClusterKey(std::string_view name) { return Join(kClusters, name); }

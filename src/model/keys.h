@@ -12,6 +12,14 @@
 
 namespace wharf::model::keys {
 
+// Regions (store/region_store.h): a region's keys are the ones below under RegionPrefix;
+// the home region's prefix is empty. kSharedPrefixes are the keys every region shares
+// (something the machine has one of), kept unprefixed. kStartedRegions lists the regions
+// that ever served a request, so a restarted server runs their controllers again.
+inline constexpr std::string_view kStartedRegions = "started-regions/";
+std::string RegionPrefix(std::string_view region);  // "regions/<name>/"
+std::string StartedRegionKey(std::string_view region);
+
 // IAM
 inline constexpr std::string_view kAccessKeys = "iam/access-keys/";
 std::string AccessKeyKey(std::string_view access_key_id);
@@ -107,6 +115,9 @@ std::string NatGatewayKey(std::string_view id);
 std::string RouteTableKey(std::string_view id);
 std::string NetworkAclKey(std::string_view id);
 std::string VpcEndpointKey(std::string_view id);
+// Shared by every region (see kStartedRegions).
+inline constexpr std::string_view kSharedPrefixes[] = {"iam/", "elbv2/ports/", "ec2/public-ips/"};
+
 // The record of any EC2 resource wharf keeps, by its id's prefix (vpc-, subnet-, sg-, igw-,
 // eipalloc-, nat-, rtb-, acl-, vpce-); empty for an id of another kind.
 std::string Ec2ResourceKey(std::string_view id);

@@ -158,14 +158,18 @@ bool Distribution::Authorized(const net::RequestHeader& header) const {
   return decoded && decoded->substr(0, 4) == "AWS:" && registry_.CheckPassword(decoded->substr(4)).has_value();
 }
 
+bool Distribution::Accepts(const net::RequestHeader& header) const {
+  if (Authorized(header)) return true;
+  Route route = ParseRoute(header.target());
+  auto token = route.query.find("X-Wharf-Token");
+  // GetDownloadUrlForLayer's links carry their credential, as ECR's presigned URLs do.
+  return token != route.query.end() && route.kind == Route::Kind::kBlob &&
+         registry_.CheckPassword(token->second).has_value();
+}
+
 void Distribution::Handle(net::Incoming&& in, const net::Responder& respond) {
-  bool authorized = Authorized(in.message.base());
   Route route = ParseRoute(in.message.target());
-  if (auto token = route.query.find("X-Wharf-Token"); !authorized && token != route.query.end()) {
-    // GetDownloadUrlForLayer's links carry their credential, as ECR's presigned URLs do.
-    authorized = route.kind == Route::Kind::kBlob && registry_.CheckPassword(token->second).has_value();
-  }
-  if (!authorized) {
+  if (!Accepts(in.message.base())) {
     net::Response res = Error(http::status::unauthorized, "UNAUTHORIZED", "authentication required");
     res.set(http::field::www_authenticate,
             "Basic realm=\"http://" + registry_.options().host + "/\",service=\"ecr.amazonaws.com\"");

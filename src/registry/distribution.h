@@ -18,6 +18,9 @@ class Distribution {
   static bool WantsSpooledBody(const net::RequestHeader& header);
   // Whether the request carries valid registry credentials (Basic AWS:<password>).
   bool Authorized(const net::RequestHeader& header) const;
+  // Whether this registry issued the request's credential: the Basic password, or the
+  // X-Wharf-Token of a layer download link (each region's registry signs its own).
+  bool Accepts(const net::RequestHeader& header) const;
   void Handle(net::Incoming&& in, const net::Responder& respond);
 
   struct Route;  // a parsed /v2/ path

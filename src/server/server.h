@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "scheduler/fargate_capacity.h"
@@ -13,7 +14,10 @@ namespace wharf {
 struct ServerOptions {
   std::string data_dir = "./wharf-data";
   std::string listen = "127.0.0.1:4566";
-  std::string region = "us-east-1";
+  std::string region = "us-east-1";  // the home region: the local node's, the default one
+  // The regions the API serves (each request's credential scope picks one); empty: every
+  // region of model/regions.h. The home region is always served.
+  std::vector<std::string> regions;
   std::string account_id = "000000000000";
   std::string store_url = "sqlite";
   bool dev = false;

@@ -1,0 +1,196 @@
+#include "server/region.h"
+
+#include <filesystem>
+#include <map>
+
+#include "api/ec2/ec2.h"
+#include "api/ec2/network.h"
+#include "api/ecr/ecr.h"
+#include "api/ecs/ecs.h"
+#include "api/ecs/task_launch.h"
+#include "api/elbv2/elbv2.h"
+#include "api/json_util.h"
+#include "api/logs/logs.h"
+#include "base/logging.h"
+#include "controlplane/assignment_board.h"
+#include "controlplane/lb_publisher.h"
+#include "controlplane/region_data_planes.h"
+#include "controlplane/service_controller.h"
+#include "controlplane/task_lifecycle.h"
+#include "model/keys.h"
+#include "registry/blob_store.h"
+#include "registry/distribution.h"
+#include "registry/registry.h"
+#include "store/region_store.h"
+
+namespace wharf {
+namespace {
+
+// The home region keeps the data directory's own layout; another region's files (log
+// events, registry blobs) are under DATA/regions/<name>.
+std::string RegionDataDir(const ServerOptions& options, const std::string& name) {
+  if (name == options.region) return options.data_dir;
+  return (std::filesystem::path(options.data_dir) / "regions" / name).string();
+}
+
+std::vector<std::string> SharedPrefixes() {
+  std::vector<std::string> shared;
+  for (auto p : model::keys::kSharedPrefixes) shared.emplace_back(p);
+  return shared;
+}
+
+}  // namespace
+
+Region::Region(const RegionDeps& deps, std::string name)
+    : deps_(deps), name_(std::move(name)), data_dir_(RegionDataDir(deps.options, name_)) {}
+
+Region::~Region() {
+  // Threads first (they use what is declared before them), then what they used.
+  lb_publisher_.reset();
+  assignments_.reset();
+  logs_.reset();
+}
+
+bool Region::home() const { return name_ == deps_.options.region; }
+
+store::Store& Region::store() { return *store_; }
+
+Result<std::unique_ptr<Region>> Region::Start(const RegionDeps& deps, std::string name) {
+  std::unique_ptr<Region> region(new Region(deps, std::move(name)));
+  RETURN_IF_ERROR(region->Init().WithContext("region " + region->name_));
+  return region;
+}
+
+Status Region::Init() {
+  const ServerOptions& o = deps_.options;
+  store_ = std::make_unique<store::RegionStore>(deps_.store, home() ? "" : model::keys::RegionPrefix(name_),
+                                                SharedPrefixes());
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir_, ec);
+  if (ec) return Status::Unavailable("create " + data_dir_ + ": " + ec.message());
+
+  api::ec2::NetworkOptions network;
+  network.region = name_;
+  network.account_id = o.account_id;
+  network.vpc_cidr = o.vpc_cidr;
+  network.public_ip_pool = o.public_ip_pool;
+  RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
+  ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &deps_.random}));
+  services_.push_back(std::move(ec2));
+
+  ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(api::ecs::EcsDeps{
+      *store_, deps_.clock, deps_.random, name_, o.account_id, {}, {}, {}, {}, o.fargate_overcommit});
+  WireVpc();
+  // A node is connected while it polls (each poll waits at most 30 s).
+  ecs_deps_->agent_connected = [this](const std::string& node) {
+    auto seen = assignments_ ? assignments_->LastSeen(node) : std::nullopt;
+    return seen && std::chrono::steady_clock::now() - *seen < std::chrono::seconds(60);
+  };
+  ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(*ecs_deps_));
+  services_.push_back(std::move(ecs));
+  ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_));
+
+  ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id));
+  ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
+  services_.push_back(std::move(logs));
+  RETURN_IF_ERROR(StartRegistry());
+  RETURN_IF_ERROR(StartLoadBalancers());
+
+  launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
+  service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{
+      *launch_deps_,
+      [this](const std::string& arn) {
+        std::map<std::pair<std::string, int>, std::string> out;
+        for (const auto& h : deps_.data_plane.Health(arn)) out[{h.target_id, h.port}] = h.state;
+        return out;
+      },
+      [this] { lb_publisher_->PublishNow(); }});
+  return Status::OK();
+}
+
+// awsvpc tasks take their subnets and security groups from the EC2 API's VPC.
+void Region::WireVpc() {
+  store::Store& store = *store_;
+  api::ecs::EcsDeps& deps = *ecs_deps_;
+  deps.find_subnet = [&store](const std::string& id) -> Result<std::optional<api::ecs::SubnetInfo>> {
+    ASSIGN_OR_RETURN(auto subnet, api::ec2::FindSubnet(store, id));
+    if (!subnet) return std::optional<api::ecs::SubnetInfo>();
+    return std::optional<api::ecs::SubnetInfo>(
+        api::ecs::SubnetInfo{subnet->id, subnet->cidr_block, subnet->vpc_id, subnet->availability_zone});
+  };
+  deps.security_group_exists = [&store](const std::string& id) { return api::ec2::SecurityGroupExists(store, id); };
+  deps.find_default_security_group = [&store](const std::string& vpc_id) -> Result<std::string> {
+    ASSIGN_OR_RETURN(auto kv, store.Get(api::ec2::SecurityGroupNameKey(vpc_id, "default")));
+    if (!kv) return std::string();
+    ASSIGN_OR_RETURN(auto record, ParseObject(kv->value));
+    return GetString(record, "GroupId");
+  };
+}
+
+// ECR: blobs under the region's DATA/registry (a region's garbage collection sees only its
+// own images, so regions never share a blob file).
+Status Region::StartRegistry() {
+  std::string root = (std::filesystem::path(data_dir_) / "registry").string();
+  ASSIGN_OR_RETURN(blobs_, registry::BlobStore::Open(root, deps_.random));
+  const ServerOptions& o = deps_.options;
+  registry::RegistryOptions options{name_, o.account_id, deps_.registry_host,
+                                    std::chrono::seconds(o.registry_gc_grace_seconds)};
+  registry_ = std::make_unique<registry::Registry>(options, *store_, *blobs_, deps_.clock);
+  distribution_ = std::make_unique<registry::Distribution>(*registry_);
+  ASSIGN_OR_RETURN(auto ecr, api::ecr::MakeEcrEndpoint(*registry_));
+  services_.push_back(std::move(ecr));
+  return Status::OK();
+}
+
+// The region's load balancers, on the server's one data plane.
+Status Region::StartLoadBalancers() {
+  const ServerOptions& o = deps_.options;
+  data_plane_ = deps_.data_planes.ForRegion(name_);
+  ASSIGN_OR_RETURN(lb_publisher_, controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_,
+                                                                             {deps_.instance_address}));
+  elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
+      api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
+                            &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
+  elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
+    api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
+    ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));
+    if (!kv) return std::string();
+    ASSIGN_OR_RETURN(auto record, ParseObject(kv->value));
+    return GetString(record, "GroupId");
+  };
+  ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
+  services_.push_back(std::move(elbv2));
+  return Status::OK();
+}
+
+void Region::StopAssignments() { assignments_.reset(); }
+
+Result<bool> Region::ReconcileServices() {
+  ASSIGN_OR_RETURN(auto done, controlplane::ReconcileServices(*service_controller_deps_));
+  return done.unsettled > 0;
+}
+
+void Region::Maintain() {
+  auto repositories = store_->List(model::keys::kRepositories, "", 0);
+  if (repositories.ok()) {
+    for (const auto& kv : repositories->items) {
+      std::string name = model::keys::RepositoryNameOfKey(kv.key);
+      auto expired = registry_->ApplyLifecyclePolicy(name);
+      if (!expired.ok()) {
+        LOG_WARN("msg=\"lifecycle failed\" region={} repo={} error=\"{}\"", name_, name, expired.status().ToString());
+      }
+    }
+  }
+  auto expired = controlplane::ExpireStoppedTasks(*store_, deps_.clock, std::chrono::hours(1));
+  if (!expired.ok()) {
+    LOG_WARN("msg=\"stopped task expiry failed\" region={} error=\"{}\"", name_, expired.status().ToString());
+  }
+  auto collected = registry_->CollectGarbage(false);
+  if (!collected.ok()) {
+    LOG_WARN("msg=\"registry gc failed\" region={} error=\"{}\"", name_, collected.status().ToString());
+  }
+}
+
+Result<int> Region::CollectGarbageNow() { return registry_->CollectGarbage(/*ignore_grace=*/true); }
+
+}  // namespace wharf

@@ -1,0 +1,107 @@
+// Region: everything one AWS region of a wharf server owns, apart from what the machine has
+// once: its view of the store (store/region_store.h), its services (EC2, ECS, ELBv2, ECR,
+// CloudWatch Logs), the agents' task feed, its registry and its load balancer publisher, and
+// the work its controllers do. The server (server.cc) makes the home region at start, every
+// region that served before at restart, and any other served region on its first signed
+// request; all of them share the store, the listener, the load balancer data plane and the
+// credentials.
+//
+// Lifecycle: Start returns a running region; destruction stops its threads. Thread-safety:
+// services() is immutable; the rest may be called from any thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/front_door.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "base/status.h"
+#include "controlplane/lb_config.h"
+#include "server/server.h"
+#include "store/store.h"
+
+namespace wharf::api::ecs { struct EcsDeps; }
+namespace wharf::api::elbv2 { struct Elbv2Deps; }
+namespace wharf::api::logs { class LogsService; }
+namespace wharf::controlplane {
+class AssignmentBoard;
+class LoadBalancerPublisher;
+class RegionDataPlanes;
+struct ServiceControllerDeps;
+struct TaskLaunchDeps;
+}  // namespace wharf::controlplane
+namespace wharf::lb { class DataPlaneControl; }
+namespace wharf::registry {
+class BlobStore;
+class Distribution;
+class Registry;
+}  // namespace wharf::registry
+namespace wharf::store { class RegionStore; }
+
+namespace wharf {
+
+// What every region shares, owned by the server.
+struct RegionDeps {
+  const ServerOptions& options;
+  store::Store& store;  // the whole store; the region sees its part
+  Clock& clock;
+  Random& random;
+  controlplane::RegionDataPlanes& data_planes;
+  lb::DataPlaneControl& data_plane;  // the one all regions' views apply to (for target health)
+  // Where an instance target is reached (the local node on loopback).
+  controlplane::InstanceAddress instance_address;
+  std::string registry_host;  // what repositoryUri values start with
+};
+
+class Region {
+ public:
+  static Result<std::unique_ptr<Region>> Start(const RegionDeps& deps, std::string name);
+  ~Region();
+
+  const std::string& name() const { return name_; }
+  bool home() const;
+  const std::vector<api::ServiceEndpoint>& services() const { return services_; }
+  store::Store& store();
+  controlplane::AssignmentBoard& assignments() { return *assignments_; }
+  registry::Registry& registry() { return *registry_; }
+  registry::Distribution& distribution() { return *distribution_; }
+  controlplane::LoadBalancerPublisher& lb_publisher() { return *lb_publisher_; }
+
+  // Answers the agents' parked polls and takes no more (the server is stopping).
+  void StopAssignments();
+  // One round of the service controller; true while a service is unsettled.
+  Result<bool> ReconcileServices();
+  // Lifecycle policies, stopped-task expiry, registry garbage collection.
+  void Maintain();
+  // Registry garbage collection now, young blobs too (the dev route).
+  Result<int> CollectGarbageNow();
+
+ private:
+  Region(const RegionDeps& deps, std::string name);
+  Status Init();
+  void WireVpc();
+  Status StartRegistry();
+  Status StartLoadBalancers();
+
+  const RegionDeps deps_;
+  const std::string name_;
+  const std::string data_dir_;
+  std::unique_ptr<store::RegionStore> store_;
+  std::vector<api::ServiceEndpoint> services_;
+  std::unique_ptr<api::ecs::EcsDeps> ecs_deps_;
+  std::unique_ptr<controlplane::AssignmentBoard> assignments_;
+  std::unique_ptr<registry::BlobStore> blobs_;
+  std::unique_ptr<registry::Registry> registry_;
+  std::unique_ptr<registry::Distribution> distribution_;
+  std::unique_ptr<lb::DataPlaneControl> data_plane_;  // this region's view
+  std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
+  std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
+  std::unique_ptr<api::logs::LogsService> logs_;
+  std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
+  std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
+};
+
+}  // namespace wharf
