@@ -90,7 +90,7 @@ Grade PrincipalGrade(const PrincipalSet& set, const RequestContext& r) {
     if (arn == r.principal_arn) return Grade::kDirect;
     if (!r.role_arn.empty() && arn == r.role_arn) best = std::max(best, Grade::kRole);
     // arn:aws:iam::<account>:root names the account.
-    if (arn.size() == 31 && arn.ends_with(":root") && arn.starts_with("arn:aws:iam::") &&
+    if (arn.size() == 30 && arn.ends_with(":root") && arn.starts_with("arn:aws:iam::") &&
         std::string_view(arn).substr(13, 12) == r.principal_account) {
       best = std::max(best, Grade::kAccount);
     }
