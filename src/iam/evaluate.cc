@@ -39,10 +39,17 @@ namespace {
 
 // What evaluation computes once per request.
 struct Prepared {
+  explicit Prepared(const RequestContext& r)
+      : request(r), action(ToLower(r.action)), resource(SplitArnParts(r.resource)) {
+    size_t colon = action.find(':');
+    vendor = std::string_view(action).substr(0, colon);
+    if (colon != std::string::npos) name = std::string_view(action).substr(colon + 1);
+  }
   const RequestContext& request;
   std::string action;  // lowercased
   std::string_view vendor;
   std::string_view name;
+  ArnParts resource;
 };
 
 bool ActionMatches(const ActionPattern& p, const Prepared& r) {
@@ -64,6 +71,7 @@ std::optional<std::string_view> GlobFor(const Pattern& p, const ConditionKeys& k
 
 bool ResourceMatches(const ArnPattern& p, const Prepared& r) {
   if (p.any) return true;
+  if (!p.pattern.has_variables) return ArnPatternMatches(p, r.resource);
   std::optional<std::string> storage;
   std::optional<std::string_view> glob = GlobFor(p.pattern, r.request.keys, &storage);
   return glob && ArnGlobMatches(*glob, r.request.resource);
@@ -277,20 +285,14 @@ Decision Deny(Effect effect, PolicyType by) { return Decision{effect, by}; }
 
 PolicyMatch MatchPolicy(const Policy& policy, const RequestContext& request,
                         bool check_principal) {
-  Prepared r{request, ToLower(request.action), {}, {}};
-  size_t colon = r.action.find(':');
-  r.vendor = std::string_view(r.action).substr(0, colon);
-  r.name = colon == std::string::npos ? std::string_view() : std::string_view(r.action).substr(colon + 1);
+  Prepared r(request);
   Scan s = ScanPolicy(policy, r, check_principal);
   if (s.deny) return PolicyMatch::kDeny;
   return s.allow != Grade::kNone ? PolicyMatch::kAllow : PolicyMatch::kNoMatch;
 }
 
 Decision Evaluate(const RequestContext& request, const PolicySet& policies) {
-  Prepared r{request, ToLower(request.action), {}, {}};
-  size_t colon = r.action.find(':');
-  r.vendor = std::string_view(r.action).substr(0, colon);
-  r.name = colon == std::string::npos ? std::string_view() : std::string_view(r.action).substr(colon + 1);
+  Prepared r(request);
 
   bool cross_account = !request.resource_account.empty() &&
                        request.resource_account != request.principal_account;

@@ -71,6 +71,11 @@ struct ActionPattern {
 struct ArnPattern {
   bool any = false;  // "*"
   Pattern pattern;
+  // The glob split at its first five colons, for a pattern of six segments without
+  // variables (else `segments` is 0 and the glob is matched as a whole, split per request).
+  uint8_t segments = 0;
+  uint16_t segment_end[6] = {};     // end offsets in pattern.glob
+  uint8_t literal_segments = 0;     // bit i: segment i has no wildcard and no escape
 };
 
 // Principal or NotPrincipal.

@@ -43,6 +43,15 @@ bool GlobMatches(std::string_view glob, std::string_view text);
 // then the resource part (colons included) as a whole.
 bool ArnGlobMatches(std::string_view glob, std::string_view arn);
 
+// An ARN split at its first five colons: the parts ArnPattern's segments match.
+struct ArnParts {
+  std::string_view part[6];
+  int count = 0;
+};
+ArnParts SplitArnParts(std::string_view arn);
+// A compiled pattern against a split ARN (patterns without variables only).
+bool ArnPatternMatches(const ArnPattern& pattern, const ArnParts& arn);
+
 std::optional<double> ParseNumber(std::string_view s);
 // ISO 8601 ("2026-01-01", "2026-01-01T00:00:00Z", "...T01:02:03.5+01:00") or epoch seconds.
 std::optional<int64_t> ParseDate(std::string_view s);
