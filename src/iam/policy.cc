@@ -468,14 +468,13 @@ Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
     }
   }
 
-  std::vector<std::string> sids;
+  std::vector<std::string_view> sids;
   for (const JsonValue* s : statements) {
-    if (const JsonValue* sid = s->Find("Sid"); sid && !sid->text.empty()) {
-      if (std::find(sids.begin(), sids.end(), sid->text) != sids.end()) {
-        return Malformed("Statement IDs (SID) in a single policy must be unique.");
-      }
-      sids.push_back(sid->text);
-    }
+    if (const JsonValue* sid = s->Find("Sid"); sid && !sid->text.empty()) sids.push_back(sid->text);
+  }
+  std::sort(sids.begin(), sids.end());
+  if (std::adjacent_find(sids.begin(), sids.end()) != sids.end()) {
+    return Malformed("Statement IDs (SID) in a single policy must be unique.");
   }
   for (const JsonValue* s : statements) {
     if (!HasNonEmpty(*s, "Action", "NotAction")) return Malformed("Policy statement must contain actions.");
