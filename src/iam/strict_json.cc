@@ -55,7 +55,7 @@ class Reader {
       SkipSpace();
       JsonValue v;
       if (!Value(&v, depth + 1)) return false;
-      out->members.emplace_back(std::move(key), std::move(v));
+      out->members.push_back(JsonMember{std::move(key), std::move(v)});
       SkipSpace();
       if (Peek(',')) { ++pos_; continue; }
       if (Peek('}')) return ++pos_, UniqueKeys(*out);

@@ -19,18 +19,26 @@ namespace wharf::iam {
 
 inline constexpr int kMaxJsonDepth = 32;
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
   std::string text;  // kString: the decoded string; kNumber: as written; kBool: "true"/"false"
   std::vector<JsonValue> items;                             // kArray
-  std::vector<std::pair<std::string, JsonValue>> members;   // kObject, in document order
+  std::vector<JsonMember> members;  // kObject, in document order
 
   bool IsString() const { return type == Type::kString; }
   bool IsArray() const { return type == Type::kArray; }
   bool IsObject() const { return type == Type::kObject; }
   // The member named `key` (exact, case-sensitive), or nullptr.
   const JsonValue* Find(std::string_view key) const;
+};
+
+// A vector of an incomplete type is allowed (C++17); a std::pair of one is not.
+struct JsonMember {
+  std::string first;  // the key
+  JsonValue second;
 };
 
 // The document's value, or nullopt when it is not one strict JSON value.
