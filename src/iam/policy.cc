@@ -423,23 +423,17 @@ bool HasNonEmpty(const JsonValue& s, std::string_view a, std::string_view b) {
   return v != nullptr && (v->IsString() || !v->items.empty());
 }
 
-}  // namespace
 
-Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
-  if (document.size() > kMaxDocumentBytes) return Malformed(kSyntax);
-  std::optional<JsonValue> doc = ParseStrictJson(document);
-  std::vector<const JsonValue*> statements;
-  if (!doc || !DocumentSyntaxOk(*doc, &statements)) return Malformed(kSyntax);
+using Statements = std::vector<const JsonValue*>;
 
-  Policy policy;
-  if (const JsonValue* v = doc->Find("Version")) policy.version = v->text;
-  if (const JsonValue* id = doc->Find("Id")) policy.id = id->text;
-  if (options.managed && policy.version != "2012-10-17") {
-    return Malformed("Policy document must be version 2012-10-17 or greater.");
-  }
+const char kNoPrincipals[] =
+    "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in "
+    "policy has a statement with no principals!";
 
-  // Legacy parsing: the exact case of Effect, date values, the rough shape of resources.
-  std::string resource_error;
+// IAM's legacy parser: the exact case of Effect, date values, the rough shape of resources.
+// A resource's format error is not reported here but later (after the checks for actions
+// and resources), as IAM does: it is returned in `resource_error`.
+Status CheckLegacyParsing(const Statements& statements, std::string* resource_error) {
   for (const JsonValue* s : statements) {
     const std::string& effect = s->Find("Effect")->text;
     if (effect != "Allow" && effect != "Deny") return Malformed("The policy failed legacy parsing");
@@ -450,24 +444,26 @@ Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
       const JsonValue* v = s->Find(f);
       if (v == nullptr) continue;
       std::vector<std::string> rs = Strings(*v);
-      std::string first_error;
       // IAM reports the entries of a list in reverse sorted order.
       std::vector<std::string> sorted = rs;
       std::sort(sorted.rbegin(), sorted.rend());
+      std::string first_error;
       for (const std::string& r : sorted) {
-        std::string e = ResourceFormatError(r);
-        if (!e.empty() && first_error.empty()) first_error = e;
+        if (first_error.empty()) first_error = ResourceFormatError(r);
       }
       if (!first_error.empty()) {
-        if (resource_error.empty()) resource_error = first_error;
-        continue;
-      }
-      if (resource_error.empty() && !std::all_of(rs.begin(), rs.end(), LegacyResourceOk)) {
+        if (resource_error->empty()) *resource_error = first_error;
+      } else if (resource_error->empty() && !std::all_of(rs.begin(), rs.end(), LegacyResourceOk)) {
         return Malformed("The policy failed legacy parsing");
       }
     }
   }
+  return Status::OK();
+}
 
+// Unique statement ids, then actions, then resources (or their absence in a trust policy),
+// then the resource format error found earlier, then action vendors.
+Status CheckElements(const Statements& statements, PolicyKind kind, const std::string& resource_error) {
   std::vector<std::string_view> sids;
   for (const JsonValue* s : statements) {
     if (const JsonValue* sid = s->Find("Sid"); sid && !sid->text.empty()) sids.push_back(sid->text);
@@ -480,11 +476,10 @@ Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
     if (!HasNonEmpty(*s, "Action", "NotAction")) return Malformed("Policy statement must contain actions.");
   }
   for (const JsonValue* s : statements) {
-    bool has = s->Find("Resource") || s->Find("NotResource");
-    if (options.kind == PolicyKind::kTrust) {
+    if (kind == PolicyKind::kTrust) {
       if (s->Find("Resource")) return Malformed("Has prohibited field Resource");
       if (s->Find("NotResource")) return Malformed("Has prohibited field NotResource");
-    } else if (!has || !HasNonEmpty(*s, "Resource", "NotResource")) {
+    } else if (!HasNonEmpty(*s, "Resource", "NotResource")) {
       return Malformed("Policy statement must contain resources.");
     }
   }
@@ -496,55 +491,75 @@ Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
       }
     }
   }
+  return Status::OK();
+}
 
-  bool variables = policy.variables_enabled();
-  for (const JsonValue* s : statements) {
-    Statement st;
-    if (const JsonValue* sid = s->Find("Sid")) st.sid = sid->text;
-    st.allow = s->Find("Effect")->text == "Allow";
-    const JsonValue* principal = s->Find("Principal");
-    st.not_principal = principal == nullptr && s->Find("NotPrincipal") != nullptr;
-    if (st.not_principal) principal = s->Find("NotPrincipal");
-    switch (options.kind) {
-      case PolicyKind::kIdentity:
-        if (principal) return Malformed("Policy document should not specify a principal.");
-        if (!SidAlphanumeric(st.sid)) {
-          return Malformed("Statement IDs (SID) must be alpha-numeric. Check that your input "
-                           "satisfies the regular expression [0-9A-Za-z]*");
-        }
-        break;
-      case PolicyKind::kResource:
-        if (!principal) return Malformed("Missing required field Principal");
-        break;
-      case PolicyKind::kTrust:
-        if (!principal) {
-          return Malformed("Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: "
-                           "The passed in policy has a statement with no principals!");
-        }
-        break;
-    }
-    if (principal) {
-      ASSIGN_OR_RETURN(st.principals, CompilePrincipal(*principal));
-      st.has_principal = true;
-      if (st.principals.empty()) {
-        return Malformed("Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: "
-                         "The passed in policy has a statement with no principals!");
+// The kind's rules for Principal and Sid, and the principals compiled.
+Status CompilePrincipals(const JsonValue& s, PolicyKind kind, Statement* st) {
+  const JsonValue* principal = s.Find("Principal");
+  st->not_principal = principal == nullptr && s.Find("NotPrincipal") != nullptr;
+  if (st->not_principal) principal = s.Find("NotPrincipal");
+  switch (kind) {
+    case PolicyKind::kIdentity:
+      if (principal) return Malformed("Policy document should not specify a principal.");
+      if (!SidAlphanumeric(st->sid)) {
+        return Malformed("Statement IDs (SID) must be alpha-numeric. Check that your input "
+                         "satisfies the regular expression [0-9A-Za-z]*");
       }
-    }
-    const JsonValue* actions = s->Find("Action");
-    st.not_action = actions == nullptr;
-    if (st.not_action) actions = s->Find("NotAction");
-    for (const std::string& a : Strings(*actions)) st.actions.push_back(CompileAction(a));
-    const JsonValue* resources = s->Find("Resource");
-    st.not_resource = resources == nullptr && s->Find("NotResource") != nullptr;
-    if (st.not_resource) resources = s->Find("NotResource");
-    st.has_resource = resources != nullptr;
-    if (resources) {
-      for (const std::string& r : Strings(*resources)) st.resources.push_back(MakeArnPattern(r, variables));
-    }
-    if (const JsonValue* c = s->Find("Condition")) {
-      ASSIGN_OR_RETURN(st.conditions, CompileConditions(*c, variables));
-    }
+      return Status::OK();
+    case PolicyKind::kResource:
+      if (!principal) return Malformed("Missing required field Principal");
+      break;
+    case PolicyKind::kTrust:
+      if (!principal) return Malformed(kNoPrincipals);
+      break;
+  }
+  ASSIGN_OR_RETURN(st->principals, CompilePrincipal(*principal));
+  st->has_principal = true;
+  if (st->principals.empty()) return Malformed(kNoPrincipals);
+  return Status::OK();
+}
+
+Result<Statement> CompileStatement(const JsonValue& s, PolicyKind kind, bool variables) {
+  Statement st;
+  if (const JsonValue* sid = s.Find("Sid")) st.sid = sid->text;
+  st.allow = s.Find("Effect")->text == "Allow";
+  RETURN_IF_ERROR(CompilePrincipals(s, kind, &st));
+  const JsonValue* actions = s.Find("Action");
+  st.not_action = actions == nullptr;
+  if (st.not_action) actions = s.Find("NotAction");
+  for (const std::string& a : Strings(*actions)) st.actions.push_back(CompileAction(a));
+  const JsonValue* resources = s.Find("Resource");
+  st.not_resource = resources == nullptr && s.Find("NotResource") != nullptr;
+  if (st.not_resource) resources = s.Find("NotResource");
+  st.has_resource = resources != nullptr;
+  if (resources) {
+    for (const std::string& r : Strings(*resources)) st.resources.push_back(MakeArnPattern(r, variables));
+  }
+  if (const JsonValue* c = s.Find("Condition")) {
+    ASSIGN_OR_RETURN(st.conditions, CompileConditions(*c, variables));
+  }
+  return st;
+}
+
+}  // namespace
+
+Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
+  if (document.size() > kMaxDocumentBytes) return Malformed(kSyntax);
+  std::optional<JsonValue> doc = ParseStrictJson(document);
+  Statements statements;
+  if (!doc || !DocumentSyntaxOk(*doc, &statements)) return Malformed(kSyntax);
+  Policy policy;
+  if (const JsonValue* v = doc->Find("Version")) policy.version = v->text;
+  if (const JsonValue* id = doc->Find("Id")) policy.id = id->text;
+  if (options.managed && policy.version != "2012-10-17") {
+    return Malformed("Policy document must be version 2012-10-17 or greater.");
+  }
+  std::string resource_error;
+  RETURN_IF_ERROR(CheckLegacyParsing(statements, &resource_error));
+  RETURN_IF_ERROR(CheckElements(statements, options.kind, resource_error));
+  for (const JsonValue* s : statements) {
+    ASSIGN_OR_RETURN(Statement st, CompileStatement(*s, options.kind, policy.variables_enabled()));
     policy.statements.push_back(std::move(st));
   }
   return policy;
