@@ -1,20 +1,59 @@
 #!/usr/bin/env bash
-# Builds the load balancer request fuzzer with clang's libFuzzer and runs it.
-#   fuzz/run.sh [RUNS]      (default 10,000,000 inputs)
+# Builds a libFuzzer target with clang and runs it.
+#   fuzz/run.sh [RUNS]            the load balancer request fuzzer (default 10,000,000 inputs)
+#   fuzz/run.sh lb [RUNS]         the same
+#   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
+# Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+target=lb
+if [[ "${1:-}" == lb || "${1:-}" == policy ]]; then
+  target=$1
+  shift
+fi
 runs=${1:-10000000}
+shift || true
 out=build-fuzz
-mkdir -p "$out/corpus"
-clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-  -DBOOST_ASIO_NO_DEPRECATED -DBOOST_ENABLE_ASSERT_HANDLER -Isrc \
-  fuzz/lb_request_fuzzer.cc src/lb/rules.cc src/base/percent.cc \
-  -o "$out/lb_request_fuzzer"
-# Seeds: a few well-formed and hostile requests. The first byte sets the size of the pieces
-# the rest is fed in (byte + 1), as reads would deliver it.
-printf '\x07GET /api/a?x=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n' > "$out/corpus/get"
-printf '\xffPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' > "$out/corpus/clte"
-printf '\x02POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$out/corpus/chunked"
-printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
-printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
-"$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$out/corpus"
+flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc)
+
+if [[ $target == lb ]]; then
+  mkdir -p "$out/corpus"
+  clang++ "${flags[@]}" -DBOOST_ASIO_NO_DEPRECATED -DBOOST_ENABLE_ASSERT_HANDLER \
+    fuzz/lb_request_fuzzer.cc src/lb/rules.cc src/base/percent.cc \
+    -o "$out/lb_request_fuzzer"
+  # Seeds: a few well-formed and hostile requests. The first byte sets the size of the pieces
+  # the rest is fed in (byte + 1), as reads would deliver it.
+  printf '\x07GET /api/a?x=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n' > "$out/corpus/get"
+  printf '\xffPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' > "$out/corpus/clte"
+  printf '\x02POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$out/corpus/chunked"
+  printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
+  printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
+  "$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
+  exit 0
+fi
+
+corpus=$out/policy-corpus
+mkdir -p "$corpus"
+iam_sources=$(ls src/iam/*.cc | grep -v '_test\.cc$')
+clang++ "${flags[@]}" fuzz/policy_fuzzer.cc $iam_sources src/base/glob.cc src/base/status.cc \
+  -o "$out/policy_fuzzer"
+# Seeds: an identity policy with every operator family and variables, a resource policy, a
+# trust policy.
+cat > "$corpus/identity" <<'JSON'
+{"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow","Action":["ecs:Describe*","s3:*"],
+"Resource":["arn:aws:ecs:*:123456789012:service/*","arn:aws:s3:::bucket/home/${aws:username}/*${*}"],
+"Condition":{"StringLike":{"aws:PrincipalTag/team":"blue${?}"},"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:db8::/32"]},
+"DateLessThan":{"aws:CurrentTime":"2027-01-01T00:00:00Z"},"NumericLessThanEquals":{"s3:max-keys":10},
+"ForAllValues:StringEquals":{"aws:TagKeys":["team","env"]},"Bool":{"aws:SecureTransport":true},
+"ArnLike":{"aws:SourceArn":"arn:aws:sns:*:${aws:PrincipalTag/team, 'x'}:*"},"Null":{"aws:TokenIssueTime":"true"}}},
+{"Effect":"Deny","NotAction":"ecs:*","NotResource":"*","Condition":{"StringNotEqualsIfExists":{"aws:RequestedRegion":"us-east-1"}}}]}
+JSON
+cat > "$corpus/resource" <<'JSON'
+{"Version":"2012-10-17","Statement":{"Sid":"pull","Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::123456789012:role/app"]},
+"Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}}
+JSON
+cat > "$corpus/trust" <<'JSON'
+{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},
+{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:sts::123456789012:assumed-role/app/s"},"Action":"sts:AssumeRole"}]}
+JSON
+"$out/policy_fuzzer" -runs="$runs" -max_len=8192 -print_final_stats=1 -artifact_prefix="$out/policy-" "$@" "$corpus"
