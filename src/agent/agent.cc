@@ -164,16 +164,25 @@ class AgentImpl final : public Agent {
 
   // Images named by the server's own registry (its ECR host names, or its address) are
   // pulled from the server with an ECR token, as the ECS agent pulls with the execution role.
+  // Every region's ECR is the server's, each with its own repositories: an image of another
+  // region ("<account>.dkr.ecr.eu-west-1.amazonaws.com/app") is pulled with a token of that
+  // region, as cross-region pulls work on AWS.
   PullOptions PullFromServer() {
     PullOptions pull;
-    std::string ecr_suffix = ".dkr.ecr." + options_.server.region + ".amazonaws.com";
     std::string server_host = options_.server.host + ":" + options_.server.port;
-    auto is_server = [ecr_suffix, server_host, account = options_.account_id](const std::string& registry) {
-      return registry == server_host || registry == account + ecr_suffix ||
-             (registry.size() > ecr_suffix.size() && registry.ends_with(ecr_suffix));
+    // The region of an ECR host name; empty for the server's own address ("" region: the
+    // agent's); nullopt for any other registry.
+    auto server_region = [server_host](const std::string& registry) -> std::optional<std::string> {
+      if (registry == server_host) return std::string();
+      static constexpr std::string_view kEcr = ".dkr.ecr.", kDomain = ".amazonaws.com";
+      size_t ecr = registry.find(kEcr);
+      if (ecr == std::string::npos || !registry.ends_with(kDomain)) return std::nullopt;
+      size_t start = ecr + kEcr.size(), end = registry.size() - kDomain.size();
+      if (end <= start) return std::nullopt;
+      return registry.substr(start, end - start);
     };
-    pull.endpoint = [is_server, this](const std::string& registry) -> Result<RegistryEndpoint> {
-      if (is_server(registry)) return RegistryEndpoint{"http", options_.server.host, options_.server.port};
+    pull.endpoint = [server_region, this](const std::string& registry) -> Result<RegistryEndpoint> {
+      if (server_region(registry)) return RegistryEndpoint{"http", options_.server.host, options_.server.port};
       RegistryEndpoint e{"http", registry, "80"};
       if (size_t colon = registry.rfind(':'); colon != std::string::npos) {
         e.host = registry.substr(0, colon);
@@ -181,10 +190,11 @@ class AgentImpl final : public Agent {
       }
       return e;
     };
-    pull.credentials = [is_server, this](const std::string& registry) -> Result<std::optional<RegistryCredentials>> {
-      if (!is_server(registry)) return std::optional<RegistryCredentials>();
+    pull.credentials = [server_region, this](const std::string& registry) -> Result<std::optional<RegistryCredentials>> {
+      auto region = server_region(registry);
+      if (!region) return std::optional<RegistryCredentials>();
       ASSIGN_OR_RETURN(json::object out, server_.Call("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
-                                                      json::object{}));
+                                                      json::object{}, *region));
       const json::array& data = out["authorizationData"].as_array();
       if (data.empty()) return Status::Unavailable("no ECR authorization data");
       auto decoded = Base64Decode(GetString(data[0].as_object(), "authorizationToken"));

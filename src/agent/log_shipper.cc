@@ -43,6 +43,7 @@ Result<std::optional<LogDestination>> AwslogsDestination(const json::object& def
   std::string name = GetString(def, "name");
   d.stream = prefix.empty() ? task_id + "/" + name : prefix + "/" + name + "/" + task_id;
   d.create_group = GetString(options, "awslogs-create-group") == "true";
+  d.region = GetString(options, "awslogs-region");
   return std::optional<LogDestination>(d);
 }
 
@@ -131,11 +132,11 @@ void LogShipper::Finish(const std::string& log_path, std::chrono::milliseconds t
 Status LogShipper::Prepare(Follower& f) {
   const LogDestination& d = f.destination;
   if (d.create_group) {
-    auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogGroup", {{"logGroupName", d.group}});
+    auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogGroup", {{"logGroupName", d.group}}, d.region);
     if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
   }
   auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogStream",
-                        {{"logGroupName", d.group}, {"logStreamName", d.stream}});
+                        {{"logGroupName", d.group}, {"logStreamName", d.stream}}, d.region);
   if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
   // Where the last agent got to, and whether its last batch landed.
   std::ifstream in(f.StatePath());
@@ -149,7 +150,8 @@ Status LogShipper::Prepare(Follower& f) {
       const json::object& last = state.at("pendingLast").as_object();
       ASSIGN_OR_RETURN(json::object got, server_.Call("logs", std::string(kLogsTarget) + "GetLogEvents",
                                                       {{"logGroupName", d.group}, {"logStreamName", d.stream},
-                                                       {"limit", 1}, {"startFromHead", false}}));
+                                                       {"limit", 1}, {"startFromHead", false}},
+                                                      d.region));
       const json::array& events = got["events"].as_array();
       if (!events.empty() && events[0].as_object().at("timestamp") == last.at("timestamp") &&
           events[0].as_object().at("message") == last.at("message")) {
@@ -218,7 +220,8 @@ bool LogShipper::Ship(Follower& f) {
   auto r = server_.Call("logs", std::string(kLogsTarget) + "PutLogEvents",
                         {{"logGroupName", f.destination.group},
                          {"logStreamName", f.destination.stream},
-                         {"logEvents", std::move(events)}});
+                         {"logEvents", std::move(events)}},
+                        f.destination.region);
   if (!r.ok()) {
     LOG_WARN("msg=\"log shipping failed\" stream={} error=\"{}\"", f.destination.stream, r.status().ToString());
     if (IsCode(r.status(), "ResourceNotFoundException")) f.prepared = false;

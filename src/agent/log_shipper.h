@@ -35,6 +35,7 @@ struct LogDestination {
   std::string group;
   std::string stream;
   bool create_group = false;  // awslogs-create-group "true"
+  std::string region;         // awslogs-region: where the group is (empty: the node's region)
 };
 
 // The awslogs destination of a container, or nullopt when it does not use awslogs.

@@ -32,16 +32,17 @@ ServerClient::ServerClient(ServerAddress address)
           net::HttpClientOptions{std::chrono::milliseconds(3000), std::chrono::milliseconds(45000)})) {}
 
 Result<net::HttpResponse> ServerClient::Send(net::HttpClient& client, net::HttpRequest request,
-                                             std::string_view service) {
+                                             std::string_view service, std::string_view region) {
   request.headers.emplace_back("host", address_.host + ":" + address_.port);
   sigv4::SignRequest(request.headers, request.method, request.target, request.body, address_.access_key_id,
-                   address_.secret_access_key, address_.region, std::string(service),
+                   address_.secret_access_key, region.empty() ? address_.region : std::string(region),
+                   std::string(service),
                    std::chrono::system_clock::now());
   return client.Send(request);
 }
 
 Result<json::object> ServerClient::Call(std::string_view service, std::string_view target,
-                                        const json::object& input) {
+                                        const json::object& input, std::string_view region) {
   net::HttpRequest req;
   req.method = "POST";
   req.target = "/";
@@ -50,7 +51,7 @@ Result<json::object> ServerClient::Call(std::string_view service, std::string_vi
   net::HttpResponse res;
   {
     MutexLock lock(mu_);
-    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service));
+    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service, region));
   }
   boost::system::error_code ec;
   json::value body = json::parse(res.body, ec);

@@ -38,8 +38,9 @@ class ServerClient final : public TaskReports {
   // An AWS JSON 1.1 call: `target` is "AmazonEC2ContainerServiceV20141113.RunTask" and the
   // like, `service` the signing name ("ecs", "ecr"). An AWS error answer is an error Status
   // whose message starts with its code ("ClientException: ...").
+  // `region`: the one the call is signed for (empty: the agent's own).
   Result<boost::json::object> Call(std::string_view service, std::string_view target,
-                                   const boost::json::object& input);
+                                   const boost::json::object& input, std::string_view region = {});
   Result<boost::json::object> Ecs(std::string_view operation, const boost::json::object& input) {
     return Call("ecs", "AmazonEC2ContainerServiceV20141113." + std::string(operation), input);
   }
@@ -59,7 +60,8 @@ class ServerClient final : public TaskReports {
   void Cancel();
 
  private:
-  Result<net::HttpResponse> Send(net::HttpClient& client, net::HttpRequest request, std::string_view service);
+  Result<net::HttpResponse> Send(net::HttpClient& client, net::HttpRequest request, std::string_view service,
+                                 std::string_view region = {});
 
   // Constant after construction.
   const ServerAddress address_;

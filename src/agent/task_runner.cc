@@ -189,6 +189,50 @@ void TaskRunner::Run() {
 }
 
 Status TaskRunner::Launch() {
+  Status launched = LaunchContainers();
+  if (network_attached_.valid()) {
+    Status attached = AwaitNetwork();
+    if (launched.ok()) launched = attached;
+  }
+  return launched;
+}
+
+Status TaskRunner::AttachTaskNetwork() {
+  // The namespace is told through a promise; an Attach that failed before making it tells
+  // an empty one, and its error is the launch's.
+  auto made = std::make_shared<std::promise<AttachmentNamespace>>();
+  std::future<AttachmentNamespace> namespace_made = made->get_future();
+  network_attached_ = std::async(std::launch::async, [this, made]() -> Result<NetworkAttachment> {
+    bool told = false;
+    auto attached = node_.network.Attach(task_id_, TaskSubnet(), {}, eni_->ip, [&](const AttachmentNamespace& ns) {
+      told = true;
+      made->set_value(ns);
+    });
+    if (!told) made->set_value({});
+    return attached;
+  });
+  AttachmentNamespace ns = namespace_made.get();
+  if (ns.netns_path.empty()) return AwaitNetwork();
+  task_netns_ = ns.netns_path;
+  metadata_address_ = ns.gateway;
+  for (auto& c : containers_) {
+    c->netns = ns.netns_path;
+    c->ip = eni_->ip;
+  }
+  return Status::OK();
+}
+
+Status TaskRunner::AwaitNetwork() {
+  if (!network_attached_.valid()) return Status::OK();
+  Result<NetworkAttachment> attached = network_attached_.get();
+  if (!attached.ok()) return attached.status();
+  if (attached->ip != eni_->ip) {
+    return Status::Internal("the task's interface got " + attached->ip + ", not its ENI's " + eni_->ip);
+  }
+  return Status::OK();
+}
+
+Status TaskRunner::LaunchContainers() {
   pull_started_ = NowSeconds();
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
   // reports does not matter.
@@ -214,13 +258,7 @@ Status TaskRunner::Launch() {
 
   if (network_mode_ == "awsvpc") {
     if (!eni_) return Status::FailedPrecondition("an awsvpc task was assigned without its ENI");
-    ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(task_id_, TaskSubnet(), {}, eni_->ip));
-    task_netns_ = a.netns_path;
-    metadata_address_ = a.gateway;
-    for (auto& c : containers_) {
-      c->netns = a.netns_path;
-      c->ip = a.ip;
-    }
+    RETURN_IF_ERROR(AttachTaskNetwork());
   } else if (network_mode_ == "bridge") {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
@@ -325,6 +363,7 @@ Status TaskRunner::StartContainer(Container& c) {
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
   ShipLogs(c);
+  RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
   c.started_at = node_.clock.Now();

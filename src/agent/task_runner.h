@@ -26,6 +26,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -67,6 +68,12 @@ class TaskRunner {
   struct Container;
   void Run();
   Status Launch();
+  Status LaunchContainers();
+  // awsvpc: makes the task's namespace and has CNI wire it on another thread while the
+  // containers are created in it; AwaitNetwork waits for the wiring (before a container
+  // starts, and before a failed launch is cleaned up).
+  Status AttachTaskNetwork();
+  Status AwaitNetwork();
   Status StartContainer(Container& c);
   void Watch();
   // Refreshes each container's state from the runtime.
@@ -128,6 +135,8 @@ class TaskRunner {
   std::thread pending_report_;  // the PENDING report, sent beside the launch
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
+  // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
+  std::future<Result<NetworkAttachment>> network_attached_;
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   double pull_started_ = 0, pull_stopped_ = 0;
 };

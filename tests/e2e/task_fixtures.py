@@ -1,15 +1,17 @@
 """What the task tests share: a small busybox image pushed to wharf's own registry, waiting
-for task states, and a record of the host's networking and mounts to prove a test left
-nothing behind."""
+for task states, a `wharf agent` process (a second machine's node), and a record of the
+host's networking and mounts to prove a test left nothing behind."""
 import glob
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
 
 from registry_fixtures import BUSYBOX, install_signal_cleanup, oci_manifest, on_exit, push_oci, umoci
+from wharf_harness import WHARF
 
 ACCOUNT = "000000000000"
 ECR_HOST = f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com"
@@ -26,6 +28,28 @@ def prepare(tag="v1"):
     on_exit(lambda: shutil.rmtree(os.path.dirname(layout), ignore_errors=True))
     build_app_image(layout, tag)
     return before, layout
+
+
+class AgentProcess:
+    """`wharf agent` against `server` with its admin key, state in `data_dir`; killed with
+    SIGKILL at exit if still running (its containers stay, as a node's do)."""
+
+    def __init__(self, server, data_dir, *extra_args):
+        self.server, self.data_dir, self.extra_args, self.proc = server, data_dir, list(extra_args), None
+
+    def start(self):
+        key, secret = self.server.credentials()
+        self.log = open(os.path.join(self.data_dir, "agent.log"), "ab")
+        self.proc = subprocess.Popen([WHARF, "agent", "--server", self.server.endpoint, "--data-dir", self.data_dir,
+                                      "--access-key-id", key, "--secret-access-key", secret] + self.extra_args,
+                                     stdout=self.log, stderr=self.log)
+        on_exit(self.kill)
+        return self
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            self.proc.wait(timeout=30)
 
 
 def build_app_image(layout, tag="latest"):

@@ -12,31 +12,12 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import WHARF, Checks, WharfServer  # noqa: E402
+from wharf_harness import Checks, WharfServer  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
-
-
-class AgentProcess:
-    def __init__(self, server, data_dir):
-        self.server, self.data_dir, self.proc = server, data_dir, None
-
-    def start(self):
-        key, secret = self.server.credentials()
-        self.log = open(os.path.join(self.data_dir, "agent.log"), "ab")
-        self.proc = subprocess.Popen([WHARF, "agent", "--server", self.server.endpoint, "--data-dir", self.data_dir,
-                                      "--access-key-id", key, "--secret-access-key", secret],
-                                     stdout=self.log, stderr=self.log)
-        on_exit(self.kill)
-        return self
-
-    def kill(self, sig=signal.SIGKILL):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            self.proc.wait(timeout=30)
 
 
 def runc_containers(root):

@@ -217,10 +217,15 @@ class FakeNetwork final : public agent::NetworkAttacher {
 
   Result<agent::NetworkAttachment> Attach(const std::string& id, const agent::Subnet& subnet,
                                           const std::vector<agent::PortMapping>& ports,
-                                          const std::string& requested_ip) override EXCLUDES(mu_) {
-    MutexLock lock(mu_);
-    attached_.push_back({id, subnet, ports, requested_ip});
-    std::string ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
+                                          const std::string& requested_ip,
+                                          const agent::NamespaceMade& namespace_made) override EXCLUDES(mu_) {
+    std::string ip;
+    {
+      MutexLock lock(mu_);
+      attached_.push_back({id, subnet, ports, requested_ip});
+      ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
+    }
+    if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1"});
     return agent::NetworkAttachment{"/run/netns/fake-" + id, ip, 24, "127.0.0.1", "02:00:00:00:00:01", "eth0"};
   }
   Status Detach(const std::string& id) override EXCLUDES(mu_) {

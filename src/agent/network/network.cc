@@ -327,7 +327,8 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
 
 Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& subnet,
                                           const std::vector<PortMapping>& ports,
-                                          const std::string& requested_ip) {
+                                          const std::string& requested_ip,
+                                          const NamespaceMade& namespace_made) {
   RETURN_IF_ERROR(Validate(id, subnet, ports));
   ASSIGN_OR_RETURN(Cidr cidr, ParseCidr(subnet.cidr));
   auto id_lock = IdLock(id);
@@ -339,7 +340,9 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
       if (existing->subnet.cidr != subnet.cidr) {
         return Status::AlreadyExists("attachment " + id + " exists on subnet " + existing->subnet.cidr);
       }
-      return AttachmentFrom(*existing->result, existing->netns);
+      auto attachment = AttachmentFrom(*existing->result, existing->netns);
+      if (attachment.ok() && namespace_made) namespace_made({attachment->netns_path, attachment->gateway});
+      return attachment;
     }
     // Half made (a crash during Attach) or its namespace is gone: start over.
     RETURN_IF_ERROR(DetachLocked(id).WithContext("cleaning up stale attachment " + id));
@@ -358,6 +361,13 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     unlink(RecordPath(options_, id).c_str());
     return made.WithContext("attach " + id);
   }
+  AttachmentNamespace made_namespace{record.netns, Ipv4(cidr.network + 1)};
+  bool told = false;
+  {
+    MutexLock subnets(mu_);
+    told = wired_subnets_.count(subnet.id) > 0;
+  }
+  if (told && namespace_made) namespace_made(made_namespace);
   CniInvoker cni(runner_, options_.plugin_dir);
   CniArgs args{id, record.netns, kIfName};
   auto added = cni.Add(record.conflist, args, RuntimeConfig(ports));
@@ -375,6 +385,11 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     unlink(RecordPath(options_, id).c_str());
     return added.status().WithContext("attach " + id);
   }
+  {
+    MutexLock subnets(mu_);
+    wired_subnets_.insert(subnet.id);
+  }
+  if (!told && namespace_made) namespace_made(made_namespace);
   record.result = std::move(*added);
   auto attachment = AttachmentFrom(*record.result, record.netns);
   Status saved = attachment.ok() ? SaveRecord(options_, record) : attachment.status();
@@ -448,6 +463,7 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   {
     MutexLock lock(mu_);
     ready_subnets_.erase(subnet.id);
+    wired_subnets_.erase(subnet.id);
   }
   RETURN_IF_ERROR(RemoveSubnetRules(runner_, subnet));
   if (fs::exists("/sys/class/net/" + subnet.bridge, ec)) {

@@ -18,6 +18,7 @@
 // RemoveSubnetBridge must not race an Attach on the same subnet. Needs root.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -51,6 +52,16 @@ struct NetworkAttachment {
   std::string interface_name;  // inside the namespace
 };
 
+// What is known of an attachment once its namespace exists and its subnet's bridge answers
+// at the gateway address, before CNI has wired the namespace: a runtime may create
+// containers in it meanwhile (not start them), so the slowest two steps of a task's start
+// overlap. (The first attachment on a subnet tells it only after CNI made the bridge.)
+struct AttachmentNamespace {
+  std::string netns_path;
+  std::string gateway;  // the subnet's router, on the bridge
+};
+using NamespaceMade = std::function<void(const AttachmentNamespace&)>;
+
 struct CniOptions {
   std::string plugin_dir = "/usr/lib/cni";
   // host-local IPAM data (ipam/), attachment records with the cached CNI results
@@ -75,9 +86,12 @@ class NetworkAttacher {
   // See the lifecycle above. `ports` become portmap's portMappings: the host port answers on
   // every host address, 127.0.0.1 included, and from other namespaces.
   // `requested_ip`, when set, is the address to take (awsvpc: the server allocated it).
+  // `namespace_made`, when set, is called (on the caller's thread) once the namespace exists,
+  // before CNI runs; not called when Attach fails before that.
   virtual Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
                                            const std::vector<PortMapping>& ports,
-                                           const std::string& requested_ip = "") = 0;
+                                           const std::string& requested_ip = "",
+                                           const NamespaceMade& namespace_made = {}) = 0;
   // CNI DEL (releases the IP, removes portmap's rules and the veth), unmounts and removes the
   // namespace. OK when already gone. On a plugin error the record stays for a retry.
   virtual Status Detach(const std::string& id) = 0;
@@ -89,7 +103,8 @@ class Network final : public NetworkAttacher {
 
   Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
                                    const std::vector<PortMapping>& ports,
-                                   const std::string& requested_ip = "") override;
+                                   const std::string& requested_ip = "",
+                                   const NamespaceMade& namespace_made = {}) override;
   Status Detach(const std::string& id) override;
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
@@ -118,6 +133,8 @@ class Network final : public NetworkAttacher {
   Mutex mu_;
   std::map<std::string, std::weak_ptr<Mutex>> id_locks_ GUARDED_BY(mu_);
   std::set<std::string> ready_subnets_ GUARDED_BY(mu_);  // rules known to be in place
+  // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
+  std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
 };
 
 // A free TCP host port in [49153, 65535] not in `taken` and not bound on the host (ECS's

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""A node of another region: `wharf agent --region eu-west-1` joins eu-west-1's cluster (and
+not us-east-1's), runs eu-west-1's tasks, pulls an image from us-east-1's repository by its
+us-east-1 ECR name (a cross-region pull, as on AWS) and ships its awslogs to the region its
+awslogs-region option names. Runs a separate agent process against a server without a
+local node, and leaves the host as it found it."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import Checks, WharfServer  # noqa: E402
+from registry_fixtures import on_exit  # noqa: E402
+from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean  # noqa: E402
+
+checks = Checks()
+before, layout = prepare("v1")
+EU = "eu-west-1"
+
+
+def wait_for(fn, what, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        got = fn()
+        if got:
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+with WharfServer() as server:
+    node_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
+    on_exit(lambda: subprocess.run(["rm", "-rf", node_dir]))
+    ecs_eu, ecs_home = server.boto3("ecs", region_name=EU), server.boto3("ecs")
+    ecs_eu.create_cluster(clusterName="default")
+    ecs_home.create_cluster(clusterName="default")
+    image = push_to_wharf(server, layout, "v1", "app")  # us-east-1's repository only
+    assert ".dkr.ecr.us-east-1.amazonaws.com/" in image, image
+    agent = AgentProcess(server, node_dir, "--region", EU).start()
+    task = {}
+
+    def stop_eu_tasks():
+        # A check that failed with its task running: the task is stopped through the API while
+        # the server and agent still run, so the node removes what it made.
+        try:
+            for arn in ecs_eu.list_tasks()["taskArns"]:
+                ecs_eu.stop_task(task=arn, reason="test cleanup")
+            wait_for(lambda: not ecs_eu.list_tasks()["taskArns"], "tasks stopped", timeout=30)
+        except Exception as e:  # cleanup must not hide the test's own result
+            print(f"stop_eu_tasks: {type(e).__name__}: {e}", file=sys.stderr)
+
+    @checks.run
+    def the_node_joins_its_regions_cluster():
+        arns = wait_for(lambda: ecs_eu.list_container_instances()["containerInstanceArns"], "registration")
+        assert len(arns) == 1 and arns[0].startswith("arn:aws:ecs:eu-west-1:"), arns
+        ci = ecs_eu.describe_container_instances(containerInstances=arns)["containerInstances"][0]
+        assert ci["agentConnected"] is True, ci
+        assert ecs_home.list_container_instances()["containerInstanceArns"] == []
+
+    @checks.run
+    def it_runs_a_task_pulled_across_regions_with_logs_in_us_east_1():
+        td = ecs_eu.register_task_definition(family="web", containerDefinitions=[{
+            "name": "web", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
+            "command": ["echo hello-from-eu; httpd -f -p 8080 -h /www"], "stopTimeout": 2,
+            "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": "/ecs/eu-web", "awslogs-region": "us-east-1",
+                "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])["taskDefinition"]
+        arn = ecs_eu.run_task(taskDefinition=td["taskDefinitionArn"])["tasks"][0]["taskArn"]
+        assert arn.startswith("arn:aws:ecs:eu-west-1:"), arn
+        task["arn"] = arn
+
+        def running():
+            t = ecs_eu.describe_tasks(tasks=[arn])["tasks"][0]
+            assert t["lastStatus"] != "STOPPED", t
+            return t if t["lastStatus"] == "RUNNING" else None
+        t = wait_for(running, "RUNNING")
+        port = t["containers"][0]["networkBindings"][0]["hostPort"]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=3) as r:
+            assert "wharf task" in r.read().decode()
+        logs = server.boto3("logs")  # us-east-1, as awslogs-region says
+        stream = "ecs/web/" + arn.rsplit("/", 1)[1]
+        events = wait_for(lambda: logs.get_log_events(logGroupName="/ecs/eu-web", logStreamName=stream)["events"]
+                          if logs.describe_log_groups(logGroupNamePrefix="/ecs/eu-web")["logGroups"] else None,
+                          "log events", timeout=30)
+        assert events[0]["message"] == "hello-from-eu", events
+        assert server.boto3("logs", region_name=EU).describe_log_groups()["logGroups"] == []
+
+    @checks.run
+    def stopping_it_cleans_the_node():
+        ecs_eu.stop_task(task=task["arn"], reason="test done")
+        wait_for(lambda: ecs_eu.describe_tasks(tasks=[task["arn"]])["tasks"][0]["lastStatus"] == "STOPPED", "STOPPED")
+        agent.kill(signal.SIGTERM)
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+    stop_eu_tasks()  # what a failed check left running
+    agent.kill(signal.SIGTERM)
+
+checks.finish()
