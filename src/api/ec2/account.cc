@@ -160,27 +160,7 @@ object GroupOf(Context& c, const std::string& group_id) {
 
 }  // namespace
 
-Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object& in) {
-  auto filters = Filters::Parse(in, {{"network-interface-id", "NetworkInterfaceId"},
-                                     {"subnet-id", "SubnetId"},
-                                     {"vpc-id", "VpcId"},
-                                     {"availability-zone", "AvailabilityZone"},
-                                     {"interface-type", "InterfaceType"},
-                                     {"description", "Description"},
-                                     {"requester-id", "RequesterId"},
-                                     {"requester-managed", "RequesterManaged"},
-                                     {"status", "Status"},
-                                     {"owner-id", "OwnerId"},
-                                     {"private-ip-address", "PrivateIpAddress"},
-                                     {"addresses.private-ip-address", "PrivateIpAddresses.PrivateIpAddress"},
-                                     {"group-id", "Groups.GroupId"},
-                                     {"attachment.status", "Attachment.Status"},
-                                     {"attachment.attachment-id", "Attachment.AttachmentId"},
-                                     {"attachment.instance-owner-id", "Attachment.InstanceOwnerId"},
-                                     {"attachment.device-index", "Attachment.DeviceIndex"},
-                                     {"group-name", "Groups.GroupName"},
-                                     {"mac-address", "MacAddress"}});
-  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const RequestContext& ctx) {
   ASSIGN_OR_FAIL(auto subnet_list, controlplane::LoadRecords(c.store(), kSubnetsPrefix), Ec2Error);
   std::map<std::string, object> subnets;
   for (object& s : subnet_list) subnets[GetString(s, "SubnetId")] = std::move(s);
@@ -255,6 +235,51 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
   std::sort(all.begin(), all.end(), [](const object& a, const object& b) {
     return GetString(a, "NetworkInterfaceId") < GetString(b, "NetworkInterfaceId");
   });
+  // Elastic IPs associated with an interface (AssociateAddress; a NAT gateway's own shows it already).
+  ASSIGN_OR_FAIL(auto addresses, controlplane::LoadRecords(c.store(), kAddressesPrefix), Ec2Error);
+  for (const object& a : addresses) {
+    std::string eni_id = GetString(a, "NetworkInterfaceId");
+    if (eni_id.empty()) continue;
+    for (object& e : all) {
+      if (GetString(e, "NetworkInterfaceId") != eni_id || Has(e, "Association")) continue;
+      object association{{"AllocationId", GetString(a, "AllocationId")},
+                         {"AssociationId", GetString(a, "AssociationId")},
+                         {"IpOwnerId", ctx.account_id},
+                         {"PublicIp", GetString(a, "PublicIp")}};
+      e["Association"] = association;
+      e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+    }
+  }
+  return all;
+}
+
+Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object& in) {
+  auto filters = Filters::Parse(in, {{"network-interface-id", "NetworkInterfaceId"},
+                                     {"subnet-id", "SubnetId"},
+                                     {"vpc-id", "VpcId"},
+                                     {"availability-zone", "AvailabilityZone"},
+                                     {"interface-type", "InterfaceType"},
+                                     {"description", "Description"},
+                                     {"requester-id", "RequesterId"},
+                                     {"requester-managed", "RequesterManaged"},
+                                     {"status", "Status"},
+                                     {"owner-id", "OwnerId"},
+                                     {"private-ip-address", "PrivateIpAddress"},
+                                     {"addresses.private-ip-address", "PrivateIpAddresses.PrivateIpAddress"},
+                                     {"group-id", "Groups.GroupId"},
+                                     {"attachment.status", "Attachment.Status"},
+                                     {"attachment.attachment-id", "Attachment.AttachmentId"},
+                                     {"attachment.instance-owner-id", "Attachment.InstanceOwnerId"},
+                                     {"attachment.device-index", "Attachment.DeviceIndex"},
+                                     {"group-name", "Groups.GroupName"},
+                                     {"mac-address", "MacAddress"},
+                                     {"association.public-ip", "Association.PublicIp"},
+                                     {"association.allocation-id", "Association.AllocationId"},
+                                     {"association.association-id", "Association.AssociationId"}});
+  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+  auto listed = NetworkInterfaces(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  std::vector<object>& all = std::get<std::vector<object>>(listed);
   std::vector<std::string> ids = Strings(in, "NetworkInterfaceIds");
   for (const std::string& id : ids) {
     if (std::none_of(all.begin(), all.end(), [&](const object& e) { return GetString(e, "NetworkInterfaceId") == id; })) {
