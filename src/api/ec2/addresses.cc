@@ -48,6 +48,13 @@ bool HeldByNatGateway(const object& address, const std::map<std::string, object>
 
 }  // namespace
 
+std::variant<bool, AwsError> AddressHeld(Context& c, const RequestContext& ctx, const object& address) {
+  if (!Has(address, "AssociationId")) return false;
+  auto listed = InterfacesById(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  return AssociationLive(address, std::get<std::map<std::string, object>>(listed));
+}
+
 Outcome AllocateAddress(Context& c, const RequestContext& ctx, object& in) {
   std::string domain = GetString(in, "Domain", "vpc");
   if (domain != "vpc") {

@@ -64,6 +64,9 @@ Outcome DescribeAddresses(Context&, const RequestContext&, object& in);
 Outcome DescribeAddressesAttribute(Context&, const RequestContext&, object& in);
 Outcome DisassociateAddress(Context&, const RequestContext&, object& in);
 std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocation_id);
+// Whether an address is associated with an interface that still exists (a task's association
+// ends with the task).
+std::variant<bool, AwsError> AddressHeld(Context& c, const RequestContext& ctx, const object& address);
 
 // nat_gateways.cc
 Outcome CreateNatGateway(Context&, const RequestContext&, object& in);

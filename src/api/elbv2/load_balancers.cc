@@ -267,6 +267,10 @@ Outcome SetSecurityGroups(Context& c, const RequestContext&, object& in) {
 // The load balancer's subnets: the same rules as at creation, in the VPC it is in. An
 // interface in a subnet that stays is kept; new subnets get one, dropped ones release theirs.
 Outcome SetSubnets(Context& c, const RequestContext&, object& in) {
+  if (GetArray(in, "Subnets").empty() && GetArray(in, "SubnetMappings").empty()) {
+    // Not the default VPC's subnets, as at creation: the load balancer keeps its VPC.
+    return InvalidConfiguration("At least two subnets in two different Availability Zones must be specified");
+  }
   if (Has(in, "IpAddressType")) {
     if (auto err = CheckIpAddressType(GetString(in, "IpAddressType"))) return *err;
   }
