@@ -15,6 +15,12 @@ constexpr const char* kInterfaceId = "networkInterfaceId";
 
 const json::object& LoadBalancerRecord::shape() const { return GetObject(record_, kShape); }
 std::string LoadBalancerRecord::arn() const { return GetString(shape(), "LoadBalancerArn"); }
+std::string LoadBalancerRecord::attribute(std::string_view key, std::string_view fallback) const {
+  return GetString(GetObject(record_, "attributes"), key, fallback);
+}
+int LoadBalancerRecord::idle_timeout_seconds() const {
+  return IntFromText(attribute("idle_timeout.timeout_seconds"), 60);
+}
 std::string LoadBalancerRecord::name() const { return GetString(shape(), "LoadBalancerName"); }
 std::string LoadBalancerRecord::vpc_id() const { return GetString(shape(), "VpcId"); }
 

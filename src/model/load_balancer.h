@@ -10,6 +10,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace wharf::model {
@@ -25,6 +26,8 @@ class LoadBalancerRecord {
   explicit LoadBalancerRecord(const boost::json::object& record) : record_(record) {}
   const boost::json::object& shape() const;  // the LoadBalancer shape
   std::string arn() const;
+  std::string attribute(std::string_view key, std::string_view fallback = "") const;
+  int idle_timeout_seconds() const;  // idle_timeout.timeout_seconds, 60 by default
   std::string name() const;
   std::string vpc_id() const;
   // "app/<name>/<id>": how AWS names a load balancer in its interfaces' descriptions.
