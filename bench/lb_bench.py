@@ -266,9 +266,8 @@ def start_wharf(procs, wharf_bin, threads, backend_port, health_timeout):
     elb = boto3.session.Session().client("elbv2", region_name=REGION,
                                          endpoint_url=f"http://127.0.0.1:{api_port}",
                                          aws_access_key_id=key, aws_secret_access_key=secret)
-    lb = elb.create_load_balancer(Name="lb-bench", Scheme="internet-facing",
-                                  Subnets=["subnet-aaaa", "subnet-bbbb"],
-                                  SecurityGroups=["sg-1234"])["LoadBalancers"][0]
+    # The default VPC's subnets and default group (a load balancer's must exist).
+    lb = elb.create_load_balancer(Name="lb-bench", Scheme="internet-facing")["LoadBalancers"][0]
     tg = elb.create_target_group(Name="lb-bench-tg", Protocol="HTTP", Port=80, VpcId="vpc-1",
                                  TargetType="ip", HealthCheckPath="/", HealthCheckIntervalSeconds=5,
                                  HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,

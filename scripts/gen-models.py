@@ -40,6 +40,7 @@ ONLY_OPERATIONS = {
         "CreateTags", "DeleteTags", "DescribeTags", "DescribeAccountAttributes",
         "DescribePrefixLists", "DescribeNetworkAcls", "DescribeNetworkInterfaces",
         "CreateVpcEndpoint", "DescribeVpcEndpoints", "DeleteVpcEndpoints", "ModifyVpcEndpoint",
+        "DescribeInstances", "DescribeRegions",
     ],
 }
 

@@ -2,6 +2,7 @@
 #include "controlplane/task_launch.h"
 
 #include "controlplane/records.h"
+#include "model/ec2_network.h"
 #include "model/json.h"
 #include "model/keys.h"
 
@@ -11,6 +12,34 @@ namespace json = boost::json;
 namespace {
 
 Status Invalid(std::string message) { return Status::InvalidArgument(std::move(message)); }
+
+// A group is in the subnets' VPC (EC2's words for an interface whose group and subnet differ).
+// A group the store has no record of (a fake in tests) is not checked.
+Status CheckGroupInVpc(store::Store& store, const std::string& group_id, const SubnetInfo& subnet) {
+  ASSIGN_OR_RETURN(auto group, ReadRecord(store, model::keys::SecurityGroupKey(group_id)));
+  if (!group) return Status::OK();
+  std::string vpc_id = GetString(group->value, "VpcId");
+  if (vpc_id == subnet.vpc_id) return Status::OK();
+  return Invalid("Security group " + group_id + " and subnet " + subnet.id +
+                 " belong to different networks (the group is in " + vpc_id + ", the subnet in " + subnet.vpc_id +
+                 ").");
+}
+
+// assignPublicIp ENABLED needs subnets that reach an internet gateway: their route table (the
+// one associated with them, else the VPC's main one) sends 0.0.0.0/0 to an igw-. A public
+// address in a subnet without one could be reached by nothing.
+Status CheckPublicSubnets(store::Store& store, const std::vector<SubnetInfo>& subnets) {
+  ASSIGN_OR_RETURN(auto tables, LoadRecords(store, model::keys::kRouteTables));
+  for (const SubnetInfo& s : subnets) {
+    const json::object* table = model::RouteTableOfSubnet(tables, s.id, s.vpc_id);
+    if (table && model::RouteTableRecord(*table).routes_to_internet_gateway()) continue;
+    return Invalid("assignPublicIp is ENABLED but subnet " + s.id +
+                   " has no route to an internet gateway: its route table " +
+                   (table ? model::RouteTableRecord(*table).id() : std::string("(none)")) +
+                   " has no 0.0.0.0/0 route to an igw-. Use a public subnet, or DISABLED with a NAT gateway.");
+  }
+  return Status::OK();
+}
 
 Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, TaskLaunch& launch) {
   std::string mode = GetString(launch.task_definition, "networkMode", "bridge");
@@ -35,6 +64,13 @@ Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, Tas
   }
   if (launch.subnets.empty()) return Invalid("subnets can not be empty.");
   if (launch.subnets.size() > 16) return Invalid("At most 16 subnets can be provided.");
+  const SubnetInfo& first = launch.subnets.front();
+  for (const SubnetInfo& s : launch.subnets) {
+    if (s.vpc_id != first.vpc_id) {
+      return Invalid("The subnets of a task must all be in one VPC: " + first.id + " is in " + first.vpc_id + ", " +
+                     s.id + " in " + s.vpc_id + ".");
+    }
+  }
   launch.security_groups = GetArray(vpc, "securityGroups");
   if (launch.security_groups.size() > 5) return Invalid("At most 5 security groups can be provided.");
   for (const auto& g : launch.security_groups) {
@@ -47,6 +83,10 @@ Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, Tas
       return Invalid("Error retrieving security group information for [" + id + "]: The security group '" + id +
                      "' does not exist (Service: AmazonEC2; Status Code: 400; Error Code: InvalidGroup.NotFound)");
     }
+    RETURN_IF_ERROR(CheckGroupInVpc(deps.store, id, first));
+  }
+  if (GetString(vpc, "assignPublicIp", "DISABLED") == "ENABLED") {
+    RETURN_IF_ERROR(CheckPublicSubnets(deps.store, launch.subnets));
   }
   if (launch.security_groups.empty() && deps.find_default_security_group) {
     auto sg = deps.find_default_security_group(launch.subnets.front().vpc_id);

@@ -208,5 +208,46 @@ TEST_F(TaskLaunchTest, BadRequestsGetEcsErrors) {
             "Network Configuration is not valid for the given networkMode of this task definition.");
 }
 
+TEST_F(TaskLaunchTest, AwsvpcSubnetsAreInOneVpcGroupsInItAndPublicIpsNeedAnInternetGatewayRoute) {
+  PutTaskDefinition("vpc", json::array{json::object{{"name", "app"}, {"image", "busybox"}, {"memory", 64}}});
+  auto td = store_.Get(model::keys::TaskDefinitionKey("vpc", 1));
+  json::object record = json::parse((*td)->value).as_object();
+  record["taskDefinition"].as_object()["networkMode"] = "awsvpc";
+  Put(model::keys::TaskDefinitionKey("vpc", 1), record);
+  std::map<std::string, SubnetInfo> subnets{
+      {"subnet-public", {"subnet-public", "10.0.1.0/24", "vpc-1", "us-east-1a"}},
+      {"subnet-private", {"subnet-private", "10.0.2.0/24", "vpc-1", "us-east-1a"}},
+      {"subnet-other", {"subnet-other", "10.9.0.0/24", "vpc-2", "us-east-1a"}}};
+  deps_.find_subnet = [&](const std::string& id) -> Result<std::optional<SubnetInfo>> {
+    auto it = subnets.find(id);
+    return it == subnets.end() ? std::optional<SubnetInfo>() : std::optional<SubnetInfo>(it->second);
+  };
+  Put(model::keys::SecurityGroupKey("sg-1"), json::object{{"GroupId", "sg-1"}, {"VpcId", "vpc-1"}});
+  Put(model::keys::SecurityGroupKey("sg-2"), json::object{{"GroupId", "sg-2"}, {"VpcId", "vpc-2"}});
+  json::array internet{json::object{{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", "igw-1"}, {"State", "active"}}};
+  Put(model::keys::RouteTableKey("rtb-main"),
+      json::object{{"RouteTableId", "rtb-main"}, {"VpcId", "vpc-1"}, {"Routes", json::array()},
+                   {"Associations", json::array{json::object{{"Main", true}}}}});
+  Put(model::keys::RouteTableKey("rtb-public"),
+      json::object{{"RouteTableId", "rtb-public"}, {"VpcId", "vpc-1"}, {"Routes", internet},
+                   {"Associations", json::array{json::object{{"SubnetId", "subnet-public"}}}}});
+  auto resolve = [&](json::object vpc) {
+    TaskLaunchRequest in = Request("vpc", 1);
+    in.network_configuration = json::object{{"awsvpcConfiguration", std::move(vpc)}};
+    return ResolveTaskLaunch(deps_, in).status();
+  };
+  EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-public"}}, {"assignPublicIp", "ENABLED"},
+                       {"securityGroups", json::array{"sg-1"}}}).ok());
+  Status private_ip = resolve({{"subnets", json::array{"subnet-private"}}, {"assignPublicIp", "ENABLED"}});
+  EXPECT_TRUE(private_ip.IsInvalidArgument());
+  EXPECT_NE(private_ip.message().find("subnet-private has no route to an internet gateway"), std::string::npos)
+      << private_ip.ToString();
+  EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-private"}}, {"assignPublicIp", "DISABLED"}}).ok());
+  EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-public", "subnet-other"}}}).IsInvalidArgument());
+  Status group = resolve({{"subnets", json::array{"subnet-public"}}, {"securityGroups", json::array{"sg-2"}}});
+  EXPECT_TRUE(group.IsInvalidArgument());
+  EXPECT_NE(group.message().find("belong to different networks"), std::string::npos) << group.ToString();
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

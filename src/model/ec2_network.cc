@@ -64,6 +64,29 @@ bool RouteTableRecord::associated_with_subnet(std::string_view subnet_id) const 
   return false;
 }
 
+bool RouteTableRecord::routes_to_internet_gateway() const {
+  for (const auto& r : GetArray(record_, "Routes")) {
+    if (!r.is_object()) continue;
+    const boost::json::object& route = r.get_object();
+    if (GetString(route, "DestinationCidrBlock") == "0.0.0.0/0" && GetString(route, "GatewayId").starts_with("igw-") &&
+        GetString(route, "State", "active") == "active") {
+      return true;
+    }
+  }
+  return false;
+}
+
+const boost::json::object* RouteTableOfSubnet(const std::vector<boost::json::object>& tables,
+                                              std::string_view subnet_id, std::string_view vpc_id) {
+  const boost::json::object* main = nullptr;
+  for (const auto& t : tables) {
+    RouteTableRecord table(t);
+    if (table.associated_with_subnet(subnet_id)) return &t;
+    if (table.vpc_id() == vpc_id && table.is_main()) main = &t;
+  }
+  return main;
+}
+
 std::string InternetGatewayRecord::id() const { return GetString(record_, "InternetGatewayId"); }
 
 std::string InternetGatewayRecord::attached_vpc() const {

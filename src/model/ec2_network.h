@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace wharf::model {
 
@@ -51,10 +52,17 @@ class RouteTableRecord {
   bool is_main() const;          // holds its VPC's main association
   bool has_associations() const; // main or subnet
   bool associated_with_subnet(std::string_view subnet_id) const;
+  // Has a 0.0.0.0/0 route to an internet gateway (igw-): what makes its subnets public.
+  bool routes_to_internet_gateway() const;
 
  private:
   const boost::json::object& record_;
 };
+
+// The route table a subnet uses: the one explicitly associated with it, else its VPC's main
+// table; nullptr when there is neither. `tables` are RouteTable records.
+const boost::json::object* RouteTableOfSubnet(const std::vector<boost::json::object>& tables,
+                                              std::string_view subnet_id, std::string_view vpc_id);
 
 // ec2/internet-gateways/<id>: the InternetGateway shape.
 class InternetGatewayRecord {

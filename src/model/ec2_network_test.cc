@@ -32,6 +32,28 @@ TEST(Ec2NetworkRecords, RouteTableAssociations) {
   EXPECT_FALSE(RouteTableRecord(none).has_associations());
 }
 
+TEST(Ec2NetworkRecords, ASubnetUsesItsOwnTableElseTheMainOneAndIsPublicByAnInternetGatewayRoute) {
+  json::array local{json::object{{"DestinationCidrBlock", "10.0.0.0/16"}, {"GatewayId", "local"}}};
+  json::array internet = local;
+  internet.push_back(json::object{{"DestinationCidrBlock", "0.0.0.0/0"}, {"GatewayId", "igw-1"}, {"State", "active"}});
+  json::array nat = local;
+  nat.push_back(json::object{{"DestinationCidrBlock", "0.0.0.0/0"}, {"NatGatewayId", "nat-1"}});
+  std::vector<json::object> tables{
+      {{"RouteTableId", "rtb-main"}, {"VpcId", "vpc-1"}, {"Routes", nat},
+       {"Associations", json::array{json::object{{"Main", true}}}}},
+      {{"RouteTableId", "rtb-public"}, {"VpcId", "vpc-1"}, {"Routes", internet},
+       {"Associations", json::array{json::object{{"Main", false}, {"SubnetId", "subnet-public"}}}}},
+  };
+  const json::object* public_table = RouteTableOfSubnet(tables, "subnet-public", "vpc-1");
+  const json::object* private_table = RouteTableOfSubnet(tables, "subnet-private", "vpc-1");
+  ASSERT_TRUE(public_table && private_table);
+  EXPECT_EQ(RouteTableRecord(*public_table).id(), "rtb-public");
+  EXPECT_EQ(RouteTableRecord(*private_table).id(), "rtb-main");
+  EXPECT_TRUE(RouteTableRecord(*public_table).routes_to_internet_gateway());
+  EXPECT_FALSE(RouteTableRecord(*private_table).routes_to_internet_gateway());
+  EXPECT_EQ(RouteTableOfSubnet(tables, "subnet-x", "vpc-2"), nullptr);
+}
+
 TEST(Ec2NetworkRecords, InternetGatewayAttachment) {
   json::object attached{{"Attachments", json::array{json::object{{"State", "available"}, {"VpcId", "vpc-1"}}}}};
   EXPECT_EQ(InternetGatewayRecord(attached).attached_vpc(), "vpc-1");

@@ -5,15 +5,6 @@
 namespace wharf::model {
 namespace json = boost::json;
 
-const json::object& LoadBalancerRecord::shape() const { return GetObject(record_, "loadBalancer"); }
-std::string LoadBalancerRecord::arn() const { return GetString(shape(), "LoadBalancerArn"); }
-std::string LoadBalancerRecord::attribute(std::string_view key, std::string_view fallback) const {
-  return GetString(GetObject(record_, "attributes"), key, fallback);
-}
-int LoadBalancerRecord::idle_timeout_seconds() const {
-  return IntFromText(attribute("idle_timeout.timeout_seconds"), 60);
-}
-
 const json::object& ListenerRecord::shape() const { return GetObject(record_, "listener"); }
 std::string ListenerRecord::arn() const { return GetString(shape(), "ListenerArn"); }
 std::string ListenerRecord::load_balancer_arn() const { return GetString(shape(), "LoadBalancerArn"); }

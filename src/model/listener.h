@@ -1,5 +1,5 @@
 // ELBv2 load balancer, listener and rule records (docs/STATE.md):
-//   elbv2/load-balancers/<name>              {"loadBalancer": <LoadBalancer shape>, "attributes", "tags"}
+//   elbv2/load-balancers/<name>              model/load_balancer.h
 //   elbv2/listeners/<lb name>/<id>           {"listener": <Listener shape>, "attributes", "tags",
 //                                             "defaultRuleArn", "defaultRuleTags"}
 //   elbv2/rules/<lb name>/<listener id>/<id> {"rule": <Rule shape>, "listenerArn", "tags"}
@@ -15,19 +15,9 @@
 #include <string>
 #include <string_view>
 
+#include "model/load_balancer.h"  // LoadBalancerRecord
+
 namespace wharf::model {
-
-class LoadBalancerRecord {
- public:
-  explicit LoadBalancerRecord(const boost::json::object& record) : record_(record) {}
-  const boost::json::object& shape() const;
-  std::string arn() const;
-  std::string attribute(std::string_view key, std::string_view fallback = "") const;
-  int idle_timeout_seconds() const;  // idle_timeout.timeout_seconds, 60 by default
-
- private:
-  const boost::json::object& record_;
-};
 
 class ListenerRecord {
  public:

@@ -75,7 +75,7 @@ Status Region::Init() {
   network.vpc_cidr = o.vpc_cidr;
   network.public_ip_pool = o.public_ip_pool;
   RETURN_IF_ERROR(api::ec2::EnsureDefaultVpc(*store_, network));
-  ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &deps_.random}));
+  ASSIGN_OR_RETURN(auto ec2, api::ec2::MakeEc2Endpoint({*store_, network, &deps_.random, deps_.regions}));
   services_.push_back(std::move(ec2));
 
   ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(api::ecs::EcsDeps{

@@ -54,6 +54,7 @@ struct RegionDeps {
   // Where an instance target is reached (the local node on loopback).
   controlplane::InstanceAddress instance_address;
   std::string registry_host;  // what repositoryUri values start with
+  std::vector<std::string> regions;  // every served region (DescribeRegions)
 };
 
 class Region {

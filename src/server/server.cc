@@ -154,7 +154,7 @@ class WharfServer final : public Server {
     {
       MutexLock lock(regions_mu_);
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
-                                                             *data_plane_, instance_address_, registry_host_});
+                                                             *data_plane_, instance_address_, registry_host_, served_});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));

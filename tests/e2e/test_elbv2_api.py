@@ -15,6 +15,14 @@ ARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:"
 with WharfServer() as server:
     elbv2 = server.boto3("elbv2")
     seed = {}
+    # The load balancer's subnets and group: the default VPC's (they must exist, in one VPC).
+    ec2 = server.boto3("ec2")
+    zones = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                   key=lambda s: s["AvailabilityZone"])
+    subnet_a, subnet_b = zones[0]["SubnetId"], zones[1]["SubnetId"]
+    default_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]},
+                                                       {"Name": "vpc-id", "Values": [zones[0]["VpcId"]]}]
+                                              )["SecurityGroups"][0]["GroupId"]
 
     def attributes(items):
         return {a["Key"]: a["Value"] for a in items}
@@ -23,7 +31,7 @@ with WharfServer() as server:
     def seed_flow_with_the_cli():
         lb = server.aws("elbv2", "create-load-balancer", "--name", "alba-digi-load-balancer",
                         "--scheme", "internet-facing", "--type", "application", "--ip-address-type", "ipv4",
-                        "--subnets", "subnet-0a1", "subnet-0b2", "--security-groups", "sg-0c3",
+                        "--subnets", subnet_a, subnet_b, "--security-groups", default_sg,
                         "--tags", "Key=Name,Value=alba-digi-load-balancer")["LoadBalancers"][0]
         assert lb["LoadBalancerArn"].startswith(ARN + "loadbalancer/app/alba-digi-load-balancer/"), lb
         assert len(lb["LoadBalancerArn"].rsplit("/", 1)[1]) == 16
@@ -32,8 +40,8 @@ with WharfServer() as server:
         assert lb["DNSName"].endswith(".us-east-1.elb.localhost"), lb
         assert lb["Scheme"] == "internet-facing" and lb["Type"] == "application" and lb["CanonicalHostedZoneId"]
         assert [z["ZoneName"] for z in lb["AvailabilityZones"]] == ["us-east-1a", "us-east-1b"], lb
-        assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == ["subnet-0a1", "subnet-0b2"]
-        assert lb["SecurityGroups"] == ["sg-0c3"]
+        assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == [subnet_a, subnet_b]
+        assert lb["SecurityGroups"] == [default_sg] and lb["VpcId"] == zones[0]["VpcId"], lb
         tg = server.aws("elbv2", "create-target-group", "--name", "alba-digi-target-group",
                         "--protocol", "HTTP", "--port", "5050", "--vpc-id", "vpc-0d4",
                         "--target-type", "ip", "--health-check-protocol", "HTTP",

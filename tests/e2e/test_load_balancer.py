@@ -68,8 +68,7 @@ try:
         @checks.run
         def seed001_flow_with_the_cli():
             lb = server.aws("elbv2", "create-load-balancer", "--name", "alba-digi-load-balancer",
-                            "--scheme", "internet-facing", "--subnets", "subnet-aaaa", "subnet-bbbb",
-                            "--security-groups", "sg-1234")["LoadBalancers"][0]
+                            "--scheme", "internet-facing")["LoadBalancers"][0]
             server.aws("elbv2", "wait", "load-balancer-available", "--load-balancer-arns", lb["LoadBalancerArn"])
             tg = server.aws("elbv2", "create-target-group", "--name", "alba-digi-target-group", "--protocol", "HTTP",
                             "--port", "5050", "--vpc-id", "vpc-1", "--target-type", "ip",

@@ -129,6 +129,14 @@ with WharfServer("--dev", "--regions", "us-east-1,eu-west-1") as server:
         assert a["Arn"] == b["Arn"] == "arn:aws:iam::000000000000:root", (a, b)
 
     @checks.run
+    def describe_regions_lists_the_served_ones():
+        for c in (home, eu):
+            regions = c["ec2"].describe_regions()["Regions"]
+            assert sorted(r["RegionName"] for r in regions) == ["eu-west-1", "us-east-1"], regions
+        listed = server.aws("ec2", "describe-regions", "--region", EU, "--query", "Regions[].Endpoint")
+        assert sorted(listed) == ["ec2.eu-west-1.amazonaws.com", "ec2.us-east-1.amazonaws.com"], listed
+
+    @checks.run
     def an_unserved_region_is_refused():
         ecs = server.boto3("ecs", region_name="ap-south-1")
         expect_client_error(ecs.list_clusters, "InvalidSignatureException", "valid region")

@@ -1,13 +1,14 @@
 // What is read but not made by hand: DescribeAccountAttributes, DescribePrefixLists (AWS's
 // managed service prefix lists), DescribeNetworkAcls (each VPC's default ACL, associated with
-// every subnet of the VPC) and DescribeNetworkInterfaces (the interfaces NAT gateways and
-// awsvpc tasks have, made from their records when shown).
+// every subnet of the VPC) and DescribeNetworkInterfaces (the interfaces NAT gateways, load
+// balancers and awsvpc tasks have, made from their records when shown).
 #include <algorithm>
 #include <map>
 
 #include "api/ec2/handlers.h"
 #include "base/crypto.h"
 #include "model/ec2_network.h"
+#include "model/load_balancer.h"
 #include "model/task.h"
 
 namespace wharf::api::ec2 {
@@ -143,24 +144,23 @@ object Interface(const RequestContext& ctx, const std::string& id, const object&
   return eni;
 }
 
+// A locally administered MAC derived from the interface id (stable across calls).
+std::string MacOf(const std::string& id) {
+  std::string h = HexEncodeOf(id);
+  return "0e:" + h.substr(0, 2) + ":" + h.substr(2, 2) + ":" + h.substr(4, 2) + ":" + h.substr(6, 2) + ":" +
+         h.substr(8, 2);
+}
+
+// {GroupId, GroupName} as an interface's Groups show a group.
+object GroupOf(Context& c, const std::string& group_id) {
+  auto record = ReadRecord(c.store(), SecurityGroupKey(group_id));
+  std::string name = record.ok() && *record ? GetString((*record)->value, "GroupName") : "";
+  return object{{"GroupId", group_id}, {"GroupName", name}};
+}
+
 }  // namespace
 
-Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object& in) {
-  auto filters = Filters::Parse(in, {{"network-interface-id", "NetworkInterfaceId"},
-                                     {"subnet-id", "SubnetId"},
-                                     {"vpc-id", "VpcId"},
-                                     {"availability-zone", "AvailabilityZone"},
-                                     {"interface-type", "InterfaceType"},
-                                     {"description", "Description"},
-                                     {"requester-id", "RequesterId"},
-                                     {"requester-managed", "RequesterManaged"},
-                                     {"status", "Status"},
-                                     {"owner-id", "OwnerId"},
-                                     {"private-ip-address", "PrivateIpAddress"},
-                                     {"addresses.private-ip-address", "PrivateIpAddresses.PrivateIpAddress"},
-                                     {"group-id", "Groups.GroupId"},
-                                     {"attachment.status", "Attachment.Status"}});
-  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const RequestContext& ctx) {
   ASSIGN_OR_FAIL(auto subnet_list, controlplane::LoadRecords(c.store(), kSubnetsPrefix), Ec2Error);
   std::map<std::string, object> subnets;
   for (object& s : subnet_list) subnets[GetString(s, "SubnetId")] = std::move(s);
@@ -173,11 +173,9 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
     for (const auto& av : GetArray(n, "NatGatewayAddresses")) {
       const object& a = av.as_object();
       std::string id = GetString(a, "NetworkInterfaceId");
-      std::string mac = "0e:" + HexEncodeOf(id).substr(0, 2) + ":" + HexEncodeOf(id).substr(2, 2) + ":" +
-                        HexEncodeOf(id).substr(4, 2) + ":" + HexEncodeOf(id).substr(6, 2) + ":" + HexEncodeOf(id).substr(8, 2);
       object eni = Interface(ctx, id, subnet->second, GetString(a, "PrivateIp"), "nat_gateway",
                              "Interface for NAT Gateway " + GetString(n, "NatGatewayId"), "amazon-aws",
-                             json::array(), mac);
+                             json::array(), MacOf(id));
       if (Has(a, "PublicIp")) {
         object association{{"AllocationId", GetString(a, "AllocationId")},
                            {"AssociationId", GetString(a, "AssociationId")},
@@ -203,11 +201,7 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
     if (subnet == subnets.end()) continue;
     json::array groups;
     for (const auto& g : GetArray(GetObject(t, "_wharf"), "securityGroups")) {
-      if (!g.is_string()) continue;
-      std::string group_id(g.get_string());
-      auto record = ReadRecord(c.store(), SecurityGroupKey(group_id));
-      std::string name = record.ok() && *record ? GetString((*record)->value, "GroupName") : "";
-      groups.push_back(object{{"GroupId", group_id}, {"GroupName", name}});
+      if (g.is_string()) groups.push_back(GroupOf(c, std::string(g.get_string())));
     }
     // As ECS shows a Fargate task's interface: described by its attachment, owned by ECS.
     std::string arn_prefix = task.arn().substr(0, task.arn().find(":task/"));
@@ -219,9 +213,73 @@ Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object&
                              {"Status", "attached"}};
     all.push_back(std::move(e));
   }
+  // Load balancers: an interface in each of their subnets, as ELB shows them.
+  ASSIGN_OR_FAIL(auto lbs, controlplane::LoadRecords(c.store(), model::keys::kLoadBalancers), Ec2Error);
+  for (const object& record : lbs) {
+    model::LoadBalancerRecord lb(record);
+    json::array groups;
+    for (const std::string& group_id : lb.security_groups()) groups.push_back(GroupOf(c, group_id));
+    for (const auto& i : lb.interfaces()) {
+      auto subnet = subnets.find(i.subnet_id);
+      if (subnet == subnets.end()) continue;
+      object e = Interface(ctx, i.network_interface_id, subnet->second, i.ip, "interface",
+                           "ELB " + lb.resource_id(), "amazon-elb", groups, MacOf(i.network_interface_id));
+      e["Attachment"] = object{{"AttachmentId", DerivedId("ela-attach", i.network_interface_id)},
+                               {"DeleteOnTermination", false},
+                               {"DeviceIndex", 1},
+                               {"InstanceOwnerId", "amazon-elb"},
+                               {"Status", "attached"}};
+      all.push_back(std::move(e));
+    }
+  }
   std::sort(all.begin(), all.end(), [](const object& a, const object& b) {
     return GetString(a, "NetworkInterfaceId") < GetString(b, "NetworkInterfaceId");
   });
+  // Elastic IPs associated with an interface (AssociateAddress; a NAT gateway's own shows it already).
+  ASSIGN_OR_FAIL(auto addresses, controlplane::LoadRecords(c.store(), kAddressesPrefix), Ec2Error);
+  for (const object& a : addresses) {
+    std::string eni_id = GetString(a, "NetworkInterfaceId");
+    if (eni_id.empty()) continue;
+    for (object& e : all) {
+      if (GetString(e, "NetworkInterfaceId") != eni_id || Has(e, "Association")) continue;
+      object association{{"AllocationId", GetString(a, "AllocationId")},
+                         {"AssociationId", GetString(a, "AssociationId")},
+                         {"IpOwnerId", ctx.account_id},
+                         {"PublicIp", GetString(a, "PublicIp")}};
+      e["Association"] = association;
+      e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+    }
+  }
+  return all;
+}
+
+Outcome DescribeNetworkInterfaces(Context& c, const RequestContext& ctx, object& in) {
+  auto filters = Filters::Parse(in, {{"network-interface-id", "NetworkInterfaceId"},
+                                     {"subnet-id", "SubnetId"},
+                                     {"vpc-id", "VpcId"},
+                                     {"availability-zone", "AvailabilityZone"},
+                                     {"interface-type", "InterfaceType"},
+                                     {"description", "Description"},
+                                     {"requester-id", "RequesterId"},
+                                     {"requester-managed", "RequesterManaged"},
+                                     {"status", "Status"},
+                                     {"owner-id", "OwnerId"},
+                                     {"private-ip-address", "PrivateIpAddress"},
+                                     {"addresses.private-ip-address", "PrivateIpAddresses.PrivateIpAddress"},
+                                     {"group-id", "Groups.GroupId"},
+                                     {"attachment.status", "Attachment.Status"},
+                                     {"attachment.attachment-id", "Attachment.AttachmentId"},
+                                     {"attachment.instance-owner-id", "Attachment.InstanceOwnerId"},
+                                     {"attachment.device-index", "Attachment.DeviceIndex"},
+                                     {"group-name", "Groups.GroupName"},
+                                     {"mac-address", "MacAddress"},
+                                     {"association.public-ip", "Association.PublicIp"},
+                                     {"association.allocation-id", "Association.AllocationId"},
+                                     {"association.association-id", "Association.AssociationId"}});
+  if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+  auto listed = NetworkInterfaces(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  std::vector<object>& all = std::get<std::vector<object>>(listed);
   std::vector<std::string> ids = Strings(in, "NetworkInterfaceIds");
   for (const std::string& id : ids) {
     if (std::none_of(all.begin(), all.end(), [&](const object& e) { return GetString(e, "NetworkInterfaceId") == id; })) {

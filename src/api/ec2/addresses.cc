@@ -1,8 +1,11 @@
 // Elastic IPs: AllocateAddress, ReleaseAddress, DescribeAddresses, DescribeAddressesAttribute.
 // Addresses come from the server's pool (NetworkOptions::public_ip_pool); each is claimed under
 // ec2/public-ips/<ip> in the transaction that allocates it, so two allocations never share one.
-// An address a NAT gateway holds carries the gateway's association until the gateway is deleted.
+// An address a NAT gateway holds carries the gateway's association until the gateway is deleted;
+// one associated with a task's interface (AssociateAddress) until it is disassociated or the
+// interface goes (the task stops), whichever is first.
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "api/ec2/handlers.h"
@@ -17,6 +20,39 @@ std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocati
   if (!found.ok()) return Ec2Error(found.status());
   if (!*found) return NotFound("InvalidAllocationID.NotFound", "allocation", allocation_id);
   return std::move(**found);
+}
+
+namespace {
+
+constexpr const char* kAssociationMembers[] = {"AssociationId", "NetworkInterfaceId", "NetworkInterfaceOwnerId",
+                                               "PrivateIpAddress"};
+
+// The interfaces there are now, by id.
+std::variant<std::map<std::string, object>, AwsError> InterfacesById(Context& c, const RequestContext& ctx) {
+  auto listed = NetworkInterfaces(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  std::map<std::string, object> out;
+  for (object& e : std::get<std::vector<object>>(listed)) out[GetString(e, "NetworkInterfaceId")] = std::move(e);
+  return out;
+}
+
+// An association lasts as long as its interface: a task's goes when the task stops.
+bool AssociationLive(const object& address, const std::map<std::string, object>& interfaces) {
+  return Has(address, "AssociationId") && interfaces.count(GetString(address, "NetworkInterfaceId")) > 0;
+}
+
+bool HeldByNatGateway(const object& address, const std::map<std::string, object>& interfaces) {
+  auto it = interfaces.find(GetString(address, "NetworkInterfaceId"));
+  return it != interfaces.end() && GetString(it->second, "InterfaceType") == "nat_gateway";
+}
+
+}  // namespace
+
+std::variant<bool, AwsError> AddressHeld(Context& c, const RequestContext& ctx, const object& address) {
+  if (!Has(address, "AssociationId")) return false;
+  auto listed = InterfacesById(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  return AssociationLive(address, std::get<std::map<std::string, object>>(listed));
 }
 
 Outcome AllocateAddress(Context& c, const RequestContext& ctx, object& in) {
@@ -61,7 +97,7 @@ Outcome AllocateAddress(Context& c, const RequestContext& ctx, object& in) {
   }).value_or(TooManyConcurrentUpdates());
 }
 
-Outcome ReleaseAddress(Context& c, const RequestContext&, object& in) {
+Outcome ReleaseAddress(Context& c, const RequestContext& ctx, object& in) {
   std::string id = GetString(in, "AllocationId");
   if (id.empty()) {
     if (Has(in, "PublicIp")) return InvalidParameterValue("In a VPC an address is released by its AllocationId");
@@ -71,7 +107,9 @@ Outcome ReleaseAddress(Context& c, const RequestContext&, object& in) {
     auto found = FindAddress(c, id);
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& a = std::get<Record>(found);
-    if (Has(a.value, "AssociationId")) {
+    auto listed = InterfacesById(c, ctx);
+    if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+    if (AssociationLive(a.value, std::get<std::map<std::string, object>>(listed))) {
       return AwsError::Client("InvalidIPAddress.InUse", "Address " + GetString(a.value, "PublicIp") + " is in use.");
     }
     store::Txn txn{{{a.key, a.mod_revision}},
@@ -82,8 +120,11 @@ Outcome ReleaseAddress(Context& c, const RequestContext&, object& in) {
   }).value_or(TooManyConcurrentUpdates());
 }
 
-Outcome DescribeAddresses(Context& c, const RequestContext&, object& in) {
+Outcome DescribeAddresses(Context& c, const RequestContext& ctx, object& in) {
   std::vector<std::string> ips = Strings(in, "PublicIps");
+  auto listed = InterfacesById(c, ctx);
+  if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+  auto& interfaces = std::get<std::map<std::string, object>>(listed);
   Outcome out = Describe(c, in,
                          {.prefix = kAddressesPrefix,
                           .ids_member = "AllocationIds",
@@ -101,7 +142,14 @@ Outcome DescribeAddresses(Context& c, const RequestContext&, object& in) {
                                      {"instance-id", "InstanceId"}},
                           .not_found = [](const std::string& id) {
                             return NotFound("InvalidAllocationID.NotFound", "allocation", id);
-                          }});
+                          },
+                          .present =
+                              [&](object& a) {
+                                if (!AssociationLive(a, interfaces)) {
+                                  for (const char* member : kAssociationMembers) a.erase(member);
+                                }
+                                return true;
+                              }});
   if (!out.ok() || ips.empty()) return out;
   json::array& all = out.output()["Addresses"].as_array();
   json::array kept;
@@ -116,19 +164,103 @@ Outcome DescribeAddresses(Context& c, const RequestContext&, object& in) {
   return out;
 }
 
-// An association wharf makes is a NAT gateway's, which goes with the gateway: what is left to
-// disassociate by hand is an association that is gone (terraform's aws_eip asks for it on
-// destroy, after the gateway went, and takes InvalidAssociationID.NotFound as done).
-Outcome DisassociateAddress(Context& c, const RequestContext&, object& in) {
-  std::string id = GetString(in, "AssociationId");
-  if (id.empty()) return MissingParameter("associationId");
-  ASSIGN_OR_FAIL(auto addresses, controlplane::LoadRecords(c.store(), kAddressesPrefix), Ec2Error);
-  for (const object& a : addresses) {
-    if (GetString(a, "AssociationId") != id) continue;
-    return AwsError::Client("InvalidIPAddress.InUse", "Address " + GetString(a, "PublicIp") +
-                                                          " is in use by a NAT gateway; delete the gateway to release it.");
+// An elastic IP onto a network interface (an awsvpc task's). A NAT gateway's address is its
+// own and a load balancer's interfaces take none (an application load balancer has no elastic
+// IPs). The association is recorded and shown (DescribeAddresses, DescribeNetworkInterfaces);
+// wharf does not route the public address to the interface yet.
+Outcome AssociateAddress(Context& c, const RequestContext& ctx, object& in) {
+  std::string allocation_id = GetString(in, "AllocationId");
+  if (allocation_id.empty()) {
+    if (Has(in, "PublicIp")) return InvalidParameterValue("In a VPC an address is associated by its AllocationId");
+    return MissingParameter("allocationId");
   }
-  return NotFound("InvalidAssociationID.NotFound", "association", id);
+  std::string eni_id = GetString(in, "NetworkInterfaceId");
+  if (Has(in, "InstanceId")) {
+    return InvalidParameterValue("wharf associates elastic IPs with network interfaces only: give networkInterfaceId "
+                                 "instead of instanceId '" + GetString(in, "InstanceId") + "'");
+  }
+  if (eni_id.empty()) return MissingParameter("networkInterfaceId");
+  bool allow_reassociation = GetBool(in, "AllowReassociation").value_or(false);
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto found = FindAddress(c, allocation_id);
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& address = std::get<Record>(found);
+    auto listed = InterfacesById(c, ctx);
+    if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+    auto& interfaces = std::get<std::map<std::string, object>>(listed);
+    auto eni = interfaces.find(eni_id);
+    if (eni == interfaces.end()) return NotFound("InvalidNetworkInterfaceID.NotFound", "network interface", eni_id);
+    std::string requester = GetString(eni->second, "RequesterId");
+    if (GetString(eni->second, "InterfaceType") == "nat_gateway" || requester == "amazon-elb") {
+      return InvalidParameterValue("The network interface '" + eni_id + "' is managed by " +
+                                   (requester == "amazon-elb" ? "Elastic Load Balancing" : "a NAT gateway") +
+                                   " and cannot take an elastic IP address");
+    }
+    std::string private_ip = GetString(eni->second, "PrivateIpAddress");
+    if (Has(in, "PrivateIpAddress") && GetString(in, "PrivateIpAddress") != private_ip) {
+      return InvalidParameterValue("The private IP address " + GetString(in, "PrivateIpAddress") +
+                                   " is not assigned to network interface " + eni_id);
+    }
+    if (AssociationLive(address.value, interfaces)) {
+      if (GetString(address.value, "NetworkInterfaceId") == eni_id) {
+        return object{{"AssociationId", GetString(address.value, "AssociationId")}};  // already there
+      }
+      if (!allow_reassociation || HeldByNatGateway(address.value, interfaces)) {
+        return AwsError::Client("Resource.AlreadyAssociated", "resource " + allocation_id +
+                                                                  " is already associated with associate-id " +
+                                                                  GetString(address.value, "AssociationId"));
+      }
+    }
+    store::Txn txn{{{address.key, address.mod_revision}}, {}};
+    // The interface's address had another elastic IP: this one replaces it, as on AWS.
+    ASSIGN_OR_FAIL(auto others, ReadRecords(c.store(), kAddressesPrefix), Ec2Error);
+    for (Record& other : others) {
+      if (other.key == address.key || GetString(other.value, "NetworkInterfaceId") != eni_id) continue;
+      for (const char* member : kAssociationMembers) other.value.erase(member);
+      txn.compares.push_back({other.key, other.mod_revision});
+      txn.ops.push_back(store::Op::Put(other.key, Serialize(other.value)));
+    }
+    std::string association = c.NewId("eipassoc");
+    address.value["AssociationId"] = association;
+    address.value["NetworkInterfaceId"] = eni_id;
+    address.value["NetworkInterfaceOwnerId"] = ctx.account_id;
+    address.value["PrivateIpAddress"] = private_ip;
+    txn.ops.push_back(store::Op::Put(address.key, Serialize(address.value)));
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return object{{"AssociationId", association}};
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+// A NAT gateway's association goes with the gateway (InvalidIPAddress.InUse here); an
+// association whose interface is gone (its task stopped) is gone too: terraform's aws_eip asks
+// for it on destroy and takes InvalidAssociationID.NotFound as done.
+Outcome DisassociateAddress(Context& c, const RequestContext& ctx, object& in) {
+  std::string id = GetString(in, "AssociationId");
+  if (id.empty()) {
+    if (Has(in, "PublicIp")) return InvalidParameterValue("In a VPC an address is disassociated by its AssociationId");
+    return MissingParameter("associationId");
+  }
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    ASSIGN_OR_FAIL(auto addresses, ReadRecords(c.store(), kAddressesPrefix), Ec2Error);
+    auto listed = InterfacesById(c, ctx);
+    if (auto* err = std::get_if<AwsError>(&listed)) return *err;
+    auto& interfaces = std::get<std::map<std::string, object>>(listed);
+    for (Record& a : addresses) {
+      if (GetString(a.value, "AssociationId") != id || !AssociationLive(a.value, interfaces)) continue;
+      if (HeldByNatGateway(a.value, interfaces)) {
+        return AwsError::Client("InvalidIPAddress.InUse", "Address " + GetString(a.value, "PublicIp") +
+                                                              " is in use by a NAT gateway; delete the gateway to release it.");
+      }
+      for (const char* member : kAssociationMembers) a.value.erase(member);
+      ASSIGN_OR_FAIL(store::TxnResult result,
+                     c.store().Commit(store::Txn{{{a.key, a.mod_revision}}, {store::Op::Put(a.key, Serialize(a.value))}}),
+                     Ec2Error);
+      if (!result.succeeded) return store::kConflict;
+      return Outcome(object{});
+    }
+    return NotFound("InvalidAssociationID.NotFound", "association", id);
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 // The reverse DNS name of an address (terraform's aws_eip reads it): wharf sets none.

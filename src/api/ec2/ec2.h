@@ -19,6 +19,9 @@
 // transactions retried on conflict.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "api/ec2/network.h"
 #include "api/front_door.h"
 #include "base/random.h"
@@ -30,6 +33,8 @@ struct Ec2Deps {
   store::Store& store;
   NetworkOptions network;
   Random* random = nullptr;  // ids of new groups and rules; a SecureRandom of its own when null
+  // The regions the server answers for, as DescribeRegions lists them; empty: network.region.
+  std::vector<std::string> regions = {};
 };
 
 // Builds the endpoint with every implemented operation.

@@ -59,10 +59,14 @@ Outcome DescribeInternetGateways(Context&, const RequestContext&, object& in);
 // addresses.cc: elastic IPs.
 Outcome AllocateAddress(Context&, const RequestContext&, object& in);
 Outcome ReleaseAddress(Context&, const RequestContext&, object& in);
+Outcome AssociateAddress(Context&, const RequestContext&, object& in);
 Outcome DescribeAddresses(Context&, const RequestContext&, object& in);
 Outcome DescribeAddressesAttribute(Context&, const RequestContext&, object& in);
 Outcome DisassociateAddress(Context&, const RequestContext&, object& in);
 std::variant<Record, AwsError> FindAddress(Context& c, std::string_view allocation_id);
+// Whether an address is associated with an interface that still exists (a task's association
+// ends with the task).
+std::variant<bool, AwsError> AddressHeld(Context& c, const RequestContext& ctx, const object& address);
 
 // nat_gateways.cc
 Outcome CreateNatGateway(Context&, const RequestContext&, object& in);
@@ -90,6 +94,14 @@ Outcome DescribeAccountAttributes(Context&, const RequestContext&, object& in);
 Outcome DescribePrefixLists(Context&, const RequestContext&, object& in);
 Outcome DescribeNetworkAcls(Context&, const RequestContext&, object& in);
 Outcome DescribeNetworkInterfaces(Context&, const RequestContext&, object& in);
+// Every network interface there is (NAT gateways', load balancers', awsvpc tasks'), as
+// DescribeNetworkInterfaces shows them, in id order: they are made from their owners' records.
+std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const RequestContext& ctx);
+
+// instances.cc: the ECS nodes as EC2 instances, and the regions served.
+Outcome DescribeInstances(Context&, const RequestContext&, object& in);
+Outcome DescribeRegions(Context&, const RequestContext&, object& in);
+json::array RegionList(const std::vector<std::string>& regions);
 // The managed prefix list of an AWS service ("com.amazonaws.us-east-1.s3").
 std::string PrefixListId(std::string_view service_name);
 

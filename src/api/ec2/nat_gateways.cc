@@ -89,7 +89,9 @@ Outcome CreateNatGateway(Context& c, const RequestContext& ctx, object& in) {
       auto found = FindAddress(c, allocation_id);
       if (auto* err = std::get_if<AwsError>(&found)) return *err;
       address = std::move(std::get<Record>(found));
-      if (Has(address->value, "AssociationId")) {
+      auto held = AddressHeld(c, ctx, address->value);
+      if (auto* err = std::get_if<AwsError>(&held)) return *err;
+      if (std::get<bool>(held)) {
         return fail("Resource.AlreadyAssociated", "Elastic IP address " + allocation_id + " is already associated");
       }
     }

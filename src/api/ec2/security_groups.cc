@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "api/ec2/handlers.h"
+#include "model/load_balancer.h"
 
 namespace wharf::api::ec2 {
 
@@ -176,9 +177,19 @@ Outcome DeleteSecurityGroup(Context& c, const RequestContext&, object& in) {
     if (Referenced(groups, id)) {
       return AwsError::Client("DependencyViolation", "resource " + id + " has a dependent object");
     }
-    // Every other group's revision is compared, so no rule referencing this one slips in.
+    // A load balancer's group is in use by its network interfaces.
+    ASSIGN_OR_FAIL(auto lbs, ReadRecords(c.store(), model::keys::kLoadBalancers), Ec2Error);
+    for (const Record& lb : lbs) {
+      auto in_use = model::LoadBalancerRecord(lb.value).security_groups();
+      if (std::find(in_use.begin(), in_use.end(), id) != in_use.end()) {
+        return AwsError::Client("DependencyViolation", "resource " + id + " has a dependent object");
+      }
+    }
+    // Every other group's revision is compared, so no rule referencing this one slips in, and
+    // every load balancer's, so none takes the group meanwhile.
     store::Txn txn;
     for (const Record& g : groups) txn.compares.push_back({g.key, g.mod_revision});
+    for (const Record& lb : lbs) txn.compares.push_back({lb.key, lb.mod_revision});
     txn.ops = {store::Op::Delete(group.key),
                store::Op::Delete(SecurityGroupNameKey(GetString(group.value, "VpcId"), name))};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);

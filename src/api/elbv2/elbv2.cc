@@ -20,6 +20,8 @@ Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps) {
       {"DescribeLoadBalancerAttributes", DescribeLoadBalancerAttributes},
       {"ModifyLoadBalancerAttributes", ModifyLoadBalancerAttributes},
       {"SetSecurityGroups", SetSecurityGroups},
+      {"SetSubnets", SetSubnets},
+      {"SetIpAddressType", SetIpAddressType},
       {"CreateTargetGroup", CreateTargetGroup},
       {"DescribeTargetGroups", DescribeTargetGroups},
       {"ModifyTargetGroup", ModifyTargetGroup},

@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <set>
 
+#include "api/ec2/network.h"
 #include "api/json_util.h"
 #include "api/query_protocol.h"
 #include "controlplane/lb_config.h"
@@ -52,6 +53,16 @@ class Elbv2Test : public ::testing::Test {
       ASSERT_TRUE(config.ok()) << config.status().ToString();
       data_plane_.Apply(std::move(config).value());
     };
+    // The EC2 side: the default VPC, and the seed's subnets and group in it.
+    ec2::NetworkOptions where;
+    ASSERT_TRUE(ec2::EnsureDefaultVpc(store_, where).ok());
+    vpc_id_ = ec2::DefaultVpcId(where);
+    Put(ec2::SubnetKey("subnet-1"), ec2::MakeSubnet(where, "subnet-1", vpc_id_, "10.213.64.0/24", "us-east-1a", false));
+    Put(ec2::SubnetKey("subnet-2"), ec2::MakeSubnet(where, "subnet-2", vpc_id_, "10.213.65.0/24", "us-east-1b", false));
+    Put(ec2::SubnetKey("subnet-3"), ec2::MakeSubnet(where, "subnet-3", vpc_id_, "10.213.66.0/24", "us-east-1a", false));
+    Put(ec2::SubnetKey("subnet-other"), ec2::MakeSubnet(where, "subnet-other", "vpc-other", "10.9.0.0/24", "us-east-1c", false));
+    Put(ec2::SecurityGroupKey("sg-1"), json::object{{"GroupId", "sg-1"}, {"GroupName", "one"}, {"VpcId", vpc_id_}});
+    Put(ec2::SecurityGroupKey("sg-other"), json::object{{"GroupId", "sg-other"}, {"GroupName", "x"}, {"VpcId", "vpc-other"}});
     auto made = MakeElbv2Endpoint(Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
                                             nullptr, instance_address, publish, nullptr});
     ASSERT_TRUE(made.ok()) << made.status().ToString();
@@ -106,7 +117,19 @@ class Elbv2Test : public ::testing::Test {
            R"(, "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}]})";
   }
 
+  void Put(const std::string& key, const json::object& value) {
+    ASSERT_TRUE(store_.Commit(store::Txn{{}, {store::Op::Put(key, json::serialize(value))}}).ok());
+  }
+  // The addresses claimed in a subnet.
+  std::vector<std::string> Claims(const std::string& subnet) {
+    auto page = store_.List(model::keys::EniIpPrefix(subnet), "", 0);
+    std::vector<std::string> out;
+    for (const auto& kv : page->items) out.push_back(kv.key.substr(model::keys::EniIpPrefix(subnet).size()));
+    return out;
+  }
+
   store::MemoryStore store_;
+  std::string vpc_id_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   FakeDataPlane data_plane_;
   ServiceEndpoint endpoint_;
@@ -394,6 +417,67 @@ TEST_F(Elbv2Test, ATargetGroupServesOneLoadBalancer) {
              "Port"),
       18083);
   EXPECT_EQ(data_plane_.open.at(GetString(l, "ListenerArn")), 18083);
+}
+
+TEST_F(Elbv2Test, LoadBalancersAreInTheirSubnetsVpcWithAnAddressInEach) {
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "a", "Subnets": ["subnet-1", "subnet-nope"]})"),
+            "SubnetNotFound");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "a", "Subnets": ["subnet-1", "subnet-3"]})"),
+            "InvalidConfigurationRequest");  // one zone
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "a", "Subnets": ["subnet-1"]})"),
+            "InvalidConfigurationRequest");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "a", "Subnets": ["subnet-1", "subnet-other"]})"),
+            "InvalidConfigurationRequest");  // two VPCs
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer",
+                      R"({"Name": "a", "Subnets": ["subnet-1", "subnet-2"], "SecurityGroups": ["sg-other"]})"),
+            "InvalidConfigurationRequest");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer",
+                      R"({"Name": "a", "Subnets": ["subnet-1", "subnet-2"], "SecurityGroups": ["sg-gone"]})"),
+            "InvalidSecurityGroup");
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer",
+                      R"({"Name": "a", "Subnets": ["subnet-1", "subnet-2"], "IpAddressType": "dualstack"})"),
+            "InvalidConfigurationRequest");
+  EXPECT_TRUE(Claims("subnet-1").empty());  // nothing refused holds an address
+
+  json::object lb = Ok("CreateLoadBalancer", R"({"Name": "a", "SubnetMappings": [{"SubnetId": "subnet-2"},
+      {"SubnetId": "subnet-1"}]})")["LoadBalancers"].as_array()[0].as_object();
+  EXPECT_EQ(GetString(lb, "VpcId"), vpc_id_);
+  EXPECT_EQ(json::serialize(lb["AvailabilityZones"]),
+            R"([{"ZoneName":"us-east-1a","SubnetId":"subnet-1","LoadBalancerAddresses":[]},)"
+            R"({"ZoneName":"us-east-1b","SubnetId":"subnet-2","LoadBalancerAddresses":[]}])");
+  EXPECT_EQ(Claims("subnet-1"), std::vector<std::string>{"10.213.64.4"});
+  EXPECT_EQ(Claims("subnet-2"), std::vector<std::string>{"10.213.65.4"});
+  std::string arn = GetString(lb, "LoadBalancerArn");
+
+  // SetSubnets: subnet-1 stays (same address), subnet-2 is released, the default subnet of
+  // zone c gets one; another VPC's subnets are refused.
+  auto default_c = store_.List(model::keys::kSubnets, "", 0);
+  std::string subnet_c;
+  for (const auto& kv : default_c->items) {
+    json::object s = json::parse(kv.value).as_object();
+    if (GetString(s, "VpcId") == vpc_id_ && GetString(s, "AvailabilityZone") == "us-east-1c") subnet_c = GetString(s, "SubnetId");
+  }
+  ASSERT_FALSE(subnet_c.empty());
+  json::object in{{"LoadBalancerArn", arn}, {"Subnets", json::array{"subnet-1", json::string(subnet_c)}}};
+  json::object set = Ok("SetSubnets", json::serialize(in));
+  EXPECT_EQ(set["AvailabilityZones"].as_array().size(), 2u);
+  EXPECT_EQ(Claims("subnet-1"), std::vector<std::string>{"10.213.64.4"});
+  EXPECT_TRUE(Claims("subnet-2").empty());
+  EXPECT_EQ(Claims(subnet_c).size(), 1u);
+  in["Subnets"] = json::array{"subnet-1", "subnet-other"};
+  EXPECT_EQ(ErrorCode("SetSubnets", json::serialize(in)), "InvalidConfigurationRequest");
+
+  json::object type{{"LoadBalancerArn", arn}, {"IpAddressType", "dualstack"}};
+  EXPECT_EQ(ErrorCode("SetIpAddressType", json::serialize(type)), "InvalidConfigurationRequest");
+  type["IpAddressType"] = "ipv4";
+  EXPECT_EQ(GetString(Ok("SetIpAddressType", json::serialize(type)), "IpAddressType"), "ipv4");
+  json::object groups{{"LoadBalancerArn", arn}, {"SecurityGroups", json::array{"sg-other"}}};
+  EXPECT_EQ(ErrorCode("SetSecurityGroups", json::serialize(groups)), "InvalidConfigurationRequest");
+
+  json::object del{{"LoadBalancerArn", arn}};
+  Ok("DeleteLoadBalancer", json::serialize(del));
+  EXPECT_TRUE(Claims("subnet-1").empty());
+  EXPECT_TRUE(Claims(subnet_c).empty());
 }
 
 }  // namespace

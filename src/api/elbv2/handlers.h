@@ -18,6 +18,8 @@ Outcome DeleteLoadBalancer(Context&, const RequestContext&, object& in);
 Outcome DescribeLoadBalancerAttributes(Context&, const RequestContext&, object& in);
 Outcome ModifyLoadBalancerAttributes(Context&, const RequestContext&, object& in);
 Outcome SetSecurityGroups(Context&, const RequestContext&, object& in);
+Outcome SetSubnets(Context&, const RequestContext&, object& in);
+Outcome SetIpAddressType(Context&, const RequestContext&, object& in);
 
 // target_groups.cc
 Outcome CreateTargetGroup(Context&, const RequestContext&, object& in);

@@ -1,9 +1,12 @@
 // Load balancers: CreateLoadBalancer, DescribeLoadBalancers, DeleteLoadBalancer,
-// Describe/ModifyLoadBalancerAttributes, SetSecurityGroups.
+// Describe/ModifyLoadBalancerAttributes, SetSecurityGroups, SetSubnets, SetIpAddressType.
+// A load balancer is in the VPC of its subnets, with a network interface in each
+// (lb_network.h).
 #include <algorithm>
 
 #include "api/elbv2/attributes.h"
 #include "api/elbv2/handlers.h"
+#include "api/elbv2/lb_network.h"
 
 namespace wharf::api::elbv2 {
 
@@ -12,7 +15,6 @@ namespace {
 // A new load balancer answers "provisioning" this long, then "active" (so `aws elbv2 wait
 // load-balancer-available` sees the transition AWS has).
 constexpr double kProvisioningSeconds = 1.0;
-constexpr std::string_view kDefaultVpcId = "vpc-0000000000000wharf";
 constexpr std::string_view kDefaultSecurityGroup = "sg-0000000000000wharf";
 
 std::string HostedZoneId(const std::string& region) {
@@ -54,29 +56,6 @@ bool SameSettings(const json::object& a, const json::object& b) {
   return true;
 }
 
-std::variant<json::array, AwsError> AvailabilityZones(const Context& c, const json::object& in) {
-  std::vector<std::string> subnets;
-  for (const auto& s : GetArray(in, "Subnets")) subnets.emplace_back(s.get_string());
-  const json::array& mappings = GetArray(in, "SubnetMappings");
-  if (!subnets.empty() && !mappings.empty()) {
-    return ValidationError("You can specify subnets or subnet mappings, not both");
-  }
-  for (const auto& m : mappings) subnets.push_back(GetString(m.get_object(), "SubnetId"));
-  if (subnets.size() == 1) {
-    return InvalidConfiguration(
-        "At least two subnets in two different Availability Zones must be specified");
-  }
-  if (subnets.empty()) subnets = {"subnet-00000000000wharfa", "subnet-00000000000wharfb"};
-  if (subnets.size() > 26) return ValidationError("Too many subnets");
-  json::array zones;
-  for (size_t i = 0; i < subnets.size(); ++i) {
-    zones.push_back(json::object{{"ZoneName", c.deps.region + static_cast<char>('a' + i)},
-                                 {"SubnetId", subnets[i]},
-                                 {"LoadBalancerAddresses", json::array()}});
-  }
-  return zones;
-}
-
 }  // namespace
 
 Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
@@ -92,16 +71,29 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
     return InvalidConfiguration("wharf does not support customer-owned or IPAM address pools");
   }
   std::string scheme = GetString(in, "Scheme", "internet-facing");
-  auto zones = AvailabilityZones(c, in);
-  if (auto* err = std::get_if<AwsError>(&zones)) return *err;
+  if (scheme != "internet-facing" && scheme != "internal") {
+    return ValidationError("Scheme '" + scheme + "' must be one of internet-facing, internal");
+  }
+  std::string ip_address_type = GetString(in, "IpAddressType", "ipv4");
+  if (auto err = CheckIpAddressType(ip_address_type)) return *err;
+  auto placement = ResolveSubnets(c, in);
+  if (auto* err = std::get_if<AwsError>(&placement)) return *err;
+  LbPlacement& where = std::get<LbPlacement>(placement);
   if (auto err = CheckNewTags(GetArray(in, "Tags"))) return *err;
-  json::array groups = GetArray(in, "SecurityGroups");
+  json::array groups;
+  for (const auto& g : GetArray(in, "SecurityGroups")) {
+    if (std::find(groups.begin(), groups.end(), g) == groups.end()) groups.push_back(g);
+  }
   if (groups.empty()) {
+    // As on AWS: the VPC's default group.
     std::string id;
-    if (c.deps.default_security_group) {
+    ASSIGN_OR_FAIL(id, DefaultSecurityGroup(c, where.vpc_id), Elbv2Error);
+    if (id.empty() && c.deps.default_security_group) {
       ASSIGN_OR_FAIL(id, c.deps.default_security_group(), Elbv2Error);
     }
     groups.push_back(json::value(id.empty() ? std::string(kDefaultSecurityGroup) : id));
+  } else if (auto err = CheckSecurityGroups(c, groups, where.vpc_id)) {
+    return *err;
   }
 
   std::string id = c.NewHex(16);
@@ -114,11 +106,11 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
       {"CreatedTime", NowSeconds(c)},
       {"LoadBalancerName", name},
       {"Scheme", scheme},
-      {"VpcId", kDefaultVpcId},
+      {"VpcId", where.vpc_id},
       {"Type", "application"},
-      {"AvailabilityZones", std::move(std::get<json::array>(zones))},
+      {"AvailabilityZones", where.zones},
       {"SecurityGroups", std::move(groups)},
-      {"IpAddressType", GetString(in, "IpAddressType", "ipv4")},
+      {"IpAddressType", ip_address_type},
   };
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     ASSIGN_OR_FAIL(auto found, ReadRecord(c.deps.store, LoadBalancerKey(name)), Elbv2Error);
@@ -134,10 +126,14 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
                         {"attributes", DefaultAttributes(AttributeOwner::kLoadBalancer)},
                         {"tags", GetArray(in, "Tags")}};
     std::string key = LoadBalancerKey(name);
-    ASSIGN_OR_FAIL(bool saved,
-                   CommitTxn(c.deps.store, store::Txn{{store::Compare{key, 0}},
-                                                      {store::Op::Put(key, Serialize(record))}}),
-                   Elbv2Error);
+    store::Txn txn{{store::Compare{key, 0}}, {}};
+    auto fresh = ResolveSubnets(c, in);  // the subnets' records at their current revisions
+    if (auto* err = std::get_if<AwsError>(&fresh)) return *err;
+    auto interfaces = PlanInterfaces(c, std::get<LbPlacement>(fresh), {}, GetString(lb, "LoadBalancerArn"), txn);
+    if (auto* err = std::get_if<AwsError>(&interfaces)) return *err;
+    model::SetLoadBalancerInterfaces(record, std::get<std::vector<model::LoadBalancerInterface>>(interfaces));
+    txn.ops.push_back(store::Op::Put(key, Serialize(record)));
+    ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
     if (!saved) return store::kConflict;
     c.Publish();
     return json::object{{"LoadBalancers", json::array{Present(c, record)}}};
@@ -215,6 +211,7 @@ Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
     std::vector<std::string> closed;
     txn.compares.push_back({record.key, record.mod_revision});
     txn.ops.push_back(store::Op::Delete(record.key));
+    ReleaseInterfaces(model::LoadBalancerRecord(record.value).interfaces(), txn);
     for (const auto& l : listeners) {
       const json::object& listener = GetObject(l.value, "listener");
       txn.compares.push_back({l.key, l.mod_revision});
@@ -258,11 +255,64 @@ Outcome SetSecurityGroups(Context& c, const RequestContext&, object& in) {
     Lookup found = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
     if (auto* err = std::get_if<AwsError>(&found)) return *err;
     Record& record = std::get<Record>(found);
+    if (auto err = CheckSecurityGroups(c, groups, model::LoadBalancerRecord(record.value).vpc_id())) return *err;
     record.value["loadBalancer"].as_object()["SecurityGroups"] = groups;
     ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
     if (!saved) return store::kConflict;
     c.Publish();
     return json::object{{"SecurityGroupIds", groups}};
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+// The load balancer's subnets: the same rules as at creation, in the VPC it is in. An
+// interface in a subnet that stays is kept; new subnets get one, dropped ones release theirs.
+Outcome SetSubnets(Context& c, const RequestContext&, object& in) {
+  if (GetArray(in, "Subnets").empty() && GetArray(in, "SubnetMappings").empty()) {
+    // Not the default VPC's subnets, as at creation: the load balancer keeps its VPC.
+    return InvalidConfiguration("At least two subnets in two different Availability Zones must be specified");
+  }
+  if (Has(in, "IpAddressType")) {
+    if (auto err = CheckIpAddressType(GetString(in, "IpAddressType"))) return *err;
+  }
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto placement = ResolveSubnets(c, in);
+    if (auto* err = std::get_if<AwsError>(&placement)) return *err;
+    LbPlacement& where = std::get<LbPlacement>(placement);
+    Lookup found = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& record = std::get<Record>(found);
+    model::LoadBalancerRecord lb(record.value);
+    if (where.vpc_id != lb.vpc_id()) {
+      return InvalidConfiguration("The subnets must be in the load balancer's VPC '" + lb.vpc_id() + "'; '" +
+                                  where.subnets.front().id + "' is in '" + where.vpc_id + "'");
+    }
+    store::Txn txn{{{record.key, record.mod_revision}}, {}};
+    auto interfaces = PlanInterfaces(c, where, lb.interfaces(), lb.arn(), txn);
+    if (auto* err = std::get_if<AwsError>(&interfaces)) return *err;
+    model::SetLoadBalancerInterfaces(record.value, std::get<std::vector<model::LoadBalancerInterface>>(interfaces));
+    json::object& shape = record.value["loadBalancer"].as_object();
+    shape["AvailabilityZones"] = where.zones;
+    txn.ops.push_back(store::Op::Put(record.key, Serialize(record.value)));
+    ASSIGN_OR_FAIL(bool saved, CommitTxn(c.deps.store, txn), Elbv2Error);
+    if (!saved) return store::kConflict;
+    c.Publish();
+    return json::object{{"AvailabilityZones", where.zones},
+                        {"IpAddressType", GetString(shape, "IpAddressType", "ipv4")}};
+  }).value_or(TooManyConcurrentUpdates());
+}
+
+// ipv4 only: wharf's VPCs have no IPv6 (dualstack is refused, not ignored).
+Outcome SetIpAddressType(Context& c, const RequestContext&, object& in) {
+  std::string type = GetString(in, "IpAddressType");
+  if (auto err = CheckIpAddressType(type)) return *err;
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    Lookup found = GetLoadBalancer(c, GetString(in, "LoadBalancerArn"));
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& record = std::get<Record>(found);
+    record.value["loadBalancer"].as_object()["IpAddressType"] = type;
+    ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
+    if (!saved) return store::kConflict;
+    return json::object{{"IpAddressType", type}};
   }).value_or(TooManyConcurrentUpdates());
 }
 

@@ -1,0 +1,281 @@
+#!/usr/bin/python3
+"""Load balancers and tasks in the VPC, through the control plane (issue 13, parts 2, 5, 6).
+
+A VPC 10.0.0.0/16 with public subnets (routed to an internet gateway) and private ones in two
+zones. A load balancer's subnets must exist, be in one VPC and in two zones, its groups in
+that VPC; it has a network interface in each subnet, shown by DescribeNetworkInterfaces as
+ELB shows them (what Terraform's aws_lb polls for on destroy), which keeps the subnet, the
+VPC and the group from being deleted until the load balancer goes; SetSubnets moves them,
+SetIpAddressType takes ipv4 only. RunTask refuses subnets of two VPCs, groups of another VPC
+and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
+while it lives (an elastic IP associated with it too) and gone once it stopped.
+DescribeInstances shows the node, DescribeRegions the served regions (every AWS region by default).
+The test stops its tasks and deletes what it made, even when a check fails.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+
+checks = Checks()
+before, layout = prepare("v1")
+
+
+def tag(name):
+    return [{"ResourceType": "subnet", "Tags": [{"Key": "Name", "Value": name}]}]
+
+
+with WharfServer(agent=True) as server:
+    ec2 = server.boto3("ec2")
+    elb = server.boto3("elbv2")
+    ecs = server.boto3("ecs")
+    net, made = {}, {"tasks": [], "lbs": [], "eips": []}
+
+    @checks.run
+    def a_vpc_with_public_and_private_subnets():
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        net["vpc"] = vpc
+        for name, cidr, zone in (("public-a", "10.0.1.0/24", "us-east-1a"), ("public-b", "10.0.2.0/24", "us-east-1b"),
+                                 ("private-a", "10.0.3.0/24", "us-east-1a"), ("private-b", "10.0.4.0/24", "us-east-1b"),
+                                 ("public-a2", "10.0.5.0/24", "us-east-1a")):
+            net[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone,
+                                          TagSpecifications=tag(name))["Subnet"]["SubnetId"]
+        net["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=net["igw"], VpcId=vpc)
+        net["rtb"] = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=net["rtb"], DestinationCidrBlock="0.0.0.0/0", GatewayId=net["igw"])
+        net["assoc"] = [ec2.associate_route_table(RouteTableId=net["rtb"], SubnetId=net[s])["AssociationId"]
+                        for s in ("public-a", "public-b")]
+        net["lb_sg"] = ec2.create_security_group(GroupName="lb_sg", Description="lb", VpcId=vpc)["GroupId"]
+        default_vpc = [v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]][0]["VpcId"]
+        net["default_vpc"] = default_vpc
+        net["other_sg"] = ec2.create_security_group(GroupName="elsewhere", Description="in the default VPC",
+                                                    VpcId=default_vpc)["GroupId"]
+        default_subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                                 key=lambda s: s["AvailabilityZone"])
+        net["default_a"] = default_subnets[0]["SubnetId"]
+
+    @checks.run
+    def create_load_balancer_checks_its_subnets_and_groups():
+        def create(**kwargs):
+            return lambda: elb.create_load_balancer(Name="web", **kwargs)
+        expect_client_error(create(Subnets=[net["public-a"], "subnet-0123456789abcdef0"]), "SubnetNotFound",
+                            "subnet-0123456789abcdef0")
+        expect_client_error(create(Subnets=[net["public-a"]]), "InvalidConfigurationRequest",
+                            "At least two subnets in two different Availability Zones must be specified")
+        expect_client_error(create(Subnets=[net["public-a"], net["public-a2"]]), "InvalidConfigurationRequest",
+                            "multiple subnets in the same Availability Zone")
+        expect_client_error(create(Subnets=[net["public-a"], net["default_a"]]), "InvalidConfigurationRequest")
+        expect_client_error(create(Subnets=[net["public-a"], net["public-b"]], SecurityGroups=[net["other_sg"]]),
+                            "InvalidConfigurationRequest", f"does not belong to VPC '{net['vpc']}'")
+        expect_client_error(create(Subnets=[net["public-a"], net["public-b"]], SecurityGroups=["sg-0123456789abcdef0"]),
+                            "InvalidSecurityGroup")
+        expect_client_error(create(Subnets=[net["public-a"], net["public-b"]], IpAddressType="dualstack"),
+                            "InvalidConfigurationRequest", "IPv6")
+        assert ec2.describe_network_interfaces(Filters=[{"Name": "requester-id", "Values": ["amazon-elb"]}])[
+            "NetworkInterfaces"] == []
+
+    def lb_interfaces(lb):
+        """As terraform's aws_lb waits for them to go: by description and owner."""
+        name_id = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+        return ec2.describe_network_interfaces(Filters=[
+            {"Name": "attachment.instance-owner-id", "Values": ["amazon-elb"]},
+            {"Name": "description", "Values": [f"ELB {name_id}"]}])["NetworkInterfaces"]
+
+    @checks.run
+    def a_load_balancer_has_an_interface_in_each_subnet():
+        lb = elb.create_load_balancer(Name="web", Subnets=[net["public-b"], net["public-a"]],
+                                      SecurityGroups=[net["lb_sg"]], Scheme="internal")["LoadBalancers"][0]
+        made["lbs"].append(lb["LoadBalancerArn"])
+        net["lb"] = lb
+        assert lb["VpcId"] == net["vpc"] and lb["Scheme"] == "internal", lb
+        assert [(z["ZoneName"], z["SubnetId"]) for z in lb["AvailabilityZones"]] == [
+            ("us-east-1a", net["public-a"]), ("us-east-1b", net["public-b"])], lb
+        enis = lb_interfaces(lb)
+        assert sorted((e["SubnetId"], e["PrivateIpAddress"]) for e in enis) == sorted(
+            [(net["public-a"], "10.0.1.4"), (net["public-b"], "10.0.2.4")]), enis
+        for e in enis:
+            assert e["InterfaceType"] == "interface" and e["RequesterId"] == "amazon-elb", e
+            assert e["RequesterManaged"] is True and e["Status"] == "in-use" and e["VpcId"] == net["vpc"], e
+            assert e["Attachment"]["InstanceOwnerId"] == "amazon-elb", e
+            assert [g["GroupId"] for g in e["Groups"]] == [net["lb_sg"]] and e["Groups"][0]["GroupName"] == "lb_sg", e
+        assert ec2.describe_subnets(SubnetIds=[net["public-a"]])["Subnets"][0]["AvailableIpAddressCount"] == 250
+        p = server.aws("ec2", "describe-network-interfaces", "--filters", "Name=requester-id,Values=amazon-elb",
+                       "--query", "NetworkInterfaces[].Description")
+        assert sorted(p) == ["ELB " + lb["LoadBalancerArn"].split(":loadbalancer/")[1]] * 2, p
+        # No subnets: the default VPC's, as before; its default group.
+        default = elb.create_load_balancer(Name="in-default-vpc")["LoadBalancers"][0]
+        made["lbs"].append(default["LoadBalancerArn"])
+        assert default["VpcId"] == net["default_vpc"] and len(default["AvailabilityZones"]) >= 2, default
+        assert len(lb_interfaces(default)) == len(default["AvailabilityZones"])
+
+    @checks.run
+    def what_a_load_balancer_uses_cannot_be_deleted():
+        expect_client_error(lambda: ec2.delete_subnet(SubnetId=net["public-a"]), "DependencyViolation",
+                            f"The subnet '{net['public-a']}' has dependencies and cannot be deleted.")
+        expect_client_error(lambda: ec2.delete_vpc(VpcId=net["vpc"]), "DependencyViolation")
+        expect_client_error(lambda: ec2.delete_security_group(GroupId=net["lb_sg"]), "DependencyViolation")
+        expect_client_error(lambda: elb.set_security_groups(LoadBalancerArn=net["lb"]["LoadBalancerArn"],
+                                                            SecurityGroups=[net["other_sg"]]),
+                            "InvalidConfigurationRequest")
+
+    @checks.run
+    def set_subnets_moves_the_interfaces_and_ipv4_is_the_only_type():
+        arn = net["lb"]["LoadBalancerArn"]
+        out = elb.set_subnets(LoadBalancerArn=arn, Subnets=[net["public-a"], net["private-b"]])
+        assert sorted(z["SubnetId"] for z in out["AvailabilityZones"]) == sorted([net["public-a"], net["private-b"]])
+        enis = lb_interfaces(net["lb"])
+        assert sorted((e["SubnetId"], e["PrivateIpAddress"]) for e in enis) == sorted(
+            [(net["public-a"], "10.0.1.4"), (net["private-b"], "10.0.4.4")]), enis
+        ec2.delete_subnet(SubnetId=net["public-a2"])  # never used: goes
+        expect_client_error(lambda: elb.set_subnets(LoadBalancerArn=arn, Subnets=[net["public-a"], net["default_a"]]),
+                            "InvalidConfigurationRequest")
+        expect_client_error(lambda: elb.set_ip_address_type(LoadBalancerArn=arn, IpAddressType="dualstack"),
+                            "InvalidConfigurationRequest")
+        assert elb.set_ip_address_type(LoadBalancerArn=arn, IpAddressType="ipv4")["IpAddressType"] == "ipv4"
+        got = elb.describe_load_balancers(LoadBalancerArns=[arn])["LoadBalancers"][0]
+        assert sorted(z["SubnetId"] for z in got["AvailabilityZones"]) == sorted([net["public-a"], net["private-b"]])
+
+    @checks.run
+    def run_task_checks_its_network():
+        ecs.create_cluster(clusterName="default")
+        td = ecs.register_task_definition(
+            family="vpc-checks", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}]
+        )["taskDefinition"]["taskDefinitionArn"]
+
+        def run(**vpc):
+            return lambda: ecs.run_task(launchType="FARGATE", taskDefinition=td,
+                                        networkConfiguration={"awsvpcConfiguration": vpc})
+        expect_client_error(run(subnets=[net["private-a"]], assignPublicIp="ENABLED"), "InvalidParameterException",
+                            net["private-a"])
+        expect_client_error(run(subnets=[net["private-a"], net["default_a"]]), "InvalidParameterException",
+                            "one VPC")
+        expect_client_error(run(subnets=[net["private-a"]], securityGroups=[net["other_sg"]]),
+                            "InvalidParameterException", "belong to different networks")
+        assert ecs.list_tasks(cluster="default")["taskArns"] == []
+
+    @checks.run
+    def a_task_interface_lives_with_the_task():
+        image = push_to_wharf(server, layout, "v1", "app")
+        td = ecs.register_task_definition(
+            family="vpc-eni", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": image, "essential": True, "stopTimeout": 2,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        # A public subnet of the default VPC (its main table routes to its internet gateway).
+        arn = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
+            "subnets": [net["default_a"]], "assignPublicIp": "ENABLED"}})["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        task = wait_task(server, "default", arn, "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        attachment = task["attachments"][0]
+        details = {d["name"]: d["value"] for d in attachment["details"]}
+        eni_id, ip = details["networkInterfaceId"], details["privateIPv4Address"]
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+        assert eni["Description"] == f"arn:aws:ecs:us-east-1:000000000000:attachment/{attachment['id']}", eni
+        assert (eni["InterfaceType"], eni["Status"], eni["PrivateIpAddress"], eni["SubnetId"]) == (
+            "interface", "in-use", ip, net["default_a"]), eni
+        assert eni["RequesterManaged"] is True and eni["Groups"], eni
+        # An elastic IP onto it; a second association of the same address needs AllowReassociation.
+        eip = ec2.allocate_address(Domain="vpc")
+        made["eips"].append(eip["AllocationId"])
+        association = ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=eni_id)["AssociationId"]
+        got = ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+        assert (got["AssociationId"], got["NetworkInterfaceId"], got["PrivateIpAddress"]) == (association, eni_id, ip), got
+        shown = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0]
+        assert shown["Association"]["PublicIp"] == eip["PublicIp"], shown
+        expect_client_error(lambda: ec2.associate_address(AllocationId="eipalloc-0123456789abcdef0",
+                                                          NetworkInterfaceId=eni_id), "InvalidAllocationID.NotFound")
+        expect_client_error(lambda: ec2.associate_address(AllocationId=eip["AllocationId"],
+                                                          NetworkInterfaceId="eni-0123456789abcdef0"),
+                            "InvalidNetworkInterfaceID.NotFound")
+        lb_eni = lb_interfaces(net["lb"])[0]["NetworkInterfaceId"]
+        expect_client_error(lambda: ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=lb_eni),
+                            "InvalidParameterValue")
+        ec2.disassociate_address(AssociationId=association)
+        assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+        ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=eni_id)
+        ecs.stop_task(task=arn)
+        wait_task(server, "default", arn, "STOPPED")
+        made["tasks"].remove(arn)
+        expect_client_error(lambda: ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id]),
+                            "InvalidNetworkInterfaceID.NotFound")
+        # The interface went, and its association with it: the address can be released.
+        assert "AssociationId" not in ec2.describe_addresses(AllocationIds=[eip["AllocationId"]])["Addresses"][0]
+        ec2.release_address(AllocationId=eip["AllocationId"])
+        made["eips"].remove(eip["AllocationId"])
+
+    @checks.run
+    def describe_instances_shows_the_node_and_regions_the_server():
+        node = ecs.describe_container_instances(cluster="default", containerInstances=ecs.list_container_instances(
+            cluster="default")["containerInstanceArns"])["containerInstances"][0]["ec2InstanceId"]
+        reservations = ec2.describe_instances()["Reservations"]
+        instances = [i for r in reservations for i in r["Instances"]]
+        assert [i["InstanceId"] for i in instances] == [node], reservations
+        i = instances[0]
+        assert i["State"]["Name"] == "running" and i["Placement"]["AvailabilityZone"] == "us-east-1a", i
+        assert i["VpcId"] == net["default_vpc"] and i["SubnetId"] == net["default_a"], i
+        assert ec2.describe_instances(Filters=[{"Name": "instance-state-name", "Values": ["stopped"]}])[
+            "Reservations"] == []
+        assert ec2.describe_instances(InstanceIds=[node])["Reservations"][0]["Instances"][0]["InstanceId"] == node
+        expect_client_error(lambda: ec2.describe_instances(InstanceIds=["i-0123456789abcdef0"]),
+                            "InvalidInstanceID.NotFound")
+        paged = ec2.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 5})
+        assert [i["InstanceId"] for page in paged for r in page["Reservations"] for i in r["Instances"]] == [node]
+        regions = server.aws("ec2", "describe-regions")["Regions"]
+        names = [r["RegionName"] for r in regions]
+        assert "us-east-1" in names and "eu-west-1" in names and len(names) == len(set(names)) >= 30, names
+        assert {r["OptInStatus"] for r in regions} == {"opt-in-not-required"}, regions
+        one = ec2.describe_regions(RegionNames=["eu-west-1"])["Regions"]
+        assert [(r["RegionName"], r["Endpoint"]) for r in one] == [("eu-west-1", "ec2.eu-west-1.amazonaws.com")], one
+        expect_client_error(lambda: ec2.describe_regions(RegionNames=["eu-west-9"]), "InvalidParameterValue")
+
+    @checks.run
+    def deleting_the_load_balancer_frees_its_subnets():
+        for arn in list(made["lbs"]):
+            elb.delete_load_balancer(LoadBalancerArn=arn)
+            made["lbs"].remove(arn)
+        assert lb_interfaces(net["lb"]) == []
+        assert ec2.describe_network_interfaces(Filters=[{"Name": "requester-id", "Values": ["amazon-elb"]}])[
+            "NetworkInterfaces"] == []
+        assert ec2.describe_subnets(SubnetIds=[net["public-a"]])["Subnets"][0]["AvailableIpAddressCount"] == 251
+
+    @checks.run
+    def cleanup_removes_what_it_made():
+        for arn in made["tasks"]:
+            ecs.stop_task(task=arn)
+        for arn in made["tasks"]:
+            wait_task(server, "default", arn, "STOPPED")
+        for arn in made["lbs"]:
+            elb.delete_load_balancer(LoadBalancerArn=arn)
+        for eip in made["eips"]:
+            for a in ec2.describe_addresses(AllocationIds=[eip])["Addresses"]:
+                if "AssociationId" in a:
+                    ec2.disassociate_address(AssociationId=a["AssociationId"])
+            ec2.release_address(AllocationId=eip)
+        for assoc in net.get("assoc", []):
+            ec2.disassociate_route_table(AssociationId=assoc)
+        if "rtb" in net:
+            ec2.delete_route_table(RouteTableId=net["rtb"])
+        for s in ("public-a", "public-b", "private-a", "private-b", "public-a2"):
+            if s in net and ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [net[s]]}])["Subnets"]:
+                ec2.delete_subnet(SubnetId=net[s])
+        for g in ("lb_sg", "other_sg"):
+            if g in net:
+                ec2.delete_security_group(GroupId=net[g])
+        if "igw" in net:
+            ec2.detach_internet_gateway(InternetGatewayId=net["igw"], VpcId=net["vpc"])
+            ec2.delete_internet_gateway(InternetGatewayId=net["igw"])
+        if "vpc" in net:
+            ec2.delete_vpc(VpcId=net["vpc"])
+
+    @checks.run
+    def host_left_clean():
+        server.stop()
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+checks.finish()
