@@ -214,19 +214,34 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
                                                 const ServiceEndpoint& service, bool query,
                                                 RequestContext& ctx) {
   SigV4Options opts;
-  opts.region = options_.region;
+  opts.region = service.signing_region.empty() ? options_.region : service.signing_region;
   opts.service = service.model->signing_name();
   opts.accept_any_key = options_.dev;
   ctx.now = clock_.Now();
+  std::optional<KeyOwner> owner;
   AuthResult auth = VerifySigV4(
       ToSigned(req), opts,
-      [this](std::string_view id) { return credentials_.SecretFor(id); }, ctx.now);
+      [this, &owner](std::string_view id) -> std::optional<std::string> {
+        // An Inactive key is refused as an unknown one, as AWS does.
+        owner = credentials_.Lookup(id);
+        if (!owner || !owner->active) return std::nullopt;
+        return owner->secret;
+      },
+      ctx.now);
   if (auth.failure) {
     return IsEc2(&service) ? Ec2AuthError(*auth.failure, auth.message)
                            : AuthError(*auth.failure, auth.message, query);
   }
   ctx.access_key_id = auth.credential.access_key_id;
-  ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
+  if (owner && !owner->root) {
+    ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":user" + owner->user_path + owner->user_name;
+    ctx.principal_id = owner->user_id;
+    ctx.user_name = owner->user_name;
+  } else {
+    ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
+    ctx.principal_id = options_.account_id;
+  }
+  if (owner) credentials_.RecordUse(ctx.access_key_id, opts.service, auth.credential.region, ctx.now);
   return std::nullopt;
 }
 

@@ -19,6 +19,7 @@
 #include "api/elbv2/elbv2.h"
 #include "api/front_door.h"
 #include "api/logs/logs.h"
+#include "api/iam/iam.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
@@ -104,6 +105,9 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(StartAssignments());
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
+    ASSIGN_OR_RETURN(auto iam, api::iam::MakeIamEndpoint(
+                                   {*store_, clock_, random_, options_.account_id, credentials_.get()}));
+    front_door_->AddService(std::move(iam));
     ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, clock_, options_.data_dir, options_.region,
                                                           options_.account_id));
     ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
