@@ -19,6 +19,13 @@ namespace wharf::api {
 namespace json = boost::json;
 
 namespace {
+
+KeyOwner RootOwner(std::string secret) {
+  KeyOwner owner;
+  owner.secret = std::move(secret);
+  return owner;
+}
+
 constexpr std::string_view kKeyPrefix = model::keys::kAccessKeys;
 }
 
@@ -30,23 +37,23 @@ std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) 
   }
   auto got = store_.Get(model::keys::AccessKeyKey(access_key_id));
   if (!got.ok() || !got->has_value()) return std::nullopt;
-  auto record = model::ParseObject((*got)->value);
+  auto record = wharf::ParseObject((*got)->value);
   if (!record.ok() || !record->contains("secretAccessKey")) return std::nullopt;
   KeyOwner owner;
-  owner.secret = model::GetString(*record, "secretAccessKey");
+  owner.secret = wharf::GetString(*record, "secretAccessKey");
   // Keys written before IAM users existed have no status: they are the admin's.
-  owner.root = !record->contains("status") || model::GetBool(*record, "root").value_or(false);
-  owner.active = model::GetString(*record, "status", "Active") == "Active";
+  owner.root = !record->contains("status") || wharf::GetBool(*record, "root").value_or(false);
+  owner.active = wharf::GetString(*record, "status", "Active") == "Active";
   if (!owner.root) {
-    owner.user_name = model::GetString(*record, "userName");
+    owner.user_name = wharf::GetString(*record, "userName");
     auto user = store_.Get(model::keys::IamUserKey(owner.user_name));
     if (!user.ok() || !user->has_value()) return std::nullopt;
-    auto user_record = model::ParseObject((*user)->value);
+    auto user_record = wharf::ParseObject((*user)->value);
     if (!user_record.ok()) return std::nullopt;
-    const json::object& shape = model::GetObject(*user_record, "User");
-    owner.user_name = model::GetString(shape, "UserName");
-    owner.user_path = model::GetString(shape, "Path", "/");
-    owner.user_id = model::GetString(shape, "UserId");
+    const json::object& shape = wharf::GetObject(*user_record, "User");
+    owner.user_name = wharf::GetString(shape, "UserName");
+    owner.user_path = wharf::GetString(shape, "Path", "/");
+    owner.user_id = wharf::GetString(shape, "UserId");
   }
   MutexLock lock(mu_);
   cache_[std::string(access_key_id)] = owner;
@@ -98,20 +105,20 @@ Status CredentialStore::Save(const AccessKey& key) {
   auto r = store_.Commit(store::Txn{{store::Compare{k, 0}}, {store::Op::Put(k, json::serialize(record))}});
   if (!r.ok()) return r.status();
   MutexLock lock(mu_);
-  cache_[key.access_key_id] = KeyOwner{key.secret_access_key};
+  cache_[key.access_key_id] = RootOwner(key.secret_access_key);
   return Status::OK();
 }
 
 Result<AccessKey> CredentialStore::EnsureAdminKey() {
   ASSIGN_OR_RETURN(store::Page page, store_.List(kKeyPrefix, "", 0));
   for (const auto& item : page.items) {
-    auto record = model::ParseObject(item.value);
+    auto record = wharf::ParseObject(item.value);
     if (!record.ok()) return Status::Internal("corrupt access key record");
     // IAM users' keys share the prefix; the admin's is the root one.
-    if (record->contains("status") && !model::GetBool(*record, "root").value_or(false)) continue;
-    AccessKey key{model::GetString(*record, "accessKeyId"), model::GetString(*record, "secretAccessKey")};
+    if (record->contains("status") && !wharf::GetBool(*record, "root").value_or(false)) continue;
+    AccessKey key{wharf::GetString(*record, "accessKeyId"), wharf::GetString(*record, "secretAccessKey")};
     MutexLock lock(mu_);
-    cache_[key.access_key_id] = KeyOwner{key.secret_access_key};
+    cache_[key.access_key_id] = RootOwner(key.secret_access_key);
     return key;
   }
   AccessKey key{"AKIA" + RandomAlnum(random_, 16, true), RandomAlnum(random_, 40, false)};

@@ -188,7 +188,7 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
       for (const auto& s : services_) {
         if (s.model->signing_name() == signed_route->second.first) service = &s;
       }
-      RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+      RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}, {}, {}};
       if (!service) return respond(JsonError(AwsError{"InternalFailure", "no service", 500, true}, request_id));
       if (auto err = Authenticate(req, *service, false, ctx)) return respond(JsonError(*err, request_id));
       return signed_route->second.second(ctx, req, respond);
@@ -289,7 +289,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
-  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
 
   boost::system::error_code ec;
@@ -380,7 +380,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, options_.region, options_.account_id, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
 
   const bool ec2 = IsEc2(service);

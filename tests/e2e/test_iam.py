@@ -11,7 +11,8 @@ inline policies, instance profiles, login profiles, service-linked roles, paging
 error codes, messages and HTTP statuses.
 """
 import json
-import urllib.parse
+
+from botocore.config import Config
 
 from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error
 
@@ -88,8 +89,11 @@ with WharfServer() as server:
         no_principal = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})
         expect_client_error(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=no_principal),
                             "MalformedPolicyDocument", "Missing required field Principal")
-        expect_client_error(lambda: iam.create_role(RoleName="bad", AssumeRolePolicyDocument=TRUST_ECS_TASKS,
-                                                    MaxSessionDuration=60), "ValidationError")
+        # botocore checks the range itself; unchecked, the server answers as IAM does.
+        raw = server.boto3("iam", config=Config(parameter_validation=False))
+        e = expect_client_error(lambda: raw.create_role(RoleName="bad", AssumeRolePolicyDocument=TRUST_ECS_TASKS,
+                                                        MaxSessionDuration=60), "ValidationError")
+        assert status(e) == 400
         expect_client_error(lambda: iam.attach_role_policy(RoleName="app", PolicyArn="arn:aws:iam::aws:policy/Nope"),
                             "NoSuchEntity", "Policy arn:aws:iam::aws:policy/Nope does not exist or is not attachable.")
         iam.update_role(RoleName="app", MaxSessionDuration=7200, Description="d")

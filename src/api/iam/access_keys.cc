@@ -19,12 +19,12 @@ object Metadata(const object& key) {
   object out{{"AccessKeyId", Str(key, "accessKeyId")},
              {"Status", Str(key, "status", "Active")},
              {"CreateDate", key.contains("createDate") ? key.at("createDate") : json::value(0)}};
-  if (!model::GetBool(key, "root").value_or(false) && key.contains("status")) out["UserName"] = Str(key, "userName");
+  if (!wharf::GetBool(key, "root").value_or(false) && key.contains("status")) out["UserName"] = Str(key, "userName");
   return out;
 }
 
 bool IsRootKey(const object& key) {
-  return !key.contains("status") || model::GetBool(key, "root").value_or(false);
+  return !key.contains("status") || wharf::GetBool(key, "root").value_or(false);
 }
 
 // The key named by AccessKeyId, owned by the request's user (or the caller); through the draft.
@@ -65,7 +65,7 @@ Outcome CreateAccessKey(const Deps& deps, const RequestContext& ctx, object& in)
       array& keys = ArrayField(record, fields::kAccessKeys);
       if (keys.size() >= 2) return Decision(LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2"));
       keys.emplace_back(json::string(id));
-      key["userName"] = Str(model::GetObject(record, "User"), "UserName");
+      key["userName"] = Str(wharf::GetObject(record, "User"), "UserName");
       Write(draft, kUser.key(user), record);
     }
     Write(draft, model::keys::AccessKeyKey(id), key);
@@ -90,7 +90,7 @@ Outcome ListAccessKeys(const Deps& deps, const RequestContext& ctx, object& in) 
   return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kUser, user));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
-    for (const auto& id : model::GetArray(std::get<object>(found), fields::kAccessKeys)) {
+    for (const auto& id : wharf::GetArray(std::get<object>(found), fields::kAccessKeys)) {
       ASSIGN_OR_RETURN(auto key, Read(draft, model::keys::AccessKeyKey(id.as_string())));
       if (key) out.push_back(Metadata(*key));
     }
@@ -141,11 +141,11 @@ Outcome GetAccessKeyLastUsed(const Deps& deps, const RequestContext&, object& in
   auto key = deps.store.Get(model::keys::AccessKeyKey(id));
   if (!key.ok()) return IamError(key.status());
   if (!key->has_value()) return NoSuchKey(id);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*key)->value), IamError);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*key)->value), IamError);
   object used{{"ServiceName", "N/A"}, {"Region", "N/A"}};
   auto last = deps.store.Get(model::keys::AccessKeyLastUsedKey(id));
   if (last.ok() && last->has_value()) {
-    auto stored = model::ParseObject((*last)->value);
+    auto stored = wharf::ParseObject((*last)->value);
     if (stored.ok()) {
       used = object{{"LastUsedDate", stored->contains("lastUsedDate") ? stored->at("lastUsedDate") : json::value(0)},
                     {"ServiceName", Str(*stored, "serviceName")},

@@ -11,7 +11,7 @@ namespace fields = model::iam;
 
 array AttachedList(const Deps& deps, const object& record) {
   array out;
-  for (const auto& arn : model::GetArray(record, fields::kAttachedPolicies)) {
+  for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
     auto ref = ParsePolicyArn(deps, arn.as_string());
     if (ref) out.push_back(object{{"PolicyName", ref->name}, {"PolicyArn", arn}});
   }
@@ -20,14 +20,14 @@ array AttachedList(const Deps& deps, const object& record) {
 
 array InlineList(const object& record) {
   array out;
-  for (const auto& [name, doc] : model::GetObject(record, fields::kInlinePolicies)) {
+  for (const auto& [name, doc] : wharf::GetObject(record, fields::kInlinePolicies)) {
     out.push_back(object{{"PolicyName", name}, {"PolicyDocument", EncodeDocument(doc.as_string())}});
   }
   return out;
 }
 
 bool Wanted(const object& in, std::string_view kind) {
-  const array& filter = model::GetArray(in, "Filter");
+  const array& filter = wharf::GetArray(in, "Filter");
   if (filter.empty()) return true;
   for (const auto& f : filter) {
     if (f.is_string() && f.get_string() == kind) return true;
@@ -45,9 +45,9 @@ Outcome GetAccountSummary(const Deps& deps, const RequestContext&, object&) {
   ASSIGN_OR_FAIL(auto profiles, LoadAll(deps, model::keys::kIamInstanceProfiles), IamError);
   ASSIGN_OR_FAIL(auto keys, LoadAll(deps, model::keys::kAccessKeys), IamError);
   int64_t versions = 0;
-  for (const auto& p : policies) versions += static_cast<int64_t>(model::GetArray(p, fields::kVersions).size());
+  for (const auto& p : policies) versions += static_cast<int64_t>(wharf::GetArray(p, fields::kVersions).size());
   bool root_keys = false;
-  for (const auto& k : keys) root_keys = root_keys || !k.contains("status") || model::GetBool(k, "root").value_or(false);
+  for (const auto& k : keys) root_keys = root_keys || !k.contains("status") || wharf::GetBool(k, "root").value_or(false);
   auto n = [](const auto& v) { return static_cast<int64_t>(v.size()); };
   object summary{{"Users", n(users)},
                  {"UsersQuota", 5000},
@@ -92,9 +92,9 @@ Outcome GetAccountAuthorizationDetails(const Deps& deps, const RequestContext&, 
     ASSIGN_OR_FAIL(auto users, LoadAll(deps, model::keys::kIamUsers), IamError);
     array list;
     for (const auto& record : users) {
-      object detail = model::GetObject(record, "User");
+      object detail = wharf::GetObject(record, "User");
       detail["UserPolicyList"] = InlineList(record);
-      detail["GroupList"] = model::GetArray(record, fields::kGroups);
+      detail["GroupList"] = wharf::GetArray(record, fields::kGroups);
       detail["AttachedManagedPolicies"] = AttachedList(deps, record);
       list.push_back(std::move(detail));
     }
@@ -104,7 +104,7 @@ Outcome GetAccountAuthorizationDetails(const Deps& deps, const RequestContext&, 
     ASSIGN_OR_FAIL(auto groups, LoadAll(deps, model::keys::kIamGroups), IamError);
     array list;
     for (const auto& record : groups) {
-      object detail = model::GetObject(record, "Group");
+      object detail = wharf::GetObject(record, "Group");
       detail["GroupPolicyList"] = InlineList(record);
       detail["AttachedManagedPolicies"] = AttachedList(deps, record);
       list.push_back(std::move(detail));
@@ -117,12 +117,12 @@ Outcome GetAccountAuthorizationDetails(const Deps& deps, const RequestContext&, 
     for (const auto& record : roles) {
       object detail = RoleShape(record, true);
       array profiles;
-      for (const auto& p : model::GetArray(record, fields::kInstanceProfiles)) {
+      for (const auto& p : wharf::GetArray(record, fields::kInstanceProfiles)) {
         auto got = deps.store.Get(model::keys::IamInstanceProfileKey(p.as_string()));
         if (!got.ok() || !got->has_value()) continue;
-        auto profile = model::ParseObject((*got)->value);
+        auto profile = wharf::ParseObject((*got)->value);
         if (!profile.ok()) continue;
-        object shape = model::GetObject(*profile, "InstanceProfile");
+        object shape = wharf::GetObject(*profile, "InstanceProfile");
         shape["Roles"] = array{RoleShape(record, false)};
         profiles.push_back(std::move(shape));
       }
@@ -141,7 +141,7 @@ Outcome GetAccountAuthorizationDetails(const Deps& deps, const RequestContext&, 
     for (auto& p : policies) {
       bool is_aws = model::iam::IsAwsManagedPolicyArn(Str(p, "Arn"));
       // AWS managed policies are listed once something in the account uses them.
-      if (is_aws ? (!aws || model::GetInt(p, "AttachmentCount").value_or(0) == 0) : !local) continue;
+      if (is_aws ? (!aws || wharf::GetInt(p, "AttachmentCount").value_or(0) == 0) : !local) continue;
       list.push_back(std::move(p));
     }
     out["Policies"] = std::move(list);

@@ -38,10 +38,10 @@ std::optional<AwsError> CheckDocument(PolicyKind kind, std::string_view text) {
 }
 
 std::optional<AwsError> PoliciesRemain(const object& record) {
-  if (!model::GetArray(record, fields::kAttachedPolicies).empty()) {
+  if (!wharf::GetArray(record, fields::kAttachedPolicies).empty()) {
     return DeleteConflict("Cannot delete entity, must detach all policies first.");
   }
-  if (!model::GetObject(record, fields::kInlinePolicies).empty()) {
+  if (!wharf::GetObject(record, fields::kInlinePolicies).empty()) {
     return DeleteConflict("Cannot delete entity, must delete policies first.");
   }
   return std::nullopt;
@@ -84,7 +84,7 @@ Outcome AttachPolicy(const EntityKind& kind, const Deps& deps, object& in) {
     object policy = attachments.value_or(object());
     if (ref->aws_managed) policy["policyArn"] = ref->arn;
     ArrayField(policy, fields::kEntities)
-        .push_back(object{{"type", kind.type}, {"name", Str(model::GetObject(record, kind.shape), kind.name_member)}});
+        .push_back(object{{"type", kind.type}, {"name", Str(wharf::GetObject(record, kind.shape), kind.name_member)}});
     Write(draft, AttachmentsKey(*ref), policy);
     Write(draft, kind.key(name), record);
     return Decision(store::Commit(Outcome(object())));
@@ -105,7 +105,7 @@ Outcome DetachPolicy(const EntityKind& kind, const Deps& deps, object& in) {
     ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
     if (attachments) {
       array kept;
-      for (const auto& e : model::GetArray(*attachments, fields::kEntities)) {
+      for (const auto& e : wharf::GetArray(*attachments, fields::kEntities)) {
         if (!IsEntry(e, kind, name)) kept.push_back(e);
       }
       (*attachments)[fields::kEntities] = std::move(kept);
@@ -122,9 +122,9 @@ Outcome ListAttachedPolicies(const EntityKind& kind, const Deps& deps, object& i
   auto got = deps.store.Get(kind.key(name));
   if (!got.ok()) return IamError(got.status());
   if (!got->has_value()) return NoSuchEntityOf(kind, name);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*got)->value), IamError);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*got)->value), IamError);
   array out;
-  for (const auto& arn : model::GetArray(record, fields::kAttachedPolicies)) {
+  for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
     if (!arn.is_string()) continue;
     auto ref = ParsePolicyArn(deps, arn.get_string());
     if (!ref) continue;
@@ -166,13 +166,13 @@ Outcome GetInlinePolicy(const EntityKind& kind, const Deps& deps, object& in) {
   auto got = deps.store.Get(kind.key(name));
   if (!got.ok()) return IamError(got.status());
   if (!got->has_value()) return NoSuchEntityOf(kind, name);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*got)->value), IamError);
-  const object& policies = model::GetObject(record, fields::kInlinePolicies);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*got)->value), IamError);
+  const object& policies = wharf::GetObject(record, fields::kInlinePolicies);
   auto it = policies.find(policy_name);
   if (it == policies.end() || !it->value().is_string()) {
     return NoSuchEntity("The " + std::string(kind.type) + " policy with name " + policy_name + " cannot be found.");
   }
-  return object{{kind.name_member, Str(model::GetObject(record, kind.shape), kind.name_member)},
+  return object{{kind.name_member, Str(wharf::GetObject(record, kind.shape), kind.name_member)},
                 {"PolicyName", policy_name},
                 {"PolicyDocument", EncodeDocument(it->value().get_string())}};
 }
@@ -200,9 +200,9 @@ Outcome ListInlinePolicies(const EntityKind& kind, const Deps& deps, object& in)
   auto got = deps.store.Get(kind.key(name));
   if (!got.ok()) return IamError(got.status());
   if (!got->has_value()) return NoSuchEntityOf(kind, name);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*got)->value), IamError);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*got)->value), IamError);
   array names;
-  for (const auto& [policy_name, _] : model::GetObject(record, fields::kInlinePolicies)) {
+  for (const auto& [policy_name, _] : wharf::GetObject(record, fields::kInlinePolicies)) {
     names.emplace_back(json::string(policy_name));
   }
   return Paginate(std::move(names), in, "PolicyNames");

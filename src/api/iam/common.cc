@@ -57,7 +57,7 @@ Result<std::vector<object>> LoadAll(const Deps& deps, std::string_view prefix) {
 object Paginate(array items, const object& in, std::string_view member) {
   size_t start = 0;
   if (auto marker = in.if_contains("Marker"); marker && marker->is_string()) {
-    start = static_cast<size_t>(std::max(0, model::IntFromText(marker->get_string(), 0)));
+    start = static_cast<size_t>(std::max(0, wharf::IntFromText(marker->get_string(), 0)));
   }
   size_t max_items = 100;
   if (auto max = in.if_contains("MaxItems"); max && max->is_int64()) {
@@ -75,13 +75,13 @@ object Paginate(array items, const object& in, std::string_view member) {
 double Now(const Deps& deps) { return std::floor(EpochSeconds(deps.clock.Now())); }
 
 std::string Str(const object& o, std::string_view key, std::string_view fallback) {
-  return model::GetString(o, key, fallback);
+  return wharf::GetString(o, key, fallback);
 }
 
-std::string Arg(const object& in, std::string_view key) { return model::GetString(in, key); }
+std::string Arg(const object& in, std::string_view key) { return wharf::GetString(in, key); }
 
 std::string PathOf(const object& in, std::string_view key) {
-  std::string path = model::GetString(in, key);
+  std::string path = wharf::GetString(in, key);
   return path.empty() ? "/" : path;
 }
 
@@ -134,11 +134,11 @@ std::optional<AwsError> MergeTags(object& shape, const json::value* tags, std::s
   array& have = ArrayField(shape, "Tags");
   for (const auto& t : tags->get_array()) {
     if (!t.is_object()) continue;
-    std::string key = model::GetString(t.get_object(), "Key");
-    json::value value = json::string(model::GetString(t.get_object(), "Value"));
+    std::string key = wharf::GetString(t.get_object(), "Key");
+    json::value value = json::string(wharf::GetString(t.get_object(), "Value"));
     bool replaced = false;
     for (auto& h : have) {
-      if (h.is_object() && model::GetString(h.get_object(), "Key") == key) {
+      if (h.is_object() && wharf::GetString(h.get_object(), "Key") == key) {
         h.get_object()["Value"] = value;
         replaced = true;
       }
@@ -157,7 +157,7 @@ void RemoveTags(object& shape, const json::value* keys) {
   for (auto& h : have) {
     bool drop = false;
     for (const auto& k : keys->get_array()) {
-      if (h.is_object() && k.is_string() && model::GetString(h.get_object(), "Key") == k.get_string()) drop = true;
+      if (h.is_object() && k.is_string() && wharf::GetString(h.get_object(), "Key") == k.get_string()) drop = true;
     }
     if (!drop) kept.push_back(h);
   }
@@ -205,7 +205,7 @@ std::string AttachmentsKey(const PolicyRef& ref) {
 Result<bool> PolicyExists(store::Draft& draft, const PolicyRef& ref) {
   if (ref.aws_managed) return true;
   ASSIGN_OR_RETURN(auto record, Read(draft, model::keys::IamPolicyKey(ref.name)));
-  return record && Str(model::GetObject(*record, "Policy"), "Arn") == ref.arn;
+  return record && Str(wharf::GetObject(*record, "Policy"), "Arn") == ref.arn;
 }
 
 AwsError NotAttachable(std::string_view arn) {

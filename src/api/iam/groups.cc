@@ -9,7 +9,7 @@ namespace {
 
 namespace fields = model::iam;
 
-object GroupShape(const object& record) { return model::GetObject(record, "Group"); }
+object GroupShape(const object& record) { return wharf::GetObject(record, "Group"); }
 
 // The user and the group of a membership change, read through the draft.
 struct Pair {
@@ -49,10 +49,10 @@ Outcome GetGroup(const Deps& deps, const RequestContext&, object& in) {
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     const object& record = std::get<object>(found);
     array users;
-    for (const auto& member : model::GetArray(record, fields::kMembers)) {
+    for (const auto& member : wharf::GetArray(record, fields::kMembers)) {
       ASSIGN_OR_RETURN(auto user, Read(draft, kUser.key(member.as_string())));
       if (!user) continue;
-      object shape = model::GetObject(*user, "User");
+      object shape = wharf::GetObject(*user, "User");
       shape.erase("Tags");
       shape.erase("PermissionsBoundary");
       users.push_back(std::move(shape));
@@ -91,7 +91,7 @@ Outcome UpdateGroup(const Deps& deps, const RequestContext&, object& in) {
     group["GroupName"] = new_name;
     group["Arn"] = model::iam::IamArn(deps.account_id, "group", Str(group, "Path"), new_name);
     if (renamed) {
-      for (const auto& m : model::GetArray(record, fields::kMembers)) {
+      for (const auto& m : wharf::GetArray(record, fields::kMembers)) {
         ASSIGN_OR_RETURN(auto user, Read(draft, kUser.key(m.as_string())));
         if (!user) continue;
         array& groups = ArrayField(*user, fields::kGroups);
@@ -99,7 +99,7 @@ Outcome UpdateGroup(const Deps& deps, const RequestContext&, object& in) {
         groups.emplace_back(json::string(new_name));
         Write(draft, kUser.key(m.as_string()), *user);
       }
-      for (const auto& arn : model::GetArray(record, fields::kAttachedPolicies)) {
+      for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
         auto ref = ParsePolicyArn(deps, arn.as_string());
         if (!ref) continue;
         ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
@@ -124,7 +124,7 @@ Outcome DeleteGroup(const Deps& deps, const RequestContext&, object& in) {
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kGroup, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     const object& record = std::get<object>(found);
-    if (!model::GetArray(record, fields::kMembers).empty()) {
+    if (!wharf::GetArray(record, fields::kMembers).empty()) {
       return Decision(DeleteConflict("Cannot delete entity, must remove users from group first."));
     }
     if (auto err = PoliciesRemain(record)) return Decision(*err);
@@ -145,7 +145,7 @@ Outcome AddUserToGroup(const Deps& deps, const RequestContext&, object& in) {
       return Decision(LimitExceeded("Cannot exceed quota for GroupsPerUser: 10"));
     }
     AddUnique(groups, Str(GroupShape(pair.group), "GroupName"));
-    AddUnique(ArrayField(pair.group, fields::kMembers), Str(model::GetObject(pair.user, "User"), "UserName"));
+    AddUnique(ArrayField(pair.group, fields::kMembers), Str(wharf::GetObject(pair.user, "User"), "UserName"));
     Write(draft, kUser.key(user_name), pair.user);
     Write(draft, kGroup.key(group_name), pair.group);
     return Decision(store::Commit(Outcome(object())));
@@ -175,7 +175,7 @@ Outcome ListGroupsForUser(const Deps& deps, const RequestContext&, object& in) {
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kUser, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     array groups;
-    for (const auto& g : model::GetArray(std::get<object>(found), fields::kGroups)) {
+    for (const auto& g : wharf::GetArray(std::get<object>(found), fields::kGroups)) {
       ASSIGN_OR_RETURN(auto group, Read(draft, kGroup.key(g.as_string())));
       if (group) groups.push_back(GroupShape(*group));
     }

@@ -50,7 +50,7 @@ TEST_F(IamTest, RoleDeleteConflictsUntilDetached) {
   const char* arn = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy";
   Ok("AttachRolePolicy", {{"RoleName", "exec"}, {"PolicyArn", arn}});
   json::object policy = Ok("GetPolicy", {{"PolicyArn", arn}});
-  EXPECT_EQ(model::GetInt(model::GetObject(policy, "Policy"), "AttachmentCount"), 1);
+  EXPECT_EQ(wharf::GetInt(wharf::GetObject(policy, "Policy"), "AttachmentCount"), 1);
   AwsError err = Fails("DeleteRole", {{"RoleName", "EXEC"}});
   EXPECT_EQ(err.code, "DeleteConflict");
   EXPECT_EQ(err.http_status, 409);
@@ -65,15 +65,15 @@ TEST_F(IamTest, RoleDeleteConflictsUntilDetached) {
 
 TEST_F(IamTest, AccessKeysSignAsTheirUserAndStopAtOnce) {
   Ok("CreateUser", {{"UserName", "ci"}, {"Path", "/build/"}});
-  json::object key = model::GetObject(Ok("CreateAccessKey", {{"UserName", "ci"}}), "AccessKey");
-  std::string id = model::GetString(key, "AccessKeyId");
+  json::object key = wharf::GetObject(Ok("CreateAccessKey", {{"UserName", "ci"}}), "AccessKey");
+  std::string id = wharf::GetString(key, "AccessKeyId");
   ASSERT_EQ(id.size(), 20u);
   auto owner = credentials_.Lookup(id);
   ASSERT_TRUE(owner.has_value());
   EXPECT_FALSE(owner->root);
   EXPECT_EQ(owner->user_name, "ci");
   EXPECT_EQ(owner->user_path, "/build/");
-  EXPECT_EQ(credentials_.SecretFor(id), model::GetString(key, "SecretAccessKey"));
+  EXPECT_EQ(credentials_.SecretFor(id), wharf::GetString(key, "SecretAccessKey"));
   Ok("UpdateAccessKey", {{"UserName", "ci"}, {"AccessKeyId", id}, {"Status", "Inactive"}});
   EXPECT_FALSE(credentials_.SecretFor(id).has_value());
   Ok("UpdateAccessKey", {{"UserName", "ci"}, {"AccessKeyId", id}, {"Status", "Active"}});
@@ -89,32 +89,32 @@ TEST_F(IamTest, RenamedUserKeepsItsKeysAndGroups) {
   Ok("CreateUser", {{"UserName", "old"}});
   Ok("CreateGroup", {{"GroupName", "g"}});
   Ok("AddUserToGroup", {{"GroupName", "g"}, {"UserName", "old"}});
-  std::string id = model::GetString(model::GetObject(Ok("CreateAccessKey", {{"UserName", "old"}}), "AccessKey"), "AccessKeyId");
+  std::string id = wharf::GetString(wharf::GetObject(Ok("CreateAccessKey", {{"UserName", "old"}}), "AccessKey"), "AccessKeyId");
   ASSERT_TRUE(credentials_.Lookup(id).has_value());
   Ok("UpdateUser", {{"UserName", "old"}, {"NewUserName", "new"}});
   auto owner = credentials_.Lookup(id);
   ASSERT_TRUE(owner.has_value());
   EXPECT_EQ(owner->user_name, "new");
   json::object group = Ok("GetGroup", {{"GroupName", "g"}});
-  ASSERT_EQ(model::GetArray(group, "Users").size(), 1u);
-  EXPECT_EQ(model::GetString(model::GetArray(group, "Users")[0].as_object(), "UserName"), "new");
+  ASSERT_EQ(wharf::GetArray(group, "Users").size(), 1u);
+  EXPECT_EQ(wharf::GetString(wharf::GetArray(group, "Users")[0].as_object(), "UserName"), "new");
 }
 
 TEST_F(IamTest, ListsPageWithMarker) {
   for (int i = 0; i < 5; ++i) Ok("CreateUser", {{"UserName", "u" + std::to_string(i)}});
   json::object page = Ok("ListUsers", {{"MaxItems", 2}});
-  EXPECT_EQ(model::GetArray(page, "Users").size(), 2u);
-  EXPECT_EQ(model::GetBool(page, "IsTruncated"), true);
-  json::object last = Ok("ListUsers", {{"MaxItems", 10}, {"Marker", model::GetString(page, "Marker")}});
-  EXPECT_EQ(model::GetArray(last, "Users").size(), 3u);
-  EXPECT_EQ(model::GetBool(last, "IsTruncated"), false);
+  EXPECT_EQ(wharf::GetArray(page, "Users").size(), 2u);
+  EXPECT_EQ(wharf::GetBool(page, "IsTruncated"), true);
+  json::object last = Ok("ListUsers", {{"MaxItems", 10}, {"Marker", wharf::GetString(page, "Marker")}});
+  EXPECT_EQ(wharf::GetArray(last, "Users").size(), 3u);
+  EXPECT_EQ(wharf::GetBool(last, "IsTruncated"), false);
   EXPECT_FALSE(last.contains("Marker"));
 }
 
 TEST_F(IamTest, PolicyVersionsAreCappedAtFive) {
   const char* doc = R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}})";
-  json::object policy = model::GetObject(Ok("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", doc}}), "Policy");
-  std::string arn = model::GetString(policy, "Arn");
+  json::object policy = wharf::GetObject(Ok("CreatePolicy", {{"PolicyName", "p"}, {"PolicyDocument", doc}}), "Policy");
+  std::string arn = wharf::GetString(policy, "Arn");
   EXPECT_EQ(arn, "arn:aws:iam::000000000000:policy/p");
   for (int i = 0; i < 4; ++i) Ok("CreatePolicyVersion", {{"PolicyArn", arn}, {"PolicyDocument", doc}});
   AwsError err = Fails("CreatePolicyVersion", {{"PolicyArn", arn}, {"PolicyDocument", doc}});

@@ -17,9 +17,9 @@ AwsError NoSuchProfile(std::string_view name) {
 
 // The InstanceProfile shape with its roles' shapes, read through the draft.
 Result<object> ProfileShape(store::Draft& draft, const object& record) {
-  object profile = model::GetObject(record, "InstanceProfile");
+  object profile = wharf::GetObject(record, "InstanceProfile");
   array roles;
-  for (const auto& name : model::GetArray(record, fields::kProfileRoles)) {
+  for (const auto& name : wharf::GetArray(record, fields::kProfileRoles)) {
     ASSIGN_OR_RETURN(auto role, Read(draft, kRole.key(name.as_string())));
     if (role) roles.push_back(RoleShape(*role, false));
   }
@@ -70,7 +70,7 @@ Outcome ListInstanceProfiles(const Deps& deps, const RequestContext&, object& in
   return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
     array out;
     for (const auto& record : records) {
-      if (!PathHasPrefix(Str(model::GetObject(record, "InstanceProfile"), "Path"), prefix)) continue;
+      if (!PathHasPrefix(Str(wharf::GetObject(record, "InstanceProfile"), "Path"), prefix)) continue;
       ASSIGN_OR_RETURN(object shape, ProfileShape(draft, record));
       shape.erase("Tags");
       out.push_back(std::move(shape));
@@ -84,7 +84,7 @@ Outcome DeleteInstanceProfile(const Deps& deps, const RequestContext&, object& i
   return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
     ASSIGN_OR_RETURN(auto found, ReadProfile(draft, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
-    if (!model::GetArray(std::get<object>(found), fields::kProfileRoles).empty()) {
+    if (!wharf::GetArray(std::get<object>(found), fields::kProfileRoles).empty()) {
       return Decision(DeleteConflict("Cannot delete entity, must remove roles from instance profile first."));
     }
     draft.Delete(IamInstanceProfileKey(name));
@@ -104,8 +104,8 @@ Outcome AddRoleToInstanceProfile(const Deps& deps, const RequestContext&, object
     object role = std::get<object>(std::move(role_found));
     array& roles = ArrayField(profile, fields::kProfileRoles);
     if (!roles.empty()) return Decision(LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"));
-    roles.emplace_back(json::string(Str(model::GetObject(role, "Role"), "RoleName")));
-    AddUnique(ArrayField(role, fields::kInstanceProfiles), Str(model::GetObject(profile, "InstanceProfile"), "InstanceProfileName"));
+    roles.emplace_back(json::string(Str(wharf::GetObject(role, "Role"), "RoleName")));
+    AddUnique(ArrayField(role, fields::kInstanceProfiles), Str(wharf::GetObject(profile, "InstanceProfile"), "InstanceProfileName"));
     Write(draft, IamInstanceProfileKey(name), profile);
     Write(draft, kRole.key(role_name), role);
     return Decision(store::Commit(Outcome(object())));
@@ -138,7 +138,7 @@ Outcome ListInstanceProfilesForRole(const Deps& deps, const RequestContext&, obj
     ASSIGN_OR_RETURN(auto role_found, ReadEntity(draft, kRole, role_name));
     if (auto* err = std::get_if<AwsError>(&role_found)) return Decision(*err);
     array out;
-    for (const auto& p : model::GetArray(std::get<object>(role_found), fields::kInstanceProfiles)) {
+    for (const auto& p : wharf::GetArray(std::get<object>(role_found), fields::kInstanceProfiles)) {
       ASSIGN_OR_RETURN(auto record, Read(draft, IamInstanceProfileKey(p.as_string())));
       if (!record) continue;
       ASSIGN_OR_RETURN(object shape, ProfileShape(draft, *record));

@@ -23,10 +23,10 @@ std::vector<ManagedPolicy> Parse() {
   for (const auto& item : v.get_array()) {
     if (!item.is_object()) continue;
     const auto& o = item.get_object();
-    out.push_back(ManagedPolicy{model::GetString(o, "PolicyName"), model::GetString(o, "PolicyId"),
-                                model::GetString(o, "Arn"), model::GetString(o, "Path"),
-                                model::GetString(o, "DefaultVersionId"), model::GetString(o, "CreateDate"),
-                                model::GetString(o, "UpdateDate"), model::GetString(o, "Document")});
+    out.push_back(ManagedPolicy{wharf::GetString(o, "PolicyName"), wharf::GetString(o, "PolicyId"),
+                                wharf::GetString(o, "Arn"), wharf::GetString(o, "Path"),
+                                wharf::GetString(o, "DefaultVersionId"), wharf::GetString(o, "CreateDate"),
+                                wharf::GetString(o, "UpdateDate"), wharf::GetString(o, "Document")});
   }
   return out;
 }

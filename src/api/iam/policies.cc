@@ -46,8 +46,8 @@ object ManagedShape(const ManagedPolicy& p, size_t attachments) {
 
 // The Policy shape of a customer policy record; `full` keeps Description and Tags.
 object CustomerShape(const object& record, bool full) {
-  object policy = model::GetObject(record, "Policy");
-  policy["AttachmentCount"] = model::GetArray(record, fields::kEntities).size();
+  object policy = wharf::GetObject(record, "Policy");
+  policy["AttachmentCount"] = wharf::GetArray(record, fields::kEntities).size();
   if (!full) {
     policy.erase("Description");
     policy.erase("Tags");
@@ -57,7 +57,7 @@ object CustomerShape(const object& record, bool full) {
 
 object VersionShape(const object& version, bool document) {
   object out{{"VersionId", Str(version, "VersionId")},
-             {"IsDefaultVersion", model::GetBool(version, "IsDefaultVersion").value_or(false)},
+             {"IsDefaultVersion", wharf::GetBool(version, "IsDefaultVersion").value_or(false)},
              {"CreateDate", version.contains("CreateDate") ? version.at("CreateDate") : json::value(0)}};
   if (document) out["Document"] = EncodeDocument(Str(version, "Document"));
   return out;
@@ -78,7 +78,7 @@ Result<std::variant<Loaded, AwsError>> LoadPolicy(const Deps& deps, store::Draft
   }
   if (ref->aws_managed) return std::variant<Loaded, AwsError>(Loaded{*ref, std::nullopt});
   ASSIGN_OR_RETURN(auto record, Read(draft, model::keys::IamPolicyKey(ref->name)));
-  if (!record || Str(model::GetObject(*record, "Policy"), "Arn") != arn) {
+  if (!record || Str(wharf::GetObject(*record, "Policy"), "Arn") != arn) {
     return std::variant<Loaded, AwsError>(PolicyNotFound(arn));
   }
   return std::variant<Loaded, AwsError>(Loaded{*ref, std::move(record)});
@@ -150,7 +150,7 @@ Outcome GetPolicy(const Deps& deps, const RequestContext&, object& in) {
     Loaded& policy = std::get<Loaded>(loaded);
     if (policy.record) return Decision(Outcome(object{{"Policy", CustomerShape(*policy.record, true)}}));
     ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(policy.ref)));
-    size_t count = attachments ? model::GetArray(*attachments, fields::kEntities).size() : 0;
+    size_t count = attachments ? wharf::GetArray(*attachments, fields::kEntities).size() : 0;
     return Decision(Outcome(object{{"Policy", ManagedShape(*policy.ref.managed, count)}}));
   });
 }
@@ -161,7 +161,7 @@ Result<std::vector<object>> AllPolicies(const Deps& deps, bool documents) {
   for (const auto& p : ManagedPolicies()) {
     size_t count = 0;
     for (const auto& a : attachments) {
-      if (Str(a, "policyArn") == p.arn) count = model::GetArray(a, fields::kEntities).size();
+      if (Str(a, "policyArn") == p.arn) count = wharf::GetArray(a, fields::kEntities).size();
     }
     object shape = ManagedShape(p, count);
     if (documents) {
@@ -178,7 +178,7 @@ Result<std::vector<object>> AllPolicies(const Deps& deps, bool documents) {
     if (documents) {
       shape.erase("Tags");
       array versions;
-      for (const auto& v : model::GetArray(record, fields::kVersions)) {
+      for (const auto& v : wharf::GetArray(record, fields::kVersions)) {
         if (v.is_object()) versions.push_back(VersionShape(v.get_object(), true));
       }
       shape["PolicyVersionList"] = std::move(versions);
@@ -191,13 +191,13 @@ Result<std::vector<object>> AllPolicies(const Deps& deps, bool documents) {
 Outcome ListPolicies(const Deps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto policies, AllPolicies(deps, false), IamError);
   std::string scope = Arg(in, "Scope");
-  bool only_attached = model::GetBool(in, "OnlyAttached").value_or(false);
+  bool only_attached = wharf::GetBool(in, "OnlyAttached").value_or(false);
   std::string prefix = Arg(in, "PathPrefix");
   array out;
   for (auto& p : policies) {
     bool aws = model::iam::IsAwsManagedPolicyArn(Str(p, "Arn"));
     if ((scope == "AWS" && !aws) || (scope == "Local" && aws)) continue;
-    if (only_attached && model::GetInt(p, "AttachmentCount").value_or(0) == 0) continue;
+    if (only_attached && wharf::GetInt(p, "AttachmentCount").value_or(0) == 0) continue;
     if (!PathHasPrefix(Str(p, "Path"), prefix)) continue;
     out.push_back(std::move(p));
   }
@@ -210,10 +210,10 @@ Outcome DeletePolicy(const Deps& deps, const RequestContext& ctx, object& in) {
     if (auto* err = std::get_if<AwsError>(&loaded)) return Decision(*err);
     Loaded& policy = std::get<Loaded>(loaded);
     if (!policy.record) return Decision(AwsPolicyUnchangeable(ctx, "DeletePolicy", policy.ref.arn));
-    if (!model::GetArray(*policy.record, fields::kEntities).empty()) {
+    if (!wharf::GetArray(*policy.record, fields::kEntities).empty()) {
       return Decision(DeleteConflict("Cannot delete a policy attached to entities."));
     }
-    if (model::GetArray(*policy.record, fields::kVersions).size() > 1) {
+    if (wharf::GetArray(*policy.record, fields::kVersions).size() > 1) {
       return Decision(DeleteConflict(
           "This policy has more than one version. Before you delete a policy, you must delete the policy's "
           "versions. The default version is deleted with the policy."));
@@ -226,7 +226,7 @@ Outcome DeletePolicy(const Deps& deps, const RequestContext& ctx, object& in) {
 Outcome CreatePolicyVersion(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string document = Arg(in, "PolicyDocument");
   if (auto err = CheckManagedDocument(document)) return *err;
-  bool set_default = model::GetBool(in, "SetAsDefault").value_or(false);
+  bool set_default = wharf::GetBool(in, "SetAsDefault").value_or(false);
   double now = Now(deps);
   return ChangePolicy(deps, ctx, in, "CreatePolicyVersion", [&](object& record) -> std::variant<object, AwsError> {
     array& versions = ArrayField(record, fields::kVersions);
@@ -235,7 +235,7 @@ Outcome CreatePolicyVersion(const Deps& deps, const RequestContext& ctx, object&
           "A managed policy can have up to 5 versions. Before you create a new version, you must delete an "
           "existing version.");
     }
-    int64_t n = model::GetInt(record, fields::kNextVersion).value_or(static_cast<int64_t>(versions.size()) + 1);
+    int64_t n = wharf::GetInt(record, fields::kNextVersion).value_or(static_cast<int64_t>(versions.size()) + 1);
     std::string id = "v" + std::to_string(n);
     record[fields::kNextVersion] = n + 1;
     object& policy = ObjectField(record, "Policy");
@@ -266,7 +266,7 @@ Outcome GetPolicyVersion(const Deps& deps, const RequestContext&, object& in) {
                                                               {"IsDefaultVersion", true},
                                                               {"CreateDate", p.update_date}}}}));
     }
-    for (const auto& v : model::GetArray(*policy.record, fields::kVersions)) {
+    for (const auto& v : wharf::GetArray(*policy.record, fields::kVersions)) {
       if (v.is_object() && Str(v.get_object(), "VersionId") == version_id) {
         return Decision(Outcome(object{{"PolicyVersion", VersionShape(v.get_object(), true)}}));
       }
@@ -287,7 +287,7 @@ Outcome ListPolicyVersions(const Deps& deps, const RequestContext&, object& in) 
                                 {"CreateDate", policy.ref.managed->update_date}});
     } else {
       // Newest first, as IAM lists them.
-      const array& stored = model::GetArray(*policy.record, fields::kVersions);
+      const array& stored = wharf::GetArray(*policy.record, fields::kVersions);
       for (auto it = stored.rbegin(); it != stored.rend(); ++it) {
         if (it->is_object()) versions.push_back(VersionShape(it->get_object(), false));
       }
@@ -302,13 +302,13 @@ Outcome DeletePolicyVersion(const Deps& deps, const RequestContext& ctx, object&
     array& versions = ArrayField(record, fields::kVersions);
     for (auto it = versions.begin(); it != versions.end(); ++it) {
       if (!it->is_object() || Str(it->get_object(), "VersionId") != version_id) continue;
-      if (model::GetBool(it->get_object(), "IsDefaultVersion").value_or(false)) {
+      if (wharf::GetBool(it->get_object(), "IsDefaultVersion").value_or(false)) {
         return DeleteConflict("Cannot delete the default version of a policy.");
       }
       versions.erase(it);
       return object();
     }
-    return NoSuchEntity("Policy " + Str(model::GetObject(record, "Policy"), "Arn") + " version " + version_id +
+    return NoSuchEntity("Policy " + Str(wharf::GetObject(record, "Policy"), "Arn") + " version " + version_id +
                         " does not exist or is not attachable.");
   });
 }
@@ -321,7 +321,7 @@ Outcome SetDefaultPolicyVersion(const Deps& deps, const RequestContext& ctx, obj
     bool found = false;
     for (auto& v : versions) found = found || Str(v.get_object(), "VersionId") == version_id;
     if (!found) {
-      return NoSuchEntity("Policy " + Str(model::GetObject(record, "Policy"), "Arn") + " version " + version_id +
+      return NoSuchEntity("Policy " + Str(wharf::GetObject(record, "Policy"), "Arn") + " version " + version_id +
                           " does not exist or is not attachable.");
     }
     for (auto& v : versions) v.get_object()["IsDefaultVersion"] = Str(v.get_object(), "VersionId") == version_id;
@@ -349,7 +349,7 @@ Outcome UntagPolicy(const Deps& deps, const RequestContext& ctx, object& in) {
 Outcome ListPolicyTags(const Deps& deps, const RequestContext& ctx, object& in) {
   Outcome got = GetPolicy(deps, ctx, in);
   if (!got.ok()) return got;
-  return Paginate(model::GetArray(model::GetObject(got.output(), "Policy"), "Tags"), in, "Tags");
+  return Paginate(wharf::GetArray(wharf::GetObject(got.output(), "Policy"), "Tags"), in, "Tags");
 }
 
 Outcome ListEntitiesForPolicy(const Deps& deps, const RequestContext&, object& in) {
@@ -364,7 +364,7 @@ Outcome ListEntitiesForPolicy(const Deps& deps, const RequestContext&, object& i
       ASSIGN_OR_RETURN(attachments, Read(draft, AttachmentsKey(policy.ref)));
     }
     array users, groups, roles;
-    for (const auto& e : attachments ? model::GetArray(*attachments, fields::kEntities) : array()) {
+    for (const auto& e : attachments ? wharf::GetArray(*attachments, fields::kEntities) : array()) {
       if (!e.is_object()) continue;
       std::string type = Str(e.get_object(), "type");
       const EntityKind& kind = type == "user" ? kUser : type == "group" ? kGroup : kRole;
@@ -374,7 +374,7 @@ Outcome ListEntitiesForPolicy(const Deps& deps, const RequestContext&, object& i
       }
       ASSIGN_OR_RETURN(auto record, Read(draft, kind.key(Str(e.get_object(), "name"))));
       if (!record) continue;
-      const object& shape = model::GetObject(*record, kind.shape);
+      const object& shape = wharf::GetObject(*record, kind.shape);
       if (!PathHasPrefix(Str(shape, "Path"), prefix)) continue;
       object entry{{kind.name_member, Str(shape, kind.name_member)}, {kind.id_member, Str(shape, kind.id_member)}};
       (type == "user" ? users : type == "group" ? groups : roles).push_back(std::move(entry));

@@ -67,7 +67,7 @@ constexpr ServiceLinkedRole kServiceLinkedRoles[] = {
 }  // namespace
 
 object RoleShape(const object& record, bool full) {
-  object role = model::GetObject(record, "Role");
+  object role = wharf::GetObject(record, "Role");
   if (auto* doc = role.if_contains("AssumeRolePolicyDocument"); doc && doc->is_string()) {
     *doc = json::string(EncodeDocument(doc->get_string()));
   }
@@ -92,7 +92,7 @@ Outcome CreateRole(const Deps& deps, const RequestContext&, object& in) {
               {"Arn", model::iam::IamArn(deps.account_id, "role", path, name)},
               {"CreateDate", Now(deps)},
               {"AssumeRolePolicyDocument", document},
-              {"MaxSessionDuration", model::GetInt(in, "MaxSessionDuration").value_or(3600)}};
+              {"MaxSessionDuration", wharf::GetInt(in, "MaxSessionDuration").value_or(3600)}};
   if (in.contains("Description")) role["Description"] = Arg(in, "Description");
   if (auto err = MergeTags(role, in.if_contains("Tags"), "TagsPerRole")) return *err;
   return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
@@ -126,7 +126,7 @@ Outcome ListRoles(const Deps& deps, const RequestContext&, object& in) {
   std::string prefix = Arg(in, "PathPrefix");
   array roles;
   for (const auto& record : records) {
-    if (PathHasPrefix(Str(model::GetObject(record, "Role"), "Path"), prefix)) roles.push_back(RoleShape(record, false));
+    if (PathHasPrefix(Str(wharf::GetObject(record, "Role"), "Path"), prefix)) roles.push_back(RoleShape(record, false));
   }
   return Paginate(std::move(roles), in, "Roles");
 }
@@ -136,7 +136,7 @@ Outcome UpdateRole(const Deps& deps, const RequestContext&, object& in) {
       deps, Arg(in, "RoleName"), false,
       [&](store::Draft&, object& role) -> std::optional<AwsError> {
         if (in.contains("Description")) role["Description"] = Arg(in, "Description");
-        if (auto max = model::GetInt(in, "MaxSessionDuration")) role["MaxSessionDuration"] = *max;
+        if (auto max = wharf::GetInt(in, "MaxSessionDuration")) role["MaxSessionDuration"] = *max;
         return std::nullopt;
       },
       Empty);
@@ -170,8 +170,8 @@ Outcome DeleteRole(const Deps& deps, const RequestContext&, object& in) {
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kRole, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     const object& record = std::get<object>(found);
-    if (IsServiceLinked(model::GetObject(record, "Role"))) return Decision(Protected(name));
-    if (!model::GetArray(record, model::iam::kInstanceProfiles).empty()) {
+    if (IsServiceLinked(wharf::GetObject(record, "Role"))) return Decision(Protected(name));
+    if (!wharf::GetArray(record, model::iam::kInstanceProfiles).empty()) {
       return Decision(DeleteConflict("Cannot delete entity, must remove roles from instance profile first."));
     }
     if (auto err = PoliciesRemain(record)) return Decision(*err);
@@ -199,7 +199,7 @@ Outcome UntagRole(const Deps& deps, const RequestContext&, object& in) {
 Outcome ListRoleTags(const Deps& deps, const RequestContext& ctx, object& in) {
   Outcome got = GetRole(deps, ctx, in);
   if (!got.ok()) return got;
-  return Paginate(model::GetArray(model::GetObject(got.output(), "Role"), "Tags"), in, "Tags");
+  return Paginate(wharf::GetArray(wharf::GetObject(got.output(), "Role"), "Tags"), in, "Tags");
 }
 
 Outcome PutRolePermissionsBoundary(const Deps& deps, const RequestContext&, object& in) {
@@ -279,19 +279,19 @@ Outcome DeleteServiceLinkedRole(const Deps& deps, const RequestContext&, object&
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kRole, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     object record = std::get<object>(std::move(found));
-    const object& role = model::GetObject(record, "Role");
+    const object& role = wharf::GetObject(record, "Role");
     std::string path = Str(role, "Path");
     if (!IsServiceLinked(role)) {
       return Decision(InvalidInput("Role " + name + " is not a service-linked role."));
     }
-    for (const auto& arn : model::GetArray(record, model::iam::kAttachedPolicies)) {
+    for (const auto& arn : wharf::GetArray(record, model::iam::kAttachedPolicies)) {
       if (!arn.is_string()) continue;
       auto ref = ParsePolicyArn(deps, arn.get_string());
       if (!ref) continue;
       ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
       if (!attachments) continue;
       array kept;
-      for (const auto& e : model::GetArray(*attachments, model::iam::kEntities)) {
+      for (const auto& e : wharf::GetArray(*attachments, model::iam::kEntities)) {
         if (!(e.is_object() && Str(e.get_object(), "type") == "role" && NameEquals(Str(e.get_object(), "name"), name))) {
           kept.push_back(e);
         }

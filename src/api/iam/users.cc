@@ -12,7 +12,7 @@ namespace {
 namespace fields = model::iam;
 
 object UserShape(const object& record, bool full) {
-  object user = model::GetObject(record, "User");
+  object user = wharf::GetObject(record, "User");
   if (!full) {
     user.erase("Tags");
     user.erase("PermissionsBoundary");
@@ -51,10 +51,10 @@ std::optional<AwsError> CheckPassword(std::string_view password) {
 }
 
 object LoginProfileShape(const object& record) {
-  const object& profile = model::GetObject(record, fields::kLoginProfile);
-  return object{{"UserName", Str(model::GetObject(record, "User"), "UserName")},
+  const object& profile = wharf::GetObject(record, fields::kLoginProfile);
+  return object{{"UserName", Str(wharf::GetObject(record, "User"), "UserName")},
                 {"CreateDate", profile.contains("CreateDate") ? profile.at("CreateDate") : json::value(0)},
-                {"PasswordResetRequired", model::GetBool(profile, "PasswordResetRequired").value_or(false)}};
+                {"PasswordResetRequired", wharf::GetBool(profile, "PasswordResetRequired").value_or(false)}};
 }
 
 AwsError NoLoginProfile(std::string_view name) {
@@ -101,7 +101,7 @@ Outcome GetUser(const Deps& deps, const RequestContext& ctx, object& in) {
   auto got = deps.store.Get(kUser.key(name));
   if (!got.ok()) return IamError(got.status());
   if (!got->has_value()) return NoSuchEntityOf(kUser, name);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*got)->value), IamError);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*got)->value), IamError);
   return object{{"User", UserShape(record, true)}};
 }
 
@@ -110,7 +110,7 @@ Outcome ListUsers(const Deps& deps, const RequestContext&, object& in) {
   std::string prefix = Arg(in, "PathPrefix");
   array users;
   for (const auto& record : records) {
-    if (PathHasPrefix(Str(model::GetObject(record, "User"), "Path"), prefix)) users.push_back(UserShape(record, false));
+    if (PathHasPrefix(Str(wharf::GetObject(record, "User"), "Path"), prefix)) users.push_back(UserShape(record, false));
   }
   return Paginate(std::move(users), in, "Users");
 }
@@ -135,7 +135,7 @@ Outcome UpdateUser(const Deps& deps, const RequestContext&, object& in) {
     user["UserName"] = new_name;
     user["Arn"] = model::iam::IamArn(deps.account_id, "user", Str(user, "Path"), new_name);
     if (renamed) {
-      for (const auto& g : model::GetArray(record, fields::kGroups)) {
+      for (const auto& g : wharf::GetArray(record, fields::kGroups)) {
         ASSIGN_OR_RETURN(auto group, Read(draft, kGroup.key(g.as_string())));
         if (!group) continue;
         array& members = ArrayField(*group, fields::kMembers);
@@ -143,7 +143,7 @@ Outcome UpdateUser(const Deps& deps, const RequestContext&, object& in) {
         members.emplace_back(json::string(new_name));
         Write(draft, kGroup.key(g.as_string()), *group);
       }
-      for (const auto& arn : model::GetArray(record, fields::kAttachedPolicies)) {
+      for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
         auto ref = ParsePolicyArn(deps, arn.as_string());
         if (!ref) continue;
         ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
@@ -155,7 +155,7 @@ Outcome UpdateUser(const Deps& deps, const RequestContext&, object& in) {
         }
         Write(draft, AttachmentsKey(*ref), *attachments);
       }
-      for (const auto& id : model::GetArray(record, fields::kAccessKeys)) {
+      for (const auto& id : wharf::GetArray(record, fields::kAccessKeys)) {
         std::string key = model::keys::AccessKeyKey(id.as_string());
         ASSIGN_OR_RETURN(auto access_key, Read(draft, key));
         if (!access_key) continue;
@@ -177,13 +177,13 @@ Outcome DeleteUser(const Deps& deps, const RequestContext&, object& in) {
     ASSIGN_OR_RETURN(auto found, ReadEntity(draft, kUser, name));
     if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
     const object& record = std::get<object>(found);
-    if (!model::GetArray(record, fields::kAccessKeys).empty()) {
+    if (!wharf::GetArray(record, fields::kAccessKeys).empty()) {
       return Decision(DeleteConflict("Cannot delete entity, must delete access keys first."));
     }
     if (record.contains(fields::kLoginProfile)) {
       return Decision(DeleteConflict("Cannot delete entity, must delete login profile first."));
     }
-    if (!model::GetArray(record, fields::kGroups).empty()) {
+    if (!wharf::GetArray(record, fields::kGroups).empty()) {
       return Decision(DeleteConflict("Cannot delete entity, must remove users from group first."));
     }
     if (auto err = PoliciesRemain(record)) return Decision(*err);
@@ -210,7 +210,7 @@ Outcome ListUserTags(const Deps& deps, const RequestContext& ctx, object& in) {
   if (Arg(in, "UserName").empty()) return NoSuchEntityOf(kUser, "");
   Outcome got = GetUser(deps, ctx, in);
   if (!got.ok()) return got;
-  return Paginate(model::GetArray(model::GetObject(got.output(), "User"), "Tags"), in, "Tags");
+  return Paginate(wharf::GetArray(wharf::GetObject(got.output(), "User"), "Tags"), in, "Tags");
 }
 
 Outcome PutUserPermissionsBoundary(const Deps& deps, const RequestContext&, object& in) {
@@ -239,12 +239,12 @@ Outcome CreateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
   double now = Now(deps);
   return ChangeUser(deps, name, [&](store::Draft&, object& record) -> std::variant<object, AwsError> {
     if (record.contains(fields::kLoginProfile)) {
-      return EntityAlreadyExists("Login Profile for user " + Str(model::GetObject(record, "User"), "UserName") +
+      return EntityAlreadyExists("Login Profile for user " + Str(wharf::GetObject(record, "User"), "UserName") +
                                  " already exists.");
     }
     record[fields::kLoginProfile] =
         object{{"CreateDate", now},
-               {"PasswordResetRequired", model::GetBool(in, "PasswordResetRequired").value_or(false)},
+               {"PasswordResetRequired", wharf::GetBool(in, "PasswordResetRequired").value_or(false)},
                {"salt", salt},
                {"passwordHash", hash}};
     return object{{"LoginProfile", LoginProfileShape(record)}};
@@ -257,7 +257,7 @@ Outcome GetLoginProfile(const Deps& deps, const RequestContext& ctx, object& in)
   auto got = deps.store.Get(kUser.key(name));
   if (!got.ok()) return IamError(got.status());
   if (!got->has_value()) return NoSuchEntityOf(kUser, name);
-  ASSIGN_OR_FAIL(object record, model::ParseObject((*got)->value), IamError);
+  ASSIGN_OR_FAIL(object record, wharf::ParseObject((*got)->value), IamError);
   if (!record.contains(fields::kLoginProfile)) return NoLoginProfile(name);
   return object{{"LoginProfile", LoginProfileShape(record)}};
 }
@@ -279,7 +279,7 @@ Outcome UpdateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
       profile["salt"] = salt;
       profile["passwordHash"] = hash;
     }
-    if (auto reset = model::GetBool(in, "PasswordResetRequired")) profile["PasswordResetRequired"] = *reset;
+    if (auto reset = wharf::GetBool(in, "PasswordResetRequired")) profile["PasswordResetRequired"] = *reset;
     return object();
   });
 }
