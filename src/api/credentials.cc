@@ -1,4 +1,6 @@
 #include "api/credentials.h"
+#include "base/clock.h"
+#include "model/json.h"
 #include "model/keys.h"
 
 #include <fcntl.h>
@@ -8,16 +10,26 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <iterator>
 
 namespace wharf::api {
 namespace json = boost::json;
 
 namespace {
+
+KeyOwner RootOwner(std::string secret) {
+  KeyOwner owner;
+  owner.secret = std::move(secret);
+  return owner;
+}
+
 constexpr std::string_view kKeyPrefix = model::keys::kAccessKeys;
 }
 
-std::optional<std::string> CredentialStore::SecretFor(std::string_view access_key_id) {
+std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) {
   {
     MutexLock lock(mu_);
     auto it = cache_.find(std::string(access_key_id));
@@ -25,37 +37,88 @@ std::optional<std::string> CredentialStore::SecretFor(std::string_view access_ke
   }
   auto got = store_.Get(model::keys::AccessKeyKey(access_key_id));
   if (!got.ok() || !got->has_value()) return std::nullopt;
-  boost::system::error_code ec;
-  json::value v = json::parse((*got)->value, ec);
-  if (ec || !v.is_object() || !v.get_object().contains("secretAccessKey")) return std::nullopt;
-  std::string secret(v.at("secretAccessKey").get_string());
+  auto record = wharf::ParseObject((*got)->value);
+  if (!record.ok() || !record->contains("secretAccessKey")) return std::nullopt;
+  KeyOwner owner;
+  owner.secret = wharf::GetString(*record, "secretAccessKey");
+  // Keys written before IAM users existed have no status: they are the admin's.
+  owner.root = !record->contains("status") || wharf::GetBool(*record, "root").value_or(false);
+  owner.active = wharf::GetString(*record, "status", "Active") == "Active";
+  if (!owner.root) {
+    owner.user_name = wharf::GetString(*record, "userName");
+    auto user = store_.Get(model::keys::IamUserKey(owner.user_name));
+    if (!user.ok() || !user->has_value()) return std::nullopt;
+    auto user_record = wharf::ParseObject((*user)->value);
+    if (!user_record.ok()) return std::nullopt;
+    const json::object& shape = wharf::GetObject(*user_record, "User");
+    owner.user_name = wharf::GetString(shape, "UserName");
+    owner.user_path = wharf::GetString(shape, "Path", "/");
+    owner.user_id = wharf::GetString(shape, "UserId");
+  }
   MutexLock lock(mu_);
-  cache_[std::string(access_key_id)] = secret;
-  return secret;
+  cache_[std::string(access_key_id)] = owner;
+  return owner;
+}
+
+std::optional<std::string> CredentialStore::SecretFor(std::string_view access_key_id) {
+  auto owner = Lookup(access_key_id);
+  if (!owner || !owner->active) return std::nullopt;
+  return owner->secret;
+}
+
+void CredentialStore::Forget(std::string_view access_key_id) {
+  MutexLock lock(mu_);
+  cache_.erase(std::string(access_key_id));
+}
+
+void CredentialStore::ForgetUser(std::string_view user_name) {
+  MutexLock lock(mu_);
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    bool same = !it->second.root && it->second.user_name.size() == user_name.size() &&
+                std::equal(user_name.begin(), user_name.end(), it->second.user_name.begin(),
+                           [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+    it = same ? cache_.erase(it) : std::next(it);
+  }
+}
+
+void CredentialStore::RecordUse(std::string_view access_key_id, std::string_view service,
+                                std::string_view region, std::chrono::system_clock::time_point now) {
+  {
+    MutexLock lock(mu_);
+    auto& written = use_written_[std::string(access_key_id)];
+    if (now - written < std::chrono::minutes(1)) return;
+    written = now;
+  }
+  json::object record{{"lastUsedDate", EpochSeconds(now)}, {"serviceName", service}, {"region", region}};
+  // Best effort: a lost write only makes GetAccessKeyLastUsed a minute staler.
+  (void)store_.Commit(store::Txn{{}, {store::Op::Put(model::keys::AccessKeyLastUsedKey(access_key_id),
+                                                     json::serialize(record))}});
 }
 
 Status CredentialStore::Save(const AccessKey& key) {
   json::object record{{"accessKeyId", key.access_key_id},
                       {"secretAccessKey", key.secret_access_key},
-                      {"userName", "admin"}};
+                      {"userName", "admin"},
+                      {"status", "Active"},
+                      {"root", true}};
   std::string k = model::keys::AccessKeyKey(key.access_key_id);
   auto r = store_.Commit(store::Txn{{store::Compare{k, 0}}, {store::Op::Put(k, json::serialize(record))}});
   if (!r.ok()) return r.status();
   MutexLock lock(mu_);
-  cache_[key.access_key_id] = key.secret_access_key;
+  cache_[key.access_key_id] = RootOwner(key.secret_access_key);
   return Status::OK();
 }
 
 Result<AccessKey> CredentialStore::EnsureAdminKey() {
-  ASSIGN_OR_RETURN(store::Page page, store_.List(kKeyPrefix, "", 1));
-  if (!page.items.empty()) {
-    boost::system::error_code ec;
-    json::value v = json::parse(page.items[0].value, ec);
-    if (ec || !v.is_object()) return Status::Internal("corrupt access key record");
-    AccessKey key{std::string(v.at("accessKeyId").get_string()),
-                  std::string(v.at("secretAccessKey").get_string())};
+  ASSIGN_OR_RETURN(store::Page page, store_.List(kKeyPrefix, "", 0));
+  for (const auto& item : page.items) {
+    auto record = wharf::ParseObject(item.value);
+    if (!record.ok()) return Status::Internal("corrupt access key record");
+    // IAM users' keys share the prefix; the admin's is the root one.
+    if (record->contains("status") && !wharf::GetBool(*record, "root").value_or(false)) continue;
+    AccessKey key{wharf::GetString(*record, "accessKeyId"), wharf::GetString(*record, "secretAccessKey")};
     MutexLock lock(mu_);
-    cache_[key.access_key_id] = key.secret_access_key;
+    cache_[key.access_key_id] = RootOwner(key.secret_access_key);
     return key;
   }
   AccessKey key{"AKIA" + RandomAlnum(random_, 16, true), RandomAlnum(random_, 40, false)};
@@ -67,7 +130,10 @@ Status CredentialStore::RestoreAfterWipe() {
   std::unordered_map<std::string, std::string> keys;
   {
     MutexLock lock(mu_);
-    keys = cache_;
+    for (const auto& [id, owner] : cache_) {
+      if (owner.root) keys[id] = owner.secret;
+    }
+    cache_.clear();
   }
   for (const auto& [id, secret] : keys) RETURN_IF_ERROR(Save(AccessKey{id, secret}));
   return Status::OK();

@@ -1,12 +1,23 @@
 // CredentialStore: the access keys wharf accepts, kept in the Store under
 // iam/access-keys/<id> (docs/STATE.md). The admin key is made on first start and written
 // to DIR/credentials in the AWS shared-credentials format, so the aws CLI and SDKs pick
-// it up with AWS_SHARED_CREDENTIALS_FILE.
+// it up with AWS_SHARED_CREDENTIALS_FILE. It is the account root. Every other key is an IAM
+// user's, made by CreateAccessKey: it signs as that user, and not at all while Inactive.
 //
-// Thread-safety: all methods may be called concurrently; secrets are cached after the
-// first lookup (keys are never rotated in place).
+// Caching: a key's secret, status and user are cached after the first lookup. IAM changes
+// that touch a key (UpdateAccessKey, DeleteAccessKey, a user renamed or moved) call Forget or
+// ForgetUser after their commit, so the next request reads the store again: a deleted or
+// deactivated key stops working at once on this server. (Another server of an etcd cluster
+// keeps its cached entry until it restarts: see docs/API.md.)
+//
+// Last use: RecordUse keeps each key's last use in memory and writes it to
+// iam/access-key-last-used/<id> at most once a minute per key (GetAccessKeyLastUsed), so a
+// busy key costs no store write per request.
+//
+// Thread-safety: all methods may be called concurrently.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -22,14 +33,33 @@ struct AccessKey {
   std::string secret_access_key;
 };
 
+// What a key signs as.
+struct KeyOwner {
+  std::string secret;
+  bool active = true;
+  bool root = true;        // the account's admin key; else an IAM user's
+  std::string user_name;   // the IAM user's
+  std::string user_path;
+  std::string user_id;     // AIDA...
+};
+
 class CredentialStore {
  public:
   CredentialStore(store::Store& store, Random& random) : store_(store), random_(random) {}
 
+  // The key's owner; empty when there is no such key (or its user is gone).
+  std::optional<KeyOwner> Lookup(std::string_view access_key_id);
+  // The secret of an active key.
   std::optional<std::string> SecretFor(std::string_view access_key_id);
+  // Drops cached entries: the next request reads the store.
+  void Forget(std::string_view access_key_id) EXCLUDES(mu_);
+  void ForgetUser(std::string_view user_name) EXCLUDES(mu_);
+  // Notes a signed request; writes the last use when the stored one is a minute old.
+  void RecordUse(std::string_view access_key_id, std::string_view service, std::string_view region,
+                 std::chrono::system_clock::time_point now) EXCLUDES(mu_);
   // The first admin key, made now if there is none.
   Result<AccessKey> EnsureAdminKey();
-  // Puts every key seen back after a dev-mode wipe.
+  // Puts every root key seen back after a dev-mode wipe.
   Status RestoreAfterWipe();
 
  private:
@@ -39,9 +69,10 @@ class CredentialStore {
   store::Store& store_;
   Random& random_;
 
-  // Protected by mu_: every key seen, by access key id.
+  // Protected by mu_: every key seen, by access key id, and when each was last written used.
   Mutex mu_;
-  std::unordered_map<std::string, std::string> cache_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, KeyOwner> cache_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, std::chrono::system_clock::time_point> use_written_ GUARDED_BY(mu_);
 };
 
 // Writes `key` as profile [default] to `path` with mode 0600, atomically.

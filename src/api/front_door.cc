@@ -224,7 +224,7 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     std::string path(target.substr(0, target.find('?')));
     auto signed_route = signed_routes_.find(std::string(req.method_string()) + " " + path);
     if (signed_route != signed_routes_.end()) {
-      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
+      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
       const std::string& signing_name = signed_route->second.first;
       const ServiceEndpoint* service =
           FindService([&](const ServiceEndpoint& s) { return s.model->signing_name() == signing_name; });
@@ -253,19 +253,35 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
                                                 const ServiceEndpoint& service, bool query,
                                                 RequestContext& ctx) {
   SigV4Options opts;
-  opts.region = ctx.region;
+  // A global service (IAM) is signed for its one region, a regional one for the request's.
+  opts.region = service.signing_region.empty() ? ctx.region : service.signing_region;
   opts.service = service.model->signing_name();
   opts.accept_any_key = options_.dev;
   ctx.now = clock_.Now();
+  std::optional<KeyOwner> owner;
   AuthResult auth = VerifySigV4(
       ToSigned(req), opts,
-      [this](std::string_view id) { return credentials_.SecretFor(id); }, ctx.now);
+      [this, &owner](std::string_view id) -> std::optional<std::string> {
+        // An Inactive key is refused as an unknown one, as AWS does.
+        owner = credentials_.Lookup(id);
+        if (!owner || !owner->active) return std::nullopt;
+        return owner->secret;
+      },
+      ctx.now);
   if (auth.failure) {
     return IsEc2(&service) ? Ec2AuthError(*auth.failure, auth.message)
                            : AuthError(*auth.failure, auth.message, query);
   }
   ctx.access_key_id = auth.credential.access_key_id;
-  ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
+  if (owner && !owner->root) {
+    ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":user" + owner->user_path + owner->user_name;
+    ctx.principal_id = owner->user_id;
+    ctx.user_name = owner->user_name;
+  } else {
+    ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
+    ctx.principal_id = options_.account_id;
+  }
+  if (owner) credentials_.RecordUse(ctx.access_key_id, opts.service, auth.credential.region, ctx.now);
   return std::nullopt;
 }
 
@@ -312,7 +328,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
@@ -408,7 +424,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);

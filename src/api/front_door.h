@@ -66,6 +66,8 @@ struct RequestContext {
   std::string access_key_id;
   std::string principal_arn;  // the caller: arn:aws:iam::<account>:root for the admin key
   std::chrono::system_clock::time_point now;
+  std::string principal_id;   // GetCallerIdentity's UserId: the account id for root, AIDA... for a user
+  std::string user_name;      // the IAM user signing; empty for root
 };
 
 // Operations run on a front door worker (or, with no workers, on an event loop).
@@ -87,6 +89,8 @@ struct ServiceEndpoint {
   std::map<std::string, DeferredOperationHandler, std::less<>> deferred_operations;  // JSON only
   std::string validation_error;  // e.g. "InvalidParameterException", "ValidationError"
   std::function<AwsError(const Status&)> to_error;  // a Status from below -> this service's error
+  // A global service (IAM) is signed for this region whatever the server's region is.
+  std::string signing_region;
 };
 
 struct FrontDoorOptions {

@@ -99,7 +99,7 @@ TEST(ServiceModel, EveryNameIsFoundAndEveryReferenceResolves) {
       }
     }
   }
-  EXPECT_FALSE(ServiceModel::LoadEmbedded("iam").ok());
+  EXPECT_FALSE(ServiceModel::LoadEmbedded("cloudformation").ok());
 }
 
 }  // namespace

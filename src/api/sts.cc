@@ -10,7 +10,7 @@ Result<ServiceEndpoint> MakeStsEndpoint() {
     return AwsError::Server("InternalFailure", s.message());
   };
   endpoint.operations["GetCallerIdentity"] = [](const RequestContext& ctx, boost::json::object&) {
-    return Outcome(boost::json::object{{"UserId", ctx.access_key_id},
+    return Outcome(boost::json::object{{"UserId", ctx.principal_id.empty() ? ctx.access_key_id : ctx.principal_id},
                                        {"Account", ctx.account_id},
                                        {"Arn", ctx.principal_arn}});
   };

@@ -1,5 +1,6 @@
 #include "model/keys.h"
 
+#include <cctype>
 #include <cstdio>
 #include <utility>
 
@@ -29,6 +30,24 @@ std::string RegionPrefix(std::string_view region) { return "regions/" + std::str
 std::string StartedRegionKey(std::string_view region) { return std::string(kStartedRegions) + std::string(region); }
 
 std::string AccessKeyKey(std::string_view access_key_id) { return Join(kAccessKeys, access_key_id); }
+std::string AccessKeyLastUsedKey(std::string_view access_key_id) { return Join(kAccessKeyLastUsed, access_key_id); }
+namespace {
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+std::string IamUserKey(std::string_view user_name) { return Join(kIamUsers, Lower(user_name)); }
+std::string IamGroupKey(std::string_view group_name) { return Join(kIamGroups, Lower(group_name)); }
+std::string IamRoleKey(std::string_view role_name) { return Join(kIamRoles, Lower(role_name)); }
+std::string IamPolicyKey(std::string_view policy_name) { return Join(kIamPolicies, Lower(policy_name)); }
+std::string IamAwsPolicyAttachmentsKey(std::string_view policy_name) {
+  return Join(kIamAwsPolicyAttachments, policy_name);
+}
+std::string IamInstanceProfileKey(std::string_view profile_name) {
+  return Join(kIamInstanceProfiles, Lower(profile_name));
+}
 
 std::string ClusterKey(std::string_view name) { return Join(kClusters, name); }
 std::string TaskDefinitionPrefix(std::string_view family) {

@@ -22,7 +22,22 @@ std::string StartedRegionKey(std::string_view region);
 
 // IAM
 inline constexpr std::string_view kAccessKeys = "iam/access-keys/";
+inline constexpr std::string_view kAccessKeyLastUsed = "iam/access-key-last-used/";
+inline constexpr std::string_view kIamUsers = "iam/users/";
+inline constexpr std::string_view kIamGroups = "iam/groups/";
+inline constexpr std::string_view kIamRoles = "iam/roles/";
+inline constexpr std::string_view kIamPolicies = "iam/policies/";
+inline constexpr std::string_view kIamAwsPolicyAttachments = "iam/aws-policy-attachments/";
+inline constexpr std::string_view kIamInstanceProfiles = "iam/instance-profiles/";
 std::string AccessKeyKey(std::string_view access_key_id);
+std::string AccessKeyLastUsedKey(std::string_view access_key_id);
+// IAM names are unique without regard to case: these keys take the name lower-cased.
+std::string IamUserKey(std::string_view user_name);
+std::string IamGroupKey(std::string_view group_name);
+std::string IamRoleKey(std::string_view role_name);
+std::string IamPolicyKey(std::string_view policy_name);  // customer managed policies
+std::string IamAwsPolicyAttachmentsKey(std::string_view policy_name);  // AWS managed ones
+std::string IamInstanceProfileKey(std::string_view profile_name);
 
 // ECS
 inline constexpr std::string_view kClusters = "ecs/clusters/";

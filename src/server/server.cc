@@ -15,6 +15,7 @@
 #include "controlplane/assignment_board.h"
 #include "controlplane/region_data_planes.h"
 #include "api/front_door.h"
+#include "api/iam/iam.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
@@ -92,6 +93,10 @@ class WharfServer final : public Server {
     front_door_ = std::make_unique<api::FrontDoor>(std::move(front_door), *credentials_, clock_, request_ids_);
     ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
     front_door_->AddService(std::move(sts));
+    // IAM is global: one service on the whole store (its keys are shared by every region).
+    ASSIGN_OR_RETURN(auto iam, api::iam::MakeIamEndpoint(
+                                   {*store_, clock_, random_, options_.account_id, credentials_.get()}));
+    front_door_->AddService(std::move(iam));
 
     size_t colon = options_.listen.rfind(':');
     if (colon == std::string::npos) return Status::InvalidArgument("--listen wants HOST:PORT");

@@ -1,0 +1,116 @@
+#include "api/iam/iam.h"
+
+#include "api/iam/handlers.h"
+
+namespace wharf::api::iam {
+namespace {
+
+// The user/group/role forms of the attachment and inline-policy operations.
+template <const EntityKind& kind, Outcome (*op)(const EntityKind&, const Deps&, object&)>
+Outcome ForEntity(const Deps& deps, const RequestContext&, object& in) {
+  return op(kind, deps, in);
+}
+
+}  // namespace
+
+Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
+  ServiceEndpoint endpoint;
+  ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("iam"));
+  endpoint.validation_error = "ValidationError";
+  endpoint.to_error = IamError;
+  endpoint.signing_region = "us-east-1";
+  auto shared = std::make_shared<IamDeps>(deps);
+  const std::pair<const char*, Handler> operations[] = {
+      {"CreateRole", CreateRole},
+      {"GetRole", GetRole},
+      {"ListRoles", ListRoles},
+      {"UpdateRole", UpdateRole},
+      {"UpdateRoleDescription", UpdateRoleDescription},
+      {"UpdateAssumeRolePolicy", UpdateAssumeRolePolicy},
+      {"DeleteRole", DeleteRole},
+      {"TagRole", TagRole},
+      {"UntagRole", UntagRole},
+      {"ListRoleTags", ListRoleTags},
+      {"PutRolePermissionsBoundary", PutRolePermissionsBoundary},
+      {"DeleteRolePermissionsBoundary", DeleteRolePermissionsBoundary},
+      {"CreateServiceLinkedRole", CreateServiceLinkedRole},
+      {"DeleteServiceLinkedRole", DeleteServiceLinkedRole},
+      {"GetServiceLinkedRoleDeletionStatus", GetServiceLinkedRoleDeletionStatus},
+      {"AttachRolePolicy", ForEntity<kRole, AttachPolicy>},
+      {"DetachRolePolicy", ForEntity<kRole, DetachPolicy>},
+      {"ListAttachedRolePolicies", ForEntity<kRole, ListAttachedPolicies>},
+      {"PutRolePolicy", ForEntity<kRole, PutInlinePolicy>},
+      {"GetRolePolicy", ForEntity<kRole, GetInlinePolicy>},
+      {"DeleteRolePolicy", ForEntity<kRole, DeleteInlinePolicy>},
+      {"ListRolePolicies", ForEntity<kRole, ListInlinePolicies>},
+      {"AttachUserPolicy", ForEntity<kUser, AttachPolicy>},
+      {"DetachUserPolicy", ForEntity<kUser, DetachPolicy>},
+      {"ListAttachedUserPolicies", ForEntity<kUser, ListAttachedPolicies>},
+      {"PutUserPolicy", ForEntity<kUser, PutInlinePolicy>},
+      {"GetUserPolicy", ForEntity<kUser, GetInlinePolicy>},
+      {"DeleteUserPolicy", ForEntity<kUser, DeleteInlinePolicy>},
+      {"ListUserPolicies", ForEntity<kUser, ListInlinePolicies>},
+      {"AttachGroupPolicy", ForEntity<kGroup, AttachPolicy>},
+      {"DetachGroupPolicy", ForEntity<kGroup, DetachPolicy>},
+      {"ListAttachedGroupPolicies", ForEntity<kGroup, ListAttachedPolicies>},
+      {"PutGroupPolicy", ForEntity<kGroup, PutInlinePolicy>},
+      {"GetGroupPolicy", ForEntity<kGroup, GetInlinePolicy>},
+      {"DeleteGroupPolicy", ForEntity<kGroup, DeleteInlinePolicy>},
+      {"ListGroupPolicies", ForEntity<kGroup, ListInlinePolicies>},
+      {"CreatePolicy", CreatePolicy},
+      {"GetPolicy", GetPolicy},
+      {"ListPolicies", ListPolicies},
+      {"DeletePolicy", DeletePolicy},
+      {"CreatePolicyVersion", CreatePolicyVersion},
+      {"GetPolicyVersion", GetPolicyVersion},
+      {"ListPolicyVersions", ListPolicyVersions},
+      {"DeletePolicyVersion", DeletePolicyVersion},
+      {"SetDefaultPolicyVersion", SetDefaultPolicyVersion},
+      {"TagPolicy", TagPolicy},
+      {"UntagPolicy", UntagPolicy},
+      {"ListPolicyTags", ListPolicyTags},
+      {"ListEntitiesForPolicy", ListEntitiesForPolicy},
+      {"CreateUser", CreateUser},
+      {"GetUser", GetUser},
+      {"ListUsers", ListUsers},
+      {"UpdateUser", UpdateUser},
+      {"DeleteUser", DeleteUser},
+      {"TagUser", TagUser},
+      {"UntagUser", UntagUser},
+      {"ListUserTags", ListUserTags},
+      {"PutUserPermissionsBoundary", PutUserPermissionsBoundary},
+      {"DeleteUserPermissionsBoundary", DeleteUserPermissionsBoundary},
+      {"CreateLoginProfile", CreateLoginProfile},
+      {"GetLoginProfile", GetLoginProfile},
+      {"UpdateLoginProfile", UpdateLoginProfile},
+      {"DeleteLoginProfile", DeleteLoginProfile},
+      {"CreateGroup", CreateGroup},
+      {"GetGroup", GetGroup},
+      {"ListGroups", ListGroups},
+      {"UpdateGroup", UpdateGroup},
+      {"DeleteGroup", DeleteGroup},
+      {"AddUserToGroup", AddUserToGroup},
+      {"RemoveUserFromGroup", RemoveUserFromGroup},
+      {"ListGroupsForUser", ListGroupsForUser},
+      {"CreateAccessKey", CreateAccessKey},
+      {"ListAccessKeys", ListAccessKeys},
+      {"UpdateAccessKey", UpdateAccessKey},
+      {"DeleteAccessKey", DeleteAccessKey},
+      {"GetAccessKeyLastUsed", GetAccessKeyLastUsed},
+      {"CreateInstanceProfile", CreateInstanceProfile},
+      {"GetInstanceProfile", GetInstanceProfile},
+      {"ListInstanceProfiles", ListInstanceProfiles},
+      {"DeleteInstanceProfile", DeleteInstanceProfile},
+      {"AddRoleToInstanceProfile", AddRoleToInstanceProfile},
+      {"RemoveRoleFromInstanceProfile", RemoveRoleFromInstanceProfile},
+      {"ListInstanceProfilesForRole", ListInstanceProfilesForRole},
+      {"GetAccountSummary", GetAccountSummary},
+      {"GetAccountAuthorizationDetails", GetAccountAuthorizationDetails},
+  };
+  for (const auto& [name, fn] : operations) {
+    endpoint.operations[name] = [shared, fn = fn](const RequestContext& ctx, object& in) { return fn(*shared, ctx, in); };
+  }
+  return endpoint;
+}
+
+}  // namespace wharf::api::iam

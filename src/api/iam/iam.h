@@ -1,0 +1,40 @@
+// IAM (Query protocol, 2010-05-08), a global service: requests are signed for us-east-1
+// whatever the server's region. Users, groups, roles, customer and AWS managed policies with
+// versions, attachments, inline policies, access keys, login profiles, instance profiles,
+// service-linked roles and the account-wide reads (handlers.h lists the operations; docs/API.md
+// what is left out). Errors are IAM's codes and messages: NoSuchEntity (404),
+// EntityAlreadyExists, DeleteConflict, LimitExceeded (409), MalformedPolicyDocument,
+// InvalidInput, ValidationError (400).
+//
+// State is model/iam.h's records (docs/STATE.md). Access keys are the CredentialStore's
+// records too: a key this service makes signs as its user at once, and UpdateAccessKey and
+// DeleteAccessKey tell the CredentialStore to forget what it cached.
+//
+// Not here: authorization (no policy is enforced yet; every signed request may do
+// everything), and policy evaluation (policy_document.h checks documents only).
+//
+// Thread-safety: handlers may run on many threads at once; every change is one
+// revision-checked transaction over the records it read, retried on conflict.
+#pragma once
+
+#include <string>
+
+#include "api/credentials.h"
+#include "api/front_door.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "store/store.h"
+
+namespace wharf::api::iam {
+
+struct IamDeps {
+  store::Store& store;
+  Clock& clock;
+  Random& random;             // ids and secrets
+  std::string account_id;
+  CredentialStore* credentials = nullptr;  // told of key changes; may be null in tests
+};
+
+Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps);
+
+}  // namespace wharf::api::iam
