@@ -40,6 +40,23 @@ std::optional<AwsError> PoliciesRemain(const object& record) {
   return std::nullopt;
 }
 
+Status RenameInAttachments(const Deps& deps, store::Draft& draft, const object& record, std::string_view type,
+                           std::string_view old_name, std::string_view new_name) {
+  for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
+    auto ref = ParsePolicyArn(deps, arn.as_string());
+    if (!ref) continue;
+    ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
+    if (!attachments) continue;
+    for (auto& e : ArrayField(*attachments, fields::kEntities)) {
+      if (Str(e.as_object(), "type") == type && NameEquals(Str(e.as_object(), "name"), old_name)) {
+        e.as_object()["name"] = std::string(new_name);
+      }
+    }
+    Write(draft, AttachmentsKey(*ref), *attachments);
+  }
+  return Status::OK();
+}
+
 std::variant<object, AwsError> BoundaryFor(const Deps& deps, store::Draft& draft, std::string_view arn) {
   auto ref = ParsePolicyArn(deps, arn);
   bool exists = false;

@@ -99,18 +99,7 @@ Outcome UpdateGroup(const Deps& deps, const RequestContext&, object& in) {
         groups.emplace_back(json::string(new_name));
         Write(draft, kUser.key(m.as_string()), *user);
       }
-      for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
-        auto ref = ParsePolicyArn(deps, arn.as_string());
-        if (!ref) continue;
-        ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
-        if (!attachments) continue;
-        for (auto& e : ArrayField(*attachments, fields::kEntities)) {
-          if (Str(e.as_object(), "type") == "group" && NameEquals(Str(e.as_object(), "name"), old_name)) {
-            e.as_object()["name"] = new_name;
-          }
-        }
-        Write(draft, AttachmentsKey(*ref), *attachments);
-      }
+      RETURN_IF_ERROR(RenameInAttachments(deps, draft, record, "group", old_name, new_name));
       draft.Delete(kGroup.key(old_name));
     }
     Write(draft, kGroup.key(new_name), record);

@@ -36,6 +36,10 @@ Outcome DeleteInlinePolicy(const EntityKind&, const Deps&, object& in);
 Outcome ListInlinePolicies(const EntityKind&, const Deps&, object& in);
 // The DeleteConflict a user, group or role still holding policies meets; none when free.
 std::optional<AwsError> PoliciesRemain(const object& record);
+// A renamed user, group or role (`record`, of `type` "user"/"group"/"role") renamed in the
+// attachment lists of the policies attached to it, within `draft`.
+Status RenameInAttachments(const Deps&, store::Draft&, const object& record, std::string_view type,
+                           std::string_view old_name, std::string_view new_name);
 // A PermissionsBoundary request member checked and shaped for the record.
 std::variant<object, AwsError> BoundaryFor(const Deps&, store::Draft&, std::string_view arn);
 

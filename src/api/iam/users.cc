@@ -143,18 +143,7 @@ Outcome UpdateUser(const Deps& deps, const RequestContext&, object& in) {
         members.emplace_back(json::string(new_name));
         Write(draft, kGroup.key(g.as_string()), *group);
       }
-      for (const auto& arn : wharf::GetArray(record, fields::kAttachedPolicies)) {
-        auto ref = ParsePolicyArn(deps, arn.as_string());
-        if (!ref) continue;
-        ASSIGN_OR_RETURN(auto attachments, Read(draft, AttachmentsKey(*ref)));
-        if (!attachments) continue;
-        for (auto& e : ArrayField(*attachments, fields::kEntities)) {
-          if (Str(e.as_object(), "type") == "user" && NameEquals(Str(e.as_object(), "name"), old_name)) {
-            e.as_object()["name"] = new_name;
-          }
-        }
-        Write(draft, AttachmentsKey(*ref), *attachments);
-      }
+      RETURN_IF_ERROR(RenameInAttachments(deps, draft, record, "user", old_name, new_name));
       for (const auto& id : wharf::GetArray(record, fields::kAccessKeys)) {
         std::string key = model::keys::AccessKeyKey(id.as_string());
         ASSIGN_OR_RETURN(auto access_key, Read(draft, key));
