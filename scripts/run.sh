@@ -68,9 +68,21 @@ aws_ ecs register-task-definition --family demo-web --requires-compatibilities F
   --network-mode awsvpc --cpu 256 --memory 512 \
   --container-definitions "[{\"name\":\"web\",\"image\":\"$image\",\"stopTimeout\":2,\"portMappings\":[{\"containerPort\":8080}]}]" \
   --query 'taskDefinition.[taskDefinitionArn,status]' --output text
-subnet=$(aws_ ec2 describe-subnets --query 'Subnets[0].SubnetId' --output text)
+subnet=$(aws_ ec2 describe-subnets --filters Name=default-for-az,Values=true --query 'Subnets[0].SubnetId' --output text)
+# Security groups are enforced: the task's group admits port 8080 from anywhere (this
+# machine plays the internet), as a web task's group would on AWS.
+vpc=$(aws_ ec2 describe-subnets --subnet-ids "$subnet" --query 'Subnets[0].VpcId' --output text)
+web_sg=$(aws_ ec2 describe-security-groups --filters Name=group-name,Values=demo-web "Name=vpc-id,Values=$vpc" \
+  --query 'SecurityGroups[0].GroupId' --output text)
+if [ "$web_sg" = None ]; then
+  web_sg=$(aws_ ec2 create-security-group --group-name demo-web --description "make run's demo task" \
+    --vpc-id "$vpc" --query GroupId --output text)
+  aws_ ec2 authorize-security-group-ingress --group-id "$web_sg" --protocol tcp --port 8080 \
+    --cidr 0.0.0.0/0 --query 'Return' --output text
+fi
 task=$(aws_ ecs run-task --cluster demo --launch-type FARGATE --task-definition demo-web \
-  --network-configuration "awsvpcConfiguration={subnets=[$subnet]}" --query 'tasks[0].taskArn' --output text)
+  --network-configuration "awsvpcConfiguration={subnets=[$subnet],securityGroups=[$web_sg]}" \
+  --query 'tasks[0].taskArn' --output text)
 set +x
 if [ "$(id -u)" -eq 0 ]; then
   for _ in $(seq 100); do
@@ -82,7 +94,7 @@ if [ "$(id -u)" -eq 0 ]; then
     --query "tasks[0].attachments[0].details[?name=='privateIPv4Address'].value" --output text)
   echo "task $task is $status at $ip:"
   set -x
-  curl -fsS "http://$ip:8080/"
+  curl -fsS --max-time 5 "http://$ip:8080/"
   set +x
   echo
   echo "Now seed 001's flow: a service of 2 tasks behind a load balancer (examples/fargate-service-behind-alb.sh):"
