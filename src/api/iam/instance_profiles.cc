@@ -1,5 +1,7 @@
 // Instance profiles (at most one role each, as AWS allows): the role is listed on the profile
 // and the profile on the role, so DeleteRole sees it.
+#include <functional>
+
 #include "api/iam/handlers.h"
 #include "model/iam.h"
 #include "model/json.h"
@@ -92,7 +94,13 @@ Outcome DeleteInstanceProfile(const Deps& deps, const RequestContext&, object& i
   });
 }
 
-Outcome AddRoleToInstanceProfile(const Deps& deps, const RequestContext&, object& in) {
+namespace {
+
+// Adding and removing a role read the profile and the role, change both, and write both in
+// one transaction; `change` decides, and refuses with an error.
+using ProfileRoleChange = std::function<std::optional<AwsError>(object& profile, object& role)>;
+
+Outcome ChangeProfileRole(const Deps& deps, object& in, const ProfileRoleChange& change) {
   std::string name = Arg(in, "InstanceProfileName");
   std::string role_name = Arg(in, "RoleName");
   return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
@@ -102,33 +110,34 @@ Outcome AddRoleToInstanceProfile(const Deps& deps, const RequestContext&, object
     if (auto* err = std::get_if<AwsError>(&role_found)) return Decision(*err);
     object profile = std::get<object>(std::move(found));
     object role = std::get<object>(std::move(role_found));
-    array& roles = ArrayField(profile, fields::kProfileRoles);
-    if (!roles.empty()) return Decision(LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1"));
-    roles.emplace_back(json::string(Str(wharf::GetObject(role, "Role"), "RoleName")));
-    AddUnique(ArrayField(role, fields::kInstanceProfiles), Str(wharf::GetObject(profile, "InstanceProfile"), "InstanceProfileName"));
+    if (auto err = change(profile, role)) return Decision(*err);
     Write(draft, IamInstanceProfileKey(name), profile);
     Write(draft, kRole.key(role_name), role);
     return Decision(store::Commit(Outcome(object())));
   });
 }
 
+}  // namespace
+
+Outcome AddRoleToInstanceProfile(const Deps& deps, const RequestContext&, object& in) {
+  return ChangeProfileRole(deps, in, [](object& profile, object& role) -> std::optional<AwsError> {
+    array& roles = ArrayField(profile, fields::kProfileRoles);
+    if (!roles.empty()) return LimitExceeded("Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1");
+    roles.emplace_back(json::string(Str(wharf::GetObject(role, "Role"), "RoleName")));
+    AddUnique(ArrayField(role, fields::kInstanceProfiles), Str(wharf::GetObject(profile, "InstanceProfile"), "InstanceProfileName"));
+    return std::nullopt;
+  });
+}
+
 Outcome RemoveRoleFromInstanceProfile(const Deps& deps, const RequestContext&, object& in) {
   std::string name = Arg(in, "InstanceProfileName");
   std::string role_name = Arg(in, "RoleName");
-  return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
-    ASSIGN_OR_RETURN(auto found, ReadProfile(draft, name));
-    if (auto* err = std::get_if<AwsError>(&found)) return Decision(*err);
-    ASSIGN_OR_RETURN(auto role_found, ReadEntity(draft, kRole, role_name));
-    if (auto* err = std::get_if<AwsError>(&role_found)) return Decision(*err);
-    object profile = std::get<object>(std::move(found));
-    object role = std::get<object>(std::move(role_found));
+  return ChangeProfileRole(deps, in, [&](object& profile, object& role) -> std::optional<AwsError> {
     if (!RemoveValue(ArrayField(profile, fields::kProfileRoles), role_name)) {
-      return Decision(NoSuchEntity("The role with name " + role_name + " cannot be found."));
+      return NoSuchEntity("The role with name " + role_name + " cannot be found.");
     }
     RemoveValue(ArrayField(role, fields::kInstanceProfiles), name);
-    Write(draft, IamInstanceProfileKey(name), profile);
-    Write(draft, kRole.key(role_name), role);
-    return Decision(store::Commit(Outcome(object())));
+    return std::nullopt;
   });
 }
 
