@@ -29,11 +29,67 @@ KeyOwner RootOwner(std::string secret) {
 constexpr std::string_view kKeyPrefix = model::keys::kAccessKeys;
 }
 
+// A session record (docs/STATE.md, iam/sessions/): what the temporary key signs as.
+std::optional<KeyOwner> SessionOwner(store::Store& store, const json::object& record) {
+  KeyOwner owner;
+  owner.secret = wharf::GetString(record, "secretAccessKey");
+  owner.session_token = wharf::GetString(record, "sessionToken");
+  owner.expiration = std::chrono::system_clock::time_point(
+      std::chrono::seconds(wharf::GetInt(record, "expiration").value_or(0)));
+  owner.root = wharf::GetBool(record, "root").value_or(false);
+  owner.user_name = wharf::GetString(record, "userName");
+  owner.role_name = wharf::GetString(record, "roleName");
+  owner.session_name = wharf::GetString(record, "sessionName");
+  owner.session_policy = wharf::GetString(record, "policy");
+  owner.source_identity = wharf::GetString(record, "sourceIdentity");
+  for (const auto& arn : wharf::GetArray(record, "policyArns")) {
+    if (arn.is_string()) owner.session_policy_arns.emplace_back(arn.get_string());
+  }
+  for (const auto& [k, v] : wharf::GetObject(record, "tags")) {
+    if (v.is_string()) owner.session_tags.emplace_back(k, v.get_string());
+  }
+  // The role or user as it is now: a session of a deleted role or user no longer signs.
+  std::string key = owner.role_session() ? model::keys::IamRoleKey(owner.role_name)
+                                         : model::keys::IamUserKey(owner.user_name);
+  if (owner.root) return owner;
+  auto got = store.Get(key);
+  if (!got.ok() || !got->has_value()) return std::nullopt;
+  auto entity = wharf::ParseObject((*got)->value);
+  if (!entity.ok()) return std::nullopt;
+  const json::object& shape = wharf::GetObject(*entity, owner.role_session() ? "Role" : "User");
+  if (owner.role_session()) {
+    owner.role_name = wharf::GetString(shape, "RoleName");
+    owner.role_path = wharf::GetString(shape, "Path", "/");
+    owner.role_id = wharf::GetString(shape, "RoleId");
+    // The id must still be the one the session was made for: a role deleted and made again
+    // under the same name is another role.
+    if (owner.role_id != wharf::GetString(record, "roleId")) return std::nullopt;
+  } else {
+    owner.user_name = wharf::GetString(shape, "UserName");
+    owner.user_path = wharf::GetString(shape, "Path", "/");
+    owner.user_id = wharf::GetString(shape, "UserId");
+    if (owner.user_id != wharf::GetString(record, "userId")) return std::nullopt;
+  }
+  return owner;
+}
+
 std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) {
   {
     MutexLock lock(mu_);
     auto it = cache_.find(std::string(access_key_id));
     if (it != cache_.end()) return it->second;
+  }
+  if (access_key_id.starts_with("ASIA")) {
+    auto got = store_.Get(model::keys::IamSessionKey(access_key_id));
+    if (!got.ok() || !got->has_value()) return std::nullopt;
+    auto record = wharf::ParseObject((*got)->value);
+    if (!record.ok()) return std::nullopt;
+    auto owner = SessionOwner(store_, *record);
+    if (!owner) return std::nullopt;
+    MutexLock lock(mu_);
+    if (cache_.size() > 65536) cache_.clear();  // sessions accumulate; keys are read again
+    cache_[std::string(access_key_id)] = *owner;
+    return owner;
   }
   auto got = store_.Get(model::keys::AccessKeyKey(access_key_id));
   if (!got.ok() || !got->has_value()) return std::nullopt;
@@ -74,7 +130,7 @@ void CredentialStore::Forget(std::string_view access_key_id) {
 void CredentialStore::ForgetUser(std::string_view user_name) {
   MutexLock lock(mu_);
   for (auto it = cache_.begin(); it != cache_.end();) {
-    bool same = !it->second.root && it->second.user_name.size() == user_name.size() &&
+    bool same = !it->second.root && !it->second.role_session() && it->second.user_name.size() == user_name.size() &&
                 std::equal(user_name.begin(), user_name.end(), it->second.user_name.begin(),
                            [](char a, char b) { return std::tolower(a) == std::tolower(b); });
     it = same ? cache_.erase(it) : std::next(it);
@@ -131,7 +187,7 @@ Status CredentialStore::RestoreAfterWipe() {
   {
     MutexLock lock(mu_);
     for (const auto& [id, owner] : cache_) {
-      if (owner.root) keys[id] = owner.secret;
+      if (owner.root && !owner.temporary()) keys[id] = owner.secret;
     }
     cache_.clear();
   }

@@ -10,6 +10,11 @@
 // deactivated key stops working at once on this server. (Another server of an etcd cluster
 // keeps its cached entry until it restarts: see docs/API.md.)
 //
+// Temporary credentials (STS AssumeRole, GetSessionToken) are records under iam/sessions/
+// (ASIA... ids): a request signed with one must carry its session token, and is refused once
+// it has expired. A session signs as the assumed role (or, from GetSessionToken, as the user
+// or root that asked for it).
+//
 // Last use: RecordUse keeps each key's last use in memory and writes it to
 // iam/access-key-last-used/<id> at most once a minute per key (GetAccessKeyLastUsed), so a
 // busy key costs no store write per request.
@@ -21,6 +26,8 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "base/mutex.h"
 #include "base/random.h"
@@ -41,6 +48,22 @@ struct KeyOwner {
   std::string user_name;   // the IAM user's
   std::string user_path;
   std::string user_id;     // AIDA...
+
+  // Temporary credentials: the token requests must carry and when they stop working.
+  std::string session_token;
+  std::chrono::system_clock::time_point expiration;
+  // A role session (AssumeRole): the role, the session's name and what was passed to it.
+  std::string role_name;
+  std::string role_path;
+  std::string role_id;     // AROA...
+  std::string session_name;
+  std::string session_policy;                     // the Policy document, or empty
+  std::vector<std::string> session_policy_arns;   // PolicyArns
+  std::vector<std::pair<std::string, std::string>> session_tags;
+  std::string source_identity;
+
+  bool temporary() const { return !session_token.empty(); }
+  bool role_session() const { return !role_name.empty(); }
 };
 
 class CredentialStore {

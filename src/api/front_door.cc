@@ -4,9 +4,12 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/authz/checks.h"
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
+#include "controlplane/authorizer.h"
 #include "sigv4/sigv4.h"
+#include "base/crypto.h"
 #include "base/logging.h"
 
 namespace wharf::api {
@@ -35,6 +38,14 @@ SignedRequest ToSigned(const net::Request& req) {
   }
   s.body = req.body();
   return s;
+}
+
+// The credential scope a request is signed with: its Authorization header's, or a
+// presigned URL's X-Amz-Credential.
+std::optional<sigv4::Credential> ScopeOf(const net::Request& req) {
+  auto authorization = req.find(http::field::authorization);
+  if (authorization != req.end()) return ParseCredential(authorization->value());
+  return sigv4::ParsePresignedCredential(req.target());
 }
 
 // The error codes of an authentication failure, per protocol family.
@@ -67,6 +78,23 @@ AwsError Ec2AuthError(AuthFailure failure, const std::string& message) {
 
 bool IsEc2(const ServiceEndpoint* service) {
   return service && service->model->protocol() == "ec2";
+}
+
+// Temporary credentials past their expiration, in each protocol's words.
+AwsError ExpiredTokenError(const ServiceEndpoint* service, bool query) {
+  if (IsEc2(service)) return AwsError{"RequestExpired", "Request has expired.", 400};
+  return query ? AwsError{"ExpiredToken", "The security token included in the request is expired", 403}
+               : AwsError{"ExpiredTokenException", "The security token included in the request is expired", 400};
+}
+
+// A denial, in each protocol's words: JSON services' AccessDeniedException, Query services'
+// AccessDenied, EC2's UnauthorizedOperation.
+AwsError AccessDeniedError(const ServiceEndpoint& service, const std::string& message) {
+  if (IsEc2(&service)) {
+    return AwsError{"UnauthorizedOperation", "You are not authorized to perform this operation. " + message, 403};
+  }
+  if (service.model->protocol() == "query") return AwsError{"AccessDenied", message, 403};
+  return AwsError{"AccessDeniedException", message, 400};
 }
 
 net::Response MakeResponse(int status, std::string_view content_type, std::string body,
@@ -141,9 +169,7 @@ void FrontDoor::SetRegionalServices(RegionalServices regional) {
 }
 
 std::string FrontDoor::RequestRegion(const net::Request& req) const {
-  auto authorization = req.find(http::field::authorization);
-  if (authorization == req.end()) return options_.region;
-  auto cred = ParseCredential(authorization->value());
+  auto cred = ScopeOf(req);
   if (!cred || !regional_) return options_.region;
   const auto& served = options_.regions;
   if (std::find(served.begin(), served.end(), cred->region) == served.end()) return options_.region;
@@ -224,7 +250,7 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     std::string path(target.substr(0, target.find('?')));
     auto signed_route = signed_routes_.find(std::string(req.method_string()) + " " + path);
     if (signed_route != signed_routes_.end()) {
-      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
+      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
       const std::string& signing_name = signed_route->second.first;
       const ServiceEndpoint* service =
           FindService([&](const ServiceEndpoint& s) { return s.model->signing_name() == signing_name; });
@@ -273,7 +299,19 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
                            : AuthError(*auth.failure, auth.message, query);
   }
   ctx.access_key_id = auth.credential.access_key_id;
-  if (owner && !owner->root) {
+  if (owner && owner->temporary()) {
+    // A temporary key is good only with its own session token, and only until it expires.
+    if (!ConstantTimeEquals(auth.security_token, owner->session_token)) {
+      return IsEc2(&service) ? Ec2AuthError(AuthFailure::kUnknownKey, "AWS was not able to validate the provided access credentials")
+                             : AuthError(AuthFailure::kUnknownKey, "The security token included in the request is invalid.", query);
+    }
+    if (ctx.now >= owner->expiration) return ExpiredTokenError(&service, query);
+  }
+  if (owner && owner->role_session()) {
+    ctx.principal_arn = "arn:aws:sts::" + options_.account_id + ":assumed-role/" + owner->role_name + "/" +
+                        owner->session_name;
+    ctx.principal_id = owner->role_id + ":" + owner->session_name;
+  } else if (owner && !owner->root) {
     ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":user" + owner->user_path + owner->user_name;
     ctx.principal_id = owner->user_id;
     ctx.user_name = owner->user_name;
@@ -281,7 +319,77 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
     ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
     ctx.principal_id = options_.account_id;
   }
+  if (owner) ctx.key_owner = std::make_shared<const KeyOwner>(*owner);
   if (owner) credentials_.RecordUse(ctx.access_key_id, opts.service, auth.credential.region, ctx.now);
+  return std::nullopt;
+}
+
+std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
+                                             std::string_view operation, const json::object& input) const {
+  const KeyOwner* owner = ctx.key_owner.get();
+  // The account root may do everything; so may every key when no authorizer is set.
+  if (!authorizer_ || !owner || owner->root) return std::nullopt;
+  // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
+  // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
+  if (service.model->signing_name() == "sts") return std::nullopt;
+  std::vector<authz::Check> checks =
+      authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id});
+  if (checks.empty()) return std::nullopt;
+
+  controlplane::Caller caller;
+  iam::RequestContext request;
+  request.principal_arn = ctx.principal_arn;
+  request.principal_account = ctx.account_id;
+  if (owner->role_session()) {
+    caller.kind = iam::PrincipalKind::kRoleSession;
+    caller.role_name = owner->role_name;
+    caller.session_key = ctx.access_key_id;
+    caller.session_policy = owner->session_policy;
+    caller.session_policy_arns = owner->session_policy_arns;
+    caller.session_tags = owner->session_tags;
+    request.principal_kind = iam::PrincipalKind::kRoleSession;
+    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
+  } else {
+    caller.kind = iam::PrincipalKind::kUser;
+    caller.user_name = owner->user_name;
+    request.principal_kind = iam::PrincipalKind::kUser;
+  }
+  caller.arn = ctx.principal_arn;
+  auto policies = authorizer_->PoliciesOf(caller);
+  if (!policies.ok() && !policies.status().IsNotFound()) return service.to_error(policies.status());
+  static const controlplane::CallerPolicies kNone;
+  const controlplane::CallerPolicies& applying = policies.ok() ? **policies : kNone;
+
+  // The global condition keys every request has (IAM User Guide, "AWS global condition
+  // context keys").
+  iam::ConditionKeys& keys = request.keys;
+  keys.Add("aws:PrincipalArn", owner->role_session() ? request.role_arn : ctx.principal_arn);
+  keys.Add("aws:PrincipalAccount", ctx.account_id);
+  keys.Add("aws:PrincipalType", owner->role_session() ? "AssumedRole" : "User");
+  keys.Add("aws:userid", ctx.principal_id);
+  if (!owner->role_session()) keys.Add("aws:username", owner->user_name);
+  if (owner->role_session()) keys.Add("aws:RoleSessionName", owner->session_name);
+  if (!owner->source_identity.empty()) keys.Add("aws:SourceIdentity", owner->source_identity);
+  keys.Add("aws:RequestedRegion", ctx.region);
+  keys.Add("aws:CurrentTime", Iso8601(ctx.now));
+  keys.Add("aws:EpochTime", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count()));
+  keys.Add("aws:SecureTransport", "false");
+  keys.Add("aws:ViaAWSService", "false");
+  keys.Add("aws:MultiFactorAuthPresent", "false");
+  for (const auto& [k, v] : applying.principal_tags) keys.Add("aws:PrincipalTag/" + k, v);
+  iam::PolicySet set = applying.Set();
+  for (authz::Check& check : checks) {
+    request.action = std::move(check.action);
+    request.resource = std::move(check.resource);
+    iam::RequestContext one = request;
+    for (const auto& [k, v] : check.keys) one.keys.Add(k, v);
+    iam::Decision decision = iam::Evaluate(one, set);
+    if (!decision.allowed()) {
+      LOG_DEBUG("msg=\"access denied\" request_id={} principal={} action={} resource={}", ctx.request_id,
+                ctx.principal_arn, one.action, one.resource);
+      return AccessDeniedError(service, iam::AccessDeniedMessage(one, decision));
+    }
+  }
   return std::nullopt;
 }
 
@@ -328,7 +436,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
@@ -349,6 +457,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
                        request_id);
     }
   }
+  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return JsonError(*denied, request_id);
   if (handler == service->operations.end()) {
     auto done = [this, request_id, later](Outcome outcome) {
       later(outcome.ok() ? MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id)
@@ -382,9 +491,7 @@ std::string FrontDoor::NotServed(std::string_view service) const {
 }
 
 const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
-  auto authorization = req.find(http::field::authorization);
-  if (authorization == req.end()) return nullptr;
-  auto cred = ParseCredential(authorization->value());
+  auto cred = ScopeOf(req);
   if (!cred) return nullptr;
   return FindService([&](const ServiceEndpoint& s) {
     return (s.model->protocol() == "query" || s.model->protocol() == "ec2") && s.model->signing_name() == cred->service;
@@ -392,17 +499,20 @@ const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
 }
 
 net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id) {
-  if (req.method() != http::verb::post) {
+  // A Query request is a form POST, or a GET whose query string is the form (presigned URLs).
+  std::string_view target = req.target();
+  size_t q = target.find('?');
+  bool get = req.method() == http::verb::get && q != std::string_view::npos;
+  if (req.method() != http::verb::post && !get) {
     return MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id);
   }
   const ServiceEndpoint* service = QueryService(req);
-  auto form = ParseForm(req.body());
+  auto form = ParseForm(get ? target.substr(q + 1) : std::string_view(req.body()));
   if (!service) {
     // Signed for a service wharf does not run (IAM, CloudFormation, ... before they land): the
     // scope names it, and the answer says so before any signature check, which could only
     // fail (there is no such service to hold the key) and would hide the reason.
-    auto authorization = req.find(http::field::authorization);
-    auto cred = authorization == req.end() ? std::nullopt : ParseCredential(authorization->value());
+    auto cred = ScopeOf(req);
     if (cred && !cred->service.empty()) {
       return QueryError(nullptr, AwsError{"InvalidAction", NotServed(cred->service), 400}, request_id);
     }
@@ -424,7 +534,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
@@ -447,6 +557,9 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
       std::string code = ec2 && missing ? "MissingParameter" : service->validation_error;
       return QueryError(service, AwsError{code, violation->message, 400}, request_id);
     }
+  }
+  if (auto denied = Authorize(ctx, *service, action, input.get_object())) {
+    return QueryError(service, *denied, request_id);
   }
   Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return QueryError(service, outcome.error(), request_id);

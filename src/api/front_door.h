@@ -57,6 +57,10 @@
 #include "net/http_server.h"
 #include "net/worker_pool.h"
 
+namespace wharf::controlplane {
+class Authorizer;
+}
+
 namespace wharf::api {
 
 struct RequestContext {
@@ -68,6 +72,8 @@ struct RequestContext {
   std::chrono::system_clock::time_point now;
   std::string principal_id;   // GetCallerIdentity's UserId: the account id for root, AIDA... for a user
   std::string user_name;      // the IAM user signing; empty for root
+  // What the access key signs as (null only in tests that make contexts by hand).
+  std::shared_ptr<const KeyOwner> key_owner;
 };
 
 // Operations run on a front door worker (or, with no workers, on an event loop).
@@ -114,6 +120,9 @@ class FrontDoor {
   // A global service, served in every region.
   void AddService(ServiceEndpoint endpoint);
   void SetRegionalServices(RegionalServices regional);
+  // From now on every request not signed by the account root must be allowed by the
+  // caller's IAM policies (docs/IAM_POLICY.md). Without it everything signed is allowed.
+  void SetAuthorizer(controlplane::Authorizer* authorizer) { authorizer_ = authorizer; }
   // Extra plain-HTTP routes under /_wharf/ (health, reset).
   void AddAdminRoute(std::string method, std::string path,
                      std::function<net::Response(const net::Request&)> route);
@@ -150,6 +159,9 @@ class FrontDoor {
   net::Response HandleQuery(const net::Request& req, const std::string& request_id);
   std::optional<AwsError> Authenticate(const net::Request& req, const ServiceEndpoint& service,
                                        bool query_protocol, RequestContext& ctx);
+  // Whether the caller may run `operation` with `input`: the AccessDenied error if not.
+  std::optional<AwsError> Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
+                                    std::string_view operation, const boost::json::object& input) const;
   net::Response JsonError(const AwsError& error, const std::string& request_id) const;
   net::Response QueryError(const ServiceEndpoint* service, const AwsError& error,
                            const std::string& request_id) const;
@@ -160,6 +172,7 @@ class FrontDoor {
   Random& random_;
   std::vector<ServiceEndpoint> services_;  // global
   RegionalServices regional_;
+  controlplane::Authorizer* authorizer_ = nullptr;
   const std::vector<ServiceEndpoint>* home_services_ = nullptr;  // regional_(home region)
   std::map<std::string, std::function<net::Response(const net::Request&)>> admin_routes_;
   std::map<std::string, std::pair<std::string, SignedRoute>> signed_routes_;

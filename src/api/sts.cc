@@ -1,18 +1,268 @@
 #include "api/sts.h"
 
-namespace wharf::api {
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
-Result<ServiceEndpoint> MakeStsEndpoint() {
+#include "base/clock.h"
+#include "controlplane/authorizer.h"
+#include "controlplane/records.h"
+#include "iam/evaluate.h"
+#include "iam/policy.h"
+#include "model/iam.h"
+#include "model/json.h"
+#include "model/keys.h"
+#include "store/update.h"
+
+namespace wharf::api {
+namespace json = boost::json;
+using json::object;
+
+namespace {
+
+constexpr int kChainedSessionMax = 3600;  // seconds: a role session assuming a role
+
+AwsError AccessDenied(std::string message) { return AwsError{"AccessDenied", std::move(message), 403}; }
+AwsError ValidationError(std::string message) { return AwsError{"ValidationError", std::move(message), 400}; }
+
+std::string NotAuthorized(const RequestContext& ctx, std::string_view action, std::string_view resource) {
+  // AWS says "User:" of role sessions too.
+  return "User: " + ctx.principal_arn + " is not authorized to perform: " + std::string(action) +
+         " on resource: " + std::string(resource);
+}
+
+struct Credentials {
+  std::string access_key_id, secret, token;
+  std::chrono::system_clock::time_point expiration;
+};
+
+Credentials NewCredentials(const StsDeps& deps, int duration_seconds) {
+  Credentials c;
+  c.access_key_id = "ASIA" + RandomAlnum(deps.random, 16, true);
+  c.secret = RandomAlnum(deps.random, 40, false);
+  // AWS's tokens are opaque base64 of a few hundred bytes; only equality matters here.
+  c.token = "IQoJb3JpZ2luX2VjE" + RandomAlnum(deps.random, 340, false);
+  c.expiration = std::chrono::time_point_cast<std::chrono::seconds>(deps.clock.Now()) +
+                 std::chrono::seconds(duration_seconds);
+  return c;
+}
+
+object CredentialsShape(const Credentials& c) {
+  return object{{"AccessKeyId", c.access_key_id},
+                {"SecretAccessKey", c.secret},
+                {"SessionToken", c.token},
+                {"Expiration", EpochSeconds(c.expiration)}};
+}
+
+// Writes the session record (docs/STATE.md) that CredentialStore::Lookup reads.
+Status SaveSession(const StsDeps& deps, const Credentials& c, object record) {
+  record["secretAccessKey"] = c.secret;
+  record["sessionToken"] = c.token;
+  record["expiration"] = std::chrono::duration_cast<std::chrono::seconds>(c.expiration.time_since_epoch()).count();
+  std::string key = model::keys::IamSessionKey(c.access_key_id);
+  auto r = deps.store.Commit(store::Txn{{store::Compare{key, 0}}, {store::Op::Put(key, json::serialize(record))}});
+  return r.ok() ? Status::OK() : r.status();
+}
+
+std::optional<int> Duration(const object& in) { return wharf::GetInt(in, "DurationSeconds"); }
+
+// The caller's policies as the authorizer knows them (none for the root).
+std::shared_ptr<const controlplane::CallerPolicies> CallerPoliciesOf(const StsDeps& deps,
+                                                                     const RequestContext& ctx) {
+  const KeyOwner* owner = ctx.key_owner.get();
+  if (!deps.authorizer || !owner || owner->root) return nullptr;
+  controlplane::Caller caller;
+  caller.arn = ctx.principal_arn;
+  if (owner->role_session()) {
+    caller.kind = iam::PrincipalKind::kRoleSession;
+    caller.role_name = owner->role_name;
+    caller.session_key = ctx.access_key_id;
+    caller.session_policy = owner->session_policy;
+    caller.session_policy_arns = owner->session_policy_arns;
+    caller.session_tags = owner->session_tags;
+  } else {
+    caller.kind = iam::PrincipalKind::kUser;
+    caller.user_name = owner->user_name;
+  }
+  auto policies = deps.authorizer->PoliciesOf(caller);
+  return policies.ok() ? *policies : std::make_shared<const controlplane::CallerPolicies>();
+}
+
+Outcome AssumeRole(const StsDeps& deps, const RequestContext& ctx, object& in) {
+  const KeyOwner* owner = ctx.key_owner.get();
+  if (!owner || owner->root) return AccessDenied("Roles may not be assumed by root accounts.");
+  std::string role_arn = wharf::GetString(in, "RoleArn");
+  std::string session_name = wharf::GetString(in, "RoleSessionName");
+  if (in.contains("SerialNumber") || in.contains("TokenCode")) {
+    return AccessDenied("MultiFactorAuthentication failed: no MFA device is registered in this account.");
+  }
+  // arn:aws:iam::<account>:role/<path><name>
+  std::string prefix = "arn:aws:iam::" + ctx.account_id + ":role/";
+  std::string denied = NotAuthorized(ctx, "sts:AssumeRole", role_arn);
+  if (!role_arn.starts_with(prefix)) {
+    if (!role_arn.starts_with("arn:")) return ValidationError(role_arn + " is invalid");
+    return AccessDenied(denied);
+  }
+  std::string role_name = role_arn.substr(role_arn.rfind('/') + 1);
+  auto kv = deps.store.Get(model::keys::IamRoleKey(role_name));
+  if (!kv.ok()) return AwsError::Server("InternalFailure", kv.status().message());
+  // A role that does not exist is refused as one the caller may not assume: AWS does not
+  // tell which.
+  if (!kv->has_value()) return AccessDenied(denied);
+  auto record = wharf::ParseObject((*kv)->value);
+  if (!record.ok()) return AwsError::Server("InternalFailure", "corrupt role record");
+  const object& role = wharf::GetObject(*record, "Role");
+  if (wharf::GetString(role, "Arn") != role_arn) return AccessDenied(denied);
+
+  int max = static_cast<int>(wharf::GetInt(role, "MaxSessionDuration").value_or(3600));
+  if (owner->role_session()) max = std::min(max, kChainedSessionMax);
+  int duration = Duration(in).value_or(std::min(3600, max));
+  if (duration > max) {
+    return ValidationError(owner->role_session()
+                               ? "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining."
+                               : "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+  }
+
+  std::string policy_text = wharf::GetString(in, "Policy");
+  size_t packed = 0;
+  if (!policy_text.empty()) {
+    auto parsed = iam::ParsePolicy(policy_text, {iam::PolicyKind::kIdentity, false});
+    if (!parsed.ok()) return AwsError{"MalformedPolicyDocument", parsed.status().message(), 400};
+    packed = iam::PolicySize(policy_text);
+  }
+  json::array policy_arns;
+  for (const auto& p : wharf::GetArray(in, "PolicyArns")) {
+    std::string arn = p.is_object() ? wharf::GetString(p.get_object(), "arn") : "";
+    if (!arn.starts_with("arn:aws:iam::")) return ValidationError("Invalid policy ARN: " + arn);
+    policy_arns.emplace_back(arn);
+  }
+  object tags;
+  for (const auto& t : wharf::GetArray(in, "Tags")) {
+    if (!t.is_object()) continue;
+    tags[wharf::GetString(t.get_object(), "Key")] = wharf::GetString(t.get_object(), "Value");
+  }
+  // AWS packs the session policy and tags into the token; 2048 bytes packed is the limit.
+  // Without AWS's compression the plain size stands in for it.
+  for (const auto& [k, v] : tags) packed += k.size() + v.get_string().size();
+  int packed_percent = static_cast<int>(packed * 100 / 2048);
+  if (packed_percent > 100) {
+    return AwsError{"PackedPolicyTooLarge",
+                    "Packed size of the session policy and tags is " + std::to_string(packed_percent) +
+                        "% of the allowed maximum.",
+                    400};
+  }
+
+  // The trust policy, with the caller's own policies beside it.
+  std::string trust_text = wharf::GetString(role, "AssumeRolePolicyDocument");
+  auto trust = iam::ParsePolicy(trust_text, {iam::PolicyKind::kTrust, false});
+  if (!trust.ok()) return AccessDenied(denied);
+  auto caller_policies = CallerPoliciesOf(deps, ctx);
+  iam::PolicySet set = caller_policies ? caller_policies->Set(&*trust) : iam::PolicySet{};
+  set.resource = &*trust;
+  set.resource_policy_required = true;
+  iam::RequestContext request;
+  request.principal_arn = ctx.principal_arn;
+  request.principal_account = ctx.account_id;
+  request.principal_kind = owner->role_session() ? iam::PrincipalKind::kRoleSession : iam::PrincipalKind::kUser;
+  if (owner->role_session()) {
+    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
+  }
+  request.resource = role_arn;
+  request.keys.Add("aws:PrincipalArn", owner->role_session() ? request.role_arn : ctx.principal_arn);
+  request.keys.Add("aws:PrincipalAccount", ctx.account_id);
+  request.keys.Add("aws:PrincipalType", owner->role_session() ? "AssumedRole" : "User");
+  request.keys.Add("aws:userid", ctx.principal_id);
+  if (!owner->role_session()) request.keys.Add("aws:username", owner->user_name);
+  request.keys.Add("aws:RequestedRegion", ctx.region);
+  request.keys.Add("aws:CurrentTime", Iso8601(ctx.now));
+  request.keys.Add("sts:RoleSessionName", session_name);
+  if (in.contains("ExternalId")) request.keys.Add("sts:ExternalId", wharf::GetString(in, "ExternalId"));
+  if (in.contains("SourceIdentity")) request.keys.Add("sts:SourceIdentity", wharf::GetString(in, "SourceIdentity"));
+  if (caller_policies) {
+    for (const auto& [k, v] : caller_policies->principal_tags) request.keys.Add("aws:PrincipalTag/" + k, v);
+  }
+  for (const auto& [k, v] : tags) {
+    request.keys.Add("aws:RequestTag/" + std::string(k), v.get_string());
+    request.keys.Add("aws:TagKeys", k);
+  }
+  std::vector<std::string> actions{"sts:AssumeRole"};
+  if (!tags.empty()) actions.emplace_back("sts:TagSession");
+  if (in.contains("SourceIdentity")) actions.emplace_back("sts:SetSourceIdentity");
+  for (const auto& action : actions) {
+    request.action = action;
+    if (!iam::Evaluate(request, set).allowed()) return AccessDenied(NotAuthorized(ctx, action, role_arn));
+  }
+
+  Credentials creds = NewCredentials(deps, duration);
+  std::string role_id = wharf::GetString(role, "RoleId");
+  object session{{"roleName", wharf::GetString(role, "RoleName")},
+                 {"roleId", role_id},
+                 {"sessionName", session_name},
+                 {"sourceArn", ctx.principal_arn}};
+  if (!policy_text.empty()) session["policy"] = policy_text;
+  if (!policy_arns.empty()) session["policyArns"] = policy_arns;
+  // Transitive tags pass to a chained session; here every tag of the caller's session does.
+  if (owner->role_session()) {
+    for (const auto& [k, v] : owner->session_tags) {
+      if (!tags.contains(k)) tags[k] = v;
+    }
+  }
+  if (!tags.empty()) session["tags"] = tags;
+  if (in.contains("SourceIdentity")) session["sourceIdentity"] = wharf::GetString(in, "SourceIdentity");
+  else if (!owner->source_identity.empty()) session["sourceIdentity"] = owner->source_identity;
+  if (Status st = SaveSession(deps, creds, std::move(session)); !st.ok()) {
+    return AwsError::Server("InternalFailure", st.message());
+  }
+  object out{{"Credentials", CredentialsShape(creds)},
+             {"AssumedRoleUser",
+              object{{"AssumedRoleId", role_id + ":" + session_name},
+                     {"Arn", "arn:aws:sts::" + ctx.account_id + ":assumed-role/" +
+                                 wharf::GetString(role, "RoleName") + "/" + session_name}}}};
+  if (!policy_text.empty() || !tags.empty()) out["PackedPolicySize"] = packed_percent;
+  if (in.contains("SourceIdentity")) out["SourceIdentity"] = wharf::GetString(in, "SourceIdentity");
+  return out;
+}
+
+Outcome GetSessionToken(const StsDeps& deps, const RequestContext& ctx, object& in) {
+  const KeyOwner* owner = ctx.key_owner.get();
+  if (!owner) return AccessDenied("Cannot call GetSessionToken without credentials");
+  if (owner->temporary()) return AccessDenied("Cannot call GetSessionToken with session credentials");
+  if (in.contains("SerialNumber") || in.contains("TokenCode")) {
+    return AccessDenied("MultiFactorAuthentication failed: no MFA device is registered in this account.");
+  }
+  int max = owner->root ? 3600 : 129600;
+  int duration = Duration(in).value_or(owner->root ? 3600 : 43200);
+  duration = std::min(duration, max);  // AWS shortens a root's request to an hour
+  Credentials creds = NewCredentials(deps, duration);
+  object session{{"sourceArn", ctx.principal_arn}};
+  if (owner->root) {
+    session["root"] = true;
+  } else {
+    session["userName"] = owner->user_name;
+    session["userId"] = owner->user_id;
+  }
+  if (Status st = SaveSession(deps, creds, std::move(session)); !st.ok()) {
+    return AwsError::Server("InternalFailure", st.message());
+  }
+  return object{{"Credentials", CredentialsShape(creds)}};
+}
+
+}  // namespace
+
+Result<ServiceEndpoint> MakeStsEndpoint(const StsDeps& deps) {
   ServiceEndpoint endpoint;
   ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("sts"));
   endpoint.validation_error = "ValidationError";
-  endpoint.to_error = [](const Status& s) {
-    return AwsError::Server("InternalFailure", s.message());
+  endpoint.to_error = [](const Status& s) { return AwsError::Server("InternalFailure", s.message()); };
+  endpoint.operations["GetCallerIdentity"] = [](const RequestContext& ctx, object&) {
+    return Outcome(object{{"UserId", ctx.principal_id.empty() ? ctx.access_key_id : ctx.principal_id},
+                          {"Account", ctx.account_id},
+                          {"Arn", ctx.principal_arn}});
   };
-  endpoint.operations["GetCallerIdentity"] = [](const RequestContext& ctx, boost::json::object&) {
-    return Outcome(boost::json::object{{"UserId", ctx.principal_id.empty() ? ctx.access_key_id : ctx.principal_id},
-                                       {"Account", ctx.account_id},
-                                       {"Arn", ctx.principal_arn}});
+  endpoint.operations["AssumeRole"] = [deps](const RequestContext& ctx, object& in) {
+    return AssumeRole(deps, ctx, in);
+  };
+  endpoint.operations["GetSessionToken"] = [deps](const RequestContext& ctx, object& in) {
+    return GetSessionToken(deps, ctx, in);
   };
   return endpoint;
 }

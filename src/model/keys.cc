@@ -38,6 +38,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 }  // namespace
+std::string IamSessionKey(std::string_view access_key_id) { return Join(kIamSessions, access_key_id); }
 std::string IamUserKey(std::string_view user_name) { return Join(kIamUsers, Lower(user_name)); }
 std::string IamGroupKey(std::string_view group_name) { return Join(kIamGroups, Lower(group_name)); }
 std::string IamRoleKey(std::string_view role_name) { return Join(kIamRoles, Lower(role_name)); }

@@ -29,6 +29,9 @@ inline constexpr std::string_view kIamRoles = "iam/roles/";
 inline constexpr std::string_view kIamPolicies = "iam/policies/";
 inline constexpr std::string_view kIamAwsPolicyAttachments = "iam/aws-policy-attachments/";
 inline constexpr std::string_view kIamInstanceProfiles = "iam/instance-profiles/";
+// STS temporary credentials, by their access key id (ASIA...), until they expire.
+inline constexpr std::string_view kIamSessions = "iam/sessions/";
+std::string IamSessionKey(std::string_view access_key_id);
 std::string AccessKeyKey(std::string_view access_key_id);
 std::string AccessKeyLastUsedKey(std::string_view access_key_id);
 // IAM names are unique without regard to case: these keys take the name lower-cased.

@@ -13,9 +13,11 @@
 #include "api/credentials.h"
 #include "api/json_util.h"
 #include "controlplane/assignment_board.h"
+#include "controlplane/authorizer.h"
 #include "controlplane/region_data_planes.h"
 #include "api/front_door.h"
 #include "api/iam/iam.h"
+#include "api/iam/managed_policies.h"
 #include "api/sts.h"
 #include "base/clock.h"
 #include "base/logging.h"
@@ -91,11 +93,19 @@ class WharfServer final : public Server {
     api::FrontDoorOptions front_door{options_.region, options_.account_id, options_.dev, options_.api_workers,
                                      options_.api_queue, StoreReadsFromMemory(options_.store_url), served_};
     front_door_ = std::make_unique<api::FrontDoor>(std::move(front_door), *credentials_, clock_, request_ids_);
-    ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint());
+    // Every request not signed by the account root is checked against the caller's IAM
+    // policies, read from the records IAM keeps (global, on the whole store).
+    authorizer_ = std::make_unique<controlplane::Authorizer>(*store_, [](std::string_view arn) -> const std::string* {
+      const auto* policy = api::iam::FindManagedPolicy(arn);
+      return policy ? &policy->document : nullptr;
+    });
+    RETURN_IF_ERROR(authorizer_->Start());
+    front_door_->SetAuthorizer(authorizer_.get());
+    ASSIGN_OR_RETURN(auto sts, api::MakeStsEndpoint({*store_, clock_, random_, options_.account_id, authorizer_.get()}));
     front_door_->AddService(std::move(sts));
     // IAM is global: one service on the whole store (its keys are shared by every region).
     ASSIGN_OR_RETURN(auto iam, api::iam::MakeIamEndpoint(
-                                   {*store_, clock_, random_, options_.account_id, credentials_.get()}));
+                                   {*store_, clock_, random_, options_.account_id, credentials_.get(), authorizer_.get()}));
     front_door_->AddService(std::move(iam));
 
     size_t colon = options_.listen.rfind(':');
@@ -398,6 +408,7 @@ class WharfServer final : public Server {
   // Leads the controllers (the service controller; maintenance).
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
+  std::unique_ptr<controlplane::Authorizer> authorizer_;  // before front_door_: it outlives it
   api::AccessKey admin_;
   std::unique_ptr<agent::Agent> local_agent_;
   Mutex local_node_mu_;

@@ -142,7 +142,52 @@ std::vector<std::string> Split(std::string_view s, char sep) {
   return out;
 }
 
+// The decoded query parameters of `target` (path and query).
+std::vector<std::pair<std::string, std::string>> QueryParams(std::string_view target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  for (auto [key, value] : SplitParams(target.substr(q + 1))) {
+    out.emplace_back(PercentDecode(key, false), PercentDecode(value, false));
+  }
+  return out;
+}
+
+const std::string* Param(const std::vector<std::pair<std::string, std::string>>& params,
+                         std::string_view name) {
+  for (const auto& [k, v] : params) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+std::optional<Credential> CredentialOf(std::string_view text) {
+  auto parts = Split(text, '/');
+  if (parts.size() != 5) return std::nullopt;
+  return Credential{parts[0], parts[1], parts[2], parts[3]};
+}
+
+// `target` without its X-Amz-Signature parameter: what a presigned URL's signature covers.
+std::string WithoutSignature(std::string_view target) {
+  size_t q = target.find('?');
+  std::string out(target.substr(0, q));
+  std::string query;
+  for (auto [key, value] : SplitParams(target.substr(q + 1))) {
+    if (key == "X-Amz-Signature") continue;
+    query += (query.empty() ? "" : "&") + std::string(key) + "=" + std::string(value);
+  }
+  return out + "?" + query;
+}
+
 }  // namespace
+
+std::optional<Credential> ParsePresignedCredential(std::string_view target) {
+  auto params = QueryParams(target);
+  const std::string* algorithm = Param(params, "X-Amz-Algorithm");
+  const std::string* credential = Param(params, "X-Amz-Credential");
+  if (!algorithm || !credential) return std::nullopt;
+  return CredentialOf(*credential);
+}
 
 std::optional<Credential> ParseCredential(std::string_view authorization) {
   auto parsed = ParseAuthorization(authorization);
@@ -205,31 +250,25 @@ std::string FormatAmzDate(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options,
-                       const SecretLookup& secrets, std::chrono::system_clock::time_point now) {
-  auto authorization = Header(request, "authorization");
-  if (!authorization || authorization->rfind("AWS4-", 0) != 0) {
-    return Fail(AuthFailure::kMissing, "Request is missing Authentication Token");
-  }
-  auto parsed = ParseAuthorization(*authorization);
+namespace {
+
+// What a request claims about its signature, from the Authorization header or from a
+// presigned URL's query.
+struct Claim {
+  std::string credential, signed_headers, signature, date_text;
+  std::chrono::system_clock::time_point when;
+  std::optional<std::chrono::seconds> expires;  // presigned only
+  std::string security_token;
+};
+
+std::variant<Claim, AuthResult> HeaderClaim(const SignedRequest& request, const std::string& authorization) {
+  auto parsed = ParseAuthorization(authorization);
   if (auto* failed = std::get_if<AuthResult>(&parsed)) return *failed;
-  const ParsedAuthorization& auth = std::get<ParsedAuthorization>(parsed);
-
-  auto parts = Split(auth.credential, '/');
-  if (parts.size() != 5) {
-    return Fail(AuthFailure::kIncomplete,
-                "Credential must have exactly 5 slash-delimited elements, e.g. "
-                "keyid/date/region/service/term, got '" + auth.credential + "'");
-  }
-  AuthResult result;
-  result.credential = Credential{parts[0], parts[1], parts[2], parts[3]};
-  const Credential& cred = result.credential;
-
-  auto amz_date = Header(request, "x-amz-date");
+  auto& auth = std::get<ParsedAuthorization>(parsed);
+  Claim claim{auth.credential, auth.signed_headers, auth.signature, {}, {}, {}, {}};
   std::optional<std::chrono::system_clock::time_point> when;
-  std::string date_text;
-  if (amz_date) {
-    date_text = *amz_date;
+  if (auto amz_date = Header(request, "x-amz-date")) {
+    claim.date_text = *amz_date;
     when = ParseAmzDate(*amz_date);
     if (!when) {
       return Fail(AuthFailure::kIncomplete, "Date must be in ISO-8601 'basic format'. Got '" +
@@ -237,13 +276,81 @@ AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options
     }
   } else if (auto http_date = Header(request, "date")) {
     when = ParseHttpDate(*http_date);
-    if (when) date_text = FormatAmzDate(*when);
+    if (when) claim.date_text = FormatAmzDate(*when);
   }
   if (!when) {
     return Fail(AuthFailure::kIncomplete,
                 "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' "
-                "header. Authorization=" + *authorization);
+                "header. Authorization=" + authorization);
   }
+  claim.when = *when;
+  claim.security_token = Header(request, "x-amz-security-token").value_or("");
+  return claim;
+}
+
+std::variant<Claim, AuthResult> QueryClaim(const SignedRequest& request) {
+  auto params = QueryParams(request.target);
+  auto get = [&](std::string_view name) {
+    const std::string* v = Param(params, name);
+    return v ? *v : std::string();
+  };
+  Claim claim{get("X-Amz-Credential"), get("X-Amz-SignedHeaders"), get("X-Amz-Signature"),
+              get("X-Amz-Date"), {}, {}, get("X-Amz-Security-Token")};
+  if (get("X-Amz-Algorithm") != kAlgorithm) {
+    return Fail(AuthFailure::kIncomplete, "Unsupported AWS 'algorithm': '" + get("X-Amz-Algorithm") +
+                                              "' (only AWS4-HMAC-SHA256 for now). ");
+  }
+  std::string missing;
+  for (std::string_view name : {"X-Amz-Credential", "X-Amz-SignedHeaders", "X-Amz-Signature",
+                                "X-Amz-Date", "X-Amz-Expires"}) {
+    if (!Param(params, name)) missing += "AWS query-string parameters must include '" + std::string(name) + "'. ";
+  }
+  if (!missing.empty()) return Fail(AuthFailure::kIncomplete, missing + "Re-examine the query-string parameters.");
+  auto when = ParseAmzDate(claim.date_text);
+  if (!when) {
+    return Fail(AuthFailure::kIncomplete, "Date must be in ISO-8601 'basic format'. Got '" +
+                                              claim.date_text + "'. See http://en.wikipedia.org/wiki/ISO_8601");
+  }
+  claim.when = *when;
+  std::string expires = get("X-Amz-Expires");
+  bool digits = !expires.empty() && expires.size() < 9 &&
+                std::all_of(expires.begin(), expires.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stol(expires) > 604800) {
+    return Fail(AuthFailure::kIncomplete,
+                "X-Amz-Expires must be a whole number of seconds from 0 to 604800 (7 days)");
+  }
+  claim.expires = std::chrono::seconds(std::stol(expires));
+  return claim;
+}
+
+}  // namespace
+
+AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options,
+                       const SecretLookup& secrets, std::chrono::system_clock::time_point now) {
+  auto authorization = Header(request, "authorization");
+  std::variant<Claim, AuthResult> claimed;
+  if (authorization && authorization->rfind("AWS4-", 0) == 0) {
+    claimed = HeaderClaim(request, *authorization);
+  } else if (!authorization && ParsePresignedCredential(request.target)) {
+    claimed = QueryClaim(request);
+  } else {
+    return Fail(AuthFailure::kMissing, "Request is missing Authentication Token");
+  }
+  if (auto* failed = std::get_if<AuthResult>(&claimed)) return *failed;
+  const Claim& claim = std::get<Claim>(claimed);
+  const std::string& date_text = claim.date_text;
+
+  auto parts = Split(claim.credential, '/');
+  if (parts.size() != 5) {
+    return Fail(AuthFailure::kIncomplete,
+                "Credential must have exactly 5 slash-delimited elements, e.g. "
+                "keyid/date/region/service/term, got '" + claim.credential + "'");
+  }
+  AuthResult result;
+  result.credential = Credential{parts[0], parts[1], parts[2], parts[3]};
+  result.security_token = claim.security_token;
+  result.presigned = claim.expires.has_value();
+  const Credential& cred = result.credential;
 
   std::string scope_problems;
   if (!options.region.empty() && cred.region != options.region) {
@@ -266,19 +373,25 @@ AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options
     return Fail(AuthFailure::kBadScope, scope_problems);
   }
 
-  if (*when < now - options.max_skew) {
+  if (claim.expires) {
+    // A presigned URL is good from its date until its expiry (with the usual skew allowed
+    // for a date in the future).
+    if (now > claim.when + *claim.expires) return Fail(AuthFailure::kExpired, "Request has expired");
+    if (claim.when > now + options.max_skew) {
+      return Fail(AuthFailure::kExpired, "Request is not yet valid");
+    }
+  } else if (claim.when < now - options.max_skew) {
     return Fail(AuthFailure::kExpired, "Signature expired: " + date_text + " is now earlier than " +
                                            FormatAmzDate(now - options.max_skew) + " (" +
                                            FormatAmzDate(now) + " - 15 min.)");
-  }
-  if (*when > now + options.max_skew) {
+  } else if (claim.when > now + options.max_skew) {
     return Fail(AuthFailure::kExpired, "Signature not yet current: " + date_text +
                                            " is still later than " +
                                            FormatAmzDate(now + options.max_skew) + " (" +
                                            FormatAmzDate(now) + " + 15 min.)");
   }
 
-  std::vector<std::string> signed_headers = Split(auth.signed_headers, ';');
+  std::vector<std::string> signed_headers = Split(claim.signed_headers, ';');
   if (std::find(signed_headers.begin(), signed_headers.end(), "host") == signed_headers.end()) {
     return Fail(AuthFailure::kBadSignature,
                 "'Host' must be a 'SignedHeader' in the AWS Authorization.");
@@ -291,21 +404,30 @@ AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options
     return Fail(AuthFailure::kUnknownKey, "The security token included in the request is invalid.");
   }
 
-  std::string body_hash = HexEncode(Sha256(request.body));
-  std::string payload_hash = body_hash;
-  if (auto declared = Header(request, "x-amz-content-sha256")) {
-    if (*declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
-      return Fail(AuthFailure::kBadSignature,
-                  "The provided 'x-amz-content-sha256' header does not match what was computed.");
+  std::string payload_hash = "UNSIGNED-PAYLOAD";
+  if (!claim.expires) {
+    std::string body_hash = HexEncode(Sha256(request.body));
+    payload_hash = body_hash;
+    if (auto declared = Header(request, "x-amz-content-sha256")) {
+      if (*declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
+        return Fail(AuthFailure::kBadSignature,
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.");
+      }
+      payload_hash = *declared;
     }
-    payload_hash = *declared;
   }
-  std::string canonical = CanonicalRequest(request, signed_headers, payload_hash);
+  std::string unsigned_target;
+  SignedRequest covered = request;
+  if (claim.expires) {
+    unsigned_target = WithoutSignature(request.target);
+    covered.target = unsigned_target;
+  }
+  std::string canonical = CanonicalRequest(covered, signed_headers, payload_hash);
   std::string string_to_sign = std::string(kAlgorithm) + "\n" + date_text + "\n" + cred.date + "/" +
                                cred.region + "/" + cred.service + "/aws4_request\n" +
                                HexEncode(Sha256(canonical));
   std::string expected = HexEncode(HmacSha256(SigningKey(*secret, cred), string_to_sign));
-  if (!ConstantTimeEquals(expected, auth.signature)) {
+  if (!ConstantTimeEquals(expected, claim.signature)) {
     return Fail(AuthFailure::kBadSignature,
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your AWS Secret Access Key and signing method. Consult the service "

@@ -1,4 +1,8 @@
-// SigV4 verification of the header form ("Authorization: AWS4-HMAC-SHA256 ...").
+// SigV4 verification, of the header form ("Authorization: AWS4-HMAC-SHA256 ...") and of the
+// query-string form of presigned URLs (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
+// X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature in the query; the payload is then
+// "UNSIGNED-PAYLOAD", and the URL is good for X-Amz-Expires seconds from X-Amz-Date, at most
+// seven days, instead of the header form's 15 minutes either way).
 //
 // Pure: the request, a way to look secrets up, and the time are passed in. The failure
 // kinds map onto each protocol's error codes in front_door.cc.
@@ -40,6 +44,10 @@ struct AuthResult {
   std::optional<AuthFailure> failure;
   std::string message;
   Credential credential;  // filled when the header parsed
+  // X-Amz-Security-Token, from the header or the presigned query: a temporary credential's
+  // session token, for the caller to check against the key's.
+  std::string security_token;
+  bool presigned = false;
 };
 
 struct SigV4Options {
@@ -55,6 +63,8 @@ using SecretLookup = std::function<std::optional<std::string>(std::string_view a
 
 // Parses the credential scope only (to route Query-protocol requests by service).
 std::optional<Credential> ParseCredential(std::string_view authorization);
+// The same from a presigned URL's X-Amz-Credential (`target`: path and query).
+std::optional<Credential> ParsePresignedCredential(std::string_view target);
 
 AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options,
                        const SecretLookup& secrets, std::chrono::system_clock::time_point now);

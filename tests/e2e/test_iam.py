@@ -214,7 +214,15 @@ with WharfServer() as server:
         env = server.env(AWS_ACCESS_KEY_ID=key["AccessKeyId"], AWS_SECRET_ACCESS_KEY=key["SecretAccessKey"],
                          AWS_SHARED_CREDENTIALS_FILE="/dev/null")
         assert server.aws("sts", "get-caller-identity", env=env)["Arn"] == user["Arn"]
+        # GetUser needs iam:GetUser, as on AWS: refused until a policy allows it.
+        refused = server.aws("iam", "get-user", env=env, check=False)
+        assert refused.returncode != 0 and "AccessDenied" in refused.stderr, refused.stderr
+        assert "because no identity-based policy allows the iam:GetUser action" in refused.stderr, refused.stderr
+        iam.put_user_policy(UserName="deployer", PolicyName="self", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "iam:GetUser",
+                                                     "Resource": "*"}]}))
         assert server.aws("iam", "get-user", env=env)["User"]["UserName"] == "deployer"
+        iam.delete_user_policy(UserName="deployer", PolicyName="self")
         root = iam.get_user()["User"]
         assert root["Arn"] == f"arn:aws:iam::{ACCOUNT}:root" and root["UserId"] == ACCOUNT, root
         assert server.boto3("sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:root"

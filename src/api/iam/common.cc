@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/percent.h"
+#include "controlplane/authorizer.h"
 #include "controlplane/records.h"
 #include "model/iam.h"
 #include "model/json.h"
@@ -39,6 +40,7 @@ Outcome Apply(const Deps& deps, const std::function<Result<Decision>(store::Draf
   if (!done->has_value()) {
     return AwsError{"ConcurrentModification", "Too many concurrent updates; retry.", 409};
   }
+  if (deps.authorizer) deps.authorizer->Changed();
   return std::move(**done);
 }
 

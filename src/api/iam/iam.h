@@ -10,8 +10,8 @@
 // records too: a key this service makes signs as its user at once, and UpdateAccessKey and
 // DeleteAccessKey tell the CredentialStore to forget what it cached.
 //
-// Not here: authorization (no policy is enforced yet; every signed request may do
-// everything), and policy evaluation (policy_document.h checks documents only).
+// Authorization is the front door's (controlplane/authorizer.h reads these records); a
+// change here tells the authorizer so that the next request sees it.
 //
 // Thread-safety: handlers may run on many threads at once; every change is one
 // revision-checked transaction over the records it read, retried on conflict.
@@ -33,6 +33,8 @@ struct IamDeps {
   Random& random;             // ids and secrets
   std::string account_id;
   CredentialStore* credentials = nullptr;  // told of key changes; may be null in tests
+  // Told of every change, so the next request is authorized by the new policies; may be null.
+  controlplane::Authorizer* authorizer = nullptr;
 };
 
 Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps);

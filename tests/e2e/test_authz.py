@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""IAM policies enforced on every request, and STS's temporary credentials, with boto3 and
+the aws CLI.
+
+A user whose policy allows listing and describing one cluster does that and is refused the
+rest with AWS's AccessDeniedException message; an explicit Deny beats AdministratorAccess (on
+the user and through a group); EC2 and ELBv2 refuse in their own words (UnauthorizedOperation,
+AccessDenied). AssumeRole into a role whose trust policy names the user and asks for an
+ExternalId: a wrong one is refused, the role's permissions apply to the session (and nothing
+more), GetCallerIdentity answers the assumed-role ARN, session policies narrow it; the root
+cannot assume roles; GetSessionToken credentials sign as the user; a temporary key without its
+session token is refused; a presigned GetCallerIdentity URL works without any header; a policy
+change is seen by the next request.
+"""
+import json
+import urllib.request
+
+from wharf_harness import Checks, WharfServer, expect_client_error
+
+checks = Checks()
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def cluster_arn(name):
+    return f"arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"
+
+
+def status(e):
+    return e.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+with WharfServer() as server:
+    iam = server.boto3("iam")
+    root_ecs = server.boto3("ecs")
+    root_ecs.create_cluster(clusterName="prod")
+    root_ecs.create_cluster(clusterName="dev")
+
+    def user_with_key(name, *policies):
+        iam.create_user(UserName=name)
+        for i, p in enumerate(policies):
+            iam.put_user_policy(UserName=name, PolicyName=f"p{i}", PolicyDocument=p)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    ci_key = user_with_key("ci", doc(
+        {"Effect": "Allow", "Action": ["ecs:List*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": ["ecs:Describe*"], "Resource": cluster_arn("prod")}))
+
+    def as_ci(service):
+        return server.boto3(service, aws_access_key_id=ci_key[0], aws_secret_access_key=ci_key[1])
+
+    @checks.run
+    def user_policy_scopes_one_cluster():
+        ecs = as_ci("ecs")
+        assert sorted(ecs.list_clusters()["clusterArns"]) == [cluster_arn("dev"), cluster_arn("prod")]
+        got = ecs.describe_clusters(clusters=["prod"])["clusters"]
+        assert [c["clusterName"] for c in got] == ["prod"], got
+        e = expect_client_error(
+            lambda: ecs.describe_clusters(clusters=["dev"]), "AccessDeniedException",
+            f"User: arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: ecs:DescribeClusters on "
+            f"resource: {cluster_arn('dev')} because no identity-based policy allows the ecs:DescribeClusters action")
+        assert status(e) == 400
+        expect_client_error(lambda: ecs.create_cluster(clusterName="x"), "AccessDeniedException",
+                            "is not authorized to perform: ecs:CreateCluster on resource: "
+                            f"{cluster_arn('x')} because no identity-based policy allows")
+        assert "x" not in [a.rsplit("/", 1)[1] for a in root_ecs.list_clusters()["clusterArns"]]
+        # The aws CLI prints the same refusal.
+        env = server.env(AWS_ACCESS_KEY_ID=ci_key[0], AWS_SECRET_ACCESS_KEY=ci_key[1],
+                         AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        p = server.aws("ecs", "create-cluster", "--cluster-name", "y", env=env, check=False)
+        assert p.returncode != 0 and "AccessDeniedException" in p.stderr, p.stderr
+
+    @checks.run
+    def other_protocols_refuse_in_their_words():
+        e = expect_client_error(lambda: as_ci("ec2").describe_vpcs(), "UnauthorizedOperation",
+                                "You are not authorized to perform this operation.")
+        assert status(e) == 403 and "ec2:DescribeVpcs" in e.response["Error"]["Message"]
+        e = expect_client_error(lambda: as_ci("elbv2").describe_load_balancers(), "AccessDenied",
+                                "elasticloadbalancing:DescribeLoadBalancers")
+        assert status(e) == 403
+        e = expect_client_error(lambda: as_ci("iam").list_users(), "AccessDenied", "iam:ListUsers")
+        assert status(e) == 403
+        expect_client_error(lambda: as_ci("logs").describe_log_groups(), "AccessDeniedException",
+                            "logs:DescribeLogGroups")
+        # GetCallerIdentity needs no permission.
+        assert as_ci("sts").get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/ci"
+
+    @checks.run
+    def explicit_deny_beats_administrator_access():
+        key = user_with_key("admin2", doc({"Effect": "Deny", "Action": "ecs:DeleteCluster", "Resource": "*"}))
+        iam.attach_user_policy(UserName="admin2", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        ecs = server.boto3("ecs", aws_access_key_id=key[0], aws_secret_access_key=key[1])
+        ecs.create_cluster(clusterName="admin2-made")
+        expect_client_error(lambda: ecs.delete_cluster(cluster="admin2-made"), "AccessDeniedException",
+                            "with an explicit deny in an identity-based policy")
+        # The same through a group, and the change is seen by the very next request.
+        iam.delete_user_policy(UserName="admin2", PolicyName="p0")
+        iam.create_group(GroupName="no-deletes")
+        iam.put_group_policy(GroupName="no-deletes", PolicyName="deny",
+                             PolicyDocument=doc({"Effect": "Deny", "Action": "ecs:Delete*", "Resource": "*"}))
+        iam.add_user_to_group(GroupName="no-deletes", UserName="admin2")
+        expect_client_error(lambda: ecs.delete_cluster(cluster="admin2-made"), "AccessDeniedException",
+                            "with an explicit deny in an identity-based policy")
+        iam.remove_user_from_group(GroupName="no-deletes", UserName="admin2")
+        ecs.delete_cluster(cluster="admin2-made")
+
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/ci"},
+                 "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "ext-42"}}})
+    role = iam.create_role(RoleName="deployer", AssumeRolePolicyDocument=trust)["Role"]
+    iam.put_role_policy(RoleName="deployer", PolicyName="clusters", PolicyDocument=doc(
+        {"Effect": "Allow", "Action": ["ecs:CreateCluster", "ecs:DescribeClusters", "ecs:ListClusters"],
+         "Resource": "*"}))
+
+    @checks.run
+    def assume_role_with_external_id():
+        sts = as_ci("sts")
+        expect_client_error(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="wrong"),
+                            "AccessDenied",
+                            f"User: arn:aws:iam::{ACCOUNT}:user/ci is not authorized to perform: sts:AssumeRole "
+                            f"on resource: {role['Arn']}")
+        expect_client_error(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1"), "AccessDenied")
+        out = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s1", ExternalId="ext-42", DurationSeconds=900)
+        creds = out["Credentials"]
+        assert creds["AccessKeyId"].startswith("ASIA") and creds["SessionToken"], out
+        assumed = f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer/s1"
+        assert out["AssumedRoleUser"] == {"AssumedRoleId": role["RoleId"] + ":s1", "Arn": assumed}, out
+        session = dict(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                       aws_session_token=creds["SessionToken"])
+        who = server.boto3("sts", **session).get_caller_identity()
+        assert who["Arn"] == assumed and who["UserId"] == role["RoleId"] + ":s1", who
+        # The role's permissions, not the user's: it may create clusters, not list services.
+        ecs = server.boto3("ecs", **session)
+        ecs.create_cluster(clusterName="made-by-role")
+        expect_client_error(lambda: ecs.list_services(cluster="prod"), "AccessDeniedException",
+                            f"User: {assumed} is not authorized to perform: ecs:ListServices")
+        # The aws CLI with the three variables.
+        env = server.env(AWS_ACCESS_KEY_ID=creds["AccessKeyId"], AWS_SECRET_ACCESS_KEY=creds["SecretAccessKey"],
+                         AWS_SESSION_TOKEN=creds["SessionToken"], AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+        assert server.aws("sts", "get-caller-identity", env=env)["Arn"] == assumed
+        # Without its session token the key is nobody's.
+        bare = server.boto3("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"])
+        expect_client_error(bare.get_caller_identity, "InvalidClientTokenId",
+                            "The security token included in the request is invalid")
+        # Longer than the role allows.
+        expect_client_error(lambda: sts.assume_role(RoleArn=role["Arn"], RoleSessionName="s2", ExternalId="ext-42",
+                                                    DurationSeconds=7200), "ValidationError",
+                            "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+
+    @checks.run
+    def session_policy_narrows_the_role():
+        out = as_ci("sts").assume_role(
+            RoleArn=role["Arn"], RoleSessionName="narrow", ExternalId="ext-42",
+            Policy=doc({"Effect": "Allow", "Action": "ecs:ListClusters", "Resource": "*"}))
+        assert out["PackedPolicySize"] >= 1, out
+        creds = out["Credentials"]
+        ecs = server.boto3("ecs", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+        ecs.list_clusters()
+        expect_client_error(lambda: ecs.create_cluster(clusterName="not-allowed"), "AccessDeniedException",
+                            "because no session policy allows the ecs:CreateCluster action")
+        expect_client_error(lambda: as_ci("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="bad",
+                                                              ExternalId="ext-42", Policy="{"),
+                            "MalformedPolicyDocument")
+
+    @checks.run
+    def root_cannot_assume_roles():
+        expect_client_error(lambda: server.boto3("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="r"),
+                            "AccessDenied", "Roles may not be assumed by root accounts.")
+
+    @checks.run
+    def session_token_signs_as_the_user():
+        out = as_ci("sts").get_session_token(DurationSeconds=900)["Credentials"]
+        assert out["AccessKeyId"].startswith("ASIA"), out
+        sts = server.boto3("sts", aws_access_key_id=out["AccessKeyId"], aws_secret_access_key=out["SecretAccessKey"],
+                           aws_session_token=out["SessionToken"])
+        assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/ci"
+        expect_client_error(lambda: sts.get_session_token(), "AccessDenied",
+                            "Cannot call GetSessionToken with session credentials")
+        ecs = server.boto3("ecs", aws_access_key_id=out["AccessKeyId"], aws_secret_access_key=out["SecretAccessKey"],
+                           aws_session_token=out["SessionToken"])
+        assert ecs.list_clusters()["clusterArns"]
+        expect_client_error(lambda: ecs.create_cluster(clusterName="z"), "AccessDeniedException")
+
+    @checks.run
+    def presigned_get_caller_identity():
+        url = as_ci("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+        assert "X-Amz-Signature=" in url and "Action=GetCallerIdentity" in url, url
+        with urllib.request.urlopen(url, timeout=10) as r:
+            body = r.read().decode()
+        assert f"<Arn>arn:aws:iam::{ACCOUNT}:user/ci</Arn>" in body, body
+        # Altered, it no longer matches its signature.
+        try:
+            urllib.request.urlopen(url.replace("GetCallerIdentity", "GetSessionToken"), timeout=10)
+            raise AssertionError("an altered presigned URL was accepted")
+        except urllib.error.HTTPError as e:
+            assert e.code == 403 and "SignatureDoesNotMatch" in e.read().decode()
+
+    checks.finish()
