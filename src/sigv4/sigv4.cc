@@ -404,17 +404,16 @@ AuthResult VerifySigV4(const SignedRequest& request, const SigV4Options& options
     return Fail(AuthFailure::kUnknownKey, "The security token included in the request is invalid.");
   }
 
-  std::string payload_hash = "UNSIGNED-PAYLOAD";
-  if (!claim.expires) {
-    std::string body_hash = HexEncode(Sha256(request.body));
-    payload_hash = body_hash;
-    if (auto declared = Header(request, "x-amz-content-sha256")) {
-      if (*declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
-        return Fail(AuthFailure::kBadSignature,
-                    "The provided 'x-amz-content-sha256' header does not match what was computed.");
-      }
-      payload_hash = *declared;
+  // Presigned or not, services other than S3 sign the body's hash (botocore's SigV4QueryAuth
+  // does too; only S3's presigned URLs say UNSIGNED-PAYLOAD).
+  std::string body_hash = HexEncode(Sha256(request.body));
+  std::string payload_hash = body_hash;
+  if (auto declared = Header(request, "x-amz-content-sha256")) {
+    if (*declared != "UNSIGNED-PAYLOAD" && *declared != body_hash) {
+      return Fail(AuthFailure::kBadSignature,
+                  "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
+    payload_hash = *declared;
   }
   std::string unsigned_target;
   SignedRequest covered = request;

@@ -1,8 +1,8 @@
 // SigV4 verification, of the header form ("Authorization: AWS4-HMAC-SHA256 ...") and of the
 // query-string form of presigned URLs (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
-// X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature in the query; the payload is then
-// "UNSIGNED-PAYLOAD", and the URL is good for X-Amz-Expires seconds from X-Amz-Date, at most
-// seven days, instead of the header form's 15 minutes either way).
+// X-Amz-Expires, X-Amz-SignedHeaders, X-Amz-Signature in the query; good for X-Amz-Expires
+// seconds from X-Amz-Date, at most seven days, instead of the header form's 15 minutes
+// either way).
 //
 // Pure: the request, a way to look secrets up, and the time are passed in. The failure
 // kinds map onto each protocol's error codes in front_door.cc.

@@ -169,7 +169,7 @@ with WharfServer() as server:
 
     @checks.run
     def root_cannot_assume_roles():
-        expect_client_error(lambda: server.boto3("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="r"),
+        expect_client_error(lambda: server.boto3("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="rs"),
                             "AccessDenied", "Roles may not be assumed by root accounts.")
 
     @checks.run
@@ -188,7 +188,8 @@ with WharfServer() as server:
 
     @checks.run
     def presigned_get_caller_identity():
-        url = as_ci("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60)
+        # As `aws eks get-token` makes it: a GET whose query carries the operation and signature.
+        url = as_ci("sts").generate_presigned_url("get_caller_identity", ExpiresIn=60, HttpMethod="GET")
         assert "X-Amz-Signature=" in url and "Action=GetCallerIdentity" in url, url
         with urllib.request.urlopen(url, timeout=10) as r:
             body = r.read().decode()
