@@ -4,10 +4,9 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "api/authz/checks.h"
+#include "api/authorize.h"
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
-#include "controlplane/authorizer.h"
 #include "sigv4/sigv4.h"
 #include "base/crypto.h"
 #include "base/logging.h"
@@ -307,15 +306,9 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
     }
     if (ctx.now >= owner->expiration) return ExpiredTokenError(&service, query);
   }
-  if (owner && owner->role_session()) {
-    ctx.principal_arn = "arn:aws:sts::" + options_.account_id + ":assumed-role/" + owner->role_name + "/" +
-                        owner->session_name;
-    ctx.principal_id = owner->role_id + ":" + owner->session_name;
-  } else if (owner && !owner->root) {
-    ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":user" + owner->user_path + owner->user_name;
-    ctx.principal_id = owner->user_id;
-    ctx.user_name = owner->user_name;
-  } else {
+  if (owner) {
+    SetPrincipal(ctx, *owner);
+  } else {  // dev mode: any key is the root
     ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
     ctx.principal_id = options_.account_id;
   }
@@ -332,65 +325,31 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
   // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
   // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
   if (service.model->signing_name() == "sts") return std::nullopt;
-  std::vector<authz::Check> checks =
-      authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id});
-  if (checks.empty()) return std::nullopt;
-
-  controlplane::Caller caller;
-  iam::RequestContext request;
-  request.principal_arn = ctx.principal_arn;
-  request.principal_account = ctx.account_id;
-  if (owner->role_session()) {
-    caller.kind = iam::PrincipalKind::kRoleSession;
-    caller.role_name = owner->role_name;
-    caller.session_key = ctx.access_key_id;
-    caller.session_policy = owner->session_policy;
-    caller.session_policy_arns = owner->session_policy_arns;
-    caller.session_tags = owner->session_tags;
-    request.principal_kind = iam::PrincipalKind::kRoleSession;
-    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
-  } else {
-    caller.kind = iam::PrincipalKind::kUser;
-    caller.user_name = owner->user_name;
-    request.principal_kind = iam::PrincipalKind::kUser;
-  }
-  caller.arn = ctx.principal_arn;
-  auto policies = authorizer_->PoliciesOf(caller);
-  if (!policies.ok() && !policies.status().IsNotFound()) return service.to_error(policies.status());
-  static const controlplane::CallerPolicies kNone;
-  const controlplane::CallerPolicies& applying = policies.ok() ? **policies : kNone;
-
-  // The global condition keys every request has (IAM User Guide, "AWS global condition
-  // context keys").
-  iam::ConditionKeys& keys = request.keys;
-  keys.Add("aws:PrincipalArn", owner->role_session() ? request.role_arn : ctx.principal_arn);
-  keys.Add("aws:PrincipalAccount", ctx.account_id);
-  keys.Add("aws:PrincipalType", owner->role_session() ? "AssumedRole" : "User");
-  keys.Add("aws:userid", ctx.principal_id);
-  if (!owner->role_session()) keys.Add("aws:username", owner->user_name);
-  if (owner->role_session()) keys.Add("aws:RoleSessionName", owner->session_name);
-  if (!owner->source_identity.empty()) keys.Add("aws:SourceIdentity", owner->source_identity);
-  keys.Add("aws:RequestedRegion", ctx.region);
-  keys.Add("aws:CurrentTime", Iso8601(ctx.now));
-  keys.Add("aws:EpochTime", std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count()));
-  keys.Add("aws:SecureTransport", "false");
-  keys.Add("aws:ViaAWSService", "false");
-  keys.Add("aws:MultiFactorAuthPresent", "false");
-  for (const auto& [k, v] : applying.principal_tags) keys.Add("aws:PrincipalTag/" + k, v);
-  iam::PolicySet set = applying.Set();
-  for (authz::Check& check : checks) {
-    request.action = std::move(check.action);
-    request.resource = std::move(check.resource);
-    iam::RequestContext one = request;
-    for (const auto& [k, v] : check.keys) one.keys.Add(k, v);
-    iam::Decision decision = iam::Evaluate(one, set);
-    if (!decision.allowed()) {
-      LOG_DEBUG("msg=\"access denied\" request_id={} principal={} action={} resource={}", ctx.request_id,
-                ctx.principal_arn, one.action, one.resource);
-      return AccessDeniedError(service, iam::AccessDeniedMessage(one, decision));
-    }
-  }
+  auto denial = Denial(*authorizer_, ctx,
+                       authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id}),
+                       service.resource_policy);
+  if (!denial.ok()) return service.to_error(denial.status());
+  if (*denial) return AccessDeniedError(service, **denial);
   return std::nullopt;
+}
+
+std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_key_id, std::string_view region,
+                                                        std::string_view method, std::string_view path) const {
+  if (!authorizer_) return std::nullopt;
+  auto owner = credentials_.Lookup(access_key_id);
+  RequestContext ctx{"", std::string(region), options_.account_id, std::string(access_key_id), {}, clock_.Now(), {}, {}, {}};
+  // The registry password outlives neither its key nor a temporary key's session.
+  if (!owner || !owner->active) return "The security token included in the request is invalid.";
+  if (owner->temporary() && ctx.now >= owner->expiration) return "The security token included in the request is expired";
+  SetPrincipal(ctx, *owner);
+  ctx.key_owner = std::make_shared<const KeyOwner>(std::move(*owner));
+  const ServiceEndpoint* ecr = InRegion(FindService([](const ServiceEndpoint& s) {
+    return s.model->signing_name() == "ecr";
+  }), region);
+  auto denial = Denial(*authorizer_, ctx, authz::RegistryChecks(method, path, {ctx.region, ctx.account_id}),
+                       ecr ? ecr->resource_policy : nullptr);
+  if (!denial.ok()) return denial.status().message();
+  return *denial;
 }
 
 net::Response FrontDoor::JsonError(const AwsError& error, const std::string& request_id) const {

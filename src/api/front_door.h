@@ -97,6 +97,9 @@ struct ServiceEndpoint {
   std::function<AwsError(const Status&)> to_error;  // a Status from below -> this service's error
   // A global service (IAM) is signed for this region whatever the server's region is.
   std::string signing_region;
+  // The resource-based policy of a resource ARN ("" when none), for services whose
+  // resources have them (ECR repositories); evaluated with the caller's own policies.
+  std::function<std::string(std::string_view resource_arn)> resource_policy;
 };
 
 struct FrontDoorOptions {
@@ -134,6 +137,10 @@ class FrontDoor {
                       SignedRoute route);
 
   void Handle(net::Request&& request, const net::Responder& respond);
+  // Whether the access key may make a registry (/v2/) request in `region`, as ECR's actions
+  // (authz::RegistryChecks) with the repository's policy: null, or AccessDenied's message.
+  std::optional<std::string> AuthorizeRegistry(std::string_view access_key_id, std::string_view region,
+                                               std::string_view method, std::string_view path) const;
   // Refuses new requests and finishes the queued ones. Not from an operation.
   void Stop();
 

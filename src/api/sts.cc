@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "base/clock.h"
+#include "api/authorize.h"
 #include "controlplane/authorizer.h"
 #include "controlplane/records.h"
 #include "iam/evaluate.h"
@@ -65,26 +66,14 @@ Status SaveSession(const StsDeps& deps, const Credentials& c, object record) {
 
 std::optional<int> Duration(const object& in) { return wharf::GetInt(in, "DurationSeconds"); }
 
-// The caller's policies as the authorizer knows them (none for the root).
+// The caller's policies as the authorizer knows them (none when there is no authorizer or
+// the caller's user or role is gone).
 std::shared_ptr<const controlplane::CallerPolicies> CallerPoliciesOf(const StsDeps& deps,
                                                                      const RequestContext& ctx) {
-  const KeyOwner* owner = ctx.key_owner.get();
-  if (!deps.authorizer || !owner || owner->root) return nullptr;
-  controlplane::Caller caller;
-  caller.arn = ctx.principal_arn;
-  if (owner->role_session()) {
-    caller.kind = iam::PrincipalKind::kRoleSession;
-    caller.role_name = owner->role_name;
-    caller.session_key = ctx.access_key_id;
-    caller.session_policy = owner->session_policy;
-    caller.session_policy_arns = owner->session_policy_arns;
-    caller.session_tags = owner->session_tags;
-  } else {
-    caller.kind = iam::PrincipalKind::kUser;
-    caller.user_name = owner->user_name;
-  }
-  auto policies = deps.authorizer->PoliciesOf(caller);
-  return policies.ok() ? *policies : std::make_shared<const controlplane::CallerPolicies>();
+  static const auto kNone = std::make_shared<const controlplane::CallerPolicies>();
+  if (!deps.authorizer) return kNone;
+  auto policies = deps.authorizer->PoliciesOf(CallerOf(ctx));
+  return policies.ok() ? *policies : kNone;
 }
 
 Outcome AssumeRole(const StsDeps& deps, const RequestContext& ctx, object& in) {
@@ -156,30 +145,13 @@ Outcome AssumeRole(const StsDeps& deps, const RequestContext& ctx, object& in) {
   auto trust = iam::ParsePolicy(trust_text, {iam::PolicyKind::kTrust, false});
   if (!trust.ok()) return AccessDenied(denied);
   auto caller_policies = CallerPoliciesOf(deps, ctx);
-  iam::PolicySet set = caller_policies ? caller_policies->Set(&*trust) : iam::PolicySet{};
-  set.resource = &*trust;
+  iam::PolicySet set = caller_policies->Set(&*trust);
   set.resource_policy_required = true;
-  iam::RequestContext request;
-  request.principal_arn = ctx.principal_arn;
-  request.principal_account = ctx.account_id;
-  request.principal_kind = owner->role_session() ? iam::PrincipalKind::kRoleSession : iam::PrincipalKind::kUser;
-  if (owner->role_session()) {
-    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
-  }
+  iam::RequestContext request = EvaluationContext(ctx, *caller_policies);
   request.resource = role_arn;
-  request.keys.Add("aws:PrincipalArn", owner->role_session() ? request.role_arn : ctx.principal_arn);
-  request.keys.Add("aws:PrincipalAccount", ctx.account_id);
-  request.keys.Add("aws:PrincipalType", owner->role_session() ? "AssumedRole" : "User");
-  request.keys.Add("aws:userid", ctx.principal_id);
-  if (!owner->role_session()) request.keys.Add("aws:username", owner->user_name);
-  request.keys.Add("aws:RequestedRegion", ctx.region);
-  request.keys.Add("aws:CurrentTime", Iso8601(ctx.now));
   request.keys.Add("sts:RoleSessionName", session_name);
   if (in.contains("ExternalId")) request.keys.Add("sts:ExternalId", wharf::GetString(in, "ExternalId"));
   if (in.contains("SourceIdentity")) request.keys.Add("sts:SourceIdentity", wharf::GetString(in, "SourceIdentity"));
-  if (caller_policies) {
-    for (const auto& [k, v] : caller_policies->principal_tags) request.keys.Add("aws:PrincipalTag/" + k, v);
-  }
   for (const auto& [k, v] : tags) {
     request.keys.Add("aws:RequestTag/" + std::string(k), v.get_string());
     request.keys.Add("aws:TagKeys", k);

@@ -158,22 +158,40 @@ bool Distribution::Authorized(const net::RequestHeader& header) const {
   return decoded && decoded->substr(0, 4) == "AWS:" && registry_.CheckPassword(decoded->substr(4)).has_value();
 }
 
-bool Distribution::Accepts(const net::RequestHeader& header) const {
-  if (Authorized(header)) return true;
+std::optional<std::string> Distribution::KeyOf(const net::RequestHeader& header) const {
+  auto auth = header.find(http::field::authorization);
+  if (auth != header.end() && auth->value().substr(0, 6) == "Basic ") {
+    auto decoded = Base64Decode(auth->value().substr(6));
+    if (decoded && decoded->substr(0, 4) == "AWS:") {
+      if (auto key = registry_.CheckPassword(decoded->substr(4))) return key;
+    }
+  }
   Route route = ParseRoute(header.target());
   auto token = route.query.find("X-Wharf-Token");
   // GetDownloadUrlForLayer's links carry their credential, as ECR's presigned URLs do.
-  return token != route.query.end() && route.kind == Route::Kind::kBlob &&
-         registry_.CheckPassword(token->second).has_value();
+  if (token == route.query.end() || route.kind != Route::Kind::kBlob) return std::nullopt;
+  return registry_.CheckPassword(token->second);
 }
+
+bool Distribution::Accepts(const net::RequestHeader& header) const { return KeyOf(header).has_value(); }
 
 void Distribution::Handle(net::Incoming&& in, const net::Responder& respond) {
   Route route = ParseRoute(in.message.target());
-  if (!Accepts(in.message.base())) {
+  auto key = KeyOf(in.message.base());
+  if (!key) {
     net::Response res = Error(http::status::unauthorized, "UNAUTHORIZED", "authentication required");
     res.set(http::field::www_authenticate,
             "Basic realm=\"http://" + registry_.options().host + "/\",service=\"ecr.amazonaws.com\"");
     return respond(std::move(res));
+  }
+  if (authorize_) {
+    std::string_view target = in.message.target();
+    if (auto denied = authorize_(*key, in.message.method_string(), target.substr(0, target.find('?')))) {
+      // docker prints it as "denied: <message>", as it does ECR's.
+      net::Response res = Error(http::status::forbidden, "DENIED", *denied);
+      res.keep_alive(in.message.keep_alive());
+      return respond(std::move(res));
+    }
   }
   net::Reply reply = Dispatch(in, route);
   reply.response.keep_alive(in.message.keep_alive());

@@ -5,6 +5,11 @@
 // blobs are answered straight from their files. Runs on the HTTP loop threads.
 #pragma once
 
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "net/http_server.h"
 #include "registry/registry.h"
 
@@ -12,7 +17,14 @@ namespace wharf::registry {
 
 class Distribution {
  public:
+  // Whether the access key a credential was issued to may make this request: null when it
+  // may, else the message of the DENIED answer (403). Called on the HTTP loop threads.
+  using Authorize = std::function<std::optional<std::string>(std::string_view access_key_id,
+                                                             std::string_view method, std::string_view path)>;
+
   explicit Distribution(Registry& registry) : registry_(registry) {}
+  // Set before the server starts; without it every credential may do everything.
+  void SetAuthorize(Authorize authorize) { authorize_ = std::move(authorize); }
 
   // Whether the HTTP layer should stream this request's body to a file.
   static bool WantsSpooledBody(const net::RequestHeader& header);
@@ -26,6 +38,8 @@ class Distribution {
   struct Route;  // a parsed /v2/ path
 
  private:
+  // The access key the request's credential was issued to.
+  std::optional<std::string> KeyOf(const net::RequestHeader& header) const;
   net::Reply Dispatch(net::Incoming& in, const Route& route);
   net::Reply Manifest(net::Incoming& in, const Route& route);
   net::Reply Blob(net::Incoming& in, const Route& route);
@@ -35,6 +49,7 @@ class Distribution {
   net::Reply Referrers(const Route& route);
 
   Registry& registry_;
+  Authorize authorize_;
 };
 
 }  // namespace wharf::registry

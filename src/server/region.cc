@@ -137,6 +137,11 @@ Status Region::StartRegistry() {
                                     std::chrono::seconds(o.registry_gc_grace_seconds)};
   registry_ = std::make_unique<registry::Registry>(options, *store_, *blobs_, deps_.clock);
   distribution_ = std::make_unique<registry::Distribution>(*registry_);
+  if (deps_.authorize_registry) {
+    distribution_->SetAuthorize([this](std::string_view key, std::string_view method, std::string_view path) {
+      return deps_.authorize_registry(name_, key, method, path);
+    });
+  }
   ASSIGN_OR_RETURN(auto ecr, api::ecr::MakeEcrEndpoint(*registry_));
   services_.push_back(std::move(ecr));
   return Status::OK();

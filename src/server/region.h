@@ -11,6 +11,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +56,10 @@ struct RegionDeps {
   controlplane::InstanceAddress instance_address;
   std::string registry_host;  // what repositoryUri values start with
   std::vector<std::string> regions;  // every served region (DescribeRegions)
+  // Whether an access key may make a registry request in a region (FrontDoor::AuthorizeRegistry).
+  std::function<std::optional<std::string>(std::string_view region, std::string_view access_key_id,
+                                           std::string_view method, std::string_view path)>
+      authorize_registry;
 };
 
 class Region {

@@ -169,7 +169,11 @@ class WharfServer final : public Server {
     {
       MutexLock lock(regions_mu_);
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
-                                                             *data_plane_, instance_address_, registry_host_, served_});
+                                                             *data_plane_, instance_address_, registry_host_, served_,
+                                                             [this](std::string_view region, std::string_view key,
+                                                                    std::string_view method, std::string_view path) {
+                                                               return front_door_->AuthorizeRegistry(key, region, method, path);
+                                                             }});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));

@@ -10,11 +10,16 @@ ExternalId: a wrong one is refused, the role's permissions apply to the session 
 more), GetCallerIdentity answers the assumed-role ARN, session policies narrow it; the root
 cannot assume roles; GetSessionToken credentials sign as the user; a temporary key without its
 session token is refused; a presigned GetCallerIdentity URL works without any header; a policy
-change is seen by the next request.
+change is seen by the next request. A second user may `docker pull` from a repository only
+once its repository policy names them, and still may not push.
 """
+import base64
 import json
+import os
+import tempfile
 import urllib.request
 
+import registry_fixtures as rf
 from wharf_harness import Checks, WharfServer, expect_client_error
 
 checks = Checks()
@@ -200,5 +205,38 @@ with WharfServer() as server:
             raise AssertionError("an altered presigned URL was accepted")
         except urllib.error.HTTPError as e:
             assert e.code == 403 and "SignatureDoesNotMatch" in e.read().decode()
+
+    def registry_password(ecr):
+        token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+        return base64.b64decode(token).decode().split(":", 1)[1]
+
+    @checks.run
+    def repository_policy_lets_a_second_user_docker_pull():
+        ecr = server.boto3("ecr")
+        uri = ecr.create_repository(repositoryName="shared/app")["repository"]["repositoryUri"]
+        host = uri.split("/")[0]
+        layout = os.path.join(tempfile.mkdtemp(prefix="wharf-authz-"), "img")
+        rf.build_busybox_image(layout)
+        rf.push_oci(layout, "latest", host, "shared/app", "v1", creds=f"AWS:{registry_password(ecr)}")
+        key = user_with_key("puller", doc({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}))
+        password = registry_password(server.boto3("ecr", aws_access_key_id=key[0], aws_secret_access_key=key[1]))
+        d = rf.Dockerd()
+        try:
+            d.start()
+            d.docker("login", "--username", "AWS", "--password-stdin", host, input=password + "\n")
+            p = d.docker("pull", f"{uri}:v1", check=False)
+            assert p.returncode != 0 and "denied" in p.stderr and "ecr:BatchGetImage" in p.stderr, p.stderr
+            ecr.set_repository_policy(repositoryName="shared/app", policyText=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Sid": "pull", "Effect": "Allow",
+                               "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/puller"},
+                               "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                          "ecr:BatchCheckLayerAvailability"]}]}))
+            d.docker("pull", f"{uri}:v1")
+            d.docker("tag", f"{uri}:v1", f"{uri}:v2")
+            p = d.docker("push", f"{uri}:v2", check=False)
+            assert p.returncode != 0 and "denied" in p.stdout + p.stderr, p.stdout + p.stderr
+        finally:
+            d.stop()
 
     checks.finish()

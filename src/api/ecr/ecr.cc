@@ -1,6 +1,7 @@
 #include "api/ecr/ecr.h"
 
 #include "api/ecr/handlers.h"
+#include "model/json.h"
 
 namespace wharf::api::ecr {
 
@@ -45,6 +46,14 @@ Result<ServiceEndpoint> MakeEcrEndpoint(registry::Registry& registry) {
       return fn(registry, ctx, in);
     };
   }
+  // A repository's policy (SetRepositoryPolicy) grants other principals access to it.
+  endpoint.resource_policy = [&registry](std::string_view arn) -> std::string {
+    size_t slash = arn.find(":repository/");
+    if (slash == std::string_view::npos) return "";
+    auto record = registry.Repository(arn.substr(slash + 12));
+    if (!record.ok() || !*record) return "";
+    return wharf::GetString((*record)->first, "policyText");
+  };
   return endpoint;
 }
 

@@ -1,0 +1,107 @@
+#include "api/authorize.h"
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "iam/policy.h"
+
+namespace wharf::api {
+
+void SetPrincipal(RequestContext& ctx, const KeyOwner& owner) {
+  if (owner.role_session()) {
+    ctx.principal_arn = "arn:aws:sts::" + ctx.account_id + ":assumed-role/" + owner.role_name + "/" + owner.session_name;
+    ctx.principal_id = owner.role_id + ":" + owner.session_name;
+  } else if (!owner.root) {
+    ctx.principal_arn = "arn:aws:iam::" + ctx.account_id + ":user" + owner.user_path + owner.user_name;
+    ctx.principal_id = owner.user_id;
+    ctx.user_name = owner.user_name;
+  } else {
+    ctx.principal_arn = "arn:aws:iam::" + ctx.account_id + ":root";
+    ctx.principal_id = ctx.account_id;
+  }
+}
+
+controlplane::Caller CallerOf(const RequestContext& ctx) {
+  const KeyOwner& owner = *ctx.key_owner;
+  controlplane::Caller caller;
+  caller.arn = ctx.principal_arn;
+  if (owner.role_session()) {
+    caller.kind = iam::PrincipalKind::kRoleSession;
+    caller.role_name = owner.role_name;
+    caller.session_key = ctx.access_key_id;
+    caller.session_policy = owner.session_policy;
+    caller.session_policy_arns = owner.session_policy_arns;
+    caller.session_tags = owner.session_tags;
+  } else {
+    caller.kind = owner.root ? iam::PrincipalKind::kRoot : iam::PrincipalKind::kUser;
+    caller.user_name = owner.user_name;
+  }
+  return caller;
+}
+
+iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlplane::CallerPolicies& policies) {
+  const KeyOwner& owner = *ctx.key_owner;
+  iam::RequestContext request;
+  request.principal_arn = ctx.principal_arn;
+  request.principal_account = ctx.account_id;
+  if (owner.role_session()) {
+    request.principal_kind = iam::PrincipalKind::kRoleSession;
+    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner.role_path + owner.role_name;
+  } else {
+    request.principal_kind = owner.root ? iam::PrincipalKind::kRoot : iam::PrincipalKind::kUser;
+  }
+  iam::ConditionKeys& keys = request.keys;
+  keys.Add("aws:PrincipalArn", owner.role_session() ? request.role_arn : ctx.principal_arn);
+  keys.Add("aws:PrincipalAccount", ctx.account_id);
+  keys.Add("aws:PrincipalType", owner.role_session() ? "AssumedRole" : owner.root ? "Account" : "User");
+  keys.Add("aws:userid", ctx.principal_id);
+  if (owner.role_session()) {
+    keys.Add("aws:RoleSessionName", owner.session_name);
+  } else if (!owner.root) {
+    keys.Add("aws:username", owner.user_name);
+  }
+  if (!owner.source_identity.empty()) keys.Add("aws:SourceIdentity", owner.source_identity);
+  keys.Add("aws:RequestedRegion", ctx.region);
+  keys.Add("aws:CurrentTime", Iso8601(ctx.now));
+  keys.Add("aws:EpochTime",
+           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count()));
+  keys.Add("aws:SecureTransport", "false");  // the API port speaks plain HTTP
+  keys.Add("aws:ViaAWSService", "false");
+  keys.Add("aws:MultiFactorAuthPresent", "false");  // there are no MFA devices
+  for (const auto& [k, v] : policies.principal_tags) keys.Add("aws:PrincipalTag/" + k, v);
+  return request;
+}
+
+Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
+                                          std::vector<authz::Check> checks,
+                                          const ResourcePolicyLookup& resource_policy) {
+  if (!ctx.key_owner || ctx.key_owner->root || checks.empty()) return std::optional<std::string>();
+  auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
+  // A user or role deleted since the key was read has no policies left.
+  if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();
+  static const controlplane::CallerPolicies kNone;
+  const controlplane::CallerPolicies& policies = loaded.ok() ? **loaded : kNone;
+  iam::RequestContext base = EvaluationContext(ctx, policies);
+  for (authz::Check& check : checks) {
+    iam::RequestContext request = base;
+    request.action = std::move(check.action);
+    request.resource = std::move(check.resource);
+    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
+    std::optional<iam::Policy> resource;
+    if (resource_policy && request.resource != "*") {
+      std::string text = resource_policy(request.resource);
+      if (!text.empty()) {
+        auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false});
+        if (parsed.ok()) resource = std::move(parsed).value();
+      }
+    }
+    iam::Decision decision = iam::Evaluate(request, policies.Set(resource ? &*resource : nullptr));
+    if (!decision.allowed()) {
+      LOG_DEBUG("msg=\"access denied\" request_id={} principal={} action={} resource={}", ctx.request_id,
+                ctx.principal_arn, request.action, request.resource);
+      return std::optional<std::string>(iam::AccessDeniedMessage(request, decision));
+    }
+  }
+  return std::optional<std::string>();
+}
+
+}  // namespace wharf::api

@@ -1,0 +1,41 @@
+// Authorization of one request: the caller (RequestContext's key owner) against the checks
+// its operation needs (authz/checks.h), with the caller's policies from the Authorizer, the
+// resource's own policy where the service has them (ECR repositories), and the global
+// condition keys every request carries (IAM User Guide, "AWS global condition context keys").
+//
+// Thread-safety: pure functions over the context; the Authorizer is thread-safe.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/authz/checks.h"
+#include "api/front_door.h"
+#include "controlplane/authorizer.h"
+#include "iam/evaluate.h"
+
+namespace wharf::api {
+
+// The resource's policy document ("" when it has none).
+using ResourcePolicyLookup = std::function<std::string(std::string_view resource_arn)>;
+
+// Fills ctx's principal fields (ARN, GetCallerIdentity's UserId, user name) from its key owner.
+void SetPrincipal(RequestContext& ctx, const KeyOwner& owner);
+
+// The caller as the Authorizer keys its policies.
+controlplane::Caller CallerOf(const RequestContext& ctx);
+
+// The evaluation context of the request without action and resource: the principal and the
+// global condition keys, with the caller's tags from `policies`.
+iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlplane::CallerPolicies& policies);
+
+// Null when every check is allowed; else AccessDenied's message for the first one refused.
+// The account root is allowed everything.
+Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
+                                          std::vector<authz::Check> checks,
+                                          const ResourcePolicyLookup& resource_policy = nullptr);
+
+}  // namespace wharf::api
