@@ -218,7 +218,59 @@ Outcome GetSessionToken(const StsDeps& deps, const RequestContext& ctx, object& 
   return object{{"Credentials", CredentialsShape(creds)}};
 }
 
+// The role record behind a role ARN of this account.
+Result<object> RoleRecord(store::Store& store, std::string_view account_id, std::string_view role_arn) {
+  std::string prefix = "arn:aws:iam::" + std::string(account_id) + ":role/";
+  if (!role_arn.starts_with(prefix)) return Status::NotFound(std::string(role_arn));
+  ASSIGN_OR_RETURN(auto kv, store.Get(model::keys::IamRoleKey(role_arn.substr(role_arn.rfind('/') + 1))));
+  if (!kv) return Status::NotFound(std::string(role_arn));
+  ASSIGN_OR_RETURN(object record, wharf::ParseObject(kv->value));
+  if (wharf::GetString(wharf::GetObject(record, "Role"), "Arn") != role_arn) return Status::NotFound(std::string(role_arn));
+  return record;
+}
+
 }  // namespace
+
+Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, std::string_view role_arn,
+                             std::string_view service) {
+  std::string refusal = "ECS was unable to assume the role '" + std::string(role_arn) +
+                        "' that was provided for this task. Please verify that the role being passed has the "
+                        "proper trust relationship and permissions and that your IAM user has permissions to "
+                        "pass this role.";
+  auto record = RoleRecord(store, account_id, role_arn);
+  if (record.status().IsNotFound()) return Status::FailedPrecondition(refusal);
+  if (!record.ok()) return record.status();
+  auto trust = iam::ParsePolicy(wharf::GetString(wharf::GetObject(*record, "Role"), "AssumeRolePolicyDocument"),
+                                {iam::PolicyKind::kTrust, false});
+  if (!trust.ok()) return Status::FailedPrecondition(refusal);
+  iam::RequestContext request;
+  request.principal_kind = iam::PrincipalKind::kService;
+  request.principal_arn = std::string(service);
+  request.principal_account = std::string(account_id);
+  request.action = "sts:AssumeRole";
+  request.resource = std::string(role_arn);
+  request.keys.Add("aws:PrincipalServiceName", service);
+  iam::PolicySet set;
+  set.resource = &*trust;
+  set.resource_policy_required = true;
+  if (!iam::Evaluate(request, set).allowed()) return Status::FailedPrecondition(refusal);
+  return Status::OK();
+}
+
+Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_view role_arn,
+                                            std::string_view service, std::string_view session_name,
+                                            std::chrono::seconds duration) {
+  RETURN_IF_ERROR(CheckServiceMayAssume(deps.store, deps.account_id, role_arn, service));
+  ASSIGN_OR_RETURN(object record, RoleRecord(deps.store, deps.account_id, role_arn));
+  const object& role = wharf::GetObject(record, "Role");
+  Credentials creds = NewCredentials(deps, static_cast<int>(duration.count()));
+  object session{{"roleName", wharf::GetString(role, "RoleName")},
+                 {"roleId", wharf::GetString(role, "RoleId")},
+                 {"sessionName", session_name},
+                 {"sourceArn", service}};
+  RETURN_IF_ERROR(SaveSession(deps, creds, std::move(session)));
+  return ServiceSession{creds.access_key_id, creds.secret, creds.token, creds.expiration};
+}
 
 Result<ServiceEndpoint> MakeStsEndpoint(const StsDeps& deps) {
   ServiceEndpoint endpoint;

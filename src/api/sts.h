@@ -15,7 +15,9 @@
 // MFA devices).
 #pragma once
 
+#include <chrono>
 #include <string>
+#include <string_view>
 
 #include "api/front_door.h"
 #include "base/clock.h"
@@ -33,5 +35,23 @@ struct StsDeps {
 };
 
 Result<ServiceEndpoint> MakeStsEndpoint(const StsDeps& deps);
+
+// Temporary credentials of a role for an AWS service principal, as ECS gets them for a task's
+// role and execution role ("ecs-tasks.amazonaws.com", session name the task id): the role's
+// trust policy must allow the service sts:AssumeRole. The session signs as
+// arn:aws:sts::<account>:assumed-role/<role>/<session name> until `expiration`.
+struct ServiceSession {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+  std::chrono::system_clock::time_point expiration;
+};
+// FailedPrecondition with ECS's words when the service may not assume the role (or there
+// is no such role): "ECS was unable to assume the role '<arn>' that was provided for this task. ..."
+Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, std::string_view role_arn,
+                             std::string_view service);
+Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_view role_arn,
+                                            std::string_view service, std::string_view session_name,
+                                            std::chrono::seconds duration);
 
 }  // namespace wharf::api
