@@ -64,6 +64,7 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
   keys.Add("aws:CurrentTime", Iso8601(ctx.now));
   keys.Add("aws:EpochTime",
            std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count()));
+  if (!ctx.source_ip.empty()) keys.Add("aws:SourceIp", ctx.source_ip);
   keys.Add("aws:SecureTransport", "false");  // the API port speaks plain HTTP
   keys.Add("aws:ViaAWSService", "false");
   keys.Add("aws:MultiFactorAuthPresent", "false");  // there are no MFA devices

@@ -25,6 +25,12 @@ using sigv4::VerifySigV4;
 namespace {
 
 constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1";
+constexpr std::string_view kSourceIpField = "x-wharf-source-ip";
+
+std::string SourceIp(const net::Request& req) {
+  auto field = req.find(kSourceIpField);
+  return field == req.end() ? std::string() : std::string(field->value());
+}
 
 SignedRequest ToSigned(const net::Request& req) {
   SignedRequest s;
@@ -210,8 +216,14 @@ void FrontDoor::AddSignedRoute(std::string method, std::string path, std::string
   signed_routes_[method + " " + path] = {std::move(signing_service), std::move(route)};
 }
 
-void FrontDoor::Handle(net::Request&& req, const net::Responder& respond) {
+void FrontDoor::Handle(net::Request&& req, const net::Responder& respond, std::string_view source_ip) {
   std::string request_id = RandomUuid(random_);
+  // Carried with the request as a field of ours, replacing any a client sent.
+  if (source_ip.empty()) {
+    req.erase(kSourceIpField);
+  } else {
+    req.set(kSourceIpField, source_ip);
+  }
   if (!workers_ || (options_.reads_on_loop && IsRead(req))) return Dispatch(req, request_id, respond);
   // Shared, so that a refused request is still there to answer.
   auto pending = std::make_shared<net::Request>(std::move(req));
@@ -249,12 +261,19 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     std::string path(target.substr(0, target.find('?')));
     auto signed_route = signed_routes_.find(std::string(req.method_string()) + " " + path);
     if (signed_route != signed_routes_.end()) {
-      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
+      RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
       const std::string& signing_name = signed_route->second.first;
       const ServiceEndpoint* service =
           FindService([&](const ServiceEndpoint& s) { return s.model->signing_name() == signing_name; });
       if (!service) return respond(JsonError(AwsError{"InternalFailure", "no service", 500, true}, request_id));
       if (auto err = Authenticate(req, *service, false, ctx)) return respond(JsonError(*err, request_id));
+      // Agents act for the container instance: the ECS agent's own permission, ecs:Poll
+      // (AmazonEC2ContainerServiceforEC2Role grants it), lets a key use these routes.
+      if (authorizer_) {
+        auto denial = Denial(*authorizer_, ctx, {authz::Check{signing_name + ":Poll", "*", {}}});
+        if (!denial.ok()) return respond(JsonError(service->to_error(denial.status()), request_id));
+        if (*denial) return respond(JsonError(AccessDeniedError(*service, **denial), request_id));
+      }
       return signed_route->second.second(ctx, req, respond);
     }
     auto it = admin_routes_.find(std::string(req.method_string()) + " " + path);
@@ -337,7 +356,7 @@ std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_
                                                         std::string_view method, std::string_view path) const {
   if (!authorizer_) return std::nullopt;
   auto owner = credentials_.Lookup(access_key_id);
-  RequestContext ctx{"", std::string(region), options_.account_id, std::string(access_key_id), {}, clock_.Now(), {}, {}, {}};
+  RequestContext ctx{"", std::string(region), options_.account_id, std::string(access_key_id), {}, clock_.Now(), {}, {}, {}, {}};
   // The registry password outlives neither its key nor a temporary key's session.
   if (!owner || !owner->active) return "The security token included in the request is invalid.";
   if (owner->temporary() && ctx.now >= owner->expiration) return "The security token included in the request is expired";
@@ -395,7 +414,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
@@ -493,7 +512,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);

@@ -74,6 +74,7 @@ struct RequestContext {
   std::string user_name;      // the IAM user signing; empty for root
   // What the access key signs as (null only in tests that make contexts by hand).
   std::shared_ptr<const KeyOwner> key_owner;
+  std::string source_ip;  // the client's address (aws:SourceIp), empty when unknown
 };
 
 // Operations run on a front door worker (or, with no workers, on an event loop).
@@ -136,7 +137,8 @@ class FrontDoor {
   void AddSignedRoute(std::string method, std::string path, std::string signing_service,
                       SignedRoute route);
 
-  void Handle(net::Request&& request, const net::Responder& respond);
+  // `source_ip`: the client's address (aws:SourceIp), empty when unknown.
+  void Handle(net::Request&& request, const net::Responder& respond, std::string_view source_ip = {});
   // Whether the access key may make a registry (/v2/) request in `region`, as ECR's actions
   // (authz::RegistryChecks) with the repository's policy: null, or AccessDenied's message.
   std::optional<std::string> AuthorizeRegistry(std::string_view access_key_id, std::string_view region,

@@ -38,7 +38,11 @@ using tcp = asio::ip::tcp;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServerOptions& options, const Handler& handler)
-      : stream_(std::move(socket)), options_(options), handler_(handler) {}
+      : stream_(std::move(socket)), options_(options), handler_(handler) {
+    boost::system::error_code ec;
+    auto peer = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_address_ = peer.address().to_string();
+  }
 
   void Run() { ReadHeader(); }
 
@@ -105,6 +109,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnBody(beast::error_code ec) {
     if (ec) return OnReadError(ec);
     Incoming in;
+    in.remote_address = remote_address_;
     if (file_parser_) {
       auto message = file_parser_->release();
       message.body().close();
@@ -248,6 +253,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> string_parser_;
   std::optional<http::request_parser<http::file_body>> file_parser_;
   std::string spool_path_;
+  std::string remote_address_;  // the peer's, read once per connection
   const HttpServerOptions& options_;
   const Handler& handler_;
   bool keep_alive_ = true;

@@ -34,6 +34,7 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 struct Incoming {
   Request message;       // body empty when spooled
   std::string body_file;  // the spooled body, or empty
+  std::string remote_address;  // the client's IP address ("127.0.0.1")
 };
 
 // An answer: a message with a small body, or a message whose body is a file's bytes.

@@ -124,7 +124,7 @@ class WharfServer final : public Server {
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
       if (in.message.target().substr(0, 3) == "/v2") return RegistryFor(in.message.base()).Handle(std::move(in), respond);
-      front_door_->Handle(std::move(in.message), respond);
+      front_door_->Handle(std::move(in.message), respond, in.remote_address);
     }));
     if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
       // Port 0 was asked for: repositoryUri names the port the listener got.

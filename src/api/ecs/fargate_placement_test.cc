@@ -66,7 +66,7 @@ class FargatePlacementTest : public ::testing::Test {
   }
 
   json::object Call(const std::string& operation, json::object input) {
-    RequestContext ctx{"req-1", "us-east-1", "000000000000", "AKIA", "arn:aws:iam::000000000000:root", clock_.Now(), "000000000000", "", {}};
+    RequestContext ctx{"req-1", "us-east-1", "000000000000", "AKIA", "arn:aws:iam::000000000000:root", clock_.Now(), "000000000000", "", {}, {}};
     Outcome out = endpoint_.operations.at(operation)(ctx, input);
     EXPECT_TRUE(out.ok()) << operation << ": " << (out.ok() ? "" : out.error().code + " " + out.error().message);
     return out.ok() ? out.output() : json::object();

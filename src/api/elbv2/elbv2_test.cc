@@ -72,7 +72,7 @@ class Elbv2Test : public ::testing::Test {
   Outcome Call(const std::string& op, std::string_view input) {
     json::object in = json::parse(input).as_object();
     RequestContext ctx{
-        "req", "us-east-1", "000000000000", "AKIA", "arn:aws:iam::000000000000:root", clock_.Now(), "000000000000", "", {}};
+        "req", "us-east-1", "000000000000", "AKIA", "arn:aws:iam::000000000000:root", clock_.Now(), "000000000000", "", {}, {}};
     return endpoint_.operations.at(op)(ctx, in);
   }
   json::object Ok(const std::string& op, std::string_view input) {
