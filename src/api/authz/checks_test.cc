@@ -3,10 +3,18 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <ostream>
 
 #include "api/service_model.h"
 
 namespace wharf::api::authz {
+
+// gtest prints a Check as its action, resource and keys.
+void PrintTo(const Check& c, std::ostream* os) {
+  *os << c.action << " on " << c.resource;
+  for (const auto& [k, v] : c.keys) *os << " " << k << "=" << v;
+}
+
 namespace {
 
 using Keys = std::vector<std::pair<std::string, std::string>>;
@@ -233,6 +241,13 @@ TEST(AuthzChecksTest, StsCallerIdentityNeedsNothing) {
   auto checks = For("sts", "AssumeRole", R"({"RoleArn":"arn:aws:iam::000000000000:role/deploy","RoleSessionName":"s1"})");
   EXPECT_EQ(checks, (std::vector<Check>{C("sts:AssumeRole", "arn:aws:iam::000000000000:role/deploy",
                                           {{"sts:RoleSessionName", "s1"}})}));
+  // Session tags and a source identity are actions of their own on the role.
+  checks = For("sts", "AssumeRole", R"({"RoleArn":"arn:aws:iam::000000000000:role/deploy","RoleSessionName":"s1",
+      "SourceIdentity":"alice","Tags":[{"Key":"project","Value":"x"}]})");
+  ASSERT_EQ(checks.size(), 3u);
+  EXPECT_EQ(checks[1], C("sts:SetSourceIdentity", "arn:aws:iam::000000000000:role/deploy", {{"sts:SourceIdentity", "alice"}}));
+  EXPECT_EQ(checks[2], C("sts:TagSession", "arn:aws:iam::000000000000:role/deploy",
+                         {{"aws:RequestTag/project", "x"}, {"aws:TagKeys", "project"}}));
 }
 
 TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {

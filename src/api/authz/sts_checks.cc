@@ -10,13 +10,18 @@ namespace {
 
 // The identity-side half of AssumeRole: sts:AssumeRole on the role. AWS also requires the
 // role's trust policy to allow the caller; that resource-side half is the role's, evaluated
-// by whoever loads the role, not by this table. Session tags need sts:TagSession as well.
+// by whoever loads the role, not by this table. Session tags need sts:TagSession as well,
+// a source identity sts:SetSourceIdentity.
 void AssumeRole(Request& r) {
   std::string role(r.Str("RoleArn"));
   Check& c = r.Need("AssumeRole", role);
   if (!r.Str("RoleSessionName").empty()) AddKey(c, "sts:RoleSessionName", std::string(r.Str("RoleSessionName")));
   if (!r.Str("ExternalId").empty()) AddKey(c, "sts:ExternalId", std::string(r.Str("ExternalId")));
   if (!r.Str("SourceIdentity").empty()) AddKey(c, "sts:SourceIdentity", std::string(r.Str("SourceIdentity")));
+  // Setting a source identity is its own action, sts:SetSourceIdentity.
+  if (!r.Str("SourceIdentity").empty()) {
+    AddKey(r.Need("SetSourceIdentity", role), "sts:SourceIdentity", std::string(r.Str("SourceIdentity")));
+  }
   if (HasTags(r.Get("Tags"))) {
     Check& t = r.Need("TagSession", role);
     AddRequestTags(t, r.Get("Tags"));
