@@ -59,7 +59,7 @@ TEST(AuthzChecksTest, RegisterTaskDefinitionPassesItsRolesToEcsTasks) {
       "containerDefinitions":[]})");
   Keys tasks = {{"iam:PassedToService", "ecs-tasks.amazonaws.com"}};
   EXPECT_EQ(checks, (std::vector<Check>{
-                        C("ecs:RegisterTaskDefinition", "*"),
+                        C("ecs:RegisterTaskDefinition", "arn:aws:ecs:us-east-1:000000000000:task-definition/web:*"),
                         C("iam:PassRole", "arn:aws:iam::000000000000:role/app", tasks),
                         C("iam:PassRole", "arn:aws:iam::000000000000:role/ecsTaskExecutionRole", tasks),
                     }));
@@ -168,6 +168,9 @@ TEST(AuthzChecksTest, LogsGroupsAndStreams) {
   auto checks = For("logs", "PutLogEvents", R"({"logGroupName":"/ecs/web","logStreamName":"ecs/app/1","logEvents":[]})");
   EXPECT_EQ(checks, (std::vector<Check>{C("logs:PutLogEvents",
                                           "arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:log-stream:ecs/app/1")}));
+  checks = For("logs", "CreateLogStream", R"({"logGroupName":"/ecs/web","logStreamName":"s"})");
+  EXPECT_EQ(checks, (std::vector<Check>{C("logs:CreateLogStream",
+                                          "arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:log-stream:s")}));
   checks = For("logs", "DescribeLogStreams",
                R"({"logGroupIdentifier":"arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web"})");
   EXPECT_EQ(checks, (std::vector<Check>{C("logs:DescribeLogStreams", "arn:aws:logs:us-east-1:000000000000:log-group:/ecs/web:*")}));

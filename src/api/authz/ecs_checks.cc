@@ -92,6 +92,12 @@ void EachInCluster(Request& r, std::string_view action, std::string_view type, s
 
 void OnCluster(Request& r, std::string_view action) { r.Need(action, ClusterArn(r)); }
 
+// An agent registers on the cluster; tags it gives the new container instance.
+void RegisterContainerInstance(Request& r) {
+  AddRequestTags(r.Need("RegisterContainerInstance", ClusterArn(r)), r.Get("tags"));
+  TagOnCreate(r, "RegisterContainerInstance", InCluster(r, "container-instance", "*"));
+}
+
 void CreateCluster(Request& r) {
   std::string arn = Ecs(r, "cluster/" + std::string(ClusterName(r.Str("clusterName"))));
   Check& c = r.Need("CreateCluster", arn);
@@ -108,13 +114,12 @@ void DescribeClusters(Request& r) {
   }
 }
 
-// RegisterTaskDefinition has no resource type in the reference ("*"); the roles the task
-// definition names are passed to ECS tasks.
+// The new revision is on task-definition (its number is made by the register: <family>:*);
+// the roles the task definition names are passed to ECS tasks.
 void RegisterTaskDefinition(Request& r) {
-  Check& c = r.Need("RegisterTaskDefinition");
-  AddRequestTags(c, r.Get("tags"));
-  std::string_view family = r.Str("family");
-  TagOnCreate(r, "RegisterTaskDefinition", Ecs(r, "task-definition/" + std::string(family) + ":*"));
+  std::string arn = Ecs(r, "task-definition/" + std::string(r.Str("family")) + ":*");
+  AddRequestTags(r.Need("RegisterTaskDefinition", arn), r.Get("tags"));
+  TagOnCreate(r, "RegisterTaskDefinition", arn);
   PassRole(r, r.Str("taskRoleArn"), kTasksPrincipal);
   PassRole(r, r.Str("executionRoleArn"), kTasksPrincipal);
 }
@@ -196,8 +201,8 @@ constexpr Entry kEntries[] = {
     {"DescribeTaskDefinition", [](Request& r) { r.Need("DescribeTaskDefinition"); }},
     {"ListTaskDefinitions", [](Request& r) { r.Need("ListTaskDefinitions"); }},
     {"ListTaskDefinitionFamilies", [](Request& r) { r.Need("ListTaskDefinitionFamilies"); }},
-    {"DeregisterTaskDefinition",
-     [](Request& r) { r.Need("DeregisterTaskDefinition", TaskDefinitionArn(r, r.Str("taskDefinition"))); }},
+    // Unlike DeleteTaskDefinitions, DeregisterTaskDefinition has no resource type.
+    {"DeregisterTaskDefinition", [](Request& r) { r.Need("DeregisterTaskDefinition"); }},
     {"DeleteTaskDefinitions", DeleteTaskDefinitions},
     {"TagResource",
      [](Request& r) {
@@ -215,7 +220,7 @@ constexpr Entry kEntries[] = {
     {"PutAccountSettingDefault", [](Request& r) { AccountSetting(r, "PutAccountSettingDefault"); }},
     {"DeleteAccountSetting", [](Request& r) { AccountSetting(r, "DeleteAccountSetting"); }},
     // The agent's calls: on the cluster.
-    {"RegisterContainerInstance", [](Request& r) { OnCluster(r, "RegisterContainerInstance"); }},
+    {"RegisterContainerInstance", RegisterContainerInstance},
     {"DeregisterContainerInstance", [](Request& r) { OnCluster(r, "DeregisterContainerInstance"); }},
     {"SubmitTaskStateChange", [](Request& r) { OnCluster(r, "SubmitTaskStateChange"); }},
     {"SubmitContainerStateChange", [](Request& r) { OnCluster(r, "SubmitContainerStateChange"); }},

@@ -55,7 +55,9 @@ constexpr Entry kEntries[] = {
     {"UntagResource",
      [](Request& r) { AddTagKeys(r.Need("UntagResource", std::string(r.Str("resourceArn"))), r.Get("tagKeys")); }},
     {"ListTagsForResource", [](Request& r) { r.Need("ListTagsForResource", std::string(r.Str("resourceArn"))); }},
-    {"CreateLogStream", [](Request& r) { OnGroup(r, "CreateLogStream"); }},
+    // The reference has CreateLogStream on the new stream (older policies name the group's
+    // "log-group:NAME:*", which matches it too).
+    {"CreateLogStream", [](Request& r) { OnStream(r, "CreateLogStream"); }},
     {"DeleteLogStream", [](Request& r) { OnStream(r, "DeleteLogStream"); }},
     {"DescribeLogStreams", [](Request& r) { OnGroup(r, "DescribeLogStreams"); }},
     {"GetLogEvents", [](Request& r) { OnStream(r, "GetLogEvents"); }},
