@@ -233,7 +233,8 @@ TEST(AuthzChecksTest, IamEntities) {
   EXPECT_EQ(checks, (std::vector<Check>{C("iam:CreateAccessKey", "arn:aws:iam::000000000000:user/alice")}));
   checks = For("iam", "AddRoleToInstanceProfile", R"({"InstanceProfileName":"p","RoleName":"r"})");
   EXPECT_EQ(checks, (std::vector<Check>{C("iam:AddRoleToInstanceProfile", "arn:aws:iam::000000000000:instance-profile/p"),
-                                        C("iam:PassRole", "arn:aws:iam::000000000000:role/r")}));
+                                        C("iam:PassRole", "arn:aws:iam::000000000000:role/r",
+                                          {{"iam:PassedToService", "ec2.amazonaws.com"}})}));
   checks = For("iam", "GetServiceLinkedRoleDeletionStatus",
                R"({"DeletionTaskId":"task/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS/1234"})");
   EXPECT_EQ(checks[0].resource, "arn:aws:iam::000000000000:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS");

@@ -60,8 +60,10 @@ void Untag(Request& r, std::string_view action, std::string arn) { AddTagKeys(r.
 // role/aws-service-role/<service>/*, with iam:AWSServiceName.
 void CreateServiceLinkedRole(Request& r) {
   std::string_view service = r.Str("AWSServiceName");
-  Check& c = r.Need("CreateServiceLinkedRole", Entity(r, "role", "*", "/aws-service-role/" + std::string(service) + "/"));
-  AddKey(c, "iam:AWSServiceName", std::string(service));
+  std::string arn = Entity(r, "role", "*", "/aws-service-role/" + std::string(service) + "/");
+  AddKey(r.Need("CreateServiceLinkedRole", arn), "iam:AWSServiceName", std::string(service));
+  // IAM writes the role's permissions as an inline policy: iam:PutRolePolicy, a dependent action.
+  r.Need("PutRolePolicy", std::move(arn));
 }
 
 // DeletionTaskId is task/aws-service-role/<service>/<role name>/<id>: the role is in it.
@@ -77,11 +79,11 @@ void GetServiceLinkedRoleDeletionStatus(Request& r) {
   r.Need("GetServiceLinkedRoleDeletionStatus", r.GlobalArn("iam", "role/" + std::string(role)));
 }
 
-// Adding a role to an instance profile passes the role to whatever will use the profile;
-// IAM checks iam:PassRole on it (the service it is passed to is not known here).
+// Adding a role to an instance profile passes the role to EC2, which hands it to the
+// instances that use the profile.
 void AddRoleToInstanceProfile(Request& r) {
   OnProfile(r, "AddRoleToInstanceProfile");
-  PassRole(r, RoleArn(r), "");
+  PassRole(r, RoleArn(r), "ec2.amazonaws.com");
 }
 
 constexpr Entry kEntries[] = {
