@@ -114,10 +114,12 @@ TEST(AuthzChecksTest, ElasticLoadBalancingByArn) {
 
   // A listener is created on its load balancer; its tags are AddTags on the new listener.
   checks = For("elasticloadbalancing", "CreateListener",
-               R"({"LoadBalancerArn":")" + lb + R"(","Port":80,"Tags":[{"Key":"env","Value":"prod"}]})");
+               R"({"LoadBalancerArn":")" + lb + R"(","Protocol":"HTTP","Port":80,"Tags":[{"Key":"env","Value":"prod"}]})");
   ASSERT_EQ(checks.size(), 2u);
   EXPECT_EQ(checks[0].action, "elasticloadbalancing:CreateListener");
   EXPECT_EQ(checks[0].resource, lb);
+  EXPECT_EQ(checks[0].keys, (Keys{{"aws:RequestTag/env", "prod"}, {"aws:TagKeys", "env"},
+                                  {"elasticloadbalancing:ListenerProtocol", "HTTP"}}));
   EXPECT_EQ(checks[1], C("elasticloadbalancing:AddTags",
                          "arn:aws:elasticloadbalancing:us-east-1:000000000000:listener/app/web/50dc6c495c0c9188/*",
                          {{"aws:RequestTag/env", "prod"},
@@ -129,6 +131,15 @@ TEST(AuthzChecksTest, ElasticLoadBalancingByArn) {
                R"({"ResourceArns":[")" + lb + R"(",")" + tg + R"("],"TagKeys":["env"]})");
   EXPECT_EQ(checks, (std::vector<Check>{C("elasticloadbalancing:RemoveTags", lb, {{"aws:TagKeys", "env"}}),
                                         C("elasticloadbalancing:RemoveTags", tg, {{"aws:TagKeys", "env"}})}));
+
+  checks = For("elasticloadbalancing", "CreateLoadBalancer",
+               R"({"Name":"web","Scheme":"internal","Subnets":["subnet-1","subnet-2"],"SecurityGroups":["sg-1"]})");
+  EXPECT_EQ(checks, (std::vector<Check>{C("elasticloadbalancing:CreateLoadBalancer",
+                                          "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/web/*",
+                                          {{"elasticloadbalancing:Scheme", "internal"},
+                                           {"elasticloadbalancing:SecurityGroup", "sg-1"},
+                                           {"elasticloadbalancing:Subnet", "subnet-1"},
+                                           {"elasticloadbalancing:Subnet", "subnet-2"}})}));
 
   checks = For("elasticloadbalancing", "CreateTargetGroup", R"({"Name":"api","Port":80})");
   EXPECT_EQ(checks, (std::vector<Check>{C("elasticloadbalancing:CreateTargetGroup",

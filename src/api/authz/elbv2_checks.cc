@@ -34,13 +34,36 @@ void On(Request& r, std::string_view action, std::string_view member) {
   r.Need(action, std::string(r.Str(member)));
 }
 
+// The load balancer's placement, as condition keys: its scheme, security groups and subnets
+// (from Subnets or SubnetMappings).
+void PlacementKeys(const Request& r, Check& c) {
+  if (!r.Str("Scheme").empty()) AddKey(c, "elasticloadbalancing:Scheme", std::string(r.Str("Scheme")));
+  for (std::string_view sg : r.Strs("SecurityGroups")) AddKey(c, "elasticloadbalancing:SecurityGroup", std::string(sg));
+  for (std::string_view subnet : r.Strs("Subnets")) AddKey(c, "elasticloadbalancing:Subnet", std::string(subnet));
+  const boost::json::value* mappings = r.Get("SubnetMappings");
+  if (!mappings || !mappings->is_array()) return;
+  for (const auto& m : mappings->get_array()) {
+    const boost::json::object* o = m.if_object();
+    const boost::json::value* id = o ? o->if_contains("SubnetId") : nullptr;
+    if (id && id->is_string()) AddKey(c, "elasticloadbalancing:Subnet", std::string(id->get_string()));
+  }
+}
+
+// A listener's protocol and TLS policy, as condition keys.
+void ListenerKeys(const Request& r, Check& c) {
+  if (!r.Str("Protocol").empty()) AddKey(c, "elasticloadbalancing:ListenerProtocol", std::string(r.Str("Protocol")));
+  if (!r.Str("SslPolicy").empty()) AddKey(c, "elasticloadbalancing:SecurityPolicy", std::string(r.Str("SslPolicy")));
+}
+
 void CreateLoadBalancer(Request& r) {
   std::string_view type = r.Str("Type");
   std::string_view kind = type == "network" ? "net" : type == "gateway" ? "gwy" : "app";
   // The id is made by the create: the new load balancer is <kind>/<name>/*.
   std::string arn = r.Arn("elasticloadbalancing",
                           "loadbalancer/" + std::string(kind) + "/" + std::string(r.Str("Name")) + "/*");
-  AddRequestTags(r.Need("CreateLoadBalancer", arn), r.Get("Tags"));
+  Check& c = r.Need("CreateLoadBalancer", arn);
+  AddRequestTags(c, r.Get("Tags"));
+  PlacementKeys(r, c);
   TagOnCreate(r, "CreateLoadBalancer", arn);
 }
 
@@ -53,7 +76,9 @@ void CreateTargetGroup(Request& r) {
 // A listener is created on its load balancer, a rule on its listener.
 void CreateListener(Request& r) {
   std::string_view lb = r.Str("LoadBalancerArn");
-  AddRequestTags(r.Need("CreateListener", std::string(lb)), r.Get("Tags"));
+  Check& c = r.Need("CreateListener", std::string(lb));
+  AddRequestTags(c, r.Get("Tags"));
+  ListenerKeys(r, c);
   TagOnCreate(r, "CreateListener", Child(lb, ":loadbalancer/", ":listener/"));
 }
 
@@ -103,7 +128,7 @@ constexpr Entry kEntries[] = {
     {"DescribeTargetHealth", [](Request& r) { Describe(r, "DescribeTargetHealth"); }},
     {"CreateListener", CreateListener},
     {"DescribeListeners", [](Request& r) { Describe(r, "DescribeListeners"); }},
-    {"ModifyListener", [](Request& r) { On(r, "ModifyListener", "ListenerArn"); }},
+    {"ModifyListener", [](Request& r) { ListenerKeys(r, r.Need("ModifyListener", std::string(r.Str("ListenerArn")))); }},
     {"DeleteListener", [](Request& r) { On(r, "DeleteListener", "ListenerArn"); }},
     {"DescribeListenerAttributes", [](Request& r) { Describe(r, "DescribeListenerAttributes"); }},
     {"ModifyListenerAttributes", [](Request& r) { On(r, "ModifyListenerAttributes", "ListenerArn"); }},
