@@ -56,10 +56,15 @@ TEST(AuthzChecksTest, RegisterTaskDefinitionPassesItsRolesToEcsTasks) {
   auto checks = For("ecs", "RegisterTaskDefinition", R"({"family":"web",
       "taskRoleArn":"arn:aws:iam::000000000000:role/app",
       "executionRoleArn":"arn:aws:iam::000000000000:role/ecsTaskExecutionRole",
-      "containerDefinitions":[]})");
+      "requiresCompatibilities":["FARGATE"],"cpu":"256","memory":"512",
+      "containerDefinitions":[{"name":"app","image":"nginx"}]})");
   Keys tasks = {{"iam:PassedToService", "ecs-tasks.amazonaws.com"}};
   EXPECT_EQ(checks, (std::vector<Check>{
-                        C("ecs:RegisterTaskDefinition", "arn:aws:ecs:us-east-1:000000000000:task-definition/web:*"),
+                        C("ecs:RegisterTaskDefinition", "arn:aws:ecs:us-east-1:000000000000:task-definition/web:*",
+                          {{"ecs:compute-compatibility", "FARGATE"},
+                           {"ecs:task-cpu", "256"},
+                           {"ecs:task-memory", "512"},
+                           {"ecs:privileged", "false"}}),
                         C("iam:PassRole", "arn:aws:iam::000000000000:role/app", tasks),
                         C("iam:PassRole", "arn:aws:iam::000000000000:role/ecsTaskExecutionRole", tasks),
                     }));
@@ -93,6 +98,19 @@ TEST(AuthzChecksTest, CreateServiceTagsAndRole) {
                          {{"aws:RequestTag/team", "a"}, {"aws:TagKeys", "team"}, {"ecs:CreateAction", "CreateService"}}));
   EXPECT_EQ(checks[2], C("iam:PassRole", "arn:aws:iam::000000000000:role/ecsServiceRole",
                          {{"iam:PassedToService", "ecs.amazonaws.com"}}));
+}
+
+TEST(AuthzChecksTest, ServiceKeysFromTheRequest) {
+  auto checks = For("ecs", "UpdateService", R"({"cluster":"prod","service":"web","enableExecuteCommand":true,
+      "propagateTags":"SERVICE","networkConfiguration":{"awsvpcConfiguration":{"subnets":["subnet-1"],
+      "assignPublicIp":"DISABLED"}},"serviceConnectConfiguration":{"enabled":false}})");
+  ASSERT_EQ(checks.size(), 1u);
+  EXPECT_EQ(checks[0].keys, (Keys{{"ecs:cluster", "arn:aws:ecs:us-east-1:000000000000:cluster/prod"},
+                                  {"ecs:enable-execute-command", "true"},
+                                  {"ecs:propagate-tags", "SERVICE"},
+                                  {"ecs:subnet", "subnet-1"},
+                                  {"ecs:auto-assign-public-ip", "DISABLED"},
+                                  {"ecs:enable-service-connect", "false"}}));
 }
 
 TEST(AuthzChecksTest, StartTaskCarriesTheContainerInstances) {

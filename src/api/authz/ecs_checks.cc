@@ -92,6 +92,45 @@ void EachInCluster(Request& r, std::string_view action, std::string_view type, s
 
 void OnCluster(Request& r, std::string_view action) { r.Need(action, ClusterArn(r)); }
 
+const boost::json::value* Member(const boost::json::value* v, std::string_view name) {
+  const boost::json::object* o = v ? v->if_object() : nullptr;
+  return o ? o->if_contains(name) : nullptr;
+}
+
+// A boolean member as a Bool condition key, when the request sets it.
+void BoolKey(const Request& r, Check& c, std::string_view member, std::string key) {
+  const boost::json::value* v = r.Get(member);
+  if (v && v->is_bool()) AddKey(c, std::move(key), v->get_bool() ? "true" : "false");
+}
+
+// The launch keys RunTask, StartTask and the service operations share: whether the tasks
+// get ECS Exec and whether they get EBS volumes (volumeConfigurations).
+void LaunchKeys(const Request& r, Check& c) {
+  BoolKey(r, c, "enableExecuteCommand", "ecs:enable-execute-command");
+  const boost::json::value* volumes = r.Get("volumeConfigurations");
+  if (volumes && volumes->is_array()) {
+    AddKey(c, "ecs:enable-ebs-volumes", volumes->get_array().empty() ? "false" : "true");
+  }
+}
+
+// The service operations' keys for what the tasks will be: tagging, networking, Service Connect.
+void ServiceKeys(const Request& r, Check& c) {
+  LaunchKeys(r, c);
+  BoolKey(r, c, "enableECSManagedTags", "ecs:enable-ecs-managed-tags");
+  if (!r.Str("propagateTags").empty()) AddKey(c, "ecs:propagate-tags", std::string(r.Str("propagateTags")));
+  const boost::json::value* awsvpc = Member(r.Get("networkConfiguration"), "awsvpcConfiguration");
+  if (const boost::json::value* subnets = Member(awsvpc, "subnets"); subnets && subnets->is_array()) {
+    for (const auto& s : subnets->get_array()) {
+      if (s.is_string()) AddKey(c, "ecs:subnet", std::string(s.get_string()));
+    }
+  }
+  if (const boost::json::value* ip = Member(awsvpc, "assignPublicIp"); ip && ip->is_string()) {
+    AddKey(c, "ecs:auto-assign-public-ip", std::string(ip->get_string()));
+  }
+  const boost::json::value* connect = Member(r.Get("serviceConnectConfiguration"), "enabled");
+  if (connect && connect->is_bool()) AddKey(c, "ecs:enable-service-connect", connect->get_bool() ? "true" : "false");
+}
+
 // An agent registers on the cluster; tags it gives the new container instance.
 void RegisterContainerInstance(Request& r) {
   AddRequestTags(r.Need("RegisterContainerInstance", ClusterArn(r)), r.Get("tags"));
@@ -118,7 +157,20 @@ void DescribeClusters(Request& r) {
 // the roles the task definition names are passed to ECS tasks.
 void RegisterTaskDefinition(Request& r) {
   std::string arn = Ecs(r, "task-definition/" + std::string(r.Str("family")) + ":*");
-  AddRequestTags(r.Need("RegisterTaskDefinition", arn), r.Get("tags"));
+  Check& c = r.Need("RegisterTaskDefinition", arn);
+  AddRequestTags(c, r.Get("tags"));
+  for (std::string_view compat : r.Strs("requiresCompatibilities")) AddKey(c, "ecs:compute-compatibility", std::string(compat));
+  if (!r.Str("cpu").empty()) AddKey(c, "ecs:task-cpu", std::string(r.Str("cpu")));
+  if (!r.Str("memory").empty()) AddKey(c, "ecs:task-memory", std::string(r.Str("memory")));
+  // ecs:privileged: whether any container asks for privileged mode.
+  if (const boost::json::value* containers = r.Get("containerDefinitions"); containers && containers->is_array()) {
+    bool privileged = false;
+    for (const auto& container : containers->get_array()) {
+      const boost::json::value* p = Member(&container, "privileged");
+      privileged = privileged || (p && p->is_bool() && p->get_bool());
+    }
+    AddKey(c, "ecs:privileged", privileged ? "true" : "false");
+  }
   TagOnCreate(r, "RegisterTaskDefinition", arn);
   PassRole(r, r.Str("taskRoleArn"), kTasksPrincipal);
   PassRole(r, r.Str("executionRoleArn"), kTasksPrincipal);
@@ -138,6 +190,7 @@ void RunTask(Request& r) {
   Check& c = r.Need("RunTask", TaskDefinitionArn(r, r.Str("taskDefinition")));
   ClusterKey(r, c);
   CapacityProviderKeys(r, c);
+  LaunchKeys(r, c);
   AddRequestTags(c, r.Get("tags"));
   TagOnCreate(r, "RunTask", InCluster(r, "task", "*"));
   OverrideRoles(r);
@@ -149,6 +202,7 @@ void StartTask(Request& r) {
   for (std::string_view ci : r.Strs("containerInstances")) {
     AddKey(c, "ecs:container-instances", InCluster(r, "container-instance", ci));
   }
+  LaunchKeys(r, c);
   AddRequestTags(c, r.Get("tags"));
   TagOnCreate(r, "StartTask", InCluster(r, "task", "*"));
   OverrideRoles(r);
@@ -167,6 +221,7 @@ void CreateService(Request& r) {
   ClusterKey(r, c);
   if (!r.Str("taskDefinition").empty()) AddKey(c, "ecs:task-definition", TaskDefinitionArn(r, r.Str("taskDefinition")));
   CapacityProviderKeys(r, c);
+  ServiceKeys(r, c);
   AddRequestTags(c, r.Get("tags"));
   TagOnCreate(r, "CreateService", arn);
   PassRole(r, r.Str("role"), kEcsPrincipal);
@@ -177,6 +232,7 @@ void UpdateService(Request& r) {
   ClusterKey(r, c);
   if (!r.Str("taskDefinition").empty()) AddKey(c, "ecs:task-definition", TaskDefinitionArn(r, r.Str("taskDefinition")));
   CapacityProviderKeys(r, c);
+  ServiceKeys(r, c);
   PassRole(r, r.Str("role"), kEcsPrincipal);  // UpdateService has no role today; kept should it come
 }
 
