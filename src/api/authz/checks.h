@@ -53,6 +53,7 @@ std::vector<Check> ChecksFor(std::string_view service, std::string_view operatio
 // ecr:UploadLayerPart / ecr:CompleteLayerUpload; PUT manifests -> ecr:PutImage; DELETE ->
 // ecr:BatchDeleteImage; tags/list -> ecr:ListImages; _catalog -> ecr:DescribeRepositories.
 // The /v2/ ping needs no action (only a valid token from ecr:GetAuthorizationToken): empty.
+// Anything else (an unknown path, a method a path does not take) needs "ecr:*" itself.
 std::vector<Check> RegistryChecks(std::string_view method, std::string_view path, const Scope& scope);
 
 // The operations the table knows for a signing name, sorted; empty for an unknown service.

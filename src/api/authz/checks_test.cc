@@ -244,6 +244,9 @@ TEST(AuthzChecksTest, RegistryPaths) {
             (A{"ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"}));
   EXPECT_EQ(one("GET", "/v2/team/web/tags/list?n=10"), A{"ecr:ListImages"});
   EXPECT_TRUE(RegistryChecks("GET", "/v2/", kScope).empty());
+  // What the mapping does not know is never unchecked.
+  EXPECT_EQ(RegistryChecks("POST", "/v2/team/web/manifests/latest", kScope), (std::vector<Check>{C("ecr:*", repo)}));
+  EXPECT_EQ(RegistryChecks("GET", "/v2/team/web/other", kScope), (std::vector<Check>{C("ecr:*", "*")}));
   EXPECT_EQ(RegistryChecks("GET", "/v2/_catalog", kScope), (std::vector<Check>{C("ecr:DescribeRepositories", "*")}));
 }
 

@@ -76,11 +76,18 @@ std::vector<Check> RegistryChecks(std::string_view method, std::string_view path
     query = path.substr(q + 1);
     path = path.substr(0, q);
   }
-  if (!path.starts_with("/v2/")) return {};
-  path.remove_prefix(4);
   boost::json::object none;
   Request r("ecr", none, scope);
-  if (path.empty()) return {};  // the API version check: any valid token
+  // A request this mapping does not know (a method a path does not take, a path that is not
+  // the distribution API's) is never let through unchecked: it needs "ecr:*" itself, which
+  // only a policy granting every ECR action allows.
+  auto unknown = [&r](std::string resource) {
+    r.Need("ecr:*", std::move(resource));
+    return r.Take();
+  };
+  if (path == "/v2" || path == "/v2/") return {};  // the API version check: any valid token
+  if (!path.starts_with("/v2/")) return unknown("*");
+  path.remove_prefix(4);
   if (path == "_catalog") {
     r.Need("DescribeRepositories");
     return r.Take();
@@ -94,7 +101,7 @@ std::vector<Check> RegistryChecks(std::string_view method, std::string_view path
     name = path.substr(0, at);
     kind = k;
   }
-  if (kind.empty() || name.empty()) return {};
+  if (kind.empty() || name.empty()) return unknown("*");
   std::string arn = r.Arn("ecr", "repository/" + std::string(name));
   const bool read = method == "GET" || method == "HEAD";
   if (kind == "/manifests/" || kind == "/referrers/") {
@@ -120,10 +127,11 @@ std::vector<Check> RegistryChecks(std::string_view method, std::string_view path
     if (method == "GET") r.Need("GetDownloadUrlForLayer", arn);
     else if (method == "HEAD") r.Need("BatchCheckLayerAvailability", arn);
     else if (method == "DELETE") r.Need("BatchDeleteImage", arn);
-  } else if (kind == "/tags/list") {
+  } else if (kind == "/tags/list" && read) {
     r.Need("ListImages", arn);
   }
-  return r.Take();
+  std::vector<Check> checks = r.Take();
+  return checks.empty() ? unknown(arn) : checks;
 }
 
 }  // namespace wharf::api::authz
