@@ -345,7 +345,7 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
   // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
   if (service.model->signing_name() == "sts") return std::nullopt;
   auto denial = Denial(*authorizer_, ctx,
-                       authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id}),
+                       authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id, ctx.user_name}),
                        service.resource_policy);
   if (!denial.ok()) return service.to_error(denial.status());
   if (*denial) return AccessDeniedError(service, **denial);
