@@ -161,6 +161,33 @@ def seed(port, key, secret, history):
                                      containerDefinitions=CONTAINERS)
 
 
+def seed_user(port, key, secret, policies=10, statements=20):
+    """An IAM user whose `policies` managed policies of `statements` statements each are all
+    read to authorize a request (only the last statement of the last policy allows
+    ecs:Describe*), and an access key of theirs; with a service to describe."""
+    import boto3
+    import json
+    endpoint = f"http://127.0.0.1:{port}"
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint,
+                       aws_access_key_id=key, aws_secret_access_key=secret)
+    ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint,
+                       aws_access_key_id=key, aws_secret_access_key=secret)
+    ecs.create_service(cluster="bench", serviceName="web", taskDefinition=FAMILY, desiredCount=0)
+    iam.create_user(UserName="bench-user")
+    for p in range(policies):
+        stmts = [{"Sid": f"S{p}x{i}", "Effect": "Allow", "Action": [f"ecs:Create{i}*", f"logs:Get{i}*"],
+                  "Resource": f"arn:aws:ecs:{REGION}:000000000000:cluster/other-{i}",
+                  "Condition": {"StringEquals": {"aws:RequestedRegion": REGION}}}
+                 for i in range(statements - 1)]
+        last = {"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*"} if p == policies - 1 else \
+            {"Effect": "Deny", "Action": "ecs:DeleteCluster", "Resource": f"arn:aws:ecs:{REGION}:000000000000:cluster/x{p}"}
+        doc = {"Version": "2012-10-17", "Statement": stmts + [last]}
+        arn = iam.create_policy(PolicyName=f"bench-{p}", PolicyDocument=json.dumps(doc))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="bench-user", PolicyArn=arn)
+    made = iam.create_access_key(UserName="bench-user")["AccessKey"]
+    return made["AccessKeyId"], made["SecretAccessKey"]
+
+
 def sign(port, key, secret, operation, body):
     """One SigV4-signed ECS request: (headers including Host, body). Signed for exactly the
     Host wrk will send, 127.0.0.1:<port>."""
@@ -314,6 +341,8 @@ def parse_args():
     p.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     p.add_argument("--rounds", type=int, default=1, help="repeat the runs; report the median")
     p.add_argument("--starts", type=int, default=10, help="starts for time to ready")
+    p.add_argument("--iam-user", action="store_true",
+                   help="add DescribeServices signed by the root and by an IAM user with 10 policies of 20 statements")
     p.add_argument("--history", type=int, default=100,
                    help="revisions of a second family, described by bare name (0: skip that row)")
     return p.parse_args()
@@ -350,6 +379,14 @@ def main():
 
         endpoints = [ecs(DESCRIBE, "DescribeTaskDefinition", f'{{"taskDefinition":"{FAMILY}"}}'),
                      ecs("ListClusters", "ListClusters", "{}")]
+        if args.iam_user:
+            # Issue 14's figure: one request authorized against 10 policies of 20 statements,
+            # beside the same request by the root, which is never checked.
+            user = seed_user(port, *credentials)
+            describe_services = '{"cluster":"bench","services":["web"]}'
+            endpoints.append(ecs("DescribeServices, root", "DescribeServices", describe_services))
+            endpoints.append(Endpoint("DescribeServices, IAM user", wharf.pid, port, "DescribeServices",
+                                      describe_services, user, data_dir))
         if args.history:
             endpoints.append(ecs(f"Describe, {args.history} revisions", "DescribeTaskDefinition",
                                  f'{{"taskDefinition":"{HISTORY_FAMILY}"}}'))

@@ -91,7 +91,7 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
     if (resource_policy && request.resource != "*") {
       std::string text = resource_policy(request.resource);
       if (!text.empty()) {
-        auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false});
+        auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
         if (parsed.ok()) resource = std::move(parsed).value();
       }
     }

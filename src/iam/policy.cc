@@ -463,7 +463,8 @@ Status CheckLegacyParsing(const Statements& statements, std::string* resource_er
 
 // Unique statement ids, then actions, then resources (or their absence in a trust policy),
 // then the resource format error found earlier, then action vendors.
-Status CheckElements(const Statements& statements, PolicyKind kind, const std::string& resource_error) {
+Status CheckElements(const Statements& statements, PolicyKind kind, bool resource_implied,
+                     const std::string& resource_error) {
   std::vector<std::string_view> sids;
   for (const JsonValue* s : statements) {
     if (const JsonValue* sid = s->Find("Sid"); sid && !sid->text.empty()) sids.push_back(sid->text);
@@ -479,7 +480,7 @@ Status CheckElements(const Statements& statements, PolicyKind kind, const std::s
     if (kind == PolicyKind::kTrust) {
       if (s->Find("Resource")) return Malformed("Has prohibited field Resource");
       if (s->Find("NotResource")) return Malformed("Has prohibited field NotResource");
-    } else if (!HasNonEmpty(*s, "Resource", "NotResource")) {
+    } else if (!resource_implied && !HasNonEmpty(*s, "Resource", "NotResource")) {
       return Malformed("Policy statement must contain resources.");
     }
   }
@@ -557,7 +558,7 @@ Result<Policy> ParsePolicy(std::string_view document, ParseOptions options) {
   }
   std::string resource_error;
   RETURN_IF_ERROR(CheckLegacyParsing(statements, &resource_error));
-  RETURN_IF_ERROR(CheckElements(statements, options.kind, resource_error));
+  RETURN_IF_ERROR(CheckElements(statements, options.kind, options.resource_implied, resource_error));
   for (const JsonValue* s : statements) {
     ASSIGN_OR_RETURN(Statement st, CompileStatement(*s, options.kind, policy.variables_enabled()));
     policy.statements.push_back(std::move(st));

@@ -47,6 +47,9 @@ struct ParseOptions {
   // requires "Version": "2012-10-17" there, and refuses other documents with "Policy document
   // must be version 2012-10-17 or greater."
   bool managed = false;
+  // A resource policy kept on its one resource (an ECR repository's): a statement without
+  // Resource applies to that resource, as ECR reads them.
+  bool resource_implied = false;
 };
 
 // A pattern over strings with '*' (any run) and '?' (any one character) as wildcards.

@@ -232,7 +232,10 @@ with WharfServer("--dev") as server:
         expect_client_error(lambda: ecr.get_lifecycle_policy(repositoryName="proto/a"), "LifecyclePolicyNotFoundException")
         policy = json.dumps({"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
                                                                          "countNumber": 100}, "action": {"type": "expire"}}]})
-        ecr.set_repository_policy(repositoryName="proto/a", policyText=json.dumps({"Version": "2012-10-17", "Statement": []}))
+        ecr.set_repository_policy(repositoryName="proto/a", policyText=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "pull", "Effect": "Allow", "Principal": "*", "Action": ["ecr:BatchGetImage"]}]}))
+        expect_client_error(lambda: ecr.set_repository_policy(repositoryName="proto/a", policyText='{"Statement": [{}]}'),
+                            "InvalidParameterException", "Invalid repository policy provided")
         assert "Statement" in ecr.get_repository_policy(repositoryName="proto/a")["policyText"]
         ecr.start_lifecycle_policy_preview(repositoryName="proto/a", lifecyclePolicyText=policy)
         preview = ecr.get_lifecycle_policy_preview(repositoryName="proto/a")

@@ -6,6 +6,7 @@
 
 #include "api/ecr/common.h"
 #include "api/ecr/handlers.h"
+#include "iam/policy.h"
 #include "base/crypto.h"
 #include "model/keys.h"
 
@@ -199,7 +200,10 @@ Outcome SetRepositoryPolicy(Registry& r, const RequestContext&, object& in) {
   std::string text = GetString(in, "policyText");
   boost::system::error_code ec;
   json::value doc = json::parse(text, ec);
-  if (ec || !doc.is_object() || !doc.get_object().contains("Statement")) {
+  // The policy is evaluated (api/authorize.h): it must be one the policy language reads.
+  bool valid = !ec && doc.is_object() && doc.get_object().contains("Statement") &&
+               iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true}).ok();
+  if (!valid) {
     return InvalidParameter("Invalid parameter at 'PolicyText' failed to satisfy constraint: 'Invalid repository "
                             "policy provided'");
   }
