@@ -38,7 +38,8 @@ controlplane::Caller CallerOf(const RequestContext& ctx) {
   return caller;
 }
 
-iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlplane::CallerPolicies& policies) {
+iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlplane::CallerPolicies& policies,
+                                      bool every_key) {
   const KeyOwner& owner = *ctx.key_owner;
   iam::RequestContext request;
   request.principal_arn = ctx.principal_arn;
@@ -49,26 +50,35 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
   } else {
     request.principal_kind = owner.root ? iam::PrincipalKind::kRoot : iam::PrincipalKind::kUser;
   }
+  // Only the keys some policy reads: most requests by most callers need none, and making
+  // them all (times formatted, tags copied) was most of an authorization's cost.
   iam::ConditionKeys& keys = request.keys;
-  keys.Add("aws:PrincipalArn", owner.role_session() ? request.role_arn : ctx.principal_arn);
-  keys.Add("aws:PrincipalAccount", ctx.account_id);
-  keys.Add("aws:PrincipalType", owner.role_session() ? "AssumedRole" : owner.root ? "Account" : "User");
-  keys.Add("aws:userid", ctx.principal_id);
+  auto add = [&](std::string_view key, auto&& value) {
+    if (every_key || policies.Uses(key)) keys.Add(key, value());
+  };
+  add("aws:PrincipalArn", [&] { return owner.role_session() ? request.role_arn : ctx.principal_arn; });
+  add("aws:PrincipalAccount", [&] { return ctx.account_id; });
+  add("aws:PrincipalType", [&] { return owner.role_session() ? "AssumedRole" : owner.root ? "Account" : "User"; });
+  add("aws:userid", [&] { return ctx.principal_id; });
   if (owner.role_session()) {
-    keys.Add("aws:RoleSessionName", owner.session_name);
+    add("aws:RoleSessionName", [&] { return owner.session_name; });
   } else if (!owner.root) {
-    keys.Add("aws:username", owner.user_name);
+    add("aws:username", [&] { return owner.user_name; });
   }
-  if (!owner.source_identity.empty()) keys.Add("aws:SourceIdentity", owner.source_identity);
-  keys.Add("aws:RequestedRegion", ctx.region);
-  keys.Add("aws:CurrentTime", Iso8601(ctx.now));
-  keys.Add("aws:EpochTime",
-           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count()));
-  if (!ctx.source_ip.empty()) keys.Add("aws:SourceIp", ctx.source_ip);
-  keys.Add("aws:SecureTransport", "false");  // the API port speaks plain HTTP
-  keys.Add("aws:ViaAWSService", "false");
-  keys.Add("aws:MultiFactorAuthPresent", "false");  // there are no MFA devices
-  for (const auto& [k, v] : policies.principal_tags) keys.Add("aws:PrincipalTag/" + k, v);
+  if (!owner.source_identity.empty()) add("aws:SourceIdentity", [&] { return owner.source_identity; });
+  add("aws:RequestedRegion", [&] { return ctx.region; });
+  add("aws:CurrentTime", [&] { return Iso8601(ctx.now); });
+  add("aws:EpochTime", [&] {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count());
+  });
+  if (!ctx.source_ip.empty()) add("aws:SourceIp", [&] { return ctx.source_ip; });
+  add("aws:SecureTransport", [] { return "false"; });  // the API port speaks plain HTTP
+  add("aws:ViaAWSService", [] { return "false"; });
+  add("aws:MultiFactorAuthPresent", [] { return "false"; });  // there are no MFA devices
+  for (const auto& [k, v] : policies.principal_tags) {
+    std::string key = "aws:PrincipalTag/" + k;
+    add(key, [&] { return v; });
+  }
   return request;
 }
 
@@ -81,20 +91,21 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();
   static const controlplane::CallerPolicies kNone;
   const controlplane::CallerPolicies& policies = loaded.ok() ? **loaded : kNone;
-  iam::RequestContext base = EvaluationContext(ctx, policies);
+  iam::RequestContext base = EvaluationContext(ctx, policies, false);
   for (authz::Check& check : checks) {
-    iam::RequestContext request = base;
-    request.action = std::move(check.action);
-    request.resource = std::move(check.resource);
-    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     std::optional<iam::Policy> resource;
-    if (resource_policy && request.resource != "*") {
-      std::string text = resource_policy(request.resource);
+    if (resource_policy && check.resource != "*") {
+      std::string text = resource_policy(check.resource);
       if (!text.empty()) {
         auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
         if (parsed.ok()) resource = std::move(parsed).value();
       }
     }
+    // A resource's policy may read any key.
+    iam::RequestContext request = resource ? EvaluationContext(ctx, policies, true) : base;
+    request.action = std::move(check.action);
+    request.resource = std::move(check.resource);
+    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     iam::Decision decision = iam::Evaluate(request, policies.Set(resource ? &*resource : nullptr));
     if (!decision.allowed()) {
       LOG_DEBUG("msg=\"access denied\" request_id={} principal={} action={} resource={}", ctx.request_id,

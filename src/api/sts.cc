@@ -147,7 +147,7 @@ Outcome AssumeRole(const StsDeps& deps, const RequestContext& ctx, object& in) {
   auto caller_policies = CallerPoliciesOf(deps, ctx);
   iam::PolicySet set = caller_policies->Set(&*trust);
   set.resource_policy_required = true;
-  iam::RequestContext request = EvaluationContext(ctx, *caller_policies);
+  iam::RequestContext request = EvaluationContext(ctx, *caller_policies, true);  // the trust policy may read any
   request.resource = role_arn;
   request.keys.Add("sts:RoleSessionName", session_name);
   if (in.contains("ExternalId")) request.keys.Add("sts:ExternalId", wharf::GetString(in, "ExternalId"));

@@ -1,6 +1,8 @@
 #include "controlplane/authorizer.h"
 
 #include <boost/json/object.hpp>
+#include <algorithm>
+#include <cctype>
 
 #include "model/iam.h"
 #include "model/json.h"
@@ -39,7 +41,29 @@ void AddTags(const json::object& shape, std::vector<std::pair<std::string, std::
   }
 }
 
+// Notes which condition keys `policy` reads.
+void NoteKeys(const iam::Policy& policy, CallerPolicies& out) {
+  for (const auto& st : policy.statements) {
+    for (const auto& c : st.conditions) {
+      if (std::find(out.keys_used.begin(), out.keys_used.end(), c.key) == out.keys_used.end()) {
+        out.keys_used.push_back(c.key);
+      }
+      for (const auto& v : c.values) out.uses_every_key |= v.pattern.has_variables;
+    }
+    for (const auto& r : st.resources) out.uses_every_key |= r.pattern.has_variables;
+  }
+}
+
 }  // namespace
+
+bool CallerPolicies::Uses(std::string_view key) const {
+  if (uses_every_key) return true;
+  return std::any_of(keys_used.begin(), keys_used.end(), [&](const std::string& used) {
+    return used.size() == key.size() && std::equal(used.begin(), used.end(), key.begin(), [](char a, char b) {
+             return a == std::tolower(static_cast<unsigned char>(b));
+           });
+  });
+}
 
 iam::PolicySet CallerPolicies::Set(const iam::Policy* resource) const {
   iam::PolicySet set;
@@ -82,6 +106,14 @@ Result<std::shared_ptr<const CallerPolicies>> Authorizer::PoliciesOf(const Calle
 }
 
 Result<std::shared_ptr<CallerPolicies>> Authorizer::Load(const Caller& caller) {
+  ASSIGN_OR_RETURN(std::shared_ptr<CallerPolicies> out, LoadPolicies(caller));
+  for (const auto& p : out->identity) NoteKeys(p, *out);
+  for (const auto& p : out->session) NoteKeys(p, *out);
+  if (out->permissions_boundary) NoteKeys(*out->permissions_boundary, *out);
+  return out;
+}
+
+Result<std::shared_ptr<CallerPolicies>> Authorizer::LoadPolicies(const Caller& caller) {
   auto out = std::make_shared<CallerPolicies>();
   if (caller.kind == iam::PrincipalKind::kUser) {
     ASSIGN_OR_RETURN(json::object user, ReadRecord(store_, model::keys::IamUserKey(caller.user_name)));

@@ -60,6 +60,11 @@ struct CallerPolicies {
   std::vector<iam::Policy> session;
   bool has_session_policies = false;
   std::vector<std::pair<std::string, std::string>> principal_tags;
+  // The condition keys these policies read (lowercased), so a request need not compute the
+  // others; every key when a policy variable may read any.
+  std::vector<std::string> keys_used;
+  bool uses_every_key = false;
+  bool Uses(std::string_view key) const;
 
   // The set to evaluate, pointing into this object; `resource` is the resource's policy.
   iam::PolicySet Set(const iam::Policy* resource = nullptr) const;
@@ -86,6 +91,7 @@ class Authorizer {
 
  private:
   Result<std::shared_ptr<CallerPolicies>> Load(const Caller& caller);
+  Result<std::shared_ptr<CallerPolicies>> LoadPolicies(const Caller& caller);
   // Adds an entity's inline and attached policies to `out` (and its boundary when asked).
   Status AddEntity(const boost::json::object& record, std::string_view shape, CallerPolicies& out,
                    bool with_boundary);
