@@ -25,7 +25,9 @@
 
 namespace wharf::api::ecs { struct EcsDeps; }
 namespace wharf::api::elbv2 { struct Elbv2Deps; }
+namespace wharf::api::kms { struct KmsDeps; }
 namespace wharf::api::logs { class LogsService; }
+namespace wharf::api::secretsmanager { struct SecretsDeps; }
 namespace wharf::controlplane {
 class AssignmentBoard;
 class LoadBalancerPublisher;
@@ -55,6 +57,7 @@ struct RegionDeps {
   controlplane::InstanceAddress instance_address;
   std::string registry_host;  // what repositoryUri values start with
   std::vector<std::string> regions;  // every served region (DescribeRegions)
+  std::string kms_root_key;          // wraps KMS key material (kms/root_key.h)
 };
 
 class Region {
@@ -86,6 +89,7 @@ class Region {
   void WireVpc();
   Status StartRegistry();
   Status StartLoadBalancers();
+  Status StartKeysAndSecrets();
 
   const RegionDeps deps_;
   const std::string name_;
@@ -101,6 +105,8 @@ class Region {
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::logs::LogsService> logs_;
+  std::unique_ptr<api::kms::KmsDeps> kms_deps_;
+  std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
   std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
 };

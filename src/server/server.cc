@@ -22,6 +22,7 @@
 #include "base/mutex.h"
 #include "base/percent.h"
 #include "base/random.h"
+#include "kms/root_key.h"
 #include "lb/data_plane.h"
 #include "net/http_server.h"
 #include "registry/distribution.h"
@@ -156,10 +157,15 @@ class WharfServer final : public Server {
 
   // The home region, and every region that served before (their controllers run again).
   Status StartRegions() {
+    std::string root_key_file = options_.kms_root_key_file.empty()
+                                    ? (std::filesystem::path(options_.data_dir) / "kms-root-key").string()
+                                    : options_.kms_root_key_file;
+    ASSIGN_OR_RETURN(kms_root_key_, kms::LoadRootKey(root_key_file, options_.kms_root_key_file.empty(), random_));
     {
       MutexLock lock(regions_mu_);
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
-                                                             *data_plane_, instance_address_, registry_host_, served_});
+                                                             *data_plane_, instance_address_, registry_host_, served_,
+                                                             kms_root_key_});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -393,6 +399,7 @@ class WharfServer final : public Server {
   const std::vector<std::string> served_;
   SystemClock clock_;
   SecureRandom random_;   // keys and holder ids
+  std::string kms_root_key_;  // set before the regions start, constant after
   FastRandom request_ids_;
   std::unique_ptr<store::Store> store_;
   // Leads the controllers (the service controller; maintenance).
