@@ -77,8 +77,10 @@ with WharfServer(data_dir=data_dir) as server:
         missing = "11111111-2222-3333-4444-555555555555"
         expect_client_error(lambda: kms.describe_key(KeyId=missing), "NotFoundException",
                             f"Key 'arn:aws:kms:us-east-1:{ACCOUNT}:key/{missing}' does not exist")
-        expect_client_error(lambda: kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY"),
+        expect_client_error(lambda: kms.create_key(KeySpec="RSA_2048", KeyUsage="ENCRYPT_DECRYPT"),
                             "UnsupportedOperationException")
+        expect_client_error(lambda: kms.create_key(KeySpec="HMAC_256", KeyUsage="ENCRYPT_DECRYPT"),
+                            "ValidationException")
         expect_client_error(lambda: kms.create_alias(AliasName="alias/app", TargetKeyId=key_id), "AlreadyExistsException")
 
     @checks.run
@@ -115,6 +117,38 @@ with WharfServer(data_dir=data_dir) as server:
         assert len(kms.list_keys()["Keys"]) >= 4
 
     @checks.run
+    def kms_signing_and_mac_keys():
+        key = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        assert key["SigningAlgorithms"] == ["ECDSA_SHA_256"] and "EncryptionAlgorithms" not in key, key
+        sig = kms.sign(KeyId=key["KeyId"], Message=b"release 1.0", SigningAlgorithm="ECDSA_SHA_256")["Signature"]
+        assert kms.verify(KeyId=key["KeyId"], Message=b"release 1.0", Signature=sig,
+                          SigningAlgorithm="ECDSA_SHA_256")["SignatureValid"] is True
+        expect_client_error(lambda: kms.verify(KeyId=key["KeyId"], Message=b"release 2.0", Signature=sig,
+                                               SigningAlgorithm="ECDSA_SHA_256"), "KMSInvalidSignatureException")
+        expect_client_error(lambda: kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x"), "InvalidKeyUsageException")
+        # OpenSSL verifies the signature with the public key GetPublicKey hands out.
+        public = kms.get_public_key(KeyId=key["KeyId"])["PublicKey"]
+        with tempfile.TemporaryDirectory() as d:
+            for name, data in (("pub.der", public), ("sig", sig), ("msg", b"release 1.0")):
+                with open(os.path.join(d, name), "wb") as f:
+                    f.write(data)
+            subprocess.run(["openssl", "pkey", "-pubin", "-inform", "DER", "-in", f"{d}/pub.der", "-out",
+                            f"{d}/pub.pem"], check=True, capture_output=True)
+            p = subprocess.run(["openssl", "dgst", "-sha256", "-verify", f"{d}/pub.pem", "-signature", f"{d}/sig",
+                                f"{d}/msg"], capture_output=True, text=True)
+            assert p.returncode == 0 and "Verified OK" in p.stdout, p.stdout + p.stderr
+        rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+        for algorithm in ("RSASSA_PSS_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384"):
+            sig = kms.sign(KeyId=rsa, Message=b"m", SigningAlgorithm=algorithm)["Signature"]
+            assert kms.verify(KeyId=rsa, Message=b"m", Signature=sig, SigningAlgorithm=algorithm)["SignatureValid"]
+        hmac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]["KeyId"]
+        mac = kms.generate_mac(KeyId=hmac_key, Message=b"m", MacAlgorithm="HMAC_SHA_256")["Mac"]
+        assert len(mac) == 32
+        assert kms.verify_mac(KeyId=hmac_key, Message=b"m", Mac=mac, MacAlgorithm="HMAC_SHA_256")["MacValid"] is True
+        expect_client_error(lambda: kms.verify_mac(KeyId=hmac_key, Message=b"n", Mac=mac, MacAlgorithm="HMAC_SHA_256"),
+                            "KMSInvalidMacException")
+
+    @checks.run
     def secrets_with_the_cli_and_boto3():
         made = server.aws("secretsmanager", "create-secret", "--name", "prod/db", "--secret-string", SECRET)
         arn = made["ARN"]
@@ -139,7 +173,9 @@ with WharfServer(data_dir=data_dir) as server:
         expect_client_error(lambda: sm.get_secret_value(SecretId="nope"), "ResourceNotFoundException",
                             "Secrets Manager can't find the specified secret.")
         expect_client_error(lambda: sm.create_secret(Name="prod/db", SecretString="x"), "ResourceExistsException")
-        batch = sm.batch_get_secret_value(SecretIdList=["prod/db", "nope"])
+        # Debian's boto3 predates BatchGetSecretValue: the newest CLI sends it.
+        batch = server.aws("secretsmanager", "batch-get-secret-value", "--secret-id-list", "prod/db", "nope",
+                           cli=NEWEST_AWS)
         assert [v["Name"] for v in batch["SecretValues"]] == ["prod/db"], batch
         assert batch["Errors"][0]["ErrorCode"] == "ResourceNotFoundException", batch
         pw = sm.get_random_password(PasswordLength=20, ExcludePunctuation=True)["RandomPassword"]
@@ -158,7 +194,8 @@ with WharfServer(data_dir=data_dir) as server:
         assert "DeletedDate" in sm.describe_secret(SecretId="tmp")
         names = [s["Name"] for s in sm.list_secrets()["SecretList"]]
         assert "tmp" not in names, names
-        assert "tmp" in [s["Name"] for s in sm.list_secrets(IncludePlannedDeletion=True)["SecretList"]]
+        listed = server.aws("secretsmanager", "list-secrets", "--include-planned-deletion", cli=NEWEST_AWS)
+        assert "tmp" in [s["Name"] for s in listed["SecretList"]], listed
         sm.restore_secret(SecretId="tmp")
         assert sm.get_secret_value(SecretId="tmp")["SecretString"] == "t"
         sm.delete_secret(SecretId="tmp", ForceDeleteWithoutRecovery=True)

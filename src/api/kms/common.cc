@@ -193,6 +193,14 @@ Outcome UpdateKey(const KmsDeps& deps, std::string_view key_ref,
   return std::move(**updated);
 }
 
+std::optional<AwsError> CheckKeyUsage(const KmsKey& key, std::string_view usage) {
+  std::string actual = GetString(key.metadata(), "KeyUsage", "ENCRYPT_DECRYPT");
+  if (actual == usage) return std::nullopt;
+  return AwsError::Client("InvalidKeyUsageException", "The operation failed because the KeyUsage value of the KMS key "
+                                                      "is " + actual + ". To perform this operation, the KeyUsage "
+                                                      "value must be " + std::string(usage) + ".");
+}
+
 std::variant<std::string, AwsError> KeyMaterial(const KmsDeps& deps, const KmsKey& key, uint32_t version) {
   std::string wrapped = key.wrapped_material(version);
   auto bytes = Base64Decode(wrapped);

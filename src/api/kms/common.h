@@ -44,6 +44,9 @@ Outcome UpdateKey(const KmsDeps& deps, std::string_view key_ref,
                   const std::function<std::optional<AwsError>(KmsKey& key)>& change,
                   const std::function<object(const KmsKey& key)>& answer);
 
+// InvalidKeyUsageException unless the key's KeyUsage is `usage`.
+std::optional<AwsError> CheckKeyUsage(const KmsKey& key, std::string_view usage);
+
 // The key's material for `version`, unwrapped with the root key.
 std::variant<std::string, AwsError> KeyMaterial(const KmsDeps& deps, const KmsKey& key, uint32_t version);
 

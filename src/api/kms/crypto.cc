@@ -25,6 +25,7 @@ std::optional<AwsError> CheckAlgorithm(const object& in, std::string_view member
 std::variant<Sealed, AwsError> SealWith(const KmsDeps& deps, const KmsKey& key, std::string_view plaintext,
                                         const EncryptionContext& context) {
   if (auto r = model::CheckUsable(key)) return Refused(*r);
+  if (auto err = CheckKeyUsage(key, "ENCRYPT_DECRYPT")) return *err;
   uint32_t version = key.current_version();
   auto material = KeyMaterial(deps, key, version);
   if (auto* err = std::get_if<AwsError>(&material)) return *err;
@@ -86,6 +87,7 @@ std::variant<Opened, AwsError> DecryptBlob(const KmsDeps& deps, std::string_view
     }
   }
   if (auto r = model::CheckUsable(key)) return Refused(*r);
+  if (auto err = CheckKeyUsage(key, "ENCRYPT_DECRYPT")) return *err;
   auto material = KeyMaterial(deps, key, blob->material_version);
   if (auto* err = std::get_if<AwsError>(&material)) return *err;
   auto plaintext = wharf::kms::Open(std::get<std::string>(material), blob->iv, blob->sealed,

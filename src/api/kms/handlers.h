@@ -36,6 +36,12 @@ WHARF_KMS_OP(ReEncrypt);
 WHARF_KMS_OP(GenerateDataKey);
 WHARF_KMS_OP(GenerateDataKeyWithoutPlaintext);
 WHARF_KMS_OP(GenerateRandom);
+// signing.cc
+WHARF_KMS_OP(Sign);
+WHARF_KMS_OP(Verify);
+WHARF_KMS_OP(GetPublicKey);
+WHARF_KMS_OP(GenerateMac);
+WHARF_KMS_OP(VerifyMac);
 // grants.cc
 WHARF_KMS_OP(CreateGrant);
 WHARF_KMS_OP(ListGrants);

@@ -7,6 +7,7 @@
 #include "controlplane/records.h"
 #include "kms/aes_gcm.h"
 #include "kms/root_key.h"
+#include "kms/signing.h"
 #include "store/update.h"
 
 namespace wharf::api::kms {
@@ -15,17 +16,40 @@ namespace {
 
 object Empty(const KmsKey&) { return object{}; }
 
-// Key specs wharf makes: symmetric AES-256-GCM keys only.
-std::optional<AwsError> CheckKeySpec(const object& in) {
+// What CreateKey makes: its KeySpec and KeyUsage (AWS's defaults SYMMETRIC_DEFAULT and
+// ENCRYPT_DECRYPT), or why not. Symmetric, HMAC and signing keys are made; RSA encryption and
+// key agreement keys are not.
+std::variant<std::pair<std::string, std::string>, AwsError> KeySpecAndUsage(const object& in) {
   std::string spec = GetString(in, "KeySpec", GetString(in, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
   std::string usage = GetString(in, "KeyUsage", "ENCRYPT_DECRYPT");
-  if (spec != "SYMMETRIC_DEFAULT") {
-    return AwsError::Client("UnsupportedOperationException",
-                            "KeySpec " + spec + " is not supported by wharf: only SYMMETRIC_DEFAULT keys are made "
-                            "(HMAC and asymmetric keys are not implemented).");
-  }
-  if (usage != "ENCRYPT_DECRYPT") {
-    return Validation("KeyUsage " + usage + " is not compatible with KeySpec SYMMETRIC_DEFAULT");
+  using wharf::kms::SpecKind;
+  SpecKind kind = wharf::kms::KindOfSpec(spec);
+  auto incompatible = [&] {
+    return Validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec);
+  };
+  switch (kind) {
+    case SpecKind::kSymmetric:
+      if (usage != "ENCRYPT_DECRYPT") return incompatible();
+      break;
+    case SpecKind::kHmac:
+      if (usage != "GENERATE_VERIFY_MAC") return incompatible();
+      break;
+    case SpecKind::kRsa:
+      if (usage == "ENCRYPT_DECRYPT") {
+        return AwsError::Client("UnsupportedOperationException",
+                                "RSA keys for ENCRYPT_DECRYPT are not supported by wharf: use KeyUsage SIGN_VERIFY, "
+                                "or a SYMMETRIC_DEFAULT key to encrypt.");
+      }
+      if (usage != "SIGN_VERIFY") return incompatible();
+      break;
+    case SpecKind::kEcc:
+      if (usage == "KEY_AGREEMENT") {
+        return AwsError::Client("UnsupportedOperationException", "KEY_AGREEMENT keys are not supported by wharf.");
+      }
+      if (usage != "SIGN_VERIFY") return incompatible();
+      break;
+    case SpecKind::kUnknown:
+      return AwsError::Client("UnsupportedOperationException", "KeySpec " + spec + " is not supported by wharf.");
   }
   std::string origin = GetString(in, "Origin", "AWS_KMS");
   if (origin != "AWS_KMS") {
@@ -38,7 +62,22 @@ std::optional<AwsError> CheckKeySpec(const object& in) {
   if (GetBool(in, "MultiRegion").value_or(false)) {
     return AwsError::Client("UnsupportedOperationException", "Multi-Region keys are not supported by wharf.");
   }
-  return std::nullopt;
+  return std::make_pair(spec, usage);
+}
+
+// New key material for `spec`: the secret part (to be wrapped) and, for a key pair, the
+// public key.
+Result<std::pair<std::string, std::string>> NewMaterial(const KmsDeps& deps, const std::string& spec) {
+  switch (wharf::kms::KindOfSpec(spec)) {
+    case wharf::kms::SpecKind::kHmac:
+      return std::make_pair(wharf::kms::RandomBytes(deps.random, wharf::kms::HmacKeyBytes(spec)), std::string());
+    case wharf::kms::SpecKind::kRsa:
+    case wharf::kms::SpecKind::kEcc: {
+      ASSIGN_OR_RETURN(auto pair, wharf::kms::GenerateKeyPair(spec));
+      return std::make_pair(std::move(pair.private_der), std::move(pair.public_der));
+    }
+    default: return std::make_pair(wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes), std::string());
+  }
 }
 
 Outcome SetEnabled(const KmsDeps& deps, object& in, bool enable) {
@@ -55,6 +94,10 @@ Outcome SetRotation(const KmsDeps& deps, object& in, bool enable) {
   return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
     if (auto r = model::CheckCustomerManaged(key, enable ? "EnableKeyRotation" : "DisableKeyRotation")) {
       return Refused(*r);
+    }
+    if (key.key_spec() != "SYMMETRIC_DEFAULT") {
+      return AwsError::Client("UnsupportedOperationException",
+                              "Automatic key rotation is supported only on symmetric encryption KMS keys.");
     }
     if (key.state() == model::KeyState::kDisabled) return Refused({model::KmsRefusal::Kind::kDisabled, key.arn() + " is disabled."});
     if (auto r = model::CheckEnable(key)) return Refused(*r);
@@ -79,7 +122,9 @@ std::optional<AwsError> CheckPolicyName(const object& in) {
 }  // namespace
 
 Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
-  if (auto err = CheckKeySpec(in)) return *err;
+  auto decided = KeySpecAndUsage(in);
+  if (auto* err = std::get_if<AwsError>(&decided)) return *err;
+  const auto& [spec, usage] = std::get<std::pair<std::string, std::string>>(decided);
   std::string policy = GetString(in, "Policy");
   if (policy.empty()) {
     policy = DefaultKeyPolicy(deps);
@@ -91,28 +136,42 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
     if (auto err = MergeTags(tags, *t)) return *err;
   }
   std::string key_id = RandomUuid(deps.random);
-  std::string material = wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes);
-  ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(deps.root_key, key_id, 0, material, deps.random), KmsError);
+  ASSIGN_OR_FAIL(auto material, NewMaterial(deps, spec), KmsError);
+  ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(deps.root_key, key_id, 0, material.first, deps.random),
+                 KmsError);
   object metadata{{"AWSAccountId", deps.account_id},
                   {"KeyId", key_id},
                   {"Arn", KeyArn(deps, key_id)},
                   {"CreationDate", Now(deps)},
                   {"Enabled", true},
                   {"Description", GetString(in, "Description")},
-                  {"KeyUsage", "ENCRYPT_DECRYPT"},
+                  {"KeyUsage", usage},
                   {"KeyState", "Enabled"},
                   {"Origin", "AWS_KMS"},
                   {"KeyManager", "CUSTOMER"},
-                  {"CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"},
-                  {"KeySpec", "SYMMETRIC_DEFAULT"},
-                  {"EncryptionAlgorithms", json::array{"SYMMETRIC_DEFAULT"}},
+                  {"CustomerMasterKeySpec", spec},
+                  {"KeySpec", spec},
                   {"MultiRegion", false}};
+  switch (wharf::kms::KindOfSpec(spec)) {
+    case wharf::kms::SpecKind::kHmac:
+      metadata["MacAlgorithms"] = json::array{json::string(wharf::kms::MacAlgorithmOf(spec))};
+      break;
+    case wharf::kms::SpecKind::kRsa:
+    case wharf::kms::SpecKind::kEcc: {
+      json::array algorithms;
+      for (const auto& a : wharf::kms::SigningAlgorithmsOf(spec)) algorithms.emplace_back(a);
+      metadata["SigningAlgorithms"] = std::move(algorithms);
+      break;
+    }
+    default: metadata["EncryptionAlgorithms"] = json::array{"SYMMETRIC_DEFAULT"};
+  }
   object record{{"KeyMetadata", metadata},
                 {"Material", json::array{json::string(Base64Encode(wrapped))}},
                 {"Policy", policy},
                 {"Tags", std::move(tags)},
                 {"RotationEnabled", false},
                 {"Grants", json::array{}}};
+  if (!material.second.empty()) record["PublicKey"] = Base64Encode(material.second);
   std::string key = model::keys::KmsKeyKey(key_id);
   ASSIGN_OR_FAIL(auto committed, deps.store.Commit({{{key, 0}}, {store::Op::Put(key, Serialize(record))}}), KmsError);
   if (!committed.succeeded) return TooManyUpdates();
