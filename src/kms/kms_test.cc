@@ -4,10 +4,12 @@
 
 #include <fstream>
 
+#include "base/crypto.h"
 #include "base/random.h"
 #include "kms/aes_gcm.h"
 #include "kms/ciphertext_blob.h"
 #include "kms/root_key.h"
+#include "kms/signing.h"
 #include "tests/support/temp_dir.h"
 
 namespace wharf::kms {
@@ -116,6 +118,30 @@ TEST(RootKey, WrappedMaterialIsBoundToItsKeyAndVersion) {
   EXPECT_FALSE(UnwrapMaterial(root, "key-2", 0, *wrapped).ok());
   EXPECT_FALSE(UnwrapMaterial(root, "key-1", 1, *wrapped).ok());
   EXPECT_FALSE(UnwrapMaterial(RandomBytes(random, kKeyBytes), "key-1", 0, *wrapped).ok());
+}
+
+TEST(Signing, EcdsaSignaturesVerifyOnlyForTheirDigest) {
+  auto pair = GenerateKeyPair("ECC_NIST_P256");
+  ASSERT_TRUE(pair.ok()) << pair.status().ToString();
+  EXPECT_EQ(SigningAlgorithmsOf("ECC_NIST_P256"), std::vector<std::string>{"ECDSA_SHA_256"});
+  auto digest = DigestFor("ECDSA_SHA_256", "message");
+  ASSERT_TRUE(digest.ok());
+  EXPECT_EQ(digest->size(), DigestBytes("ECDSA_SHA_256"));
+  auto sig = SignDigest(pair->private_der, "ECDSA_SHA_256", *digest);
+  ASSERT_TRUE(sig.ok()) << sig.status().ToString();
+  EXPECT_TRUE(VerifyDigest(pair->public_der, "ECDSA_SHA_256", *digest, *sig).value());
+  EXPECT_FALSE(VerifyDigest(pair->public_der, "ECDSA_SHA_256", *DigestFor("ECDSA_SHA_256", "other"), *sig).value());
+  EXPECT_FALSE(VerifyDigest(pair->public_der, "ECDSA_SHA_256", *digest, "not a signature").value());
+}
+
+TEST(Signing, HmacMatchesItsSpec) {
+  EXPECT_EQ(KindOfSpec("HMAC_384"), SpecKind::kHmac);
+  EXPECT_EQ(MacAlgorithmOf("HMAC_384"), "HMAC_SHA_384");
+  EXPECT_EQ(HmacKeyBytes("HMAC_384"), 48u);
+  auto mac = Hmac("HMAC_SHA_256", "key", "The quick brown fox jumps over the lazy dog");
+  ASSERT_TRUE(mac.ok());
+  EXPECT_EQ(HexEncode(*mac), "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+  EXPECT_EQ(KindOfSpec("SM2"), SpecKind::kUnknown);
 }
 
 }  // namespace

@@ -124,7 +124,10 @@ TEST_F(KmsTest, AliasesAndManagedKeys) {
 }
 
 TEST_F(KmsTest, UnsupportedKeySpecsAndDataKeys) {
-  EXPECT_EQ(KmsFails("CreateKey", {{"KeySpec", "RSA_2048"}, {"KeyUsage", "SIGN_VERIFY"}}).code,
+  EXPECT_EQ(KmsFails("CreateKey", {{"KeySpec", "RSA_2048"}, {"KeyUsage", "ENCRYPT_DECRYPT"}}).code,
+            "UnsupportedOperationException");
+  EXPECT_EQ(KmsFails("CreateKey", {{"KeySpec", "ECC_NIST_P256"}}).code, "ValidationException");
+  EXPECT_EQ(KmsFails("CreateKey", {{"KeySpec", "ECC_NIST_P256"}, {"KeyUsage", "KEY_AGREEMENT"}}).code,
             "UnsupportedOperationException");
   std::string key = NewKey();
   json::object dk = Kms("GenerateDataKey", {{"KeyId", key}, {"KeySpec", "AES_256"}});
