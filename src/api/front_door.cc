@@ -326,7 +326,9 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
     return JsonError(AwsError::Client("UnknownOperationException", NotServed(name)), request_id);
   }
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
-    return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
+    std::string message = service->unknown_operation_message;
+    if (!message.empty()) message = std::string(op_name) + ": " + message;
+    return JsonError(AwsError::Client("UnknownOperationException", message), request_id);
   }
   RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);

@@ -91,6 +91,9 @@ struct ServiceEndpoint {
   std::function<AwsError(const Status&)> to_error;  // a Status from below -> this service's error
   // A global service (IAM) is signed for this region whatever the server's region is.
   std::string signing_region;
+  // UnknownOperationException's message for an operation this endpoint does not serve (AWS's
+  // is empty; a service wharf serves only part of, such as SSM, says what it serves).
+  std::string unknown_operation_message;
 };
 
 struct FrontDoorOptions {

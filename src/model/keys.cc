@@ -118,6 +118,8 @@ std::string KmsAliasKey(std::string_view alias_name) {
 }
 std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 
+std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
+
 std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
 std::string LogStreamKey(std::string_view group, std::string_view stream) {

@@ -116,6 +116,11 @@ std::string KmsAliasKey(std::string_view alias_name);  // "alias/x" -> "kms/alia
 inline constexpr std::string_view kSecrets = "secretsmanager/secrets/";
 std::string SecretKey(std::string_view name);
 
+// SSM Parameter Store: one record per parameter (its whole history), by name ("name" or
+// "/a/b": a path's keys are under SsmParametersPrefix("/a/")).
+inline constexpr std::string_view kSsmParameters = "ssm/parameters/";
+std::string SsmParameterKey(std::string_view name);
+
 // EC2
 inline constexpr std::string_view kVpcs = "ec2/vpcs/";
 inline constexpr std::string_view kSubnets = "ec2/subnets/";

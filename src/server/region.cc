@@ -12,6 +12,7 @@
 #include "api/json_util.h"
 #include "api/kms/kms.h"
 #include "api/secretsmanager/secretsmanager.h"
+#include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
 #include "base/logging.h"
 #include "controlplane/assignment_board.h"
@@ -166,7 +167,8 @@ Status Region::StartLoadBalancers() {
   return Status::OK();
 }
 
-// KMS and Secrets Manager; secrets are sealed by the region's KMS, in process.
+// KMS, Secrets Manager and SSM Parameter Store; secrets and SecureStrings are sealed by the
+// region's KMS, in process.
 Status Region::StartKeysAndSecrets() {
   const ServerOptions& o = deps_.options;
   kms_deps_ = std::make_unique<api::kms::KmsDeps>(
@@ -177,6 +179,9 @@ Status Region::StartKeysAndSecrets() {
       api::secretsmanager::SecretsDeps{*store_, deps_.clock, deps_.random, name_, o.account_id, *kms_deps_});
   ASSIGN_OR_RETURN(auto secrets, api::secretsmanager::MakeSecretsManagerEndpoint(*secrets_deps_));
   services_.push_back(std::move(secrets));
+  ssm_deps_ = std::make_unique<api::ssm::SsmDeps>(api::ssm::SsmDeps{*store_, deps_.clock, name_, o.account_id, *kms_deps_});
+  ASSIGN_OR_RETURN(auto ssm, api::ssm::MakeSsmEndpoint(*ssm_deps_));
+  services_.push_back(std::move(ssm));
   return Status::OK();
 }
 
