@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "base/crypto.h"
@@ -105,6 +106,23 @@ TEST(RootKey, AcceptsRawBytesAndRefusesOtherLengths) {
   EXPECT_EQ(*raw, std::string(32, 'k'));
   std::ofstream(path) << "abcd\n";
   EXPECT_TRUE(LoadRootKey(path, false, random).status().IsInvalidArgument());
+}
+
+TEST(RootKey, TheDefaultFileIsMadeOnFirstUseNotAtStart) {
+  testing::TempDir dir;
+  SecureRandom random;
+  std::string path = (dir.path() / "kms-root-key").string();
+  RootKey lazy(path, true, random);
+  ASSERT_TRUE(lazy.Preload().ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
+  auto key = lazy.Get();
+  ASSERT_TRUE(key.ok());
+  EXPECT_TRUE(std::filesystem::exists(path));
+  RootKey again(path, false, random);
+  ASSERT_TRUE(again.Preload().ok());
+  EXPECT_EQ(again.Get().value(), *key);
+  RootKey missing((dir.path() / "none").string(), false, random);
+  EXPECT_FALSE(missing.Preload().ok());  // a named file must exist
 }
 
 TEST(RootKey, WrappedMaterialIsBoundToItsKeyAndVersion) {

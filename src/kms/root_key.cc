@@ -76,6 +76,29 @@ Result<std::string> LoadRootKey(const std::string& path, bool create, Random& ra
   return Decode(text.str(), path);
 }
 
+RootKey::RootKey(std::string path, bool create, Random& random)
+    : path_(std::move(path)), create_(create), random_(&random) {}
+
+RootKey::RootKey(std::string key) : key_(std::move(key)) {}
+
+Status RootKey::Preload() {
+  MutexLock lock(mu_);
+  if (!key_.empty() || path_.empty()) return Status::OK();
+  struct stat st {};
+  if (create_ && ::stat(path_.c_str(), &st) != 0 && errno == ENOENT) return Status::OK();  // made on first use
+  ASSIGN_OR_RETURN(key_, LoadRootKey(path_, false, *random_));
+  return Status::OK();
+}
+
+Result<std::string> RootKey::Get() {
+  MutexLock lock(mu_);
+  if (key_.empty()) {
+    if (path_.empty()) return Status::Internal("no KMS root key");
+    ASSIGN_OR_RETURN(key_, LoadRootKey(path_, create_, *random_));
+  }
+  return key_;
+}
+
 Result<std::string> WrapMaterial(std::string_view root_key, std::string_view key_id, uint32_t version,
                                  std::string_view material, Random& random) {
   std::string iv = RandomBytes(random, kIvBytes);

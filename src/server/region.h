@@ -43,6 +43,7 @@ class Distribution;
 class Registry;
 }  // namespace wharf::registry
 namespace wharf::store { class RegionStore; }
+namespace wharf::kms { class RootKey; }
 
 namespace wharf {
 
@@ -58,7 +59,7 @@ struct RegionDeps {
   controlplane::InstanceAddress instance_address;
   std::string registry_host;  // what repositoryUri values start with
   std::vector<std::string> regions;  // every served region (DescribeRegions)
-  std::string kms_root_key;          // wraps KMS key material (kms/root_key.h)
+  kms::RootKey* kms_root_key = nullptr;  // wraps KMS key material (kms/root_key.h)
 };
 
 class Region {

@@ -160,12 +160,13 @@ class WharfServer final : public Server {
     std::string root_key_file = options_.kms_root_key_file.empty()
                                     ? (std::filesystem::path(options_.data_dir) / "kms-root-key").string()
                                     : options_.kms_root_key_file;
-    ASSIGN_OR_RETURN(kms_root_key_, kms::LoadRootKey(root_key_file, options_.kms_root_key_file.empty(), random_));
+    kms_root_key_ = std::make_unique<kms::RootKey>(root_key_file, options_.kms_root_key_file.empty(), random_);
+    RETURN_IF_ERROR(kms_root_key_->Preload());
     {
       MutexLock lock(regions_mu_);
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
                                                              *data_plane_, instance_address_, registry_host_, served_,
-                                                             kms_root_key_});
+                                                             kms_root_key_.get()});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -399,7 +400,7 @@ class WharfServer final : public Server {
   const std::vector<std::string> served_;
   SystemClock clock_;
   SecureRandom random_;   // keys and holder ids
-  std::string kms_root_key_;  // set before the regions start, constant after
+  std::unique_ptr<kms::RootKey> kms_root_key_;  // set before the regions start, constant after
   FastRandom request_ids_;
   std::unique_ptr<store::Store> store_;
   // Leads the controllers (the service controller; maintenance).

@@ -42,7 +42,9 @@ std::variant<std::string, AwsError> MakeManagedKey(const KmsDeps& deps, const st
                                                    const ManagedKey& managed) {
   std::string key_id = RandomUuid(deps.random);
   std::string material = wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes);
-  auto wrapped = wharf::kms::WrapMaterial(deps.root_key, key_id, 0, material, deps.random);
+  auto root = deps.root_key.Get();
+  if (!root.ok()) return KmsError(root.status());
+  auto wrapped = wharf::kms::WrapMaterial(*root, key_id, 0, material, deps.random);
   if (!wrapped.ok()) return KmsError(wrapped.status());
   double now = Now(deps);
   json::object metadata{{"AWSAccountId", deps.account_id},
@@ -205,7 +207,9 @@ std::variant<std::string, AwsError> KeyMaterial(const KmsDeps& deps, const KmsKe
   std::string wrapped = key.wrapped_material(version);
   auto bytes = Base64Decode(wrapped);
   if (wrapped.empty() || !bytes) return AwsError::Client("InvalidCiphertextException", "");
-  auto material = wharf::kms::UnwrapMaterial(deps.root_key, key.id(), version, *bytes);
+  auto root = deps.root_key.Get();
+  if (!root.ok()) return KmsError(root.status());
+  auto material = wharf::kms::UnwrapMaterial(*root, key.id(), version, *bytes);
   if (!material.ok()) {
     return AwsError::Server("KMSInternalException",
                             "The key material of " + key.arn() + " does not unwrap with this server's root key.");

@@ -137,7 +137,8 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
   }
   std::string key_id = RandomUuid(deps.random);
   ASSIGN_OR_FAIL(auto material, NewMaterial(deps, spec), KmsError);
-  ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(deps.root_key, key_id, 0, material.first, deps.random),
+  ASSIGN_OR_FAIL(auto root, deps.root_key.Get(), KmsError);
+  ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(root, key_id, 0, material.first, deps.random),
                  KmsError);
   object metadata{{"AWSAccountId", deps.account_id},
                   {"KeyId", key_id},

@@ -20,6 +20,7 @@
 #include "base/clock.h"
 #include "base/random.h"
 #include "kms/ciphertext_blob.h"
+#include "kms/root_key.h"
 #include "store/store.h"
 
 namespace wharf::api::kms {
@@ -30,7 +31,7 @@ struct KmsDeps {
   Random& random;  // keys and nonces: a SecureRandom
   std::string region;
   std::string account_id;
-  std::string root_key;  // wraps every key's material (kms/root_key.h)
+  wharf::kms::RootKey& root_key;  // wraps every key's material
 };
 
 Result<ServiceEndpoint> MakeKmsEndpoint(const KmsDeps& deps);

@@ -19,7 +19,7 @@ class KmsTest : public ::testing::Test {
  protected:
   KmsTest() {
     kms_ = std::make_unique<KmsDeps>(
-        KmsDeps{store_, clock_, random_, "us-east-1", "000000000000", wharf::kms::RandomBytes(random_, 32)});
+        KmsDeps{store_, clock_, random_, "us-east-1", "000000000000", root_key_});
     secrets_deps_ = std::make_unique<secretsmanager::SecretsDeps>(
         secretsmanager::SecretsDeps{store_, clock_, random_, "us-east-1", "000000000000", *kms_});
     kms_endpoint_ = MakeKmsEndpoint(*kms_).value();
@@ -54,6 +54,7 @@ class KmsTest : public ::testing::Test {
   store::MemoryStore store_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000))};
   SecureRandom random_;
+  wharf::kms::RootKey root_key_{wharf::kms::RandomBytes(random_, 32)};
   std::unique_ptr<KmsDeps> kms_;
   std::unique_ptr<secretsmanager::SecretsDeps> secrets_deps_;
   ServiceEndpoint kms_endpoint_;
