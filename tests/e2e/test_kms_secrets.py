@@ -114,6 +114,14 @@ with WharfServer(data_dir=data_dir) as server:
         assert kms.list_resource_tags(KeyId=key_id)["Tags"] == [{"TagKey": "env", "TagValue": "prod"}]
         kms.enable_key_rotation(KeyId=key_id)
         assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+        # On-demand rotation (the newest CLI: Debian's boto3 predates it): old ciphertexts still decrypt.
+        old_blob = kms.encrypt(KeyId=key_id, Plaintext=b"before rotation")["CiphertextBlob"]
+        server.aws("kms", "rotate-key-on-demand", "--key-id", key_id, cli=NEWEST_AWS)
+        rotations = server.aws("kms", "list-key-rotations", "--key-id", key_id, cli=NEWEST_AWS)["Rotations"]
+        assert [r["RotationType"] for r in rotations] == ["ON_DEMAND"], rotations
+        assert kms.decrypt(CiphertextBlob=old_blob)["Plaintext"] == b"before rotation"
+        new_blob = kms.encrypt(KeyId=key_id, Plaintext=b"after")["CiphertextBlob"]
+        assert new_blob[:41] == old_blob[:41] and new_blob[41:45] != old_blob[41:45]  # same key, next version
         assert len(kms.list_keys()["Keys"]) >= 4
 
     @checks.run

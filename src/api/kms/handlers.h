@@ -18,6 +18,8 @@ WHARF_KMS_OP(CancelKeyDeletion);
 WHARF_KMS_OP(EnableKeyRotation);
 WHARF_KMS_OP(DisableKeyRotation);
 WHARF_KMS_OP(GetKeyRotationStatus);
+WHARF_KMS_OP(RotateKeyOnDemand);
+WHARF_KMS_OP(ListKeyRotations);
 WHARF_KMS_OP(GetKeyPolicy);
 WHARF_KMS_OP(PutKeyPolicy);
 WHARF_KMS_OP(ListKeyPolicies);

@@ -324,3 +324,63 @@ Outcome ListResourceTags(const KmsDeps& deps, const RequestContext&, object& in)
 }
 
 }  // namespace wharf::api::kms
+
+namespace wharf::api::kms {
+
+// New material becomes the current version; blobs name the version that sealed them, so older
+// ciphertexts still decrypt.
+Outcome RotateKeyOnDemand(const KmsDeps& deps, const RequestContext&, object& in) {
+  auto root = deps.root_key.Get();
+  if (!root.ok()) return KmsError(root.status());
+  double now = Now(deps);
+  return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
+    if (key.key_spec() != "SYMMETRIC_DEFAULT") {
+      return AwsError::Client("UnsupportedOperationException",
+                              "On-demand rotation is supported only on symmetric encryption KMS keys.");
+    }
+    if (auto r = model::CheckCustomerManaged(key, "RotateKeyOnDemand")) return Refused(*r);
+    if (key.state() == model::KeyState::kDisabled) {
+      return Refused({model::KmsRefusal::Kind::kDisabled, key.arn() + " is disabled."});
+    }
+    if (auto r = model::CheckEnable(key)) return Refused(*r);
+    uint32_t version = key.current_version() + 1;
+    std::string material = wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes);
+    auto wrapped = wharf::kms::WrapMaterial(*root, key.id(), version, material, deps.random);
+    if (!wrapped.ok()) return KmsError(wrapped.status());
+    json::array materials = GetArray(key.record, "Material");
+    materials.emplace_back(Base64Encode(*wrapped));
+    key.record["Material"] = std::move(materials);
+    json::array rotations = GetArray(key.record, "Rotations");
+    rotations.push_back(object{{"KeyId", key.id()}, {"RotationDate", now}, {"RotationType", "ON_DEMAND"}});
+    key.record["Rotations"] = std::move(rotations);
+    return std::nullopt;
+  }, [](const KmsKey& key) { return object{{"KeyId", key.id()}}; });
+}
+
+Outcome ListKeyRotations(const KmsDeps& deps, const RequestContext&, object& in) {
+  auto found = FindKey(deps, GetString(in, "KeyId"));
+  if (auto* err = std::get_if<AwsError>(&found)) return *err;
+  const KmsKey& key = std::get<KmsKey>(found);
+  if (key.key_spec() != "SYMMETRIC_DEFAULT") {
+    return AwsError::Client("UnsupportedOperationException",
+                            "Key rotations are listed only for symmetric encryption KMS keys.");
+  }
+  size_t limit = static_cast<size_t>(GetInt(in, "Limit").value_or(100));
+  size_t start = 0;
+  if (Has(in, "Marker")) {
+    std::string marker = GetString(in, "Marker");
+    if (marker.empty() || marker.find_first_not_of("0123456789") != std::string::npos) {
+      return AwsError::Client("InvalidMarkerException", "Invalid marker.");
+    }
+    start = std::stoul(marker);
+  }
+  const json::array& all = GetArray(key.record, "Rotations");
+  json::array rotations;
+  size_t i = start;
+  for (; i < all.size() && rotations.size() < limit; ++i) rotations.push_back(all[i]);
+  object out{{"Rotations", std::move(rotations)}, {"Truncated", i < all.size()}};
+  if (i < all.size()) out["NextMarker"] = std::to_string(i);
+  return out;
+}
+
+}  // namespace wharf::api::kms

@@ -22,6 +22,8 @@ Result<ServiceEndpoint> MakeKmsEndpoint(const KmsDeps& deps) {
       {"EnableKeyRotation", EnableKeyRotation},
       {"DisableKeyRotation", DisableKeyRotation},
       {"GetKeyRotationStatus", GetKeyRotationStatus},
+      {"RotateKeyOnDemand", RotateKeyOnDemand},
+      {"ListKeyRotations", ListKeyRotations},
       {"GetKeyPolicy", GetKeyPolicy},
       {"PutKeyPolicy", PutKeyPolicy},
       {"ListKeyPolicies", ListKeyPolicies},

@@ -3,7 +3,8 @@
 // first use (alias/aws/secretsmanager, aws/ssm, aws/ecr, aws/logs), encryption with
 // encryption context, data keys, random bytes, key states and deletion, rotation status,
 // key policies (stored, checked by the policy language; not yet evaluated), grants, tags.
-// HMAC and asymmetric key specs are refused with UnsupportedOperationException.
+// HMAC keys (GenerateMac/VerifyMac) and RSA/ECC signing keys (Sign/Verify/GetPublicKey) through
+// kms/signing.h; RSA encryption and key agreement keys are refused (UnsupportedOperationException).
 //
 // Other services of the region (Secrets Manager) encrypt through EncryptWith / DecryptBlob,
 // in process: the same keys, states and errors as the API's Encrypt and Decrypt.

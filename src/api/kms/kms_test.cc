@@ -86,6 +86,24 @@ TEST_F(KmsTest, EncryptDecryptWithContextAndNoKeyId) {
   EXPECT_EQ(GetString(dec2, "KeyId"), "arn:aws:kms:us-east-1:000000000000:key/" + other);
 }
 
+TEST_F(KmsTest, OnDemandRotationKeepsOldCiphertextsReadable) {
+  std::string key = NewKey();
+  std::string old_blob = GetString(Kms("Encrypt", {{"KeyId", key}, {"Plaintext", Base64Encode("v0")}}), "CiphertextBlob");
+  Kms("RotateKeyOnDemand", {{"KeyId", key}});
+  std::string new_blob = GetString(Kms("Encrypt", {{"KeyId", key}, {"Plaintext", Base64Encode("v1")}}), "CiphertextBlob");
+  auto version_of = [](const std::string& b64) {
+    std::string bytes = *Base64Decode(b64);
+    return static_cast<unsigned char>(bytes[5 + 36 + 3]);
+  };
+  EXPECT_EQ(version_of(old_blob), 0);
+  EXPECT_EQ(version_of(new_blob), 1);
+  EXPECT_EQ(Base64Decode(GetString(Kms("Decrypt", {{"CiphertextBlob", old_blob}}), "Plaintext")), "v0");
+  EXPECT_EQ(Base64Decode(GetString(Kms("Decrypt", {{"CiphertextBlob", new_blob}}), "Plaintext")), "v1");
+  json::object rotations = Kms("ListKeyRotations", {{"KeyId", key}});
+  ASSERT_EQ(GetArray(rotations, "Rotations").size(), 1u);
+  EXPECT_EQ(GetString(GetArray(rotations, "Rotations")[0].as_object(), "RotationType"), "ON_DEMAND");
+}
+
 TEST_F(KmsTest, DisabledAndPendingDeletionKeysRefuse) {
   std::string key = NewKey();
   std::string blob = GetString(Kms("Encrypt", {{"KeyId", key}, {"Plaintext", Base64Encode("x")}}), "CiphertextBlob");
