@@ -4,7 +4,9 @@
   time to ready   spawn -> GET /_wharf/health answers 200, median of --starts starts
   idle RSS        VmRSS of a ready server after about a second of idleness
   throughput      wrk against ECS DescribeTaskDefinition, ECS ListClusters, DescribeTaskDefinition
-                  of a family with --history revisions, and build/bench/ceiling_server (wharf's
+                  of a family with --history revisions, Secrets Manager GetSecretValue (a value
+                  decrypted by KMS on every call; issue 15 aims at <= 1.5 x ListClusters' p50),
+                  and build/bench/ceiling_server (wharf's
                   HTTP layer answering a fixed body as large as DescribeTaskDefinition's), at
                   each --connections count, with the server's CPU time per request
 
@@ -50,6 +52,9 @@ DESCRIBE = "DescribeTaskDefinition"
 AIM_IDLE_RSS_MIB = 15.0
 AIM_READY_MS = 50.0
 AIM_DESCRIBE_RATIO = 0.5
+AIM_SECRET_P50_RATIO = 1.5  # GetSecretValue p50 / ListClusters p50
+SECRETS_TARGET = "secretsmanager."
+GET_SECRET = "GetSecretValue"
 
 
 
@@ -159,6 +164,9 @@ def seed(port, key, secret, history):
     for _ in range(history):
         ecs.register_task_definition(family=HISTORY_FAMILY, networkMode="bridge",
                                      containerDefinitions=CONTAINERS)
+    sm = boto3.client("secretsmanager", region_name=REGION, endpoint_url=f"http://127.0.0.1:{port}",
+                      aws_access_key_id=key, aws_secret_access_key=secret)
+    sm.create_secret(Name="bench", SecretString='{"username":"app","password":"bench-password"}')
 
 
 def seed_user(port, key, secret, policies=10, statements=20):
@@ -188,17 +196,17 @@ def seed_user(port, key, secret, policies=10, statements=20):
     return made["AccessKeyId"], made["SecretAccessKey"]
 
 
-def sign(port, key, secret, operation, body):
-    """One SigV4-signed ECS request: (headers including Host, body). Signed for exactly the
-    Host wrk will send, 127.0.0.1:<port>."""
+def sign(port, key, secret, operation, body, target=ECS_TARGET, service="ecs"):
+    """One SigV4-signed JSON request (ECS unless told): (headers including Host, body). Signed
+    for exactly the Host wrk will send, 127.0.0.1:<port>."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
     host = f"127.0.0.1:{port}"
     req = AWSRequest(method="POST", url=f"http://{host}/", data=body,
-                     headers={"X-Amz-Target": ECS_TARGET + operation,
+                     headers={"X-Amz-Target": target + operation,
                               "Content-Type": JSON_CONTENT_TYPE})
-    SigV4Auth(Credentials(key, secret), "ecs", REGION).add_auth(req)
+    SigV4Auth(Credentials(key, secret), service, REGION).add_auth(req)
     headers = {"Host": host}
     headers.update((k, v) for k, v in req.headers.items() if k.lower() != "host")
     return headers, body
@@ -232,10 +240,12 @@ def write_wrk_script(path, headers, body):
 
 
 class Endpoint:
-    """What one row of the table loads: the ceiling (plain GET) or one signed ECS call."""
+    """What one row of the table loads: the ceiling (plain GET) or one signed JSON call."""
 
-    def __init__(self, name, pid, port, operation=None, body=None, credentials=None, script_dir=None):
+    def __init__(self, name, pid, port, operation=None, body=None, credentials=None, script_dir=None,
+                 target=ECS_TARGET, service="ecs"):
         self.name, self.pid, self.port = name, pid, port
+        self.target, self.service = target, service
         self.operation, self.body, self.credentials = operation, body, credentials
         self.script = os.path.join(script_dir, name.replace(" ", "_").replace(",", "") + ".lua") \
             if operation else None
@@ -246,7 +256,7 @@ class Endpoint:
         whole benchmark takes. Returns the response body."""
         if not self.operation:
             return b""
-        headers, body = sign(self.port, *self.credentials, self.operation, self.body)
+        headers, body = sign(self.port, *self.credentials, self.operation, self.body, self.target, self.service)
         status, answer = replay_once(self.port, headers, body)
         if status != 200:
             raise BenchError(f"replayed {self.name} answered {status}: {answer[:500]!r}")
@@ -328,6 +338,11 @@ def print_report(args, results, idle_rss, rss_after, ready, describe_bytes, fore
     print(f"  {DESCRIBE} >= {AIM_DESCRIBE_RATIO} x ceiling at every connection count: "
           + ", ".join(f"{r:.2f} @{c}" for r, c in ratios)
           + f"  {verdict(worst >= AIM_DESCRIBE_RATIO)}")
+    p50 = {(name, c): v[1] for (name, c), v in results.items()}
+    secret_ratios = [(p50[(GET_SECRET, c)] / p50[("ListClusters", c)], c) for (name, c) in p50 if name == GET_SECRET]
+    print(f"  {GET_SECRET} p50 <= {AIM_SECRET_P50_RATIO} x ListClusters p50: "
+          + ", ".join(f"{r:.2f} @{c}" for r, c in secret_ratios)
+          + f"  {verdict(max(r for r, _ in secret_ratios) <= AIM_SECRET_P50_RATIO)}")
 
 
 # --- main ------------------------------------------------------------------------------
@@ -390,6 +405,8 @@ def main():
         if args.history:
             endpoints.append(ecs(f"Describe, {args.history} revisions", "DescribeTaskDefinition",
                                  f'{{"taskDefinition":"{HISTORY_FAMILY}"}}'))
+        endpoints.append(Endpoint(GET_SECRET, wharf.pid, port, GET_SECRET, '{"SecretId":"bench"}', credentials,
+                                  data_dir, SECRETS_TARGET, "secretsmanager"))
         describe_bytes = len(endpoints[0].prepare())
         ceiling, ceiling_port = start_ceiling(procs, ceiling_bin, args.threads, describe_bytes)
         endpoints.insert(0, Endpoint(CEILING, ceiling.pid, ceiling_port))

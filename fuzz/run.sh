@@ -3,11 +3,12 @@
 #   fuzz/run.sh [RUNS]            the load balancer request fuzzer (default 10,000,000 inputs)
 #   fuzz/run.sh lb [RUNS]         the same
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
+#   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob ]]; then
   target=$1
   shift
 fi
@@ -29,6 +30,19 @@ if [[ $target == lb ]]; then
   printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
   printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
   "$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
+  exit 0
+fi
+
+if [[ $target == blob ]]; then
+  corpus=$out/blob-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/blob_fuzzer.cc src/kms/ciphertext_blob.cc src/kms/aes_gcm.cc src/base/status.cc \
+    -lcrypto -o "$out/blob_fuzzer"
+  # Seeds: a well-formed blob (36-byte key id, version 0, nonce, 5 bytes and a tag) and a short one.
+  { printf 'WKM\x01\x24'; printf '1234abcd-12ab-34cd-56ef-1234567890ab'; printf '\x00\x00\x00\x00';
+    head -c 33 /dev/zero; } > "$corpus/blob"
+  printf 'WKM\x01\x01k' > "$corpus/short"
+  "$out/blob_fuzzer" -runs="$runs" -max_len=512 -print_final_stats=1 -artifact_prefix="$out/blob-" "$@" "$corpus"
   exit 0
 fi
 

@@ -14,7 +14,7 @@ import sys
 
 import botocore
 
-SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam"]
+SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam", "kms", "secretsmanager", "ssm"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 # Services whose full model is far larger than what wharf answers: only these operations and
 # the shapes reachable from them are kept (the whole EC2 model is megabytes, compiled into the
@@ -41,6 +41,12 @@ ONLY_OPERATIONS = {
         "DescribePrefixLists", "DescribeNetworkAcls", "DescribeNetworkInterfaces",
         "CreateVpcEndpoint", "DescribeVpcEndpoints", "DeleteVpcEndpoints", "ModifyVpcEndpoint",
         "DescribeInstances", "DescribeRegions",
+    ],
+    # Parameter Store only (issue 15 part 3): the rest of SSM is refused.
+    "ssm": [
+        "PutParameter", "GetParameter", "GetParameters", "GetParametersByPath", "DeleteParameter",
+        "DeleteParameters", "DescribeParameters", "GetParameterHistory", "LabelParameterVersion",
+        "UnlabelParameterVersion", "AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource",
     ],
 }
 

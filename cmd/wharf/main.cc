@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   server->add_option("--listen", server_options.listen, "API address HOST:PORT")->capture_default_str();
   server->add_option("--region", server_options.region, "Home AWS region (the local node's)")->capture_default_str();
+  server->add_option("--kms-root-key-file", server_options.kms_root_key_file,
+                     "The key that wraps every KMS key's material: 64 hex digits or 32 bytes, mode 0600 "
+                     "(default: DATA/kms-root-key, made on first use; servers sharing a store must share it)");
   server->add_option("--regions", server_options.regions,
                      "Regions the API serves, comma-separated (default: every AWS commercial region)")
       ->delimiter(',');

@@ -403,16 +403,18 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   auto deferred = service ? service->deferred_operations.find(op_name)
                           : decltype(service->deferred_operations.end())();
   if (!service) {
-    // A JSON service wharf does not run (Secrets Manager, KMS, ... before they land): said so,
+    // A JSON service wharf does not run (EventBridge, DynamoDB, ...): said so,
     // rather than an anonymous UnknownOperationException the SDK cannot explain.
-    // The signing name says it in the words users know ("kms", not "TrentService").
+    // The signing name says it in the words users know ("events", not "AWSEvents").
     auto authorization = req.find(http::field::authorization);
     auto cred = authorization == req.end() ? std::nullopt : ParseCredential(authorization->value());
     std::string name = cred && !cred->service.empty() ? cred->service : std::string(prefix);
     return JsonError(AwsError::Client("UnknownOperationException", NotServed(name)), request_id);
   }
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
-    return JsonError(AwsError::Client("UnknownOperationException", ""), request_id);
+    std::string message = service->unknown_operation_message;
+    if (!message.empty()) message = std::string(op_name) + ": " + message;
+    return JsonError(AwsError::Client("UnknownOperationException", message), request_id);
   }
   RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
   if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);

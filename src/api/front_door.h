@@ -101,6 +101,9 @@ struct ServiceEndpoint {
   // The resource-based policy of a resource ARN ("" when none), for services whose
   // resources have them (ECR repositories); evaluated with the caller's own policies.
   std::function<std::string(std::string_view resource_arn)> resource_policy;
+  // UnknownOperationException's message for an operation this endpoint does not serve (AWS's
+  // is empty; a service wharf serves only part of, such as SSM, says what it serves).
+  std::string unknown_operation_message;
 };
 
 struct FrontDoorOptions {

@@ -112,6 +112,15 @@ std::string BlobLinkKey(std::string_view repository, std::string_view digest) {
   return BlobLinksPrefix(repository) + std::string(digest);
 }
 
+std::string KmsKeyKey(std::string_view key_id) { return Join(kKmsKeys, key_id); }
+std::string KmsAliasKey(std::string_view alias_name) {
+  if (alias_name.starts_with("alias/")) alias_name.remove_prefix(6);
+  return Join(kKmsAliases, alias_name);
+}
+std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
+
+std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
+
 std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
 std::string LogStreamKey(std::string_view group, std::string_view stream) {

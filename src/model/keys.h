@@ -109,6 +109,21 @@ std::string LogGroupKey(std::string_view group);
 std::string LogStreamsPrefix(std::string_view group);
 std::string LogStreamKey(std::string_view group, std::string_view stream);
 
+// KMS: keys by key id (a UUID), aliases by their name without "alias/" (which may hold '/').
+inline constexpr std::string_view kKmsKeys = "kms/keys/";
+inline constexpr std::string_view kKmsAliases = "kms/aliases/";
+std::string KmsKeyKey(std::string_view key_id);
+std::string KmsAliasKey(std::string_view alias_name);  // "alias/x" -> "kms/aliases/x"
+
+// Secrets Manager: one record per secret, by name (which may hold '/'), versions inside.
+inline constexpr std::string_view kSecrets = "secretsmanager/secrets/";
+std::string SecretKey(std::string_view name);
+
+// SSM Parameter Store: one record per parameter (its whole history), by name ("name" or
+// "/a/b": a path's keys are under SsmParametersPrefix("/a/")).
+inline constexpr std::string_view kSsmParameters = "ssm/parameters/";
+std::string SsmParameterKey(std::string_view name);
+
 // EC2
 inline constexpr std::string_view kVpcs = "ec2/vpcs/";
 inline constexpr std::string_view kSubnets = "ec2/subnets/";

@@ -10,6 +10,9 @@
 #include "api/ecs/task_launch.h"
 #include "api/elbv2/elbv2.h"
 #include "api/json_util.h"
+#include "api/kms/kms.h"
+#include "api/secretsmanager/secretsmanager.h"
+#include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
 #include "base/logging.h"
 #include "controlplane/assignment_board.h"
@@ -95,6 +98,7 @@ Status Region::Init() {
   services_.push_back(std::move(logs));
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
+  RETURN_IF_ERROR(StartKeysAndSecrets());
 
   launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
   service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{
@@ -165,6 +169,24 @@ Status Region::StartLoadBalancers() {
   };
   ASSIGN_OR_RETURN(auto elbv2, api::elbv2::MakeElbv2Endpoint(*elbv2_deps_));
   services_.push_back(std::move(elbv2));
+  return Status::OK();
+}
+
+// KMS, Secrets Manager and SSM Parameter Store; secrets and SecureStrings are sealed by the
+// region's KMS, in process.
+Status Region::StartKeysAndSecrets() {
+  const ServerOptions& o = deps_.options;
+  kms_deps_ = std::make_unique<api::kms::KmsDeps>(
+      api::kms::KmsDeps{*store_, deps_.clock, deps_.random, name_, o.account_id, *deps_.kms_root_key});
+  ASSIGN_OR_RETURN(auto kms, api::kms::MakeKmsEndpoint(*kms_deps_));
+  services_.push_back(std::move(kms));
+  secrets_deps_ = std::make_unique<api::secretsmanager::SecretsDeps>(
+      api::secretsmanager::SecretsDeps{*store_, deps_.clock, deps_.random, name_, o.account_id, *kms_deps_});
+  ASSIGN_OR_RETURN(auto secrets, api::secretsmanager::MakeSecretsManagerEndpoint(*secrets_deps_));
+  services_.push_back(std::move(secrets));
+  ssm_deps_ = std::make_unique<api::ssm::SsmDeps>(api::ssm::SsmDeps{*store_, deps_.clock, name_, o.account_id, *kms_deps_});
+  ASSIGN_OR_RETURN(auto ssm, api::ssm::MakeSsmEndpoint(*ssm_deps_));
+  services_.push_back(std::move(ssm));
   return Status::OK();
 }
 

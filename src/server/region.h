@@ -26,7 +26,10 @@
 
 namespace wharf::api::ecs { struct EcsDeps; }
 namespace wharf::api::elbv2 { struct Elbv2Deps; }
+namespace wharf::api::kms { struct KmsDeps; }
 namespace wharf::api::logs { class LogsService; }
+namespace wharf::api::secretsmanager { struct SecretsDeps; }
+namespace wharf::api::ssm { struct SsmDeps; }
 namespace wharf::controlplane {
 class AssignmentBoard;
 class LoadBalancerPublisher;
@@ -41,6 +44,7 @@ class Distribution;
 class Registry;
 }  // namespace wharf::registry
 namespace wharf::store { class RegionStore; }
+namespace wharf::kms { class RootKey; }
 
 namespace wharf {
 
@@ -60,6 +64,7 @@ struct RegionDeps {
   std::function<std::optional<std::string>(std::string_view region, std::string_view access_key_id,
                                            std::string_view method, std::string_view path)>
       authorize_registry;
+  kms::RootKey* kms_root_key = nullptr;  // wraps KMS key material (kms/root_key.h)
 };
 
 class Region {
@@ -91,6 +96,7 @@ class Region {
   void WireVpc();
   Status StartRegistry();
   Status StartLoadBalancers();
+  Status StartKeysAndSecrets();
 
   const RegionDeps deps_;
   const std::string name_;
@@ -106,6 +112,9 @@ class Region {
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::logs::LogsService> logs_;
+  std::unique_ptr<api::kms::KmsDeps> kms_deps_;
+  std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
+  std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;
   std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
   std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
 };

@@ -24,6 +24,7 @@
 #include "base/mutex.h"
 #include "base/percent.h"
 #include "base/random.h"
+#include "kms/root_key.h"
 #include "lb/data_plane.h"
 #include "net/http_server.h"
 #include "registry/distribution.h"
@@ -166,6 +167,11 @@ class WharfServer final : public Server {
 
   // The home region, and every region that served before (their controllers run again).
   Status StartRegions() {
+    std::string root_key_file = options_.kms_root_key_file.empty()
+                                    ? (std::filesystem::path(options_.data_dir) / "kms-root-key").string()
+                                    : options_.kms_root_key_file;
+    kms_root_key_ = std::make_unique<kms::RootKey>(root_key_file, options_.kms_root_key_file.empty(), random_);
+    RETURN_IF_ERROR(kms_root_key_->Preload());
     {
       MutexLock lock(regions_mu_);
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
@@ -173,7 +179,8 @@ class WharfServer final : public Server {
                                                              [this](std::string_view region, std::string_view key,
                                                                     std::string_view method, std::string_view path) {
                                                                return front_door_->AuthorizeRegistry(key, region, method, path);
-                                                             }});
+                                                             },
+                                                             kms_root_key_.get()});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -407,6 +414,7 @@ class WharfServer final : public Server {
   const std::vector<std::string> served_;
   SystemClock clock_;
   SecureRandom random_;   // keys and holder ids
+  std::unique_ptr<kms::RootKey> kms_root_key_;  // set before the regions start, constant after
   FastRandom request_ids_;
   std::unique_ptr<store::Store> store_;
   // Leads the controllers (the service controller; maintenance).

@@ -13,6 +13,8 @@ namespace wharf {
 
 struct ServerOptions {
   std::string data_dir = "./wharf-data";
+  // The KMS root key (kms/root_key.h); empty: DATA/kms-root-key, made when absent.
+  std::string kms_root_key_file;
   std::string listen = "127.0.0.1:4566";
   std::string region = "us-east-1";  // the home region: the local node's, the default one
   // The regions the API serves (each request's credential scope picks one); empty: every

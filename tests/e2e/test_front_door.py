@@ -156,9 +156,9 @@ with WharfServer() as server:
     @checks.run
     def a_service_wharf_does_not_run_is_named():
         import botocore.exceptions
-        # CloudFormation (Query) and Secrets Manager (JSON): the answer names the service and what is served.
+        # CloudFormation (Query) and EventBridge (JSON): the answer names the service and what is served.
         for service, call in (("cloudformation", lambda c: c.list_stacks()),
-                              ("secretsmanager", lambda c: c.list_secrets())):
+                              ("events", lambda c: c.list_rules())):
             client = server.boto3(service)
             try:
                 call(client)
