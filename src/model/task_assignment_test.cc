@@ -74,7 +74,7 @@ TEST(TaskAssignmentTest, IsMadeFromTheRecordWithoutItsServerPart) {
   EXPECT_EQ(a.container_instance_id, "");
   ASSERT_TRUE(a.eni.has_value());
   // The ENI's groups go with it: the node enforces them (docs/SECURITY_GROUPS.md).
-  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {"sg-1"}}));
+  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {"sg-1"}}));
   EXPECT_FALSE(a.task.contains("_wharf"));
   EXPECT_EQ(GetString(a.task, "launchType"), "FARGATE");
   EXPECT_EQ(GetString(a.task_definition, "family"), "web");

@@ -131,7 +131,7 @@ class NetworkTest : public ::testing::Test {
     snprintf(bridge, sizeof(bridge), "wt%x-%d", static_cast<unsigned>(getpid()) & 0xffffff, octet % 100);
     return Subnet{"subnet-t" + std::to_string(getpid()) + "-" + std::to_string(octet),
                   "10." + std::to_string(octet) + "." + std::to_string(getpid() % 250) + ".0/24",
-                  bridge};
+                  bridge, ""};
   }
 
   std::string Id(const std::string& name) { return "task-" + std::to_string(getpid()) + "-" + name; }
@@ -536,7 +536,9 @@ TEST_F(SecurityGroupsTest, RulesAdmitAndDropAndTheTableGoes) {
   SecurityGroupRule from_a{"tcp", 8080, 8080, "", "sg-a", ""};
   SecurityGroupRule ping_from_a{"icmp", 8, -1, "", "sg-a", ""};
   FirewallPlan plan;
-  plan.enis = {{a->ip, a->gateway, {"sg-a"}}, {b->ip, b->gateway, {"sg-b"}}, {c->ip, c->gateway, {"sg-c"}}};
+  plan.enis = {{a->ip, a->gateway, {"sg-a"}, subnet.bridge},
+               {b->ip, b->gateway, {"sg-b"}, subnet.bridge},
+               {c->ip, c->gateway, {"sg-c"}, subnet.bridge}};
   plan.security.groups = {{"sg-a", {}, {all_out}}, {"sg-b", {}, {all_out}}, {"sg-c", {}, {all_out}}};
   ASSERT_TRUE(firewall.Apply(plan).ok());
 
