@@ -125,8 +125,10 @@ def host_state():
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
     # The node's security group table (src/agent/network/firewall.h).
     tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines() if l.strip() == "table inet wharf")
+    # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
+    ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines() if " iif wh-" in l)
     return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
-            "nft": tables}
+            "nft": tables, "ip_rules": ip_rules}
 
 
 def _shared_rule(rule):
@@ -143,6 +145,13 @@ def remove_node_networks():
         if name == "wharf0" or name.startswith("wh-"):
             subprocess.run(["ip", "link", "del", name], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
+    for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():
+        words = l.replace("[detached]", "").split()
+        if "iif" in words and words[words.index("iif") + 1].startswith("wh-") and "lookup" in words:
+            table = words[words.index("lookup") + 1]
+            subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "iif", words[words.index("iif") + 1],
+                            "lookup", table], capture_output=True)
+            subprocess.run(["ip", "route", "flush", "table", table], capture_output=True)
     for table in ("nat", "filter"):
         rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
         for r in rules:
