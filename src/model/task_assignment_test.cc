@@ -95,6 +95,25 @@ TEST(TaskAssignmentTest, IsMadeFromTheRecordWithoutItsServerPart) {
   EXPECT_EQ(b.container_instance_id, "ci-9");
 }
 
+// The ENI's VPC (the node's routing domain for it) goes on the wire; a message without one,
+// from a task placed before VPCs were isolated, is still read.
+TEST(TaskAssignmentTest, TheEnisVpcRoundTrips) {
+  json::object record = AwsvpcRecord();
+  record["_wharf"].as_object()["eni"].as_object()["vpcId"] = "vpc-9";
+  TaskAssignment a = AssignmentOf(TaskRecord(record));
+  ASSERT_TRUE(a.eni.has_value());
+  EXPECT_EQ(a.eni->vpc_id, "vpc-9");
+  EXPECT_EQ(GetString(GetObject(a.ToJson(), "eni"), "vpcId"), "vpc-9");
+  auto back = TaskAssignment::FromJson(a.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->eni->vpc_id, "vpc-9");
+  json::object old = AssignmentOf(TaskRecord(AwsvpcRecord())).ToJson();
+  EXPECT_FALSE(GetObject(old, "eni").contains("vpcId"));
+  auto read = TaskAssignment::FromJson(old);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->eni->vpc_id, "");
+}
+
 TEST(TaskAssignmentTest, MalformedMessagesAreRejected) {
   const json::object good = AssignmentOf(TaskRecord(AwsvpcRecord())).ToJson();
   ASSERT_TRUE(TaskAssignment::FromJson(good).ok());

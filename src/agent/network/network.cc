@@ -26,6 +26,30 @@ namespace {
 constexpr const char* kIfName = "eth0";
 // Before main (32766) and after local (0): a VPC's packets never fall through to main.
 constexpr const char* kVpcRulePref = "1000";
+// The host's replies to a VPC's connections: before the VPC rules.
+constexpr const char* kReplyRulePref = "999";
+constexpr const char* kReplyTable = "inet wharf_vpc";
+
+// The mark of the host's replies into a VPC (network.h): 0x76 in the top byte (the load
+// balancers' are 0x77), the table's 20 bits around 0xf000, which portmap and kube-proxy use.
+uint32_t ReplyMark(uint32_t table) {
+  uint32_t h = (table - 65536u) & 0xfffffu;
+  return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
+}
+
+// Adds `bridge` -> `mark` to the reply-routing table, making the table when missing; one nft
+// transaction, idempotent (its rules are flushed and written again).
+std::string ReplyRoutingScript(const std::string& bridge, uint32_t mark) {
+  std::string t = kReplyTable;
+  return "add table " + t + "\n" +
+         "add map " + t + " bridges { type ifname : mark; }\n" +
+         "add chain " + t + " prerouting { type filter hook prerouting priority -150; policy accept; }\n" +
+         "add chain " + t + " output { type route hook output priority -150; policy accept; }\n" +
+         "flush chain " + t + " prerouting\n" + "flush chain " + t + " output\n" +
+         "add rule " + t + " prerouting ct state new ct mark set iifname map @bridges\n" +
+         "add rule " + t + " output ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
+         "add element " + t + " bridges { \"" + bridge + "\" : " + std::to_string(mark) + " }\n";
+}
 
 // CNI's rule for container ids and network names (SPEC.md), which also keeps them safe as
 // file names.
@@ -369,27 +393,56 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
     return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
   }
+  // The host's replies (a SYN-ACK, an echo reply, an unbound socket's answer) are routed by
+  // main, which may name another VPC's bridge for the address: the connection's mark, set as
+  // it came in through the bridge, routes them by the VPC's table instead.
+  const uint32_t mark = ReplyMark(table);
+  ASSIGN_OR_RETURN(CommandResult nft, runner_.Run({{"nft", "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
+  if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+  ASSIGN_OR_RETURN(rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
+                                       "lookup", t},
+                                      std::nullopt, ""}));
+  if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
+    return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
+  }
   MutexLock lock(mu_);
   subnet_vpcs_[subnet.id] = subnet.vpc_id;
   return Status::OK();
 }
 
 void Network::RemoveVpcRouting(const Subnet& subnet) {
-  const std::string t = std::to_string(model::VpcRouteTable(subnet.vpc_id));
+  const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
+  const std::string t = std::to_string(table);
   for (int i = 0; i < 16; ++i) {  // bounded: duplicates are possible, endless loops are not
     auto del = runner_.Run({{"ip", "rule", "del", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
                             std::nullopt, ""});
     if (!del.ok() || del->exit_code != 0) break;
   }
+  (void)runner_.Run({{"nft", "delete", "element", "inet", "wharf_vpc", "bridges", "{ \"" + subnet.bridge + "\" }"},
+                     std::nullopt, ""});
   bool last = true;
+  bool no_vpc_left = false;
   {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
-    if (last) vpc_tables_.erase(model::VpcRouteTable(subnet.vpc_id));
+    if (last) vpc_tables_.erase(table);
+    no_vpc_left = subnet_vpcs_.empty();
   }
-  // The bridge's route went with the bridge; the last subnet takes the table's default too.
-  if (last) (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});
+  if (last) {
+    // The bridge's route went with the bridge; the last subnet takes the table's default and
+    // the reply rule too.
+    (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});
+    for (int i = 0; i < 16; ++i) {
+      auto del = runner_.Run({{"ip", "rule", "del", "pref", kReplyRulePref, "fwmark",
+                               std::to_string(ReplyMark(table)), "lookup", t},
+                              std::nullopt, ""});
+      if (!del.ok() || del->exit_code != 0) break;
+    }
+  }
+  if (no_vpc_left) {
+    (void)runner_.Run({{"nft", "delete", "table", "inet", "wharf_vpc"}, std::nullopt, ""});
+  }
 }
 
 Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& subnet,

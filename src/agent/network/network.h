@@ -19,6 +19,11 @@
 //   table T = model::VpcRouteTable(vpc_id): <subnet CIDR> dev <its bridge> for every subnet of
 //             the VPC on this node, and `unreachable default` (nothing outside the VPC)
 //   rule      pref 1000: iif <bridge> lookup T, one per subnet bridge
+//   replies   the host's own replies into the VPC (SYN-ACKs, echo replies, an unbound
+//             socket's answers: main would pick any VPC's bridge for a shared address):
+//             nft table `inet wharf_vpc` marks each connection that comes in through a VPC
+//             bridge (ct mark, a map bridge -> the VPC's mark) and puts the mark on its replies
+//             (a route chain, so they are routed again); rule pref 999: fwmark <mark> lookup T
 // Packets a task sends are routed by its bridge's rule, so they reach its VPC's subnets and
 // nothing else; the rule's table never falls through to main. (The kernel here has no VRF
 // device, CONFIG_NET_VRF unset; this is VRF-lite: the same separation by policy routing.)
