@@ -7,8 +7,8 @@ whole 10.0.0.0/16, so only the node's routing keeps the VPCs apart: a connection
 second VPC to that address lands on its own task (each task serves its VPC's name), a task
 of the first VPC reaches neither an address that exists only in the second VPC's subnet nor
 the second VPC's other subnet, while tasks of the second VPC reach each other across its two
-subnets (the VPC's own table joins them). Each task reads its own task metadata through its
-subnet's gateway (the same address in both VPCs). A load balancer in each VPC, each with a
+subnets (the VPC's own table joins them). Each task pings its gateway and reads its own task
+metadata through it (the same address in both VPCs). A load balancer in each VPC, each with a
 target group holding that same address, is healthy and answers with its own VPC's task.
 Connections from tasks are made inside their network namespaces (`ip netns exec`). The test
 stops its tasks, deletes what it made and checks the host is left as it was found (bridges,
@@ -115,6 +115,11 @@ with WharfServer(agent=True) as server:
         assert fetch(d, b["ip"]) == "vpc2"
         assert fetch(c, b["ip"]) == "vpc2"
         assert fetch(b, c["ip"]) == "vpc2"  # vpc2's two subnets are joined
+        # The gateway answers both VPCs' tasks at the one address: the host's replies go back
+        # through the bridge each came in by (the VPC's table, by the connection's mark).
+        for k in "abcd":
+            assert in_task(state[k], "busybox", "ping", "-c1", "-W2", "10.0.1.1" if k != "c" else "10.0.2.1"
+                           ).returncode == 0, k
         # vpc1 has no 10.0.2.0/24 and no task at d's address: both are out of its reach, though
         # every group admits 10.0.0.0/16.
         assert not connects(a, c["ip"])
