@@ -397,7 +397,16 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   // main, which may name another VPC's bridge for the address: the connection's mark, set as
   // it came in through the bridge, routes them by the VPC's table instead.
   const uint32_t mark = ReplyMark(table);
-  ASSIGN_OR_RETURN(CommandResult nft, runner_.Run({{"nft", "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
+  auto nft_path = FindExecutable("nft");
+  if (!nft_path.ok()) {
+    // Only two VPCs sharing a CIDR need it; security groups need nft anyway (firewall.h).
+    LOG_WARN("msg=\"nft not found: the host's replies into VPC {} are routed by main\"", subnet.vpc_id);
+    MutexLock lock(mu_);
+    subnet_vpcs_[subnet.id] = subnet.vpc_id;
+    return Status::OK();
+  }
+  ASSIGN_OR_RETURN(CommandResult nft,
+                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
   if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
   ASSIGN_OR_RETURN(rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
                                        "lookup", t},
