@@ -107,7 +107,7 @@ class AgentImpl final : public Agent {
     logs_->Start();
     node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, rootfs_, *logs_, *metadata_, *metadata_server_, clock_,
                                 data_dir_ + "/tasks", options_.cluster,
-                                options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0"},
+                                options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0", ""},
                                 PullFromServer()});
     RETURN_IF_ERROR(Register());
     Adopt();
@@ -301,7 +301,7 @@ class AgentImpl final : public Agent {
     plan.security = answer.security;
     for (const auto& a : answer.assignments) {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
-      plan.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups});
+      plan.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, BridgeNameFor(a.eni->subnet_id)});
     }
     auto now = std::chrono::steady_clock::now();
     if (now - last_firewall_refresh_ > kFirewallRefresh) {

@@ -68,7 +68,9 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
   MutexLock lock(mu_);
   if (listeners_.count(address)) return Status::OK();
   net::HttpServerOptions options;
-  options.host = address;
+  auto percent = address.find('%');
+  options.host = address.substr(0, percent);
+  if (percent != std::string::npos) options.bind_device = address.substr(percent + 1);
   options.port = port;
   options.threads = 1;
   options.body_limit = 64 * 1024;  // GETs only
@@ -105,7 +107,11 @@ std::string MetadataServer::BaseUrl(const std::string& address) const {
   MutexLock lock(mu_);
   auto it = listeners_.find(address);
   if (it == listeners_.end()) return "";
-  return "http://" + address + ":" + std::to_string(it->second->port()) + "/v4/";
+  return "http://" + address.substr(0, address.find('%')) + ":" + std::to_string(it->second->port()) + "/v4/";
+}
+
+std::string ListenAddress(const std::string& ip, const std::string& device) {
+  return device.empty() ? ip : ip + "%" + device;
 }
 
 void MetadataServer::Stop() {

@@ -12,6 +12,10 @@
 // Lifecycle: Start() listens on 127.0.0.1 (port 0 picks one). Listen() adds a listener on
 // another address, e.g. a bridge's gateway, so containers behind it reach the endpoint;
 // Unlisten() drops it when the bridge goes. Stop() (or the destructor) closes them all.
+// An address may name its interface, "<ip>%<bridge>" (ListenAddress): the listener is then
+// bound to that bridge, as a VPC subnet's gateway needs, since two VPCs' bridges may carry
+// one gateway address (network/network.h) and a reply must leave by the bridge its request
+// came in on.
 //
 // The source must outlive the server.
 //
@@ -51,6 +55,9 @@ struct MetadataAnswer {
 
 // The routing above, without the network: `target` is the request's path (query ignored).
 MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target);
+
+// "<ip>%<device>" when `device` is set, else "<ip>": what Listen and BaseUrl take.
+std::string ListenAddress(const std::string& ip, const std::string& device);
 
 class MetadataServer {
  public:

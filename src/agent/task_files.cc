@@ -1,4 +1,6 @@
 #include "agent/task_files.h"
+
+#include "model/ec2_network.h"
 #include "model/json.h"
 
 #include <boost/json/array.hpp>
@@ -66,9 +68,7 @@ json::object WithOverrides(const json::object& def, const json::object& override
   return out;
 }
 
-std::string BridgeNameFor(const std::string& subnet_id) {
-  return "wh-" + (subnet_id.size() > 12 ? subnet_id.substr(subnet_id.size() - 12) : subnet_id);
-}
+std::string BridgeNameFor(const std::string& subnet_id) { return model::SubnetBridgeName(subnet_id); }
 
 std::string HostnameFor(const json::object& def, const std::string& task_id, const std::string& ip) {
   if (std::string h = GetString(def, "hostname"); !h.empty()) return h;

@@ -134,7 +134,9 @@ Result<model::TaskAssignment> TaskRunner::AssignmentInState(const json::object& 
   return model::TaskAssignment::FromJson(model::AssignmentOf(model::TaskRecord(record)).ToJson());
 }
 
-Subnet TaskRunner::TaskSubnet() const { return Subnet{eni_->subnet_id, eni_->cidr, BridgeNameFor(eni_->subnet_id)}; }
+Subnet TaskRunner::TaskSubnet() const {
+  return Subnet{eni_->subnet_id, eni_->cidr, BridgeNameFor(eni_->subnet_id), eni_->vpc_id};
+}
 
 double TaskRunner::NowSeconds() const { return EpochSeconds(node_.clock.Now()); }
 
@@ -214,7 +216,8 @@ Status TaskRunner::AttachTaskNetwork() {
   AttachmentNamespace ns = namespace_made.get();
   if (ns.netns_path.empty()) return AwaitNetwork();
   task_netns_ = ns.netns_path;
-  metadata_address_ = ns.gateway;
+  // In a VPC the gateway address may be another VPC's too: the endpoint listens on the bridge.
+  metadata_address_ = ListenAddress(ns.gateway, eni_->vpc_id.empty() ? "" : BridgeNameFor(eni_->subnet_id));
   for (auto& c : containers_) {
     c->netns = ns.netns_path;
     c->ip = eni_->ip;

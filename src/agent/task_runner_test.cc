@@ -55,7 +55,7 @@ class TaskRunnerTest : public ::testing::Test {
     metadata_server_ = std::move(metadata_server).value();
     node_.reset(new NodeContext{reports_, images_, runtime_, network_, rootfs_, logs_, metadata_, *metadata_server_,
                                 clock_, (dir_.path() / "tasks").string(), "default", "us-east-1",
-                                Subnet{"bridge", "10.214.0.0/16", "wharf0"}, PullOptions{}});
+                                Subnet{"bridge", "10.214.0.0/16", "wharf0", ""}, PullOptions{}});
   }
 
   ~TaskRunnerTest() override { runner_.reset(); }  // before the node it uses
@@ -72,7 +72,7 @@ class TaskRunnerTest : public ::testing::Test {
                           {"launchType", network_mode == "awsvpc" ? "FARGATE" : "EC2"}};
     a.task_definition = json::object{{"family", "test"}, {"networkMode", network_mode},
                                      {"containerDefinitions", json::parse(containers)}};
-    if (network_mode == "awsvpc") a.eni = model::TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {}};
+    if (network_mode == "awsvpc") a.eni = model::TaskAssignment::Eni{"subnet-1", "", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {}};
     return a;
   }
 

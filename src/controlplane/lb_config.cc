@@ -4,6 +4,8 @@
 #include <map>
 
 #include "controlplane/records.h"
+#include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/listener.h"
@@ -186,11 +188,29 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
       }
     }
   }
+  // A target in a VPC subnet is reached through that subnet's bridge on the node (two VPCs
+  // may share a CIDR there: agent/network/network.h).
+  ASSIGN_OR_RETURN(auto subnet_records, LoadRecords(store, model::keys::kSubnets));
+  std::map<std::string, std::vector<std::pair<vpc::Ipv4Cidr, std::string>>> subnets;  // VPC -> (CIDR, bridge)
+  for (const auto& r : subnet_records) {
+    model::SubnetRecord subnet(r);
+    if (auto cidr = vpc::ParseIpv4Cidr(subnet.cidr_block())) {
+      subnets[subnet.vpc_id()].emplace_back(*cidr, model::SubnetBridgeName(subnet.id()));
+    }
+  }
   ASSIGN_OR_RETURN(auto groups, LoadRecords(store, model::keys::kTargetGroups));
   for (const auto& r : groups) {
     lb::TargetGroup tg = ToTargetGroup(r, now_ms, instance_address);
     if (auto it = marks.find(tg.arn); it != marks.end()) {
       for (auto& t : tg.targets) t.socket_mark = it->second;
+    }
+    if (auto in_vpc = subnets.find(GetString(model::TargetGroupRecord(r).shape(), "VpcId")); in_vpc != subnets.end()) {
+      for (auto& t : tg.targets) {
+        auto ip = vpc::ParseIpv4(t.ip);
+        for (const auto& [cidr, bridge] : in_vpc->second) {
+          if (ip && cidr.Contains(*ip)) t.bind_device = bridge;
+        }
+      }
     }
     std::string arn = tg.arn;
     config->target_groups.emplace(std::move(arn), std::move(tg));

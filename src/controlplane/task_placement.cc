@@ -154,7 +154,7 @@ json::object NewTask(const TaskLaunchDeps& deps, const TaskLaunch& launch, const
     };
     task["attachments"] = json::array{json::object{{"id", attachment_id}, {"type", "ElasticNetworkInterface"},
                                                    {"status", "PRECREATED"}, {"details", std::move(details)}}};
-    eni = json::object{{"subnetId", subnet->id}, {"cidr", subnet->cidr}, {"ip", *ip}, {"mac", mac},
+    eni = json::object{{"subnetId", subnet->id}, {"vpcId", subnet->vpc_id}, {"cidr", subnet->cidr}, {"ip", *ip}, {"mac", mac},
                        {"gateway", Gateway(subnet->cidr)}, {"eniId", eni_id}, {"attachmentId", attachment_id}};
   } else {
     task["attachments"] = json::array();

@@ -28,6 +28,11 @@ struct Target {
   // balancer's connections from the rest of the host's (security groups, model/security_group.h).
   // 0: none set.
   uint32_t socket_mark = 0;
+  // SO_BINDTODEVICE of every connection to it: the bridge of its VPC subnet on the node, so
+  // that the route through its own VPC is taken (two VPCs may share a CIDR on a node,
+  // agent/network/network.h). Empty: routed by the host's main table. A node without that
+  // bridge (the target runs elsewhere) connects unbound.
+  std::string bind_device = {};
 };
 
 struct HealthCheck {

@@ -72,6 +72,7 @@ class Probe : public std::enable_shared_from_this<Probe> {
     if (ec) return Record(false, "Target.FailedHealthChecks", "Health checks failed: invalid target address");
     stream_ = std::make_shared<beast::tcp_stream>(io_);
     SetSocketMark(stream_->socket(), address.is_v4() ? tcp::v4() : tcp::v6(), target_.socket_mark);
+    SetSocketDevice(stream_->socket(), address.is_v4() ? tcp::v4() : tcp::v6(), target_.bind_device);
     stream_->expires_after(std::chrono::seconds(check_.timeout_seconds));
     auto self = shared_from_this();
     stream_->async_connect(tcp::endpoint(address, port_), [self](beast::error_code ec) {

@@ -443,6 +443,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     if (!target_->address_ok) return UpstreamFailed(502);
     upstream_ = std::make_unique<Socket>(loop_.io.get_executor());
     SetSocketMark(*upstream_, target_->address.protocol(), target_->target->socket_mark);
+    SetSocketDevice(*upstream_, target_->address.protocol(), target_->target->bind_device);
     upstream_in_.clear();
     Enter(Phase::kConnecting);
     upstream_->async_connect(target_->address, [self = shared_from_this()](beast::error_code ec) {

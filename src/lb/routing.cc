@@ -43,7 +43,8 @@ std::shared_ptr<const Routing> RoutingIds::Build(std::shared_ptr<const Config> c
       r.sticky = t.ip + ":" + std::to_string(t.port);
       r.health_key = HealthKey(arn, t);
       r.id = IdOf(targets_, r.health_key);
-      r.endpoint = IdOf(endpoints_, r.sticky);
+      // One address in two VPCs is two endpoints: a pooled connection keeps its bridge.
+      r.endpoint = IdOf(endpoints_, t.bind_device.empty() ? r.sticky : r.sticky + "%" + t.bind_device);
       boost::system::error_code ec;
       auto address = boost::asio::ip::make_address(t.ip, ec);
       r.address_ok = !ec;

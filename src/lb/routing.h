@@ -26,7 +26,8 @@ struct RoutedTarget {
   // Same (target group, ip, port) -> same id in every snapshot: outstanding requests and
   // health are counted per id, across configuration changes.
   uint32_t id = 0;
-  // Same ip:port -> same endpoint in every snapshot, whatever its group: the upstream pool.
+  // Same ip:port (and bind_device) -> same endpoint in every snapshot, whatever its group:
+  // the upstream pool.
   uint32_t endpoint = 0;
   boost::asio::ip::tcp::endpoint address;
   bool address_ok = false;

@@ -111,4 +111,17 @@ std::string NatGatewayRecord::state(double now_seconds, double transition_second
   return failed() ? "failed" : "available";
 }
 
+std::string SubnetBridgeName(std::string_view subnet_id) {
+  return "wh-" + std::string(subnet_id.size() > 12 ? subnet_id.substr(subnet_id.size() - 12) : subnet_id);
+}
+
+uint32_t VpcRouteTable(std::string_view vpc_id) {
+  uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : vpc_id) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return 65536u + (h & 0xfffffu);
+}
+
 }  // namespace wharf::model

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,15 @@ class VpcRecord {
 };
 // Sets an attribute in a Vpc record, filling in the others' current values.
 void SetVpcAttribute(boost::json::object& record, std::string_view name, bool value);
+
+// How a node names a VPC's pieces on its host (agent/network, the load balancer's lb_config):
+// the one place these names are made, so the agent and the data plane agree. Pure.
+// The Linux bridge of a subnet's awsvpc tasks: "wh-" + the id's last 12 characters.
+std::string SubnetBridgeName(std::string_view subnet_id);
+// The policy-routing table of a VPC on a node (agent/network/network.h): 65536 + a hash of
+// the id into 2^20 numbers, clear of the kernel's (253..255) and of small numbers other
+// programs pick. The agent refuses a second VPC whose number is taken on the node.
+uint32_t VpcRouteTable(std::string_view vpc_id);
 
 // ec2/subnets/<id>: the Subnet shape.
 class SubnetRecord {

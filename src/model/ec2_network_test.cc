@@ -81,5 +81,20 @@ TEST(Ec2NetworkRecords, AFailedNatGatewayIsPendingThenFailedAndHoldsNothing) {
   EXPECT_FALSE(NatGatewayRecord(g).holds_resources());
 }
 
+// The names a node gives a VPC's pieces: the agent and the load balancer both use them.
+TEST(Ec2NetworkRecords, NodeNamesForSubnetsAndVpcs) {
+  EXPECT_EQ(SubnetBridgeName("subnet-0a1b2c3d4e5f67890"), "wh-c3d4e5f67890");
+  EXPECT_EQ(SubnetBridgeName("subnet-0a1b2c3d4e5f67890").size(), 15u);  // IFNAMSIZ - 1
+  EXPECT_EQ(SubnetBridgeName("sub-1"), "wh-sub-1");
+  uint32_t a = VpcRouteTable("vpc-0123456789abcdef0");
+  EXPECT_EQ(a, VpcRouteTable("vpc-0123456789abcdef0"));  // stable across runs and nodes
+  EXPECT_NE(a, VpcRouteTable("vpc-0123456789abcdef1"));
+  for (const char* id : {"vpc-1", "vpc-0123456789abcdef0", "vpc-ffffffffffffffff0"}) {
+    uint32_t t = VpcRouteTable(id);
+    EXPECT_GE(t, 65536u) << id;  // never main (254), local (255), default (253)
+    EXPECT_LT(t, 65536u + (1u << 20)) << id;
+  }
+}
+
 }  // namespace
 }  // namespace wharf::model

@@ -2,7 +2,7 @@
 // "_wharf" object that only the server and the agents see (docs/STATE.md):
 //   {"node": <EC2 instance id of the node that runs it>, "containerInstanceId": <id> (EC2),
 //    "taskDefinition": <the TaskDefinition shape it runs>, "networkMode": ...,
-//    "eni": {subnetId, cidr, ip, mac, gateway, eniId, attachmentId} (awsvpc),
+//    "eni": {subnetId, vpcId, cidr, ip, mac, gateway, eniId, attachmentId} (awsvpc),
 //    "hostPorts": [fixed host ports it holds], "securityGroups": [...]}
 //
 // TaskRecord is the typed view the control plane reasons with: every field name of a task
@@ -39,6 +39,7 @@ int64_t MemoryMiB(std::string_view text);
 // An awsvpc task's interface (its "_wharf.eni").
 struct TaskEni {
   std::string subnet_id, cidr, ip, mac, gateway, eni_id, attachment_id;
+  std::string vpc_id;  // empty in a record written before the node isolated VPCs
 };
 
 // A view: `value` must outlive it.

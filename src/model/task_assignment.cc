@@ -19,6 +19,7 @@ constexpr std::string_view kContainerInstanceId = "containerInstanceId";
 constexpr std::string_view kEni = "eni";
 constexpr std::string_view kSubnetId = "subnetId";
 constexpr std::string_view kCidr = "cidr";
+constexpr std::string_view kVpcId = "vpcId";
 constexpr std::string_view kIp = "ip";
 constexpr std::string_view kGateway = "gateway";
 constexpr std::string_view kSecurityGroups = "securityGroups";
@@ -63,6 +64,7 @@ Status CheckContainerDefinitions(const json::object& task_definition) {
 Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   TaskAssignment::Eni eni;
   ASSIGN_OR_RETURN(eni.subnet_id, RequiredString(e, kSubnetId));
+  eni.vpc_id = GetString(e, kVpcId);
   ASSIGN_OR_RETURN(eni.cidr, RequiredString(e, kCidr));
   ASSIGN_OR_RETURN(eni.ip, RequiredString(e, kIp));
   eni.gateway = GetString(e, kGateway);
@@ -91,6 +93,7 @@ json::object TaskAssignment::ToJson() const {
     for (const auto& g : eni->security_groups) groups.push_back(json::value(g));
     out[kEni] = json::object{{kSubnetId, eni->subnet_id}, {kCidr, eni->cidr},          {kIp, eni->ip},
                              {kGateway, eni->gateway},    {kSecurityGroups, std::move(groups)}};
+    if (!eni->vpc_id.empty()) out[kEni].as_object()[kVpcId] = eni->vpc_id;
   }
   return out;
 }
@@ -134,7 +137,8 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
   a.node = record.node();
   a.container_instance_id = record.container_instance_id();
   if (auto eni = record.eni(); eni && a.network_mode == "awsvpc") {
-    a.eni = TaskAssignment::Eni{eni->subnet_id, eni->cidr, eni->ip, eni->gateway, record.security_groups()};
+    a.eni = TaskAssignment::Eni{eni->subnet_id, eni->vpc_id, eni->cidr, eni->ip, eni->gateway,
+                                record.security_groups()};
   }
   a.task = PresentTask(record.json());
   a.task_definition = record.task_definition();

@@ -5,7 +5,8 @@
 //
 // Wire form (one JSON object per task):
 //   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
-//    "eni": {"subnetId", "cidr", "ip", "gateway", "securityGroups": [sg-id...]} (awsvpc only),
+//    "eni": {"subnetId", "vpcId", "cidr", "ip", "gateway", "securityGroups": [sg-id...]} (awsvpc only;
+//            "vpcId" absent for a task placed before nodes isolated VPCs),
 //    "task": <the Task shape as DescribeTasks shows it>,
 //    "taskDefinition": <the TaskDefinition shape it runs>}
 // and the feed's answer is {"revision": R, "assignments": [<assignment>...],
@@ -33,6 +34,7 @@ struct TaskAssignment {
   // An awsvpc task's interface, as the server allocated it.
   struct Eni {
     std::string subnet_id;
+    std::string vpc_id;   // its subnet's VPC: the node's routing domain for it; may be empty
     std::string cidr;     // the subnet's, e.g. 10.0.1.0/24
     std::string ip;       // the task's address in it
     std::string gateway;  // the subnet's router, its first address

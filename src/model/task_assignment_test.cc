@@ -74,7 +74,7 @@ TEST(TaskAssignmentTest, IsMadeFromTheRecordWithoutItsServerPart) {
   EXPECT_EQ(a.container_instance_id, "");
   ASSERT_TRUE(a.eni.has_value());
   // The ENI's groups go with it: the node enforces them (docs/SECURITY_GROUPS.md).
-  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {"sg-1"}}));
+  EXPECT_EQ(*a.eni, (TaskAssignment::Eni{"subnet-1", "", "10.0.1.0/24", "10.0.1.7", "10.0.1.1", {"sg-1"}}));
   EXPECT_FALSE(a.task.contains("_wharf"));
   EXPECT_EQ(GetString(a.task, "launchType"), "FARGATE");
   EXPECT_EQ(GetString(a.task_definition, "family"), "web");
@@ -93,6 +93,25 @@ TEST(TaskAssignmentTest, IsMadeFromTheRecordWithoutItsServerPart) {
   EXPECT_EQ(b.network_mode, "bridge");
   EXPECT_FALSE(b.eni.has_value());
   EXPECT_EQ(b.container_instance_id, "ci-9");
+}
+
+// The ENI's VPC (the node's routing domain for it) goes on the wire; a message without one,
+// from a task placed before VPCs were isolated, is still read.
+TEST(TaskAssignmentTest, TheEnisVpcRoundTrips) {
+  json::object record = AwsvpcRecord();
+  record["_wharf"].as_object()["eni"].as_object()["vpcId"] = "vpc-9";
+  TaskAssignment a = AssignmentOf(TaskRecord(record));
+  ASSERT_TRUE(a.eni.has_value());
+  EXPECT_EQ(a.eni->vpc_id, "vpc-9");
+  EXPECT_EQ(GetString(GetObject(a.ToJson(), "eni"), "vpcId"), "vpc-9");
+  auto back = TaskAssignment::FromJson(a.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->eni->vpc_id, "vpc-9");
+  json::object old = AssignmentOf(TaskRecord(AwsvpcRecord())).ToJson();
+  EXPECT_FALSE(GetObject(old, "eni").contains("vpcId"));
+  auto read = TaskAssignment::FromJson(old);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->eni->vpc_id, "");
 }
 
 TEST(TaskAssignmentTest, MalformedMessagesAreRejected) {

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -276,6 +278,14 @@ class Loop {
       int one = 1;
       if (setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
         return Status::Internal("SO_REUSEPORT failed");
+      }
+    }
+    if (!ec && !options_.bind_device.empty()) {
+      const std::string& dev = options_.bind_device;
+      if (setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(),
+                     static_cast<socklen_t>(dev.size())) != 0) {
+        return Status::Unavailable("listen on " + endpoint.address().to_string() + " bound to " + dev + ": " +
+                                   std::strerror(errno));
       }
     }
     if (!ec) acceptor_.bind(endpoint, ec);

@@ -52,6 +52,9 @@ using Handler = std::function<void(Incoming&& request, Responder respond)>;
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;
+  // SO_BINDTODEVICE on the listening socket (needs CAP_NET_RAW): it accepts only what comes
+  // in through that interface, and its replies leave through it. Empty: any interface.
+  std::string bind_device;
   int threads = 1;
   size_t body_limit = 16 * 1024 * 1024;
   size_t header_limit = 64 * 1024;

@@ -124,9 +124,14 @@ def host_state():
                      if n == "wharf0" or n.startswith("wh-"))
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
     # The node's security group table (src/agent/network/firewall.h).
-    tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines() if l.strip() == "table inet wharf")
+    tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines()
+                    if l.strip() in ("table inet wharf", "table inet wharf_vpc"))
+    # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
+    # and the host's replies into a VPC (fwmark 0x76......).
+    ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
+                      if " iif wh-" in l or " fwmark 0x76" in l)
     return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
-            "nft": tables}
+            "nft": tables, "ip_rules": ip_rules}
 
 
 def _shared_rule(rule):
@@ -143,6 +148,17 @@ def remove_node_networks():
         if name == "wharf0" or name.startswith("wh-"):
             subprocess.run(["ip", "link", "del", name], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
+    subprocess.run(["nft", "delete", "table", "inet", "wharf_vpc"], capture_output=True)
+    for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():
+        words = l.replace("[detached]", "").split()
+        if "fwmark" in words and words[words.index("fwmark") + 1].startswith("0x76") and "lookup" in words:
+            subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "fwmark", words[words.index("fwmark") + 1],
+                            "lookup", words[words.index("lookup") + 1]], capture_output=True)
+        elif "iif" in words and words[words.index("iif") + 1].startswith("wh-") and "lookup" in words:
+            table = words[words.index("lookup") + 1]
+            subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "iif", words[words.index("iif") + 1],
+                            "lookup", table], capture_output=True)
+            subprocess.run(["ip", "route", "flush", "table", table], capture_output=True)
     for table in ("nat", "filter"):
         rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
         for r in rules:

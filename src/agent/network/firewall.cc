@@ -27,6 +27,15 @@ bool IsIpv4Cidr(const std::string& s) {
   return std::stoi(bits) <= 32 && IsIpv4(s.substr(0, slash));
 }
 
+// A Linux interface name that is safe inside an nft string: 1..15 of [A-Za-z0-9_.-].
+bool IsInterfaceName(const std::string& name) {
+  if (name.empty() || name.size() > 15) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
 bool IsGroupId(const std::string& id) {
   if (id.size() < 4 || id.size() > 64 || !id.starts_with("sg-")) return false;
   for (char c : id) {
@@ -112,13 +121,14 @@ Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view t
   s << "table " << table << " {}\ndelete table " << table << "\n";
   if (plan.enis.empty()) return s.str();
 
-  // ENI address -> its groups (an address listed twice, by a task stopping and the one
-  // taking its address over, gets the union).
-  std::map<std::string, std::set<std::string>> enis;
+  // (bridge, ENI address) -> its groups (an address listed twice, by a task stopping and the
+  // one taking its address over, gets the union).
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> enis;
   std::set<std::string> gateways;
   for (const auto& e : plan.enis) {
     if (!IsIpv4(e.ip)) return Status::InvalidArgument("not an IPv4 address: " + e.ip);
-    auto& groups = enis[e.ip];
+    if (!IsInterfaceName(e.bridge)) return Status::InvalidArgument("not a bridge name: '" + e.bridge + "'");
+    auto& groups = enis[{e.bridge, e.ip}];
     for (const auto& g : e.groups) {
       if (!IsGroupId(g)) return Status::InvalidArgument("not a security group id: " + g);
       groups.insert(g);
@@ -171,7 +181,8 @@ Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view t
   // One pair of chains per distinct set of groups: the union of their rules, else drop.
   std::map<std::set<std::string>, int> combos;
   std::vector<std::string> in_elements, out_elements;
-  for (const auto& [ip, groups] : enis) {
+  for (const auto& [key, groups] : enis) {
+    const auto& [bridge, ip] = key;
     auto [it, made] = combos.emplace(groups, static_cast<int>(combos.size()));
     std::string eni = "eni_" + std::to_string(it->second);
     if (made) {
@@ -185,23 +196,26 @@ Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view t
         s << "    drop\n  }\n";
       }
     }
-    in_elements.push_back(ip + " : jump " + eni + "_in");
-    out_elements.push_back(ip + " : jump " + eni + "_out");
+    std::string eni_key = "\"" + bridge + "\" . " + ip;
+    in_elements.push_back(eni_key + " : jump " + eni + "_in");
+    out_elements.push_back(eni_key + " : jump " + eni + "_out");
   }
-  s << "  map eni_in {\n    type ipv4_addr : verdict\n    elements = { " << Elements(in_elements) << " }\n  }\n";
-  s << "  map eni_out {\n    type ipv4_addr : verdict\n    elements = { " << Elements(out_elements) << " }\n  }\n";
+  s << "  map eni_in {\n    type ifname . ipv4_addr : verdict\n    elements = { " << Elements(in_elements)
+    << " }\n  }\n";
+  s << "  map eni_out {\n    type ifname . ipv4_addr : verdict\n    elements = { " << Elements(out_elements)
+    << " }\n  }\n";
 
   const char* stateful = "    ct direction reply accept\n    ct state related accept\n";
   s << "  chain forward_egress {\n    type filter hook forward priority -10; policy accept;\n"
-    << stateful << "    ip saddr vmap @eni_out\n  }\n";
+    << stateful << "    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "  chain forward_ingress {\n    type filter hook forward priority -5; policy accept;\n"
-    << stateful << "    ip daddr vmap @eni_in\n  }\n";
+    << stateful << "    oifname . ip daddr vmap @eni_in\n  }\n";
   s << "  chain output_ingress {\n    type filter hook output priority -5; policy accept;\n"
-    << stateful << "    ip daddr vmap @eni_in\n  }\n";
+    << stateful << "    oifname . ip daddr vmap @eni_in\n  }\n";
   // A task's own router is where its metadata endpoint and resolver answer, which AWS does
   // not filter either (169.254.169.254, the VPC's .2).
   s << "  chain input_egress {\n    type filter hook input priority -10; policy accept;\n"
-    << stateful << "    ip daddr @gateways accept\n    ip saddr vmap @eni_out\n  }\n";
+    << stateful << "    ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "}\n";
   return s.str();
 }

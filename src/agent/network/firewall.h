@@ -13,8 +13,11 @@
 //   chains  sg_<id>_in / sg_<id>_out: the group's rules, each ending in accept
 //           eni_<n>_in / eni_<n>_out: one per distinct set of groups: jump to each group's
 //           chain (the union of their rules), then drop
-//   maps    eni_in / eni_out: ENI address -> jump eni_<n>_in / eni_<n>_out
-//   base    forward (priority -10, egress by source; -5, ingress by destination), output
+//   maps    eni_in / eni_out: (ENI's bridge, ENI address) -> jump eni_<n>_in / eni_<n>_out.
+//           Keyed by the bridge too, because two VPCs may use one address on a node
+//           (network.h): a packet's iif/oif is its ENI's bridge in every hook (routed, bridged
+//           through br_netfilter, host-made, host-bound), so the pair names one ENI.
+//   base    forward (priority -10, egress by iif + source; -5, ingress by oif + destination), output
 //           (host-made connections, the load balancer's among them: ingress), input (the
 //           tasks' connections to this host: egress, less their gateway)
 // Each base chain first accepts the reply direction of tracked connections and related
@@ -44,6 +47,7 @@ struct FirewallEni {
   std::string ip;       // its IPv4 address
   std::string gateway;  // its subnet's router on this host
   std::vector<std::string> groups;
+  std::string bridge;  // its subnet's bridge on this host (required)
 };
 
 struct FirewallPlan {

@@ -29,7 +29,7 @@ bool Has(const std::string& script, const std::string& line) { return script.fin
 
 FirewallPlan TwoTasks() {
   FirewallPlan plan;
-  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-web"}}, {"10.0.1.6", "10.0.1.1", {"sg-app"}}};
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-web"}, "wh-1"}, {"10.0.1.6", "10.0.1.1", {"sg-app"}, "wh-1"}};
   plan.security.groups = {{"sg-web", {Tcp(80, 80, "", "sg-alb")}, {AllTo("0.0.0.0/0")}},
                           {"sg-app", {Tcp(8080, 8090, "10.0.0.0/16")}, {}}};
   plan.security.members["sg-alb"] = {{"10.0.2.7", "10.0.2.8"}, {0x77000001}};
@@ -65,7 +65,7 @@ TEST(FirewallCompileTest, RulesByGroupCidrAndPorts) {
 
 TEST(FirewallCompileTest, ProtocolsAndIcmp) {
   FirewallPlan plan;
-  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-a"}}};
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-a"}, "wh-1"}};
   SecurityGroupRule all_tcp = Tcp(0, 65535, "10.1.0.0/16");
   SecurityGroupRule udp = Tcp(53, 53, "10.2.0.0/16");
   udp.protocol = "udp";
@@ -103,9 +103,9 @@ TEST(FirewallCompileTest, ProtocolsAndIcmp) {
 TEST(FirewallCompileTest, SeveralGroupsAreAUnionAndTasksShareChains) {
   FirewallPlan plan;
   for (int i = 0; i < 100; ++i) {
-    plan.enis.push_back({"10.0.1." + std::to_string(i + 2), "10.0.1.1", {"sg-b", "sg-a"}});
+    plan.enis.push_back({"10.0.1." + std::to_string(i + 2), "10.0.1.1", {"sg-b", "sg-a"}, "wh-1"});
   }
-  plan.enis.push_back({"10.0.2.2", "10.0.2.1", {"sg-a"}});
+  plan.enis.push_back({"10.0.2.2", "10.0.2.1", {"sg-a"}, "wh-2"});
   plan.security.groups = {{"sg-a", {Tcp(80, 80, "10.0.0.0/8")}, {}}, {"sg-b", {Tcp(443, 443, "10.0.0.0/8")}, {}}};
   auto script = CompileFirewall(plan);
   ASSERT_TRUE(script.ok()) << script.status().ToString();
@@ -129,16 +129,16 @@ TEST(FirewallCompileTest, StatefulBaseChains) {
   }
   EXPECT_TRUE(Has(*script, "type filter hook forward priority -10; policy accept;\n"
                            "    ct direction reply accept\n    ct state related accept\n"
-                           "    ip saddr vmap @eni_out"))
+                           "    iifname . ip saddr vmap @eni_out"))
       << *script;
-  EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    ip saddr vmap @eni_out")) << *script;
+  EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
 }
 
 // A group the server did not describe (deleted meanwhile) allows nothing; a referenced group
 // with no members is an empty set, not a missing one.
 TEST(FirewallCompileTest, UnknownGroupsAllowNothing) {
   FirewallPlan plan;
-  plan.enis = {{"10.0.1.5", "", {"sg-gone"}}};
+  plan.enis = {{"10.0.1.5", "", {"sg-gone"}, "wh-1"}};
   auto script = CompileFirewall(plan);
   ASSERT_TRUE(script.ok());
   EXPECT_TRUE(Has(*script, "chain eni_0_in {\n    drop\n  }")) << *script;
@@ -151,16 +151,32 @@ TEST(FirewallCompileTest, UnknownGroupsAllowNothing) {
 
 TEST(FirewallCompileTest, RefusesWhatIsNotAnAddressOrGroup) {
   FirewallPlan plan;
-  plan.enis = {{"10.0.1.5; flush ruleset", "", {"sg-a"}}};
+  plan.enis = {{"10.0.1.5; flush ruleset", "", {"sg-a"}, "wh-1"}};
   EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
-  plan.enis = {{"10.0.1.5", "", {"sg-a }"}}};
+  plan.enis = {{"10.0.1.5", "", {"sg-a }"}, "wh-1"}};
   EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
-  plan.enis = {{"10.0.1.5", "", {"sg-a"}}};
+  plan.enis = {{"10.0.1.5", "", {"sg-a"}, "wh-1\" }"}};
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+  plan.enis = {{"10.0.1.5", "", {"sg-a"}, ""}};  // no bridge
+  EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+  plan.enis = {{"10.0.1.5", "", {"sg-a"}, "wh-1"}};
   plan.security.groups = {{"sg-a", {Tcp(80, 80, "10.0.0.0/33")}, {}}};
   EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
   plan.security.groups = {{"sg-a", {Tcp(80, 80, "", "sg-b")}, {}}};
   plan.security.members["sg-b"] = {{"not-an-ip"}, {}};
   EXPECT_TRUE(CompileFirewall(plan).status().IsInvalidArgument());
+}
+
+// Two VPCs on a node may give two ENIs one address: the bridge tells them apart.
+TEST(FirewallCompileTest, OneAddressInTwoVpcsIsTwoEnis) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.4", "10.0.1.1", {"sg-a"}, "wh-vpc1"}, {"10.0.1.4", "10.0.1.1", {"sg-b"}, "wh-vpc2"}};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "type ifname . ipv4_addr : verdict")) << *script;
+  EXPECT_TRUE(Has(*script, "\"wh-vpc1\" . 10.0.1.4 : jump eni_0_in")) << *script;
+  EXPECT_TRUE(Has(*script, "\"wh-vpc2\" . 10.0.1.4 : jump eni_1_in")) << *script;
+  EXPECT_TRUE(Has(*script, "oifname . ip daddr vmap @eni_in")) << *script;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
 #include "base/logging.h"
+#include "model/ec2_network.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -23,6 +24,32 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kIfName = "eth0";
+// Before main (32766) and after local (0): a VPC's packets never fall through to main.
+constexpr const char* kVpcRulePref = "1000";
+// The host's replies to a VPC's connections: before the VPC rules.
+constexpr const char* kReplyRulePref = "999";
+constexpr const char* kReplyTable = "inet wharf_vpc";
+
+// The mark of the host's replies into a VPC (network.h): 0x76 in the top byte (the load
+// balancers' are 0x77), the table's 20 bits around 0xf000, which portmap and kube-proxy use.
+uint32_t ReplyMark(uint32_t table) {
+  uint32_t h = (table - 65536u) & 0xfffffu;
+  return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
+}
+
+// Adds `bridge` -> `mark` to the reply-routing table, making the table when missing; one nft
+// transaction, idempotent (its rules are flushed and written again).
+std::string ReplyRoutingScript(const std::string& bridge, uint32_t mark) {
+  std::string t = kReplyTable;
+  return "add table " + t + "\n" +
+         "add map " + t + " bridges { type ifname : mark; }\n" +
+         "add chain " + t + " prerouting { type filter hook prerouting priority -150; policy accept; }\n" +
+         "add chain " + t + " output { type route hook output priority -150; policy accept; }\n" +
+         "flush chain " + t + " prerouting\n" + "flush chain " + t + " output\n" +
+         "add rule " + t + " prerouting ct state new ct mark set iifname map @bridges\n" +
+         "add rule " + t + " output ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
+         "add element " + t + " bridges { \"" + bridge + "\" : " + std::to_string(mark) + " }\n";
+}
 
 // CNI's rule for container ids and network names (SPEC.md), which also keeps them safe as
 // file names.
@@ -84,6 +111,9 @@ Status Validate(const std::string& id, const Subnet& subnet, const std::vector<P
     return Status::InvalidArgument("bad bridge name (<= 15 chars): '" + subnet.bridge + "'");
   }
   RETURN_IF_ERROR(ParseCidr(subnet.cidr).status());
+  if (!subnet.vpc_id.empty() && !IsCniName(subnet.vpc_id, 100)) {
+    return Status::InvalidArgument("bad VPC id: '" + subnet.vpc_id + "'");
+  }
   std::set<std::pair<int, std::string>> seen;
   for (const PortMapping& p : ports) {
     if (p.host_port < 1 || p.host_port > 65535 || p.container_port < 1 || p.container_port > 65535 ||
@@ -178,7 +208,8 @@ json::object ToJson(const Record& r) {
   }
   json::object o = {
       {"id", r.id},
-      {"subnet", json::object{{"id", r.subnet.id}, {"cidr", r.subnet.cidr}, {"bridge", r.subnet.bridge}}},
+      {"subnet", json::object{{"id", r.subnet.id}, {"cidr", r.subnet.cidr}, {"bridge", r.subnet.bridge},
+                              {"vpcId", r.subnet.vpc_id}}},
       {"ports", std::move(ports)},
       {"netns", r.netns},
       {"ifname", kIfName},
@@ -195,7 +226,8 @@ Result<Record> FromJson(const json::value& v) {
     r.id = json::value_to<std::string>(o.at("id"));
     const json::object& s = o.at("subnet").as_object();
     r.subnet = {json::value_to<std::string>(s.at("id")), json::value_to<std::string>(s.at("cidr")),
-                json::value_to<std::string>(s.at("bridge"))};
+                json::value_to<std::string>(s.at("bridge")), ""};
+    if (auto* vpc = s.if_contains("vpcId"); vpc && vpc->is_string()) r.subnet.vpc_id = vpc->as_string().c_str();
     for (const json::value& p : o.at("ports").as_array()) {
       r.ports.push_back({static_cast<int>(p.at("hostPort").to_number<int64_t>()),
                          static_cast<int>(p.at("containerPort").to_number<int64_t>()),
@@ -320,9 +352,106 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
     if (ready_subnets_.count(subnet.id)) return Status::OK();
   }
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
+  if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
   MutexLock lock(mu_);
   ready_subnets_.insert(subnet.id);
   return Status::OK();
+}
+
+// See "A subnet of a VPC" in network.h. The bridge is made here, before CNI's first ADD on
+// the subnet (the bridge plugin takes a bridge that exists), so that its route and rule are
+// in place before a task's first packet.
+Status Network::EnsureVpcRouting(const Subnet& subnet) {
+  const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
+  {
+    MutexLock lock(mu_);
+    auto [it, added] = vpc_tables_.emplace(table, subnet.vpc_id);
+    if (!added && it->second != subnet.vpc_id) {
+      return Status::FailedPrecondition("VPCs " + it->second + " and " + subnet.vpc_id +
+                                        " hash to one routing table (" + std::to_string(table) + ") on this node");
+    }
+  }
+  const std::string t = std::to_string(table);
+  std::error_code ec;
+  if (!fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
+    auto made = RunChecked(runner_, {"ip", "link", "add", "name", subnet.bridge, "type", "bridge"});
+    // Another agent's attach may have made it meanwhile.
+    if (!made.ok() && !fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
+      return made.status().WithContext("subnet " + subnet.id);
+    }
+  }
+  for (std::vector<std::string> argv : {
+           std::vector<std::string>{"ip", "link", "set", subnet.bridge, "up"},
+           std::vector<std::string>{"ip", "route", "replace", "unreachable", "default", "table", t},
+           std::vector<std::string>{"ip", "route", "replace", subnet.cidr, "dev", subnet.bridge, "table", t},
+       }) {
+    RETURN_IF_ERROR(RunChecked(runner_, argv).status().WithContext("subnet " + subnet.id));
+  }
+  ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kVpcRulePref, "iif", subnet.bridge,
+                                                     "lookup", t},
+                                                    std::nullopt, ""}));
+  if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
+    return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
+  }
+  // The host's replies (a SYN-ACK, an echo reply, an unbound socket's answer) are routed by
+  // main, which may name another VPC's bridge for the address: the connection's mark, set as
+  // it came in through the bridge, routes them by the VPC's table instead.
+  const uint32_t mark = ReplyMark(table);
+  auto nft_path = FindExecutable("nft");
+  if (!nft_path.ok()) {
+    // Only two VPCs sharing a CIDR need it; security groups need nft anyway (firewall.h).
+    LOG_WARN("msg=\"nft not found: the host's replies into VPC {} are routed by main\"", subnet.vpc_id);
+    MutexLock lock(mu_);
+    subnet_vpcs_[subnet.id] = subnet.vpc_id;
+    return Status::OK();
+  }
+  ASSIGN_OR_RETURN(CommandResult nft,
+                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
+  if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+  ASSIGN_OR_RETURN(rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
+                                       "lookup", t},
+                                      std::nullopt, ""}));
+  if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
+    return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
+  }
+  MutexLock lock(mu_);
+  subnet_vpcs_[subnet.id] = subnet.vpc_id;
+  return Status::OK();
+}
+
+void Network::RemoveVpcRouting(const Subnet& subnet) {
+  const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
+  const std::string t = std::to_string(table);
+  for (int i = 0; i < 16; ++i) {  // bounded: duplicates are possible, endless loops are not
+    auto del = runner_.Run({{"ip", "rule", "del", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
+                            std::nullopt, ""});
+    if (!del.ok() || del->exit_code != 0) break;
+  }
+  (void)runner_.Run({{"nft", "delete", "element", "inet", "wharf_vpc", "bridges", "{ \"" + subnet.bridge + "\" }"},
+                     std::nullopt, ""});
+  bool last = true;
+  bool no_vpc_left = false;
+  {
+    MutexLock lock(mu_);
+    subnet_vpcs_.erase(subnet.id);
+    for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
+    if (last) vpc_tables_.erase(table);
+    no_vpc_left = subnet_vpcs_.empty();
+  }
+  if (last) {
+    // The bridge's route went with the bridge; the last subnet takes the table's default and
+    // the reply rule too.
+    (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});
+    for (int i = 0; i < 16; ++i) {
+      auto del = runner_.Run({{"ip", "rule", "del", "pref", kReplyRulePref, "fwmark",
+                               std::to_string(ReplyMark(table)), "lookup", t},
+                              std::nullopt, ""});
+      if (!del.ok() || del->exit_code != 0) break;
+    }
+  }
+  if (no_vpc_left) {
+    (void)runner_.Run({{"nft", "delete", "table", "inet", "wharf_vpc"}, std::nullopt, ""});
+  }
 }
 
 Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& subnet,
@@ -469,6 +598,7 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   if (fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
     RETURN_IF_ERROR(RunChecked(runner_, {"ip", "link", "del", subnet.bridge}).status());
   }
+  if (!subnet.vpc_id.empty()) RemoveVpcRouting(subnet);
   fs::remove_all(options_.state_dir + "/ipam/wharf-" + subnet.id, ec);
   return Status::OK();
 }

@@ -14,6 +14,25 @@
 // Host state per subnet (the bridge, host-local's lease directory, the rules in
 // host_rules.h) is made on the first Attach and stays until RemoveSubnetBridge.
 //
+// A subnet of a VPC (Subnet::vpc_id set: awsvpc tasks) is routed in its VPC's own table, so
+// that two VPCs with one CIDR run side by side and no VPC routes into another (issue 13):
+//   table T = model::VpcRouteTable(vpc_id): <subnet CIDR> dev <its bridge> for every subnet of
+//             the VPC on this node, and `unreachable default` (nothing outside the VPC)
+//   rule      pref 1000: iif <bridge> lookup T, one per subnet bridge
+//   replies   the host's own replies into the VPC (SYN-ACKs, echo replies, an unbound
+//             socket's answers: main would pick any VPC's bridge for a shared address):
+//             nft table `inet wharf_vpc` marks each connection that comes in through a VPC
+//             bridge (ct mark, a map bridge -> the VPC's mark) and puts the mark on its replies
+//             (a route chain, so they are routed again); rule pref 999: fwmark <mark> lookup T
+// Packets a task sends are routed by its bridge's rule, so they reach its VPC's subnets and
+// nothing else; the rule's table never falls through to main. (The kernel here has no VRF
+// device, CONFIG_NET_VRF unset; this is VRF-lite: the same separation by policy routing.)
+// The host keeps its connected routes in main: a host socket reaches a task of a VPC whose
+// CIDR no other VPC on the node uses as before, and any task when it is bound to the task's
+// subnet bridge (SO_BINDTODEVICE: the load balancer, health checks, the metadata endpoint),
+// since the kernel then takes the route through that bridge. The gateway address may be on
+// several bridges at once (one per VPC), which Linux allows.
+//
 // Thread-safe: calls for different ids run in parallel; calls for one id are serialised.
 // RemoveSubnetBridge must not race an Attach on the same subnet. Needs root.
 #pragma once
@@ -35,6 +54,9 @@ struct Subnet {
   std::string id;      // e.g. subnet-0a1b...; names the CNI network
   std::string cidr;    // IPv4, e.g. 10.71.1.0/24; the gateway is its first address
   std::string bridge;  // Linux bridge name, <= 15 chars, e.g. wharf-<8 hex>
+  // The VPC it belongs to (awsvpc): routed in the VPC's table (above). Empty: the host's
+  // main table (bridge network mode, a task placed before VPCs were isolated).
+  std::string vpc_id;
 };
 
 struct PortMapping {
@@ -120,6 +142,8 @@ class Network final : public NetworkAttacher {
   std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
+  Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(mu_);
+  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(mu_);
 
   // Constant after construction.
   const CniOptions options_;
@@ -133,6 +157,8 @@ class Network final : public NetworkAttacher {
   Mutex mu_;
   std::map<std::string, std::weak_ptr<Mutex>> id_locks_ GUARDED_BY(mu_);
   std::set<std::string> ready_subnets_ GUARDED_BY(mu_);  // rules known to be in place
+  std::map<uint32_t, std::string> vpc_tables_ GUARDED_BY(mu_);       // routing table -> VPC id
+  std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
 };

@@ -2,6 +2,7 @@
 // its own subnet (10.2xx.<pid%250>.0/24), bridge (wt<pid>x) and namespaces (wt<pid>-*) and
 // removes them in a scope guard, also when an assertion fails.
 #include "agent/network/network.h"
+#include "model/ec2_network.h"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -131,7 +132,7 @@ class NetworkTest : public ::testing::Test {
     snprintf(bridge, sizeof(bridge), "wt%x-%d", static_cast<unsigned>(getpid()) & 0xffffff, octet % 100);
     return Subnet{"subnet-t" + std::to_string(getpid()) + "-" + std::to_string(octet),
                   "10." + std::to_string(octet) + "." + std::to_string(getpid() % 250) + ".0/24",
-                  bridge};
+                  bridge, ""};
   }
 
   std::string Id(const std::string& name) { return "task-" + std::to_string(getpid()) + "-" + name; }
@@ -180,6 +181,54 @@ TEST_F(NetworkTest, AnAddressGivenBackAndTakenAgainKeepsItsMac) {
   EXPECT_EQ(second->mac, expected_mac);
   auto [rc2, out2] = Sh("busybox ping -c1 -W1 " + ip);
   EXPECT_EQ(rc2, 0) << "the new interface with the old address is not reachable: " << out2;
+}
+
+// Two VPCs with one CIDR on the node (network.h, "A subnet of a VPC"): a task in each at the
+// same address; the second VPC's other subnet is reached from its own VPC only.
+TEST_F(NetworkTest, VpcsWithOneCidrAreRoutedApart) {
+  std::string pid = std::to_string(getpid());
+  char b1[16], b2[16], b3[16];
+  snprintf(b1, sizeof b1, "wt%x-v1", static_cast<unsigned>(getpid()) & 0xffffff);
+  snprintf(b2, sizeof b2, "wt%x-v2", static_cast<unsigned>(getpid()) & 0xffffff);
+  snprintf(b3, sizeof b3, "wt%x-v3", static_cast<unsigned>(getpid()) & 0xffffff);
+  std::string net = "10.209." + std::to_string(getpid() % 250);
+  std::string other = "10.210." + std::to_string(getpid() % 250);
+  Subnet one{"subnet-v1-" + pid, net + ".0/24", b1, "vpc-t1-" + pid};
+  Subnet two{"subnet-v2-" + pid, net + ".0/24", b2, "vpc-t2-" + pid};
+  Subnet two_b{"subnet-v3-" + pid, other + ".0/24", b3, "vpc-t2-" + pid};
+  ScopeGuard guard([&] {
+    for (const std::string id : {"a", "b", "c"}) {
+      if (Status s = net_->Detach(Id(id)); !s.ok()) ADD_FAILURE() << s.ToString();
+    }
+    for (const Subnet* subnet : {&two, &two_b}) {
+      if (Status s = net_->RemoveSubnetBridge(*subnet); !s.ok()) ADD_FAILURE() << s.ToString();
+    }
+    CleanUp(one);
+  });
+  auto a = net_->Attach(Id("a"), one, {}, net + ".4");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  auto b = net_->Attach(Id("b"), two, {}, net + ".4");
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  auto c = net_->Attach(Id("c"), two_b, {}, other + ".4");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+
+  std::string table2 = std::to_string(model::VpcRouteTable(two.vpc_id));
+  EXPECT_EQ(Sh("ip rule show pref 1000 | grep -c 'iif " + std::string(b2) + " lookup " + table2 + "'").second,
+            "1\n");
+  auto in = [&](const std::string& id, const std::string& cmd) { return Sh("ip netns exec " + NetnsName(Id(id)) + " " + cmd); };
+  EXPECT_EQ(in("b", "busybox ping -c1 -W2 " + other + ".4").first, 0) << "one VPC's subnets are joined";
+  EXPECT_NE(in("a", "busybox ping -c1 -W1 " + other + ".4").first, 0) << "another VPC's subnet is out of reach";
+  EXPECT_EQ(in("a", "busybox ping -c1 -W2 " + net + ".1").first, 0) << "the gateway, on both bridges";
+  // Nothing outside the VPC: asked of the kernel's routing, no packet sent.
+  EXPECT_NE(Sh("ip route get 192.0.2.99 from " + net + ".4 iif " + std::string(b1)).first, 0);
+
+  // The rules and the table go with the bridges.
+  ASSERT_TRUE(net_->Detach(Id("b")).ok());
+  ASSERT_TRUE(net_->Detach(Id("c")).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(two).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(two_b).ok());
+  EXPECT_EQ(Sh("ip rule show | grep -c 'lookup " + table2 + "'").second, "0\n");
+  EXPECT_EQ(Sh("ip route show table " + table2 + " | wc -l").second, "0\n");
 }
 
 TEST_F(NetworkTest, TwoAttachmentsOnOneSubnetPingEachOtherAndTheGateway) {
@@ -536,7 +585,9 @@ TEST_F(SecurityGroupsTest, RulesAdmitAndDropAndTheTableGoes) {
   SecurityGroupRule from_a{"tcp", 8080, 8080, "", "sg-a", ""};
   SecurityGroupRule ping_from_a{"icmp", 8, -1, "", "sg-a", ""};
   FirewallPlan plan;
-  plan.enis = {{a->ip, a->gateway, {"sg-a"}}, {b->ip, b->gateway, {"sg-b"}}, {c->ip, c->gateway, {"sg-c"}}};
+  plan.enis = {{a->ip, a->gateway, {"sg-a"}, subnet.bridge},
+               {b->ip, b->gateway, {"sg-b"}, subnet.bridge},
+               {c->ip, c->gateway, {"sg-c"}, subnet.bridge}};
   plan.security.groups = {{"sg-a", {}, {all_out}}, {"sg-b", {}, {all_out}}, {"sg-c", {}, {all_out}}};
   ASSERT_TRUE(firewall.Apply(plan).ok());
 

@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""Each VPC an isolated L3 network on the node (issue 13, part 3), driven with boto3.
+
+Two VPCs with one CIDR (10.0.0.0/16, a subnet 10.0.1.0/24 in each) each run an awsvpc task,
+and both tasks get the same private address. Every task's group admits port 8080 from the
+whole 10.0.0.0/16, so only the node's routing keeps the VPCs apart: a connection from the
+second VPC to that address lands on its own task (each task serves its VPC's name), a task
+of the first VPC reaches neither an address that exists only in the second VPC's subnet nor
+the second VPC's other subnet, while tasks of the second VPC reach each other across its two
+subnets (the VPC's own table joins them). Each task pings its gateway and reads its own task
+metadata through it (the same address in both VPCs). A load balancer in each VPC, each with a
+target group holding that same address, is healthy and answers with its own VPC's task.
+Connections from tasks are made inside their network namespaces (`ip netns exec`). The test
+stops its tasks, deletes what it made and checks the host is left as it was found (bridges,
+ip rules, the nft table).
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+
+checks = Checks()
+before, layout = prepare("v1")
+
+# Writes its VPC's name and its own task metadata (fetched through the gateway) where httpd serves.
+SERVE = ('echo "$WHO" > /www/who.txt; '
+         'wget -q -O /www/meta.json "$ECS_CONTAINER_METADATA_URI_V4/task" || echo failed > /www/meta.json; '
+         'exec httpd -f -p 8080 -h /www')
+
+
+def in_task(task, *argv, timeout=4):
+    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "timeout", str(timeout)] + list(argv),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True)
+
+
+def fetch(task, ip, path="who.txt"):
+    """From inside `task`: the body at http://ip:8080/path, or None."""
+    p = in_task(task, "curl", "-sf", "--max-time", "2", f"http://{ip}:8080/{path}")
+    if p.returncode != 0:
+        print(f"fetch {ip}/{path} from {task['ip']}: {p.returncode} {p.stderr.strip()}")
+        return None
+    return p.stdout.strip()
+
+
+def connects(task, ip):
+    return in_task(task, "busybox", "nc", "-w", "1", ip, "8080", timeout=3).returncode == 0
+
+
+with WharfServer(agent=True) as server:
+    image = push_to_wharf(server, layout, "v1", "app")
+    ec2 = server.boto3("ec2")
+    ecs = server.boto3("ecs")
+    elb = server.boto3("elbv2")
+    zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
+    made = {"vpcs": [], "subnets": [], "groups": [], "lbs": [], "tgs": []}
+    tasks = []
+    td = ecs.register_task_definition(
+        family="vpc-iso", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": image, "essential": True, "stopTimeout": 2,
+                               "entryPoint": ["/bin/sh", "-c"], "command": [SERVE],
+                               "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
+
+    def make_vpc(name, second_cidr):
+        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        made["vpcs"].append(vpc)
+        subnets = []
+        for cidr, zone in (("10.0.1.0/24", zones[0]), (second_cidr, zones[1])):
+            s = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
+            made["subnets"].append(s)
+            subnets.append(s)
+        lb_group = ec2.create_security_group(GroupName=f"{name}-lb", Description="e2e", VpcId=vpc)["GroupId"]
+        web = ec2.create_security_group(GroupName=f"{name}-web", Description="e2e", VpcId=vpc)["GroupId"]
+        made["groups"] += [web, lb_group]
+        ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/16"}],
+             "UserIdGroupPairs": [{"GroupId": lb_group}]}])
+        return {"name": name, "id": vpc, "subnets": subnets, "web": web, "lb": lb_group}
+
+    def run(vpc, subnet_index=0):
+        arn = ecs.run_task(launchType="FARGATE", taskDefinition=td, overrides={"containerOverrides": [
+            {"name": "web", "environment": [{"name": "WHO", "value": vpc["name"]}]}]},
+            networkConfiguration={"awsvpcConfiguration": {"subnets": [vpc["subnets"][subnet_index]],
+                                                          "securityGroups": [vpc["web"]]}})["tasks"][0]["taskArn"]
+        tasks.append(arn)
+        return arn
+
+    def running(arn):
+        task = wait_task(server, "default", arn, "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+        return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
+
+    state = {}
+
+    @checks.run
+    def two_vpcs_with_one_cidr_give_their_tasks_one_address():
+        one, two = make_vpc("vpc1", "10.0.3.0/24"), make_vpc("vpc2", "10.0.2.0/24")
+        a_arn, b_arn = run(one), run(two)  # started side by side
+        a, b = running(a_arn), running(b_arn)
+        assert a["ip"] == b["ip"] and a["ip"].startswith("10.0.1."), (a, b)
+        c, d = running(run(two, 1)), running(run(two))  # vpc2's other subnet; a second address in 10.0.1.0/24
+        assert c["ip"].startswith("10.0.2.") and d["ip"].startswith("10.0.1.") and d["ip"] != b["ip"], (c, d)
+        state.update(one=one, two=two, a=a, b=b, c=c, d=d)
+
+    @checks.run
+    def each_vpc_reaches_its_own_subnets_and_nothing_of_the_other():
+        a, b, c, d = (state[k] for k in "abcd")
+        assert fetch(a, a["ip"]) == "vpc1"
+        # The shared address, from vpc2's tasks, is vpc2's task: on the same bridge and routed.
+        assert fetch(d, b["ip"]) == "vpc2"
+        assert fetch(c, b["ip"]) == "vpc2"
+        assert fetch(b, c["ip"]) == "vpc2"  # vpc2's two subnets are joined
+        # The gateway answers both VPCs' tasks at the one address: the host's replies go back
+        # through the bridge each came in by (the VPC's table, by the connection's mark).
+        for k in "abcd":
+            assert in_task(state[k], "busybox", "ping", "-c1", "-W2", "10.0.1.1" if k != "c" else "10.0.2.1"
+                           ).returncode == 0, k
+        # vpc1 has no 10.0.2.0/24 and no task at d's address: both are out of its reach, though
+        # every group admits 10.0.0.0/16.
+        assert not connects(a, c["ip"])
+        assert not connects(a, d["ip"])
+        assert not connects(c, "10.0.3.10")  # vpc1's second subnet, from vpc2
+        # Nothing outside the VPC either: no route leads out of a VPC without a gateway (asked
+        # of the kernel's routing, so that no packet is sent anywhere).
+        bridge = "wh-" + state["one"]["subnets"][0][-12:]
+        route = subprocess.run(["ip", "route", "get", "192.0.2.77", "from", a["ip"], "iif", bridge],
+                               capture_output=True, text=True)
+        assert route.returncode != 0, (route.stdout, route.stderr)
+
+    @checks.run
+    def each_task_reads_its_own_metadata_through_its_gateway():
+        for k in "abcd":
+            t = state[k]
+            body = fetch(t, t["ip"], "meta.json")
+            assert body and body != "failed", (k, body)
+            assert json.loads(body)["TaskARN"] == t["arn"], (k, body)
+
+    @checks.run
+    def a_load_balancer_in_each_vpc_reaches_its_own_task_at_the_shared_address():
+        ports = {}
+        for vpc, task in ((state["one"], state["a"]), (state["two"], state["b"])):
+            lb = elb.create_load_balancer(Name=f"iso-{vpc['name']}", Subnets=vpc["subnets"],
+                                          SecurityGroups=[vpc["lb"]])["LoadBalancers"][0]["LoadBalancerArn"]
+            made["lbs"].append(lb)
+            tg = elb.create_target_group(Name=f"iso-{vpc['name']}", Protocol="HTTP", Port=8080, VpcId=vpc["id"],
+                                         TargetType="ip", HealthCheckPath="/who.txt", HealthCheckIntervalSeconds=5,
+                                         HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)
+            tg = tg["TargetGroups"][0]["TargetGroupArn"]
+            made["tgs"].append(tg)
+            port = ports[vpc["name"]] = free_port()
+            elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port,
+                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+            elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": task["ip"], "Port": 8080}])
+        deadline = time.time() + 25
+        healthy = set()
+        while time.time() < deadline and len(healthy) < 2:
+            for tg in made["tgs"]:
+                h = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"][0]["TargetHealth"]
+                if h["State"] == "healthy":
+                    healthy.add(tg)
+            time.sleep(0.5)
+        assert len(healthy) == 2, [elb.describe_target_health(TargetGroupArn=t)["TargetHealthDescriptions"]
+                                   for t in made["tgs"]]
+        # Turn about, so that a pooled connection to the shared address would be offered to the
+        # other load balancer's request: each still reaches its own VPC.
+        for _ in range(4):
+            for name, port in ports.items():
+                p = subprocess.run(["curl", "-s", "--max-time", "3", f"http://127.0.0.1:{port}/who.txt"],
+                                   capture_output=True, text=True)
+                assert p.stdout.strip() == name, (name, p.stdout, p.stderr)
+
+    @checks.run
+    def cleanup_stops_tasks_and_deletes_what_it_made():
+        for lb in made["lbs"]:
+            elb.delete_load_balancer(LoadBalancerArn=lb)
+        for tg in made["tgs"]:
+            elb.delete_target_group(TargetGroupArn=tg)
+        for arn in tasks:
+            ecs.stop_task(task=arn)
+        for arn in tasks:
+            wait_task(server, "default", arn, "STOPPED")
+        for g in made["groups"]:
+            perms = ec2.describe_security_groups(GroupIds=[g])["SecurityGroups"][0]["IpPermissions"]
+            if perms:
+                ec2.revoke_security_group_ingress(GroupId=g, IpPermissions=perms)
+        for g in made["groups"]:
+            ec2.delete_security_group(GroupId=g)
+        for s in made["subnets"]:
+            ec2.delete_subnet(SubnetId=s)
+        for v in made["vpcs"]:
+            ec2.delete_vpc(VpcId=v)
+
+    @checks.run
+    def host_left_clean():
+        server.stop()
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+checks.finish()
