@@ -135,7 +135,7 @@ Result<model::TaskAssignment> TaskRunner::AssignmentInState(const json::object& 
 }
 
 Subnet TaskRunner::TaskSubnet() const {
-  return Subnet{eni_->subnet_id, eni_->cidr, BridgeNameFor(eni_->subnet_id), eni_->vpc_id};
+  return Subnet{eni_->subnet_id, eni_->cidr, BridgeNameFor(eni_->subnet_id), eni_->vpc_id, eni_->egress};
 }
 
 double TaskRunner::NowSeconds() const { return EpochSeconds(node_.clock.Now()); }

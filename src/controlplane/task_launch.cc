@@ -88,6 +88,12 @@ Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, Tas
   if (GetString(vpc, "assignPublicIp", "DISABLED") == "ENABLED") {
     RETURN_IF_ERROR(CheckPublicSubnets(deps.store, launch.subnets));
   }
+  ASSIGN_OR_RETURN(auto tables, LoadRecords(deps.store, model::keys::kRouteTables));
+  bool outside = std::any_of(tables.begin(), tables.end(), [&](const json::object& t) {
+    model::RouteTableRecord table(t);
+    return table.vpc_id() == first.vpc_id && table.routes_outside();
+  });
+  for (SubnetInfo& s : launch.subnets) s.vpc_reaches_outside = outside;
   if (launch.security_groups.empty() && deps.find_default_security_group) {
     auto sg = deps.find_default_security_group(launch.subnets.front().vpc_id);
     if (sg.ok() && !sg->empty()) launch.security_groups.push_back(json::value(*sg));

@@ -39,6 +39,9 @@ struct SubnetInfo {
   std::string cidr;  // "10.213.0.0/20"
   std::string vpc_id;
   std::string availability_zone;
+  // Some route table of its VPC sends 0.0.0.0/0 to an internet or NAT gateway: the node lets
+  // the VPC's tasks out through the host (a VPC without either reaches nothing outside).
+  bool vpc_reaches_outside = false;
 };
 
 struct TaskLaunchDeps {

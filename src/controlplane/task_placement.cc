@@ -155,7 +155,8 @@ json::object NewTask(const TaskLaunchDeps& deps, const TaskLaunch& launch, const
     task["attachments"] = json::array{json::object{{"id", attachment_id}, {"type", "ElasticNetworkInterface"},
                                                    {"status", "PRECREATED"}, {"details", std::move(details)}}};
     eni = json::object{{"subnetId", subnet->id}, {"vpcId", subnet->vpc_id}, {"cidr", subnet->cidr}, {"ip", *ip}, {"mac", mac},
-                       {"gateway", Gateway(subnet->cidr)}, {"eniId", eni_id}, {"attachmentId", attachment_id}};
+                       {"gateway", Gateway(subnet->cidr)}, {"eniId", eni_id}, {"attachmentId", attachment_id},
+                       {"egress", subnet->vpc_reaches_outside}};
   } else {
     task["attachments"] = json::array();
   }

@@ -76,6 +76,16 @@ bool RouteTableRecord::routes_to_internet_gateway() const {
   return false;
 }
 
+bool RouteTableRecord::routes_outside() const {
+  for (const auto& r : GetArray(record_, "Routes")) {
+    if (!r.is_object()) continue;
+    const boost::json::object& route = r.get_object();
+    if (GetString(route, "DestinationCidrBlock") != "0.0.0.0/0" || GetString(route, "State", "active") != "active") continue;
+    if (GetString(route, "GatewayId").starts_with("igw-") || !GetString(route, "NatGatewayId").empty()) return true;
+  }
+  return false;
+}
+
 const boost::json::object* RouteTableOfSubnet(const std::vector<boost::json::object>& tables,
                                               std::string_view subnet_id, std::string_view vpc_id) {
   const boost::json::object* main = nullptr;

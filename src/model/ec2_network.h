@@ -64,6 +64,8 @@ class RouteTableRecord {
   bool associated_with_subnet(std::string_view subnet_id) const;
   // Has a 0.0.0.0/0 route to an internet gateway (igw-): what makes its subnets public.
   bool routes_to_internet_gateway() const;
+  // 0.0.0.0/0 to an internet gateway or a NAT gateway: the subnets using it reach outside.
+  bool routes_outside() const;
 
  private:
   const boost::json::object& record_;

@@ -112,7 +112,8 @@ std::optional<TaskEni> TaskRecord::eni() const {
   const json::object& e = GetObject(wharf(), "eni");
   if (GetString(e, "ip").empty()) return std::nullopt;
   return TaskEni{GetString(e, "subnetId"), GetString(e, "cidr"),  GetString(e, "ip"),          GetString(e, "mac"),
-                 GetString(e, "gateway"),  GetString(e, "eniId"), GetString(e, "attachmentId"), GetString(e, "vpcId")};
+                 GetString(e, "gateway"),  GetString(e, "eniId"), GetString(e, "attachmentId"), GetString(e, "vpcId"),
+                 GetBool(e, "egress").value_or(false)};
 }
 
 std::vector<std::string> TaskRecord::security_groups() const {

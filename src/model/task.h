@@ -40,6 +40,7 @@ int64_t MemoryMiB(std::string_view text);
 struct TaskEni {
   std::string subnet_id, cidr, ip, mac, gateway, eni_id, attachment_id;
   std::string vpc_id;  // empty in a record written before the node isolated VPCs
+  bool egress = false; // its VPC reaches outside (model::RouteTableRecord::routes_outside)
 };
 
 // A view: `value` must outlive it.

@@ -65,6 +65,7 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   TaskAssignment::Eni eni;
   ASSIGN_OR_RETURN(eni.subnet_id, RequiredString(e, kSubnetId));
   eni.vpc_id = GetString(e, kVpcId);
+  eni.egress = GetBool(e, "egress").value_or(false);
   ASSIGN_OR_RETURN(eni.cidr, RequiredString(e, kCidr));
   ASSIGN_OR_RETURN(eni.ip, RequiredString(e, kIp));
   eni.gateway = GetString(e, kGateway);
@@ -94,6 +95,7 @@ json::object TaskAssignment::ToJson() const {
     out[kEni] = json::object{{kSubnetId, eni->subnet_id}, {kCidr, eni->cidr},          {kIp, eni->ip},
                              {kGateway, eni->gateway},    {kSecurityGroups, std::move(groups)}};
     if (!eni->vpc_id.empty()) out[kEni].as_object()[kVpcId] = eni->vpc_id;
+    if (eni->egress) out[kEni].as_object()["egress"] = true;
   }
   return out;
 }
@@ -138,7 +140,7 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
   a.container_instance_id = record.container_instance_id();
   if (auto eni = record.eni(); eni && a.network_mode == "awsvpc") {
     a.eni = TaskAssignment::Eni{eni->subnet_id, eni->vpc_id, eni->cidr, eni->ip, eni->gateway,
-                                record.security_groups()};
+                                record.security_groups(), eni->egress};
   }
   a.task = PresentTask(record.json());
   a.task_definition = record.task_definition();

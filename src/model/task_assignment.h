@@ -39,6 +39,7 @@ struct TaskAssignment {
     std::string ip;       // the task's address in it
     std::string gateway;  // the subnet's router, its first address
     std::vector<std::string> security_groups;  // the ENI's groups (sg-...), enforced by the node
+    bool egress = false;  // its VPC routes 0.0.0.0/0 to an internet or NAT gateway
     bool operator==(const Eni&) const = default;
   };
 

@@ -175,6 +175,25 @@ with WharfServer(agent=True) as server:
                 assert p.stdout.strip() == name, (name, p.stdout, p.stderr)
 
     @checks.run
+    def a_vpc_with_an_internet_gateway_route_reaches_outside():
+        # vpc2 gets an internet gateway and the route to it: its next task's subnet is routed
+        # out through the host (asked of the kernel's routing: nothing is sent), vpc1 still not.
+        two = state["two"]
+        igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        made["igws"] = [(igw, two["id"])]
+        ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=two["id"])
+        main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [two["id"]]},
+                                                  {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+        ec2.create_route(RouteTableId=main["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+        e = running(run(two))
+        def routes_out(task, vpc):
+            bridge = "wh-" + vpc["subnets"][0][-12:]
+            return subprocess.run(["ip", "route", "get", "192.0.2.77", "from", task["ip"], "iif", bridge],
+                                  capture_output=True, text=True).returncode == 0
+        assert routes_out(e, two), "vpc2 has an internet gateway route but its task cannot route out"
+        assert not routes_out(state["a"], state["one"]), "vpc1 has no gateway but its task routes out"
+
+    @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():
         for lb in made["lbs"]:
             elb.delete_load_balancer(LoadBalancerArn=lb)
@@ -190,6 +209,9 @@ with WharfServer(agent=True) as server:
                 ec2.revoke_security_group_ingress(GroupId=g, IpPermissions=perms)
         for g in made["groups"]:
             ec2.delete_security_group(GroupId=g)
+        for igw, vpc in made.get("igws", []):
+            ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
+            ec2.delete_internet_gateway(InternetGatewayId=igw)
         for s in made["subnets"]:
             ec2.delete_subnet(SubnetId=s)
         for v in made["vpcs"]:

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -24,6 +25,37 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kIfName = "eth0";
+
+// The host's own default route as `ip route` arguments ("via", gw, "dev", if), or empty.
+std::vector<std::string> HostDefaultRoute(CommandRunner& runner);
+
+// The VPC table's default route: a VPC with an internet or NAT gateway route leaves through
+// the host's own default route (masqueraded, as bridge tasks are); one without reaches
+// nothing outside.
+std::vector<std::string> VpcDefaultRoute(CommandRunner& runner, const Subnet& subnet) {
+  const std::string t = std::to_string(model::VpcRouteTable(subnet.vpc_id));
+  if (subnet.egress) {
+    if (auto host = HostDefaultRoute(runner); !host.empty()) {
+      std::vector<std::string> route{"ip", "route", "replace", "default"};
+      route.insert(route.end(), host.begin(), host.end());
+      route.insert(route.end(), {"table", t});
+      return route;
+    }
+  }
+  return {"ip", "route", "replace", "unreachable", "default", "table", t};
+}
+
+std::vector<std::string> HostDefaultRoute(CommandRunner& runner) {
+  auto out = RunChecked(runner, {"ip", "-o", "route", "show", "default", "table", "main"});
+  if (!out.ok()) return {};
+  std::istringstream line(out->substr(0, out->find('\n')));
+  std::vector<std::string> words{std::istream_iterator<std::string>(line), std::istream_iterator<std::string>()};
+  std::vector<std::string> route;
+  for (size_t i = 0; i + 1 < words.size(); ++i) {
+    if (words[i] == "via" || words[i] == "dev") route.insert(route.end(), {words[i], words[i + 1]});
+  }
+  return route;
+}
 // Before main (32766) and after local (0): a VPC's packets never fall through to main.
 constexpr const char* kVpcRulePref = "1000";
 // The host's replies to a VPC's connections: before the VPC rules.
@@ -349,12 +381,19 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
   MutexLock ensuring(subnet_mu_);
   {
     MutexLock lock(mu_);
-    if (ready_subnets_.count(subnet.id)) return Status::OK();
+    auto ready = ready_subnets_.find(subnet.id);
+    if (ready != ready_subnets_.end() && ready->second == subnet.egress) return Status::OK();
+    if (ready != ready_subnets_.end()) {
+      // Its VPC gained (or lost) a gateway route since: only the default route changes.
+      RETURN_IF_ERROR(RunChecked(runner_, VpcDefaultRoute(runner_, subnet)).status());
+      ready->second = subnet.egress;
+      return Status::OK();
+    }
   }
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
   if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
   MutexLock lock(mu_);
-  ready_subnets_.insert(subnet.id);
+  ready_subnets_[subnet.id] = subnet.egress;
   return Status::OK();
 }
 
@@ -380,9 +419,10 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
       return made.status().WithContext("subnet " + subnet.id);
     }
   }
+  std::vector<std::string> default_route = VpcDefaultRoute(runner_, subnet);
   for (std::vector<std::string> argv : {
            std::vector<std::string>{"ip", "link", "set", subnet.bridge, "up"},
-           std::vector<std::string>{"ip", "route", "replace", "unreachable", "default", "table", t},
+           default_route,
            std::vector<std::string>{"ip", "route", "replace", subnet.cidr, "dev", subnet.bridge, "table", t},
        }) {
     RETURN_IF_ERROR(RunChecked(runner_, argv).status().WithContext("subnet " + subnet.id));

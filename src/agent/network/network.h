@@ -57,6 +57,9 @@ struct Subnet {
   // The VPC it belongs to (awsvpc): routed in the VPC's table (above). Empty: the host's
   // main table (bridge network mode, a task placed before VPCs were isolated).
   std::string vpc_id;
+  // The VPC reaches outside (an internet or NAT gateway route): its table's default route is
+  // the host's, else `unreachable`.
+  bool egress = false;
 };
 
 struct PortMapping {
@@ -156,7 +159,9 @@ class Network final : public NetworkAttacher {
   // Protected by mu_.
   Mutex mu_;
   std::map<std::string, std::weak_ptr<Mutex>> id_locks_ GUARDED_BY(mu_);
-  std::set<std::string> ready_subnets_ GUARDED_BY(mu_);  // rules known to be in place
+  // Rules known to be in place, by subnet id, with the egress its VPC table was given (a
+  // gateway route added later changes it at the subnet's next attach).
+  std::map<std::string, bool> ready_subnets_ GUARDED_BY(mu_);
   std::map<uint32_t, std::string> vpc_tables_ GUARDED_BY(mu_);       // routing table -> VPC id
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
