@@ -17,7 +17,8 @@
 // A subnet of a VPC (Subnet::vpc_id set: awsvpc tasks) is routed in its VPC's own table, so
 // that two VPCs with one CIDR run side by side and no VPC routes into another (issue 13):
 //   table T = model::VpcRouteTable(vpc_id): <subnet CIDR> dev <its bridge> for every subnet of
-//             the VPC on this node, and `unreachable default` (nothing outside the VPC)
+//             the VPC on this node, and a default route: the host's when the VPC has an internet or
+//             NAT gateway route (Subnet::egress), else `unreachable` (nothing outside the VPC)
 //   rule      pref 1000: iif <bridge> lookup T, one per subnet bridge
 //   replies   the host's own replies into the VPC (SYN-ACKs, echo replies, an unbound
 //             socket's answers: main would pick any VPC's bridge for a shared address):
