@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -57,6 +58,9 @@ struct TaskLaunchDeps {
   // How many times its registered CPU and memory a node offers FARGATE tasks (>= 1;
   // scheduler/fargate_capacity.h). EC2 placement is not affected.
   double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
+  // Whether ECS may assume a task's role or execution role (FailedPrecondition with ECS's
+  // message when not: controlplane/task_roles.h); empty: every role may be assumed.
+  std::function<Status(std::string_view role_arn)> may_assume_role = nullptr;
 };
 
 // What is asked: RunTask's and StartTask's input, or a service deployment's.

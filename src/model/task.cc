@@ -126,6 +126,14 @@ std::vector<std::string> TaskRecord::security_groups() const {
 
 Demand TaskRecord::demand() const { return TaskDemand(task_definition(), overrides()); }
 
+std::string TaskRecord::role_arn(TaskRoleKind kind) const { return TaskRoleArn(task_definition(), overrides(), kind); }
+
+std::string TaskRoleArn(const json::object& task_definition, const json::object& overrides, TaskRoleKind kind) {
+  std::string_view field = kind == TaskRoleKind::kTask ? "taskRoleArn" : "executionRoleArn";
+  std::string overridden = GetString(overrides, field);
+  return overridden.empty() ? GetString(task_definition, field) : overridden;
+}
+
 bool TaskRecord::has_container_health_check() const {
   for (const auto& c : GetArray(task_definition(), "containerDefinitions")) {
     if (!GetObject(c.get_object(), "healthCheck").empty()) return true;

@@ -32,6 +32,12 @@ struct Demand {
 // the hard limit, else the reservation), as ECS counts them for placement.
 Demand TaskDemand(const boost::json::object& task_definition, const boost::json::object& overrides);
 
+// The IAM roles a task runs with, as ECS decides them: the task's overrides (taskRoleArn,
+// executionRoleArn) win over its task definition's. Empty when it has none.
+enum class TaskRoleKind { kTask, kExecution };
+std::string TaskRoleArn(const boost::json::object& task_definition, const boost::json::object& overrides,
+                        TaskRoleKind kind);
+
 // "1024" or "1 vCPU" -> CPU units; "512", "0.5 GB" -> MiB. 0 when absent or unreadable.
 int64_t CpuUnits(std::string_view text);
 int64_t MemoryMiB(std::string_view text);
@@ -75,6 +81,7 @@ class TaskRecord {
   std::optional<TaskEni> eni() const;
   std::vector<std::string> security_groups() const;  // awsvpc: the ENI's groups
   Demand demand() const;
+  std::string role_arn(TaskRoleKind kind) const;  // TaskRoleArn of its definition and overrides
   bool has_container_health_check() const;
   // Host ports it holds: fixed ones from placement, dynamic ones its containers reported.
   std::vector<int> host_ports_in_use() const;

@@ -36,6 +36,9 @@
 #include "controlplane/controllers.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/task_lifecycle.h"
+#include "controlplane/task_roles.h"
+#include "model/arn.h"
+#include "model/task.h"
 #include "model/keys.h"
 
 namespace wharf {
@@ -48,6 +51,18 @@ net::Response JsonResponse(http::status status, const boost::json::object& body)
   res.set(http::field::content_type, "application/json");
   res.body() = boost::json::serialize(body) + "\n";
   return res;
+}
+
+// How long the credentials ECS hands a task's containers last (the agent refreshes them).
+constexpr std::chrono::hours kTaskCredentialsLifetime{6};
+
+// The query parameters of a request target, percent-decoded.
+std::map<std::string, std::string> QueryParams(std::string_view target) {
+  std::map<std::string, std::string> params;
+  if (size_t q = target.find('?'); q != std::string_view::npos) {
+    for (auto [k, v] : SplitParams(target.substr(q + 1))) params[std::string(k)] = PercentDecode(v, false);
+  }
+  return params;
 }
 
 // SQLite and memory stores keep every record in memory (store/memory_store.h): a read
@@ -118,6 +133,7 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(StartLoadBalancer());
     RETURN_IF_ERROR(StartRegions());
     AddAgentRoutes();
+    AddCredentialsRoute();
     AddAdminRoutes();
     http_options.threads = options_.threads > 0
                                ? options_.threads
@@ -239,11 +255,7 @@ class WharfServer final : public Server {
     front_door_->AddSignedRoute(
         "GET", "/_wharf/agent/v2/tasks", "ecs",
         [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
-          std::map<std::string, std::string> params;
-          std::string_view target = req.target();
-          if (size_t q = target.find('?'); q != std::string_view::npos) {
-            for (auto [k, v] : SplitParams(target.substr(q + 1))) params[std::string(k)] = PercentDecode(v, false);
-          }
+          std::map<std::string, std::string> params = QueryParams(req.target());
           std::string node = params["node"];
           int64_t after = std::atoll(params["after"].c_str());
           int wait = params.count("wait") ? std::atoi(params["wait"].c_str()) : 20;
@@ -277,6 +289,54 @@ class WharfServer final : public Server {
                                                   ? http::status::bad_request
                                                   : http::status::service_unavailable,
                                               {{"message", applied.ToString()}}));
+        });
+  }
+
+  // A task's role credentials, as ECS's credentials endpoint answers them: the agent serves
+  // them to the task's containers (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and pulls with the
+  // execution role's. Only the account root's own keys (the agents') may ask.
+  //   GET /_wharf/agent/v1/credentials?task=<task ARN>&role=task|execution
+  //   200 {"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}; 404 no such task
+  //   or role; 403 the role's trust policy refuses ecs-tasks.amazonaws.com (ECS's message).
+  void AddCredentialsRoute() {
+    front_door_->AddSignedRoute(
+        "GET", "/_wharf/agent/v1/credentials", "ecs",
+        [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
+          auto answer = [&](http::status status, const boost::json::object& body) {
+            net::Response res = JsonResponse(status, body);
+            res.set("x-amzn-RequestId", ctx.request_id);
+            respond(std::move(res));
+          };
+          if (!ctx.key_owner || !ctx.key_owner->root || ctx.key_owner->temporary()) {
+            return answer(http::status::forbidden, {{"message", "only a node's key may ask for task credentials"}});
+          }
+          std::map<std::string, std::string> params = QueryParams(req.target());
+          const std::string& which = params["role"];
+          if (which != "task" && which != "execution") {
+            return answer(http::status::bad_request, {{"message", "role must be task or execution"}});
+          }
+          auto kind = which == "task" ? model::TaskRoleKind::kTask : model::TaskRoleKind::kExecution;
+          auto region = GetRegion(ctx.region);
+          if (!region.ok()) return answer(http::status::service_unavailable, {{"message", region.status().ToString()}});
+          auto role = controlplane::RoleOfTask((*region)->store(), params["task"], kind);
+          if (!role.ok()) {
+            return answer(role.status().IsNotFound() ? http::status::not_found : http::status::service_unavailable,
+                          {{"message", role.status().message()}});
+          }
+          api::StsDeps sts{*store_, clock_, random_, options_.account_id, authorizer_.get()};
+          auto session = api::AssumeRoleForService(sts, *role, controlplane::kEcsTasksPrincipal,
+                                                   model::ShortId(params["task"]), kTaskCredentialsLifetime);
+          if (!session.ok()) {
+            return answer(session.status().IsFailedPrecondition() ? http::status::forbidden
+                                                                  : http::status::service_unavailable,
+                          {{"message", session.status().message()}});
+          }
+          std::string expiration = Iso8601(session->expiration).substr(0, 19) + "Z";  // ECS's form: no fraction
+          answer(http::status::ok, {{"RoleArn", *role},
+                                    {"AccessKeyId", session->access_key_id},
+                                    {"SecretAccessKey", session->secret_access_key},
+                                    {"Token", session->session_token},
+                                    {"Expiration", expiration}});
         });
   }
 
