@@ -6,6 +6,7 @@
 #include "base/logging.h"
 #include "controlplane/records.h"
 #include "controlplane/service_reconciler.h"
+#include "controlplane/task_roles.h"
 #include "model/arn.h"
 #include "model/json.h"
 #include "model/keys.h"
@@ -312,9 +313,16 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       }
     }
     auto launch = ResolveTaskLaunch(ecs, request);
-    auto plan = launch.ok() ? PlanTaskLaunch(ecs, *launch) : Result<TaskLaunchPlan>(launch.status());
+    // A role ECS cannot assume launches nothing; the event says so in ECS's words.
+    Status roles = launch.ok() ? CheckLaunchRoles(ecs, *launch) : Status::OK();
+    auto plan = !launch.ok() ? Result<TaskLaunchPlan>(launch.status())
+                : !roles.ok() ? Result<TaskLaunchPlan>(roles)
+                              : PlanTaskLaunch(ecs, *launch);
     std::string svc = "(service " + GetString(service, "serviceName") + ")";
-    if (!plan.ok()) {
+    if (!roles.ok()) {
+      if (roles.IsUnavailable() || roles.IsInternal()) return roles;
+      AddEventOnce(ecs, service, svc + " failed to launch a task with (error " + roles.message() + ").");
+    } else if (!plan.ok()) {
       if (plan.status().IsUnavailable() || plan.status().IsInternal()) return plan.status();
       AddEventOnce(ecs, service, svc + " was unable to place a task. Reason: " + plan.status().message() + ".");
     } else if (!plan->tasks.empty()) {

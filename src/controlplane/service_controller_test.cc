@@ -232,5 +232,31 @@ TEST_F(ServiceControllerTest, AMissingTaskDefinitionIsAnEventNotAnError) {
   EXPECT_TRUE(Tasks().empty());
 }
 
+// A task role ECS may not assume: the deployment launches nothing and the service's event
+// says why, as ECS words it; once the role is trusted, the next round starts the task.
+TEST_F(ServiceControllerTest, ARoleEcsCannotAssumeIsAnEventAndLaunchesNothing) {
+  json::object record = Get(model::keys::TaskDefinitionKey("web", 1));
+  record["taskDefinition"].as_object()["taskRoleArn"] = "arn:aws:iam::000000000000:role/app";
+  Put(model::keys::TaskDefinitionKey("web", 1), record);
+  bool trusted = false;
+  std::vector<std::string> asked;
+  launch_.may_assume_role = [&](std::string_view role) {
+    asked.emplace_back(role);
+    return trusted ? Status::OK() : Status::FailedPrecondition("ECS was unable to assume the role '" + std::string(role) + "'");
+  };
+  CreateService(1);
+  Round();
+  EXPECT_TRUE(Tasks().empty());
+  EXPECT_EQ(Event(0), "(service web) failed to launch a task with (error ECS was unable to assume the role "
+                      "'arn:aws:iam::000000000000:role/app').");
+  ASSERT_FALSE(asked.empty());
+  EXPECT_EQ(asked[0], "arn:aws:iam::000000000000:role/app");
+  Round();
+  EXPECT_EQ(Event(1), "");  // said once, not every round
+  trusted = true;
+  Round();
+  EXPECT_EQ(Tasks().size(), 1u);
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

@@ -14,12 +14,14 @@
 #include "api/secretsmanager/secretsmanager.h"
 #include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
+#include "api/sts.h"
 #include "base/logging.h"
 #include "controlplane/assignment_board.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/region_data_planes.h"
 #include "controlplane/service_controller.h"
 #include "controlplane/task_lifecycle.h"
+#include "controlplane/task_roles.h"
 #include "model/keys.h"
 #include "registry/blob_store.h"
 #include "registry/distribution.h"
@@ -84,6 +86,12 @@ Status Region::Init() {
   ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(api::ecs::EcsDeps{
       *store_, deps_.clock, deps_.random, name_, o.account_id, {}, {}, {}, {}, o.fargate_overcommit});
   WireVpc();
+  // ECS assumes task and execution roles as ecs-tasks.amazonaws.com: IAM (global, on the
+  // whole store) judges the trust policy.
+  ecs_deps_->may_assume_role = [this](std::string_view role_arn) {
+    return api::CheckServiceMayAssume(deps_.store, deps_.options.account_id, role_arn,
+                                      controlplane::kEcsTasksPrincipal);
+  };
   // A node is connected while it polls (each poll waits at most 30 s).
   ecs_deps_->agent_connected = [this](const std::string& node) {
     auto seen = assignments_ ? assignments_->LastSeen(node) : std::nullopt;

@@ -37,6 +37,8 @@ struct EcsDeps {
   // How many times its registered CPU and memory a node offers FARGATE tasks (>= 1; see
   // scheduler/fargate_capacity.h). EC2 placement is not affected.
   double fargate_overcommit = controlplane::kDefaultFargateOvercommit;
+  // Whether ECS may assume a task's role (controlplane/task_roles.h); empty: every role.
+  std::function<Status(std::string_view role_arn)> may_assume_role = nullptr;
 };
 
 // Builds the endpoint with every implemented operation.

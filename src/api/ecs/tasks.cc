@@ -12,6 +12,7 @@
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_launch.h"
 #include "api/ecs/task_records.h"
+#include "controlplane/task_roles.h"
 
 namespace wharf::api::ecs {
 namespace json = boost::json;
@@ -24,7 +25,8 @@ controlplane::TaskLaunchDeps LaunchDeps(const EcsDeps& deps) {
                                       deps.find_subnet,
                                       deps.security_group_exists,
                                       deps.find_default_security_group,
-                                      deps.fargate_overcommit};
+                                      deps.fargate_overcommit,
+                                      deps.may_assume_role};
 }
 
 controlplane::TaskLaunchRequest LaunchRequestFromInput(const json::object& in, int count) {
@@ -54,6 +56,7 @@ AwsError LaunchError(const Status& status) {
 std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const controlplane::TaskLaunchRequest& request) {
   auto launch = controlplane::ResolveTaskLaunch(LaunchDeps(deps), request);
   if (!launch.ok()) return LaunchError(launch.status());
+  if (Status roles = controlplane::CheckLaunchRoles(LaunchDeps(deps), *launch); !roles.ok()) return LaunchError(roles);
   return std::nullopt;
 }
 
@@ -93,6 +96,7 @@ Outcome RunTask(const EcsDeps& deps, const RequestContext&, object& in) {
   if (auto err = CheckTaskRequest(in)) return *err;
   auto launch = controlplane::ResolveTaskLaunch(LaunchDeps(deps), LaunchRequestFromInput(in));
   if (!launch.ok()) return LaunchError(launch.status());
+  if (Status roles = controlplane::CheckLaunchRoles(LaunchDeps(deps), *launch); !roles.ok()) return LaunchError(roles);
   int64_t count = GetInt(in, "count").value_or(1);
   if (count < 1 || count > 10) return InvalidParameter("count must be between 1 and 10.");
   launch->request.count = static_cast<int>(count);
