@@ -101,7 +101,9 @@ class AgentImpl final : public Agent {
     CniOptions cni;
     cni.state_dir = data_dir_ + "/network";
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
-    metadata_ = std::make_unique<MetadataDirectory>(clock_);
+    // Task role credentials come from the server, which assumes the role for the task.
+    metadata_ = std::make_unique<MetadataDirectory>(
+        clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "task"); });
     ASSIGN_OR_RETURN(metadata_server_, MetadataServer::Start(*metadata_));
     logs_ = std::make_unique<LogShipper>(server_);
     logs_->Start();

@@ -2,11 +2,20 @@
 // endpoint shows of its task in a TaskDocuments object and registers one token per
 // container; the endpoint's threads read from there and never wait on a runner.
 //
+// A task with a task role also registers its credentials id with its containers' addresses.
+// Its credentials come from the server (the fetcher: ServerClient::TaskRoleCredentials) on
+// the first request and are kept until less than kCredentialsRefresh of their life is left,
+// then fetched again, so what a container is handed always has that long to run; a request
+// waits on the server only then.
+//
 // Thread-safety: everything here may be called from any thread.
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,12 +49,26 @@ class TaskDocuments {
   TaskRuntime runtime_ GUARDED_BY(mu_);
 };
 
+// A task role's credentials, as ECS's endpoint answers them, for the task with this ARN.
+using RoleCredentialsFetcher = std::function<Result<boost::json::object>(const std::string& task_arn)>;
+
+// Credentials with less life than this left are fetched again (the ECS agent refreshes
+// its tasks' credentials well before they expire too).
+inline constexpr std::chrono::minutes kCredentialsRefresh{30};
+
 class MetadataDirectory final : public MetadataSource {
  public:
-  explicit MetadataDirectory(Clock& clock) : clock_(clock) {}
+  explicit MetadataDirectory(Clock& clock, RoleCredentialsFetcher fetch_credentials = {})
+      : clock_(clock), fetch_credentials_(std::move(fetch_credentials)) {}
 
   void Add(const std::string& token, std::shared_ptr<TaskDocuments> task, const std::string& container);
   void Remove(const std::string& token);
+  // Requests from `addresses` (the task's containers') for credentials id `id` get the task
+  // role's credentials of `task_arn`. Adding an id again replaces its addresses.
+  void AddCredentials(const std::string& id, const std::string& task_arn, std::set<std::string> addresses);
+  void RemoveCredentials(const std::string& id);
+
+  Result<boost::json::object> RoleCredentials(const std::string& id, const std::string& source_address) override;
 
   Result<boost::json::object> Container(const std::string& token) override;
   Result<boost::json::object> Task(const std::string& token) override;
@@ -60,12 +83,21 @@ class MetadataDirectory final : public MetadataSource {
   // One container's stats, with the rates against its previous sample.
   Result<boost::json::object> ContainerStats(const std::string& task_id, const ContainerFacts& facts);
 
+  struct Credentials {
+    std::string task_arn;
+    std::set<std::string> addresses;
+    boost::json::object answer;  // the last fetched, or empty
+    std::chrono::system_clock::time_point expiration;
+  };
+
   // Constant after construction.
   Clock& clock_;
+  const RoleCredentialsFetcher fetch_credentials_;
 
   // Protected by mu_.
   mutable Mutex mu_;
   std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
+  std::map<std::string, Credentials> credentials_ GUARDED_BY(mu_);  // by credentials id
   std::map<std::string, CgroupSample> previous_ GUARDED_BY(mu_);  // by runtime id
 };
 

@@ -25,8 +25,27 @@ MetadataAnswer FromResult(const Result<json::object>& r, const std::string& not_
 
 }  // namespace
 
-MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target) {
+MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target,
+                                     const std::string& source_address) {
   target = target.substr(0, target.find('?'));
+  constexpr std::string_view kCredentials = "/v2/credentials/";
+  if (target.substr(0, kCredentials.size()) == kCredentials) {
+    std::string id(target.substr(kCredentials.size()));
+    try {
+      auto credentials = source.RoleCredentials(id, source_address);
+      if (credentials.ok()) return {200, json::serialize(*credentials)};
+      if (credentials.status().IsNotFound()) {
+        return {400, json::serialize(json::object{{"code", "InvalidIdInRequest"},
+                                                  {"message", "CredentialsV2Request: Credentials not found"},
+                                                  {"HTTPErrorCode", 400}})};
+      }
+      return {500, json::serialize(json::object{{"code", "InternalError"},
+                                                {"message", credentials.status().message()},
+                                                {"HTTPErrorCode", 500}})};
+    } catch (const std::exception& e) {
+      return Error(500, e.what());
+    }
+  }
   constexpr std::string_view kPrefix = "/v4/";
   if (target.substr(0, kPrefix.size()) != kPrefix) return {404, "404 page not found\n"};
   std::string_view rest = target.substr(kPrefix.size());
@@ -76,7 +95,7 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
   options.body_limit = 64 * 1024;  // GETs only
   MetadataSource& source = source_;
   auto server = net::HttpServer::Start(options, [&source](net::Incoming&& in, net::Responder respond) {
-    MetadataAnswer answer = AnswerMetadataRequest(source, in.message.target());
+    MetadataAnswer answer = AnswerMetadataRequest(source, in.message.target(), in.remote_address);
     net::Response res{static_cast<http::status>(answer.status), in.message.version()};
     bool is_json = !answer.body.empty() && (answer.body[0] == '{' || answer.body[0] == '"');
     res.set(http::field::content_type, is_json ? "application/json" : "text/plain; charset=utf-8");
@@ -112,6 +131,12 @@ std::string MetadataServer::BaseUrl(const std::string& address) const {
 
 std::string ListenAddress(const std::string& ip, const std::string& device) {
   return device.empty() ? ip : ip + "%" + device;
+}
+
+uint16_t MetadataServer::Port(const std::string& address) const {
+  MutexLock lock(mu_);
+  auto it = listeners_.find(address);
+  return it == listeners_.end() ? 0 : it->second->port();
 }
 
 void MetadataServer::Stop() {

@@ -6,6 +6,11 @@
 //   GET /v4/<token>/task          the task's metadata (also /taskWithTags)
 //   GET /v4/<token>/stats         the container's Docker stats
 //   GET /v4/<token>/task/stats    Docker stats of every container of the task, by DockerId
+// and the task role's credentials, per task (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; the
+// containers reach it as http://169.254.170.2/v2/credentials/<id>):
+//   GET /v2/credentials/<id>      {"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}
+//   an id the source does not give to the request's source address: 400 with the ECS agent's
+//   {"code":"InvalidIdInRequest","message":"CredentialsV2Request: Credentials not found",...}
 // A token the source does not know gets 404 with the ECS agent's message as a JSON string;
 // another failure of the source 500 with its message; any other path 404.
 //
@@ -45,6 +50,11 @@ class MetadataSource {
   virtual Result<boost::json::object> Task(const std::string& token) = 0;
   // whole_task: {DockerId: stats, ...} for the task's containers.
   virtual Result<boost::json::object> Stats(const std::string& token, bool whole_task) = 0;
+  // The credentials of the task role behind credentials id `id`, for a request from
+  // `source_address`: NotFound unless that address is the task's. None by default.
+  virtual Result<boost::json::object> RoleCredentials(const std::string& id, const std::string& source_address) {
+    return Status::NotFound(id + " from " + source_address);
+  }
 };
 
 // One answer of the endpoint: HTTP status and JSON body.
@@ -53,8 +63,10 @@ struct MetadataAnswer {
   std::string body;
 };
 
-// The routing above, without the network: `target` is the request's path (query ignored).
-MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target);
+// The routing above, without the network: `target` is the request's path (query ignored),
+// `source_address` the address the request came from.
+MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target,
+                                     const std::string& source_address = "");
 
 // "<ip>%<device>" when `device` is set, else "<ip>": what Listen and BaseUrl take.
 std::string ListenAddress(const std::string& ip, const std::string& device);
@@ -71,6 +83,8 @@ class MetadataServer {
   void Unlisten(const std::string& address);
   // "http://<address>:<port>/v4/", or "" when nothing listens on `address`.
   std::string BaseUrl(const std::string& address = "127.0.0.1") const;
+  // The port listening on `address`; 0 when none.
+  uint16_t Port(const std::string& address) const;
   void Stop();
 
  private:

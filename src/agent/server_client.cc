@@ -4,6 +4,8 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 
+#include "base/percent.h"
+#include "model/json.h"
 #include "sigv4/sigv4.h"
 
 namespace wharf::agent {
@@ -86,6 +88,26 @@ Result<json::object> ServerClient::PostAgent(const std::string& path, const json
   json::value answer = json::parse(res.body, ec);
   if (res.status != 200 || ec || !answer.is_object()) {
     return Status::Unavailable(path + " answered " + std::to_string(res.status) + ": " + res.body);
+  }
+  return std::move(answer.get_object());
+}
+
+Result<json::object> ServerClient::TaskRoleCredentials(const std::string& task_arn, std::string_view role) {
+  net::HttpRequest req;
+  req.method = "GET";
+  req.target = "/_wharf/agent/v1/credentials?task=" + PercentEncode(task_arn, false) + "&role=" + std::string(role);
+  net::HttpResponse res;
+  {
+    MutexLock lock(mu_);
+    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), "ecs"));
+  }
+  boost::system::error_code ec;
+  json::value answer = json::parse(res.body, ec);
+  std::string message = !ec && answer.is_object() ? GetString(answer.get_object(), "message") : res.body;
+  if (res.status == 404) return Status::NotFound(message);
+  if (res.status == 403) return Status::FailedPrecondition(message);
+  if (res.status != 200 || ec || !answer.is_object()) {
+    return Status::Unavailable("credentials answered " + std::to_string(res.status) + ": " + message);
   }
   return std::move(answer.get_object());
 }

@@ -48,6 +48,11 @@ class ServerClient final : public TaskReports {
   // A wharf-only agent call: POST of a JSON body to `path` under /_wharf/agent/ (signed "ecs").
   Result<boost::json::object> PostAgent(const std::string& path, const boost::json::object& body);
 
+  // The credentials of a task's role ("task" or "execution") as ECS's credentials endpoint
+  // answers them (GET /_wharf/agent/v1/credentials). NotFound when the task has no such role,
+  // FailedPrecondition (ECS's message) when ECS may not assume it, Unavailable otherwise.
+  Result<boost::json::object> TaskRoleCredentials(const std::string& task_arn, std::string_view role);
+
   // TaskReports, through Ecs and PostAgent.
   Status SubmitTaskStateChange(const boost::json::object& change) override;
   Status SubmitTaskHealth(const boost::json::object& report) override;

@@ -288,6 +288,7 @@ Status TaskRunner::LaunchContainers() {
   RETURN_IF_ERROR(ApplyTaskSize());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
+  RETURN_IF_ERROR(WireCredentials());
   SaveState();
 
   // Start in dependsOn order: a container starts once what it depends on reached the
@@ -352,6 +353,9 @@ Status TaskRunner::StartContainer(Container& c) {
   }
   node_.metadata.Add(c.token, documents_, c.name);
   input.extra_env.push_back("ECS_CONTAINER_METADATA_URI_V4=" + node_.metadata_server.BaseUrl(metadata_address_) + c.token);
+  if (!credentials_id_.empty()) {
+    input.extra_env.push_back("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/" + credentials_id_);
+  }
   ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses()};
   ASSIGN_OR_RETURN(input.mounts, TaskMounts(files, definition_, c.definition));
   input.cgroups_path = "/wharf/" + task_id_ + "/" + c.name;
@@ -449,6 +453,7 @@ void TaskRunner::StopTask(const std::string& reason) {
 }
 
 void TaskRunner::Cleanup() {
+  if (!credentials_id_.empty()) node_.metadata.RemoveCredentials(credentials_id_);
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Remove(c->token);
     // Whether or not it was recorded as created: a crash between runc create and the record
@@ -586,6 +591,7 @@ void TaskRunner::SaveState() {
   state["containers"] = std::move(containers);
   state["taskNetns"] = task_netns_;
   state["metadataAddress"] = metadata_address_;
+  state["credentialsId"] = credentials_id_;
   state["pullStartedAt"] = pull_started_;
   state["pullStoppedAt"] = pull_stopped_;
   WriteFile(dir_ + "/state.json", json::serialize(state));
@@ -622,9 +628,19 @@ bool TaskRunner::LoadState() {
   }
   task_netns_ = GetString(state, "taskNetns");
   metadata_address_ = GetString(state, "metadataAddress");
+  credentials_id_ = GetString(state, "credentialsId");
   if (!metadata_address_.empty()) {
     Status listening = node_.metadata_server.Listen(metadata_address_);
     if (!listening.ok()) LOG_WARN("msg=\"metadata endpoint not reachable\" task={} error=\"{}\"", task_id_, listening.ToString());
+    // The endpoint may listen on another port than the previous agent's.
+    Status wired = credentials_id_.empty() ? Status::OK() : RedirectCredentials();
+    if (!wired.ok()) LOG_WARN("msg=\"credentials endpoint not reachable\" task={} error=\"{}\"", task_id_, wired.ToString());
+  }
+  if (!credentials_id_.empty()) {
+    std::set<std::string> addresses;
+    for (const auto& c : containers_) addresses.insert(c->ip);
+    MutexLock lock(mu_);
+    node_.metadata.AddCredentials(credentials_id_, assignment_.task_arn, std::move(addresses));
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
@@ -752,6 +768,42 @@ void TaskRunner::ReportHealth() {
                       {"containers", std::move(containers)}};
   Status sent = node_.reports.SubmitTaskHealth(report);
   if (!sent.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
+}
+
+Status TaskRunner::WireCredentials() {
+  std::string task_arn, role;
+  {
+    MutexLock lock(mu_);
+    task_arn = assignment_.task_arn;
+    role = model::TaskRoleArn(definition_, model::TaskRecord(assignment_.task).overrides(), model::TaskRoleKind::kTask);
+  }
+  // Host mode shares the node's network: 169.254.170.2 cannot be given to its containers
+  // without changing the host, and their requests could not be told from the node's own.
+  if (role.empty() || network_mode_ == "host") return Status::OK();
+  if (credentials_id_.empty()) {
+    SecureRandom random;
+    std::string hex = RandomHex(random, 32);
+    credentials_id_ = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+                      "-" + hex.substr(20);
+  }
+  RETURN_IF_ERROR(RedirectCredentials());
+  std::set<std::string> addresses;
+  for (const auto& c : containers_) addresses.insert(c->ip);
+  node_.metadata.AddCredentials(credentials_id_, task_arn, std::move(addresses));
+  return Status::OK();
+}
+
+Status TaskRunner::RedirectCredentials() {
+  uint16_t port = node_.metadata_server.Port(metadata_address_);
+  if (port == 0) return Status::Unavailable("the metadata endpoint does not listen on " + metadata_address_);
+  std::set<std::string> namespaces;
+  for (const auto& c : containers_) {
+    if (!c->netns.empty()) namespaces.insert(c->netns);
+  }
+  for (const auto& netns : namespaces) {
+    RETURN_IF_ERROR(node_.network.RedirectCredentialsEndpoint(netns, metadata_address_, port));
+  }
+  return Status::OK();
 }
 
 void TaskRunner::PublishFacts(const Container& c) {

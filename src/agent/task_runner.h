@@ -92,6 +92,12 @@ class TaskRunner {
   // awslogs: the container's output goes to CloudWatch Logs.
   void ShipLogs(Container& c);
   void ReportHealth();
+  // A task with a task role: its containers' requests to 169.254.170.2:80 reach the metadata
+  // endpoint, where its credentials id answers them (and only them) with the role's
+  // credentials. Made once the containers' addresses are known, before any starts.
+  Status WireCredentials();
+  // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces.
+  Status RedirectCredentials();
   // Publishes c to the metadata endpoint (after each change of its state).
   void PublishFacts(const Container& c);
   void StopTask(const std::string& reason);
@@ -138,6 +144,7 @@ class TaskRunner {
   // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
   std::future<Result<NetworkAttachment>> network_attached_;
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
+  std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role
   double pull_started_ = 0, pull_stopped_ = 0;
 };
 

@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <atomic>
+#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -47,7 +49,15 @@ class TaskRunnerTest : public ::testing::Test {
  protected:
   TaskRunnerTest()
       : clock_(std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))),
-        metadata_(clock_),
+        metadata_(clock_,
+                  [this](const std::string& task_arn) -> Result<json::object> {
+                    ++credential_fetches_;
+                    return json::object{{"RoleArn", "arn:aws:iam::000000000000:role/app"},
+                                        {"AccessKeyId", "ASIA" + std::to_string(credential_fetches_.load())},
+                                        {"SecretAccessKey", "secret"},
+                                        {"Token", "token for " + task_arn},
+                                        {"Expiration", "2026-01-01T06:00:00Z"}};  // six hours after clock_'s start
+                  }),
         unused_server_(ServerAddress{"127.0.0.1", "9", "us-east-1", "", ""}),
         logs_(unused_server_) {
     auto metadata_server = MetadataServer::Start(metadata_);
@@ -98,6 +108,7 @@ class TaskRunnerTest : public ::testing::Test {
   testing::FakeRuntime runtime_;
   testing::FakeNetwork network_;
   testing::FakeRootfs rootfs_;
+  std::atomic<int> credential_fetches_{0};
   MetadataDirectory metadata_;
   ServerClient unused_server_;  // the log shipper's; no test container ships logs
   LogShipper logs_;
@@ -320,6 +331,78 @@ TEST_F(TaskRunnerTest, AnAdoptedRunningTaskIsReportedRunningAgain) {
   EXPECT_EQ(runtime_.Started(), (Names{"web"}));
   EXPECT_FALSE(Reported("STOPPING"));
   EXPECT_EQ(LastReported("web"), "RUNNING");
+}
+
+// A container's environment as its OCI spec has it (while the task runs).
+std::vector<std::string> SpecEnv(const std::filesystem::path& tasks_dir, const std::string& container) {
+  std::ifstream in(tasks_dir / kTaskId / "containers" / container / "config.json");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> env;
+  boost::system::error_code ec;
+  json::value spec = json::parse(text, ec);
+  if (ec) return env;
+  for (const auto& e : spec.at("process").at("env").as_array()) env.emplace_back(e.as_string());
+  return env;
+}
+
+std::string EnvValue(const std::vector<std::string>& env, const std::string& name) {
+  for (const auto& e : env) {
+    if (e.rfind(name + "=", 0) == 0) return e.substr(name.size() + 1);
+  }
+  return "";
+}
+
+// A task role: each container is told where its credentials are, 169.254.170.2:80 in the
+// task's namespace goes to the metadata endpoint, and only the task's own address gets the
+// credentials, fetched once and again when less than kCredentialsRefresh of them is left.
+TEST_F(TaskRunnerTest, ATaskRoleGivesItsContainersTheirCredentialsOnly) {
+  model::TaskAssignment a = Assignment(R"([{"name": "app", "image": "app"}, {"name": "side", "image": "app"}])", "awsvpc");
+  a.task_definition["taskRoleArn"] = "arn:aws:iam::000000000000:role/app";
+  Run(a);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  std::string uri = EnvValue(SpecEnv(dir_.path() / "tasks", "app"), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  ASSERT_EQ(uri.rfind("/v2/credentials/", 0), 0u) << uri;
+  EXPECT_EQ(uri.size(), std::string("/v2/credentials/").size() + 36);  // a UUID
+  EXPECT_EQ(EnvValue(SpecEnv(dir_.path() / "tasks", "side"), "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), uri);
+  EXPECT_EQ(network_.Redirects(),
+            (Names{std::string("/run/netns/fake-") + kTaskId + " -> 127.0.0.1:" +
+                   std::to_string(metadata_server_->Port("127.0.0.1"))}));
+
+  MetadataAnswer answer = AnswerMetadataRequest(metadata_, uri, "10.0.1.7");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  json::object credentials = json::parse(answer.body).as_object();
+  EXPECT_EQ(GetString(credentials, "AccessKeyId"), "ASIA1");
+  EXPECT_EQ(GetString(credentials, "Token"), "token for " + assignment_.task_arn);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, uri, "10.0.1.7").body, answer.body);
+  EXPECT_EQ(credential_fetches_, 1);
+
+  // Another task's address, or an id never handed out, is refused as the ECS agent does.
+  for (auto [target, source] : {std::pair<std::string, std::string>{uri, "10.0.1.8"},
+                                {"/v2/credentials/00000000-0000-0000-0000-000000000000", "10.0.1.7"}}) {
+    MetadataAnswer refused = AnswerMetadataRequest(metadata_, target, source);
+    EXPECT_EQ(refused.status, 400);
+    EXPECT_EQ(json::parse(refused.body),
+              json::parse(R"({"code":"InvalidIdInRequest","message":"CredentialsV2Request: Credentials not found",)"
+                          R"("HTTPErrorCode":400})"));
+  }
+
+  clock_.Advance(5h + 31min);  // 29 minutes left
+  answer = AnswerMetadataRequest(metadata_, uri, "10.0.1.7");
+  EXPECT_EQ(GetString(json::parse(answer.body).as_object(), "AccessKeyId"), "ASIA2");
+  EXPECT_EQ(credential_fetches_, 2);
+
+  runner_->StopLocally("done");
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, uri, "10.0.1.7").status, 400);  // gone with the task
+}
+
+TEST_F(TaskRunnerTest, NoTaskRoleNoCredentials) {
+  Run(Assignment(R"([{"name": "app", "image": "app"}])", "awsvpc"));
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  auto env = SpecEnv(dir_.path() / "tasks", "app");
+  EXPECT_FALSE(env.empty());
+  EXPECT_EQ(EnvValue(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), "");
+  EXPECT_TRUE(network_.Redirects().empty());
 }
 
 }  // namespace

@@ -233,11 +233,22 @@ class FakeNetwork final : public agent::NetworkAttacher {
     detached_.push_back(id);
     return Status::OK();
   }
+  Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
+                                     uint16_t port) override EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    redirects_.push_back(netns_path + " -> " + address + ":" + std::to_string(port));
+    return Status::OK();
+  }
+  std::vector<std::string> Redirects() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return redirects_;
+  }
 
  private:
   mutable Mutex mu_;
   std::vector<Attached> attached_ GUARDED_BY(mu_);
   std::vector<std::string> detached_ GUARDED_BY(mu_);
+  std::vector<std::string> redirects_ GUARDED_BY(mu_);
 };
 
 // Makes the rootfs directory; mounts nothing.

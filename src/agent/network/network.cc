@@ -570,6 +570,29 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   return attachment;
 }
 
+Status Network::RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
+                                            uint16_t port) {
+  in_addr parsed{};
+  if (inet_pton(AF_INET, address.c_str(), &parsed) != 1) return Status::InvalidArgument("not an IPv4 address: " + address);
+  auto nft = FindExecutable("nft");
+  if (!nft.ok()) return Status::FailedPrecondition("nft not found: task credentials need nftables");
+  auto nsenter = FindExecutable("nsenter");
+  if (!nsenter.ok()) return nsenter.status();
+  // Declared, deleted and declared again in one transaction: a second run replaces the rule.
+  std::string script = "table ip wharf_credentials\n"
+                       "delete table ip wharf_credentials\n"
+                       "table ip wharf_credentials {\n"
+                       "  chain output {\n"
+                       "    type nat hook output priority -100; policy accept;\n"
+                       "    ip daddr 169.254.170.2 tcp dport 80 dnat to " + address + ":" + std::to_string(port) + "\n"
+                       "  }\n"
+                       "}\n";
+  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nsenter, "--net=" + netns_path, *nft, "-f", "-"}, std::nullopt,
+                                                 script, std::chrono::seconds(30)}));
+  if (r.exit_code != 0) return Status::Internal("nft -f in " + netns_path + ": " + r.err);
+  return Status::OK();
+}
+
 Status Network::Detach(const std::string& id) {
   if (!IsCniName(id, 200)) return Status::InvalidArgument("bad attachment id: '" + id + "'");
   auto id_lock = IdLock(id);

@@ -121,6 +121,12 @@ class NetworkAttacher {
   // CNI DEL (releases the IP, removes portmap's rules and the veth), unmounts and removes the
   // namespace. OK when already gone. On a plugin error the record stays for a retry.
   virtual Status Detach(const std::string& id) = 0;
+  // Inside the namespace at `netns_path`, TCP connections to 169.254.170.2:80 (the address
+  // ECS gives a task's credentials endpoint) go to `address`:`port` instead (an nft DNAT
+  // rule in the namespace's own table: the host is not touched, and the rule goes with the
+  // namespace). Idempotent.
+  virtual Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
+                                             uint16_t port) = 0;
 };
 
 class Network final : public NetworkAttacher {
@@ -132,6 +138,8 @@ class Network final : public NetworkAttacher {
                                    const std::string& requested_ip = "",
                                    const NamespaceMade& namespace_made = {}) override;
   Status Detach(const std::string& id) override;
+  Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
+                                     uint16_t port) override;
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while

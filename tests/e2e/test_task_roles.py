@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Task roles as ECS gives them: a FARGATE task whose task definition names a role trusting
+ecs-tasks.amazonaws.com gets AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; its container fetches the
+role's credentials with busybox wget from http://169.254.170.2 (a DNAT rule in the task's own
+namespace sends that to the node's metadata endpoint) and prints them; boto3 on the host signs
+with them as arn:aws:sts::<account>:assumed-role/<role>/<task id>: ListClusters, which the role's
+policy allows, works; CreateCluster is refused with AccessDeniedException. Another task's
+container asking for that id is refused (400), and so is the host. RunTask with a role that
+does not trust ecs-tasks.amazonaws.com answers ClientException with ECS's message and starts
+nothing.
+"""
+import json
+import os
+import re
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+
+ACCOUNT = "000000000000"
+checks = Checks()
+before, layout = prepare("v1")
+
+
+def doc(*statements):
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def trust(service):
+    return doc({"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"})
+
+
+def container_log(server, task_arn, name):
+    path = os.path.join(server.data_dir, "node", "tasks", task_arn.rsplit("/", 1)[1], "containers", name,
+                        "container.log")
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def wait_log(server, task_arn, name, pattern, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = re.search(pattern, container_log(server, task_arn, name))
+        if m:
+            return m
+        time.sleep(0.2)
+    raise AssertionError(f"{pattern!r} never in the log: {container_log(server, task_arn, name)!r}")
+
+
+with WharfServer(agent=True) as server:
+    image = push_to_wharf(server, layout, "v1", "app")
+    iam = server.boto3("iam")
+    ecs = server.boto3("ecs")
+    role = iam.create_role(RoleName="app-task", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]
+    iam.put_role_policy(RoleName="app-task", PolicyName="list",
+                        PolicyDocument=doc({"Effect": "Allow", "Action": "ecs:ListClusters", "Resource": "*"}))
+    untrusting = iam.create_role(RoleName="not-for-ecs", AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))["Role"]
+
+    subnets = server.aws("ec2", "describe-subnets", cli=NEWEST_AWS)["Subnets"]
+    subnet = sorted(subnets, key=lambda s: s["AvailabilityZone"])[0]["SubnetId"]
+    network = {"awsvpcConfiguration": {"subnets": [subnet]}}
+    # Prints its metadata endpoint and its credentials, then waits to be stopped.
+    fetch = ('echo "META=$ECS_CONTAINER_METADATA_URI_V4 URI=$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; '
+             'wget -q -O- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo; sleep 120')
+    td = ecs.register_task_definition(
+        family="with-role", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        taskRoleArn=role["Arn"],
+        containerDefinitions=[{"name": "app", "image": image, "entryPoint": ["/bin/sh", "-c"], "command": [fetch],
+                               "stopTimeout": 1}])["taskDefinition"]["taskDefinitionArn"]
+
+    def run(overrides=None):
+        task = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration=network,
+                            overrides=overrides or {})["tasks"][0]
+        return wait_task(server, "default", task["taskArn"], "RUNNING")
+
+    first = run()
+    task_id = first["taskArn"].rsplit("/", 1)[1]
+
+    @checks.run
+    def container_fetches_its_role_credentials():
+        assert first["lastStatus"] == "RUNNING", first
+        found = wait_log(server, first["taskArn"], "app", r'\{"RoleArn".*?\}')
+        creds = json.loads(found.group(0))
+        assert creds["RoleArn"] == role["Arn"], creds
+        assert creds["AccessKeyId"].startswith("ASIA") and creds["SecretAccessKey"] and creds["Token"], creds
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", creds["Expiration"]), creds
+        uri = wait_log(server, first["taskArn"], "app", r"URI=(/v2/credentials/[0-9a-f-]{36})").group(1)
+        global CREDS, URI, META
+        CREDS, URI = creds, uri
+        META = wait_log(server, first["taskArn"], "app", r"META=(http://[0-9.]+:\d+)/v4/").group(1)
+
+    @checks.run
+    def the_credentials_sign_as_the_role_session():
+        as_task = dict(aws_access_key_id=CREDS["AccessKeyId"], aws_secret_access_key=CREDS["SecretAccessKey"],
+                       aws_session_token=CREDS["Token"])
+        who = server.boto3("sts", **as_task).get_caller_identity()
+        assert who["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/app-task/{task_id}", who
+        task_ecs = server.boto3("ecs", **as_task)
+        assert "clusterArns" in task_ecs.list_clusters()
+        e = expect_client_error(lambda: task_ecs.create_cluster(clusterName="nope"), "AccessDeniedException")
+        message = e.response["Error"]["Message"]
+        assert message.startswith(f"User: arn:aws:sts::{ACCOUNT}:assumed-role/app-task/{task_id} is not authorized "
+                                  "to perform: ecs:CreateCluster"), message
+
+    @checks.run
+    def another_task_and_the_host_are_refused_the_id():
+        # The host asks from its own address on the bridge: not the task's.
+        try:
+            urllib.request.urlopen(META + URI, timeout=5)
+            raise AssertionError("the host got the task's credentials")
+        except urllib.error.HTTPError as e:
+            assert e.code == 400, e.code
+            body = json.loads(e.read())
+            assert body == {"code": "InvalidIdInRequest", "message": "CredentialsV2Request: Credentials not found",
+                            "HTTPErrorCode": 400}, body
+        # Another task (with a role of its own) asks for the first one's id.
+        steal = f'wget -q -O- "http://169.254.170.2{URI}" || echo "REFUSED"; echo; sleep 120'
+        second = run({"containerOverrides": [{"name": "app", "command": [steal]}]})
+        wait_log(server, second["taskArn"], "app", r"REFUSED")
+        assert '"AccessKeyId"' not in container_log(server, second["taskArn"], "app")
+        ecs.stop_task(cluster="default", task=second["taskArn"])
+        wait_task(server, "default", second["taskArn"], "STOPPED")
+
+    @checks.run
+    def a_role_ecs_cannot_assume_is_refused_by_run_task():
+        before_tasks = ecs.list_tasks(cluster="default")["taskArns"]
+        expect_client_error(
+            lambda: ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration=network,
+                                 overrides={"taskRoleArn": untrusting["Arn"]}),
+            "ClientException",
+            f"ECS was unable to assume the role '{untrusting['Arn']}' that was provided for this task. Please verify "
+            "that the role being passed has the proper trust relationship and permissions and that your IAM user "
+            "has permissions to pass this role.")
+        assert ecs.list_tasks(cluster="default")["taskArns"] == before_tasks
+
+    ecs.stop_task(cluster="default", task=first["taskArn"])
+    wait_task(server, "default", first["taskArn"], "STOPPED")
+
+    @checks.run
+    def host_left_clean():
+        server.stop()  # a node with no task left takes its bridges and rules down
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+checks.finish()
