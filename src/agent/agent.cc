@@ -110,7 +110,11 @@ class AgentImpl final : public Agent {
     node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, rootfs_, *logs_, *metadata_, *metadata_server_, clock_,
                                 data_dir_ + "/tasks", options_.cluster,
                                 options_.server.region, Subnet{"bridge", options_.bridge_cidr, "wharf0", ""},
-                                PullFromServer()});
+                                PullFromServer(), [this](const std::string& task_arn) {
+                                  PullOptions pull = PullFromServer(task_arn);
+                                  pull.policy = PullPolicy::kAlways;
+                                  return pull;
+                                }});
     RETURN_IF_ERROR(Register());
     Adopt();
     loop_ = std::thread([this] { Loop(); });
@@ -169,7 +173,9 @@ class AgentImpl final : public Agent {
   // Every region's ECR is the server's, each with its own repositories: an image of another
   // region ("<account>.dkr.ecr.eu-west-1.amazonaws.com/app") is pulled with a token of that
   // region, as cross-region pulls work on AWS.
-  PullOptions PullFromServer() {
+  // `execution_task_arn`, when set: the tokens are got with that task's execution role, as
+  // ECS pulls for a task definition with an executionRoleArn.
+  PullOptions PullFromServer(std::string execution_task_arn = "") {
     PullOptions pull;
     std::string server_host = options_.server.host + ":" + options_.server.port;
     // The region of an ECR host name; empty for the server's own address ("" region: the
@@ -192,11 +198,18 @@ class AgentImpl final : public Agent {
       }
       return e;
     };
-    pull.credentials = [server_region, this](const std::string& registry) -> Result<std::optional<RegistryCredentials>> {
+    pull.credentials = [server_region, execution_task_arn,
+                        this](const std::string& registry) -> Result<std::optional<RegistryCredentials>> {
       auto region = server_region(registry);
       if (!region) return std::optional<RegistryCredentials>();
+      std::optional<SessionCredentials> role;
+      if (!execution_task_arn.empty()) {
+        ASSIGN_OR_RETURN(json::object creds, server_.TaskRoleCredentials(execution_task_arn, "execution"));
+        role = SessionCredentials{GetString(creds, "AccessKeyId"), GetString(creds, "SecretAccessKey"),
+                                  GetString(creds, "Token")};
+      }
       ASSIGN_OR_RETURN(json::object out, server_.Call("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
-                                                      json::object{}, *region));
+                                                      json::object{}, *region, role ? &*role : nullptr));
       const json::array& data = out["authorizationData"].as_array();
       if (data.empty()) return Status::Unavailable("no ECR authorization data");
       auto decoded = Base64Decode(GetString(data[0].as_object(), "authorizationToken"));

@@ -6,6 +6,7 @@
 // Thread-safety: the fields are set once, when the agent starts; NodeResources locks itself.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -74,6 +75,10 @@ struct NodeContext {
   std::string region;
   Subnet bridge_subnet;     // the node's network for networkMode bridge
   PullOptions pull;         // ECR hosts -> the server, with its tokens
+  // How a task with an execution role pulls: ECR tokens got with the role's credentials
+  // (the task's ARN names it to the server), the tag resolved at the registry every time so
+  // that the role's permissions decide. Null: as `pull`.
+  std::function<PullOptions(const std::string& task_arn)> pull_as_execution_role = nullptr;
 
   NodeResources resources{};  // host ports and subnets in use
 };

@@ -34,17 +34,22 @@ ServerClient::ServerClient(ServerAddress address)
           net::HttpClientOptions{std::chrono::milliseconds(3000), std::chrono::milliseconds(45000)})) {}
 
 Result<net::HttpResponse> ServerClient::Send(net::HttpClient& client, net::HttpRequest request,
-                                             std::string_view service, std::string_view region) {
+                                             std::string_view service, std::string_view region,
+                                             const SessionCredentials* as) {
   request.headers.emplace_back("host", address_.host + ":" + address_.port);
-  sigv4::SignRequest(request.headers, request.method, request.target, request.body, address_.access_key_id,
-                   address_.secret_access_key, region.empty() ? address_.region : std::string(region),
+  if (as) request.headers.emplace_back("x-amz-security-token", as->session_token);  // signed with the rest
+  sigv4::SignRequest(request.headers, request.method, request.target, request.body,
+                   as ? as->access_key_id : address_.access_key_id,
+                   as ? as->secret_access_key : address_.secret_access_key,
+                   region.empty() ? address_.region : std::string(region),
                    std::string(service),
                    std::chrono::system_clock::now());
   return client.Send(request);
 }
 
 Result<json::object> ServerClient::Call(std::string_view service, std::string_view target,
-                                        const json::object& input, std::string_view region) {
+                                        const json::object& input, std::string_view region,
+                                        const SessionCredentials* as) {
   net::HttpRequest req;
   req.method = "POST";
   req.target = "/";
@@ -53,7 +58,7 @@ Result<json::object> ServerClient::Call(std::string_view service, std::string_vi
   net::HttpResponse res;
   {
     MutexLock lock(mu_);
-    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service, region));
+    ASSIGN_OR_RETURN(res, Send(*calls_, std::move(req), service, region, as));
   }
   boost::system::error_code ec;
   json::value body = json::parse(res.body, ec);

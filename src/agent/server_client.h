@@ -26,6 +26,14 @@ struct ServerAddress {
   std::string secret_access_key;
 };
 
+// Temporary credentials a call may be signed with instead of the agent's keys (a task's
+// execution role: its calls are the role's, X-Amz-Security-Token and all).
+struct SessionCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;
+};
+
 // "http://host:port" -> host and port. InvalidArgument otherwise.
 Result<ServerAddress> ParseServerUrl(std::string_view url);
 
@@ -38,9 +46,11 @@ class ServerClient final : public TaskReports {
   // An AWS JSON 1.1 call: `target` is "AmazonEC2ContainerServiceV20141113.RunTask" and the
   // like, `service` the signing name ("ecs", "ecr"). An AWS error answer is an error Status
   // whose message starts with its code ("ClientException: ...").
-  // `region`: the one the call is signed for (empty: the agent's own).
+  // `region`: the one the call is signed for (empty: the agent's own); `as`: the credentials
+  // it is signed with (null: the agent's).
   Result<boost::json::object> Call(std::string_view service, std::string_view target,
-                                   const boost::json::object& input, std::string_view region = {});
+                                   const boost::json::object& input, std::string_view region = {},
+                                   const SessionCredentials* as = nullptr);
   Result<boost::json::object> Ecs(std::string_view operation, const boost::json::object& input) {
     return Call("ecs", "AmazonEC2ContainerServiceV20141113." + std::string(operation), input);
   }
@@ -66,7 +76,7 @@ class ServerClient final : public TaskReports {
 
  private:
   Result<net::HttpResponse> Send(net::HttpClient& client, net::HttpRequest request, std::string_view service,
-                                 std::string_view region = {});
+                                 std::string_view region = {}, const SessionCredentials* as = nullptr);
 
   // Constant after construction.
   const ServerAddress address_;

@@ -240,11 +240,20 @@ Status TaskRunner::LaunchContainers() {
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
   // reports does not matter.
   pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
+  PullOptions pull = node_.pull;
+  {
+    MutexLock lock(mu_);
+    const json::object& overrides = model::TaskRecord(assignment_.task).overrides();
+    if (node_.pull_as_execution_role &&
+        !model::TaskRoleArn(definition_, overrides, model::TaskRoleKind::kExecution).empty()) {
+      pull = node_.pull_as_execution_role(assignment_.task_arn);
+    }
+  }
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
-    auto image = node_.images.Pull(ref, node_.pull);
+    auto image = node_.images.Pull(ref, pull);
     if (!image.ok()) {
       c->reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
                   ref + ": " + image.status().message();

@@ -8,6 +8,11 @@ policy allows, works; CreateCluster is refused with AccessDeniedException. Anoth
 container asking for that id is refused (400), and so is the host. RunTask with a role that
 does not trust ecs-tasks.amazonaws.com answers ClientException with ECS's message and starts
 nothing.
+
+Execution roles: the node pulls a task's ECR image with a registry password got with its
+execution role's credentials. With AmazonECSTaskExecutionRolePolicy the task runs (the tasks
+above); an execution role allowed ecr:GetAuthorizationToken but not ecr:BatchGetImage stops the
+task with CannotPullContainerError ... not authorized to perform: ecr:BatchGetImage.
 """
 import json
 import os
@@ -61,6 +66,13 @@ with WharfServer(agent=True) as server:
     role = iam.create_role(RoleName="app-task", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]
     iam.put_role_policy(RoleName="app-task", PolicyName="list",
                         PolicyDocument=doc({"Effect": "Allow", "Action": "ecs:ListClusters", "Resource": "*"}))
+    execution = iam.create_role(RoleName="exec-ok", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]
+    iam.attach_role_policy(RoleName="exec-ok",
+                           PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+    token_only = iam.create_role(RoleName="exec-token-only",
+                                 AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))["Role"]
+    iam.put_role_policy(RoleName="exec-token-only", PolicyName="token",
+                        PolicyDocument=doc({"Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"}))
     untrusting = iam.create_role(RoleName="not-for-ecs", AssumeRolePolicyDocument=trust("ec2.amazonaws.com"))["Role"]
 
     subnets = server.aws("ec2", "describe-subnets", cli=NEWEST_AWS)["Subnets"]
@@ -71,7 +83,7 @@ with WharfServer(agent=True) as server:
              'wget -q -O- "http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"; echo; sleep 120')
     td = ecs.register_task_definition(
         family="with-role", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        taskRoleArn=role["Arn"],
+        taskRoleArn=role["Arn"], executionRoleArn=execution["Arn"],
         containerDefinitions=[{"name": "app", "image": image, "entryPoint": ["/bin/sh", "-c"], "command": [fetch],
                                "stopTimeout": 1}])["taskDefinition"]["taskDefinitionArn"]
 
@@ -139,6 +151,20 @@ with WharfServer(agent=True) as server:
             "that the role being passed has the proper trust relationship and permissions and that your IAM user "
             "has permissions to pass this role.")
         assert ecs.list_tasks(cluster="default")["taskArns"] == before_tasks
+
+    @checks.run
+    def an_execution_role_without_batch_get_image_cannot_pull():
+        task = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration=network,
+                            overrides={"executionRoleArn": token_only["Arn"]})["tasks"][0]
+        task = wait_task(server, "default", task["taskArn"], "STOPPED")
+        reason = task.get("stoppedReason", "")
+        print(f"     stoppedReason: {reason}")
+        assert reason.startswith("CannotPullContainerError:"), task
+        assert (f"User: arn:aws:sts::{ACCOUNT}:assumed-role/exec-token-only/{task['taskArn'].rsplit('/', 1)[1]} "
+                "is not authorized to perform: ecr:BatchGetImage on resource: "
+                f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app") in reason, reason
+        assert task["stopCode"] == "TaskFailedToStart", task
+        assert task["containers"][0]["reason"].startswith("CannotPullContainerError:"), task["containers"]
 
     ecs.stop_task(cluster="default", task=first["taskArn"])
     wait_task(server, "default", first["taskArn"], "STOPPED")
