@@ -294,7 +294,8 @@ class WharfServer final : public Server {
 
   // A task's role credentials, as ECS's credentials endpoint answers them: the agent serves
   // them to the task's containers (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and pulls with the
-  // execution role's. Only the account root's own keys (the agents') may ask.
+  // execution role's. Like every agent route, a key needs ecs:Poll (the front door checks it),
+  // as the ECS agent gets its tasks' credentials with the container instance role's.
   //   GET /_wharf/agent/v1/credentials?task=<task ARN>&role=task|execution
   //   200 {"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}; 404 no such task
   //   or role; 403 the role's trust policy refuses ecs-tasks.amazonaws.com (ECS's message).
@@ -307,9 +308,6 @@ class WharfServer final : public Server {
             res.set("x-amzn-RequestId", ctx.request_id);
             respond(std::move(res));
           };
-          if (!ctx.key_owner || !ctx.key_owner->root || ctx.key_owner->temporary()) {
-            return answer(http::status::forbidden, {{"message", "only a node's key may ask for task credentials"}});
-          }
           std::map<std::string, std::string> params = QueryParams(req.target());
           const std::string& which = params["role"];
           if (which != "task" && which != "execution") {
