@@ -7,7 +7,7 @@ with them as arn:aws:sts::<account>:assumed-role/<role>/<task id>: ListClusters,
 policy allows, works; CreateCluster is refused with AccessDeniedException. Another task's
 container asking for that id is refused (400), and so is the host. RunTask with a role that
 does not trust ecs-tasks.amazonaws.com answers ClientException with ECS's message and starts
-nothing.
+nothing; a service of such a task definition says so in its events and launches nothing.
 
 Execution roles: the node pulls a task's ECR image with a registry password got with its
 execution role's credentials. With AmazonECSTaskExecutionRolePolicy the task runs (the tasks
@@ -150,7 +150,37 @@ with WharfServer(agent=True) as server:
             f"ECS was unable to assume the role '{untrusting['Arn']}' that was provided for this task. Please verify "
             "that the role being passed has the proper trust relationship and permissions and that your IAM user "
             "has permissions to pass this role.")
+        # StartTask (EC2, on the local node's container instance) refuses it too.
+        instance = ecs.list_container_instances(cluster="default")["containerInstanceArns"][0]
+        bridge_td = ecs.register_task_definition(
+            family="bridge-role", taskRoleArn=role["Arn"],
+            containerDefinitions=[{"name": "app", "image": image, "memory": 32}])["taskDefinition"]["taskDefinitionArn"]
+        expect_client_error(
+            lambda: ecs.start_task(taskDefinition=bridge_td, containerInstances=[instance],
+                                   overrides={"executionRoleArn": untrusting["Arn"]}),
+            "ClientException", f"ECS was unable to assume the role '{untrusting['Arn']}'")
         assert ecs.list_tasks(cluster="default")["taskArns"] == before_tasks
+
+    @checks.run
+    def a_service_with_a_role_ecs_cannot_assume_says_so_in_its_events():
+        untrusted_td = ecs.register_task_definition(
+            family="untrusted-role", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", taskRoleArn=untrusting["Arn"],
+            containerDefinitions=[{"name": "app", "image": image}])["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster="default", serviceName="no-role", taskDefinition=untrusted_td, desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network)
+        want = (f"(service no-role) failed to launch a task with (error ECS was unable to assume the role "
+                f"'{untrusting['Arn']}' that was provided for this task. Please verify that the role being passed has "
+                "the proper trust relationship and permissions and that your IAM user has permissions to pass this "
+                "role.).")
+        deadline, events = time.time() + 10, []
+        while time.time() < deadline and want not in events:
+            events = [e["message"] for e in ecs.describe_services(cluster="default", services=["no-role"])
+                      ["services"][0]["events"]]
+            time.sleep(0.2)
+        assert want in events, events
+        assert ecs.list_tasks(cluster="default", serviceName="no-role")["taskArns"] == []
+        ecs.delete_service(cluster="default", service="no-role", force=True)
 
     @checks.run
     def an_execution_role_without_batch_get_image_cannot_pull():

@@ -54,9 +54,9 @@ AwsError LaunchError(const Status& status) {
 }
 
 std::optional<AwsError> CheckTaskLaunch(const EcsDeps& deps, const controlplane::TaskLaunchRequest& request) {
+  // Not the roles: a service with a role ECS cannot assume is made, and says so in its events.
   auto launch = controlplane::ResolveTaskLaunch(LaunchDeps(deps), request);
   if (!launch.ok()) return LaunchError(launch.status());
-  if (Status roles = controlplane::CheckLaunchRoles(LaunchDeps(deps), *launch); !roles.ok()) return LaunchError(roles);
   return std::nullopt;
 }
 
@@ -109,6 +109,7 @@ Outcome StartTask(const EcsDeps& deps, const RequestContext&, object& in) {
   request.launch_type = "EC2";
   auto launch = controlplane::ResolveTaskLaunch(LaunchDeps(deps), request);
   if (!launch.ok()) return LaunchError(launch.status());
+  if (Status roles = controlplane::CheckLaunchRoles(LaunchDeps(deps), *launch); !roles.ok()) return LaunchError(roles);
   const json::array& refs = GetArray(in, "containerInstances");
   if (refs.empty() || refs.size() > 10) {
     return InvalidParameter("containerInstances must list between 1 and 10 container instances.");
