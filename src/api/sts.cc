@@ -272,6 +272,23 @@ Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_vie
   return ServiceSession{creds.access_key_id, creds.secret, creds.token, creds.expiration};
 }
 
+Result<int> DeleteExpiredSessions(store::Store& store, Clock& clock, std::chrono::seconds grace) {
+  ASSIGN_OR_RETURN(store::Page page, store.List(model::keys::kIamSessions, "", 0));
+  int64_t before = std::chrono::duration_cast<std::chrono::seconds>((clock.Now() - grace).time_since_epoch()).count();
+  int deleted = 0;
+  for (const auto& kv : page.items) {
+    auto record = wharf::ParseObject(kv.value);
+    if (!record.ok()) continue;
+    auto expiration = wharf::GetInt(*record, "expiration");
+    if (!expiration || *expiration >= before) continue;
+    // Unless it changed meanwhile; a session is never renewed, so that means nothing to do.
+    ASSIGN_OR_RETURN(store::TxnResult r, store.Commit(store::Txn{{store::Compare{kv.key, kv.mod_revision}},
+                                                                 {store::Op::Delete(kv.key)}}));
+    if (r.succeeded) ++deleted;
+  }
+  return deleted;
+}
+
 Result<ServiceEndpoint> MakeStsEndpoint(const StsDeps& deps) {
   ServiceEndpoint endpoint;
   ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("sts"));

@@ -50,6 +50,11 @@ struct ServiceSession {
 // is no such role): "ECS was unable to assume the role '<arn>' that was provided for this task. ..."
 Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, std::string_view role_arn,
                              std::string_view service);
+// Removes the records of sessions that expired more than `grace` ago: they sign nothing any
+// more, and ECS makes a session for every task with a role. The server's maintenance runs
+// it on the leader. Returns how many went.
+Result<int> DeleteExpiredSessions(store::Store& store, Clock& clock, std::chrono::seconds grace);
+
 Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_view role_arn,
                                             std::string_view service, std::string_view session_name,
                                             std::chrono::seconds duration);

@@ -9,6 +9,7 @@
 #include <future>
 
 #include "sigv4/sigv4.h"
+#include "model/keys.h"
 #include "store/memory_store.h"
 
 namespace wharf::api {
@@ -94,6 +95,25 @@ TEST_F(StsTest, SessionCredentialsCannotMakeMoreSessions) {
                              Element(issued.body(), "SecretAccessKey"), Element(issued.body(), "SessionToken"));
   EXPECT_EQ(again.result_int(), 403);
   EXPECT_EQ(Element(again.body(), "Code"), "AccessDenied");
+}
+
+// Expired sessions' records go (an hour after they expire), live ones stay.
+TEST_F(StsTest, ExpiredSessionsAreDeleted) {
+  auto put = [&](const std::string& id, int64_t expiration) {
+    ASSERT_TRUE(store_.Commit(store::Txn{{}, {store::Op::Put(model::keys::IamSessionKey(id),
+                                                             "{\"expiration\":" + std::to_string(expiration) + "}")}})
+                    .ok());
+  };
+  int64_t now = 1'780'000'000;
+  put("ASIAOLD", now - 3601);
+  put("ASIARECENT", now - 60);
+  put("ASIALIVE", now + 3600);
+  auto deleted = DeleteExpiredSessions(store_, clock_, std::chrono::hours(1));
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, 1);
+  EXPECT_FALSE(store_.Get(model::keys::IamSessionKey("ASIAOLD"))->has_value());
+  EXPECT_TRUE(store_.Get(model::keys::IamSessionKey("ASIARECENT"))->has_value());
+  EXPECT_TRUE(store_.Get(model::keys::IamSessionKey("ASIALIVE"))->has_value());
 }
 
 }  // namespace

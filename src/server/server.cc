@@ -402,6 +402,10 @@ class WharfServer final : public Server {
     auto every = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.maintenance_interval_seconds));
     jobs.push_back({"maintenance", every, every, [this]() -> Result<bool> {
                       for (Region* region : Regions()) region->Maintain();
+                      auto expired = api::DeleteExpiredSessions(*store_, clock_, std::chrono::hours(1));
+                      if (!expired.ok()) {
+                        LOG_WARN("msg=\"session expiry failed\" error=\"{}\"", expired.status().ToString());
+                      }
                       return false;
                     }});
     controllers_ = controlplane::Controllers::Start(*leadership_, std::move(jobs));
