@@ -5,7 +5,8 @@ role's credentials with busybox wget from http://169.254.170.2 (a DNAT rule in t
 namespace sends that to the node's metadata endpoint) and prints them; boto3 on the host signs
 with them as arn:aws:sts::<account>:assumed-role/<role>/<task id>: ListClusters, which the role's
 policy allows, works; CreateCluster is refused with AccessDeniedException. Another task's
-container asking for that id is refused (400), and so is the host. RunTask with a role that
+container asking for that id is refused (400), and so is the host. A bridge mode task's
+container gets its credentials the same way. RunTask with a role that
 does not trust ecs-tasks.amazonaws.com answers ClientException with ECS's message and starts
 nothing; a service of such a task definition says so in its events and launches nothing.
 
@@ -139,6 +140,20 @@ with WharfServer(agent=True) as server:
         assert '"AccessKeyId"' not in container_log(server, second["taskArn"], "app")
         ecs.stop_task(cluster="default", task=second["taskArn"])
         wait_task(server, "default", second["taskArn"], "STOPPED")
+
+    @checks.run
+    def bridge_mode_containers_get_their_credentials_too():
+        bridge_td = ecs.register_task_definition(
+            family="bridge-role", taskRoleArn=role["Arn"],
+            containerDefinitions=[{"name": "app", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
+                                   "command": [fetch], "stopTimeout": 1}])["taskDefinition"]["taskDefinitionArn"]
+        task = ecs.run_task(launchType="EC2", taskDefinition=bridge_td)["tasks"][0]
+        task = wait_task(server, "default", task["taskArn"], "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        creds = json.loads(wait_log(server, task["taskArn"], "app", r'\{"RoleArn".*?\}').group(0))
+        assert creds["RoleArn"] == role["Arn"] and creds["AccessKeyId"].startswith("ASIA"), creds
+        ecs.stop_task(cluster="default", task=task["taskArn"])
+        wait_task(server, "default", task["taskArn"], "STOPPED")
 
     @checks.run
     def a_role_ecs_cannot_assume_is_refused_by_run_task():
