@@ -810,7 +810,9 @@ Status TaskRunner::RedirectCredentials() {
     if (!c->netns.empty()) namespaces.insert(c->netns);
   }
   for (const auto& netns : namespaces) {
-    RETURN_IF_ERROR(node_.network.RedirectCredentialsEndpoint(netns, metadata_address_, port));
+    // The listener's address may name its bridge ("<ip>%<bridge>", ListenAddress): the rule takes the IP.
+    RETURN_IF_ERROR(node_.network.RedirectCredentialsEndpoint(netns, metadata_address_.substr(0, metadata_address_.find('%')),
+                                                              port));
   }
   return Status::OK();
 }
