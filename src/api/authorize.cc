@@ -75,9 +75,8 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
   add("aws:SecureTransport", [] { return "false"; });  // the API port speaks plain HTTP
   add("aws:ViaAWSService", [] { return "false"; });
   add("aws:MultiFactorAuthPresent", [] { return "false"; });  // there are no MFA devices
-  for (const auto& [k, v] : policies.principal_tags) {
-    std::string key = "aws:PrincipalTag/" + k;
-    add(key, [&] { return v; });
+  for (const auto& tag : policies.principal_tags) {
+    add("aws:PrincipalTag/" + tag.first, [&] { return tag.second; });
   }
   return request;
 }

@@ -132,9 +132,9 @@ Result<std::shared_ptr<CallerPolicies>> Authorizer::LoadPolicies(const Caller& c
     RETURN_IF_ERROR(AddEntity(role, "Role", *out, true));
     AddTags(wharf::GetObject(role, "Role"), out->principal_tags);
     // Session tags replace the role's tags of the same key.
-    for (const auto& [k, v] : caller.session_tags) {
-      std::erase_if(out->principal_tags, [&](const auto& t) { return t.first == k; });
-      out->principal_tags.emplace_back(k, v);
+    for (const auto& tag : caller.session_tags) {
+      std::erase_if(out->principal_tags, [&](const auto& t) { return t.first == tag.first; });
+      out->principal_tags.push_back(tag);
     }
     if (!caller.session_policy.empty()) {
       ASSIGN_OR_RETURN(iam::Policy policy, Parse(caller.session_policy, "session policy"));
