@@ -81,6 +81,22 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
   return request;
 }
 
+namespace {
+
+// What decides a check besides the caller's policies: the region (aws:RequestedRegion), the
+// action, the resource and the service's condition keys from the request.
+std::string DecisionKey(std::string_view region, const authz::Check& check) {
+  std::string key;
+  key.reserve(region.size() + check.action.size() + check.resource.size() + 8);
+  key.append(region).push_back('\x1f');
+  key.append(check.action).push_back('\x1f');
+  key.append(check.resource);
+  for (const auto& [k, v] : check.keys) key.append("\x1f").append(k).append("=").append(v);
+  return key;
+}
+
+}  // namespace
+
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                           std::vector<authz::Check> checks,
                                           const ResourcePolicyLookup& resource_policy) {
@@ -90,7 +106,7 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();
   static const controlplane::CallerPolicies kNone;
   const controlplane::CallerPolicies& policies = loaded.ok() ? **loaded : kNone;
-  iam::RequestContext base = EvaluationContext(ctx, policies, false);
+  std::optional<iam::RequestContext> base;  // made once, when a check is evaluated
   for (authz::Check& check : checks) {
     std::optional<iam::Policy> resource;
     if (resource_policy && check.resource != "*") {
@@ -100,16 +116,29 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
         if (parsed.ok()) resource = std::move(parsed).value();
       }
     }
+    // The same caller asking the same again: decided already (CallerPolicies says when).
+    bool cacheable = !resource && policies.decisions_cacheable;
+    std::string cache_key;
+    std::optional<iam::Decision> decision;
+    if (cacheable) {
+      cache_key = DecisionKey(ctx.region, check);
+      decision = policies.CachedDecision(cache_key);
+      if (decision && decision->allowed()) continue;
+    }
+    if (!base) base = EvaluationContext(ctx, policies, false);
     // A resource's policy may read any key.
-    iam::RequestContext request = resource ? EvaluationContext(ctx, policies, true) : base;
+    iam::RequestContext request = resource ? EvaluationContext(ctx, policies, true) : *base;
     request.action = std::move(check.action);
     request.resource = std::move(check.resource);
     for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
-    iam::Decision decision = iam::Evaluate(request, policies.Set(resource ? &*resource : nullptr));
-    if (!decision.allowed()) {
+    if (!decision) {
+      decision = iam::Evaluate(request, policies.Set(resource ? &*resource : nullptr));
+      if (cacheable) policies.CacheDecision(std::move(cache_key), *decision);
+    }
+    if (!decision->allowed()) {
       LOG_DEBUG("msg=\"access denied\" request_id={} principal={} action={} resource={}", ctx.request_id,
                 ctx.principal_arn, request.action, request.resource);
-      return std::optional<std::string>(iam::AccessDeniedMessage(request, decision));
+      return std::optional<std::string>(iam::AccessDeniedMessage(request, *decision));
     }
   }
   return std::optional<std::string>();

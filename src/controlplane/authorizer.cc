@@ -56,6 +56,19 @@ void NoteKeys(const iam::Policy& policy, CallerPolicies& out) {
 
 }  // namespace
 
+std::optional<iam::Decision> CallerPolicies::CachedDecision(const std::string& key) const {
+  MutexLock lock(decisions_mu_);
+  auto it = decisions_.find(key);
+  if (it == decisions_.end()) return std::nullopt;
+  return it->second;
+}
+
+void CallerPolicies::CacheDecision(std::string key, iam::Decision decision) const {
+  MutexLock lock(decisions_mu_);
+  if (decisions_.size() >= 4096) decisions_.clear();  // a caller touching many resources
+  decisions_.emplace(std::move(key), decision);
+}
+
 bool CallerPolicies::Uses(std::string_view key) const {
   if (uses_every_key) return true;
   return std::any_of(keys_used.begin(), keys_used.end(), [&](const std::string& used) {
@@ -110,6 +123,12 @@ Result<std::shared_ptr<CallerPolicies>> Authorizer::Load(const Caller& caller) {
   for (const auto& p : out->identity) NoteKeys(p, *out);
   for (const auto& p : out->session) NoteKeys(p, *out);
   if (out->permissions_boundary) NoteKeys(*out->permissions_boundary, *out);
+  // The keys that differ between two requests of one caller with the same action, resource,
+  // region and service keys (those are the decision's cache key).
+  out->decisions_cacheable =
+      !out->uses_every_key && std::none_of(out->keys_used.begin(), out->keys_used.end(), [](const std::string& k) {
+        return k == "aws:currenttime" || k == "aws:epochtime" || k == "aws:sourceip";
+      });
   return out;
 }
 

@@ -66,8 +66,20 @@ struct CallerPolicies {
   bool uses_every_key = false;
   bool Uses(std::string_view key) const;
 
+  // Decisions made with these policies, by what decides them (DecisionKey in api/authorize):
+  // a caller asking the same again is answered without evaluating. Only when no policy reads
+  // a key that changes from request to request (the time, the source address, a policy
+  // variable): set at load. A change to IAM makes new CallerPolicies, so these never go stale.
+  bool decisions_cacheable = false;
+  std::optional<iam::Decision> CachedDecision(const std::string& key) const EXCLUDES(decisions_mu_);
+  void CacheDecision(std::string key, iam::Decision decision) const EXCLUDES(decisions_mu_);
+
   // The set to evaluate, pointing into this object; `resource` is the resource's policy.
   iam::PolicySet Set(const iam::Policy* resource = nullptr) const;
+
+ private:
+  mutable Mutex decisions_mu_;
+  mutable std::unordered_map<std::string, iam::Decision> decisions_ GUARDED_BY(decisions_mu_);
 };
 
 class Authorizer {
