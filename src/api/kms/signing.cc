@@ -113,7 +113,14 @@ Outcome GetPublicKey(const KmsDeps& deps, const RequestContext&, object& in) {
   return out;
 }
 
-Outcome GenerateMac(const KmsDeps& deps, const RequestContext&, object& in) {
+namespace {
+
+// The HMAC of the request's Message under its key, as GenerateMac and VerifyMac compute it.
+struct Mac {
+  std::string key_arn, algorithm, value;
+};
+
+std::variant<Mac, AwsError> ComputeMac(const KmsDeps& deps, object& in) {
   auto found = UsableKey(deps, in, "GENERATE_VERIFY_MAC");
   if (auto* err = std::get_if<AwsError>(&found)) return *err;
   const KmsKey& key = std::get<KmsKey>(found);
@@ -123,29 +130,30 @@ Outcome GenerateMac(const KmsDeps& deps, const RequestContext&, object& in) {
   if (auto* err = std::get_if<AwsError>(&message)) return *err;
   auto secret = SecretOf(deps, key);
   if (auto* err = std::get_if<AwsError>(&secret)) return *err;
-  ASSIGN_OR_FAIL(auto mac, wharf::kms::Hmac(algorithm, std::get<std::string>(secret), std::get<std::string>(message)),
-                 KmsError);
-  return object{{"Mac", Base64Encode(mac)}, {"MacAlgorithm", algorithm}, {"KeyId", key.arn()}};
+  auto mac = wharf::kms::Hmac(algorithm, std::get<std::string>(secret), std::get<std::string>(message));
+  if (!mac.ok()) return KmsError(mac.status());
+  return Mac{key.arn(), algorithm, std::move(mac).value()};
+}
+
+}  // namespace
+
+Outcome GenerateMac(const KmsDeps& deps, const RequestContext&, object& in) {
+  auto mac = ComputeMac(deps, in);
+  if (auto* err = std::get_if<AwsError>(&mac)) return *err;
+  const Mac& m = std::get<Mac>(mac);
+  return object{{"Mac", Base64Encode(m.value)}, {"MacAlgorithm", m.algorithm}, {"KeyId", m.key_arn}};
 }
 
 Outcome VerifyMac(const KmsDeps& deps, const RequestContext&, object& in) {
-  auto found = UsableKey(deps, in, "GENERATE_VERIFY_MAC");
-  if (auto* err = std::get_if<AwsError>(&found)) return *err;
-  const KmsKey& key = std::get<KmsKey>(found);
-  std::string algorithm = GetString(in, "MacAlgorithm");
-  if (auto err = CheckAlgorithm(key, algorithm, "MacAlgorithms")) return *err;
-  auto message = BlobMember(in, "Message");
-  if (auto* err = std::get_if<AwsError>(&message)) return *err;
+  auto mac = ComputeMac(deps, in);
+  if (auto* err = std::get_if<AwsError>(&mac)) return *err;
+  const Mac& m = std::get<Mac>(mac);
   auto given = BlobMember(in, "Mac");
   if (auto* err = std::get_if<AwsError>(&given)) return *err;
-  auto secret = SecretOf(deps, key);
-  if (auto* err = std::get_if<AwsError>(&secret)) return *err;
-  ASSIGN_OR_FAIL(auto mac, wharf::kms::Hmac(algorithm, std::get<std::string>(secret), std::get<std::string>(message)),
-                 KmsError);
-  if (!ConstantTimeEquals(mac, std::get<std::string>(given))) {
+  if (!ConstantTimeEquals(m.value, std::get<std::string>(given))) {
     return AwsError::Client("KMSInvalidMacException", "");
   }
-  return object{{"KeyId", key.arn()}, {"MacValid", true}, {"MacAlgorithm", algorithm}};
+  return object{{"KeyId", m.key_arn}, {"MacValid", true}, {"MacAlgorithm", m.algorithm}};
 }
 
 }  // namespace wharf::api::kms
