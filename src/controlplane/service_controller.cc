@@ -5,6 +5,7 @@
 
 #include "base/logging.h"
 #include "controlplane/records.h"
+#include "controlplane/service_deployments.h"
 #include "controlplane/service_reconciler.h"
 #include "controlplane/task_roles.h"
 #include "model/arn.h"
@@ -90,7 +91,8 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   v.health_check_grace_seconds = static_cast<int>(GetInt(service, "healthCheckGracePeriodSeconds").value_or(0));
   for (const auto& d : GetArray(service, "deployments")) {
     v.deployments.push_back({GetString(d.get_object(), "id"), GetString(d.get_object(), "rolloutState"),
-                             static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0))});
+                             static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0)),
+                             RollbackRequested(d.get_object())});
   }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
@@ -114,6 +116,7 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
     task.stop_code = t.stop_code();
     task.started_at = t.started_at();
     task.has_container_health_check = t.has_container_health_check();
+    task.protected_until = t.protected_until();
     task.health_status = t.health_status();
     const json::array& load_balancers = LoadBalancersOf(service, task.deployment_id);
     task.load_balancers = static_cast<int>(load_balancers.size());
@@ -185,7 +188,8 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     primary["desiredCount"] = service["desiredCount"];
     if (d.fail_primary) {
       primary["rolloutState"] = "FAILED";
-      primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start.";
+      primary["rolloutStateReason"] = d.stop_requested ? "Service deployment stopped: a rollback was requested."
+                                                       : "ECS deployment circuit breaker: tasks failed to start.";
       primary["updatedAt"] = now;
     }
     if (d.complete_primary) {
@@ -203,8 +207,11 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     }
     if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
-    back["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " +
-                                 GetString(target, "id") + ".";
+    back["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
+                                 ": rolling back to deploymentId " + GetString(target, "id") + ".";
+    CarryServiceDeploymentToRollback(now, deployments[0].as_object(), back, target, GetString(service, "serviceArn"),
+                                     d.stop_requested ? "A rollback was requested by StopServiceDeployment."
+                                                      : "The deployment circuit breaker failed the deployment.");
     deployments[0].as_object()["status"] = "ACTIVE";
     deployments.insert(deployments.begin(), std::move(back));
     state.steady = false;

@@ -11,6 +11,7 @@
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
 #include "controlplane/service_controller.h"
+#include "controlplane/service_deployments.h"
 #include "api/ecs/task_records.h"
 
 namespace wharf::api::ecs {
@@ -216,6 +217,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
     service["healthCheckGracePeriodSeconds"] = GetInt(in, "healthCheckGracePeriodSeconds").value_or(0);
   }
   service["deployments"] = json::array{NewDeployment(deps, service)};
+  controlplane::BeginServiceDeployment(deps.random, NowSeconds(deps), service);
   model::ServiceControllerState{}.WriteTo(service, 0);
 
   auto created = UpdateRecord(deps.store, ServiceKey(cluster, name),
@@ -289,6 +291,7 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
         deployments.push_back(d);
       }
       service["deployments"] = std::move(deployments);
+      controlplane::BeginServiceDeployment(deps.random, NowSeconds(deps), service);
     } else if (!GetArray(service, "deployments").empty()) {
       service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
     }
