@@ -20,6 +20,7 @@
 #include "agent/server_client.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_reports.h"
+#include "agent/task_secrets.h"
 #include "base/mutex.h"
 
 namespace wharf::agent {
@@ -79,6 +80,9 @@ struct NodeContext {
   // (the task's ARN names it to the server), the tag resolved at the registry every time so
   // that the role's permissions decide. Null: as `pull`.
   std::function<PullOptions(const std::string& task_arn)> pull_as_execution_role = nullptr;
+  // How a task's secrets and private registry credentials are fetched with its execution
+  // role (task_secrets.h). Null: a task that names any fails to start.
+  ExecutionRoleCalls* execution_role = nullptr;
 
   NodeResources resources{};  // host ports and subnets in use
 };

@@ -3,10 +3,15 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
+#include "agent/image/reference.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
 #include "agent/runtime/oci_spec.h"
@@ -26,14 +31,50 @@ constexpr std::string_view kStateAssignment = "assignment";
 // An agent before the typed assignment feed kept the server's record here, "_wharf" and all.
 constexpr std::string_view kStateLegacyTaskRecord = "task";
 
-bool WriteFile(const std::string& path, const std::string& text) {
+bool WriteFile(const std::string& path, const std::string& text, mode_t mode = 0644) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) return false;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
   }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  bool ok = ::close(fd) == 0 && done == text.size();
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// The spec without the variables named in `variables` ("NAME=value": the container's secrets),
+// what stays on disk once runc has created the container from it.
+json::object WithoutVariables(json::object spec, const std::vector<std::string>& variables) {
+  std::set<std::string> names;
+  for (const auto& v : variables) names.insert(v.substr(0, v.find('=')));
+  json::object& process = spec["process"].as_object();
+  json::array kept;
+  for (const auto& e : process["env"].as_array()) {
+    std::string_view var = e.as_string();
+    if (!names.count(std::string(var.substr(0, var.find('='))))) kept.push_back(e);
+  }
+  process["env"] = std::move(kept);
+  return spec;
+}
+
+// `base`, but the registry of `image` is pulled with `credentials` (repositoryCredentials),
+// and the tag resolved at the registry every time, so that the credentials decide.
+PullOptions WithRegistryCredentials(const PullOptions& base, const std::string& image,
+                                    const RegistryCredentials& credentials) {
+  PullOptions pull = base;
+  auto ref = ParseImageReference(image);
+  std::string registry = ref.ok() ? ref->registry : "";
+  auto others = base.credentials;
+  pull.credentials = [registry, credentials, others](const std::string& r) -> Result<std::optional<RegistryCredentials>> {
+    if (r == registry) return std::optional<RegistryCredentials>(credentials);
+    if (others) return others(r);
+    return std::optional<RegistryCredentials>();
+  };
+  pull.policy = PullPolicy::kAlways;
+  return pull;
 }
 
 }  // namespace
@@ -54,6 +95,7 @@ struct TaskRunner::Container {
   bool reported_running = false, reported_stopped = false;
   std::string token;        // its metadata endpoint path, /v4/<token>
   bool ships_logs = false;  // awslogs
+  ContainerSecrets secrets;  // fetched with the execution role; never saved
   std::unique_ptr<HealthMonitor> health;
   std::chrono::system_clock::time_point created_at, started_at;
 };
@@ -249,11 +291,13 @@ Status TaskRunner::LaunchContainers() {
       pull = node_.pull_as_execution_role(assignment_.task_arn);
     }
   }
+  RETURN_IF_ERROR(FetchExecutionResources());
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
-    auto image = node_.images.Pull(ref, pull);
+    auto image = node_.images.Pull(
+        ref, c->secrets.registry ? WithRegistryCredentials(pull, ref, *c->secrets.registry) : pull);
     if (!image.ok()) {
       c->reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
                   ref + ": " + image.status().message();
@@ -355,7 +399,8 @@ Status TaskRunner::StartContainer(Container& c) {
     launch_type = model::TaskRecord(assignment_.task).launch_type();
   }
   const std::string& mode = network_mode_;
-  input.extra_env = TaskEnvironment(node_.region, launch_type);
+  input.extra_env = c.secrets.environment;
+  for (auto& e : TaskEnvironment(node_.region, launch_type)) input.extra_env.push_back(std::move(e));
   if (c.token.empty()) {
     SecureRandom random;
     c.token = RandomHex(random, 32);
@@ -371,13 +416,19 @@ Status TaskRunner::StartContainer(Container& c) {
   input.privileged = c.definition.contains("privileged") && c.definition.at("privileged").is_bool() &&
                      c.definition.at("privileged").get_bool();
   ASSIGN_OR_RETURN(json::object spec, BuildOciSpec(input));
-  if (!WriteFile(c.dir + "/config.json", json::serialize(spec))) {
-    return Status::Internal("cannot write " + c.dir + "/config.json");
-  }
+  const std::string config = c.dir + "/config.json";
+  if (!WriteFile(config, json::serialize(spec), 0600)) return Status::Internal("cannot write " + config);
   c.created = true;
   c.created_at = node_.clock.Now();
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
+  // runc has read the spec: the secrets leave the disk (runc's state does not keep the
+  // process environment). Processes exec'd later (health checks) start from the bundle's
+  // config, so they run without the secret variables.
+  if (!c.secrets.environment.empty() &&
+      !WriteFile(config, json::serialize(WithoutVariables(std::move(spec), c.secrets.environment)))) {
+    return Status::Internal("cannot write " + config);
+  }
   ShipLogs(c);
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
@@ -653,6 +704,23 @@ bool TaskRunner::LoadState() {
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
+    if (c->created && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
+      // Never saved: fetched again for the log driver of a container that goes on running.
+      std::string task_arn;
+      {
+        MutexLock lock(mu_);
+        task_arn = assignment_.task_arn;
+      }
+      auto options = node_.execution_role
+                         ? FetchLogSecretOptions(c->definition, task_arn, node_.region, *node_.execution_role)
+                         : Result<std::map<std::string, std::string>>(Status::FailedPrecondition("no execution role client"));
+      if (options.ok()) {
+        c->secrets.log_options = std::move(options).value();
+      } else {
+        LOG_WARN("msg=\"secret log options not fetched\" container={} error=\"{}\"", c->runtime_id,
+                 options.status().ToString());
+      }
+    }
     if (c->created) ShipLogs(*c);
     if (c->started) {
       StartHealthMonitor(*c);
@@ -718,7 +786,16 @@ Result<bool> TaskRunner::DependenciesMet(const Container& c) {
 }
 
 void TaskRunner::ShipLogs(Container& c) {
-  auto destination = AwslogsDestination(c.definition, task_id_);
+  // secretOptions are log driver options like the others, once fetched.
+  json::object definition = c.definition;
+  if (!c.secrets.log_options.empty()) {
+    json::value& config = definition["logConfiguration"];
+    if (!config.is_object()) config = json::object();
+    json::value& options = config.as_object()["options"];
+    if (!options.is_object()) options = json::object();
+    for (const auto& [name, value] : c.secrets.log_options) options.as_object()[name] = value;
+  }
+  auto destination = AwslogsDestination(definition, task_id_);
   if (!destination.ok()) {
     LOG_WARN("msg=\"awslogs not usable\" container={} error=\"{}\"", c.runtime_id, destination.status().ToString());
     return;
@@ -777,6 +854,31 @@ void TaskRunner::ReportHealth() {
                       {"containers", std::move(containers)}};
   Status sent = node_.reports.SubmitTaskHealth(report);
   if (!sent.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
+}
+
+Status TaskRunner::FetchExecutionResources() {
+  std::vector<json::object> definitions;
+  bool needed = false;
+  for (const auto& c : containers_) {
+    definitions.push_back(c->definition);
+    needed = needed || NeedsExecutionResources(c->definition);
+  }
+  if (!needed) return Status::OK();
+  if (!node_.execution_role) {
+    return Status::FailedPrecondition("ResourceInitializationError: unable to pull secrets or registry auth: this "
+                                      "node has no way to call the API with the task's execution role");
+  }
+  std::string task_arn;
+  {
+    MutexLock lock(mu_);
+    task_arn = assignment_.task_arn;
+  }
+  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *node_.execution_role));
+  for (auto& c : containers_) {
+    auto it = fetched.find(c->name);
+    if (it != fetched.end()) c->secrets = std::move(it->second);
+  }
+  return Status::OK();
 }
 
 Status TaskRunner::WireCredentials() {

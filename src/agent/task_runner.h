@@ -69,6 +69,9 @@ class TaskRunner {
   void Run();
   Status Launch();
   Status LaunchContainers();
+  // The containers' secrets, secret log options and registry credentials, fetched with the
+  // execution role before anything is pulled (task_secrets.h); kept in memory only.
+  Status FetchExecutionResources();
   // awsvpc: makes the task's namespace and has CNI wire it on another thread while the
   // containers are created in it; AwaitNetwork waits for the wiring (before a container
   // starts, and before a failed launch is cleaned up).
