@@ -83,6 +83,11 @@ struct NodeContext {
   // How a task's secrets and private registry credentials are fetched with its execution
   // role (task_secrets.h). Null: a task that names any fails to start.
   ExecutionRoleCalls* execution_role = nullptr;
+  // Where the OCI spec of a container with secrets lives (0600, in a 0700 directory), its
+  // bundle's config.json a link to it: runc reads the spec at create, and again at every exec
+  // (health checks run with the container's environment, secrets included, as Docker's exec
+  // does), but the values stay out of the data directory. On tmpfs, as /run is.
+  std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use
 };

@@ -9,7 +9,6 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
-#include <set>
 
 #include "agent/image/reference.h"
 #include "agent/snapshot/overlay.h"
@@ -43,21 +42,6 @@ bool WriteFile(const std::string& path, const std::string& text, mode_t mode = 0
   }
   bool ok = ::close(fd) == 0 && done == text.size();
   return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
-}
-
-// The spec without the variables named in `variables` ("NAME=value": the container's secrets),
-// what stays on disk once runc has created the container from it.
-json::object WithoutVariables(json::object spec, const std::vector<std::string>& variables) {
-  std::set<std::string> names;
-  for (const auto& v : variables) names.insert(v.substr(0, v.find('=')));
-  json::object& process = spec["process"].as_object();
-  json::array kept;
-  for (const auto& e : process["env"].as_array()) {
-    std::string_view var = e.as_string();
-    if (!names.count(std::string(var.substr(0, var.find('='))))) kept.push_back(e);
-  }
-  process["env"] = std::move(kept);
-  return spec;
 }
 
 // `base`, but the registry of `image` is pulled with `credentials` (repositoryCredentials),
@@ -416,19 +400,11 @@ Status TaskRunner::StartContainer(Container& c) {
   input.privileged = c.definition.contains("privileged") && c.definition.at("privileged").is_bool() &&
                      c.definition.at("privileged").get_bool();
   ASSIGN_OR_RETURN(json::object spec, BuildOciSpec(input));
-  const std::string config = c.dir + "/config.json";
-  if (!WriteFile(config, json::serialize(spec), 0600)) return Status::Internal("cannot write " + config);
+  RETURN_IF_ERROR(WriteSpec(c, json::serialize(spec)));
   c.created = true;
   c.created_at = node_.clock.Now();
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
-  // runc has read the spec: the secrets leave the disk (runc's state does not keep the
-  // process environment). Processes exec'd later (health checks) start from the bundle's
-  // config, so they run without the secret variables.
-  if (!c.secrets.environment.empty() &&
-      !WriteFile(config, json::serialize(WithoutVariables(std::move(spec), c.secrets.environment)))) {
-    return Status::Internal("cannot write " + config);
-  }
   ShipLogs(c);
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
@@ -520,6 +496,8 @@ void TaskRunner::Cleanup() {
     // must not leave a container behind (Delete of an absent one is OK).
     Status st = node_.runtime.Delete(c->runtime_id);
     if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    std::error_code ec;
+    fs::remove(PrivateSpecPath(*c), ec);  // a container with secrets: its spec
     st = node_.rootfs.Unmount(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     if (!c->netns.empty() && c->netns != task_netns_) {
@@ -854,6 +832,31 @@ void TaskRunner::ReportHealth() {
                       {"containers", std::move(containers)}};
   Status sent = node_.reports.SubmitTaskHealth(report);
   if (!sent.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
+}
+
+std::string TaskRunner::PrivateSpecPath(const Container& c) const {
+  return node_.private_specs_dir + "/" + c.runtime_id + ".json";
+}
+
+Status TaskRunner::WriteSpec(const Container& c, const std::string& spec) {
+  const std::string config = c.dir + "/config.json";
+  if (c.secrets.environment.empty()) {
+    if (!WriteFile(config, spec)) return Status::Internal("cannot write " + config);
+    return Status::OK();
+  }
+  // The secrets' values stay out of the data directory: config.json links to the spec.
+  std::error_code ec;
+  fs::create_directories(node_.private_specs_dir, ec);
+  fs::permissions(node_.private_specs_dir, fs::perms::owner_all, ec);
+  const std::string private_spec = PrivateSpecPath(c);
+  if (!WriteFile(private_spec, spec, 0600)) return Status::Internal("cannot write " + private_spec);
+  const std::string link = config + ".tmp";
+  fs::remove(link, ec);
+  fs::create_symlink(private_spec, link, ec);
+  if (ec || std::rename(link.c_str(), config.c_str()) != 0) {
+    return Status::Internal("cannot link " + config + " to " + private_spec);
+  }
+  return Status::OK();
 }
 
 Status TaskRunner::FetchExecutionResources() {

@@ -5,8 +5,10 @@ name and one by ARN; `logConfiguration.secretOptions` sets the awslogs stream pr
 parameter. The node fetches them with the task's execution role (whose policy names each secret
 and parameter by ARN) through wharf's own GetSecretValue and GetParameters, and the busybox
 container prints a SHA-256 of each variable to its awslogs stream, read back with
-FilterLogEvents: each matches its value. While it runs, `grep -r` of the server's data directory
-(task files, runc's state, the logs, the store) finds none of the values.
+FilterLogEvents: each matches its value. Its health check sees them too (runc's exec reads the
+spec, which lives 0600 under /run/wharf/specs, config.json a link to it, removed with the task).
+While it runs, `grep -r` of the server's data directory (task files, runc's state, the logs, the
+store) finds none of the values.
 
 An execution role without those permissions stops the task with ECS's
 "ResourceInitializationError: unable to pull secrets or registry auth: ..." reason naming the
@@ -123,7 +125,11 @@ with WharfServer(agent=True) as server:
         containerDefinitions=[{"name": "app", "image": image, "memory": 32, "stopTimeout": 1,
                                "entryPoint": ["/bin/sh", "-c"], "command": [printer],
                                "environment": [{"name": "NOT_SECRET", "value": "x"}],
-                               "secrets": secrets, "logConfiguration": log_configuration}])["taskDefinition"]
+                               "secrets": secrets, "logConfiguration": log_configuration,
+                               # A health check sees the secrets, as a docker exec does.
+                               "healthCheck": {"command": ["CMD-SHELL", "[ \"$(printf %s \"$API_KEY\" | sha256sum | "
+                                                           f"cut -d' ' -f1)\" = {sha(API_KEY)} ]"],
+                                               "interval": 5, "retries": 1}}])["taskDefinition"]
 
     @checks.run
     def the_task_definition_shows_its_secrets_and_requires_the_capabilities():
@@ -146,6 +152,22 @@ with WharfServer(agent=True) as server:
         assert printed == {name: sha(value) for name, value in VALUES.items()}, printed
 
     @checks.run
+    def the_health_check_sees_the_secrets():
+        deadline, task = time.time() + 30, running
+        while time.time() < deadline and task.get("healthStatus") != "HEALTHY":
+            time.sleep(0.5)
+            task = ecs.describe_tasks(cluster="default", tasks=[running["taskArn"]])["tasks"][0]
+        assert task.get("healthStatus") == "HEALTHY", task
+
+    @checks.run
+    def the_spec_with_the_secrets_is_outside_the_data_directory():
+        config = os.path.join(server.data_dir, "node", "tasks", task_id, "containers", "app", "config.json")
+        assert os.path.islink(config), config
+        target = os.readlink(config)
+        assert target == f"/run/wharf/specs/{task_id}-app.json", target
+        assert os.stat(target).st_mode & 0o777 == 0o600, oct(os.stat(target).st_mode)
+
+    @checks.run
     def no_secret_value_is_in_the_data_directory():
         for name, value in VALUES.items():
             if name == "DB_PORT":
@@ -156,6 +178,13 @@ with WharfServer(agent=True) as server:
 
     ecs.stop_task(cluster="default", task=running["taskArn"])
     wait_task(server, "default", running["taskArn"], "STOPPED")
+
+    @checks.run
+    def the_spec_goes_with_the_task():
+        deadline = time.time() + 10
+        while time.time() < deadline and os.path.exists(f"/run/wharf/specs/{task_id}-app.json"):
+            time.sleep(0.2)
+        assert not os.path.exists(f"/run/wharf/specs/{task_id}-app.json")
 
     @checks.run
     def a_fargate_task_gets_its_secrets_too():
