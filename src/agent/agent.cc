@@ -119,6 +119,8 @@ class AgentImpl final : public Agent {
                                   return pull;
                                 }});
     node_->execution_role = &execution_role_;
+    // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
+    node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     RETURN_IF_ERROR(Register());
     Adopt();
     loop_ = std::thread([this] { Loop(); });
@@ -286,6 +288,11 @@ class AgentImpl final : public Agent {
       for (const auto& id : *ids) {
         if (!known.count(id.substr(0, 32))) network_->Detach(id);
       }
+    }
+    // Specs holding secrets ("<task id>-<container>.json") of tasks that are gone.
+    for (const auto& entry : fs::directory_iterator(node_->private_specs_dir, ec)) {
+      std::error_code removed;
+      if (!known.count(entry.path().filename().string().substr(0, 32))) fs::remove(entry.path(), removed);
     }
   }
 

@@ -86,7 +86,8 @@ struct NodeContext {
   // Where the OCI spec of a container with secrets lives (0600, in a 0700 directory), its
   // bundle's config.json a link to it: runc reads the spec at create, and again at every exec
   // (health checks run with the container's environment, secrets included, as Docker's exec
-  // does), but the values stay out of the data directory. On tmpfs, as /run is.
+  // does), but the values stay out of the data directory. On tmpfs, as /run is. The agent
+  // uses /run/wharf/specs/<node id>.
   std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use

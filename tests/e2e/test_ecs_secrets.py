@@ -6,7 +6,7 @@ parameter. The node fetches them with the task's execution role (whose policy na
 and parameter by ARN) through wharf's own GetSecretValue and GetParameters, and the busybox
 container prints a SHA-256 of each variable to its awslogs stream, read back with
 FilterLogEvents: each matches its value. Its health check sees them too (runc's exec reads the
-spec, which lives 0600 under /run/wharf/specs, config.json a link to it, removed with the task).
+spec, which lives 0600 under /run/wharf/specs/<node id>, config.json a link to it, removed with the task).
 While it runs, `grep -r` of the server's data directory (task files, runc's state, the logs, the
 store) finds none of the values.
 
@@ -24,6 +24,7 @@ ResourceInitializationError ... unable to get registry auth from asm.
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -164,7 +165,9 @@ with WharfServer(agent=True) as server:
         config = os.path.join(server.data_dir, "node", "tasks", task_id, "containers", "app", "config.json")
         assert os.path.islink(config), config
         target = os.readlink(config)
-        assert target == f"/run/wharf/specs/{task_id}-app.json", target
+        assert re.fullmatch(rf"/run/wharf/specs/i-[0-9a-f]{{17}}/{task_id}-app\.json", target), target
+        global SPEC
+        SPEC = target
         assert os.stat(target).st_mode & 0o777 == 0o600, oct(os.stat(target).st_mode)
 
     @checks.run
@@ -182,9 +185,9 @@ with WharfServer(agent=True) as server:
     @checks.run
     def the_spec_goes_with_the_task():
         deadline = time.time() + 10
-        while time.time() < deadline and os.path.exists(f"/run/wharf/specs/{task_id}-app.json"):
+        while time.time() < deadline and os.path.exists(SPEC):
             time.sleep(0.2)
-        assert not os.path.exists(f"/run/wharf/specs/{task_id}-app.json")
+        assert not os.path.exists(SPEC), SPEC
 
     @checks.run
     def a_fargate_task_gets_its_secrets_too():
