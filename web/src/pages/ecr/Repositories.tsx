@@ -16,6 +16,7 @@ import RadioGroup from "@cloudscape-design/components/radio-group";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
+import Tabs from "@cloudscape-design/components/tabs";
 import Toggle from "@cloudscape-design/components/toggle";
 import {
   BatchDeleteImageCommand,
@@ -32,6 +33,7 @@ import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { LifecyclePolicy } from "./LifecyclePolicy";
 
 export function Repositories() {
   const { clients, notify, notifyError } = useApp();
@@ -291,37 +293,50 @@ export function RepositoryDetail({ repository }: { repository: string }) {
             ]}
           />
         </Container>
-        <LoadError error={images.error} what="images" />
-        <Table
-          loading={images.loading && !images.data}
-          items={images.data ?? []}
-          trackBy="imageDigest"
-          selectionType="multi"
-          selectedItems={selected}
-          onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-          ariaLabels={{ itemSelectionLabel: (_, i) => i.imageDigest ?? "", selectionGroupLabel: "Images", allItemsSelectionLabel: () => "all images" }}
-          header={
-            <Header
-              counter={images.data ? `(${images.data.length})` : undefined}
-              actions={
-                <SpaceBetween direction="horizontal" size="xs">
-                  <Button iconName="refresh" ariaLabel="Refresh images" onClick={images.reload} />
-                  <Button disabled={!selected.length} onClick={() => void remove()}>
-                    Delete
-                  </Button>
+        <Tabs
+          tabs={[
+            {
+              id: "images",
+              label: "Images",
+              content: (
+                <SpaceBetween size="s">
+                  <LoadError error={images.error} what="images" />
+                  <Table
+                    loading={images.loading && !images.data}
+                    items={images.data ?? []}
+                    trackBy="imageDigest"
+                    selectionType="multi"
+                    selectedItems={selected}
+                    onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+                    ariaLabels={{ itemSelectionLabel: (_, i) => i.imageDigest ?? "", selectionGroupLabel: "Images", allItemsSelectionLabel: () => "all images" }}
+                    header={
+                      <Header
+                        counter={images.data ? `(${images.data.length})` : undefined}
+                        actions={
+                          <SpaceBetween direction="horizontal" size="xs">
+                            <Button iconName="refresh" ariaLabel="Refresh images" onClick={images.reload} />
+                            <Button disabled={!selected.length} onClick={() => void remove()}>
+                              Delete
+                            </Button>
+                          </SpaceBetween>
+                        }
+                      >
+                        Images
+                      </Header>
+                    }
+                    empty={<Empty title="No images">Push one with the push commands.</Empty>}
+                    columnDefinitions={[
+                      { id: "tags", header: "Image tag", cell: (i) => (i.imageTags?.length ? i.imageTags.join(", ") : "<untagged>") },
+                      { id: "type", header: "Artifact type", cell: (i) => (i.imageManifestMediaType?.includes("index") || i.imageManifestMediaType?.includes("list") ? "Image Index" : "Image") },
+                      { id: "pushed", header: "Pushed at", cell: (i) => formatTime(i.imagePushedAt) },
+                      { id: "size", header: "Size", cell: (i) => formatBytes(i.imageSizeInBytes) },
+                      { id: "digest", header: "Image digest", cell: (i) => <CopyToClipboard variant="inline" textToCopy={i.imageDigest ?? ""} copyButtonAriaLabel="Copy digest" copySuccessText="Digest copied" copyErrorText="Digest could not be copied" /> },
+                    ]}
+                  />
                 </SpaceBetween>
-              }
-            >
-              Images
-            </Header>
-          }
-          empty={<Empty title="No images">Push one with the push commands.</Empty>}
-          columnDefinitions={[
-            { id: "tags", header: "Image tag", cell: (i) => (i.imageTags?.length ? i.imageTags.join(", ") : "<untagged>") },
-            { id: "type", header: "Artifact type", cell: (i) => (i.imageManifestMediaType?.includes("index") || i.imageManifestMediaType?.includes("list") ? "Image Index" : "Image") },
-            { id: "pushed", header: "Pushed at", cell: (i) => formatTime(i.imagePushedAt) },
-            { id: "size", header: "Size", cell: (i) => formatBytes(i.imageSizeInBytes) },
-            { id: "digest", header: "Image digest", cell: (i) => <CopyToClipboard variant="inline" textToCopy={i.imageDigest ?? ""} copyButtonAriaLabel="Copy digest" copySuccessText="Digest copied" copyErrorText="Digest could not be copied" /> },
+              ),
+            },
+            { id: "lifecycle", label: "Lifecycle policy", content: <LifecyclePolicy repository={repository} /> },
           ]}
         />
       </SpaceBetween>

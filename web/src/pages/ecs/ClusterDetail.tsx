@@ -29,6 +29,7 @@ import type { Clients } from "../../lib/clients";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { RunTaskModal } from "./RunTask";
 
 export async function listServices(clients: Clients, cluster: string): Promise<Service[]> {
   const arns: string[] = [];
@@ -255,6 +256,7 @@ export function TasksTable({
 function TasksTab({ cluster }: { cluster: string }) {
   const { clients } = useApp();
   const [status, setStatus] = useState<DesiredStatus>("RUNNING");
+  const [running, setRunning] = useState(false);
   const tasks = usePolled(() => listTasks(clients, cluster, { desiredStatus: status }), [clients, cluster, status]);
   return (
     <SpaceBetween size="s">
@@ -269,7 +271,23 @@ function TasksTab({ cluster }: { cluster: string }) {
           { id: "STOPPED", text: "Stopped" },
         ]}
       />
-      <TasksTable cluster={cluster} tasks={tasks.data} loading={tasks.loading} reload={tasks.reload} />
+      <TasksTable
+        cluster={cluster}
+        tasks={tasks.data}
+        loading={tasks.loading}
+        reload={tasks.reload}
+        actions={<Button onClick={() => setRunning(true)}>Run new task</Button>}
+      />
+      {running && (
+        <RunTaskModal
+          cluster={cluster}
+          onClose={() => setRunning(false)}
+          onStarted={() => {
+            setRunning(false);
+            tasks.reload();
+          }}
+        />
+      )}
     </SpaceBetween>
   );
 }

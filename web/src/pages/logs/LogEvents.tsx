@@ -83,7 +83,7 @@ export function LogEvents({ group, stream, follow: followAtStart = true, title }
             <tbody>
               {events.map((e, i) => (
                 <tr key={i} style={{ borderBottom: "1px solid #e9ebed" }}>
-                  <td style={{ whiteSpace: "nowrap", verticalAlign: "top", paddingRight: 16, color: "#5f6b7a" }}>{formatTime(e.timestamp)}</td>
+                  <td style={{ whiteSpace: "nowrap", verticalAlign: "top", paddingRight: 16, color: "#5f6b7a", width: "1%" }}>{formatTime(e.timestamp)}</td>
                   <td style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>{e.message}</td>
                 </tr>
               ))}
