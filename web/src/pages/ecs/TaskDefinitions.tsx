@@ -236,7 +236,7 @@ export function TaskDefinitionRevision({ family, revision, tab }: { family: stri
               label: "JSON",
               content: (
                 <Container>
-                  <pre style={{ margin: 0, overflowX: "auto", fontSize: 13 }} data-testid="task-definition-json">
+                  <pre style={{ margin: 0, whiteSpace: "pre-wrap", wordBreak: "break-word", fontSize: 13 }} data-testid="task-definition-json">
                     {t ? JSON.stringify(t, null, 2) : ""}
                   </pre>
                 </Container>
