@@ -24,7 +24,15 @@ packages=(
   docker-registry
   # benchmarks
   wrk
+  # the web console's tests: playwright-core drives Debian's chromium headless (never a
+  # browser build of its own); fonts so that screenshots show text
+  chromium fonts-liberation
 )
+# The web console (web/) is built with the machine's Node.js and npm (Vite 8 needs Node.js
+# 20.19 or newer); Debian's own nodejs (18) only where there is none at all.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root (it calls apt-get)" >&2

@@ -16,6 +16,7 @@
 #include "controlplane/authorizer.h"
 #include "controlplane/region_data_planes.h"
 #include "api/front_door.h"
+#include "console/static_site.h"
 #include "api/iam/iam.h"
 #include "api/iam/managed_policies.h"
 #include "api/sts.h"
@@ -138,9 +139,13 @@ class WharfServer final : public Server {
     http_options.threads = options_.threads > 0
                                ? options_.threads
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    console_ = std::make_unique<console::StaticSite>(options_.console_dir.empty() ? console::DefaultConsoleDir()
+                                                                                 : options_.console_dir);
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
       if (in.message.target().substr(0, 3) == "/v2") return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+      // The console's files: no AWS API request has a /console path (they go to "/").
+      if (console::IsConsoleTarget(in.message.target())) return respond(console_->Serve(in.message));
       front_door_->Handle(std::move(in.message), respond, in.remote_address);
     }));
     if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
@@ -491,6 +496,7 @@ class WharfServer final : public Server {
   std::unique_ptr<lb::DataPlaneControl> data_plane_;
   std::unique_ptr<controlplane::RegionDataPlanes> region_data_planes_;  // views of data_plane_
   std::unique_ptr<api::FrontDoor> front_door_;
+  std::unique_ptr<console::StaticSite> console_;  // set before the listener starts
   std::string registry_host_;
   Mutex regions_mu_;
   std::unique_ptr<RegionDeps> region_deps_ GUARDED_BY(regions_mu_);
