@@ -48,6 +48,7 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       {"DeleteService", DeleteService},
       {"DescribeServices", DescribeServices},
       {"ListServices", ListServices},
+      {"ListServicesByNamespace", ListServicesByNamespace},
       {"SubmitContainerStateChange", SubmitContainerStateChange},
   };
   for (const auto& [name, fn] : operations) {

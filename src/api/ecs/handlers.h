@@ -48,6 +48,7 @@ Outcome UpdateService(const EcsDeps&, const RequestContext&, object& in);
 Outcome DeleteService(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeServices(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListServices(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListServicesByNamespace(const EcsDeps&, const RequestContext&, object& in);
 
 // task_state.cc (called by agents)
 Outcome SubmitTaskStateChange(const EcsDeps&, const RequestContext&, object& in);
