@@ -161,7 +161,11 @@ with WharfServer(agent=True) as server:
         assert health == {"i-1": "HEALTHY", "i-2": "UNHEALTHY", "i-3": "HEALTHY", "i-4": "HEALTHY"}, health
         prod = data.discover_instances(NamespaceName="apps", ServiceName="web", QueryParameters={"stage": "prod"})
         assert [i["InstanceId"] for i in prod["Instances"]] == ["i-1"], prod
-        assert prod["InstancesRevision"] > rev, (prod["InstancesRevision"], rev)
+        # Debian's botocore predates InstancesRevision in the answer: the newest CLI reads it.
+        rev_after = server.aws("servicediscovery", "discover-instances-revision", "--namespace-name", "apps",
+                               "--service-name", "web", cli=NEWEST_AWS, env=cli_env)["InstancesRevision"]
+        assert rev_after > rev, (rev_after, rev)
+        assert prod.get("InstancesRevision", rev_after) == rev_after, prod
         every = data.discover_instances(NamespaceName="apps", ServiceName="web", HealthStatus="ALL", MaxResults=3)
         assert len(every["Instances"]) == 3, every
         inst = sd.get_instance(ServiceId=web, InstanceId="i-1")["Instance"]
