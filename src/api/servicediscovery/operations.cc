@@ -121,9 +121,9 @@ Outcome UntagResource(const CloudMapDeps& deps, const RequestContext&, object& i
     json::array kept;
     for (auto& t : tags) {
       std::string key = GetString(t.as_object(), "Key");
-      if (std::none_of(keys.begin(), keys.end(), [&](const json::value& k) { return std::string_view(k.as_string()) == key; })) {
-        kept.push_back(std::move(t));
-      }
+      bool removed = std::any_of(keys.begin(), keys.end(),
+                                 [&](const json::value& k) { return std::string_view(k.as_string()) == key; });
+      if (!removed) kept.push_back(std::move(t));
     }
     tags = std::move(kept);
     return std::nullopt;
