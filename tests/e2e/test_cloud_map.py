@@ -12,8 +12,9 @@ scaled to 1, one; a task that StopTask stops is gone when StopTask answers (befo
 SIGTERM); ListServicesByNamespace; Service Connect refused; delete-service deregisters
 everything; the host is left as it was found.
 
-DiscoverInstances is a data-plane call botocore sends to "data-servicediscovery.<host>": the
-clients here turn that host prefix off (the server is reached by IP address).
+DiscoverInstances is a data-plane call botocore sends to "data-" + the endpoint's host: the
+clients here turn that host prefix off (the server is reached by IP address), and one check
+resolves data-localhost to show the front door answers it there.
 """
 import os
 import sys
@@ -181,6 +182,24 @@ with WharfServer(agent=True) as server:
         assert wait_operation(sd, dereg)["Type"] == "DEREGISTER_INSTANCE"
         expect_client_error(lambda: sd.get_instance(ServiceId=web, InstanceId="i-4"), "InstanceNotFound")
         expect_client_error(lambda: sd.deregister_instance(ServiceId=web, InstanceId="i-4"), "InstanceNotFound")
+
+    @checks.run
+    def discovery_under_its_data_plane_host():
+        # botocore's own addressing: the model's host prefix "data-" before the endpoint's host
+        # (data-servicediscovery.<region>.amazonaws.com on AWS, data-localhost here). The name
+        # is made to resolve to the server; the front door answers whatever the Host.
+        import socket
+        real = socket.getaddrinfo
+
+        def resolve(host, *args, **kwargs):
+            return real("127.0.0.1" if host == "data-localhost" else host, *args, **kwargs)
+        socket.getaddrinfo = resolve
+        try:
+            prefixed = server.boto3("servicediscovery", endpoint_url=server.endpoint.replace("127.0.0.1", "localhost"))
+            got = prefixed.discover_instances(NamespaceName="apps", ServiceName="web", HealthStatus="ALL")["Instances"]
+        finally:
+            socket.getaddrinfo = real
+        assert sorted(i["InstanceId"] for i in got) == ["i-1", "i-2", "i-3"], got
 
     @checks.run
     def errors_as_cloud_map_gives_them():

@@ -9,11 +9,13 @@
 // (model/cloud_map.h), so clients that poll GetOperation see the states they expect.
 //
 // DiscoverInstances and DiscoverInstancesRevision are AWS's data-plane calls: botocore sends
-// them to the host "data-servicediscovery.<endpoint host>". wharf tells services apart by
-// X-Amz-Target, not by host, so they are answered on the same port whatever the host; a
-// client pointed at an IP address needs its host prefix off (botocore:
-// Config(inject_host_prefix=False), or AWS_DISABLE_HOST_PREFIX_INJECTION=true), or a name
-// such as data-servicediscovery.localhost that resolves to the server.
+// them to the model's host prefix "data-" before the endpoint's host
+// (data-servicediscovery.<region>.amazonaws.com on AWS; data-localhost for an endpoint
+// http://localhost:4566). wharf tells services apart by X-Amz-Target, not by host, so they are
+// answered on the same port whatever the host: a client pointed at an IP address turns its
+// host prefix off (botocore: Config(inject_host_prefix=False), or
+// AWS_DISABLE_HOST_PREFIX_INJECTION=true), one pointed at a name makes "data-<name>" resolve
+// to the server.
 //
 // Route 53 health checks (HealthCheckConfig) and alias records (AWS_ALIAS_DNS_NAME) are
 // refused: wharf runs no Route 53. The records are served inside VPCs by the VPC resolver
