@@ -1,12 +1,14 @@
 #include "controlplane/service_controller.h"
 
 #include <boost/json/array.hpp>
+#include <algorithm>
 #include <set>
 
 #include "base/logging.h"
 #include "controlplane/records.h"
 #include "controlplane/service_deployments.h"
 #include "controlplane/service_reconciler.h"
+#include "controlplane/service_registries.h"
 #include "controlplane/task_roles.h"
 #include "model/arn.h"
 #include "model/json.h"
@@ -239,6 +241,47 @@ bool Settled(const TaskLaunchDeps& deps, const json::object& service) {
   return GetArray(service, "deployments").size() <= 1 && state.steady;
 }
 
+// A task Cloud Map may answer with: RUNNING, staying, and healthy as the service judges it
+// (its container health check, its targets in every target group).
+bool Discoverable(const TaskView& t, const Decision& d, const model::ServiceControllerState& state) {
+  if (t.last_status != "RUNNING" || t.desired_status != "RUNNING") return false;
+  if (d.stop.count(t.id) || d.retire.count(t.id) || state.retiring.count(t.id)) return false;
+  if (t.has_container_health_check && t.health_status != "HEALTHY") return false;
+  if (static_cast<int>(t.targets.size()) < t.load_balancers) return false;
+  return std::all_of(t.targets.begin(), t.targets.end(), [](const TaskTarget& target) {
+    return target.registration == TaskTarget::Registration::kRegistered && target.health == "healthy";
+  });
+}
+
+// The service's tasks registered in, and retired tasks removed from, its Cloud Map services
+// (service_registries.h), in the round's transaction: a task told to stop leaves them in the
+// same commit.
+Status AddServiceRegistryChanges(const TaskLaunchDeps& ecs, const std::string& cluster, const json::object& service,
+                                 const ServiceView& view, const Decision& d, const std::map<std::string, Stored>& tasks,
+                                 store::Txn& txn) {
+  const json::array& registries = GetArray(service, "serviceRegistries");
+  if (registries.empty()) return Status::OK();
+  const model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+  std::string name = GetString(service, "serviceName");
+  for (const auto& r : registries) {
+    const json::object& registry = r.get_object();
+    ASSIGN_OR_RETURN(auto snapshot, ReadCloudMapService(ecs.store, CloudMapServiceId(GetString(registry, "registryArn"))));
+    if (!snapshot) continue;  // the Cloud Map service was deleted: nothing to keep there
+    std::vector<RegistryTask> registry_tasks;
+    for (const TaskView& t : view.tasks) {
+      auto stored = tasks.find(t.id);
+      if (stored == tasks.end()) continue;
+      RegistryTask rt{t.id, Discoverable(t, d, state), {}};
+      if (rt.wanted) rt.attributes = TaskInstanceAttributes(stored->second.value, registry, cluster, name, ecs.scope.region);
+      registry_tasks.push_back(std::move(rt));
+    }
+    std::map<std::string, json::object> existing;
+    for (const auto& [id, record] : snapshot->instances) existing[id] = record.value;
+    AddRegistrationOps(*snapshot, DecideRegistrations(registry_tasks, existing, cluster, name), ecs.scope.account_id, txn);
+  }
+  return Status::OK();
+}
+
 struct ServiceRound {
   bool committed = false;
   bool settled = true;
@@ -280,7 +323,8 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     }
     if (status == "ACTIVE") seen["desiredCount"] = static_cast<int64_t>(instances.size());
   }
-  Decision d = Reconcile(MakeView(deps, seen, tasks, groups));
+  ServiceView view = MakeView(deps, seen, tasks, groups);
+  Decision d = Reconcile(view);
   json::object service = seen;
   ApplyToService(ecs, d, service);
 
@@ -386,6 +430,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
+  RETURN_IF_ERROR(AddServiceRegistryChanges(ecs, cluster, service, view, d, tasks, txn));
   if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(ecs, service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));

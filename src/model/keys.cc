@@ -127,6 +127,16 @@ std::string LogStreamKey(std::string_view group, std::string_view stream) {
   return LogStreamsPrefix(group) + std::string(stream);
 }
 
+std::string CloudMapNamespaceKey(std::string_view namespace_id) { return Join(kCloudMapNamespaces, namespace_id); }
+std::string CloudMapServiceKey(std::string_view service_id) { return Join(kCloudMapServices, service_id); }
+std::string CloudMapInstancesPrefix(std::string_view service_id) { return Join(kCloudMapInstances, service_id) + "/"; }
+// Instance ids may hold '/' (InstanceId's pattern allows it): written with ':' would collide
+// with ':' itself, so they are kept as given, under their service's prefix only.
+std::string CloudMapInstanceKey(std::string_view service_id, std::string_view instance_id) {
+  return CloudMapInstancesPrefix(service_id) + std::string(instance_id);
+}
+std::string CloudMapOperationKey(std::string_view operation_id) { return Join(kCloudMapOperations, operation_id); }
+
 std::string VpcKey(std::string_view id) { return Join(kVpcs, id); }
 std::string SubnetKey(std::string_view id) { return Join(kSubnets, id); }
 std::string SecurityGroupKey(std::string_view id) { return Join(kSecurityGroups, id); }

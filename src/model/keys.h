@@ -124,6 +124,18 @@ std::string SecretKey(std::string_view name);
 inline constexpr std::string_view kSsmParameters = "ssm/parameters/";
 std::string SsmParameterKey(std::string_view name);
 
+// Cloud Map (servicediscovery): namespaces, services and operations by id; a service's
+// instances under its id, so one prefix lists them (and DNS answers read only that).
+inline constexpr std::string_view kCloudMapNamespaces = "servicediscovery/namespaces/";
+inline constexpr std::string_view kCloudMapServices = "servicediscovery/services/";
+inline constexpr std::string_view kCloudMapInstances = "servicediscovery/instances/";
+inline constexpr std::string_view kCloudMapOperations = "servicediscovery/operations/";
+std::string CloudMapNamespaceKey(std::string_view namespace_id);
+std::string CloudMapServiceKey(std::string_view service_id);
+std::string CloudMapInstancesPrefix(std::string_view service_id);
+std::string CloudMapInstanceKey(std::string_view service_id, std::string_view instance_id);
+std::string CloudMapOperationKey(std::string_view operation_id);
+
 // EC2
 inline constexpr std::string_view kVpcs = "ec2/vpcs/";
 inline constexpr std::string_view kSubnets = "ec2/subnets/";

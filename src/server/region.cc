@@ -12,6 +12,7 @@
 #include "api/json_util.h"
 #include "api/kms/kms.h"
 #include "api/secretsmanager/secretsmanager.h"
+#include "api/servicediscovery/servicediscovery.h"
 #include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
 #include "api/sts.h"
@@ -107,6 +108,10 @@ Status Region::Init() {
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
   RETURN_IF_ERROR(StartKeysAndSecrets());
+  cloud_map_deps_ = std::make_unique<api::servicediscovery::CloudMapDeps>(
+      api::servicediscovery::CloudMapDeps{*store_, deps_.clock, deps_.random, name_, o.account_id});
+  ASSIGN_OR_RETURN(auto cloud_map, api::servicediscovery::MakeServiceDiscoveryEndpoint(*cloud_map_deps_));
+  services_.push_back(std::move(cloud_map));
 
   launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
   service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{

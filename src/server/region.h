@@ -30,6 +30,7 @@ namespace wharf::api::kms { struct KmsDeps; }
 namespace wharf::api::logs { class LogsService; }
 namespace wharf::api::secretsmanager { struct SecretsDeps; }
 namespace wharf::api::ssm { struct SsmDeps; }
+namespace wharf::api::servicediscovery { struct CloudMapDeps; }
 namespace wharf::controlplane {
 class AssignmentBoard;
 class LoadBalancerPublisher;
@@ -115,6 +116,7 @@ class Region {
   std::unique_ptr<api::kms::KmsDeps> kms_deps_;
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;
+  std::unique_ptr<api::servicediscovery::CloudMapDeps> cloud_map_deps_;
   std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
   std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
 };

@@ -291,6 +291,12 @@ TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {
   EXPECT_EQ(For("elasticloadbalancing", "DescribeSSLPolicies", "{}"),
             (std::vector<Check>{C("elasticloadbalancing:DescribeSSLPolicies", "*")}));
   EXPECT_EQ(For("kms", "Encrypt", "{}"), (std::vector<Check>{C("kms:Encrypt", "*")}));
+  // Cloud Map: a service's operations on the service, given by id or by ARN.
+  EXPECT_EQ(For("servicediscovery", "RegisterInstance", R"({"ServiceId":"srv-abc","InstanceId":"i"})"),
+            (std::vector<Check>{C("servicediscovery:RegisterInstance",
+                                  "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc",
+                                  {{"servicediscovery:ServiceArn",
+                                    "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc"}})}));
   // A known operation whose request names none of its resources is still checked.
   EXPECT_EQ(For("ec2", "DeleteVpc", "{}"), (std::vector<Check>{C("ec2:DeleteVpc", "*")}));
 }
@@ -317,7 +323,7 @@ TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
   const std::pair<std::string_view, std::string_view> services[] = {
       {"ecs", "ecs"}, {"elasticloadbalancing", "elbv2"}, {"ecr", "ecr"}, {"logs", "logs"},
       {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"},
-      {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}};
+      {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"}};
   for (const auto& [signing_name, model_name] : services) {
     auto model = ServiceModel::LoadEmbedded(model_name);
     ASSERT_TRUE(model.ok()) << model_name;

@@ -57,6 +57,7 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       {"DescribeServiceDeployments", DescribeServiceDeployments},
       {"DescribeServiceRevisions", DescribeServiceRevisions},
       {"StopServiceDeployment", StopServiceDeployment},
+      {"ListServicesByNamespace", ListServicesByNamespace},
       {"SubmitContainerStateChange", SubmitContainerStateChange},
   };
   for (const auto& [name, fn] : operations) {
