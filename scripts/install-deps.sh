@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libzstd-dev
+  # CloudFormation templates in YAML
+  libyaml-cpp-dev
   # the thread_safety test: clang++ -Wthread-safety over the lock annotations
   clang
   # run and test

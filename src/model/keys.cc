@@ -121,6 +121,19 @@ std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
 
+std::string StackKey(std::string_view name) { return Join(kStacks, name); }
+std::string DeletedStackKey(std::string_view stack_uuid) { return Join(kDeletedStacks, stack_uuid); }
+std::string StackEventsPrefix(std::string_view stack_uuid) { return Join(kStackEvents, stack_uuid) + "/"; }
+std::string StackEventKey(std::string_view stack_uuid, int64_t sequence) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%012lld", static_cast<long long>(sequence));
+  return StackEventsPrefix(stack_uuid) + digits;
+}
+std::string ChangeSetsPrefix(std::string_view stack_name) { return Join(kChangeSets, stack_name) + "/"; }
+std::string ChangeSetKey(std::string_view stack_name, std::string_view change_set_name) {
+  return ChangeSetsPrefix(stack_name) + std::string(change_set_name);
+}
+
 std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
 std::string LogStreamKey(std::string_view group, std::string_view stream) {

@@ -201,7 +201,13 @@ class WharfServer final : public Server {
                                                                     std::string_view method, std::string_view path) {
                                                                return front_door_->AuthorizeRegistry(key, region, method, path);
                                                              },
-                                                             kms_root_key_.get()});
+                                                             kms_root_key_.get(),
+                                                             [this](std::string_view region, std::string_view key,
+                                                                    std::string_view service, std::string_view operation,
+                                                                    boost::json::object input) {
+                                                               return front_door_->Invoke(region, key, service, operation,
+                                                                                          std::move(input));
+                                                             }});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -218,6 +224,9 @@ class WharfServer final : public Server {
       }
       return &(*region)->services();
     });
+    // Stack operations a stopped server left under way carry on, now that they can reach
+    // every service.
+    for (Region* region : Regions()) RETURN_IF_ERROR(region->ResumeStacks());
     return Status::OK();
   }
 
@@ -420,6 +429,9 @@ class WharfServer final : public Server {
   const std::string& credentials_path() const override { return credentials_path_; }
 
   void Stop() override {
+    // Stack operations first, outside regions_mu_: they call services through the front door,
+    // which may look a region up.
+    for (Region* region : Regions()) region->StopStacks();
     controllers_.reset();  // waits for a run in progress
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
