@@ -153,6 +153,8 @@ class AgentImpl final : public Agent {
       Status st = network_->RemoveSubnetBridge(subnet);
       if (!st.ok()) LOG_WARN("msg=\"bridge removal failed\" bridge={} error=\"{}\"", subnet.bridge, st.ToString());
     }
+    std::error_code ec;
+    fs::remove(node_->private_specs_dir, ec);  // empty: every task's spec went with it
   }
 
  private:

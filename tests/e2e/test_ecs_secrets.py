@@ -312,5 +312,6 @@ with WharfServer(agent=True) as server:
         server.stop()
         leftovers = wait_clean(before)
         assert not leftovers, leftovers
+        assert not os.path.exists(os.path.dirname(SPEC)), os.listdir(os.path.dirname(SPEC))
 
 checks.finish()
