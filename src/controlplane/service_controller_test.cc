@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <map>
 
 #include "model/json.h"
 #include "model/keys.h"
@@ -256,6 +257,78 @@ TEST_F(ServiceControllerTest, ARoleEcsCannotAssumeIsAnEventAndLaunchesNothing) {
   trusted = true;
   Round();
   EXPECT_EQ(Tasks().size(), 1u);
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+namespace {
+
+// serviceRegistries: RUNNING tasks become instances of the Cloud Map service with ECS's
+// attributes; a task leaves it in the same round that starts retiring or stopping it, so its
+// node never stops a task that is still registered.
+TEST_F(ServiceControllerTest, RegistersRunningTasksInCloudMapAndRemovesThemBeforeTheStop) {
+  Put(model::keys::CloudMapServiceKey("srv-1"),
+      json::object{{"Id", "srv-1"}, {"Name", "api"}, {"NamespaceId", "ns-1"}, {"InstancesRevision", 1}});
+  CreateService(2);
+  json::object service = Get(ServiceKey());
+  service["serviceRegistries"] = json::array{json::object{
+      {"registryArn", "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-1"}, {"port", 8080}}};
+  Put(ServiceKey(), service);
+  auto instances = [&] {
+    std::map<std::string, json::object> out;
+    auto page = store_.List(model::keys::CloudMapInstancesPrefix("srv-1"), "", 0);
+    EXPECT_TRUE(page.ok());
+    for (const auto& kv : page->items) {
+      json::object i = json::parse(kv.value).as_object();
+      out[GetString(i, "Id")] = i;
+    }
+    return out;
+  };
+  // Never a registered task that its node is told to stop or that the service retires.
+  auto check_no_stopping_task_registered = [&] {
+    auto registered = instances();
+    json::object s = Get(ServiceKey());
+    for (const auto& value : Tasks()) {
+      model::TaskRecord t(value);
+      bool leaving = t.desired_status() == "STOPPED" || model::ServiceControllerState::Of(s).retiring.count(t.id());
+      EXPECT_FALSE(leaving && registered.count(t.id())) << t.id();
+    }
+  };
+
+  Round();
+  EXPECT_TRUE(instances().empty());  // PENDING: not yet
+  int n = 0;
+  for (json::object task : Tasks()) {  // as placement gives an awsvpc task its address
+    task["_wharf"].as_object()["eni"] = json::object{{"ip", "10.0.0." + std::to_string(++n)}};
+    Put(model::keys::TaskKey(kCluster, model::TaskRecord(task).id()), task);
+  }
+  AgentReports();
+  Round();
+  auto registered = instances();
+  ASSERT_EQ(registered.size(), 2u);
+  for (const auto& value : Tasks()) {
+    model::TaskRecord t(value);
+    const json::object& a = GetObject(registered.at(t.id()), "Attributes");
+    EXPECT_EQ(GetString(a, "AWS_INSTANCE_IPV4"), GetString(GetObject(GetObject(value, "_wharf"), "eni"), "ip"));
+    EXPECT_EQ(GetString(a, "AWS_INSTANCE_PORT"), "8080");
+    EXPECT_EQ(GetString(a, "ECS_SERVICE_NAME"), "web");
+    EXPECT_EQ(GetString(a, "ECS_CLUSTER_NAME"), kCluster);
+    EXPECT_EQ(GetString(a, "ECS_TASK_DEFINITION_FAMILY"), "web");
+  }
+  EXPECT_EQ(GetInt(Get(model::keys::CloudMapServiceKey("srv-1")), "InstancesRevision"), 2);
+
+  service = Get(ServiceKey());
+  service["desiredCount"] = 0;
+  Put(ServiceKey(), service);
+  for (int i = 0; i < 4; ++i) {
+    Round();
+    check_no_stopping_task_registered();
+    AgentReports();
+  }
+  EXPECT_TRUE(instances().empty());
+  EXPECT_EQ(Count(Deployment(0, "id"), "STOPPED", "STOPPED"), 2);
 }
 
 }  // namespace

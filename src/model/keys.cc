@@ -149,6 +149,12 @@ std::string CloudMapInstanceKey(std::string_view service_id, std::string_view in
   return CloudMapInstancesPrefix(service_id) + std::string(instance_id);
 }
 std::string CloudMapOperationKey(std::string_view operation_id) { return Join(kCloudMapOperations, operation_id); }
+std::string CloudMapNamespaceNameKey(std::string_view type, std::string_view vpc, std::string_view name) {
+  return Join(kCloudMapNames, type) + "/" + std::string(vpc.empty() ? "-" : vpc) + "/" + std::string(name);
+}
+std::string CloudMapServiceNameKey(std::string_view namespace_id, std::string_view name) {
+  return Join(kCloudMapNames, namespace_id) + "/" + std::string(name);
+}
 
 std::string VpcKey(std::string_view id) { return Join(kVpcs, id); }
 std::string SubnetKey(std::string_view id) { return Join(kSubnets, id); }

@@ -135,6 +135,12 @@ std::string CloudMapServiceKey(std::string_view service_id);
 std::string CloudMapInstancesPrefix(std::string_view service_id);
 std::string CloudMapInstanceKey(std::string_view service_id, std::string_view instance_id);
 std::string CloudMapOperationKey(std::string_view operation_id);
+// A name's claim, holding the id of the namespace or service that has it, so two creations
+// of one name cannot both commit: namespaces by type, VPC ("-" for none) and name; services
+// by namespace id and name. DNS names are claimed lower-cased (they are unique without case).
+inline constexpr std::string_view kCloudMapNames = "servicediscovery/names/";
+std::string CloudMapNamespaceNameKey(std::string_view type, std::string_view vpc, std::string_view name);
+std::string CloudMapServiceNameKey(std::string_view namespace_id, std::string_view name);
 
 // CloudFormation: a live stack by its name (names are unique among live stacks), a deleted
 // one by its stack id's UUID (DescribeStacks still answers it); events by stack UUID in

@@ -17,13 +17,11 @@ std::string Lower(std::string s) {
   return s;
 }
 
-// Two namespaces that cannot exist together: HTTP ones by name; DNS names without regard to
+// Where a namespace's name is claimed: HTTP names as they are, DNS names without regard to
 // case, private ones per VPC.
-bool SameNamespace(const object& ns, std::string_view type, const std::string& name, const std::string& vpc) {
-  if (GetString(ns, "Type") != type) return false;
-  if (type == model::kHttpNamespace) return GetString(ns, "Name") == name;
-  if (Lower(GetString(ns, "Name")) != Lower(name)) return false;
-  return type != model::kPrivateDnsNamespace || GetString(ns, "Vpc") == vpc;
+std::string NameClaim(std::string_view type, const std::string& vpc, const std::string& name) {
+  return model::keys::CloudMapNamespaceNameKey(type, type == model::kPrivateDnsNamespace ? vpc : "",
+                                               type == model::kHttpNamespace ? name : Lower(name));
 }
 
 std::string HostedZoneId(const CloudMapDeps& deps) {
@@ -42,16 +40,6 @@ Outcome CreateNamespace(const CloudMapDeps& deps, object& in, std::string_view t
     auto found = deps.store.Get(model::keys::VpcKey(vpc));
     if (!found.ok()) return CloudMapError(found.status());
     if (!*found) return InvalidInput("The VPC " + vpc + " does not exist in " + deps.region + ".");
-  }
-  auto existing = LoadAll(deps, model::keys::kCloudMapNamespaces);
-  if (!existing.ok()) return CloudMapError(existing.status());
-  for (const auto& ns : *existing) {
-    if (!SameNamespace(ns, type, name, vpc)) continue;
-    if (!request_id.empty() && GetString(ns, "CreatorRequestId") == request_id) {
-      return object{{"OperationId", GetString(ns, "OperationId")}};  // a retried request
-    }
-    return AwsError::Client("NamespaceAlreadyExists", "Namespace " + name + " already exists with the ID " +
-                                                          GetString(ns, "Id") + ".");
   }
   std::string id = NewId(deps, "ns-");
   object properties{{"HttpProperties", object{{"HttpName", name}}}};
@@ -73,7 +61,19 @@ Outcome CreateNamespace(const CloudMapDeps& deps, object& in, std::string_view t
   if (Has(in, "Description")) ns["Description"] = GetString(in, "Description");
   if (!request_id.empty()) ns["CreatorRequestId"] = request_id;
   if (type == model::kPrivateDnsNamespace) ns["Vpc"] = vpc;
+  const std::string claim = NameClaim(type, vpc, name);
   return Change(deps, [&](store::Draft& draft) -> Result<store::Decision<Outcome>> {
+    ASSIGN_OR_RETURN(auto owner, controlplane::GetRecord(draft, claim));
+    if (owner) {
+      std::string owner_id = GetString(*owner, "Id");
+      ASSIGN_OR_RETURN(auto existing, controlplane::GetRecord(draft, model::keys::CloudMapNamespaceKey(owner_id)));
+      if (existing && !request_id.empty() && GetString(*existing, "CreatorRequestId") == request_id) {
+        return store::Decision<Outcome>(object{{"OperationId", GetString(*existing, "OperationId")}});  // a retry
+      }
+      return store::Decision<Outcome>(AwsError::Client(
+          "NamespaceAlreadyExists", "Namespace " + name + " already exists with the ID " + owner_id + "."));
+    }
+    controlplane::PutRecord(draft, claim, object{{"Id", id}});
     controlplane::PutRecord(draft, model::keys::CloudMapNamespaceKey(id), ns);
     return store::Decision<Outcome>(store::Commit(RecordOperation(draft, operation)));
   });
@@ -188,12 +188,14 @@ Outcome UpdatePublicDnsNamespace(const CloudMapDeps& deps, const RequestContext&
 
 Outcome DeleteNamespace(const CloudMapDeps& deps, const RequestContext&, object& in) {
   std::string id = IdOf(GetString(in, "Id"));
-  ASSIGN_OR_FAIL(auto services, LoadAll(deps, model::keys::kCloudMapServices), CloudMapError);
   object operation = NewOperation(deps, "DELETE_NAMESPACE", object{{"NAMESPACE", id}});
   return Change(deps, [&](store::Draft& draft) -> Result<store::Decision<Outcome>> {
     std::string key = model::keys::CloudMapNamespaceKey(id);
     ASSIGN_OR_RETURN(auto ns, controlplane::GetRecord(draft, key));
     if (!ns) return store::Decision<Outcome>(NamespaceNotFound());
+    // Read after the namespace: a CreateService committed since rewrote it, so this attempt's
+    // compare fails and the next one sees the new service.
+    ASSIGN_OR_RETURN(auto services, LoadAll(deps, model::keys::kCloudMapServices));
     for (const auto& s : services) {
       if (GetString(s, "NamespaceId") == id) {
         return store::Decision<Outcome>(ResourceInUse("The namespace " + id + " contains services (" +
@@ -201,6 +203,7 @@ Outcome DeleteNamespace(const CloudMapDeps& deps, const RequestContext&, object&
       }
     }
     draft.Delete(key);
+    draft.Delete(NameClaim(GetString(*ns, "Type"), GetString(*ns, "Vpc"), GetString(*ns, "Name")));
     return store::Decision<Outcome>(store::Commit(RecordOperation(draft, operation)));
   });
 }

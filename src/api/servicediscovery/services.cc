@@ -11,10 +11,11 @@ namespace {
 
 constexpr size_t kMaxServiceAttributes = 30;
 
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+// Where a service's name is claimed in its namespace: without regard to case, as DNS names
+// and DiscoverInstances compare them.
+std::string NameClaim(const std::string& namespace_id, std::string name) {
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return model::keys::CloudMapServiceNameKey(namespace_id, name);
 }
 
 AwsError NoRoute53HealthChecks() {
@@ -75,19 +76,6 @@ Outcome CreateService(const CloudMapDeps& deps, const RequestContext&, object& i
     dns["NamespaceId"] = ns_id;
     if (!Has(dns, "RoutingPolicy")) dns["RoutingPolicy"] = "MULTIVALUE";
   }
-  ASSIGN_OR_FAIL(auto services, LoadAll(deps, model::keys::kCloudMapServices), CloudMapError);
-  for (const auto& s : services) {
-    if (GetString(s, "NamespaceId") != ns_id) continue;
-    bool same = ns_type == model::kHttpNamespace ? GetString(s, "Name") == name
-                                                 : EqualNoCase(GetString(s, "Name"), name);
-    if (!same) continue;
-    if (!request_id.empty() && GetString(s, "CreatorRequestId") == request_id) {
-      ASSIGN_OR_FAIL(object shown, ShowService(deps, s), CloudMapError);
-      return object{{"Service", std::move(shown)}};
-    }
-    return AwsError::Client("ServiceAlreadyExists", "Service " + name + " already exists in namespace " + ns_id +
-                                                        " with the ID " + GetString(s, "Id") + ".");
-  }
   std::string id = NewId(deps, "srv-");
   object service{{"Id", id},
                  {"Arn", ResourceArn(deps, "service", id)},
@@ -105,9 +93,24 @@ Outcome CreateService(const CloudMapDeps& deps, const RequestContext&, object& i
   if (Has(in, "HealthCheckCustomConfig")) service["HealthCheckCustomConfig"] = GetObject(in, "HealthCheckCustomConfig");
   if (!request_id.empty()) service["CreatorRequestId"] = request_id;
   return Change(deps, [&](store::Draft& draft) -> Result<store::Decision<Outcome>> {
-    // The namespace must still be there when the service is written (DeleteNamespace races).
+    // The namespace must still be there when the service is written, and is written again so
+    // that a DeleteNamespace deciding at the same time loses its compare and looks again.
     ASSIGN_OR_RETURN(auto still, controlplane::GetRecord(draft, model::keys::CloudMapNamespaceKey(ns_id)));
     if (!still) return store::Decision<Outcome>(NamespaceNotFound());
+    controlplane::PutRecord(draft, model::keys::CloudMapNamespaceKey(ns_id), *still);
+    ASSIGN_OR_RETURN(auto owner, controlplane::GetRecord(draft, NameClaim(ns_id, name)));
+    if (owner) {
+      std::string owner_id = GetString(*owner, "Id");
+      ASSIGN_OR_RETURN(auto existing, controlplane::GetRecord(draft, model::keys::CloudMapServiceKey(owner_id)));
+      if (existing && !request_id.empty() && GetString(*existing, "CreatorRequestId") == request_id) {
+        ASSIGN_OR_RETURN(object shown, ShowService(deps, *existing));  // a retry
+        return store::Decision<Outcome>(object{{"Service", std::move(shown)}});
+      }
+      return store::Decision<Outcome>(AwsError::Client(
+          "ServiceAlreadyExists", "Service " + name + " already exists in namespace " + ns_id + " with the ID " +
+                                      owner_id + "."));
+    }
+    controlplane::PutRecord(draft, NameClaim(ns_id, name), object{{"Id", id}});
     controlplane::PutRecord(draft, model::keys::CloudMapServiceKey(id), service);
     object shown = model::PresentService(service);
     shown["InstanceCount"] = 0;
@@ -188,6 +191,7 @@ Outcome DeleteService(const CloudMapDeps& deps, const RequestContext&, object& i
           ResourceInUse("The service " + id + " has registered instances; deregister them first."));
     }
     draft.Delete(key);
+    draft.Delete(NameClaim(GetString(*service, "NamespaceId"), GetString(*service, "Name")));
     return store::Decision<Outcome>(store::Commit(Outcome(object{})));
   });
 }
