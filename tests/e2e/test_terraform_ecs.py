@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "iac"))
 from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
-from registry_fixtures import push_oci  # noqa: E402
+from registry_fixtures import ReferenceRegistry, on_exit, push_oci  # noqa: E402
 from task_fixtures import ECR_HOST, prepare, wait_clean  # noqa: E402
 import tf_replay as tf  # noqa: E402
 
@@ -60,23 +60,31 @@ with WharfServer(agent=True) as server:
         ("taskdef", tf.EcsTaskDefinition), ("lb", tf.LoadBalancer), ("tg_auth", tf.TargetGroup),
         ("tg_app", tf.TargetGroup), ("listener", tf.Listener), ("rule_auth", tf.ListenerRule),
         ("rule_app", tf.ListenerRule), ("service", tf.EcsService), ("secret", tf.Secret),
-        ("secret_version", tf.SecretVersion))}
+        ("secret_version", tf.SecretVersion), ("registry_policy", tf.IamRolePolicy),
+        ("gw_taskdef", tf.EcsTaskDefinition), ("gw_service", tf.EcsService))}
     state, net = {}, {}
     listener_port = free_port()
-    order = ["repo", "lifecycle", "role", "attachment", "cluster", "logs", "taskdef", "lb", "tg_auth", "tg_app",
-             "listener", "rule_auth", "rule_app", "service", "secret", "secret_version"]
+    # The provider's dependency order (destroy is its reverse).
+    order = ["repo", "lifecycle", "role", "attachment", "secret", "secret_version", "registry_policy", "cluster",
+             "logs", "taskdef", "gw_taskdef", "lb", "tg_auth", "tg_app", "listener", "rule_auth", "rule_app",
+             "service", "gw_service"]
+    # Seed 002's image is in a private registry (Docker Hub there) whose credentials a secret holds.
+    registry = ReferenceRegistry(basic_user="puller").start()
+    on_exit(registry.close)
 
-    def task_definition_config(image, message):
-        return {"family": "seed000-app", "cpu": "256", "memory": "512", "execution_role_arn": state["role"]["arn"],
-                "container_definitions": [{
-                    "name": "app", "image": image, "essential": True, "stopTimeout": 2,
-                    "entryPoint": ["/bin/sh", "-c"],
-                    "command": [f"echo {message} > /www/index.html; echo started; exec httpd -f -p 80 -h /www"],
-                    "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
-                    "environment": [{"name": "DB_PORT", "value": "3306"}],
-                    "logConfiguration": {"logDriver": "awslogs", "options": {
-                        "awslogs-group": "/ecs/seed000", "awslogs-region": "us-east-1",
-                        "awslogs-stream-prefix": "app"}}}]}
+    def task_definition_config(image, message, family="seed000-app", path="", credentials=None):
+        container = {
+            "name": "app", "image": image, "essential": True, "stopTimeout": 2, "entryPoint": ["/bin/sh", "-c"],
+            "command": [f"mkdir -p /www{path}; echo {message} > /www{path}/index.html; echo started; "
+                        "exec httpd -f -p 80 -h /www"],
+            "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
+            "environment": [{"name": "DB_PORT", "value": "3306"}],
+            "logConfiguration": {"logDriver": "awslogs", "options": {
+                "awslogs-group": "/ecs/seed000", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "app"}}}
+        if credentials:
+            container["repositoryCredentials"] = {"credentialsParameter": credentials}
+        return {"family": family, "cpu": "256", "memory": "512", "execution_role_arn": state["role"]["arn"],
+                "container_definitions": [container]}
 
     def refresh_has_no_diff():
         diffs = {}
@@ -112,12 +120,34 @@ with WharfServer(agent=True) as server:
         state["role"] = r["role"].create({"name": "seed000-ecsTaskExecutionRole", "assume_role_policy": ASSUME})
         state["attachment"] = r["attachment"].create({"role": "seed000-ecsTaskExecutionRole",
                                                       "policy_arn": EXEC_POLICY})
+        # Seed 002: the registry credentials (aws_secretsmanager_secret and _version, recovery
+        # window left at its default of 30 days) and the execution role's inline policy to read them.
+        push_oci(layout, "v1", registry.host, "private/gateway", "v1", creds=f"puller:{registry._password}")
+        state["secret"] = r["secret"].create({"name": "seed002/dockerhub", "description": "Docker Hub credentials"})
+        state["secret_version"] = r["secret_version"].create({
+            "secret_id": state["secret"]["arn"],
+            "secret_string": json.dumps({"username": "puller", "password": registry._password})})
+        assert state["secret_version"]["version_stages"] == ["AWSCURRENT"], state["secret_version"]
+        state["registry_policy"] = r["registry_policy"].create({
+            "role": "seed000-ecsTaskExecutionRole", "name": "registry-credentials", "policy": {
+                "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                        "Resource": state["secret"]["arn"]}]}})
         state["cluster"] = r["cluster"].create({"name": "seed000", "tags": {"Project": "seed000"}})
         state["logs"] = r["logs"].create({"name": "/ecs/seed000", "retention_in_days": 7})
         image = f"{ECR_HOST}/seed000-app:latest"
         state["taskdef"] = r["taskdef"].create(task_definition_config(image, "hello-v1"))
+        state["gw_taskdef"] = r["gw_taskdef"].create(task_definition_config(
+            f"{registry.host}/private/gateway:v1", "gateway", family="seed002-gateway", path="/auth",
+            credentials=state["secret"]["arn"]))
+        mark = p.mark()
         state["lb"] = r["lb"].create({"name": "seed000-lb", "security_groups": [net["lb_sg"]],
                                       "subnets": net["subnets"], "tags": {"Project": "seed000"}})
+        # (repeated polls of a waiter counted once: provisioning lasts a moment, as on AWS)
+        calls = [c for i, c in enumerate(p.since(mark)) if i == 0 or c != p.since(mark)[i - 1]]
+        assert calls == ["elbv2:DescribeLoadBalancers", "elbv2:CreateLoadBalancer", "elbv2:DescribeLoadBalancers",
+                         "elbv2:ModifyLoadBalancerAttributes", "elbv2:DescribeLoadBalancers",
+                         "elbv2:DescribeLoadBalancerAttributes", "elbv2:DescribeCapacityReservation",
+                         "elbv2:DescribeTags"], p.since(mark)
         hc = {"path": "/", "interval": 5, "timeout": 2, "healthy_threshold": 2, "unhealthy_threshold": 2}
         state["tg_auth"] = r["tg_auth"].create({"name": "seed000-auth", "port": 80, "vpc_id": net["vpc"],
                                                 "health_check": hc, "deregistration_delay": 0})
@@ -145,12 +175,13 @@ with WharfServer(agent=True) as server:
                                 "containerPort": 80}]})
         calls = p.since(mark)
         assert calls[0] == "ecs:CreateService", calls
-        assert "ecs:ListServiceDeployments" in calls and "ecs:DescribeServiceDeployments" in calls, calls
-        state["secret"] = r["secret"].create({"name": "seed002/dockerhub", "description": "Docker Hub credentials",
-                                              "recovery_window_in_days": 0})
-        state["secret_version"] = r["secret_version"].create({
-            "secret_id": state["secret"]["arn"], "secret_string": json.dumps({"username": "u", "password": "p"})})
-        assert state["secret_version"]["version_stages"] == ["AWSCURRENT"], state["secret_version"]
+        assert "ecs:ListServiceDeployments" in calls and calls[-2:] == [
+            "ecs:DescribeServiceDeployments", "ecs:DescribeServices"], calls
+        state["gw_service"] = r["gw_service"].create({
+            "cluster": "seed000", "name": "gateway", "task_definition": state["gw_taskdef"]["arn"],
+            "desired_count": 1, "subnets": [net["subnets"][1]], "security_groups": [net["app_sg"]],
+            "load_balancers": [{"targetGroupArn": state["tg_auth"]["arn"], "containerName": "app",
+                                "containerPort": 80}]})
 
     @checks.run
     def the_service_answers_through_the_listener():
@@ -162,7 +193,11 @@ with WharfServer(agent=True) as server:
                 break
             time.sleep(0.5)
         assert got == (200, "hello-v1"), got
-        assert curl(f"http://{dns}:{listener_port}/auth/x")[0] == 503  # a target group without targets
+        deadline = time.time() + 60
+        while time.time() < deadline and got != (200, "gateway"):
+            got = curl(f"http://{dns}:{listener_port}/auth/")
+            time.sleep(0.5)
+        assert got == (200, "gateway"), got  # seed 002's image, pulled with the secret's credentials
         streams = server.boto3("logs").describe_log_streams(logGroupName="/ecs/seed000")["logStreams"]
         assert streams and streams[0]["logStreamName"].startswith("app/app/"), streams
 
@@ -204,13 +239,18 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def destroy_removes_it_all():
-        failures = []
+        failures, secret_arn = [], state["secret"]["arn"]
         if "service" not in state and getattr(r["service"], "created", None):
             state["service"] = r["service"].created  # created, never stable: tainted, destroyed too
         for name in reversed(order):
             if name in state:
                 try:
+                    mark = p.mark()
                     r[name].delete(state.pop(name))
+                    if name == "lb":  # deleted, then its interfaces polled until none are left
+                        calls = p.since(mark)
+                        assert calls[0] == "elbv2:DeleteLoadBalancer" and set(calls[1:]) == {
+                            "ec2:DescribeNetworkInterfaces"}, calls
                 except Exception as e:  # the others are still destroyed
                     failures.append(f"{name}: {type(e).__name__}: {e}")
         for g in ("app_sg", "lb_sg"):
@@ -222,7 +262,9 @@ with WharfServer(agent=True) as server:
         assert elb.describe_target_groups()["TargetGroups"] == []
         assert server.boto3("ecr").describe_repositories()["repositories"] == []
         assert server.boto3("logs").describe_log_groups(logGroupNamePrefix="/ecs/seed000")["logGroups"] == []
-        assert server.boto3("secretsmanager").list_secrets()["SecretList"] == []
+        sm = server.boto3("secretsmanager")
+        assert sm.list_secrets()["SecretList"] == []  # scheduled for deletion (30 days): not listed
+        assert "DeletedDate" in sm.describe_secret(SecretId=secret_arn), sm.describe_secret(SecretId=secret_arn)
         assert [c["status"] for c in ecs.describe_clusters(clusters=["seed000"])["clusters"]] in ([], ["INACTIVE"])
         assert ecs.list_task_definitions(familyPrefix="seed000-app", status="ACTIVE")["taskDefinitionArns"] == []
         assert ec2.describe_network_interfaces(Filters=[{"Name": "requester-id", "Values": ["amazon-elb"]}])[
