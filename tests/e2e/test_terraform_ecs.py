@@ -211,6 +211,19 @@ with WharfServer(agent=True) as server:
         assert not getattr(r["lb"], "dropped_attributes", []), r["lb"].dropped_attributes
 
     @checks.run
+    def a_resource_deleted_outside_is_dropped_by_refresh_and_made_again():
+        # resourceGroupRead of an existing resource: NotFound removes it from the state (no
+        # retry), and the next apply creates it again.
+        server.boto3("logs").delete_log_group(logGroupName="/ecs/seed000")
+        try:
+            r["logs"].read(state["logs"])
+            raise AssertionError("the deleted log group was read back")
+        except tf.NotFound:
+            pass
+        state["logs"] = r["logs"].create({"name": "/ecs/seed000", "retention_in_days": 7})
+        assert r["logs"].read(state["logs"]) == state["logs"]
+
+    @checks.run
     def a_change_updates_in_place_and_replaces_the_task_definition():
         state["repo"] = r["repo"].update(state["repo"], {"scan_on_push": True})
         state["lifecycle"] = r["lifecycle"].update(state["lifecycle"], {"policy": json.dumps(

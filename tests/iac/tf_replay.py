@@ -530,12 +530,12 @@ class SecretVersion:
 
     def _find(self, secret_id, version_id):
         # findSecretVersionByTwoPartKey: GetSecretValue(SecretId, VersionId); ResourceNotFound, or
-        # an InvalidRequestException "marked for deletion", is NotFound.
+        # an InvalidRequestException "because it was deleted"/"marked for deletion", is NotFound.
         try:
             return self.sm.get_secret_value(SecretId=secret_id, VersionId=version_id)
         except botocore.exceptions.ClientError as e:
-            if code(e) == "ResourceNotFoundException" or (
-                    code(e) == "InvalidRequestException" and "marked for deletion" in message(e)):
+            if code(e) == "ResourceNotFoundException" or (code(e) == "InvalidRequestException" and (
+                    "because it was deleted" in message(e) or "because it was marked for deletion" in message(e))):
                 raise NotFound(version_id) from e
             raise
 
@@ -546,18 +546,21 @@ class SecretVersion:
                     version_stages=sorted(v["VersionStages"]))
 
     def delete(self, state):
-        # resourceSecretVersionDelete: every stage but AWSCURRENT is removed with
-        # UpdateSecretVersionStage(RemoveFromVersionId) (AWSCURRENT moves only to another version);
-        # then waits until GetSecretValue shows the version without those stages.
+        # resourceSecretVersionDelete: every stage of the state but AWSCURRENT is removed with
+        # UpdateSecretVersionStage(RemoveFromVersionId) (AWSCURRENT only moves to another version);
+        # then RetryUntilNotFound: the version counts as gone once it has no stage, or only
+        # AWSCURRENT or AWSPREVIOUS left.
         secret_id, version_id = state["id"].split("|")
-        try:
-            stages = self._find(secret_id, version_id)["VersionStages"]
-        except NotFound:
-            return
-        for stage in stages:
+        for stage in state["version_stages"]:
             if stage == "AWSCURRENT":
                 continue
             self.sm.update_secret_version_stage(SecretId=secret_id, VersionStage=stage, RemoveFromVersionId=version_id)
+
+        def find():
+            stages = self._find(secret_id, version_id)["VersionStages"]
+            if not stages or (len(stages) == 1 and stages[0] in ("AWSCURRENT", "AWSPREVIOUS")):
+                raise NotFound(version_id)
+        retry_until_not_found(find)
 
 
 # --- ECS ------------------------------------------------------------------------------------
