@@ -243,12 +243,16 @@ class LogGroup:
         self.p, self.logs = p, p("logs")
 
     def create(self, cfg):
-        # resourceGroupCreate: CreateLogGroup(logGroupName, logGroupClass, tags), then
-        # PutRetentionPolicy when retention_in_days is set.
+        # resourceGroupCreate: CreateLogGroup(logGroupName, logGroupClass, tags when any), then
+        # PutRetentionPolicy when retention_in_days is set, retried while an AccessDeniedException
+        # says "no identity-based policy allows the logs:PutRetentionPolicy action" (propagation).
         self.logs.create_log_group(logGroupName=cfg["name"], logGroupClass=cfg.get("log_group_class", "STANDARD"),
-                                   tags=cfg.get("tags") or {})
+                                   **({"tags": cfg["tags"]} if cfg.get("tags") else {}))
         if cfg.get("retention_in_days"):
-            self.logs.put_retention_policy(logGroupName=cfg["name"], retentionInDays=cfg["retention_in_days"])
+            retry_when(lambda: self.logs.put_retention_policy(logGroupName=cfg["name"],
+                                                              retentionInDays=cfg["retention_in_days"]),
+                       lambda e: code(e) == "AccessDeniedException" and
+                       "no identity-based policy allows the logs:PutRetentionPolicy action" in message(e))
         return self.read({"id": cfg["name"], "skip_destroy": False}, new=True)
 
     def _find(self, name):
