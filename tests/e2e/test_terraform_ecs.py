@@ -12,6 +12,8 @@ secret and version. curl through the listener reaches the task. A refresh reads 
 applied (no diff). A change: a new task definition revision (replacement: deregister, register)
 rolled out by UpdateService and waited on, new retention, idle timeout, rule priority,
 deregistration delay, scan on push, role and secret descriptions; refreshed without diff again.
+A revision whose container exits trips the gateway's circuit breaker: the apply fails with the
+deployment's reason and the service is back on its old revision (refresh: no diff).
 Destroy in reverse order with the provider's waiters (service drained then INACTIVE, the ALB's
 interfaces polled away, the secret until deleted); nothing is left, and the host is clean.
 """
@@ -61,13 +63,14 @@ with WharfServer(agent=True) as server:
         ("tg_app", tf.TargetGroup), ("listener", tf.Listener), ("rule_auth", tf.ListenerRule),
         ("rule_app", tf.ListenerRule), ("service", tf.EcsService), ("secret", tf.Secret),
         ("secret_version", tf.SecretVersion), ("registry_policy", tf.IamRolePolicy),
-        ("gw_taskdef", tf.EcsTaskDefinition), ("gw_service", tf.EcsService))}
+        ("gw_taskdef", tf.EcsTaskDefinition), ("gw_service", tf.EcsService),
+        ("bad_taskdef", tf.EcsTaskDefinition))}
     state, net = {}, {}
     listener_port = free_port()
     # The provider's dependency order (destroy is its reverse).
     order = ["repo", "lifecycle", "role", "attachment", "secret", "secret_version", "registry_policy", "cluster",
              "logs", "taskdef", "gw_taskdef", "lb", "tg_auth", "tg_app", "listener", "rule_auth", "rule_app",
-             "service", "gw_service"]
+             "bad_taskdef", "service", "gw_service"]
     # Seed 002's image is in a private registry (Docker Hub there) whose credentials a secret holds.
     registry = ReferenceRegistry(basic_user="puller").start()
     on_exit(registry.close)
@@ -180,6 +183,7 @@ with WharfServer(agent=True) as server:
         state["gw_service"] = r["gw_service"].create({
             "cluster": "seed000", "name": "gateway", "task_definition": state["gw_taskdef"]["arn"],
             "desired_count": 1, "subnets": [net["subnets"][1]], "security_groups": [net["app_sg"]],
+            "deployment_circuit_breaker": {"enable": True, "rollback": True},
             "load_balancers": [{"targetGroupArn": state["tg_auth"]["arn"], "containerName": "app",
                                 "containerPort": 80}]})
 
@@ -249,6 +253,24 @@ with WharfServer(agent=True) as server:
         assert state["cluster"]["setting"] == {"containerInsights": "enabled"}, state["cluster"]
         assert state["repo"]["scan_on_push"] is True and state["role"]["description"] == "ECS task execution"
         refresh_has_no_diff()
+
+    @checks.run
+    def a_revision_that_fails_fails_the_apply_and_rolls_back():
+        # The gateway has deployment_circuit_breaker { enable = true, rollback = true }: a revision
+        # whose container exits trips it, the service deployment ends ROLLBACK_SUCCESSFUL, and
+        # the provider's waiter fails the apply with the deployment's statusReason.
+        bad = task_definition_config(f"{ECR_HOST}/seed000-app:latest", "broken", family="seed002-broken")
+        bad["container_definitions"][0]["command"] = ["exit 1"]
+        state["bad_taskdef"] = r["bad_taskdef"].create(bad)
+        try:
+            r["gw_service"].update(state["gw_service"], {"task_definition": state["bad_taskdef"]["arn"]})
+            raise AssertionError("the failing revision was applied")
+        except tf.DeploymentFailed as e:
+            assert str(e), e
+        # Rolled back: the gateway runs its old revision, which the state still names.
+        refresh_has_no_diff()
+        got = curl(f"http://{state['lb']['dns_name']}:{listener_port}/auth/")
+        assert got == (200, "gateway"), got
 
     @checks.run
     def destroy_removes_it_all():

@@ -24,6 +24,11 @@ class NotFound(Exception):
     """retry.NotFoundError: what the provider's finders return for a resource that is gone."""
 
 
+class DeploymentFailed(Exception):
+    """findDeploymentStatus's error: the service deployment ended STOPPED or ROLLBACK_*; its
+    statusReason ("Deployment failed" without one) is what `terraform apply` prints."""
+
+
 def code(err):
     return err.response["Error"]["Code"] if isinstance(err, botocore.exceptions.ClientError) else None
 
@@ -721,7 +726,7 @@ def service_steady_refresh(ecs, name, cluster, operation_time):
             if status == "SUCCESSFUL":
                 return svc, "tfSTABLE"
             if status in ("STOPPED", "ROLLBACK_FAILED", "ROLLBACK_SUCCESSFUL"):
-                raise AssertionError(got[0].get("statusReason", "Deployment failed"))
+                raise DeploymentFailed(got[0].get("statusReason", "Deployment failed"))
             return svc, "tfPENDING"
         if len(svc["deployments"]) == 1 and svc["desiredCount"] == svc["runningCount"]:
             return svc, "tfSTABLE"
@@ -748,6 +753,8 @@ class EcsService:
                       networkConfiguration={"awsvpcConfiguration": {
                           "subnets": cfg["subnets"], "securityGroups": cfg.get("security_groups", []),
                           "assignPublicIp": "ENABLED" if cfg.get("assign_public_ip") else "DISABLED"}})
+        if cfg.get("deployment_circuit_breaker"):
+            kwargs["deploymentConfiguration"]["deploymentCircuitBreaker"] = cfg["deployment_circuit_breaker"]
         if cfg.get("load_balancers"):
             kwargs["loadBalancers"] = cfg["load_balancers"]
         if cfg.get("health_check_grace_period_seconds") is not None:
