@@ -23,6 +23,12 @@ import subprocess
 import sys
 import time
 
+# The provider calls APIs newer than Debian's botocore knows (ListServiceDeployments,
+# CreateLogGroup's logGroupClass): the replay runs on the image's newest Python and boto3.
+NEWEST_PYTHON = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3")
+if os.path.realpath(sys.executable) != os.path.realpath(NEWEST_PYTHON) and os.path.exists(NEWEST_PYTHON):
+    os.execv(NEWEST_PYTHON, [NEWEST_PYTHON] + sys.argv)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "iac"))
