@@ -12,7 +12,12 @@
 namespace {
 
 // Blocks SIGTERM/SIGINT in every thread (call before any thread starts) and waits for one.
+// SIGPIPE is ignored: answers that are files go out with sendfile(2), which has no
+// MSG_NOSIGNAL, so a client that closes while one is being sent (a browser leaving a page,
+// a client reading only the headers) would otherwise kill the process; the write fails
+// with EPIPE instead and only that connection closes.
 sigset_t BlockStopSignals() {
+  std::signal(SIGPIPE, SIG_IGN);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);

@@ -7,6 +7,7 @@ signs in to a real wharf at /console/ and works through the console's pages by c
 Skipped (exit 77) only where chromium is not installed; scripts/install-deps.sh installs it."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -70,6 +71,22 @@ with WharfServer() as server:
                 raise AssertionError(f"{path} was served")
             except urllib.error.HTTPError as e:
                 assert e.code == 404, (path, e.code)
+
+    @checks.run
+    def a_client_that_leaves_mid_answer_does_not_stop_wharf():
+        # A browser leaving a page closes its connections while files are still being sent.
+        with urllib.request.urlopen(server.endpoint + "/console/") as r:
+            page = r.read().decode()
+        asset = page.split('src="', 1)[1].split('"', 1)[0]
+        for _ in range(5):
+            conn = socket.create_connection(("127.0.0.1", server.port))
+            conn.sendall(f"GET {asset} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            conn.recv(100)  # the answer has begun; leave without reading the rest
+            conn.close()
+        time.sleep(0.5)
+        assert server.proc.poll() is None, f"wharf exited with {server.proc.poll()}"
+        with urllib.request.urlopen(server.endpoint + "/_wharf/health") as r:
+            assert r.status == 200
 
     started = time.time()
     run_browser(server, "basics.mjs")

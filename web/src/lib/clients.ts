@@ -4,9 +4,7 @@ import { ECSClient } from "@aws-sdk/client-ecs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { EC2Client } from "@aws-sdk/client-ec2";
 import { STSClient } from "@aws-sdk/client-sts";
-import { IAMClient } from "@aws-sdk/client-iam";
 import type { Session } from "./credentials";
 
 export interface Clients {
@@ -14,15 +12,23 @@ export interface Clients {
   ecr: ECRClient;
   elbv2: ElasticLoadBalancingV2Client;
   logs: CloudWatchLogsClient;
-  ec2: EC2Client;
   sts: STSClient;
-  iam: IAMClient;
   endpoint: string;
   region: string;
+  // What every client is made with; EC2's and IAM's are made by the pages that use them
+  // (lib/ec2.ts, lib/iam.ts): EC2's client is the largest part of the SDK.
+  config: ClientConfig;
+}
+
+export interface ClientConfig {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  maxAttempts: number;
 }
 
 export function makeClients(session: Session, endpoint: string): Clients {
-  const config = {
+  const config: ClientConfig = {
     region: session.region,
     endpoint,
     credentials: {
@@ -37,11 +43,9 @@ export function makeClients(session: Session, endpoint: string): Clients {
     ecr: new ECRClient(config),
     elbv2: new ElasticLoadBalancingV2Client(config),
     logs: new CloudWatchLogsClient(config),
-    ec2: new EC2Client(config),
     sts: new STSClient(config),
-    // IAM is global: its requests are signed for us-east-1, whatever the console's region.
-    iam: new IAMClient({ ...config, region: "us-east-1" }),
     endpoint,
     region: session.region,
+    config,
   };
 }

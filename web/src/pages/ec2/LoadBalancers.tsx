@@ -31,6 +31,7 @@ import {
   LoadBalancer,
   Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime } from "../../lib/status";
@@ -125,12 +126,12 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   const [busy, setBusy] = useState(false);
   const [shown, setShown] = useState<Record<string, string>>({});
 
-  const vpcs = usePolled(async () => (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  const vpcs = usePolled(async () => (await ec2Of(clients).send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
   useEffect(() => {
     if (!vpc && vpcs.data?.length) setVpc((vpcs.data.find((v) => v.IsDefault) ?? vpcs.data[0]).VpcId ?? "");
   }, [vpcs.data, vpc]);
   const subnetList = usePolled(
-    async () => (vpc ? (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).Subnets ?? [] : []),
+    async () => (vpc ? (await ec2Of(clients).send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).Subnets ?? [] : []),
     [clients, vpc],
     false,
   );
@@ -140,7 +141,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
     setSubnets((subnetList.data ?? []).filter((s) => !zones.has(s.AvailabilityZone ?? "") && zones.add(s.AvailabilityZone ?? "")).map((s) => s.SubnetId ?? ""));
   }, [subnetList.data]);
   const groupList = usePolled(
-    async () => (vpc ? (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? [] : []),
+    async () => (vpc ? (await ec2Of(clients).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? [] : []),
     [clients, vpc],
     false,
   );

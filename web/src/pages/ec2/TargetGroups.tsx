@@ -23,6 +23,7 @@ import {
   DescribeTargetHealthCommand,
   TargetGroup,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
@@ -131,7 +132,7 @@ export const DEFAULT_TARGET_GROUP: TargetGroupSettings = {
 
 export function TargetGroupFields({ value, onChange, errors }: { value: TargetGroupSettings; onChange: (v: TargetGroupSettings) => void; errors: Record<string, string> }) {
   const { clients } = useApp();
-  const vpcs = usePolled(async () => (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  const vpcs = usePolled(async () => (await ec2Of(clients).send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
   useEffect(() => {
     if (!value.vpc && vpcs.data?.length) {
       const v = vpcs.data.find((x) => x.IsDefault) ?? vpcs.data[0];

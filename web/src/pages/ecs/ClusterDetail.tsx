@@ -33,12 +33,13 @@ import { RunTaskModal } from "./RunTask";
 
 export async function listServices(clients: Clients, cluster: string): Promise<Service[]> {
   const arns: string[] = [];
-  for await (const page of paginateListServices({ client: clients.ecs }, { cluster })) arns.push(...(page.serviceArns ?? []));
-  const out: Service[] = [];
+  for await (const page of paginateListServices({ client: clients.ecs, pageSize: 100 }, { cluster })) arns.push(...(page.serviceArns ?? []));
+  // DescribeServices takes 10 at a time: the batches go out together.
+  const batches = [];
   for (let i = 0; i < arns.length; i += 10) {
-    const r = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) }));
-    out.push(...(r.services ?? []));
+    batches.push(clients.ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) })));
   }
+  const out = (await Promise.all(batches)).flatMap((r) => r.services ?? []);
   return out.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
 }
 
@@ -48,18 +49,18 @@ export async function listTasks(
   filter: { desiredStatus?: DesiredStatus; serviceName?: string } = {},
 ): Promise<Task[]> {
   const arns: string[] = [];
-  for await (const page of paginateListTasks({ client: clients.ecs }, { cluster, ...filter })) arns.push(...(page.taskArns ?? []));
-  const out: Task[] = [];
+  for await (const page of paginateListTasks({ client: clients.ecs, pageSize: 100 }, { cluster, ...filter })) arns.push(...(page.taskArns ?? []));
+  const batches = [];
   for (let i = 0; i < arns.length; i += 100) {
-    const r = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
-    out.push(...(r.tasks ?? []));
+    batches.push(clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })));
   }
+  const out = (await Promise.all(batches)).flatMap((r) => r.tasks ?? []);
   return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
 }
 
 async function listContainerInstances(clients: Clients, cluster: string): Promise<ContainerInstance[]> {
   const arns: string[] = [];
-  for await (const page of paginateListContainerInstances({ client: clients.ecs }, { cluster })) {
+  for await (const page of paginateListContainerInstances({ client: clients.ecs, pageSize: 100 }, { cluster })) {
     arns.push(...(page.containerInstanceArns ?? []));
   }
   if (!arns.length) return [];

@@ -25,7 +25,7 @@ import type { Clients } from "../../lib/clients";
 
 export async function listClusters(clients: Clients): Promise<Cluster[]> {
   const arns: string[] = [];
-  for await (const page of paginateListClusters({ client: clients.ecs }, {})) arns.push(...(page.clusterArns ?? []));
+  for await (const page of paginateListClusters({ client: clients.ecs, pageSize: 100 }, {})) arns.push(...(page.clusterArns ?? []));
   const out: Cluster[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const r = await clients.ecs.send(new DescribeClustersCommand({ clusters: arns.slice(i, i + 100) }));

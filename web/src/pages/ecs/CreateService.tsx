@@ -25,6 +25,7 @@ import {
 } from "@aws-sdk/client-ecs";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import { DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { taskDefinitionName } from "../../lib/status";
@@ -51,7 +52,7 @@ export function CreateService({ cluster }: { cluster: string }) {
   const families = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitionFamilies({ client: clients.ecs }, { status: "ACTIVE" })) out.push(...(p.families ?? []));
+      for await (const p of paginateListTaskDefinitionFamilies({ client: clients.ecs, pageSize: 100 }, { status: "ACTIVE" })) out.push(...(p.families ?? []));
       return out.sort();
     },
     [clients],
@@ -61,7 +62,7 @@ export function CreateService({ cluster }: { cluster: string }) {
     async () => {
       if (!family) return [];
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitions({ client: clients.ecs }, { familyPrefix: family, sort: "DESC" })) {
+      for await (const p of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
         out.push(...(p.taskDefinitionArns ?? []).map(taskDefinitionName).filter((n) => n.startsWith(`${family}:`)));
       }
       return out;
@@ -78,18 +79,18 @@ export function CreateService({ cluster }: { cluster: string }) {
     false,
   );
   const awsvpc = (taskDef.data?.networkMode ?? "awsvpc") === "awsvpc";
-  const vpcs = usePolled(async () => (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  const vpcs = usePolled(async () => (await ec2Of(clients).send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
   useEffect(() => {
     if (!vpc && vpcs.data?.length) setVpc((vpcs.data.find((v) => v.IsDefault) ?? vpcs.data[0]).VpcId ?? "");
   }, [vpcs.data, vpc]);
   const subnetList = usePolled(
-    async () => (vpc ? (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).Subnets ?? [] : []),
+    async () => (vpc ? (await ec2Of(clients).send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).Subnets ?? [] : []),
     [clients, vpc],
     false,
   );
   const groupList = usePolled(
     async () =>
-      vpc ? (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? [] : [],
+      vpc ? (await ec2Of(clients).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? [] : [],
     [clients, vpc],
     false,
   );

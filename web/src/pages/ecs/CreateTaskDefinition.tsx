@@ -17,6 +17,7 @@ import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
 import { RegisterTaskDefinitionCommand, RegisterTaskDefinitionCommandInput } from "@aws-sdk/client-ecs";
+import { iamOf } from "../../lib/iam";
 import { useApp, usePolled } from "../../lib/app-context";
 import { AttachRolePolicyCommand, CreateRoleCommand, paginateListRoles, Role } from "@aws-sdk/client-iam";
 import { formatRoute } from "../../lib/routes";
@@ -153,7 +154,7 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
   const roles = usePolled(
     async () => {
       const out: Role[] = [];
-      for await (const p of paginateListRoles({ client: clients.iam }, {})) out.push(...(p.Roles ?? []).filter((r) => trustsEcsTasks(r.AssumeRolePolicyDocument)));
+      for await (const p of paginateListRoles({ client: iamOf(clients) }, {})) out.push(...(p.Roles ?? []).filter((r) => trustsEcsTasks(r.AssumeRolePolicyDocument)));
       return out;
     },
     [clients],
@@ -169,10 +170,10 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
     let executionRoleArn = executionRole;
     if (executionRole === CREATE_ROLE) {
       try {
-        const made = await clients.iam.send(
+        const made = await iamOf(clients).send(
           new CreateRoleCommand({ RoleName: EXECUTION_ROLE_NAME, AssumeRolePolicyDocument: ECS_TASKS_TRUST, Description: "Made by the wharf console" }),
         );
-        await clients.iam.send(new AttachRolePolicyCommand({ RoleName: EXECUTION_ROLE_NAME, PolicyArn: EXECUTION_ROLE_POLICY }));
+        await iamOf(clients).send(new AttachRolePolicyCommand({ RoleName: EXECUTION_ROLE_NAME, PolicyArn: EXECUTION_ROLE_POLICY }));
         executionRoleArn = made.Role?.Arn ?? "";
         setExecutionRole(executionRoleArn);
         roles.reload();

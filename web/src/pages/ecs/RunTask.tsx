@@ -12,6 +12,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Toggle from "@cloudscape-design/components/toggle";
 import { paginateListTaskDefinitions, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
+import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 
@@ -27,7 +28,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitions({ client: clients.ecs }, { sort: "DESC", status: "ACTIVE" })) {
+      for await (const p of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { sort: "DESC", status: "ACTIVE" })) {
         out.push(...(p.taskDefinitionArns ?? []).map(taskDefinitionName));
       }
       return out;
@@ -37,10 +38,10 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   );
   const network = usePolled(
     async () => {
-      const s = (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }))).Subnets ?? [];
+      const s = (await ec2Of(clients).send(new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }))).Subnets ?? [];
       const vpc = s[0]?.VpcId;
       const g = vpc
-        ? (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? []
+        ? (await ec2Of(clients).send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? []
         : [];
       return { subnets: s, groups: g };
     },

@@ -237,7 +237,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const page of paginateListTaskDefinitions({ client: clients.ecs }, { familyPrefix: family, sort: "DESC" })) {
+      for await (const page of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
         out.push(...(page.taskDefinitionArns ?? []).map(taskDefinitionName).filter((n) => n.startsWith(`${family}:`)));
       }
       return out;

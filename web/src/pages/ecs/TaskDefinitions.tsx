@@ -29,7 +29,7 @@ export function TaskDefinitions() {
   const [filter, setFilter] = useState("");
   const families = usePolled(async () => {
     const out: string[] = [];
-    for await (const page of paginateListTaskDefinitionFamilies({ client: clients.ecs }, { status: "ACTIVE" })) {
+    for await (const page of paginateListTaskDefinitionFamilies({ client: clients.ecs, pageSize: 100 }, { status: "ACTIVE" })) {
       out.push(...(page.families ?? []));
     }
     return out.sort();
@@ -84,7 +84,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
   const { clients } = useApp();
   const revisions = usePolled(async () => {
     const out: string[] = [];
-    for await (const page of paginateListTaskDefinitions({ client: clients.ecs }, { familyPrefix: family, sort: "DESC" })) {
+    for await (const page of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
       out.push(...(page.taskDefinitionArns ?? []));
     }
     // familyPrefix matches families that start with the name: keep this family's own.
