@@ -187,3 +187,24 @@ def wait_clean(before, timeout=10):
     while time.time() < deadline and left_behind(before):
         time.sleep(0.2)
     return left_behind(before)
+
+
+def stop_services_and_tasks(ecs, cluster="default", timeout=60):
+    """Deletes every service of the cluster and stops every task, waiting until all are
+    STOPPED: the node's containers would outlive the server otherwise."""
+    for arn in ecs.list_services(cluster=cluster)["serviceArns"]:
+        ecs.delete_service(cluster=cluster, service=arn, force=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and ecs.list_services(cluster=cluster)["serviceArns"]:
+        time.sleep(0.5)
+    for arn in ecs.list_tasks(cluster=cluster)["taskArns"]:
+        ecs.stop_task(cluster=cluster, task=arn)
+
+    def all_stopped():
+        arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"]
+        tasks = ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []
+        return all(t["lastStatus"] == "STOPPED" for t in tasks)
+
+    deadline = time.time() + 30
+    while time.time() < deadline and not all_stopped():
+        time.sleep(0.5)

@@ -23,16 +23,15 @@ import subprocess
 import sys
 import time
 
-# The provider calls APIs newer than Debian's botocore knows (ListServiceDeployments,
-# CreateLogGroup's logGroupClass): the replay runs on the image's newest Python and boto3.
-NEWEST_PYTHON = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3")
-if os.path.realpath(sys.executable) != os.path.realpath(NEWEST_PYTHON) and os.path.exists(NEWEST_PYTHON):
-    os.execv(NEWEST_PYTHON, [NEWEST_PYTHON] + sys.argv)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "iac"))
-from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
+from wharf_harness import Checks, WharfServer, free_port, run_on_newest_python  # noqa: E402
+
+# The provider calls APIs newer than Debian's botocore knows (ListServiceDeployments,
+# CreateLogGroup's logGroupClass).
+run_on_newest_python()
 from registry_fixtures import ReferenceRegistry, on_exit, push_oci  # noqa: E402
 from task_fixtures import ECR_HOST, prepare, wait_clean  # noqa: E402
 import tf_replay as tf  # noqa: E402

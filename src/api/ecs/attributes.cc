@@ -144,11 +144,9 @@ Outcome ListAttributes(const EcsDeps& deps, const RequestContext&, object& in) {
   if (auto err = PageSize(in, 100, page_size)) return *err;
   size_t start = 0;
   if (std::string token = GetString(in, "nextToken"); !token.empty()) {
-    auto index = ReadNextToken(token);
-    if (!index || index->empty() || !std::all_of(index->begin(), index->end(), ::isdigit)) {
-      return InvalidParameter("Invalid nextToken.");
-    }
-    start = std::stoul(*index);
+    auto index = ReadIndexToken(token);
+    if (!index) return InvalidParameter("Invalid nextToken.");
+    start = *index;
   }
   ASSIGN_OR_FAIL(store::Page page, deps.store.List(ContainerInstancesPrefix(cluster), "", 0), EcsError);
   json::array out;
@@ -175,7 +173,7 @@ Outcome ListAttributes(const EcsDeps& deps, const RequestContext&, object& in) {
     if (more) break;
   }
   json::object result{{"attributes", std::move(out)}};
-  if (more) result["nextToken"] = MakeNextToken(std::to_string(start + page_size));
+  if (more) result["nextToken"] = MakeIndexToken(start + page_size);
   return result;
 }
 

@@ -1,5 +1,7 @@
 #include "api/ecs/common.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include "base/crypto.h"
@@ -28,6 +30,14 @@ AwsError ClusterNotFound() { return AwsError::Client("ClusterNotFoundException",
 std::string MakeNextToken(std::string_view last_key) { return Base64Encode(last_key); }
 
 std::optional<std::string> ReadNextToken(std::string_view token) { return Base64Decode(token); }
+
+std::string MakeIndexToken(size_t next) { return MakeNextToken(std::to_string(next)); }
+
+std::optional<size_t> ReadIndexToken(std::string_view token) {
+  auto text = ReadNextToken(token);
+  if (!text || text->empty() || text->size() > 9 || !std::all_of(text->begin(), text->end(), ::isdigit)) return std::nullopt;
+  return std::stoul(*text);
+}
 
 std::optional<AwsError> PageSize(const boost::json::object& input, int64_t limit, size_t& size) {
   auto max = GetInt(input, "maxResults");

@@ -49,6 +49,9 @@ AwsError ClusterNotFound();
 // Opaque pagination tokens carrying the last key returned.
 std::string MakeNextToken(std::string_view last_key);
 std::optional<std::string> ReadNextToken(std::string_view token);
+// Tokens carrying a position in a list made per request (service deployments, attributes).
+std::string MakeIndexToken(size_t next);
+std::optional<size_t> ReadIndexToken(std::string_view token);
 // maxResults within [1, limit], defaulting to `limit`.
 std::optional<AwsError> PageSize(const boost::json::object& input, int64_t limit, size_t& size);
 

@@ -54,11 +54,9 @@ Outcome ListServiceDeployments(const EcsDeps& deps, const RequestContext&, objec
   if (!Has(in, "maxResults")) page_size = 20;
   size_t start = 0;
   if (std::string token = GetString(in, "nextToken"); !token.empty()) {
-    auto index = ReadNextToken(token);
-    if (!index || index->empty() || !std::all_of(index->begin(), index->end(), ::isdigit)) {
-      return InvalidParameter("Invalid nextToken.");
-    }
-    start = std::stoul(*index);
+    auto index = ReadIndexToken(token);
+    if (!index) return InvalidParameter("Invalid nextToken.");
+    start = *index;
   }
   std::vector<std::string> statuses;
   for (const auto& s : GetArray(in, "status")) statuses.emplace_back(s.get_string());
@@ -82,7 +80,7 @@ Outcome ListServiceDeployments(const EcsDeps& deps, const RequestContext&, objec
     briefs.push_back(controlplane::ServiceDeploymentBrief(d));
   }
   json::object out{{"serviceDeployments", std::move(briefs)}};
-  if (more) out["nextToken"] = MakeNextToken(std::to_string(start + page_size));
+  if (more) out["nextToken"] = MakeIndexToken(start + page_size);
   return out;
 }
 
