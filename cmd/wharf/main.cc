@@ -112,6 +112,12 @@ int main(int argc, char** argv) {
   server->add_option("--maintenance-interval", server_options.maintenance_interval_seconds,
                      "Seconds between lifecycle-policy and garbage-collection runs")
       ->capture_default_str();
+  server->add_option("--alarm-evaluation-interval", server_options.alarm_evaluation_interval_seconds,
+                     "Seconds between evaluations of the CloudWatch alarms (tests use 1)")
+      ->capture_default_str();
+  server->add_option("--metrics-interval", server_options.metrics_interval_seconds,
+                     "Seconds between the publications of wharf's own CloudWatch metrics (AWS: 60)")
+      ->capture_default_str();
   server->add_option("--lb-bind", server_options.lb_bind_address,
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();

@@ -120,6 +120,7 @@ std::string KmsAliasKey(std::string_view alias_name) {
 std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
+std::string CloudWatchAlarmKey(std::string_view name) { return Join(kCloudWatchAlarms, name); }
 
 std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }

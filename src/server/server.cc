@@ -34,6 +34,8 @@
 #include "store/leader_lease.h"
 #include "store/store.h"
 #include "controlplane/controllers.h"
+#include "controlplane/elb_metrics.h"
+#include "metrics/metric_store.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/task_lifecycle.h"
 #include "controlplane/task_roles.h"
@@ -408,7 +410,25 @@ class WharfServer final : public Server {
                       }
                       return false;
                     }});
+    // AWS/ApplicationELB metrics from this server's load balancer, into the regions' metric
+    // stores, every metrics interval.
+    auto period = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.metrics_interval_seconds));
+    jobs.push_back({"metrics", period, period, [this]() -> Result<bool> {
+                      PublishMetrics();
+                      return false;
+                    }});
     controllers_ = controlplane::Controllers::Start(*leadership_, std::move(jobs));
+  }
+
+  void PublishMetrics() {
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+    auto batches = controlplane::ApplicationElbMetrics(data_plane_->TakeTraffic(), now);
+    for (Region* region : Regions()) {
+      auto batch = batches.find(region->name());
+      if (batch == batches.end() || batch->second.empty()) continue;
+      Status put = region->metrics().Put(batch->second);
+      if (!put.ok()) LOG_WARN("msg=\"metrics not published\" region={} error=\"{}\"", region->name(), put.ToString());
+    }
   }
 
   uint16_t port() const override { return http_ ? http_->port() : 0; }

@@ -72,7 +72,8 @@ struct ServiceTable {
   bool (*checks)(std::string_view operation, Request& r);
   std::vector<std::string_view> (*operations)();
 };
-extern const ServiceTable kEcsTable, kElbv2Table, kEcrTable, kLogsTable, kEc2Table, kIamTable, kStsTable;
+extern const ServiceTable kEcsTable, kElbv2Table, kEcrTable, kLogsTable, kEc2Table, kIamTable, kStsTable,
+    kCloudWatchTable;
 
 // A table of operation -> rule, searched by name.
 using Rule = void (*)(Request&);
