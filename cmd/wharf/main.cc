@@ -149,6 +149,9 @@ int main(int argc, char** argv) {
   agent->add_option("--region", agent_options.server.region, "AWS region name")->capture_default_str();
   agent->add_option("--availability-zone", agent_options.availability_zone, "Default: <region>a");
   agent->add_option("--runtime", agent_options.runtime, "OCI runtime: runc or crun")->capture_default_str();
+  agent->add_option("--usage-interval", agent_options.usage_interval_seconds,
+                    "Seconds between each task's cpu and memory reports (AWS/ECS metrics)")
+      ->capture_default_str();
   agent->add_option("--access-key-id", agent_options.server.access_key_id, "Default: $AWS_ACCESS_KEY_ID");
   agent->add_option("--secret-access-key", agent_options.server.secret_access_key,
                     "Default: $AWS_SECRET_ACCESS_KEY");

@@ -115,6 +115,7 @@ class AgentImpl final : public Agent {
                                   pull.policy = PullPolicy::kAlways;
                                   return pull;
                                 }});
+    node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
     Adopt();
     loop_ = std::thread([this] { Loop(); });

@@ -81,6 +81,8 @@ struct NodeContext {
   std::function<PullOptions(const std::string& task_arn)> pull_as_execution_role = nullptr;
 
   NodeResources resources{};  // host ports and subnets in use
+  // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).
+  std::chrono::seconds usage_interval{60};
 };
 
 }  // namespace wharf::agent

@@ -34,6 +34,7 @@
 #include "store/leader_lease.h"
 #include "store/store.h"
 #include "controlplane/controllers.h"
+#include "controlplane/ecs_metrics.h"
 #include "controlplane/elb_metrics.h"
 #include "metrics/metric_store.h"
 #include "controlplane/lb_publisher.h"
@@ -135,6 +136,7 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(StartLoadBalancer());
     RETURN_IF_ERROR(StartRegions());
     AddAgentRoutes();
+    AddUsageRoute();
     AddCredentialsRoute();
     AddAdminRoutes();
     http_options.threads = options_.threads > 0
@@ -171,6 +173,7 @@ class WharfServer final : public Server {
     agent_options.data_dir = (std::filesystem::path(options_.data_dir) / "node").string();
     agent_options.account_id = options_.account_id;
     agent_options.runtime = options_.runtime;
+    agent_options.usage_interval_seconds = options_.metrics_interval_seconds;
     // The ECS agent makes the default cluster when it is told no other.
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
@@ -286,6 +289,28 @@ class WharfServer final : public Server {
           Status applied = !region.ok() ? region.status()
                            : report.ok() ? controlplane::ApplyHealthReport((*region)->store(), *report)
                                          : report.status();
+          respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
+                               : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
+                                                  ? http::status::bad_request
+                                                  : http::status::service_unavailable,
+                                              {{"message", applied.ToString()}}));
+        });
+  }
+
+  // A task's cpu and memory use (agent/task_reports.h), as AWS/ECS metrics into the region's
+  // metric store.
+  void AddUsageRoute() {
+    front_door_->AddSignedRoute(
+        "POST", "/_wharf/agent/v1/usage", "ecs",
+        [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
+          auto region = GetRegion(ctx.region);
+          auto report = ParseObject(req.body());
+          int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+          Status applied = !region.ok() ? region.status() : report.status();
+          if (applied.ok()) {
+            auto data = controlplane::EcsUsageMetrics((*region)->store(), *report, now);
+            applied = data.ok() ? (*region)->metrics().Put(*data) : data.status();
+          }
           respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
                                : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
                                                   ? http::status::bad_request
