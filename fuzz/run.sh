@@ -4,11 +4,12 @@
 #   fuzz/run.sh lb [RUNS]         the same
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
+#   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template ]]; then
   target=$1
   shift
 fi
@@ -43,6 +44,40 @@ if [[ $target == blob ]]; then
     head -c 33 /dev/zero; } > "$corpus/blob"
   printf 'WKM\x01\x01k' > "$corpus/short"
   "$out/blob_fuzzer" -runs="$runs" -max_len=512 -print_final_stats=1 -artifact_prefix="$out/blob-" "$@" "$corpus"
+  exit 0
+fi
+
+if [[ $target == template ]]; then
+  corpus=$out/template-corpus
+  mkdir -p "$corpus"
+  cfn_sources=$(ls src/cloudformation/*.cc | grep -v '_test\.cc$')
+  clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc \
+    -lyaml-cpp -lcrypto -o "$out/template_fuzzer"
+  # Seeds: a YAML template with short forms, parameters, conditions and outputs; a JSON one.
+  cat > "$corpus/yaml" <<'YAML'
+Parameters:
+  Env: {Type: String, Default: dev, AllowedValues: [dev, prod]}
+  Subnets: {Type: CommaDelimitedList, Default: "a,b"}
+Mappings:
+  M: {dev: {Cpu: '256'}}
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+  Not: !Not [!Condition IsProd]
+Resources:
+  A: {Type: AWS::Logs::LogGroup, Properties: {LogGroupName: !Sub '${AWS::StackName}-${Env}'}}
+  B:
+    Type: AWS::ECS::TaskDefinition
+    DependsOn: A
+    Properties:
+      Cpu: !FindInMap [M, !Ref Env, Cpu]
+      X: !If [IsProd, !GetAtt A.Arn, !Ref 'AWS::NoValue']
+      Y: !Join [',', !Split [',', !Select [0, !GetAZs '']]]
+      Z: !Base64 {'Fn::Sub': ['${v}', {v: !Ref Subnets}]}
+Outputs:
+  O: {Value: !Ref B, Export: {Name: !Sub '${AWS::StackName}-o'}}
+YAML
+  printf '{"Resources":{"A":{"Type":"AWS::ECS::Cluster","Properties":{"ClusterName":{"Fn::Join":["-",["a",{"Ref":"AWS::Region"}]]}}}}}' > "$corpus/json"
+  "$out/template_fuzzer" -runs="$runs" -max_len=8192 -print_final_stats=1 -artifact_prefix="$out/template-" "$@" "$corpus"
   exit 0
 fi
 

@@ -14,7 +14,8 @@ import sys
 
 import botocore
 
-SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam", "kms", "secretsmanager", "ssm", "cloudwatch"]
+SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam", "kms", "secretsmanager", "ssm", "servicediscovery",
+            "cloudformation", "cloudwatch"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 # Services whose full model is far larger than what wharf answers: only these operations and
 # the shapes reachable from them are kept (the whole EC2 model is megabytes, compiled into the
@@ -47,6 +48,13 @@ ONLY_OPERATIONS = {
         "PutParameter", "GetParameter", "GetParameters", "GetParametersByPath", "DeleteParameter",
         "DeleteParameters", "DescribeParameters", "GetParameterHistory", "LabelParameterVersion",
         "UnlabelParameterVersion", "AddTagsToResource", "RemoveTagsFromResource", "ListTagsForResource",
+    ],
+    # Stacks and the change sets `aws cloudformation deploy` makes (issue 18 part 2).
+    "cloudformation": [
+        "CreateStack", "UpdateStack", "DeleteStack", "DescribeStacks", "ListStacks",
+        "DescribeStackEvents", "DescribeStackResource", "DescribeStackResources", "ListStackResources",
+        "GetTemplate", "ValidateTemplate", "ListExports",
+        "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
     ],
     # CloudWatch metrics and alarms (issue 16 part 4).
     "cloudwatch": [

@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libssl-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libzstd-dev
+  # CloudFormation templates in YAML
+  libyaml-cpp-dev
   # the thread_safety test: clang++ -Wthread-safety over the lock annotations
   clang
   # run and test
@@ -24,7 +26,15 @@ packages=(
   docker-registry
   # benchmarks
   wrk
+  # the web console's tests: playwright-core drives Debian's chromium headless (never a
+  # browser build of its own); fonts so that screenshots show text
+  chromium fonts-liberation
 )
+# The web console (web/) is built with the machine's Node.js and npm (Vite 8 needs Node.js
+# 20.19 or newer); Debian's own nodejs (18) only where there is none at all.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: run as root (it calls apt-get)" >&2

@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
                      "FARGATE tasks may reserve this many times a node's CPU and memory (EC2 tasks: 1)")
       ->check(CLI::Range(1.0, 1000.0))
       ->capture_default_str();
+  server->add_option("--console-dir", server_options.console_dir,
+                     "The web console's built files, served under /console/ (default: console/ beside this binary)");
   server->add_flag("--dev", server_options.dev,
                    "Enable POST /_wharf/reset and accept any well-formed SigV4 credentials");
 

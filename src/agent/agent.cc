@@ -77,7 +77,10 @@ json::array Capabilities() {
         "ecs.capability.full-sync", "ecs.capability.increased-task-cpu-limit", "ecs.capability.container-health-check",
         "ecs.capability.execution-role-awslogs",
         "com.amazonaws.ecs.capability.logging-driver.awslogs", "com.amazonaws.ecs.capability.logging-driver.json-file",
-        "com.amazonaws.ecs.capability.logging-driver.none", "ecs.capability.task-cpu-mem-limit"}) {
+        "com.amazonaws.ecs.capability.logging-driver.none", "ecs.capability.task-cpu-mem-limit",
+        "ecs.capability.secrets.asm.environment-variables", "ecs.capability.secrets.ssm.environment-variables",
+        "ecs.capability.secrets.asm.bootstrap.log-driver", "ecs.capability.secrets.ssm.bootstrap.log-driver",
+        "ecs.capability.private-registry-authentication.secretsmanager"}) {
     out.push_back(json::object{{"name", name}});
   }
   return out;
@@ -115,6 +118,9 @@ class AgentImpl final : public Agent {
                                   pull.policy = PullPolicy::kAlways;
                                   return pull;
                                 }});
+    node_->execution_role = &execution_role_;
+    // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
+    node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
     Adopt();
@@ -148,6 +154,8 @@ class AgentImpl final : public Agent {
       Status st = network_->RemoveSubnetBridge(subnet);
       if (!st.ok()) LOG_WARN("msg=\"bridge removal failed\" bridge={} error=\"{}\"", subnet.bridge, st.ToString());
     }
+    std::error_code ec;
+    fs::remove(node_->private_specs_dir, ec);  // empty: every task's spec went with it
   }
 
  private:
@@ -284,6 +292,11 @@ class AgentImpl final : public Agent {
         if (!known.count(id.substr(0, 32))) network_->Detach(id);
       }
     }
+    // Specs holding secrets ("<task id>-<container>.json") of tasks that are gone.
+    for (const auto& entry : fs::directory_iterator(node_->private_specs_dir, ec)) {
+      std::error_code removed;
+      if (!known.count(entry.path().filename().string().substr(0, 32))) fs::remove(entry.path(), removed);
+    }
   }
 
   void Loop() {
@@ -369,6 +382,7 @@ class AgentImpl final : public Agent {
 
   const AgentOptions options_;
   ServerClient server_;
+  ExecutionRoleClient execution_role_{server_};  // tasks' secrets, with their execution roles
   std::string data_dir_;
   std::string node_id_;
   std::string container_instance_arn_;

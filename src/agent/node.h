@@ -20,6 +20,7 @@
 #include "agent/server_client.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_reports.h"
+#include "agent/task_secrets.h"
 #include "base/mutex.h"
 
 namespace wharf::agent {
@@ -79,6 +80,15 @@ struct NodeContext {
   // (the task's ARN names it to the server), the tag resolved at the registry every time so
   // that the role's permissions decide. Null: as `pull`.
   std::function<PullOptions(const std::string& task_arn)> pull_as_execution_role = nullptr;
+  // How a task's secrets and private registry credentials are fetched with its execution
+  // role (task_secrets.h). Null: a task that names any fails to start.
+  ExecutionRoleCalls* execution_role = nullptr;
+  // Where the OCI spec of a container with secrets lives (0600, in a 0700 directory), its
+  // bundle's config.json a link to it: runc reads the spec at create, and again at every exec
+  // (health checks run with the container's environment, secrets included, as Docker's exec
+  // does), but the values stay out of the data directory. On tmpfs, as /run is. The agent
+  // uses /run/wharf/specs/<node id>.
+  std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use
   // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).

@@ -3,10 +3,14 @@
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 
+#include "agent/image/reference.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
 #include "agent/runtime/oci_spec.h"
@@ -26,14 +30,35 @@ constexpr std::string_view kStateAssignment = "assignment";
 // An agent before the typed assignment feed kept the server's record here, "_wharf" and all.
 constexpr std::string_view kStateLegacyTaskRecord = "task";
 
-bool WriteFile(const std::string& path, const std::string& text) {
+bool WriteFile(const std::string& path, const std::string& text, mode_t mode = 0644) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    if (!out) return false;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
   }
-  return std::rename(tmp.c_str(), path.c_str()) == 0;
+  bool ok = ::close(fd) == 0 && done == text.size();
+  return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// `base`, but the registry of `image` is pulled with `credentials` (repositoryCredentials),
+// and the tag resolved at the registry every time, so that the credentials decide.
+PullOptions WithRegistryCredentials(const PullOptions& base, const std::string& image,
+                                    const RegistryCredentials& credentials) {
+  PullOptions pull = base;
+  auto ref = ParseImageReference(image);
+  std::string registry = ref.ok() ? ref->registry : "";
+  auto others = base.credentials;
+  pull.credentials = [registry, credentials, others](const std::string& r) -> Result<std::optional<RegistryCredentials>> {
+    if (r == registry) return std::optional<RegistryCredentials>(credentials);
+    if (others) return others(r);
+    return std::optional<RegistryCredentials>();
+  };
+  pull.policy = PullPolicy::kAlways;
+  return pull;
 }
 
 }  // namespace
@@ -54,6 +79,7 @@ struct TaskRunner::Container {
   bool reported_running = false, reported_stopped = false;
   std::string token;        // its metadata endpoint path, /v4/<token>
   bool ships_logs = false;  // awslogs
+  ContainerSecrets secrets;  // fetched with the execution role; never saved
   std::unique_ptr<HealthMonitor> health;
   std::chrono::system_clock::time_point created_at, started_at;
 };
@@ -249,11 +275,13 @@ Status TaskRunner::LaunchContainers() {
       pull = node_.pull_as_execution_role(assignment_.task_arn);
     }
   }
+  RETURN_IF_ERROR(FetchExecutionResources());
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
-    auto image = node_.images.Pull(ref, pull);
+    auto image = node_.images.Pull(
+        ref, c->secrets.registry ? WithRegistryCredentials(pull, ref, *c->secrets.registry) : pull);
     if (!image.ok()) {
       c->reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
                   ref + ": " + image.status().message();
@@ -355,7 +383,8 @@ Status TaskRunner::StartContainer(Container& c) {
     launch_type = model::TaskRecord(assignment_.task).launch_type();
   }
   const std::string& mode = network_mode_;
-  input.extra_env = TaskEnvironment(node_.region, launch_type);
+  input.extra_env = c.secrets.environment;
+  for (auto& e : TaskEnvironment(node_.region, launch_type)) input.extra_env.push_back(std::move(e));
   if (c.token.empty()) {
     SecureRandom random;
     c.token = RandomHex(random, 32);
@@ -371,9 +400,7 @@ Status TaskRunner::StartContainer(Container& c) {
   input.privileged = c.definition.contains("privileged") && c.definition.at("privileged").is_bool() &&
                      c.definition.at("privileged").get_bool();
   ASSIGN_OR_RETURN(json::object spec, BuildOciSpec(input));
-  if (!WriteFile(c.dir + "/config.json", json::serialize(spec))) {
-    return Status::Internal("cannot write " + c.dir + "/config.json");
-  }
+  RETURN_IF_ERROR(WriteSpec(c, json::serialize(spec)));
   c.created = true;
   c.created_at = node_.clock.Now();
   SaveState();
@@ -470,6 +497,8 @@ void TaskRunner::Cleanup() {
     // must not leave a container behind (Delete of an absent one is OK).
     Status st = node_.runtime.Delete(c->runtime_id);
     if (!st.ok()) LOG_WARN("msg=\"container delete failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
+    std::error_code ec;
+    fs::remove(PrivateSpecPath(*c), ec);  // a container with secrets: its spec
     st = node_.rootfs.Unmount(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     if (!c->netns.empty() && c->netns != task_netns_) {
@@ -654,6 +683,23 @@ bool TaskRunner::LoadState() {
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
+    if (c->created && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
+      // Never saved: fetched again for the log driver of a container that goes on running.
+      std::string task_arn;
+      {
+        MutexLock lock(mu_);
+        task_arn = assignment_.task_arn;
+      }
+      auto options = node_.execution_role
+                         ? FetchLogSecretOptions(c->definition, task_arn, node_.region, *node_.execution_role)
+                         : Result<std::map<std::string, std::string>>(Status::FailedPrecondition("no execution role client"));
+      if (options.ok()) {
+        c->secrets.log_options = std::move(options).value();
+      } else {
+        LOG_WARN("msg=\"secret log options not fetched\" container={} error=\"{}\"", c->runtime_id,
+                 options.status().ToString());
+      }
+    }
     if (c->created) ShipLogs(*c);
     if (c->started) {
       StartHealthMonitor(*c);
@@ -719,7 +765,16 @@ Result<bool> TaskRunner::DependenciesMet(const Container& c) {
 }
 
 void TaskRunner::ShipLogs(Container& c) {
-  auto destination = AwslogsDestination(c.definition, task_id_);
+  // secretOptions are log driver options like the others, once fetched.
+  json::object definition = c.definition;
+  if (!c.secrets.log_options.empty()) {
+    json::value& config = definition["logConfiguration"];
+    if (!config.is_object()) config = json::object();
+    json::value& options = config.as_object()["options"];
+    if (!options.is_object()) options = json::object();
+    for (const auto& [name, value] : c.secrets.log_options) options.as_object()[name] = value;
+  }
+  auto destination = AwslogsDestination(definition, task_id_);
   if (!destination.ok()) {
     LOG_WARN("msg=\"awslogs not usable\" container={} error=\"{}\"", c.runtime_id, destination.status().ToString());
     return;
@@ -778,6 +833,56 @@ void TaskRunner::ReportHealth() {
                       {"containers", std::move(containers)}};
   Status sent = node_.reports.SubmitTaskHealth(report);
   if (!sent.ok()) LOG_WARN("msg=\"health report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
+}
+
+std::string TaskRunner::PrivateSpecPath(const Container& c) const {
+  return node_.private_specs_dir + "/" + c.runtime_id + ".json";
+}
+
+Status TaskRunner::WriteSpec(const Container& c, const std::string& spec) {
+  const std::string config = c.dir + "/config.json";
+  if (c.secrets.environment.empty()) {
+    if (!WriteFile(config, spec)) return Status::Internal("cannot write " + config);
+    return Status::OK();
+  }
+  // The secrets' values stay out of the data directory: config.json links to the spec.
+  std::error_code ec;
+  fs::create_directories(node_.private_specs_dir, ec);
+  fs::permissions(node_.private_specs_dir, fs::perms::owner_all, ec);
+  const std::string private_spec = PrivateSpecPath(c);
+  if (!WriteFile(private_spec, spec, 0600)) return Status::Internal("cannot write " + private_spec);
+  const std::string link = config + ".tmp";
+  fs::remove(link, ec);
+  fs::create_symlink(private_spec, link, ec);
+  if (ec || std::rename(link.c_str(), config.c_str()) != 0) {
+    return Status::Internal("cannot link " + config + " to " + private_spec);
+  }
+  return Status::OK();
+}
+
+Status TaskRunner::FetchExecutionResources() {
+  std::vector<json::object> definitions;
+  bool needed = false;
+  for (const auto& c : containers_) {
+    definitions.push_back(c->definition);
+    needed = needed || NeedsExecutionResources(c->definition);
+  }
+  if (!needed) return Status::OK();
+  if (!node_.execution_role) {
+    return Status::FailedPrecondition("ResourceInitializationError: unable to pull secrets or registry auth: this "
+                                      "node has no way to call the API with the task's execution role");
+  }
+  std::string task_arn;
+  {
+    MutexLock lock(mu_);
+    task_arn = assignment_.task_arn;
+  }
+  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *node_.execution_role));
+  for (auto& c : containers_) {
+    auto it = fetched.find(c->name);
+    if (it != fetched.end()) c->secrets = std::move(it->second);
+  }
+  return Status::OK();
 }
 
 Status TaskRunner::WireCredentials() {

@@ -69,6 +69,13 @@ class TaskRunner {
   void Run();
   Status Launch();
   Status LaunchContainers();
+  // The containers' secrets, secret log options and registry credentials, fetched with the
+  // execution role before anything is pulled (task_secrets.h); kept in memory only.
+  Status FetchExecutionResources();
+  // c's OCI spec as its bundle's config.json; with secrets, a link to a 0600 file under
+  // NodeContext::private_specs_dir (PrivateSpecPath), removed by Cleanup.
+  Status WriteSpec(const Container& c, const std::string& spec);
+  std::string PrivateSpecPath(const Container& c) const;
   // awsvpc: makes the task's namespace and has CNI wire it on another thread while the
   // containers are created in it; AwaitNetwork waits for the wiring (before a container
   // starts, and before a failed launch is cleaned up).

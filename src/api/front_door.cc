@@ -3,6 +3,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
 
 #include "api/authorize.h"
 #include "api/content_encoding.h"
@@ -370,6 +371,42 @@ std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_
                        ecr ? ecr->resource_policy : nullptr);
   if (!denial.ok()) return denial.status().message();
   return *denial;
+}
+
+Outcome FrontDoor::Invoke(std::string_view region, std::string_view access_key_id, std::string_view signing_name,
+                          std::string_view operation, json::object input) const {
+  const ServiceEndpoint* service = InRegion(FindService([&](const ServiceEndpoint& s) {
+    return s.model->signing_name() == signing_name;
+  }), region);
+  if (!service) return AwsError{"InvalidAction", NotServed(signing_name), 400};
+  auto owner = credentials_.Lookup(access_key_id);
+  RequestContext ctx{RandomUuid(random_), std::string(region), options_.account_id, std::string(access_key_id),
+                     {}, clock_.Now(), {}, {}, {}, {}};
+  if (!owner || !owner->active) {
+    return AwsError{"InvalidClientTokenId", "The security token included in the request is invalid.", 403};
+  }
+  if (owner->temporary() && ctx.now >= owner->expiration) return ExpiredTokenError(service, true);
+  SetPrincipal(ctx, *owner);
+  ctx.key_owner = std::make_shared<const KeyOwner>(std::move(*owner));
+  const Operation* op = service->model->FindOperation(operation);
+  auto handler = service->operations.find(operation);
+  auto deferred = service->deferred_operations.find(operation);
+  if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
+    return AwsError{"InvalidAction", "wharf does not serve " + std::string(signing_name) + ":" + std::string(operation), 400};
+  }
+  if (op->input()) {
+    json::value checked = std::move(input);
+    if (auto violation = CheckShape(*op->input(), checked, "")) {
+      return AwsError{service->validation_error, violation->message, 400};
+    }
+    input = std::move(checked.get_object());
+  }
+  if (auto denied = Authorize(ctx, *service, operation, input)) return *denied;
+  if (handler != service->operations.end()) return Run(*service, handler->second, ctx, input);
+  std::promise<Outcome> answer;
+  auto later = answer.get_future();
+  deferred->second(ctx, input, [&answer](Outcome outcome) { answer.set_value(std::move(outcome)); });
+  return later.get();
 }
 
 net::Response FrontDoor::JsonError(const AwsError& error, const std::string& request_id,

@@ -154,6 +154,12 @@ class FrontDoor {
   // (authz::RegistryChecks) with the repository's policy: null, or AccessDenied's message.
   std::optional<std::string> AuthorizeRegistry(std::string_view access_key_id, std::string_view region,
                                                std::string_view method, std::string_view path) const;
+  // Runs `operation` of the service signed as `signing_name` in `region` in process, as the
+  // holder of `access_key_id`: the same input shape check, authorization and handler a
+  // request gets (CloudFormation provisions its stacks' resources this way, as the caller).
+  // From any thread but an event loop (a deferred operation is waited for).
+  Outcome Invoke(std::string_view region, std::string_view access_key_id, std::string_view signing_name,
+                 std::string_view operation, boost::json::object input) const;
   // Refuses new requests and finishes the queued ones. Not from an operation.
   void Stop();
 

@@ -1,11 +1,14 @@
 #include "controlplane/service_controller.h"
 
 #include <boost/json/array.hpp>
+#include <algorithm>
 #include <set>
 
 #include "base/logging.h"
 #include "controlplane/records.h"
+#include "controlplane/service_deployments.h"
 #include "controlplane/service_reconciler.h"
+#include "controlplane/service_registries.h"
 #include "controlplane/task_roles.h"
 #include "model/arn.h"
 #include "model/json.h"
@@ -90,7 +93,8 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   v.health_check_grace_seconds = static_cast<int>(GetInt(service, "healthCheckGracePeriodSeconds").value_or(0));
   for (const auto& d : GetArray(service, "deployments")) {
     v.deployments.push_back({GetString(d.get_object(), "id"), GetString(d.get_object(), "rolloutState"),
-                             static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0))});
+                             static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0)),
+                             RollbackRequested(d.get_object())});
   }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
@@ -114,6 +118,7 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
     task.stop_code = t.stop_code();
     task.started_at = t.started_at();
     task.has_container_health_check = t.has_container_health_check();
+    task.protected_until = t.protected_until();
     task.health_status = t.health_status();
     const json::array& load_balancers = LoadBalancersOf(service, task.deployment_id);
     task.load_balancers = static_cast<int>(load_balancers.size());
@@ -185,7 +190,8 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     primary["desiredCount"] = service["desiredCount"];
     if (d.fail_primary) {
       primary["rolloutState"] = "FAILED";
-      primary["rolloutStateReason"] = "ECS deployment circuit breaker: tasks failed to start.";
+      primary["rolloutStateReason"] = d.stop_requested ? "Service deployment stopped: a rollback was requested."
+                                                       : "ECS deployment circuit breaker: tasks failed to start.";
       primary["updatedAt"] = now;
     }
     if (d.complete_primary) {
@@ -203,8 +209,11 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     }
     if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
-    back["rolloutStateReason"] = "ECS deployment circuit breaker: rolling back to deploymentId " +
-                                 GetString(target, "id") + ".";
+    back["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
+                                 ": rolling back to deploymentId " + GetString(target, "id") + ".";
+    CarryServiceDeploymentToRollback(now, deployments[0].as_object(), back, target, GetString(service, "serviceArn"),
+                                     d.stop_requested ? "A rollback was requested by StopServiceDeployment."
+                                                      : "The deployment circuit breaker failed the deployment.");
     deployments[0].as_object()["status"] = "ACTIVE";
     deployments.insert(deployments.begin(), std::move(back));
     state.steady = false;
@@ -230,6 +239,47 @@ bool Settled(const TaskLaunchDeps& deps, const json::object& service) {
   model::ServiceControllerState state = model::ServiceControllerState::Of(service);
   if (state.throttle_launch_after > NowSeconds(deps) + 1) return true;
   return GetArray(service, "deployments").size() <= 1 && state.steady;
+}
+
+// A task Cloud Map may answer with: RUNNING, staying, and healthy as the service judges it
+// (its container health check, its targets in every target group).
+bool Discoverable(const TaskView& t, const Decision& d, const model::ServiceControllerState& state) {
+  if (t.last_status != "RUNNING" || t.desired_status != "RUNNING") return false;
+  if (d.stop.count(t.id) || d.retire.count(t.id) || state.retiring.count(t.id)) return false;
+  if (t.has_container_health_check && t.health_status != "HEALTHY") return false;
+  if (static_cast<int>(t.targets.size()) < t.load_balancers) return false;
+  return std::all_of(t.targets.begin(), t.targets.end(), [](const TaskTarget& target) {
+    return target.registration == TaskTarget::Registration::kRegistered && target.health == "healthy";
+  });
+}
+
+// The service's tasks registered in, and retired tasks removed from, its Cloud Map services
+// (service_registries.h), in the round's transaction: a task told to stop leaves them in the
+// same commit.
+Status AddServiceRegistryChanges(const TaskLaunchDeps& ecs, const std::string& cluster, const json::object& service,
+                                 const ServiceView& view, const Decision& d, const std::map<std::string, Stored>& tasks,
+                                 store::Txn& txn) {
+  const json::array& registries = GetArray(service, "serviceRegistries");
+  if (registries.empty()) return Status::OK();
+  const model::ServiceControllerState state = model::ServiceControllerState::Of(service);
+  std::string name = GetString(service, "serviceName");
+  for (const auto& r : registries) {
+    const json::object& registry = r.get_object();
+    ASSIGN_OR_RETURN(auto snapshot, ReadCloudMapService(ecs.store, CloudMapServiceId(GetString(registry, "registryArn"))));
+    if (!snapshot) continue;  // the Cloud Map service was deleted: nothing to keep there
+    std::vector<RegistryTask> registry_tasks;
+    for (const TaskView& t : view.tasks) {
+      auto stored = tasks.find(t.id);
+      if (stored == tasks.end()) continue;
+      RegistryTask rt{t.id, Discoverable(t, d, state), {}};
+      if (rt.wanted) rt.attributes = TaskInstanceAttributes(stored->second.value, registry, cluster, name, ecs.scope.region);
+      registry_tasks.push_back(std::move(rt));
+    }
+    std::map<std::string, json::object> existing;
+    for (const auto& [id, record] : snapshot->instances) existing[id] = record.value;
+    AddRegistrationOps(*snapshot, DecideRegistrations(registry_tasks, existing, cluster, name), ecs.scope.account_id, txn);
+  }
+  return Status::OK();
 }
 
 struct ServiceRound {
@@ -273,7 +323,8 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
     }
     if (status == "ACTIVE") seen["desiredCount"] = static_cast<int64_t>(instances.size());
   }
-  Decision d = Reconcile(MakeView(deps, seen, tasks, groups));
+  ServiceView view = MakeView(deps, seen, tasks, groups);
+  Decision d = Reconcile(view);
   json::object service = seen;
   ApplyToService(ecs, d, service);
 
@@ -379,6 +430,7 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
+  RETURN_IF_ERROR(AddServiceRegistryChanges(ecs, cluster, service, view, d, tasks, txn));
   if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(ecs, service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));

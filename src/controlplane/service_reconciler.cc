@@ -101,6 +101,14 @@ Decision Reconcile(const ServiceView& v) {
       d.roll_back = v.rollback && !v.last_completed_id.empty() && v.last_completed_id != p.id;
     }
   }
+  // A stopped service deployment fails its deployment and rolls back, whatever the breaker says.
+  if (!v.deployments.empty() && !d.fail_primary && v.deployments.front().rollout_state == "IN_PROGRESS" &&
+      v.deployments.front().rollback_requested) {
+    const auto& p = v.deployments.front();
+    d.fail_primary = d.stop_requested = primary_failed = true;
+    d.events.push_back(svc + " (deployment " + p.id + ") deployment stopped: a rollback was requested.");
+    d.roll_back = !v.last_completed_id.empty() && v.last_completed_id != p.id;
+  }
 
   auto live = [&](const TaskView& t) { return !Gone(t) && !retiring.count(t.id); };
   std::vector<const TaskView*> live_primary, live_old;
@@ -140,8 +148,17 @@ Decision Reconcile(const ServiceView& v) {
     return a->started_at > b->started_at;
   };
   auto retire = [&](const TaskView* t, const std::string& by) { retiring[t->id] = d.retire[t->id] = by; };
+  // Protected tasks (UpdateTaskProtection) are not retired by a scale-in or a deployment
+  // until their protection expires; an unhealthy one is still replaced.
+  auto is_protected = [&](const TaskView* t) { return t->protected_until > v.now; };
   std::sort(live_primary.begin(), live_primary.end(), by_usefulness);
-  for (int i = desired; i < static_cast<int>(live_primary.size()); ++i) retire(live_primary[i - desired], primary);
+  int excess = static_cast<int>(live_primary.size()) - desired;
+  for (const TaskView* t : live_primary) {
+    if (excess <= 0) break;
+    if (is_protected(t) && Healthy(*t)) continue;
+    retire(t, primary);
+    --excess;
+  }
   int healthy = 0;
   for (const auto& t : v.tasks) healthy += live(t) && Healthy(t) ? 1 : 0;
   int allowance = healthy - min_healthy;
@@ -149,7 +166,7 @@ Decision Reconcile(const ServiceView& v) {
   for (const TaskView* t : live_old) {
     if (!Healthy(*t)) {
       retire(t, primary);
-    } else if (allowance > 0) {
+    } else if (allowance > 0 && !is_protected(t)) {
       retire(t, primary);
       --allowance;
     }

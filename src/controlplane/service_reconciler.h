@@ -44,12 +44,14 @@ struct TaskView {
   std::string health_status;  // the task's healthStatus: HEALTHY, UNHEALTHY, UNKNOWN
   int load_balancers = 0;  // target groups its deployment puts it in (UpdateService may change them)
   std::vector<TaskTarget> targets;  // one per load balancer once its address is known
+  double protected_until = 0;  // task scale-in protection: not retired for scale-in or deployments before
 };
 
 struct DeploymentView {
   std::string id;  // ecs-svc/<digits>
   std::string rollout_state;  // IN_PROGRESS, COMPLETED, FAILED
   int failed_tasks = 0;
+  bool rollback_requested = false;  // StopServiceDeployment(ROLLBACK) on its service deployment
 };
 
 // ECS's service throttle: when tasks keep failing, the time between launch attempts grows
@@ -100,6 +102,7 @@ struct Decision {
   std::vector<std::string> failures_counted;  // newly counted failed tasks
   std::map<std::string, int> new_failures;    // deployment -> failed tasks to add
   bool fail_primary = false;
+  bool stop_requested = false;  // fail_primary because StopServiceDeployment asked
   bool roll_back = false;  // to ServiceView::last_completed_id, as a new PRIMARY deployment
   std::vector<std::string> remove_deployments;  // old deployments with no task left
   bool complete_primary = false;

@@ -205,5 +205,38 @@ TEST(ServiceReconcilerTest, TasksFailingInARowSlowTheLaunchesDown) {
   EXPECT_EQ(d.start, 1);
 }
 
+TEST(ServiceReconcilerTest, ScaleInSkipsProtectedTasksUntilTheyExpire) {
+  ServiceView v = Service(1);
+  v.deployments[0].rollout_state = "COMPLETED";
+  v.tasks = {Task("1", "ecs-svc/2"), Task("2", "ecs-svc/2")};
+  v.tasks[0].started_at = 200;  // the newest: the one a scale-in picks first
+  v.tasks[0].protected_until = v.now + 60;
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.size(), 1u);
+  EXPECT_EQ(d.retire.count("2"), 1u);  // the unprotected one goes instead
+  v.tasks[1].protected_until = v.now + 60;
+  d = Reconcile(v);
+  EXPECT_TRUE(d.retire.empty());
+  EXPECT_FALSE(d.steady);  // more tasks than desired: not steady while they are protected
+  v.now += 61;
+  EXPECT_EQ(Reconcile(v).retire.size(), 1u);
+}
+
+TEST(ServiceReconcilerTest, RequestedRollbackFailsThePrimaryAndRollsBack) {
+  ServiceView v = Service(1);
+  v.deployments = {{"ecs-svc/3", "IN_PROGRESS", 0, true}, {"ecs-svc/2", "COMPLETED", 0}};
+  v.last_completed_id = "ecs-svc/2";
+  v.tasks = {Task("1", "ecs-svc/2")};
+  Decision d = Reconcile(v);
+  EXPECT_TRUE(d.fail_primary);
+  EXPECT_TRUE(d.stop_requested);
+  EXPECT_TRUE(d.roll_back);
+  EXPECT_EQ(d.start, 0);
+  v.last_completed_id.clear();  // nothing to roll back to: the deployment only stops
+  d = Reconcile(v);
+  EXPECT_TRUE(d.fail_primary);
+  EXPECT_FALSE(d.roll_back);
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

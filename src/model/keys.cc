@@ -122,11 +122,34 @@ std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
 std::string CloudWatchAlarmKey(std::string_view name) { return Join(kCloudWatchAlarms, name); }
 
+std::string StackKey(std::string_view name) { return Join(kStacks, name); }
+std::string DeletedStackKey(std::string_view stack_uuid) { return Join(kDeletedStacks, stack_uuid); }
+std::string StackEventsPrefix(std::string_view stack_uuid) { return Join(kStackEvents, stack_uuid) + "/"; }
+std::string StackEventKey(std::string_view stack_uuid, int64_t sequence) {
+  char digits[24];
+  std::snprintf(digits, sizeof digits, "%012lld", static_cast<long long>(sequence));
+  return StackEventsPrefix(stack_uuid) + digits;
+}
+std::string ChangeSetsPrefix(std::string_view stack_name) { return Join(kChangeSets, stack_name) + "/"; }
+std::string ChangeSetKey(std::string_view stack_name, std::string_view change_set_name) {
+  return ChangeSetsPrefix(stack_name) + std::string(change_set_name);
+}
+
 std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group); }
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
 std::string LogStreamKey(std::string_view group, std::string_view stream) {
   return LogStreamsPrefix(group) + std::string(stream);
 }
+
+std::string CloudMapNamespaceKey(std::string_view namespace_id) { return Join(kCloudMapNamespaces, namespace_id); }
+std::string CloudMapServiceKey(std::string_view service_id) { return Join(kCloudMapServices, service_id); }
+std::string CloudMapInstancesPrefix(std::string_view service_id) { return Join(kCloudMapInstances, service_id) + "/"; }
+// Instance ids may hold '/' (InstanceId's pattern allows it): written with ':' would collide
+// with ':' itself, so they are kept as given, under their service's prefix only.
+std::string CloudMapInstanceKey(std::string_view service_id, std::string_view instance_id) {
+  return CloudMapInstancesPrefix(service_id) + std::string(instance_id);
+}
+std::string CloudMapOperationKey(std::string_view operation_id) { return Join(kCloudMapOperations, operation_id); }
 
 std::string VpcKey(std::string_view id) { return Join(kVpcs, id); }
 std::string SubnetKey(std::string_view id) { return Join(kSubnets, id); }

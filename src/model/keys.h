@@ -130,6 +130,32 @@ inline constexpr std::string_view kCloudWatchAlarms = "cloudwatch/alarms/";
 inline constexpr std::string_view kCloudWatchAlarmHistory = "cloudwatch/alarm-history/";
 std::string CloudWatchAlarmKey(std::string_view name);
 
+// Cloud Map (servicediscovery): namespaces, services and operations by id; a service's
+// instances under its id, so one prefix lists them (and DNS answers read only that).
+inline constexpr std::string_view kCloudMapNamespaces = "servicediscovery/namespaces/";
+inline constexpr std::string_view kCloudMapServices = "servicediscovery/services/";
+inline constexpr std::string_view kCloudMapInstances = "servicediscovery/instances/";
+inline constexpr std::string_view kCloudMapOperations = "servicediscovery/operations/";
+std::string CloudMapNamespaceKey(std::string_view namespace_id);
+std::string CloudMapServiceKey(std::string_view service_id);
+std::string CloudMapInstancesPrefix(std::string_view service_id);
+std::string CloudMapInstanceKey(std::string_view service_id, std::string_view instance_id);
+std::string CloudMapOperationKey(std::string_view operation_id);
+
+// CloudFormation: a live stack by its name (names are unique among live stacks), a deleted
+// one by its stack id's UUID (DescribeStacks still answers it); events by stack UUID in
+// order; change sets by stack name and change set name.
+inline constexpr std::string_view kStacks = "cloudformation/stacks/";
+inline constexpr std::string_view kDeletedStacks = "cloudformation/deleted-stacks/";
+inline constexpr std::string_view kStackEvents = "cloudformation/stack-events/";
+inline constexpr std::string_view kChangeSets = "cloudformation/change-sets/";
+std::string StackKey(std::string_view name);
+std::string DeletedStackKey(std::string_view stack_uuid);
+std::string StackEventsPrefix(std::string_view stack_uuid);
+std::string StackEventKey(std::string_view stack_uuid, int64_t sequence);
+std::string ChangeSetsPrefix(std::string_view stack_name);
+std::string ChangeSetKey(std::string_view stack_name, std::string_view change_set_name);
+
 // EC2
 inline constexpr std::string_view kVpcs = "ec2/vpcs/";
 inline constexpr std::string_view kSubnets = "ec2/subnets/";

@@ -29,6 +29,35 @@ json::object NewDeployment(Random& random, double now, const json::object& servi
   return d;
 }
 
+std::string ServiceRevisionId(const json::object& deployment) {
+  std::string id = GetString(deployment, "id");
+  size_t slash = id.rfind('/');
+  return slash == std::string::npos ? id : id.substr(slash + 1);
+}
+
+std::string ServiceRevisionIdOfArn(std::string_view arn) {
+  size_t slash = arn.rfind('/');
+  return std::string(slash == std::string_view::npos ? arn : arn.substr(slash + 1));
+}
+
+namespace {
+// "arn:...:service/<cluster>/<name>" -> "arn:...:<kind>/<cluster>/<name>/<id>"
+std::string ServiceChildArn(std::string_view service_arn, std::string_view kind, std::string_view id) {
+  std::string arn(service_arn);
+  size_t at = arn.find(":service/");
+  if (at == std::string::npos) return arn + "/" + std::string(id);
+  return arn.substr(0, at + 1) + std::string(kind) + arn.substr(at + 8) + "/" + std::string(id);
+}
+}  // namespace
+
+std::string ServiceDeploymentArn(std::string_view service_arn, std::string_view id) {
+  return ServiceChildArn(service_arn, "service-deployment", id);
+}
+
+std::string ServiceRevisionArn(std::string_view service_arn, std::string_view revision_id) {
+  return ServiceChildArn(service_arn, "service-revision", revision_id);
+}
+
 void AddServiceEvent(Random& random, double now, json::object& service, const std::string& message) {
   json::array events{json::object{{"id", RandomUuid(random)}, {"createdAt", now}, {"message", message}}};
   for (const auto& e : GetArray(service, "events")) {
@@ -77,11 +106,32 @@ void ServiceControllerState::WriteTo(json::object& service, size_t max_failures_
 json::object PresentService(const json::object& record, bool with_tags) {
   json::object service = record;
   service.erase("_wharf");
+  service.erase(kServiceDeploymentHistory);
+  service.erase(kServiceRevisions);
   if (auto* deployments = service.if_contains("deployments"); deployments && deployments->is_array()) {
     for (auto& d : deployments->as_array()) {
-      if (d.is_object()) d.as_object().erase(kDeploymentLoadBalancers);
+      if (!d.is_object()) continue;
+      d.as_object().erase(kDeploymentLoadBalancers);
+      d.as_object().erase(kServiceDeployment);
     }
   }
+  // The current service deployment, and the revisions running now (ECS's summary).
+  const json::array& deployments = GetArray(record, "deployments");
+  std::string service_arn = GetString(record, "serviceArn");
+  json::array revisions;
+  for (const auto& v : deployments) {
+    if (!v.is_object()) continue;
+    const json::object& d = v.get_object();
+    revisions.push_back(json::object{{"arn", ServiceRevisionArn(service_arn, ServiceRevisionId(d))},
+                                     {"requestedTaskCount", GetInt(d, "desiredCount").value_or(0)},
+                                     {"runningTaskCount", GetInt(d, "runningCount").value_or(0)},
+                                     {"pendingTaskCount", GetInt(d, "pendingCount").value_or(0)}});
+  }
+  if (!deployments.empty() && deployments[0].is_object()) {
+    std::string id = GetString(GetObject(deployments[0].get_object(), kServiceDeployment), "id");
+    if (!id.empty()) service["currentServiceDeployment"] = ServiceDeploymentArn(service_arn, id);
+  }
+  if (!revisions.empty()) service["currentServiceRevisions"] = std::move(revisions);
   if (!with_tags) service.erase("tags");
   return service;
 }

@@ -6,7 +6,8 @@
 //    "steady": bool                                          the steady-state event was told
 //    "lastCompleted": <Deployment shape>                     what a rollback returns to
 //    "throttle": {deployment, failures, launchAfter}}        launches held back after failures
-// Each stored deployment also keeps its own "_loadBalancers" (kDeploymentLoadBalancers). Pure.
+// Each stored deployment also keeps its own "_loadBalancers" (kDeploymentLoadBalancers) and
+// "_serviceDeployment" (kServiceDeployment): the service deployment it carries out. Pure.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -14,6 +15,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/random.h"
@@ -26,6 +28,25 @@ inline constexpr size_t kMaxServiceEvents = 100;
 // Deployment shape: PresentService leaves it out). Its tasks stay in those target groups
 // while an UpdateService moves the service to others.
 inline constexpr const char* kDeploymentLoadBalancers = "_loadBalancers";
+
+// A deployment's service deployment (controlplane/service_deployments.h): {id, target: the
+// service revision id it deploys, createdAt, sources: [service revision ids it replaces],
+// rollback?: {reason, startedAt, serviceRevisionArn}, stopRequested?: "ROLLBACK"}.
+inline constexpr const char* kServiceDeployment = "_serviceDeployment";
+// The service's ended service deployments (ServiceDeployment shapes, newest first), and the
+// revisions they name by id (ServiceRevision shapes).
+inline constexpr const char* kServiceDeploymentHistory = "_serviceDeployments";
+inline constexpr const char* kServiceRevisions = "_serviceRevisions";
+
+// A deployment's service revision id: the digits of its id ("ecs-svc/<digits>"), as ECS's
+// revision ARNs end in them.
+std::string ServiceRevisionId(const boost::json::object& deployment);
+// The id a service revision ARN ends in.
+std::string ServiceRevisionIdOfArn(std::string_view arn);
+// arn:aws:ecs:<region>:<account>:service-deployment/<cluster>/<service>/<id>, and
+// .../service-revision/<cluster>/<service>/<id>, from the service's ARN.
+std::string ServiceDeploymentArn(std::string_view service_arn, std::string_view id);
+std::string ServiceRevisionArn(std::string_view service_arn, std::string_view revision_id);
 
 // A new PRIMARY deployment (IN_PROGRESS) of the service's current task definition, launch
 // type or capacity provider strategy and network configuration, made at `now`.

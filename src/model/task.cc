@@ -102,6 +102,12 @@ std::string TaskRecord::launch_type() const { return GetString(value_, "launchTy
 std::string TaskRecord::stopped_reason() const { return GetString(value_, "stoppedReason"); }
 bool TaskRecord::stopped() const { return last_status() == "STOPPED"; }
 
+double TaskRecord::protected_until() const {
+  const json::value* v = wharf().if_contains("protectedUntil");
+  if (!v) return 0;
+  return v->is_double() ? v->get_double() : v->is_int64() ? static_cast<double>(v->get_int64()) : 0;
+}
+
 std::string TaskRecord::node() const { return GetString(wharf(), "node"); }
 std::string TaskRecord::container_instance_id() const { return GetString(wharf(), "containerInstanceId"); }
 std::string TaskRecord::network_mode() const { return GetString(wharf(), "networkMode"); }

@@ -83,6 +83,9 @@ class TaskRecord {
   Demand demand() const;
   std::string role_arn(TaskRoleKind kind) const;  // TaskRoleArn of its definition and overrides
   bool has_container_health_check() const;
+  // Task scale-in protection (UpdateTaskProtection): until when, in seconds since the epoch; 0
+  // when none was set. Kept in the server part, as ECS shows it only through GetTaskProtection.
+  double protected_until() const;
   // Host ports it holds: fixed ones from placement, dynamic ones its containers reported.
   std::vector<int> host_ports_in_use() const;
   // The host port a container's containerPort is bound to, once reported (bridge mode).

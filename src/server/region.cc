@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 
+#include "api/cloudformation/cloudformation.h"
 #include "api/ec2/ec2.h"
 #include "api/ec2/network.h"
 #include "api/ecr/ecr.h"
@@ -12,6 +13,7 @@
 #include "api/json_util.h"
 #include "api/kms/kms.h"
 #include "api/secretsmanager/secretsmanager.h"
+#include "api/servicediscovery/servicediscovery.h"
 #include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
 #include "api/cloudwatch/cloudwatch.h"
@@ -52,6 +54,7 @@ Region::Region(const RegionDeps& deps, std::string name)
 
 Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
+  stack_engine_.reset();
   lb_publisher_.reset();
   assignments_.reset();
   logs_.reset();
@@ -116,6 +119,11 @@ Status Region::Init() {
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
   RETURN_IF_ERROR(StartKeysAndSecrets());
+  cloud_map_deps_ = std::make_unique<api::servicediscovery::CloudMapDeps>(
+      api::servicediscovery::CloudMapDeps{*store_, deps_.clock, deps_.random, name_, o.account_id});
+  ASSIGN_OR_RETURN(auto cloud_map, api::servicediscovery::MakeServiceDiscoveryEndpoint(*cloud_map_deps_));
+  services_.push_back(std::move(cloud_map));
+  RETURN_IF_ERROR(StartCloudFormation());
 
   launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
   service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{
@@ -206,6 +214,24 @@ Status Region::StartKeysAndSecrets() {
   services_.push_back(std::move(ssm));
   return Status::OK();
 }
+
+// CloudFormation: the stack engine makes resources through every service of the front door,
+// as the caller of each stack operation.
+Status Region::StartCloudFormation() {
+  const ServerOptions& o = deps_.options;
+  stack_provisioner_ = std::make_unique<api::cloudformation::ServiceProvisioner>(deps_.invoke, name_, o.account_id,
+                                                                                 deps_.random);
+  stack_engine_ = std::make_unique<controlplane::StackEngine>(controlplane::StackEngineDeps{
+      *store_, deps_.clock, *stack_provisioner_, name_, o.account_id, api::ec2::AvailabilityZones(name_)});
+  ASSIGN_OR_RETURN(auto cloudformation, api::cloudformation::MakeCloudFormationEndpoint(
+                                            {*store_, deps_.clock, deps_.random, name_, o.account_id, *stack_engine_}));
+  services_.push_back(std::move(cloudformation));
+  return Status::OK();
+}
+
+Status Region::ResumeStacks() { return stack_engine_->Resume(); }
+
+void Region::StopStacks() { stack_engine_.reset(); }
 
 void Region::StopAssignments() { assignments_.reset(); }
 

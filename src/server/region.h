@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "api/cloudformation/provisioner.h"
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -24,6 +25,7 @@
 #include "server/server.h"
 #include "store/store.h"
 
+namespace wharf::api::cloudformation { class ServiceProvisioner; }
 namespace wharf::api::ecs { struct EcsDeps; }
 namespace wharf::api::elbv2 { struct Elbv2Deps; }
 namespace wharf::api::kms { struct KmsDeps; }
@@ -31,6 +33,7 @@ namespace wharf::api::logs { class LogsService; }
 namespace wharf::api::cloudwatch { class CloudWatchService; }
 namespace wharf::api::secretsmanager { struct SecretsDeps; }
 namespace wharf::api::ssm { struct SsmDeps; }
+namespace wharf::api::servicediscovery { struct CloudMapDeps; }
 namespace wharf::controlplane {
 class AssignmentBoard;
 class LoadBalancerPublisher;
@@ -67,6 +70,9 @@ struct RegionDeps {
                                            std::string_view method, std::string_view path)>
       authorize_registry;
   kms::RootKey* kms_root_key = nullptr;  // wraps KMS key material (kms/root_key.h)
+  // Runs a service operation in process as an access key's holder (FrontDoor::Invoke):
+  // CloudFormation makes its stacks' resources with it.
+  api::cloudformation::Invoke invoke;
 };
 
 class Region {
@@ -93,6 +99,11 @@ class Region {
   void Maintain();
   // Registry garbage collection now, young blobs too (the dev route).
   Result<int> CollectGarbageNow();
+  // Carries on the CloudFormation stack operations a stopped server left under way. Once the
+  // front door serves every region (the operations call the services through it).
+  Status ResumeStacks();
+  // Stops the stack engine (waits for its operations to give up; they carry on at restart).
+  void StopStacks();
 
  private:
   Region(const RegionDeps& deps, std::string name);
@@ -101,6 +112,7 @@ class Region {
   Status StartRegistry();
   Status StartLoadBalancers();
   Status StartKeysAndSecrets();
+  Status StartCloudFormation();
 
   const RegionDeps deps_;
   const std::string name_;
@@ -120,8 +132,11 @@ class Region {
   std::unique_ptr<api::kms::KmsDeps> kms_deps_;
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;
+  std::unique_ptr<api::servicediscovery::CloudMapDeps> cloud_map_deps_;
   std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
   std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
+  std::unique_ptr<api::cloudformation::ServiceProvisioner> stack_provisioner_;
+  std::unique_ptr<controlplane::StackEngine> stack_engine_;  // after what its threads use
 };
 
 }  // namespace wharf

@@ -16,6 +16,7 @@
 #include "controlplane/authorizer.h"
 #include "controlplane/region_data_planes.h"
 #include "api/front_door.h"
+#include "console/static_site.h"
 #include "api/iam/iam.h"
 #include "api/iam/managed_policies.h"
 #include "api/sts.h"
@@ -142,9 +143,13 @@ class WharfServer final : public Server {
     http_options.threads = options_.threads > 0
                                ? options_.threads
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    console_ = std::make_unique<console::StaticSite>(options_.console_dir.empty() ? console::DefaultConsoleDir()
+                                                                                 : options_.console_dir);
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
       if (in.message.target().substr(0, 3) == "/v2") return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+      // The console's files: no AWS API request has a /console path (they go to "/").
+      if (console::IsConsoleTarget(in.message.target())) return respond(console_->Serve(in.message));
       front_door_->Handle(std::move(in.message), respond, in.remote_address);
     }));
     if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
@@ -201,7 +206,13 @@ class WharfServer final : public Server {
                                                                     std::string_view method, std::string_view path) {
                                                                return front_door_->AuthorizeRegistry(key, region, method, path);
                                                              },
-                                                             kms_root_key_.get()});
+                                                             kms_root_key_.get(),
+                                                             [this](std::string_view region, std::string_view key,
+                                                                    std::string_view service, std::string_view operation,
+                                                                    boost::json::object input) {
+                                                               return front_door_->Invoke(region, key, service, operation,
+                                                                                          std::move(input));
+                                                             }});
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -218,6 +229,9 @@ class WharfServer final : public Server {
       }
       return &(*region)->services();
     });
+    // Stack operations a stopped server left under way carry on, now that they can reach
+    // every service.
+    for (Region* region : Regions()) RETURN_IF_ERROR(region->ResumeStacks());
     return Status::OK();
   }
 
@@ -460,6 +474,9 @@ class WharfServer final : public Server {
   const std::string& credentials_path() const override { return credentials_path_; }
 
   void Stop() override {
+    // Stack operations first, outside regions_mu_: they call services through the front door,
+    // which may look a region up.
+    for (Region* region : Regions()) region->StopStacks();
     controllers_.reset();  // waits for a run in progress
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
@@ -536,6 +553,7 @@ class WharfServer final : public Server {
   std::unique_ptr<lb::DataPlaneControl> data_plane_;
   std::unique_ptr<controlplane::RegionDataPlanes> region_data_planes_;  // views of data_plane_
   std::unique_ptr<api::FrontDoor> front_door_;
+  std::unique_ptr<console::StaticSite> console_;  // set before the listener starts
   std::string registry_host_;
   Mutex regions_mu_;
   std::unique_ptr<RegionDeps> region_deps_ GUARDED_BY(regions_mu_);

@@ -40,6 +40,8 @@ struct ServerOptions {
   std::string public_ip_pool = "198.51.100.0/24";  // elastic IPs (AllocateAddress) come from here
   // FARGATE tasks are placed against this many times each node's CPU and memory (>= 1).
   double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
+  // The web console's built files, served under /console/; empty: console/ beside the binary.
+  std::string console_dir;
 };
 
 class Server {

@@ -319,6 +319,67 @@ with WharfServer() as server:
             p = server.aws("iam", "get-role", "--role-name", "cli-role", cli=cli, check=False)
             assert p.returncode != 0 and "NoSuchEntity" in p.stderr, p.stderr
 
+    @checks.run
+    def policy_simulator():
+        doc = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecs:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "ecs:DeleteCluster", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]})
+        out = iam.simulate_custom_policy(
+            PolicyInputList=[doc], ActionNames=["ecs:CreateCluster", "ecs:DeleteCluster", "logs:PutLogEvents"])
+        decisions = {r["EvalActionName"]: r["EvalDecision"] for r in out["EvaluationResults"]}
+        assert decisions == {"ecs:CreateCluster": "allowed", "ecs:DeleteCluster": "explicitDeny",
+                             "logs:PutLogEvents": "implicitDeny"}, out
+        assert out["EvaluationResults"][0]["MatchedStatements"][0]["SourcePolicyId"] == "PolicyInputList.1", out
+        # Context entries feed the conditions.
+        for ip, wanted in (("10.1.2.3", "allowed"), ("192.0.2.1", "implicitDeny")):
+            r = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["s3:GetObject"], ContextEntries=[
+                {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": [ip], "ContextKeyType": "ip"}])
+            assert r["EvaluationResults"][0]["EvalDecision"] == wanted, (ip, r)
+        # A user's own and its group's policies, and a permissions boundary given.
+        iam.create_user(UserName="sim")
+        iam.create_group(GroupName="sim-readers")
+        iam.add_user_to_group(GroupName="sim-readers", UserName="sim")
+        iam.put_group_policy(GroupName="sim-readers", PolicyName="read", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*"}]}))
+        iam.attach_user_policy(UserName="sim", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+        user = iam.get_user(UserName="sim")["User"]["Arn"]
+        out = iam.simulate_principal_policy(
+            PolicySourceArn=user, ActionNames=["ecs:DescribeClusters", "ecr:BatchGetImage", "ecr:PutImage"])
+        results = {r["EvalActionName"]: r for r in out["EvaluationResults"]}
+        assert results["ecs:DescribeClusters"]["EvalDecision"] == "allowed", out
+        assert results["ecs:DescribeClusters"]["MatchedStatements"] == [
+            {"SourcePolicyId": "read", "SourcePolicyType": "group"}], out
+        assert results["ecr:BatchGetImage"]["MatchedStatements"][0]["SourcePolicyType"] == "aws-managed", out
+        assert results["ecr:PutImage"]["EvalDecision"] == "implicitDeny", out
+        boundary = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "ecr:*", "Resource": "*"}]})
+        out = iam.simulate_principal_policy(PolicySourceArn=user, ActionNames=["ecs:DescribeClusters"],
+                                            PermissionsBoundaryPolicyInputList=[boundary])
+        r = out["EvaluationResults"][0]
+        assert r["EvalDecision"] == "implicitDeny", r
+        assert r["PermissionsBoundaryDecisionDetail"] == {"AllowedByPermissionsBoundary": False}, r
+        page = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ecs:A", "ecs:B", "ecs:C"], MaxItems=2)
+        assert page["IsTruncated"] and len(page["EvaluationResults"]) == 2, page
+        rest = iam.simulate_custom_policy(PolicyInputList=[doc], ActionNames=["ecs:A", "ecs:B", "ecs:C"],
+                                          Marker=page["Marker"])
+        assert [r["EvalActionName"] for r in rest["EvaluationResults"]] == ["ecs:C"], rest
+        expect_client_error(lambda: iam.simulate_principal_policy(
+            PolicySourceArn="arn:aws:iam::000000000000:user/nobody", ActionNames=["ecs:ListClusters"]),
+            "NoSuchEntity")
+        expect_client_error(lambda: iam.simulate_custom_policy(PolicyInputList=["{not json"],
+                                                               ActionNames=["ecs:ListClusters"]), "InvalidInput")
+        # The CLI.
+        cli = server.aws("iam", "simulate-custom-policy", "--policy-input-list", doc,
+                         "--action-names", "ecs:DeleteCluster", cli=NEWEST_AWS)
+        assert cli["EvaluationResults"][0]["EvalDecision"] == "explicitDeny", cli
+        iam.remove_user_from_group(GroupName="sim-readers", UserName="sim")
+        iam.delete_group_policy(GroupName="sim-readers", PolicyName="read")
+        iam.delete_group(GroupName="sim-readers")
+        iam.detach_user_policy(UserName="sim", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+        iam.delete_user(UserName="sim")
+
 # IAM is global: a server in another region still answers requests signed for us-east-1.
 with WharfServer("--region", "eu-west-1") as server:
     @checks.run

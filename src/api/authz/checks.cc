@@ -6,7 +6,8 @@ namespace wharf::api::authz {
 
 namespace {
 const ServiceTable* const kTables[] = {&kEcsTable, &kElbv2Table, &kEcrTable, &kLogsTable,
-                                       &kEc2Table, &kIamTable,   &kStsTable, &kCloudWatchTable};
+                                       &kEc2Table, &kIamTable,   &kStsTable,  &kSecretsManagerTable,
+                                       &kSsmTable, &kServiceDiscoveryTable, &kCloudWatchTable};
 
 const ServiceTable* FindTable(std::string_view service) {
   for (const ServiceTable* t : kTables) {

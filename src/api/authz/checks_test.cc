@@ -302,8 +302,30 @@ TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {
   EXPECT_EQ(For("elasticloadbalancing", "DescribeSSLPolicies", "{}"),
             (std::vector<Check>{C("elasticloadbalancing:DescribeSSLPolicies", "*")}));
   EXPECT_EQ(For("kms", "Encrypt", "{}"), (std::vector<Check>{C("kms:Encrypt", "*")}));
+  // Cloud Map: a service's operations on the service, given by id or by ARN.
+  EXPECT_EQ(For("servicediscovery", "RegisterInstance", R"({"ServiceId":"srv-abc","InstanceId":"i"})"),
+            (std::vector<Check>{C("servicediscovery:RegisterInstance",
+                                  "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc",
+                                  {{"servicediscovery:ServiceArn",
+                                    "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc"}})}));
   // A known operation whose request names none of its resources is still checked.
   EXPECT_EQ(For("ec2", "DeleteVpc", "{}"), (std::vector<Check>{C("ec2:DeleteVpc", "*")}));
+}
+
+// What an ECS execution role needs to read a task's secrets: secretsmanager:GetSecretValue on
+// the secret, ssm:GetParameters on each parameter (AWS's message names the parameter's ARN).
+TEST(AuthzChecksTest, SecretValuesAndParametersAreCheckedOnTheirArns) {
+  const std::string secret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
+  EXPECT_EQ(For("secretsmanager", "GetSecretValue", R"({"SecretId":")" + secret + R"(","VersionStage":"AWSPREVIOUS"})"),
+            (std::vector<Check>{C("secretsmanager:GetSecretValue", secret,
+                                  {{"secretsmanager:SecretId", secret}, {"secretsmanager:VersionStage", "AWSPREVIOUS"}})}));
+  EXPECT_EQ(For("secretsmanager", "DescribeSecret", R"({"SecretId":"db"})")[0].resource,
+            "arn:aws:secretsmanager:us-east-1:000000000000:secret:db");
+  EXPECT_EQ(For("ssm", "GetParameters", R"({"Names":["/prod/db/password","plain:2",
+      "arn:aws:ssm:eu-west-1:000000000000:parameter/x"],"WithDecryption":true})"),
+            (std::vector<Check>{C("ssm:GetParameters", "arn:aws:ssm:us-east-1:000000000000:parameter/prod/db/password"),
+                                C("ssm:GetParameters", "arn:aws:ssm:us-east-1:000000000000:parameter/plain"),
+                                C("ssm:GetParameters", "arn:aws:ssm:eu-west-1:000000000000:parameter/x")}));
 }
 
 // Every operation in the table is an operation of the service's model, so a misspelt name
@@ -311,7 +333,9 @@ TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {
 TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
   const std::pair<std::string_view, std::string_view> services[] = {
       {"ecs", "ecs"}, {"elasticloadbalancing", "elbv2"}, {"ecr", "ecr"}, {"logs", "logs"},
-      {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"}, {"monitoring", "cloudwatch"}};
+      {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"},
+      {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"},
+      {"monitoring", "cloudwatch"}};
   for (const auto& [signing_name, model_name] : services) {
     auto model = ServiceModel::LoadEmbedded(model_name);
     ASSERT_TRUE(model.ok()) << model_name;

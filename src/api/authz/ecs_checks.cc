@@ -90,6 +90,22 @@ void EachInCluster(Request& r, std::string_view action, std::string_view type, s
   for (std::string_view id : r.Strs(member)) ClusterKey(r, r.Need(action, InCluster(r, type, id)));
 }
 
+// One check per ARN listed in `member`, on that ARN.
+void Each(Request& r, std::string_view action, std::string_view member) {
+  for (std::string_view arn : r.Strs(member)) r.Need(action, std::string(arn));
+}
+
+// One check per container instance an attribute names (targetId), with ecs:cluster.
+void EachAttributeTarget(Request& r, std::string_view action) {
+  const boost::json::value* attributes = r.Get("attributes");
+  if (!attributes || !attributes->is_array()) return;
+  for (const auto& a : attributes->get_array()) {
+    const boost::json::object* o = a.if_object();
+    const boost::json::value* id = o ? o->if_contains("targetId") : nullptr;
+    if (id && id->is_string()) ClusterKey(r, r.Need(action, InCluster(r, "container-instance", id->get_string())));
+  }
+}
+
 void OnCluster(Request& r, std::string_view action) { r.Need(action, ClusterArn(r)); }
 
 const boost::json::value* Member(const boost::json::value* v, std::string_view name) {
@@ -296,6 +312,20 @@ constexpr Entry kEntries[] = {
     {"DescribeServices", [](Request& r) { EachInCluster(r, "DescribeServices", "service", "services"); }},
     // Listed on "*" with the cluster as ecs:cluster.
     {"ListServices", [](Request& r) { ClusterKey(r, r.Need("ListServices")); }},
+    {"UpdateTaskProtection", [](Request& r) { EachInCluster(r, "UpdateTaskProtection", "task", "tasks"); }},
+    {"GetTaskProtection",
+     [](Request& r) {
+       if (r.Strs("tasks").empty()) ClusterKey(r, r.Need("GetTaskProtection", InCluster(r, "task", "*")));
+       EachInCluster(r, "GetTaskProtection", "task", "tasks");
+     }},
+    {"PutAttributes", [](Request& r) { EachAttributeTarget(r, "PutAttributes"); }},
+    {"DeleteAttributes", [](Request& r) { EachAttributeTarget(r, "DeleteAttributes"); }},
+    {"ListAttributes", [](Request& r) { OnCluster(r, "ListAttributes"); }},
+    {"ListServiceDeployments", [](Request& r) { OneInCluster(r, "ListServiceDeployments", "service", "service"); }},
+    // Service deployments and revisions are their own resources, named by their ARNs.
+    {"DescribeServiceDeployments", [](Request& r) { Each(r, "DescribeServiceDeployments", "serviceDeploymentArns"); }},
+    {"DescribeServiceRevisions", [](Request& r) { Each(r, "DescribeServiceRevisions", "serviceRevisionArns"); }},
+    {"StopServiceDeployment", [](Request& r) { r.Need("StopServiceDeployment", std::string(r.Str("serviceDeploymentArn"))); }},
 };
 
 }  // namespace

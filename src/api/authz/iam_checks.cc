@@ -185,6 +185,9 @@ constexpr Entry kEntries[] = {
     {"ListInstanceProfilesForRole", [](Request& r) { OnRole(r, "ListInstanceProfilesForRole"); }},
     {"GetAccountSummary", [](Request& r) { Everything(r, "GetAccountSummary"); }},
     {"GetAccountAuthorizationDetails", [](Request& r) { Everything(r, "GetAccountAuthorizationDetails"); }},
+    // On the user, group or role simulated; the custom simulation reads nothing stored.
+    {"SimulatePrincipalPolicy", [](Request& r) { r.Need("SimulatePrincipalPolicy", std::string(r.Str("PolicySourceArn"))); }},
+    {"SimulateCustomPolicy", [](Request& r) { Everything(r, "SimulateCustomPolicy"); }},
 };
 
 }  // namespace

@@ -81,7 +81,13 @@ Outcome RegisterContainerInstance(const EcsDeps& deps, const RequestContext&, ob
     if (GetString(ci, "status").empty() || GetString(ci, "status") == "INACTIVE") ci["status"] = "ACTIVE";
     ci["agentConnected"] = true;
     ci["agentUpdateStatus"] = "UPDATED";
-    json::array attributes = GetArray(in, "attributes");
+    // Custom attributes (PutAttributes) outlive a node's re-registration; ECS's own are its.
+    json::array attributes;
+    for (const auto& a : GetArray(ci, "attributes")) {
+      std::string name = GetString(a.get_object(), "name");
+      if (name.rfind("ecs.", 0) != 0 && name.rfind("com.amazonaws.ecs.", 0) != 0) attributes.push_back(a);
+    }
+    MergeByKey(attributes, GetArray(in, "attributes"), "name");
     SetAttribute(attributes, "ecs.os-type", "linux");
     SetAttribute(attributes, "ecs.os-family", "LINUX");
     SetAttribute(attributes, "ecs.cpu-architecture", "x86_64");

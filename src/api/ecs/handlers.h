@@ -34,6 +34,9 @@ Outcome DeregisterContainerInstance(const EcsDeps&, const RequestContext&, objec
 Outcome ListContainerInstances(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeContainerInstances(const EcsDeps&, const RequestContext&, object& in);
 Outcome UpdateContainerInstancesState(const EcsDeps&, const RequestContext&, object& in);
+Outcome PutAttributes(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteAttributes(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListAttributes(const EcsDeps&, const RequestContext&, object& in);
 
 // tasks.cc
 Outcome RunTask(const EcsDeps&, const RequestContext&, object& in);
@@ -41,6 +44,8 @@ Outcome StartTask(const EcsDeps&, const RequestContext&, object& in);
 Outcome StopTask(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeTasks(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListTasks(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateTaskProtection(const EcsDeps&, const RequestContext&, object& in);
+Outcome GetTaskProtection(const EcsDeps&, const RequestContext&, object& in);
 
 // services.cc
 Outcome CreateService(const EcsDeps&, const RequestContext&, object& in);
@@ -48,6 +53,11 @@ Outcome UpdateService(const EcsDeps&, const RequestContext&, object& in);
 Outcome DeleteService(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeServices(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListServices(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListServiceDeployments(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeServiceDeployments(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeServiceRevisions(const EcsDeps&, const RequestContext&, object& in);
+Outcome StopServiceDeployment(const EcsDeps&, const RequestContext&, object& in);
+Outcome ListServicesByNamespace(const EcsDeps&, const RequestContext&, object& in);
 
 // task_state.cc (called by agents)
 Outcome SubmitTaskStateChange(const EcsDeps&, const RequestContext&, object& in);

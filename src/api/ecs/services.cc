@@ -11,6 +11,8 @@
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
 #include "controlplane/service_controller.h"
+#include "controlplane/service_deployments.h"
+#include "controlplane/service_registries.h"
 #include "api/ecs/task_records.h"
 
 namespace wharf::api::ecs {
@@ -37,8 +39,10 @@ std::optional<AwsError> CheckUnsupported(const json::object& in) {
                               " is not supported by wharf: only ECS (rolling update) deployments.");
     }
   }
-  if (!GetArray(in, "serviceRegistries").empty()) return InvalidParameter("serviceRegistries (Cloud Map) are not supported by wharf.");
-  if (Has(in, "serviceConnectConfiguration")) return InvalidParameter("Service Connect is not supported by wharf.");
+  if (GetBool(GetObject(in, "serviceConnectConfiguration"), "enabled").value_or(false)) {
+    return InvalidParameter("Service Connect is not supported by wharf: use serviceRegistries (AWS Cloud Map "
+                            "service discovery) to find the service's tasks.");
+  }
   if (!GetArray(in, "volumeConfigurations").empty()) return InvalidParameter("volumeConfigurations (Amazon EBS volumes) are not supported by wharf.");
   if (!GetArray(in, "vpcLatticeConfigurations").empty()) return InvalidParameter("VPC Lattice is not supported by wharf.");
   if (GetBool(in, "enableExecuteCommand").value_or(false)) return InvalidParameter("enableExecuteCommand is not supported by wharf.");
@@ -117,6 +121,53 @@ std::optional<AwsError> CheckLoadBalancers(const EcsDeps& deps, const json::arra
   return std::nullopt;
 }
 
+// The serviceRegistries entries as ECS checks them: at most one; its Cloud Map service
+// exists; a port for an SRV record (`port`, or containerName and containerPort of the task
+// definition); awsvpc tasks only (wharf registers a task by its ENI's address).
+std::optional<AwsError> CheckServiceRegistries(const EcsDeps& deps, const json::array& registries, const json::object& td) {
+  if (registries.empty()) return std::nullopt;
+  if (registries.size() > 1) return InvalidParameter("Only one service registry can be specified for a service.");
+  const json::object& r = registries[0].get_object();
+  std::string arn = GetString(r, "registryArn");
+  if (arn.empty()) return InvalidParameter("registryArn must be specified for a service registry.");
+  auto record = ReadRecord(deps.store, model::keys::CloudMapServiceKey(controlplane::CloudMapServiceId(arn)));
+  if (!record.ok()) return EcsError(record.status());
+  if (!*record || GetString((*record)->value, "Arn") != arn) {
+    return InvalidParameter("The service registry " + arn + " does not exist.");
+  }
+  if (GetString(td, "networkMode", "bridge") != "awsvpc") {
+    return InvalidParameter("serviceRegistries are supported by wharf only for tasks with the awsvpc network mode.");
+  }
+  if (Has(r, "port") && Has(r, "containerPort")) {
+    return InvalidParameter("A service registry can specify either port or containerName and containerPort, not both.");
+  }
+  if (Has(r, "containerName") != Has(r, "containerPort")) {
+    return InvalidParameter("A service registry must specify both containerName and containerPort, or neither.");
+  }
+  if (Has(r, "containerName")) {
+    bool found = false;
+    for (const auto& c : GetArray(td, "containerDefinitions")) {
+      if (GetString(c.get_object(), "name") != GetString(r, "containerName")) continue;
+      for (const auto& pm : GetArray(c.get_object(), "portMappings")) {
+        found = found || GetInt(pm.get_object(), "containerPort") == GetInt(r, "containerPort");
+      }
+    }
+    if (!found) {
+      return InvalidParameter("The container " + GetString(r, "containerName") + " did not have a container port " +
+                              std::to_string(GetInt(r, "containerPort").value_or(0)) + " defined.");
+    }
+  }
+  bool srv = false;
+  for (const auto& rec : GetArray(GetObject((*record)->value, "DnsConfig"), "DnsRecords")) {
+    srv = srv || GetString(rec.get_object(), "Type") == "SRV";
+  }
+  if (srv && !Has(r, "port") && !Has(r, "containerPort")) {
+    return InvalidParameter("The service registry " + arn + " has an SRV record: specify port, or containerName and "
+                            "containerPort.");
+  }
+  return std::nullopt;
+}
+
 // The key of the service `ref` names (its name or ARN).
 std::string ServiceKeyOf(const std::string& cluster, const std::string& ref) {
   return ServiceKey(cluster, ShortId(ref));
@@ -159,6 +210,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
   }
   if (desired < 0) return InvalidParameter("desiredCount must be at least 0.");
   if (auto err = CheckLoadBalancers(deps, GetArray(in, "loadBalancers"), *td)) return *err;
+  if (auto err = CheckServiceRegistries(deps, GetArray(in, "serviceRegistries"), *td)) return *err;
   controlplane::TaskLaunchRequest request = LaunchRequestFromInput(in);
   request.cluster = cluster;
   if (daemon) request.launch_type = "EC2";
@@ -178,7 +230,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
       {"serviceName", name},
       {"clusterArn", Arn(deps, "cluster/" + cluster)},
       {"loadBalancers", GetArray(in, "loadBalancers")},
-      {"serviceRegistries", json::array()},
+      {"serviceRegistries", GetArray(in, "serviceRegistries")},
       {"status", "ACTIVE"},
       {"desiredCount", desired},
       {"runningCount", 0},
@@ -216,6 +268,7 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
     service["healthCheckGracePeriodSeconds"] = GetInt(in, "healthCheckGracePeriodSeconds").value_or(0);
   }
   service["deployments"] = json::array{NewDeployment(deps, service)};
+  controlplane::BeginServiceDeployment(deps.random, NowSeconds(deps), service);
   model::ServiceControllerState{}.WriteTo(service, 0);
 
   auto created = UpdateRecord(deps.store, ServiceKey(cluster, name),
@@ -240,6 +293,9 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
     if (!found) return ServiceNotFound();
     json::object& service = *found;
     if (GetString(service, "status") != "ACTIVE") return ServiceNotActive();
+    if (Has(in, "serviceRegistries") && GetArray(in, "serviceRegistries") != GetArray(service, "serviceRegistries")) {
+      return InvalidParameter("Changing a service's serviceRegistries is not supported by wharf: create a new service.");
+    }
     bool new_deployment = GetBool(in, "forceNewDeployment").value_or(false);
     // New load balancers (an empty list removes them) come with a new deployment: its tasks
     // join the new target groups while the old deployment's stay in theirs until retired.
@@ -289,6 +345,7 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
         deployments.push_back(d);
       }
       service["deployments"] = std::move(deployments);
+      controlplane::BeginServiceDeployment(deps.random, NowSeconds(deps), service);
     } else if (!GetArray(service, "deployments").empty()) {
       service["deployments"].as_array()[0].as_object()["desiredCount"] = service["desiredCount"];
     }
@@ -370,6 +427,51 @@ Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
     if (GetString(service, "status") == "INACTIVE") continue;
     if (!launch_type.empty() && GetString(service, "launchType") != launch_type) continue;
     if (!strategy.empty() && GetString(service, "schedulingStrategy") != strategy) continue;
+    if (arns.size() == page_size) {
+      more = true;
+      break;
+    }
+    arns.push_back(service["serviceArn"]);
+    last = kv.key;
+  }
+  json::object out{{"serviceArns", std::move(arns)}};
+  if (more) out["nextToken"] = MakeNextToken(last);
+  return out;
+}
+
+// The services whose service registries are in a Cloud Map namespace (its name or ARN), in
+// every cluster.
+Outcome ListServicesByNamespace(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string ref = GetString(in, "namespace");
+  ASSIGN_OR_FAIL(auto namespaces, controlplane::LoadRecords(deps.store, model::keys::kCloudMapNamespaces), EcsError);
+  std::string ns_id;
+  for (const auto& ns : namespaces) {
+    if (GetString(ns, "Arn") == ref || GetString(ns, "Name") == ref || GetString(ns, "Id") == ref) ns_id = GetString(ns, "Id");
+  }
+  if (ns_id.empty()) return AwsError::Client("NamespaceNotFoundException", "The specified namespace wasn't found.");
+  size_t page_size = 0;
+  if (auto err = PageSize(in, 100, page_size)) return *err;
+  if (!Has(in, "maxResults")) page_size = 10;
+  std::string after;
+  if (std::string token = GetString(in, "nextToken"); !token.empty()) {
+    auto key = ReadNextToken(token);
+    if (!key) return InvalidParameter("Invalid nextToken.");
+    after = *key;
+  }
+  ASSIGN_OR_FAIL(store::Page page, deps.store.List(model::keys::kServices, after, 0), EcsError);
+  json::array arns;
+  std::string last;
+  bool more = false;
+  for (const auto& kv : page.items) {
+    ASSIGN_OR_FAIL(json::object service, ParseObject(kv.value), EcsError);
+    if (GetString(service, "status") == "INACTIVE") continue;
+    bool in_namespace = false;
+    for (const auto& r : GetArray(service, "serviceRegistries")) {
+      std::string id = controlplane::CloudMapServiceId(GetString(r.get_object(), "registryArn"));
+      ASSIGN_OR_FAIL(auto cm, ReadRecord(deps.store, model::keys::CloudMapServiceKey(id)), EcsError);
+      in_namespace = in_namespace || (cm && GetString(cm->value, "NamespaceId") == ns_id);
+    }
+    if (!in_namespace) continue;
     if (arns.size() == page_size) {
       more = true;
       break;

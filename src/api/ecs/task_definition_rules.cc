@@ -50,6 +50,43 @@ std::string NetworkMode(const json::object& request) { return GetString(request,
 
 Status Client(std::string message) { return Status::InvalidArgument(std::move(message)); }
 
+// secrets, secretOptions, repositoryCredentials and environmentFiles, as ECS checks them when
+// the task definition is registered (what they name is only read when a task starts).
+Status CheckSecrets(const json::object& c, const json::object& request) {
+  const bool has_execution_role = !GetString(request, "executionRoleArn").empty();
+  if (!GetArray(c, "environmentFiles").empty()) {
+    return Client("environmentFiles are not supported: wharf has no Amazon S3 to read them from. Use "
+                  "'environment' or 'secrets' instead.");
+  }
+  const json::array& secrets = GetArray(c, "secrets");
+  if ((!secrets.empty() || !GetArray(GetObject(c, "logConfiguration"), "secretOptions").empty()) &&
+      !has_execution_role) {
+    return Client("When you are specifying container secrets, you must also specify a value for 'executionRoleArn'.");
+  }
+  std::set<std::string> names;
+  for (const auto& e : GetArray(c, "environment")) {
+    if (e.is_object()) names.insert(GetString(e.get_object(), "name"));
+  }
+  for (const auto& v : secrets) {
+    std::string name = v.is_object() ? GetString(v.get_object(), "name") : "";
+    if (!names.insert(name).second) {
+      return Client("The secret name must be unique and not shared with any new or existing environment variables "
+                    "set on the container, such as '" + name + "'.");
+    }
+  }
+  if (Has(c, "repositoryCredentials")) {
+    if (!has_execution_role) {
+      return Client("Private repository authentication requires that the task definition specify a value for "
+                    "executionRoleArn.");
+    }
+    std::string image = GetString(c, "image");
+    if (image.find(".dkr.ecr.") != std::string::npos) {
+      return Client("Private repository credentials are not a supported authentication method for ECR repositories.");
+    }
+  }
+  return Status::OK();
+}
+
 Status CheckContainer(const json::object& c, const json::object& request,
                       const std::set<std::string>& names, const std::set<std::string>& volumes) {
   const std::string name = GetString(c, "name");
@@ -103,6 +140,7 @@ Status CheckContainer(const json::object& c, const json::object& request,
                     source + "' does not exist in the task definition.");
     }
   }
+  RETURN_IF_ERROR(CheckSecrets(c, request));
   auto memory = GetInt(c, "memory");
   auto reservation = GetInt(c, "memoryReservation");
   if (memory && *memory < 6) {
@@ -210,8 +248,19 @@ json::array RequiresAttributes(const json::object& request) {
     }
     if (!GetArray(c, "dependsOn").empty()) AddAttribute(attrs, seen, "ecs.capability.container-ordering");
     if (Has(c, "healthCheck")) AddAttribute(attrs, seen, "ecs.capability.container-health-check");
-    if (!GetArray(c, "secrets").empty()) {
-      AddAttribute(attrs, seen, "ecs.capability.secrets.ssm.environment-variables");
+    // Which store each secret is in: "arn:aws:secretsmanager:..." or an SSM parameter.
+    auto store_of = [](const json::value& v) {
+      std::string from = v.is_object() ? GetString(v.get_object(), "valueFrom") : "";
+      return from.starts_with("arn:") && from.find(":secretsmanager:") != std::string::npos ? "asm" : "ssm";
+    };
+    for (const auto& s : GetArray(c, "secrets")) {
+      AddAttribute(attrs, seen, std::string("ecs.capability.secrets.") + store_of(s) + ".environment-variables");
+    }
+    for (const auto& s : GetArray(GetObject(c, "logConfiguration"), "secretOptions")) {
+      AddAttribute(attrs, seen, std::string("ecs.capability.secrets.") + store_of(s) + ".bootstrap.log-driver");
+    }
+    if (Has(c, "repositoryCredentials")) {
+      AddAttribute(attrs, seen, "ecs.capability.private-registry-authentication.secretsmanager");
     }
     if (!GetArray(c, "environmentFiles").empty()) AddAttribute(attrs, seen, "ecs.capability.env-files.s3");
   }

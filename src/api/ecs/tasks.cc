@@ -8,6 +8,7 @@
 #include <boost/json/array.hpp>
 
 #include "api/ecs/common.h"
+#include "controlplane/service_registries.h"
 #include "model/task.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/task_launch.h"
@@ -131,17 +132,24 @@ Outcome StopTask(const EcsDeps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
   if (!cluster_record) return ClusterNotFound();
   std::string ref = GetString(in, "task");
-  auto stopped = UpdateRecord(deps.store, TaskKey(cluster, ShortId(ref)),
-                              [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
-    if (!found) return InvalidParameter("The referenced task was not found.");
+  // The task leaves its service's Cloud Map services in the same commit that tells its node
+  // to stop it (controlplane/service_registries.h), before its containers get SIGTERM.
+  const std::string task_key = TaskKey(cluster, ShortId(ref));
+  auto stopped = store::Update(deps.store, [&](store::Draft& draft) -> Result<store::Decision<Outcome>> {
+    ASSIGN_OR_RETURN(auto found, GetRecord(draft, task_key));
+    if (!found) return store::Decision<Outcome>(InvalidParameter("The referenced task was not found."));
     json::object& task = *found;
-    if (GetString(task, "desiredStatus") == "STOPPED") return json::object{{"task", PresentTask(task)}};
+    if (GetString(task, "desiredStatus") == "STOPPED") {
+      return store::Decision<Outcome>(json::object{{"task", PresentTask(task)}});
+    }
     task["desiredStatus"] = "STOPPED";
     task["stopCode"] = "UserInitiated";
     task["stoppedReason"] = GetString(in, "reason", "Task stopped by user");
     task["stoppingAt"] = NowSeconds(deps);
     task["version"] = GetInt(task, "version").value_or(0) + 1;
-    return store::Commit(json::object{{"task", PresentTask(task)}});
+    RETURN_IF_ERROR(controlplane::DeregisterTaskInstances(draft, cluster, task));
+    PutRecord(draft, task_key, task);
+    return store::Decision<Outcome>(store::Commit(Outcome(json::object{{"task", PresentTask(task)}})));
   });
   ASSIGN_OR_FAIL(auto answer, std::move(stopped), EcsError);
   return answer.value_or(AwsError::Server("ServerException", "The task changed while stopping; retry."));

@@ -108,5 +108,8 @@ Outcome ListInstanceProfilesForRole(const Deps&, const RequestContext&, object& 
 // account.cc
 Outcome GetAccountSummary(const Deps&, const RequestContext&, object& in);
 Outcome GetAccountAuthorizationDetails(const Deps&, const RequestContext&, object& in);
+// simulate.cc
+Outcome SimulatePrincipalPolicy(const Deps&, const RequestContext&, object& in);
+Outcome SimulateCustomPolicy(const Deps&, const RequestContext&, object& in);
 
 }  // namespace wharf::api::iam

@@ -106,6 +106,8 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
       {"ListInstanceProfilesForRole", ListInstanceProfilesForRole},
       {"GetAccountSummary", GetAccountSummary},
       {"GetAccountAuthorizationDetails", GetAccountAuthorizationDetails},
+      {"SimulatePrincipalPolicy", SimulatePrincipalPolicy},
+      {"SimulateCustomPolicy", SimulateCustomPolicy},
   };
   for (const auto& [name, fn] : operations) {
     endpoint.operations[name] = [shared, fn = fn](const RequestContext& ctx, object& in) { return fn(*shared, ctx, in); };

@@ -1,0 +1,533 @@
+#include "controlplane/stack_engine.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "base/logging.h"
+#include "cloudformation/graph.h"
+#include "cloudformation/intrinsics.h"
+#include "cloudformation/parameters.h"
+#include "cloudformation/template.h"
+#include "model/json.h"
+#include "model/keys.h"
+
+namespace wharf::controlplane {
+namespace json = boost::json;
+namespace cfn = cloudformation;
+using model::Stack;
+using model::StackResource;
+
+namespace {
+
+constexpr std::string_view kStackType = "AWS::CloudFormation::Stack";
+constexpr std::string_view kReplacementPrefix = "replacement needed: ";
+
+std::string Names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// One stack operation, from the stored record to the operation's end.
+class Operation {
+ public:
+  Operation(const StackEngineDeps& deps, const std::atomic<bool>& abandon, Stack stack, int64_t revision)
+      : deps_(deps), abandon_(abandon), stack_(std::move(stack)), revision_(revision) {}
+
+  Status Run() {
+    const std::string status = stack_.status;
+    if (status == "CREATE_IN_PROGRESS") return Create();
+    if (status == "ROLLBACK_IN_PROGRESS") return Rollback();
+    if (status == "DELETE_IN_PROGRESS") return Delete();
+    if (status == "UPDATE_IN_PROGRESS") return Update();
+    if (status == "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS") return Cleanup();
+    if (status == "UPDATE_ROLLBACK_IN_PROGRESS") return UpdateRollback();
+    if (status == "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS") return UpdateRollbackCleanup();
+    return Status::OK();
+  }
+
+ private:
+  double Now() const { return EpochSeconds(deps_.clock.Now()); }
+
+  void Event(const std::string& logical_id, const std::string& physical_id, std::string_view type,
+             const std::string& status, const std::string& reason, const json::object* properties = nullptr) {
+    json::object e{{"StackId", stack_.stack_id},
+                   {"EventId", logical_id + "-" + status + "-" + std::to_string(stack_.events)},
+                   {"StackName", stack_.name},
+                   {"LogicalResourceId", logical_id},
+                   {"PhysicalResourceId", physical_id},
+                   {"ResourceType", type},
+                   {"Timestamp", Now()},
+                   {"ResourceStatus", status}};
+    if (!reason.empty()) e["ResourceStatusReason"] = reason;
+    if (properties) e["ResourceProperties"] = json::serialize(*properties);
+    events_.emplace_back(model::keys::StackEventKey(stack_.uuid(), stack_.events++), Serialize(e));
+  }
+
+  void ResourceEvent(const StackResource& r, const json::object* properties = nullptr) {
+    Event(r.logical_id, r.physical_id, r.type, r.status, r.status_reason, properties);
+  }
+
+  void SetStatus(std::string status, std::string reason = "") {
+    stack_.status = std::move(status);
+    stack_.status_reason = std::move(reason);
+    if (!stack_.status.starts_with("CREATE") && !stack_.status.starts_with("ROLLBACK") &&
+        !stack_.status.starts_with("DELETE")) {
+      stack_.updated = Now();
+    }
+    Event(stack_.name, stack_.stack_id, kStackType, stack_.status, stack_.status_reason);
+  }
+
+  // The stack record and the events since the last save, in one commit checked against the
+  // revision this operation last wrote (nobody else writes a stack while it is in progress).
+  Status Save() {
+    // A stopping server records nothing more: what was under way is judged at the restart.
+    if (abandon_) return Status::Unavailable("the server is stopping");
+    std::string key = model::keys::StackKey(stack_.name);
+    store::Txn txn;
+    txn.compares.push_back({key, revision_});
+    if (stack_.status == "DELETE_COMPLETE") {
+      txn.ops.push_back(store::Op::Delete(key));
+      txn.ops.push_back(store::Op::Put(model::keys::DeletedStackKey(stack_.uuid()), Serialize(stack_.ToJson())));
+    } else {
+      txn.ops.push_back(store::Op::Put(key, Serialize(stack_.ToJson())));
+    }
+    for (auto& [k, v] : events_) txn.ops.push_back(store::Op::Put(k, std::move(v)));
+    events_.clear();
+    ASSIGN_OR_RETURN(auto result, deps_.store.Commit(txn));
+    if (!result.succeeded) return Status::FailedPrecondition("stack " + stack_.name + " was changed by another writer");
+    revision_ = result.revision;
+    return Status::OK();
+  }
+
+  // What intrinsic functions see for `t` with `parameters`: pseudo parameters, parameters,
+  // mappings, conditions and this stack's resources.
+  Result<cfn::Scope> MakeScope(const cfn::Template& t, const std::map<std::string, std::string>& parameters) {
+    cfn::Scope scope;
+    scope.values["AWS::Region"] = json::string(deps_.region);
+    scope.values["AWS::AccountId"] = json::string(deps_.account_id);
+    scope.values["AWS::StackName"] = json::string(stack_.name);
+    scope.values["AWS::StackId"] = json::string(stack_.stack_id);
+    scope.values["AWS::Partition"] = "aws";
+    scope.values["AWS::URLSuffix"] = "amazonaws.com";
+    scope.values["AWS::NotificationARNs"] = json::array();
+    cfn::AddParameters(t, parameters, scope);
+    scope.mappings = &t.mappings;
+    scope.availability_zones = deps_.availability_zones;
+    scope.resource_ref = [this](std::string_view id) -> Result<json::value> {
+      const StackResource* r = stack_.FindResource(id);
+      if (!r || r->physical_id.empty()) {
+        return Status::InvalidArgument("Template error: resource " + std::string(id) + " is not created");
+      }
+      return r->ref.is_null() ? json::value(json::string(r->physical_id)) : r->ref;
+    };
+    scope.resource_attribute = [this](std::string_view id, std::string_view attribute) -> Result<json::value> {
+      const StackResource* r = stack_.FindResource(id);
+      if (!r || r->physical_id.empty()) {
+        return Status::InvalidArgument("Template error: resource " + std::string(id) + " is not created");
+      }
+      const json::value* v = r->attributes.if_contains(attribute);
+      if (!v) {
+        return Status::InvalidArgument("Template error: resource " + std::string(id) + " does not support attribute type " +
+                                       std::string(attribute) + " in Fn::GetAtt");
+      }
+      return *v;
+    };
+    scope.import_value = [this](std::string_view name) -> Result<std::string> {
+      ASSIGN_OR_RETURN(auto page, deps_.store.List(model::keys::kStacks, "", 0));
+      for (const auto& kv : page.items) {
+        ASSIGN_OR_RETURN(auto record, ParseObject(kv.value));
+        ASSIGN_OR_RETURN(Stack other, Stack::FromJson(record));
+        for (const auto& o : other.outputs) {
+          if (o.export_name == name) return o.value;
+        }
+      }
+      return Status::InvalidArgument("No export named " + std::string(name) + " found.");
+    };
+    ASSIGN_OR_RETURN(scope.conditions, cfn::EvaluateConditions(t, scope));
+    return scope;
+  }
+
+  bool Wanted(const cfn::ResourceDefinition& def, const cfn::Scope& scope) const {
+    if (def.condition.empty()) return true;
+    auto it = scope.conditions.find(def.condition);
+    return it != scope.conditions.end() && it->second;
+  }
+
+  Status ComputeOutputs(const cfn::Template& t, const cfn::Scope& scope) {
+    stack_.outputs.clear();
+    for (const auto& o : t.outputs) {
+      if (!o.condition.empty() && !scope.conditions.at(o.condition)) continue;
+      ASSIGN_OR_RETURN(auto value, cfn::Resolve(o.value, scope));
+      model::StackOutput out{o.name, value ? cfn::ScalarText(*value).value_or(value->is_array() ? "" : Serialize(*value)) : "",
+                             o.description, ""};
+      if (value && value->is_array()) {
+        for (const auto& item : value->get_array()) {
+          out.value += (out.value.empty() ? "" : ",") + cfn::ScalarText(item).value_or("");
+        }
+      }
+      if (o.export_name) {
+        ASSIGN_OR_RETURN(auto name, cfn::Resolve(*o.export_name, scope));
+        out.export_name = name ? cfn::ScalarText(*name).value_or("") : "";
+      }
+      stack_.outputs.push_back(std::move(out));
+    }
+    return Status::OK();
+  }
+
+  // Makes one resource (added to the stack's list); false when it failed.
+  Result<bool> CreateResource(const cfn::ResourceDefinition& def, const cfn::Scope& scope, std::string change) {
+    StackResource fresh;
+    fresh.logical_id = def.logical_id;
+    fresh.type = def.type;
+    fresh.deletion_policy = def.deletion_policy;
+    fresh.change = std::move(change);
+    fresh.status = "CREATE_IN_PROGRESS";
+    fresh.updated = Now();
+    auto props = cfn::ResolveObject(def.properties, scope);
+    if (props.ok()) fresh.properties = *props;
+    stack_.resources.push_back(fresh);
+    ResourceEvent(fresh, &fresh.properties);
+    RETURN_IF_ERROR(Save());
+    StackResource& r = stack_.resources.back();
+    std::string made_id;
+    Result<ProvisionedResource> made = props.ok()
+                                           ? deps_.provisioner.Create(stack_, def.logical_id, def.type, *props, made_id)
+                                           : Result<ProvisionedResource>(props.status());
+    r.updated = Now();
+    if (!made.ok()) {
+      r.physical_id = made_id;
+      r.status = "CREATE_FAILED";
+      r.status_reason = made.status().message();
+      ResourceEvent(r);
+      RETURN_IF_ERROR(Save());
+      return false;
+    }
+    r.physical_id = made->physical_id;
+    r.ref = made->ref.is_null() ? json::value(json::string(made->physical_id)) : made->ref;
+    r.attributes = made->attributes;
+    r.status_reason = "Resource creation Initiated";
+    ResourceEvent(r);
+    r.status = "CREATE_COMPLETE";
+    r.status_reason.clear();
+    ResourceEvent(r);
+    RETURN_IF_ERROR(Save());
+    return true;
+  }
+
+  // Deletes one resource; false when it could not be deleted.
+  Result<bool> DeleteResource(StackResource& r, bool honour_retain) {
+    if (r.status == "DELETE_COMPLETE" || r.status == "DELETE_SKIPPED") return true;
+    if (honour_retain && r.deletion_policy == "Retain") {
+      r.status = "DELETE_SKIPPED";
+      r.status_reason.clear();
+      ResourceEvent(r);
+      RETURN_IF_ERROR(Save());
+      return true;
+    }
+    r.status = "DELETE_IN_PROGRESS";
+    r.status_reason.clear();
+    r.updated = Now();
+    ResourceEvent(r);
+    RETURN_IF_ERROR(Save());
+    Status deleted = r.physical_id.empty() ? Status::OK() : deps_.provisioner.Delete(stack_, r);
+    r.updated = Now();
+    if (!deleted.ok()) {
+      r.status = "DELETE_FAILED";
+      r.status_reason = deleted.message();
+      ResourceEvent(r);
+      RETURN_IF_ERROR(Save());
+      return false;
+    }
+    r.status = "DELETE_COMPLETE";
+    ResourceEvent(r);
+    RETURN_IF_ERROR(Save());
+    return true;
+  }
+
+  Status Create() {
+    auto t = cfn::ParseTemplate(stack_.template_body);
+    if (!t.ok()) return FailCreate({}, t.status().message());
+    auto scope = MakeScope(*t, stack_.parameters);
+    if (!scope.ok()) return FailCreate({}, scope.status().message());
+    ASSIGN_OR_RETURN(auto order, cfn::CreationOrder(*t));
+    for (const auto& id : order) {
+      const cfn::ResourceDefinition& def = *t->FindResource(id);
+      if (!Wanted(def, *scope)) continue;
+      StackResource* existing = stack_.FindResource(id);
+      if (existing && existing->status == "CREATE_COMPLETE") continue;
+      if (existing) {
+        // The server stopped while it was being made.
+        existing->status = "CREATE_FAILED";
+        existing->status_reason = "Resource creation was interrupted: the wharf server stopped while creating it";
+        ResourceEvent(*existing);
+        return FailCreate({id}, "");
+      }
+      ASSIGN_OR_RETURN(bool made, CreateResource(def, *scope, ""));
+      if (!made) return FailCreate({id}, "");
+    }
+    if (Status s = ComputeOutputs(*t, *scope); !s.ok()) return FailCreate({}, s.message());
+    SetStatus("CREATE_COMPLETE");
+    return Save();
+  }
+
+  Status FailCreate(const std::vector<std::string>& failed, const std::string& message) {
+    std::string reason = failed.empty() ? message : "The following resource(s) failed to create: [" + Names(failed) + "]. ";
+    if (stack_.disable_rollback) {
+      SetStatus("CREATE_FAILED", reason);
+      return Save();
+    }
+    SetStatus("ROLLBACK_IN_PROGRESS", reason + (failed.empty() ? "" : "Rollback requested by user."));
+    RETURN_IF_ERROR(Save());
+    return Rollback();
+  }
+
+  Status Rollback() {
+    bool all = true;
+    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
+      ASSIGN_OR_RETURN(bool deleted, DeleteResource(*it, /*honour_retain=*/true));
+      all = all && deleted;
+    }
+    // The stack keeps saying why it rolled back (its event does not repeat it).
+    std::string why = stack_.status_reason;
+    SetStatus(all ? "ROLLBACK_COMPLETE" : "ROLLBACK_FAILED");
+    stack_.status_reason = why;
+    return Save();
+  }
+
+  Status Delete() {
+    std::vector<std::string> failed;
+    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
+      ASSIGN_OR_RETURN(bool deleted, DeleteResource(*it, /*honour_retain=*/true));
+      if (!deleted) failed.push_back(it->logical_id);
+    }
+    if (!failed.empty()) {
+      SetStatus("DELETE_FAILED", "The following resource(s) failed to delete: [" + Names(failed) + "]. ");
+      return Save();
+    }
+    stack_.deleted = Now();
+    SetStatus("DELETE_COMPLETE");
+    return Save();
+  }
+
+  // ---- updates ----
+
+  Status Update() {
+    auto t = cfn::ParseTemplate(stack_.template_body);
+    if (!t.ok()) return FailUpdate({}, t.status().message());
+    auto scope = MakeScope(*t, stack_.parameters);
+    if (!scope.ok()) return FailUpdate({}, scope.status().message());
+    ASSIGN_OR_RETURN(auto order, cfn::CreationOrder(*t));
+    for (const auto& id : order) {
+      const cfn::ResourceDefinition& def = *t->FindResource(id);
+      if (!Wanted(def, *scope)) continue;
+      StackResource* r = stack_.FindResource(id);
+      if (r && !r->change.empty()) continue;  // done before a restart
+      if (!r) {
+        ASSIGN_OR_RETURN(bool made, CreateResource(def, *scope, "Add"));
+        if (!made) return FailUpdate({id}, "");
+        continue;
+      }
+      auto props = cfn::ResolveObject(def.properties, *scope);
+      if (!props.ok()) {
+        r->status = "UPDATE_FAILED";
+        r->status_reason = props.status().message();
+        ResourceEvent(*r);
+        return FailUpdate({id}, "");
+      }
+      if (r->type == def.type && *props == r->properties) continue;
+      r->previous = r->ToJson();
+      r->status = "UPDATE_IN_PROGRESS";
+      r->status_reason.clear();
+      r->change = "Modify";
+      ResourceEvent(*r, &*props);
+      RETURN_IF_ERROR(Save());
+      Result<ProvisionedResource> changed =
+          r->type == def.type ? deps_.provisioner.Update(stack_, *r, *props)
+                              : Result<ProvisionedResource>(ReplacementNeeded("the resource type changed"));
+      if (!changed.ok() && NeedsReplacement(changed.status())) {
+        r->status_reason = "Requested update requires the creation of a new physical resource; hence creating one.";
+        ResourceEvent(*r);
+        r->retired = true;
+        r->change = "Replaced";
+        ASSIGN_OR_RETURN(bool made, CreateResource(def, *scope, "Replacement"));
+        StackResource& fresh = stack_.resources.back();
+        if (!made) return FailUpdate({id}, "");
+        fresh.status = "UPDATE_COMPLETE";
+        ResourceEvent(fresh);
+        RETURN_IF_ERROR(Save());
+        continue;
+      }
+      if (!changed.ok()) {
+        r->status = "UPDATE_FAILED";
+        r->status_reason = changed.status().message();
+        ResourceEvent(*r);
+        return FailUpdate({id}, "");
+      }
+      r->properties = *props;
+      r->ref = changed->ref.is_null() ? json::value(json::string(changed->physical_id)) : changed->ref;
+      r->physical_id = changed->physical_id;
+      r->attributes = changed->attributes;
+      r->status = "UPDATE_COMPLETE";
+      r->updated = Now();
+      ResourceEvent(*r);
+      RETURN_IF_ERROR(Save());
+    }
+    // What the new template no longer has goes in the cleanup.
+    for (auto& r : stack_.resources) {
+      const cfn::ResourceDefinition* def = t->FindResource(r.logical_id);
+      if (!r.retired && (!def || !Wanted(*def, *scope))) {
+        r.retired = true;
+        r.change = "Remove";
+      }
+    }
+    if (Status s = ComputeOutputs(*t, *scope); !s.ok()) return FailUpdate({}, s.message());
+    SetStatus("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS");
+    RETURN_IF_ERROR(Save());
+    return Cleanup();
+  }
+
+  // Deletes what an update retired (replaced or removed resources), newest first.
+  Status Cleanup() {
+    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
+      if (it->retired) (void)DeleteResource(*it, it->change == "Remove");
+    }
+    std::erase_if(stack_.resources, [](const StackResource& r) { return r.retired; });
+    for (auto& r : stack_.resources) {
+      r.change.clear();
+      r.previous = {};
+    }
+    stack_.previous_template_body.clear();
+    stack_.previous_parameters.clear();
+    SetStatus("UPDATE_COMPLETE");
+    return Save();
+  }
+
+  Status FailUpdate(const std::vector<std::string>& failed, const std::string& message) {
+    SetStatus("UPDATE_ROLLBACK_IN_PROGRESS",
+              failed.empty() ? message : "The following resource(s) failed to update: [" + Names(failed) + "]. ");
+    RETURN_IF_ERROR(Save());
+    return UpdateRollback();
+  }
+
+  // Back to the previous template: modified resources changed back, replaced ones restored.
+  Status UpdateRollback() {
+    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
+      StackResource& r = *it;
+      if (r.change == "Modify" && !r.retired && !r.previous.empty()) {
+        StackResource before = StackResource::FromJson(r.previous);
+        r.status = "UPDATE_IN_PROGRESS";
+        ResourceEvent(r);
+        auto restored = deps_.provisioner.Update(stack_, r, before.properties);
+        before.status = restored.ok() ? "UPDATE_COMPLETE" : "UPDATE_FAILED";
+        before.status_reason = restored.ok() ? "" : restored.status().message();
+        before.previous = {};
+        r = before;
+        ResourceEvent(r);
+      } else if (r.change == "Replaced" || r.change == "Remove") {
+        r.retired = false;
+        r.change.clear();
+        if (r.status == "UPDATE_IN_PROGRESS") r.status = "UPDATE_COMPLETE";
+      } else if (r.change == "Add" || r.change == "Replacement") {
+        r.retired = true;  // deleted in the cleanup below
+      }
+    }
+    stack_.template_body = stack_.previous_template_body;
+    stack_.parameters = stack_.previous_parameters;
+    if (auto t = cfn::ParseTemplate(stack_.template_body); t.ok()) {
+      if (auto scope = MakeScope(*t, stack_.parameters); scope.ok()) (void)ComputeOutputs(*t, *scope);
+    }
+    SetStatus("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
+    RETURN_IF_ERROR(Save());
+    return UpdateRollbackCleanup();
+  }
+
+  Status UpdateRollbackCleanup() {
+    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
+      if (it->retired) (void)DeleteResource(*it, false);
+    }
+    std::erase_if(stack_.resources, [](const StackResource& r) { return r.retired; });
+    for (auto& r : stack_.resources) {
+      r.change.clear();
+      r.previous = {};
+    }
+    stack_.previous_template_body.clear();
+    stack_.previous_parameters.clear();
+    SetStatus("UPDATE_ROLLBACK_COMPLETE");
+    return Save();
+  }
+
+  const StackEngineDeps& deps_;
+  const std::atomic<bool>& abandon_;
+  Stack stack_;
+  int64_t revision_;
+  std::vector<std::pair<std::string, std::string>> events_;  // written with the next Save
+};
+
+}  // namespace
+
+bool NeedsReplacement(const Status& status) {
+  return status.IsFailedPrecondition() && status.message().starts_with(kReplacementPrefix);
+}
+
+Status ReplacementNeeded(std::string why) {
+  return Status::FailedPrecondition(std::string(kReplacementPrefix) + why);
+}
+
+StackEngine::StackEngine(StackEngineDeps deps) : deps_(std::move(deps)) {}
+
+StackEngine::~StackEngine() {
+  std::vector<std::thread> threads;
+  {
+    MutexLock lock(mu_);
+    stopping_ = true;
+    threads.swap(threads_);
+  }
+  abandon_ = true;
+  deps_.provisioner.Stop();
+  for (auto& t : threads) t.join();
+}
+
+Status StackEngine::RunNow(const std::string& name) {
+  ASSIGN_OR_RETURN(auto kv, deps_.store.Get(model::keys::StackKey(name)));
+  if (!kv) return Status::OK();  // deleted
+  ASSIGN_OR_RETURN(auto record, ParseObject(kv->value));
+  ASSIGN_OR_RETURN(Stack stack, Stack::FromJson(record));
+  if (!stack.in_progress()) return Status::OK();
+  return Operation(deps_, abandon_, std::move(stack), kv->mod_revision).Run();
+}
+
+void StackEngine::Run(const std::string& name) {
+  MutexLock lock(mu_);
+  if (stopping_) return;
+  if (!running_.insert(name).second) {
+    again_.insert(name);
+    return;
+  }
+  threads_.emplace_back([this, name] {
+    Status done = RunNow(name);
+    if (!done.ok()) LOG_ERROR("msg=\"stack operation failed\" stack={} error=\"{}\"", name, done.ToString());
+    Finished(name);
+  });
+}
+
+void StackEngine::Finished(const std::string& name) {
+  bool again = false;
+  {
+    MutexLock lock(mu_);
+    running_.erase(name);
+    again = again_.erase(name) > 0 && !stopping_;
+  }
+  if (again) Run(name);
+}
+
+Status StackEngine::Resume() {
+  ASSIGN_OR_RETURN(auto page, deps_.store.List(model::keys::kStacks, "", 0));
+  for (const auto& kv : page.items) {
+    ASSIGN_OR_RETURN(auto record, ParseObject(kv.value));
+    ASSIGN_OR_RETURN(Stack stack, Stack::FromJson(record));
+    if (stack.in_progress()) Run(stack.name);
+  }
+  return Status::OK();
+}
+
+}  // namespace wharf::controlplane

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { formatRoute, parseRoute, Route } from "./routes";
+
+describe("routes", () => {
+  const cases: Route[] = [
+    { page: "clusters" },
+    { page: "cluster", cluster: "alba-digi-cluster", tab: "tasks" },
+    { page: "service", cluster: "c", service: "web", tab: undefined },
+    { page: "task", cluster: "c", task: "0123abcd", tab: "logs" },
+    { page: "task-definition", family: "alba-digi-task", revision: "3", tab: undefined },
+    { page: "create-task-definition", mode: "json" },
+    { page: "log-stream", group: "/ecs/alba-digi-task", stream: "ecs/web/0123" },
+    { page: "load-balancer", name: "alba-digi-alb" },
+  ];
+  for (const r of cases) {
+    it(`round-trips ${formatRoute(r)}`, () => {
+      expect(parseRoute(formatRoute(r))).toEqual(r);
+    });
+  }
+
+  it("keeps slashes of a log group name inside one segment", () => {
+    expect(formatRoute({ page: "log-group", group: "/ecs/x" })).toBe("#/logs/log-groups/%2Fecs%2Fx");
+  });
+
+  it("takes every segment after repositories/ as the repository name", () => {
+    expect(parseRoute("#/ecr/repositories/team/app")).toEqual({ page: "repository", repository: "team/app" });
+  });
+
+  it("opens on the clusters list", () => {
+    expect(parseRoute("")).toEqual({ page: "clusters" });
+  });
+
+  it("says what it does not know", () => {
+    expect(parseRoute("#/nowhere/at/all")).toEqual({ page: "not-found", path: "/nowhere/at/all" });
+  });
+});

@@ -1,0 +1,93 @@
+// The page a route names.
+import Header from "@cloudscape-design/components/header";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import Box from "@cloudscape-design/components/box";
+import type { Route } from "../lib/routes";
+import { lazy, Suspense } from "react";
+import Spinner from "@cloudscape-design/components/spinner";
+
+// Each service's pages are a chunk of their own, loaded on first visit: the clusters page
+// does not wait for the load balancer wizard.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function named<K extends string, T extends Record<K, React.ComponentType<any>>>(load: () => Promise<T>, name: K) {
+  return lazy(async () => ({ default: (await load())[name] }));
+}
+const ecs = () => import("./ecs");
+const Clusters = named(ecs, "Clusters");
+const ClusterDetail = named(ecs, "ClusterDetail");
+const CreateService = named(ecs, "CreateService");
+const CreateTaskDefinition = named(ecs, "CreateTaskDefinition");
+const ServiceDetail = named(ecs, "ServiceDetail");
+const TaskDefinitions = named(ecs, "TaskDefinitions");
+const TaskDefinitionFamily = named(ecs, "TaskDefinitionFamily");
+const TaskDefinitionRevision = named(ecs, "TaskDefinitionRevision");
+const TaskDetail = named(ecs, "TaskDetail");
+const ecr = () => import("./ecr/Repositories");
+const Repositories = named(ecr, "Repositories");
+const RepositoryDetail = named(ecr, "RepositoryDetail");
+const lbs = () => import("./ec2/LoadBalancers");
+const LoadBalancers = named(lbs, "LoadBalancers");
+const LoadBalancerDetail = named(lbs, "LoadBalancerDetail");
+const tgs = () => import("./ec2/TargetGroups");
+const TargetGroups = named(tgs, "TargetGroups");
+const TargetGroupDetail = named(tgs, "TargetGroupDetail");
+const logs = () => import("./logs/LogGroups");
+const LogGroups = named(logs, "LogGroups");
+const LogGroupDetail = named(logs, "LogGroupDetail");
+const LogStreamPage = named(logs, "LogStreamPage");
+
+export function Page({ route }: { route: Route }) {
+  return (
+    <Suspense fallback={<Spinner size="large" />}>
+      <RoutePage route={route} />
+    </Suspense>
+  );
+}
+
+function RoutePage({ route }: { route: Route }) {
+  switch (route.page) {
+    case "signin":
+    case "clusters":
+      return <Clusters />;
+    case "cluster":
+      return <ClusterDetail cluster={route.cluster} tab={route.tab} />;
+    case "create-service":
+      return <CreateService cluster={route.cluster} />;
+    case "service":
+      return <ServiceDetail cluster={route.cluster} service={route.service} tab={route.tab} />;
+    case "task":
+      return <TaskDetail cluster={route.cluster} task={route.task} tab={route.tab} />;
+    case "task-definitions":
+      return <TaskDefinitions />;
+    case "task-definition-family":
+      return <TaskDefinitionFamily family={route.family} />;
+    case "task-definition":
+      return <TaskDefinitionRevision family={route.family} revision={route.revision} tab={route.tab} />;
+    case "create-task-definition":
+      return <CreateTaskDefinition mode={route.mode} />;
+    case "repositories":
+      return <Repositories />;
+    case "repository":
+      return <RepositoryDetail repository={route.repository} />;
+    case "load-balancers":
+      return <LoadBalancers />;
+    case "load-balancer":
+      return <LoadBalancerDetail name={route.name} />;
+    case "target-groups":
+      return <TargetGroups />;
+    case "target-group":
+      return <TargetGroupDetail name={route.name} />;
+    case "log-groups":
+      return <LogGroups />;
+    case "log-group":
+      return <LogGroupDetail group={route.group} />;
+    case "log-stream":
+      return <LogStreamPage group={route.group} stream={route.stream} />;
+    case "not-found":
+      return (
+        <ContentLayout header={<Header variant="h1">Page not found</Header>}>
+          <Box>There is no page at #{route.path}.</Box>
+        </ContentLayout>
+      );
+  }
+}

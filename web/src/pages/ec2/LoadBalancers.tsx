@@ -1,0 +1,459 @@
+// Application Load Balancers: list, a create wizard (scheme, subnets, security groups, a
+// listener, a target group with its health check), detail with listeners and their rules,
+// delete.
+import { useEffect, useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Link from "@cloudscape-design/components/link";
+import Multiselect from "@cloudscape-design/components/multiselect";
+import RadioGroup from "@cloudscape-design/components/radio-group";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import Wizard from "@cloudscape-design/components/wizard";
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import {
+  Action,
+  CreateListenerCommand,
+  CreateLoadBalancerCommand,
+  DeleteLoadBalancerCommand,
+  DescribeListenersCommand,
+  DescribeLoadBalancersCommand,
+  DescribeRulesCommand,
+  DescribeTargetGroupsCommand,
+  LoadBalancer,
+  Rule,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { useApp, usePolled } from "../../lib/app-context";
+import { formatRoute } from "../../lib/routes";
+import { arnName, formatTime } from "../../lib/status";
+import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
+
+export function LoadBalancers() {
+  const { clients, notify, notifyError } = useApp();
+  const [selected, setSelected] = useState<LoadBalancer[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<LoadBalancer | undefined>();
+  const lbs = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
+  if (creating) return <CreateLoadBalancer onDone={() => { setCreating(false); lbs.reload(); }} />;
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={lbs.error} what="load balancers" />
+      <Table
+        variant="full-page"
+        loading={lbs.loading && !lbs.data}
+        items={lbs.data ?? []}
+        trackBy="LoadBalancerArn"
+        selectionType="single"
+        selectedItems={selected}
+        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+        ariaLabels={{ itemSelectionLabel: (_, l) => l.LoadBalancerName ?? "", selectionGroupLabel: "Load balancers", allItemsSelectionLabel: () => "all" }}
+        header={
+          <Header
+            variant="awsui-h1-sticky"
+            counter={lbs.data ? `(${lbs.data.length})` : undefined}
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button iconName="refresh" ariaLabel="Refresh" onClick={lbs.reload} />
+                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+                  Delete load balancer
+                </Button>
+                <Button variant="primary" onClick={() => setCreating(true)}>
+                  Create load balancer
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Load balancers
+          </Header>
+        }
+        empty={<Empty title="No load balancers" />}
+        columnDefinitions={[
+          { id: "name", header: "Name", cell: (l) => <RouteLink to={{ page: "load-balancer", name: l.LoadBalancerName ?? "" }}>{l.LoadBalancerName}</RouteLink> },
+          { id: "dns", header: "DNS name", cell: (l) => l.DNSName },
+          { id: "state", header: "State", cell: (l) => <State value={l.State?.Code} /> },
+          { id: "vpc", header: "VPC ID", cell: (l) => l.VpcId },
+          { id: "zones", header: "Availability Zones", cell: (l) => (l.AvailabilityZones ?? []).map((z) => z.ZoneName).join(", ") },
+          { id: "type", header: "Type", cell: (l) => l.Type },
+          { id: "created", header: "Date created", cell: (l) => formatTime(l.CreatedTime) },
+        ]}
+      />
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete load balancer"
+          what={deleting.LoadBalancerName ?? ""}
+          phrase="confirm"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
+              notify({ type: "success", content: `Load balancer ${deleting.LoadBalancerName} has been deleted.` });
+              setSelected([]);
+              lbs.reload();
+            } catch (e) {
+              notifyError(`Load balancer ${deleting.LoadBalancerName} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
+  const { clients, notify, notifyError, go } = useApp();
+  const [step, setStep] = useState(0);
+  const [name, setName] = useState("");
+  const [scheme, setScheme] = useState<"internet-facing" | "internal">("internet-facing");
+  const [vpc, setVpc] = useState("");
+  const [subnets, setSubnets] = useState<string[]>([]);
+  const [groups, setGroups] = useState<string[]>([]);
+  const [port, setPort] = useState("80");
+  const [targetChoice, setTargetChoice] = useState<"new" | "existing">("new");
+  const [existing, setExisting] = useState("");
+  const [tg, setTg] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
+  const [busy, setBusy] = useState(false);
+  const [shown, setShown] = useState<Record<string, string>>({});
+
+  const vpcs = usePolled(async () => (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  useEffect(() => {
+    if (!vpc && vpcs.data?.length) setVpc((vpcs.data.find((v) => v.IsDefault) ?? vpcs.data[0]).VpcId ?? "");
+  }, [vpcs.data, vpc]);
+  const subnetList = usePolled(
+    async () => (vpc ? (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).Subnets ?? [] : []),
+    [clients, vpc],
+    false,
+  );
+  useEffect(() => {
+    // One subnet per zone, as many zones as there are: what AWS's wizard starts with.
+    const zones = new Set<string>();
+    setSubnets((subnetList.data ?? []).filter((s) => !zones.has(s.AvailabilityZone ?? "") && zones.add(s.AvailabilityZone ?? "")).map((s) => s.SubnetId ?? ""));
+  }, [subnetList.data]);
+  const groupList = usePolled(
+    async () => (vpc ? (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? [] : []),
+    [clients, vpc],
+    false,
+  );
+  useEffect(() => {
+    setGroups((groupList.data ?? []).filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
+  }, [groupList.data]);
+  const targetGroups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
+
+  const stepErrors = (i: number): Record<string, string> => {
+    const e: Record<string, string> = {};
+    if (i === 0) {
+      if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(name) || name.startsWith("internal-")) {
+        e.name = "Up to 32 letters, numbers and hyphens; no hyphen at either end, not starting with internal-.";
+      }
+      if (subnets.length < 2) e.subnets = "Choose subnets in at least two Availability Zones.";
+    }
+    if (i === 1) {
+      const p = Number(port);
+      if (!Number.isInteger(p) || p < 1 || p > 65535) e.port = "A port is a number from 1 to 65535.";
+      if (targetChoice === "existing" && !existing) e.existing = "Choose a target group.";
+      if (targetChoice === "new") Object.assign(e, checkTargetGroup({ ...tg, vpc }));
+    }
+    return e;
+  };
+
+  const create = async () => {
+    setBusy(true);
+    try {
+      let targetGroupArn = existing;
+      if (targetChoice === "new") {
+        const made = await createTargetGroup(clients, { ...tg, vpc });
+        targetGroupArn = made?.TargetGroupArn ?? "";
+      }
+      const r = await clients.elbv2.send(
+        new CreateLoadBalancerCommand({ Name: name, Scheme: scheme, Type: "application", Subnets: subnets, SecurityGroups: groups }),
+      );
+      const lb = r.LoadBalancers?.[0];
+      await clients.elbv2.send(
+        new CreateListenerCommand({
+          LoadBalancerArn: lb?.LoadBalancerArn,
+          Protocol: "HTTP",
+          Port: Number(port),
+          DefaultActions: [{ Type: "forward", TargetGroupArn: targetGroupArn }],
+        }),
+      );
+      notify({ type: "success", content: `Load balancer ${name} has been created with a listener on HTTP:${port}.` });
+      onDone();
+      go({ page: "load-balancer", name });
+    } catch (e) {
+      notifyError(`Load balancer ${name} could not be created`, e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
+  return (
+    <Wizard
+      activeStepIndex={step}
+      isLoadingNextStep={busy}
+      onNavigate={(e) => {
+        if (e.detail.requestedStepIndex > step) {
+          const errs = stepErrors(step);
+          setShown(errs);
+          if (Object.keys(errs).length) return;
+        }
+        setShown({});
+        setStep(e.detail.requestedStepIndex);
+      }}
+      onCancel={onDone}
+      onSubmit={() => void create()}
+      submitButtonText="Create load balancer"
+      i18nStrings={{
+        stepNumberLabel: (n) => `Step ${n}`,
+        collapsedStepsLabel: (n, total) => `Step ${n} of ${total}`,
+        cancelButton: "Cancel",
+        previousButton: "Previous",
+        nextButton: "Next",
+        optional: "optional",
+      }}
+      steps={[
+        {
+          title: "Basic configuration and network mapping",
+          description: "An Application Load Balancer: HTTP listeners routing to target groups.",
+          content: (
+            <SpaceBetween size="l">
+              <Container header={<Header variant="h2">Basic configuration</Header>}>
+                <SpaceBetween size="l">
+                  <FormField label="Load balancer name" errorText={shown.name}>
+                    <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="load-balancer-name" />
+                  </FormField>
+                  <FormField label="Scheme">
+                    <RadioGroup
+                      value={scheme}
+                      onChange={(e) => setScheme(e.detail.value as "internet-facing" | "internal")}
+                      items={[
+                        { value: "internet-facing", label: "Internet-facing" },
+                        { value: "internal", label: "Internal" },
+                      ]}
+                    />
+                  </FormField>
+                </SpaceBetween>
+              </Container>
+              <Container header={<Header variant="h2">Network mapping</Header>}>
+                <SpaceBetween size="l">
+                  <FormField label="VPC">
+                    <Select
+                      selectedOption={vpc ? option(vpc) : null}
+                      options={(vpcs.data ?? []).map((v) => option(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                      onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
+                    />
+                  </FormField>
+                  <FormField label="Subnets" description="At least two, in two Availability Zones." errorText={shown.subnets}>
+                    <Multiselect
+                      selectedOptions={subnets.map((s) => option(s))}
+                      options={(subnetList.data ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                      onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    />
+                  </FormField>
+                  <FormField label="Security groups">
+                    <Multiselect
+                      selectedOptions={groups.map((g) => option(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                      options={(groupList.data ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                      onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    />
+                  </FormField>
+                </SpaceBetween>
+              </Container>
+            </SpaceBetween>
+          ),
+        },
+        {
+          title: "Listeners and routing",
+          content: (
+            <SpaceBetween size="l">
+              <Container header={<Header variant="h2">Listener HTTP</Header>}>
+                <FormField label="Port" errorText={shown.port}>
+                  <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} controlId="listener-port" />
+                </FormField>
+              </Container>
+              <Container header={<Header variant="h2">Default action: forward to</Header>}>
+                <SpaceBetween size="l">
+                  <RadioGroup
+                    value={targetChoice}
+                    onChange={(e) => setTargetChoice(e.detail.value as "new" | "existing")}
+                    items={[
+                      { value: "new", label: "Create a target group" },
+                      { value: "existing", label: "An existing target group" },
+                    ]}
+                  />
+                  {targetChoice === "existing" ? (
+                    <FormField label="Target group" errorText={shown.existing}>
+                      <Select
+                        selectedOption={existing ? option(existing, targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName) : null}
+                        options={(targetGroups.data ?? []).map((g) => option(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port}`))}
+                        onChange={(e) => setExisting(e.detail.selectedOption.value ?? "")}
+                      />
+                    </FormField>
+                  ) : (
+                    <TargetGroupFields value={{ ...tg, vpc }} onChange={(v) => setTg(v)} errors={shown} />
+                  )}
+                </SpaceBetween>
+              </Container>
+            </SpaceBetween>
+          ),
+        },
+        {
+          title: "Review and create",
+          content: (
+            <Container header={<Header variant="h2">Summary</Header>}>
+              <Details
+                columns={2}
+                items={[
+                  ["Name", name],
+                  ["Scheme", scheme],
+                  ["VPC", vpc],
+                  ["Subnets", subnets.join(", ")],
+                  ["Security groups", groups.join(", ")],
+                  ["Listener", `HTTP:${port}`],
+                  [
+                    "Forward to",
+                    targetChoice === "new"
+                      ? `new target group ${tg.name} (${tg.targetType}, HTTP:${tg.port}, health check ${tg.healthPath})`
+                      : targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName,
+                  ],
+                ]}
+              />
+            </Container>
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+function describeAction(a: Action): string {
+  switch (a.Type) {
+    case "forward":
+      return `Forward to ${
+        a.ForwardConfig?.TargetGroups?.length
+          ? a.ForwardConfig.TargetGroups.map((t) => `${arnName(t.TargetGroupArn?.replace(/\/[^/]+$/, ""))}${t.Weight !== undefined ? ` (${t.Weight})` : ""}`).join(", ")
+          : arnName(a.TargetGroupArn?.replace(/\/[^/]+$/, ""))
+      }`;
+    case "redirect":
+      return `Redirect to ${a.RedirectConfig?.Protocol ?? "#{protocol}"}://${a.RedirectConfig?.Host ?? "#{host}"}:${a.RedirectConfig?.Port ?? "#{port}"}${a.RedirectConfig?.Path ?? "/#{path}"} (${a.RedirectConfig?.StatusCode})`;
+    case "fixed-response":
+      return `Return fixed response ${a.FixedResponseConfig?.StatusCode}`;
+    default:
+      return a.Type ?? "";
+  }
+}
+
+function describeConditions(r: Rule): string {
+  if (r.IsDefault) return "If no other rule applies";
+  return (r.Conditions ?? [])
+    .map((c) => {
+      const values = c.Values ?? c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.HttpRequestMethodConfig?.Values ?? [];
+      return `${c.Field} is ${values.join(" or ")}`;
+    })
+    .join(" AND ");
+}
+
+export function LoadBalancerDetail({ name }: { name: string }) {
+  const { clients } = useApp();
+  const lb = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
+  const listeners = usePolled(
+    async () => {
+      if (!lb.data) return undefined;
+      const ls = (await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.data.LoadBalancerArn }))).Listeners ?? [];
+      const withRules = [];
+      for (const l of ls) {
+        const rules = (await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+        withRules.push({ ...l, rules });
+      }
+      return withRules;
+    },
+    [clients, lb.data?.LoadBalancerArn],
+    false,
+  );
+  const l = lb.data;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup
+            items={[
+              { text: "Load balancers", href: formatRoute({ page: "load-balancers" }) },
+              { text: name, href: formatRoute({ page: "load-balancer", name }) },
+            ]}
+          />
+          <Header variant="h1">{name}</Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={lb.error} what="the load balancer" />
+        <Container header={<Header variant="h2">Details</Header>}>
+          <Details
+            columns={3}
+            items={[
+              ["Load balancer type", l?.Type],
+              ["Status", <State value={l?.State?.Code} />],
+              ["Scheme", l?.Scheme],
+              ["DNS name", l?.DNSName],
+              ["VPC", l?.VpcId],
+              ["Availability Zones", (l?.AvailabilityZones ?? []).map((z) => `${z.SubnetId} (${z.ZoneName})`).join(", ")],
+              ["Security groups", l?.SecurityGroups?.join(", ")],
+              ["Date created", formatTime(l?.CreatedTime)],
+              ["ARN", l?.LoadBalancerArn],
+            ]}
+          />
+        </Container>
+        <LoadError error={listeners.error} what="listeners" />
+        <Table
+          loading={listeners.loading && !listeners.data}
+          items={listeners.data ?? []}
+          trackBy="ListenerArn"
+          header={<Header counter={listeners.data ? `(${listeners.data.length})` : undefined}>Listeners and rules</Header>}
+          empty={<Empty title="No listeners" />}
+          columnDefinitions={[
+            { id: "protocol", header: "Protocol:Port", cell: (x) => `${x.Protocol}:${x.Port}` },
+            {
+              id: "url",
+              header: "URL",
+              cell: (x) => {
+                const url = `${(x.Protocol ?? "HTTP").toLowerCase()}://${l?.DNSName}:${x.Port}/`;
+                return (
+                  <Link href={url} external data-testid="listener-url">
+                    {url}
+                  </Link>
+                );
+              },
+            },
+            { id: "default", header: "Default action", cell: (x) => (x.DefaultActions ?? []).map(describeAction).join("; ") },
+            {
+              id: "rules",
+              header: "Rules",
+              cell: (x) => (
+                <SpaceBetween size="xxs">
+                  {x.rules.map((r) => (
+                    <Box key={r.RuleArn} variant="small">
+                      {r.IsDefault ? "Default" : `Priority ${r.Priority}`}: {describeConditions(r)} → {(r.Actions ?? []).map(describeAction).join("; ")}
+                    </Box>
+                  ))}
+                </SpaceBetween>
+              ),
+            },
+          ]}
+        />
+        <ColumnLayout columns={1}>
+          <Box variant="small">Target health is on each target group's page.</Box>
+        </ColumnLayout>
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

@@ -1,0 +1,323 @@
+// Target groups with their targets' live health; create (protocol, port, target type,
+// VPC, health check path) and delete.
+import { useEffect, useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
+import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import RadioGroup from "@cloudscape-design/components/radio-group";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateTargetGroupCommand,
+  DeleteTargetGroupCommand,
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  TargetGroup,
+} from "@aws-sdk/client-elastic-load-balancing-v2";
+import { useApp, usePolled } from "../../lib/app-context";
+import { formatRoute } from "../../lib/routes";
+import { arnName } from "../../lib/status";
+import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+
+export function TargetGroups() {
+  const { clients, notify, notifyError } = useApp();
+  const [selected, setSelected] = useState<TargetGroup[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<TargetGroup | undefined>();
+  const groups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients]);
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={groups.error} what="target groups" />
+      <Table
+        variant="full-page"
+        loading={groups.loading && !groups.data}
+        items={groups.data ?? []}
+        trackBy="TargetGroupArn"
+        selectionType="single"
+        selectedItems={selected}
+        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+        ariaLabels={{ itemSelectionLabel: (_, g) => g.TargetGroupName ?? "", selectionGroupLabel: "Target groups", allItemsSelectionLabel: () => "all" }}
+        header={
+          <Header
+            variant="awsui-h1-sticky"
+            counter={groups.data ? `(${groups.data.length})` : undefined}
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button iconName="refresh" ariaLabel="Refresh" onClick={groups.reload} />
+                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+                  Delete
+                </Button>
+                <Button variant="primary" onClick={() => setCreating(true)}>
+                  Create target group
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Target groups
+          </Header>
+        }
+        empty={<Empty title="No target groups" />}
+        columnDefinitions={[
+          { id: "name", header: "Name", cell: (g) => <RouteLink to={{ page: "target-group", name: g.TargetGroupName ?? "" }}>{g.TargetGroupName}</RouteLink> },
+          { id: "port", header: "Port", cell: (g) => g.Port },
+          { id: "protocol", header: "Protocol", cell: (g) => g.Protocol },
+          { id: "type", header: "Target type", cell: (g) => g.TargetType },
+          { id: "lb", header: "Load balancer", cell: (g) => (g.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => arnName(a.replace(/\/[^/]+$/, ""))).join(", ") : "None associated") },
+          { id: "vpc", header: "VPC ID", cell: (g) => g.VpcId },
+          { id: "hc", header: "Health check path", cell: (g) => g.HealthCheckPath ?? "-" },
+        ]}
+      />
+      {creating && (
+        <CreateTargetGroupModal
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            groups.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete target group"
+          what={deleting.TargetGroupName ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }));
+              notify({ type: "success", content: `Target group ${deleting.TargetGroupName} has been deleted.` });
+              setSelected([]);
+              groups.reload();
+            } catch (e) {
+              notifyError(`Target group ${deleting.TargetGroupName} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+export interface TargetGroupSettings {
+  name: string;
+  targetType: "ip" | "instance";
+  port: string;
+  vpc: string;
+  healthPath: string;
+  interval: string; // seconds between health checks
+  healthyThreshold: string; // checks passed before a target is healthy
+}
+
+export const DEFAULT_TARGET_GROUP: TargetGroupSettings = {
+  name: "",
+  targetType: "ip",
+  port: "80",
+  vpc: "",
+  healthPath: "/",
+  interval: "30",
+  healthyThreshold: "5",
+};
+
+export function TargetGroupFields({ value, onChange, errors }: { value: TargetGroupSettings; onChange: (v: TargetGroupSettings) => void; errors: Record<string, string> }) {
+  const { clients } = useApp();
+  const vpcs = usePolled(async () => (await clients.ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  useEffect(() => {
+    if (!value.vpc && vpcs.data?.length) {
+      const v = vpcs.data.find((x) => x.IsDefault) ?? vpcs.data[0];
+      onChange({ ...value, vpc: v.VpcId ?? "" });
+    }
+  }, [vpcs.data, value.vpc]);
+  return (
+    <SpaceBetween size="l">
+      <FormField label="Target type">
+        <RadioGroup
+          value={value.targetType}
+          onChange={(e) => onChange({ ...value, targetType: e.detail.value as "ip" | "instance" })}
+          items={[
+            { value: "ip", label: "IP addresses", description: "For tasks in the awsvpc network mode (Fargate)." },
+            { value: "instance", label: "Instances", description: "For tasks in the bridge or host network mode." },
+          ]}
+        />
+      </FormField>
+      <ColumnLayout columns={3}>
+        <FormField label="Target group name" errorText={errors.name}>
+          <Input value={value.name} onChange={(e) => onChange({ ...value, name: e.detail.value })} controlId="target-group-name" />
+        </FormField>
+        <FormField label="Protocol : Port" errorText={errors.port}>
+          <Input value={value.port} inputMode="numeric" onChange={(e) => onChange({ ...value, port: e.detail.value })} controlId="target-group-port" />
+        </FormField>
+        <FormField label="VPC">
+          <Select
+            selectedOption={value.vpc ? { value: value.vpc, label: value.vpc } : null}
+            options={(vpcs.data ?? []).map((v) => ({ value: v.VpcId ?? "", label: v.VpcId, description: v.CidrBlock }))}
+            onChange={(e) => onChange({ ...value, vpc: e.detail.selectedOption.value ?? "" })}
+          />
+        </FormField>
+      </ColumnLayout>
+      <ColumnLayout columns={3}>
+        <FormField label="Health check path" description="HTTP GET; 200 is healthy." errorText={errors.healthPath}>
+          <Input value={value.healthPath} onChange={(e) => onChange({ ...value, healthPath: e.detail.value })} controlId="health-check-path" />
+        </FormField>
+        <FormField label="Interval" description="Seconds between checks (5-300)." errorText={errors.interval}>
+          <Input value={value.interval} inputMode="numeric" onChange={(e) => onChange({ ...value, interval: e.detail.value })} controlId="health-check-interval" />
+        </FormField>
+        <FormField label="Healthy threshold" description="Checks passed in a row (2-10)." errorText={errors.healthyThreshold}>
+          <Input
+            value={value.healthyThreshold}
+            inputMode="numeric"
+            onChange={(e) => onChange({ ...value, healthyThreshold: e.detail.value })}
+            controlId="healthy-threshold"
+          />
+        </FormField>
+      </ColumnLayout>
+    </SpaceBetween>
+  );
+}
+
+export function checkTargetGroup(v: TargetGroupSettings): Record<string, string> {
+  const e: Record<string, string> = {};
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(v.name)) e.name = "Up to 32 letters, numbers and hyphens; no hyphen at either end.";
+  const port = Number(v.port);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) e.port = "A port is a number from 1 to 65535.";
+  if (!v.healthPath.startsWith("/")) e.healthPath = "The path starts with /.";
+  const interval = Number(v.interval);
+  if (!Number.isInteger(interval) || interval < 5 || interval > 300) e.interval = "From 5 to 300 seconds.";
+  const threshold = Number(v.healthyThreshold);
+  if (!Number.isInteger(threshold) || threshold < 2 || threshold > 10) e.healthyThreshold = "From 2 to 10.";
+  return e;
+}
+
+export async function createTargetGroup(clients: ReturnType<typeof useApp>["clients"], v: TargetGroupSettings) {
+  const r = await clients.elbv2.send(
+    new CreateTargetGroupCommand({
+      Name: v.name,
+      Protocol: "HTTP",
+      Port: Number(v.port),
+      VpcId: v.vpc || undefined,
+      TargetType: v.targetType,
+      HealthCheckPath: v.healthPath,
+      HealthCheckIntervalSeconds: Number(v.interval),
+      // The timeout must be shorter than the interval; AWS's default is 5 s.
+      HealthCheckTimeoutSeconds: Math.min(5, Number(v.interval) - 1),
+      HealthyThresholdCount: Number(v.healthyThreshold),
+    }),
+  );
+  return r.TargetGroups?.[0];
+}
+
+function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+  const { clients, notify, notifyError } = useApp();
+  const [v, setV] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const errors = submitted ? checkTargetGroup(v) : {};
+  const submit = async () => {
+    setSubmitted(true);
+    if (Object.keys(checkTargetGroup(v)).length) return;
+    setBusy(true);
+    try {
+      await createTargetGroup(clients, v);
+      notify({ type: "success", content: `Target group ${v.name} has been created.` });
+      onCreated();
+    } catch (e) {
+      notifyError(`Target group ${v.name} could not be created`, e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      visible
+      size="large"
+      onDismiss={onClose}
+      header="Create target group"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={busy} onClick={() => void submit()}>
+              Create target group
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <TargetGroupFields value={v} onChange={setV} errors={errors} />
+    </Modal>
+  );
+}
+
+export function TargetGroupDetail({ name }: { name: string }) {
+  const { clients } = useApp();
+  const group = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }))).TargetGroups?.[0], [clients, name], false);
+  const health = usePolled(
+    async () =>
+      group.data ? (await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.data.TargetGroupArn }))).TargetHealthDescriptions ?? [] : undefined,
+    [clients, group.data?.TargetGroupArn],
+  );
+  const g = group.data;
+  const count = (state: string) => (health.data ?? []).filter((t) => t.TargetHealth?.State === state).length;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup
+            items={[
+              { text: "Target groups", href: formatRoute({ page: "target-groups" }) },
+              { text: name, href: formatRoute({ page: "target-group", name }) },
+            ]}
+          />
+          <Header variant="h1">{name}</Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={group.error} what="the target group" />
+        <Container header={<Header variant="h2">Details</Header>}>
+          <Details
+            columns={4}
+            items={[
+              ["Target type", g?.TargetType],
+              ["Protocol : Port", g ? `${g.Protocol}: ${g.Port}` : undefined],
+              ["VPC", g?.VpcId],
+              ["Load balancer", g?.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => a.split("/")[2]).join(", ") : "None associated"],
+              ["Health check", g ? `${g.HealthCheckProtocol} ${g.HealthCheckPath} every ${g.HealthCheckIntervalSeconds} s` : undefined],
+              ["Healthy / unhealthy thresholds", g ? `${g.HealthyThresholdCount} / ${g.UnhealthyThresholdCount}` : undefined],
+              ["Total targets", health.data ? String(health.data.length) : undefined],
+              ["Healthy / Unhealthy / Initial / Draining", health.data ? `${count("healthy")} / ${count("unhealthy")} / ${count("initial")} / ${count("draining")}` : undefined],
+              ["ARN", g?.TargetGroupArn],
+            ]}
+          />
+        </Container>
+        <LoadError error={health.error} what="target health" />
+        <Table
+          loading={health.loading && !health.data}
+          items={health.data ?? []}
+          trackBy={(t) => `${t.Target?.Id}:${t.Target?.Port}`}
+          header={<Header counter={health.data ? `(${health.data.length})` : undefined}>Registered targets</Header>}
+          empty={<Empty title="No registered targets" />}
+          columnDefinitions={[
+            { id: "id", header: "IP address / instance", cell: (t) => t.Target?.Id },
+            { id: "port", header: "Port", cell: (t) => t.Target?.Port },
+            { id: "zone", header: "Zone", cell: (t) => t.Target?.AvailabilityZone ?? "-" },
+            { id: "state", header: "Health status", cell: (t) => <State value={t.TargetHealth?.State} /> },
+            { id: "details", header: "Health status details", cell: (t) => t.TargetHealth?.Description ?? t.TargetHealth?.Reason ?? "-" },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}

@@ -1,0 +1,346 @@
+// ECR: private repositories (create with tag mutability, encryption and scan on push;
+// delete), a repository's images with tags, digests, sizes and push times, and "View push
+// commands" with the exact commands for this endpoint.
+import { useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import CopyToClipboard from "@cloudscape-design/components/copy-to-clipboard";
+import FormField from "@cloudscape-design/components/form-field";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import RadioGroup from "@cloudscape-design/components/radio-group";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import Tabs from "@cloudscape-design/components/tabs";
+import Toggle from "@cloudscape-design/components/toggle";
+import {
+  BatchDeleteImageCommand,
+  CreateRepositoryCommand,
+  DeleteRepositoryCommand,
+  ImageDetail,
+  paginateDescribeImages,
+  paginateDescribeRepositories,
+  Repository,
+} from "@aws-sdk/client-ecr";
+import { useApp, usePolled } from "../../lib/app-context";
+import { pushCommands } from "../../lib/ecr";
+import { formatRoute } from "../../lib/routes";
+import { formatBytes, formatTime } from "../../lib/status";
+import { Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { LifecyclePolicy } from "./LifecyclePolicy";
+
+export function Repositories() {
+  const { clients, notify, notifyError } = useApp();
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<Repository[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Repository | undefined>();
+  const [pushFor, setPushFor] = useState<Repository | undefined>();
+  const repos = usePolled(async () => {
+    const out: Repository[] = [];
+    for await (const p of paginateDescribeRepositories({ client: clients.ecr }, {})) out.push(...(p.repositories ?? []));
+    return out.sort((a, b) => (a.repositoryName ?? "").localeCompare(b.repositoryName ?? ""));
+  }, [clients]);
+  const items = (repos.data ?? []).filter((r) => (r.repositoryName ?? "").includes(filter));
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={repos.error} what="repositories" />
+      <Table
+        variant="full-page"
+        loading={repos.loading && !repos.data}
+        items={items}
+        trackBy="repositoryArn"
+        selectionType="single"
+        selectedItems={selected}
+        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+        ariaLabels={{ itemSelectionLabel: (_, r) => r.repositoryName ?? "", selectionGroupLabel: "Repositories", allItemsSelectionLabel: () => "all" }}
+        header={
+          <Header
+            variant="awsui-h1-sticky"
+            counter={repos.data ? `(${repos.data.length})` : undefined}
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button iconName="refresh" ariaLabel="Refresh" onClick={repos.reload} />
+                <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
+                  View push commands
+                </Button>
+                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+                  Delete
+                </Button>
+                <Button variant="primary" onClick={() => setCreating(true)}>
+                  Create repository
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Private repositories
+          </Header>
+        }
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find repositories" onChange={(e) => setFilter(e.detail.filteringText)} />}
+        empty={<Empty title="No repositories" />}
+        columnDefinitions={[
+          {
+            id: "name",
+            header: "Repository name",
+            cell: (r) => <RouteLink to={{ page: "repository", repository: r.repositoryName ?? "" }}>{r.repositoryName}</RouteLink>,
+          },
+          { id: "uri", header: "URI", cell: (r) => <CopyToClipboard variant="inline" textToCopy={r.repositoryUri ?? ""} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" /> },
+          { id: "created", header: "Created at", cell: (r) => formatTime(r.createdAt) },
+          { id: "mutability", header: "Tag immutability", cell: (r) => (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") },
+          { id: "scan", header: "Scan on push", cell: (r) => (r.imageScanningConfiguration?.scanOnPush ? "Enabled" : "Disabled") },
+          { id: "encryption", header: "Encryption type", cell: (r) => r.encryptionConfiguration?.encryptionType ?? "AES256" },
+        ]}
+      />
+      {creating && (
+        <CreateRepositoryModal
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            repos.reload();
+          }}
+        />
+      )}
+      {pushFor && <PushCommandsModal repository={pushFor} onClose={() => setPushFor(undefined)} />}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete repository"
+          what={deleting.repositoryName ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await clients.ecr.send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }));
+              notify({ type: "success", content: `Repository ${deleting.repositoryName} has been deleted.` });
+              setSelected([]);
+              repos.reload();
+            } catch (e) {
+              notifyError(`Repository ${deleting.repositoryName} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        >
+          <Box>Its images are deleted with it.</Box>
+        </ConfirmDeleteModal>
+      )}
+    </SpaceBetween>
+  );
+}
+
+function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+  const { clients, notify, notifyError } = useApp();
+  const [name, setName] = useState("");
+  const [mutability, setMutability] = useState("MUTABLE");
+  const [encryption, setEncryption] = useState("AES256");
+  const [scan, setScan] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const invalid = name !== "" && !/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);
+  const submit = async () => {
+    setBusy(true);
+    try {
+      await clients.ecr.send(
+        new CreateRepositoryCommand({
+          repositoryName: name,
+          imageTagMutability: mutability as "MUTABLE" | "IMMUTABLE",
+          imageScanningConfiguration: { scanOnPush: scan },
+          encryptionConfiguration: { encryptionType: encryption as "AES256" | "KMS" },
+        }),
+      );
+      notify({ type: "success", content: `Repository ${name} has been created.` });
+      onCreated();
+    } catch (e) {
+      notifyError(`Repository ${name} could not be created`, e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header="Create repository"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+              Create
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="l">
+        <FormField
+          label="Repository name"
+          constraintText="Lowercase letters, numbers, hyphens, underscores, periods and forward slashes (namespaces)."
+          errorText={invalid ? "The repository name is not valid." : undefined}
+        >
+          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} controlId="repository-name" />
+        </FormField>
+        <FormField label="Tag immutability">
+          <RadioGroup
+            value={mutability}
+            onChange={(e) => setMutability(e.detail.value)}
+            items={[
+              { value: "MUTABLE", label: "Mutable", description: "Image tags can be overwritten." },
+              { value: "IMMUTABLE", label: "Immutable", description: "A pushed tag cannot be overwritten." },
+            ]}
+          />
+        </FormField>
+        <FormField label="Encryption">
+          <RadioGroup
+            value={encryption}
+            onChange={(e) => setEncryption(e.detail.value)}
+            items={[
+              { value: "AES256", label: "AES-256" },
+              { value: "KMS", label: "AWS KMS" },
+            ]}
+          />
+        </FormField>
+        <Toggle checked={scan} onChange={(e) => setScan(e.detail.checked)}>
+          Scan on push
+        </Toggle>
+      </SpaceBetween>
+    </Modal>
+  );
+}
+
+export function PushCommandsModal({ repository, onClose }: { repository: Repository; onClose: () => void }) {
+  const { clients } = useApp();
+  const steps = pushCommands(repository.repositoryUri ?? "", clients.region, clients.endpoint);
+  return (
+    <Modal visible size="large" onDismiss={onClose} header={`Push commands for ${repository.repositoryName}`} footer={<Box float="right"><Button onClick={onClose}>Close</Button></Box>}>
+      <SpaceBetween size="m">
+        <Box>Use the aws CLI and Docker (or Podman) to push an image to this repository:</Box>
+        {steps.map((s, i) => (
+          <SpaceBetween size="xxs" key={i}>
+            <Box>
+              {i + 1}. {s.title}
+            </Box>
+            <CopyToClipboard variant="inline" textToCopy={s.command} copyButtonAriaLabel="Copy command" copySuccessText="Command copied" copyErrorText="Command could not be copied" />
+          </SpaceBetween>
+        ))}
+      </SpaceBetween>
+    </Modal>
+  );
+}
+
+export function RepositoryDetail({ repository }: { repository: string }) {
+  const { clients, notify, notifyError } = useApp();
+  const [selected, setSelected] = useState<ImageDetail[]>([]);
+  const [pushing, setPushing] = useState(false);
+  const repo = usePolled(async () => {
+    for await (const p of paginateDescribeRepositories({ client: clients.ecr }, { repositoryNames: [repository] })) return p.repositories?.[0];
+    return undefined;
+  }, [clients, repository], false);
+  const images = usePolled(async () => {
+    const out: ImageDetail[] = [];
+    for await (const p of paginateDescribeImages({ client: clients.ecr }, { repositoryName: repository })) out.push(...(p.imageDetails ?? []));
+    return out.sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0));
+  }, [clients, repository]);
+  const remove = async () => {
+    try {
+      const r = await clients.ecr.send(new BatchDeleteImageCommand({ repositoryName: repository, imageIds: selected.map((i) => ({ imageDigest: i.imageDigest })) }));
+      for (const f of r.failures ?? []) notifyError(`Image ${f.imageId?.imageDigest} could not be deleted`, { name: f.failureCode, message: f.failureReason });
+      if (r.imageIds?.length) notify({ type: "success", content: `${r.imageIds.length} image(s) deleted.` });
+      setSelected([]);
+      images.reload();
+    } catch (e) {
+      notifyError("Images could not be deleted", e);
+    }
+  };
+  const r = repo.data;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup
+            items={[
+              { text: "Private repositories", href: formatRoute({ page: "repositories" }) },
+              { text: repository, href: formatRoute({ page: "repository", repository }) },
+            ]}
+          />
+          <Header
+            variant="h1"
+            actions={
+              <Button disabled={!r} onClick={() => setPushing(true)}>
+                View push commands
+              </Button>
+            }
+          >
+            {repository}
+          </Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={repo.error} what="the repository" />
+        <Container header={<Header variant="h2">General information</Header>}>
+          <Details
+            columns={3}
+            items={[
+              ["URI", r?.repositoryUri && <CopyToClipboard variant="inline" textToCopy={r.repositoryUri} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" />],
+              ["Tag immutability", r ? (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") : undefined],
+              ["Created at", formatTime(r?.createdAt)],
+            ]}
+          />
+        </Container>
+        <Tabs
+          tabs={[
+            {
+              id: "images",
+              label: "Images",
+              content: (
+                <SpaceBetween size="s">
+                  <LoadError error={images.error} what="images" />
+                  <Table
+                    loading={images.loading && !images.data}
+                    items={images.data ?? []}
+                    trackBy="imageDigest"
+                    selectionType="multi"
+                    selectedItems={selected}
+                    onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+                    ariaLabels={{ itemSelectionLabel: (_, i) => i.imageDigest ?? "", selectionGroupLabel: "Images", allItemsSelectionLabel: () => "all images" }}
+                    header={
+                      <Header
+                        counter={images.data ? `(${images.data.length})` : undefined}
+                        actions={
+                          <SpaceBetween direction="horizontal" size="xs">
+                            <Button iconName="refresh" ariaLabel="Refresh images" onClick={images.reload} />
+                            <Button disabled={!selected.length} onClick={() => void remove()}>
+                              Delete
+                            </Button>
+                          </SpaceBetween>
+                        }
+                      >
+                        Images
+                      </Header>
+                    }
+                    empty={<Empty title="No images">Push one with the push commands.</Empty>}
+                    columnDefinitions={[
+                      { id: "tags", header: "Image tag", cell: (i) => (i.imageTags?.length ? i.imageTags.join(", ") : "<untagged>") },
+                      { id: "type", header: "Artifact type", cell: (i) => (i.imageManifestMediaType?.includes("index") || i.imageManifestMediaType?.includes("list") ? "Image Index" : "Image") },
+                      { id: "pushed", header: "Pushed at", cell: (i) => formatTime(i.imagePushedAt) },
+                      { id: "size", header: "Size", cell: (i) => formatBytes(i.imageSizeInBytes) },
+                      { id: "digest", header: "Image digest", cell: (i) => <CopyToClipboard variant="inline" textToCopy={i.imageDigest ?? ""} copyButtonAriaLabel="Copy digest" copySuccessText="Digest copied" copyErrorText="Digest could not be copied" /> },
+                    ]}
+                  />
+                </SpaceBetween>
+              ),
+            },
+            { id: "lifecycle", label: "Lifecycle policy", content: <LifecyclePolicy repository={repository} /> },
+          ]}
+        />
+      </SpaceBetween>
+      {pushing && r && <PushCommandsModal repository={r} onClose={() => setPushing(false)} />}
+    </ContentLayout>
+  );
+}

@@ -1,0 +1,140 @@
+// Run new task: a task definition's revision, how many, the launch type, and for awsvpc
+// tasks the subnets and security groups (the default VPC's, as the AWS console starts with).
+import { useEffect, useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import Multiselect from "@cloudscape-design/components/multiselect";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Toggle from "@cloudscape-design/components/toggle";
+import { paginateListTaskDefinitions, RunTaskCommand } from "@aws-sdk/client-ecs";
+import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/client-ec2";
+import { useApp, usePolled } from "../../lib/app-context";
+import { taskDefinitionName } from "../../lib/status";
+
+export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
+  const { clients, notify, notifyError } = useApp();
+  const [taskDefinition, setTaskDefinition] = useState("");
+  const [count, setCount] = useState("1");
+  const [launchType, setLaunchType] = useState<"FARGATE" | "EC2">("FARGATE");
+  const [subnets, setSubnets] = useState<string[]>([]);
+  const [groups, setGroups] = useState<string[]>([]);
+  const [publicIp, setPublicIp] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const revisions = usePolled(
+    async () => {
+      const out: string[] = [];
+      for await (const p of paginateListTaskDefinitions({ client: clients.ecs }, { sort: "DESC", status: "ACTIVE" })) {
+        out.push(...(p.taskDefinitionArns ?? []).map(taskDefinitionName));
+      }
+      return out;
+    },
+    [clients],
+    false,
+  );
+  const network = usePolled(
+    async () => {
+      const s = (await clients.ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "default-for-az", Values: ["true"] }] }))).Subnets ?? [];
+      const vpc = s[0]?.VpcId;
+      const g = vpc
+        ? (await clients.ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }] }))).SecurityGroups ?? []
+        : [];
+      return { subnets: s, groups: g };
+    },
+    [clients],
+    false,
+  );
+  useEffect(() => {
+    if (!network.data) return;
+    setSubnets(network.data.subnets.map((s) => s.SubnetId ?? ""));
+    setGroups(network.data.groups.filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
+  }, [network.data]);
+  const badCount = !/^([1-9]|10)$/.test(count);
+  const run = async () => {
+    setBusy(true);
+    try {
+      const r = await clients.ecs.send(
+        new RunTaskCommand({
+          cluster,
+          taskDefinition,
+          count: Number(count),
+          launchType,
+          networkConfiguration: {
+            awsvpcConfiguration: { subnets, securityGroups: groups, assignPublicIp: publicIp ? "ENABLED" : "DISABLED" },
+          },
+        }),
+      );
+      for (const f of r.failures ?? []) notifyError("A task could not be placed", { name: f.reason ?? "Failure", message: `${f.arn ?? ""} ${f.detail ?? ""}` });
+      if (r.tasks?.length) notify({ type: "success", content: `${r.tasks.length} task(s) of ${taskDefinition} started.` });
+      onStarted();
+    } catch (e) {
+      notifyError(`Task ${taskDefinition} could not be run`, e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header="Run new task"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+              Run task
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="l">
+        <FormField label="Task definition: revision">
+          <Select
+            controlId="run-task-definition"
+            selectedOption={taskDefinition ? option(taskDefinition) : null}
+            placeholder="Choose a task definition"
+            filteringType="auto"
+            statusType={revisions.loading ? "loading" : "finished"}
+            options={(revisions.data ?? []).map((r) => option(r))}
+            onChange={(e) => setTaskDefinition(e.detail.selectedOption.value ?? "")}
+          />
+        </FormField>
+        <FormField label="Launch type">
+          <Select
+            selectedOption={option(launchType)}
+            options={[option("FARGATE"), option("EC2")]}
+            onChange={(e) => setLaunchType(e.detail.selectedOption.value as "FARGATE" | "EC2")}
+          />
+        </FormField>
+        <FormField label="Desired tasks" errorText={badCount ? "From 1 to 10 tasks." : undefined}>
+          <Input value={count} inputMode="numeric" onChange={(e) => setCount(e.detail.value)} controlId="run-task-count" />
+        </FormField>
+        <FormField label="Subnets" description="For tasks in the awsvpc network mode.">
+          <Multiselect
+            selectedOptions={subnets.map((s) => option(s))}
+            options={(network.data?.subnets ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+            onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+          />
+        </FormField>
+        <FormField label="Security groups">
+          <Multiselect
+            selectedOptions={groups.map((g) => option(g))}
+            options={(network.data?.groups ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`))}
+            onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+          />
+        </FormField>
+        <Toggle checked={publicIp} onChange={(e) => setPublicIp(e.detail.checked)}>
+          Public IP
+        </Toggle>
+      </SpaceBetween>
+    </Modal>
+  );
+}

@@ -1,0 +1,325 @@
+// CloudWatch Logs: log groups (create, delete, retention), a group's streams and an event
+// search with a filter pattern, a stream's events followed live.
+import { useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import TextFilter from "@cloudscape-design/components/text-filter";
+import {
+  CreateLogGroupCommand,
+  DeleteLogGroupCommand,
+  DeleteRetentionPolicyCommand,
+  FilteredLogEvent,
+  FilterLogEventsCommand,
+  LogGroup,
+  paginateDescribeLogGroups,
+  paginateDescribeLogStreams,
+  PutRetentionPolicyCommand,
+} from "@aws-sdk/client-cloudwatch-logs";
+import { useApp, usePolled } from "../../lib/app-context";
+import { formatRoute } from "../../lib/routes";
+import { formatBytes, formatTime } from "../../lib/status";
+import { Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { LogEvents } from "./LogEvents";
+
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+function retentionLabel(days: number | undefined): string {
+  return days ? `${days} day${days === 1 ? "" : "s"}` : "Never expire";
+}
+
+export function LogGroups() {
+  const { clients, notify, notifyError } = useApp();
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<LogGroup[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<LogGroup | undefined>();
+  const groups = usePolled(async () => {
+    const out: LogGroup[] = [];
+    for await (const p of paginateDescribeLogGroups({ client: clients.logs }, {})) out.push(...(p.logGroups ?? []));
+    return out;
+  }, [clients]);
+  const items = (groups.data ?? []).filter((g) => (g.logGroupName ?? "").includes(filter));
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={groups.error} what="log groups" />
+      <Table
+        variant="full-page"
+        loading={groups.loading && !groups.data}
+        items={items}
+        trackBy="logGroupName"
+        selectionType="single"
+        selectedItems={selected}
+        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
+        ariaLabels={{ itemSelectionLabel: (_, g) => g.logGroupName ?? "", selectionGroupLabel: "Log groups", allItemsSelectionLabel: () => "all" }}
+        header={
+          <Header
+            variant="awsui-h1-sticky"
+            counter={groups.data ? `(${groups.data.length})` : undefined}
+            actions={
+              <SpaceBetween direction="horizontal" size="xs">
+                <Button iconName="refresh" ariaLabel="Refresh" onClick={groups.reload} />
+                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+                  Delete log group
+                </Button>
+                <Button variant="primary" onClick={() => setCreating(true)}>
+                  Create log group
+                </Button>
+              </SpaceBetween>
+            }
+          >
+            Log groups
+          </Header>
+        }
+        filter={<TextFilter filteringText={filter} filteringPlaceholder="Filter log groups" onChange={(e) => setFilter(e.detail.filteringText)} />}
+        empty={<Empty title="No log groups" />}
+        columnDefinitions={[
+          { id: "name", header: "Log group", cell: (g) => <RouteLink to={{ page: "log-group", group: g.logGroupName ?? "" }}>{g.logGroupName}</RouteLink> },
+          { id: "retention", header: "Retention", cell: (g) => retentionLabel(g.retentionInDays) },
+          { id: "stored", header: "Stored bytes", cell: (g) => formatBytes(g.storedBytes) },
+          { id: "created", header: "Creation time", cell: (g) => formatTime(g.creationTime) },
+        ]}
+      />
+      {creating && (
+        <NameModal
+          title="Create log group"
+          label="Log group name"
+          onClose={() => setCreating(false)}
+          onSubmit={async (name) => {
+            try {
+              await clients.logs.send(new CreateLogGroupCommand({ logGroupName: name }));
+              notify({ type: "success", content: `Log group ${name} has been created.` });
+              setCreating(false);
+              groups.reload();
+            } catch (e) {
+              notifyError(`Log group ${name} could not be created`, e);
+            }
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete log group"
+          what={deleting.logGroupName ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await clients.logs.send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }));
+              notify({ type: "success", content: `Log group ${deleting.logGroupName} has been deleted.` });
+              setSelected([]);
+              groups.reload();
+            } catch (e) {
+              notifyError(`Log group ${deleting.logGroupName} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    await onSubmit(name);
+    setBusy(false);
+  };
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header={title}
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>
+              Cancel
+            </Button>
+            <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
+              Create
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name) void submit();
+        }}
+      >
+        <FormField label={label}>
+          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
+        </FormField>
+      </form>
+    </Modal>
+  );
+}
+
+export function LogGroupDetail({ group }: { group: string }) {
+  const { clients, notify, notifyError } = useApp();
+  const info = usePolled(async () => {
+    for await (const p of paginateDescribeLogGroups({ client: clients.logs }, { logGroupNamePrefix: group })) {
+      const g = p.logGroups?.find((x) => x.logGroupName === group);
+      if (g) return g;
+    }
+    throw Object.assign(new Error(`The specified log group does not exist.`), { name: "ResourceNotFoundException" });
+  }, [clients, group]);
+  const streams = usePolled(async () => {
+    const out = [];
+    for await (const p of paginateDescribeLogStreams({ client: clients.logs }, { logGroupName: group, orderBy: "LastEventTime", descending: true })) {
+      out.push(...(p.logStreams ?? []));
+      if (out.length >= 500) break;
+    }
+    return out;
+  }, [clients, group]);
+  const [pattern, setPattern] = useState("");
+  const [found, setFound] = useState<FilteredLogEvent[] | undefined>();
+  const [searching, setSearching] = useState(false);
+  const search = async () => {
+    setSearching(true);
+    try {
+      const r = await clients.logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: pattern || undefined, limit: 500 }));
+      setFound(r.events ?? []);
+    } catch (e) {
+      notifyError("Events could not be searched", e);
+    } finally {
+      setSearching(false);
+    }
+  };
+  const setRetention = async (days: number | undefined) => {
+    try {
+      if (days) await clients.logs.send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays: days }));
+      else await clients.logs.send(new DeleteRetentionPolicyCommand({ logGroupName: group }));
+      notify({ type: "success", content: `Retention of ${group} is now ${retentionLabel(days)}.` });
+      info.reload();
+    } catch (e) {
+      notifyError("Retention could not be changed", e);
+    }
+  };
+  const g = info.data;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup
+            items={[
+              { text: "Log groups", href: formatRoute({ page: "log-groups" }) },
+              { text: group, href: formatRoute({ page: "log-group", group }) },
+            ]}
+          />
+          <Header variant="h1">{group}</Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={info.error} what="the log group" />
+        <Container header={<Header variant="h2">Log group details</Header>}>
+          <Details
+            columns={4}
+            items={[
+              [
+                "Retention",
+                <Select
+                  ariaLabel="Retention"
+                  selectedOption={{ value: String(g?.retentionInDays ?? 0), label: retentionLabel(g?.retentionInDays) }}
+                  options={[{ value: "0", label: "Never expire" }, ...RETENTION_DAYS.map((d) => ({ value: String(d), label: retentionLabel(d) }))]}
+                  onChange={(e) => void setRetention(Number(e.detail.selectedOption.value) || undefined)}
+                />,
+              ],
+              ["Stored bytes", formatBytes(g?.storedBytes)],
+              ["Creation time", formatTime(g?.creationTime)],
+              ["ARN", g?.arn],
+            ]}
+          />
+        </Container>
+        <Table
+          loading={streams.loading && !streams.data}
+          items={streams.data ?? []}
+          trackBy="logStreamName"
+          header={<Header counter={streams.data ? `(${streams.data.length})` : undefined}>Log streams</Header>}
+          empty={<Empty title="No log streams" />}
+          columnDefinitions={[
+            {
+              id: "name",
+              header: "Log stream",
+              cell: (s) => <RouteLink to={{ page: "log-stream", group, stream: s.logStreamName ?? "" }}>{s.logStreamName}</RouteLink>,
+            },
+            { id: "last", header: "Last event time", cell: (s) => formatTime(s.lastEventTimestamp) },
+          ]}
+        />
+        <Container
+          header={
+            <Header variant="h2" description="A CloudWatch Logs filter pattern: terms, quoted phrases, -exclusions, or { $.field = value }.">
+              Search log group
+            </Header>
+          }
+        >
+          <SpaceBetween size="s">
+            <form
+              onSubmit={(e) => {
+                e.preventDefault();
+                void search();
+              }}
+            >
+              <SpaceBetween direction="horizontal" size="xs">
+                <Input value={pattern} onChange={(e) => setPattern(e.detail.value)} placeholder="Filter events" type="search" ariaLabel="Filter pattern" />
+                <Button loading={searching} formAction="submit">
+                  Search
+                </Button>
+              </SpaceBetween>
+            </form>
+            {found && (
+              <Table
+                variant="embedded"
+                items={found}
+                trackBy="eventId"
+                empty={<Empty title="No matching events" />}
+                columnDefinitions={[
+                  { id: "time", header: "Timestamp", cell: (e) => formatTime(e.timestamp) },
+                  { id: "stream", header: "Log stream", cell: (e) => e.logStreamName },
+                  { id: "message", header: "Message", cell: (e) => <span style={{ fontFamily: "monospace", whiteSpace: "pre-wrap" }}>{e.message}</span> },
+                ]}
+              />
+            )}
+          </SpaceBetween>
+        </Container>
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}
+
+export function LogStreamPage({ group, stream }: { group: string; stream: string }) {
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup
+            items={[
+              { text: "Log groups", href: formatRoute({ page: "log-groups" }) },
+              { text: group, href: formatRoute({ page: "log-group", group }) },
+              { text: stream, href: formatRoute({ page: "log-stream", group, stream }) },
+            ]}
+          />
+          <Header variant="h1">{stream}</Header>
+        </SpaceBetween>
+      }
+    >
+      <LogEvents group={group} stream={stream} />
+    </ContentLayout>
+  );
+}
