@@ -15,7 +15,7 @@ import sys
 import botocore
 
 SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam", "kms", "secretsmanager", "ssm", "servicediscovery",
-            "cloudformation"]
+            "cloudformation", "cloudwatch"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 # Services whose full model is far larger than what wharf answers: only these operations and
 # the shapes reachable from them are kept (the whole EC2 model is megabytes, compiled into the
@@ -56,7 +56,18 @@ ONLY_OPERATIONS = {
         "GetTemplate", "ValidateTemplate", "ListExports",
         "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
     ],
+    # CloudWatch metrics and alarms (issue 16 part 4).
+    "cloudwatch": [
+        "PutMetricData", "ListMetrics", "GetMetricStatistics", "GetMetricData",
+        "PutMetricAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
+        "DescribeAlarmHistory", "EnableAlarmActions", "DisableAlarmActions",
+    ],
 }
+# The protocol wharf serves a model with, where the model lists several: botocore 1.43 takes
+# the first of `protocols` it supports in its own order (json before smithy-rpc-v2-cbor and
+# query), so CloudWatch's clients send JSON 1.0; older ones (Debian's awscli 2.9) send Query,
+# which the front door also serves for awsQueryCompatible models.
+PROTOCOL = {"cloudwatch": "json"}
 
 
 def strip(node):
@@ -100,6 +111,8 @@ def main():
             model = strip(json.load(f))
         if service in ONLY_OPERATIONS:
             model = prune(model, ONLY_OPERATIONS[service])
+        if service in PROTOCOL:
+            model["metadata"]["protocol"] = PROTOCOL[service]
         with open(os.path.join(out_dir, service + ".json"), "w") as f:
             json.dump(model, f, separators=(",", ":"))  # keeps the model's member order
         print(f"{service}: {len(model['operations'])} operations from botocore {botocore.__version__}")

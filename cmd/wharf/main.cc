@@ -117,6 +117,12 @@ int main(int argc, char** argv) {
   server->add_option("--maintenance-interval", server_options.maintenance_interval_seconds,
                      "Seconds between lifecycle-policy and garbage-collection runs")
       ->capture_default_str();
+  server->add_option("--alarm-evaluation-interval", server_options.alarm_evaluation_interval_seconds,
+                     "Seconds between evaluations of the CloudWatch alarms (tests use 1)")
+      ->capture_default_str();
+  server->add_option("--metrics-interval", server_options.metrics_interval_seconds,
+                     "Seconds between the publications of wharf's own CloudWatch metrics (AWS: 60)")
+      ->capture_default_str();
   server->add_option("--lb-bind", server_options.lb_bind_address,
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();
@@ -150,6 +156,9 @@ int main(int argc, char** argv) {
   agent->add_option("--region", agent_options.server.region, "AWS region name")->capture_default_str();
   agent->add_option("--availability-zone", agent_options.availability_zone, "Default: <region>a");
   agent->add_option("--runtime", agent_options.runtime, "OCI runtime: runc or crun")->capture_default_str();
+  agent->add_option("--usage-interval", agent_options.usage_interval_seconds,
+                    "Seconds between each task's cpu and memory reports (AWS/ECS metrics)")
+      ->capture_default_str();
   agent->add_option("--access-key-id", agent_options.server.access_key_id, "Default: $AWS_ACCESS_KEY_ID");
   agent->add_option("--secret-access-key", agent_options.server.secret_access_key,
                     "Default: $AWS_SECRET_ACCESS_KEY");

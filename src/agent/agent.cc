@@ -121,6 +121,7 @@ class AgentImpl final : public Agent {
     node_->execution_role = &execution_role_;
     // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
+    node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
     Adopt();
     loop_ = std::thread([this] { Loop(); });

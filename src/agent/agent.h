@@ -38,6 +38,7 @@ struct AgentOptions {
   // and the server's registry host. Pulls from them go to the server with an ECR token.
   std::string account_id = "000000000000";
   std::string bridge_cidr = "10.214.0.0/16";  // the node's network for networkMode bridge
+  int usage_interval_seconds = 60;  // tasks report their cpu and memory use this often (AWS/ECS metrics)
 };
 
 class Agent {

@@ -91,6 +91,8 @@ struct NodeContext {
   std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use
+  // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).
+  std::chrono::seconds usage_interval{60};
 };
 
 }  // namespace wharf::agent

@@ -125,6 +125,10 @@ Status ServerClient::SubmitTaskHealth(const json::object& report) {
   return PostAgent("/_wharf/agent/v1/health", report).status();
 }
 
+Status ServerClient::SubmitTaskUsage(const json::object& report) {
+  return PostAgent("/_wharf/agent/v1/usage", report).status();
+}
+
 Result<model::TaskAssignments> ServerClient::PollTasks(const std::string& node, int64_t after, int wait_seconds) {
   net::HttpRequest req;
   req.method = "GET";

@@ -66,6 +66,7 @@ class ServerClient final : public TaskReports {
   // TaskReports, through Ecs and PostAgent.
   Status SubmitTaskStateChange(const boost::json::object& change) override;
   Status SubmitTaskHealth(const boost::json::object& report) override;
+  Status SubmitTaskUsage(const boost::json::object& report) override;
 
   // The assignment long poll (controlplane/assignment_board.h). Unavailable when the server
   // could not answer; InvalidArgument when its answer is not a well-formed assignment list.

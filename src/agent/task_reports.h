@@ -1,5 +1,5 @@
 // TaskReports: what a task runner tells the server about its task (docs/AGENT.md 3): ECS's
-// SubmitTaskStateChange, and wharf's container health report. An I/O seam: ServerClient sends
+// SubmitTaskStateChange, wharf's container health report and its task usage report. An I/O seam: ServerClient sends
 // them over HTTP; a test records them.
 //
 // Errors: Unavailable when the server could not be reached or failed (worth retrying);
@@ -21,6 +21,9 @@ class TaskReports {
   virtual Status SubmitTaskStateChange(const boost::json::object& change) = 0;
   // POST /_wharf/agent/v1/health: {cluster, task, healthStatus, containers: [{containerName, healthStatus}]}.
   virtual Status SubmitTaskHealth(const boost::json::object& report) = 0;
+  // POST /_wharf/agent/v1/usage: {cluster, task, cpuUtilization, memoryUtilization} (percent of
+  // the task's cpu and memory, over the last usage interval), what AWS/ECS metrics are made of.
+  virtual Status SubmitTaskUsage(const boost::json::object& report) { return Status::OK(); }
 };
 
 }  // namespace wharf::agent

@@ -421,6 +421,7 @@ void TaskRunner::Watch() {
     PollContainers();
     ReportContainerChanges();
     TickHealth();
+    TickUsage();
     std::string reason;
     for (auto& c : containers_) {
       if (c->essential && c->stopped) reason = "Essential container in task exited";
@@ -933,7 +934,45 @@ void TaskRunner::PublishFacts(const Container& c) {
   documents_->SetContainer(std::move(facts));
 }
 
-Status TaskRunner::ApplyTaskSize() {
+void TaskRunner::TickUsage() {
+  const auto now = node_.clock.Now();
+  if (usage_sample_ && now - usage_sample_->read < node_.usage_interval) return;
+  auto [cpu_units, memory_mib] = TaskSize();
+  auto sample = ReadCgroupV1(StatsPaths{}, "/wharf/" + task_id_, node_.clock);
+  if (!sample.ok()) {
+    // No cgroup to read (a runtime that makes none): try again next interval.
+    usage_sample_ = CgroupSample{};
+    usage_sample_->read = now;
+    return;
+  }
+  std::optional<CgroupSample> previous = std::move(usage_sample_);
+  usage_sample_ = *sample;
+  if (!previous || previous->cpu_total == 0 || (cpu_units == 0 && memory_mib == 0)) return;
+  double wall_ns = static_cast<double>(std::chrono::duration_cast<std::chrono::nanoseconds>(sample->read - previous->read).count());
+  if (wall_ns <= 0) return;
+  json::object report{{"task", task_id_}};
+  {
+    MutexLock lock(mu_);
+    report["cluster"] = model::TaskRecord(assignment_.task).cluster_arn();
+  }
+  if (cpu_units > 0 && sample->cpu_total >= previous->cpu_total) {
+    // CPU time over wall time is cores; a core is 1,024 units.
+    double used_units = static_cast<double>(sample->cpu_total - previous->cpu_total) / wall_ns * 1024.0;
+    report["cpuUtilization"] = used_units / static_cast<double>(cpu_units) * 100.0;
+  }
+  if (memory_mib > 0) {
+    // As Docker and the ECS agent count it: usage less the page cache.
+    uint64_t cache = sample->memory_stat.count("total_inactive_file") ? sample->memory_stat.at("total_inactive_file")
+                     : sample->memory_stat.count("cache")               ? sample->memory_stat.at("cache")
+                                                                        : 0;
+    uint64_t used = sample->memory_usage > cache ? sample->memory_usage - cache : 0;
+    report["memoryUtilization"] = static_cast<double>(used) / (static_cast<double>(memory_mib) * 1048576.0) * 100.0;
+  }
+  Status sent = node_.reports.SubmitTaskUsage(report);
+  if (!sent.ok()) LOG_WARN("msg=\"usage report failed\" task={} error=\"{}\"", task_id_, sent.ToString());
+}
+
+std::pair<int64_t, int64_t> TaskRunner::TaskSize() {
   // Task-level cpu and memory (with overrides) bound the containers together, as on AWS.
   std::string cpu, memory;
   {
@@ -950,6 +989,11 @@ Status TaskRunner::ApplyTaskSize() {
   if (memory.find("GB") != std::string::npos || memory.find("gb") != std::string::npos) {
     memory_mib = static_cast<int64_t>(std::atof(memory.c_str()) * 1024);
   }
+  return {cpu_units, memory_mib};
+}
+
+Status TaskRunner::ApplyTaskSize() {
+  auto [cpu_units, memory_mib] = TaskSize();
   if (cpu_units == 0 && memory_mib == 0) return Status::OK();
   return SetTaskLimits("/wharf/" + task_id_, cpu_units, memory_mib);
 }

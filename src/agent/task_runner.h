@@ -95,6 +95,12 @@ class TaskRunner {
   void TickHealth();
   // The task's cpu and memory as limits on its cgroup parent.
   Status ApplyTaskSize();
+  // The task's size (definition and overrides): cpu units and memory MiB, 0 when not set.
+  std::pair<int64_t, int64_t> TaskSize();
+  // Once a usage interval, while the task runs: its cpu and memory use since the last time,
+  // as percents of its size, reported to the server (AWS/ECS CPUUtilization and
+  // MemoryUtilization). Read from the task's cgroup parent, which holds all its containers.
+  void TickUsage();
   void StartHealthMonitor(Container& c);
   // awslogs: the container's output goes to CloudWatch Logs.
   void ShipLogs(Container& c);
@@ -153,6 +159,7 @@ class TaskRunner {
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role
   double pull_started_ = 0, pull_stopped_ = 0;
+  std::optional<CgroupSample> usage_sample_;  // the task cgroup's reading at the last usage tick
 };
 
 }  // namespace wharf::agent

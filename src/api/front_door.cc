@@ -6,6 +6,7 @@
 #include <future>
 
 #include "api/authorize.h"
+#include "api/content_encoding.h"
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
 #include "sigv4/sigv4.h"
@@ -408,12 +409,24 @@ Outcome FrontDoor::Invoke(std::string_view region, std::string_view access_key_i
   return later.get();
 }
 
-net::Response FrontDoor::JsonError(const AwsError& error, const std::string& request_id) const {
+net::Response FrontDoor::JsonError(const AwsError& error, const std::string& request_id,
+                                   const ServiceEndpoint* service) const {
   json::object body{{"__type", error.code}};
   if (!error.message.empty()) body["message"] = error.message;
-  net::Response res = MakeResponse(error.http_status, kJsonContentType, json::serialize(body), request_id);
+  std::string_view content_type = service ? std::string_view(service->json_content_type) : kJsonContentType;
+  net::Response res = MakeResponse(error.http_status, content_type, json::serialize(body), request_id);
   res.set("x-amzn-ErrorType", error.code + ":");
+  if (service && service->query_compatible) {
+    res.set("x-amzn-query-error", error.code + (error.server_fault ? ";Receiver" : ";Sender"));
+  }
   return res;
+}
+
+// The code for a request that fails the input shape check.
+static std::string ValidationCode(const ServiceEndpoint& service, const ShapeViolation& violation) {
+  bool missing = violation.message.rfind("Missing required parameter", 0) == 0;
+  if (missing && !service.missing_parameter_error.empty()) return service.missing_parameter_error;
+  return service.validation_error;
 }
 
 net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsError& error,
@@ -451,30 +464,35 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     std::string message = service->unknown_operation_message;
     if (!message.empty()) message = std::string(op_name) + ": " + message;
-    return JsonError(AwsError::Client("UnknownOperationException", message), request_id);
+    return JsonError(AwsError::Client("UnknownOperationException", message), request_id, service);
   }
   RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
-  if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id);
+  if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id, service);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
     handler = service->operations.find(op_name);
     deferred = service->deferred_operations.find(op_name);
   }
 
+  // The signature covers the body as sent; a compressed one (the SDKs gzip large
+  // PutMetricData requests) is read decompressed.
+  std::string inflated;
+  auto body = DecodedBody(req, inflated);
+  if (!body.ok()) return JsonError(AwsError::Client("SerializationException", body.status().message()), request_id, service);
   boost::system::error_code ec;
-  json::value input = json::parse(req.body(), ec);
+  json::value input = json::parse(*body, ec);
   if (ec || !input.is_object()) {
-    return JsonError(AwsError::Client("SerializationException", ""), request_id);
+    return JsonError(AwsError::Client("SerializationException", ""), request_id, service);
   }
   if (op->input()) {
     if (auto violation = CheckShape(*op->input(), input, "")) {
       return JsonError(AwsError::Client(violation->serialization ? "SerializationException"
-                                                                 : service->validation_error,
+                                                                 : ValidationCode(*service, *violation),
                                         violation->message),
-                       request_id);
+                       request_id, service);
     }
   }
-  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return JsonError(*denied, request_id);
+  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return JsonError(*denied, request_id, service);
   if (handler == service->operations.end()) {
     auto done = [this, request_id, later](Outcome outcome) {
       later(outcome.ok() ? MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id)
@@ -489,8 +507,8 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
     return std::nullopt;
   }
   Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
-  if (!outcome.ok()) return JsonError(outcome.error(), request_id);
-  return MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id);
+  if (!outcome.ok()) return JsonError(outcome.error(), request_id, service);
+  return MakeResponse(200, service->json_content_type, json::serialize(outcome.output()), request_id);
 }
 
 // The credential scope names a Query service; without it there is no service to ask.
@@ -511,7 +529,8 @@ const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
   auto cred = ScopeOf(req);
   if (!cred) return nullptr;
   return FindService([&](const ServiceEndpoint& s) {
-    return (s.model->protocol() == "query" || s.model->protocol() == "ec2") && s.model->signing_name() == cred->service;
+    return (s.model->protocol() == "query" || s.model->protocol() == "ec2" || s.query_compatible) &&
+           s.model->signing_name() == cred->service;
   });
 }
 
@@ -524,7 +543,10 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
     return MakeResponse(404, "application/json", "{\"message\":\"not found\"}\n", request_id);
   }
   const ServiceEndpoint* service = QueryService(req);
-  auto form = ParseForm(get ? target.substr(q + 1) : std::string_view(req.body()));
+  std::string inflated;
+  auto body = DecodedBody(req, inflated);
+  if (!body.ok()) return QueryError(service, AwsError::Client("MalformedInput", body.status().message()), request_id);
+  auto form = ParseForm(get ? target.substr(q + 1) : std::string_view(*body));
   if (!service) {
     // Signed for a service wharf does not run (IAM, CloudFormation, ... before they land): the
     // scope names it, and the answer says so before any signature check, which could only
@@ -571,7 +593,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
     if (auto violation = CheckShape(*op->input(), input, "")) {
       // EC2 tells a missing parameter apart from a bad one.
       bool missing = violation->message.rfind("Missing required parameter", 0) == 0;
-      std::string code = ec2 && missing ? "MissingParameter" : service->validation_error;
+      std::string code = ec2 && missing ? "MissingParameter" : ValidationCode(*service, *violation);
       return QueryError(service, AwsError{code, violation->message, 400}, request_id);
     }
   }

@@ -104,6 +104,14 @@ struct ServiceEndpoint {
   // UnknownOperationException's message for an operation this endpoint does not serve (AWS's
   // is empty; a service wharf serves only part of, such as SSM, says what it serves).
   std::string unknown_operation_message;
+  // A JSON service that was a Query service (the model's awsQueryCompatible: CloudWatch). It
+  // answers the Query protocol too (older clients send it), and its JSON errors carry the
+  // Query code in x-amzn-query-error, which SDKs report as the error's code.
+  bool query_compatible = false;
+  std::string json_content_type = "application/x-amz-json-1.1";  // the model's jsonVersion
+  // The code of a missing required parameter, where the service has its own (EC2's and
+  // CloudWatch's MissingParameter); empty: validation_error.
+  std::string missing_parameter_error;
 };
 
 struct FrontDoorOptions {
@@ -180,7 +188,8 @@ class FrontDoor {
   // Whether the caller may run `operation` with `input`: the AccessDenied error if not.
   std::optional<AwsError> Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                     std::string_view operation, const boost::json::object& input) const;
-  net::Response JsonError(const AwsError& error, const std::string& request_id) const;
+  net::Response JsonError(const AwsError& error, const std::string& request_id,
+                          const ServiceEndpoint* service = nullptr) const;
   net::Response QueryError(const ServiceEndpoint* service, const AwsError& error,
                            const std::string& request_id) const;
 

@@ -4,6 +4,9 @@
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <optional>
 
 #include "base/clock.h"
 #include "base/percent.h"
@@ -38,6 +41,31 @@ std::string InputName(const Shape::Member& m, Dialect d) {
   return name;
 }
 
+std::optional<double> ParseQueryTimestamp(const std::string& text) {
+  char* end = nullptr;
+  double number = std::strtod(text.c_str(), &end);
+  if (!text.empty() && *end == 0 && std::isdigit(static_cast<unsigned char>(text[0]))) return number;
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!rest) return std::nullopt;
+  double secs = static_cast<double>(timegm(&tm));
+  if (*rest == '.') {
+    char* frac_end = nullptr;
+    secs += std::strtod(rest, &frac_end);
+    rest = frac_end;
+  }
+  if (*rest == 'Z' || *rest == 'z') {
+    ++rest;
+  } else if (*rest == '+' || *rest == '-') {
+    int hh = 0, mm = 0;
+    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
+    secs -= (*rest == '+' ? 1 : -1) * (hh * 3600.0 + mm * 60.0);
+    rest += 6;
+  }
+  if (*rest != 0) return std::nullopt;
+  return secs;
+}
+
 Result<json::value> DecodeScalar(const Shape& shape, const std::string& text, const std::string& name) {
   using T = Shape::Type;
   switch (shape.type) {
@@ -58,6 +86,12 @@ Result<json::value> DecodeScalar(const Shape& shape, const std::string& text, co
       double v = std::strtod(text.c_str(), &end);
       if (text.empty() || *end) return Status::InvalidArgument("'" + text + "' is not a valid number for " + name);
       return json::value(v);
+    }
+    case T::kTimestamp: {
+      // The Query protocol sends ISO 8601 ("2026-12-06T18:00:00Z", fractions and offsets
+      // allowed); an epoch number is taken too. Inputs carry timestamps as epoch seconds.
+      if (auto secs = ParseQueryTimestamp(text)) return json::value(*secs);
+      return Status::InvalidArgument("'" + text + "' is not a valid timestamp for " + name);
     }
     default:
       return json::value(json::string(text));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "lb/traffic.h"
 
 namespace wharf::lb {
 
@@ -134,6 +135,9 @@ class DataPlaneControl {
   // Replaces the whole configuration; open connections carry on.
   virtual void Apply(std::shared_ptr<const Config> config) = 0;
   virtual std::vector<TargetHealth> Health(const std::string& target_group_arn) const = 0;
+  // The requests counted since the last call (every loop's, then reset), with the health of
+  // every target group a listener forwards to: what AWS/ApplicationELB metrics are made of.
+  virtual TrafficReport TakeTraffic() { return {}; }
 };
 
 }  // namespace wharf::lb

@@ -255,6 +255,37 @@ class DataPlane final : public DataPlaneControl {
     return out;
   }
 
+  TrafficReport TakeTraffic() override {
+    TrafficReport report;
+    for (auto& loop : loops_) {
+      loop->RunOnLoop([&](LoopState& state) {
+        report.Merge(state.traffic);
+        state.traffic = TrafficReport{};
+      });
+    }
+    std::shared_ptr<const Routing> routing;
+    {
+      MutexLock lock(routing_mu_);
+      routing = shared_.routing.load();
+    }
+    for (const auto& l : routing->config->listeners) {
+      auto& health = report.load_balancers[l.load_balancer_arn].health;
+      for (const auto& r : l.rules) {
+        for (const auto& a : r.actions) {
+          for (const auto& w : a.target_groups) {
+            if (health.count(w.arn)) continue;
+            GroupHealth& counted = health[w.arn];
+            for (const auto& t : Health(w.arn)) {
+              if (t.state == "healthy") ++counted.healthy;
+              if (t.state == "unhealthy") ++counted.unhealthy;
+            }
+          }
+        }
+      }
+    }
+    return report;
+  }
+
  private:
   // The group's draining targets with no request in flight on any loop: their
   // deregistration is complete (AWS: "If a deregistering target has no in-flight requests

@@ -380,6 +380,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     target_ = chosen;
     in_flight_ = true;
     ++loop_.outstanding[target_->id];
+    sent_at_ = std::chrono::steady_clock::now();
     PrepareUpstreamRequest();
     if (auto pooled = loop_.pool->Take(target_->endpoint)) {
       upstream_ = std::move(pooled);
@@ -516,6 +517,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
     response_.emplace(upstream_parser_->release());
     Response& res = *response_;
     Done();
+    CountTarget(status);
     if (reusable && upstream_in_.size() == 0) loop_.pool->Give(target_->endpoint, std::move(upstream_));
     upstream_.reset();
     upstream_in_.clear();
@@ -549,7 +551,24 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
 
   // --- the answer ---------------------------------------------------------------------------
 
+  // --- what CloudWatch sees (lb/traffic.h) --------------------------------------------------
+
+  // An answer from the target: its class and the time from sending the request to its head.
+  void CountTarget(int status) {
+    if (!listener_ || !group_) return;
+    int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - sent_at_).count();
+    LoadBalancerTraffic& lb = loop_.traffic.load_balancers[listener_->load_balancer_arn];
+    lb.total.CountTarget(status, ms);
+    lb.groups[group_->group->arn].CountTarget(status, ms);
+  }
+
+  // An answer of the load balancer's own: an error, a redirect or a fixed response.
+  void CountElb(int status) {
+    if (listener_) loop_.traffic.load_balancers[listener_->load_balancer_arn].total.CountElb(status);
+  }
+
   void Reply(Response&& res) {
+    CountElb(res.result_int());
     response_.reset();
     response_.emplace(std::move(res));
     Reply();
@@ -670,6 +689,7 @@ class ClientSession : public Watched, public std::enable_shared_from_this<Client
   int group_cookie_ = 0;  // seconds, when the forward action keeps clients on one group
   const RoutedTarget* target_ = nullptr;
   bool in_flight_ = false;  // counted in loop_.outstanding[target_->id]
+  std::chrono::steady_clock::time_point sent_at_;  // when the request went to target_
   std::unique_ptr<Socket> upstream_;
   beast::flat_buffer upstream_in_;
   std::optional<ResponseParser> upstream_parser_;

@@ -17,6 +17,7 @@
 #include "lb/config.h"
 #include "lb/health_checker.h"
 #include "lb/routing.h"
+#include "lb/traffic.h"
 
 namespace wharf::lb {
 
@@ -66,6 +67,7 @@ struct LoopState {
   std::vector<int64_t> outstanding;   // by target id: requests sent and not yet answered
   uint64_t random_state;
   int64_t now_seconds = 0;  // the coarse clock, steady, updated by the sweep
+  TrafficReport traffic;    // since the last DataPlaneControl::TakeTraffic (lb/traffic.h)
   std::vector<std::weak_ptr<Watched>> watched;
 
   // The current view, remade when the routing or the health snapshot changed.

@@ -120,6 +120,7 @@ std::string KmsAliasKey(std::string_view alias_name) {
 std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
+std::string CloudWatchAlarmKey(std::string_view name) { return Join(kCloudWatchAlarms, name); }
 
 std::string StackKey(std::string_view name) { return Join(kStacks, name); }
 std::string DeletedStackKey(std::string_view stack_uuid) { return Join(kDeletedStacks, stack_uuid); }

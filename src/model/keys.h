@@ -123,6 +123,12 @@ std::string SecretKey(std::string_view name);
 // "/a/b": a path's keys are under SsmParametersPrefix("/a/")).
 inline constexpr std::string_view kSsmParameters = "ssm/parameters/";
 std::string SsmParameterKey(std::string_view name);
+// CloudWatch alarms: one record per alarm by name (the MetricAlarm DescribeAlarms shows), and
+// its history items by alarm name and time ("<name>/<ms, 16 digits>-<seq>"). Metric data is
+// not in the store: metrics/metric_store.h keeps it under DATA/metrics/.
+inline constexpr std::string_view kCloudWatchAlarms = "cloudwatch/alarms/";
+inline constexpr std::string_view kCloudWatchAlarmHistory = "cloudwatch/alarm-history/";
+std::string CloudWatchAlarmKey(std::string_view name);
 
 // Cloud Map (servicediscovery): namespaces, services and operations by id; a service's
 // instances under its id, so one prefix lists them (and DNS answers read only that).

@@ -16,6 +16,7 @@
 #include "api/servicediscovery/servicediscovery.h"
 #include "api/ssm/ssm.h"
 #include "api/logs/logs.h"
+#include "api/cloudwatch/cloudwatch.h"
 #include "api/sts.h"
 #include "base/logging.h"
 #include "controlplane/assignment_board.h"
@@ -57,9 +58,12 @@ Region::~Region() {
   lb_publisher_.reset();
   assignments_.reset();
   logs_.reset();
+  cloudwatch_.reset();
 }
 
 bool Region::home() const { return name_ == deps_.options.region; }
+
+metrics::MetricStore& Region::metrics() { return cloudwatch_->metrics(); }
 
 store::Store& Region::store() { return *store_; }
 
@@ -107,6 +111,11 @@ Status Region::Init() {
   ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id));
   ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
   services_.push_back(std::move(logs));
+  ASSIGN_OR_RETURN(cloudwatch_, api::cloudwatch::CloudWatchService::Start(
+                                    *store_, deps_.clock, data_dir_, name_, o.account_id,
+                                    std::chrono::seconds(o.alarm_evaluation_interval_seconds)));
+  ASSIGN_OR_RETURN(auto cloudwatch, cloudwatch_->Endpoint());
+  services_.push_back(std::move(cloudwatch));
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
   RETURN_IF_ERROR(StartKeysAndSecrets());

@@ -1,6 +1,6 @@
 // Region: everything one AWS region of a wharf server owns, apart from what the machine has
 // once: its view of the store (store/region_store.h), its services (EC2, ECS, ELBv2, ECR,
-// CloudWatch Logs), the agents' task feed, its registry and its load balancer publisher, and
+// CloudWatch Logs, CloudWatch metrics and alarms), the agents' task feed, its registry and its load balancer publisher, and
 // the work its controllers do. The server (server.cc) makes the home region at start, every
 // region that served before at restart, and any other served region on its first signed
 // request; all of them share the store, the listener, the load balancer data plane and the
@@ -30,6 +30,7 @@ namespace wharf::api::ecs { struct EcsDeps; }
 namespace wharf::api::elbv2 { struct Elbv2Deps; }
 namespace wharf::api::kms { struct KmsDeps; }
 namespace wharf::api::logs { class LogsService; }
+namespace wharf::api::cloudwatch { class CloudWatchService; }
 namespace wharf::api::secretsmanager { struct SecretsDeps; }
 namespace wharf::api::ssm { struct SsmDeps; }
 namespace wharf::api::servicediscovery { struct CloudMapDeps; }
@@ -41,6 +42,7 @@ struct ServiceControllerDeps;
 struct TaskLaunchDeps;
 }  // namespace wharf::controlplane
 namespace wharf::lb { class DataPlaneControl; }
+namespace wharf::metrics { class MetricStore; }
 namespace wharf::registry {
 class BlobStore;
 class Distribution;
@@ -86,6 +88,8 @@ class Region {
   registry::Registry& registry() { return *registry_; }
   registry::Distribution& distribution() { return *distribution_; }
   controlplane::LoadBalancerPublisher& lb_publisher() { return *lb_publisher_; }
+  // The region's CloudWatch metric data, where wharf publishes AWS's own metrics.
+  metrics::MetricStore& metrics();
 
   // Answers the agents' parked polls and takes no more (the server is stopping).
   void StopAssignments();
@@ -124,6 +128,7 @@ class Region {
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::logs::LogsService> logs_;
+  std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;
   std::unique_ptr<api::kms::KmsDeps> kms_deps_;
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;

@@ -35,6 +35,9 @@
 #include "store/leader_lease.h"
 #include "store/store.h"
 #include "controlplane/controllers.h"
+#include "controlplane/ecs_metrics.h"
+#include "controlplane/elb_metrics.h"
+#include "metrics/metric_store.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/task_lifecycle.h"
 #include "controlplane/task_roles.h"
@@ -134,6 +137,7 @@ class WharfServer final : public Server {
     RETURN_IF_ERROR(StartLoadBalancer());
     RETURN_IF_ERROR(StartRegions());
     AddAgentRoutes();
+    AddUsageRoute();
     AddCredentialsRoute();
     AddAdminRoutes();
     http_options.threads = options_.threads > 0
@@ -174,6 +178,7 @@ class WharfServer final : public Server {
     agent_options.data_dir = (std::filesystem::path(options_.data_dir) / "node").string();
     agent_options.account_id = options_.account_id;
     agent_options.runtime = options_.runtime;
+    agent_options.usage_interval_seconds = options_.metrics_interval_seconds;
     // The ECS agent makes the default cluster when it is told no other.
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
@@ -306,6 +311,28 @@ class WharfServer final : public Server {
         });
   }
 
+  // A task's cpu and memory use (agent/task_reports.h), as AWS/ECS metrics into the region's
+  // metric store.
+  void AddUsageRoute() {
+    front_door_->AddSignedRoute(
+        "POST", "/_wharf/agent/v1/usage", "ecs",
+        [this](const api::RequestContext& ctx, const net::Request& req, const net::Responder& respond) {
+          auto region = GetRegion(ctx.region);
+          auto report = ParseObject(req.body());
+          int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+          Status applied = !region.ok() ? region.status() : report.status();
+          if (applied.ok()) {
+            auto data = controlplane::EcsUsageMetrics((*region)->store(), *report, now);
+            applied = data.ok() ? (*region)->metrics().Put(*data) : data.status();
+          }
+          respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
+                               : JsonResponse(applied.IsInvalidArgument() || applied.IsNotFound()
+                                                  ? http::status::bad_request
+                                                  : http::status::service_unavailable,
+                                              {{"message", applied.ToString()}}));
+        });
+  }
+
   // A task's role credentials, as ECS's credentials endpoint answers them: the agent serves
   // them to the task's containers (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) and pulls with the
   // execution role's. Like every agent route, a key needs ecs:Poll (the front door checks it),
@@ -422,7 +449,25 @@ class WharfServer final : public Server {
                       }
                       return false;
                     }});
+    // AWS/ApplicationELB metrics from this server's load balancer, into the regions' metric
+    // stores, every metrics interval.
+    auto period = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.metrics_interval_seconds));
+    jobs.push_back({"metrics", period, period, [this]() -> Result<bool> {
+                      PublishMetrics();
+                      return false;
+                    }});
     controllers_ = controlplane::Controllers::Start(*leadership_, std::move(jobs));
+  }
+
+  void PublishMetrics() {
+    int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+    auto batches = controlplane::ApplicationElbMetrics(data_plane_->TakeTraffic(), now);
+    for (Region* region : Regions()) {
+      auto batch = batches.find(region->name());
+      if (batch == batches.end() || batch->second.empty()) continue;
+      Status put = region->metrics().Put(batch->second);
+      if (!put.ok()) LOG_WARN("msg=\"metrics not published\" region={} error=\"{}\"", region->name(), put.ToString());
+    }
   }
 
   uint16_t port() const override { return http_ ? http_->port() : 0; }

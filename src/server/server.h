@@ -30,6 +30,8 @@ struct ServerOptions {
   std::string registry_host;
   int registry_gc_grace_seconds = 600;       // unreferenced blobs younger than this are kept
   int maintenance_interval_seconds = 300;    // lifecycle policies and garbage collection
+  int alarm_evaluation_interval_seconds = 60;  // CloudWatch alarms are evaluated this often (AWS: every minute)
+  int metrics_interval_seconds = 60;  // wharf's own metrics (AWS/ApplicationELB) are published this often
   std::string lb_bind_address = "127.0.0.1";  // where load balancer listeners listen
   int lb_threads = 0;                          // data plane event loops (0: one per core)
   bool local_agent = true;                     // run this machine's node in process (needs root)

@@ -193,6 +193,17 @@ TEST(AuthzChecksTest, Ec2ById) {
   EXPECT_EQ(checks, (std::vector<Check>{C("ec2:DescribeSecurityGroups", "*")}));
 }
 
+TEST(AuthzChecksTest, CloudWatchAlarmsAndNamespaces) {
+  auto checks = For("monitoring", "PutMetricData", R"({"Namespace":"MyApp","MetricData":[]})");
+  EXPECT_EQ(checks, (std::vector<Check>{C("cloudwatch:PutMetricData", "*", {{"cloudwatch:namespace", "MyApp"}})}));
+  checks = For("monitoring", "DeleteAlarms", R"({"AlarmNames":["a","b"]})");
+  EXPECT_EQ(checks, (std::vector<Check>{C("cloudwatch:DeleteAlarms", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:a"),
+                                        C("cloudwatch:DeleteAlarms", "arn:aws:cloudwatch:us-east-1:000000000000:alarm:b")}));
+  checks = For("monitoring", "PutMetricAlarm", R"({"AlarmName":"high-cpu"})");
+  EXPECT_EQ(checks, (std::vector<Check>{C("cloudwatch:PutMetricAlarm",
+                                          "arn:aws:cloudwatch:us-east-1:000000000000:alarm:high-cpu")}));
+}
+
 TEST(AuthzChecksTest, LogsGroupsAndStreams) {
   auto checks = For("logs", "PutLogEvents", R"({"logGroupName":"/ecs/web","logStreamName":"ecs/app/1","logEvents":[]})");
   EXPECT_EQ(checks, (std::vector<Check>{C("logs:PutLogEvents",
@@ -323,7 +334,8 @@ TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
   const std::pair<std::string_view, std::string_view> services[] = {
       {"ecs", "ecs"}, {"elasticloadbalancing", "elbv2"}, {"ecr", "ecr"}, {"logs", "logs"},
       {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"},
-      {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"}};
+      {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"},
+      {"monitoring", "cloudwatch"}};
   for (const auto& [signing_name, model_name] : services) {
     auto model = ServiceModel::LoadEmbedded(model_name);
     ASSERT_TRUE(model.ok()) << model_name;

@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+"""AWS/ECS metrics from real tasks: a FARGATE service whose container spins a busy loop
+reports CPUUtilization (and MemoryUtilization) per ClusterName and ServiceName within a few
+usage intervals (--metrics-interval 2), read with boto3 and the aws CLI; the host is left
+clean."""
+import datetime
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import NEWEST_AWS, Checks, WharfServer  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean  # noqa: E402
+
+checks = Checks()
+before, layout = prepare("v1")
+UTC = datetime.timezone.utc
+
+with WharfServer("--metrics-interval", "2", agent=True) as server:
+    image = push_to_wharf(server, layout, "v1", "app")
+    ecs = server.boto3("ecs")
+    cw = server.boto3("cloudwatch")
+    subnets = server.aws("ec2", "describe-subnets", cli=NEWEST_AWS)["Subnets"]
+    subnet = sorted(subnets, key=lambda s: s["AvailabilityZone"])[0]["SubnetId"]
+
+    @checks.run
+    def a_busy_service_reports_its_cpu():
+        td = ecs.register_task_definition(
+            family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "spin", "image": image, "essential": True, "stopTimeout": 2,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["while :; do :; done"]}])
+        ecs.create_service(cluster="default", serviceName="busy", desiredCount=1, launchType="FARGATE",
+                           taskDefinition=td["taskDefinition"]["taskDefinitionArn"],
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+        start = datetime.datetime.now(UTC) - datetime.timedelta(minutes=2)
+        dims = [{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "busy"}]
+
+        def stat(metric, dimensions, statistic="Maximum"):
+            got = cw.get_metric_statistics(Namespace="AWS/ECS", MetricName=metric, Dimensions=dimensions,
+                                           StartTime=start, EndTime=start + datetime.timedelta(minutes=10),
+                                           Period=600, Statistics=[statistic])["Datapoints"]
+            return got[0][statistic] if got else None
+        deadline = time.time() + 90
+        while time.time() < deadline and (stat("CPUUtilization", dims) or 0) < 50:
+            time.sleep(1)
+        # A busy loop takes a whole core when it can: far past its 256 units (25 %).
+        assert stat("CPUUtilization", dims) >= 50, stat("CPUUtilization", dims)
+        memory = stat("MemoryUtilization", dims)
+        assert memory is not None and 0 <= memory < 100, memory
+        assert stat("CPUUtilization", [{"Name": "ClusterName", "Value": "default"}]) >= 50
+        listed = server.aws("cloudwatch", "list-metrics", "--namespace", "AWS/ECS", "--dimensions",
+                            "Name=ServiceName,Value=busy")["Metrics"]
+        assert sorted(m["MetricName"] for m in listed) == ["CPUUtilization", "MemoryUtilization"], listed
+        point = cw.get_metric_statistics(Namespace="AWS/ECS", MetricName="CPUUtilization", Dimensions=dims,
+                                         StartTime=start, EndTime=start + datetime.timedelta(minutes=10), Period=600,
+                                         Statistics=["Average"])["Datapoints"][0]
+        assert point["Unit"] == "Percent", point
+
+    @checks.run
+    def host_left_clean():
+        for arn in ecs.list_services(cluster="default")["serviceArns"]:
+            ecs.delete_service(cluster="default", service=arn, force=True)
+        deadline = time.time() + 30
+        while time.time() < deadline and ecs.list_services(cluster="default")["serviceArns"]:
+            time.sleep(0.5)
+        for arn in ecs.list_tasks(cluster="default")["taskArns"]:
+            ecs.stop_task(cluster="default", task=arn)
+
+        def all_stopped():
+            arns = ecs.list_tasks(cluster="default", desiredStatus="STOPPED")["taskArns"]
+            tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"] if arns else []
+            return all(t["lastStatus"] == "STOPPED" for t in tasks)
+
+        deadline = time.time() + 30
+        while time.time() < deadline and not all_stopped():
+            time.sleep(0.5)
+        server.stop()
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+checks.finish()
