@@ -53,7 +53,7 @@ ONLY_OPERATIONS = {
     "cloudformation": [
         "CreateStack", "UpdateStack", "DeleteStack", "DescribeStacks", "ListStacks",
         "DescribeStackEvents", "DescribeStackResource", "DescribeStackResources", "ListStackResources",
-        "GetTemplate", "ValidateTemplate", "ListExports",
+        "GetTemplate", "GetTemplateSummary", "ValidateTemplate", "ListExports",
         "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
     ],
     # CloudWatch metrics and alarms (issue 16 part 4).

@@ -20,6 +20,7 @@ Result<ServiceEndpoint> MakeCloudFormationEndpoint(const CloudFormationDeps& dep
       {"ListStacks", ListStacks},
       {"GetTemplate", GetTemplate},
       {"ValidateTemplate", ValidateTemplate},
+      {"GetTemplateSummary", GetTemplateSummary},
       {"ListExports", ListExports},
       {"DescribeStackEvents", DescribeStackEvents},
       {"DescribeStackResource", DescribeStackResource},

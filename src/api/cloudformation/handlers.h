@@ -13,6 +13,7 @@ Outcome DescribeStacks(const Deps&, const RequestContext&, object& in);
 Outcome ListStacks(const Deps&, const RequestContext&, object& in);
 Outcome GetTemplate(const Deps&, const RequestContext&, object& in);
 Outcome ValidateTemplate(const Deps&, const RequestContext&, object& in);
+Outcome GetTemplateSummary(const Deps&, const RequestContext&, object& in);
 Outcome ListExports(const Deps&, const RequestContext&, object& in);
 
 // stack_resources.cc

@@ -252,6 +252,48 @@ Outcome ValidateTemplate(const Deps& deps, const RequestContext& ctx, object& in
   return out;
 }
 
+// What `aws cloudformation deploy` reads of a stack's template before it makes a change set
+// (which parameters to pass as UsePreviousValue).
+Outcome GetTemplateSummary(const Deps& deps, const RequestContext& ctx, object& in) {
+  if (Has(in, "StackSetName")) return ValidationError("wharf does not serve StackSets yet");
+  if (Has(in, "StackName")) {
+    std::string name = GetString(in, "StackName");
+    ASSIGN_OR_FAIL(auto found, FindStack(deps, name), CloudFormationError);
+    if (!found) return StackNotFound(name);
+    in["TemplateBody"] = found->stack.template_body;
+  }
+  std::string body;
+  auto read = ReadTemplate(in, &body);
+  if (auto* err = std::get_if<AwsError>(&read)) return *err;
+  const cfn::Template& t = std::get<cfn::Template>(read);
+  json::array parameters;
+  for (const auto& p : t.parameters) {
+    object item{{"ParameterKey", p.name}, {"ParameterType", p.type}, {"NoEcho", p.no_echo}};
+    if (p.default_value) item["DefaultValue"] = *p.default_value;
+    if (!p.description.empty()) item["Description"] = p.description;
+    json::array allowed;
+    for (const auto& v : p.allowed_values) allowed.push_back(json::string(v));
+    item["ParameterConstraints"] = object{{"AllowedValues", std::move(allowed)}};
+    parameters.push_back(std::move(item));
+  }
+  std::set<std::string> types;
+  for (const auto& r : t.resources) types.insert(r.type);
+  json::array resource_types;
+  for (const auto& type : types) resource_types.push_back(json::string(type));
+  object out{{"Parameters", std::move(parameters)},
+             {"ResourceTypes", std::move(resource_types)},
+             {"Version", "2010-09-09"},
+             {"DeclaredTransforms", json::array()}};
+  if (!t.description.empty()) out["Description"] = t.description;
+  object none;
+  if (auto missing = MissingCapabilities(t, none)) {
+    bool named = missing->message.find("NAMED") != std::string::npos;
+    out["Capabilities"] = json::array{named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"};
+    out["CapabilitiesReason"] = "The following resource(s) require capabilities: [AWS::IAM::Role]";
+  }
+  return out;
+}
+
 Outcome ListExports(const Deps& deps, const RequestContext& ctx, object& in) {
   ASSIGN_OR_FAIL(auto all, AllStacks(deps, false), CloudFormationError);
   json::array exports;
