@@ -10,7 +10,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import NEWEST_AWS, Checks, WharfServer  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -58,22 +58,7 @@ with WharfServer("--metrics-interval", "2", agent=True) as server:
 
     @checks.run
     def host_left_clean():
-        for arn in ecs.list_services(cluster="default")["serviceArns"]:
-            ecs.delete_service(cluster="default", service=arn, force=True)
-        deadline = time.time() + 30
-        while time.time() < deadline and ecs.list_services(cluster="default")["serviceArns"]:
-            time.sleep(0.5)
-        for arn in ecs.list_tasks(cluster="default")["taskArns"]:
-            ecs.stop_task(cluster="default", task=arn)
-
-        def all_stopped():
-            arns = ecs.list_tasks(cluster="default", desiredStatus="STOPPED")["taskArns"]
-            tasks = ecs.describe_tasks(cluster="default", tasks=arns)["tasks"] if arns else []
-            return all(t["lastStatus"] == "STOPPED" for t in tasks)
-
-        deadline = time.time() + 30
-        while time.time() < deadline and not all_stopped():
-            time.sleep(0.5)
+        stop_services_and_tasks(ecs)
         server.stop()
         leftovers = wait_clean(before)
         assert not leftovers, leftovers
