@@ -15,7 +15,6 @@ import Modal from "@cloudscape-design/components/modal";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import TextFilter from "@cloudscape-design/components/text-filter";
 import Tabs from "@cloudscape-design/components/tabs";
 import Toggle from "@cloudscape-design/components/toggle";
 import {
@@ -33,6 +32,7 @@ import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ResourceTable } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
 
 export function Repositories() {
@@ -51,39 +51,31 @@ export function Repositories() {
   return (
     <SpaceBetween size="l">
       <LoadError error={repos.error} what="repositories" />
-      <Table
-        variant="full-page"
-        loading={repos.loading && !repos.data}
+      <ResourceTable
+        title="Repositories"
+        list={repos}
         items={items}
         trackBy="repositoryArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, r) => r.repositoryName ?? "", selectionGroupLabel: "Repositories", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={repos.data ? `(${repos.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={repos.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
-                  View push commands
-                </Button>
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create repository
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Private repositories
-          </Header>
+        nameOf={(r) => r.repositoryName ?? ""}
+        selected={selected}
+        onSelect={setSelected}
+        actions={
+          <>
+            <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
+              View push commands
+            </Button>
+            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+              Delete
+            </Button>
+            <Button variant="primary" onClick={() => setCreating(true)}>
+              Create repository
+            </Button>
+          </>
         }
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find repositories" onChange={(e) => setFilter(e.detail.filteringText)} />}
-        empty={<Empty title="No repositories" />}
+        filter={filter}
+        onFilter={setFilter}
+        filterPlaceholder="Find repositories"
+        emptyTitle="No repositories"
         columnDefinitions={[
           {
             id: "name",

@@ -13,7 +13,6 @@ import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import TextFilter from "@cloudscape-design/components/text-filter";
 import {
   CreateLogGroupCommand,
   DeleteLogGroupCommand,
@@ -30,6 +29,7 @@ import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ResourceTable } from "../../components/ResourceTable";
 import { LogEvents } from "./LogEvents";
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -53,36 +53,28 @@ export function LogGroups() {
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="log groups" />
-      <Table
-        variant="full-page"
-        loading={groups.loading && !groups.data}
+      <ResourceTable
+        title="Log groups"
+        list={groups}
         items={items}
         trackBy="logGroupName"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, g) => g.logGroupName ?? "", selectionGroupLabel: "Log groups", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={groups.data ? `(${groups.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={groups.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete log group
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create log group
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Log groups
-          </Header>
+        nameOf={(g) => g.logGroupName ?? ""}
+        selected={selected}
+        onSelect={setSelected}
+        actions={
+          <>
+            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
+              Delete log group
+            </Button>
+            <Button variant="primary" onClick={() => setCreating(true)}>
+              Create log group
+            </Button>
+          </>
         }
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Filter log groups" onChange={(e) => setFilter(e.detail.filteringText)} />}
-        empty={<Empty title="No log groups" />}
+        filter={filter}
+        onFilter={setFilter}
+        filterPlaceholder="Filter log groups"
+        emptyTitle="No log groups"
         columnDefinitions={[
           { id: "name", header: "Log group", cell: (g) => <RouteLink to={{ page: "log-group", group: g.logGroupName ?? "" }}>{g.logGroupName}</RouteLink> },
           { id: "retention", header: "Retention", cell: (g) => retentionLabel(g.retentionInDays) },
