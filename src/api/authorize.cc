@@ -99,7 +99,8 @@ std::string DecisionKey(std::string_view region, const authz::Check& check) {
 
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                           std::vector<authz::Check> checks,
-                                          const ResourcePolicyLookup& resource_policy) {
+                                          const ResourcePolicyLookup& resource_policy,
+                                          bool resource_policy_required) {
   if (!ctx.key_owner || ctx.key_owner->root || checks.empty()) return std::optional<std::string>();
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
   // A user or role deleted since the key was read has no policies left.
@@ -132,7 +133,9 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
     request.resource = std::move(check.resource);
     for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     if (!decision) {
-      decision = iam::Evaluate(request, policies.Set(resource ? &*resource : nullptr));
+      iam::PolicySet set = policies.Set(resource ? &*resource : nullptr);
+      set.resource_policy_required = resource_policy_required && resource.has_value();
+      decision = iam::Evaluate(request, set);
       if (cacheable) policies.CacheDecision(std::move(cache_key), *decision);
     }
     if (!decision->allowed()) {

@@ -38,6 +38,7 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
 // The account root is allowed everything.
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                           std::vector<authz::Check> checks,
-                                          const ResourcePolicyLookup& resource_policy = nullptr);
+                                          const ResourcePolicyLookup& resource_policy = nullptr,
+                                          bool resource_policy_required = false);
 
 }  // namespace wharf::api

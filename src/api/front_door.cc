@@ -346,9 +346,13 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
   // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
   // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
   if (service.model->signing_name() == "sts") return std::nullopt;
-  auto denial = Denial(*authorizer_, ctx,
-                       authz::ChecksFor(service.model->signing_name(), operation, input, {ctx.region, ctx.account_id, ctx.user_name}),
-                       service.resource_policy);
+  auto checks = authz::ChecksFor(service.model->signing_name(), operation, input,
+                                 {ctx.region, ctx.account_id, ctx.user_name});
+  if (service.resolve_check) {
+    for (authz::Check& check : checks) service.resolve_check(check);
+  }
+  auto denial = Denial(*authorizer_, ctx, std::move(checks), service.resource_policy,
+                       service.resource_policy_required);
   if (!denial.ok()) return service.to_error(denial.status());
   if (*denial) return AccessDeniedError(service, **denial);
   return std::nullopt;

@@ -61,6 +61,10 @@ namespace wharf::controlplane {
 class Authorizer;
 }
 
+namespace wharf::api::authz {
+struct Check;
+}  // namespace wharf::api::authz
+
 namespace wharf::api {
 
 struct RequestContext {
@@ -101,6 +105,11 @@ struct ServiceEndpoint {
   // The resource-based policy of a resource ARN ("" when none), for services whose
   // resources have them (ECR repositories); evaluated with the caller's own policies.
   std::function<std::string(std::string_view resource_arn)> resource_policy;
+  // The resource's policy must itself allow, by naming the caller or by naming the account
+  // (which delegates to the caller's IAM policies): KMS key policies.
+  bool resource_policy_required = false;
+  // Turns a check's resource into the one AWS authorizes (KMS: an alias into its key).
+  std::function<void(authz::Check& check)> resolve_check;
   // UnknownOperationException's message for an operation this endpoint does not serve (AWS's
   // is empty; a service wharf serves only part of, such as SSM, says what it serves).
   std::string unknown_operation_message;

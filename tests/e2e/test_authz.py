@@ -239,4 +239,95 @@ with WharfServer() as server:
         finally:
             d.stop()
 
+    @checks.run
+    def secret_resource_policy_grants_and_denies():
+        import botocore.exceptions
+        sm = server.boto3("secretsmanager")
+        sm.create_secret(Name="shared/db", SecretString='{"password":"s3cret"}')
+        reader = user_with_key("reader", doc({"Effect": "Allow", "Action": "ecs:ListClusters", "Resource": "*"}))
+        admin = user_with_key("sm-admin", doc({"Effect": "Allow", "Action": "*", "Resource": "*"}))
+        as_reader = server.boto3("secretsmanager", aws_access_key_id=reader[0], aws_secret_access_key=reader[1])
+        as_admin = server.boto3("secretsmanager", aws_access_key_id=admin[0], aws_secret_access_key=admin[1])
+
+        def denied(call):
+            try:
+                call()
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "AccessDeniedException", e.response
+                return e.response["Error"]["Message"]
+            raise AssertionError("allowed")
+
+        message = denied(lambda: as_reader.get_secret_value(SecretId="shared/db"))
+        assert "secretsmanager:GetSecretValue" in message, message
+        assert as_admin.get_secret_value(SecretId="shared/db")["SecretString"] == '{"password":"s3cret"}'
+        sm.put_resource_policy(SecretId="shared/db", ResourcePolicy=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/reader"},
+                 "Action": "secretsmanager:GetSecretValue", "Resource": "*"},
+                {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/sm-admin"},
+                 "Action": "secretsmanager:*", "Resource": "*"}]}))
+        # The policy grants the reader what its own policies do not; by name and by ARN.
+        assert as_reader.get_secret_value(SecretId="shared/db")["SecretString"] == '{"password":"s3cret"}'
+        arn = sm.describe_secret(SecretId="shared/db")["ARN"]
+        assert as_reader.get_secret_value(SecretId=arn)["Name"] == "shared/db"
+        denied(lambda: as_reader.put_secret_value(SecretId="shared/db", SecretString="x"))
+        # Its Deny wins over the administrator's Allow; the account root is not checked.
+        denied(lambda: as_admin.get_secret_value(SecretId="shared/db"))
+        denied(lambda: as_admin.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True))
+        sm.delete_resource_policy(SecretId="shared/db")
+        denied(lambda: as_reader.get_secret_value(SecretId="shared/db"))
+        assert as_admin.get_secret_value(SecretId="shared/db")["Name"] == "shared/db"
+
+    @checks.run
+    def kms_key_policy_and_grants_decide():
+        import botocore.exceptions
+        kms = server.boto3("kms")
+        iam_allowed = user_with_key("kms-user", doc({"Effect": "Allow", "Action": "kms:*", "Resource": "*"}))
+        nobody = user_with_key("kms-grantee", doc({"Effect": "Allow", "Action": "ecs:ListClusters", "Resource": "*"}))
+        as_user = server.boto3("kms", aws_access_key_id=iam_allowed[0], aws_secret_access_key=iam_allowed[1])
+        as_grantee = server.boto3("kms", aws_access_key_id=nobody[0], aws_secret_access_key=nobody[1])
+
+        def denied(call, action):
+            try:
+                call()
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "AccessDeniedException", e.response
+                assert action in e.response["Error"]["Message"], e.response
+                return
+            raise AssertionError(f"{action} allowed")
+
+        # The default key policy names the account: the user's IAM policy decides, by key id
+        # and through an alias; a blob decrypts without naming its key.
+        delegated = kms.create_key(Description="delegated")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName="alias/delegated", TargetKeyId=delegated)
+        blob = as_user.encrypt(KeyId="alias/delegated", Plaintext=b"hi")["CiphertextBlob"]
+        assert as_user.decrypt(CiphertextBlob=blob)["Plaintext"] == b"hi"
+        denied(lambda: as_grantee.encrypt(KeyId=delegated, Plaintext=b"hi"), "kms:Encrypt")
+        denied(lambda: as_grantee.decrypt(CiphertextBlob=blob), "kms:Decrypt")
+        # A key whose policy names only the grantee: IAM's kms:* no longer reaches it.
+        own = kms.create_key(Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/kms-grantee"},
+            "Action": ["kms:Encrypt", "kms:DescribeKey"], "Resource": "*"}]}),
+            BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["KeyId"]
+        assert as_grantee.encrypt(KeyId=own, Plaintext=b"x")["KeyId"].endswith(own)
+        denied(lambda: as_user.encrypt(KeyId=own, Plaintext=b"x"), "kms:Encrypt")
+        denied(lambda: as_user.describe_key(KeyId=own), "kms:DescribeKey")
+        # A grant lets the grantee decrypt under its encryption context constraint, until revoked.
+        sealed = kms.encrypt(KeyId=delegated, Plaintext=b"ctx", EncryptionContext={"app": "web"})["CiphertextBlob"]
+        grant = kms.create_grant(KeyId=delegated, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:user/kms-grantee",
+                                 Operations=["Decrypt"], Constraints={"EncryptionContextSubset": {"app": "web"}})
+        assert as_grantee.decrypt(CiphertextBlob=sealed, EncryptionContext={"app": "web"})["Plaintext"] == b"ctx"
+        denied(lambda: as_grantee.decrypt(CiphertextBlob=blob), "kms:Decrypt")  # no context: outside the grant
+        kms.revoke_grant(KeyId=delegated, GrantId=grant["GrantId"])
+        denied(lambda: as_grantee.decrypt(CiphertextBlob=sealed, EncryptionContext={"app": "web"}), "kms:Decrypt")
+        # An explicit Deny in the key policy beats the IAM allow.
+        kms.put_key_policy(KeyId=delegated, PolicyName="default", Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Enable IAM User Permissions", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/kms-user"},
+             "Action": "kms:Decrypt", "Resource": "*"}]}))
+        denied(lambda: as_user.decrypt(CiphertextBlob=blob), "kms:Decrypt")
+        assert as_user.encrypt(KeyId="alias/delegated", Plaintext=b"still")["KeyId"].endswith(delegated)
+
     checks.finish()

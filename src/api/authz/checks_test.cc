@@ -1,4 +1,5 @@
 #include "api/authz/checks.h"
+#include "base/crypto.h"
 
 #include <gtest/gtest.h>
 
@@ -310,6 +311,29 @@ TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {
                                     "arn:aws:servicediscovery:us-east-1:000000000000:service/srv-abc"}})}));
   // A known operation whose request names none of its resources is still checked.
   EXPECT_EQ(For("ec2", "DeleteVpc", "{}"), (std::vector<Check>{C("ec2:DeleteVpc", "*")}));
+}
+
+// KMS: a key by id, ARN or alias (kept as kms:RequestAlias for the endpoint to resolve); a
+// ciphertext blob names its key; the encryption context as condition keys.
+TEST(AuthzChecksTest, KmsOperationsAreCheckedOnTheirKey) {
+  const std::string key = "arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  EXPECT_EQ(For("kms", "DescribeKey", R"({"KeyId":"1234abcd-12ab-34cd-56ef-1234567890ab"})"),
+            (std::vector<Check>{C("kms:DescribeKey", key)}));
+  EXPECT_EQ(For("kms", "Encrypt", R"({"KeyId":"alias/app","Plaintext":"aGk=","EncryptionContext":{"app":"web"}})"),
+            (std::vector<Check>{C("kms:Encrypt", "arn:aws:kms:us-east-1:000000000000:alias/app",
+                                  {{"kms:RequestAlias", "alias/app"},
+                                   {"kms:EncryptionContext:app", "web"},
+                                   {"kms:EncryptionContextKeys", "app"}})}));
+  // "WKM" 1, the id's length, the id, then what Decrypt's handler reads.
+  std::string blob = std::string("WKM\x01", 4) + char(36) + "1234abcd-12ab-34cd-56ef-1234567890ab" + std::string(32, 'x');
+  EXPECT_EQ(For("kms", "Decrypt", R"({"CiphertextBlob":")" + Base64Encode(blob) + R"("})"),
+            (std::vector<Check>{C("kms:Decrypt", key)}));
+  EXPECT_EQ(For("kms", "Decrypt", R"({"CiphertextBlob":"bm90IGEgYmxvYg=="})"),
+            (std::vector<Check>{C("kms:Decrypt", "*")}));
+  EXPECT_EQ(For("kms", "CreateAlias", R"({"AliasName":"alias/app","TargetKeyId":")" + key + R"("})"),
+            (std::vector<Check>{C("kms:CreateAlias", "arn:aws:kms:us-east-1:000000000000:alias/app"),
+                                C("kms:CreateAlias", key)}));
+  EXPECT_EQ(For("kms", "ListKeys", "{}"), (std::vector<Check>{C("kms:ListKeys", "*")}));
 }
 
 // What an ECS execution role needs to read a task's secrets: secretsmanager:GetSecretValue on

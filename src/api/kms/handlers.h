@@ -51,4 +51,8 @@ WHARF_KMS_OP(RetireGrant);
 WHARF_KMS_OP(RevokeGrant);
 #undef WHARF_KMS_OP
 
+// The key policy, grants and aliases as the front door's authorization reads them
+// (key_authorization.cc).
+void AddKeyAuthorization(const KmsDeps& deps, ServiceEndpoint& endpoint);
+
 }  // namespace wharf::api::kms

@@ -55,6 +55,7 @@ Result<ServiceEndpoint> MakeKmsEndpoint(const KmsDeps& deps) {
     if (!endpoint.model->FindOperation(name)) return Status::Internal(std::string("KMS model has no ") + name);
     endpoint.operations[name] = [d, fn = fn](const RequestContext& ctx, object& in) { return fn(*d, ctx, in); };
   }
+  AddKeyAuthorization(deps, endpoint);
   return endpoint;
 }
 

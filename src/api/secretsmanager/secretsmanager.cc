@@ -1,5 +1,6 @@
 #include "api/secretsmanager/secretsmanager.h"
 
+#include "api/secretsmanager/common.h"
 #include "api/secretsmanager/handlers.h"
 
 namespace wharf::api::secretsmanager {
@@ -37,6 +38,16 @@ Result<ServiceEndpoint> MakeSecretsManagerEndpoint(const SecretsDeps& deps) {
     }
     endpoint.operations[name] = [d, fn = fn](const RequestContext& ctx, object& in) { return fn(*d, ctx, in); };
   }
+  // A secret's resource policy (PutResourcePolicy) is weighed with the caller's own policies:
+  // it may grant a principal that has no policy of its own, and its Deny refuses even one that
+  // has. Requests naming the secret by name reach it too (LoadSecret takes the ARN without its
+  // random suffix that the authorization table makes of a name).
+  endpoint.resource_policy = [d](std::string_view arn) -> std::string {
+    if (arn.find(":secret:") == std::string_view::npos) return "";
+    auto loaded = LoadSecret(*d, std::string(arn));
+    auto* stored = std::get_if<StoredSecret>(&loaded);
+    return stored ? stored->secret.resource_policy : "";
+  };
   // Rotation runs a Lambda function and replication needs a second Region's copy: refused.
   for (const char* name : {"RotateSecret", "CancelRotateSecret"}) {
     endpoint.operations[name] = [name](const RequestContext&, object&) -> Outcome {
