@@ -449,6 +449,18 @@ class WharfServer final : public Server {
                       }
                       return false;
                     }});
+    // Application Auto Scaling acts on alarms as often as they are evaluated.
+    auto scaling_every = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::seconds(std::max(1, options_.alarm_evaluation_interval_seconds)));
+    jobs.push_back({"autoscaling", scaling_every, scaling_every, [this]() -> Result<bool> {
+                      Status first;
+                      for (Region* region : Regions()) {
+                        Status round = region->Autoscale();
+                        if (!round.ok() && first.ok()) first = round.WithContext("region " + region->name());
+                      }
+                      if (!first.ok()) return first;
+                      return false;
+                    }});
     // AWS/ApplicationELB metrics from this server's load balancer, into the regions' metric
     // stores, every metrics interval.
     auto period = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.metrics_interval_seconds));
