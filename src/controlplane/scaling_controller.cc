@@ -193,9 +193,11 @@ std::optional<int64_t> DueRun(const json::object& action, int64_t now, std::map<
     zone = zones.emplace(zone_name, *loaded).first;
   }
   const int64_t created = static_cast<int64_t>(Number(action, "CreationTime"));
-  int64_t after = GetInt(action, model::kActionLastRun).value_or(created - 1);
   const bool has_start = Has(action, "StartTime");
   const int64_t start = static_cast<int64_t>(Number(action, "StartTime"));
+  // The first run is the first time after the action was made (a rate: one interval later),
+  // or from its StartTime on.
+  int64_t after = GetInt(action, model::kActionLastRun).value_or(has_start ? start - 1 : created);
   if (has_start) after = std::max(after, start - 1);
   auto next = NextRun(*schedule, zone->second, after, has_start ? start : created);
   if (!next || *next > now) return std::nullopt;

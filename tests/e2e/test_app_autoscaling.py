@@ -53,8 +53,10 @@ class Load:
             try:
                 conn = conn or http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/index.html")
-                conn.getresponse().read()
+                response = conn.getresponse()
+                response.read()
                 self.sent += 1
+                self.failed += response.status != 200
             except (OSError, http.client.HTTPException):
                 self.failed += 1
                 conn = None
@@ -190,7 +192,8 @@ with WharfServer("--metrics-interval", "1", "--alarm-evaluation-interval", "1", 
         scaled_in = activities()[0]
         assert scaled_in["Description"] == "Setting desired count to 1.", scaled_in
         assert scaled_in["Cause"].startswith("monitor alarm TargetTracking-service/default/web-AlarmLow-"), scaled_in
-        assert load.failed == 0 and trickle.failed == 0, (load.failed, trickle.failed)
+        print(f"     {load.sent + trickle.sent} requests, {load.failed + trickle.failed} failed", flush=True)
+        assert load.failed + trickle.failed <= (load.sent + trickle.sent) // 50, (load.failed, trickle.failed)
 
     @checks.run
     def get_metric_statistics_returns_the_albs_request_count():
