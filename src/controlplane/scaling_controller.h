@@ -22,6 +22,7 @@
 #include "base/status.h"
 #include "metrics/metric_store.h"
 #include "store/store.h"
+#include "store/update.h"
 
 namespace wharf::controlplane {
 

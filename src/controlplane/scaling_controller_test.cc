@@ -21,7 +21,9 @@ const std::string kPolicyArn = "arn:aws:autoscaling:us-east-1:000000000000:scali
 class ScalingControllerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    metrics_ = *metrics::MetricStore::Open("");
+    auto opened = metrics::MetricStore::Open("");
+    ASSERT_TRUE(opened.ok());
+    metrics_ = std::move(*opened);
     Put(keys::ServiceKey("prod", "web"),
         json::object{{"status", "ACTIVE"}, {"desiredCount", 1}, {"deployments", json::array{json::object{{"desiredCount", 1}}}}});
     Put(keys::ScalableTargetKey(kDimension, kResource),

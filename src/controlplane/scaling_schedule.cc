@@ -205,7 +205,7 @@ Result<Schedule> ParseSchedule(std::string_view e) {
     return e.substr(prefix.size(), e.size() - prefix.size() - 1);
   };
   if (auto body = inner("at(")) {
-    int y, mo, d, h, mi, se;
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
     std::string text(*body);
     if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
         !ParseInt(text.substr(0, 4), y) || !ParseInt(text.substr(5, 2), mo) || !ParseInt(text.substr(8, 2), d) ||
