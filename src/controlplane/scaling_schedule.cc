@@ -256,8 +256,9 @@ Result<Schedule> ParseSchedule(std::string_view e) {
     RETURN_IF_ERROR(CronField(e, fields[3], 3, 1, 12, s.months, any));
     RETURN_IF_ERROR(CronField(e, fields[4], 4, 1, 7, s.days_of_week, s.any_day_of_week));
     RETURN_IF_ERROR(CronField(e, fields[5], 5, 1970, 2199, s.years, any));
-    if (!s.any_day_of_month && !s.any_day_of_week) {
-      return Invalid(e, "one of day-of-month and day-of-week must be ? or *");
+    // EventBridge's rule: one of the two day fields is '?' (and only one).
+    if ((fields[2] == "?") == (fields[4] == "?")) {
+      return Invalid(e, "one (and only one) of day-of-month and day-of-week must be ?");
     }
     return s;
   }
