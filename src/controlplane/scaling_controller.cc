@@ -287,4 +287,16 @@ Status RunScaling(const ScalingDeps& deps) {
   return Status::OK();
 }
 
+Status ExpireScalingActivities(store::Store& store, Clock& clock) {
+  constexpr double kRetention = 42 * 86400;
+  const double oldest = EpochSeconds(clock.Now()) - kRetention;
+  ASSIGN_OR_RETURN(auto activities, ReadRecords(store, keys::kScalingActivities));
+  store::Txn txn;
+  for (const auto& a : activities) {
+    if (Number(a.value, "StartTime") < oldest) txn.ops.push_back(store::Op::Delete(a.key));
+  }
+  if (!txn.ops.empty()) RETURN_IF_ERROR(store.Commit(txn).status());
+  return Status::OK();
+}
+
 }  // namespace wharf::controlplane

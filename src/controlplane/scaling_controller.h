@@ -36,6 +36,9 @@ struct ScalingDeps {
 // One round.
 Status RunScaling(const ScalingDeps& deps);
 
+// Drops the scaling activities older than six weeks, as Application Auto Scaling keeps them.
+Status ExpireScalingActivities(store::Store& store, Clock& clock);
+
 // A ScalingActivity record of `target` (a ScalableTarget record) that succeeded at `now`.
 boost::json::object NewScalingActivity(Random& random, const boost::json::object& target, std::string description,
                                        std::string cause, std::string status_message, double now);

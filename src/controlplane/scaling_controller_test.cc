@@ -97,6 +97,9 @@ TEST_F(ScalingControllerTest, DueScheduledActionSetsBoundsAndMovesTheCount) {
   EXPECT_EQ(GetString(activities[1], "Cause"), "minimum capacity was set to 2");
   ASSERT_TRUE(Round().ok());
   EXPECT_EQ(Activities().size(), 2u);  // ran once for that time
+  clock_.Advance(std::chrono::hours(24 * 42 + 1));
+  ASSERT_TRUE(ExpireScalingActivities(store_, clock_).ok());
+  EXPECT_TRUE(Activities().empty());
 }
 
 }  // namespace

@@ -261,6 +261,10 @@ void Region::Maintain() {
   if (!expired.ok()) {
     LOG_WARN("msg=\"stopped task expiry failed\" region={} error=\"{}\"", name_, expired.status().ToString());
   }
+  Status activities = controlplane::ExpireScalingActivities(*store_, deps_.clock);
+  if (!activities.ok()) {
+    LOG_WARN("msg=\"scaling activity expiry failed\" region={} error=\"{}\"", name_, activities.ToString());
+  }
   auto collected = registry_->CollectGarbage(false);
   if (!collected.ok()) {
     LOG_WARN("msg=\"registry gc failed\" region={} error=\"{}\"", name_, collected.status().ToString());

@@ -96,7 +96,7 @@ class Region {
   void StopAssignments();
   // One round of the service controller; true while a service is unsettled.
   Result<bool> ReconcileServices();
-  // Lifecycle policies, stopped-task expiry, registry garbage collection.
+  // Lifecycle policies, stopped-task and scaling-activity expiry, registry garbage collection.
   void Maintain();
   // One round of Application Auto Scaling (controlplane/scaling_controller.h).
   Status Autoscale();
