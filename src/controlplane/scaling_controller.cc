@@ -37,19 +37,29 @@ bool Suspended(const json::object& target, std::string_view what) {
   return GetBool(GetObject(target, "SuspendedState"), what).value_or(false);
 }
 
-// The newest value of the alarm's metric (or expression) over its evaluation range.
-std::optional<double> LatestValue(const ScalingDeps& deps, const json::object& alarm, int64_t now) {
+// The alarm's metric (or expression) over its evaluation range, oldest first.
+std::vector<double> AlarmValues(const ScalingDeps& deps, const json::object& alarm, int64_t now) {
   auto spec = ReadAlarmSpec(alarm);
-  if (!spec.ok()) return std::nullopt;
+  if (!spec.ok()) return {};
   const int64_t period = spec->rule.period;
   const int64_t end = now / period * period;
   const int64_t start = end - period * spec->rule.evaluation_periods;
   auto results = metrics::RunQueries(deps.metrics, spec->queries, start, end);
-  if (!results.ok()) return std::nullopt;
-  for (const auto& r : *results) {
-    if (r.id == spec->result_id && !r.series.values.empty()) return r.series.values.back();
+  if (!results.ok()) return {};
+  for (auto& r : *results) {
+    if (r.id == spec->result_id) return std::move(r.series.values);
   }
-  return std::nullopt;
+  return {};
+}
+
+// A step policy's MetricAggregationType (Average unless told) over the alarm's datapoints.
+std::optional<double> Aggregate(const std::vector<double>& values, std::string_view how) {
+  if (values.empty()) return std::nullopt;
+  if (how == "Minimum") return *std::min_element(values.begin(), values.end());
+  if (how == "Maximum") return *std::max_element(values.begin(), values.end());
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
 }
 
 // What one invocation of a policy by an alarm asks: a capacity, and which cooldown it starts.
@@ -61,8 +71,10 @@ struct Ask {
 std::optional<Ask> Decide(const ScalingDeps& deps, const json::object& policy, const json::object& target,
                           const json::object& alarm, int64_t current, int64_t now) {
   const std::string type = GetString(policy, "PolicyType");
-  std::optional<double> value = LatestValue(deps, alarm, now);
+  const std::vector<double> values = AlarmValues(deps, alarm, now);
   if (type == "TargetTrackingScaling") {
+    // The newest datapoint is what the target is tracked by.
+    std::optional<double> value = values.empty() ? std::nullopt : std::optional<double>(values.back());
     const json::object& config = GetObject(policy, "TargetTrackingScalingPolicyConfiguration");
     if (!value) return std::nullopt;
     const int64_t wanted = TargetTrackingCapacity(current, *value, Number(config, "TargetValue", 1));
@@ -83,6 +95,7 @@ std::optional<Ask> Decide(const ScalingDeps& deps, const json::object& policy, c
   // Step scaling. An alarm set by SetAlarmState over a metric without data breaches by 0.
   const json::object& config = GetObject(policy, "StepScalingPolicyConfiguration");
   const double threshold = Number(alarm, "Threshold");
+  std::optional<double> value = Aggregate(values, GetString(config, "MetricAggregationType", "Average"));
   auto wanted = StepCapacity(config, current, value.value_or(threshold) - threshold);
   if (!wanted || *wanted == current) return std::nullopt;
   const bool out = *wanted > current;

@@ -43,6 +43,28 @@ TEST(ScalingPolicyTest, TargetTrackingAlarmsFollowAwsRules) {
   EXPECT_FALSE(TargetTrackingAlarms(bad, "u", 60).ok());
 }
 
+TEST(ScalingPolicyTest, CustomizedMetricsBecomeTheAlarmsMetric) {
+  auto single = Json(R"({"PolicyARN":"arn:p","ResourceId":"service/a/b",
+    "TargetTrackingScalingPolicyConfiguration":{"TargetValue":10,"CustomizedMetricSpecification":{
+      "Namespace":"Shop","MetricName":"Backlog","Statistic":"Maximum",
+      "Dimensions":[{"Name":"Queue","Value":"orders"}]}}})");
+  auto alarms = TargetTrackingAlarms(single, "u", 5);
+  ASSERT_TRUE(alarms.ok()) << alarms.status().ToString();
+  EXPECT_EQ(GetString((*alarms)[0], "Namespace"), "Shop");
+  EXPECT_EQ(GetString((*alarms)[0], "Statistic"), "Maximum");
+  EXPECT_EQ(GetInt((*alarms)[0], "Period"), 5);
+  auto math = Json(R"({"PolicyARN":"arn:p","ResourceId":"service/a/b",
+    "TargetTrackingScalingPolicyConfiguration":{"TargetValue":10,"CustomizedMetricSpecification":{"Metrics":[
+      {"Id":"m1","MetricStat":{"Metric":{"Namespace":"Shop","MetricName":"Backlog"},"Stat":"Sum"},"ReturnData":false},
+      {"Id":"e1","Expression":"m1 / 2","ReturnData":true}]}}})");
+  auto with_math = TargetTrackingAlarms(math, "u", 60);
+  ASSERT_TRUE(with_math.ok()) << with_math.status().ToString();
+  const auto& queries = GetArray((*with_math)[0], "Metrics");
+  ASSERT_EQ(queries.size(), 2u);
+  EXPECT_EQ(GetInt(GetObject(queries[0].as_object(), "MetricStat"), "Period"), 60);
+  EXPECT_FALSE(Has((*with_math)[0], "MetricName"));
+}
+
 TEST(ScalingPolicyTest, CapacityByTargetAndSteps) {
   EXPECT_EQ(TargetTrackingCapacity(1, 120, 50), 3);
   EXPECT_EQ(TargetTrackingCapacity(3, 1, 50), 1);

@@ -38,6 +38,12 @@ std::optional<AwsError> CheckStepConfiguration(const object& config) {
     return Validation("MinAdjustmentMagnitude is only allowed with the PercentChangeInCapacity adjustment type");
   }
   if (Has(config, "Cooldown") && GetInt(config, "Cooldown").value_or(-1) < 0) return Validation("Cooldown must be at least 0");
+  if (Has(config, "MetricAggregationType")) {
+    const std::string how = GetString(config, "MetricAggregationType");
+    if (how != "Average" && how != "Minimum" && how != "Maximum") {
+      return Validation("MetricAggregationType must be Average, Minimum or Maximum");
+    }
+  }
   return std::nullopt;
 }
 
