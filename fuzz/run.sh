@@ -5,11 +5,12 @@
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
 #   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
+#   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template || "${1:-}" == schedule ]]; then
   target=$1
   shift
 fi
@@ -44,6 +45,19 @@ if [[ $target == blob ]]; then
     head -c 33 /dev/zero; } > "$corpus/blob"
   printf 'WKM\x01\x01k' > "$corpus/short"
   "$out/blob_fuzzer" -runs="$runs" -max_len=512 -print_final_stats=1 -artifact_prefix="$out/blob-" "$@" "$corpus"
+  exit 0
+fi
+
+if [[ $target == schedule ]]; then
+  corpus=$out/schedule-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/schedule_fuzzer.cc src/controlplane/scaling_schedule.cc src/base/status.cc \
+    -o "$out/schedule_fuzzer"
+  printf 'cron(0/15 9-17 ? JAN-DEC MON-FRI *)' > "$corpus/cron"
+  printf 'rate(5 minutes)' > "$corpus/rate"
+  printf 'at(2030-02-28T23:59:59)' > "$corpus/at"
+  { printf 'T'; cat /usr/share/zoneinfo/Europe/Paris; } > "$corpus/tzif"
+  "$out/schedule_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/schedule-" "$@" "$corpus"
   exit 0
 fi
 

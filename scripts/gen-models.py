@@ -15,7 +15,7 @@ import sys
 import botocore
 
 SERVICES = ["ecs", "elbv2", "ecr", "logs", "sts", "ec2", "iam", "kms", "secretsmanager", "ssm", "servicediscovery",
-            "cloudformation", "cloudwatch"]
+            "cloudformation", "cloudwatch", "application-autoscaling"]
 DROPPED = {"documentation", "documentationUrl", "examples", "deprecatedMessage"}
 # Services whose full model is far larger than what wharf answers: only these operations and
 # the shapes reachable from them are kept (the whole EC2 model is megabytes, compiled into the

@@ -19,6 +19,8 @@ packages=(
   runc conmon golang-github-containers-common containernetworking-plugins iptables iproute2
   # security groups: the agent enforces them with one nftables table (docs/SECURITY_GROUPS.md)
   nftables
+  # Application Auto Scaling's scheduled actions in time zones read /usr/share/zoneinfo
+  tzdata
   tini
   # registry tests: real clients and images built without Docker Hub
   docker.io skopeo umoci busybox-static apache2-utils zstd

@@ -123,6 +123,11 @@ int main(int argc, char** argv) {
   server->add_option("--metrics-interval", server_options.metrics_interval_seconds,
                      "Seconds between the publications of wharf's own CloudWatch metrics (AWS: 60)")
       ->capture_default_str();
+  server->add_option("--target-tracking-period", server_options.target_tracking_period_seconds,
+                     "Period in seconds of the CloudWatch alarms Application Auto Scaling target tracking policies "
+                     "make (AWS: 60; tests use 1)")
+      ->check(CLI::IsMember({1, 5, 10, 30, 60, 120, 180, 240, 300}))
+      ->capture_default_str();
   server->add_option("--lb-bind", server_options.lb_bind_address,
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();

@@ -122,6 +122,29 @@ std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
 std::string CloudWatchAlarmKey(std::string_view name) { return Join(kCloudWatchAlarms, name); }
 
+std::string ScalableTargetPart(std::string_view dimension, std::string_view resource_id) {
+  std::string resource(resource_id);
+  for (char& c : resource) {
+    if (c == '/') c = ':';
+  }
+  return std::string(dimension) + "/" + resource + "/";
+}
+std::string ScalableTargetKey(std::string_view dimension, std::string_view resource_id) {
+  return std::string(kScalableTargets) + ScalableTargetPart(dimension, resource_id);
+}
+std::string ScalingPolicyKey(std::string_view dimension, std::string_view resource_id, std::string_view name) {
+  return std::string(kScalingPolicies) + ScalableTargetPart(dimension, resource_id) + std::string(name);
+}
+std::string ScheduledActionKey(std::string_view dimension, std::string_view resource_id, std::string_view name) {
+  return std::string(kScheduledActions) + ScalableTargetPart(dimension, resource_id) + std::string(name);
+}
+std::string ScalingActivityKey(std::string_view dimension, std::string_view resource_id, int64_t ms,
+                               std::string_view activity_id) {
+  char stamp[24];
+  std::snprintf(stamp, sizeof(stamp), "%016lld-", static_cast<long long>(ms));
+  return std::string(kScalingActivities) + ScalableTargetPart(dimension, resource_id) + stamp + std::string(activity_id);
+}
+
 std::string StackKey(std::string_view name) { return Join(kStacks, name); }
 std::string DeletedStackKey(std::string_view stack_uuid) { return Join(kDeletedStacks, stack_uuid); }
 std::string StackEventsPrefix(std::string_view stack_uuid) { return Join(kStackEvents, stack_uuid) + "/"; }

@@ -130,6 +130,21 @@ inline constexpr std::string_view kCloudWatchAlarms = "cloudwatch/alarms/";
 inline constexpr std::string_view kCloudWatchAlarmHistory = "cloudwatch/alarm-history/";
 std::string CloudWatchAlarmKey(std::string_view name);
 
+// Application Auto Scaling: a scalable target by its dimension and resource id ('/' written
+// ':'), "<ScalableDimension>/<ResourceId>/" (TargetPart); its scaling policies and scheduled
+// actions by name under that part, so one prefix lists a target's; its scaling activities
+// by time ("<ms, 16 digits>-<ActivityId>") under the same part.
+inline constexpr std::string_view kScalableTargets = "application-autoscaling/targets/";
+inline constexpr std::string_view kScalingPolicies = "application-autoscaling/policies/";
+inline constexpr std::string_view kScheduledActions = "application-autoscaling/scheduled-actions/";
+inline constexpr std::string_view kScalingActivities = "application-autoscaling/activities/";
+std::string ScalableTargetPart(std::string_view dimension, std::string_view resource_id);
+std::string ScalableTargetKey(std::string_view dimension, std::string_view resource_id);
+std::string ScalingPolicyKey(std::string_view dimension, std::string_view resource_id, std::string_view name);
+std::string ScheduledActionKey(std::string_view dimension, std::string_view resource_id, std::string_view name);
+std::string ScalingActivityKey(std::string_view dimension, std::string_view resource_id, int64_t ms,
+                               std::string_view activity_id);
+
 // Cloud Map (servicediscovery): namespaces, services and operations by id; a service's
 // instances under its id, so one prefix lists them (and DNS answers read only that).
 inline constexpr std::string_view kCloudMapNamespaces = "servicediscovery/namespaces/";

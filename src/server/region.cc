@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <map>
 
+#include "api/application_autoscaling/application_autoscaling.h"
 #include "api/cloudformation/cloudformation.h"
 #include "api/ec2/ec2.h"
 #include "api/ec2/network.h"
@@ -22,6 +23,7 @@
 #include "controlplane/assignment_board.h"
 #include "controlplane/lb_publisher.h"
 #include "controlplane/region_data_planes.h"
+#include "controlplane/scaling_controller.h"
 #include "controlplane/service_controller.h"
 #include "controlplane/task_lifecycle.h"
 #include "controlplane/task_roles.h"
@@ -123,6 +125,10 @@ Status Region::Init() {
       api::servicediscovery::CloudMapDeps{*store_, deps_.clock, deps_.random, name_, o.account_id});
   ASSIGN_OR_RETURN(auto cloud_map, api::servicediscovery::MakeServiceDiscoveryEndpoint(*cloud_map_deps_));
   services_.push_back(std::move(cloud_map));
+  scaling_deps_ = std::make_unique<api::application_autoscaling::ScalingApiDeps>(api::application_autoscaling::ScalingApiDeps{
+      *store_, deps_.clock, deps_.random, name_, o.account_id, o.target_tracking_period_seconds});
+  ASSIGN_OR_RETURN(auto scaling, api::application_autoscaling::MakeApplicationAutoScalingEndpoint(*scaling_deps_));
+  services_.push_back(std::move(scaling));
   RETURN_IF_ERROR(StartCloudFormation());
 
   launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
@@ -255,10 +261,18 @@ void Region::Maintain() {
   if (!expired.ok()) {
     LOG_WARN("msg=\"stopped task expiry failed\" region={} error=\"{}\"", name_, expired.status().ToString());
   }
+  Status activities = controlplane::ExpireScalingActivities(*store_, deps_.clock);
+  if (!activities.ok()) {
+    LOG_WARN("msg=\"scaling activity expiry failed\" region={} error=\"{}\"", name_, activities.ToString());
+  }
   auto collected = registry_->CollectGarbage(false);
   if (!collected.ok()) {
     LOG_WARN("msg=\"registry gc failed\" region={} error=\"{}\"", name_, collected.status().ToString());
   }
+}
+
+Status Region::Autoscale() {
+  return controlplane::RunScaling({*store_, cloudwatch_->metrics(), deps_.clock, deps_.random});
 }
 
 Result<int> Region::CollectGarbageNow() { return registry_->CollectGarbage(/*ignore_grace=*/true); }

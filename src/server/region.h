@@ -1,6 +1,6 @@
 // Region: everything one AWS region of a wharf server owns, apart from what the machine has
 // once: its view of the store (store/region_store.h), its services (EC2, ECS, ELBv2, ECR,
-// CloudWatch Logs, CloudWatch metrics and alarms), the agents' task feed, its registry and its load balancer publisher, and
+// CloudWatch Logs, CloudWatch metrics and alarms, Application Auto Scaling), the agents' task feed, its registry and its load balancer publisher, and
 // the work its controllers do. The server (server.cc) makes the home region at start, every
 // region that served before at restart, and any other served region on its first signed
 // request; all of them share the store, the listener, the load balancer data plane and the
@@ -31,6 +31,7 @@ namespace wharf::api::elbv2 { struct Elbv2Deps; }
 namespace wharf::api::kms { struct KmsDeps; }
 namespace wharf::api::logs { class LogsService; }
 namespace wharf::api::cloudwatch { class CloudWatchService; }
+namespace wharf::api::application_autoscaling { struct ScalingApiDeps; }
 namespace wharf::api::secretsmanager { struct SecretsDeps; }
 namespace wharf::api::ssm { struct SsmDeps; }
 namespace wharf::api::servicediscovery { struct CloudMapDeps; }
@@ -95,8 +96,10 @@ class Region {
   void StopAssignments();
   // One round of the service controller; true while a service is unsettled.
   Result<bool> ReconcileServices();
-  // Lifecycle policies, stopped-task expiry, registry garbage collection.
+  // Lifecycle policies, stopped-task and scaling-activity expiry, registry garbage collection.
   void Maintain();
+  // One round of Application Auto Scaling (controlplane/scaling_controller.h).
+  Status Autoscale();
   // Registry garbage collection now, young blobs too (the dev route).
   Result<int> CollectGarbageNow();
   // Carries on the CloudFormation stack operations a stopped server left under way. Once the
@@ -133,6 +136,7 @@ class Region {
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;
   std::unique_ptr<api::servicediscovery::CloudMapDeps> cloud_map_deps_;
+  std::unique_ptr<api::application_autoscaling::ScalingApiDeps> scaling_deps_;
   std::unique_ptr<controlplane::TaskLaunchDeps> launch_deps_;
   std::unique_ptr<controlplane::ServiceControllerDeps> service_controller_deps_;
   std::unique_ptr<api::cloudformation::ServiceProvisioner> stack_provisioner_;

@@ -323,6 +323,7 @@ class WharfServer final : public Server {
           Status applied = !region.ok() ? region.status() : report.status();
           if (applied.ok()) {
             auto data = controlplane::EcsUsageMetrics((*region)->store(), *report, now);
+            if (data.ok()) StoreAtPublishResolution(*data);
             applied = data.ok() ? (*region)->metrics().Put(*data) : data.status();
           }
           respond(applied.ok() ? JsonResponse(http::status::ok, {{"acknowledgment", "ACK"}})
@@ -449,6 +450,18 @@ class WharfServer final : public Server {
                       }
                       return false;
                     }});
+    // Application Auto Scaling acts on alarms as often as they are evaluated.
+    auto scaling_every = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::seconds(std::max(1, options_.alarm_evaluation_interval_seconds)));
+    jobs.push_back({"autoscaling", scaling_every, scaling_every, [this]() -> Result<bool> {
+                      Status first;
+                      for (Region* region : Regions()) {
+                        Status round = region->Autoscale();
+                        if (!round.ok() && first.ok()) first = round.WithContext("region " + region->name());
+                      }
+                      if (!first.ok()) return first;
+                      return false;
+                    }});
     // AWS/ApplicationELB metrics from this server's load balancer, into the regions' metric
     // stores, every metrics interval.
     auto period = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::seconds(options_.metrics_interval_seconds));
@@ -459,12 +472,21 @@ class WharfServer final : public Server {
     controllers_ = controlplane::Controllers::Start(*leadership_, std::move(jobs));
   }
 
+  // wharf's own metrics are standard resolution (60 s buckets), as AWS publishes them; a
+  // publish interval shorter than a minute (tests) stores them at 1 s so that alarms of
+  // shorter periods (--target-tracking-period) see each publication.
+  void StoreAtPublishResolution(std::vector<metrics::Datum>& data) const {
+    if (options_.metrics_interval_seconds >= 60) return;
+    for (auto& d : data) d.resolution = 1;
+  }
+
   void PublishMetrics() {
     int64_t now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
     auto batches = controlplane::ApplicationElbMetrics(data_plane_->TakeTraffic(), now);
     for (Region* region : Regions()) {
       auto batch = batches.find(region->name());
       if (batch == batches.end() || batch->second.empty()) continue;
+      StoreAtPublishResolution(batch->second);
       Status put = region->metrics().Put(batch->second);
       if (!put.ok()) LOG_WARN("msg=\"metrics not published\" region={} error=\"{}\"", region->name(), put.ToString());
     }

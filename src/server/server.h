@@ -32,6 +32,8 @@ struct ServerOptions {
   int maintenance_interval_seconds = 300;    // lifecycle policies and garbage collection
   int alarm_evaluation_interval_seconds = 60;  // CloudWatch alarms are evaluated this often (AWS: every minute)
   int metrics_interval_seconds = 60;  // wharf's own metrics (AWS/ApplicationELB) are published this often
+  // The Period of the alarms target tracking policies make (AWS: 60; 1, 5, 10, 30 or a multiple of 60).
+  int target_tracking_period_seconds = 60;
   std::string lb_bind_address = "127.0.0.1";  // where load balancer listeners listen
   int lb_threads = 0;                          // data plane event loops (0: one per core)
   bool local_agent = true;                     // run this machine's node in process (needs root)

@@ -359,7 +359,7 @@ TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
       {"ecs", "ecs"}, {"elasticloadbalancing", "elbv2"}, {"ecr", "ecr"}, {"logs", "logs"},
       {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"},
       {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"},
-      {"monitoring", "cloudwatch"}};
+      {"monitoring", "cloudwatch"}, {"application-autoscaling", "application-autoscaling"}};
   for (const auto& [signing_name, model_name] : services) {
     auto model = ServiceModel::LoadEmbedded(model_name);
     ASSERT_TRUE(model.ok()) << model_name;

@@ -73,7 +73,8 @@ struct ServiceTable {
   std::vector<std::string_view> (*operations)();
 };
 extern const ServiceTable kEcsTable, kElbv2Table, kEcrTable, kLogsTable, kEc2Table, kIamTable, kStsTable,
-    kSecretsManagerTable, kSsmTable, kServiceDiscoveryTable, kCloudWatchTable, kKmsTable;
+    kSecretsManagerTable, kSsmTable, kServiceDiscoveryTable, kCloudWatchTable, kKmsTable,
+    kApplicationAutoScalingTable;
 
 // A table of operation -> rule, searched by name.
 using Rule = void (*)(Request&);

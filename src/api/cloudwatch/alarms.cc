@@ -27,10 +27,17 @@ constexpr std::string_view kConfigMembers[] = {
     "EvaluateLowSampleCountPercentile", "Metrics"};
 
 std::optional<AwsError> CheckAlarmInput(const object& in) {
+  // Application Auto Scaling policies are the actions wharf runs (controlplane/scaling_controller.h);
+  // there are no SNS topics, EC2 actions or Systems Manager items to notify.
   for (std::string_view list : {"AlarmActions", "OKActions", "InsufficientDataActions"}) {
-    if (!GetArray(in, list).empty()) {
-      return InvalidValue("wharf does not run alarm actions yet (no SNS topics or scaling policies to notify): " +
-                          std::string(list) + " must be empty.");
+    const array& actions = GetArray(in, list);
+    if (actions.size() > 5) return InvalidValue("The collection " + std::string(list) + " must not have a size greater than 5.");
+    for (const auto& a : actions) {
+      if (!a.is_string() || !std::string_view(a.get_string()).starts_with("arn:aws:autoscaling:") ||
+          std::string_view(a.get_string()).find(":scalingPolicy:") == std::string_view::npos) {
+        return InvalidValue("wharf runs Application Auto Scaling policies (arn:aws:autoscaling:...:scalingPolicy:...) "
+                            "as alarm actions only: " + std::string(list) + " names something else.");
+      }
     }
   }
   if (!GetArray(in, "Tags").empty()) return InvalidValue("Tags on alarms are not supported by wharf.");
@@ -108,9 +115,9 @@ Outcome PutMetricAlarm(const CloudWatchDeps& deps, const RequestContext&, object
     alarm["AlarmName"] = name;
     alarm["AlarmArn"] = AlarmArn(deps, name);
     alarm["ActionsEnabled"] = GetBool(in, "ActionsEnabled").value_or(true);
-    alarm["OKActions"] = array{};
-    alarm["AlarmActions"] = array{};
-    alarm["InsufficientDataActions"] = array{};
+    alarm["OKActions"] = GetArray(in, "OKActions");
+    alarm["AlarmActions"] = GetArray(in, "AlarmActions");
+    alarm["InsufficientDataActions"] = GetArray(in, "InsufficientDataActions");
     alarm["AlarmConfigurationUpdatedTimestamp"] = EpochSeconds(now);
     if (existing) {
       // An update replaces the configuration and leaves the state as it is.
