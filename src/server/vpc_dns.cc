@@ -1,5 +1,7 @@
 #include "server/vpc_dns.h"
 
+#include <algorithm>
+
 #include "controlplane/vpc_names.h"
 
 namespace wharf {
