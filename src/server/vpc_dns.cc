@@ -1,15 +1,60 @@
 #include "server/vpc_dns.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "controlplane/vpc_names.h"
 
 namespace wharf {
 
+namespace {
+constexpr size_t kMaxCachedNames = 4096;
+
+bool SameRecords(const dns::LocalAnswer& a, const dns::LocalAnswer& b) {
+  if (a.ours != b.ours || a.name_exists != b.name_exists || a.records.size() != b.records.size()) return false;
+  for (size_t i = 0; i < a.records.size(); ++i) {
+    if (a.records[i].rdata != b.records[i].rdata || a.records[i].type != b.records[i].type) return false;
+  }
+  return true;
+}
+}  // namespace
+
 Result<dns::LocalAnswer> StoreRecordSource::Lookup(std::string_view vpc_id, std::string_view name, uint16_t type) {
+  ASSIGN_OR_RETURN(int64_t revision, store_.CurrentRevision());
+  std::string key = std::string(vpc_id) + "/" + std::to_string(type) + "/";
+  for (char c : name) key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  {
+    MutexLock lock(mu_);
+    if (revision != cached_revision_) {
+      cache_.clear();
+      cached_revision_ = revision;
+    }
+    auto it = cache_.find(key);
+    if (it != cache_.end()) {
+      dns::LocalAnswer hit = it->second;
+      for (auto& r : hit.records) r.name = std::string(name);  // as asked, for the pointer to the question
+      return hit;
+    }
+  }
+  uint64_t pick = random_.Next();
+  ASSIGN_OR_RETURN(dns::LocalAnswer answer, LookupUncached(vpc_id, name, type, pick));
+  // The same answer with another pick: it does not depend on it, so it may be kept.
+  ASSIGN_OR_RETURN(dns::LocalAnswer again, LookupUncached(vpc_id, name, type, pick + 1));
+  if (SameRecords(answer, again)) {
+    MutexLock lock(mu_);
+    if (cached_revision_ == revision) {
+      if (cache_.size() >= kMaxCachedNames) cache_.clear();
+      cache_[key] = answer;
+    }
+  }
+  return answer;
+}
+
+Result<dns::LocalAnswer> StoreRecordSource::LookupUncached(std::string_view vpc_id, std::string_view name,
+                                                           uint16_t type, uint64_t pick) {
   std::string_view type_name = dns::TypeName(type);
   ASSIGN_OR_RETURN(auto found, controlplane::LookupVpcName(store_, vpc_id, name, type_name.empty() ? "OTHER" : type_name,
-                                                           random_.Next()));
+                                                           pick));
   dns::LocalAnswer out;
   out.ours = found.ours;
   out.name_exists = found.name_exists;

@@ -5,25 +5,38 @@
 // Thread-safety: Serve and Lookup may be called from any thread (the store is).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "agent/vpc_dns.h"
+#include "base/mutex.h"
 #include "base/random.h"
 #include "dns/resolver.h"
 #include "store/store.h"
 
 namespace wharf {
 
+// Answers are cached while the store's revision stays where it was (any write moves it), so a
+// query costs a revision read and a map lookup rather than three prefix lists and their JSON.
+// An answer that depends on the random pick (more than 8 MULTIVALUE records, WEIGHTED) is
+// never cached: each query rotates it anew.
 class StoreRecordSource final : public dns::RecordSource {
  public:
   explicit StoreRecordSource(store::Store& store) : store_(store) {}
   Result<dns::LocalAnswer> Lookup(std::string_view vpc_id, std::string_view name, uint16_t type) override;
 
  private:
+  Result<dns::LocalAnswer> LookupUncached(std::string_view vpc_id, std::string_view name, uint16_t type,
+                                          uint64_t pick);
+
   store::Store& store_;
   FastRandom random_;  // spreads multivalue answers
+
+  Mutex mu_;
+  int64_t cached_revision_ GUARDED_BY(mu_) = -1;
+  std::map<std::string, dns::LocalAnswer> cache_ GUARDED_BY(mu_);  // "vpc/type/lowercase name"
 };
 
 class NodeVpcDns final : public agent::VpcDns {
