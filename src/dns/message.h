@@ -94,6 +94,13 @@ struct Answer {
   uint16_t extended_rcode = 0;  // kBadVers; needs the query's EDNS
 };
 
+// An answer with no records and `rcode` (SERVFAIL, NOTIMP, ...).
+inline Answer ErrorAnswer(Rcode rcode) {
+  Answer a;
+  a.rcode = rcode;
+  return a;
+}
+
 // The answer message to `query`, at most `max_size` bytes: TC set and no records when the
 // records do not fit (the question and OPT always do: a question is at most 259 bytes).
 std::string EncodeAnswer(const Query& query, const Answer& answer, size_t max_size);

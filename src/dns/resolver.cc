@@ -258,7 +258,7 @@ struct Resolver::Impl {
   void ServFail(const Pending& p) {
     auto q = ParseQuery(Bytes(p.packet));
     if (!q.ok()) return;
-    std::string answer = EncodeAnswer(*q, Answer{Rcode::kServFail}, p.connection ? kMaxTcpMessage : UdpLimit(*q));
+    std::string answer = EncodeAnswer(*q, ErrorAnswer(Rcode::kServFail), p.connection ? kMaxTcpMessage : UdpLimit(*q));
     if (p.connection) return p.connection->Send(std::move(answer));
     if (p.listener) Reply(p.listener, p.client, nullptr, std::move(answer));
   }

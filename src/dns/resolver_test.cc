@@ -120,7 +120,9 @@ class FakeUpstream {
       std::string q(buf, static_cast<size_t>(n));
       auto parsed = ParseQuery(Span(q));
       if (!parsed.ok()) continue;
-      std::string answer = EncodeAnswer(*parsed, Answer{Rcode::kNoError, false, {*MakeRecord(parsed->name, "A", 5, "192.0.2.1")}}, 512);
+      Answer a;
+      a.records.push_back(*MakeRecord(parsed->name, "A", 5, "192.0.2.1"));
+      std::string answer = EncodeAnswer(*parsed, a, 512);
       sendto(fd_, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
     }
   }
@@ -180,7 +182,9 @@ std::string AskTcp(uint16_t port, const std::string& query) {
 TEST(DnsResolverTest, ServesUdpAndTcpAndForwards) {
   FakeSource source;
   FakeUpstream upstream;
-  auto resolver = Resolver::Start(source, {{"127.0.0.1:" + std::to_string(upstream.port())}});
+  ResolverOptions options;
+  options.upstreams = {"127.0.0.1:" + std::to_string(upstream.port())};
+  auto resolver = Resolver::Start(source, options);
   ASSERT_TRUE(resolver.ok()) << resolver.status().ToString();
   auto port = (*resolver)->Listen("vpc-1", "127.0.0.1", "", 0);
   ASSERT_TRUE(port.ok()) << port.status().ToString();
