@@ -45,7 +45,7 @@ struct SubnetInfo {
   bool vpc_reaches_outside = false;
   // The VPC's resolver address (model::VpcResolverAddress), what the task's resolv.conf names;
   // "" when the VPC's enableDnsSupport is off.
-  std::string vpc_resolver;
+  std::string vpc_resolver{};
 };
 
 struct TaskLaunchDeps {

@@ -41,7 +41,7 @@ struct TaskAssignment {
     std::string gateway;  // the subnet's router, its first address
     std::vector<std::string> security_groups;  // the ENI's groups (sg-...), enforced by the node
     bool egress = false;  // its VPC routes 0.0.0.0/0 to an internet or NAT gateway
-    std::string dns_server;  // the VPC's resolver, base + 2 (resolv.conf names it); "": the host's
+    std::string dns_server{};  // the VPC's resolver, base + 2 (resolv.conf names it); "": the host's
     bool operator==(const Eni&) const = default;
   };
 
