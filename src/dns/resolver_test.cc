@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cctype>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -21,8 +22,10 @@ std::span<const uint8_t> Span(const std::string& s) { return {reinterpret_cast<c
 // The zone "local" of vpc-1: api.local has three addresses and an SRV record.
 class FakeSource : public RecordSource {
  public:
-  Result<LocalAnswer> Lookup(std::string_view vpc_id, std::string_view name, uint16_t type) override {
+  Result<LocalAnswer> Lookup(std::string_view vpc_id, std::string_view asked, uint16_t type) override {
     ++lookups;
+    std::string name(asked);  // names are not case-sensitive
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     LocalAnswer out;
     if (vpc_id != "vpc-1" || !(name == "local" || name.ends_with(".local"))) return out;
     out.ours = true;
