@@ -9,7 +9,9 @@ network and mount namespaces entered with nsenter, as `ecs execute-command` woul
 resolv.conf names 10.213.0.2; busybox `nslookup api.local` returns the 3 task addresses;
 `-type=srv` the 3 SRV records whose targets resolve to the tasks; a missing name in the zone
 is NXDOMAIN; a name outside is forwarded to the upstream (a resolver this test runs on
-loopback, given with --dns-upstream: there is no internet here); an internal load
+loopback, given with --dns-upstream: there is no internet here). A second VPC with the same
+CIDR, its client in a subnet that does not hold 10.213.0.2, gets its own namespace's names at
+that address and the default VPC's forwarded (and the other way round); an internal load
 balancer's DNSName resolves to its interface addresses. With a service of 10 instances: at
 most 8 A answers; SRV over UDP without EDNS is truncated (TC, no records), over TCP and with
 EDNS 4096 it is whole; a garbage packet gets FORMERR and the resolver keeps answering.
@@ -158,17 +160,17 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         return wait_for(lambda: sd.get_operation(OperationId=operation_id)["Operation"]["Status"] == "SUCCESS"
                         and sd.get_operation(OperationId=operation_id)["Operation"], f"operation {operation_id}", 10)
 
-    def client_pid():
-        out = subprocess.run(["pgrep", "-f", "^sleep 3607$"], capture_output=True, text=True).stdout.split()
+    def client_pid(marker="3607"):
+        out = subprocess.run(["pgrep", "-f", f"^sleep {marker}$"], capture_output=True, text=True).stdout.split()
         return out[0] if out else None
 
-    def in_task(*argv):
+    def in_task(*argv, pid=None):
         """argv run in the client task's mount and network namespaces (its /bin, its resolv.conf)."""
-        return subprocess.run(["nsenter", "-t", state["client_pid"], "-m", "-n", "--"] + list(argv),
+        return subprocess.run(["nsenter", "-t", pid or state["client_pid"], "-m", "-n", "--"] + list(argv),
                               capture_output=True, text=True, timeout=20)
 
-    def exchange(packet, mode="udp"):
-        out = subprocess.run(["nsenter", "-t", state["client_pid"], "-n", "--", "python3", "-c", NETNS_CLIENT,
+    def exchange(packet, mode="udp", pid=None):
+        out = subprocess.run(["nsenter", "-t", pid or state["client_pid"], "-n", "--", "python3", "-c", NETNS_CLIENT,
                               RESOLVER, mode, packet.hex()], capture_output=True, text=True, timeout=20)
         assert out.returncode == 0, out.stderr
         return bytes.fromhex(out.stdout.strip())
@@ -255,6 +257,36 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         assert "upstream.test" in upstream.asked
 
     @checks.run
+    def another_vpc_with_the_same_cidr_has_its_own_names_at_the_same_address():
+        # 10.213.0.0/16 again, its subnet 10.213.1.0/24 not holding 10.213.0.2: the client
+        # reaches the resolver through its gateway, and the bridge it comes in by names the VPC.
+        ec2 = server.boto3("ec2")
+        vpc2 = ec2.create_vpc(CidrBlock="10.213.0.0/16")["Vpc"]["VpcId"]
+        state["vpc2"] = vpc2
+        state["subnet2"] = ec2.create_subnet(VpcId=vpc2, CidrBlock="10.213.1.0/24",
+                                             AvailabilityZone=subnet["AvailabilityZone"])["Subnet"]["SubnetId"]
+        op = wait_operation(sd.create_private_dns_namespace(Name="other", Vpc=vpc2)["OperationId"])
+        state["ns2"] = op["Targets"]["NAMESPACE"]
+        state["api2"] = sd.create_service(Name="api", NamespaceId=state["ns2"], DnsConfig={
+            "DnsRecords": [{"Type": "A", "TTL": 10}]})["Service"]["Id"]
+        wait_operation(sd.register_instance(ServiceId=state["api2"], InstanceId="i-1",
+                                            Attributes={"AWS_INSTANCE_IPV4": "10.213.1.77"})["OperationId"])
+        arn = ecs.run_task(cluster="default", taskDefinition="client", launchType="FARGATE",
+                           overrides={"containerOverrides": [{"name": "c", "command": ["sleep", "3608"]}]},
+                           networkConfiguration={"awsvpcConfiguration": {"subnets": [state["subnet2"]]}}
+                           )["tasks"][0]["taskArn"]
+        ecs.get_waiter("tasks_running").wait(cluster="default", tasks=[arn], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        pid2 = wait_for(lambda: client_pid("3608"), "the second client's sleep")
+        assert in_task("cat", "/etc/resolv.conf", pid=pid2).stdout.strip() == f"nameserver {RESOLVER}"
+        mine = parse(exchange(query("api.other", 1), pid=pid2))
+        assert mine["aa"] and [socket.inet_ntoa(r[3]) for r in mine["answers"]] == ["10.213.1.77"], mine
+        theirs = parse(exchange(query("api.local", 1), pid=pid2))  # the default VPC's zone: forwarded
+        assert theirs["rcode"] == 3 and not theirs["aa"], theirs
+        back = parse(exchange(query("api.other", 1)))  # and from the default VPC, the other way round
+        assert back["rcode"] == 3 and not back["aa"], back
+        assert len(parse(exchange(query("api.local", 1)))["answers"]) == 3
+
+    @checks.run
     def an_internal_load_balancer_resolves_to_its_interfaces():
         lb = elb.create_load_balancer(Name="inside", Scheme="internal",
                                       Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
@@ -303,16 +335,21 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
             stop_services_and_tasks(ecs)
             if "lb" in state:
                 elb.delete_load_balancer(LoadBalancerArn=state["lb"])
-            for service in ("big", "api"):
+            for service in ("big", "api", "api2"):
                 if service not in state:
                     continue
                 for i in sd.list_instances(ServiceId=state[service])["Instances"]:
                     sd.deregister_instance(ServiceId=state[service], InstanceId=i["Id"])
                 wait_for(lambda: not sd.list_instances(ServiceId=state[service])["Instances"], f"{service} emptied")
                 sd.delete_service(Id=state[service])
-            if "ns" in state:
-                wait_operation(sd.delete_namespace(Id=state["ns"])["OperationId"])
+            for ns in ("ns", "ns2"):
+                if ns in state:
+                    wait_operation(sd.delete_namespace(Id=state[ns])["OperationId"])
             assert not sd.list_namespaces()["Namespaces"]
+            if "subnet2" in state:
+                server.boto3("ec2").delete_subnet(SubnetId=state["subnet2"])
+            if "vpc2" in state:
+                server.boto3("ec2").delete_vpc(VpcId=state["vpc2"])
         finally:
             server.stop()
         leftovers = wait_clean(before)
