@@ -6,11 +6,12 @@
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
 #   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
 #   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
+#   fuzz/run.sh dns [RUNS]        DNS packets at the VPC resolver (parsed, answered, encoded)
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template || "${1:-}" == schedule ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns ]]; then
   target=$1
   shift
 fi
@@ -32,6 +33,19 @@ if [[ $target == lb ]]; then
   printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
   printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
   "$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
+  exit 0
+fi
+
+if [[ $target == dns ]]; then
+  corpus=$out/dns-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/dns_fuzzer.cc src/dns/answer.cc src/dns/message.cc src/base/status.cc \
+    -o "$out/dns_fuzzer"
+  # Seeds: an A query with EDNS, an SRV query, and a query with a compressed additional name.
+  printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x03api\x05local\x00\x00\x01\x00\x01\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00' > "$corpus/a"
+  printf '\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x05local\x00\x00\x21\x00\x01' > "$corpus/srv"
+  printf '\x00\x08\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01' > "$corpus/answered"
+  "$out/dns_fuzzer" -runs="$runs" -max_len=1024 -print_final_stats=1 -artifact_prefix="$out/dns-" "$@" "$corpus"
   exit 0
 fi
 

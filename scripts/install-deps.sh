@@ -24,8 +24,8 @@ packages=(
   tini
   # registry tests: real clients and images built without Docker Hub
   docker.io skopeo umoci busybox-static apache2-utils zstd
-  # benchmark peers
-  docker-registry
+  # benchmark peers (dnsmasq: bench/dns_bench.py, beside the VPC resolver)
+  docker-registry dnsmasq-base
   # benchmarks
   wrk
   # the web console's tests: playwright-core drives Debian's chromium headless (never a

@@ -138,6 +138,11 @@ int main(int argc, char** argv) {
                      "IPv4 CIDR that elastic IPs (AllocateAddress) are handed out from")
       ->capture_default_str();
   server->add_option("--lb-threads", server_options.lb_threads, "Load balancer event loops (0: one per core)");
+  server->add_option("--dns-upstream", server_options.dns_upstreams,
+                     "Where the VPC resolver forwards names that are not the VPC's own, IP[:PORT] "
+                     "(repeatable; default: the nameservers of /etc/resolv.conf)");
+  server->add_option("--dns-listen", server_options.dns_listen,
+                     "Also answer for VPC on IP:PORT from the host, VPC=IP:PORT (repeatable; tests, benchmarks)");
   server->add_flag("!--no-local-agent", server_options.local_agent,
                    "Do not run this machine's node (tasks then need a `wharf agent`)");
   server->add_option("--runtime", server_options.runtime, "OCI runtime of the local node: runc or crun")

@@ -118,6 +118,7 @@ class AgentImpl final : public Agent {
                                   pull.policy = PullPolicy::kAlways;
                                   return pull;
                                 }});
+    node_->vpc_dns = options_.vpc_dns;
     node_->execution_role = &execution_role_;
     // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;

@@ -25,6 +25,7 @@
 
 #include "agent/server_client.h"
 #include "base/status.h"
+#include "agent/vpc_dns.h"
 
 namespace wharf::agent {
 
@@ -39,6 +40,9 @@ struct AgentOptions {
   std::string account_id = "000000000000";
   std::string bridge_cidr = "10.214.0.0/16";  // the node's network for networkMode bridge
   int usage_interval_seconds = 60;  // tasks report their cpu and memory use this often (AWS/ECS metrics)
+  // Where awsvpc tasks' DNS goes (borrowed; must outlive the agent). Null: a node with no VPC
+  // resolver, whose tasks keep the host's resolvers (a remote `wharf agent`, for now).
+  VpcDns* vpc_dns = nullptr;
 };
 
 class Agent {

@@ -21,6 +21,7 @@
 #include "agent/snapshot/overlay.h"
 #include "agent/task_reports.h"
 #include "agent/task_secrets.h"
+#include "agent/vpc_dns.h"
 #include "base/mutex.h"
 
 namespace wharf::agent {
@@ -91,6 +92,8 @@ struct NodeContext {
   std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use
+  // The VPC resolver of this node (vpc_dns.h); null: awsvpc tasks keep the host's resolvers.
+  VpcDns* vpc_dns = nullptr;
   // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).
   std::chrono::seconds usage_interval{60};
 };

@@ -21,8 +21,15 @@ Status Write(const std::string& path, const std::string& text) {
   return out ? Status::OK() : Status::Internal("cannot write " + path);
 }
 
-// The host's resolver, unless it points at a loopback stub the container cannot reach.
-std::string ResolvConf() {
+// The task's VPC resolver when it has one (as Fargate's resolv.conf names the VPC's DNS
+// server), else the host's resolver, unless it points at a loopback stub the container
+// cannot reach.
+std::string ResolvConf(const std::vector<std::string>& dns_servers) {
+  if (!dns_servers.empty()) {
+    std::string out;
+    for (const auto& s : dns_servers) out += "nameserver " + s + "\n";
+    return out;
+  }
   std::ifstream in("/etc/resolv.conf");
   std::stringstream kept;
   std::string line;
@@ -107,7 +114,7 @@ Result<std::vector<Mount>> TaskMounts(const ContainerFiles& f, const json::objec
   }
   RETURN_IF_ERROR(Write(etc + "/hosts", hosts));
   RETURN_IF_ERROR(Write(etc + "/hostname", f.hostname + "\n"));
-  RETURN_IF_ERROR(Write(etc + "/resolv.conf", ResolvConf()));
+  RETURN_IF_ERROR(Write(etc + "/resolv.conf", ResolvConf(f.dns_servers)));
   std::vector<Mount> mounts = {{etc + "/hosts", "/etc/hosts", false},
                                {etc + "/hostname", "/etc/hostname", false},
                                {etc + "/resolv.conf", "/etc/resolv.conf", false}};

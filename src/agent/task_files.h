@@ -37,6 +37,8 @@ struct ContainerFiles {
   std::string ip;           // its address ("" in host mode)
   std::string network_mode;
   std::map<std::string, std::string> addresses;  // every container of the task -> its address
+  // The nameservers of its resolv.conf (an awsvpc task's VPC resolver); empty: the host's.
+  std::vector<std::string> dns_servers;
 };
 
 // Writes the container's hosts, hostname and resolv.conf under task_dir/containers/<name>/etc

@@ -251,6 +251,21 @@ Status TaskRunner::AttachTaskNetwork() {
   return Status::OK();
 }
 
+// The VPC resolver's address on the task's subnet bridge, served by this node; the task's
+// resolv.conf names it. Without it (no resolver on the node, the VPC's DNS support off, or
+// a failure, logged) the task keeps the host's resolvers, as before VPCs had one.
+void TaskRunner::ServeVpcDns() {
+  if (!eni_ || eni_->dns_server.empty() || eni_->vpc_id.empty() || !node_.vpc_dns) return;
+  const std::string bridge = BridgeNameFor(eni_->subnet_id);
+  Status served = node_.network.AddBridgeAddress(bridge, eni_->dns_server);
+  if (served.ok()) served = node_.vpc_dns->Serve(eni_->vpc_id, eni_->dns_server, bridge);
+  if (!served.ok()) {
+    LOG_WARN("msg=\"VPC resolver not served\" task={} error=\"{}\"", task_id_, served.ToString());
+    return;
+  }
+  dns_servers_ = {eni_->dns_server};
+}
+
 Status TaskRunner::AwaitNetwork() {
   if (!network_attached_.valid()) return Status::OK();
   Result<NetworkAttachment> attached = network_attached_.get();
@@ -325,6 +340,7 @@ Status TaskRunner::LaunchContainers() {
   RETURN_IF_ERROR(ApplyTaskSize());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
+  ServeVpcDns();
   RETURN_IF_ERROR(WireCredentials());
   SaveState();
 
@@ -394,7 +410,7 @@ Status TaskRunner::StartContainer(Container& c) {
   if (!credentials_id_.empty()) {
     input.extra_env.push_back("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/" + credentials_id_);
   }
-  ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses()};
+  ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses(), dns_servers_};
   ASSIGN_OR_RETURN(input.mounts, TaskMounts(files, definition_, c.definition));
   input.cgroups_path = "/wharf/" + task_id_ + "/" + c.name;
   input.privileged = c.definition.contains("privileged") && c.definition.at("privileged").is_bool() &&
@@ -675,6 +691,8 @@ bool TaskRunner::LoadState() {
     Status wired = credentials_id_.empty() ? Status::OK() : RedirectCredentials();
     if (!wired.ok()) LOG_WARN("msg=\"credentials endpoint not reachable\" task={} error=\"{}\"", task_id_, wired.ToString());
   }
+  // Its containers' resolv.conf may name the VPC resolver: this agent serves it again.
+  if (!task_netns_.empty()) ServeVpcDns();
   if (!credentials_id_.empty()) {
     std::set<std::string> addresses;
     for (const auto& c : containers_) addresses.insert(c->ip);

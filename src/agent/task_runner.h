@@ -111,6 +111,7 @@ class TaskRunner {
   Status WireCredentials();
   // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces.
   Status RedirectCredentials();
+  void ServeVpcDns();
   // Publishes c to the metadata endpoint (after each change of its state).
   void PublishFacts(const Container& c);
   void StopTask(const std::string& reason);
@@ -156,6 +157,7 @@ class TaskRunner {
   std::string task_netns_;  // awsvpc
   // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
   std::future<Result<NetworkAttachment>> network_attached_;
+  std::vector<std::string> dns_servers_;  // what its containers' resolv.conf names; empty: the host's
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role
   double pull_started_ = 0, pull_stopped_ = 0;

@@ -93,7 +93,17 @@ Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, Tas
     model::RouteTableRecord table(t);
     return table.vpc_id() == first.vpc_id && table.routes_outside();
   });
-  for (SubnetInfo& s : launch.subnets) s.vpc_reaches_outside = outside;
+  std::string resolver;
+  ASSIGN_OR_RETURN(auto vpc_kv, deps.store.Get(model::keys::VpcKey(first.vpc_id)));
+  if (vpc_kv) {
+    ASSIGN_OR_RETURN(auto vpc_record, ParseObject(vpc_kv->value));
+    model::VpcRecord vpc_view(vpc_record);
+    if (vpc_view.attribute("enableDnsSupport")) resolver = model::VpcResolverAddress(vpc_view.cidr_block());
+  }
+  for (SubnetInfo& s : launch.subnets) {
+    s.vpc_reaches_outside = outside;
+    s.vpc_resolver = resolver;
+  }
   if (launch.security_groups.empty() && deps.find_default_security_group) {
     auto sg = deps.find_default_security_group(launch.subnets.front().vpc_id);
     if (sg.ok() && !sg->empty()) launch.security_groups.push_back(json::value(*sg));

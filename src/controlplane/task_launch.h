@@ -43,6 +43,9 @@ struct SubnetInfo {
   // Some route table of its VPC sends 0.0.0.0/0 to an internet or NAT gateway: the node lets
   // the VPC's tasks out through the host (a VPC without either reaches nothing outside).
   bool vpc_reaches_outside = false;
+  // The VPC's resolver address (model::VpcResolverAddress), what the task's resolv.conf names;
+  // "" when the VPC's enableDnsSupport is off.
+  std::string vpc_resolver{};
 };
 
 struct TaskLaunchDeps {

@@ -157,6 +157,7 @@ json::object NewTask(const TaskLaunchDeps& deps, const TaskLaunch& launch, const
     eni = json::object{{"subnetId", subnet->id}, {"vpcId", subnet->vpc_id}, {"cidr", subnet->cidr}, {"ip", *ip}, {"mac", mac},
                        {"gateway", Gateway(subnet->cidr)}, {"eniId", eni_id}, {"attachmentId", attachment_id},
                        {"egress", subnet->vpc_reaches_outside}};
+    if (!subnet->vpc_resolver.empty()) eni["dnsServer"] = subnet->vpc_resolver;
   } else {
     task["attachments"] = json::array();
   }

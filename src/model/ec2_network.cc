@@ -1,5 +1,7 @@
 #include "model/ec2_network.h"
 
+#include <arpa/inet.h>
+
 #include <boost/json/array.hpp>
 
 #include "model/json.h"
@@ -132,6 +134,16 @@ uint32_t VpcRouteTable(std::string_view vpc_id) {
     h *= 16777619u;
   }
   return 65536u + (h & 0xfffffu);
+}
+
+std::string VpcResolverAddress(std::string_view vpc_cidr) {
+  std::string base(vpc_cidr.substr(0, vpc_cidr.find('/')));
+  in_addr a{};
+  if (inet_pton(AF_INET, base.c_str(), &a) != 1) return "";
+  in_addr resolver{htonl(ntohl(a.s_addr) + 2)};
+  char text[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &resolver, text, sizeof text);
+  return text;
 }
 
 }  // namespace wharf::model

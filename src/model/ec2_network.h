@@ -39,6 +39,9 @@ std::string SubnetBridgeName(std::string_view subnet_id);
 // the id into 2^20 numbers, clear of the kernel's (253..255) and of small numbers other
 // programs pick. The agent refuses a second VPC whose number is taken on the node.
 uint32_t VpcRouteTable(std::string_view vpc_id);
+// The VPC's resolver (AWS's "Amazon-provided DNS server"): its IPv4 CIDR's base + 2, e.g.
+// 10.0.0.2 for 10.0.0.0/16 (reserved in every subnet). "" for a CIDR that does not parse.
+std::string VpcResolverAddress(std::string_view vpc_cidr);
 
 // ec2/subnets/<id>: the Subnet shape.
 class SubnetRecord {

@@ -47,6 +47,7 @@ struct TaskEni {
   std::string subnet_id, cidr, ip, mac, gateway, eni_id, attachment_id;
   std::string vpc_id;  // empty in a record written before the node isolated VPCs
   bool egress = false; // its VPC reaches outside (model::RouteTableRecord::routes_outside)
+  std::string dns_server{};  // its VPC's resolver (model::VpcResolverAddress); "": none
 };
 
 // A view: `value` must outlive it.

@@ -22,6 +22,7 @@ constexpr std::string_view kCidr = "cidr";
 constexpr std::string_view kVpcId = "vpcId";
 constexpr std::string_view kIp = "ip";
 constexpr std::string_view kGateway = "gateway";
+constexpr std::string_view kDnsServer = "dnsServer";
 constexpr std::string_view kSecurityGroups = "securityGroups";
 constexpr std::string_view kTask = "task";
 constexpr std::string_view kTaskDefinition = "taskDefinition";
@@ -69,6 +70,7 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   ASSIGN_OR_RETURN(eni.cidr, RequiredString(e, kCidr));
   ASSIGN_OR_RETURN(eni.ip, RequiredString(e, kIp));
   eni.gateway = GetString(e, kGateway);
+  eni.dns_server = GetString(e, kDnsServer);
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
   for (const auto& g : GetArray(e, kSecurityGroups)) {
     if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
@@ -96,6 +98,7 @@ json::object TaskAssignment::ToJson() const {
                              {kGateway, eni->gateway},    {kSecurityGroups, std::move(groups)}};
     if (!eni->vpc_id.empty()) out[kEni].as_object()[kVpcId] = eni->vpc_id;
     if (eni->egress) out[kEni].as_object()["egress"] = true;
+    if (!eni->dns_server.empty()) out[kEni].as_object()[kDnsServer] = eni->dns_server;
   }
   return out;
 }
@@ -140,7 +143,7 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
   a.container_instance_id = record.container_instance_id();
   if (auto eni = record.eni(); eni && a.network_mode == "awsvpc") {
     a.eni = TaskAssignment::Eni{eni->subnet_id, eni->vpc_id, eni->cidr, eni->ip, eni->gateway,
-                                record.security_groups(), eni->egress};
+                                record.security_groups(), eni->egress, eni->dns_server};
   }
   a.task = PresentTask(record.json());
   a.task_definition = record.task_definition();

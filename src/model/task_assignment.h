@@ -5,7 +5,8 @@
 //
 // Wire form (one JSON object per task):
 //   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
-//    "eni": {"subnetId", "vpcId", "cidr", "ip", "gateway", "securityGroups": [sg-id...]} (awsvpc only;
+//    "eni": {"subnetId", "vpcId", "cidr", "ip", "gateway", "securityGroups": [sg-id...],
+//            "dnsServer" (the VPC resolver's address, when its DNS support is on)} (awsvpc only;
 //            "vpcId" absent for a task placed before nodes isolated VPCs),
 //    "task": <the Task shape as DescribeTasks shows it>,
 //    "taskDefinition": <the TaskDefinition shape it runs>}
@@ -40,6 +41,7 @@ struct TaskAssignment {
     std::string gateway;  // the subnet's router, its first address
     std::vector<std::string> security_groups;  // the ENI's groups (sg-...), enforced by the node
     bool egress = false;  // its VPC routes 0.0.0.0/0 to an internet or NAT gateway
+    std::string dns_server{};  // the VPC's resolver, base + 2 (resolv.conf names it); "": the host's
     bool operator==(const Eni&) const = default;
   };
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "server/vpc_dns.h"
 #include "api/credentials.h"
 #include "api/json_util.h"
 #include "controlplane/assignment_board.h"
@@ -160,7 +161,15 @@ class WharfServer final : public Server {
       for (auto& [name, region] : regions_) region->registry().set_host(registry_host_);
     }
     StartControllers();
+    if (options_.local_agent || !options_.dns_listen.empty()) RETURN_IF_ERROR(StartVpcResolver());
     if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
+    return Status::OK();
+  }
+
+  // The local node's VPC resolver (server/vpc_dns.h), on the home region's records.
+  Status StartVpcResolver() {
+    ASSIGN_OR_RETURN(vpc_dns_, NodeVpcDns::Start(home_->store(), options_.dns_upstreams));
+    for (const auto& spec : options_.dns_listen) RETURN_IF_ERROR(vpc_dns_->ServeExtra(spec));
     return Status::OK();
   }
 
@@ -179,6 +188,7 @@ class WharfServer final : public Server {
     agent_options.account_id = options_.account_id;
     agent_options.runtime = options_.runtime;
     agent_options.usage_interval_seconds = options_.metrics_interval_seconds;
+    agent_options.vpc_dns = vpc_dns_.get();
     // The ECS agent makes the default cluster when it is told no other.
     auto created = agent::ServerClient(agent_options.server).Ecs("CreateCluster", {{"clusterName", "default"}});
     if (!created.ok()) return created.status().WithContext("create the default cluster");
@@ -502,6 +512,7 @@ class WharfServer final : public Server {
     controllers_.reset();  // waits for a run in progress
     if (local_agent_) local_agent_->Stop();  // its containers keep running
     local_agent_.reset();
+    if (vpc_dns_) vpc_dns_->Stop();  // before the regions: it reads the home region's store
     {
       // Answers parked polls while the listener can still send them.
       MutexLock lock(regions_mu_);
@@ -568,6 +579,7 @@ class WharfServer final : public Server {
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<controlplane::Authorizer> authorizer_;  // before front_door_: it outlives it
   api::AccessKey admin_;
+  std::unique_ptr<NodeVpcDns> vpc_dns_;  // before local_agent_: the agent borrows it
   std::unique_ptr<agent::Agent> local_agent_;
   Mutex local_node_mu_;
   std::string local_node_id_ GUARDED_BY(local_node_mu_);  // the local agent's EC2 instance id, once it started

@@ -44,6 +44,12 @@ struct ServerOptions {
   double fargate_overcommit = scheduler::kDefaultFargateOvercommit;
   // The web console's built files, served under /console/; empty: console/ beside the binary.
   std::string console_dir;
+  // Where the VPC resolver forwards names that are not the VPC's own: "ip[:port]"; empty:
+  // the host's resolvers (/etc/resolv.conf).
+  std::vector<std::string> dns_upstreams;
+  // More listeners of the VPC resolver, "VPC=IP:PORT", unbound: tests and benchmarks ask it
+  // from the host.
+  std::vector<std::string> dns_listen;
 };
 
 class Server {

@@ -636,6 +636,12 @@ Result<std::vector<std::string>> Network::List() {
   return std::vector<std::string>(ids.begin(), ids.end());
 }
 
+Status Network::AddBridgeAddress(const std::string& bridge, const std::string& ip) {
+  if (!IsCniName(bridge, 15)) return Status::InvalidArgument("bad bridge name " + bridge);
+  // `replace` is idempotent; /32 adds no route but the local one.
+  return RunChecked(runner_, {"ip", "addr", "replace", ip + "/32", "dev", bridge}).status().WithContext("bridge " + bridge);
+}
+
 Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   if (!IsCniName(subnet.id, 100) || !IsCniName(subnet.bridge, 15)) {
     return Status::InvalidArgument("bad subnet " + subnet.id + "/" + subnet.bridge);

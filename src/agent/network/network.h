@@ -127,6 +127,10 @@ class NetworkAttacher {
   // namespace). Idempotent.
   virtual Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
                                              uint16_t port) = 0;
+  // Puts `ip`/32 on the subnet bridge `bridge` (made by an Attach on it), so the host takes
+  // packets for it that come in there: the VPC resolver's address. Idempotent; the address
+  // goes with the bridge.
+  virtual Status AddBridgeAddress(const std::string& bridge, const std::string& ip) { return Status::OK(); }
 };
 
 class Network final : public NetworkAttacher {
@@ -140,6 +144,7 @@ class Network final : public NetworkAttacher {
   Status Detach(const std::string& id) override;
   Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
                                      uint16_t port) override;
+  Status AddBridgeAddress(const std::string& bridge, const std::string& ip) override;
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while

@@ -1,0 +1,64 @@
+#include "controlplane/vpc_names.h"
+
+#include <gtest/gtest.h>
+
+#include "model/keys.h"
+#include "store/memory_store.h"
+
+namespace wharf::controlplane {
+namespace {
+class VpcNamesTest : public ::testing::Test {
+ protected:
+  void Put(const std::string& key, std::string_view value) {
+    store::Txn txn;
+    txn.ops.push_back(store::Op::Put(key, std::string(value)));
+    auto r = store_.Commit(txn);
+    ASSERT_TRUE(r.ok() && r->succeeded);
+  }
+  void SetUp() override {
+    Put(model::keys::CloudMapNamespaceKey("ns-1"), R"({"Id":"ns-1","Name":"local","Type":"DNS_PRIVATE","Vpc":"vpc-1"})");
+    Put(model::keys::CloudMapServiceKey("srv-1"),
+        R"({"Id":"srv-1","Name":"api","NamespaceId":"ns-1",
+            "DnsConfig":{"RoutingPolicy":"MULTIVALUE","DnsRecords":[{"Type":"A","TTL":10}]}})");
+    Put(model::keys::CloudMapInstanceKey("srv-1", "i-1"), R"({"Id":"i-1","Attributes":{"AWS_INSTANCE_IPV4":"10.0.0.4"}})");
+    Put(model::keys::LoadBalancerKey("inside"),
+        R"({"loadBalancer":{"LoadBalancerName":"inside","DNSName":"internal-inside-1.us-east-1.elb.localhost",
+            "Scheme":"internal","VpcId":"vpc-1"},
+            "interfaces":[{"subnetId":"subnet-a","ip":"10.0.0.9","networkInterfaceId":"eni-a"},
+                          {"subnetId":"subnet-b","ip":"10.0.16.9","networkInterfaceId":"eni-b"}]})");
+  }
+  store::MemoryStore store_;
+};
+
+TEST_F(VpcNamesTest, TheNamespacesNamesAreTheVpcsOwn) {
+  auto a = LookupVpcName(store_, "vpc-1", "Api.Local.", "A", 0);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->ours && a->name_exists);
+  ASSERT_EQ(a->answers.size(), 1u);
+  EXPECT_EQ(a->answers[0].value, "10.0.0.4");
+  auto aaaa = LookupVpcName(store_, "vpc-1", "api.local", "AAAA", 0);
+  EXPECT_TRUE(aaaa->ours && aaaa->name_exists && aaaa->answers.empty());  // NOERROR, no records
+  auto missing = LookupVpcName(store_, "vpc-1", "web.local", "A", 0);
+  EXPECT_TRUE(missing->ours && !missing->name_exists);  // NXDOMAIN
+  auto apex = LookupVpcName(store_, "vpc-1", "local", "SOA", 0);
+  EXPECT_TRUE(apex->ours && apex->name_exists);
+  // Other names, and the namespace from another VPC, are forwarded.
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "example.com", "A", 0)->ours);
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "notlocal", "A", 0)->ours);
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-2", "api.local", "A", 0)->ours);
+}
+
+TEST_F(VpcNamesTest, LoadBalancerNamesResolveToTheirInterfaces) {
+  auto lb = LookupVpcName(store_, "vpc-1", "INTERNAL-inside-1.us-east-1.elb.localhost", "A", 0);
+  ASSERT_TRUE(lb.ok());
+  EXPECT_TRUE(lb->ours && lb->name_exists);
+  ASSERT_EQ(lb->answers.size(), 2u);
+  EXPECT_EQ(lb->answers[0].value, "10.0.0.9");
+  EXPECT_EQ(lb->answers[1].value, "10.0.16.9");
+  EXPECT_EQ(lb->answers[0].ttl, kLoadBalancerTtl);
+  auto gone = LookupVpcName(store_, "vpc-1", "other-2.us-east-1.elb.localhost", "A", 0);
+  EXPECT_TRUE(gone->ours && !gone->name_exists);
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
