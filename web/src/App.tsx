@@ -46,8 +46,21 @@ const NAV_ITEMS = [
   },
   {
     type: "section" as const,
+    text: "Network & Security",
+    items: [
+      { type: "link" as const, text: "Security Groups", href: formatRoute({ page: "security-groups" }) },
+      { type: "link" as const, text: "Your VPCs", href: formatRoute({ page: "vpcs" }) },
+      { type: "link" as const, text: "Subnets", href: formatRoute({ page: "subnets" }) },
+    ],
+  },
+  {
+    type: "section" as const,
     text: "CloudWatch",
-    items: [{ type: "link" as const, text: "Log groups", href: formatRoute({ page: "log-groups" }) }],
+    items: [
+      { type: "link" as const, text: "Metrics", href: formatRoute({ page: "metrics" }) },
+      { type: "link" as const, text: "Alarms", href: formatRoute({ page: "alarms" }) },
+      { type: "link" as const, text: "Log groups", href: formatRoute({ page: "log-groups" }) },
+    ],
   },
 ];
 
@@ -140,7 +153,21 @@ function sectionOf(r: Route): Route {
       return { page: "repositories" };
     case "load-balancers":
     case "load-balancer":
+    case "listener":
       return { page: "load-balancers" };
+    case "security-groups":
+    case "security-group":
+      return { page: "security-groups" };
+    case "vpcs":
+    case "vpc":
+      return { page: "vpcs" };
+    case "subnets":
+    case "subnet":
+      return { page: "subnets" };
+    case "metrics":
+      return { page: "metrics" };
+    case "alarms":
+      return { page: "alarms" };
     case "target-groups":
     case "target-group":
       return { page: "target-groups" };

@@ -31,6 +31,18 @@ const LoadBalancerDetail = named(lbs, "LoadBalancerDetail");
 const tgs = () => import("./ec2/TargetGroups");
 const TargetGroups = named(tgs, "TargetGroups");
 const TargetGroupDetail = named(tgs, "TargetGroupDetail");
+const sgs = () => import("./ec2/SecurityGroups");
+const SecurityGroups = named(sgs, "SecurityGroups");
+const SecurityGroupDetail = named(sgs, "SecurityGroupDetail");
+const vpcs = () => import("./vpc/Vpcs");
+const Vpcs = named(vpcs, "Vpcs");
+const VpcDetail = named(vpcs, "VpcDetail");
+const Subnets = named(vpcs, "Subnets");
+const SubnetDetail = named(vpcs, "SubnetDetail");
+const ListenerDetail = lazy(async () => ({ default: (await import("./ec2/ListenerRules")).ListenerDetail }));
+const cloudwatch = () => import("./cloudwatch");
+const Metrics = named(cloudwatch, "Metrics");
+const Alarms = named(cloudwatch, "Alarms");
 const logs = () => import("./logs/LogGroups");
 const LogGroups = named(logs, "LogGroups");
 const LogGroupDetail = named(logs, "LogGroupDetail");
@@ -77,6 +89,24 @@ function RoutePage({ route }: { route: Route }) {
       return <TargetGroups />;
     case "target-group":
       return <TargetGroupDetail name={route.name} />;
+    case "listener":
+      return <ListenerDetail name={route.name} port={route.port} />;
+    case "security-groups":
+      return <SecurityGroups />;
+    case "security-group":
+      return <SecurityGroupDetail id={route.id} tab={route.tab} />;
+    case "vpcs":
+      return <Vpcs />;
+    case "vpc":
+      return <VpcDetail id={route.id} />;
+    case "subnets":
+      return <Subnets />;
+    case "subnet":
+      return <SubnetDetail id={route.id} />;
+    case "metrics":
+      return <Metrics namespace={route.namespace} metric={route.metric} dimensions={route.dimensions} />;
+    case "alarms":
+      return <Alarms />;
     case "log-groups":
       return <LogGroups />;
     case "log-group":

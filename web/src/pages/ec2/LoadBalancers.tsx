@@ -20,7 +20,6 @@ import Table from "@cloudscape-design/components/table";
 import Wizard from "@cloudscape-design/components/wizard";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
-  Action,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,
@@ -29,14 +28,14 @@ import {
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   LoadBalancer,
-  Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
-import { arnName, formatTime } from "../../lib/status";
+import { formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 
 export function LoadBalancers() {
@@ -337,33 +336,6 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   );
 }
 
-function describeAction(a: Action): string {
-  switch (a.Type) {
-    case "forward":
-      return `Forward to ${
-        a.ForwardConfig?.TargetGroups?.length
-          ? a.ForwardConfig.TargetGroups.map((t) => `${arnName(t.TargetGroupArn?.replace(/\/[^/]+$/, ""))}${t.Weight !== undefined ? ` (${t.Weight})` : ""}`).join(", ")
-          : arnName(a.TargetGroupArn?.replace(/\/[^/]+$/, ""))
-      }`;
-    case "redirect":
-      return `Redirect to ${a.RedirectConfig?.Protocol ?? "#{protocol}"}://${a.RedirectConfig?.Host ?? "#{host}"}:${a.RedirectConfig?.Port ?? "#{port}"}${a.RedirectConfig?.Path ?? "/#{path}"} (${a.RedirectConfig?.StatusCode})`;
-    case "fixed-response":
-      return `Return fixed response ${a.FixedResponseConfig?.StatusCode}`;
-    default:
-      return a.Type ?? "";
-  }
-}
-
-function describeConditions(r: Rule): string {
-  if (r.IsDefault) return "If no other rule applies";
-  return (r.Conditions ?? [])
-    .map((c) => {
-      const values = c.Values ?? c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.HttpRequestMethodConfig?.Values ?? [];
-      return `${c.Field} is ${values.join(" or ")}`;
-    })
-    .join(" AND ");
-}
-
 export function LoadBalancerDetail({ name }: { name: string }) {
   const { clients } = useApp();
   const lb = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
@@ -422,7 +394,11 @@ export function LoadBalancerDetail({ name }: { name: string }) {
           header={<Header counter={listeners.data ? `(${listeners.data.length})` : undefined}>Listeners and rules</Header>}
           empty={<Empty title="No listeners" />}
           columnDefinitions={[
-            { id: "protocol", header: "Protocol:Port", cell: (x) => `${x.Protocol}:${x.Port}` },
+            {
+              id: "protocol",
+              header: "Protocol:Port",
+              cell: (x) => <RouteLink to={{ page: "listener", name, port: String(x.Port) }}>{`${x.Protocol}:${x.Port}`}</RouteLink>,
+            },
             {
               id: "url",
               header: "URL",

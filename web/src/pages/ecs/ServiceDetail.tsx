@@ -1,6 +1,7 @@
 // A service: overview, deployments (rollout state, percentages), events, tasks, target
 // health; update (desired count, revision, force new deployment) and delete.
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
+import Spinner from "@cloudscape-design/components/spinner";
 import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
@@ -23,6 +24,8 @@ import { formatTime, taskDefinitionName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
+
+const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 
 export function ServiceDetail({ cluster, service, tab }: { cluster: string; service: string; tab?: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -95,7 +98,18 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
           activeTabId={tab ?? "health"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}
           tabs={[
-            { id: "health", label: "Health", content: <TargetHealthTab service={s} /> },
+            {
+              id: "health",
+              label: "Health and metrics",
+              content: (
+                <SpaceBetween size="l">
+                  <TargetHealthTab service={s} />
+                  <Suspense fallback={<Spinner />}>
+                    <ServiceMetrics cluster={cluster} service={service} />
+                  </Suspense>
+                </SpaceBetween>
+              ),
+            },
             { id: "tasks", label: "Tasks", content: <ServiceTasks cluster={cluster} service={service} /> },
             { id: "deployments", label: "Deployments", content: <Deployments service={s} loading={svc.loading} /> },
             { id: "events", label: "Events", content: <Events service={s} loading={svc.loading} /> },
