@@ -108,8 +108,8 @@ export function App() {
             },
             {
               type: "menu-dropdown",
-              text: session.accessKeyId,
-              description: "Signed in with an access key",
+              text: session.userName ?? session.accessKeyId,
+              description: session.userName ? `IAM user, session until ${new Date(session.expiration ?? 0).toLocaleString()}` : "Signed in with an access key",
               iconName: "user-profile",
               items: [{ id: "signout", text: "Sign out" }],
               onItemClick: (e) => e.detail.id === "signout" && signOut(),
