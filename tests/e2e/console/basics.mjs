@@ -21,6 +21,7 @@ const row = (text) => page.locator("tr", { hasText: text });
 try {
   await checks.run("wrong_keys_are_refused_with_the_service_error", async () => {
     await page.goto(`${endpoint}/console/`);
+    await page.getByRole("tab", { name: "Access key" }).click();
     await page.locator("#access-key-id").fill(key);
     await page.locator("#secret-access-key").fill("not-the-secret");
     await checks.shot("sign-in");
@@ -143,7 +144,7 @@ try {
   await checks.run("sign_out_forgets_the_keys", async () => {
     await page.getByRole("button", { name: key }).click();
     await page.getByRole("menuitem", { name: "Sign out" }).click();
-    await page.getByRole("button", { name: "Sign in" }).waitFor();
+    await page.getByRole("button", { name: "Sign in" }).first().waitFor();
     const stored = await page.evaluate(() => sessionStorage.getItem("wharf.console.session"));
     if (stored) throw new Error("the session is still stored");
   });

@@ -47,6 +47,7 @@ async function step(name, fn) {
 try {
   await step("sign_in", async () => {
     await page.goto(`${endpoint}/console/`);
+    await page.getByRole("tab", { name: "Access key" }).click();
     await page.locator("#access-key-id").fill(key);
     await page.locator("#secret-access-key").fill(secret);
     await page.getByRole("button", { name: "Sign in" }).click();

@@ -242,6 +242,7 @@ function RuleModal({
             onChange={(e) => setD({ ...d, targetGroupArn: e.detail.selectedOption.value ?? "" })}
             placeholder="Choose a target group"
             ariaLabel="Forward to target group"
+            controlId="rule-target-group"
           />
         </FormField>
       </SpaceBetween>

@@ -119,7 +119,7 @@ function RuleFields({ rule, onChange, errors, peer, index }: { rule: RuleDraft; 
   return (
     <SpaceBetween direction="horizontal" size="s">
       <FormField label="Type">
-        <Select selectedOption={typeOption(rule.type)} options={RULE_TYPES.map((t) => typeOption(t.id))} onChange={(e) => onChange({ ...rule, type: e.detail.selectedOption.value ?? "custom-tcp" })} ariaLabel={`Type of rule ${index + 1}`} />
+        <Select selectedOption={typeOption(rule.type)} options={RULE_TYPES.map((t) => typeOption(t.id))} onChange={(e) => onChange({ ...rule, type: e.detail.selectedOption.value ?? "custom-tcp" })} ariaLabel={`Type of rule ${index + 1}`} controlId={`rule-${index}-type`} />
       </FormField>
       <FormField label="Port range" errorText={errors.ports}>
         <Input value={fixed ?? rule.ports} disabled={fixed !== undefined} onChange={(e) => onChange({ ...rule, ports: e.detail.value })} placeholder="8080" controlId={`rule-${index}-ports`} />

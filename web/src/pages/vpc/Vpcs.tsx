@@ -327,6 +327,7 @@ function CreateSubnetModal({ onClose, onCreated }: { onClose: () => void; onCrea
           options={(vpcs.data ?? []).map((v) => ({ value: v.VpcId ?? "", label: v.VpcId, description: `${nameTag(v.Tags) ?? ""} ${v.CidrBlock}` }))}
           onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
           ariaLabel="VPC ID"
+          controlId="subnet-vpc"
         />
       </FormField>
       <FormField label="Availability Zone">
