@@ -1,6 +1,6 @@
 // The console's shell: sign-in, or the AWS console's layout (top bar with region and
 // sign-out, side navigation, breadcrumbs, flashbar) around the page the hash names.
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import AppLayout from "@cloudscape-design/components/app-layout";
 import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
@@ -9,7 +9,6 @@ import { clearSession, loadSession, REGIONS, saveSession, Session } from "./lib/
 import { makeClients } from "./lib/clients";
 import { AppContext, navigate, useFlash } from "./lib/app-context";
 import { formatRoute, parseRoute, Route } from "./lib/routes";
-import { SignIn } from "./pages/SignIn";
 import { Page } from "./pages/Page";
 
 function useRoute(): Route {
@@ -21,6 +20,9 @@ function useRoute(): Route {
   }, []);
   return parseRoute(hash);
 }
+
+// Its own chunk: a signed-in visitor never loads it.
+const SignIn = lazy(async () => ({ default: (await import("./pages/SignIn")).SignIn }));
 
 const NAV_ITEMS = [
   {
@@ -72,13 +74,15 @@ export function App() {
 
   if (!session || !clients) {
     return (
-      <SignIn
-        onSignedIn={(s) => {
-          saveSession(window.sessionStorage, s);
-          setSession(s);
-          if (route.page === "signin") navigate({ page: "clusters" });
-        }}
-      />
+      <Suspense fallback={null}>
+        <SignIn
+          onSignedIn={(s) => {
+            saveSession(window.sessionStorage, s);
+            setSession(s);
+            if (route.page === "signin") navigate({ page: "clusters" });
+          }}
+        />
+      </Suspense>
     );
   }
 

@@ -13,7 +13,6 @@ import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
-import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { checkSignIn, REGIONS, Session } from "../lib/credentials";
 import { makeClients } from "../lib/clients";
 import { ApiError, describeError } from "../lib/errors";
@@ -153,7 +152,9 @@ function AccessKeyForm({ busy, submit, region, regionField }: FormProps) {
         if (Object.keys(checkSignIn({ accessKeyId, secretAccessKey, region })).length) return;
         const session: Session = { accessKeyId: accessKeyId.trim(), secretAccessKey, sessionToken: sessionToken.trim() || undefined, region };
         void submit(async () => {
-          await makeClients(session, window.location.origin).sts.send(new GetCallerIdentityCommand({}));
+          // STS's client is loaded only for this.
+          const { STSClient, GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+          await new STSClient(makeClients(session, window.location.origin).config).send(new GetCallerIdentityCommand({}));
           return session;
         });
       }}

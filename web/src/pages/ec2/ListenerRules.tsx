@@ -31,6 +31,7 @@ import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER
 import { Details, Empty, LoadError } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
+import { elbv2Of } from "../../lib/client-elbv2";
 
 export function ListenerDetail({ name, port }: { name: string; port: string }) {
   const { clients, notify, notifyError } = useApp();
@@ -39,8 +40,8 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
   const [deleting, setDeleting] = useState<Rule | undefined>();
   const listener = usePolled(
     async () => {
-      const lb = (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0];
-      const ls = (await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }))).Listeners ?? [];
+      const lb = (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0];
+      const ls = (await elbv2Of(clients).send(new DescribeListenersCommand({ LoadBalancerArn: lb?.LoadBalancerArn }))).Listeners ?? [];
       const l = ls.find((x) => String(x.Port) === port);
       if (!l) throw { name: "ListenerNotFound", message: `${name} has no listener on port ${port}.` };
       return l;
@@ -49,7 +50,7 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
     false,
   );
   const arn = listener.data?.ListenerArn;
-  const rules = usePolled(async () => (arn ? byPriority((await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: arn }))).Rules ?? []) : undefined), [clients, arn]);
+  const rules = usePolled(async () => (arn ? byPriority((await elbv2Of(clients).send(new DescribeRulesCommand({ ListenerArn: arn }))).Rules ?? []) : undefined), [clients, arn]);
   const l = listener.data;
   const taken = (except?: Rule) => (rules.data ?? []).filter((r) => !r.IsDefault && r.RuleArn !== except?.RuleArn).map((r) => Number(r.Priority));
   const title = `${l?.Protocol ?? "HTTP"}:${port}`;
@@ -150,7 +151,7 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.elbv2.send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }));
+              await elbv2Of(clients).send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }));
               notify({ type: "success", content: `The rule of priority ${deleting.Priority} has been deleted.` });
               setSelected([]);
               rules.reload();
@@ -184,7 +185,7 @@ function RuleModal({
   const [d, setD] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
-  const groups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
+  const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
   const errors = submitted ? checkListenerRule(d, taken) : {};
 
   const save = async () => {
@@ -193,13 +194,13 @@ function RuleModal({
     setBusy(true);
     try {
       if (rule) {
-        await clients.elbv2.send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Conditions: toConditions(d), Actions: toActions(d) }));
+        await elbv2Of(clients).send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Conditions: toConditions(d), Actions: toActions(d) }));
         if (rule.Priority !== d.priority.trim()) {
-          await clients.elbv2.send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: Number(d.priority) }] }));
+          await elbv2Of(clients).send(new SetRulePrioritiesCommand({ RulePriorities: [{ RuleArn: rule.RuleArn, Priority: Number(d.priority) }] }));
         }
         notify({ type: "success", content: `The rule of priority ${d.priority} has been updated.` });
       } else {
-        await clients.elbv2.send(new CreateRuleCommand({ ListenerArn: listenerArn, Priority: Number(d.priority), Conditions: toConditions(d), Actions: toActions(d) }));
+        await elbv2Of(clients).send(new CreateRuleCommand({ ListenerArn: listenerArn, Priority: Number(d.priority), Conditions: toConditions(d), Actions: toActions(d) }));
         notify({ type: "success", content: `A rule of priority ${d.priority} has been added.` });
       }
       onSaved();

@@ -37,13 +37,14 @@ import { Details, Empty, LoadError, RouteLink, State } from "../../components/co
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
+import { elbv2Of } from "../../lib/client-elbv2";
 
 export function LoadBalancers() {
   const { clients, notify, notifyError } = useApp();
   const [selected, setSelected] = useState<LoadBalancer[]>([]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<LoadBalancer | undefined>();
-  const lbs = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
+  const lbs = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
   if (creating) return <CreateLoadBalancer onDone={() => { setCreating(false); lbs.reload(); }} />;
   return (
     <SpaceBetween size="l">
@@ -95,7 +96,7 @@ export function LoadBalancers() {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
+              await elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
               notify({ type: "success", content: `Load balancer ${deleting.LoadBalancerName} has been deleted.` });
               setSelected([]);
               lbs.reload();
@@ -147,7 +148,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   useEffect(() => {
     setGroups((groupList.data ?? []).filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
   }, [groupList.data]);
-  const targetGroups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
+  const targetGroups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
 
   const stepErrors = (i: number): Record<string, string> => {
     const e: Record<string, string> = {};
@@ -174,11 +175,11 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
         const made = await createTargetGroup(clients, { ...tg, vpc });
         targetGroupArn = made?.TargetGroupArn ?? "";
       }
-      const r = await clients.elbv2.send(
+      const r = await elbv2Of(clients).send(
         new CreateLoadBalancerCommand({ Name: name, Scheme: scheme, Type: "application", Subnets: subnets, SecurityGroups: groups }),
       );
       const lb = r.LoadBalancers?.[0];
-      await clients.elbv2.send(
+      await elbv2Of(clients).send(
         new CreateListenerCommand({
           LoadBalancerArn: lb?.LoadBalancerArn,
           Protocol: "HTTP",
@@ -338,14 +339,14 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
 
 export function LoadBalancerDetail({ name }: { name: string }) {
   const { clients } = useApp();
-  const lb = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
+  const lb = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
   const listeners = usePolled(
     async () => {
       if (!lb.data) return undefined;
-      const ls = (await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.data.LoadBalancerArn }))).Listeners ?? [];
+      const ls = (await elbv2Of(clients).send(new DescribeListenersCommand({ LoadBalancerArn: lb.data.LoadBalancerArn }))).Listeners ?? [];
       const withRules = [];
       for (const l of ls) {
-        const rules = (await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+        const rules = (await elbv2Of(clients).send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
         withRules.push({ ...l, rules });
       }
       return withRules;
