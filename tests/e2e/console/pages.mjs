@@ -78,7 +78,7 @@ try {
     await page.locator("#rule-0-source").fill("10.0.0.0/16");
     await checks.shot("create-security-group");
     await page.getByRole("button", { name: "Create security group" }).click();
-    await page.getByText(/Security group \(sg-[0-9a-f]+ \| console-e2e-sg\) was created successfully/).waitFor();
+    await page.getByText(/Security group \(sg-[0-9a-z]+ \| console-e2e-sg\) was created successfully/).waitFor();
     await row("10.0.0.0/16").getByText("HTTP", { exact: true }).waitFor();
     const seen = boto3(`g = c("ec2").describe_security_groups(Filters=[{"Name": "group-name", "Values": ["${SG}"]}])["SecurityGroups"][0]
 print(json.dumps({"id": g["GroupId"], "in": g["IpPermissions"]}))`);
