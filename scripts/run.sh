@@ -136,9 +136,11 @@ cat <<MSG
 wharf is running.
 
   Web console   $ENDPOINT/console/
-                sign in with access key ID $key_id
+                sign in ("Access key") with access key ID $key_id
                 and secret access key      $secret
-                (the account's admin key, also in $AWS_SHARED_CREDENTIALS_FILE)
+                (the account's admin key, also in $AWS_SHARED_CREDENTIALS_FILE),
+                or as an IAM user with a password ("IAM user") once you made one:
+                aws iam create-user --user-name me; aws iam create-login-profile ...
 
   aws CLI       export AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE
                 aws --endpoint-url $ENDPOINT --region us-east-1 ecs list-clusters
