@@ -116,7 +116,7 @@ try {
 
   await checks.run("no_serious_accessibility_violation_on_the_main_pages", async () => {
     const found = [];
-    for (const link of ["Clusters", "Task definitions", "Repositories", "Load balancers", "Target groups", "Log groups"]) {
+    for (const link of ["Clusters", "Task definitions", "Repositories", "Load balancers", "Target groups", "Security Groups", "Your VPCs", "Subnets", "Metrics", "Alarms", "Log groups"]) {
       await page.getByRole("link", { name: link, exact: true }).first().click();
       await page.waitForLoadState("networkidle");
       await page.locator("table").first().waitFor();
@@ -130,6 +130,11 @@ try {
       ["Task definitions", /^Task definitions/],
       ["Load balancers", /^Load balancers/],
       ["Target groups", /^Target groups/],
+      ["Security Groups", /^Security Groups/],
+      ["Your VPCs", /^Your VPCs/],
+      ["Subnets", /^Subnets/],
+      ["Metrics", /^Metrics/],
+      ["Alarms", /^Alarms/],
       ["Log groups", /^Log groups/],
     ]) {
       await page.getByRole("link", { name: link, exact: true }).click();
