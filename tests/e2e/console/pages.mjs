@@ -33,7 +33,10 @@ function boto3(code) {
   return JSON.parse(execFileSync("/usr/bin/python3", ["-c", `${prelude}\n${code}`], { env, encoding: "utf8", timeout: 60000 }));
 }
 
+// The side navigation, opened first if the layout closed it (as seed001.mjs does).
 async function nav(name) {
+  const open = page.getByRole("button", { name: "Open side navigation" });
+  if (await open.isVisible()) await open.click();
   await page.getByRole("navigation").getByRole("link", { name, exact: true }).first().click();
 }
 async function choose(trigger, option) {
