@@ -33,8 +33,8 @@ export function LineChart({ title, series, from, to, unit }: { title: string; se
               </text>
             </g>
           ))}
-          {xTicks.map((t) => (
-            <text key={t} x={g0.x(t)} y={g0.height + 14} textAnchor="middle" fill="#5f6b7a">
+          {xTicks.map((t, i) => (
+            <text key={t} x={g0.x(t)} y={g0.height + 14} textAnchor={i === 0 ? "start" : i === xTicks.length - 1 ? "end" : "middle"} fill="#5f6b7a">
               {clock(t)}
             </text>
           ))}
