@@ -16,7 +16,7 @@ set(web ${CMAKE_SOURCE_DIR}/web)
 set(console_out ${CMAKE_BINARY_DIR}/console)
 set(npm_stamp ${CMAKE_BINARY_DIR}/web-npm-ci.stamp)
 file(GLOB_RECURSE web_sources CONFIGURE_DEPENDS ${web}/src/*)
-list(FILTER web_sources EXCLUDE REGEX "\\.test\\.ts$")
+list(FILTER web_sources EXCLUDE REGEX "\\.test\\.tsx?$")
 
 add_custom_command(
   OUTPUT ${npm_stamp}

@@ -136,9 +136,11 @@ cat <<MSG
 wharf is running.
 
   Web console   $ENDPOINT/console/
-                sign in with access key ID $key_id
+                sign in ("Access key") with access key ID $key_id
                 and secret access key      $secret
-                (the account's admin key, also in $AWS_SHARED_CREDENTIALS_FILE)
+                (the account's admin key, also in $AWS_SHARED_CREDENTIALS_FILE),
+                or ("IAM user") as an IAM user with the password of its login profile:
+                aws --endpoint-url $ENDPOINT iam create-login-profile --user-name NAME --password PASSWORD
 
   aws CLI       export AWS_SHARED_CREDENTIALS_FILE=$AWS_SHARED_CREDENTIALS_FILE
                 aws --endpoint-url $ENDPOINT --region us-east-1 ecs list-clusters

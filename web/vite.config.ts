@@ -34,6 +34,9 @@ export default defineConfig({
     outDir,
     emptyOutDir: true,
     chunkSizeWarningLimit: 4096,
+    // .vite/manifest.json: which chunks each page loads (bench/console_bundle.mjs); wharf
+    // serves no dot directory.
+    manifest: true,
   },
   // `npm run dev`: the app from source at http://localhost:5173/console/, its API calls
   // (POST /) passed to the wharf at WHARF_ENDPOINT. The Host header is kept: the browser
@@ -44,7 +47,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     environment: "node",
   },
 });

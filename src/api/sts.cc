@@ -272,6 +272,14 @@ Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_vie
   return ServiceSession{creds.access_key_id, creds.secret, creds.token, creds.expiration};
 }
 
+Result<ServiceSession> SessionForUser(const StsDeps& deps, std::string_view user_name, std::string_view user_id,
+                                      std::string_view user_arn, std::chrono::seconds duration) {
+  Credentials creds = NewCredentials(deps, static_cast<int>(duration.count()));
+  object session{{"sourceArn", user_arn}, {"userName", user_name}, {"userId", user_id}};
+  RETURN_IF_ERROR(SaveSession(deps, creds, std::move(session)));
+  return ServiceSession{creds.access_key_id, creds.secret, creds.token, creds.expiration};
+}
+
 Result<int> DeleteExpiredSessions(store::Store& store, Clock& clock, std::chrono::seconds grace) {
   ASSIGN_OR_RETURN(store::Page page, store.List(model::keys::kIamSessions, "", 0));
   int64_t before = std::chrono::duration_cast<std::chrono::seconds>((clock.Now() - grace).time_since_epoch()).count();

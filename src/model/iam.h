@@ -45,4 +45,11 @@ std::string IamArn(std::string_view account, std::string_view type, std::string_
 // "arn:aws:iam::aws:policy/..." names an AWS managed policy.
 bool IsAwsManagedPolicyArn(std::string_view arn);
 
+// A login profile keeps its password only as this: salted, stretched (HMAC-SHA256, 20,000
+// rounds), hex. Written by CreateLoginProfile/UpdateLoginProfile, checked by the console's
+// sign-in (api/signin.h).
+inline constexpr std::string_view kPasswordSalt = "salt";
+inline constexpr std::string_view kPasswordHash = "passwordHash";
+std::string LoginPasswordHash(std::string_view salt, std::string_view password);
+
 }  // namespace wharf::model::iam

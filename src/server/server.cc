@@ -18,6 +18,7 @@
 #include "controlplane/region_data_planes.h"
 #include "api/front_door.h"
 #include "console/static_site.h"
+#include "api/signin.h"
 #include "api/iam/iam.h"
 #include "api/iam/managed_policies.h"
 #include "api/sts.h"
@@ -543,6 +544,10 @@ class WharfServer final : public Server {
                                              {"store", options_.store_url},
                                              {"leader", leadership_->IsLeader()},
                                              {"revision", *rev}});
+    });
+    // The console's password sign-in (api/signin.h): unsigned, the password is the credential.
+    front_door_->AddAdminRoute("POST", "/_wharf/signin", [this](const net::Request& req) {
+      return api::HandleSignin({*store_, clock_, random_, options_.account_id, authorizer_.get()}, req);
     });
     if (!options_.dev) return;
     front_door_->AddAdminRoute("POST", "/_wharf/registry/gc", [this](const net::Request&) {

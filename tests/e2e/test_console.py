@@ -10,10 +10,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import datetime
+import json
 import time
+import urllib.error
 import urllib.request
 
-from wharf_harness import WHARF, Checks, WharfServer, free_port
+from wharf_harness import WHARF, Checks, WharfServer, expect_client_error, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -91,6 +94,82 @@ with WharfServer() as server:
     started = time.time()
     run_browser(server, "basics.mjs")
     print(f"   | browser checks took {time.time() - started:.1f} s; screenshots in {ARTIFACTS}", flush=True)
+
+    # An IAM user who signs in with a password, a load balancer whose listener gets rules,
+    # and an hour of a custom metric, for pages.mjs.
+    USER, PASSWORD, ACCOUNT = "console-e2e-user", "Console-e2e-pass1", "000000000000"
+    iam, elbv2, ec2, cw = (server.boto3(s) for s in ("iam", "elbv2", "ec2", "cloudwatch"))
+    iam.create_user(UserName=USER)
+    iam.attach_user_policy(UserName=USER, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    iam.create_login_profile(UserName=USER, Password=PASSWORD)
+
+    def signin(body):
+        req = urllib.request.Request(server.endpoint + "/_wharf/signin", data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+        try:
+            with urllib.request.urlopen(req) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    @checks.run
+    def the_signin_endpoint_trades_a_password_for_the_users_session_credentials():
+        status, body = signin({"account": ACCOUNT, "userName": USER, "password": PASSWORD})
+        assert status == 200, body
+        c = body["credentials"]
+        sts = server.boto3("sts", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                           aws_session_token=c["SessionToken"])
+        assert sts.get_caller_identity()["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/{USER}"
+        assert 11 * 3600 < c["Expiration"] - time.time() <= 12 * 3600, c["Expiration"]
+        # The session has the user's permissions, no more: without its policy it may do nothing.
+        iam.detach_user_policy(UserName=USER, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        try:
+            ecs = server.boto3("ecs", aws_access_key_id=c["AccessKeyId"], aws_secret_access_key=c["SecretAccessKey"],
+                               aws_session_token=c["SessionToken"])
+            deadline = time.time() + 5  # the authorizer sees the detachment through its watch
+            while True:
+                try:
+                    expect_client_error(lambda: ecs.list_clusters(), "AccessDeniedException")
+                    break
+                except AssertionError:
+                    if time.time() > deadline:
+                        raise
+                    time.sleep(0.1)
+        finally:
+            iam.attach_user_policy(UserName=USER, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+        incorrect = "Your authentication information is incorrect. Please try again."
+        for wrong in ({"account": ACCOUNT, "userName": USER, "password": "wrong-password"},
+                      {"account": "111111111111", "userName": USER, "password": PASSWORD},
+                      {"account": ACCOUNT, "userName": "nobody", "password": PASSWORD}):
+            assert signin(wrong) == (401, {"code": "AuthenticationFailed", "message": incorrect}), wrong
+        assert signin({"account": ACCOUNT, "userName": USER})[0] == 400
+        iam.create_user(UserName="console-e2e-reset")
+        iam.create_login_profile(UserName="console-e2e-reset", Password=PASSWORD, PasswordResetRequired=True)
+        status, body = signin({"account": ACCOUNT, "userName": "console-e2e-reset", "password": PASSWORD})
+        assert (status, body["code"]) == (403, "PasswordResetRequired"), body
+
+    vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
+    tg = elbv2.create_target_group(Name="console-e2e-tg", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                   TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+    lb = elbv2.create_load_balancer(Name="console-e2e-alb", Subnets=subnets[:2],
+                                    Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
+    lb_port = free_port()
+    elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=lb_port,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cw.put_metric_data(Namespace="ConsoleE2E", MetricData=[
+        {"MetricName": "Requests", "Dimensions": [{"Name": "Service", "Value": "web"}],
+         "Timestamp": now - datetime.timedelta(minutes=5 * i + 1), "Value": 10.0 * i + 5} for i in range(6)])
+    try:
+        started = time.time()
+        run_browser(server, "pages.mjs", extra={"IAM_USER": USER, "IAM_PASSWORD": PASSWORD, "ACCOUNT": ACCOUNT,
+                                                "LB_NAME": "console-e2e-alb", "LB_PORT": str(lb_port),
+                                                "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E"})
+        print(f"   | EC2, listener rule, CloudWatch and sign-in pages took {time.time() - started:.1f} s", flush=True)
+    finally:
+        elbv2.delete_load_balancer(LoadBalancerArn=lb)
+        elbv2.delete_target_group(TargetGroupArn=tg)
 
 # Seed 001 by clicks needs the node that runs the tasks, so root (CI is root).
 if os.geteuid() != 0:

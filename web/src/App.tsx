@@ -1,6 +1,6 @@
 // The console's shell: sign-in, or the AWS console's layout (top bar with region and
 // sign-out, side navigation, breadcrumbs, flashbar) around the page the hash names.
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import AppLayout from "@cloudscape-design/components/app-layout";
 import Flashbar from "@cloudscape-design/components/flashbar";
 import SideNavigation from "@cloudscape-design/components/side-navigation";
@@ -9,7 +9,6 @@ import { clearSession, loadSession, REGIONS, saveSession, Session } from "./lib/
 import { makeClients } from "./lib/clients";
 import { AppContext, navigate, useFlash } from "./lib/app-context";
 import { formatRoute, parseRoute, Route } from "./lib/routes";
-import { SignIn } from "./pages/SignIn";
 import { Page } from "./pages/Page";
 
 function useRoute(): Route {
@@ -21,6 +20,9 @@ function useRoute(): Route {
   }, []);
   return parseRoute(hash);
 }
+
+// Its own chunk: a signed-in visitor never loads it.
+const SignIn = lazy(async () => ({ default: (await import("./pages/SignIn")).SignIn }));
 
 const NAV_ITEMS = [
   {
@@ -46,8 +48,21 @@ const NAV_ITEMS = [
   },
   {
     type: "section" as const,
+    text: "Network & Security",
+    items: [
+      { type: "link" as const, text: "Security Groups", href: formatRoute({ page: "security-groups" }) },
+      { type: "link" as const, text: "Your VPCs", href: formatRoute({ page: "vpcs" }) },
+      { type: "link" as const, text: "Subnets", href: formatRoute({ page: "subnets" }) },
+    ],
+  },
+  {
+    type: "section" as const,
     text: "CloudWatch",
-    items: [{ type: "link" as const, text: "Log groups", href: formatRoute({ page: "log-groups" }) }],
+    items: [
+      { type: "link" as const, text: "Metrics", href: formatRoute({ page: "metrics" }) },
+      { type: "link" as const, text: "Alarms", href: formatRoute({ page: "alarms" }) },
+      { type: "link" as const, text: "Log groups", href: formatRoute({ page: "log-groups" }) },
+    ],
   },
 ];
 
@@ -59,13 +74,15 @@ export function App() {
 
   if (!session || !clients) {
     return (
-      <SignIn
-        onSignedIn={(s) => {
-          saveSession(window.sessionStorage, s);
-          setSession(s);
-          if (route.page === "signin") navigate({ page: "clusters" });
-        }}
-      />
+      <Suspense fallback={null}>
+        <SignIn
+          onSignedIn={(s) => {
+            saveSession(window.sessionStorage, s);
+            setSession(s);
+            if (route.page === "signin") navigate({ page: "clusters" });
+          }}
+        />
+      </Suspense>
     );
   }
 
@@ -95,8 +112,8 @@ export function App() {
             },
             {
               type: "menu-dropdown",
-              text: session.accessKeyId,
-              description: "Signed in with an access key",
+              text: session.userName ?? session.accessKeyId,
+              description: session.userName ? `IAM user, session until ${new Date(session.expiration ?? 0).toLocaleString()}` : "Signed in with an access key",
               iconName: "user-profile",
               items: [{ id: "signout", text: "Sign out" }],
               onItemClick: (e) => e.detail.id === "signout" && signOut(),
@@ -140,7 +157,21 @@ function sectionOf(r: Route): Route {
       return { page: "repositories" };
     case "load-balancers":
     case "load-balancer":
+    case "listener":
       return { page: "load-balancers" };
+    case "security-groups":
+    case "security-group":
+      return { page: "security-groups" };
+    case "vpcs":
+    case "vpc":
+      return { page: "vpcs" };
+    case "subnets":
+    case "subnet":
+      return { page: "subnets" };
+    case "metrics":
+      return { page: "metrics" };
+    case "alarms":
+      return { page: "alarms" };
     case "target-groups":
     case "target-group":
       return { page: "target-groups" };

@@ -34,14 +34,6 @@ Outcome ChangeUser(const Deps& deps, std::string_view name,
   });
 }
 
-constexpr int kHashRounds = 20000;
-
-std::string HashPassword(std::string_view salt, std::string_view password) {
-  std::string h = HmacSha256(salt, password);
-  for (int i = 1; i < kHashRounds; ++i) h = HmacSha256(salt, h);
-  return HexEncode(h);
-}
-
 // IAM's default password policy: at least 8 characters.
 std::optional<AwsError> CheckPassword(std::string_view password) {
   if (password.size() < 8) {
@@ -224,7 +216,7 @@ Outcome CreateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
   std::string password = Arg(in, "Password");
   if (auto err = CheckPassword(password)) return *err;
   std::string salt = RandomHex(deps.random, 32);
-  std::string hash = HashPassword(salt, password);
+  std::string hash = model::iam::LoginPasswordHash(salt, password);
   double now = Now(deps);
   return ChangeUser(deps, name, [&](store::Draft&, object& record) -> std::variant<object, AwsError> {
     if (record.contains(fields::kLoginProfile)) {
@@ -234,8 +226,8 @@ Outcome CreateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
     record[fields::kLoginProfile] =
         object{{"CreateDate", now},
                {"PasswordResetRequired", wharf::GetBool(in, "PasswordResetRequired").value_or(false)},
-               {"salt", salt},
-               {"passwordHash", hash}};
+               {fields::kPasswordSalt, salt},
+               {fields::kPasswordHash, hash}};
     return object{{"LoginProfile", LoginProfileShape(record)}};
   });
 }
@@ -260,13 +252,13 @@ Outcome UpdateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
     if (auto err = CheckPassword(*password)) return *err;
   }
   std::string salt = RandomHex(deps.random, 32);
-  std::string hash = password ? HashPassword(salt, *password) : "";
+  std::string hash = password ? model::iam::LoginPasswordHash(salt, *password) : "";
   return ChangeUser(deps, name, [&](store::Draft&, object& record) -> std::variant<object, AwsError> {
     if (!record.contains(fields::kLoginProfile)) return NoLoginProfile(name);
     object& profile = ObjectField(record, fields::kLoginProfile);
     if (password) {
-      profile["salt"] = salt;
-      profile["passwordHash"] = hash;
+      profile[fields::kPasswordSalt] = salt;
+      profile[fields::kPasswordHash] = hash;
     }
     if (auto reset = wharf::GetBool(in, "PasswordResetRequired")) profile["PasswordResetRequired"] = *reset;
     return object();

@@ -47,6 +47,7 @@ async function step(name, fn) {
 try {
   await step("sign_in", async () => {
     await page.goto(`${endpoint}/console/`);
+    await page.getByRole("tab", { name: "Access key" }).click();
     await page.locator("#access-key-id").fill(key);
     await page.locator("#secret-access-key").fill(secret);
     await page.getByRole("button", { name: "Sign in" }).click();
@@ -133,6 +134,9 @@ try {
   await step("two_healthy_targets_on_screen", async () => {
     await page.getByRole("tab", { name: "Health" }).click();
     await page.locator("tr", { hasText: "Healthy" }).nth(1).waitFor({ timeout: 120000 });
+    // The service's CPU and memory graphs (AWS/ECS), drawn even before their first datapoint.
+    await page.getByRole("img", { name: /^CPU utilization: \d+ datapoints$/ }).waitFor();
+    await page.getByRole("img", { name: /^Memory utilization: \d+ datapoints$/ }).waitFor();
     await checks.shot("service-health");
     await nav("Target groups");
     await row(TG).getByRole("link", { name: TG }).click();

@@ -1,22 +1,12 @@
-// The AWS SDK for JavaScript v3 clients, pointed at the wharf that served this page: the
-// same public API, signed with SigV4, that the aws CLI uses. Same origin, so no CORS.
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ECRClient } from "@aws-sdk/client-ecr";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { STSClient } from "@aws-sdk/client-sts";
+// What the SDK for JavaScript v3 clients are made with: the wharf that served this page (the
+// same public API, signed with SigV4, that the aws CLI uses; same origin, so no CORS) and the
+// signed-in credentials. Each service's client is made on first use by the pages that use it
+// (lib/client-*.ts), so its code is in those pages' chunks, not in the first page's.
 import type { Session } from "./credentials";
 
 export interface Clients {
-  ecs: ECSClient;
-  ecr: ECRClient;
-  elbv2: ElasticLoadBalancingV2Client;
-  logs: CloudWatchLogsClient;
-  sts: STSClient;
   endpoint: string;
   region: string;
-  // What every client is made with; EC2's and IAM's are made by the pages that use them
-  // (lib/ec2.ts, lib/iam.ts): EC2's client is the largest part of the SDK.
   config: ClientConfig;
 }
 
@@ -38,14 +28,18 @@ export function makeClients(session: Session, endpoint: string): Clients {
     },
     maxAttempts: 2,
   };
-  return {
-    ecs: new ECSClient(config),
-    ecr: new ECRClient(config),
-    elbv2: new ElasticLoadBalancingV2Client(config),
-    logs: new CloudWatchLogsClient(config),
-    sts: new STSClient(config),
-    endpoint,
-    region: session.region,
-    config,
+  return { endpoint, region: session.region, config };
+}
+
+// `ecsOf(clients)`: the one client of a service for these credentials, made on first use.
+export function clientOf<C>(make: (config: ClientConfig) => C): (clients: Clients) => C {
+  const made = new WeakMap<Clients, C>();
+  return (clients) => {
+    let c = made.get(clients);
+    if (c === undefined) {
+      c = make(clients.config);
+      made.set(clients, c);
+    }
+    return c;
   };
 }

@@ -6,6 +6,8 @@ export interface Session {
   secretAccessKey: string;
   sessionToken?: string;
   region: string;
+  userName?: string; // signed in with a password: the IAM user
+  expiration?: number; // ms since the epoch, for temporary credentials that say
 }
 
 const KEY = "wharf.console.session";
@@ -19,11 +21,15 @@ export function loadSession(storage: Pick<Storage, "getItem">): Session | undefi
       return undefined;
     }
     if (!s.accessKeyId || !s.secretAccessKey || !s.region) return undefined;
+    // Expired credentials sign nothing: the console asks to sign in again.
+    if (typeof s.expiration === "number" && s.expiration <= Date.now()) return undefined;
     return {
       accessKeyId: s.accessKeyId,
       secretAccessKey: s.secretAccessKey,
       sessionToken: typeof s.sessionToken === "string" && s.sessionToken ? s.sessionToken : undefined,
       region: s.region,
+      userName: typeof s.userName === "string" && s.userName ? s.userName : undefined,
+      expiration: typeof s.expiration === "number" ? s.expiration : undefined,
     };
   } catch {
     return undefined;

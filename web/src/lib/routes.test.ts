@@ -11,6 +11,13 @@ describe("routes", () => {
     { page: "create-task-definition", mode: "json" },
     { page: "log-stream", group: "/ecs/alba-digi-task", stream: "ecs/web/0123" },
     { page: "load-balancer", name: "alba-digi-alb" },
+    { page: "listener", name: "alba-digi-alb", port: "80" },
+    { page: "security-group", id: "sg-0123", tab: "outbound" },
+    { page: "vpc", id: "vpc-0123" },
+    { page: "subnet", id: "subnet-0123" },
+    { page: "metrics", namespace: "AWS/ECS", metric: "CPUUtilization", dimensions: "ClusterName=c,ServiceName=web" },
+    { page: "metrics" },
+    { page: "alarms" },
   ];
   for (const r of cases) {
     it(`round-trips ${formatRoute(r)}`, () => {

@@ -18,6 +18,15 @@ export type Route =
   | { page: "load-balancer"; name: string }
   | { page: "target-groups" }
   | { page: "target-group"; name: string }
+  | { page: "security-groups" }
+  | { page: "security-group"; id: string; tab?: string }
+  | { page: "vpcs" }
+  | { page: "vpc"; id: string }
+  | { page: "subnets" }
+  | { page: "subnet"; id: string }
+  | { page: "listener"; name: string; port: string }
+  | { page: "metrics"; namespace?: string; metric?: string; dimensions?: string }
+  | { page: "alarms" }
   | { page: "log-groups" }
   | { page: "log-group"; group: string }
   | { page: "log-stream"; group: string; stream: string }
@@ -46,6 +55,22 @@ export function formatRoute(r: Route): string {
     case "load-balancer": return `#/ec2/load-balancers/${seg(r.name)}`;
     case "target-groups": return "#/ec2/target-groups";
     case "target-group": return `#/ec2/target-groups/${seg(r.name)}`;
+    case "security-groups": return "#/ec2/security-groups";
+    case "security-group": return `#/ec2/security-groups/${seg(r.id)}${r.tab ? `?tab=${seg(r.tab)}` : ""}`;
+    case "vpcs": return "#/vpc/vpcs";
+    case "vpc": return `#/vpc/vpcs/${seg(r.id)}`;
+    case "subnets": return "#/vpc/subnets";
+    case "subnet": return `#/vpc/subnets/${seg(r.id)}`;
+    case "listener": return `#/ec2/load-balancers/${seg(r.name)}/listeners/${seg(r.port)}`;
+    case "metrics": {
+      const q = new URLSearchParams();
+      if (r.namespace) q.set("namespace", r.namespace);
+      if (r.metric) q.set("metric", r.metric);
+      if (r.dimensions) q.set("dimensions", r.dimensions);
+      const text = q.toString();
+      return `#/cloudwatch/metrics${text ? `?${text}` : ""}`;
+    }
+    case "alarms": return "#/cloudwatch/alarms";
     case "log-groups": return "#/logs/log-groups";
     case "log-group": return `#/logs/log-groups/${seg(r.group)}`;
     case "log-stream": return `#/logs/log-groups/${seg(r.group)}/streams/${seg(r.stream)}`;
@@ -90,8 +115,27 @@ export function parseRoute(hash: string): Route {
     return { page: "repository", repository: parts.slice(2).join("/") };
   }
   if (a === "ec2") {
-    if (b === "load-balancers") return n === 2 ? { page: "load-balancers" } : n === 3 ? { page: "load-balancer", name: c } : { page: "not-found", path };
+    if (b === "load-balancers") {
+      if (n === 5 && d === "listeners") return { page: "listener", name: c, port: e };
+      return n === 2 ? { page: "load-balancers" } : n === 3 ? { page: "load-balancer", name: c } : { page: "not-found", path };
+    }
+    if (b === "security-groups") return n === 2 ? { page: "security-groups" } : n === 3 ? { page: "security-group", id: c, tab } : { page: "not-found", path };
     if (b === "target-groups") return n === 2 ? { page: "target-groups" } : n === 3 ? { page: "target-group", name: c } : { page: "not-found", path };
+  }
+  if (a === "vpc") {
+    if (b === "vpcs") return n === 2 ? { page: "vpcs" } : n === 3 ? { page: "vpc", id: c } : { page: "not-found", path };
+    if (b === "subnets") return n === 2 ? { page: "subnets" } : n === 3 ? { page: "subnet", id: c } : { page: "not-found", path };
+  }
+  if (a === "cloudwatch" && n === 2) {
+    if (b === "alarms") return { page: "alarms" };
+    if (b === "metrics") {
+      const r: Extract<Route, { page: "metrics" }> = { page: "metrics" };
+      for (const k of ["namespace", "metric", "dimensions"] as const) {
+        const v = params.get(k);
+        if (v) r[k] = v;
+      }
+      return r;
+    }
   }
   if (a === "logs" && b === "log-groups") {
     if (n === 2) return { page: "log-groups" };

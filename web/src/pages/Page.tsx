@@ -6,22 +6,23 @@ import type { Route } from "../lib/routes";
 import { lazy, Suspense } from "react";
 import Spinner from "@cloudscape-design/components/spinner";
 
-// Each service's pages are a chunk of their own, loaded on first visit: the clusters page
-// does not wait for the load balancer wizard.
+// Each page (or family of pages) is a chunk of its own, loaded on first visit: the clusters
+// page does not wait for the load balancer wizard. bench/console_bundle.mjs prints the sizes.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function named<K extends string, T extends Record<K, React.ComponentType<any>>>(load: () => Promise<T>, name: K) {
   return lazy(async () => ({ default: (await load())[name] }));
 }
-const ecs = () => import("./ecs");
-const Clusters = named(ecs, "Clusters");
-const ClusterDetail = named(ecs, "ClusterDetail");
-const CreateService = named(ecs, "CreateService");
-const CreateTaskDefinition = named(ecs, "CreateTaskDefinition");
-const ServiceDetail = named(ecs, "ServiceDetail");
-const TaskDefinitions = named(ecs, "TaskDefinitions");
-const TaskDefinitionFamily = named(ecs, "TaskDefinitionFamily");
-const TaskDefinitionRevision = named(ecs, "TaskDefinitionRevision");
-const TaskDetail = named(ecs, "TaskDetail");
+// ECS pages one chunk each: the clusters list, the first page, loads nothing else.
+const Clusters = named(() => import("./ecs/Clusters"), "Clusters");
+const ClusterDetail = named(() => import("./ecs/ClusterDetail"), "ClusterDetail");
+const CreateService = named(() => import("./ecs/CreateService"), "CreateService");
+const CreateTaskDefinition = named(() => import("./ecs/CreateTaskDefinition"), "CreateTaskDefinition");
+const ServiceDetail = named(() => import("./ecs/ServiceDetail"), "ServiceDetail");
+const taskDefinitions = () => import("./ecs/TaskDefinitions");
+const TaskDefinitions = named(taskDefinitions, "TaskDefinitions");
+const TaskDefinitionFamily = named(taskDefinitions, "TaskDefinitionFamily");
+const TaskDefinitionRevision = named(taskDefinitions, "TaskDefinitionRevision");
+const TaskDetail = named(() => import("./ecs/TaskDetail"), "TaskDetail");
 const ecr = () => import("./ecr/Repositories");
 const Repositories = named(ecr, "Repositories");
 const RepositoryDetail = named(ecr, "RepositoryDetail");
@@ -31,6 +32,18 @@ const LoadBalancerDetail = named(lbs, "LoadBalancerDetail");
 const tgs = () => import("./ec2/TargetGroups");
 const TargetGroups = named(tgs, "TargetGroups");
 const TargetGroupDetail = named(tgs, "TargetGroupDetail");
+const sgs = () => import("./ec2/SecurityGroups");
+const SecurityGroups = named(sgs, "SecurityGroups");
+const SecurityGroupDetail = named(sgs, "SecurityGroupDetail");
+const vpcs = () => import("./vpc/Vpcs");
+const Vpcs = named(vpcs, "Vpcs");
+const VpcDetail = named(vpcs, "VpcDetail");
+const Subnets = named(vpcs, "Subnets");
+const SubnetDetail = named(vpcs, "SubnetDetail");
+const ListenerDetail = lazy(async () => ({ default: (await import("./ec2/ListenerRules")).ListenerDetail }));
+const cloudwatch = () => import("./cloudwatch");
+const Metrics = named(cloudwatch, "Metrics");
+const Alarms = named(cloudwatch, "Alarms");
 const logs = () => import("./logs/LogGroups");
 const LogGroups = named(logs, "LogGroups");
 const LogGroupDetail = named(logs, "LogGroupDetail");
@@ -77,6 +90,24 @@ function RoutePage({ route }: { route: Route }) {
       return <TargetGroups />;
     case "target-group":
       return <TargetGroupDetail name={route.name} />;
+    case "listener":
+      return <ListenerDetail name={route.name} port={route.port} />;
+    case "security-groups":
+      return <SecurityGroups />;
+    case "security-group":
+      return <SecurityGroupDetail id={route.id} tab={route.tab} />;
+    case "vpcs":
+      return <Vpcs />;
+    case "vpc":
+      return <VpcDetail id={route.id} />;
+    case "subnets":
+      return <Subnets />;
+    case "subnet":
+      return <SubnetDetail id={route.id} />;
+    case "metrics":
+      return <Metrics namespace={route.namespace} metric={route.metric} dimensions={route.dimensions} />;
+    case "alarms":
+      return <Alarms />;
     case "log-groups":
       return <LogGroups />;
     case "log-group":

@@ -20,7 +20,6 @@ import Table from "@cloudscape-design/components/table";
 import Wizard from "@cloudscape-design/components/wizard";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
-  Action,
   CreateListenerCommand,
   CreateLoadBalancerCommand,
   DeleteLoadBalancerCommand,
@@ -29,22 +28,23 @@ import {
   DescribeRulesCommand,
   DescribeTargetGroupsCommand,
   LoadBalancer,
-  Rule,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
-import { arnName, formatTime } from "../../lib/status";
+import { formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
+import { elbv2Of } from "../../lib/client-elbv2";
 
 export function LoadBalancers() {
   const { clients, notify, notifyError } = useApp();
   const [selected, setSelected] = useState<LoadBalancer[]>([]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<LoadBalancer | undefined>();
-  const lbs = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
+  const lbs = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
   if (creating) return <CreateLoadBalancer onDone={() => { setCreating(false); lbs.reload(); }} />;
   return (
     <SpaceBetween size="l">
@@ -96,7 +96,7 @@ export function LoadBalancers() {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.elbv2.send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
+              await elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
               notify({ type: "success", content: `Load balancer ${deleting.LoadBalancerName} has been deleted.` });
               setSelected([]);
               lbs.reload();
@@ -148,7 +148,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   useEffect(() => {
     setGroups((groupList.data ?? []).filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
   }, [groupList.data]);
-  const targetGroups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
+  const targetGroups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
 
   const stepErrors = (i: number): Record<string, string> => {
     const e: Record<string, string> = {};
@@ -175,11 +175,11 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
         const made = await createTargetGroup(clients, { ...tg, vpc });
         targetGroupArn = made?.TargetGroupArn ?? "";
       }
-      const r = await clients.elbv2.send(
+      const r = await elbv2Of(clients).send(
         new CreateLoadBalancerCommand({ Name: name, Scheme: scheme, Type: "application", Subnets: subnets, SecurityGroups: groups }),
       );
       const lb = r.LoadBalancers?.[0];
-      await clients.elbv2.send(
+      await elbv2Of(clients).send(
         new CreateListenerCommand({
           LoadBalancerArn: lb?.LoadBalancerArn,
           Protocol: "HTTP",
@@ -337,43 +337,16 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   );
 }
 
-function describeAction(a: Action): string {
-  switch (a.Type) {
-    case "forward":
-      return `Forward to ${
-        a.ForwardConfig?.TargetGroups?.length
-          ? a.ForwardConfig.TargetGroups.map((t) => `${arnName(t.TargetGroupArn?.replace(/\/[^/]+$/, ""))}${t.Weight !== undefined ? ` (${t.Weight})` : ""}`).join(", ")
-          : arnName(a.TargetGroupArn?.replace(/\/[^/]+$/, ""))
-      }`;
-    case "redirect":
-      return `Redirect to ${a.RedirectConfig?.Protocol ?? "#{protocol}"}://${a.RedirectConfig?.Host ?? "#{host}"}:${a.RedirectConfig?.Port ?? "#{port}"}${a.RedirectConfig?.Path ?? "/#{path}"} (${a.RedirectConfig?.StatusCode})`;
-    case "fixed-response":
-      return `Return fixed response ${a.FixedResponseConfig?.StatusCode}`;
-    default:
-      return a.Type ?? "";
-  }
-}
-
-function describeConditions(r: Rule): string {
-  if (r.IsDefault) return "If no other rule applies";
-  return (r.Conditions ?? [])
-    .map((c) => {
-      const values = c.Values ?? c.PathPatternConfig?.Values ?? c.HostHeaderConfig?.Values ?? c.HttpRequestMethodConfig?.Values ?? [];
-      return `${c.Field} is ${values.join(" or ")}`;
-    })
-    .join(" AND ");
-}
-
 export function LoadBalancerDetail({ name }: { name: string }) {
   const { clients } = useApp();
-  const lb = usePolled(async () => (await clients.elbv2.send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
+  const lb = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({ Names: [name] }))).LoadBalancers?.[0], [clients, name]);
   const listeners = usePolled(
     async () => {
       if (!lb.data) return undefined;
-      const ls = (await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lb.data.LoadBalancerArn }))).Listeners ?? [];
+      const ls = (await elbv2Of(clients).send(new DescribeListenersCommand({ LoadBalancerArn: lb.data.LoadBalancerArn }))).Listeners ?? [];
       const withRules = [];
       for (const l of ls) {
-        const rules = (await clients.elbv2.send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
+        const rules = (await elbv2Of(clients).send(new DescribeRulesCommand({ ListenerArn: l.ListenerArn }))).Rules ?? [];
         withRules.push({ ...l, rules });
       }
       return withRules;
@@ -422,7 +395,11 @@ export function LoadBalancerDetail({ name }: { name: string }) {
           header={<Header counter={listeners.data ? `(${listeners.data.length})` : undefined}>Listeners and rules</Header>}
           empty={<Empty title="No listeners" />}
           columnDefinitions={[
-            { id: "protocol", header: "Protocol:Port", cell: (x) => `${x.Protocol}:${x.Port}` },
+            {
+              id: "protocol",
+              header: "Protocol:Port",
+              cell: (x) => <RouteLink to={{ page: "listener", name, port: String(x.Port) }}>{`${x.Protocol}:${x.Port}`}</RouteLink>,
+            },
             {
               id: "url",
               header: "URL",

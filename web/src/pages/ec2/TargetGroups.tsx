@@ -29,13 +29,14 @@ import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { elbv2Of } from "../../lib/client-elbv2";
 
 export function TargetGroups() {
   const { clients, notify, notifyError } = useApp();
   const [selected, setSelected] = useState<TargetGroup[]>([]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<TargetGroup | undefined>();
-  const groups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients]);
+  const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients]);
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="target groups" />
@@ -95,7 +96,7 @@ export function TargetGroups() {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.elbv2.send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }));
+              await elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }));
               notify({ type: "success", content: `Target group ${deleting.TargetGroupName} has been deleted.` });
               setSelected([]);
               groups.reload();
@@ -200,7 +201,7 @@ export function checkTargetGroup(v: TargetGroupSettings): Record<string, string>
 }
 
 export async function createTargetGroup(clients: ReturnType<typeof useApp>["clients"], v: TargetGroupSettings) {
-  const r = await clients.elbv2.send(
+  const r = await elbv2Of(clients).send(
     new CreateTargetGroupCommand({
       Name: v.name,
       Protocol: "HTTP",
@@ -263,10 +264,10 @@ function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; o
 
 export function TargetGroupDetail({ name }: { name: string }) {
   const { clients } = useApp();
-  const group = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({ Names: [name] }))).TargetGroups?.[0], [clients, name], false);
+  const group = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({ Names: [name] }))).TargetGroups?.[0], [clients, name], false);
   const health = usePolled(
     async () =>
-      group.data ? (await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group.data.TargetGroupArn }))).TargetHealthDescriptions ?? [] : undefined,
+      group.data ? (await elbv2Of(clients).send(new DescribeTargetHealthCommand({ TargetGroupArn: group.data.TargetGroupArn }))).TargetHealthDescriptions ?? [] : undefined,
     [clients, group.data?.TargetGroupArn],
   );
   const g = group.data;

@@ -21,6 +21,7 @@ import {
 import { useApp } from "../../lib/app-context";
 import { formatTime } from "../../lib/status";
 import { Empty } from "../../components/common";
+import { ecrOf } from "../../lib/client-ecr";
 
 const EXAMPLE = JSON.stringify(
   {
@@ -46,7 +47,7 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    clients.ecr
+    ecrOf(clients)
       .send(new GetLifecyclePolicyCommand({ repositoryName: repository }))
       .then((r) => {
         const pretty = JSON.stringify(JSON.parse(r.lifecyclePolicyText ?? "{}"), null, 2);
@@ -73,7 +74,7 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
     if (!check()) return;
     setBusy(true);
     try {
-      await clients.ecr.send(new PutLifecyclePolicyCommand({ repositoryName: repository, lifecyclePolicyText: text }));
+      await ecrOf(clients).send(new PutLifecyclePolicyCommand({ repositoryName: repository, lifecyclePolicyText: text }));
       setSaved(text);
       notify({ type: "success", content: `The lifecycle policy of ${repository} has been saved.` });
     } catch (e) {
@@ -84,7 +85,7 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
   };
   const remove = async () => {
     try {
-      await clients.ecr.send(new DeleteLifecyclePolicyCommand({ repositoryName: repository }));
+      await ecrOf(clients).send(new DeleteLifecyclePolicyCommand({ repositoryName: repository }));
       setSaved(undefined);
       setText(EXAMPLE);
       notify({ type: "success", content: `The lifecycle policy of ${repository} has been deleted.` });
@@ -97,9 +98,9 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
     setBusy(true);
     setPreview(undefined);
     try {
-      await clients.ecr.send(new StartLifecyclePolicyPreviewCommand({ repositoryName: repository, lifecyclePolicyText: text }));
+      await ecrOf(clients).send(new StartLifecyclePolicyPreviewCommand({ repositoryName: repository, lifecyclePolicyText: text }));
       for (let i = 0; i < 30; i++) {
-        const r = await clients.ecr.send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repository }));
+        const r = await ecrOf(clients).send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repository }));
         if (r.status !== "IN_PROGRESS") {
           if (r.status === "FAILED") throw Object.assign(new Error("The preview failed."), { name: "LifecyclePolicyPreviewFailed" });
           setPreview(r.previewResults ?? []);

@@ -34,6 +34,7 @@ import { Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { ResourceTable } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
+import { ecrOf } from "../../lib/client-ecr";
 
 export function Repositories() {
   const { clients, notify, notifyError } = useApp();
@@ -44,7 +45,7 @@ export function Repositories() {
   const [pushFor, setPushFor] = useState<Repository | undefined>();
   const repos = usePolled(async () => {
     const out: Repository[] = [];
-    for await (const p of paginateDescribeRepositories({ client: clients.ecr }, {})) out.push(...(p.repositories ?? []));
+    for await (const p of paginateDescribeRepositories({ client: ecrOf(clients) }, {})) out.push(...(p.repositories ?? []));
     return out.sort((a, b) => (a.repositoryName ?? "").localeCompare(b.repositoryName ?? ""));
   }, [clients]);
   const items = (repos.data ?? []).filter((r) => (r.repositoryName ?? "").includes(filter));
@@ -107,7 +108,7 @@ export function Repositories() {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.ecr.send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }));
+              await ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }));
               notify({ type: "success", content: `Repository ${deleting.repositoryName} has been deleted.` });
               setSelected([]);
               repos.reload();
@@ -135,7 +136,7 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
   const submit = async () => {
     setBusy(true);
     try {
-      await clients.ecr.send(
+      await ecrOf(clients).send(
         new CreateRepositoryCommand({
           repositoryName: name,
           imageTagMutability: mutability as "MUTABLE" | "IMMUTABLE",
@@ -230,17 +231,17 @@ export function RepositoryDetail({ repository }: { repository: string }) {
   const [selected, setSelected] = useState<ImageDetail[]>([]);
   const [pushing, setPushing] = useState(false);
   const repo = usePolled(async () => {
-    for await (const p of paginateDescribeRepositories({ client: clients.ecr }, { repositoryNames: [repository] })) return p.repositories?.[0];
+    for await (const p of paginateDescribeRepositories({ client: ecrOf(clients) }, { repositoryNames: [repository] })) return p.repositories?.[0];
     return undefined;
   }, [clients, repository], false);
   const images = usePolled(async () => {
     const out: ImageDetail[] = [];
-    for await (const p of paginateDescribeImages({ client: clients.ecr }, { repositoryName: repository })) out.push(...(p.imageDetails ?? []));
+    for await (const p of paginateDescribeImages({ client: ecrOf(clients) }, { repositoryName: repository })) out.push(...(p.imageDetails ?? []));
     return out.sort((a, b) => (b.imagePushedAt?.getTime() ?? 0) - (a.imagePushedAt?.getTime() ?? 0));
   }, [clients, repository]);
   const remove = async () => {
     try {
-      const r = await clients.ecr.send(new BatchDeleteImageCommand({ repositoryName: repository, imageIds: selected.map((i) => ({ imageDigest: i.imageDigest })) }));
+      const r = await ecrOf(clients).send(new BatchDeleteImageCommand({ repositoryName: repository, imageIds: selected.map((i) => ({ imageDigest: i.imageDigest })) }));
       for (const f of r.failures ?? []) notifyError(`Image ${f.imageId?.imageDigest} could not be deleted`, { name: f.failureCode, message: f.failureReason });
       if (r.imageIds?.length) notify({ type: "success", content: `${r.imageIds.length} image(s) deleted.` });
       setSelected([]);

@@ -30,14 +30,15 @@ import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
+import { ecsOf } from "../../lib/client-ecs";
 
 export async function listServices(clients: Clients, cluster: string): Promise<Service[]> {
   const arns: string[] = [];
-  for await (const page of paginateListServices({ client: clients.ecs, pageSize: 100 }, { cluster })) arns.push(...(page.serviceArns ?? []));
+  for await (const page of paginateListServices({ client: ecsOf(clients), pageSize: 100 }, { cluster })) arns.push(...(page.serviceArns ?? []));
   // DescribeServices takes 10 at a time: the batches go out together.
   const batches = [];
   for (let i = 0; i < arns.length; i += 10) {
-    batches.push(clients.ecs.send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) })));
+    batches.push(ecsOf(clients).send(new DescribeServicesCommand({ cluster, services: arns.slice(i, i + 10) })));
   }
   const out = (await Promise.all(batches)).flatMap((r) => r.services ?? []);
   return out.sort((a, b) => (a.serviceName ?? "").localeCompare(b.serviceName ?? ""));
@@ -49,10 +50,10 @@ export async function listTasks(
   filter: { desiredStatus?: DesiredStatus; serviceName?: string } = {},
 ): Promise<Task[]> {
   const arns: string[] = [];
-  for await (const page of paginateListTasks({ client: clients.ecs, pageSize: 100 }, { cluster, ...filter })) arns.push(...(page.taskArns ?? []));
+  for await (const page of paginateListTasks({ client: ecsOf(clients), pageSize: 100 }, { cluster, ...filter })) arns.push(...(page.taskArns ?? []));
   const batches = [];
   for (let i = 0; i < arns.length; i += 100) {
-    batches.push(clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })));
+    batches.push(ecsOf(clients).send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) })));
   }
   const out = (await Promise.all(batches)).flatMap((r) => r.tasks ?? []);
   return out.sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
@@ -60,18 +61,18 @@ export async function listTasks(
 
 async function listContainerInstances(clients: Clients, cluster: string): Promise<ContainerInstance[]> {
   const arns: string[] = [];
-  for await (const page of paginateListContainerInstances({ client: clients.ecs, pageSize: 100 }, { cluster })) {
+  for await (const page of paginateListContainerInstances({ client: ecsOf(clients), pageSize: 100 }, { cluster })) {
     arns.push(...(page.containerInstanceArns ?? []));
   }
   if (!arns.length) return [];
-  const r = await clients.ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }));
+  const r = await ecsOf(clients).send(new DescribeContainerInstancesCommand({ cluster, containerInstances: arns }));
   return r.containerInstances ?? [];
 }
 
 export function ClusterDetail({ cluster, tab }: { cluster: string; tab?: string }) {
   const { clients } = useApp();
   const info = usePolled(async () => {
-    const r = await clients.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
+    const r = await ecsOf(clients).send(new DescribeClustersCommand({ clusters: [cluster] }));
     if (r.failures?.length && !r.clusters?.length) {
       throw Object.assign(new Error(`Cluster ${cluster} ${r.failures[0].reason === "MISSING" ? "was not found" : r.failures[0].reason}.`), {
         name: "ClusterNotFoundException",
@@ -196,7 +197,7 @@ export function TasksTable({
   const stop = async () => {
     for (const t of selected) {
       try {
-        await clients.ecs.send(new StopTaskCommand({ cluster, task: t.taskArn, reason: "Task stopped in the wharf console" }));
+        await ecsOf(clients).send(new StopTaskCommand({ cluster, task: t.taskArn, reason: "Task stopped in the wharf console" }));
         notify({ type: "success", content: `Task ${arnName(t.taskArn)} is stopping.` });
       } catch (e) {
         notifyError(`Task ${arnName(t.taskArn)} could not be stopped`, e);

@@ -22,13 +22,14 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import type { Clients } from "../../lib/clients";
+import { ecsOf } from "../../lib/client-ecs";
 
 export async function listClusters(clients: Clients): Promise<Cluster[]> {
   const arns: string[] = [];
-  for await (const page of paginateListClusters({ client: clients.ecs, pageSize: 100 }, {})) arns.push(...(page.clusterArns ?? []));
+  for await (const page of paginateListClusters({ client: ecsOf(clients), pageSize: 100 }, {})) arns.push(...(page.clusterArns ?? []));
   const out: Cluster[] = [];
   for (let i = 0; i < arns.length; i += 100) {
-    const r = await clients.ecs.send(new DescribeClustersCommand({ clusters: arns.slice(i, i + 100) }));
+    const r = await ecsOf(clients).send(new DescribeClustersCommand({ clusters: arns.slice(i, i + 100) }));
     out.push(...(r.clusters ?? []));
   }
   return out.sort((a, b) => (a.clusterName ?? "").localeCompare(b.clusterName ?? ""));
@@ -111,7 +112,7 @@ export function Clusters() {
             try {
               // CreateCluster is idempotent: it would answer with the existing cluster. The
               // AWS console refuses a name in use instead, and so does this one.
-              const existing = await clients.ecs.send(new DescribeClustersCommand({ clusters: [name] }));
+              const existing = await ecsOf(clients).send(new DescribeClustersCommand({ clusters: [name] }));
               if (existing.clusters?.some((c) => c.status === "ACTIVE")) {
                 notify({
                   type: "error",
@@ -120,7 +121,7 @@ export function Clusters() {
                 });
                 return;
               }
-              await clients.ecs.send(
+              await ecsOf(clients).send(
                 new CreateClusterCommand({
                   clusterName: name,
                   ...(fargate ? { capacityProviders: ["FARGATE", "FARGATE_SPOT"] } : {}),
@@ -143,7 +144,7 @@ export function Clusters() {
           onDelete={async () => {
             const name = deleting.clusterName ?? "";
             try {
-              await clients.ecs.send(new DeleteClusterCommand({ cluster: deleting.clusterArn }));
+              await ecsOf(clients).send(new DeleteClusterCommand({ cluster: deleting.clusterArn }));
               notify({ type: "success", content: `Cluster ${name} has been deleted.` });
               setSelected([]);
               clusters.reload();

@@ -29,6 +29,8 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { taskDefinitionName } from "../../lib/status";
+import { ecsOf } from "../../lib/client-ecs";
+import { elbv2Of } from "../../lib/client-elbv2";
 
 export function CreateService({ cluster }: { cluster: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -52,7 +54,7 @@ export function CreateService({ cluster }: { cluster: string }) {
   const families = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitionFamilies({ client: clients.ecs, pageSize: 100 }, { status: "ACTIVE" })) out.push(...(p.families ?? []));
+      for await (const p of paginateListTaskDefinitionFamilies({ client: ecsOf(clients), pageSize: 100 }, { status: "ACTIVE" })) out.push(...(p.families ?? []));
       return out.sort();
     },
     [clients],
@@ -62,7 +64,7 @@ export function CreateService({ cluster }: { cluster: string }) {
     async () => {
       if (!family) return [];
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
+      for await (const p of paginateListTaskDefinitions({ client: ecsOf(clients), pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
         out.push(...(p.taskDefinitionArns ?? []).map(taskDefinitionName).filter((n) => n.startsWith(`${family}:`)));
       }
       return out;
@@ -74,7 +76,7 @@ export function CreateService({ cluster }: { cluster: string }) {
     if (revisions.data?.length && !revisions.data.includes(revision)) setRevision(revisions.data[0]);
   }, [revisions.data, revision]);
   const taskDef = usePolled(
-    async () => (revision ? (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: revision }))).taskDefinition : undefined),
+    async () => (revision ? (await ecsOf(clients).send(new DescribeTaskDefinitionCommand({ taskDefinition: revision }))).taskDefinition : undefined),
     [clients, revision],
     false,
   );
@@ -100,7 +102,7 @@ export function CreateService({ cluster }: { cluster: string }) {
   useEffect(() => {
     if (groupList.data) setGroups(groupList.data.filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
   }, [groupList.data]);
-  const targetGroups = usePolled(async () => (await clients.elbv2.send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
+  const targetGroups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
 
   const containerPorts = (taskDef.data?.containerDefinitions ?? []).flatMap((c) =>
     (c.portMappings ?? []).map((p) => ({ value: `${c.name}:${p.containerPort}`, label: `${c.name} ${p.containerPort}:${p.containerPort}` })),
@@ -147,7 +149,7 @@ export function CreateService({ cluster }: { cluster: string }) {
     };
     setBusy(true);
     try {
-      await clients.ecs.send(new CreateServiceCommand(input));
+      await ecsOf(clients).send(new CreateServiceCommand(input));
       notify({ type: "success", content: `Service ${name} has been created: its deployment is starting ${desired} tasks.` });
       go({ page: "service", cluster, service: name });
     } catch (e) {

@@ -37,6 +37,7 @@ import {
   EXECUTION_ROLE_POLICY,
   trustsEcsTasks,
 } from "../../lib/taskdef";
+import { ecsOf } from "../../lib/client-ecs";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -62,7 +63,7 @@ export function CreateTaskDefinition({ mode }: { mode: "form" | "json" }) {
   const register = async (input: RegisterTaskDefinitionCommandInput) => {
     setBusy(true);
     try {
-      const r = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
+      const r = await ecsOf(clients).send(new RegisterTaskDefinitionCommand(input));
       const td = r.taskDefinition!;
       sessionStorage.removeItem(DRAFT_KEY);
       notify({ type: "success", content: `Task definition ${td.family}:${td.revision} has been created successfully.` });

@@ -15,6 +15,7 @@ import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand } from "@aws-sdk/
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
+import { ecsOf } from "../../lib/client-ecs";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -28,7 +29,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const p of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { sort: "DESC", status: "ACTIVE" })) {
+      for await (const p of paginateListTaskDefinitions({ client: ecsOf(clients), pageSize: 100 }, { sort: "DESC", status: "ACTIVE" })) {
         out.push(...(p.taskDefinitionArns ?? []).map(taskDefinitionName));
       }
       return out;
@@ -57,7 +58,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   const run = async () => {
     setBusy(true);
     try {
-      const r = await clients.ecs.send(
+      const r = await ecsOf(clients).send(
         new RunTaskCommand({
           cluster,
           taskDefinition,

@@ -1,6 +1,7 @@
 // A service: overview, deployments (rollout state, percentages), events, tasks, target
 // health; update (desired count, revision, force new deployment) and delete.
-import { useState } from "react";
+import { lazy, Suspense, useState } from "react";
+import Spinner from "@cloudscape-design/components/spinner";
 import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
@@ -23,11 +24,15 @@ import { formatTime, taskDefinitionName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
+import { ecsOf } from "../../lib/client-ecs";
+import { elbv2Of } from "../../lib/client-elbv2";
+
+const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 
 export function ServiceDetail({ cluster, service, tab }: { cluster: string; service: string; tab?: string }) {
   const { clients, notify, notifyError, go } = useApp();
   const svc = usePolled(async () => {
-    const r = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+    const r = await ecsOf(clients).send(new DescribeServicesCommand({ cluster, services: [service] }));
     const s = r.services?.[0];
     if (!s) throw Object.assign(new Error(`Service ${service} was not found in cluster ${cluster}.`), { name: "ServiceNotFoundException" });
     return s;
@@ -95,7 +100,18 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
           activeTabId={tab ?? "health"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}
           tabs={[
-            { id: "health", label: "Health", content: <TargetHealthTab service={s} /> },
+            {
+              id: "health",
+              label: "Health and metrics",
+              content: (
+                <SpaceBetween size="l">
+                  <TargetHealthTab service={s} />
+                  <Suspense fallback={<Spinner />}>
+                    <ServiceMetrics cluster={cluster} service={service} />
+                  </Suspense>
+                </SpaceBetween>
+              ),
+            },
             { id: "tasks", label: "Tasks", content: <ServiceTasks cluster={cluster} service={service} /> },
             { id: "deployments", label: "Deployments", content: <Deployments service={s} loading={svc.loading} /> },
             { id: "events", label: "Events", content: <Events service={s} loading={svc.loading} /> },
@@ -120,7 +136,7 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
           onClose={() => setDeleting(false)}
           onDelete={async () => {
             try {
-              await clients.ecs.send(new DeleteServiceCommand({ cluster, service, force: true }));
+              await ecsOf(clients).send(new DeleteServiceCommand({ cluster, service, force: true }));
               notify({ type: "success", content: `Service ${service} is being deleted: its tasks are stopping.` });
               go({ page: "cluster", cluster });
             } catch (e) {
@@ -198,9 +214,9 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
   const health = usePolled(async () => {
     const out: (TargetHealthDescription & { group: string })[] = [];
     if (!groups.length) return out;
-    const described = await clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: groups }));
+    const described = await elbv2Of(clients).send(new DescribeTargetGroupsCommand({ TargetGroupArns: groups }));
     for (const g of described.TargetGroups ?? []) {
-      const r = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: g.TargetGroupArn }));
+      const r = await elbv2Of(clients).send(new DescribeTargetHealthCommand({ TargetGroupArn: g.TargetGroupArn }));
       for (const t of r.TargetHealthDescriptions ?? []) out.push({ ...t, group: g.TargetGroupName ?? "" });
     }
     return out;
@@ -237,7 +253,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
-      for await (const page of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
+      for await (const page of paginateListTaskDefinitions({ client: ecsOf(clients), pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
         out.push(...(page.taskDefinitionArns ?? []).map(taskDefinitionName).filter((n) => n.startsWith(`${family}:`)));
       }
       return out;
@@ -249,7 +265,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
   const submit = async () => {
     setBusy(true);
     try {
-      await clients.ecs.send(
+      await ecsOf(clients).send(
         new UpdateServiceCommand({
           cluster: service.clusterArn,
           service: service.serviceName,

@@ -23,13 +23,14 @@ import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
   const { clients, go } = useApp();
   const [filter, setFilter] = useState("");
   const families = usePolled(async () => {
     const out: string[] = [];
-    for await (const page of paginateListTaskDefinitionFamilies({ client: clients.ecs, pageSize: 100 }, { status: "ACTIVE" })) {
+    for await (const page of paginateListTaskDefinitionFamilies({ client: ecsOf(clients), pageSize: 100 }, { status: "ACTIVE" })) {
       out.push(...(page.families ?? []));
     }
     return out.sort();
@@ -84,7 +85,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
   const { clients } = useApp();
   const revisions = usePolled(async () => {
     const out: string[] = [];
-    for await (const page of paginateListTaskDefinitions({ client: clients.ecs, pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
+    for await (const page of paginateListTaskDefinitions({ client: ecsOf(clients), pageSize: 100 }, { familyPrefix: family, sort: "DESC" })) {
       out.push(...(page.taskDefinitionArns ?? []));
     }
     // familyPrefix matches families that start with the name: keep this family's own.
@@ -132,14 +133,14 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
 export function TaskDefinitionRevision({ family, revision, tab }: { family: string; revision: string; tab?: string }) {
   const { clients, notify, notifyError, go } = useApp();
   const td = usePolled(
-    async () => (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${family}:${revision}`, include: ["TAGS"] }))).taskDefinition,
+    async () => (await ecsOf(clients).send(new DescribeTaskDefinitionCommand({ taskDefinition: `${family}:${revision}`, include: ["TAGS"] }))).taskDefinition,
     [clients, family, revision],
     false,
   );
   const t = td.data;
   const deregister = async () => {
     try {
-      await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: `${family}:${revision}` }));
+      await ecsOf(clients).send(new DeregisterTaskDefinitionCommand({ taskDefinition: `${family}:${revision}` }));
       notify({ type: "success", content: `Task definition ${family}:${revision} has been deregistered.` });
       td.reload();
     } catch (e) {

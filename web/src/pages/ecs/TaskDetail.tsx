@@ -18,11 +18,12 @@ import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { awslogsStream, taskAddresses } from "../../lib/tasks";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { LogEvents } from "../logs/LogEvents";
+import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDetail({ cluster, task, tab }: { cluster: string; task: string; tab?: string }) {
   const { clients, notify, notifyError } = useApp();
   const described = usePolled(async () => {
-    const r = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: [task] }));
+    const r = await ecsOf(clients).send(new DescribeTasksCommand({ cluster, tasks: [task] }));
     const t = r.tasks?.[0];
     if (!t) throw Object.assign(new Error(`Task ${task} was not found in cluster ${cluster}.`), { name: "InvalidParameterException" });
     return t;
@@ -31,14 +32,14 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
   const taskDef = usePolled(
     async () =>
       t?.taskDefinitionArn
-        ? (await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }))).taskDefinition
+        ? (await ecsOf(clients).send(new DescribeTaskDefinitionCommand({ taskDefinition: t.taskDefinitionArn }))).taskDefinition
         : undefined,
     [clients, t?.taskDefinitionArn],
     false,
   );
   const stop = async () => {
     try {
-      await clients.ecs.send(new StopTaskCommand({ cluster, task, reason: "Task stopped in the wharf console" }));
+      await ecsOf(clients).send(new StopTaskCommand({ cluster, task, reason: "Task stopped in the wharf console" }));
       notify({ type: "success", content: `Task ${task} is stopping.` });
       described.reload();
     } catch (e) {

@@ -10,6 +10,7 @@ import { GetLogEventsCommand, OutputLogEvent } from "@aws-sdk/client-cloudwatch-
 import { useApp } from "../../lib/app-context";
 import { describeError } from "../../lib/errors";
 import { formatTime } from "../../lib/status";
+import { logsOf } from "../../lib/client-logs";
 
 const MAX_EVENTS = 5000;
 
@@ -32,7 +33,7 @@ export function LogEvents({ group, stream, follow: followAtStart = true, title }
       try {
         // Read every page there is now, then wait for more.
         for (;;) {
-          const r = await clients.logs.send(
+          const r = await logsOf(clients).send(
             new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true, nextToken: token.current }),
           );
           if (stopped) return;

@@ -31,6 +31,7 @@ import { Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { ResourceTable } from "../../components/ResourceTable";
 import { LogEvents } from "./LogEvents";
+import { logsOf } from "../../lib/client-logs";
 
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
@@ -46,7 +47,7 @@ export function LogGroups() {
   const [deleting, setDeleting] = useState<LogGroup | undefined>();
   const groups = usePolled(async () => {
     const out: LogGroup[] = [];
-    for await (const p of paginateDescribeLogGroups({ client: clients.logs }, {})) out.push(...(p.logGroups ?? []));
+    for await (const p of paginateDescribeLogGroups({ client: logsOf(clients) }, {})) out.push(...(p.logGroups ?? []));
     return out;
   }, [clients]);
   const items = (groups.data ?? []).filter((g) => (g.logGroupName ?? "").includes(filter));
@@ -89,7 +90,7 @@ export function LogGroups() {
           onClose={() => setCreating(false)}
           onSubmit={async (name) => {
             try {
-              await clients.logs.send(new CreateLogGroupCommand({ logGroupName: name }));
+              await logsOf(clients).send(new CreateLogGroupCommand({ logGroupName: name }));
               notify({ type: "success", content: `Log group ${name} has been created.` });
               setCreating(false);
               groups.reload();
@@ -107,7 +108,7 @@ export function LogGroups() {
           onClose={() => setDeleting(undefined)}
           onDelete={async () => {
             try {
-              await clients.logs.send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }));
+              await logsOf(clients).send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }));
               notify({ type: "success", content: `Log group ${deleting.logGroupName} has been deleted.` });
               setSelected([]);
               groups.reload();
@@ -165,7 +166,7 @@ export function NameModal({ title, label, onClose, onSubmit }: { title: string; 
 export function LogGroupDetail({ group }: { group: string }) {
   const { clients, notify, notifyError } = useApp();
   const info = usePolled(async () => {
-    for await (const p of paginateDescribeLogGroups({ client: clients.logs }, { logGroupNamePrefix: group })) {
+    for await (const p of paginateDescribeLogGroups({ client: logsOf(clients) }, { logGroupNamePrefix: group })) {
       const g = p.logGroups?.find((x) => x.logGroupName === group);
       if (g) return g;
     }
@@ -173,7 +174,7 @@ export function LogGroupDetail({ group }: { group: string }) {
   }, [clients, group]);
   const streams = usePolled(async () => {
     const out = [];
-    for await (const p of paginateDescribeLogStreams({ client: clients.logs }, { logGroupName: group, orderBy: "LastEventTime", descending: true })) {
+    for await (const p of paginateDescribeLogStreams({ client: logsOf(clients) }, { logGroupName: group, orderBy: "LastEventTime", descending: true })) {
       out.push(...(p.logStreams ?? []));
       if (out.length >= 500) break;
     }
@@ -185,7 +186,7 @@ export function LogGroupDetail({ group }: { group: string }) {
   const search = async () => {
     setSearching(true);
     try {
-      const r = await clients.logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: pattern || undefined, limit: 500 }));
+      const r = await logsOf(clients).send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: pattern || undefined, limit: 500 }));
       setFound(r.events ?? []);
     } catch (e) {
       notifyError("Events could not be searched", e);
@@ -195,8 +196,8 @@ export function LogGroupDetail({ group }: { group: string }) {
   };
   const setRetention = async (days: number | undefined) => {
     try {
-      if (days) await clients.logs.send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays: days }));
-      else await clients.logs.send(new DeleteRetentionPolicyCommand({ logGroupName: group }));
+      if (days) await logsOf(clients).send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays: days }));
+      else await logsOf(clients).send(new DeleteRetentionPolicyCommand({ logGroupName: group }));
       notify({ type: "success", content: `Retention of ${group} is now ${retentionLabel(days)}.` });
       info.reload();
     } catch (e) {

@@ -1,0 +1,176 @@
+// CloudWatch alarms: the list with their state, a simple alarm on one metric (statistic,
+// period, threshold, comparison, evaluation periods), delete.
+import { useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import Button from "@cloudscape-design/components/button";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import StatusIndicator from "@cloudscape-design/components/status-indicator";
+import { DeleteAlarmsCommand, MetricAlarm, paginateDescribeAlarms, PutMetricAlarmCommand } from "@aws-sdk/client-cloudwatch";
+import { useApp, usePolled } from "../../lib/app-context";
+import { cloudwatchOf } from "../../lib/cloudwatch";
+import { formatTime } from "../../lib/status";
+import { alarmCondition, checkAlarm, COMPARISONS, NEW_ALARM, toPutMetricAlarm, AlarmDraft } from "../../lib/alarms";
+import { formatDimensions, STATISTICS } from "../../lib/metrics";
+import { LoadError, RouteLink } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ResourceTable } from "../../components/ResourceTable";
+
+// The console's words and colours for an alarm's state.
+function AlarmState({ value }: { value: string | undefined }) {
+  if (value === "ALARM") return <StatusIndicator type="error">In alarm</StatusIndicator>;
+  if (value === "OK") return <StatusIndicator type="success">OK</StatusIndicator>;
+  return <StatusIndicator type="info">Insufficient data</StatusIndicator>;
+}
+
+export function Alarms() {
+  const { clients, notify, notifyError } = useApp();
+  const cw = cloudwatchOf(clients);
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<MetricAlarm[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<MetricAlarm | undefined>();
+  const alarms = usePolled(async () => {
+    const out: MetricAlarm[] = [];
+    for await (const p of paginateDescribeAlarms({ client: cw }, { AlarmTypes: ["MetricAlarm"] })) out.push(...(p.MetricAlarms ?? []));
+    return out;
+  }, [clients]);
+  const items = (alarms.data ?? []).filter((a) => `${a.AlarmName} ${a.MetricName} ${a.Namespace}`.includes(filter));
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={alarms.error} what="alarms" />
+      <ResourceTable
+        title="Alarms"
+        list={alarms}
+        items={items}
+        trackBy="AlarmName"
+        nameOf={(a) => a.AlarmName ?? ""}
+        selected={selected}
+        onSelect={setSelected}
+        actions={
+          <>
+            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete</Button>
+            <Button variant="primary" onClick={() => setCreating(true)}>Create alarm</Button>
+          </>
+        }
+        filter={filter}
+        onFilter={setFilter}
+        filterPlaceholder="Search alarms"
+        emptyTitle="No alarms"
+        columnDefinitions={[
+          { id: "name", header: "Name", cell: (a) => a.AlarmName },
+          { id: "state", header: "State", cell: (a) => <AlarmState value={a.StateValue} /> },
+          { id: "updated", header: "Last state update", cell: (a) => formatTime(a.StateUpdatedTimestamp) },
+          { id: "conditions", header: "Conditions", cell: (a) => alarmCondition(a) },
+          {
+            id: "metric",
+            header: "Metric",
+            cell: (a) => (
+              <RouteLink to={{ page: "metrics", namespace: a.Namespace, metric: a.MetricName, dimensions: formatDimensions(a.Dimensions) }}>{`${a.Namespace} ${a.MetricName}`}</RouteLink>
+            ),
+          },
+          { id: "actions", header: "Actions", cell: (a) => (a.ActionsEnabled ? "Actions enabled" : "No actions") },
+        ]}
+      />
+      {creating && (
+        <CreateAlarmModal
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            alarms.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete alarm"
+          what={deleting.AlarmName ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }));
+              notify({ type: "success", content: `Successfully deleted alarm ${deleting.AlarmName}.` });
+              setSelected([]);
+              alarms.reload();
+            } catch (e) {
+              notifyError(`Alarm ${deleting.AlarmName} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+  const { clients, notify, notifyError } = useApp();
+  const [d, setD] = useState<AlarmDraft>(NEW_ALARM);
+  const [submitted, setSubmitted] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const errors = submitted ? checkAlarm(d) : {};
+  const opt = (v: string) => ({ value: v, label: v });
+  const field = (k: keyof AlarmDraft, label: string, description?: string) => (
+    <FormField label={label} description={description} errorText={errors[k]}>
+      <Input value={d[k]} onChange={(e) => setD({ ...d, [k]: e.detail.value })} controlId={`alarm-${k}`} />
+    </FormField>
+  );
+  const create = async () => {
+    setSubmitted(true);
+    if (Object.keys(checkAlarm(d)).length) return;
+    setBusy(true);
+    try {
+      await cloudwatchOf(clients).send(new PutMetricAlarmCommand(toPutMetricAlarm(d)));
+      notify({ type: "success", content: `Successfully created alarm ${d.name}.` });
+      onCreated();
+    } catch (e) {
+      notifyError(`Alarm ${d.name} could not be created`, e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header="Create alarm"
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>Cancel</Button>
+            <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="m">
+        {field("name", "Alarm name")}
+        {field("namespace", "Namespace", "AWS/ECS, AWS/ApplicationELB or your own")}
+        {field("metric", "Metric name")}
+        {field("dimensions", "Dimensions", "Name=Value, comma-separated: ClusterName=demo,ServiceName=web")}
+        <SpaceBetween direction="horizontal" size="s">
+          <FormField label="Statistic">
+            <Select selectedOption={opt(d.statistic)} options={STATISTICS.map(opt)} onChange={(e) => setD({ ...d, statistic: e.detail.selectedOption.value ?? "Average" })} ariaLabel="Statistic" />
+          </FormField>
+          {field("period", "Period (seconds)")}
+        </SpaceBetween>
+        <SpaceBetween direction="horizontal" size="s">
+          <FormField label="Whenever the metric is">
+            <Select
+              selectedOption={COMPARISONS.find((c) => c.value === d.comparison) ?? COMPARISONS[0]}
+              options={COMPARISONS}
+              onChange={(e) => setD({ ...d, comparison: e.detail.selectedOption.value ?? COMPARISONS[0].value })}
+              ariaLabel="Comparison"
+            />
+          </FormField>
+          {field("threshold", "than")}
+          {field("evaluationPeriods", "for (periods)")}
+        </SpaceBetween>
+      </SpaceBetween>
+    </Modal>
+  );
+}

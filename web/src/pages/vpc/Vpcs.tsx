@@ -1,0 +1,380 @@
+// VPCs and subnets: list, detail, create (a Name tag and an IPv4 CIDR block; a subnet's
+// Availability Zone), delete.
+import { useEffect, useState } from "react";
+import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
+import Container from "@cloudscape-design/components/container";
+import ContentLayout from "@cloudscape-design/components/content-layout";
+import FormField from "@cloudscape-design/components/form-field";
+import Header from "@cloudscape-design/components/header";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import Select from "@cloudscape-design/components/select";
+import SpaceBetween from "@cloudscape-design/components/space-between";
+import Table from "@cloudscape-design/components/table";
+import {
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  Subnet,
+  Tag,
+  Vpc,
+} from "@aws-sdk/client-ec2";
+import { ec2Of } from "../../lib/ec2";
+import { useApp, usePolled } from "../../lib/app-context";
+import { formatRoute } from "../../lib/routes";
+import { isCidr } from "../../lib/sgrules";
+import { Details, LoadError, RouteLink, State } from "../../components/common";
+import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ResourceTable } from "../../components/ResourceTable";
+
+export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
+const withName = (name: string, type: "vpc" | "subnet") =>
+  name.trim() ? [{ ResourceType: type, Tags: [{ Key: "Name", Value: name.trim() }] }] : undefined;
+
+export function Vpcs() {
+  const { clients, notify, notifyError } = useApp();
+  const ec2 = ec2Of(clients);
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<Vpc[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Vpc | undefined>();
+  const vpcs = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients]);
+  const items = (vpcs.data ?? []).filter((v) => `${v.VpcId} ${nameTag(v.Tags) ?? ""} ${v.CidrBlock}`.includes(filter));
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={vpcs.error} what="VPCs" />
+      <ResourceTable
+        title="Your VPCs"
+        list={vpcs}
+        items={items}
+        trackBy="VpcId"
+        nameOf={(v) => v.VpcId ?? ""}
+        selected={selected}
+        onSelect={setSelected}
+        actions={
+          <>
+            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete VPC</Button>
+            <Button variant="primary" onClick={() => setCreating(true)}>Create VPC</Button>
+          </>
+        }
+        filter={filter}
+        onFilter={setFilter}
+        filterPlaceholder="Filter VPCs"
+        emptyTitle="No VPCs"
+        columnDefinitions={[
+          { id: "name", header: "Name", cell: (v) => nameTag(v.Tags) ?? "-" },
+          { id: "id", header: "VPC ID", cell: (v) => <RouteLink to={{ page: "vpc", id: v.VpcId ?? "" }}>{v.VpcId}</RouteLink> },
+          { id: "state", header: "State", cell: (v) => <State value={v.State === "available" ? "ACTIVE" : v.State} /> },
+          { id: "cidr", header: "IPv4 CIDR", cell: (v) => v.CidrBlock },
+          { id: "default", header: "Default VPC", cell: (v) => (v.IsDefault ? "Yes" : "No") },
+          { id: "tenancy", header: "Tenancy", cell: (v) => v.InstanceTenancy },
+        ]}
+      />
+      {creating && (
+        <CreateModal
+          title="Create VPC"
+          fields={{ cidr: "10.0.0.0/16" }}
+          onClose={() => setCreating(false)}
+          onCreate={async (name, cidr) => {
+            const r = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: withName(name, "vpc") }));
+            notify({ type: "success", content: `You successfully created ${r.Vpc?.VpcId}${name ? ` / ${name}` : ""}.` });
+            setCreating(false);
+            vpcs.reload();
+          }}
+        />
+      )}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete VPC"
+          what={deleting.VpcId ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }));
+              notify({ type: "success", content: `VPC ${deleting.VpcId} has been deleted.` });
+              setSelected([]);
+              vpcs.reload();
+            } catch (e) {
+              notifyError(`VPC ${deleting.VpcId} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+// A Name, an IPv4 CIDR block and, for a subnet, its VPC and Availability Zone.
+function CreateModal({
+  title,
+  fields,
+  onClose,
+  onCreate,
+  children,
+}: {
+  title: string;
+  fields: { cidr: string };
+  onClose: () => void;
+  onCreate: (name: string, cidr: string) => Promise<void>;
+  children?: React.ReactNode;
+}) {
+  const { notifyError } = useApp();
+  const [name, setName] = useState("");
+  const [cidr, setCidr] = useState(fields.cidr);
+  const [busy, setBusy] = useState(false);
+  const cidrError = isCidr(cidr) ? undefined : "Enter an IPv4 CIDR block such as 10.0.0.0/16.";
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header={title}
+      footer={
+        <Box float="right">
+          <SpaceBetween direction="horizontal" size="xs">
+            <Button variant="link" onClick={onClose}>Cancel</Button>
+            <Button
+              variant="primary"
+              loading={busy}
+              disabled={!!cidrError}
+              onClick={async () => {
+                setBusy(true);
+                try {
+                  await onCreate(name, cidr.trim());
+                } catch (e) {
+                  notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              {title}
+            </Button>
+          </SpaceBetween>
+        </Box>
+      }
+    >
+      <SpaceBetween size="l">
+        {children}
+        <FormField label="Name tag - optional">
+          <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="create-name" />
+        </FormField>
+        <FormField label="IPv4 CIDR block" errorText={cidrError}>
+          <Input value={cidr} onChange={(e) => setCidr(e.detail.value)} controlId="create-cidr" />
+        </FormField>
+      </SpaceBetween>
+    </Modal>
+  );
+}
+
+export function VpcDetail({ id }: { id: string }) {
+  const { clients } = useApp();
+  const ec2 = ec2Of(clients);
+  const vpc = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs?.[0], [clients, id]);
+  const subnets = usePolled(async () => (await ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [id] }] }))).Subnets ?? [], [clients, id]);
+  const groups = usePolled(async () => (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [id] }] }))).SecurityGroups ?? [], [clients, id]);
+  const v = vpc.data;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup items={[{ text: "Your VPCs", href: formatRoute({ page: "vpcs" }) }, { text: id, href: formatRoute({ page: "vpc", id }) }]} />
+          <Header variant="h1">{`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`}</Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={vpc.error} what="the VPC" />
+        <Container header={<Header variant="h2">Details</Header>}>
+          <Details
+            columns={3}
+            items={[
+              ["VPC ID", v?.VpcId],
+              ["State", v?.State],
+              ["IPv4 CIDR", v?.CidrBlock],
+              ["Default VPC", v ? (v.IsDefault ? "Yes" : "No") : undefined],
+              ["Tenancy", v?.InstanceTenancy],
+              ["DHCP option set", v?.DhcpOptionsId],
+              ["Owner ID", v?.OwnerId],
+            ]}
+          />
+        </Container>
+        <Table
+          loading={subnets.loading && !subnets.data}
+          items={subnets.data ?? []}
+          trackBy="SubnetId"
+          header={<Header counter={subnets.data ? `(${subnets.data.length})` : undefined}>Subnets</Header>}
+          empty={<Box textAlign="center">No subnets</Box>}
+          columnDefinitions={subnetColumns}
+        />
+        <Table
+          loading={groups.loading && !groups.data}
+          items={groups.data ?? []}
+          trackBy="GroupId"
+          header={<Header counter={groups.data ? `(${groups.data.length})` : undefined}>Security groups</Header>}
+          empty={<Box textAlign="center">No security groups</Box>}
+          columnDefinitions={[
+            { id: "id", header: "Security group ID", cell: (g) => <RouteLink to={{ page: "security-group", id: g.GroupId ?? "" }}>{g.GroupId}</RouteLink> },
+            { id: "name", header: "Name", cell: (g) => g.GroupName },
+            { id: "description", header: "Description", cell: (g) => g.Description },
+          ]}
+        />
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}
+
+const subnetColumns = [
+  { id: "name", header: "Name", cell: (s: Subnet) => nameTag(s.Tags) ?? "-" },
+  { id: "id", header: "Subnet ID", cell: (s: Subnet) => <RouteLink to={{ page: "subnet", id: s.SubnetId ?? "" }}>{s.SubnetId}</RouteLink> },
+  { id: "state", header: "State", cell: (s: Subnet) => <State value={s.State === "available" ? "ACTIVE" : s.State} /> },
+  { id: "vpc", header: "VPC", cell: (s: Subnet) => <RouteLink to={{ page: "vpc", id: s.VpcId ?? "" }}>{s.VpcId}</RouteLink> },
+  { id: "cidr", header: "IPv4 CIDR", cell: (s: Subnet) => s.CidrBlock },
+  { id: "free", header: "Available IPv4 addresses", cell: (s: Subnet) => s.AvailableIpAddressCount },
+  { id: "az", header: "Availability Zone", cell: (s: Subnet) => s.AvailabilityZone },
+];
+
+export function Subnets() {
+  const { clients, notify, notifyError } = useApp();
+  const ec2 = ec2Of(clients);
+  const [filter, setFilter] = useState("");
+  const [selected, setSelected] = useState<Subnet[]>([]);
+  const [creating, setCreating] = useState(false);
+  const [deleting, setDeleting] = useState<Subnet | undefined>();
+  const subnets = usePolled(async () => (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [], [clients]);
+  const items = (subnets.data ?? []).filter((s) => `${s.SubnetId} ${nameTag(s.Tags) ?? ""} ${s.VpcId} ${s.CidrBlock} ${s.AvailabilityZone}`.includes(filter));
+  return (
+    <SpaceBetween size="l">
+      <LoadError error={subnets.error} what="subnets" />
+      <ResourceTable
+        title="Subnets"
+        list={subnets}
+        items={items}
+        trackBy="SubnetId"
+        nameOf={(s) => s.SubnetId ?? ""}
+        selected={selected}
+        onSelect={setSelected}
+        actions={
+          <>
+            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete subnet</Button>
+            <Button variant="primary" onClick={() => setCreating(true)}>Create subnet</Button>
+          </>
+        }
+        filter={filter}
+        onFilter={setFilter}
+        filterPlaceholder="Filter subnets"
+        emptyTitle="No subnets"
+        columnDefinitions={subnetColumns}
+      />
+      {creating && <CreateSubnetModal onClose={() => setCreating(false)} onCreated={() => { setCreating(false); subnets.reload(); }} />}
+      {deleting && (
+        <ConfirmDeleteModal
+          title="Delete subnet"
+          what={deleting.SubnetId ?? ""}
+          phrase="delete"
+          onClose={() => setDeleting(undefined)}
+          onDelete={async () => {
+            try {
+              await ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }));
+              notify({ type: "success", content: `Subnet ${deleting.SubnetId} has been deleted.` });
+              setSelected([]);
+              subnets.reload();
+            } catch (e) {
+              notifyError(`Subnet ${deleting.SubnetId} could not be deleted`, e);
+            }
+            setDeleting(undefined);
+          }}
+        />
+      )}
+    </SpaceBetween>
+  );
+}
+
+function CreateSubnetModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
+  const { clients, notify } = useApp();
+  const ec2 = ec2Of(clients);
+  const [vpc, setVpc] = useState("");
+  const [zone, setZone] = useState("");
+  const vpcs = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
+  const zones = usePolled(async () => (await ec2.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones ?? [], [clients], false);
+  useEffect(() => {
+    if (!vpc && vpcs.data?.length) setVpc((vpcs.data.find((v) => !v.IsDefault) ?? vpcs.data[0]).VpcId ?? "");
+  }, [vpcs.data, vpc]);
+  const chosen = vpcs.data?.find((v) => v.VpcId === vpc);
+  return (
+    <CreateModal
+      key={vpc}
+      title="Create subnet"
+      fields={{ cidr: chosen?.CidrBlock?.replace(/\/\d+$/, "/24") ?? "10.0.0.0/24" }}
+      onClose={onClose}
+      onCreate={async (name, cidr) => {
+        const r = await ec2.send(new CreateSubnetCommand({ VpcId: vpc, CidrBlock: cidr, AvailabilityZone: zone || undefined, TagSpecifications: withName(name, "subnet") }));
+        notify({ type: "success", content: `You have successfully created subnet ${r.Subnet?.SubnetId}.` });
+        onCreated();
+      }}
+    >
+      <FormField label="VPC ID">
+        <Select
+          selectedOption={vpc ? { value: vpc, label: vpc, description: chosen?.CidrBlock } : null}
+          options={(vpcs.data ?? []).map((v) => ({ value: v.VpcId ?? "", label: v.VpcId, description: `${nameTag(v.Tags) ?? ""} ${v.CidrBlock}` }))}
+          onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
+          ariaLabel="VPC ID"
+          controlId="subnet-vpc"
+        />
+      </FormField>
+      <FormField label="Availability Zone">
+        <Select
+          selectedOption={{ value: zone, label: zone || "No preference" }}
+          options={[{ value: "", label: "No preference" }, ...(zones.data ?? []).map((z) => ({ value: z.ZoneName ?? "", label: z.ZoneName }))]}
+          onChange={(e) => setZone(e.detail.selectedOption.value ?? "")}
+          ariaLabel="Availability Zone"
+        />
+      </FormField>
+    </CreateModal>
+  );
+}
+
+export function SubnetDetail({ id }: { id: string }) {
+  const { clients } = useApp();
+  const ec2 = ec2Of(clients);
+  const subnet = usePolled(async () => (await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets?.[0], [clients, id]);
+  const s = subnet.data;
+  return (
+    <ContentLayout
+      header={
+        <SpaceBetween size="m">
+          <BreadcrumbGroup items={[{ text: "Subnets", href: formatRoute({ page: "subnets" }) }, { text: id, href: formatRoute({ page: "subnet", id }) }]} />
+          <Header variant="h1">{`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`}</Header>
+        </SpaceBetween>
+      }
+    >
+      <SpaceBetween size="l">
+        <LoadError error={subnet.error} what="the subnet" />
+        <Container header={<Header variant="h2">Details</Header>}>
+          <Details
+            columns={3}
+            items={[
+              ["Subnet ID", s?.SubnetId],
+              ["State", s?.State],
+              ["VPC", s?.VpcId ? <RouteLink to={{ page: "vpc", id: s.VpcId }}>{s.VpcId}</RouteLink> : undefined],
+              ["IPv4 CIDR", s?.CidrBlock],
+              ["Available IPv4 addresses", s?.AvailableIpAddressCount],
+              ["Availability Zone", s?.AvailabilityZone],
+              ["Default subnet", s ? (s.DefaultForAz ? "Yes" : "No") : undefined],
+              ["Auto-assign public IPv4 address", s ? (s.MapPublicIpOnLaunch ? "Yes" : "No") : undefined],
+              ["Subnet ARN", s?.SubnetArn],
+            ]}
+          />
+        </Container>
+      </SpaceBetween>
+    </ContentLayout>
+  );
+}
