@@ -4,12 +4,13 @@
 #   fuzz/run.sh lb [RUNS]         the same
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
+#   fuzz/run.sh sealed [RUNS]     sealed blob files (ECR layers of KMS repositories, as read from disk)
 #   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == sealed || "${1:-}" == template ]]; then
   target=$1
   shift
 fi
@@ -44,6 +45,19 @@ if [[ $target == blob ]]; then
     head -c 33 /dev/zero; } > "$corpus/blob"
   printf 'WKM\x01\x01k' > "$corpus/short"
   "$out/blob_fuzzer" -runs="$runs" -max_len=512 -print_final_stats=1 -artifact_prefix="$out/blob-" "$@" "$corpus"
+  exit 0
+fi
+
+if [[ $target == sealed ]]; then
+  corpus=$out/sealed-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/sealed_blob_fuzzer.cc src/kms/sealed_blob.cc src/kms/aes_gcm.cc src/base/crypto.cc \
+    src/base/status.cc -lcrypto -o "$out/sealed_blob_fuzzer"
+  # Seeds: a header of 64 KiB chunks for 70,000 bytes with a made-up first chunk; a bad magic.
+  { printf 'WSB1\x00\x00\x01\x00'; printf '\x70\x11\x01\x00\x00\x00\x00\x00'; head -c 16 /dev/zero;
+    head -c 65552 /dev/zero; } > "$corpus/two-chunks"
+  printf 'XSB1\x00\x10\x00\x00' > "$corpus/bad"
+  "$out/sealed_blob_fuzzer" -runs="$runs" -max_len=140000 -print_final_stats=1 -artifact_prefix="$out/sealed-" "$@" "$corpus"
   exit 0
 fi
 
