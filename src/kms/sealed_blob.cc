@@ -1,5 +1,6 @@
 #include "kms/sealed_blob.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "base/crypto.h"
