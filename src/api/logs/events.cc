@@ -68,7 +68,7 @@ void PutLogEvents(const LogsDeps& deps, const RequestContext&, object& in, std::
   if (verdict->accepted_begin == verdict->accepted_end) return done(std::move(out));
   auto sealer = EventSealer::ForGroup(deps, group, record.record);
   if (auto* err = std::get_if<AwsError>(&sealer)) return done(*err);
-  const EventSealer& seal = std::get<EventSealer>(sealer);
+  EventSealer& seal = std::get<EventSealer>(sealer);
   wharf::logs::Batch batch;
   batch.ingestion_time = now;
   batch.records.reserve(verdict->accepted_end - verdict->accepted_begin);

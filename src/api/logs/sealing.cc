@@ -65,7 +65,7 @@ std::variant<EventSealer, AwsError> EventSealer::ForGroup(const LogsDeps& deps, 
     if (GetInt(k.as_object(), "id") != id) continue;
     auto key = OpenDataKey(deps, group, GetString(k.as_object(), "blob"));
     if (auto* err = std::get_if<AwsError>(&key)) return *err;
-    sealer.deps_ = &deps;
+    sealer.nonce_prefix_ = wharf::kms::RandomBytes(deps.kms->random, 8);
     sealer.group_ = std::string(group);
     sealer.id_ = static_cast<uint32_t>(*id);
     sealer.key_ = std::move(std::get<std::string>(key));
@@ -74,10 +74,12 @@ std::variant<EventSealer, AwsError> EventSealer::ForGroup(const LogsDeps& deps, 
   return AwsError::Server("ServiceUnavailableException", "The log group's data key is missing.");
 }
 
-std::string EventSealer::Seal(std::string_view message) const {
+std::string EventSealer::Seal(std::string_view message) {
   std::string out(4, '\0');
   std::memcpy(out.data(), &id_, 4);  // little-endian, as the segment format
-  std::string nonce = wharf::kms::RandomBytes(deps_->kms->random, wharf::kms::kIvBytes);
+  std::string nonce = nonce_prefix_ + std::string(4, '\0');
+  uint32_t n = counter_++;
+  std::memcpy(nonce.data() + 8, &n, 4);
   out.append(nonce);
   auto sealed = wharf::kms::Seal(key_, nonce, message, Aad(group_));
   out.append(sealed.ok() ? *sealed : std::string());

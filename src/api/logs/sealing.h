@@ -40,13 +40,17 @@ class EventSealer {
   static std::variant<EventSealer, AwsError> ForGroup(const LogsDeps& deps, std::string_view group,
                                                       const object& record);
   bool active() const { return id_ != 0; }
-  std::string Seal(std::string_view message) const;
+  std::string Seal(std::string_view message);
 
  private:
-  const LogsDeps* deps_ = nullptr;
   std::string group_;
   uint32_t id_ = 0;
   std::string key_;
+  // Nonces: 8 random bytes drawn once per request and a counter, so a batch of thousands of
+  // events costs one getrandom, not one per event (a repeat needs two requests drawing the
+  // same 64 bits).
+  std::string nonce_prefix_;
+  uint32_t counter_ = 0;
 };
 
 // Opens sealed events of one group for one request.
