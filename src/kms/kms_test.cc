@@ -169,6 +169,26 @@ TEST(Signing, HmacMatchesItsSpec) {
 namespace wharf::kms {
 namespace {
 
+TEST(AesGcmKeyTest, SameAsSealAndOpenForManyMessages) {
+  SecureRandom random;
+  const std::string key = RandomBytes(random, kKeyBytes);
+  AesGcmKey reused(key);
+  for (int i = 0; i < 5; ++i) {
+    std::string iv = RandomBytes(random, kIvBytes), text(static_cast<size_t>(i * 37), 'a' + i);
+    auto a = reused.Seal(iv, text, "aad");
+    auto b = Seal(key, iv, text, "aad");
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a, *b);
+    auto opened = reused.Open(iv, *b, "aad");
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ(*opened, text);
+    EXPECT_FALSE(reused.Open(iv, *b, "other").ok());
+  }
+  AesGcmKey wrong(std::string(kKeyBytes, 'w'));
+  std::string iv = RandomBytes(random, kIvBytes);
+  EXPECT_FALSE(wrong.Open(iv, *Seal(key, iv, "x", ""), "").ok());
+}
+
 TEST(SealedBlobTest, ChunksRoundTripAndRefuseTampering) {
   SecureRandom random;
   const std::string key(kKeyBytes, 'd');

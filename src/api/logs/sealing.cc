@@ -66,9 +66,9 @@ std::variant<EventSealer, AwsError> EventSealer::ForGroup(const LogsDeps& deps, 
     auto key = OpenDataKey(deps, group, GetString(k.as_object(), "blob"));
     if (auto* err = std::get_if<AwsError>(&key)) return *err;
     sealer.nonce_prefix_ = wharf::kms::RandomBytes(deps.kms->random, 8);
-    sealer.group_ = std::string(group);
+    sealer.aad_ = Aad(group);
     sealer.id_ = static_cast<uint32_t>(*id);
-    sealer.key_ = std::move(std::get<std::string>(key));
+    sealer.key_ = std::make_unique<wharf::kms::AesGcmKey>(std::get<std::string>(key));
     return sealer;
   }
   return AwsError::Server("ServiceUnavailableException", "The log group's data key is missing.");
@@ -81,13 +81,13 @@ std::string EventSealer::Seal(std::string_view message) {
   uint32_t n = counter_++;
   std::memcpy(nonce.data() + 8, &n, 4);
   out.append(nonce);
-  auto sealed = wharf::kms::Seal(key_, nonce, message, Aad(group_));
+  auto sealed = key_->Seal(nonce, message, aad_);
   out.append(sealed.ok() ? *sealed : std::string());
   return out;
 }
 
 EventOpener::EventOpener(const LogsDeps& deps, std::string group, const object& record)
-    : deps_(deps), group_(std::move(group)) {
+    : deps_(deps), group_(std::move(group)), aad_(Aad(group_)) {
   for (const auto& k : GetArray(record, "dataKeys")) {
     wrapped_[static_cast<uint32_t>(GetInt(k.as_object(), "id").value_or(0))] = GetString(k.as_object(), "blob");
   }
@@ -107,10 +107,10 @@ std::variant<std::string, AwsError> EventOpener::Plaintext(const wharf::logs::St
     if (wrapped == wrapped_.end()) return AwsError::Server("ServiceUnavailableException", "A data key is missing.");
     auto key = OpenDataKey(deps_, group_, wrapped->second);
     if (auto* err = std::get_if<AwsError>(&key)) return *err;
-    opened = opened_.emplace(id, std::move(std::get<std::string>(key))).first;
+    opened = opened_.emplace(id, wharf::kms::AesGcmKey(std::get<std::string>(key))).first;
   }
   std::string_view bytes(event.message);
-  auto plain = wharf::kms::Open(opened->second, bytes.substr(4, wharf::kms::kIvBytes), bytes.substr(kPrefix), Aad(group_));
+  auto plain = opened->second.Open(bytes.substr(4, wharf::kms::kIvBytes), bytes.substr(kPrefix), aad_);
   if (!plain.ok()) return AwsError::Server("ServiceUnavailableException", "A stored log event does not decrypt.");
   return std::move(*plain);
 }

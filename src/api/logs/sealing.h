@@ -19,6 +19,7 @@
 #include <variant>
 
 #include "api/logs/common.h"
+#include "kms/aes_gcm.h"
 #include "logs/segment.h"
 
 namespace wharf::api::logs {
@@ -43,9 +44,9 @@ class EventSealer {
   std::string Seal(std::string_view message);
 
  private:
-  std::string group_;
+  std::string aad_;  // the group's name, bound to every event
   uint32_t id_ = 0;
-  std::string key_;
+  std::unique_ptr<wharf::kms::AesGcmKey> key_;
   // Nonces: 8 random bytes drawn once per request and a counter, so a batch of thousands of
   // events costs one getrandom, not one per event (a repeat needs two requests drawing the
   // same 64 bits).
@@ -64,8 +65,9 @@ class EventOpener {
  private:
   const LogsDeps& deps_;
   std::string group_;
+  std::string aad_;
   std::map<uint32_t, std::string> wrapped_;  // data key id -> its blob (base64)
-  std::map<uint32_t, std::string> opened_;   // data key id -> plaintext key
+  std::map<uint32_t, wharf::kms::AesGcmKey> opened_;  // data key id -> its key, set up
 };
 
 }  // namespace wharf::api::logs
