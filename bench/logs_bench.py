@@ -7,7 +7,10 @@ http.client connections, one process per connection, so the client's own cost (b
 serialisation) stays out of the figure as far as a Python client can. Client and server share
 the machine. Not a test: it exits non-zero only when a request failed; aims are reported.
 
-  bench/logs_bench.py [--build-dir build] [--duration 5] [--batch 1000] [--events 1000000]
+  bench/logs_bench.py [--build-dir build] [--duration 5] [--batch 1000] [--events 1000000] [--kms]
+
+--kms: the log groups have a KMS key (kmsKeyId), so every event is sealed on the way in and
+opened on the way out (api/logs/sealing.h); run with and without it to see what that costs.
 """
 import argparse
 import http.client
@@ -22,6 +25,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 
 AIM_EVENTS_PER_S = 200_000
+GROUP_ARGS = {}  # CreateLogGroup's extra arguments (kmsKeyId with --kms)
 
 
 def signed(server, op, body):
@@ -66,7 +70,7 @@ def ingest_worker(args):
 
 def ingest(server, logs, connections, duration, batch):
     group = f"bench-ingest-{connections}"
-    logs.create_log_group(logGroupName=group)
+    logs.create_log_group(logGroupName=group, **GROUP_ARGS)
     now = int(time.time() * 1000)
     work = []
     for c in range(connections):
@@ -87,7 +91,7 @@ def ingest(server, logs, connections, duration, batch):
 
 def fill(server, logs, group, total, batch):
     """total events in 4 streams, spread over the last 10 hours, with a rare term."""
-    logs.create_log_group(logGroupName=group)
+    logs.create_log_group(logGroupName=group, **GROUP_ARGS)
     streams = [f"app/{i}" for i in range(4)]
     for s in streams:
         logs.create_log_stream(logGroupName=group, logStreamName=s)
@@ -129,11 +133,15 @@ def main():
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--connections", default="1,16")
+    p.add_argument("--kms", action="store_true", help="log groups with a KMS key")
     args = p.parse_args()
     os.environ["WHARF_BIN"] = os.path.join(args.build_dir, "wharf")
     from wharf_harness import WharfServer
     with WharfServer() as server:
         logs = server.boto3("logs")
+        if args.kms:
+            GROUP_ARGS["kmsKeyId"] = server.boto3("kms").create_key()["KeyMetadata"]["Arn"]
+            print("log groups sealed under a KMS key")
         print(f"PutLogEvents, batches of {args.batch} events of ~100 bytes, {args.duration:.0f} s each")
         for c in [int(x) for x in args.connections.split(",")]:
             rate, p50, p99 = ingest(server, logs, c, args.duration, args.batch)

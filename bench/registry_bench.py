@@ -8,6 +8,11 @@
   pull          skopeo copy docker://<registry>/<repo> -> oci:<fresh dir>, median of --reps
   concurrent    --concurrency skopeo pulls at once into fresh dirs: wall time, errors
 
+Targets: wharf (repositories encrypted AES256, the default: blobs are plain files sent with
+sendfile), wharf-kms (the same server, repositories created with encryptionType KMS: blobs sealed
+in 64 KiB AES-256-GCM chunks and decrypted as they are sent), reference. The aim for wharf-kms is
+a pull within 1.3x of wharf's AES256 one.
+
 wharf runs as `wharf server --dev` (repositories created with the ECR API, skopeo logs in as AWS
 with the password of `aws ecr get-login-password`); the reference is /usr/bin/docker-registry
 (docker distribution 2.8, filesystem storage, no auth unless --reference-auth). Both listen on
@@ -46,7 +51,30 @@ def cpu_seconds(pid):
 
 
 def server_pid(reg):
-    return reg.server.proc.pid if reg.name == "wharf" else reg.proc.pid
+    return reg.server.proc.pid if reg.name.startswith("wharf") else reg.proc.pid
+
+
+class KmsRepositories:
+    """wharf's registry again (the same server), its repositories created with encryptionType KMS
+    under the AWS managed key aws/ecr."""
+
+    name = "wharf-kms"
+
+    def __init__(self, wharf):
+        self.wharf = wharf
+
+    def __getattr__(self, attr):  # host, creds, server ... are the wharf registry's
+        return getattr(self.wharf, attr)
+
+    def start(self):
+        return self
+
+    def close(self):
+        pass
+
+    def create_repository(self, name):
+        return self.wharf.ecr().create_repository(
+            repositoryName=name, encryptionConfiguration={"encryptionType": "KMS"})["repository"]
 
 
 def parse_args():
@@ -56,8 +84,9 @@ def parse_args():
     p.add_argument("--layers", type=int, default=5)
     p.add_argument("--reps", type=int, default=3, help="pushes and pulls per registry (median)")
     p.add_argument("--concurrency", type=int, default=16, help="simultaneous pulls (0: skip)")
-    p.add_argument("--targets", default="wharf,reference",
-                   help="comma-separated: wharf, reference (one alone measures it without ratios)")
+    p.add_argument("--targets", default="wharf,wharf-kms,reference",
+                   help="comma-separated: wharf, wharf-kms (needs wharf), reference (one alone measures it "
+                        "without ratios)")
     p.add_argument("--reference-auth", action="store_true",
                    help="htpasswd Basic auth on the reference too (bcrypt cost 4), as wharf checks "
                         "Basic credentials on every request")
@@ -71,8 +100,10 @@ def main():
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     for t in targets:
-        if t not in ("wharf", "reference"):
+        if t not in ("wharf", "wharf-kms", "reference"):
             raise BenchError(f"unknown target {t!r}")
+    if "wharf-kms" in targets and "wharf" not in targets:
+        raise BenchError("wharf-kms needs the wharf target (it is the same server)")
     if "wharf" in targets and not os.access(os.environ["WHARF_BIN"], os.X_OK):
         raise BenchError(f"{os.environ['WHARF_BIN']} missing: ninja -C {args.build_dir} wharf")
     for tool in (rf.UMOCI, rf.SKOPEO, rf.REGISTRY):
@@ -96,6 +127,10 @@ def main():
               f"in {time.monotonic() - t0:.1f} s", flush=True)
 
         for t in targets:
+            if t == "wharf-kms":
+                if "wharf" in registries:
+                    registries[t] = KmsRepositories(registries["wharf"])
+                continue
             reg = rf.WharfRegistry() if t == "wharf" else rf.ReferenceRegistry(
                 basic_user="AWS" if args.reference_auth else None)
             try:
@@ -126,7 +161,7 @@ def main():
                     continue
                 print(f"rep {rep + 1}/{args.reps}: {t} push, pull ...", flush=True)
                 try:
-                    name = repo_of(reg, f"bench/push-{rep}")
+                    name = repo_of(reg, f"bench/{t}-push-{rep}")
                     c0 = cpu_seconds(server_pid(reg))
                     t0 = time.monotonic()
                     rf.push_oci(src, "bench", reg.host, name, "bench", creds=reg.creds(),
@@ -258,6 +293,11 @@ def report(args, mb, registries, push, pull, push_cpu, pull_cpu, concurrent, bro
                   f"   {'met' if ok else 'NOT MET'}")
     else:
         print(f"  {speed:<52}needs both targets")
+    kms_aim = "KMS pull within 1.3x of an AES256 one"
+    if "wharf" in names and "wharf-kms" in names and pull_s.get("wharf") and pull_s.get("wharf-kms"):
+        r = pull_s["wharf-kms"] / pull_s["wharf"]
+        print(f"  {kms_aim:<52}{r:.2f} x   {'met' if r <= 1.3 else 'NOT MET'}")
+        print(f"  {'':<52}pull server cpu {med(pull_cpu['wharf-kms']):.2f} s (KMS) vs {med(pull_cpu['wharf']):.2f} s")
     if args.concurrency and "wharf" in names:
         c = concurrent.get("wharf")
         if c is None:

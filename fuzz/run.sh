@@ -4,6 +4,7 @@
 #   fuzz/run.sh lb [RUNS]         the same
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
+#   fuzz/run.sh sealed [RUNS]     sealed blob files (ECR layers of KMS repositories, as read from disk)
 #   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
 #   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
 #   fuzz/run.sh dns [RUNS]        DNS packets at the VPC resolver (parsed, answered, encoded)
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == sealed || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns ]]; then
   target=$1
   shift
 fi
@@ -72,6 +73,19 @@ if [[ $target == schedule ]]; then
   printf 'at(2030-02-28T23:59:59)' > "$corpus/at"
   { printf 'T'; cat /usr/share/zoneinfo/Europe/Paris; } > "$corpus/tzif"
   "$out/schedule_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/schedule-" "$@" "$corpus"
+  exit 0
+fi
+
+if [[ $target == sealed ]]; then
+  corpus=$out/sealed-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/sealed_blob_fuzzer.cc src/kms/sealed_blob.cc src/kms/aes_gcm.cc src/base/crypto.cc \
+    src/base/status.cc -lcrypto -o "$out/sealed_blob_fuzzer"
+  # Seeds: a header of 64 KiB chunks for 70,000 bytes with a made-up first chunk; a bad magic.
+  { printf 'WSB1\x00\x00\x01\x00'; printf '\x70\x11\x01\x00\x00\x00\x00\x00'; head -c 16 /dev/zero;
+    head -c 65552 /dev/zero; } > "$corpus/two-chunks"
+  printf 'XSB1\x00\x10\x00\x00' > "$corpus/bad"
+  "$out/sealed_blob_fuzzer" -runs="$runs" -max_len=140000 -print_final_stats=1 -artifact_prefix="$out/sealed-" "$@" "$corpus"
   exit 0
 fi
 

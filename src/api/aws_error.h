@@ -16,6 +16,7 @@ struct AwsError {
   std::string message;
   int http_status = 400;
   bool server_fault = false;  // Query protocol <Type>Receiver</Type>
+  boost::json::object extra{};  // more members of a JSON error body (ECR's KmsException.kmsError)
 
   static AwsError Client(std::string code, std::string message) {
     return AwsError{std::move(code), std::move(message), 400, false};

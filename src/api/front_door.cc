@@ -417,6 +417,7 @@ net::Response FrontDoor::JsonError(const AwsError& error, const std::string& req
                                    const ServiceEndpoint* service) const {
   json::object body{{"__type", error.code}};
   if (!error.message.empty()) body["message"] = error.message;
+  for (const auto& [k, v] : error.extra) body[k] = v;
   std::string_view content_type = service ? std::string_view(service->json_content_type) : kJsonContentType;
   net::Response res = MakeResponse(error.http_status, content_type, json::serialize(body), request_id);
   res.set("x-amzn-ErrorType", error.code + ":");

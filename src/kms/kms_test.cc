@@ -10,6 +10,7 @@
 #include "kms/aes_gcm.h"
 #include "kms/ciphertext_blob.h"
 #include "kms/root_key.h"
+#include "kms/sealed_blob.h"
 #include "kms/signing.h"
 #include "tests/support/temp_dir.h"
 
@@ -160,6 +161,75 @@ TEST(Signing, HmacMatchesItsSpec) {
   ASSERT_TRUE(mac.ok());
   EXPECT_EQ(HexEncode(*mac), "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
   EXPECT_EQ(KindOfSpec("SM2"), SpecKind::kUnknown);
+}
+
+}  // namespace
+}  // namespace wharf::kms
+
+namespace wharf::kms {
+namespace {
+
+TEST(AesGcmKeyTest, SameAsSealAndOpenForManyMessages) {
+  SecureRandom random;
+  const std::string key = RandomBytes(random, kKeyBytes);
+  AesGcmKey reused(key);
+  for (int i = 0; i < 5; ++i) {
+    std::string iv = RandomBytes(random, kIvBytes), text(static_cast<size_t>(i * 37), 'a' + i);
+    auto a = reused.Seal(iv, text, "aad");
+    auto b = Seal(key, iv, text, "aad");
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(*a, *b);
+    auto opened = reused.Open(iv, *b, "aad");
+    ASSERT_TRUE(opened.ok());
+    EXPECT_EQ(*opened, text);
+    EXPECT_FALSE(reused.Open(iv, *b, "other").ok());
+  }
+  AesGcmKey wrong(std::string(kKeyBytes, 'w'));
+  std::string iv = RandomBytes(random, kIvBytes);
+  EXPECT_FALSE(wrong.Open(iv, *Seal(key, iv, "x", ""), "").ok());
+}
+
+TEST(SealedBlobTest, ChunksRoundTripAndRefuseTampering) {
+  SecureRandom random;
+  const std::string key(kKeyBytes, 'd');
+  std::string plain(3 * kSealedChunkBytes + 100, '\0');
+  for (size_t i = 0; i < plain.size(); ++i) plain[i] = static_cast<char>(i * 7);
+  SealedBlobHeader header = NewSealedBlobHeader(plain.size(), random);
+  ASSERT_EQ(header.chunk_count(), 4u);
+  SealedBlobCipher cipher(key, header);
+  std::string file = EncodeSealedBlobHeader(header);
+  for (uint64_t i = 0; i < header.chunk_count(); ++i) {
+    auto sealed = cipher.SealChunk(i, std::string_view(plain).substr(i * kSealedChunkBytes, header.ChunkPlainSize(i)));
+    ASSERT_TRUE(sealed.ok());
+    ASSERT_EQ(file.size(), header.ChunkOffset(i));
+    file += *sealed;
+  }
+  ASSERT_EQ(file.size(), header.FileSize());
+  auto parsed = ParseSealedBlobHeader(file);
+  ASSERT_TRUE(parsed.ok());
+  SealedBlobCipher reader(key, *parsed);
+  std::string back;
+  for (uint64_t i = 0; i < parsed->chunk_count(); ++i) {
+    size_t n = parsed->ChunkPlainSize(i) + kTagBytes;
+    auto opened = reader.OpenChunk(i, std::string_view(file).substr(parsed->ChunkOffset(i), n));
+    ASSERT_TRUE(opened.ok()) << i;
+    back += *opened;
+  }
+  EXPECT_EQ(back, plain);
+  // A chunk read as another index, a flipped bit, another key: all refused.
+  size_t n0 = parsed->ChunkPlainSize(0) + kTagBytes;
+  EXPECT_FALSE(reader.OpenChunk(1, std::string_view(file).substr(parsed->ChunkOffset(0), n0)).ok());
+  std::string flipped = file.substr(parsed->ChunkOffset(0), n0);
+  flipped[5] ^= 1;
+  EXPECT_FALSE(reader.OpenChunk(0, flipped).ok());
+  SealedBlobCipher other(std::string(kKeyBytes, 'e'), *parsed);
+  EXPECT_FALSE(other.OpenChunk(0, std::string_view(file).substr(parsed->ChunkOffset(0), n0)).ok());
+  // The header's size is bound to every chunk.
+  SealedBlobHeader shorter = *parsed;
+  shorter.plaintext_size -= 1;
+  SealedBlobCipher truncated(key, shorter);
+  EXPECT_FALSE(truncated.OpenChunk(0, std::string_view(file).substr(parsed->ChunkOffset(0), n0)).ok());
+  EXPECT_FALSE(ParseSealedBlobHeader("WSB1").ok());
 }
 
 }  // namespace

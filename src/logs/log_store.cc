@@ -76,9 +76,9 @@ struct LogStore::Stream {
   uint64_t next_seq = 1;
 };
 
-void Batch::Add(int64_t timestamp, std::string_view message) {
+void Batch::Add(int64_t timestamp, std::string_view message, bool sealed) {
   size_t before = records.size();
-  EncodeRecord(timestamp, ingestion_time, message, records);
+  EncodeRecord(timestamp, ingestion_time, message, records, sealed);
   timestamps.push_back(timestamp);
   sizes.push_back(static_cast<uint32_t>(records.size() - before));
 }

@@ -53,7 +53,7 @@ struct Batch {
   std::vector<int64_t> timestamps;
   std::vector<uint32_t> sizes;  // record sizes, header included
   int64_t ingestion_time = 0;
-  void Add(int64_t timestamp, std::string_view message);
+  void Add(int64_t timestamp, std::string_view message, bool sealed = false);
 };
 
 // Which events to read from one stream: timestamps in [min_time, max_time], positions

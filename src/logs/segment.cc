@@ -55,9 +55,10 @@ uint32_t Crc32c(std::string_view data, uint32_t crc) {
   return ~crc;
 }
 
-void EncodeRecord(int64_t timestamp, int64_t ingestion_time, std::string_view message, std::string& out) {
+void EncodeRecord(int64_t timestamp, int64_t ingestion_time, std::string_view message, std::string& out,
+                  bool sealed) {
   size_t start = out.size();
-  Put32(out, static_cast<uint32_t>(message.size()));
+  Put32(out, static_cast<uint32_t>(message.size()) | (sealed ? kSealedFlag : 0));
   Put32(out, 0);
   Put64(out, timestamp);
   Put64(out, ingestion_time);
@@ -119,7 +120,8 @@ Status Segment::Scan(uint64_t from, uint64_t to, const std::function<bool(Stored
     ASSIGN_OR_RETURN(bool have_header, fill(kRecordHeader));
     if (!have_header) return Status::InvalidArgument("torn record header at " + std::to_string(offset));
     const char* h = buf.data() + pos;
-    uint32_t length = Get<uint32_t>(h);
+    uint32_t word = Get<uint32_t>(h);
+    uint32_t length = word & ~kSealedFlag;
     uint32_t crc = Get<uint32_t>(h + 4);
     if (length > kMaxMessage) return Status::InvalidArgument("bad record length at " + std::to_string(offset));
     ASSIGN_OR_RETURN(bool have_body, fill(kRecordHeader + length));
@@ -132,6 +134,7 @@ Status Segment::Scan(uint64_t from, uint64_t to, const std::function<bool(Stored
     e.position = Position{Get<int64_t>(h + 8), seq_, offset};
     e.ingestion_time = Get<int64_t>(h + 16);
     e.message.assign(h + kRecordHeader, length);
+    e.sealed = (word & kSealedFlag) != 0;
     pos += kRecordHeader + length;
     offset += kRecordHeader + length;
     if (!fn(std::move(e))) return Status::OK();

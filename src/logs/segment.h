@@ -6,6 +6,9 @@
 // never go down (the writer starts a new segment when a batch would break that), so a small
 // sparse index (every kIndexEvery-th record: timestamp -> offset) finds a time quickly.
 //
+// The length's top bit marks a sealed message: the bytes are the event's message encrypted
+// by the API (a log group with a KMS key, api/logs/sealing.h); the store only carries them.
+//
 // Crash rule: a record that is short or fails its CRC ends the segment; Open truncates the
 // file there. Everything acknowledged was fdatasync'd, so only unacknowledged bytes are lost.
 //
@@ -27,6 +30,7 @@ namespace wharf::logs {
 
 inline constexpr size_t kRecordHeader = 24;
 inline constexpr int kIndexEvery = 64;
+inline constexpr uint32_t kSealedFlag = 1u << 31;  // in a record's length word
 
 // Where an event is: the order of a stream's events is (timestamp, segment, offset).
 // Segments are numbered from 1, so {t, 0, 0} sorts before every real event at time t.
@@ -41,11 +45,13 @@ struct StoredEvent {
   Position position;
   int64_t ingestion_time = 0;
   std::string message;
+  bool sealed = false;  // `message` is ciphertext (segment.h, kSealedFlag)
 };
 
 uint32_t Crc32c(std::string_view data, uint32_t crc = 0);
 // Appends one record to `out`.
-void EncodeRecord(int64_t timestamp, int64_t ingestion_time, std::string_view message, std::string& out);
+void EncodeRecord(int64_t timestamp, int64_t ingestion_time, std::string_view message, std::string& out,
+                  bool sealed = false);
 
 class Segment {
  public:

@@ -22,4 +22,11 @@ std::vector<std::string> RepositoryRecord::tag_mutability_exclusions() const {
 std::string RepositoryRecord::policy_text() const { return GetString(record_, "policyText"); }
 std::string RepositoryRecord::lifecycle_policy_text() const { return GetString(record_, "lifecyclePolicyText"); }
 
+std::string RepositoryRecord::encryption_type() const {
+  return GetString(GetObject(shape(), "encryptionConfiguration"), "encryptionType", "AES256");
+}
+std::string RepositoryRecord::kms_key() const { return GetString(GetObject(shape(), "encryptionConfiguration"), "kmsKey"); }
+std::string RepositoryRecord::wrapped_data_key() const { return GetString(record_, "dataKey"); }
+std::string RepositoryRecord::blob_namespace() const { return GetString(record_, "blobNamespace"); }
+
 }  // namespace wharf::model

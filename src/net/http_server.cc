@@ -5,6 +5,7 @@
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/core/string.hpp>
@@ -166,6 +167,7 @@ class Session : public std::enable_shared_from_this<Session> {
     Response& res = reply.response;
     if (!keep_alive_) res.keep_alive(false);
     if (!reply.file.empty()) return WriteFile(std::move(reply));
+    if (reply.source) return WriteSource(std::move(reply));
     // A HEAD answer carries the Content-Length of the body it does not send.
     if (!head_request_ || res.find(http::field::content_length) == res.end()) res.prepare_payload();
     auto owned = std::make_shared<Response>(std::move(res));
@@ -204,6 +206,39 @@ class Session : public std::enable_shared_from_this<Session> {
                                self->stream_.expires_never();
                                self->SendFileChunk();
                              });
+  }
+
+  // A made body: the header with its Content-Length, then each piece as it comes.
+  void WriteSource(Reply&& reply) {
+    auto head = std::make_shared<http::response<http::empty_body>>();
+    head->base() = std::move(reply.response.base());
+    head->content_length(reply.length);
+    auto serializer = std::make_shared<http::response_serializer<http::empty_body>>(*head);
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    http::async_write_header(stream_, *serializer,
+                             [self = shared_from_this(), head, serializer, source = std::move(reply.source),
+                              left = reply.length](beast::error_code ec, size_t) {
+                               if (ec) return self->AfterWrite(ec, false);
+                               self->SendSourcePiece(source, left);
+                             });
+  }
+
+  void SendSourcePiece(std::shared_ptr<BodySource> source, uint64_t left) {
+    if (left == 0) return AfterWrite({}, false);
+    auto piece = source->Next();
+    if (!piece.ok() || piece->empty() || piece->size() > left) {
+      LOG_WARN("msg=\"streamed body failed\" error=\"{}\"", piece.ok() ? "short body" : piece.status().ToString());
+      return AfterWrite(beast::error_code(EIO, beast::system_category()), false);
+    }
+    auto owned = std::make_shared<std::string>(std::move(*piece));
+    left -= owned->size();
+    stream_.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+    asio::async_write(stream_, asio::buffer(*owned),
+                      [self = shared_from_this(), owned, source = std::move(source), left](beast::error_code ec,
+                                                                                        size_t) mutable {
+                        if (ec) return self->AfterWrite(ec, false);
+                        self->SendSourcePiece(std::move(source), left);
+                      });
   }
 
   void SendFileChunk() {

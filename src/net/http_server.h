@@ -37,13 +37,24 @@ struct Incoming {
   std::string remote_address;  // the client's IP address ("127.0.0.1")
 };
 
-// An answer: a message with a small body, or a message whose body is a file's bytes.
+// A body made as it is sent (a blob decrypted chunk by chunk): Next() is called on the
+// connection's loop until `length` bytes came out; an error there closes the connection (the
+// header is already sent).
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  virtual Result<std::string> Next() = 0;  // the next piece, never empty before the end
+};
+
+// An answer: a message with a small body, a message whose body is a file's bytes, or one
+// whose body a BodySource makes.
 struct Reply {
   Reply(Response r) : response(std::move(r)) {}  // NOLINT: a plain answer is a Reply
   Response response;
   std::string file;  // when set, the body is this file's bytes [offset, offset + length)
   uint64_t offset = 0;
-  uint64_t length = UINT64_MAX;  // to the end of the file
+  uint64_t length = UINT64_MAX;  // to the end of the file; with `source`, its whole length
+  std::shared_ptr<BodySource> source;
 };
 
 using Responder = std::function<void(Reply&&)>;

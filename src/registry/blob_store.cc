@@ -9,6 +9,8 @@
 #include <filesystem>
 
 #include "base/crypto.h"
+#include "kms/aes_gcm.h"
+#include "kms/sealed_blob.h"
 #include "oci/manifest.h"
 
 namespace wharf::registry {
@@ -59,7 +61,184 @@ bool ValidUuid(std::string_view uuid) {
   return true;
 }
 
+bool ValidNamespace(std::string_view ns) {
+  if (ns.empty() || ns.size() > 64) return false;
+  for (char c : ns) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+Result<kms::SealedBlobHeader> ReadSealedHeader(int fd) {
+  std::string header(kms::kSealedHeaderBytes, '\0');
+  if (::pread(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
+    return Status::InvalidArgument("sealed blob without a header");
+  }
+  return kms::ParseSealedBlobHeader(header);
+}
+
+Status WriteAll(int fd, std::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) return Errno("write sealed blob");
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::OK();
+}
+
+// Reads `n` bytes at `offset` (short only at the end of the file).
+Result<std::string> ReadAt(int fd, uint64_t offset, size_t n) {
+  std::string out(n, '\0');
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::pread(fd, out.data() + got, n - got, static_cast<off_t>(offset + got));
+    if (r < 0) return Errno("read sealed blob");
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  out.resize(got);
+  return out;
+}
+
+// Decrypts a range of a sealed blob a few chunks at a time, as the connection sends it.
+class SealedSource final : public net::BodySource {
+ public:
+  SealedSource(int fd, kms::SealedBlobCipher cipher, uint64_t offset, uint64_t length)
+      : fd_(fd), cipher_(std::move(cipher)), chunk_(offset / cipher_.header().chunk_size),
+        skip_(offset % cipher_.header().chunk_size), left_(length) {}
+  ~SealedSource() override { ::close(fd_); }
+
+  Result<std::string> Next() override {
+    constexpr int kChunksPerPiece = 4;
+    const kms::SealedBlobHeader& h = cipher_.header();
+    std::string out;
+    for (int i = 0; i < kChunksPerPiece && left_ > 0 && chunk_ < h.chunk_count(); ++i, ++chunk_) {
+      size_t sealed_size = h.ChunkPlainSize(chunk_) + kms::kTagBytes;
+      ASSIGN_OR_RETURN(std::string sealed, ReadAt(fd_, h.ChunkOffset(chunk_), sealed_size));
+      ASSIGN_OR_RETURN(std::string plain, cipher_.OpenChunk(chunk_, sealed));
+      std::string_view part(plain);
+      part.remove_prefix(std::min<size_t>(skip_, part.size()));
+      skip_ = 0;
+      part = part.substr(0, static_cast<size_t>(std::min<uint64_t>(part.size(), left_)));
+      left_ -= part.size();
+      out.append(part);
+    }
+    return out;
+  }
+
+ private:
+  const int fd_;
+  const kms::SealedBlobCipher cipher_;
+  uint64_t chunk_;
+  uint64_t skip_;
+  uint64_t left_;
+};
+
 }  // namespace
+
+std::string BlobStore::SealedPathOf(std::string_view ns, std::string_view digest) const {
+  std::string hex(digest.substr(7));
+  return root_ + "/sealed/" + std::string(ns) + "/" + hex.substr(0, 2) + "/" + hex;
+}
+
+std::optional<int64_t> BlobStore::SealedSize(std::string_view ns, std::string_view digest) const {
+  if (!oci::IsDigest(digest) || !ValidNamespace(ns)) return std::nullopt;
+  Fd f(::open(SealedPathOf(ns, digest).c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return std::nullopt;
+  auto header = ReadSealedHeader(f.fd);
+  if (!header.ok()) return std::nullopt;
+  return static_cast<int64_t>(header->plaintext_size);
+}
+
+Status BlobStore::FinishSealedUpload(std::string_view uuid, std::string_view digest, std::string_view ns,
+                                     std::string_view data_key) {
+  ASSIGN_OR_RETURN(int64_t size, UploadSize(uuid));
+  if (!oci::IsDigest(digest) || !ValidNamespace(ns)) {
+    CancelUpload(uuid);
+    return Status::InvalidArgument("invalid digest '" + std::string(digest) + "'");
+  }
+  std::string plain_path = UploadPath(uuid), sealed_path = plain_path + ".sealed";
+  Fd in(::open(plain_path.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd out(::open(sealed_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (in.fd < 0 || out.fd < 0) return Errno("seal upload");
+  // Hashed and sealed in one pass; a mismatch throws the sealed copy away.
+  kms::SealedBlobCipher cipher(data_key, kms::NewSealedBlobHeader(static_cast<uint64_t>(size), random_));
+  const kms::SealedBlobHeader& h = cipher.header();
+  Sha256Hasher hasher;
+  std::string pending = kms::EncodeSealedBlobHeader(h);
+  Status failed;
+  for (uint64_t i = 0; i < h.chunk_count() && failed.ok(); ++i) {
+    auto plain = ReadAt(in.fd, i * h.chunk_size, h.ChunkPlainSize(i));
+    if (!plain.ok() || plain->size() != h.ChunkPlainSize(i)) {
+      failed = plain.ok() ? Status::Unavailable("upload changed while sealing") : plain.status();
+      break;
+    }
+    hasher.Update(*plain);
+    auto sealed = cipher.SealChunk(i, *plain);
+    if (!sealed.ok()) failed = sealed.status();
+    else pending.append(*sealed);
+    if (failed.ok() && pending.size() >= (1u << 20)) {
+      failed = WriteAll(out.fd, pending);
+      pending.clear();
+    }
+  }
+  if (failed.ok()) failed = WriteAll(out.fd, pending);
+  std::string actual = "sha256:" + HexEncode(hasher.Finish());
+  if (failed.ok() && actual != digest) {
+    failed = Status::InvalidArgument("provided digest did not match uploaded content (computed " + actual + ")");
+  }
+  if (failed.ok() && ::fsync(out.fd) != 0) failed = Errno("fsync sealed blob");
+  ::unlink(plain_path.c_str());
+  if (!failed.ok()) {
+    ::unlink(sealed_path.c_str());
+    return failed;
+  }
+  std::string target = SealedPathOf(ns, digest);
+  std::error_code ec;
+  fs::create_directories(fs::path(target).parent_path(), ec);
+  if (std::rename(sealed_path.c_str(), target.c_str()) != 0) return Errno("publish sealed blob");
+  return FsyncPath(fs::path(target).parent_path().string(), true);
+}
+
+Result<std::shared_ptr<net::BodySource>> BlobStore::OpenSealed(std::string_view ns, std::string_view digest,
+                                                              std::string_view data_key, int64_t offset,
+                                                              int64_t length) const {
+  if (!oci::IsDigest(digest) || !ValidNamespace(ns)) return Status::NotFound("blob " + std::string(digest));
+  int fd = ::open(SealedPathOf(ns, digest).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::NotFound("blob " + std::string(digest));
+  auto header = ReadSealedHeader(fd);
+  if (!header.ok()) {
+    ::close(fd);
+    return header.status();
+  }
+  return std::shared_ptr<net::BodySource>(std::make_shared<SealedSource>(
+      fd, kms::SealedBlobCipher(data_key, *header), static_cast<uint64_t>(offset), static_cast<uint64_t>(length)));
+}
+
+Result<std::vector<BlobStore::SealedEntry>> BlobStore::ListSealed() const {
+  std::vector<SealedEntry> out;
+  std::error_code ec;
+  for (const auto& ns : fs::directory_iterator(fs::path(root_) / "sealed", ec)) {
+    std::error_code inner;
+    for (const auto& shard : fs::directory_iterator(ns.path(), inner)) {
+      for (const auto& file : fs::directory_iterator(shard.path(), inner)) {
+        std::string digest = "sha256:" + file.path().filename().string();
+        if (!oci::IsDigest(digest)) continue;
+        struct stat st;
+        if (::stat(file.path().c_str(), &st) != 0) continue;
+        out.push_back({ns.path().filename().string(), digest, std::chrono::system_clock::from_time_t(st.st_mtime)});
+      }
+    }
+  }
+  if (ec && ec != std::errc::no_such_file_or_directory) return Status::Unavailable("list sealed blobs: " + ec.message());
+  return out;
+}
+
+Status BlobStore::DeleteSealed(std::string_view ns, std::string_view digest) {
+  if (!ValidNamespace(ns) || !oci::IsDigest(digest)) return Status::OK();
+  if (::unlink(SealedPathOf(ns, digest).c_str()) != 0 && errno != ENOENT) return Errno("delete sealed blob");
+  return Status::OK();
+}
 
 Result<std::unique_ptr<BlobStore>> BlobStore::Open(const std::string& root, Random& random) {
   std::error_code ec;

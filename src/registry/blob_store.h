@@ -2,6 +2,11 @@
 //
 //   <root>/blobs/sha256/<first two hex>/<hex>   one file per blob, immutable once there
 //   <root>/uploads/<uuid>                       an upload in progress
+//   <root>/sealed/<namespace>/<first two>/<hex> a blob of a repository encrypted with KMS:
+//                                               kms/sealed_blob.h's chunks under that
+//                                               repository's data key; one namespace per
+//                                               repository (docs/ARCHITECTURE.md, "Blobs
+//                                               encrypted with KMS")
 //
 // A blob appears only by rename() of a complete upload whose content hashed to the
 // digest, after an fsync: a crash mid-upload leaves at most an upload file, and Open()
@@ -21,6 +26,7 @@
 
 #include "base/random.h"
 #include "base/status.h"
+#include "net/http_server.h"
 
 namespace wharf::registry {
 
@@ -38,6 +44,26 @@ class BlobStore {
     std::chrono::system_clock::time_point modified;
   };
   Result<std::vector<Entry>> List() const;
+
+  // Sealed blobs. `ns` is a repository's namespace (hex), `data_key` its plaintext data key.
+  std::string SealedPathOf(std::string_view ns, std::string_view digest) const;
+  // The plaintext size, read from the file's header.
+  std::optional<int64_t> SealedSize(std::string_view ns, std::string_view digest) const;
+  // Like FinishUpload, but the blob is written sealed (hashed and encrypted in one pass) and
+  // the plaintext upload removed.
+  Status FinishSealedUpload(std::string_view uuid, std::string_view digest, std::string_view ns,
+                            std::string_view data_key);
+  // Plaintext bytes [offset, offset + length) of a sealed blob, decrypted as they are sent.
+  // NotFound when absent; InvalidArgument when its header is not one.
+  Result<std::shared_ptr<net::BodySource>> OpenSealed(std::string_view ns, std::string_view digest,
+                                                     std::string_view data_key, int64_t offset, int64_t length) const;
+  struct SealedEntry {
+    std::string ns;
+    std::string digest;
+    std::chrono::system_clock::time_point modified;
+  };
+  Result<std::vector<SealedEntry>> ListSealed() const;
+  Status DeleteSealed(std::string_view ns, std::string_view digest);
 
   // Uploads. NotFound for an unknown uuid.
   Result<std::string> StartUpload();

@@ -47,6 +47,11 @@ net::Response NameUnknown(const Registry& registry, const std::string& name) {
                    registry.options().account_id + "'");
 }
 
+// KMS refused a repository's key: docker and skopeo print "denied: <message>".
+net::Response KmsDenied(const Status& status) {
+  return Error(http::status::forbidden, "DENIED", "The repository's KMS key cannot be used: " + status.message());
+}
+
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > 256 || name.front() == '/' || name.back() == '/') return false;
   for (char c : name) {
@@ -310,18 +315,24 @@ net::Reply Distribution::Blob(net::Incoming& in, const Route& route) {
   if (method != http::verb::get && method != http::verb::head) {
     return Error(http::status::method_not_allowed, "UNSUPPORTED", "method not allowed");
   }
-  auto size = registry_.blobs().Size(route.reference);
-  if (!size || !registry_.BlobInRepository(route.name, route.reference)) {
-    return Error(http::status::not_found, "BLOB_UNKNOWN", "blob unknown to registry");
+  auto size = registry_.BlobSize(route.name, route.reference);
+  if (!size) return Error(http::status::not_found, "BLOB_UNKNOWN", "blob unknown to registry");
+  auto sealing = registry_.SealingOf(route.name);
+  if (!sealing.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", sealing.status().message());
+  std::string data_key;
+  if (*sealing && method == http::verb::get) {  // the key is asked for the bytes, not their size
+    auto key = registry_.DataKey(**sealing);
+    if (!key.ok()) return KmsDenied(key.status());
+    data_key = std::move(*key);
   }
   net::Response res = Answer(http::status::ok);
   res.set(http::field::content_type, "application/octet-stream");
   res.set("Docker-Content-Digest", route.reference);
   res.set(http::field::accept_ranges, "bytes");
   res.set(http::field::etag, "\"" + route.reference + "\"");
+  int64_t first = 0, last = *size - 1;
   auto range = in.message.find(http::field::range);
   if (range != in.message.end()) {
-    int64_t first = 0, last = 0;
     if (!ParseRange(range->value(), *size, first, last)) {
       net::Response bad = Error(http::status::range_not_satisfiable, "BLOB_UNKNOWN", "invalid range");
       bad.set(http::field::content_range, "bytes */" + std::to_string(*size));
@@ -330,22 +341,26 @@ net::Reply Distribution::Blob(net::Incoming& in, const Route& route) {
     res.result(http::status::partial_content);
     res.set(http::field::content_range,
             "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(*size));
-    if (method == http::verb::head) {
-      res.content_length(last - first + 1);
-      return res;
-    }
-    net::Reply part(std::move(res));  // straight from the file, like a whole blob
-    part.file = registry_.blobs().PathOf(route.reference);
-    part.offset = static_cast<uint64_t>(first);
-    part.length = static_cast<uint64_t>(last - first + 1);
-    return part;
   }
+  const int64_t length = last - first + 1;
   if (method == http::verb::head) {
-    res.content_length(*size);
+    res.content_length(range != in.message.end() ? length : *size);
     return res;
   }
-  net::Reply reply(std::move(res));
+  if (*sealing) {  // decrypted chunk by chunk as it is sent
+    auto source = registry_.blobs().OpenSealed((*sealing)->ns, route.reference, data_key, first, length);
+    if (!source.ok()) return Error(http::status::not_found, "BLOB_UNKNOWN", "blob unknown to registry");
+    net::Reply reply(std::move(res));
+    reply.source = std::move(*source);
+    reply.length = static_cast<uint64_t>(length);
+    return reply;
+  }
+  net::Reply reply(std::move(res));  // straight from the file (sendfile)
   reply.file = registry_.blobs().PathOf(route.reference);
+  if (range != in.message.end()) {
+    reply.offset = static_cast<uint64_t>(first);
+    reply.length = static_cast<uint64_t>(length);
+  }
   return reply;
 }
 
@@ -357,10 +372,9 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
     return blobs.AppendBytes(uuid, in.message.body());
   };
   auto finish = [&](const std::string& uuid, const std::string& digest) -> net::Reply {
-    Status st = blobs.FinishUpload(uuid, digest);
+    Status st = registry_.CommitUpload(route.name, uuid, digest);
     if (st.IsInvalidArgument()) return Error(http::status::bad_request, "DIGEST_INVALID", st.message());
-    if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
-    st = registry_.LinkBlob(route.name, digest);
+    if (st.IsFailedPrecondition()) return KmsDenied(st);
     if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
     net::Response res = Answer(http::status::created);
     res.set(http::field::location, "/v2/" + route.name + "/blobs/" + digest);
@@ -375,7 +389,9 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
 
   if (method == http::verb::post && route.reference.empty()) {
     std::string mount = query("mount"), from = query("from");
-    if (!mount.empty() && oci::IsDigest(mount) && !from.empty() && registry_.BlobInRepository(from, mount)) {
+    // A blob of a repository encrypted with KMS is not shared: the client uploads it again.
+    if (!mount.empty() && oci::IsDigest(mount) && !from.empty() && registry_.BlobInRepository(from, mount) &&
+        registry_.CanMount(from, route.name)) {
       Status st = registry_.LinkBlob(route.name, mount);
       if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
       net::Response res = Answer(http::status::created);
@@ -383,6 +399,13 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
       res.set("Docker-Content-Digest", mount);
       res.content_length(0);
       return res;
+    }
+    // A repository whose KMS key refuses takes no uploads (ECR's InitiateLayerUpload fails alike).
+    auto sealing = registry_.SealingOf(route.name);
+    if (!sealing.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", sealing.status().message());
+    if (*sealing) {
+      auto key = registry_.DataKey(**sealing);
+      if (!key.ok()) return KmsDenied(key.status());
     }
     auto uuid = blobs.StartUpload();
     if (!uuid.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", uuid.status().message());

@@ -117,10 +117,51 @@ Result<std::optional<std::pair<json::object, int64_t>>> Registry::Repository(std
   return Found(std::make_pair(std::move(v.get_object()), kv->mod_revision));
 }
 
-bool Registry::BlobInRepository(std::string_view repo, std::string_view digest) {
-  if (!blobs_.Size(digest)) return false;
+Result<std::optional<Sealing>> Registry::SealingOf(std::string_view repo) {
+  ASSIGN_OR_RETURN(auto repository, Repository(repo));
+  if (!repository) return std::optional<Sealing>();
+  model::RepositoryRecord record(repository->first);
+  if (!record.sealed()) return std::optional<Sealing>();
+  return std::optional<Sealing>(Sealing{record.blob_namespace(), record.arn(), record.wrapped_data_key()});
+}
+
+Result<std::string> Registry::DataKey(const Sealing& sealing) {
+  if (!data_keys_) return Status::FailedPrecondition("KMSInternalException: this registry has no KMS");
+  return data_keys_->Open(sealing.repository_arn, sealing.wrapped_key);
+}
+
+std::optional<int64_t> Registry::BlobSize(std::string_view repo, std::string_view digest) {
+  auto sealing = SealingOf(repo);
+  if (!sealing.ok()) return std::nullopt;
+  auto size = *sealing ? blobs_.SealedSize((*sealing)->ns, digest) : blobs_.Size(digest);
+  if (!size) return std::nullopt;
   auto link = store_.Get(LinkKey(repo, digest));
-  return link.ok() && link->has_value();
+  if (!link.ok() || !link->has_value()) return std::nullopt;
+  return size;
+}
+
+Status Registry::CommitUpload(std::string_view repo, std::string_view uuid, std::string_view digest) {
+  auto sealing = SealingOf(repo);
+  if (!sealing.ok()) {
+    blobs_.CancelUpload(uuid);
+    return sealing.status();
+  }
+  if (*sealing) {
+    auto key = DataKey(**sealing);
+    if (!key.ok()) {
+      blobs_.CancelUpload(uuid);
+      return key.status();
+    }
+    RETURN_IF_ERROR(blobs_.FinishSealedUpload(uuid, digest, (*sealing)->ns, *key));
+  } else {
+    RETURN_IF_ERROR(blobs_.FinishUpload(uuid, digest));
+  }
+  return LinkBlob(repo, digest);
+}
+
+bool Registry::CanMount(std::string_view from, std::string_view to) {
+  auto a = SealingOf(from), b = SealingOf(to);
+  return a.ok() && b.ok() && !*a && !*b;
 }
 
 Status Registry::LinkBlob(std::string_view repo, std::string_view digest) {
@@ -342,6 +383,30 @@ Result<int> Registry::CollectGarbage(bool ignore_grace) {
     ASSIGN_OR_RETURN(ImageRecord r, FromJson(kv.value));
     referenced.insert(r.blobs.begin(), r.blobs.end());
   }
+  // Sealed blobs belong to one repository's namespace: referenced by that repository's
+  // images only; a namespace no repository has any more goes whole (after the grace).
+  std::set<std::string> sealed_referenced;  // "<ns>/<digest>"
+  ASSIGN_OR_RETURN(store::Page repositories, store_.List(model::keys::kRepositories, "", 0));
+  for (const auto& kv : repositories.items) {
+    boost::system::error_code ec;
+    json::value v = json::parse(kv.value, ec);
+    if (ec || !v.is_object()) continue;
+    model::RepositoryRecord record(v.get_object());
+    if (!record.sealed()) continue;
+    ASSIGN_OR_RETURN(store::Page sealed_images, store_.List(ImagePrefix(record.name()), "", 0));
+    for (const auto& image : sealed_images.items) {
+      ASSIGN_OR_RETURN(ImageRecord r, FromJson(image.value));
+      for (const auto& b : r.blobs) sealed_referenced.insert(record.blob_namespace() + "/" + b);
+    }
+  }
+  ASSIGN_OR_RETURN(auto sealed_blobs, blobs_.ListSealed());
+  int sealed_deleted = 0;
+  for (const auto& blob : sealed_blobs) {
+    if (sealed_referenced.count(blob.ns + "/" + blob.digest)) continue;
+    if (!ignore_grace && blob.modified > clock_.Now() - options_.gc_grace) continue;
+    RETURN_IF_ERROR(blobs_.DeleteSealed(blob.ns, blob.digest));
+    ++sealed_deleted;
+  }
   ASSIGN_OR_RETURN(auto blobs, blobs_.List());
   auto cutoff = clock_.Now() - options_.gc_grace;
   std::set<std::string> deleted;
@@ -364,10 +429,11 @@ Result<int> Registry::CollectGarbage(bool ignore_grace) {
   }
   if (!unlink.ops.empty()) RETURN_IF_ERROR(store_.Commit(unlink).status());
   int uploads = blobs_.ExpireUploads(std::chrono::hours(24));
-  if (!deleted.empty() || uploads > 0) {
-    LOG_INFO("msg=\"registry garbage collected\" blobs={} abandoned_uploads={}", deleted.size(), uploads);
+  if (!deleted.empty() || uploads > 0 || sealed_deleted > 0) {
+    LOG_INFO("msg=\"registry garbage collected\" blobs={} sealed_blobs={} abandoned_uploads={}", deleted.size(),
+             sealed_deleted, uploads);
   }
-  return static_cast<int>(deleted.size());
+  return static_cast<int>(deleted.size()) + sealed_deleted;
 }
 
 Result<std::vector<std::string>> Registry::ApplyLifecyclePolicy(std::string_view repo) {

@@ -62,6 +62,31 @@ struct Failure {
 template <typename T>
 using Outcome = std::variant<T, Failure, Status>;  // Status: store or disk trouble
 
+// Opens the data keys of repositories encrypted with KMS. The API layer implements it over
+// the region's KMS (the registry sits below the API); every call asks KMS again, so a key
+// disabled a moment ago refuses at once.
+class DataKeys {
+ public:
+  virtual ~DataKeys() = default;
+  // The plaintext data key `wrapped_base64` holds for `repository_arn`. FailedPrecondition
+  // with KMS's words ("<KMS error code>: <message>") when its key refuses.
+  virtual Result<std::string> Open(std::string_view repository_arn, std::string_view wrapped_base64) = 0;
+  // A new data key for `repository_arn` under the KMS key `key_ref` (an id, ARN or alias;
+  // alias/aws/ecr is made on first use). Same errors.
+  struct Made {
+    std::string key_arn;
+    std::string wrapped_base64;
+  };
+  virtual Result<Made> Make(std::string_view repository_arn, std::string_view key_ref) = 0;
+};
+
+// Where a repository encrypted with KMS keeps its blobs, and its wrapped data key.
+struct Sealing {
+  std::string ns;
+  std::string repository_arn;
+  std::string wrapped_key;
+};
+
 struct RegistryOptions {
   std::string region, account_id;
   std::string host;  // what repositoryUri starts with: "127.0.0.1:4566"
@@ -77,6 +102,9 @@ class Registry {
   // Set once at startup, before any request, when the listener picked its port.
   void set_host(std::string host) { options_.host = std::move(host); }
   BlobStore& blobs() { return blobs_; }
+  // Set once at startup, before any request; without it KMS repositories cannot be used.
+  void SetDataKeys(DataKeys* keys) { data_keys_ = keys; }
+  DataKeys* data_keys() { return data_keys_; }
   store::Store& store() { return store_; }
 
   static std::string RepositoryKey(std::string_view repo);
@@ -100,7 +128,21 @@ class Registry {
   // Removes one tag; the image stays (untagged).
   Outcome<bool> Untag(std::string_view repo, std::string_view tag);
 
-  bool BlobInRepository(std::string_view repo, std::string_view digest);
+  // The repository's sealing, or none for an AES256 repository (blobs in the shared,
+  // content-addressed store) or a missing one.
+  Result<std::optional<Sealing>> SealingOf(std::string_view repo);
+  // The plaintext data key of a sealed repository (FailedPrecondition: KMS refused).
+  Result<std::string> DataKey(const Sealing& sealing);
+  // The size of a blob the repository has (pushed or mounted into it), or none.
+  std::optional<int64_t> BlobSize(std::string_view repo, std::string_view digest);
+  bool BlobInRepository(std::string_view repo, std::string_view digest) { return BlobSize(repo, digest).has_value(); }
+  // Publishes a finished upload as the repository's blob `digest` (sealed under its data key
+  // when it is encrypted with KMS) and links it. InvalidArgument when the content does not
+  // hash to the digest; FailedPrecondition when KMS refuses the key.
+  Status CommitUpload(std::string_view repo, std::string_view uuid, std::string_view digest);
+  // Whether a blob of `from` may be linked into `to` without copying: only between AES256
+  // repositories (a sealed blob is its own repository's).
+  bool CanMount(std::string_view from, std::string_view to);
   Status LinkBlob(std::string_view repo, std::string_view digest);
   Status UnlinkBlob(std::string_view repo, std::string_view digest);
 
@@ -127,6 +169,7 @@ class Registry {
   store::Store& store_;
   BlobStore& blobs_;
   Clock& clock_;
+  DataKeys* data_keys_ = nullptr;
 
   // Manifest pushes hold it shared, garbage collection exclusively (see the top).
   SharedMutex gc_mu_;

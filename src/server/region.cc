@@ -13,6 +13,7 @@
 #include "api/elbv2/elbv2.h"
 #include "api/json_util.h"
 #include "api/kms/kms.h"
+#include "api/ecr/kms_data_keys.h"
 #include "api/secretsmanager/secretsmanager.h"
 #include "api/servicediscovery/servicediscovery.h"
 #include "api/ssm/ssm.h"
@@ -110,7 +111,10 @@ Status Region::Init() {
   services_.push_back(std::move(ecs));
   ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_));
 
-  ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id));
+  // KMS first: ECR repositories and log groups seal their data under its keys.
+  RETURN_IF_ERROR(StartKeysAndSecrets());
+  ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id,
+                                                        kms_deps_.get()));
   ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
   services_.push_back(std::move(logs));
   ASSIGN_OR_RETURN(cloudwatch_, api::cloudwatch::CloudWatchService::Start(
@@ -120,7 +124,6 @@ Status Region::Init() {
   services_.push_back(std::move(cloudwatch));
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
-  RETURN_IF_ERROR(StartKeysAndSecrets());
   cloud_map_deps_ = std::make_unique<api::servicediscovery::CloudMapDeps>(
       api::servicediscovery::CloudMapDeps{*store_, deps_.clock, deps_.random, name_, o.account_id});
   ASSIGN_OR_RETURN(auto cloud_map, api::servicediscovery::MakeServiceDiscoveryEndpoint(*cloud_map_deps_));
@@ -171,6 +174,8 @@ Status Region::StartRegistry() {
   registry::RegistryOptions options{name_, o.account_id, deps_.registry_host,
                                     std::chrono::seconds(o.registry_gc_grace_seconds)};
   registry_ = std::make_unique<registry::Registry>(options, *store_, *blobs_, deps_.clock);
+  ecr_data_keys_ = std::make_unique<api::ecr::KmsDataKeys>(*kms_deps_);
+  registry_->SetDataKeys(ecr_data_keys_.get());
   distribution_ = std::make_unique<registry::Distribution>(*registry_);
   if (deps_.authorize_registry) {
     distribution_->SetAuthorize([this](std::string_view key, std::string_view method, std::string_view path) {

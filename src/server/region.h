@@ -46,6 +46,7 @@ namespace wharf::lb { class DataPlaneControl; }
 namespace wharf::metrics { class MetricStore; }
 namespace wharf::registry {
 class BlobStore;
+class DataKeys;
 class Distribution;
 class Registry;
 }  // namespace wharf::registry
@@ -133,6 +134,7 @@ class Region {
   std::unique_ptr<api::logs::LogsService> logs_;
   std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;
   std::unique_ptr<api::kms::KmsDeps> kms_deps_;
+  std::unique_ptr<registry::DataKeys> ecr_data_keys_;  // over kms_deps_
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;
   std::unique_ptr<api::ssm::SsmDeps> ssm_deps_;
   std::unique_ptr<api::servicediscovery::CloudMapDeps> cloud_map_deps_;

@@ -46,8 +46,9 @@ with WharfServer() as server:
         expect_client_error(lambda: logs.create_log_group(logGroupName=GROUP), "ResourceAlreadyExistsException")
         expect_client_error(lambda: logs.delete_log_group(logGroupName="nope"), "ResourceNotFoundException",
                             "The specified log group does not exist.")
+        # A key that does not exist (test_kms_at_rest.py has groups with real keys).
         expect_client_error(lambda: logs.create_log_group(logGroupName="k", kmsKeyId="arn:aws:kms:us-east-1:0:key/x"),
-                            "InvalidParameterException", "kmsKeyId")
+                            "AccessDeniedException", "The specified KMS key does not exist")
         # Debian's boto3 does not know logGroupClass yet; the newest CLI does.
         p = server.aws("logs", "create-log-group", "--log-group-name", "k", "--log-group-class", "INFREQUENT_ACCESS",
                        cli=NEWEST_AWS, check=False)

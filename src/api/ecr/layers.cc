@@ -4,6 +4,7 @@
 
 #include "api/ecr/common.h"
 #include "api/ecr/handlers.h"
+#include "api/ecr/kms_data_keys.h"
 #include "base/crypto.h"
 #include "oci/manifest.h"
 
@@ -11,6 +12,17 @@ namespace wharf::api::ecr {
 namespace json = boost::json;
 
 namespace {
+
+// KmsException when the repository is encrypted with a KMS key that refuses now.
+std::optional<AwsError> CheckRepositoryKey(Registry& r, const std::string& repo) {
+  auto sealing = r.SealingOf(repo);
+  if (!sealing.ok()) return EcrError(sealing.status());
+  if (!*sealing) return std::nullopt;
+  auto key = r.DataKey(**sealing);
+  if (!key.ok()) return key.status().IsFailedPrecondition() ? KmsException(key.status()) : EcrError(key.status());
+  return std::nullopt;
+}
+
 constexpr auto kTokenLifetime = std::chrono::hours(12);
 constexpr int64_t kPartSize = 10 * 1024 * 1024;
 }  // namespace
@@ -36,8 +48,8 @@ Outcome BatchCheckLayerAvailability(Registry& r, const RequestContext&, object& 
                                 {"failureReason", "Invalid layer digest"}});
       continue;
     }
-    auto size = r.blobs().Size(digest);
-    bool available = size && r.BlobInRepository(repo, digest);
+    auto size = r.BlobSize(repo, digest);
+    bool available = size.has_value();
     object layer{{"layerDigest", digest}, {"layerAvailability", available ? "AVAILABLE" : "UNAVAILABLE"}};
     if (available) layer["layerSize"] = *size;
     layers.push_back(std::move(layer));
@@ -54,6 +66,7 @@ Outcome GetDownloadUrlForLayer(Registry& r, const RequestContext& ctx, object& i
                             "The specified layers could not be found, or the specified layer is not valid for "
                             "this repository.");
   }
+  if (auto err = CheckRepositoryKey(r, repo)) return *err;
   // Like ECR's presigned URL, the link carries its own short-lived credential.
   ASSIGN_OR_FAIL(std::string password, r.IssuePassword(ctx.access_key_id, ctx.now + std::chrono::hours(1)),
                  EcrError);
@@ -65,6 +78,7 @@ Outcome GetDownloadUrlForLayer(Registry& r, const RequestContext& ctx, object& i
 Outcome InitiateLayerUpload(Registry& r, const RequestContext&, object& in) {
   auto loaded = LoadRepository(r, in);
   if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
+  if (auto err = CheckRepositoryKey(r, RepositoryName(in))) return *err;
   ASSIGN_OR_FAIL(std::string uuid, r.blobs().StartUpload(), EcrError);
   return object{{"uploadId", uuid}, {"partSize", kPartSize}};
 }
@@ -106,10 +120,10 @@ Outcome CompleteLayerUpload(Registry& r, const RequestContext&, object& in) {
     r.blobs().CancelUpload(uuid);
     return AwsError::Client("LayerAlreadyExistsException", "The image layer already exists in the associated repository.");
   }
-  Status st = r.blobs().FinishUpload(uuid, digest);
+  Status st = r.CommitUpload(repo, uuid, digest);
   if (st.IsInvalidArgument()) return AwsError::Client("InvalidLayerException", st.message());
+  if (st.IsFailedPrecondition()) return KmsException(st);
   if (!st.ok()) return EcrError(st);
-  if (Status link = r.LinkBlob(repo, digest); !link.ok()) return EcrError(link);
   return object{{"registryId", r.options().account_id},
                 {"repositoryName", repo},
                 {"uploadId", uuid},

@@ -6,6 +6,8 @@
 
 #include "api/ecr/common.h"
 #include "api/ecr/handlers.h"
+#include "api/ecr/kms_data_keys.h"
+#include "base/random.h"
 #include "iam/policy.h"
 #include "base/crypto.h"
 #include "model/keys.h"
@@ -80,8 +82,25 @@ Outcome CreateRepository(Registry& r, const RequestContext& ctx, object& in) {
   if (auto err = CheckTags(GetArray(in, "tags"))) return *err;
   if (auto err = CheckMutability(in)) return *err;
   const object& encryption = GetObject(in, "encryptionConfiguration");
-  if (GetString(encryption, "encryptionType", "AES256") != "AES256") {
-    return InvalidParameter("wharf does not support KMS encryption of repositories: use AES256.");
+  std::string encryption_type = GetString(encryption, "encryptionType", "AES256");
+  object encryption_shape{{"encryptionType", encryption_type}};
+  object sealing;  // the record's dataKey and blobNamespace (model/repository.h)
+  if (encryption_type == "KMS_DSSE") {
+    return InvalidParameter("wharf does not support KMS_DSSE encryption of repositories: use KMS or AES256.");
+  }
+  if (encryption_type == "AES256" && Has(encryption, "kmsKey")) {
+    return InvalidParameter("Invalid parameter at 'encryptionConfiguration': kmsKey can be specified only when "
+                            "encryptionType is KMS.");
+  }
+  if (encryption_type == "KMS") {
+    // The layers of the repository are sealed under a data key of its own, wrapped by this KMS
+    // key (alias/aws/ecr, made on first use, when none is named).
+    if (!r.data_keys()) return AwsError::Server("ServerException", "KMS is not available in this region.");
+    auto made = r.data_keys()->Make(RepositoryArn(r, name), GetString(encryption, "kmsKey", "alias/aws/ecr"));
+    if (!made.ok()) return made.status().IsFailedPrecondition() ? KmsException(made.status()) : EcrError(made.status());
+    encryption_shape["kmsKey"] = made->key_arn;
+    SecureRandom random;
+    sealing = object{{"dataKey", made->wrapped_base64}, {"blobNamespace", RandomHex(random, 32)}};
   }
   object repository{
       {"repositoryArn", RepositoryArn(r, name)},
@@ -92,12 +111,13 @@ Outcome CreateRepository(Registry& r, const RequestContext& ctx, object& in) {
       {"imageTagMutability", GetString(in, "imageTagMutability", "MUTABLE")},
       {"imageScanningConfiguration",
        object{{"scanOnPush", GetBool(GetObject(in, "imageScanningConfiguration"), "scanOnPush").value_or(false)}}},
-      {"encryptionConfiguration", object{{"encryptionType", "AES256"}}},
+      {"encryptionConfiguration", encryption_shape},
   };
   if (Has(in, "imageTagMutabilityExclusionFilters")) {
     repository["imageTagMutabilityExclusionFilters"] = in["imageTagMutabilityExclusionFilters"];
   }
   object record{{"repository", repository}, {"tags", GetArray(in, "tags")}};
+  for (const auto& [k, v] : sealing) record[k] = v;
   std::string key = Registry::RepositoryKey(name);
   ASSIGN_OR_FAIL(auto result,
                  r.store().Commit(store::Txn{{{key, 0}}, {store::Op::Put(key, json::serialize(record))}}), EcrError);

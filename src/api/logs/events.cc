@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/logs/handlers.h"
+#include "api/logs/sealing.h"
 #include "logs/filter_pattern.h"
 #include "logs/put_rules.h"
 
@@ -65,11 +66,18 @@ void PutLogEvents(const LogsDeps& deps, const RequestContext&, object& in, std::
   if (verdict->expired_end) rejected["expiredLogEventEndIndex"] = *verdict->expired_end;
   if (!rejected.empty()) out["rejectedLogEventsInfo"] = std::move(rejected);
   if (verdict->accepted_begin == verdict->accepted_end) return done(std::move(out));
+  auto sealer = EventSealer::ForGroup(deps, group, record.record);
+  if (auto* err = std::get_if<AwsError>(&sealer)) return done(*err);
+  EventSealer& seal = std::get<EventSealer>(sealer);
   wharf::logs::Batch batch;
   batch.ingestion_time = now;
   batch.records.reserve(verdict->accepted_end - verdict->accepted_begin);
   for (size_t i = verdict->accepted_begin; i < verdict->accepted_end; ++i) {
-    batch.Add(events[i].timestamp, events[i].message);
+    if (seal.active()) {
+      batch.Add(events[i].timestamp, seal.Seal(events[i].message), true);
+    } else {
+      batch.Add(events[i].timestamp, events[i].message);
+    }
   }
   deps.events.Append({group, GetString(in, "logStreamName")}, std::move(batch),
                      [done = std::move(done), out = std::move(out)](Status s) mutable {
@@ -98,6 +106,10 @@ Outcome GetLogEvents(const LogsDeps& deps, const RequestContext&, object& in) {
   auto read = deps.events.Read({group, GetString(in, "logStreamName")}, q);
   if (!read.ok()) return LogsError(read.status());
   std::vector<StoredEvent>& events = read->events;
+  EventOpener opener(deps, group, record.record);
+  for (auto& e : events) {
+    if (auto err = opener.Open(e)) return *err;
+  }
   // At most 1 MB of events: the first ones going forward, the last ones going back.
   size_t bytes = 0, keep = 0;
   if (q.forward) {
@@ -179,6 +191,8 @@ Outcome FilterLogEvents(const LogsDeps& deps, const RequestContext&, object& in)
   int64_t min_time = std::max(GetInt(in, "startTime").value_or(INT64_MIN), RetentionCutoff(deps, std::get<GroupRecord>(loaded)));
   int64_t max_time = GetInt(in, "endTime").value_or(INT64_MAX);
   const wharf::logs::FilterPattern& filter = *pattern;
+  EventOpener opener(deps, group, std::get<GroupRecord>(loaded).record);
+  std::optional<AwsError> refused;  // a sealed event that could not be opened
 
   std::vector<std::pair<Key, std::pair<std::string*, StoredEvent>>> found;
   std::optional<Key> frontier;
@@ -190,7 +204,17 @@ Outcome FilterLogEvents(const LogsDeps& deps, const RequestContext&, object& in)
     q.max_time = max_time;
     q.limit = limit + 1;  // one more than answered: whether a nextToken is due
     q.scan_budget = budget;
-    if (!filter.MatchesAll()) q.match = [&filter](const StoredEvent& e) { return filter.Matches(e.message); };
+    if (!filter.MatchesAll()) {
+      q.match = [&filter, &opener, &refused](const StoredEvent& e) {
+        if (!e.sealed) return filter.Matches(e.message);
+        auto plain = opener.Plaintext(e);
+        if (auto* err = std::get_if<AwsError>(&plain)) {
+          refused = *err;
+          return false;
+        }
+        return filter.Matches(std::get<std::string>(plain));
+      };
+    }
     if (after) {
       if (stream < after->stream) q.after = Position{after->timestamp, UINT64_MAX, UINT64_MAX};
       else if (stream == after->stream) q.after = Position{after->timestamp, after->segment, after->offset};
@@ -198,6 +222,10 @@ Outcome FilterLogEvents(const LogsDeps& deps, const RequestContext&, object& in)
     }
     auto read = deps.events.Read({group, stream}, q);
     if (!read.ok()) return LogsError(read.status());
+    if (refused) return *refused;
+    for (auto& e : read->events) {
+      if (auto err = opener.Open(e)) return *err;
+    }
     budget -= std::min(budget, read->scanned_bytes);
     if (read->frontier) {
       Key f{read->frontier->timestamp, stream, 0, 0};

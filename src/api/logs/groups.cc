@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/logs/handlers.h"
+#include "api/logs/sealing.h"
 
 namespace wharf::api::logs {
 namespace json = boost::json;
@@ -82,9 +83,6 @@ Outcome CreateLogGroup(const LogsDeps& deps, const RequestContext&, object& in) 
                             "' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular "
                             "expression pattern: [\\.\\-_/#A-Za-z0-9]+");
   }
-  if (Has(in, "kmsKeyId")) {
-    return InvalidParameter("kmsKeyId is not supported: wharf keeps log events unencrypted on its own disk.");
-  }
   std::string log_class = GetString(in, "logGroupClass", "STANDARD");
   if (log_class != "STANDARD") {
     return InvalidParameter("logGroupClass " + log_class + " is not supported: wharf has STANDARD log groups only.");
@@ -100,9 +98,13 @@ Outcome CreateLogGroup(const LogsDeps& deps, const RequestContext&, object& in) 
                {"arn", GroupArn(deps, name) + ":*"},
                {"logGroupClass", "STANDARD"},
                {"logGroupArn", GroupArn(deps, name)}};
+  object record{{"logGroup", group}, {"tags", tags}};
+  if (Has(in, "kmsKeyId")) {  // the group's events are sealed under a data key of this KMS key
+    if (auto err = AddDataKey(deps, name, GetString(in, "kmsKeyId"), record)) return *err;
+  }
   store::Txn txn;
   txn.compares.push_back({GroupKey(name), 0});
-  txn.ops.push_back(store::Op::Put(GroupKey(name), Serialize(object{{"logGroup", group}, {"tags", tags}})));
+  txn.ops.push_back(store::Op::Put(GroupKey(name), Serialize(record)));
   auto committed = deps.store.Commit(txn);
   if (!committed.ok()) return LogsError(committed.status());
   if (!committed->succeeded) {
@@ -245,6 +247,55 @@ Outcome ListTagsForResource(const LogsDeps& deps, const RequestContext&, object&
   auto name = GroupFromArn(deps, GetString(in, "resourceArn"));
   if (auto* err = std::get_if<AwsError>(&name)) return *err;
   return ListTags(deps, std::get<std::string>(name));
+}
+
+namespace {
+
+// AssociateKmsKey / DisassociateKmsKey name a group by logGroupName or resourceIdentifier
+// (its ARN); the account's query-result resource is refused (wharf has no Logs Insights).
+std::variant<std::string, AwsError> KmsTarget(const LogsDeps& deps, const object& in) {
+  bool by_name = Has(in, "logGroupName"), by_arn = Has(in, "resourceIdentifier");
+  if (by_name == by_arn) {
+    return InvalidParameter("Specify exactly one of logGroupName and resourceIdentifier.");
+  }
+  if (by_name) return GetString(in, "logGroupName");
+  std::string arn = GetString(in, "resourceIdentifier");
+  if (arn.find(":query-result:") != std::string::npos) {
+    return InvalidParameter("Query results are not supported: wharf has no CloudWatch Logs Insights.");
+  }
+  return GroupFromArn(deps, arn);
+}
+
+}  // namespace
+
+Outcome AssociateKmsKey(const LogsDeps& deps, const RequestContext&, object& in) {
+  auto name = KmsTarget(deps, in);
+  if (auto* err = std::get_if<AwsError>(&name)) return *err;
+  const std::string& group = std::get<std::string>(name);
+  // The data key is made once, before the write: a retried write keeps the same one.
+  object made{{"logGroup", object{}}};
+  if (auto err = AddDataKey(deps, group, GetString(in, "kmsKeyId"), made)) return *err;
+  return UpdateGroup(deps, group, [&](object& record) -> std::optional<AwsError> {
+    if (!record["dataKeys"].is_array()) record["dataKeys"] = json::array();
+    json::array& keys = record["dataKeys"].as_array();
+    int64_t id = 0;
+    for (const auto& k : keys) id = std::max(id, GetInt(k.as_object(), "id").value_or(0));
+    object entry = made["dataKeys"].as_array()[0].as_object();
+    entry["id"] = ++id;
+    keys.push_back(std::move(entry));
+    record["dataKeyId"] = id;
+    record["logGroup"].as_object()["kmsKeyId"] = GetString(in, "kmsKeyId");
+    return std::nullopt;
+  }, Empty);
+}
+
+Outcome DisassociateKmsKey(const LogsDeps& deps, const RequestContext&, object& in) {
+  auto name = KmsTarget(deps, in);
+  if (auto* err = std::get_if<AwsError>(&name)) return *err;
+  return UpdateGroup(deps, std::get<std::string>(name), [&](object& record) -> std::optional<AwsError> {
+    DropCurrentDataKey(record);
+    return std::nullopt;
+  }, Empty);
 }
 
 }  // namespace wharf::api::logs

@@ -18,6 +18,8 @@ WHARF_LOGS_OP(ListTagsLogGroup);
 WHARF_LOGS_OP(TagResource);
 WHARF_LOGS_OP(UntagResource);
 WHARF_LOGS_OP(ListTagsForResource);
+WHARF_LOGS_OP(AssociateKmsKey);
+WHARF_LOGS_OP(DisassociateKmsKey);
 // streams.cc
 WHARF_LOGS_OP(CreateLogStream);
 WHARF_LOGS_OP(DeleteLogStream);

@@ -30,6 +30,8 @@ Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps) {
       {"DescribeLogStreams", DescribeLogStreams},
       {"GetLogEvents", GetLogEvents},
       {"FilterLogEvents", FilterLogEvents},
+      {"AssociateKmsKey", AssociateKmsKey},
+      {"DisassociateKmsKey", DisassociateKmsKey},
   };
   const LogsDeps* d = &deps;
   for (const auto& [name, fn] : operations) {
@@ -65,7 +67,7 @@ Status SweepRetention(const LogsDeps& deps) {
 
 Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clock& clock, const std::string& data_dir,
                                                         std::string region, std::string account_id,
-                                                        std::chrono::seconds sweep_interval) {
+                                                        const kms::KmsDeps* kms, std::chrono::seconds sweep_interval) {
   std::unique_ptr<LogsService> service(new LogsService());
   ASSIGN_OR_RETURN(service->events_, wharf::logs::LogStore::Open((std::filesystem::path(data_dir) / "logs").string()));
   LogsService* self = service.get();
@@ -74,7 +76,8 @@ Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clo
                                                          MutexLock lock(self->mu_);
                                                          self->sweep_now_ = true;
                                                          self->cv_.SignalAll();
-                                                       }});
+                                                       },
+                                                       kms});
   service->sweeper_ = std::thread([self, sweep_interval] { self->SweepLoop(sweep_interval); });
   return service;
 }

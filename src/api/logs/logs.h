@@ -19,6 +19,8 @@
 #include "logs/log_store.h"
 #include "store/store.h"
 
+namespace wharf::api::kms { struct KmsDeps; }
+
 namespace wharf::api::logs {
 
 struct LogsDeps {
@@ -28,6 +30,7 @@ struct LogsDeps {
   std::string region;
   std::string account_id;
   std::function<void()> retention_changed;  // wakes the sweeper; may be empty
+  const kms::KmsDeps* kms = nullptr;  // seals the events of groups with a KMS key; may be null
 };
 
 Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps);
@@ -40,6 +43,7 @@ class LogsService {
   // Events go under `data_dir`/logs.
   static Result<std::unique_ptr<LogsService>> Start(store::Store& store, Clock& clock, const std::string& data_dir,
                                                    std::string region, std::string account_id,
+                                                   const kms::KmsDeps* kms = nullptr,
                                                    std::chrono::seconds sweep_interval = std::chrono::minutes(10));
   ~LogsService();
   Result<ServiceEndpoint> Endpoint() const { return MakeLogsEndpoint(*deps_); }
