@@ -4,7 +4,7 @@
 #   fuzz/run.sh lb [RUNS]         the same
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
-#   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
+#   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved, and stack policies
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,8 +51,8 @@ if [[ $target == template ]]; then
   corpus=$out/template-corpus
   mkdir -p "$corpus"
   cfn_sources=$(ls src/cloudformation/*.cc | grep -v '_test\.cc$')
-  clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc \
-    -lyaml-cpp -lcrypto -o "$out/template_fuzzer"
+  clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc src/base/glob.cc \
+    -lyaml-cpp -lcrypto -lboost_json -o "$out/template_fuzzer"
   # Seeds: a YAML template with short forms, parameters, conditions and outputs; a JSON one.
   cat > "$corpus/yaml" <<'YAML'
 Parameters:

@@ -7,7 +7,8 @@ namespace wharf::api::authz {
 namespace {
 const ServiceTable* const kTables[] = {&kEcsTable, &kElbv2Table, &kEcrTable, &kLogsTable,
                                        &kEc2Table, &kIamTable,   &kStsTable,  &kSecretsManagerTable,
-                                       &kSsmTable, &kServiceDiscoveryTable, &kCloudWatchTable};
+                                       &kSsmTable, &kServiceDiscoveryTable, &kCloudWatchTable,
+                                       &kCloudFormationTable};
 
 const ServiceTable* FindTable(std::string_view service) {
   for (const ServiceTable* t : kTables) {

@@ -73,7 +73,7 @@ struct ServiceTable {
   std::vector<std::string_view> (*operations)();
 };
 extern const ServiceTable kEcsTable, kElbv2Table, kEcrTable, kLogsTable, kEc2Table, kIamTable, kStsTable,
-    kSecretsManagerTable, kSsmTable, kServiceDiscoveryTable, kCloudWatchTable;
+    kSecretsManagerTable, kSsmTable, kServiceDiscoveryTable, kCloudWatchTable, kCloudFormationTable;
 
 // A table of operation -> rule, searched by name.
 using Rule = void (*)(Request&);
