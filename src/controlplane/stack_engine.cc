@@ -229,7 +229,11 @@ class Operation {
     StackResource& r = *stack_.FindResource(logical_id);
     r.updated = Now();
     if (!p.made.ok() || cancelled) {
-      r.physical_id = p.made.ok() ? p.made->physical_id : p.made_id;
+      r.physical_id = p.made_id;
+      if (p.made.ok()) {  // what its delete needs
+        r.physical_id = p.made->physical_id;
+        r.attributes = p.made->attributes;
+      }
       r.status = "CREATE_FAILED";
       r.status_reason = p.made.ok() ? "Resource creation cancelled" : p.made.status().message();
       ResourceEvent(r);

@@ -375,6 +375,10 @@ with WharfServer() as server:
                             "Export 'net-private-subnets' is not imported by any stack.")
         exports = {e["Name"]: e["Value"] for e in cfn.list_exports()["Exports"]}
         assert exports["net-vpc"] == made["Vpc"], exports
+        cfn.update_termination_protection(StackName="net", EnableTerminationProtection=False)
+        expect_client_error(lambda: cfn.delete_stack(StackName="net"), "ValidationError",
+                            "Export net-vpc cannot be deleted as it is in use by importer")
+        cfn.update_termination_protection(StackName="net", EnableTerminationProtection=True)
 
     @checks.run
     def the_stack_policy_refuses_an_update_of_the_vpc():

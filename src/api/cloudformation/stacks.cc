@@ -183,6 +183,17 @@ Outcome DeleteStack(const Deps& deps, const RequestContext& ctx, object& in) {
   if (stack.in_progress()) {
     return ValidationError("Stack [" + stack.name + "] cannot be deleted while in status " + stack.status);
   }
+  // An export another stack imports holds its stack (AWS fails the delete in the same words).
+  ASSIGN_OR_FAIL(auto others, AllStacks(deps, false), CloudFormationError);
+  for (const auto& o : stack.outputs) {
+    if (o.export_name.empty()) continue;
+    for (const auto& other : others) {
+      if (other.name == stack.name) continue;
+      if (std::find(other.imports.begin(), other.imports.end(), o.export_name) != other.imports.end()) {
+        return ValidationError("Export " + o.export_name + " cannot be deleted as it is in use by " + other.name);
+      }
+    }
+  }
   if (Has(in, "RetainResources")) {
     if (stack.status != "DELETE_FAILED") {
       return ValidationError("Invalid operation on stack " + stack.stack_id +
