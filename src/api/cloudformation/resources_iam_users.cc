@@ -29,7 +29,7 @@ std::set<std::string> StringSet(const json::object& p, std::string_view name) {
   return out;
 }
 
-constexpr std::initializer_list<std::string_view> kGone = {"NoSuchEntity"};
+const std::initializer_list<std::string_view> kGone = {"NoSuchEntity"};
 
 // ---- Policy (inline, on several holders) ----
 

@@ -102,7 +102,8 @@ Result<ProvisionedResource> SubnetMade(const Caller& c, const std::string& id) {
   json::object s = First(subnets, "Subnets");
   ASSIGN_OR_RETURN(auto acls, c.Call("ec2", "DescribeNetworkAcls", {{"Filters", json::array{Filter("association.subnet-id", id)}}}));
   std::string acl_association;
-  for (const auto& a : GetArray(First(acls, "NetworkAcls"), "Associations")) {
+  json::object acl = First(acls, "NetworkAcls");
+  for (const auto& a : GetArray(acl, "Associations")) {
     if (a.is_object() && GetString(a.get_object(), "SubnetId") == id) {
       acl_association = GetString(a.get_object(), "NetworkAclAssociationId");
     }

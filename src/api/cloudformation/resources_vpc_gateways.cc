@@ -114,7 +114,8 @@ Result<ProvisionedResource> EndpointMade(const Caller& c, const std::string& id)
   }
   json::object attributes{{"Id", id},
                           {"DnsEntries", std::move(dns)},
-                          {"NetworkInterfaceIds", e.contains("NetworkInterfaceIds") ? e.at("NetworkInterfaceIds") : json::array()}};
+                          {"NetworkInterfaceIds", e.contains("NetworkInterfaceIds") ? e.at("NetworkInterfaceIds")
+                                                                                     : json::value(json::array())}};
   if (e.contains("CreationTimestamp")) attributes["CreationTimestamp"] = e.at("CreationTimestamp");
   return Made(id, std::move(attributes));
 }
