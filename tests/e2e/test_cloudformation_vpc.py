@@ -168,7 +168,7 @@ Resources:
       Description: !Ref Stage
       Value: !ToJsonString
         vpc: !Ref Vpc
-        zones: !Length [[!Ref PublicA, !Ref PublicB]]
+        zones: !Length [!Ref PublicA, !Ref PublicB]
   ReadSecrets:
     Type: AWS::IAM::ManagedPolicy
     Properties:
