@@ -196,7 +196,7 @@ TEST(TemplateTest, CidrLengthToJsonStringAndZonesOfRegions) {
 TEST(StackPolicyTest, ProtectsUnlessAllowedAndDenyWins) {
   auto policy = StackPolicy::Parse(R"({"Statement":[
       {"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
-      {"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":"LogicalResourceId/Db*"},
+      {"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":"LogicalResourceId/Data*"},
       {"Effect":"Deny","Action":"Update:*","Principal":"*","NotResource":"LogicalResourceId/*",
        "Condition":{"StringEquals":{"ResourceType":["AWS::EC2::VPC"]}}}]})");
   ASSERT_TRUE(policy.ok()) << policy.status().ToString();
