@@ -5,7 +5,7 @@
 #   fuzz/run.sh policy [RUNS]     the IAM policy fuzzer (parse every kind, evaluate what parses)
 #   fuzz/run.sh blob [RUNS]       the KMS ciphertext blob parser (what Decrypt takes from clients)
 #   fuzz/run.sh sealed [RUNS]     sealed blob files (ECR layers of KMS repositories, as read from disk)
-#   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved
+#   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved, and stack policies
 #   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
 #   fuzz/run.sh dns [RUNS]        DNS packets at the VPC resolver (parsed, answered, encoded)
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
@@ -93,8 +93,8 @@ if [[ $target == template ]]; then
   corpus=$out/template-corpus
   mkdir -p "$corpus"
   cfn_sources=$(ls src/cloudformation/*.cc | grep -v '_test\.cc$')
-  clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc \
-    -lyaml-cpp -lcrypto -o "$out/template_fuzzer"
+  clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc src/base/glob.cc \
+    -lyaml-cpp -lcrypto -lboost_json -o "$out/template_fuzzer"
   # Seeds: a YAML template with short forms, parameters, conditions and outputs; a JSON one.
   cat > "$corpus/yaml" <<'YAML'
 Parameters:

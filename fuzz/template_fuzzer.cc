@@ -2,7 +2,8 @@
 // short-form tags), what CreateStack and ValidateTemplate take from clients
 // (cloudformation/template.h). Every template that parses has its parameters resolved with
 // their defaults, its conditions evaluated, and every resource's properties and every output
-// resolved against stand-in resources. Checks: no crash, no sanitizer report, no hang (alias
+// resolved against stand-in resources. The same bytes are read as a stack policy
+// (cloudformation/stack_policy.h, SetStackPolicy's body) and asked about an update. Checks: no crash, no sanitizer report, no hang (alias
 // expansion is bounded), and parsing is a pure function. Build and run with
 // `fuzz/run.sh template`.
 #include <cstddef>
@@ -13,6 +14,7 @@
 #include "cloudformation/graph.h"
 #include "cloudformation/intrinsics.h"
 #include "cloudformation/parameters.h"
+#include "cloudformation/stack_policy.h"
 #include "cloudformation/template.h"
 
 namespace cfn = wharf::cloudformation;
@@ -20,6 +22,9 @@ namespace json = boost::json;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
+  if (auto policy = cfn::StackPolicy::Parse(body); policy.ok()) {
+    (void)policy->Denied("Update:Replace", "Database", "AWS::RDS::DBInstance");
+  }
   auto t = cfn::ParseTemplate(body);
   auto again = cfn::ParseTemplate(body);
   if (t.ok() != again.ok()) std::abort();
@@ -33,6 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   cfn::AddParameters(*t, *values, scope);
   scope.mappings = &t->mappings;
   scope.availability_zones = {"us-east-1a", "us-east-1b"};
+  scope.availability_zones_in = [](std::string_view region) { return std::vector<std::string>{std::string(region) + "a"}; };
   scope.resource_ref = [](std::string_view id) -> wharf::Result<json::value> { return json::value(json::string(id)); };
   scope.resource_attribute = [](std::string_view id, std::string_view a) -> wharf::Result<json::value> {
     return json::value(json::string(std::string(id) + "." + std::string(a)));

@@ -55,6 +55,7 @@ ONLY_OPERATIONS = {
         "DescribeStackEvents", "DescribeStackResource", "DescribeStackResources", "ListStackResources",
         "GetTemplate", "GetTemplateSummary", "ValidateTemplate", "ListExports",
         "CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "ListChangeSets",
+        "UpdateTerminationProtection", "SetStackPolicy", "GetStackPolicy", "ListImports",
     ],
     # CloudWatch metrics and alarms (issue 16 part 4).
     "cloudwatch": [

@@ -1,6 +1,7 @@
 #include "cloudformation/intrinsics.h"
 
 #include <boost/json/serialize.hpp>
+#include <cstdio>
 #include <set>
 
 #include "base/crypto.h"
@@ -217,9 +218,43 @@ class Evaluator {
       return some(*value);
     }
     if (name == "Fn::GetAZs") {
+      ASSIGN_OR_RETURN(std::string region, Text(arg, depth, name));
+      std::vector<std::string> zones = scope_.availability_zones;
+      auto own = scope_.values.find("AWS::Region");
+      if (!region.empty() && own != scope_.values.end() && ScalarText(own->second) != region) {
+        if (!scope_.availability_zones_in) return TemplateError("Fn::GetAZs cannot list the zones of region " + region);
+        zones = scope_.availability_zones_in(region);
+      }
       json::array out;
-      for (const auto& az : scope_.availability_zones) out.push_back(json::string(az));
+      for (const auto& az : zones) out.push_back(json::string(az));
       return some(std::move(out));
+    }
+    if (name == "Fn::Cidr") {
+      if (!arg.is_array() || arg.get_array().size() != 3) {
+        return TemplateError("Fn::Cidr requires a list of three elements: an ip block, a count and the cidr bits");
+      }
+      ASSIGN_OR_RETURN(std::string block, Text(arg.get_array()[0], depth, name));
+      ASSIGN_OR_RETURN(std::string count_text, Text(arg.get_array()[1], depth, name));
+      ASSIGN_OR_RETURN(std::string bits_text, Text(arg.get_array()[2], depth, name));
+      char* end = nullptr;
+      long count = std::strtol(count_text.c_str(), &end, 10);
+      if (count_text.empty() || *end) return TemplateError("Fn::Cidr's count must be an integer");
+      long bits = std::strtol(bits_text.c_str(), &end, 10);
+      if (bits_text.empty() || *end) return TemplateError("Fn::Cidr's cidrBits must be an integer");
+      ASSIGN_OR_RETURN(auto blocks, CidrBlocks(block, count, bits));
+      json::array out;
+      for (const auto& b : blocks) out.push_back(json::string(b));
+      return some(std::move(out));
+    }
+    if (name == "Fn::Length") {
+      ASSIGN_OR_RETURN(json::value list, Value(arg, depth, name));
+      if (!list.is_array()) return TemplateError("Fn::Length requires a list or a function that returns a list");
+      return some(static_cast<int64_t>(list.get_array().size()));
+    }
+    if (name == "Fn::ToJsonString") {
+      ASSIGN_OR_RETURN(json::value v, Value(arg, depth, name));
+      if (!v.is_object() && !v.is_array()) return TemplateError("Fn::ToJsonString requires an object or a list");
+      return some(json::string(json::serialize(v)));
     }
     if (name == "Fn::Base64") {
       ASSIGN_OR_RETURN(std::string text, Text(arg, depth, name));
@@ -292,6 +327,34 @@ class Evaluator {
 };
 
 }  // namespace
+
+Result<std::vector<std::string>> CidrBlocks(std::string_view ip_block, long count, long cidr_bits) {
+  if (ip_block.find(':') != std::string_view::npos) return TemplateError("wharf's Fn::Cidr does not split IPv6 blocks yet");
+  unsigned a, b, c, d, prefix;
+  char tail;
+  std::string text(ip_block);
+  if (std::sscanf(text.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &prefix, &tail) != 5 || a > 255 || b > 255 ||
+      c > 255 || d > 255 || prefix > 32) {
+    return TemplateError("Fn::Cidr's ip block " + text + " is not a CIDR block");
+  }
+  if (count < 1 || count > 256) return TemplateError("Fn::Cidr's count must be between 1 and 256");
+  if (cidr_bits < 1 || cidr_bits > 32 - static_cast<long>(prefix)) {
+    return TemplateError("Fn::Cidr's cidrBits must be between 1 and " + std::to_string(32 - prefix) + " for " + text);
+  }
+  uint64_t start = (uint64_t{a} << 24 | b << 16 | c << 8 | d) & ~((uint64_t{1} << (32 - prefix)) - 1);
+  uint64_t size = uint64_t{1} << cidr_bits;
+  if (static_cast<uint64_t>(count) * size > (uint64_t{1} << (32 - prefix))) {
+    return TemplateError("Fn::Cidr cannot make " + std::to_string(count) + " blocks of /" + std::to_string(32 - cidr_bits) +
+                         " in " + text);
+  }
+  std::vector<std::string> out;
+  for (long i = 0; i < count; ++i) {
+    uint64_t n = start + static_cast<uint64_t>(i) * size;
+    out.push_back(std::to_string(n >> 24 & 255) + "." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) +
+                  "." + std::to_string(n & 255) + "/" + std::to_string(32 - cidr_bits));
+  }
+  return out;
+}
 
 std::optional<std::string> ScalarText(const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());

@@ -1,4 +1,5 @@
-// The intrinsic functions and Ref, evaluated over what a stack knows when a resource is made:
+// The intrinsic functions and Ref (and Fn::Length, Fn::ToJsonString of the
+// AWS::LanguageExtensions transform, which ParseTemplate admits only with it), evaluated over what a stack knows when a resource is made:
 // its parameters and the pseudo parameters, its conditions and mappings, and the resources
 // already created (their Ref and Fn::GetAtt values). Errors are CloudFormation's
 // ("Template error: ..."), as InvalidArgument.
@@ -24,7 +25,9 @@ struct Scope {
   std::map<std::string, boost::json::value, std::less<>> values;
   const boost::json::object* mappings = nullptr;
   std::map<std::string, bool, std::less<>> conditions;
-  std::vector<std::string> availability_zones;  // Fn::GetAZs
+  std::vector<std::string> availability_zones;  // Fn::GetAZs of the stack's region ('' or AWS::Region)
+  // Fn::GetAZs of another region (none: only the stack's own region is known).
+  std::function<std::vector<std::string>(std::string_view region)> availability_zones_in;
   // A created resource's Ref and attribute; NotFound when it was not created.
   std::function<Result<boost::json::value>(std::string_view logical_id)> resource_ref;
   std::function<Result<boost::json::value>(std::string_view logical_id, std::string_view attribute)>
@@ -44,5 +47,9 @@ Result<std::map<std::string, bool, std::less<>>> EvaluateConditions(const Templa
 
 // A scalar as CloudFormation makes it a string (numbers and booleans as written).
 std::optional<std::string> ScalarText(const boost::json::value& v);
+
+// Fn::Cidr: `count` IPv4 blocks of 2^`cidr_bits` addresses each, in order from the start of
+// `ip_block`; AWS's "Template error" when they do not fit.
+Result<std::vector<std::string>> CidrBlocks(std::string_view ip_block, long count, long cidr_bits);
 
 }  // namespace wharf::cloudformation

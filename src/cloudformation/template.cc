@@ -134,6 +134,22 @@ Status CheckReferences(const Template& t, const json::value& v, std::string_view
   return Status::OK();
 }
 
+// The first function of the AWS::LanguageExtensions transform `v` uses, if any.
+std::optional<std::string> LanguageExtension(const json::value& v, int depth = 0) {
+  if (depth > 200) return std::nullopt;
+  if (v.is_array()) {
+    for (const auto& item : v.get_array()) {
+      if (auto fn = LanguageExtension(item, depth + 1)) return fn;
+    }
+  } else if (v.is_object()) {
+    for (const auto& [k, member] : v.get_object()) {
+      if (k == "Fn::Length" || k == "Fn::ToJsonString" || k.starts_with("Fn::ForEach")) return std::string(k);
+      if (auto fn = LanguageExtension(member, depth + 1)) return fn;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 bool ParameterDefinition::is_list() const {
@@ -193,8 +209,20 @@ Result<Template> ParseTemplate(std::string_view text) {
   if (const auto* v = t.body.if_contains("AWSTemplateFormatVersion"); v && Text(*v) != "2010-09-09") {
     return FormatError("Unsupported template version " + Text(*v));
   }
-  if (t.body.contains("Transform")) {
-    return Status::InvalidArgument("Template format error: wharf does not support transforms (Transform) yet");
+  if (const auto* transform = t.body.if_contains("Transform")) {
+    t.transforms = Strings(*transform);
+    for (const auto& name : t.transforms) {
+      if (name != kLanguageExtensions) {
+        return Status::InvalidArgument("Template format error: wharf does not support the transform " + name +
+                                       " yet (only " + std::string(kLanguageExtensions) + ")");
+      }
+    }
+  }
+  if (t.transforms.empty()) {
+    if (auto fn = LanguageExtension(t.body)) {
+      return FormatError("Unrecognized function " + *fn + ": it needs the " + std::string(kLanguageExtensions) +
+                         " transform (Transform: " + std::string(kLanguageExtensions) + ")");
+    }
   }
   if (const auto* d = t.body.if_contains("Description")) {
     if (!d->is_string()) return FormatError("Every Description member must be a string.");
@@ -220,6 +248,7 @@ Result<Template> ParseTemplate(std::string_view text) {
     return FormatError("At least one Resources member must be defined.");
   }
   for (const auto& [id, v] : resources->get_object()) {
+    if (id.starts_with("Fn::ForEach")) return FormatError("wharf does not support Fn::ForEach yet");
     ASSIGN_OR_RETURN(auto r, ParseResource(std::string(id), v));
     if (t.FindParameter(r.logical_id)) {
       return FormatError("Parameter and resource names must be unique: " + r.logical_id);

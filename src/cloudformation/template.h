@@ -65,6 +65,7 @@ struct Template {
   boost::json::object conditions;
   std::vector<ResourceDefinition> resources;  // in template order
   std::vector<OutputDefinition> outputs;
+  std::vector<std::string> transforms;  // Transform: only AWS::LanguageExtensions is served
 
   const ResourceDefinition* FindResource(std::string_view logical_id) const;
   const ParameterDefinition* FindParameter(std::string_view name) const;
@@ -77,6 +78,9 @@ Result<boost::json::object> ParseTemplateBody(std::string_view body);
 // The body parsed and checked: sections, resource entries, references to parameters,
 // resources and conditions, and the dependency graph (no cycles).
 Result<Template> ParseTemplate(std::string_view body);
+
+// The transform that admits Fn::Length and Fn::ToJsonString.
+inline constexpr std::string_view kLanguageExtensions = "AWS::LanguageExtensions";
 
 // The pseudo parameters (AWS::Region, ...): names Ref may take besides parameters and resources.
 bool IsPseudoParameter(std::string_view name);

@@ -7,6 +7,7 @@
 #include "cloudformation/graph.h"
 #include "cloudformation/intrinsics.h"
 #include "cloudformation/parameters.h"
+#include "cloudformation/stack_policy.h"
 
 namespace wharf::cloudformation {
 namespace {
@@ -158,6 +159,64 @@ TEST(TemplateTest, FunctionsOnLists) {
   EXPECT_EQ(eval(R"({"Fn::Sub": ["${A}-${!Literal}", {"A": "x"}]})"), R"("x-${Literal}")");
   EXPECT_EQ(eval(R"({"Fn::Join": ["", ["a", 1, true]]})"), R"("a1true")");
   EXPECT_EQ(eval(R"({"Fn::Select": [5, ["a"]]})"), "Template error: Fn::Select cannot select nonexistent value at index 5");
+}
+
+TEST(TemplateTest, CidrLengthToJsonStringAndZonesOfRegions) {
+  Scope scope;
+  scope.values["AWS::Region"] = json::string("us-east-1");
+  scope.values["Subnets"] = json::array{"a", "b", "c"};
+  scope.availability_zones = {"us-east-1a", "us-east-1b"};
+  scope.availability_zones_in = [](std::string_view region) { return std::vector<std::string>{std::string(region) + "x"}; };
+  auto eval = [&](const char* text) {
+    auto v = ParseTemplateBody(std::string("{\"v\": ") + text + "}");
+    EXPECT_TRUE(v.ok());
+    auto r = Resolve(v->at("v"), scope);
+    return r.ok() ? json::serialize(**r) : r.status().message();
+  };
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["10.0.0.0/16", 3, 8]})"), R"(["10.0.0.0/24","10.0.1.0/24","10.0.2.0/24"])");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["192.168.0.0/24", "6", "5"]})"),
+            R"(["192.168.0.0/27","192.168.0.32/27","192.168.0.64/27","192.168.0.96/27","192.168.0.128/27","192.168.0.160/27"])");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["10.0.0.0/24", 3, 7]})"), "Template error: Fn::Cidr cannot make 3 blocks of /25 in 10.0.0.0/24");
+  EXPECT_EQ(eval(R"({"Fn::Length": {"Ref": "Subnets"}})"), "3");
+  EXPECT_EQ(eval(R"({"Fn::ToJsonString": {"a": [1, {"Ref": "AWS::Region"}]}})"), R"("{\"a\":[1,\"us-east-1\"]}")");
+  EXPECT_EQ(eval(R"({"Fn::GetAZs": {"Ref": "AWS::Region"}})"), R"(["us-east-1a","us-east-1b"])");
+  EXPECT_EQ(eval(R"({"Fn::GetAZs": "eu-west-1"})"), R"(["eu-west-1x"])");
+
+  // Fn::Length and Fn::ToJsonString need the AWS::LanguageExtensions transform.
+  const char* body = "Resources:\n  A:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Value: !ToJsonString {a: 1}\n";
+  auto without = ParseTemplate(body);
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.status().message().find("Fn::ToJsonString"), std::string::npos);
+  auto with = ParseTemplate(std::string("Transform: AWS::LanguageExtensions\n") + body);
+  ASSERT_TRUE(with.ok()) << with.status().ToString();
+  EXPECT_EQ(with->transforms, std::vector<std::string>{"AWS::LanguageExtensions"});
+  EXPECT_FALSE(ParseTemplate(std::string("Transform: AWS::Serverless-2016-10-31\n") + body).ok());
+}
+
+TEST(StackPolicyTest, ProtectsUnlessAllowedAndDenyWins) {
+  auto policy = StackPolicy::Parse(R"({"Statement":[
+      {"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},
+      {"Effect":"Deny","Action":["Update:Replace","Update:Delete"],"Principal":"*","Resource":"LogicalResourceId/Data*"},
+      {"Effect":"Deny","Action":"Update:*","Principal":"*","NotResource":"LogicalResourceId/*",
+       "Condition":{"StringEquals":{"ResourceType":["AWS::EC2::VPC"]}}}]})");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_FALSE(policy->Denied("Update:Modify", "Database", "AWS::RDS::DBInstance"));
+  auto denied = policy->Denied("Update:Replace", "Database", "AWS::RDS::DBInstance");
+  ASSERT_TRUE(denied);
+  EXPECT_EQ(*denied, "Action denied by stack policy: Statement [#2] has a Deny effect on [Update:Replace] for "
+                     "[LogicalResourceId/Database]");
+  EXPECT_FALSE(policy->Denied("Update:Replace", "Web", "AWS::ECS::Service"));
+
+  auto only_web = StackPolicy::Parse(R"({"Statement":{"Effect":"Allow","Action":"Update:Modify","Principal":"*",
+      "Resource":"LogicalResourceId/Web"}})");
+  ASSERT_TRUE(only_web.ok());
+  EXPECT_FALSE(only_web->Denied("Update:Modify", "Web", "AWS::ECS::Service"));
+  EXPECT_TRUE(only_web->Denied("Update:Replace", "Web", "AWS::ECS::Service"));
+  EXPECT_TRUE(only_web->Denied("Update:Modify", "Other", "AWS::ECS::Service"));
+
+  EXPECT_FALSE(StackPolicy::Parse("{}").ok());
+  EXPECT_FALSE(StackPolicy::Parse(R"({"Statement":[{"Effect":"Maybe","Action":"Update:*","Principal":"*","Resource":"*"}]})").ok());
+  EXPECT_FALSE(StackPolicy::Parse(R"({"Statement":[{"Effect":"Allow","Action":"s3:Get","Principal":"*","Resource":"*"}]})").ok());
 }
 
 TEST(TemplateTest, ParameterConstraints) {

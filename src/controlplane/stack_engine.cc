@@ -1,11 +1,14 @@
 #include "controlplane/stack_engine.h"
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 
 #include "base/logging.h"
 #include "cloudformation/graph.h"
+#include "controlplane/parallel_steps.h"
 #include "cloudformation/intrinsics.h"
 #include "cloudformation/parameters.h"
+#include "cloudformation/stack_policy.h"
 #include "cloudformation/template.h"
 #include "model/json.h"
 #include "model/keys.h"
@@ -20,6 +23,11 @@ namespace {
 
 constexpr std::string_view kStackType = "AWS::CloudFormation::Stack";
 constexpr std::string_view kReplacementPrefix = "replacement needed: ";
+// What provisioning one resource on a step's thread answers.
+struct Provisioned {
+  Result<ProvisionedResource> made = Status::Internal("not run");
+  std::string made_id;
+};
 
 std::string Names(const std::vector<std::string>& names) {
   std::string out;
@@ -112,7 +120,8 @@ class Operation {
     scope.values["AWS::NotificationARNs"] = json::array();
     cfn::AddParameters(t, parameters, scope);
     scope.mappings = &t.mappings;
-    scope.availability_zones = deps_.availability_zones;
+    scope.availability_zones = deps_.availability_zones(deps_.region);
+    scope.availability_zones_in = deps_.availability_zones;
     scope.resource_ref = [this](std::string_view id) -> Result<json::value> {
       const StackResource* r = stack_.FindResource(id);
       if (!r || r->physical_id.empty()) {
@@ -133,6 +142,9 @@ class Operation {
       return *v;
     };
     scope.import_value = [this](std::string_view name) -> Result<std::string> {
+      if (std::find(stack_.imports.begin(), stack_.imports.end(), name) == stack_.imports.end()) {
+        stack_.imports.emplace_back(name);
+      }
       ASSIGN_OR_RETURN(auto page, deps_.store.List(model::keys::kStacks, "", 0));
       for (const auto& kv : page.items) {
         ASSIGN_OR_RETURN(auto record, ParseObject(kv.value));
@@ -174,8 +186,10 @@ class Operation {
     return Status::OK();
   }
 
-  // Makes one resource (added to the stack's list); false when it failed.
-  Result<bool> CreateResource(const cfn::ResourceDefinition& def, const cfn::Scope& scope, std::string change) {
+  // Begins making a resource: its record added CREATE_IN_PROGRESS and saved. Its resolved
+  // properties, or nullopt when they do not resolve (the record then CREATE_FAILED).
+  Result<std::optional<json::object>> BeginCreate(const cfn::ResourceDefinition& def, const cfn::Scope& scope,
+                                                  std::string change) {
     StackResource fresh;
     fresh.logical_id = def.logical_id;
     fresh.type = def.type;
@@ -188,23 +202,47 @@ class Operation {
     stack_.resources.push_back(fresh);
     ResourceEvent(fresh, &fresh.properties);
     RETURN_IF_ERROR(Save());
+    if (props.ok()) return std::optional<json::object>(std::move(*props));
     StackResource& r = stack_.resources.back();
-    std::string made_id;
-    Result<ProvisionedResource> made = props.ok()
-                                           ? deps_.provisioner.Create(stack_, def.logical_id, def.type, *props, made_id)
-                                           : Result<ProvisionedResource>(props.status());
+    r.status = "CREATE_FAILED";
+    r.status_reason = props.status().message();
+    ResourceEvent(r);
+    RETURN_IF_ERROR(Save());
+    return std::optional<json::object>();
+  }
+
+  // The provisioning of a begun resource, as a step that may run on another thread: it holds
+  // copies of what it needs, never this operation's state.
+  std::function<Provisioned()> ProvisionStep(const cfn::ResourceDefinition& def, json::object properties) {
+    ResourceProvisioner& provisioner = deps_.provisioner;
+    return [&provisioner, stack = stack_, id = def.logical_id, type = def.type, properties = std::move(properties)] {
+      Provisioned p;
+      p.made = provisioner.Create(stack, id, type, properties, p.made_id);
+      return p;
+    };
+  }
+
+  // Records how provisioning `logical_id` ended; false when it failed. A resource made while
+  // another failed (`cancelled`) counts as failed too, as CloudFormation cancels it, and the
+  // rollback deletes it.
+  Result<bool> FinishCreate(const std::string& logical_id, Provisioned&& p, bool cancelled) {
+    StackResource& r = *stack_.FindResource(logical_id);
     r.updated = Now();
-    if (!made.ok()) {
-      r.physical_id = made_id;
+    if (!p.made.ok() || cancelled) {
+      r.physical_id = p.made_id;
+      if (p.made.ok()) {  // what its delete needs
+        r.physical_id = p.made->physical_id;
+        r.attributes = p.made->attributes;
+      }
       r.status = "CREATE_FAILED";
-      r.status_reason = made.status().message();
+      r.status_reason = p.made.ok() ? "Resource creation cancelled" : p.made.status().message();
       ResourceEvent(r);
       RETURN_IF_ERROR(Save());
       return false;
     }
-    r.physical_id = made->physical_id;
-    r.ref = made->ref.is_null() ? json::value(json::string(made->physical_id)) : made->ref;
-    r.attributes = made->attributes;
+    r.physical_id = p.made->physical_id;
+    r.ref = p.made->ref.is_null() ? json::value(json::string(p.made->physical_id)) : p.made->ref;
+    r.attributes = p.made->attributes;
     r.status_reason = "Resource creation Initiated";
     ResourceEvent(r);
     r.status = "CREATE_COMPLETE";
@@ -212,6 +250,13 @@ class Operation {
     ResourceEvent(r);
     RETURN_IF_ERROR(Save());
     return true;
+  }
+
+  // Makes one resource on this thread (added to the stack's list); false when it failed.
+  Result<bool> CreateResource(const cfn::ResourceDefinition& def, const cfn::Scope& scope, std::string change) {
+    ASSIGN_OR_RETURN(auto props, BeginCreate(def, scope, std::move(change)));
+    if (!props) return false;
+    return FinishCreate(def.logical_id, ProvisionStep(def, std::move(*props))(), false);
   }
 
   // Deletes one resource; false when it could not be deleted.
@@ -244,27 +289,58 @@ class Operation {
     return true;
   }
 
+  // Resources are made as soon as what they depend on is: independent ones at once, so the
+  // stack takes about as long as its longest chain of dependencies.
   Status Create() {
     auto t = cfn::ParseTemplate(stack_.template_body);
     if (!t.ok()) return FailCreate({}, t.status().message());
+    stack_.imports.clear();
     auto scope = MakeScope(*t, stack_.parameters);
     if (!scope.ok()) return FailCreate({}, scope.status().message());
     ASSIGN_OR_RETURN(auto order, cfn::CreationOrder(*t));
+    auto dependencies = cfn::Dependencies(*t);
+    std::set<std::string> done;  // made, or not wanted under the conditions
     for (const auto& id : order) {
-      const cfn::ResourceDefinition& def = *t->FindResource(id);
-      if (!Wanted(def, *scope)) continue;
       StackResource* existing = stack_.FindResource(id);
-      if (existing && existing->status == "CREATE_COMPLETE") continue;
-      if (existing) {
+      if (!Wanted(*t->FindResource(id), *scope) || (existing && existing->status == "CREATE_COMPLETE")) {
+        done.insert(id);
+      } else if (existing) {
         // The server stopped while it was being made.
         existing->status = "CREATE_FAILED";
         existing->status_reason = "Resource creation was interrupted: the wharf server stopped while creating it";
         ResourceEvent(*existing);
         return FailCreate({id}, "");
       }
-      ASSIGN_OR_RETURN(bool made, CreateResource(def, *scope, ""));
-      if (!made) return FailCreate({id}, "");
     }
+    std::set<std::string> started;
+    std::vector<std::string> failed;
+    ParallelSteps<Provisioned> steps(std::max<size_t>(1, deps_.max_parallel_resources));
+    while (true) {
+      for (const auto& id : order) {
+        if (!failed.empty() || !steps.HasRoom()) break;
+        if (done.contains(id) || started.contains(id)) continue;
+        bool ready = true;
+        for (const auto& d : dependencies[id]) ready = ready && done.contains(d);
+        if (!ready) continue;
+        started.insert(id);
+        const cfn::ResourceDefinition& def = *t->FindResource(id);
+        ASSIGN_OR_RETURN(auto props, BeginCreate(def, *scope, ""));
+        if (!props) {
+          failed.push_back(id);
+          break;
+        }
+        steps.Start(id, ProvisionStep(def, std::move(*props)));
+      }
+      if (steps.running() == 0) break;
+      auto next = steps.Next();
+      ASSIGN_OR_RETURN(bool made, FinishCreate(next.first, std::move(next.second), !failed.empty()));
+      if (made) {
+        done.insert(next.first);
+      } else {
+        failed.push_back(next.first);
+      }
+    }
+    if (!failed.empty()) return FailCreate(failed, "");
     if (Status s = ComputeOutputs(*t, *scope); !s.ok()) return FailCreate({}, s.message());
     SetStatus("CREATE_COMPLETE");
     return Save();
@@ -311,9 +387,34 @@ class Operation {
 
   // ---- updates ----
 
+  // The stack policy an update is checked against (none: every action allowed).
+  std::optional<cfn::StackPolicy> UpdatePolicy() const {
+    const std::string& body = stack_.update_policy.empty() ? stack_.stack_policy : stack_.update_policy;
+    if (body.empty()) return std::nullopt;
+    auto policy = cfn::StackPolicy::Parse(body);
+    // The API checked it when it was set; one that no longer parses protects everything.
+    if (!policy.ok()) {
+      return *cfn::StackPolicy::Parse(R"({"Statement":[{"Effect":"Deny","Action":"Update:*","Principal":"*","Resource":"*"}]})");
+    }
+    return std::move(*policy);
+  }
+
+  // Whether the policy lets the update take `action` on `r`; if not, `r` is UPDATE_FAILED with why.
+  bool PolicyAllows(const std::optional<cfn::StackPolicy>& policy, std::string_view action, StackResource& r) {
+    if (!policy) return true;
+    auto denied = policy->Denied(action, r.logical_id, r.type);
+    if (!denied) return true;
+    r.status = "UPDATE_FAILED";
+    r.status_reason = *denied;
+    ResourceEvent(r);
+    return false;
+  }
+
   Status Update() {
     auto t = cfn::ParseTemplate(stack_.template_body);
     if (!t.ok()) return FailUpdate({}, t.status().message());
+    const auto policy = UpdatePolicy();
+    stack_.imports.clear();
     auto scope = MakeScope(*t, stack_.parameters);
     if (!scope.ok()) return FailUpdate({}, scope.status().message());
     ASSIGN_OR_RETURN(auto order, cfn::CreationOrder(*t));
@@ -335,6 +436,7 @@ class Operation {
         return FailUpdate({id}, "");
       }
       if (r->type == def.type && *props == r->properties) continue;
+      if (!PolicyAllows(policy, "Update:Modify", *r)) return FailUpdate({id}, "");
       r->previous = r->ToJson();
       r->status = "UPDATE_IN_PROGRESS";
       r->status_reason.clear();
@@ -345,6 +447,7 @@ class Operation {
           r->type == def.type ? deps_.provisioner.Update(stack_, *r, *props)
                               : Result<ProvisionedResource>(ReplacementNeeded("the resource type changed"));
       if (!changed.ok() && NeedsReplacement(changed.status())) {
+        if (!PolicyAllows(policy, "Update:Replace", *r)) return FailUpdate({id}, "");
         r->status_reason = "Requested update requires the creation of a new physical resource; hence creating one.";
         ResourceEvent(*r);
         r->retired = true;
@@ -376,6 +479,7 @@ class Operation {
     for (auto& r : stack_.resources) {
       const cfn::ResourceDefinition* def = t->FindResource(r.logical_id);
       if (!r.retired && (!def || !Wanted(*def, *scope))) {
+        if (!PolicyAllows(policy, "Update:Delete", r)) return FailUpdate({r.logical_id}, "");
         r.retired = true;
         r.change = "Remove";
       }
@@ -398,6 +502,7 @@ class Operation {
     }
     stack_.previous_template_body.clear();
     stack_.previous_parameters.clear();
+    stack_.update_policy.clear();
     SetStatus("UPDATE_COMPLETE");
     return Save();
   }
@@ -429,6 +534,10 @@ class Operation {
         if (r.status == "UPDATE_IN_PROGRESS") r.status = "UPDATE_COMPLETE";
       } else if (r.change == "Add" || r.change == "Replacement") {
         r.retired = true;  // deleted in the cleanup below
+      } else if (r.change.empty() && r.status == "UPDATE_FAILED") {
+        r.status = "UPDATE_COMPLETE";  // refused by the stack policy: never changed
+        r.status_reason.clear();
+        ResourceEvent(r);
       }
     }
     stack_.template_body = stack_.previous_template_body;
@@ -452,6 +561,7 @@ class Operation {
     }
     stack_.previous_template_body.clear();
     stack_.previous_parameters.clear();
+    stack_.update_policy.clear();
     SetStatus("UPDATE_ROLLBACK_COMPLETE");
     return Save();
   }

@@ -4,12 +4,17 @@
 // does the rest as CloudFormation does:
 //
 //   create   resources in dependency order (cloudformation/graph.h), each with its
-//            CREATE_IN_PROGRESS / CREATE_COMPLETE events; then the outputs, CREATE_COMPLETE.
+//            CREATE_IN_PROGRESS / CREATE_COMPLETE events, each started as soon as what it
+//            depends on is complete, so independent resources are made in parallel and a
+//            stack takes about its critical path; then the outputs, CREATE_COMPLETE.
+//            A failure starts nothing more; what was being made meanwhile is cancelled
+//            (CREATE_FAILED "Resource creation cancelled") and rolled back with the rest.
 //            A resource that fails: its CREATE_FAILED event with the reason, the stack
 //            ROLLBACK_IN_PROGRESS, what was made deleted in reverse order, ROLLBACK_COMPLETE
 //            (CREATE_FAILED with DisableRollback).
 //   update   new resources created, changed ones modified in place or replaced (the
-//            provisioner decides), then UPDATE_COMPLETE_CLEANUP_IN_PROGRESS deletes what was
+//            provisioner decides; the stack policy, cloudformation/stack_policy.h, may refuse
+//            a Modify, Replace or Delete: that resource UPDATE_FAILED), then UPDATE_COMPLETE_CLEANUP_IN_PROGRESS deletes what was
 //            replaced or removed, UPDATE_COMPLETE. A failure undoes it back to the previous
 //            template: UPDATE_ROLLBACK_IN_PROGRESS ... UPDATE_ROLLBACK_COMPLETE.
 //   delete   resources in reverse order (DeletionPolicy Retain kept: DELETE_SKIPPED), then
@@ -30,6 +35,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -53,7 +59,8 @@ struct ProvisionedResource {
 };
 
 // Makes, changes and removes resources of the types wharf serves. Calls block until the
-// resource is as CloudFormation reports it (an ECS service: stable).
+// resource is as CloudFormation reports it (an ECS service: stable). Create is called from
+// several threads at once (one per resource being made); `stack` is then the caller's copy.
 class ResourceProvisioner {
  public:
   virtual ~ResourceProvisioner() = default;
@@ -84,7 +91,10 @@ struct StackEngineDeps {
   ResourceProvisioner& provisioner;
   std::string region;
   std::string account_id;
-  std::vector<std::string> availability_zones;  // Fn::GetAZs
+  // Fn::GetAZs: a region's availability zones.
+  std::function<std::vector<std::string>(std::string_view region)> availability_zones;
+  // Resources one operation provisions at once (independent ones are made in parallel).
+  size_t max_parallel_resources = 16;
 };
 
 class StackEngine {

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+#include <thread>
+
 #include "model/json.h"
 #include "model/keys.h"
 #include "store/memory_store.h"
@@ -52,7 +55,9 @@ class StackEngineTest : public ::testing::Test {
  protected:
   StackEngineTest()
       : clock_(std::chrono::system_clock::from_time_t(1700000000)),
-        engine_(StackEngineDeps{store_, clock_, provisioner_, "us-east-1", "123456789012", {"us-east-1a"}}) {}
+        engine_(StackEngineDeps{store_, clock_, provisioner_, "us-east-1", "123456789012",
+                                 [](std::string_view) { return std::vector<std::string>{"us-east-1a"}; },
+                                 /*max_parallel_resources=*/1}) {}
 
   void Put(const std::string& status, const std::string& body, std::map<std::string, std::string> parameters = {}) {
     model::Stack s;
@@ -138,6 +143,92 @@ TEST_F(StackEngineTest, CreatesInDependencyOrderThenDeletesInReverse) {
   ASSERT_TRUE(*deleted);
   EXPECT_EQ(GetString(*ParseObject((*deleted)->value), "status"), "DELETE_COMPLETE");
   EXPECT_EQ(Events().back(), "web DELETE_COMPLETE");
+}
+
+// Takes `ms` per resource and remembers how many it was making at once.
+class SlowProvisioner final : public ResourceProvisioner {
+ public:
+  explicit SlowProvisioner(int ms) : ms_(ms) {}
+  Result<ProvisionedResource> Create(const model::Stack&, std::string_view logical_id, std::string_view type,
+                                     const json::object&, std::string& made_id) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      widest = std::max(widest, ++now);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
+    std::lock_guard<std::mutex> lock(mu);
+    --now;
+    if (type == "Fail::Me") return Status::InvalidArgument("it broke");
+    made_id = std::string(logical_id);
+    ProvisionedResource r;
+    r.physical_id = made_id;
+    live.insert(made_id);
+    return r;
+  }
+  Result<ProvisionedResource> Update(const model::Stack&, const model::StackResource& r, const json::object&) override {
+    return ReplacementNeeded("always");
+  }
+  Status Delete(const model::Stack&, const model::StackResource& r) override {
+    std::lock_guard<std::mutex> lock(mu);
+    live.erase(r.physical_id);
+    return Status::OK();
+  }
+  std::mutex mu;
+  int now = 0, widest = 0;
+  std::set<std::string> live;
+
+ private:
+  const int ms_;
+};
+
+// Independent resources are made at once: four of 200 ms, then one depending on them all,
+// take about two steps, not five; a failure cancels what runs beside it and rolls all back.
+TEST(StackEngineParallelTest, IndependentResourcesAreMadeAtOnce) {
+  store::MemoryStore store;
+  ManualClock clock(std::chrono::system_clock::from_time_t(1700000000));
+  SlowProvisioner provisioner(200);
+  auto zones = [](std::string_view) { return std::vector<std::string>{"us-east-1a"}; };
+  StackEngine engine(StackEngineDeps{store, clock, provisioner, "us-east-1", "123456789012", zones});
+  auto run = [&](const std::string& body) {
+    model::Stack s;
+    s.name = "wide";
+    s.stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/wide/uuid-2";
+    s.status = "CREATE_IN_PROGRESS";
+    s.template_body = body;
+    auto kv = store.Get(model::keys::StackKey("wide"));
+    int64_t rev = kv.ok() && *kv ? (*kv)->mod_revision : 0;
+    EXPECT_TRUE(store.Commit({{{model::keys::StackKey("wide"), rev}},
+                              {store::Op::Put(model::keys::StackKey("wide"), Serialize(s.ToJson()))}})
+                    .ok());
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_TRUE(engine.RunNow("wide").ok());
+    auto got = store.Get(model::keys::StackKey("wide"));
+    return std::make_pair(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                          *model::Stack::FromJson(*ParseObject((*got)->value)));
+  };
+  auto wide = run(R"(
+Resources:
+  A: {Type: X::Y::Z}
+  B: {Type: X::Y::Z}
+  C: {Type: X::Y::Z}
+  D: {Type: X::Y::Z}
+  E: {Type: X::Y::Z, DependsOn: [A, B, C, D]}
+)");
+  EXPECT_EQ(wide.second.status, "CREATE_COMPLETE");
+  EXPECT_EQ(provisioner.widest, 4);
+  EXPECT_LT(wide.first, 0.7);  // two steps of 0.2 s; five in a row would be 1 s
+
+  model::Stack failed = run(R"(
+Resources:
+  Slow: {Type: X::Y::Z}
+  Broken: {Type: Fail::Me}
+  After: {Type: X::Y::Z, DependsOn: Broken}
+)").second;
+  EXPECT_EQ(failed.status, "ROLLBACK_COMPLETE");
+  const model::StackResource* slow = failed.FindResource("Slow");
+  ASSERT_NE(slow, nullptr);
+  EXPECT_EQ(failed.FindResource("After"), nullptr);  // never started
+  EXPECT_EQ(provisioner.live, (std::set<std::string>{"A", "B", "C", "D", "E"}));  // Slow rolled back
 }
 
 TEST_F(StackEngineTest, AFailureRollsBackWhatWasMade) {

@@ -106,6 +106,9 @@ Result<Stack> Stack::FromJson(const json::object& r) {
   s.tags = GetArray(r, "tags");
   s.capabilities = Strings(GetArray(r, "capabilities"));
   s.disable_rollback = GetBool(r, "disable_rollback").value_or(false);
+  s.termination_protection = GetBool(r, "termination_protection").value_or(false);
+  s.stack_policy = GetString(r, "stack_policy");
+  s.update_policy = GetString(r, "update_policy");
   s.created = GetNumber(r, "created");
   s.updated = GetNumber(r, "updated");
   s.deleted = GetNumber(r, "deleted");
@@ -115,6 +118,7 @@ Result<Stack> Stack::FromJson(const json::object& r) {
   }
   s.events = GetInt(r, "events").value_or(0);
   s.change_set_id = GetString(r, "change_set_id");
+  s.imports = Strings(GetArray(r, "imports"));
   s.previous_template_body = GetString(r, "previous_template_body");
   s.previous_parameters = StringMap(GetObject(r, "previous_parameters"));
   return s;
@@ -140,6 +144,9 @@ json::object Stack::ToJson() const {
           {"tags", tags},
           {"capabilities", StringArray(capabilities)},
           {"disable_rollback", disable_rollback},
+          {"termination_protection", termination_protection},
+          {"stack_policy", stack_policy},
+          {"update_policy", update_policy},
           {"created", created},
           {"updated", updated},
           {"deleted", deleted},
@@ -147,6 +154,7 @@ json::object Stack::ToJson() const {
           {"resources", std::move(res)},
           {"events", events},
           {"change_set_id", change_set_id},
+          {"imports", StringArray(imports)},
           {"previous_template_body", previous_template_body},
           {"previous_parameters", MapObject(previous_parameters)}};
 }

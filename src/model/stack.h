@@ -62,11 +62,17 @@ struct Stack {
   boost::json::array tags;                 // [{Key, Value}]
   std::vector<std::string> capabilities;
   bool disable_rollback = false;
+  bool termination_protection = false;  // DeleteStack is refused while set
+  std::string stack_policy;             // SetStackPolicy's body (JSON); empty: none, every update allowed
+  // The policy the update under way is checked against (StackPolicyDuringUpdateBody, else
+  // stack_policy), kept so a restarted server checks the same one.
+  std::string update_policy;
   double created = 0, updated = 0, deleted = 0;  // seconds since the epoch; 0: never
   std::string access_key_id;  // the caller whose credentials provision the resources
   std::vector<StackResource> resources;  // in creation order
   int64_t events = 0;                    // events written so far (the next one's sequence)
   std::string change_set_id;             // the change set that made the last operation
+  std::vector<std::string> imports;      // the exports its template imports (Fn::ImportValue), for ListImports
   // An update under way keeps what it replaces, to roll back to.
   std::string previous_template_body;
   std::map<std::string, std::string> previous_parameters;

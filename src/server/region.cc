@@ -233,7 +233,7 @@ Status Region::StartCloudFormation() {
   stack_provisioner_ = std::make_unique<api::cloudformation::ServiceProvisioner>(deps_.invoke, name_, o.account_id,
                                                                                  deps_.random);
   stack_engine_ = std::make_unique<controlplane::StackEngine>(controlplane::StackEngineDeps{
-      *store_, deps_.clock, *stack_provisioner_, name_, o.account_id, api::ec2::AvailabilityZones(name_)});
+      *store_, deps_.clock, *stack_provisioner_, name_, o.account_id, api::ec2::AvailabilityZones});
   ASSIGN_OR_RETURN(auto cloudformation, api::cloudformation::MakeCloudFormationEndpoint(
                                             {*store_, deps_.clock, deps_.random, name_, o.account_id, *stack_engine_}));
   services_.push_back(std::move(cloudformation));

@@ -8,7 +8,7 @@ namespace {
 const ServiceTable* const kTables[] = {&kEcsTable, &kElbv2Table, &kEcrTable, &kLogsTable,
                                        &kEc2Table, &kIamTable,   &kStsTable,  &kSecretsManagerTable,
                                        &kSsmTable, &kServiceDiscoveryTable, &kCloudWatchTable, &kKmsTable,
-                                       &kApplicationAutoScalingTable};
+                                       &kApplicationAutoScalingTable, &kCloudFormationTable};
 
 const ServiceTable* FindTable(std::string_view service) {
   for (const ServiceTable* t : kTables) {

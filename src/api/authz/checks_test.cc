@@ -352,6 +352,21 @@ TEST(AuthzChecksTest, SecretValuesAndParametersAreCheckedOnTheirArns) {
                                 C("ssm:GetParameters", "arn:aws:ssm:eu-west-1:000000000000:parameter/x")}));
 }
 
+TEST(AuthzChecksTest, CloudFormationStacks) {
+  EXPECT_EQ(For("cloudformation", "DeleteStack", R"({"StackName":"web"})"),
+            (std::vector<Check>{C("cloudformation:DeleteStack", "arn:aws:cloudformation:us-east-1:000000000000:stack/web/*")}));
+  std::string arn = "arn:aws:cloudformation:us-east-1:000000000000:stack/web/1234";
+  EXPECT_EQ(For("cloudformation", "ExecuteChangeSet", R"({"StackName":")" + arn + R"(","ChangeSetName":"cs1"})"),
+            (std::vector<Check>{C("cloudformation:ExecuteChangeSet", arn, {{"cloudformation:ChangeSetName", "cs1"}})}));
+  EXPECT_EQ(For("cloudformation", "ListStacks", "{}"), (std::vector<Check>{C("cloudformation:ListStacks", "*")}));
+  EXPECT_EQ(For("cloudformation", "DescribeStacks", "{}"), (std::vector<Check>{C("cloudformation:DescribeStacks", "*")}));
+  auto tagged = For("cloudformation", "CreateStack", R"({"StackName":"web","Tags":[{"Key":"team","Value":"a"}]})");
+  ASSERT_EQ(tagged.size(), 1u);
+  EXPECT_EQ(tagged[0].action, "cloudformation:CreateStack");
+  EXPECT_NE(std::find(tagged[0].keys.begin(), tagged[0].keys.end(), std::pair<std::string, std::string>{"aws:TagKeys", "team"}),
+            tagged[0].keys.end());
+}
+
 // Every operation in the table is an operation of the service's model, so a misspelt name
 // cannot sit in the table unused while the real operation falls back to "*".
 TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
@@ -359,7 +374,8 @@ TEST(AuthzChecksTest, EveryTableOperationIsInTheModel) {
       {"ecs", "ecs"}, {"elasticloadbalancing", "elbv2"}, {"ecr", "ecr"}, {"logs", "logs"},
       {"ec2", "ec2"}, {"iam", "iam"},                    {"sts", "sts"},
       {"secretsmanager", "secretsmanager"}, {"ssm", "ssm"}, {"servicediscovery", "servicediscovery"},
-      {"monitoring", "cloudwatch"}, {"application-autoscaling", "application-autoscaling"}};
+      {"monitoring", "cloudwatch"}, {"application-autoscaling", "application-autoscaling"},
+      {"cloudformation", "cloudformation"}, {"kms", "kms"}};
   for (const auto& [signing_name, model_name] : services) {
     auto model = ServiceModel::LoadEmbedded(model_name);
     ASSERT_TRUE(model.ok()) << model_name;

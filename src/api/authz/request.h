@@ -74,7 +74,7 @@ struct ServiceTable {
 };
 extern const ServiceTable kEcsTable, kElbv2Table, kEcrTable, kLogsTable, kEc2Table, kIamTable, kStsTable,
     kSecretsManagerTable, kSsmTable, kServiceDiscoveryTable, kCloudWatchTable, kKmsTable,
-    kApplicationAutoScalingTable;
+    kApplicationAutoScalingTable, kCloudFormationTable;
 
 // A table of operation -> rule, searched by name.
 using Rule = void (*)(Request&);

@@ -31,6 +31,10 @@ Result<ServiceEndpoint> MakeCloudFormationEndpoint(const CloudFormationDeps& dep
       {"ExecuteChangeSet", ExecuteChangeSet},
       {"DeleteChangeSet", DeleteChangeSet},
       {"ListChangeSets", ListChangeSets},
+      {"UpdateTerminationProtection", UpdateTerminationProtection},
+      {"SetStackPolicy", SetStackPolicy},
+      {"GetStackPolicy", GetStackPolicy},
+      {"ListImports", ListImports},
   };
   for (const auto& [name, fn] : operations) {
     if (!endpoint.model->FindOperation(name)) {

@@ -1,7 +1,8 @@
-// AWS CloudFormation (Query protocol, 2010-05-15), the first slice of issue 18: stacks
-// (Create/Update/Delete, DescribeStacks, ListStacks, GetTemplate, ValidateTemplate,
-// ListExports), their events and resources, and the change sets `aws cloudformation deploy`
-// makes (Create/Describe/Execute/Delete/ListChangeSets). Errors are CloudFormation's:
+// AWS CloudFormation (Query protocol, 2010-05-15), issue 18: stacks (Create/Update/Delete,
+// DescribeStacks, ListStacks, GetTemplate, ValidateTemplate, ListExports, ListImports), their
+// events and resources (paged by NextToken), their settings (UpdateTerminationProtection,
+// Set/GetStackPolicy), and the change sets `aws cloudformation deploy` makes
+// (Create/Describe/Execute/Delete/ListChangeSets). Errors are CloudFormation's:
 // ValidationError ("Stack with id X does not exist"), AlreadyExistsException,
 // ChangeSetNotFound, InsufficientCapabilitiesException, InvalidChangeSetStatus.
 //

@@ -2,7 +2,9 @@
 
 #include <set>
 
+#include "base/crypto.h"
 #include "base/random.h"
+#include "cloudformation/stack_policy.h"
 
 namespace wharf::api::cloudformation {
 namespace {
@@ -88,7 +90,7 @@ json::object DescribeStack(const model::Stack& s) {
                    {"DisableRollback", s.disable_rollback},
                    {"NotificationARNs", json::array()},
                    {"Tags", s.tags},
-                   {"EnableTerminationProtection", false},
+                   {"EnableTerminationProtection", s.termination_protection},
                    {"DriftInformation", json::object{{"StackDriftStatus", "NOT_CHECKED"}}}};
   if (!s.description.empty()) out["Description"] = s.description;
   if (!s.status_reason.empty()) out["StackStatusReason"] = s.status_reason;
@@ -187,6 +189,52 @@ Result<bool> CommitStack(const Deps& deps, const model::Stack& stack, int64_t re
   for (auto& op : extra) txn.ops.push_back(std::move(op));
   ASSIGN_OR_RETURN(auto result, deps.store.Commit(txn));
   return result.succeeded;
+}
+
+Result<bool> PutStack(const Deps& deps, const model::Stack& stack, int64_t revision) {
+  store::Txn txn;
+  std::string key = model::keys::StackKey(stack.name);
+  txn.compares.push_back({key, revision});
+  txn.ops.push_back(store::Op::Put(key, Serialize(stack.ToJson())));
+  ASSIGN_OR_RETURN(auto result, deps.store.Commit(txn));
+  return result.succeeded;
+}
+
+std::string PageToken(size_t next) { return Base64Encode("cloudformation:" + std::to_string(next)); }
+
+std::optional<size_t> PageOffset(const json::object& in) {
+  if (!Has(in, "NextToken")) return 0;
+  constexpr std::string_view kPrefix = "cloudformation:";
+  auto token = Base64Decode(GetString(in, "NextToken"));
+  if (!token || !token->starts_with(kPrefix) || token->size() == kPrefix.size() || token->size() > kPrefix.size() + 9 ||
+      token->find_first_not_of("0123456789", kPrefix.size()) != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoul(token->substr(kPrefix.size()));
+}
+
+AwsError InvalidNextToken() { return ValidationError("Invalid NextToken"); }
+
+std::optional<AwsError> Page(const json::object& in, json::array items, size_t page, std::string_view member,
+                             json::object& out) {
+  auto offset = PageOffset(in);
+  if (!offset || *offset > items.size()) return InvalidNextToken();
+  size_t end = std::min(items.size(), *offset + page);
+  json::array chosen;
+  for (size_t i = *offset; i < end; ++i) chosen.push_back(std::move(items[i]));
+  out[member] = std::move(chosen);
+  if (end < items.size()) out["NextToken"] = PageToken(end);
+  return std::nullopt;
+}
+
+std::optional<AwsError> CheckStackPolicy(const json::object& in, std::string_view body_member, std::string_view url_member) {
+  if (Has(in, url_member)) {
+    return ValidationError("wharf does not serve S3 yet: give the stack policy as " + std::string(body_member));
+  }
+  if (!Has(in, body_member)) return std::nullopt;
+  auto policy = cfn::StackPolicy::Parse(GetString(in, body_member));
+  if (!policy.ok()) return ValidationError(policy.status().message());
+  return std::nullopt;
 }
 
 }  // namespace wharf::api::cloudformation

@@ -55,6 +55,22 @@ std::optional<AwsError> MissingCapabilities(const cfn::Template& t, const json::
 // Parameters of the request ({ParameterKey, ParameterValue, UsePreviousValue}).
 std::vector<cfn::ParameterInput> ParameterInputs(const json::object& in);
 
+// Writes the stack record alone (a setting changed between operations, no event).
+Result<bool> PutStack(const Deps& deps, const model::Stack& stack, int64_t revision);
+
+// Paging (NextToken): the offset a request's NextToken names (0 without one), nullopt for a
+// token wharf did not make; and the token of offset `next`.
+std::optional<size_t> PageOffset(const json::object& in);
+std::string PageToken(size_t next);
+AwsError InvalidNextToken();
+// items[offset, offset + page) into out[member], with out["NextToken"] when more remain.
+std::optional<AwsError> Page(const json::object& in, json::array items, size_t page, std::string_view member,
+                             json::object& out);
+// A stack policy body (StackPolicyBody / StackPolicyDuringUpdateBody) checked, or the error to
+// answer; StackPolicyURL is refused (wharf has no S3 yet).
+std::optional<AwsError> CheckStackPolicy(const json::object& in, std::string_view body_member,
+                                         std::string_view url_member);
+
 // Writes the stack's first event ("User Initiated") and the record in one commit.
 Result<bool> CommitStack(const Deps& deps, const model::Stack& stack, int64_t revision, std::string_view reason,
                          std::vector<store::Op> extra = {});

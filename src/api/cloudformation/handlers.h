@@ -29,6 +29,12 @@ Outcome ExecuteChangeSet(const Deps&, const RequestContext&, object& in);
 Outcome DeleteChangeSet(const Deps&, const RequestContext&, object& in);
 Outcome ListChangeSets(const Deps&, const RequestContext&, object& in);
 
+// stack_settings.cc
+Outcome UpdateTerminationProtection(const Deps&, const RequestContext&, object& in);
+Outcome SetStackPolicy(const Deps&, const RequestContext&, object& in);
+Outcome GetStackPolicy(const Deps&, const RequestContext&, object& in);
+Outcome ListImports(const Deps&, const RequestContext&, object& in);
+
 // The stack an update (UpdateStack or an UPDATE change set) makes of `current`: the new
 // template and parameter values, the old ones kept to roll back to.
 Result<model::Stack> PlanUpdate(const Deps& deps, const model::Stack& current, const cfn::Template& t,

@@ -1,6 +1,7 @@
 #include "api/cloudformation/provisioner.h"
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <thread>
@@ -149,7 +150,19 @@ Caller::Caller(const Invoke& invoke, const model::Stack& stack, std::string regi
       made_id_(made_id) {}
 
 Outcome Caller::Try(std::string_view signing_name, std::string_view operation, json::object input) const {
-  return invoke_(region, stack.access_key_id, signing_name, operation, std::move(input));
+  // As CloudFormation's handlers (and every AWS SDK) do, a throttled or failed-on-the-server
+  // call is tried again after a growing pause: resources made in parallel contend for the same
+  // records (a VPC's groups, its route tables), and a service answers "retry".
+  constexpr int kAttempts = 8;
+  for (int attempt = 1;; ++attempt) {
+    Outcome out = invoke_(region, stack.access_key_id, signing_name, operation, input);
+    if (out.ok() || attempt == kAttempts || stopping()) return out;
+    const AwsError& e = out.error();
+    bool retryable = e.http_status >= 500 || e.code == "Throttling" || e.code == "ThrottlingException" ||
+                     e.code == "RequestLimitExceeded" || e.code == "TooManyRequestsException";
+    if (!retryable) return out;
+    Pause(std::min(20 << attempt, 1000) + static_cast<int>(random_.Next() % 20));
+  }
 }
 
 Result<json::object> Caller::Call(std::string_view signing_name, std::string_view operation, json::object input) const {

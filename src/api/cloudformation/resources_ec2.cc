@@ -1,6 +1,8 @@
 // AWS::EC2::SecurityGroup. Ref: the group id; Fn::GetAtt GroupId, VpcId. Its inline rules
 // (SecurityGroupIngress, SecurityGroupEgress) become AuthorizeSecurityGroup* calls; a group
 // that lists egress rules loses the default allow-all egress rule, as on AWS.
+// AWS::EC2::SecurityGroupIngress / SecurityGroupEgress: one rule of a group made elsewhere.
+// Ref: the rule id (sgr-...); Fn::GetAtt Id. Any change replaces the rule, as AWS documents.
 #include "api/cloudformation/resource_types.h"
 #include "model/json.h"
 
@@ -90,10 +92,44 @@ Status DeleteSecurityGroup(const Caller& c, const model::StackResource& r) {
   return polled.IsUnavailable() ? Status::InvalidArgument(last) : polled;
 }
 
+// ---- SecurityGroupIngress / SecurityGroupEgress ----
+
+Result<ProvisionedResource> CreateRule(const Caller& c, const json::object& p, const char* operation) {
+  RETURN_IF_ERROR(RefuseProperties(p, {"GroupName"}));
+  std::string group_id = GetString(p, "GroupId");
+  if (group_id.empty()) return Status::InvalidArgument("Properties validation failed: #: required key [GroupId] not found");
+  if (!p.contains("IpProtocol")) return Status::InvalidArgument("Properties validation failed: #: required key [IpProtocol] not found");
+  ASSIGN_OR_RETURN(auto permission, Permission(Without(p, {"GroupId"})));
+  ASSIGN_OR_RETURN(json::value in, ToInput(InputShape("ec2", operation),
+                                           json::object{{"GroupId", group_id}, {"IpPermissions", json::array{permission}}}));
+  ASSIGN_OR_RETURN(auto out, c.Call("ec2", operation, std::move(in.get_object())));
+  const auto& rules = GetArray(out, "SecurityGroupRules");
+  if (rules.empty() || !rules[0].is_object()) return Status::Internal(std::string(operation) + " answered no rule");
+  std::string id = GetString(rules[0].get_object(), "SecurityGroupRuleId");
+  return Made(id, {{"Id", id}});
+}
+
+Status DeleteRule(const Caller& c, const model::StackResource& r, const char* operation) {
+  return OkOr(c.Try("ec2", operation,
+                    {{"GroupId", GetString(r.properties, "GroupId")},
+                     {"SecurityGroupRuleIds", json::array{json::string(r.physical_id)}}}),
+              {"InvalidGroup.NotFound", "InvalidSecurityGroupRuleId.NotFound", "InvalidPermission.NotFound"});
+}
+
 }  // namespace
 
 void AddEc2Types(TypeTable& types) {
   types["AWS::EC2::SecurityGroup"] = {CreateSecurityGroup, nullptr, DeleteSecurityGroup};
+  types["AWS::EC2::SecurityGroupIngress"] = {
+      [](const Caller& c, std::string_view, const json::object& p) {
+        return CreateRule(c, p, "AuthorizeSecurityGroupIngress");
+      },
+      nullptr, [](const Caller& c, const model::StackResource& r) { return DeleteRule(c, r, "RevokeSecurityGroupIngress"); }};
+  types["AWS::EC2::SecurityGroupEgress"] = {
+      [](const Caller& c, std::string_view, const json::object& p) {
+        return CreateRule(c, p, "AuthorizeSecurityGroupEgress");
+      },
+      nullptr, [](const Caller& c, const model::StackResource& r) { return DeleteRule(c, r, "RevokeSecurityGroupEgress"); }};
 }
 
 }  // namespace wharf::api::cloudformation

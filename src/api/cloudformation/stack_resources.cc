@@ -4,6 +4,10 @@ namespace wharf::api::cloudformation {
 
 namespace {
 
+// Page sizes of DescribeStackEvents and ListStackResources (AWS's are up to 100).
+constexpr size_t kEventsPage = 100;
+constexpr size_t kResourcesPage = 100;
+
 // The stack a request names (StackName: a name or stack id), or the error to answer.
 std::variant<StoredStack, AwsError> Named(const Deps& deps, const object& in) {
   std::string name = GetString(in, "StackName");
@@ -20,12 +24,23 @@ Outcome DescribeStackEvents(const Deps& deps, const RequestContext& ctx, object&
   if (auto* err = std::get_if<AwsError>(&named)) return *err;
   const model::Stack& stack = std::get<StoredStack>(named).stack;
   ASSIGN_OR_FAIL(auto page, deps.store.List(model::keys::StackEventsPrefix(stack.uuid()), "", 0), CloudFormationError);
+  // Newest first; a token counts the older events still to come, so events written between
+  // the pages do not shift them.
+  size_t older = page.items.size();
+  if (Has(in, "NextToken")) {
+    auto token = PageOffset(in);
+    if (!token || *token > page.items.size()) return InvalidNextToken();
+    older = *token;
+  }
   json::array events;
-  for (auto it = page.items.rbegin(); it != page.items.rend(); ++it) {  // newest first
-    ASSIGN_OR_FAIL(auto event, ParseObject(it->value), CloudFormationError);
+  size_t end = older > kEventsPage ? older - kEventsPage : 0;
+  for (size_t i = older; i > end; --i) {
+    ASSIGN_OR_FAIL(auto event, ParseObject(page.items[i - 1].value), CloudFormationError);
     events.push_back(std::move(event));
   }
-  return object{{"StackEvents", std::move(events)}};
+  object out{{"StackEvents", std::move(events)}};
+  if (end > 0) out["NextToken"] = PageToken(end);
+  return out;
 }
 
 Outcome DescribeStackResource(const Deps& deps, const RequestContext& ctx, object& in) {
@@ -88,7 +103,9 @@ Outcome ListStackResources(const Deps& deps, const RequestContext& ctx, object& 
     item["LastUpdatedTimestamp"] = r.updated;
     out.push_back(std::move(item));
   }
-  return object{{"StackResourceSummaries", std::move(out)}};
+  object answer;
+  if (auto err = Page(in, std::move(out), kResourcesPage, "StackResourceSummaries", answer)) return *err;
+  return answer;
 }
 
 }  // namespace wharf::api::cloudformation

@@ -9,6 +9,9 @@ namespace wharf::api::cloudformation {
 
 namespace {
 
+// Items per page of DescribeStacks, ListStacks and ListExports (AWS's pages are up to 100).
+constexpr size_t kPageSize = 100;
+
 // Request members wharf does not carry out yet: refused rather than ignored.
 std::optional<AwsError> Unsupported(const object& in, std::initializer_list<const char*> members) {
   for (const char* m : members) {
@@ -46,6 +49,22 @@ std::vector<std::string> Capabilities(const object& in) {
   return out;
 }
 
+json::array Transforms(const cfn::Template& t) {
+  json::array out;
+  for (const auto& name : t.transforms) out.push_back(json::string(name));
+  return out;
+}
+
+// A template with a transform is expanded when CreateStack or UpdateStack takes it directly:
+// AWS asks for CAPABILITY_AUTO_EXPAND (a change set shows the expansion instead).
+std::optional<AwsError> MissingAutoExpand(const cfn::Template& t, const object& in) {
+  if (t.transforms.empty()) return std::nullopt;
+  for (const auto& c : GetArray(in, "Capabilities")) {
+    if (c.is_string() && c.get_string() == "CAPABILITY_AUTO_EXPAND") return std::nullopt;
+  }
+  return AwsError::Client("InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]");
+}
+
 bool Updatable(const std::string& status) {
   return status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" || status == "UPDATE_ROLLBACK_COMPLETE";
 }
@@ -71,11 +90,11 @@ Result<model::Stack> PlanUpdate(const Deps& deps, const model::Stack& current, c
 Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string name = GetString(in, "StackName");
   if (auto err = CheckStackName(name)) return *err;
-  if (auto err = Unsupported(in, {"NotificationARNs", "StackPolicyBody", "StackPolicyURL", "RoleARN",
-                                  "RollbackConfiguration", "ResourceTypes", "TimeoutInMinutes",
-                                  "EnableTerminationProtection", "RetainExceptOnCreate"})) {
+  if (auto err = Unsupported(in, {"NotificationARNs", "RoleARN", "RollbackConfiguration", "ResourceTypes",
+                                  "TimeoutInMinutes", "RetainExceptOnCreate"})) {
     return *err;
   }
+  if (auto err = CheckStackPolicy(in, "StackPolicyBody", "StackPolicyURL")) return *err;
   std::string on_failure = GetString(in, "OnFailure", "ROLLBACK");
   if (on_failure == "DELETE") return ValidationError("wharf does not support OnFailure DELETE yet");
   std::string body;
@@ -83,6 +102,7 @@ Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   if (auto err = MissingCapabilities(t, in)) return *err;
+  if (auto err = MissingAutoExpand(t, in)) return *err;
   auto values = cfn::ResolveParameterValues(t, ParameterInputs(in), {});
   if (!values.ok()) return ValidationError(values.status().message());
 
@@ -97,6 +117,8 @@ Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   stack.tags = GetArray(in, "Tags");
   stack.capabilities = Capabilities(in);
   stack.disable_rollback = GetBool(in, "DisableRollback").value_or(false) || on_failure == "DO_NOTHING";
+  stack.termination_protection = GetBool(in, "EnableTerminationProtection").value_or(false);
+  stack.stack_policy = GetString(in, "StackPolicyBody");
   stack.created = Now(deps);
   stack.access_key_id = ctx.access_key_id;
   ASSIGN_OR_FAIL(bool made, CommitStack(deps, stack, 0, "User Initiated"), CloudFormationError);
@@ -106,11 +128,12 @@ Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
 }
 
 Outcome UpdateStack(const Deps& deps, const RequestContext& ctx, object& in) {
-  if (auto err = Unsupported(in, {"NotificationARNs", "StackPolicyBody", "StackPolicyURL", "RoleARN",
-                                  "RollbackConfiguration", "ResourceTypes", "StackPolicyDuringUpdateBody",
-                                  "StackPolicyDuringUpdateURL", "DisableRollback", "RetainExceptOnCreate"})) {
+  if (auto err = Unsupported(in, {"NotificationARNs", "RoleARN", "RollbackConfiguration", "ResourceTypes",
+                                  "DisableRollback", "RetainExceptOnCreate"})) {
     return *err;
   }
+  if (auto err = CheckStackPolicy(in, "StackPolicyBody", "StackPolicyURL")) return *err;
+  if (auto err = CheckStackPolicy(in, "StackPolicyDuringUpdateBody", "StackPolicyDuringUpdateURL")) return *err;
   std::string name = GetString(in, "StackName");
   ASSIGN_OR_FAIL(auto found, FindStack(deps, name), CloudFormationError);
   if (!found || found->deleted) return StackNotFound(name);
@@ -127,6 +150,7 @@ Outcome UpdateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   if (auto err = MissingCapabilities(t, in)) return *err;
+  if (auto err = MissingAutoExpand(t, in)) return *err;
   auto next = PlanUpdate(deps, current, t, body, in);
   if (!next.ok()) return ValidationError(next.status().message());
   if (next->template_body == current.template_body && next->parameters == current.parameters &&
@@ -136,6 +160,9 @@ Outcome UpdateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   next->status = "UPDATE_IN_PROGRESS";
   next->status_reason.clear();
   next->change_set_id.clear();
+  // A new stack policy holds from this update on; one for the update alone overrides it meanwhile.
+  if (Has(in, "StackPolicyBody")) next->stack_policy = GetString(in, "StackPolicyBody");
+  next->update_policy = GetString(in, "StackPolicyDuringUpdateBody");
   next->access_key_id = ctx.access_key_id;
   ASSIGN_OR_FAIL(bool done, CommitStack(deps, *next, found->revision, "User Initiated"), CloudFormationError);
   if (!done) return ValidationError("Stack:" + current.stack_id + " is being changed by another request; retry.");
@@ -150,8 +177,22 @@ Outcome DeleteStack(const Deps& deps, const RequestContext& ctx, object& in) {
   // Deleting a stack that does not exist (or no longer does) succeeds, as on AWS.
   if (!found || found->deleted || found->stack.status == "DELETE_IN_PROGRESS") return object{};
   model::Stack stack = found->stack;
+  if (stack.termination_protection) {
+    return ValidationError("Stack [" + stack.name + "] cannot be deleted while TerminationProtection is enabled");
+  }
   if (stack.in_progress()) {
     return ValidationError("Stack [" + stack.name + "] cannot be deleted while in status " + stack.status);
+  }
+  // An export another stack imports holds its stack (AWS fails the delete in the same words).
+  ASSIGN_OR_FAIL(auto others, AllStacks(deps, false), CloudFormationError);
+  for (const auto& o : stack.outputs) {
+    if (o.export_name.empty()) continue;
+    for (const auto& other : others) {
+      if (other.name == stack.name) continue;
+      if (std::find(other.imports.begin(), other.imports.end(), o.export_name) != other.imports.end()) {
+        return ValidationError("Export " + o.export_name + " cannot be deleted as it is in use by " + other.name);
+      }
+    }
   }
   if (Has(in, "RetainResources")) {
     if (stack.status != "DELETE_FAILED") {
@@ -183,11 +224,13 @@ Outcome DescribeStacks(const Deps& deps, const RequestContext& ctx, object& in) 
     ASSIGN_OR_FAIL(auto found, FindStack(deps, name), CloudFormationError);
     if (!found) return StackNotFound(name);
     stacks.push_back(DescribeStack(found->stack));
-  } else {
-    ASSIGN_OR_FAIL(auto all, AllStacks(deps, false), CloudFormationError);
-    for (const auto& s : all) stacks.push_back(DescribeStack(s));
+    return object{{"Stacks", std::move(stacks)}};
   }
-  return object{{"Stacks", std::move(stacks)}};
+  ASSIGN_OR_FAIL(auto all, AllStacks(deps, false), CloudFormationError);
+  for (const auto& s : all) stacks.push_back(DescribeStack(s));
+  object out;
+  if (auto err = Page(in, std::move(stacks), kPageSize, "Stacks", out)) return *err;
+  return out;
 }
 
 Outcome ListStacks(const Deps& deps, const RequestContext& ctx, object& in) {
@@ -210,7 +253,9 @@ Outcome ListStacks(const Deps& deps, const RequestContext& ctx, object& in) {
     if (s.deleted > 0) item["DeletionTime"] = s.deleted;
     summaries.push_back(std::move(item));
   }
-  return object{{"StackSummaries", std::move(summaries)}};
+  object out;
+  if (auto err = Page(in, std::move(summaries), kPageSize, "StackSummaries", out)) return *err;
+  return out;
 }
 
 Outcome GetTemplate(const Deps& deps, const RequestContext& ctx, object& in) {
@@ -241,7 +286,7 @@ Outcome ValidateTemplate(const Deps& deps, const RequestContext& ctx, object& in
     if (!p.description.empty()) item["Description"] = p.description;
     parameters.push_back(std::move(item));
   }
-  object out{{"Parameters", std::move(parameters)}, {"DeclaredTransforms", json::array()}};
+  object out{{"Parameters", std::move(parameters)}, {"DeclaredTransforms", Transforms(t)}};
   if (!t.description.empty()) out["Description"] = t.description;
   object none;
   if (auto missing = MissingCapabilities(t, none)) {
@@ -283,7 +328,7 @@ Outcome GetTemplateSummary(const Deps& deps, const RequestContext& ctx, object& 
   object out{{"Parameters", std::move(parameters)},
              {"ResourceTypes", std::move(resource_types)},
              {"Version", "2010-09-09"},
-             {"DeclaredTransforms", json::array()}};
+             {"DeclaredTransforms", Transforms(t)}};
   if (!t.description.empty()) out["Description"] = t.description;
   object none;
   if (auto missing = MissingCapabilities(t, none)) {
@@ -303,7 +348,9 @@ Outcome ListExports(const Deps& deps, const RequestContext& ctx, object& in) {
       exports.push_back(object{{"ExportingStackId", s.stack_id}, {"Name", o.export_name}, {"Value", o.value}});
     }
   }
-  return object{{"Exports", std::move(exports)}};
+  object out;
+  if (auto err = Page(in, std::move(exports), kPageSize, "Exports", out)) return *err;
+  return out;
 }
 
 }  // namespace wharf::api::cloudformation
