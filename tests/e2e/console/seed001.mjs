@@ -139,6 +139,9 @@ try {
     await page.getByRole("img", { name: /^Memory utilization: \d+ datapoints$/ }).waitFor();
     await checks.shot("service-health");
     await nav("Target groups");
+    // The service's page, whose target rows link to the group too, stays on screen until the
+    // target groups page's chunk has loaded.
+    await page.getByRole("tab", { name: "Health" }).waitFor({ state: "detached", timeout: 30000 });
     await row(TG).getByRole("link", { name: TG }).click();
     await page.getByText("2 / 0 / 0 / 0").waitFor({ timeout: 60000 });
     await checks.shot("target-group");
