@@ -68,15 +68,15 @@ Status PutScheduledActions(const Caller& c, const TargetKey& key, const json::ob
       const json::value& a = actions->get_array()[i];
       std::string where = "ScheduledActions/" + std::to_string(i);
       if (!a.is_object()) return Status::InvalidArgument("Properties validation failed: #/" + where + ": expected type: JSONObject");
-      json::object props = a.get_object();
+      ASSIGN_OR_RETURN(json::value input, ToInput(InputShape(kService, "PutScheduledAction"), a));
+      json::object in = std::move(input.get_object());
+      // ToInput keeps a timestamp as the template's text; the JSON protocol wants seconds.
       for (const char* t : {"StartTime", "EndTime"}) {
-        if (const json::value* v = props.if_contains(t)) {
+        if (const json::value* v = in.if_contains(t)) {
           ASSIGN_OR_RETURN(json::value epoch, EpochOf(*v, where + "/" + t));
-          props[t] = std::move(epoch);
+          in[t] = std::move(epoch);
         }
       }
-      ASSIGN_OR_RETURN(json::value input, ToInput(InputShape(kService, "PutScheduledAction"), props));
-      json::object in = std::move(input.get_object());
       key.AddTo(in);
       kept.insert(GetString(in, "ScheduledActionName"));
       RETURN_IF_ERROR(c.Call(kService, "PutScheduledAction", std::move(in)).status());
