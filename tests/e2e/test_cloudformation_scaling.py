@@ -188,7 +188,8 @@ with WharfServer(agent=True) as server:
                 cfn.delete_stack(StackName="scaled")
                 cfn.get_waiter("stack_delete_complete").wait(StackName="scaled", WaiterConfig={"Delay": 1, "MaxAttempts": 60})
         except Exception as e:  # noqa: BLE001 - gone already, or clean up the services below
-            print(f"   | delete: {e}", flush=True)
+            if "does not exist" not in str(e):
+                print(f"   | delete: {e}", flush=True)
         for cluster in ecs.list_clusters()["clusterArns"]:
             stop_services_and_tasks(ecs, cluster)
         server.stop()
