@@ -25,6 +25,7 @@ const std::map<std::string, ResourceType, std::less<>>& ResourceTypes() {
     AddSsmTypes(*t);
     AddServiceDiscoveryTypes(*t);
     AddCloudWatchTypes(*t);
+    AddApplicationAutoScalingTypes(*t);
     return t;
   }();
   return *types;

@@ -26,6 +26,7 @@ void AddSecretsManagerTypes(TypeTable& types);
 void AddSsmTypes(TypeTable& types);
 void AddServiceDiscoveryTypes(TypeTable& types);
 void AddCloudWatchTypes(TypeTable& types);
+void AddApplicationAutoScalingTypes(TypeTable& types);
 
 // `properties` without `names` (those a type sends in requests of their own).
 boost::json::object Without(const boost::json::object& properties, std::initializer_list<const char*> names);
