@@ -6,6 +6,9 @@
 // the region's metric store (CloudWatch's), once the events are on disk.
 #include "api/logs/metric_filters.h"
 
+#include <map>
+#include <tuple>
+
 #include "api/logs/handlers.h"
 #include "logs/filter_pattern.h"
 #include "logs/metric_filter.h"
@@ -193,6 +196,7 @@ Result<std::vector<metrics::Datum>> MetricFilterData(const LogsDeps& deps, const
                                                      size_t begin, size_t end) {
   std::vector<metrics::Datum> data;
   if (!deps.metrics) return data;
+  std::map<std::tuple<std::string, std::string, int64_t>, size_t> index;  // (metric, unit, minute) -> data[i]
   ASSIGN_OR_RETURN(auto filters, deps.store.List(model::keys::LogMetricFiltersPrefix(group), "", 0));
   for (const auto& kv : filters.items) {
     ASSIGN_OR_RETURN(auto record, ParseObject(kv.value));
@@ -204,14 +208,22 @@ Result<std::vector<metrics::Datum>> MetricFilterData(const LogsDeps& deps, const
       for (size_t i = begin; i < end; ++i) {
         auto d = wharf::logs::ExtractDatum(*pattern, transformation, events[i].message);
         if (!d) continue;
-        metrics::Datum datum;
         std::vector<metrics::Dimension> dims;
         for (auto& [name, value] : d->dimensions) dims.push_back({std::move(name), std::move(value)});
-        datum.id = metrics::MakeMetricId(transformation.metric_namespace, transformation.metric_name, std::move(dims));
-        datum.unit = transformation.unit;
-        datum.timestamp = events[i].timestamp / 1000;
-        datum.sample.AddValue(d->value, 1);
-        data.push_back(std::move(datum));
+        auto id = metrics::MakeMetricId(transformation.metric_namespace, transformation.metric_name, std::move(dims));
+        int64_t second = events[i].timestamp / 1000;
+        // One datum per metric and minute: the store would merge them into that bucket anyway,
+        // and a batch of 10,000 events then journals a few records, not 10,000.
+        auto [at, added] = index.try_emplace(std::make_tuple(id.Key(), transformation.unit, second - second % 60),
+                                             data.size());
+        if (added) {
+          metrics::Datum datum;
+          datum.id = std::move(id);
+          datum.unit = transformation.unit;
+          datum.timestamp = second;
+          data.push_back(std::move(datum));
+        }
+        data[at->second].sample.AddValue(d->value, 1);
       }
     }
   }
