@@ -8,9 +8,13 @@ serialisation) stays out of the figure as far as a Python client can. Client and
 the machine. Not a test: it exits non-zero only when a request failed; aims are reported.
 
   bench/logs_bench.py [--build-dir build] [--duration 5] [--batch 1000] [--events 1000000] [--kms]
+                      [--metric-filters N]
 
 --kms: the log groups have a KMS key (kmsKeyId), so every event is sealed on the way in and
 opened on the way out (api/logs/sealing.h); run with and without it to see what that costs.
+--metric-filters N: the ingest groups have N metric filters (alternately a term pattern counting
+every event and a space-delimited one taking a field as the value), so every event is matched N
+times and gives N metric data (api/logs/metric_filters.cc); compare with 0.
 """
 import argparse
 import http.client
@@ -26,6 +30,7 @@ sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 
 AIM_EVENTS_PER_S = 200_000
 GROUP_ARGS = {}  # CreateLogGroup's extra arguments (kmsKeyId with --kms)
+METRIC_FILTERS = 0  # per ingest group (--metric-filters)
 
 
 def signed(server, op, body):
@@ -71,6 +76,13 @@ def ingest_worker(args):
 def ingest(server, logs, connections, duration, batch):
     group = f"bench-ingest-{connections}"
     logs.create_log_group(logGroupName=group, **GROUP_ARGS)
+    for f in range(METRIC_FILTERS):
+        if f % 2 == 0:
+            pattern, value = "level=INFO", "1"
+        else:
+            pattern, value = "[word, n, level, pad]", "$n"
+        logs.put_metric_filter(logGroupName=group, filterName=f"f{f}", filterPattern=pattern, metricTransformations=[
+            {"metricName": f"M{f}", "metricNamespace": "Bench", "metricValue": value}])
     now = int(time.time() * 1000)
     work = []
     for c in range(connections):
@@ -134,7 +146,10 @@ def main():
     p.add_argument("--events", type=int, default=1_000_000)
     p.add_argument("--connections", default="1,16")
     p.add_argument("--kms", action="store_true", help="log groups with a KMS key")
+    p.add_argument("--metric-filters", type=int, default=0, help="metric filters per ingest group")
     args = p.parse_args()
+    global METRIC_FILTERS
+    METRIC_FILTERS = args.metric_filters
     os.environ["WHARF_BIN"] = os.path.join(args.build_dir, "wharf")
     from wharf_harness import WharfServer
     with WharfServer() as server:
@@ -142,6 +157,8 @@ def main():
         if args.kms:
             GROUP_ARGS["kmsKeyId"] = server.boto3("kms").create_key()["KeyMetadata"]["Arn"]
             print("log groups sealed under a KMS key")
+        if METRIC_FILTERS:
+            print(f"{METRIC_FILTERS} metric filter(s) on each ingest group")
         print(f"PutLogEvents, batches of {args.batch} events of ~100 bytes, {args.duration:.0f} s each")
         for c in [int(x) for x in args.connections.split(",")]:
             rate, p50, p99 = ingest(server, logs, c, args.duration, args.batch)

@@ -8,11 +8,12 @@
 #   fuzz/run.sh template [RUNS]   CloudFormation templates (JSON and YAML), parsed and resolved, and stack policies
 #   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
 #   fuzz/run.sh dns [RUNS]        DNS packets at the VPC resolver (parsed, answered, encoded)
+#   fuzz/run.sh filter [RUNS]     CloudWatch Logs filter patterns, matched and captured, metric filter values
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == sealed || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns ]]; then
+if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == sealed || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns || "${1:-}" == filter ]]; then
   target=$1
   shift
 fi
@@ -34,6 +35,18 @@ if [[ $target == lb ]]; then
   printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
   printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
   "$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
+  exit 0
+fi
+
+if [[ $target == filter ]]; then
+  corpus=$out/filter-corpus
+  mkdir -p "$corpus"
+  clang++ "${flags[@]}" fuzz/filter_pattern_fuzzer.cc src/logs/filter_pattern.cc src/logs/metric_filter.cc \
+    src/base/glob.cc src/base/status.cc -lboost_json -o "$out/filter_pattern_fuzzer"
+  printf '[ip, user, ..., status = 2*, bytes]\n$bytes\n10.0.0.1 bob GET /x 200 1534' > "$corpus/space"
+  printf '{ $.latency > 10 && $.a[0].b = "x*" }\n$.latency\n{"latency": 12, "a": [{"b": "xy"}]}' > "$corpus/json"
+  printf '?ERROR ?WARN -DEBUG\n1\nERROR disk full' > "$corpus/terms"
+  "$out/filter_pattern_fuzzer" -runs="$runs" -max_len=2048 -print_final_stats=1 -artifact_prefix="$out/filter-" "$@" "$corpus"
   exit 0
 fi
 

@@ -62,6 +62,7 @@ ONLY_OPERATIONS = {
         "PutMetricData", "ListMetrics", "GetMetricStatistics", "GetMetricData",
         "PutMetricAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
         "DescribeAlarmHistory", "EnableAlarmActions", "DisableAlarmActions",
+        "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
     ],
 }
 # The protocol wharf serves a model with, where the model lists several: botocore 1.43 takes

@@ -1,6 +1,7 @@
 #include "logs/filter_pattern.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <cctype>
 #include <charconv>
@@ -366,13 +367,16 @@ std::vector<std::string_view> SplitFields(std::string_view m) {
   return out;
 }
 
+// `bound` (may be null) gets, per pattern field, the message field it took: on success the
+// assignment of the match found (later tries overwrite earlier failed ones).
 bool MatchFields(const std::vector<SpaceField>& fields, size_t f,
-                 const std::vector<std::string_view>& values, size_t v) {
+                 const std::vector<std::string_view>& values, size_t v,
+                 std::vector<std::string_view>* bound = nullptr) {
   if (f == fields.size()) return v == values.size();
   const SpaceField& field = fields[f];
   if (field.ellipsis) {
     for (size_t skip = v; skip <= values.size(); ++skip) {
-      if (MatchFields(fields, f + 1, values, skip)) return true;
+      if (MatchFields(fields, f + 1, values, skip, bound)) return true;
     }
     return false;
   }
@@ -381,12 +385,87 @@ bool MatchFields(const std::vector<SpaceField>& fields, size_t f,
     Subject s{Subject::Kind::kString, false, 0, values[v]};
     if (!Evaluate(*field.condition, [&](const Expr&) { return s; })) return false;
   }
-  return MatchFields(fields, f + 1, values, v + 1);
+  if (bound) (*bound)[f] = values[v];
+  return MatchFields(fields, f + 1, values, v + 1, bound);
+}
+
+// `$.a.b[0]` as a path (members and indexes); nullopt when malformed.
+std::optional<std::vector<std::variant<std::string, size_t>>> SelectorPath(std::string_view ref) {
+  if (!ref.starts_with("$")) return std::nullopt;
+  ref.remove_prefix(1);
+  std::vector<std::variant<std::string, size_t>> path;
+  while (!ref.empty()) {
+    if (ref.front() == '.') {
+      ref.remove_prefix(1);
+      size_t end = ref.find_first_of(".[");
+      if (end == 0) return std::nullopt;
+      if (end == std::string_view::npos) end = ref.size();
+      path.emplace_back(std::string(ref.substr(0, end)));
+      ref.remove_prefix(end);
+    } else if (ref.front() == '[') {
+      size_t close = ref.find(']');
+      if (close == std::string_view::npos) return std::nullopt;
+      size_t index = 0;
+      auto digits = ref.substr(1, close - 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+      if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+      path.emplace_back(index);
+      ref.remove_prefix(close + 1);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return path;
 }
 
 }  // namespace
 
 bool WildcardMatch(std::string_view pattern, std::string_view text) { return GlobMatch(pattern, text); }
+
+std::optional<std::string> Captures::Value(std::string_view ref) const {
+  for (const auto& [name, value] : fields) {
+    if (name == ref) return value;
+  }
+  if (!doc || !ref.starts_with("$.")) return std::nullopt;
+  auto path = SelectorPath(ref);
+  if (!path) return std::nullopt;
+  Expr e;
+  e.path = std::move(*path);
+  const json::value* v = Lookup(*doc, e);
+  if (!v || v->is_null() || v->is_object() || v->is_array()) return std::nullopt;
+  if (v->is_string()) return std::string(v->get_string());
+  return json::serialize(*v);
+}
+
+std::optional<Captures> FilterPattern::Capture(std::string_view message) const {
+  Captures out;
+  if (!root_) return out;
+  switch (root_->kind) {
+    case Node::Kind::kTerms:
+      if (!Matches(message)) return std::nullopt;
+      return out;
+    case Node::Kind::kJson: {
+      size_t first = message.find_first_not_of(" \t\r\n");
+      if (first == std::string_view::npos || message[first] != '{') return std::nullopt;
+      boost::system::error_code ec;
+      auto doc = std::make_shared<json::value>(json::parse(message, ec));
+      if (ec || !doc->is_object()) return std::nullopt;
+      if (!Evaluate(*root_->expr, [&](const Expr& e) { return FromJson(Lookup(*doc, e)); })) return std::nullopt;
+      out.doc = std::move(doc);
+      return out;
+    }
+    case Node::Kind::kSpace: {
+      std::vector<std::string_view> bound(root_->fields.size());
+      if (!MatchFields(root_->fields, 0, SplitFields(message), 0, &bound)) return std::nullopt;
+      for (size_t i = 0; i < root_->fields.size(); ++i) {
+        if (root_->fields[i].ellipsis) continue;
+        out.fields.emplace_back("$" + root_->fields[i].name, std::string(bound[i]));
+      }
+      return out;
+    }
+  }
+  return std::nullopt;
+}
 
 Result<FilterPattern> FilterPattern::Parse(std::string_view text) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);

@@ -16,13 +16,29 @@
 // Thread-safety: an immutable value once parsed; Matches may run on many threads at once.
 #pragma once
 
+#include <boost/json/value.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
 namespace wharf::logs {
+
+// What a matching message binds, for metric filters' `$name` / `$.path` references.
+struct Captures {
+  // Space-delimited patterns: each named field's value, as "$name" (TestMetricFilter's
+  // extractedValues), in the pattern's order.
+  std::vector<std::pair<std::string, std::string>> fields;
+  // JSON patterns: the parsed message, which `$.a.b[0]` selectors look into.
+  std::shared_ptr<const boost::json::value> doc;
+  // The value `ref` names ("$name" or "$.a.b"): a string as is, a number or boolean as
+  // JSON writes it; nullopt when absent, null, an object or an array.
+  std::optional<std::string> Value(std::string_view ref) const;
+};
 
 class FilterPattern {
  public:
@@ -33,6 +49,8 @@ class FilterPattern {
 
   bool Matches(std::string_view message) const;
   bool MatchesAll() const { return root_ == nullptr; }
+  // As Matches, with what the match binds; nullopt when it does not match.
+  std::optional<Captures> Capture(std::string_view message) const;
 
  private:
   std::shared_ptr<const Node> root_;  // null: the empty pattern

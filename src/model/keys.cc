@@ -121,6 +121,7 @@ std::string SecretKey(std::string_view name) { return Join(kSecrets, name); }
 
 std::string SsmParameterKey(std::string_view name) { return Join(kSsmParameters, name); }
 std::string CloudWatchAlarmKey(std::string_view name) { return Join(kCloudWatchAlarms, name); }
+std::string CloudWatchDashboardKey(std::string_view name) { return Join(kCloudWatchDashboards, name); }
 
 std::string ScalableTargetPart(std::string_view dimension, std::string_view resource_id) {
   std::string resource(resource_id);
@@ -162,6 +163,10 @@ std::string LogGroupKey(std::string_view group) { return Join(kLogGroups, group)
 std::string LogStreamsPrefix(std::string_view group) { return Join(kLogStreams, Escape(group)) + "/"; }
 std::string LogStreamKey(std::string_view group, std::string_view stream) {
   return LogStreamsPrefix(group) + std::string(stream);
+}
+std::string LogMetricFiltersPrefix(std::string_view group) { return Join(kLogMetricFilters, Escape(group)) + "/"; }
+std::string LogMetricFilterKey(std::string_view group, std::string_view filter) {
+  return LogMetricFiltersPrefix(group) + std::string(filter);
 }
 
 std::string CloudMapNamespaceKey(std::string_view namespace_id) { return Join(kCloudMapNamespaces, namespace_id); }

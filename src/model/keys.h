@@ -104,10 +104,13 @@ std::string BlobLinkKey(std::string_view repository, std::string_view digest);
 // CloudWatch Logs
 inline constexpr std::string_view kLogGroups = "logs/groups/";
 inline constexpr std::string_view kLogStreams = "logs/streams/";
+inline constexpr std::string_view kLogMetricFilters = "logs/metricfilters/";
 
 std::string LogGroupKey(std::string_view group);
 std::string LogStreamsPrefix(std::string_view group);
 std::string LogStreamKey(std::string_view group, std::string_view stream);
+std::string LogMetricFiltersPrefix(std::string_view group);
+std::string LogMetricFilterKey(std::string_view group, std::string_view filter);
 
 // KMS: keys by key id (a UUID), aliases by their name without "alias/" (which may hold '/').
 inline constexpr std::string_view kKmsKeys = "kms/keys/";
@@ -129,6 +132,9 @@ std::string SsmParameterKey(std::string_view name);
 inline constexpr std::string_view kCloudWatchAlarms = "cloudwatch/alarms/";
 inline constexpr std::string_view kCloudWatchAlarmHistory = "cloudwatch/alarm-history/";
 std::string CloudWatchAlarmKey(std::string_view name);
+// CloudWatch dashboards: one record per dashboard by name ({body, lastModified}).
+inline constexpr std::string_view kCloudWatchDashboards = "cloudwatch/dashboards/";
+std::string CloudWatchDashboardKey(std::string_view name);
 
 // Application Auto Scaling: a scalable target by its dimension and resource id ('/' written
 // ':'), "<ScalableDimension>/<ResourceId>/" (TargetPart); its scaling policies and scheduled

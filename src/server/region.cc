@@ -113,15 +113,16 @@ Status Region::Init() {
 
   // KMS first: ECR repositories and log groups seal their data under its keys.
   RETURN_IF_ERROR(StartKeysAndSecrets());
-  ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id,
-                                                        kms_deps_.get()));
-  ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
-  services_.push_back(std::move(logs));
+  // CloudWatch before Logs: log groups' metric filters put their data in its metric store.
   ASSIGN_OR_RETURN(cloudwatch_, api::cloudwatch::CloudWatchService::Start(
                                     *store_, deps_.clock, data_dir_, name_, o.account_id,
                                     std::chrono::seconds(o.alarm_evaluation_interval_seconds)));
   ASSIGN_OR_RETURN(auto cloudwatch, cloudwatch_->Endpoint());
   services_.push_back(std::move(cloudwatch));
+  ASSIGN_OR_RETURN(logs_, api::logs::LogsService::Start(*store_, deps_.clock, data_dir_, name_, o.account_id,
+                                                        kms_deps_.get(), &cloudwatch_->metrics()));
+  ASSIGN_OR_RETURN(auto logs, logs_->Endpoint());
+  services_.push_back(std::move(logs));
   RETURN_IF_ERROR(StartRegistry());
   RETURN_IF_ERROR(StartLoadBalancers());
   cloud_map_deps_ = std::make_unique<api::servicediscovery::CloudMapDeps>(

@@ -131,8 +131,8 @@ class Region {
   std::unique_ptr<lb::DataPlaneControl> data_plane_;  // this region's view
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
-  std::unique_ptr<api::logs::LogsService> logs_;
   std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;
+  std::unique_ptr<api::logs::LogsService> logs_;  // after cloudwatch_: its metric filters use the metric store
   std::unique_ptr<api::kms::KmsDeps> kms_deps_;
   std::unique_ptr<registry::DataKeys> ecr_data_keys_;  // over kms_deps_
   std::unique_ptr<api::secretsmanager::SecretsDeps> secrets_deps_;

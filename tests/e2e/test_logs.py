@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """CloudWatch Logs with the real aws CLI v2 (/usr/bin/aws) and boto3: groups, streams,
 put/get/filter, token paging to the end, `aws logs tail` (with --follow, as a subprocess),
-retention, tags, errors, and events surviving a SIGKILL of the server."""
+retention, tags, errors, metric filters feeding CloudWatch (GetMetricStatistics; describe, paging,
+TestMetricFilter, the 100-per-group limit), and events surviving a SIGKILL of the server."""
 import hashlib
 import os
 import subprocess
@@ -274,6 +275,78 @@ with WharfServer() as server:
         assert logs.get_log_events(logGroupName=GROUP, logStreamName="web/web/bbb")["events"] == []
         logs.delete_log_group(logGroupName="/ecs/other")
         assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix="/ecs/")["logGroups"]] == [GROUP]
+
+    @checks.run
+    def metric_filters_feed_cloudwatch():
+        cw = server.boto3("cloudwatch")
+        logs.create_log_group(logGroupName="mf")
+        logs.create_log_stream(logGroupName="mf", logStreamName="s")
+        logs.put_metric_filter(logGroupName="mf", filterName="errors", filterPattern="ERROR", metricTransformations=[
+            {"metricName": "Errors", "metricNamespace": "MF", "metricValue": "1", "defaultValue": 0, "unit": "Count"}])
+        logs.put_metric_filter(logGroupName="mf", filterName="bytes", filterPattern="[ip, status = 2*, bytes]",
+                               metricTransformations=[{"metricName": "Bytes", "metricNamespace": "MF",
+                                                       "metricValue": "$bytes", "dimensions": {"Status": "$status"}}])
+        logs.put_metric_filter(logGroupName="mf", filterName="latency", filterPattern="{ $.latency > 0 }",
+                               metricTransformations=[{"metricName": "Latency", "metricNamespace": "MF",
+                                                       "metricValue": "$.latency", "unit": "Milliseconds"}])
+        t = now_ms()
+        logs.put_log_events(logGroupName="mf", logStreamName="s", logEvents=[
+            {"timestamp": t, "message": "ERROR disk full"},
+            {"timestamp": t + 1, "message": "10.0.0.1 200 1500"},
+            {"timestamp": t + 2, "message": "10.0.0.2 200 500"},
+            {"timestamp": t + 3, "message": "10.0.0.3 500 999"},
+            {"timestamp": t + 4, "message": '{"latency": 12.5}'},
+            {"timestamp": t + 5, "message": "ERROR again"}])
+
+        def stats(name, dims=(), unit=None):
+            kw = {"Unit": unit} if unit else {}
+            points = cw.get_metric_statistics(Namespace="MF", MetricName=name, Dimensions=list(dims),
+                                              StartTime=t / 1000 - 600, EndTime=t / 1000 + 600, Period=3600,
+                                              Statistics=["Sum", "SampleCount", "Maximum"], **kw)["Datapoints"]
+            assert len(points) == 1, points
+            return points[0]
+        errors = stats("Errors")
+        assert errors["Sum"] == 2 and errors["SampleCount"] == 6 and errors["Unit"] == "Count", errors
+        sent = stats("Bytes", [{"Name": "Status", "Value": "200"}])
+        assert sent["Sum"] == 2000 and sent["SampleCount"] == 2, sent
+        assert stats("Latency")["Maximum"] == 12.5
+        described = logs.describe_metric_filters(logGroupName="mf")["metricFilters"]
+        assert [f["filterName"] for f in described] == ["bytes", "errors", "latency"], described
+        assert described[1]["metricTransformations"][0]["defaultValue"] == 0 and described[1]["logGroupName"] == "mf"
+        page = logs.describe_metric_filters(logGroupName="mf", limit=2)
+        rest = logs.describe_metric_filters(logGroupName="mf", limit=2, nextToken=page["nextToken"])
+        assert [f["filterName"] for f in page["metricFilters"] + rest["metricFilters"]] == ["bytes", "errors", "latency"]
+        assert "nextToken" not in rest
+        by_metric = logs.describe_metric_filters(metricName="Latency", metricNamespace="MF")["metricFilters"]
+        assert [f["filterName"] for f in by_metric] == ["latency"], by_metric
+        assert logs.describe_log_groups(logGroupNamePrefix="mf")["logGroups"][0]["metricFilterCount"] == 3
+        tested = logs.test_metric_filter(filterPattern="[ip, status, bytes]",
+                                         logEventMessages=["1.2.3.4 200 10", "too many fields here x"])["matches"]
+        assert tested == [{"eventNumber": 1, "eventMessage": "1.2.3.4 200 10",
+                           "extractedValues": {"$ip": "1.2.3.4", "$status": "200", "$bytes": "10"}}], tested
+        expect_client_error(lambda: logs.put_metric_filter(
+            logGroupName="nope", filterName="f", filterPattern="", metricTransformations=[
+                {"metricName": "M", "metricNamespace": "N", "metricValue": "1"}]), "ResourceNotFoundException")
+        expect_client_error(lambda: logs.put_metric_filter(
+            logGroupName="mf", filterName="f", filterPattern="{ $.a = ", metricTransformations=[
+                {"metricName": "M", "metricNamespace": "N", "metricValue": "1"}]), "InvalidParameterException")
+        expect_client_error(lambda: logs.put_metric_filter(
+            logGroupName="mf", filterName="f", filterPattern="", metricTransformations=[
+                {"metricName": "M", "metricNamespace": "N", "metricValue": "1", "defaultValue": 0,
+                 "dimensions": {"D": "$d"}}]), "InvalidParameterException")
+        expect_client_error(lambda: logs.delete_metric_filter(logGroupName="mf", filterName="nope"),
+                            "ResourceNotFoundException")
+        for i in range(97):
+            logs.put_metric_filter(logGroupName="mf", filterName=f"f{i}", filterPattern="", metricTransformations=[
+                {"metricName": "M", "metricNamespace": "N", "metricValue": "1"}])
+        expect_client_error(lambda: logs.put_metric_filter(
+            logGroupName="mf", filterName="one-too-many", filterPattern="", metricTransformations=[
+                {"metricName": "M", "metricNamespace": "N", "metricValue": "1"}]), "LimitExceededException")
+        logs.delete_metric_filter(logGroupName="mf", filterName="errors")
+        assert len([f for p in logs.get_paginator("describe_metric_filters").paginate(logGroupName="mf")
+                    for f in p["metricFilters"]]) == 99
+        logs.delete_log_group(logGroupName="mf")
+        assert logs.describe_metric_filters(metricName="M", metricNamespace="N")["metricFilters"] == []
 
     @checks.run
     def acknowledged_events_survive_sigkill():

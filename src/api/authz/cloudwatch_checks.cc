@@ -1,5 +1,6 @@
 // CloudWatch (signing name monitoring, prefix cloudwatch). Resource type:
 //   alarm   arn:aws:cloudwatch:<region>:<account>:alarm:<name>
+//   dashboard  arn:aws:cloudwatch::<account>:dashboard/<name>
 // Metric operations name no resource ("*"); PutMetricData carries cloudwatch:namespace.
 // DescribeAlarms and DescribeAlarmsForMetric list: "*" (the reference lists no resource
 // for the listing form wharf serves).
@@ -16,6 +17,11 @@ std::string AlarmArn(const Request& r, std::string_view name) { return r.Arn("cl
 // One check per alarm named in AlarmNames.
 void OnAlarms(Request& r, std::string_view action) {
   for (std::string_view name : r.Strs("AlarmNames")) r.Need(action, AlarmArn(r, name));
+}
+
+// Dashboards are global: arn:aws:cloudwatch::<account>:dashboard/<name>.
+std::string DashboardArn(const Request& r, std::string_view name) {
+  return r.GlobalArn("cloudwatch", "dashboard/" + std::string(name));
 }
 
 void OnAlarm(Request& r, std::string_view action) { r.Need(action, AlarmArn(r, r.Str("AlarmName"))); }
@@ -41,6 +47,13 @@ constexpr Entry kEntries[] = {
      }},
     {"EnableAlarmActions", [](Request& r) { OnAlarms(r, "EnableAlarmActions"); }},
     {"DisableAlarmActions", [](Request& r) { OnAlarms(r, "DisableAlarmActions"); }},
+    {"PutDashboard", [](Request& r) { r.Need("PutDashboard", DashboardArn(r, r.Str("DashboardName"))); }},
+    {"GetDashboard", [](Request& r) { r.Need("GetDashboard", DashboardArn(r, r.Str("DashboardName"))); }},
+    {"ListDashboards", [](Request& r) { r.Need("ListDashboards"); }},
+    {"DeleteDashboards",
+     [](Request& r) {
+       for (std::string_view name : r.Strs("DashboardNames")) r.Need("DeleteDashboards", DashboardArn(r, name));
+     }},
 };
 
 }  // namespace

@@ -63,6 +63,18 @@ constexpr Entry kEntries[] = {
     {"GetLogEvents", [](Request& r) { OnStream(r, "GetLogEvents"); }},
     {"FilterLogEvents", [](Request& r) { OnGroup(r, "FilterLogEvents"); }},
     {"PutLogEvents", [](Request& r) { OnStream(r, "PutLogEvents"); }},
+    {"PutMetricFilter", [](Request& r) { OnGroup(r, "PutMetricFilter"); }},
+    {"DeleteMetricFilter", [](Request& r) { OnGroup(r, "DeleteMetricFilter"); }},
+    // On the group when one is named; across the account ("*") otherwise.
+    {"DescribeMetricFilters",
+     [](Request& r) {
+       if (GroupName(r).empty()) {
+         r.Need("DescribeMetricFilters");
+       } else {
+         OnGroup(r, "DescribeMetricFilters");
+       }
+     }},
+    {"TestMetricFilter", [](Request& r) { r.Need("TestMetricFilter"); }},
 };
 
 }  // namespace

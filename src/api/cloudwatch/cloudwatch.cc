@@ -19,7 +19,7 @@ Result<ServiceEndpoint> MakeCloudWatchEndpoint(const CloudWatchDeps& deps) {
   endpoint.unknown_operation_message =
       "wharf serves CloudWatch metrics (PutMetricData, ListMetrics, GetMetricStatistics, GetMetricData) and "
       "metric alarms (PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState, "
-      "DescribeAlarmHistory, Enable/DisableAlarmActions); the rest of CloudWatch is not supported.";
+      "DescribeAlarmHistory, Enable/DisableAlarmActions) and dashboards (Put/Get/List/DeleteDashboards); the rest of CloudWatch is not supported.";
   using Fn = Outcome (*)(const CloudWatchDeps&, const RequestContext&, object&);
   const std::pair<const char*, Fn> operations[] = {
       {"PutMetricData", PutMetricData},
@@ -34,6 +34,10 @@ Result<ServiceEndpoint> MakeCloudWatchEndpoint(const CloudWatchDeps& deps) {
       {"DescribeAlarmHistory", DescribeAlarmHistory},
       {"EnableAlarmActions", EnableAlarmActions},
       {"DisableAlarmActions", DisableAlarmActions},
+      {"PutDashboard", PutDashboard},
+      {"GetDashboard", GetDashboard},
+      {"ListDashboards", ListDashboards},
+      {"DeleteDashboards", DeleteDashboards},
   };
   const CloudWatchDeps* d = &deps;
   for (const auto& [name, fn] : operations) {

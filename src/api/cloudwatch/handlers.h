@@ -20,6 +20,11 @@ WHARF_CW_OP(SetAlarmState);
 WHARF_CW_OP(DescribeAlarmHistory);
 WHARF_CW_OP(EnableAlarmActions);
 WHARF_CW_OP(DisableAlarmActions);
+// dashboards.cc
+WHARF_CW_OP(PutDashboard);
+WHARF_CW_OP(GetDashboard);
+WHARF_CW_OP(ListDashboards);
+WHARF_CW_OP(DeleteDashboards);
 #undef WHARF_CW_OP
 
 }  // namespace wharf::api::cloudwatch

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "api/logs/handlers.h"
+#include "api/logs/metric_filters.h"
 #include "api/logs/sealing.h"
 #include "logs/filter_pattern.h"
 #include "logs/put_rules.h"
@@ -79,9 +80,14 @@ void PutLogEvents(const LogsDeps& deps, const RequestContext&, object& in, std::
       batch.Add(events[i].timestamp, events[i].message);
     }
   }
+  // The metric filters' data, from the plaintext; put once the events are on disk.
+  auto data = MetricFilterData(deps, group, events, verdict->accepted_begin, verdict->accepted_end);
+  if (!data.ok()) return done(LogsError(data.status()));
   deps.events.Append({group, GetString(in, "logStreamName")}, std::move(batch),
-                     [done = std::move(done), out = std::move(out)](Status s) mutable {
+                     [done = std::move(done), out = std::move(out), data = std::move(data).value(),
+                      metrics = deps.metrics](Status s) mutable {
                        if (s.IsNotFound()) return done(StreamNotFound());
+                       if (s.ok() && !data.empty()) s = metrics->Put(data);
                        done(s.ok() ? Outcome(std::move(out)) : Outcome(LogsError(s)));
                      });
 }

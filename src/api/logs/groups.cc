@@ -123,12 +123,16 @@ Outcome DeleteLogGroup(const LogsDeps& deps, const RequestContext&, object& in) 
     if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
     auto streams = deps.store.List(StreamsPrefix(name), "", 0);
     if (!streams.ok()) return LogsError(streams.status());
+    auto filters = deps.store.List(model::keys::LogMetricFiltersPrefix(name), "", 0);  // go with the group
+    if (!filters.ok()) return LogsError(filters.status());
     store::Txn txn;
     txn.compares.push_back({GroupKey(name), std::get<GroupRecord>(loaded).mod_revision});
     txn.ops.push_back(store::Op::Delete(GroupKey(name)));
-    for (const auto& kv : streams->items) {
-      txn.compares.push_back({kv.key, kv.mod_revision});
-      txn.ops.push_back(store::Op::Delete(kv.key));
+    for (const auto* page : {&*streams, &*filters}) {
+      for (const auto& kv : page->items) {
+        txn.compares.push_back({kv.key, kv.mod_revision});
+        txn.ops.push_back(store::Op::Delete(kv.key));
+      }
     }
     auto committed = deps.store.Commit(txn);
     if (!committed.ok()) return LogsError(committed.status());
@@ -191,6 +195,9 @@ Outcome DescribeLogGroups(const LogsDeps& deps, const RequestContext&, object& i
         if (stats.ok()) bytes += static_cast<int64_t>(stats->stored_bytes);
       }
       group["storedBytes"] = bytes;
+      auto filters = deps.store.List(model::keys::LogMetricFiltersPrefix(name), "", 0);
+      if (!filters.ok()) return LogsError(filters.status());
+      group["metricFilterCount"] = static_cast<int64_t>(filters->items.size());
       groups.push_back(std::move(group));
       last = name;
     }

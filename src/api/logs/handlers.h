@@ -27,6 +27,11 @@ WHARF_LOGS_OP(DescribeLogStreams);
 // events.cc
 WHARF_LOGS_OP(GetLogEvents);
 WHARF_LOGS_OP(FilterLogEvents);
+// metric_filters.cc
+WHARF_LOGS_OP(PutMetricFilter);
+WHARF_LOGS_OP(DescribeMetricFilters);
+WHARF_LOGS_OP(DeleteMetricFilter);
+WHARF_LOGS_OP(TestMetricFilter);
 void PutLogEvents(const LogsDeps& deps, const RequestContext& ctx, object& in, std::function<void(Outcome)> done);
 #undef WHARF_LOGS_OP
 

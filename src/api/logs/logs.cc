@@ -32,6 +32,10 @@ Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps) {
       {"FilterLogEvents", FilterLogEvents},
       {"AssociateKmsKey", AssociateKmsKey},
       {"DisassociateKmsKey", DisassociateKmsKey},
+      {"PutMetricFilter", PutMetricFilter},
+      {"DescribeMetricFilters", DescribeMetricFilters},
+      {"DeleteMetricFilter", DeleteMetricFilter},
+      {"TestMetricFilter", TestMetricFilter},
   };
   const LogsDeps* d = &deps;
   for (const auto& [name, fn] : operations) {
@@ -67,7 +71,8 @@ Status SweepRetention(const LogsDeps& deps) {
 
 Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clock& clock, const std::string& data_dir,
                                                         std::string region, std::string account_id,
-                                                        const kms::KmsDeps* kms, std::chrono::seconds sweep_interval) {
+                                                        const kms::KmsDeps* kms, metrics::MetricStore* metrics,
+                                                        std::chrono::seconds sweep_interval) {
   std::unique_ptr<LogsService> service(new LogsService());
   ASSIGN_OR_RETURN(service->events_, wharf::logs::LogStore::Open((std::filesystem::path(data_dir) / "logs").string()));
   LogsService* self = service.get();
@@ -77,7 +82,7 @@ Result<std::unique_ptr<LogsService>> LogsService::Start(store::Store& store, Clo
                                                          self->sweep_now_ = true;
                                                          self->cv_.SignalAll();
                                                        },
-                                                       kms});
+                                                       kms, metrics});
   service->sweeper_ = std::thread([self, sweep_interval] { self->SweepLoop(sweep_interval); });
   return service;
 }

@@ -20,6 +20,7 @@
 #include "store/store.h"
 
 namespace wharf::api::kms { struct KmsDeps; }
+namespace wharf::metrics { class MetricStore; }
 
 namespace wharf::api::logs {
 
@@ -31,6 +32,7 @@ struct LogsDeps {
   std::string account_id;
   std::function<void()> retention_changed;  // wakes the sweeper; may be empty
   const kms::KmsDeps* kms = nullptr;  // seals the events of groups with a KMS key; may be null
+  metrics::MetricStore* metrics = nullptr;  // where metric filters put their data; may be null
 };
 
 Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps);
@@ -44,6 +46,7 @@ class LogsService {
   static Result<std::unique_ptr<LogsService>> Start(store::Store& store, Clock& clock, const std::string& data_dir,
                                                    std::string region, std::string account_id,
                                                    const kms::KmsDeps* kms = nullptr,
+                                                   metrics::MetricStore* metrics = nullptr,
                                                    std::chrono::seconds sweep_interval = std::chrono::minutes(10));
   ~LogsService();
   Result<ServiceEndpoint> Endpoint() const { return MakeLogsEndpoint(*deps_); }
