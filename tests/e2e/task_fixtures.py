@@ -208,3 +208,21 @@ def stop_services_and_tasks(ecs, cluster="default", timeout=60):
     deadline = time.time() + 30
     while time.time() < deadline and not all_stopped():
         time.sleep(0.5)
+
+
+def load_balanced_http(elb, subnets, name, deregistration_delay):
+    """An ALB in the first two subnets forwarding a listener on a free loopback port to an ip
+    target group on port 8080 whose health check (GET /index.html every 5 s, 2 to change)
+    settles quickly. Returns (load balancer, target group ARN, listener port)."""
+    from wharf_harness import free_port
+    lb = elb.create_load_balancer(Name=f"{name}-lb", Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
+    tg_arn = elb.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
+                                     TargetType="ip", HealthCheckPath="/index.html", HealthCheckIntervalSeconds=5,
+                                     HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
+                                     UnhealthyThresholdCount=2)["TargetGroups"][0]["TargetGroupArn"]
+    elb.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
+        {"Key": "deregistration_delay.timeout_seconds", "Value": str(deregistration_delay)}])
+    port = free_port()
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
+    return lb, tg_arn, port

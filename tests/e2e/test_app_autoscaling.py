@@ -21,11 +21,11 @@ import time
 import zoneinfo
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, free_port, \
+from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, \
     run_on_newest_python  # noqa: E402
 
 run_on_newest_python()  # GetPredictiveScalingForecast is newer than Debian's botocore
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import load_balanced_http, prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -83,17 +83,7 @@ with WharfServer("--metrics-interval", "1", "--alarm-evaluation-interval", "1", 
         containerDefinitions=[{"name": "web", "image": image, "essential": True, "stopTimeout": 2,
                                "entryPoint": ["/bin/sh", "-c"], "command": [HTTPD],
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
-    lb = elb.create_load_balancer(Name="scaled-lb", Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
-    tg = elb.create_target_group(Name="scaled-tg", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
-                                 TargetType="ip", HealthCheckPath="/index.html", HealthCheckIntervalSeconds=5,
-                                 HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
-                                 UnhealthyThresholdCount=2)["TargetGroups"][0]
-    tg_arn = tg["TargetGroupArn"]
-    elb.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "1"}])
-    port = free_port()
-    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
+    lb, tg_arn, port = load_balanced_http(elb, subnets, "scaled", deregistration_delay=1)
     lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
     tg_dim = "targetgroup/" + tg_arn.split(":targetgroup/")[1]
     ecs.create_service(cluster="default", serviceName="web", taskDefinition=td, desiredCount=1, launchType="FARGATE",

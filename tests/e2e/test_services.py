@@ -23,7 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, free_port  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import load_balanced_http, prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -55,17 +55,7 @@ with WharfServer(agent=True) as server:
     td_v2 = register("web", "echo hello v2 > /www/index.html && " + HTTPD)
     td_bad = register("web", "exit 3")
 
-    lb = elb.create_load_balancer(Name="svc-lb", Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
-    tg = elb.create_target_group(Name="svc-tg", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
-                                 TargetType="ip", HealthCheckPath="/index.html", HealthCheckIntervalSeconds=5,
-                                 HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2,
-                                 UnhealthyThresholdCount=2)["TargetGroups"][0]
-    tg_arn = tg["TargetGroupArn"]
-    elb.modify_target_group_attributes(TargetGroupArn=tg_arn, Attributes=[
-        {"Key": "deregistration_delay.timeout_seconds", "Value": "2"}])
-    listener_port = free_port()
-    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=listener_port,
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
+    lb, tg_arn, listener_port = load_balanced_http(elb, subnets, "svc", deregistration_delay=2)
     url = f"http://127.0.0.1:{listener_port}/index.html"
 
     def describe():
