@@ -13,98 +13,94 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ "${1:-}" == lb || "${1:-}" == policy || "${1:-}" == blob || "${1:-}" == sealed || "${1:-}" == template || "${1:-}" == schedule || "${1:-}" == dns || "${1:-}" == filter ]]; then
+if [[ " lb policy blob sealed template schedule dns filter " == *" ${1:-none} "* ]]; then
   target=$1
   shift
 fi
 runs=${1:-10000000}
 shift || true
+extra=("$@")
 out=build-fuzz
 flags=(-std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc)
+corpus=$out/$target-corpus  # each target's seeds, and what libFuzzer adds to them
+mkdir -p "$corpus"
+
+# Runs the built fuzzer NAME on the corpus with inputs up to MAX_LEN bytes; crashes are kept as
+# $out/<target>-crash-...
+run_fuzzer() {
+  "$out/$1" -runs="$runs" -max_len="$2" -print_final_stats=1 -artifact_prefix="$out/$target-" "${extra[@]}" "$corpus"
+}
 
 if [[ $target == lb ]]; then
-  mkdir -p "$out/corpus"
   clang++ "${flags[@]}" -DBOOST_ASIO_NO_DEPRECATED -DBOOST_ENABLE_ASSERT_HANDLER \
     fuzz/lb_request_fuzzer.cc src/lb/rules.cc src/base/percent.cc \
     -o "$out/lb_request_fuzzer"
   # Seeds: a few well-formed and hostile requests. The first byte sets the size of the pieces
   # the rest is fed in (byte + 1), as reads would deliver it.
-  printf '\x07GET /api/a?x=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n' > "$out/corpus/get"
-  printf '\xffPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' > "$out/corpus/clte"
-  printf '\x02POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$out/corpus/chunked"
-  printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$out/corpus/obsfold"
-  printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$out/corpus/pipelined"
-  "$out/lb_request_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/" "$@" "$out/corpus"
+  printf '\x07GET /api/a?x=1 HTTP/1.1\r\nHost: www.example.com\r\n\r\n' > "$corpus/get"
+  printf '\xffPOST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n' > "$corpus/clte"
+  printf '\x02POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n' > "$corpus/chunked"
+  printf '\x00GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n' > "$corpus/obsfold"
+  printf '\x10GET /a HTTP/1.1\r\nHost: a\r\n\r\nPOST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhiGET /c HTTP/1.0\r\n\r\n' > "$corpus/pipelined"
+  run_fuzzer lb_request_fuzzer 4096
   exit 0
 fi
 
 if [[ $target == filter ]]; then
-  corpus=$out/filter-corpus
-  mkdir -p "$corpus"
   clang++ "${flags[@]}" fuzz/filter_pattern_fuzzer.cc src/logs/filter_pattern.cc src/logs/metric_filter.cc \
     src/base/glob.cc src/base/status.cc -lboost_json -o "$out/filter_pattern_fuzzer"
   printf '[ip, user, ..., status = 2*, bytes]\n$bytes\n10.0.0.1 bob GET /x 200 1534' > "$corpus/space"
   printf '{ $.latency > 10 && $.a[0].b = "x*" }\n$.latency\n{"latency": 12, "a": [{"b": "xy"}]}' > "$corpus/json"
   printf '?ERROR ?WARN -DEBUG\n1\nERROR disk full' > "$corpus/terms"
-  "$out/filter_pattern_fuzzer" -runs="$runs" -max_len=2048 -print_final_stats=1 -artifact_prefix="$out/filter-" "$@" "$corpus"
+  run_fuzzer filter_pattern_fuzzer 2048
   exit 0
 fi
 
 if [[ $target == dns ]]; then
-  corpus=$out/dns-corpus
-  mkdir -p "$corpus"
   clang++ "${flags[@]}" fuzz/dns_fuzzer.cc src/dns/answer.cc src/dns/message.cc src/base/status.cc \
     -o "$out/dns_fuzzer"
   # Seeds: an A query with EDNS, an SRV query, and a query with a compressed additional name.
   printf '\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x03api\x05local\x00\x00\x01\x00\x01\x00\x00\x29\x10\x00\x00\x00\x00\x00\x00\x00' > "$corpus/a"
   printf '\x00\x07\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03api\x05local\x00\x00\x21\x00\x01' > "$corpus/srv"
   printf '\x00\x08\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07example\x03com\x00\x00\x01\x00\x01\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x0a\x00\x00\x01' > "$corpus/answered"
-  "$out/dns_fuzzer" -runs="$runs" -max_len=1024 -print_final_stats=1 -artifact_prefix="$out/dns-" "$@" "$corpus"
+  run_fuzzer dns_fuzzer 1024
   exit 0
 fi
 
 if [[ $target == blob ]]; then
-  corpus=$out/blob-corpus
-  mkdir -p "$corpus"
   clang++ "${flags[@]}" fuzz/blob_fuzzer.cc src/kms/ciphertext_blob.cc src/kms/aes_gcm.cc src/base/status.cc \
     -lcrypto -o "$out/blob_fuzzer"
   # Seeds: a well-formed blob (36-byte key id, version 0, nonce, 5 bytes and a tag) and a short one.
   { printf 'WKM\x01\x24'; printf '1234abcd-12ab-34cd-56ef-1234567890ab'; printf '\x00\x00\x00\x00';
     head -c 33 /dev/zero; } > "$corpus/blob"
   printf 'WKM\x01\x01k' > "$corpus/short"
-  "$out/blob_fuzzer" -runs="$runs" -max_len=512 -print_final_stats=1 -artifact_prefix="$out/blob-" "$@" "$corpus"
+  run_fuzzer blob_fuzzer 512
   exit 0
 fi
 
 if [[ $target == schedule ]]; then
-  corpus=$out/schedule-corpus
-  mkdir -p "$corpus"
   clang++ "${flags[@]}" fuzz/schedule_fuzzer.cc src/controlplane/scaling_schedule.cc src/base/status.cc \
     -o "$out/schedule_fuzzer"
   printf 'cron(0/15 9-17 ? JAN-DEC MON-FRI *)' > "$corpus/cron"
   printf 'rate(5 minutes)' > "$corpus/rate"
   printf 'at(2030-02-28T23:59:59)' > "$corpus/at"
   { printf 'T'; cat /usr/share/zoneinfo/Europe/Paris; } > "$corpus/tzif"
-  "$out/schedule_fuzzer" -runs="$runs" -max_len=4096 -print_final_stats=1 -artifact_prefix="$out/schedule-" "$@" "$corpus"
+  run_fuzzer schedule_fuzzer 4096
   exit 0
 fi
 
 if [[ $target == sealed ]]; then
-  corpus=$out/sealed-corpus
-  mkdir -p "$corpus"
   clang++ "${flags[@]}" fuzz/sealed_blob_fuzzer.cc src/kms/sealed_blob.cc src/kms/aes_gcm.cc src/base/crypto.cc \
     src/base/status.cc -lcrypto -o "$out/sealed_blob_fuzzer"
   # Seeds: a header of 64 KiB chunks for 70,000 bytes with a made-up first chunk; a bad magic.
   { printf 'WSB1\x00\x00\x01\x00'; printf '\x70\x11\x01\x00\x00\x00\x00\x00'; head -c 16 /dev/zero;
     head -c 65552 /dev/zero; } > "$corpus/two-chunks"
   printf 'XSB1\x00\x10\x00\x00' > "$corpus/bad"
-  "$out/sealed_blob_fuzzer" -runs="$runs" -max_len=140000 -print_final_stats=1 -artifact_prefix="$out/sealed-" "$@" "$corpus"
+  run_fuzzer sealed_blob_fuzzer 140000
   exit 0
 fi
 
 if [[ $target == template ]]; then
-  corpus=$out/template-corpus
-  mkdir -p "$corpus"
   cfn_sources=$(ls src/cloudformation/*.cc | grep -v '_test\.cc$')
   clang++ "${flags[@]}" fuzz/template_fuzzer.cc $cfn_sources src/base/status.cc src/base/crypto.cc src/base/glob.cc \
     -lyaml-cpp -lcrypto -lboost_json -o "$out/template_fuzzer"
@@ -132,12 +128,10 @@ Outputs:
   O: {Value: !Ref B, Export: {Name: !Sub '${AWS::StackName}-o'}}
 YAML
   printf '{"Resources":{"A":{"Type":"AWS::ECS::Cluster","Properties":{"ClusterName":{"Fn::Join":["-",["a",{"Ref":"AWS::Region"}]]}}}}}' > "$corpus/json"
-  "$out/template_fuzzer" -runs="$runs" -max_len=8192 -print_final_stats=1 -artifact_prefix="$out/template-" "$@" "$corpus"
+  run_fuzzer template_fuzzer 8192
   exit 0
 fi
 
-corpus=$out/policy-corpus
-mkdir -p "$corpus"
 iam_sources=$(ls src/iam/*.cc | grep -v '_test\.cc$')
 clang++ "${flags[@]}" fuzz/policy_fuzzer.cc $iam_sources src/base/glob.cc src/base/status.cc \
   -o "$out/policy_fuzzer"
@@ -160,4 +154,4 @@ cat > "$corpus/trust" <<'JSON'
 {"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},
 {"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:sts::123456789012:assumed-role/app/s"},"Action":"sts:AssumeRole"}]}
 JSON
-"$out/policy_fuzzer" -runs="$runs" -max_len=8192 -print_final_stats=1 -artifact_prefix="$out/policy-" "$@" "$corpus"
+run_fuzzer policy_fuzzer 8192
