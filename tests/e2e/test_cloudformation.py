@@ -293,8 +293,7 @@ with WharfServer(agent=True) as server:
         assert (last["LogicalResourceId"], last["ResourceStatus"]) == ("seed", "CREATE_COMPLETE"), last
         began = [e["Timestamp"] for e in events if e["LogicalResourceId"] == "seed" and e["ResourceStatus"] == "CREATE_IN_PROGRESS"][0]
         own = (last["Timestamp"] - began).total_seconds()
-        print(f"   seed 001 stack: CREATE_IN_PROGRESS to CREATE_COMPLETE in {own:.1f} s by its events "
-              f"(the CLI's waiter polls every 30 s)", flush=True)
+        print(f"   seed 001 stack: CREATE_IN_PROGRESS to CREATE_COMPLETE in {own:.1f} s by its events", flush=True)
         order = [e["LogicalResourceId"] for e in reversed(events) if e["ResourceStatus"] == "CREATE_COMPLETE"]
         assert order.index("LoadBalancer") < order.index("Listener") < order.index("Service"), order
         assert order.index("Task") < order.index("Service") and order.index("Logs") < order.index("Task"), order

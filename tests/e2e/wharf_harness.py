@@ -166,7 +166,9 @@ class WharfServer:
     def aws(self, *args, cli=DEBIAN_AWS, check=True, env=None):
         """Runs the aws CLI; returns parsed JSON output (or the CompletedProcess if check=False)."""
         cmd = [cli, "--endpoint-url", self.endpoint, "--region", "us-east-1", "--output", "json"] + list(args)
-        p = subprocess.run(cmd, capture_output=True, text=True, env=env or self.env(), timeout=60)
+        env = dict(env or self.env())
+        env["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quick_waiters")
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         if not check:
             return p
         if p.returncode != 0:
@@ -194,6 +196,7 @@ class Checks:
 
     def run(self, fn):
         name = fn.__name__
+        started = time.monotonic()
         try:
             fn()
         except Exception as e:  # a failed check must not stop the others
@@ -207,7 +210,7 @@ class Checks:
                     print(f"   | diagnosis failed: {type(d).__name__}: {d}", flush=True)
         else:
             self.passed += 1
-            print(f"ok   {name}", flush=True)
+            print(f"ok   {name} ({time.monotonic() - started:.1f} s)", flush=True)
         return fn
 
     def finish(self):
