@@ -1,58 +1,22 @@
 #!/usr/bin/python3
 """The web console in a real browser: Debian's chromium, driven headless by playwright-core,
 signs in to a real wharf at /console/ and works through the console's pages by clicks
-(tests/e2e/console/*.mjs). Screenshots of every page are kept in the artifacts directory
-(WHARF_ARTIFACTS, or test-artifacts/console beside the wharf binary).
-
-Skipped (exit 77) only where chromium is not installed; scripts/install-deps.sh installs it."""
-import os
-import shutil
+(tests/e2e/console/basics.mjs and pages.mjs). Seed 001 by clicks, which needs the node that runs
+tasks, is test_console_seed001.py: this one, a server without its node, runs beside the
+container tests."""
 import socket
-import subprocess
-import sys
 import datetime
 import json
 import time
 import urllib.error
 import urllib.request
 
-from wharf_harness import WHARF, Checks, WharfServer, expect_client_error, free_port
+from console_browser import artifacts_dir, run_browser, skip_without_chromium
+from wharf_harness import Checks, WharfServer, expect_client_error, free_port
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-WEB = os.path.join(HERE, "..", "..", "web")
-
-if not os.path.exists(CHROMIUM):
-    print(f"skipped: no chromium at {CHROMIUM} (scripts/install-deps.sh installs it)")
-    sys.exit(77)
-
-ARTIFACTS = os.environ.get("WHARF_ARTIFACTS") or os.path.join(
-    os.path.dirname(os.path.abspath(WHARF)), "test-artifacts", "console")
-shutil.rmtree(ARTIFACTS, ignore_errors=True)
-os.makedirs(ARTIFACTS, exist_ok=True)
-
+skip_without_chromium()
+ARTIFACTS = artifacts_dir("console")
 checks = Checks()
-
-
-def run_browser(server, script, timeout=300, extra=None):
-    """Runs one browser script; relays its "ok"/"FAIL" lines as checks of this test."""
-    key, secret = server.credentials()
-    env = dict(os.environ, WHARF_ENDPOINT=server.endpoint, WHARF_KEY=key, WHARF_SECRET=secret,
-               ARTIFACTS=os.path.join(ARTIFACTS, os.path.splitext(script)[0]), CHROMIUM=CHROMIUM, **(extra or {}))
-    p = subprocess.run(["node", os.path.join(HERE, "console", script)], env=env, capture_output=True,
-                       text=True, timeout=timeout)
-    lines = [line for line in p.stdout.splitlines() if line.startswith(("ok   ", "FAIL "))]
-    for line in p.stdout.splitlines():
-        if line.startswith(("ok   ", "FAIL ", "   | ")):
-            print(line, flush=True)
-    for line in lines:
-        if line.startswith("ok   "):
-            checks.passed += 1
-        else:
-            checks.failed += 1
-    if p.returncode != 0 and not any(line.startswith("FAIL ") for line in lines):
-        checks.failed += 1
-        print(f"FAIL {script}: exit {p.returncode}: {p.stderr[-2000:]}", flush=True)
 
 
 with WharfServer() as server:
@@ -92,7 +56,7 @@ with WharfServer() as server:
             assert r.status == 200
 
     started = time.time()
-    run_browser(server, "basics.mjs")
+    run_browser(checks, server, "basics.mjs", ARTIFACTS)
     print(f"   | browser checks took {time.time() - started:.1f} s; screenshots in {ARTIFACTS}", flush=True)
 
     # An IAM user who signs in with a password, a load balancer whose listener gets rules,
@@ -163,25 +127,12 @@ with WharfServer() as server:
          "Timestamp": now - datetime.timedelta(minutes=5 * i + 1), "Value": 10.0 * i + 5} for i in range(6)])
     try:
         started = time.time()
-        run_browser(server, "pages.mjs", extra={"IAM_USER": USER, "IAM_PASSWORD": PASSWORD, "ACCOUNT": ACCOUNT,
-                                                "LB_NAME": "console-e2e-alb", "LB_PORT": str(lb_port),
-                                                "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E"})
+        run_browser(checks, server, "pages.mjs", ARTIFACTS,
+                    extra={"IAM_USER": USER, "IAM_PASSWORD": PASSWORD, "ACCOUNT": ACCOUNT, "LB_NAME": "console-e2e-alb",
+                           "LB_PORT": str(lb_port), "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E"})
         print(f"   | EC2, listener rule, CloudWatch and sign-in pages took {time.time() - started:.1f} s", flush=True)
     finally:
         elbv2.delete_load_balancer(LoadBalancerArn=lb)
         elbv2.delete_target_group(TargetGroupArn=tg)
-
-# Seed 001 by clicks needs the node that runs the tasks, so root (CI is root).
-if os.geteuid() != 0:
-    print("   | not root: seed 001's click-through (it runs tasks) is left out")
-else:
-    with WharfServer(agent=True) as server:
-        repo_root = os.path.join(HERE, "..", "..")
-        image = subprocess.run([os.path.join(repo_root, "scripts", "demo-image.sh"), server.endpoint, "alba-digi",
-                                "v1", "5050"], env=server.env(), capture_output=True, text=True, check=True,
-                               timeout=120).stdout.strip()
-        started = time.time()
-        run_browser(server, "seed001.mjs", timeout=600, extra={"IMAGE": image, "LB_PORT": str(free_port())})
-        print(f"   | seed 001 by clicks took {time.time() - started:.1f} s", flush=True)
 
 checks.finish()

@@ -1,0 +1,32 @@
+#!/usr/bin/python3
+"""Seed 001 by clicks in the web console: Debian's chromium, driven headless by playwright-core,
+makes a cluster, task definition, load balancer and service of two tasks on a real wharf with
+its node, sees them healthy and answering, and deletes it all (tests/e2e/console/seed001.mjs;
+test_console.py has the pages that need no node and runs beside the container tests)."""
+import os
+import subprocess
+import time
+
+from console_browser import HERE, artifacts_dir, run_browser, skip_without_chromium
+from wharf_harness import Checks, WharfServer, free_port
+
+skip_without_chromium()
+ARTIFACTS = artifacts_dir("console")
+checks = Checks()
+
+
+# It runs tasks, so root (CI is root).
+if os.geteuid() != 0:
+    print("   | not root: seed 001's click-through (it runs tasks) is left out")
+else:
+    with WharfServer(agent=True) as server:
+        repo_root = os.path.join(HERE, "..", "..")
+        image = subprocess.run([os.path.join(repo_root, "scripts", "demo-image.sh"), server.endpoint, "alba-digi",
+                                "v1", "5050"], env=server.env(), capture_output=True, text=True, check=True,
+                               timeout=120).stdout.strip()
+        started = time.time()
+        run_browser(checks, server, "seed001.mjs", ARTIFACTS, timeout=600,
+                    extra={"IMAGE": image, "LB_PORT": str(free_port())})
+        print(f"   | seed 001 by clicks took {time.time() - started:.1f} s", flush=True)
+
+checks.finish()
