@@ -49,7 +49,7 @@ class SigninTest : public ::testing::Test {
   net::Response SignIn(const std::string& body) {
     net::Request req{http::verb::post, "/_wharf/signin", 11};
     req.body() = body;
-    return HandleSignin(deps_, req);
+    return HandleSignin(deps_, throttle_, req);
   }
 
   static std::string Body(const std::string& account, const std::string& user, const std::string& password) {
@@ -81,6 +81,7 @@ class SigninTest : public ::testing::Test {
   FastRandom random_;
   CredentialStore credentials_{store_, random_};
   StsDeps deps_{store_, clock_, random_, "000000000000", nullptr};
+  SigninThrottle throttle_;
   std::unique_ptr<FrontDoor> front_door_;
 };
 
@@ -115,7 +116,26 @@ TEST_F(SigninTest, RefusesMalformedBodiesAndProfilesThatNeedANewPassword) {
   AddUser("reset", "new password please", true);
   net::Response res = SignIn(Body("000000000000", "reset", "new password please"));
   EXPECT_EQ(res.result_int(), 403);
-  EXPECT_EQ(json::parse(res.body()).as_object().at("code").as_string(), "PasswordResetRequired");
+  json::object out = json::parse(res.body()).as_object();
+  EXPECT_EQ(out.at("code").as_string(), "PasswordResetRequired");
+  // A session for the new password only: short, and it still signs as the user.
+  const json::object& c = out.at("credentials").as_object();
+  EXPECT_EQ(c.at("Expiration").to_number<int64_t>(), 1'780'000'000 + 15 * 60);
+  EXPECT_EQ(CallerArn(c), "arn:aws:iam::000000000000:user/reset");
+}
+
+TEST_F(SigninTest, FiveFailuresInFiveMinutesMakeTheUserWait) {
+  for (int i = 0; i < SigninThrottle::kMaxFailures; ++i) {
+    EXPECT_EQ(SignIn(Body("000000000000", "alba", "wrong horse")).result_int(), 401);
+  }
+  net::Response res = SignIn(Body("000000000000", "alba", "correct horse"));
+  EXPECT_EQ(res.result_int(), 429) << res.body();
+  EXPECT_EQ(res[http::field::retry_after], "300");
+  // Another user is not held up; the user may try again once the first failure is old enough.
+  AddUser("other", "other horse", false);
+  EXPECT_EQ(SignIn(Body("000000000000", "other", "other horse")).result_int(), 200);
+  clock_.Advance(std::chrono::minutes(5) + std::chrono::seconds(1));
+  EXPECT_EQ(SignIn(Body("000000000000", "alba", "correct horse")).result_int(), 200);
 }
 
 }  // namespace

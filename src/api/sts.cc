@@ -273,9 +273,11 @@ Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_vie
 }
 
 Result<ServiceSession> SessionForUser(const StsDeps& deps, std::string_view user_name, std::string_view user_id,
-                                      std::string_view user_arn, std::chrono::seconds duration) {
+                                      std::string_view user_arn, std::chrono::seconds duration,
+                                      std::string_view session_policy) {
   Credentials creds = NewCredentials(deps, static_cast<int>(duration.count()));
   object session{{"sourceArn", user_arn}, {"userName", user_name}, {"userId", user_id}};
+  if (!session_policy.empty()) session["policy"] = session_policy;
   RETURN_IF_ERROR(SaveSession(deps, creds, std::move(session)));
   return ServiceSession{creds.access_key_id, creds.secret, creds.token, creds.expiration};
 }

@@ -56,10 +56,11 @@ Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, s
 Result<int> DeleteExpiredSessions(store::Store& store, Clock& clock, std::chrono::seconds grace);
 
 // Temporary credentials of an IAM user, as GetSessionToken gives that user (the user's own
-// permissions; the session signs as the user): the console's password sign-in
-// (api/signin.h) hands these to the browser.
+// permissions, narrowed by `session_policy` when there is one; the session signs as the
+// user): the console's password sign-in (api/signin.h) hands these to the browser.
 Result<ServiceSession> SessionForUser(const StsDeps& deps, std::string_view user_name, std::string_view user_id,
-                                      std::string_view user_arn, std::chrono::seconds duration);
+                                      std::string_view user_arn, std::chrono::seconds duration,
+                                      std::string_view session_policy = "");
 
 Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_view role_arn,
                                             std::string_view service, std::string_view session_name,

@@ -41,6 +41,9 @@ std::string IamRoleKey(std::string_view role_name);
 std::string IamPolicyKey(std::string_view policy_name);  // customer managed policies
 std::string IamAwsPolicyAttachmentsKey(std::string_view policy_name);  // AWS managed ones
 std::string IamInstanceProfileKey(std::string_view profile_name);
+// The account's own IAM settings: its password policy and its alias.
+inline constexpr std::string_view kIamPasswordPolicy = "iam/account/password-policy";
+inline constexpr std::string_view kIamAccountAlias = "iam/account/alias";
 
 // ECS
 inline constexpr std::string_view kClusters = "ecs/clusters/";

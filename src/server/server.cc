@@ -547,7 +547,8 @@ class WharfServer final : public Server {
     });
     // The console's password sign-in (api/signin.h): unsigned, the password is the credential.
     front_door_->AddAdminRoute("POST", "/_wharf/signin", [this](const net::Request& req) {
-      return api::HandleSignin({*store_, clock_, random_, options_.account_id, authorizer_.get()}, req);
+      return api::HandleSignin({*store_, clock_, random_, options_.account_id, authorizer_.get()}, signin_throttle_,
+                               req);
     });
     if (!options_.dev) return;
     front_door_->AddAdminRoute("POST", "/_wharf/registry/gc", [this](const net::Request&) {
@@ -583,6 +584,7 @@ class WharfServer final : public Server {
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<controlplane::Authorizer> authorizer_;  // before front_door_: it outlives it
+  api::SigninThrottle signin_throttle_;                    // before front_door_ too: its route uses it
   api::AccessKey admin_;
   std::unique_ptr<NodeVpcDns> vpc_dns_;  // before local_agent_: the agent borrows it
   std::unique_ptr<agent::Agent> local_agent_;

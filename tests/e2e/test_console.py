@@ -62,6 +62,7 @@ with WharfServer() as server:
     # An IAM user who signs in with a password, a load balancer whose listener gets rules,
     # and an hour of a custom metric, for pages.mjs.
     USER, PASSWORD, ACCOUNT = "console-e2e-user", "Console-e2e-pass1", "000000000000"
+    RESET_USER, NEW_PASSWORD, ALIAS = "console-e2e-reset", "Chosen-at-sign-in-2", "console-e2e-account"
     iam, elbv2, ec2, cw = (server.boto3(s) for s in ("iam", "elbv2", "ec2", "cloudwatch"))
     iam.create_user(UserName=USER)
     iam.attach_user_policy(UserName=USER, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
@@ -107,10 +108,14 @@ with WharfServer() as server:
                       {"account": ACCOUNT, "userName": "nobody", "password": PASSWORD}):
             assert signin(wrong) == (401, {"code": "AuthenticationFailed", "message": incorrect}), wrong
         assert signin({"account": ACCOUNT, "userName": USER})[0] == 400
-        iam.create_user(UserName="console-e2e-reset")
-        iam.create_login_profile(UserName="console-e2e-reset", Password=PASSWORD, PasswordResetRequired=True)
-        status, body = signin({"account": ACCOUNT, "userName": "console-e2e-reset", "password": PASSWORD})
+        iam.create_user(UserName=RESET_USER)
+        iam.attach_user_policy(UserName=RESET_USER, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")
+        iam.create_login_profile(UserName=RESET_USER, Password=PASSWORD, PasswordResetRequired=True)
+        status, body = signin({"account": ACCOUNT, "userName": RESET_USER, "password": PASSWORD})
         assert (status, body["code"]) == (403, "PasswordResetRequired"), body
+        # pages.mjs has the user choose a new password, which the account's policy lets it do.
+        iam.update_account_password_policy(MinimumPasswordLength=10, AllowUsersToChangePassword=True)
+        iam.create_account_alias(AccountAlias=ALIAS)
 
     vpc = next(v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"])
     subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]]
@@ -129,7 +134,8 @@ with WharfServer() as server:
         started = time.time()
         run_browser(checks, server, "pages.mjs", ARTIFACTS,
                     extra={"IAM_USER": USER, "IAM_PASSWORD": PASSWORD, "ACCOUNT": ACCOUNT, "LB_NAME": "console-e2e-alb",
-                           "LB_PORT": str(lb_port), "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E"})
+                           "LB_PORT": str(lb_port), "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E",
+                           "RESET_USER": RESET_USER, "NEW_PASSWORD": NEW_PASSWORD, "ACCOUNT_ALIAS": ALIAS})
         print(f"   | EC2, listener rule, CloudWatch and sign-in pages took {time.time() - started:.1f} s", flush=True)
     finally:
         elbv2.delete_load_balancer(LoadBalancerArn=lb)

@@ -7,10 +7,13 @@ makes after each (GetRole, ListRolePolicies, ListAttachedRolePolicies, GetPolicy
 GetPolicyVersion, ListInstanceProfilesForRole); destroy in Terraform's order, and DeleteConflict
 in the wrong one. Customer policies and their versions, users with access keys that sign
 (get-caller-identity answers the user; an Inactive or deleted key is refused at once), groups,
-inline policies, instance profiles, login profiles, service-linked roles, paging, and AWS's
+inline policies, instance profiles, login profiles, the account's password policy, ChangePassword
+and the account alias (with the console's sign-in), service-linked roles, paging, and AWS's
 error codes, messages and HTTP statuses.
 """
 import json
+import urllib.error
+import urllib.request
 
 from botocore.config import Config
 
@@ -379,6 +382,88 @@ with WharfServer() as server:
         iam.delete_group(GroupName="sim-readers")
         iam.detach_user_policy(UserName="sim", PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
         iam.delete_user(UserName="sim")
+
+    @checks.run
+    def password_policy_change_password_alias_and_the_console_sign_in():
+        def signin(account, user, password):
+            req = urllib.request.Request(server.endpoint + "/_wharf/signin", method="POST",
+                                         data=json.dumps({"account": account, "userName": user,
+                                                          "password": password}).encode(),
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req) as r:
+                    return r.status, json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                return e.code, json.loads(e.read())
+
+        def as_session(creds, service="iam"):
+            return server.boto3(service, aws_access_key_id=creds["AccessKeyId"],
+                                aws_secret_access_key=creds["SecretAccessKey"],
+                                aws_session_token=creds["SessionToken"])
+
+        # IAM's default policy: 8 characters, three kinds of the four.
+        expect_client_error(lambda: iam.get_account_password_policy(), "NoSuchEntity",
+                            f"The Password Policy with domain name {ACCOUNT} cannot be found.")
+        iam.create_user(UserName="pat")
+        expect_client_error(lambda: iam.create_login_profile(UserName="pat", Password="alllowercase"),
+                            "PasswordPolicyViolation")
+        iam.create_login_profile(UserName="pat", Password="First-pass-1", PasswordResetRequired=True)
+        iam.update_account_password_policy(MinimumPasswordLength=12, RequireNumbers=True, RequireSymbols=True,
+                                           PasswordReusePrevention=2, MaxPasswordAge=90)
+        policy = iam.get_account_password_policy()["PasswordPolicy"]
+        assert policy == {"MinimumPasswordLength": 12, "RequireSymbols": True, "RequireNumbers": True,
+                          "RequireUppercaseCharacters": False, "RequireLowercaseCharacters": False,
+                          "AllowUsersToChangePassword": False, "ExpirePasswords": True, "MaxPasswordAge": 90,
+                          "PasswordReusePrevention": 2, "HardExpiry": False}, policy
+        raw = server.boto3("iam", config=Config(parameter_validation=False))
+        e = expect_client_error(lambda: raw.update_account_password_policy(MinimumPasswordLength=5), "ValidationError")
+        assert status(e) == 400
+        # Reset required: the sign-in hands out a session that may only change the password.
+        code, body = signin(ACCOUNT, "pat", "First-pass-1")
+        assert (code, body["code"]) == (403, "PasswordResetRequired"), body
+        limited = body["credentials"]
+        expect_client_error(lambda: as_session(limited, "ecs").list_clusters(), "AccessDeniedException")
+        # Without a policy allowing iam:ChangePassword, and without AllowUsersToChangePassword: refused.
+        expect_client_error(lambda: as_session(limited).change_password(OldPassword="First-pass-1",
+                                                                        NewPassword="Second-pass-22!"),
+                            "AccessDenied")
+        iam.update_account_password_policy(MinimumPasswordLength=12, RequireNumbers=True, RequireSymbols=True,
+                                           PasswordReusePrevention=2, MaxPasswordAge=90,
+                                           AllowUsersToChangePassword=True)
+        user_iam = as_session(limited)
+        expect_client_error(lambda: user_iam.change_password(OldPassword="wrong", NewPassword="Second-pass-22!"),
+                            "AccessDenied", "The old password is incorrect.")
+        expect_client_error(lambda: user_iam.change_password(OldPassword="First-pass-1", NewPassword="short-1!"),
+                            "PasswordPolicyViolation", "Password does not conform to the account password policy.")
+        expect_client_error(lambda: user_iam.change_password(OldPassword="First-pass-1", NewPassword="First-pass-1"),
+                            "PasswordPolicyViolation")
+        user_iam.change_password(OldPassword="First-pass-1", NewPassword="Second-pass-22!")
+        assert iam.get_login_profile(UserName="pat")["LoginProfile"]["PasswordResetRequired"] is False
+        assert signin(ACCOUNT, "pat", "First-pass-1")[0] == 401
+        # The account alias names the account at sign-in.
+        assert iam.list_account_aliases()["AccountAliases"] == []
+        expect_client_error(lambda: iam.create_account_alias(AccountAlias="-bad"), "ValidationError")
+        iam.create_account_alias(AccountAlias="wharf-team")
+        assert iam.list_account_aliases()["AccountAliases"] == ["wharf-team"]
+        code, body = signin("wharf-team", "pat", "Second-pass-22!")
+        assert code == 200 and body["accountId"] == ACCOUNT, body
+        # The previous passwords, as many as PasswordReusePrevention, may not come back.
+        as_session(body["credentials"]).change_password(OldPassword="Second-pass-22!", NewPassword="Third-pass-333!")
+        expect_client_error(lambda: iam.update_login_profile(UserName="pat", Password="Second-pass-22!"),
+                            "PasswordPolicyViolation")
+        # The root key is not an IAM user: ChangePassword is not its.
+        expect_client_error(lambda: iam.change_password(OldPassword="x", NewPassword="y"), "InvalidUserType")
+        # Five wrong passwords in five minutes: the user's sign-ins wait, even with the right one.
+        for _ in range(5):
+            assert signin(ACCOUNT, "pat", "not-it")[0] == 401
+        code, body = signin(ACCOUNT, "pat", "Third-pass-333!")
+        assert code == 429 and body["code"] == "Throttling", body
+        iam.delete_account_alias(AccountAlias="wharf-team")
+        expect_client_error(lambda: iam.delete_account_alias(AccountAlias="wharf-team"), "NoSuchEntity")
+        iam.delete_account_password_policy()
+        expect_client_error(lambda: iam.delete_account_password_policy(), "NoSuchEntity")
+        iam.delete_login_profile(UserName="pat")
+        iam.delete_user(UserName="pat")
 
 # IAM is global: a server in another region still answers requests signed for us-east-1.
 with WharfServer("--region", "eu-west-1") as server:

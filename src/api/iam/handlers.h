@@ -79,6 +79,21 @@ Outcome GetLoginProfile(const Deps&, const RequestContext&, object& in);
 Outcome UpdateLoginProfile(const Deps&, const RequestContext&, object& in);
 Outcome DeleteLoginProfile(const Deps&, const RequestContext&, object& in);
 
+// passwords.cc: the account's password policy, ChangePassword, the account alias.
+Outcome UpdateAccountPasswordPolicy(const Deps&, const RequestContext&, object& in);
+Outcome GetAccountPasswordPolicy(const Deps&, const RequestContext&, object& in);
+Outcome DeleteAccountPasswordPolicy(const Deps&, const RequestContext&, object& in);
+Outcome ChangePassword(const Deps&, const RequestContext&, object& in);
+Outcome CreateAccountAlias(const Deps&, const RequestContext&, object& in);
+Outcome DeleteAccountAlias(const Deps&, const RequestContext&, object& in);
+Outcome ListAccountAliases(const Deps&, const RequestContext&, object& in);
+// The account's password policy as the draft reads it.
+Result<model::PasswordPolicy> ReadPasswordPolicy(store::Draft& draft);
+// Sets `password` on a login profile if the policy lets it (length, kinds, reuse), keeping the
+// hashes the policy's PasswordReusePrevention needs; else PasswordPolicyViolation.
+std::optional<AwsError> SetPassword(const Deps& deps, const model::PasswordPolicy& policy, object& profile,
+                                    std::string_view password);
+
 // groups.cc
 Outcome CreateGroup(const Deps&, const RequestContext&, object& in);
 Outcome GetGroup(const Deps&, const RequestContext&, object& in);

@@ -1,5 +1,7 @@
 #include "api/iam/iam.h"
 
+#include <boost/json/serialize.hpp>
+
 #include "api/iam/handlers.h"
 
 namespace wharf::api::iam {
@@ -20,6 +22,17 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
   endpoint.to_error = IamError;
   endpoint.signing_region = "us-east-1";
   auto shared = std::make_shared<IamDeps>(deps);
+  // The password policy's AllowUsersToChangePassword lets every IAM user change its own
+  // password without a policy saying so: a grant on each user's own ARN, weighed as a
+  // resource policy is (an explicit Deny still wins).
+  endpoint.resource_policy = [shared](std::string_view arn) -> std::string {
+    if (arn.find(":user/") == std::string_view::npos) return "";
+    auto policy = AccountPasswordPolicy(shared->store);
+    if (!policy.ok() || !policy->allow_users_to_change_password) return "";
+    std::string quoted = json::serialize(json::value(json::string(arn)));
+    return R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":)" + quoted +
+           R"(},"Action":"iam:ChangePassword","Resource":)" + quoted + "}]}";
+  };
   const std::pair<const char*, Handler> operations[] = {
       {"CreateRole", CreateRole},
       {"GetRole", GetRole},
@@ -84,6 +97,13 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
       {"GetLoginProfile", GetLoginProfile},
       {"UpdateLoginProfile", UpdateLoginProfile},
       {"DeleteLoginProfile", DeleteLoginProfile},
+      {"UpdateAccountPasswordPolicy", UpdateAccountPasswordPolicy},
+      {"GetAccountPasswordPolicy", GetAccountPasswordPolicy},
+      {"DeleteAccountPasswordPolicy", DeleteAccountPasswordPolicy},
+      {"ChangePassword", ChangePassword},
+      {"CreateAccountAlias", CreateAccountAlias},
+      {"DeleteAccountAlias", DeleteAccountAlias},
+      {"ListAccountAliases", ListAccountAliases},
       {"CreateGroup", CreateGroup},
       {"GetGroup", GetGroup},
       {"ListGroups", ListGroups},

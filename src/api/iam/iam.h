@@ -23,6 +23,7 @@
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "model/password_policy.h"
 #include "store/store.h"
 
 namespace wharf::api::iam {
@@ -38,5 +39,12 @@ struct IamDeps {
 };
 
 Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps);
+
+// What the console's sign-in (api/signin.h) reads of the account: its password policy (IAM's
+// default when it has none), its alias ("" when none), and whether a login profile's password
+// is older than the policy's MaxPasswordAge at `now` (epoch seconds).
+Result<model::PasswordPolicy> AccountPasswordPolicy(store::Store& store);
+Result<std::string> AccountAlias(store::Store& store);
+bool PasswordExpired(const model::PasswordPolicy& policy, const boost::json::object& profile, double now);
 
 }  // namespace wharf::api::iam

@@ -1,7 +1,6 @@
 // Users, their tags and boundaries, GetUser for the caller, and login profiles (the password
 // kept only as a salted, stretched hash).
 #include "api/iam/handlers.h"
-#include "base/crypto.h"
 #include "model/iam.h"
 #include "model/json.h"
 #include "model/keys.h"
@@ -32,14 +31,6 @@ Outcome ChangeUser(const Deps& deps, std::string_view name,
     Write(draft, kUser.key(name), record);
     return Decision(store::Commit(Outcome(std::get<object>(std::move(answer)))));
   });
-}
-
-// IAM's default password policy: at least 8 characters.
-std::optional<AwsError> CheckPassword(std::string_view password) {
-  if (password.size() < 8) {
-    return AwsError{"PasswordPolicyViolation", "Password should have a minimum length of 8", 400};
-  }
-  return std::nullopt;
 }
 
 object LoginProfileShape(const object& record) {
@@ -214,20 +205,18 @@ Outcome CreateLoginProfile(const Deps& deps, const RequestContext& ctx, object& 
   std::string name = Arg(in, "UserName");
   if (name.empty()) name = ctx.user_name;
   std::string password = Arg(in, "Password");
-  if (auto err = CheckPassword(password)) return *err;
-  std::string salt = RandomHex(deps.random, 32);
-  std::string hash = model::iam::LoginPasswordHash(salt, password);
   double now = Now(deps);
-  return ChangeUser(deps, name, [&](store::Draft&, object& record) -> std::variant<object, AwsError> {
+  return ChangeUser(deps, name, [&](store::Draft& draft, object& record) -> std::variant<object, AwsError> {
     if (record.contains(fields::kLoginProfile)) {
       return EntityAlreadyExists("Login Profile for user " + Str(wharf::GetObject(record, "User"), "UserName") +
                                  " already exists.");
     }
-    record[fields::kLoginProfile] =
-        object{{"CreateDate", now},
-               {"PasswordResetRequired", wharf::GetBool(in, "PasswordResetRequired").value_or(false)},
-               {fields::kPasswordSalt, salt},
-               {fields::kPasswordHash, hash}};
+    auto policy = ReadPasswordPolicy(draft);
+    if (!policy.ok()) return IamError(policy.status());
+    object profile{{"CreateDate", now},
+                   {"PasswordResetRequired", wharf::GetBool(in, "PasswordResetRequired").value_or(false)}};
+    if (auto err = SetPassword(deps, *policy, profile, password)) return *err;
+    record[fields::kLoginProfile] = std::move(profile);
     return object{{"LoginProfile", LoginProfileShape(record)}};
   });
 }
@@ -246,19 +235,13 @@ Outcome GetLoginProfile(const Deps& deps, const RequestContext& ctx, object& in)
 Outcome UpdateLoginProfile(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string name = Arg(in, "UserName");
   if (name.empty()) name = ctx.user_name;
-  std::optional<std::string> password;
-  if (in.contains("Password")) {
-    password = Arg(in, "Password");
-    if (auto err = CheckPassword(*password)) return *err;
-  }
-  std::string salt = RandomHex(deps.random, 32);
-  std::string hash = password ? model::iam::LoginPasswordHash(salt, *password) : "";
-  return ChangeUser(deps, name, [&](store::Draft&, object& record) -> std::variant<object, AwsError> {
+  return ChangeUser(deps, name, [&](store::Draft& draft, object& record) -> std::variant<object, AwsError> {
     if (!record.contains(fields::kLoginProfile)) return NoLoginProfile(name);
     object& profile = ObjectField(record, fields::kLoginProfile);
-    if (password) {
-      profile[fields::kPasswordSalt] = salt;
-      profile[fields::kPasswordHash] = hash;
+    if (in.contains("Password")) {
+      auto policy = ReadPasswordPolicy(draft);
+      if (!policy.ok()) return IamError(policy.status());
+      if (auto err = SetPassword(deps, *policy, profile, Arg(in, "Password"))) return *err;
     }
     if (auto reset = wharf::GetBool(in, "PasswordResetRequired")) profile["PasswordResetRequired"] = *reset;
     return object();

@@ -1,6 +1,7 @@
 // Sign in as an IAM user with a password, then the EC2, load balancing and CloudWatch pages
 // by clicks: a security group and its rules, a VPC and a subnet, a listener's rules, a metric
-// graph and an alarm; each change checked with boto3 as a user would check it. Run by
+// graph and an alarm; each change checked with boto3 as a user would check it; and a user
+// whose password must change choosing a new one at sign-in (naming the account by its alias). Run by
 // tests/e2e/test_console.py, which makes the IAM user, the load balancer and the metric data
 // beforehand and removes them after.
 import { execFileSync } from "node:child_process";
@@ -219,6 +220,27 @@ print(json.dumps([r for r in c("elbv2").describe_rules(ListenerArn=l["ListenerAr
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await confirmDelete("delete");
     await row(ALARM).waitFor({ state: "detached" });
+  });
+
+  await checks.run("a_user_whose_password_must_change_chooses_a_new_one", async () => {
+    // A tab of its own: another browser session, signed out.
+    const other = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    other.setDefaultTimeout(15000);
+    await other.goto(`${endpoint}/console/`);
+    await other.locator("#iam-user-name").fill(env.RESET_USER);
+    await other.locator("#password").fill(password);
+    await other.locator("#account-id").fill(env.ACCOUNT_ALIAS);
+    await other.getByRole("button", { name: "Sign in" }).click();
+    await other.getByRole("heading", { name: "Change password" }).waitFor();
+    await other.locator("#new-password").fill(env.NEW_PASSWORD);
+    await other.locator("#confirm-password").fill(env.NEW_PASSWORD);
+    await other.getByRole("button", { name: "Confirm password change" }).click();
+    await other.getByRole("heading", { name: /^Clusters/ }).waitFor();
+    await other.getByRole("button", { name: env.RESET_USER }).waitFor();
+    await other.screenshot({ path: `${artifacts}/new-password-signed-in.png` });
+    const profile = boto3(`print(json.dumps(c("iam").get_login_profile(UserName="${env.RESET_USER}")["LoginProfile"], default=str))`);
+    if (profile.PasswordResetRequired !== false) throw new Error(JSON.stringify(profile));
+    await other.context().close();
   });
 
   await checks.run("the_new_pages_open_without_errors", async () => {

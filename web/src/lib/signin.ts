@@ -12,9 +12,12 @@ export interface PasswordSignIn {
   password: string;
 }
 
+// An account is named by its 12-digit id or its alias (iam create-account-alias).
+const ACCOUNT = /^(\d{12}|[a-z0-9]([a-z0-9-]{1,61})[a-z0-9])$/;
+
 export function checkPasswordSignIn(s: PasswordSignIn): Partial<Record<keyof PasswordSignIn, string>> {
   const e: Partial<Record<keyof PasswordSignIn, string>> = {};
-  if (!/^\d{12}$/.test(s.account.trim())) e.account = "An account ID is 12 digits.";
+  if (!ACCOUNT.test(s.account.trim())) e.account = "Enter the 12-digit account ID or the account alias.";
   if (!s.userName.trim()) e.userName = "Enter your IAM user name.";
   if (!s.password) e.password = "Enter your password.";
   return e;
@@ -30,7 +33,49 @@ export class SignInError extends Error {
   }
 }
 
-// The session for `region`, or SignInError with the endpoint's code and message.
+// The password is right but must be changed first (reset required, or expired): `session`
+// may only call iam:ChangePassword, for 15 minutes.
+export class NewPasswordRequired extends SignInError {
+  constructor(
+    message: string,
+    readonly session: Session,
+  ) {
+    super("PasswordResetRequired", message);
+  }
+}
+
+// What the console asks of a new password before sending it (the account's policy decides).
+export function checkNewPassword(newPassword: string, confirm: string): string | undefined {
+  if (!newPassword) return "Enter a new password.";
+  if (newPassword !== confirm) return "The passwords do not match.";
+  return undefined;
+}
+
+// AWS's console's words when ChangePassword is refused.
+export const CHANGE_REFUSED =
+  "Either user is not authorized to perform iam:ChangePassword or entered password does not comply with account password policy set by administrator";
+
+// Changes the password with the restricted session, then signs in with the new one.
+export async function changePasswordThenSignIn(
+  changePassword: (session: Session, oldPassword: string, newPassword: string) => Promise<void>,
+  fetcher: typeof fetch,
+  origin: string,
+  s: PasswordSignIn,
+  newPassword: string,
+  restricted: Session,
+  region: string,
+): Promise<Session> {
+  try {
+    await changePassword(restricted, s.password, newPassword);
+  } catch (e) {
+    const why = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    throw new SignInError("ChangePasswordFailed", `${CHANGE_REFUSED}. (${why})`);
+  }
+  return signInWithPassword(fetcher, origin, { ...s, password: newPassword }, region);
+}
+
+// The session for `region`, or SignInError with the endpoint's code and message
+// (NewPasswordRequired when the password must be changed first).
 export async function signInWithPassword(
   fetcher: typeof fetch,
   origin: string,
@@ -50,15 +95,23 @@ export async function signInWithPassword(
     // not JSON: reported below by status
   }
   const c = body.credentials;
-  if (!res.ok || !c || typeof c.AccessKeyId !== "string" || typeof c.SecretAccessKey !== "string") {
+  const valid = !!c && typeof c.AccessKeyId === "string" && typeof c.SecretAccessKey === "string";
+  if (res.status === 403 && body.code === "PasswordResetRequired" && valid) {
+    throw new NewPasswordRequired(body.message ?? "Choose a new password.", sessionOf(c!, region, body.userName));
+  }
+  if (!res.ok || !valid) {
     throw new SignInError(body.code ?? `HTTP ${res.status}`, body.message ?? `wharf answered ${res.status}.`);
   }
+  return sessionOf(c!, region, body.userName);
+}
+
+function sessionOf(c: Record<string, unknown>, region: string, userName?: string): Session {
   return {
-    accessKeyId: c.AccessKeyId,
-    secretAccessKey: c.SecretAccessKey,
+    accessKeyId: c.AccessKeyId as string,
+    secretAccessKey: c.SecretAccessKey as string,
     sessionToken: typeof c.SessionToken === "string" ? c.SessionToken : undefined,
     region,
-    userName: body.userName,
+    userName,
     expiration: typeof c.Expiration === "number" ? c.Expiration * 1000 : undefined,
   };
 }

@@ -16,7 +16,13 @@ import Tabs from "@cloudscape-design/components/tabs";
 import { checkSignIn, REGIONS, Session } from "../lib/credentials";
 import { makeClients } from "../lib/clients";
 import { ApiError, describeError } from "../lib/errors";
-import { checkPasswordSignIn, signInWithPassword } from "../lib/signin";
+import {
+  changePasswordThenSignIn,
+  checkNewPassword,
+  checkPasswordSignIn,
+  NewPasswordRequired,
+  signInWithPassword,
+} from "../lib/signin";
 
 type Submit = (run: () => Promise<Session>) => Promise<void>;
 
@@ -91,11 +97,22 @@ interface FormProps {
   regionField: React.ReactNode;
 }
 
+// IAM's ChangePassword with the session that may do only that (IAM is signed for us-east-1).
+async function changePassword(session: Session, oldPassword: string, newPassword: string) {
+  const { IAMClient, ChangePasswordCommand } = await import("@aws-sdk/client-iam");
+  const client = new IAMClient({ ...makeClients(session, window.location.origin).config, region: "us-east-1" });
+  await client.send(new ChangePasswordCommand({ OldPassword: oldPassword, NewPassword: newPassword }));
+}
+
 function PasswordForm({ busy, submit, region, regionField }: FormProps) {
   const [account, setAccount] = useState("");
   const [userName, setUserName] = useState("");
   const [password, setPassword] = useState("");
   const [submitted, setSubmitted] = useState(false);
+  // Set when the password is right but must be changed before signing in.
+  const [reset, setReset] = useState<NewPasswordRequired | undefined>();
+  const [newPassword, setNewPassword] = useState("");
+  const [confirm, setConfirm] = useState("");
   // The account this wharf serves, as a convenience: /_wharf/health tells anyone.
   useEffect(() => {
     fetch("/_wharf/health")
@@ -104,13 +121,57 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
       .catch(() => {});
   }, []);
   const errors = submitted ? checkPasswordSignIn({ account, userName, password }) : {};
+  if (reset) {
+    const problem = submitted ? checkNewPassword(newPassword, confirm) : undefined;
+    return (
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setSubmitted(true);
+          if (checkNewPassword(newPassword, confirm)) return;
+          void submit(() =>
+            changePasswordThenSignIn(changePassword, fetch, window.location.origin, { account, userName, password },
+                                     newPassword, reset.session, region),
+          );
+        }}
+      >
+        <Form
+          header={<Header variant="h2" description={reset.message}>Change password</Header>}
+          actions={
+            <Button variant="primary" loading={busy} formAction="submit">
+              Confirm password change
+            </Button>
+          }
+        >
+          <SpaceBetween size="l">
+            <FormField label="New password" errorText={problem}>
+              <Input type="password" value={newPassword} onChange={(e) => setNewPassword(e.detail.value)} controlId="new-password" autoComplete="new-password" autoFocus />
+            </FormField>
+            <FormField label="Retype new password">
+              <Input type="password" value={confirm} onChange={(e) => setConfirm(e.detail.value)} controlId="confirm-password" autoComplete="new-password" />
+            </FormField>
+          </SpaceBetween>
+        </Form>
+      </form>
+    );
+  }
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
         setSubmitted(true);
         if (Object.keys(checkPasswordSignIn({ account, userName, password })).length) return;
-        void submit(() => signInWithPassword(fetch, window.location.origin, { account, userName, password }, region));
+        void submit(async () => {
+          try {
+            return await signInWithPassword(fetch, window.location.origin, { account, userName, password }, region);
+          } catch (err) {
+            if (err instanceof NewPasswordRequired) {
+              setSubmitted(false);
+              setReset(err);
+            }
+            throw err;
+          }
+        });
       }}
     >
       <Form
@@ -121,8 +182,8 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
         }
       >
         <SpaceBetween size="l">
-          <FormField label="Account ID (12 digits)" errorText={errors.account}>
-            <Input value={account} onChange={(e) => setAccount(e.detail.value)} controlId="account-id" inputMode="numeric" />
+          <FormField label="Account ID (12 digits) or account alias" errorText={errors.account}>
+            <Input value={account} onChange={(e) => setAccount(e.detail.value)} controlId="account-id" />
           </FormField>
           <FormField label="IAM user name" errorText={errors.userName}>
             <Input value={userName} onChange={(e) => setUserName(e.detail.value)} autoFocus controlId="iam-user-name" autoComplete="username" />
