@@ -11,7 +11,11 @@
 // Beside it, the floor: `nft -f` of an empty table (the process and netlink round trip).
 // Every group admits the next group's members on 8080 (group references, so a change of one
 // group's rule touches every ENI's chain set) and 10.0.0.0/16 on 22; each change flips a rule.
-// Prints each step's median of 20 runs. Run as root: ./build/bench/sg_change_bench
+// Then a route change reaching the same 200 ENIs (a NAT gateway route given, then taken back):
+// the egress table (agent/network/egress.h) compiled and replaced, scratch table
+// `ip wharf_egbench`.
+// Prints each step's median of 20 runs. Run as root, under the e2e lock (the scratch tables hook
+// the host's forward path for a moment): flock /tmp/wharf-e2e.lock ./build/bench/sg_change_bench
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +26,7 @@
 
 #include <boost/json.hpp>
 
+#include "agent/network/egress.h"
 #include "agent/network/firewall.h"
 #include "base/process.h"
 #include "controlplane/node_security.h"
@@ -137,6 +142,28 @@ int main() {
     if (run == 0) std::printf("answer %zu bytes, nft script %zu bytes\n", wire.size(), script->size());
   }
   if (kernel) (void)firewall.Remove();
+  std::vector<double> egress_compile_ms, egress_nft_ms;
+  agent::Egress egress(runner, "wharf_egbench");
+  for (int run = 0; run < kRuns; ++run) {
+    std::vector<agent::EgressEni> enis;
+    for (int t = 0; t < kTasks; ++t) {
+      enis.push_back(agent::EgressEni{"wh-bench" + std::to_string(t % 4), Ip(t), run % 2 ? "198.51.100.3" : "", "",
+                                      0x76000001});
+    }
+    auto t0 = Clock::now();
+    auto script = agent::CompileEgress(enis, "wharf_egbench");
+    egress_compile_ms.push_back(Ms(Clock::now() - t0));
+    if (kernel) {
+      auto t1 = Clock::now();
+      Status applied = egress.Apply(enis);
+      egress_nft_ms.push_back(Ms(Clock::now() - t1));
+      if (!applied.ok()) {
+        std::fprintf(stderr, "nft: %s\n", applied.ToString().c_str());
+        break;
+      }
+    }
+  }
+  if (kernel) (void)egress.Remove();
   double total = Median(server_ms) + Median(agent_parse_ms) + Median(compile_ms) + (kernel ? Median(nft_ms) : 0);
   std::printf("%d ENIs in %d groups, a rule change, median of %d:\n", kTasks, kGroups, kRuns);
   std::printf("  server: resolve + answer       %8.2f ms\n", Median(server_ms));
@@ -150,5 +177,10 @@ int main() {
   }
   std::printf("  total                          %8.2f ms (aim < 1000 ms; plus the long poll's wake-up and one HTTP answer)\n",
               total);
+  std::printf("a route change reaching %d ENIs (egress table), median of %d:\n", kTasks, kRuns);
+  std::printf("  agent: CompileEgress           %8.2f ms\n", Median(egress_compile_ms));
+  if (kernel && !egress_nft_ms.empty()) {
+    std::printf("  agent: nft -f (replace table)  %8.2f ms\n", Median(egress_nft_ms));
+  }
   return 0;
 }
