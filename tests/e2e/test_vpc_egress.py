@@ -8,7 +8,8 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   assignPublicIp ENABLED leaves with its public address (from the server's pool) and is reached
   at it from the host and from the internet namespace; DescribeNetworkInterfaces shows the
   address as association.publicIp; a DISABLED task there reaches nothing outside (no public
-  address, as on AWS) and is not reached at its private address from outside;
+  address, as on AWS) and is not reached at its private address from outside, until an
+  elastic IP is associated with its interface;
 - a private subnet, at first with no route out: its task reaches nothing outside; once its
   route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the public subnet), the running
   task reaches the internet with the elastic IP as its source; the route deleted, it no longer
@@ -159,11 +160,22 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():
-        t = running(net["public"])
+        t = net["dis"] = running(net["public"])
         assert seen_from(t) is None
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
         # Its VPC is still its own: the public task answers it.
         assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None
+
+    @checks.run
+    def an_elastic_ip_associated_with_its_interface_becomes_its_address():
+        t = net["dis"]
+        eip = ec2.allocate_address(Domain="vpc")
+        net["task_eip"] = eip["AllocationId"]
+        association = ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=t["eni"])["AssociationId"]
+        assert eventually(lambda: seen_from(t), eip["PublicIp"]) == eip["PublicIp"]
+        assert from_internet(f"http://{eip['PublicIp']}:8080/who.txt") is not None
+        ec2.disassociate_address(AssociationId=association)
+        assert eventually(lambda: seen_from(t), None) is None, "disassociated, the task still gets out"
 
     @checks.run
     def assign_public_ip_in_a_private_subnet_is_refused():
@@ -191,8 +203,9 @@ with WharfServer(agent=True) as server:
             wait_task(server, "default", arn, "STOPPED")
         if "nat" in net:
             ec2.delete_nat_gateway(NatGatewayId=net["nat"])
-        if "eip" in net:
-            ec2.release_address(AllocationId=net["eip"])
+        for key in ("eip", "task_eip"):
+            if key in net:
+                ec2.release_address(AllocationId=net[key])
         ec2.revoke_security_group_ingress(GroupId=net["web"], IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         # In order; a NAT gateway holds its subnet until it is deleted, so DependencyViolation
