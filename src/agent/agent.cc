@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/network/egress.h"
 #include "agent/network/firewall.h"
 #include "agent/node.h"
 #include "agent/snapshot/overlay.h"
@@ -150,6 +151,9 @@ class AgentImpl final : public Agent {
     // stopped wharf leaves the host as it found it.
     if (Status st = firewall_.Remove(); !st.ok()) {
       LOG_WARN("msg=\"security group table removal failed\" error=\"{}\"", st.ToString());
+    }
+    if (Status st = egress_.Remove(); !st.ok()) {
+      LOG_WARN("msg=\"egress table removal failed\" error=\"{}\"", st.ToString());
     }
     for (const auto& [_, subnet] : node_->resources.SubnetsUsed()) {
       Status st = network_->RemoveSubnetBridge(subnet);
@@ -320,6 +324,7 @@ class AgentImpl final : public Agent {
       after = answer->revision;
       Reconcile(answer->assignments);
       EnforceSecurityGroups(*answer);
+      EnforceEgress(*answer);
       CollectImages();
     }
   }
@@ -336,10 +341,29 @@ class AgentImpl final : public Agent {
     auto now = std::chrono::steady_clock::now();
     if (now - last_firewall_refresh_ > kFirewallRefresh) {
       firewall_.Forget();
+      egress_.Forget();
       last_firewall_refresh_ = now;
     }
     Status st = firewall_.Apply(plan);
     if (!st.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
+  }
+
+  // The node's awsvpc ENIs' way out of their VPCs, as the server decided it on this answer
+  // (network/egress.h): a route change reaches running tasks. A failure is logged and tried
+  // again with the next answer.
+  void EnforceEgress(const model::TaskAssignments& answer) {
+    std::vector<EgressEni> enis;
+    std::set<std::string> routed_out;
+    for (const auto& a : answer.assignments) {
+      if (!a.eni || a.eni->vpc_id.empty() || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
+      std::string bridge = BridgeNameFor(a.eni->subnet_id);
+      if (a.eni->egress) routed_out.insert(bridge);
+      enis.push_back(EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id)});
+    }
+    if (Status st = network_->SetSubnetEgress(routed_out); !st.ok()) {
+      LOG_WARN("msg=\"subnet egress not applied\" error=\"{}\"", st.ToString());
+    }
+    if (Status st = egress_.Apply(enis); !st.ok()) LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -392,6 +416,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
   Firewall firewall_{process_runner_};  // used by the loop thread (and Stop after it)
+  Egress egress_{process_runner_};      // likewise
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
   OverlayRootfs rootfs_;
   SystemClock clock_;

@@ -1,10 +1,12 @@
 #include "controlplane/assignment_board.h"
 
+#include <map>
 #include <set>
 
 #include "base/logging.h"
 #include "controlplane/node_security.h"
 #include "controlplane/records.h"
+#include "controlplane/vpc_egress.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/task.h"
@@ -29,6 +31,13 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
   ASSIGN_OR_RETURN(board->lb_watch_,
                    store.WatchPrefix(model::keys::kLoadBalancers, now,
                                      [raw](const std::vector<store::Event>& events) { raw->OnSecurityChanges(events); }));
+  for (auto [prefix, watch] : {std::pair{model::keys::kRouteTables, &board->route_watch_},
+                                std::pair{model::keys::kNatGateways, &board->nat_watch_},
+                                std::pair{model::keys::kAddresses, &board->address_watch_}}) {
+    ASSIGN_OR_RETURN(*watch, store.WatchPrefix(prefix, now, [raw](const std::vector<store::Event>& events) {
+                       raw->OnSecurityChanges(events);
+                     }));
+  }
   board->timer_ = std::thread([raw] { raw->TimerLoop(); });
   return board;
 }
@@ -37,6 +46,9 @@ AssignmentBoard::~AssignmentBoard() {
   watch_.reset();
   group_watch_.reset();
   lb_watch_.reset();
+  route_watch_.reset();
+  nat_watch_.reset();
+  address_watch_.reset();
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -51,6 +63,7 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
   answer.revision = page.revision;
   int64_t newest = 0, enis_newest = 0;
   bool has_eni = false;
+  std::map<std::string, std::string> eni_ids;  // task ARN -> its ENI's id
   std::vector<json::object> tasks;
   tasks.reserve(page.items.size());
   for (const auto& kv : page.items) {
@@ -60,6 +73,7 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     if (task.node() == node) {
       newest = std::max(newest, kv.mod_revision);  // a task leaving the list is a change too
       if (!(task.stopped() && task.desired_status() == "STOPPED")) {
+        if (auto eni = task.eni()) eni_ids[task.arn()] = eni->eni_id;
         answer.assignments.push_back(model::AssignmentOf(task));
         has_eni = has_eni || answer.assignments.back().eni.has_value();
       }
@@ -82,6 +96,30 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     lb_values.push_back(std::move(lb.value));
   }
   newest = std::max(newest, enis_newest);
+  // Its ENIs' way out, from their subnets' route tables, decided anew on every answer.
+  std::vector<json::object> route_tables, nat_gateways, addresses;
+  for (auto [prefix, into] : {std::pair{model::keys::kRouteTables, &route_tables},
+                              std::pair{model::keys::kNatGateways, &nat_gateways},
+                              std::pair{model::keys::kAddresses, &addresses}}) {
+    ASSIGN_OR_RETURN(std::vector<StoredRecord> records, ReadRecords(store_, prefix));
+    for (auto& r : records) {
+      newest = std::max(newest, r.mod_revision);
+      into->push_back(std::move(r.value));
+    }
+  }
+  // An elastic IP associated with a task's interface takes the place of its public address.
+  std::map<std::string, std::string> elastic_ips;  // ENI id -> its elastic IP
+  for (const json::object& address : addresses) {
+    std::string eni = GetString(address, "NetworkInterfaceId");
+    if (!eni.empty()) elastic_ips[eni] = GetString(address, "PublicIp");
+  }
+  for (auto& a : answer.assignments) {
+    if (!a.eni || a.eni->vpc_id.empty()) continue;
+    if (auto e = elastic_ips.find(eni_ids[a.task_arn]); e != elastic_ips.end()) a.eni->public_ip = e->second;
+    EniEgress way = ResolveEniEgress(route_tables, nat_gateways, a.eni->subnet_id, a.eni->vpc_id, a.eni->public_ip);
+    a.eni->egress = way.routes_outside;
+    a.eni->outside_address = way.outside_address;
+  }
   {
     MutexLock lock(mu_);
     newest = std::max(newest, security_revision_);

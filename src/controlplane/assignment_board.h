@@ -65,6 +65,11 @@ class AssignmentBoard {
   std::unique_ptr<store::Watch> watch_;  // set by Start, reset first by the destructor
   std::unique_ptr<store::Watch> group_watch_;  // ec2/security-groups/, likewise
   std::unique_ptr<store::Watch> lb_watch_;     // elbv2/load-balancers/ (their groups), likewise
+  // ec2/route-tables/, ec2/nat-gateways/ and ec2/addresses/: the ENIs' way out and public
+  // addresses (vpc_egress.h), likewise
+  std::unique_ptr<store::Watch> route_watch_;
+  std::unique_ptr<store::Watch> nat_watch_;
+  std::unique_ptr<store::Watch> address_watch_;
   std::thread timer_;                    // runs TimerLoop(): started by Start
 
   // Protected by mu_.

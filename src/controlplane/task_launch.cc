@@ -85,8 +85,14 @@ Status CheckNetwork(const TaskLaunchDeps& deps, const TaskLaunchRequest& in, Tas
     }
     RETURN_IF_ERROR(CheckGroupInVpc(deps.store, id, first));
   }
-  if (GetString(vpc, "assignPublicIp", "DISABLED") == "ENABLED") {
+  std::string assign = GetString(vpc, "assignPublicIp", "DISABLED");
+  if (assign != "ENABLED" && assign != "DISABLED") {
+    return Invalid("assignPublicIp must be ENABLED or DISABLED.");
+  }
+  if (assign == "ENABLED") {
     RETURN_IF_ERROR(CheckPublicSubnets(deps.store, launch.subnets));
+    if (deps.public_ip_pool.empty()) return Invalid("assignPublicIp ENABLED needs the server's public IP pool.");
+    launch.assign_public_ip = true;
   }
   ASSIGN_OR_RETURN(auto tables, LoadRecords(deps.store, model::keys::kRouteTables));
   bool outside = std::any_of(tables.begin(), tables.end(), [&](const json::object& t) {

@@ -64,6 +64,10 @@ struct TaskLaunchDeps {
   // Whether ECS may assume a task's role or execution role (FailedPrecondition with ECS's
   // message when not: controlplane/task_roles.h); empty: every role may be assumed.
   std::function<Status(std::string_view role_arn)> may_assume_role = nullptr;
+  // The addresses the host plays as the internet's (`wharf server --public-ip-pool`): an
+  // awsvpc task with assignPublicIp ENABLED gets one, claimed under ec2/public-ips/ beside
+  // the elastic IPs, released when it stops. Empty: ENABLED is refused.
+  std::string public_ip_pool{};
 };
 
 // What is asked: RunTask's and StartTask's input, or a service deployment's.
@@ -93,6 +97,7 @@ struct TaskLaunch {
   std::string capacity_provider;  // set when a strategy chose it
   std::vector<SubnetInfo> subnets;  // awsvpc
   boost::json::array security_groups;
+  bool assign_public_ip = false;  // awsvpcConfiguration.assignPublicIp ENABLED
 };
 
 Result<TaskLaunch> ResolveTaskLaunch(const TaskLaunchDeps& deps, const TaskLaunchRequest& request);

@@ -231,6 +231,7 @@ TEST_F(TaskLaunchTest, AwsvpcSubnetsAreInOneVpcGroupsInItAndPublicIpsNeedAnInter
   Put(model::keys::RouteTableKey("rtb-public"),
       json::object{{"RouteTableId", "rtb-public"}, {"VpcId", "vpc-1"}, {"Routes", internet},
                    {"Associations", json::array{json::object{{"SubnetId", "subnet-public"}}}}});
+  deps_.public_ip_pool = "198.51.100.0/24";  // where ENABLED's addresses come from
   auto resolve = [&](json::object vpc) {
     TaskLaunchRequest in = Request("vpc", 1);
     in.network_configuration = json::object{{"awsvpcConfiguration", std::move(vpc)}};
@@ -243,6 +244,7 @@ TEST_F(TaskLaunchTest, AwsvpcSubnetsAreInOneVpcGroupsInItAndPublicIpsNeedAnInter
   EXPECT_NE(private_ip.message().find("subnet-private has no route to an internet gateway"), std::string::npos)
       << private_ip.ToString();
   EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-private"}}, {"assignPublicIp", "DISABLED"}}).ok());
+  EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-private"}}, {"assignPublicIp", "MAYBE"}}).IsInvalidArgument());
   EXPECT_TRUE(resolve({{"subnets", json::array{"subnet-public", "subnet-other"}}}).IsInvalidArgument());
   Status group = resolve({{"subnets", json::array{"subnet-public"}}, {"securityGroups", json::array{"sg-2"}}});
   EXPECT_TRUE(group.IsInvalidArgument());

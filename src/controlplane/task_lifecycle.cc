@@ -88,7 +88,10 @@ std::vector<std::string> ApplyTaskStateChange(json::object& task, const json::ob
     if (to == TaskStage("STOPPED")) {
       task["stoppedAt"] = now;
       if (!Has(task, "executionStoppedAt")) task["executionStoppedAt"] = now;
-      if (auto eni = model::TaskRecord(task).eni()) released.push_back(model::keys::EniIpKey(eni->subnet_id, eni->ip));
+      if (auto eni = model::TaskRecord(task).eni()) {
+        released.push_back(model::keys::EniIpKey(eni->subnet_id, eni->ip));
+        if (!eni->public_ip.empty()) released.push_back(model::keys::PublicIpKey(eni->public_ip));
+      }
       for (auto& v : task["containers"].as_array()) v.as_object()["lastStatus"] = "STOPPED";
     }
   }

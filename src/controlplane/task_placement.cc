@@ -12,6 +12,7 @@
 
 #include "controlplane/records.h"
 #include "controlplane/task_launch.h"
+#include "controlplane/vpc_rules.h"
 #include "model/container_instance.h"
 #include "model/json.h"
 #include "model/keys.h"
@@ -223,9 +224,25 @@ json::array Failures(const std::vector<scheduler::Failure>& plan_failures) {
   return failures;
 }
 
-// Addresses this decision already gave out, by subnet: two placements decided together
-// never take the same one.
+// Addresses this decision already gave out, by subnet (the public pool's under kPublicPool):
+// two placements decided together never take the same one.
 using TakenAddresses = std::map<std::string, std::set<std::string>>;
+constexpr const char* kPublicPool = "public";
+
+// A free address of the public pool, as AllocateAddress picks one: neither the pool's first
+// nor its last, not claimed under ec2/public-ips/ and not in `taken_now`.
+Result<std::optional<std::string>> FreePublicAddress(const TaskLaunchDeps& deps, const std::set<std::string>& taken_now) {
+  auto pool = vpc::ParseIpv4Cidr(deps.public_ip_pool);
+  if (!pool) return Status::Internal("bad public IP pool " + deps.public_ip_pool);
+  ASSIGN_OR_RETURN(store::Page page, deps.store.List(model::keys::kPublicIps, "", 0));
+  std::set<std::string> used = taken_now;
+  for (const auto& kv : page.items) used.insert(kv.key.substr(model::keys::kPublicIps.size()));
+  for (uint64_t i = 1; i + 1 < pool->Size(); ++i) {
+    std::string candidate = vpc::FormatIpv4(pool->Network() + static_cast<uint32_t>(i));
+    if (!used.count(candidate)) return std::optional<std::string>(candidate);
+  }
+  return std::optional<std::string>();
+}
 
 // Places `count` tasks of `launch`, EC2 ones only on `only` when given.
 Result<TaskLaunchPlan> Place(const TaskLaunchDeps& deps, const TaskLaunch& launch, int count,
@@ -288,17 +305,29 @@ Result<TaskLaunchPlan> Place(const TaskLaunchDeps& deps, const TaskLaunch& launc
     std::string az = instance && instance->attributes.count("ecs.availability-zone")
                          ? instance->attributes.at("ecs.availability-zone") : "";
     const SubnetInfo* subnet = nullptr;
-    std::optional<std::string> ip;
+    std::optional<std::string> ip, public_ip;
     if (!launch.subnets.empty()) {
       subnet = &launch.subnets[subnet_turn++ % launch.subnets.size()];
       az = subnet->availability_zone;
       ASSIGN_OR_RETURN(ip, FreeAddress(deps, *subnet, taken[subnet->id]));
       if (!ip) return Status::InvalidArgument("The subnet " + subnet->id + " has no free IP addresses left.");
       taken[subnet->id].insert(*ip);
+      if (launch.assign_public_ip) {
+        ASSIGN_OR_RETURN(public_ip, FreePublicAddress(deps, taken[kPublicPool]));
+        if (!public_ip) return Status::InvalidArgument("The public IP address pool has no free addresses left.");
+        taken[kPublicPool].insert(*public_ip);
+      }
     }
     if (az.empty()) az = deps.scope.region + "a";
     json::object task = NewTask(deps, launch, launch.launch_type == "FARGATE" ? nullptr : instance, node_of[arn], az,
                                 ip, subnet, now);
+    if (public_ip) {
+      // Claimed beside the elastic IPs, so that AllocateAddress never hands it out meanwhile.
+      task["_wharf"].as_object()["eni"].as_object()["publicIp"] = *public_ip;
+      std::string claim = model::keys::PublicIpKey(*public_ip);
+      out.txn.compares.push_back({claim, 0});
+      out.txn.ops.push_back(store::Op::Put(claim, Serialize(json::object{{"taskArn", task["taskArn"]}})));
+    }
     std::string key = model::keys::TaskKey(launch.cluster, model::TaskRecord(task).id());
     out.txn.compares.push_back({key, 0});
     out.txn.ops.push_back(store::Op::Put(key, Serialize(task)));

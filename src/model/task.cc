@@ -119,7 +119,7 @@ std::optional<TaskEni> TaskRecord::eni() const {
   if (GetString(e, "ip").empty()) return std::nullopt;
   return TaskEni{GetString(e, "subnetId"), GetString(e, "cidr"),  GetString(e, "ip"),          GetString(e, "mac"),
                  GetString(e, "gateway"),  GetString(e, "eniId"), GetString(e, "attachmentId"), GetString(e, "vpcId"),
-                 GetBool(e, "egress").value_or(false), GetString(e, "dnsServer")};
+                 GetBool(e, "egress").value_or(false), GetString(e, "dnsServer"), GetString(e, "publicIp")};
 }
 
 std::vector<std::string> TaskRecord::security_groups() const {

@@ -48,6 +48,7 @@ struct TaskEni {
   std::string vpc_id;  // empty in a record written before the node isolated VPCs
   bool egress = false; // its VPC reaches outside (model::RouteTableRecord::routes_outside)
   std::string dns_server{};  // its VPC's resolver (model::VpcResolverAddress); "": none
+  std::string public_ip{};   // assignPublicIp ENABLED: its address from the public pool
 };
 
 // A view: `value` must outlive it.

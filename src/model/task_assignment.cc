@@ -71,6 +71,8 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   ASSIGN_OR_RETURN(eni.ip, RequiredString(e, kIp));
   eni.gateway = GetString(e, kGateway);
   eni.dns_server = GetString(e, kDnsServer);
+  eni.public_ip = GetString(e, "publicIp");
+  eni.outside_address = GetString(e, "outsideAddress");
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
   for (const auto& g : GetArray(e, kSecurityGroups)) {
     if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
@@ -99,6 +101,8 @@ json::object TaskAssignment::ToJson() const {
     if (!eni->vpc_id.empty()) out[kEni].as_object()[kVpcId] = eni->vpc_id;
     if (eni->egress) out[kEni].as_object()["egress"] = true;
     if (!eni->dns_server.empty()) out[kEni].as_object()[kDnsServer] = eni->dns_server;
+    if (!eni->public_ip.empty()) out[kEni].as_object()["publicIp"] = eni->public_ip;
+    if (!eni->outside_address.empty()) out[kEni].as_object()["outsideAddress"] = eni->outside_address;
   }
   return out;
 }
@@ -143,7 +147,7 @@ TaskAssignment AssignmentOf(const TaskRecord& record) {
   a.container_instance_id = record.container_instance_id();
   if (auto eni = record.eni(); eni && a.network_mode == "awsvpc") {
     a.eni = TaskAssignment::Eni{eni->subnet_id, eni->vpc_id, eni->cidr, eni->ip, eni->gateway,
-                                record.security_groups(), eni->egress, eni->dns_server};
+                                record.security_groups(), eni->egress, eni->dns_server, eni->public_ip};
   }
   a.task = PresentTask(record.json());
   a.task_definition = record.task_definition();

@@ -6,7 +6,8 @@
 // Wire form (one JSON object per task):
 //   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
 //    "eni": {"subnetId", "vpcId", "cidr", "ip", "gateway", "securityGroups": [sg-id...],
-//            "dnsServer" (the VPC resolver's address, when its DNS support is on)} (awsvpc only;
+//            "dnsServer" (the VPC resolver's address, when its DNS support is on),
+//            "publicIp", "outsideAddress" (controlplane/vpc_egress.h)} (awsvpc only;
 //            "vpcId" absent for a task placed before nodes isolated VPCs),
 //    "task": <the Task shape as DescribeTasks shows it>,
 //    "taskDefinition": <the TaskDefinition shape it runs>}
@@ -42,6 +43,13 @@ struct TaskAssignment {
     std::vector<std::string> security_groups;  // the ENI's groups (sg-...), enforced by the node
     bool egress = false;  // its VPC routes 0.0.0.0/0 to an internet or NAT gateway
     std::string dns_server{};  // the VPC's resolver, base + 2 (resolv.conf names it); "": the host's
+    // Its public address (assignPublicIp ENABLED), which the node forwards to it: "" when none.
+    std::string public_ip{};
+    // The source address its packets leave the VPC with: its public address in a subnet routed
+    // to an internet gateway, the NAT gateway's elastic IP in one routed to a NAT gateway; ""
+    // when it reaches nothing outside (as a task without a public address in a public subnet).
+    // Decided by the server on every answer, so a route change reaches running tasks.
+    std::string outside_address{};
     bool operator==(const Eni&) const = default;
   };
 

@@ -95,6 +95,7 @@ Status Region::Init() {
 
   ecs_deps_ = std::make_unique<api::ecs::EcsDeps>(api::ecs::EcsDeps{
       *store_, deps_.clock, deps_.random, name_, o.account_id, {}, {}, {}, {}, o.fargate_overcommit});
+  ecs_deps_->public_ip_pool = o.public_ip_pool;
   WireVpc();
   // ECS assumes task and execution roles as ecs-tasks.amazonaws.com: IAM (global, on the
   // whole store) judges the trust policy.

@@ -125,7 +125,7 @@ def host_state():
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
     # The node's security group table (src/agent/network/firewall.h).
     tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines()
-                    if l.strip() in ("table inet wharf", "table inet wharf_vpc"))
+                    if l.strip() in ("table inet wharf", "table inet wharf_vpc", "table ip wharf_egress"))
     # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
@@ -149,16 +149,19 @@ def remove_node_networks():
             subprocess.run(["ip", "link", "del", name], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf_vpc"], capture_output=True)
+    subprocess.run(["nft", "delete", "table", "ip", "wharf_egress"], capture_output=True)
     for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():
         words = l.replace("[detached]", "").split()
         if "fwmark" in words and words[words.index("fwmark") + 1].startswith("0x76") and "lookup" in words:
             subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "fwmark", words[words.index("fwmark") + 1],
                             "lookup", words[words.index("lookup") + 1]], capture_output=True)
-        elif "iif" in words and words[words.index("iif") + 1].startswith("wh-") and "lookup" in words:
-            table = words[words.index("lookup") + 1]
-            subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "iif", words[words.index("iif") + 1],
-                            "lookup", table], capture_output=True)
-            subprocess.run(["ip", "route", "flush", "table", table], capture_output=True)
+        elif "iif" in words and words[words.index("iif") + 1].startswith("wh-"):
+            # lookup <VPC table>, lookup main suppress_ifgroup (the way out), unreachable (the fence)
+            subprocess.run(["ip", "rule", "del", "pref", words[0].rstrip(":"), "iif", words[words.index("iif") + 1]],
+                           capture_output=True)
+            table = words[words.index("lookup") + 1] if "lookup" in words else "main"
+            if table != "main":
+                subprocess.run(["ip", "route", "flush", "table", table], capture_output=True)
     for table in ("nat", "filter"):
         rules = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True).stdout.splitlines()
         for r in rules:

@@ -26,38 +26,14 @@ namespace {
 
 constexpr const char* kIfName = "eth0";
 
-// The host's own default route as `ip route` arguments ("via", gw, "dev", if), or empty.
-std::vector<std::string> HostDefaultRoute(CommandRunner& runner);
-
-// The VPC table's default route: a VPC with an internet or NAT gateway route leaves through
-// the host's own default route (masqueraded, as bridge tasks are); one without reaches
-// nothing outside.
-std::vector<std::string> VpcDefaultRoute(CommandRunner& runner, const Subnet& subnet) {
-  const std::string t = std::to_string(model::VpcRouteTable(subnet.vpc_id));
-  if (subnet.egress) {
-    if (auto host = HostDefaultRoute(runner); !host.empty()) {
-      std::vector<std::string> route{"ip", "route", "replace", "default"};
-      route.insert(route.end(), host.begin(), host.end());
-      route.insert(route.end(), {"table", t});
-      return route;
-    }
-  }
-  return {"ip", "route", "replace", "unreachable", "default", "table", t};
-}
-
-std::vector<std::string> HostDefaultRoute(CommandRunner& runner) {
-  auto out = RunChecked(runner, {"ip", "-o", "route", "show", "default", "table", "main"});
-  if (!out.ok()) return {};
-  std::istringstream line(out->substr(0, out->find('\n')));
-  std::vector<std::string> words{std::istream_iterator<std::string>(line), std::istream_iterator<std::string>()};
-  std::vector<std::string> route;
-  for (size_t i = 0; i + 1 < words.size(); ++i) {
-    if (words[i] == "via" || words[i] == "dev") route.insert(route.end(), {words[i], words[i + 1]});
-  }
-  return route;
-}
 // Before main (32766) and after local (0): a VPC's packets never fall through to main.
 constexpr const char* kVpcRulePref = "1000";
+// A subnet routed out (0.0.0.0/0 to an internet or NAT gateway): the host's networks, but no
+// other bridge of a VPC (they are in kVpcBridgeGroup); egress.h decides which ENIs pass.
+constexpr const char* kEgressRulePref = "1001";
+// And then nothing: a VPC's packets never fall through to main.
+constexpr const char* kFenceRulePref = "1002";
+constexpr const char* kVpcBridgeGroup = "119";
 // The host's replies to a VPC's connections: before the VPC rules.
 constexpr const char* kReplyRulePref = "999";
 constexpr const char* kReplyTable = "inet wharf_vpc";
@@ -67,6 +43,10 @@ constexpr const char* kReplyTable = "inet wharf_vpc";
 uint32_t ReplyMark(uint32_t table) {
   uint32_t h = (table - 65536u) & 0xfffffu;
   return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
+}
+
+std::vector<std::string> EgressRule(const std::string& op, const std::string& bridge) {
+  return {"ip", "rule", op, "pref", kEgressRulePref, "iif", bridge, "lookup", "main", "suppress_ifgroup", kVpcBridgeGroup};
 }
 
 // Adds `bridge` -> `mark` to the reply-routing table, making the table when missing; one nft
@@ -79,6 +59,7 @@ std::string ReplyRoutingScript(const std::string& bridge, uint32_t mark) {
          "add chain " + t + " output { type route hook output priority -150; policy accept; }\n" +
          "flush chain " + t + " prerouting\n" + "flush chain " + t + " output\n" +
          "add rule " + t + " prerouting ct state new ct mark set iifname map @bridges\n" +
+         "add rule " + t + " prerouting ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
          "add rule " + t + " output ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
          "add element " + t + " bridges { \"" + bridge + "\" : " + std::to_string(mark) + " }\n";
 }
@@ -381,19 +362,12 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
   MutexLock ensuring(subnet_mu_);
   {
     MutexLock lock(mu_);
-    auto ready = ready_subnets_.find(subnet.id);
-    if (ready != ready_subnets_.end() && ready->second == subnet.egress) return Status::OK();
-    if (ready != ready_subnets_.end()) {
-      // Its VPC gained (or lost) a gateway route since: only the default route changes.
-      RETURN_IF_ERROR(RunChecked(runner_, VpcDefaultRoute(runner_, subnet)).status());
-      ready->second = subnet.egress;
-      return Status::OK();
-    }
+    if (ready_subnets_.count(subnet.id)) return Status::OK();
   }
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
   if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
   MutexLock lock(mu_);
-  ready_subnets_[subnet.id] = subnet.egress;
+  ready_subnets_.insert(subnet.id);
   return Status::OK();
 }
 
@@ -419,19 +393,23 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
       return made.status().WithContext("subnet " + subnet.id);
     }
   }
-  std::vector<std::string> default_route = VpcDefaultRoute(runner_, subnet);
+  // The table holds the VPC's subnets only: the way out is rule kEgressRulePref's, per subnet
+  // (SetSubnetEgress); a default route left by an older agent goes.
+  (void)runner_.Run({{"ip", "route", "del", "default", "table", t}, std::nullopt, ""});
   for (std::vector<std::string> argv : {
-           std::vector<std::string>{"ip", "link", "set", subnet.bridge, "up"},
-           default_route,
+           std::vector<std::string>{"ip", "link", "set", subnet.bridge, "group", kVpcBridgeGroup, "up"},
            std::vector<std::string>{"ip", "route", "replace", subnet.cidr, "dev", subnet.bridge, "table", t},
        }) {
     RETURN_IF_ERROR(RunChecked(runner_, argv).status().WithContext("subnet " + subnet.id));
   }
-  ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kVpcRulePref, "iif", subnet.bridge,
-                                                     "lookup", t},
-                                                    std::nullopt, ""}));
-  if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
-    return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
+  for (std::vector<std::string> argv : {
+           std::vector<std::string>{"ip", "rule", "add", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
+           std::vector<std::string>{"ip", "rule", "add", "pref", kFenceRulePref, "iif", subnet.bridge, "unreachable"},
+       }) {
+    ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({argv, std::nullopt, ""}));
+    if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
+      return Status::Internal("subnet " + subnet.id + ": ip rule add: " + rule.err);
+    }
   }
   // The host's replies (a SYN-ACK, an echo reply, an unbound socket's answer) are routed by
   // main, which may name another VPC's bridge for the address: the connection's mark, set as
@@ -448,7 +426,7 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   ASSIGN_OR_RETURN(CommandResult nft,
                    runner_.Run({{*nft_path, "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
   if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
-  ASSIGN_OR_RETURN(rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
+  ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
                                        "lookup", t},
                                       std::nullopt, ""}));
   if (rule.exit_code != 0 && rule.err.find("File exists") == std::string::npos) {
@@ -462,10 +440,19 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
 void Network::RemoveVpcRouting(const Subnet& subnet) {
   const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
   const std::string t = std::to_string(table);
-  for (int i = 0; i < 16; ++i) {  // bounded: duplicates are possible, endless loops are not
-    auto del = runner_.Run({{"ip", "rule", "del", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
-                            std::nullopt, ""});
-    if (!del.ok() || del->exit_code != 0) break;
+  {
+    MutexLock lock(egress_mu_);
+    egress_bridges_.erase(subnet.bridge);
+  }
+  for (const std::vector<std::string>& argv : {
+           std::vector<std::string>{"ip", "rule", "del", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
+           EgressRule("del", subnet.bridge),
+           std::vector<std::string>{"ip", "rule", "del", "pref", kFenceRulePref, "iif", subnet.bridge, "unreachable"},
+       }) {
+    for (int i = 0; i < 16; ++i) {  // bounded: duplicates are possible, endless loops are not
+      auto del = runner_.Run({argv, std::nullopt, ""});
+      if (!del.ok() || del->exit_code != 0) break;
+    }
   }
   (void)runner_.Run({{"nft", "delete", "element", "inet", "wharf_vpc", "bridges", "{ \"" + subnet.bridge + "\" }"},
                      std::nullopt, ""});
@@ -634,6 +621,36 @@ Result<std::vector<std::string>> Network::List() {
     }
   }
   return std::vector<std::string>(ids.begin(), ids.end());
+}
+
+uint32_t VpcReplyMark(const std::string& vpc_id) { return ReplyMark(model::VpcRouteTable(vpc_id)); }
+
+Status Network::SetSubnetEgress(const std::set<std::string>& bridges) {
+  MutexLock lock(egress_mu_);
+  Status result = Status::OK();
+  for (const std::string& bridge : bridges) {
+    if (egress_bridges_.count(bridge)) continue;
+    if (!IsCniName(bridge, 15)) return Status::InvalidArgument("bad bridge name " + bridge);
+    // By name: the rule holds from before the bridge exists (a task being attached) on.
+    ASSIGN_OR_RETURN(CommandResult add, runner_.Run({EgressRule("add", bridge), std::nullopt, ""}));
+    if (add.exit_code != 0 && add.err.find("File exists") == std::string::npos) {
+      result = Status::Internal("bridge " + bridge + ": ip rule add: " + add.err);
+      continue;
+    }
+    egress_bridges_.insert(bridge);
+  }
+  for (auto it = egress_bridges_.begin(); it != egress_bridges_.end();) {
+    if (bridges.count(*it)) {
+      ++it;
+      continue;
+    }
+    for (int i = 0; i < 16; ++i) {
+      auto del = runner_.Run({EgressRule("del", *it), std::nullopt, ""});
+      if (!del.ok() || del->exit_code != 0) break;
+    }
+    it = egress_bridges_.erase(it);
+  }
+  return result;
 }
 
 Status Network::AddBridgeAddress(const std::string& bridge, const std::string& ip) {

@@ -17,9 +17,13 @@
 // A subnet of a VPC (Subnet::vpc_id set: awsvpc tasks) is routed in its VPC's own table, so
 // that two VPCs with one CIDR run side by side and no VPC routes into another (issue 13):
 //   table T = model::VpcRouteTable(vpc_id): <subnet CIDR> dev <its bridge> for every subnet of
-//             the VPC on this node, and a default route: the host's when the VPC has an internet or
-//             NAT gateway route (Subnet::egress), else `unreachable` (nothing outside the VPC)
+//             the VPC on this node, nothing else
 //   rule      pref 1000: iif <bridge> lookup T, one per subnet bridge
+//   rule      pref 1001: iif <bridge> lookup main suppress_ifgroup 119, only while the subnet's
+//             route table sends 0.0.0.0/0 to an internet or NAT gateway (SetSubnetEgress, on
+//             every answer): the host's networks, the internet it plays, but no VPC's bridge
+//             (each is in interface group 119); egress.h says which ENIs pass and as whom
+//   rule      pref 1002: iif <bridge> unreachable: nothing else outside the VPC
 //   replies   the host's own replies into the VPC (SYN-ACKs, echo replies, an unbound
 //             socket's answers: main would pick any VPC's bridge for a shared address):
 //             nft table `inet wharf_vpc` marks each connection that comes in through a VPC
@@ -58,8 +62,8 @@ struct Subnet {
   // The VPC it belongs to (awsvpc): routed in the VPC's table (above). Empty: the host's
   // main table (bridge network mode, a task placed before VPCs were isolated).
   std::string vpc_id;
-  // The VPC reaches outside (an internet or NAT gateway route): its table's default route is
-  // the host's, else `unreachable`.
+  // Its route table sends 0.0.0.0/0 to an internet or NAT gateway, when it was placed. Not
+  // used by Network: the agent sets each subnet's way out on every answer (SetSubnetEgress).
   bool egress = false;
 };
 
@@ -145,6 +149,9 @@ class Network final : public NetworkAttacher {
   Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
                                      uint16_t port) override;
   Status AddBridgeAddress(const std::string& bridge, const std::string& ip) override;
+  // The subnet bridges (of VPCs) whose route table sends 0.0.0.0/0 out get rule pref 1001;
+  // every other bridge this Network gave one loses it. Idempotent; a change costs an `ip rule`.
+  Status SetSubnetEgress(const std::set<std::string>& bridges) EXCLUDES(egress_mu_);
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
@@ -160,7 +167,7 @@ class Network final : public NetworkAttacher {
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
   Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(mu_);
-  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(mu_);
+  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(mu_, egress_mu_);
 
   // Constant after construction.
   const CniOptions options_;
@@ -173,14 +180,20 @@ class Network final : public NetworkAttacher {
   // Protected by mu_.
   Mutex mu_;
   std::map<std::string, std::weak_ptr<Mutex>> id_locks_ GUARDED_BY(mu_);
-  // Rules known to be in place, by subnet id, with the egress its VPC table was given (a
-  // gateway route added later changes it at the subnet's next attach).
-  std::map<std::string, bool> ready_subnets_ GUARDED_BY(mu_);
+  // Subnets whose rules are known to be in place.
+  std::set<std::string> ready_subnets_ GUARDED_BY(mu_);
   std::map<uint32_t, std::string> vpc_tables_ GUARDED_BY(mu_);       // routing table -> VPC id
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
+  // Bridges given rule pref 1001 (SetSubnetEgress).
+  Mutex egress_mu_;
+  std::set<std::string> egress_bridges_ GUARDED_BY(egress_mu_);
 };
+
+// The mark that routes a packet into VPC `vpc_id` (rule pref 999 -> its table): the host's
+// replies into the VPC, and packets to an ENI's public address (egress.h).
+uint32_t VpcReplyMark(const std::string& vpc_id);
 
 // A free TCP host port in [49153, 65535] not in `taken` and not bound on the host (ECS's
 // dynamic host port range). Unavailable when every port is used.

@@ -221,6 +221,17 @@ TEST_F(NetworkTest, VpcsWithOneCidrAreRoutedApart) {
   EXPECT_EQ(in("a", "busybox ping -c1 -W2 " + net + ".1").first, 0) << "the gateway, on both bridges";
   // Nothing outside the VPC: asked of the kernel's routing, no packet sent.
   EXPECT_NE(Sh("ip route get 192.0.2.99 from " + net + ".4 iif " + std::string(b1)).first, 0);
+  // A subnet routed out (its route table sends 0.0.0.0/0 to a gateway) reaches the host's
+  // networks, but still no other VPC's subnet, though main has that bridge's route.
+  auto routes = [&](const char* bridge, const std::string& to) {
+    return Sh("ip route get " + to + " from " + net + ".4 iif " + std::string(bridge)).first == 0;
+  };
+  ASSERT_TRUE(net_->SetSubnetEgress({b1}).ok());
+  EXPECT_TRUE(routes(b1, "192.0.2.99"));
+  EXPECT_FALSE(routes(b1, other + ".4")) << "vpc2's subnet from vpc1, through main";
+  EXPECT_FALSE(routes(b2, "192.0.2.99")) << "only the subnet given";
+  ASSERT_TRUE(net_->SetSubnetEgress({}).ok());
+  EXPECT_FALSE(routes(b1, "192.0.2.99")) << "the route out withdrawn";
 
   // The rules and the table go with the bridges.
   ASSERT_TRUE(net_->Detach(Id("b")).ok());

@@ -211,6 +211,16 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
                              {"DeviceIndex", 1},
                              {"InstanceOwnerId", "578734482556"},
                              {"Status", "attached"}};
+    if (!eni->public_ip.empty()) {
+      // An address ECS assigned (assignPublicIp ENABLED) is owned by amazon, as EC2 shows it.
+      std::string dashed = eni->public_ip;
+      std::replace(dashed.begin(), dashed.end(), '.', '-');
+      object association{{"IpOwnerId", "amazon"},
+                         {"PublicDnsName", "ec2-" + dashed + "." + ctx.region + ".compute.amazonaws.com"},
+                         {"PublicIp", eni->public_ip}};
+      e["Association"] = association;
+      e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+    }
     all.push_back(std::move(e));
   }
   // Load balancers: an interface in each of their subnets, as ELB shows them.
@@ -241,7 +251,9 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
     std::string eni_id = GetString(a, "NetworkInterfaceId");
     if (eni_id.empty()) continue;
     for (object& e : all) {
-      if (GetString(e, "NetworkInterfaceId") != eni_id || Has(e, "Association")) continue;
+      // An elastic IP takes the place of the address ECS assigned (owned by amazon), as on AWS.
+      if (GetString(e, "NetworkInterfaceId") != eni_id) continue;
+      if (Has(e, "Association") && GetString(GetObject(e, "Association"), "IpOwnerId") != "amazon") continue;
       object association{{"AllocationId", GetString(a, "AllocationId")},
                          {"AssociationId", GetString(a, "AssociationId")},
                          {"IpOwnerId", ctx.account_id},

@@ -39,6 +39,7 @@ struct EcsDeps {
   double fargate_overcommit = controlplane::kDefaultFargateOvercommit;
   // Whether ECS may assume a task's role (controlplane/task_roles.h); empty: every role.
   std::function<Status(std::string_view role_arn)> may_assume_role = nullptr;
+  std::string public_ip_pool{};  // controlplane::TaskLaunchDeps::public_ip_pool
 };
 
 // Builds the endpoint with every implemented operation.

@@ -27,7 +27,8 @@ controlplane::TaskLaunchDeps LaunchDeps(const EcsDeps& deps) {
                                       deps.security_group_exists,
                                       deps.find_default_security_group,
                                       deps.fargate_overcommit,
-                                      deps.may_assume_role};
+                                      deps.may_assume_role,
+                                      deps.public_ip_pool};
 }
 
 controlplane::TaskLaunchRequest LaunchRequestFromInput(const json::object& in, int count) {

@@ -1,0 +1,126 @@
+#include "agent/network/egress.h"
+
+#include <arpa/inet.h>
+
+#include <cstdio>
+#include <set>
+
+namespace wharf::agent {
+namespace {
+
+bool IsIpv4(const std::string& s) {
+  in_addr a{};
+  return inet_pton(AF_INET, s.c_str(), &a) == 1;
+}
+
+bool IsInterfaceName(const std::string& name) {
+  if (name.empty() || name.size() > 15) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+std::string Hex(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+// The ENI marks: 0x7a in the top byte (the reply marks are 0x76, the load balancers' 0x77).
+constexpr uint32_t kEniMarkBase = 0x7a000000u;
+
+std::string Elements(const std::vector<std::string>& items) {
+  if (items.empty()) return "";
+  std::string out = " elements = { ";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
+  return out + " }";
+}
+
+}  // namespace
+
+Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::string_view table_name) {
+  std::vector<std::string> eni_marks, snat_to, public_to, public_marks;
+  std::set<std::string> publics;
+  uint32_t n = 0;
+  for (const EgressEni& e : enis) {
+    if (!IsInterfaceName(e.bridge)) return Status::InvalidArgument("bad bridge name " + e.bridge);
+    if (!IsIpv4(e.ip)) return Status::InvalidArgument("bad ENI address " + e.ip);
+    if (!e.outside_address.empty()) {
+      if (!IsIpv4(e.outside_address)) return Status::InvalidArgument("bad outside address " + e.outside_address);
+      std::string mark = Hex(kEniMarkBase | ++n);
+      eni_marks.push_back("\"" + e.bridge + "\" . " + e.ip + " : " + mark);
+      snat_to.push_back(mark + " : " + e.outside_address);
+    }
+    if (!e.public_ip.empty()) {
+      if (!IsIpv4(e.public_ip)) return Status::InvalidArgument("bad public address " + e.public_ip);
+      if (!publics.insert(e.public_ip).second) continue;  // one ENI per address
+      public_to.push_back(e.public_ip + " : " + e.ip);
+      public_marks.push_back(e.public_ip + " : " + Hex(e.vpc_mark));
+    }
+  }
+  const std::string t = "ip " + std::string(table_name);
+  if (enis.empty()) return "table " + t + "\ndelete table " + t + "\n";
+  std::string s = "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n";
+  s += "  map eni_marks { type ifname . ipv4_addr : mark;" + Elements(eni_marks) + " }\n";
+  s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
+  s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
+  s += "  map public_marks { type ipv4_addr : mark;" + Elements(public_marks) + " }\n";
+  // Before the security groups' forward chains (-10, -5): what cannot pass here never reaches them.
+  s += "  chain forward {\n"
+       "    type filter hook forward priority -20; policy accept;\n"
+       "    oifname \"wh-*\" iifname != \"wh-*\" ct direction original ct status & dnat == 0 drop\n"
+       "    iifname \"wh-*\" oifname != \"wh-*\" meta mark set iifname . ip saddr map @eni_marks\n"
+       "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
+       "  }\n";
+  // Before wharf_vpc's prerouting (-150) and the NAT hooks (-100).
+  s += "  chain prerouting_mark {\n"
+       "    type filter hook prerouting priority -160; policy accept;\n"
+       "    meta mark set ip daddr map @public_marks\n"
+       "  }\n"
+       "  chain prerouting_nat {\n"
+       "    type nat hook prerouting priority -101; policy accept;\n"
+       "    dnat to ip daddr map @public_to\n"
+       "  }\n"
+       "  chain output_mark {\n"
+       "    type route hook output priority -160; policy accept;\n"
+       "    meta mark set ip daddr map @public_marks\n"
+       "  }\n"
+       "  chain output_nat {\n"
+       "    type nat hook output priority -101; policy accept;\n"
+       "    dnat to ip daddr map @public_to\n"
+       "  }\n"
+       "  chain postrouting {\n"
+       "    type nat hook postrouting priority 99; policy accept;\n"
+       "    meta mark & 0xff000000 == " + Hex(kEniMarkBase) + " snat to meta mark map @snat_to\n"
+       "  }\n"
+       "}\n";
+  return s;
+}
+
+Status Egress::Apply(const std::vector<EgressEni>& enis) {
+  ASSIGN_OR_RETURN(std::string script, CompileEgress(enis, table_));
+  if (script == applied_) return Status::OK();
+  auto nft = FindExecutable("nft");
+  if (!nft.ok()) {
+    if (enis.empty()) return Status::OK();
+    return Status::FailedPrecondition("nft not found: VPC egress needs nftables (scripts/install-deps.sh)");
+  }
+  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
+  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  applied_ = std::move(script);
+  return Status::OK();
+}
+
+Status Egress::Remove() {
+  auto nft = FindExecutable("nft");
+  if (!nft.ok()) return Status::OK();
+  std::string t = "ip " + table_;
+  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, "table " + t + "\ndelete table " + t + "\n",
+                                                 std::chrono::seconds(30)}));
+  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  applied_.clear();
+  return Status::OK();
+}
+
+}  // namespace wharf::agent

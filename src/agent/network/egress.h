@@ -1,0 +1,62 @@
+// The way in and out of a VPC for a node's awsvpc ENIs (issue 13 part 3), with nftables:
+// the host plays the internet, and the server decides per ENI (controlplane/vpc_egress.h)
+// which address it leaves with and whether it has a public one.
+//
+// Routing (network.h) lets a subnet whose route table sends 0.0.0.0/0 to an internet or NAT
+// gateway reach the host's networks (rule pref 1001); this table says which of its ENIs may,
+// and as whom. The node owns table `ip wharf_egress`, replaced whole in one nft transaction
+// on every answer that changes it (as firewall.h's), so a route change, a NAT gateway made or
+// deleted, reaches running tasks at once:
+//   maps    eni_marks: (bridge, ENI address) -> 0x7a000000 | n, the ENIs with an outside address
+//           snat_to:   that mark -> the address they leave with (public IP or the NAT's EIP)
+//           public_to: public IP -> ENI address; public_marks: public IP -> its VPC's reply mark
+//   forward packets from a VPC bridge to anything but a VPC bridge get their ENI's mark, and
+//           are dropped without one (a task in a public subnet without a public IP, in a private
+//           subnet whose NAT gateway is gone); packets from outside into a VPC bridge pass only
+//           as replies or to a public address (DNAT): the internet reaches no private address
+//   nat     postrouting: snat to the marked ENI's outside address (before the per-subnet
+//           masquerade of host_rules.h, whose binding then never happens); prerouting and
+//           output: a public address is DNAT'd to its ENI, after its VPC's reply mark is put on
+//           the packet, so that rule pref 999 routes it into the right VPC (two VPCs may use one
+//           private address).
+// Thread-compatible: one Egress per node, called from the agent's poll loop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/process.h"
+#include "base/status.h"
+
+namespace wharf::agent {
+
+struct EgressEni {
+  std::string bridge;           // its subnet's bridge on this host
+  std::string ip;               // its private address
+  std::string outside_address;  // "" when it reaches nothing outside its VPC
+  std::string public_ip;        // "" when it has none
+  uint32_t vpc_mark = 0;        // VpcReplyMark of its VPC (network.h)
+};
+
+// The nft script that makes table `ip <table>` what `enis` say (the node's VPC ENIs), or
+// removes it when there are none. InvalidArgument for an address or bridge name that is not
+// one. Pure.
+Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::string_view table = "wharf_egress");
+
+class Egress {
+ public:
+  explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
+  // A repeated plan costs one compile and no nft run.
+  Status Apply(const std::vector<EgressEni>& enis);
+  void Forget() { applied_.clear(); }
+  Status Remove();
+
+ private:
+  CommandRunner& runner_;
+  const std::string table_;
+  std::string applied_;
+};
+
+}  // namespace wharf::agent

@@ -1,0 +1,36 @@
+// The VPC egress compiler (pure); the kernel's side is test_vpc_egress.py.
+#include "agent/network/egress.h"
+
+#include <gtest/gtest.h>
+
+namespace wharf::agent {
+namespace {
+
+bool Has(const std::string& script, const std::string& text) { return script.find(text) != std::string::npos; }
+
+TEST(EgressTest, MarksSnatAndPublicAddressesPerEni) {
+  std::vector<EgressEni> enis{{"wh-aaa", "10.0.1.5", "198.51.100.7", "198.51.100.7", 0x76000001},
+                              {"wh-bbb", "10.0.2.5", "198.51.100.3", "", 0x76000001},
+                              {"wh-bbb", "10.0.2.6", "", "", 0x76000001}};
+  auto script = CompileEgress(enis);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "\"wh-aaa\" . 10.0.1.5 : 0x7a000001")) << *script;
+  EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.2.5 : 0x7a000002")) << *script;
+  EXPECT_FALSE(Has(*script, "10.0.2.6")) << "no outside address: no mark, so it is dropped";
+  EXPECT_TRUE(Has(*script, "0x7a000002 : 198.51.100.3")) << *script;
+  EXPECT_TRUE(Has(*script, "198.51.100.7 : 10.0.1.5")) << *script;
+  EXPECT_TRUE(Has(*script, "198.51.100.7 : 0x76000001")) << *script;
+  EXPECT_TRUE(Has(*script, "delete table ip wharf_egress\ntable ip wharf_egress {")) << "replaced whole";
+}
+
+TEST(EgressTest, NoEnisRemovesTheTableAndBadInputIsRefused) {
+  auto empty = CompileEgress({});
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(*empty, "table ip wharf_egress\ndelete table ip wharf_egress\n");
+  EXPECT_FALSE(CompileEgress({{"wh-a\"; drop", "10.0.1.5", "", "", 0}}).ok());
+  EXPECT_FALSE(CompileEgress({{"wh-a", "10.0.1.5", "1.2.3.4 } ", "", 0}}).ok());
+  EXPECT_FALSE(CompileEgress({{"wh-a", "10.0.1.5", "", "not-an-ip", 0}}).ok());
+}
+
+}  // namespace
+}  // namespace wharf::agent

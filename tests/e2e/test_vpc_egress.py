@@ -1,0 +1,241 @@
+#!/usr/bin/python3
+"""A VPC's ways out, per subnet, as its route tables say (issue 13 part 3), driven with boto3.
+
+The host plays the internet: the test makes a network namespace ("the internet") joined to the
+host by a veth pair (203.0.113.1 on the host, 203.0.113.2 inside), where a listener answers
+every request with the source address it sees. In one VPC (10.0.0.0/16):
+- a public subnet, its route table sending 0.0.0.0/0 to an internet gateway: a task with
+  assignPublicIp ENABLED leaves with its public address (from the server's pool) and is reached
+  at it from the host and from the internet namespace; DescribeNetworkInterfaces shows the
+  address as association.publicIp; a DISABLED task there reaches nothing outside (no public
+  address, as on AWS) and is not reached at its private address from outside, until an
+  elastic IP is associated with its interface;
+- a private subnet, at first with no route out: its task reaches nothing outside; once its
+  route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the public subnet), the running
+  task reaches the internet with the elastic IP as its source; the route deleted, it no longer
+  does; ENABLED in it is refused with ECS's error.
+Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
+its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
+was found (bridges, ip rules, nft tables).
+"""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from registry_fixtures import on_exit  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+
+checks = Checks()
+before, layout = prepare("v1")
+
+INET = f"wharfinet{os.getpid() % 100000}"
+HOST_END, INET_END = f"wtin{os.getpid() % 100000}", "eth0"
+HOST_IP, INET_IP = "203.0.113.1", "203.0.113.2"
+LISTENER = """
+import http.server
+class Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = self.client_address[0].encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body))); self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("203.0.113.2", 8080), Echo).serve_forever()
+"""
+
+
+def sh(*argv, check=True):
+    return subprocess.run(argv, check=check, capture_output=True, text=True)
+
+
+def remove_internet():
+    sh("ip", "netns", "del", INET, check=False)  # its veth end goes with it, and so the host's
+    sh("ip", "link", "del", HOST_END, check=False)
+
+
+def make_internet():
+    on_exit(remove_internet)
+    sh("ip", "netns", "add", INET)
+    sh("ip", "link", "add", HOST_END, "type", "veth", "peer", "name", INET_END, "netns", INET)
+    sh("ip", "addr", "add", HOST_IP + "/24", "dev", HOST_END)
+    sh("ip", "link", "set", HOST_END, "up")
+    for cmd in (["ip", "addr", "add", INET_IP + "/24", "dev", INET_END], ["ip", "link", "set", INET_END, "up"],
+                ["ip", "link", "set", "lo", "up"], ["ip", "route", "add", "default", "via", HOST_IP]):
+        sh("ip", "netns", "exec", INET, *cmd)
+    listener = subprocess.Popen(["ip", "netns", "exec", INET, "/usr/bin/python3", "-c", LISTENER])
+    on_exit(listener.kill)
+    deadline = time.time() + 10
+    while time.time() < deadline and sh("ip", "netns", "exec", INET, "curl", "-s", "--max-time", "1",
+                                        f"http://{INET_IP}:8080/", check=False).returncode != 0:
+        time.sleep(0.1)
+    # The host forwards between the internet and the VPC bridges, as it does for tasks already.
+    with open("/proc/sys/net/ipv4/ip_forward") as f:
+        assert f.read().strip() == "1", "ip_forward is off"
+
+
+def from_task(task, url, timeout=2):
+    """The body of `url` fetched inside the task's namespace, or None."""
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-sf", "--max-time", str(timeout), url],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def from_internet(url, timeout=2):
+    p = sh("ip", "netns", "exec", INET, "curl", "-sf", "--max-time", str(timeout), url, check=False)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def seen_from(task):
+    """The source address the internet sees the task's request come from, or None."""
+    return from_task(task, f"http://{INET_IP}:8080/")
+
+
+def eventually(fn, want, timeout=6):
+    deadline = time.time() + timeout
+    got = fn()
+    while got != want and time.time() < deadline:
+        time.sleep(0.2)
+        got = fn()
+    return got
+
+
+make_internet()
+with WharfServer(agent=True) as server:
+    image = push_to_wharf(server, layout, "v1", "app")
+    ec2 = server.boto3("ec2")
+    ecs = server.boto3("ecs")
+    zone = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[0]
+    made = {"tasks": []}
+    net = {}
+    td = ecs.register_task_definition(
+        family="vpc-egress", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": image, "essential": True, "stopTimeout": 2,
+                               "entryPoint": ["/bin/sh", "-c"],
+                               "command": ['echo "$HOSTNAME" > /www/who.txt; exec httpd -f -p 8080 -h /www'],
+                               "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
+
+    def run(subnet, assign="DISABLED"):
+        return ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
+            "subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
+
+    def running(subnet, assign="DISABLED"):
+        arn = run(subnet, assign)["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        task = wait_task(server, "default", arn, "RUNNING")
+        assert task["lastStatus"] == "RUNNING", task
+        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+        return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"],
+                "eni": details["networkInterfaceId"]}
+
+    @checks.run
+    def a_vpc_with_a_public_and_a_private_subnet():
+        net["vpc"] = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        net["public"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.1.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        net["private"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.2.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
+        net["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+        ec2.attach_internet_gateway(InternetGatewayId=net["igw"], VpcId=net["vpc"])
+        net["public_rt"] = ec2.create_route_table(VpcId=net["vpc"])["RouteTable"]["RouteTableId"]
+        ec2.create_route(RouteTableId=net["public_rt"], DestinationCidrBlock="0.0.0.0/0", GatewayId=net["igw"])
+        net["public_assoc"] = ec2.associate_route_table(RouteTableId=net["public_rt"], SubnetId=net["public"])["AssociationId"]
+        net["private_rt"] = ec2.create_route_table(VpcId=net["vpc"])["RouteTable"]["RouteTableId"]
+        net["private_assoc"] = ec2.associate_route_table(RouteTableId=net["private_rt"], SubnetId=net["private"])["AssociationId"]
+        net["web"] = ec2.create_security_group(GroupName="egress-web", Description="e2e", VpcId=net["vpc"])["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=net["web"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+
+    @checks.run
+    def a_public_task_leaves_with_its_public_address_and_is_reached_at_it():
+        t = net["pub"] = running(net["public"], "ENABLED")
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[t["eni"]])["NetworkInterfaces"][0]
+        public_ip = eni["Association"]["PublicIp"]
+        assert public_ip.startswith("198.51.100.") and eni["Association"]["IpOwnerId"] == "amazon", eni
+        t["public"] = public_ip
+        assert eventually(lambda: seen_from(t), public_ip) == public_ip
+        assert from_internet(f"http://{public_ip}:8080/who.txt") is not None
+        host = sh("curl", "-sf", "--max-time", "2", f"http://{public_ip}:8080/who.txt", check=False)
+        assert host.returncode == 0, host.stderr
+        assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a private address from outside"
+
+    @checks.run
+    def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():
+        t = net["dis"] = running(net["public"])
+        assert seen_from(t) is None
+        assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
+        # Its VPC is still its own: the public task answers it.
+        assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None
+
+    @checks.run
+    def an_elastic_ip_associated_with_its_interface_becomes_its_address():
+        t = net["dis"]
+        eip = ec2.allocate_address(Domain="vpc")
+        net["task_eip"] = eip["AllocationId"]
+        association = ec2.associate_address(AllocationId=eip["AllocationId"], NetworkInterfaceId=t["eni"])["AssociationId"]
+        assert eventually(lambda: seen_from(t), eip["PublicIp"]) == eip["PublicIp"]
+        assert from_internet(f"http://{eip['PublicIp']}:8080/who.txt") is not None
+        ec2.disassociate_address(AssociationId=association)
+        assert eventually(lambda: seen_from(t), None) is None, "disassociated, the task still gets out"
+
+    @checks.run
+    def assign_public_ip_in_a_private_subnet_is_refused():
+        expect_client_error(lambda: run(net["private"], "ENABLED"), "InvalidParameterException")
+
+    @checks.run
+    def a_private_task_goes_out_through_the_nat_gateway_once_routed_to_it():
+        t = net["priv"] = running(net["private"])
+        assert seen_from(t) is None, "a subnet with no route out reached the internet"
+        eip = ec2.allocate_address(Domain="vpc")
+        net["eip"], net["eip_ip"] = eip["AllocationId"], eip["PublicIp"]
+        net["nat"] = ec2.create_nat_gateway(SubnetId=net["public"], AllocationId=net["eip"])["NatGateway"]["NatGatewayId"]
+        ec2.create_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=net["nat"])
+        # The running task, with no restart: the route reaches it within the poll.
+        assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
+        assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
+        ec2.delete_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0")
+        assert eventually(lambda: seen_from(t), None) is None, "the route is gone but the task still gets out"
+
+    @checks.run
+    def cleanup_stops_tasks_and_deletes_what_it_made():
+        for arn in made["tasks"]:
+            ecs.stop_task(task=arn)
+        for arn in made["tasks"]:
+            wait_task(server, "default", arn, "STOPPED")
+        if "nat" in net:
+            ec2.delete_nat_gateway(NatGatewayId=net["nat"])
+        for key in ("eip", "task_eip"):
+            if key in net:
+                ec2.release_address(AllocationId=net[key])
+        ec2.revoke_security_group_ingress(GroupId=net["web"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        # In order; a NAT gateway holds its subnet until it is deleted, so DependencyViolation
+        # is waited out.
+        steps = [("web", lambda v: ec2.delete_security_group(GroupId=v)),
+                 ("public_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
+                 ("private_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
+                 ("public_rt", lambda v: ec2.delete_route_table(RouteTableId=v)),
+                 ("private_rt", lambda v: ec2.delete_route_table(RouteTableId=v)),
+                 ("public", lambda v: ec2.delete_subnet(SubnetId=v)),
+                 ("private", lambda v: ec2.delete_subnet(SubnetId=v))]
+        deadline = time.time() + 30
+        for key, delete in steps:
+            while key in net:
+                try:
+                    delete(net[key])
+                    net.pop(key)
+                except ec2.exceptions.ClientError as e:
+                    if e.response["Error"]["Code"] != "DependencyViolation" or time.time() > deadline:
+                        raise
+                    time.sleep(0.5)
+        ec2.detach_internet_gateway(InternetGatewayId=net["igw"], VpcId=net["vpc"])
+        ec2.delete_internet_gateway(InternetGatewayId=net["igw"])
+        ec2.delete_vpc(VpcId=net["vpc"])
+
+    @checks.run
+    def host_left_clean():
+        server.stop()
+        remove_internet()
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
+
+checks.finish()
