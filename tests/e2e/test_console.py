@@ -126,6 +126,30 @@ with WharfServer() as server:
     lb_port = free_port()
     elbv2.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=lb_port,
                           DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    # A service scaled by Application Auto Scaling and a log group sealed by a KMS key with a
+    # metric filter, for pages.mjs to find on their pages (a server without its node: the
+    # service's tasks never start, which its scaling does not need).
+    ecs, aas, logs, kms = (server.boto3(s) for s in ("ecs", "application-autoscaling", "logs", "kms"))
+    ecs.create_cluster(clusterName="console-e2e-cluster")
+    ecs.register_task_definition(family="console-e2e-td", requiresCompatibilities=["FARGATE"], networkMode="awsvpc",
+                                 cpu="256", memory="512", containerDefinitions=[{"name": "web", "image": "busybox"}])
+    ecs.create_service(cluster="console-e2e-cluster", serviceName="console-e2e-svc", taskDefinition="console-e2e-td",
+                       desiredCount=0, launchType="FARGATE",
+                       networkConfiguration={"awsvpcConfiguration": {"subnets": subnets[:1]}})
+    scaled = dict(ServiceNamespace="ecs", ResourceId="service/console-e2e-cluster/console-e2e-svc",
+                  ScalableDimension="ecs:service:DesiredCount")
+    aas.register_scalable_target(MinCapacity=1, MaxCapacity=6, **scaled)
+    aas.put_scaling_policy(PolicyName="console-e2e-cpu", PolicyType="TargetTrackingScaling", **scaled,
+                           TargetTrackingScalingPolicyConfiguration={
+                               "TargetValue": 50.0,
+                               "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+    aas.put_scheduled_action(ScheduledActionName="console-e2e-night", Schedule="cron(0 22 * * ? *)",
+                             ScalableTargetAction={"MinCapacity": 0, "MaxCapacity": 1}, **scaled)
+    log_key = kms.create_key()["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName="/console-e2e/sealed", kmsKeyId=log_key)
+    logs.put_metric_filter(logGroupName="/console-e2e/sealed", filterName="errors", filterPattern="ERROR",
+                           metricTransformations=[{"metricName": "Errors", "metricNamespace": "ConsoleE2E",
+                                                   "metricValue": "1"}])
     now = datetime.datetime.now(datetime.timezone.utc)
     cw.put_metric_data(Namespace="ConsoleE2E", MetricData=[
         {"MetricName": "Requests", "Dimensions": [{"Name": "Service", "Value": "web"}],
@@ -135,7 +159,8 @@ with WharfServer() as server:
         run_browser(checks, server, "pages.mjs", ARTIFACTS,
                     extra={"IAM_USER": USER, "IAM_PASSWORD": PASSWORD, "ACCOUNT": ACCOUNT, "LB_NAME": "console-e2e-alb",
                            "LB_PORT": str(lb_port), "TG_NAME": "console-e2e-tg", "METRIC_NAMESPACE": "ConsoleE2E",
-                           "RESET_USER": RESET_USER, "NEW_PASSWORD": NEW_PASSWORD, "ACCOUNT_ALIAS": ALIAS})
+                           "RESET_USER": RESET_USER, "NEW_PASSWORD": NEW_PASSWORD, "ACCOUNT_ALIAS": ALIAS,
+                           "LOG_KEY": log_key})
         print(f"   | EC2, listener rule, CloudWatch and sign-in pages took {time.time() - started:.1f} s", flush=True)
     finally:
         elbv2.delete_load_balancer(LoadBalancerArn=lb)

@@ -222,6 +222,24 @@ print(json.dumps([r for r in c("elbv2").describe_rules(ListenerArn=l["ListenerAr
     await row(ALARM).waitFor({ state: "detached" });
   });
 
+  await checks.run("a_services_auto_scaling_is_shown", async () => {
+    await page.goto(`${endpoint}/console/#/ecs/clusters/console-e2e-cluster/services/console-e2e-svc?tab=autoscaling`);
+    await page.getByText("Minimum number of tasks").waitFor();
+    await page.getByText("Target tracking: ECSServiceAverageCPUUtilization at 50").waitFor();
+    await row("console-e2e-night").getByText("cron(0 22 * * ? *)").waitFor();
+    const max = page.getByText("Maximum number of tasks").locator("xpath=..");
+    if (!(await max.innerText()).includes("6")) throw new Error(await max.innerText());
+    await checks.shot("service-auto-scaling");
+  });
+
+  await checks.run("a_log_groups_kms_key_and_metric_filters_are_shown", async () => {
+    await page.goto(`${endpoint}/console/#/logs/log-groups/${encodeURIComponent("/console-e2e/sealed")}`);
+    await page.getByText(env.LOG_KEY).waitFor();
+    const filters = page.getByText("Metric filters", { exact: true }).locator("xpath=..");
+    if ((await filters.innerText()).trim().split(/\s+/).pop() !== "1") throw new Error(await filters.innerText());
+    await checks.shot("log-group-kms");
+  });
+
   await checks.run("a_user_whose_password_must_change_chooses_a_new_one", async () => {
     // A tab of its own: another browser session, signed out.
     const other = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();

@@ -1,5 +1,5 @@
 // A service: overview, deployments (rollout state, percentages), events, tasks, target
-// health; update (desired count, revision, force new deployment) and delete.
+// health, auto scaling; update (desired count, revision, force new deployment) and delete.
 import { lazy, Suspense, useState } from "react";
 import Spinner from "@cloudscape-design/components/spinner";
 import Box from "@cloudscape-design/components/box";
@@ -28,6 +28,7 @@ import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
+const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
 
 export function ServiceDetail({ cluster, service, tab }: { cluster: string; service: string; tab?: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -115,6 +116,15 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
             { id: "tasks", label: "Tasks", content: <ServiceTasks cluster={cluster} service={service} /> },
             { id: "deployments", label: "Deployments", content: <Deployments service={s} loading={svc.loading} /> },
             { id: "events", label: "Events", content: <Events service={s} loading={svc.loading} /> },
+            {
+              id: "autoscaling",
+              label: "Service auto scaling",
+              content: (
+                <Suspense fallback={<Spinner />}>
+                  <ServiceAutoScaling cluster={cluster} service={service} />
+                </Suspense>
+              ),
+            },
           ]}
         />
       </SpaceBetween>

@@ -236,6 +236,8 @@ export function LogGroupDetail({ group }: { group: string }) {
               ],
               ["Stored bytes", formatBytes(g?.storedBytes)],
               ["Creation time", formatTime(g?.creationTime)],
+              ["Metric filters", g ? String(g.metricFilterCount ?? 0) : undefined],
+              ["KMS key ID", g?.kmsKeyId],
               ["ARN", g?.arn],
             ]}
           />
