@@ -2,7 +2,7 @@
 // docs/ARCHITECTURE.md measures it: assets cached (a warm-up visit first), a new tab for every
 // visit, the clock from navigation start to the page's data being on screen. Run by
 // bench/console_tti.py, which starts wharf and makes the data.
-//   WHARF_ENDPOINT, WHARF_KEY, WHARF_SECRET, RUNS; argv: name=url#hash=selector ...
+//   WHARF_ENDPOINT, WHARF_KEY, WHARF_SECRET, RUNS; argv: "name|#hash|selector" ...
 import { openBrowser } from "../tests/e2e/console/browser.mjs";
 
 const { WHARF_ENDPOINT: endpoint, WHARF_KEY: key, WHARF_SECRET: secret } = process.env;
@@ -17,7 +17,7 @@ await context.addInitScript(
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 try {
   for (const arg of process.argv.slice(2)) {
-    const [name, hash, selector] = arg.split("=");
+    const [name, hash, selector] = arg.split("|");
     const times = [];
     for (let i = 0; i <= runs; i++) {
       const page = await context.newPage();
