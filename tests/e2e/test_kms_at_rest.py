@@ -208,6 +208,13 @@ with rf.WharfRegistry() as registry:
         expect_client_error(lambda: logs.create_log_group(logGroupName="bad-key", kmsKeyId="arn:aws:kms:us-east-1:"
                                                           f"{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"),
                             "AccessDeniedException")
+        # A missing group is named before the key is tried, as on AWS.
+        expect_client_error(lambda: logs.associate_kms_key(logGroupName="/no/such/group", kmsKeyId=other["Arn"]),
+                            "ResourceNotFoundException")
+        expect_client_error(lambda: logs.associate_kms_key(
+            logGroupName="/no/such/group",
+            kmsKeyId=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"),
+            "ResourceNotFoundException")
 
     @checks.run
     def kms_state_survives_a_restart():
