@@ -136,8 +136,9 @@ with rf.WharfRegistry() as registry:
         kms.disable_key(KeyId=key["KeyId"])
         p = rf.pull_oci(registry.host, "secure/app", "v1", os.path.join(work, "denied"), "v1",
                         creds=registry.creds(), check=False)
-        # skopeo reports a blob fetch's status only ("403 (Forbidden)"); the body says why.
-        assert p.returncode != 0 and "403" in p.stderr, p.stderr
+        # The manifest is sealed too, so the pull stops at it with the registry's DENIED and
+        # KMS's words.
+        assert p.returncode != 0 and "denied" in p.stderr and "DisabledException" in p.stderr, p.stderr
         r = rf.http_request(registry.host, "GET", f"/v2/secure/app/blobs/{digest}", auth=registry.auth())
         assert r.status == 403 and b"DENIED" in r.body and b"DisabledException" in r.body, r
         err = expect_client_error(lambda: ecr.get_download_url_for_layer(repositoryName="secure/app",
