@@ -15,9 +15,16 @@
 
 namespace {
 
+// A fixed "random" source: the fuzzer needs a header whose key check passes.
+struct Fixed final : wharf::Random {
+  uint64_t Next() override { return 0x0123456789abcdefULL; }
+};
+
 // The same bytes as a sealed upload (an upload in progress to a KMS repository): its header
-// and records, walked as BlobStore walks them; nothing made up by the fuzzer opens.
-void SealedUpload(std::string_view bytes) {
+// and records, walked as BlobStore walks them; nothing made up by the fuzzer opens. Tried as
+// they are (a made-up header: refused unless the key check passes) and behind a genuine header
+// for the key, so the record parsing is reached.
+void SealedUploadRecords(std::string_view bytes) {
   static const std::string key(wharf::kms::kKeyBytes, 'k');
   auto cipher = wharf::kms::SealedUploadCipher::For(key, bytes);
   if (!cipher.ok()) return;
@@ -31,6 +38,15 @@ void SealedUpload(std::string_view bytes) {
     if (cipher->OpenRecord(index, rest.substr(0, whole)).ok()) std::abort();
     rest.remove_prefix(whole);
   }
+}
+
+void SealedUpload(std::string_view bytes) {
+  static const std::string header = [] {
+    Fixed fixed;
+    return wharf::kms::NewSealedUploadHeader(std::string(wharf::kms::kKeyBytes, 'k'), fixed);
+  }();
+  SealedUploadRecords(bytes);
+  SealedUploadRecords(header + std::string(bytes));
 }
 
 }  // namespace
