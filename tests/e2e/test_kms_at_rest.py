@@ -241,6 +241,24 @@ with rf.WharfRegistry() as registry:
         r = rf.http_request(registry.host, "GET", "/v2/chunked-own/manifests/v1", auth=registry.auth(),
                             headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
         assert r.status == 200 and r.body == small, r
+        # An upload in progress when its key is disabled takes no more pieces; enabled again, it
+        # goes on; appended to through another KMS repository's path, it is unknown there.
+        r = rf.http_request(registry.host, "POST", "/v2/chunked-own/blobs/uploads/", body=b"", auth=registry.auth())
+        assert r.status == 202, r
+        location = r.header("location")
+        piece = {"Content-Type": "application/octet-stream"}
+        r = rf.http_request(registry.host, "PATCH", location, body=b"a" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 202, r
+        kms.disable_key(KeyId=key)
+        r = rf.http_request(registry.host, "PATCH", location, body=b"b" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 403 and b"DisabledException" in r.body, r
+        kms.enable_key(KeyId=key)
+        r = rf.http_request(registry.host, "PATCH", location, body=b"b" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 202 and r.header("range") == "0-1999", r
+        elsewhere = location.replace("/v2/chunked-own/", "/v2/chunked/")
+        r = rf.http_request(registry.host, "PATCH", elsewhere, body=b"c", auth=registry.auth(), headers=piece)
+        assert r.status == 404 and b"BLOB_UPLOAD_UNKNOWN" in r.body, r
+        rf.http_request(registry.host, "DELETE", location, auth=registry.auth())
         state["own_repo"] = "chunked-own"
 
     @checks.run
