@@ -161,6 +161,32 @@ TEST_F(KmsTest, AutomaticRotationMakesNewMaterialOnScheduleAndKeepsOldCiphertext
   EXPECT_EQ(KmsFails("DisableKeyRotation", {{"KeyId", key}, {"RotationPeriodInDays", 90}}).code, "ValidationException");
 }
 
+TEST_F(KmsTest, PolicyLockoutSafetyCheck) {
+  RequestContext ctx;
+  ctx.account_id = "000000000000";
+  ctx.principal_arn = "arn:aws:iam::000000000000:root";
+  auto call = [&](const std::string& op, json::object in) { return kms_endpoint_.operations.at(op)(ctx, in); };
+  const std::string only_a_role =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:role/app"},)"
+      R"("Action":"kms:*","Resource":"*"}]})";
+  const std::string the_account =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},)"
+      R"("Action":"kms:*","Resource":"*"}]})";
+  Outcome refused = call("CreateKey", {{"Policy", only_a_role}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "MalformedPolicyDocumentException");
+  EXPECT_NE(refused.error().message.find("will not allow you to update the key policy"), std::string::npos);
+  Outcome made = call("CreateKey", {{"Policy", the_account}});
+  ASSERT_TRUE(made.ok());
+  std::string key = GetString(GetObject(made.output(), "KeyMetadata"), "KeyId");
+  Outcome put = call("PutKeyPolicy", {{"KeyId", key}, {"PolicyName", "default"}, {"Policy", only_a_role}});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, "MalformedPolicyDocumentException");
+  EXPECT_TRUE(call("PutKeyPolicy", {{"KeyId", key}, {"PolicyName", "default"}, {"Policy", only_a_role},
+                                    {"BypassPolicyLockoutSafetyCheck", true}}).ok());
+  EXPECT_TRUE(call("CreateKey", {{"Policy", only_a_role}, {"BypassPolicyLockoutSafetyCheck", true}}).ok());
+}
+
 TEST_F(KmsTest, OnDemandRotationsAreLimitedTo25) {
   std::string key = NewKey();
   for (int i = 0; i < 25; ++i) Kms("RotateKeyOnDemand", {{"KeyId", key}});
