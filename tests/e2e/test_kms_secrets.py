@@ -103,6 +103,12 @@ with WharfServer(data_dir=data_dir) as server:
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                                                     "Action": "kms:*", "Resource": "*"}]}))
         assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
+        # The lockout safety check: a policy that would shut the caller out is refused unless bypassed.
+        role_only = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:*", "Resource": "*"}]})
+        expect_client_error(lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=role_only),
+                            "MalformedPolicyDocumentException", "will not allow you to update the key policy")
+        expect_client_error(lambda: kms.create_key(Policy=role_only), "MalformedPolicyDocumentException")
         grant = kms.create_grant(KeyId=key_id, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app",
                                  Operations=["Decrypt", "Encrypt"])
         grants = kms.list_grants(KeyId=key_id)["Grants"]
