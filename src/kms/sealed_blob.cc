@@ -92,4 +92,65 @@ Result<std::string> SealedBlobCipher::OpenChunk(uint64_t index, std::string_view
   return Open(file_key_, Nonce(index), sealed, Aad(index));
 }
 
+namespace {
+constexpr std::string_view kUploadMagic = "WSU1";
+}  // namespace
+
+namespace {
+std::string UploadKey(std::string_view data_key, std::string_view salt) {
+  return HmacSha256(data_key, "wharf sealed upload" + std::string(salt));
+}
+std::string KeyCheck(std::string_view upload_key) { return HmacSha256(upload_key, "check").substr(0, 16); }
+}  // namespace
+
+std::string NewSealedUploadHeader(std::string_view data_key, Random& random) {
+  std::string salt = RandomBytes(random, kSaltBytes);
+  return std::string(kUploadMagic) + salt + KeyCheck(UploadKey(data_key, salt));
+}
+
+Result<SealedUploadCipher> SealedUploadCipher::For(std::string_view data_key, std::string_view header) {
+  if (header.size() < kSealedUploadHeaderBytes || header.substr(0, 4) != kUploadMagic) {
+    return Status::InvalidArgument("not a sealed upload");
+  }
+  std::string h(header.substr(0, kSealedUploadHeaderBytes));
+  std::string key = UploadKey(data_key, h.substr(4, kSaltBytes));
+  if (!ConstantTimeEquals(KeyCheck(key), h.substr(4 + kSaltBytes))) {
+    return Status::NotFound("an upload sealed under another key");
+  }
+  return SealedUploadCipher(std::move(h), std::move(key));
+}
+
+std::string SealedUploadCipher::Aad(uint64_t index, uint32_t length) const {
+  std::string aad = header_;
+  PutLe<uint64_t>(aad, index);
+  PutLe<uint32_t>(aad, length);
+  return aad;
+}
+
+Result<std::string> SealedUploadCipher::SealRecord(uint64_t index, std::string_view plaintext, Random& random) const {
+  if (plaintext.size() > kSealedRecordMaxBytes) return Status::Internal("sealed upload record too large");
+  uint32_t length = static_cast<uint32_t>(plaintext.size());
+  std::string nonce = RandomBytes(random, kIvBytes);
+  ASSIGN_OR_RETURN(std::string sealed, Seal(key_, nonce, plaintext, Aad(index, length)));
+  std::string out;
+  out.reserve(kSealedRecordOverhead + plaintext.size());
+  PutLe<uint32_t>(out, length);
+  out.append(nonce);
+  out.append(sealed);
+  return out;
+}
+
+Result<uint32_t> SealedUploadCipher::RecordLength(std::string_view prefix) {
+  if (prefix.size() < 4) return Status::InvalidArgument("torn sealed upload record");
+  uint32_t length = GetLe<uint32_t>(prefix);
+  if (length > kSealedRecordMaxBytes) return Status::InvalidArgument("bad sealed upload record length");
+  return length;
+}
+
+Result<std::string> SealedUploadCipher::OpenRecord(uint64_t index, std::string_view record) const {
+  ASSIGN_OR_RETURN(uint32_t length, RecordLength(record));
+  if (record.size() != kSealedRecordOverhead + length) return Status::InvalidArgument("torn sealed upload record");
+  return Open(key_, record.substr(4, kIvBytes), record.substr(4 + kIvBytes), Aad(index, length));
+}
+
 }  // namespace wharf::kms

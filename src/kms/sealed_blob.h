@@ -60,4 +60,43 @@ class SealedBlobCipher {
   std::string file_key_;
 };
 
+// Sealed uploads: an upload in progress to a KMS repository, sealed piece by piece as the
+// client sends it, so no plaintext of it is ever on disk (the pieces come in any size, which
+// the fixed chunks above cannot take; the finished blob is re-chunked into them).
+//
+//   header (36 bytes): "WSU1" | 16-byte salt | 16-byte key check
+//   record i:          u32 plaintext length (LE) | 12-byte nonce | ciphertext | 16-byte tag
+//
+// Each upload has its own key, HMAC-SHA256(data key, "wharf sealed upload" | salt), and the
+// header's check (HMAC-SHA256(that key, "check"), 16 bytes) binds the upload to its
+// repository's data key, so one appended to through another repository is refused; nonces are
+// random (an upload is appended to by requests that cannot be trusted to be one at a time, so
+// a counter could repeat); the AAD is the header, the record's index and its length, so
+// records cannot be reordered, moved between uploads or resized.
+inline constexpr size_t kSealedUploadHeaderBytes = 36;
+inline constexpr size_t kSealedRecordOverhead = 4 + 12 + 16;  // length, nonce, tag
+inline constexpr uint32_t kSealedRecordMaxBytes = 1u << 20;
+
+std::string NewSealedUploadHeader(std::string_view data_key, Random& random);
+
+class SealedUploadCipher {
+ public:
+  // InvalidArgument when `header` (untrusted: read from disk) is not a sealed upload's;
+  // NotFound when it is one under another data key (another repository's upload).
+  static Result<SealedUploadCipher> For(std::string_view data_key, std::string_view header);
+  // Record `index` holding `plaintext` (at most kSealedRecordMaxBytes), with a fresh nonce.
+  Result<std::string> SealRecord(uint64_t index, std::string_view plaintext, Random& random) const;
+  // The plaintext length announced by a record's first 4 bytes; InvalidArgument beyond the max.
+  static Result<uint32_t> RecordLength(std::string_view prefix);
+  // The plaintext of a whole record; InvalidArgument when it does not verify.
+  Result<std::string> OpenRecord(uint64_t index, std::string_view record) const;
+
+ private:
+  SealedUploadCipher(std::string header, std::string key) : header_(std::move(header)), key_(std::move(key)) {}
+  std::string Aad(uint64_t index, uint32_t length) const;
+
+  std::string header_;
+  std::string key_;
+};
+
 }  // namespace wharf::kms

@@ -1,6 +1,7 @@
 #include "model/kms.h"
 
 #include <boost/json/array.hpp>
+#include <algorithm>
 
 #include "model/json.h"
 
@@ -59,6 +60,52 @@ std::string KmsKey::wrapped_material(uint32_t version) const {
   const auto& m = GetArray(record, "Material");
   if (version >= m.size() || !m[version].is_string()) return "";
   return std::string(m[version].as_string());
+}
+
+std::optional<double> NextRotationDate(const KmsKey& key) {
+  if (!GetBool(key.record, "RotationEnabled").value_or(false)) return std::nullopt;
+  double days = static_cast<double>(GetInt(key.record, "RotationPeriodInDays").value_or(365));
+  double from = 0;
+  if (const auto* v = key.record.if_contains("RotationEnabledDate"); v && v->is_number()) {
+    from = v->to_number<double>();
+  } else if (const auto* c = key.metadata().if_contains("CreationDate"); c && c->is_number()) {
+    from = c->to_number<double>();
+  }
+  for (const auto& r : GetArray(key.record, "Rotations")) {
+    if (!r.is_object() || GetString(r.as_object(), "RotationType") != "AUTOMATIC") continue;
+    if (const auto* d = r.as_object().if_contains("RotationDate"); d && d->is_number()) {
+      from = std::max(from, d->to_number<double>());
+    }
+  }
+  return from + days * 86400.0;
+}
+
+std::vector<double> DueRotations(const KmsKey& key, double now) {
+  std::vector<double> due;
+  if (key.state() != KeyState::kEnabled) return due;
+  auto next = NextRotationDate(key);
+  if (!next) return due;
+  double period = static_cast<double>(GetInt(key.record, "RotationPeriodInDays").value_or(365)) * 86400.0;
+  if (period <= 0) return due;  // not a period EnableKeyRotation takes: a damaged record
+  for (double at = *next; at <= now; at += period) due.push_back(at);
+  if (due.size() > 100) due.erase(due.begin(), due.end() - 100);
+  return due;
+}
+
+void RecordRotation(KmsKey& key, double date, std::string_view type, uint32_t version) {
+  if (!key.record["Rotations"].is_array()) key.record["Rotations"] = json::array();
+  key.record["Rotations"].as_array().push_back(json::object{{"KeyId", key.id()},
+                                                            {"RotationDate", date},
+                                                            {"RotationType", type},
+                                                            {"MaterialVersion", version}});
+}
+
+size_t OnDemandRotations(const KmsKey& key) {
+  size_t n = 0;
+  for (const auto& r : GetArray(key.record, "Rotations")) {
+    if (r.is_object() && GetString(r.as_object(), "RotationType") == "ON_DEMAND") ++n;
+  }
+  return n;
 }
 
 void KmsKey::SetState(KeyState state) {

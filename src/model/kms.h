@@ -2,7 +2,9 @@
 //
 // A key record is {"KeyMetadata": <DescribeKey's KeyMetadata>, "Material": [<wrapped
 // material, base64>...] (index = material version), "Policy": text, "Tags": [{TagKey,
-// TagValue}], "RotationEnabled": bool, "RotationPeriodInDays": n, "Grants": [<ListGrants'
+// TagValue}], "RotationEnabled": bool, "RotationPeriodInDays": n, "RotationEnabledDate":
+// epoch seconds (when automatic rotation was last turned on), "Rotations": [{RotationDate,
+// RotationType AUTOMATIC | ON_DEMAND, "MaterialVersion"}], "Grants": [<ListGrants'
 // GrantListEntry> + "GrantToken"]}. KmsKey is its typed view: the fields the decisions read,
 // and the record itself for what is only shown.
 //
@@ -17,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -69,6 +72,19 @@ void ScheduleDeletion(KmsKey& key, int64_t pending_days, double now);
 // CancelKeyDeletion: only a key pending deletion; it becomes Disabled, as on AWS.
 std::optional<KmsRefusal> CheckCancelDeletion(const KmsKey& key);
 void CancelDeletion(KmsKey& key);
+// Automatic rotation. A key with rotation enabled gets new material every
+// RotationPeriodInDays, counted from when rotation was turned on (an AWS managed key: its
+// creation) or from its last automatic rotation, whichever is later; on-demand rotations leave
+// that schedule alone, as on AWS. Only an Enabled key rotates. The rotation dates due at
+// `now`, oldest first (at most 100: a key idle for longer gets the newest material anyway).
+std::optional<double> NextRotationDate(const KmsKey& key);
+std::vector<double> DueRotations(const KmsKey& key, double now);
+// Appends the rotation record for material `version` (RotationType AUTOMATIC or ON_DEMAND).
+void RecordRotation(KmsKey& key, double date, std::string_view type, uint32_t version);
+// RotateKeyOnDemand's limit per key.
+inline constexpr size_t kMaxOnDemandRotations = 25;
+size_t OnDemandRotations(const KmsKey& key);
+
 // Changes by a user to an AWS managed key (policy, state, deletion, rotation, tags).
 std::optional<KmsRefusal> CheckCustomerManaged(const KmsKey& key, std::string_view operation);
 

@@ -1,6 +1,7 @@
 #include "registry/blob_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -100,6 +101,63 @@ Result<std::string> ReadAt(int fd, uint64_t offset, size_t n) {
   return out;
 }
 
+// Where a sealed upload's records end, how many there are and the plaintext they hold.
+struct SealedUploadExtent {
+  uint64_t end = kms::kSealedUploadHeaderBytes;
+  uint64_t records = 0;
+  uint64_t plaintext = 0;
+};
+
+Result<SealedUploadExtent> ScanSealedUpload(int fd) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Errno("stat sealed upload");
+  uint64_t file_size = static_cast<uint64_t>(st.st_size);
+  if (file_size < kms::kSealedUploadHeaderBytes) return Status::InvalidArgument("sealed upload without a header");
+  SealedUploadExtent at;
+  while (at.end < file_size) {
+    ASSIGN_OR_RETURN(std::string prefix, ReadAt(fd, at.end, 4));
+    ASSIGN_OR_RETURN(uint32_t length, kms::SealedUploadCipher::RecordLength(prefix));
+    uint64_t next = at.end + kms::kSealedRecordOverhead + length;
+    if (next > file_size) return Status::InvalidArgument("torn sealed upload record");
+    at.end = next;
+    ++at.records;
+    at.plaintext += length;
+  }
+  return at;
+}
+
+// A sealed upload's plaintext, read front to back, a record at a time.
+class SealedUploadReader {
+ public:
+  SealedUploadReader(int fd, kms::SealedUploadCipher cipher) : fd_(fd), cipher_(std::move(cipher)) {}
+  // The next `n` bytes (fewer at the end).
+  Result<std::string> Read(size_t n) {
+    while (buffer_.size() - used_ < n) {
+      ASSIGN_OR_RETURN(std::string prefix, ReadAt(fd_, offset_, 4));
+      if (prefix.empty()) break;
+      ASSIGN_OR_RETURN(uint32_t length, kms::SealedUploadCipher::RecordLength(prefix));
+      ASSIGN_OR_RETURN(std::string record, ReadAt(fd_, offset_, kms::kSealedRecordOverhead + length));
+      ASSIGN_OR_RETURN(std::string plain, cipher_.OpenRecord(index_++, record));
+      offset_ += record.size();
+      buffer_.erase(0, used_);
+      used_ = 0;
+      buffer_.append(plain);
+    }
+    size_t take = std::min(n, buffer_.size() - used_);
+    std::string out = buffer_.substr(used_, take);
+    used_ += take;
+    return out;
+  }
+
+ private:
+  const int fd_;
+  const kms::SealedUploadCipher cipher_;
+  uint64_t offset_ = kms::kSealedUploadHeaderBytes;
+  uint64_t index_ = 0;
+  std::string buffer_;
+  size_t used_ = 0;
+};
+
 // Decrypts a range of a sealed blob a few chunks at a time, as the connection sends it.
 class SealedSource final : public net::BodySource {
  public:
@@ -157,10 +215,19 @@ Status BlobStore::FinishSealedUpload(std::string_view uuid, std::string_view dig
     CancelUpload(uuid);
     return Status::InvalidArgument("invalid digest '" + std::string(digest) + "'");
   }
-  std::string plain_path = UploadPath(uuid), sealed_path = plain_path + ".sealed";
+  const bool sealed_upload = IsSealedUpload(uuid);
+  std::string plain_path = sealed_upload ? SealedUploadPath(uuid) : UploadPath(uuid);
+  std::string sealed_path = UploadPath(uuid) + ".sealed";
   Fd in(::open(plain_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (in.fd < 0) return Errno("seal upload");
+  std::optional<SealedUploadReader> records;
+  if (sealed_upload) {
+    ASSIGN_OR_RETURN(std::string header, ReadAt(in.fd, 0, kms::kSealedUploadHeaderBytes));
+    ASSIGN_OR_RETURN(auto cipher, kms::SealedUploadCipher::For(data_key, header));
+    records.emplace(in.fd, std::move(cipher));
+  }
   Fd out(::open(sealed_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (in.fd < 0 || out.fd < 0) return Errno("seal upload");
+  if (out.fd < 0) return Errno("seal upload");
   // Hashed and sealed in one pass; a mismatch throws the sealed copy away.
   kms::SealedBlobCipher cipher(data_key, kms::NewSealedBlobHeader(static_cast<uint64_t>(size), random_));
   const kms::SealedBlobHeader& h = cipher.header();
@@ -168,7 +235,7 @@ Status BlobStore::FinishSealedUpload(std::string_view uuid, std::string_view dig
   std::string pending = kms::EncodeSealedBlobHeader(h);
   Status failed;
   for (uint64_t i = 0; i < h.chunk_count() && failed.ok(); ++i) {
-    auto plain = ReadAt(in.fd, i * h.chunk_size, h.ChunkPlainSize(i));
+    auto plain = records ? records->Read(h.ChunkPlainSize(i)) : ReadAt(in.fd, i * h.chunk_size, h.ChunkPlainSize(i));
     if (!plain.ok() || plain->size() != h.ChunkPlainSize(i)) {
       failed = plain.ok() ? Status::Unavailable("upload changed while sealing") : plain.status();
       break;
@@ -194,9 +261,18 @@ Status BlobStore::FinishSealedUpload(std::string_view uuid, std::string_view dig
     return failed;
   }
   std::string target = SealedPathOf(ns, digest);
-  std::error_code ec;
-  fs::create_directories(fs::path(target).parent_path(), ec);
-  if (std::rename(sealed_path.c_str(), target.c_str()) != 0) return Errno("publish sealed blob");
+  // Garbage collection removes empty directories: one it removed between the two calls is
+  // made again.
+  for (int attempt = 0;; ++attempt) {
+    std::error_code ec;
+    fs::create_directories(fs::path(target).parent_path(), ec);
+    if (std::rename(sealed_path.c_str(), target.c_str()) == 0) break;
+    if (errno != ENOENT || attempt == 3) {
+      Status st = Errno("publish sealed blob");
+      ::unlink(sealed_path.c_str());
+      return st;
+    }
+  }
   return FsyncPath(fs::path(target).parent_path().string(), true);
 }
 
@@ -236,7 +312,12 @@ Result<std::vector<BlobStore::SealedEntry>> BlobStore::ListSealed() const {
 
 Status BlobStore::DeleteSealed(std::string_view ns, std::string_view digest) {
   if (!ValidNamespace(ns) || !oci::IsDigest(digest)) return Status::OK();
-  if (::unlink(SealedPathOf(ns, digest).c_str()) != 0 && errno != ENOENT) return Errno("delete sealed blob");
+  std::string path = SealedPathOf(ns, digest);
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return Errno("delete sealed blob");
+  // The shard and the namespace go when they are left empty (rmdir refuses otherwise); a
+  // concurrent FinishSealedUpload makes them again.
+  fs::path shard = fs::path(path).parent_path();
+  if (::rmdir(shard.c_str()) == 0) ::rmdir(shard.parent_path().c_str());
   return Status::OK();
 }
 
@@ -309,12 +390,86 @@ Result<std::string> BlobStore::StartUpload() {
   return uuid;
 }
 
+std::string BlobStore::SealedUploadPath(std::string_view uuid) const { return UploadPath(uuid) + ".wsu"; }
+
+Result<std::string> BlobStore::StartSealedUpload(std::string_view data_key) {
+  std::string uuid = RandomUuid(random_);
+  Fd f(::open(SealedUploadPath(uuid).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (f.fd < 0) return Errno("start upload");
+  RETURN_IF_ERROR(WriteAll(f.fd, kms::NewSealedUploadHeader(data_key, random_)));
+  return uuid;
+}
+
+bool BlobStore::IsSealedUpload(std::string_view uuid) const {
+  struct stat st;
+  return ValidUuid(uuid) && ::stat(SealedUploadPath(uuid).c_str(), &st) == 0;
+}
+
 Result<int64_t> BlobStore::UploadSize(std::string_view uuid) const {
   struct stat st;
-  if (!ValidUuid(uuid) || ::stat(UploadPath(uuid).c_str(), &st) != 0) {
-    return Status::NotFound("upload " + std::string(uuid));
+  if (!ValidUuid(uuid)) return Status::NotFound("upload " + std::string(uuid));
+  if (::stat(UploadPath(uuid).c_str(), &st) == 0) return static_cast<int64_t>(st.st_size);
+  Fd f(::open(SealedUploadPath(uuid).c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.fd < 0) return Status::NotFound("upload " + std::string(uuid));
+  ASSIGN_OR_RETURN(SealedUploadExtent extent, ScanSealedUpload(f.fd));
+  return static_cast<int64_t>(extent.plaintext);
+}
+
+Status BlobStore::AppendSealed(std::string_view uuid, std::string_view data_key, const std::string& spool_file,
+                               std::string_view bytes) {
+  if (!ValidUuid(uuid)) return Status::NotFound("upload " + std::string(uuid));
+  Fd out(::open(SealedUploadPath(uuid).c_str(), O_RDWR | O_CLOEXEC));
+  if (out.fd < 0) return Status::NotFound("upload " + std::string(uuid));
+  // One appender at a time: record indexes are counted from what is on disk.
+  if (::flock(out.fd, LOCK_EX) != 0) return Errno("lock upload");
+  ASSIGN_OR_RETURN(std::string header, ReadAt(out.fd, 0, kms::kSealedUploadHeaderBytes));
+  ASSIGN_OR_RETURN(auto cipher, kms::SealedUploadCipher::For(data_key, header));
+  ASSIGN_OR_RETURN(SealedUploadExtent extent, ScanSealedUpload(out.fd));
+  std::optional<Fd> in;
+  if (!spool_file.empty()) {
+    in.emplace(::open(spool_file.c_str(), O_RDONLY | O_CLOEXEC));
+    if (in->fd < 0) return Errno("open spooled body");
   }
-  return static_cast<int64_t>(st.st_size);
+  uint64_t end = extent.end, index = extent.records, read_at = 0;
+  Status failed;
+  for (;;) {
+    std::string piece;
+    if (in) {
+      auto got = ReadAt(in->fd, read_at, kms::kSealedRecordMaxBytes);
+      if (!got.ok()) {
+        failed = got.status();
+        break;
+      }
+      piece = std::move(*got);
+      read_at += piece.size();
+    } else {
+      piece = std::string(bytes.substr(0, kms::kSealedRecordMaxBytes));
+      bytes.remove_prefix(piece.size());
+    }
+    if (piece.empty()) break;
+    auto record = cipher.SealRecord(index++, piece, random_);
+    if (!record.ok()) {
+      failed = record.status();
+      break;
+    }
+    for (std::string_view rest = *record; !rest.empty() && failed.ok();) {
+      ssize_t n = ::pwrite(out.fd, rest.data(), rest.size(), static_cast<off_t>(end));
+      if (n < 0) failed = Errno("append upload");
+      else {
+        rest.remove_prefix(static_cast<size_t>(n));
+        end += static_cast<uint64_t>(n);
+      }
+    }
+    if (!failed.ok()) break;
+  }
+  if (!failed.ok()) {
+    if (::ftruncate(out.fd, static_cast<off_t>(extent.end)) != 0) {
+      return Errno("truncate upload after " + failed.message());
+    }
+    return failed;
+  }
+  if (in) ::unlink(spool_file.c_str());
+  return Status::OK();
 }
 
 Status BlobStore::AppendFile(std::string_view uuid, const std::string& spool_file) {
@@ -367,6 +522,10 @@ Status BlobStore::Commit(const std::string& file, std::string_view digest) {
 
 Status BlobStore::FinishUpload(std::string_view uuid, std::string_view digest) {
   RETURN_IF_ERROR(UploadSize(uuid).status());
+  if (IsSealedUpload(uuid)) {  // begun in a KMS repository, finished in another
+    CancelUpload(uuid);
+    return Status::InvalidArgument("the upload was started in a repository encrypted with KMS");
+  }
   if (!oci::IsDigest(digest)) {
     CancelUpload(uuid);
     return Status::InvalidArgument("invalid digest '" + std::string(digest) + "'");
@@ -394,7 +553,9 @@ int BlobStore::ExpireUploads(std::chrono::seconds age) {
 }
 
 void BlobStore::CancelUpload(std::string_view uuid) {
-  if (ValidUuid(uuid)) ::unlink(UploadPath(uuid).c_str());
+  if (!ValidUuid(uuid)) return;
+  ::unlink(UploadPath(uuid).c_str());
+  ::unlink(SealedUploadPath(uuid).c_str());
 }
 
 }  // namespace wharf::registry

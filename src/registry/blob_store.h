@@ -2,6 +2,8 @@
 //
 //   <root>/blobs/sha256/<first two hex>/<hex>   one file per blob, immutable once there
 //   <root>/uploads/<uuid>                       an upload in progress
+//   <root>/uploads/<uuid>.wsu                   an upload in progress to a KMS repository,
+//                                               sealed as it arrives (kms/sealed_blob.h)
 //   <root>/sealed/<namespace>/<first two>/<hex> a blob of a repository encrypted with KMS:
 //                                               kms/sealed_blob.h's chunks under that
 //                                               repository's data key; one namespace per
@@ -67,7 +69,17 @@ class BlobStore {
 
   // Uploads. NotFound for an unknown uuid.
   Result<std::string> StartUpload();
+  // An upload to a KMS repository: what is appended is sealed under `data_key` before it is
+  // written (AppendSealed), and FinishSealedUpload opens it again as it seals the blob.
+  Result<std::string> StartSealedUpload(std::string_view data_key);
+  bool IsSealedUpload(std::string_view uuid) const;
+  // The plaintext size of either kind.
   Result<int64_t> UploadSize(std::string_view uuid) const;
+  // Appends a spooled body (consumed) or else `bytes` to a sealed upload, in records of at most
+  // 1 MiB; a failure leaves the upload as it was. NotFound when the upload is sealed under
+  // another key (begun in another repository).
+  Status AppendSealed(std::string_view uuid, std::string_view data_key, const std::string& spool_file,
+                      std::string_view bytes);
   // Appends a spooled request body (the spool file is consumed).
   Status AppendFile(std::string_view uuid, const std::string& spool_file);
   Status AppendBytes(std::string_view uuid, std::string_view bytes);
@@ -83,6 +95,7 @@ class BlobStore {
  private:
   BlobStore(std::string root, Random& random) : root_(std::move(root)), random_(random) {}
   std::string UploadPath(std::string_view uuid) const;
+  std::string SealedUploadPath(std::string_view uuid) const;
   Status Commit(const std::string& file, std::string_view digest);
 
   const std::string root_;

@@ -238,6 +238,7 @@ net::Reply Distribution::Manifest(net::Incoming& in, const Route& route) {
     auto content_type = in.message[http::field::content_type];
     auto put = registry_.PutManifest(route.name, route.reference, in.message.body(), content_type);
     if (auto* st = std::get_if<Status>(&put)) {
+      if (st->IsFailedPrecondition()) return KmsDenied(*st);
       return Error(http::status::service_unavailable, "UNAVAILABLE", st->message());
     }
     if (auto* f = std::get_if<Failure>(&put)) {
@@ -278,6 +279,7 @@ net::Reply Distribution::Manifest(net::Incoming& in, const Route& route) {
   }
   auto image = registry_.Resolve(route.name, route.reference);
   if (auto* st = std::get_if<Status>(&image)) {
+    if (st->IsFailedPrecondition()) return KmsDenied(*st);
     return Error(http::status::service_unavailable, "UNAVAILABLE", st->message());
   }
   if (std::holds_alternative<Failure>(image)) {
@@ -368,8 +370,12 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
   BlobStore& blobs = registry_.blobs();
   const auto method = in.message.method();
   auto append_body = [&](const std::string& uuid) -> Status {
-    if (!in.body_file.empty()) return blobs.AppendFile(uuid, in.body_file);
-    return blobs.AppendBytes(uuid, in.message.body());
+    return registry_.AppendUpload(route.name, uuid, in.body_file, in.message.body());
+  };
+  auto append_failed = [&](const Status& st) -> net::Reply {
+    if (st.IsFailedPrecondition()) return KmsDenied(st);
+    if (st.IsNotFound()) return Error(http::status::not_found, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry");
+    return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
   };
   auto finish = [&](const std::string& uuid, const std::string& digest) -> net::Reply {
     Status st = registry_.CommitUpload(route.name, uuid, digest);
@@ -400,19 +406,17 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
       res.content_length(0);
       return res;
     }
-    // A repository whose KMS key refuses takes no uploads (ECR's InitiateLayerUpload fails alike).
-    auto sealing = registry_.SealingOf(route.name);
-    if (!sealing.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", sealing.status().message());
-    if (*sealing) {
-      auto key = registry_.DataKey(**sealing);
-      if (!key.ok()) return KmsDenied(key.status());
+    // A repository whose KMS key refuses takes no uploads (ECR's InitiateLayerUpload fails alike);
+    // one encrypted with KMS seals its uploads as they arrive.
+    auto uuid = registry_.StartUpload(route.name);
+    if (!uuid.ok()) {
+      if (uuid.status().IsFailedPrecondition()) return KmsDenied(uuid.status());
+      return Error(http::status::service_unavailable, "UNAVAILABLE", uuid.status().message());
     }
-    auto uuid = blobs.StartUpload();
-    if (!uuid.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", uuid.status().message());
     std::string digest = query("digest");
     if (!digest.empty()) {  // monolithic: POST with the whole blob
       Status st = append_body(*uuid);
-      if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
+      if (!st.ok()) return append_failed(st);
       return finish(*uuid, digest);
     }
     return UploadProgress(http::status::accepted, route.name, *uuid, 0);
@@ -442,7 +446,7 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
       }
     }
     Status st = append_body(uuid);
-    if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
+    if (!st.ok()) return append_failed(st);
     auto now = blobs.UploadSize(uuid);
     return UploadProgress(http::status::accepted, route.name, uuid, now.ok() ? *now : 0);
   }
@@ -453,7 +457,7 @@ net::Reply Distribution::Upload(net::Incoming& in, const Route& route) {
       return Error(http::status::bad_request, "DIGEST_INVALID", "invalid or missing digest");
     }
     Status st = append_body(uuid);
-    if (!st.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
+    if (!st.ok()) return append_failed(st);
     return finish(uuid, digest);
   }
   return Error(http::status::method_not_allowed, "UNSUPPORTED", "method not allowed");
@@ -520,6 +524,11 @@ net::Reply Distribution::Referrers(const Route& route) {
   if (!oci::IsDigest(route.reference)) return Error(http::status::bad_request, "DIGEST_INVALID", "invalid digest");
   auto images = registry_.Images(route.name);
   if (!images.ok()) return Error(http::status::service_unavailable, "UNAVAILABLE", images.status().message());
+  std::erase_if(*images, [&](const ImageRecord& r) { return r.subject != route.reference; });
+  if (Status st = registry_.OpenManifests(route.name, *images); !st.ok()) {
+    if (st.IsFailedPrecondition()) return KmsDenied(st);
+    return Error(http::status::service_unavailable, "UNAVAILABLE", st.message());
+  }
   std::string wanted;
   if (auto it = route.query.find("artifactType"); it != route.query.end()) wanted = it->second;
   json::array manifests;

@@ -12,6 +12,7 @@
 #include "registry/lifecycle.h"
 #include "model/json.h"
 #include "model/keys.h"
+#include "kms/aes_gcm.h"
 #include "model/repository.h"
 #include "store/update.h"
 
@@ -25,10 +26,34 @@ constexpr std::string_view kTokenKey = model::keys::kRegistryTokenKey;
 json::object ToJson(const ImageRecord& r) {
   json::array blobs;
   for (const auto& b : r.blobs) blobs.push_back(json::value(b));
-  return json::object{{"digest", r.digest},       {"mediaType", r.media_type},
-                      {"artifactType", r.artifact_type}, {"manifest", r.manifest},
-                      {"pushedAt", r.pushed_at},  {"size", r.size},
-                      {"blobs", std::move(blobs)}, {"subject", r.subject}};
+  json::object o{{"digest", r.digest},       {"mediaType", r.media_type},
+                 {"artifactType", r.artifact_type}, {"pushedAt", r.pushed_at},
+                 {"size", r.size}, {"blobs", std::move(blobs)}, {"subject", r.subject}};
+  if (r.sealed_manifest.empty()) o["manifest"] = r.manifest;
+  else o["sealedManifest"] = r.sealed_manifest;
+  return o;
+}
+
+// A KMS repository's manifests are sealed under a key of their own from the data key (which
+// also keys the blob and upload files, each through its own derivation), bound to the digest
+// so a record's manifest cannot be swapped for another's.
+std::string ManifestKey(std::string_view data_key) { return HmacSha256(data_key, "wharf ecr manifest"); }
+std::string ManifestAad(std::string_view digest) { return "wharf ecr manifest:" + std::string(digest); }
+
+Result<std::string> SealManifest(std::string_view data_key, std::string_view digest, std::string_view manifest,
+                                 Random& random) {
+  std::string nonce = kms::RandomBytes(random, kms::kIvBytes);
+  ASSIGN_OR_RETURN(std::string sealed, kms::Seal(ManifestKey(data_key), nonce, manifest, ManifestAad(digest)));
+  return Base64Encode(nonce + sealed);
+}
+
+Result<std::string> OpenManifest(std::string_view data_key, std::string_view digest, std::string_view stored) {
+  auto bytes = Base64Decode(stored);
+  if (!bytes || bytes->size() < kms::kIvBytes + kms::kTagBytes) return Status::Internal("corrupt sealed manifest");
+  std::string_view b(*bytes);
+  auto opened = kms::Open(ManifestKey(data_key), b.substr(0, kms::kIvBytes), b.substr(kms::kIvBytes), ManifestAad(digest));
+  if (!opened.ok()) return Status::Internal("sealed manifest of " + std::string(digest) + " does not open");
+  return opened;
 }
 
 Result<ImageRecord> FromJson(std::string_view text) {
@@ -41,6 +66,7 @@ Result<ImageRecord> FromJson(std::string_view text) {
   r.media_type = GetString(o, "mediaType");
   r.artifact_type = GetString(o, "artifactType");
   r.manifest = GetString(o, "manifest");
+  r.sealed_manifest = GetString(o, "sealedManifest");
   r.subject = GetString(o, "subject");
   if (auto* p = o.if_contains("pushedAt"); p && p->is_number()) r.pushed_at = p->to_number<double>();
   if (auto* s = o.if_contains("size"); s && s->is_number()) r.size = s->to_number<int64_t>();
@@ -140,6 +166,25 @@ std::optional<int64_t> Registry::BlobSize(std::string_view repo, std::string_vie
   return size;
 }
 
+Result<std::string> Registry::StartUpload(std::string_view repo) {
+  ASSIGN_OR_RETURN(auto sealing, SealingOf(repo));
+  if (!sealing) return blobs_.StartUpload();
+  ASSIGN_OR_RETURN(std::string key, DataKey(*sealing));  // a key that refuses takes no uploads
+  return blobs_.StartSealedUpload(key);
+}
+
+Status Registry::AppendUpload(std::string_view repo, std::string_view uuid, const std::string& spool_file,
+                              std::string_view bytes) {
+  if (!blobs_.IsSealedUpload(uuid)) {
+    if (!spool_file.empty()) return blobs_.AppendFile(uuid, spool_file);
+    return blobs_.AppendBytes(uuid, bytes);
+  }
+  ASSIGN_OR_RETURN(auto sealing, SealingOf(repo));
+  if (!sealing) return Status::NotFound("upload " + std::string(uuid));
+  ASSIGN_OR_RETURN(std::string key, DataKey(*sealing));
+  return blobs_.AppendSealed(uuid, key, spool_file, bytes);
+}
+
 Status Registry::CommitUpload(std::string_view repo, std::string_view uuid, std::string_view digest) {
   auto sealing = SealingOf(repo);
   if (!sealing.ok()) {
@@ -195,6 +240,17 @@ Outcome<std::string> Registry::PutManifest(std::string_view repo, std::string_vi
   record.media_type = m.media_type;
   record.artifact_type = m.artifact_type;
   record.manifest = std::string(bytes);
+  {
+    auto sealing = SealingOf(repo);
+    if (!sealing.ok()) return sealing.status();
+    if (*sealing) {  // a KMS repository keeps no manifest in plaintext
+      auto key = DataKey(**sealing);
+      if (!key.ok()) return key.status();
+      auto sealed = SealManifest(*key, digest, bytes, random_);
+      if (!sealed.ok()) return sealed.status();
+      record.sealed_manifest = std::move(*sealed);
+    }
+  }
   record.pushed_at = EpochSeconds(clock_.Now());
   if (m.subject) record.subject = m.subject->digest;
   {
@@ -301,7 +357,25 @@ Outcome<ImageRecord> Registry::Resolve(std::string_view repo, std::string_view r
   if (!*found) return Failure{RegistryError::kImageNotFound, "manifest " + digest + " not found"};
   auto record = FromJson((*found)->value);
   if (!record.ok()) return record.status();
-  return std::move(record).value();
+  std::vector<ImageRecord> one{std::move(record).value()};
+  if (Status st = OpenManifests(repo, one); !st.ok()) return st;
+  return std::move(one[0]);
+}
+
+Status Registry::OpenManifests(std::string_view repo, std::vector<ImageRecord>& images) {
+  std::optional<std::string> key;
+  for (ImageRecord& r : images) {
+    if (r.sealed_manifest.empty()) continue;
+    if (!key) {
+      ASSIGN_OR_RETURN(auto sealing, SealingOf(repo));
+      if (!sealing) return Status::Internal("a sealed manifest in a repository without KMS");
+      ASSIGN_OR_RETURN(std::string k, DataKey(*sealing));
+      key = std::move(k);
+    }
+    ASSIGN_OR_RETURN(r.manifest, OpenManifest(*key, r.digest, r.sealed_manifest));
+    r.sealed_manifest.clear();
+  }
+  return Status::OK();
 }
 
 Result<std::vector<std::string>> Registry::Tags(std::string_view repo) {

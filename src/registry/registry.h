@@ -4,7 +4,8 @@
 // Keys (docs/STATE.md; a repository name's '/' is written ':' so prefixes never overlap):
 //   ecr/repositories/<repo>            {repository: <Repository shape>, tags, policyText,
 //                                       lifecyclePolicyText, lifecycleEvaluatedAt}
-//   ecr/images/<repo>/<digest>         ImageRecord as JSON (manifest bytes included)
+//   ecr/images/<repo>/<digest>         ImageRecord as JSON (manifest bytes included, sealed
+//                                       for a KMS repository: "sealedManifest")
 //   ecr/tags/<repo>/<tag>              {digest}
 //   ecr/blob-links/<repo>/<digest>     {}: the blob was pushed or mounted into <repo>
 //   ecr/token-key                      {key}: signs registry passwords
@@ -24,6 +25,7 @@
 
 #include "base/clock.h"
 #include "base/mutex.h"
+#include "base/random.h"
 #include "registry/blob_store.h"
 #include "store/store.h"
 
@@ -33,7 +35,11 @@ struct ImageRecord {
   std::string digest;
   std::string media_type;
   std::string artifact_type;
-  std::string manifest;  // the bytes as pushed
+  std::string manifest;  // the bytes as pushed (empty while sealed_manifest is unopened)
+  // A KMS repository's manifest as stored: base64(nonce | AES-256-GCM ciphertext | tag) under
+  // a key derived from the repository's data key, bound to the digest. Resolve opens it;
+  // Images leaves it for OpenManifests.
+  std::string sealed_manifest;
   double pushed_at = 0;  // epoch seconds
   int64_t size = 0;      // config + layers, as ECR's imageSizeInBytes
   std::vector<std::string> blobs;
@@ -118,10 +124,14 @@ class Registry {
   // Stores a manifest under a tag or digest reference. Returns the digest.
   Outcome<std::string> PutManifest(std::string_view repo, std::string_view reference,
                                    std::string_view bytes, std::string_view content_type);
-  // A tag or digest -> the image.
+  // A tag or digest -> the image, its manifest opened (a Status FailedPrecondition when the
+  // repository's KMS key refuses).
   Outcome<ImageRecord> Resolve(std::string_view repo, std::string_view reference);
-  // Every image of the repository with its tags, in digest order.
+  // Every image of the repository with its tags, in digest order; sealed manifests unopened.
   Result<std::vector<ImageRecord>> Images(std::string_view repo);
+  // Opens the sealed manifests among `images` (one KMS call for all); FailedPrecondition when
+  // the key refuses.
+  Status OpenManifests(std::string_view repo, std::vector<ImageRecord>& images);
   Result<std::vector<std::string>> Tags(std::string_view repo);  // sorted
   // Removes the image and every tag on it.
   Outcome<bool> DeleteImage(std::string_view repo, std::string_view digest);
@@ -136,6 +146,14 @@ class Registry {
   // The size of a blob the repository has (pushed or mounted into it), or none.
   std::optional<int64_t> BlobSize(std::string_view repo, std::string_view digest);
   bool BlobInRepository(std::string_view repo, std::string_view digest) { return BlobSize(repo, digest).has_value(); }
+  // Begins an upload into the repository: sealed as it arrives when it is encrypted with KMS
+  // (FailedPrecondition when KMS refuses the key), plain otherwise.
+  Result<std::string> StartUpload(std::string_view repo);
+  // Appends a request body (the spooled file, consumed, or else `bytes`) to an upload, sealing
+  // it under the repository's data key when the upload is sealed (FailedPrecondition when KMS
+  // refuses the key; NotFound when a sealed upload is appended to through another repository).
+  Status AppendUpload(std::string_view repo, std::string_view uuid, const std::string& spool_file,
+                      std::string_view bytes);
   // Publishes a finished upload as the repository's blob `digest` (sealed under its data key
   // when it is encrypted with KMS) and links it. InvalidArgument when the content does not
   // hash to the digest; FailedPrecondition when KMS refuses the key.
@@ -170,6 +188,7 @@ class Registry {
   BlobStore& blobs_;
   Clock& clock_;
   DataKeys* data_keys_ = nullptr;
+  mutable SecureRandom random_;  // manifest nonces; getrandom(2), no state
 
   // Manifest pushes hold it shared, garbage collection exclusively (see the top).
   SharedMutex gc_mu_;

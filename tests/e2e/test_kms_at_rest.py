@@ -9,6 +9,10 @@ GetDownloadUrlForLayer / InitiateLayerUpload answer KmsException; enabling resto
 Logs: a log group with kmsKeyId (DescribeLogGroups shows it), events put and read, segment files
 without the messages, a disabled key refusing GetLogEvents and FilterLogEvents with
 AccessDeniedException, DisassociateKmsKey / AssociateKmsKey.
+An upload in progress (PATCHed in pieces, and the ECR API's parts) is sealed as it arrives: no
+piece of it in plaintext under the data directory before the final PUT; a KMS repository's
+manifests are sealed (a disabled key refuses GET manifest and BatchGetImage); garbage
+collection leaves no empty sealed directories.
 Secrets Manager: PutSecretValue in a loop while the server is killed with SIGKILL; after a
 restart every acknowledged version is listed and reads back.
 """
@@ -132,8 +136,9 @@ with rf.WharfRegistry() as registry:
         kms.disable_key(KeyId=key["KeyId"])
         p = rf.pull_oci(registry.host, "secure/app", "v1", os.path.join(work, "denied"), "v1",
                         creds=registry.creds(), check=False)
-        # skopeo reports a blob fetch's status only ("403 (Forbidden)"); the body says why.
-        assert p.returncode != 0 and "403" in p.stderr, p.stderr
+        # The manifest is sealed too, so the pull stops at it with the registry's DENIED and
+        # KMS's words.
+        assert p.returncode != 0 and "denied" in p.stderr and "DisabledException" in p.stderr, p.stderr
         r = rf.http_request(registry.host, "GET", f"/v2/secure/app/blobs/{digest}", auth=registry.auth())
         assert r.status == 403 and b"DENIED" in r.body and b"DisabledException" in r.body, r
         err = expect_client_error(lambda: ecr.get_download_url_for_layer(repositoryName="secure/app",
@@ -146,6 +151,128 @@ with rf.WharfRegistry() as registry:
         out = os.path.join(work, "enabled")
         rf.pull_oci(registry.host, "secure/app", "v1", out, "v1", creds=registry.creds())
         assert rf.oci_layer_digests(out, "v1") == rf.oci_layer_digests(layout, "v1")
+
+    @checks.run
+    def an_upload_in_progress_is_sealed_as_it_arrives():
+        # A 3 MiB layer PATCHed in 5 pieces of odd sizes; before the final PUT no piece of it
+        # is anywhere under the data directory in plaintext (uploads, spool or elsewhere).
+        ecr.create_repository(repositoryName="chunked", encryptionConfiguration={"encryptionType": "KMS"})
+        data = os.urandom(3 << 20)
+        digest = rf.sha256_digest(data)
+        auth = registry.auth()
+        r = rf.http_request(registry.host, "POST", "/v2/chunked/blobs/uploads/", body=b"", auth=auth)
+        assert r.status == 202, r
+        location = r.header("location")
+        cuts = [0, 1, 70001, 1 << 20, (2 << 20) + 17, len(data)]
+        for first, end in zip(cuts, cuts[1:]):
+            r = rf.http_request(registry.host, "PATCH", location, body=data[first:end], auth=auth,
+                                headers={"Content-Type": "application/octet-stream",
+                                         "Content-Range": f"{first}-{end - 1}"})
+            assert r.status == 202, r
+            assert r.header("range") == f"0-{end - 1}", r.headers
+            location = r.header("location")
+        samples = [data[at:at + 64] for at in (0, 70001, 1 << 20, len(data) - 64)]
+        found = files_containing(registry.data_dir, samples)
+        assert not found, f"plaintext upload bytes in {found}"
+        uploads = list(files_under(os.path.join(registry.data_dir, "registry", "uploads")))
+        assert uploads and all(p.endswith(".wsu") for p in uploads), uploads
+        r = rf.http_request(registry.host, "GET", location, auth=auth)
+        assert r.status == 204 and r.header("range") == f"0-{len(data) - 1}", r
+        sep = "&" if "?" in location else "?"
+        r = rf.http_request(registry.host, "PUT", f"{location}{sep}digest={digest}", body=b"", auth=auth,
+                            headers={"Content-Type": "application/octet-stream"})
+        assert r.status == 201, r
+        got = rf.http_request(registry.host, "GET", f"/v2/chunked/blobs/{digest}", auth=auth)
+        assert got.status == 200 and got.body == data, got.status
+        assert not list(files_under(os.path.join(registry.data_dir, "registry", "uploads")))
+        state["chunked_digest"] = digest
+        # The ECR API's layer upload seals its parts too.
+        part = os.urandom(100000)
+        upload = ecr.initiate_layer_upload(repositoryName="chunked")["uploadId"]
+        ecr.upload_layer_part(repositoryName="chunked", uploadId=upload, partFirstByte=0,
+                              partLastByte=len(part) - 1, layerPartBlob=part)
+        assert not files_containing(registry.data_dir, [part[5000:5064]])
+        done = ecr.complete_layer_upload(repositoryName="chunked", uploadId=upload,
+                                         layerDigests=[rf.sha256_digest(part)])
+        assert done["layerDigest"] == rf.sha256_digest(part), done
+
+    @checks.run
+    def manifests_of_a_kms_repository_are_sealed():
+        digest = state["chunked_digest"]
+        config = b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}'
+        r, config_digest = rf.upload_blob(registry.host, "chunked", config, auth=registry.auth())
+        assert r.status == 201, r
+        marker = "manifest-annotation-" + os.urandom(8).hex()
+        manifest = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+                    f'"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}",'
+                    f'"size":{len(config)}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar",'
+                    f'"digest":"{digest}","size":{3 << 20}}}],"annotations":{{"note":"{marker}"}}}}').encode()
+        r = rf.http_request(registry.host, "PUT", "/v2/chunked/manifests/v1", body=manifest, auth=registry.auth(),
+                            headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert r.status == 201, r
+        found = files_containing(registry.data_dir, [marker.encode()])
+        assert not found, f"plaintext manifest in {found}"
+        got = rf.http_request(registry.host, "GET", "/v2/chunked/manifests/v1", auth=registry.auth(),
+                              headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        assert got.status == 200 and got.body == manifest, got
+        images = ecr.batch_get_image(repositoryName="chunked", imageIds=[{"imageTag": "v1"}])["images"]
+        assert images[0]["imageManifest"].encode() == manifest, images
+        key = kms.create_key()["KeyMetadata"]["KeyId"]
+        ecr.create_repository(repositoryName="chunked-own", encryptionConfiguration={
+            "encryptionType": "KMS", "kmsKey": key})
+        r, _ = rf.upload_blob(registry.host, "chunked-own", config, auth=registry.auth())
+        assert r.status == 201, r
+        small = ('{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+                 f'"config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}",'
+                 f'"size":{len(config)}}},"layers":[]}}').encode()
+        r = rf.http_request(registry.host, "PUT", "/v2/chunked-own/manifests/v1", body=small, auth=registry.auth(),
+                            headers={"Content-Type": "application/vnd.oci.image.manifest.v1+json"})
+        assert r.status == 201, r
+        kms.disable_key(KeyId=key)
+        r = rf.http_request(registry.host, "GET", "/v2/chunked-own/manifests/v1", auth=registry.auth(),
+                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        assert r.status == 403 and b"DisabledException" in r.body, r
+        err = expect_client_error(lambda: ecr.batch_get_image(repositoryName="chunked-own",
+                                                              imageIds=[{"imageTag": "v1"}]), "KmsException")
+        assert err.response["kmsError"] == "DisabledException", err.response
+        # What needs no manifest still answers.
+        assert len(ecr.describe_images(repositoryName="chunked-own")["imageDetails"]) == 1
+        kms.enable_key(KeyId=key)
+        r = rf.http_request(registry.host, "GET", "/v2/chunked-own/manifests/v1", auth=registry.auth(),
+                            headers={"Accept": "application/vnd.oci.image.manifest.v1+json"})
+        assert r.status == 200 and r.body == small, r
+        # An upload in progress when its key is disabled takes no more pieces; enabled again, it
+        # goes on; appended to through another KMS repository's path, it is unknown there.
+        r = rf.http_request(registry.host, "POST", "/v2/chunked-own/blobs/uploads/", body=b"", auth=registry.auth())
+        assert r.status == 202, r
+        location = r.header("location")
+        piece = {"Content-Type": "application/octet-stream"}
+        r = rf.http_request(registry.host, "PATCH", location, body=b"a" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 202, r
+        kms.disable_key(KeyId=key)
+        r = rf.http_request(registry.host, "PATCH", location, body=b"b" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 403 and b"DisabledException" in r.body, r
+        kms.enable_key(KeyId=key)
+        r = rf.http_request(registry.host, "PATCH", location, body=b"b" * 1000, auth=registry.auth(), headers=piece)
+        assert r.status == 202 and r.header("range") == "0-1999", r
+        elsewhere = location.replace("/v2/chunked-own/", "/v2/chunked/")
+        r = rf.http_request(registry.host, "PATCH", elsewhere, body=b"c", auth=registry.auth(), headers=piece)
+        assert r.status == 404 and b"BLOB_UPLOAD_UNKNOWN" in r.body, r
+        rf.http_request(registry.host, "DELETE", location, auth=registry.auth())
+        state["own_repo"] = "chunked-own"
+
+    @checks.run
+    def garbage_collection_leaves_no_empty_sealed_directories():
+        sealed_root = os.path.join(registry.data_dir, "registry", "sealed")
+        before = set(os.listdir(sealed_root))
+        ecr.delete_repository(repositoryName="chunked", force=True)
+        ecr.delete_repository(repositoryName=state["own_repo"], force=True)
+        r = rf.http_request(registry.host, "POST", "/_wharf/registry/gc", body=b"")
+        assert r.status == 200, r
+        after = set(os.listdir(sealed_root))
+        assert len(after) == len(before) - 2, (before, after)
+        empty = [d for d, subdirs, names in os.walk(sealed_root) if not subdirs and not names and d != sealed_root]
+        assert not empty, empty
 
     @checks.run
     def kms_log_group_seals_its_segments():
@@ -208,6 +335,13 @@ with rf.WharfRegistry() as registry:
         expect_client_error(lambda: logs.create_log_group(logGroupName="bad-key", kmsKeyId="arn:aws:kms:us-east-1:"
                                                           f"{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"),
                             "AccessDeniedException")
+        # A missing group is named before the key is tried, as on AWS.
+        expect_client_error(lambda: logs.associate_kms_key(logGroupName="/no/such/group", kmsKeyId=other["Arn"]),
+                            "ResourceNotFoundException")
+        expect_client_error(lambda: logs.associate_kms_key(
+            logGroupName="/no/such/group",
+            kmsKeyId=f"arn:aws:kms:us-east-1:{ACCOUNT}:key/00000000-0000-0000-0000-000000000000"),
+            "ResourceNotFoundException")
 
     @checks.run
     def kms_state_survives_a_restart():

@@ -103,6 +103,12 @@ with WharfServer(data_dir=data_dir) as server:
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
                                                     "Action": "kms:*", "Resource": "*"}]}))
         assert kms.list_key_policies(KeyId=key_id)["PolicyNames"] == ["default"]
+        # The lockout safety check: a policy that would shut the caller out is refused unless bypassed.
+        role_only = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/app"}, "Action": "kms:*", "Resource": "*"}]})
+        expect_client_error(lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=role_only),
+                            "MalformedPolicyDocumentException", "will not allow you to update the key policy")
+        expect_client_error(lambda: kms.create_key(Policy=role_only), "MalformedPolicyDocumentException")
         grant = kms.create_grant(KeyId=key_id, GranteePrincipal=f"arn:aws:iam::{ACCOUNT}:role/app",
                                  Operations=["Decrypt", "Encrypt"])
         grants = kms.list_grants(KeyId=key_id)["Grants"]
@@ -122,6 +128,16 @@ with WharfServer(data_dir=data_dir) as server:
         assert kms.decrypt(CiphertextBlob=old_blob)["Plaintext"] == b"before rotation"
         new_blob = kms.encrypt(KeyId=key_id, Plaintext=b"after")["CiphertextBlob"]
         assert new_blob[:41] == old_blob[:41] and new_blob[41:45] != old_blob[41:45]  # same key, next version
+        # Automatic rotation's period (the schedule itself is unit tested on a simulated clock),
+        # and the key materials as the newest model lists them.
+        server.aws("kms", "enable-key-rotation", "--key-id", key_id, "--rotation-period-in-days", "90", cli=NEWEST_AWS)
+        status = server.aws("kms", "get-key-rotation-status", "--key-id", key_id, cli=NEWEST_AWS)
+        assert status["RotationPeriodInDays"] == 90, status
+        described = server.aws("kms", "describe-key", "--key-id", key_id, cli=NEWEST_AWS)["KeyMetadata"]
+        every = server.aws("kms", "list-key-rotations", "--key-id", key_id, "--include-key-material",
+                           "ALL_KEY_MATERIAL", cli=NEWEST_AWS)["Rotations"]
+        assert [r["KeyMaterialState"] for r in every] == ["NON_CURRENT", "CURRENT"], every
+        assert every[1]["KeyMaterialId"] == described["CurrentKeyMaterialId"], (every, described)
         assert len(kms.list_keys()["Keys"]) >= 4
 
     @checks.run

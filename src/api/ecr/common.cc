@@ -1,5 +1,7 @@
 #include "api/ecr/common.h"
 
+#include "api/ecr/kms_data_keys.h"
+
 #include <boost/json/serialize.hpp>
 
 namespace wharf::api::ecr {
@@ -7,6 +9,8 @@ namespace json = boost::json;
 
 AwsError EcrError(const Status& status) {
   if (status.IsInvalidArgument()) return InvalidParameter(status.message());
+  // The registry's FailedPrecondition is KMS refusing a repository's key (registry::DataKeys).
+  if (status.IsFailedPrecondition()) return KmsException(status);
   return AwsError::Server("ServerException", status.message());
 }
 

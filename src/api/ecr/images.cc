@@ -137,7 +137,8 @@ Outcome DescribeImages(Registry& r, const RequestContext&, object& in) {
 Outcome BatchGetImage(Registry& r, const RequestContext&, object& in) {
   auto loaded = LoadImages(r, in);
   if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
-  const auto& images = std::get<0>(loaded);
+  auto& images = std::get<0>(loaded);
+  if (Status st = r.OpenManifests(RepositoryName(in), images); !st.ok()) return EcrError(st);
   json::array found, failures;
   for (const auto& id : GetArray(in, "imageIds")) {
     std::string code, reason;

@@ -78,9 +78,9 @@ Outcome GetDownloadUrlForLayer(Registry& r, const RequestContext& ctx, object& i
 Outcome InitiateLayerUpload(Registry& r, const RequestContext&, object& in) {
   auto loaded = LoadRepository(r, in);
   if (auto* err = std::get_if<AwsError>(&loaded)) return *err;
-  if (auto err = CheckRepositoryKey(r, RepositoryName(in))) return *err;
-  ASSIGN_OR_FAIL(std::string uuid, r.blobs().StartUpload(), EcrError);
-  return object{{"uploadId", uuid}, {"partSize", kPartSize}};
+  auto uuid = r.StartUpload(RepositoryName(in));  // sealed as it arrives in a KMS repository
+  if (!uuid.ok()) return uuid.status().IsFailedPrecondition() ? KmsException(uuid.status()) : EcrError(uuid.status());
+  return object{{"uploadId", *uuid}, {"partSize", kPartSize}};
 }
 
 Outcome UploadLayerPart(Registry& r, const RequestContext&, object& in) {
@@ -97,7 +97,11 @@ Outcome UploadLayerPart(Registry& r, const RequestContext&, object& in) {
                             "The layer part size is not valid, or the first byte specified is not consecutive "
                             "to the last byte of a previous layer part upload.");
   }
-  if (Status st = r.blobs().AppendBytes(uuid, *bytes); !st.ok()) return EcrError(st);
+  if (Status st = r.AppendUpload(RepositoryName(in), uuid, "", *bytes); !st.ok()) {
+    if (st.IsFailedPrecondition()) return KmsException(st);
+    if (st.IsNotFound()) return AwsError::Client("UploadNotFoundException", "The upload could not be found.");
+    return EcrError(st);
+  }
   return object{{"registryId", r.options().account_id},
                 {"repositoryName", RepositoryName(in)},
                 {"uploadId", uuid},

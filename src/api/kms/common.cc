@@ -6,6 +6,7 @@
 
 #include "base/crypto.h"
 #include "controlplane/records.h"
+#include "iam/evaluate.h"
 #include "iam/policy.h"
 #include "kms/aes_gcm.h"
 #include "kms/root_key.h"
@@ -155,7 +156,24 @@ std::variant<std::string, AwsError> ResolveKeyId(const KmsDeps& deps, std::strin
   return ref;
 }
 
-std::variant<KmsKey, AwsError> LoadKey(const KmsDeps& deps, std::string_view key_id) {
+std::string KeyMaterialId(const KmsKey& key, uint32_t version) {
+  return HexEncode(Sha256("wharf kms key material:" + key.id() + ":" + std::to_string(version)));
+}
+
+std::optional<AwsError> AddMaterial(const KmsDeps& deps, KmsKey& key, std::string_view root_key) {
+  uint32_t version = key.current_version() + 1;
+  std::string material = wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes);
+  auto wrapped = wharf::kms::WrapMaterial(root_key, key.id(), version, material, deps.random);
+  if (!wrapped.ok()) return KmsError(wrapped.status());
+  json::array materials = GetArray(key.record, "Material");
+  materials.emplace_back(Base64Encode(*wrapped));
+  key.record["Material"] = std::move(materials);
+  return std::nullopt;
+}
+
+namespace {
+
+std::variant<KmsKey, AwsError> ReadKey(const KmsDeps& deps, std::string_view key_id) {
   auto record = controlplane::ReadRecord(deps.store, model::keys::KmsKeyKey(key_id));
   if (!record.ok()) return KmsError(record.status());
   if (!*record) return KeyNotFound(deps, key_id);
@@ -163,6 +181,27 @@ std::variant<KmsKey, AwsError> LoadKey(const KmsDeps& deps, std::string_view key
   if (!key.ok()) return KmsError(key.status());
   if (key->Deleted(Now(deps))) return KeyNotFound(deps, key_id);
   return std::move(*key);
+}
+
+}  // namespace
+
+std::variant<KmsKey, AwsError> LoadKey(const KmsDeps& deps, std::string_view key_id) {
+  auto key = ReadKey(deps, key_id);
+  double now = Now(deps);
+  auto* loaded = std::get_if<KmsKey>(&key);
+  if (!loaded || model::DueRotations(*loaded, now).empty()) return key;
+  auto root = deps.root_key.Get();
+  if (!root.ok()) return KmsError(root.status());
+  // Decided again on the record as it is at the write: a concurrent use may have rotated it.
+  Outcome rotated = UpdateKey(deps, key_id, [&](KmsKey& k) -> std::optional<AwsError> {
+    for (double date : model::DueRotations(k, now)) {
+      if (auto err = AddMaterial(deps, k, *root)) return err;
+      model::RecordRotation(k, date, "AUTOMATIC", k.current_version());
+    }
+    return std::nullopt;
+  }, [](const KmsKey&) { return object{}; });
+  if (!rotated.ok()) return rotated.error();
+  return ReadKey(deps, key_id);
 }
 
 std::variant<KmsKey, AwsError> FindKey(const KmsDeps& deps, std::string_view key_ref) {
@@ -246,6 +285,30 @@ std::optional<AwsError> CheckKeyPolicy(std::string_view policy) {
   auto parsed = wharf::iam::ParsePolicy(policy, {wharf::iam::PolicyKind::kResource});
   if (!parsed.ok()) return AwsError::Client("MalformedPolicyDocumentException", parsed.status().message());
   return std::nullopt;
+}
+
+std::optional<AwsError> CheckPolicyLockout(const RequestContext& ctx, const object& in, std::string_view policy,
+                                           std::string_view key_arn) {
+  if (GetBool(in, "BypassPolicyLockoutSafetyCheck").value_or(false)) return std::nullopt;
+  auto parsed = wharf::iam::ParsePolicy(policy, {wharf::iam::PolicyKind::kResource});
+  if (!parsed.ok()) return AwsError::Client("MalformedPolicyDocumentException", parsed.status().message());
+  wharf::iam::RequestContext request;
+  request.principal_arn = ctx.principal_arn.empty() ? "arn:aws:iam::" + ctx.account_id + ":root" : ctx.principal_arn;
+  request.principal_account = ctx.account_id;
+  request.principal_kind = wharf::iam::PrincipalKind::kRoot;
+  if (const KeyOwner* owner = ctx.key_owner.get(); owner && owner->role_session()) {
+    request.principal_kind = wharf::iam::PrincipalKind::kRoleSession;
+    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
+  } else if (owner && !owner->root) {
+    request.principal_kind = wharf::iam::PrincipalKind::kUser;
+  }
+  request.action = "kms:PutKeyPolicy";
+  request.resource = std::string(key_arn);
+  if (wharf::iam::MatchPolicy(*parsed, request, /*check_principal=*/true) == wharf::iam::PolicyMatch::kAllow) {
+    return std::nullopt;
+  }
+  return AwsError::Client("MalformedPolicyDocumentException",
+                          "The new key policy will not allow you to update the key policy in the future.");
 }
 
 std::optional<AwsError> MergeTags(json::array& into, const json::value& tags) {

@@ -34,7 +34,13 @@ std::string AliasArn(const KmsDeps& deps, std::string_view alias_name);
 // The key id `key_ref` names: a key id, key ARN, alias name or alias ARN. An alias
 // alias/aws/<service> of a service that has an AWS managed key is made on first use.
 std::variant<std::string, AwsError> ResolveKeyId(const KmsDeps& deps, std::string_view key_ref);
-// The key record (NotFoundException when absent or past its deletion date).
+// AWS names key material by a 64-hex id; wharf's is a digest of the key id and the version.
+std::string KeyMaterialId(const KmsKey& key, uint32_t version);
+// New material as the key's current version, wrapped under the root key.
+std::optional<AwsError> AddMaterial(const KmsDeps& deps, KmsKey& key, std::string_view root_key);
+// The key record (NotFoundException when absent or past its deletion date), with the
+// automatic rotations due by now made first (model::DueRotations): rotation is carried out
+// when the key is next used, which nothing can tell from rotation on a timer.
 std::variant<KmsKey, AwsError> LoadKey(const KmsDeps& deps, std::string_view key_id);
 std::variant<KmsKey, AwsError> FindKey(const KmsDeps& deps, std::string_view key_ref);
 
@@ -59,6 +65,12 @@ std::variant<std::string, AwsError> BlobMember(const object& in, std::string_vie
 std::string DefaultKeyPolicy(const KmsDeps& deps);
 // A policy document checked as a resource policy; MalformedPolicyDocumentException.
 std::optional<AwsError> CheckKeyPolicy(std::string_view policy);
+// The policy lockout safety check of CreateKey and PutKeyPolicy: unless the request sets
+// BypassPolicyLockoutSafetyCheck, the new policy must let the caller make a later
+// PutKeyPolicy on the key (naming the caller, its role, or the account), or the key could
+// never be managed again; MalformedPolicyDocumentException otherwise, as AWS answers.
+std::optional<AwsError> CheckPolicyLockout(const RequestContext& ctx, const object& in, std::string_view policy,
+                                           std::string_view key_arn);
 // Tags as KMS takes them ([{TagKey, TagValue}]) merged into `into`; TagException.
 std::optional<AwsError> MergeTags(boost::json::array& into, const boost::json::value& tags);
 

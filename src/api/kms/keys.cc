@@ -91,6 +91,7 @@ Outcome SetEnabled(const KmsDeps& deps, object& in, bool enable) {
 }
 
 Outcome SetRotation(const KmsDeps& deps, object& in, bool enable) {
+  double now = Now(deps);
   return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
     if (auto r = model::CheckCustomerManaged(key, enable ? "EnableKeyRotation" : "DisableKeyRotation")) {
       return Refused(*r);
@@ -101,6 +102,10 @@ Outcome SetRotation(const KmsDeps& deps, object& in, bool enable) {
     }
     if (key.state() == model::KeyState::kDisabled) return Refused({model::KmsRefusal::Kind::kDisabled, key.arn() + " is disabled."});
     if (auto r = model::CheckEnable(key)) return Refused(*r);
+    if (!enable && Has(in, "RotationPeriodInDays")) {
+      return Validation("RotationPeriodInDays is taken only by EnableKeyRotation.");
+    }
+    bool was = GetBool(key.record, "RotationEnabled").value_or(false);
     key.record["RotationEnabled"] = enable;
     if (enable) {
       int64_t days = GetInt(in, "RotationPeriodInDays").value_or(365);
@@ -108,6 +113,9 @@ Outcome SetRotation(const KmsDeps& deps, object& in, bool enable) {
         return Validation("RotationPeriodInDays must be between 90 and 2560 days.");
       }
       key.record["RotationPeriodInDays"] = days;
+      // The schedule starts when rotation is turned on (again); a new period on a key that
+      // rotates already counts from the same start or last rotation.
+      if (!was) key.record["RotationEnabledDate"] = now;
     }
     return std::nullopt;
   }, Empty);
@@ -121,7 +129,7 @@ std::optional<AwsError> CheckPolicyName(const object& in) {
 
 }  // namespace
 
-Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
+Outcome CreateKey(const KmsDeps& deps, const RequestContext& ctx, object& in) {
   auto decided = KeySpecAndUsage(in);
   if (auto* err = std::get_if<AwsError>(&decided)) return *err;
   const auto& [spec, usage] = std::get<std::pair<std::string, std::string>>(decided);
@@ -136,6 +144,9 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
     if (auto err = MergeTags(tags, *t)) return *err;
   }
   std::string key_id = RandomUuid(deps.random);
+  if (Has(in, "Policy")) {
+    if (auto err = CheckPolicyLockout(ctx, in, policy, KeyArn(deps, key_id))) return *err;
+  }
   ASSIGN_OR_FAIL(auto material, NewMaterial(deps, spec), KmsError);
   ASSIGN_OR_FAIL(auto root, deps.root_key.Get(), KmsError);
   ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(root, key_id, 0, material.first, deps.random),
@@ -182,7 +193,10 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
 Outcome DescribeKey(const KmsDeps& deps, const RequestContext&, object& in) {
   auto key = FindKey(deps, GetString(in, "KeyId"));
   if (auto* err = std::get_if<AwsError>(&key)) return *err;
-  return object{{"KeyMetadata", std::get<KmsKey>(key).metadata()}};
+  const KmsKey& k = std::get<KmsKey>(key);
+  object metadata = k.metadata();
+  if (k.key_spec() == "SYMMETRIC_DEFAULT") metadata["CurrentKeyMaterialId"] = KeyMaterialId(k, k.current_version());
+  return object{{"KeyMetadata", std::move(metadata)}};
 }
 
 Outcome ListKeys(const KmsDeps& deps, const RequestContext&, object& in) {
@@ -257,11 +271,8 @@ Outcome GetKeyRotationStatus(const KmsDeps& deps, const RequestContext&, object&
   bool enabled = GetBool(key.record, "RotationEnabled").value_or(false);
   object out{{"KeyRotationEnabled", enabled}, {"KeyId", key.id()}};
   if (enabled) {
-    int64_t days = GetInt(key.record, "RotationPeriodInDays").value_or(365);
-    out["RotationPeriodInDays"] = days;
-    if (const auto* created = key.metadata().if_contains("CreationDate"); created && created->is_number()) {
-      out["NextRotationDate"] = created->to_number<double>() + static_cast<double>(days) * 86400.0;
-    }
+    out["RotationPeriodInDays"] = GetInt(key.record, "RotationPeriodInDays").value_or(365);
+    if (auto next = model::NextRotationDate(key)) out["NextRotationDate"] = *next;
   }
   return out;
 }
@@ -273,12 +284,13 @@ Outcome GetKeyPolicy(const KmsDeps& deps, const RequestContext&, object& in) {
   return object{{"Policy", GetString(std::get<KmsKey>(found).record, "Policy")}, {"PolicyName", "default"}};
 }
 
-Outcome PutKeyPolicy(const KmsDeps& deps, const RequestContext&, object& in) {
+Outcome PutKeyPolicy(const KmsDeps& deps, const RequestContext& ctx, object& in) {
   if (auto err = CheckPolicyName(in)) return *err;
   std::string policy = GetString(in, "Policy");
   if (auto err = CheckKeyPolicy(policy)) return *err;
   return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
     if (auto r = model::CheckCustomerManaged(key, "PutKeyPolicy")) return Refused(*r);
+    if (auto err = CheckPolicyLockout(ctx, in, policy, key.arn())) return err;
     key.record["Policy"] = policy;
     return std::nullopt;
   }, Empty);
@@ -343,19 +355,26 @@ Outcome RotateKeyOnDemand(const KmsDeps& deps, const RequestContext&, object& in
       return Refused({model::KmsRefusal::Kind::kDisabled, key.arn() + " is disabled."});
     }
     if (auto r = model::CheckEnable(key)) return Refused(*r);
-    uint32_t version = key.current_version() + 1;
-    std::string material = wharf::kms::RandomBytes(deps.random, wharf::kms::kKeyBytes);
-    auto wrapped = wharf::kms::WrapMaterial(*root, key.id(), version, material, deps.random);
-    if (!wrapped.ok()) return KmsError(wrapped.status());
-    json::array materials = GetArray(key.record, "Material");
-    materials.emplace_back(Base64Encode(*wrapped));
-    key.record["Material"] = std::move(materials);
-    json::array rotations = GetArray(key.record, "Rotations");
-    rotations.push_back(object{{"KeyId", key.id()}, {"RotationDate", now}, {"RotationType", "ON_DEMAND"}});
-    key.record["Rotations"] = std::move(rotations);
+    if (model::OnDemandRotations(key) >= model::kMaxOnDemandRotations) {
+      return AwsError::Client("LimitExceededException",
+                              "You have exceeded the maximum number of on-demand rotations (" +
+                                  std::to_string(model::kMaxOnDemandRotations) + ") for " + key.arn() + ".");
+    }
+    if (auto err = AddMaterial(deps, key, *root)) return err;
+    model::RecordRotation(key, now, "ON_DEMAND", key.current_version());
     return std::nullopt;
   }, [](const KmsKey& key) { return object{{"KeyId", key.id()}}; });
 }
+
+namespace {
+
+object RotationEntry(const KmsKey& key, uint32_t version) {
+  return object{{"KeyId", key.id()},
+                {"KeyMaterialId", KeyMaterialId(key, version)},
+                {"KeyMaterialState", version == key.current_version() ? "CURRENT" : "NON_CURRENT"}};
+}
+
+}  // namespace
 
 Outcome ListKeyRotations(const KmsDeps& deps, const RequestContext&, object& in) {
   auto found = FindKey(deps, GetString(in, "KeyId"));
@@ -374,7 +393,24 @@ Outcome ListKeyRotations(const KmsDeps& deps, const RequestContext&, object& in)
     }
     start = std::stoul(marker);
   }
-  const json::array& all = GetArray(key.record, "Rotations");
+  std::string include = GetString(in, "IncludeKeyMaterial", "ROTATIONS_ONLY");
+  if (include != "ROTATIONS_ONLY" && include != "ALL_KEY_MATERIAL") {
+    return Validation("IncludeKeyMaterial must be ALL_KEY_MATERIAL or ROTATIONS_ONLY.");
+  }
+  // Each rotation with the material it made; ALL_KEY_MATERIAL puts the first material first.
+  json::array all;
+  if (include == "ALL_KEY_MATERIAL") all.push_back(RotationEntry(key, 0));
+  const json::array& recorded = GetArray(key.record, "Rotations");
+  for (size_t n = 0; n < recorded.size(); ++n) {
+    if (!recorded[n].is_object()) continue;
+    const object& r = recorded[n].as_object();
+    // Records older than "MaterialVersion" were on-demand rotations made one per version.
+    uint32_t version = static_cast<uint32_t>(GetInt(r, "MaterialVersion").value_or(static_cast<int64_t>(n) + 1));
+    object entry = RotationEntry(key, version);
+    entry["RotationDate"] = r.at("RotationDate");
+    entry["RotationType"] = GetString(r, "RotationType");
+    all.push_back(std::move(entry));
+  }
   json::array rotations;
   size_t i = start;
   for (; i < all.size() && rotations.size() < limit; ++i) rotations.push_back(all[i]);

@@ -104,6 +104,98 @@ TEST_F(KmsTest, OnDemandRotationKeepsOldCiphertextsReadable) {
   EXPECT_EQ(GetString(GetArray(rotations, "Rotations")[0].as_object(), "RotationType"), "ON_DEMAND");
 }
 
+TEST_F(KmsTest, AutomaticRotationMakesNewMaterialOnScheduleAndKeepsOldCiphertextsReadable) {
+  std::string key = NewKey();
+  auto version_of = [](const std::string& b64) {
+    std::string bytes = *Base64Decode(b64);
+    return static_cast<unsigned char>(bytes[5 + 36 + 3]);
+  };
+  auto encrypt = [&](const std::string& text) {
+    return GetString(Kms("Encrypt", {{"KeyId", key}, {"Plaintext", Base64Encode(text)}}), "CiphertextBlob");
+  };
+  const double enabled_at = 1'700'000'000 + 86400.0;
+  clock_.Advance(std::chrono::hours(24));
+  Kms("EnableKeyRotation", {{"KeyId", key}, {"RotationPeriodInDays", 90}});
+  json::object status = Kms("GetKeyRotationStatus", {{"KeyId", key}});
+  EXPECT_TRUE(GetBool(status, "KeyRotationEnabled").value_or(false));
+  EXPECT_EQ(GetInt(status, "RotationPeriodInDays").value_or(0), 90);
+  EXPECT_DOUBLE_EQ(status.at("NextRotationDate").to_number<double>(), enabled_at + 90 * 86400.0);
+  std::string v0 = encrypt("before");
+  EXPECT_EQ(version_of(v0), 0);
+
+  // An on-demand rotation leaves the schedule alone; 91 days on, the automatic one is made.
+  clock_.Advance(std::chrono::hours(24 * 10));
+  Kms("RotateKeyOnDemand", {{"KeyId", key}});
+  EXPECT_DOUBLE_EQ(Kms("GetKeyRotationStatus", {{"KeyId", key}}).at("NextRotationDate").to_number<double>(),
+                   enabled_at + 90 * 86400.0);
+  clock_.Advance(std::chrono::hours(24 * 81));
+  std::string v2 = encrypt("after");
+  EXPECT_EQ(version_of(v2), 2);
+  EXPECT_EQ(Base64Decode(GetString(Kms("Decrypt", {{"CiphertextBlob", v0}}), "Plaintext")), "before");
+  EXPECT_EQ(Base64Decode(GetString(Kms("Decrypt", {{"CiphertextBlob", v2}}), "Plaintext")), "after");
+  EXPECT_DOUBLE_EQ(Kms("GetKeyRotationStatus", {{"KeyId", key}}).at("NextRotationDate").to_number<double>(),
+                   enabled_at + 180 * 86400.0);
+
+  json::array rotations = GetArray(Kms("ListKeyRotations", {{"KeyId", key}}), "Rotations");
+  ASSERT_EQ(rotations.size(), 2u);
+  EXPECT_EQ(GetString(rotations[0].as_object(), "RotationType"), "ON_DEMAND");
+  EXPECT_EQ(GetString(rotations[1].as_object(), "RotationType"), "AUTOMATIC");
+  EXPECT_DOUBLE_EQ(rotations[1].as_object().at("RotationDate").to_number<double>(), enabled_at + 90 * 86400.0);
+  EXPECT_EQ(GetString(rotations[1].as_object(), "KeyMaterialState"), "CURRENT");
+  EXPECT_EQ(GetString(rotations[0].as_object(), "KeyMaterialState"), "NON_CURRENT");
+  EXPECT_EQ(GetString(rotations[1].as_object(), "KeyMaterialId").size(), 64u);
+  EXPECT_EQ(GetString(GetObject(Kms("DescribeKey", {{"KeyId", key}}), "KeyMetadata"), "CurrentKeyMaterialId"),
+            GetString(rotations[1].as_object(), "KeyMaterialId"));
+  json::array all = GetArray(Kms("ListKeyRotations", {{"KeyId", key}, {"IncludeKeyMaterial", "ALL_KEY_MATERIAL"}}),
+                             "Rotations");
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_FALSE(all[0].as_object().contains("RotationType"));  // the first material
+
+  // A disabled key does not rotate; nor does one whose rotation is off.
+  Kms("DisableKey", {{"KeyId", key}});
+  clock_.Advance(std::chrono::hours(24 * 100));
+  Kms("EnableKey", {{"KeyId", key}});
+  Kms("DisableKeyRotation", {{"KeyId", key}});
+  clock_.Advance(std::chrono::hours(24 * 400));
+  EXPECT_EQ(version_of(encrypt("off")), 2);
+  EXPECT_EQ(KmsFails("DisableKeyRotation", {{"KeyId", key}, {"RotationPeriodInDays", 90}}).code, "ValidationException");
+}
+
+TEST_F(KmsTest, PolicyLockoutSafetyCheck) {
+  RequestContext ctx;
+  ctx.account_id = "000000000000";
+  ctx.principal_arn = "arn:aws:iam::000000000000:root";
+  auto call = [&](const std::string& op, json::object in) { return kms_endpoint_.operations.at(op)(ctx, in); };
+  const std::string only_a_role =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:role/app"},)"
+      R"("Action":"kms:*","Resource":"*"}]})";
+  const std::string the_account =
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:root"},)"
+      R"("Action":"kms:*","Resource":"*"}]})";
+  Outcome refused = call("CreateKey", {{"Policy", only_a_role}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, "MalformedPolicyDocumentException");
+  EXPECT_NE(refused.error().message.find("will not allow you to update the key policy"), std::string::npos);
+  Outcome made = call("CreateKey", {{"Policy", the_account}});
+  ASSERT_TRUE(made.ok());
+  std::string key = GetString(GetObject(made.output(), "KeyMetadata"), "KeyId");
+  Outcome put = call("PutKeyPolicy", {{"KeyId", key}, {"PolicyName", "default"}, {"Policy", only_a_role}});
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, "MalformedPolicyDocumentException");
+  EXPECT_TRUE(call("PutKeyPolicy", {{"KeyId", key}, {"PolicyName", "default"}, {"Policy", only_a_role},
+                                    {"BypassPolicyLockoutSafetyCheck", true}}).ok());
+  EXPECT_TRUE(call("CreateKey", {{"Policy", only_a_role}, {"BypassPolicyLockoutSafetyCheck", true}}).ok());
+}
+
+TEST_F(KmsTest, OnDemandRotationsAreLimitedTo25) {
+  std::string key = NewKey();
+  for (int i = 0; i < 25; ++i) Kms("RotateKeyOnDemand", {{"KeyId", key}});
+  EXPECT_EQ(KmsFails("RotateKeyOnDemand", {{"KeyId", key}}).code, "LimitExceededException");
+  json::object page = Kms("ListKeyRotations", {{"KeyId", key}, {"Limit", 10}});
+  EXPECT_EQ(GetArray(page, "Rotations").size(), 10u);
+  EXPECT_TRUE(GetBool(page, "Truncated").value_or(false));
+}
+
 TEST_F(KmsTest, DisabledAndPendingDeletionKeysRefuse) {
   std::string key = NewKey();
   std::string blob = GetString(Kms("Encrypt", {{"KeyId", key}, {"Plaintext", Base64Encode("x")}}), "CiphertextBlob");

@@ -279,6 +279,11 @@ Outcome AssociateKmsKey(const LogsDeps& deps, const RequestContext&, object& in)
   auto name = KmsTarget(deps, in);
   if (auto* err = std::get_if<AwsError>(&name)) return *err;
   const std::string& group = std::get<std::string>(name);
+  // A missing group is ResourceNotFoundException before the key is tried, as on AWS (the key's
+  // refusal is AccessDeniedException, which would otherwise hide the group's absence).
+  if (auto found = LoadGroup(deps, group); std::holds_alternative<AwsError>(found)) {
+    return std::get<AwsError>(found);
+  }
   // The data key is made once, before the write: a retried write keeps the same one.
   object made{{"logGroup", object{}}};
   if (auto err = AddDataKey(deps, group, GetString(in, "kmsKeyId"), made)) return *err;
