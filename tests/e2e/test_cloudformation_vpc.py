@@ -420,6 +420,12 @@ with WharfServer() as server:
         cfn.get_waiter("stack_delete_complete").wait(StackName="net", WaiterConfig={"Delay": 1, "MaxAttempts": 90})
         print(f"   VPC stack: DELETE_COMPLETE in {time.time() - started:.1f} s", flush=True)
         assert stack(made["net"])["StackStatus"] == "DELETE_COMPLETE"
+        # The stack's own delete, from its events (the waiter polls once a second).
+        events = [e for e in cfn.describe_stack_events(StackName=made["net"])["StackEvents"]
+                  if e["LogicalResourceId"] == "net" and e["ResourceStatus"] in ("DELETE_IN_PROGRESS", "DELETE_COMPLETE")]
+        at = {e["ResourceStatus"]: e["Timestamp"] for e in events}
+        print(f"   VPC stack: DELETE_IN_PROGRESS -> DELETE_COMPLETE in "
+              f"{(at['DELETE_COMPLETE'] - at['DELETE_IN_PROGRESS']).total_seconds():.2f} s", flush=True)
         ids = made
         expect_client_error(lambda: ec2.describe_vpcs(VpcIds=[ids["Vpc"]]), "InvalidVpcID.NotFound")
         expect_client_error(lambda: ec2.describe_subnets(SubnetIds=[ids["PublicA"]]), "InvalidSubnetID.NotFound")
