@@ -169,8 +169,13 @@ with WharfServer() as server:
         assert gone == {"Service", "TaskDefinition"}, gone
         resources = {r["LogicalResourceId"]: r["ResourceStatus"]
                      for r in cfn.describe_stack_resources(StackName=STACK)["StackResources"]}
-        assert resources == {"Cluster": "DELETE_FAILED"}, resources
-        assert ecs.list_tasks(cluster=CLUSTER)["taskArns"] == []
+        assert resources == {"Cluster": "DELETE_FAILED", "Service": "DELETE_COMPLETE",
+                             "TaskDefinition": "DELETE_COMPLETE"}, resources
+        # The service was deleted once drained: its task has stopped, not merely been told to.
+        stopped = ecs.list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"]
+        tasks = ecs.describe_tasks(cluster=CLUSTER, tasks=stopped)["tasks"] if stopped else []
+        assert ecs.list_tasks(cluster=CLUSTER)["taskArns"] == [] and tasks, tasks
+        assert all(t["lastStatus"] == "STOPPED" for t in tasks), [(t["taskArn"], t["lastStatus"]) for t in tasks]
 
     @checks.run
     def delete_after_the_instance_is_gone_leaves_nothing():

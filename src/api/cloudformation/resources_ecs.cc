@@ -135,12 +135,16 @@ Status DeleteService(const Caller& c, const model::StackResource& r) {
     return Status::InvalidArgument(out.error().message);
   }
   if (!out.ok()) return Status::OK();
-  // CloudFormation reports DELETE_COMPLETE once the service is drained: its tasks stopped.
-  std::string name = r.physical_id.substr(r.physical_id.rfind('/') + 1);
+  // CloudFormation reports DELETE_COMPLETE once the service is drained: INACTIVE, which ECS
+  // makes it when its tasks have stopped (not merely been told to: ListTasks no longer lists
+  // a task stopping, whose containers still run and whose cluster cannot yet be deleted).
   return PollUntil(c, kStablePolls, kPollMs, [&]() -> Result<bool> {
-    Outcome tasks = c.Try("ecs", "ListTasks", {{"cluster", cluster}, {"serviceName", name}});
-    if (!tasks.ok()) return true;  // the service is gone
-    return GetArray(tasks.output(), "taskArns").empty();
+    Outcome described = c.Try("ecs", "DescribeServices",
+                              {{"cluster", cluster}, {"services", json::array{json::string(r.physical_id)}}});
+    if (!described.ok()) return true;  // the cluster is gone
+    const auto& services = GetArray(described.output(), "services");
+    return services.empty() || !services[0].is_object() ||
+           GetString(services[0].get_object(), "status") == "INACTIVE";
   }, "Service " + r.physical_id + " did not drain");
 }
 
