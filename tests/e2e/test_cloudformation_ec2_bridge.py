@@ -33,6 +33,18 @@ TEMPLATE = os.path.join(os.path.dirname(__file__), "data", "seed004-wordpress-ec
 STACK, CLUSTER = "wordpress", "wordpress-cluster"
 
 
+def check(fn):
+    """checks.run, printing how long the check took."""
+    def timed():
+        started = time.time()
+        try:
+            fn()
+        finally:
+            print(f"   {fn.__name__}: {time.time() - started:.1f} s", flush=True)
+    timed.__name__ = fn.__name__
+    return checks.run(timed)
+
+
 def wait_for(fn, what, timeout=40):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -67,18 +79,28 @@ with WharfServer() as server:
             print(f"  no events: {e}")
     checks.diagnostics.append(print_events)
 
+    def all_stopped():
+        """Whether every task of the cluster has really stopped (not merely been told to)."""
+        arns = ecs.list_tasks(cluster=CLUSTER)["taskArns"] + \
+            ecs.list_tasks(cluster=CLUSTER, desiredStatus="STOPPED")["taskArns"]
+        return all(t["lastStatus"] == "STOPPED" for t in ecs.describe_tasks(cluster=CLUSTER, tasks=arns)["tasks"]) \
+            if arns else True
+
     def cleanup():
-        # What a failed check left: the service's tasks stopped while the node still runs.
+        # What a failed check left: the service's tasks stopped while the node still runs (an
+        # agent stopped first would leave their containers running, as a node's do).
+        if agent.proc is None or agent.proc.poll() is not None:
+            return
         try:
             for arn in ecs.list_services(cluster=CLUSTER)["serviceArns"]:
                 ecs.delete_service(cluster=CLUSTER, service=arn, force=True)
             for arn in ecs.list_tasks(cluster=CLUSTER)["taskArns"]:
                 ecs.stop_task(cluster=CLUSTER, task=arn)
-            wait_for(lambda: not ecs.list_tasks(cluster=CLUSTER)["taskArns"], "tasks stopped", timeout=30)
+            wait_for(all_stopped, "tasks stopped", timeout=30)
         except Exception as e:  # noqa: BLE001 - cleanup must not hide the test's own result
             print(f"cleanup: {type(e).__name__}: {e}", file=sys.stderr)
 
-    @checks.run
+    @check
     def deploy_runs_wordpress_reaching_mariadb_on_the_host_port():
         deploy = subprocess.Popen(
             [NEWEST_AWS, "--endpoint-url", server.endpoint, "--region", "us-east-1", "cloudformation", "deploy",
@@ -120,7 +142,7 @@ with WharfServer() as server:
         body = wait_for(page, "wordpress answering on its host port", timeout=15)
         assert body.strip() == "wordpress connected to mariadb:3306: database wordpress for user wordpress", body
 
-    @checks.run
+    @check
     def a_new_image_rolls_the_service():
         # The same bytes under a new tag: the task definition is replaced, the service rolls to it.
         password = subprocess.run([NEWEST_AWS, "--endpoint-url", server.endpoint, "--region", "us-east-1", "ecr",
@@ -154,7 +176,7 @@ with WharfServer() as server:
         body = wait_for(page, "the new wordpress answering", timeout=15)
         assert "database wordpress" in body, body
 
-    @checks.run
+    @check
     def delete_fails_on_the_cluster_while_its_instance_is_registered():
         cfn.delete_stack(StackName=STACK)
         s = wait_for(settled, "the delete to settle", timeout=40)
@@ -177,9 +199,10 @@ with WharfServer() as server:
         assert ecs.list_tasks(cluster=CLUSTER)["taskArns"] == [] and tasks, tasks
         assert all(t["lastStatus"] == "STOPPED" for t in tasks), [(t["taskArn"], t["lastStatus"]) for t in tasks]
 
-    @checks.run
+    @check
     def delete_after_the_instance_is_gone_leaves_nothing():
         # Terminating the EC2 instance: its agent stops, the instance leaves the cluster.
+        cleanup()
         agent.kill(signal.SIGTERM)
         for arn in ecs.list_container_instances(cluster=CLUSTER)["containerInstanceArns"]:
             ecs.deregister_container_instance(cluster=CLUSTER, containerInstance=arn, force=True)
