@@ -272,6 +272,13 @@ TEST(TemplateTest, ForEachExpandsLoops) {
   EXPECT_EQ(t->outputs[1].name, "dbId");
   EXPECT_EQ(json::serialize(t->outputs[1].value), R"({"Ref":"dbSubnet"})");
 
+  // A loop among a resource's properties: the keys are property names.
+  auto props = ParseTemplate("Transform: AWS::LanguageExtensions\nResources:\n  T:\n    Type: X::Y::Z\n"
+                             "    Properties:\n      Fixed: 1\n"
+                             "      'Fn::ForEach::Props': [P, [A, B], {'Prop${P}': !Ref P}]\n");
+  ASSERT_TRUE(props.ok()) << props.status().ToString();
+  EXPECT_EQ(json::serialize(props->resources[0].properties), R"({"Fixed":1,"PropA":"A","PropB":"B"})");
+
   // The stack's values, not the defaults, make the collection.
   std::map<std::string, std::string> values{{"Tiers", "db"}, {"Flag", "true"}};
   auto one = ParseTemplate(kForEach, &values);
