@@ -277,7 +277,7 @@ TEST(TemplateTest, ForEachExpandsLoops) {
                              "    Properties:\n      Fixed: 1\n"
                              "      'Fn::ForEach::Props': [P, [A, B], {'Prop${P}': !Ref P}]\n");
   ASSERT_TRUE(props.ok()) << props.status().ToString();
-  EXPECT_EQ(json::serialize(props->resources[0].properties), R"({"Fixed":1,"PropA":"A","PropB":"B"})");
+  EXPECT_EQ(json::serialize(props->resources[0].properties), R"({"Fixed":"1","PropA":"A","PropB":"B"})");
 
   // The stack's values, not the defaults, make the collection.
   std::map<std::string, std::string> values{{"Tiers", "db"}, {"Flag", "true"}};
