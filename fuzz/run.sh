@@ -128,6 +128,25 @@ Outputs:
   O: {Value: !Ref B, Export: {Name: !Sub '${AWS::StackName}-o'}}
 YAML
   printf '{"Resources":{"A":{"Type":"AWS::ECS::Cluster","Properties":{"ClusterName":{"Fn::Join":["-",["a",{"Ref":"AWS::Region"}]]}}}}}' > "$corpus/json"
+  # Fn::ForEach: nested loops, a parameter's list, &{} keys, IPv6 Fn::Cidr.
+  cat > "$corpus/foreach" <<'YAML'
+Transform: AWS::LanguageExtensions
+Parameters:
+  Tiers: {Type: CommaDelimitedList, Default: "web,db"}
+Conditions:
+  'Fn::ForEach::C': [N, [a, b], {'Is${N}': !Equals [!Ref N, a]}]
+Resources:
+  V: {Type: AWS::EC2::VPC, Properties: {CidrBlock: !Select [0, !Cidr ['2001:db8::/56', 2, 64]]}}
+  'Fn::ForEach::T':
+    - Tier
+    - !Ref Tiers
+    - '${Tier}S':
+        Type: AWS::EC2::Subnet
+        Properties: {VpcId: !Ref V, Name: !Sub '${Tier}-${V}'}
+      'Fn::ForEach::P': [Port, ['8.0', '443'], {'${Tier}R&{Port}': {Type: X::Y::Z, Properties: {G: !GetAtt [!Sub '${Tier}S', Id]}}}]
+Outputs:
+  'Fn::ForEach::O': [Tier, !Ref Tiers, {'${Tier}': {Value: !Ref {'Fn::Sub': '${Tier}S'}}}]
+YAML
   run_fuzzer template_fuzzer 8192
   exit 0
 fi

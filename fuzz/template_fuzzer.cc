@@ -1,6 +1,7 @@
 // libFuzzer target: arbitrary bytes as a CloudFormation template body (JSON, or YAML with the
 // short-form tags), what CreateStack and ValidateTemplate take from clients
-// (cloudformation/template.h). Every template that parses has its parameters resolved with
+// (cloudformation/template.h), Fn::ForEach loops included (cloudformation/foreach.h, expanded
+// with the defaults and again with other values). Every template that parses has its parameters resolved with
 // their defaults, its conditions evaluated, and every resource's properties and every output
 // resolved against stand-in resources. The same bytes are read as a stack policy
 // (cloudformation/stack_policy.h, SetStackPolicy's body) and asked about an update. Checks: no crash, no sanitizer report, no hang (alias
@@ -9,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "cloudformation/graph.h"
@@ -32,6 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!cfn::CreationOrder(*t).ok()) std::abort();  // ParseTemplate refuses cycles
   auto values = cfn::ResolveParameterValues(*t, {}, {});
   if (!values.ok()) return 0;
+  // The Fn::ForEach loops again with the stack's values (as CreateChangeSet and the stack
+  // engine expand them), which may fail where the defaults did not, never crash.
+  if (!t->transforms.empty()) {
+    std::map<std::string, std::string> listed = *values;
+    for (auto& [name, value] : listed) value += ",x,y";
+    (void)cfn::ParseTemplate(body, &listed);
+    (void)cfn::ParseTemplate(body, &*values);
+  }
   cfn::Scope scope;
   scope.values["AWS::Region"] = "us-east-1";
   scope.values["AWS::StackName"] = "fuzz";

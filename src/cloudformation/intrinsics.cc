@@ -1,6 +1,8 @@
 #include "cloudformation/intrinsics.h"
 
 #include <boost/json/serialize.hpp>
+#include <arpa/inet.h>
+
 #include <cstdio>
 #include <set>
 
@@ -329,29 +331,44 @@ class Evaluator {
 }  // namespace
 
 Result<std::vector<std::string>> CidrBlocks(std::string_view ip_block, long count, long cidr_bits) {
-  if (ip_block.find(':') != std::string_view::npos) return TemplateError("wharf's Fn::Cidr does not split IPv6 blocks yet");
-  unsigned a, b, c, d, prefix;
-  char tail;
+  // An address of either family as 128 bits (IPv4 in the low 32), its width and prefix.
   std::string text(ip_block);
-  if (std::sscanf(text.c_str(), "%u.%u.%u.%u/%u%c", &a, &b, &c, &d, &prefix, &tail) != 5 || a > 255 || b > 255 ||
-      c > 255 || d > 255 || prefix > 32) {
+  size_t slash = text.find('/');
+  std::string address = text.substr(0, slash);
+  std::string prefix_text = slash == std::string::npos ? "" : text.substr(slash + 1);
+  char* end = nullptr;
+  unsigned long prefix = std::strtoul(prefix_text.c_str(), &end, 10);
+  const bool v6 = address.find(':') != std::string::npos;
+  const unsigned width = v6 ? 128 : 32;
+  unsigned char bytes[16] = {};
+  if (prefix_text.empty() || *end || prefix_text.size() > 3 || prefix > width ||
+      inet_pton(v6 ? AF_INET6 : AF_INET, address.c_str(), bytes) != 1) {
     return TemplateError("Fn::Cidr's ip block " + text + " is not a CIDR block");
   }
   if (count < 1 || count > 256) return TemplateError("Fn::Cidr's count must be between 1 and 256");
-  if (cidr_bits < 1 || cidr_bits > 32 - static_cast<long>(prefix)) {
-    return TemplateError("Fn::Cidr's cidrBits must be between 1 and " + std::to_string(32 - prefix) + " for " + text);
+  const long host_bits = static_cast<long>(width - prefix);
+  if (cidr_bits < 1 || cidr_bits > host_bits) {
+    return TemplateError("Fn::Cidr's cidrBits must be between 1 and " + std::to_string(host_bits) + " for " + text);
   }
-  uint64_t start = (uint64_t{a} << 24 | b << 16 | c << 8 | d) & ~((uint64_t{1} << (32 - prefix)) - 1);
-  uint64_t size = uint64_t{1} << cidr_bits;
-  if (static_cast<uint64_t>(count) * size > (uint64_t{1} << (32 - prefix))) {
-    return TemplateError("Fn::Cidr cannot make " + std::to_string(count) + " blocks of /" + std::to_string(32 - cidr_bits) +
-                         " in " + text);
+  // count blocks of 2^cidr_bits fit in 2^host_bits when count <= 2^(host_bits - cidr_bits).
+  if (host_bits - cidr_bits < 9 && count > (1L << (host_bits - cidr_bits))) {
+    return TemplateError("Fn::Cidr cannot make " + std::to_string(count) + " blocks of /" +
+                         std::to_string(width - cidr_bits) + " in " + text);
   }
+  unsigned __int128 n = 0;
+  for (unsigned i = 0; i < width / 8; ++i) n = n << 8 | bytes[i];
+  const unsigned __int128 all = ~static_cast<unsigned __int128>(0);
+  n &= host_bits >= 128 ? 0 : ~((static_cast<unsigned __int128>(1) << host_bits) - 1) & (v6 ? all : 0xffffffffu);
   std::vector<std::string> out;
   for (long i = 0; i < count; ++i) {
-    uint64_t n = start + static_cast<uint64_t>(i) * size;
-    out.push_back(std::to_string(n >> 24 & 255) + "." + std::to_string(n >> 16 & 255) + "." + std::to_string(n >> 8 & 255) +
-                  "." + std::to_string(n & 255) + "/" + std::to_string(32 - cidr_bits));
+    unsigned __int128 block = n + (cidr_bits >= 128 ? 0 : static_cast<unsigned __int128>(i) << cidr_bits);
+    for (unsigned b = width / 8; b-- > 0;) {
+      bytes[b] = static_cast<unsigned char>(block & 0xff);
+      block >>= 8;
+    }
+    char shown[INET6_ADDRSTRLEN] = {};
+    inet_ntop(v6 ? AF_INET6 : AF_INET, bytes, shown, sizeof(shown));
+    out.push_back(std::string(shown) + "/" + std::to_string(width - cidr_bits));
   }
   return out;
 }

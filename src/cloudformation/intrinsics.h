@@ -48,8 +48,9 @@ Result<std::map<std::string, bool, std::less<>>> EvaluateConditions(const Templa
 // A scalar as CloudFormation makes it a string (numbers and booleans as written).
 std::optional<std::string> ScalarText(const boost::json::value& v);
 
-// Fn::Cidr: `count` IPv4 blocks of 2^`cidr_bits` addresses each, in order from the start of
-// `ip_block`; AWS's "Template error" when they do not fit.
+// Fn::Cidr: `count` blocks of 2^`cidr_bits` addresses each, in order from the start of
+// `ip_block`, IPv4 or IPv6 (a VPC's /56 split into /64s with cidr bits 64; IPv6 written as
+// inet_ntop compresses it, as AWS answers); AWS's "Template error" when they do not fit.
 Result<std::vector<std::string>> CidrBlocks(std::string_view ip_block, long count, long cidr_bits);
 
 }  // namespace wharf::cloudformation

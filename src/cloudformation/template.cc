@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <set>
 
+#include "cloudformation/foreach.h"
 #include "cloudformation/graph.h"
 #include "cloudformation/intrinsics.h"
+#include "cloudformation/parameters.h"
 #include "cloudformation/yaml.h"
 
 namespace wharf::cloudformation {
@@ -198,7 +200,7 @@ Result<json::object> ParseTemplateBody(std::string_view body) {
   return std::move(doc.get_object());
 }
 
-Result<Template> ParseTemplate(std::string_view text) {
+Result<Template> ParseTemplate(std::string_view text, const std::map<std::string, std::string>* parameters) {
   Template t;
   ASSIGN_OR_RETURN(t.body, ParseTemplateBody(text));
   for (const auto& [k, v] : t.body) {
@@ -239,6 +241,25 @@ Result<Template> ParseTemplate(std::string_view text) {
     if (!m->is_object()) return FormatError("Mappings must be an object");
     t.mappings = m->get_object();
   }
+  if (!t.transforms.empty()) {
+    // AWS::LanguageExtensions: the loops expanded with the stack's parameter values (or, with
+    // none yet, each parameter's Default, else an empty string).
+    std::map<std::string, std::string> values;
+    for (const auto& p : t.parameters) {
+      values[p.name] = p.default_value.value_or("");
+      if (!parameters) continue;
+      if (auto given = parameters->find(p.name); given != parameters->end()) values[p.name] = given->second;
+    }
+    Scope scope;
+    AddParameters(t, values, scope);
+    scope.mappings = &t.mappings;
+    std::set<std::string> reserved;
+    for (const auto& p : t.parameters) reserved.insert(p.name);
+    if (const auto* r = t.body.if_contains("Resources"); r && r->is_object()) {
+      for (const auto& [id, v] : r->get_object()) reserved.emplace(id);
+    }
+    RETURN_IF_ERROR(ExpandForEach(t.body, scope, reserved));
+  }
   if (const auto* c = t.body.if_contains("Conditions"); c && !c->is_null()) {
     if (!c->is_object()) return FormatError("Conditions must be an object");
     t.conditions = c->get_object();
@@ -248,7 +269,6 @@ Result<Template> ParseTemplate(std::string_view text) {
     return FormatError("At least one Resources member must be defined.");
   }
   for (const auto& [id, v] : resources->get_object()) {
-    if (id.starts_with("Fn::ForEach")) return FormatError("wharf does not support Fn::ForEach yet");
     ASSIGN_OR_RETURN(auto r, ParseResource(std::string(id), v));
     if (t.FindParameter(r.logical_id)) {
       return FormatError("Parameter and resource names must be unique: " + r.logical_id);

@@ -11,6 +11,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -76,10 +77,13 @@ struct Template {
 Result<boost::json::object> ParseTemplateBody(std::string_view body);
 
 // The body parsed and checked: sections, resource entries, references to parameters,
-// resources and conditions, and the dependency graph (no cycles).
-Result<Template> ParseTemplate(std::string_view body);
+// resources and conditions, and the dependency graph (no cycles). With the
+// AWS::LanguageExtensions transform, its Fn::ForEach loops expanded first (cloudformation/
+// foreach.h): `parameters` are the stack's values their collections may name; without them
+// (ValidateTemplate, before the values are known) each parameter's Default, else "".
+Result<Template> ParseTemplate(std::string_view body, const std::map<std::string, std::string>* parameters = nullptr);
 
-// The transform that admits Fn::Length and Fn::ToJsonString.
+// The transform that admits Fn::ForEach, Fn::Length and Fn::ToJsonString.
 inline constexpr std::string_view kLanguageExtensions = "AWS::LanguageExtensions";
 
 // The pseudo parameters (AWS::Region, ...): names Ref may take besides parameters and resources.

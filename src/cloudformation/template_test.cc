@@ -177,6 +177,16 @@ TEST(TemplateTest, CidrLengthToJsonStringAndZonesOfRegions) {
   EXPECT_EQ(eval(R"({"Fn::Cidr": ["192.168.0.0/24", "6", "5"]})"),
             R"(["192.168.0.0/27","192.168.0.32/27","192.168.0.64/27","192.168.0.96/27","192.168.0.128/27","192.168.0.160/27"])");
   EXPECT_EQ(eval(R"({"Fn::Cidr": ["10.0.0.0/24", 3, 7]})"), "Template error: Fn::Cidr cannot make 3 blocks of /25 in 10.0.0.0/24");
+  // IPv6: a VPC's /56 in /64s (cidr bits 64), the host part of the block ignored.
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["2600:1f14:abc:de00::/56", 3, 64]})"),
+            R"(["2600:1f14:abc:de00::/64","2600:1f14:abc:de01::/64","2600:1f14:abc:de02::/64"])");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["2001:db8::ff/120", 2, 4]})"), R"(["2001:db8::/124","2001:db8::10/124"])");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["::/0", 1, 128]})"), R"(["::/0"])");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["2001:db8::/127", 3, 1]})"),
+            "Template error: Fn::Cidr cannot make 3 blocks of /127 in 2001:db8::/127");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["2001:db8::/64", 1, 65]})"),
+            "Template error: Fn::Cidr's cidrBits must be between 1 and 64 for 2001:db8::/64");
+  EXPECT_EQ(eval(R"({"Fn::Cidr": ["2001:db8::g/64", 1, 8]})"), "Template error: Fn::Cidr's ip block 2001:db8::g/64 is not a CIDR block");
   EXPECT_EQ(eval(R"({"Fn::Length": {"Ref": "Subnets"}})"), "3");
   EXPECT_EQ(eval(R"({"Fn::ToJsonString": {"a": [1, {"Ref": "AWS::Region"}]}})"), R"("{\"a\":[1,\"us-east-1\"]}")");
   EXPECT_EQ(eval(R"({"Fn::GetAZs": {"Ref": "AWS::Region"}})"), R"(["us-east-1a","us-east-1b"])");
@@ -191,6 +201,131 @@ TEST(TemplateTest, CidrLengthToJsonStringAndZonesOfRegions) {
   ASSERT_TRUE(with.ok()) << with.status().ToString();
   EXPECT_EQ(with->transforms, std::vector<std::string>{"AWS::LanguageExtensions"});
   EXPECT_FALSE(ParseTemplate(std::string("Transform: AWS::Serverless-2016-10-31\n") + body).ok());
+}
+
+constexpr const char* kForEach = R"(
+Transform: AWS::LanguageExtensions
+Parameters:
+  Tiers: {Type: CommaDelimitedList, Default: 'web,db'}
+  Flag: {Type: String, Default: 'true'}
+Mappings:
+  Cidrs:
+    web: {Block: 10.0.1.0/24}
+    db: {Block: 10.0.2.0/24}
+Conditions:
+  'Fn::ForEach::Checks':
+    - Name
+    - [Flag]
+    - 'Is${Name}On': !Equals [!Ref {'Fn::Sub': '${Name}'}, 'true']
+Resources:
+  Vpc: {Type: AWS::EC2::VPC, Properties: {CidrBlock: 10.0.0.0/16}}
+  'Fn::ForEach::TierLoop':
+    - Tier
+    - !Ref Tiers
+    - '${Tier}Subnet':
+        Type: AWS::EC2::Subnet
+        Condition: IsFlagOn
+        Properties:
+          VpcId: !Ref Vpc
+          CidrBlock: !FindInMap [Cidrs, !Ref Tier, Block]
+          Tags:
+            - {Key: Name, Value: !Sub '${AWS::StackName}-${Tier}'}
+            - {Key: Plain, Value: 'kept ${Tier}'}
+      'Fn::ForEach::Ports':
+        - Port
+        - ['80', '4.4.3']
+        - '${Tier}Rule&{Port}':
+            Type: AWS::EC2::SecurityGroupIngress
+            Properties:
+              GroupId: !GetAtt [!Sub '${Tier}Subnet', VpcId]
+              Description: !Sub '${Tier} on ${Port} in ${Vpc}'
+              FromPort: !Ref Port
+Outputs:
+  'Fn::ForEach::Out':
+    - Tier
+    - !Ref Tiers
+    - '${Tier}Id': {Value: !Ref {'Fn::Sub': '${Tier}Subnet'}}
+)";
+
+// Fn::ForEach (AWS::LanguageExtensions) in Conditions, Resources and Outputs: nested loops,
+// ${} and &{} keys, Ref to the identifier, Fn::Sub, names made constant for Ref and GetAtt.
+TEST(TemplateTest, ForEachExpandsLoops) {
+  auto t = ParseTemplate(kForEach);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::vector<std::string> ids;
+  for (const auto& r : t->resources) ids.push_back(r.logical_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"Vpc", "webSubnet", "webRule80", "webRule443", "dbSubnet", "dbRule80",
+                                           "dbRule443"}));
+  EXPECT_TRUE(t->conditions.contains("IsFlagOn"));
+  EXPECT_EQ(json::serialize(t->conditions.at("IsFlagOn")), R"({"Fn::Equals":[{"Ref":"Flag"},"true"]})");
+  const auto* web = t->FindResource("webSubnet");
+  EXPECT_EQ(web->condition, "IsFlagOn");
+  EXPECT_EQ(json::serialize(web->properties.at("CidrBlock")), R"({"Fn::FindInMap":["Cidrs","web","Block"]})");
+  EXPECT_EQ(json::serialize(web->properties.at("Tags")),
+            R"([{"Key":"Name","Value":{"Fn::Sub":"${AWS::StackName}-web"}},{"Key":"Plain","Value":"kept ${Tier}"}])");
+  const auto* rule = t->FindResource("dbRule443");
+  EXPECT_EQ(json::serialize(rule->properties), R"({"GroupId":{"Fn::GetAtt":["dbSubnet","VpcId"]},)"
+                                               R"("Description":{"Fn::Sub":"db on 4.4.3 in ${Vpc}"},"FromPort":"4.4.3"})");
+  auto deps = Dependencies(*t);
+  EXPECT_EQ(deps["dbRule443"], (std::set<std::string>{"Vpc", "dbSubnet"}));
+  ASSERT_EQ(t->outputs.size(), 2u);
+  EXPECT_EQ(t->outputs[1].name, "dbId");
+  EXPECT_EQ(json::serialize(t->outputs[1].value), R"({"Ref":"dbSubnet"})");
+
+  // A loop among a resource's properties: the keys are property names.
+  auto props = ParseTemplate("Transform: AWS::LanguageExtensions\nResources:\n  T:\n    Type: X::Y::Z\n"
+                             "    Properties:\n      Fixed: 1\n"
+                             "      'Fn::ForEach::Props': [P, [A, B], {'Prop${P}': !Ref P}]\n");
+  ASSERT_TRUE(props.ok()) << props.status().ToString();
+  EXPECT_EQ(json::serialize(props->resources[0].properties), R"({"Fixed":"1","PropA":"A","PropB":"B"})");
+
+  // The stack's values, not the defaults, make the collection.
+  std::map<std::string, std::string> values{{"Tiers", "db"}, {"Flag", "true"}};
+  auto one = ParseTemplate(kForEach, &values);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->resources.size(), 4u);
+  EXPECT_EQ(one->FindResource("webSubnet"), nullptr);
+}
+
+TEST(TemplateTest, ForEachErrorsInCloudFormationsWords) {
+  auto error = [](const std::string& resources, const std::string& extra = "") {
+    auto t = ParseTemplate("Transform: AWS::LanguageExtensions\nParameters:\n  P: {Type: String, Default: x}\n" + extra +
+                           "Resources:\n  R: {Type: AWS::SNS::Topic}\n" + resources);
+    return t.ok() ? std::string("ok") : t.status().message();
+  };
+  const std::string prefix = "Transform AWS::LanguageExtensions failed with: ";
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, [a, b]]\n"), prefix + "Fn::ForEach layout is incorrect");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, [a], {'T${Id}': 1}, x]\n"), prefix + "Fn::ForEach layout is incorrect");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, !Ref R, {'T${Id}': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "Could not find a collection or could not be resolved for Fn::ForEach");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, !Ref P, {'T${Id}': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "Could not find a collection or could not be resolved for Fn::ForEach");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, [a], {'Topic': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "The key Topic of Fn::ForEach::L does not contain ${Id} or &{Id}: every iteration would make "
+                     "the same key");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [P, [a], {'T${P}': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "The identifier P of Fn::ForEach::L conflicts with a parameter or resource of that name");
+  EXPECT_EQ(error("  'Fn::ForEach::R': [Id, [a], {'T${Id}': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "The loop name R conflicts with a parameter or resource of that name");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, ['', x], {'R${Id}': {Type: AWS::SNS::Topic}}]\n"),
+            prefix + "Fn::ForEach produces R, a key its parent object already has");
+  EXPECT_EQ(error("  'Fn::ForEach::L': [Id, [a], {'Fn::ForEach::M': [Id, [b], {'T${Id}': {Type: AWS::SNS::Topic}}]}]\n"),
+            prefix + "The identifier Id of Fn::ForEach::M is already the identifier of an enclosing Fn::ForEach; "
+                     "nested loops need their own");
+  EXPECT_EQ(error("", "Mappings:\n  M: {'Fn::ForEach::L': [Id, [a], {'K${Id}': {V: 1}}]}\n"),
+            prefix + "Fn::ForEach is not supported in the Mappings section: it is supported in the Conditions, "
+                     "Resources and Outputs sections");
+  // 30 x 30 members: more than a template may hold.
+  std::string many = "[";
+  for (int i = 0; i < 30; ++i) many += (i ? ",v" : "v") + std::to_string(i);
+  many += "]";
+  EXPECT_EQ(error("  'Fn::ForEach::L': [A, " + many + ", {'Fn::ForEach::M': [B, " + many +
+                  ", {'T${A}${B}': {Type: AWS::SNS::Topic}}]}]\n"),
+            prefix + "Fn::ForEach loops produce more than 500 members; a template holds at most 500 resources");
+  // Without the transform, as before.
+  auto without = ParseTemplate("Resources:\n  'Fn::ForEach::L': [Id, [a], {'T${Id}': {Type: AWS::SNS::Topic}}]\n");
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.status().message().find("AWS::LanguageExtensions transform"), std::string::npos);
 }
 
 TEST(StackPolicyTest, ProtectsUnlessAllowedAndDenyWins) {

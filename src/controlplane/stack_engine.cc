@@ -259,40 +259,129 @@ class Operation {
     return FinishCreate(def.logical_id, ProvisionStep(def, std::move(*props))(), false);
   }
 
-  // Deletes one resource; false when it could not be deleted.
-  Result<bool> DeleteResource(StackResource& r, bool honour_retain) {
-    if (r.status == "DELETE_COMPLETE" || r.status == "DELETE_SKIPPED") return true;
+  // Starts deleting `r`: false when there is nothing for its provider to do (already gone,
+  // kept by DeletionPolicy Retain, or never made), true when the delete must run.
+  Result<bool> BeginDelete(StackResource& r, bool honour_retain) {
+    if (r.status == "DELETE_COMPLETE" || r.status == "DELETE_SKIPPED") return false;
     if (honour_retain && r.deletion_policy == "Retain") {
       r.status = "DELETE_SKIPPED";
       r.status_reason.clear();
       ResourceEvent(r);
       RETURN_IF_ERROR(Save());
-      return true;
+      return false;
     }
     r.status = "DELETE_IN_PROGRESS";
     r.status_reason.clear();
     r.updated = Now();
     ResourceEvent(r);
     RETURN_IF_ERROR(Save());
-    Status deleted = r.physical_id.empty() ? Status::OK() : deps_.provisioner.Delete(stack_, r);
+    if (!r.physical_id.empty()) return true;
+    RETURN_IF_ERROR(FinishDelete(r, Status::OK()).status());
+    return false;
+  }
+
+  // Records how deleting `r` ended; false when it could not be deleted.
+  Result<bool> FinishDelete(StackResource& r, const Status& deleted) {
     r.updated = Now();
-    if (!deleted.ok()) {
-      r.status = "DELETE_FAILED";
-      r.status_reason = deleted.message();
-      ResourceEvent(r);
-      RETURN_IF_ERROR(Save());
-      return false;
-    }
-    r.status = "DELETE_COMPLETE";
+    r.status = deleted.ok() ? "DELETE_COMPLETE" : "DELETE_FAILED";
+    r.status_reason = deleted.ok() ? "" : deleted.message();
     ResourceEvent(r);
     RETURN_IF_ERROR(Save());
-    return true;
+    return deleted.ok();
+  }
+
+  // Deletes one resource on this thread; false when it could not be deleted.
+  Result<bool> DeleteResource(StackResource& r, bool honour_retain) {
+    ASSIGN_OR_RETURN(bool needed, BeginDelete(r, honour_retain));
+    if (!needed) return r.status != "DELETE_FAILED";
+    return FinishDelete(r, deps_.provisioner.Delete(stack_, r));
+  }
+
+  // For each of the stack's resources (by index), the ones that must be gone before it: those
+  // depending on it in the stack's template. Resources the template does not name (an update
+  // interrupted between templates) and a replaced resource beside its replacement keep the
+  // list's order, newest first. Orders along a creation order (each resource after what it
+  // depends on, list order otherwise), so the waits cannot form a cycle.
+  std::vector<std::vector<size_t>> DeletionWaits() const {
+    const auto& rs = stack_.resources;
+    const size_t n = rs.size();
+    std::map<std::string, std::set<std::string>> deps;
+    if (auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters); t.ok()) deps = cfn::Dependencies(*t);
+    auto known = [&](size_t i) { return deps.contains(rs[i].logical_id); };
+    auto depends = [&](size_t a, size_t b) {  // whether rs[a] depends on rs[b]
+      return known(a) && deps.at(rs[a].logical_id).contains(rs[b].logical_id);
+    };
+    std::vector<size_t> order;
+    std::vector<bool> placed(n, false);
+    while (order.size() < n) {
+      size_t pick = n;
+      for (size_t i = 0; i < n && pick == n; ++i) {
+        if (placed[i]) continue;
+        bool ready = true;
+        for (size_t j = 0; j < n && ready; ++j) ready = placed[j] || j == i || !depends(i, j);
+        if (ready) pick = i;
+      }
+      if (pick == n) pick = static_cast<size_t>(std::find(placed.begin(), placed.end(), false) - placed.begin());
+      placed[pick] = true;
+      order.push_back(pick);
+    }
+    std::vector<std::vector<size_t>> waits(n);
+    for (size_t p = 0; p < n; ++p) {
+      for (size_t q = p + 1; q < n; ++q) {
+        size_t a = order[p], b = order[q];
+        if (!known(a) || !known(b) || rs[a].logical_id == rs[b].logical_id || depends(b, a)) waits[a].push_back(b);
+      }
+    }
+    return waits;
+  }
+
+  // Deletes the stack's resources as creation makes them: each once every resource depending
+  // on it is gone, independent ones at once. A failure does not stop the others; what the failed
+  // resource depends on is left, as CloudFormation leaves it. Answers what failed, in the
+  // order it failed.
+  Result<std::vector<std::string>> DeleteAll(bool honour_retain) {
+    enum State { kWaiting, kRunning, kGone, kFailed };
+    const auto waits = DeletionWaits();
+    std::vector<State> state(stack_.resources.size(), kWaiting);
+    std::vector<std::string> failed;
+    ParallelSteps<Status> steps(std::max<size_t>(1, deps_.max_parallel_resources));
+    ResourceProvisioner& provisioner = deps_.provisioner;
+    while (true) {
+      for (bool progress = true; progress;) {
+        progress = false;
+        for (size_t i = state.size(); i-- > 0 && steps.HasRoom();) {
+          if (state[i] != kWaiting) continue;
+          bool ready = true;
+          for (size_t w : waits[i]) ready = ready && state[w] == kGone;
+          if (!ready) continue;
+          StackResource& r = stack_.resources[i];
+          ASSIGN_OR_RETURN(bool needed, BeginDelete(r, honour_retain));
+          if (!needed) {
+            state[i] = r.status == "DELETE_FAILED" ? kFailed : kGone;
+            if (state[i] == kFailed) failed.push_back(r.logical_id);
+            progress = true;
+            continue;
+          }
+          state[i] = kRunning;
+          steps.Start(std::to_string(i), [&provisioner, stack = stack_, resource = r] {
+            return provisioner.Delete(stack, resource);
+          });
+        }
+      }
+      if (steps.running() == 0) break;
+      auto next = steps.Next();
+      size_t i = std::stoul(next.first);
+      ASSIGN_OR_RETURN(bool deleted, FinishDelete(stack_.resources[i], next.second));
+      state[i] = deleted ? kGone : kFailed;
+      if (!deleted) failed.push_back(stack_.resources[i].logical_id);
+    }
+    return failed;
   }
 
   // Resources are made as soon as what they depend on is: independent ones at once, so the
   // stack takes about as long as its longest chain of dependencies.
   Status Create() {
-    auto t = cfn::ParseTemplate(stack_.template_body);
+    auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters);
     if (!t.ok()) return FailCreate({}, t.status().message());
     stack_.imports.clear();
     auto scope = MakeScope(*t, stack_.parameters);
@@ -358,11 +447,8 @@ class Operation {
   }
 
   Status Rollback() {
-    bool all = true;
-    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
-      ASSIGN_OR_RETURN(bool deleted, DeleteResource(*it, /*honour_retain=*/true));
-      all = all && deleted;
-    }
+    ASSIGN_OR_RETURN(auto failed, DeleteAll(/*honour_retain=*/true));
+    bool all = failed.empty();
     // The stack keeps saying why it rolled back (its event does not repeat it).
     std::string why = stack_.status_reason;
     SetStatus(all ? "ROLLBACK_COMPLETE" : "ROLLBACK_FAILED");
@@ -371,11 +457,7 @@ class Operation {
   }
 
   Status Delete() {
-    std::vector<std::string> failed;
-    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
-      ASSIGN_OR_RETURN(bool deleted, DeleteResource(*it, /*honour_retain=*/true));
-      if (!deleted) failed.push_back(it->logical_id);
-    }
+    ASSIGN_OR_RETURN(auto failed, DeleteAll(/*honour_retain=*/true));
     if (!failed.empty()) {
       SetStatus("DELETE_FAILED", "The following resource(s) failed to delete: [" + Names(failed) + "]. ");
       return Save();
@@ -411,7 +493,7 @@ class Operation {
   }
 
   Status Update() {
-    auto t = cfn::ParseTemplate(stack_.template_body);
+    auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters);
     if (!t.ok()) return FailUpdate({}, t.status().message());
     const auto policy = UpdatePolicy();
     stack_.imports.clear();
@@ -542,7 +624,7 @@ class Operation {
     }
     stack_.template_body = stack_.previous_template_body;
     stack_.parameters = stack_.previous_parameters;
-    if (auto t = cfn::ParseTemplate(stack_.template_body); t.ok()) {
+    if (auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters); t.ok()) {
       if (auto scope = MakeScope(*t, stack_.parameters); scope.ok()) (void)ComputeOutputs(*t, *scope);
     }
     SetStatus("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");

@@ -169,13 +169,26 @@ class SlowProvisioner final : public ResourceProvisioner {
     return ReplacementNeeded("always");
   }
   Status Delete(const model::Stack&, const model::StackResource& r) override {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      widest_delete = std::max(widest_delete, ++now);
+      // What it deletes must no longer be named by anything live.
+      for (const auto& d : needs[r.logical_id]) order_broken = order_broken || live.contains(d);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms_));
     std::lock_guard<std::mutex> lock(mu);
+    --now;
+    if (fail_delete.contains(r.logical_id)) return Status::InvalidArgument("it is still in use");
     live.erase(r.physical_id);
+    deleted.push_back(r.logical_id);
     return Status::OK();
   }
   std::mutex mu;
-  int now = 0, widest = 0;
-  std::set<std::string> live;
+  int now = 0, widest = 0, widest_delete = 0;
+  bool order_broken = false;
+  std::set<std::string> live, fail_delete;
+  std::map<std::string, std::set<std::string>> needs;  // resource -> what depends on it
+  std::vector<std::string> deleted;
 
  private:
   const int ms_;
@@ -275,6 +288,90 @@ Resources:
   EXPECT_TRUE(provisioner_.live.contains("Logs-5"));
   EXPECT_EQ(s.resources.size(), 4u);
   EXPECT_EQ(Events().back(), "web UPDATE_COMPLETE");
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+namespace {
+
+// Deletes run as creates do: each resource once what depends on it is gone, independent ones
+// at once; a failed delete leaves what it depends on and the stack DELETE_FAILED.
+TEST(StackEngineParallelTest, IndependentResourcesAreDeletedAtOnce) {
+  store::MemoryStore store;
+  ManualClock clock(std::chrono::system_clock::from_time_t(1700000000));
+  SlowProvisioner provisioner(200);
+  auto zones = [](std::string_view) { return std::vector<std::string>{"us-east-1a"}; };
+  StackEngine engine(StackEngineDeps{store, clock, provisioner, "us-east-1", "123456789012", zones});
+  auto put = [&](const std::string& status, const std::string& body) {
+    model::Stack s;
+    auto kv = store.Get(model::keys::StackKey("wide"));
+    int64_t rev = kv.ok() && *kv ? (*kv)->mod_revision : 0;
+    if (rev) {
+      s = *model::Stack::FromJson(*ParseObject((*kv)->value));
+    } else {
+      s.name = "wide";
+      s.stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/wide/uuid-3";
+    }
+    s.status = status;
+    s.template_body = body;
+    ASSERT_TRUE(store.Commit({{{model::keys::StackKey("wide"), rev}},
+                              {store::Op::Put(model::keys::StackKey("wide"), Serialize(s.ToJson()))}})
+                    .ok());
+  };
+  auto get = [&]() -> std::optional<model::Stack> {
+    auto kv = store.Get(model::keys::StackKey("wide"));
+    if (!kv.ok() || !*kv) return std::nullopt;
+    return *model::Stack::FromJson(*ParseObject((*kv)->value));
+  };
+  const std::string wide = R"(
+Resources:
+  A: {Type: X::Y::Z}
+  B: {Type: X::Y::Z}
+  C: {Type: X::Y::Z}
+  D: {Type: X::Y::Z, Properties: {Name: !Ref C}}
+  E: {Type: X::Y::Z, DependsOn: [A, B, D]}
+)";
+  provisioner.needs = {{"A", {"E"}}, {"B", {"E"}}, {"C", {"D"}}, {"D", {"E"}}};
+  put("CREATE_IN_PROGRESS", wide);
+  ASSERT_TRUE(engine.RunNow("wide").ok());
+  ASSERT_EQ(get()->status, "CREATE_COMPLETE");
+  put("DELETE_IN_PROGRESS", wide);
+  auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(engine.RunNow("wide").ok());
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_FALSE(get());  // DELETE_COMPLETE
+  EXPECT_TRUE(provisioner.live.empty());
+  EXPECT_FALSE(provisioner.order_broken);
+  EXPECT_EQ(provisioner.deleted.front(), "E");
+  EXPECT_EQ(provisioner.deleted.back(), "C");
+  EXPECT_EQ(provisioner.widest_delete, 3);  // A, B and D at once
+  EXPECT_LT(took, 0.9);  // three steps of 0.2 s; five in a row would be 1 s
+
+  // D cannot be deleted: C (which D names) stays; A, B and E go.
+  provisioner.deleted.clear();
+  provisioner.fail_delete = {"D"};
+  put("CREATE_IN_PROGRESS", wide);
+  ASSERT_TRUE(engine.RunNow("wide").ok());
+  put("DELETE_IN_PROGRESS", wide);
+  ASSERT_TRUE(engine.RunNow("wide").ok());
+  model::Stack s = *get();
+  EXPECT_EQ(s.status, "DELETE_FAILED");
+  EXPECT_EQ(s.status_reason, "The following resource(s) failed to delete: [D]. ");
+  EXPECT_EQ(s.FindResource("D")->status, "DELETE_FAILED");
+  EXPECT_EQ(s.FindResource("D")->status_reason, "it is still in use");
+  EXPECT_EQ(s.FindResource("C")->status, "CREATE_COMPLETE");
+  EXPECT_EQ(s.FindResource("A")->status, "DELETE_COMPLETE");
+  EXPECT_EQ(provisioner.live, (std::set<std::string>{"C", "D"}));
+
+  // Once D can go, deleting again finishes the job.
+  provisioner.fail_delete.clear();
+  put("DELETE_IN_PROGRESS", wide);
+  ASSERT_TRUE(engine.RunNow("wide").ok());
+  EXPECT_FALSE(get());
+  EXPECT_TRUE(provisioner.live.empty());
+  EXPECT_FALSE(provisioner.order_broken);
 }
 
 }  // namespace

@@ -238,6 +238,41 @@ POLICY = json.dumps({"Statement": [
     {"Effect": "Deny", "Action": "Update:*", "Principal": "*", "Resource": "LogicalResourceId/Vpc"}]})
 
 
+LOOPS = """
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::LanguageExtensions
+Parameters:
+  Tiers: {Type: CommaDelimitedList, Default: 'web,db'}
+Mappings:
+  Index:
+    web: {I: 0, Kind: public}
+    db: {I: 1, Kind: private}
+    app: {I: 2, Kind: private}
+Conditions:
+  'Fn::ForEach::Public':
+    - Tier
+    - !Ref Tiers
+    - 'Is&{Tier}Public': !Equals [!Ref Tier, web]
+Resources:
+  'Fn::ForEach::TierParameters':
+    - Tier
+    - !Ref Tiers
+    - '${Tier}Block':
+        Type: AWS::SSM::Parameter
+        Properties:
+          Name: !Sub '/loops/${Tier}'
+          Type: String
+          Value: !Join
+            - ' '
+            - - !Select [!FindInMap [Index, !Ref Tier, I], !Cidr ['2600:1f14:abc:de00::/56', 3, 64]]
+              - !FindInMap [Index, !Ref Tier, Kind]
+Outputs:
+  'Fn::ForEach::Names':
+    - Tier
+    - !Ref Tiers
+    - '${Tier}Name': {Value: !Ref {'Fn::Sub': '${Tier}Block'}}
+"""
+
 with WharfServer() as server:
     cfn = server.boto3("cloudformation")
     ec2 = server.boto3("ec2")
@@ -420,6 +455,12 @@ with WharfServer() as server:
         cfn.get_waiter("stack_delete_complete").wait(StackName="net", WaiterConfig={"Delay": 1, "MaxAttempts": 90})
         print(f"   VPC stack: DELETE_COMPLETE in {time.time() - started:.1f} s", flush=True)
         assert stack(made["net"])["StackStatus"] == "DELETE_COMPLETE"
+        # The stack's own delete, from its events (the waiter polls once a second).
+        events = [e for e in cfn.describe_stack_events(StackName=made["net"])["StackEvents"]
+                  if e["LogicalResourceId"] == "net" and e["ResourceStatus"] in ("DELETE_IN_PROGRESS", "DELETE_COMPLETE")]
+        at = {e["ResourceStatus"]: e["Timestamp"] for e in events}
+        print(f"   VPC stack: DELETE_IN_PROGRESS -> DELETE_COMPLETE in "
+              f"{(at['DELETE_COMPLETE'] - at['DELETE_IN_PROGRESS']).total_seconds():.2f} s", flush=True)
         ids = made
         expect_client_error(lambda: ec2.describe_vpcs(VpcIds=[ids["Vpc"]]), "InvalidVpcID.NotFound")
         expect_client_error(lambda: ec2.describe_subnets(SubnetIds=[ids["PublicA"]]), "InvalidSubnetID.NotFound")
@@ -456,5 +497,34 @@ with WharfServer() as server:
         listed = list(cfn.get_paginator("list_stacks").paginate())
         assert {s["StackName"] for p in listed for s in p["StackSummaries"]} == {"net", "importer"}
         expect_client_error(lambda: cfn.list_stacks(NextToken="bogus"), "ValidationError")
+
+    @checks.run
+    def for_each_loops_and_ipv6_cidr():
+        # Fn::ForEach over a list parameter (the stack's values, not the default) in Conditions,
+        # Resources and Outputs; the tiers' addresses cut from an IPv6 /56 by Fn::Cidr.
+        cfn.create_stack(StackName="loops", TemplateBody=LOOPS, Capabilities=["CAPABILITY_AUTO_EXPAND"],
+                         Parameters=[{"ParameterKey": "Tiers", "ParameterValue": "web,db,app"}])
+        s = wait("loops")
+        assert s["StackStatus"] == "CREATE_COMPLETE", s
+        assert sorted(physical("loops")) == ["appBlock", "dbBlock", "webBlock"], physical("loops")
+        blocks = {t: ssm.get_parameter(Name=f"/loops/{t}")["Parameter"]["Value"] for t in ("web", "db", "app")}
+        assert blocks == {"web": "2600:1f14:abc:de00::/64 public", "db": "2600:1f14:abc:de01::/64 private",
+                          "app": "2600:1f14:abc:de02::/64 private"}, blocks
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
+        assert outputs == {"webName": "/loops/web", "dbName": "/loops/db", "appName": "/loops/app"}, outputs
+        assert "Fn::ForEach::TierParameters" in cfn.get_template(StackName="loops")["TemplateBody"]
+        summary = cfn.get_template_summary(StackName="loops")
+        assert summary["DeclaredTransforms"] == ["AWS::LanguageExtensions"], summary
+        # Values whose loop makes one key twice: the change set fails with the transform's words.
+        cs = cfn.create_change_set(StackName="loops", ChangeSetName="twice", UsePreviousTemplate=True,
+                                   Capabilities=["CAPABILITY_AUTO_EXPAND"],
+                                   Parameters=[{"ParameterKey": "Tiers", "ParameterValue": "web,web"}])
+        described = cfn.describe_change_set(ChangeSetName=cs["Id"])
+        assert described["Status"] == "FAILED" and described["ExecutionStatus"] == "UNAVAILABLE", described
+        assert described["StatusReason"] == ("Transform AWS::LanguageExtensions failed with: Fn::ForEach produces "
+                                             "IswebPublic, a key its parent object already has"), described
+        cfn.delete_stack(StackName="loops")
+        cfn.get_waiter("stack_delete_complete").wait(StackName="loops", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        expect_client_error(lambda: ssm.get_parameter(Name="/loops/db"), "ParameterNotFound")
 
 checks.finish()

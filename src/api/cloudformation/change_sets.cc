@@ -67,7 +67,7 @@ json::array Changes(const cfn::Template& next, const model::Stack* current,
   json::array changes;
   std::optional<cfn::Template> before;
   if (current) {
-    if (auto t = cfn::ParseTemplate(current->template_body); t.ok()) before = std::move(*t);
+    if (auto t = cfn::ParseTemplate(current->template_body, &current->parameters); t.ok()) before = std::move(*t);
   }
   for (const auto& r : next.resources) {
     const model::StackResource* existing = current ? current->FindResource(r.logical_id) : nullptr;
@@ -149,8 +149,13 @@ Outcome CreateChangeSet(const Deps& deps, const RequestContext& ctx, object& in)
     stack.created = Now(deps);
     stack.access_key_id = ctx.access_key_id;
   }
-  json::array changes = Changes(t, type == "UPDATE" ? &stack : nullptr, *values);
+  // The transform's loops expanded with these values: a failure fails the change set, as
+  // CloudFormation's processing of the template does.
+  auto processed = cfn::ParseTemplate(body, &*values);
+  json::array changes =
+      processed.ok() ? Changes(*processed, type == "UPDATE" ? &stack : nullptr, *values) : json::array();
   bool empty = type == "UPDATE" && changes.empty() && body == stack.template_body && *values == stack.parameters;
+  bool failed = empty || !processed.ok();
   std::string id = "arn:aws:cloudformation:" + deps.region + ":" + deps.account_id + ":changeSet/" + name + "/" +
                    RandomUuid(deps.random);
   json::array parameters;
@@ -163,8 +168,8 @@ Outcome CreateChangeSet(const Deps& deps, const RequestContext& ctx, object& in)
                 {"StackName", stack.name},
                 {"Parameters", std::move(parameters)},
                 {"CreationTime", Now(deps)},
-                {"ExecutionStatus", empty ? "UNAVAILABLE" : "AVAILABLE"},
-                {"Status", empty ? "FAILED" : "CREATE_COMPLETE"},
+                {"ExecutionStatus", failed ? "UNAVAILABLE" : "AVAILABLE"},
+                {"Status", failed ? "FAILED" : "CREATE_COMPLETE"},
                 {"NotificationARNs", json::array()},
                 {"Capabilities", GetArray(in, "Capabilities")},
                 {"Tags", GetArray(in, "Tags")},
@@ -174,7 +179,9 @@ Outcome CreateChangeSet(const Deps& deps, const RequestContext& ctx, object& in)
                 {"TemplateBody", body},
                 {"ParameterValues", std::move(values_record)}};
   if (Has(in, "Description")) record["Description"] = GetString(in, "Description");
-  if (empty) {
+  if (!processed.ok()) {
+    record["StatusReason"] = processed.status().message();
+  } else if (empty) {
     record["StatusReason"] = "The submitted information didn't contain changes. Submit different information to "
                              "create a change set.";
   }

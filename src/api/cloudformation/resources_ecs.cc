@@ -135,12 +135,26 @@ Status DeleteService(const Caller& c, const model::StackResource& r) {
     return Status::InvalidArgument(out.error().message);
   }
   if (!out.ok()) return Status::OK();
-  // CloudFormation reports DELETE_COMPLETE once the service is drained: its tasks stopped.
+  // CloudFormation reports DELETE_COMPLETE once the service is drained: INACTIVE, and here
+  // also every task of it STOPPED, not merely told to stop (ListTasks no longer lists those,
+  // yet their containers still run, hold their host ports and keep the cluster busy).
   std::string name = r.physical_id.substr(r.physical_id.rfind('/') + 1);
   return PollUntil(c, kStablePolls, kPollMs, [&]() -> Result<bool> {
-    Outcome tasks = c.Try("ecs", "ListTasks", {{"cluster", cluster}, {"serviceName", name}});
-    if (!tasks.ok()) return true;  // the service is gone
-    return GetArray(tasks.output(), "taskArns").empty();
+    Outcome described = c.Try("ecs", "DescribeServices",
+                              {{"cluster", cluster}, {"services", json::array{json::string(r.physical_id)}}});
+    if (!described.ok()) return true;  // the cluster is gone
+    const auto& services = GetArray(described.output(), "services");
+    if (!services.empty() && services[0].is_object() && GetString(services[0].get_object(), "status") != "INACTIVE") {
+      return false;
+    }
+    Outcome stopping = c.Try("ecs", "ListTasks", {{"cluster", cluster}, {"serviceName", name}, {"desiredStatus", "STOPPED"}});
+    if (!stopping.ok() || GetArray(stopping.output(), "taskArns").empty()) return true;
+    Outcome tasks = c.Try("ecs", "DescribeTasks", {{"cluster", cluster}, {"tasks", GetArray(stopping.output(), "taskArns")}});
+    if (!tasks.ok()) return true;
+    for (const auto& t : GetArray(tasks.output(), "tasks")) {
+      if (t.is_object() && GetString(t.get_object(), "lastStatus") != "STOPPED") return false;
+    }
+    return true;
   }, "Service " + r.physical_id + " did not drain");
 }
 
