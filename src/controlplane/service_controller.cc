@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/logging.h"
+#include "controlplane/blue_green.h"
 #include "controlplane/records.h"
 #include "controlplane/service_deployments.h"
 #include "controlplane/service_reconciler.h"
@@ -19,6 +20,7 @@
 
 namespace wharf::controlplane {
 namespace json = boost::json;
+using model::kDeploymentBlueGreen;
 using model::kDeploymentLoadBalancers;
 using model::ShortId;
 
@@ -30,6 +32,12 @@ constexpr int kMaxStartsPerRound = 10;  // RunTask's own limit
 using Stored = StoredRecord;
 
 std::string TargetGroupKey(const std::string& arn) { return model::keys::TargetGroupKey(model::TargetGroupName(arn)); }
+
+// A stored time in seconds since the epoch; 0 when missing.
+double GetDouble(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
 
 double NowSeconds(const TaskLaunchDeps& deps) { return EpochSeconds(deps.clock.Now()); }
 int64_t NowMs(const TaskLaunchDeps& deps) { return static_cast<int64_t>(NowSeconds(deps) * 1000); }
@@ -96,12 +104,33 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
                              static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0)),
                              RollbackRequested(d.get_object())});
   }
+  v.now = NowSeconds(deps.launch);
+  if (!v.deployments.empty() && IsBlueGreen(service) && v.deployments.front().rollout_state == "IN_PROGRESS") {
+    const json::object& primary = GetArray(service, "deployments")[0].get_object();
+    if (Has(primary, kDeploymentBlueGreen)) {
+      const json::object& bg = GetObject(primary, kDeploymentBlueGreen);
+      v.blue_green.active = true;
+      v.blue_green.stage = GetString(bg, "stage");
+      v.blue_green.since = GetDouble(bg, "since");
+      v.blue_green.bake_seconds = 60.0 * static_cast<double>(GetInt(config, "bakeTimeInMinutes").value_or(0));
+      // A PAUSE hook holds its stage until ContinueServiceDeployment or its timeout.
+      for (const auto& h : GetArray(bg, "hooks")) {
+        const json::object& hook = h.get_object();
+        if (GetString(hook, "stage") != v.blue_green.stage || GetString(hook, "status") != "AWAITING_ACTION") continue;
+        double expires = GetDouble(hook, "expiresAt");
+        if (expires <= 0 || v.now < expires) {
+          v.blue_green.held = true;
+        } else if (GetString(hook, "timeoutAction") == "ROLLBACK") {
+          v.deployments.front().rollback_requested = true;
+        }
+      }
+    }
+  }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
   v.failures_counted.insert(state.failures_counted.begin(), state.failures_counted.end());
   v.steady = state.steady;
   v.throttle = {state.throttle_deployment, state.throttle_failures, state.throttle_launch_after};
-  v.now = NowSeconds(deps.launch);
   int64_t now_ms = NowMs(deps.launch);
 
   std::map<std::string, std::map<std::pair<std::string, int>, std::string>> health;
@@ -157,6 +186,79 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   return v;
 }
 
+const char* RollbackReason(const Decision& d) {
+  return d.stop_requested ? "A rollback was requested by StopServiceDeployment."
+                          : "The deployment circuit breaker failed the deployment.";
+}
+
+// A blue/green deployment enters `stage`: when, and the PAUSE hooks that hold it there.
+void EnterBlueGreenStage(const TaskLaunchDeps& deps, const json::object& service, const std::string& stage, double now,
+                         json::object& primary) {
+  json::object bg = GetObject(primary, kDeploymentBlueGreen);
+  bg["stage"] = stage;
+  bg["since"] = now;
+  json::array hooks = GetArray(bg, "hooks");
+  for (const json::object& hook : PauseHooksAt(service, stage)) {
+    json::object entry{{"hookId", RandomUuid(deps.random)},
+                       {"stage", stage},
+                       {"targetType", "PAUSE"},
+                       {"status", "AWAITING_ACTION"}};
+    const json::object& timeout = GetObject(hook, "timeoutConfiguration");
+    if (auto minutes = GetInt(timeout, "timeoutInMinutes")) {
+      entry["expiresAt"] = now + 60.0 * static_cast<double>(*minutes);
+      entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
+    }
+    hooks.push_back(std::move(entry));
+  }
+  bg["hooks"] = std::move(hooks);
+  primary[kDeploymentBlueGreen] = std::move(bg);
+  primary["updatedAt"] = now;
+}
+
+// PAUSE hooks past their expiresAt are TIMED_OUT (the view already acted on their timeoutAction).
+void TimeOutPauseHooks(double now, json::object& primary) {
+  json::value* bg = primary.if_contains(kDeploymentBlueGreen);
+  if (!bg || !bg->is_object()) return;
+  json::value* hooks = bg->as_object().if_contains("hooks");
+  if (!hooks || !hooks->is_array()) return;
+  for (auto& h : hooks->as_array()) {
+    json::object& hook = h.as_object();
+    double expires = GetDouble(hook, "expiresAt");
+    if (GetString(hook, "status") == "AWAITING_ACTION" && expires > 0 && now >= expires) hook["status"] = "TIMED_OUT";
+  }
+}
+
+// A blue/green rollback: the blue deployment (the last completed, still running) becomes the
+// PRIMARY again, so the listener rules forward to it in this very commit and green is retired
+// as an older deployment. False when blue is gone (then a new deployment of it rolls back).
+bool RepromoteBlue(const TaskLaunchDeps& deps, const Decision& d, model::ServiceControllerState& state,
+                   json::object& service, json::array& deployments) {
+  const json::object target = state.last_completed;
+  std::string blue_id = GetString(target, "id");
+  size_t at = 1;
+  while (at < deployments.size() && GetString(deployments[at].as_object(), "id") != blue_id) ++at;
+  if (at >= deployments.size()) return false;
+  double now = NowSeconds(deps);
+  json::object blue = std::move(deployments[at].as_object());
+  deployments.erase(deployments.begin() + static_cast<std::ptrdiff_t>(at));
+  for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
+                            "networkConfiguration"}) {
+    if (Has(target, field)) service[field] = target.at(field);
+  }
+  blue["status"] = "PRIMARY";
+  blue["desiredCount"] = service["desiredCount"];
+  blue["rolloutState"] = "IN_PROGRESS";
+  blue["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
+                               ": rolling back to deploymentId " + blue_id + ".";
+  blue["updatedAt"] = now;
+  blue.erase(kDeploymentBlueGreen);
+  CarryServiceDeploymentToRollback(now, deployments[0].as_object(), blue, target, GetString(service, "serviceArn"),
+                                   RollbackReason(d));
+  deployments[0].as_object()["status"] = "ACTIVE";
+  deployments.insert(deployments.begin(), std::move(blue));
+  return true;
+}
+
 // The decision's changes to the service record itself (not its tasks).
 void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object& service) {
   model::ServiceControllerState state = model::ServiceControllerState::Of(service);
@@ -194,6 +296,8 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
                                                        : "ECS deployment circuit breaker: tasks failed to start.";
       primary["updatedAt"] = now;
     }
+    if (!d.blue_green_stage.empty()) EnterBlueGreenStage(deps, service, d.blue_green_stage, now, primary);
+    TimeOutPauseHooks(now, primary);
     if (d.complete_primary) {
       primary["rolloutState"] = "COMPLETED";
       primary["rolloutStateReason"] = "ECS deployment " + GetString(primary, "id") + " completed.";
@@ -201,19 +305,22 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
       state.last_completed = primary;
     }
   }
-  if (d.roll_back && !deployments.empty()) {
+  if (d.roll_back && !deployments.empty() && IsBlueGreen(service) && RepromoteBlue(deps, d, state, service, deployments)) {
+    state.steady = false;
+  } else if (d.roll_back && !deployments.empty()) {
     const json::object target = state.last_completed;
     for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
                               "networkConfiguration"}) {
       if (Has(target, field)) service[field] = target.at(field);
     }
-    if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
+    // A blue/green service keeps its load balancers as given: the target group is the deployment's.
+    if (Has(target, kDeploymentLoadBalancers) && !IsBlueGreen(service)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
+    if (Has(target, kDeploymentLoadBalancers)) back[kDeploymentLoadBalancers] = target.at(kDeploymentLoadBalancers);
     back["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
                                  ": rolling back to deploymentId " + GetString(target, "id") + ".";
     CarryServiceDeploymentToRollback(now, deployments[0].as_object(), back, target, GetString(service, "serviceArn"),
-                                     d.stop_requested ? "A rollback was requested by StopServiceDeployment."
-                                                      : "The deployment circuit breaker failed the deployment.");
+                                     RollbackReason(d));
     deployments[0].as_object()["status"] = "ACTIVE";
     deployments.insert(deployments.begin(), std::move(back));
     state.steady = false;
@@ -430,11 +537,22 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
+  // Blue/green: the production and test listener rules forward where the deployments say.
+  bool rules_changed = false;
+  for (const RuleRoute& route : BlueGreenRoutes(service)) {
+    std::string rule_key = RuleKeyOfArn(route.rule_arn);
+    if (rule_key.empty()) continue;
+    ASSIGN_OR_RETURN(auto rule, ReadRecord(ecs.store, rule_key));
+    if (!rule || !RouteRule(rule->value, route)) continue;
+    txn.compares.push_back({rule_key, rule->mod_revision});
+    txn.ops.push_back(store::Op::Put(rule_key, Serialize(rule->value)));
+    rules_changed = true;
+  }
   RETURN_IF_ERROR(AddServiceRegistryChanges(ecs, cluster, service, view, d, tasks, txn));
   if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(ecs, service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));
-  if (r.succeeded && targets_changed && deps.targets_changed) deps.targets_changed();
+  if (r.succeeded && (targets_changed || rules_changed) && deps.targets_changed) deps.targets_changed();
   return ServiceRound{r.succeeded, r.succeeded && Settled(ecs, service)};
 }
 
