@@ -1,6 +1,7 @@
 #include "controlplane/blue_green.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 
 #include "model/json.h"
