@@ -27,6 +27,9 @@ sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import BenchError  # noqa: E402
 from task_bench import other_wharf_node  # noqa: E402
+from wharf_harness import run_on_newest_python  # noqa: E402
+
+run_on_newest_python()  # the blue/green shapes are newer than Debian's botocore
 
 WEB = "trap 'exit 0' TERM; echo {text} > /www/index.html; httpd -f -p 8080 -h /www & wait"
 

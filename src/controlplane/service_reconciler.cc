@@ -250,7 +250,6 @@ Decision Reconcile(const ServiceView& v) {
                  retiring.size() == d.forget.size() && static_cast<int>(live_primary.size()) == desired &&
                  std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t); });
   if (blue_green) {
-    // One stage a round: a traffic shift is committed (and published) before the next stage.
     bool leave = !v.blue_green.held;
     if (v.blue_green.stage == "SCALE_UP") {
       leave = leave && static_cast<int>(live_primary.size()) == desired &&
@@ -258,7 +257,19 @@ Decision Reconcile(const ServiceView& v) {
     }
     if (v.blue_green.stage == "BAKE_TIME") leave = leave && v.now - v.blue_green.since >= v.blue_green.bake_seconds;
     if (v.blue_green.stage == "CLEAN_UP") leave = false;  // it ends as the deployment completes
-    if (leave) d.blue_green_stage = NextBlueGreenStage(v.blue_green.stage);
+    if (leave) {
+      // Stages with nothing to wait for are passed at once; a round stops at a traffic shift
+      // (committed, and so published, before the stage after it), at a stage a hook holds,
+      // at SCALE_UP, a bake time to wait and CLEAN_UP.
+      auto waits = [&](const std::string& s) {
+        return s.empty() || s == "SCALE_UP" || s == "TEST_TRAFFIC_SHIFT" || s == "PRODUCTION_TRAFFIC_SHIFT" ||
+               s == "CLEAN_UP" || (s == "BAKE_TIME" && v.blue_green.bake_seconds > 0) ||
+               v.blue_green.hook_stages.count(s) > 0;
+      };
+      std::string next = NextBlueGreenStage(v.blue_green.stage);
+      while (!waits(next)) next = NextBlueGreenStage(next);
+      d.blue_green_stage = next;
+    }
     if (v.blue_green.stage != "CLEAN_UP") settled = false;
   }
   if (settled && !primary_failed && v.deployments.front().rollout_state == "IN_PROGRESS") {

@@ -77,6 +77,7 @@ struct BlueGreenView {
   double since = 0;   // when it entered `stage`
   double bake_seconds = 0;
   bool held = false;  // a PAUSE lifecycle hook awaits ContinueServiceDeployment at this stage
+  std::set<std::string> hook_stages;  // stages the service's PAUSE hooks hold
 };
 
 struct ServiceView {

@@ -252,7 +252,7 @@ ServiceView BlueGreen(const std::string& stage) {
   v.minimum_healthy_percent = 0;
   v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
   v.last_completed_id = "ecs-svc/1";
-  v.blue_green = {true, stage, 990, 60, false};
+  v.blue_green = {true, stage, 990, 60, false, {}};
   v.now = 1000;
   TaskView blue1, blue2;
   for (auto [t, id] : {std::pair{&blue1, "b1"}, std::pair{&blue2, "b2"}}) {
@@ -274,11 +274,14 @@ TaskView Green(const std::string& id) {
   return t;
 }
 
-TEST(BlueGreenReconcilerTest, StagesAdvanceOnePerRoundAndGreenStartsBesideBlue) {
+TEST(BlueGreenReconcilerTest, StagesAdvanceToTheNextWaitAndGreenStartsBesideBlue) {
   ServiceView v = BlueGreen("");
   Decision d = Reconcile(v);
-  EXPECT_EQ(d.blue_green_stage, "PRE_SCALE_UP");
+  EXPECT_EQ(d.blue_green_stage, "SCALE_UP");  // PRE_SCALE_UP waits for nothing
   EXPECT_EQ(d.start, 0);
+  v.blue_green.hook_stages = {"PRE_SCALE_UP"};
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "PRE_SCALE_UP");  // a hook holds it
+  v.blue_green.hook_stages.clear();
   v.blue_green.stage = "SCALE_UP";
   d = Reconcile(v);
   EXPECT_EQ(d.start, 2);  // 200 %, though maximumPercent is 100
@@ -287,7 +290,7 @@ TEST(BlueGreenReconcilerTest, StagesAdvanceOnePerRoundAndGreenStartsBesideBlue) 
   v.tasks.push_back(Green("g1"));
   v.tasks.push_back(Green("g2"));
   d = Reconcile(v);
-  EXPECT_EQ(d.blue_green_stage, "POST_SCALE_UP");
+  EXPECT_EQ(d.blue_green_stage, "TEST_TRAFFIC_SHIFT");
   EXPECT_TRUE(d.retire.empty());
   EXPECT_FALSE(d.complete_primary);
 }
@@ -300,6 +303,8 @@ TEST(BlueGreenReconcilerTest, PauseHookHoldsAndBakeTimeWaitsThenCleanUpRetiresBl
   EXPECT_EQ(Reconcile(v).blue_green_stage, "");
   v.blue_green.held = false;
   EXPECT_EQ(Reconcile(v).blue_green_stage, "PRODUCTION_TRAFFIC_SHIFT");
+  v.blue_green.stage = "PRODUCTION_TRAFFIC_SHIFT";
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "BAKE_TIME");
   v.blue_green.stage = "BAKE_TIME";
   EXPECT_EQ(Reconcile(v).blue_green_stage, "");  // 10 s of 60 baked
   v.now = 1051;

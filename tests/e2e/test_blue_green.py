@@ -10,7 +10,8 @@ answers v1; ContinueServiceDeployment lets it shift production (curl then sees v
 failed request), bake (0 min) and clean up: blue's tasks are gone, the deployment is
 SUCCESSFUL with the lifecycle stages seen in order, and the rules forward to the other target
 group now. A v3 paused the same way is rolled back (ContinueServiceDeployment ROLLBACK):
-production answers v2 throughout, v3's tasks stop, ROLLBACK_SUCCESSFUL. Lambda hooks, a missing
+production answers v2 throughout, v3's tasks stop, ROLLBACK_SUCCESSFUL; a revision whose tasks exit
+trips the circuit breaker and rolls back the same way. Lambda hooks, a missing
 advancedConfiguration or bake time, and an alternate target group the rule does not forward to
 are refused; what Terraform sets round-trips through DescribeServices. The host is left clean.
 """
@@ -58,6 +59,11 @@ with WharfServer(agent=True) as server:
                                    "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
     td = {v: register(v) for v in ("v1", "v2", "v3")}
+    td["bad"] = ecs.register_task_definition(
+        family="bg", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "web", "image": image, "essential": True, "entryPoint": ["/bin/sh", "-c"],
+                               "command": ["exit 3"], "portMappings": [{"containerPort": 8080}]}]
+    )["taskDefinition"]["taskDefinitionArn"]
     lb, blue_tg, port = load_balanced_http(elb, subnets, "bg", deregistration_delay=1)
     green_tg = elb.create_target_group(Name="bg-alt", Protocol="HTTP", Port=8080, VpcId=subnets[0]["VpcId"],
                                        TargetType="ip", HealthCheckPath="/index.html", HealthCheckIntervalSeconds=5,
@@ -229,6 +235,23 @@ with WharfServer(agent=True) as server:
         assert describe()["taskDefinition"] == td["v2"]
         expect_client_error(lambda: ecs.continue_service_deployment(serviceDeploymentArn=d["serviceDeploymentArn"],
                                                                     hookId="nope"), "InvalidParameterException")
+
+    @checks.run
+    def failing_green_trips_the_circuit_breaker_and_production_stays_on_blue():
+        ecs.update_service(cluster="default", service="bg", taskDefinition=td["bad"])
+        answers = []
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            answers.append(http_get(url))
+            d = latest_deployment()
+            if d["status"] in ("ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"):
+                break
+            time.sleep(0.1)
+        assert d["status"] == "ROLLBACK_SUCCESSFUL", d
+        assert d["deploymentCircuitBreaker"]["status"] == "TRIGGERED" or d["rollback"], d
+        assert set(answers) == {(200, "v2")}, set(answers)
+        assert describe()["taskDefinition"] == td["v2"]
+        assert task_definitions_running() == [td["v2"]]
 
     @checks.run
     def host_left_clean():
