@@ -53,14 +53,19 @@ std::string GroupOf(const json::object* deployment, const std::string& primary, 
 std::string TrafficDeploymentId(const json::object& service, bool test) {
   const json::array& deployments = GetArray(service, "deployments");
   if (!IsBlueGreen(service) || deployments.empty()) return "";
-  const json::object& primary = deployments[0].get_object();
-  const json::object& bg = GetObject(primary, model::kDeploymentBlueGreen);
   int threshold = BlueGreenStageIndex(test ? "TEST_TRAFFIC_SHIFT" : "PRODUCTION_TRAFFIC_SHIFT");
-  bool before_shift = Has(primary, model::kDeploymentBlueGreen) &&
-                      BlueGreenStageIndex(GetString(bg, "stage")) < threshold;
-  bool failed = GetString(primary, "rolloutState") == "FAILED";
-  if ((before_shift || failed) && deployments.size() > 1) return GetString(deployments[1].get_object(), "id");
-  return GetString(primary, "id");
+  // A deployment has the traffic unless it is a blue/green one yet to shift it, or failed.
+  auto has_traffic = [&](const json::object& d) {
+    bool before_shift = Has(d, model::kDeploymentBlueGreen) &&
+                        BlueGreenStageIndex(GetString(GetObject(d, model::kDeploymentBlueGreen), "stage")) < threshold;
+    return !before_shift && GetString(d, "rolloutState") != "FAILED";
+  };
+  // The newest that has it; an older green still in flight (a deployment replaced before it
+  // shifted) is passed over for the blue it had not replaced yet.
+  for (const auto& d : deployments) {
+    if (has_traffic(d.get_object())) return GetString(d.get_object(), "id");
+  }
+  return GetString(deployments[deployments.size() > 1 ? 1 : 0].get_object(), "id");
 }
 
 json::array NewDeploymentLoadBalancers(const json::object& service) {

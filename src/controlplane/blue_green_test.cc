@@ -56,6 +56,13 @@ TEST(BlueGreenTest, RoutesFollowTheStages) {
   service["deployments"].as_array()[0].as_object()["_blueGreen"] = json::object{{"stage", "BAKE_TIME"}};
   EXPECT_EQ(BlueGreenRoutes(service)[0].to, kGreen);
   EXPECT_EQ(TrafficDeploymentId(service, false), "ecs-svc/2");
+  // A newer deployment before green shifted: production stays on blue, not on the older green.
+  json::object newer = Deployment("ecs-svc/3", kBlue, "IN_PROGRESS");
+  newer["_blueGreen"] = json::object{{"stage", "SCALE_UP"}};
+  json::object replaced = service;
+  replaced["deployments"].as_array()[0].as_object()["_blueGreen"] = json::object{{"stage", "SCALE_UP"}};
+  replaced["deployments"].as_array().insert(replaced["deployments"].as_array().begin(), newer);
+  EXPECT_EQ(TrafficDeploymentId(replaced, false), "ecs-svc/1");
   // A failed green sends everything back to blue.
   service["deployments"].as_array()[0].as_object()["rolloutState"] = "FAILED";
   EXPECT_EQ(BlueGreenRoutes(service)[0].to, kBlue);

@@ -113,6 +113,7 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
       v.blue_green.stage = GetString(bg, "stage");
       v.blue_green.since = GetDouble(bg, "since");
       v.blue_green.bake_seconds = 60.0 * static_cast<double>(GetInt(config, "bakeTimeInMinutes").value_or(0));
+      v.blue_green.production_id = TrafficDeploymentId(service, false);
       for (std::string_view stage : kBlueGreenStages) {
         if (!PauseHooksAt(service, stage).empty()) v.blue_green.hook_stages.emplace(stage);
       }

@@ -174,7 +174,9 @@ Decision Reconcile(const ServiceView& v) {
     // A blue/green rollback makes blue PRIMARY again: its tasks stay.
     if (v.blue_green.active && d.roll_back) continue;
     if (blue_green) {
-      if (v.blue_green.stage == "CLEAN_UP") retire(t, primary);
+      // Blue stays until CLEAN_UP; an older green that never took production goes now.
+      bool blue = t->deployment_id == v.blue_green.production_id;
+      if (v.blue_green.stage == "CLEAN_UP" || (!blue && t->deployment_id != primary)) retire(t, primary);
       continue;
     }
     if (!Healthy(*t)) {

@@ -78,6 +78,7 @@ struct BlueGreenView {
   double bake_seconds = 0;
   bool held = false;  // a PAUSE lifecycle hook awaits ContinueServiceDeployment at this stage
   std::set<std::string> hook_stages;  // stages the service's PAUSE hooks hold
+  std::string production_id;  // the deployment production traffic goes to (blue, until the shift)
 };
 
 struct ServiceView {

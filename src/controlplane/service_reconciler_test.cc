@@ -252,7 +252,7 @@ ServiceView BlueGreen(const std::string& stage) {
   v.minimum_healthy_percent = 0;
   v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
   v.last_completed_id = "ecs-svc/1";
-  v.blue_green = {true, stage, 990, 60, false, {}};
+  v.blue_green = {true, stage, 990, 60, false, {}, "ecs-svc/1"};
   v.now = 1000;
   TaskView blue1, blue2;
   for (auto [t, id] : {std::pair{&blue1, "b1"}, std::pair{&blue2, "b2"}}) {
@@ -316,6 +316,16 @@ TEST(BlueGreenReconcilerTest, PauseHookHoldsAndBakeTimeWaitsThenCleanUpRetiresBl
   EXPECT_EQ(d.retire.size(), 2u);
   EXPECT_TRUE(d.retire.count("b1") && d.retire.count("b2"));
   EXPECT_FALSE(d.complete_primary);
+}
+
+TEST(BlueGreenReconcilerTest, AnOlderGreenThatNeverTookProductionIsRetiredAtOnce) {
+  ServiceView v = BlueGreen("SCALE_UP");
+  v.deployments = {{"ecs-svc/3", "IN_PROGRESS", 0}, {"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
+  v.tasks.push_back(Green("g1"));  // of ecs-svc/2
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.size(), 1u);
+  EXPECT_TRUE(d.retire.count("g1"));
+  EXPECT_EQ(d.start, 2);
 }
 
 TEST(BlueGreenReconcilerTest, RollbackKeepsBlue) {
