@@ -4,12 +4,14 @@
 #include <iterator>
 #include <map>
 
+#include "controlplane/service_deployments.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/service.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
+using model::kDeploymentBlueGreen;
 
 int BlueGreenStageIndex(std::string_view stage) {
   for (size_t i = 0; i < std::size(kBlueGreenStages); ++i) {
@@ -30,6 +32,12 @@ bool IsBlueGreen(const json::object& service) {
 }
 
 namespace {
+
+// A stored time in seconds since the epoch; 0 when missing.
+double Seconds(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v && v->is_number() ? v->to_number<double>() : 0;
+}
 
 const json::object* DeploymentById(const json::object& service, std::string_view id) {
   for (const auto& d : GetArray(service, "deployments")) {
@@ -173,6 +181,97 @@ std::vector<json::object> PauseHooksAt(const json::object& service, std::string_
     }
   }
   return hooks;
+}
+
+BlueGreenView BlueGreenViewOf(const json::object& service, double now, bool& rollback_requested) {
+  BlueGreenView v;
+  const json::array& deployments = GetArray(service, "deployments");
+  if (!IsBlueGreen(service) || deployments.empty() || !Has(deployments[0].get_object(), model::kDeploymentBlueGreen)) {
+    return v;
+  }
+  const json::object& bg = GetObject(deployments[0].get_object(), model::kDeploymentBlueGreen);
+  v.active = true;
+  v.stage = GetString(bg, "stage");
+  v.since = Seconds(bg, "since");
+  v.bake_seconds = 60.0 * static_cast<double>(
+                              GetInt(GetObject(service, "deploymentConfiguration"), "bakeTimeInMinutes").value_or(0));
+  v.production_id = TrafficDeploymentId(service, false);
+  for (std::string_view stage : kBlueGreenStages) {
+    if (!PauseHooksAt(service, stage).empty()) v.hook_stages.emplace(stage);
+  }
+  // A PAUSE hook holds its stage until ContinueServiceDeployment or its timeout.
+  for (const auto& h : GetArray(bg, "hooks")) {
+    const json::object& hook = h.get_object();
+    if (GetString(hook, "stage") != v.stage || GetString(hook, "status") != "AWAITING_ACTION") continue;
+    double expires = Seconds(hook, "expiresAt");
+    if (expires <= 0 || now < expires) {
+      v.held = true;
+    } else if (GetString(hook, "timeoutAction") == "ROLLBACK") {
+      rollback_requested = true;
+    }
+  }
+  return v;
+}
+
+void EnterBlueGreenStage(Random& random, const json::object& service, const std::string& stage, double now,
+                         json::object& primary) {
+  json::object bg = GetObject(primary, kDeploymentBlueGreen);
+  bg["stage"] = stage;
+  bg["since"] = now;
+  json::array hooks = GetArray(bg, "hooks");
+  for (const json::object& hook : PauseHooksAt(service, stage)) {
+    json::object entry{{"hookId", RandomUuid(random)},
+                       {"stage", stage},
+                       {"targetType", "PAUSE"},
+                       {"status", "AWAITING_ACTION"}};
+    const json::object& timeout = GetObject(hook, "timeoutConfiguration");
+    if (auto minutes = GetInt(timeout, "timeoutInMinutes")) {
+      entry["expiresAt"] = now + 60.0 * static_cast<double>(*minutes);
+      entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
+    }
+    hooks.push_back(std::move(entry));
+  }
+  bg["hooks"] = std::move(hooks);
+  primary[kDeploymentBlueGreen] = std::move(bg);
+  primary["updatedAt"] = now;
+}
+
+void TimeOutPauseHooks(double now, json::object& primary) {
+  json::value* bg = primary.if_contains(kDeploymentBlueGreen);
+  if (!bg || !bg->is_object()) return;
+  json::value* hooks = bg->as_object().if_contains("hooks");
+  if (!hooks || !hooks->is_array()) return;
+  for (auto& h : hooks->as_array()) {
+    json::object& hook = h.as_object();
+    double expires = Seconds(hook, "expiresAt");
+    if (GetString(hook, "status") == "AWAITING_ACTION" && expires > 0 && now >= expires) hook["status"] = "TIMED_OUT";
+  }
+}
+
+bool RepromoteBlue(double now, const json::object& last_completed, std::string_view why, std::string_view reason,
+                   json::object& service, json::array& deployments) {
+  const json::object target = last_completed;
+  std::string blue_id = GetString(target, "id");
+  size_t at = 1;
+  while (at < deployments.size() && GetString(deployments[at].as_object(), "id") != blue_id) ++at;
+  if (at >= deployments.size()) return false;
+  json::object blue = std::move(deployments[at].as_object());
+  deployments.erase(deployments.begin() + static_cast<std::ptrdiff_t>(at));
+  for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
+                            "networkConfiguration"}) {
+    if (Has(target, field)) service[field] = target.at(field);
+  }
+  blue["status"] = "PRIMARY";
+  blue["desiredCount"] = service["desiredCount"];
+  blue["rolloutState"] = "IN_PROGRESS";
+  blue["rolloutStateReason"] = std::string(why) + ": rolling back to deploymentId " + blue_id + ".";
+  blue["updatedAt"] = now;
+  blue.erase(kDeploymentBlueGreen);
+  CarryServiceDeploymentToRollback(now, deployments[0].as_object(), blue, target, GetString(service, "serviceArn"),
+                                   reason);
+  deployments[0].as_object()["status"] = "ACTIVE";
+  deployments.insert(deployments.begin(), std::move(blue));
+  return true;
 }
 
 }  // namespace wharf::controlplane

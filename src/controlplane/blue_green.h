@@ -26,6 +26,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/random.h"
+#include "controlplane/service_reconciler.h"  // BlueGreenView
+
 namespace wharf::controlplane {
 
 // ECS's ServiceDeploymentLifecycleStage values in the order a blue/green deployment passes them.
@@ -75,5 +78,29 @@ std::string RuleKeyOfArn(std::string_view arn);
 // The PAUSE hooks of the service's deploymentConfiguration that hold `stage`.
 // PRE_PRODUCTION_TRAFFIC_SHIFT hooks hold POST_TEST_TRAFFIC_SHIFT (the stage before the shift).
 std::vector<boost::json::object> PauseHooksAt(const boost::json::object& service, std::string_view stage);
+
+// The service controller's side, on the stored service record:
+
+// The blue/green part of the reconciler's view of `service` at `now`: inactive unless its
+// PRIMARY (in progress) is a blue/green deployment. A PAUSE hook of the current stage past its
+// timeout with timeoutAction ROLLBACK sets `rollback_requested`.
+BlueGreenView BlueGreenViewOf(const boost::json::object& service, double now, bool& rollback_requested);
+
+// The PRIMARY deployment `primary` enters `stage` at `now`, with an AWAITING_ACTION entry for
+// each PAUSE hook of the service that holds that stage (expiresAt from its timeoutConfiguration).
+void EnterBlueGreenStage(Random& random, const boost::json::object& service, const std::string& stage, double now,
+                         boost::json::object& primary);
+
+// Marks the PAUSE hooks of `primary` past their expiresAt TIMED_OUT (BlueGreenViewOf already
+// acted on their timeoutAction).
+void TimeOutPauseHooks(double now, boost::json::object& primary);
+
+// A blue/green rollback: the blue deployment (`last_completed`, still running) becomes the
+// PRIMARY again, taking over the failed PRIMARY's service deployment (rolling back for
+// `reason`), so the listener rules forward to it in the same commit and green is retired as
+// an older deployment. `why` heads its rolloutStateReason. False when blue is gone (then a new
+// deployment of its revision rolls back, as for ROLLING).
+bool RepromoteBlue(double now, const boost::json::object& last_completed, std::string_view why, std::string_view reason,
+                   boost::json::object& service, boost::json::array& deployments);
 
 }  // namespace wharf::controlplane

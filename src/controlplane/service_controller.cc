@@ -33,12 +33,6 @@ using Stored = StoredRecord;
 
 std::string TargetGroupKey(const std::string& arn) { return model::keys::TargetGroupKey(model::TargetGroupName(arn)); }
 
-// A stored time in seconds since the epoch; 0 when missing.
-double GetDouble(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_number() ? v->to_number<double>() : 0;
-}
-
 double NowSeconds(const TaskLaunchDeps& deps) { return EpochSeconds(deps.clock.Now()); }
 int64_t NowMs(const TaskLaunchDeps& deps) { return static_cast<int64_t>(NowSeconds(deps) * 1000); }
 
@@ -105,30 +99,8 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
                              RollbackRequested(d.get_object())});
   }
   v.now = NowSeconds(deps.launch);
-  if (!v.deployments.empty() && IsBlueGreen(service) && v.deployments.front().rollout_state == "IN_PROGRESS") {
-    const json::object& primary = GetArray(service, "deployments")[0].get_object();
-    if (Has(primary, kDeploymentBlueGreen)) {
-      const json::object& bg = GetObject(primary, kDeploymentBlueGreen);
-      v.blue_green.active = true;
-      v.blue_green.stage = GetString(bg, "stage");
-      v.blue_green.since = GetDouble(bg, "since");
-      v.blue_green.bake_seconds = 60.0 * static_cast<double>(GetInt(config, "bakeTimeInMinutes").value_or(0));
-      v.blue_green.production_id = TrafficDeploymentId(service, false);
-      for (std::string_view stage : kBlueGreenStages) {
-        if (!PauseHooksAt(service, stage).empty()) v.blue_green.hook_stages.emplace(stage);
-      }
-      // A PAUSE hook holds its stage until ContinueServiceDeployment or its timeout.
-      for (const auto& h : GetArray(bg, "hooks")) {
-        const json::object& hook = h.get_object();
-        if (GetString(hook, "stage") != v.blue_green.stage || GetString(hook, "status") != "AWAITING_ACTION") continue;
-        double expires = GetDouble(hook, "expiresAt");
-        if (expires <= 0 || v.now < expires) {
-          v.blue_green.held = true;
-        } else if (GetString(hook, "timeoutAction") == "ROLLBACK") {
-          v.deployments.front().rollback_requested = true;
-        }
-      }
-    }
+  if (!v.deployments.empty() && v.deployments.front().rollout_state == "IN_PROGRESS") {
+    v.blue_green = BlueGreenViewOf(service, v.now, v.deployments.front().rollback_requested);
   }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
@@ -195,74 +167,6 @@ const char* RollbackReason(const Decision& d) {
                           : "The deployment circuit breaker failed the deployment.";
 }
 
-// A blue/green deployment enters `stage`: when, and the PAUSE hooks that hold it there.
-void EnterBlueGreenStage(const TaskLaunchDeps& deps, const json::object& service, const std::string& stage, double now,
-                         json::object& primary) {
-  json::object bg = GetObject(primary, kDeploymentBlueGreen);
-  bg["stage"] = stage;
-  bg["since"] = now;
-  json::array hooks = GetArray(bg, "hooks");
-  for (const json::object& hook : PauseHooksAt(service, stage)) {
-    json::object entry{{"hookId", RandomUuid(deps.random)},
-                       {"stage", stage},
-                       {"targetType", "PAUSE"},
-                       {"status", "AWAITING_ACTION"}};
-    const json::object& timeout = GetObject(hook, "timeoutConfiguration");
-    if (auto minutes = GetInt(timeout, "timeoutInMinutes")) {
-      entry["expiresAt"] = now + 60.0 * static_cast<double>(*minutes);
-      entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
-    }
-    hooks.push_back(std::move(entry));
-  }
-  bg["hooks"] = std::move(hooks);
-  primary[kDeploymentBlueGreen] = std::move(bg);
-  primary["updatedAt"] = now;
-}
-
-// PAUSE hooks past their expiresAt are TIMED_OUT (the view already acted on their timeoutAction).
-void TimeOutPauseHooks(double now, json::object& primary) {
-  json::value* bg = primary.if_contains(kDeploymentBlueGreen);
-  if (!bg || !bg->is_object()) return;
-  json::value* hooks = bg->as_object().if_contains("hooks");
-  if (!hooks || !hooks->is_array()) return;
-  for (auto& h : hooks->as_array()) {
-    json::object& hook = h.as_object();
-    double expires = GetDouble(hook, "expiresAt");
-    if (GetString(hook, "status") == "AWAITING_ACTION" && expires > 0 && now >= expires) hook["status"] = "TIMED_OUT";
-  }
-}
-
-// A blue/green rollback: the blue deployment (the last completed, still running) becomes the
-// PRIMARY again, so the listener rules forward to it in this very commit and green is retired
-// as an older deployment. False when blue is gone (then a new deployment of it rolls back).
-bool RepromoteBlue(const TaskLaunchDeps& deps, const Decision& d, model::ServiceControllerState& state,
-                   json::object& service, json::array& deployments) {
-  const json::object target = state.last_completed;
-  std::string blue_id = GetString(target, "id");
-  size_t at = 1;
-  while (at < deployments.size() && GetString(deployments[at].as_object(), "id") != blue_id) ++at;
-  if (at >= deployments.size()) return false;
-  double now = NowSeconds(deps);
-  json::object blue = std::move(deployments[at].as_object());
-  deployments.erase(deployments.begin() + static_cast<std::ptrdiff_t>(at));
-  for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
-                            "networkConfiguration"}) {
-    if (Has(target, field)) service[field] = target.at(field);
-  }
-  blue["status"] = "PRIMARY";
-  blue["desiredCount"] = service["desiredCount"];
-  blue["rolloutState"] = "IN_PROGRESS";
-  blue["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
-                               ": rolling back to deploymentId " + blue_id + ".";
-  blue["updatedAt"] = now;
-  blue.erase(kDeploymentBlueGreen);
-  CarryServiceDeploymentToRollback(now, deployments[0].as_object(), blue, target, GetString(service, "serviceArn"),
-                                   RollbackReason(d));
-  deployments[0].as_object()["status"] = "ACTIVE";
-  deployments.insert(deployments.begin(), std::move(blue));
-  return true;
-}
-
 // The decision's changes to the service record itself (not its tasks).
 void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object& service) {
   model::ServiceControllerState state = model::ServiceControllerState::Of(service);
@@ -300,7 +204,7 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
                                                        : "ECS deployment circuit breaker: tasks failed to start.";
       primary["updatedAt"] = now;
     }
-    if (!d.blue_green_stage.empty()) EnterBlueGreenStage(deps, service, d.blue_green_stage, now, primary);
+    if (!d.blue_green_stage.empty()) EnterBlueGreenStage(deps.random, service, d.blue_green_stage, now, primary);
     TimeOutPauseHooks(now, primary);
     if (d.complete_primary) {
       primary["rolloutState"] = "COMPLETED";
@@ -309,7 +213,10 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
       state.last_completed = primary;
     }
   }
-  if (d.roll_back && !deployments.empty() && IsBlueGreen(service) && RepromoteBlue(deps, d, state, service, deployments)) {
+  if (d.roll_back && !deployments.empty() && IsBlueGreen(service) &&
+      RepromoteBlue(now, state.last_completed,
+                    d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker",
+                    RollbackReason(d), service, deployments)) {
     state.steady = false;
   } else if (d.roll_back && !deployments.empty()) {
     const json::object target = state.last_completed;
