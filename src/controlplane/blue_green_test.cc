@@ -98,5 +98,54 @@ TEST(BlueGreenTest, RuleKeysAndHooks) {
   EXPECT_EQ(NextBlueGreenStage("CLEAN_UP"), "");
 }
 
+TEST(BlueGreenTest, PauseHooksHoldTheirStageUntilResolvedOrTimedOut) {
+  json::object service = Service({Deployment("ecs-svc/2", kGreen, "IN_PROGRESS"), Deployment("ecs-svc/1", kBlue, "COMPLETED")});
+  service["deploymentConfiguration"].as_object()["lifecycleHooks"] = json::array{json::object{
+      {"targetType", "PAUSE"}, {"lifecycleStages", json::array{"POST_SCALE_UP"}},
+      {"timeoutConfiguration", json::object{{"timeoutInMinutes", 1}, {"action", "ROLLBACK"}}}}};
+  json::object& green = service["deployments"].as_array()[0].as_object();
+  green["_blueGreen"] = json::object{{"stage", "SCALE_UP"}, {"since", 0}};
+  FastRandom random;
+  EnterBlueGreenStage(random, service, "POST_SCALE_UP", 100, green);
+  const json::array& hooks = GetArray(GetObject(green, "_blueGreen"), "hooks");
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_EQ(GetString(hooks[0].as_object(), "status"), "AWAITING_ACTION");
+  bool rollback = false;
+  BlueGreenView v = BlueGreenViewOf(service, 130, rollback);
+  EXPECT_TRUE(v.active && v.held);
+  EXPECT_EQ(v.stage, "POST_SCALE_UP");
+  EXPECT_EQ(v.production_id, "ecs-svc/1");
+  EXPECT_TRUE(v.hook_stages.count("POST_SCALE_UP"));
+  EXPECT_FALSE(rollback);
+  v = BlueGreenViewOf(service, 161, rollback);  // a minute after: the timeout's ROLLBACK
+  EXPECT_FALSE(v.held);
+  EXPECT_TRUE(rollback);
+  TimeOutPauseHooks(161, green);
+  EXPECT_EQ(GetString(GetArray(GetObject(green, "_blueGreen"), "hooks")[0].as_object(), "status"), "TIMED_OUT");
+}
+
+TEST(BlueGreenTest, RollbackMakesBluePrimaryAgain) {
+  json::object blue = Deployment("ecs-svc/1", kBlue, "COMPLETED");
+  blue["taskDefinition"] = "td:1";
+  json::object green = Deployment("ecs-svc/2", kGreen, "FAILED");
+  green["_serviceDeployment"] = json::object{{"id", "sd"}, {"target", "2"}, {"sources", json::array{"1"}}};
+  json::object service = Service({green, blue});
+  service["serviceArn"] = "arn:aws:ecs:us-east-1:000000000000:service/default/web";
+  service["desiredCount"] = 2;
+  json::array deployments = GetArray(service, "deployments");
+  ASSERT_TRUE(RepromoteBlue(10, blue, "Service deployment stopped", "asked", service, deployments));
+  ASSERT_EQ(deployments.size(), 2u);
+  const json::object& primary = deployments[0].as_object();
+  EXPECT_EQ(GetString(primary, "id"), "ecs-svc/1");
+  EXPECT_EQ(GetString(primary, "status"), "PRIMARY");
+  EXPECT_EQ(GetString(primary, "rolloutState"), "IN_PROGRESS");
+  EXPECT_EQ(GetString(GetObject(GetObject(primary, "_serviceDeployment"), "rollback"), "reason"), "asked");
+  EXPECT_EQ(GetString(deployments[1].as_object(), "status"), "ACTIVE");
+  EXPECT_EQ(GetString(service, "taskDefinition"), "td:1");
+  // Blue gone: nothing to re-promote.
+  json::array only_green{green};
+  EXPECT_FALSE(RepromoteBlue(10, blue, "x", "y", service, only_green));
+}
+
 }  // namespace
 }  // namespace wharf::controlplane
