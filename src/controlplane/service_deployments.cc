@@ -56,7 +56,10 @@ json::object RevisionOfDeployment(const json::object& service, const json::objec
                  {"serviceArn", GetString(service, "serviceArn")},
                  {"clusterArn", GetString(service, "clusterArn")},
                  {"taskDefinition", GetString(d, "taskDefinition")},
-                 {"loadBalancers", GetArray(d, model::kDeploymentLoadBalancers)},
+                 // A blue/green revision names the load balancers as given; which of the two
+                 // target groups its tasks are in is its resolvedConfiguration (below).
+                 {"loadBalancers", IsBlueGreen(service) ? GetArray(service, "loadBalancers")
+                                                        : GetArray(d, model::kDeploymentLoadBalancers)},
                  {"createdAt", Seconds(d, "createdAt")}};
   for (const char* field : {"launchType", "capacityProviderStrategy", "platformVersion", "platformFamily",
                             "networkConfiguration"}) {

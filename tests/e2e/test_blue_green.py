@@ -175,6 +175,10 @@ with WharfServer(agent=True) as server:
         assert target["requestedTestTrafficWeight"] == 100 and target["requestedProductionTrafficWeight"] == 0, d
         assert d["sourceServiceRevisions"][0]["requestedProductionTrafficWeight"] == 100, d
         assert sorted(task_definitions_running()) == sorted([td["v1"], td["v2"]])
+        revision = ecs.describe_service_revisions(serviceRevisionArns=[target["arn"]])["serviceRevisions"][0]
+        assert revision["loadBalancers"] == load_balancers, revision
+        assert revision["resolvedConfiguration"]["loadBalancers"] == [
+            {"targetGroupArn": green_tg, "productionListenerRule": prod_rule}], revision
 
         answers, errors, stop = [], [], threading.Event()
 
