@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/logging.h"
+#include "controlplane/blue_green.h"
 #include "controlplane/records.h"
 #include "controlplane/service_deployments.h"
 #include "controlplane/service_reconciler.h"
@@ -19,6 +20,7 @@
 
 namespace wharf::controlplane {
 namespace json = boost::json;
+using model::kDeploymentBlueGreen;
 using model::kDeploymentLoadBalancers;
 using model::ShortId;
 
@@ -96,12 +98,15 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
                              static_cast<int>(GetInt(d.get_object(), "failedTasks").value_or(0)),
                              RollbackRequested(d.get_object())});
   }
+  v.now = NowSeconds(deps.launch);
+  if (!v.deployments.empty() && v.deployments.front().rollout_state == "IN_PROGRESS") {
+    v.blue_green = BlueGreenViewOf(service, v.now, v.deployments.front().rollback_requested);
+  }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
   v.failures_counted.insert(state.failures_counted.begin(), state.failures_counted.end());
   v.steady = state.steady;
   v.throttle = {state.throttle_deployment, state.throttle_failures, state.throttle_launch_after};
-  v.now = NowSeconds(deps.launch);
   int64_t now_ms = NowMs(deps.launch);
 
   std::map<std::string, std::map<std::pair<std::string, int>, std::string>> health;
@@ -157,6 +162,11 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   return v;
 }
 
+const char* RollbackReason(const Decision& d) {
+  return d.stop_requested ? "A rollback was requested by StopServiceDeployment."
+                          : "The deployment circuit breaker failed the deployment.";
+}
+
 // The decision's changes to the service record itself (not its tasks).
 void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object& service) {
   model::ServiceControllerState state = model::ServiceControllerState::Of(service);
@@ -194,6 +204,8 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
                                                        : "ECS deployment circuit breaker: tasks failed to start.";
       primary["updatedAt"] = now;
     }
+    if (!d.blue_green_stage.empty()) EnterBlueGreenStage(deps.random, service, d.blue_green_stage, now, primary);
+    TimeOutPauseHooks(now, primary);
     if (d.complete_primary) {
       primary["rolloutState"] = "COMPLETED";
       primary["rolloutStateReason"] = "ECS deployment " + GetString(primary, "id") + " completed.";
@@ -201,19 +213,25 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
       state.last_completed = primary;
     }
   }
-  if (d.roll_back && !deployments.empty()) {
+  if (d.roll_back && !deployments.empty() && IsBlueGreen(service) &&
+      RepromoteBlue(now, state.last_completed,
+                    d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker",
+                    RollbackReason(d), service, deployments)) {
+    state.steady = false;
+  } else if (d.roll_back && !deployments.empty()) {
     const json::object target = state.last_completed;
     for (const char* field : {"taskDefinition", "launchType", "capacityProviderStrategy", "platformVersion",
                               "networkConfiguration"}) {
       if (Has(target, field)) service[field] = target.at(field);
     }
-    if (Has(target, kDeploymentLoadBalancers)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
+    // A blue/green service keeps its load balancers as given: the target group is the deployment's.
+    if (Has(target, kDeploymentLoadBalancers) && !IsBlueGreen(service)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
+    if (Has(target, kDeploymentLoadBalancers)) back[kDeploymentLoadBalancers] = target.at(kDeploymentLoadBalancers);
     back["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
                                  ": rolling back to deploymentId " + GetString(target, "id") + ".";
     CarryServiceDeploymentToRollback(now, deployments[0].as_object(), back, target, GetString(service, "serviceArn"),
-                                     d.stop_requested ? "A rollback was requested by StopServiceDeployment."
-                                                      : "The deployment circuit breaker failed the deployment.");
+                                     RollbackReason(d));
     deployments[0].as_object()["status"] = "ACTIVE";
     deployments.insert(deployments.begin(), std::move(back));
     state.steady = false;
@@ -430,11 +448,22 @@ Result<ServiceRound> ReconcileService(const ServiceControllerDeps& deps, const s
       txn.ops.push_back(store::Op::Put(tg_key, Serialize(record)));
     }
   }
+  // Blue/green: the production and test listener rules forward where the deployments say.
+  bool rules_changed = false;
+  for (const RuleRoute& route : BlueGreenRoutes(service)) {
+    std::string rule_key = RuleKeyOfArn(route.rule_arn);
+    if (rule_key.empty()) continue;
+    ASSIGN_OR_RETURN(auto rule, ReadRecord(ecs.store, rule_key));
+    if (!rule || !RouteRule(rule->value, route)) continue;
+    txn.compares.push_back({rule_key, rule->mod_revision});
+    txn.ops.push_back(store::Op::Put(rule_key, Serialize(rule->value)));
+    rules_changed = true;
+  }
   RETURN_IF_ERROR(AddServiceRegistryChanges(ecs, cluster, service, view, d, tasks, txn));
   if (txn.ops.empty() && Serialize(service) == Serialize(before)) return ServiceRound{false, Settled(ecs, service)};
   txn.ops.push_back(store::Op::Put(key, Serialize(service)));
   ASSIGN_OR_RETURN(store::TxnResult r, ecs.store.Commit(txn));
-  if (r.succeeded && targets_changed && deps.targets_changed) deps.targets_changed();
+  if (r.succeeded && (targets_changed || rules_changed) && deps.targets_changed) deps.targets_changed();
   return ServiceRound{r.succeeded, r.succeeded && Settled(ecs, service)};
 }
 

@@ -2,6 +2,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "controlplane/blue_green.h"
 #include "controlplane/service_reconciler.h"
 #include "model/json.h"
 #include "model/service.h"
@@ -39,6 +40,12 @@ json::object RevisionSummary(const json::object& service, std::string_view id) {
     summary["runningTaskCount"] = GetInt(*d, "runningCount").value_or(0);
     summary["pendingTaskCount"] = GetInt(*d, "pendingCount").value_or(0);
   }
+  // Blue/green: the share of production and test traffic the listener rules send it.
+  if (IsBlueGreen(service) && !GetArray(service, "loadBalancers").empty()) {
+    std::string deployment_id = d ? GetString(*d, "id") : "";
+    summary["requestedProductionTrafficWeight"] = !deployment_id.empty() && TrafficDeploymentId(service, false) == deployment_id ? 100.0 : 0.0;
+    summary["requestedTestTrafficWeight"] = !deployment_id.empty() && TrafficDeploymentId(service, true) == deployment_id ? 100.0 : 0.0;
+  }
   return summary;
 }
 
@@ -49,12 +56,30 @@ json::object RevisionOfDeployment(const json::object& service, const json::objec
                  {"serviceArn", GetString(service, "serviceArn")},
                  {"clusterArn", GetString(service, "clusterArn")},
                  {"taskDefinition", GetString(d, "taskDefinition")},
-                 {"loadBalancers", GetArray(d, model::kDeploymentLoadBalancers)},
+                 // A blue/green revision names the load balancers as given; which of the two
+                 // target groups its tasks are in is its resolvedConfiguration (below).
+                 {"loadBalancers", IsBlueGreen(service) ? GetArray(service, "loadBalancers")
+                                                        : GetArray(d, model::kDeploymentLoadBalancers)},
                  {"createdAt", Seconds(d, "createdAt")}};
   for (const char* field : {"launchType", "capacityProviderStrategy", "platformVersion", "platformFamily",
                             "networkConfiguration"}) {
     if (Has(d, field)) r[field] = d.at(field);
   }
+  // Which of a blue/green load balancer's two target groups this revision's tasks are in.
+  json::array resolved;
+  for (const auto& v : GetArray(service, "loadBalancers")) {
+    const json::object& advanced = GetObject(v.get_object(), "advancedConfiguration");
+    if (advanced.empty()) continue;
+    std::string primary = GetString(v.get_object(), "targetGroupArn");
+    std::string alternate = GetString(advanced, "alternateTargetGroupArn");
+    for (const auto& lb : GetArray(d, model::kDeploymentLoadBalancers)) {
+      std::string arn = GetString(lb.get_object(), "targetGroupArn");
+      if (arn != primary && arn != alternate) continue;
+      resolved.push_back(json::object{{"targetGroupArn", arn},
+                                      {"productionListenerRule", GetString(advanced, "productionListenerRule")}});
+    }
+  }
+  if (!resolved.empty()) r["resolvedConfiguration"] = json::object{{"loadBalancers", std::move(resolved)}};
   return r;
 }
 
@@ -101,6 +126,26 @@ json::object PresentLive(const json::object& service, const json::object& d) {
                                  {"failureCount", failures},
                                  {"threshold", CircuitBreakerThreshold(static_cast<int>(GetInt(service, "desiredCount").value_or(0)))}}}};
   if (rolling_back) out["rollback"] = GetObject(sd, "rollback");
+  // The lifecycle stage: a blue/green deployment's own; a rolling one (or a rollback) scales
+  // the new revision up, then cleans the old ones up.
+  const json::object& bg = GetObject(d, model::kDeploymentBlueGreen);
+  if (Has(d, model::kDeploymentBlueGreen)) {
+    std::string stage = GetString(bg, "stage");
+    out["lifecycleStage"] = stage.empty() ? "RECONCILE_SERVICE" : stage;
+    json::array hooks;
+    for (const auto& h : GetArray(bg, "hooks")) {
+      const json::object& hook = h.get_object();
+      json::object detail{{"hookId", GetString(hook, "hookId")},
+                          {"targetType", GetString(hook, "targetType", "PAUSE")},
+                          {"status", GetString(hook, "status")}};
+      if (Has(hook, "expiresAt")) detail["expiresAt"] = Seconds(hook, "expiresAt");
+      if (Has(hook, "timeoutAction")) detail["timeoutAction"] = GetString(hook, "timeoutAction");
+      hooks.push_back(std::move(detail));
+    }
+    if (!hooks.empty()) out["lifecycleHookDetails"] = std::move(hooks);
+  } else if (rollout == "IN_PROGRESS") {
+    out["lifecycleStage"] = GetInt(d, "runningCount").value_or(0) < GetInt(d, "desiredCount").value_or(0) ? "SCALE_UP" : "CLEAN_UP";
+  }
   if (status == "SUCCESSFUL" || status == "ROLLBACK_SUCCESSFUL") out["finishedAt"] = Seconds(d, "updatedAt");
   if (status == "STOPPED" || status == "ROLLBACK_FAILED") out["stoppedAt"] = Seconds(d, "updatedAt");
   return out;
@@ -252,6 +297,43 @@ ServiceChildRef ParseServiceChildArn(std::string_view arn, std::string_view kind
   ServiceChildRef ref{std::string(rest.substr(0, a)), std::string(rest.substr(a + 1, b - a - 1)), std::string(rest.substr(b + 1))};
   if (ref.cluster.empty() || ref.service.empty() || ref.id.empty()) return {};
   return ref;
+}
+
+}  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+
+std::optional<std::string> ContinuePausedHook(json::object& service, std::string_view id, std::string_view hook_id,
+                                              std::string_view action) {
+  json::array& deployments = service["deployments"].as_array();
+  if (deployments.empty()) return "The service deployment is not paused at a lifecycle hook.";
+  json::object& primary = deployments[0].as_object();
+  if (GetString(GetObject(primary, kServiceDeployment), "id") != id || GetString(primary, "rolloutState") != "IN_PROGRESS" ||
+      !primary.contains(model::kDeploymentBlueGreen)) {
+    return "The service deployment is not paused at a lifecycle hook.";
+  }
+  json::object& bg = primary[model::kDeploymentBlueGreen].as_object();
+  std::string stage = GetString(bg, "stage");
+  json::value* hooks = bg.if_contains("hooks");
+  if (!hooks || !hooks->is_array()) return "The lifecycle hook " + std::string(hook_id) + " does not exist.";
+  for (auto& h : hooks->as_array()) {
+    json::object& hook = h.as_object();
+    if (GetString(hook, "hookId") != hook_id) continue;
+    if (GetString(hook, "status") != "AWAITING_ACTION" || GetString(hook, "stage") != stage) {
+      return "The lifecycle hook " + std::string(hook_id) + " is not awaiting an action.";
+    }
+    if (action == "ROLLBACK") {
+      if (GetArray(GetObject(primary, kServiceDeployment), "sources").empty()) {
+        return "The service deployment has no previous service revision to roll back to.";
+      }
+      hook["status"] = "FAILED";
+      primary[kServiceDeployment].as_object()["stopRequested"] = "ROLLBACK";
+    } else {
+      hook["status"] = "SUCCEEDED";
+    }
+    return std::nullopt;
+  }
+  return "The lifecycle hook " + std::string(hook_id) + " does not exist.";
 }
 
 }  // namespace wharf::controlplane

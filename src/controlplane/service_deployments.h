@@ -50,6 +50,12 @@ std::optional<boost::json::object> ServiceRevisionOf(const boost::json::object& 
 // cannot be stopped.
 std::optional<std::string> RequestServiceDeploymentRollback(boost::json::object& service, std::string_view id);
 
+// ContinueServiceDeployment: the PAUSE hook `hook_id` of the live blue/green service deployment
+// `id`, awaiting action at its stage, is resolved: CONTINUE lets the deployment go on, ROLLBACK
+// marks it for a rollback as StopServiceDeployment does. The error message when it cannot be.
+std::optional<std::string> ContinuePausedHook(boost::json::object& service, std::string_view id,
+                                              std::string_view hook_id, std::string_view action);
+
 // Whether the PRIMARY deployment's service deployment asks for a rollback.
 bool RollbackRequested(const boost::json::object& primary);
 

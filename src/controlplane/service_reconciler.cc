@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controlplane/blue_green.h"
+
 namespace wharf::controlplane {
 namespace {
 
@@ -120,7 +122,12 @@ Decision Reconcile(const ServiceView& v) {
   const int max_total = std::max(desired, desired * v.maximum_percent / 100);
   const int min_healthy = (desired * v.minimum_healthy_percent + 99) / 100;
   const int total = static_cast<int>(live_primary.size() + live_old.size());
-  if (!primary_failed && !d.roll_back && !v.deleting && !primary.empty()) {
+  // Blue/green: green scales up beside blue (200 %) from SCALE_UP on; blue stays until CLEAN_UP.
+  const bool blue_green = v.blue_green.active && !primary_failed && !d.roll_back && !v.deleting;
+  const int stage = blue_green ? BlueGreenStageIndex(v.blue_green.stage) : -1;
+  if (blue_green) {
+    if (stage >= BlueGreenStageIndex("SCALE_UP")) d.start = std::max(0, desired - static_cast<int>(live_primary.size()));
+  } else if (!primary_failed && !d.roll_back && !v.deleting && !primary.empty()) {
     d.start = std::max(0, std::min(desired - static_cast<int>(live_primary.size()), max_total - total));
   }
 
@@ -164,6 +171,14 @@ Decision Reconcile(const ServiceView& v) {
   int allowance = healthy - min_healthy;
   std::sort(live_old.begin(), live_old.end(), by_usefulness);
   for (const TaskView* t : live_old) {
+    // A blue/green rollback makes blue PRIMARY again: its tasks stay.
+    if (v.blue_green.active && d.roll_back) continue;
+    if (blue_green) {
+      // Blue stays until CLEAN_UP; an older green that never took production goes now.
+      bool blue = t->deployment_id == v.blue_green.production_id;
+      if (v.blue_green.stage == "CLEAN_UP" || (!blue && t->deployment_id != primary)) retire(t, primary);
+      continue;
+    }
     if (!Healthy(*t)) {
       retire(t, primary);
     } else if (allowance > 0 && !is_protected(t)) {
@@ -236,6 +251,29 @@ Decision Reconcile(const ServiceView& v) {
   bool settled = remaining == 1 && d.start == 0 && d.retire.empty() && d.stop.empty() &&
                  retiring.size() == d.forget.size() && static_cast<int>(live_primary.size()) == desired &&
                  std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t); });
+  if (blue_green) {
+    bool leave = !v.blue_green.held;
+    if (v.blue_green.stage == "SCALE_UP") {
+      leave = leave && static_cast<int>(live_primary.size()) == desired &&
+              std::all_of(live_primary.begin(), live_primary.end(), [&](const TaskView* t) { return Healthy(*t); });
+    }
+    if (v.blue_green.stage == "BAKE_TIME") leave = leave && v.now - v.blue_green.since >= v.blue_green.bake_seconds;
+    if (v.blue_green.stage == "CLEAN_UP") leave = false;  // it ends as the deployment completes
+    if (leave) {
+      // Stages with nothing to wait for are passed at once; a round stops at a traffic shift
+      // (committed, and so published, before the stage after it), at a stage a hook holds,
+      // at SCALE_UP, a bake time to wait and CLEAN_UP.
+      auto waits = [&](const std::string& s) {
+        return s.empty() || s == "SCALE_UP" || s == "TEST_TRAFFIC_SHIFT" || s == "PRODUCTION_TRAFFIC_SHIFT" ||
+               s == "CLEAN_UP" || (s == "BAKE_TIME" && v.blue_green.bake_seconds > 0) ||
+               v.blue_green.hook_stages.count(s) > 0;
+      };
+      std::string next = NextBlueGreenStage(v.blue_green.stage);
+      while (!waits(next)) next = NextBlueGreenStage(next);
+      d.blue_green_stage = next;
+    }
+    if (v.blue_green.stage != "CLEAN_UP") settled = false;
+  }
   if (settled && !primary_failed && v.deployments.front().rollout_state == "IN_PROGRESS") {
     d.complete_primary = true;
     d.events.push_back(svc + " (deployment " + primary + ") deployment completed.");

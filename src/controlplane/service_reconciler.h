@@ -17,6 +17,7 @@
 //  - Tasks that stop on their own, or that stay unhealthy past the grace period, are replaced;
 //    with the circuit breaker on, max(3, min(200, ceil(desired / 2))) failed tasks fail the
 //    PRIMARY deployment, and with rollback the last COMPLETED deployment comes back.
+//  - A blue/green deployment (BlueGreenView) keeps blue whole until its CLEAN_UP stage.
 #pragma once
 
 #include <map>
@@ -66,6 +67,20 @@ struct LaunchThrottle {
 inline constexpr int kThrottleAfter = 3;
 double ThrottleDelaySeconds(int failures_in_a_row);
 
+// A blue/green deployment in flight (controlplane/blue_green.h): the PRIMARY deployment's
+// lifecycle stage. While it is active, green (the PRIMARY) scales up beside blue (the older
+// deployments) regardless of maximumPercent, blue is retired only in CLEAN_UP, and the stages
+// advance one per round.
+struct BlueGreenView {
+  bool active = false;
+  std::string stage;  // "" before the first
+  double since = 0;   // when it entered `stage`
+  double bake_seconds = 0;
+  bool held = false;  // a PAUSE lifecycle hook awaits ContinueServiceDeployment at this stage
+  std::set<std::string> hook_stages;  // stages the service's PAUSE hooks hold
+  std::string production_id;  // the deployment production traffic goes to (blue, until the shift)
+};
+
 struct ServiceView {
   std::string name;
   bool deleting = false;  // DeleteService: every task goes, then the service is INACTIVE
@@ -84,6 +99,7 @@ struct ServiceView {
   // `launch_after` (seconds since the epoch).
   LaunchThrottle throttle;
   std::vector<TaskView> tasks;                  // every task of the service (group service:<name>)
+  BlueGreenView blue_green;
   double now = 0;
 };
 
@@ -106,6 +122,7 @@ struct Decision {
   bool roll_back = false;  // to ServiceView::last_completed_id, as a new PRIMARY deployment
   std::vector<std::string> remove_deployments;  // old deployments with no task left
   bool complete_primary = false;
+  std::string blue_green_stage;  // the PRIMARY's next lifecycle stage; "" when it stays
   bool steady = false;    // the new value of ServiceView::steady
   LaunchThrottle throttle;  // the new value of ServiceView::throttle
   bool inactive = false;  // a deleted service whose last task has stopped

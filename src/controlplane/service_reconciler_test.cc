@@ -240,3 +240,105 @@ TEST(ServiceReconcilerTest, RequestedRollbackFailsThePrimaryAndRollsBack) {
 
 }  // namespace
 }  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+namespace {
+
+ServiceView BlueGreen(const std::string& stage) {
+  ServiceView v;
+  v.name = "web";
+  v.desired_count = 2;
+  v.maximum_percent = 100;  // blue/green runs green beside blue whatever maximumPercent says
+  v.minimum_healthy_percent = 0;
+  v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
+  v.last_completed_id = "ecs-svc/1";
+  v.blue_green = {true, stage, 990, 60, false, {}, "ecs-svc/1"};
+  v.now = 1000;
+  TaskView blue1, blue2;
+  for (auto [t, id] : {std::pair{&blue1, "b1"}, std::pair{&blue2, "b2"}}) {
+    t->id = id;
+    t->deployment_id = "ecs-svc/1";
+    t->last_status = t->desired_status = "RUNNING";
+    t->started_at = 100;
+  }
+  v.tasks = {blue1, blue2};
+  return v;
+}
+
+TaskView Green(const std::string& id) {
+  TaskView t;
+  t.id = id;
+  t.deployment_id = "ecs-svc/2";
+  t.last_status = t.desired_status = "RUNNING";
+  t.started_at = 900;
+  return t;
+}
+
+TEST(BlueGreenReconcilerTest, StagesAdvanceToTheNextWaitAndGreenStartsBesideBlue) {
+  ServiceView v = BlueGreen("");
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.blue_green_stage, "SCALE_UP");  // PRE_SCALE_UP waits for nothing
+  EXPECT_EQ(d.start, 0);
+  v.blue_green.hook_stages = {"PRE_SCALE_UP"};
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "PRE_SCALE_UP");  // a hook holds it
+  v.blue_green.hook_stages.clear();
+  v.blue_green.stage = "SCALE_UP";
+  d = Reconcile(v);
+  EXPECT_EQ(d.start, 2);  // 200 %, though maximumPercent is 100
+  EXPECT_TRUE(d.retire.empty());
+  EXPECT_EQ(d.blue_green_stage, "");  // green not healthy yet
+  v.tasks.push_back(Green("g1"));
+  v.tasks.push_back(Green("g2"));
+  d = Reconcile(v);
+  EXPECT_EQ(d.blue_green_stage, "TEST_TRAFFIC_SHIFT");
+  EXPECT_TRUE(d.retire.empty());
+  EXPECT_FALSE(d.complete_primary);
+}
+
+TEST(BlueGreenReconcilerTest, PauseHookHoldsAndBakeTimeWaitsThenCleanUpRetiresBlue) {
+  ServiceView v = BlueGreen("POST_TEST_TRAFFIC_SHIFT");
+  v.tasks.push_back(Green("g1"));
+  v.tasks.push_back(Green("g2"));
+  v.blue_green.held = true;
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "");
+  v.blue_green.held = false;
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "PRODUCTION_TRAFFIC_SHIFT");
+  v.blue_green.stage = "PRODUCTION_TRAFFIC_SHIFT";
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "BAKE_TIME");
+  v.blue_green.stage = "BAKE_TIME";
+  EXPECT_EQ(Reconcile(v).blue_green_stage, "");  // 10 s of 60 baked
+  v.now = 1051;
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.blue_green_stage, "CLEAN_UP");
+  EXPECT_TRUE(d.retire.empty());
+  v.blue_green.stage = "CLEAN_UP";
+  d = Reconcile(v);
+  EXPECT_EQ(d.retire.size(), 2u);
+  EXPECT_TRUE(d.retire.count("b1") && d.retire.count("b2"));
+  EXPECT_FALSE(d.complete_primary);
+}
+
+TEST(BlueGreenReconcilerTest, AnOlderGreenThatNeverTookProductionIsRetiredAtOnce) {
+  ServiceView v = BlueGreen("SCALE_UP");
+  v.deployments = {{"ecs-svc/3", "IN_PROGRESS", 0}, {"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
+  v.tasks.push_back(Green("g1"));  // of ecs-svc/2
+  Decision d = Reconcile(v);
+  EXPECT_EQ(d.retire.size(), 1u);
+  EXPECT_TRUE(d.retire.count("g1"));
+  EXPECT_EQ(d.start, 2);
+}
+
+TEST(BlueGreenReconcilerTest, RollbackKeepsBlue) {
+  ServiceView v = BlueGreen("POST_TEST_TRAFFIC_SHIFT");
+  v.tasks.push_back(Green("g1"));
+  v.tasks.push_back(Green("g2"));
+  v.deployments[0].rollback_requested = true;
+  Decision d = Reconcile(v);
+  EXPECT_TRUE(d.fail_primary);
+  EXPECT_TRUE(d.roll_back);
+  EXPECT_FALSE(d.retire.count("b1") || d.retire.count("b2"));
+  EXPECT_EQ(d.blue_green_stage, "");
+}
+
+}  // namespace
+}  // namespace wharf::controlplane

@@ -113,6 +113,7 @@ json::object PresentService(const json::object& record, bool with_tags) {
       if (!d.is_object()) continue;
       d.as_object().erase(kDeploymentLoadBalancers);
       d.as_object().erase(kServiceDeployment);
+      d.as_object().erase(kDeploymentBlueGreen);
     }
   }
   // The current service deployment, and the revisions running now (ECS's summary).

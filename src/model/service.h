@@ -33,6 +33,9 @@ inline constexpr const char* kDeploymentLoadBalancers = "_loadBalancers";
 // service revision id it deploys, createdAt, sources: [service revision ids it replaces],
 // rollback?: {reason, startedAt, serviceRevisionArn}, stopRequested?: "ROLLBACK"}.
 inline constexpr const char* kServiceDeployment = "_serviceDeployment";
+// A blue/green deployment's progress (controlplane/blue_green.h): {stage: its lifecycle stage,
+// since: when it entered it, hooks: [{hookId, stage, status, expiresAt, timeoutAction}]}.
+inline constexpr const char* kDeploymentBlueGreen = "_blueGreen";
 // The service's ended service deployments (ServiceDeployment shapes, newest first), and the
 // revisions they name by id (ServiceRevision shapes).
 inline constexpr const char* kServiceDeploymentHistory = "_serviceDeployments";

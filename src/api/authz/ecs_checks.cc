@@ -326,6 +326,7 @@ constexpr Entry kEntries[] = {
     {"DescribeServiceDeployments", [](Request& r) { Each(r, "DescribeServiceDeployments", "serviceDeploymentArns"); }},
     {"DescribeServiceRevisions", [](Request& r) { Each(r, "DescribeServiceRevisions", "serviceRevisionArns"); }},
     {"StopServiceDeployment", [](Request& r) { r.Need("StopServiceDeployment", std::string(r.Str("serviceDeploymentArn"))); }},
+    {"ContinueServiceDeployment", [](Request& r) { r.Need("ContinueServiceDeployment", std::string(r.Str("serviceDeploymentArn"))); }},
 };
 
 }  // namespace

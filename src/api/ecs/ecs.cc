@@ -57,6 +57,7 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       {"DescribeServiceDeployments", DescribeServiceDeployments},
       {"DescribeServiceRevisions", DescribeServiceRevisions},
       {"StopServiceDeployment", StopServiceDeployment},
+      {"ContinueServiceDeployment", ContinueServiceDeployment},
       {"ListServicesByNamespace", ListServicesByNamespace},
       {"SubmitContainerStateChange", SubmitContainerStateChange},
   };

@@ -57,6 +57,7 @@ Outcome ListServiceDeployments(const EcsDeps&, const RequestContext&, object& in
 Outcome DescribeServiceDeployments(const EcsDeps&, const RequestContext&, object& in);
 Outcome DescribeServiceRevisions(const EcsDeps&, const RequestContext&, object& in);
 Outcome StopServiceDeployment(const EcsDeps&, const RequestContext&, object& in);
+Outcome ContinueServiceDeployment(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListServicesByNamespace(const EcsDeps&, const RequestContext&, object& in);
 
 // task_state.cc (called by agents)

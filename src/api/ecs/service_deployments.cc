@@ -159,4 +159,32 @@ Outcome StopServiceDeployment(const EcsDeps& deps, const RequestContext&, object
   return answer.value_or(AwsError::Server("ServerException", "The service changed while it was stopped; retry."));
 }
 
+// ContinueServiceDeployment: a blue/green deployment paused at a PAUSE lifecycle hook goes on
+// (CONTINUE) or rolls back (ROLLBACK); the service controller acts on it in its next round.
+Outcome ContinueServiceDeployment(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string arn = GetString(in, "serviceDeploymentArn");
+  std::string action = GetString(in, "action", "CONTINUE");
+  if (action != "CONTINUE" && action != "ROLLBACK") {
+    return InvalidParameter("The action " + action + " is not valid: the valid values are CONTINUE and ROLLBACK.");
+  }
+  auto ref = controlplane::ParseServiceChildArn(arn, "service-deployment");
+  AwsError not_found = AwsError::Client("ServiceDeploymentNotFoundException", "The service deployment does not exist.");
+  if (ref.id.empty()) return not_found;
+  auto continued = UpdateRecord(deps.store, ServiceKey(ref.cluster, ref.service),
+                                [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
+    if (!found) return not_found;
+    bool known = false;
+    for (const json::object& d : controlplane::ServiceDeploymentsOf(*found)) {
+      known = known || GetString(d, "serviceDeploymentArn") == arn;
+    }
+    if (!known) return not_found;
+    if (auto refused = controlplane::ContinuePausedHook(*found, ref.id, GetString(in, "hookId"), action)) {
+      return InvalidParameter(*refused);
+    }
+    return store::Commit(json::object{{"serviceDeploymentArn", arn}});
+  });
+  ASSIGN_OR_FAIL(auto answer, std::move(continued), EcsError);
+  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was continued; retry."));
+}
+
 }  // namespace wharf::api::ecs

@@ -5,11 +5,13 @@
 // (a task definition, network configuration or forceNewDeployment) starts a new PRIMARY
 // deployment; the previous one becomes ACTIVE and is scaled down as the new one comes up.
 #include <boost/json/array.hpp>
+#include <set>
 
 #include "api/ecs/common.h"
 #include "api/ecs/handlers.h"
 #include "api/ecs/service_records.h"
 #include "api/ecs/task_launch.h"
+#include "controlplane/blue_green.h"
 #include "controlplane/service_controller.h"
 #include "controlplane/service_deployments.h"
 #include "controlplane/service_registries.h"
@@ -47,8 +49,123 @@ std::optional<AwsError> CheckUnsupported(const json::object& in) {
   if (!GetArray(in, "vpcLatticeConfigurations").empty()) return InvalidParameter("VPC Lattice is not supported by wharf.");
   if (GetBool(in, "enableExecuteCommand").value_or(false)) return InvalidParameter("enableExecuteCommand is not supported by wharf.");
   const json::object& config = GetObject(in, "deploymentConfiguration");
-  if (Has(config, "strategy") && GetString(config, "strategy") != "ROLLING") {
-    return InvalidParameter("deployment strategy " + GetString(config, "strategy") + " is not supported by wharf: only ROLLING.");
+  if (std::string strategy = GetString(config, "strategy", "ROLLING"); strategy != "ROLLING" && strategy != "BLUE_GREEN") {
+    return InvalidParameter("deployment strategy " + strategy + " is not supported by wharf: only ROLLING and BLUE_GREEN.");
+  }
+  for (const char* field : {"linearConfiguration", "canaryConfiguration"}) {
+    if (Has(config, field)) return InvalidParameter(std::string(field) + " is not supported by wharf: only ROLLING and BLUE_GREEN deployments.");
+  }
+  // Lambda hooks need AWS Lambda, which wharf does not have; PAUSE hooks wait for
+  // ContinueServiceDeployment.
+  for (const auto& v : GetArray(config, "lifecycleHooks")) {
+    const json::object& hook = v.get_object();
+    if (GetString(hook, "targetType", "AWS_LAMBDA") != "PAUSE") {
+      return InvalidParameter("Lifecycle hooks with targetType AWS_LAMBDA are not supported by wharf: it has no AWS "
+                              "Lambda to invoke. Use targetType PAUSE and ContinueServiceDeployment.");
+    }
+    if (Has(hook, "hookTargetArn") || Has(hook, "hookDetails")) {
+      return InvalidParameter("hookTargetArn and hookDetails are only valid for lifecycle hooks with targetType AWS_LAMBDA.");
+    }
+    if (GetArray(hook, "lifecycleStages").empty()) {
+      return InvalidParameter("lifecycleStages must be specified for a deployment lifecycle hook.");
+    }
+  }
+  return std::nullopt;
+}
+
+// A listener rule of an Application Load Balancer named by a blue/green load balancer, and the
+// target groups its forward action names.
+std::variant<std::set<std::string>, AwsError> ListenerRuleGroups(const EcsDeps& deps, const std::string& arn,
+                                                                 const char* field) {
+  std::string key = controlplane::RuleKeyOfArn(arn);
+  if (key.empty()) {
+    return InvalidParameter("The " + std::string(field) + " " + arn + " is not a valid listener rule ARN. wharf "
+                            "supports Application Load Balancer listener rules only.");
+  }
+  auto record = ReadRecord(deps.store, key);
+  if (!record.ok()) return EcsError(record.status());
+  if (!*record || GetString(GetObject((*record)->value, "rule"), "RuleArn") != arn) {
+    return InvalidParameter("Unable to find the " + std::string(field) + " " + arn + ".");
+  }
+  std::set<std::string> groups;
+  for (const auto& a : GetArray(GetObject((*record)->value, "rule"), "Actions")) {
+    const json::object& action = a.get_object();
+    if (GetString(action, "Type") != "forward") continue;
+    if (Has(action, "TargetGroupArn")) groups.insert(GetString(action, "TargetGroupArn"));
+    for (const auto& t : GetArray(GetObject(action, "ForwardConfig"), "TargetGroups")) {
+      groups.insert(GetString(t.get_object(), "TargetGroupArn"));
+    }
+  }
+  return groups;
+}
+
+// ECS's native blue/green (strategy BLUE_GREEN): bakeTimeInMinutes, and for each load balancer
+// an advancedConfiguration whose production (and test) listener rule forwards to both the
+// primary and the alternate target group, the way ECS shifts traffic between them.
+std::optional<AwsError> CheckBlueGreen(const EcsDeps& deps, const json::object& config, const json::array& lbs) {
+  const bool blue_green = GetString(config, "strategy", "ROLLING") == "BLUE_GREEN";
+  if (!blue_green) {
+    if (GetInt(config, "bakeTimeInMinutes").value_or(0) != 0) {
+      return InvalidParameter("bakeTimeInMinutes is only supported by wharf with the BLUE_GREEN deployment strategy.");
+    }
+    if (!GetArray(config, "lifecycleHooks").empty()) {
+      return InvalidParameter("lifecycleHooks are only supported with the BLUE_GREEN deployment strategy.");
+    }
+    for (const auto& v : lbs) {
+      if (Has(v.get_object(), "advancedConfiguration")) {
+        return InvalidParameter("advancedConfiguration is only supported with the BLUE_GREEN deployment strategy.");
+      }
+    }
+    return std::nullopt;
+  }
+  auto bake = GetInt(config, "bakeTimeInMinutes");
+  if (!bake) return InvalidParameter("bakeTimeInMinutes must be specified for the BLUE_GREEN deployment strategy.");
+  if (*bake < 0 || *bake > 1440) return InvalidParameter("bakeTimeInMinutes must be between 0 and 1440.");
+  for (const auto& v : lbs) {
+    const json::object& lb = v.get_object();
+    const json::object& advanced = GetObject(lb, "advancedConfiguration");
+    if (!Has(lb, "advancedConfiguration")) {
+      return InvalidParameter("advancedConfiguration must be specified for each load balancer of a service that uses the "
+                              "BLUE_GREEN deployment strategy.");
+    }
+    for (const char* field : {"alternateTargetGroupArn", "productionListenerRule", "roleArn"}) {
+      if (GetString(advanced, field).empty()) {
+        return InvalidParameter(std::string(field) + " must be specified in advancedConfiguration.");
+      }
+    }
+    std::string primary = GetString(lb, "targetGroupArn");
+    std::string alternate = GetString(advanced, "alternateTargetGroupArn");
+    if (alternate == primary) {
+      return InvalidParameter("The alternateTargetGroupArn must be different from the targetGroupArn " + primary + ".");
+    }
+    auto tg = ReadRecord(deps.store, model::keys::TargetGroupKey(TargetGroupName(alternate)));
+    if (!tg.ok()) return EcsError(tg.status());
+    if (!*tg || GetString(GetObject((*tg)->value, "targetGroup"), "TargetGroupArn") != alternate) {
+      return InvalidParameter("Unable to find target group: " + alternate);
+    }
+    auto primary_tg = ReadRecord(deps.store, model::keys::TargetGroupKey(TargetGroupName(primary)));
+    if (!primary_tg.ok()) return EcsError(primary_tg.status());
+    if (*primary_tg && GetString(GetObject((*tg)->value, "targetGroup"), "TargetType", "instance") !=
+                           GetString(GetObject((*primary_tg)->value, "targetGroup"), "TargetType", "instance")) {
+      return InvalidParameter("The alternate target group " + alternate + " must have the same target type as " + primary + ".");
+    }
+    std::string test_rule = GetString(advanced, "testListenerRule");
+    if (test_rule == GetString(advanced, "productionListenerRule")) {
+      return InvalidParameter("The testListenerRule must be different from the productionListenerRule.");
+    }
+    for (const char* field : {"productionListenerRule", "testListenerRule"}) {
+      if (!Has(advanced, field)) continue;
+      auto groups = ListenerRuleGroups(deps, GetString(advanced, field), field);
+      if (auto* err = std::get_if<AwsError>(&groups)) return *err;
+      const auto& names = std::get<std::set<std::string>>(groups);
+      for (const std::string& arn : {primary, alternate}) {
+        if (!names.count(arn)) {
+          return InvalidParameter("The " + std::string(field) + " " + GetString(advanced, field) +
+                                  " must forward to both the primary target group and the alternate target group: " +
+                                  arn + " is not attached to it.");
+        }
+      }
+    }
   }
   return std::nullopt;
 }
@@ -224,6 +341,10 @@ Outcome CreateService(const EcsDeps& deps, const RequestContext&, object& in) {
   }
   auto config = DeploymentConfiguration(GetObject(in, "deploymentConfiguration"), base_config);
   if (auto* err = std::get_if<AwsError>(&config)) return *err;
+  if (auto err = CheckBlueGreen(deps, std::get<json::object>(config), GetArray(in, "loadBalancers"))) return *err;
+  if (daemon && GetString(std::get<json::object>(config), "strategy") == "BLUE_GREEN") {
+    return InvalidParameter("The BLUE_GREEN deployment strategy is not supported for DAEMON services.");
+  }
 
   json::object service{
       {"serviceArn", Arn(deps, "service/" + cluster + "/" + name)},
@@ -334,12 +455,22 @@ Outcome UpdateService(const EcsDeps& deps, const RequestContext&, object& in) {
                               "propagateTags", "enableECSManagedTags"}) {
       if (Has(in, field)) service[field] = in.at(field);
     }
+    if (Has(in, "deploymentConfiguration") || new_load_balancers) {
+      if (auto err = CheckBlueGreen(deps, GetObject(service, "deploymentConfiguration"), GetArray(service, "loadBalancers"))) {
+        return *err;
+      }
+      if (GetString(service, "schedulingStrategy") == "DAEMON" && controlplane::IsBlueGreen(service)) {
+        return InvalidParameter("The BLUE_GREEN deployment strategy is not supported for DAEMON services.");
+      }
+    }
     if (new_deployment) {
       controlplane::TaskLaunchRequest request =
           controlplane::DeploymentLaunchRequest(service, NewDeployment(deps, service), {});
       request.cluster = cluster;
       if (auto err = CheckTaskLaunch(deps, request)) return *err;
-      json::array deployments{NewDeployment(deps, service)};
+      json::object fresh = NewDeployment(deps, service);
+      controlplane::PrepareNewDeployment(service, NowSeconds(deps), fresh);
+      json::array deployments{std::move(fresh)};
       for (auto& d : service["deployments"].as_array()) {
         d.as_object()["status"] = "ACTIVE";
         deployments.push_back(d);
