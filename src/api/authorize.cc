@@ -95,12 +95,21 @@ std::string DecisionKey(std::string_view region, const authz::Check& check) {
   return key;
 }
 
+constexpr std::string_view kResourceTag = "aws:ResourceTag/";
+
+// aws:ResourceTag/<key> (and the service's own name for it) for each tag of the resource.
+void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
+  for (auto& [key, value] : service.resource_tags(check.resource)) {
+    if (!service.service_resource_tag_key.empty()) check.keys.emplace_back(service.service_resource_tag_key + key, value);
+    check.keys.emplace_back(std::string(kResourceTag) + key, std::move(value));
+  }
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
-                                          std::vector<authz::Check> checks,
-                                          const ResourcePolicyLookup& resource_policy,
-                                          bool resource_policy_required) {
+                                          std::vector<authz::Check> checks, const ServiceEndpoint* service) {
+  const bool resource_policy_required = service && service->resource_policy_required;
   if (!ctx.key_owner || ctx.key_owner->root || checks.empty()) return std::optional<std::string>();
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
   // A user or role deleted since the key was read has no policies left.
@@ -110,12 +119,18 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   std::optional<iam::RequestContext> base;  // made once, when a check is evaluated
   for (authz::Check& check : checks) {
     std::optional<iam::Policy> resource;
-    if (resource_policy && check.resource != "*") {
-      std::string text = resource_policy(check.resource);
+    if (service && service->resource_policy && check.resource != "*") {
+      std::string text = service->resource_policy(check.resource);
       if (!text.empty()) {
         auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
         if (parsed.ok()) resource = std::move(parsed).value();
       }
+    }
+    // The resource's tags become keys of the check, so they are part of a cached decision's key.
+    if (service && service->resource_tags && check.resource != "*" &&
+        (resource || policies.UsesPrefix(kResourceTag) ||
+         (!service->service_resource_tag_key.empty() && policies.UsesPrefix(service->service_resource_tag_key)))) {
+      AddResourceTags(*service, check);
     }
     // The same caller asking the same again: decided already (CallerPolicies says when).
     bool cacheable = !resource && policies.decisions_cacheable;

@@ -351,8 +351,7 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
   if (service.resolve_check) {
     for (authz::Check& check : checks) service.resolve_check(check);
   }
-  auto denial = Denial(*authorizer_, ctx, std::move(checks), service.resource_policy,
-                       service.resource_policy_required);
+  auto denial = Denial(*authorizer_, ctx, std::move(checks), &service);
   if (!denial.ok()) return service.to_error(denial.status());
   if (*denial) return AccessDeniedError(service, **denial);
   return std::nullopt;
@@ -371,8 +370,7 @@ std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_
   const ServiceEndpoint* ecr = InRegion(FindService([](const ServiceEndpoint& s) {
     return s.model->signing_name() == "ecr";
   }), region);
-  auto denial = Denial(*authorizer_, ctx, authz::RegistryChecks(method, path, {ctx.region, ctx.account_id}),
-                       ecr ? ecr->resource_policy : nullptr);
+  auto denial = Denial(*authorizer_, ctx, authz::RegistryChecks(method, path, {ctx.region, ctx.account_id}), ecr);
   if (!denial.ok()) return denial.status().message();
   return *denial;
 }

@@ -68,6 +68,8 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       return fn(deps, ctx, in);
     };
   }
+  // aws:ResourceTag/<key> of clusters, services, tasks, task definitions, container instances.
+  endpoint.resource_tags = [deps](std::string_view arn) { return ResourceTagsOf(deps, arn); };
   return endpoint;
 }
 

@@ -121,7 +121,7 @@ std::optional<AwsError> CheckPolicyName(const object& in) {
 
 }  // namespace
 
-Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
+Outcome CreateKey(const KmsDeps& deps, const RequestContext& ctx, object& in) {
   auto decided = KeySpecAndUsage(in);
   if (auto* err = std::get_if<AwsError>(&decided)) return *err;
   const auto& [spec, usage] = std::get<std::pair<std::string, std::string>>(decided);
@@ -136,6 +136,10 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext&, object& in) {
     if (auto err = MergeTags(tags, *t)) return *err;
   }
   std::string key_id = RandomUuid(deps.random);
+  // The default policy names the account, which defers to IAM: only a given one is checked.
+  if (Has(in, "Policy")) {
+    if (auto err = CheckPolicyLockout(deps, ctx, in, policy, KeyArn(deps, key_id))) return *err;
+  }
   ASSIGN_OR_FAIL(auto material, NewMaterial(deps, spec), KmsError);
   ASSIGN_OR_FAIL(auto root, deps.root_key.Get(), KmsError);
   ASSIGN_OR_FAIL(auto wrapped, wharf::kms::WrapMaterial(root, key_id, 0, material.first, deps.random),
@@ -273,12 +277,13 @@ Outcome GetKeyPolicy(const KmsDeps& deps, const RequestContext&, object& in) {
   return object{{"Policy", GetString(std::get<KmsKey>(found).record, "Policy")}, {"PolicyName", "default"}};
 }
 
-Outcome PutKeyPolicy(const KmsDeps& deps, const RequestContext&, object& in) {
+Outcome PutKeyPolicy(const KmsDeps& deps, const RequestContext& ctx, object& in) {
   if (auto err = CheckPolicyName(in)) return *err;
   std::string policy = GetString(in, "Policy");
   if (auto err = CheckKeyPolicy(policy)) return *err;
   return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
     if (auto r = model::CheckCustomerManaged(key, "PutKeyPolicy")) return Refused(*r);
+    if (auto err = CheckPolicyLockout(deps, ctx, in, policy, key.arn())) return err;
     key.record["Policy"] = policy;
     return std::nullopt;
   }, Empty);
