@@ -105,12 +105,42 @@ void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
   }
 }
 
+// The account root is allowed everything but what a resource's policy must allow by itself:
+// a KMS key's policy binds the root as any principal (it is allowed only when the policy names
+// it, its account or everyone, and never against a Deny). A key without a policy (an AWS
+// managed key) is the account's.
+std::optional<std::string> RootDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks,
+                                      const ServiceEndpoint& service) {
+  static const controlplane::CallerPolicies kNone;
+  for (const authz::Check& check : checks) {
+    if (check.resource == "*") continue;
+    std::string text = service.resource_policy(check.resource);
+    if (text.empty()) continue;
+    auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
+    if (!parsed.ok()) continue;
+    iam::RequestContext request = EvaluationContext(ctx, kNone, true);
+    request.action = check.action;
+    request.resource = check.resource;
+    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
+    iam::PolicyMatch match = iam::MatchPolicy(*parsed, request, true);
+    if (match == iam::PolicyMatch::kAllow) continue;
+    iam::Decision decision{match == iam::PolicyMatch::kDeny ? iam::Effect::kExplicitDeny : iam::Effect::kImplicitDeny,
+                           iam::PolicyType::kResource};
+    return iam::AccessDeniedMessage(request, decision);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                           std::vector<authz::Check> checks, const ServiceEndpoint* service) {
   const bool resource_policy_required = service && service->resource_policy_required;
-  if (!ctx.key_owner || ctx.key_owner->root || checks.empty()) return std::optional<std::string>();
+  if (!ctx.key_owner || checks.empty()) return std::optional<std::string>();
+  if (ctx.key_owner->root) {
+    if (!service || !service->resource_policy_required || !service->resource_policy) return std::optional<std::string>();
+    return RootDenial(ctx, checks, *service);
+  }
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
   // A user or role deleted since the key was read has no policies left.
   if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();

@@ -32,7 +32,8 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
                                       bool every_key);
 
 // Null when every check is allowed; else AccessDenied's message for the first one refused.
-// The account root is allowed everything. `service`, when given, says what its resources
+// The account root is allowed everything but what a resource policy that must allow by
+// itself (a KMS key's) does not allow it. `service`, when given, says what its resources
 // carry: a resource policy (weighed with the caller's), tags (aws:ResourceTag/<key>, read
 // only when one of the caller's policies or the resource's policy asks).
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,

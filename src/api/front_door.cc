@@ -341,8 +341,9 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
 std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                              std::string_view operation, const json::object& input) const {
   const KeyOwner* owner = ctx.key_owner.get();
-  // The account root may do everything; so may every key when no authorizer is set.
-  if (!authorizer_ || !owner || owner->root) return std::nullopt;
+  // The account root may do everything its KMS keys' policies allow it; so may every key
+  // when no authorizer is set.
+  if (!authorizer_ || !owner || (owner->root && !service.resource_policy_required)) return std::nullopt;
   // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
   // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
   if (service.model->signing_name() == "sts") return std::nullopt;

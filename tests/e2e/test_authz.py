@@ -13,8 +13,8 @@ session token is refused; a presigned GetCallerIdentity URL works without any he
 change is seen by the next request. A second user may `docker pull` from a repository only
 once its repository policy names them, and still may not push. aws:ResourceTag/<key> (and
 secretsmanager:ResourceTag/<key>) conditions read the tags of ECS clusters, secrets, SSM
-parameters, log groups and security groups. KMS refuses a key policy that would lock its
-caller out of PutKeyPolicy unless BypassPolicyLockoutSafetyCheck.
+parameters, log groups, security groups and IAM roles. KMS refuses a key policy that would lock its
+caller out of PutKeyPolicy unless BypassPolicyLockoutSafetyCheck; a key policy binds the root.
 """
 import base64
 import json
@@ -355,17 +355,17 @@ with WharfServer() as server:
         team_a = {"StringEquals": {"aws:ResourceTag/team": "a"}}
         key = user_with_key("abac", doc(
             {"Effect": "Allow", "Action": ["ecs:DescribeClusters", "secretsmanager:DescribeSecret", "ssm:GetParameter",
-                                           "logs:PutRetentionPolicy", "ec2:DeleteSecurityGroup"],
+                                           "logs:PutRetentionPolicy", "ec2:DeleteSecurityGroup", "iam:GetRole"],
              "Resource": "*", "Condition": team_a},
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
              "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "a"}}},
             {"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/frozen": "yes"}}}))
         as_abac = {s: server.boto3(s, aws_access_key_id=key[0], aws_secret_access_key=key[1])
-                   for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2")}
+                   for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2", "iam")}
 
         def refused(fn, action, resource):
-            expect_client_error(fn, "UnauthorizedOperation" if action.startswith("ec2:") else "AccessDeniedException",
-                                f"not authorized to perform: {action} on resource: {resource}")
+            code = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied"}.get(action.split(":")[0], "AccessDeniedException")
+            expect_client_error(fn, code, f"not authorized to perform: {action} on resource: {resource}")
 
         ecs = as_abac["ecs"]
         assert ecs.describe_clusters(clusters=["team-a"])["clusters"][0]["clusterName"] == "team-a"
@@ -396,6 +396,13 @@ with WharfServer() as server:
         refused(lambda: as_abac["ec2"].delete_security_group(GroupId=sg_b), "ec2:DeleteSecurityGroup",
                 f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{sg_b}")
         as_abac["ec2"].delete_security_group(GroupId=sg_a)
+
+        trust = doc({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"})
+        iam.create_role(RoleName="abac-a", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "a"}])
+        iam.create_role(RoleName="abac-b", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "b"}])
+        assert as_abac["iam"].get_role(RoleName="abac-a")["Role"]["RoleName"] == "abac-a"
+        refused(lambda: as_abac["iam"].get_role(RoleName="abac-b"), "iam:GetRole",
+                f"arn:aws:iam::{ACCOUNT}:role/abac-b")
         ec2.delete_security_group(GroupId=sg_b)
         for name in ("team-a", "team-b"):
             root_ecs.delete_cluster(cluster=name)
@@ -432,6 +439,11 @@ with WharfServer() as server:
                             "MalformedPolicyDocumentException", lockout)
         admin_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=deny_put, BypassPolicyLockoutSafetyCheck=True)
         assert json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(deny_put)
-        kms.create_key(Policy=only_user, BypassPolicyLockoutSafetyCheck=True)
+        # A key policy binds the root too: one that does not name it keeps it out.
+        locked = kms.create_key(Policy=only_user, BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["Arn"]
+        expect_client_error(lambda: kms.describe_key(KeyId=locked), "AccessDeniedException",
+                            f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:DescribeKey on "
+                            f"resource: {locked} because no resource-based policy allows the kms:DescribeKey action")
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
 
     checks.finish()
