@@ -359,7 +359,7 @@ with WharfServer() as server:
              "Resource": "*", "Condition": team_a},
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
              "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "a"}}},
-            {"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Condition": {"StringEquals": {"aws:ResourceTag/frozen": "yes"}}}))
+            {"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Condition": {"StringEquals": {"ecs:ResourceTag/frozen": "yes"}}}))
         as_abac = {s: server.boto3(s, aws_access_key_id=key[0], aws_secret_access_key=key[1])
                    for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2", "iam")}
 
