@@ -109,15 +109,16 @@ void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
 // a KMS key's policy binds the root as any principal (it is allowed only when the policy names
 // it, its account or everyone, and never against a Deny). A key without a policy (an AWS
 // managed key) is the account's.
-std::optional<std::string> RootDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks,
+std::optional<std::string> RootDenial(const RequestContext& ctx, std::vector<authz::Check>& checks,
                                       const ServiceEndpoint& service) {
   static const controlplane::CallerPolicies kNone;
-  for (const authz::Check& check : checks) {
+  for (authz::Check& check : checks) {
     if (check.resource == "*") continue;
     std::string text = service.resource_policy(check.resource);
     if (text.empty()) continue;
     auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
     if (!parsed.ok()) continue;
+    if (service.resource_tags) AddResourceTags(service, check);  // the policy may read any key
     iam::RequestContext request = EvaluationContext(ctx, kNone, true);
     request.action = check.action;
     request.resource = check.resource;
