@@ -42,10 +42,14 @@ std::variant<json::object, MetadataAnswer> ProtectionInput(std::string_view body
   }
   json::object out{{"protectionEnabled", enabled->get_bool()}};
   if (const json::value* minutes = in.if_contains("ExpiresInMinutes"); minutes && !minutes->is_null()) {
-    if (!minutes->is_int64() && !minutes->is_uint64()) {
+    // ECS checks the range (1 to 2,880); an integer of any size is passed on for it to refuse.
+    if (minutes->is_int64()) {
+      out["expiresInMinutes"] = minutes->get_int64();
+    } else if (minutes->is_uint64()) {
+      out["expiresInMinutes"] = minutes->get_uint64();
+    } else {
       return ErrorAnswer(400, task_arn, "InvalidRequest", "Invalid request: ExpiresInMinutes must be an integer");
     }
-    out["expiresInMinutes"] = minutes->to_number<int64_t>();
   }
   return out;
 }

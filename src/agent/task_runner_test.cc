@@ -480,6 +480,9 @@ TEST_F(TaskRunnerTest, TheTaskProtectionEndpointCallsEcsAsTheTaskRole) {
   EXPECT_EQ(malformed.status, 400);
   EXPECT_EQ(GetString(GetObject(json::parse(malformed.body).as_object(), "error"), "Message"),
             "Invalid request: does not contain 'ProtectionEnabled' field");
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT", R"({"ProtectionEnabled": true, "ExpiresInMinutes": "1"})")
+                .status, 400);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT", "not json").status, 400);
   EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "POST", "{}").status, 405);
   EXPECT_EQ(AnswerMetadataRequest(metadata_, "/api/not-a-token/task-protection/v1/state", "10.0.1.7").status, 404);
   EXPECT_EQ(ecs_calls_.size(), calls);  // none of those reached ECS
