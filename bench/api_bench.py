@@ -196,6 +196,26 @@ def seed_user(port, key, secret, policies=10, statements=20):
     return made["AccessKeyId"], made["SecretAccessKey"]
 
 
+def seed_tag_user(port, key, secret):
+    """An IAM user allowed ecs:Describe* only on resources tagged team=bench (aws:ResourceTag:
+    the service's tags are read from its record on each request), and the tagged service."""
+    import boto3
+    import json
+    endpoint = f"http://127.0.0.1:{port}"
+    iam = boto3.client("iam", region_name=REGION, endpoint_url=endpoint,
+                       aws_access_key_id=key, aws_secret_access_key=secret)
+    ecs = boto3.client("ecs", region_name=REGION, endpoint_url=endpoint,
+                       aws_access_key_id=key, aws_secret_access_key=secret)
+    ecs.create_service(cluster="bench", serviceName="tagged", taskDefinition=FAMILY, desiredCount=0,
+                       tags=[{"key": "team", "value": "bench"}])
+    iam.create_user(UserName="bench-tag-user")
+    iam.put_user_policy(UserName="bench-tag-user", PolicyName="abac", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ecs:Describe*", "Resource": "*",
+                                                "Condition": {"StringEquals": {"aws:ResourceTag/team": "bench"}}}]}))
+    made = iam.create_access_key(UserName="bench-tag-user")["AccessKey"]
+    return made["AccessKeyId"], made["SecretAccessKey"]
+
+
 def sign(port, key, secret, operation, body, target=ECS_TARGET, service="ecs"):
     """One SigV4-signed JSON request (ECS unless told): (headers including Host, body). Signed
     for exactly the Host wrk will send, 127.0.0.1:<port>."""
@@ -357,7 +377,8 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=1, help="repeat the runs; report the median")
     p.add_argument("--starts", type=int, default=10, help="starts for time to ready")
     p.add_argument("--iam-user", action="store_true",
-                   help="add DescribeServices signed by the root and by an IAM user with 10 policies of 20 statements")
+                   help="add DescribeServices signed by the root, by an IAM user with 10 policies of 20 statements "
+                        "and by one allowed by an aws:ResourceTag condition")
     p.add_argument("--history", type=int, default=100,
                    help="revisions of a second family, described by bare name (0: skip that row)")
     return p.parse_args()
@@ -402,6 +423,10 @@ def main():
             endpoints.append(ecs("DescribeServices, root", "DescribeServices", describe_services))
             endpoints.append(Endpoint("DescribeServices, IAM user", wharf.pid, port, "DescribeServices",
                                       describe_services, user, data_dir))
+            # aws:ResourceTag: the service's tags read from its record for every request.
+            endpoints.append(Endpoint("DescribeServices, tags", wharf.pid, port, "DescribeServices",
+                                      '{"cluster":"bench","services":["tagged"]}', seed_tag_user(port, *credentials),
+                                      data_dir))
         if args.history:
             endpoints.append(ecs(f"Describe, {args.history} revisions", "DescribeTaskDefinition",
                                  f'{{"taskDefinition":"{HISTORY_FAMILY}"}}'))

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "agent/execution_role_sessions.h"
 #include "agent/network/egress.h"
 #include "agent/network/firewall.h"
 #include "agent/node.h"
@@ -105,11 +106,18 @@ class AgentImpl final : public Agent {
     CniOptions cni;
     cni.state_dir = data_dir_ + "/network";
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
-    // Task role credentials come from the server, which assumes the role for the task.
+    // Task role credentials come from the server, which assumes the role for the task; the
+    // task protection endpoint calls ECS with them.
     metadata_ = std::make_unique<MetadataDirectory>(
-        clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "task"); });
+        clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "task"); },
+        [this](const json::object& creds, std::string_view operation, const json::object& input) {
+          SessionCredentials role{GetString(creds, "AccessKeyId"), GetString(creds, "SecretAccessKey"),
+                                  GetString(creds, "Token")};
+          return server_.Call("ecs", "AmazonEC2ContainerServiceV20141113." + std::string(operation), input,
+                              options_.server.region, &role);
+        });
     ASSIGN_OR_RETURN(metadata_server_, MetadataServer::Start(*metadata_));
-    logs_ = std::make_unique<LogShipper>(server_);
+    logs_ = std::make_unique<LogShipper>(server_, &execution_sessions_);
     logs_->Start();
     node_.reset(new NodeContext{server_, *images_, *runtime_, *network_, rootfs_, *logs_, *metadata_, *metadata_server_, clock_,
                                 data_dir_ + "/tasks", options_.cluster,
@@ -218,9 +226,7 @@ class AgentImpl final : public Agent {
       if (!region) return std::optional<RegistryCredentials>();
       std::optional<SessionCredentials> role;
       if (!execution_task_arn.empty()) {
-        ASSIGN_OR_RETURN(json::object creds, server_.TaskRoleCredentials(execution_task_arn, "execution"));
-        role = SessionCredentials{GetString(creds, "AccessKeyId"), GetString(creds, "SecretAccessKey"),
-                                  GetString(creds, "Token")};
+        ASSIGN_OR_RETURN(role, execution_sessions_.Get(execution_task_arn));
       }
       ASSIGN_OR_RETURN(json::object out, server_.Call("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
                                                       json::object{}, *region, role ? &*role : nullptr));
@@ -407,7 +413,6 @@ class AgentImpl final : public Agent {
 
   const AgentOptions options_;
   ServerClient server_;
-  ExecutionRoleClient execution_role_{server_};  // tasks' secrets, with their execution roles
   std::string data_dir_;
   std::string node_id_;
   std::string container_instance_arn_;
@@ -420,6 +425,10 @@ class AgentImpl final : public Agent {
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
   OverlayRootfs rootfs_;
   SystemClock clock_;
+  // Tasks' execution role sessions, one per task: image pulls, secrets, FARGATE's awslogs.
+  ExecutionRoleSessions execution_sessions_{
+      clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "execution"); }};
+  ExecutionRoleClient execution_role_{server_, execution_sessions_};  // tasks' secrets
   std::unique_ptr<LogShipper> logs_;
   std::unique_ptr<MetadataDirectory> metadata_;
   std::unique_ptr<MetadataServer> metadata_server_;

@@ -129,15 +129,29 @@ void LogShipper::Finish(const std::string& log_path, std::chrono::milliseconds t
   followers_.erase(log_path);
 }
 
-Status LogShipper::Prepare(Follower& f) {
-  const LogDestination& d = f.destination;
+Result<json::object> LogShipper::Call(const LogDestination& d, std::string_view operation, const json::object& input) {
+  std::optional<SessionCredentials> role;
+  if (!d.execution_task_arn.empty()) {
+    if (!sessions_) return Status::FailedPrecondition("this node has no execution role sessions");
+    ASSIGN_OR_RETURN(role, sessions_->Get(d.execution_task_arn));
+  }
+  return server_.Call("logs", std::string(kLogsTarget) + std::string(operation), input, d.region,
+                      role ? &*role : nullptr);
+}
+
+Status LogShipper::CreateStream(const LogDestination& d) {
   if (d.create_group) {
-    auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogGroup", {{"logGroupName", d.group}}, d.region);
+    auto r = Call(d, "CreateLogGroup", {{"logGroupName", d.group}});
     if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
   }
-  auto r = server_.Call("logs", std::string(kLogsTarget) + "CreateLogStream",
-                        {{"logGroupName", d.group}, {"logStreamName", d.stream}}, d.region);
+  auto r = Call(d, "CreateLogStream", {{"logGroupName", d.group}, {"logStreamName", d.stream}});
   if (!r.ok() && !IsCode(r.status(), "ResourceAlreadyExistsException")) return r.status();
+  return Status::OK();
+}
+
+Status LogShipper::Prepare(Follower& f) {
+  const LogDestination& d = f.destination;
+  RETURN_IF_ERROR(CreateStream(d));
   // Where the last agent got to, and whether its last batch landed.
   std::ifstream in(f.StatePath());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -148,10 +162,9 @@ Status LogShipper::Prepare(Follower& f) {
     f.offset = state.contains("offset") ? state.at("offset").to_number<int64_t>() : 0;
     if (state.contains("pendingEnd")) {
       const json::object& last = state.at("pendingLast").as_object();
-      ASSIGN_OR_RETURN(json::object got, server_.Call("logs", std::string(kLogsTarget) + "GetLogEvents",
-                                                      {{"logGroupName", d.group}, {"logStreamName", d.stream},
-                                                       {"limit", 1}, {"startFromHead", false}},
-                                                      d.region));
+      ASSIGN_OR_RETURN(json::object got, Call(d, "GetLogEvents",
+                                              {{"logGroupName", d.group}, {"logStreamName", d.stream},
+                                               {"limit", 1}, {"startFromHead", false}}));
       const json::array& events = got["events"].as_array();
       if (!events.empty() && events[0].as_object().at("timestamp") == last.at("timestamp") &&
           events[0].as_object().at("message") == last.at("message")) {
@@ -217,11 +230,10 @@ bool LogShipper::Ship(Follower& f) {
     out << json::serialize(pending);
   }
   std::rename((f.StatePath() + ".tmp").c_str(), f.StatePath().c_str());
-  auto r = server_.Call("logs", std::string(kLogsTarget) + "PutLogEvents",
-                        {{"logGroupName", f.destination.group},
-                         {"logStreamName", f.destination.stream},
-                         {"logEvents", std::move(events)}},
-                        f.destination.region);
+  auto r = Call(f.destination, "PutLogEvents",
+                {{"logGroupName", f.destination.group},
+                 {"logStreamName", f.destination.stream},
+                 {"logEvents", std::move(events)}});
   if (!r.ok()) {
     LOG_WARN("msg=\"log shipping failed\" stream={} error=\"{}\"", f.destination.stream, r.status().ToString());
     if (IsCode(r.status(), "ResourceNotFoundException")) f.prepared = false;

@@ -26,6 +26,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/execution_role_sessions.h"
 #include "agent/server_client.h"
 #include "base/mutex.h"
 
@@ -36,6 +37,10 @@ struct LogDestination {
   std::string stream;
   bool create_group = false;  // awslogs-create-group "true"
   std::string region;         // awslogs-region: where the group is (empty: the node's region)
+  // The task whose execution role the calls are signed with (FARGATE's awslogs driver runs
+  // as the task's execution role); empty: the node's own credentials (the EC2 launch type's
+  // driver runs as the container instance).
+  std::string execution_task_arn;
 };
 
 // The awslogs destination of a container, or nullopt when it does not use awslogs.
@@ -56,7 +61,9 @@ bool ParseLogRecord(std::string_view line, LogRecord* record);
 
 class LogShipper {
  public:
-  explicit LogShipper(ServerClient& server) : server_(server) {}
+  // `sessions`: the tasks' execution role sessions (null: every call is the node's).
+  explicit LogShipper(ServerClient& server, ExecutionRoleSessions* sessions = nullptr)
+      : server_(server), sessions_(sessions) {}
   ~LogShipper();
 
   void Start();
@@ -65,7 +72,14 @@ class LogShipper {
   void Finish(const std::string& log_path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Stop();
 
+  // Makes the destination's group (when awslogs-create-group asks) and stream, as the
+  // destination's caller; what the server refuses is the error (AccessDeniedException: ...).
+  // An existing group or stream is fine.
+  Status CreateStream(const LogDestination& destination);
+
  private:
+  // A Logs call as the destination's caller.
+  Result<boost::json::object> Call(const LogDestination& d, std::string_view operation, const boost::json::object& input);
   struct Follower;
   void Loop();
   // Sends what is new in one file; false when the server could not take it (retry later).
@@ -74,6 +88,7 @@ class LogShipper {
 
   // Constant after construction.
   ServerClient& server_;
+  ExecutionRoleSessions* const sessions_;
 
   std::thread thread_;  // runs Loop(): made by Start(), joined by Stop()
 

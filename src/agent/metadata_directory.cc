@@ -2,27 +2,12 @@
 
 #include <ctime>
 
+#include "agent/execution_role_sessions.h"
 #include "model/json.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
 
-namespace {
-
-// "2026-12-06T12:00:00Z" (the credentials' Expiration); nullopt when not in that form.
-std::optional<std::chrono::system_clock::time_point> ParseExpiration(const std::string& text) {
-  std::tm tm{};
-  char z = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                  &tm.tm_min, &tm.tm_sec, &z) != 7 || z != 'Z') {
-    return std::nullopt;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
-}  // namespace
 
 void MetadataDirectory::AddCredentials(const std::string& id, const std::string& task_arn,
                                        std::set<std::string> addresses) {
@@ -38,7 +23,6 @@ void MetadataDirectory::RemoveCredentials(const std::string& id) {
 }
 
 Result<json::object> MetadataDirectory::RoleCredentials(const std::string& id, const std::string& source_address) {
-  std::string task_arn;
   {
     MutexLock lock(mu_);
     auto it = credentials_.find(id);
@@ -47,6 +31,24 @@ Result<json::object> MetadataDirectory::RoleCredentials(const std::string& id, c
     if (it == credentials_.end() || !it->second.addresses.count(source_address)) {
       return Status::NotFound("credentials id " + id);
     }
+  }
+  return FreshCredentials(id);
+}
+
+Result<std::string> MetadataDirectory::CredentialsIdOf(const std::string& task_arn) const {
+  MutexLock lock(mu_);
+  for (const auto& [id, c] : credentials_) {
+    if (c.task_arn == task_arn) return id;
+  }
+  return Status::NotFound("no task role credentials for " + task_arn);
+}
+
+Result<json::object> MetadataDirectory::FreshCredentials(const std::string& id) {
+  std::string task_arn;
+  {
+    MutexLock lock(mu_);
+    auto it = credentials_.find(id);
+    if (it == credentials_.end()) return Status::NotFound("credentials id " + id);
     const Credentials& c = it->second;
     if (!c.answer.empty() && c.expiration - clock_.Now() > kCredentialsRefresh) return c.answer;
     task_arn = c.task_arn;
@@ -54,7 +56,7 @@ Result<json::object> MetadataDirectory::RoleCredentials(const std::string& id, c
   if (!fetch_credentials_) return Status::Unavailable("this node cannot fetch task credentials");
   // Outside the lock: other ids' requests do not wait on the server.
   ASSIGN_OR_RETURN(json::object answer, fetch_credentials_(task_arn));
-  auto expiration = ParseExpiration(GetString(answer, "Expiration"));
+  auto expiration = ParseCredentialsExpiration(GetString(answer, "Expiration"));
   if (!expiration) return Status::Internal("the server's credentials have no Expiration");
   MutexLock lock(mu_);
   auto it = credentials_.find(id);

@@ -21,6 +21,7 @@
 #include <string>
 
 #include "agent/container_stats.h"
+#include "agent/execution_role_sessions.h"
 #include "agent/metadata_server.h"
 #include "agent/task_metadata.h"
 #include "base/clock.h"
@@ -52,14 +53,17 @@ class TaskDocuments {
 // A task role's credentials, as ECS's endpoint answers them, for the task with this ARN.
 using RoleCredentialsFetcher = std::function<Result<boost::json::object>(const std::string& task_arn)>;
 
-// Credentials with less life than this left are fetched again (the ECS agent refreshes
-// its tasks' credentials well before they expire too).
-inline constexpr std::chrono::minutes kCredentialsRefresh{30};
+// An ECS operation ("GetTaskProtection") signed with a task role's credentials (as the
+// fetcher answers them); an AWS error is a Status whose message starts with its code.
+using TaskRoleEcsCall = std::function<Result<boost::json::object>(
+    const boost::json::object& credentials, std::string_view operation, const boost::json::object& input)>;
+
 
 class MetadataDirectory final : public MetadataSource {
  public:
-  explicit MetadataDirectory(Clock& clock, RoleCredentialsFetcher fetch_credentials = {})
-      : clock_(clock), fetch_credentials_(std::move(fetch_credentials)) {}
+  explicit MetadataDirectory(Clock& clock, RoleCredentialsFetcher fetch_credentials = {},
+                             TaskRoleEcsCall call_ecs = {})
+      : clock_(clock), fetch_credentials_(std::move(fetch_credentials)), call_ecs_(std::move(call_ecs)) {}
 
   void Add(const std::string& token, std::shared_ptr<TaskDocuments> task, const std::string& container);
   void Remove(const std::string& token);
@@ -73,6 +77,10 @@ class MetadataDirectory final : public MetadataSource {
   Result<boost::json::object> Container(const std::string& token) override;
   Result<boost::json::object> Task(const std::string& token) override;
   Result<boost::json::object> Stats(const std::string& token, bool whole_task) override;
+  // The ECS agent's task protection endpoint (task_protection_endpoint.cc): the task role's
+  // credentials of the token's task sign Get/UpdateTaskProtection on that task alone, so a
+  // container can protect only its own task, and only as far as its role allows.
+  MetadataAnswer TaskProtection(const std::string& token, std::string_view method, std::string_view body) override;
 
  private:
   struct Entry {
@@ -80,6 +88,10 @@ class MetadataDirectory final : public MetadataSource {
     std::string container;
   };
   Result<Entry> Find(const std::string& token) const EXCLUDES(mu_);
+  // The credentials of id `id`, from the cache or fetched again when near their expiry.
+  Result<boost::json::object> FreshCredentials(const std::string& id) EXCLUDES(mu_);
+  // The credentials id registered for a task; NotFound when it has no task role.
+  Result<std::string> CredentialsIdOf(const std::string& task_arn) const EXCLUDES(mu_);
   // One container's stats, with the rates against its previous sample.
   Result<boost::json::object> ContainerStats(const std::string& task_id, const ContainerFacts& facts);
 
@@ -93,6 +105,7 @@ class MetadataDirectory final : public MetadataSource {
   // Constant after construction.
   Clock& clock_;
   const RoleCredentialsFetcher fetch_credentials_;
+  const TaskRoleEcsCall call_ecs_;
 
   // Protected by mu_.
   mutable Mutex mu_;

@@ -26,8 +26,21 @@ MetadataAnswer FromResult(const Result<json::object>& r, const std::string& not_
 }  // namespace
 
 MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target,
-                                     const std::string& source_address) {
+                                     const std::string& source_address, std::string_view method,
+                                     std::string_view body) {
   target = target.substr(0, target.find('?'));
+  // $ECS_AGENT_URI/task-protection/v1/state, ECS_AGENT_URI being /api/<token>.
+  constexpr std::string_view kAgentApi = "/api/", kProtection = "/task-protection/v1/state";
+  if (target.starts_with(kAgentApi) && target.ends_with(kProtection) &&
+      target.size() > kAgentApi.size() + kProtection.size()) {
+    std::string token(target.substr(kAgentApi.size(), target.size() - kAgentApi.size() - kProtection.size()));
+    if (method != "GET" && method != "PUT") return {405, "405 method not allowed\n"};
+    try {
+      return source.TaskProtection(token, method, body);
+    } catch (const std::exception& e) {
+      return Error(500, e.what());
+    }
+  }
   constexpr std::string_view kCredentials = "/v2/credentials/";
   if (target.substr(0, kCredentials.size()) == kCredentials) {
     std::string id(target.substr(kCredentials.size()));
@@ -92,10 +105,11 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
   if (percent != std::string::npos) options.bind_device = address.substr(percent + 1);
   options.port = port;
   options.threads = 1;
-  options.body_limit = 64 * 1024;  // GETs only
+  options.body_limit = 64 * 1024;  // GETs, and the small JSON of a task protection PUT
   MetadataSource& source = source_;
   auto server = net::HttpServer::Start(options, [&source](net::Incoming&& in, net::Responder respond) {
-    MetadataAnswer answer = AnswerMetadataRequest(source, in.message.target(), in.remote_address);
+    MetadataAnswer answer = AnswerMetadataRequest(source, in.message.target(), in.remote_address,
+                                                  in.message.method_string(), in.message.body());
     net::Response res{static_cast<http::status>(answer.status), in.message.version()};
     bool is_json = !answer.body.empty() && (answer.body[0] == '{' || answer.body[0] == '"');
     res.set(http::field::content_type, is_json ? "application/json" : "text/plain; charset=utf-8");

@@ -11,6 +11,10 @@
 //   GET /v2/credentials/<id>      {"RoleArn","AccessKeyId","SecretAccessKey","Token","Expiration"}
 //   an id the source does not give to the request's source address: 400 with the ECS agent's
 //   {"code":"InvalidIdInRequest","message":"CredentialsV2Request: Credentials not found",...}
+// and the ECS agent's task scale-in protection endpoint, per container token
+// (${ECS_AGENT_URI} = http://<address>:<port>/api/<token>):
+//   GET /api/<token>/task-protection/v1/state    {"protection": {...}} (or "failure", "error")
+//   PUT /api/<token>/task-protection/v1/state    {"ProtectionEnabled": bool, "ExpiresInMinutes": n}
 // A token the source does not know gets 404 with the ECS agent's message as a JSON string;
 // another failure of the source 500 with its message; any other path 404.
 //
@@ -42,6 +46,12 @@
 
 namespace wharf::agent {
 
+// One answer of the endpoint: HTTP status and JSON body.
+struct MetadataAnswer {
+  int status = 200;
+  std::string body;
+};
+
 // What the task runners know; NotFound for a token they did not hand out.
 class MetadataSource {
  public:
@@ -55,18 +65,20 @@ class MetadataSource {
   virtual Result<boost::json::object> RoleCredentials(const std::string& id, const std::string& source_address) {
     return Status::NotFound(id + " from " + source_address);
   }
-};
-
-// One answer of the endpoint: HTTP status and JSON body.
-struct MetadataAnswer {
-  int status = 200;
-  std::string body;
+  // The task scale-in protection state of the task of the container with `token`: GET reads
+  // it, PUT (`body`: the request's JSON) sets it, through ECS's Get/UpdateTaskProtection
+  // signed with the task role's credentials, as the ECS agent does. The answer in the ECS
+  // agent's words. Not served by default.
+  virtual MetadataAnswer TaskProtection(const std::string& token, std::string_view method, std::string_view body) {
+    return {404, "404 page not found\n"};
+  }
 };
 
 // The routing above, without the network: `target` is the request's path (query ignored),
-// `source_address` the address the request came from.
+// `source_address` the address the request came from, `method` and `body` the request's.
 MetadataAnswer AnswerMetadataRequest(MetadataSource& source, std::string_view target,
-                                     const std::string& source_address = "");
+                                     const std::string& source_address = "", std::string_view method = "GET",
+                                     std::string_view body = "");
 
 // "<ip>%<device>" when `device` is set, else "<ip>": what Listen and BaseUrl take.
 std::string ListenAddress(const std::string& ip, const std::string& device);

@@ -342,6 +342,7 @@ Status TaskRunner::LaunchContainers() {
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
   ServeVpcDns();
   RETURN_IF_ERROR(WireCredentials());
+  RETURN_IF_ERROR(CreateLogStreams());
   SaveState();
 
   // Start in dependsOn order: a container starts once what it depends on reached the
@@ -406,8 +407,14 @@ Status TaskRunner::StartContainer(Container& c) {
     c.token = RandomHex(random, 32);
   }
   node_.metadata.Add(c.token, documents_, c.name);
-  input.extra_env.push_back("ECS_CONTAINER_METADATA_URI_V4=" + node_.metadata_server.BaseUrl(metadata_address_) + c.token);
-  if (!credentials_id_.empty()) {
+  std::string base_url = node_.metadata_server.BaseUrl(metadata_address_);  // "http://<ip>:<port>/v4/"
+  std::string endpoint = base_url.substr(0, base_url.size() - std::min<size_t>(base_url.size(), 4));  // "http://<ip>:<port>"
+  input.extra_env.push_back("ECS_CONTAINER_METADATA_URI_V4=" + base_url + c.token);
+  input.extra_env.push_back("ECS_AGENT_URI=" + endpoint + "/api/" + c.token);  // task protection
+  if (!credentials_id_.empty() && mode == "host") {
+    // No 169.254.170.2 in the node's own namespace: the SDKs take a full loopback URI.
+    input.extra_env.push_back("AWS_CONTAINER_CREDENTIALS_FULL_URI=" + endpoint + "/v2/credentials/" + credentials_id_);
+  } else if (!credentials_id_.empty()) {
     input.extra_env.push_back("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI=/v2/credentials/" + credentials_id_);
   }
   ContainerFiles files{dir_, c.name, input.hostname, mode == "host" ? "" : c.ip, mode, ContainerAddresses(), dns_servers_};
@@ -694,10 +701,8 @@ bool TaskRunner::LoadState() {
   // Its containers' resolv.conf may name the VPC resolver: this agent serves it again.
   if (!task_netns_.empty()) ServeVpcDns();
   if (!credentials_id_.empty()) {
-    std::set<std::string> addresses;
-    for (const auto& c : containers_) addresses.insert(c->ip);
     MutexLock lock(mu_);
-    node_.metadata.AddCredentials(credentials_id_, assignment_.task_arn, std::move(addresses));
+    node_.metadata.AddCredentials(credentials_id_, assignment_.task_arn, CredentialsAddresses());
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
@@ -782,7 +787,7 @@ Result<bool> TaskRunner::DependenciesMet(const Container& c) {
   return true;
 }
 
-void TaskRunner::ShipLogs(Container& c) {
+Result<std::optional<LogDestination>> TaskRunner::LogDestinationOf(const Container& c) {
   // secretOptions are log driver options like the others, once fetched.
   json::object definition = c.definition;
   if (!c.secrets.log_options.empty()) {
@@ -792,7 +797,35 @@ void TaskRunner::ShipLogs(Container& c) {
     if (!options.is_object()) options = json::object();
     for (const auto& [name, value] : c.secrets.log_options) options.as_object()[name] = value;
   }
-  auto destination = AwslogsDestination(definition, task_id_);
+  ASSIGN_OR_RETURN(std::optional<LogDestination> destination, AwslogsDestination(definition, task_id_));
+  if (!destination) return destination;
+  // FARGATE's awslogs driver runs as the task's execution role; the EC2 launch type's as the
+  // container instance (the node's own credentials).
+  MutexLock lock(mu_);
+  const model::TaskRecord task(assignment_.task);
+  if (task.launch_type() == "FARGATE" &&
+      !model::TaskRoleArn(definition_, task.overrides(), model::TaskRoleKind::kExecution).empty()) {
+    destination->execution_task_arn = assignment_.task_arn;
+  }
+  return destination;
+}
+
+Status TaskRunner::CreateLogStreams() {
+  for (auto& c : containers_) {
+    auto destination = LogDestinationOf(*c);
+    if (!destination.ok() || !*destination || (*destination)->execution_task_arn.empty()) continue;
+    Status made = node_.logs.CreateStream(**destination);
+    if (!made.ok()) {
+      c->reason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 "
+                  "times: failed to create Cloudwatch log stream: " + made.message();
+      return Status::FailedPrecondition(c->reason);
+    }
+  }
+  return Status::OK();
+}
+
+void TaskRunner::ShipLogs(Container& c) {
+  auto destination = LogDestinationOf(c);
   if (!destination.ok()) {
     LOG_WARN("msg=\"awslogs not usable\" container={} error=\"{}\"", c.runtime_id, destination.status().ToString());
     return;
@@ -910,9 +943,7 @@ Status TaskRunner::WireCredentials() {
     task_arn = assignment_.task_arn;
     role = model::TaskRoleArn(definition_, model::TaskRecord(assignment_.task).overrides(), model::TaskRoleKind::kTask);
   }
-  // Host mode shares the node's network: 169.254.170.2 cannot be given to its containers
-  // without changing the host, and their requests could not be told from the node's own.
-  if (role.empty() || network_mode_ == "host") return Status::OK();
+  if (role.empty()) return Status::OK();
   if (credentials_id_.empty()) {
     SecureRandom random;
     std::string hex = RandomHex(random, 32);
@@ -920,10 +951,18 @@ Status TaskRunner::WireCredentials() {
                       "-" + hex.substr(20);
   }
   RETURN_IF_ERROR(RedirectCredentials());
+  node_.metadata.AddCredentials(credentials_id_, task_arn, CredentialsAddresses());
+  return Status::OK();
+}
+
+std::set<std::string> TaskRunner::CredentialsAddresses() const {
+  // Host mode shares the node's network: its containers ask from the loopback address like
+  // every process of the node, so only the unguessable id tells the task apart (as with
+  // the ECS agent's host mode tasks, which reach its endpoint through the host's own rule).
+  if (network_mode_ == "host") return {"127.0.0.1"};
   std::set<std::string> addresses;
   for (const auto& c : containers_) addresses.insert(c->ip);
-  node_.metadata.AddCredentials(credentials_id_, task_arn, std::move(addresses));
-  return Status::OK();
+  return addresses;
 }
 
 Status TaskRunner::RedirectCredentials() {

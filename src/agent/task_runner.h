@@ -104,11 +104,19 @@ class TaskRunner {
   void StartHealthMonitor(Container& c);
   // awslogs: the container's output goes to CloudWatch Logs.
   void ShipLogs(Container& c);
+  // The container's awslogs destination (nullopt: another log driver), with the caller its
+  // calls are signed as.
+  Result<std::optional<LogDestination>> LogDestinationOf(const Container& c) EXCLUDES(mu_);
+  // FARGATE with an execution role: each awslogs stream is made as that role before anything
+  // starts, so a role that may not write the logs stops the task as Fargate does.
+  Status CreateLogStreams();
   void ReportHealth();
   // A task with a task role: its containers' requests to 169.254.170.2:80 reach the metadata
   // endpoint, where its credentials id answers them (and only them) with the role's
   // credentials. Made once the containers' addresses are known, before any starts.
   Status WireCredentials();
+  // The addresses the task's credentials id is answered to.
+  std::set<std::string> CredentialsAddresses() const;
   // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces.
   Status RedirectCredentials();
   void ServeVpcDns();

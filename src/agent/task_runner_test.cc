@@ -57,6 +57,11 @@ class TaskRunnerTest : public ::testing::Test {
                                         {"SecretAccessKey", "secret"},
                                         {"Token", "token for " + task_arn},
                                         {"Expiration", "2026-01-01T06:00:00Z"}};  // six hours after clock_'s start
+                  },
+                  [this](const json::object& credentials, std::string_view operation,
+                         const json::object& input) -> Result<json::object> {
+                    ecs_calls_.push_back({std::string(operation), input, GetString(credentials, "AccessKeyId")});
+                    return ecs_answer_;
                   }),
         unused_server_(ServerAddress{"127.0.0.1", "9", "us-east-1", "", ""}),
         logs_(unused_server_) {
@@ -109,6 +114,13 @@ class TaskRunnerTest : public ::testing::Test {
   testing::FakeNetwork network_;
   testing::FakeRootfs rootfs_;
   std::atomic<int> credential_fetches_{0};
+  struct EcsCall {
+    std::string operation;
+    json::object input;
+    std::string access_key_id;
+  };
+  std::vector<EcsCall> ecs_calls_;  // what the task protection endpoint asked ECS
+  Result<json::object> ecs_answer_ = json::object{};
   MetadataDirectory metadata_;
   ServerClient unused_server_;  // the log shipper's; no test container ships logs
   LogShipper logs_;
@@ -394,6 +406,98 @@ TEST_F(TaskRunnerTest, ATaskRoleGivesItsContainersTheirCredentialsOnly) {
   runner_->StopLocally("done");
   ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
   EXPECT_EQ(AnswerMetadataRequest(metadata_, uri, "10.0.1.7").status, 400);  // gone with the task
+}
+
+// Host mode shares the node's network, so no 169.254.170.2 rule: its containers are given the
+// full loopback URI of the endpoint, which answers the id from the loopback address only.
+TEST_F(TaskRunnerTest, AHostModeTaskRoleGetsAFullLoopbackUri) {
+  model::TaskAssignment a = Assignment(R"([{"name": "app", "image": "app"}])", "host");
+  a.task_definition["taskRoleArn"] = "arn:aws:iam::000000000000:role/app";
+  Run(a);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  auto env = SpecEnv(dir_.path() / "tasks", "app");
+  EXPECT_EQ(EnvValue(env, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"), "");
+  std::string full = EnvValue(env, "AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  std::string base = "http://127.0.0.1:" + std::to_string(metadata_server_->Port("127.0.0.1"));
+  ASSERT_EQ(full.rfind(base + "/v2/credentials/", 0), 0u) << full;
+  std::string path = full.substr(base.size());
+  EXPECT_TRUE(network_.Redirects().empty());
+  MetadataAnswer answer = AnswerMetadataRequest(metadata_, path, "127.0.0.1");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(GetString(json::parse(answer.body).as_object(), "Token"), "token for " + assignment_.task_arn);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, path, "10.0.1.8").status, 400);
+}
+
+// ECS_AGENT_URI's task protection endpoint: the container's own task, through ECS's
+// Get/UpdateTaskProtection signed with the task role's credentials, answered in the ECS
+// agent's words.
+TEST_F(TaskRunnerTest, TheTaskProtectionEndpointCallsEcsAsTheTaskRole) {
+  model::TaskAssignment a = Assignment(R"([{"name": "app", "image": "app"}])", "awsvpc");
+  a.task_definition["taskRoleArn"] = "arn:aws:iam::000000000000:role/app";
+  Run(a);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  std::string uri = EnvValue(SpecEnv(dir_.path() / "tasks", "app"), "ECS_AGENT_URI");
+  std::string base = "http://127.0.0.1:" + std::to_string(metadata_server_->Port("127.0.0.1"));
+  ASSERT_EQ(uri.rfind(base + "/api/", 0), 0u) << uri;
+  std::string state = uri.substr(base.size()) + "/task-protection/v1/state";
+
+  ecs_answer_ = json::object{{"protectedTasks", json::array{json::object{{"taskArn", assignment_.task_arn},
+                                                                         {"protectionEnabled", true},
+                                                                         {"expirationDate", 1767229200.0}}}},
+                             {"failures", json::array{}}};
+  MetadataAnswer put = AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT",
+                                             R"({"ProtectionEnabled": true, "ExpiresInMinutes": 60})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(json::parse(put.body), json::parse(R"({"protection": {"ExpirationDate": "2026-01-01T01:00:00Z",
+      "ProtectionEnabled": true, "TaskArn": ")" + assignment_.task_arn + R"("}})"));
+  ASSERT_EQ(ecs_calls_.size(), 1u);
+  EXPECT_EQ(ecs_calls_[0].operation, "UpdateTaskProtection");
+  EXPECT_EQ(ecs_calls_[0].access_key_id, "ASIA1");  // the task role's, not the node's
+  EXPECT_EQ(json::value(ecs_calls_[0].input),
+            json::parse(R"({"cluster": "arn:aws:ecs:us-east-1:000000000000:cluster/default", "tasks": [")" +
+                        assignment_.task_arn + R"("], "protectionEnabled": true, "expiresInMinutes": 60})"));
+
+  MetadataAnswer get = AnswerMetadataRequest(metadata_, state, "10.0.1.7", "GET");
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(ecs_calls_.back().operation, "GetTaskProtection");
+  EXPECT_FALSE(ecs_calls_.back().input.contains("protectionEnabled"));
+
+  ecs_answer_ = json::object{{"protectedTasks", json::array{}},
+                             {"failures", json::array{json::object{{"arn", assignment_.task_arn},
+                                                                   {"reason", "TASK_NOT_VALID"}}}}};
+  EXPECT_EQ(json::parse(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "GET").body),
+            json::parse(R"({"failure": {"Arn": ")" + assignment_.task_arn + R"(", "Detail": null, "Reason": "TASK_NOT_VALID"}})"));
+
+  ecs_answer_ = Status::InvalidArgument("AccessDeniedException: User: x is not authorized to perform: ecs:GetTaskProtection");
+  MetadataAnswer denied = AnswerMetadataRequest(metadata_, state, "10.0.1.7", "GET");
+  EXPECT_EQ(denied.status, 400);
+  EXPECT_EQ(json::parse(denied.body),
+            json::parse(R"({"error": {"Arn": ")" + assignment_.task_arn +
+                        R"(", "Code": "AccessDeniedException", "Message": "User: x is not authorized to perform: ecs:GetTaskProtection"}})"));
+
+  size_t calls = ecs_calls_.size();
+  MetadataAnswer malformed = AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT", R"({"ExpiresInMinutes": 5})");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(GetString(GetObject(json::parse(malformed.body).as_object(), "error"), "Message"),
+            "Invalid request: does not contain 'ProtectionEnabled' field");
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT", R"({"ProtectionEnabled": true, "ExpiresInMinutes": "1"})")
+                .status, 400);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "PUT", "not json").status, 400);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, state, "10.0.1.7", "POST", "{}").status, 405);
+  EXPECT_EQ(AnswerMetadataRequest(metadata_, "/api/not-a-token/task-protection/v1/state", "10.0.1.7").status, 404);
+  EXPECT_EQ(ecs_calls_.size(), calls);  // none of those reached ECS
+}
+
+TEST_F(TaskRunnerTest, TaskProtectionNeedsATaskRole) {
+  Run(Assignment(R"([{"name": "app", "image": "app"}])", "awsvpc"));
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  std::string uri = EnvValue(SpecEnv(dir_.path() / "tasks", "app"), "ECS_AGENT_URI");
+  std::string path = uri.substr(uri.find("/api/")) + "/task-protection/v1/state";
+  MetadataAnswer answer = AnswerMetadataRequest(metadata_, path, "10.0.1.7", "GET");
+  EXPECT_EQ(answer.status, 403);
+  EXPECT_EQ(GetString(GetObject(json::parse(answer.body).as_object(), "error"), "Message"),
+            "Invalid Request: no task IAM role credentials available for task");
+  EXPECT_TRUE(ecs_calls_.empty());
 }
 
 TEST_F(TaskRunnerTest, NoTaskRoleNoCredentials) {

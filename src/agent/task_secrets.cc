@@ -196,9 +196,7 @@ Result<RegistryCredentials> FetchRegistryCredentials(const std::string& secret, 
 Result<json::object> ExecutionRoleClient::Call(const std::string& task_arn, std::string_view service,
                                                std::string_view target, const json::object& input,
                                                std::string_view region) {
-  ASSIGN_OR_RETURN(json::object creds, server_.TaskRoleCredentials(task_arn, "execution"));
-  SessionCredentials role{GetString(creds, "AccessKeyId"), GetString(creds, "SecretAccessKey"),
-                          GetString(creds, "Token")};
+  ASSIGN_OR_RETURN(SessionCredentials role, sessions_.Get(task_arn));
   return server_.Call(service, target, input, region, &role);
 }
 

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "agent/image/registry_client.h"
+#include "agent/execution_role_sessions.h"
 #include "agent/server_client.h"
 #include "base/status.h"
 
@@ -42,12 +43,13 @@ class ExecutionRoleCalls {
 // Through the server: the role's credentials from its credentials route, then the call.
 class ExecutionRoleClient final : public ExecutionRoleCalls {
  public:
-  explicit ExecutionRoleClient(ServerClient& server) : server_(server) {}
+  ExecutionRoleClient(ServerClient& server, ExecutionRoleSessions& sessions) : server_(server), sessions_(sessions) {}
   Result<boost::json::object> Call(const std::string& task_arn, std::string_view service, std::string_view target,
                                    const boost::json::object& input, std::string_view region) override;
 
  private:
   ServerClient& server_;
+  ExecutionRoleSessions& sessions_;
 };
 
 struct ContainerSecrets {

@@ -95,13 +95,53 @@ std::string DecisionKey(std::string_view region, const authz::Check& check) {
   return key;
 }
 
+constexpr std::string_view kResourceTag = "aws:ResourceTag/";
+
+// aws:ResourceTag/<key> (and the service's own name for it) for each tag of the resource.
+void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
+  for (auto& [key, value] : service.resource_tags(check.resource)) {
+    if (!service.service_resource_tag_key.empty()) check.keys.emplace_back(service.service_resource_tag_key + key, value);
+    check.keys.emplace_back(std::string(kResourceTag) + key, std::move(value));
+  }
+}
+
+// The account root is allowed everything but what a resource's policy must allow by itself:
+// a KMS key's policy binds the root as any principal (it is allowed only when the policy names
+// it, its account or everyone, and never against a Deny). A key without a policy (an AWS
+// managed key) is the account's.
+std::optional<std::string> RootDenial(const RequestContext& ctx, std::vector<authz::Check>& checks,
+                                      const ServiceEndpoint& service) {
+  static const controlplane::CallerPolicies kNone;
+  for (authz::Check& check : checks) {
+    if (check.resource == "*") continue;
+    std::string text = service.resource_policy(check.resource);
+    if (text.empty()) continue;
+    auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
+    if (!parsed.ok()) continue;
+    if (service.resource_tags) AddResourceTags(service, check);  // the policy may read any key
+    iam::RequestContext request = EvaluationContext(ctx, kNone, true);
+    request.action = check.action;
+    request.resource = check.resource;
+    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
+    iam::PolicyMatch match = iam::MatchPolicy(*parsed, request, true);
+    if (match == iam::PolicyMatch::kAllow) continue;
+    iam::Decision decision{match == iam::PolicyMatch::kDeny ? iam::Effect::kExplicitDeny : iam::Effect::kImplicitDeny,
+                           iam::PolicyType::kResource};
+    return iam::AccessDeniedMessage(request, decision);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
-                                          std::vector<authz::Check> checks,
-                                          const ResourcePolicyLookup& resource_policy,
-                                          bool resource_policy_required) {
-  if (!ctx.key_owner || ctx.key_owner->root || checks.empty()) return std::optional<std::string>();
+                                          std::vector<authz::Check> checks, const ServiceEndpoint* service) {
+  const bool resource_policy_required = service && service->resource_policy_required;
+  if (!ctx.key_owner || checks.empty()) return std::optional<std::string>();
+  if (ctx.key_owner->root) {
+    if (!service || !service->resource_policy_required || !service->resource_policy) return std::optional<std::string>();
+    return RootDenial(ctx, checks, *service);
+  }
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
   // A user or role deleted since the key was read has no policies left.
   if (!loaded.ok() && !loaded.status().IsNotFound()) return loaded.status();
@@ -110,12 +150,18 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   std::optional<iam::RequestContext> base;  // made once, when a check is evaluated
   for (authz::Check& check : checks) {
     std::optional<iam::Policy> resource;
-    if (resource_policy && check.resource != "*") {
-      std::string text = resource_policy(check.resource);
+    if (service && service->resource_policy && check.resource != "*") {
+      std::string text = service->resource_policy(check.resource);
       if (!text.empty()) {
         auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
         if (parsed.ok()) resource = std::move(parsed).value();
       }
+    }
+    // The resource's tags become keys of the check, so they are part of a cached decision's key.
+    if (service && service->resource_tags && check.resource != "*" &&
+        (resource || policies.UsesPrefix(kResourceTag) ||
+         (!service->service_resource_tag_key.empty() && policies.UsesPrefix(service->service_resource_tag_key)))) {
+      AddResourceTags(*service, check);
     }
     // The same caller asking the same again: decided already (CallerPolicies says when).
     bool cacheable = !resource && policies.decisions_cacheable;

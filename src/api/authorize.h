@@ -19,9 +19,6 @@
 
 namespace wharf::api {
 
-// The resource's policy document ("" when it has none).
-using ResourcePolicyLookup = std::function<std::string(std::string_view resource_arn)>;
-
 // Fills ctx's principal fields (ARN, GetCallerIdentity's UserId, user name) from its key owner.
 void SetPrincipal(RequestContext& ctx, const KeyOwner& owner);
 
@@ -35,10 +32,12 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
                                       bool every_key);
 
 // Null when every check is allowed; else AccessDenied's message for the first one refused.
-// The account root is allowed everything.
+// The account root is allowed everything but what a resource policy that must allow by
+// itself (a KMS key's) does not allow it. `service`, when given, says what its resources
+// carry: a resource policy (weighed with the caller's), tags (aws:ResourceTag/<key>, read
+// only when one of the caller's policies or the resource's policy asks).
 Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                           std::vector<authz::Check> checks,
-                                          const ResourcePolicyLookup& resource_policy = nullptr,
-                                          bool resource_policy_required = false);
+                                          const ServiceEndpoint* service = nullptr);
 
 }  // namespace wharf::api

@@ -341,8 +341,9 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
 std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                              std::string_view operation, const json::object& input) const {
   const KeyOwner* owner = ctx.key_owner.get();
-  // The account root may do everything; so may every key when no authorizer is set.
-  if (!authorizer_ || !owner || owner->root) return std::nullopt;
+  // The account root may do everything its KMS keys' policies allow it; so may every key
+  // when no authorizer is set.
+  if (!authorizer_ || !owner || (owner->root && !service.resource_policy_required)) return std::nullopt;
   // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
   // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
   if (service.model->signing_name() == "sts") return std::nullopt;
@@ -351,8 +352,7 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
   if (service.resolve_check) {
     for (authz::Check& check : checks) service.resolve_check(check);
   }
-  auto denial = Denial(*authorizer_, ctx, std::move(checks), service.resource_policy,
-                       service.resource_policy_required);
+  auto denial = Denial(*authorizer_, ctx, std::move(checks), &service);
   if (!denial.ok()) return service.to_error(denial.status());
   if (*denial) return AccessDeniedError(service, **denial);
   return std::nullopt;
@@ -371,8 +371,7 @@ std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_
   const ServiceEndpoint* ecr = InRegion(FindService([](const ServiceEndpoint& s) {
     return s.model->signing_name() == "ecr";
   }), region);
-  auto denial = Denial(*authorizer_, ctx, authz::RegistryChecks(method, path, {ctx.region, ctx.account_id}),
-                       ecr ? ecr->resource_policy : nullptr);
+  auto denial = Denial(*authorizer_, ctx, authz::RegistryChecks(method, path, {ctx.region, ctx.account_id}), ecr);
   if (!denial.ok()) return denial.status().message();
   return *denial;
 }

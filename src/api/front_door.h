@@ -48,9 +48,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "api/aws_error.h"
 #include "api/credentials.h"
+#include "api/resource_tags.h"
 #include "api/service_model.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -108,6 +111,12 @@ struct ServiceEndpoint {
   // The resource's policy must itself allow, by naming the caller or by naming the account
   // (which delegates to the caller's IAM policies): KMS key policies.
   bool resource_policy_required = false;
+  // The tags of a resource ARN (aws:ResourceTag/<key>), for services whose resources carry
+  // them; empty when it has none or is not found (a policy's condition on it then fails, as
+  // for a resource being created). Read only when one of the caller's policies asks.
+  std::function<ResourceTags(std::string_view resource_arn)> resource_tags;
+  // The service's own name for that key, where it has one ("secretsmanager:ResourceTag/").
+  std::string service_resource_tag_key;
   // Turns a check's resource into the one AWS authorizes (KMS: an alias into its key).
   std::function<void(authz::Check& check)> resolve_check;
   // UnknownOperationException's message for an operation this endpoint does not serve (AWS's

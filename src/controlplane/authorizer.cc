@@ -78,6 +78,15 @@ bool CallerPolicies::Uses(std::string_view key) const {
   });
 }
 
+bool CallerPolicies::UsesPrefix(std::string_view prefix) const {
+  if (uses_every_key) return true;
+  return std::any_of(keys_used.begin(), keys_used.end(), [&](const std::string& used) {
+    return used.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), used.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  });
+}
+
 iam::PolicySet CallerPolicies::Set(const iam::Policy* resource) const {
   iam::PolicySet set;
   for (const auto& p : identity) set.identity.push_back(&p);

@@ -65,6 +65,8 @@ struct CallerPolicies {
   std::vector<std::string> keys_used;
   bool uses_every_key = false;
   bool Uses(std::string_view key) const;
+  // Whether a policy reads a key beginning with `prefix` ("aws:ResourceTag/"), any case.
+  bool UsesPrefix(std::string_view prefix) const;
 
   // Decisions made with these policies, by what decides them (DecisionKey in api/authorize):
   // a caller asking the same again is answered without evaluating. Only when no policy reads

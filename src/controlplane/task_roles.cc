@@ -19,6 +19,11 @@ Result<std::string> RoleOfTask(store::Store& store, std::string_view task_arn, m
   if (!record || GetString(record->value, "taskArn") != task_arn) {
     return Status::NotFound("task not found: " + std::string(task_arn));
   }
+  // A stopped task's roles are no longer handed out, as the ECS agent drops a task's
+  // credentials once it stops (what its containers fetched lives on until it expires).
+  if (GetString(record->value, "lastStatus") == "STOPPED") {
+    return Status::NotFound("task stopped: " + std::string(task_arn));
+  }
   std::string role = model::TaskRecord(record->value).role_arn(kind);
   if (role.empty()) {
     return Status::NotFound(std::string(kind == model::TaskRoleKind::kTask ? "no task role" : "no execution role") +

@@ -26,7 +26,8 @@ namespace wharf::controlplane {
 inline constexpr std::string_view kEcsTasksPrincipal = "ecs-tasks.amazonaws.com";
 
 // The role of `kind` the task `task_arn` (arn:aws:ecs:<region>:<account>:task/<cluster>/<id>)
-// runs with. NotFound when there is no such task in `store`, or it has no such role.
+// runs with. NotFound when there is no such task in `store`, it has stopped, or it has no
+// such role.
 Result<std::string> RoleOfTask(store::Store& store, std::string_view task_arn, model::TaskRoleKind kind);
 
 // FailedPrecondition with ECS's message ("ECS was unable to assume the role '...' ...") when

@@ -53,6 +53,15 @@ TEST(TaskRolesTest, NoSuchTaskOrRoleIsNotFound) {
   EXPECT_TRUE(RoleOfTask(store, kTaskArn, model::TaskRoleKind::kExecution).status().IsNotFound());
 }
 
+TEST(TaskRolesTest, AStoppedTasksRolesAreNoLongerHandedOut) {
+  store::MemoryStore store;
+  json::object task{{"taskArn", kTaskArn}, {"lastStatus", "STOPPED"}, {"_wharf", json::object{{"taskDefinition", Definition()}}}};
+  ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Put(model::keys::TaskKey("default", "0123456789abcdef0123456789abcdef"),
+                                                          Serialize(task))}}).ok());
+  EXPECT_TRUE(RoleOfTask(store, kTaskArn, model::TaskRoleKind::kTask).status().IsNotFound());
+  EXPECT_TRUE(RoleOfTask(store, kTaskArn, model::TaskRoleKind::kExecution).status().IsNotFound());
+}
+
 class LaunchRolesTest : public ::testing::Test {
  protected:
   store::MemoryStore store_;

@@ -215,7 +215,8 @@ Status Region::StartLoadBalancers() {
 Status Region::StartKeysAndSecrets() {
   const ServerOptions& o = deps_.options;
   kms_deps_ = std::make_unique<api::kms::KmsDeps>(
-      api::kms::KmsDeps{*store_, deps_.clock, deps_.random, name_, o.account_id, *deps_.kms_root_key});
+      api::kms::KmsDeps{*store_, deps_.clock, deps_.random, name_, o.account_id, *deps_.kms_root_key,
+                        deps_.authorizer});
   ASSIGN_OR_RETURN(auto kms, api::kms::MakeKmsEndpoint(*kms_deps_));
   services_.push_back(std::move(kms));
   secrets_deps_ = std::make_unique<api::secretsmanager::SecretsDeps>(

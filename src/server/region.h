@@ -37,6 +37,7 @@ namespace wharf::api::ssm { struct SsmDeps; }
 namespace wharf::api::servicediscovery { struct CloudMapDeps; }
 namespace wharf::controlplane {
 class AssignmentBoard;
+class Authorizer;
 class LoadBalancerPublisher;
 class RegionDataPlanes;
 struct ServiceControllerDeps;
@@ -75,6 +76,8 @@ struct RegionDeps {
   // Runs a service operation in process as an access key's holder (FrontDoor::Invoke):
   // CloudFormation makes its stacks' resources with it.
   api::cloudformation::Invoke invoke;
+  // The callers' IAM policies (null without IAM): KMS's policy lockout safety check reads them.
+  controlplane::Authorizer* authorizer = nullptr;
 };
 
 class Region {

@@ -224,6 +224,7 @@ class WharfServer final : public Server {
                                                                return front_door_->Invoke(region, key, service, operation,
                                                                                           std::move(input));
                                                              }});
+      region_deps_->authorizer = authorizer_.get();
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));

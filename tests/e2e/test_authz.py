@@ -11,7 +11,10 @@ more), GetCallerIdentity answers the assumed-role ARN, session policies narrow i
 cannot assume roles; GetSessionToken credentials sign as the user; a temporary key without its
 session token is refused; a presigned GetCallerIdentity URL works without any header; a policy
 change is seen by the next request. A second user may `docker pull` from a repository only
-once its repository policy names them, and still may not push.
+once its repository policy names them, and still may not push. aws:ResourceTag/<key> (and
+secretsmanager:ResourceTag/<key>) conditions read the tags of ECS clusters, secrets, SSM
+parameters, log groups, security groups and IAM roles. KMS refuses a key policy that would lock its
+caller out of PutKeyPolicy unless BypassPolicyLockoutSafetyCheck; a key policy binds the root.
 """
 import base64
 import json
@@ -329,5 +332,118 @@ with WharfServer() as server:
              "Action": "kms:Decrypt", "Resource": "*"}]}))
         denied(lambda: as_user.decrypt(CiphertextBlob=blob), "kms:Decrypt")
         assert as_user.encrypt(KeyId="alias/delegated", Plaintext=b"still")["KeyId"].endswith(delegated)
+
+    @checks.run
+    def resource_tags_decide():
+        # aws:ResourceTag/<key> is read from the resource's own tags, in each service that
+        # keeps them: an Allow under StringEquals aws:ResourceTag/team=a reaches the tagged
+        # resources only, and follows a change of tags at once (decisions are cached with them).
+        root_ecs.create_cluster(clusterName="team-a", tags=[{"key": "team", "value": "a"}])
+        root_ecs.create_cluster(clusterName="team-b", tags=[{"key": "team", "value": "b"}])
+        sm, ssm, logs, ec2 = (server.boto3(s) for s in ("secretsmanager", "ssm", "logs", "ec2"))
+        secret_a = sm.create_secret(Name="abac-a", SecretString="a", Tags=[{"Key": "team", "Value": "a"}])["ARN"]
+        secret_b = sm.create_secret(Name="abac-b", SecretString="b", Tags=[{"Key": "team", "Value": "b"}])["ARN"]
+        ssm.put_parameter(Name="/abac/a", Value="a", Type="String", Tags=[{"Key": "team", "Value": "a"}])
+        ssm.put_parameter(Name="/abac/b", Value="b", Type="String", Tags=[{"Key": "team", "Value": "b"}])
+        logs.create_log_group(logGroupName="abac-a", tags={"team": "a"})
+        logs.create_log_group(logGroupName="abac-b", tags={"team": "b"})
+        vpc = ec2.describe_vpcs()["Vpcs"][0]["VpcId"]
+        sg_a = ec2.create_security_group(GroupName="abac-a", Description="a", VpcId=vpc, TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "team", "Value": "a"}]}])["GroupId"]
+        sg_b = ec2.create_security_group(GroupName="abac-b", Description="b", VpcId=vpc, TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "team", "Value": "b"}]}])["GroupId"]
+        team_a = {"StringEquals": {"aws:ResourceTag/team": "a"}}
+        key = user_with_key("abac", doc(
+            {"Effect": "Allow", "Action": ["ecs:DescribeClusters", "secretsmanager:DescribeSecret", "ssm:GetParameter",
+                                           "logs:PutRetentionPolicy", "ec2:DeleteSecurityGroup", "iam:GetRole"],
+             "Resource": "*", "Condition": team_a},
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+             "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "a"}}},
+            {"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Condition": {"StringEquals": {"ecs:ResourceTag/frozen": "yes"}}}))
+        as_abac = {s: server.boto3(s, aws_access_key_id=key[0], aws_secret_access_key=key[1])
+                   for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2", "iam")}
+
+        def refused(fn, action, resource):
+            code = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied"}.get(action.split(":")[0], "AccessDeniedException")
+            expect_client_error(fn, code, f"not authorized to perform: {action} on resource: {resource}")
+
+        ecs = as_abac["ecs"]
+        assert ecs.describe_clusters(clusters=["team-a"])["clusters"][0]["clusterName"] == "team-a"
+        refused(lambda: ecs.describe_clusters(clusters=["team-b"]), "ecs:DescribeClusters", cluster_arn("team-b"))
+        refused(lambda: ecs.describe_clusters(clusters=["prod"]), "ecs:DescribeClusters", cluster_arn("prod"))
+        root_ecs.tag_resource(resourceArn=cluster_arn("team-b"), tags=[{"key": "team", "value": "a"}])
+        assert ecs.describe_clusters(clusters=["team-b"])["clusters"][0]["clusterName"] == "team-b"
+        root_ecs.tag_resource(resourceArn=cluster_arn("team-b"), tags=[{"key": "frozen", "value": "yes"}])
+        expect_client_error(lambda: ecs.describe_clusters(clusters=["team-b"]), "AccessDeniedException",
+                            "with an explicit deny in an identity-based policy")
+        root_ecs.untag_resource(resourceArn=cluster_arn("team-b"), tagKeys=["frozen"])
+        assert ecs.describe_clusters(clusters=["team-b"])["clusters"]
+
+        sm_abac = as_abac["secretsmanager"]
+        assert sm_abac.describe_secret(SecretId="abac-a")["Name"] == "abac-a"
+        assert sm_abac.get_secret_value(SecretId=secret_a)["SecretString"] == "a"
+        refused(lambda: sm_abac.describe_secret(SecretId=secret_b), "secretsmanager:DescribeSecret", secret_b)
+        refused(lambda: sm_abac.get_secret_value(SecretId=secret_b), "secretsmanager:GetSecretValue", secret_b)
+
+        assert as_abac["ssm"].get_parameter(Name="/abac/a")["Parameter"]["Value"] == "a"
+        refused(lambda: as_abac["ssm"].get_parameter(Name="/abac/b"), "ssm:GetParameter",
+                f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/abac/b")
+
+        as_abac["logs"].put_retention_policy(logGroupName="abac-a", retentionInDays=7)
+        refused(lambda: as_abac["logs"].put_retention_policy(logGroupName="abac-b", retentionInDays=7),
+                "logs:PutRetentionPolicy", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:abac-b")
+
+        refused(lambda: as_abac["ec2"].delete_security_group(GroupId=sg_b), "ec2:DeleteSecurityGroup",
+                f"arn:aws:ec2:{REGION}:{ACCOUNT}:security-group/{sg_b}")
+        as_abac["ec2"].delete_security_group(GroupId=sg_a)
+
+        trust = doc({"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"})
+        iam.create_role(RoleName="abac-a", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "a"}])
+        iam.create_role(RoleName="abac-b", AssumeRolePolicyDocument=trust, Tags=[{"Key": "team", "Value": "b"}])
+        assert as_abac["iam"].get_role(RoleName="abac-a")["Role"]["RoleName"] == "abac-a"
+        refused(lambda: as_abac["iam"].get_role(RoleName="abac-b"), "iam:GetRole",
+                f"arn:aws:iam::{ACCOUNT}:role/abac-b")
+        ec2.delete_security_group(GroupId=sg_b)
+        for name in ("team-a", "team-b"):
+            root_ecs.delete_cluster(cluster=name)
+
+    @checks.run
+    def key_policy_lockout_safety_check():
+        # A key policy that would stop its caller from changing it again is refused, unless
+        # BypassPolicyLockoutSafetyCheck says the caller means it (KMS's own check).
+        kms = server.boto3("kms")
+        lockout = "The new key policy will not allow you to update the key policy in the future."
+        only_user = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/ci"}, "Action": "kms:*", "Resource": "*"}]})
+        expect_client_error(lambda: kms.create_key(Policy=only_user), "MalformedPolicyDocumentException", lockout)
+        key_id = kms.create_key(Description="lockout")["KeyMetadata"]["KeyId"]
+        expect_client_error(lambda: kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=only_user),
+                            "MalformedPolicyDocumentException", lockout)
+        # A user allowed kms:* by IAM under a policy delegating to the account keeps PutKeyPolicy;
+        # one that names only another principal locks it out.
+        iam.create_user(UserName="key-admin")
+        iam.put_user_policy(UserName="key-admin", PolicyName="kms", PolicyDocument=doc(
+            {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}))
+        k = iam.create_access_key(UserName="key-admin")["AccessKey"]
+        admin_kms = server.boto3("kms", aws_access_key_id=k["AccessKeyId"], aws_secret_access_key=k["SecretAccessKey"])
+        delegating = json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]})
+        admin_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=delegating)
+        expect_client_error(lambda: admin_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=only_user),
+                            "MalformedPolicyDocumentException", lockout)
+        deny_put = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/key-admin"},
+             "Action": "kms:PutKeyPolicy", "Resource": "*"}]})
+        expect_client_error(lambda: admin_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=deny_put),
+                            "MalformedPolicyDocumentException", lockout)
+        admin_kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=deny_put, BypassPolicyLockoutSafetyCheck=True)
+        assert json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]) == json.loads(deny_put)
+        # A key policy binds the root too: one that does not name it keeps it out.
+        locked = kms.create_key(Policy=only_user, BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]["Arn"]
+        expect_client_error(lambda: kms.describe_key(KeyId=locked), "AccessDeniedException",
+                            f"User: arn:aws:iam::{ACCOUNT}:root is not authorized to perform: kms:DescribeKey on "
+                            f"resource: {locked} because no resource-based policy allows the kms:DescribeKey action")
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
 
     checks.finish()

@@ -13,7 +13,16 @@ nothing; a service of such a task definition says so in its events and launches 
 Execution roles: the node pulls a task's ECR image with a registry password got with its
 execution role's credentials. With AmazonECSTaskExecutionRolePolicy the task runs (the tasks
 above); an execution role allowed ecr:GetAuthorizationToken but not ecr:BatchGetImage stops the
-task with CannotPullContainerError ... not authorized to perform: ecr:BatchGetImage.
+task with CannotPullContainerError ... not authorized to perform: ecr:BatchGetImage. A FARGATE
+task's awslogs streams and events are its execution role's: AmazonECSTaskExecutionRolePolicy
+ships them, a role without logs:CreateLogStream stops the task with Fargate's
+ResourceInitializationError. A host mode task gets its credentials at
+AWS_CONTAINER_CREDENTIALS_FULL_URI on loopback.
+
+Task scale-in protection from inside a container: a service task PUTs and GETs
+$ECS_AGENT_URI/task-protection/v1/state (busybox nc and wget); ECS's GetTaskProtection shows the
+same state, a scale-in leaves the task running until it is unprotected; a task whose role lacks
+ecs:GetTaskProtection is answered AccessDeniedException in the ECS agent's form.
 """
 import json
 import os
@@ -210,6 +219,136 @@ with WharfServer(agent=True) as server:
                 f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/app") in reason, reason
         assert task["stopCode"] == "TaskFailedToStart", task
         assert task["containers"][0]["reason"].startswith("CannotPullContainerError:"), task["containers"]
+
+    @checks.run
+    def host_mode_containers_get_their_credentials_too():
+        # No 169.254.170.2 in the node's own namespace: the full loopback URI, as SDKs take it.
+        host_fetch = ('echo "FULL=$AWS_CONTAINER_CREDENTIALS_FULL_URI"; '
+                      'wget -q -O- "$AWS_CONTAINER_CREDENTIALS_FULL_URI"; echo; sleep 120')
+        host_td = ecs.register_task_definition(
+            family="host-role", networkMode="host", taskRoleArn=role["Arn"],
+            containerDefinitions=[{"name": "app", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
+                                   "command": [host_fetch], "stopTimeout": 1}])["taskDefinition"]["taskDefinitionArn"]
+        task = wait_task(server, "default", ecs.run_task(launchType="EC2", taskDefinition=host_td)["tasks"][0]["taskArn"],
+                         "RUNNING")
+        try:
+            creds = json.loads(wait_log(server, task["taskArn"], "app", r'\{"RoleArn".*?\}').group(0))
+            assert creds["RoleArn"] == role["Arn"] and creds["AccessKeyId"].startswith("ASIA"), creds
+            full = wait_log(server, task["taskArn"], "app", r"FULL=(http://127\.0\.0\.1:\d+/v2/credentials/[0-9a-f-]{36})")
+            who = server.boto3("sts", aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                               aws_session_token=creds["Token"]).get_caller_identity()
+            assert who["Arn"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/app-task/"), who
+            assert full
+        finally:
+            ecs.stop_task(cluster="default", task=task["taskArn"])
+            wait_task(server, "default", task["taskArn"], "STOPPED")
+
+    # $ECS_AGENT_URI/task-protection/v1/state from inside the container: PUT with busybox nc
+    # (its wget sends no PUT), GET with wget; the answers are printed between markers.
+    protect = (
+        'u=${ECS_AGENT_URI#http://}; hp=${u%%/*}; path=/${u#*/}/task-protection/v1/state; '
+        'body=\'{"ProtectionEnabled":true,"ExpiresInMinutes":60}\'; '
+        'printf "PUT %s HTTP/1.0\\r\\nContent-Type: application/json\\r\\nContent-Length: %s\\r\\n\\r\\n%s" '
+        '"$path" "${#body}" "$body" | nc "${hp%:*}" "${hp#*:}" | tail -n 1 | sed "s/^/PUT=/"; echo; '
+        'echo "GET=$(wget -q -O- "$ECS_AGENT_URI/task-protection/v1/state" 2>/dev/null || '
+        'printf "GET %s HTTP/1.0\\r\\n\\r\\n" "$path" | nc "${hp%:*}" "${hp#*:}" | tail -n 1)"; sleep 120')
+
+    @checks.run
+    def a_container_protects_its_own_task():
+        iam.create_role(RoleName="protector", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))
+        iam.put_role_policy(RoleName="protector", PolicyName="protect", PolicyDocument=doc({
+            "Effect": "Allow", "Action": ["ecs:GetTaskProtection", "ecs:UpdateTaskProtection"],
+            "Resource": f"arn:aws:ecs:us-east-1:{ACCOUNT}:task/default/*"}))
+        protected_td = ecs.register_task_definition(
+            family="protected", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/protector", executionRoleArn=execution["Arn"],
+            containerDefinitions=[{"name": "app", "image": image, "entryPoint": ["/bin/sh", "-c"], "command": [protect],
+                                   "stopTimeout": 1}])["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster="default", serviceName="protected", taskDefinition=protected_td, desiredCount=1,
+                           launchType="FARGATE", networkConfiguration=network)
+        try:
+            deadline, arns = time.time() + 30, []
+            while time.time() < deadline and not arns:
+                arns = ecs.list_tasks(cluster="default", serviceName="protected")["taskArns"]
+                time.sleep(0.2)
+            assert arns, "the service started no task"
+            arn = arns[0]
+            put = json.loads(wait_log(server, arn, "app", r"PUT=(\{.*\})").group(1))
+            assert put["protection"]["ProtectionEnabled"] is True and put["protection"]["TaskArn"] == arn, put
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", put["protection"]["ExpirationDate"]), put
+            got = json.loads(wait_log(server, arn, "app", r"GET=(\{.*\})").group(1))
+            assert got["protection"] == put["protection"], (got, put)
+            # The same state as ECS's API shows.
+            shown = ecs.get_task_protection(cluster="default", tasks=[arn])["protectedTasks"][0]
+            assert shown["protectionEnabled"] is True, shown
+            left = shown["expirationDate"].timestamp() - time.time()
+            assert 58 * 60 < left <= 60 * 60 + 5, left
+            # Scale-in leaves the protected task running; once unprotected, it goes.
+            ecs.update_service(cluster="default", service="protected", desiredCount=0)
+            time.sleep(3)
+            assert ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]["lastStatus"] == "RUNNING"
+            ecs.update_task_protection(cluster="default", tasks=[arn], protectionEnabled=False)
+            wait_task(server, "default", arn, "STOPPED")
+        finally:
+            ecs.delete_service(cluster="default", service="protected", force=True)
+
+    @checks.run
+    def the_task_protection_endpoint_is_the_task_roles():
+        # app-task may not call ecs:GetTaskProtection: the container is told so in ECS's words.
+        task = run({"containerOverrides": [{"name": "app", "command": [protect]}]})
+        try:
+            got = json.loads(wait_log(server, task["taskArn"], "app", r"GET=(\{.*\})").group(1))
+            assert got["error"]["Code"] == "AccessDeniedException", got
+            assert got["error"]["Arn"] == task["taskArn"], got
+            assert (f"assumed-role/app-task/{task['taskArn'].rsplit('/', 1)[1]} is not authorized to perform: "
+                    "ecs:GetTaskProtection") in got["error"]["Message"], got
+        finally:
+            ecs.stop_task(cluster="default", task=task["taskArn"])
+            wait_task(server, "default", task["taskArn"], "STOPPED")
+
+    @checks.run
+    def fargate_awslogs_ship_as_the_execution_role():
+        logs = server.boto3("logs")
+        logs.create_log_group(logGroupName="/ecs/exec-logs")
+        iam.create_role(RoleName="exec-no-logs", AssumeRolePolicyDocument=trust("ecs-tasks.amazonaws.com"))
+        iam.attach_role_policy(RoleName="exec-no-logs",
+                               PolicyArn="arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly")
+        logged_td = ecs.register_task_definition(
+            family="exec-logs", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            executionRoleArn=execution["Arn"],
+            containerDefinitions=[{"name": "app", "image": image, "entryPoint": ["/bin/sh", "-c"],
+                                   "command": ["echo shipped-as-role; sleep 120"], "stopTimeout": 1,
+                                   "logConfiguration": {"logDriver": "awslogs", "options": {
+                                       "awslogs-group": "/ecs/exec-logs", "awslogs-region": "us-east-1",
+                                       "awslogs-stream-prefix": "ecs"}}}])["taskDefinition"]["taskDefinitionArn"]
+        # AmazonECSTaskExecutionRolePolicy allows the stream and the events.
+        ok = wait_task(server, "default", ecs.run_task(launchType="FARGATE", taskDefinition=logged_td,
+                                                       networkConfiguration=network)["tasks"][0]["taskArn"], "RUNNING")
+        try:
+            stream = f"ecs/app/{ok['taskArn'].rsplit('/', 1)[1]}"
+            deadline, messages = time.time() + 20, []
+            while time.time() < deadline and "shipped-as-role" not in messages:
+                try:
+                    messages = [e["message"] for e in logs.get_log_events(logGroupName="/ecs/exec-logs",
+                                                                          logStreamName=stream)["events"]]
+                except Exception:  # noqa: BLE001 - the stream is made as the task starts
+                    pass
+                time.sleep(0.3)
+            assert "shipped-as-role" in messages, messages
+        finally:
+            ecs.stop_task(cluster="default", task=ok["taskArn"])
+            wait_task(server, "default", ok["taskArn"], "STOPPED")
+        # A role that may pull but not write logs: the task stops before anything runs, as Fargate's does.
+        task = ecs.run_task(launchType="FARGATE", taskDefinition=logged_td, networkConfiguration=network,
+                            overrides={"executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/exec-no-logs"})["tasks"][0]
+        task = wait_task(server, "default", task["taskArn"], "STOPPED")
+        reason = task.get("stoppedReason", "")
+        print(f"     stoppedReason: {reason}")
+        assert reason.startswith("ResourceInitializationError: failed to validate logger args: create stream has been "
+                                 "retried 1 times: failed to create Cloudwatch log stream: AccessDeniedException: "
+                                 f"User: arn:aws:sts::{ACCOUNT}:assumed-role/exec-no-logs/"), reason
+        assert "is not authorized to perform: logs:CreateLogStream" in reason, reason
+        assert task["stopCode"] == "TaskFailedToStart", task
 
     ecs.stop_task(cluster="default", task=first["taskArn"])
     wait_task(server, "default", first["taskArn"], "STOPPED")

@@ -88,6 +88,8 @@ Result<ServiceEndpoint> MakeEc2Endpoint(const Ec2Deps& deps) {
       return fn(*context, ctx, in);
     };
   }
+  // aws:ResourceTag/<key> of VPCs, subnets, security groups, gateways, route tables...
+  endpoint.resource_tags = [context](std::string_view arn) { return ResourceTagsOf(*context, arn); };
   return endpoint;
 }
 

@@ -88,6 +88,8 @@ Outcome ReplaceRouteTableAssociation(Context&, const RequestContext&, object& in
 Outcome CreateTags(Context&, const RequestContext&, object& in);
 Outcome DeleteTags(Context&, const RequestContext&, object& in);
 Outcome DescribeTags(Context&, const RequestContext&, object& in);
+// The tags of an EC2 resource ARN (<type>/<id>), for aws:ResourceTag; empty when none.
+ResourceTags ResourceTagsOf(Context& c, std::string_view arn);
 
 // account.cc: what is read but not made by hand.
 Outcome DescribeAccountAttributes(Context&, const RequestContext&, object& in);

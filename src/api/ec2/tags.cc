@@ -82,6 +82,21 @@ std::variant<Resources, AwsError> ReadResources(Context& c, const RequestContext
   return out;
 }
 
+}  // namespace
+
+ResourceTags ResourceTagsOf(Context& c, std::string_view arn) {
+  size_t slash = arn.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  std::string_view id = arn.substr(slash + 1);
+  // A rule's tags are inside its group's record; rules are rarely named in conditions.
+  if (!KindOf(id) || id.starts_with("sgr-")) return {};
+  auto found = ReadRecord(c.store(), model::keys::Ec2ResourceKey(id));
+  if (!found.ok() || !*found) return {};
+  return TagPairs(GetArray((*found)->value, "Tags"), "Key", "Value");
+}
+
+namespace {
+
 // The Tags array of resource `id` in its record.
 json::array& TagsOf(object& record, const std::string& id) {
   object* holder = id.starts_with("sgr-") ? FindStoredRule(record, id) : &record;

@@ -54,6 +54,13 @@ Result<ServiceEndpoint> MakeEcrEndpoint(registry::Registry& registry) {
     if (!record.ok() || !*record) return "";
     return wharf::GetString((*record)->first, "policyText");
   };
+  endpoint.resource_tags = [&registry](std::string_view arn) -> ResourceTags {
+    size_t slash = arn.find(":repository/");
+    if (slash == std::string_view::npos) return {};
+    auto record = registry.Repository(arn.substr(slash + 12));
+    if (!record.ok() || !*record) return {};
+    return TagPairs(wharf::GetArray((*record)->first, "tags"), "Key", "Value");
+  };
   return endpoint;
 }
 

@@ -69,6 +69,10 @@ Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
       return fn(deps, ctx, in);
     };
   }
+  // aws:ResourceTag/<key> (ECS also names it ecs:ResourceTag/<key>) of clusters, services,
+  // tasks, task definitions, container instances.
+  endpoint.resource_tags = [deps](std::string_view arn) { return ResourceTagsOf(deps, arn); };
+  endpoint.service_resource_tag_key = "ecs:ResourceTag/";
   return endpoint;
 }
 

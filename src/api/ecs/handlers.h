@@ -71,6 +71,8 @@ Result<std::optional<object>> FindTaskDefinition(const EcsDeps& deps, std::strin
 Outcome TagResource(const EcsDeps&, const RequestContext&, object& in);
 Outcome UntagResource(const EcsDeps&, const RequestContext&, object& in);
 Outcome ListTagsForResource(const EcsDeps&, const RequestContext&, object& in);
+// The tags of an ECS resource ARN, for aws:ResourceTag (empty when none or not found).
+ResourceTags ResourceTagsOf(const EcsDeps& deps, std::string_view arn);
 
 // account_settings.cc
 Outcome ListAccountSettings(const EcsDeps&, const RequestContext&, object& in);

@@ -104,6 +104,35 @@ Outcome UntagResource(const EcsDeps& deps, const RequestContext&, object& in) {
   });
 }
 
+ResourceTags ResourceTagsOf(const EcsDeps& deps, std::string_view arn) {
+  std::string prefix = "arn:aws:ecs:" + deps.region + ":" + deps.account_id + ":";
+  if (!arn.starts_with(prefix)) return {};
+  std::string_view resource = arn.substr(prefix.size());
+  std::string key;
+  Result<std::optional<StoredRecord>> found = std::optional<StoredRecord>();
+  // <type>/<cluster>/<id>: the ARN form ECS uses since the long ARN format.
+  auto in_cluster = [&](std::string_view type, auto make_key) {
+    std::string_view rest = resource.substr(type.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) return;
+    found = ReadRecord(deps.store, make_key(rest.substr(0, slash), rest.substr(slash + 1)));
+  };
+  if (resource.starts_with("cluster/")) {
+    found = ReadRecord(deps.store, ClusterKey(resource.substr(8)));
+  } else if (resource.starts_with("task-definition/")) {
+    found = ReadTaskDefinitionRecord(deps, arn, key);
+  } else if (resource.starts_with("service/")) {
+    in_cluster("service/", [](std::string_view c, std::string_view id) { return model::keys::ServiceKey(c, id); });
+  } else if (resource.starts_with("task/")) {
+    in_cluster("task/", [](std::string_view c, std::string_view id) { return model::keys::TaskKey(c, id); });
+  } else if (resource.starts_with("container-instance/")) {
+    in_cluster("container-instance/",
+               [](std::string_view c, std::string_view id) { return model::keys::ContainerInstanceKey(c, id); });
+  }
+  if (!found.ok() || !*found) return {};
+  return TagPairs(GetArray((*found)->value, "tags"), "key", "value");
+}
+
 Outcome ListTagsForResource(const EcsDeps& deps, const RequestContext&, object& in) {
   auto resolved = Resolve(deps, GetString(in, "resourceArn"));
   if (auto* err = std::get_if<AwsError>(&resolved)) return *err;

@@ -55,6 +55,8 @@ Result<ServiceEndpoint> MakeElbv2Endpoint(const Elbv2Deps& deps) {
       return fn(*context, ctx, in);
     };
   }
+  // aws:ResourceTag/<key> of load balancers, target groups, listeners and rules.
+  endpoint.resource_tags = [context](std::string_view arn) { return ResourceTagsOf(*context, std::string(arn)); };
   return endpoint;
 }
 

@@ -53,6 +53,8 @@ Outcome SetRulePriorities(Context&, const RequestContext&, object& in);
 Outcome AddTags(Context&, const RequestContext&, object& in);
 Outcome RemoveTags(Context&, const RequestContext&, object& in);
 Outcome DescribeTags(Context&, const RequestContext&, object& in);
+// The tags of a load balancer, target group, listener or rule ARN (aws:ResourceTag); empty when none.
+ResourceTags ResourceTagsOf(Context& c, const std::string& arn);
 
 // actions.cc: what listeners and rules share.
 struct CheckedActions {

@@ -51,6 +51,12 @@ Outcome Retag(Context& c, const json::array& arns,
 
 }  // namespace
 
+ResourceTags ResourceTagsOf(Context& c, const std::string& arn) {
+  Lookup found = Resolve(c, arn);
+  auto* record = std::get_if<Record>(&found);
+  return record ? TagPairs(GetArray(record->value, TagField(*record)), "Key", "Value") : ResourceTags();
+}
+
 Outcome AddTags(Context& c, const RequestContext&, object& in) {
   const json::array& tags = GetArray(in, "Tags");
   if (auto err = CheckNewTags(tags)) return *err;

@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/iam/handlers.h"
+#include "controlplane/records.h"
+#include "model/keys.h"
 
 namespace wharf::api::iam {
 namespace {
@@ -132,6 +134,27 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
   for (const auto& [name, fn] : operations) {
     endpoint.operations[name] = [shared, fn = fn](const RequestContext& ctx, object& in) { return fn(*shared, ctx, in); };
   }
+  // aws:ResourceTag/<key> (IAM also names it iam:ResourceTag/<key>) of roles and users: the
+  // name is the ARN's last part, whatever the path the request's ARN was built with.
+  endpoint.resource_tags = [shared](std::string_view arn) -> ResourceTags {
+    size_t colon = arn.find(":iam::");
+    if (colon == std::string_view::npos) return {};
+    std::string_view resource = arn.substr(arn.find(':', colon + 6) + 1);
+    std::string_view name = resource.substr(resource.rfind('/') + 1);
+    if (name.empty() || name == "*") return {};
+    std::string key, shape;
+    if (resource.starts_with("role/")) {
+      key = model::keys::IamRoleKey(name), shape = "Role";
+    } else if (resource.starts_with("user/")) {
+      key = model::keys::IamUserKey(name), shape = "User";
+    } else {
+      return {};
+    }
+    auto record = controlplane::ReadRecord(shared->store, key);
+    if (!record.ok() || !*record) return {};
+    return TagPairs(wharf::GetArray(wharf::GetObject((*record)->value, shape), "Tags"), "Key", "Value");
+  };
+  endpoint.service_resource_tag_key = "iam:ResourceTag/";
   return endpoint;
 }
 

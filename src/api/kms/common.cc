@@ -287,30 +287,6 @@ std::optional<AwsError> CheckKeyPolicy(std::string_view policy) {
   return std::nullopt;
 }
 
-std::optional<AwsError> CheckPolicyLockout(const RequestContext& ctx, const object& in, std::string_view policy,
-                                           std::string_view key_arn) {
-  if (GetBool(in, "BypassPolicyLockoutSafetyCheck").value_or(false)) return std::nullopt;
-  auto parsed = wharf::iam::ParsePolicy(policy, {wharf::iam::PolicyKind::kResource});
-  if (!parsed.ok()) return AwsError::Client("MalformedPolicyDocumentException", parsed.status().message());
-  wharf::iam::RequestContext request;
-  request.principal_arn = ctx.principal_arn.empty() ? "arn:aws:iam::" + ctx.account_id + ":root" : ctx.principal_arn;
-  request.principal_account = ctx.account_id;
-  request.principal_kind = wharf::iam::PrincipalKind::kRoot;
-  if (const KeyOwner* owner = ctx.key_owner.get(); owner && owner->role_session()) {
-    request.principal_kind = wharf::iam::PrincipalKind::kRoleSession;
-    request.role_arn = "arn:aws:iam::" + ctx.account_id + ":role" + owner->role_path + owner->role_name;
-  } else if (owner && !owner->root) {
-    request.principal_kind = wharf::iam::PrincipalKind::kUser;
-  }
-  request.action = "kms:PutKeyPolicy";
-  request.resource = std::string(key_arn);
-  if (wharf::iam::MatchPolicy(*parsed, request, /*check_principal=*/true) == wharf::iam::PolicyMatch::kAllow) {
-    return std::nullopt;
-  }
-  return AwsError::Client("MalformedPolicyDocumentException",
-                          "The new key policy will not allow you to update the key policy in the future.");
-}
-
 std::optional<AwsError> MergeTags(json::array& into, const json::value& tags) {
   if (!tags.is_array()) return std::nullopt;
   for (const auto& t : tags.as_array()) {

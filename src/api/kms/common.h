@@ -65,12 +65,6 @@ std::variant<std::string, AwsError> BlobMember(const object& in, std::string_vie
 std::string DefaultKeyPolicy(const KmsDeps& deps);
 // A policy document checked as a resource policy; MalformedPolicyDocumentException.
 std::optional<AwsError> CheckKeyPolicy(std::string_view policy);
-// The policy lockout safety check of CreateKey and PutKeyPolicy: unless the request sets
-// BypassPolicyLockoutSafetyCheck, the new policy must let the caller make a later
-// PutKeyPolicy on the key (naming the caller, its role, or the account), or the key could
-// never be managed again; MalformedPolicyDocumentException otherwise, as AWS answers.
-std::optional<AwsError> CheckPolicyLockout(const RequestContext& ctx, const object& in, std::string_view policy,
-                                           std::string_view key_arn);
 // Tags as KMS takes them ([{TagKey, TagValue}]) merged into `into`; TagException.
 std::optional<AwsError> MergeTags(boost::json::array& into, const boost::json::value& tags);
 

@@ -55,4 +55,11 @@ WHARF_KMS_OP(RevokeGrant);
 // (key_authorization.cc).
 void AddKeyAuthorization(const KmsDeps& deps, ServiceEndpoint& endpoint);
 
+// CreateKey's and PutKeyPolicy's policy lockout safety check: unless the request sets
+// BypassPolicyLockoutSafetyCheck, a policy that would not let the caller call PutKeyPolicy on
+// the key (by itself, or by naming the account and so deferring to the caller's IAM
+// policies) is refused with MalformedPolicyDocumentException.
+std::optional<AwsError> CheckPolicyLockout(const KmsDeps& deps, const RequestContext& ctx, const object& in,
+                                           const std::string& policy, std::string_view key_arn);
+
 }  // namespace wharf::api::kms

@@ -7,8 +7,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/authorize.h"
 #include "api/authz/checks.h"
 #include "api/kms/handlers.h"
+#include "iam/evaluate.h"
+#include "iam/policy.h"
 
 namespace wharf::api::kms {
 namespace json = boost::json;
@@ -72,6 +75,12 @@ void AddKeyAuthorization(const KmsDeps& deps, ServiceEndpoint& endpoint) {
     }
     return json::serialize(doc);
   };
+  endpoint.resource_tags = [d](std::string_view arn) -> ResourceTags {
+    if (arn.find(":key/") == std::string_view::npos) return {};
+    auto found = FindKey(*d, arn);
+    auto* key = std::get_if<KmsKey>(&found);
+    return key ? TagPairs(GetArray(key->record, "Tags"), "TagKey", "TagValue") : ResourceTags();
+  };
   // An alias (kms:RequestAlias) is authorized as the key it names; an alias that names none
   // is left as it is, and the handler answers NotFoundException.
   endpoint.resolve_check = [d](authz::Check& check) {
@@ -82,6 +91,40 @@ void AddKeyAuthorization(const KmsDeps& deps, ServiceEndpoint& endpoint) {
       return;
     }
   };
+}
+
+std::optional<AwsError> CheckPolicyLockout(const KmsDeps& deps, const RequestContext& ctx, const object& in,
+                                           const std::string& policy, std::string_view key_arn) {
+  if (!deps.authorizer || !ctx.key_owner || GetBool(in, "BypassPolicyLockoutSafetyCheck").value_or(false)) {
+    return std::nullopt;
+  }
+  const std::string action = "kms:PutKeyPolicy";
+  bool allowed = false;
+  if (ctx.key_owner->root) {
+    // The root has no IAM policies: the key policy must allow it by itself (AWS's root is
+    // bound by key policies, and this check is KMS's, not IAM's).
+    auto parsed = iam::ParsePolicy(policy, {iam::PolicyKind::kResource, false, true});
+    if (!parsed.ok()) return std::nullopt;  // CheckKeyPolicy has answered for a malformed one
+    iam::RequestContext request;
+    request.principal_arn = "arn:aws:iam::" + ctx.account_id + ":root";
+    request.principal_kind = iam::PrincipalKind::kRoot;
+    request.principal_account = ctx.account_id;
+    request.action = action;
+    request.resource = std::string(key_arn);
+    allowed = iam::MatchPolicy(*parsed, request, true) == iam::PolicyMatch::kAllow;
+  } else {
+    // The caller's own policies weighed with the new key policy, as the front door will
+    // weigh them on the next PutKeyPolicy.
+    ServiceEndpoint with_new_policy;
+    with_new_policy.resource_policy = [&policy](std::string_view) { return policy; };
+    with_new_policy.resource_policy_required = true;
+    auto denial = Denial(*deps.authorizer, ctx, {authz::Check{action, std::string(key_arn), {}}}, &with_new_policy);
+    if (!denial.ok()) return KmsError(denial.status());
+    allowed = !denial->has_value();
+  }
+  if (allowed) return std::nullopt;
+  return AwsError::Client("MalformedPolicyDocumentException",
+                          "The new key policy will not allow you to update the key policy in the future.");
 }
 
 }  // namespace wharf::api::kms

@@ -144,8 +144,9 @@ Outcome CreateKey(const KmsDeps& deps, const RequestContext& ctx, object& in) {
     if (auto err = MergeTags(tags, *t)) return *err;
   }
   std::string key_id = RandomUuid(deps.random);
+  // The default policy names the account, which defers to IAM: only a given one is checked.
   if (Has(in, "Policy")) {
-    if (auto err = CheckPolicyLockout(ctx, in, policy, KeyArn(deps, key_id))) return *err;
+    if (auto err = CheckPolicyLockout(deps, ctx, in, policy, KeyArn(deps, key_id))) return *err;
   }
   ASSIGN_OR_FAIL(auto material, NewMaterial(deps, spec), KmsError);
   ASSIGN_OR_FAIL(auto root, deps.root_key.Get(), KmsError);
@@ -290,7 +291,7 @@ Outcome PutKeyPolicy(const KmsDeps& deps, const RequestContext& ctx, object& in)
   if (auto err = CheckKeyPolicy(policy)) return *err;
   return UpdateKey(deps, GetString(in, "KeyId"), [&](KmsKey& key) -> std::optional<AwsError> {
     if (auto r = model::CheckCustomerManaged(key, "PutKeyPolicy")) return Refused(*r);
-    if (auto err = CheckPolicyLockout(ctx, in, policy, key.arn())) return err;
+    if (auto err = CheckPolicyLockout(deps, ctx, in, policy, key.arn())) return err;
     key.record["Policy"] = policy;
     return std::nullopt;
   }, Empty);

@@ -33,6 +33,9 @@ struct KmsDeps {
   std::string region;
   std::string account_id;
   wharf::kms::RootKey& root_key;  // wraps every key's material
+  // The callers' IAM policies, for CreateKey's and PutKeyPolicy's lockout safety check; null:
+  // no IAM (every key may do everything), so no check.
+  controlplane::Authorizer* authorizer = nullptr;
 };
 
 Result<ServiceEndpoint> MakeKmsEndpoint(const KmsDeps& deps);

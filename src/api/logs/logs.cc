@@ -46,6 +46,17 @@ Result<ServiceEndpoint> MakeLogsEndpoint(const LogsDeps& deps) {
                                                      std::function<void(Outcome)> done) {
     PutLogEvents(*d, ctx, in, std::move(done));
   };
+  // A log group's tags, for its ARN and its streams' (log-group:<name>[:*|:log-stream:<s>]).
+  endpoint.resource_tags = [d](std::string_view arn) -> ResourceTags {
+    std::string prefix = GroupArn(*d, "");
+    if (!arn.starts_with(prefix)) return {};
+    std::string_view name = arn.substr(prefix.size());
+    name = name.substr(0, name.find(':'));
+    if (name.empty() || name.find('*') != std::string_view::npos) return {};
+    auto loaded = LoadGroup(*d, std::string(name));
+    auto* group = std::get_if<GroupRecord>(&loaded);
+    return group ? TagPairs(GetObject(group->record, "tags")) : ResourceTags();
+  };
   return endpoint;
 }
 

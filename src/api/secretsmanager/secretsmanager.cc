@@ -48,6 +48,14 @@ Result<ServiceEndpoint> MakeSecretsManagerEndpoint(const SecretsDeps& deps) {
     auto* stored = std::get_if<StoredSecret>(&loaded);
     return stored ? stored->secret.resource_policy : "";
   };
+  // aws:ResourceTag/<key>, which Secrets Manager also names secretsmanager:ResourceTag/<key>.
+  endpoint.resource_tags = [d](std::string_view arn) -> ResourceTags {
+    if (arn.find(":secret:") == std::string_view::npos) return {};
+    auto loaded = LoadSecret(*d, std::string(arn));
+    auto* stored = std::get_if<StoredSecret>(&loaded);
+    return stored ? TagPairs(stored->secret.tags, "Key", "Value") : ResourceTags();
+  };
+  endpoint.service_resource_tag_key = "secretsmanager:ResourceTag/";
   // Rotation runs a Lambda function and replication needs a second Region's copy: refused.
   for (const char* name : {"RotateSecret", "CancelRotateSecret"}) {
     endpoint.operations[name] = [name](const RequestContext&, object&) -> Outcome {

@@ -34,6 +34,12 @@ Result<ServiceEndpoint> MakeSsmEndpoint(const SsmDeps& deps) {
     if (!endpoint.model->FindOperation(name)) return Status::Internal(std::string("SSM model has no ") + name);
     endpoint.operations[name] = [d, fn = fn](const RequestContext& ctx, object& in) { return fn(*d, ctx, in); };
   }
+  endpoint.resource_tags = [d](std::string_view arn) -> ResourceTags {
+    if (arn.find(":parameter") == std::string_view::npos) return {};
+    auto loaded = LoadParameter(*d, NameOf(*d, arn));
+    auto* stored = std::get_if<StoredParameter>(&loaded);
+    return stored ? TagPairs(stored->parameter.tags, "Key", "Value") : ResourceTags();
+  };
   return endpoint;
 }
 
