@@ -35,10 +35,43 @@ EniEgress ResolveEniEgress(const std::vector<json::object>& route_tables, const 
     if (GetString(route, "DestinationCidrBlock") != "0.0.0.0/0" || GetString(route, "State", "active") != "active") {
       continue;
     }
-    if (GetString(route, "GatewayId").starts_with("igw-")) return {true, std::string(public_ip)};
+    if (GetString(route, "GatewayId").starts_with("igw-")) return {true, std::string(public_ip), true};
     if (std::string nat = GetString(route, "NatGatewayId"); !nat.empty()) return {true, NatAddress(nat_gateways, nat)};
   }
   return {};
+}
+
+std::string PullReach(const EniEgress& way, bool ecr_endpoints) {
+  if (!way.outside_address.empty() || way.via_internet_gateway) return "any";
+  return ecr_endpoints ? "ecr" : "";
+}
+
+bool ReachesEcrThroughEndpoints(const std::vector<json::object>& endpoints,
+                                const std::vector<json::object>& route_tables, std::string_view subnet_id,
+                                std::string_view vpc_id) {
+  bool api = false, dkr = false;
+  std::vector<std::string> s3_gateways;
+  for (const json::object& e : endpoints) {
+    if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
+    std::string service = GetString(e, "ServiceName");
+    if (GetString(e, "VpcEndpointType") == "Interface" && GetBool(e, "PrivateDnsEnabled").value_or(false)) {
+      api = api || service.ends_with(".ecr.api");
+      dkr = dkr || service.ends_with(".ecr.dkr");
+    } else if (GetString(e, "VpcEndpointType") == "Gateway" && service.ends_with(".s3")) {
+      s3_gateways.push_back(GetString(e, "VpcEndpointId"));
+    }
+  }
+  if (!api || !dkr || s3_gateways.empty()) return false;
+  const json::object* table = model::RouteTableOfSubnet(route_tables, subnet_id, vpc_id);
+  if (!table) return false;
+  for (const auto& r : GetArray(*table, "Routes")) {
+    if (!r.is_object() || GetString(r.get_object(), "DestinationPrefixListId").empty()) continue;
+    std::string target = GetString(r.get_object(), "GatewayId");
+    for (const std::string& id : s3_gateways) {
+      if (id == target) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace wharf::controlplane

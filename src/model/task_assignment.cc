@@ -73,6 +73,7 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   eni.dns_server = GetString(e, kDnsServer);
   eni.public_ip = GetString(e, "publicIp");
   eni.outside_address = GetString(e, "outsideAddress");
+  eni.pulls_from = GetString(e, "pullsFrom");
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
   for (const auto& g : GetArray(e, kSecurityGroups)) {
     if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
@@ -103,6 +104,7 @@ json::object TaskAssignment::ToJson() const {
     if (!eni->dns_server.empty()) out[kEni].as_object()[kDnsServer] = eni->dns_server;
     if (!eni->public_ip.empty()) out[kEni].as_object()["publicIp"] = eni->public_ip;
     if (!eni->outside_address.empty()) out[kEni].as_object()["outsideAddress"] = eni->outside_address;
+    if (!eni->pulls_from.empty()) out[kEni].as_object()["pullsFrom"] = eni->pulls_from;
   }
   return out;
 }
