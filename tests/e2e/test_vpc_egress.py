@@ -10,10 +10,12 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   address as association.publicIp; a DISABLED task there reaches nothing outside (no public
   address, as on AWS) and is not reached at its private address from outside, until an
   elastic IP is associated with its interface;
-- a private subnet, at first with no route out: its task reaches nothing outside; once its
-  route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the public subnet), the running
-  task reaches the internet with the elastic IP as its source; the route deleted, it no longer
-  does; ENABLED in it is refused with ECS's error.
+- a private subnet whose route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the
+  public subnet): its task reaches the internet with the elastic IP as its source; the route
+  deleted, the running task no longer does; ENABLED in it is refused with ECS's error. Tasks
+  pull their images through their subnet as on Fargate: with the NAT route the task runs; without it a task
+  stops with CannotPullContainerError ... i/o timeout, and runs again once the VPC has the
+  ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -183,17 +185,46 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_private_task_goes_out_through_the_nat_gateway_once_routed_to_it():
-        t = net["priv"] = running(net["private"])
-        assert seen_from(t) is None, "a subnet with no route out reached the internet"
         eip = ec2.allocate_address(Domain="vpc")
         net["eip"], net["eip_ip"] = eip["AllocationId"], eip["PublicIp"]
         net["nat"] = ec2.create_nat_gateway(SubnetId=net["public"], AllocationId=net["eip"])["NatGateway"]["NatGatewayId"]
         ec2.create_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=net["nat"])
-        # The running task, with no restart: the route reaches it within the poll.
+        # It pulls its image through the NAT gateway, as on Fargate (without it, see below).
+        t = net["priv"] = running(net["private"])
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
+        # The running task, with no restart: the route's removal reaches it within the poll.
         ec2.delete_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0")
         assert eventually(lambda: seen_from(t), None) is None, "the route is gone but the task still gets out"
+
+    def stopped(subnet):
+        arn = run(subnet)["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        return wait_task(server, "default", arn, "STOPPED")
+
+    @checks.run
+    def a_private_task_without_a_way_out_cannot_pull_its_image():
+        task = stopped(net["private"])
+        reason = task.get("stoppedReason", "")
+        assert reason.startswith("CannotPullContainerError: ") and reason.endswith(": i/o timeout"), reason
+        assert task["containers"][0].get("reason", "").startswith("CannotPullContainerError: "), task["containers"]
+        assert image.split("/", 1)[0] in reason, reason
+
+    @checks.run
+    def with_ecr_and_s3_endpoints_it_pulls_and_runs():
+        region = ec2.meta.region_name
+        net["endpoints"] = [ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ecr.{api}", VpcEndpointType="Interface",
+            SubnetIds=[net["private"]], SecurityGroupIds=[net["web"]])["VpcEndpoint"]["VpcEndpointId"]
+            for api in ("api", "dkr")]
+        # The interface endpoints alone do not do: the layers come from S3.
+        assert stopped(net["private"])["stoppedReason"].startswith("CannotPullContainerError: ")
+        net["endpoints"].append(ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
+            RouteTableIds=[net["private_rt"]])["VpcEndpoint"]["VpcEndpointId"])
+        t = running(net["private"])
+        # The endpoints reach AWS's services only: the task still reaches nothing outside.
+        assert seen_from(t) is None
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():
@@ -201,6 +232,8 @@ with WharfServer(agent=True) as server:
             ecs.stop_task(task=arn)
         for arn in made["tasks"]:
             wait_task(server, "default", arn, "STOPPED")
+        if net.get("endpoints"):
+            ec2.delete_vpc_endpoints(VpcEndpointIds=net["endpoints"])
         if "nat" in net:
             ec2.delete_nat_gateway(NatGatewayId=net["nat"])
         for key in ("eip", "task_eip"):
