@@ -10,8 +10,10 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "agent/image/reference.h"
+#include "agent/task_secrets.h"
 
 namespace wharf::agent {
 
@@ -19,5 +21,21 @@ namespace wharf::agent {
 // (`is_ecr`: the registry is ECR's); otherwise the task's stoppedReason, in the words
 // Fargate's containerd reports a dial that timed out.
 std::string UnreachedRegistryReason(std::string_view pulls_from, const ImageReference& image, bool is_ecr);
+
+// The execution role's calls (secrets from Secrets Manager and SSM) of a Fargate task whose
+// ENI has no way out: a service none of its VPC's endpoints serve (`endpoint_services`,
+// controlplane::EndpointServices) fails as a dial that timed out, which FetchTaskSecrets
+// words as ResourceInitializationError. Thread-compatible; `inner` must outlive it.
+class CallsThroughEni final : public ExecutionRoleCalls {
+ public:
+  CallsThroughEni(ExecutionRoleCalls& inner, std::vector<std::string> endpoint_services)
+      : inner_(inner), services_(std::move(endpoint_services)) {}
+  Result<boost::json::object> Call(const std::string& task_arn, std::string_view service, std::string_view target,
+                                   const boost::json::object& input, std::string_view region) override;
+
+ private:
+  ExecutionRoleCalls& inner_;
+  const std::vector<std::string> services_;
+};
 
 }  // namespace wharf::agent

@@ -25,5 +25,26 @@ TEST(PullPathTest, NoWayOutTimesOutInFargatesWords) {
             "000000000000.dkr.ecr.us-east-1.amazonaws.com:443: i/o timeout");
 }
 
+class Answering final : public ExecutionRoleCalls {
+ public:
+  Result<boost::json::object> Call(const std::string&, std::string_view, std::string_view,
+                                   const boost::json::object&, std::string_view) override {
+    return boost::json::object{{"answered", true}};
+  }
+};
+
+TEST(PullPathTest, SecretsAreFetchedOnlyFromServicesWithAnEndpoint) {
+  Answering inner;
+  CallsThroughEni calls(inner, {"ecr.api", "ssm"});
+  EXPECT_TRUE(calls.Call("t", "ssm", "AmazonSSM.GetParameters", {}, "us-east-1").ok());
+  auto timed_out = calls.Call("t", "secretsmanager", "secretsmanager.GetSecretValue", {}, "us-east-1");
+  ASSERT_FALSE(timed_out.ok());
+  EXPECT_NE(timed_out.status().message().find(
+                "Post \"https://secretsmanager.us-east-1.amazonaws.com/\": dial tcp "
+                "secretsmanager.us-east-1.amazonaws.com:443: i/o timeout"),
+            std::string::npos)
+      << timed_out.status().message();
+}
+
 }  // namespace
 }  // namespace wharf::agent

@@ -900,11 +900,19 @@ Status TaskRunner::FetchExecutionResources() {
                                       "node has no way to call the API with the task's execution role");
   }
   std::string task_arn;
+  bool fargate = false;
   {
     MutexLock lock(mu_);
     task_arn = assignment_.task_arn;
+    fargate = assignment_.container_instance_id.empty();
   }
-  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *node_.execution_role));
+  // A Fargate task in a VPC with no way out reaches only the services its VPC has endpoints for.
+  ExecutionRoleCalls* calls = node_.execution_role;
+  std::optional<CallsThroughEni> through_eni;
+  if (fargate && eni_ && !eni_->vpc_id.empty() && eni_->pulls_from != "any") {
+    calls = &through_eni.emplace(*calls, eni_->endpoint_services);
+  }
+  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *calls));
   for (auto& c : containers_) {
     auto it = fetched.find(c->name);
     if (it != fetched.end()) c->secrets = std::move(it->second);

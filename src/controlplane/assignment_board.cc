@@ -122,6 +122,9 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     a.eni->outside_address = way.outside_address;
     a.eni->pulls_from =
         PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id));
+    if (a.eni->pulls_from != "any") {
+      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id);
+    }
   }
   {
     MutexLock lock(mu_);

@@ -35,6 +35,13 @@ EniEgress ResolveEniEgress(const std::vector<boost::json::object>& route_tables,
 // default VPC is public and every task run without assignPublicIp is in it.
 std::string PullReach(const EniEgress& way, bool ecr_endpoints);
 
+// The AWS services (their short names: "ecr.api", "secretsmanager", "ssm", "s3", ...) a task
+// in `subnet_id` reaches through its VPC's endpoints: interface endpoints available with
+// private DNS on, gateway endpoints routed from the subnet's route table. Sorted, unique.
+std::vector<std::string> EndpointServices(const std::vector<boost::json::object>& endpoints,
+                                          const std::vector<boost::json::object>& route_tables,
+                                          std::string_view subnet_id, std::string_view vpc_id);
+
 // Whether a Fargate task in `subnet_id` reaches ECR through VPC endpoints, as AWS documents
 // for a subnet with no way out: interface endpoints for ecr.api (the token) and ecr.dkr (the
 // registry) in its VPC, available, with private DNS on (without it the registry's name

@@ -78,6 +78,8 @@ TEST(VpcEgressTest, EcrIsReachedThroughItsInterfaceEndpointsAndTheS3GatewayRoute
   EXPECT_EQ(PullReach(ResolveEniEgress(tables, {}, "subnet-priv", "vpc-1", ""), false), "");
   EXPECT_FALSE(ReachesEcrThroughEndpoints({endpoints[0], endpoints[2]}, tables, "subnet-priv", "vpc-1"))
       << "no ecr.dkr endpoint";
+  EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1"),
+            (std::vector<std::string>{"ecr.api", "ecr.dkr", "s3"}));
   endpoints[1] = Endpoint("vpce-dkr", "ecr.dkr", "Interface", false);
   EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"))
       << "without private DNS the registry's name is its public address";
