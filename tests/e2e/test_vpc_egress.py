@@ -15,11 +15,14 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   deleted, the running task no longer does; ENABLED in it is refused with ECS's error. Tasks
   pull their images through their subnet as on Fargate: with the NAT route the task runs; without it a task
   stops with CannotPullContainerError ... i/o timeout, and runs again once the VPC has the
-  ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table.
+  ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table; its
+  secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
+  interface endpoint is made too.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
 """
+import json
 import os
 import subprocess
 import sys
@@ -118,12 +121,12 @@ with WharfServer(agent=True) as server:
                                "command": ['echo "$HOSTNAME" > /www/who.txt; exec httpd -f -p 8080 -h /www'],
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
-    def run(subnet, assign="DISABLED"):
-        return ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
-            "subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
+    def run(subnet, assign="DISABLED", definition=None):
+        return ecs.run_task(launchType="FARGATE", taskDefinition=definition or td, networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
 
-    def running(subnet, assign="DISABLED"):
-        arn = run(subnet, assign)["tasks"][0]["taskArn"]
+    def running(subnet, assign="DISABLED", definition=None):
+        arn = run(subnet, assign, definition)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         task = wait_task(server, "default", arn, "RUNNING")
         assert task["lastStatus"] == "RUNNING", task
@@ -197,8 +200,8 @@ with WharfServer(agent=True) as server:
         ec2.delete_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0")
         assert eventually(lambda: seen_from(t), None) is None, "the route is gone but the task still gets out"
 
-    def stopped(subnet):
-        arn = run(subnet)["tasks"][0]["taskArn"]
+    def stopped(subnet, definition=None):
+        arn = run(subnet, definition=definition)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         return wait_task(server, "default", arn, "STOPPED")
 
@@ -225,6 +228,34 @@ with WharfServer(agent=True) as server:
         t = running(net["private"])
         # The endpoints reach AWS's services only: the task still reaches nothing outside.
         assert seen_from(t) is None
+
+    @checks.run
+    def its_secrets_come_only_through_an_endpoint_of_their_service():
+        region = ec2.meta.region_name
+        parameter = server.boto3("ssm").put_parameter(Name="/egress/key", Value="k", Type="SecureString")
+        assert parameter["Version"] == 1
+        iam = server.boto3("iam")
+        role = iam.create_role(RoleName="egress-exec", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}))["Role"]
+        iam.attach_role_policy(RoleName="egress-exec",
+                               PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+        iam.put_role_policy(RoleName="egress-exec", PolicyName="key", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"}]}))
+        definition = ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]
+        container = dict(definition["containerDefinitions"][0], secrets=[
+            {"name": "KEY", "valueFrom": f"arn:aws:ssm:{region}:000000000000:parameter/egress/key"}])
+        with_secret = ecs.register_task_definition(
+            family="vpc-egress-secret", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", executionRoleArn=role["Arn"], containerDefinitions=[container]
+        )["taskDefinition"]["taskDefinitionArn"]
+        reason = stopped(net["private"], with_secret)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
+        net["endpoints"].append(ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm", VpcEndpointType="Interface",
+            SubnetIds=[net["private"]])["VpcEndpoint"]["VpcEndpointId"])
+        running(net["private"], definition=with_secret)
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():
