@@ -211,6 +211,7 @@ class AgentImpl final : public Agent {
       if (end <= start) return std::nullopt;
       return registry.substr(start, end - start);
     };
+    pull.is_ecr = [server_region](const std::string& registry) { return server_region(registry).has_value(); };
     pull.endpoint = [server_region, this](const std::string& registry) -> Result<RegistryEndpoint> {
       if (server_region(registry)) return RegistryEndpoint{"http", options_.server.host, options_.server.port};
       RegistryEndpoint e{"http", registry, "80"};

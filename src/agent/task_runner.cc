@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "agent/image/reference.h"
+#include "agent/pull_path.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
 #include "agent/runtime/oci_spec.h"
@@ -282,19 +283,27 @@ Status TaskRunner::LaunchContainers() {
   // reports does not matter.
   pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
   PullOptions pull = node_.pull;
+  bool fargate = false;
   {
     MutexLock lock(mu_);
     const json::object& overrides = model::TaskRecord(assignment_.task).overrides();
+    fargate = assignment_.container_instance_id.empty();
     if (node_.pull_as_execution_role &&
         !model::TaskRoleArn(definition_, overrides, model::TaskRoleKind::kExecution).empty()) {
       pull = node_.pull_as_execution_role(assignment_.task_arn);
     }
   }
   RETURN_IF_ERROR(FetchExecutionResources());
+  // A Fargate task in a VPC pulls through its ENI: what its subnet reaches is the server's word.
+  const bool through_eni = eni_ && !eni_->vpc_id.empty() && fargate;
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
+    if (auto parsed = ParseImageReference(ref); through_eni && parsed.ok()) {
+      c->reason = UnreachedRegistryReason(eni_->pulls_from, *parsed, pull.is_ecr && pull.is_ecr(parsed->registry));
+      if (!c->reason.empty()) return Status::NotFound(c->reason);
+    }
     auto image = node_.images.Pull(
         ref, c->secrets.registry ? WithRegistryCredentials(pull, ref, *c->secrets.registry) : pull);
     if (!image.ok()) {
@@ -924,11 +933,19 @@ Status TaskRunner::FetchExecutionResources() {
                                       "node has no way to call the API with the task's execution role");
   }
   std::string task_arn;
+  bool fargate = false;
   {
     MutexLock lock(mu_);
     task_arn = assignment_.task_arn;
+    fargate = assignment_.container_instance_id.empty();
   }
-  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *node_.execution_role));
+  // A Fargate task in a VPC with no way out reaches only the services its VPC has endpoints for.
+  ExecutionRoleCalls* calls = node_.execution_role;
+  std::optional<CallsThroughEni> through_eni;
+  if (fargate && eni_ && !eni_->vpc_id.empty() && eni_->pulls_from != "any") {
+    calls = &through_eni.emplace(*calls, eni_->endpoint_services);
+  }
+  ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *calls));
   for (auto& c : containers_) {
     auto it = fetched.find(c->name);
     if (it != fetched.end()) c->secrets = std::move(it->second);

@@ -97,9 +97,10 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
   }
   newest = std::max(newest, enis_newest);
   // Its ENIs' way out, from their subnets' route tables, decided anew on every answer.
-  std::vector<json::object> route_tables, nat_gateways, addresses;
+  std::vector<json::object> route_tables, nat_gateways, addresses, endpoints;
   for (auto [prefix, into] : {std::pair{model::keys::kRouteTables, &route_tables},
                               std::pair{model::keys::kNatGateways, &nat_gateways},
+                              std::pair{model::keys::kVpcEndpoints, &endpoints},
                               std::pair{model::keys::kAddresses, &addresses}}) {
     ASSIGN_OR_RETURN(std::vector<StoredRecord> records, ReadRecords(store_, prefix));
     for (auto& r : records) {
@@ -119,6 +120,11 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     EniEgress way = ResolveEniEgress(route_tables, nat_gateways, a.eni->subnet_id, a.eni->vpc_id, a.eni->public_ip);
     a.eni->egress = way.routes_outside;
     a.eni->outside_address = way.outside_address;
+    a.eni->pulls_from =
+        PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id));
+    if (a.eni->pulls_from != "any") {
+      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id);
+    }
   }
   {
     MutexLock lock(mu_);

@@ -20,11 +20,36 @@ struct EniEgress {
   // out), the NAT gateway's elastic IP behind a NAT gateway that holds one. "": nothing
   // outside the VPC answers it.
   std::string outside_address;
+  // The way out is an internet gateway (not a NAT gateway).
+  bool via_internet_gateway = false;
 };
 
 // `route_tables`: ec2/route-tables/ records; `nat_gateways`: ec2/nat-gateways/ records.
 EniEgress ResolveEniEgress(const std::vector<boost::json::object>& route_tables,
                            const std::vector<boost::json::object>& nat_gateways, std::string_view subnet_id,
                            std::string_view vpc_id, std::string_view public_ip);
+
+// What a Fargate task's image pull reaches through its ENI (model::TaskAssignment::Eni's
+// pulls_from): "any" registry with a way out, "ecr" through VPC endpoints only, "" none.
+// A public subnet's task without a public address pulls ("any"), where AWS's times out: the
+// default VPC is public and every task run without assignPublicIp is in it.
+std::string PullReach(const EniEgress& way, bool ecr_endpoints);
+
+// The AWS services (their short names: "ecr.api", "secretsmanager", "ssm", "s3", ...) a task
+// in `subnet_id` reaches through its VPC's endpoints: interface endpoints available with
+// private DNS on, gateway endpoints routed from the subnet's route table. Sorted, unique.
+std::vector<std::string> EndpointServices(const std::vector<boost::json::object>& endpoints,
+                                          const std::vector<boost::json::object>& route_tables,
+                                          std::string_view subnet_id, std::string_view vpc_id);
+
+// Whether a Fargate task in `subnet_id` reaches ECR through VPC endpoints, as AWS documents
+// for a subnet with no way out: interface endpoints for ecr.api (the token) and ecr.dkr (the
+// registry) in its VPC, available, with private DNS on (without it the registry's name
+// resolves to its public addresses, which the subnet cannot reach), and an s3 gateway
+// endpoint routed from the subnet's route table (the layers are S3 objects). Only ECR: any
+// other registry still needs the way out. `endpoints`: ec2/vpc-endpoints/ records.
+bool ReachesEcrThroughEndpoints(const std::vector<boost::json::object>& endpoints,
+                                const std::vector<boost::json::object>& route_tables, std::string_view subnet_id,
+                                std::string_view vpc_id);
 
 }  // namespace wharf::controlplane

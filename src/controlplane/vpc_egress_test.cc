@@ -42,8 +42,10 @@ TEST(VpcEgressTest, PrivateSubnetLeavesThroughItsNatGatewaysElasticIp) {
   EniEgress way = ResolveEniEgress(tables, {Nat("nat-1", "198.51.100.3")}, "subnet-priv", "vpc-1", "");
   EXPECT_TRUE(way.routes_outside);
   EXPECT_EQ(way.outside_address, "198.51.100.3");
+  EXPECT_EQ(PullReach(way, false), "any");
   EniEgress gone = ResolveEniEgress(tables, {Nat("nat-1", "198.51.100.3", true)}, "subnet-priv", "vpc-1", "");
   EXPECT_EQ(gone.outside_address, "") << "a deleted NAT gateway takes nobody out";
+  EXPECT_EQ(PullReach(gone, false), "");
 }
 
 TEST(VpcEgressTest, ASubnetOnTheMainTableWithoutADefaultRouteReachesNothing) {
@@ -53,6 +55,34 @@ TEST(VpcEgressTest, ASubnetOnTheMainTableWithoutADefaultRouteReachesNothing) {
   EXPECT_FALSE(way.routes_outside);
   EXPECT_EQ(way.outside_address, "");
   EXPECT_FALSE(ResolveEniEgress({}, {}, "subnet-x", "vpc-1", "").routes_outside);
+}
+
+json::object Endpoint(const std::string& id, const std::string& service, const std::string& type, bool private_dns = true) {
+  return json::object{{"VpcEndpointId", id}, {"VpcId", "vpc-1"}, {"ServiceName", "com.amazonaws.us-east-1." + service},
+                      {"VpcEndpointType", type}, {"State", "available"}, {"PrivateDnsEnabled", private_dns}};
+}
+
+TEST(VpcEgressTest, EcrIsReachedThroughItsInterfaceEndpointsAndTheS3GatewayRoute) {
+  std::vector<json::object> tables{Table("rtb-main", "", true, {}), Table("rtb-priv", "subnet-priv", false, {})};
+  std::vector<json::object> endpoints{Endpoint("vpce-api", "ecr.api", "Interface"),
+                                      Endpoint("vpce-dkr", "ecr.dkr", "Interface"),
+                                      Endpoint("vpce-s3", "s3", "Gateway")};
+  EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"))
+      << "the s3 gateway endpoint is not routed from the subnet's table";
+  tables[1]["Routes"].as_array().push_back(
+      json::object{{"DestinationPrefixListId", "pl-63a5400a"}, {"GatewayId", "vpce-s3"}});
+  EXPECT_TRUE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"));
+  EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-other", "vpc-1"))
+      << "the main table has no route to the s3 endpoint";
+  EXPECT_EQ(PullReach(ResolveEniEgress(tables, {}, "subnet-priv", "vpc-1", ""), true), "ecr");
+  EXPECT_EQ(PullReach(ResolveEniEgress(tables, {}, "subnet-priv", "vpc-1", ""), false), "");
+  EXPECT_FALSE(ReachesEcrThroughEndpoints({endpoints[0], endpoints[2]}, tables, "subnet-priv", "vpc-1"))
+      << "no ecr.dkr endpoint";
+  EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1"),
+            (std::vector<std::string>{"ecr.api", "ecr.dkr", "s3"}));
+  endpoints[1] = Endpoint("vpce-dkr", "ecr.dkr", "Interface", false);
+  EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"))
+      << "without private DNS the registry's name is its public address";
 }
 
 }  // namespace

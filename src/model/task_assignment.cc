@@ -73,6 +73,11 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
   eni.dns_server = GetString(e, kDnsServer);
   eni.public_ip = GetString(e, "publicIp");
   eni.outside_address = GetString(e, "outsideAddress");
+  eni.pulls_from = GetString(e, "pullsFrom");
+  for (const auto& v : GetArray(e, "endpointServices")) {
+    if (!v.is_string()) return Malformed("eni.endpointServices has a non-string");
+    eni.endpoint_services.emplace_back(v.get_string());
+  }
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
   for (const auto& g : GetArray(e, kSecurityGroups)) {
     if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
@@ -103,6 +108,12 @@ json::object TaskAssignment::ToJson() const {
     if (!eni->dns_server.empty()) out[kEni].as_object()[kDnsServer] = eni->dns_server;
     if (!eni->public_ip.empty()) out[kEni].as_object()["publicIp"] = eni->public_ip;
     if (!eni->outside_address.empty()) out[kEni].as_object()["outsideAddress"] = eni->outside_address;
+    if (!eni->pulls_from.empty()) out[kEni].as_object()["pullsFrom"] = eni->pulls_from;
+    if (!eni->endpoint_services.empty()) {
+      json::array services;
+      for (const auto& s : eni->endpoint_services) services.push_back(json::value(s));
+      out[kEni].as_object()["endpointServices"] = std::move(services);
+    }
   }
   return out;
 }

@@ -7,7 +7,7 @@
 //   {"taskArn", "desiredStatus", "networkMode", "node", "containerInstanceId" (EC2 only),
 //    "eni": {"subnetId", "vpcId", "cidr", "ip", "gateway", "securityGroups": [sg-id...],
 //            "dnsServer" (the VPC resolver's address, when its DNS support is on),
-//            "publicIp", "outsideAddress" (controlplane/vpc_egress.h)} (awsvpc only;
+//            "publicIp", "outsideAddress", "pullsFrom", "endpointServices" (controlplane/vpc_egress.h)} (awsvpc only;
 //            "vpcId" absent for a task placed before nodes isolated VPCs),
 //    "task": <the Task shape as DescribeTasks shows it>,
 //    "taskDefinition": <the TaskDefinition shape it runs>}
@@ -50,6 +50,12 @@ struct TaskAssignment {
     // when it reaches nothing outside (as a task without a public address in a public subnet).
     // Decided by the server on every answer, so a route change reaches running tasks.
     std::string outside_address{};
+    // What a Fargate task's image pull reaches through it (controlplane::PullReach): "any"
+    // registry, "ecr" through its VPC's endpoints only, "" nothing (agent/pull_path.h).
+    std::string pulls_from{};
+    // The AWS services its VPC's endpoints reach from it (controlplane::EndpointServices):
+    // where a Fargate task without a way out fetches its secrets (agent/pull_path.h).
+    std::vector<std::string> endpoint_services{};
     bool operator==(const Eni&) const = default;
   };
 

@@ -229,3 +229,19 @@ def load_balanced_http(elb, subnets, name, deregistration_delay):
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg_arn}])
     return lb, tg_arn, port
+
+
+def ecr_endpoints(ec2, vpc, subnet):
+    """ECR's interface endpoints (ecr.api, ecr.dkr) in `subnet` and S3's gateway endpoint on the
+    VPC's main route table: what a FARGATE task in a VPC with no way out needs to pull its image
+    (docs/ARCHITECTURE.md, "Image pulls through the task's network"). Returns the endpoints' ids,
+    for ec2.delete_vpc_endpoints(VpcEndpointIds=...) before the subnet is deleted."""
+    region = ec2.meta.region_name
+    main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                              {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    ids = [ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.ecr.{api}",
+                                   VpcEndpointType="Interface", SubnetIds=[subnet])["VpcEndpoint"]["VpcEndpointId"]
+           for api in ("api", "dkr")]
+    ids.append(ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
+                                       RouteTableIds=[main["RouteTableId"]])["VpcEndpoint"]["VpcEndpointId"])
+    return ids

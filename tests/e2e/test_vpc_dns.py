@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import ecr_endpoints, prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -265,6 +265,7 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         state["vpc2"] = vpc2
         state["subnet2"] = ec2.create_subnet(VpcId=vpc2, CidrBlock="10.213.1.0/24",
                                              AvailabilityZone=subnet["AvailabilityZone"])["Subnet"]["SubnetId"]
+        state["endpoints"] = ecr_endpoints(ec2, vpc2, state["subnet2"])  # its tasks' only way to their image
         op = wait_operation(sd.create_private_dns_namespace(Name="other", Vpc=vpc2)["OperationId"])
         state["ns2"] = op["Targets"]["NAMESPACE"]
         state["api2"] = sd.create_service(Name="api", NamespaceId=state["ns2"], DnsConfig={
@@ -346,6 +347,8 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
                 if ns in state:
                     wait_operation(sd.delete_namespace(Id=state[ns])["OperationId"])
             assert not sd.list_namespaces()["Namespaces"]
+            if state.get("endpoints"):
+                server.boto3("ec2").delete_vpc_endpoints(VpcEndpointIds=state["endpoints"])
             if "subnet2" in state:
                 server.boto3("ec2").delete_subnet(SubnetId=state["subnet2"])
             if "vpc2" in state:

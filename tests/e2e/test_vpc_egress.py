@@ -10,14 +10,19 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   address as association.publicIp; a DISABLED task there reaches nothing outside (no public
   address, as on AWS) and is not reached at its private address from outside, until an
   elastic IP is associated with its interface;
-- a private subnet, at first with no route out: its task reaches nothing outside; once its
-  route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the public subnet), the running
-  task reaches the internet with the elastic IP as its source; the route deleted, it no longer
-  does; ENABLED in it is refused with ECS's error.
+- a private subnet whose route table sends 0.0.0.0/0 to a NAT gateway (elastic IP, in the
+  public subnet): its task reaches the internet with the elastic IP as its source; the route
+  deleted, the running task no longer does; ENABLED in it is refused with ECS's error. Tasks
+  pull their images through their subnet as on Fargate: with the NAT route the task runs; without it a task
+  stops with CannotPullContainerError ... i/o timeout, and runs again once the VPC has the
+  ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table; its
+  secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
+  interface endpoint is made too.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
 """
+import json
 import os
 import subprocess
 import sys
@@ -116,12 +121,12 @@ with WharfServer(agent=True) as server:
                                "command": ['echo "$HOSTNAME" > /www/who.txt; exec httpd -f -p 8080 -h /www'],
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
-    def run(subnet, assign="DISABLED"):
-        return ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
-            "subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
+    def run(subnet, assign="DISABLED", definition=None):
+        return ecs.run_task(launchType="FARGATE", taskDefinition=definition or td, networkConfiguration={
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
 
-    def running(subnet, assign="DISABLED"):
-        arn = run(subnet, assign)["tasks"][0]["taskArn"]
+    def running(subnet, assign="DISABLED", definition=None):
+        arn = run(subnet, assign, definition)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         task = wait_task(server, "default", arn, "RUNNING")
         assert task["lastStatus"] == "RUNNING", task
@@ -183,17 +188,74 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_private_task_goes_out_through_the_nat_gateway_once_routed_to_it():
-        t = net["priv"] = running(net["private"])
-        assert seen_from(t) is None, "a subnet with no route out reached the internet"
         eip = ec2.allocate_address(Domain="vpc")
         net["eip"], net["eip_ip"] = eip["AllocationId"], eip["PublicIp"]
         net["nat"] = ec2.create_nat_gateway(SubnetId=net["public"], AllocationId=net["eip"])["NatGateway"]["NatGatewayId"]
         ec2.create_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=net["nat"])
-        # The running task, with no restart: the route reaches it within the poll.
+        # It pulls its image through the NAT gateway, as on Fargate (without it, see below).
+        t = net["priv"] = running(net["private"])
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
+        # The running task, with no restart: the route's removal reaches it within the poll.
         ec2.delete_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0")
         assert eventually(lambda: seen_from(t), None) is None, "the route is gone but the task still gets out"
+
+    def stopped(subnet, definition=None):
+        arn = run(subnet, definition=definition)["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        return wait_task(server, "default", arn, "STOPPED")
+
+    @checks.run
+    def a_private_task_without_a_way_out_cannot_pull_its_image():
+        task = stopped(net["private"])
+        reason = task.get("stoppedReason", "")
+        assert reason.startswith("CannotPullContainerError: ") and reason.endswith(": i/o timeout"), reason
+        assert task["containers"][0].get("reason", "").startswith("CannotPullContainerError: "), task["containers"]
+        assert image.split("/", 1)[0] in reason, reason
+
+    @checks.run
+    def with_ecr_and_s3_endpoints_it_pulls_and_runs():
+        region = ec2.meta.region_name
+        net["endpoints"] = [ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ecr.{api}", VpcEndpointType="Interface",
+            SubnetIds=[net["private"]], SecurityGroupIds=[net["web"]])["VpcEndpoint"]["VpcEndpointId"]
+            for api in ("api", "dkr")]
+        # The interface endpoints alone do not do: the layers come from S3.
+        assert stopped(net["private"])["stoppedReason"].startswith("CannotPullContainerError: ")
+        net["endpoints"].append(ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
+            RouteTableIds=[net["private_rt"]])["VpcEndpoint"]["VpcEndpointId"])
+        t = running(net["private"])
+        # The endpoints reach AWS's services only: the task still reaches nothing outside.
+        assert seen_from(t) is None
+
+    @checks.run
+    def its_secrets_come_only_through_an_endpoint_of_their_service():
+        region = ec2.meta.region_name
+        parameter = server.boto3("ssm").put_parameter(Name="/egress/key", Value="k", Type="SecureString")
+        assert parameter["Version"] == 1
+        iam = server.boto3("iam")
+        role = iam.create_role(RoleName="egress-exec", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}))["Role"]
+        iam.attach_role_policy(RoleName="egress-exec",
+                               PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")
+        iam.put_role_policy(RoleName="egress-exec", PolicyName="key", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameters", "Resource": "*"}]}))
+        definition = ecs.describe_task_definition(taskDefinition=td)["taskDefinition"]
+        container = dict(definition["containerDefinitions"][0], secrets=[
+            {"name": "KEY", "valueFrom": f"arn:aws:ssm:{region}:000000000000:parameter/egress/key"}])
+        with_secret = ecs.register_task_definition(
+            family="vpc-egress-secret", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", executionRoleArn=role["Arn"], containerDefinitions=[container]
+        )["taskDefinition"]["taskDefinitionArn"]
+        reason = stopped(net["private"], with_secret)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
+        net["endpoints"].append(ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm", VpcEndpointType="Interface",
+            SubnetIds=[net["private"]])["VpcEndpoint"]["VpcEndpointId"])
+        running(net["private"], definition=with_secret)
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():
@@ -201,6 +263,8 @@ with WharfServer(agent=True) as server:
             ecs.stop_task(task=arn)
         for arn in made["tasks"]:
             wait_task(server, "default", arn, "STOPPED")
+        if net.get("endpoints"):
+            ec2.delete_vpc_endpoints(VpcEndpointIds=net["endpoints"])
         if "nat" in net:
             ec2.delete_nat_gateway(NatGatewayId=net["nat"])
         for key in ("eip", "task_eip"):

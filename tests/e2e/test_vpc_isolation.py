@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import ecr_endpoints, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -57,7 +57,7 @@ with WharfServer(agent=True) as server:
     ecs = server.boto3("ecs")
     elb = server.boto3("elbv2")
     zones = sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"])[:2]
-    made = {"vpcs": [], "subnets": [], "groups": [], "lbs": [], "tgs": []}
+    made = {"vpcs": [], "subnets": [], "groups": [], "lbs": [], "tgs": [], "endpoints": []}
     tasks = []
     td = ecs.register_task_definition(
         family="vpc-iso", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
@@ -73,6 +73,8 @@ with WharfServer(agent=True) as server:
             s = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
             made["subnets"].append(s)
             subnets.append(s)
+        # No way out, as the test means: its tasks pull through ECR's and S3's endpoints.
+        made["endpoints"] += ecr_endpoints(ec2, vpc, subnets[0])
         lb_group = ec2.create_security_group(GroupName=f"{name}-lb", Description="e2e", VpcId=vpc)["GroupId"]
         web = ec2.create_security_group(GroupName=f"{name}-web", Description="e2e", VpcId=vpc)["GroupId"]
         made["groups"] += [web, lb_group]
@@ -212,6 +214,8 @@ with WharfServer(agent=True) as server:
         for igw, vpc in made.get("igws", []):
             ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc)
             ec2.delete_internet_gateway(InternetGatewayId=igw)
+        if made["endpoints"]:
+            ec2.delete_vpc_endpoints(VpcEndpointIds=made["endpoints"])
         for s in made["subnets"]:
             ec2.delete_subnet(SubnetId=s)
         for v in made["vpcs"]:

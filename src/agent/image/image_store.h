@@ -57,6 +57,8 @@ struct PullOptions {
   std::function<Result<std::optional<RegistryCredentials>>(const std::string& registry)>
       credentials;
   PullPolicy policy = PullPolicy::kIfNotPresent;
+  // Whether a registry is ECR's (agent/pull_path.h: what ECR's VPC endpoints reach). Unset: none is.
+  std::function<bool(const std::string& registry)> is_ecr;
 };
 
 struct Image {
