@@ -165,6 +165,9 @@ TEST_F(KmsTest, PolicyLockoutSafetyCheck) {
   RequestContext ctx;
   ctx.account_id = "000000000000";
   ctx.principal_arn = "arn:aws:iam::000000000000:root";
+  auto root = std::make_shared<KeyOwner>();
+  root->root = true;
+  ctx.key_owner = root;
   auto call = [&](const std::string& op, json::object in) { return kms_endpoint_.operations.at(op)(ctx, in); };
   const std::string only_a_role =
       R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::000000000000:role/app"},)"
