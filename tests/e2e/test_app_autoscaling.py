@@ -252,7 +252,9 @@ with WharfServer("--metrics-interval", "1", "--alarm-evaluation-interval", "1", 
 
             def burn_count():
                 return ecs.describe_services(cluster="default", services=["burn"])["services"][0]["desiredCount"]
+            t0 = time.time()
             assert wait_for(lambda: burn_count() == 2, 40), (burn_count(), cw.describe_alarms(AlarmNames=[high]))
+            print(f"     busy service scaled out to 2 {time.time() - t0:.1f}s after its policy was put", flush=True)
             latest = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=burn)["ScalingActivities"][0]
             assert latest["Description"] == "Setting desired count to 2." and high in latest["Cause"], latest
             stats = cw.get_metric_statistics(
