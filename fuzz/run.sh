@@ -9,11 +9,13 @@
 #   fuzz/run.sh schedule [RUNS]   Application Auto Scaling schedule expressions and TZif files
 #   fuzz/run.sh dns [RUNS]        DNS packets at the VPC resolver (parsed, answered, encoded)
 #   fuzz/run.sh filter [RUNS]     CloudWatch Logs filter patterns, matched and captured, metric filter values
+#   fuzz/run.sh cbor [RUNS]       CBOR request bodies (CloudWatch's smithy-rpc-v2-cbor), decoded and re-encoded
+#   fuzz/run.sh rule [RUNS]       composite alarm rules (AlarmRule), parsed and evaluated
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ " lb policy blob sealed template schedule dns filter " == *" ${1:-none} "* ]]; then
+if [[ " lb policy blob sealed template schedule dns filter cbor rule " == *" ${1:-none} "* ]]; then
   target=$1
   shift
 fi
@@ -53,6 +55,26 @@ if [[ $target == filter ]]; then
   printf '{ $.latency > 10 && $.a[0].b = "x*" }\n$.latency\n{"latency": 12, "a": [{"b": "xy"}]}' > "$corpus/json"
   printf '?ERROR ?WARN -DEBUG\n1\nERROR disk full' > "$corpus/terms"
   run_fuzzer filter_pattern_fuzzer 2048
+  exit 0
+fi
+
+if [[ $target == cbor ]]; then
+  clang++ "${flags[@]}" fuzz/cbor_fuzzer.cc src/api/cbor.cc src/base/crypto.cc src/base/status.cc \
+    -lcbor -lcrypto -lboost_json -o "$out/cbor_fuzzer"
+  # Seeds: {"Namespace": "Cbor", "MaxRecords": 5, "T": 1(1.5)}, indefinite map and text, a byte string.
+  printf '\xa3\x69Namespace\x64Cbor\x6aMaxRecords\x05\x61T\xc1\xfb\x3f\xf8\x00\x00\x00\x00\x00\x00' > "$corpus/map"
+  printf '\xbf\x69Namespace\x7f\x62Cb\x62or\xff\x61L\x9f\x01\x20\xf9\x3c\x00\xff\xff' > "$corpus/indef"
+  printf '\xa1\x61B\x5f\x42\x00\x01\x41\xff\xff' > "$corpus/bytes"
+  run_fuzzer cbor_fuzzer 4096
+  exit 0
+fi
+
+if [[ $target == rule ]]; then
+  clang++ "${flags[@]}" fuzz/composite_rule_fuzzer.cc src/metrics/composite_rule.cc src/base/status.cc \
+    -o "$out/composite_rule_fuzzer"
+  printf 'ALARM(cpu-high) AND NOT (OK("arn:aws:cloudwatch:us-east-1:1:alarm:deploy") OR INSUFFICIENT_DATA(x))' > "$corpus/rule"
+  printf 'TRUE OR FALSE AND NOT NOT ALARM(a b)' > "$corpus/keywords"
+  run_fuzzer composite_rule_fuzzer 2048
   exit 0
 fi
 

@@ -61,14 +61,15 @@ ONLY_OPERATIONS = {
     "cloudwatch": [
         "PutMetricData", "ListMetrics", "GetMetricStatistics", "GetMetricData",
         "PutMetricAlarm", "DescribeAlarms", "DescribeAlarmsForMetric", "DeleteAlarms", "SetAlarmState",
-        "DescribeAlarmHistory", "EnableAlarmActions", "DisableAlarmActions",
+        "DescribeAlarmHistory", "EnableAlarmActions", "DisableAlarmActions", "PutCompositeAlarm",
         "PutDashboard", "GetDashboard", "ListDashboards", "DeleteDashboards",
     ],
 }
 # The protocol wharf serves a model with, where the model lists several: botocore 1.43 takes
 # the first of `protocols` it supports in its own order (json before smithy-rpc-v2-cbor and
 # query), so CloudWatch's clients send JSON 1.0; older ones (Debian's awscli 2.9) send Query,
-# which the front door also serves for awsQueryCompatible models.
+# which the front door also serves for awsQueryCompatible models, and SDKs that rank CBOR first
+# send smithy-rpc-v2-cbor, which it serves too (ServiceEndpoint::rpc_v2_cbor).
 PROTOCOL = {"cloudwatch": "json"}
 
 

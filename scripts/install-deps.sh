@@ -11,6 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libzstd-dev
   # CloudFormation templates in YAML
   libyaml-cpp-dev
+  # CloudWatch's smithy-rpc-v2-cbor protocol
+  libcbor-dev
   # the thread_safety test: clang++ -Wthread-safety over the lock annotations
   clang
   # run and test

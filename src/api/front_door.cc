@@ -6,6 +6,8 @@
 #include <future>
 
 #include "api/authorize.h"
+#include "api/cbor.h"
+#include "api/cbor_protocol.h"
 #include "api/content_encoding.h"
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
@@ -144,7 +146,10 @@ bool IsRead(const net::Request& req) {
   std::string_view target = req.target();
   if (target.substr(0, 8) == "/_wharf/") return req.method() == http::verb::get;
   std::string_view op;
-  if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
+  std::string_view rpc_service;
+  if (ParseRpcV2Path(target, rpc_service, op)) {
+    // smithy-rpc-v2-cbor names the operation in the path
+  } else if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
     op = amz_target->value();
     if (size_t dot = op.rfind('.'); dot != std::string_view::npos) op.remove_prefix(dot + 1);
   } else {
@@ -247,6 +252,9 @@ net::Response FrontDoor::Refused(const net::Request& req, const std::string& req
     if (req.find("x-amz-target") != req.end()) {
       return JsonError(AwsError::Client("ThrottlingException", "Rate exceeded"), request_id);
     }
+    if (std::string_view(req.target()).starts_with(kRpcV2CborPrefix)) {
+      return CborError(AwsError::Client("ThrottlingException", "Rate exceeded"), request_id);
+    }
     const ServiceEndpoint* service = QueryService(req);
     if (IsEc2(service)) {
       return QueryError(service, AwsError{"RequestLimitExceeded", "Request limit exceeded.", 503, true}, request_id);
@@ -291,6 +299,10 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     LOG_DEBUG("request id={} target={} status={}", request_id, what, res.result_int());
     respond(std::move(res));
   };
+  if (amz_target == req.end() && target.starts_with(kRpcV2CborPrefix)) {
+    if (auto res = HandleCbor(req, request_id, finish)) finish(std::move(*res));
+    return;
+  }
   if (amz_target == req.end()) return finish(HandleQuery(req, request_id));
   if (auto res = HandleJson(req, amz_target->value(), request_id, finish)) finish(std::move(*res));
 }
@@ -426,6 +438,18 @@ net::Response FrontDoor::JsonError(const AwsError& error, const std::string& req
   return res;
 }
 
+net::Response FrontDoor::CborError(const AwsError& error, const std::string& request_id,
+                                   const ServiceEndpoint* service) const {
+  net::Response res = MakeResponse(error.http_status, kCborContentType,
+                                   EncodeCborError(service ? std::string_view(service->smithy_namespace) : "", error),
+                                   request_id);
+  res.set("smithy-protocol", "rpc-v2-cbor");
+  if (service && service->query_compatible) {
+    res.set("x-amzn-query-error", error.code + (error.server_fault ? ";Receiver" : ";Sender"));
+  }
+  return res;
+}
+
 // The code for a request that fails the input shape check.
 static std::string ValidationCode(const ServiceEndpoint& service, const ShapeViolation& violation) {
   bool missing = violation.message.rfind("Missing required parameter", 0) == 0;
@@ -513,6 +537,84 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
   if (!outcome.ok()) return JsonError(outcome.error(), request_id, service);
   return MakeResponse(200, service->json_content_type, json::serialize(outcome.output()), request_id);
+}
+
+std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, const std::string& request_id,
+                                                   const std::function<void(net::Response)>& later) {
+  std::string_view prefix, op_name;
+  if (!ParseRpcV2Path(req.target(), prefix, op_name)) {
+    return CborError(AwsError{"UnknownOperationException", "Not an rpc-v2 path: /service/<service>/operation/<operation>", 404},
+                     request_id);
+  }
+  const ServiceEndpoint* service = FindService([&](const ServiceEndpoint& s) {
+    return s.rpc_v2_cbor && s.model->target_prefix() == prefix;
+  });
+  if (!service) {
+    return CborError(AwsError{"UnknownOperationException", NotServed(prefix), 404}, request_id);
+  }
+  // The protocol's requests are POSTs naming it; a server answers others with an error.
+  auto protocol = req.find("smithy-protocol");
+  if (req.method() != http::verb::post || protocol == req.end() || protocol->value() != "rpc-v2-cbor") {
+    return CborError(AwsError::Client("SerializationException",
+                                      "rpc-v2-cbor requests are POSTs with the header smithy-protocol: rpc-v2-cbor"),
+                     request_id, service);
+  }
+  auto content_type = req.find(http::field::content_type);
+  if (!req.body().empty() && (content_type == req.end() || !std::string_view(content_type->value()).starts_with(kCborContentType))) {
+    return CborError(AwsError{"UnsupportedMediaTypeException", "The request body must be application/cbor", 415},
+                     request_id, service);
+  }
+  const Operation* op = service->model->FindOperation(op_name);
+  auto handler = service->operations.find(op_name);
+  auto deferred = service->deferred_operations.find(op_name);
+  if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
+    std::string message = service->unknown_operation_message;
+    if (!message.empty()) message = std::string(op_name) + ": " + message;
+    return CborError(AwsError{"UnknownOperationException", message, 404}, request_id, service);
+  }
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
+  if (auto err = Authenticate(req, *service, false, ctx)) return CborError(*err, request_id, service);
+  if (ctx.region != options_.region) {
+    service = InRegion(service, ctx.region);
+    handler = service->operations.find(op_name);
+    deferred = service->deferred_operations.find(op_name);
+  }
+  std::string inflated;
+  auto body = DecodedBody(req, inflated);
+  if (!body.ok()) return CborError(AwsError::Client("SerializationException", body.status().message()), request_id, service);
+  auto decoded = DecodeCbor(*body);
+  if (!decoded.ok() || !decoded->is_object()) {
+    return CborError(AwsError::Client("SerializationException",
+                                      decoded.ok() ? "The request body is not a CBOR map" : decoded.status().message()),
+                     request_id, service);
+  }
+  json::value input = std::move(decoded).value();
+  if (op->input()) {
+    if (auto violation = CheckShape(*op->input(), input, "")) {
+      return CborError(AwsError::Client(violation->serialization ? "SerializationException"
+                                                                 : ValidationCode(*service, *violation),
+                                        violation->message),
+                       request_id, service);
+    }
+  }
+  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return CborError(*denied, request_id, service);
+  auto answer = [this, request_id, service, op](Outcome outcome) {
+    if (!outcome.ok()) return CborError(outcome.error(), request_id, service);
+    net::Response res = MakeResponse(200, kCborContentType, EncodeCborOutput(op->output(), outcome.output()), request_id);
+    res.set("smithy-protocol", "rpc-v2-cbor");
+    return res;
+  };
+  if (handler == service->operations.end()) {
+    auto done = [answer, later](Outcome outcome) { later(answer(std::move(outcome))); };
+    try {
+      deferred->second(ctx, input.get_object(), done);
+    } catch (const std::exception& e) {
+      LOG_ERROR("msg=\"operation threw\" request_id={} error=\"{}\"", ctx.request_id, e.what());
+      done(service->to_error(Status::Internal(e.what())));
+    }
+    return std::nullopt;
+  }
+  return answer(Run(*service, handler->second, ctx, input.get_object()));
 }
 
 // The credential scope names a Query service; without it there is no service to ask.

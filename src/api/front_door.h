@@ -127,6 +127,11 @@ struct ServiceEndpoint {
   // Query code in x-amzn-query-error, which SDKs report as the error's code.
   bool query_compatible = false;
   std::string json_content_type = "application/x-amz-json-1.1";  // the model's jsonVersion
+  // Served over smithy-rpc-v2-cbor as well (the model's protocols list names it first:
+  // CloudWatch), at /service/<targetPrefix>/operation/<Operation> (api/cbor_protocol.h). Its
+  // errors' __type is "<smithy_namespace>#<code>".
+  bool rpc_v2_cbor = false;
+  std::string smithy_namespace;
   // The code of a missing required parameter, where the service has its own (EC2's and
   // CloudWatch's MissingParameter); empty: validation_error.
   std::string missing_parameter_error;
@@ -201,12 +206,17 @@ class FrontDoor {
                                           const std::string& request_id,
                                           const std::function<void(net::Response)>& later);
   net::Response HandleQuery(const net::Request& req, const std::string& request_id);
+  // smithy-rpc-v2-cbor; empty when a deferred operation will answer through `later`.
+  std::optional<net::Response> HandleCbor(const net::Request& req, const std::string& request_id,
+                                          const std::function<void(net::Response)>& later);
   std::optional<AwsError> Authenticate(const net::Request& req, const ServiceEndpoint& service,
                                        bool query_protocol, RequestContext& ctx);
   // Whether the caller may run `operation` with `input`: the AccessDenied error if not.
   std::optional<AwsError> Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                     std::string_view operation, const boost::json::object& input) const;
   net::Response JsonError(const AwsError& error, const std::string& request_id,
+                          const ServiceEndpoint* service = nullptr) const;
+  net::Response CborError(const AwsError& error, const std::string& request_id,
                           const ServiceEndpoint* service = nullptr) const;
   net::Response QueryError(const ServiceEndpoint* service, const AwsError& error,
                            const std::string& request_id) const;

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "base/logging.h"
 #include "controlplane/records.h"
@@ -40,7 +41,72 @@ std::string Iso(int64_t secs) {
   return Iso8601(std::chrono::system_clock::time_point(std::chrono::seconds(secs)));
 }
 
+// Children's states, as the round has left them.
+struct ChildState {
+  std::string state, arn;
+  double transitioned = 0;
+};
+
+// Decides every composite alarm again from its children until none changes; a composite of
+// composites may need one pass per level (no cycles: PutCompositeAlarm refuses them).
+void EvaluateComposites(store::Store& store, std::chrono::system_clock::time_point now) {
+  auto alarms = LoadRecords(store, model::keys::kCloudWatchAlarms);
+  if (!alarms.ok()) {
+    LOG_WARN("msg=\"composite alarms not evaluated\" error=\"{}\"", alarms.status().message());
+    return;
+  }
+  std::map<std::string, ChildState> states;
+  for (const auto& a : *alarms) {
+    states[GetString(a, "AlarmName")] = {GetString(a, "StateValue"), GetString(a, "AlarmArn"),
+                                         Number(a, "StateTransitionedTimestamp")};
+  }
+  auto state_of = [&states](const std::string& name) -> std::optional<std::string> {
+    auto it = states.find(name);
+    if (it == states.end()) return std::nullopt;
+    return it->second.state;
+  };
+  for (size_t pass = 0; pass <= alarms->size(); ++pass) {
+    bool changed_any = false;
+    for (const auto& alarm : *alarms) {
+      if (!IsComposite(alarm)) continue;
+      const std::string name = GetString(alarm, "AlarmName");
+      auto rule = metrics::CompositeRule::Parse(GetString(alarm, "AlarmRule"));
+      if (!rule.ok()) continue;
+      std::string state(rule->Evaluate(state_of) ? metrics::kAlarm : metrics::kOk);
+      ChildState& mine = states[name];
+      if (state == mine.state) continue;
+      // The reason names the child that changed last, as CloudWatch's does.
+      const ChildState* trigger = nullptr;
+      json::array triggering;
+      for (const auto& child : rule->alarms()) {
+        auto it = states.find(child);
+        if (it == states.end()) continue;
+        if (!trigger || it->second.transitioned > trigger->transitioned) trigger = &it->second;
+        triggering.push_back(json::object{
+            {"arn", it->second.arn},
+            {"state", json::object{{"value", it->second.state},
+                                   {"timestamp", Iso(static_cast<int64_t>(it->second.transitioned))}}}});
+      }
+      std::string reason = trigger ? trigger->arn + " transitioned to " + trigger->state + " at " +
+                                         Iso(static_cast<int64_t>(trigger->transitioned))
+                                   : "AlarmRule evaluated to " + std::string(state == metrics::kAlarm ? "TRUE" : "FALSE");
+      json::object data{{"triggeringAlarms", std::move(triggering)}};
+      auto written = ChangeAlarmState(store, name, state, reason, Serialize(data), now, false);
+      if (!written.ok()) {
+        LOG_WARN("msg=\"alarm state not written\" alarm=\"{}\" error=\"{}\"", name, written.status().message());
+        continue;
+      }
+      mine.state = state;
+      mine.transitioned = EpochSeconds(now);
+      changed_any = true;
+    }
+    if (!changed_any) break;
+  }
+}
+
 }  // namespace
+
+bool IsComposite(const json::object& alarm) { return alarm.contains("AlarmRule"); }
 
 Result<AlarmSpec> ReadAlarmSpec(const json::object& alarm) {
   AlarmSpec spec;
@@ -128,7 +194,7 @@ std::pair<std::string, json::object> AlarmHistoryItem(const json::object& alarm,
                 static_cast<unsigned long long>(sequence.fetch_add(1)));
   std::string name = GetString(alarm, "AlarmName");
   json::object item{{"AlarmName", name},
-                    {"AlarmType", "MetricAlarm"},
+                    {"AlarmType", IsComposite(alarm) ? "CompositeAlarm" : "MetricAlarm"},
                     {"Timestamp", EpochSeconds(now)},
                     {"HistoryItemType", std::string(type)},
                     {"HistorySummary", std::move(summary)},
@@ -174,6 +240,7 @@ Status EvaluateAlarms(store::Store& store, const metrics::MetricStore& metrics, 
   const int64_t now_s = Seconds(now);
   ASSIGN_OR_RETURN(auto alarms, LoadRecords(store, model::keys::kCloudWatchAlarms));
   for (const json::object& alarm : alarms) {
+    if (IsComposite(alarm)) continue;
     const std::string name = GetString(alarm, "AlarmName");
     auto spec = ReadAlarmSpec(alarm);
     if (!spec.ok()) {
@@ -212,6 +279,7 @@ Status EvaluateAlarms(store::Store& store, const metrics::MetricStore& metrics, 
     auto changed = ChangeAlarmState(store, name, decision.state, decision.reason, Serialize(data), now, false);
     if (!changed.ok()) LOG_WARN("msg=\"alarm state not written\" alarm=\"{}\" error=\"{}\"", name, changed.status().message());
   }
+  EvaluateComposites(store, now);
   // History is kept two weeks, as CloudWatch keeps it.
   ASSIGN_OR_RETURN(auto history, ReadRecords(store, model::keys::kCloudWatchAlarmHistory));
   store::Txn txn;

@@ -23,6 +23,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "metrics/alarm_rule.h"
+#include "metrics/composite_rule.h"
 #include "metrics/metric_query.h"
 #include "metrics/metric_store.h"
 #include "store/store.h"
@@ -38,6 +39,10 @@ struct AlarmSpec {
 // CloudWatch's message, when the alarm cannot be evaluated (PutMetricAlarm's check).
 Result<AlarmSpec> ReadAlarmSpec(const boost::json::object& alarm);
 
+// A composite alarm (PutCompositeAlarm) is a record with an AlarmRule (metrics/composite_rule.h)
+// in the CompositeAlarm shape, beside the metric alarms under the same keys (one name space).
+bool IsComposite(const boost::json::object& alarm);
+
 // Sets the alarm's StateValue, StateReason and StateReasonData (a JSON text, "" for none)
 // and writes a StateUpdate history item, in one transaction. False when the alarm is gone or
 // (unless `force`) already in that state; NotFound is not an error here.
@@ -52,7 +57,9 @@ std::pair<std::string, boost::json::object> AlarmHistoryItem(const boost::json::
                                                              std::chrono::system_clock::time_point now);
 
 // One round: every alarm of the store evaluated at the clock's time; a state that changes is
-// written with its history. History items older than 14 days are dropped.
+// written with its history. Composite alarms follow, once their children have changed: ALARM
+// while the rule is TRUE, else OK, decided again until no composite changes (composites of
+// composites). History items older than 14 days are dropped.
 Status EvaluateAlarms(store::Store& store, const metrics::MetricStore& metrics, Clock& clock);
 
 }  // namespace wharf::controlplane

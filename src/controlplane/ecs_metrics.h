@@ -3,7 +3,11 @@
 // of its cpu and memory). One report is one datum per metric, per ClusterName and, for a
 // service's task, per ClusterName and ServiceName: a period's Average is the mean over the
 // tasks that reported in it, Minimum and Maximum the least and most loaded task, as the
-// statistics of CloudWatch's service metrics read.
+// statistics of CloudWatch's service metrics read. With Container Insights on for the cluster
+// (its containerInsights setting enabled or enhanced), the same report also gives
+// ECS/ContainerInsights CpuUtilized / CpuReserved (CPU units) and MemoryUtilized / MemoryReserved
+// (MiB) per ClusterName, ClusterName+ServiceName and ClusterName+TaskDefinitionFamily: one datum
+// per task and report, so a period's Sum is the cluster's or service's total.
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "model/json.h"
 #include "model/keys.h"
 #include "store/memory_store.h"
@@ -29,6 +31,38 @@ TEST(EcsMetricsTest, ServiceTasksReportPerClusterAndService) {
   EXPECT_EQ((*data)[2].id.metric_name, "MemoryUtilization");
   auto missing = EcsUsageMetrics(store, boost::json::object{{"cluster", "prod"}, {"task", "nope"}}, 0);
   EXPECT_TRUE(missing.status().IsNotFound());
+}
+
+TEST(EcsMetricsTest, ContainerInsightsWhenTheClusterHasThemOn) {
+  store::MemoryStore store;
+  auto put = [&](const std::string& key, boost::json::object value) {
+    ASSERT_TRUE(store.Commit({{}, {store::Op::Put(key, Serialize(value))}}).ok());
+  };
+  put(model::keys::TaskKey("prod", "t1"),
+      boost::json::object{{"group", "service:web"}, {"cpu", "256"}, {"memory", "512"},
+                          {"taskDefinitionArn", "arn:aws:ecs:us-east-1:000000000000:task-definition/web:3"}});
+  put(model::keys::ClusterKey("prod"),
+      boost::json::object{{"settings", boost::json::array{boost::json::object{{"name", "containerInsights"},
+                                                                              {"value", "disabled"}}}}});
+  boost::json::object report{{"cluster", "prod"}, {"task", "t1"}, {"cpuUtilization", 50.0}, {"memoryUtilization", 25.0}};
+  auto off = EcsUsageMetrics(store, report, 1'800'000'000);
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  EXPECT_EQ(off->size(), 4u);  // AWS/ECS only
+  put(model::keys::ClusterKey("prod"),
+      boost::json::object{{"settings", boost::json::array{boost::json::object{{"name", "containerInsights"},
+                                                                              {"value", "enabled"}}}}});
+  auto on = EcsUsageMetrics(store, report, 1'800'000'000);
+  ASSERT_TRUE(on.ok()) << on.status().ToString();
+  ASSERT_EQ(on->size(), 4u + 4 * 3);
+  std::map<std::string, double> by_key;
+  for (const auto& d : *on) by_key[d.id.Key()] = d.sample.sum;
+  auto key = [](const char* name, std::vector<metrics::Dimension> dims) {
+    return metrics::MakeMetricId("ECS/ContainerInsights", name, std::move(dims)).Key();
+  };
+  EXPECT_EQ(by_key[key("CpuUtilized", {{"ClusterName", "prod"}, {"ServiceName", "web"}})], 128.0);
+  EXPECT_EQ(by_key[key("MemoryUtilized", {{"ClusterName", "prod"}, {"TaskDefinitionFamily", "web"}})], 128.0);
+  EXPECT_EQ(by_key[key("CpuReserved", {{"ClusterName", "prod"}})], 256.0);
+  EXPECT_EQ(by_key[key("MemoryReserved", {{"ClusterName", "prod"}})], 512.0);
 }
 
 }  // namespace

@@ -137,6 +137,15 @@ Status Invoke(const ScalingDeps& deps, const std::string& policy_key, const json
             " triggered policy " + GetString(*policy, "PolicyName"),
         "Successfully set desired count to " + n + ". Change successfully fulfilled by ecs.", at);
     PutRecord(draft, ScalingActivityKeyOf(activity, at), activity);
+    // The alarm's history records the action it took, as CloudWatch's does.
+    const std::string policy_arn = GetString(*policy, "PolicyARN");
+    json::object data{{"actionState", "Succeeded"},
+                      {"stateUpdateTimestamp", static_cast<int64_t>(at * 1000)},
+                      {"notificationResource", policy_arn},
+                      {"publishedMessage", nullptr}};
+    auto [history_key, item] = AlarmHistoryItem(alarm, "Action", "Successfully executed action " + policy_arn,
+                                                Serialize(data), deps.clock.Now());
+    PutRecord(draft, history_key, item);
     return store::Decision<bool>(store::Commit(true));
   });
   if (!done.ok()) return done.status();

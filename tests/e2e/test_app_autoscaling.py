@@ -10,6 +10,8 @@ load falls to a trickle the AlarmLow's 15 periods scale it back in. The server r
 the whole test takes about a minute. Then step scaling on an alarm set by SetAlarmState, a
 scheduled action (at(...) in a time zone) raising min and max, the activities with AWS's
 descriptions and causes, `aws cloudwatch get-metric-statistics` for the ALB's RequestCount,
+CPU target tracking scaling out a service whose container is a busy loop, the alarm
+history's Action items and Disable/EnableAlarmActions holding and releasing a policy,
 tags, the API's errors, and that the host is left as it was found.
 """
 import datetime
@@ -208,14 +210,63 @@ with WharfServer("--metrics-interval", "1", "--alarm-evaluation-interval", "1", 
         listed = aas.describe_scaling_policies(ServiceNamespace="ecs", PolicyNames=["backlog"])["ScalingPolicies"]
         assert [a["AlarmName"] for a in listed[0]["Alarms"]] == ["backlog-high"], listed
         before_count = desired()
-        cw.set_alarm_state(AlarmName="backlog-high", StateValue="ALARM", StateReason="testing step scaling")
+        # With its actions disabled the alarm's ALARM does nothing.
+        cw.disable_alarm_actions(AlarmNames=["backlog-high"])
+        cw.set_alarm_state(AlarmName="backlog-high", StateValue="ALARM", StateReason="actions disabled")
+        time.sleep(2.5)
+        assert desired() == before_count, desired()
+        cw.enable_alarm_actions(AlarmNames=["backlog-high"])
         assert wait_for(lambda: desired() == before_count + 1, 10), desired()
+        # The alarm's history records the action it took.
+        acted = cw.describe_alarm_history(AlarmName="backlog-high", HistoryItemType="Action")["AlarmHistoryItems"]
+        assert [h["HistorySummary"] for h in acted] == [f"Successfully executed action {step}"], acted
         time.sleep(3)  # the cooldown holds while the alarm stays in ALARM
         assert desired() == before_count + 1, desired()
         cw.set_alarm_state(AlarmName="backlog-high", StateValue="OK", StateReason="done")
         latest = activities()[0]
         assert latest["Description"] == f"Setting desired count to {before_count + 1}.", latest
         assert latest["Cause"] == "monitor alarm backlog-high in state ALARM triggered policy backlog", latest
+
+    @checks.run
+    def cpu_target_tracking_scales_a_busy_service_out():
+        burn_td = ecs.register_task_definition(
+            family="burn", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "burn", "image": image, "essential": True, "stopTimeout": 2,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["while :; do :; done"]}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(cluster="default", serviceName="burn", taskDefinition=burn_td, desiredCount=1,
+                           launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
+        burn = "service/default/burn"
+        try:
+            aas.register_scalable_target(ServiceNamespace="ecs", ResourceId=burn, ScalableDimension=DIM,
+                                         MinCapacity=1, MaxCapacity=2)
+            cpu = aas.put_scaling_policy(
+                PolicyName="cpu", ServiceNamespace="ecs", ResourceId=burn, ScalableDimension=DIM,
+                PolicyType="TargetTrackingScaling", TargetTrackingScalingPolicyConfiguration={
+                    "TargetValue": 50.0, "ScaleOutCooldown": 60, "ScaleInCooldown": 60,
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"}})
+            high = [a["AlarmName"] for a in cpu["Alarms"] if "AlarmHigh" in a["AlarmName"]][0]
+            alarm = cw.describe_alarms(AlarmNames=[high])["MetricAlarms"][0]
+            assert (alarm["Namespace"], alarm["MetricName"], alarm["Threshold"]) == \
+                ("AWS/ECS", "CPUUtilization", 50.0), alarm
+
+            def burn_count():
+                return ecs.describe_services(cluster="default", services=["burn"])["services"][0]["desiredCount"]
+            t0 = time.time()
+            assert wait_for(lambda: burn_count() == 2, 40), (burn_count(), cw.describe_alarms(AlarmNames=[high]))
+            print(f"     busy service scaled out to 2 {time.time() - t0:.1f}s after its policy was put", flush=True)
+            latest = aas.describe_scaling_activities(ServiceNamespace="ecs", ResourceId=burn)["ScalingActivities"][0]
+            assert latest["Description"] == "Setting desired count to 2." and high in latest["Cause"], latest
+            stats = cw.get_metric_statistics(
+                Namespace="AWS/ECS", MetricName="CPUUtilization", Statistics=["Average"], Period=60,
+                Dimensions=[{"Name": "ClusterName", "Value": "default"}, {"Name": "ServiceName", "Value": "burn"}],
+                StartTime=started, EndTime=datetime.datetime.now(UTC) + datetime.timedelta(minutes=1))["Datapoints"]
+            assert stats and max(p["Average"] for p in stats) > 50, stats
+        finally:
+            ecs.delete_service(cluster="default", service="burn", force=True)
+            for arn in ecs.list_tasks(cluster="default", serviceName="burn")["taskArns"]:
+                ecs.stop_task(cluster="default", task=arn)
+            aas.deregister_scalable_target(ServiceNamespace="ecs", ResourceId=burn, ScalableDimension=DIM)
 
     @checks.run
     def scheduled_action_raises_min_and_max():

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """AWS/ECS metrics from real tasks: a FARGATE service whose container spins a busy loop
 reports CPUUtilization (and MemoryUtilization) per ClusterName and ServiceName within a few
-usage intervals (--metrics-interval 2), read with boto3 and the aws CLI; the host is left
-clean."""
+usage intervals (--metrics-interval 2), read with boto3 and the aws CLI; with the cluster's
+containerInsights setting enabled, ECS/ContainerInsights CpuUtilized/CpuReserved and
+MemoryUtilized/MemoryReserved per service and task family too; the host is left clean."""
 import datetime
 import os
 import sys
@@ -29,6 +30,7 @@ with WharfServer("--metrics-interval", "2", agent=True) as server:
             family="busy", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
             containerDefinitions=[{"name": "spin", "image": image, "essential": True, "stopTimeout": 2,
                                    "entryPoint": ["/bin/sh", "-c"], "command": ["while :; do :; done"]}])
+        ecs.update_cluster_settings(cluster="default", settings=[{"name": "containerInsights", "value": "enabled"}])
         ecs.create_service(cluster="default", serviceName="busy", desiredCount=1, launchType="FARGATE",
                            taskDefinition=td["taskDefinition"]["taskDefinitionArn"],
                            networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet]}})
@@ -55,6 +57,18 @@ with WharfServer("--metrics-interval", "2", agent=True) as server:
                                          StartTime=start, EndTime=start + datetime.timedelta(minutes=10), Period=600,
                                          Statistics=["Average"])["Datapoints"][0]
         assert point["Unit"] == "Percent", point
+
+        def insight(metric, dimensions, statistic="Maximum"):
+            got = cw.get_metric_statistics(Namespace="ECS/ContainerInsights", MetricName=metric, Dimensions=dimensions,
+                                           StartTime=start, EndTime=start + datetime.timedelta(minutes=10),
+                                           Period=600, Statistics=[statistic])["Datapoints"]
+            return got[0][statistic] if got else None
+        family = [{"Name": "ClusterName", "Value": "default"}, {"Name": "TaskDefinitionFamily", "Value": "busy"}]
+        assert insight("CpuReserved", dims) == 256.0 and insight("MemoryReserved", family) == 512.0, \
+            (insight("CpuReserved", dims), insight("MemoryReserved", family))
+        assert insight("CpuUtilized", dims) >= 128, insight("CpuUtilized", dims)  # 50 % of 256 units
+        used = insight("MemoryUtilized", [{"Name": "ClusterName", "Value": "default"}])
+        assert used is not None and 0 <= used < 512, used
 
     @checks.run
     def host_left_clean():

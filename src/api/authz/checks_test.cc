@@ -203,6 +203,9 @@ TEST(AuthzChecksTest, CloudWatchAlarmsAndNamespaces) {
   checks = For("monitoring", "PutMetricAlarm", R"({"AlarmName":"high-cpu"})");
   EXPECT_EQ(checks, (std::vector<Check>{C("cloudwatch:PutMetricAlarm",
                                           "arn:aws:cloudwatch:us-east-1:000000000000:alarm:high-cpu")}));
+  checks = For("monitoring", "PutCompositeAlarm", R"j({"AlarmName":"svc","AlarmRule":"ALARM(a)"})j");
+  EXPECT_EQ(checks, (std::vector<Check>{C("cloudwatch:PutCompositeAlarm",
+                                          "arn:aws:cloudwatch:us-east-1:000000000000:alarm:svc")}));
 }
 
 TEST(AuthzChecksTest, LogsGroupsAndStreams) {

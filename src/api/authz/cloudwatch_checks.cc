@@ -33,6 +33,7 @@ constexpr Entry kEntries[] = {
     {"GetMetricStatistics", [](Request& r) { r.Need("GetMetricStatistics"); }},
     {"GetMetricData", [](Request& r) { r.Need("GetMetricData"); }},
     {"PutMetricAlarm", [](Request& r) { OnAlarm(r, "PutMetricAlarm"); }},
+    {"PutCompositeAlarm", [](Request& r) { OnAlarm(r, "PutCompositeAlarm"); }},
     {"DescribeAlarms", [](Request& r) { r.Need("DescribeAlarms"); }},
     {"DescribeAlarmsForMetric", [](Request& r) { r.Need("DescribeAlarmsForMetric"); }},
     {"DeleteAlarms", [](Request& r) { OnAlarms(r, "DeleteAlarms"); }},

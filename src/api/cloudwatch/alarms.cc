@@ -7,6 +7,7 @@
 #include "api/cloudwatch/handlers.h"
 #include "controlplane/alarm_evaluator.h"
 #include "controlplane/records.h"
+#include "metrics/composite_rule.h"
 #include "model/keys.h"
 #include "store/update.h"
 
@@ -111,6 +112,7 @@ Outcome PutMetricAlarm(const CloudWatchDeps& deps, const RequestContext&, object
   auto done = store::Update(deps.store, [&](store::Draft& draft) -> Result<store::Decision<bool>> {
     const std::string key = keys::CloudWatchAlarmKey(name);
     ASSIGN_OR_RETURN(auto existing, controlplane::GetRecord(draft, key));
+    if (existing && controlplane::IsComposite(*existing)) return store::Decision<bool>(false);
     object alarm = config;
     alarm["AlarmName"] = name;
     alarm["AlarmArn"] = AlarmArn(deps, name);
@@ -142,6 +144,7 @@ Outcome PutMetricAlarm(const CloudWatchDeps& deps, const RequestContext&, object
   });
   if (!done.ok()) return CloudWatchError(done.status());
   if (!*done) return TooManyUpdates();
+  if (!**done) return InvalidValue("The alarm " + name + " is a composite alarm; a metric alarm cannot replace it.");
   return object{};
 }
 
@@ -180,31 +183,78 @@ Outcome DescribeAlarms(const CloudWatchDeps& deps, const RequestContext&, object
   if (names.size() > 100) return InvalidValue("The collection AlarmNames must not have a size greater than 100.");
   auto max = MaxRecords(in, 50);
   if (auto* e = std::get_if<AwsError>(&max)) return *e;
-  // Composite alarms are not served: asking for them (or for an alarm's parents or children,
-  // which only composite alarms have) finds none.
-  bool metric_alarms = !Has(in, "AlarmTypes");
-  for (const auto& t : GetArray(in, "AlarmTypes")) metric_alarms = metric_alarms || t == "MetricAlarm";
-  if (Has(in, "ChildrenOfAlarmName") || Has(in, "ParentsOfAlarmName")) metric_alarms = false;
+  auto alarms = LoadAlarms(deps);
+  if (!alarms.ok()) return CloudWatchError(alarms.status());
+  // An alarm's children or parents: only their names, ARNs and states, and nothing else may
+  // be asked with them, as on AWS.
+  const bool children = Has(in, "ChildrenOfAlarmName"), parents = Has(in, "ParentsOfAlarmName");
+  if (children || parents) {
+    for (std::string_view other : {"AlarmNames", "AlarmNamePrefix", "AlarmTypes", "StateValue", "ActionPrefix"}) {
+      if (Has(in, other) || (children && parents)) {
+        return InvalidValue("With ChildrenOfAlarmName or ParentsOfAlarmName, only MaxRecords and NextToken may be given.");
+      }
+    }
+    const std::string of = GetString(in, children ? "ChildrenOfAlarmName" : "ParentsOfAlarmName");
+    std::set<std::string> related;
+    for (const auto& a : *alarms) {
+      if (!controlplane::IsComposite(a)) continue;
+      auto rule = metrics::CompositeRule::Parse(GetString(a, "AlarmRule"));
+      if (!rule.ok()) continue;
+      if (children && GetString(a, "AlarmName") == of) related = rule->alarms();
+      if (parents && rule->alarms().count(of)) related.insert(GetString(a, "AlarmName"));
+    }
+    array metric, composite;
+    for (const auto& a : *alarms) {
+      if (!related.count(GetString(a, "AlarmName"))) continue;
+      object brief;
+      for (std::string_view k : {"AlarmName", "AlarmArn", "StateValue", "StateUpdatedTimestamp"}) {
+        if (auto it = a.find(k); it != a.end()) brief[k] = it->value();
+      }
+      (controlplane::IsComposite(a) ? composite : metric).push_back(std::move(brief));
+    }
+    return object{{"MetricAlarms", std::move(metric)}, {"CompositeAlarms", std::move(composite)}};
+  }
+  // Without AlarmTypes only metric alarms are described, as on AWS.
+  bool metric_alarms = !Has(in, "AlarmTypes"), composite_alarms = false;
+  for (const auto& t : GetArray(in, "AlarmTypes")) {
+    metric_alarms = metric_alarms || t == "MetricAlarm";
+    composite_alarms = composite_alarms || t == "CompositeAlarm";
+  }
   std::set<std::string> wanted;
   for (const auto& n : names) {
     if (n.is_string()) wanted.emplace(n.get_string());
   }
   const std::string prefix = GetString(in, "AlarmNamePrefix"), state = GetString(in, "StateValue"),
                     action_prefix = GetString(in, "ActionPrefix");
+  // One page over both kinds: metric alarms first, then composites.
   std::vector<object> found;
-  if (metric_alarms) {
-    auto alarms = LoadAlarms(deps);
-    if (!alarms.ok()) return CloudWatchError(alarms.status());
-    for (auto& a : *alarms) {
+  size_t metric_count = 0;
+  for (bool composite : {false, true}) {
+    if (!(composite ? composite_alarms : metric_alarms)) continue;
+    for (const auto& a : *alarms) {
+      if (controlplane::IsComposite(a) != composite) continue;
       const std::string name = GetString(a, "AlarmName");
       if (!wanted.empty() && !wanted.count(name)) continue;
       if (!name.starts_with(prefix)) continue;
       if (!state.empty() && GetString(a, "StateValue") != state) continue;
       if (Has(in, "ActionPrefix") && !MatchesActionPrefix(a, action_prefix)) continue;
-      found.push_back(std::move(a));
+      found.push_back(a);
+      if (!composite) ++metric_count;
     }
   }
-  return Page(in, std::move(found), std::get<size_t>(max), "MetricAlarms", object{{"CompositeAlarms", array{}}});
+  auto offset = PageOffset(in);
+  if (auto* e = std::get_if<AwsError>(&offset)) return *e;
+  const size_t skip = std::get<size_t>(offset), limit = std::get<size_t>(max);
+  object out;
+  array metric, composite;
+  for (size_t i = skip; i < found.size() && metric.size() + composite.size() < limit; ++i) {
+    (i < metric_count ? metric : composite).push_back(std::move(found[i]));
+  }
+  const size_t next = skip + metric.size() + composite.size();
+  if (next < found.size()) out["NextToken"] = PageToken(next);
+  out["MetricAlarms"] = std::move(metric);
+  out["CompositeAlarms"] = std::move(composite);
+  return out;
 }
 
 Outcome DescribeAlarmsForMetric(const CloudWatchDeps& deps, const RequestContext&, object& in) {
@@ -281,8 +331,12 @@ Outcome DescribeAlarmHistory(const CloudWatchDeps& deps, const RequestContext&, 
   auto max = MaxRecords(in, 100);
   if (auto* e = std::get_if<AwsError>(&max)) return *e;
   if (Has(in, "AlarmContributorId")) return InvalidValue("Alarm contributors are not supported by wharf.");
-  bool metric_alarms = !Has(in, "AlarmTypes");
-  for (const auto& t : GetArray(in, "AlarmTypes")) metric_alarms = metric_alarms || t == "MetricAlarm";
+  // Without AlarmTypes only metric alarms' history, as on AWS.
+  std::set<std::string> types;
+  for (const auto& t : GetArray(in, "AlarmTypes")) {
+    if (t.is_string()) types.emplace(t.get_string());
+  }
+  if (types.empty()) types.emplace("MetricAlarm");
   const std::string name = GetString(in, "AlarmName"), type = GetString(in, "HistoryItemType");
   std::string prefix(keys::kCloudWatchAlarmHistory);
   if (!name.empty()) prefix += name + "/";
@@ -292,7 +346,7 @@ Outcome DescribeAlarmHistory(const CloudWatchDeps& deps, const RequestContext&, 
   const double to = Has(in, "EndDate") ? static_cast<double>(SecondsOf(in, "EndDate")) : 1e18;
   std::vector<object> items;
   for (auto& r : *records) {
-    if (!metric_alarms) break;
+    if (!types.count(GetString(r.value, "AlarmType"))) continue;
     double at = r.value.contains("Timestamp") ? r.value.at("Timestamp").to_number<double>() : 0;
     if (at < from || at > to) continue;
     if (!type.empty() && GetString(r.value, "HistoryItemType") != type) continue;

@@ -14,11 +14,13 @@ Result<ServiceEndpoint> MakeCloudWatchEndpoint(const CloudWatchDeps& deps) {
   endpoint.validation_error = "InvalidParameterValue";
   endpoint.missing_parameter_error = "MissingParameter";
   endpoint.query_compatible = true;
+  endpoint.rpc_v2_cbor = true;
+  endpoint.smithy_namespace = "com.amazonaws.cloudwatch";
   endpoint.json_content_type = "application/x-amz-json-1.0";
   endpoint.to_error = CloudWatchError;
   endpoint.unknown_operation_message =
       "wharf serves CloudWatch metrics (PutMetricData, ListMetrics, GetMetricStatistics, GetMetricData) and "
-      "metric alarms (PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState, "
+      "alarms (PutMetricAlarm, PutCompositeAlarm, DescribeAlarms, DescribeAlarmsForMetric, DeleteAlarms, SetAlarmState, "
       "DescribeAlarmHistory, Enable/DisableAlarmActions) and dashboards (Put/Get/List/DeleteDashboards); the rest of CloudWatch is not supported.";
   using Fn = Outcome (*)(const CloudWatchDeps&, const RequestContext&, object&);
   const std::pair<const char*, Fn> operations[] = {
@@ -27,6 +29,7 @@ Result<ServiceEndpoint> MakeCloudWatchEndpoint(const CloudWatchDeps& deps) {
       {"GetMetricStatistics", GetMetricStatistics},
       {"GetMetricData", GetMetricData},
       {"PutMetricAlarm", PutMetricAlarm},
+      {"PutCompositeAlarm", PutCompositeAlarm},
       {"DescribeAlarms", DescribeAlarms},
       {"DescribeAlarmsForMetric", DescribeAlarmsForMetric},
       {"DeleteAlarms", DeleteAlarms},

@@ -2,9 +2,9 @@
 //
 // Protocols: the newest model lists smithy-rpc-v2-cbor, json and query (awsQueryCompatible);
 // botocore 1.43 (the image's aws CLI and boto3) sends JSON 1.0, older clients (Debian's aws
-// CLI 2.9) send Query: both are served (ServiceEndpoint::query_compatible), errors carry the
-// Query codes (InvalidParameterValue, MissingParameter, ResourceNotFound, ...).
-// smithy-rpc-v2-cbor is not served yet.
+// CLI 2.9) send Query, SDKs that prefer CBOR send smithy-rpc-v2-cbor: all three are served
+// (ServiceEndpoint::query_compatible, rpc_v2_cbor), errors carry the Query codes
+// (InvalidParameterValue, MissingParameter, ResourceNotFound, ...) in x-amzn-query-error.
 //
 // Metric data lives in a metrics::MetricStore under DATA/metrics/ (not the Store); alarms and
 // their history are records in the Store (docs/STATE.md). CloudWatchService owns the metric

@@ -20,6 +20,8 @@ WHARF_CW_OP(SetAlarmState);
 WHARF_CW_OP(DescribeAlarmHistory);
 WHARF_CW_OP(EnableAlarmActions);
 WHARF_CW_OP(DisableAlarmActions);
+// composite_alarms.cc
+WHARF_CW_OP(PutCompositeAlarm);
 // dashboards.cc
 WHARF_CW_OP(PutDashboard);
 WHARF_CW_OP(GetDashboard);
