@@ -5,6 +5,8 @@ import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
 import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
+import { useApp } from "../lib/app-context";
+import { ModalFooter } from "./common";
 
 // As the AWS console does, a deletion is confirmed by typing.
 export function ConfirmDeleteModal({
@@ -30,25 +32,20 @@ export function ConfirmDeleteModal({
       onDismiss={onClose}
       header={title}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button
-              variant="primary"
-              loading={busy}
-              disabled={typed !== phrase}
-              onClick={async () => {
-                setBusy(true);
-                await onDelete();
-                setBusy(false);
-              }}
-            >
-              Delete
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button
+            variant="primary"
+            loading={busy}
+            disabled={typed !== phrase}
+            onClick={async () => {
+              setBusy(true);
+              await onDelete();
+              setBusy(false);
+            }}
+          >
+            Delete
+          </Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="m">
@@ -64,3 +61,50 @@ export function ConfirmDeleteModal({
   );
 }
 
+// A list page's delete: confirm, call AWS, say in a flash what came of it, then close.
+// The messages name the resource as "<kind> <name>" ("Log group app-logs has been deleted.").
+export function DeleteResourceModal({
+  title,
+  kind,
+  name,
+  what = name,
+  phrase = "delete",
+  deletedMessage = `${kind} ${name} has been deleted.`,
+  onClose,
+  onDelete,
+  onDeleted,
+  children,
+}: {
+  title: string; // "Delete log group"
+  kind: string; // "Log group"
+  name: string; // the resource's name or ID
+  what?: string; // how the dialog names it, when not by name alone
+  phrase?: string;
+  deletedMessage?: string;
+  onClose: () => void;
+  onDelete: () => Promise<unknown>; // the AWS call
+  onDeleted: () => void; // clear the selection, reload the list
+  children?: ReactNode;
+}) {
+  const { notify, notifyError } = useApp();
+  return (
+    <ConfirmDeleteModal
+      title={title}
+      what={what}
+      phrase={phrase}
+      onClose={onClose}
+      onDelete={async () => {
+        try {
+          await onDelete();
+          notify({ type: "success", content: deletedMessage });
+          onDeleted();
+        } catch (e) {
+          notifyError(`${kind} ${name} could not be deleted`, e);
+        }
+        onClose();
+      }}
+    >
+      {children}
+    </ConfirmDeleteModal>
+  );
+}

@@ -2,8 +2,12 @@
 import { ReactNode } from "react";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Header from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
+import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import { describeError } from "../lib/errors";
 import { indicatorFor, stateLabel } from "../lib/status";
@@ -50,4 +54,35 @@ export function Details({ columns = 3, items }: { columns?: number; items: [stri
       ))}
     </ColumnLayout>
   );
+}
+
+// A modal's footer: Cancel, then the modal's own buttons, at the right.
+export function ModalFooter({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
+  return (
+    <Box float="right">
+      <SpaceBetween direction="horizontal" size="xs">
+        <Button variant="link" onClick={onCancel}>
+          Cancel
+        </Button>
+        {children}
+      </SpaceBetween>
+    </Box>
+  );
+}
+
+// A detail page's header: the breadcrumbs from the list down to this page, and its title.
+export function DetailHeader({ crumbs, title, description, actions }: { crumbs: [string, Route][]; title: string; description?: ReactNode; actions?: ReactNode }) {
+  return (
+    <SpaceBetween size="m">
+      <BreadcrumbGroup items={crumbs.map(([text, to]) => ({ text, href: formatRoute(to) }))} />
+      <Header variant="h1" description={description} actions={actions}>
+        {title}
+      </Header>
+    </SpaceBetween>
+  );
+}
+
+// "(n)" beside a table's title once its list has loaded.
+export function counterOf(list: { length: number } | undefined): string | undefined {
+  return list ? `(${list.length})` : undefined;
 }

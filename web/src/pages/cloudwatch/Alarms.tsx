@@ -16,8 +16,8 @@ import { formatTime } from "../../lib/status";
 import { alarmCondition, checkAlarm, COMPARISONS, NEW_ALARM, toPutMetricAlarm, AlarmDraft } from "../../lib/alarms";
 import { formatDimensions, STATISTICS } from "../../lib/metrics";
 import { LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 
 // The console's words and colours for an alarm's state.
 function AlarmState({ value }: { value: string | undefined }) {
@@ -27,37 +27,27 @@ function AlarmState({ value }: { value: string | undefined }) {
 }
 
 export function Alarms() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const cw = cloudwatchOf(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<MetricAlarm[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<MetricAlarm | undefined>();
+  const list = useListState<MetricAlarm>();
   const alarms = usePolled(async () => {
     const out: MetricAlarm[] = [];
     for await (const p of paginateDescribeAlarms({ client: cw }, { AlarmTypes: ["MetricAlarm"] })) out.push(...(p.MetricAlarms ?? []));
     return out;
   }, [clients]);
-  const items = (alarms.data ?? []).filter((a) => `${a.AlarmName} ${a.MetricName} ${a.Namespace}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={alarms.error} what="alarms" />
       <ResourceTable
         title="Alarms"
         list={alarms}
-        items={items}
+        state={list}
         trackBy="AlarmName"
         nameOf={(a) => a.AlarmName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create alarm</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete"
+        createLabel="Create alarm"
+        filterText={(a) => `${a.AlarmName} ${a.MetricName} ${a.Namespace}`}
         filterPlaceholder="Search alarms"
         emptyTitle="No alarms"
         columnDefinitions={[
@@ -75,31 +65,26 @@ export function Alarms() {
           { id: "actions", header: "Actions", cell: (a) => (a.ActionsEnabled ? "Actions enabled" : "No actions") },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateAlarmModal
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreated={() => {
-            setCreating(false);
+            list.setCreating(false);
             alarms.reload();
           }}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete alarm"
-          what={deleting.AlarmName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }));
-              notify({ type: "success", content: `Successfully deleted alarm ${deleting.AlarmName}.` });
-              setSelected([]);
-              alarms.reload();
-            } catch (e) {
-              notifyError(`Alarm ${deleting.AlarmName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          kind="Alarm"
+          name={deleting.AlarmName ?? ""}
+          deletedMessage={`Successfully deleted alarm ${deleting.AlarmName}.`}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            alarms.reload();
           }}
         />
       )}

@@ -32,42 +32,28 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
 import { Details, Empty, LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 
 export function SecurityGroups() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<SecurityGroup[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<SecurityGroup | undefined>();
+  const list = useListState<SecurityGroup>();
   const groups = usePolled(async () => (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [], [clients]);
-  const items = (groups.data ?? []).filter((g) => `${g.GroupId} ${g.GroupName} ${g.VpcId} ${g.Description}`.includes(filter));
-  if (creating) return <CreateSecurityGroup onDone={() => { setCreating(false); groups.reload(); }} />;
+  const deleting = list.deleting;
+  if (list.creating) return <CreateSecurityGroup onDone={() => { list.setCreating(false); groups.reload(); }} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="security groups" />
       <ResourceTable
         title="Security Groups"
         list={groups}
-        items={items}
+        state={list}
         trackBy="GroupId"
         nameOf={(g) => g.GroupName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-              Delete security group
-            </Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              Create security group
-            </Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete security group"
+        createLabel="Create security group"
+        filterText={(g) => `${g.GroupId} ${g.GroupName} ${g.VpcId} ${g.Description}`}
         filterPlaceholder="Filter security groups"
         emptyTitle="No security groups"
         columnDefinitions={[
@@ -80,21 +66,16 @@ export function SecurityGroups() {
         ]}
       />
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete security group"
+          kind="Security group"
+          name={deleting.GroupId ?? ""}
           what={`${deleting.GroupId} - ${deleting.GroupName}`}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteSecurityGroupCommand({ GroupId: deleting.GroupId }));
-              notify({ type: "success", content: `Security group ${deleting.GroupId} has been deleted.` });
-              setSelected([]);
-              groups.reload();
-            } catch (e) {
-              notifyError(`Security group ${deleting.GroupId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: deleting.GroupId }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            groups.reload();
           }}
         />
       )}

@@ -31,50 +31,39 @@ import { pushCommands } from "../../lib/ecr";
 import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
 import { ecrOf } from "../../lib/client-ecr";
 
 export function Repositories() {
-  const { clients, notify, notifyError } = useApp();
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Repository[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Repository | undefined>();
+  const { clients } = useApp();
+  const list = useListState<Repository>();
   const [pushFor, setPushFor] = useState<Repository | undefined>();
   const repos = usePolled(async () => {
     const out: Repository[] = [];
     for await (const p of paginateDescribeRepositories({ client: ecrOf(clients) }, {})) out.push(...(p.repositories ?? []));
     return out.sort((a, b) => (a.repositoryName ?? "").localeCompare(b.repositoryName ?? ""));
   }, [clients]);
-  const items = (repos.data ?? []).filter((r) => (r.repositoryName ?? "").includes(filter));
+  const selected = list.selected;
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={repos.error} what="repositories" />
       <ResourceTable
         title="Repositories"
         list={repos}
-        items={items}
+        state={list}
         trackBy="repositoryArn"
         nameOf={(r) => r.repositoryName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
         actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
-              View push commands
-            </Button>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-              Delete
-            </Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              Create repository
-            </Button>
-          </>
+          <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
+            View push commands
+          </Button>
         }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete"
+        createLabel="Create repository"
+        filterText={(r) => r.repositoryName ?? ""}
         filterPlaceholder="Find repositories"
         emptyTitle="No repositories"
         columnDefinitions={[
@@ -90,36 +79,30 @@ export function Repositories() {
           { id: "encryption", header: "Encryption type", cell: (r) => r.encryptionConfiguration?.encryptionType ?? "AES256" },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateRepositoryModal
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreated={() => {
-            setCreating(false);
+            list.setCreating(false);
             repos.reload();
           }}
         />
       )}
       {pushFor && <PushCommandsModal repository={pushFor} onClose={() => setPushFor(undefined)} />}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete repository"
-          what={deleting.repositoryName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }));
-              notify({ type: "success", content: `Repository ${deleting.repositoryName} has been deleted.` });
-              setSelected([]);
-              repos.reload();
-            } catch (e) {
-              notifyError(`Repository ${deleting.repositoryName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          kind="Repository"
+          name={deleting.repositoryName ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            repos.reload();
           }}
         >
           <Box>Its images are deleted with it.</Box>
-        </ConfirmDeleteModal>
+        </DeleteResourceModal>
       )}
     </SpaceBetween>
   );

@@ -2,7 +2,6 @@
 // Availability Zone), delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -28,44 +27,33 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { isCidr } from "../../lib/sgrules";
-import { Details, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { counterOf, DetailHeader, Details, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 
 export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
 const withName = (name: string, type: "vpc" | "subnet") =>
   name.trim() ? [{ ResourceType: type, Tags: [{ Key: "Name", Value: name.trim() }] }] : undefined;
 
 export function Vpcs() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Vpc[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Vpc | undefined>();
+  const list = useListState<Vpc>();
   const vpcs = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients]);
-  const items = (vpcs.data ?? []).filter((v) => `${v.VpcId} ${nameTag(v.Tags) ?? ""} ${v.CidrBlock}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={vpcs.error} what="VPCs" />
       <ResourceTable
         title="Your VPCs"
         list={vpcs}
-        items={items}
+        state={list}
         trackBy="VpcId"
         nameOf={(v) => v.VpcId ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete VPC</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create VPC</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete VPC"
+        createLabel="Create VPC"
+        filterText={(v) => `${v.VpcId} ${nameTag(v.Tags) ?? ""} ${v.CidrBlock}`}
         filterPlaceholder="Filter VPCs"
         emptyTitle="No VPCs"
         columnDefinitions={[
@@ -77,35 +65,29 @@ export function Vpcs() {
           { id: "tenancy", header: "Tenancy", cell: (v) => v.InstanceTenancy },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateModal
           title="Create VPC"
           fields={{ cidr: "10.0.0.0/16" }}
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreate={async (name, cidr) => {
             const r = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: withName(name, "vpc") }));
             notify({ type: "success", content: `You successfully created ${r.Vpc?.VpcId}${name ? ` / ${name}` : ""}.` });
-            setCreating(false);
+            list.setCreating(false);
             vpcs.reload();
           }}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete VPC"
-          what={deleting.VpcId ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }));
-              notify({ type: "success", content: `VPC ${deleting.VpcId} has been deleted.` });
-              setSelected([]);
-              vpcs.reload();
-            } catch (e) {
-              notifyError(`VPC ${deleting.VpcId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          kind="VPC"
+          name={deleting.VpcId ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            vpcs.reload();
           }}
         />
       )}
@@ -138,28 +120,25 @@ function CreateModal({
       onDismiss={onClose}
       header={title}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button
-              variant="primary"
-              loading={busy}
-              disabled={!!cidrError}
-              onClick={async () => {
-                setBusy(true);
-                try {
-                  await onCreate(name, cidr.trim());
-                } catch (e) {
-                  notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
-                } finally {
-                  setBusy(false);
-                }
-              }}
-            >
-              {title}
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button
+            variant="primary"
+            loading={busy}
+            disabled={!!cidrError}
+            onClick={async () => {
+              setBusy(true);
+              try {
+                await onCreate(name, cidr.trim());
+              } catch (e) {
+                notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            {title}
+          </Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="l">
@@ -184,12 +163,7 @@ export function VpcDetail({ id }: { id: string }) {
   const v = vpc.data;
   return (
     <ContentLayout
-      header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Your VPCs", href: formatRoute({ page: "vpcs" }) }, { text: id, href: formatRoute({ page: "vpc", id }) }]} />
-          <Header variant="h1">{`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`}</Header>
-        </SpaceBetween>
-      }
+      header={<DetailHeader crumbs={[["Your VPCs", { page: "vpcs" }], [id, { page: "vpc", id }]]} title={`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`} />}
     >
       <SpaceBetween size="l">
         <LoadError error={vpc.error} what="the VPC" />
@@ -211,7 +185,7 @@ export function VpcDetail({ id }: { id: string }) {
           loading={subnets.loading && !subnets.data}
           items={subnets.data ?? []}
           trackBy="SubnetId"
-          header={<Header counter={subnets.data ? `(${subnets.data.length})` : undefined}>Subnets</Header>}
+          header={<Header counter={counterOf(subnets.data)}>Subnets</Header>}
           empty={<Box textAlign="center">No subnets</Box>}
           columnDefinitions={subnetColumns}
         />
@@ -219,7 +193,7 @@ export function VpcDetail({ id }: { id: string }) {
           loading={groups.loading && !groups.data}
           items={groups.data ?? []}
           trackBy="GroupId"
-          header={<Header counter={groups.data ? `(${groups.data.length})` : undefined}>Security groups</Header>}
+          header={<Header counter={counterOf(groups.data)}>Security groups</Header>}
           empty={<Box textAlign="center">No security groups</Box>}
           columnDefinitions={[
             { id: "id", header: "Security group ID", cell: (g) => <RouteLink to={{ page: "security-group", id: g.GroupId ?? "" }}>{g.GroupId}</RouteLink> },
@@ -243,54 +217,38 @@ const subnetColumns = [
 ];
 
 export function Subnets() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Subnet[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Subnet | undefined>();
+  const list = useListState<Subnet>();
   const subnets = usePolled(async () => (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [], [clients]);
-  const items = (subnets.data ?? []).filter((s) => `${s.SubnetId} ${nameTag(s.Tags) ?? ""} ${s.VpcId} ${s.CidrBlock} ${s.AvailabilityZone}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={subnets.error} what="subnets" />
       <ResourceTable
         title="Subnets"
         list={subnets}
-        items={items}
+        state={list}
         trackBy="SubnetId"
         nameOf={(s) => s.SubnetId ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete subnet</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create subnet</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete subnet"
+        createLabel="Create subnet"
+        filterText={(s) => `${s.SubnetId} ${nameTag(s.Tags) ?? ""} ${s.VpcId} ${s.CidrBlock} ${s.AvailabilityZone}`}
         filterPlaceholder="Filter subnets"
         emptyTitle="No subnets"
         columnDefinitions={subnetColumns}
       />
-      {creating && <CreateSubnetModal onClose={() => setCreating(false)} onCreated={() => { setCreating(false); subnets.reload(); }} />}
+      {list.creating && <CreateSubnetModal onClose={() => list.setCreating(false)} onCreated={() => { list.setCreating(false); subnets.reload(); }} />}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete subnet"
-          what={deleting.SubnetId ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }));
-              notify({ type: "success", content: `Subnet ${deleting.SubnetId} has been deleted.` });
-              setSelected([]);
-              subnets.reload();
-            } catch (e) {
-              notifyError(`Subnet ${deleting.SubnetId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          kind="Subnet"
+          name={deleting.SubnetId ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            subnets.reload();
           }}
         />
       )}
@@ -349,12 +307,7 @@ export function SubnetDetail({ id }: { id: string }) {
   const s = subnet.data;
   return (
     <ContentLayout
-      header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Subnets", href: formatRoute({ page: "subnets" }) }, { text: id, href: formatRoute({ page: "subnet", id }) }]} />
-          <Header variant="h1">{`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`}</Header>
-        </SpaceBetween>
-      }
+      header={<DetailHeader crumbs={[["Subnets", { page: "subnets" }], [id, { page: "subnet", id }]]} title={`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`} />}
     >
       <SpaceBetween size="l">
         <LoadError error={subnet.error} what="the subnet" />

@@ -1,0 +1,42 @@
+import { useState } from "react";
+import Button from "@cloudscape-design/components/button";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import Modal from "@cloudscape-design/components/modal";
+import { ModalFooter } from "./common";
+
+// A create dialog whose only field is the new resource's name; Enter submits.
+export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    await onSubmit(name);
+    setBusy(false);
+  };
+  return (
+    <Modal
+      visible
+      onDismiss={onClose}
+      header={title}
+      footer={
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
+            Create
+          </Button>
+        </ModalFooter>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name) void submit();
+        }}
+      >
+        <FormField label={label}>
+          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
+        </FormField>
+      </form>
+    </Modal>
+  );
+}
