@@ -4,7 +4,6 @@
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
-import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -34,50 +33,30 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function LoadBalancers() {
-  const { clients, notify, notifyError } = useApp();
-  const [selected, setSelected] = useState<LoadBalancer[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<LoadBalancer | undefined>();
+  const { clients } = useApp();
+  const list = useListState<LoadBalancer>();
+  const deleting = list.deleting;
   const lbs = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
-  if (creating) return <CreateLoadBalancer onDone={() => { setCreating(false); lbs.reload(); }} />;
+  if (list.creating) return <CreateLoadBalancer onDone={() => { list.setCreating(false); lbs.reload(); }} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={lbs.error} what="load balancers" />
-      <Table
-        variant="full-page"
-        loading={lbs.loading && !lbs.data}
-        items={lbs.data ?? []}
+      <ResourceTable
+        title="Load balancers"
+        list={lbs}
+        state={list}
         trackBy="LoadBalancerArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, l) => l.LoadBalancerName ?? "", selectionGroupLabel: "Load balancers", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={lbs.data ? `(${lbs.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={lbs.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete load balancer
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create load balancer
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Load balancers
-          </Header>
-        }
-        empty={<Empty title="No load balancers" />}
+        nameOf={(l) => l.LoadBalancerName ?? ""}
+        deleteLabel="Delete load balancer"
+        createLabel="Create load balancer"
+        emptyTitle="No load balancers"
         columnDefinitions={[
           { id: "name", header: "Name", cell: (l) => <RouteLink to={{ page: "load-balancer", name: l.LoadBalancerName ?? "" }}>{l.LoadBalancerName}</RouteLink> },
           { id: "dns", header: "DNS name", cell: (l) => l.DNSName },
@@ -89,21 +68,16 @@ export function LoadBalancers() {
         ]}
       />
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete load balancer"
-          what={deleting.LoadBalancerName ?? ""}
+          kind="Load balancer"
+          name={deleting.LoadBalancerName ?? ""}
           phrase="confirm"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
-              notify({ type: "success", content: `Load balancer ${deleting.LoadBalancerName} has been deleted.` });
-              setSelected([]);
-              lbs.reload();
-            } catch (e) {
-              notifyError(`Load balancer ${deleting.LoadBalancerName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            lbs.reload();
           }}
         />
       )}

@@ -28,47 +28,27 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
 import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function TargetGroups() {
-  const { clients, notify, notifyError } = useApp();
-  const [selected, setSelected] = useState<TargetGroup[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<TargetGroup | undefined>();
+  const { clients } = useApp();
+  const list = useListState<TargetGroup>();
+  const deleting = list.deleting;
   const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients]);
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="target groups" />
-      <Table
-        variant="full-page"
-        loading={groups.loading && !groups.data}
-        items={groups.data ?? []}
+      <ResourceTable
+        title="Target groups"
+        list={groups}
+        state={list}
         trackBy="TargetGroupArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, g) => g.TargetGroupName ?? "", selectionGroupLabel: "Target groups", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={groups.data ? `(${groups.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={groups.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create target group
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Target groups
-          </Header>
-        }
-        empty={<Empty title="No target groups" />}
+        nameOf={(g) => g.TargetGroupName ?? ""}
+        deleteLabel="Delete"
+        createLabel="Create target group"
+        emptyTitle="No target groups"
         columnDefinitions={[
           { id: "name", header: "Name", cell: (g) => <RouteLink to={{ page: "target-group", name: g.TargetGroupName ?? "" }}>{g.TargetGroupName}</RouteLink> },
           { id: "port", header: "Port", cell: (g) => g.Port },
@@ -79,31 +59,25 @@ export function TargetGroups() {
           { id: "hc", header: "Health check path", cell: (g) => g.HealthCheckPath ?? "-" },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateTargetGroupModal
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreated={() => {
-            setCreating(false);
+            list.setCreating(false);
             groups.reload();
           }}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete target group"
-          what={deleting.TargetGroupName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }));
-              notify({ type: "success", content: `Target group ${deleting.TargetGroupName} has been deleted.` });
-              setSelected([]);
-              groups.reload();
-            } catch (e) {
-              notifyError(`Target group ${deleting.TargetGroupName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
+          kind="Target group"
+          name={deleting.TargetGroupName ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }))}
+          onDeleted={() => {
+            list.setSelected([]);
+            groups.reload();
           }}
         />
       )}
