@@ -1,7 +1,6 @@
 // CloudWatch alarms: the list with their state, a simple alarm on one metric (statistic,
 // period, threshold, comparison, evaluation periods), delete.
 import { useState } from "react";
-import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
@@ -15,7 +14,7 @@ import { cloudwatchOf } from "../../lib/cloudwatch";
 import { formatTime } from "../../lib/status";
 import { alarmCondition, checkAlarm, COMPARISONS, NEW_ALARM, toPutMetricAlarm, AlarmDraft } from "../../lib/alarms";
 import { formatDimensions, STATISTICS } from "../../lib/metrics";
-import { LoadError, RouteLink } from "../../components/common";
+import { LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -124,12 +123,9 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
       onDismiss={onClose}
       header="Create alarm"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="m">

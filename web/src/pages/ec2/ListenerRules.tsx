@@ -28,7 +28,7 @@ import {
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { Details, Empty, LoadError } from "../../components/common";
+import { Details, Empty, LoadError, ModalFooter } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -218,12 +218,9 @@ function RuleModal({
       onDismiss={onClose}
       header={rule ? `Edit rule (priority ${rule.Priority})` : "Add rule"}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="l">

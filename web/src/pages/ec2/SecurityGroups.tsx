@@ -31,7 +31,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
-import { Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -337,12 +337,9 @@ function AddRuleModal({ groupId, egress, peer, onClose, onAdded }: { groupId: st
       onDismiss={onClose}
       header={egress ? "Add outbound rule" : "Add inbound rule"}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
+        </ModalFooter>
       }
     >
       <RuleFields rule={rule} index={0} peer={peer} errors={submitted ? checkRule(rule) : {}} onChange={setRule} />

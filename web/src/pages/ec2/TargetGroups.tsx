@@ -1,7 +1,6 @@
 // Target groups with their targets' live health; create (protocol, port, target type,
 // VPC, health check path) and delete.
 import { useEffect, useState } from "react";
-import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -27,7 +26,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -219,16 +218,11 @@ function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; o
       onDismiss={onClose}
       header="Create target group"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} onClick={() => void submit()}>
-              Create target group
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} onClick={() => void submit()}>
+            Create target group
+          </Button>
+        </ModalFooter>
       }
     >
       <TargetGroupFields value={v} onChange={setV} errors={errors} />

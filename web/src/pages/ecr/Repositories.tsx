@@ -30,7 +30,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
 import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
@@ -141,16 +141,11 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
       onDismiss={onClose}
       header="Create repository"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-              Create
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+            Create
+          </Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="l">

@@ -19,7 +19,7 @@ import {
   paginateListClusters,
 } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { Empty, LoadError, RouteLink, State } from "../../components/common";
+import { Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import type { Clients } from "../../lib/clients";
 import { ecsOf } from "../../lib/client-ecs";
@@ -176,16 +176,11 @@ function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCrea
       onDismiss={onClose}
       header="Create cluster"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-              Create
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+            Create
+          </Button>
+        </ModalFooter>
       }
     >
       <form

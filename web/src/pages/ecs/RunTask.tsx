@@ -1,7 +1,6 @@
 // Run new task: a task definition's revision, how many, the launch type, and for awsvpc
 // tasks the subnets and security groups (the default VPC's, as the AWS console starts with).
 import { useEffect, useState } from "react";
-import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
@@ -16,6 +15,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
+import { ModalFooter } from "../../components/common";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -85,16 +85,11 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
       onDismiss={onClose}
       header="Run new task"
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
-              Run task
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+            Run task
+          </Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="l">

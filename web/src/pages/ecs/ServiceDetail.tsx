@@ -21,7 +21,7 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -298,16 +298,11 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
       onDismiss={onClose}
       header={`Update ${service.serviceName}`}
       footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
-              Update
-            </Button>
-          </SpaceBetween>
-        </Box>
+        <ModalFooter onCancel={onClose}>
+          <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
+            Update
+          </Button>
+        </ModalFooter>
       }
     >
       <SpaceBetween size="l">
