@@ -5,7 +5,7 @@ import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
-import Header from "@cloudscape-design/components/header";
+import Header, { type HeaderProps } from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
@@ -70,13 +70,14 @@ export function ModalFooter({ onCancel, children }: { onCancel: () => void; chil
   );
 }
 
-// A detail page's header: the breadcrumbs from the list down to this page, and its title.
-export function DetailHeader({ crumbs, title, description, actions }: { crumbs: [string, Route][]; title: string; description?: ReactNode; actions?: ReactNode }) {
+// A detail page's header: the breadcrumbs from the list down to this page, then its title
+// (children) with the page's description and actions.
+export function DetailHeader({ crumbs, children, ...header }: { crumbs: [string, Route][]; children: ReactNode } & Omit<HeaderProps, "variant" | "children">) {
   return (
     <SpaceBetween size="m">
       <BreadcrumbGroup items={crumbs.map(([text, to]) => ({ text, href: formatRoute(to) }))} />
-      <Header variant="h1" description={description} actions={actions}>
-        {title}
+      <Header variant="h1" {...header}>
+        {children}
       </Header>
     </SpaceBetween>
   );

@@ -3,7 +3,6 @@
 // action, changed with the listener.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -26,9 +25,8 @@ import {
   SetRulePrioritiesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { Details, Empty, LoadError, ModalFooter } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, ModalFooter } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -58,16 +56,15 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Load balancers", href: formatRoute({ page: "load-balancers" }) },
-              { text: name, href: formatRoute({ page: "load-balancer", name }) },
-              { text: title, href: formatRoute({ page: "listener", name, port }) },
-            ]}
-          />
-          <Header variant="h1">{`Listener ${title}`}</Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Load balancers", { page: "load-balancers" }],
+            [name, { page: "load-balancer", name }],
+            [title, { page: "listener", name, port }],
+          ]}
+        >
+          {`Listener ${title}`}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">

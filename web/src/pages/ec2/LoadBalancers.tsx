@@ -3,7 +3,6 @@
 // delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -30,9 +29,8 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
@@ -332,15 +330,7 @@ export function LoadBalancerDetail({ name }: { name: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Load balancers", href: formatRoute({ page: "load-balancers" }) },
-              { text: name, href: formatRoute({ page: "load-balancer", name }) },
-            ]}
-          />
-          <Header variant="h1">{name}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Load balancers", { page: "load-balancers" }], [name, { page: "load-balancer", name }]]}>{name}</DetailHeader>
       }
     >
       <SpaceBetween size="l">

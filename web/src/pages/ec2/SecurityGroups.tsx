@@ -2,7 +2,6 @@
 // inbound and outbound rules, add and remove a rule, delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -31,7 +30,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
-import { Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -209,10 +208,7 @@ export function SecurityGroupDetail({ id, tab }: { id: string; tab?: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Security Groups", href: formatRoute({ page: "security-groups" }) }, { text: id, href: formatRoute({ page: "security-group", id }) }]} />
-          <Header variant="h1">{`${id} - ${g?.GroupName ?? ""}`}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Security Groups", { page: "security-groups" }], [id, { page: "security-group", id }]]}>{`${id} - ${g?.GroupName ?? ""}`}</DetailHeader>
       }
     >
       <SpaceBetween size="l">

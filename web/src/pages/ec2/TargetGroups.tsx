@@ -1,7 +1,6 @@
 // Target groups with their targets' live health; create (protocol, port, target type,
 // VPC, health check path) and delete.
 import { useEffect, useState } from "react";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
@@ -24,9 +23,8 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
-import { Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -243,15 +241,7 @@ export function TargetGroupDetail({ name }: { name: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Target groups", href: formatRoute({ page: "target-groups" }) },
-              { text: name, href: formatRoute({ page: "target-group", name }) },
-            ]}
-          />
-          <Header variant="h1">{name}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Target groups", { page: "target-groups" }], [name, { page: "target-group", name }]]}>{name}</DetailHeader>
       }
     >
       <SpaceBetween size="l">

@@ -3,7 +3,6 @@
 // commands" with the exact commands for this endpoint.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -28,9 +27,8 @@ import {
 } from "@aws-sdk/client-ecr";
 import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
-import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
@@ -232,24 +230,19 @@ export function RepositoryDetail({ repository }: { repository: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Private repositories", href: formatRoute({ page: "repositories" }) },
-              { text: repository, href: formatRoute({ page: "repository", repository }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <Button disabled={!r} onClick={() => setPushing(true)}>
-                View push commands
-              </Button>
-            }
-          >
-            {repository}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Private repositories", { page: "repositories" }],
+            [repository, { page: "repository", repository }],
+          ]}
+          actions={
+            <Button disabled={!r} onClick={() => setPushing(true)}>
+              View push commands
+            </Button>
+          }
+        >
+          {repository}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">

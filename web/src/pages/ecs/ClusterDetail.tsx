@@ -8,7 +8,6 @@ import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import SegmentedControl from "@cloudscape-design/components/segmented-control";
 import {
   ContainerInstance,
@@ -28,7 +27,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import type { Clients } from "../../lib/clients";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -86,15 +85,7 @@ export function ClusterDetail({ cluster, tab }: { cluster: string; tab?: string 
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-            ]}
-          />
-          <Header variant="h1">{cluster}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Clusters", { page: "clusters" }], [cluster, { page: "cluster", cluster }]]}>{cluster}</DetailHeader>
       }
     >
       <SpaceBetween size="l">

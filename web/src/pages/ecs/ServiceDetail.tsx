@@ -3,7 +3,6 @@
 import { lazy, Suspense, useState } from "react";
 import Spinner from "@cloudscape-design/components/spinner";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import Container from "@cloudscape-design/components/container";
@@ -21,7 +20,7 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -46,31 +45,26 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-              { text: "Services", href: formatRoute({ page: "cluster", cluster, tab: "services" }) },
-              { text: service, href: formatRoute({ page: "service", cluster, service }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
-                  Delete service
-                </Button>
-                <Button variant="primary" disabled={!s || s.status !== "ACTIVE"} onClick={() => setUpdating(true)}>
-                  Update service
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            {service}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Clusters", { page: "clusters" }],
+            [cluster, { page: "cluster", cluster }],
+            ["Services", { page: "cluster", cluster, tab: "services" }],
+            [service, { page: "service", cluster, service }],
+          ]}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
+                Delete service
+              </Button>
+              <Button variant="primary" disabled={!s || s.status !== "ACTIVE"} onClick={() => setUpdating(true)}>
+                Update service
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {service}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">

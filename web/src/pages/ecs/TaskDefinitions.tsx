@@ -2,7 +2,6 @@
 // deregister), as the AWS console shows them.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ButtonDropdown from "@cloudscape-design/components/button-dropdown";
 import Container from "@cloudscape-design/components/container";
@@ -22,7 +21,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
@@ -94,15 +93,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Task definitions", href: formatRoute({ page: "task-definitions" }) },
-              { text: family, href: formatRoute({ page: "task-definition-family", family }) },
-            ]}
-          />
-          <Header variant="h1">{family}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Task definitions", { page: "task-definitions" }], [family, { page: "task-definition-family", family }]]}>{family}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
@@ -150,36 +141,31 @@ export function TaskDefinitionRevision({ family, revision, tab }: { family: stri
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Task definitions", href: formatRoute({ page: "task-definitions" }) },
-              { text: family, href: formatRoute({ page: "task-definition-family", family }) },
-              { text: `Revision ${revision}`, href: formatRoute({ page: "task-definition", family, revision }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button disabled={t?.status !== "ACTIVE"} onClick={() => void deregister()}>
-                  Deregister
-                </Button>
-                <Button
-                  disabled={!t}
-                  onClick={() => {
-                    if (t) sessionStorage.setItem("wharf.console.draft-task-definition", jsonForRevision(t));
-                    go({ page: "create-task-definition", mode: "json" });
-                  }}
-                >
-                  Create new revision
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            {family}:{revision}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Task definitions", { page: "task-definitions" }],
+            [family, { page: "task-definition-family", family }],
+            [`Revision ${revision}`, { page: "task-definition", family, revision }],
+          ]}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button disabled={t?.status !== "ACTIVE"} onClick={() => void deregister()}>
+                Deregister
+              </Button>
+              <Button
+                disabled={!t}
+                onClick={() => {
+                  if (t) sessionStorage.setItem("wharf.console.draft-task-definition", jsonForRevision(t));
+                  go({ page: "create-task-definition", mode: "json" });
+                }}
+              >
+                Create new revision
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {family}:{revision}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">

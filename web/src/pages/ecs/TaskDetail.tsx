@@ -2,7 +2,6 @@
 // container's awslogs stream; stop.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -16,7 +15,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { awslogsStream, taskAddresses } from "../../lib/tasks";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { LogEvents } from "../logs/LogEvents";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -52,26 +51,21 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-              { text: "Tasks", href: formatRoute({ page: "cluster", cluster, tab: "tasks" }) },
-              { text: task, href: formatRoute({ page: "task", cluster, task }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <Button disabled={!t || t.desiredStatus === "STOPPED"} onClick={() => void stop()}>
-                Stop
-              </Button>
-            }
-          >
-            {task}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Clusters", { page: "clusters" }],
+            [cluster, { page: "cluster", cluster }],
+            ["Tasks", { page: "cluster", cluster, tab: "tasks" }],
+            [task, { page: "task", cluster, task }],
+          ]}
+          actions={
+            <Button disabled={!t || t.desiredStatus === "STOPPED"} onClick={() => void stop()}>
+              Stop
+            </Button>
+          }
+        >
+          {task}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">

@@ -143,7 +143,7 @@ export function LogGroupDetail({ group }: { group: string }) {
   const g = info.data;
   return (
     <ContentLayout
-      header={<DetailHeader crumbs={[["Log groups", { page: "log-groups" }], [group, { page: "log-group", group }]]} title={group} />}
+      header={<DetailHeader crumbs={[["Log groups", { page: "log-groups" }], [group, { page: "log-group", group }]]}>{group}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={info.error} what="the log group" />
@@ -234,8 +234,9 @@ export function LogStreamPage({ group, stream }: { group: string; stream: string
             [group, { page: "log-group", group }],
             [stream, { page: "log-stream", group, stream }],
           ]}
-          title={stream}
-        />
+        >
+          {stream}
+        </DetailHeader>
       }
     >
       <LogEvents group={group} stream={stream} />

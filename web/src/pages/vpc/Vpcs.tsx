@@ -163,7 +163,7 @@ export function VpcDetail({ id }: { id: string }) {
   const v = vpc.data;
   return (
     <ContentLayout
-      header={<DetailHeader crumbs={[["Your VPCs", { page: "vpcs" }], [id, { page: "vpc", id }]]} title={`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`} />}
+      header={<DetailHeader crumbs={[["Your VPCs", { page: "vpcs" }], [id, { page: "vpc", id }]]}>{`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={vpc.error} what="the VPC" />
@@ -307,7 +307,7 @@ export function SubnetDetail({ id }: { id: string }) {
   const s = subnet.data;
   return (
     <ContentLayout
-      header={<DetailHeader crumbs={[["Subnets", { page: "subnets" }], [id, { page: "subnet", id }]]} title={`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`} />}
+      header={<DetailHeader crumbs={[["Subnets", { page: "subnets" }], [id, { page: "subnet", id }]]}>{`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={subnet.error} what="the subnet" />
