@@ -8,7 +8,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table, { type TableProps } from "@cloudscape-design/components/table";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import type { Polled } from "../lib/app-context";
-import { Empty } from "./common";
+import { counterOf, Empty } from "./common";
 
 // What a list page keeps between polls: its filter, its selection and which of its
 // create/delete modals is open.
@@ -65,7 +65,7 @@ export function ResourceTable<T>(p: ResourceTableProps<T>) {
       header={
         <Header
           variant="awsui-h1-sticky"
-          counter={p.list.data ? `(${p.list.data.length})` : undefined}
+          counter={counterOf(p.list.data)}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button iconName="refresh" ariaLabel="Refresh" onClick={p.list.reload} />

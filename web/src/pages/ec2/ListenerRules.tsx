@@ -26,7 +26,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { DetailHeader, Details, Empty, LoadError, ModalFooter } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -92,7 +92,7 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
           ariaLabels={{ itemSelectionLabel: (_, r) => `Rule ${r.Priority}`, selectionGroupLabel: "Listener rules", allItemsSelectionLabel: () => "all" }}
           header={
             <Header
-              counter={rules.data ? `(${rules.data.length})` : undefined}
+              counter={counterOf(rules.data)}
               description="Rules are evaluated in priority order, lowest first; the default rule applies when no other does."
               actions={
                 <SpaceBetween direction="horizontal" size="xs">

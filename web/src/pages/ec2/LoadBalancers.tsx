@@ -30,7 +30,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatTime } from "../../lib/status";
-import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
@@ -356,7 +356,7 @@ export function LoadBalancerDetail({ name }: { name: string }) {
           loading={listeners.loading && !listeners.data}
           items={listeners.data ?? []}
           trackBy="ListenerArn"
-          header={<Header counter={listeners.data ? `(${listeners.data.length})` : undefined}>Listeners and rules</Header>}
+          header={<Header counter={counterOf(listeners.data)}>Listeners and rules</Header>}
           empty={<Empty title="No listeners" />}
           columnDefinitions={[
             {

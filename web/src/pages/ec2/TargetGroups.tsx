@@ -24,7 +24,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { arnName } from "../../lib/status";
-import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -267,7 +267,7 @@ export function TargetGroupDetail({ name }: { name: string }) {
           loading={health.loading && !health.data}
           items={health.data ?? []}
           trackBy={(t) => `${t.Target?.Id}:${t.Target?.Port}`}
-          header={<Header counter={health.data ? `(${health.data.length})` : undefined}>Registered targets</Header>}
+          header={<Header counter={counterOf(health.data)}>Registered targets</Header>}
           empty={<Empty title="No registered targets" />}
           columnDefinitions={[
             { id: "id", header: "IP address / instance", cell: (t) => t.Target?.Id },

@@ -28,7 +28,7 @@ import {
 import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
 import { formatBytes, formatTime } from "../../lib/status";
-import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
@@ -275,7 +275,7 @@ export function RepositoryDetail({ repository }: { repository: string }) {
                     ariaLabels={{ itemSelectionLabel: (_, i) => i.imageDigest ?? "", selectionGroupLabel: "Images", allItemsSelectionLabel: () => "all images" }}
                     header={
                       <Header
-                        counter={images.data ? `(${images.data.length})` : undefined}
+                        counter={counterOf(images.data)}
                         actions={
                           <SpaceBetween direction="horizontal" size="xs">
                             <Button iconName="refresh" ariaLabel="Refresh images" onClick={images.reload} />

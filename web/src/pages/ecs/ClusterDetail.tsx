@@ -27,7 +27,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import type { Clients } from "../../lib/clients";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
-import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -133,7 +133,7 @@ function ServicesTab({ cluster }: { cluster: string }) {
         trackBy="serviceArn"
         header={
           <Header
-            counter={services.data ? `(${services.data.length})` : undefined}
+            counter={counterOf(services.data)}
             actions={
               <SpaceBetween direction="horizontal" size="xs">
                 <Button iconName="refresh" ariaLabel="Refresh services" onClick={services.reload} />
@@ -298,7 +298,7 @@ function InfrastructureTab({ cluster }: { cluster: string }) {
         loadingText="Loading container instances"
         items={instances.data ?? []}
         trackBy="containerInstanceArn"
-        header={<Header counter={instances.data ? `(${instances.data.length})` : undefined}>Container instances</Header>}
+        header={<Header counter={counterOf(instances.data)}>Container instances</Header>}
         empty={<Empty title="No container instances">Fargate tasks need none.</Empty>}
         columnDefinitions={[
           { id: "id", header: "Container instance", cell: (ci) => arnName(ci.containerInstanceArn) },

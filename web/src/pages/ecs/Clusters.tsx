@@ -19,7 +19,7 @@ import {
   paginateListClusters,
 } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { counterOf, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import type { Clients } from "../../lib/clients";
 import { ecsOf } from "../../lib/client-ecs";
@@ -64,7 +64,7 @@ export function Clusters() {
         header={
           <Header
             variant="awsui-h1-sticky"
-            counter={clusters.data ? `(${clusters.data.length})` : undefined}
+            counter={counterOf(clusters.data)}
             description="A cluster groups the services and tasks that run on your Fargate capacity and container instances."
             actions={
               <SpaceBetween direction="horizontal" size="xs">

@@ -20,7 +20,7 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
 import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -234,7 +234,7 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
         loading={health.loading && !health.data}
         items={health.data ?? []}
         trackBy={(t) => `${t.group} ${t.Target?.Id}:${t.Target?.Port}`}
-        header={<Header counter={health.data ? `(${health.data.length})` : undefined}>Target health</Header>}
+        header={<Header counter={counterOf(health.data)}>Target health</Header>}
         empty={<Empty title="No targets" />}
         columnDefinitions={[
           { id: "group", header: "Target group", cell: (t) => <RouteLink to={{ page: "target-group", name: t.group }}>{t.group}</RouteLink> },

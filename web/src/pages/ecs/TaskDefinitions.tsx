@@ -21,7 +21,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
-import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
@@ -47,7 +47,7 @@ export function TaskDefinitions() {
         header={
           <Header
             variant="awsui-h1-sticky"
-            counter={families.data ? `(${families.data.length})` : undefined}
+            counter={counterOf(families.data)}
             description="A task definition says which containers a task runs, with their images, ports, CPU and memory."
             actions={
               <SpaceBetween direction="horizontal" size="xs">
@@ -102,7 +102,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
           loading={revisions.loading && !revisions.data}
           items={(revisions.data ?? []).map((arn) => ({ arn }))}
           trackBy="arn"
-          header={<Header counter={revisions.data ? `(${revisions.data.length})` : undefined}>Revisions</Header>}
+          header={<Header counter={counterOf(revisions.data)}>Revisions</Header>}
           empty={<Empty title="No active revisions" />}
           columnDefinitions={[
             {
