@@ -33,6 +33,8 @@ export function useListState<T>(): ListState<T> {
 
 export interface ResourceTableProps<T> {
   title: string; // "Log groups"
+  description?: ReactNode; // under the title
+  loadingText?: string;
   list: Polled<T[]>;
   state: ListState<T>;
   trackBy: keyof T & string;
@@ -44,6 +46,7 @@ export interface ResourceTableProps<T> {
   filterText?: (item: T) => string;
   filterPlaceholder?: string;
   emptyTitle: string;
+  emptyDescription?: ReactNode;
   columnDefinitions: TableProps.ColumnDefinition<T>[];
 }
 
@@ -56,6 +59,7 @@ export function ResourceTable<T>(p: ResourceTableProps<T>) {
     <Table
       variant="full-page"
       loading={p.list.loading && !p.list.data}
+      loadingText={p.loadingText}
       items={items}
       trackBy={p.trackBy}
       selectionType="single"
@@ -66,6 +70,7 @@ export function ResourceTable<T>(p: ResourceTableProps<T>) {
         <Header
           variant="awsui-h1-sticky"
           counter={counterOf(p.list.data)}
+          description={p.description}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button iconName="refresh" ariaLabel="Refresh" onClick={p.list.reload} />
@@ -87,7 +92,7 @@ export function ResourceTable<T>(p: ResourceTableProps<T>) {
         </Header>
       }
       filter={filterText && <TextFilter filteringText={s.filter} filteringPlaceholder={p.filterPlaceholder} onChange={(e) => s.setFilter(e.detail.filteringText)} />}
-      empty={<Empty title={p.emptyTitle} />}
+      empty={<Empty title={p.emptyTitle}>{p.emptyDescription}</Empty>}
       columnDefinitions={p.columnDefinitions}
     />
   );
