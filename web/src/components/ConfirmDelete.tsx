@@ -70,6 +70,7 @@ export function DeleteResourceModal({
   what = name,
   phrase = "delete",
   deletedMessage = `${kind} ${name} has been deleted.`,
+  failedMessage = `${kind} ${name} could not be deleted`,
   onClose,
   onDelete,
   onDeleted,
@@ -81,6 +82,7 @@ export function DeleteResourceModal({
   what?: string; // how the dialog names it, when not by name alone
   phrase?: string;
   deletedMessage?: string;
+  failedMessage?: string;
   onClose: () => void;
   onDelete: () => Promise<unknown>; // the AWS call
   onDeleted: () => void; // clear the selection, reload the list
@@ -99,7 +101,7 @@ export function DeleteResourceModal({
           notify({ type: "success", content: deletedMessage });
           onDeleted();
         } catch (e) {
-          notifyError(`${kind} ${name} could not be deleted`, e);
+          notifyError(failedMessage, e);
         }
         onClose();
       }}

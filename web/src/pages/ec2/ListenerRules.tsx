@@ -27,12 +27,12 @@ import {
 import { useApp, usePolled } from "../../lib/app-context";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
 import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function ListenerDetail({ name, port }: { name: string; port: string }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [selected, setSelected] = useState<Rule[]>([]);
   const [editing, setEditing] = useState<{ rule?: Rule; draft: ListenerRuleDraft } | undefined>();
   const [deleting, setDeleting] = useState<Rule | undefined>();
@@ -141,21 +141,19 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete rule"
+          kind="Rule"
+          name={deleting.Priority ?? ""}
           what={`the rule of priority ${deleting.Priority}`}
           phrase="confirm"
+          deletedMessage={`The rule of priority ${deleting.Priority} has been deleted.`}
+          failedMessage="The rule could not be deleted"
           onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }));
-              notify({ type: "success", content: `The rule of priority ${deleting.Priority} has been deleted.` });
-              setSelected([]);
-              rules.reload();
-            } catch (e) {
-              notifyError("The rule could not be deleted", e);
-            }
-            setDeleting(undefined);
+          onDelete={() => elbv2Of(clients).send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }))}
+          onDeleted={() => {
+            setSelected([]);
+            rules.reload();
           }}
         />
       )}

@@ -21,7 +21,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -30,7 +30,7 @@ const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
 
 export function ServiceDetail({ cluster, service, tab }: { cluster: string; service: string; tab?: string }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, go } = useApp();
   const svc = usePolled(async () => {
     const r = await ecsOf(clients).send(new DescribeServicesCommand({ cluster, services: [service] }));
     const s = r.services?.[0];
@@ -133,24 +133,17 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
         />
       )}
       {deleting && s && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete service"
-          what={service}
-          phrase="delete"
+          kind="Service"
+          name={service}
+          deletedMessage={`Service ${service} is being deleted: its tasks are stopping.`}
           onClose={() => setDeleting(false)}
-          onDelete={async () => {
-            try {
-              await ecsOf(clients).send(new DeleteServiceCommand({ cluster, service, force: true }));
-              notify({ type: "success", content: `Service ${service} is being deleted: its tasks are stopping.` });
-              go({ page: "cluster", cluster });
-            } catch (e) {
-              notifyError(`Service ${service} could not be deleted`, e);
-            }
-            setDeleting(false);
-          }}
+          onDelete={() => ecsOf(clients).send(new DeleteServiceCommand({ cluster, service, force: true }))}
+          onDeleted={() => go({ page: "cluster", cluster })}
         >
           <Box>Its tasks are stopped, whatever the desired count (force delete).</Box>
-        </ConfirmDeleteModal>
+        </DeleteResourceModal>
       )}
     </ContentLayout>
   );
