@@ -3,10 +3,9 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import { useApp } from "../lib/app-context";
-import { ModalFooter } from "./common";
+import { ActionModal } from "./common";
 
 // As the AWS console does, a deletion is confirmed by typing.
 export function ConfirmDeleteModal({
@@ -27,25 +26,22 @@ export function ConfirmDeleteModal({
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={title}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button
-            variant="primary"
-            loading={busy}
-            disabled={typed !== phrase}
-            onClick={async () => {
-              setBusy(true);
-              await onDelete();
-              setBusy(false);
-            }}
-          >
-            Delete
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button
+          variant="primary"
+          loading={busy}
+          disabled={typed !== phrase}
+          onClick={async () => {
+            setBusy(true);
+            await onDelete();
+            setBusy(false);
+          }}
+        >
+          Delete
+        </Button>
       }
     >
       <SpaceBetween size="m">
@@ -57,7 +53,7 @@ export function ConfirmDeleteModal({
           <Input value={typed} onChange={(e) => setTyped(e.detail.value)} placeholder={phrase} controlId="confirm-delete" />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 

@@ -2,8 +2,7 @@ import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
-import { ModalFooter } from "./common";
+import { ActionModal } from "./common";
 
 // A create dialog whose only field is the new resource's name; Enter submits.
 export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
@@ -15,16 +14,13 @@ export function NameModal({ title, label, onClose, onSubmit }: { title: string; 
     setBusy(false);
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={title}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
-            Create
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
+          Create
+        </Button>
       }
     >
       <form
@@ -37,6 +33,6 @@ export function NameModal({ title, label, onClose, onSubmit }: { title: string; 
           <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
         </FormField>
       </form>
-    </Modal>
+    </ActionModal>
   );
 }

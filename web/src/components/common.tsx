@@ -7,6 +7,7 @@ import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Header, { type HeaderProps } from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
+import Modal, { type ModalProps } from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import { describeError } from "../lib/errors";
@@ -56,8 +57,17 @@ export function Details({ columns = 3, items }: { columns?: number; items: [stri
   );
 }
 
-// A modal's footer: Cancel, then the modal's own buttons, at the right.
-export function ModalFooter({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
+// A dialog as the console's create/edit/delete dialogs are: open while it is shown, closed by
+// Cancel or dismissal, its own buttons (actions) after Cancel at the bottom right.
+export function ActionModal({ header, size, onClose, actions, children }: { header: ReactNode; size?: ModalProps.Size; onClose: () => void; actions: ReactNode; children: ReactNode }) {
+  return (
+    <Modal visible size={size} onDismiss={onClose} header={header} footer={<ModalFooter onCancel={onClose}>{actions}</ModalFooter>}>
+      {children}
+    </Modal>
+  );
+}
+
+function ModalFooter({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
   return (
     <Box float="right">
       <SpaceBetween direction="horizontal" size="xs">

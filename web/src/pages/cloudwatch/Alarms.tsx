@@ -4,7 +4,6 @@ import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
@@ -14,7 +13,7 @@ import { cloudwatchOf } from "../../lib/cloudwatch";
 import { formatTime } from "../../lib/status";
 import { alarmCondition, checkAlarm, COMPARISONS, NEW_ALARM, toPutMetricAlarm, AlarmDraft } from "../../lib/alarms";
 import { formatDimensions, STATISTICS } from "../../lib/metrics";
-import { LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { ActionModal, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -118,14 +117,11 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create alarm"
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
       }
     >
       <SpaceBetween size="m">
@@ -152,6 +148,6 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
           {field("evaluationPeriods", "for (periods)")}
         </SpaceBetween>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

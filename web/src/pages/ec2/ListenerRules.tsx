@@ -9,7 +9,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -26,7 +25,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -208,14 +207,11 @@ function RuleModal({
 
   const tgName = (arn: string) => groups.data?.find((g) => g.TargetGroupArn === arn)?.TargetGroupName ?? arn;
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={rule ? `Edit rule (priority ${rule.Priority})` : "Add rule"}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
       }
     >
       <SpaceBetween size="l">
@@ -239,6 +235,6 @@ function RuleModal({
           />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

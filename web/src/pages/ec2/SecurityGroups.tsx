@@ -8,7 +8,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -30,7 +29,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
-import { DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { ActionModal, DetailHeader, Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -327,18 +326,15 @@ function AddRuleModal({ groupId, egress, peer, onClose, onAdded }: { groupId: st
     }
   };
   return (
-    <Modal
-      visible
-      size="max"
-      onDismiss={onClose}
+    <ActionModal
       header={egress ? "Add outbound rule" : "Add inbound rule"}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
-        </ModalFooter>
+      size="max"
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
       }
     >
       <RuleFields rule={rule} index={0} peer={peer} errors={submitted ? checkRule(rule) : {}} onChange={setRule} />
-    </Modal>
+    </ActionModal>
   );
 }

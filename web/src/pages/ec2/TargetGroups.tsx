@@ -8,7 +8,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -24,7 +23,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { arnName } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -210,21 +209,18 @@ function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; o
     }
   };
   return (
-    <Modal
-      visible
-      size="large"
-      onDismiss={onClose}
+    <ActionModal
       header="Create target group"
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} onClick={() => void submit()}>
-            Create target group
-          </Button>
-        </ModalFooter>
+      size="large"
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void submit()}>
+          Create target group
+        </Button>
       }
     >
       <TargetGroupFields value={v} onChange={setV} errors={errors} />
-    </Modal>
+    </ActionModal>
   );
 }
 

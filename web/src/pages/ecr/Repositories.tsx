@@ -28,7 +28,7 @@ import {
 import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
 import { formatBytes, formatTime } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
@@ -134,16 +134,13 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create repository"
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-            Create
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+          Create
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -178,7 +175,7 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
           Scan on push
         </Toggle>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 

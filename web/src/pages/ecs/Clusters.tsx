@@ -5,7 +5,6 @@ import Checkbox from "@cloudscape-design/components/checkbox";
 import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Box from "@cloudscape-design/components/box";
 import {
@@ -16,7 +15,7 @@ import {
   paginateListClusters,
 } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { ActionModal, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import type { Clients } from "../../lib/clients";
@@ -142,16 +141,13 @@ function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCrea
     setBusy(false);
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create cluster"
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-            Create
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+          Create
+        </Button>
       }
     >
       <form
@@ -177,6 +173,6 @@ function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCrea
           </SpaceBetween>
         </Form>
       </form>
-    </Modal>
+    </ActionModal>
   );
 }

@@ -4,7 +4,6 @@ import { useEffect, useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -15,7 +14,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
-import { ModalFooter } from "../../components/common";
+import { ActionModal } from "../../components/common";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -80,16 +79,13 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   };
   const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Run new task"
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
-            Run task
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+          Run task
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -132,6 +128,6 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
           Public IP
         </Toggle>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

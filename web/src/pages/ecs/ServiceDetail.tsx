@@ -10,7 +10,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -20,7 +19,7 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -280,16 +279,13 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={`Update ${service.serviceName}`}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
-            Update
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
+          Update
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -308,7 +304,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
           Force new deployment
         </Checkbox>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 

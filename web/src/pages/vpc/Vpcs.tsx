@@ -8,7 +8,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -28,7 +27,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { isCidr } from "../../lib/sgrules";
-import { counterOf, DetailHeader, Details, LoadError, ModalFooter, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, Details, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -115,30 +114,27 @@ function CreateModal({
   const [busy, setBusy] = useState(false);
   const cidrError = isCidr(cidr) ? undefined : "Enter an IPv4 CIDR block such as 10.0.0.0/16.";
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={title}
-      footer={
-        <ModalFooter onCancel={onClose}>
-          <Button
-            variant="primary"
-            loading={busy}
-            disabled={!!cidrError}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await onCreate(name, cidr.trim());
-              } catch (e) {
-                notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            {title}
-          </Button>
-        </ModalFooter>
+      onClose={onClose}
+      actions={
+        <Button
+          variant="primary"
+          loading={busy}
+          disabled={!!cidrError}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onCreate(name, cidr.trim());
+            } catch (e) {
+              notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          {title}
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -150,7 +146,7 @@ function CreateModal({
           <Input value={cidr} onChange={(e) => setCidr(e.detail.value)} controlId="create-cidr" />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 
