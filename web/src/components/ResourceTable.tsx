@@ -21,6 +21,9 @@ export interface ListState<T> {
   setCreating: (on: boolean) => void;
   deleting: T | undefined;
   setDeleting: (item: T | undefined) => void;
+  // After a create or a delete the list is read again; a deleted item is no longer selected.
+  created: (list: Polled<T[]>) => void;
+  deleted: (list: Polled<T[]>) => void;
 }
 
 export function useListState<T>(): ListState<T> {
@@ -28,7 +31,15 @@ export function useListState<T>(): ListState<T> {
   const [selected, setSelected] = useState<T[]>([]);
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<T | undefined>();
-  return { filter, setFilter, selected, setSelected, creating, setCreating, deleting, setDeleting };
+  const created = (list: Polled<T[]>) => {
+    setCreating(false);
+    list.reload();
+  };
+  const deleted = (list: Polled<T[]>) => {
+    setSelected([]);
+    list.reload();
+  };
+  return { filter, setFilter, selected, setSelected, creating, setCreating, deleting, setDeleting, created, deleted };
 }
 
 export interface ResourceTableProps<T> {

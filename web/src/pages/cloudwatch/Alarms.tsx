@@ -66,10 +66,7 @@ export function Alarms() {
       {list.creating && (
         <CreateAlarmModal
           onClose={() => list.setCreating(false)}
-          onCreated={() => {
-            list.setCreating(false);
-            alarms.reload();
-          }}
+          onCreated={() => list.created(alarms)}
         />
       )}
       {deleting && (
@@ -80,10 +77,7 @@ export function Alarms() {
           deletedMessage={`Successfully deleted alarm ${deleting.AlarmName}.`}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            alarms.reload();
-          }}
+          onDeleted={() => list.deleted(alarms)}
         />
       )}
     </SpaceBetween>

@@ -42,7 +42,7 @@ export function LoadBalancers() {
   const list = useListState<LoadBalancer>();
   const deleting = list.deleting;
   const lbs = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
-  if (list.creating) return <CreateLoadBalancer onDone={() => { list.setCreating(false); lbs.reload(); }} />;
+  if (list.creating) return <CreateLoadBalancer onDone={() => list.created(lbs)} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={lbs.error} what="load balancers" />
@@ -73,10 +73,7 @@ export function LoadBalancers() {
           phrase="confirm"
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            lbs.reload();
-          }}
+          onDeleted={() => list.deleted(lbs)}
         />
       )}
     </SpaceBetween>

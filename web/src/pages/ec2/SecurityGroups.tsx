@@ -39,7 +39,7 @@ export function SecurityGroups() {
   const list = useListState<SecurityGroup>();
   const groups = usePolled(async () => (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [], [clients]);
   const deleting = list.deleting;
-  if (list.creating) return <CreateSecurityGroup onDone={() => { list.setCreating(false); groups.reload(); }} />;
+  if (list.creating) return <CreateSecurityGroup onDone={() => list.created(groups)} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="security groups" />
@@ -71,10 +71,7 @@ export function SecurityGroups() {
           what={`${deleting.GroupId} - ${deleting.GroupName}`}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: deleting.GroupId }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            groups.reload();
-          }}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>

@@ -58,10 +58,7 @@ export function TargetGroups() {
       {list.creating && (
         <CreateTargetGroupModal
           onClose={() => list.setCreating(false)}
-          onCreated={() => {
-            list.setCreating(false);
-            groups.reload();
-          }}
+          onCreated={() => list.created(groups)}
         />
       )}
       {deleting && (
@@ -71,10 +68,7 @@ export function TargetGroups() {
           name={deleting.TargetGroupName ?? ""}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            groups.reload();
-          }}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>

@@ -80,10 +80,7 @@ export function Repositories() {
       {list.creating && (
         <CreateRepositoryModal
           onClose={() => list.setCreating(false)}
-          onCreated={() => {
-            list.setCreating(false);
-            repos.reload();
-          }}
+          onCreated={() => list.created(repos)}
         />
       )}
       {pushFor && <PushCommandsModal repository={pushFor} onClose={() => setPushFor(undefined)} />}
@@ -94,10 +91,7 @@ export function Repositories() {
           name={deleting.repositoryName ?? ""}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            repos.reload();
-          }}
+          onDeleted={() => list.deleted(repos)}
         >
           <Box>Its images are deleted with it.</Box>
         </DeleteResourceModal>

@@ -117,10 +117,7 @@ export function Clusters() {
           phrase={`delete ${deleting.clusterName}`}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => ecsOf(clients).send(new DeleteClusterCommand({ cluster: deleting.clusterArn }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            clusters.reload();
-          }}
+          onDeleted={() => list.deleted(clusters)}
         >
           {(deleting.activeServicesCount ?? 0) > 0 && <Box color="text-status-warning">This cluster still has services: delete them first.</Box>}
         </DeleteResourceModal>

@@ -74,8 +74,7 @@ export function LogGroups() {
             try {
               await logsOf(clients).send(new CreateLogGroupCommand({ logGroupName: name }));
               notify({ type: "success", content: `Log group ${name} has been created.` });
-              list.setCreating(false);
-              groups.reload();
+              list.created(groups);
             } catch (e) {
               notifyError(`Log group ${name} could not be created`, e);
             }
@@ -89,10 +88,7 @@ export function LogGroups() {
           name={deleting.logGroupName ?? ""}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => logsOf(clients).send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            groups.reload();
-          }}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>

@@ -72,8 +72,7 @@ export function Vpcs() {
           onCreate={async (name, cidr) => {
             const r = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: withName(name, "vpc") }));
             notify({ type: "success", content: `You successfully created ${r.Vpc?.VpcId}${name ? ` / ${name}` : ""}.` });
-            list.setCreating(false);
-            vpcs.reload();
+            list.created(vpcs);
           }}
         />
       )}
@@ -84,10 +83,7 @@ export function Vpcs() {
           name={deleting.VpcId ?? ""}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            vpcs.reload();
-          }}
+          onDeleted={() => list.deleted(vpcs)}
         />
       )}
     </SpaceBetween>
@@ -234,7 +230,7 @@ export function Subnets() {
         emptyTitle="No subnets"
         columnDefinitions={subnetColumns}
       />
-      {list.creating && <CreateSubnetModal onClose={() => list.setCreating(false)} onCreated={() => { list.setCreating(false); subnets.reload(); }} />}
+      {list.creating && <CreateSubnetModal onClose={() => list.setCreating(false)} onCreated={() => list.created(subnets)} />}
       {deleting && (
         <DeleteResourceModal
           title="Delete subnet"
@@ -242,10 +238,7 @@ export function Subnets() {
           name={deleting.SubnetId ?? ""}
           onClose={() => list.setDeleting(undefined)}
           onDelete={() => ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }))}
-          onDeleted={() => {
-            list.setSelected([]);
-            subnets.reload();
-          }}
+          onDeleted={() => list.deleted(subnets)}
         />
       )}
     </SpaceBetween>
