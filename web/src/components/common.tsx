@@ -5,6 +5,7 @@ import Box from "@cloudscape-design/components/box";
 import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
 import Header, { type HeaderProps } from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
 import Modal, { type ModalProps } from "@cloudscape-design/components/modal";
@@ -54,6 +55,15 @@ export function Details({ columns = 3, items }: { columns?: number; items: [stri
         </div>
       ))}
     </ColumnLayout>
+  );
+}
+
+// A detail page's panel of label/value pairs under its h2 title.
+export function DetailsPanel({ title, ...details }: { title: string; columns?: number; items: [string, ReactNode][] }) {
+  return (
+    <Container header={<Header variant="h2">{title}</Header>}>
+      <Details {...details} />
+    </Container>
   );
 }
 

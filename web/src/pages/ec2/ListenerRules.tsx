@@ -4,7 +4,6 @@
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
@@ -25,7 +24,7 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -68,17 +67,16 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={listener.error} what="the listener" />
-        <Container header={<Header variant="h2">Listener details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Protocol:Port", title],
-              ["Load balancer", name],
-              ["Default action", (l?.DefaultActions ?? []).map(describeAction).join("; ")],
-              ["ARN", l?.ListenerArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Listener details"
+          columns={3}
+          items={[
+            ["Protocol:Port", title],
+            ["Load balancer", name],
+            ["Default action", (l?.DefaultActions ?? []).map(describeAction).join("; ")],
+            ["ARN", l?.ListenerArn],
+          ]}
+        />
         <LoadError error={rules.error} what="the rules" />
         <Table
           loading={rules.loading && !rules.data}

@@ -30,7 +30,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatTime } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
@@ -280,25 +280,24 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
         {
           title: "Review and create",
           content: (
-            <Container header={<Header variant="h2">Summary</Header>}>
-              <Details
-                columns={2}
-                items={[
-                  ["Name", name],
-                  ["Scheme", scheme],
-                  ["VPC", vpc],
-                  ["Subnets", subnets.join(", ")],
-                  ["Security groups", groups.join(", ")],
-                  ["Listener", `HTTP:${port}`],
-                  [
-                    "Forward to",
-                    targetChoice === "new"
-                      ? `new target group ${tg.name} (${tg.targetType}, HTTP:${tg.port}, health check ${tg.healthPath})`
-                      : targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName,
-                  ],
-                ]}
-              />
-            </Container>
+            <DetailsPanel
+              title="Summary"
+              columns={2}
+              items={[
+                ["Name", name],
+                ["Scheme", scheme],
+                ["VPC", vpc],
+                ["Subnets", subnets.join(", ")],
+                ["Security groups", groups.join(", ")],
+                ["Listener", `HTTP:${port}`],
+                [
+                  "Forward to",
+                  targetChoice === "new"
+                    ? `new target group ${tg.name} (${tg.targetType}, HTTP:${tg.port}, health check ${tg.healthPath})`
+                    : targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName,
+                ],
+              ]}
+            />
           ),
         },
       ]}
@@ -332,22 +331,21 @@ export function LoadBalancerDetail({ name }: { name: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={lb.error} what="the load balancer" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Load balancer type", l?.Type],
-              ["Status", <State value={l?.State?.Code} />],
-              ["Scheme", l?.Scheme],
-              ["DNS name", l?.DNSName],
-              ["VPC", l?.VpcId],
-              ["Availability Zones", (l?.AvailabilityZones ?? []).map((z) => `${z.SubnetId} (${z.ZoneName})`).join(", ")],
-              ["Security groups", l?.SecurityGroups?.join(", ")],
-              ["Date created", formatTime(l?.CreatedTime)],
-              ["ARN", l?.LoadBalancerArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Load balancer type", l?.Type],
+            ["Status", <State value={l?.State?.Code} />],
+            ["Scheme", l?.Scheme],
+            ["DNS name", l?.DNSName],
+            ["VPC", l?.VpcId],
+            ["Availability Zones", (l?.AvailabilityZones ?? []).map((z) => `${z.SubnetId} (${z.ZoneName})`).join(", ")],
+            ["Security groups", l?.SecurityGroups?.join(", ")],
+            ["Date created", formatTime(l?.CreatedTime)],
+            ["ARN", l?.LoadBalancerArn],
+          ]}
+        />
         <LoadError error={listeners.error} what="listeners" />
         <Table
           loading={listeners.loading && !listeners.data}

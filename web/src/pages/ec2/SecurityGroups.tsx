@@ -29,7 +29,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
-import { ActionModal, DetailHeader, Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -209,20 +209,19 @@ export function SecurityGroupDetail({ id, tab }: { id: string; tab?: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={group.error} what="the security group" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Security group name", g?.GroupName],
-              ["Security group ID", g?.GroupId],
-              ["Description", g?.Description],
-              ["VPC ID", g?.VpcId ? <RouteLink to={{ page: "vpc", id: g.VpcId }}>{g.VpcId}</RouteLink> : undefined],
-              ["Owner", g?.OwnerId],
-              ["Inbound rules count", `${(rules.data ?? []).filter((r) => !r.IsEgress).length} Permission entries`],
-              ["Outbound rules count", `${(rules.data ?? []).filter((r) => r.IsEgress).length} Permission entries`],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Security group name", g?.GroupName],
+            ["Security group ID", g?.GroupId],
+            ["Description", g?.Description],
+            ["VPC ID", g?.VpcId ? <RouteLink to={{ page: "vpc", id: g.VpcId }}>{g.VpcId}</RouteLink> : undefined],
+            ["Owner", g?.OwnerId],
+            ["Inbound rules count", `${(rules.data ?? []).filter((r) => !r.IsEgress).length} Permission entries`],
+            ["Outbound rules count", `${(rules.data ?? []).filter((r) => r.IsEgress).length} Permission entries`],
+          ]}
+        />
         <LoadError error={rules.error} what="the rules" />
         <Tabs
           activeTabId={tab === "outbound" ? "outbound" : "inbound"}

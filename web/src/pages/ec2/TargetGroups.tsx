@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
@@ -23,7 +22,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { arnName } from "../../lib/status";
-import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -236,22 +235,21 @@ export function TargetGroupDetail({ name }: { name: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={group.error} what="the target group" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Target type", g?.TargetType],
-              ["Protocol : Port", g ? `${g.Protocol}: ${g.Port}` : undefined],
-              ["VPC", g?.VpcId],
-              ["Load balancer", g?.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => a.split("/")[2]).join(", ") : "None associated"],
-              ["Health check", g ? `${g.HealthCheckProtocol} ${g.HealthCheckPath} every ${g.HealthCheckIntervalSeconds} s` : undefined],
-              ["Healthy / unhealthy thresholds", g ? `${g.HealthyThresholdCount} / ${g.UnhealthyThresholdCount}` : undefined],
-              ["Total targets", health.data ? String(health.data.length) : undefined],
-              ["Healthy / Unhealthy / Initial / Draining", health.data ? `${count("healthy")} / ${count("unhealthy")} / ${count("initial")} / ${count("draining")}` : undefined],
-              ["ARN", g?.TargetGroupArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={4}
+          items={[
+            ["Target type", g?.TargetType],
+            ["Protocol : Port", g ? `${g.Protocol}: ${g.Port}` : undefined],
+            ["VPC", g?.VpcId],
+            ["Load balancer", g?.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => a.split("/")[2]).join(", ") : "None associated"],
+            ["Health check", g ? `${g.HealthCheckProtocol} ${g.HealthCheckPath} every ${g.HealthCheckIntervalSeconds} s` : undefined],
+            ["Healthy / unhealthy thresholds", g ? `${g.HealthyThresholdCount} / ${g.UnhealthyThresholdCount}` : undefined],
+            ["Total targets", health.data ? String(health.data.length) : undefined],
+            ["Healthy / Unhealthy / Initial / Draining", health.data ? `${count("healthy")} / ${count("unhealthy")} / ${count("initial")} / ${count("draining")}` : undefined],
+            ["ARN", g?.TargetGroupArn],
+          ]}
+        />
         <LoadError error={health.error} what="target health" />
         <Table
           loading={health.loading && !health.data}

@@ -4,7 +4,6 @@
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import CopyToClipboard from "@cloudscape-design/components/copy-to-clipboard";
 import FormField from "@cloudscape-design/components/form-field";
@@ -28,7 +27,7 @@ import {
 import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
 import { formatBytes, formatTime } from "../../lib/status";
-import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
@@ -238,16 +237,15 @@ export function RepositoryDetail({ repository }: { repository: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={repo.error} what="the repository" />
-        <Container header={<Header variant="h2">General information</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["URI", r?.repositoryUri && <CopyToClipboard variant="inline" textToCopy={r.repositoryUri} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" />],
-              ["Tag immutability", r ? (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") : undefined],
-              ["Created at", formatTime(r?.createdAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="General information"
+          columns={3}
+          items={[
+            ["URI", r?.repositoryUri && <CopyToClipboard variant="inline" textToCopy={r.repositoryUri} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" />],
+            ["Tag immutability", r ? (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") : undefined],
+            ["Created at", formatTime(r?.createdAt)],
+          ]}
+        />
         <Tabs
           tabs={[
             {

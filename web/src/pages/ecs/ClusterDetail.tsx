@@ -2,7 +2,6 @@
 // memory they registered and have left).
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -27,7 +26,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import type { Clients } from "../../lib/clients";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -90,22 +89,21 @@ export function ClusterDetail({ cluster, tab }: { cluster: string; tab?: string 
     >
       <SpaceBetween size="l">
         <LoadError error={info.error} what="the cluster" />
-        <Container header={<Header variant="h2">Cluster overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["ARN", c?.clusterArn],
-              ["Status", <State value={c?.status} />],
-              ["Services", c ? String(c.activeServicesCount ?? 0) : undefined],
-              [
-                "Tasks",
-                c ? `${c.pendingTasksCount ?? 0} Pending | ${c.runningTasksCount ?? 0} Running` : undefined,
-              ],
-              ["Registered container instances", c ? String(c.registeredContainerInstancesCount ?? 0) : undefined],
-              ["Capacity providers", c?.capacityProviders?.join(", ")],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Cluster overview"
+          columns={4}
+          items={[
+            ["ARN", c?.clusterArn],
+            ["Status", <State value={c?.status} />],
+            ["Services", c ? String(c.activeServicesCount ?? 0) : undefined],
+            [
+              "Tasks",
+              c ? `${c.pendingTasksCount ?? 0} Pending | ${c.runningTasksCount ?? 0} Running` : undefined,
+            ],
+            ["Registered container instances", c ? String(c.registeredContainerInstancesCount ?? 0) : undefined],
+            ["Capacity providers", c?.capacityProviders?.join(", ")],
+          ]}
+        />
         <Tabs
           activeTabId={active}
           onChange={(e) => (window.location.hash = formatRoute({ page: "cluster", cluster, tab: e.detail.activeTabId }))}

@@ -19,7 +19,7 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { ActionModal, counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -68,28 +68,27 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
     >
       <SpaceBetween size="l">
         <LoadError error={svc.error} what="the service" />
-        <Container header={<Header variant="h2">Service overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Status", <State value={s?.status} />],
-              ["Tasks", s ? `${s.runningCount ?? 0}/${s.desiredCount ?? 0} Tasks running` : undefined],
-              ["Pending tasks", s ? String(s.pendingCount ?? 0) : undefined],
-              ["Deployment status", <State value={primary?.rolloutState} />],
-              ["Task definition: revision", s && <RouteLink to={taskDefinitionRoute(s.taskDefinition)}>{taskDefinitionName(s.taskDefinition)}</RouteLink>],
-              ["Launch type", s?.launchType ?? s?.capacityProviderStrategy?.map((c) => c.capacityProvider).join(", ")],
-              [
-                "Deployment configuration",
-                s?.deploymentConfiguration
-                  ? `Min ${s.deploymentConfiguration.minimumHealthyPercent ?? 100}% / max ${s.deploymentConfiguration.maximumPercent ?? 200}%`
-                  : undefined,
-              ],
-              ["Health check grace period", s?.healthCheckGracePeriodSeconds !== undefined ? `${s.healthCheckGracePeriodSeconds} seconds` : undefined],
-              ["ARN", s?.serviceArn],
-              ["Created", formatTime(s?.createdAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Service overview"
+          columns={4}
+          items={[
+            ["Status", <State value={s?.status} />],
+            ["Tasks", s ? `${s.runningCount ?? 0}/${s.desiredCount ?? 0} Tasks running` : undefined],
+            ["Pending tasks", s ? String(s.pendingCount ?? 0) : undefined],
+            ["Deployment status", <State value={primary?.rolloutState} />],
+            ["Task definition: revision", s && <RouteLink to={taskDefinitionRoute(s.taskDefinition)}>{taskDefinitionName(s.taskDefinition)}</RouteLink>],
+            ["Launch type", s?.launchType ?? s?.capacityProviderStrategy?.map((c) => c.capacityProvider).join(", ")],
+            [
+              "Deployment configuration",
+              s?.deploymentConfiguration
+                ? `Min ${s.deploymentConfiguration.minimumHealthyPercent ?? 100}% / max ${s.deploymentConfiguration.maximumPercent ?? 200}%`
+                : undefined,
+            ],
+            ["Health check grace period", s?.healthCheckGracePeriodSeconds !== undefined ? `${s.healthCheckGracePeriodSeconds} seconds` : undefined],
+            ["ARN", s?.serviceArn],
+            ["Created", formatTime(s?.createdAt)],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "health"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}

@@ -21,7 +21,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
-import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
@@ -170,22 +170,21 @@ export function TaskDefinitionRevision({ family, revision, tab }: { family: stri
     >
       <SpaceBetween size="l">
         <LoadError error={td.error} what="the task definition" />
-        <Container header={<Header variant="h2">Overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["ARN", t?.taskDefinitionArn],
-              ["Status", <State value={t?.status} />],
-              ["App environment", t?.requiresCompatibilities?.join(", ")],
-              ["Operating system/Architecture", t?.runtimePlatform ? `${t.runtimePlatform.operatingSystemFamily ?? "LINUX"}/${t.runtimePlatform.cpuArchitecture ?? "X86_64"}` : "Linux/X86_64"],
-              ["Network mode", t?.networkMode],
-              ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB memory` : undefined],
-              ["Task role", t?.taskRoleArn],
-              ["Task execution role", t?.executionRoleArn],
-              ["Registered at", formatTime(t?.registeredAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Overview"
+          columns={4}
+          items={[
+            ["ARN", t?.taskDefinitionArn],
+            ["Status", <State value={t?.status} />],
+            ["App environment", t?.requiresCompatibilities?.join(", ")],
+            ["Operating system/Architecture", t?.runtimePlatform ? `${t.runtimePlatform.operatingSystemFamily ?? "LINUX"}/${t.runtimePlatform.cpuArchitecture ?? "X86_64"}` : "Linux/X86_64"],
+            ["Network mode", t?.networkMode],
+            ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB memory` : undefined],
+            ["Task role", t?.taskRoleArn],
+            ["Task execution role", t?.executionRoleArn],
+            ["Registered at", formatTime(t?.registeredAt)],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "containers"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "task-definition", family, revision, tab: e.detail.activeTabId }))}

@@ -15,7 +15,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { awslogsStream, taskAddresses } from "../../lib/tasks";
-import { DetailHeader, Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { LogEvents } from "../logs/LogEvents";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -70,42 +70,41 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
     >
       <SpaceBetween size="l">
         <LoadError error={described.error} what="the task" />
-        <Container header={<Header variant="h2">Task overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Last status", <State value={t?.lastStatus} />],
-              ["Desired status", <State value={t?.desiredStatus} />],
-              ["Health status", <State value={t?.healthStatus} />],
-              ["Launch type", t?.launchType],
-              [
-                "Task definition: revision",
-                t && (
-                  <RouteLink
-                    to={{
-                      page: "task-definition",
-                      family: taskDefinitionName(t.taskDefinitionArn).split(":")[0],
-                      revision: taskDefinitionName(t.taskDefinitionArn).split(":")[1],
-                    }}
-                  >
-                    {taskDefinitionName(t.taskDefinitionArn)}
-                  </RouteLink>
-                ),
-              ],
-              ["Service", service && <RouteLink to={{ page: "service", cluster, service }}>{service}</RouteLink>],
-              ["Private IP", addresses.privateIp],
-              ["Public IP", addresses.publicIp],
-              ["ENI ID", addresses.eni],
-              ["Subnet ID", addresses.subnet],
-              ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB` : undefined],
-              ["Created at", formatTime(t?.createdAt)],
-              ["Started at", t?.startedAt ? formatTime(t.startedAt) : undefined],
-              ["Stopped reason", t?.stoppedReason],
-              ["Stop code", t?.stopCode],
-              ["ARN", t?.taskArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Task overview"
+          columns={4}
+          items={[
+            ["Last status", <State value={t?.lastStatus} />],
+            ["Desired status", <State value={t?.desiredStatus} />],
+            ["Health status", <State value={t?.healthStatus} />],
+            ["Launch type", t?.launchType],
+            [
+              "Task definition: revision",
+              t && (
+                <RouteLink
+                  to={{
+                    page: "task-definition",
+                    family: taskDefinitionName(t.taskDefinitionArn).split(":")[0],
+                    revision: taskDefinitionName(t.taskDefinitionArn).split(":")[1],
+                  }}
+                >
+                  {taskDefinitionName(t.taskDefinitionArn)}
+                </RouteLink>
+              ),
+            ],
+            ["Service", service && <RouteLink to={{ page: "service", cluster, service }}>{service}</RouteLink>],
+            ["Private IP", addresses.privateIp],
+            ["Public IP", addresses.publicIp],
+            ["ENI ID", addresses.eni],
+            ["Subnet ID", addresses.subnet],
+            ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB` : undefined],
+            ["Created at", formatTime(t?.createdAt)],
+            ["Started at", t?.startedAt ? formatTime(t.startedAt) : undefined],
+            ["Stopped reason", t?.stoppedReason],
+            ["Stop code", t?.stopCode],
+            ["ARN", t?.taskArn],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "containers"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "task", cluster, task, tab: e.detail.activeTabId }))}

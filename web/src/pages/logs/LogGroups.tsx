@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatBytes, formatTime } from "../../lib/status";
-import { counterOf, DetailHeader, Details, Empty, LoadError, RouteLink } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { NameModal } from "../../components/NameModal";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
@@ -143,27 +143,26 @@ export function LogGroupDetail({ group }: { group: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={info.error} what="the log group" />
-        <Container header={<Header variant="h2">Log group details</Header>}>
-          <Details
-            columns={4}
-            items={[
-              [
-                "Retention",
-                <Select
-                  ariaLabel="Retention"
-                  selectedOption={{ value: String(g?.retentionInDays ?? 0), label: retentionLabel(g?.retentionInDays) }}
-                  options={[{ value: "0", label: "Never expire" }, ...RETENTION_DAYS.map((d) => ({ value: String(d), label: retentionLabel(d) }))]}
-                  onChange={(e) => void setRetention(Number(e.detail.selectedOption.value) || undefined)}
-                />,
-              ],
-              ["Stored bytes", formatBytes(g?.storedBytes)],
-              ["Creation time", formatTime(g?.creationTime)],
-              ["Metric filters", g ? String(g.metricFilterCount ?? 0) : undefined],
-              ["KMS key ID", g?.kmsKeyId],
-              ["ARN", g?.arn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Log group details"
+          columns={4}
+          items={[
+            [
+              "Retention",
+              <Select
+                ariaLabel="Retention"
+                selectedOption={{ value: String(g?.retentionInDays ?? 0), label: retentionLabel(g?.retentionInDays) }}
+                options={[{ value: "0", label: "Never expire" }, ...RETENTION_DAYS.map((d) => ({ value: String(d), label: retentionLabel(d) }))]}
+                onChange={(e) => void setRetention(Number(e.detail.selectedOption.value) || undefined)}
+              />,
+            ],
+            ["Stored bytes", formatBytes(g?.storedBytes)],
+            ["Creation time", formatTime(g?.creationTime)],
+            ["Metric filters", g ? String(g.metricFilterCount ?? 0) : undefined],
+            ["KMS key ID", g?.kmsKeyId],
+            ["ARN", g?.arn],
+          ]}
+        />
         <Table
           loading={streams.loading && !streams.data}
           items={streams.data ?? []}

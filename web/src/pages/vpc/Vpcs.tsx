@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
@@ -27,7 +26,7 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { isCidr } from "../../lib/sgrules";
-import { ActionModal, counterOf, DetailHeader, Details, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 
@@ -159,20 +158,19 @@ export function VpcDetail({ id }: { id: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={vpc.error} what="the VPC" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["VPC ID", v?.VpcId],
-              ["State", v?.State],
-              ["IPv4 CIDR", v?.CidrBlock],
-              ["Default VPC", v ? (v.IsDefault ? "Yes" : "No") : undefined],
-              ["Tenancy", v?.InstanceTenancy],
-              ["DHCP option set", v?.DhcpOptionsId],
-              ["Owner ID", v?.OwnerId],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["VPC ID", v?.VpcId],
+            ["State", v?.State],
+            ["IPv4 CIDR", v?.CidrBlock],
+            ["Default VPC", v ? (v.IsDefault ? "Yes" : "No") : undefined],
+            ["Tenancy", v?.InstanceTenancy],
+            ["DHCP option set", v?.DhcpOptionsId],
+            ["Owner ID", v?.OwnerId],
+          ]}
+        />
         <Table
           loading={subnets.loading && !subnets.data}
           items={subnets.data ?? []}
@@ -300,22 +298,21 @@ export function SubnetDetail({ id }: { id: string }) {
     >
       <SpaceBetween size="l">
         <LoadError error={subnet.error} what="the subnet" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Subnet ID", s?.SubnetId],
-              ["State", s?.State],
-              ["VPC", s?.VpcId ? <RouteLink to={{ page: "vpc", id: s.VpcId }}>{s.VpcId}</RouteLink> : undefined],
-              ["IPv4 CIDR", s?.CidrBlock],
-              ["Available IPv4 addresses", s?.AvailableIpAddressCount],
-              ["Availability Zone", s?.AvailabilityZone],
-              ["Default subnet", s ? (s.DefaultForAz ? "Yes" : "No") : undefined],
-              ["Auto-assign public IPv4 address", s ? (s.MapPublicIpOnLaunch ? "Yes" : "No") : undefined],
-              ["Subnet ARN", s?.SubnetArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Subnet ID", s?.SubnetId],
+            ["State", s?.State],
+            ["VPC", s?.VpcId ? <RouteLink to={{ page: "vpc", id: s.VpcId }}>{s.VpcId}</RouteLink> : undefined],
+            ["IPv4 CIDR", s?.CidrBlock],
+            ["Available IPv4 addresses", s?.AvailableIpAddressCount],
+            ["Availability Zone", s?.AvailabilityZone],
+            ["Default subnet", s ? (s.DefaultForAz ? "Yes" : "No") : undefined],
+            ["Auto-assign public IPv4 address", s ? (s.MapPublicIpOnLaunch ? "Yes" : "No") : undefined],
+            ["Subnet ARN", s?.SubnetArn],
+          ]}
+        />
       </SpaceBetween>
     </ContentLayout>
   );
