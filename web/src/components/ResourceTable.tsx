@@ -108,3 +108,8 @@ export function ResourceTable<T>(p: ResourceTableProps<T>) {
     />
   );
 }
+
+// A detail page's table of a polled list, titled with the list's count.
+export function PolledTable<T>({ list, title, ...table }: { list: Polled<T[] | undefined>; title: ReactNode } & Omit<TableProps<T>, "items" | "loading" | "header">) {
+  return <Table {...table} loading={list.loading && !list.data} items={list.data ?? []} header={<Header counter={counterOf(list.data)}>{title}</Header>} />;
+}

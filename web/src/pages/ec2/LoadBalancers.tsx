@@ -14,7 +14,6 @@ import Multiselect from "@cloudscape-design/components/multiselect";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import Wizard from "@cloudscape-design/components/wizard";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
@@ -30,9 +29,9 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatTime } from "../../lib/status";
-import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
-import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
@@ -347,11 +346,10 @@ export function LoadBalancerDetail({ name }: { name: string }) {
           ]}
         />
         <LoadError error={listeners.error} what="listeners" />
-        <Table
-          loading={listeners.loading && !listeners.data}
-          items={listeners.data ?? []}
+        <PolledTable
+          list={listeners}
+          title="Listeners and rules"
           trackBy="ListenerArn"
-          header={<Header counter={counterOf(listeners.data)}>Listeners and rules</Header>}
           empty={<Empty title="No listeners" />}
           columnDefinitions={[
             {

@@ -5,12 +5,10 @@ import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
-import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
   CreateTargetGroupCommand,
@@ -22,9 +20,9 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { arnName } from "../../lib/status";
-import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
-import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function TargetGroups() {
@@ -251,11 +249,10 @@ export function TargetGroupDetail({ name }: { name: string }) {
           ]}
         />
         <LoadError error={health.error} what="target health" />
-        <Table
-          loading={health.loading && !health.data}
-          items={health.data ?? []}
+        <PolledTable
+          list={health}
+          title="Registered targets"
           trackBy={(t) => `${t.Target?.Id}:${t.Target?.Port}`}
-          header={<Header counter={counterOf(health.data)}>Registered targets</Header>}
           empty={<Empty title="No registered targets" />}
           columnDefinitions={[
             { id: "id", header: "IP address / instance", cell: (t) => t.Target?.Id },

@@ -19,11 +19,12 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { PolledTable } from "../../components/ResourceTable";
 
 const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
@@ -221,11 +222,10 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
   return (
     <SpaceBetween size="s">
       <LoadError error={health.error} what="target health" />
-      <Table
-        loading={health.loading && !health.data}
-        items={health.data ?? []}
+      <PolledTable
+        list={health}
+        title="Target health"
         trackBy={(t) => `${t.group} ${t.Target?.Id}:${t.Target?.Port}`}
-        header={<Header counter={counterOf(health.data)}>Target health</Header>}
         empty={<Empty title="No targets" />}
         columnDefinitions={[
           { id: "group", header: "Target group", cell: (t) => <RouteLink to={{ page: "target-group", name: t.group }}>{t.group}</RouteLink> },

@@ -22,10 +22,10 @@ import {
 } from "@aws-sdk/client-cloudwatch-logs";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatBytes, formatTime } from "../../lib/status";
-import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { NameModal } from "../../components/NameModal";
-import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { LogEvents } from "./LogEvents";
 import { logsOf } from "../../lib/client-logs";
 
@@ -163,11 +163,10 @@ export function LogGroupDetail({ group }: { group: string }) {
             ["ARN", g?.arn],
           ]}
         />
-        <Table
-          loading={streams.loading && !streams.data}
-          items={streams.data ?? []}
+        <PolledTable
+          list={streams}
+          title="Log streams"
           trackBy="logStreamName"
-          header={<Header counter={counterOf(streams.data)}>Log streams</Header>}
           empty={<Empty title="No log streams" />}
           columnDefinitions={[
             {

@@ -5,11 +5,9 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
-import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -26,9 +24,9 @@ import {
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { isCidr } from "../../lib/sgrules";
-import { ActionModal, counterOf, DetailHeader, DetailsPanel, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
-import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 
 export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
 const withName = (name: string, type: "vpc" | "subnet") =>
@@ -171,19 +169,17 @@ export function VpcDetail({ id }: { id: string }) {
             ["Owner ID", v?.OwnerId],
           ]}
         />
-        <Table
-          loading={subnets.loading && !subnets.data}
-          items={subnets.data ?? []}
+        <PolledTable
+          list={subnets}
+          title="Subnets"
           trackBy="SubnetId"
-          header={<Header counter={counterOf(subnets.data)}>Subnets</Header>}
           empty={<Box textAlign="center">No subnets</Box>}
           columnDefinitions={subnetColumns}
         />
-        <Table
-          loading={groups.loading && !groups.data}
-          items={groups.data ?? []}
+        <PolledTable
+          list={groups}
+          title="Security groups"
           trackBy="GroupId"
-          header={<Header counter={counterOf(groups.data)}>Security groups</Header>}
           empty={<Box textAlign="center">No security groups</Box>}
           columnDefinitions={[
             { id: "id", header: "Security group ID", cell: (g) => <RouteLink to={{ page: "security-group", id: g.GroupId ?? "" }}>{g.GroupId}</RouteLink> },
