@@ -3,8 +3,9 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
+import { useApp } from "../lib/app-context";
+import { ActionModal } from "./common";
 
 // As the AWS console does, a deletion is confirmed by typing.
 export function ConfirmDeleteModal({
@@ -25,30 +26,22 @@ export function ConfirmDeleteModal({
   const [typed, setTyped] = useState("");
   const [busy, setBusy] = useState(false);
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={title}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button
-              variant="primary"
-              loading={busy}
-              disabled={typed !== phrase}
-              onClick={async () => {
-                setBusy(true);
-                await onDelete();
-                setBusy(false);
-              }}
-            >
-              Delete
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button
+          variant="primary"
+          loading={busy}
+          disabled={typed !== phrase}
+          onClick={async () => {
+            setBusy(true);
+            await onDelete();
+            setBusy(false);
+          }}
+        >
+          Delete
+        </Button>
       }
     >
       <SpaceBetween size="m">
@@ -60,7 +53,56 @@ export function ConfirmDeleteModal({
           <Input value={typed} onChange={(e) => setTyped(e.detail.value)} placeholder={phrase} controlId="confirm-delete" />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 
+// A list page's delete: confirm, call AWS, say in a flash what came of it, then close.
+// The messages name the resource as "<kind> <name>" ("Log group app-logs has been deleted.").
+export function DeleteResourceModal({
+  title,
+  kind,
+  name,
+  what = name,
+  phrase = "delete",
+  deletedMessage = `${kind} ${name} has been deleted.`,
+  failedMessage = `${kind} ${name} could not be deleted`,
+  onClose,
+  onDelete,
+  onDeleted,
+  children,
+}: {
+  title: string; // "Delete log group"
+  kind: string; // "Log group"
+  name: string; // the resource's name or ID
+  what?: string; // how the dialog names it, when not by name alone
+  phrase?: string;
+  deletedMessage?: string;
+  failedMessage?: string;
+  onClose: () => void;
+  onDelete: () => Promise<unknown>; // the AWS call
+  onDeleted: () => void; // clear the selection, reload the list
+  children?: ReactNode;
+}) {
+  const { notify, notifyError } = useApp();
+  return (
+    <ConfirmDeleteModal
+      title={title}
+      what={what}
+      phrase={phrase}
+      onClose={onClose}
+      onDelete={async () => {
+        try {
+          await onDelete();
+          notify({ type: "success", content: deletedMessage });
+          onDeleted();
+        } catch (e) {
+          notifyError(failedMessage, e);
+        }
+        onClose();
+      }}
+    >
+      {children}
+    </ConfirmDeleteModal>
+  );
+}

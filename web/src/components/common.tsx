@@ -2,8 +2,14 @@
 import { ReactNode } from "react";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
+import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
+import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
+import Container from "@cloudscape-design/components/container";
+import Header, { type HeaderProps } from "@cloudscape-design/components/header";
 import Link from "@cloudscape-design/components/link";
+import Modal, { type ModalProps } from "@cloudscape-design/components/modal";
+import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
 import { describeError } from "../lib/errors";
 import { indicatorFor, stateLabel } from "../lib/status";
@@ -50,4 +56,54 @@ export function Details({ columns = 3, items }: { columns?: number; items: [stri
       ))}
     </ColumnLayout>
   );
+}
+
+// A detail page's panel of label/value pairs under its h2 title.
+export function DetailsPanel({ title, ...details }: { title: string; columns?: number; items: [string, ReactNode][] }) {
+  return (
+    <Container header={<Header variant="h2">{title}</Header>}>
+      <Details {...details} />
+    </Container>
+  );
+}
+
+// A dialog as the console's create/edit/delete dialogs are: open while it is shown, closed by
+// Cancel or dismissal, its own buttons (actions) after Cancel at the bottom right.
+export function ActionModal({ header, size, onClose, actions, children }: { header: ReactNode; size?: ModalProps.Size; onClose: () => void; actions: ReactNode; children: ReactNode }) {
+  return (
+    <Modal visible size={size} onDismiss={onClose} header={header} footer={<ModalFooter onCancel={onClose}>{actions}</ModalFooter>}>
+      {children}
+    </Modal>
+  );
+}
+
+function ModalFooter({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
+  return (
+    <Box float="right">
+      <SpaceBetween direction="horizontal" size="xs">
+        <Button variant="link" onClick={onCancel}>
+          Cancel
+        </Button>
+        {children}
+      </SpaceBetween>
+    </Box>
+  );
+}
+
+// A detail page's header: the breadcrumbs from the list down to this page, then its title
+// (children) with the page's description and actions.
+export function DetailHeader({ crumbs, children, ...header }: { crumbs: [string, Route][]; children: ReactNode } & Omit<HeaderProps, "variant" | "children">) {
+  return (
+    <SpaceBetween size="m">
+      <BreadcrumbGroup items={crumbs.map(([text, to]) => ({ text, href: formatRoute(to) }))} />
+      <Header variant="h1" {...header}>
+        {children}
+      </Header>
+    </SpaceBetween>
+  );
+}
+
+// "(n)" beside a table's title once its list has loaded.
+export function counterOf(list: { length: number } | undefined): string | undefined {
+  return list ? `(${list.length})` : undefined;
 }

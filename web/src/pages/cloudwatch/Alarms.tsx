@@ -1,11 +1,9 @@
 // CloudWatch alarms: the list with their state, a simple alarm on one metric (statistic,
 // period, threshold, comparison, evaluation periods), delete.
 import { useState } from "react";
-import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
@@ -15,9 +13,9 @@ import { cloudwatchOf } from "../../lib/cloudwatch";
 import { formatTime } from "../../lib/status";
 import { alarmCondition, checkAlarm, COMPARISONS, NEW_ALARM, toPutMetricAlarm, AlarmDraft } from "../../lib/alarms";
 import { formatDimensions, STATISTICS } from "../../lib/metrics";
-import { LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { ActionModal, LoadError, RouteLink } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 
 // The console's words and colours for an alarm's state.
 function AlarmState({ value }: { value: string | undefined }) {
@@ -27,37 +25,27 @@ function AlarmState({ value }: { value: string | undefined }) {
 }
 
 export function Alarms() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const cw = cloudwatchOf(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<MetricAlarm[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<MetricAlarm | undefined>();
+  const list = useListState<MetricAlarm>();
   const alarms = usePolled(async () => {
     const out: MetricAlarm[] = [];
     for await (const p of paginateDescribeAlarms({ client: cw }, { AlarmTypes: ["MetricAlarm"] })) out.push(...(p.MetricAlarms ?? []));
     return out;
   }, [clients]);
-  const items = (alarms.data ?? []).filter((a) => `${a.AlarmName} ${a.MetricName} ${a.Namespace}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={alarms.error} what="alarms" />
       <ResourceTable
         title="Alarms"
         list={alarms}
-        items={items}
+        state={list}
         trackBy="AlarmName"
         nameOf={(a) => a.AlarmName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create alarm</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete"
+        createLabel="Create alarm"
+        filterText={(a) => `${a.AlarmName} ${a.MetricName} ${a.Namespace}`}
         filterPlaceholder="Search alarms"
         emptyTitle="No alarms"
         columnDefinitions={[
@@ -75,32 +63,21 @@ export function Alarms() {
           { id: "actions", header: "Actions", cell: (a) => (a.ActionsEnabled ? "Actions enabled" : "No actions") },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateAlarmModal
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            alarms.reload();
-          }}
+          onClose={() => list.setCreating(false)}
+          onCreated={() => list.created(alarms)}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete alarm"
-          what={deleting.AlarmName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }));
-              notify({ type: "success", content: `Successfully deleted alarm ${deleting.AlarmName}.` });
-              setSelected([]);
-              alarms.reload();
-            } catch (e) {
-              notifyError(`Alarm ${deleting.AlarmName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="Alarm"
+          name={deleting.AlarmName ?? ""}
+          deletedMessage={`Successfully deleted alarm ${deleting.AlarmName}.`}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => cw.send(new DeleteAlarmsCommand({ AlarmNames: [deleting.AlarmName ?? ""] }))}
+          onDeleted={() => list.deleted(alarms)}
         />
       )}
     </SpaceBetween>
@@ -134,17 +111,11 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create alarm"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void create()}>Create alarm</Button>
       }
     >
       <SpaceBetween size="m">
@@ -171,6 +142,6 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
           {field("evaluationPeriods", "for (periods)")}
         </SpaceBetween>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

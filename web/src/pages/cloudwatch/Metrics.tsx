@@ -14,7 +14,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { cloudwatchOf } from "../../lib/cloudwatch";
 import { formatRoute } from "../../lib/routes";
 import { formatDimensions, parseDimensions, STATISTICS } from "../../lib/metrics";
-import { Empty, LoadError, RouteLink } from "../../components/common";
+import { counterOf, Empty, LoadError, RouteLink } from "../../components/common";
 import { MetricGraph } from "../../components/MetricGraph";
 
 const PERIODS = [
@@ -61,7 +61,7 @@ export function Metrics({ namespace, metric, dimensions }: { namespace?: string;
             variant="container"
             loading={metrics.loading && !metrics.data}
             items={(metrics.data ?? []).filter((m) => `${m.MetricName} ${formatDimensions(m.Dimensions)}`.includes(filter))}
-            header={<Header counter={metrics.data ? `(${metrics.data.length})` : undefined}>{`${namespace} metrics`}</Header>}
+            header={<Header counter={counterOf(metrics.data)}>{`${namespace} metrics`}</Header>}
             filter={<TextFilter filteringText={filter} filteringPlaceholder="Search for any metric or dimension" onChange={(e) => setFilter(e.detail.filteringText)} />}
             empty={<Empty title="No metrics" />}
             columnDefinitions={[

@@ -3,14 +3,11 @@
 // action, changed with the listener.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -26,15 +23,14 @@ import {
   SetRulePrioritiesCommand,
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { byPriority, checkListenerRule, draftOf, ListenerRuleDraft, NEW_LISTENER_RULE, suggestPriority, toActions, toConditions } from "../../lib/listener-rules";
-import { Details, Empty, LoadError } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function ListenerDetail({ name, port }: { name: string; port: string }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [selected, setSelected] = useState<Rule[]>([]);
   const [editing, setEditing] = useState<{ rule?: Rule; draft: ListenerRuleDraft } | undefined>();
   const [deleting, setDeleting] = useState<Rule | undefined>();
@@ -58,31 +54,29 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Load balancers", href: formatRoute({ page: "load-balancers" }) },
-              { text: name, href: formatRoute({ page: "load-balancer", name }) },
-              { text: title, href: formatRoute({ page: "listener", name, port }) },
-            ]}
-          />
-          <Header variant="h1">{`Listener ${title}`}</Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Load balancers", { page: "load-balancers" }],
+            [name, { page: "load-balancer", name }],
+            [title, { page: "listener", name, port }],
+          ]}
+        >
+          {`Listener ${title}`}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={listener.error} what="the listener" />
-        <Container header={<Header variant="h2">Listener details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Protocol:Port", title],
-              ["Load balancer", name],
-              ["Default action", (l?.DefaultActions ?? []).map(describeAction).join("; ")],
-              ["ARN", l?.ListenerArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Listener details"
+          columns={3}
+          items={[
+            ["Protocol:Port", title],
+            ["Load balancer", name],
+            ["Default action", (l?.DefaultActions ?? []).map(describeAction).join("; ")],
+            ["ARN", l?.ListenerArn],
+          ]}
+        />
         <LoadError error={rules.error} what="the rules" />
         <Table
           loading={rules.loading && !rules.data}
@@ -95,7 +89,7 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
           ariaLabels={{ itemSelectionLabel: (_, r) => `Rule ${r.Priority}`, selectionGroupLabel: "Listener rules", allItemsSelectionLabel: () => "all" }}
           header={
             <Header
-              counter={rules.data ? `(${rules.data.length})` : undefined}
+              counter={counterOf(rules.data)}
               description="Rules are evaluated in priority order, lowest first; the default rule applies when no other does."
               actions={
                 <SpaceBetween direction="horizontal" size="xs">
@@ -144,21 +138,19 @@ export function ListenerDetail({ name, port }: { name: string; port: string }) {
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete rule"
+          kind="Rule"
+          name={deleting.Priority ?? ""}
           what={`the rule of priority ${deleting.Priority}`}
           phrase="confirm"
+          deletedMessage={`The rule of priority ${deleting.Priority} has been deleted.`}
+          failedMessage="The rule could not be deleted"
           onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }));
-              notify({ type: "success", content: `The rule of priority ${deleting.Priority} has been deleted.` });
-              setSelected([]);
-              rules.reload();
-            } catch (e) {
-              notifyError("The rule could not be deleted", e);
-            }
-            setDeleting(undefined);
+          onDelete={() => elbv2Of(clients).send(new DeleteRuleCommand({ RuleArn: deleting.RuleArn }))}
+          onDeleted={() => {
+            setSelected([]);
+            rules.reload();
           }}
         />
       )}
@@ -213,17 +205,11 @@ function RuleModal({
 
   const tgName = (arn: string) => groups.data?.find((g) => g.TargetGroupArn === arn)?.TargetGroupName ?? arn;
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={rule ? `Edit rule (priority ${rule.Priority})` : "Add rule"}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void save()}>{rule ? "Save changes" : "Add rule"}</Button>
       }
     >
       <SpaceBetween size="l">
@@ -247,6 +233,6 @@ function RuleModal({
           />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

@@ -3,8 +3,6 @@
 // delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
-import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -16,7 +14,6 @@ import Multiselect from "@cloudscape-design/components/multiselect";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import Wizard from "@cloudscape-design/components/wizard";
 import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
@@ -31,53 +28,32 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function LoadBalancers() {
-  const { clients, notify, notifyError } = useApp();
-  const [selected, setSelected] = useState<LoadBalancer[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<LoadBalancer | undefined>();
+  const { clients } = useApp();
+  const list = useListState<LoadBalancer>();
+  const deleting = list.deleting;
   const lbs = usePolled(async () => (await elbv2Of(clients).send(new DescribeLoadBalancersCommand({}))).LoadBalancers ?? [], [clients]);
-  if (creating) return <CreateLoadBalancer onDone={() => { setCreating(false); lbs.reload(); }} />;
+  if (list.creating) return <CreateLoadBalancer onDone={() => list.created(lbs)} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={lbs.error} what="load balancers" />
-      <Table
-        variant="full-page"
-        loading={lbs.loading && !lbs.data}
-        items={lbs.data ?? []}
+      <ResourceTable
+        title="Load balancers"
+        list={lbs}
+        state={list}
         trackBy="LoadBalancerArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, l) => l.LoadBalancerName ?? "", selectionGroupLabel: "Load balancers", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={lbs.data ? `(${lbs.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={lbs.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete load balancer
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create load balancer
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Load balancers
-          </Header>
-        }
-        empty={<Empty title="No load balancers" />}
+        nameOf={(l) => l.LoadBalancerName ?? ""}
+        deleteLabel="Delete load balancer"
+        createLabel="Create load balancer"
+        emptyTitle="No load balancers"
         columnDefinitions={[
           { id: "name", header: "Name", cell: (l) => <RouteLink to={{ page: "load-balancer", name: l.LoadBalancerName ?? "" }}>{l.LoadBalancerName}</RouteLink> },
           { id: "dns", header: "DNS name", cell: (l) => l.DNSName },
@@ -89,22 +65,14 @@ export function LoadBalancers() {
         ]}
       />
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete load balancer"
-          what={deleting.LoadBalancerName ?? ""}
+          kind="Load balancer"
+          name={deleting.LoadBalancerName ?? ""}
           phrase="confirm"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }));
-              notify({ type: "success", content: `Load balancer ${deleting.LoadBalancerName} has been deleted.` });
-              setSelected([]);
-              lbs.reload();
-            } catch (e) {
-              notifyError(`Load balancer ${deleting.LoadBalancerName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => elbv2Of(clients).send(new DeleteLoadBalancerCommand({ LoadBalancerArn: deleting.LoadBalancerArn }))}
+          onDeleted={() => list.deleted(lbs)}
         />
       )}
     </SpaceBetween>
@@ -311,25 +279,24 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
         {
           title: "Review and create",
           content: (
-            <Container header={<Header variant="h2">Summary</Header>}>
-              <Details
-                columns={2}
-                items={[
-                  ["Name", name],
-                  ["Scheme", scheme],
-                  ["VPC", vpc],
-                  ["Subnets", subnets.join(", ")],
-                  ["Security groups", groups.join(", ")],
-                  ["Listener", `HTTP:${port}`],
-                  [
-                    "Forward to",
-                    targetChoice === "new"
-                      ? `new target group ${tg.name} (${tg.targetType}, HTTP:${tg.port}, health check ${tg.healthPath})`
-                      : targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName,
-                  ],
-                ]}
-              />
-            </Container>
+            <DetailsPanel
+              title="Summary"
+              columns={2}
+              items={[
+                ["Name", name],
+                ["Scheme", scheme],
+                ["VPC", vpc],
+                ["Subnets", subnets.join(", ")],
+                ["Security groups", groups.join(", ")],
+                ["Listener", `HTTP:${port}`],
+                [
+                  "Forward to",
+                  targetChoice === "new"
+                    ? `new target group ${tg.name} (${tg.targetType}, HTTP:${tg.port}, health check ${tg.healthPath})`
+                    : targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName,
+                ],
+              ]}
+            />
           ),
         },
       ]}
@@ -358,41 +325,31 @@ export function LoadBalancerDetail({ name }: { name: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Load balancers", href: formatRoute({ page: "load-balancers" }) },
-              { text: name, href: formatRoute({ page: "load-balancer", name }) },
-            ]}
-          />
-          <Header variant="h1">{name}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Load balancers", { page: "load-balancers" }], [name, { page: "load-balancer", name }]]}>{name}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={lb.error} what="the load balancer" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Load balancer type", l?.Type],
-              ["Status", <State value={l?.State?.Code} />],
-              ["Scheme", l?.Scheme],
-              ["DNS name", l?.DNSName],
-              ["VPC", l?.VpcId],
-              ["Availability Zones", (l?.AvailabilityZones ?? []).map((z) => `${z.SubnetId} (${z.ZoneName})`).join(", ")],
-              ["Security groups", l?.SecurityGroups?.join(", ")],
-              ["Date created", formatTime(l?.CreatedTime)],
-              ["ARN", l?.LoadBalancerArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Load balancer type", l?.Type],
+            ["Status", <State value={l?.State?.Code} />],
+            ["Scheme", l?.Scheme],
+            ["DNS name", l?.DNSName],
+            ["VPC", l?.VpcId],
+            ["Availability Zones", (l?.AvailabilityZones ?? []).map((z) => `${z.SubnetId} (${z.ZoneName})`).join(", ")],
+            ["Security groups", l?.SecurityGroups?.join(", ")],
+            ["Date created", formatTime(l?.CreatedTime)],
+            ["ARN", l?.LoadBalancerArn],
+          ]}
+        />
         <LoadError error={listeners.error} what="listeners" />
-        <Table
-          loading={listeners.loading && !listeners.data}
-          items={listeners.data ?? []}
+        <PolledTable
+          list={listeners}
+          title="Listeners and rules"
           trackBy="ListenerArn"
-          header={<Header counter={listeners.data ? `(${listeners.data.length})` : undefined}>Listeners and rules</Header>}
           empty={<Empty title="No listeners" />}
           columnDefinitions={[
             {

@@ -2,14 +2,12 @@
 // inbound and outbound rules, add and remove a rule, delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -31,43 +29,29 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission } from "../../lib/sgrules";
-import { Details, Empty, LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 
 export function SecurityGroups() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<SecurityGroup[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<SecurityGroup | undefined>();
+  const list = useListState<SecurityGroup>();
   const groups = usePolled(async () => (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [], [clients]);
-  const items = (groups.data ?? []).filter((g) => `${g.GroupId} ${g.GroupName} ${g.VpcId} ${g.Description}`.includes(filter));
-  if (creating) return <CreateSecurityGroup onDone={() => { setCreating(false); groups.reload(); }} />;
+  const deleting = list.deleting;
+  if (list.creating) return <CreateSecurityGroup onDone={() => list.created(groups)} />;
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="security groups" />
       <ResourceTable
         title="Security Groups"
         list={groups}
-        items={items}
+        state={list}
         trackBy="GroupId"
         nameOf={(g) => g.GroupName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-              Delete security group
-            </Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              Create security group
-            </Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete security group"
+        createLabel="Create security group"
+        filterText={(g) => `${g.GroupId} ${g.GroupName} ${g.VpcId} ${g.Description}`}
         filterPlaceholder="Filter security groups"
         emptyTitle="No security groups"
         columnDefinitions={[
@@ -80,22 +64,14 @@ export function SecurityGroups() {
         ]}
       />
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete security group"
+          kind="Security group"
+          name={deleting.GroupId ?? ""}
           what={`${deleting.GroupId} - ${deleting.GroupName}`}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteSecurityGroupCommand({ GroupId: deleting.GroupId }));
-              notify({ type: "success", content: `Security group ${deleting.GroupId} has been deleted.` });
-              setSelected([]);
-              groups.reload();
-            } catch (e) {
-              notifyError(`Security group ${deleting.GroupId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteSecurityGroupCommand({ GroupId: deleting.GroupId }))}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>
@@ -228,28 +204,24 @@ export function SecurityGroupDetail({ id, tab }: { id: string; tab?: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Security Groups", href: formatRoute({ page: "security-groups" }) }, { text: id, href: formatRoute({ page: "security-group", id }) }]} />
-          <Header variant="h1">{`${id} - ${g?.GroupName ?? ""}`}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Security Groups", { page: "security-groups" }], [id, { page: "security-group", id }]]}>{`${id} - ${g?.GroupName ?? ""}`}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={group.error} what="the security group" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Security group name", g?.GroupName],
-              ["Security group ID", g?.GroupId],
-              ["Description", g?.Description],
-              ["VPC ID", g?.VpcId ? <RouteLink to={{ page: "vpc", id: g.VpcId }}>{g.VpcId}</RouteLink> : undefined],
-              ["Owner", g?.OwnerId],
-              ["Inbound rules count", `${(rules.data ?? []).filter((r) => !r.IsEgress).length} Permission entries`],
-              ["Outbound rules count", `${(rules.data ?? []).filter((r) => r.IsEgress).length} Permission entries`],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Security group name", g?.GroupName],
+            ["Security group ID", g?.GroupId],
+            ["Description", g?.Description],
+            ["VPC ID", g?.VpcId ? <RouteLink to={{ page: "vpc", id: g.VpcId }}>{g.VpcId}</RouteLink> : undefined],
+            ["Owner", g?.OwnerId],
+            ["Inbound rules count", `${(rules.data ?? []).filter((r) => !r.IsEgress).length} Permission entries`],
+            ["Outbound rules count", `${(rules.data ?? []).filter((r) => r.IsEgress).length} Permission entries`],
+          ]}
+        />
         <LoadError error={rules.error} what="the rules" />
         <Tabs
           activeTabId={tab === "outbound" ? "outbound" : "inbound"}
@@ -350,21 +322,15 @@ function AddRuleModal({ groupId, egress, peer, onClose, onAdded }: { groupId: st
     }
   };
   return (
-    <Modal
-      visible
-      size="max"
-      onDismiss={onClose}
+    <ActionModal
       header={egress ? "Add outbound rule" : "Add inbound rule"}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
-          </SpaceBetween>
-        </Box>
+      size="max"
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void add()}>Save rules</Button>
       }
     >
       <RuleFields rule={rule} index={0} peer={peer} errors={submitted ? checkRule(rule) : {}} onChange={setRule} />
-    </Modal>
+    </ActionModal>
   );
 }

@@ -1,20 +1,14 @@
 // Target groups with their targets' live health; create (protocol, port, target type,
 // VPC, health check path) and delete.
 import { useEffect, useState } from "react";
-import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
-import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import { DescribeVpcsCommand } from "@aws-sdk/client-ec2";
 import {
   CreateTargetGroupCommand,
@@ -25,50 +19,29 @@ import {
 } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { arnName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
 
 export function TargetGroups() {
-  const { clients, notify, notifyError } = useApp();
-  const [selected, setSelected] = useState<TargetGroup[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<TargetGroup | undefined>();
+  const { clients } = useApp();
+  const list = useListState<TargetGroup>();
+  const deleting = list.deleting;
   const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients]);
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="target groups" />
-      <Table
-        variant="full-page"
-        loading={groups.loading && !groups.data}
-        items={groups.data ?? []}
+      <ResourceTable
+        title="Target groups"
+        list={groups}
+        state={list}
         trackBy="TargetGroupArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{ itemSelectionLabel: (_, g) => g.TargetGroupName ?? "", selectionGroupLabel: "Target groups", allItemsSelectionLabel: () => "all" }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={groups.data ? `(${groups.data.length})` : undefined}
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={groups.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create target group
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Target groups
-          </Header>
-        }
-        empty={<Empty title="No target groups" />}
+        nameOf={(g) => g.TargetGroupName ?? ""}
+        deleteLabel="Delete"
+        createLabel="Create target group"
+        emptyTitle="No target groups"
         columnDefinitions={[
           { id: "name", header: "Name", cell: (g) => <RouteLink to={{ page: "target-group", name: g.TargetGroupName ?? "" }}>{g.TargetGroupName}</RouteLink> },
           { id: "port", header: "Port", cell: (g) => g.Port },
@@ -79,32 +52,20 @@ export function TargetGroups() {
           { id: "hc", header: "Health check path", cell: (g) => g.HealthCheckPath ?? "-" },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateTargetGroupModal
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            groups.reload();
-          }}
+          onClose={() => list.setCreating(false)}
+          onCreated={() => list.created(groups)}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete target group"
-          what={deleting.TargetGroupName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }));
-              notify({ type: "success", content: `Target group ${deleting.TargetGroupName} has been deleted.` });
-              setSelected([]);
-              groups.reload();
-            } catch (e) {
-              notifyError(`Target group ${deleting.TargetGroupName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="Target group"
+          name={deleting.TargetGroupName ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => elbv2Of(clients).send(new DeleteTargetGroupCommand({ TargetGroupArn: deleting.TargetGroupArn }))}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>
@@ -239,26 +200,18 @@ function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; o
     }
   };
   return (
-    <Modal
-      visible
-      size="large"
-      onDismiss={onClose}
+    <ActionModal
       header="Create target group"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} onClick={() => void submit()}>
-              Create target group
-            </Button>
-          </SpaceBetween>
-        </Box>
+      size="large"
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} onClick={() => void submit()}>
+          Create target group
+        </Button>
       }
     >
       <TargetGroupFields value={v} onChange={setV} errors={errors} />
-    </Modal>
+    </ActionModal>
   );
 }
 
@@ -275,41 +228,31 @@ export function TargetGroupDetail({ name }: { name: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Target groups", href: formatRoute({ page: "target-groups" }) },
-              { text: name, href: formatRoute({ page: "target-group", name }) },
-            ]}
-          />
-          <Header variant="h1">{name}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Target groups", { page: "target-groups" }], [name, { page: "target-group", name }]]}>{name}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={group.error} what="the target group" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Target type", g?.TargetType],
-              ["Protocol : Port", g ? `${g.Protocol}: ${g.Port}` : undefined],
-              ["VPC", g?.VpcId],
-              ["Load balancer", g?.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => a.split("/")[2]).join(", ") : "None associated"],
-              ["Health check", g ? `${g.HealthCheckProtocol} ${g.HealthCheckPath} every ${g.HealthCheckIntervalSeconds} s` : undefined],
-              ["Healthy / unhealthy thresholds", g ? `${g.HealthyThresholdCount} / ${g.UnhealthyThresholdCount}` : undefined],
-              ["Total targets", health.data ? String(health.data.length) : undefined],
-              ["Healthy / Unhealthy / Initial / Draining", health.data ? `${count("healthy")} / ${count("unhealthy")} / ${count("initial")} / ${count("draining")}` : undefined],
-              ["ARN", g?.TargetGroupArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={4}
+          items={[
+            ["Target type", g?.TargetType],
+            ["Protocol : Port", g ? `${g.Protocol}: ${g.Port}` : undefined],
+            ["VPC", g?.VpcId],
+            ["Load balancer", g?.LoadBalancerArns?.length ? g.LoadBalancerArns.map((a) => a.split("/")[2]).join(", ") : "None associated"],
+            ["Health check", g ? `${g.HealthCheckProtocol} ${g.HealthCheckPath} every ${g.HealthCheckIntervalSeconds} s` : undefined],
+            ["Healthy / unhealthy thresholds", g ? `${g.HealthyThresholdCount} / ${g.UnhealthyThresholdCount}` : undefined],
+            ["Total targets", health.data ? String(health.data.length) : undefined],
+            ["Healthy / Unhealthy / Initial / Draining", health.data ? `${count("healthy")} / ${count("unhealthy")} / ${count("initial")} / ${count("draining")}` : undefined],
+            ["ARN", g?.TargetGroupArn],
+          ]}
+        />
         <LoadError error={health.error} what="target health" />
-        <Table
-          loading={health.loading && !health.data}
-          items={health.data ?? []}
+        <PolledTable
+          list={health}
+          title="Registered targets"
           trackBy={(t) => `${t.Target?.Id}:${t.Target?.Port}`}
-          header={<Header counter={health.data ? `(${health.data.length})` : undefined}>Registered targets</Header>}
           empty={<Empty title="No registered targets" />}
           columnDefinitions={[
             { id: "id", header: "IP address / instance", cell: (t) => t.Target?.Id },

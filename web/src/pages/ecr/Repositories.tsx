@@ -3,9 +3,7 @@
 // commands" with the exact commands for this endpoint.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import CopyToClipboard from "@cloudscape-design/components/copy-to-clipboard";
 import FormField from "@cloudscape-design/components/form-field";
@@ -28,53 +26,41 @@ import {
 } from "@aws-sdk/client-ecr";
 import { useApp, usePolled } from "../../lib/app-context";
 import { pushCommands } from "../../lib/ecr";
-import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
 import { ecrOf } from "../../lib/client-ecr";
 
 export function Repositories() {
-  const { clients, notify, notifyError } = useApp();
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Repository[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Repository | undefined>();
+  const { clients } = useApp();
+  const list = useListState<Repository>();
   const [pushFor, setPushFor] = useState<Repository | undefined>();
   const repos = usePolled(async () => {
     const out: Repository[] = [];
     for await (const p of paginateDescribeRepositories({ client: ecrOf(clients) }, {})) out.push(...(p.repositories ?? []));
     return out.sort((a, b) => (a.repositoryName ?? "").localeCompare(b.repositoryName ?? ""));
   }, [clients]);
-  const items = (repos.data ?? []).filter((r) => (r.repositoryName ?? "").includes(filter));
+  const selected = list.selected;
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={repos.error} what="repositories" />
       <ResourceTable
         title="Repositories"
         list={repos}
-        items={items}
+        state={list}
         trackBy="repositoryArn"
         nameOf={(r) => r.repositoryName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
         actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
-              View push commands
-            </Button>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-              Delete
-            </Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              Create repository
-            </Button>
-          </>
+          <Button disabled={selected.length !== 1} onClick={() => setPushFor(selected[0])}>
+            View push commands
+          </Button>
         }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete"
+        createLabel="Create repository"
+        filterText={(r) => r.repositoryName ?? ""}
         filterPlaceholder="Find repositories"
         emptyTitle="No repositories"
         columnDefinitions={[
@@ -90,36 +76,24 @@ export function Repositories() {
           { id: "encryption", header: "Encryption type", cell: (r) => r.encryptionConfiguration?.encryptionType ?? "AES256" },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateRepositoryModal
-          onClose={() => setCreating(false)}
-          onCreated={() => {
-            setCreating(false);
-            repos.reload();
-          }}
+          onClose={() => list.setCreating(false)}
+          onCreated={() => list.created(repos)}
         />
       )}
       {pushFor && <PushCommandsModal repository={pushFor} onClose={() => setPushFor(undefined)} />}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete repository"
-          what={deleting.repositoryName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }));
-              notify({ type: "success", content: `Repository ${deleting.repositoryName} has been deleted.` });
-              setSelected([]);
-              repos.reload();
-            } catch (e) {
-              notifyError(`Repository ${deleting.repositoryName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="Repository"
+          name={deleting.repositoryName ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ecrOf(clients).send(new DeleteRepositoryCommand({ repositoryName: deleting.repositoryName, force: true }))}
+          onDeleted={() => list.deleted(repos)}
         >
           <Box>Its images are deleted with it.</Box>
-        </ConfirmDeleteModal>
+        </DeleteResourceModal>
       )}
     </SpaceBetween>
   );
@@ -153,21 +127,13 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create repository"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-              Create
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+          Create
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -202,7 +168,7 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
           Scan on push
         </Toggle>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 
@@ -254,38 +220,32 @@ export function RepositoryDetail({ repository }: { repository: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Private repositories", href: formatRoute({ page: "repositories" }) },
-              { text: repository, href: formatRoute({ page: "repository", repository }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <Button disabled={!r} onClick={() => setPushing(true)}>
-                View push commands
-              </Button>
-            }
-          >
-            {repository}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Private repositories", { page: "repositories" }],
+            [repository, { page: "repository", repository }],
+          ]}
+          actions={
+            <Button disabled={!r} onClick={() => setPushing(true)}>
+              View push commands
+            </Button>
+          }
+        >
+          {repository}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={repo.error} what="the repository" />
-        <Container header={<Header variant="h2">General information</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["URI", r?.repositoryUri && <CopyToClipboard variant="inline" textToCopy={r.repositoryUri} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" />],
-              ["Tag immutability", r ? (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") : undefined],
-              ["Created at", formatTime(r?.createdAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="General information"
+          columns={3}
+          items={[
+            ["URI", r?.repositoryUri && <CopyToClipboard variant="inline" textToCopy={r.repositoryUri} copyButtonAriaLabel="Copy URI" copySuccessText="URI copied" copyErrorText="URI could not be copied" />],
+            ["Tag immutability", r ? (r.imageTagMutability === "IMMUTABLE" ? "Enabled" : "Disabled") : undefined],
+            ["Created at", formatTime(r?.createdAt)],
+          ]}
+        />
         <Tabs
           tabs={[
             {
@@ -304,7 +264,7 @@ export function RepositoryDetail({ repository }: { repository: string }) {
                     ariaLabels={{ itemSelectionLabel: (_, i) => i.imageDigest ?? "", selectionGroupLabel: "Images", allItemsSelectionLabel: () => "all images" }}
                     header={
                       <Header
-                        counter={images.data ? `(${images.data.length})` : undefined}
+                        counter={counterOf(images.data)}
                         actions={
                           <SpaceBetween direction="horizontal" size="xs">
                             <Button iconName="refresh" ariaLabel="Refresh images" onClick={images.reload} />

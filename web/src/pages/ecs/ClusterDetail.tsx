@@ -2,13 +2,11 @@
 // memory they registered and have left).
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import SegmentedControl from "@cloudscape-design/components/segmented-control";
 import {
   ContainerInstance,
@@ -28,7 +26,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import type { Clients } from "../../lib/clients";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -86,35 +84,26 @@ export function ClusterDetail({ cluster, tab }: { cluster: string; tab?: string 
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-            ]}
-          />
-          <Header variant="h1">{cluster}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Clusters", { page: "clusters" }], [cluster, { page: "cluster", cluster }]]}>{cluster}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={info.error} what="the cluster" />
-        <Container header={<Header variant="h2">Cluster overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["ARN", c?.clusterArn],
-              ["Status", <State value={c?.status} />],
-              ["Services", c ? String(c.activeServicesCount ?? 0) : undefined],
-              [
-                "Tasks",
-                c ? `${c.pendingTasksCount ?? 0} Pending | ${c.runningTasksCount ?? 0} Running` : undefined,
-              ],
-              ["Registered container instances", c ? String(c.registeredContainerInstancesCount ?? 0) : undefined],
-              ["Capacity providers", c?.capacityProviders?.join(", ")],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Cluster overview"
+          columns={4}
+          items={[
+            ["ARN", c?.clusterArn],
+            ["Status", <State value={c?.status} />],
+            ["Services", c ? String(c.activeServicesCount ?? 0) : undefined],
+            [
+              "Tasks",
+              c ? `${c.pendingTasksCount ?? 0} Pending | ${c.runningTasksCount ?? 0} Running` : undefined,
+            ],
+            ["Registered container instances", c ? String(c.registeredContainerInstancesCount ?? 0) : undefined],
+            ["Capacity providers", c?.capacityProviders?.join(", ")],
+          ]}
+        />
         <Tabs
           activeTabId={active}
           onChange={(e) => (window.location.hash = formatRoute({ page: "cluster", cluster, tab: e.detail.activeTabId }))}
@@ -142,7 +131,7 @@ function ServicesTab({ cluster }: { cluster: string }) {
         trackBy="serviceArn"
         header={
           <Header
-            counter={services.data ? `(${services.data.length})` : undefined}
+            counter={counterOf(services.data)}
             actions={
               <SpaceBetween direction="horizontal" size="xs">
                 <Button iconName="refresh" ariaLabel="Refresh services" onClick={services.reload} />
@@ -307,7 +296,7 @@ function InfrastructureTab({ cluster }: { cluster: string }) {
         loadingText="Loading container instances"
         items={instances.data ?? []}
         trackBy="containerInstanceArn"
-        header={<Header counter={instances.data ? `(${instances.data.length})` : undefined}>Container instances</Header>}
+        header={<Header counter={counterOf(instances.data)}>Container instances</Header>}
         empty={<Empty title="No container instances">Fargate tasks need none.</Empty>}
         columnDefinitions={[
           { id: "id", header: "Container instance", cell: (ci) => arnName(ci.containerInstanceArn) },

@@ -4,12 +4,8 @@ import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
-import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
-import TextFilter from "@cloudscape-design/components/text-filter";
 import Box from "@cloudscape-design/components/box";
 import {
   Cluster,
@@ -19,8 +15,9 @@ import {
   paginateListClusters,
 } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ActionModal, LoadError, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { ResourceTable, useListState } from "../../components/ResourceTable";
 import type { Clients } from "../../lib/clients";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -38,51 +35,26 @@ export async function listClusters(clients: Clients): Promise<Cluster[]> {
 export function Clusters() {
   const { clients, notify, notifyError, go } = useApp();
   const clusters = usePolled(() => listClusters(clients), [clients]);
-  const [selected, setSelected] = useState<Cluster[]>([]);
-  const [filter, setFilter] = useState("");
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Cluster | undefined>();
-  const items = (clusters.data ?? []).filter((c) => (c.clusterName ?? "").includes(filter));
+  const list = useListState<Cluster>();
+  const deleting = list.deleting;
 
   return (
     <SpaceBetween size="l">
       <LoadError error={clusters.error} what="clusters" />
-      <Table
-        variant="full-page"
-        loading={clusters.loading && !clusters.data}
+      <ResourceTable
+        title="Clusters"
+        description="A cluster groups the services and tasks that run on your Fargate capacity and container instances."
+        list={clusters}
+        state={list}
         loadingText="Loading clusters"
-        items={items}
         trackBy="clusterArn"
-        selectionType="single"
-        selectedItems={selected}
-        onSelectionChange={(e) => setSelected(e.detail.selectedItems)}
-        ariaLabels={{
-          selectionGroupLabel: "Clusters",
-          itemSelectionLabel: (_, c) => c.clusterName ?? "",
-          allItemsSelectionLabel: () => "all",
-        }}
-        header={
-          <Header
-            variant="awsui-h1-sticky"
-            counter={clusters.data ? `(${clusters.data.length})` : undefined}
-            description="A cluster groups the services and tasks that run on your Fargate capacity and container instances."
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={clusters.reload} />
-                <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-                  Delete cluster
-                </Button>
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create cluster
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Clusters
-          </Header>
-        }
-        filter={<TextFilter filteringText={filter} filteringPlaceholder="Find clusters" onChange={(e) => setFilter(e.detail.filteringText)} />}
-        empty={<Empty title="No clusters">No clusters to display.</Empty>}
+        nameOf={(c) => c.clusterName ?? ""}
+        deleteLabel="Delete cluster"
+        createLabel="Create cluster"
+        filterText={(c) => c.clusterName ?? ""}
+        filterPlaceholder="Find clusters"
+        emptyTitle="No clusters"
+        emptyDescription="No clusters to display."
         columnDefinitions={[
           {
             id: "name",
@@ -105,9 +77,9 @@ export function Clusters() {
           },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateClusterModal
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreate={async (name, fargate) => {
             try {
               // CreateCluster is idempotent: it would answer with the existing cluster. The
@@ -127,7 +99,7 @@ export function Clusters() {
                   ...(fargate ? { capacityProviders: ["FARGATE", "FARGATE_SPOT"] } : {}),
                 }),
               );
-              setCreating(false);
+              list.setCreating(false);
               notify({ type: "success", content: `Cluster ${name} has been created successfully.` });
               clusters.reload();
               go({ page: "cluster", cluster: name });
@@ -138,22 +110,17 @@ export function Clusters() {
         />
       )}
       {deleting && (
-        <DeleteClusterModal
-          cluster={deleting}
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            const name = deleting.clusterName ?? "";
-            try {
-              await ecsOf(clients).send(new DeleteClusterCommand({ cluster: deleting.clusterArn }));
-              notify({ type: "success", content: `Cluster ${name} has been deleted.` });
-              setSelected([]);
-              clusters.reload();
-            } catch (e) {
-              notifyError(`Cluster ${name} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
-        />
+        <DeleteResourceModal
+          title="Delete cluster"
+          kind="Cluster"
+          name={deleting.clusterName ?? ""}
+          phrase={`delete ${deleting.clusterName}`}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ecsOf(clients).send(new DeleteClusterCommand({ cluster: deleting.clusterArn }))}
+          onDeleted={() => list.deleted(clusters)}
+        >
+          {(deleting.activeServicesCount ?? 0) > 0 && <Box color="text-status-warning">This cluster still has services: delete them first.</Box>}
+        </DeleteResourceModal>
       )}
     </SpaceBetween>
   );
@@ -171,21 +138,13 @@ function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCrea
     setBusy(false);
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Create cluster"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
-              Create
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name || invalid} onClick={() => void submit()}>
+          Create
+        </Button>
       }
     >
       <form
@@ -211,22 +170,6 @@ function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCrea
           </SpaceBetween>
         </Form>
       </form>
-    </Modal>
-  );
-}
-
-function DeleteClusterModal({ cluster, onClose, onDelete }: { cluster: Cluster; onClose: () => void; onDelete: () => Promise<void> }) {
-  return (
-    <ConfirmDeleteModal
-      title="Delete cluster"
-      what={cluster.clusterName ?? ""}
-      phrase={`delete ${cluster.clusterName}`}
-      onClose={onClose}
-      onDelete={onDelete}
-    >
-      {(cluster.activeServicesCount ?? 0) > 0 && (
-        <Box color="text-status-warning">This cluster still has services: delete them first.</Box>
-      )}
-    </ConfirmDeleteModal>
+    </ActionModal>
   );
 }

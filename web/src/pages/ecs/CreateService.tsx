@@ -2,7 +2,6 @@
 // tasks, deployment percentages, networking (VPC, subnets, security groups, public IP),
 // load balancing (a target group and the container port it sends to, grace period).
 import { useEffect, useState } from "react";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
@@ -27,10 +26,10 @@ import { DescribeSecurityGroupsCommand, DescribeSubnetsCommand, DescribeVpcsComm
 import { DescribeTargetGroupsCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { DetailHeader } from "../../components/common";
 
 export function CreateService({ cluster }: { cluster: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -164,16 +163,13 @@ export function CreateService({ cluster }: { cluster: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-              { text: "Create service", href: formatRoute({ page: "create-service", cluster }) },
-            ]}
-          />
-          <Header variant="h1">Create service</Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Clusters", { page: "clusters" }],
+            [cluster, { page: "cluster", cluster }],
+            ["Create service", { page: "create-service", cluster }],
+          ]}
+        >Create service</DetailHeader>
       }
     >
       <form

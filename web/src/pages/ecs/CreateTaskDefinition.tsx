@@ -2,7 +2,6 @@
 // CPU/memory pairs, roles, containers) or from JSON.
 import { useEffect, useState } from "react";
 import AttributeEditor from "@cloudscape-design/components/attribute-editor";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -20,7 +19,6 @@ import { RegisterTaskDefinitionCommand, RegisterTaskDefinitionCommandInput } fro
 import { iamOf } from "../../lib/iam";
 import { useApp, usePolled } from "../../lib/app-context";
 import { AttachRolePolicyCommand, CreateRoleCommand, paginateListRoles, Role } from "@aws-sdk/client-iam";
-import { formatRoute } from "../../lib/routes";
 import {
   checkForm,
   ContainerForm,
@@ -38,6 +36,7 @@ import {
   trustsEcsTasks,
 } from "../../lib/taskdef";
 import { ecsOf } from "../../lib/client-ecs";
+import { DetailHeader } from "../../components/common";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -78,15 +77,14 @@ export function CreateTaskDefinition({ mode }: { mode: "form" | "json" }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Task definitions", href: formatRoute({ page: "task-definitions" }) },
-              { text: "Create new task definition", href: formatRoute({ page: "create-task-definition", mode }) },
-            ]}
-          />
-          <Header variant="h1">{mode === "json" ? "Create new task definition with JSON" : "Create new task definition"}</Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Task definitions", { page: "task-definitions" }],
+            ["Create new task definition", { page: "create-task-definition", mode }],
+          ]}
+        >
+          {mode === "json" ? "Create new task definition with JSON" : "Create new task definition"}
+        </DetailHeader>
       }
     >
       {mode === "json" ? <JsonEditor busy={busy} onSubmit={register} /> : <TaskDefinitionFormPage busy={busy} onSubmit={register} />}

@@ -1,11 +1,9 @@
 // Run new task: a task definition's revision, how many, the launch type, and for awsvpc
 // tasks the subnets and security groups (the default VPC's, as the AWS console starts with).
 import { useEffect, useState } from "react";
-import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -16,6 +14,7 @@ import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
+import { ActionModal } from "../../components/common";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -80,21 +79,13 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   };
   const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header="Run new task"
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
-              Run task
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+          Run task
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -137,6 +128,6 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
           Public IP
         </Toggle>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }

@@ -3,7 +3,6 @@
 import { lazy, Suspense, useState } from "react";
 import Spinner from "@cloudscape-design/components/spinner";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Checkbox from "@cloudscape-design/components/checkbox";
 import Container from "@cloudscape-design/components/container";
@@ -11,7 +10,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -21,17 +19,18 @@ import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthD
 import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { PolledTable } from "../../components/ResourceTable";
 
 const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
 
 export function ServiceDetail({ cluster, service, tab }: { cluster: string; service: string; tab?: string }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, go } = useApp();
   const svc = usePolled(async () => {
     const r = await ecsOf(clients).send(new DescribeServicesCommand({ cluster, services: [service] }));
     const s = r.services?.[0];
@@ -46,57 +45,51 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-              { text: "Services", href: formatRoute({ page: "cluster", cluster, tab: "services" }) },
-              { text: service, href: formatRoute({ page: "service", cluster, service }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
-                  Delete service
-                </Button>
-                <Button variant="primary" disabled={!s || s.status !== "ACTIVE"} onClick={() => setUpdating(true)}>
-                  Update service
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            {service}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Clusters", { page: "clusters" }],
+            [cluster, { page: "cluster", cluster }],
+            ["Services", { page: "cluster", cluster, tab: "services" }],
+            [service, { page: "service", cluster, service }],
+          ]}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
+                Delete service
+              </Button>
+              <Button variant="primary" disabled={!s || s.status !== "ACTIVE"} onClick={() => setUpdating(true)}>
+                Update service
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {service}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={svc.error} what="the service" />
-        <Container header={<Header variant="h2">Service overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Status", <State value={s?.status} />],
-              ["Tasks", s ? `${s.runningCount ?? 0}/${s.desiredCount ?? 0} Tasks running` : undefined],
-              ["Pending tasks", s ? String(s.pendingCount ?? 0) : undefined],
-              ["Deployment status", <State value={primary?.rolloutState} />],
-              ["Task definition: revision", s && <RouteLink to={taskDefinitionRoute(s.taskDefinition)}>{taskDefinitionName(s.taskDefinition)}</RouteLink>],
-              ["Launch type", s?.launchType ?? s?.capacityProviderStrategy?.map((c) => c.capacityProvider).join(", ")],
-              [
-                "Deployment configuration",
-                s?.deploymentConfiguration
-                  ? `Min ${s.deploymentConfiguration.minimumHealthyPercent ?? 100}% / max ${s.deploymentConfiguration.maximumPercent ?? 200}%`
-                  : undefined,
-              ],
-              ["Health check grace period", s?.healthCheckGracePeriodSeconds !== undefined ? `${s.healthCheckGracePeriodSeconds} seconds` : undefined],
-              ["ARN", s?.serviceArn],
-              ["Created", formatTime(s?.createdAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Service overview"
+          columns={4}
+          items={[
+            ["Status", <State value={s?.status} />],
+            ["Tasks", s ? `${s.runningCount ?? 0}/${s.desiredCount ?? 0} Tasks running` : undefined],
+            ["Pending tasks", s ? String(s.pendingCount ?? 0) : undefined],
+            ["Deployment status", <State value={primary?.rolloutState} />],
+            ["Task definition: revision", s && <RouteLink to={taskDefinitionRoute(s.taskDefinition)}>{taskDefinitionName(s.taskDefinition)}</RouteLink>],
+            ["Launch type", s?.launchType ?? s?.capacityProviderStrategy?.map((c) => c.capacityProvider).join(", ")],
+            [
+              "Deployment configuration",
+              s?.deploymentConfiguration
+                ? `Min ${s.deploymentConfiguration.minimumHealthyPercent ?? 100}% / max ${s.deploymentConfiguration.maximumPercent ?? 200}%`
+                : undefined,
+            ],
+            ["Health check grace period", s?.healthCheckGracePeriodSeconds !== undefined ? `${s.healthCheckGracePeriodSeconds} seconds` : undefined],
+            ["ARN", s?.serviceArn],
+            ["Created", formatTime(s?.createdAt)],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "health"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}
@@ -139,24 +132,17 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
         />
       )}
       {deleting && s && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete service"
-          what={service}
-          phrase="delete"
+          kind="Service"
+          name={service}
+          deletedMessage={`Service ${service} is being deleted: its tasks are stopping.`}
           onClose={() => setDeleting(false)}
-          onDelete={async () => {
-            try {
-              await ecsOf(clients).send(new DeleteServiceCommand({ cluster, service, force: true }));
-              notify({ type: "success", content: `Service ${service} is being deleted: its tasks are stopping.` });
-              go({ page: "cluster", cluster });
-            } catch (e) {
-              notifyError(`Service ${service} could not be deleted`, e);
-            }
-            setDeleting(false);
-          }}
+          onDelete={() => ecsOf(clients).send(new DeleteServiceCommand({ cluster, service, force: true }))}
+          onDeleted={() => go({ page: "cluster", cluster })}
         >
           <Box>Its tasks are stopped, whatever the desired count (force delete).</Box>
-        </ConfirmDeleteModal>
+        </DeleteResourceModal>
       )}
     </ContentLayout>
   );
@@ -236,11 +222,10 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
   return (
     <SpaceBetween size="s">
       <LoadError error={health.error} what="target health" />
-      <Table
-        loading={health.loading && !health.data}
-        items={health.data ?? []}
+      <PolledTable
+        list={health}
+        title="Target health"
         trackBy={(t) => `${t.group} ${t.Target?.Id}:${t.Target?.Port}`}
-        header={<Header counter={health.data ? `(${health.data.length})` : undefined}>Target health</Header>}
         empty={<Empty title="No targets" />}
         columnDefinitions={[
           { id: "group", header: "Target group", cell: (t) => <RouteLink to={{ page: "target-group", name: t.group }}>{t.group}</RouteLink> },
@@ -293,21 +278,13 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
     }
   };
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={`Update ${service.serviceName}`}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
-              Update
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={badCount} onClick={() => void submit()}>
+          Update
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -326,7 +303,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
           Force new deployment
         </Checkbox>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 

@@ -2,7 +2,6 @@
 // deregister), as the AWS console shows them.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import ButtonDropdown from "@cloudscape-design/components/button-dropdown";
 import Container from "@cloudscape-design/components/container";
@@ -22,7 +21,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
@@ -48,7 +47,7 @@ export function TaskDefinitions() {
         header={
           <Header
             variant="awsui-h1-sticky"
-            counter={families.data ? `(${families.data.length})` : undefined}
+            counter={counterOf(families.data)}
             description="A task definition says which containers a task runs, with their images, ports, CPU and memory."
             actions={
               <SpaceBetween direction="horizontal" size="xs">
@@ -94,15 +93,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Task definitions", href: formatRoute({ page: "task-definitions" }) },
-              { text: family, href: formatRoute({ page: "task-definition-family", family }) },
-            ]}
-          />
-          <Header variant="h1">{family}</Header>
-        </SpaceBetween>
+        <DetailHeader crumbs={[["Task definitions", { page: "task-definitions" }], [family, { page: "task-definition-family", family }]]}>{family}</DetailHeader>
       }
     >
       <SpaceBetween size="l">
@@ -111,7 +102,7 @@ export function TaskDefinitionFamily({ family }: { family: string }) {
           loading={revisions.loading && !revisions.data}
           items={(revisions.data ?? []).map((arn) => ({ arn }))}
           trackBy="arn"
-          header={<Header counter={revisions.data ? `(${revisions.data.length})` : undefined}>Revisions</Header>}
+          header={<Header counter={counterOf(revisions.data)}>Revisions</Header>}
           empty={<Empty title="No active revisions" />}
           columnDefinitions={[
             {
@@ -150,56 +141,50 @@ export function TaskDefinitionRevision({ family, revision, tab }: { family: stri
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Task definitions", href: formatRoute({ page: "task-definitions" }) },
-              { text: family, href: formatRoute({ page: "task-definition-family", family }) },
-              { text: `Revision ${revision}`, href: formatRoute({ page: "task-definition", family, revision }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button disabled={t?.status !== "ACTIVE"} onClick={() => void deregister()}>
-                  Deregister
-                </Button>
-                <Button
-                  disabled={!t}
-                  onClick={() => {
-                    if (t) sessionStorage.setItem("wharf.console.draft-task-definition", jsonForRevision(t));
-                    go({ page: "create-task-definition", mode: "json" });
-                  }}
-                >
-                  Create new revision
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            {family}:{revision}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Task definitions", { page: "task-definitions" }],
+            [family, { page: "task-definition-family", family }],
+            [`Revision ${revision}`, { page: "task-definition", family, revision }],
+          ]}
+          actions={
+            <SpaceBetween direction="horizontal" size="xs">
+              <Button disabled={t?.status !== "ACTIVE"} onClick={() => void deregister()}>
+                Deregister
+              </Button>
+              <Button
+                disabled={!t}
+                onClick={() => {
+                  if (t) sessionStorage.setItem("wharf.console.draft-task-definition", jsonForRevision(t));
+                  go({ page: "create-task-definition", mode: "json" });
+                }}
+              >
+                Create new revision
+              </Button>
+            </SpaceBetween>
+          }
+        >
+          {family}:{revision}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={td.error} what="the task definition" />
-        <Container header={<Header variant="h2">Overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["ARN", t?.taskDefinitionArn],
-              ["Status", <State value={t?.status} />],
-              ["App environment", t?.requiresCompatibilities?.join(", ")],
-              ["Operating system/Architecture", t?.runtimePlatform ? `${t.runtimePlatform.operatingSystemFamily ?? "LINUX"}/${t.runtimePlatform.cpuArchitecture ?? "X86_64"}` : "Linux/X86_64"],
-              ["Network mode", t?.networkMode],
-              ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB memory` : undefined],
-              ["Task role", t?.taskRoleArn],
-              ["Task execution role", t?.executionRoleArn],
-              ["Registered at", formatTime(t?.registeredAt)],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Overview"
+          columns={4}
+          items={[
+            ["ARN", t?.taskDefinitionArn],
+            ["Status", <State value={t?.status} />],
+            ["App environment", t?.requiresCompatibilities?.join(", ")],
+            ["Operating system/Architecture", t?.runtimePlatform ? `${t.runtimePlatform.operatingSystemFamily ?? "LINUX"}/${t.runtimePlatform.cpuArchitecture ?? "X86_64"}` : "Linux/X86_64"],
+            ["Network mode", t?.networkMode],
+            ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB memory` : undefined],
+            ["Task role", t?.taskRoleArn],
+            ["Task execution role", t?.executionRoleArn],
+            ["Registered at", formatTime(t?.registeredAt)],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "containers"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "task-definition", family, revision, tab: e.detail.activeTabId }))}

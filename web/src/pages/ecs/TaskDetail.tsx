@@ -2,7 +2,6 @@
 // container's awslogs stream; stop.
 import { useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
@@ -16,7 +15,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { formatRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { awslogsStream, taskAddresses } from "../../lib/tasks";
-import { Details, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { LogEvents } from "../logs/LogEvents";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -52,66 +51,60 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Clusters", href: formatRoute({ page: "clusters" }) },
-              { text: cluster, href: formatRoute({ page: "cluster", cluster }) },
-              { text: "Tasks", href: formatRoute({ page: "cluster", cluster, tab: "tasks" }) },
-              { text: task, href: formatRoute({ page: "task", cluster, task }) },
-            ]}
-          />
-          <Header
-            variant="h1"
-            actions={
-              <Button disabled={!t || t.desiredStatus === "STOPPED"} onClick={() => void stop()}>
-                Stop
-              </Button>
-            }
-          >
-            {task}
-          </Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Clusters", { page: "clusters" }],
+            [cluster, { page: "cluster", cluster }],
+            ["Tasks", { page: "cluster", cluster, tab: "tasks" }],
+            [task, { page: "task", cluster, task }],
+          ]}
+          actions={
+            <Button disabled={!t || t.desiredStatus === "STOPPED"} onClick={() => void stop()}>
+              Stop
+            </Button>
+          }
+        >
+          {task}
+        </DetailHeader>
       }
     >
       <SpaceBetween size="l">
         <LoadError error={described.error} what="the task" />
-        <Container header={<Header variant="h2">Task overview</Header>}>
-          <Details
-            columns={4}
-            items={[
-              ["Last status", <State value={t?.lastStatus} />],
-              ["Desired status", <State value={t?.desiredStatus} />],
-              ["Health status", <State value={t?.healthStatus} />],
-              ["Launch type", t?.launchType],
-              [
-                "Task definition: revision",
-                t && (
-                  <RouteLink
-                    to={{
-                      page: "task-definition",
-                      family: taskDefinitionName(t.taskDefinitionArn).split(":")[0],
-                      revision: taskDefinitionName(t.taskDefinitionArn).split(":")[1],
-                    }}
-                  >
-                    {taskDefinitionName(t.taskDefinitionArn)}
-                  </RouteLink>
-                ),
-              ],
-              ["Service", service && <RouteLink to={{ page: "service", cluster, service }}>{service}</RouteLink>],
-              ["Private IP", addresses.privateIp],
-              ["Public IP", addresses.publicIp],
-              ["ENI ID", addresses.eni],
-              ["Subnet ID", addresses.subnet],
-              ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB` : undefined],
-              ["Created at", formatTime(t?.createdAt)],
-              ["Started at", t?.startedAt ? formatTime(t.startedAt) : undefined],
-              ["Stopped reason", t?.stoppedReason],
-              ["Stop code", t?.stopCode],
-              ["ARN", t?.taskArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Task overview"
+          columns={4}
+          items={[
+            ["Last status", <State value={t?.lastStatus} />],
+            ["Desired status", <State value={t?.desiredStatus} />],
+            ["Health status", <State value={t?.healthStatus} />],
+            ["Launch type", t?.launchType],
+            [
+              "Task definition: revision",
+              t && (
+                <RouteLink
+                  to={{
+                    page: "task-definition",
+                    family: taskDefinitionName(t.taskDefinitionArn).split(":")[0],
+                    revision: taskDefinitionName(t.taskDefinitionArn).split(":")[1],
+                  }}
+                >
+                  {taskDefinitionName(t.taskDefinitionArn)}
+                </RouteLink>
+              ),
+            ],
+            ["Service", service && <RouteLink to={{ page: "service", cluster, service }}>{service}</RouteLink>],
+            ["Private IP", addresses.privateIp],
+            ["Public IP", addresses.publicIp],
+            ["ENI ID", addresses.eni],
+            ["Subnet ID", addresses.subnet],
+            ["Task size", t ? `${t.cpu ?? "-"} CPU units, ${t.memory ?? "-"} MiB` : undefined],
+            ["Created at", formatTime(t?.createdAt)],
+            ["Started at", t?.startedAt ? formatTime(t.startedAt) : undefined],
+            ["Stopped reason", t?.stoppedReason],
+            ["Stop code", t?.stopCode],
+            ["ARN", t?.taskArn],
+          ]}
+        />
         <Tabs
           activeTabId={tab ?? "containers"}
           onChange={(e) => (window.location.hash = formatRoute({ page: "task", cluster, task, tab: e.detail.activeTabId }))}

@@ -1,15 +1,11 @@
 // CloudWatch Logs: log groups (create, delete, retention), a group's streams and an event
 // search with a filter pattern, a stream's events followed live.
 import { useState } from "react";
-import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
-import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -25,11 +21,11 @@ import {
   PutRetentionPolicyCommand,
 } from "@aws-sdk/client-cloudwatch-logs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { formatBytes, formatTime } from "../../lib/status";
-import { Details, Empty, LoadError, RouteLink } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { NameModal } from "../../components/NameModal";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { LogEvents } from "./LogEvents";
 import { logsOf } from "../../lib/client-logs";
 
@@ -41,39 +37,25 @@ function retentionLabel(days: number | undefined): string {
 
 export function LogGroups() {
   const { clients, notify, notifyError } = useApp();
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<LogGroup[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<LogGroup | undefined>();
+  const list = useListState<LogGroup>();
   const groups = usePolled(async () => {
     const out: LogGroup[] = [];
     for await (const p of paginateDescribeLogGroups({ client: logsOf(clients) }, {})) out.push(...(p.logGroups ?? []));
     return out;
   }, [clients]);
-  const items = (groups.data ?? []).filter((g) => (g.logGroupName ?? "").includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={groups.error} what="log groups" />
       <ResourceTable
         title="Log groups"
         list={groups}
-        items={items}
+        state={list}
         trackBy="logGroupName"
         nameOf={(g) => g.logGroupName ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>
-              Delete log group
-            </Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>
-              Create log group
-            </Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete log group"
+        createLabel="Create log group"
+        filterText={(g) => g.logGroupName ?? ""}
         filterPlaceholder="Filter log groups"
         emptyTitle="No log groups"
         columnDefinitions={[
@@ -83,17 +65,16 @@ export function LogGroups() {
           { id: "created", header: "Creation time", cell: (g) => formatTime(g.creationTime) },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <NameModal
           title="Create log group"
           label="Log group name"
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onSubmit={async (name) => {
             try {
               await logsOf(clients).send(new CreateLogGroupCommand({ logGroupName: name }));
               notify({ type: "success", content: `Log group ${name} has been created.` });
-              setCreating(false);
-              groups.reload();
+              list.created(groups);
             } catch (e) {
               notifyError(`Log group ${name} could not be created`, e);
             }
@@ -101,65 +82,16 @@ export function LogGroups() {
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete log group"
-          what={deleting.logGroupName ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await logsOf(clients).send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }));
-              notify({ type: "success", content: `Log group ${deleting.logGroupName} has been deleted.` });
-              setSelected([]);
-              groups.reload();
-            } catch (e) {
-              notifyError(`Log group ${deleting.logGroupName} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="Log group"
+          name={deleting.logGroupName ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => logsOf(clients).send(new DeleteLogGroupCommand({ logGroupName: deleting.logGroupName }))}
+          onDeleted={() => list.deleted(groups)}
         />
       )}
     </SpaceBetween>
-  );
-}
-
-export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
-  const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    await onSubmit(name);
-    setBusy(false);
-  };
-  return (
-    <Modal
-      visible
-      onDismiss={onClose}
-      header={title}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
-              Create
-            </Button>
-          </SpaceBetween>
-        </Box>
-      }
-    >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (name) void submit();
-        }}
-      >
-        <FormField label={label}>
-          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
-        </FormField>
-      </form>
-    </Modal>
   );
 }
 
@@ -207,46 +139,34 @@ export function LogGroupDetail({ group }: { group: string }) {
   const g = info.data;
   return (
     <ContentLayout
-      header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Log groups", href: formatRoute({ page: "log-groups" }) },
-              { text: group, href: formatRoute({ page: "log-group", group }) },
-            ]}
-          />
-          <Header variant="h1">{group}</Header>
-        </SpaceBetween>
-      }
+      header={<DetailHeader crumbs={[["Log groups", { page: "log-groups" }], [group, { page: "log-group", group }]]}>{group}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={info.error} what="the log group" />
-        <Container header={<Header variant="h2">Log group details</Header>}>
-          <Details
-            columns={4}
-            items={[
-              [
-                "Retention",
-                <Select
-                  ariaLabel="Retention"
-                  selectedOption={{ value: String(g?.retentionInDays ?? 0), label: retentionLabel(g?.retentionInDays) }}
-                  options={[{ value: "0", label: "Never expire" }, ...RETENTION_DAYS.map((d) => ({ value: String(d), label: retentionLabel(d) }))]}
-                  onChange={(e) => void setRetention(Number(e.detail.selectedOption.value) || undefined)}
-                />,
-              ],
-              ["Stored bytes", formatBytes(g?.storedBytes)],
-              ["Creation time", formatTime(g?.creationTime)],
-              ["Metric filters", g ? String(g.metricFilterCount ?? 0) : undefined],
-              ["KMS key ID", g?.kmsKeyId],
-              ["ARN", g?.arn],
-            ]}
-          />
-        </Container>
-        <Table
-          loading={streams.loading && !streams.data}
-          items={streams.data ?? []}
+        <DetailsPanel
+          title="Log group details"
+          columns={4}
+          items={[
+            [
+              "Retention",
+              <Select
+                ariaLabel="Retention"
+                selectedOption={{ value: String(g?.retentionInDays ?? 0), label: retentionLabel(g?.retentionInDays) }}
+                options={[{ value: "0", label: "Never expire" }, ...RETENTION_DAYS.map((d) => ({ value: String(d), label: retentionLabel(d) }))]}
+                onChange={(e) => void setRetention(Number(e.detail.selectedOption.value) || undefined)}
+              />,
+            ],
+            ["Stored bytes", formatBytes(g?.storedBytes)],
+            ["Creation time", formatTime(g?.creationTime)],
+            ["Metric filters", g ? String(g.metricFilterCount ?? 0) : undefined],
+            ["KMS key ID", g?.kmsKeyId],
+            ["ARN", g?.arn],
+          ]}
+        />
+        <PolledTable
+          list={streams}
+          title="Log streams"
           trackBy="logStreamName"
-          header={<Header counter={streams.data ? `(${streams.data.length})` : undefined}>Log streams</Header>}
           empty={<Empty title="No log streams" />}
           columnDefinitions={[
             {
@@ -302,16 +222,15 @@ export function LogStreamPage({ group, stream }: { group: string; stream: string
   return (
     <ContentLayout
       header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup
-            items={[
-              { text: "Log groups", href: formatRoute({ page: "log-groups" }) },
-              { text: group, href: formatRoute({ page: "log-group", group }) },
-              { text: stream, href: formatRoute({ page: "log-stream", group, stream }) },
-            ]}
-          />
-          <Header variant="h1">{stream}</Header>
-        </SpaceBetween>
+        <DetailHeader
+          crumbs={[
+            ["Log groups", { page: "log-groups" }],
+            [group, { page: "log-group", group }],
+            [stream, { page: "log-stream", group, stream }],
+          ]}
+        >
+          {stream}
+        </DetailHeader>
       }
     >
       <LogEvents group={group} stream={stream} />

@@ -2,17 +2,12 @@
 // Availability Zone), delete.
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
-import BreadcrumbGroup from "@cloudscape-design/components/breadcrumb-group";
 import Button from "@cloudscape-design/components/button";
-import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
-import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import Modal from "@cloudscape-design/components/modal";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
-import Table from "@cloudscape-design/components/table";
 import {
   CreateSubnetCommand,
   CreateVpcCommand,
@@ -28,44 +23,33 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ec2Of } from "../../lib/ec2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { isCidr } from "../../lib/sgrules";
-import { Details, LoadError, RouteLink, State } from "../../components/common";
-import { ConfirmDeleteModal } from "../../components/ConfirmDelete";
-import { ResourceTable } from "../../components/ResourceTable";
+import { ActionModal, DetailHeader, DetailsPanel, LoadError, RouteLink, State } from "../../components/common";
+import { DeleteResourceModal } from "../../components/ConfirmDelete";
+import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 
 export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
 const withName = (name: string, type: "vpc" | "subnet") =>
   name.trim() ? [{ ResourceType: type, Tags: [{ Key: "Name", Value: name.trim() }] }] : undefined;
 
 export function Vpcs() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Vpc[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Vpc | undefined>();
+  const list = useListState<Vpc>();
   const vpcs = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients]);
-  const items = (vpcs.data ?? []).filter((v) => `${v.VpcId} ${nameTag(v.Tags) ?? ""} ${v.CidrBlock}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={vpcs.error} what="VPCs" />
       <ResourceTable
         title="Your VPCs"
         list={vpcs}
-        items={items}
+        state={list}
         trackBy="VpcId"
         nameOf={(v) => v.VpcId ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete VPC</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create VPC</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete VPC"
+        createLabel="Create VPC"
+        filterText={(v) => `${v.VpcId} ${nameTag(v.Tags) ?? ""} ${v.CidrBlock}`}
         filterPlaceholder="Filter VPCs"
         emptyTitle="No VPCs"
         columnDefinitions={[
@@ -77,36 +61,26 @@ export function Vpcs() {
           { id: "tenancy", header: "Tenancy", cell: (v) => v.InstanceTenancy },
         ]}
       />
-      {creating && (
+      {list.creating && (
         <CreateModal
           title="Create VPC"
           fields={{ cidr: "10.0.0.0/16" }}
-          onClose={() => setCreating(false)}
+          onClose={() => list.setCreating(false)}
           onCreate={async (name, cidr) => {
             const r = await ec2.send(new CreateVpcCommand({ CidrBlock: cidr, TagSpecifications: withName(name, "vpc") }));
             notify({ type: "success", content: `You successfully created ${r.Vpc?.VpcId}${name ? ` / ${name}` : ""}.` });
-            setCreating(false);
-            vpcs.reload();
+            list.created(vpcs);
           }}
         />
       )}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete VPC"
-          what={deleting.VpcId ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }));
-              notify({ type: "success", content: `VPC ${deleting.VpcId} has been deleted.` });
-              setSelected([]);
-              vpcs.reload();
-            } catch (e) {
-              notifyError(`VPC ${deleting.VpcId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="VPC"
+          name={deleting.VpcId ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteVpcCommand({ VpcId: deleting.VpcId }))}
+          onDeleted={() => list.deleted(vpcs)}
         />
       )}
     </SpaceBetween>
@@ -133,33 +107,27 @@ function CreateModal({
   const [busy, setBusy] = useState(false);
   const cidrError = isCidr(cidr) ? undefined : "Enter an IPv4 CIDR block such as 10.0.0.0/16.";
   return (
-    <Modal
-      visible
-      onDismiss={onClose}
+    <ActionModal
       header={title}
-      footer={
-        <Box float="right">
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" onClick={onClose}>Cancel</Button>
-            <Button
-              variant="primary"
-              loading={busy}
-              disabled={!!cidrError}
-              onClick={async () => {
-                setBusy(true);
-                try {
-                  await onCreate(name, cidr.trim());
-                } catch (e) {
-                  notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
-                } finally {
-                  setBusy(false);
-                }
-              }}
-            >
-              {title}
-            </Button>
-          </SpaceBetween>
-        </Box>
+      onClose={onClose}
+      actions={
+        <Button
+          variant="primary"
+          loading={busy}
+          disabled={!!cidrError}
+          onClick={async () => {
+            setBusy(true);
+            try {
+              await onCreate(name, cidr.trim());
+            } catch (e) {
+              notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
+            } finally {
+              setBusy(false);
+            }
+          }}
+        >
+          {title}
+        </Button>
       }
     >
       <SpaceBetween size="l">
@@ -171,7 +139,7 @@ function CreateModal({
           <Input value={cidr} onChange={(e) => setCidr(e.detail.value)} controlId="create-cidr" />
         </FormField>
       </SpaceBetween>
-    </Modal>
+    </ActionModal>
   );
 }
 
@@ -184,42 +152,34 @@ export function VpcDetail({ id }: { id: string }) {
   const v = vpc.data;
   return (
     <ContentLayout
-      header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Your VPCs", href: formatRoute({ page: "vpcs" }) }, { text: id, href: formatRoute({ page: "vpc", id }) }]} />
-          <Header variant="h1">{`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`}</Header>
-        </SpaceBetween>
-      }
+      header={<DetailHeader crumbs={[["Your VPCs", { page: "vpcs" }], [id, { page: "vpc", id }]]}>{`${id}${nameTag(v?.Tags) ? ` / ${nameTag(v?.Tags)}` : ""}`}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={vpc.error} what="the VPC" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["VPC ID", v?.VpcId],
-              ["State", v?.State],
-              ["IPv4 CIDR", v?.CidrBlock],
-              ["Default VPC", v ? (v.IsDefault ? "Yes" : "No") : undefined],
-              ["Tenancy", v?.InstanceTenancy],
-              ["DHCP option set", v?.DhcpOptionsId],
-              ["Owner ID", v?.OwnerId],
-            ]}
-          />
-        </Container>
-        <Table
-          loading={subnets.loading && !subnets.data}
-          items={subnets.data ?? []}
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["VPC ID", v?.VpcId],
+            ["State", v?.State],
+            ["IPv4 CIDR", v?.CidrBlock],
+            ["Default VPC", v ? (v.IsDefault ? "Yes" : "No") : undefined],
+            ["Tenancy", v?.InstanceTenancy],
+            ["DHCP option set", v?.DhcpOptionsId],
+            ["Owner ID", v?.OwnerId],
+          ]}
+        />
+        <PolledTable
+          list={subnets}
+          title="Subnets"
           trackBy="SubnetId"
-          header={<Header counter={subnets.data ? `(${subnets.data.length})` : undefined}>Subnets</Header>}
           empty={<Box textAlign="center">No subnets</Box>}
           columnDefinitions={subnetColumns}
         />
-        <Table
-          loading={groups.loading && !groups.data}
-          items={groups.data ?? []}
+        <PolledTable
+          list={groups}
+          title="Security groups"
           trackBy="GroupId"
-          header={<Header counter={groups.data ? `(${groups.data.length})` : undefined}>Security groups</Header>}
           empty={<Box textAlign="center">No security groups</Box>}
           columnDefinitions={[
             { id: "id", header: "Security group ID", cell: (g) => <RouteLink to={{ page: "security-group", id: g.GroupId ?? "" }}>{g.GroupId}</RouteLink> },
@@ -243,55 +203,36 @@ const subnetColumns = [
 ];
 
 export function Subnets() {
-  const { clients, notify, notifyError } = useApp();
+  const { clients } = useApp();
   const ec2 = ec2Of(clients);
-  const [filter, setFilter] = useState("");
-  const [selected, setSelected] = useState<Subnet[]>([]);
-  const [creating, setCreating] = useState(false);
-  const [deleting, setDeleting] = useState<Subnet | undefined>();
+  const list = useListState<Subnet>();
   const subnets = usePolled(async () => (await ec2.send(new DescribeSubnetsCommand({}))).Subnets ?? [], [clients]);
-  const items = (subnets.data ?? []).filter((s) => `${s.SubnetId} ${nameTag(s.Tags) ?? ""} ${s.VpcId} ${s.CidrBlock} ${s.AvailabilityZone}`.includes(filter));
+  const deleting = list.deleting;
   return (
     <SpaceBetween size="l">
       <LoadError error={subnets.error} what="subnets" />
       <ResourceTable
         title="Subnets"
         list={subnets}
-        items={items}
+        state={list}
         trackBy="SubnetId"
         nameOf={(s) => s.SubnetId ?? ""}
-        selected={selected}
-        onSelect={setSelected}
-        actions={
-          <>
-            <Button disabled={selected.length !== 1} onClick={() => setDeleting(selected[0])}>Delete subnet</Button>
-            <Button variant="primary" onClick={() => setCreating(true)}>Create subnet</Button>
-          </>
-        }
-        filter={filter}
-        onFilter={setFilter}
+        deleteLabel="Delete subnet"
+        createLabel="Create subnet"
+        filterText={(s) => `${s.SubnetId} ${nameTag(s.Tags) ?? ""} ${s.VpcId} ${s.CidrBlock} ${s.AvailabilityZone}`}
         filterPlaceholder="Filter subnets"
         emptyTitle="No subnets"
         columnDefinitions={subnetColumns}
       />
-      {creating && <CreateSubnetModal onClose={() => setCreating(false)} onCreated={() => { setCreating(false); subnets.reload(); }} />}
+      {list.creating && <CreateSubnetModal onClose={() => list.setCreating(false)} onCreated={() => list.created(subnets)} />}
       {deleting && (
-        <ConfirmDeleteModal
+        <DeleteResourceModal
           title="Delete subnet"
-          what={deleting.SubnetId ?? ""}
-          phrase="delete"
-          onClose={() => setDeleting(undefined)}
-          onDelete={async () => {
-            try {
-              await ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }));
-              notify({ type: "success", content: `Subnet ${deleting.SubnetId} has been deleted.` });
-              setSelected([]);
-              subnets.reload();
-            } catch (e) {
-              notifyError(`Subnet ${deleting.SubnetId} could not be deleted`, e);
-            }
-            setDeleting(undefined);
-          }}
+          kind="Subnet"
+          name={deleting.SubnetId ?? ""}
+          onClose={() => list.setDeleting(undefined)}
+          onDelete={() => ec2.send(new DeleteSubnetCommand({ SubnetId: deleting.SubnetId }))}
+          onDeleted={() => list.deleted(subnets)}
         />
       )}
     </SpaceBetween>
@@ -349,31 +290,25 @@ export function SubnetDetail({ id }: { id: string }) {
   const s = subnet.data;
   return (
     <ContentLayout
-      header={
-        <SpaceBetween size="m">
-          <BreadcrumbGroup items={[{ text: "Subnets", href: formatRoute({ page: "subnets" }) }, { text: id, href: formatRoute({ page: "subnet", id }) }]} />
-          <Header variant="h1">{`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`}</Header>
-        </SpaceBetween>
-      }
+      header={<DetailHeader crumbs={[["Subnets", { page: "subnets" }], [id, { page: "subnet", id }]]}>{`${id}${nameTag(s?.Tags) ? ` / ${nameTag(s?.Tags)}` : ""}`}</DetailHeader>}
     >
       <SpaceBetween size="l">
         <LoadError error={subnet.error} what="the subnet" />
-        <Container header={<Header variant="h2">Details</Header>}>
-          <Details
-            columns={3}
-            items={[
-              ["Subnet ID", s?.SubnetId],
-              ["State", s?.State],
-              ["VPC", s?.VpcId ? <RouteLink to={{ page: "vpc", id: s.VpcId }}>{s.VpcId}</RouteLink> : undefined],
-              ["IPv4 CIDR", s?.CidrBlock],
-              ["Available IPv4 addresses", s?.AvailableIpAddressCount],
-              ["Availability Zone", s?.AvailabilityZone],
-              ["Default subnet", s ? (s.DefaultForAz ? "Yes" : "No") : undefined],
-              ["Auto-assign public IPv4 address", s ? (s.MapPublicIpOnLaunch ? "Yes" : "No") : undefined],
-              ["Subnet ARN", s?.SubnetArn],
-            ]}
-          />
-        </Container>
+        <DetailsPanel
+          title="Details"
+          columns={3}
+          items={[
+            ["Subnet ID", s?.SubnetId],
+            ["State", s?.State],
+            ["VPC", s?.VpcId ? <RouteLink to={{ page: "vpc", id: s.VpcId }}>{s.VpcId}</RouteLink> : undefined],
+            ["IPv4 CIDR", s?.CidrBlock],
+            ["Available IPv4 addresses", s?.AvailableIpAddressCount],
+            ["Availability Zone", s?.AvailabilityZone],
+            ["Default subnet", s ? (s.DefaultForAz ? "Yes" : "No") : undefined],
+            ["Auto-assign public IPv4 address", s ? (s.MapPublicIpOnLaunch ? "Yes" : "No") : undefined],
+            ["Subnet ARN", s?.SubnetArn],
+          ]}
+        />
       </SpaceBetween>
     </ContentLayout>
   );

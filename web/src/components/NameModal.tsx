@@ -1,0 +1,38 @@
+import { useState } from "react";
+import Button from "@cloudscape-design/components/button";
+import FormField from "@cloudscape-design/components/form-field";
+import Input from "@cloudscape-design/components/input";
+import { ActionModal } from "./common";
+
+// A create dialog whose only field is the new resource's name; Enter submits.
+export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
+  const [name, setName] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async () => {
+    setBusy(true);
+    await onSubmit(name);
+    setBusy(false);
+  };
+  return (
+    <ActionModal
+      header={title}
+      onClose={onClose}
+      actions={
+        <Button variant="primary" loading={busy} disabled={!name} onClick={() => void submit()}>
+          Create
+        </Button>
+      }
+    >
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (name) void submit();
+        }}
+      >
+        <FormField label={label}>
+          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
+        </FormField>
+      </form>
+    </ActionModal>
+  );
+}
