@@ -166,6 +166,16 @@ Resources:
         Type: AWS::EC2::Subnet
         Properties: {VpcId: !Ref V, Name: !Sub '${Tier}-${V}'}
       'Fn::ForEach::P': [Port, ['8.0', '443'], {'${Tier}R&{Port}': {Type: X::Y::Z, Properties: {G: !GetAtt [!Sub '${Tier}S', Id]}}}]
+  'Fn::ForEach::Z':
+    - Zone
+    - !GetAZs ''
+    - 'Z&{Zone}': {Type: X::Y::Z, Properties: {R: !Sub '${AWS::Region}', D: !FindInMap [M, x, y, {DefaultValue: d}]}}
+  'Fn::ForEach::Q':
+    - N
+    - [a, b]
+    - 'Q${N}': {Type: X::Y::Z, Condition: !Sub 'Is${N}', Properties: {I: !If [!Sub 'Is${N}', !ImportValue e, z]}}
+Mappings:
+  M: {k: {v: '1'}}
 Outputs:
   'Fn::ForEach::O': [Tier, !Ref Tiers, {'${Tier}': {Value: !Ref {'Fn::Sub': '${Tier}S'}}}]
 YAML

@@ -42,6 +42,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (auto& [name, value] : listed) value += ",x,y";
     (void)cfn::ParseTemplate(body, &listed);
     (void)cfn::ParseTemplate(body, &*values);
+    // And with the pseudo parameters and zones a collection may name (!GetAZs '', ${AWS::Region}).
+    cfn::Scope pseudo;
+    pseudo.values["AWS::Region"] = "us-east-1";
+    pseudo.values["AWS::AccountId"] = "123456789012";
+    pseudo.availability_zones = {"us-east-1a", "us-east-1b"};
+    (void)cfn::ParseTemplate(body, &*values, &pseudo);
   }
   cfn::Scope scope;
   scope.values["AWS::Region"] = "us-east-1";

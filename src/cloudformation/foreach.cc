@@ -167,8 +167,16 @@ class Expander {
       if (out.contains(k)) return Duplicate(k);
       out[k] = std::move(w);
     }
-    // Ref and Fn::GetAtt take names: a name a loop made constant is that name.
+    // Ref, Fn::GetAtt, Fn::If and Condition take names: a name a loop made constant is that
+    // name (AWS's own example: a looped resource's `Condition: !Sub 'TopicCondition${Id}'`).
+    if (json::value* condition = out.if_contains("Condition")) {
+      if (const json::string* name = ConstantSub(*condition)) *condition = json::string(*name);
+    }
     if (out.size() == 1) {
+      if (json::value* when = out.if_contains("Fn::If"); when && when->is_array() && !when->get_array().empty()) {
+        json::value& first = when->get_array()[0];
+        if (const json::string* name = ConstantSub(first)) first = json::string(*name);
+      }
       if (json::value* ref = out.if_contains("Ref")) {
         if (const json::string* name = ConstantSub(*ref)) *ref = json::string(*name);
       }

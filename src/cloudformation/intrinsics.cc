@@ -203,9 +203,20 @@ class Evaluator {
       return some(!b);
     }
     if (name == "Fn::FindInMap") {
-      if (!arg.is_array() || arg.get_array().size() != 3) {
+      // A fourth element {DefaultValue: ...} (AWS::LanguageExtensions; ParseTemplate admits it
+      // only with the transform) answers when the top-level or second-level key is missing.
+      const bool four = arg.is_array() && arg.get_array().size() == 4;
+      if (!arg.is_array() || (arg.get_array().size() != 3 && !four)) {
         return TemplateError("every Fn::FindInMap object requires three parameters, the map name, map key and the "
                              "attribute for return value");
+      }
+      const json::value* fallback = nullptr;
+      if (four) {
+        const json::value& d = arg.get_array()[3];
+        if (!d.is_object() || d.get_object().size() != 1 || !d.get_object().contains("DefaultValue")) {
+          return TemplateError("Fn::FindInMap's fourth element must be an object with a single DefaultValue member");
+        }
+        fallback = &d.get_object().at("DefaultValue");
       }
       std::string keys[3];
       for (int i = 0; i < 3; ++i) {
@@ -214,8 +225,11 @@ class Evaluator {
       const json::value* map = scope_.mappings ? scope_.mappings->if_contains(keys[0]) : nullptr;
       if (!map || !map->is_object()) return TemplateError("Mapping named '" + keys[0] + "' is not present in the 'Mappings' section of template.");
       const json::value* top = map->get_object().if_contains(keys[1]);
-      if (!top || !top->is_object()) return TemplateError("Unable to get mapping for " + keys[0] + "::" + keys[1] + "::" + keys[2]);
-      const json::value* value = top->get_object().if_contains(keys[2]);
+      const json::value* value = top && top->is_object() ? top->get_object().if_contains(keys[2]) : nullptr;
+      if (!value && fallback) {
+        ASSIGN_OR_RETURN(json::value d, Value(*fallback, depth, name));
+        return some(std::move(d));
+      }
       if (!value) return TemplateError("Unable to get mapping for " + keys[0] + "::" + keys[1] + "::" + keys[2]);
       return some(*value);
     }

@@ -106,7 +106,12 @@ Result<ResourceDefinition> ParseResource(const std::string& id, const json::valu
     if (p->is_object()) r.properties = p->get_object();
   }
   if (const auto* d = o.if_contains("DependsOn")) r.depends_on = Strings(*d);
-  if (const auto* c = o.if_contains("Condition")) r.condition = Text(*c);
+  if (const auto* c = o.if_contains("Condition")) {
+    // A condition's name, never a function (within Fn::ForEach a Fn::Sub the loop made
+    // constant is already its name): anything else would make the resource unconditional.
+    if (!c->is_string()) return FormatError(where + "Every Condition member must be a string.");
+    r.condition = c->get_string();
+  }
   r.deletion_policy = o.contains("DeletionPolicy") ? Text(o.at("DeletionPolicy")) : "Delete";
   r.update_replace_policy = o.contains("UpdateReplacePolicy") ? Text(o.at("UpdateReplacePolicy")) : "Delete";
   if (r.deletion_policy != "Delete" && r.deletion_policy != "Retain" && r.deletion_policy != "Snapshot" &&
@@ -116,9 +121,49 @@ Result<ResourceDefinition> ParseResource(const std::string& id, const json::valu
   return r;
 }
 
+// Whether `v` holds the function `fn` anywhere.
+bool Holds(const json::value& v, std::string_view fn, int depth = 0) {
+  if (depth > 200) return false;
+  if (v.is_array()) {
+    for (const auto& item : v.get_array()) {
+      if (Holds(item, fn, depth + 1)) return true;
+    }
+  } else if (v.is_object()) {
+    for (const auto& [k, member] : v.get_object()) {
+      if (k == fn || Holds(member, fn, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
+// Fn::ImportValue's name is known before any resource is made: it may not name a resource,
+// another import or the zones (CloudFormation refuses the template).
+Status CheckImports(const Template& t, const json::value& v, int depth = 0) {
+  if (depth > 200) return Status::OK();
+  if (v.is_array()) {
+    for (const auto& item : v.get_array()) RETURN_IF_ERROR(CheckImports(t, item, depth + 1));
+  } else if (v.is_object()) {
+    for (const auto& [k, member] : v.get_object()) {
+      if (k == "Fn::ImportValue") {
+        References refs;
+        CollectReferences(member, refs);
+        bool resource = std::any_of(refs.names.begin(), refs.names.end(),
+                                    [&](const std::string& n) { return t.FindResource(n) != nullptr; });
+        if (resource || Holds(member, "Fn::ImportValue") || Holds(member, "Fn::GetAZs")) {
+          return Status::InvalidArgument("Template error: the attribute in Fn::ImportValue must not depend on any "
+                                         "resources, imported values, or Fn::GetAZs");
+        }
+      }
+      RETURN_IF_ERROR(CheckImports(t, member, depth + 1));
+    }
+  }
+  return Status::OK();
+}
+
 // Every Ref, GetAtt and Sub name resolves to a parameter, pseudo parameter or resource, and
 // every condition named exists.
 Status CheckReferences(const Template& t, const json::value& v, std::string_view block) {
+  RETURN_IF_ERROR(CheckImports(t, v));
   References refs;
   CollectReferences(v, refs);
   std::string unresolved;
@@ -146,6 +191,9 @@ std::optional<std::string> LanguageExtension(const json::value& v, int depth = 0
   } else if (v.is_object()) {
     for (const auto& [k, member] : v.get_object()) {
       if (k == "Fn::Length" || k == "Fn::ToJsonString" || k.starts_with("Fn::ForEach")) return std::string(k);
+      if (k == "Fn::FindInMap" && member.is_array() && member.get_array().size() == 4) {
+        return "Fn::FindInMap with DefaultValue";
+      }
       if (auto fn = LanguageExtension(member, depth + 1)) return fn;
     }
   }
@@ -200,7 +248,8 @@ Result<json::object> ParseTemplateBody(std::string_view body) {
   return std::move(doc.get_object());
 }
 
-Result<Template> ParseTemplate(std::string_view text, const std::map<std::string, std::string>* parameters) {
+Result<Template> ParseTemplate(std::string_view text, const std::map<std::string, std::string>* parameters,
+                               const Scope* pseudo) {
   Template t;
   ASSIGN_OR_RETURN(t.body, ParseTemplateBody(text));
   for (const auto& [k, v] : t.body) {
@@ -250,7 +299,17 @@ Result<Template> ParseTemplate(std::string_view text, const std::map<std::string
       if (!parameters) continue;
       if (auto given = parameters->find(p.name); given != parameters->end()) values[p.name] = given->second;
     }
+    // The pseudo parameters (and the region's zones) too: a collection may be
+    // !GetAZs '' or name ${AWS::Region}; without them (ValidateTemplate) the constant ones.
     Scope scope;
+    if (pseudo) {
+      scope.values = pseudo->values;
+      scope.availability_zones = pseudo->availability_zones;
+      scope.availability_zones_in = pseudo->availability_zones_in;
+    } else {
+      scope.values["AWS::Partition"] = json::string("aws");
+      scope.values["AWS::URLSuffix"] = json::string("amazonaws.com");
+    }
     AddParameters(t, values, scope);
     scope.mappings = &t.mappings;
     std::set<std::string> reserved;
@@ -282,6 +341,9 @@ Result<Template> ParseTemplate(std::string_view text, const std::map<std::string
         return FormatError("Every Outputs member must contain a Value object");
       }
       const json::object& o = v.get_object();
+      if (const auto* c = o.if_contains("Condition"); c && !c->is_string()) {
+        return FormatError("[/Outputs/" + std::string(name) + "] Every Condition member must be a string.");
+      }
       OutputDefinition out{std::string(name), o.at("Value"), o.contains("Description") ? Text(o.at("Description")) : "",
                            std::nullopt, o.contains("Condition") ? Text(o.at("Condition")) : ""};
       if (const auto* e = o.if_contains("Export")) {

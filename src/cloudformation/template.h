@@ -72,6 +72,8 @@ struct Template {
   const ParameterDefinition* FindParameter(std::string_view name) const;
 };
 
+struct Scope;  // cloudformation/intrinsics.h
+
 // JSON when the body is JSON, else YAML (CloudFormation's short-form tags !Ref, !GetAtt,
 // !Sub, ... made their Fn:: forms). Anything else is "Template format error: ...".
 Result<boost::json::object> ParseTemplateBody(std::string_view body);
@@ -81,7 +83,10 @@ Result<boost::json::object> ParseTemplateBody(std::string_view body);
 // AWS::LanguageExtensions transform, its Fn::ForEach loops expanded first (cloudformation/
 // foreach.h): `parameters` are the stack's values their collections may name; without them
 // (ValidateTemplate, before the values are known) each parameter's Default, else "".
-Result<Template> ParseTemplate(std::string_view body, const std::map<std::string, std::string>* parameters = nullptr);
+// `pseudo`: the stack's pseudo parameters (values) and zones (availability_zones) the
+// collections may name; without it only AWS::Partition and AWS::URLSuffix are known.
+Result<Template> ParseTemplate(std::string_view body, const std::map<std::string, std::string>* parameters = nullptr,
+                               const Scope* pseudo = nullptr);
 
 // The transform that admits Fn::ForEach, Fn::Length and Fn::ToJsonString.
 inline constexpr std::string_view kLanguageExtensions = "AWS::LanguageExtensions";

@@ -328,6 +328,161 @@ TEST(TemplateTest, ForEachErrorsInCloudFormationsWords) {
   EXPECT_NE(without.status().message().find("AWS::LanguageExtensions transform"), std::string::npos);
 }
 
+// Issue 18's gaps: conditions a loop generated named by Fn::If and by a looped resource's
+// Condition (!Sub, as AWS's own example), collections naming pseudo parameters and zones.
+constexpr const char* kLoopConditions = R"(
+Transform: AWS::LanguageExtensions
+Parameters:
+  Names: {Type: CommaDelimitedList, Default: 'A,B'}
+  OnA: {Type: String, Default: 'yes'}
+  OnB: {Type: String, Default: 'no'}
+Conditions:
+  'Fn::ForEach::Conds':
+    - Id
+    - !Ref Names
+    - 'TopicCondition${Id}': !Equals [!Ref {'Fn::Sub': 'On${Id}'}, 'yes']
+Resources:
+  'Fn::ForEach::Topics':
+    - Id
+    - !Ref Names
+    - 'Topic${Id}':
+        Type: AWS::SNS::Topic
+        Condition: !Sub 'TopicCondition${Id}'
+        Properties:
+          TopicName: !If [!Sub 'TopicCondition${Id}', !Sub 'on-${Id}', !Ref 'AWS::NoValue']
+          Size: !If [TopicConditionA, big, small]
+  'Fn::ForEach::Zones':
+    - Zone
+    - !GetAZs ''
+    - 'Subnet&{Zone}':
+        Type: AWS::EC2::Subnet
+        Properties: {AvailabilityZone: !Ref Zone}
+  'Fn::ForEach::Regional':
+    - Name
+    - !Split [',', !Sub '${AWS::Region}-a,${AWS::AccountId}-b']
+    - 'Log&{Name}':
+        Type: AWS::Logs::LogGroup
+        Properties: {LogGroupName: !Ref Name}
+Outputs:
+  'Fn::ForEach::Out':
+    - Id
+    - !Ref Names
+    - 'Out${Id}': {Condition: !Sub 'TopicCondition${Id}', Value: !Ref {'Fn::Sub': 'Topic${Id}'}}
+)";
+
+TEST(TemplateTest, ForEachConditionsPseudoParametersAndZones) {
+  Scope pseudo;
+  pseudo.values["AWS::Region"] = json::string("eu-west-1");
+  pseudo.values["AWS::AccountId"] = json::string("123456789012");
+  pseudo.availability_zones = {"eu-west-1a", "eu-west-1b"};
+  auto t = ParseTemplate(kLoopConditions, nullptr, &pseudo);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  std::vector<std::string> ids;
+  for (const auto& r : t->resources) ids.push_back(r.logical_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"TopicA", "TopicB", "Subneteuwest1a", "Subneteuwest1b", "Logeuwest1a",
+                                           "Log123456789012b"}));
+  EXPECT_EQ(t->FindResource("TopicB")->condition, "TopicConditionB");
+  EXPECT_EQ(t->outputs[1].condition, "TopicConditionB");
+  EXPECT_EQ(json::serialize(t->FindResource("Subneteuwest1b")->properties), R"({"AvailabilityZone":"eu-west-1b"})");
+
+  // The Fn::If of a looped condition resolves when the stack is made.
+  Scope scope = pseudo;
+  AddParameters(*t, {{"Names", "A,B"}, {"OnA", "yes"}, {"OnB", "no"}}, scope);
+  auto conditions = EvaluateConditions(*t, scope);
+  ASSERT_TRUE(conditions.ok()) << conditions.status().ToString();
+  EXPECT_TRUE(conditions->at("TopicConditionA"));
+  EXPECT_FALSE(conditions->at("TopicConditionB"));
+  scope.conditions = *conditions;
+  auto a = ResolveObject(t->FindResource("TopicA")->properties, scope);
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(json::serialize(*a), R"({"TopicName":"on-A","Size":"big"})");
+  auto b = ResolveObject(t->FindResource("TopicB")->properties, scope);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ(json::serialize(*b), R"({"Size":"big"})");
+
+  // Without the pseudo parameters (nothing to name the region by) the collection is unresolved.
+  auto unknown = ParseTemplate(kLoopConditions);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(),
+            "Transform AWS::LanguageExtensions failed with: Could not find a collection or could not be resolved for "
+            "Fn::ForEach");
+}
+
+TEST(TemplateTest, ConditionMembersMustNameAConditionOutsideLoops) {
+  const char* body = "Conditions:\n  C: !Equals [a, a]\nResources:\n  R:\n    Type: AWS::SNS::Topic\n"
+                     "    Condition: !Ref P\n";
+  auto t = ParseTemplate(body);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message(), "Template format error: [/Resources/R] Every Condition member must be a string.");
+  auto output = ParseTemplate("Conditions:\n  C: !Equals [a, a]\nResources:\n  R: {Type: AWS::SNS::Topic}\n"
+                              "Outputs:\n  O: {Value: x, Condition: [C]}\n");
+  ASSERT_FALSE(output.ok());
+  EXPECT_EQ(output.status().message(), "Template format error: [/Outputs/O] Every Condition member must be a string.");
+  // A loop's Fn::If whose condition is not constant stays refused in CloudFormation's words.
+  Scope scope;
+  auto v = ParseTemplateBody(R"({"v": {"Fn::If": [{"Fn::Sub": "${X}"}, 1, 2]}})");
+  ASSERT_TRUE(v.ok());
+  auto r = Resolve(v->at("v"), scope);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "Template error: Fn::If requires a list argument with three elements");
+}
+
+TEST(TemplateTest, FindInMapDefaultValueNeedsTheTransform) {
+  const char* resources = "Mappings:\n  Sizes:\n    dev: {Cpu: '256'}\nResources:\n  R:\n    Type: AWS::SSM::Parameter\n"
+                          "    Properties:\n      Value: !FindInMap [Sizes, prod, Cpu, {DefaultValue: '512'}]\n";
+  auto without = ParseTemplate(resources);
+  ASSERT_FALSE(without.ok());
+  EXPECT_NE(without.status().message().find("Unrecognized function Fn::FindInMap with DefaultValue"), std::string::npos);
+  auto t = ParseTemplate(std::string("Transform: AWS::LanguageExtensions\n") + resources);
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+
+  Scope scope;
+  scope.values["AWS::Region"] = json::string("us-east-1");
+  scope.values["Env"] = json::string("dev");
+  scope.mappings = &t->mappings;
+  auto eval = [&](const char* text) {
+    auto v = ParseTemplateBody(std::string("{\"v\": ") + text + "}");
+    EXPECT_TRUE(v.ok());
+    auto r = Resolve(v->at("v"), scope);
+    return r.ok() ? json::serialize(**r) : r.status().message();
+  };
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", "prod", "Cpu", {"DefaultValue": "512"}]})"), R"("512")");
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", "dev", "Mem", {"DefaultValue": {"Ref": "AWS::Region"}}]})"),
+            R"("us-east-1")");
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", {"Ref": "Env"}, "Cpu", {"DefaultValue": "512"}]})"), R"("256")");
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", "x", "Cpu", {"DefaultValue": {"Fn::Split": [",", "a,b"]}}]})"),
+            R"(["a","b"])");
+  // The map itself must exist; the fourth element is exactly {DefaultValue: ...}.
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Nope", "x", "y", {"DefaultValue": "1"}]})"),
+            "Template error: Mapping named 'Nope' is not present in the 'Mappings' section of template.");
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", "x", "y", {"Default": "1"}]})"),
+            "Template error: Fn::FindInMap's fourth element must be an object with a single DefaultValue member");
+  EXPECT_EQ(eval(R"({"Fn::FindInMap": ["Sizes", "x", "y"]})"), "Template error: Unable to get mapping for Sizes::x::y");
+  // Neighbouring edge cases of issue 18's list: Join of a nested list, Sub's map of a number,
+  // Select below the list, Base64 of a function.
+  EXPECT_EQ(eval(R"({"Fn::Join": ["-", ["a", ["b"]]]})"),
+            "Template error: every Fn::Join object requires a list of strings to be joined");
+  EXPECT_EQ(eval(R"({"Fn::Sub": ["${N}-${AWS::Region}", {"N": 5}]})"), R"("5-us-east-1")");
+  EXPECT_EQ(eval(R"({"Fn::Select": ["-1", ["a"]]})"), "Template error: Fn::Select cannot select nonexistent value at index -1");
+  EXPECT_EQ(eval(R"({"Fn::Base64": {"Fn::Join": ["", ["a", "b"]]}})"), R"("YWI=")");
+}
+
+TEST(TemplateTest, ImportValueMayNotDependOnResources) {
+  auto error = [](const std::string& value) {
+    auto t = ParseTemplate("Parameters:\n  Net: {Type: String, Default: net}\nResources:\n  Q: {Type: AWS::SNS::Topic}\n"
+                           "  R:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Value: " + value + "\n");
+    return t.ok() ? std::string("ok") : t.status().message();
+  };
+  const std::string refused = "Template error: the attribute in Fn::ImportValue must not depend on any resources, "
+                              "imported values, or Fn::GetAZs";
+  EXPECT_EQ(error("!ImportValue {'Fn::Sub': '${Net}-VpcId'}"), "ok");
+  EXPECT_EQ(error("!ImportValue {'Fn::Sub': '${AWS::StackName}-${Net}'}"), "ok");
+  EXPECT_EQ(error("!ImportValue {'Fn::Sub': '${Q}-VpcId'}"), refused);
+  EXPECT_EQ(error("!ImportValue {'Fn::GetAtt': [Q, TopicName]}"), refused);
+  EXPECT_EQ(error("!ImportValue {'Fn::ImportValue': x}"), refused);
+  EXPECT_EQ(error("!ImportValue {'Fn::Select': [0, {'Fn::GetAZs': ''}]}"), refused);
+}
+
 TEST(StackPolicyTest, ProtectsUnlessAllowedAndDenyWins) {
   auto policy = StackPolicy::Parse(R"({"Statement":[
       {"Effect":"Allow","Action":"Update:*","Principal":"*","Resource":"*"},

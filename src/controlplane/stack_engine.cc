@@ -35,6 +35,24 @@ std::string Names(const std::vector<std::string>& names) {
   return out;
 }
 
+}  // namespace
+
+cfn::Scope PseudoParameters(const StackEngineDeps& deps, const std::string& stack_name, const std::string& stack_id) {
+  cfn::Scope scope;
+  scope.values["AWS::Region"] = json::string(deps.region);
+  scope.values["AWS::AccountId"] = json::string(deps.account_id);
+  scope.values["AWS::StackName"] = json::string(stack_name);
+  scope.values["AWS::StackId"] = json::string(stack_id);
+  scope.values["AWS::Partition"] = "aws";
+  scope.values["AWS::URLSuffix"] = "amazonaws.com";
+  scope.values["AWS::NotificationARNs"] = json::array();
+  if (deps.availability_zones) scope.availability_zones = deps.availability_zones(deps.region);
+  scope.availability_zones_in = deps.availability_zones;
+  return scope;
+}
+
+namespace {
+
 // One stack operation, from the stored record to the operation's end.
 class Operation {
  public:
@@ -107,21 +125,18 @@ class Operation {
     return Status::OK();
   }
 
+  // The stack's template, its Fn::ForEach loops expanded with its parameters and pseudo parameters.
+  Result<cfn::Template> Parse() const {
+    cfn::Scope pseudo = PseudoParameters(deps_, stack_.name, stack_.stack_id);
+    return cfn::ParseTemplate(stack_.template_body, &stack_.parameters, &pseudo);
+  }
+
   // What intrinsic functions see for `t` with `parameters`: pseudo parameters, parameters,
   // mappings, conditions and this stack's resources.
   Result<cfn::Scope> MakeScope(const cfn::Template& t, const std::map<std::string, std::string>& parameters) {
-    cfn::Scope scope;
-    scope.values["AWS::Region"] = json::string(deps_.region);
-    scope.values["AWS::AccountId"] = json::string(deps_.account_id);
-    scope.values["AWS::StackName"] = json::string(stack_.name);
-    scope.values["AWS::StackId"] = json::string(stack_.stack_id);
-    scope.values["AWS::Partition"] = "aws";
-    scope.values["AWS::URLSuffix"] = "amazonaws.com";
-    scope.values["AWS::NotificationARNs"] = json::array();
+    cfn::Scope scope = PseudoParameters(deps_, stack_.name, stack_.stack_id);
     cfn::AddParameters(t, parameters, scope);
     scope.mappings = &t.mappings;
-    scope.availability_zones = deps_.availability_zones(deps_.region);
-    scope.availability_zones_in = deps_.availability_zones;
     scope.resource_ref = [this](std::string_view id) -> Result<json::value> {
       const StackResource* r = stack_.FindResource(id);
       if (!r || r->physical_id.empty()) {
@@ -306,7 +321,7 @@ class Operation {
     const auto& rs = stack_.resources;
     const size_t n = rs.size();
     std::map<std::string, std::set<std::string>> deps;
-    if (auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters); t.ok()) deps = cfn::Dependencies(*t);
+    if (auto t = Parse(); t.ok()) deps = cfn::Dependencies(*t);
     auto known = [&](size_t i) { return deps.contains(rs[i].logical_id); };
     auto depends = [&](size_t a, size_t b) {  // whether rs[a] depends on rs[b]
       return known(a) && deps.at(rs[a].logical_id).contains(rs[b].logical_id);
@@ -381,7 +396,7 @@ class Operation {
   // Resources are made as soon as what they depend on is: independent ones at once, so the
   // stack takes about as long as its longest chain of dependencies.
   Status Create() {
-    auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters);
+    auto t = Parse();
     if (!t.ok()) return FailCreate({}, t.status().message());
     stack_.imports.clear();
     auto scope = MakeScope(*t, stack_.parameters);
@@ -493,7 +508,7 @@ class Operation {
   }
 
   Status Update() {
-    auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters);
+    auto t = Parse();
     if (!t.ok()) return FailUpdate({}, t.status().message());
     const auto policy = UpdatePolicy();
     stack_.imports.clear();
@@ -624,7 +639,7 @@ class Operation {
     }
     stack_.template_body = stack_.previous_template_body;
     stack_.parameters = stack_.previous_parameters;
-    if (auto t = cfn::ParseTemplate(stack_.template_body, &stack_.parameters); t.ok()) {
+    if (auto t = Parse(); t.ok()) {
       if (auto scope = MakeScope(*t, stack_.parameters); scope.ok()) (void)ComputeOutputs(*t, *scope);
     }
     SetStatus("UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS");
@@ -666,6 +681,10 @@ Status ReplacementNeeded(std::string why) {
 }
 
 StackEngine::StackEngine(StackEngineDeps deps) : deps_(std::move(deps)) {}
+
+cfn::Scope StackEngine::PseudoParameters(const std::string& stack_name, const std::string& stack_id) const {
+  return controlplane::PseudoParameters(deps_, stack_name, stack_id);
+}
 
 StackEngine::~StackEngine() {
   std::vector<std::thread> threads;

@@ -47,6 +47,7 @@
 #include "base/clock.h"
 #include "base/mutex.h"
 #include "base/status.h"
+#include "cloudformation/intrinsics.h"
 #include "model/stack.h"
 #include "store/store.h"
 
@@ -97,6 +98,11 @@ struct StackEngineDeps {
   size_t max_parallel_resources = 16;
 };
 
+// The pseudo parameters (AWS::Region, AWS::StackName, ...) and the region's zones of the stack
+// named `stack_name`, as its template's intrinsic functions and Fn::ForEach loops see them.
+cloudformation::Scope PseudoParameters(const StackEngineDeps& deps, const std::string& stack_name,
+                                       const std::string& stack_id);
+
 class StackEngine {
  public:
   explicit StackEngine(StackEngineDeps deps);
@@ -110,6 +116,8 @@ class StackEngine {
   Status Resume();
   // Runs the operation on this thread (tests).
   Status RunNow(const std::string& name);
+  // PseudoParameters with this engine's region, account and zones.
+  cloudformation::Scope PseudoParameters(const std::string& stack_name, const std::string& stack_id) const;
 
  private:
   void Finished(const std::string& name) EXCLUDES(mu_);

@@ -273,6 +273,48 @@ Outputs:
     - '${Tier}Name': {Value: !Ref {'Fn::Sub': '${Tier}Block'}}
 """
 
+# Issue 18's gaps: a collection of the region's zones and pseudo parameters, conditions a loop
+# made named by a looped resource's Condition (!Sub) and by Fn::If, Fn::FindInMap's DefaultValue.
+ZONES = """
+Transform: AWS::LanguageExtensions
+Parameters:
+  Wanted: {Type: String, Default: B}
+Mappings:
+  Kinds:
+    picked: {Kind: first}
+Conditions:
+  'Fn::ForEach::Picked':
+    - Tier
+    - [A, B]
+    - 'Is${Tier}': !Equals [!Ref Tier, !Ref Wanted]
+Resources:
+  'Fn::ForEach::ZoneParameters':
+    - Zone
+    - !GetAZs ''
+    - 'Zone&{Zone}':
+        Type: AWS::SSM::Parameter
+        Properties:
+          Name: !Sub '/zones/${Zone}'
+          Type: String
+          Value: !Sub '${AWS::Region} ${AWS::AccountId}'
+  'Fn::ForEach::Tiers':
+    - Tier
+    - [A, B]
+    - 'Tier${Tier}':
+        Type: AWS::SSM::Parameter
+        Condition: !Sub 'Is${Tier}'
+        Properties:
+          Name: !Sub '/zones/tier-${Tier}'
+          Type: String
+          Value: !If [!Sub 'Is${Tier}', !FindInMap [Kinds, picked, Kind], !FindInMap [Kinds, x, Kind, {DefaultValue: other}]]
+      'Both${Tier}':
+        Type: AWS::SSM::Parameter
+        Properties:
+          Name: !Sub '/zones/both-${Tier}'
+          Type: String
+          Value: !If [!Sub 'Is${Tier}', !FindInMap [Kinds, picked, Kind], !FindInMap [Kinds, x, Kind, {DefaultValue: other}]]
+"""
+
 with WharfServer() as server:
     cfn = server.boto3("cloudformation")
     ec2 = server.boto3("ec2")
@@ -526,5 +568,33 @@ with WharfServer() as server:
         cfn.delete_stack(StackName="loops")
         cfn.get_waiter("stack_delete_complete").wait(StackName="loops", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
         expect_client_error(lambda: ssm.get_parameter(Name="/loops/db"), "ParameterNotFound")
+
+    @checks.run
+    def loops_over_zones_with_looped_conditions():
+        zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
+        cfn.create_stack(StackName="zones", TemplateBody=ZONES, Capabilities=["CAPABILITY_AUTO_EXPAND"])
+        s = wait("zones")
+        assert s["StackStatus"] == "CREATE_COMPLETE", s
+        alnum = ["".join(c for c in z if c.isalnum()) for z in zones]
+        assert sorted(physical("zones")) == sorted([f"Zone{a}" for a in alnum] + ["TierB", "BothA", "BothB"]), \
+            physical("zones")
+        identity = server.boto3("sts").get_caller_identity()
+        values = {z: ssm.get_parameter(Name=f"/zones/{z}")["Parameter"]["Value"] for z in zones}
+        assert set(values.values()) == {f"{cfn.meta.region_name} {identity['Account']}"}, values
+        tiers = {n: ssm.get_parameter(Name=f"/zones/{n}")["Parameter"]["Value"] for n in ("tier-B", "both-A", "both-B")}
+        assert tiers == {"tier-B": "first", "both-A": "other", "both-B": "first"}, tiers
+        expect_client_error(lambda: ssm.get_parameter(Name="/zones/tier-A"), "ParameterNotFound")
+        cfn.delete_stack(StackName="zones")
+        cfn.get_waiter("stack_delete_complete").wait(StackName="zones", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        expect_client_error(lambda: ssm.get_parameter(Name=f"/zones/{zones[0]}"), "ParameterNotFound")
+        # Fn::ImportValue may not name a resource; a Condition is a condition's name.
+        expect_client_error(lambda: cfn.validate_template(TemplateBody=(
+            "Resources:\n  Q: {Type: AWS::SSM::Parameter, Properties: {Type: String, Value: x}}\n"
+            "  R: {Type: AWS::SSM::Parameter, Properties: {Type: String, Value: !ImportValue {'Fn::Sub': '${Q}-x'}}}\n")),
+            "ValidationError", "Template error: the attribute in Fn::ImportValue must not depend on any resources")
+        expect_client_error(lambda: cfn.validate_template(TemplateBody=(
+            "Conditions:\n  C: !Equals [a, a]\n"
+            "Resources:\n  R: {Type: AWS::SSM::Parameter, Condition: !Ref C, Properties: {Type: String, Value: x}}\n")),
+            "ValidationError", "Every Condition member must be a string.")
 
 checks.finish()

@@ -63,11 +63,13 @@ object Change(const std::string& action, const cfn::ResourceDefinition* def, con
 // modified when its definition changed or it names a parameter whose value changed; whether
 // that replaces it is known only when it is carried out ("Conditional").
 json::array Changes(const cfn::Template& next, const model::Stack* current,
-                    const std::map<std::string, std::string>& values) {
+                    const std::map<std::string, std::string>& values, const cfn::Scope& pseudo) {
   json::array changes;
   std::optional<cfn::Template> before;
   if (current) {
-    if (auto t = cfn::ParseTemplate(current->template_body, &current->parameters); t.ok()) before = std::move(*t);
+    if (auto t = cfn::ParseTemplate(current->template_body, &current->parameters, &pseudo); t.ok()) {
+      before = std::move(*t);
+    }
   }
   for (const auto& r : next.resources) {
     const model::StackResource* existing = current ? current->FindResource(r.logical_id) : nullptr;
@@ -127,7 +129,7 @@ Outcome CreateChangeSet(const Deps& deps, const RequestContext& ctx, object& in)
     in["TemplateBody"] = found->stack.template_body;
   }
   std::string body;
-  auto read = ReadTemplate(in, &body);
+  auto read = ReadTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   if (auto err = MissingCapabilities(t, in)) return *err;
@@ -151,9 +153,10 @@ Outcome CreateChangeSet(const Deps& deps, const RequestContext& ctx, object& in)
   }
   // The transform's loops expanded with these values: a failure fails the change set, as
   // CloudFormation's processing of the template does.
-  auto processed = cfn::ParseTemplate(body, &*values);
+  cfn::Scope pseudo = deps.engine.PseudoParameters(stack.name, stack.stack_id);
+  auto processed = cfn::ParseTemplate(body, &*values, &pseudo);
   json::array changes =
-      processed.ok() ? Changes(*processed, type == "UPDATE" ? &stack : nullptr, *values) : json::array();
+      processed.ok() ? Changes(*processed, type == "UPDATE" ? &stack : nullptr, *values, pseudo) : json::array();
   bool empty = type == "UPDATE" && changes.empty() && body == stack.template_body && *values == stack.parameters;
   bool failed = empty || !processed.ok();
   std::string id = "arn:aws:cloudformation:" + deps.region + ":" + deps.account_id + ":changeSet/" + name + "/" +
@@ -227,12 +230,13 @@ Outcome ExecuteChangeSet(const Deps& deps, const RequestContext& ctx, object& in
   if (!found || found->deleted) return StackNotFound(GetString(record, "StackName"));
   model::Stack stack = found->stack;
   std::string body = GetString(record, "TemplateBody");
-  auto t = cfn::ParseTemplate(body);
-  if (!t.ok()) return ValidationError(t.status().message());
   std::map<std::string, std::string> values;
   for (const auto& [k, v] : GetObject(record, "ParameterValues")) {
     if (v.is_string()) values[std::string(k)] = v.get_string();
   }
+  cfn::Scope pseudo = deps.engine.PseudoParameters(stack.name, stack.stack_id);
+  auto t = cfn::ParseTemplate(body, &values, &pseudo);
+  if (!t.ok()) return ValidationError(t.status().message());
   std::vector<std::string> no_echo;
   for (const auto& p : t->parameters) {
     if (p.no_echo) no_echo.push_back(p.name);

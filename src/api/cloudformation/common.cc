@@ -124,13 +124,14 @@ json::object DescribeResource(const model::Stack& stack, const model::StackResou
   return out;
 }
 
-std::variant<cfn::Template, AwsError> ReadTemplate(const json::object& in, std::string* body) {
+std::variant<cfn::Template, AwsError> ReadTemplate(const Deps& deps, const json::object& in, std::string* body) {
   if (Has(in, "TemplateURL")) {
     return ValidationError("wharf does not serve S3 yet: give the template as TemplateBody");
   }
   if (!Has(in, "TemplateBody")) return ValidationError("Either Template URL or Template Body must be specified.");
   *body = GetString(in, "TemplateBody");
-  auto t = cfn::ParseTemplate(*body);
+  cfn::Scope pseudo = deps.engine.PseudoParameters(GetString(in, "StackName"), "");
+  auto t = cfn::ParseTemplate(*body, nullptr, &pseudo);
   if (!t.ok()) return ValidationError(t.status().message());
   return std::move(*t);
 }

@@ -47,9 +47,10 @@ json::object DescribeResource(const model::Stack& stack, const model::StackResou
 // The template's parameters with the values ValidateTemplate and DescribeChangeSet report.
 json::array ParameterList(const model::Stack& stack);
 
-// The template, parsed, or CloudFormation's ValidationError. TemplateURL is refused (wharf has
-// no S3 yet).
-std::variant<cfn::Template, AwsError> ReadTemplate(const json::object& in, std::string* body);
+// The template, parsed (Fn::ForEach collections see the region's pseudo parameters and
+// zones, and StackName when `in` names it), or CloudFormation's ValidationError. TemplateURL
+// is refused (wharf has no S3 yet).
+std::variant<cfn::Template, AwsError> ReadTemplate(const Deps& deps, const json::object& in, std::string* body);
 // The capabilities a template needs that `in` does not acknowledge: the error to answer.
 std::optional<AwsError> MissingCapabilities(const cfn::Template& t, const json::object& in);
 // Parameters of the request ({ParameterKey, ParameterValue, UsePreviousValue}).

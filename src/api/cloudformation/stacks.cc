@@ -98,7 +98,7 @@ Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string on_failure = GetString(in, "OnFailure", "ROLLBACK");
   if (on_failure == "DELETE") return ValidationError("wharf does not support OnFailure DELETE yet");
   std::string body;
-  auto read = ReadTemplate(in, &body);
+  auto read = ReadTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   if (auto err = MissingCapabilities(t, in)) return *err;
@@ -146,7 +146,7 @@ Outcome UpdateStack(const Deps& deps, const RequestContext& ctx, object& in) {
     in["TemplateBody"] = current.template_body;
   }
   std::string body;
-  auto read = ReadTemplate(in, &body);
+  auto read = ReadTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   if (auto err = MissingCapabilities(t, in)) return *err;
@@ -276,7 +276,7 @@ Outcome GetTemplate(const Deps& deps, const RequestContext& ctx, object& in) {
 
 Outcome ValidateTemplate(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string body;
-  auto read = ReadTemplate(in, &body);
+  auto read = ReadTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   json::array parameters;
@@ -308,7 +308,7 @@ Outcome GetTemplateSummary(const Deps& deps, const RequestContext& ctx, object& 
     in["TemplateBody"] = found->stack.template_body;
   }
   std::string body;
-  auto read = ReadTemplate(in, &body);
+  auto read = ReadTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   json::array parameters;
