@@ -159,6 +159,8 @@ with WharfServer(agent=True) as server:
             assert public_get(ip, port) == (200, "hello from the internet"), (ip, public_get(ip, port))
         # Only its listeners' ports: another port at the same address is nobody's.
         assert public_get(publics[0], free_port())[0] is None
+        # From outside its VPC, its private addresses answer nothing (only the public ones do).
+        assert public_get(enis[0]["PrivateIpAddress"], port)[0] is None
         assert lb_nft_tables() == ["table ip wharf_lb_us_east_1"], lb_nft_tables()
         net["public_lb"] = (lb, publics, port)
 
