@@ -139,9 +139,13 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
   // target group that is not (yet) read forwards to an empty group until the next publish.
   ASSIGN_OR_RETURN(auto lbs, LoadRecords(store, model::keys::kLoadBalancers));
   std::map<std::string, int> idle_timeouts;  // load balancer arn -> seconds
+  std::map<std::string, std::vector<std::string>> public_addresses;  // load balancer arn -> its public IPs
   for (const auto& r : lbs) {
     model::LoadBalancerRecord lb(r);
     idle_timeouts[lb.arn()] = lb.idle_timeout_seconds();
+    for (const auto& i : lb.interfaces()) {
+      if (!i.public_ip.empty()) public_addresses[lb.arn()].push_back(i.public_ip);
+    }
   }
   ASSIGN_OR_RETURN(auto rules, LoadRecords(store, model::keys::kRules));
   std::map<std::string, std::vector<model::RuleRecord>> rules_by_listener;
@@ -159,6 +163,7 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     out.port = static_cast<uint16_t>(listener.port());
     out.protocol = listener.protocol();
     out.idle_timeout_seconds = idle_timeouts[out.load_balancer_arn];
+    out.public_addresses = public_addresses[out.load_balancer_arn];
     for (const model::RuleRecord& rule : rules_by_listener[out.arn]) {
       lb::Rule x;
       x.arn = rule.arn();

@@ -97,6 +97,7 @@ void LoadBalancerPublisher::Publish(int64_t wanted_revision) {
     published_revision_ = std::max(published_revision_, *revision);
     next_deadline_ms_ = NextDrainDeadline(**config);
   }
+  if (options_.published) options_.published(**config);
   data_plane_.Apply(std::move(config).value());
 }
 

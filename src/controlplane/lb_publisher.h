@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -35,6 +36,10 @@ namespace wharf::controlplane {
 struct LoadBalancerPublisherOptions {
   InstanceAddress instance_address;
   std::chrono::milliseconds resync{10'000};
+  // Called with each configuration right before the data plane gets it, on the publishing
+  // thread (one at a time, in revision order): what else follows the configuration, the load
+  // balancers' public addresses (lb/public_addresses.h). Empty: nothing.
+  std::function<void(const lb::Config&)> published{};
 };
 
 class LoadBalancerPublisher {

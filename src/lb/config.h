@@ -108,6 +108,9 @@ struct Listener {
   std::string protocol = "HTTP";
   std::vector<Rule> rules;  // priority order, default rule last
   int idle_timeout_seconds = 60;  // the load balancer's idle_timeout.timeout_seconds
+  // Its internet-facing load balancer's public addresses (one per subnet): the host, which
+  // plays the internet, reaches the listener at each of them on `port` (lb/public_addresses.h).
+  std::vector<std::string> public_addresses{};
 };
 
 struct Config {

@@ -11,9 +11,13 @@ constexpr const char* kInterfaces = "interfaces";
 constexpr const char* kSubnetId = "subnetId";
 constexpr const char* kIp = "ip";
 constexpr const char* kInterfaceId = "networkInterfaceId";
+constexpr const char* kPublicIp = "publicIp";
 }  // namespace
 
 const json::object& LoadBalancerRecord::shape() const { return GetObject(record_, kShape); }
+bool LoadBalancerRecord::internet_facing() const {
+  return GetString(shape(), "Scheme", "internet-facing") == "internet-facing";
+}
 std::string LoadBalancerRecord::arn() const { return GetString(shape(), "LoadBalancerArn"); }
 std::string LoadBalancerRecord::attribute(std::string_view key, std::string_view fallback) const {
   return GetString(GetObject(record_, "attributes"), key, fallback);
@@ -44,7 +48,7 @@ std::vector<LoadBalancerInterface> LoadBalancerRecord::interfaces() const {
   for (const auto& v : GetArray(record_, kInterfaces)) {
     if (!v.is_object()) continue;
     const json::object& i = v.get_object();
-    out.push_back({GetString(i, kSubnetId), GetString(i, kIp), GetString(i, kInterfaceId)});
+    out.push_back({GetString(i, kSubnetId), GetString(i, kIp), GetString(i, kInterfaceId), GetString(i, kPublicIp)});
   }
   return out;
 }
@@ -52,7 +56,9 @@ std::vector<LoadBalancerInterface> LoadBalancerRecord::interfaces() const {
 void SetLoadBalancerInterfaces(json::object& record, const std::vector<LoadBalancerInterface>& interfaces) {
   json::array out;
   for (const auto& i : interfaces) {
-    out.push_back(json::object{{kSubnetId, i.subnet_id}, {kIp, i.ip}, {kInterfaceId, i.network_interface_id}});
+    json::object o{{kSubnetId, i.subnet_id}, {kIp, i.ip}, {kInterfaceId, i.network_interface_id}};
+    if (!i.public_ip.empty()) o[kPublicIp] = i.public_ip;
+    out.push_back(std::move(o));
   }
   record[kInterfaces] = std::move(out);
 }

@@ -1,6 +1,6 @@
 // ELBv2 load balancer records: elbv2/load-balancers/<name> holds
 //   {"loadBalancer": <LoadBalancer shape>, "attributes": {<key>: <value>}, "tags": [...],
-//    "interfaces": [{"subnetId", "ip", "networkInterfaceId"}]}
+//    "interfaces": [{"subnetId", "ip", "networkInterfaceId", "publicIp"?}]}
 // (docs/STATE.md). `interfaces` are the load balancer's network interfaces, one per subnet,
 // each holding an address claimed under ecs/eni-ips/<subnet>/<ip>; DescribeLoadBalancers does
 // not show them, DescribeNetworkInterfaces does. A record written before interfaces were kept
@@ -19,6 +19,10 @@ struct LoadBalancerInterface {
   std::string subnet_id;
   std::string ip;
   std::string network_interface_id;  // eni-...
+  // An internet-facing load balancer's public address in this subnet, claimed under
+  // ec2/public-ips/<ip> beside the elastic IPs; "" for an internal one (or a record written
+  // before load balancers had public addresses).
+  std::string public_ip{};
 };
 
 class LoadBalancerRecord {
@@ -33,6 +37,7 @@ class LoadBalancerRecord {
   // "app/<name>/<id>": how AWS names a load balancer in its interfaces' descriptions.
   std::string resource_id() const;
   std::vector<std::string> security_groups() const;
+  bool internet_facing() const;  // Scheme internet-facing (AWS's default), not internal
   std::vector<LoadBalancerInterface> interfaces() const;
 
  private:
@@ -42,7 +47,8 @@ class LoadBalancerRecord {
 // Replaces a record's interfaces.
 void SetLoadBalancerInterfaces(boost::json::object& record, const std::vector<LoadBalancerInterface>& interfaces);
 
-// The claim value of an interface's address under ecs/eni-ips/<subnet>/<ip>.
+// The claim value of an interface's address under ecs/eni-ips/<subnet>/<ip>, and of its public
+// address under ec2/public-ips/<ip>.
 boost::json::object LoadBalancerAddressClaim(const LoadBalancerInterface& interface, const std::string& lb_arn);
 
 }  // namespace wharf::model

@@ -1,5 +1,7 @@
 #include "server/region.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <map>
 
@@ -59,6 +61,10 @@ Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
   stack_engine_.reset();
   lb_publisher_.reset();
+  if (lb_public_) {
+    Status removed = lb_public_->Remove();
+    if (!removed.ok()) LOG_WARN("msg=\"load balancer public addresses not removed\" error=\"{}\"", removed.ToString());
+  }
   assignments_.reset();
   logs_.reset();
   cloudwatch_.reset();
@@ -193,11 +199,21 @@ Status Region::StartRegistry() {
 Status Region::StartLoadBalancers() {
   const ServerOptions& o = deps_.options;
   data_plane_ = deps_.data_planes.ForRegion(name_);
-  ASSIGN_OR_RETURN(lb_publisher_, controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_,
-                                                                             {deps_.instance_address}));
+  controlplane::LoadBalancerPublisherOptions publisher{deps_.instance_address};
+  if (geteuid() == 0) {
+    // The host plays the internet: it reaches internet-facing listeners at their public addresses.
+    lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address, lb::PublicAddressTable(name_));
+    publisher.published = [this](const lb::Config& config) {
+      Status applied = lb_public_->Apply(config);
+      if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());
+    };
+  }
+  ASSIGN_OR_RETURN(lb_publisher_,
+                   controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_, std::move(publisher)));
   elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
       api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
+  elbv2_deps_->public_ip_pool = o.public_ip_pool;
   elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
     api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
     ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));

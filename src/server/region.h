@@ -21,7 +21,9 @@
 #include "base/clock.h"
 #include "base/random.h"
 #include "base/status.h"
+#include "base/process.h"
 #include "controlplane/lb_config.h"
+#include "lb/public_addresses.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -132,6 +134,10 @@ class Region {
   std::unique_ptr<registry::Registry> registry_;
   std::unique_ptr<registry::Distribution> distribution_;
   std::unique_ptr<lb::DataPlaneControl> data_plane_;  // this region's view
+  // The load balancers' public addresses on this host (root only: nft), before the publisher
+  // that applies them.
+  ProcessRunner nft_runner_;
+  std::unique_ptr<lb::PublicAddresses> lb_public_;
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;

@@ -125,7 +125,8 @@ def host_state():
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
     # The node's security group table (src/agent/network/firewall.h).
     tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines()
-                    if l.strip() in ("table inet wharf", "table inet wharf_vpc", "table ip wharf_egress"))
+                    if l.strip() in ("table inet wharf", "table inet wharf_vpc", "table ip wharf_egress")
+                    or l.strip().startswith("table ip wharf_lb_"))  # load balancers' public addresses
     # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
@@ -150,6 +151,9 @@ def remove_node_networks():
     subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf_vpc"], capture_output=True)
     subprocess.run(["nft", "delete", "table", "ip", "wharf_egress"], capture_output=True)
+    for l in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout.splitlines():
+        if l.strip().startswith("table ip wharf_lb_"):  # src/lb/public_addresses.h, per region
+            subprocess.run(["nft", "delete", "table", "ip", l.split()[2]], capture_output=True)
     for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():
         words = l.replace("[detached]", "").split()
         if "fwmark" in words and words[words.index("fwmark") + 1].startswith("0x76") and "lookup" in words:

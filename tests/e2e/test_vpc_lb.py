@@ -6,17 +6,22 @@ zones. A load balancer's subnets must exist, be in one VPC and in two zones, its
 that VPC; it has a network interface in each subnet, shown by DescribeNetworkInterfaces as
 ELB shows them (what Terraform's aws_lb polls for on destroy), which keeps the subnet, the
 VPC and the group from being deleted until the load balancer goes; SetSubnets moves them,
-SetIpAddressType takes ipv4 only. RunTask refuses subnets of two VPCs, groups of another VPC
+SetIpAddressType takes ipv4 only. An internet-facing load balancer has a public address per
+subnet (the interface's Association) and the host, playing the internet, reaches its listeners
+there; they go with it. RunTask refuses subnets of two VPCs, groups of another VPC
 and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
 while it lives (an elastic IP associated with it too) and gone once it stopped.
 DescribeInstances shows the node, DescribeRegions the served regions (every AWS region by default).
 The test stops its tasks and deletes what it made, even when a check fails.
 """
 import os
+import subprocess
 import sys
+import urllib.error
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
@@ -110,6 +115,54 @@ with WharfServer(agent=True) as server:
         made["lbs"].append(default["LoadBalancerArn"])
         assert default["VpcId"] == net["default_vpc"] and len(default["AvailabilityZones"]) >= 2, default
         assert len(lb_interfaces(default)) == len(default["AvailabilityZones"])
+
+    def public_get(ip, port):
+        """A request from the host, which plays the internet: the body, or the error."""
+        try:
+            with urllib.request.urlopen(f"http://{ip}:{port}/", timeout=3) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+        except OSError as e:
+            return None, str(e)
+
+    def lb_nft_tables():
+        out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
+        return [l.strip() for l in out.splitlines() if l.strip().startswith("table ip wharf_lb_")]
+
+    @checks.run
+    def an_internet_facing_load_balancer_is_reached_at_its_public_addresses():
+        lb = elb.create_load_balancer(Name="public-web", Subnets=[net["public-a"], net["public-b"]],
+                                      SecurityGroups=[net["lb_sg"]])["LoadBalancers"][0]
+        made["lbs"].append(lb["LoadBalancerArn"])
+        assert lb["Scheme"] == "internet-facing", lb
+        enis = lb_interfaces(lb)
+        publics = sorted(e["Association"]["PublicIp"] for e in enis if "Association" in e)
+        assert len(publics) == 2 and len(set(publics)) == 2, enis
+        for e in enis:
+            assert e["Association"]["IpOwnerId"] == "amazon", e
+            assert e["PrivateIpAddresses"][0]["Association"]["PublicIp"] == e["Association"]["PublicIp"], e
+        # An internal load balancer's interfaces have none.
+        assert all("Association" not in e for e in lb_interfaces(net["lb"])), lb_interfaces(net["lb"])
+        by_ip = ec2.describe_network_interfaces(Filters=[{"Name": "association.public-ip", "Values": [publics[0]]}])
+        assert [e["NetworkInterfaceId"] for e in by_ip["NetworkInterfaces"]] == [
+            e["NetworkInterfaceId"] for e in enis if e["Association"]["PublicIp"] == publics[0]], by_ip
+        # The pool knows them: an elastic IP never gets one.
+        eip = ec2.allocate_address(Domain="vpc")
+        ec2.release_address(AllocationId=eip["AllocationId"])
+        assert eip["PublicIp"] not in publics, (eip, publics)
+        port = free_port()
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=[{
+            "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain",
+                                                              "MessageBody": "hello from the internet"}}])
+        for ip in publics:
+            assert public_get(ip, port) == (200, "hello from the internet"), (ip, public_get(ip, port))
+        # Only its listeners' ports: another port at the same address is nobody's.
+        assert public_get(publics[0], free_port())[0] is None
+        # From outside its VPC, its private addresses answer nothing (only the public ones do).
+        assert public_get(enis[0]["PrivateIpAddress"], port)[0] is None
+        assert lb_nft_tables() == ["table ip wharf_lb_us_east_1"], lb_nft_tables()
+        net["public_lb"] = (lb, publics, port)
 
     @checks.run
     def what_a_load_balancer_uses_cannot_be_deleted():
@@ -242,6 +295,13 @@ with WharfServer(agent=True) as server:
         assert ec2.describe_network_interfaces(Filters=[{"Name": "requester-id", "Values": ["amazon-elb"]}])[
             "NetworkInterfaces"] == []
         assert ec2.describe_subnets(SubnetIds=[net["public-a"]])["Subnets"][0]["AvailableIpAddressCount"] == 251
+        # The public addresses went with it: released to the pool, no longer answered.
+        if "public_lb" in net:
+            _, publics, port = net["public_lb"]
+            assert lb_nft_tables() == [], lb_nft_tables()
+            assert public_get(publics[0], port)[0] is None
+            assert ec2.describe_network_interfaces(Filters=[{"Name": "association.public-ip", "Values": publics}])[
+                "NetworkInterfaces"] == []
 
     @checks.run
     def cleanup_removes_what_it_made():

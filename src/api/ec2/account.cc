@@ -239,6 +239,16 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
                                {"DeviceIndex", 1},
                                {"InstanceOwnerId", "amazon-elb"},
                                {"Status", "attached"}};
+      if (!i.public_ip.empty()) {
+        // An internet-facing load balancer's address is owned by amazon, as EC2 shows it.
+        std::string dashed = i.public_ip;
+        std::replace(dashed.begin(), dashed.end(), '.', '-');
+        object association{{"IpOwnerId", "amazon"},
+                           {"PublicDnsName", "ec2-" + dashed + "." + ctx.region + ".compute.amazonaws.com"},
+                           {"PublicIp", i.public_ip}};
+        e["Association"] = association;
+        e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+      }
       all.push_back(std::move(e));
     }
   }

@@ -68,6 +68,10 @@ struct Elbv2Deps {
   // SecurityGroups is in (as on AWS), so that tasks in the default group admit it. Empty
   // function or result: a placeholder id that no node enforces anything for.
   std::function<Result<std::string>()> default_security_group;
+  // Where an internet-facing load balancer's public addresses come from (one per subnet, as
+  // ELB gives them): the server's --public-ip-pool, shared with elastic IPs and tasks'
+  // assignPublicIp. Empty: internet-facing load balancers get none.
+  std::string public_ip_pool{};
 };
 
 // Builds the endpoint with every implemented operation.

@@ -11,6 +11,8 @@
 #include "api/json_util.h"
 #include "api/query_protocol.h"
 #include "controlplane/lb_config.h"
+#include "model/keys.h"
+#include "model/load_balancer.h"
 #include "store/memory_store.h"
 
 namespace wharf::api::elbv2 {
@@ -63,8 +65,10 @@ class Elbv2Test : public ::testing::Test {
     Put(ec2::SubnetKey("subnet-other"), ec2::MakeSubnet(where, "subnet-other", "vpc-other", "10.9.0.0/24", "us-east-1c", false));
     Put(ec2::SecurityGroupKey("sg-1"), json::object{{"GroupId", "sg-1"}, {"GroupName", "one"}, {"VpcId", vpc_id_}});
     Put(ec2::SecurityGroupKey("sg-other"), json::object{{"GroupId", "sg-other"}, {"GroupName", "x"}, {"VpcId", "vpc-other"}});
-    auto made = MakeElbv2Endpoint(Elbv2Deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
-                                            nullptr, instance_address, publish, nullptr});
+    Elbv2Deps deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
+                   nullptr, instance_address, publish, nullptr};
+    deps.public_ip_pool = public_ip_pool_;
+    auto made = MakeElbv2Endpoint(deps);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
   }
@@ -128,6 +132,7 @@ class Elbv2Test : public ::testing::Test {
     return out;
   }
 
+  std::string public_ip_pool_;  // none unless a test's fixture sets it before SetUp
   store::MemoryStore store_;
   std::string vpc_id_;
   ManualClock clock_{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
@@ -478,6 +483,61 @@ TEST_F(Elbv2Test, LoadBalancersAreInTheirSubnetsVpcWithAnAddressInEach) {
   Ok("DeleteLoadBalancer", json::serialize(del));
   EXPECT_TRUE(Claims("subnet-1").empty());
   EXPECT_TRUE(Claims(subnet_c).empty());
+}
+
+class Elbv2PublicTest : public Elbv2Test {
+ protected:
+  void SetUp() override {
+    public_ip_pool_ = "198.51.100.0/29";  // .1 to .6
+    Elbv2Test::SetUp();
+  }
+  std::vector<std::string> PublicClaims() {
+    auto page = store_.List(model::keys::kPublicIps, "", 0);
+    std::vector<std::string> out;
+    for (const auto& kv : page->items) out.push_back(kv.key.substr(model::keys::kPublicIps.size()));
+    return out;
+  }
+  std::vector<std::string> PublicIps(const std::string& name) {
+    auto kv = store_.Get(model::keys::LoadBalancerKey(name));
+    std::vector<std::string> out;
+    if (!kv.ok() || !*kv) return out;
+    json::object record = json::parse((*kv)->value).as_object();
+    for (const auto& i : model::LoadBalancerRecord(record).interfaces()) out.push_back(i.public_ip);
+    return out;
+  }
+};
+
+TEST_F(Elbv2PublicTest, InternetFacingLoadBalancersHoldAPublicAddressPerSubnet) {
+  CreateSeed();  // internet-facing, subnets 1 and 2
+  EXPECT_EQ(PublicIps("alba-digi-load-balancer"), (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
+  EXPECT_EQ(PublicClaims(), (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
+  // The data plane's listeners carry them (lb/public_addresses.h DNATs them).
+  ASSERT_TRUE(data_plane_.config);
+  ASSERT_EQ(data_plane_.config->listeners.size(), 1u);
+  EXPECT_EQ(data_plane_.config->listeners[0].public_addresses,
+            (std::vector<std::string>{"198.51.100.1", "198.51.100.2"}));
+
+  // Internal: private addresses only.
+  Ok("CreateLoadBalancer", R"({"Name": "inside", "Subnets": ["subnet-1", "subnet-2"], "Scheme": "internal"})");
+  EXPECT_EQ(PublicIps("inside"), (std::vector<std::string>{"", ""}));
+  EXPECT_EQ(PublicClaims().size(), 2u);
+
+  // SetSubnets: subnet-1 (zone a) is replaced by subnet-3 (zone a): its public address is released, subnet-3 gets one.
+  json::object in{{"LoadBalancerArn", lb_arn_}, {"Subnets", json::array{"subnet-3", "subnet-2"}}};
+  Ok("SetSubnets", json::serialize(in));
+  EXPECT_EQ(PublicIps("alba-digi-load-balancer"), (std::vector<std::string>{"198.51.100.3", "198.51.100.2"}));
+  EXPECT_EQ(PublicClaims(), (std::vector<std::string>{"198.51.100.2", "198.51.100.3"}));
+
+  // The pool used up: refused, nothing claimed.
+  Ok("CreateLoadBalancer", R"({"Name": "b", "Subnets": ["subnet-1", "subnet-2"]})");  // .1 and .4
+  Ok("CreateLoadBalancer", R"({"Name": "c", "Subnets": ["subnet-1", "subnet-2"]})");  // .5 and .6
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", R"({"Name": "d", "Subnets": ["subnet-1", "subnet-2"]})"),
+            "InvalidConfigurationRequest");
+  EXPECT_EQ(PublicClaims().size(), 6u);
+
+  json::object del{{"LoadBalancerArn", lb_arn_}};
+  Ok("DeleteLoadBalancer", json::serialize(del));
+  EXPECT_EQ(PublicClaims(), (std::vector<std::string>{"198.51.100.1", "198.51.100.4", "198.51.100.5", "198.51.100.6"}));
 }
 
 }  // namespace

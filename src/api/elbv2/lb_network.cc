@@ -121,8 +121,16 @@ Result<std::string> DefaultSecurityGroup(Context& c, const std::string& vpc_id) 
 
 std::variant<std::vector<model::LoadBalancerInterface>, AwsError> PlanInterfaces(
     Context& c, const LbPlacement& placement, const std::vector<model::LoadBalancerInterface>& current,
-    const std::string& lb_arn, store::Txn& txn) {
+    const std::string& lb_arn, bool internet_facing, store::Txn& txn) {
   std::vector<model::LoadBalancerInterface> next;
+  std::set<std::string> public_taken;  // the pool's claims, read once, and this plan's own
+  std::optional<vpc::Ipv4Cidr> pool;
+  if (internet_facing && !c.deps.public_ip_pool.empty()) {
+    pool = vpc::ParseIpv4Cidr(c.deps.public_ip_pool);
+    if (!pool) return Elbv2Error(Status::Internal("bad public IP pool " + c.deps.public_ip_pool));
+    ASSIGN_OR_FAIL(store::Page claimed, c.deps.store.List(model::keys::kPublicIps, "", 0), Elbv2Error);
+    for (const auto& kv : claimed.items) public_taken.insert(kv.key.substr(model::keys::kPublicIps.size()));
+  }
   for (const LbSubnet& s : placement.subnets) {
     txn.compares.push_back({s.record.key, s.record.mod_revision});
     txn.ops.push_back(store::Op::Put(s.record.key, Serialize(s.record.value)));
@@ -143,6 +151,22 @@ std::variant<std::vector<model::LoadBalancerInterface>, AwsError> PlanInterfaces
                                   ". ELB requires at least 8 free IP addresses in each subnet.");
     }
     model::LoadBalancerInterface interface{s.id, *ip, "eni-" + c.NewHex(17)};
+    if (pool) {
+      // As AllocateAddress picks: neither the pool's first nor its last address.
+      for (uint64_t n = 1; n + 1 < pool->Size() && interface.public_ip.empty(); ++n) {
+        std::string candidate = vpc::FormatIpv4(pool->Network() + static_cast<uint32_t>(n));
+        if (!public_taken.count(candidate)) interface.public_ip = candidate;
+      }
+      if (interface.public_ip.empty()) {
+        return InvalidConfiguration("There are no public IP addresses left for an internet-facing load balancer in " +
+                                    s.id + ": the server's public IP pool " + c.deps.public_ip_pool + " is used up");
+      }
+      public_taken.insert(interface.public_ip);
+      std::string public_claim = model::keys::PublicIpKey(interface.public_ip);
+      txn.compares.push_back({public_claim, 0});
+      txn.ops.push_back(
+          store::Op::Put(public_claim, Serialize(model::LoadBalancerAddressClaim(interface, lb_arn))));
+    }
     std::string claim = model::keys::EniIpKey(s.id, *ip);
     txn.compares.push_back({claim, 0});
     txn.ops.push_back(store::Op::Put(claim, Serialize(model::LoadBalancerAddressClaim(interface, lb_arn))));
@@ -161,6 +185,7 @@ std::variant<std::vector<model::LoadBalancerInterface>, AwsError> PlanInterfaces
 void ReleaseInterfaces(const std::vector<model::LoadBalancerInterface>& interfaces, store::Txn& txn) {
   for (const auto& i : interfaces) {
     if (!i.ip.empty()) txn.ops.push_back(store::Op::Delete(model::keys::EniIpKey(i.subnet_id, i.ip)));
+    if (!i.public_ip.empty()) txn.ops.push_back(store::Op::Delete(model::keys::PublicIpKey(i.public_ip)));
   }
 }
 

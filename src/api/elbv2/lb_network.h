@@ -42,11 +42,13 @@ Result<std::string> DefaultSecurityGroup(Context& c, const std::string& vpc_id);
 // `placement`: an interface whose subnet stays is kept, a new subnet's gets the first free
 // address (claimed compare-absent), a dropped subnet's address is released. Each subnet's
 // record is compared and rewritten unchanged, so a DeleteSubnet racing this one sees it.
+// An internet-facing load balancer's new interface also gets a public address from the pool
+// (claimed compare-absent under ec2/public-ips/, released with the interface).
 std::variant<std::vector<model::LoadBalancerInterface>, AwsError> PlanInterfaces(
     Context& c, const LbPlacement& placement, const std::vector<model::LoadBalancerInterface>& current,
-    const std::string& lb_arn, store::Txn& txn);
+    const std::string& lb_arn, bool internet_facing, store::Txn& txn);
 
-// Adds the release of every address of `interfaces` to `txn`.
+// Adds the release of every address of `interfaces`, private and public, to `txn`.
 void ReleaseInterfaces(const std::vector<model::LoadBalancerInterface>& interfaces, store::Txn& txn);
 
 // IpAddressType: ipv4 only (wharf has no IPv6), else InvalidConfigurationRequest.

@@ -129,7 +129,8 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
     store::Txn txn{{store::Compare{key, 0}}, {}};
     auto fresh = ResolveSubnets(c, in);  // the subnets' records at their current revisions
     if (auto* err = std::get_if<AwsError>(&fresh)) return *err;
-    auto interfaces = PlanInterfaces(c, std::get<LbPlacement>(fresh), {}, GetString(lb, "LoadBalancerArn"), txn);
+    auto interfaces = PlanInterfaces(c, std::get<LbPlacement>(fresh), {}, GetString(lb, "LoadBalancerArn"),
+                                     scheme == "internet-facing", txn);
     if (auto* err = std::get_if<AwsError>(&interfaces)) return *err;
     model::SetLoadBalancerInterfaces(record, std::get<std::vector<model::LoadBalancerInterface>>(interfaces));
     txn.ops.push_back(store::Op::Put(key, Serialize(record)));
@@ -287,7 +288,7 @@ Outcome SetSubnets(Context& c, const RequestContext&, object& in) {
                                   where.subnets.front().id + "' is in '" + where.vpc_id + "'");
     }
     store::Txn txn{{{record.key, record.mod_revision}}, {}};
-    auto interfaces = PlanInterfaces(c, where, lb.interfaces(), lb.arn(), txn);
+    auto interfaces = PlanInterfaces(c, where, lb.interfaces(), lb.arn(), lb.internet_facing(), txn);
     if (auto* err = std::get_if<AwsError>(&interfaces)) return *err;
     model::SetLoadBalancerInterfaces(record.value, std::get<std::vector<model::LoadBalancerInterface>>(interfaces));
     json::object& shape = record.value["loadBalancer"].as_object();

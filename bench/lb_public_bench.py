@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""What an internet-facing load balancer's public address costs (lb/public_addresses.h): the
+same listener reached at its bind address (127.0.0.1:port) and at a public address
+(198.51.100.x:port, DNAT'd by nft table ip wharf_lb_<region>), side by side.
+
+Needs root (the server makes the nft table). One `wharf server` with an internet-facing ALB
+whose listener answers a fixed 200; two measures, interleaved in --rounds rounds:
+  new connections  a fresh TCP connection per request (Connection: close), where the DNAT is
+                   decided (conntrack's first packet): p50 per request and requests/s
+  keep-alive       wrk -t1 -c16 for --seconds over kept connections: requests/s and p50
+Ratios are public / direct. Not a test: CI does not run it.
+"""
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from wharf_harness import WharfServer, free_port  # noqa: E402
+
+WRK = "/usr/bin/wrk"
+
+
+def one_request(ip, port):
+    t = time.perf_counter()
+    with socket.create_connection((ip, port), timeout=5) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {ip}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    if not data.startswith(b"HTTP/1.1 200"):
+        raise SystemExit(f"bad answer from {ip}:{port}: {data[:100]!r}")
+    return time.perf_counter() - t
+
+
+def new_connections(ip, port, n):
+    start = time.perf_counter()
+    times = [one_request(ip, port) for _ in range(n)]
+    return statistics.median(times) * 1000, n / (time.perf_counter() - start)
+
+
+def keep_alive(ip, port, seconds):
+    out = subprocess.run([WRK, "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://{ip}:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(out.split("Requests/sec:")[1].split()[0])
+    p50 = [l for l in out.splitlines() if l.strip().startswith("50%")][0].split()[1]
+    return rps, p50
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--seconds", type=int, default=5)
+    args = ap.parse_args()
+    with WharfServer() as server:
+        ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
+        subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                         key=lambda s: s["AvailabilityZone"])[:2]
+        lb = elb.create_load_balancer(Name="bench-public", Subnets=[s["SubnetId"] for s in subnets])["LoadBalancers"][0]
+        name_id = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+        enis = ec2.describe_network_interfaces(Filters=[{"Name": "description", "Values": [f"ELB {name_id}"]}])
+        public = sorted(e["Association"]["PublicIp"] for e in enis["NetworkInterfaces"])[0]
+        port = free_port()
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=[{
+            "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "ok"}}])
+        rows = {"direct": [], "public": []}
+        for _ in range(args.rounds):
+            for label, ip in (("direct", "127.0.0.1"), ("public", public)):
+                p50, rate = new_connections(ip, port, args.requests)
+                rps, ka_p50 = keep_alive(ip, port, args.seconds) if os.path.exists(WRK) else (0.0, "-")
+                rows[label].append((p50, rate, rps, ka_p50))
+                print(f"{label:7} new conn p50 {p50:.3f} ms, {rate:.0f} req/s; keep-alive {rps:.0f} req/s p50 {ka_p50}")
+        med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in rows.items()}
+        print(f"median of {args.rounds}: new-connection p50 {med['direct'][0]:.3f} vs {med['public'][0]:.3f} ms "
+              f"(public/direct {med['public'][0] / med['direct'][0]:.2f}x), rate {med['direct'][1]:.0f} vs "
+              f"{med['public'][1]:.0f} req/s ({med['public'][1] / med['direct'][1]:.2f}x); keep-alive "
+              f"{med['direct'][2]:.0f} vs {med['public'][2]:.0f} req/s "
+              f"({(med['public'][2] / med['direct'][2]) if med['direct'][2] else 0:.2f}x)")
+        elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+
+
+if __name__ == "__main__":
+    main()

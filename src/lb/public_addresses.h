@@ -1,0 +1,63 @@
+// How the internet reaches an internet-facing load balancer (issue 13 part 5): the host plays
+// the internet, as for tasks' public addresses (agent/network/egress.h), and a connection to
+// one of the load balancer's public addresses on a listener's port is DNAT'd to the
+// listener's bind address (--lb-bind), port unchanged.
+//
+// Why DNAT and not a listener socket per public address: the public addresses are on no
+// interface of the host (the tasks' are not either; egress.h DNATs them), listeners already
+// own their port on the bind address (one port across all load balancers, elbv2/ports/), and
+// a rule per (address, port) costs nothing per connection once conntrack has it. So the data
+// plane keeps one acceptor per port, and the client's own address reaches the proxy unchanged
+// (DNAT rewrites only the destination). Only that pair is rewritten: a public address of load
+// balancer A with a port only load balancer B listens on is not a listener (no answer).
+//
+// The server owns table `ip <table>` (one per region), replaced whole in one nft transaction
+// when a configuration changes it, removed when no listener has a public address and when the
+// server stops:
+//   set listeners: ipv4_addr . inet_service, each public address with each of its listeners' ports
+//   nat output (the host's own connections) and prerouting (a network namespace routed through
+//   the host): ip daddr . tcp dport @listeners dnat to <bind address>. A bind address on
+//   loopback is reached by the host's own connections only (the kernel drops a routed packet
+//   to 127.0.0.0/8 unless route_localnet); --lb-bind with a routable address serves both.
+// Thread-compatible: the publisher calls Apply from its one publishing thread at a time.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/process.h"
+#include "base/status.h"
+#include "lb/config.h"
+
+namespace wharf::lb {
+
+// The nft script that makes `ip <table>` DNAT every listener's public addresses on its port
+// to `bind_address` (0.0.0.0 means 127.0.0.1), or removes the table when there are none.
+// InvalidArgument for an address that is not IPv4 or a table name nft would not take. Pure.
+Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
+                                           std::string_view table);
+
+// A per-region table name: "wharf_lb_" + the region with '-' as '_'.
+std::string PublicAddressTable(std::string_view region);
+
+class PublicAddresses {
+ public:
+  PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
+      : runner_(runner), bind_address_(std::move(bind_address)), table_(std::move(table)) {}
+  // A repeated plan costs one compile and no nft run; a refused one is reported once. The
+  // first one runs even when empty, removing what a killed server left. Without nft and with
+  // nothing to do: OK.
+  Status Apply(const Config& config);
+  // Removes the table (the server stopping).
+  Status Remove();
+
+ private:
+  CommandRunner& runner_;
+  const std::string bind_address_;
+  const std::string table_;
+  std::string applied_;
+  std::string failed_;  // the last script nft refused, not tried again until the plan changes
+};
+
+}  // namespace wharf::lb
