@@ -8,6 +8,7 @@ import subprocess
 import time
 
 from console_browser import HERE, artifacts_dir, run_browser, skip_without_chromium
+from task_fixtures import stop_services_and_tasks
 from wharf_harness import Checks, WharfServer, free_port
 
 skip_without_chromium()
@@ -28,5 +29,15 @@ else:
         run_browser(checks, server, "seed001.mjs", ARTIFACTS, timeout=600,
                     extra={"IMAGE": image, "LB_PORT": str(free_port())})
         print(f"   | seed 001 by clicks took {time.time() - started:.1f} s", flush=True)
+        if checks.failed:
+            # What ECS says happened (CI keeps only the output), and no task left running.
+            ecs = server.boto3("ecs")
+            for cluster in ecs.list_clusters()["clusterArns"]:
+                for svc in ecs.describe_services(cluster=cluster, services=ecs.list_services(cluster=cluster)["serviceArns"] or ["none"]).get("services", []):
+                    print("   | service events:", [e["message"] for e in svc["events"][:5]], flush=True)
+                arns = ecs.list_tasks(cluster=cluster, desiredStatus="STOPPED")["taskArns"]
+                for t in ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []:
+                    print("   | stopped task:", t.get("stoppedReason"), [c.get("reason") for c in t["containers"]], flush=True)
+                stop_services_and_tasks(ecs, cluster)
 
 checks.finish()

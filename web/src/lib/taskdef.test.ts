@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { trustsEcsTasks, ECS_TASKS_TRUST, checkForm, emptyContainer, emptyForm, FARGATE_SIZES, inputFromForm, inputFromJson, jsonForRevision } from "./taskdef";
+import { trustsEcsTasks, ECS_TASKS_TRUST, checkForm, logGroupsToCreate, emptyContainer, emptyForm, FARGATE_SIZES, inputFromForm, inputFromJson, jsonForRevision } from "./taskdef";
 
 describe("inputFromJson", () => {
   it("drops what ECS fills in from a described revision", () => {
@@ -67,6 +67,8 @@ describe("the form", () => {
       ],
     });
     expect(checkForm(seed001())).toEqual({});
+    expect(logGroupsToCreate(seed001())).toEqual(["/ecs/alba-digi-task"]);
+    expect(JSON.stringify(inputFromForm(seed001(), "us-east-1"))).not.toContain("awslogs-create-group");
   });
 
   it("refuses a memory size Fargate does not offer for the CPU", () => {

@@ -189,8 +189,10 @@ export function inputFromForm(f: TaskDefinitionForm, region: string): RegisterTa
             logConfiguration: {
               logDriver: "awslogs",
               options: {
+                // The console makes the group itself (logGroupsToCreate): with
+                // awslogs-create-group the execution role would need logs:CreateLogGroup,
+                // which AmazonECSTaskExecutionRolePolicy does not give, and the task would stop.
                 "awslogs-group": `/ecs/${f.family}`,
-                "awslogs-create-group": "true",
                 "awslogs-region": region,
                 "awslogs-stream-prefix": "ecs",
               },
@@ -199,6 +201,11 @@ export function inputFromForm(f: TaskDefinitionForm, region: string): RegisterTa
         : {}),
     })),
   };
+}
+
+// The log groups the form's containers write to (one per family), made before registering.
+export function logGroupsToCreate(f: TaskDefinitionForm): string[] {
+  return f.containers.some((c) => c.logs) ? [`/ecs/${f.family}`] : [];
 }
 
 // "sh,-c,echo hi": the AWS console's comma-separated command field.

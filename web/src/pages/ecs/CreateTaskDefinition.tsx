@@ -28,6 +28,7 @@ import {
   FARGATE_SIZES,
   inputFromForm,
   inputFromJson,
+  logGroupsToCreate,
   memoryLabel,
   TaskDefinitionForm,
   ECS_TASKS_TRUST,
@@ -36,6 +37,8 @@ import {
   trustsEcsTasks,
 } from "../../lib/taskdef";
 import { ecsOf } from "../../lib/client-ecs";
+import { logsOf } from "../../lib/client-logs";
+import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DetailHeader } from "../../components/common";
 
 const CREATE_ROLE = "create-new-role";
@@ -179,6 +182,16 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
       } catch (e) {
         notifyError(`Role ${EXECUTION_ROLE_NAME} could not be created`, e);
         return;
+      }
+    }
+    for (const group of logGroupsToCreate(f)) {
+      try {
+        await logsOf(clients).send(new CreateLogGroupCommand({ logGroupName: group }));
+      } catch (e) {
+        if ((e as Error).name !== "ResourceAlreadyExistsException") {
+          notifyError(`Log group ${group} could not be created`, e);
+          return;
+        }
       }
     }
     void onSubmit(inputFromForm({ ...f, executionRoleArn }, clients.region));
