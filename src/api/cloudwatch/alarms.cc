@@ -95,6 +95,31 @@ bool MatchesActionPrefix(const object& alarm, const std::string& prefix) {
 
 }  // namespace
 
+void WriteAlarmConfiguration(store::Draft& draft, object& alarm, const std::optional<object>& existing,
+                             std::chrono::system_clock::time_point now) {
+  if (existing) {
+    // An update replaces the configuration and leaves the state as it is.
+    for (std::string_view kept : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
+                                  "StateTransitionedTimestamp"}) {
+      if (auto it = existing->find(kept); it != existing->end()) alarm[kept] = it->value();
+    }
+  } else {
+    // The evaluator decides the first state within one interval.
+    alarm["StateValue"] = "INSUFFICIENT_DATA";
+    alarm["StateReason"] = "Unchecked: Initial alarm creation";
+    alarm["StateUpdatedTimestamp"] = EpochSeconds(now);
+    alarm["StateTransitionedTimestamp"] = EpochSeconds(now);
+  }
+  const std::string name = GetString(alarm, "AlarmName");
+  object data{{"type", existing ? "Update" : "Create"}, {"version", "1.0"}};
+  if (existing) data["originalUpdatedAlarm"] = *existing;
+  data[existing ? "updatedAlarm" : "createdAlarm"] = alarm;
+  auto [history_key, item] = controlplane::AlarmHistoryItem(
+      alarm, "ConfigurationUpdate", "Alarm \"" + name + "\" " + (existing ? "updated" : "created"), Serialize(data), now);
+  controlplane::PutRecord(draft, keys::CloudWatchAlarmKey(name), alarm);
+  controlplane::PutRecord(draft, history_key, item);
+}
+
 Outcome PutMetricAlarm(const CloudWatchDeps& deps, const RequestContext&, object& in) {
   if (auto e = CheckAlarmInput(in)) return *e;
   const std::string name = GetString(in, "AlarmName");
@@ -121,25 +146,7 @@ Outcome PutMetricAlarm(const CloudWatchDeps& deps, const RequestContext&, object
     alarm["AlarmActions"] = GetArray(in, "AlarmActions");
     alarm["InsufficientDataActions"] = GetArray(in, "InsufficientDataActions");
     alarm["AlarmConfigurationUpdatedTimestamp"] = EpochSeconds(now);
-    if (existing) {
-      // An update replaces the configuration and leaves the state as it is.
-      for (std::string_view kept : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                                    "StateTransitionedTimestamp"}) {
-        if (auto it = existing->find(kept); it != existing->end()) alarm[kept] = it->value();
-      }
-    } else {
-      alarm["StateValue"] = "INSUFFICIENT_DATA";
-      alarm["StateReason"] = "Unchecked: Initial alarm creation";
-      alarm["StateUpdatedTimestamp"] = EpochSeconds(now);
-      alarm["StateTransitionedTimestamp"] = EpochSeconds(now);
-    }
-    object data{{"type", existing ? "Update" : "Create"}, {"version", "1.0"}};
-    if (existing) data["originalUpdatedAlarm"] = *existing;
-    data[existing ? "updatedAlarm" : "createdAlarm"] = alarm;
-    auto [history_key, item] = controlplane::AlarmHistoryItem(
-        alarm, "ConfigurationUpdate", "Alarm \"" + name + "\" " + (existing ? "updated" : "created"), Serialize(data), now);
-    controlplane::PutRecord(draft, key, alarm);
-    controlplane::PutRecord(draft, history_key, item);
+    WriteAlarmConfiguration(draft, alarm, existing, now);
     return store::Decision<bool>(store::Commit(true));
   });
   if (!done.ok()) return CloudWatchError(done.status());

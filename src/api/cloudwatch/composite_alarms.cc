@@ -109,26 +109,7 @@ Outcome PutCompositeAlarm(const CloudWatchDeps& deps, const RequestContext&, obj
       alarm["ActionsSuppressorWaitPeriod"] = GetInt(in, "ActionsSuppressorWaitPeriod").value_or(0);
       alarm["ActionsSuppressorExtensionPeriod"] = GetInt(in, "ActionsSuppressorExtensionPeriod").value_or(0);
     }
-    if (existing) {
-      for (std::string_view kept : {"StateValue", "StateReason", "StateReasonData", "StateUpdatedTimestamp",
-                                    "StateTransitionedTimestamp"}) {
-        if (auto it = existing->find(kept); it != existing->end()) alarm[kept] = it->value();
-      }
-    } else {
-      // The evaluator decides the first state within one interval.
-      alarm["StateValue"] = "INSUFFICIENT_DATA";
-      alarm["StateReason"] = "Unchecked: Initial alarm creation";
-      alarm["StateUpdatedTimestamp"] = EpochSeconds(now);
-      alarm["StateTransitionedTimestamp"] = EpochSeconds(now);
-    }
-    object data{{"type", existing ? "Update" : "Create"}, {"version", "1.0"}};
-    if (existing) data["originalUpdatedAlarm"] = *existing;
-    data[existing ? "updatedAlarm" : "createdAlarm"] = alarm;
-    auto [history_key, item] = controlplane::AlarmHistoryItem(
-        alarm, "ConfigurationUpdate", "Alarm \"" + name + "\" " + (existing ? "updated" : "created"),
-        Serialize(data), now);
-    controlplane::PutRecord(draft, keys::CloudWatchAlarmKey(name), alarm);
-    controlplane::PutRecord(draft, history_key, item);
+    WriteAlarmConfiguration(draft, alarm, existing, now);
     return store::Decision<std::string>(store::Commit(std::string()));
   });
   if (!done.ok()) return CloudWatchError(done.status());

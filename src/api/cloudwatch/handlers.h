@@ -1,7 +1,11 @@
 // The CloudWatch operations, one function each.
 #pragma once
 
+#include <chrono>
+#include <optional>
+
 #include "api/cloudwatch/common.h"
+#include "store/update.h"
 
 namespace wharf::api::cloudwatch {
 
@@ -22,6 +26,10 @@ WHARF_CW_OP(EnableAlarmActions);
 WHARF_CW_OP(DisableAlarmActions);
 // composite_alarms.cc
 WHARF_CW_OP(PutCompositeAlarm);
+// alarms.cc: a metric or composite alarm written with its ConfigurationUpdate history item; an
+// update keeps the state the alarm had, a new alarm starts INSUFFICIENT_DATA.
+void WriteAlarmConfiguration(store::Draft& draft, object& alarm, const std::optional<object>& existing,
+                             std::chrono::system_clock::time_point now);
 // dashboards.cc
 WHARF_CW_OP(PutDashboard);
 WHARF_CW_OP(GetDashboard);
