@@ -3,6 +3,8 @@
 // (controlplane/service_deployments.h); a stop only marks the service deployment, and the
 // service controller rolls it back on its next round.
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <boost/json/array.hpp>
 
 #include "api/ecs/common.h"
@@ -135,14 +137,17 @@ Outcome DescribeServiceRevisions(const EcsDeps& deps, const RequestContext&, obj
   return json::object{{"serviceRevisions", std::move(found)}, {"failures", std::move(failures)}};
 }
 
-Outcome StopServiceDeployment(const EcsDeps& deps, const RequestContext&, object& in) {
-  std::string arn = GetString(in, "serviceDeploymentArn");
-  std::string stop_type = GetString(in, "stopType", "ROLLBACK");
-  if (stop_type != "ROLLBACK") return InvalidParameter("The stopType " + stop_type + " is not valid: the valid value is ROLLBACK.");
+namespace {
+
+// The service deployment `arn` names, changed by `change` (which answers an error or
+// nothing) in one revision-checked write of its service; `what` says what the caller did.
+Outcome ChangeServiceDeployment(const EcsDeps& deps, const std::string& arn, std::string_view what,
+                                const std::function<std::optional<AwsError>(json::object& service,
+                                                                            const std::string& id)>& change) {
   auto ref = controlplane::ParseServiceChildArn(arn, "service-deployment");
   AwsError not_found = AwsError::Client("ServiceDeploymentNotFoundException", "The service deployment does not exist.");
   if (ref.id.empty()) return not_found;
-  auto stopped = UpdateRecord(deps.store, ServiceKey(ref.cluster, ref.service),
+  auto changed = UpdateRecord(deps.store, ServiceKey(ref.cluster, ref.service),
                               [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
     if (!found) return not_found;
     bool known = false;
@@ -150,41 +155,41 @@ Outcome StopServiceDeployment(const EcsDeps& deps, const RequestContext&, object
       known = known || GetString(d, "serviceDeploymentArn") == arn;
     }
     if (!known) return not_found;
-    if (auto conflict = controlplane::RequestServiceDeploymentRollback(*found, ref.id)) {
-      return AwsError::Client("ConflictException", *conflict);
-    }
+    if (auto refused = change(*found, ref.id)) return *refused;
     return store::Commit(json::object{{"serviceDeploymentArn", arn}});
   });
-  ASSIGN_OR_FAIL(auto answer, std::move(stopped), EcsError);
-  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was stopped; retry."));
+  ASSIGN_OR_FAIL(auto answer, std::move(changed), EcsError);
+  return answer.value_or(
+      AwsError::Server("ServerException", "The service changed while it was " + std::string(what) + "; retry."));
+}
+
+}  // namespace
+
+Outcome StopServiceDeployment(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string stop_type = GetString(in, "stopType", "ROLLBACK");
+  if (stop_type != "ROLLBACK") return InvalidParameter("The stopType " + stop_type + " is not valid: the valid value is ROLLBACK.");
+  return ChangeServiceDeployment(deps, GetString(in, "serviceDeploymentArn"), "stopped",
+                                 [](json::object& service, const std::string& id) -> std::optional<AwsError> {
+    if (auto conflict = controlplane::RequestServiceDeploymentRollback(service, id)) {
+      return AwsError::Client("ConflictException", *conflict);
+    }
+    return std::nullopt;
+  });
 }
 
 // ContinueServiceDeployment: a blue/green deployment paused at a PAUSE lifecycle hook goes on
 // (CONTINUE) or rolls back (ROLLBACK); the service controller acts on it in its next round.
 Outcome ContinueServiceDeployment(const EcsDeps& deps, const RequestContext&, object& in) {
-  std::string arn = GetString(in, "serviceDeploymentArn");
   std::string action = GetString(in, "action", "CONTINUE");
   if (action != "CONTINUE" && action != "ROLLBACK") {
     return InvalidParameter("The action " + action + " is not valid: the valid values are CONTINUE and ROLLBACK.");
   }
-  auto ref = controlplane::ParseServiceChildArn(arn, "service-deployment");
-  AwsError not_found = AwsError::Client("ServiceDeploymentNotFoundException", "The service deployment does not exist.");
-  if (ref.id.empty()) return not_found;
-  auto continued = UpdateRecord(deps.store, ServiceKey(ref.cluster, ref.service),
-                                [&](std::optional<json::object>& found) -> store::Decision<Outcome> {
-    if (!found) return not_found;
-    bool known = false;
-    for (const json::object& d : controlplane::ServiceDeploymentsOf(*found)) {
-      known = known || GetString(d, "serviceDeploymentArn") == arn;
-    }
-    if (!known) return not_found;
-    if (auto refused = controlplane::ContinuePausedHook(*found, ref.id, GetString(in, "hookId"), action)) {
-      return InvalidParameter(*refused);
-    }
-    return store::Commit(json::object{{"serviceDeploymentArn", arn}});
+  std::string hook = GetString(in, "hookId");
+  return ChangeServiceDeployment(deps, GetString(in, "serviceDeploymentArn"), "continued",
+                                 [&](json::object& service, const std::string& id) -> std::optional<AwsError> {
+    if (auto refused = controlplane::ContinuePausedHook(service, id, hook, action)) return InvalidParameter(*refused);
+    return std::nullopt;
   });
-  ASSIGN_OR_FAIL(auto answer, std::move(continued), EcsError);
-  return answer.value_or(AwsError::Server("ServerException", "The service changed while it was continued; retry."));
 }
 
 }  // namespace wharf::api::ecs
