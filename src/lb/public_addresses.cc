@@ -4,6 +4,8 @@
 
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <set>
 #include <utility>
 
@@ -25,10 +27,14 @@ bool IsTableName(std::string_view name) {
 
 }  // namespace
 
-std::string PublicAddressTable(std::string_view region) {
+std::string PublicAddressTable(std::string_view region, std::string_view data_dir) {
   std::string out = "wharf_lb_";
   for (char c : region) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return out;
+  uint32_t h = 2166136261u;  // FNV-1a: stable across builds and hosts, unlike std::hash
+  for (char c : data_dir) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  char hex[10];
+  std::snprintf(hex, sizeof hex, "_%08x", h);
+  return out + hex;
 }
 
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,

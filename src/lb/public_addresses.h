@@ -38,8 +38,11 @@ namespace wharf::lb {
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
                                            std::string_view table);
 
-// A per-region table name: "wharf_lb_" + the region with '-' as '_'.
-std::string PublicAddressTable(std::string_view region);
+// A table name per region and server: "wharf_lb_" + the region with '-' as '_' + "_" + 8 hex
+// digits of the FNV-1a hash of the server's (absolute) data directory. The same server finds
+// what it left when killed; two servers on one host (a test suite's, a second data directory)
+// never replace each other's table.
+std::string PublicAddressTable(std::string_view region, std::string_view data_dir);
 
 class PublicAddresses {
  public:

@@ -39,7 +39,10 @@ TEST(PublicAddressesTest, RefusesWhatIsNotAnAddressOrATableName) {
   EXPECT_FALSE(CompilePublicAddresses({Make(80, {"198.51.100.1; flush ruleset"})}, "127.0.0.1", "t").ok());
   EXPECT_FALSE(CompilePublicAddresses({Make(80, {"198.51.100.1"})}, "::1", "t").ok());
   EXPECT_FALSE(CompilePublicAddresses({}, "127.0.0.1", "t; x").ok());
-  EXPECT_EQ(PublicAddressTable("eu-west-1"), "wharf_lb_eu_west_1");
+  EXPECT_EQ(PublicAddressTable("eu-west-1", "/var/lib/wharf"), PublicAddressTable("eu-west-1", "/var/lib/wharf"));
+  EXPECT_EQ(PublicAddressTable("eu-west-1", "/var/lib/wharf").rfind("wharf_lb_eu_west_1_", 0), 0u);
+  EXPECT_NE(PublicAddressTable("eu-west-1", "/var/lib/wharf"), PublicAddressTable("eu-west-1", "/tmp/wharf"));
+  EXPECT_TRUE(CompilePublicAddresses({}, "127.0.0.1", PublicAddressTable("ap-southeast-2", "/tmp/x")).ok());
 }
 
 }  // namespace

@@ -202,7 +202,11 @@ Status Region::StartLoadBalancers() {
   controlplane::LoadBalancerPublisherOptions publisher{deps_.instance_address};
   if (geteuid() == 0) {
     // The host plays the internet: it reaches internet-facing listeners at their public addresses.
-    lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address, lb::PublicAddressTable(name_));
+    std::error_code ec;
+    std::filesystem::path dir = std::filesystem::weakly_canonical(o.data_dir, ec);
+    if (ec) dir = o.data_dir;
+    lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address,
+                                                       lb::PublicAddressTable(name_, dir.string()));
     publisher.published = [this](const lb::Config& config) {
       Status applied = lb_public_->Apply(config);
       if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());

@@ -11,6 +11,7 @@ import tempfile
 import time
 
 from registry_fixtures import BUSYBOX, install_signal_cleanup, oci_manifest, on_exit, push_oci, umoci
+import wharf_harness
 from wharf_harness import WHARF
 
 ACCOUNT = "000000000000"
@@ -124,9 +125,10 @@ def host_state():
                      if n == "wharf0" or n.startswith("wh-"))
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
     # The node's security group table (src/agent/network/firewall.h).
+    lb_tables = {"table ip " + t for server in wharf_harness._started for t in server.lb_tables()}
     tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines()
                     if l.strip() in ("table inet wharf", "table inet wharf_vpc", "table ip wharf_egress")
-                    or l.strip().startswith("table ip wharf_lb_"))  # load balancers' public addresses
+                    or l.strip() in lb_tables)  # this test's servers' load balancers' public addresses
     # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
@@ -151,9 +153,8 @@ def remove_node_networks():
     subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
     subprocess.run(["nft", "delete", "table", "inet", "wharf_vpc"], capture_output=True)
     subprocess.run(["nft", "delete", "table", "ip", "wharf_egress"], capture_output=True)
-    for l in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout.splitlines():
-        if l.strip().startswith("table ip wharf_lb_"):  # src/lb/public_addresses.h, per region
-            subprocess.run(["nft", "delete", "table", "ip", l.split()[2]], capture_output=True)
+    for table in (t for server in wharf_harness._started for t in server.lb_tables()):
+        subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
     for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():
         words = l.replace("[detached]", "").split()
         if "fwmark" in words and words[words.index("fwmark") + 1].startswith("0x76") and "lookup" in words:

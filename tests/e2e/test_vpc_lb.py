@@ -127,8 +127,7 @@ with WharfServer(agent=True) as server:
             return None, str(e)
 
     def lb_nft_tables():
-        out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
-        return [l.strip() for l in out.splitlines() if l.strip().startswith("table ip wharf_lb_")]
+        return server.lb_tables()
 
     @checks.run
     def an_internet_facing_load_balancer_is_reached_at_its_public_addresses():
@@ -161,7 +160,7 @@ with WharfServer(agent=True) as server:
         assert public_get(publics[0], free_port())[0] is None
         # From outside its VPC, its private addresses answer nothing (only the public ones do).
         assert public_get(enis[0]["PrivateIpAddress"], port)[0] is None
-        assert lb_nft_tables() == ["table ip wharf_lb_us_east_1"], lb_nft_tables()
+        assert [t[:len("wharf_lb_us_east_1_")] for t in lb_nft_tables()] == ["wharf_lb_us_east_1_"], lb_nft_tables()
         net["public_lb"] = (lb, publics, port)
 
     @checks.run

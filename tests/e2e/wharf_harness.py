@@ -98,8 +98,20 @@ class WharfServer:
         self.kill(signal.SIGTERM if self.agent else signal.SIGKILL)
         if self.agent:
             self.remove_node_leftovers()
+        for table in self.lb_tables():  # a killed server's, which it would have removed on SIGTERM
+            subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
         if self.own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def lb_tables(self):
+        """This server's load balancer public address tables on the host (src/lb/public_addresses.h):
+        "wharf_lb_<region>_<FNV-1a of its data directory>". Other tests' servers have their own."""
+        h = 2166136261
+        for b in os.path.realpath(self.data_dir).encode():
+            h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+        listed = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout.split("\n")
+        return [l.split()[2] for l in listed
+                if l.startswith("table ip wharf_lb_") and l.endswith(f"_{h:08x}")]
 
     def remove_node_leftovers(self):
         """When the server died before its tasks could be stopped through the API, what its node
