@@ -185,49 +185,34 @@ Result<json::value> DecodeCbor(std::string_view bytes) {
 }
 
 // libcbor's encoders write at most 9 bytes of header (a major type and a 64-bit argument).
+template <typename Value>
+void CborWriter::Head(size_t (*encode)(Value, unsigned char*, size_t), Value v) {
+  unsigned char b[9];
+  Put(b, encode(v, b, sizeof b));
+}
+
 void CborWriter::Int(int64_t v) {
-  unsigned char b[9];
-  Put(b, v >= 0 ? cbor_encode_uint(static_cast<uint64_t>(v), b, sizeof b)
-                : cbor_encode_negint(static_cast<uint64_t>(-1 - v), b, sizeof b));
+  if (v >= 0) return Head(cbor_encode_uint, static_cast<uint64_t>(v));
+  Head(cbor_encode_negint, static_cast<uint64_t>(-1 - v));
 }
-void CborWriter::Uint(uint64_t v) {
-  unsigned char b[9];
-  Put(b, cbor_encode_uint(v, b, sizeof b));
-}
-void CborWriter::Double(double v) {
-  unsigned char b[9];
-  Put(b, cbor_encode_double(v, b, sizeof b));
-}
-void CborWriter::Bool(bool v) {
-  unsigned char b[1];
-  Put(b, cbor_encode_bool(v, b, sizeof b));
-}
+void CborWriter::Uint(uint64_t v) { Head(cbor_encode_uint, v); }
+void CborWriter::Double(double v) { Head(cbor_encode_double, v); }
+void CborWriter::Bool(bool v) { Head(cbor_encode_bool, v); }
 void CborWriter::Null() {
   unsigned char b[1];
   Put(b, cbor_encode_null(b, sizeof b));
 }
 void CborWriter::Text(std::string_view s) {
-  unsigned char b[9];
-  Put(b, cbor_encode_string_start(s.size(), b, sizeof b));
+  Head(cbor_encode_string_start, s.size());
   out_.append(s);
 }
 void CborWriter::Bytes(std::string_view s) {
-  unsigned char b[9];
-  Put(b, cbor_encode_bytestring_start(s.size(), b, sizeof b));
+  Head(cbor_encode_bytestring_start, s.size());
   out_.append(s);
 }
-void CborWriter::ArrayStart(size_t n) {
-  unsigned char b[9];
-  Put(b, cbor_encode_array_start(n, b, sizeof b));
-}
-void CborWriter::MapStart(size_t n) {
-  unsigned char b[9];
-  Put(b, cbor_encode_map_start(n, b, sizeof b));
-}
-void CborWriter::Tag(uint64_t tag) {
-  unsigned char b[9];
-  Put(b, cbor_encode_tag(tag, b, sizeof b));
-}
+void CborWriter::ArrayStart(size_t n) { Head(cbor_encode_array_start, n); }
+void CborWriter::MapStart(size_t n) { Head(cbor_encode_map_start, n); }
+void CborWriter::Tag(uint64_t tag) { Head(cbor_encode_tag, tag); }
 
 void CborWriter::Json(const json::value& v) {
   switch (v.kind()) {

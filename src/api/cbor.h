@@ -52,6 +52,9 @@ class CborWriter {
 
  private:
   void Put(const unsigned char* p, size_t n) { out_.append(reinterpret_cast<const char*>(p), n); }
+  // One header written by a libcbor encoder (defined and used in cbor.cc only).
+  template <typename Value>
+  void Head(size_t (*encode)(Value, unsigned char*, size_t), Value v);
   std::string out_;
 };
 

@@ -197,6 +197,15 @@ def wait_clean(before, timeout=10):
     return left_behind(before)
 
 
+def assert_host_left_clean(server, ecs, before):
+    """A test's last check: its services and tasks stopped (whatever failed before: the node's
+    containers would outlive the server), then the server, and nothing the node made is left."""
+    stop_services_and_tasks(ecs)
+    server.stop()
+    leftovers = wait_clean(before)
+    assert not leftovers, leftovers
+
+
 def stop_services_and_tasks(ecs, cluster="default", timeout=60):
     """Deletes every service of the cluster and stops every task, waiting until all are
     STOPPED: the node's containers would outlive the server otherwise."""

@@ -18,26 +18,17 @@ resolves data-localhost to show the front door answers it there.
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from botocore.config import Config  # noqa: E402
-from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, wait_for  # noqa: E402
+from task_fixtures import assert_host_left_clean, prepare, push_to_wharf  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
 HTTPD = "mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www"
 
 
-def wait_for(fn, what, timeout=60):
-    deadline = time.time() + timeout
-    value = fn()
-    while not value and time.time() < deadline:
-        time.sleep(0.5)
-        value = fn()
-    assert value, f"timed out waiting for {what}"
-    return value
 
 
 def wait_operation(sd, operation_id):
@@ -320,9 +311,6 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def host_left_clean():
-        stop_services_and_tasks(ecs)
-        server.stop()
-        leftovers = wait_clean(before)
-        assert not leftovers, leftovers
+        assert_host_left_clean(server, ecs, before)
 
 checks.finish()

@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import NEWEST_AWS, Checks, WharfServer, free_port  # noqa: E402
+from wharf_harness import NEWEST_AWS, Checks, WharfServer, free_port, wait_for  # noqa: E402
 from registry_fixtures import on_exit, push_oci  # noqa: E402
 from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean  # noqa: E402
 
@@ -45,14 +45,15 @@ def check(fn):
     return checks.run(timed)
 
 
-def wait_for(fn, what, timeout=40):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wordpress_page(outputs):
+    """The stack's WordPress URL's page, None while nothing answers there."""
+    try:
+        with urllib.request.urlopen(outputs["WordPressURL"], timeout=2) as r:
+            return r.read().decode()
+    except OSError:
+        return None
 
 
 with WharfServer() as server:
@@ -138,13 +139,7 @@ with WharfServer() as server:
         assert [b["hostPort"] for b in bindings["wordpress"]] == [port], bindings
         assert bindings["mariadb"] and bindings["mariadb"][0]["hostPort"] != 0, bindings  # an ephemeral port
 
-        def page():
-            try:
-                with urllib.request.urlopen(outputs["WordPressURL"], timeout=2) as r:
-                    return r.read().decode()
-            except OSError:
-                return None
-        body = wait_for(page, "wordpress answering on its host port", timeout=15)
+        body = wait_for(lambda: wordpress_page(outputs), "wordpress answering on its host port", timeout=15)
         assert body.strip() == "wordpress connected to mariadb:3306: database wordpress for user wordpress", body
 
     @check
@@ -174,13 +169,7 @@ with WharfServer() as server:
         assert old["status"] == "INACTIVE", old["status"]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
 
-        def page():
-            try:
-                with urllib.request.urlopen(outputs["WordPressURL"], timeout=2) as r:
-                    return r.read().decode()
-            except OSError:
-                return None
-        body = wait_for(page, "the new wordpress answering", timeout=15)
+        body = wait_for(lambda: wordpress_page(outputs), "the new wordpress answering", timeout=15)
         assert "database wordpress" in body, body
 
     @check

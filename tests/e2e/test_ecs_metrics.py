@@ -11,7 +11,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import NEWEST_AWS, Checks, WharfServer  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import assert_host_left_clean, prepare, push_to_wharf  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -72,9 +72,6 @@ with WharfServer("--metrics-interval", "2", agent=True) as server:
 
     @checks.run
     def host_left_clean():
-        stop_services_and_tasks(ecs)
-        server.stop()
-        leftovers = wait_clean(before)
-        assert not leftovers, leftovers
+        assert_host_left_clean(server, ecs, before)
 
 checks.finish()

@@ -9,11 +9,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer  # noqa: E402
+from wharf_harness import Checks, WharfServer, wait_for  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
 from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean  # noqa: E402
 
@@ -22,14 +21,6 @@ before, layout = prepare("v1")
 EU = "eu-west-1"
 
 
-def wait_for(fn, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = fn()
-        if got:
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 with WharfServer() as server:

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, run_on_newest_python  # noqa: E402
 
 run_on_newest_python()  # the service deployment operations are newer than Debian's botocore
-from task_fixtures import prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import assert_host_left_clean, prepare, push_to_wharf  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -195,9 +195,6 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def host_left_clean():
-        stop_services_and_tasks(ecs)
-        server.stop()
-        leftovers = wait_clean(before)
-        assert not leftovers, leftovers
+        assert_host_left_clean(server, ecs, before)
 
 checks.finish()

@@ -12,7 +12,6 @@ DAEMON service; update-service moving the tasks to another target group; delete-
 API's errors; and that the host is left as it was found.
 """
 import http.client
-import json
 import os
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import NEWEST_AWS, Checks, WharfServer, expect_client_error, free_port  # noqa: E402
-from task_fixtures import load_balanced_http, prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
+from task_fixtures import assert_host_left_clean, load_balanced_http, prepare, push_to_wharf  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -510,11 +509,6 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def host_left_clean():
-        # Whatever failed above: no service or task is left running when the server stops
-        # (the node's containers would outlive it).
-        stop_services_and_tasks(ecs)
-        server.stop()
-        leftovers = wait_clean(before)
-        assert not leftovers, leftovers
+        assert_host_left_clean(server, ecs, before)
 
 checks.finish()

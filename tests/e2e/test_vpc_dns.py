@@ -23,10 +23,9 @@ import struct
 import subprocess
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer  # noqa: E402
+from wharf_harness import Checks, WharfServer, wait_for  # noqa: E402
 from task_fixtures import ecr_endpoints, prepare, push_to_wharf, stop_services_and_tasks, wait_clean  # noqa: E402
 
 checks = Checks()
@@ -35,14 +34,6 @@ HTTPD = "mkdir -p /www && echo ok > /www/index.html && httpd -f -p 8080 -h /www"
 RESOLVER = "10.213.0.2"  # the default VPC's (--vpc-cidr 10.213.0.0/16) base + 2
 
 
-def wait_for(fn, what, timeout=60):
-    deadline = time.time() + timeout
-    value = fn()
-    while not value and time.time() < deadline:
-        time.sleep(0.5)
-        value = fn()
-    assert value, f"timed out waiting for {what}"
-    return value
 
 
 # ---- A small DNS client and upstream (the test's own reading of RFC 1035) ----------------

@@ -15,7 +15,6 @@ DescribeInstances shows the node, DescribeRegions the served regions (every AWS 
 The test stops its tasks and deletes what it made, even when a check fails.
 """
 import os
-import subprocess
 import sys
 import urllib.error
 import urllib.request

@@ -244,6 +244,18 @@ def print_server_warnings(lines=40):
             print(f"   | {line}", flush=True)
 
 
+def wait_for(fn, what, timeout=60, interval=0.1):
+    """fn()'s first true value within timeout seconds, polled every interval; an AssertionError
+    naming what was awaited when there is none."""
+    deadline = time.time() + timeout
+    value = fn()
+    while not value and time.time() < deadline:
+        time.sleep(interval)
+        value = fn()
+    assert value, f"timed out waiting for {what}"
+    return value
+
+
 def expect_client_error(fn, code, message=None):
     """Calls a boto3 operation and asserts it fails with `code` (and `message` inside)."""
     import botocore.exceptions
