@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from benchlib import (WRK, BenchError, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+from benchlib import (WRK, BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
                       read_log, run_wrk, to_ms, wait_until)
 
 
@@ -450,16 +450,11 @@ def main():
                     samples[(endpoint.name, conns)].append(measure(endpoint, conns, args.duration))
         foreign_share = foreign.share()
         rss_after = rss_mib(wharf.pid)
-        results = {key: tuple(statistics.median(field) for field in zip(*runs))
-                   for key, runs in samples.items()}
+        results = medians(samples)
         print_report(args, results, idle_rss, rss_after, ready, describe_bytes, foreign_share)
     finally:
         procs.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"api_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

@@ -6,7 +6,9 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -143,3 +145,22 @@ def read_credentials(data_dir):
     cp = configparser.ConfigParser()
     cp.read(os.path.join(data_dir, "credentials"))
     return cp["default"]["aws_access_key_id"], cp["default"]["aws_secret_access_key"]
+
+
+def run_main(main):
+    """Runs a bench's main(): a BenchError (what the bench could not do) is one line naming the
+    bench and exit status 1, not a traceback; an interrupt is exit status 130."""
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    try:
+        main()
+    except BenchError as e:
+        print(f"{name}: {e}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+def medians(samples):
+    """{key: [(a, b, ...) per round]} -> {key: (median a, median b, ...)}."""
+    return {key: tuple(statistics.median(field) for field in zip(*runs)) for key, runs in samples.items()}

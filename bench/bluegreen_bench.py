@@ -25,7 +25,7 @@ import urllib.request
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError  # noqa: E402
+from benchlib import BenchError, run_main  # noqa: E402
 from task_bench import other_wharf_node  # noqa: E402
 from wharf_harness import run_on_newest_python  # noqa: E402
 
@@ -179,8 +179,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"bluegreen_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

@@ -8,7 +8,6 @@ tail latency: how long a single line echoed by a running container takes to beco
   bench/capture_bench.py [--build-dir build] [--lines 200000] [--probes 20]
 """
 import argparse
-import json
 import os
 import statistics
 import sys

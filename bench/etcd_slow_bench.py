@@ -29,13 +29,12 @@ import http.client
 import os
 import shutil
 import signal
-import statistics
 import sys
 import threading
 import time
 import urllib.request
 
-from benchlib import BenchError, Processes, cpu_seconds, free_port, read_credentials, read_log, run_wrk, wait_until
+from benchlib import BenchError, medians, run_main, Processes, cpu_seconds, free_port, read_credentials, read_log, run_wrk, wait_until
 import api_bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -341,15 +340,11 @@ def main():
                 print(f"round {round_ + 1}/{args.rounds}: wrk -c{c} ...", flush=True)
                 for s in servers:
                     samples[(s.workers, c)].append(s.measure(c, args.duration, args.probe_interval / 1000))
-        results = {k: tuple(statistics.median(f) for f in zip(*runs)) for k, runs in samples.items()}
+        results = medians(samples)
         print_report(args, title, results, workers, connections)
     finally:
         procs.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"etcd_slow_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

@@ -23,7 +23,7 @@ import sys
 import time
 import urllib.request
 
-from benchlib import BenchError, Processes, free_port, wait_until
+from benchlib import BenchError, run_main, Processes, free_port, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AIM_IDLE_RSS_MIB = 15.0
@@ -148,8 +148,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"idle_rss: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

@@ -24,21 +24,16 @@ proxy did not start or did not answer 200, the target never became healthy, wrk 
 non-2xx answer or a socket error), never because an aim was missed.
 """
 import argparse
-import configparser
 import os
-import re
 import resource
 import shutil
 import signal
-import socket
-import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from benchlib import (WRK, BenchError, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
-                      read_log, run_wrk, to_ms, wait_until)
+from benchlib import (WRK, BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+                      run_wrk, wait_until)
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -456,19 +451,11 @@ def main():
             for server in servers[1:]:
                 procs.stop(server.proc)
         foreign_share = foreign.share()
-        results = {key: tuple(statistics.median(field) for field in zip(*runs))
-                   for key, runs in samples.items()}
+        results = medians(samples)
         print_report(args, results, foreign_share)
     finally:
         procs.cleanup()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"lb_bench: {e}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("lb_bench: interrupted", file=sys.stderr)
-        sys.exit(130)
+    run_main(main)

@@ -34,10 +34,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-
-
-class BenchError(Exception):
-    pass
+from benchlib import BenchError, run_main  # noqa: E402
 
 
 def cpu_seconds(pid):
@@ -310,8 +307,4 @@ def report(args, mb, registries, push, pull, push_cpu, pull_cpu, concurrent, bro
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"registry_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

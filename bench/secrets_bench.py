@@ -19,13 +19,11 @@ import argparse
 import os
 import shutil
 import signal
-import statistics
 import sys
-import time
 import urllib.request
 
 from api_bench import ECS_TARGET, SECRETS_TARGET, Endpoint, ForeignLoad, measure, start_wharf
-from benchlib import BenchError, Processes, free_port, read_credentials, run_wrk, wait_until
+from benchlib import BenchError, medians, run_main, Processes, free_port, read_credentials, run_wrk, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REGION = "us-east-1"
@@ -111,7 +109,7 @@ def main():
                 print(f"round {round_ + 1}/{args.rounds}: wrk -c{conns} ...", flush=True)
                 for endpoint in endpoints:
                     samples[(endpoint.name, conns)].append(measure(endpoint, conns, args.duration))
-        results = {key: tuple(statistics.median(f) for f in zip(*runs)) for key, runs in samples.items()}
+        results = medians(samples)
         load = os.getloadavg()[0]
         print(f"\nmedian of {args.rounds} x {args.duration} s, wharf --threads {args.threads}, "
               f"other processes {foreign.share() * 100:.0f}% of the machine, load {load:.1f}")
@@ -137,8 +135,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"secrets_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

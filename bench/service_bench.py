@@ -28,8 +28,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError  # noqa: E402
-from task_bench import DockerBench, other_wharf_node, sh  # noqa: E402
+from benchlib import BenchError, run_main  # noqa: E402
+from task_bench import DockerBench, other_wharf_node  # noqa: E402
 
 INTERVAL, THRESHOLD = 5, 2
 WEB = "trap 'exit 0' TERM; echo {text} > /www/index.html; httpd -f -p 8080 -h /www & wait"
@@ -247,8 +247,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"service_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)

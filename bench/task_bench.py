@@ -35,7 +35,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import BenchError  # noqa: E402
+from benchlib import BenchError, run_main  # noqa: E402
 
 RUNC = "/usr/sbin/runc"
 CNI_PATH = "/usr/lib/cni"
@@ -495,8 +495,4 @@ def report(args, times, extra, load):
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except BenchError as e:
-        print(f"task_bench: {e}", file=sys.stderr)
-        sys.exit(1)
+    run_main(main)
