@@ -98,7 +98,8 @@ TEST(LoadBalancerPublisherTest, StartOpensStoredListenersAndAppliesTheStoredConf
 }
 
 // A change written straight to the store (another server's API, the service controller)
-// reaches the data plane through the watch, well within 100 ms.
+// reaches the data plane through the watch (the poll is an hour away; the bound is loose because
+// a loaded CI machine is not a benchmark).
 TEST(LoadBalancerPublisherTest, AStoreChangeReachesTheDataPlaneThroughTheWatch) {
   store::MemoryStore store;
   SystemClock clock;
@@ -110,7 +111,7 @@ TEST(LoadBalancerPublisherTest, AStoreChangeReachesTheDataPlaneThroughTheWatch) 
   Put(store, model::keys::TargetGroupKey("web"), TargetGroupRecord(json::array{json::object{{"Id", "10.0.0.5"}, {"Port", 80}}}));
   auto took = WaitFor([&] { return TargetsIn(data_plane.config()) == 1; }, 2000ms);
   EXPECT_EQ(TargetsIn(data_plane.config()), 1u);
-  EXPECT_LT(took, 100ms);
+  EXPECT_LT(took, 1000ms);
 
   // A key outside elbv2/ wakes nothing.
   int applies = data_plane.applies();
@@ -135,7 +136,7 @@ TEST(LoadBalancerPublisherTest, ADrainingTargetLeavesAtItsDeadline) {
   auto took = WaitFor([&] { return TargetsIn(data_plane.config()) == 1; }, 3000ms);
   EXPECT_EQ(TargetsIn(data_plane.config()), 1u);
   EXPECT_GE(took, 200ms);
-  EXPECT_LT(took, 1000ms);
+  EXPECT_LT(took, 2500ms);
 }
 
 // PublishNow applies at once on the caller's thread; the watch event for the same change

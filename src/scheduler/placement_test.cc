@@ -368,7 +368,8 @@ TEST(PlacementTest, TenThousandTasksOnAThousandInstancesWithEveryStrategy) {
                   std::chrono::steady_clock::now() - start).count();
     EXPECT_EQ(plan.instance_arns.size(), 10000u);
     EXPECT_TRUE(plan.failures.empty());
-    EXPECT_LT(ms, 1000) << (strategies.empty() ? "default" : strategies[0].type);
+    // A guard against a plan gone quadratic, not a benchmark (bench/scheduler_bench.cc measures).
+    EXPECT_LT(ms, 5000) << (strategies.empty() ? "default" : strategies[0].type);
     if (!strategies.empty() && strategies[0].type == "binpack") {
       // 4096/128 = 32 tasks fill an instance's CPU: binpack fills instances one by one.
       EXPECT_EQ(CountById(plan).size(), 10000u / 32 + 1);
