@@ -224,11 +224,12 @@ void EnterBlueGreenStage(Random& random, const json::object& service, const std:
                        {"stage", stage},
                        {"targetType", "PAUSE"},
                        {"status", "AWAITING_ACTION"}};
+    // Without a timeoutConfiguration (or parts of one), AWS's defaults: 1440 minutes, then
+    // ROLLBACK (DeploymentLifecycleHookTimeoutConfiguration).
     const json::object& timeout = GetObject(hook, "timeoutConfiguration");
-    if (auto minutes = GetInt(timeout, "timeoutInMinutes")) {
-      entry["expiresAt"] = now + 60.0 * static_cast<double>(*minutes);
-      entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
-    }
+    const int64_t minutes = GetInt(timeout, "timeoutInMinutes").value_or(kDefaultHookTimeoutMinutes);
+    entry["expiresAt"] = now + 60.0 * static_cast<double>(minutes);
+    entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
     hooks.push_back(std::move(entry));
   }
   bg["hooks"] = std::move(hooks);
