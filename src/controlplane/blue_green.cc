@@ -183,6 +183,20 @@ std::vector<json::object> PauseHooksAt(const json::object& service, std::string_
   return hooks;
 }
 
+std::vector<RoleUse> BlueGreenRoleUses(const json::object& service) {
+  std::vector<RoleUse> uses;
+  for (const auto& v : GetArray(service, "loadBalancers")) {
+    if (!v.is_object() || !Has(v.get_object(), "advancedConfiguration")) continue;
+    const json::object& advanced = GetObject(v.get_object(), "advancedConfiguration");
+    RoleUse use{GetString(advanced, "roleArn"), {{"elasticloadbalancing:DescribeRules", "*"}}};
+    for (const char* rule : {"productionListenerRule", "testListenerRule"}) {
+      if (!GetString(advanced, rule).empty()) use.actions.emplace_back("elasticloadbalancing:ModifyRule", GetString(advanced, rule));
+    }
+    uses.push_back(std::move(use));
+  }
+  return uses;
+}
+
 BlueGreenView BlueGreenViewOf(const json::object& service, double now, bool& rollback_requested) {
   BlueGreenView v;
   const json::array& deployments = GetArray(service, "deployments");

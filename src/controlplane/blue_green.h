@@ -24,6 +24,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/random.h"
@@ -71,6 +72,17 @@ std::string TrafficDeploymentId(const boost::json::object& service, bool test);
 // `route.to`: a ForwardConfig of the route's groups weighted 100 and 0. False when it already
 // forwards that way (then the record is unchanged).
 bool RouteRule(boost::json::object& rule_record, const RuleRoute& route);
+
+// The role ECS assumes for a blue/green load balancer (advancedConfiguration.roleArn, as
+// ecs.amazonaws.com) and what it does as that role to shift traffic: DescribeRules, and
+// ModifyRule on the production and test listener rules (the permissions
+// AmazonECSInfrastructureRolePolicyForLoadBalancers grants for them).
+struct RoleUse {
+  std::string role_arn;
+  std::vector<std::pair<std::string, std::string>> actions;  // {action, resource}
+};
+// One per load balancer of the service with an advancedConfiguration.
+std::vector<RoleUse> BlueGreenRoleUses(const boost::json::object& service);
 
 // The store key of a listener rule's record from its ARN; "" when it is not an ALB rule ARN.
 std::string RuleKeyOfArn(std::string_view arn);
