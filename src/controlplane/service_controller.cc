@@ -106,8 +106,9 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
     if (v.blue_green.active && deps.launch.may_act_as_role && stage >= BlueGreenStageIndex("SCALE_UP") &&
         stage <= BlueGreenStageIndex("POST_TEST_TRAFFIC_SHIFT")) {
       for (const RoleUse& use : BlueGreenRoleUses(service)) {
+        // Only a refusal fails the deployment; a store that did not answer is asked next round.
         Status allowed = deps.launch.may_act_as_role(use.role_arn, use.actions);
-        if (!allowed.ok()) {
+        if (allowed.IsFailedPrecondition()) {
           v.blue_green.role_refusal = allowed.message();
           break;
         }
