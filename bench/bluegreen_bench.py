@@ -15,6 +15,7 @@ Not a test: exits non-zero only when a measurement failed. Everything it makes i
 end, also on an error. Run it alone (it refuses to start beside another wharf node).
 """
 import argparse
+import json
 import os
 import sys
 import threading
@@ -107,6 +108,13 @@ def main():
                                        "entryPoint": ["/bin/sh", "-c"], "command": [WEB.format(text=text)],
                                        "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
+        # The role ECS assumes to change the rule (advancedConfiguration.roleArn).
+        iam = server.boto3("iam")
+        iam.create_role(RoleName="ecs-lb", AssumeRolePolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        iam.put_role_policy(RoleName="ecs-lb", PolicyName="rules", PolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Allow", "Action": ["elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule"],
+             "Resource": "*"}]}))
         v1, v2 = register("v1"), register("v2")
         ecs.create_service(cluster="default", serviceName="bg", taskDefinition=v1, desiredCount=args.tasks,
                            launchType="FARGATE",

@@ -257,6 +257,47 @@ Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, s
   return Status::OK();
 }
 
+Status CheckServiceMayActAs(store::Store& store, controlplane::Authorizer* authorizer, std::string_view account_id,
+                            std::string_view region, std::string_view role_arn, std::string_view service,
+                            std::string_view session_name,
+                            const std::vector<std::pair<std::string, std::string>>& actions) {
+  Status trusted = CheckServiceMayAssume(store, account_id, role_arn, service);
+  if (trusted.IsFailedPrecondition()) {
+    return Status::FailedPrecondition("ECS was unable to assume the role '" + std::string(role_arn) +
+                                      "' that was provided for the load balancer's advancedConfiguration. Please "
+                                      "verify that the role exists and that its trust relationship allows " +
+                                      std::string(service) + " to assume it.");
+  }
+  RETURN_IF_ERROR(trusted);
+  if (!authorizer || actions.empty()) return Status::OK();
+  const std::string role_name(role_arn.substr(role_arn.rfind('/') + 1));
+  controlplane::Caller caller;
+  caller.kind = iam::PrincipalKind::kRoleSession;
+  caller.arn = "arn:aws:sts::" + std::string(account_id) + ":assumed-role/" + role_name + "/" + std::string(session_name);
+  caller.role_name = role_name;
+  caller.session_key = "service:" + std::string(service) + ":" + std::string(role_arn);  // no session policies
+  ASSIGN_OR_RETURN(auto policies, authorizer->PoliciesOf(caller));
+  iam::RequestContext request;
+  request.principal_kind = iam::PrincipalKind::kRoleSession;
+  request.principal_arn = caller.arn;
+  request.principal_account = std::string(account_id);
+  request.role_arn = std::string(role_arn);
+  request.keys.Add("aws:PrincipalArn", role_arn);
+  request.keys.Add("aws:PrincipalAccount", account_id);
+  request.keys.Add("aws:PrincipalType", "AssumedRole");
+  request.keys.Add("aws:RoleSessionName", session_name);
+  request.keys.Add("aws:RequestedRegion", region);
+  request.keys.Add("aws:ViaAWSService", "false");
+  for (const auto& tag : policies->principal_tags) request.keys.Add("aws:PrincipalTag/" + tag.first, tag.second);
+  for (const auto& [action, resource] : actions) {
+    request.action = action;
+    request.resource = resource;
+    iam::Decision decision = iam::Evaluate(request, policies->Set());
+    if (!decision.allowed()) return Status::FailedPrecondition(iam::AccessDeniedMessage(request, decision));
+  }
+  return Status::OK();
+}
+
 Result<ServiceSession> AssumeRoleForService(const StsDeps& deps, std::string_view role_arn,
                                             std::string_view service, std::string_view session_name,
                                             std::chrono::seconds duration) {

@@ -18,8 +18,11 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "api/front_door.h"
+#include "controlplane/authorizer.h"
 #include "base/clock.h"
 #include "base/random.h"
 #include "store/store.h"
@@ -50,6 +53,16 @@ struct ServiceSession {
 // is no such role): "ECS was unable to assume the role '<arn>' that was provided for this task. ..."
 Status CheckServiceMayAssume(store::Store& store, std::string_view account_id, std::string_view role_arn,
                              std::string_view service);
+// What a service does as a role it assumes on its own account (ECS with a blue/green
+// deployment's advancedConfiguration.roleArn, as ecs.amazonaws.com, session
+// ECSNetworkingWithELB, changing listener rules): FailedPrecondition with the reason when the
+// role is gone or does not trust `service` ("<service> was unable to assume the role ..."), or
+// when its policies do not allow one of `actions` ({action, resource}; IAM's AccessDenied
+// words for the session). Without an authorizer only the trust is judged.
+Status CheckServiceMayActAs(store::Store& store, controlplane::Authorizer* authorizer, std::string_view account_id,
+                            std::string_view region, std::string_view role_arn, std::string_view service,
+                            std::string_view session_name,
+                            const std::vector<std::pair<std::string, std::string>>& actions);
 // Removes the records of sessions that expired more than `grace` ago: they sign nothing any
 // more, and ECS makes a session for every task with a role. The server's maintenance runs
 // it on the leader. Returns how many went.

@@ -57,14 +57,15 @@ std::string Alphanumeric(std::string_view s) {
   return out;
 }
 
-// `text` with ${Id} of every bound identifier replaced by its item and, when `keys`, &{Id} by
-// the item's alphanumeric characters. Other ${...} (parameters, attributes, ${!Literal}) stay.
-std::string Substitute(std::string_view text, const Bindings& b, bool keys) {
+// `text` (a key or a Fn::Sub string) with ${Id} of every bound identifier replaced by its item
+// and &{Id} by the item's alphanumeric characters. Other ${...} (parameters, attributes,
+// ${!Literal}) and &{...} stay.
+std::string Substitute(std::string_view text, const Bindings& b) {
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
     char c = text[i];
-    if ((c == '$' || (keys && c == '&')) && i + 1 < text.size() && text[i + 1] == '{') {
+    if ((c == '$' || c == '&') && i + 1 < text.size() && text[i + 1] == '{') {
       size_t close = text.find('}', i + 2);
       if (close != std::string_view::npos) {
         if (const std::string* item = Bound(b, text.substr(i + 2, close - i - 2))) {
@@ -145,11 +146,14 @@ class Expander {
       if (k == "Ref" && arg.is_string()) {
         if (const std::string* item = Bound(b, View(arg.get_string()))) return json::value(json::string(*item));
       }
+      // AWS replaces "every instance of ${Identifier} or &{Identifier}" in the fragment's
+      // keys and values: in a value that is a Fn::Sub string, &{} too (the item's
+      // alphanumeric characters), so '${Name}' and '&{Name}' may name what a loop made.
       if (k == "Fn::Sub" && arg.is_string()) {
-        return json::value(json::object{{"Fn::Sub", Substitute(View(arg.get_string()), b, false)}});
+        return json::value(json::object{{"Fn::Sub", Substitute(View(arg.get_string()), b)}});
       }
       if (k == "Fn::Sub" && arg.is_array() && !arg.get_array().empty() && arg.get_array()[0].is_string()) {
-        json::array sub{json::string(Substitute(View(arg.get_array()[0].get_string()), b, false))};
+        json::array sub{json::string(Substitute(View(arg.get_array()[0].get_string()), b))};
         for (size_t i = 1; i < arg.get_array().size(); ++i) {
           ASSIGN_OR_RETURN(auto w, Walk(arg.get_array()[i], b, depth + 1));
           sub.push_back(std::move(w));
@@ -246,7 +250,7 @@ class Expander {
           RETURN_IF_ERROR(Loop(k, member, inner, depth + 1, out));
           continue;
         }
-        std::string produced = Substitute(k, inner, true);
+        std::string produced = Substitute(k, inner);
         if (out.contains(produced)) return Duplicate(produced);
         if (++members_ > kMaxLoopMembers) {
           return TransformError("Fn::ForEach loops produce more than " + std::to_string(kMaxLoopMembers) +

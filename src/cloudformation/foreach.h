@@ -8,7 +8,7 @@
 // mappings alone (Ref to a CommaDelimitedList parameter, Fn::FindInMap, Fn::Split, ...). For
 // each item the fragment is copied with the identifier substituted where CloudFormation
 // substitutes it: in the fragment's own keys (${Id}, and &{Id}, which keeps only the item's
-// alphanumeric characters), in Fn::Sub strings (${Id}), and for Ref to the identifier. A
+// alphanumeric characters), in Fn::Sub strings (${Id} and &{Id}), and for Ref to the identifier. A
 // Ref or Fn::GetAtt naming `{"Fn::Sub": ...}` that the loop made constant names that
 // resource. Loops nest (up to 5 inside a loop), each with its own identifier.
 //

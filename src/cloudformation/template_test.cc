@@ -287,6 +287,48 @@ TEST(TemplateTest, ForEachExpandsLoops) {
   EXPECT_EQ(one->FindResource("webSubnet"), nullptr);
 }
 
+// "All instances of ${Identifier} or &{Identifier} in the OutputKey and OutputValue are replaced"
+// (AWS's Fn::ForEach reference): in Fn::Sub strings (both forms, nested loops included) &{} is
+// the item's alphanumeric characters and ${} the item itself; a Ref or GetAtt to a name the
+// loop made constant that way names the resource. Plain strings and unbound names stay.
+TEST(TemplateTest, ForEachSubstitutesInSubStrings) {
+  auto t = ParseTemplate(R"(
+Transform: AWS::LanguageExtensions
+Resources:
+  'Fn::ForEach::Nets':
+    - Block
+    - ['10.0.1.0/24', 'a-b']
+    - 'Net&{Block}':
+        Type: AWS::SSM::Parameter
+        Properties:
+          Name: !Sub '/nets/&{Block}'
+          Value: !Sub ['${Block} &{Block} ${Other} &{Other} ${!Block}', {Other: x}]
+          Plain: 'kept &{Block}'
+      'Fn::ForEach::Ports':
+        - Port
+        - ['80', '4.4.3']
+        - 'Rule&{Block}&{Port}':
+            Type: AWS::SSM::Parameter
+            Properties:
+              Name: !Sub '/rules/&{Block}/&{Port}/${Port}'
+              Value: !GetAtt [!Sub 'Net&{Block}', Value]
+              Of: !Ref {'Fn::Sub': 'Net&{Block}'}
+)");
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  const auto* net = t->FindResource("Net1001024");
+  ASSERT_NE(net, nullptr);
+  EXPECT_EQ(json::serialize(net->properties),
+            R"({"Name":{"Fn::Sub":"/nets/1001024"},)"
+            R"("Value":{"Fn::Sub":["10.0.1.0/24 1001024 ${Other} &{Other} ${!Block}",{"Other":"x"}]},)"
+            R"("Plain":"kept &{Block}"})");
+  const auto* rule = t->FindResource("Ruleab443");
+  ASSERT_NE(rule, nullptr);
+  EXPECT_EQ(json::serialize(rule->properties),
+            R"({"Name":{"Fn::Sub":"/rules/ab/443/4.4.3"},"Value":{"Fn::GetAtt":["Netab","Value"]},"Of":{"Ref":"Netab"}})");
+  auto deps = Dependencies(*t);
+  EXPECT_EQ(deps["Ruleab443"], (std::set<std::string>{"Netab"}));
+}
+
 TEST(TemplateTest, ForEachErrorsInCloudFormationsWords) {
   auto error = [](const std::string& resources, const std::string& extra = "") {
     auto t = ParseTemplate("Transform: AWS::LanguageExtensions\nParameters:\n  P: {Type: String, Default: x}\n" + extra +

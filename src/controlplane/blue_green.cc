@@ -183,6 +183,20 @@ std::vector<json::object> PauseHooksAt(const json::object& service, std::string_
   return hooks;
 }
 
+std::vector<RoleUse> BlueGreenRoleUses(const json::object& service) {
+  std::vector<RoleUse> uses;
+  for (const auto& v : GetArray(service, "loadBalancers")) {
+    if (!v.is_object() || !Has(v.get_object(), "advancedConfiguration")) continue;
+    const json::object& advanced = GetObject(v.get_object(), "advancedConfiguration");
+    RoleUse use{GetString(advanced, "roleArn"), {{"elasticloadbalancing:DescribeRules", "*"}}};
+    for (const char* rule : {"productionListenerRule", "testListenerRule"}) {
+      if (!GetString(advanced, rule).empty()) use.actions.emplace_back("elasticloadbalancing:ModifyRule", GetString(advanced, rule));
+    }
+    uses.push_back(std::move(use));
+  }
+  return uses;
+}
+
 BlueGreenView BlueGreenViewOf(const json::object& service, double now, bool& rollback_requested) {
   BlueGreenView v;
   const json::array& deployments = GetArray(service, "deployments");
@@ -224,11 +238,12 @@ void EnterBlueGreenStage(Random& random, const json::object& service, const std:
                        {"stage", stage},
                        {"targetType", "PAUSE"},
                        {"status", "AWAITING_ACTION"}};
+    // Without a timeoutConfiguration (or parts of one), AWS's defaults: 1440 minutes, then
+    // ROLLBACK (DeploymentLifecycleHookTimeoutConfiguration).
     const json::object& timeout = GetObject(hook, "timeoutConfiguration");
-    if (auto minutes = GetInt(timeout, "timeoutInMinutes")) {
-      entry["expiresAt"] = now + 60.0 * static_cast<double>(*minutes);
-      entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
-    }
+    const int64_t minutes = GetInt(timeout, "timeoutInMinutes").value_or(kDefaultHookTimeoutMinutes);
+    entry["expiresAt"] = now + 60.0 * static_cast<double>(minutes);
+    entry["timeoutAction"] = GetString(timeout, "action", "ROLLBACK");
     hooks.push_back(std::move(entry));
   }
   bg["hooks"] = std::move(hooks);

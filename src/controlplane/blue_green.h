@@ -12,8 +12,8 @@
 //   -> POST_PRODUCTION_TRAFFIC_SHIFT -> BAKE_TIME (bakeTimeInMinutes, blue still running) ->
 //   CLEAN_UP (blue drained and stopped) -> SUCCESSFUL.
 // A PAUSE lifecycle hook holds the deployment at its stage until ContinueServiceDeployment (or
-// its timeout); a rollback (circuit breaker, StopServiceDeployment, a hook's ROLLBACK) makes
-// the blue deployment PRIMARY again, so the rules forward to blue at once and green is retired.
+// its timeout, 24 hours unless configured); a rollback (circuit breaker, StopServiceDeployment,
+// a hook's ROLLBACK) makes the blue deployment PRIMARY again, so the rules forward to blue at once and green is retired.
 // The listener rules' forward weights follow from the service record alone (BlueGreenRoutes):
 // the applier rewrites a rule only when its weights differ, in the round's transaction.
 //
@@ -24,6 +24,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/random.h"
@@ -72,6 +73,17 @@ std::string TrafficDeploymentId(const boost::json::object& service, bool test);
 // forwards that way (then the record is unchanged).
 bool RouteRule(boost::json::object& rule_record, const RuleRoute& route);
 
+// The role ECS assumes for a blue/green load balancer (advancedConfiguration.roleArn, as
+// ecs.amazonaws.com) and what it does as that role to shift traffic: DescribeRules, and
+// ModifyRule on the production and test listener rules (the permissions
+// AmazonECSInfrastructureRolePolicyForLoadBalancers grants for them).
+struct RoleUse {
+  std::string role_arn;
+  std::vector<std::pair<std::string, std::string>> actions;  // {action, resource}
+};
+// One per load balancer of the service with an advancedConfiguration.
+std::vector<RoleUse> BlueGreenRoleUses(const boost::json::object& service);
+
 // The store key of a listener rule's record from its ARN; "" when it is not an ALB rule ARN.
 std::string RuleKeyOfArn(std::string_view arn);
 
@@ -86,8 +98,12 @@ std::vector<boost::json::object> PauseHooksAt(const boost::json::object& service
 // timeout with timeoutAction ROLLBACK sets `rollback_requested`.
 BlueGreenView BlueGreenViewOf(const boost::json::object& service, double now, bool& rollback_requested);
 
+// How long a PAUSE hook without timeoutConfiguration.timeoutInMinutes waits (AWS's default).
+inline constexpr int64_t kDefaultHookTimeoutMinutes = 1440;
+
 // The PRIMARY deployment `primary` enters `stage` at `now`, with an AWAITING_ACTION entry for
-// each PAUSE hook of the service that holds that stage (expiresAt from its timeoutConfiguration).
+// each PAUSE hook of the service that holds that stage (expiresAt from its timeoutConfiguration,
+// 1440 minutes and ROLLBACK by default, as on AWS).
 void EnterBlueGreenStage(Random& random, const boost::json::object& service, const std::string& stage, double now,
                          boost::json::object& primary);
 

@@ -124,6 +124,24 @@ TEST(BlueGreenTest, PauseHooksHoldTheirStageUntilResolvedOrTimedOut) {
   EXPECT_EQ(GetString(GetArray(GetObject(green, "_blueGreen"), "hooks")[0].as_object(), "status"), "TIMED_OUT");
 }
 
+// A PAUSE hook without timeoutConfiguration waits AWS's default 1440 minutes, then rolls back.
+TEST(BlueGreenTest, PauseHooksWithoutTimeoutRollBackAfterADay) {
+  json::object service = Service({Deployment("ecs-svc/2", kGreen, "IN_PROGRESS"), Deployment("ecs-svc/1", kBlue, "COMPLETED")});
+  service["deploymentConfiguration"].as_object()["lifecycleHooks"] =
+      json::array{json::object{{"targetType", "PAUSE"}, {"lifecycleStages", json::array{"POST_SCALE_UP"}}}};
+  json::object& green = service["deployments"].as_array()[0].as_object();
+  green["_blueGreen"] = json::object{{"stage", "SCALE_UP"}, {"since", 0}};
+  FastRandom random;
+  EnterBlueGreenStage(random, service, "POST_SCALE_UP", 100, green);
+  const json::object& hook = GetArray(GetObject(green, "_blueGreen"), "hooks")[0].as_object();
+  EXPECT_EQ(GetString(hook, "timeoutAction"), "ROLLBACK");
+  bool rollback = false;
+  EXPECT_TRUE(BlueGreenViewOf(service, 100 + 1439 * 60, rollback).held);
+  EXPECT_FALSE(rollback);
+  EXPECT_FALSE(BlueGreenViewOf(service, 100 + 1440 * 60, rollback).held);
+  EXPECT_TRUE(rollback);
+}
+
 TEST(BlueGreenTest, RollbackMakesBluePrimaryAgain) {
   json::object blue = Deployment("ecs-svc/1", kBlue, "COMPLETED");
   blue["taskDefinition"] = "td:1";

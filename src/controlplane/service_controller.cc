@@ -101,6 +101,19 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   v.now = NowSeconds(deps.launch);
   if (!v.deployments.empty() && v.deployments.front().rollout_state == "IN_PROGRESS") {
     v.blue_green = BlueGreenViewOf(service, v.now, v.deployments.front().rollback_requested);
+    // Before each traffic shift ECS assumes the load balancers' roles to change the rules.
+    const int stage = BlueGreenStageIndex(v.blue_green.stage);
+    if (v.blue_green.active && deps.launch.may_act_as_role && stage >= BlueGreenStageIndex("SCALE_UP") &&
+        stage <= BlueGreenStageIndex("POST_TEST_TRAFFIC_SHIFT")) {
+      for (const RoleUse& use : BlueGreenRoleUses(service)) {
+        // Only a refusal fails the deployment; a store that did not answer is asked next round.
+        Status allowed = deps.launch.may_act_as_role(use.role_arn, use.actions);
+        if (allowed.IsFailedPrecondition()) {
+          v.blue_green.role_refusal = allowed.message();
+          break;
+        }
+      }
+    }
   }
   v.last_completed_id = GetString(state.last_completed, "id");
   v.retiring = state.retiring;
@@ -162,9 +175,16 @@ ServiceView MakeView(const ServiceControllerDeps& deps, const json::object& serv
   return v;
 }
 
-const char* RollbackReason(const Decision& d) {
+std::string RollbackReason(const Decision& d) {
+  if (!d.failure_reason.empty()) return d.failure_reason;
   return d.stop_requested ? "A rollback was requested by StopServiceDeployment."
                           : "The deployment circuit breaker failed the deployment.";
+}
+
+// What heads a failed deployment's rolloutStateReason and its rollback's.
+const char* FailureHead(const Decision& d) {
+  if (!d.failure_reason.empty()) return "Service deployment failed";
+  return d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker";
 }
 
 // The decision's changes to the service record itself (not its tasks).
@@ -200,8 +220,9 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     primary["desiredCount"] = service["desiredCount"];
     if (d.fail_primary) {
       primary["rolloutState"] = "FAILED";
-      primary["rolloutStateReason"] = d.stop_requested ? "Service deployment stopped: a rollback was requested."
-                                                       : "ECS deployment circuit breaker: tasks failed to start.";
+      primary["rolloutStateReason"] = !d.failure_reason.empty() ? "Service deployment failed: " + d.failure_reason
+                                      : d.stop_requested ? std::string("Service deployment stopped: a rollback was requested.")
+                                                         : std::string("ECS deployment circuit breaker: tasks failed to start.");
       primary["updatedAt"] = now;
     }
     if (!d.blue_green_stage.empty()) EnterBlueGreenStage(deps.random, service, d.blue_green_stage, now, primary);
@@ -214,9 +235,7 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     }
   }
   if (d.roll_back && !deployments.empty() && IsBlueGreen(service) &&
-      RepromoteBlue(now, state.last_completed,
-                    d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker",
-                    RollbackReason(d), service, deployments)) {
+      RepromoteBlue(now, state.last_completed, FailureHead(d), RollbackReason(d), service, deployments)) {
     state.steady = false;
   } else if (d.roll_back && !deployments.empty()) {
     const json::object target = state.last_completed;
@@ -228,7 +247,7 @@ void ApplyToService(const TaskLaunchDeps& deps, const Decision& d, json::object&
     if (Has(target, kDeploymentLoadBalancers) && !IsBlueGreen(service)) service["loadBalancers"] = target.at(kDeploymentLoadBalancers);
     json::object back = model::NewDeployment(deps.random, NowSeconds(deps), service);
     if (Has(target, kDeploymentLoadBalancers)) back[kDeploymentLoadBalancers] = target.at(kDeploymentLoadBalancers);
-    back["rolloutStateReason"] = std::string(d.stop_requested ? "Service deployment stopped" : "ECS deployment circuit breaker") +
+    back["rolloutStateReason"] = std::string(FailureHead(d)) +
                                  ": rolling back to deploymentId " + GetString(target, "id") + ".";
     CarryServiceDeploymentToRollback(now, deployments[0].as_object(), back, target, GetString(service, "serviceArn"),
                                      RollbackReason(d));

@@ -112,6 +112,17 @@ Decision Reconcile(const ServiceView& v) {
     d.roll_back = !v.last_completed_id.empty() && v.last_completed_id != p.id;
   }
 
+  // Blue/green: ECS cannot assume the role that changes the listener rules (or the role may
+  // not change them): the traffic cannot shift, so the deployment fails and rolls back.
+  if (!v.deployments.empty() && !d.fail_primary && v.deployments.front().rollout_state == "IN_PROGRESS" &&
+      v.blue_green.active && !v.blue_green.role_refusal.empty()) {
+    const auto& p = v.deployments.front();
+    d.fail_primary = primary_failed = true;
+    d.failure_reason = v.blue_green.role_refusal;
+    d.events.push_back(svc + " (deployment " + p.id + ") deployment failed: " + v.blue_green.role_refusal);
+    d.roll_back = !v.last_completed_id.empty() && v.last_completed_id != p.id;
+  }
+
   auto live = [&](const TaskView& t) { return !Gone(t) && !retiring.count(t.id); };
   std::vector<const TaskView*> live_primary, live_old;
   for (const auto& t : v.tasks) {

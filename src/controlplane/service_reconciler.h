@@ -79,6 +79,9 @@ struct BlueGreenView {
   bool held = false;  // a PAUSE lifecycle hook awaits ContinueServiceDeployment at this stage
   std::set<std::string> hook_stages;  // stages the service's PAUSE hooks hold
   std::string production_id;  // the deployment production traffic goes to (blue, until the shift)
+  // Why ECS may not use a load balancer's advancedConfiguration.roleArn for the traffic shift
+  // ahead ("" when it may): the deployment fails and rolls back.
+  std::string role_refusal;
 };
 
 struct ServiceView {
@@ -119,6 +122,7 @@ struct Decision {
   std::map<std::string, int> new_failures;    // deployment -> failed tasks to add
   bool fail_primary = false;
   bool stop_requested = false;  // fail_primary because StopServiceDeployment asked
+  std::string failure_reason;   // fail_primary for another reason than the breaker or a stop
   bool roll_back = false;  // to ServiceView::last_completed_id, as a new PRIMARY deployment
   std::vector<std::string> remove_deployments;  // old deployments with no task left
   bool complete_primary = false;

@@ -252,7 +252,7 @@ ServiceView BlueGreen(const std::string& stage) {
   v.minimum_healthy_percent = 0;
   v.deployments = {{"ecs-svc/2", "IN_PROGRESS", 0}, {"ecs-svc/1", "COMPLETED", 0}};
   v.last_completed_id = "ecs-svc/1";
-  v.blue_green = {true, stage, 990, 60, false, {}, "ecs-svc/1"};
+  v.blue_green = {true, stage, 990, 60, false, {}, "ecs-svc/1", ""};
   v.now = 1000;
   TaskView blue1, blue2;
   for (auto [t, id] : {std::pair{&blue1, "b1"}, std::pair{&blue2, "b2"}}) {
@@ -316,6 +316,21 @@ TEST(BlueGreenReconcilerTest, PauseHookHoldsAndBakeTimeWaitsThenCleanUpRetiresBl
   EXPECT_EQ(d.retire.size(), 2u);
   EXPECT_TRUE(d.retire.count("b1") && d.retire.count("b2"));
   EXPECT_FALSE(d.complete_primary);
+}
+
+// ECS may not use the load balancer's role to shift traffic: green fails before it starts and
+// blue stays production (the rollback's reason is the refusal).
+TEST(BlueGreenReconcilerTest, ARefusedRoleFailsTheDeploymentAndRollsBack) {
+  ServiceView v = BlueGreen("SCALE_UP");
+  v.blue_green.role_refusal = "User: arn:aws:sts::1:assumed-role/r/ECSNetworkingWithELB is not authorized";
+  Decision d = Reconcile(v);
+  EXPECT_TRUE(d.fail_primary);
+  EXPECT_TRUE(d.roll_back);
+  EXPECT_EQ(d.failure_reason, v.blue_green.role_refusal);
+  EXPECT_EQ(d.start, 0);
+  EXPECT_EQ(d.blue_green_stage, "");
+  const std::string event = "(service web) (deployment ecs-svc/2) deployment failed: " + v.blue_green.role_refusal;
+  EXPECT_NE(std::find(d.events.begin(), d.events.end(), event), d.events.end());
 }
 
 TEST(BlueGreenReconcilerTest, AnOlderGreenThatNeverTookProductionIsRetiredAtOnce) {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -68,6 +69,11 @@ struct TaskLaunchDeps {
   // awsvpc task with assignPublicIp ENABLED gets one, claimed under ec2/public-ips/ beside
   // the elastic IPs, released when it stops. Empty: ENABLED is refused.
   std::string public_ip_pool{};
+  // Whether ECS may assume a blue/green load balancer's advancedConfiguration.roleArn (as
+  // ecs.amazonaws.com) and do `actions` ({action, resource}) as it, before it shifts traffic
+  // (FailedPrecondition with the reason when not); empty: every role may.
+  std::function<Status(std::string_view role_arn, const std::vector<std::pair<std::string, std::string>>& actions)>
+      may_act_as_role = nullptr;
 };
 
 // What is asked: RunTask's and StartTask's input, or a service deployment's.

@@ -143,6 +143,13 @@ Status Region::Init() {
   RETURN_IF_ERROR(StartCloudFormation());
 
   launch_deps_ = std::make_unique<controlplane::TaskLaunchDeps>(api::ecs::LaunchDeps(*ecs_deps_));
+  // A blue/green load balancer's roleArn: ECS assumes it as ecs.amazonaws.com (its CloudTrail
+  // session is ECSNetworkingWithELB) to change the listener rules; IAM judges trust and policies.
+  launch_deps_->may_act_as_role = [this](std::string_view role_arn,
+                                         const std::vector<std::pair<std::string, std::string>>& actions) {
+    return api::CheckServiceMayActAs(deps_.store, deps_.authorizer, deps_.options.account_id, name_, role_arn,
+                                     "ecs.amazonaws.com", "ECSNetworkingWithELB", actions);
+  };
   service_controller_deps_ = std::make_unique<controlplane::ServiceControllerDeps>(controlplane::ServiceControllerDeps{
       *launch_deps_,
       [this](const std::string& arn) {

@@ -11,10 +11,13 @@ failed request), bake (0 min) and clean up: blue's tasks are gone, the deploymen
 SUCCESSFUL with the lifecycle stages seen in order, and the rules forward to the other target
 group now. A v3 paused the same way is rolled back (ContinueServiceDeployment ROLLBACK):
 production answers v2 throughout, v3's tasks stop, ROLLBACK_SUCCESSFUL; a revision whose tasks exit
-trips the circuit breaker and rolls back the same way. Lambda hooks, a missing
+trips the circuit breaker and rolls back the same way, as does a deployment whose
+advancedConfiguration.roleArn (the role ECS assumes as ecs.amazonaws.com) may not ModifyRule: the
+service event gives IAM's AccessDenied for the role's session. Lambda hooks, a missing
 advancedConfiguration or bake time, and an alternate target group the rule does not forward to
 are refused; what Terraform sets round-trips through DescribeServices. The host is left clean.
 """
+import json
 import os
 import sys
 import threading
@@ -84,7 +87,18 @@ with WharfServer(agent=True) as server:
                                      Conditions=[{"Field": "path-pattern", "Values": ["/only-blue"]}],
                                      Actions=[{"Type": "forward", "TargetGroupArn": blue_tg}])["Rules"][0]["RuleArn"]
     url = f"http://127.0.0.1:{port}/index.html"
-    role = "arn:aws:iam::000000000000:role/ecsInfrastructureRoleForLoadBalancers"
+    # The role ECS assumes (as ecs.amazonaws.com) to change the listener rules.
+    iam = server.boto3("iam")
+    role = iam.create_role(RoleName="ecsInfrastructureRoleForLoadBalancers", AssumeRolePolicyDocument=json.dumps(
+        {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"},
+                        "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+
+    def allow_on_rules(actions):
+        iam.put_role_policy(RoleName="ecsInfrastructureRoleForLoadBalancers", PolicyName="rules",
+                            PolicyDocument=json.dumps({"Statement": [
+                                {"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+
+    allow_on_rules(["elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule"])
     advanced = {"alternateTargetGroupArn": green_tg, "productionListenerRule": prod_rule,
                 "testListenerRule": test_rule, "roleArn": role}
     pause = [{"targetType": "PAUSE", "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}]
@@ -256,6 +270,23 @@ with WharfServer(agent=True) as server:
         assert set(answers) == {(200, "v2")}, set(answers)
         assert describe()["taskDefinition"] == td["v2"]
         assert task_definitions_running() == [td["v2"]]
+
+    @checks.run
+    def a_role_that_may_not_change_the_rules_fails_the_deployment():
+        allow_on_rules(["elasticloadbalancing:DescribeRules"])  # reads the rules, cannot change them
+        try:
+            ecs.update_service(cluster="default", service="bg", taskDefinition=td["v3"])
+            d, _ = follow(lambda d: d["status"] in ("ROLLBACK_SUCCESSFUL", "ROLLBACK_FAILED", "STOPPED"), timeout=30)
+            assert d["status"] == "ROLLBACK_SUCCESSFUL", d
+            denied = ("User: arn:aws:sts::000000000000:assumed-role/ecsInfrastructureRoleForLoadBalancers/"
+                      "ECSNetworkingWithELB is not authorized to perform: elasticloadbalancing:ModifyRule")
+            events = [e["message"] for e in describe()["events"]]
+            assert any("deployment failed: " + denied in m for m in events), events[:5]
+            assert http_get(url) == (200, "v2")
+            assert describe()["taskDefinition"] == td["v2"]
+            assert task_definitions_running() == [td["v2"]]
+        finally:
+            allow_on_rules(["elasticloadbalancing:DescribeRules", "elasticloadbalancing:ModifyRule"])
 
     @checks.run
     def host_left_clean():

@@ -49,6 +49,10 @@ std::string TaskDefinitionArn(const Request& r, std::string_view td) {
   return Ecs(r, resource);
 }
 
+std::string CapacityProviderArn(const Request& r, std::string_view name_or_arn) {
+  return name_or_arn.starts_with("arn:") ? std::string(name_or_arn) : Ecs(r, "capacity-provider/" + std::string(name_or_arn));
+}
+
 void ClusterKey(const Request& r, Check& c) { AddKey(c, "ecs:cluster", ClusterArn(r)); }
 
 // ecs:capacity-provider from capacityProviders (names) or a capacity provider strategy.
@@ -268,6 +272,17 @@ constexpr Entry kEntries[] = {
        CapacityProviderKeys(r, c);
      }},
     {"DeleteCluster", [](Request& r) { OnCluster(r, "DeleteCluster"); }},
+    // capacity-provider: arn:aws:ecs:<region>:<account>:capacity-provider/<Name>; described on "*".
+    {"CreateCapacityProvider",
+     [](Request& r) {
+       Check& c = r.Need("CreateCapacityProvider", CapacityProviderArn(r, r.Str("name")));
+       AddRequestTags(c, r.Get("tags"));
+     }},
+    {"DescribeCapacityProviders", [](Request& r) { r.Need("DescribeCapacityProviders"); }},
+    {"UpdateCapacityProvider",
+     [](Request& r) { r.Need("UpdateCapacityProvider", CapacityProviderArn(r, r.Str("name"))); }},
+    {"DeleteCapacityProvider",
+     [](Request& r) { r.Need("DeleteCapacityProvider", CapacityProviderArn(r, r.Str("capacityProvider"))); }},
     {"RegisterTaskDefinition", RegisterTaskDefinition},
     // Task definitions are read and listed on "*" (no resource type in the reference).
     {"DescribeTaskDefinition", [](Request& r) { r.Need("DescribeTaskDefinition"); }},

@@ -2,6 +2,11 @@
 // TaskDefinitionArn), AWS::ECS::Service (Ref: ARN; Name, ServiceArn). A service is
 // CREATE_COMPLETE once it is stable, as CloudFormation waits for: one deployment, COMPLETED,
 // with its desired count running.
+//
+// AWS::ECS::CapacityProvider goes to CreateCapacityProvider, which refuses what wharf cannot
+// back (an Auto Scaling group, Managed Instances): the resource fails with ECS's reason.
+// AWS::ECS::ClusterCapacityProviderAssociations (Ref: the cluster name) is
+// PutClusterCapacityProviders; deleting it leaves the cluster with no providers.
 #include "api/cloudformation/resource_types.h"
 #include "model/json.h"
 
@@ -158,9 +163,56 @@ Status DeleteService(const Caller& c, const model::StackResource& r) {
   }, "Service " + r.physical_id + " did not drain");
 }
 
+// ---- CapacityProvider ----
+
+Result<ProvisionedResource> CreateCapacityProvider(const Caller& c, std::string_view id, const json::object& p) {
+  json::object props = p;
+  if (GetString(props, "Name").empty()) props["Name"] = c.PhysicalName(id, 255);
+  ASSIGN_OR_RETURN(json::value input,
+                   ToInput(InputShape("ecs", "CreateCapacityProvider"), props, {{"ClusterName", "cluster"}}));
+  ASSIGN_OR_RETURN(auto out, c.Call("ecs", "CreateCapacityProvider", std::move(input.get_object())));
+  return Made(GetString(GetObject(out, "capacityProvider"), "name"));
+}
+
+Status DeleteCapacityProvider(const Caller& c, const model::StackResource& r) {
+  return OkOr(c.Try("ecs", "DeleteCapacityProvider", {{"capacityProvider", r.physical_id}}));
+}
+
+// ---- ClusterCapacityProviderAssociations ----
+
+Status PutAssociations(const Caller& c, const json::object& p) {
+  json::object props = p;  // a property PutClusterCapacityProviders lacks is refused by ToInput
+  if (!props.contains("CapacityProviders")) props["CapacityProviders"] = json::array();
+  if (!props.contains("DefaultCapacityProviderStrategy")) props["DefaultCapacityProviderStrategy"] = json::array();
+  ASSIGN_OR_RETURN(json::value input, ToInput(InputShape("ecs", "PutClusterCapacityProviders"), props));
+  return c.Call("ecs", "PutClusterCapacityProviders", std::move(input.get_object())).status();
+}
+
+Result<ProvisionedResource> CreateAssociations(const Caller& c, std::string_view, const json::object& p) {
+  RETURN_IF_ERROR(PutAssociations(c, p));
+  return Made(GetString(p, "Cluster"));
+}
+
+Result<ProvisionedResource> UpdateAssociations(const Caller& c, const model::StackResource& r, const json::object& p) {
+  if (AnyChanged(Changed(r.properties, p), {"Cluster"})) return controlplane::ReplacementNeeded("Cluster changed");
+  RETURN_IF_ERROR(PutAssociations(c, p));
+  return Made(r.physical_id);
+}
+
+Status DeleteAssociations(const Caller& c, const model::StackResource& r) {
+  return OkOr(c.Try("ecs", "PutClusterCapacityProviders",
+                    {{"cluster", r.physical_id},
+                     {"capacityProviders", json::array()},
+                     {"defaultCapacityProviderStrategy", json::array()}}),
+              {"ClusterNotFoundException"});
+}
+
 }  // namespace
 
 void AddEcsTypes(TypeTable& types) {
+  types["AWS::ECS::CapacityProvider"] = {CreateCapacityProvider, nullptr, DeleteCapacityProvider};
+  types["AWS::ECS::ClusterCapacityProviderAssociations"] = {CreateAssociations, UpdateAssociations,
+                                                            DeleteAssociations};
   types["AWS::ECS::Cluster"] = {CreateCluster, nullptr, DeleteCluster};
   types["AWS::ECS::TaskDefinition"] = {CreateTaskDefinition, nullptr, DeleteTaskDefinition};
   types["AWS::ECS::Service"] = {CreateService, UpdateService, DeleteService};

@@ -18,6 +18,10 @@ Outcome ListClusters(const EcsDeps&, const RequestContext&, object& in);
 Outcome UpdateCluster(const EcsDeps&, const RequestContext&, object& in);
 Outcome UpdateClusterSettings(const EcsDeps&, const RequestContext&, object& in);
 Outcome PutClusterCapacityProviders(const EcsDeps&, const RequestContext&, object& in);
+Outcome CreateCapacityProvider(const EcsDeps&, const RequestContext&, object& in);
+Outcome DescribeCapacityProviders(const EcsDeps&, const RequestContext&, object& in);
+Outcome UpdateCapacityProvider(const EcsDeps&, const RequestContext&, object& in);
+Outcome DeleteCapacityProvider(const EcsDeps&, const RequestContext&, object& in);
 Outcome DeleteCluster(const EcsDeps&, const RequestContext&, object& in);
 
 // task_definitions.cc
