@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What an internet-facing load balancer's public address costs (lb/public_addresses.h): the
 same listener reached at its bind address (127.0.0.1:port) and at a public address
-(198.51.100.x:port, DNAT'd by nft table ip wharf_lb_<region>), side by side.
+(198.51.100.x:port, DNAT'd by nft table ip wharf_lb_<region>_<hash>), side by side.
 
 Needs root (the server makes the nft table). One `wharf server` with an internet-facing ALB
 whose listener answers a fixed 200; two measures, interleaved in --rounds rounds:
