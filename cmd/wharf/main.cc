@@ -8,6 +8,7 @@
 #include "base/logging.h"
 #include "agent/agent.h"
 #include "server/server.h"
+#include "server/vpc_dns.h"
 
 namespace {
 
@@ -46,7 +47,8 @@ int RunServer(const wharf::ServerOptions& options) {
   return 0;
 }
 
-int RunAgent(const std::string& server_url, wharf::agent::AgentOptions options) {
+int RunAgent(const std::string& server_url, wharf::agent::AgentOptions options,
+             std::vector<std::string> dns_upstreams) {
   sigset_t stop_signals = BlockStopSignals();
   auto address = wharf::agent::ParseServerUrl(server_url);
   if (!address.ok()) {
@@ -61,6 +63,13 @@ int RunAgent(const std::string& server_url, wharf::agent::AgentOptions options) 
     address->secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
   }
   options.server = *address;
+  // The VPC resolver of this node's awsvpc tasks, on the names the server's feed carries.
+  auto vpc_dns = wharf::NodeVpcDns::StartFromFeed(std::move(dns_upstreams));
+  if (!vpc_dns.ok()) {
+    LOG_ERROR("msg=\"VPC resolver failed to start\" error=\"{}\"", vpc_dns.status().ToString());
+    return 1;
+  }
+  options.vpc_dns = vpc_dns->get();
   auto agent = wharf::agent::Agent::Start(options);
   if (!agent.ok()) {
     LOG_ERROR("msg=\"agent failed to start\" error=\"{}\"", agent.status().ToString());
@@ -70,6 +79,7 @@ int RunAgent(const std::string& server_url, wharf::agent::AgentOptions options) 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   (*agent)->Stop();
+  (*vpc_dns)->Stop();
   LOG_INFO("msg=stopped");
   return 0;
 }
@@ -169,6 +179,9 @@ int main(int argc, char** argv) {
   agent->add_option("--usage-interval", agent_options.usage_interval_seconds,
                     "Seconds between each task's cpu and memory reports (AWS/ECS metrics)")
       ->capture_default_str();
+  std::vector<std::string> agent_dns_upstreams;
+  agent->add_option("--dns-upstream", agent_dns_upstreams,
+                    "Where the VPC resolver forwards names it does not hold (default: /etc/resolv.conf's)");
   agent->add_option("--access-key-id", agent_options.server.access_key_id, "Default: $AWS_ACCESS_KEY_ID");
   agent->add_option("--secret-access-key", agent_options.server.secret_access_key,
                     "Default: $AWS_SECRET_ACCESS_KEY");
@@ -176,6 +189,6 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   wharf::InitLogging(log_level);
   if (server->parsed()) return RunServer(server_options);
-  if (agent->parsed()) return RunAgent(server_url, agent_options);
+  if (agent->parsed()) return RunAgent(server_url, agent_options, agent_dns_upstreams);
   return 0;
 }

@@ -329,6 +329,8 @@ class AgentImpl final : public Agent {
         continue;
       }
       after = answer->revision;
+      // Names first: a task this answer stops leaves its VPC's records before its SIGTERM.
+      if (node_->vpc_dns) node_->vpc_dns->Replace(std::move(answer->vpc_dns));
       Reconcile(answer->assignments);
       EnforceSecurityGroups(*answer);
       EnforceEgress(*answer);

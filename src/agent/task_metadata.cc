@@ -10,6 +10,7 @@
 #include <ctime>
 
 #include "base/crypto.h"
+#include "model/vpc_dns.h"
 #include "model/json.h"
 
 namespace wharf::agent {
@@ -144,10 +145,9 @@ json::array Networks(const json::object& task, const json::object& definition, c
     if (!cidr.empty()) net["IPv4SubnetCIDRBlock"] = cidr;
     std::string dns = StringOrInteger(eni, "privateDnsName");
     if (dns.empty() && !ip.empty()) {
-      std::string host = "ip-" + ip;
-      for (char& c : host) c = c == '.' ? '-' : c;
+      // A task placed before the attachment carried it: EC2's name for the address.
       std::string region = ArnRegion(StringOrInteger(task, "taskArn"));
-      dns = host + "." + (region.empty() ? std::string("compute.internal") : region + ".compute.internal");
+      dns = model::PrivateDnsName(ip, region.empty() ? "us-east-1" : region);
     }
     if (!dns.empty()) net["PrivateDNSName"] = dns;
     if (std::string gw = GatewayOf(cidr); !gw.empty()) net["SubnetGatewayIpv4Address"] = gw;

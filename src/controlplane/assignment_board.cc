@@ -7,6 +7,7 @@
 #include "controlplane/node_security.h"
 #include "controlplane/records.h"
 #include "controlplane/vpc_egress.h"
+#include "controlplane/vpc_names.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/task.h"
@@ -16,10 +17,11 @@ namespace json = boost::json;
 
 namespace {
 constexpr std::string_view kTasksPrefix = model::keys::kTasks;
+constexpr std::string_view kCloudMapPrefix = "servicediscovery/";  // namespaces, services, instances
 }
 
-Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& store) {
-  std::unique_ptr<AssignmentBoard> board(new AssignmentBoard(store));
+Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& store, std::string region) {
+  std::unique_ptr<AssignmentBoard> board(new AssignmentBoard(store, std::move(region)));
   ASSIGN_OR_RETURN(int64_t now, store.CurrentRevision());
   AssignmentBoard* raw = board.get();
   ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, now, [raw](const std::vector<store::Event>& events) {
@@ -33,7 +35,9 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
                                      [raw](const std::vector<store::Event>& events) { raw->OnSecurityChanges(events); }));
   for (auto [prefix, watch] : {std::pair{model::keys::kRouteTables, &board->route_watch_},
                                 std::pair{model::keys::kNatGateways, &board->nat_watch_},
-                                std::pair{model::keys::kAddresses, &board->address_watch_}}) {
+                                std::pair{model::keys::kAddresses, &board->address_watch_},
+                                std::pair{kCloudMapPrefix, &board->names_watch_},
+                                std::pair{model::keys::kVpcs, &board->vpc_watch_}}) {
     ASSIGN_OR_RETURN(*watch, store.WatchPrefix(prefix, now, [raw](const std::vector<store::Event>& events) {
                        raw->OnSecurityChanges(events);
                      }));
@@ -49,6 +53,8 @@ AssignmentBoard::~AssignmentBoard() {
   route_watch_.reset();
   nat_watch_.reset();
   address_watch_.reset();
+  names_watch_.reset();
+  vpc_watch_.reset();
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -131,6 +137,16 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     newest = std::max(newest, security_revision_);
   }
   answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values);
+  // The names of its ENIs' VPCs, for its resolver (a VPC without DNS support: one that
+  // says so, and the resolver stays silent there).
+  std::set<std::string> vpcs;
+  for (const auto& a : answer.assignments) {
+    if (a.eni && !a.eni->vpc_id.empty()) vpcs.insert(a.eni->vpc_id);
+  }
+  for (const auto& vpc : vpcs) {
+    ASSIGN_OR_RETURN(auto table, BuildVpcDnsTable(store_, vpc, region_));
+    answer.vpc_dns.push_back(std::move(table));
+  }
   return std::make_pair(std::move(answer), newest);
 }
 

@@ -13,6 +13,9 @@
 // leaving its groups anywhere (it starts, stops or is deleted), are changes too, so that rules and member sets
 // reach the node's firewall as fast as its tasks do.
 //
+// Such a node also gets the names of its ENIs' VPCs (controlplane/vpc_names.h, "vpcDns"), for
+// its own VPC resolver: a change of any Cloud Map record or VPC attribute wakes it too.
+//
 // Thread-safety: Poll may be called from any thread; answers are sent from the store's
 // watch thread, a timer thread or the caller's.
 #pragma once
@@ -35,7 +38,8 @@ class AssignmentBoard {
  public:
   using Answer = std::function<void(Result<model::TaskAssignments>)>;
 
-  static Result<std::unique_ptr<AssignmentBoard>> Start(store::Store& store);
+  // `region`: the store's region (the VPC hostnames' domain).
+  static Result<std::unique_ptr<AssignmentBoard>> Start(store::Store& store, std::string region = "us-east-1");
   ~AssignmentBoard();
 
   void Poll(const std::string& node, int64_t after, std::chrono::milliseconds wait, Answer answer);
@@ -50,7 +54,7 @@ class AssignmentBoard {
     std::chrono::steady_clock::time_point deadline;
     Answer answer;
   };
-  explicit AssignmentBoard(store::Store& store) : store_(store) {}
+  AssignmentBoard(store::Store& store, std::string region) : store_(store), region_(std::move(region)) {}
   // The node's tasks and the newest change among them.
   Result<std::pair<model::TaskAssignments, int64_t>> Snapshot(const std::string& node);
   void OnChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
@@ -62,6 +66,7 @@ class AssignmentBoard {
 
   // Constant after construction.
   store::Store& store_;
+  const std::string region_;
   std::unique_ptr<store::Watch> watch_;  // set by Start, reset first by the destructor
   std::unique_ptr<store::Watch> group_watch_;  // ec2/security-groups/, likewise
   std::unique_ptr<store::Watch> lb_watch_;     // elbv2/load-balancers/ (their groups), likewise
@@ -70,6 +75,9 @@ class AssignmentBoard {
   std::unique_ptr<store::Watch> route_watch_;
   std::unique_ptr<store::Watch> nat_watch_;
   std::unique_ptr<store::Watch> address_watch_;
+  // servicediscovery/ and ec2/vpcs/: the names in "vpcDns", likewise
+  std::unique_ptr<store::Watch> names_watch_;
+  std::unique_ptr<store::Watch> vpc_watch_;
   std::thread timer_;                    // runs TimerLoop(): started by Start
 
   // Protected by mu_.

@@ -226,5 +226,45 @@ TEST(AssignmentBoardTest, ARuleChangeAndAMemberOnAnotherNodeWakeAWaitingPoll) {
   ASSERT_TRUE(late.has_value());
 }
 
+TEST(AssignmentBoardTest, AnEniNodeGetsItsVpcsNamesAndACloudMapChangeWakesIt) {
+  store::MemoryStore store;
+  json::object task = EniRecord("a1", kNodeA, "10.0.1.5", {});
+  task["_wharf"].as_object()["eni"].as_object()["vpcId"] = "vpc-1";
+  Put(store, task);
+  auto put = [&](const std::string& key, std::string_view value) {
+    ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Put(key, std::string(value))}}).ok());
+  };
+  put(model::keys::VpcKey("vpc-1"), R"({"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16","IsDefault":true})");
+  put(model::keys::CloudMapNamespaceKey("ns-1"), R"({"Id":"ns-1","Name":"local","Type":"DNS_PRIVATE","Vpc":"vpc-1"})");
+  put(model::keys::CloudMapServiceKey("srv-1"), R"({"Id":"srv-1","Name":"api","NamespaceId":"ns-1",
+      "DnsConfig":{"RoutingPolicy":"MULTIVALUE","DnsRecords":[{"Type":"A","TTL":10}]}})");
+  auto board = AssignmentBoard::Start(store, "eu-west-1");
+  ASSERT_TRUE(board.ok());
+  auto first = PollNow(**board, kNodeA);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->vpc_dns.size(), 1u);
+  const model::VpcDnsTable& table = first->vpc_dns[0];
+  EXPECT_EQ(table.vpc_id, "vpc-1");
+  auto host = model::LookupVpcDns(table, "ip-10-0-1-5.eu-west-1.compute.internal", "A", 0);
+  ASSERT_EQ(host.answers.size(), 1u);  // the default VPC has hostnames on
+  EXPECT_TRUE(model::LookupVpcDns(table, "api.local", "A", 0).ours);
+  EXPECT_TRUE(model::LookupVpcDns(table, "api.local", "A", 0).answers.empty());
+
+  Waiting registered;
+  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { registered.promise.set_value(std::move(a)); });
+  put(model::keys::CloudMapInstanceKey("srv-1", "i-1"), R"({"Id":"i-1","Attributes":{"AWS_INSTANCE_IPV4":"10.0.0.4"}})");
+  ASSERT_EQ(registered.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto second = registered.future.get();
+  ASSERT_TRUE(second.ok());
+  ASSERT_EQ(second->vpc_dns.size(), 1u);
+  auto api = model::LookupVpcDns(second->vpc_dns[0], "api.local", "A", 0);
+  ASSERT_EQ(api.answers.size(), 1u);
+  EXPECT_EQ(api.answers[0].value, "10.0.0.4");
+  // A bridge-only node gets no names.
+  Put(store, Record("b1", kNodeB));
+  EXPECT_TRUE(PollNow(**board, kNodeB)->vpc_dns.empty());
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

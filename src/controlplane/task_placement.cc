@@ -17,6 +17,7 @@
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/task.h"
+#include "model/vpc_dns.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
@@ -150,7 +151,7 @@ json::object NewTask(const TaskLaunchDeps& deps, const TaskLaunch& launch, const
         json::object{{"name", "subnetId"}, {"value", subnet->id}},
         json::object{{"name", "networkInterfaceId"}, {"value", eni_id}},
         json::object{{"name", "macAddress"}, {"value", mac}},
-        json::object{{"name", "privateDnsName"}, {"value", "ip-" + std::string(*ip) + "." + deps.scope.region + ".compute.internal"}},
+        json::object{{"name", "privateDnsName"}, {"value", model::PrivateDnsName(*ip, deps.scope.region)}},
         json::object{{"name", "privateIPv4Address"}, {"value", *ip}},
     };
     task["attachments"] = json::array{json::object{{"id", attachment_id}, {"type", "ElasticNetworkInterface"},

@@ -1,17 +1,21 @@
 #include "controlplane/vpc_names.h"
 
 #include <algorithm>
-#include <cctype>
+#include <map>
 #include <string>
 
 #include "controlplane/records.h"
-#include "controlplane/service_registries.h"
+#include "model/ec2_network.h"
 #include "model/json.h"
 #include "model/keys.h"
 #include "model/load_balancer.h"
+#include "model/task.h"
 
 namespace wharf::controlplane {
+namespace json = boost::json;
 namespace {
+
+constexpr std::string_view kTypes[] = {"A", "AAAA", "CNAME", "SRV"};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -19,59 +23,131 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-bool AtOrUnder(std::string_view name, std::string_view zone) {
-  return name == zone || (name.size() > zone.size() && name.ends_with(zone) && name[name.size() - zone.size() - 1] == '.');
+model::DnsRecordSet SetOf(const std::vector<model::DnsAnswer>& answers, size_t keep) {
+  model::DnsRecordSet set{answers.front().type, answers.front().ttl, {}, keep};
+  for (const auto& a : answers) set.values.push_back(a.value);
+  return set;
 }
 
-constexpr std::string_view kTypes[] = {"A", "AAAA", "CNAME", "SRV"};
-
-Result<VpcNameAnswer> CloudMapName(store::Store& store, std::string_view vpc_id, const std::string& name,
-                                   std::string_view type, uint64_t pick, std::string_view zone) {
-  VpcNameAnswer out;
-  out.ours = true;
-  ASSIGN_OR_RETURN(out.answers, LookupCloudMapName(store, vpc_id, name, type, pick));
-  if (out.answers.empty() && (type == "A" || type == "AAAA")) {
-    // A name whose records are a CNAME answers an address query with it (the client follows).
-    ASSIGN_OR_RETURN(out.answers, LookupCloudMapName(store, vpc_id, name, "CNAME", pick));
+// The VPC's Cloud Map private DNS namespaces: their zones, every service's name and every
+// instance's `<instance>.<service>.<namespace>` (what SRV answers point at).
+Status AddCloudMap(store::Store& store, std::string_view vpc_id, model::VpcDnsTable& table) {
+  ASSIGN_OR_RETURN(auto namespaces, LoadRecords(store, model::keys::kCloudMapNamespaces));
+  std::vector<const json::object*> mine;
+  for (const auto& ns : namespaces) {
+    if (GetString(ns, "Type") != model::kPrivateDnsNamespace || GetString(ns, "Vpc") != vpc_id) continue;
+    table.zones.push_back(Lower(GetString(ns, "Name")));
+    mine.push_back(&ns);
   }
-  out.name_exists = !out.answers.empty() || name == zone;
-  for (std::string_view other : kTypes) {
-    if (out.name_exists) break;
-    if (other == type) continue;
-    ASSIGN_OR_RETURN(auto any, LookupCloudMapName(store, vpc_id, name, other, pick));
-    out.name_exists = !any.empty();
+  if (mine.empty()) return Status::OK();
+  ASSIGN_OR_RETURN(auto services, LoadRecords(store, model::keys::kCloudMapServices));
+  for (const auto& service : services) {
+    if (!Has(service, "DnsConfig")) continue;
+    const json::object* ns = nullptr;
+    for (const json::object* n : mine) {
+      if (GetString(*n, "Id") == GetString(service, "NamespaceId")) ns = n;
+    }
+    if (!ns) continue;
+    ASSIGN_OR_RETURN(auto instances, LoadRecords(store, model::keys::CloudMapInstancesPrefix(GetString(service, "Id"))));
+    std::string service_name = GetString(service, "Name") + "." + GetString(*ns, "Name");
+    for (std::string_view type : kTypes) {
+      auto all = model::AllDnsAnswers(*ns, service, instances, type);
+      if (!all.empty()) table.Add(service_name, SetOf(all, model::DnsAnswersKept(service)));
+      if (type == "SRV") continue;  // an instance's own name has its address, not an SRV record
+      for (const auto& instance : instances) {
+        auto one = model::AllDnsAnswers(*ns, service, {instance}, type);
+        if (!one.empty()) table.Add(GetString(instance, "Id") + "." + service_name, SetOf(one, 0));
+      }
+    }
   }
-  return out;
+  return Status::OK();
 }
 
-Result<VpcNameAnswer> LoadBalancerName(store::Store& store, const std::string& name, std::string_view type) {
-  VpcNameAnswer out;
-  out.ours = true;
-  ASSIGN_OR_RETURN(auto balancers, LoadRecords(store, model::keys::kLoadBalancers));
+// Every load balancer's DNSName (IPv4 only: the interfaces have no IPv6 address).
+Status AddLoadBalancers(const std::vector<json::object>& balancers, model::VpcDnsTable& table) {
+  table.zones.emplace_back(kLoadBalancerDomain);
   for (const auto& record : balancers) {
     model::LoadBalancerRecord lb(record);
-    if (Lower(GetString(lb.shape(), "DNSName")) != name) continue;
-    out.name_exists = true;
-    if (type != "A") continue;  // IPv4 only: the interfaces have no IPv6 address
-    for (const auto& i : lb.interfaces()) out.answers.push_back({"A", kLoadBalancerTtl, i.ip});
+    model::DnsRecordSet set{"A", kLoadBalancerTtl, {}, 0};
+    for (const auto& i : lb.interfaces()) set.values.push_back(i.ip);
+    std::string name = GetString(lb.shape(), "DNSName");
+    if (name.empty()) continue;
+    if (set.values.empty()) {
+      table.names[Lower(name)];  // the name exists, with no address yet
+    } else {
+      table.Add(name, std::move(set));
+    }
   }
-  return out;
+  return Status::OK();
+}
+
+// The private DNS names of the VPC's interfaces (tasks', load balancers', NAT gateways') and
+// the PTR records of their addresses.
+Status AddHostnames(store::Store& store, std::string_view vpc_id, std::string_view region,
+                    const json::object& vpc, const std::vector<json::object>& balancers, model::VpcDnsTable& table) {
+  table.zones.push_back(model::PrivateDnsDomain(region));
+  table.reverse_cidrs.push_back(model::VpcRecord(vpc).cidr_block());
+  for (const auto& a : GetArray(vpc, "CidrBlockAssociationSet")) {
+    if (!a.is_object()) continue;
+    std::string cidr = GetString(a.as_object(), "CidrBlock");
+    if (!cidr.empty() && cidr != table.reverse_cidrs.front()) table.reverse_cidrs.push_back(cidr);
+  }
+  std::vector<std::string> addresses;
+  ASSIGN_OR_RETURN(auto tasks, LoadRecords(store, model::keys::kTasks));
+  for (const auto& t : tasks) {
+    model::TaskRecord task(t);
+    auto eni = task.eni();
+    if (eni && eni->vpc_id == vpc_id && !task.stopped()) addresses.push_back(eni->ip);
+  }
+  for (const auto& record : balancers) {
+    model::LoadBalancerRecord lb(record);
+    if (GetString(lb.shape(), "VpcId") != vpc_id) continue;
+    for (const auto& i : lb.interfaces()) addresses.push_back(i.ip);
+  }
+  ASSIGN_OR_RETURN(auto nats, LoadRecords(store, model::keys::kNatGateways));
+  for (const auto& n : nats) {
+    model::NatGatewayRecord nat(n);
+    if (nat.vpc_id() != vpc_id || !nat.holds_resources()) continue;
+    for (const auto& a : GetArray(n, "NatGatewayAddresses")) {
+      if (a.is_object() && !GetString(a.as_object(), "PrivateIp").empty()) {
+        addresses.push_back(GetString(a.as_object(), "PrivateIp"));
+      }
+    }
+  }
+  for (const auto& ip : addresses) {
+    std::string reverse = model::ReverseName(ip);
+    if (reverse.empty()) continue;
+    std::string name = model::PrivateDnsName(ip, region);
+    table.Add(name, model::DnsRecordSet{"A", kHostnameTtl, {ip}, 0});
+    table.Add(reverse, model::DnsRecordSet{"PTR", kHostnameTtl, {name}, 0});
+  }
+  return Status::OK();
 }
 
 }  // namespace
 
-Result<VpcNameAnswer> LookupVpcName(store::Store& store, std::string_view vpc_id, std::string_view query,
-                                    std::string_view type, uint64_t pick) {
-  std::string name = Lower(query);
-  if (name.ends_with('.')) name.pop_back();
-  if (AtOrUnder(name, kLoadBalancerDomain)) return LoadBalancerName(store, name, type);
-  ASSIGN_OR_RETURN(auto namespaces, LoadRecords(store, model::keys::kCloudMapNamespaces));
-  for (const auto& ns : namespaces) {
-    if (GetString(ns, "Type") != model::kPrivateDnsNamespace || GetString(ns, "Vpc") != vpc_id) continue;
-    std::string zone = Lower(GetString(ns, "Name"));
-    if (AtOrUnder(name, zone)) return CloudMapName(store, vpc_id, name, type, pick, zone);
+Result<model::VpcDnsTable> BuildVpcDnsTable(store::Store& store, std::string_view vpc_id, std::string_view region) {
+  model::VpcDnsTable table;
+  table.vpc_id = std::string(vpc_id);
+  ASSIGN_OR_RETURN(auto vpc, ReadRecord(store, model::keys::VpcKey(vpc_id)));
+  // A VPC without a record (older data, tests) has AWS's defaults: support on, hostnames off.
+  const json::object no_record;
+  model::VpcRecord view(vpc ? vpc->value : no_record);
+  table.support = !vpc || view.attribute("enableDnsSupport");
+  if (!table.support) return table;
+  RETURN_IF_ERROR(AddCloudMap(store, vpc_id, table));
+  ASSIGN_OR_RETURN(auto balancers, LoadRecords(store, model::keys::kLoadBalancers));
+  RETURN_IF_ERROR(AddLoadBalancers(balancers, table));
+  if (vpc && view.attribute("enableDnsHostnames")) {
+    RETURN_IF_ERROR(AddHostnames(store, vpc_id, region, vpc->value, balancers, table));
   }
-  return VpcNameAnswer{};
+  return table;
+}
+
+Result<VpcNameAnswer> LookupVpcName(store::Store& store, std::string_view vpc_id, std::string_view name,
+                                    std::string_view type, uint64_t pick, std::string_view region) {
+  ASSIGN_OR_RETURN(auto table, BuildVpcDnsTable(store, vpc_id, region));
+  return model::LookupVpcDns(table, name, type, pick);
 }
 
 }  // namespace wharf::controlplane

@@ -60,5 +60,30 @@ TEST_F(VpcNamesTest, LoadBalancerNamesResolveToTheirInterfaces) {
   EXPECT_TRUE(gone->ours && !gone->name_exists);
 }
 
+TEST_F(VpcNamesTest, HostnamesWhileDnsHostnamesIsOn) {
+  Put(model::keys::VpcKey("vpc-1"),
+      R"({"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16","IsDefault":false,
+          "_wharf":{"attributes":{"enableDnsSupport":true,"enableDnsHostnames":true}}})");
+  auto a = LookupVpcName(store_, "vpc-1", "ip-10-0-16-9.eu-west-1.compute.internal", "A", 0, "eu-west-1");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_EQ(a->answers.size(), 1u);  // the load balancer's interface in the VPC
+  EXPECT_EQ(a->answers[0].value, "10.0.16.9");
+  auto ptr = LookupVpcName(store_, "vpc-1", "9.0.0.10.in-addr.arpa", "PTR", 0, "eu-west-1");
+  ASSERT_EQ(ptr->answers.size(), 1u);
+  EXPECT_EQ(ptr->answers[0].value, "ip-10-0-0-9.eu-west-1.compute.internal");
+  auto nobody = LookupVpcName(store_, "vpc-1", "7.0.0.10.in-addr.arpa", "PTR", 0, "eu-west-1");
+  EXPECT_TRUE(nobody->ours && !nobody->name_exists);  // NXDOMAIN
+  // Hostnames off: the names are forwarded; DNS support off: no answer at all.
+  Put(model::keys::VpcKey("vpc-1"),
+      R"({"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16","IsDefault":false,
+          "_wharf":{"attributes":{"enableDnsSupport":true,"enableDnsHostnames":false}}})");
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "9.0.0.10.in-addr.arpa", "PTR", 0, "eu-west-1")->ours);
+  EXPECT_TRUE(LookupVpcName(store_, "vpc-1", "api.local", "A", 0)->ours);
+  Put(model::keys::VpcKey("vpc-1"),
+      R"({"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16","IsDefault":false,
+          "_wharf":{"attributes":{"enableDnsSupport":false,"enableDnsHostnames":false}}})");
+  EXPECT_TRUE(LookupVpcName(store_, "vpc-1", "api.local", "A", 0)->silent);
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

@@ -24,6 +24,7 @@ Decision Decide(RecordSource& source, std::string_view vpc_id, std::span<const u
   if (!q->plain_name || q->klass != kClassIn) return Forward();  // not a name of ours
   auto local = source.Lookup(vpc_id, q->name, q->type);
   if (!local.ok()) return Reply(EncodeAnswer(*q, ErrorAnswer(Rcode::kServFail), limit));
+  if (local->silent) return Decision{std::nullopt, true};  // as AWS's resolver with DNS support off
   if (!local->ours) return Forward();
   Answer a;
   a.authoritative = true;

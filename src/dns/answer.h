@@ -18,6 +18,7 @@ namespace wharf::dns {
 
 // The records of a name in a VPC, when the VPC's own zones hold it.
 struct LocalAnswer {
+  bool silent = false;       // the VPC's resolver is off (enableDnsSupport): no answer at all
   bool ours = false;         // a zone of the VPC holds the name: answer here, never forward
   bool name_exists = false;  // the name has records of some type (NOERROR with none of this one)
   std::vector<Record> records;

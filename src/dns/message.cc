@@ -157,6 +157,7 @@ uint16_t TypeFromName(std::string_view type) {
   if (type == "AAAA") return kTypeAaaa;
   if (type == "CNAME") return kTypeCname;
   if (type == "SRV") return kTypeSrv;
+  if (type == "PTR") return kTypePtr;
   return 0;
 }
 
@@ -166,6 +167,7 @@ std::string_view TypeName(uint16_t type) {
     case kTypeAaaa: return "AAAA";
     case kTypeCname: return "CNAME";
     case kTypeSrv: return "SRV";
+    case kTypePtr: return "PTR";
     default: return "";
   }
 }
@@ -187,6 +189,7 @@ Result<Record> MakeRecord(std::string_view name, std::string_view type, uint32_t
       return r;
     }
     case kTypeCname:
+    case kTypePtr:
       RETURN_IF_ERROR(PutName(r.rdata, value));
       return r;
     case kTypeSrv: {

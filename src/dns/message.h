@@ -79,11 +79,11 @@ struct Record {
 };
 
 // A record from its presentation form: A "10.0.0.5", AAAA "fd00::5", CNAME "target.name",
-// SRV "priority weight port target" (as Cloud Map and Route 53 write them).
+// SRV "priority weight port target" (as Cloud Map and Route 53 write them), PTR "target.name".
 // InvalidArgument for anything else.
 Result<Record> MakeRecord(std::string_view name, std::string_view type, uint32_t ttl, std::string_view value);
 
-// The numeric type of "A", "AAAA", "CNAME", "SRV" (0 otherwise), and back.
+// The numeric type of "A", "AAAA", "CNAME", "SRV", "PTR" (0 otherwise), and back.
 uint16_t TypeFromName(std::string_view type);
 std::string_view TypeName(uint16_t type);
 

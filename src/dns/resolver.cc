@@ -34,6 +34,7 @@ namespace {
 
 constexpr size_t kMaxPending = 4096;         // forwarded queries awaiting their upstream
 constexpr size_t kMaxTcpConnections = 256;   // per listener
+constexpr size_t kMaxUpstreamTcp = 256;      // truncated answers asked again over TCP at once
 constexpr auto kTcpIdle = std::chrono::seconds(10);
 constexpr auto kSweep = std::chrono::milliseconds(250);
 constexpr int kUdpBatch = 64;                // queries read in a row before the loop runs others
@@ -191,6 +192,7 @@ struct Resolver::Impl {
   std::array<uint8_t, 65536> upstream_buffer_v4{}, upstream_buffer_v6{};
   udp::endpoint upstream_sender_v4, upstream_sender_v6;
   std::map<uint16_t, Pending> pending;
+  size_t upstream_tcp = 0;  // UpstreamTcp exchanges in flight
   asio::steady_timer sweep{ctx};
   SecureRandom random;
 
@@ -303,7 +305,10 @@ struct Resolver::Impl {
           answer[1] = static_cast<char>(it->second.client_id & 0xff);
           Pending p = std::move(it->second);
           pending.erase(it);
-          if (p.connection) {
+          const bool truncated = (buffer[2] & 0x02) != 0;
+          if (p.connection && truncated) {
+            ForwardTcp(std::move(p));  // a TCP client gets the whole answer, asked for over TCP
+          } else if (p.connection) {
             p.connection->Send(std::move(answer));
           } else if (p.listener && !p.listener->closed) {
             Reply(p.listener, p.client, nullptr, std::move(answer));
@@ -312,6 +317,77 @@ struct Resolver::Impl {
       }
       ReceiveUpstream(socket, buffer, sender);
     });
+  }
+
+  // A TCP client's query whose upstream's UDP answer came back truncated, asked again over
+  // TCP to that upstream (RFC 7766 5: a stub's TCP query is answered whole); SERVFAIL when
+  // it does not answer in the upstream timeout. A UDP client gets the truncated answer as it
+  // came and asks again over TCP itself.
+  struct UpstreamTcp : std::enable_shared_from_this<UpstreamTcp> {
+    Impl& impl;
+    Pending p;
+    tcp::socket socket;
+    asio::steady_timer timer;
+    std::array<uint8_t, 2> length{};
+    std::string out;
+    std::vector<uint8_t> message;
+    bool done = false;
+    UpstreamTcp(Impl& i, Pending pending) : impl(i), p(std::move(pending)), socket(i.ctx), timer(i.ctx) {}
+    ~UpstreamTcp() { --impl.upstream_tcp; }
+
+    void Start(const tcp::endpoint& to) {
+      out.push_back(static_cast<char>(p.packet.size() >> 8));
+      out.push_back(static_cast<char>(p.packet.size() & 0xff));
+      out += p.packet;  // its own id: a connection of its own cannot be answered off-path
+      timer.expires_after(impl.upstream_timeout);
+      timer.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) self->Fail();
+      });
+      socket.async_connect(to, [self = shared_from_this()](boost::system::error_code ec) {
+        if (ec) return self->Fail();
+        asio::async_write(self->socket, asio::buffer(self->out), [self](boost::system::error_code ec2, size_t) {
+          if (ec2) return self->Fail();
+          self->ReadLength();
+        });
+      });
+    }
+    void ReadLength() {
+      asio::async_read(socket, asio::buffer(length), [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        size_t n = (self->length[0] << 8) | self->length[1];
+        if (ec || n < kHeaderSize) return self->Fail();
+        self->message.resize(n);
+        asio::async_read(self->socket, asio::buffer(self->message), [self](boost::system::error_code ec2, size_t) {
+          if (ec2 || !(self->message[2] & 0x80) || self->message[0] != static_cast<uint8_t>(self->p.packet[0]) ||
+              self->message[1] != static_cast<uint8_t>(self->p.packet[1])) {
+            return self->Fail();
+          }
+          self->Finish(std::string(self->message.begin(), self->message.end()));
+        });
+      });
+    }
+    void Finish(std::string answer) {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      p.connection->Send(std::move(answer));
+    }
+    void Fail() {
+      if (done) return;
+      done = true;
+      timer.cancel();
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      impl.ServFail(p);
+    }
+  };
+
+  void ForwardTcp(Pending p) {
+    if (upstream_tcp >= kMaxUpstreamTcp) return ServFail(p);
+    ++upstream_tcp;
+    const udp::endpoint& to = upstreams[p.upstream];
+    std::make_shared<UpstreamTcp>(*this, std::move(p))->Start(tcp::endpoint(to.address(), to.port()));
   }
 
   // Queries whose upstream did not answer in time go to the next upstream, or get SERVFAIL.

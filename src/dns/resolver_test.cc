@@ -240,5 +240,116 @@ TEST(DnsResolverTest, AnUnansweredForwardGetsServfail) {
   close(silent);
 }
 
+// UDP and TCP on one 127.0.0.1 port: over UDP every answer is TC with no records (too big),
+// over TCP it has 40 A records, unless `tcp_silent` (accepts, never answers).
+class TruncatingUpstream {
+ public:
+  explicit TruncatingUpstream(bool tcp_silent) : tcp_silent_(tcp_silent) {
+    udp_ = socket(AF_INET, SOCK_DGRAM, 0);
+    tcp_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(udp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(udp_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    bind(tcp_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    listen(tcp_, 4);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~TruncatingUpstream() {
+    stop_ = true;
+    thread_.join();
+    for (int fd : accepted_) close(fd);
+    close(udp_);
+    close(tcp_);
+  }
+  uint16_t port() const { return port_; }
+  std::atomic<int> tcp_queries{0};
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p[2] = {{udp_, POLLIN, 0}, {tcp_, POLLIN, 0}};
+      if (poll(p, 2, 50) <= 0) continue;
+      if (p[0].revents & POLLIN) {
+        char buf[512];
+        sockaddr_in from{};
+        socklen_t len = sizeof from;
+        ssize_t n = recvfrom(udp_, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+        auto q = ParseQuery(Span(std::string(buf, static_cast<size_t>(std::max<ssize_t>(n, 0)))));
+        if (q.ok()) {
+          std::string answer = EncodeAnswer(*q, Records(q->name), 512);  // too big: TC
+          sendto(udp_, answer.data(), answer.size(), 0, reinterpret_cast<sockaddr*>(&from), len);
+        }
+      }
+      if (p[1].revents & POLLIN) {
+        int fd = accept(tcp_, nullptr, nullptr);
+        if (fd < 0) continue;
+        accepted_.push_back(fd);
+        if (tcp_silent_) continue;
+        char buf[1024];
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 2) continue;
+        ++tcp_queries;
+        auto q = ParseQuery(Span(std::string(buf + 2, static_cast<size_t>(n - 2))));
+        if (!q.ok()) continue;
+        std::string answer = EncodeAnswer(*q, Records(q->name), 65535), framed;
+        testing_packets::Put16(framed, static_cast<uint16_t>(answer.size()));
+        framed += answer;
+        send(fd, framed.data(), framed.size(), 0);
+      }
+    }
+  }
+  static Answer Records(const std::string& name) {
+    Answer a;
+    for (int i = 1; i <= 40; ++i) a.records.push_back(*MakeRecord(name, "A", 5, "192.0.2." + std::to_string(i)));
+    return a;
+  }
+  bool tcp_silent_;
+  int udp_ = -1, tcp_ = -1;
+  std::vector<int> accepted_;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(DnsResolverTest, ATruncatedUpstreamAnswerIsAskedAgainOverTcpForATcpClient) {
+  FakeSource source;
+  TruncatingUpstream upstream(false);
+  ResolverOptions options{{"127.0.0.1:" + std::to_string(upstream.port())}, std::chrono::milliseconds(500)};
+  auto resolver = Resolver::Start(source, options);
+  ASSERT_TRUE(resolver.ok());
+  auto port = (*resolver)->Listen("vpc-1", "127.0.0.1", "", 0);
+  ASSERT_TRUE(port.ok());
+  auto tcp = testing_packets::ParseAnswer(AskTcp(*port, testing_packets::Query(31, "big.example", kTypeA)));
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_EQ(tcp->id, 31);
+  EXPECT_FALSE(tcp->truncated);
+  EXPECT_EQ(tcp->records.size(), 40u);
+  EXPECT_EQ(upstream.tcp_queries, 1);
+  // A UDP client gets the truncated answer as it came: it asks again over TCP itself.
+  auto udp = testing_packets::ParseAnswer(AskUdp(*port, testing_packets::Query(32, "big.example", kTypeA)));
+  ASSERT_TRUE(udp.ok());
+  EXPECT_TRUE(udp->truncated);
+  EXPECT_TRUE(udp->records.empty());
+  EXPECT_EQ(upstream.tcp_queries, 1);
+}
+
+TEST(DnsResolverTest, AnUpstreamSilentOverTcpGetsServfail) {
+  FakeSource source;
+  TruncatingUpstream upstream(true);
+  ResolverOptions options{{"127.0.0.1:" + std::to_string(upstream.port())}, std::chrono::milliseconds(200)};
+  auto resolver = Resolver::Start(source, options);
+  ASSERT_TRUE(resolver.ok());
+  auto port = (*resolver)->Listen("vpc-1", "127.0.0.1", "", 0);
+  ASSERT_TRUE(port.ok());
+  auto tcp = testing_packets::ParseAnswer(AskTcp(*port, testing_packets::Query(33, "big.example", kTypeA)));
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_EQ(tcp->id, 33);
+  EXPECT_EQ(tcp->rcode, 2);
+}
+
 }  // namespace
 }  // namespace wharf::dns

@@ -183,9 +183,13 @@ std::vector<json::object> DiscoverInstances(const json::object& service, const s
   return out;
 }
 
-std::vector<DnsAnswer> DnsAnswers(const json::object& ns, const json::object& service,
-                                  const std::vector<json::object>& instances, std::string_view type,
-                                  uint64_t pick) {
+size_t DnsAnswersKept(const json::object& service) {
+  return GetString(GetObject(service, "DnsConfig"), "RoutingPolicy", "MULTIVALUE") == "WEIGHTED" ? 1
+                                                                                                : kMaxMultivalueAnswers;
+}
+
+std::vector<DnsAnswer> AllDnsAnswers(const json::object& ns, const json::object& service,
+                                     const std::vector<json::object>& instances, std::string_view type) {
   const json::object& dns = GetObject(service, "DnsConfig");
   int64_t ttl = -1;
   for (const auto& r : GetArray(dns, "DnsRecords")) {
@@ -204,8 +208,14 @@ std::vector<DnsAnswer> DnsAnswers(const json::object& ns, const json::object& se
     if (type == "SRV") value = "1 1 " + GetString(a, kInstancePort) + " " + GetString(i, "Id") + suffix;
     if (!value.empty()) answers.push_back({std::string(type), ttl, std::move(value)});
   }
-  if (answers.empty()) return answers;
-  size_t keep = GetString(dns, "RoutingPolicy", "MULTIVALUE") == "WEIGHTED" ? 1 : kMaxMultivalueAnswers;
+  return answers;
+}
+
+std::vector<DnsAnswer> DnsAnswers(const json::object& ns, const json::object& service,
+                                  const std::vector<json::object>& instances, std::string_view type,
+                                  uint64_t pick) {
+  std::vector<DnsAnswer> answers = AllDnsAnswers(ns, service, instances, type);
+  size_t keep = DnsAnswersKept(service);
   if (answers.size() > keep) {
     // A rotation chosen by `pick`, so repeated queries spread over all instances.
     std::rotate(answers.begin(), answers.begin() + static_cast<long>(pick % answers.size()), answers.end());

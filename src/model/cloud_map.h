@@ -90,6 +90,10 @@ struct DnsAnswer {
 // routing at most 8 of them, with WEIGHTED one (`pick` chooses which, so callers pass a
 // random number). SRV targets are "<instance id>.<service>.<namespace>" as Cloud Map names
 // them, and the same name has the instance's A/AAAA answer.
+// Every answer DnsAnswers chooses from, and how many it keeps (the routing policy's).
+std::vector<DnsAnswer> AllDnsAnswers(const boost::json::object& ns, const boost::json::object& service,
+                                     const std::vector<boost::json::object>& instances, std::string_view type);
+size_t DnsAnswersKept(const boost::json::object& service);
 std::vector<DnsAnswer> DnsAnswers(const boost::json::object& ns, const boost::json::object& service,
                                   const std::vector<boost::json::object>& instances, std::string_view type,
                                   uint64_t pick);

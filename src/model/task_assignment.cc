@@ -29,6 +29,7 @@ constexpr std::string_view kTaskDefinition = "taskDefinition";
 constexpr std::string_view kContainerDefinitions = "containerDefinitions";
 constexpr std::string_view kRevision = "revision";
 constexpr std::string_view kAssignments = "assignments";
+constexpr std::string_view kVpcDns = "vpcDns";
 
 // ECS's network mode when a task definition names none.
 constexpr std::string_view kDefaultNetworkMode = "bridge";
@@ -170,6 +171,11 @@ json::object TaskAssignments::ToJson() const {
   for (const auto& a : assignments) list.push_back(a.ToJson());
   json::object out{{kRevision, revision}, {kAssignments, std::move(list)}};
   if (!security.empty()) security.AddTo(out);
+  if (!vpc_dns.empty()) {
+    json::array tables;
+    for (const auto& t : vpc_dns) tables.push_back(t.ToJson());
+    out[kVpcDns] = std::move(tables);
+  }
   return out;
 }
 
@@ -187,6 +193,12 @@ Result<TaskAssignments> TaskAssignments::FromJson(const json::object& answer) {
     out.assignments.push_back(std::move(a));
   }
   ASSIGN_OR_RETURN(out.security, NodeSecurity::FromAnswer(answer));
+  if (Has(answer, kVpcDns) && !answer.at(kVpcDns).is_array()) return Malformed("vpcDns is not an array");
+  for (const auto& v : GetArray(answer, kVpcDns)) {
+    if (!v.is_object()) return Malformed("a vpcDns table is not an object");
+    ASSIGN_OR_RETURN(VpcDnsTable t, VpcDnsTable::FromJson(v.get_object()));
+    out.vpc_dns.push_back(std::move(t));
+  }
   return out;
 }
 

@@ -28,6 +28,7 @@
 
 #include "base/status.h"
 #include "model/security_group.h"
+#include "model/vpc_dns.h"
 #include "model/task.h"
 
 namespace wharf::model {
@@ -86,6 +87,7 @@ struct TaskAssignments {
   int64_t revision = 0;
   std::vector<TaskAssignment> assignments;
   NodeSecurity security;  // for the awsvpc ENIs among them
+  std::vector<VpcDnsTable> vpc_dns;  // the names of their VPCs with DNS support (model/vpc_dns.h)
 
   boost::json::object ToJson() const;
   // InvalidArgument when the answer or any assignment in it is malformed.

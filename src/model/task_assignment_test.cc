@@ -57,7 +57,11 @@ TEST(TaskAssignmentTest, RoundTripsThroughJson) {
     ASSERT_TRUE(back.ok()) << back.status().ToString();
     EXPECT_EQ(*back, a) << Serialize(a.ToJson());
   }
-  TaskAssignments answer{42, {awsvpc, bridge}, {}};
+  VpcDnsTable names;
+  names.vpc_id = "vpc-1";
+  names.zones = {"local"};
+  names.Add("api.local", {"A", 10, {"10.0.0.4", "10.0.0.5"}, 8});
+  TaskAssignments answer{42, {awsvpc, bridge}, {}, {names}};
   auto back = TaskAssignments::FromJson(answer.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->revision, 42);
@@ -151,7 +155,7 @@ TEST(TaskAssignmentTest, MalformedMessagesAreRejected) {
 }
 
 TEST(TaskAssignmentTest, AnAnswerWithAnyMalformedPartIsRejected) {
-  const json::object good = TaskAssignments{7, {Bridge()}, {}}.ToJson();
+  const json::object good = TaskAssignments{7, {Bridge()}, {}, {}}.ToJson();
   ASSERT_TRUE(TaskAssignments::FromJson(good).ok());
   const std::vector<std::pair<const char*, std::function<void(json::object&)>>> breakages = {
       {"no revision", [](json::object& m) { m.erase("revision"); }},

@@ -116,7 +116,7 @@ Status Region::Init() {
   };
   ASSIGN_OR_RETURN(auto ecs, api::ecs::MakeEcsEndpoint(*ecs_deps_));
   services_.push_back(std::move(ecs));
-  ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_));
+  ASSIGN_OR_RETURN(assignments_, controlplane::AssignmentBoard::Start(*store_, name_));
 
   // KMS first: ECR repositories and log groups seal their data under its keys.
   RETURN_IF_ERROR(StartKeysAndSecrets());

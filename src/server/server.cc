@@ -169,7 +169,7 @@ class WharfServer final : public Server {
 
   // The local node's VPC resolver (server/vpc_dns.h), on the home region's records.
   Status StartVpcResolver() {
-    ASSIGN_OR_RETURN(vpc_dns_, NodeVpcDns::Start(home_->store(), options_.dns_upstreams));
+    ASSIGN_OR_RETURN(vpc_dns_, NodeVpcDns::Start(home_->store(), options_.region, options_.dns_upstreams));
     for (const auto& spec : options_.dns_listen) RETURN_IF_ERROR(vpc_dns_->ServeExtra(spec));
     return Status::OK();
   }

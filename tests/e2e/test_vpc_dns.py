@@ -15,7 +15,12 @@ that address and the default VPC's forwarded (and the other way round); an inter
 balancer's DNSName resolves to its interface addresses. With a service of 10 instances: at
 most 8 A answers; SRV over UDP without EDNS is truncated (TC, no records), over TCP and with
 EDNS 4096 it is whole; a garbage packet gets FORMERR and the resolver keeps answering.
-Scaled to 1, one address. Everything made is removed and the host left as it was found.
+A TCP client's forwarded query whose upstream UDP answer is truncated is asked again over TCP.
+Task hostnames (ip-10-213-x-y.ec2.internal) and PTR names of the VPC's addresses are answered
+while enableDnsHostnames is on (NXDOMAIN for an address no interface has), forwarded when it
+is off; with enableDnsSupport off the resolver does not answer; DescribeNetworkInterfaces and
+the task's attachment show the private DNS name. Scaled to 1, one address. Everything made is
+removed and the host left as it was found.
 """
 import os
 import socket
@@ -79,18 +84,42 @@ def parse(p):
 
 
 class Upstream:
-    """The host's resolver as far as the VPC resolver knows: UDP on 127.0.0.1, answering
-    upstream.test with 192.0.2.44 and anything else with NXDOMAIN."""
+    """The host's resolver as far as the VPC resolver knows: UDP and TCP on 127.0.0.1, answering
+    upstream.test with 192.0.2.44, big.test with 40 addresses (over UDP only TC and no
+    records: too big), anything else with NXDOMAIN. `asked` lists names, "/tcp" marking TCP."""
 
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
         self.port = self.sock.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", self.port))
+        self.tcp.listen(16)
+        self.tcp.settimeout(0.2)
         self.asked = []
         self.stop = False
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
+        self.tcp_thread = threading.Thread(target=self.serve_tcp, daemon=True)
+        self.tcp_thread.start()
+
+    def answer(self, data, over_tcp):
+        name, pos = read_name(data, 12)
+        qtype = struct.unpack(">H", data[pos:pos + 2])[0]
+        self.asked.append(name + ("/tcp" if over_tcp else ""))
+        question, qid = data[12:pos + 4], struct.unpack(">H", data[:2])[0]
+        if name == "upstream.test" and qtype == 1:
+            head = struct.pack(">HHHHHH", qid, 0x8180, 1, 1, 0, 0)
+            return head + question + b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 30, 4) + socket.inet_aton("192.0.2.44")
+        if name == "big.test" and qtype == 1:
+            if not over_tcp:
+                return struct.pack(">HHHHHH", qid, 0x8380, 1, 0, 0, 0) + question  # TC
+            records = b"".join(b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 30, 4) + socket.inet_aton(f"192.0.2.{n}")
+                               for n in range(1, 41))
+            return struct.pack(">HHHHHH", qid, 0x8180, 1, 40, 0, 0) + question + records
+        return struct.pack(">HHHHHH", qid, 0x8183, 1, 0, 0, 0) + question
 
     def serve(self):
         while not self.stop:
@@ -98,22 +127,35 @@ class Upstream:
                 data, peer = self.sock.recvfrom(4096)
             except socket.timeout:
                 continue
-            name, pos = read_name(data, 12)
-            qtype = struct.unpack(">H", data[pos:pos + 2])[0]
-            self.asked.append(name)
-            question = data[12:pos + 4]
-            if name == "upstream.test" and qtype == 1:
-                head = struct.pack(">HHHHHH", struct.unpack(">H", data[:2])[0], 0x8180, 1, 1, 0, 0)
-                answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 30, 4) + socket.inet_aton("192.0.2.44")
-                self.sock.sendto(head + question + answer, peer)
-            else:
-                head = struct.pack(">HHHHHH", struct.unpack(">H", data[:2])[0], 0x8183, 1, 0, 0, 0)
-                self.sock.sendto(head + question, peer)
+            self.sock.sendto(self.answer(data, False), peer)
+
+    def serve_tcp(self):
+        while not self.stop:
+            try:
+                conn, _ = self.tcp.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    buf = b""
+                    while len(buf) < 2 or len(buf) < 2 + struct.unpack(">H", buf[:2])[0]:
+                        chunk = conn.recv(65535)
+                        if not chunk:
+                            break
+                        buf += chunk
+                    if len(buf) >= 2:
+                        out = self.answer(buf[2:], True)
+                        conn.sendall(struct.pack(">H", len(out)) + out)
+                except OSError:
+                    pass
 
     def close(self):
         self.stop = True
         self.thread.join()
+        self.tcp_thread.join()
         self.sock.close()
+        self.tcp.close()
 
 
 # A DNS exchange run with the host's python3 inside a task's network namespace (nsenter -n:
@@ -246,6 +288,46 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         assert forwarded["id"] == 0x1234 and not forwarded["aa"], forwarded
         assert parse(exchange(query("elsewhere.test", 1)))["rcode"] == 3
         assert "upstream.test" in upstream.asked
+
+    @checks.run
+    def a_truncated_upstream_answer_is_asked_again_over_tcp_for_a_tcp_client():
+        tcp = parse(exchange(query("big.test", 1), mode="tcp"))
+        assert not tcp["tc"] and tcp["rcode"] == 0 and len(tcp["answers"]) == 40, tcp
+        assert "big.test" in upstream.asked and "big.test/tcp" in upstream.asked, upstream.asked
+        udp = parse(exchange(query("big.test", 1)))  # a UDP client gets TC and asks again itself
+        assert udp["tc"] and not udp["answers"], udp
+
+    @checks.run
+    def task_hostnames_and_reverse_names_while_dns_hostnames_is_on():
+        ec2 = server.boto3("ec2")
+        task_id, ip = sorted(state["ips"].items())[0]
+        name = "ip-" + ip.replace(".", "-") + ".ec2.internal"  # us-east-1's domain
+        task = ecs.describe_tasks(cluster="default", tasks=[task_id])["tasks"][0]
+        details = {d["name"]: d["value"] for a in task["attachments"] for d in a["details"]}
+        assert details["privateDnsName"] == name, details
+        eni = ec2.describe_network_interfaces(NetworkInterfaceIds=[details["networkInterfaceId"]])["NetworkInterfaces"][0]
+        assert eni["PrivateDnsName"] == name and eni["PrivateIpAddresses"][0]["PrivateDnsName"] == name, eni
+        assert nslookup_addresses(name) == [ip], in_task("nslookup", name).stdout
+        reverse = ".".join(reversed(ip.split("."))) + ".in-addr.arpa"
+        ptr = parse(exchange(query(reverse, 12)))
+        assert ptr["aa"] and len(ptr["answers"]) == 1 and read_name(ptr["answers"][0][3], 0)[0] == name, ptr
+        nobody = parse(exchange(query("250.250.213.10.in-addr.arpa", 12)))  # in the VPC, no interface
+        assert nobody["aa"] and nobody["rcode"] == 3, nobody
+        assert name not in upstream.asked and reverse not in upstream.asked, upstream.asked
+        try:
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": False})
+            off = parse(exchange(query(name, 1)))  # not the VPC's: forwarded, as AWS
+            assert off["rcode"] == 3 and not off["aa"] and name in upstream.asked, off
+            assert parse(exchange(query("api.local", 1)))["answers"]  # Cloud Map still answered
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": False})
+            silent = subprocess.run(["nsenter", "-t", state["client_pid"], "-n", "--", "python3", "-c", NETNS_CLIENT,
+                                     RESOLVER, "udp", query("api.local", 1).hex()], capture_output=True, text=True,
+                                    timeout=20)
+            assert silent.returncode != 0 and "timed out" in silent.stderr, silent  # no answer at all
+        finally:
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsSupport={"Value": True})
+            ec2.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+        assert [socket.inet_ntoa(r[3]) for r in parse(exchange(query(name, 1)))["answers"]] == [ip]
 
     @checks.run
     def another_vpc_with_the_same_cidr_has_its_own_names_at_the_same_address():

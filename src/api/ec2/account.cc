@@ -10,6 +10,7 @@
 #include "model/ec2_network.h"
 #include "model/load_balancer.h"
 #include "model/task.h"
+#include "model/vpc_dns.h"
 
 namespace wharf::api::ec2 {
 
@@ -132,8 +133,11 @@ object Interface(const RequestContext& ctx, const std::string& id, const object&
              {"MacAddress", mac},
              {"NetworkInterfaceId", id},
              {"OwnerId", ctx.account_id},
+             {"PrivateDnsName", model::PrivateDnsName(ip, ctx.region)},
              {"PrivateIpAddress", ip},
-             {"PrivateIpAddresses", json::array{object{{"Primary", true}, {"PrivateIpAddress", ip}}}},
+             {"PrivateIpAddresses", json::array{object{{"Primary", true},
+                                                        {"PrivateDnsName", model::PrivateDnsName(ip, ctx.region)},
+                                                        {"PrivateIpAddress", ip}}}},
              {"RequesterId", requester},
              {"RequesterManaged", true},
              {"SourceDestCheck", type != "nat_gateway"},
