@@ -11,11 +11,12 @@
 #   fuzz/run.sh filter [RUNS]     CloudWatch Logs filter patterns, matched and captured, metric filter values
 #   fuzz/run.sh cbor [RUNS]       CBOR request bodies (CloudWatch's smithy-rpc-v2-cbor), decoded and re-encoded
 #   fuzz/run.sh rule [RUNS]       composite alarm rules (AlarmRule), parsed and evaluated
+#   fuzz/run.sh protection [RUNS] the agent's task protection endpoint's PUT body (sent by any container)
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ " lb policy blob sealed template schedule dns filter cbor rule " == *" ${1:-none} "* ]]; then
+if [[ " lb policy blob sealed template schedule dns filter cbor rule protection " == *" ${1:-none} "* ]]; then
   target=$1
   shift
 fi
@@ -66,6 +67,19 @@ if [[ $target == cbor ]]; then
   printf '\xbf\x69Namespace\x7f\x62Cb\x62or\xff\x61L\x9f\x01\x20\xf9\x3c\x00\xff\xff' > "$corpus/indef"
   printf '\xa1\x61B\x5f\x42\x00\x01\x41\xff\xff' > "$corpus/bytes"
   run_fuzzer cbor_fuzzer 4096
+  exit 0
+fi
+
+if [[ $target == protection ]]; then
+  clang++ "${flags[@]}" fuzz/task_protection_fuzzer.cc src/agent/task_protection_request.cc src/base/status.cc \
+    -lboost_json -o "$out/task_protection_fuzzer"
+  # Seeds: the documented body, without expiry, a null expiry, and ones the endpoint refuses.
+  printf '{"ProtectionEnabled": true, "ExpiresInMinutes": 60}' > "$corpus/enable"
+  printf '{"ProtectionEnabled": false}' > "$corpus/disable"
+  printf '{"ProtectionEnabled": true, "ExpiresInMinutes": null}' > "$corpus/null"
+  printf '{"ProtectionEnabled": "yes", "ExpiresInMinutes": 1.5e3}' > "$corpus/wrong"
+  printf '[{"ProtectionEnabled": true}]' > "$corpus/array"
+  run_fuzzer task_protection_fuzzer 4096
   exit 0
 fi
 

@@ -8,11 +8,10 @@
 //   {"protection": {"ExpirationDate": "2022-10-06T02:29:16Z" | null, "ProtectionEnabled", "TaskArn"}}
 //   {"failure": {"Arn", "Detail", "Reason"}}            (ECS's failure, e.g. TASK_NOT_VALID)
 // The state is the server's, the one UpdateTaskProtection and GetTaskProtection share.
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <variant>
 
 #include "agent/metadata_directory.h"
+#include "agent/task_protection_request.h"
 #include "base/clock.h"
 #include "model/json.h"
 
@@ -25,33 +24,6 @@ MetadataAnswer JsonAnswer(int status, const json::object& body) { return {status
 
 MetadataAnswer ErrorAnswer(int status, const std::string& task_arn, std::string_view code, std::string_view message) {
   return JsonAnswer(status, {{"error", json::object{{"Arn", task_arn}, {"Code", code}, {"Message", message}}}});
-}
-
-// The request body of a PUT as UpdateTaskProtection's input members; an error answer when it
-// is not what the endpoint takes.
-std::variant<json::object, MetadataAnswer> ProtectionInput(std::string_view body, const std::string& task_arn) {
-  boost::system::error_code ec;
-  json::value parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) {
-    return ErrorAnswer(400, task_arn, "InvalidRequest", "Invalid request: failed to decode request");
-  }
-  const json::object& in = parsed.get_object();
-  const json::value* enabled = in.if_contains("ProtectionEnabled");
-  if (!enabled || !enabled->is_bool()) {
-    return ErrorAnswer(400, task_arn, "InvalidRequest", "Invalid request: does not contain 'ProtectionEnabled' field");
-  }
-  json::object out{{"protectionEnabled", enabled->get_bool()}};
-  if (const json::value* minutes = in.if_contains("ExpiresInMinutes"); minutes && !minutes->is_null()) {
-    // ECS checks the range (1 to 2,880); an integer of any size is passed on for it to refuse.
-    if (minutes->is_int64()) {
-      out["expiresInMinutes"] = minutes->get_int64();
-    } else if (minutes->is_uint64()) {
-      out["expiresInMinutes"] = minutes->get_uint64();
-    } else {
-      return ErrorAnswer(400, task_arn, "InvalidRequest", "Invalid request: ExpiresInMinutes must be an integer");
-    }
-  }
-  return out;
 }
 
 // ECS's answer in the endpoint's form: its first failure, else its protected task.
@@ -95,9 +67,9 @@ MetadataAnswer MetadataDirectory::TaskProtection(const std::string& token, std::
   json::object input{{"cluster", GetString(task, "Cluster")}, {"tasks", json::array{json::value(task_arn)}}};
   std::string_view operation = "GetTaskProtection";
   if (method == "PUT") {
-    auto members = ProtectionInput(body, task_arn);
-    if (auto* refused = std::get_if<MetadataAnswer>(&members)) return *refused;
-    for (auto& [k, v] : std::get<json::object>(members)) input[k] = v;
+    auto members = TaskProtectionInput(body);
+    if (!members.ok()) return ErrorAnswer(400, task_arn, "InvalidRequest", members.status().message());
+    for (auto& [k, v] : *members) input[k] = v;
     operation = "UpdateTaskProtection";
   }
   // The ECS agent calls ECS as the task (its role), never as the node.

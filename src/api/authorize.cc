@@ -97,11 +97,14 @@ std::string DecisionKey(std::string_view region, const authz::Check& check) {
 
 constexpr std::string_view kResourceTag = "aws:ResourceTag/";
 
-// aws:ResourceTag/<key> (and the service's own name for it) for each tag of the resource.
-void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
-  for (auto& [key, value] : service.resource_tags(check.resource)) {
+// aws:ResourceTag/<key> (and the service's own name for it) for each tag of the resource,
+// as the Authorizer keeps them (read again once the store has changed).
+void AddResourceTags(controlplane::Authorizer& authorizer, std::string_view region, const ServiceEndpoint& service,
+                     authz::Check& check) {
+  auto tags = authorizer.ResourceTagsOf(region, check.resource, service.resource_tags);
+  for (const auto& [key, value] : *tags) {
     if (!service.service_resource_tag_key.empty()) check.keys.emplace_back(service.service_resource_tag_key + key, value);
-    check.keys.emplace_back(std::string(kResourceTag) + key, std::move(value));
+    check.keys.emplace_back(std::string(kResourceTag) + key, value);
   }
 }
 
@@ -109,8 +112,8 @@ void AddResourceTags(const ServiceEndpoint& service, authz::Check& check) {
 // a KMS key's policy binds the root as any principal (it is allowed only when the policy names
 // it, its account or everyone, and never against a Deny). A key without a policy (an AWS
 // managed key) is the account's.
-std::optional<std::string> RootDenial(const RequestContext& ctx, std::vector<authz::Check>& checks,
-                                      const ServiceEndpoint& service) {
+std::optional<std::string> RootDenial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
+                                      std::vector<authz::Check>& checks, const ServiceEndpoint& service) {
   static const controlplane::CallerPolicies kNone;
   for (authz::Check& check : checks) {
     if (check.resource == "*") continue;
@@ -118,7 +121,7 @@ std::optional<std::string> RootDenial(const RequestContext& ctx, std::vector<aut
     if (text.empty()) continue;
     auto parsed = iam::ParsePolicy(text, {iam::PolicyKind::kResource, false, true});
     if (!parsed.ok()) continue;
-    if (service.resource_tags) AddResourceTags(service, check);  // the policy may read any key
+    if (service.resource_tags) AddResourceTags(authorizer, ctx.region, service, check);  // the policy may read any key
     iam::RequestContext request = EvaluationContext(ctx, kNone, true);
     request.action = check.action;
     request.resource = check.resource;
@@ -140,7 +143,7 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   if (!ctx.key_owner || checks.empty()) return std::optional<std::string>();
   if (ctx.key_owner->root) {
     if (!service || !service->resource_policy_required || !service->resource_policy) return std::optional<std::string>();
-    return RootDenial(ctx, checks, *service);
+    return RootDenial(authorizer, ctx, checks, *service);
   }
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
   // A user or role deleted since the key was read has no policies left.
@@ -161,7 +164,7 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
     if (service && service->resource_tags && check.resource != "*" &&
         (resource || policies.UsesPrefix(kResourceTag) ||
          (!service->service_resource_tag_key.empty() && policies.UsesPrefix(service->service_resource_tag_key)))) {
-      AddResourceTags(*service, check);
+      AddResourceTags(authorizer, ctx.region, *service, check);
     }
     // The same caller asking the same again: decided already (CallerPolicies says when).
     bool cacheable = !resource && policies.decisions_cacheable;

@@ -73,11 +73,41 @@ std::optional<KeyOwner> SessionOwner(store::Store& store, const json::object& re
   return owner;
 }
 
+CredentialStore::~CredentialStore() { watch_.reset(); }
+
+Status CredentialStore::Start() {
+  ASSIGN_OR_RETURN(int64_t revision, store_.CurrentRevision());
+  ASSIGN_OR_RETURN(watch_, store_.WatchPrefix("iam/", revision, [this](const std::vector<store::Event>& events) {
+    for (const auto& e : events) {
+      std::string_view key = e.kv.key;
+      if (key.starts_with(model::keys::kAccessKeys)) {
+        Forget(key.substr(model::keys::kAccessKeys.size()));
+      } else if (key.starts_with(model::keys::kIamSessions)) {
+        Forget(key.substr(model::keys::kIamSessions.size()));
+      } else if (key.starts_with(model::keys::kIamUsers)) {
+        ForgetUser(key.substr(model::keys::kIamUsers.size()));
+      } else if (key.starts_with(model::keys::kIamRoles)) {
+        ForgetRole(key.substr(model::keys::kIamRoles.size()));
+      }
+    }
+  }));
+  return Status::OK();
+}
+
+void CredentialStore::Keep(std::string_view access_key_id, const KeyOwner& owner, uint64_t generation) {
+  MutexLock lock(mu_);
+  if (generation != generation_) return;  // what was read may be what was just forgotten
+  if (cache_.size() > 65536) cache_.clear();  // sessions accumulate; keys are read again
+  cache_[std::string(access_key_id)] = owner;
+}
+
 std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) {
+  uint64_t generation;
   {
     MutexLock lock(mu_);
     auto it = cache_.find(std::string(access_key_id));
     if (it != cache_.end()) return it->second;
+    generation = generation_;
   }
   if (access_key_id.starts_with("ASIA")) {
     auto got = store_.Get(model::keys::IamSessionKey(access_key_id));
@@ -86,9 +116,7 @@ std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) 
     if (!record.ok()) return std::nullopt;
     auto owner = SessionOwner(store_, *record);
     if (!owner) return std::nullopt;
-    MutexLock lock(mu_);
-    if (cache_.size() > 65536) cache_.clear();  // sessions accumulate; keys are read again
-    cache_[std::string(access_key_id)] = *owner;
+    Keep(access_key_id, *owner, generation);
     return owner;
   }
   auto got = store_.Get(model::keys::AccessKeyKey(access_key_id));
@@ -111,8 +139,7 @@ std::optional<KeyOwner> CredentialStore::Lookup(std::string_view access_key_id) 
     owner.user_path = wharf::GetString(shape, "Path", "/");
     owner.user_id = wharf::GetString(shape, "UserId");
   }
-  MutexLock lock(mu_);
-  cache_[std::string(access_key_id)] = owner;
+  Keep(access_key_id, owner, generation);
   return owner;
 }
 
@@ -124,17 +151,35 @@ std::optional<std::string> CredentialStore::SecretFor(std::string_view access_ke
 
 void CredentialStore::Forget(std::string_view access_key_id) {
   MutexLock lock(mu_);
+  ++generation_;
   cache_.erase(std::string(access_key_id));
 }
 
+namespace {
+
+bool SameName(std::string_view a, std::string_view b) {  // IAM names are unique without case
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return std::tolower(x) == std::tolower(y); });
+}
+
+}  // namespace
+
 void CredentialStore::ForgetUser(std::string_view user_name) {
   MutexLock lock(mu_);
-  for (auto it = cache_.begin(); it != cache_.end();) {
-    bool same = !it->second.root && !it->second.role_session() && it->second.user_name.size() == user_name.size() &&
-                std::equal(user_name.begin(), user_name.end(), it->second.user_name.begin(),
-                           [](char a, char b) { return std::tolower(a) == std::tolower(b); });
-    it = same ? cache_.erase(it) : std::next(it);
-  }
+  ++generation_;
+  // A user's own keys, and the sessions GetSessionToken made for it.
+  std::erase_if(cache_, [&](const auto& entry) {
+    const KeyOwner& owner = entry.second;
+    return !owner.root && !owner.role_session() && SameName(owner.user_name, user_name);
+  });
+}
+
+void CredentialStore::ForgetRole(std::string_view role_name) {
+  MutexLock lock(mu_);
+  ++generation_;
+  std::erase_if(cache_, [&](const auto& entry) {
+    return entry.second.role_session() && SameName(entry.second.role_name, role_name);
+  });
 }
 
 void CredentialStore::RecordUse(std::string_view access_key_id, std::string_view service,

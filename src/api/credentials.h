@@ -7,8 +7,10 @@
 // Caching: a key's secret, status and user are cached after the first lookup. IAM changes
 // that touch a key (UpdateAccessKey, DeleteAccessKey, a user renamed or moved) call Forget or
 // ForgetUser after their commit, so the next request reads the store again: a deleted or
-// deactivated key stops working at once on this server. (Another server of an etcd cluster
-// keeps its cached entry until it restarts: see docs/API.md.)
+// deactivated key stops working at once on this server. Start() also watches iam/ in the
+// store, so a change made by another server of an etcd cluster drops the entries it touches
+// (a key's, a session's, every key of a user or every session of a role) as soon as the
+// watch delivers it; a lookup racing such a change does not cache what it read.
 //
 // Temporary credentials (STS AssumeRole, GetSessionToken) are records under iam/sessions/
 // (ASIA... ids): a request signed with one must carry its session token, and is refused once
@@ -23,6 +25,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -69,6 +73,10 @@ struct KeyOwner {
 class CredentialStore {
  public:
   CredentialStore(store::Store& store, Random& random) : store_(store), random_(random) {}
+  ~CredentialStore();
+
+  // Watches iam/ so that a change to a key, session, user or role drops what was cached.
+  Status Start();
 
   // The key's owner; empty when there is no such key (or its user is gone).
   std::optional<KeyOwner> Lookup(std::string_view access_key_id);
@@ -77,6 +85,7 @@ class CredentialStore {
   // Drops cached entries: the next request reads the store.
   void Forget(std::string_view access_key_id) EXCLUDES(mu_);
   void ForgetUser(std::string_view user_name) EXCLUDES(mu_);
+  void ForgetRole(std::string_view role_name) EXCLUDES(mu_);
   // Notes a signed request; writes the last use when the stored one is a minute old.
   void RecordUse(std::string_view access_key_id, std::string_view service, std::string_view region,
                  std::chrono::system_clock::time_point now) EXCLUDES(mu_);
@@ -88,13 +97,19 @@ class CredentialStore {
  private:
   Status Save(const AccessKey& key) EXCLUDES(mu_);
 
+  // Caches `owner` unless something was forgotten since `generation` was read.
+  void Keep(std::string_view access_key_id, const KeyOwner& owner, uint64_t generation) EXCLUDES(mu_);
+
   // Constant after construction.
   store::Store& store_;
   Random& random_;
+  std::unique_ptr<store::Watch> watch_;
 
-  // Protected by mu_: every key seen, by access key id, and when each was last written used.
+  // Protected by mu_: every key seen, by access key id, and when each was last written used;
+  // how many times entries were forgotten.
   Mutex mu_;
   std::unordered_map<std::string, KeyOwner> cache_ GUARDED_BY(mu_);
+  uint64_t generation_ GUARDED_BY(mu_) = 0;
   std::unordered_map<std::string, std::chrono::system_clock::time_point> use_written_ GUARDED_BY(mu_);
 };
 

@@ -345,8 +345,10 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
     ctx.principal_arn = "arn:aws:iam::" + options_.account_id + ":root";
     ctx.principal_id = options_.account_id;
   }
-  if (owner) ctx.key_owner = std::make_shared<const KeyOwner>(*owner);
-  if (owner) credentials_.RecordUse(ctx.access_key_id, opts.service, auth.credential.region, ctx.now);
+  if (owner) {
+    credentials_.RecordUse(ctx.access_key_id, opts.service, auth.credential.region, ctx.now);
+    ctx.key_owner = std::make_shared<const KeyOwner>(std::move(*owner));
+  }
   return std::nullopt;
 }
 

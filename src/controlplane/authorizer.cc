@@ -127,6 +127,28 @@ Result<std::shared_ptr<const CallerPolicies>> Authorizer::PoliciesOf(const Calle
   return policies;
 }
 
+std::shared_ptr<const Authorizer::Tags> Authorizer::ResourceTagsOf(
+    std::string_view region, std::string_view arn, const std::function<Tags(std::string_view arn)>& read) {
+  // The revision is taken before the read: a commit landing during the read leaves the entry
+  // older than the store, so the next request reads again.
+  auto revision = store_.CurrentRevision();
+  if (!revision.ok()) return std::make_shared<const Tags>(read(arn));  // uncached, never stale
+  std::string key;
+  key.reserve(region.size() + 1 + arn.size());
+  key.append(region).push_back('\x1f');
+  key.append(arn);
+  {
+    MutexLock lock(tags_mu_);
+    auto it = tags_.find(key);
+    if (it != tags_.end() && it->second.revision == *revision) return it->second.tags;
+  }
+  auto tags = std::make_shared<const Tags>(read(arn));
+  MutexLock lock(tags_mu_);
+  if (tags_.size() >= 4096) tags_.clear();  // a caller touching many resources
+  tags_[std::move(key)] = TagsEntry{*revision, tags};
+  return tags;
+}
+
 Result<std::shared_ptr<CallerPolicies>> Authorizer::Load(const Caller& caller) {
   ASSIGN_OR_RETURN(std::shared_ptr<CallerPolicies> out, LoadPolicies(caller));
   for (const auto& p : out->identity) NoteKeys(p, *out);

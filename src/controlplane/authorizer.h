@@ -15,6 +15,11 @@
 // change there (on this server or, with etcd, on another) bumps the generation, so the next
 // request reads the records again. Access keys' last-use stamps are not changes.
 //
+// Resource tags (aws:ResourceTag/<key>): ResourceTagsOf keeps each resource's tags with the
+// store revision they were read at and reads them again once the revision has moved, so a
+// TagResource (or any other commit) is seen by the very next request. Reading them parses the
+// resource's record, which cost more than the rest of an authorization (50-100 us measured).
+//
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -103,6 +108,13 @@ class Authorizer {
   // by the very next request even before the watch delivers it).
   void Changed() { generation_.fetch_add(1, std::memory_order_release); }
 
+  // The tags of the resource `arn` as seen from `region` (each region reads its own store),
+  // as `read` gives them: read when the store's revision has moved since they were last read.
+  using Tags = std::vector<std::pair<std::string, std::string>>;
+  std::shared_ptr<const Tags> ResourceTagsOf(std::string_view region, std::string_view arn,
+                                             const std::function<Tags(std::string_view arn)>& read)
+      EXCLUDES(tags_mu_);
+
  private:
   Result<std::shared_ptr<CallerPolicies>> Load(const Caller& caller);
   Result<std::shared_ptr<CallerPolicies>> LoadPolicies(const Caller& caller);
@@ -123,6 +135,13 @@ class Authorizer {
   };
   Mutex mu_;
   std::unordered_map<std::string, Entry> cache_ GUARDED_BY(mu_);
+
+  struct TagsEntry {
+    int64_t revision;
+    std::shared_ptr<const Tags> tags;
+  };
+  Mutex tags_mu_;
+  std::unordered_map<std::string, TagsEntry> tags_ GUARDED_BY(tags_mu_);  // by region and ARN
 };
 
 }  // namespace wharf::controlplane

@@ -103,8 +103,27 @@ void ServiceControllerState::WriteTo(json::object& service, size_t max_failures_
   service["_wharf"] = std::move(meta);
 }
 
-json::object PresentService(const json::object& record, bool with_tags) {
-  json::object service = record;
+json::object PresentService(json::object service, bool with_tags) {
+  // The current service deployment, and the revisions running now (ECS's summary), read
+  // before the internal fields they come from are dropped.
+  std::string service_arn = GetString(service, "serviceArn");
+  json::array revisions;
+  std::string current_deployment;
+  if (const auto* deployments = service.if_contains("deployments"); deployments && deployments->is_array()) {
+    for (const auto& v : deployments->get_array()) {
+      if (!v.is_object()) continue;
+      const json::object& d = v.get_object();
+      revisions.push_back(json::object{{"arn", ServiceRevisionArn(service_arn, ServiceRevisionId(d))},
+                                       {"requestedTaskCount", GetInt(d, "desiredCount").value_or(0)},
+                                       {"runningTaskCount", GetInt(d, "runningCount").value_or(0)},
+                                       {"pendingTaskCount", GetInt(d, "pendingCount").value_or(0)}});
+    }
+    const json::array& list = deployments->get_array();
+    if (!list.empty() && list[0].is_object()) {
+      std::string id = GetString(GetObject(list[0].get_object(), kServiceDeployment), "id");
+      if (!id.empty()) current_deployment = ServiceDeploymentArn(service_arn, id);
+    }
+  }
   service.erase("_wharf");
   service.erase(kServiceDeploymentHistory);
   service.erase(kServiceRevisions);
@@ -116,22 +135,7 @@ json::object PresentService(const json::object& record, bool with_tags) {
       d.as_object().erase(kDeploymentBlueGreen);
     }
   }
-  // The current service deployment, and the revisions running now (ECS's summary).
-  const json::array& deployments = GetArray(record, "deployments");
-  std::string service_arn = GetString(record, "serviceArn");
-  json::array revisions;
-  for (const auto& v : deployments) {
-    if (!v.is_object()) continue;
-    const json::object& d = v.get_object();
-    revisions.push_back(json::object{{"arn", ServiceRevisionArn(service_arn, ServiceRevisionId(d))},
-                                     {"requestedTaskCount", GetInt(d, "desiredCount").value_or(0)},
-                                     {"runningTaskCount", GetInt(d, "runningCount").value_or(0)},
-                                     {"pendingTaskCount", GetInt(d, "pendingCount").value_or(0)}});
-  }
-  if (!deployments.empty() && deployments[0].is_object()) {
-    std::string id = GetString(GetObject(deployments[0].get_object(), kServiceDeployment), "id");
-    if (!id.empty()) service["currentServiceDeployment"] = ServiceDeploymentArn(service_arn, id);
-  }
+  if (!current_deployment.empty()) service["currentServiceDeployment"] = std::move(current_deployment);
   if (!revisions.empty()) service["currentServiceRevisions"] = std::move(revisions);
   if (!with_tags) service.erase("tags");
   return service;

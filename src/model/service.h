@@ -74,7 +74,9 @@ struct ServiceControllerState {
 // Adds an event made at `now` (newest first, at most kMaxServiceEvents kept).
 void AddServiceEvent(Random& random, double now, boost::json::object& service, const std::string& message);
 
-// The Service shape as DescribeServices answers it.
-boost::json::object PresentService(const boost::json::object& record, bool with_tags);
+// The Service shape as DescribeServices answers it, made from the stored record (moved in
+// where the caller has no further use for it: copying a record cost more than the rest of
+// DescribeServices).
+boost::json::object PresentService(boost::json::object record, bool with_tags);
 
 }  // namespace wharf::model

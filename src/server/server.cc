@@ -107,6 +107,7 @@ class WharfServer final : public Server {
     leadership.on_change = [](bool leads) { LOG_INFO("msg=\"leadership changed\" leader={}", leads); };
     ASSIGN_OR_RETURN(leadership_, store::OpenLeadership(options_.store_url, std::move(leadership)));
     credentials_ = std::make_unique<api::CredentialStore>(*store_, random_);
+    RETURN_IF_ERROR(credentials_->Start());  // another server's IAM changes drop cached keys
     ASSIGN_OR_RETURN(admin_, credentials_->EnsureAdminKey());
     const api::AccessKey& admin = admin_;
     credentials_path_ = (std::filesystem::absolute(options_.data_dir) / "credentials").string();

@@ -42,6 +42,25 @@ TEST(SigV4, AcceptsAwsTestSuiteVector) {
   EXPECT_EQ(r.credential.access_key_id, kKeyId);
 }
 
+// Each loop thread keeps the derived signing keys it made, by secret and scope: a key whose
+// secret changed (a new access key under the same id after a restore, say) is never checked
+// against the old secret's derived key.
+TEST(SigV4, CachedSigningKeyFollowsTheSecret) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  EXPECT_FALSE(VerifySigV4(Vanilla(headers), Options(), Secrets(), kSigned).failure.has_value());
+  auto changed = [](std::string_view) -> std::optional<std::string> { return std::string("another-secret"); };
+  EXPECT_EQ(VerifySigV4(Vanilla(headers), Options(), changed, kSigned).failure, AuthFailure::kBadSignature);
+  EXPECT_FALSE(VerifySigV4(Vanilla(headers), Options(), Secrets(), kSigned).failure.has_value());
+
+  Credential scope{kKeyId, "20150830", "us-east-1", "service"};
+  std::string key = SigningKey(kSecret, scope);
+  EXPECT_NE(SigningKey("another-secret", scope), key);
+  scope.date = "20150831";
+  EXPECT_NE(SigningKey(kSecret, scope), key);
+  scope.date = "20150830";
+  EXPECT_EQ(SigningKey(kSecret, scope), key);
+}
+
 TEST(SigV4, RefusesAlteredRequest) {
   std::vector<std::pair<std::string, std::string>> headers;
   SignedRequest req = Vanilla(headers);

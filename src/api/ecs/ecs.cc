@@ -5,7 +5,9 @@
 
 namespace wharf::api::ecs {
 
-Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& deps) {
+Result<ServiceEndpoint> MakeEcsEndpoint(const EcsDeps& given) {
+  EcsDeps deps = given;
+  if (!deps.presented_services) deps.presented_services = std::make_shared<PresentedServices>();
   ServiceEndpoint endpoint;
   ASSIGN_OR_RETURN(endpoint.model, ServiceModel::LoadEmbedded("ecs"));
   endpoint.validation_error = "InvalidParameterException";

@@ -7,9 +7,11 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
+#include "api/ecs/presented_services.h"
 #include "api/front_door.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -40,6 +42,8 @@ struct EcsDeps {
   // Whether ECS may assume a task's role (controlplane/task_roles.h); empty: every role.
   std::function<Status(std::string_view role_arn)> may_assume_role = nullptr;
   std::string public_ip_pool{};  // controlplane::TaskLaunchDeps::public_ip_pool
+  // DescribeServices' shapes of the service records; MakeEcsEndpoint makes one when null.
+  std::shared_ptr<PresentedServices> presented_services{};
 };
 
 // Builds the endpoint with every implemented operation.
