@@ -10,8 +10,11 @@ Once every task runs and --settle seconds have passed, CPU time (utime+stime fro
 summed over --seconds for: the wharf server (its local node's agent threads are in it), the
 conmon monitors, and every other process on the machine (runc, health checks, ... and the
 other sessions on a shared machine: the machine's total is printed with its idle baseline,
-measured the same way before any task started). Also forks per second (/proc/stat
+measured the same way before any task started), and each group's context switches per second
+(its threads' wake-ups). Also forks per second (/proc/stat
 `processes`) and context switches. Prints CPU % of one core per peer and per idle task.
+
+--awslogs gives wharf's tasks the awslogs driver (the agent follows each container's log).
 
 Every task and container is stopped and removed when it ends, also on an error or Ctrl-C. Run
 as root, alone (no other wharf node), under the e2e lock:
@@ -39,6 +42,20 @@ def cpu_ticks(pid):
         return int(fields[11]) + int(fields[12])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def wakeups(pid):
+    """Context switches of all a process's threads so far (each is mostly one wake-up when idle)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        total += int(line.split()[1])
+    except OSError:
+        pass
+    return total
 
 
 def pids_named(comm):
@@ -70,6 +87,7 @@ def sample(groups, seconds):
     """CPU % of one core per group ({name: callable -> pids}) and of the machine over `seconds`."""
     pids = {name: find() for name, find in groups.items()}
     before = {name: {p: cpu_ticks(p) for p in ps} for name, ps in pids.items()}
+    woken = {name: {p: wakeups(p) for p in ps} for name, ps in pids.items()}
     m0, t0 = machine(), time.monotonic()
     time.sleep(seconds)
     m1, wall = machine(), time.monotonic() - t0
@@ -78,6 +96,7 @@ def sample(groups, seconds):
         # A pid gone during the window counts for nothing (its last ticks are lost): idle peers have none.
         ticks = sum(max(0, cpu_ticks(p) - before[name][p]) for p in ps)
         out[name] = ticks / TICK / wall * 100
+        out[name + " wake-ups/s"] = sum(max(0, wakeups(p) - woken[name][p]) for p in ps) / wall
     out["machine"] = (m1[0] - m0[0]) / TICK / wall * 100
     out["forks/s"] = (m1[1] - m0[1]) / wall
     out["ctxsw/s"] = (m1[2] - m0[2]) / wall
@@ -89,7 +108,8 @@ def show(title, idle, busy, n, keys):
           f"{idle['machine']:.1f} %, {idle['forks/s']:.0f} forks/s)", flush=True)
     for k in keys:
         extra = busy[k] - idle.get(k, 0.0)
-        print(f"  {k:<22} {busy[k]:7.1f} %   per task {extra / n * 1000:7.2f} m%", flush=True)
+        print(f"  {k:<22} {busy[k]:7.1f} %   per task {extra / n * 1000:7.2f} m%   "
+              f"wake-ups/s {busy[k + ' wake-ups/s']:8.0f}", flush=True)
     print(f"  {'machine (all)':<22} {busy['machine']:7.1f} %   per task "
           f"{(busy['machine'] - idle['machine']) / n * 1000:7.2f} m%   (other sessions included)", flush=True)
     print(f"  {'forks/s':<22} {busy['forks/s']:7.1f}     ctx switches/s {busy['ctxsw/s']:.0f}   "
@@ -108,9 +128,13 @@ def wharf(args, layout):
                   "runc": lambda: pids_named("runc")}
         try:
             image = task_fixtures.push_to_wharf(server, layout, "v1", "idle")
+            container = {"name": "sleep", "image": image, "memory": 8, "command": SLEEP, "essential": True}
+            if args.awslogs:
+                server.boto3("logs").create_log_group(logGroupName="/idle")
+                container["logConfiguration"] = {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/idle", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "idle"}}
             ecs.register_task_definition(family="idle-sleep", networkMode="none", requiresCompatibilities=["EC2"],
-                                         containerDefinitions=[{"name": "sleep", "image": image, "memory": 8,
-                                                                "command": SLEEP, "essential": True}])
+                                         containerDefinitions=[container])
             idle = sample(groups, args.seconds)
             started = time.time()
             for left in range(args.tasks, 0, -10):
@@ -126,7 +150,7 @@ def wharf(args, layout):
             print(f"wharf: {args.tasks} tasks RUNNING {time.time() - started:.0f} s after the first RunTask", flush=True)
             time.sleep(args.settle)
             busy = sample(groups, args.seconds)
-            show("wharf", idle, busy, args.tasks, list(groups))
+            show("wharf" + (" (awslogs)" if args.awslogs else ""), idle, busy, args.tasks, list(groups))
         finally:
             stop_every_task(ecs)
         server.stop()  # an idle node takes its bridges and rules down
@@ -180,6 +204,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20, help="the measuring window")
     ap.add_argument("--settle", type=float, default=10, help="wait after the last task runs")
     ap.add_argument("--peers", default="wharf,docker")
+    ap.add_argument("--awslogs", action="store_true", help="wharf's tasks log with awslogs (to a group /idle)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("run as root (it runs containers)")
