@@ -509,13 +509,13 @@ bool TaskRunner::AwaitChange() {
     if (!c->created || c->stopped) continue;
     if (c->started && c->exit_fd == kNoDescriptorYet) c->exit_fd = node_.runtime.ExitDescriptor(c->runtime_id);
     if (c->exit_fd < 0) {
+      // None (or refused: its monitor exited before it was opened, which the WatchState of
+      // the next turn sees): this container is polled.
       polling = true;
       continue;
     }
     fds.push_back({c->exit_fd, POLLIN, 0});
   }
-  // The monitor may have exited before its descriptor was opened (the descriptor is then
-  // refused): the WatchState of the next turn sees it. Otherwise wait for the next deadline.
   auto now = node_.clock.Now();
   auto due = now + node_.usage_interval;
   if (usage_sample_) due = std::min(due, usage_sample_->read + node_.usage_interval);
