@@ -277,12 +277,14 @@ function TasksTab({ cluster, counts }: { cluster: string; counts?: { running: nu
     const at = tokens.known(page) ? { page, token: tokens.token(page) } : await tokens.walk(ecsOf(clients), cluster, filter, pageSize, page);
     const loaded = await loadTaskPage(ecsOf(clients), cluster, filter, pageSize, at.token);
     tokens.learn(at.page, loaded.nextToken);
-    return { ...loaded, page: at.page, pageSize };
+    return { ...loaded, asked: page, page: at.page, pageSize };
   }, [clients, cluster, status, page, pageSize, tokens]);
   // Rows of another page or size than asked for are not shown while the asked one loads.
   const current = tasks.data && tasks.data.page === page && tasks.data.pageSize === pageSize ? tasks.data : undefined;
   useEffect(() => {
-    if (tasks.data && tasks.data.page !== page && tasks.data.pageSize === pageSize) setPage(tasks.data.page);
+    // A page asked for past the last one there is: the last one is shown, and selected.
+    const d = tasks.data;
+    if (d && d.asked === page && d.page !== page && d.pageSize === pageSize) setPage(d.page);
   }, [tasks.data, page, pageSize]);
   const clusterCount = status === "RUNNING" && counts ? counts.running + counts.pending : undefined;
   const last = tokens.lastPage();
