@@ -24,6 +24,8 @@
 // agent's loop while the runner's thread works.
 #pragma once
 
+#include <poll.h>
+
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <future>
@@ -135,6 +137,8 @@ class TaskRunner {
   bool Sleep(std::chrono::milliseconds d) EXCLUDES(mu_);  // false when detached
   // Watch's wait: until a container exits, a stop or detach, or something is due; false when detached.
   bool AwaitChange() EXCLUDES(mu_);
+  void AwaitExit(std::chrono::system_clock::time_point until);  // StopTask's wait
+  void DrainWake(const std::vector<pollfd>& fds, int polled);
   void Wake();  // ends AwaitChange's wait (after desired_stopped_ or detached_ changed)
   // An awsvpc task's subnet, from its ENI (eni_ is set).
   Subnet TaskSubnet() const;
