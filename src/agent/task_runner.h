@@ -24,6 +24,8 @@
 // agent's loop while the runner's thread works.
 #pragma once
 
+#include <poll.h>
+
 #include <boost/json/object.hpp>
 #include <chrono>
 #include <future>
@@ -133,6 +135,11 @@ class TaskRunner {
   bool LoadState();
   bool ShouldStop() const EXCLUDES(mu_);
   bool Sleep(std::chrono::milliseconds d) EXCLUDES(mu_);  // false when detached
+  // Watch's wait: until a container exits, a stop or detach, or something is due; false when detached.
+  bool AwaitChange() EXCLUDES(mu_);
+  void AwaitExit(std::chrono::system_clock::time_point until);  // StopTask's wait
+  void DrainWake(const std::vector<pollfd>& fds, int polled);
+  void Wake();  // ends AwaitChange's wait (after desired_stopped_ or detached_ changed)
   // An awsvpc task's subnet, from its ENI (eni_ is set).
   Subnet TaskSubnet() const;
   // Seconds since the epoch on the node's clock, as state reports carry times.
@@ -148,6 +155,7 @@ class TaskRunner {
   const boost::json::object definition_;  // the task definition
   const std::shared_ptr<TaskDocuments> documents_ = std::make_shared<TaskDocuments>();
   std::thread thread_;  // runs Run(); joined by the destructor
+  int wake_fd_ = -1;    // an eventfd written by Wake; set before thread_ starts
 
   // Protected by mu_: what the agent's loop and the runner's thread both touch.
   mutable Mutex mu_;

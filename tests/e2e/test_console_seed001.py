@@ -25,6 +25,23 @@ else:
         image = subprocess.run([os.path.join(repo_root, "scripts", "demo-image.sh"), server.endpoint, "alba-digi",
                                 "v1", "5050"], env=server.env(), capture_output=True, text=True, check=True,
                                timeout=120).stdout.strip()
+        # The cluster's tasks tab a page at a time: 12 idle tasks in the node's cluster.
+        ecs = server.boto3("ecs")
+        ecs.create_cluster(clusterName="default")
+        ecs.register_task_definition(family="console-pages", networkMode="none", requiresCompatibilities=["EC2"],
+                                     containerDefinitions=[{"name": "idle", "image": image, "memory": 8,
+                                                            "command": ["exec sleep 3600"], "essential": True}])
+        try:
+            for _ in range(2):
+                ecs.run_task(cluster="default", taskDefinition="console-pages", count=6, launchType="EC2")
+            deadline = time.time() + 60
+            while ecs.describe_clusters(clusters=["default"])["clusters"][0]["runningTasksCount"] < 12:
+                assert time.time() < deadline, "12 tasks not RUNNING after 60 s"
+                time.sleep(0.5)
+            run_browser(checks, server, "task_pages.mjs", ARTIFACTS, timeout=120,
+                        extra={"CLUSTER": "default", "TASKS": "12"})
+        finally:
+            stop_services_and_tasks(ecs, "default")
         started = time.time()
         run_browser(checks, server, "seed001.mjs", ARTIFACTS, timeout=600,
                     extra={"IMAGE": image, "LB_PORT": str(free_port())})

@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -93,6 +94,7 @@ class ConmonRuntime final : public ContainerRuntime {
   Status Delete(const std::string& id) override;
   Result<std::vector<std::string>> List() override;
   Result<ContainerState> WatchState(const std::string& id) override;
+  int ExitDescriptor(const std::string& id) override;
   Result<int> Exec(const std::string& id, const std::vector<std::string>& argv,
                    std::chrono::milliseconds timeout) override;
 
@@ -302,6 +304,23 @@ Result<ContainerState> ConmonRuntime::WatchState(const std::string& id) {
     if (conmon_pid > 0 && ProcessAlive(conmon_pid)) return ContainerState{"running", 0, std::nullopt, std::nullopt, false};
   }
   return State(id);
+}
+
+int ConmonRuntime::ExitDescriptor(const std::string& id) {
+  if (!ValidId(id)) return -1;
+  int conmon_pid = 0;
+  if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
+  if (conmon_pid <= 0) return -1;
+  // A pidfd polls readable when the process exits; conmon exits just after writing the exit file.
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, conmon_pid, 0));
+  if (fd < 0) return -1;
+  // Opened after the pid was reaped and reused: not our monitor. The caller's WatchState
+  // after this sees the exit file anyway; this keeps it from waiting on a stranger.
+  if (!ProcessAlive(conmon_pid) || access(ExitFile(id).c_str(), F_OK) == 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
 }
 
 Result<int> ConmonRuntime::Exec(const std::string& id, const std::vector<std::string>& argv,

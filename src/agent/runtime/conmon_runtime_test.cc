@@ -1,5 +1,6 @@
 // Real containers through conmon + runc (needs root, runc, conmon, busybox-static).
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,6 +145,23 @@ TEST_F(ConmonRuntimeTest, SigtermStopsALongRunningContainer) {
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->exit_code, 143);
   EXPECT_TRUE(runtime_->Kill("term", SIGTERM).IsFailedPrecondition());
+}
+
+TEST_F(ConmonRuntimeTest, ExitDescriptorPollsReadableOnceTheContainerExits) {
+  ASSERT_TRUE(Run("waited", R"({"command":["sleep","1000"]})").ok());
+  int fd = runtime_->ExitDescriptor("waited");
+  ASSERT_GE(fd, 0);
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 100), 0);  // running: nothing to wait for
+  ASSERT_TRUE(runtime_->Kill("waited", SIGKILL).ok());
+  p.revents = 0;
+  EXPECT_EQ(poll(&p, 1, 10000), 1);
+  auto s = runtime_->WatchState("waited");  // the exit file is there once the monitor is gone
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->status, "stopped");
+  EXPECT_EQ(s->exit_code, 137);
+  close(fd);
+  EXPECT_LT(runtime_->ExitDescriptor("waited"), 0);  // nothing left to wait for
 }
 
 TEST_F(ConmonRuntimeTest, InitProcessForwardsSigterm) {

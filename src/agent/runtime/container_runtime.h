@@ -55,6 +55,11 @@ class ContainerRuntime {
   // else "running" (pid 0) while its monitor lives — without running the runtime binary, so
   // watching many containers often stays cheap. Falls back to State otherwise.
   virtual Result<ContainerState> WatchState(const std::string& id) { return State(id); }
+  // A descriptor that polls readable once a started container's monitor has exited (then
+  // WatchState says "stopped"), so that a node of many idle tasks waits instead of polling;
+  // the caller closes it. -1 when this runtime has none (or the monitor is gone already):
+  // poll WatchState then.
+  virtual int ExitDescriptor(const std::string& id) { (void)id; return -1; }
   // Runs argv inside the running container (health checks); its exit code, or Unavailable
   // when it outlives `timeout` (it is killed then).
   virtual Result<int> Exec(const std::string& id, const std::vector<std::string>& argv,

@@ -1,9 +1,11 @@
 // A cluster: its services, tasks and infrastructure (container instances with the CPU and
 // memory they registered and have left).
-import { useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import Button from "@cloudscape-design/components/button";
+import CollectionPreferences from "@cloudscape-design/components/collection-preferences";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
+import Pagination from "@cloudscape-design/components/pagination";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
 import Tabs from "@cloudscape-design/components/tabs";
@@ -29,6 +31,7 @@ import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
 import { RunTaskModal } from "./RunTask";
 import { ecsOf } from "../../lib/client-ecs";
+import { loadTaskPage, PageTokens, taskCounter } from "../../lib/task-pages";
 
 export async function listServices(clients: Clients, cluster: string): Promise<Service[]> {
   const arns: string[] = [];
@@ -109,7 +112,16 @@ export function ClusterDetail({ cluster, tab }: { cluster: string; tab?: string 
           onChange={(e) => (window.location.hash = formatRoute({ page: "cluster", cluster, tab: e.detail.activeTabId }))}
           tabs={[
             { id: "services", label: "Services", content: <ServicesTab cluster={cluster} /> },
-            { id: "tasks", label: "Tasks", content: <TasksTab cluster={cluster} /> },
+            {
+              id: "tasks",
+              label: "Tasks",
+              content: (
+                <TasksTab
+                  cluster={cluster}
+                  counts={c ? { running: c.runningTasksCount ?? 0, pending: c.pendingTasksCount ?? 0 } : undefined}
+                />
+              ),
+            },
             { id: "infrastructure", label: "Infrastructure", content: <InfrastructureTab cluster={cluster} /> },
           ]}
         />
@@ -173,6 +185,9 @@ export function TasksTable({
   reload,
   title = "Tasks",
   actions,
+  counter,
+  pagination,
+  preferences,
 }: {
   cluster: string;
   tasks: Task[] | undefined;
@@ -180,6 +195,9 @@ export function TasksTable({
   reload: () => void;
   title?: string;
   actions?: React.ReactNode;
+  counter?: string; // a paged table's: its rows are not all the tasks
+  pagination?: React.ReactNode;
+  preferences?: React.ReactNode;
 }) {
   const { clients, notify, notifyError } = useApp();
   const [selected, setSelected] = useState<Task[]>([]);
@@ -211,7 +229,7 @@ export function TasksTable({
       }}
       header={
         <Header
-          counter={tasks ? `(${tasks.length})` : undefined}
+          counter={counter ?? (tasks ? `(${tasks.length})` : undefined)}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               {actions}
@@ -226,6 +244,8 @@ export function TasksTable({
         </Header>
       }
       empty={<Empty title="No tasks">No tasks to display.</Empty>}
+      pagination={pagination}
+      preferences={preferences}
       columnDefinitions={[
         {
           id: "task",
@@ -244,18 +264,42 @@ export function TasksTable({
   );
 }
 
-function TasksTab({ cluster }: { cluster: string }) {
+function TasksTab({ cluster, counts }: { cluster: string; counts?: { running: number; pending: number } }) {
   const { clients } = useApp();
   const [status, setStatus] = useState<DesiredStatus>("RUNNING");
+  const [pageSize, setPageSize] = useState(10);
+  const [page, setPage] = useState(1);
   const [running, setRunning] = useState(false);
-  const tasks = usePolled(() => listTasks(clients, cluster, { desiredStatus: status }), [clients, cluster, status]);
+  // Page tokens belong to one listing: a new filter or page size starts again at page 1.
+  const tokens = useMemo(() => new PageTokens(), [clients, cluster, status, pageSize]);
+  const tasks = usePolled(async () => {
+    const filter = { desiredStatus: status };
+    const at = tokens.known(page) ? { page, token: tokens.token(page) } : await tokens.walk(ecsOf(clients), cluster, filter, pageSize, page);
+    const loaded = await loadTaskPage(ecsOf(clients), cluster, filter, pageSize, at.token);
+    tokens.learn(at.page, loaded.nextToken);
+    return { ...loaded, asked: page, page: at.page, pageSize };
+  }, [clients, cluster, status, page, pageSize, tokens]);
+  // Rows of another page or size than asked for are not shown while the asked one loads.
+  const current = tasks.data && tasks.data.page === page && tasks.data.pageSize === pageSize ? tasks.data : undefined;
+  useEffect(() => {
+    // A page asked for past the last one there is: the last one is shown, and selected.
+    const d = tasks.data;
+    if (d && d.asked === page && d.page !== page && d.pageSize === pageSize) setPage(d.page);
+  }, [tasks.data, page, pageSize]);
+  const clusterCount = status === "RUNNING" && counts ? counts.running + counts.pending : undefined;
+  const last = tokens.lastPage();
+  const counted = current ? taskCounter(page, pageSize, current.tasks.length, last, clusterCount) : clusterCount !== undefined ? `(${clusterCount})` : undefined;
+  const pagesCount = Math.max(page, last ?? (clusterCount !== undefined ? Math.ceil(clusterCount / pageSize) : tokens.reachable()), 1);
   return (
     <SpaceBetween size="s">
       <LoadError error={tasks.error} what="tasks" />
       <SegmentedControl
         selectedId={status}
         label="Desired status"
-        onChange={(e) => setStatus(e.detail.selectedId as DesiredStatus)}
+        onChange={(e) => {
+          setStatus(e.detail.selectedId as DesiredStatus);
+          setPage(1);
+        }}
         options={[
           { id: "RUNNING", text: "Running" },
           { id: "PENDING", text: "Pending" },
@@ -264,9 +308,35 @@ function TasksTab({ cluster }: { cluster: string }) {
       />
       <TasksTable
         cluster={cluster}
-        tasks={tasks.data}
-        loading={tasks.loading}
+        tasks={current?.tasks}
+        loading={!current}
         reload={tasks.reload}
+        counter={counted}
+        pagination={
+          <Pagination
+            currentPageIndex={page}
+            pagesCount={pagesCount}
+            openEnd={last === undefined && clusterCount === undefined}
+            onChange={(e) => setPage(e.detail.currentPageIndex)}
+            ariaLabels={{ nextPageLabel: "Next page", previousPageLabel: "Previous page", pageLabel: (n) => `Page ${n} of all pages` }}
+          />
+        }
+        preferences={
+          <CollectionPreferences
+            title="Preferences"
+            confirmLabel="Confirm"
+            cancelLabel="Cancel"
+            preferences={{ pageSize }}
+            pageSizePreference={{
+              title: "Page size",
+              options: [10, 25, 50, 100].map((n) => ({ value: n, label: `${n} tasks` })),
+            }}
+            onConfirm={(e) => {
+              setPageSize(e.detail.pageSize ?? 10);
+              setPage(1);
+            }}
+          />
+        }
         actions={<Button onClick={() => setRunning(true)}>Run new task</Button>}
       />
       {running && (
