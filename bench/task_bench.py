@@ -13,9 +13,9 @@ beside docker run, for one cached busybox image, and wharf's memory per running 
 Each path starts --tasks containers one at a time (p50/p95); each container is removed (wharf:
 StopTask, waited for STOPPED) before the next starts, untimed. The image is pulled/loaded once
 before timing. Memory: --mem-tasks wharf tasks running at once, (server RSS - RSS with none)/N
-and the conmon monitors' RSS per task. --timeline K: K more bridge tasks with the kernel's
-sched_process_fork/exec/exit events traced (a private tracefs instance, no ptrace), printed as a
-median timeline of the programs wharf runs, beside the server's own task timestamps.
+and the conmon monitors' RSS per task. --timeline K: K more tasks of each wharf target with the kernel's
+sched_process_fork/exec/exit events traced (a private tracefs instance, no ptrace),
+printed as a median timeline of the programs wharf runs, beside the server's own task timestamps.
 
 Everything it makes (servers, daemons, namespaces, bridges, containers, temp dirs, /run/netns if
 it made it) is removed when it ends, also on an error, Ctrl-C or SIGTERM. Not a test: exits
@@ -284,7 +284,9 @@ class DockerBench:
 
 # --- a timeline of one task, from the kernel's sched events ----------------------------------
 
-TRACEFS = "/sys/kernel/tracing"
+# tracefs's own mount point, or the older one under debugfs (where this machine has it).
+TRACEFS = next((d for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") if os.path.isdir(f"{d}/instances")),
+               "/sys/kernel/tracing")
 EVENT = re.compile(r"-(\d+)\s+\[\d+\].*?\s([0-9.]+): (sched_process_\w+): (.*)")
 
 
@@ -373,7 +375,7 @@ def parse_args():
     p.add_argument("--tasks", type=int, default=50, help="containers started per path")
     p.add_argument("--mem-tasks", type=int, default=20, help="wharf tasks running at once for memory (0: skip)")
     p.add_argument("--timeline", type=int, default=10,
-                   help="K more wharf bridge tasks traced (sched events) for a timeline (0: skip)")
+                   help="K more wharf tasks per wharf target traced (sched events) for a timeline (0: skip)")
     p.add_argument("--targets", default="bridge,awsvpc,runc,docker")
     return p.parse_args()
 
@@ -425,9 +427,9 @@ def main():
                     wharf.ecs.stop_task(cluster="default", task=a)
                 for a in arns:
                     wharf.wait(a, "STOPPED", interval=0.1)
-            if args.timeline and "bridge" in targets:
-                print(f"wharf bridge: {args.timeline} tasks traced ...", flush=True)
-                extra["timeline"] = timeline(wharf, "bridge", args.timeline)
+            for mode in [m for m in ("bridge", "awsvpc") if m in targets and args.timeline]:
+                print(f"wharf {mode}: {args.timeline} tasks traced ...", flush=True)
+                extra.setdefault("timeline", {})[mode] = timeline(wharf, mode, args.timeline)
         for name, cls in (("runc", RuncBench), ("docker", DockerBench)):
             if name in targets:
                 print(f"{name}: {args.tasks} containers ...", flush=True)
@@ -477,10 +479,10 @@ def report(args, times, extra, load):
         print(f"\nwharf server RSS {base / 1024:.1f} MiB idle, {full / 1024:.1f} MiB with {args.mem_tasks} tasks: "
               f"{per:.0f} KiB per task; conmon monitors: {n}, {conmon / max(n, 1):.0f} KiB RSS "
               f"({pss / max(n, 1):.0f} KiB PSS) each")
-    if "timeline" in extra:
-        print(f"\ntimeline of a wharf bridge task, ms after the RunTask call, median of {args.timeline} "
+    for mode, tl in extra.get("timeline", {}).items():
+        print(f"\ntimeline of a wharf {mode} task, ms after the RunTask call, median of {args.timeline} "
               f"(programs wharf and its children ran; [n] = in how many tasks):")
-        for key, (ms, n) in sorted(extra["timeline"].items(), key=lambda x: x[1][0]):
+        for key, (ms, n) in sorted(tl.items(), key=lambda x: x[1][0]):
             print(f"  {ms:>8.1f}  {key}" + (f"  [{n}]" if n != args.timeline else ""))
     print("\naims")
     if "bridge" in p:

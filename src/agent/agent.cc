@@ -128,6 +128,7 @@ class AgentImpl final : public Agent {
                                   return pull;
                                 }});
     node_->vpc_dns = options_.vpc_dns;
+    node_->enforced_enis = &enforced_enis_;
     node_->execution_role = &execution_role_;
     // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
@@ -352,7 +353,11 @@ class AgentImpl final : public Agent {
       last_firewall_refresh_ = now;
     }
     Status st = firewall_.Apply(plan);
-    if (!st.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
+    if (!st.ok()) {
+      LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
+      return;
+    }
+    enforced_enis_.Set(plan.enis);
   }
 
   // The node's awsvpc ENIs' way out of their VPCs, as the server decided it on this answer
@@ -422,6 +427,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
   Firewall firewall_{process_runner_};  // used by the loop thread (and Stop after it)
+  EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
   Egress egress_{process_runner_};      // likewise
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
   OverlayRootfs rootfs_;

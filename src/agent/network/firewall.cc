@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <optional>
 #include <map>
@@ -257,6 +259,29 @@ Status Firewall::Run(const std::string& script) {
   ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
   if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
   return Status::OK();
+}
+
+void EnforcedEnis::Set(const std::vector<FirewallEni>& enis) {
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& e : enis) keys.emplace(e.bridge, e.ip);
+  MutexLock lock(mu_);
+  in_force_ = std::move(keys);
+  cv_.SignalAll();
+}
+
+bool EnforcedEnis::Wait(const std::string& bridge, const std::string& ip,
+                        std::chrono::steady_clock::time_point deadline, const std::function<bool()>& stop) {
+  const auto key = std::make_pair(bridge, ip);
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      auto tick = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+      while (!in_force_.count(key) && cv_.WaitUntil(mu_, tick)) {
+      }
+      if (in_force_.count(key)) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline || (stop && stop())) return false;
+  }
 }
 
 }  // namespace wharf::agent

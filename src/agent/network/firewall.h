@@ -33,10 +33,15 @@
 // Thread-compatible: one Firewall per node, called from the agent's poll loop.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/process.h"
 #include "base/status.h"
 #include "model/security_group.h"
@@ -80,6 +85,27 @@ class Firewall {
   const std::string table_;
   std::string applied_;  // the last script that ran, so a repeated plan costs no nft run
   bool bridge_filtering_ = false;
+};
+
+// The ENIs whose groups' rules the node's table holds, for the task runners: an awsvpc task's
+// container is started only once its ENI is in force, so that a task never runs unfiltered,
+// not even for the moment between its start and the agent's next Apply (its ENI missing from
+// the table's maps would let every packet pass).
+//
+// Thread-safe: the agent's loop sets it after each Apply; task runners wait on it.
+class EnforcedEnis {
+ public:
+  // The ENIs (bridge, address) of the plan now in force, after an Apply that succeeded.
+  void Set(const std::vector<FirewallEni>& enis) EXCLUDES(mu_);
+  // True once `bridge` . `ip` is in force; false at `deadline` or as soon as `stop` says so
+  // (asked every 50 ms).
+  bool Wait(const std::string& bridge, const std::string& ip, std::chrono::steady_clock::time_point deadline,
+            const std::function<bool()>& stop) EXCLUDES(mu_);
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::set<std::pair<std::string, std::string>> in_force_ GUARDED_BY(mu_);
 };
 
 }  // namespace wharf::agent
