@@ -144,6 +144,8 @@ def main():
         e, u = statistics.median(samples[("enforced", d)]), statistics.median(samples[("unfiltered", d)])
         ratios.append(e / u)
         print(f"{d:<18}{e:>17.2f}{u:>19.2f}{e / u:>7.1%}")
+        print(f"{'':<18}{'rounds:':>9} " + "  ".join(
+            f"{a:.1f}/{b:.1f}" for a, b in zip(samples[("enforced", d)], samples[("unfiltered", d)])))
     worst = min(ratios)
     print(f"\naim: enforced >= 95 % of unfiltered   {worst:.1%}   {'met' if worst >= 0.95 else 'NOT MET'}")
 
