@@ -7,15 +7,17 @@ beside docker run, for one cached busybox image, and wharf's memory per running 
   wharf awsvpc   the same, FARGATE on the default VPC's first subnet
   runc+CNI       ip netns add; CNI bridge ADD (host-local IPAM, a private /24 on a bridge of
                  its own, the plugin config wharf uses); runc run -d; runc state says running
+  runc+CNI+sec   (target runc-seccomp) the same with the seccomp profile wharf's tasks get
+                 (Docker's default, taken from a wharf task's spec): what runc itself costs more
   docker         Debian's dockerd (private data/exec root and socket, no iptables, a user
                  network on a bridge of its own): docker run -d -> docker inspect Running
 
 Each path starts --tasks containers one at a time (p50/p95); each container is removed (wharf:
 StopTask, waited for STOPPED) before the next starts, untimed. The image is pulled/loaded once
 before timing. Memory: --mem-tasks wharf tasks running at once, (server RSS - RSS with none)/N
-and the conmon monitors' RSS per task. --timeline K: K more bridge tasks with the kernel's
-sched_process_fork/exec/exit events traced (a private tracefs instance, no ptrace), printed as a
-median timeline of the programs wharf runs, beside the server's own task timestamps.
+and the conmon monitors' RSS per task. --timeline K: K more tasks of each wharf target with the kernel's
+sched_process_fork/exec/exit events traced (a private tracefs instance, no ptrace),
+printed as a median timeline of the programs wharf runs, beside the server's own task timestamps.
 
 Everything it makes (servers, daemons, namespaces, bridges, containers, temp dirs, /run/netns if
 it made it) is removed when it ends, also on an error, Ctrl-C or SIGTERM. Not a test: exits
@@ -108,6 +110,7 @@ class WharfBench:
     def __init__(self, args, layout):
         from wharf_harness import NEWEST_AWS, WharfServer
         from task_fixtures import push_to_wharf
+        self.seccomp = None
         self.server = WharfServer(agent=True).start()
         s = self.server
         image = push_to_wharf(s, layout, TAG, "bench/app")
@@ -137,7 +140,16 @@ class WharfBench:
             raise BenchError(f"RunTask placed nothing: {out['failures']}")
         arn = out["tasks"][0]["taskArn"]
         task = self.wait(arn, "RUNNING", interval=0.005)
-        return time.perf_counter() - t0, task
+        elapsed = time.perf_counter() - t0
+        if self.seccomp is None:  # wharf's seccomp profile (Docker's), for the runc-seccomp peer
+            spec = os.path.join(self.server.data_dir, "node", "tasks", arn.rsplit("/", 1)[1], "containers", "main",
+                                "config.json")
+            try:
+                with open(spec) as f:
+                    self.seccomp = json.load(f)["linux"].get("seccomp")
+            except (OSError, ValueError, KeyError):
+                pass
+        return elapsed, task
 
     def wait(self, arn, status, interval, timeout=60):
         deadline = time.monotonic() + timeout
@@ -170,7 +182,7 @@ def phases(task):
 # --- runc + CNI -------------------------------------------------------------------------------
 
 class RuncBench:
-    def __init__(self, work, layout):
+    def __init__(self, work, layout, seccomp=None):
         self.work = work
         self.root = os.path.join(work, "runc-root")
         bundle = os.path.join(work, "bundle")
@@ -181,6 +193,8 @@ class RuncBench:
             spec = json.load(f)
         spec["process"].update(args=SLEEPER, terminal=False)
         spec["root"]["path"] = os.path.join(bundle, "rootfs")
+        if seccomp:
+            spec["linux"]["seccomp"] = seccomp
         self.spec, self.bundle = spec, bundle
         self.bridge = f"wbr{PID % 100000}"
         self.conf = json.dumps({
@@ -284,7 +298,9 @@ class DockerBench:
 
 # --- a timeline of one task, from the kernel's sched events ----------------------------------
 
-TRACEFS = "/sys/kernel/tracing"
+# tracefs's own mount point, or the older one under debugfs (where this machine has it).
+TRACEFS = next((d for d in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing") if os.path.isdir(f"{d}/instances")),
+               "/sys/kernel/tracing")
 EVENT = re.compile(r"-(\d+)\s+\[\d+\].*?\s([0-9.]+): (sched_process_\w+): (.*)")
 
 
@@ -373,8 +389,9 @@ def parse_args():
     p.add_argument("--tasks", type=int, default=50, help="containers started per path")
     p.add_argument("--mem-tasks", type=int, default=20, help="wharf tasks running at once for memory (0: skip)")
     p.add_argument("--timeline", type=int, default=10,
-                   help="K more wharf bridge tasks traced (sched events) for a timeline (0: skip)")
-    p.add_argument("--targets", default="bridge,awsvpc,runc,docker")
+                   help="K more wharf tasks per wharf target traced (sched events) for a timeline (0: skip)")
+    p.add_argument("--targets", default="bridge,awsvpc,runc,docker",
+                   help="of bridge, awsvpc, runc, runc-seccomp (runc+CNI with wharf's seccomp profile), docker")
     return p.parse_args()
 
 
@@ -425,18 +442,25 @@ def main():
                     wharf.ecs.stop_task(cluster="default", task=a)
                 for a in arns:
                     wharf.wait(a, "STOPPED", interval=0.1)
-            if args.timeline and "bridge" in targets:
-                print(f"wharf bridge: {args.timeline} tasks traced ...", flush=True)
-                extra["timeline"] = timeline(wharf, "bridge", args.timeline)
-        for name, cls in (("runc", RuncBench), ("docker", DockerBench)):
+            for mode in [m for m in ("bridge", "awsvpc") if m in targets and args.timeline]:
+                print(f"wharf {mode}: {args.timeline} tasks traced ...", flush=True)
+                extra.setdefault("timeline", {})[mode] = timeline(wharf, mode, args.timeline)
+        for name, cls in (("runc", RuncBench), ("runc-seccomp", RuncBench), ("docker", DockerBench)):
             if name in targets:
                 print(f"{name}: {args.tasks} containers ...", flush=True)
-                b = cls(work, layout)
+                if name == "runc-seccomp":
+                    seccomp = next((p.seccomp for p in parts if isinstance(p, WharfBench)), None)
+                    if not seccomp:
+                        raise BenchError("runc-seccomp needs a wharf target first (it takes wharf's seccomp profile)")
+                    os.makedirs(os.path.join(work, "seccomp"), exist_ok=True)
+                    b = cls(os.path.join(work, "seccomp"), layout, seccomp)
+                else:
+                    b = cls(work, layout)
                 parts.append(b)
                 b.run_one(-1)  # warm: page cache, bridge made
                 times[name] = [b.run_one(i) for i in range(args.tasks)]
-                if name == "runc":
-                    extra["runc_phases"] = b.phases[1:]
+                if name.startswith("runc"):
+                    extra[f"{name}_phases"] = b.phases[1:]
                 if name == "docker":
                     extra["docker_run"] = b.returned[1:]
     finally:
@@ -450,20 +474,25 @@ def main():
 
 
 def report(args, times, extra, load):
-    labels = {"bridge": "wharf bridge", "awsvpc": "wharf awsvpc", "runc": "runc+CNI", "docker": "docker run"}
+    labels = {"bridge": "wharf bridge", "awsvpc": "wharf awsvpc", "runc": "runc+CNI", "runc-seccomp": "runc+CNI+sec",
+              "docker": "docker run"}
     p = {k: (pct(v, 50) * 1000, pct(v, 95) * 1000) for k, v in times.items()}
     print(f"\nstart to running, {args.tasks} containers one at a time, {os.cpu_count()} cores, "
           f"1-minute load average before the run: {load:.2f}\n")
     print(f"{'':<14}{'p50 ms':>9}{'p95 ms':>9}{'/ runc p50':>12}{'/ docker p50':>14}")
-    for k in ("bridge", "awsvpc", "runc", "docker"):
+    for k in ("bridge", "awsvpc", "runc", "runc-seccomp", "docker"):
         if k not in p:
             continue
         r = lambda o: f"{p[k][0] / p[o][0]:.2f}" if o in p and o != k and k in ("bridge", "awsvpc") else "-"
         print(f"{labels[k]:<14}{p[k][0]:>9.1f}{p[k][1]:>9.1f}{r('runc'):>12}{r('docker'):>14}")
-    if "runc_phases" in extra:
-        m = [statistics.median(x[i] for x in extra["runc_phases"]) * 1000 for i in range(3)]
-        print(f"  runc+CNI medians: ip netns add {m[0]:.1f} ms, CNI bridge ADD {m[1]:.1f} ms, "
+    for name in ("runc", "runc-seccomp"):
+        if f"{name}_phases" not in extra:
+            continue
+        m = [statistics.median(x[i] for x in extra[f"{name}_phases"]) * 1000 for i in range(3)]
+        print(f"  {labels[name]} medians: ip netns add {m[0]:.1f} ms, CNI bridge ADD {m[1]:.1f} ms, "
               f"runc run -d + runc state {m[2]:.1f} ms")
+    if "runc-seccomp" in p:
+        print("  runc+CNI+sec: the same with wharf's seccomp profile (Docker's default), which wharf's tasks get")
     if "docker_run" in extra:
         print(f"  docker: `docker run -d` alone returned after {pct(extra['docker_run'], 50) * 1000:.1f} ms (p50); "
               f"the rest is one `docker inspect`")
@@ -477,10 +506,10 @@ def report(args, times, extra, load):
         print(f"\nwharf server RSS {base / 1024:.1f} MiB idle, {full / 1024:.1f} MiB with {args.mem_tasks} tasks: "
               f"{per:.0f} KiB per task; conmon monitors: {n}, {conmon / max(n, 1):.0f} KiB RSS "
               f"({pss / max(n, 1):.0f} KiB PSS) each")
-    if "timeline" in extra:
-        print(f"\ntimeline of a wharf bridge task, ms after the RunTask call, median of {args.timeline} "
+    for mode, tl in extra.get("timeline", {}).items():
+        print(f"\ntimeline of a wharf {mode} task, ms after the RunTask call, median of {args.timeline} "
               f"(programs wharf and its children ran; [n] = in how many tasks):")
-        for key, (ms, n) in sorted(extra["timeline"].items(), key=lambda x: x[1][0]):
+        for key, (ms, n) in sorted(tl.items(), key=lambda x: x[1][0]):
             print(f"  {ms:>8.1f}  {key}" + (f"  [{n}]" if n != args.timeline else ""))
     print("\naims")
     if "bridge" in p:

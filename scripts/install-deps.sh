@@ -28,8 +28,8 @@ packages=(
   docker.io skopeo umoci busybox-static apache2-utils zstd
   # benchmark peers (dnsmasq: bench/dns_bench.py, beside the VPC resolver)
   docker-registry dnsmasq-base
-  # benchmarks
-  wrk
+  # benchmarks (iperf3: bench/eni_throughput_bench.py)
+  wrk iperf3
   # the web console's tests: playwright-core drives Debian's chromium headless (never a
   # browser build of its own); fonts so that screenshots show text
   chromium fonts-liberation

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -128,12 +129,14 @@ class AgentImpl final : public Agent {
                                   return pull;
                                 }});
     node_->vpc_dns = options_.vpc_dns;
+    node_->enforced_enis = &enforced_enis_;
     node_->execution_role = &execution_role_;
     // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
     Adopt();
+    tables_ = std::thread([this] { TablesLoop(); });
     loop_ = std::thread([this] { Loop(); });
     return Status::OK();
   }
@@ -149,6 +152,12 @@ class AgentImpl final : public Agent {
     }
     server_.Cancel();
     if (loop_.joinable()) loop_.join();
+    {
+      MutexLock lock(tables_mu_);
+      tables_stopping_ = true;
+      tables_cv_.SignalAll();
+    }
+    if (tables_.joinable()) tables_.join();
     bool idle = true;
     for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
     runners_.clear();  // each detaches: its containers keep running
@@ -332,47 +341,77 @@ class AgentImpl final : public Agent {
       // Names first: a task this answer stops leaves its VPC's records before its SIGTERM.
       if (node_->vpc_dns) node_->vpc_dns->Replace(std::move(answer->vpc_dns));
       Reconcile(answer->assignments);
-      EnforceSecurityGroups(*answer);
-      EnforceEgress(*answer);
+      SubmitTables(TablesFor(*answer));
       CollectImages();
     }
   }
 
-  // The node's awsvpc ENIs get their groups' rules (network/firewall.h); a failure is logged
-  // and tried again with the next answer, the previous rules staying in force meanwhile.
-  void EnforceSecurityGroups(const model::TaskAssignments& answer) {
-    FirewallPlan plan;
-    plan.security = answer.security;
+  // What the node's tables should hold after an answer: the awsvpc ENIs' security groups
+  // (network/firewall.h) and their way out of their VPCs (network/egress.h).
+  struct TablePlan {
+    FirewallPlan firewall;
+    std::vector<EgressEni> egress;
+    std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
+  };
+
+  TablePlan TablesFor(const model::TaskAssignments& answer) {
+    TablePlan plan;
+    plan.firewall.security = answer.security;
     for (const auto& a : answer.assignments) {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
-      plan.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, BridgeNameFor(a.eni->subnet_id)});
+      std::string bridge = BridgeNameFor(a.eni->subnet_id);
+      plan.firewall.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, bridge});
+      if (a.eni->vpc_id.empty()) continue;
+      if (a.eni->egress) plan.routed_out.insert(bridge);
+      plan.egress.push_back(EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id)});
     }
+    return plan;
+  }
+
+  // The tables are written on a thread of their own, newest plan first (an older one not yet
+  // applied is dropped): the poll loop goes back to the server at once, so a task placed while
+  // nft writes the previous change (a stopped task's ENI leaving) reaches its runner without
+  // waiting for it. A runner starts its containers once EnforcedEnis holds its ENI.
+  void SubmitTables(TablePlan plan) EXCLUDES(tables_mu_) {
+    MutexLock lock(tables_mu_);
+    pending_tables_ = std::move(plan);
+    tables_cv_.SignalAll();
+  }
+
+  void TablesLoop() EXCLUDES(tables_mu_) {
+    for (;;) {
+      std::optional<TablePlan> plan;
+      {
+        MutexLock lock(tables_mu_);
+        while (!pending_tables_ && !tables_stopping_) tables_cv_.Wait(tables_mu_);
+        if (tables_stopping_) return;
+        plan.swap(pending_tables_);
+      }
+      ApplyTables(*plan);
+    }
+  }
+
+  // A failure is logged and tried again with the next answer, the previous rules staying in
+  // force meanwhile.
+  void ApplyTables(const TablePlan& plan) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_firewall_refresh_ > kFirewallRefresh) {
       firewall_.Forget();
       egress_.Forget();
       last_firewall_refresh_ = now;
     }
-    Status st = firewall_.Apply(plan);
-    if (!st.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
-  }
-
-  // The node's awsvpc ENIs' way out of their VPCs, as the server decided it on this answer
-  // (network/egress.h): a route change reaches running tasks. A failure is logged and tried
-  // again with the next answer.
-  void EnforceEgress(const model::TaskAssignments& answer) {
-    std::vector<EgressEni> enis;
-    std::set<std::string> routed_out;
-    for (const auto& a : answer.assignments) {
-      if (!a.eni || a.eni->vpc_id.empty() || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
-      std::string bridge = BridgeNameFor(a.eni->subnet_id);
-      if (a.eni->egress) routed_out.insert(bridge);
-      enis.push_back(EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id)});
+    if (Status st = firewall_.Apply(plan.firewall); !st.ok()) {
+      LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
+    } else {
+      enforced_enis_.Set(plan.firewall.enis);
     }
-    if (Status st = network_->SetSubnetEgress(routed_out); !st.ok()) {
+    // A route change reaches running tasks.
+    if (Status st = network_->SetSubnetEgress(plan.routed_out); !st.ok()) {
       LOG_WARN("msg=\"subnet egress not applied\" error=\"{}\"", st.ToString());
     }
-    if (Status st = egress_.Apply(enis); !st.ok()) LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
+    if (Status st = egress_.Apply(plan.egress); !st.ok()) {
+      LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
+    }
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -423,9 +462,10 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
-  Firewall firewall_{process_runner_};  // used by the loop thread (and Stop after it)
-  Egress egress_{process_runner_};      // likewise
-  std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();
+  Firewall firewall_{process_runner_};  // used by the tables thread (and Stop after it)
+  EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
+  Egress egress_{process_runner_};      // like firewall_
+  std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;
   SystemClock clock_;
   // Tasks' execution role sessions, one per task: image pulls, secrets, FARGATE's awslogs.
@@ -439,11 +479,18 @@ class AgentImpl final : public Agent {
   std::map<std::string, std::unique_ptr<TaskRunner>> runners_;  // used by the loop thread (and Stop after it)
   std::set<std::string> finished_;  // tasks run to STOPPED here, while the server still lists them
   std::thread loop_;
+  std::thread tables_;  // runs TablesLoop()
   std::chrono::steady_clock::time_point last_image_collect_ = std::chrono::steady_clock::now();
 
   // Protected by mu_.
   Mutex mu_;
   bool stopping_ GUARDED_BY(mu_) = false;
+
+  // Protected by tables_mu_: the newest plan not yet applied.
+  Mutex tables_mu_;
+  CondVar tables_cv_;  // signalled on a new plan and on stopping
+  std::optional<TablePlan> pending_tables_ GUARDED_BY(tables_mu_);
+  bool tables_stopping_ GUARDED_BY(tables_mu_) = false;
 };
 
 }  // namespace

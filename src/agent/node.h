@@ -15,6 +15,7 @@
 #include "agent/log_shipper.h"
 #include "agent/metadata_directory.h"
 #include "agent/metadata_server.h"
+#include "agent/network/firewall.h"
 #include "agent/network/network.h"
 #include "agent/runtime/container_runtime.h"
 #include "agent/server_client.h"
@@ -92,6 +93,9 @@ struct NodeContext {
   std::string private_specs_dir = "/run/wharf/specs";
 
   NodeResources resources{};  // host ports and subnets in use
+  // The ENIs the node's security-group table holds (network/firewall.h): an awsvpc task's
+  // containers start only once its ENI is among them. Null: no wait (a node of fakes).
+  EnforcedEnis* enforced_enis = nullptr;
   // The VPC resolver of this node (vpc_dns.h); null: awsvpc tasks keep the host's resolvers.
   VpcDns* vpc_dns = nullptr;
   // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).

@@ -31,6 +31,9 @@ namespace {
 
 // tasks/<id>/state.json: what the task was assigned and what was made for it.
 constexpr std::string_view kStateAssignment = "assignment";
+// How long a container waits for its ENI's security groups to be in force before the task
+// fails (the agent retries a failed Apply on every answer of the server).
+constexpr std::chrono::seconds kSecurityGroupsTimeout{30};
 // An agent before the typed assignment feed kept the server's record here, "_wharf" and all.
 constexpr std::string_view kStateLegacyTaskRecord = "task";
 
@@ -303,6 +306,19 @@ Status TaskRunner::AwaitNetwork() {
   return Status::OK();
 }
 
+Status TaskRunner::AwaitSecurityGroups() {
+  if (!eni_ || !node_.enforced_enis || network_mode_ != "awsvpc") return Status::OK();
+  // The agent applies the table on the answer that brought the task, while the task pulls and
+  // its namespace is made: usually in force already.
+  bool enforced = node_.enforced_enis->Wait(BridgeNameFor(eni_->subnet_id), eni_->ip,
+                                            std::chrono::steady_clock::now() + kSecurityGroupsTimeout,
+                                            [this] { return ShouldStop(); });
+  if (enforced) return Status::OK();
+  if (ShouldStop()) return Status::FailedPrecondition("stopped while starting");
+  return Status::Unavailable("the task's security groups were not in force after " +
+                             std::to_string(kSecurityGroupsTimeout.count()) + " s");
+}
+
 Status TaskRunner::LaunchContainers() {
   pull_started_ = NowSeconds();
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
@@ -465,6 +481,7 @@ Status TaskRunner::StartContainer(Container& c) {
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
   ShipLogs(c);
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
+  RETURN_IF_ERROR(AwaitSecurityGroups());
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
   c.started_at = node_.clock.Now();

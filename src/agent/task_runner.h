@@ -83,6 +83,8 @@ class TaskRunner {
   // starts, and before a failed launch is cleaned up).
   Status AttachTaskNetwork();
   Status AwaitNetwork();
+  // An awsvpc task's ENI is in the node's security-group table (never a moment unfiltered).
+  Status AwaitSecurityGroups();
   Status StartContainer(Container& c);
   void Watch();
   // Refreshes each container's state from the runtime.

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <fstream>
 #include <optional>
 #include <map>
@@ -106,20 +108,54 @@ Result<std::vector<std::string>> RuleLines(const model::SecurityGroupRule& r, bo
   return lines;  // prefix lists: none exist in wharf's EC2
 }
 
-std::string Elements(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+}  // namespace
+
+namespace {
+
+// The script written twice over: `full` with every set's and map's elements, `shape` without
+// them (the elements kept apart, per set), so that two plans of one shape differ by elements.
+struct Writer {
+  std::ostringstream full, shape;
+  CompiledFirewall* out = nullptr;
+  template <class T>
+  Writer& operator<<(const T& v) {
+    full << v;
+    shape << v;
+    return *this;
+  }
+  // `items`: key -> value (": jump ..." for a map, empty for a set), in the order written.
+  void Elements(const std::string& set, const std::vector<std::pair<std::string, std::string>>& items) {
+    auto& kept = out->elements[set];
+    if (items.empty()) return;
+    std::string line;
+    for (const auto& [k, v] : items) {
+      line += (line.empty() ? "" : ", ") + k + v;
+      kept[k] = v;
+    }
+    full << "    elements = { " << line << " }\n";
+  }
+};
+
+std::vector<std::pair<std::string, std::string>> Keys(const std::vector<std::string>& keys) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& k : keys) out.emplace_back(k, "");
   return out;
 }
 
 }  // namespace
 
-Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view table_name) {
+Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::string_view table_name) {
   std::string table = "inet " + std::string(table_name);
-  std::ostringstream s;
+  CompiledFirewall out;
+  Writer s;
+  s.out = &out;
   // Declared first so that the delete never fails: one transaction either way.
   s << "table " << table << " {}\ndelete table " << table << "\n";
-  if (plan.enis.empty()) return s.str();
+  if (plan.enis.empty()) {
+    out.full = s.full.str();
+    out.shape = s.shape.str();
+    return out;
+  }
 
   // (bridge, ENI address) -> its groups (an address listed twice, by a task stopping and the
   // one taking its address over, gets the union).
@@ -168,42 +204,48 @@ Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view t
       for (uint32_t m : it->second.marks) marks.push_back(std::to_string(m));
     }
     s << "  set " << name << "_addrs {\n    type ipv4_addr\n";
-    if (!addresses.empty()) s << "    elements = { " << Elements(addresses) << " }\n";
+    s.Elements(name + "_addrs", Keys(addresses));
     s << "  }\n  set " << name << "_marks {\n    type mark\n";
-    if (!marks.empty()) s << "    elements = { " << Elements(marks) << " }\n";
+    s.Elements(name + "_marks", Keys(marks));
     s << "  }\n";
   }
   s << "  set gateways {\n    type ipv4_addr\n";
-  if (!gateways.empty()) s << "    elements = { " << Elements({gateways.begin(), gateways.end()}) << " }\n";
+  s.Elements("gateways", Keys({gateways.begin(), gateways.end()}));
   s << "  }\n";
   s << chains.str();
 
   // One pair of chains per distinct set of groups: the union of their rules, else drop.
+  // Numbered in the order of the sets, not of the ENIs, so that an ENI joining a set that
+  // has a chain changes elements only.
   std::map<std::set<std::string>, int> combos;
-  std::vector<std::string> in_elements, out_elements;
+  for (const auto& [_, groups] : enis) combos.emplace(groups, 0);
+  int n = 0;
+  for (auto& [groups, index] : combos) {
+    index = n++;
+    for (bool ingress : {true, false}) {
+      const char* suffix = ingress ? "_in" : "_out";
+      s << "  chain eni_" << index << suffix << " {\n";
+      for (const auto& g : groups) {
+        // A group the server did not describe (deleted) allows nothing.
+        if (defined.count(g)) s << "    jump " << GroupName(g) << suffix << "\n";
+      }
+      s << "    drop\n  }\n";
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> in_elements, out_elements;
   for (const auto& [key, groups] : enis) {
     const auto& [bridge, ip] = key;
-    auto [it, made] = combos.emplace(groups, static_cast<int>(combos.size()));
-    std::string eni = "eni_" + std::to_string(it->second);
-    if (made) {
-      for (bool ingress : {true, false}) {
-        const char* suffix = ingress ? "_in" : "_out";
-        s << "  chain " << eni << suffix << " {\n";
-        for (const auto& g : groups) {
-          // A group the server did not describe (deleted) allows nothing.
-          if (defined.count(g)) s << "    jump " << GroupName(g) << suffix << "\n";
-        }
-        s << "    drop\n  }\n";
-      }
-    }
+    std::string eni = "eni_" + std::to_string(combos.at(groups));
     std::string eni_key = "\"" + bridge + "\" . " + ip;
-    in_elements.push_back(eni_key + " : jump " + eni + "_in");
-    out_elements.push_back(eni_key + " : jump " + eni + "_out");
+    in_elements.emplace_back(eni_key, " : jump " + eni + "_in");
+    out_elements.emplace_back(eni_key, " : jump " + eni + "_out");
   }
-  s << "  map eni_in {\n    type ifname . ipv4_addr : verdict\n    elements = { " << Elements(in_elements)
-    << " }\n  }\n";
-  s << "  map eni_out {\n    type ifname . ipv4_addr : verdict\n    elements = { " << Elements(out_elements)
-    << " }\n  }\n";
+  s << "  map eni_in {\n    type ifname . ipv4_addr : verdict\n";
+  s.Elements("eni_in", in_elements);
+  s << "  }\n";
+  s << "  map eni_out {\n    type ifname . ipv4_addr : verdict\n";
+  s.Elements("eni_out", out_elements);
+  s << "  }\n";
 
   const char* stateful = "    ct direction reply accept\n    ct state related accept\n";
   s << "  chain forward_egress {\n    type filter hook forward priority -10; policy accept;\n"
@@ -217,14 +259,44 @@ Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view t
   s << "  chain input_egress {\n    type filter hook input priority -10; policy accept;\n"
     << stateful << "    ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "}\n";
-  return s.str();
+  out.full = s.full.str();
+  out.shape = s.shape.str();
+  return out;
+}
+
+Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view table_name) {
+  ASSIGN_OR_RETURN(CompiledFirewall c, CompileFirewallParts(plan, table_name));
+  return std::move(c.full);
+}
+
+std::string FirewallElementChanges(const CompiledFirewall& from, const CompiledFirewall& to,
+                                   std::string_view table_name) {
+  const std::string table = "inet " + std::string(table_name);
+  std::string deletes, adds;
+  for (const auto& [set, want] : to.elements) {
+    static const std::map<std::string, std::string> kNone;
+    auto it = from.elements.find(set);
+    const auto& have = it == from.elements.end() ? kNone : it->second;
+    std::string del, add;
+    for (const auto& [k, v] : have) {
+      auto w = want.find(k);
+      if (w == want.end() || w->second != v) del += (del.empty() ? "" : ", ") + k;
+    }
+    for (const auto& [k, v] : want) {
+      auto h = have.find(k);
+      if (h == have.end() || h->second != v) add += (add.empty() ? "" : ", ") + k + v;
+    }
+    if (!del.empty()) deletes += "delete element " + table + " " + set + " { " + del + " }\n";
+    if (!add.empty()) adds += "add element " + table + " " + set + " { " + add + " }\n";
+  }
+  return deletes + adds;
 }
 
 Status Firewall::Apply(const FirewallPlan& plan) {
-  ASSIGN_OR_RETURN(std::string script, CompileFirewall(plan, table_));
-  if (script == applied_) return Status::OK();
+  ASSIGN_OR_RETURN(CompiledFirewall compiled, CompileFirewallParts(plan, table_));
+  if (applied_ && compiled.full == applied_->full) return Status::OK();
   if (plan.enis.empty() && !FindExecutable("nft").ok()) {
-    applied_ = std::move(script);  // no nftables, no table to remove: a node without ENIs needs none
+    applied_ = std::move(compiled);  // no nftables, no table to remove: a node without ENIs needs none
     return Status::OK();
   }
   if (!plan.enis.empty() && !bridge_filtering_) {
@@ -238,8 +310,16 @@ Status Firewall::Apply(const FirewallPlan& plan) {
     if (!sysctl) LOG_WARN("msg=\"cannot turn on bridge-nf-call-iptables: same-subnet traffic is not filtered\"");
     bridge_filtering_ = true;
   }
-  RETURN_IF_ERROR(Run(script));
-  applied_ = std::move(script);
+  // Only elements changed (a task's ENI came or went, a group's members): the same
+  // transaction's atomicity for a fraction of the work. When the table is not what we think
+  // (someone removed it), the changes fail as a whole and the full script runs.
+  Status st = Status::Unavailable("");
+  if (applied_ && compiled.shape == applied_->shape && !plan.enis.empty()) {
+    std::string changes = FirewallElementChanges(*applied_, compiled, table_);
+    st = changes.empty() ? Status::OK() : Run(changes);
+  }
+  if (!st.ok()) RETURN_IF_ERROR(Run(compiled.full));
+  applied_ = std::move(compiled);
   return Status::OK();
 }
 
@@ -247,7 +327,7 @@ Status Firewall::Remove() {
   if (!FindExecutable("nft").ok()) return Status::OK();  // then no table was ever made
   std::string table = "inet " + table_;
   RETURN_IF_ERROR(Run("table " + table + " {}\ndelete table " + table + "\n"));
-  applied_.clear();
+  applied_.reset();
   return Status::OK();
 }
 
@@ -257,6 +337,29 @@ Status Firewall::Run(const std::string& script) {
   ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
   if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
   return Status::OK();
+}
+
+void EnforcedEnis::Set(const std::vector<FirewallEni>& enis) {
+  std::set<std::pair<std::string, std::string>> keys;
+  for (const auto& e : enis) keys.emplace(e.bridge, e.ip);
+  MutexLock lock(mu_);
+  in_force_ = std::move(keys);
+  cv_.SignalAll();
+}
+
+bool EnforcedEnis::Wait(const std::string& bridge, const std::string& ip,
+                        std::chrono::steady_clock::time_point deadline, const std::function<bool()>& stop) {
+  const auto key = std::make_pair(bridge, ip);
+  for (;;) {
+    {
+      MutexLock lock(mu_);
+      auto tick = std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(50));
+      while (!in_force_.count(key) && cv_.WaitUntil(mu_, tick)) {
+      }
+      if (in_force_.count(key)) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline || (stop && stop())) return false;
+  }
 }
 
 }  // namespace wharf::agent

@@ -33,10 +33,17 @@
 // Thread-compatible: one Firewall per node, called from the agent's poll loop.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "base/mutex.h"
 #include "base/process.h"
 #include "base/status.h"
 #include "model/security_group.h"
@@ -61,6 +68,22 @@ struct FirewallPlan {
 // have IPv4 addresses only, and wharf's EC2 has no managed prefix lists. Pure.
 Result<std::string> CompileFirewall(const FirewallPlan& plan, std::string_view table = "wharf");
 
+// The same script, and apart from it its shape (the script without any set's or map's
+// elements) and the elements of each set and map (name -> key -> " : <verdict>" for a map,
+// "" for a set). Two plans of one shape differ by elements only: a task's ENI joining or
+// leaving a set of groups that has its chains, a group's members, the gateways.
+struct CompiledFirewall {
+  std::string full;
+  std::string shape;
+  std::map<std::string, std::map<std::string, std::string>> elements;
+};
+Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::string_view table = "wharf");
+
+// One nft transaction (deletes, then adds) that takes a table of `from`'s elements to `to`'s;
+// both of one shape. Empty when nothing differs. Pure.
+std::string FirewallElementChanges(const CompiledFirewall& from, const CompiledFirewall& to,
+                                   std::string_view table = "wharf");
+
 class Firewall {
  public:
   // `runner` is borrowed.
@@ -69,7 +92,7 @@ class Firewall {
   Status Apply(const FirewallPlan& plan);
   // The next Apply runs nft even when the plan is unchanged: the agent calls it now and then,
   // so that a table someone else removed (`nft flush ruleset`) comes back.
-  void Forget() { applied_.clear(); }
+  void Forget() { applied_.reset(); }
   // Deletes the table; OK when there is none.
   Status Remove();
 
@@ -78,8 +101,31 @@ class Firewall {
 
   CommandRunner& runner_;
   const std::string table_;
-  std::string applied_;  // the last script that ran, so a repeated plan costs no nft run
+  // The last plan in force, so a repeated plan costs no nft run and a plan of the same shape
+  // only its element changes.
+  std::optional<CompiledFirewall> applied_;
   bool bridge_filtering_ = false;
+};
+
+// The ENIs whose groups' rules the node's table holds, for the task runners: an awsvpc task's
+// container is started only once its ENI is in force, so that a task never runs unfiltered,
+// not even for the moment between its start and the agent's next Apply (its ENI missing from
+// the table's maps would let every packet pass).
+//
+// Thread-safe: the agent's loop sets it after each Apply; task runners wait on it.
+class EnforcedEnis {
+ public:
+  // The ENIs (bridge, address) of the plan now in force, after an Apply that succeeded.
+  void Set(const std::vector<FirewallEni>& enis) EXCLUDES(mu_);
+  // True once `bridge` . `ip` is in force; false at `deadline` or as soon as `stop` says so
+  // (asked every 50 ms).
+  bool Wait(const std::string& bridge, const std::string& ip, std::chrono::steady_clock::time_point deadline,
+            const std::function<bool()>& stop) EXCLUDES(mu_);
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  std::set<std::pair<std::string, std::string>> in_force_ GUARDED_BY(mu_);
 };
 
 }  // namespace wharf::agent

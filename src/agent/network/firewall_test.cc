@@ -109,11 +109,12 @@ TEST(FirewallCompileTest, SeveralGroupsAreAUnionAndTasksShareChains) {
   plan.security.groups = {{"sg-a", {Tcp(80, 80, "10.0.0.0/8")}, {}}, {"sg-b", {Tcp(443, 443, "10.0.0.0/8")}, {}}};
   auto script = CompileFirewall(plan);
   ASSERT_TRUE(script.ok()) << script.status().ToString();
-  EXPECT_TRUE(Has(*script, "chain eni_0_in {\n    jump sg_a_in\n    jump sg_b_in\n    drop\n  }")) << *script;
-  EXPECT_TRUE(Has(*script, "chain eni_1_in {\n    jump sg_a_in\n    drop\n  }")) << *script;
+  // Numbered in the order of the sets of groups: {a} before {a, b}.
+  EXPECT_TRUE(Has(*script, "chain eni_1_in {\n    jump sg_a_in\n    jump sg_b_in\n    drop\n  }")) << *script;
+  EXPECT_TRUE(Has(*script, "chain eni_0_in {\n    jump sg_a_in\n    drop\n  }")) << *script;
   EXPECT_FALSE(Has(*script, "chain eni_2_in")) << *script;
-  EXPECT_TRUE(Has(*script, "10.0.1.101 : jump eni_0_in")) << *script;
-  EXPECT_TRUE(Has(*script, "10.0.2.2 : jump eni_1_out")) << *script;
+  EXPECT_TRUE(Has(*script, "10.0.1.101 : jump eni_1_in")) << *script;
+  EXPECT_TRUE(Has(*script, "10.0.2.2 : jump eni_0_out")) << *script;
   EXPECT_TRUE(Has(*script, "elements = { 10.0.1.1, 10.0.2.1 }")) << *script;  // the gateways
 }
 
@@ -177,6 +178,40 @@ TEST(FirewallCompileTest, OneAddressInTwoVpcsIsTwoEnis) {
   EXPECT_TRUE(Has(*script, "\"wh-vpc1\" . 10.0.1.4 : jump eni_0_in")) << *script;
   EXPECT_TRUE(Has(*script, "\"wh-vpc2\" . 10.0.1.4 : jump eni_1_in")) << *script;
   EXPECT_TRUE(Has(*script, "oifname . ip daddr vmap @eni_in")) << *script;
+}
+
+// A task's ENI joining a set of groups that has its chains, and a group's members changing,
+// are element changes: the shape stays, and the changes are one transaction of deletes then
+// adds that names nothing else.
+TEST(FirewallCompileTest, AnEniJoiningIsElementChangesOnly) {
+  FirewallPlan before = TwoTasks();
+  FirewallPlan after = TwoTasks();
+  after.enis.push_back({"10.0.1.7", "10.0.1.1", {"sg-web"}, "wh-1"});
+  after.security.members["sg-alb"].addresses = {"10.0.2.8", "10.0.2.9"};
+  auto a = CompileFirewallParts(before), b = CompileFirewallParts(after);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->shape, b->shape);
+  EXPECT_NE(a->full, b->full);
+  EXPECT_EQ(b->full, *CompileFirewall(after));
+  EXPECT_FALSE(Has(b->shape, "elements")) << b->shape;
+  EXPECT_EQ(FirewallElementChanges(*a, *b),
+            "delete element inet wharf sg_alb_addrs { 10.0.2.7 }\n"
+            "add element inet wharf eni_in { \"wh-1\" . 10.0.1.7 : jump eni_1_in }\n"
+            "add element inet wharf eni_out { \"wh-1\" . 10.0.1.7 : jump eni_1_out }\n"
+            "add element inet wharf sg_alb_addrs { 10.0.2.9 }\n");
+  EXPECT_EQ(FirewallElementChanges(*b, *b), "");
+  // Leaving again: the reverse.
+  EXPECT_EQ(FirewallElementChanges(*b, *a),
+            "delete element inet wharf eni_in { \"wh-1\" . 10.0.1.7 }\n"
+            "delete element inet wharf eni_out { \"wh-1\" . 10.0.1.7 }\n"
+            "delete element inet wharf sg_alb_addrs { 10.0.2.9 }\n"
+            "add element inet wharf sg_alb_addrs { 10.0.2.7 }\n");
+  // A new set of groups is a new chain: another shape, the whole table.
+  FirewallPlan other = TwoTasks();
+  other.enis.push_back({"10.0.1.8", "10.0.1.1", {"sg-web", "sg-app"}, "wh-1"});
+  auto c = CompileFirewallParts(other);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(a->shape, c->shape);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <cstdio>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -653,8 +654,29 @@ Status Network::SetSubnetEgress(const std::set<std::string>& bridges) {
   return result;
 }
 
+namespace {
+
+// Whether `bridge` has the IPv4 address `ip` (any prefix): read in-process, a netlink dump,
+// so that a task on a bridge that has it already runs no `ip` on its way to RUNNING.
+bool HasAddress(const std::string& bridge, const std::string& ip) {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return false;
+  bool found = false;
+  for (ifaddrs* a = list; a != nullptr && !found; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET || bridge != a->ifa_name) continue;
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(a->ifa_addr);
+    found = inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr && ip == text;
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
 Status Network::AddBridgeAddress(const std::string& bridge, const std::string& ip) {
   if (!IsCniName(bridge, 15)) return Status::InvalidArgument("bad bridge name " + bridge);
+  if (HasAddress(bridge, ip)) return Status::OK();
   // `replace` is idempotent; /32 adds no route but the local one.
   return RunChecked(runner_, {"ip", "addr", "replace", ip + "/32", "dev", bridge}).status().WithContext("bridge " + bridge);
 }

@@ -638,6 +638,19 @@ TEST_F(SecurityGroupsTest, RulesAdmitAndDropAndTheTableGoes) {
   ASSERT_TRUE(firewall.Apply(plan).ok());
   EXPECT_TRUE(Admitted(ns_c, b->ip, 8080));
 
+  // a leaves sg-a's members: an element change only (one transaction of set element deletes),
+  // and a is dropped at once while c still gets in.
+  plan.security.members["sg-a"] = {{c->ip}, {}};
+  ASSERT_TRUE(firewall.Apply(plan).ok());
+  EXPECT_TRUE(Dropped(ns_a, b->ip, 8080));
+  EXPECT_TRUE(Admitted(ns_c, b->ip, 8080));
+  // The table removed behind the agent's back: the element change fails, the whole table comes back.
+  ASSERT_EQ(Sh("nft delete table inet " + table).first, 0);
+  plan.security.members["sg-a"] = {{a->ip, c->ip}, {}};
+  ASSERT_TRUE(firewall.Apply(plan).ok());
+  EXPECT_TRUE(Admitted(ns_a, b->ip, 8080));
+  EXPECT_TRUE(Dropped("", b->ip, 8080));
+
   // a's egress revoked: b would admit it, but it cannot get out.
   plan.security.groups[0].egress.clear();
   ASSERT_TRUE(firewall.Apply(plan).ok());

@@ -292,6 +292,33 @@ TEST_F(ConmonRuntimeTest, UserWorkdirAndEnvironmentApplied) {
   EXPECT_NE(log.find("rootro"), std::string::npos) << log;
 }
 
+// Start opens runc's exec fifo itself (no `runc start`): runc must agree afterwards.
+TEST_F(ConmonRuntimeTest, StartWithoutRuncLeavesRuncSayingRunning) {
+  ASSERT_TRUE(Run("fifo", R"({"command":["sleep","60"]})").ok());
+  auto s = runtime_->State("fifo");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->status, "running");
+  EXPECT_GT(s->pid, 0);
+  EXPECT_FALSE(fs::exists(dir_ + "/state/runc/fifo/exec.fifo"));
+  EXPECT_FALSE(runtime_->Start("fifo").ok());  // runc's answer: not in "created"
+  ASSERT_TRUE(runtime_->Kill("fifo", SIGKILL).ok());
+  auto stopped = WaitStopped(*runtime_, "fifo");
+  ASSERT_TRUE(stopped.ok()) << stopped.status().ToString();
+  EXPECT_EQ(stopped->exit_code, 137);
+}
+
+// A created container whose init was killed cannot be started; Start says so, not hangs.
+TEST_F(ConmonRuntimeTest, StartOfAKilledInitFails) {
+  std::string bundle = Bundle("dead", R"({"command":["sleep","60"]})");
+  created_.push_back("dead");
+  ASSERT_TRUE(runtime_->Create("dead", bundle, Log("dead")).ok());
+  ASSERT_TRUE(runtime_->Kill("dead", SIGKILL).ok());
+  const auto t0 = Clock::now();
+  Status st = runtime_->Start("dead");
+  EXPECT_FALSE(st.ok());
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+}
+
 // Ten containers in a row each created, started and run to their end. The times are printed for
 // whoever reads the log; they are not asserted (bench/task_bench.py measures start latency).
 TEST_F(ConmonRuntimeTest, TenContainersInARowCreateAndStart) {
