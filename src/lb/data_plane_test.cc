@@ -137,7 +137,7 @@ class DataPlaneTest : public ::testing::Test {
   void SetUp() override {
     plane_ = std::move(CreateDataPlane(DataPlaneOptions{}).value());
     port_ = FreePort();
-    ASSERT_TRUE(plane_->OpenListener("listener", port_).ok());
+    ASSERT_TRUE(plane_->OpenListener("listener", port_, false).ok());
     client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
   }
 
@@ -278,14 +278,14 @@ TEST_F(DataPlaneTest, WeightedForwardSplitsInProportion) {
 }
 
 TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
-  Status st = plane_->OpenListener("other", port_);
+  Status st = plane_->OpenListener("other", port_, false);
   // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   uint16_t taken = FreePort();
   sockaddr_in addr = Loopback(taken);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
-  Status refused = plane_->OpenListener("third", taken);
+  Status refused = plane_->OpenListener("third", taken, false);
   ::close(fd);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos)

@@ -22,7 +22,7 @@ namespace json = boost::json;
 
 class FakeDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string& arn, uint16_t port) override {
+  Status OpenListener(const std::string& arn, uint16_t port, bool) override {
     if (busy_ports.contains(port)) return Status::Unavailable("Address already in use");
     open[arn] = port;
     return Status::OK();
