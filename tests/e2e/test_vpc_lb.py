@@ -286,7 +286,7 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_task_interface_lives_with_the_task():
-        image = push_to_wharf(server, layout, "v1", "app")
+        image = net.get("image") or push_to_wharf(server, layout, "v1", "app")
         td = ecs.register_task_definition(
             family="vpc-eni", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
             containerDefinitions=[{"name": "app", "image": image, "essential": True, "stopTimeout": 2,
