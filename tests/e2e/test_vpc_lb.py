@@ -8,7 +8,12 @@ ELB shows them (what Terraform's aws_lb polls for on destroy), which keeps the s
 VPC and the group from being deleted until the load balancer goes; SetSubnets moves them,
 SetIpAddressType takes ipv4 only. An internet-facing load balancer has a public address per
 subnet (the interface's Association) and the host, playing the internet, reaches its listeners
-there; they go with it. RunTask refuses subnets of two VPCs, groups of another VPC
+there once its groups admit the port (before: the client times out; SetSecurityGroups to a group
+that does not admit it drops it again, within a second); they go with it. One is refused
+(InvalidSubnet) while the VPC has no internet gateway. An internal load balancer answers a task of
+its VPC at its interfaces' addresses once its group admits the port (within a second of the
+Authorize, dropped again within a second of the Revoke) and never the host (its interface
+addresses, the bind address, the bridge address its VPC's connections are redirected to). RunTask refuses subnets of two VPCs, groups of another VPC
 and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
 while it lives (an elastic IP associated with it too) and gone once it stopped.
 DescribeInstances shows the node, DescribeRegions the served regions (every AWS region by default).
