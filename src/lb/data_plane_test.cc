@@ -484,3 +484,37 @@ TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
 
 }  // namespace
 }  // namespace wharf::lb
+
+namespace wharf::lb {
+namespace {
+
+bool Connects(uint32_t ip, uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(port);
+  addr.sin_addr.s_addr = htonl(ip);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// An internal load balancer's listener listens at the internal address (0.0.0.0 on a server
+// that keeps the load balancers' nft table, which redirects its VPC's connections to the
+// bridge's own address), any other at the bind address only; a listener opened as the other
+// kind moves to its own address on the same port.
+TEST(DataPlaneInternalTest, AnInternalListenerListensAtTheInternalAddress) {
+  DataPlaneOptions options;
+  options.internal_bind_address = "0.0.0.0";
+  auto plane = std::move(CreateDataPlane(options).value());
+  uint16_t internal = FreePort(), outside = FreePort();
+  ASSERT_TRUE(plane->OpenListener("in", internal, true).ok());
+  ASSERT_TRUE(plane->OpenListener("out", outside, false).ok());
+  EXPECT_TRUE(Connects(0x7f000002, internal));  // 127.0.0.2: any local address
+  EXPECT_FALSE(Connects(0x7f000002, outside));
+  EXPECT_TRUE(Connects(0x7f000001, outside));
+  ASSERT_TRUE(plane->OpenListener("in", internal, false).ok());
+  EXPECT_FALSE(Connects(0x7f000002, internal));
+  EXPECT_TRUE(Connects(0x7f000001, internal));
+}
+
+}  // namespace
+}  // namespace wharf::lb
