@@ -239,6 +239,7 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     if (out.internal) {
       out.private_addresses = where.private_addresses;
       out.vpc_bridges = bridges[where.vpc_id];
+      out.vpc_route_table = model::VpcRouteTable(where.vpc_id);
     }
     out.admitted_sources = AdmittedSources(where.security_groups, group_rules, out.port, members);
     for (const model::RuleRecord& rule : rules_by_listener[out.arn]) {

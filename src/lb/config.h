@@ -117,6 +117,10 @@ struct Listener {
   bool internal = false;
   std::vector<std::string> private_addresses{};  // its interfaces' addresses, one per subnet
   std::vector<std::string> vpc_bridges{};
+  // Its VPC's routing table on a node (model::VpcRouteTable), where `private_addresses` get a
+  // `local` route: a client on the interface's own subnet then has its ARP answered by the
+  // host, and only lookups from the VPC's bridges see it. 0: none.
+  uint32_t vpc_route_table = 0;
   // The sources its load balancer's security groups admit on `port` (TCP): IPv4 CIDRs, and
   // the addresses of the members of a group a rule names. A client at its public or private
   // addresses from anywhere else is dropped (lb/public_addresses.h); the bind address is not

@@ -194,7 +194,37 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   return s;
 }
 
+std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
+                               std::set<std::string>& routes) {
+  routes.clear();
+  for (const Listener& l : listeners) {
+    if (!l.internal || l.vpc_route_table == 0) continue;
+    for (const std::string& ip : l.private_addresses) {
+      if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
+    }
+  }
+  std::string script;
+  auto line = [&](const char* verb, const std::string& route) {
+    auto space = route.find(' ');
+    script += std::string("route ") + verb + " local " + route.substr(space + 1) + "/32 dev lo table " +
+              route.substr(0, space) + "\n";
+  };
+  for (const std::string& r : applied) {
+    if (!routes.count(r)) line("del", r);
+  }
+  for (const std::string& r : routes) line("replace", r);
+  return script;
+}
+
 Status PublicAddresses::Apply(const Config& config) {
+  std::set<std::string> routes;
+  std::string route_script = CompileLocalRoutes(config.listeners, routes_, routes);
+  if (!route_script.empty()) {
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, route_script, std::chrono::seconds(30)});
+      if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
+    }
+  }
   ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_));
   if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
   // The first plan runs even when it is empty: it removes what a killed server left.
@@ -216,6 +246,14 @@ Status PublicAddresses::Apply(const Config& config) {
 }
 
 Status PublicAddresses::Remove() {
+  if (!routes_.empty()) {
+    std::set<std::string> none;
+    std::string route_script = CompileLocalRoutes({}, routes_, none);
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      (void)runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, route_script, std::chrono::seconds(30)});
+    }
+    routes_.clear();
+  }
   if (applied_.empty()) return Status::OK();  // never made: nothing of ours to remove
   auto nft = FindExecutable("nft");
   if (!nft.ok()) return Status::OK();

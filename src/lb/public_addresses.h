@@ -44,6 +44,7 @@
 // Thread-compatible: the publisher calls Apply from its one publishing thread at a time.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,15 +67,27 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
 // never replace each other's table.
 std::string PublicAddressTable(std::string_view region, std::string_view data_dir);
 
+// The `ip -force -batch` script that gives each internal listener's interface address a route
+// `local <address>/32 dev lo` in its VPC's routing table (Listener::vpc_route_table), and
+// deletes those of `applied` no longer wanted. Why: a client on the interface's own subnet
+// asks for the address by ARP on the bridge, and the host answers only for an address that
+// is local to it; a host address (on the bridge, as the VPC resolver's) would be local to
+// every VPC and shadow another VPC's task at the same address, while a route in the VPC's own
+// table is seen only by lookups from that VPC's bridges (the agent's rule 1000). `routes`
+// receives the wanted set, "<table> <address>". Pure.
+std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
+                               std::set<std::string>& routes);
+
 class PublicAddresses {
  public:
   PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
       : runner_(runner), bind_address_(std::move(bind_address)), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run; a refused one is reported once. The
   // first one runs even when empty, removing what a killed server left. Without nft and with
-  // nothing to do: OK.
+  // nothing to do: OK. The local routes are written again on every call that has any (one
+  // `ip` run), since the node flushes a VPC's table when its last bridge there goes.
   Status Apply(const Config& config);
-  // Removes the table (the server stopping).
+  // Removes the table and the local routes (the server stopping).
   Status Remove();
 
  private:
@@ -83,6 +96,7 @@ class PublicAddresses {
   const std::string table_;
   std::string applied_;
   std::string failed_;  // the last script nft refused, not tried again until the plan changes
+  std::set<std::string> routes_;  // local routes made, "<table> <address>"
 };
 
 }  // namespace wharf::lb

@@ -97,5 +97,22 @@ TEST(PublicAddressesTest, AdmittedSourcesAreChecked) {
       << *guarded;
 }
 
+TEST(PublicAddressesTest, AnInternalListenersAddressesAreLocalInItsVpcsTableOnly) {
+  Listener a = Internal(80, {"10.0.1.4", "10.0.2.4"}, {"wh-a"}, {});
+  a.vpc_route_table = 70000;
+  Listener b = Internal(81, {"10.0.1.4"}, {"wh-b"}, {});  // another VPC, the same address
+  b.vpc_route_table = 70001;
+  Listener public_one = Make(82, {"198.51.100.1"});
+  std::set<std::string> routes;
+  std::string script = CompileLocalRoutes({a, b, public_one}, {"70000 10.0.9.4"}, routes);
+  EXPECT_EQ(script,
+            "route del local 10.0.9.4/32 dev lo table 70000\n"
+            "route replace local 10.0.1.4/32 dev lo table 70000\n"
+            "route replace local 10.0.2.4/32 dev lo table 70000\n"
+            "route replace local 10.0.1.4/32 dev lo table 70001\n");
+  EXPECT_EQ(routes, (std::set<std::string>{"70000 10.0.1.4", "70000 10.0.2.4", "70001 10.0.1.4"}));
+  EXPECT_EQ(CompileLocalRoutes({public_one}, {}, routes), "");
+}
+
 }  // namespace
 }  // namespace wharf::lb

@@ -224,7 +224,8 @@ with WharfServer(agent=True) as server:
     @checks.run
     def an_internal_load_balancer_answers_only_inside_its_vpc():
         # "web" is internal, now in public-a and private-b (10.0.1.4, 10.0.4.4). A task in
-        # public-b (a public IP, so that it pulls) reaches it through its gateway.
+        # public-a (a public IP, so that it pulls) reaches it on its own subnet (the host answers
+        # ARP for 10.0.1.4 there, by a local route in the VPC's table) and through its gateway.
         lb_arn, enis = net["lb"]["LoadBalancerArn"], ["10.0.1.4", "10.0.4.4"]
         port = free_port()
         elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=port, DefaultActions=[{
@@ -238,7 +239,7 @@ with WharfServer(agent=True) as server:
         )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_cluster(clusterName="default")
         arn = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
-            "subnets": [net["public-b"]], "assignPublicIp": "ENABLED"}})["tasks"][0]["taskArn"]
+            "subnets": [net["public-a"]], "assignPublicIp": "ENABLED"}})["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         assert wait_task(server, "default", arn, "RUNNING")["lastStatus"] == "RUNNING"
         netns = "wharf-" + arn.rsplit("/", 1)[1]
@@ -260,7 +261,7 @@ with WharfServer(agent=True) as server:
             assert inside(ip) == (0, "hello from inside"), (ip, inside(ip))
         # From the host (the internet): neither its interface addresses, nor the bind address,
         # nor the address of the bridge the task's connections are redirected to.
-        for ip in enis + ["127.0.0.1", "10.0.2.1"]:
+        for ip in enis + ["127.0.0.1", "10.0.1.1"]:
             assert public_get(ip, port, timeout=1)[0] is None, (ip, public_get(ip, port, timeout=1))
         ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=rule)
         took = until_answer(lambda: inside(enis[1], 0.3)[0] == 28)
