@@ -63,13 +63,19 @@ def main():
         ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
         subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
                          key=lambda s: s["AvailabilityZone"])[:2]
-        lb = elb.create_load_balancer(Name="bench-public", Subnets=[s["SubnetId"] for s in subnets])["LoadBalancers"][0]
+        # Its own group, admitting the port from anywhere (the default group admits only its members).
+        sg = ec2.create_security_group(GroupName="bench-public", Description="bench",
+                                       VpcId=subnets[0]["VpcId"])["GroupId"]
+        lb = elb.create_load_balancer(Name="bench-public", Subnets=[s["SubnetId"] for s in subnets],
+                                      SecurityGroups=[sg])["LoadBalancers"][0]
         name_id = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
         enis = ec2.describe_network_interfaces(Filters=[{"Name": "description", "Values": [f"ELB {name_id}"]}])
         public = sorted(e["Association"]["PublicIp"] for e in enis["NetworkInterfaces"])[0]
         port = free_port()
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=[{
             "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "ok"}}])
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         rows = {"direct": [], "public": []}
         for _ in range(args.rounds):
             for label, ip in (("direct", "127.0.0.1"), ("public", public)):
@@ -84,6 +90,7 @@ def main():
               f"{med['direct'][2]:.0f} vs {med['public'][2]:.0f} req/s "
               f"({(med['public'][2] / med['direct'][2]) if med['direct'][2] else 0:.2f}x)")
         elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
+        ec2.delete_security_group(GroupId=sg)
 
 
 if __name__ == "__main__":

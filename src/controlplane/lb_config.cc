@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "controlplane/node_security.h"
 #include "controlplane/records.h"
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
@@ -11,6 +12,7 @@
 #include "model/listener.h"
 #include "model/security_group.h"
 #include "model/target_group.h"
+#include "model/task.h"
 #include "store/store.h"
 
 namespace wharf::controlplane {
@@ -128,6 +130,37 @@ lb::TargetGroup ToTargetGroup(const json::object& record, int64_t now_ms, const 
   return out;
 }
 
+// Where a load balancer is reached, beside the bind address (lb/public_addresses.h).
+struct LbReach {
+  bool internal = false;
+  std::string vpc_id;
+  std::vector<std::string> public_addresses, private_addresses, security_groups;
+};
+
+// The IPv4 sources `groups` admit on TCP `port`: their CIDRs, and the addresses of the
+// members of a group a rule names (`members`). A prefix list admits nothing (wharf has none).
+std::vector<std::string> AdmittedSources(const std::vector<std::string>& lb_groups,
+                                         const std::map<std::string, model::SecurityGroupRules>& rules, uint16_t port,
+                                         const std::map<std::string, std::vector<std::string>>& members) {
+  std::vector<std::string> out;
+  for (const auto& g : lb_groups) {
+    auto it = rules.find(g);
+    if (it == rules.end()) continue;
+    for (const model::SecurityGroupRule& r : it->second.ingress) {
+      if (r.protocol != "-1" && r.protocol != "tcp" && r.protocol != "6") continue;
+      bool all_ports = r.protocol == "-1" || r.from_port < 0;
+      if (!all_ports && (port < r.from_port || port > r.to_port)) continue;
+      if (!r.cidr.empty() && r.cidr.find(':') == std::string::npos) out.push_back(r.cidr);
+      if (!r.group_id.empty()) {
+        if (auto m = members.find(r.group_id); m != members.end()) out.insert(out.end(), m->second.begin(), m->second.end());
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock,
@@ -139,12 +172,49 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
   // target group that is not (yet) read forwards to an empty group until the next publish.
   ASSIGN_OR_RETURN(auto lbs, LoadRecords(store, model::keys::kLoadBalancers));
   std::map<std::string, int> idle_timeouts;  // load balancer arn -> seconds
-  std::map<std::string, std::vector<std::string>> public_addresses;  // load balancer arn -> its public IPs
+  std::map<std::string, LbReach> reach;  // load balancer arn -> where it is reached
+  bool names_groups = false;              // some load balancer's group admits another group
   for (const auto& r : lbs) {
     model::LoadBalancerRecord lb(r);
     idle_timeouts[lb.arn()] = lb.idle_timeout_seconds();
+    LbReach& where = reach[lb.arn()];
+    where.internal = !lb.internet_facing();
+    where.vpc_id = lb.vpc_id();
+    where.security_groups = lb.security_groups();
     for (const auto& i : lb.interfaces()) {
-      if (!i.public_ip.empty()) public_addresses[lb.arn()].push_back(i.public_ip);
+      if (!i.public_ip.empty()) where.public_addresses.push_back(i.public_ip);
+      if (!i.ip.empty()) where.private_addresses.push_back(i.ip);
+    }
+  }
+  // The load balancers' groups' rules, and the members of the groups they name.
+  ASSIGN_OR_RETURN(auto group_records, LoadRecords(store, model::keys::kSecurityGroups));
+  std::map<std::string, model::SecurityGroupRules> group_rules;
+  for (const auto& g : group_records) {
+    model::SecurityGroupRules rules = model::SecurityGroupRecord(g).rules();
+    for (const auto& rule : rules.ingress) names_groups = names_groups || !rule.group_id.empty();
+    std::string id = rules.group_id;
+    group_rules.emplace(std::move(id), std::move(rules));
+  }
+  std::map<std::string, std::vector<std::string>> members;  // group -> its live ENIs' addresses
+  if (names_groups) {
+    ASSIGN_OR_RETURN(auto tasks, LoadRecords(store, model::keys::kTasks));
+    for (const auto& t : tasks) {
+      if (!HasLiveEni(t)) continue;
+      model::TaskRecord task(t);
+      for (const auto& g : task.security_groups()) members[g].push_back(task.eni()->ip);
+    }
+  }
+  // A target in a VPC subnet is reached through that subnet's bridge on the node (two VPCs
+  // may share a CIDR there: agent/network/network.h); an internal load balancer through its
+  // VPC's bridges.
+  ASSIGN_OR_RETURN(auto subnet_records, LoadRecords(store, model::keys::kSubnets));
+  std::map<std::string, std::vector<std::pair<vpc::Ipv4Cidr, std::string>>> subnets;  // VPC -> (CIDR, bridge)
+  std::map<std::string, std::vector<std::string>> bridges;                            // VPC -> bridges
+  for (const auto& r : subnet_records) {
+    model::SubnetRecord subnet(r);
+    bridges[subnet.vpc_id()].push_back(model::SubnetBridgeName(subnet.id()));
+    if (auto cidr = vpc::ParseIpv4Cidr(subnet.cidr_block())) {
+      subnets[subnet.vpc_id()].emplace_back(*cidr, model::SubnetBridgeName(subnet.id()));
     }
   }
   ASSIGN_OR_RETURN(auto rules, LoadRecords(store, model::keys::kRules));
@@ -163,7 +233,15 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     out.port = static_cast<uint16_t>(listener.port());
     out.protocol = listener.protocol();
     out.idle_timeout_seconds = idle_timeouts[out.load_balancer_arn];
-    out.public_addresses = public_addresses[out.load_balancer_arn];
+    const LbReach& where = reach[out.load_balancer_arn];
+    out.public_addresses = where.public_addresses;
+    out.internal = where.internal;
+    if (out.internal) {
+      out.private_addresses = where.private_addresses;
+      out.vpc_bridges = bridges[where.vpc_id];
+      out.vpc_route_table = model::VpcRouteTable(where.vpc_id);
+    }
+    out.admitted_sources = AdmittedSources(where.security_groups, group_rules, out.port, members);
     for (const model::RuleRecord& rule : rules_by_listener[out.arn]) {
       lb::Rule x;
       x.arn = rule.arn();
@@ -191,16 +269,6 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
           marks.emplace(tg.arn, model::LoadBalancerMark(listener.load_balancer_arn));
         }
       }
-    }
-  }
-  // A target in a VPC subnet is reached through that subnet's bridge on the node (two VPCs
-  // may share a CIDR there: agent/network/network.h).
-  ASSIGN_OR_RETURN(auto subnet_records, LoadRecords(store, model::keys::kSubnets));
-  std::map<std::string, std::vector<std::pair<vpc::Ipv4Cidr, std::string>>> subnets;  // VPC -> (CIDR, bridge)
-  for (const auto& r : subnet_records) {
-    model::SubnetRecord subnet(r);
-    if (auto cidr = vpc::ParseIpv4Cidr(subnet.cidr_block())) {
-      subnets[subnet.vpc_id()].emplace_back(*cidr, model::SubnetBridgeName(subnet.id()));
     }
   }
   ASSIGN_OR_RETURN(auto groups, LoadRecords(store, model::keys::kTargetGroups));

@@ -33,7 +33,7 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
   ASSIGN_OR_RETURN(int64_t revision, store.CurrentRevision());
   ASSIGN_OR_RETURN(auto config, BuildLbConfig(store, clock, p->options_.instance_address));
   for (const auto& l : config->listeners) {
-    Status s = data_plane.OpenListener(l.arn, l.port);
+    Status s = data_plane.OpenListener(l.arn, l.port, l.internal);
     if (!s.ok()) {
       LOG_ERROR("msg=\"listener port cannot be bound\" listener={} port={} error=\"{}\"", l.arn, l.port,
                 s.ToString());
@@ -46,16 +46,20 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
   }
   data_plane.Apply(std::move(config));
   LoadBalancerPublisher* raw = p.get();
-  ASSIGN_OR_RETURN(p->watch_, store.WatchPrefix(model::keys::kElbv2, revision,
-                                                [raw](const std::vector<store::Event>& events) {
-                                                  raw->OnChanges(events);
-                                                }));
+  // The load balancers' own security groups and their VPCs' subnets are part of where they
+  // are reached (the groups' sources, the VPC's bridges): a change reaches the table at once.
+  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets}) {
+    ASSIGN_OR_RETURN(auto watch, store.WatchPrefix(prefix, revision, [raw](const std::vector<store::Event>& events) {
+      raw->OnChanges(events);
+    }));
+    p->watches_.push_back(std::move(watch));
+  }
   p->thread_ = std::thread([raw] { raw->Run(); });
   return p;
 }
 
 LoadBalancerPublisher::~LoadBalancerPublisher() {
-  watch_.reset();
+  watches_.clear();
   {
     MutexLock lock(mu_);
     stopping_ = true;

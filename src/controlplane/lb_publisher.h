@@ -2,7 +2,8 @@
 // the store.
 //
 // Every server runs one for its own data plane (not only the leader): a store watch on the
-// ELBv2 prefix wakes it, so a change made through any server, or by the service controller's
+// ELBv2 prefix (and on security groups and subnets, which say where a load balancer is
+// reached) wakes it, so a change made through any server, or by the service controller's
 // target registrations, reaches this data plane within milliseconds; it also rebuilds at the
 // next drain deadline (a draining target leaves then) and, as a safety net for a watch that
 // broke, every `resync` interval. PublishNow lets the API publish on the caller's thread right
@@ -22,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/mutex.h"
@@ -79,7 +81,7 @@ class LoadBalancerPublisher {
   int64_t next_deadline_ms_ GUARDED_BY(mu_) = 0;  // the earliest drain deadline, 0: none
   bool stopping_ GUARDED_BY(mu_) = false;
 
-  std::unique_ptr<store::Watch> watch_;
+  std::vector<std::unique_ptr<store::Watch>> watches_;
   std::thread thread_;
 };
 

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 // Records what the publisher applies; Apply runs on the publisher's thread.
 class RecordingDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string& arn, uint16_t port) override {
+  Status OpenListener(const std::string& arn, uint16_t port, bool) override {
     std::lock_guard lock(mu_);
     open_[arn] = port;
     return Status::OK();
@@ -159,6 +159,46 @@ TEST(LoadBalancerPublisherTest, PublishNowCoversTheWatchEventOfTheSameChange) {
   // more): never more than one build per publish.
   EXPECT_LE(data_plane.applies(), before + 2);
   EXPECT_GE(data_plane.applies(), before + 1);
+}
+
+// An internal load balancer's listener carries where its VPC reaches it (its interfaces, its
+// VPC's bridges) and what its groups admit on its port; a group change reaches the data plane
+// (and the nft table, which follows each configuration) through the watch.
+TEST(LoadBalancerPublisherTest, AnInternalListenerCarriesItsVpcAndWhatItsGroupsAdmit) {
+  store::MemoryStore store;
+  SystemClock clock;
+  Put(store, model::keys::LoadBalancerKey("inside"),
+      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internal", "VpcId": "vpc-1",
+          "SecurityGroups": ["sg-1"]}, "attributes": {},
+          "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4", "networkInterfaceId": "eni-1"}]})");
+  Put(store, model::keys::ListenerKey("inside", "l1"),
+      R"({"listener": {"ListenerArn": "arn:l1", "LoadBalancerArn": "arn:lb", "Port": 8080,
+          "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}})");
+  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
+      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
+  Put(store, model::keys::SubnetKey("subnet-0bbbbbbbbbbbbbbbb"),
+      R"({"SubnetId": "subnet-0bbbbbbbbbbbbbbbb", "VpcId": "vpc-2", "CidrBlock": "10.0.1.0/24"})");
+  Put(store, model::keys::SecurityGroupKey("sg-1"), R"({"GroupId": "sg-1", "VpcId": "vpc-1", "IpPermissions": []})");
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  ASSERT_EQ(data_plane.config()->listeners.size(), 1u);
+  const lb::Listener& l = data_plane.config()->listeners[0];
+  EXPECT_TRUE(l.internal);
+  EXPECT_EQ(l.private_addresses, std::vector<std::string>{"10.0.1.4"});
+  EXPECT_EQ(l.vpc_bridges, std::vector<std::string>{"wh-aaaaaaaaaaaa"});  // vpc-2's is not its VPC's
+  EXPECT_TRUE(l.admitted_sources.empty());
+  EXPECT_TRUE(l.public_addresses.empty());
+
+  Put(store, model::keys::SecurityGroupKey("sg-1"),
+      R"({"GroupId": "sg-1", "VpcId": "vpc-1", "IpPermissions": [
+          {"IpProtocol": "tcp", "FromPort": 8000, "ToPort": 8100, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]},
+          {"IpProtocol": "tcp", "FromPort": 9000, "ToPort": 9000, "IpRanges": [{"CidrIp": "192.0.2.0/24"}]},
+          {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "203.0.113.7/32"}]}]})");
+  auto admitted = [&] { return data_plane.config()->listeners[0].admitted_sources; };
+  auto took = WaitFor([&] { return !admitted().empty(); }, 2000ms);
+  EXPECT_EQ(admitted(), (std::vector<std::string>{"10.0.0.0/16", "203.0.113.7/32"}));
+  EXPECT_LT(took, 100ms);
 }
 
 }  // namespace

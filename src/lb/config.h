@@ -111,6 +111,21 @@ struct Listener {
   // Its internet-facing load balancer's public addresses (one per subnet): the host, which
   // plays the internet, reaches the listener at each of them on `port` (lb/public_addresses.h).
   std::vector<std::string> public_addresses{};
+  // Its load balancer's Scheme is internal: it answers only inside its VPC, at
+  // `private_addresses` for connections that come in through one of `vpc_bridges` (the
+  // bridges of its VPC's subnets on the node), never at the bind address nor from the host.
+  bool internal = false;
+  std::vector<std::string> private_addresses{};  // its interfaces' addresses, one per subnet
+  std::vector<std::string> vpc_bridges{};
+  // Its VPC's routing table on a node (model::VpcRouteTable), where `private_addresses` get a
+  // `local` route: a client on the interface's own subnet then has its ARP answered by the
+  // host, and only lookups from the VPC's bridges see it. 0: none.
+  uint32_t vpc_route_table = 0;
+  // The sources its load balancer's security groups admit on `port` (TCP): IPv4 CIDRs, and
+  // the addresses of the members of a group a rule names. A client at its public or private
+  // addresses from anywhere else is dropped (lb/public_addresses.h); the bind address is not
+  // checked (the host's own way in, which tests use).
+  std::vector<std::string> admitted_sources{};
 };
 
 struct Config {
@@ -133,7 +148,9 @@ class DataPlaneControl {
   virtual ~DataPlaneControl() = default;
   // Binds the listener's port now so CreateListener can refuse a port in use with a clear
   // error instead of failing silently later. Idempotent for the same listener.
-  virtual Status OpenListener(const std::string& listener_arn, uint16_t port) = 0;
+  // `internal`: its load balancer's Scheme is internal, so it listens where the VPC path
+  // reaches it (DataPlaneOptions::internal_bind_address), not at the bind address.
+  virtual Status OpenListener(const std::string& listener_arn, uint16_t port, bool internal) = 0;
   virtual void CloseListener(const std::string& listener_arn) = 0;
   // Replaces the whole configuration; open connections carry on.
   virtual void Apply(std::shared_ptr<const Config> config) = 0;

@@ -129,20 +129,28 @@ class DataPlane final : public DataPlaneControl {
 
   ~DataPlane() override { loops_.clear(); }
 
-  Status OpenListener(const std::string& arn, uint16_t port) override {
+  Status OpenListener(const std::string& arn, uint16_t port, bool internal) override {
     MutexLock lock(mu_);
+    const std::string& bind = ListenAddress(internal);
     auto open = listeners_.find(arn);
-    if (open != listeners_.end() && open->second == port) return Status::OK();
+    if (open != listeners_.end() && open->second.port == port && open->second.address == bind) return Status::OK();
     // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
-    for (const auto& [other, other_port] : listeners_) {
-      if (other_port == port && other != arn) {
-        return Status::FailedPrecondition("cannot listen on " + options_.bind_address + ":" +
-                                          std::to_string(port) + ": another listener uses it (" + other + ")");
+    for (const auto& [other, other_open] : listeners_) {
+      if (other_open.port == port && other != arn) {
+        return Status::FailedPrecondition("cannot listen on " + bind + ":" + std::to_string(port) +
+                                          ": another listener uses it (" + other + ")");
       }
     }
     boost::system::error_code ec;
-    auto address = asio::ip::make_address(options_.bind_address, ec);
-    if (ec) return Status::InvalidArgument("bad load balancer bind address " + options_.bind_address);
+    auto address = asio::ip::make_address(bind, ec);
+    if (ec) return Status::InvalidArgument("bad load balancer bind address " + bind);
+    if (open != listeners_.end() && open->second.port == port) {
+      // The same port at another address (the listener became known as internal after
+      // CreateListener bound it): the old acceptors go first, as both cannot hold the port.
+      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(port));
+      listeners_.erase(open);
+      open = listeners_.end();
+    }
     // Acceptors are keyed by listener and port, so a listener moving to another port
     // (ModifyListener) binds the new one before it lets the old one go.
     std::string key = arn + "#" + std::to_string(port);
@@ -156,10 +164,10 @@ class DataPlane final : public DataPlaneControl {
       bound.push_back(loop.get());
     }
     if (open != listeners_.end()) {
-      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second));
+      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second.port));
     }
-    listeners_[arn] = port;
-    LOG_INFO("msg=\"listener open\" port={} listener={}", port, arn);
+    listeners_[arn] = OpenPort{port, bind};
+    LOG_INFO("msg=\"listener open\" address={} port={} listener={}", bind, port, arn);
     return Status::OK();
   }
 
@@ -167,7 +175,7 @@ class DataPlane final : public DataPlaneControl {
     MutexLock lock(mu_);
     auto open = listeners_.find(arn);
     if (open == listeners_.end()) return;
-    for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second));
+    for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second.port));
     listeners_.erase(open);
   }
 
@@ -193,19 +201,24 @@ class DataPlane final : public DataPlaneControl {
   // Listeners follow the configuration too, so a server sharing the store with the one that
   // took the CreateListener call opens the port when its periodic rebuild sees it.
   void Reconcile(const Config& config) {
-    std::map<std::string, uint16_t> wanted;
-    for (const auto& l : config.listeners) wanted[l.arn] = l.port;
+    std::map<std::string, std::pair<uint16_t, bool>> wanted;  // arn -> port, internal
+    for (const auto& l : config.listeners) wanted[l.arn] = {l.port, l.internal};
     std::vector<std::string> stale;
     {
       MutexLock lock(mu_);
-      for (const auto& [arn, port] : listeners_) {
+      for (const auto& [arn, open] : listeners_) {
         if (!wanted.count(arn)) stale.push_back(arn);
       }
-      for (const auto& [arn, port] : listeners_) wanted.erase(arn);  // open already (its port may be moving)
+      for (const auto& [arn, open] : listeners_) {
+        // Open already (its port may be moving), unless at the other kind of address.
+        auto it = wanted.find(arn);
+        if (it != wanted.end() && open.address == ListenAddress(it->second.second)) wanted.erase(it);
+      }
     }
     for (const auto& arn : stale) CloseListener(arn);
-    for (const auto& [arn, port] : wanted) {
-      Status st = OpenListener(arn, port);
+    for (const auto& [arn, want] : wanted) {
+      const auto& [port, internal] = want;
+      Status st = OpenListener(arn, port, internal);
       if (!st.ok()) LOG_WARN("msg=\"listener cannot open\" listener={} error=\"{}\"", arn, st.ToString());
     }
   }
@@ -287,6 +300,11 @@ class DataPlane final : public DataPlaneControl {
   }
 
  private:
+  const std::string& ListenAddress(bool internal) const {
+    return internal && !options_.internal_bind_address.empty() ? options_.internal_bind_address
+                                                               : options_.bind_address;
+  }
+
   // The group's draining targets with no request in flight on any loop: their
   // deregistration is complete (AWS: "If a deregistering target has no in-flight requests
   // and no active connections, Elastic Load Balancing immediately completes the
@@ -352,7 +370,11 @@ class DataPlane final : public DataPlaneControl {
 
   // Protected by mu_.
   Mutex mu_;
-  std::map<std::string, uint16_t> listeners_ GUARDED_BY(mu_);
+  struct OpenPort {
+    uint16_t port = 0;
+    std::string address;  // the bind address or the internal one
+  };
+  std::map<std::string, OpenPort> listeners_ GUARDED_BY(mu_);
 
   // Protected by routing_mu_ (taken before drain_mu_).
   mutable Mutex routing_mu_ ACQUIRED_BEFORE(drain_mu_);

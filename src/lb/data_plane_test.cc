@@ -137,7 +137,7 @@ class DataPlaneTest : public ::testing::Test {
   void SetUp() override {
     plane_ = std::move(CreateDataPlane(DataPlaneOptions{}).value());
     port_ = FreePort();
-    ASSERT_TRUE(plane_->OpenListener("listener", port_).ok());
+    ASSERT_TRUE(plane_->OpenListener("listener", port_, false).ok());
     client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
   }
 
@@ -278,14 +278,14 @@ TEST_F(DataPlaneTest, WeightedForwardSplitsInProportion) {
 }
 
 TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
-  Status st = plane_->OpenListener("other", port_);
+  Status st = plane_->OpenListener("other", port_, false);
   // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   uint16_t taken = FreePort();
   sockaddr_in addr = Loopback(taken);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
-  Status refused = plane_->OpenListener("third", taken);
+  Status refused = plane_->OpenListener("third", taken, false);
   ::close(fd);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos)
@@ -480,6 +480,40 @@ TEST_F(DataPlaneTest, ATargetFloodingInterimAnswersGets502) {
   target.join();
   for (auto& c : connections) c.join();
   ::close(fd);
+}
+
+}  // namespace
+}  // namespace wharf::lb
+
+namespace wharf::lb {
+namespace {
+
+bool Connects(uint32_t ip, uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = Loopback(port);
+  addr.sin_addr.s_addr = htonl(ip);
+  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// An internal load balancer's listener listens at the internal address (0.0.0.0 on a server
+// that keeps the load balancers' nft table, which redirects its VPC's connections to the
+// bridge's own address), any other at the bind address only; a listener opened as the other
+// kind moves to its own address on the same port.
+TEST(DataPlaneInternalTest, AnInternalListenerListensAtTheInternalAddress) {
+  DataPlaneOptions options;
+  options.internal_bind_address = "0.0.0.0";
+  auto plane = std::move(CreateDataPlane(options).value());
+  uint16_t internal = FreePort(), outside = FreePort();
+  ASSERT_TRUE(plane->OpenListener("in", internal, true).ok());
+  ASSERT_TRUE(plane->OpenListener("out", outside, false).ok());
+  EXPECT_TRUE(Connects(0x7f000002, internal));  // 127.0.0.2: any local address
+  EXPECT_FALSE(Connects(0x7f000002, outside));
+  EXPECT_TRUE(Connects(0x7f000001, outside));
+  ASSERT_TRUE(plane->OpenListener("in", internal, false).ok());
+  EXPECT_FALSE(Connects(0x7f000002, internal));
+  EXPECT_TRUE(Connects(0x7f000001, internal));
 }
 
 }  // namespace

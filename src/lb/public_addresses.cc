@@ -2,11 +2,15 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <utility>
 
 namespace wharf::lb {
@@ -23,6 +27,66 @@ bool IsTableName(std::string_view name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
   return true;
+}
+
+bool IsInterfaceName(const std::string& name) {
+  if (name.empty() || name.size() > 15) return false;  // IFNAMSIZ - 1
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+struct Cidr {
+  uint32_t network = 0;  // host order
+  int prefix = 32;
+  bool Contains(const Cidr& other) const {
+    if (other.prefix < prefix) return false;
+    uint32_t mask = prefix == 0 ? 0 : ~uint32_t{0} << (32 - prefix);
+    return (other.network & mask) == network;
+  }
+};
+
+// "a.b.c.d/n" or a bare address (/32), its host bits cleared (nft takes networks only).
+std::optional<Cidr> ParseCidr(const std::string& s) {
+  auto slash = s.find('/');
+  in_addr a{};
+  if (inet_pton(AF_INET, s.substr(0, slash).c_str(), &a) != 1) return std::nullopt;
+  Cidr c;
+  if (slash != std::string::npos) {
+    std::string n = s.substr(slash + 1);
+    if (n.empty() || n.size() > 2 || !std::all_of(n.begin(), n.end(), ::isdigit)) return std::nullopt;
+    c.prefix = std::stoi(n);
+    if (c.prefix > 32) return std::nullopt;
+  }
+  uint32_t mask = c.prefix == 0 ? 0 : ~uint32_t{0} << (32 - c.prefix);
+  c.network = ntohl(a.s_addr) & mask;
+  return c;
+}
+
+std::string CidrText(const Cidr& c) {
+  in_addr a{htonl(c.network)};
+  char buf[INET_ADDRSTRLEN];
+  inet_ntop(AF_INET, &a, buf, sizeof buf);
+  return std::string(buf) + "/" + std::to_string(c.prefix);
+}
+
+// Without the sources another one holds: nft refuses overlapping intervals in one set.
+std::vector<Cidr> Outermost(std::vector<Cidr> sources) {
+  std::sort(sources.begin(), sources.end(),
+            [](const Cidr& a, const Cidr& b) { return a.prefix != b.prefix ? a.prefix < b.prefix : a.network < b.network; });
+  std::vector<Cidr> out;
+  for (const Cidr& c : sources) {
+    if (std::none_of(out.begin(), out.end(), [&](const Cidr& kept) { return kept.Contains(c); })) out.push_back(c);
+  }
+  return out;
+}
+
+std::string Elements(const std::vector<std::string>& elements) {
+  if (elements.empty()) return "";
+  std::string out = " elements = { ";
+  for (size_t i = 0; i < elements.size(); ++i) out += (i ? ", " : "") + elements[i];
+  return out + " }";
 }
 
 }  // namespace
@@ -43,38 +107,128 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   std::string to(bind_address);
   if (to.empty() || to == "0.0.0.0") to = "127.0.0.1";  // every address: loopback is one of them
   if (!IsIpv4(to)) return Status::InvalidArgument("bad listener bind address " + to);
-  std::set<std::pair<std::string, uint16_t>> pairs;  // sorted: one plan, one script
+  // Sorted containers: one plan, one script.
+  std::set<std::pair<std::string, uint16_t>> publics;                          // address . port
+  std::set<std::tuple<std::string, std::string, uint16_t>> internals;          // bridge . address . port
+  std::set<uint16_t> internal_ports;
+  std::map<std::pair<std::string, uint16_t>, std::vector<Cidr>> admitted;      // address . port -> sources
   for (const Listener& l : listeners) {
+    std::vector<Cidr> sources;
+    for (const std::string& s : l.admitted_sources) {
+      auto cidr = ParseCidr(s);
+      if (!cidr) return Status::InvalidArgument("bad admitted source " + s);
+      sources.push_back(*cidr);
+    }
+    auto admit = [&](const std::string& ip) {
+      auto& to_admit = admitted[{ip, l.port}];
+      to_admit.insert(to_admit.end(), sources.begin(), sources.end());
+    };
     for (const std::string& ip : l.public_addresses) {
       if (!IsIpv4(ip)) return Status::InvalidArgument("bad public address " + ip);
-      pairs.emplace(ip, l.port);
+      publics.emplace(ip, l.port);
+      admit(ip);
     }
+    if (!l.internal) continue;
+    for (const std::string& ip : l.private_addresses) {
+      if (!IsIpv4(ip)) return Status::InvalidArgument("bad private address " + ip);
+      for (const std::string& bridge : l.vpc_bridges) {
+        if (!IsInterfaceName(bridge)) return Status::InvalidArgument("bad bridge name " + bridge);
+        internals.emplace(bridge, ip, l.port);
+      }
+      admit(ip);
+    }
+    internal_ports.insert(l.port);
   }
   const std::string t = "ip " + std::string(table);
   std::string s = "table " + t + "\ndelete table " + t + "\n";
-  if (pairs.empty()) return s;
-  std::string elements;
-  for (const auto& [ip, port] : pairs) elements += (elements.empty() ? "" : ", ") + ip + " . " + std::to_string(port);
+  if (publics.empty() && internal_ports.empty()) return s;
+  std::vector<std::string> public_elements, internal_elements, port_elements, admitted_elements;
+  for (const auto& [ip, port] : publics) public_elements.push_back(ip + " . " + std::to_string(port));
+  for (const auto& [bridge, ip, port] : internals) {
+    internal_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
+  }
+  for (uint16_t port : internal_ports) port_elements.push_back(std::to_string(port));
+  for (auto& [path, sources] : admitted) {
+    for (const Cidr& c : Outermost(std::move(sources))) {
+      admitted_elements.push_back(path.first + " . " + std::to_string(path.second) + " . " + CidrText(c));
+    }
+  }
   s += "table " + t + " {\n";
-  s += "  set listeners { type ipv4_addr . inet_service; elements = { " + elements + " } }\n";
-  // Before wharf_egress's DNAT of tasks' public addresses (-101): the two never share an address.
+  s += "  set listeners { type ipv4_addr . inet_service;" + Elements(public_elements) + " }\n";
+  s += "  set internal { type ifname . ipv4_addr . inet_service;" + Elements(internal_elements) + " }\n";
+  s += "  set internal_ports { type inet_service;" + Elements(port_elements) + " }\n";
+  s += "  set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval;" + Elements(admitted_elements) +
+       " }\n";
+  // The load balancer's security groups, before any address is rewritten: a client its groups
+  // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
+  // connection marks (-150), before every NAT hook.
+  s += "  chain prerouting_filter {\n"
+       "    type filter hook prerouting priority -140; policy accept;\n"
+       "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "    iifname . ip daddr . tcp dport @internal ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "  }\n"
+       "  chain output_filter {\n"
+       "    type filter hook output priority -140; policy accept;\n"
+       "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "  }\n";
+  // Before wharf_egress's DNAT of tasks' public addresses (-101): the two never share an
+  // address. An internal listener's interface address, reached through its VPC's bridges,
+  // is redirected to the address of the bridge it came in through (its subnet's gateway, a
+  // local address routed from that bridge), where the listener listens at 0.0.0.0.
   s += "  chain prerouting {\n"
        "    type nat hook prerouting priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
+       "    iifname . ip daddr . tcp dport @internal redirect\n"
        "  }\n"
        "  chain output {\n"
        "    type nat hook output priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
+       "  }\n";
+  // An internal listener's port taken any other way (the host, another VPC, the bind
+  // address, another interface of the host) was not redirected: dropped.
+  s += "  chain input {\n"
+       "    type filter hook input priority -140; policy accept;\n"
+       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n"
        "  }\n"
        "}\n";
   return s;
 }
 
+std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
+                               std::set<std::string>& routes) {
+  routes.clear();
+  for (const Listener& l : listeners) {
+    if (!l.internal || l.vpc_route_table == 0) continue;
+    for (const std::string& ip : l.private_addresses) {
+      if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
+    }
+  }
+  std::string script;
+  auto line = [&](const char* verb, const std::string& route) {
+    auto space = route.find(' ');
+    script += std::string("route ") + verb + " local " + route.substr(space + 1) + "/32 dev lo table " +
+              route.substr(0, space) + "\n";
+  };
+  for (const std::string& r : applied) {
+    if (!routes.count(r)) line("del", r);
+  }
+  for (const std::string& r : routes) line("replace", r);
+  return script;
+}
+
 Status PublicAddresses::Apply(const Config& config) {
+  std::set<std::string> routes;
+  std::string route_script = CompileLocalRoutes(config.listeners, routes_, routes);
+  if (!route_script.empty()) {
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, route_script, std::chrono::seconds(30)});
+      if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
+    }
+  }
   ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_));
   if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
   // The first plan runs even when it is empty: it removes what a killed server left.
-  bool nothing = script.find("set listeners") == std::string::npos;
+  bool nothing = script.find("set listeners") == std::string::npos;  // only the delete
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
     if (nothing) return Status::OK();
@@ -92,6 +246,14 @@ Status PublicAddresses::Apply(const Config& config) {
 }
 
 Status PublicAddresses::Remove() {
+  if (!routes_.empty()) {
+    std::set<std::string> none;
+    std::string route_script = CompileLocalRoutes({}, routes_, none);
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      (void)runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, route_script, std::chrono::seconds(30)});
+    }
+    routes_.clear();
+  }
   if (applied_.empty()) return Status::OK();  // never made: nothing of ours to remove
   auto nft = FindExecutable("nft");
   if (!nft.ok()) return Status::OK();

@@ -11,17 +11,40 @@
 // (DNAT rewrites only the destination). Only that pair is rewritten: a public address of load
 // balancer A with a port only load balancer B listens on is not a listener (no answer).
 //
+// How a VPC reaches an internal load balancer: a connection that comes in through one of the
+// bridges of its VPC's subnets to one of its interface addresses on a listener's port is
+// redirected to the address of that bridge (the subnet's gateway, local to the host), port
+// unchanged, where the data plane listens for internal listeners at 0.0.0.0
+// (DataPlaneOptions::internal_bind_address). Every other connection to such a port (the host
+// itself, another VPC, the bind address, the host's other interfaces) was not redirected and
+// is dropped in input. So the port tells the load balancer, the bridge tells the VPC, and two
+// VPCs with one CIDR (both load balancers at 10.0.1.4, on two ports) never reach each other's.
+// Why not DNAT to the bind address: it is 127.0.0.1 by default, and the kernel drops a packet
+// routed in from a bridge to 127.0.0.0/8 unless route_localnet (which would open the host's
+// loopback services to every task).
+//
+// The load balancer's security groups: a connection to a public or interface address whose
+// source the groups do not admit on that port is dropped before any rewrite (the client times
+// out, as on AWS). The bind address is not checked: it is the host's own way in.
+//
 // The server owns table `ip <table>` (one per region), replaced whole in one nft transaction
-// when a configuration changes it, removed when no listener has a public address and when the
-// server stops:
+// when a configuration changes it, removed when no listener has a public address or is
+// internal, and when the server stops:
 //   set listeners: ipv4_addr . inet_service, each public address with each of its listeners' ports
+//   set internal: ifname . ipv4_addr . inet_service, each VPC bridge with each interface
+//     address of an internal load balancer in that VPC and each of its ports
+//   set internal_ports: inet_service; set admitted: address . port . source CIDR (intervals)
+//   filter prerouting and output (-140): a path whose source is not admitted: drop
 //   nat output (the host's own connections) and prerouting (a network namespace routed through
-//   the host): ip daddr . tcp dport @listeners dnat to <bind address>. A bind address on
-//   loopback is reached by the host's own connections only (the kernel drops a routed packet
-//   to 127.0.0.0/8 unless route_localnet); --lb-bind with a routable address serves both.
+//   the host): ip daddr . tcp dport @listeners dnat to <bind address>; prerouting:
+//   iifname . ip daddr . tcp dport @internal redirect. A bind address on loopback is reached by
+//   the host's own connections only (the kernel drops a routed packet to 127.0.0.0/8 unless
+//   route_localnet); --lb-bind with a routable address serves both.
+//   filter input (-140): tcp dport @internal_ports, not DNAT'd: drop.
 // Thread-compatible: the publisher calls Apply from its one publishing thread at a time.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,15 +67,27 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
 // never replace each other's table.
 std::string PublicAddressTable(std::string_view region, std::string_view data_dir);
 
+// The `ip -force -batch` script that gives each internal listener's interface address a route
+// `local <address>/32 dev lo` in its VPC's routing table (Listener::vpc_route_table), and
+// deletes those of `applied` no longer wanted. Why: a client on the interface's own subnet
+// asks for the address by ARP on the bridge, and the host answers only for an address that
+// is local to it; a host address (on the bridge, as the VPC resolver's) would be local to
+// every VPC and shadow another VPC's task at the same address, while a route in the VPC's own
+// table is seen only by lookups from that VPC's bridges (the agent's rule 1000). `routes`
+// receives the wanted set, "<table> <address>". Pure.
+std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
+                               std::set<std::string>& routes);
+
 class PublicAddresses {
  public:
   PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
       : runner_(runner), bind_address_(std::move(bind_address)), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run; a refused one is reported once. The
   // first one runs even when empty, removing what a killed server left. Without nft and with
-  // nothing to do: OK.
+  // nothing to do: OK. The local routes are written again on every call that has any (one
+  // `ip` run), since the node flushes a VPC's table when its last bridge there goes.
   Status Apply(const Config& config);
-  // Removes the table (the server stopping).
+  // Removes the table and the local routes (the server stopping).
   Status Remove();
 
  private:
@@ -61,6 +96,7 @@ class PublicAddresses {
   const std::string table_;
   std::string applied_;
   std::string failed_;  // the last script nft refused, not tried again until the plan changes
+  std::set<std::string> routes_;  // local routes made, "<table> <address>"
 };
 
 }  // namespace wharf::lb

@@ -45,5 +45,74 @@ TEST(PublicAddressesTest, RefusesWhatIsNotAnAddressOrATableName) {
   EXPECT_TRUE(CompilePublicAddresses({}, "127.0.0.1", PublicAddressTable("ap-southeast-2", "/tmp/x")).ok());
 }
 
+Listener Internal(uint16_t port, std::vector<std::string> addresses, std::vector<std::string> bridges,
+                  std::vector<std::string> sources) {
+  Listener l;
+  l.port = port;
+  l.internal = true;
+  l.private_addresses = std::move(addresses);
+  l.vpc_bridges = std::move(bridges);
+  l.admitted_sources = std::move(sources);
+  return l;
+}
+
+TEST(PublicAddressesTest, AnInternalListenerIsRedirectedFromItsVpcsBridgesOnly) {
+  auto script = CompilePublicAddresses(
+      {Internal(8081, {"10.0.1.4", "10.0.2.4"}, {"wh-aaaaaaaaaaaa", "wh-bbbbbbbbbbbb"}, {"10.0.0.0/16"})},
+      "127.0.0.1", "t");
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_NE(script->find("\"wh-aaaaaaaaaaaa\" . 10.0.1.4 . 8081, \"wh-aaaaaaaaaaaa\" . 10.0.2.4 . 8081, "
+                         "\"wh-bbbbbbbbbbbb\" . 10.0.1.4 . 8081, \"wh-bbbbbbbbbbbb\" . 10.0.2.4 . 8081 }"),
+            std::string::npos)
+      << *script;
+  EXPECT_NE(script->find("iifname . ip daddr . tcp dport @internal redirect"), std::string::npos);
+  // The port reached any other way (the host, the bind address, another VPC) is dropped.
+  EXPECT_NE(script->find("set internal_ports { type inet_service; elements = { 8081 } }"), std::string::npos);
+  EXPECT_NE(script->find("tcp dport @internal_ports ct direction original ct status & dnat == 0 drop"),
+            std::string::npos);
+  EXPECT_NE(script->find("10.0.1.4 . 8081 . 10.0.0.0/16, 10.0.2.4 . 8081 . 10.0.0.0/16"), std::string::npos);
+  // Not reached at public addresses: it has none.
+  EXPECT_NE(script->find("set listeners { type ipv4_addr . inet_service; }"), std::string::npos);
+}
+
+TEST(PublicAddressesTest, AdmittedSourcesAreChecked) {
+  Listener open = Make(80, {"198.51.100.1"});
+  open.admitted_sources = {"0.0.0.0/0", "203.0.113.7", "10.0.0.9/8"};  // nested in the first: one interval
+  Listener closed = Make(81, {"198.51.100.1"});
+  auto script = CompilePublicAddresses({open, closed}, "127.0.0.1", "t");
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_NE(script->find("flags interval; elements = { 198.51.100.1 . 80 . 0.0.0.0/0 }"), std::string::npos)
+      << *script;
+  EXPECT_NE(script->find("ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop"),
+            std::string::npos);
+  Listener bad = Make(80, {"198.51.100.1"});
+  bad.admitted_sources = {"10.0.0.0/33"};
+  EXPECT_FALSE(CompilePublicAddresses({bad}, "127.0.0.1", "t").ok());
+  EXPECT_FALSE(CompilePublicAddresses({Internal(80, {"10.0.1.4"}, {"wh-x\"; flush"}, {})}, "127.0.0.1", "t").ok());
+  // An internal listener without admitted sources still makes the table: its port is guarded.
+  auto guarded = CompilePublicAddresses({Internal(82, {"10.0.1.4"}, {"wh-a"}, {})}, "127.0.0.1", "t");
+  ASSERT_TRUE(guarded.ok());
+  EXPECT_NE(guarded->find("set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval; }"),
+            std::string::npos)
+      << *guarded;
+}
+
+TEST(PublicAddressesTest, AnInternalListenersAddressesAreLocalInItsVpcsTableOnly) {
+  Listener a = Internal(80, {"10.0.1.4", "10.0.2.4"}, {"wh-a"}, {});
+  a.vpc_route_table = 70000;
+  Listener b = Internal(81, {"10.0.1.4"}, {"wh-b"}, {});  // another VPC, the same address
+  b.vpc_route_table = 70001;
+  Listener public_one = Make(82, {"198.51.100.1"});
+  std::set<std::string> routes;
+  std::string script = CompileLocalRoutes({a, b, public_one}, {"70000 10.0.9.4"}, routes);
+  EXPECT_EQ(script,
+            "route del local 10.0.9.4/32 dev lo table 70000\n"
+            "route replace local 10.0.1.4/32 dev lo table 70000\n"
+            "route replace local 10.0.2.4/32 dev lo table 70000\n"
+            "route replace local 10.0.1.4/32 dev lo table 70001\n");
+  EXPECT_EQ(routes, (std::set<std::string>{"70000 10.0.1.4", "70000 10.0.2.4", "70001 10.0.1.4"}));
+  EXPECT_EQ(CompileLocalRoutes({public_one}, {}, routes), "");
+}
+
 }  // namespace
 }  // namespace wharf::lb

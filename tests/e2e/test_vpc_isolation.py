@@ -8,8 +8,10 @@ second VPC to that address lands on its own task (each task serves its VPC's nam
 of the first VPC reaches neither an address that exists only in the second VPC's subnet nor
 the second VPC's other subnet, while tasks of the second VPC reach each other across its two
 subnets (the VPC's own table joins them). Each task pings its gateway and reads its own task
-metadata through it (the same address in both VPCs). A load balancer in each VPC, each with a
-target group holding that same address, is healthy and answers with its own VPC's task.
+metadata through it (the same address in both VPCs). An internal load balancer in each VPC (an
+internet-facing one is refused: no internet gateway), each with a target group holding that same
+address, is healthy and answers its own VPC's tasks with its own VPC's task, and neither the
+other VPC nor the host.
 Connections from tasks are made inside their network namespaces (`ip netns exec`). The test
 stops its tasks, deletes what it made and checks the host is left as it was found (bridges,
 ip rules, the nft table).
@@ -21,7 +23,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
+from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from task_fixtures import ecr_endpoints, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
@@ -144,11 +146,22 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_load_balancer_in_each_vpc_reaches_its_own_task_at_the_shared_address():
-        ports = {}
+        # Internal (neither VPC has an internet gateway): each is reached only from inside its
+        # own VPC, at its interface addresses.
+        ports, addresses = {}, {}
         for vpc, task in ((state["one"], state["a"]), (state["two"], state["b"])):
-            lb = elb.create_load_balancer(Name=f"iso-{vpc['name']}", Subnets=vpc["subnets"],
+            expect_client_error(lambda: elb.create_load_balancer(Name=f"iso-{vpc['name']}", Subnets=vpc["subnets"]),
+                                "InvalidSubnet", "has no internet gateway")
+            lb = elb.create_load_balancer(Name=f"iso-{vpc['name']}", Subnets=vpc["subnets"], Scheme="internal",
                                           SecurityGroups=[vpc["lb"]])["LoadBalancers"][0]["LoadBalancerArn"]
             made["lbs"].append(lb)
+            enis = ec2.describe_network_interfaces(Filters=[
+                {"Name": "description", "Values": ["ELB " + lb.split(":loadbalancer/")[1]]}])["NetworkInterfaces"]
+            # Its interface in the VPC's second subnet: the tasks (in the first) reach it through
+            # their gateway.
+            addresses[vpc["name"]] = [e["PrivateIpAddress"] for e in enis if e["SubnetId"] == vpc["subnets"][1]][0]
+            addresses[vpc["name"] + "-shared"] = [e["PrivateIpAddress"] for e in enis
+                                                  if e["SubnetId"] == vpc["subnets"][0]][0]  # in 10.0.1.0/24
             tg = elb.create_target_group(Name=f"iso-{vpc['name']}", Protocol="HTTP", Port=8080, VpcId=vpc["id"],
                                          TargetType="ip", HealthCheckPath="/who.txt", HealthCheckIntervalSeconds=5,
                                          HealthCheckTimeoutSeconds=2, HealthyThresholdCount=2)
@@ -157,6 +170,8 @@ with WharfServer(agent=True) as server:
             port = ports[vpc["name"]] = free_port()
             elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=port,
                                 DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+            ec2.authorize_security_group_ingress(GroupId=vpc["lb"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}])
             elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": task["ip"], "Port": 8080}])
         deadline = time.time() + 25
         healthy = set()
@@ -169,12 +184,26 @@ with WharfServer(agent=True) as server:
         assert len(healthy) == 2, [elb.describe_target_health(TargetGroupArn=t)["TargetHealthDescriptions"]
                                    for t in made["tgs"]]
         # Turn about, so that a pooled connection to the shared address would be offered to the
-        # other load balancer's request: each still reaches its own VPC.
-        for _ in range(4):
+        # other load balancer's request: each still reaches its own VPC. From inside: a in vpc1,
+        # b in vpc2 (the two tasks at the shared address).
+        client = {"vpc1": state["a"], "vpc2": state["b"]}
+        for _ in range(2):
             for name, port in ports.items():
-                p = subprocess.run(["curl", "-s", "--max-time", "3", f"http://127.0.0.1:{port}/who.txt"],
-                                   capture_output=True, text=True)
+                p = in_task(client[name], "curl", "-s", "--max-time", "3", f"http://{addresses[name]}:{port}/who.txt")
                 assert p.stdout.strip() == name, (name, p.stdout, p.stderr)
+        # Neither VPC reaches the other's load balancer: vpc2's port at vpc2's own interface
+        # address from vpc1's side of the shared CIDR, and the other way round; nor the host.
+        for name, other in (("vpc1", "vpc2"), ("vpc2", "vpc1")):
+            p = in_task(client[name], "curl", "-s", "--max-time", "1", f"http://{addresses[name]}:{ports[other]}/who.txt")
+            assert p.returncode != 0 and p.stdout == "", (name, other, p.returncode, p.stdout)
+            p = subprocess.run(["curl", "-s", "--max-time", "1", f"http://127.0.0.1:{ports[name]}/who.txt"],
+                               capture_output=True, text=True)
+            assert p.returncode != 0 and p.stdout == "", (name, p.returncode, p.stdout)
+        # vpc1's load balancer's address in the shared 10.0.1.0/24, from vpc2's other subnet, is
+        # an address of vpc2 (routed there), never vpc1's load balancer.
+        shared = addresses["vpc1-shared"]
+        p = in_task(state["c"], "curl", "-s", "--max-time", "1", f"http://{shared}:{ports['vpc1']}/who.txt")
+        assert p.returncode != 0 and p.stdout == "", (shared, p.returncode, p.stdout)
 
     @checks.run
     def a_vpc_with_an_internet_gateway_route_reaches_outside():

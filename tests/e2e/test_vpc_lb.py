@@ -8,7 +8,12 @@ ELB shows them (what Terraform's aws_lb polls for on destroy), which keeps the s
 VPC and the group from being deleted until the load balancer goes; SetSubnets moves them,
 SetIpAddressType takes ipv4 only. An internet-facing load balancer has a public address per
 subnet (the interface's Association) and the host, playing the internet, reaches its listeners
-there; they go with it. RunTask refuses subnets of two VPCs, groups of another VPC
+there once its groups admit the port (before: the client times out; SetSecurityGroups to a group
+that does not admit it drops it again, within a second); they go with it. One is refused
+(InvalidSubnet) while the VPC has no internet gateway. An internal load balancer answers a task of
+its VPC at its interfaces' addresses once its group admits the port (within a second of the
+Authorize, dropped again within a second of the Revoke) and never the host (its interface
+addresses, the bind address, the bridge address its VPC's connections are redirected to). RunTask refuses subnets of two VPCs, groups of another VPC
 and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
 while it lives (an elastic IP associated with it too) and gone once it stopped.
 DescribeInstances shows the node, DescribeRegions the served regions (every AWS region by default).
@@ -16,6 +21,7 @@ The test stops its tasks and deletes what it made, even when a check fails.
 """
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -46,6 +52,9 @@ with WharfServer(agent=True) as server:
                                  ("public-a2", "10.0.5.0/24", "us-east-1a")):
             net[name] = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone,
                                           TagSpecifications=tag(name))["Subnet"]["SubnetId"]
+        # An internet-facing load balancer needs its VPC's internet gateway (AWS's words).
+        expect_client_error(lambda: elb.create_load_balancer(Name="no-igw", Subnets=[net["public-a"], net["public-b"]]),
+                            "InvalidSubnet", f"VPC {vpc} has no internet gateway")
         net["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
         ec2.attach_internet_gateway(InternetGatewayId=net["igw"], VpcId=vpc)
         net["rtb"] = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
@@ -115,10 +124,10 @@ with WharfServer(agent=True) as server:
         assert default["VpcId"] == net["default_vpc"] and len(default["AvailabilityZones"]) >= 2, default
         assert len(lb_interfaces(default)) == len(default["AvailabilityZones"])
 
-    def public_get(ip, port):
+    def public_get(ip, port, timeout=3):
         """A request from the host, which plays the internet: the body, or the error."""
         try:
-            with urllib.request.urlopen(f"http://{ip}:{port}/", timeout=3) as r:
+            with urllib.request.urlopen(f"http://{ip}:{port}/", timeout=timeout) as r:
                 return r.status, r.read().decode()
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
@@ -127,6 +136,14 @@ with WharfServer(agent=True) as server:
 
     def lb_nft_tables():
         return server.lb_tables()
+
+    def until_answer(probe, timeout=5.0):
+        """Seconds until probe() is true (a rule change reaching the load balancer's table)."""
+        start = time.time()
+        while not probe():
+            assert time.time() - start < timeout, "no change within %.1f s" % timeout
+            time.sleep(0.05)
+        return time.time() - start
 
     @checks.run
     def an_internet_facing_load_balancer_is_reached_at_its_public_addresses():
@@ -153,8 +170,22 @@ with WharfServer(agent=True) as server:
         elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port, DefaultActions=[{
             "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain",
                                                               "MessageBody": "hello from the internet"}}])
+        # lb_sg admits nothing yet: the SYN is dropped, the client times out.
+        refused = public_get(publics[0], port, timeout=1)
+        assert refused[0] is None and "timed out" in refused[1], refused
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        assert until_answer(lambda: public_get(publics[0], port, timeout=0.3)[0] == 200) < 1.0
         for ip in publics:
             assert public_get(ip, port) == (200, "hello from the internet"), (ip, public_get(ip, port))
+        # Its groups replaced by one that does not admit the port (the VPC's default group): dropped.
+        default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]},
+                                                           {"Name": "group-name", "Values": ["default"]}])
+        default_sg = default_sg["SecurityGroups"][0]["GroupId"]
+        elb.set_security_groups(LoadBalancerArn=lb["LoadBalancerArn"], SecurityGroups=[default_sg])
+        assert until_answer(lambda: public_get(publics[0], port, timeout=0.3)[0] is None) < 1.0
+        elb.set_security_groups(LoadBalancerArn=lb["LoadBalancerArn"], SecurityGroups=[net["lb_sg"]])
+        assert until_answer(lambda: public_get(publics[0], port, timeout=0.3)[0] == 200) < 1.0
         # Only its listeners' ports: another port at the same address is nobody's.
         assert public_get(publics[0], free_port())[0] is None
         # From outside its VPC, its private addresses answer nothing (only the public ones do).
@@ -190,8 +221,58 @@ with WharfServer(agent=True) as server:
         assert sorted(z["SubnetId"] for z in got["AvailabilityZones"]) == sorted([net["public-a"], net["private-b"]])
 
     @checks.run
-    def run_task_checks_its_network():
+    def an_internal_load_balancer_answers_only_inside_its_vpc():
+        # "web" is internal, now in public-a and private-b (10.0.1.4, 10.0.4.4). A task in
+        # public-a (a public IP, so that it pulls) reaches it on its own subnet (the host answers
+        # ARP for 10.0.1.4 there, by a local route in the VPC's table) and through its gateway.
+        lb_arn, enis = net["lb"]["LoadBalancerArn"], ["10.0.1.4", "10.0.4.4"]
+        port = free_port()
+        elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=port, DefaultActions=[{
+            "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain",
+                                                              "MessageBody": "hello from inside"}}])
+        image = net["image"] = push_to_wharf(server, layout, "v1", "app")
+        td = ecs.register_task_definition(
+            family="vpc-client", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": image, "essential": True, "stopTimeout": 2,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}]
+        )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_cluster(clusterName="default")
+        arn = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
+            "subnets": [net["public-a"]], "assignPublicIp": "ENABLED"}})["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        assert wait_task(server, "default", arn, "RUNNING")["lastStatus"] == "RUNNING"
+        netns = "wharf-" + arn.rsplit("/", 1)[1]
+
+        def inside(ip, max_time=1.0):
+            """curl from the task's network namespace: (exit code, body); 28 is a timeout."""
+            p = subprocess.run(["ip", "netns", "exec", netns, "curl", "-s", "--max-time", str(max_time),
+                                f"http://{ip}:{port}/"], capture_output=True, text=True, timeout=10)
+            return p.returncode, p.stdout
+
+        # lb_sg does not admit the port: dropped, the client times out.
+        assert inside(enis[0]) == (28, ""), inside(enis[0])
+        rule = [{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=rule)
+        took = until_answer(lambda: inside(enis[1], 0.3)[0] == 0)
+        print(f"figures: internal ALB admitted {took * 1000:.0f} ms after AuthorizeSecurityGroupIngress")
+        assert took < 1.0, took
+        for ip in enis:
+            assert inside(ip) == (0, "hello from inside"), (ip, inside(ip))
+        # From the host (the internet): neither its interface addresses, nor the bind address,
+        # nor the address of the bridge the task's connections are redirected to.
+        for ip in enis + ["127.0.0.1", "10.0.1.1"]:
+            assert public_get(ip, port, timeout=1)[0] is None, (ip, public_get(ip, port, timeout=1))
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=rule)
+        took = until_answer(lambda: inside(enis[1], 0.3)[0] == 28)
+        print(f"figures: internal ALB dropped {took * 1000:.0f} ms after RevokeSecurityGroupIngress")
+        assert took < 1.0, took
+        ecs.stop_task(task=arn)
+        wait_task(server, "default", arn, "STOPPED")
+        made["tasks"].remove(arn)
+
+    @checks.run
+    def run_task_checks_its_network():
+        ecs.create_cluster(clusterName="default")  # made already by the check before, unless it failed
         td = ecs.register_task_definition(
             family="vpc-checks", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
             memory="512", containerDefinitions=[{"name": "app", "image": "busybox", "essential": True}]
@@ -210,7 +291,7 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def a_task_interface_lives_with_the_task():
-        image = push_to_wharf(server, layout, "v1", "app")
+        image = net.get("image") or push_to_wharf(server, layout, "v1", "app")
         td = ecs.register_task_definition(
             family="vpc-eni", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
             containerDefinitions=[{"name": "app", "image": image, "essential": True, "stopTimeout": 2,

@@ -22,9 +22,10 @@ namespace json = boost::json;
 
 class FakeDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string& arn, uint16_t port) override {
+  Status OpenListener(const std::string& arn, uint16_t port, bool is_internal) override {
     if (busy_ports.contains(port)) return Status::Unavailable("Address already in use");
     open[arn] = port;
+    if (is_internal) internal.insert(arn);
     return Status::OK();
   }
   void CloseListener(const std::string& arn) override { open.erase(arn); }
@@ -36,6 +37,7 @@ class FakeDataPlane final : public lb::DataPlaneControl {
 
   std::set<uint16_t> busy_ports;
   std::map<std::string, uint16_t> open;
+  std::set<std::string> internal;  // listeners opened as an internal load balancer's
   std::shared_ptr<const lb::Config> config;
   int applies = 0;
   std::vector<lb::TargetHealth> health;
@@ -422,6 +424,33 @@ TEST_F(Elbv2Test, ATargetGroupServesOneLoadBalancer) {
              "Port"),
       18083);
   EXPECT_EQ(data_plane_.open.at(GetString(l, "ListenerArn")), 18083);
+}
+
+// AWS refuses an internet-facing load balancer in a VPC without an internet gateway; an
+// internal one is fine there, and its listeners open as internal ones.
+TEST_F(Elbv2Test, AnInternetFacingLoadBalancerNeedsItsVpcsInternetGateway) {
+  ec2::NetworkOptions where;
+  Put(ec2::SubnetKey("subnet-other-a"),
+      ec2::MakeSubnet(where, "subnet-other-a", "vpc-other", "10.9.1.0/24", "us-east-1a", false));
+  std::string in = R"({"Name": "out", "Subnets": ["subnet-other", "subnet-other-a"]})";
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", in), "InvalidSubnet");
+  EXPECT_TRUE(Claims("subnet-other").empty());
+  json::object lb = Ok("CreateLoadBalancer", R"({"Name": "in", "Scheme": "internal",
+      "Subnets": ["subnet-other", "subnet-other-a"], "SecurityGroups": ["sg-other"]})")["LoadBalancers"]
+                        .as_array()[0]
+                        .as_object();
+  json::object listener{{"LoadBalancerArn", GetString(lb, "LoadBalancerArn")},
+                        {"Port", 18090},
+                        {"DefaultActions", json::array{json::object{
+                                               {"Type", "fixed-response"},
+                                               {"FixedResponseConfig", json::object{{"StatusCode", "200"}}}}}}};
+  std::string arn =
+      GetString(Ok("CreateListener", json::serialize(listener))["Listeners"].as_array()[0].as_object(), "ListenerArn");
+  EXPECT_TRUE(data_plane_.internal.contains(arn));
+  Put(model::keys::InternetGatewayKey("igw-1"),
+      json::object{{"InternetGatewayId", "igw-1"},
+                   {"Attachments", json::array{json::object{{"VpcId", "vpc-other"}, {"State", "available"}}}}});
+  EXPECT_EQ(ErrorCode("CreateLoadBalancer", in), "ok");
 }
 
 TEST_F(Elbv2Test, LoadBalancersAreInTheirSubnetsVpcWithAnAddressInEach) {

@@ -96,6 +96,15 @@ std::variant<LbPlacement, AwsError> ResolveSubnets(Context& c, const json::objec
   return placement;
 }
 
+std::optional<AwsError> CheckInternetGateway(Context& c, const std::string& vpc_id) {
+  auto gateways = ReadAll(c.deps.store, model::keys::kInternetGateways);
+  if (!gateways.ok()) return Elbv2Error(gateways.status());
+  for (const Record& g : *gateways) {
+    if (model::InternetGatewayRecord(g.value).attached_vpc() == vpc_id) return std::nullopt;
+  }
+  return AwsError::Client("InvalidSubnet", "VPC " + vpc_id + " has no internet gateway");
+}
+
 std::optional<AwsError> CheckSecurityGroups(Context& c, const json::array& groups, const std::string& vpc_id) {
   for (const auto& g : groups) {
     std::string id(g.is_string() ? std::string(g.get_string()) : std::string());

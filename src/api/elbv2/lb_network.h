@@ -32,6 +32,10 @@ struct LbPlacement {
 // least two (InvalidConfigurationRequest).
 std::variant<LbPlacement, AwsError> ResolveSubnets(Context& c, const json::object& in);
 
+// An internet-facing load balancer's VPC has an internet gateway attached, else AWS's
+// InvalidSubnet ("VPC vpc-... has no internet gateway").
+std::optional<AwsError> CheckInternetGateway(Context& c, const std::string& vpc_id);
+
 // Every group exists (InvalidSecurityGroup) and is in `vpc_id` (InvalidConfigurationRequest).
 std::optional<AwsError> CheckSecurityGroups(Context& c, const json::array& groups, const std::string& vpc_id);
 

@@ -2,6 +2,7 @@
 // Describe/ModifyListenerAttributes.
 #include "api/elbv2/attributes.h"
 #include "api/elbv2/handlers.h"
+#include "model/load_balancer.h"
 
 namespace wharf::api::elbv2 {
 
@@ -29,15 +30,17 @@ class PortGuard {
   ~PortGuard() {
     if (!opened_ || committed_) return;
     if (previous_port_) {
-      data_plane_.OpenListener(arn_, *previous_port_).ok();  // back where it was; best effort
+      data_plane_.OpenListener(arn_, *previous_port_, internal_).ok();  // back where it was; best effort
     } else {
       data_plane_.CloseListener(arn_);
     }
   }
   // Binds `port` once per guard. On failure, the client's error.
-  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address) {
+  // `internal`: the load balancer's Scheme is internal (it listens where its VPC reaches it).
+  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address, bool internal) {
     if (opened_) return std::nullopt;
-    Status s = data_plane_.OpenListener(arn_, port);
+    internal_ = internal;
+    Status s = data_plane_.OpenListener(arn_, port, internal);
     if (!s.ok()) {
       return InvalidConfiguration("Port " + std::to_string(port) + " cannot be bound on " +
                                   (bind_address.empty() ? std::string("this host") : bind_address) +
@@ -55,6 +58,7 @@ class PortGuard {
   std::optional<uint16_t> previous_port_;
   bool opened_ = false;
   bool committed_ = false;
+  bool internal_ = false;
 };
 
 // Another listener holding `port`, if any (every listener shares the data plane's address).
@@ -116,7 +120,8 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
           "Port " + std::to_string(*port) + " is already used by listener '" + holder +
           "': wharf's load balancers share one address, so a port serves one listener");
     }
-    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address)) return *err;
+    bool internal = !model::LoadBalancerRecord(lb_record.value).internet_facing();
+    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address, internal)) return *err;
 
     json::object listener{{"ListenerArn", base},
                           {"LoadBalancerArn", lb_arn},
@@ -221,7 +226,10 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
                                     "one listener");
       }
       guard.set_previous_port(static_cast<uint16_t>(old_port));
-      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address))
+      Lookup lb = GetLoadBalancer(c, lb_arn);
+      if (auto* err = std::get_if<AwsError>(&lb)) return *err;
+      bool internal = !model::LoadBalancerRecord(std::get<Record>(lb).value).internet_facing();
+      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address, internal))
         return *err;
       listener["Port"] = new_port;
       txn.compares.push_back({PortKey(new_port), 0});

@@ -79,6 +79,9 @@ Outcome CreateLoadBalancer(Context& c, const RequestContext&, object& in) {
   auto placement = ResolveSubnets(c, in);
   if (auto* err = std::get_if<AwsError>(&placement)) return *err;
   LbPlacement& where = std::get<LbPlacement>(placement);
+  if (scheme == "internet-facing") {
+    if (auto err = CheckInternetGateway(c, where.vpc_id)) return *err;
+  }
   if (auto err = CheckNewTags(GetArray(in, "Tags"))) return *err;
   json::array groups;
   for (const auto& g : GetArray(in, "SecurityGroups")) {
@@ -286,6 +289,9 @@ Outcome SetSubnets(Context& c, const RequestContext&, object& in) {
     if (where.vpc_id != lb.vpc_id()) {
       return InvalidConfiguration("The subnets must be in the load balancer's VPC '" + lb.vpc_id() + "'; '" +
                                   where.subnets.front().id + "' is in '" + where.vpc_id + "'");
+    }
+    if (lb.internet_facing()) {
+      if (auto err = CheckInternetGateway(c, where.vpc_id)) return *err;
     }
     store::Txn txn{{{record.key, record.mod_revision}}, {}};
     auto interfaces = PlanInterfaces(c, where, lb.interfaces(), lb.arn(), lb.internet_facing(), txn);

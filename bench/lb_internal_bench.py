@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""What reaching an internal load balancer inside its VPC costs (lb/public_addresses.h): a
+listener at its bind address (127.0.0.1:port, from the host) against an internal listener at
+its interface address, from a network namespace in its VPC (veth, the subnet's bridge, nft's
+redirect to the bridge's own address, the load balancers' security-group check), side by side.
+
+Needs root. One `wharf server` (no agent): the bench makes what the agent would, a bridge named
+as the default VPC's first default subnet's (wh-<subnet id's last 12>) with its gateway address
+and a namespace on it, and removes both at the end. Two load balancers answer a fixed 200:
+"bench-direct" (internet-facing, reached at 127.0.0.1) and "bench-internal" (reached at its
+interface in the second default subnet, through the gateway). Measures, interleaved in --rounds:
+  new connections  a fresh TCP connection per request (Connection: close): p50 and requests/s
+  keep-alive       wrk -t1 -c16 for --seconds: requests/s and p50
+Ratios are internal / direct. Not a test: CI does not run it.
+"""
+import argparse
+import ipaddress
+import os
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+from wharf_harness import WharfServer, free_port  # noqa: E402
+
+WRK = "/usr/bin/wrk"
+NETNS = "wharf-bench-lbin"
+VETH = "wh-bench-lbin"
+
+CLIENT = r"""
+import socket, statistics, sys, time
+ip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+times = []
+start = time.perf_counter()
+for _ in range(n):
+    t = time.perf_counter()
+    with socket.create_connection((ip, port), timeout=5) as s:
+        s.sendall(f"GET / HTTP/1.1\r\nHost: {ip}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+    if not data.startswith(b"HTTP/1.1 200"):
+        raise SystemExit(f"bad answer from {ip}:{port}: {data[:100]!r}")
+    times.append(time.perf_counter() - t)
+print(statistics.median(times) * 1000, n / (time.perf_counter() - start))
+"""
+
+
+def run(*argv):
+    subprocess.run(list(argv), check=True, capture_output=True)
+
+
+def new_connections(prefix, ip, port, n):
+    out = subprocess.run(prefix + ["python3", "-c", CLIENT, ip, str(port), str(n)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def keep_alive(prefix, ip, port, seconds):
+    out = subprocess.run(prefix + [WRK, "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://{ip}:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(out.split("Requests/sec:")[1].split()[0])
+    p50 = [l for l in out.splitlines() if l.strip().startswith("50%")][0].split()[1]
+    return rps, p50
+
+
+def make_client(bridge, cidr):
+    """A namespace on `bridge` (made here, with the subnet's gateway), as a task on its subnet."""
+    net = ipaddress.ip_network(cidr)
+    gateway, client = net.network_address + 1, net.network_address + 200
+    run("ip", "link", "add", bridge, "type", "bridge")
+    run("ip", "addr", "add", f"{gateway}/{net.prefixlen}", "dev", bridge)
+    run("ip", "link", "set", bridge, "up")
+    run("ip", "netns", "add", NETNS)
+    run("ip", "link", "add", VETH, "type", "veth", "peer", "name", "eth0", "netns", NETNS)
+    run("ip", "link", "set", VETH, "master", bridge, "up")
+    run("ip", "-n", NETNS, "addr", "add", f"{client}/{net.prefixlen}", "dev", "eth0")
+    run("ip", "-n", NETNS, "link", "set", "eth0", "up")
+    run("ip", "-n", NETNS, "link", "set", "lo", "up")
+    run("ip", "-n", NETNS, "route", "add", "default", "via", str(gateway))
+
+
+def remove_client(bridge):
+    subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
+    subprocess.run(["ip", "link", "del", VETH], capture_output=True)
+    subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--seconds", type=int, default=5)
+    args = ap.parse_args()
+    with WharfServer() as server:
+        ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
+        subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                         key=lambda s: s["AvailabilityZone"])[:2]
+        vpc = subnets[0]["VpcId"]
+        vpc_cidr = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
+        bridge = "wh-" + subnets[0]["SubnetId"][-12:]
+        sg = ec2.create_security_group(GroupName="bench-lb", Description="bench", VpcId=vpc)["GroupId"]
+        lbs = []
+        try:
+            make_client(bridge, subnets[0]["CidrBlock"])
+            ports = {}
+            for name, scheme in (("direct", "internet-facing"), ("internal", "internal")):
+                lb = elb.create_load_balancer(Name=f"bench-{name}", Subnets=[s["SubnetId"] for s in subnets],
+                                              Scheme=scheme, SecurityGroups=[sg])["LoadBalancers"][0]
+                lbs.append(lb["LoadBalancerArn"])
+                port = ports[name] = free_port()
+                elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                                    DefaultActions=[{"Type": "fixed-response",
+                                                     "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "ok"}}])
+                ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+                    {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": vpc_cidr}]}])
+            name_id = lbs[1].split(":loadbalancer/")[1]
+            enis = ec2.describe_network_interfaces(Filters=[{"Name": "description", "Values": [f"ELB {name_id}"]}])
+            internal_ip = [e["PrivateIpAddress"] for e in enis["NetworkInterfaces"]
+                           if e["SubnetId"] == subnets[1]["SubnetId"]][0]
+            paths = {"direct": ([], "127.0.0.1", ports["direct"]),
+                     "internal": (["ip", "netns", "exec", NETNS], internal_ip, ports["internal"])}
+            rows = {"direct": [], "internal": []}
+            for _ in range(args.rounds):
+                for label, (prefix, ip, port) in paths.items():
+                    p50, rate = new_connections(prefix, ip, port, args.requests)
+                    rps, ka_p50 = keep_alive(prefix, ip, port, args.seconds) if os.path.exists(WRK) else (0.0, "-")
+                    rows[label].append((p50, rate, rps, ka_p50))
+                    print(f"{label:8} {ip}:{port} new conn p50 {p50:.3f} ms, {rate:.0f} req/s; "
+                          f"keep-alive {rps:.0f} req/s p50 {ka_p50}")
+            med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in rows.items()}
+            d, i = med["direct"], med["internal"]
+            print(f"median of {args.rounds}: new-connection p50 {d[0]:.3f} vs {i[0]:.3f} ms "
+                  f"(internal/direct {i[0] / d[0]:.2f}x), rate {d[1]:.0f} vs {i[1]:.0f} req/s "
+                  f"({i[1] / d[1]:.2f}x); keep-alive {d[2]:.0f} vs {i[2]:.0f} req/s "
+                  f"({(i[2] / d[2]) if d[2] else 0:.2f}x)")
+        finally:
+            for arn in lbs:
+                elb.delete_load_balancer(LoadBalancerArn=arn)
+            remove_client(bridge)
+            ec2.delete_security_group(GroupId=sg)
+
+
+if __name__ == "__main__":
+    main()
