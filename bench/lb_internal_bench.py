@@ -27,26 +27,9 @@ WRK = "/usr/bin/wrk"
 NETNS = "wharf-bench-lbin"
 VETH = "wh-bench-lbin"
 
-CLIENT = r"""
-import socket, statistics, sys, time
-ip, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-times = []
-start = time.perf_counter()
-for _ in range(n):
-    t = time.perf_counter()
-    with socket.create_connection((ip, port), timeout=5) as s:
-        s.sendall(f"GET / HTTP/1.1\r\nHost: {ip}\r\nConnection: close\r\n\r\n".encode())
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    if not data.startswith(b"HTTP/1.1 200"):
-        raise SystemExit(f"bad answer from {ip}:{port}: {data[:100]!r}")
-    times.append(time.perf_counter() - t)
-print(statistics.median(times) * 1000, n / (time.perf_counter() - start))
-"""
+# The client runs inside the namespace: lb_public_bench's, imported there.
+CLIENT = ("import sys; sys.path.insert(0, sys.argv[1]); from lb_public_bench import new_connections; "
+          "print(*new_connections(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))")
 
 
 def run(*argv):
@@ -54,7 +37,8 @@ def run(*argv):
 
 
 def new_connections(prefix, ip, port, n):
-    out = subprocess.run(prefix + ["python3", "-c", CLIENT, ip, str(port), str(n)], capture_output=True, text=True,
+    out = subprocess.run(prefix + ["python3", "-c", CLIENT, os.path.dirname(os.path.abspath(__file__)), ip, str(port),
+                                   str(n)], capture_output=True, text=True,
                          check=True).stdout.split()
     return float(out[0]), float(out[1])
 

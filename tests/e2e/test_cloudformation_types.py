@@ -13,10 +13,10 @@ AWS::ECS::ClusterCapacityProviderAssociations sets and clears a cluster's provid
 """
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, run_on_newest_python  # noqa: E402
+from stack_fixtures import settled_stack, stack_resource_ids  # noqa: E402
 
 run_on_newest_python()  # DescribeCapacityProviders' cluster and managedInstancesProvider are newer than botocore 1.29
 checks = Checks()
@@ -122,24 +122,8 @@ with WharfServer() as server:
     logs = server.boto3("logs")
     ecs = server.boto3("ecs")
 
-    def stack(name):
-        return cfn.describe_stacks(StackName=name)["Stacks"][0]
-
-    def wait(name, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            s = stack(name)
-            if not s["StackStatus"].endswith("_IN_PROGRESS"):
-                return s
-            time.sleep(0.2)
-        raise AssertionError(f"{name} still {s['StackStatus']}")
-
     def outputs(s):
         return {o["OutputKey"]: o["OutputValue"] for o in s.get("Outputs", [])}
-
-    def physical(name):
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                for r in cfn.describe_stack_resources(StackName=name)["StackResources"]}
 
     def failures(name):
         events = cfn.describe_stack_events(StackName=name)["StackEvents"]
@@ -167,9 +151,9 @@ with WharfServer() as server:
     @checks.run
     def log_streams_and_metric_filters():
         cfn.create_stack(StackName="logs", TemplateBody=LOGS, Capabilities=["CAPABILITY_AUTO_EXPAND"])
-        s = wait("logs")
+        s = settled_stack(cfn, "logs")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
-        ids = physical("logs")
+        ids = stack_resource_ids(cfn, "logs")
         out = outputs(s)
         assert out["StreamRef"] == "first" and out["FilterRef"] == "errors", out
         assert out["HostRef"] == "host-web1local-web-1.local", out
@@ -190,7 +174,7 @@ with WharfServer() as server:
                          Parameters=[{"ParameterKey": "StreamName", "ParameterValue": "second"},
                                      {"ParameterKey": "Pattern", "ParameterValue": "ERROR"},
                                      {"ParameterKey": "Unit", "ParameterValue": "Seconds"}])
-        s = wait("logs")
+        s = settled_stack(cfn, "logs")
         assert s["StackStatus"] == "UPDATE_COMPLETE", s
         assert outputs(s)["StreamRef"] == "second", outputs(s)
         names = streams("/cfn/types")
@@ -218,7 +202,7 @@ with WharfServer() as server:
         message = refused.response["Error"]["Message"]
         logs.delete_log_group(logGroupName="/direct")
         cfn.create_stack(StackName="bad", TemplateBody=BAD_FILTER)
-        s = wait("bad")
+        s = settled_stack(cfn, "bad")
         assert s["StackStatus"] == "ROLLBACK_COMPLETE", s
         reason = failures("bad").get("Filter", "")
         assert message in reason, (message, reason)
@@ -259,7 +243,7 @@ with WharfServer() as server:
                             "does not exist")
 
         cfn.create_stack(StackName="capacity", TemplateBody=CAPACITY)
-        s = wait("capacity")
+        s = settled_stack(cfn, "capacity")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
         assert outputs(s)["AssociationsRef"] == "cp-cluster", outputs(s)
         cluster = ecs.describe_clusters(clusters=["cp-cluster"])["clusters"][0]
@@ -270,7 +254,7 @@ with WharfServer() as server:
         assert [p["name"] for p in in_cluster] == ["FARGATE", "FARGATE_SPOT"], in_cluster
         cfn.update_stack(StackName="capacity", UsePreviousTemplate=True,
                          Parameters=[{"ParameterKey": "Default", "ParameterValue": "FARGATE_SPOT"}])
-        s = wait("capacity")
+        s = settled_stack(cfn, "capacity")
         assert s["StackStatus"] == "UPDATE_COMPLETE", s
         cluster = ecs.describe_clusters(clusters=["cp-cluster"])["clusters"][0]
         assert cluster["defaultCapacityProviderStrategy"][0]["capacityProvider"] == "FARGATE_SPOT", cluster
@@ -281,7 +265,7 @@ with WharfServer() as server:
 
         # A provider wharf cannot back fails the stack with ECS's reason.
         cfn.create_stack(StackName="asg", TemplateBody=ASG_PROVIDER)
-        s = wait("asg")
+        s = settled_stack(cfn, "asg")
         assert s["StackStatus"] == "ROLLBACK_COMPLETE", s
         assert "wharf has no EC2 Auto Scaling groups" in failures("asg").get("Provider", ""), failures("asg")
         cfn.delete_stack(StackName="asg")

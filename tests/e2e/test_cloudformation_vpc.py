@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from stack_fixtures import settled_stack, stack_resource_ids  # noqa: E402
 
 checks = Checks()
 
@@ -329,18 +330,6 @@ with WharfServer() as server:
     def stack(name):
         return cfn.describe_stacks(StackName=name)["Stacks"][0]
 
-    def wait(name, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            s = stack(name)
-            if not s["StackStatus"].endswith("_IN_PROGRESS"):
-                return s
-            time.sleep(0.3)
-        raise AssertionError(f"{name} still {s['StackStatus']}")
-
-    def physical(name):
-        return {r["LogicalResourceId"]: r["PhysicalResourceId"]
-                for r in cfn.describe_stack_resources(StackName=name)["StackResources"]}
 
     def print_events():
         for name in ("net", "importer"):
@@ -364,13 +353,13 @@ with WharfServer() as server:
         started = time.time()
         cfn.create_stack(StackName="net", TemplateBody=TEMPLATE, Capabilities=CAPS,
                          EnableTerminationProtection=True, StackPolicyBody=POLICY)
-        s = wait("net")
+        s = settled_stack(cfn, "net")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
         made["net"] = s["StackId"]
-        print(f"   VPC stack ({len(physical('net'))} resources): CREATE_COMPLETE in {time.time() - started:.1f} s",
+        print(f"   VPC stack ({len(stack_resource_ids(cfn, 'net'))} resources): CREATE_COMPLETE in {time.time() - started:.1f} s",
               flush=True)
         assert s["EnableTerminationProtection"] is True, s
-        ids = physical("net")
+        ids = stack_resource_ids(cfn, "net")
         made.update(ids)
         out = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
         assert out["VpcId"] == ids["Vpc"], out
@@ -443,7 +432,7 @@ with WharfServer() as server:
     @checks.run
     def another_stack_imports_the_vpc():
         cfn.create_stack(StackName="importer", TemplateBody=IMPORTER)
-        s = wait("importer")
+        s = settled_stack(cfn, "importer")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
         made["importer"] = s["StackId"]
         assert ssm.get_parameter(Name="/cfn-importer/vpc")["Parameter"]["Value"] == made["Vpc"]
@@ -462,7 +451,7 @@ with WharfServer() as server:
         assert json.loads(cfn.get_stack_policy(StackName="net")["StackPolicyBody"]) == json.loads(POLICY)
         changed = TEMPLATE.replace("Value: !Sub '${AWS::StackName}-vpc'}]", "Value: renamed}]")
         cfn.update_stack(StackName="net", TemplateBody=changed, Capabilities=CAPS)
-        s = wait("net")
+        s = settled_stack(cfn, "net")
         assert s["StackStatus"] == "UPDATE_ROLLBACK_COMPLETE", s
         events = cfn.describe_stack_events(StackName="net")["StackEvents"]
         refused = [e for e in events if e["ResourceStatus"] == "UPDATE_FAILED"][0]
@@ -474,11 +463,11 @@ with WharfServer() as server:
         cfn.update_stack(StackName="net", UsePreviousTemplate=True, Capabilities=CAPS,
                          Parameters=[{"ParameterKey": "Stage", "ParameterValue": "two"},
                                      {"ParameterKey": "Cidr", "UsePreviousValue": True}])
-        s = wait("net")
+        s = settled_stack(cfn, "net")
         assert s["StackStatus"] == "UPDATE_COMPLETE", s
         described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": ["/net/network"]}])
         assert described["Parameters"][0]["Description"] == "two", described
-        assert physical("net")["Vpc"] == made["Vpc"]
+        assert stack_resource_ids(cfn, "net")["Vpc"] == made["Vpc"]
 
     @checks.run
     def termination_protection_refuses_delete():
@@ -546,9 +535,9 @@ with WharfServer() as server:
         # Resources and Outputs; the tiers' addresses cut from an IPv6 /56 by Fn::Cidr.
         cfn.create_stack(StackName="loops", TemplateBody=LOOPS, Capabilities=["CAPABILITY_AUTO_EXPAND"],
                          Parameters=[{"ParameterKey": "Tiers", "ParameterValue": "web,db,app"}])
-        s = wait("loops")
+        s = settled_stack(cfn, "loops")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
-        assert sorted(physical("loops")) == ["appBlock", "dbBlock", "webBlock"], physical("loops")
+        assert sorted(stack_resource_ids(cfn, "loops")) == ["appBlock", "dbBlock", "webBlock"], stack_resource_ids(cfn, "loops")
         blocks = {t: ssm.get_parameter(Name=f"/loops/{t}")["Parameter"]["Value"] for t in ("web", "db", "app")}
         assert blocks == {"web": "2600:1f14:abc:de00::/64 public", "db": "2600:1f14:abc:de01::/64 private",
                           "app": "2600:1f14:abc:de02::/64 private"}, blocks
@@ -573,11 +562,11 @@ with WharfServer() as server:
     def loops_over_zones_with_looped_conditions():
         zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]]
         cfn.create_stack(StackName="zones", TemplateBody=ZONES, Capabilities=["CAPABILITY_AUTO_EXPAND"])
-        s = wait("zones")
+        s = settled_stack(cfn, "zones")
         assert s["StackStatus"] == "CREATE_COMPLETE", s
         alnum = ["".join(c for c in z if c.isalnum()) for z in zones]
-        assert sorted(physical("zones")) == sorted([f"Zone{a}" for a in alnum] + ["TierB", "BothA", "BothB"]), \
-            physical("zones")
+        assert sorted(stack_resource_ids(cfn, "zones")) == sorted([f"Zone{a}" for a in alnum] + ["TierB", "BothA", "BothB"]), \
+            stack_resource_ids(cfn, "zones")
         identity = server.boto3("sts").get_caller_identity()
         values = {z: ssm.get_parameter(Name=f"/zones/{z}")["Parameter"]["Value"] for z in zones}
         assert set(values.values()) == {f"{cfn.meta.region_name} {identity['Account']}"}, values
