@@ -1,6 +1,7 @@
 // Application Load Balancers: list, a create wizard (scheme, subnets, security groups, a
 // listener, a target group with its health check), detail with listeners and their rules,
 // delete.
+import { RadioField, selectOption } from "../../components/forms";
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -165,7 +166,6 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
     }
   };
 
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
     <Wizard
       activeStepIndex={step}
@@ -201,38 +201,37 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
                   <FormField label="Load balancer name" errorText={shown.name}>
                     <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="load-balancer-name" />
                   </FormField>
-                  <FormField label="Scheme">
-                    <RadioGroup
-                      value={scheme}
-                      onChange={(e) => setScheme(e.detail.value as "internet-facing" | "internal")}
-                      items={[
-                        { value: "internet-facing", label: "Internet-facing" },
-                        { value: "internal", label: "Internal" },
-                      ]}
-                    />
-                  </FormField>
+                  <RadioField
+                    label="Scheme"
+                    value={scheme}
+                    onChange={setScheme}
+                    items={[
+                      { value: "internet-facing", label: "Internet-facing" },
+                      { value: "internal", label: "Internal" },
+                    ]}
+                  />
                 </SpaceBetween>
               </Container>
               <Container header={<Header variant="h2">Network mapping</Header>}>
                 <SpaceBetween size="l">
                   <FormField label="VPC">
                     <Select
-                      selectedOption={vpc ? option(vpc) : null}
-                      options={(vpcs.data ?? []).map((v) => option(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                      selectedOption={vpc ? selectOption(vpc) : null}
+                      options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
                       onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
                     />
                   </FormField>
                   <FormField label="Subnets" description="At least two, in two Availability Zones." errorText={shown.subnets}>
                     <Multiselect
-                      selectedOptions={subnets.map((s) => option(s))}
-                      options={(subnetList.data ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                      selectedOptions={subnets.map((s) => selectOption(s))}
+                      options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
                       onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                     />
                   </FormField>
                   <FormField label="Security groups">
                     <Multiselect
-                      selectedOptions={groups.map((g) => option(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
-                      options={(groupList.data ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                      selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                      options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
                       onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                     />
                   </FormField>
@@ -263,8 +262,8 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
                   {targetChoice === "existing" ? (
                     <FormField label="Target group" errorText={shown.existing}>
                       <Select
-                        selectedOption={existing ? option(existing, targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName) : null}
-                        options={(targetGroups.data ?? []).map((g) => option(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port}`))}
+                        selectedOption={existing ? selectOption(existing, targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName) : null}
+                        options={(targetGroups.data ?? []).map((g) => selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port}`))}
                         onChange={(e) => setExisting(e.detail.selectedOption.value ?? "")}
                       />
                     </FormField>

@@ -2,16 +2,13 @@
 // tasks, deployment percentages, networking (VPC, subnets, security groups, public IP),
 // load balancing (a target group and the container port it sends to, grace period).
 import { useEffect, useState } from "react";
-import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
-import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
 import Multiselect from "@cloudscape-design/components/multiselect";
-import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Toggle from "@cloudscape-design/components/toggle";
@@ -30,6 +27,8 @@ import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { DetailHeader } from "../../components/common";
+import { RadioField, selectOption, SubmitForm } from "../../components/forms";
+import { clusterCrumbs } from "../../lib/routes";
 
 export function CreateService({ cluster }: { cluster: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -158,51 +157,32 @@ export function CreateService({ cluster }: { cluster: string }) {
     }
   };
 
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
-
   return (
     <ContentLayout
       header={
         <DetailHeader
-          crumbs={[
-            ["Clusters", { page: "clusters" }],
-            [cluster, { page: "cluster", cluster }],
-            ["Create service", { page: "create-service", cluster }],
-          ]}
+          crumbs={clusterCrumbs(cluster, ["Create service", { page: "create-service", cluster }])}
         >Create service</DetailHeader>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
+      <SubmitForm
+        submitLabel="Create"
+        busy={busy}
+        onSubmit={() => void submit()}
+        onCancel={() => go({ page: "cluster", cluster })}
+        errorText={submitted && Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
       >
-        <Form
-          errorText={submitted && Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
-          actions={
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" formAction="none" onClick={() => go({ page: "cluster", cluster })}>
-                Cancel
-              </Button>
-              <Button variant="primary" loading={busy} formAction="submit">
-                Create
-              </Button>
-            </SpaceBetween>
-          }
-        >
           <SpaceBetween size="l">
             <Container header={<Header variant="h2">Environment</Header>}>
-              <FormField label="Compute options">
-                <RadioGroup
-                  value={launchType}
-                  onChange={(e) => setLaunchType(e.detail.value as "FARGATE" | "EC2")}
-                  items={[
-                    { value: "FARGATE", label: "Launch type: FARGATE" },
-                    { value: "EC2", label: "Launch type: EC2" },
-                  ]}
-                />
-              </FormField>
+              <RadioField
+                label="Compute options"
+                value={launchType}
+                onChange={setLaunchType}
+                items={[
+                  { value: "FARGATE", label: "Launch type: FARGATE" },
+                  { value: "EC2", label: "Launch type: EC2" },
+                ]}
+              />
             </Container>
             <Container header={<Header variant="h2">Deployment configuration</Header>}>
               <SpaceBetween size="l">
@@ -210,10 +190,10 @@ export function CreateService({ cluster }: { cluster: string }) {
                   <FormField label="Task definition family" errorText={shown.family}>
                     <Select
                       controlId="task-definition-family"
-                      selectedOption={family ? option(family) : null}
+                      selectedOption={family ? selectOption(family) : null}
                       placeholder="Choose a family"
                       statusType={families.loading ? "loading" : "finished"}
-                      options={(families.data ?? []).map((f) => option(f))}
+                      options={(families.data ?? []).map((f) => selectOption(f))}
                       onChange={(e) => {
                         setFamily(e.detail.selectedOption.value ?? "");
                         setRevision("");
@@ -224,9 +204,9 @@ export function CreateService({ cluster }: { cluster: string }) {
                   <FormField label="Revision">
                     <Select
                       controlId="task-definition-revision"
-                      selectedOption={revision ? option(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
+                      selectedOption={revision ? selectOption(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
                       disabled={!family}
-                      options={(revisions.data ?? []).map((r, i) => option(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
+                      options={(revisions.data ?? []).map((r, i) => selectOption(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
                       onChange={(e) => setRevision(e.detail.selectedOption.value ?? "")}
                     />
                   </FormField>
@@ -254,23 +234,23 @@ export function CreateService({ cluster }: { cluster: string }) {
                 <SpaceBetween size="l">
                   <FormField label="VPC">
                     <Select
-                      selectedOption={vpc ? option(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
-                      options={(vpcs.data ?? []).map((v) => option(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                      selectedOption={vpc ? selectOption(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
+                      options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
                       onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
                     />
                   </FormField>
                   <FormField label="Subnets" errorText={shown.subnets}>
                     <Multiselect
-                      selectedOptions={subnets.map((s) => option(s))}
-                      options={(subnetList.data ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                      selectedOptions={subnets.map((s) => selectOption(s))}
+                      options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
                       onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                       placeholder="Choose subnets"
                     />
                   </FormField>
                   <FormField label="Security groups">
                     <Multiselect
-                      selectedOptions={groups.map((g) => option(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
-                      options={(groupList.data ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                      selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                      options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
                       onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                       placeholder="Choose security groups"
                     />
@@ -288,13 +268,13 @@ export function CreateService({ cluster }: { cluster: string }) {
                     controlId="target-group"
                     selectedOption={
                       targetGroup
-                        ? option(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
-                        : option("", "None")
+                        ? selectOption(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
+                        : selectOption("", "None")
                     }
                     options={[
-                      option("", "None"),
+                      selectOption("", "None"),
                       ...(targetGroups.data ?? []).map((g) =>
-                        option(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
+                        selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
                       ),
                     ]}
                     onChange={(e) => setTargetGroup(e.detail.selectedOption.value ?? "")}
@@ -317,8 +297,7 @@ export function CreateService({ cluster }: { cluster: string }) {
               </SpaceBetween>
             </Container>
           </SpaceBetween>
-        </Form>
-      </form>
+      </SubmitForm>
     </ContentLayout>
   );
 }

@@ -11,7 +11,6 @@ import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
@@ -40,6 +39,7 @@ import { ecsOf } from "../../lib/client-ecs";
 import { logsOf } from "../../lib/client-logs";
 import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DetailHeader } from "../../components/common";
+import { RadioField, SubmitForm } from "../../components/forms";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -198,26 +198,16 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
   };
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
+    <SubmitForm
+      submitLabel="Create"
+      busy={busy}
+      onSubmit={() => {
         setSubmitted(true);
         if (Object.keys(checkForm(f)).length === 0) void submit();
       }}
+      onCancel={() => go({ page: "task-definitions" })}
+      errorText={Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
     >
-      <Form
-        errorText={Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" formAction="none" onClick={() => go({ page: "task-definitions" })}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} formAction="submit">
-              Create
-            </Button>
-          </SpaceBetween>
-        }
-      >
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Task definition configuration</Header>}>
             <FormField
@@ -230,19 +220,15 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
           </Container>
           <Container header={<Header variant="h2">Infrastructure requirements</Header>}>
             <SpaceBetween size="l">
-              <FormField label="Launch type">
-                <RadioGroup
-                  value={f.launchType}
-                  onChange={(e) => {
-                    const launchType = e.detail.value as TaskDefinitionForm["launchType"];
-                    set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode });
-                  }}
-                  items={[
-                    { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
-                    { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
-                  ]}
-                />
-              </FormField>
+              <RadioField
+                label="Launch type"
+                value={f.launchType}
+                onChange={(launchType) => set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode })}
+                items={[
+                  { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
+                  { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
+                ]}
+              />
               <ColumnLayout columns={3}>
                 <FormField label="Operating system/Architecture">
                   <Select
@@ -334,8 +320,7 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
             Add container
           </Button>
         </SpaceBetween>
-      </Form>
-    </form>
+    </SubmitForm>
   );
 }
 

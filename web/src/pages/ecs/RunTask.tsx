@@ -1,5 +1,6 @@
 // Run new task: a task definition's revision, how many, the launch type, and for awsvpc
 // tasks the subnets and security groups (the default VPC's, as the AWS console starts with).
+import { selectOption } from "../../components/forms";
 import { useEffect, useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
@@ -77,7 +78,6 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
       setBusy(false);
     }
   };
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
     <ActionModal
       header="Run new task"
@@ -92,18 +92,18 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
         <FormField label="Task definition: revision">
           <Select
             controlId="run-task-definition"
-            selectedOption={taskDefinition ? option(taskDefinition) : null}
+            selectedOption={taskDefinition ? selectOption(taskDefinition) : null}
             placeholder="Choose a task definition"
             filteringType="auto"
             statusType={revisions.loading ? "loading" : "finished"}
-            options={(revisions.data ?? []).map((r) => option(r))}
+            options={(revisions.data ?? []).map((r) => selectOption(r))}
             onChange={(e) => setTaskDefinition(e.detail.selectedOption.value ?? "")}
           />
         </FormField>
         <FormField label="Launch type">
           <Select
-            selectedOption={option(launchType)}
-            options={[option("FARGATE"), option("EC2")]}
+            selectedOption={selectOption(launchType)}
+            options={[selectOption("FARGATE"), selectOption("EC2")]}
             onChange={(e) => setLaunchType(e.detail.selectedOption.value as "FARGATE" | "EC2")}
           />
         </FormField>
@@ -112,15 +112,15 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
         </FormField>
         <FormField label="Subnets" description="For tasks in the awsvpc network mode.">
           <Multiselect
-            selectedOptions={subnets.map((s) => option(s))}
-            options={(network.data?.subnets ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+            selectedOptions={subnets.map((s) => selectOption(s))}
+            options={(network.data?.subnets ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
             onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
           />
         </FormField>
         <FormField label="Security groups">
           <Multiselect
-            selectedOptions={groups.map((g) => option(g))}
-            options={(network.data?.groups ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`))}
+            selectedOptions={groups.map((g) => selectOption(g))}
+            options={(network.data?.groups ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`))}
             onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
           />
         </FormField>

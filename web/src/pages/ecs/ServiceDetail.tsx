@@ -13,13 +13,12 @@ import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import Tabs from "@cloudscape-design/components/tabs";
 import { DeleteServiceCommand, DescribeServicesCommand, paginateListTaskDefinitions, Service, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
+import { clusterCrumbs, taskDefinitionRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, RouteTabs, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
@@ -46,12 +45,7 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
     <ContentLayout
       header={
         <DetailHeader
-          crumbs={[
-            ["Clusters", { page: "clusters" }],
-            [cluster, { page: "cluster", cluster }],
-            ["Services", { page: "cluster", cluster, tab: "services" }],
-            [service, { page: "service", cluster, service }],
-          ]}
+          crumbs={clusterCrumbs(cluster, ["Services", { page: "cluster", cluster, tab: "services" }], [service, { page: "service", cluster, service }])}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
@@ -90,9 +84,9 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
             ["Created", formatTime(s?.createdAt)],
           ]}
         />
-        <Tabs
+        <RouteTabs
           activeTabId={tab ?? "health"}
-          onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}
+          route={(tab) => ({ page: "service", cluster, service, tab })}
           tabs={[
             {
               id: "health",
@@ -146,11 +140,6 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
       )}
     </ContentLayout>
   );
-}
-
-function taskDefinitionRoute(arn: string | undefined) {
-  const [family, revision] = taskDefinitionName(arn).split(":");
-  return { page: "task-definition" as const, family, revision };
 }
 
 function ServiceTasks({ cluster, service }: { cluster: string; service: string }) {
