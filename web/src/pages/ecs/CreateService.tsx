@@ -172,131 +172,131 @@ export function CreateService({ cluster }: { cluster: string }) {
         onCancel={() => go({ page: "cluster", cluster })}
         errorText={submitted && Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
       >
-          <SpaceBetween size="l">
-            <Container header={<Header variant="h2">Environment</Header>}>
-              <RadioField
-                label="Compute options"
-                value={launchType}
-                onChange={setLaunchType}
-                items={[
-                  { value: "FARGATE", label: "Launch type: FARGATE" },
-                  { value: "EC2", label: "Launch type: EC2" },
-                ]}
-              />
-            </Container>
-            <Container header={<Header variant="h2">Deployment configuration</Header>}>
-              <SpaceBetween size="l">
-                <ColumnLayout columns={2}>
-                  <FormField label="Task definition family" errorText={shown.family}>
-                    <Select
-                      controlId="task-definition-family"
-                      selectedOption={family ? selectOption(family) : null}
-                      placeholder="Choose a family"
-                      statusType={families.loading ? "loading" : "finished"}
-                      options={(families.data ?? []).map((f) => selectOption(f))}
-                      onChange={(e) => {
-                        setFamily(e.detail.selectedOption.value ?? "");
-                        setRevision("");
-                      }}
-                      filteringType="auto"
-                    />
-                  </FormField>
-                  <FormField label="Revision">
-                    <Select
-                      controlId="task-definition-revision"
-                      selectedOption={revision ? selectOption(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
-                      disabled={!family}
-                      options={(revisions.data ?? []).map((r, i) => selectOption(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
-                      onChange={(e) => setRevision(e.detail.selectedOption.value ?? "")}
-                    />
-                  </FormField>
-                </ColumnLayout>
-                <ColumnLayout columns={2}>
-                  <FormField label="Service name" errorText={shown.name}>
-                    <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="service-name" />
-                  </FormField>
-                  <FormField label="Desired tasks" errorText={shown.desired}>
-                    <Input value={desired} inputMode="numeric" onChange={(e) => setDesired(e.detail.value)} controlId="desired-tasks" />
-                  </FormField>
-                </ColumnLayout>
-                <ColumnLayout columns={2}>
-                  <FormField label="Min running tasks %" errorText={shown.minPercent}>
-                    <Input value={minPercent} inputMode="numeric" onChange={(e) => setMinPercent(e.detail.value)} controlId="min-percent" />
-                  </FormField>
-                  <FormField label="Max running tasks %" errorText={shown.maxPercent}>
-                    <Input value={maxPercent} inputMode="numeric" onChange={(e) => setMaxPercent(e.detail.value)} controlId="max-percent" />
-                  </FormField>
-                </ColumnLayout>
-              </SpaceBetween>
-            </Container>
-            {awsvpc && (
-              <Container header={<Header variant="h2">Networking</Header>}>
-                <SpaceBetween size="l">
-                  <FormField label="VPC">
-                    <Select
-                      selectedOption={vpc ? selectOption(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
-                      options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
-                      onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
-                    />
-                  </FormField>
-                  <FormField label="Subnets" errorText={shown.subnets}>
-                    <Multiselect
-                      selectedOptions={subnets.map((s) => selectOption(s))}
-                      options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
-                      onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
-                      placeholder="Choose subnets"
-                    />
-                  </FormField>
-                  <FormField label="Security groups">
-                    <Multiselect
-                      selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
-                      options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
-                      onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
-                      placeholder="Choose security groups"
-                    />
-                  </FormField>
-                  <Toggle checked={publicIp} onChange={(e) => setPublicIp(e.detail.checked)}>
-                    Public IP
-                  </Toggle>
-                </SpaceBetween>
-              </Container>
-            )}
-            <Container header={<Header variant="h2">Load balancing - optional</Header>}>
-              <SpaceBetween size="l">
-                <FormField label="Target group" description="An Application Load Balancer's target group; the tasks register in it.">
+        <SpaceBetween size="l">
+          <Container header={<Header variant="h2">Environment</Header>}>
+            <RadioField
+              label="Compute options"
+              value={launchType}
+              onChange={setLaunchType}
+              items={[
+                { value: "FARGATE", label: "Launch type: FARGATE" },
+                { value: "EC2", label: "Launch type: EC2" },
+              ]}
+            />
+          </Container>
+          <Container header={<Header variant="h2">Deployment configuration</Header>}>
+            <SpaceBetween size="l">
+              <ColumnLayout columns={2}>
+                <FormField label="Task definition family" errorText={shown.family}>
                   <Select
-                    controlId="target-group"
-                    selectedOption={
-                      targetGroup
-                        ? selectOption(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
-                        : selectOption("", "None")
-                    }
-                    options={[
-                      selectOption("", "None"),
-                      ...(targetGroups.data ?? []).map((g) =>
-                        selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
-                      ),
-                    ]}
-                    onChange={(e) => setTargetGroup(e.detail.selectedOption.value ?? "")}
+                    controlId="task-definition-family"
+                    selectedOption={family ? selectOption(family) : null}
+                    placeholder="Choose a family"
+                    statusType={families.loading ? "loading" : "finished"}
+                    options={(families.data ?? []).map((f) => selectOption(f))}
+                    onChange={(e) => {
+                      setFamily(e.detail.selectedOption.value ?? "");
+                      setRevision("");
+                    }}
+                    filteringType="auto"
                   />
                 </FormField>
-                {targetGroup && (
-                  <ColumnLayout columns={2}>
-                    <FormField label="Container to load balance" errorText={shown.containerPort}>
-                      <Select
-                        selectedOption={containerPort ? containerPorts.find((p) => p.value === containerPort) ?? null : null}
-                        options={containerPorts}
-                        onChange={(e) => setContainerPort(e.detail.selectedOption.value ?? "")}
-                      />
-                    </FormField>
-                    <FormField label="Health check grace period" description="Seconds." errorText={shown.grace}>
-                      <Input value={grace} inputMode="numeric" onChange={(e) => setGrace(e.detail.value)} controlId="grace-period" />
-                    </FormField>
-                  </ColumnLayout>
-                )}
+                <FormField label="Revision">
+                  <Select
+                    controlId="task-definition-revision"
+                    selectedOption={revision ? selectOption(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
+                    disabled={!family}
+                    options={(revisions.data ?? []).map((r, i) => selectOption(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
+                    onChange={(e) => setRevision(e.detail.selectedOption.value ?? "")}
+                  />
+                </FormField>
+              </ColumnLayout>
+              <ColumnLayout columns={2}>
+                <FormField label="Service name" errorText={shown.name}>
+                  <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="service-name" />
+                </FormField>
+                <FormField label="Desired tasks" errorText={shown.desired}>
+                  <Input value={desired} inputMode="numeric" onChange={(e) => setDesired(e.detail.value)} controlId="desired-tasks" />
+                </FormField>
+              </ColumnLayout>
+              <ColumnLayout columns={2}>
+                <FormField label="Min running tasks %" errorText={shown.minPercent}>
+                  <Input value={minPercent} inputMode="numeric" onChange={(e) => setMinPercent(e.detail.value)} controlId="min-percent" />
+                </FormField>
+                <FormField label="Max running tasks %" errorText={shown.maxPercent}>
+                  <Input value={maxPercent} inputMode="numeric" onChange={(e) => setMaxPercent(e.detail.value)} controlId="max-percent" />
+                </FormField>
+              </ColumnLayout>
+            </SpaceBetween>
+          </Container>
+          {awsvpc && (
+            <Container header={<Header variant="h2">Networking</Header>}>
+              <SpaceBetween size="l">
+                <FormField label="VPC">
+                  <Select
+                    selectedOption={vpc ? selectOption(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
+                    options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                    onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
+                  />
+                </FormField>
+                <FormField label="Subnets" errorText={shown.subnets}>
+                  <Multiselect
+                    selectedOptions={subnets.map((s) => selectOption(s))}
+                    options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                    onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    placeholder="Choose subnets"
+                  />
+                </FormField>
+                <FormField label="Security groups">
+                  <Multiselect
+                    selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                    options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                    onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    placeholder="Choose security groups"
+                  />
+                </FormField>
+                <Toggle checked={publicIp} onChange={(e) => setPublicIp(e.detail.checked)}>
+                  Public IP
+                </Toggle>
               </SpaceBetween>
             </Container>
-          </SpaceBetween>
+          )}
+          <Container header={<Header variant="h2">Load balancing - optional</Header>}>
+            <SpaceBetween size="l">
+              <FormField label="Target group" description="An Application Load Balancer's target group; the tasks register in it.">
+                <Select
+                  controlId="target-group"
+                  selectedOption={
+                    targetGroup
+                      ? selectOption(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
+                      : selectOption("", "None")
+                  }
+                  options={[
+                    selectOption("", "None"),
+                    ...(targetGroups.data ?? []).map((g) =>
+                      selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
+                    ),
+                  ]}
+                  onChange={(e) => setTargetGroup(e.detail.selectedOption.value ?? "")}
+                />
+              </FormField>
+              {targetGroup && (
+                <ColumnLayout columns={2}>
+                  <FormField label="Container to load balance" errorText={shown.containerPort}>
+                    <Select
+                      selectedOption={containerPort ? containerPorts.find((p) => p.value === containerPort) ?? null : null}
+                      options={containerPorts}
+                      onChange={(e) => setContainerPort(e.detail.selectedOption.value ?? "")}
+                    />
+                  </FormField>
+                  <FormField label="Health check grace period" description="Seconds." errorText={shown.grace}>
+                    <Input value={grace} inputMode="numeric" onChange={(e) => setGrace(e.detail.value)} controlId="grace-period" />
+                  </FormField>
+                </ColumnLayout>
+              )}
+            </SpaceBetween>
+          </Container>
+        </SpaceBetween>
       </SubmitForm>
     </ContentLayout>
   );

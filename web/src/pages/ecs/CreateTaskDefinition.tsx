@@ -208,118 +208,118 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
       onCancel={() => go({ page: "task-definitions" })}
       errorText={Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
     >
-        <SpaceBetween size="l">
-          <Container header={<Header variant="h2">Task definition configuration</Header>}>
-            <FormField
-              label="Task definition family"
-              constraintText="Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed."
-              errorText={errors.family}
-            >
-              <Input value={f.family} onChange={(e) => set({ family: e.detail.value })} controlId="family" />
-            </FormField>
-          </Container>
-          <Container header={<Header variant="h2">Infrastructure requirements</Header>}>
-            <SpaceBetween size="l">
-              <RadioField
-                label="Launch type"
-                value={f.launchType}
-                onChange={(launchType) => set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode })}
-                items={[
-                  { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
-                  { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
-                ]}
-              />
-              <ColumnLayout columns={3}>
-                <FormField label="Operating system/Architecture">
-                  <Select
-                    selectedOption={{ value: f.architecture, label: `Linux/${f.architecture}` }}
-                    options={[
-                      { value: "X86_64", label: "Linux/X86_64" },
-                      { value: "ARM64", label: "Linux/ARM64" },
-                    ]}
-                    onChange={(e) => set({ architecture: e.detail.selectedOption.value as TaskDefinitionForm["architecture"] })}
-                  />
-                </FormField>
-                <FormField label="Network mode" errorText={errors.networkMode}>
-                  <Select
-                    selectedOption={{ value: f.networkMode, label: f.networkMode }}
-                    disabled={f.launchType === "FARGATE"}
-                    options={["awsvpc", "bridge", "host"].map((v) => ({ value: v, label: v }))}
-                    onChange={(e) => set({ networkMode: e.detail.selectedOption.value as TaskDefinitionForm["networkMode"] })}
-                  />
-                </FormField>
-              </ColumnLayout>
-              <ColumnLayout columns={3}>
-                <FormField label="CPU">
-                  <Select
-                    controlId="cpu"
-                    selectedOption={{ value: String(f.cpu), label: cpuLabel(f.cpu) }}
-                    options={FARGATE_SIZES.map((s) => ({ value: String(s.cpu), label: cpuLabel(s.cpu) }))}
-                    onChange={(e) => {
-                      const cpu = Number(e.detail.selectedOption.value);
-                      const allowed = FARGATE_SIZES.find((s) => s.cpu === cpu)!.memory;
-                      set({ cpu, memory: allowed.includes(f.memory) ? f.memory : allowed[0] });
-                    }}
-                  />
-                </FormField>
-                <FormField label="Memory" errorText={errors.memory}>
-                  <Select
-                    controlId="memory"
-                    selectedOption={{ value: String(f.memory), label: memoryLabel(f.memory) }}
-                    options={size.memory.map((m) => ({ value: String(m), label: memoryLabel(m) }))}
-                    onChange={(e) => set({ memory: Number(e.detail.selectedOption.value) })}
-                  />
-                </FormField>
-              </ColumnLayout>
-              <ColumnLayout columns={2}>
-                <FormField label="Task role - optional" description="The IAM role the containers' AWS calls use.">
-                  <Select
-                    controlId="task-role"
-                    selectedOption={f.taskRoleArn ? { value: f.taskRoleArn, label: f.taskRoleArn.split("/").pop() } : { value: "", label: "None" }}
-                    statusType={roles.loading ? "loading" : "finished"}
-                    options={[{ value: "", label: "None" }, ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn }))]}
-                    onChange={(e) => set({ taskRoleArn: e.detail.selectedOption.value ?? "" })}
-                  />
-                </FormField>
-                <FormField label="Task execution role" description="The IAM role that pulls images from ECR and writes logs to CloudWatch.">
-                  <Select
-                    controlId="execution-role"
-                    selectedOption={
-                      executionRole === CREATE_ROLE
-                        ? { value: CREATE_ROLE, label: "Create new role", description: EXECUTION_ROLE_NAME }
-                        : executionRole
-                          ? { value: executionRole, label: executionRole.split("/").pop() }
-                          : { value: "", label: "None" }
-                    }
-                    statusType={roles.loading ? "loading" : "finished"}
-                    options={[
-                      { value: "", label: "None" },
-                      ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn })),
-                      ...(roles.data?.some((r) => r.RoleName === EXECUTION_ROLE_NAME)
-                        ? []
-                        : [{ value: CREATE_ROLE, label: "Create new role", description: `${EXECUTION_ROLE_NAME} with AmazonECSTaskExecutionRolePolicy` }]),
-                    ]}
-                    onChange={(e) => setExecutionRole(e.detail.selectedOption.value ?? "")}
-                  />
-                </FormField>
-              </ColumnLayout>
-            </SpaceBetween>
-          </Container>
-          {f.containers.map((c, i) => (
-            <ContainerEditor
-              key={i}
-              index={i}
-              container={c}
-              errors={errors}
-              onChange={(patch) => setContainer(i, patch)}
-              onRemove={f.containers.length > 1 ? () => set({ containers: f.containers.filter((_, j) => j !== i) }) : undefined}
+      <SpaceBetween size="l">
+        <Container header={<Header variant="h2">Task definition configuration</Header>}>
+          <FormField
+            label="Task definition family"
+            constraintText="Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed."
+            errorText={errors.family}
+          >
+            <Input value={f.family} onChange={(e) => set({ family: e.detail.value })} controlId="family" />
+          </FormField>
+        </Container>
+        <Container header={<Header variant="h2">Infrastructure requirements</Header>}>
+          <SpaceBetween size="l">
+            <RadioField
+              label="Launch type"
+              value={f.launchType}
+              onChange={(launchType) => set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode })}
+              items={[
+                { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
+                { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
+              ]}
             />
-          ))}
-          {errors.containers && <Header variant="h3">{errors.containers}</Header>}
-          <Button formAction="none" iconName="add-plus" onClick={() => set({ containers: [...f.containers, { ...emptyContainer(), essential: false }] })}>
-            Add container
-          </Button>
-        </SpaceBetween>
+            <ColumnLayout columns={3}>
+              <FormField label="Operating system/Architecture">
+                <Select
+                  selectedOption={{ value: f.architecture, label: `Linux/${f.architecture}` }}
+                  options={[
+                    { value: "X86_64", label: "Linux/X86_64" },
+                    { value: "ARM64", label: "Linux/ARM64" },
+                  ]}
+                  onChange={(e) => set({ architecture: e.detail.selectedOption.value as TaskDefinitionForm["architecture"] })}
+                />
+              </FormField>
+              <FormField label="Network mode" errorText={errors.networkMode}>
+                <Select
+                  selectedOption={{ value: f.networkMode, label: f.networkMode }}
+                  disabled={f.launchType === "FARGATE"}
+                  options={["awsvpc", "bridge", "host"].map((v) => ({ value: v, label: v }))}
+                  onChange={(e) => set({ networkMode: e.detail.selectedOption.value as TaskDefinitionForm["networkMode"] })}
+                />
+              </FormField>
+            </ColumnLayout>
+            <ColumnLayout columns={3}>
+              <FormField label="CPU">
+                <Select
+                  controlId="cpu"
+                  selectedOption={{ value: String(f.cpu), label: cpuLabel(f.cpu) }}
+                  options={FARGATE_SIZES.map((s) => ({ value: String(s.cpu), label: cpuLabel(s.cpu) }))}
+                  onChange={(e) => {
+                    const cpu = Number(e.detail.selectedOption.value);
+                    const allowed = FARGATE_SIZES.find((s) => s.cpu === cpu)!.memory;
+                    set({ cpu, memory: allowed.includes(f.memory) ? f.memory : allowed[0] });
+                  }}
+                />
+              </FormField>
+              <FormField label="Memory" errorText={errors.memory}>
+                <Select
+                  controlId="memory"
+                  selectedOption={{ value: String(f.memory), label: memoryLabel(f.memory) }}
+                  options={size.memory.map((m) => ({ value: String(m), label: memoryLabel(m) }))}
+                  onChange={(e) => set({ memory: Number(e.detail.selectedOption.value) })}
+                />
+              </FormField>
+            </ColumnLayout>
+            <ColumnLayout columns={2}>
+              <FormField label="Task role - optional" description="The IAM role the containers' AWS calls use.">
+                <Select
+                  controlId="task-role"
+                  selectedOption={f.taskRoleArn ? { value: f.taskRoleArn, label: f.taskRoleArn.split("/").pop() } : { value: "", label: "None" }}
+                  statusType={roles.loading ? "loading" : "finished"}
+                  options={[{ value: "", label: "None" }, ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn }))]}
+                  onChange={(e) => set({ taskRoleArn: e.detail.selectedOption.value ?? "" })}
+                />
+              </FormField>
+              <FormField label="Task execution role" description="The IAM role that pulls images from ECR and writes logs to CloudWatch.">
+                <Select
+                  controlId="execution-role"
+                  selectedOption={
+                    executionRole === CREATE_ROLE
+                      ? { value: CREATE_ROLE, label: "Create new role", description: EXECUTION_ROLE_NAME }
+                      : executionRole
+                        ? { value: executionRole, label: executionRole.split("/").pop() }
+                        : { value: "", label: "None" }
+                  }
+                  statusType={roles.loading ? "loading" : "finished"}
+                  options={[
+                    { value: "", label: "None" },
+                    ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn })),
+                    ...(roles.data?.some((r) => r.RoleName === EXECUTION_ROLE_NAME)
+                      ? []
+                      : [{ value: CREATE_ROLE, label: "Create new role", description: `${EXECUTION_ROLE_NAME} with AmazonECSTaskExecutionRolePolicy` }]),
+                  ]}
+                  onChange={(e) => setExecutionRole(e.detail.selectedOption.value ?? "")}
+                />
+              </FormField>
+            </ColumnLayout>
+          </SpaceBetween>
+        </Container>
+        {f.containers.map((c, i) => (
+          <ContainerEditor
+            key={i}
+            index={i}
+            container={c}
+            errors={errors}
+            onChange={(patch) => setContainer(i, patch)}
+            onRemove={f.containers.length > 1 ? () => set({ containers: f.containers.filter((_, j) => j !== i) }) : undefined}
+          />
+        ))}
+        {errors.containers && <Header variant="h3">{errors.containers}</Header>}
+        <Button formAction="none" iconName="add-plus" onClick={() => set({ containers: [...f.containers, { ...emptyContainer(), essential: false }] })}>
+          Add container
+        </Button>
+      </SpaceBetween>
     </SubmitForm>
   );
 }
