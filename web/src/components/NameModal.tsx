@@ -1,8 +1,7 @@
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
-import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import { ActionModal } from "./common";
+import { InputField } from "./forms";
 
 // A create dialog whose only field is the new resource's name; Enter submits.
 export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
@@ -29,9 +28,7 @@ export function NameModal({ title, label, onClose, onSubmit }: { title: string; 
           if (name) void submit();
         }}
       >
-        <FormField label={label}>
-          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
-        </FormField>
+        <InputField label={label} value={name} autoFocus onChange={setName} />
       </form>
     </ActionModal>
   );

@@ -2,7 +2,8 @@
 import { ReactNode } from "react";
 import Button from "@cloudscape-design/components/button";
 import Form from "@cloudscape-design/components/form";
-import FormField from "@cloudscape-design/components/form-field";
+import FormField, { type FormFieldProps } from "@cloudscape-design/components/form-field";
+import Input, { type InputProps } from "@cloudscape-design/components/input";
 import RadioGroup from "@cloudscape-design/components/radio-group";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 
@@ -56,6 +57,22 @@ export function SubmitForm({
         {children}
       </Form>
     </form>
+  );
+}
+
+// A text input under its label, with its hint and the error that the form's check found in it.
+export function InputField({
+  label,
+  description,
+  constraintText,
+  errorText,
+  onChange,
+  ...input
+}: Pick<FormFieldProps, "label" | "description" | "constraintText" | "errorText"> & Omit<InputProps, "onChange"> & { onChange: (value: string) => void }) {
+  return (
+    <FormField label={label} description={description} constraintText={constraintText} errorText={errorText}>
+      <Input {...input} onChange={(e) => onChange(e.detail.value)} />
+    </FormField>
   );
 }
 

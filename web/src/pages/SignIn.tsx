@@ -7,11 +7,9 @@ import Box from "@cloudscape-design/components/box";
 import Container from "@cloudscape-design/components/container";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
-import { SubmitForm } from "../components/forms";
 import { checkSignIn, REGIONS, Session } from "../lib/credentials";
 import { makeClients } from "../lib/clients";
 import { ApiError, describeError } from "../lib/errors";
@@ -22,6 +20,7 @@ import {
   NewPasswordRequired,
   signInWithPassword,
 } from "../lib/signin";
+import { InputField, SubmitForm } from "../components/forms";
 
 type Submit = (run: () => Promise<Session>) => Promise<void>;
 
@@ -137,12 +136,8 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
         header={<Header variant="h2" description={reset.message}>Change password</Header>}
       >
         <SpaceBetween size="l">
-          <FormField label="New password" errorText={problem}>
-            <Input type="password" value={newPassword} onChange={(e) => setNewPassword(e.detail.value)} controlId="new-password" autoComplete="new-password" autoFocus />
-          </FormField>
-          <FormField label="Retype new password">
-            <Input type="password" value={confirm} onChange={(e) => setConfirm(e.detail.value)} controlId="confirm-password" autoComplete="new-password" />
-          </FormField>
+          <InputField label="New password" errorText={problem} type="password" value={newPassword} onChange={setNewPassword} controlId="new-password" autoComplete="new-password" autoFocus />
+          <InputField label="Retype new password" type="password" value={confirm} onChange={setConfirm} controlId="confirm-password" autoComplete="new-password" />
         </SpaceBetween>
       </SubmitForm>
     );
@@ -168,15 +163,9 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
       }}
     >
       <SpaceBetween size="l">
-        <FormField label="Account ID (12 digits) or account alias" errorText={errors.account}>
-          <Input value={account} onChange={(e) => setAccount(e.detail.value)} controlId="account-id" />
-        </FormField>
-        <FormField label="IAM user name" errorText={errors.userName}>
-          <Input value={userName} onChange={(e) => setUserName(e.detail.value)} autoFocus controlId="iam-user-name" autoComplete="username" />
-        </FormField>
-        <FormField label="Password" errorText={errors.password}>
-          <Input type="password" value={password} onChange={(e) => setPassword(e.detail.value)} controlId="password" autoComplete="current-password" />
-        </FormField>
+        <InputField label="Account ID (12 digits) or account alias" errorText={errors.account} value={account} onChange={setAccount} controlId="account-id" />
+        <InputField label="IAM user name" errorText={errors.userName} value={userName} onChange={setUserName} autoFocus controlId="iam-user-name" autoComplete="username" />
+        <InputField label="Password" errorText={errors.password} type="password" value={password} onChange={setPassword} controlId="password" autoComplete="current-password" />
         {regionField}
         <Box variant="small">An IAM user signs in with the password of its login profile (aws iam create-login-profile).</Box>
       </SpaceBetween>
@@ -207,15 +196,9 @@ function AccessKeyForm({ busy, submit, region, regionField }: FormProps) {
       }}
     >
       <SpaceBetween size="l">
-        <FormField label="Access key ID" errorText={errors.accessKeyId}>
-          <Input value={accessKeyId} onChange={(e) => setAccessKeyId(e.detail.value)} controlId="access-key-id" />
-        </FormField>
-        <FormField label="Secret access key" errorText={errors.secretAccessKey}>
-          <Input type="password" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.detail.value)} controlId="secret-access-key" />
-        </FormField>
-        <FormField label="Session token" description="Only for temporary credentials from STS.">
-          <Input type="password" value={sessionToken} onChange={(e) => setSessionToken(e.detail.value)} controlId="session-token" />
-        </FormField>
+        <InputField label="Access key ID" errorText={errors.accessKeyId} value={accessKeyId} onChange={setAccessKeyId} controlId="access-key-id" />
+        <InputField label="Secret access key" errorText={errors.secretAccessKey} type="password" value={secretAccessKey} onChange={setSecretAccessKey} controlId="secret-access-key" />
+        <InputField label="Session token" description="Only for temporary credentials from STS." type="password" value={sessionToken} onChange={setSessionToken} controlId="session-token" />
         {regionField}
         <Box variant="small">
           `make run` prints the access key of the account root; the same keys are in the server's DATA/credentials file.

@@ -3,7 +3,6 @@
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
@@ -16,6 +15,7 @@ import { formatDimensions, STATISTICS } from "../../lib/metrics";
 import { ActionModal, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { InputField } from "../../components/forms";
 
 // The console's words and colours for an alarm's state.
 function AlarmState({ value }: { value: string | undefined }) {
@@ -92,9 +92,7 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
   const errors = submitted ? checkAlarm(d) : {};
   const opt = (v: string) => ({ value: v, label: v });
   const field = (k: keyof AlarmDraft, label: string, description?: string) => (
-    <FormField label={label} description={description} errorText={errors[k]}>
-      <Input value={d[k]} onChange={(e) => setD({ ...d, [k]: e.detail.value })} controlId={`alarm-${k}`} />
-    </FormField>
+    <InputField label={label} description={description} errorText={errors[k]} value={d[k]} onChange={(entered) => setD({ ...d, [k]: entered })} controlId={`alarm-${k}`} />
   );
   const create = async () => {
     setSubmitted(true);

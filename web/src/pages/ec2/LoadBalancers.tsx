@@ -1,7 +1,6 @@
 // Application Load Balancers: list, a create wizard (scheme, subnets, security groups, a
 // listener, a target group with its health check), detail with listeners and their rules,
 // delete.
-import { RadioField, selectOption } from "../../components/forms";
 import { useEffect, useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
@@ -9,7 +8,6 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Link from "@cloudscape-design/components/link";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import RadioGroup from "@cloudscape-design/components/radio-group";
@@ -36,6 +34,7 @@ import { PolledTable, ResourceTable, useListState } from "../../components/Resou
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { InputField, RadioField, selectOption } from "../../components/forms";
 
 export function LoadBalancers() {
   const { clients } = useApp();
@@ -198,9 +197,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Basic configuration</Header>}>
                 <SpaceBetween size="l">
-                  <FormField label="Load balancer name" errorText={shown.name}>
-                    <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="load-balancer-name" />
-                  </FormField>
+                  <InputField label="Load balancer name" errorText={shown.name} value={name} onChange={setName} controlId="load-balancer-name" />
                   <RadioField
                     label="Scheme"
                     value={scheme}
@@ -245,9 +242,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
           content: (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Listener HTTP</Header>}>
-                <FormField label="Port" errorText={shown.port}>
-                  <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} controlId="listener-port" />
-                </FormField>
+                <InputField label="Port" errorText={shown.port} value={port} inputMode="numeric" onChange={setPort} controlId="listener-port" />
               </Container>
               <Container header={<Header variant="h2">Default action: forward to</Header>}>
                 <SpaceBetween size="l">

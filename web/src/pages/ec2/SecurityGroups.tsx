@@ -7,7 +7,6 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -32,6 +31,7 @@ import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission 
 import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { InputField } from "../../components/forms";
 
 export function SecurityGroups() {
   const { clients } = useApp();
@@ -97,15 +97,9 @@ function RuleFields({ rule, onChange, errors, peer, index }: { rule: RuleDraft; 
       <FormField label="Type">
         <Select selectedOption={typeOption(rule.type)} options={RULE_TYPES.map((t) => typeOption(t.id))} onChange={(e) => onChange({ ...rule, type: e.detail.selectedOption.value ?? "custom-tcp" })} ariaLabel={`Type of rule ${index + 1}`} controlId={`rule-${index}-type`} />
       </FormField>
-      <FormField label="Port range" errorText={errors.ports}>
-        <Input value={fixed ?? rule.ports} disabled={fixed !== undefined} onChange={(e) => onChange({ ...rule, ports: e.detail.value })} placeholder="8080" controlId={`rule-${index}-ports`} />
-      </FormField>
-      <FormField label={peer} errorText={errors.source}>
-        <Input value={rule.source} onChange={(e) => onChange({ ...rule, source: e.detail.value })} placeholder="0.0.0.0/0 or sg-..." controlId={`rule-${index}-source`} />
-      </FormField>
-      <FormField label="Description - optional">
-        <Input value={rule.description} onChange={(e) => onChange({ ...rule, description: e.detail.value })} controlId={`rule-${index}-description`} />
-      </FormField>
+      <InputField label="Port range" errorText={errors.ports} value={fixed ?? rule.ports} disabled={fixed !== undefined} onChange={(entered) => onChange({ ...rule, ports: entered })} placeholder="8080" controlId={`rule-${index}-ports`} />
+      <InputField label={peer} errorText={errors.source} value={rule.source} onChange={(entered) => onChange({ ...rule, source: entered })} placeholder="0.0.0.0/0 or sg-..." controlId={`rule-${index}-source`} />
+      <InputField label="Description - optional" value={rule.description} onChange={(entered) => onChange({ ...rule, description: entered })} controlId={`rule-${index}-description`} />
     </SpaceBetween>
   );
 }
@@ -150,12 +144,8 @@ function CreateSecurityGroup({ onDone }: { onDone: () => void }) {
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Basic details</Header>}>
             <SpaceBetween size="l">
-              <FormField label="Security group name" errorText={nameError}>
-                <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="security-group-name" />
-              </FormField>
-              <FormField label="Description" errorText={descriptionError}>
-                <Input value={description} onChange={(e) => setDescription(e.detail.value)} controlId="security-group-description" />
-              </FormField>
+              <InputField label="Security group name" errorText={nameError} value={name} onChange={setName} controlId="security-group-name" />
+              <InputField label="Description" errorText={descriptionError} value={description} onChange={setDescription} controlId="security-group-description" />
               <FormField label="VPC">
                 <Select
                   selectedOption={vpc ? { value: vpc, label: vpc } : null}

@@ -7,7 +7,6 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -27,8 +26,8 @@ import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { DetailHeader } from "../../components/common";
-import { RadioField, selectOption, SubmitForm } from "../../components/forms";
 import { clusterCrumbs } from "../../lib/routes";
+import { InputField, RadioField, selectOption, SubmitForm } from "../../components/forms";
 
 export function CreateService({ cluster }: { cluster: string }) {
   const { clients, notify, notifyError, go } = useApp();
@@ -212,20 +211,12 @@ export function CreateService({ cluster }: { cluster: string }) {
                 </FormField>
               </ColumnLayout>
               <ColumnLayout columns={2}>
-                <FormField label="Service name" errorText={shown.name}>
-                  <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="service-name" />
-                </FormField>
-                <FormField label="Desired tasks" errorText={shown.desired}>
-                  <Input value={desired} inputMode="numeric" onChange={(e) => setDesired(e.detail.value)} controlId="desired-tasks" />
-                </FormField>
+                <InputField label="Service name" errorText={shown.name} value={name} onChange={setName} controlId="service-name" />
+                <InputField label="Desired tasks" errorText={shown.desired} value={desired} inputMode="numeric" onChange={setDesired} controlId="desired-tasks" />
               </ColumnLayout>
               <ColumnLayout columns={2}>
-                <FormField label="Min running tasks %" errorText={shown.minPercent}>
-                  <Input value={minPercent} inputMode="numeric" onChange={(e) => setMinPercent(e.detail.value)} controlId="min-percent" />
-                </FormField>
-                <FormField label="Max running tasks %" errorText={shown.maxPercent}>
-                  <Input value={maxPercent} inputMode="numeric" onChange={(e) => setMaxPercent(e.detail.value)} controlId="max-percent" />
-                </FormField>
+                <InputField label="Min running tasks %" errorText={shown.minPercent} value={minPercent} inputMode="numeric" onChange={setMinPercent} controlId="min-percent" />
+                <InputField label="Max running tasks %" errorText={shown.maxPercent} value={maxPercent} inputMode="numeric" onChange={setMaxPercent} controlId="max-percent" />
               </ColumnLayout>
             </SpaceBetween>
           </Container>
@@ -289,9 +280,7 @@ export function CreateService({ cluster }: { cluster: string }) {
                       onChange={(e) => setContainerPort(e.detail.selectedOption.value ?? "")}
                     />
                   </FormField>
-                  <FormField label="Health check grace period" description="Seconds." errorText={shown.grace}>
-                    <Input value={grace} inputMode="numeric" onChange={(e) => setGrace(e.detail.value)} controlId="grace-period" />
-                  </FormField>
+                  <InputField label="Health check grace period" description="Seconds." errorText={shown.grace} value={grace} inputMode="numeric" onChange={setGrace} controlId="grace-period" />
                 </ColumnLayout>
               )}
             </SpaceBetween>

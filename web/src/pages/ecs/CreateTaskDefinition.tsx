@@ -39,7 +39,7 @@ import { ecsOf } from "../../lib/client-ecs";
 import { logsOf } from "../../lib/client-logs";
 import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DetailHeader } from "../../components/common";
-import { RadioField, SubmitForm } from "../../components/forms";
+import { InputField, RadioField, SubmitForm } from "../../components/forms";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -357,9 +357,7 @@ function ContainerEditor({
     >
       <SpaceBetween size="l">
         <ColumnLayout columns={3}>
-          <FormField label="Name" errorText={errors[`${key}.name`]}>
-            <Input value={c.name} onChange={(e) => onChange({ name: e.detail.value })} controlId={`container-${index}-name`} />
-          </FormField>
+          <InputField label="Name" errorText={errors[`${key}.name`]} value={c.name} onChange={(entered) => onChange({ name: entered })} controlId={`container-${index}-name`} />
           <FormField label="Image URI" errorText={errors[`${key}.image`]}>
             <Input
               value={c.image}
@@ -449,19 +447,11 @@ function ContainerEditor({
             empty="No environment variables."
           />
         </FormField>
-        <FormField label="Command - optional" description="Comma-separated, overrides the image's CMD: sh,-c,echo hello">
-          <Input value={c.command} onChange={(e) => onChange({ command: e.detail.value })} controlId={`container-${index}-command`} />
-        </FormField>
+        <InputField label="Command - optional" description="Comma-separated, overrides the image's CMD: sh,-c,echo hello" value={c.command} onChange={(entered) => onChange({ command: entered })} controlId={`container-${index}-command`} />
         <ColumnLayout columns={3}>
-          <FormField label="CPU - optional" description="Units reserved for this container (1024 = 1 vCPU).">
-            <Input value={c.cpu} inputMode="numeric" onChange={(e) => onChange({ cpu: e.detail.value })} />
-          </FormField>
-          <FormField label="Memory soft limit - optional" description="MiB.">
-            <Input value={c.memoryReservation} inputMode="numeric" onChange={(e) => onChange({ memoryReservation: e.detail.value })} />
-          </FormField>
-          <FormField label="Health check command - optional" description="Run with CMD-SHELL every 30 s.">
-            <Input value={c.healthCheck} placeholder="curl -f http://localhost/ || exit 1" onChange={(e) => onChange({ healthCheck: e.detail.value })} />
-          </FormField>
+          <InputField label="CPU - optional" description="Units reserved for this container (1024 = 1 vCPU)." value={c.cpu} inputMode="numeric" onChange={(entered) => onChange({ cpu: entered })} />
+          <InputField label="Memory soft limit - optional" description="MiB." value={c.memoryReservation} inputMode="numeric" onChange={(entered) => onChange({ memoryReservation: entered })} />
+          <InputField label="Health check command - optional" description="Run with CMD-SHELL every 30 s." value={c.healthCheck} placeholder="curl -f http://localhost/ || exit 1" onChange={(entered) => onChange({ healthCheck: entered })} />
         </ColumnLayout>
         <FormField label="Log collection">
           <Checkbox checked={c.logs} onChange={(e) => onChange({ logs: e.detail.checked })}>

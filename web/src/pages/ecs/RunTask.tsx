@@ -1,10 +1,8 @@
 // Run new task: a task definition's revision, how many, the launch type, and for awsvpc
 // tasks the subnets and security groups (the default VPC's, as the AWS console starts with).
-import { selectOption } from "../../components/forms";
 import { useEffect, useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -16,6 +14,7 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { ActionModal } from "../../components/common";
+import { InputField, selectOption } from "../../components/forms";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -107,9 +106,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
             onChange={(e) => setLaunchType(e.detail.selectedOption.value as "FARGATE" | "EC2")}
           />
         </FormField>
-        <FormField label="Desired tasks" errorText={badCount ? "From 1 to 10 tasks." : undefined}>
-          <Input value={count} inputMode="numeric" onChange={(e) => setCount(e.detail.value)} controlId="run-task-count" />
-        </FormField>
+        <InputField label="Desired tasks" errorText={badCount ? "From 1 to 10 tasks." : undefined} value={count} inputMode="numeric" onChange={setCount} controlId="run-task-count" />
         <FormField label="Subnets" description="For tasks in the awsvpc network mode.">
           <Multiselect
             selectedOptions={subnets.map((s) => selectOption(s))}
