@@ -5,6 +5,7 @@ import SpaceBetween from "@cloudscape-design/components/space-between";
 import { useApp } from "../lib/app-context";
 import { ActionModal } from "./common";
 import { InputField } from "./forms";
+import { useBusy } from "../lib/actions";
 
 // As the AWS console does, a deletion is confirmed by typing.
 export function ConfirmDeleteModal({
@@ -23,22 +24,13 @@ export function ConfirmDeleteModal({
   children?: ReactNode;
 }) {
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, whileBusy] = useBusy();
   return (
     <ActionModal
       header={title}
       onClose={onClose}
       actions={
-        <Button
-          variant="primary"
-          loading={busy}
-          disabled={typed !== phrase}
-          onClick={async () => {
-            setBusy(true);
-            await onDelete();
-            setBusy(false);
-          }}
-        >
+        <Button variant="primary" loading={busy} disabled={typed !== phrase} onClick={() => void whileBusy(onDelete)}>
           Delete
         </Button>
       }

@@ -2,16 +2,13 @@ import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import { ActionModal } from "./common";
 import { InputField } from "./forms";
+import { useBusy } from "../lib/actions";
 
 // A create dialog whose only field is the new resource's name; Enter submits.
 export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    await onSubmit(name);
-    setBusy(false);
-  };
+  const [busy, whileBusy] = useBusy();
+  const submit = () => whileBusy(() => onSubmit(name));
   return (
     <ActionModal
       header={title}

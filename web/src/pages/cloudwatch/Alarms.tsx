@@ -16,6 +16,7 @@ import { ActionModal, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 // The console's words and colours for an alarm's state.
 function AlarmState({ value }: { value: string | undefined }) {
@@ -85,10 +86,10 @@ export function Alarms() {
 }
 
 function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [d, setD] = useState<AlarmDraft>(NEW_ALARM);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const errors = submitted ? checkAlarm(d) : {};
   const opt = (v: string) => ({ value: v, label: v });
   const field = (k: keyof AlarmDraft, label: string, description?: string) => (
@@ -97,16 +98,11 @@ function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreat
   const create = async () => {
     setSubmitted(true);
     if (Object.keys(checkAlarm(d)).length) return;
-    setBusy(true);
-    try {
+    await run(`Alarm ${d.name} could not be created`, async () => {
       await cloudwatchOf(clients).send(new PutMetricAlarmCommand(toPutMetricAlarm(d)));
       notify({ type: "success", content: `Successfully created alarm ${d.name}.` });
       onCreated();
-    } catch (e) {
-      notifyError(`Alarm ${d.name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -28,6 +28,7 @@ import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function ListenerDetail({ name, port }: { name: string; port: string }) {
   const { clients, notify } = useApp();
@@ -173,18 +174,17 @@ function RuleModal({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [d, setD] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
   const errors = submitted ? checkListenerRule(d, taken) : {};
 
   const save = async () => {
     setSubmitted(true);
     if (Object.keys(checkListenerRule(d, taken)).length) return;
-    setBusy(true);
-    try {
+    await run(rule ? "The rule could not be updated" : "The rule could not be added", async () => {
       if (rule) {
         await elbv2Of(clients).send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Conditions: toConditions(d), Actions: toActions(d) }));
         if (rule.Priority !== d.priority.trim()) {
@@ -196,11 +196,7 @@ function RuleModal({
         notify({ type: "success", content: `A rule of priority ${d.priority} has been added.` });
       }
       onSaved();
-    } catch (e) {
-      notifyError(rule ? "The rule could not be updated" : "The rule could not be added", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const tgName = (arn: string) => groups.data?.find((g) => g.TargetGroupArn === arn)?.TargetGroupName ?? arn;

@@ -35,6 +35,7 @@ import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { InputField, RadioField, selectOption } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function LoadBalancers() {
   const { clients } = useApp();
@@ -80,7 +81,7 @@ export function LoadBalancers() {
 }
 
 function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, notify, go } = useApp();
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
   const [scheme, setScheme] = useState<"internet-facing" | "internal">("internet-facing");
@@ -91,7 +92,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   const [targetChoice, setTargetChoice] = useState<"new" | "existing">("new");
   const [existing, setExisting] = useState("");
   const [tg, setTg] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [shown, setShown] = useState<Record<string, string>>({});
 
   const vpcs = usePolled(async () => (await ec2Of(clients).send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
@@ -136,8 +137,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   };
 
   const create = async () => {
-    setBusy(true);
-    try {
+    await run(`Load balancer ${name} could not be created`, async () => {
       let targetGroupArn = existing;
       if (targetChoice === "new") {
         const made = await createTargetGroup(clients, { ...tg, vpc });
@@ -158,11 +158,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
       notify({ type: "success", content: `Load balancer ${name} has been created with a listener on HTTP:${port}.` });
       onDone();
       go({ page: "load-balancer", name });
-    } catch (e) {
-      notifyError(`Load balancer ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

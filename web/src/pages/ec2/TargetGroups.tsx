@@ -25,6 +25,7 @@ import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function TargetGroups() {
   const { clients } = useApp();
@@ -173,24 +174,19 @@ export async function createTargetGroup(clients: ReturnType<typeof useApp>["clie
 }
 
 function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [v, setV] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const errors = submitted ? checkTargetGroup(v) : {};
   const submit = async () => {
     setSubmitted(true);
     if (Object.keys(checkTargetGroup(v)).length) return;
-    setBusy(true);
-    try {
+    await run(`Target group ${v.name} could not be created`, async () => {
       await createTargetGroup(clients, v);
       notify({ type: "success", content: `Target group ${v.name} has been created.` });
       onCreated();
-    } catch (e) {
-      notifyError(`Target group ${v.name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -28,9 +28,10 @@ import { elbv2Of } from "../../lib/client-elbv2";
 import { DetailHeader } from "../../components/common";
 import { clusterCrumbs } from "../../lib/routes";
 import { InputField, RadioField, selectOption, SubmitForm } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function CreateService({ cluster }: { cluster: string }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, notify, go } = useApp();
   const [launchType, setLaunchType] = useState<"FARGATE" | "EC2">("FARGATE");
   const [family, setFamily] = useState("");
   const [revision, setRevision] = useState("");
@@ -46,7 +47,7 @@ export function CreateService({ cluster }: { cluster: string }) {
   const [containerPort, setContainerPort] = useState("");
   const [grace, setGrace] = useState("0");
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
 
   const families = usePolled(
     async () => {
@@ -144,16 +145,11 @@ export function CreateService({ cluster }: { cluster: string }) {
           }
         : {}),
     };
-    setBusy(true);
-    try {
+    await run(`Service ${name} could not be created`, async () => {
       await ecsOf(clients).send(new CreateServiceCommand(input));
       notify({ type: "success", content: `Service ${name} has been created: its deployment is starting ${desired} tasks.` });
       go({ page: "service", cluster, service: name });
-    } catch (e) {
-      notifyError(`Service ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -40,6 +40,7 @@ import { logsOf } from "../../lib/client-logs";
 import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DetailHeader } from "../../components/common";
 import { InputField, RadioField, SubmitForm } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -59,22 +60,17 @@ const JSON_TEMPLATE = JSON.stringify(
 );
 
 export function CreateTaskDefinition({ mode }: { mode: "form" | "json" }) {
-  const { clients, notify, notifyError, go } = useApp();
-  const [busy, setBusy] = useState(false);
+  const { clients, notify, go } = useApp();
+  const [busy, run] = useAction();
 
   const register = async (input: RegisterTaskDefinitionCommandInput) => {
-    setBusy(true);
-    try {
+    await run("Task definition could not be created", async () => {
       const r = await ecsOf(clients).send(new RegisterTaskDefinitionCommand(input));
       const td = r.taskDefinition!;
       sessionStorage.removeItem(DRAFT_KEY);
       notify({ type: "success", content: `Task definition ${td.family}:${td.revision} has been created successfully.` });
       go({ page: "task-definition", family: td.family ?? "", revision: String(td.revision) });
-    } catch (e) {
-      notifyError("Task definition could not be created", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

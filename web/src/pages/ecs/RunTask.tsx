@@ -15,6 +15,7 @@ import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { ActionModal } from "../../components/common";
 import { InputField, selectOption } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -24,7 +25,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   const [subnets, setSubnets] = useState<string[]>([]);
   const [groups, setGroups] = useState<string[]>([]);
   const [publicIp, setPublicIp] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
@@ -54,9 +55,8 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
     setGroups(network.data.groups.filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
   }, [network.data]);
   const badCount = !/^([1-9]|10)$/.test(count);
-  const run = async () => {
-    setBusy(true);
-    try {
+  const runTask = async () => {
+    await run(`Task ${taskDefinition} could not be run`, async () => {
       const r = await ecsOf(clients).send(
         new RunTaskCommand({
           cluster,
@@ -71,18 +71,14 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
       for (const f of r.failures ?? []) notifyError("A task could not be placed", { name: f.reason ?? "Failure", message: `${f.arn ?? ""} ${f.detail ?? ""}` });
       if (r.tasks?.length) notify({ type: "success", content: `${r.tasks.length} task(s) of ${taskDefinition} started.` });
       onStarted();
-    } catch (e) {
-      notifyError(`Task ${taskDefinition} could not be run`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal
       header="Run new task"
       onClose={onClose}
       actions={
-        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void runTask()}>
           Run task
         </Button>
       }

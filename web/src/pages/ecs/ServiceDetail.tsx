@@ -24,6 +24,7 @@ import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { PolledTable } from "../../components/ResourceTable";
+import { useAction } from "../../lib/actions";
 
 const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
@@ -228,12 +229,12 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
 }
 
 function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service; onClose: () => void; onUpdated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const family = taskDefinitionName(service.taskDefinition).split(":")[0];
   const [desired, setDesired] = useState(String(service.desiredCount ?? 0));
   const [revision, setRevision] = useState(taskDefinitionName(service.taskDefinition));
   const [force, setForce] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
@@ -247,8 +248,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
   );
   const badCount = !/^\d+$/.test(desired);
   const submit = async () => {
-    setBusy(true);
-    try {
+    await run(`Service ${service.serviceName} could not be updated`, async () => {
       await ecsOf(clients).send(
         new UpdateServiceCommand({
           cluster: service.clusterArn,
@@ -260,11 +260,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
       );
       notify({ type: "success", content: `Service ${service.serviceName} has been updated.` });
       onUpdated();
-    } catch (e) {
-      notifyError(`Service ${service.serviceName} could not be updated`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -27,6 +27,7 @@ import { ActionModal, DetailHeader, DetailsPanel, LoadError, RouteLink, State } 
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
 const withName = (name: string, type: "vpc" | "subnet") =>
@@ -101,10 +102,9 @@ function CreateModal({
   onCreate: (name: string, cidr: string) => Promise<void>;
   children?: React.ReactNode;
 }) {
-  const { notifyError } = useApp();
   const [name, setName] = useState("");
   const [cidr, setCidr] = useState(fields.cidr);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const cidrError = isCidr(cidr) ? undefined : "Enter an IPv4 CIDR block such as 10.0.0.0/16.";
   return (
     <ActionModal
@@ -115,16 +115,7 @@ function CreateModal({
           variant="primary"
           loading={busy}
           disabled={!!cidrError}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onCreate(name, cidr.trim());
-            } catch (e) {
-              notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
-            } finally {
-              setBusy(false);
-            }
-          }}
+          onClick={() => void run(`${title.replace("Create ", "The ")} could not be created`, () => onCreate(name, cidr.trim()))}
         >
           {title}
         </Button>
