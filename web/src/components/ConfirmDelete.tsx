@@ -1,11 +1,11 @@
 import { ReactNode, useState } from "react";
 import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
-import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import { useApp } from "../lib/app-context";
 import { ActionModal } from "./common";
+import { InputField } from "./forms";
+import { useBusy } from "../lib/actions";
 
 // As the AWS console does, a deletion is confirmed by typing.
 export function ConfirmDeleteModal({
@@ -24,22 +24,13 @@ export function ConfirmDeleteModal({
   children?: ReactNode;
 }) {
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
+  const [busy, whileBusy] = useBusy();
   return (
     <ActionModal
       header={title}
       onClose={onClose}
       actions={
-        <Button
-          variant="primary"
-          loading={busy}
-          disabled={typed !== phrase}
-          onClick={async () => {
-            setBusy(true);
-            await onDelete();
-            setBusy(false);
-          }}
-        >
+        <Button variant="primary" loading={busy} disabled={typed !== phrase} onClick={() => void whileBusy(onDelete)}>
           Delete
         </Button>
       }
@@ -49,9 +40,7 @@ export function ConfirmDeleteModal({
           Delete <b>{what}</b> permanently? This action cannot be undone.
         </Box>
         {children}
-        <FormField label={`To confirm deletion, type "${phrase}" in the field.`}>
-          <Input value={typed} onChange={(e) => setTyped(e.detail.value)} placeholder={phrase} controlId="confirm-delete" />
-        </FormField>
+        <InputField label={`To confirm deletion, type "${phrase}" in the field.`} value={typed} onChange={setTyped} placeholder={phrase} controlId="confirm-delete" />
       </SpaceBetween>
     </ActionModal>
   );

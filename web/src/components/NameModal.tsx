@@ -1,18 +1,14 @@
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
-import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import { ActionModal } from "./common";
+import { InputField } from "./forms";
+import { useBusy } from "../lib/actions";
 
 // A create dialog whose only field is the new resource's name; Enter submits.
 export function NameModal({ title, label, onClose, onSubmit }: { title: string; label: string; onClose: () => void; onSubmit: (name: string) => Promise<void> }) {
   const [name, setName] = useState("");
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    await onSubmit(name);
-    setBusy(false);
-  };
+  const [busy, whileBusy] = useBusy();
+  const submit = () => whileBusy(() => onSubmit(name));
   return (
     <ActionModal
       header={title}
@@ -29,9 +25,7 @@ export function NameModal({ title, label, onClose, onSubmit }: { title: string; 
           if (name) void submit();
         }}
       >
-        <FormField label={label}>
-          <Input value={name} autoFocus onChange={(e) => setName(e.detail.value)} />
-        </FormField>
+        <InputField label={label} value={name} autoFocus onChange={setName} />
       </form>
     </ActionModal>
   );

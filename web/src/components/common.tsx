@@ -11,6 +11,7 @@ import Link from "@cloudscape-design/components/link";
 import Modal, { type ModalProps } from "@cloudscape-design/components/modal";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
+import Tabs, { type TabsProps } from "@cloudscape-design/components/tabs";
 import { describeError } from "../lib/errors";
 import { indicatorFor, stateLabel } from "../lib/status";
 import { formatRoute, Route } from "../lib/routes";
@@ -106,4 +107,10 @@ export function DetailHeader({ crumbs, children, ...header }: { crumbs: [string,
 // "(n)" beside a table's title once its list has loaded.
 export function counterOf(list: { length: number } | undefined): string | undefined {
   return list ? `(${list.length})` : undefined;
+}
+
+// A detail page's tabs, the chosen one kept in the page's route (#/…?tab=) so that a reload
+// or a shared link opens the same tab.
+export function RouteTabs({ activeTabId, route, tabs }: { activeTabId: string; route: (tab: string) => Route; tabs: TabsProps.Tab[] }) {
+  return <Tabs activeTabId={activeTabId} onChange={(e) => (window.location.hash = formatRoute(route(e.detail.activeTabId)))} tabs={tabs} />;
 }

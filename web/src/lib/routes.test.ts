@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatRoute, parseRoute, Route } from "./routes";
+import { clusterCrumbs, formatRoute, parseRoute, Route, taskDefinitionRoute } from "./routes";
 
 describe("routes", () => {
   const cases: Route[] = [
@@ -31,6 +31,18 @@ describe("routes", () => {
 
   it("takes every segment after repositories/ as the repository name", () => {
     expect(parseRoute("#/ecr/repositories/team/app")).toEqual({ page: "repository", repository: "team/app" });
+  });
+
+  it("leads a page below a cluster's crumbs with the clusters list and the cluster", () => {
+    expect(clusterCrumbs("c", ["Tasks", { page: "cluster", cluster: "c", tab: "tasks" }])).toEqual([
+      ["Clusters", { page: "clusters" }],
+      ["c", { page: "cluster", cluster: "c" }],
+      ["Tasks", { page: "cluster", cluster: "c", tab: "tasks" }],
+    ]);
+  });
+
+  it("takes a task definition's page from its ARN", () => {
+    expect(taskDefinitionRoute("arn:aws:ecs:us-east-1:000000000000:task-definition/web:3")).toEqual({ page: "task-definition", family: "web", revision: "3" });
   });
 
   it("opens on the clusters list", () => {

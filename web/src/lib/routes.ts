@@ -1,6 +1,8 @@
 // A URL for every resource: the console routes on the location's hash (#/ecs/clusters/demo),
 // so wharf serves one index.html and any path below /console is a real file or nothing.
 
+import { taskDefinitionName } from "./status";
+
 export type Route =
   | { page: "signin" }
   | { page: "clusters" }
@@ -143,4 +145,15 @@ export function parseRoute(hash: string): Route {
     if (n === 5 && d === "streams") return { page: "log-stream", group: c, stream: e };
   }
   return { page: "not-found", path };
+}
+
+// The breadcrumbs of a page below a cluster: Clusters, the cluster, then the pages under it.
+export function clusterCrumbs(cluster: string, ...below: [string, Route][]): [string, Route][] {
+  return [["Clusters", { page: "clusters" }], [cluster, { page: "cluster", cluster }], ...below];
+}
+
+// A task definition's page from its ARN (…:task-definition/family:revision).
+export function taskDefinitionRoute(arn: string | undefined): Route {
+  const [family, revision] = taskDefinitionName(arn).split(":");
+  return { page: "task-definition", family, revision };
 }

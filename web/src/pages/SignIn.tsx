@@ -4,12 +4,9 @@
 import { useEffect, useState } from "react";
 import Alert from "@cloudscape-design/components/alert";
 import Box from "@cloudscape-design/components/box";
-import Button from "@cloudscape-design/components/button";
 import Container from "@cloudscape-design/components/container";
-import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Tabs from "@cloudscape-design/components/tabs";
@@ -23,6 +20,7 @@ import {
   NewPasswordRequired,
   signInWithPassword,
 } from "../lib/signin";
+import { InputField, SubmitForm } from "../components/forms";
 
 type Submit = (run: () => Promise<Session>) => Promise<void>;
 
@@ -124,9 +122,10 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
   if (reset) {
     const problem = submitted ? checkNewPassword(newPassword, confirm) : undefined;
     return (
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
+      <SubmitForm
+        submitLabel="Confirm password change"
+        busy={busy}
+        onSubmit={() => {
           setSubmitted(true);
           if (checkNewPassword(newPassword, confirm)) return;
           void submit(() =>
@@ -134,31 +133,20 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
                                      newPassword, reset.session, region),
           );
         }}
+        header={<Header variant="h2" description={reset.message}>Change password</Header>}
       >
-        <Form
-          header={<Header variant="h2" description={reset.message}>Change password</Header>}
-          actions={
-            <Button variant="primary" loading={busy} formAction="submit">
-              Confirm password change
-            </Button>
-          }
-        >
-          <SpaceBetween size="l">
-            <FormField label="New password" errorText={problem}>
-              <Input type="password" value={newPassword} onChange={(e) => setNewPassword(e.detail.value)} controlId="new-password" autoComplete="new-password" autoFocus />
-            </FormField>
-            <FormField label="Retype new password">
-              <Input type="password" value={confirm} onChange={(e) => setConfirm(e.detail.value)} controlId="confirm-password" autoComplete="new-password" />
-            </FormField>
-          </SpaceBetween>
-        </Form>
-      </form>
+        <SpaceBetween size="l">
+          <InputField label="New password" errorText={problem} type="password" value={newPassword} onChange={setNewPassword} controlId="new-password" autoComplete="new-password" autoFocus />
+          <InputField label="Retype new password" type="password" value={confirm} onChange={setConfirm} controlId="confirm-password" autoComplete="new-password" />
+        </SpaceBetween>
+      </SubmitForm>
     );
   }
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
+    <SubmitForm
+      submitLabel="Sign in"
+      busy={busy}
+      onSubmit={() => {
         setSubmitted(true);
         if (Object.keys(checkPasswordSignIn({ account, userName, password })).length) return;
         void submit(async () => {
@@ -174,28 +162,14 @@ function PasswordForm({ busy, submit, region, regionField }: FormProps) {
         });
       }}
     >
-      <Form
-        actions={
-          <Button variant="primary" loading={busy} formAction="submit">
-            Sign in
-          </Button>
-        }
-      >
-        <SpaceBetween size="l">
-          <FormField label="Account ID (12 digits) or account alias" errorText={errors.account}>
-            <Input value={account} onChange={(e) => setAccount(e.detail.value)} controlId="account-id" />
-          </FormField>
-          <FormField label="IAM user name" errorText={errors.userName}>
-            <Input value={userName} onChange={(e) => setUserName(e.detail.value)} autoFocus controlId="iam-user-name" autoComplete="username" />
-          </FormField>
-          <FormField label="Password" errorText={errors.password}>
-            <Input type="password" value={password} onChange={(e) => setPassword(e.detail.value)} controlId="password" autoComplete="current-password" />
-          </FormField>
-          {regionField}
-          <Box variant="small">An IAM user signs in with the password of its login profile (aws iam create-login-profile).</Box>
-        </SpaceBetween>
-      </Form>
-    </form>
+      <SpaceBetween size="l">
+        <InputField label="Account ID (12 digits) or account alias" errorText={errors.account} value={account} onChange={setAccount} controlId="account-id" />
+        <InputField label="IAM user name" errorText={errors.userName} value={userName} onChange={setUserName} autoFocus controlId="iam-user-name" autoComplete="username" />
+        <InputField label="Password" errorText={errors.password} type="password" value={password} onChange={setPassword} controlId="password" autoComplete="current-password" />
+        {regionField}
+        <Box variant="small">An IAM user signs in with the password of its login profile (aws iam create-login-profile).</Box>
+      </SpaceBetween>
+    </SubmitForm>
   );
 }
 
@@ -206,9 +180,10 @@ function AccessKeyForm({ busy, submit, region, regionField }: FormProps) {
   const [submitted, setSubmitted] = useState(false);
   const errors = submitted ? checkSignIn({ accessKeyId, secretAccessKey, region }) : {};
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
+    <SubmitForm
+      submitLabel="Sign in"
+      busy={busy}
+      onSubmit={() => {
         setSubmitted(true);
         if (Object.keys(checkSignIn({ accessKeyId, secretAccessKey, region })).length) return;
         const session: Session = { accessKeyId: accessKeyId.trim(), secretAccessKey, sessionToken: sessionToken.trim() || undefined, region };
@@ -220,29 +195,15 @@ function AccessKeyForm({ busy, submit, region, regionField }: FormProps) {
         });
       }}
     >
-      <Form
-        actions={
-          <Button variant="primary" loading={busy} formAction="submit">
-            Sign in
-          </Button>
-        }
-      >
-        <SpaceBetween size="l">
-          <FormField label="Access key ID" errorText={errors.accessKeyId}>
-            <Input value={accessKeyId} onChange={(e) => setAccessKeyId(e.detail.value)} controlId="access-key-id" />
-          </FormField>
-          <FormField label="Secret access key" errorText={errors.secretAccessKey}>
-            <Input type="password" value={secretAccessKey} onChange={(e) => setSecretAccessKey(e.detail.value)} controlId="secret-access-key" />
-          </FormField>
-          <FormField label="Session token" description="Only for temporary credentials from STS.">
-            <Input type="password" value={sessionToken} onChange={(e) => setSessionToken(e.detail.value)} controlId="session-token" />
-          </FormField>
-          {regionField}
-          <Box variant="small">
-            `make run` prints the access key of the account root; the same keys are in the server's DATA/credentials file.
-          </Box>
-        </SpaceBetween>
-      </Form>
-    </form>
+      <SpaceBetween size="l">
+        <InputField label="Access key ID" errorText={errors.accessKeyId} value={accessKeyId} onChange={setAccessKeyId} controlId="access-key-id" />
+        <InputField label="Secret access key" errorText={errors.secretAccessKey} type="password" value={secretAccessKey} onChange={setSecretAccessKey} controlId="secret-access-key" />
+        <InputField label="Session token" description="Only for temporary credentials from STS." type="password" value={sessionToken} onChange={setSessionToken} controlId="session-token" />
+        {regionField}
+        <Box variant="small">
+          `make run` prints the access key of the account root; the same keys are in the server's DATA/credentials file.
+        </Box>
+      </SpaceBetween>
+    </SubmitForm>
   );
 }

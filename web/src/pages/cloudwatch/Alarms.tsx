@@ -3,7 +3,6 @@
 import { useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import StatusIndicator from "@cloudscape-design/components/status-indicator";
@@ -16,6 +15,8 @@ import { formatDimensions, STATISTICS } from "../../lib/metrics";
 import { ActionModal, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 // The console's words and colours for an alarm's state.
 function AlarmState({ value }: { value: string | undefined }) {
@@ -85,30 +86,23 @@ export function Alarms() {
 }
 
 function CreateAlarmModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [d, setD] = useState<AlarmDraft>(NEW_ALARM);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const errors = submitted ? checkAlarm(d) : {};
   const opt = (v: string) => ({ value: v, label: v });
   const field = (k: keyof AlarmDraft, label: string, description?: string) => (
-    <FormField label={label} description={description} errorText={errors[k]}>
-      <Input value={d[k]} onChange={(e) => setD({ ...d, [k]: e.detail.value })} controlId={`alarm-${k}`} />
-    </FormField>
+    <InputField label={label} description={description} errorText={errors[k]} value={d[k]} onChange={(entered) => setD({ ...d, [k]: entered })} controlId={`alarm-${k}`} />
   );
   const create = async () => {
     setSubmitted(true);
     if (Object.keys(checkAlarm(d)).length) return;
-    setBusy(true);
-    try {
+    await run(`Alarm ${d.name} could not be created`, async () => {
       await cloudwatchOf(clients).send(new PutMetricAlarmCommand(toPutMetricAlarm(d)));
       notify({ type: "success", content: `Successfully created alarm ${d.name}.` });
       onCreated();
-    } catch (e) {
-      notifyError(`Alarm ${d.name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

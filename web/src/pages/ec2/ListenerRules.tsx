@@ -7,7 +7,6 @@ import Button from "@cloudscape-design/components/button";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -28,6 +27,8 @@ import { ActionModal, counterOf, DetailHeader, DetailsPanel, Empty, LoadError } 
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { describeAction, describeConditions } from "./describe-rules";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function ListenerDetail({ name, port }: { name: string; port: string }) {
   const { clients, notify } = useApp();
@@ -173,18 +174,17 @@ function RuleModal({
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [d, setD] = useState(initial);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const groups = usePolled(async () => (await elbv2Of(clients).send(new DescribeTargetGroupsCommand({}))).TargetGroups ?? [], [clients], false);
   const errors = submitted ? checkListenerRule(d, taken) : {};
 
   const save = async () => {
     setSubmitted(true);
     if (Object.keys(checkListenerRule(d, taken)).length) return;
-    setBusy(true);
-    try {
+    await run(rule ? "The rule could not be updated" : "The rule could not be added", async () => {
       if (rule) {
         await elbv2Of(clients).send(new ModifyRuleCommand({ RuleArn: rule.RuleArn, Conditions: toConditions(d), Actions: toActions(d) }));
         if (rule.Priority !== d.priority.trim()) {
@@ -196,11 +196,7 @@ function RuleModal({
         notify({ type: "success", content: `A rule of priority ${d.priority} has been added.` });
       }
       onSaved();
-    } catch (e) {
-      notifyError(rule ? "The rule could not be updated" : "The rule could not be added", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   const tgName = (arn: string) => groups.data?.find((g) => g.TargetGroupArn === arn)?.TargetGroupName ?? arn;
@@ -213,15 +209,9 @@ function RuleModal({
       }
     >
       <SpaceBetween size="l">
-        <FormField label="Priority" description="1 to 50000; lower is evaluated first." errorText={errors.priority}>
-          <Input value={d.priority} inputMode="numeric" onChange={(e) => setD({ ...d, priority: e.detail.value })} controlId="rule-priority" />
-        </FormField>
-        <FormField label="Path is" description="Path patterns, comma-separated: /api/*, /health" errorText={errors.paths ?? errors.conditions}>
-          <Input value={d.paths} onChange={(e) => setD({ ...d, paths: e.detail.value })} controlId="rule-paths" />
-        </FormField>
-        <FormField label="Host header is" description="Host names, comma-separated: api.example.com, *.example.org" errorText={errors.hosts}>
-          <Input value={d.hosts} onChange={(e) => setD({ ...d, hosts: e.detail.value })} controlId="rule-hosts" />
-        </FormField>
+        <InputField label="Priority" description="1 to 50000; lower is evaluated first." errorText={errors.priority} value={d.priority} inputMode="numeric" onChange={(entered) => setD({ ...d, priority: entered })} controlId="rule-priority" />
+        <InputField label="Path is" description="Path patterns, comma-separated: /api/*, /health" errorText={errors.paths ?? errors.conditions} value={d.paths} onChange={(entered) => setD({ ...d, paths: entered })} controlId="rule-paths" />
+        <InputField label="Host header is" description="Host names, comma-separated: api.example.com, *.example.org" errorText={errors.hosts} value={d.hosts} onChange={(entered) => setD({ ...d, hosts: entered })} controlId="rule-hosts" />
         <FormField label="Forward to target group" errorText={errors.targetGroup}>
           <Select
             selectedOption={d.targetGroupArn ? { value: d.targetGroupArn, label: tgName(d.targetGroupArn) } : null}

@@ -8,7 +8,6 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Link from "@cloudscape-design/components/link";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import RadioGroup from "@cloudscape-design/components/radio-group";
@@ -35,6 +34,8 @@ import { PolledTable, ResourceTable, useListState } from "../../components/Resou
 import { describeAction, describeConditions } from "./describe-rules";
 import { checkTargetGroup, createTargetGroup, DEFAULT_TARGET_GROUP, TargetGroupFields, TargetGroupSettings } from "./TargetGroups";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { InputField, RadioField, selectOption } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function LoadBalancers() {
   const { clients } = useApp();
@@ -80,7 +81,7 @@ export function LoadBalancers() {
 }
 
 function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, notify, go } = useApp();
   const [step, setStep] = useState(0);
   const [name, setName] = useState("");
   const [scheme, setScheme] = useState<"internet-facing" | "internal">("internet-facing");
@@ -91,7 +92,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   const [targetChoice, setTargetChoice] = useState<"new" | "existing">("new");
   const [existing, setExisting] = useState("");
   const [tg, setTg] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const [shown, setShown] = useState<Record<string, string>>({});
 
   const vpcs = usePolled(async () => (await ec2Of(clients).send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
@@ -136,8 +137,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
   };
 
   const create = async () => {
-    setBusy(true);
-    try {
+    await run(`Load balancer ${name} could not be created`, async () => {
       let targetGroupArn = existing;
       if (targetChoice === "new") {
         const made = await createTargetGroup(clients, { ...tg, vpc });
@@ -158,14 +158,9 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
       notify({ type: "success", content: `Load balancer ${name} has been created with a listener on HTTP:${port}.` });
       onDone();
       go({ page: "load-balancer", name });
-    } catch (e) {
-      notifyError(`Load balancer ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
     <Wizard
       activeStepIndex={step}
@@ -198,41 +193,38 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Basic configuration</Header>}>
                 <SpaceBetween size="l">
-                  <FormField label="Load balancer name" errorText={shown.name}>
-                    <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="load-balancer-name" />
-                  </FormField>
-                  <FormField label="Scheme">
-                    <RadioGroup
-                      value={scheme}
-                      onChange={(e) => setScheme(e.detail.value as "internet-facing" | "internal")}
-                      items={[
-                        { value: "internet-facing", label: "Internet-facing" },
-                        { value: "internal", label: "Internal" },
-                      ]}
-                    />
-                  </FormField>
+                  <InputField label="Load balancer name" errorText={shown.name} value={name} onChange={setName} controlId="load-balancer-name" />
+                  <RadioField
+                    label="Scheme"
+                    value={scheme}
+                    onChange={setScheme}
+                    items={[
+                      { value: "internet-facing", label: "Internet-facing" },
+                      { value: "internal", label: "Internal" },
+                    ]}
+                  />
                 </SpaceBetween>
               </Container>
               <Container header={<Header variant="h2">Network mapping</Header>}>
                 <SpaceBetween size="l">
                   <FormField label="VPC">
                     <Select
-                      selectedOption={vpc ? option(vpc) : null}
-                      options={(vpcs.data ?? []).map((v) => option(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                      selectedOption={vpc ? selectOption(vpc) : null}
+                      options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
                       onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
                     />
                   </FormField>
                   <FormField label="Subnets" description="At least two, in two Availability Zones." errorText={shown.subnets}>
                     <Multiselect
-                      selectedOptions={subnets.map((s) => option(s))}
-                      options={(subnetList.data ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                      selectedOptions={subnets.map((s) => selectOption(s))}
+                      options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
                       onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                     />
                   </FormField>
                   <FormField label="Security groups">
                     <Multiselect
-                      selectedOptions={groups.map((g) => option(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
-                      options={(groupList.data ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                      selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                      options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
                       onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
                     />
                   </FormField>
@@ -246,9 +238,7 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
           content: (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Listener HTTP</Header>}>
-                <FormField label="Port" errorText={shown.port}>
-                  <Input value={port} inputMode="numeric" onChange={(e) => setPort(e.detail.value)} controlId="listener-port" />
-                </FormField>
+                <InputField label="Port" errorText={shown.port} value={port} inputMode="numeric" onChange={setPort} controlId="listener-port" />
               </Container>
               <Container header={<Header variant="h2">Default action: forward to</Header>}>
                 <SpaceBetween size="l">
@@ -263,8 +253,8 @@ function CreateLoadBalancer({ onDone }: { onDone: () => void }) {
                   {targetChoice === "existing" ? (
                     <FormField label="Target group" errorText={shown.existing}>
                       <Select
-                        selectedOption={existing ? option(existing, targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName) : null}
-                        options={(targetGroups.data ?? []).map((g) => option(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port}`))}
+                        selectedOption={existing ? selectOption(existing, targetGroups.data?.find((g) => g.TargetGroupArn === existing)?.TargetGroupName) : null}
+                        options={(targetGroups.data ?? []).map((g) => selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port}`))}
                         onChange={(e) => setExisting(e.detail.selectedOption.value ?? "")}
                       />
                     </FormField>

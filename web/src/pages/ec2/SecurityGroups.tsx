@@ -7,7 +7,6 @@ import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
@@ -32,6 +31,8 @@ import { checkRule, describeRule, NEW_RULE, RULE_TYPES, RuleDraft, toPermission 
 import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
+import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function SecurityGroups() {
   const { clients } = useApp();
@@ -97,28 +98,22 @@ function RuleFields({ rule, onChange, errors, peer, index }: { rule: RuleDraft; 
       <FormField label="Type">
         <Select selectedOption={typeOption(rule.type)} options={RULE_TYPES.map((t) => typeOption(t.id))} onChange={(e) => onChange({ ...rule, type: e.detail.selectedOption.value ?? "custom-tcp" })} ariaLabel={`Type of rule ${index + 1}`} controlId={`rule-${index}-type`} />
       </FormField>
-      <FormField label="Port range" errorText={errors.ports}>
-        <Input value={fixed ?? rule.ports} disabled={fixed !== undefined} onChange={(e) => onChange({ ...rule, ports: e.detail.value })} placeholder="8080" controlId={`rule-${index}-ports`} />
-      </FormField>
-      <FormField label={peer} errorText={errors.source}>
-        <Input value={rule.source} onChange={(e) => onChange({ ...rule, source: e.detail.value })} placeholder="0.0.0.0/0 or sg-..." controlId={`rule-${index}-source`} />
-      </FormField>
-      <FormField label="Description - optional">
-        <Input value={rule.description} onChange={(e) => onChange({ ...rule, description: e.detail.value })} controlId={`rule-${index}-description`} />
-      </FormField>
+      <InputField label="Port range" errorText={errors.ports} value={fixed ?? rule.ports} disabled={fixed !== undefined} onChange={(entered) => onChange({ ...rule, ports: entered })} placeholder="8080" controlId={`rule-${index}-ports`} />
+      <InputField label={peer} errorText={errors.source} value={rule.source} onChange={(entered) => onChange({ ...rule, source: entered })} placeholder="0.0.0.0/0 or sg-..." controlId={`rule-${index}-source`} />
+      <InputField label="Description - optional" value={rule.description} onChange={(entered) => onChange({ ...rule, description: entered })} controlId={`rule-${index}-description`} />
     </SpaceBetween>
   );
 }
 
 function CreateSecurityGroup({ onDone }: { onDone: () => void }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, notify, go } = useApp();
   const ec2 = ec2Of(clients);
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
   const [vpc, setVpc] = useState("");
   const [rules, setRules] = useState<RuleDraft[]>([]);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const vpcs = usePolled(async () => (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? [], [clients], false);
   useEffect(() => {
     if (!vpc && vpcs.data?.length) setVpc((vpcs.data.find((v) => v.IsDefault) ?? vpcs.data[0]).VpcId ?? "");
@@ -130,18 +125,13 @@ function CreateSecurityGroup({ onDone }: { onDone: () => void }) {
   const create = async () => {
     setSubmitted(true);
     if (!/^[\x20-\x7e]{1,255}$/.test(name) || !/^[\x20-\x7e]{1,255}$/.test(description) || rules.some((r) => Object.keys(checkRule(r)).length)) return;
-    setBusy(true);
-    try {
+    await run(`Security group ${name} could not be created`, async () => {
       const made = await ec2.send(new CreateSecurityGroupCommand({ GroupName: name, Description: description, VpcId: vpc || undefined }));
       if (rules.length) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: made.GroupId, IpPermissions: rules.map(toPermission) }));
       notify({ type: "success", content: `Security group (${made.GroupId} | ${name}) was created successfully.` });
       onDone();
       go({ page: "security-group", id: made.GroupId ?? "" });
-    } catch (e) {
-      notifyError(`Security group ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -150,12 +140,8 @@ function CreateSecurityGroup({ onDone }: { onDone: () => void }) {
         <SpaceBetween size="l">
           <Container header={<Header variant="h2">Basic details</Header>}>
             <SpaceBetween size="l">
-              <FormField label="Security group name" errorText={nameError}>
-                <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="security-group-name" />
-              </FormField>
-              <FormField label="Description" errorText={descriptionError}>
-                <Input value={description} onChange={(e) => setDescription(e.detail.value)} controlId="security-group-description" />
-              </FormField>
+              <InputField label="Security group name" errorText={nameError} value={name} onChange={setName} controlId="security-group-name" />
+              <InputField label="Description" errorText={descriptionError} value={description} onChange={setDescription} controlId="security-group-description" />
               <FormField label="VPC">
                 <Select
                   selectedOption={vpc ? { value: vpc, label: vpc } : null}
@@ -237,28 +223,23 @@ export function SecurityGroupDetail({ id, tab }: { id: string; tab?: string }) {
 }
 
 function RulesTable({ groupId, egress, rules, loading, onChanged }: { groupId: string; egress: boolean; rules: SecurityGroupRule[]; loading: boolean; onChanged: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const ec2 = ec2Of(clients);
   const [selected, setSelected] = useState<SecurityGroupRule[]>([]);
   const [adding, setAdding] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const title = egress ? "Outbound rules" : "Inbound rules";
   const peer = egress ? "Destination" : "Source";
 
   const remove = async () => {
-    setBusy(true);
     const ids = selected.map((r) => r.SecurityGroupRuleId ?? "");
-    try {
+    await run(`The rules could not be deleted`, async () => {
       if (egress) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
       else await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
       notify({ type: "success", content: `${ids.length} ${egress ? "outbound" : "inbound"} rule${ids.length === 1 ? "" : "s"} of ${groupId} deleted.` });
       setSelected([]);
       onChanged();
-    } catch (e) {
-      notifyError(`The rules could not be deleted`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -300,26 +281,21 @@ function RulesTable({ groupId, egress, rules, loading, onChanged }: { groupId: s
 }
 
 function AddRuleModal({ groupId, egress, peer, onClose, onAdded }: { groupId: string; egress: boolean; peer: string; onClose: () => void; onAdded: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const ec2 = ec2Of(clients);
   const [rule, setRule] = useState<RuleDraft>(NEW_RULE);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const add = async () => {
     setSubmitted(true);
     if (Object.keys(checkRule(rule)).length) return;
-    setBusy(true);
-    try {
+    await run("The rule could not be added", async () => {
       const input = { GroupId: groupId, IpPermissions: [toPermission(rule)] };
       if (egress) await ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
       else await ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
       notify({ type: "success", content: `An ${egress ? "outbound" : "inbound"} rule was added to ${groupId}.` });
       onAdded();
-    } catch (e) {
-      notifyError("The rule could not be added", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

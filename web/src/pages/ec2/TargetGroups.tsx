@@ -24,6 +24,8 @@ import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, S
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
 import { elbv2Of } from "../../lib/client-elbv2";
+import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function TargetGroups() {
   const { clients } = useApp();
@@ -114,12 +116,8 @@ export function TargetGroupFields({ value, onChange, errors }: { value: TargetGr
         />
       </FormField>
       <ColumnLayout columns={3}>
-        <FormField label="Target group name" errorText={errors.name}>
-          <Input value={value.name} onChange={(e) => onChange({ ...value, name: e.detail.value })} controlId="target-group-name" />
-        </FormField>
-        <FormField label="Protocol : Port" errorText={errors.port}>
-          <Input value={value.port} inputMode="numeric" onChange={(e) => onChange({ ...value, port: e.detail.value })} controlId="target-group-port" />
-        </FormField>
+        <InputField label="Target group name" errorText={errors.name} value={value.name} onChange={(entered) => onChange({ ...value, name: entered })} controlId="target-group-name" />
+        <InputField label="Protocol : Port" errorText={errors.port} value={value.port} inputMode="numeric" onChange={(entered) => onChange({ ...value, port: entered })} controlId="target-group-port" />
         <FormField label="VPC">
           <Select
             selectedOption={value.vpc ? { value: value.vpc, label: value.vpc } : null}
@@ -129,12 +127,8 @@ export function TargetGroupFields({ value, onChange, errors }: { value: TargetGr
         </FormField>
       </ColumnLayout>
       <ColumnLayout columns={3}>
-        <FormField label="Health check path" description="HTTP GET; 200 is healthy." errorText={errors.healthPath}>
-          <Input value={value.healthPath} onChange={(e) => onChange({ ...value, healthPath: e.detail.value })} controlId="health-check-path" />
-        </FormField>
-        <FormField label="Interval" description="Seconds between checks (5-300)." errorText={errors.interval}>
-          <Input value={value.interval} inputMode="numeric" onChange={(e) => onChange({ ...value, interval: e.detail.value })} controlId="health-check-interval" />
-        </FormField>
+        <InputField label="Health check path" description="HTTP GET; 200 is healthy." errorText={errors.healthPath} value={value.healthPath} onChange={(entered) => onChange({ ...value, healthPath: entered })} controlId="health-check-path" />
+        <InputField label="Interval" description="Seconds between checks (5-300)." errorText={errors.interval} value={value.interval} inputMode="numeric" onChange={(entered) => onChange({ ...value, interval: entered })} controlId="health-check-interval" />
         <FormField label="Healthy threshold" description="Checks passed in a row (2-10)." errorText={errors.healthyThreshold}>
           <Input
             value={value.healthyThreshold}
@@ -180,24 +174,19 @@ export async function createTargetGroup(clients: ReturnType<typeof useApp>["clie
 }
 
 function CreateTargetGroupModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [v, setV] = useState<TargetGroupSettings>(DEFAULT_TARGET_GROUP);
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const errors = submitted ? checkTargetGroup(v) : {};
   const submit = async () => {
     setSubmitted(true);
     if (Object.keys(checkTargetGroup(v)).length) return;
-    setBusy(true);
-    try {
+    await run(`Target group ${v.name} could not be created`, async () => {
       await createTargetGroup(clients, v);
       notify({ type: "success", content: `Target group ${v.name} has been created.` });
       onCreated();
-    } catch (e) {
-      notifyError(`Target group ${v.name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -22,6 +22,7 @@ import { useApp } from "../../lib/app-context";
 import { formatTime } from "../../lib/status";
 import { Empty } from "../../components/common";
 import { ecrOf } from "../../lib/client-ecr";
+import { useAction } from "../../lib/actions";
 
 const EXAMPLE = JSON.stringify(
   {
@@ -44,7 +45,7 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
   const [saved, setSaved] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
   const [preview, setPreview] = useState<LifecyclePolicyPreviewResult[] | undefined>();
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
 
   useEffect(() => {
     ecrOf(clients)
@@ -72,16 +73,11 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
   };
   const save = async () => {
     if (!check()) return;
-    setBusy(true);
-    try {
+    await run("The lifecycle policy could not be saved", async () => {
       await ecrOf(clients).send(new PutLifecyclePolicyCommand({ repositoryName: repository, lifecyclePolicyText: text }));
       setSaved(text);
       notify({ type: "success", content: `The lifecycle policy of ${repository} has been saved.` });
-    } catch (e) {
-      notifyError("The lifecycle policy could not be saved", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const remove = async () => {
     try {
@@ -95,9 +91,8 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
   };
   const runPreview = async () => {
     if (!check()) return;
-    setBusy(true);
     setPreview(undefined);
-    try {
+    await run("The lifecycle policy could not be previewed", async () => {
       await ecrOf(clients).send(new StartLifecyclePolicyPreviewCommand({ repositoryName: repository, lifecyclePolicyText: text }));
       for (let i = 0; i < 30; i++) {
         const r = await ecrOf(clients).send(new GetLifecyclePolicyPreviewCommand({ repositoryName: repository }));
@@ -108,11 +103,7 @@ export function LifecyclePolicy({ repository }: { repository: string }) {
         }
         await new Promise((done) => setTimeout(done, 1000));
       }
-    } catch (e) {
-      notifyError("The lifecycle policy could not be previewed", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -32,6 +32,7 @@ import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import { LifecyclePolicy } from "./LifecyclePolicy";
 import { ecrOf } from "../../lib/client-ecr";
+import { useAction } from "../../lib/actions";
 
 export function Repositories() {
   const { clients } = useApp();
@@ -100,16 +101,15 @@ export function Repositories() {
 }
 
 function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const [name, setName] = useState("");
   const [mutability, setMutability] = useState("MUTABLE");
   const [encryption, setEncryption] = useState("AES256");
   const [scan, setScan] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const invalid = name !== "" && !/^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/.test(name);
   const submit = async () => {
-    setBusy(true);
-    try {
+    await run(`Repository ${name} could not be created`, async () => {
       await ecrOf(clients).send(
         new CreateRepositoryCommand({
           repositoryName: name,
@@ -120,11 +120,7 @@ function CreateRepositoryModal({ onClose, onCreated }: { onClose: () => void; on
       );
       notify({ type: "success", content: `Repository ${name} has been created.` });
       onCreated();
-    } catch (e) {
-      notifyError(`Repository ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -20,6 +20,7 @@ import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { ResourceTable, useListState } from "../../components/ResourceTable";
 import type { Clients } from "../../lib/clients";
 import { ecsOf } from "../../lib/client-ecs";
+import { useBusy } from "../../lib/actions";
 
 export async function listClusters(clients: Clients): Promise<Cluster[]> {
   const arns: string[] = [];
@@ -129,13 +130,11 @@ export function Clusters() {
 function CreateClusterModal({ onClose, onCreate }: { onClose: () => void; onCreate: (name: string, fargate: boolean) => Promise<void> }) {
   const [name, setName] = useState("");
   const [fargate, setFargate] = useState(true);
-  const [busy, setBusy] = useState(false);
+  const [busy, whileBusy] = useBusy();
   const invalid = name !== "" && !/^[A-Za-z0-9_-]{1,255}$/.test(name);
   const submit = async () => {
     if (!name || invalid) return;
-    setBusy(true);
-    await onCreate(name, fargate);
-    setBusy(false);
+    await whileBusy(() => onCreate(name, fargate));
   };
   return (
     <ActionModal

@@ -2,16 +2,12 @@
 // tasks, deployment percentages, networking (VPC, subnets, security groups, public IP),
 // load balancing (a target group and the container port it sends to, grace period).
 import { useEffect, useState } from "react";
-import Button from "@cloudscape-design/components/button";
 import ColumnLayout from "@cloudscape-design/components/column-layout";
 import Container from "@cloudscape-design/components/container";
 import ContentLayout from "@cloudscape-design/components/content-layout";
-import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
-import Input from "@cloudscape-design/components/input";
 import Multiselect from "@cloudscape-design/components/multiselect";
-import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Toggle from "@cloudscape-design/components/toggle";
@@ -30,9 +26,12 @@ import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { DetailHeader } from "../../components/common";
+import { clusterCrumbs } from "../../lib/routes";
+import { InputField, RadioField, selectOption, SubmitForm } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function CreateService({ cluster }: { cluster: string }) {
-  const { clients, notify, notifyError, go } = useApp();
+  const { clients, notify, go } = useApp();
   const [launchType, setLaunchType] = useState<"FARGATE" | "EC2">("FARGATE");
   const [family, setFamily] = useState("");
   const [revision, setRevision] = useState("");
@@ -48,7 +47,7 @@ export function CreateService({ cluster }: { cluster: string }) {
   const [containerPort, setContainerPort] = useState("");
   const [grace, setGrace] = useState("0");
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
 
   const families = usePolled(
     async () => {
@@ -146,179 +145,144 @@ export function CreateService({ cluster }: { cluster: string }) {
           }
         : {}),
     };
-    setBusy(true);
-    try {
+    await run(`Service ${name} could not be created`, async () => {
       await ecsOf(clients).send(new CreateServiceCommand(input));
       notify({ type: "success", content: `Service ${name} has been created: its deployment is starting ${desired} tasks.` });
       go({ page: "service", cluster, service: name });
-    } catch (e) {
-      notifyError(`Service ${name} could not be created`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
 
   return (
     <ContentLayout
       header={
         <DetailHeader
-          crumbs={[
-            ["Clusters", { page: "clusters" }],
-            [cluster, { page: "cluster", cluster }],
-            ["Create service", { page: "create-service", cluster }],
-          ]}
+          crumbs={clusterCrumbs(cluster, ["Create service", { page: "create-service", cluster }])}
         >Create service</DetailHeader>
       }
     >
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
+      <SubmitForm
+        submitLabel="Create"
+        busy={busy}
+        onSubmit={() => void submit()}
+        onCancel={() => go({ page: "cluster", cluster })}
+        errorText={submitted && Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
       >
-        <Form
-          errorText={submitted && Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
-          actions={
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" formAction="none" onClick={() => go({ page: "cluster", cluster })}>
-                Cancel
-              </Button>
-              <Button variant="primary" loading={busy} formAction="submit">
-                Create
-              </Button>
-            </SpaceBetween>
-          }
-        >
-          <SpaceBetween size="l">
-            <Container header={<Header variant="h2">Environment</Header>}>
-              <FormField label="Compute options">
-                <RadioGroup
-                  value={launchType}
-                  onChange={(e) => setLaunchType(e.detail.value as "FARGATE" | "EC2")}
-                  items={[
-                    { value: "FARGATE", label: "Launch type: FARGATE" },
-                    { value: "EC2", label: "Launch type: EC2" },
-                  ]}
-                />
-              </FormField>
-            </Container>
-            <Container header={<Header variant="h2">Deployment configuration</Header>}>
-              <SpaceBetween size="l">
-                <ColumnLayout columns={2}>
-                  <FormField label="Task definition family" errorText={shown.family}>
-                    <Select
-                      controlId="task-definition-family"
-                      selectedOption={family ? option(family) : null}
-                      placeholder="Choose a family"
-                      statusType={families.loading ? "loading" : "finished"}
-                      options={(families.data ?? []).map((f) => option(f))}
-                      onChange={(e) => {
-                        setFamily(e.detail.selectedOption.value ?? "");
-                        setRevision("");
-                      }}
-                      filteringType="auto"
-                    />
-                  </FormField>
-                  <FormField label="Revision">
-                    <Select
-                      controlId="task-definition-revision"
-                      selectedOption={revision ? option(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
-                      disabled={!family}
-                      options={(revisions.data ?? []).map((r, i) => option(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
-                      onChange={(e) => setRevision(e.detail.selectedOption.value ?? "")}
-                    />
-                  </FormField>
-                </ColumnLayout>
-                <ColumnLayout columns={2}>
-                  <FormField label="Service name" errorText={shown.name}>
-                    <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="service-name" />
-                  </FormField>
-                  <FormField label="Desired tasks" errorText={shown.desired}>
-                    <Input value={desired} inputMode="numeric" onChange={(e) => setDesired(e.detail.value)} controlId="desired-tasks" />
-                  </FormField>
-                </ColumnLayout>
-                <ColumnLayout columns={2}>
-                  <FormField label="Min running tasks %" errorText={shown.minPercent}>
-                    <Input value={minPercent} inputMode="numeric" onChange={(e) => setMinPercent(e.detail.value)} controlId="min-percent" />
-                  </FormField>
-                  <FormField label="Max running tasks %" errorText={shown.maxPercent}>
-                    <Input value={maxPercent} inputMode="numeric" onChange={(e) => setMaxPercent(e.detail.value)} controlId="max-percent" />
-                  </FormField>
-                </ColumnLayout>
-              </SpaceBetween>
-            </Container>
-            {awsvpc && (
-              <Container header={<Header variant="h2">Networking</Header>}>
-                <SpaceBetween size="l">
-                  <FormField label="VPC">
-                    <Select
-                      selectedOption={vpc ? option(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
-                      options={(vpcs.data ?? []).map((v) => option(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
-                      onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
-                    />
-                  </FormField>
-                  <FormField label="Subnets" errorText={shown.subnets}>
-                    <Multiselect
-                      selectedOptions={subnets.map((s) => option(s))}
-                      options={(subnetList.data ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
-                      onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
-                      placeholder="Choose subnets"
-                    />
-                  </FormField>
-                  <FormField label="Security groups">
-                    <Multiselect
-                      selectedOptions={groups.map((g) => option(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
-                      options={(groupList.data ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
-                      onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
-                      placeholder="Choose security groups"
-                    />
-                  </FormField>
-                  <Toggle checked={publicIp} onChange={(e) => setPublicIp(e.detail.checked)}>
-                    Public IP
-                  </Toggle>
-                </SpaceBetween>
-              </Container>
-            )}
-            <Container header={<Header variant="h2">Load balancing - optional</Header>}>
-              <SpaceBetween size="l">
-                <FormField label="Target group" description="An Application Load Balancer's target group; the tasks register in it.">
+        <SpaceBetween size="l">
+          <Container header={<Header variant="h2">Environment</Header>}>
+            <RadioField
+              label="Compute options"
+              value={launchType}
+              onChange={setLaunchType}
+              items={[
+                { value: "FARGATE", label: "Launch type: FARGATE" },
+                { value: "EC2", label: "Launch type: EC2" },
+              ]}
+            />
+          </Container>
+          <Container header={<Header variant="h2">Deployment configuration</Header>}>
+            <SpaceBetween size="l">
+              <ColumnLayout columns={2}>
+                <FormField label="Task definition family" errorText={shown.family}>
                   <Select
-                    controlId="target-group"
-                    selectedOption={
-                      targetGroup
-                        ? option(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
-                        : option("", "None")
-                    }
-                    options={[
-                      option("", "None"),
-                      ...(targetGroups.data ?? []).map((g) =>
-                        option(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
-                      ),
-                    ]}
-                    onChange={(e) => setTargetGroup(e.detail.selectedOption.value ?? "")}
+                    controlId="task-definition-family"
+                    selectedOption={family ? selectOption(family) : null}
+                    placeholder="Choose a family"
+                    statusType={families.loading ? "loading" : "finished"}
+                    options={(families.data ?? []).map((f) => selectOption(f))}
+                    onChange={(e) => {
+                      setFamily(e.detail.selectedOption.value ?? "");
+                      setRevision("");
+                    }}
+                    filteringType="auto"
                   />
                 </FormField>
-                {targetGroup && (
-                  <ColumnLayout columns={2}>
-                    <FormField label="Container to load balance" errorText={shown.containerPort}>
-                      <Select
-                        selectedOption={containerPort ? containerPorts.find((p) => p.value === containerPort) ?? null : null}
-                        options={containerPorts}
-                        onChange={(e) => setContainerPort(e.detail.selectedOption.value ?? "")}
-                      />
-                    </FormField>
-                    <FormField label="Health check grace period" description="Seconds." errorText={shown.grace}>
-                      <Input value={grace} inputMode="numeric" onChange={(e) => setGrace(e.detail.value)} controlId="grace-period" />
-                    </FormField>
-                  </ColumnLayout>
-                )}
+                <FormField label="Revision">
+                  <Select
+                    controlId="task-definition-revision"
+                    selectedOption={revision ? selectOption(revision, `${revision.split(":")[1]}${revision === revisions.data?.[0] ? " (LATEST)" : ""}`) : null}
+                    disabled={!family}
+                    options={(revisions.data ?? []).map((r, i) => selectOption(r, `${r.split(":")[1]}${i === 0 ? " (LATEST)" : ""}`))}
+                    onChange={(e) => setRevision(e.detail.selectedOption.value ?? "")}
+                  />
+                </FormField>
+              </ColumnLayout>
+              <ColumnLayout columns={2}>
+                <InputField label="Service name" errorText={shown.name} value={name} onChange={setName} controlId="service-name" />
+                <InputField label="Desired tasks" errorText={shown.desired} value={desired} inputMode="numeric" onChange={setDesired} controlId="desired-tasks" />
+              </ColumnLayout>
+              <ColumnLayout columns={2}>
+                <InputField label="Min running tasks %" errorText={shown.minPercent} value={minPercent} inputMode="numeric" onChange={setMinPercent} controlId="min-percent" />
+                <InputField label="Max running tasks %" errorText={shown.maxPercent} value={maxPercent} inputMode="numeric" onChange={setMaxPercent} controlId="max-percent" />
+              </ColumnLayout>
+            </SpaceBetween>
+          </Container>
+          {awsvpc && (
+            <Container header={<Header variant="h2">Networking</Header>}>
+              <SpaceBetween size="l">
+                <FormField label="VPC">
+                  <Select
+                    selectedOption={vpc ? selectOption(vpc, vpc, vpcs.data?.find((v) => v.VpcId === vpc)?.CidrBlock) : null}
+                    options={(vpcs.data ?? []).map((v) => selectOption(v.VpcId ?? "", `${v.VpcId}${v.IsDefault ? " (default)" : ""}`, v.CidrBlock))}
+                    onChange={(e) => setVpc(e.detail.selectedOption.value ?? "")}
+                  />
+                </FormField>
+                <FormField label="Subnets" errorText={shown.subnets}>
+                  <Multiselect
+                    selectedOptions={subnets.map((s) => selectOption(s))}
+                    options={(subnetList.data ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+                    onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    placeholder="Choose subnets"
+                  />
+                </FormField>
+                <FormField label="Security groups">
+                  <Multiselect
+                    selectedOptions={groups.map((g) => selectOption(g, `${g} ${groupList.data?.find((x) => x.GroupId === g)?.GroupName ?? ""}`))}
+                    options={(groupList.data ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`, g.Description))}
+                    onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
+                    placeholder="Choose security groups"
+                  />
+                </FormField>
+                <Toggle checked={publicIp} onChange={(e) => setPublicIp(e.detail.checked)}>
+                  Public IP
+                </Toggle>
               </SpaceBetween>
             </Container>
-          </SpaceBetween>
-        </Form>
-      </form>
+          )}
+          <Container header={<Header variant="h2">Load balancing - optional</Header>}>
+            <SpaceBetween size="l">
+              <FormField label="Target group" description="An Application Load Balancer's target group; the tasks register in it.">
+                <Select
+                  controlId="target-group"
+                  selectedOption={
+                    targetGroup
+                      ? selectOption(targetGroup, targetGroups.data?.find((g) => g.TargetGroupArn === targetGroup)?.TargetGroupName)
+                      : selectOption("", "None")
+                  }
+                  options={[
+                    selectOption("", "None"),
+                    ...(targetGroups.data ?? []).map((g) =>
+                      selectOption(g.TargetGroupArn ?? "", g.TargetGroupName, `${g.Protocol}:${g.Port} ${g.TargetType} ${g.LoadBalancerArns?.length ? "" : "(no load balancer)"}`),
+                    ),
+                  ]}
+                  onChange={(e) => setTargetGroup(e.detail.selectedOption.value ?? "")}
+                />
+              </FormField>
+              {targetGroup && (
+                <ColumnLayout columns={2}>
+                  <FormField label="Container to load balance" errorText={shown.containerPort}>
+                    <Select
+                      selectedOption={containerPort ? containerPorts.find((p) => p.value === containerPort) ?? null : null}
+                      options={containerPorts}
+                      onChange={(e) => setContainerPort(e.detail.selectedOption.value ?? "")}
+                    />
+                  </FormField>
+                  <InputField label="Health check grace period" description="Seconds." errorText={shown.grace} value={grace} inputMode="numeric" onChange={setGrace} controlId="grace-period" />
+                </ColumnLayout>
+              )}
+            </SpaceBetween>
+          </Container>
+        </SpaceBetween>
+      </SubmitForm>
     </ContentLayout>
   );
 }

@@ -11,7 +11,6 @@ import Form from "@cloudscape-design/components/form";
 import FormField from "@cloudscape-design/components/form-field";
 import Header from "@cloudscape-design/components/header";
 import Input from "@cloudscape-design/components/input";
-import RadioGroup from "@cloudscape-design/components/radio-group";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Textarea from "@cloudscape-design/components/textarea";
@@ -40,6 +39,8 @@ import { ecsOf } from "../../lib/client-ecs";
 import { logsOf } from "../../lib/client-logs";
 import { CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DetailHeader } from "../../components/common";
+import { InputField, RadioField, SubmitForm } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 const CREATE_ROLE = "create-new-role";
 
@@ -59,22 +60,17 @@ const JSON_TEMPLATE = JSON.stringify(
 );
 
 export function CreateTaskDefinition({ mode }: { mode: "form" | "json" }) {
-  const { clients, notify, notifyError, go } = useApp();
-  const [busy, setBusy] = useState(false);
+  const { clients, notify, go } = useApp();
+  const [busy, run] = useAction();
 
   const register = async (input: RegisterTaskDefinitionCommandInput) => {
-    setBusy(true);
-    try {
+    await run("Task definition could not be created", async () => {
       const r = await ecsOf(clients).send(new RegisterTaskDefinitionCommand(input));
       const td = r.taskDefinition!;
       sessionStorage.removeItem(DRAFT_KEY);
       notify({ type: "success", content: `Task definition ${td.family}:${td.revision} has been created successfully.` });
       go({ page: "task-definition", family: td.family ?? "", revision: String(td.revision) });
-    } catch (e) {
-      notifyError("Task definition could not be created", e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (
@@ -198,144 +194,129 @@ function TaskDefinitionFormPage({ busy, onSubmit }: { busy: boolean; onSubmit: (
   };
 
   return (
-    <form
-      onSubmit={(e) => {
-        e.preventDefault();
+    <SubmitForm
+      submitLabel="Create"
+      busy={busy}
+      onSubmit={() => {
         setSubmitted(true);
         if (Object.keys(checkForm(f)).length === 0) void submit();
       }}
+      onCancel={() => go({ page: "task-definitions" })}
+      errorText={Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
     >
-      <Form
-        errorText={Object.keys(errors).length ? "Correct the fields marked in red." : undefined}
-        actions={
-          <SpaceBetween direction="horizontal" size="xs">
-            <Button variant="link" formAction="none" onClick={() => go({ page: "task-definitions" })}>
-              Cancel
-            </Button>
-            <Button variant="primary" loading={busy} formAction="submit">
-              Create
-            </Button>
-          </SpaceBetween>
-        }
-      >
-        <SpaceBetween size="l">
-          <Container header={<Header variant="h2">Task definition configuration</Header>}>
-            <FormField
-              label="Task definition family"
-              constraintText="Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed."
-              errorText={errors.family}
-            >
-              <Input value={f.family} onChange={(e) => set({ family: e.detail.value })} controlId="family" />
-            </FormField>
-          </Container>
-          <Container header={<Header variant="h2">Infrastructure requirements</Header>}>
-            <SpaceBetween size="l">
-              <FormField label="Launch type">
-                <RadioGroup
-                  value={f.launchType}
-                  onChange={(e) => {
-                    const launchType = e.detail.value as TaskDefinitionForm["launchType"];
-                    set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode });
-                  }}
-                  items={[
-                    { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
-                    { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
+      <SpaceBetween size="l">
+        <Container header={<Header variant="h2">Task definition configuration</Header>}>
+          <FormField
+            label="Task definition family"
+            constraintText="Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed."
+            errorText={errors.family}
+          >
+            <Input value={f.family} onChange={(e) => set({ family: e.detail.value })} controlId="family" />
+          </FormField>
+        </Container>
+        <Container header={<Header variant="h2">Infrastructure requirements</Header>}>
+          <SpaceBetween size="l">
+            <RadioField
+              label="Launch type"
+              value={f.launchType}
+              onChange={(launchType) => set({ launchType, networkMode: launchType === "FARGATE" ? "awsvpc" : f.networkMode })}
+              items={[
+                { value: "FARGATE", label: "AWS Fargate", description: "Serverless compute for containers." },
+                { value: "EC2", label: "Amazon EC2 instances", description: "Container instances you register." },
+              ]}
+            />
+            <ColumnLayout columns={3}>
+              <FormField label="Operating system/Architecture">
+                <Select
+                  selectedOption={{ value: f.architecture, label: `Linux/${f.architecture}` }}
+                  options={[
+                    { value: "X86_64", label: "Linux/X86_64" },
+                    { value: "ARM64", label: "Linux/ARM64" },
                   ]}
+                  onChange={(e) => set({ architecture: e.detail.selectedOption.value as TaskDefinitionForm["architecture"] })}
                 />
               </FormField>
-              <ColumnLayout columns={3}>
-                <FormField label="Operating system/Architecture">
-                  <Select
-                    selectedOption={{ value: f.architecture, label: `Linux/${f.architecture}` }}
-                    options={[
-                      { value: "X86_64", label: "Linux/X86_64" },
-                      { value: "ARM64", label: "Linux/ARM64" },
-                    ]}
-                    onChange={(e) => set({ architecture: e.detail.selectedOption.value as TaskDefinitionForm["architecture"] })}
-                  />
-                </FormField>
-                <FormField label="Network mode" errorText={errors.networkMode}>
-                  <Select
-                    selectedOption={{ value: f.networkMode, label: f.networkMode }}
-                    disabled={f.launchType === "FARGATE"}
-                    options={["awsvpc", "bridge", "host"].map((v) => ({ value: v, label: v }))}
-                    onChange={(e) => set({ networkMode: e.detail.selectedOption.value as TaskDefinitionForm["networkMode"] })}
-                  />
-                </FormField>
-              </ColumnLayout>
-              <ColumnLayout columns={3}>
-                <FormField label="CPU">
-                  <Select
-                    controlId="cpu"
-                    selectedOption={{ value: String(f.cpu), label: cpuLabel(f.cpu) }}
-                    options={FARGATE_SIZES.map((s) => ({ value: String(s.cpu), label: cpuLabel(s.cpu) }))}
-                    onChange={(e) => {
-                      const cpu = Number(e.detail.selectedOption.value);
-                      const allowed = FARGATE_SIZES.find((s) => s.cpu === cpu)!.memory;
-                      set({ cpu, memory: allowed.includes(f.memory) ? f.memory : allowed[0] });
-                    }}
-                  />
-                </FormField>
-                <FormField label="Memory" errorText={errors.memory}>
-                  <Select
-                    controlId="memory"
-                    selectedOption={{ value: String(f.memory), label: memoryLabel(f.memory) }}
-                    options={size.memory.map((m) => ({ value: String(m), label: memoryLabel(m) }))}
-                    onChange={(e) => set({ memory: Number(e.detail.selectedOption.value) })}
-                  />
-                </FormField>
-              </ColumnLayout>
-              <ColumnLayout columns={2}>
-                <FormField label="Task role - optional" description="The IAM role the containers' AWS calls use.">
-                  <Select
-                    controlId="task-role"
-                    selectedOption={f.taskRoleArn ? { value: f.taskRoleArn, label: f.taskRoleArn.split("/").pop() } : { value: "", label: "None" }}
-                    statusType={roles.loading ? "loading" : "finished"}
-                    options={[{ value: "", label: "None" }, ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn }))]}
-                    onChange={(e) => set({ taskRoleArn: e.detail.selectedOption.value ?? "" })}
-                  />
-                </FormField>
-                <FormField label="Task execution role" description="The IAM role that pulls images from ECR and writes logs to CloudWatch.">
-                  <Select
-                    controlId="execution-role"
-                    selectedOption={
-                      executionRole === CREATE_ROLE
-                        ? { value: CREATE_ROLE, label: "Create new role", description: EXECUTION_ROLE_NAME }
-                        : executionRole
-                          ? { value: executionRole, label: executionRole.split("/").pop() }
-                          : { value: "", label: "None" }
-                    }
-                    statusType={roles.loading ? "loading" : "finished"}
-                    options={[
-                      { value: "", label: "None" },
-                      ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn })),
-                      ...(roles.data?.some((r) => r.RoleName === EXECUTION_ROLE_NAME)
-                        ? []
-                        : [{ value: CREATE_ROLE, label: "Create new role", description: `${EXECUTION_ROLE_NAME} with AmazonECSTaskExecutionRolePolicy` }]),
-                    ]}
-                    onChange={(e) => setExecutionRole(e.detail.selectedOption.value ?? "")}
-                  />
-                </FormField>
-              </ColumnLayout>
-            </SpaceBetween>
-          </Container>
-          {f.containers.map((c, i) => (
-            <ContainerEditor
-              key={i}
-              index={i}
-              container={c}
-              errors={errors}
-              onChange={(patch) => setContainer(i, patch)}
-              onRemove={f.containers.length > 1 ? () => set({ containers: f.containers.filter((_, j) => j !== i) }) : undefined}
-            />
-          ))}
-          {errors.containers && <Header variant="h3">{errors.containers}</Header>}
-          <Button formAction="none" iconName="add-plus" onClick={() => set({ containers: [...f.containers, { ...emptyContainer(), essential: false }] })}>
-            Add container
-          </Button>
-        </SpaceBetween>
-      </Form>
-    </form>
+              <FormField label="Network mode" errorText={errors.networkMode}>
+                <Select
+                  selectedOption={{ value: f.networkMode, label: f.networkMode }}
+                  disabled={f.launchType === "FARGATE"}
+                  options={["awsvpc", "bridge", "host"].map((v) => ({ value: v, label: v }))}
+                  onChange={(e) => set({ networkMode: e.detail.selectedOption.value as TaskDefinitionForm["networkMode"] })}
+                />
+              </FormField>
+            </ColumnLayout>
+            <ColumnLayout columns={3}>
+              <FormField label="CPU">
+                <Select
+                  controlId="cpu"
+                  selectedOption={{ value: String(f.cpu), label: cpuLabel(f.cpu) }}
+                  options={FARGATE_SIZES.map((s) => ({ value: String(s.cpu), label: cpuLabel(s.cpu) }))}
+                  onChange={(e) => {
+                    const cpu = Number(e.detail.selectedOption.value);
+                    const allowed = FARGATE_SIZES.find((s) => s.cpu === cpu)!.memory;
+                    set({ cpu, memory: allowed.includes(f.memory) ? f.memory : allowed[0] });
+                  }}
+                />
+              </FormField>
+              <FormField label="Memory" errorText={errors.memory}>
+                <Select
+                  controlId="memory"
+                  selectedOption={{ value: String(f.memory), label: memoryLabel(f.memory) }}
+                  options={size.memory.map((m) => ({ value: String(m), label: memoryLabel(m) }))}
+                  onChange={(e) => set({ memory: Number(e.detail.selectedOption.value) })}
+                />
+              </FormField>
+            </ColumnLayout>
+            <ColumnLayout columns={2}>
+              <FormField label="Task role - optional" description="The IAM role the containers' AWS calls use.">
+                <Select
+                  controlId="task-role"
+                  selectedOption={f.taskRoleArn ? { value: f.taskRoleArn, label: f.taskRoleArn.split("/").pop() } : { value: "", label: "None" }}
+                  statusType={roles.loading ? "loading" : "finished"}
+                  options={[{ value: "", label: "None" }, ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn }))]}
+                  onChange={(e) => set({ taskRoleArn: e.detail.selectedOption.value ?? "" })}
+                />
+              </FormField>
+              <FormField label="Task execution role" description="The IAM role that pulls images from ECR and writes logs to CloudWatch.">
+                <Select
+                  controlId="execution-role"
+                  selectedOption={
+                    executionRole === CREATE_ROLE
+                      ? { value: CREATE_ROLE, label: "Create new role", description: EXECUTION_ROLE_NAME }
+                      : executionRole
+                        ? { value: executionRole, label: executionRole.split("/").pop() }
+                        : { value: "", label: "None" }
+                  }
+                  statusType={roles.loading ? "loading" : "finished"}
+                  options={[
+                    { value: "", label: "None" },
+                    ...(roles.data ?? []).map((r) => ({ value: r.Arn ?? "", label: r.RoleName, description: r.Arn })),
+                    ...(roles.data?.some((r) => r.RoleName === EXECUTION_ROLE_NAME)
+                      ? []
+                      : [{ value: CREATE_ROLE, label: "Create new role", description: `${EXECUTION_ROLE_NAME} with AmazonECSTaskExecutionRolePolicy` }]),
+                  ]}
+                  onChange={(e) => setExecutionRole(e.detail.selectedOption.value ?? "")}
+                />
+              </FormField>
+            </ColumnLayout>
+          </SpaceBetween>
+        </Container>
+        {f.containers.map((c, i) => (
+          <ContainerEditor
+            key={i}
+            index={i}
+            container={c}
+            errors={errors}
+            onChange={(patch) => setContainer(i, patch)}
+            onRemove={f.containers.length > 1 ? () => set({ containers: f.containers.filter((_, j) => j !== i) }) : undefined}
+          />
+        ))}
+        {errors.containers && <Header variant="h3">{errors.containers}</Header>}
+        <Button formAction="none" iconName="add-plus" onClick={() => set({ containers: [...f.containers, { ...emptyContainer(), essential: false }] })}>
+          Add container
+        </Button>
+      </SpaceBetween>
+    </SubmitForm>
   );
 }
 
@@ -372,9 +353,7 @@ function ContainerEditor({
     >
       <SpaceBetween size="l">
         <ColumnLayout columns={3}>
-          <FormField label="Name" errorText={errors[`${key}.name`]}>
-            <Input value={c.name} onChange={(e) => onChange({ name: e.detail.value })} controlId={`container-${index}-name`} />
-          </FormField>
+          <InputField label="Name" errorText={errors[`${key}.name`]} value={c.name} onChange={(entered) => onChange({ name: entered })} controlId={`container-${index}-name`} />
           <FormField label="Image URI" errorText={errors[`${key}.image`]}>
             <Input
               value={c.image}
@@ -464,19 +443,11 @@ function ContainerEditor({
             empty="No environment variables."
           />
         </FormField>
-        <FormField label="Command - optional" description="Comma-separated, overrides the image's CMD: sh,-c,echo hello">
-          <Input value={c.command} onChange={(e) => onChange({ command: e.detail.value })} controlId={`container-${index}-command`} />
-        </FormField>
+        <InputField label="Command - optional" description="Comma-separated, overrides the image's CMD: sh,-c,echo hello" value={c.command} onChange={(entered) => onChange({ command: entered })} controlId={`container-${index}-command`} />
         <ColumnLayout columns={3}>
-          <FormField label="CPU - optional" description="Units reserved for this container (1024 = 1 vCPU).">
-            <Input value={c.cpu} inputMode="numeric" onChange={(e) => onChange({ cpu: e.detail.value })} />
-          </FormField>
-          <FormField label="Memory soft limit - optional" description="MiB.">
-            <Input value={c.memoryReservation} inputMode="numeric" onChange={(e) => onChange({ memoryReservation: e.detail.value })} />
-          </FormField>
-          <FormField label="Health check command - optional" description="Run with CMD-SHELL every 30 s.">
-            <Input value={c.healthCheck} placeholder="curl -f http://localhost/ || exit 1" onChange={(e) => onChange({ healthCheck: e.detail.value })} />
-          </FormField>
+          <InputField label="CPU - optional" description="Units reserved for this container (1024 = 1 vCPU)." value={c.cpu} inputMode="numeric" onChange={(entered) => onChange({ cpu: entered })} />
+          <InputField label="Memory soft limit - optional" description="MiB." value={c.memoryReservation} inputMode="numeric" onChange={(entered) => onChange({ memoryReservation: entered })} />
+          <InputField label="Health check command - optional" description="Run with CMD-SHELL every 30 s." value={c.healthCheck} placeholder="curl -f http://localhost/ || exit 1" onChange={(entered) => onChange({ healthCheck: entered })} />
         </ColumnLayout>
         <FormField label="Log collection">
           <Checkbox checked={c.logs} onChange={(e) => onChange({ logs: e.detail.checked })}>

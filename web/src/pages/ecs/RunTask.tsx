@@ -3,7 +3,6 @@
 import { useEffect, useState } from "react";
 import Button from "@cloudscape-design/components/button";
 import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import Multiselect from "@cloudscape-design/components/multiselect";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
@@ -15,6 +14,8 @@ import { useApp, usePolled } from "../../lib/app-context";
 import { taskDefinitionName } from "../../lib/status";
 import { ecsOf } from "../../lib/client-ecs";
 import { ActionModal } from "../../components/common";
+import { InputField, selectOption } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string; onClose: () => void; onStarted: () => void }) {
   const { clients, notify, notifyError } = useApp();
@@ -24,7 +25,7 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
   const [subnets, setSubnets] = useState<string[]>([]);
   const [groups, setGroups] = useState<string[]>([]);
   const [publicIp, setPublicIp] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
@@ -54,9 +55,8 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
     setGroups(network.data.groups.filter((g) => g.GroupName === "default").map((g) => g.GroupId ?? ""));
   }, [network.data]);
   const badCount = !/^([1-9]|10)$/.test(count);
-  const run = async () => {
-    setBusy(true);
-    try {
+  const runTask = async () => {
+    await run(`Task ${taskDefinition} could not be run`, async () => {
       const r = await ecsOf(clients).send(
         new RunTaskCommand({
           cluster,
@@ -71,19 +71,14 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
       for (const f of r.failures ?? []) notifyError("A task could not be placed", { name: f.reason ?? "Failure", message: `${f.arn ?? ""} ${f.detail ?? ""}` });
       if (r.tasks?.length) notify({ type: "success", content: `${r.tasks.length} task(s) of ${taskDefinition} started.` });
       onStarted();
-    } catch (e) {
-      notifyError(`Task ${taskDefinition} could not be run`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
-  const option = (value: string, label?: string, description?: string) => ({ value, label: label ?? value, description });
   return (
     <ActionModal
       header="Run new task"
       onClose={onClose}
       actions={
-        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void run()}>
+        <Button variant="primary" loading={busy} disabled={!taskDefinition || badCount} onClick={() => void runTask()}>
           Run task
         </Button>
       }
@@ -92,35 +87,33 @@ export function RunTaskModal({ cluster, onClose, onStarted }: { cluster: string;
         <FormField label="Task definition: revision">
           <Select
             controlId="run-task-definition"
-            selectedOption={taskDefinition ? option(taskDefinition) : null}
+            selectedOption={taskDefinition ? selectOption(taskDefinition) : null}
             placeholder="Choose a task definition"
             filteringType="auto"
             statusType={revisions.loading ? "loading" : "finished"}
-            options={(revisions.data ?? []).map((r) => option(r))}
+            options={(revisions.data ?? []).map((r) => selectOption(r))}
             onChange={(e) => setTaskDefinition(e.detail.selectedOption.value ?? "")}
           />
         </FormField>
         <FormField label="Launch type">
           <Select
-            selectedOption={option(launchType)}
-            options={[option("FARGATE"), option("EC2")]}
+            selectedOption={selectOption(launchType)}
+            options={[selectOption("FARGATE"), selectOption("EC2")]}
             onChange={(e) => setLaunchType(e.detail.selectedOption.value as "FARGATE" | "EC2")}
           />
         </FormField>
-        <FormField label="Desired tasks" errorText={badCount ? "From 1 to 10 tasks." : undefined}>
-          <Input value={count} inputMode="numeric" onChange={(e) => setCount(e.detail.value)} controlId="run-task-count" />
-        </FormField>
+        <InputField label="Desired tasks" errorText={badCount ? "From 1 to 10 tasks." : undefined} value={count} inputMode="numeric" onChange={setCount} controlId="run-task-count" />
         <FormField label="Subnets" description="For tasks in the awsvpc network mode.">
           <Multiselect
-            selectedOptions={subnets.map((s) => option(s))}
-            options={(network.data?.subnets ?? []).map((s) => option(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
+            selectedOptions={subnets.map((s) => selectOption(s))}
+            options={(network.data?.subnets ?? []).map((s) => selectOption(s.SubnetId ?? "", s.SubnetId, `${s.AvailabilityZone} ${s.CidrBlock}`))}
             onChange={(e) => setSubnets(e.detail.selectedOptions.map((o) => o.value ?? ""))}
           />
         </FormField>
         <FormField label="Security groups">
           <Multiselect
-            selectedOptions={groups.map((g) => option(g))}
-            options={(network.data?.groups ?? []).map((g) => option(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`))}
+            selectedOptions={groups.map((g) => selectOption(g))}
+            options={(network.data?.groups ?? []).map((g) => selectOption(g.GroupId ?? "", `${g.GroupId} ${g.GroupName}`))}
             onChange={(e) => setGroups(e.detail.selectedOptions.map((o) => o.value ?? ""))}
           />
         </FormField>

@@ -13,18 +13,18 @@ import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import Tabs from "@cloudscape-design/components/tabs";
 import { DeleteServiceCommand, DescribeServicesCommand, paginateListTaskDefinitions, Service, UpdateServiceCommand } from "@aws-sdk/client-ecs";
 import { DescribeTargetGroupsCommand, DescribeTargetHealthCommand, TargetHealthDescription } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
+import { clusterCrumbs, taskDefinitionRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
-import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { ActionModal, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, RouteTabs, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { listTasks, TasksTable } from "./ClusterDetail";
 import { ecsOf } from "../../lib/client-ecs";
 import { elbv2Of } from "../../lib/client-elbv2";
 import { PolledTable } from "../../components/ResourceTable";
+import { useAction } from "../../lib/actions";
 
 const ServiceMetrics = lazy(() => import("../../components/ServiceMetrics"));
 const ServiceAutoScaling = lazy(() => import("../../components/ServiceAutoScaling"));
@@ -46,12 +46,7 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
     <ContentLayout
       header={
         <DetailHeader
-          crumbs={[
-            ["Clusters", { page: "clusters" }],
-            [cluster, { page: "cluster", cluster }],
-            ["Services", { page: "cluster", cluster, tab: "services" }],
-            [service, { page: "service", cluster, service }],
-          ]}
+          crumbs={clusterCrumbs(cluster, ["Services", { page: "cluster", cluster, tab: "services" }], [service, { page: "service", cluster, service }])}
           actions={
             <SpaceBetween direction="horizontal" size="xs">
               <Button disabled={!s || s.status !== "ACTIVE"} onClick={() => setDeleting(true)}>
@@ -90,9 +85,9 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
             ["Created", formatTime(s?.createdAt)],
           ]}
         />
-        <Tabs
+        <RouteTabs
           activeTabId={tab ?? "health"}
-          onChange={(e) => (window.location.hash = formatRoute({ page: "service", cluster, service, tab: e.detail.activeTabId }))}
+          route={(tab) => ({ page: "service", cluster, service, tab })}
           tabs={[
             {
               id: "health",
@@ -146,11 +141,6 @@ export function ServiceDetail({ cluster, service, tab }: { cluster: string; serv
       )}
     </ContentLayout>
   );
-}
-
-function taskDefinitionRoute(arn: string | undefined) {
-  const [family, revision] = taskDefinitionName(arn).split(":");
-  return { page: "task-definition" as const, family, revision };
 }
 
 function ServiceTasks({ cluster, service }: { cluster: string; service: string }) {
@@ -239,12 +229,12 @@ function TargetHealthTab({ service }: { service: Service | undefined }) {
 }
 
 function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service; onClose: () => void; onUpdated: () => void }) {
-  const { clients, notify, notifyError } = useApp();
+  const { clients, notify } = useApp();
   const family = taskDefinitionName(service.taskDefinition).split(":")[0];
   const [desired, setDesired] = useState(String(service.desiredCount ?? 0));
   const [revision, setRevision] = useState(taskDefinitionName(service.taskDefinition));
   const [force, setForce] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const revisions = usePolled(
     async () => {
       const out: string[] = [];
@@ -258,8 +248,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
   );
   const badCount = !/^\d+$/.test(desired);
   const submit = async () => {
-    setBusy(true);
-    try {
+    await run(`Service ${service.serviceName} could not be updated`, async () => {
       await ecsOf(clients).send(
         new UpdateServiceCommand({
           cluster: service.clusterArn,
@@ -271,11 +260,7 @@ function UpdateServiceModal({ service, onClose, onUpdated }: { service: Service;
       );
       notify({ type: "success", content: `Service ${service.serviceName} has been updated.` });
       onUpdated();
-    } catch (e) {
-      notifyError(`Service ${service.serviceName} could not be updated`, e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <ActionModal

@@ -9,7 +9,6 @@ import ContentLayout from "@cloudscape-design/components/content-layout";
 import Header from "@cloudscape-design/components/header";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import Tabs from "@cloudscape-design/components/tabs";
 import TextFilter from "@cloudscape-design/components/text-filter";
 import {
   DeregisterTaskDefinitionCommand,
@@ -18,10 +17,9 @@ import {
   paginateListTaskDefinitions,
 } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
 import { formatTime, taskDefinitionName } from "../../lib/status";
 import { jsonForRevision } from "../../lib/taskdef";
-import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { counterOf, DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, RouteTabs, State } from "../../components/common";
 import { ecsOf } from "../../lib/client-ecs";
 
 export function TaskDefinitions() {
@@ -185,9 +183,9 @@ export function TaskDefinitionRevision({ family, revision, tab }: { family: stri
             ["Registered at", formatTime(t?.registeredAt)],
           ]}
         />
-        <Tabs
+        <RouteTabs
           activeTabId={tab ?? "containers"}
-          onChange={(e) => (window.location.hash = formatRoute({ page: "task-definition", family, revision, tab: e.detail.activeTabId }))}
+          route={(tab) => ({ page: "task-definition", family, revision, tab })}
           tabs={[
             {
               id: "containers",

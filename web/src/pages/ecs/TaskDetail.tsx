@@ -9,13 +9,12 @@ import Header from "@cloudscape-design/components/header";
 import SegmentedControl from "@cloudscape-design/components/segmented-control";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import Table from "@cloudscape-design/components/table";
-import Tabs from "@cloudscape-design/components/tabs";
 import { DescribeTaskDefinitionCommand, DescribeTasksCommand, StopTaskCommand, Task, TaskDefinition } from "@aws-sdk/client-ecs";
 import { useApp, usePolled } from "../../lib/app-context";
-import { formatRoute } from "../../lib/routes";
+import { clusterCrumbs, taskDefinitionRoute } from "../../lib/routes";
 import { arnName, formatTime, taskDefinitionName } from "../../lib/status";
 import { awslogsStream, taskAddresses } from "../../lib/tasks";
-import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, State } from "../../components/common";
+import { DetailHeader, DetailsPanel, Empty, LoadError, RouteLink, RouteTabs, State } from "../../components/common";
 import { LogEvents } from "../logs/LogEvents";
 import { ecsOf } from "../../lib/client-ecs";
 
@@ -52,12 +51,7 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
     <ContentLayout
       header={
         <DetailHeader
-          crumbs={[
-            ["Clusters", { page: "clusters" }],
-            [cluster, { page: "cluster", cluster }],
-            ["Tasks", { page: "cluster", cluster, tab: "tasks" }],
-            [task, { page: "task", cluster, task }],
-          ]}
+          crumbs={clusterCrumbs(cluster, ["Tasks", { page: "cluster", cluster, tab: "tasks" }], [task, { page: "task", cluster, task }])}
           actions={
             <Button disabled={!t || t.desiredStatus === "STOPPED"} onClick={() => void stop()}>
               Stop
@@ -78,20 +72,7 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
             ["Desired status", <State value={t?.desiredStatus} />],
             ["Health status", <State value={t?.healthStatus} />],
             ["Launch type", t?.launchType],
-            [
-              "Task definition: revision",
-              t && (
-                <RouteLink
-                  to={{
-                    page: "task-definition",
-                    family: taskDefinitionName(t.taskDefinitionArn).split(":")[0],
-                    revision: taskDefinitionName(t.taskDefinitionArn).split(":")[1],
-                  }}
-                >
-                  {taskDefinitionName(t.taskDefinitionArn)}
-                </RouteLink>
-              ),
-            ],
+            ["Task definition: revision", t && <RouteLink to={taskDefinitionRoute(t.taskDefinitionArn)}>{taskDefinitionName(t.taskDefinitionArn)}</RouteLink>],
             ["Service", service && <RouteLink to={{ page: "service", cluster, service }}>{service}</RouteLink>],
             ["Private IP", addresses.privateIp],
             ["Public IP", addresses.publicIp],
@@ -105,9 +86,9 @@ export function TaskDetail({ cluster, task, tab }: { cluster: string; task: stri
             ["ARN", t?.taskArn],
           ]}
         />
-        <Tabs
+        <RouteTabs
           activeTabId={tab ?? "containers"}
-          onChange={(e) => (window.location.hash = formatRoute({ page: "task", cluster, task, tab: e.detail.activeTabId }))}
+          route={(tab) => ({ page: "task", cluster, task, tab })}
           tabs={[
             { id: "containers", label: "Containers", content: <Containers task={t} loading={described.loading} /> },
             { id: "logs", label: "Logs", content: <TaskLogs task={t} taskDefinition={taskDef.data} /> },

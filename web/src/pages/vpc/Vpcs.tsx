@@ -5,7 +5,6 @@ import Box from "@cloudscape-design/components/box";
 import Button from "@cloudscape-design/components/button";
 import ContentLayout from "@cloudscape-design/components/content-layout";
 import FormField from "@cloudscape-design/components/form-field";
-import Input from "@cloudscape-design/components/input";
 import Select from "@cloudscape-design/components/select";
 import SpaceBetween from "@cloudscape-design/components/space-between";
 import {
@@ -27,6 +26,8 @@ import { isCidr } from "../../lib/sgrules";
 import { ActionModal, DetailHeader, DetailsPanel, LoadError, RouteLink, State } from "../../components/common";
 import { DeleteResourceModal } from "../../components/ConfirmDelete";
 import { PolledTable, ResourceTable, useListState } from "../../components/ResourceTable";
+import { InputField } from "../../components/forms";
+import { useAction } from "../../lib/actions";
 
 export const nameTag = (tags: Tag[] | undefined) => tags?.find((t) => t.Key === "Name")?.Value;
 const withName = (name: string, type: "vpc" | "subnet") =>
@@ -101,10 +102,9 @@ function CreateModal({
   onCreate: (name: string, cidr: string) => Promise<void>;
   children?: React.ReactNode;
 }) {
-  const { notifyError } = useApp();
   const [name, setName] = useState("");
   const [cidr, setCidr] = useState(fields.cidr);
-  const [busy, setBusy] = useState(false);
+  const [busy, run] = useAction();
   const cidrError = isCidr(cidr) ? undefined : "Enter an IPv4 CIDR block such as 10.0.0.0/16.";
   return (
     <ActionModal
@@ -115,16 +115,7 @@ function CreateModal({
           variant="primary"
           loading={busy}
           disabled={!!cidrError}
-          onClick={async () => {
-            setBusy(true);
-            try {
-              await onCreate(name, cidr.trim());
-            } catch (e) {
-              notifyError(`${title.replace("Create ", "The ")} could not be created`, e);
-            } finally {
-              setBusy(false);
-            }
-          }}
+          onClick={() => void run(`${title.replace("Create ", "The ")} could not be created`, () => onCreate(name, cidr.trim()))}
         >
           {title}
         </Button>
@@ -132,12 +123,8 @@ function CreateModal({
     >
       <SpaceBetween size="l">
         {children}
-        <FormField label="Name tag - optional">
-          <Input value={name} onChange={(e) => setName(e.detail.value)} controlId="create-name" />
-        </FormField>
-        <FormField label="IPv4 CIDR block" errorText={cidrError}>
-          <Input value={cidr} onChange={(e) => setCidr(e.detail.value)} controlId="create-cidr" />
-        </FormField>
+        <InputField label="Name tag - optional" value={name} onChange={setName} controlId="create-name" />
+        <InputField label="IPv4 CIDR block" errorText={cidrError} value={cidr} onChange={setCidr} controlId="create-cidr" />
       </SpaceBetween>
     </ActionModal>
   );
