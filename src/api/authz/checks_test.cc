@@ -302,7 +302,7 @@ TEST(AuthzChecksTest, StsCallerIdentityNeedsNothing) {
 }
 
 TEST(AuthzChecksTest, UnknownOperationsFallBackToTheActionOnEverything) {
-  EXPECT_EQ(For("ecs", "CreateCapacityProvider", "{}"), (std::vector<Check>{C("ecs:CreateCapacityProvider", "*")}));
+  EXPECT_EQ(For("ecs", "CreateTaskSet", "{}"), (std::vector<Check>{C("ecs:CreateTaskSet", "*")}));
   EXPECT_EQ(For("elasticloadbalancing", "DescribeSSLPolicies", "{}"),
             (std::vector<Check>{C("elasticloadbalancing:DescribeSSLPolicies", "*")}));
   EXPECT_EQ(For("kms", "Encrypt", "{}"), (std::vector<Check>{C("kms:Encrypt", "*")}));
