@@ -59,8 +59,9 @@ def check_peers():
 def unbound_config(directory, port):
     """A static zone with the three records and nothing else: no upstream (a static
     local-zone answers NXDOMAIN for any other name in it; every name outside it is refused,
-    as dnsmasq without upstream servers does), no validator (no trust anchor to fetch), one thread like wharf's resolver loop,
-    caches at their defaults, no chroot, no privilege drop, logs to stderr."""
+    as dnsmasq without upstream servers does), no validator (no trust anchor to fetch), one
+    thread like wharf's resolver loop, caches at their defaults, no chroot, no privilege drop,
+    logs to stderr."""
     path = os.path.join(directory, "unbound.conf")
     records = "".join(f'    local-data: "api.local. 10 IN A {ip}"\n' for ip in ADDRESSES)
     with open(path, "w") as f:
