@@ -1,19 +1,26 @@
 #!/usr/bin/python3
-"""The VPC resolver (src/dns) beside Debian's dnsmasq serving the same records.
+"""The VPC resolver (src/dns) beside Debian's dnsmasq and unbound serving the same records.
 
 A Cloud Map private DNS namespace `local` in the default VPC with a service `api` (A,
 MULTIVALUE) of 3 healthy instances, served by wharf's resolver on 127.0.0.1 (--dns-listen:
 the same code path a task's query takes, minus the bridge); dnsmasq (no upstream, no hosts
-file but one naming api.local three times) on another loopback port. bench/dns_load keeps 32
-queries in flight over UDP for api.local A against each for a few seconds, the two taking
-turns three times; the best run of each is printed side by side (answers/s, latency p50 and
-p99) with the ratios.
+file but one naming api.local three times) and unbound (a static local-zone `local.` with the
+three A records as local-data, no upstream, one thread as wharf's resolver has one loop
+thread, caches at their defaults) each on another loopback port, in the foreground, with
+config of their own in a temp dir. bench/dns_load keeps 32 queries in flight over UDP for
+api.local A against each for a few seconds, the three taking turns three times; the best run
+of each is printed side by side (answers/s, latency p50 and p99) with the ratios.
+
+Peers: apt-get install dnsmasq-base unbound. The unbound package starts a daemon on
+127.0.0.1:53 at install; on a shared machine install it with a policy-rc.d that exits 101,
+then `systemctl disable unbound`. The bench never uses that service.
 
   cmake --build build --target wharf dns_load
   WHARF_BIN=$PWD/build/wharf WHARF_TESTS=$PWD/tests bench/dns_bench.py [SECONDS]
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +37,52 @@ WINDOW = 32
 ADDRESSES = ["10.0.1.5", "10.0.1.6", "10.0.1.7"]
 LOAD = os.path.join(os.path.dirname(os.environ.get("WHARF_BIN", "build/wharf")), "bench", "dns_load")
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
+UNBOUND = shutil.which("unbound") or "/usr/sbin/unbound"
+
+
+def peer_version(argv, pattern):
+    out = subprocess.run(argv, capture_output=True, text=True).stdout
+    m = re.search(pattern, out)
+    return m.group(1) if m else "?"
+
+
+def check_peers():
+    missing = [pkg for path, pkg in ((DNSMASQ, "dnsmasq-base"), (UNBOUND, "unbound"))
+               if not os.access(path, os.X_OK)]
+    if missing:
+        raise SystemExit(f"missing peer(s): apt-get install {' '.join(missing)}"
+                         + (" (unbound's package starts a daemon on :53 at install: on a shared"
+                            " machine put a policy-rc.d that exits 101 first, then"
+                            " `systemctl disable unbound`)" if "unbound" in missing else ""))
+
+
+def unbound_config(directory, port):
+    """A static zone with the three records and nothing else: no upstream (a static
+    local-zone answers NXDOMAIN for any other name in it; every name outside it is refused,
+    as dnsmasq without upstream servers does), no validator (no trust anchor to fetch), one
+    thread like wharf's resolver loop, caches at their defaults, no chroot, no privilege drop,
+    logs to stderr."""
+    path = os.path.join(directory, "unbound.conf")
+    records = "".join(f'    local-data: "api.local. 10 IN A {ip}"\n' for ip in ADDRESSES)
+    with open(path, "w") as f:
+        f.write(f"""server:
+    interface: 127.0.0.1
+    port: {port}
+    do-ip6: no
+    num-threads: 1
+    username: ""
+    chroot: ""
+    directory: "{directory}"
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    verbosity: 0
+    module-config: "iterator"
+    access-control: 127.0.0.0/8 allow
+    local-zone: "." refuse
+    local-zone: "local." static
+{records}""")
+    return path
 
 
 def load_once(port):
@@ -62,6 +115,7 @@ def wait_operation(sd, op_id):
 
 
 def main():
+    check_peers()
     procs = Processes()
     data_dir = tempfile.mkdtemp(prefix="wharf-dns-bench-")
     try:
@@ -87,18 +141,26 @@ def main():
             procs.spawn([DNSMASQ, "--keep-in-foreground", "--conf-file=/dev/null", f"--port={dnsmasq_port}",
                          "--listen-address=127.0.0.1", "--bind-interfaces", "--no-hosts", "--no-resolv",
                          f"--addn-hosts={hosts}", "--local-ttl=10", "--user=root", "--pid-file="], log)
+            unbound_dir = procs.temp_dir("unbound-")
+            unbound_port = free_port()
+            conf = unbound_config(unbound_dir, unbound_port)
+            procs.spawn([UNBOUND, "-d", "-c", conf], os.path.join(unbound_dir, "unbound.log"))
             time.sleep(0.5)
-            wharf, dnsmasq = load([wharf_port, dnsmasq_port])
+            wharf, dnsmasq, unbound = load([wharf_port, dnsmasq_port, unbound_port])
     finally:
         procs.cleanup()
         shutil.rmtree(data_dir, ignore_errors=True)
 
+    dnsmasq_version = peer_version([DNSMASQ, "--version"], r"version (\S+)")
+    unbound_version = peer_version([UNBOUND, "-V"], r"Version (\S+)")
     print(f"api.local A (3 records), UDP, {WINDOW} in flight, best of 3 x {SECONDS:g} s")
     print(f"{'server':<22}{'answers/s':>12}{'p50 us':>9}{'p99 us':>9}{'lost':>6}")
-    for name, r in (("wharf VPC resolver", wharf), ("dnsmasq 2.90", dnsmasq)):
+    for name, r in (("wharf VPC resolver", wharf), (f"dnsmasq {dnsmasq_version}", dnsmasq),
+                    (f"unbound {unbound_version}", unbound)):
         print(f"{name:<22}{r['per_second']:>12,.0f}{r['p50_us']:>9}{r['p99_us']:>9}{r['lost']:>6}")
-    print(f"ratio wharf/dnsmasq: answers/s {wharf['per_second'] / dnsmasq['per_second']:.2f}x, "
-          f"p99 {wharf['p99_us'] / max(dnsmasq['p99_us'], 1):.2f}x")
+    for name, r in (("dnsmasq", dnsmasq), ("unbound", unbound)):
+        print(f"ratio wharf/{name}: answers/s {wharf['per_second'] / r['per_second']:.2f}x, "
+              f"p99 {wharf['p99_us'] / max(r['p99_us'], 1):.2f}x")
 
 
 if __name__ == "__main__":
