@@ -20,6 +20,7 @@ DescribeInstances shows the node, DescribeRegions the served regions (every AWS 
 The test stops its tasks and deletes what it made, even when a check fails.
 """
 import os
+import subprocess
 import sys
 import time
 import urllib.error
