@@ -40,10 +40,11 @@ constexpr auto kSweep = std::chrono::milliseconds(250);
 // Queries are read kUdpBatch at a time (recvmmsg) and the answers made from the VPC's names
 // sent in one sendmmsg: under load the send path is most of the cost, and one call per batch
 // instead of one per answer saves the syscalls and, more, the resolver being preempted inside
-// each sendto by the client it just woke. Up to kUdpRounds batches in a row before the loop
-// runs others.
+// each sendto by the client it just woke. Batches are read until the socket is empty (up to
+// kUdpRounds in a row before the loop runs others): a client answered often sends again at
+// once, and reading on saves the resolver going back to epoll and being woken for it.
 constexpr unsigned kUdpBatch = 32;
-constexpr int kUdpRounds = 4;
+constexpr int kUdpRounds = 16;
 // A slot per datagram: no client asks with more than its EDNS payload (<= 4096 in practice);
 // a datagram longer than this arrives cut (MSG_TRUNC) and is dropped, as a non-query is.
 constexpr size_t kUdpSlot = 4096;
@@ -243,7 +244,7 @@ struct Resolver::Impl {
       if (l->closed || ec == asio::error::operation_aborted || !l->udp_socket.is_open()) return;
       // Under load more queries are already queued: take them without a trip through epoll.
       for (int round = 0; round < kUdpRounds && !l->closed; ++round) {
-        if (ReadAndAnswer(l) < static_cast<int>(kUdpBatch)) break;  // the queue is empty
+        if (ReadAndAnswer(l) == 0) break;  // the queue is empty
       }
       ReceiveUdp(l);
     });
