@@ -214,7 +214,7 @@ struct Resolver::Impl {
     std::vector<std::pair<std::string, udp::endpoint>> answers;
     std::array<iovec, kUdpBatch * 2> out_iov{};
     std::array<mmsghdr, kUdpBatch * 2> out{};
-    const Listener* listener = nullptr;  // whose socket the answers go out on; null: none open
+    const Listener* listener = nullptr;  // whose batch is being handled (its answers go here)
   };
   std::unique_ptr<UdpBatch> batch = std::make_unique<UdpBatch>();
 
