@@ -6,8 +6,9 @@ task in sg-srv (ingress tcp 5201 from sg-cli) and a client task in sg-cli (the d
 all). iperf3 (the host's binary, run inside each task's network namespace with `ip netns exec`)
 sends from the client to the server, one TCP stream, for --seconds, then the reverse (-R: the
 server task sends). The path is veth -> the subnet's bridge -> veth, through br_netfilter into the
-node's `inet wharf` table: the client's egress chain and the server's ingress chain on every
-packet of the original direction (docs/SECURITY_GROUPS.md).
+node's `inet wharf` table: the connection's first packet walks the client's egress chain and
+the server's ingress chain; every later packet, either direction, is accepted by the base
+chains' `ct state established,related accept` (docs/SECURITY_GROUPS.md "Connection tracking").
 
 Unfiltered is the same path with that table deleted (`nft delete table inet wharf`); a rule
 change then makes the node apply it again. Rounds alternate enforced / unfiltered so that drift

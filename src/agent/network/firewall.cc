@@ -247,7 +247,11 @@ Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::str
   s.Elements("eni_out", out_elements);
   s << "  }\n";
 
-  const char* stateful = "    ct direction reply accept\n    ct state related accept\n";
+  // Security groups track connections (docs/SECURITY_GROUPS.md "Connection tracking"): a
+  // packet of a connection the rules admitted (established, either direction) or one related
+  // to it (an ICMP error) passes without a look at the rules, so only a connection's first
+  // packet walks them, and a revoked rule leaves the connections it admitted alone, as on AWS.
+  const char* stateful = "    ct state established,related accept\n";
   s << "  chain forward_egress {\n    type filter hook forward priority -10; policy accept;\n"
     << stateful << "    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "  chain forward_ingress {\n    type filter hook forward priority -5; policy accept;\n"

@@ -20,10 +20,12 @@
 //   base    forward (priority -10, egress by iif + source; -5, ingress by oif + destination), output
 //           (host-made connections, the load balancer's among them: ingress), input (the
 //           tasks' connections to this host: egress, less their gateway)
-// Each base chain first accepts the reply direction of tracked connections and related
-// packets (ICMP errors): security groups are stateful. Packets of the original direction are
-// checked on every packet, not only the first, so a revoked rule also stops the connections
-// it admitted (a load balancer's pooled keep-alive connections included).
+// Each base chain first accepts the packets of tracked connections (established, both
+// directions) and related ones (ICMP errors): security groups are stateful and track
+// connections as AWS's do, so only a connection's first packet walks the rules, and a revoked
+// rule stops new connections but not the ones it admitted (AWS: "existing tracked connections
+// are not interrupted"). Every flow is tracked; AWS leaves flows that 0.0.0.0/0 rules admit
+// both ways untracked (cut at once by a revoke), wharf does not (docs/SECURITY_GROUPS.md).
 // Traffic between tasks on one subnet is bridged: it reaches the forward hook only through
 // br_netfilter (net.bridge.bridge-nf-call-iptables=1), which Firewall turns on.
 //

@@ -126,10 +126,12 @@ TEST(FirewallCompileTest, StatefulBaseChains) {
     size_t at = script->find(head);
     ASSERT_NE(at, std::string::npos) << chain << "\n" << *script;
     std::string body = script->substr(at, script->find("  }\n", at) - at);
-    EXPECT_TRUE(Has(body, "ct direction reply accept\n    ct state related accept\n")) << body;
+    // Connection tracking as AWS's: every packet of an admitted connection passes early.
+    EXPECT_TRUE(Has(body, "ct state established,related accept\n")) << body;
+    EXPECT_FALSE(Has(body, "ct direction reply")) << body;
   }
   EXPECT_TRUE(Has(*script, "type filter hook forward priority -10; policy accept;\n"
-                           "    ct direction reply accept\n    ct state related accept\n"
+                           "    ct state established,related accept\n"
                            "    iifname . ip saddr vmap @eni_out"))
       << *script;
   EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
