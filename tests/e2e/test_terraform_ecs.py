@@ -269,7 +269,10 @@ with WharfServer(agent=True) as server:
         state["bad_taskdef"] = r["bad_taskdef"].create(bad)
         try:
             r["gw_service"].update(state["gw_service"], {"task_definition": state["bad_taskdef"]["arn"]})
-            raise AssertionError("the failing revision was applied")
+            svc = server.boto3("ecs").describe_services(cluster=state["gw_service"]["cluster"],
+                                                        services=[state["gw_service"]["id"]])["services"][0]
+            raise AssertionError(f"the failing revision was applied: deployments {svc['deployments']}, "
+                                 f"events {[e['message'] for e in svc['events'][:10]]}")
         except tf.DeploymentFailed as e:
             assert str(e), e
         # Rolled back: the gateway runs its old revision, which the state still names.
