@@ -28,7 +28,8 @@ class CloudMapResourceTagTest : public ::testing::Test {
 
   // The ARN of the namespace named `name`.
   std::string NamespaceArn(const std::string& name) {
-    for (const auto& ns : wharf::GetArray(Ok("ListNamespaces", {}), "Namespaces")) {
+    json::object listed = Ok("ListNamespaces", {});
+    for (const auto& ns : wharf::GetArray(listed, "Namespaces")) {
       if (wharf::GetString(ns.as_object(), "Name") == name) return wharf::GetString(ns.as_object(), "Arn");
     }
     ADD_FAILURE() << "no namespace " << name;
@@ -48,11 +49,10 @@ TEST_F(CloudMapResourceTagTest, NamespacesAndServicesAreAuthorizedByTheirTags) {
   Ok("CreateHttpNamespace", {{"Name", "plain"}});
   std::string tagged = NamespaceArn("tagged"), plain = NamespaceArn("plain");
   std::string tagged_id = tagged.substr(tagged.rfind('/') + 1);
-  std::string tagged_service = wharf::GetString(
-      wharf::GetObject(Ok("CreateService", {{"Name", "web"}, {"NamespaceId", tagged_id}, {"Tags", team_a}}), "Service"),
-      "Arn");
-  std::string plain_service = wharf::GetString(
-      wharf::GetObject(Ok("CreateService", {{"Name", "api"}, {"NamespaceId", tagged_id}}), "Service"), "Arn");
+  json::object made = Ok("CreateService", {{"Name", "web"}, {"NamespaceId", tagged_id}, {"Tags", team_a}});
+  std::string tagged_service = wharf::GetString(wharf::GetObject(made, "Service"), "Arn");
+  made = Ok("CreateService", {{"Name", "api"}, {"NamespaceId", tagged_id}});
+  std::string plain_service = wharf::GetString(wharf::GetObject(made, "Service"), "Arn");
 
   testing::ResourceTagCheck check(store_);
   ASSERT_TRUE(check.AllowWhenTagged("servicediscovery:*", "aws:ResourceTag/team", "a"));
