@@ -28,8 +28,9 @@ controlplane::Caller CallerOf(const RequestContext& ctx);
 // The evaluation context of the request without action and resource: the principal and the
 // global condition keys, with the caller's tags from `policies`; only the keys `policies`
 // read unless `every_key`.
-iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlplane::CallerPolicies& policies,
-                                      bool every_key);
+// (::wharf::iam: a file that also includes api/iam/ sees wharf::api::iam as `iam` here.)
+::wharf::iam::RequestContext EvaluationContext(const RequestContext& ctx,
+                                               const controlplane::CallerPolicies& policies, bool every_key);
 
 // Null when every check is allowed; else AccessDenied's message for the first one refused.
 // The account root is allowed everything but what a resource policy that must allow by

@@ -13,7 +13,8 @@ session token is refused; a presigned GetCallerIdentity URL works without any he
 change is seen by the next request. A second user may `docker pull` from a repository only
 once its repository policy names them, and still may not push. aws:ResourceTag/<key> (and
 secretsmanager:ResourceTag/<key>) conditions read the tags of ECS clusters, secrets, SSM
-parameters, log groups, security groups and IAM roles. KMS refuses a key policy that would lock its
+parameters, log groups, security groups, IAM roles and managed policies and Cloud Map
+namespaces. KMS refuses a key policy that would lock its
 caller out of PutKeyPolicy unless BypassPolicyLockoutSafetyCheck; a key policy binds the root.
 """
 import base64
@@ -355,13 +356,14 @@ with WharfServer() as server:
         team_a = {"StringEquals": {"aws:ResourceTag/team": "a"}}
         key = user_with_key("abac", doc(
             {"Effect": "Allow", "Action": ["ecs:DescribeClusters", "secretsmanager:DescribeSecret", "ssm:GetParameter",
-                                           "logs:PutRetentionPolicy", "ec2:DeleteSecurityGroup", "iam:GetRole"],
+                                           "logs:PutRetentionPolicy", "ec2:DeleteSecurityGroup", "iam:GetRole",
+                                           "iam:GetPolicy", "servicediscovery:GetNamespace"],
              "Resource": "*", "Condition": team_a},
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
              "Condition": {"StringEquals": {"secretsmanager:ResourceTag/team": "a"}}},
             {"Effect": "Deny", "Action": "ecs:*", "Resource": "*", "Condition": {"StringEquals": {"ecs:ResourceTag/frozen": "yes"}}}))
         as_abac = {s: server.boto3(s, aws_access_key_id=key[0], aws_secret_access_key=key[1])
-                   for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2", "iam")}
+                   for s in ("ecs", "secretsmanager", "ssm", "logs", "ec2", "iam", "servicediscovery")}
 
         def refused(fn, action, resource):
             code = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied"}.get(action.split(":")[0], "AccessDeniedException")
@@ -403,6 +405,26 @@ with WharfServer() as server:
         assert as_abac["iam"].get_role(RoleName="abac-a")["Role"]["RoleName"] == "abac-a"
         refused(lambda: as_abac["iam"].get_role(RoleName="abac-b"), "iam:GetRole",
                 f"arn:aws:iam::{ACCOUNT}:role/abac-b")
+
+        # Customer managed policies and Cloud Map namespaces by their tags too.
+        allow_nothing = doc({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"})
+        policies = {t: iam.create_policy(PolicyName=f"abac-{t}", PolicyDocument=allow_nothing,
+                                         Tags=[{"Key": "team", "Value": t}])["Policy"]["Arn"] for t in ("a", "b")}
+        assert as_abac["iam"].get_policy(PolicyArn=policies["a"])["Policy"]["PolicyName"] == "abac-a"
+        refused(lambda: as_abac["iam"].get_policy(PolicyArn=policies["b"]), "iam:GetPolicy", policies["b"])
+        sd = server.boto3("servicediscovery")
+        namespaces = {}
+        for t in ("a", "b"):
+            op = sd.create_http_namespace(Name=f"abac-{t}", Tags=[{"Key": "team", "Value": t}])["OperationId"]
+            namespaces[t] = sd.get_operation(OperationId=op)["Operation"]["Targets"]["NAMESPACE"]
+        sd_abac = as_abac["servicediscovery"]
+        assert sd_abac.get_namespace(Id=namespaces["a"])["Namespace"]["Name"] == "abac-a"
+        refused(lambda: sd_abac.get_namespace(Id=namespaces["b"]), "servicediscovery:GetNamespace",
+                f"arn:aws:servicediscovery:{REGION}:{ACCOUNT}:namespace/{namespaces['b']}")
+        for t in ("a", "b"):
+            sd.delete_namespace(Id=namespaces[t])
+            iam.delete_policy(PolicyArn=policies[t])
+
         ec2.delete_security_group(GroupId=sg_b)
         for name in ("team-a", "team-b"):
             root_ecs.delete_cluster(cluster=name)

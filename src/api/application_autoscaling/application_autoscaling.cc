@@ -33,6 +33,9 @@ Result<ServiceEndpoint> MakeApplicationAutoScalingEndpoint(const ScalingApiDeps&
     }
     endpoint.operations[name] = [d, fn = fn](const RequestContext& ctx, object& in) { return fn(*d, ctx, in); };
   }
+  // aws:ResourceTag/<key> of scalable targets, where a request names one by its ARN (the tag
+  // operations; the others name targets by ResourceId and are checked on "*").
+  endpoint.resource_tags = [d](std::string_view arn) { return ResourceTagsOf(*d, arn); };
   return endpoint;
 }
 

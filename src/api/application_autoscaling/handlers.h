@@ -5,6 +5,9 @@
 
 namespace wharf::api::application_autoscaling {
 
+// The tags of a scalable target ARN, for aws:ResourceTag (empty when none or not found).
+ResourceTags ResourceTagsOf(const ScalingApiDeps& deps, std::string_view arn);
+
 #define WHARF_AAS_OP(name) Outcome name(const ScalingApiDeps& deps, const RequestContext& ctx, object& in)
 // targets.cc
 WHARF_AAS_OP(RegisterScalableTarget);

@@ -199,6 +199,13 @@ Outcome UntagResource(const ScalingApiDeps& deps, const RequestContext&, object&
   });
 }
 
+ResourceTags ResourceTagsOf(const ScalingApiDeps& deps, std::string_view arn) {
+  if (!arn.starts_with("arn:") || arn.find(":scalable-target/") == std::string_view::npos) return {};
+  auto found = FindByArn(deps, std::string(arn));
+  if (!found.ok() || !*found) return {};
+  return TagPairs(GetObject((*found)->value, model::kTargetTags));
+}
+
 Outcome ListTagsForResource(const ScalingApiDeps& deps, const RequestContext&, object& in) {
   const std::string arn = GetString(in, "ResourceARN");
   auto found = FindByArn(deps, arn);

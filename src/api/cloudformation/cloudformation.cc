@@ -44,6 +44,8 @@ Result<ServiceEndpoint> MakeCloudFormationEndpoint(const CloudFormationDeps& dep
       return fn(*shared, ctx, in);
     };
   }
+  // aws:ResourceTag/<key> of stacks.
+  endpoint.resource_tags = [shared](std::string_view arn) { return ResourceTagsOf(*shared, arn); };
   return endpoint;
 }
 

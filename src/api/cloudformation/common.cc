@@ -58,6 +58,20 @@ Result<std::optional<StoredStack>> FindStack(const Deps& deps, std::string_view 
   return std::optional<StoredStack>(StoredStack{std::move(stack), gone->mod_revision, true});
 }
 
+ResourceTags ResourceTagsOf(const Deps& deps, std::string_view arn) {
+  size_t at = arn.find(kStackArnMarker);
+  if (!arn.starts_with("arn:") || at == std::string_view::npos) return {};
+  std::string_view name_or_id = arn;
+  if (arn.ends_with("/*")) {  // the stack of that name, whatever its id
+    name_or_id = arn.substr(at + kStackArnMarker.size());
+    name_or_id = name_or_id.substr(0, name_or_id.find('/'));
+  }
+  if (name_or_id.empty() || name_or_id.find('*') != std::string_view::npos) return {};
+  auto found = FindStack(deps, name_or_id);
+  if (!found.ok() || !*found) return {};
+  return TagPairs((*found)->stack.tags, "Key", "Value");
+}
+
 Result<std::vector<model::Stack>> AllStacks(const Deps& deps, bool with_deleted) {
   std::vector<model::Stack> out;
   for (std::string_view prefix : {model::keys::kStacks, model::keys::kDeletedStacks}) {

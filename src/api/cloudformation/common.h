@@ -10,6 +10,7 @@
 #include "api/aws_error.h"
 #include "api/cloudformation/cloudformation.h"
 #include "api/json_util.h"
+#include "api/resource_tags.h"
 #include "cloudformation/parameters.h"
 #include "cloudformation/template.h"
 #include "model/keys.h"
@@ -34,6 +35,9 @@ struct StoredStack {
 };
 // A live stack by name or stack id; a deleted one only by stack id. nullopt: none.
 Result<std::optional<StoredStack>> FindStack(const Deps& deps, std::string_view name_or_id);
+// The tags of a stack ARN, for aws:ResourceTag: stack/<name>/<id>, or stack/<name>/* as the
+// checks name a stack given by name (api/authz/cloudformation_checks.cc). Empty when none.
+ResourceTags ResourceTagsOf(const Deps& deps, std::string_view arn);
 // Every live stack, and the deleted ones when `with_deleted`.
 Result<std::vector<model::Stack>> AllStacks(const Deps& deps, bool with_deleted);
 

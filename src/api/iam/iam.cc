@@ -134,8 +134,9 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
   for (const auto& [name, fn] : operations) {
     endpoint.operations[name] = [shared, fn = fn](const RequestContext& ctx, object& in) { return fn(*shared, ctx, in); };
   }
-  // aws:ResourceTag/<key> (IAM also names it iam:ResourceTag/<key>) of roles and users: the
-  // name is the ARN's last part, whatever the path the request's ARN was built with.
+  // aws:ResourceTag/<key> (IAM also names it iam:ResourceTag/<key>) of roles, users, customer
+  // managed policies and instance profiles: the name is the ARN's last part, whatever the path
+  // the request's ARN was built with. AWS managed policies (arn:aws:iam::aws:...) have no tags.
   endpoint.resource_tags = [shared](std::string_view arn) -> ResourceTags {
     size_t colon = arn.find(":iam::");
     if (colon == std::string_view::npos) return {};
@@ -147,6 +148,10 @@ Result<ServiceEndpoint> MakeIamEndpoint(const IamDeps& deps) {
       key = model::keys::IamRoleKey(name), shape = "Role";
     } else if (resource.starts_with("user/")) {
       key = model::keys::IamUserKey(name), shape = "User";
+    } else if (resource.starts_with("policy/") && !arn.starts_with("arn:aws:iam::aws:")) {
+      key = model::keys::IamPolicyKey(name), shape = "Policy";
+    } else if (resource.starts_with("instance-profile/")) {
+      key = model::keys::IamInstanceProfileKey(name), shape = "InstanceProfile";
     } else {
       return {};
     }

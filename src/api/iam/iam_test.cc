@@ -7,6 +7,7 @@
 #include "api/iam/policy_document.h"
 #include "model/json.h"
 #include "store/memory_store.h"
+#include "tests/support/resource_tag_check.h"
 
 namespace wharf::api::iam {
 namespace {
@@ -138,6 +139,30 @@ TEST(PolicyDocumentTest, AwsMessages) {
   const char* old_version = R"({"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}})";
   EXPECT_TRUE(ValidatePolicyDocument(PolicyKind::kIdentity, old_version).ok());
   EXPECT_EQ(message(PolicyKind::kManaged, old_version), "Policy document must be version 2012-10-17 or greater.");
+}
+
+// aws:ResourceTag/<key> and iam:ResourceTag/<key> read a customer managed policy's and an
+// instance profile's tags (as they read roles' and users'): tagged team=a is allowed, untagged
+// is refused.
+TEST_F(IamTest, ResourceTagConditionsReadPolicyAndInstanceProfileTags) {
+  const char* doc = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
+  json::array team_a{json::object{{"Key", "team"}, {"Value", "a"}}};
+  Ok("CreatePolicy", {{"PolicyName", "tagged"}, {"PolicyDocument", doc}, {"Tags", team_a}});
+  Ok("CreatePolicy", {{"PolicyName", "plain"}, {"PolicyDocument", doc}});
+  Ok("CreateInstanceProfile", {{"InstanceProfileName", "tagged"}, {"Path", "/ops/"}, {"Tags", team_a}});
+  Ok("CreateInstanceProfile", {{"InstanceProfileName", "plain"}});
+  testing::ResourceTagCheck check(store_);
+  for (const char* key : {"aws:ResourceTag/team", "iam:ResourceTag/team"}) {
+    ASSERT_TRUE(check.AllowWhenTagged("iam:*", key, "a"));
+    EXPECT_TRUE(check.Allowed(endpoint_, "iam:GetPolicy", "arn:aws:iam::000000000000:policy/tagged")) << key;
+    EXPECT_FALSE(check.Allowed(endpoint_, "iam:GetPolicy", "arn:aws:iam::000000000000:policy/plain")) << key;
+    EXPECT_TRUE(check.Allowed(endpoint_, "iam:GetInstanceProfile",
+                              "arn:aws:iam::000000000000:instance-profile/ops/tagged")) << key;
+    EXPECT_FALSE(check.Allowed(endpoint_, "iam:GetInstanceProfile",
+                               "arn:aws:iam::000000000000:instance-profile/plain")) << key;
+  }
+  // An AWS managed policy of the same name as a tagged customer one has no tags.
+  EXPECT_FALSE(check.Allowed(endpoint_, "iam:GetPolicy", "arn:aws:iam::aws:policy/tagged"));
 }
 
 }  // namespace

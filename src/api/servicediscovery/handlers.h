@@ -5,6 +5,9 @@
 
 namespace wharf::api::servicediscovery {
 
+// The tags of a namespace or service ARN, for aws:ResourceTag (empty when none or not found).
+ResourceTags ResourceTagsOf(const CloudMapDeps& deps, std::string_view arn);
+
 #define WHARF_SD_OP(name) Outcome name(const CloudMapDeps& deps, const RequestContext& ctx, object& in)
 // namespaces.cc
 WHARF_SD_OP(CreateHttpNamespace);

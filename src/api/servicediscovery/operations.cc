@@ -71,6 +71,12 @@ Outcome ChangeTags(const CloudMapDeps& deps, const std::string& arn,
 
 }  // namespace
 
+ResourceTags ResourceTagsOf(const CloudMapDeps& deps, std::string_view arn) {
+  auto found = TaggedResource(deps, std::string(arn));
+  const auto* stored = std::get_if<StoredRecord>(&found);
+  return stored ? TagPairs(GetArray(stored->value, "Tags"), "Key", "Value") : ResourceTags();
+}
+
 Outcome GetOperation(const CloudMapDeps& deps, const RequestContext&, object& in) {
   std::string id = GetString(in, "OperationId");
   ASSIGN_OR_FAIL(auto record, controlplane::ReadRecord(deps.store, model::keys::CloudMapOperationKey(id)), CloudMapError);

@@ -47,6 +47,8 @@ Result<ServiceEndpoint> MakeServiceDiscoveryEndpoint(const CloudMapDeps& deps) {
     if (!endpoint.model->FindOperation(name)) return Status::Internal(std::string("Cloud Map model has no ") + name);
     endpoint.operations[name] = [d, fn = fn](const RequestContext& ctx, object& in) { return fn(*d, ctx, in); };
   }
+  // aws:ResourceTag/<key> of namespaces and services.
+  endpoint.resource_tags = [d](std::string_view arn) { return ResourceTagsOf(*d, arn); };
   return endpoint;
 }
 
