@@ -21,7 +21,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from wharf_harness import WharfServer, free_port  # noqa: E402
+from wharf_harness import WharfServer, default_subnets, free_port  # noqa: E402
 
 WRK = "/usr/bin/wrk"
 NETNS = "wharf-bench-lbin"
@@ -81,8 +81,7 @@ def main():
     args = ap.parse_args()
     with WharfServer() as server:
         ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
-        subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
-                         key=lambda s: s["AvailabilityZone"])[:2]
+        subnets = default_subnets(ec2)[:2]
         vpc = subnets[0]["VpcId"]
         vpc_cidr = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
         bridge = "wh-" + subnets[0]["SubnetId"][-12:]

@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from wharf_harness import WharfServer, free_port  # noqa: E402
+from wharf_harness import WharfServer, default_subnets, free_port  # noqa: E402
 
 WRK = "/usr/bin/wrk"
 
@@ -61,8 +61,7 @@ def main():
     args = ap.parse_args()
     with WharfServer() as server:
         ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
-        subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
-                         key=lambda s: s["AvailabilityZone"])[:2]
+        subnets = default_subnets(ec2)[:2]
         # Its own group, admitting the port from anywhere (the default group admits only its members).
         sg = ec2.create_security_group(GroupName="bench-public", Description="bench",
                                        VpcId=subnets[0]["VpcId"])["GroupId"]

@@ -7,7 +7,7 @@ not 80. Then rules and priorities, errors, attributes, tags, and a busy port ref
 """
 import socket
 
-from wharf_harness import Checks, WharfServer, expect_client_error, free_port
+from wharf_harness import Checks, WharfServer, default_subnets, expect_client_error, free_port
 
 checks = Checks()
 ARN = "arn:aws:elasticloadbalancing:us-east-1:000000000000:"
@@ -17,8 +17,7 @@ with WharfServer() as server:
     seed = {}
     # The load balancer's subnets and group: the default VPC's (they must exist, in one VPC).
     ec2 = server.boto3("ec2")
-    zones = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
-                   key=lambda s: s["AvailabilityZone"])
+    zones = default_subnets(ec2)
     subnet_a, subnet_b = zones[0]["SubnetId"], zones[1]["SubnetId"]
     default_sg = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]},
                                                        {"Name": "vpc-id", "Values": [zones[0]["VpcId"]]}]

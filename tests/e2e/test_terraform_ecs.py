@@ -27,7 +27,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "iac"))
-from wharf_harness import Checks, WharfServer, free_port, run_on_newest_python  # noqa: E402
+from wharf_harness import Checks, WharfServer, default_subnets, free_port, run_on_newest_python  # noqa: E402
 
 # The provider calls APIs newer than Debian's botocore knows (ListServiceDeployments,
 # CreateLogGroup's logGroupClass).
@@ -109,8 +109,7 @@ with WharfServer(agent=True) as server:
         # The VPC part of seed 000 is test_terraform_vpc.py's; here the default VPC's subnets
         # in two zones and two security groups carry the stack.
         vpc = [v for v in ec2.describe_vpcs()["Vpcs"] if v["IsDefault"]][0]["VpcId"]
-        subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
-                         key=lambda s: s["AvailabilityZone"])
+        subnets = default_subnets(ec2)
         net.update(vpc=vpc, subnets=[s["SubnetId"] for s in subnets[:2]])
         net["lb_sg"] = ec2.create_security_group(GroupName="seed000-lb", Description="lb", VpcId=vpc)["GroupId"]
         net["app_sg"] = ec2.create_security_group(GroupName="seed000-app", Description="app", VpcId=vpc)["GroupId"]

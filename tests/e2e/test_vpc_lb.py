@@ -27,7 +27,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
+from wharf_harness import Checks, WharfServer, default_subnets, expect_client_error, free_port  # noqa: E402
 from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
@@ -67,9 +67,7 @@ with WharfServer(agent=True) as server:
         net["default_vpc"] = default_vpc
         net["other_sg"] = ec2.create_security_group(GroupName="elsewhere", Description="in the default VPC",
                                                     VpcId=default_vpc)["GroupId"]
-        default_subnets = sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
-                                 key=lambda s: s["AvailabilityZone"])
-        net["default_a"] = default_subnets[0]["SubnetId"]
+        net["default_a"] = default_subnets(ec2)[0]["SubnetId"]
 
     @checks.run
     def create_load_balancer_checks_its_subnets_and_groups():

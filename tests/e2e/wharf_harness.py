@@ -244,6 +244,12 @@ def print_server_warnings(lines=40):
             print(f"   | {line}", flush=True)
 
 
+def default_subnets(ec2):
+    """The region's default subnets (default-for-az), one per zone, in zone order."""
+    return sorted(ec2.describe_subnets(Filters=[{"Name": "default-for-az", "Values": ["true"]}])["Subnets"],
+                  key=lambda s: s["AvailabilityZone"])
+
+
 def wait_for(fn, what, timeout=60, interval=0.1):
     """fn()'s first true value within timeout seconds, polled every interval; an AssertionError
     naming what was awaited when there is none."""
