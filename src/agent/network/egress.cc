@@ -39,8 +39,9 @@ std::string Elements(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::string_view table_name) {
-  std::vector<std::string> eni_marks, snat_to, public_to, public_marks;
+Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
+  const std::vector<EgressEni>& enis = plan.enis;
+  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, outside;
   std::set<std::string> publics;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
@@ -50,6 +51,7 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
       if (!IsIpv4(e.outside_address)) return Status::InvalidArgument("bad outside address " + e.outside_address);
       std::string mark = Hex(kEniMarkBase | ++n);
       eni_marks.push_back("\"" + e.bridge + "\" . " + e.ip + " : " + mark);
+      outside.push_back("\"" + e.bridge + "\" . " + e.ip);
       snat_to.push_back(mark + " : " + e.outside_address);
     }
     if (!e.public_ip.empty()) {
@@ -59,6 +61,14 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
       public_marks.push_back(e.public_ip + " : " + Hex(e.vpc_mark));
     }
   }
+  if (plan.server && (!IsIpv4(plan.server->address) || plan.server->port == 0)) {
+    return Status::InvalidArgument("bad server address " + plan.server->address);
+  }
+  std::set<uint16_t> metadata_ports(plan.metadata_ports.begin(), plan.metadata_ports.end());
+  metadata_ports.erase(0);
+  std::string gateway_tcp = "53";
+  for (uint16_t p : metadata_ports) gateway_tcp += ", " + std::to_string(p);
+  const std::string front = std::string(kServerPublicAddress);
   const std::string t = "ip " + std::string(table_name);
   if (enis.empty()) return "table " + t + "\ndelete table " + t + "\n";
   std::string s = "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n";
@@ -66,12 +76,30 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
   s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
   s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
   s += "  map public_marks { type ipv4_addr : mark;" + Elements(public_marks) + " }\n";
+  s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
   // Before the security groups' forward chains (-10, -5): what cannot pass here never reaches them.
   s += "  chain forward {\n"
        "    type filter hook forward priority -20; policy accept;\n"
        "    oifname \"wh-*\" iifname != \"wh-*\" ct direction original ct status & dnat == 0 drop\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark set iifname . ip saddr map @eni_marks\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
+       "  }\n";
+  // The local table answers a task's packet to any host address before its VPC's rules do.
+  s += "  chain input {\n"
+       "    type filter hook input priority -20; policy accept;\n"
+       "    iifname != \"wh-*\" accept\n"
+       "    ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n"
+       "    ct state established,related accept\n"
+       "    ct status & dnat != 0 accept\n"
+       "    iifname . ip saddr @outside accept\n"
+       "    fib daddr . iif type local udp dport 53 accept\n"
+       "    fib daddr . iif type local tcp dport { " + gateway_tcp + " } accept\n"
+       "    drop\n"
+       "  }\n";
+  // After the NAT hook (-100): what is still addressed to the front was not DNAT'd.
+  s += "  chain prerouting_front {\n"
+       "    type filter hook prerouting priority -90; policy accept;\n"
+       "    iifname \"wh-*\" ip daddr " + front + " drop\n"
        "  }\n";
   // Before wharf_vpc's prerouting (-150) and the NAT hooks (-100).
   s += "  chain prerouting_mark {\n"
@@ -80,8 +108,12 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
        "  }\n"
        "  chain prerouting_nat {\n"
        "    type nat hook prerouting priority -101; policy accept;\n"
-       "    dnat to ip daddr map @public_to\n"
-       "  }\n"
+       "    dnat to ip daddr map @public_to\n";
+  if (plan.server) {
+    s += "    iifname . ip saddr @outside ip daddr " + front + " tcp dport " + std::to_string(kServerPublicPort) +
+         " dnat to " + plan.server->address + ":" + std::to_string(plan.server->port) + "\n";
+  }
+  s += "  }\n"
        "  chain output_mark {\n"
        "    type route hook output priority -160; policy accept;\n"
        "    meta mark set ip daddr map @public_marks\n"
@@ -98,8 +130,9 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
   return s;
 }
 
-Status Egress::Apply(const std::vector<EgressEni>& enis) {
-  ASSIGN_OR_RETURN(std::string script, CompileEgress(enis, table_));
+Status Egress::Apply(const EgressPlan& plan) {
+  const std::vector<EgressEni>& enis = plan.enis;
+  ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   if (script == applied_) return Status::OK();
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
