@@ -65,9 +65,9 @@ struct ServerFront {
 };
 
 struct EgressPlan {
-  std::vector<EgressEni> enis;
-  std::optional<ServerFront> server;      // none: no front (the server is not reachable from tasks)
-  std::vector<uint16_t> metadata_ports;  // the task metadata endpoint's on the bridges
+  std::vector<EgressEni> enis{};
+  std::optional<ServerFront> server{};      // none: no front (the server is not reachable from tasks)
+  std::vector<uint16_t> metadata_ports{};  // the task metadata endpoint's on the bridges
 };
 
 // The nft script that makes table `ip <table>` what `plan` says (the node's VPC ENIs), or
