@@ -92,6 +92,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    ct state established,related accept\n"
        "    ct status & dnat != 0 accept\n"
        "    iifname . ip saddr @outside accept\n"
+       "    fib daddr . iif type local icmp type echo-request accept\n"
        "    fib daddr . iif type local udp dport 53 accept\n"
        "    fib daddr . iif type local tcp dport { " + gateway_tcp + " } accept\n"
        "    drop\n"

@@ -25,8 +25,8 @@
 //           these pass: replies (established, related), connections something here DNAT'd or
 //           redirected (an internal load balancer, the server's front), everything from an ENI
 //           with an outside address (the host is the internet), and the services AWS provides
-//           inside a VPC at the ENI's own bridge: the resolver (53) and the task metadata
-//           endpoint (`metadata_ports`). 127/8 passes only DNAT'd (route_localnet, network.cc).
+//           inside a VPC at the ENI's own bridge: the resolver (53), the task metadata
+//           endpoint (`metadata_ports`) and the gateway's echo replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
 //   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
