@@ -376,7 +376,8 @@ class AgentImpl final : public Agent {
       if (a.eni->vpc_id.empty()) continue;
       if (a.eni->egress) plan.routed_out.insert(bridge);
       plan.egress.enis.push_back(
-          EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id)});
+          EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
+                    a.eni->gateway, a.eni->dns_server});
       plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
     }
     return plan;

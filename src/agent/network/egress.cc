@@ -42,11 +42,17 @@ std::string Elements(const std::vector<std::string>& items) {
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
   const std::vector<EgressEni>& enis = plan.enis;
   std::vector<std::string> eni_marks, snat_to, public_to, public_marks, outside;
+  std::set<std::string> services;  // bridge . address of the VPC's own services
   std::set<std::string> publics;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
     if (!IsInterfaceName(e.bridge)) return Status::InvalidArgument("bad bridge name " + e.bridge);
     if (!IsIpv4(e.ip)) return Status::InvalidArgument("bad ENI address " + e.ip);
+    for (const std::string& service : {e.gateway, e.dns_server}) {
+      if (service.empty()) continue;
+      if (!IsIpv4(service)) return Status::InvalidArgument("bad service address " + service);
+      services.insert("\"" + e.bridge + "\" . " + service);
+    }
     if (!e.outside_address.empty()) {
       if (!IsIpv4(e.outside_address)) return Status::InvalidArgument("bad outside address " + e.outside_address);
       std::string mark = Hex(kEniMarkBase | ++n);
@@ -77,6 +83,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
   s += "  map public_marks { type ipv4_addr : mark;" + Elements(public_marks) + " }\n";
   s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
+  s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
   // Before the security groups' forward chains (-10, -5): what cannot pass here never reaches them.
   s += "  chain forward {\n"
        "    type filter hook forward priority -20; policy accept;\n"
@@ -92,9 +99,9 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    ct state established,related accept\n"
        "    ct status & dnat != 0 accept\n"
        "    iifname . ip saddr @outside accept\n"
-       "    fib daddr . iif type local icmp type echo-request accept\n"
-       "    fib daddr . iif type local udp dport 53 accept\n"
-       "    fib daddr . iif type local tcp dport { " + gateway_tcp + " } accept\n"
+       "    iifname . ip daddr @services icmp type echo-request accept\n"
+       "    iifname . ip daddr @services udp dport 53 accept\n"
+       "    iifname . ip daddr @services tcp dport { " + gateway_tcp + " } accept\n"
        "    drop\n"
        "  }\n";
   // After the NAT hook (-100): what is still addressed to the front was not DNAT'd.

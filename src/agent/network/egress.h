@@ -25,8 +25,10 @@
 //           these pass: replies (established, related), connections something here DNAT'd or
 //           redirected (an internal load balancer, the server's front), everything from an ENI
 //           with an outside address (the host is the internet), and the services AWS provides
-//           inside a VPC at the ENI's own bridge: the resolver (53), the task metadata
-//           endpoint (`metadata_ports`) and the gateway's echo replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
+//           inside a VPC at the ENI's own bridge (`bridge . address` pairs, not `fib`: two
+//           VPCs' bridges may carry one address, and the local table names one of them): the
+//           resolver (53), the task metadata endpoint (`metadata_ports`) and the gateway's echo
+//           replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
 //   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
@@ -51,6 +53,10 @@ struct EgressEni {
   std::string outside_address;  // "" when it reaches nothing outside its VPC
   std::string public_ip;        // "" when it has none
   uint32_t vpc_mark = 0;        // VpcReplyMark of its VPC (network.h)
+  // The services AWS provides in the VPC, at addresses of `bridge`: its subnet's router (the
+  // task metadata endpoint) and the VPC resolver. "": none.
+  std::string gateway{};
+  std::string dns_server{};
 };
 
 // The address and port at which tasks reach the server "on the internet": from RFC 2544's

@@ -34,7 +34,8 @@ TEST(EgressTest, NoEnisRemovesTheTableAndBadInputIsRefused) {
 }
 
 TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
-  EgressPlan plan{{{"wh-aaa", "10.0.1.5", "198.51.100.7", "", 0x76000001}, {"wh-bbb", "10.0.2.6", "", "", 0x76000001}},
+  EgressPlan plan{{{"wh-aaa", "10.0.1.5", "198.51.100.7", "", 0x76000001, "10.0.1.1", "10.0.0.2"},
+                   {"wh-bbb", "10.0.2.6", "", "", 0x76000001, "10.0.2.1", "10.0.0.2"}},
                   ServerFront{"127.0.0.1", 4566},
                   {0, 41234}};
   auto script = CompileEgress(plan);
@@ -43,7 +44,8 @@ TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
   EXPECT_TRUE(Has(*script, "iifname . ip saddr @outside ip daddr 198.18.0.1 tcp dport 443 dnat to 127.0.0.1:4566"))
       << *script;
   EXPECT_TRUE(Has(*script, "iifname \"wh-*\" ip daddr 198.18.0.1 drop")) << "the rest time out: " << *script;
-  EXPECT_TRUE(Has(*script, "fib daddr . iif type local tcp dport { 53, 41234 } accept")) << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip daddr @services tcp dport { 53, 41234 } accept")) << *script;
+  EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.0.2, \"wh-bbb\" . 10.0.2.1")) << "its bridge's own: " << *script;
   EXPECT_TRUE(Has(*script, "ip daddr 127.0.0.0/8 ct status & dnat == 0 drop")) << *script;
   EXPECT_TRUE(Has(*script, "    drop\n  }")) << "the host's other addresses: " << *script;
   EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
