@@ -38,10 +38,13 @@ Result<boost::json::object> CallsThroughEni::Call(const std::string& task_arn, s
     return inner_.Call(task_arn, service, target, input, region);
   }
   if (in_network_) {
-    auto answer = in_network_->Call(task_arn, service, target, input, region);
-    bool dropped = !answer.ok() && answer.status().IsUnavailable() &&
-                   answer.status().message().find("connect ") != std::string::npos;
-    if (!dropped) return answer;
+    // Retried as the pull is (task_runner.cc): the node's tables may lag a reused address.
+    for (int attempt = 0; attempt < kTaskNetworkDialAttempts; ++attempt) {
+      auto answer = in_network_->Call(task_arn, service, target, input, region);
+      bool dropped = !answer.ok() && answer.status().IsUnavailable() &&
+                     answer.status().message().find("connect ") != std::string::npos;
+      if (!dropped) return answer;
+    }
   }
   std::string host = std::string(service) + "." + std::string(region) + ".amazonaws.com";
   return Status::Unavailable("exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: "

@@ -36,6 +36,7 @@ bool PullsThroughTaskNetwork(std::string_view pulls_from, bool way_out, bool is_
 
 // How long such a dial waits (containerd's is longer, and retried 5 times).
 inline constexpr std::chrono::milliseconds kTaskNetworkDialTimeout{2000};
+inline constexpr int kTaskNetworkDialAttempts = 3;
 
 // `base`, with every connection made in the task's namespace `netns_path` toward the server's
 // front, and the tag resolved at the registry on every pull: on Fargate a cached image still

@@ -78,7 +78,7 @@ TEST(PullPathTest, SecretsWithoutAnEndpointGoThroughTheTasksNetwork) {
   EXPECT_TRUE(calls.Call("t", "ssm", "AmazonSSM.GetParameters", {}, "us-east-1").ok());
   EXPECT_EQ(in_network.calls, 0);
   auto timed_out = calls.Call("t", "secretsmanager", "secretsmanager.GetSecretValue", {}, "us-east-1");
-  EXPECT_EQ(in_network.calls, 1);
+  EXPECT_EQ(in_network.calls, kTaskNetworkDialAttempts);
   ASSERT_FALSE(timed_out.ok());
   EXPECT_NE(timed_out.status().message().find("secretsmanager.us-east-1.amazonaws.com:443: i/o timeout"),
             std::string::npos)

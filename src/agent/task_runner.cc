@@ -367,10 +367,18 @@ Status TaskRunner::LaunchContainers() {
       c->reason = UnreachedRegistryReason(eni_->pulls_from, *parsed, pull.is_ecr && pull.is_ecr(parsed->registry));
       if (!c->reason.empty()) return Status::NotFound(c->reason);
     }
+    auto dropped_dial = [&](const Status& st) {
+      return via_task && st.IsUnavailable() && st.message().find("connect") != std::string::npos;
+    };
     auto image = node_.images.Pull(ref, options);
+    // Retried as containerd does: the node's tables may still hold an earlier task's ENI at this
+    // address (its security groups count as in force for the new one).
+    for (int attempt = 1; attempt < kTaskNetworkDialAttempts && !image.ok() && dropped_dial(image.status()); ++attempt) {
+      image = node_.images.Pull(ref, options);
+    }
     if (!image.ok()) {
       // A dial the task's network dropped: Fargate's words for it.
-      bool dropped = via_task && image.status().IsUnavailable() && image.status().message().find("connect") != std::string::npos;
+      bool dropped = dropped_dial(image.status());
       c->reason = dropped ? UnreachedRegistryReason("", *parsed, false)
                           : "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
                                 ref + ": " + image.status().message();
