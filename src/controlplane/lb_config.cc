@@ -205,8 +205,8 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     }
   }
   // A target in a VPC subnet is reached through that subnet's bridge on the node (two VPCs
-  // may share a CIDR there: agent/network/network.h); an internal load balancer through its
-  // VPC's bridges.
+  // may share a CIDR there: agent/network/network.h); a load balancer through its VPC's
+  // bridges.
   ASSIGN_OR_RETURN(auto subnet_records, LoadRecords(store, model::keys::kSubnets));
   std::map<std::string, std::vector<std::pair<vpc::Ipv4Cidr, std::string>>> subnets;  // VPC -> (CIDR, bridge)
   std::map<std::string, std::vector<std::string>> bridges;                            // VPC -> bridges
@@ -236,8 +236,10 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     const LbReach& where = reach[out.load_balancer_arn];
     out.public_addresses = where.public_addresses;
     out.internal = where.internal;
-    if (out.internal) {
-      out.private_addresses = where.private_addresses;
+    // Whatever the Scheme, its VPC reaches it at its interfaces' addresses (on AWS a task
+    // connects to an internet-facing ALB's ENIs too; its DNS name gives the public ones).
+    out.private_addresses = where.private_addresses;
+    if (!where.vpc_id.empty()) {
       out.vpc_bridges = bridges[where.vpc_id];
       out.vpc_route_table = model::VpcRouteTable(where.vpc_id);
     }

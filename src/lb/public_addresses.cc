@@ -109,8 +109,8 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   if (!IsIpv4(to)) return Status::InvalidArgument("bad listener bind address " + to);
   // Sorted containers: one plan, one script.
   std::set<std::pair<std::string, uint16_t>> publics;                          // address . port
-  std::set<std::tuple<std::string, std::string, uint16_t>> internals;          // bridge . address . port
-  std::set<uint16_t> internal_ports;
+  std::set<std::tuple<std::string, std::string, uint16_t>> interfaces;         // bridge . address . port
+  std::set<uint16_t> internal_ports, facing_ports;
   std::map<std::pair<std::string, uint16_t>, std::vector<Cidr>> admitted;      // address . port -> sources
   for (const Listener& l : listeners) {
     std::vector<Cidr> sources;
@@ -128,26 +128,27 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
       publics.emplace(ip, l.port);
       admit(ip);
     }
-    if (!l.internal) continue;
+    // Its VPC reaches it at its interfaces' addresses, whatever its Scheme.
     for (const std::string& ip : l.private_addresses) {
       if (!IsIpv4(ip)) return Status::InvalidArgument("bad private address " + ip);
       for (const std::string& bridge : l.vpc_bridges) {
         if (!IsInterfaceName(bridge)) return Status::InvalidArgument("bad bridge name " + bridge);
-        internals.emplace(bridge, ip, l.port);
+        interfaces.emplace(bridge, ip, l.port);
       }
       admit(ip);
     }
-    internal_ports.insert(l.port);
+    (l.internal ? internal_ports : facing_ports).insert(l.port);
   }
   const std::string t = "ip " + std::string(table);
   std::string s = "table " + t + "\ndelete table " + t + "\n";
-  if (publics.empty() && internal_ports.empty()) return s;
-  std::vector<std::string> public_elements, internal_elements, port_elements, admitted_elements;
+  if (publics.empty() && internal_ports.empty() && facing_ports.empty()) return s;
+  std::vector<std::string> public_elements, interface_elements, port_elements, facing_elements, admitted_elements;
   for (const auto& [ip, port] : publics) public_elements.push_back(ip + " . " + std::to_string(port));
-  for (const auto& [bridge, ip, port] : internals) {
-    internal_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
+  for (const auto& [bridge, ip, port] : interfaces) {
+    interface_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
   }
   for (uint16_t port : internal_ports) port_elements.push_back(std::to_string(port));
+  for (uint16_t port : facing_ports) facing_elements.push_back(std::to_string(port));
   for (auto& [path, sources] : admitted) {
     for (const Cidr& c : Outermost(std::move(sources))) {
       admitted_elements.push_back(path.first + " . " + std::to_string(path.second) + " . " + CidrText(c));
@@ -155,8 +156,9 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   }
   s += "table " + t + " {\n";
   s += "  set listeners { type ipv4_addr . inet_service;" + Elements(public_elements) + " }\n";
-  s += "  set internal { type ifname . ipv4_addr . inet_service;" + Elements(internal_elements) + " }\n";
+  s += "  set interfaces { type ifname . ipv4_addr . inet_service;" + Elements(interface_elements) + " }\n";
   s += "  set internal_ports { type inet_service;" + Elements(port_elements) + " }\n";
+  s += "  set facing_ports { type inet_service;" + Elements(facing_elements) + " }\n";
   s += "  set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval;" + Elements(admitted_elements) +
        " }\n";
   // The load balancer's security groups, before any address is rewritten: a client its groups
@@ -165,7 +167,7 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
-       "    iifname . ip daddr . tcp dport @internal ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "    iifname . ip daddr . tcp dport @interfaces ip daddr . tcp dport . ip saddr != @admitted drop\n"
        "  }\n"
        "  chain output_filter {\n"
        "    type filter hook output priority -140; policy accept;\n"
@@ -178,18 +180,25 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   s += "  chain prerouting {\n"
        "    type nat hook prerouting priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
-       "    iifname . ip daddr . tcp dport @internal redirect\n"
+       "    iifname . ip daddr . tcp dport @interfaces redirect\n"
        "  }\n"
        "  chain output {\n"
        "    type nat hook output priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
        "  }\n";
-  // An internal listener's port taken any other way (the host, another VPC, the bind
-  // address, another interface of the host) was not redirected: dropped.
+  // Listeners listen at 0.0.0.0 (DataPlaneOptions::vpc_bind_address). An internal listener's
+  // port taken any other way (the host, another VPC, the bind address, another interface of
+  // the host) was not redirected: dropped. An internet-facing listener's is refused but at
+  // the bind address (the host's own way in, as when it listened there alone), unless that
+  // is every address anyway.
   s += "  chain input {\n"
        "    type filter hook input priority -140; policy accept;\n"
-       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n"
-       "  }\n"
+       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n";
+  if (bind_address != "0.0.0.0" && !bind_address.empty()) {
+    s += "    tcp dport @facing_ports ct direction original ct status & dnat == 0 ip daddr != " + to +
+         " reject with tcp reset\n";
+  }
+  s += "  }\n"
        "}\n";
   return s;
 }
@@ -198,7 +207,7 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
                                std::set<std::string>& routes) {
   routes.clear();
   for (const Listener& l : listeners) {
-    if (!l.internal || l.vpc_route_table == 0) continue;
+    if (l.vpc_route_table == 0) continue;
     for (const std::string& ip : l.private_addresses) {
       if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
     }
