@@ -6,6 +6,7 @@
 #include "base/logging.h"
 #include "controlplane/node_security.h"
 #include "model/json.h"
+#include "model/task.h"
 #include "model/keys.h"
 
 namespace wharf::controlplane {
@@ -24,6 +25,15 @@ int64_t NextDrainDeadline(const lb::Config& config) {
     }
   }
   return next;
+}
+
+// What a task's record means to the load balancers: its ENI's membership of its groups and,
+// for its way out, its subnet and public address. "" for a task without a live ENI.
+std::string EniReach(const boost::json::object& task_record) {
+  std::string membership = EniMembership(task_record);
+  if (membership.empty()) return membership;
+  auto eni = model::TaskRecord(task_record).eni();
+  return membership + " | " + eni->subnet_id + " " + eni->public_ip;
 }
 
 }  // namespace
@@ -53,7 +63,10 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
   LoadBalancerPublisher* raw = p.get();
   // The load balancers' own security groups and their VPCs' subnets are part of where they
   // are reached (the groups' sources, the VPC's bridges): a change reaches the table at once.
-  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets}) {
+  // Route tables, NAT gateways and elastic IPs decide which tasks have a way out to a public
+  // address (lb_config.h).
+  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets,
+                                  model::keys::kRouteTables, model::keys::kNatGateways, model::keys::kAddresses}) {
     ASSIGN_OR_RETURN(auto watch, store.WatchPrefix(prefix, revision, [raw](const std::vector<store::Event>& events) {
       raw->OnChanges(events);
     }));
@@ -129,7 +142,7 @@ void LoadBalancerPublisher::OnTaskChanges(const std::vector<store::Event>& event
   memberships.reserve(events.size());
   for (const auto& e : events) {
     auto task = e.type == store::Event::Type::kPut ? ParseObject(e.kv.value) : Result<boost::json::object>(Status::NotFound(""));
-    memberships.push_back(task.ok() ? EniMembership(*task) : "");
+    memberships.push_back(task.ok() ? EniReach(*task) : "");
   }
   int64_t changed = 0;
   {

@@ -254,5 +254,46 @@ TEST(LoadBalancerPublisherTest, ANewMemberOfANamedGroupIsAdmittedThroughTheTaskW
   EXPECT_TRUE(admitted().empty());
 }
 
+// A task with a public address in a subnet routed to an internet gateway has a way out: it
+// reaches internet-facing load balancers' public addresses, with that address as its source.
+// One without a public address has none.
+TEST(LoadBalancerPublisherTest, TasksWithAWayOutAreOutsideClients) {
+  store::MemoryStore store;
+  SystemClock clock;
+  Put(store, model::keys::LoadBalancerKey("outside"),
+      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internet-facing", "VpcId": "vpc-1"},
+          "attributes": {}, "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4",
+                                             "networkInterfaceId": "eni-1", "publicIp": "198.51.100.4"}]})");
+  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
+      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
+  Put(store, model::keys::RouteTableKey("rtb-1"),
+      R"({"RouteTableId": "rtb-1", "VpcId": "vpc-1",
+          "Associations": [{"Main": true, "RouteTableId": "rtb-1"}],
+          "Routes": [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"},
+                     {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"}]})");
+  auto task = [](const std::string& id, const std::string& ip, const std::string& public_ip) {
+    return json::serialize(json::object{
+        {"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/default/" + id},
+        {"desiredStatus", "RUNNING"},
+        {"lastStatus", "RUNNING"},
+        {"_wharf", json::object{{"node", "i-1"},
+                                {"networkMode", "awsvpc"},
+                                {"eni", json::object{{"ip", ip}, {"gateway", "10.0.1.1"}, {"vpcId", "vpc-1"},
+                                                     {"subnetId", "subnet-0aaaaaaaaaaaaaaaa"},
+                                                     {"publicIp", public_ip}}}}}});
+  };
+  Put(store, model::keys::TaskKey("default", "t1"), task("t1", "10.0.1.9", "198.18.0.9"));
+  Put(store, model::keys::TaskKey("default", "t2"), task("t2", "10.0.1.10", ""));
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  auto config = data_plane.config();
+  EXPECT_EQ(config->vpc_bridges, std::vector<std::string>{"wh-aaaaaaaaaaaa"});
+  ASSERT_EQ(config->outside_clients.size(), 1u);
+  EXPECT_EQ(config->outside_clients[0].bridge, "wh-aaaaaaaaaaaa");
+  EXPECT_EQ(config->outside_clients[0].ip, "10.0.1.9");
+  EXPECT_EQ(config->outside_clients[0].outside_address, "198.18.0.9");
+}
+
 }  // namespace
 }  // namespace wharf::controlplane

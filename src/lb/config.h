@@ -131,9 +131,22 @@ struct Listener {
   std::vector<std::string> admitted_sources{};
 };
 
+// A task's ENI with a way out of its VPC (its public address behind an internet gateway, a NAT
+// gateway's elastic IP): it reaches internet-facing listeners at their public addresses as a
+// client outside would, with `outside_address` as its source (lb/public_addresses.h).
+struct OutsideClient {
+  std::string bridge;            // its subnet's bridge on the node
+  std::string ip;                // its private address
+  std::string outside_address;   // the address it leaves its VPC with
+};
+
 struct Config {
   std::vector<Listener> listeners;
   std::map<std::string, TargetGroup> target_groups;  // by ARN
+  // Every VPC subnet's bridge (named whether or not the node made it), and the ENIs among
+  // their tasks that have a way out: only those reach a public address from a VPC.
+  std::vector<std::string> vpc_bridges{};
+  std::vector<OutsideClient> outside_clients{};
 };
 
 // AWS's target health states and reason codes, as DescribeTargetHealth reports them.

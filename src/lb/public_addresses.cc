@@ -102,7 +102,8 @@ std::string PublicAddressTable(std::string_view region, std::string_view data_di
 }
 
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
-                                           std::string_view table) {
+                                           std::string_view table, const std::vector<std::string>& vpc_bridges,
+                                           const std::vector<OutsideClient>& outside_clients) {
   if (!IsTableName(table)) return Status::InvalidArgument("bad nft table name " + std::string(table));
   std::string to(bind_address);
   if (to.empty() || to == "0.0.0.0") to = "127.0.0.1";  // every address: loopback is one of them
@@ -149,6 +150,22 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   }
   for (uint16_t port : internal_ports) port_elements.push_back(std::to_string(port));
   for (uint16_t port : facing_ports) facing_elements.push_back(std::to_string(port));
+  std::set<std::string> bridges;
+  for (const std::string& b : vpc_bridges) {
+    if (!IsInterfaceName(b)) return Status::InvalidArgument("bad bridge name " + b);
+    bridges.insert("\"" + b + "\"");
+  }
+  std::map<std::string, std::string> outside;  // "bridge" . ip -> outside address
+  for (const OutsideClient& c : outside_clients) {
+    if (!IsInterfaceName(c.bridge)) return Status::InvalidArgument("bad bridge name " + c.bridge);
+    if (!IsIpv4(c.ip) || !IsIpv4(c.outside_address)) return Status::InvalidArgument("bad client address " + c.ip);
+    outside.emplace("\"" + c.bridge + "\" . " + c.ip, c.outside_address);
+  }
+  std::vector<std::string> way_out_elements, outside_elements;
+  for (const auto& [key, address] : outside) {
+    way_out_elements.push_back(key);
+    outside_elements.push_back(key + " : " + address);
+  }
   for (auto& [path, sources] : admitted) {
     for (const Cidr& c : Outermost(std::move(sources))) {
       admitted_elements.push_back(path.first + " . " + std::to_string(path.second) + " . " + CidrText(c));
@@ -161,11 +178,18 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   s += "  set facing_ports { type inet_service;" + Elements(facing_elements) + " }\n";
   s += "  set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval;" + Elements(admitted_elements) +
        " }\n";
+  s += "  set vpc_bridges { type ifname;" + Elements({bridges.begin(), bridges.end()}) + " }\n";
+  s += "  set way_out { type ifname . ipv4_addr;" + Elements(way_out_elements) + " }\n";
+  s += "  map outside { type ifname . ipv4_addr : ipv4_addr;" + Elements(outside_elements) + " }\n";
   // The load balancer's security groups, before any address is rewritten: a client its groups
   // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
   // connection marks (-150), before every NAT hook.
+  // A VPC's task reaches a public address only through its way out, as on AWS; its source is
+  // then its outside address, checked after the SNAT (input_outside).
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
+       "    iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners accept\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
        "    iifname . ip daddr . tcp dport @interfaces ip daddr . tcp dport . ip saddr != @admitted drop\n"
        "  }\n"
@@ -179,6 +203,7 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // local address routed from that bridge), where the listener listens at 0.0.0.0.
   s += "  chain prerouting {\n"
        "    type nat hook prerouting priority -102; policy accept;\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners redirect\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
        "    iifname . ip daddr . tcp dport @interfaces redirect\n"
        "  }\n"
@@ -191,6 +216,18 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // the host) was not redirected: dropped. An internet-facing listener's is refused but at
   // the bind address (the host's own way in, as when it listened there alone), unless that
   // is every address anyway.
+  // A VPC's task at a public address leaves its VPC with its outside address: the proxy sees
+  // it, and the load balancer's groups check it, as AWS's see a client's public address.
+  s += "  chain input_nat {\n"
+       "    type nat hook input priority 100; policy accept;\n"
+       "    iifname . ip saddr @way_out ct original ip daddr . tcp dport @listeners snat to iifname . ip saddr map "
+       "@outside\n"
+       "  }\n"
+       "  chain input_outside {\n"
+       "    type filter hook input priority 110; policy accept;\n"
+       "    ct direction original ct status & snat != 0 ct original ip daddr . tcp dport @listeners "
+       "ct original ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "  }\n";
   s += "  chain input {\n"
        "    type filter hook input priority -140; policy accept;\n"
        "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n";
@@ -234,7 +271,8 @@ Status PublicAddresses::Apply(const Config& config) {
       if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
     }
   }
-  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_));
+  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_,
+                                                                          config.vpc_bridges, config.outside_clients));
   if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
   // The first plan runs even when it is empty: it removes what a killed server left.
   bool nothing = script.find("set listeners") == std::string::npos;  // only the delete

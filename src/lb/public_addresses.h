@@ -62,8 +62,12 @@ namespace wharf::lb {
 // The nft script that makes `ip <table>` DNAT every listener's public addresses on its port
 // to `bind_address` (0.0.0.0 means 127.0.0.1), or removes the table when there are none.
 // InvalidArgument for an address that is not IPv4 or a table name nft would not take. Pure.
+// `vpc_bridges` and `outside_clients` (Config's): a connection from a VPC bridge to a public
+// address passes only from an ENI with a way out, redirected there as the interface
+// addresses are and SNAT'd to its outside address, whose source the groups then check.
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
-                                           std::string_view table);
+                                           std::string_view table, const std::vector<std::string>& vpc_bridges = {},
+                                           const std::vector<OutsideClient>& outside_clients = {});
 
 // A table name per region and server: "wharf_lb_" + the region with '-' as '_' + "_" + 8 hex
 // digits of the FNV-1a hash of the server's (absolute) data directory. The same server finds

@@ -106,6 +106,32 @@ TEST(PublicAddressesTest, AnInternetFacingListenerIsReachedFromItsVpcToo) {
   EXPECT_EQ(everywhere->find("@facing_ports ct"), std::string::npos) << *everywhere;
 }
 
+// A VPC's task reaches a public address only with a way out: redirected as an interface
+// address is, SNAT'd to its outside address, and that address checked against the groups.
+TEST(PublicAddressesTest, AVpcsTaskReachesAPublicAddressThroughItsWayOutOnly) {
+  Listener l = Make(80, {"198.51.100.1"});
+  l.admitted_sources = {"0.0.0.0/0"};
+  auto script = CompilePublicAddresses({l}, "127.0.0.1", "t", {"wh-b", "wh-a"},
+                                       {{"wh-a", "10.0.1.9", "198.18.0.9"}});
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_NE(script->find("set vpc_bridges { type ifname; elements = { \"wh-a\", \"wh-b\" } }"), std::string::npos)
+      << *script;
+  EXPECT_NE(script->find("map outside { type ifname . ipv4_addr : ipv4_addr; elements = { \"wh-a\" . 10.0.1.9 : "
+                         "198.18.0.9 } }"),
+            std::string::npos)
+      << *script;
+  EXPECT_NE(script->find("iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop"),
+            std::string::npos);
+  EXPECT_NE(script->find("iifname . ip saddr @way_out ip daddr . tcp dport @listeners redirect\n"
+                         "    ip daddr . tcp dport @listeners dnat to 127.0.0.1"),
+            std::string::npos)
+      << *script;
+  EXPECT_NE(script->find("snat to iifname . ip saddr map @outside"), std::string::npos);
+  EXPECT_NE(script->find("ct original ip daddr . tcp dport . ip saddr != @admitted drop"), std::string::npos);
+  EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {"wh-a\"; flush"}).ok());
+  EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {}, {{"wh-a", "10.0.1.9", "not an address"}}).ok());
+}
+
 TEST(PublicAddressesTest, AdmittedSourcesAreChecked) {
   Listener open = Make(80, {"198.51.100.1"});
   open.admitted_sources = {"0.0.0.0/0", "203.0.113.7", "10.0.0.9/8"};  // nested in the first: one interval

@@ -16,7 +16,8 @@ Authorize, dropped again within a second of the Revoke) and never the host (its 
 addresses, the bind address, the bridge address its VPC's connections are redirected to). A task
 whose group the load balancer's group names is admitted within a second of RunTask (the time is
 printed), and reaches the internet-facing load balancer at its interfaces' private addresses
-too, as on AWS, through its own egress rules: with none admitting the load balancer it times out;
+too, as on AWS, and at its public addresses through its way out (its public address, which the
+load balancer's groups see; a task without one times out there), through its own egress rules: with none admitting the load balancer it times out;
 a rule naming the load balancer's group or its address admits it. RunTask refuses subnets of two VPCs, groups of another VPC
 and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
 while it lives (an elastic IP associated with it too) and gone once it stopped.
@@ -274,7 +275,7 @@ with WharfServer(agent=True) as server:
         wait_task(server, "default", arn, "STOPPED")
         made["tasks"].remove(arn)
 
-    def task_in(sg, family):
+    def task_in(sg, family, public_ip="ENABLED"):
         """A task in public-a (a public IP, so that it pulls) in group sg: (arn, netns, RunTask's return time)."""
         image = net.get("image") or push_to_wharf(server, layout, "v1", "app")
         td = ecs.register_task_definition(
@@ -284,7 +285,7 @@ with WharfServer(agent=True) as server:
         )["taskDefinition"]["taskDefinitionArn"]
         ecs.create_cluster(clusterName="default")
         task = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
-            "subnets": [net["public-a"]], "securityGroups": [sg], "assignPublicIp": "ENABLED"}})["tasks"][0]
+            "subnets": [net["public-a"]], "securityGroups": [sg], "assignPublicIp": public_ip}})["tasks"][0]
         ran = time.time()
         made["tasks"].append(task["taskArn"])
         return task["taskArn"], "wharf-" + task["taskArn"].rsplit("/", 1)[1], ran
@@ -306,7 +307,7 @@ with WharfServer(agent=True) as server:
         # names is admitted at once; an internet-facing load balancer answers its VPC at its
         # interfaces' private addresses; the client's own egress rules are checked on the way.
         assert "public_lb" in net and "internal_port" in net, "the checks before did not run"
-        public_lb, _, public_port = net["public_lb"]
+        public_lb, publics, public_port = net["public_lb"]
         internal_port = net["internal_port"]
         publics_private = sorted(e["PrivateIpAddress"] for e in lb_interfaces(public_lb))
         sg = net["client_sg"] = ec2.create_security_group(GroupName="client_sg", Description="clients",
@@ -337,6 +338,37 @@ with WharfServer(agent=True) as server:
         for private in publics_private:
             assert curl_in(netns, private, public_port) == (0, "hello from the internet"), (
                 private, curl_in(netns, private, public_port))
+        # Its public addresses (what its DNS name answers) through the task's way out, its public
+        # address behind the internet gateway, which the load balancer's groups then see.
+        for public in publics:
+            assert curl_in(netns, public, public_port) == (0, "hello from the internet"), (
+                public, curl_in(netns, public, public_port))
+        eni_id = {d["name"]: d["value"] for a in ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0][
+            "attachments"] for d in a["details"]}["networkInterfaceId"]
+        task_public = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0][
+            "Association"]["PublicIp"]
+        anywhere = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                     "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        vpc_only = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                     "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=vpc_only)
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=anywhere)
+        until_answer(lambda: curl_in(netns, publics[0], public_port, 0.3)[0] == 28)  # from its public address
+        assert curl_in(netns, publics_private[0], public_port)[0] == 0  # from its private one
+        just_it = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                    "IpRanges": [{"CidrIp": f"{task_public}/32"}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=just_it)
+        until_answer(lambda: curl_in(netns, publics[0], public_port, 0.3)[0] == 0)
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=anywhere)
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=just_it + vpc_only)
+        # A task without a way out (no public address) reaches the interfaces, never the public addresses.
+        closed_arn, closed_netns, _ = task_in(sg, "vpc-lb-client-private", public_ip="DISABLED")
+        assert wait_task(server, "default", closed_arn, "RUNNING")["lastStatus"] == "RUNNING"
+        assert curl_in(closed_netns, publics_private[0], public_port) == (0, "hello from the internet")
+        assert curl_in(closed_netns, publics[0], public_port) == (28, "")
+        ecs.stop_task(task=closed_arn)
+        wait_task(server, "default", closed_arn, "STOPPED")
+        made["tasks"].remove(closed_arn)
         # The client's egress rules: without one admitting the load balancer, it times out.
         everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
         ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=everything)
