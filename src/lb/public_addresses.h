@@ -21,6 +21,11 @@
 // when nothing listened there) unless it is to the bind address. So the port tells the load
 // balancer, the bridge tells the VPC, and two VPCs with one CIDR (both load balancers at
 // 10.0.1.4, on two ports) never reach each other's.
+// A VPC's task at a public address (its load balancer's DNS name answers those) passes only
+// with a way out of its VPC (set way_out, from Config::outside_clients; every other one from
+// a VPC bridge is dropped, as on AWS); it is redirected as above and SNAT'd in nat input to
+// its outside address (map outside), which the load balancer's groups then check in filter
+// input (110) at the original destination, as AWS's see a client's public address.
 // Why not DNAT to the bind address: it is 127.0.0.1 by default, and the kernel drops a packet
 // routed in from a bridge to 127.0.0.0/8 unless route_localnet (which would open the host's
 // loopback services to every task).
