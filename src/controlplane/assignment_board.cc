@@ -175,11 +175,11 @@ std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(c
 
 void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
   std::set<std::string> nodes;
-  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> MembershipOf
+  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> EniMembership
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
     if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
-    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? MembershipOf(*task) : "");
+    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? EniMembership(*task) : "");
   }
   MutexLock lock(mu_);
   int64_t eni_change = 0;  // an ENI joined or left its groups: every node's member sets change
@@ -200,16 +200,6 @@ void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
     if (nodes.count(w.node)) w.deadline = std::chrono::steady_clock::time_point::min();
   }
   cv_.SignalAll();
-}
-
-// What a task contributes to the member sets: its address and groups while its ENI is live,
-// else nothing. Only a change of it concerns other nodes.
-std::string AssignmentBoard::MembershipOf(const json::object& task_record) {
-  if (!HasLiveEni(task_record)) return "";
-  model::TaskRecord task(task_record);
-  std::string out = task.eni()->ip;
-  for (const auto& g : task.security_groups()) out += " " + g;
-  return out;
 }
 
 void AssignmentBoard::OnSecurityChanges(const std::vector<store::Event>& events) {

@@ -4,6 +4,9 @@
 #include <limits>
 
 #include "base/logging.h"
+#include "controlplane/node_security.h"
+#include "model/json.h"
+#include "model/task.h"
 #include "model/keys.h"
 
 namespace wharf::controlplane {
@@ -24,6 +27,15 @@ int64_t NextDrainDeadline(const lb::Config& config) {
   return next;
 }
 
+// What a task's record means to the load balancers: its ENI's membership of its groups and,
+// for its way out, its subnet and public address. "" for a task without a live ENI.
+std::string EniReach(const boost::json::object& task_record) {
+  std::string membership = EniMembership(task_record);
+  if (membership.empty()) return membership;
+  auto eni = model::TaskRecord(task_record).eni();
+  return membership + " | " + eni->subnet_id + " " + eni->public_ip;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(store::Store& store, Clock& clock,
@@ -32,8 +44,11 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
   std::unique_ptr<LoadBalancerPublisher> p(new LoadBalancerPublisher(store, clock, data_plane, std::move(options)));
   ASSIGN_OR_RETURN(int64_t revision, store.CurrentRevision());
   ASSIGN_OR_RETURN(auto config, BuildLbConfig(store, clock, p->options_.instance_address));
+  // What follows the configuration comes first: the listeners about to open at the VPC bind
+  // address are filtered from their first connection (lb/public_addresses.h).
+  if (p->options_.published) p->options_.published(*config);
   for (const auto& l : config->listeners) {
-    Status s = data_plane.OpenListener(l.arn, l.port, l.internal);
+    Status s = data_plane.OpenListener(l.arn, l.port);
     if (!s.ok()) {
       LOG_ERROR("msg=\"listener port cannot be bound\" listener={} port={} error=\"{}\"", l.arn, l.port,
                 s.ToString());
@@ -48,12 +63,19 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
   LoadBalancerPublisher* raw = p.get();
   // The load balancers' own security groups and their VPCs' subnets are part of where they
   // are reached (the groups' sources, the VPC's bridges): a change reaches the table at once.
-  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets}) {
+  // Route tables, NAT gateways and elastic IPs decide which tasks have a way out to a public
+  // address (lb_config.h).
+  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets,
+                                  model::keys::kRouteTables, model::keys::kNatGateways, model::keys::kAddresses}) {
     ASSIGN_OR_RETURN(auto watch, store.WatchPrefix(prefix, revision, [raw](const std::vector<store::Event>& events) {
       raw->OnChanges(events);
     }));
     p->watches_.push_back(std::move(watch));
   }
+  ASSIGN_OR_RETURN(auto tasks, store.WatchPrefix(model::keys::kTasks, revision, [raw](const std::vector<store::Event>& events) {
+    raw->OnTaskChanges(events);
+  }));
+  p->watches_.push_back(std::move(tasks));
   p->thread_ = std::thread([raw] { raw->Run(); });
   return p;
 }
@@ -111,6 +133,32 @@ void LoadBalancerPublisher::OnChanges(const std::vector<store::Event>& events) {
   {
     MutexLock lock(mu_);
     changed_revision_ = std::max(changed_revision_, newest);
+  }
+  cv_.SignalAll();
+}
+
+void LoadBalancerPublisher::OnTaskChanges(const std::vector<store::Event>& events) {
+  std::vector<std::string> memberships;
+  memberships.reserve(events.size());
+  for (const auto& e : events) {
+    auto task = e.type == store::Event::Type::kPut ? ParseObject(e.kv.value) : Result<boost::json::object>(Status::NotFound(""));
+    memberships.push_back(task.ok() ? EniReach(*task) : "");
+  }
+  int64_t changed = 0;
+  {
+    MutexLock lock(mu_);
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto it = memberships_.find(events[i].kv.key);
+      if ((it == memberships_.end() ? std::string() : it->second) == memberships[i]) continue;
+      changed = std::max(changed, events[i].kv.mod_revision);
+      if (memberships[i].empty()) {
+        memberships_.erase(events[i].kv.key);
+      } else {
+        memberships_[events[i].kv.key] = std::move(memberships[i]);
+      }
+    }
+    if (changed == 0) return;
+    changed_revision_ = std::max(changed_revision_, changed);
   }
   cv_.SignalAll();
 }

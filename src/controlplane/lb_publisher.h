@@ -3,7 +3,9 @@
 //
 // Every server runs one for its own data plane (not only the leader): a store watch on the
 // ELBv2 prefix (and on security groups and subnets, which say where a load balancer is
-// reached) wakes it, so a change made through any server, or by the service controller's
+// reached, on tasks whose ENI joins or leaves its groups, which a load balancer's group may
+// name (node_security.h EniMembership), and on route tables, NAT gateways and elastic IPs,
+// which give a task its way out to public addresses) wakes it, so a change made through any server, or by the service controller's
 // target registrations, reaches this data plane within milliseconds; it also rebuilds at the
 // next drain deadline (a draining target leaves then) and, as a safety net for a watch that
 // broke, every `resync` interval. PublishNow lets the API publish on the caller's thread right
@@ -21,6 +23,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <string>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -64,6 +68,9 @@ class LoadBalancerPublisher {
   // Builds and applies unless a build at `revision` or later was applied already.
   void Publish(int64_t wanted_revision) EXCLUDES(publish_mu_, mu_);
   void OnChanges(const std::vector<store::Event>& events);
+  // Task records: only a change of an ENI's membership (it starts, stops, is deleted) wakes
+  // the publisher; a task's other changes (container reports, health) cost nothing more.
+  void OnTaskChanges(const std::vector<store::Event>& events);
   void Run();
 
   // Constant after construction.
@@ -80,6 +87,7 @@ class LoadBalancerPublisher {
   int64_t changed_revision_ GUARDED_BY(mu_) = 0;  // the newest change the watch reported
   int64_t next_deadline_ms_ GUARDED_BY(mu_) = 0;  // the earliest drain deadline, 0: none
   bool stopping_ GUARDED_BY(mu_) = false;
+  std::map<std::string, std::string> memberships_ GUARDED_BY(mu_);  // task key -> its live ENI's reach
 
   std::vector<std::unique_ptr<store::Watch>> watches_;
   std::thread thread_;

@@ -129,9 +129,9 @@ class DataPlane final : public DataPlaneControl {
 
   ~DataPlane() override { loops_.clear(); }
 
-  Status OpenListener(const std::string& arn, uint16_t port, bool internal) override {
+  Status OpenListener(const std::string& arn, uint16_t port) override {
     MutexLock lock(mu_);
-    const std::string& bind = ListenAddress(internal);
+    const std::string& bind = ListenAddress();
     auto open = listeners_.find(arn);
     if (open != listeners_.end() && open->second.port == port && open->second.address == bind) return Status::OK();
     // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
@@ -144,13 +144,6 @@ class DataPlane final : public DataPlaneControl {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(bind, ec);
     if (ec) return Status::InvalidArgument("bad load balancer bind address " + bind);
-    if (open != listeners_.end() && open->second.port == port) {
-      // The same port at another address (the listener became known as internal after
-      // CreateListener bound it): the old acceptors go first, as both cannot hold the port.
-      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(port));
-      listeners_.erase(open);
-      open = listeners_.end();
-    }
     // Acceptors are keyed by listener and port, so a listener moving to another port
     // (ModifyListener) binds the new one before it lets the old one go.
     std::string key = arn + "#" + std::to_string(port);
@@ -201,24 +194,19 @@ class DataPlane final : public DataPlaneControl {
   // Listeners follow the configuration too, so a server sharing the store with the one that
   // took the CreateListener call opens the port when its periodic rebuild sees it.
   void Reconcile(const Config& config) {
-    std::map<std::string, std::pair<uint16_t, bool>> wanted;  // arn -> port, internal
-    for (const auto& l : config.listeners) wanted[l.arn] = {l.port, l.internal};
+    std::map<std::string, uint16_t> wanted;  // arn -> port
+    for (const auto& l : config.listeners) wanted[l.arn] = l.port;
     std::vector<std::string> stale;
     {
       MutexLock lock(mu_);
       for (const auto& [arn, open] : listeners_) {
         if (!wanted.count(arn)) stale.push_back(arn);
       }
-      for (const auto& [arn, open] : listeners_) {
-        // Open already (its port may be moving), unless at the other kind of address.
-        auto it = wanted.find(arn);
-        if (it != wanted.end() && open.address == ListenAddress(it->second.second)) wanted.erase(it);
-      }
+      for (const auto& [arn, open] : listeners_) wanted.erase(arn);  // open already (its port may be moving)
     }
     for (const auto& arn : stale) CloseListener(arn);
-    for (const auto& [arn, want] : wanted) {
-      const auto& [port, internal] = want;
-      Status st = OpenListener(arn, port, internal);
+    for (const auto& [arn, port] : wanted) {
+      Status st = OpenListener(arn, port);
       if (!st.ok()) LOG_WARN("msg=\"listener cannot open\" listener={} error=\"{}\"", arn, st.ToString());
     }
   }
@@ -300,9 +288,8 @@ class DataPlane final : public DataPlaneControl {
   }
 
  private:
-  const std::string& ListenAddress(bool internal) const {
-    return internal && !options_.internal_bind_address.empty() ? options_.internal_bind_address
-                                                               : options_.bind_address;
+  const std::string& ListenAddress() const {
+    return options_.vpc_bind_address.empty() ? options_.bind_address : options_.vpc_bind_address;
   }
 
   // The group's draining targets with no request in flight on any loop: their
@@ -372,7 +359,7 @@ class DataPlane final : public DataPlaneControl {
   Mutex mu_;
   struct OpenPort {
     uint16_t port = 0;
-    std::string address;  // the bind address or the internal one
+    std::string address;  // where it listens (ListenAddress)
   };
   std::map<std::string, OpenPort> listeners_ GUARDED_BY(mu_);
 

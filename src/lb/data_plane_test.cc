@@ -137,7 +137,7 @@ class DataPlaneTest : public ::testing::Test {
   void SetUp() override {
     plane_ = std::move(CreateDataPlane(DataPlaneOptions{}).value());
     port_ = FreePort();
-    ASSERT_TRUE(plane_->OpenListener("listener", port_, false).ok());
+    ASSERT_TRUE(plane_->OpenListener("listener", port_).ok());
     client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
   }
 
@@ -278,14 +278,14 @@ TEST_F(DataPlaneTest, WeightedForwardSplitsInProportion) {
 }
 
 TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
-  Status st = plane_->OpenListener("other", port_, false);
+  Status st = plane_->OpenListener("other", port_);
   // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   uint16_t taken = FreePort();
   sockaddr_in addr = Loopback(taken);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
-  Status refused = plane_->OpenListener("third", taken, false);
+  Status refused = plane_->OpenListener("third", taken);
   ::close(fd);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos)
@@ -497,23 +497,22 @@ bool Connects(uint32_t ip, uint16_t port) {
   return ok;
 }
 
-// An internal load balancer's listener listens at the internal address (0.0.0.0 on a server
-// that keeps the load balancers' nft table, which redirects its VPC's connections to the
-// bridge's own address), any other at the bind address only; a listener opened as the other
-// kind moves to its own address on the same port.
-TEST(DataPlaneInternalTest, AnInternalListenerListensAtTheInternalAddress) {
+// On a server that keeps the load balancers' nft table every listener listens at the VPC
+// bind address (0.0.0.0: the table redirects a VPC's connections to the bridge's own address
+// and filters the rest), else at the bind address only.
+TEST(DataPlaneVpcTest, ListenersListenAtTheVpcBindAddressWhenSet) {
   DataPlaneOptions options;
-  options.internal_bind_address = "0.0.0.0";
+  options.vpc_bind_address = "0.0.0.0";
   auto plane = std::move(CreateDataPlane(options).value());
-  uint16_t internal = FreePort(), outside = FreePort();
-  ASSERT_TRUE(plane->OpenListener("in", internal, true).ok());
-  ASSERT_TRUE(plane->OpenListener("out", outside, false).ok());
-  EXPECT_TRUE(Connects(0x7f000002, internal));  // 127.0.0.2: any local address
-  EXPECT_FALSE(Connects(0x7f000002, outside));
-  EXPECT_TRUE(Connects(0x7f000001, outside));
-  ASSERT_TRUE(plane->OpenListener("in", internal, false).ok());
-  EXPECT_FALSE(Connects(0x7f000002, internal));
-  EXPECT_TRUE(Connects(0x7f000001, internal));
+  uint16_t port = FreePort();
+  ASSERT_TRUE(plane->OpenListener("in", port).ok());
+  EXPECT_TRUE(Connects(0x7f000002, port));  // 127.0.0.2: any local address
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  auto bound = std::move(CreateDataPlane(DataPlaneOptions{}).value());
+  uint16_t other = FreePort();
+  ASSERT_TRUE(bound->OpenListener("out", other).ok());
+  EXPECT_FALSE(Connects(0x7f000002, other));
+  EXPECT_TRUE(Connects(0x7f000001, other));
 }
 
 }  // namespace

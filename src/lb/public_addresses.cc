@@ -102,15 +102,16 @@ std::string PublicAddressTable(std::string_view region, std::string_view data_di
 }
 
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
-                                           std::string_view table) {
+                                           std::string_view table, const std::vector<std::string>& vpc_bridges,
+                                           const std::vector<OutsideClient>& outside_clients) {
   if (!IsTableName(table)) return Status::InvalidArgument("bad nft table name " + std::string(table));
   std::string to(bind_address);
   if (to.empty() || to == "0.0.0.0") to = "127.0.0.1";  // every address: loopback is one of them
   if (!IsIpv4(to)) return Status::InvalidArgument("bad listener bind address " + to);
   // Sorted containers: one plan, one script.
   std::set<std::pair<std::string, uint16_t>> publics;                          // address . port
-  std::set<std::tuple<std::string, std::string, uint16_t>> internals;          // bridge . address . port
-  std::set<uint16_t> internal_ports;
+  std::set<std::tuple<std::string, std::string, uint16_t>> interfaces;         // bridge . address . port
+  std::set<uint16_t> internal_ports, facing_ports;
   std::map<std::pair<std::string, uint16_t>, std::vector<Cidr>> admitted;      // address . port -> sources
   for (const Listener& l : listeners) {
     std::vector<Cidr> sources;
@@ -128,26 +129,43 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
       publics.emplace(ip, l.port);
       admit(ip);
     }
-    if (!l.internal) continue;
+    // Its VPC reaches it at its interfaces' addresses, whatever its Scheme.
     for (const std::string& ip : l.private_addresses) {
       if (!IsIpv4(ip)) return Status::InvalidArgument("bad private address " + ip);
       for (const std::string& bridge : l.vpc_bridges) {
         if (!IsInterfaceName(bridge)) return Status::InvalidArgument("bad bridge name " + bridge);
-        internals.emplace(bridge, ip, l.port);
+        interfaces.emplace(bridge, ip, l.port);
       }
       admit(ip);
     }
-    internal_ports.insert(l.port);
+    (l.internal ? internal_ports : facing_ports).insert(l.port);
   }
   const std::string t = "ip " + std::string(table);
   std::string s = "table " + t + "\ndelete table " + t + "\n";
-  if (publics.empty() && internal_ports.empty()) return s;
-  std::vector<std::string> public_elements, internal_elements, port_elements, admitted_elements;
+  if (publics.empty() && internal_ports.empty() && facing_ports.empty()) return s;
+  std::vector<std::string> public_elements, interface_elements, port_elements, facing_elements, admitted_elements;
   for (const auto& [ip, port] : publics) public_elements.push_back(ip + " . " + std::to_string(port));
-  for (const auto& [bridge, ip, port] : internals) {
-    internal_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
+  for (const auto& [bridge, ip, port] : interfaces) {
+    interface_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
   }
   for (uint16_t port : internal_ports) port_elements.push_back(std::to_string(port));
+  for (uint16_t port : facing_ports) facing_elements.push_back(std::to_string(port));
+  std::set<std::string> bridges;
+  for (const std::string& b : vpc_bridges) {
+    if (!IsInterfaceName(b)) return Status::InvalidArgument("bad bridge name " + b);
+    bridges.insert("\"" + b + "\"");
+  }
+  std::map<std::string, std::string> outside;  // "bridge" . ip -> outside address
+  for (const OutsideClient& c : outside_clients) {
+    if (!IsInterfaceName(c.bridge)) return Status::InvalidArgument("bad bridge name " + c.bridge);
+    if (!IsIpv4(c.ip) || !IsIpv4(c.outside_address)) return Status::InvalidArgument("bad client address " + c.ip);
+    outside.emplace("\"" + c.bridge + "\" . " + c.ip, c.outside_address);
+  }
+  std::vector<std::string> way_out_elements, outside_elements;
+  for (const auto& [key, address] : outside) {
+    way_out_elements.push_back(key);
+    outside_elements.push_back(key + " : " + address);
+  }
   for (auto& [path, sources] : admitted) {
     for (const Cidr& c : Outermost(std::move(sources))) {
       admitted_elements.push_back(path.first + " . " + std::to_string(path.second) + " . " + CidrText(c));
@@ -155,17 +173,25 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   }
   s += "table " + t + " {\n";
   s += "  set listeners { type ipv4_addr . inet_service;" + Elements(public_elements) + " }\n";
-  s += "  set internal { type ifname . ipv4_addr . inet_service;" + Elements(internal_elements) + " }\n";
+  s += "  set interfaces { type ifname . ipv4_addr . inet_service;" + Elements(interface_elements) + " }\n";
   s += "  set internal_ports { type inet_service;" + Elements(port_elements) + " }\n";
+  s += "  set facing_ports { type inet_service;" + Elements(facing_elements) + " }\n";
   s += "  set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval;" + Elements(admitted_elements) +
        " }\n";
+  s += "  set vpc_bridges { type ifname;" + Elements({bridges.begin(), bridges.end()}) + " }\n";
+  s += "  set way_out { type ifname . ipv4_addr;" + Elements(way_out_elements) + " }\n";
+  s += "  map outside { type ifname . ipv4_addr : ipv4_addr;" + Elements(outside_elements) + " }\n";
   // The load balancer's security groups, before any address is rewritten: a client its groups
   // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
   // connection marks (-150), before every NAT hook.
+  // A VPC's task reaches a public address only through its way out, as on AWS; its source is
+  // then its outside address, checked after the SNAT (input_outside).
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
+       "    iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners accept\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
-       "    iifname . ip daddr . tcp dport @internal ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "    iifname . ip daddr . tcp dport @interfaces ip daddr . tcp dport . ip saddr != @admitted drop\n"
        "  }\n"
        "  chain output_filter {\n"
        "    type filter hook output priority -140; policy accept;\n"
@@ -177,19 +203,39 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // local address routed from that bridge), where the listener listens at 0.0.0.0.
   s += "  chain prerouting {\n"
        "    type nat hook prerouting priority -102; policy accept;\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners redirect\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
-       "    iifname . ip daddr . tcp dport @internal redirect\n"
+       "    iifname . ip daddr . tcp dport @interfaces redirect\n"
        "  }\n"
        "  chain output {\n"
        "    type nat hook output priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
        "  }\n";
-  // An internal listener's port taken any other way (the host, another VPC, the bind
-  // address, another interface of the host) was not redirected: dropped.
+  // Listeners listen at 0.0.0.0 (DataPlaneOptions::vpc_bind_address). An internal listener's
+  // port taken any other way (the host, another VPC, the bind address, another interface of
+  // the host) was not redirected: dropped. An internet-facing listener's is refused but at
+  // the bind address (the host's own way in, as when it listened there alone), unless that
+  // is every address anyway.
+  // A VPC's task at a public address leaves its VPC with its outside address: the proxy sees
+  // it, and the load balancer's groups check it, as AWS's see a client's public address.
+  s += "  chain input_nat {\n"
+       "    type nat hook input priority 100; policy accept;\n"
+       "    iifname . ip saddr @way_out ct original ip daddr . tcp dport @listeners snat to iifname . ip saddr map "
+       "@outside\n"
+       "  }\n"
+       "  chain input_outside {\n"
+       "    type filter hook input priority 110; policy accept;\n"
+       "    ct direction original ct status & snat != 0 ct original ip daddr . tcp dport @listeners "
+       "ct original ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "  }\n";
   s += "  chain input {\n"
        "    type filter hook input priority -140; policy accept;\n"
-       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n"
-       "  }\n"
+       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n";
+  if (bind_address != "0.0.0.0" && !bind_address.empty()) {
+    s += "    tcp dport @facing_ports ct direction original ct status & dnat == 0 ip daddr != " + to +
+         " reject with tcp reset\n";
+  }
+  s += "  }\n"
        "}\n";
   return s;
 }
@@ -198,7 +244,7 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
                                std::set<std::string>& routes) {
   routes.clear();
   for (const Listener& l : listeners) {
-    if (!l.internal || l.vpc_route_table == 0) continue;
+    if (l.vpc_route_table == 0) continue;
     for (const std::string& ip : l.private_addresses) {
       if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
     }
@@ -225,7 +271,8 @@ Status PublicAddresses::Apply(const Config& config) {
       if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
     }
   }
-  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_));
+  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_,
+                                                                          config.vpc_bridges, config.outside_clients));
   if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
   // The first plan runs even when it is empty: it removes what a killed server left.
   bool nothing = script.find("set listeners") == std::string::npos;  // only the delete

@@ -419,11 +419,11 @@ class WharfServer final : public Server {
   Status StartLoadBalancer() {
     lb::DataPlaneOptions lb_options;
     lb_options.bind_address = options_.lb_bind_address;
-    // As root with nftables, each region keeps its load balancers' table, which lets an
-    // internal listener's port be reached only through its VPC (lb/public_addresses.h); so
-    // those listeners take every local address, the one of the bridge a connection came in
-    // through. Otherwise they stay on the bind address, reached as internet-facing ones are.
-    if (geteuid() == 0 && FindExecutable("nft").ok()) lb_options.internal_bind_address = "0.0.0.0";
+    // As root with nftables, each region keeps its load balancers' table, which lets a
+    // listener's port be reached only at its load balancer's addresses, through its VPC at its
+    // interfaces' (lb/public_addresses.h); so listeners take every local address, the one of
+    // the bridge a connection came in through. Otherwise they stay on the bind address.
+    if (geteuid() == 0 && FindExecutable("nft").ok()) lb_options.vpc_bind_address = "0.0.0.0";
     lb_options.threads = options_.lb_threads > 0
                              ? options_.lb_threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -91,17 +91,21 @@ Result<std::vector<std::string>> RuleLines(const model::SecurityGroupRule& r, bo
   std::optional<std::string> match = Match(r);
   if (!match) return lines;
   std::string tail = (match->empty() ? "" : " " + *match) + " accept";
-  const char* dir = ingress ? "saddr" : "daddr";
+  // Egress is checked at the address the task asked for, before any NAT on the host: a
+  // connection to a load balancer's interface address is redirected to the task's own
+  // gateway (lb/public_addresses.h), which no rule names. Rules run only for a connection's
+  // first packet (original direction), where the two are the same unless NAT rewrote it.
+  const char* dir = ingress ? "ip saddr" : "ct original ip daddr";
   if (!r.cidr.empty()) {
     if (r.cidr.find(':') != std::string::npos) return lines;  // IPv6
     if (!IsIpv4Cidr(r.cidr)) return Status::InvalidArgument("not an IPv4 CIDR: " + r.cidr);
     bool any = r.cidr == "0.0.0.0/0";
-    lines.push_back((any ? std::string("meta nfproto ipv4") : std::string("ip ") + dir + " " + r.cidr) + tail);
+    lines.push_back((any ? std::string("meta nfproto ipv4") : std::string(dir) + " " + r.cidr) + tail);
   } else if (!r.group_id.empty()) {
     if (!IsGroupId(r.group_id)) return Status::InvalidArgument("not a security group id: " + r.group_id);
     referenced.insert(r.group_id);
     std::string name = GroupName(r.group_id);
-    lines.push_back(std::string("ip ") + dir + " @" + name + "_addrs" + tail);
+    lines.push_back(std::string(dir) + " @" + name + "_addrs" + tail);
     // A load balancer in the group: its connections come from this host, with its mark.
     if (ingress) lines.push_back("meta mark @" + name + "_marks" + tail);
   }
@@ -259,9 +263,10 @@ Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::str
   s << "  chain output_ingress {\n    type filter hook output priority -5; policy accept;\n"
     << stateful << "    oifname . ip daddr vmap @eni_in\n  }\n";
   // A task's own router is where its metadata endpoint and resolver answer, which AWS does
-  // not filter either (169.254.169.254, the VPC's .2).
+  // not filter either (169.254.169.254, the VPC's .2): asked for there, not redirected there
+  // (a load balancer's interface address, which its egress rules must admit).
   s << "  chain input_egress {\n    type filter hook input priority -10; policy accept;\n"
-    << stateful << "    ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
+    << stateful << "    ct original ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "}\n";
   out.full = s.full.str();
   out.shape = s.shape.str();

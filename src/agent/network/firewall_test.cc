@@ -134,7 +134,29 @@ TEST(FirewallCompileTest, StatefulBaseChains) {
                            "    ct state established,related accept\n"
                            "    iifname . ip saddr vmap @eni_out"))
       << *script;
-  EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
+  // The gateway as asked for, not as a redirect made it (a load balancer's interface address).
+  EXPECT_TRUE(Has(*script, "ct original ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
+}
+
+// Egress is matched at the address the task asked for: a connection to a load balancer's
+// interface address, redirected on the host to the task's own gateway, meets the rules with
+// the load balancer's address (by CIDR or as a member of a group the rule names).
+TEST(FirewallCompileTest, EgressMatchesTheOriginalDestination) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-a"}, "wh-1"}};
+  SecurityGroupRule to_lb;
+  to_lb.protocol = "tcp";
+  to_lb.from_port = 80;
+  to_lb.to_port = 80;
+  to_lb.group_id = "sg-lb";
+  plan.security.groups = {{"sg-a", {}, {Tcp(443, 443, "10.0.2.0/24"), to_lb}}};
+  plan.security.members["sg-lb"].addresses = {"10.0.1.4"};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "chain sg_a_out {\n    ct original ip daddr 10.0.2.0/24 tcp dport 443 accept\n"
+                           "    ct original ip daddr @sg_lb_addrs tcp dport 80 accept\n  }"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "set sg_lb_addrs {\n    type ipv4_addr\n    elements = { 10.0.1.4 }")) << *script;
 }
 
 // A group the server did not describe (deleted meanwhile) allows nothing; a referenced group

@@ -22,10 +22,9 @@ namespace json = boost::json;
 
 class FakeDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string& arn, uint16_t port, bool is_internal) override {
+  Status OpenListener(const std::string& arn, uint16_t port) override {
     if (busy_ports.contains(port)) return Status::Unavailable("Address already in use");
     open[arn] = port;
-    if (is_internal) internal.insert(arn);
     return Status::OK();
   }
   void CloseListener(const std::string& arn) override { open.erase(arn); }
@@ -37,7 +36,6 @@ class FakeDataPlane final : public lb::DataPlaneControl {
 
   std::set<uint16_t> busy_ports;
   std::map<std::string, uint16_t> open;
-  std::set<std::string> internal;  // listeners opened as an internal load balancer's
   std::shared_ptr<const lb::Config> config;
   int applies = 0;
   std::vector<lb::TargetHealth> health;
@@ -427,7 +425,7 @@ TEST_F(Elbv2Test, ATargetGroupServesOneLoadBalancer) {
 }
 
 // AWS refuses an internet-facing load balancer in a VPC without an internet gateway; an
-// internal one is fine there, and its listeners open as internal ones.
+// internal one is fine there, and its listeners open.
 TEST_F(Elbv2Test, AnInternetFacingLoadBalancerNeedsItsVpcsInternetGateway) {
   ec2::NetworkOptions where;
   Put(ec2::SubnetKey("subnet-other-a"),
@@ -446,7 +444,7 @@ TEST_F(Elbv2Test, AnInternetFacingLoadBalancerNeedsItsVpcsInternetGateway) {
                                                {"FixedResponseConfig", json::object{{"StatusCode", "200"}}}}}}};
   std::string arn =
       GetString(Ok("CreateListener", json::serialize(listener))["Listeners"].as_array()[0].as_object(), "ListenerArn");
-  EXPECT_TRUE(data_plane_.internal.contains(arn));
+  EXPECT_TRUE(data_plane_.open.contains(arn));
   Put(model::keys::InternetGatewayKey("igw-1"),
       json::object{{"InternetGatewayId", "igw-1"},
                    {"Attachments", json::array{json::object{{"VpcId", "vpc-other"}, {"State", "available"}}}}});

@@ -30,17 +30,15 @@ class PortGuard {
   ~PortGuard() {
     if (!opened_ || committed_) return;
     if (previous_port_) {
-      data_plane_.OpenListener(arn_, *previous_port_, internal_).ok();  // back where it was; best effort
+      data_plane_.OpenListener(arn_, *previous_port_).ok();  // back where it was; best effort
     } else {
       data_plane_.CloseListener(arn_);
     }
   }
   // Binds `port` once per guard. On failure, the client's error.
-  // `internal`: the load balancer's Scheme is internal (it listens where its VPC reaches it).
-  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address, bool internal) {
+  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address) {
     if (opened_) return std::nullopt;
-    internal_ = internal;
-    Status s = data_plane_.OpenListener(arn_, port, internal);
+    Status s = data_plane_.OpenListener(arn_, port);
     if (!s.ok()) {
       return InvalidConfiguration("Port " + std::to_string(port) + " cannot be bound on " +
                                   (bind_address.empty() ? std::string("this host") : bind_address) +
@@ -58,7 +56,6 @@ class PortGuard {
   std::optional<uint16_t> previous_port_;
   bool opened_ = false;
   bool committed_ = false;
-  bool internal_ = false;
 };
 
 // Another listener holding `port`, if any (every listener shares the data plane's address).
@@ -120,8 +117,7 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
           "Port " + std::to_string(*port) + " is already used by listener '" + holder +
           "': wharf's load balancers share one address, so a port serves one listener");
     }
-    bool internal = !model::LoadBalancerRecord(lb_record.value).internet_facing();
-    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address, internal)) return *err;
+    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address)) return *err;
 
     json::object listener{{"ListenerArn", base},
                           {"LoadBalancerArn", lb_arn},
@@ -226,11 +222,7 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
                                     "one listener");
       }
       guard.set_previous_port(static_cast<uint16_t>(old_port));
-      Lookup lb = GetLoadBalancer(c, lb_arn);
-      if (auto* err = std::get_if<AwsError>(&lb)) return *err;
-      bool internal = !model::LoadBalancerRecord(std::get<Record>(lb).value).internet_facing();
-      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address, internal))
-        return *err;
+      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address)) return *err;
       listener["Port"] = new_port;
       txn.compares.push_back({PortKey(new_port), 0});
       txn.ops.push_back(
