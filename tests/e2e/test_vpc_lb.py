@@ -161,6 +161,9 @@ with WharfServer(agent=True) as server:
         assert len(publics) == 2 and len(set(publics)) == 2, enis
         for e in enis:
             assert e["Association"]["IpOwnerId"] == "amazon", e
+            # EC2's public DNS name for the address: us-east-1 keeps its first domain, compute-1.
+            dashed = e["Association"]["PublicIp"].replace(".", "-")
+            assert e["Association"]["PublicDnsName"] == f"ec2-{dashed}.compute-1.amazonaws.com", e
             assert e["PrivateIpAddresses"][0]["Association"]["PublicIp"] == e["Association"]["PublicIp"], e
         # An internal load balancer's interfaces have none.
         assert all("Association" not in e for e in lb_interfaces(net["lb"])), lb_interfaces(net["lb"])

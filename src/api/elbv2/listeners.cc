@@ -240,6 +240,14 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
   }).value_or(TooManyConcurrentUpdates());
 }
 
+std::string DropListener(const Record& listener, store::Txn& txn) {
+  const json::object& shown = GetObject(listener.value, "listener");
+  txn.compares.push_back({listener.key, listener.mod_revision});
+  txn.ops.push_back(store::Op::Delete(listener.key));
+  txn.ops.push_back(store::Op::Delete(PortKey(GetInt(shown, "Port").value_or(0))));
+  return GetString(shown, "ListenerArn");
+}
+
 Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "ListenerArn");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
@@ -249,14 +257,9 @@ Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
     ListenerId id = ParseListenerArn(c.deps, arn);
     ASSIGN_OR_FAIL(auto rules, ReadAll(c.deps.store, RulesPrefix(id.lb_name, id.listener_id)),
                    Elbv2Error);
-    store::Txn txn{{{record.key, record.mod_revision}},
-                   {store::Op::Delete(record.key),
-                    store::Op::Delete(
-                        PortKey(GetInt(GetObject(record.value, "listener"), "Port").value_or(0)))}};
-    for (const auto& r : rules) {
-      txn.compares.push_back({r.key, r.mod_revision});
-      txn.ops.push_back(store::Op::Delete(r.key));
-    }
+    store::Txn txn;
+    DropListener(record, txn);
+    DeleteRecords(rules, txn);
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
     if (!deleted) return store::kConflict;
     c.Publish();
