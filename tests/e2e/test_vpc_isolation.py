@@ -49,6 +49,35 @@ def fetch(task, ip, path="who.txt"):
     return p.stdout.strip()
 
 
+# From a fixed local port: connects, holds the connection for `hold` seconds (so that the other
+# VPC's twin is open at the same time), then asks for who.txt; prints the body (or the error).
+HELD = """
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[2])))
+s.settimeout(4)
+try:
+    s.connect((sys.argv[1], 8080))
+    time.sleep(float(sys.argv[3]))
+    s.sendall(b"GET /who.txt HTTP/1.0\\r\\n\\r\\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    print(data.split(b"\\r\\n\\r\\n", 1)[-1].decode().strip())
+except OSError as e:
+    print("error", e)
+"""
+
+
+def held_connection(task, ip, port, hold):
+    return subprocess.Popen(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", HELD, ip,
+                             str(port), str(hold)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+
+
 def connects(task, ip):
     return in_task(task, "busybox", "nc", "-w", "1", ip, "8080", timeout=3).returncode == 0
 
@@ -135,6 +164,23 @@ with WharfServer(agent=True) as server:
         route = subprocess.run(["ip", "route", "get", "192.0.2.77", "from", a["ip"], "iif", bridge],
                                capture_output=True, text=True)
         assert route.returncode != 0, (route.stdout, route.stderr)
+
+    @checks.run
+    def the_same_connection_in_both_vpcs_at_once_is_two_connections():
+        # A client in each VPC at one address (vpc1's next task takes d's), each connecting to
+        # its VPC's task at the shared address from the same port: the very same addresses and
+        # ports, both open at once. Each VPC's connections are tracked in its own conntrack zone;
+        # in one shared table the second would be taken for the first (its packets then invalid,
+        # the replies dropped by the client's group, which admits port 8080 only).
+        a, b, d = state["a"], state["b"], state["d"]
+        f = state["f"] = running(run(state["one"]))
+        assert f["ip"] == d["ip"], (f, d)
+        for port in (41234, 41235):  # twice: the second pair while the first pair's entries linger
+            first = held_connection(d, b["ip"], port, 2)
+            time.sleep(0.3)
+            second = held_connection(f, a["ip"], port, 1.5)
+            got = (first.communicate(timeout=15)[0].strip(), second.communicate(timeout=15)[0].strip())
+            assert got == ("vpc2", "vpc1"), (port, got)
 
     @checks.run
     def each_task_reads_its_own_metadata_through_its_gateway():

@@ -1,8 +1,9 @@
 // Security groups on a node's awsvpc ENIs, enforced with nftables (docs/SECURITY_GROUPS.md).
 //
-// The node owns one table, `inet wharf`, and nothing else of the host's ruleset. Each
-// Apply replaces the table whole in one nft transaction (`nft -f`: the table is declared,
-// deleted and declared again with its contents), so the kernel goes from the old ruleset to
+// The node owns one table, `inet <table>` (the agent's is `wharf_<hash>`, network.h
+// NodeTableName), and nothing else of the host's ruleset. Each Apply replaces the table
+// whole in one nft transaction (`nft -f`: the table is declared, deleted and declared again
+// with its contents), so the kernel goes from the old ruleset to
 // the new one atomically and a half-applied change is never seen; applying the same plan
 // twice is one compile and no nft run. An empty plan deletes the table.
 //
