@@ -169,9 +169,8 @@ with WharfServer(agent=True) as server:
     def the_same_connection_in_both_vpcs_at_once_is_two_connections():
         # A client in each VPC at one address (vpc1's next task takes d's), each connecting to
         # its VPC's task at the shared address from the same port: the very same addresses and
-        # ports, both open at once. Each VPC's connections are tracked in its own conntrack zone;
-        # in one shared table the second would be taken for the first (its packets then invalid,
-        # the replies dropped by the client's group, which admits port 8080 only).
+        # ports, both open at once. Each VPC's connections are tracked in its own conntrack
+        # zone, so both are answered by their own VPC...
         a, b, d = state["a"], state["b"], state["d"]
         f = state["f"] = running(run(state["one"]))
         assert f["ip"] == d["ip"], (f, d)
@@ -181,6 +180,30 @@ with WharfServer(agent=True) as server:
             second = held_connection(f, a["ip"], port, 1.5)
             got = (first.communicate(timeout=15)[0].strip(), second.communicate(timeout=15)[0].strip())
             assert got == ("vpc2", "vpc1"), (port, got)
+        # ... and one VPC's connection never opens the way for its twin in the other: with vpc1's
+        # group no longer admitting its VPC's CIDR, f's connection to a times out while d's to
+        # b, the same addresses and ports, is open. (In one shared conntrack table f's SYN would
+        # be taken for d's connection, established, and pass a's group without a look.)
+        web1 = state["one"]["web"]
+        cidr_rule = [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        ec2.revoke_security_group_ingress(GroupId=web1, IpPermissions=cidr_rule)
+        try:
+            deadline = time.time() + 5
+            while time.time() < deadline and connects(f, a["ip"]):
+                time.sleep(0.1)
+            assert not connects(f, a["ip"]), "vpc1's group still admits f"
+            assert fetch(d, b["ip"]) == "vpc2"
+            first = held_connection(d, b["ip"], 41236, 3)
+            time.sleep(0.5)
+            second = held_connection(f, a["ip"], 41236, 0)
+            got = (first.communicate(timeout=15)[0].strip(), second.communicate(timeout=15)[0].strip())
+            assert got[0] == "vpc2" and got[1].startswith("error"), got
+        finally:
+            ec2.authorize_security_group_ingress(GroupId=web1, IpPermissions=cidr_rule)
+        deadline = time.time() + 5
+        while time.time() < deadline and not connects(f, a["ip"]):
+            time.sleep(0.1)
+        assert connects(f, a["ip"])
 
     @checks.run
     def each_task_reads_its_own_metadata_through_its_gateway():
