@@ -421,7 +421,7 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
     }
     auto [z, zone_added] = vpc_zones_.emplace(VpcConntrackZone(subnet.vpc_id), subnet.vpc_id);
     if (!zone_added && z->second != subnet.vpc_id) {
-      vpc_tables_.erase(it);
+      if (added) vpc_tables_.erase(it);
       return Status::FailedPrecondition("VPCs " + z->second + " and " + subnet.vpc_id +
                                         " hash to one conntrack zone (" + std::to_string(z->first) + ") on this node");
     }
