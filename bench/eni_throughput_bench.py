@@ -8,7 +8,7 @@ sends from the client to the server, one TCP stream, for --seconds, then the rev
 server task sends). The path is veth -> the subnet's bridge -> veth, through br_netfilter into the
 node's `inet wharf_<hash>` table: the connection's first packet walks the client's egress chain and
 the server's ingress chain; every later packet, either direction, is accepted by the base
-chains' `ct state established,related accept` (docs/SECURITY_GROUPS.md "Connection tracking").
+chains' first rules (`ct state established`, docs/SECURITY_GROUPS.md "Connection tracking").
 
 Unfiltered is the same path with that table deleted (`nft delete table inet wharf_<hash>`); a rule
 change then makes the node apply it again. Rounds alternate enforced / unfiltered so that drift
