@@ -2,8 +2,8 @@
 for task states, a `wharf agent` process (a second machine's node), and a record of the
 host's networking and mounts to prove a test left nothing behind."""
 import glob
-import re
 import os
+import re
 import shlex
 import shutil
 import signal
