@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "server/default_vpc.h"
 #include "server/vpc_dns.h"
 #include "api/credentials.h"
 #include "api/json_util.h"
@@ -84,9 +85,22 @@ std::vector<std::string> ServedRegions(const ServerOptions& options) {
   return served;
 }
 
+// --vpc-cidr's default, decided once at start (server/default_vpc.h).
+ServerOptions WithDefaultVpcCidr(ServerOptions options) {
+  if (options.vpc_cidr.empty()) {
+    options.vpc_cidr = ChooseDefaultVpcCidr(HostIpv4Networks());
+    if (options.vpc_cidr != kAwsDefaultVpcCidr) {
+      LOG_WARN("msg=\"this host uses part of AWS's default VPC CIDR {}: the default VPC is {} (--vpc-cidr to choose)\"",
+               kAwsDefaultVpcCidr, options.vpc_cidr);
+    }
+  }
+  return options;
+}
+
 class WharfServer final : public Server {
  public:
-  explicit WharfServer(ServerOptions options) : options_(std::move(options)), served_(ServedRegions(options_)) {}
+  explicit WharfServer(ServerOptions options)
+      : options_(WithDefaultVpcCidr(std::move(options))), served_(ServedRegions(options_)) {}
   ~WharfServer() override { Stop(); }
 
   Status Init() {

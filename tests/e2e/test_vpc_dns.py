@@ -2,7 +2,7 @@
 """The DNS resolver of a VPC (its base address + 2, AWS's "Amazon-provided DNS server"),
 asked from inside real awsvpc tasks.
 
-Seed 003's flow: a private DNS namespace `local` in the default VPC (10.213.0.0/16, so the
+Seed 003's flow: a private DNS namespace `local` in the default VPC (10.213.0.0/16, given, so the
 resolver is 10.213.0.2), a Cloud Map service `api` (A and SRV, MULTIVALUE, custom health),
 an ECS service of 3 FARGATE tasks with serviceRegistries. From another task of the VPC (its
 network and mount namespaces entered with nsenter, as `ecs execute-command` would):
@@ -180,7 +180,9 @@ else:
 
 
 upstream = Upstream()
-with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as server:
+# The default VPC's CIDR given (the default is AWS's 172.31.0.0/16 where the host allows it):
+# the names and addresses below are written for it.
+with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", "--vpc-cidr", "10.213.0.0/16", agent=True) as server:
     sd = server.boto3("servicediscovery")
     ecs = server.boto3("ecs")
     elb = server.boto3("elbv2")
