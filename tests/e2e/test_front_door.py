@@ -191,7 +191,10 @@ with WharfServer("--dev") as dev:
         assert dev.aws("ecs", "list-clusters") == {"clusterArns": []}
 
     @checks.run
-    def ready_within_100ms():
+    def ready_within_a_second():
+        # A fresh server answers its health check at once. The figure (tens of ms) is
+        # bench/api_bench.py's "time to ready"; under ctest -j2 beside container tests it moves
+        # by 100 ms, so this bound only catches a start that waits for something.
         import subprocess, os, tempfile, shutil, socket
         from wharf_harness import WHARF, free_port
         d = tempfile.mkdtemp(prefix="wharf-ready-")
@@ -211,7 +214,7 @@ with WharfServer("--dev") as dev:
                     time.sleep(0.002)
             p.kill()
             p.wait()
-            assert elapsed is not None and elapsed < 0.1, f"ready after {elapsed}s"
+            assert elapsed is not None and elapsed < 1.0, f"ready after {elapsed}s"
         finally:
             shutil.rmtree(d, ignore_errors=True)
 
