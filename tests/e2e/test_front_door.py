@@ -2,7 +2,6 @@
 """The API front door with real clients: SigV4 accepted and refused as AWS does, protocol
 errors, health, dev reset, and clean shutdown."""
 import json
-import signal
 import time
 import urllib.error
 import urllib.request
@@ -195,7 +194,7 @@ with WharfServer("--dev") as dev:
         # A fresh server answers its health check at once. The figure (tens of ms) is
         # bench/api_bench.py's "time to ready"; under ctest -j2 beside container tests it moves
         # by 100 ms, so this bound only catches a start that waits for something.
-        import subprocess, os, tempfile, shutil, socket
+        import subprocess, tempfile, shutil
         from wharf_harness import WHARF, free_port
         d = tempfile.mkdtemp(prefix="wharf-ready-")
         port = free_port()
