@@ -91,6 +91,8 @@ std::string Elements(const std::vector<std::string>& elements) {
 
 }  // namespace
 
+bool IsIpv4Address(std::string_view s) { return IsIpv4(std::string(s)); }
+
 std::string PublicAddressTable(std::string_view region, std::string_view data_dir) {
   std::string out = "wharf_lb_";
   for (char c : region) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -271,24 +273,40 @@ Status PublicAddresses::Apply(const Config& config) {
       if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
     }
   }
-  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_,
-                                                                          config.vpc_bridges, config.outside_clients));
-  if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
+  std::set<uint16_t> ports;
+  for (const Listener& l : config.listeners) ports.insert(l.port);
+  // Until this plan is in force, only the ports the old one and this one share are surely held.
+  std::set<uint16_t> shared;
+  for (uint16_t p : filtered_ports_) {
+    if (ports.count(p)) shared.insert(p);
+  }
+  auto compiled = CompilePublicAddresses(config.listeners, bind_address_, table_, config.vpc_bridges,
+                                         config.outside_clients);
+  if (!compiled.ok()) {
+    filtered_ports_ = std::move(shared);  // the old table stays, without the ports it no longer has
+    return compiled.status();
+  }
+  std::string script = std::move(compiled).value();
+  if (script == applied_) return Status::OK();
   // The first plan runs even when it is empty: it removes what a killed server left.
   bool nothing = script.find("set listeners") == std::string::npos;  // only the delete
+  bool again = script == failed_;
+  auto refused = [&](Status s) {
+    filtered_ports_ = std::move(shared);
+    failed_ = script;
+    return again ? Status::OK() : s;  // reported once per plan, tried on every call
+  };
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
     if (nothing) return Status::OK();
-    failed_ = script;
-    return Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables");
+    return refused(Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables"));
   }
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) {
-    failed_ = script;
-    return Status::Internal("nft -f: " + r.err);
-  }
+  auto r = runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)});
+  if (!r.ok()) return refused(r.status());
+  if (r->exit_code != 0) return refused(Status::Internal("nft -f: " + r->err));
   applied_ = std::move(script);
   failed_.clear();
+  filtered_ports_ = nothing ? std::set<uint16_t>{} : std::move(ports);
   return Status::OK();
 }
 
@@ -309,6 +327,7 @@ Status PublicAddresses::Remove() {
                                                  std::chrono::seconds(30)}));
   if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
   applied_.clear();
+  filtered_ports_.clear();
   return Status::OK();
 }
 

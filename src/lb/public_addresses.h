@@ -53,6 +53,7 @@
 // Thread-compatible: the publisher calls Apply from its one publishing thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -63,6 +64,9 @@
 #include "lb/config.h"
 
 namespace wharf::lb {
+
+// `s` is a dotted IPv4 address (what the table can DNAT to and filter by).
+bool IsIpv4Address(std::string_view s);
 
 // The nft script that makes `ip <table>` DNAT every listener's public addresses on its port
 // to `bind_address` (0.0.0.0 means 127.0.0.1), or removes the table when there are none.
@@ -99,7 +103,14 @@ class PublicAddresses {
   // first one runs even when empty, removing what a killed server left. Without nft and with
   // nothing to do: OK. The local routes are written again on every call that has any (one
   // `ip` run), since the node flushes a VPC's table when its last bridge there goes.
+  // A refused plan is tried again on every call (the publisher's resync), so a failure that
+  // passes (nft busy, a module loading) heals.
   Status Apply(const Config& config);
+  // The listeners' ports the table in force surely holds: where a listener may listen at every
+  // address (Listener::filtered). After a failed run, those both the old and the refused
+  // plan hold (nft applies a script whole or not at all, and a run that timed out may have
+  // done either).
+  const std::set<uint16_t>& filtered_ports() const { return filtered_ports_; }
   // Removes the table and the local routes (the server stopping).
   Status Remove();
 
@@ -108,7 +119,8 @@ class PublicAddresses {
   const std::string bind_address_;
   const std::string table_;
   std::string applied_;
-  std::string failed_;  // the last script nft refused, not tried again until the plan changes
+  std::string failed_;  // the last script nft refused, reported once
+  std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
 };
 

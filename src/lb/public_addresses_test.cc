@@ -177,3 +177,55 @@ TEST(PublicAddressesTest, AListenersInterfaceAddressesAreLocalInItsVpcsTableOnly
 
 }  // namespace
 }  // namespace wharf::lb
+
+namespace wharf::lb {
+namespace {
+
+// nft as a script: refuses while `refuse` is set, records every script it is given.
+class ScriptedNft final : public CommandRunner {
+ public:
+  bool refuse = false;
+  std::vector<std::string> scripts;
+  Result<CommandResult> Run(const Command& command) override {
+    if (command.argv.empty() || !command.argv[0].ends_with("nft")) return CommandResult{0, "", ""};
+    scripts.push_back(command.stdin_data);
+    return CommandResult{refuse ? 1 : 0, "", refuse ? "Error: busy" : ""};
+  }
+};
+
+Config WithPorts(std::vector<uint16_t> ports) {
+  Config config;
+  for (uint16_t p : ports) config.listeners.push_back(Make(p, {"198.51.100.4"}));
+  return config;
+}
+
+// Only ports a table in force surely holds may listen at every address: none before the
+// first table applies, those the old and the refused plan share after a refusal, which is
+// tried again on the next call (reported once) until it applies.
+TEST(PublicAddressesTest, FilteredPortsAreThoseOfTheTableInForceAndARefusalIsRetried) {
+  if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
+  ScriptedNft nft;
+  PublicAddresses table(nft, "127.0.0.1", "wharf_lb_test_00000000");
+  nft.refuse = true;
+  EXPECT_FALSE(table.Apply(WithPorts({8080})).ok());
+  EXPECT_TRUE(table.filtered_ports().empty());
+  EXPECT_TRUE(table.Apply(WithPorts({8080})).ok());  // tried again, reported once
+  EXPECT_EQ(nft.scripts.size(), 2u);
+  EXPECT_TRUE(table.filtered_ports().empty());
+  nft.refuse = false;
+  ASSERT_TRUE(table.Apply(WithPorts({8080})).ok());
+  EXPECT_EQ(table.filtered_ports(), (std::set<uint16_t>{8080}));
+  ASSERT_TRUE(table.Apply(WithPorts({8080})).ok());  // the same plan: no nft run
+  EXPECT_EQ(nft.scripts.size(), 3u);
+  nft.refuse = true;
+  EXPECT_FALSE(table.Apply(WithPorts({8080, 8081})).ok());
+  EXPECT_EQ(table.filtered_ports(), (std::set<uint16_t>{8080}));
+  EXPECT_FALSE(table.Apply(WithPorts({8081})).ok());  // a new plan is reported
+  EXPECT_TRUE(table.filtered_ports().empty());  // 8080 may be gone from the table in force
+  nft.refuse = false;
+  ASSERT_TRUE(table.Remove().ok());
+  EXPECT_TRUE(table.filtered_ports().empty());
+}
+
+}  // namespace
+}  // namespace wharf::lb

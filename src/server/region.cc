@@ -61,6 +61,8 @@ Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
   stack_engine_.reset();
   lb_publisher_.reset();
+  // Its listeners close before its table goes: none is left at every address unfiltered.
+  if (data_plane_) data_plane_->Apply(std::make_shared<lb::Config>());
   if (lb_public_) {
     Status removed = lb_public_->Remove();
     if (!removed.ok()) LOG_WARN("msg=\"load balancer public addresses not removed\" error=\"{}\"", removed.ToString());
@@ -207,16 +209,20 @@ Status Region::StartLoadBalancers() {
   const ServerOptions& o = deps_.options;
   data_plane_ = deps_.data_planes.ForRegion(name_);
   controlplane::LoadBalancerPublisherOptions publisher{deps_.instance_address};
-  if (geteuid() == 0) {
+  if (geteuid() == 0 && lb::IsIpv4Address(o.lb_bind_address)) {
     // The host plays the internet: it reaches internet-facing listeners at their public addresses.
+    // (An IPv6 bind address keeps every listener there: the table is IPv4 only.)
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::weakly_canonical(o.data_dir, ec);
     if (ec) dir = o.data_dir;
     lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address,
                                                        lb::PublicAddressTable(name_, dir.string()));
+    // A refused table is reported once per plan and tried again at every publish (the
+    // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
       Status applied = lb_public_->Apply(config);
       if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());
+      return lb_public_->filtered_ports();
     };
   }
   ASSIGN_OR_RETURN(lb_publisher_,
