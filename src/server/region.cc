@@ -231,6 +231,12 @@ Status Region::StartLoadBalancers() {
       api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
   elbv2_deps_->public_ip_pool = o.public_ip_pool;
+  // What wharf listens on itself, that a listener at every address would collide with.
+  elbv2_deps_->reserved_ports[53] = "the VPC resolver";
+  if (auto colon = o.listen.rfind(':'); colon != std::string::npos) {
+    int api_port = std::atoi(o.listen.c_str() + colon + 1);
+    if (api_port > 0 && api_port < 65536) elbv2_deps_->reserved_ports[static_cast<uint16_t>(api_port)] = "its API";
+  }
   elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
     api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
     ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));
