@@ -15,7 +15,8 @@
 // through one of the bridges of its VPC's subnets to one of its interface addresses on a
 // listener's port is redirected to the address of that bridge (the subnet's gateway, local to
 // the host), port unchanged, where the data plane listens at 0.0.0.0
-// (DataPlaneOptions::vpc_bind_address). Every other connection to an internal listener's port
+// (DataPlaneOptions::vpc_bind_address) once this table holds the listener's port
+// (filtered_ports(), Listener::filtered): a listener never listens at every address unfiltered. Every other connection to an internal listener's port
 // (the host itself, another VPC, the bind address, the host's other interfaces) is not
 // redirected and is dropped in input; to an internet-facing one's, refused (a TCP reset, as
 // when nothing listened there) unless it is to the bind address. So the port tells the load
