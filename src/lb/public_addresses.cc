@@ -187,9 +187,12 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
   // connection marks (-150), before every NAT hook.
   // A VPC's task reaches a public address only through its way out, as on AWS; its source is
-  // then its outside address, checked after the SNAT (input_outside).
+  // then its outside address, checked after the SNAT (input_outside). The bind address is the
+  // host's own way in, never a VPC's (a routable --lb-bind would otherwise let a task without
+  // a way out reach internet-facing listeners there).
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
+       "    iifname @vpc_bridges ip daddr " + to + " tcp dport @facing_ports drop\n"
        "    iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop\n"
        "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners accept\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"

@@ -43,7 +43,8 @@
 //     address of a load balancer in that VPC and each of its ports
 //   set internal_ports, facing_ports: inet_service, by Scheme;
 //   set admitted: address . port . source CIDR (intervals)
-//   filter prerouting and output (-140): a path whose source is not admitted: drop
+//   filter prerouting and output (-140): a path whose source is not admitted: drop; from a VPC
+//   bridge to the bind address on a facing port: drop (the host's way in, not a VPC's)
 //   nat output (the host's own connections) and prerouting (a network namespace routed through
 //   the host): ip daddr . tcp dport @listeners dnat to <bind address>; prerouting:
 //   iifname . ip daddr . tcp dport @interfaces redirect. A bind address on loopback is reached by

@@ -128,6 +128,11 @@ TEST(PublicAddressesTest, AVpcsTaskReachesAPublicAddressThroughItsWayOutOnly) {
       << *script;
   EXPECT_NE(script->find("snat to iifname . ip saddr map @outside"), std::string::npos);
   EXPECT_NE(script->find("ct original ip daddr . tcp dport . ip saddr != @admitted drop"), std::string::npos);
+  // The bind address is the host's way in, not a VPC's (a routable one included).
+  auto routable = CompilePublicAddresses({l}, "192.0.2.10", "t", {"wh-a"});
+  ASSERT_TRUE(routable.ok());
+  EXPECT_NE(routable->find("iifname @vpc_bridges ip daddr 192.0.2.10 tcp dport @facing_ports drop"), std::string::npos)
+      << *routable;
   EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {"wh-a\"; flush"}).ok());
   EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {}, {{"wh-a", "10.0.1.9", "not an address"}}).ok());
 }
