@@ -97,6 +97,14 @@ std::string PublicAddressTable(std::string_view region, std::string_view data_di
 std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
                                std::set<std::string>& routes);
 
+// The routing protocol number wharf's local routes carry (`proto 77`): what tells them from
+// anyone else's in a VPC's table after a restart.
+inline constexpr int kLocalRouteProto = 77;
+
+// The "<table> <address>" of each `local` route in `ip -o route show table all` output that
+// is in a VPC's table (model::VpcRouteTable's range). Pure.
+std::set<std::string> ParseLocalRoutes(std::string_view shown);
+
 class PublicAddresses {
  public:
   PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
@@ -104,7 +112,9 @@ class PublicAddresses {
   // A repeated plan costs one compile and no nft run; a refused one is reported once. The
   // first one runs even when empty, removing what a killed server left. Without nft and with
   // nothing to do: OK. The local routes are written again on every call that has any (one
-  // `ip` run), since the node flushes a VPC's table when its last bridge there goes.
+  // `ip` run), since the node flushes a VPC's table when its last bridge there goes. The first
+  // call also removes local routes of ours (kLocalRouteProto) in VPC tables that are not wanted
+  // (a killed server's, of load balancers deleted meanwhile).
   // A refused plan is tried again on every call (the publisher's resync), so a failure that
   // passes (nft busy, a module loading) heals.
   Status Apply(const Config& config);
@@ -124,6 +134,7 @@ class PublicAddresses {
   std::string failed_;  // the last script nft refused, reported once
   std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
+  bool swept_ = false;  // a killed server's routes looked for (the first Apply)
 };
 
 }  // namespace wharf::lb

@@ -172,10 +172,10 @@ TEST(PublicAddressesTest, AListenersInterfaceAddressesAreLocalInItsVpcsTableOnly
   std::string script = CompileLocalRoutes({a, b, public_one, facing}, {"70000 10.0.9.4"}, routes);
   EXPECT_EQ(script,
             "route del local 10.0.9.4/32 dev lo table 70000\n"
-            "route replace local 10.0.1.4/32 dev lo table 70000\n"
-            "route replace local 10.0.2.4/32 dev lo table 70000\n"
-            "route replace local 10.0.3.4/32 dev lo table 70000\n"
-            "route replace local 10.0.1.4/32 dev lo table 70001\n");
+            "route replace local 10.0.1.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.2.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.3.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.1.4/32 dev lo table 70001 proto 77\n");
   EXPECT_EQ(routes, (std::set<std::string>{"70000 10.0.1.4", "70000 10.0.2.4", "70000 10.0.3.4", "70001 10.0.1.4"}));
   EXPECT_EQ(CompileLocalRoutes({public_one}, {}, routes), "");
 }
@@ -207,6 +207,19 @@ Config WithPorts(std::vector<uint16_t> ports) {
 // Only ports a table in force surely holds may listen at every address: none before the
 // first table applies, those the old and the refused plan share after a refusal, which is
 // tried again on the next call (reported once) until it applies.
+// A killed server's local routes (ours by their proto, in a VPC's table) are found after a
+// restart; others' tables (main, local, small numbers) are not ours to touch.
+TEST(PublicAddressesTest, LocalRoutesOfAKilledServerAreFound) {
+  EXPECT_EQ(ParseLocalRoutes("local 10.0.1.4 table 70000 proto 77 scope host \n"
+                             "local 10.0.9.4 table 1048575 proto 77 scope host\n"
+                             "local 127.0.0.1 table local proto kernel scope host src 127.0.0.1\n"
+                             "local 10.0.2.4 table 100 proto 77 scope host\n"
+                             "local 10.0.3.4 table 2000000 proto 77 scope host\n"
+                             "broadcast 127.255.255.255 table local proto kernel\n"),
+            (std::set<std::string>{"70000 10.0.1.4", "1048575 10.0.9.4"}));
+  EXPECT_TRUE(ParseLocalRoutes("").empty());
+}
+
 TEST(PublicAddressesTest, FilteredPortsAreThoseOfTheTableInForceAndARefusalIsRetried) {
   if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
   ScriptedNft nft;
