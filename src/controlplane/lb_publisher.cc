@@ -155,10 +155,14 @@ void LoadBalancerPublisher::Deliver(std::shared_ptr<const lb::Config> config) {
   if (kept != filtered_ports_) data_plane_.Apply(marked(kept));
   filtered_ports_ = options_.published(*config);
   if (!std::includes(filtered_ports_.begin(), filtered_ports_.end(), ports.begin(), ports.end())) {
-    // The table was refused: those listeners wait at the bind address; try again in a second.
+    // The table was refused: those listeners wait at the bind address; try again in a second,
+    // then less and less often (up to the resync interval).
+    retry_delay_ms_ = retry_delay_ms_ == 0 ? 1000 : std::min<int64_t>(retry_delay_ms_ * 2, options_.resync.count());
     MutexLock lock(mu_);
-    int64_t retry = EpochMs(clock_) + 1000;
+    int64_t retry = EpochMs(clock_) + retry_delay_ms_;
     if (next_deadline_ms_ == 0 || retry < next_deadline_ms_) next_deadline_ms_ = retry;
+  } else {
+    retry_delay_ms_ = 0;
   }
   data_plane_.Apply(marked(filtered_ports_));
 }

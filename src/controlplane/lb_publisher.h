@@ -90,6 +90,7 @@ class LoadBalancerPublisher {
 
   Mutex publish_mu_;  // one build and Apply at a time, in revision order
   std::set<uint16_t> filtered_ports_ GUARDED_BY(publish_mu_);  // what published last returned
+  int64_t retry_delay_ms_ GUARDED_BY(publish_mu_) = 0;  // after a refused table, 0: none refused
 
   mutable Mutex mu_;
   CondVar cv_;  // signalled on a change the watch reports and on stopping_

@@ -330,7 +330,10 @@ Status PublicAddresses::Apply(const Config& config) {
                                          config.outside_clients);
   if (!compiled.ok()) {
     filtered_ports_ = std::move(shared);  // the old table stays, without the ports it no longer has
-    return compiled.status();
+    std::string key = "!" + compiled.status().ToString();
+    bool again = key == failed_;
+    failed_ = std::move(key);
+    return again ? Status::OK() : compiled.status();  // reported once
   }
   std::string script = std::move(compiled).value();
   if (script == applied_) return Status::OK();

@@ -209,9 +209,10 @@ Status Region::StartLoadBalancers() {
   const ServerOptions& o = deps_.options;
   data_plane_ = deps_.data_planes.ForRegion(name_);
   controlplane::LoadBalancerPublisherOptions publisher{deps_.instance_address};
-  if (geteuid() == 0 && lb::IsIpv4Address(o.lb_bind_address)) {
+  if (geteuid() == 0 && FindExecutable("nft").ok() && lb::IsIpv4Address(o.lb_bind_address)) {
     // The host plays the internet: it reaches internet-facing listeners at their public addresses.
-    // (An IPv6 bind address keeps every listener there: the table is IPv4 only.)
+    // (As the server's data plane decides: without nft, or with an IPv6 bind address (the table
+    // is IPv4 only), every listener stays at the bind address and there is no table.)
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::weakly_canonical(o.data_dir, ec);
     if (ec) dir = o.data_dir;
