@@ -22,9 +22,20 @@ constexpr std::string_view kCloudMapPrefix = "servicediscovery/";  // namespaces
 
 Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& store, std::string region) {
   std::unique_ptr<AssignmentBoard> board(new AssignmentBoard(store, std::move(region)));
+  // The tasks' memberships as they are now, and their watch from exactly then: a task live at
+  // start that stops later wakes every node at once, not at the next resync.
+  ASSIGN_OR_RETURN(store::Page tasks, store.List(kTasksPrefix, "", 0));
+  {
+    MutexLock lock(board->mu_);
+    for (const auto& kv : tasks.items) {
+      auto task = ParseObject(kv.value);
+      std::string membership = task.ok() ? EniMembership(*task) : "";
+      if (!membership.empty()) board->memberships_[kv.key] = std::move(membership);
+    }
+  }
   ASSIGN_OR_RETURN(int64_t now, store.CurrentRevision());
   AssignmentBoard* raw = board.get();
-  ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, now, [raw](const std::vector<store::Event>& events) {
+  ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, tasks.revision, [raw](const std::vector<store::Event>& events) {
                      raw->OnChanges(events);
                    }));
   ASSIGN_OR_RETURN(board->group_watch_,

@@ -15,8 +15,9 @@
 // the data plane never receives a configuration older than the one it has, and a watch event
 // already covered by a build does not cause another.
 //
-// Lifecycle: Start opens every stored listener's port (one that cannot be bound is logged,
-// the rest still open) and applies the stored configuration before it returns; destruction
+// Lifecycle: Start opens every stored listener's port at the bind address (one that cannot be
+// bound is logged, the rest still open) and applies the stored configuration before it returns
+// (seeding the task memberships it read, so a task live then that stops later is seen at once); destruction
 // stops the watch and the thread. Thread-safety: PublishNow may be called from any thread.
 #pragma once
 
@@ -26,6 +27,7 @@
 #include <map>
 #include <string>
 #include <memory>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -42,10 +44,15 @@ namespace wharf::controlplane {
 struct LoadBalancerPublisherOptions {
   InstanceAddress instance_address;
   std::chrono::milliseconds resync{10'000};
-  // Called with each configuration right before the data plane gets it, on the publishing
-  // thread (one at a time, in revision order): what else follows the configuration, the load
-  // balancers' public addresses (lb/public_addresses.h). Empty: nothing.
-  std::function<void(const lb::Config&)> published{};
+  // Called with each configuration before the data plane gets it, on the publishing thread
+  // (one at a time, in revision order): what else follows the configuration, the load
+  // balancers' table (lb/public_addresses.h). Returns the listeners' ports that table in
+  // force holds: only those listen at every address (lb::Listener::filtered). The order per
+  // configuration: listeners whose port the table is about to drop close or move to the bind
+  // address, then the table applies, then listeners open or move to every address; a port
+  // is never open at every address while the table in force lacks it. Empty: nothing, and no
+  // listener is marked.
+  std::function<std::set<uint16_t>(const lb::Config&)> published{};
 };
 
 class LoadBalancerPublisher {
@@ -72,6 +79,8 @@ class LoadBalancerPublisher {
   // the publisher; a task's other changes (container reports, health) cost nothing more.
   void OnTaskChanges(const std::vector<store::Event>& events);
   void Run();
+  // Hands `config` to the data plane around options_.published, in the order above.
+  void Deliver(std::shared_ptr<const lb::Config> config) REQUIRES(publish_mu_);
 
   // Constant after construction.
   store::Store& store_;
@@ -80,6 +89,8 @@ class LoadBalancerPublisher {
   const LoadBalancerPublisherOptions options_;
 
   Mutex publish_mu_;  // one build and Apply at a time, in revision order
+  std::set<uint16_t> filtered_ports_ GUARDED_BY(publish_mu_);  // what published last returned
+  int64_t retry_delay_ms_ GUARDED_BY(publish_mu_) = 0;  // after a refused table, 0: none refused
 
   mutable Mutex mu_;
   CondVar cv_;  // signalled on a change the watch reports and on stopping_

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <mutex>
+#include <set>
+#include <utility>
 
 #include "model/keys.h"
 #include "store/memory_store.h"
@@ -293,6 +295,120 @@ TEST(LoadBalancerPublisherTest, TasksWithAWayOutAreOutsideClients) {
   EXPECT_EQ(config->outside_clients[0].bridge, "wh-aaaaaaaaaaaa");
   EXPECT_EQ(config->outside_clients[0].ip, "10.0.1.9");
   EXPECT_EQ(config->outside_clients[0].outside_address, "198.18.0.9");
+}
+
+}  // namespace
+}  // namespace wharf::controlplane
+
+namespace wharf::controlplane {
+namespace {
+
+// Logs, in order, each configuration the data plane gets ("apply <arn>=<filtered>...") and
+// each table the publisher applies ("table <port>...").
+class OrderLog final : public lb::DataPlaneControl {
+ public:
+  Status OpenListener(const std::string&, uint16_t) override { return Status::OK(); }
+  void CloseListener(const std::string&) override {}
+  void Apply(std::shared_ptr<const lb::Config> config) override {
+    std::string line = "apply";
+    for (const auto& l : config->listeners) line += " " + l.arn + "=" + (l.filtered ? "every" : "bind");
+    Add(line);
+  }
+  std::vector<lb::TargetHealth> Health(const std::string&) const override { return {}; }
+  void Add(std::string line) {
+    std::lock_guard lock(mu_);
+    lines_.push_back(std::move(line));
+  }
+  std::vector<std::string> Take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(lines_, {});
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::string> lines_;
+};
+
+constexpr char kListener[] =
+    R"({"listener": {"ListenerArn": "arn:l1", "LoadBalancerArn": "arn:lb", "Port": 8080,
+        "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}})";
+
+// A listener listens at every address only once a table holding its port has applied (a
+// refused table keeps it at the bind address, the next publish tries again); a listener
+// going closes before the table that no longer holds its port applies.
+TEST(LoadBalancerPublisherTest, ListenersAreMarkedFilteredOnlyAfterTheirTableApplied) {
+  store::MemoryStore store;
+  SystemClock clock;
+  Put(store, model::keys::LoadBalancerKey("alb"), R"({"loadBalancer": {"LoadBalancerArn": "arn:lb"}, "attributes": {}})");
+  Put(store, model::keys::ListenerKey("alb", "l1"), kListener);
+  OrderLog log;
+  std::atomic<bool> refuse = true;
+  LoadBalancerPublisherOptions options{nullptr, std::chrono::hours(1)};
+  options.published = [&](const lb::Config& config) {
+    std::string line = "table";
+    std::set<uint16_t> ports;
+    for (const auto& l : config.listeners) {
+      line += " " + std::to_string(l.port);
+      ports.insert(l.port);
+    }
+    log.Add(line + (refuse ? " refused" : ""));
+    return refuse ? std::set<uint16_t>{} : ports;
+  };
+  auto publisher = LoadBalancerPublisher::Start(store, clock, log, options);
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  EXPECT_EQ(log.Take(), (std::vector<std::string>{"table 8080 refused", "apply arn:l1=bind"}));
+  refuse = false;  // tried again within a second or so, not at the hourly resync
+  std::vector<std::string> retried;
+  WaitFor([&] {
+    for (auto& line : log.Take()) retried.push_back(std::move(line));
+    return retried.size() >= 2;
+  }, 5000ms);
+  EXPECT_EQ(retried, (std::vector<std::string>{"table 8080", "apply arn:l1=every"}));
+  auto deleted = store.Commit(store::Txn{{}, {store::Op::Delete(model::keys::ListenerKey("alb", "l1"))}});
+  ASSERT_TRUE(deleted.ok());
+  (*publisher)->PublishNow();
+  std::this_thread::sleep_for(50ms);  // the watch's publish, if any, has run
+  auto lines = log.Take();
+  ASSERT_GE(lines.size(), 3u);
+  EXPECT_EQ(std::vector<std::string>(lines.begin(), lines.begin() + 3),
+            (std::vector<std::string>{"apply", "table", "apply"}));
+}
+
+// A task live before Start is a member from the start: when it stops, the load balancer's
+// admitted sources lose it through the task watch, not at the next resync.
+TEST(LoadBalancerPublisherTest, ATaskLiveBeforeStartThatStopsLeavesAtOnce) {
+  store::MemoryStore store;
+  SystemClock clock;
+  Put(store, model::keys::LoadBalancerKey("outside"),
+      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internet-facing", "VpcId": "vpc-1",
+          "SecurityGroups": ["sg-lb"]}, "attributes": {},
+          "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4", "networkInterfaceId": "eni-1",
+                          "publicIp": "198.51.100.4"}]})");
+  Put(store, model::keys::ListenerKey("outside", "l1"), kListener);
+  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
+      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
+  Put(store, model::keys::SecurityGroupKey("sg-lb"),
+      R"({"GroupId": "sg-lb", "VpcId": "vpc-1", "IpPermissions": [
+          {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-client"}]}]})");
+  auto task = [](const std::string& last) {
+    return json::serialize(json::object{
+        {"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/default/t1"},
+        {"desiredStatus", "RUNNING"},
+        {"lastStatus", last},
+        {"_wharf", json::object{{"node", "i-1"},
+                                {"networkMode", "awsvpc"},
+                                {"eni", json::object{{"ip", "10.0.1.9"}, {"gateway", "10.0.1.1"}}},
+                                {"securityGroups", json::array{"sg-client"}}}}});
+  };
+  Put(store, model::keys::TaskKey("default", "t1"), task("RUNNING"));
+  RecordingDataPlane data_plane;
+  auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
+  ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
+  auto admitted = [&] { return data_plane.config()->listeners[0].admitted_sources; };
+  EXPECT_EQ(admitted(), std::vector<std::string>{"10.0.1.9"});
+  Put(store, model::keys::TaskKey("default", "t1"), task("STOPPED"));
+  WaitFor([&] { return admitted().empty(); }, 2000ms);
+  EXPECT_TRUE(admitted().empty());
 }
 
 }  // namespace

@@ -129,6 +129,11 @@ struct Listener {
   // addresses from anywhere else is dropped (lb/public_addresses.h); the bind address is not
   // checked (the host's own way in, which tests use).
   std::vector<std::string> admitted_sources{};
+  // Its region's load balancer table in force holds its port (lb/public_addresses.h): it may
+  // listen at every address (DataPlaneOptions::vpc_bind_address), where that table filters
+  // who reaches it. Set by the publisher only once such a table has applied; false: it listens
+  // at the bind address alone (a table that failed or is not there yet fails closed).
+  bool filtered = false;
 };
 
 // A task's ENI with a way out of its VPC (its public address behind an internet gateway, a NAT
@@ -164,8 +169,9 @@ class DataPlaneControl {
   virtual ~DataPlaneControl() = default;
   // Binds the listener's port now so CreateListener can refuse a port in use with a clear
   // error instead of failing silently later. Idempotent for the same listener.
-  // Every listener listens at the same address (DataPlaneOptions::vpc_bind_address when set,
-  // else the bind address): the port tells the listener.
+  // It binds the bind address (or keeps the listener where it is on that port): a listener
+  // moves to DataPlaneOptions::vpc_bind_address only when a configuration marks it
+  // `filtered` (Listener::filtered). The port tells the listener.
   virtual Status OpenListener(const std::string& listener_arn, uint16_t port) = 0;
   virtual void CloseListener(const std::string& listener_arn) = 0;
   // Replaces the whole configuration; open connections carry on.

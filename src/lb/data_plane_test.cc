@@ -497,20 +497,46 @@ bool Connects(uint32_t ip, uint16_t port) {
   return ok;
 }
 
-// On a server that keeps the load balancers' nft table every listener listens at the VPC
-// bind address (0.0.0.0: the table redirects a VPC's connections to the bridge's own address
-// and filters the rest), else at the bind address only.
-TEST(DataPlaneVpcTest, ListenersListenAtTheVpcBindAddressWhenSet) {
+// On a server that keeps the load balancers' nft table a listener listens at the VPC bind
+// address (0.0.0.0: the table redirects a VPC's connections to the bridge's own address and
+// filters the rest) only while a configuration marks it filtered (its table in force holds
+// its port); before that, and once unmarked, at the bind address alone: fail closed.
+TEST(DataPlaneVpcTest, ListenersListenAtEveryAddressOnlyWhileFiltered) {
   DataPlaneOptions options;
   options.vpc_bind_address = "0.0.0.0";
   auto plane = std::move(CreateDataPlane(options).value());
   uint16_t port = FreePort();
   ASSERT_TRUE(plane->OpenListener("in", port).ok());
-  EXPECT_TRUE(Connects(0x7f000002, port));  // 127.0.0.2: any local address
+  EXPECT_FALSE(Connects(0x7f000002, port));  // 127.0.0.2: not the bind address
   EXPECT_TRUE(Connects(0x7f000001, port));
+  auto listener = [](std::string arn, uint16_t port) {
+    Listener l;
+    l.arn = std::move(arn);
+    l.port = port;
+    l.filtered = true;
+    return l;
+  };
+  auto config = std::make_shared<Config>();
+  config->listeners.push_back(listener("in", port));
+  plane->Apply(config);
+  EXPECT_TRUE(Connects(0x7f000002, port));  // any local address
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  ASSERT_TRUE(plane->OpenListener("in", port).ok());  // the API again: it stays where it is
+  EXPECT_TRUE(Connects(0x7f000002, port));
+  auto unmarked = std::make_shared<Config>(*config);
+  unmarked->listeners[0].filtered = false;
+  plane->Apply(unmarked);
+  EXPECT_FALSE(Connects(0x7f000002, port));
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  plane->Apply(std::make_shared<Config>());  // gone from the configuration: closed
+  EXPECT_FALSE(Connects(0x7f000001, port));
+  // Without a VPC bind address a marked listener stays at the bind address.
   auto bound = std::move(CreateDataPlane(DataPlaneOptions{}).value());
   uint16_t other = FreePort();
   ASSERT_TRUE(bound->OpenListener("out", other).ok());
+  auto marked = std::make_shared<Config>();
+  marked->listeners.push_back(listener("out", other));
+  bound->Apply(marked);
   EXPECT_FALSE(Connects(0x7f000002, other));
   EXPECT_TRUE(Connects(0x7f000001, other));
 }

@@ -91,6 +91,8 @@ std::string Elements(const std::vector<std::string>& elements) {
 
 }  // namespace
 
+bool IsIpv4Address(std::string_view s) { return IsIpv4(std::string(s)); }
+
 std::string PublicAddressTable(std::string_view region, std::string_view data_dir) {
   std::string out = "wharf_lb_";
   for (char c : region) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -185,9 +187,12 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
   // connection marks (-150), before every NAT hook.
   // A VPC's task reaches a public address only through its way out, as on AWS; its source is
-  // then its outside address, checked after the SNAT (input_outside).
+  // then its outside address, checked after the SNAT (input_outside). The bind address is the
+  // host's own way in, never a VPC's (a routable --lb-bind would otherwise let a task without
+  // a way out reach internet-facing listeners there).
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
+       "    iifname @vpc_bridges ip daddr " + to + " tcp dport @facing_ports drop\n"
        "    iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop\n"
        "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners accept\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
@@ -258,11 +263,54 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
   for (const std::string& r : applied) {
     if (!routes.count(r)) line("del", r);
   }
-  for (const std::string& r : routes) line("replace", r);
+  for (const std::string& r : routes) {
+    line("replace", r);
+    script.back() = ' ';
+    script += "proto " + std::to_string(kLocalRouteProto) + "\n";
+  }
   return script;
 }
 
+std::set<std::string> ParseLocalRoutes(std::string_view shown) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start < shown.size()) {
+    size_t end = shown.find('\n', start);
+    if (end == std::string_view::npos) end = shown.size();
+    std::vector<std::string> words;
+    std::string line(shown.substr(start, end - start));
+    start = end + 1;
+    for (size_t i = 0; i < line.size();) {
+      size_t j = line.find(' ', i);
+      if (j == std::string::npos) j = line.size();
+      if (j > i) words.push_back(line.substr(i, j - i));
+      i = j + 1;
+    }
+    if (words.size() < 2 || words[0] != "local") continue;
+    std::string address = words[1].substr(0, words[1].find('/'));
+    if (!IsIpv4(address)) continue;
+    auto table = std::find(words.begin(), words.end(), "table");
+    if (table == words.end() || table + 1 == words.end()) continue;
+    const std::string& n = *(table + 1);
+    if (n.empty() || n.size() > 10 || !std::all_of(n.begin(), n.end(), ::isdigit)) continue;
+    uint64_t number = std::stoull(n);
+    if (number < 65536 || number >= 65536 + (uint64_t{1} << 20)) continue;  // model::VpcRouteTable's range
+    out.insert(n + " " + address);
+  }
+  return out;
+}
+
 Status PublicAddresses::Apply(const Config& config) {
+  if (!swept_) {
+    // What a killed server left: its local routes, which this one removes unless wanted.
+    swept_ = true;
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      auto shown = runner_.Run({{*ip, "-4", "-o", "route", "show", "table", "all", "type", "local", "dev", "lo",
+                                 "proto", std::to_string(kLocalRouteProto)},
+                                std::nullopt, "", std::chrono::seconds(30)});
+      if (shown.ok() && shown->exit_code == 0) routes_.merge(ParseLocalRoutes(shown->out));
+    }
+  }
   std::set<std::string> routes;
   std::string route_script = CompileLocalRoutes(config.listeners, routes_, routes);
   if (!route_script.empty()) {
@@ -271,24 +319,43 @@ Status PublicAddresses::Apply(const Config& config) {
       if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
     }
   }
-  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_,
-                                                                          config.vpc_bridges, config.outside_clients));
-  if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
+  std::set<uint16_t> ports;
+  for (const Listener& l : config.listeners) ports.insert(l.port);
+  // Until this plan is in force, only the ports the old one and this one share are surely held.
+  std::set<uint16_t> shared;
+  for (uint16_t p : filtered_ports_) {
+    if (ports.count(p)) shared.insert(p);
+  }
+  auto compiled = CompilePublicAddresses(config.listeners, bind_address_, table_, config.vpc_bridges,
+                                         config.outside_clients);
+  if (!compiled.ok()) {
+    filtered_ports_ = std::move(shared);  // the old table stays, without the ports it no longer has
+    std::string key = "!" + compiled.status().ToString();
+    bool again = key == failed_;
+    failed_ = std::move(key);
+    return again ? Status::OK() : compiled.status();  // reported once
+  }
+  std::string script = std::move(compiled).value();
+  if (script == applied_) return Status::OK();
   // The first plan runs even when it is empty: it removes what a killed server left.
   bool nothing = script.find("set listeners") == std::string::npos;  // only the delete
+  bool again = script == failed_;
+  auto refused = [&](Status s) {
+    filtered_ports_ = std::move(shared);
+    failed_ = script;
+    return again ? Status::OK() : s;  // reported once per plan, tried on every call
+  };
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
     if (nothing) return Status::OK();
-    failed_ = script;
-    return Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables");
+    return refused(Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables"));
   }
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) {
-    failed_ = script;
-    return Status::Internal("nft -f: " + r.err);
-  }
+  auto r = runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)});
+  if (!r.ok()) return refused(r.status());
+  if (r->exit_code != 0) return refused(Status::Internal("nft -f: " + r->err));
   applied_ = std::move(script);
   failed_.clear();
+  filtered_ports_ = nothing ? std::set<uint16_t>{} : std::move(ports);
   return Status::OK();
 }
 
@@ -309,6 +376,7 @@ Status PublicAddresses::Remove() {
                                                  std::chrono::seconds(30)}));
   if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
   applied_.clear();
+  filtered_ports_.clear();
   return Status::OK();
 }
 

@@ -15,7 +15,8 @@
 // through one of the bridges of its VPC's subnets to one of its interface addresses on a
 // listener's port is redirected to the address of that bridge (the subnet's gateway, local to
 // the host), port unchanged, where the data plane listens at 0.0.0.0
-// (DataPlaneOptions::vpc_bind_address). Every other connection to an internal listener's port
+// (DataPlaneOptions::vpc_bind_address) once this table holds the listener's port
+// (filtered_ports(), Listener::filtered): a listener never listens at every address unfiltered. Every other connection to an internal listener's port
 // (the host itself, another VPC, the bind address, the host's other interfaces) is not
 // redirected and is dropped in input; to an internet-facing one's, refused (a TCP reset, as
 // when nothing listened there) unless it is to the bind address. So the port tells the load
@@ -42,7 +43,8 @@
 //     address of a load balancer in that VPC and each of its ports
 //   set internal_ports, facing_ports: inet_service, by Scheme;
 //   set admitted: address . port . source CIDR (intervals)
-//   filter prerouting and output (-140): a path whose source is not admitted: drop
+//   filter prerouting and output (-140): a path whose source is not admitted: drop; from a VPC
+//   bridge to the bind address on a facing port: drop (the host's way in, not a VPC's)
 //   nat output (the host's own connections) and prerouting (a network namespace routed through
 //   the host): ip daddr . tcp dport @listeners dnat to <bind address>; prerouting:
 //   iifname . ip daddr . tcp dport @interfaces redirect. A bind address on loopback is reached by
@@ -53,6 +55,7 @@
 // Thread-compatible: the publisher calls Apply from its one publishing thread at a time.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -63,6 +66,9 @@
 #include "lb/config.h"
 
 namespace wharf::lb {
+
+// `s` is a dotted IPv4 address (what the table can DNAT to and filter by).
+bool IsIpv4Address(std::string_view s);
 
 // The nft script that makes `ip <table>` DNAT every listener's public addresses on its port
 // to `bind_address` (0.0.0.0 means 127.0.0.1), or removes the table when there are none.
@@ -91,6 +97,14 @@ std::string PublicAddressTable(std::string_view region, std::string_view data_di
 std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std::set<std::string>& applied,
                                std::set<std::string>& routes);
 
+// The routing protocol number wharf's local routes carry (`proto 77`): what tells them from
+// anyone else's in a VPC's table after a restart.
+inline constexpr int kLocalRouteProto = 77;
+
+// The "<table> <address>" of each `local` route in `ip -o route show table all` output that
+// is in a VPC's table (model::VpcRouteTable's range). Pure.
+std::set<std::string> ParseLocalRoutes(std::string_view shown);
+
 class PublicAddresses {
  public:
   PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
@@ -98,8 +112,17 @@ class PublicAddresses {
   // A repeated plan costs one compile and no nft run; a refused one is reported once. The
   // first one runs even when empty, removing what a killed server left. Without nft and with
   // nothing to do: OK. The local routes are written again on every call that has any (one
-  // `ip` run), since the node flushes a VPC's table when its last bridge there goes.
+  // `ip` run), since the node flushes a VPC's table when its last bridge there goes. The first
+  // call also removes local routes of ours (kLocalRouteProto) in VPC tables that are not wanted
+  // (a killed server's, of load balancers deleted meanwhile).
+  // A refused plan is tried again on every call (the publisher's resync), so a failure that
+  // passes (nft busy, a module loading) heals.
   Status Apply(const Config& config);
+  // The listeners' ports the table in force surely holds: where a listener may listen at every
+  // address (Listener::filtered). After a failed run, those both the old and the refused
+  // plan hold (nft applies a script whole or not at all, and a run that timed out may have
+  // done either).
+  const std::set<uint16_t>& filtered_ports() const { return filtered_ports_; }
   // Removes the table and the local routes (the server stopping).
   Status Remove();
 
@@ -108,8 +131,10 @@ class PublicAddresses {
   const std::string bind_address_;
   const std::string table_;
   std::string applied_;
-  std::string failed_;  // the last script nft refused, not tried again until the plan changes
+  std::string failed_;  // the last script nft refused, reported once
+  std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
+  bool swept_ = false;  // a killed server's routes looked for (the first Apply)
 };
 
 }  // namespace wharf::lb

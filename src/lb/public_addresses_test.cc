@@ -128,6 +128,11 @@ TEST(PublicAddressesTest, AVpcsTaskReachesAPublicAddressThroughItsWayOutOnly) {
       << *script;
   EXPECT_NE(script->find("snat to iifname . ip saddr map @outside"), std::string::npos);
   EXPECT_NE(script->find("ct original ip daddr . tcp dport . ip saddr != @admitted drop"), std::string::npos);
+  // The bind address is the host's way in, not a VPC's (a routable one included).
+  auto routable = CompilePublicAddresses({l}, "192.0.2.10", "t", {"wh-a"});
+  ASSERT_TRUE(routable.ok());
+  EXPECT_NE(routable->find("iifname @vpc_bridges ip daddr 192.0.2.10 tcp dport @facing_ports drop"), std::string::npos)
+      << *routable;
   EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {"wh-a\"; flush"}).ok());
   EXPECT_FALSE(CompilePublicAddresses({l}, "127.0.0.1", "t", {}, {{"wh-a", "10.0.1.9", "not an address"}}).ok());
 }
@@ -167,12 +172,77 @@ TEST(PublicAddressesTest, AListenersInterfaceAddressesAreLocalInItsVpcsTableOnly
   std::string script = CompileLocalRoutes({a, b, public_one, facing}, {"70000 10.0.9.4"}, routes);
   EXPECT_EQ(script,
             "route del local 10.0.9.4/32 dev lo table 70000\n"
-            "route replace local 10.0.1.4/32 dev lo table 70000\n"
-            "route replace local 10.0.2.4/32 dev lo table 70000\n"
-            "route replace local 10.0.3.4/32 dev lo table 70000\n"
-            "route replace local 10.0.1.4/32 dev lo table 70001\n");
+            "route replace local 10.0.1.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.2.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.3.4/32 dev lo table 70000 proto 77\n"
+            "route replace local 10.0.1.4/32 dev lo table 70001 proto 77\n");
   EXPECT_EQ(routes, (std::set<std::string>{"70000 10.0.1.4", "70000 10.0.2.4", "70000 10.0.3.4", "70001 10.0.1.4"}));
   EXPECT_EQ(CompileLocalRoutes({public_one}, {}, routes), "");
+}
+
+}  // namespace
+}  // namespace wharf::lb
+
+namespace wharf::lb {
+namespace {
+
+// nft as a script: refuses while `refuse` is set, records every script it is given.
+class ScriptedNft final : public CommandRunner {
+ public:
+  bool refuse = false;
+  std::vector<std::string> scripts;
+  Result<CommandResult> Run(const Command& command) override {
+    if (command.argv.empty() || !command.argv[0].ends_with("nft")) return CommandResult{0, "", ""};
+    scripts.push_back(command.stdin_data);
+    return CommandResult{refuse ? 1 : 0, "", refuse ? "Error: busy" : ""};
+  }
+};
+
+Config WithPorts(std::vector<uint16_t> ports) {
+  Config config;
+  for (uint16_t p : ports) config.listeners.push_back(Make(p, {"198.51.100.4"}));
+  return config;
+}
+
+// Only ports a table in force surely holds may listen at every address: none before the
+// first table applies, those the old and the refused plan share after a refusal, which is
+// tried again on the next call (reported once) until it applies.
+// A killed server's local routes (ours by their proto, in a VPC's table) are found after a
+// restart; others' tables (main, local, small numbers) are not ours to touch.
+TEST(PublicAddressesTest, LocalRoutesOfAKilledServerAreFound) {
+  EXPECT_EQ(ParseLocalRoutes("local 10.0.1.4 table 70000 proto 77 scope host \n"
+                             "local 10.0.9.4 table 1048575 proto 77 scope host\n"
+                             "local 127.0.0.1 table local proto kernel scope host src 127.0.0.1\n"
+                             "local 10.0.2.4 table 100 proto 77 scope host\n"
+                             "local 10.0.3.4 table 2000000 proto 77 scope host\n"
+                             "broadcast 127.255.255.255 table local proto kernel\n"),
+            (std::set<std::string>{"70000 10.0.1.4", "1048575 10.0.9.4"}));
+  EXPECT_TRUE(ParseLocalRoutes("").empty());
+}
+
+TEST(PublicAddressesTest, FilteredPortsAreThoseOfTheTableInForceAndARefusalIsRetried) {
+  if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
+  ScriptedNft nft;
+  PublicAddresses table(nft, "127.0.0.1", "wharf_lb_test_00000000");
+  nft.refuse = true;
+  EXPECT_FALSE(table.Apply(WithPorts({8080})).ok());
+  EXPECT_TRUE(table.filtered_ports().empty());
+  EXPECT_TRUE(table.Apply(WithPorts({8080})).ok());  // tried again, reported once
+  EXPECT_EQ(nft.scripts.size(), 2u);
+  EXPECT_TRUE(table.filtered_ports().empty());
+  nft.refuse = false;
+  ASSERT_TRUE(table.Apply(WithPorts({8080})).ok());
+  EXPECT_EQ(table.filtered_ports(), (std::set<uint16_t>{8080}));
+  ASSERT_TRUE(table.Apply(WithPorts({8080})).ok());  // the same plan: no nft run
+  EXPECT_EQ(nft.scripts.size(), 3u);
+  nft.refuse = true;
+  EXPECT_FALSE(table.Apply(WithPorts({8080, 8081})).ok());
+  EXPECT_EQ(table.filtered_ports(), (std::set<uint16_t>{8080}));
+  EXPECT_FALSE(table.Apply(WithPorts({8081})).ok());  // a new plan is reported
+  EXPECT_TRUE(table.filtered_ports().empty());  // 8080 may be gone from the table in force
+  nft.refuse = false;
+  ASSERT_TRUE(table.Remove().ok());
+  EXPECT_TRUE(table.filtered_ports().empty());
 }
 
 }  // namespace

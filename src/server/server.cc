@@ -30,6 +30,7 @@
 #include "base/random.h"
 #include "kms/root_key.h"
 #include "lb/data_plane.h"
+#include "lb/public_addresses.h"
 #include "net/http_server.h"
 #include "registry/distribution.h"
 #include "registry/registry.h"
@@ -437,7 +438,14 @@ class WharfServer final : public Server {
     // listener's port be reached only at its load balancer's addresses, through its VPC at its
     // interfaces' (lb/public_addresses.h); so listeners take every local address, the one of
     // the bridge a connection came in through. Otherwise they stay on the bind address.
-    if (geteuid() == 0 && FindExecutable("nft").ok()) lb_options.vpc_bind_address = "0.0.0.0";
+    // A listener moves there only once its table has applied (lb::Listener::filtered). The
+    // table is IPv4: an IPv6 bind address keeps every listener on it, as without nft.
+    if (geteuid() == 0 && FindExecutable("nft").ok() && lb::IsIpv4Address(options_.lb_bind_address)) {
+      lb_options.vpc_bind_address = "0.0.0.0";
+    } else if (geteuid() == 0 && !lb::IsIpv4Address(options_.lb_bind_address)) {
+      LOG_WARN("msg=\"load balancer bind address is not IPv4: listeners stay on it, unreached from VPCs and "
+               "public addresses\" address={}", options_.lb_bind_address);
+    }
     lb_options.threads = options_.lb_threads > 0
                              ? options_.lb_threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

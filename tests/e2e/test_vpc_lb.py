@@ -199,6 +199,12 @@ with WharfServer(agent=True) as server:
         # From outside its VPC, its private addresses answer nothing (only the public ones do).
         assert public_get(enis[0]["PrivateIpAddress"], port)[0] is None
         assert [t[:len("wharf_lb_us_east_1_")] for t in lb_nft_tables()] == ["wharf_lb_us_east_1_"], lb_nft_tables()
+        # Its table applied, the listener listens at every address, and the table refuses
+        # every host address but the bind address (127.0.0.2 is the host's, on lo).
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        assert f"0.0.0.0:{port}" in listening, listening
+        other = public_get("127.0.0.2", port, timeout=1)
+        assert other[0] is None and "refused" in other[1], other
         net["public_lb"] = (lb, publics, port)
 
     @checks.run

@@ -68,6 +68,7 @@ class Elbv2Test : public ::testing::Test {
     Elbv2Deps deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
                    nullptr, instance_address, publish, nullptr};
     deps.public_ip_pool = public_ip_pool_;
+    deps.reserved_ports[53] = "the VPC resolver";
     auto made = MakeElbv2Endpoint(deps);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
@@ -225,6 +226,26 @@ TEST_F(Elbv2Test, APortInUseIsRefusedAndNothingIsStored) {
   json::object lb{{"LoadBalancerArn", lb_arn_}};
   EXPECT_EQ(Ok("DescribeListeners", json::serialize(lb))["Listeners"].as_array().size(), 1u);
   EXPECT_EQ(data_plane_.open.size(), 1u);
+}
+
+// A port wharf holds itself (the VPC resolver's 53) is refused at once, in AWS's form, for a
+// new listener and for one moving there; nothing is bound or stored.
+TEST_F(Elbv2Test, APortWharfUsesItselfIsRefused) {
+  CreateSeed();
+  json::object in{{"LoadBalancerArn", lb_arn_},
+                  {"Port", 53},
+                  {"DefaultActions",
+                   json::array{json::object{{"Type", "forward"}, {"TargetGroupArn", tg_arn_}}}}};
+  Outcome out = Call("CreateListener", json::serialize(in));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "InvalidConfigurationRequest");
+  EXPECT_NE(out.error().message.find("VPC resolver"), std::string::npos) << out.error().message;
+  EXPECT_EQ(data_plane_.open.size(), 1u);
+  json::object modify{{"ListenerArn", listener_arn_}, {"Port", 53}};
+  Outcome moved = Call("ModifyListener", json::serialize(modify));
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, "InvalidConfigurationRequest");
+  EXPECT_EQ(data_plane_.open.at(listener_arn_), 18080);
 }
 
 TEST_F(Elbv2Test, RulesPrioritiesAndConditionLimits) {

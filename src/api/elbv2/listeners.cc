@@ -22,6 +22,14 @@ std::optional<AwsError> CheckProtocol(const std::string& protocol) {
       "Protocol '" + protocol + "' is not supported for load balancer type 'application'");
 }
 
+// A port wharf itself holds (Elbv2Deps::reserved_ports): the client's error, else none.
+std::optional<AwsError> ReservedPort(const Elbv2Deps& deps, int64_t port) {
+  auto it = deps.reserved_ports.find(static_cast<uint16_t>(port));
+  if (it == deps.reserved_ports.end()) return std::nullopt;
+  return InvalidConfiguration("Port " + std::to_string(port) + " is used by wharf itself (" + it->second +
+                              "): a listener cannot take it");
+}
+
 // Undoes a port bound for a listener that was not committed.
 class PortGuard {
  public:
@@ -117,6 +125,7 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
           "Port " + std::to_string(*port) + " is already used by listener '" + holder +
           "': wharf's load balancers share one address, so a port serves one listener");
     }
+    if (auto err = ReservedPort(c.deps, *port)) return *err;
     if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address)) return *err;
 
     json::object listener{{"ListenerArn", base},
@@ -221,6 +230,7 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
                                     "': wharf's load balancers share one address, so a port serves "
                                     "one listener");
       }
+      if (auto err = ReservedPort(c.deps, new_port)) return *err;
       guard.set_previous_port(static_cast<uint16_t>(old_port));
       if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address)) return *err;
       listener["Port"] = new_port;
