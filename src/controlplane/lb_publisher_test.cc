@@ -70,6 +70,18 @@ void Put(store::Store& store, const std::string& key, const std::string& value) 
   ASSERT_TRUE(committed.ok() && committed->succeeded);
 }
 
+// Task t1, an awsvpc task at 10.0.1.9 in sg-client, in state `last`.
+std::string ClientTask(const std::string& last) {
+  return json::serialize(json::object{
+      {"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/default/t1"},
+      {"desiredStatus", "RUNNING"},
+      {"lastStatus", last},
+      {"_wharf", json::object{{"node", "i-1"},
+                              {"networkMode", "awsvpc"},
+                              {"eni", json::object{{"ip", "10.0.1.9"}, {"gateway", "10.0.1.1"}}},
+                              {"securityGroups", json::array{"sg-client"}}}}});
+}
+
 size_t TargetsIn(const std::shared_ptr<const lb::Config>& config) {
   if (!config || !config->target_groups.contains(kTgArn)) return 0;
   return config->target_groups.at(kTgArn).targets.size();
@@ -232,16 +244,7 @@ TEST(LoadBalancerPublisherTest, ANewMemberOfANamedGroupIsAdmittedThroughTheTaskW
   EXPECT_EQ(l.public_addresses, std::vector<std::string>{"198.51.100.4"});
   EXPECT_TRUE(l.admitted_sources.empty());
 
-  auto task = [](const std::string& last) {
-    return json::serialize(json::object{
-        {"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/default/t1"},
-        {"desiredStatus", "RUNNING"},
-        {"lastStatus", last},
-        {"_wharf", json::object{{"node", "i-1"},
-                                {"networkMode", "awsvpc"},
-                                {"eni", json::object{{"ip", "10.0.1.9"}, {"gateway", "10.0.1.1"}}},
-                                {"securityGroups", json::array{"sg-client"}}}}});
-  };
+  auto task = ClientTask;
   auto admitted = [&] { return data_plane.config()->listeners[0].admitted_sources; };
   Put(store, model::keys::TaskKey("default", "t1"), task("PROVISIONING"));
   auto took = WaitFor([&] { return !admitted().empty(); }, 2000ms);
@@ -390,16 +393,7 @@ TEST(LoadBalancerPublisherTest, ATaskLiveBeforeStartThatStopsLeavesAtOnce) {
   Put(store, model::keys::SecurityGroupKey("sg-lb"),
       R"({"GroupId": "sg-lb", "VpcId": "vpc-1", "IpPermissions": [
           {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-client"}]}]})");
-  auto task = [](const std::string& last) {
-    return json::serialize(json::object{
-        {"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/default/t1"},
-        {"desiredStatus", "RUNNING"},
-        {"lastStatus", last},
-        {"_wharf", json::object{{"node", "i-1"},
-                                {"networkMode", "awsvpc"},
-                                {"eni", json::object{{"ip", "10.0.1.9"}, {"gateway", "10.0.1.1"}}},
-                                {"securityGroups", json::array{"sg-client"}}}}});
-  };
+  auto task = ClientTask;
   Put(store, model::keys::TaskKey("default", "t1"), task("RUNNING"));
   RecordingDataPlane data_plane;
   auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
