@@ -23,7 +23,6 @@ Not a test: CI does not run it. Exits non-zero only when the measurement itself 
 (a server did not start, a replay was refused, wrk saw a non-2xx answer or a socket error).
 """
 import argparse
-import configparser
 import os
 import re
 import resource
@@ -31,13 +30,11 @@ import shutil
 import signal
 import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from benchlib import (WRK, BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
-                      read_log, run_wrk, to_ms, wait_until)
+from benchlib import (BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+                      read_log, run_wrk, wait_until)
 
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

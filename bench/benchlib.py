@@ -1,5 +1,6 @@
 """What the benchmarks share: process bookkeeping with cleanup, readiness waits, CPU
 accounting from /proc, and wrk runs that fail loudly on any error answer."""
+import argparse
 import configparser
 import os
 import re
@@ -164,3 +165,45 @@ def run_main(main):
 def medians(samples):
     """{key: [(a, b, ...) per round]} -> {key: (median a, median b, ...)}."""
     return {key: tuple(statistics.median(field) for field in zip(*runs)) for key, runs in samples.items()}
+
+
+def listener_paths_args(doc):
+    """The arguments of the benches that reach one kind of listener two ways (lb_public_bench,
+    lb_internal_bench): rounds, new-connection requests a round, keep-alive seconds a round."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--seconds", type=int, default=5)
+    return ap.parse_args()
+
+
+def wrk_keep_alive(prefix, ip, port, seconds):
+    """wrk -t1 -c16 for `seconds` over kept connections to http://ip:port/, run under `prefix`
+    (e.g. ip netns exec NS): (requests/s, p50 as wrk prints it); (0.0, "-") without wrk."""
+    if not os.path.exists(WRK):
+        return 0.0, "-"
+    out = subprocess.run(list(prefix) + [WRK, "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://{ip}:{port}/"],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(out.split("Requests/sec:")[1].split()[0])
+    p50 = [line for line in out.splitlines() if line.strip().startswith("50%")][0].split()[1]
+    return rps, p50
+
+
+def compare_listener_paths(paths, args, new_connections):
+    """Two ways to a listener side by side. `paths`: {label: (prefix, ip, port)}, the baseline
+    first; each round, for each path in turn, `new_connections(prefix, ip, port, n)` ->
+    (p50 ms, requests/s) over args.requests fresh connections, then wrk keep-alive for
+    args.seconds. Prints every measure and the medians of args.rounds with second/first ratios."""
+    rows = {label: [] for label in paths}
+    for _ in range(args.rounds):
+        for label, (prefix, ip, port) in paths.items():
+            p50, rate = new_connections(prefix, ip, port, args.requests)
+            rps, ka_p50 = wrk_keep_alive(prefix, ip, port, args.seconds)
+            rows[label].append((p50, rate, rps))
+            print(f"{label:8} {ip}:{port} new conn p50 {p50:.3f} ms, {rate:.0f} req/s; "
+                  f"keep-alive {rps:.0f} req/s p50 {ka_p50}")
+    (base, b), (other, o) = medians(rows).items()
+    print(f"median of {args.rounds}: new-connection p50 {b[0]:.3f} vs {o[0]:.3f} ms "
+          f"({other}/{base} {o[0] / b[0]:.2f}x), rate {b[1]:.0f} vs {o[1]:.0f} req/s "
+          f"({o[1] / b[1]:.2f}x); keep-alive {b[2]:.0f} vs {o[2]:.0f} req/s "
+          f"({(o[2] / b[2]) if b[2] else 0:.2f}x)")

@@ -6,11 +6,11 @@ task in sg-srv (ingress tcp 5201 from sg-cli) and a client task in sg-cli (the d
 all). iperf3 (the host's binary, run inside each task's network namespace with `ip netns exec`)
 sends from the client to the server, one TCP stream, for --seconds, then the reverse (-R: the
 server task sends). The path is veth -> the subnet's bridge -> veth, through br_netfilter into the
-node's `inet wharf` table: the connection's first packet walks the client's egress chain and
+node's `inet wharf_<hash>` table: the connection's first packet walks the client's egress chain and
 the server's ingress chain; every later packet, either direction, is accepted by the base
-chains' `ct state established,related accept` (docs/SECURITY_GROUPS.md "Connection tracking").
+chains' first rules (`ct state established`, docs/SECURITY_GROUPS.md "Connection tracking").
 
-Unfiltered is the same path with that table deleted (`nft delete table inet wharf`); a rule
+Unfiltered is the same path with that table deleted (`nft delete table inet wharf_<hash>`); a rule
 change then makes the node apply it again. Rounds alternate enforced / unfiltered so that drift
 on the shared machine hits both alike; medians of --rounds. Everything is removed at the end
 (tasks stopped, groups deleted, the server stopped), also on an error.
@@ -57,8 +57,9 @@ def connect(client, ip, port):
     return in_task(client, "python3", "-c", probe).stdout.strip()
 
 
-def table_present():
-    return subprocess.run(["nft", "list", "table", "inet", "wharf"], capture_output=True).returncode == 0
+def table_present(server):
+    return subprocess.run(["nft", "list", "table", "inet", server.node_table("wharf")],
+                          capture_output=True).returncode == 0
 
 
 def main():
@@ -113,10 +114,10 @@ def main():
             samples = {(mode, d): [] for mode in ("enforced", "unfiltered") for d in ("client->server", "server->client")}
             extra = 9
             for _ in range(args.rounds):
-                assert table_present()
+                assert table_present(server)
                 for d, rev in (("client->server", False), ("server->client", True)):
                     samples[("enforced", d)].append(iperf(client, srv["ip"], args.seconds, rev))
-                subprocess.run(["nft", "delete", "table", "inet", "wharf"], check=True)
+                subprocess.run(["nft", "delete", "table", "inet", server.node_table("wharf")], check=True)
                 for d, rev in (("client->server", False), ("server->client", True)):
                     samples[("unfiltered", d)].append(iperf(client, srv["ip"], args.seconds, rev))
                 # A rule change makes the node apply its table again.
@@ -124,7 +125,7 @@ def main():
                     {"IpProtocol": "tcp", "FromPort": extra, "ToPort": extra, "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}])
                 extra += 1
                 deadline = time.time() + 5
-                while not table_present():
+                while not table_present(server):
                     assert time.time() < deadline, "the node did not apply its table again"
                     time.sleep(0.05)
         finally:

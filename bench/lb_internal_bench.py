@@ -13,17 +13,15 @@ interface in the second default subnet, through the gateway). Measures, interlea
   keep-alive       wrk -t1 -c16 for --seconds: requests/s and p50
 Ratios are internal / direct. Not a test: CI does not run it.
 """
-import argparse
 import ipaddress
 import os
-import statistics
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 from wharf_harness import WharfServer, default_subnets, free_port  # noqa: E402
+from benchlib import compare_listener_paths, listener_paths_args  # noqa: E402
 
-WRK = "/usr/bin/wrk"
 NETNS = "wharf-bench-lbin"
 VETH = "wh-bench-lbin"
 
@@ -41,14 +39,6 @@ def new_connections(prefix, ip, port, n):
                                    str(n)], capture_output=True, text=True,
                          check=True).stdout.split()
     return float(out[0]), float(out[1])
-
-
-def keep_alive(prefix, ip, port, seconds):
-    out = subprocess.run(prefix + [WRK, "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://{ip}:{port}/"],
-                         capture_output=True, text=True, check=True).stdout
-    rps = float(out.split("Requests/sec:")[1].split()[0])
-    p50 = [l for l in out.splitlines() if l.strip().startswith("50%")][0].split()[1]
-    return rps, p50
 
 
 def make_client(bridge, cidr):
@@ -74,11 +64,7 @@ def remove_client(bridge):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=1000)
-    ap.add_argument("--seconds", type=int, default=5)
-    args = ap.parse_args()
+    args = listener_paths_args(__doc__)
     with WharfServer() as server:
         ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
         subnets = default_subnets(ec2)[:2]
@@ -106,20 +92,7 @@ def main():
                            if e["SubnetId"] == subnets[1]["SubnetId"]][0]
             paths = {"direct": ([], "127.0.0.1", ports["direct"]),
                      "internal": (["ip", "netns", "exec", NETNS], internal_ip, ports["internal"])}
-            rows = {"direct": [], "internal": []}
-            for _ in range(args.rounds):
-                for label, (prefix, ip, port) in paths.items():
-                    p50, rate = new_connections(prefix, ip, port, args.requests)
-                    rps, ka_p50 = keep_alive(prefix, ip, port, args.seconds) if os.path.exists(WRK) else (0.0, "-")
-                    rows[label].append((p50, rate, rps, ka_p50))
-                    print(f"{label:8} {ip}:{port} new conn p50 {p50:.3f} ms, {rate:.0f} req/s; "
-                          f"keep-alive {rps:.0f} req/s p50 {ka_p50}")
-            med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in rows.items()}
-            d, i = med["direct"], med["internal"]
-            print(f"median of {args.rounds}: new-connection p50 {d[0]:.3f} vs {i[0]:.3f} ms "
-                  f"(internal/direct {i[0] / d[0]:.2f}x), rate {d[1]:.0f} vs {i[1]:.0f} req/s "
-                  f"({i[1] / d[1]:.2f}x); keep-alive {d[2]:.0f} vs {i[2]:.0f} req/s "
-                  f"({(i[2] / d[2]) if d[2] else 0:.2f}x)")
+            compare_listener_paths(paths, args, new_connections)
         finally:
             for arn in lbs:
                 elb.delete_load_balancer(LoadBalancerArn=arn)

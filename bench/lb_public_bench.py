@@ -10,18 +10,15 @@ whose listener answers a fixed 200; two measures, interleaved in --rounds rounds
   keep-alive       wrk -t1 -c16 for --seconds over kept connections: requests/s and p50
 Ratios are public / direct. Not a test: CI does not run it.
 """
-import argparse
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
 from wharf_harness import WharfServer, default_subnets, free_port  # noqa: E402
-
-WRK = "/usr/bin/wrk"
+from benchlib import compare_listener_paths, listener_paths_args  # noqa: E402
 
 
 def one_request(ip, port):
@@ -45,20 +42,8 @@ def new_connections(ip, port, n):
     return statistics.median(times) * 1000, n / (time.perf_counter() - start)
 
 
-def keep_alive(ip, port, seconds):
-    out = subprocess.run([WRK, "-t1", "-c16", f"-d{seconds}s", "--latency", f"http://{ip}:{port}/"],
-                         capture_output=True, text=True, check=True).stdout
-    rps = float(out.split("Requests/sec:")[1].split()[0])
-    p50 = [l for l in out.splitlines() if l.strip().startswith("50%")][0].split()[1]
-    return rps, p50
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--requests", type=int, default=1000)
-    ap.add_argument("--seconds", type=int, default=5)
-    args = ap.parse_args()
+    args = listener_paths_args(__doc__)
     with WharfServer() as server:
         ec2, elb = server.boto3("ec2"), server.boto3("elbv2")
         subnets = default_subnets(ec2)[:2]
@@ -75,19 +60,8 @@ def main():
             "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "MessageBody": "ok"}}])
         ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
-        rows = {"direct": [], "public": []}
-        for _ in range(args.rounds):
-            for label, ip in (("direct", "127.0.0.1"), ("public", public)):
-                p50, rate = new_connections(ip, port, args.requests)
-                rps, ka_p50 = keep_alive(ip, port, args.seconds) if os.path.exists(WRK) else (0.0, "-")
-                rows[label].append((p50, rate, rps, ka_p50))
-                print(f"{label:7} new conn p50 {p50:.3f} ms, {rate:.0f} req/s; keep-alive {rps:.0f} req/s p50 {ka_p50}")
-        med = {k: [statistics.median(r[i] for r in v) for i in range(3)] for k, v in rows.items()}
-        print(f"median of {args.rounds}: new-connection p50 {med['direct'][0]:.3f} vs {med['public'][0]:.3f} ms "
-              f"(public/direct {med['public'][0] / med['direct'][0]:.2f}x), rate {med['direct'][1]:.0f} vs "
-              f"{med['public'][1]:.0f} req/s ({med['public'][1] / med['direct'][1]:.2f}x); keep-alive "
-              f"{med['direct'][2]:.0f} vs {med['public'][2]:.0f} req/s "
-              f"({(med['public'][2] / med['direct'][2]) if med['direct'][2] else 0:.2f}x)")
+        paths = {"direct": ((), "127.0.0.1", port), "public": ((), public, port)}
+        compare_listener_paths(paths, args, lambda prefix, ip, port, n: new_connections(ip, port, n))
         elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancerArn"])
         ec2.delete_security_group(GroupId=sg)
 

@@ -142,8 +142,8 @@ int main(int argc, char** argv) {
                      "Address load balancer listeners bind (a listener's port on this address)")
       ->capture_default_str();
   server->add_option("--vpc-cidr", server_options.vpc_cidr,
-                     "IPv4 CIDR of the default VPC created on first start (its subnets are /20s)")
-      ->capture_default_str();
+                     "IPv4 CIDR of the default VPC created on first start (its subnets are /20s); default AWS's "
+                     "172.31.0.0/16, or 10.213.0.0/16 when this host already uses part of it");
   server->add_option("--public-ip-pool", server_options.public_ip_pool,
                      "IPv4 CIDR that elastic IPs (AllocateAddress) are handed out from")
       ->capture_default_str();

@@ -106,8 +106,15 @@ class AgentImpl final : public Agent {
     RETURN_IF_ERROR(LoadNodeIdentity());
     ASSIGN_OR_RETURN(images_, ImageStore::Open(data_dir_ + "/images"));
     runtime_ = MakeConmonRuntime(RuntimeOptions{options_.runtime, data_dir_ + "/runtime"});
+    // The node's nft tables are named by its data directory: a restarted agent finds its own,
+    // and two agents on one host never replace each other's.
+    std::error_code canonical_ec;
+    const std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
+    firewall_ = std::make_unique<Firewall>(process_runner_, NodeTableName("wharf", table_key));
+    egress_ = std::make_unique<Egress>(process_runner_, NodeTableName("wharf_egress", table_key));
     CniOptions cni;
     cni.state_dir = data_dir_ + "/network";
+    cni.vpc_table = NodeTableName("wharf_vpc", table_key);
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
     // Task role credentials come from the server, which assumes the role for the task; the
     // task protection endpoint calls ECS with them.
@@ -176,10 +183,10 @@ class AgentImpl final : public Agent {
     if (!idle || !node_) return;
     // Nothing runs here any more: take down the bridges and rules this node made, so a
     // stopped wharf leaves the host as it found it.
-    if (Status st = firewall_.Remove(); !st.ok()) {
+    if (Status st = firewall_->Remove(); !st.ok()) {
       LOG_WARN("msg=\"security group table removal failed\" error=\"{}\"", st.ToString());
     }
-    if (Status st = egress_.Remove(); !st.ok()) {
+    if (Status st = egress_->Remove(); !st.ok()) {
       LOG_WARN("msg=\"egress table removal failed\" error=\"{}\"", st.ToString());
     }
     for (const auto& [_, subnet] : node_->resources.SubnetsUsed()) {
@@ -377,7 +384,7 @@ class AgentImpl final : public Agent {
       if (a.eni->egress) plan.routed_out.insert(bridge);
       plan.egress.enis.push_back(
           EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
-                    a.eni->gateway, a.eni->dns_server});
+                    a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)});
       plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
     }
     return plan;
@@ -420,17 +427,17 @@ class AgentImpl final : public Agent {
   void ApplyTables(const TablePlan& plan) {
     auto now = std::chrono::steady_clock::now();
     if (now - last_firewall_refresh_ > kFirewallRefresh) {
-      firewall_.Forget();
-      egress_.Forget();
+      firewall_->Forget();
+      egress_->Forget();
       last_firewall_refresh_ = now;
     }
-    Status groups = firewall_.Apply(plan.firewall);
+    Status groups = firewall_->Apply(plan.firewall);
     if (!groups.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", groups.ToString());
     // A route change reaches running tasks.
     if (Status st = network_->SetSubnetEgress(plan.routed_out); !st.ok()) {
       LOG_WARN("msg=\"subnet egress not applied\" error=\"{}\"", st.ToString());
     }
-    if (Status st = egress_.Apply(plan.egress); !st.ok()) {
+    if (Status st = egress_->Apply(plan.egress); !st.ok()) {
       LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
     }
     // Last: a runner waiting for its ENI pulls through the task's network next, which
@@ -486,9 +493,9 @@ class AgentImpl final : public Agent {
   std::unique_ptr<ContainerRuntime> runtime_;
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
-  Firewall firewall_{process_runner_};  // used by the tables thread (and Stop after it)
+  std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
-  Egress egress_{process_runner_};      // like firewall_
+  std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;
   SystemClock clock_;

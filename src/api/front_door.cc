@@ -478,10 +478,6 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   const ServiceEndpoint* service = FindService([&](const ServiceEndpoint& s) {
     return s.model->protocol() == "json" && s.model->target_prefix() == prefix;
   });
-  auto handler = service ? service->operations.find(op_name) : decltype(service->operations.end())();
-  const Operation* op = service ? service->model->FindOperation(op_name) : nullptr;
-  auto deferred = service ? service->deferred_operations.find(op_name)
-                          : decltype(service->deferred_operations.end())();
   if (!service) {
     // A JSON service wharf does not run (EventBridge, DynamoDB, ...): said so,
     // rather than an anonymous UnknownOperationException the SDK cannot explain.
@@ -491,54 +487,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
     std::string name = cred && !cred->service.empty() ? cred->service : std::string(prefix);
     return JsonError(AwsError::Client("UnknownOperationException", NotServed(name)), request_id);
   }
-  if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
-    std::string message = service->unknown_operation_message;
-    if (!message.empty()) message = std::string(op_name) + ": " + message;
-    return JsonError(AwsError::Client("UnknownOperationException", message), request_id, service);
-  }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
-  if (auto err = Authenticate(req, *service, false, ctx)) return JsonError(*err, request_id, service);
-  if (ctx.region != options_.region) {
-    service = InRegion(service, ctx.region);
-    handler = service->operations.find(op_name);
-    deferred = service->deferred_operations.find(op_name);
-  }
-
-  // The signature covers the body as sent; a compressed one (the SDKs gzip large
-  // PutMetricData requests) is read decompressed.
-  std::string inflated;
-  auto body = DecodedBody(req, inflated);
-  if (!body.ok()) return JsonError(AwsError::Client("SerializationException", body.status().message()), request_id, service);
-  boost::system::error_code ec;
-  json::value input = json::parse(*body, ec);
-  if (ec || !input.is_object()) {
-    return JsonError(AwsError::Client("SerializationException", ""), request_id, service);
-  }
-  if (op->input()) {
-    if (auto violation = CheckShape(*op->input(), input, "")) {
-      return JsonError(AwsError::Client(violation->serialization ? "SerializationException"
-                                                                 : ValidationCode(*service, *violation),
-                                        violation->message),
-                       request_id, service);
-    }
-  }
-  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return JsonError(*denied, request_id, service);
-  if (handler == service->operations.end()) {
-    auto done = [this, request_id, later](Outcome outcome) {
-      later(outcome.ok() ? MakeResponse(200, kJsonContentType, json::serialize(outcome.output()), request_id)
-                         : JsonError(outcome.error(), request_id));
-    };
-    try {
-      deferred->second(ctx, input.get_object(), done);
-    } catch (const std::exception& e) {
-      LOG_ERROR("msg=\"operation threw\" request_id={} error=\"{}\"", ctx.request_id, e.what());
-      done(service->to_error(Status::Internal(e.what())));
-    }
-    return std::nullopt;
-  }
-  Outcome outcome = Run(*service, handler->second, ctx, input.get_object());
-  if (!outcome.ok()) return JsonError(outcome.error(), request_id, service);
-  return MakeResponse(200, service->json_content_type, json::serialize(outcome.output()), request_id);
+  return HandleRpc(RpcWire::kJson, req, *service, op_name, request_id, later);
 }
 
 std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, const std::string& request_id,
@@ -566,48 +515,87 @@ std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, cons
     return CborError(AwsError{"UnsupportedMediaTypeException", "The request body must be application/cbor", 415},
                      request_id, service);
   }
+  return HandleRpc(RpcWire::kCbor, req, *service, op_name, request_id, later);
+}
+
+net::Response FrontDoor::RpcError(RpcWire wire, const AwsError& error, const std::string& request_id,
+                                  const ServiceEndpoint* service) const {
+  return wire == RpcWire::kJson ? JsonError(error, request_id, service) : CborError(error, request_id, service);
+}
+
+Result<json::value> FrontDoor::DecodeRpcBody(RpcWire wire, std::string_view body) {
+  if (wire == RpcWire::kJson) {
+    boost::system::error_code ec;
+    json::value input = json::parse(body, ec);
+    if (ec || !input.is_object()) return Status::InvalidArgument("");
+    return input;
+  }
+  auto decoded = DecodeCbor(body);
+  if (!decoded.ok()) return decoded.status();
+  if (!decoded->is_object()) return Status::InvalidArgument("The request body is not a CBOR map");
+  return decoded;
+}
+
+net::Response FrontDoor::RpcAnswer(RpcWire wire, const ServiceEndpoint& service, const Operation& op,
+                                   Outcome outcome, const std::string& request_id) const {
+  if (!outcome.ok()) return RpcError(wire, outcome.error(), request_id, &service);
+  if (wire == RpcWire::kJson) {
+    return MakeResponse(200, service.json_content_type, json::serialize(outcome.output()), request_id);
+  }
+  net::Response res = MakeResponse(200, kCborContentType, EncodeCborOutput(op.output(), outcome.output()), request_id);
+  res.set("smithy-protocol", "rpc-v2-cbor");
+  return res;
+}
+
+std::optional<net::Response> FrontDoor::HandleRpc(RpcWire wire, const net::Request& req, const ServiceEndpoint& home,
+                                                  std::string_view op_name, const std::string& request_id,
+                                                  const std::function<void(net::Response)>& later) {
+  const ServiceEndpoint* service = &home;
   const Operation* op = service->model->FindOperation(op_name);
   auto handler = service->operations.find(op_name);
   auto deferred = service->deferred_operations.find(op_name);
   if (!op || (handler == service->operations.end() && deferred == service->deferred_operations.end())) {
     std::string message = service->unknown_operation_message;
     if (!message.empty()) message = std::string(op_name) + ": " + message;
-    return CborError(AwsError{"UnknownOperationException", message, 404}, request_id, service);
+    // JSON answers an unknown operation as a client error, rpc-v2-cbor as a missing resource.
+    int status = wire == RpcWire::kJson ? 400 : 404;
+    return RpcError(wire, AwsError{"UnknownOperationException", message, status}, request_id, service);
   }
   RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
-  if (auto err = Authenticate(req, *service, false, ctx)) return CborError(*err, request_id, service);
+  if (auto err = Authenticate(req, *service, false, ctx)) return RpcError(wire, *err, request_id, service);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
     handler = service->operations.find(op_name);
     deferred = service->deferred_operations.find(op_name);
   }
+  // The signature covers the body as sent; a compressed one (the SDKs gzip large
+  // PutMetricData requests) is read decompressed.
   std::string inflated;
   auto body = DecodedBody(req, inflated);
-  if (!body.ok()) return CborError(AwsError::Client("SerializationException", body.status().message()), request_id, service);
-  auto decoded = DecodeCbor(*body);
-  if (!decoded.ok() || !decoded->is_object()) {
-    return CborError(AwsError::Client("SerializationException",
-                                      decoded.ok() ? "The request body is not a CBOR map" : decoded.status().message()),
-                     request_id, service);
+  if (!body.ok()) {
+    return RpcError(wire, AwsError::Client("SerializationException", body.status().message()), request_id, service);
+  }
+  auto decoded = DecodeRpcBody(wire, *body);
+  if (!decoded.ok()) {
+    return RpcError(wire, AwsError::Client("SerializationException", decoded.status().message()), request_id, service);
   }
   json::value input = std::move(decoded).value();
   if (op->input()) {
     if (auto violation = CheckShape(*op->input(), input, "")) {
-      return CborError(AwsError::Client(violation->serialization ? "SerializationException"
-                                                                 : ValidationCode(*service, *violation),
-                                        violation->message),
-                       request_id, service);
+      return RpcError(wire,
+                      AwsError::Client(violation->serialization ? "SerializationException"
+                                                                : ValidationCode(*service, *violation),
+                                       violation->message),
+                      request_id, service);
     }
   }
-  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) return CborError(*denied, request_id, service);
-  auto answer = [this, request_id, service, op](Outcome outcome) {
-    if (!outcome.ok()) return CborError(outcome.error(), request_id, service);
-    net::Response res = MakeResponse(200, kCborContentType, EncodeCborOutput(op->output(), outcome.output()), request_id);
-    res.set("smithy-protocol", "rpc-v2-cbor");
-    return res;
-  };
+  if (auto denied = Authorize(ctx, *service, op_name, input.get_object())) {
+    return RpcError(wire, *denied, request_id, service);
+  }
   if (handler == service->operations.end()) {
-    auto done = [answer, later](Outcome outcome) { later(answer(std::move(outcome))); };
+    auto done = [this, wire, service, op, request_id, later](Outcome outcome) {
+      later(RpcAnswer(wire, *service, *op, std::move(outcome), request_id));
+    };
     try {
       deferred->second(ctx, input.get_object(), done);
     } catch (const std::exception& e) {
@@ -616,7 +604,7 @@ std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, cons
     }
     return std::nullopt;
   }
-  return answer(Run(*service, handler->second, ctx, input.get_object()));
+  return RpcAnswer(wire, *service, *op, Run(*service, handler->second, ctx, input.get_object()), request_id);
 }
 
 // The credential scope names a Query service; without it there is no service to ask.

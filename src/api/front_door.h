@@ -209,6 +209,20 @@ class FrontDoor {
   // smithy-rpc-v2-cbor; empty when a deferred operation will answer through `later`.
   std::optional<net::Response> HandleCbor(const net::Request& req, const std::string& request_id,
                                           const std::function<void(net::Response)>& later);
+  // The two RPC protocols, JSON 1.0/1.1 and smithy-rpc-v2-cbor, differ only in their
+  // bodies and errors once a request names its service: HandleRpc is the rest, for both.
+  enum class RpcWire { kJson, kCbor };
+  // Finds the operation, authenticates, decodes, checks the input's shape, authorizes,
+  // runs and answers; empty when a deferred operation will answer through `later`.
+  std::optional<net::Response> HandleRpc(RpcWire wire, const net::Request& req, const ServiceEndpoint& home,
+                                         std::string_view op_name, const std::string& request_id,
+                                         const std::function<void(net::Response)>& later);
+  // The request body as the JSON object an operation takes, or the SerializationException's message.
+  static Result<boost::json::value> DecodeRpcBody(RpcWire wire, std::string_view body);
+  net::Response RpcError(RpcWire wire, const AwsError& error, const std::string& request_id,
+                         const ServiceEndpoint* service) const;
+  net::Response RpcAnswer(RpcWire wire, const ServiceEndpoint& service, const Operation& op, Outcome outcome,
+                          const std::string& request_id) const;
   std::optional<AwsError> Authenticate(const net::Request& req, const ServiceEndpoint& service,
                                        bool query_protocol, RequestContext& ctx);
   // Whether the caller may run `operation` with `input`: the AccessDenied error if not.

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "base/mutex.h"
-#include "sigv4/sigv4.h"
 #include "store/memory_store.h"
+#include "tests/support/signed_request.h"
 
 namespace wharf::api {
 namespace {
@@ -27,14 +27,8 @@ constexpr char kPutEvents[] = R"({"logGroupName":"g","logStreamName":"s","logEve
 // A request as an SDK sends it, signed now (the front door runs in dev mode: any key).
 net::Request Signed(std::string service, std::vector<std::pair<std::string, std::string>> headers,
                     std::string body) {
-  headers.emplace_back("host", "127.0.0.1");
-  sigv4::SignRequest(headers, "POST", "/", body, "AKIDTEST", "secret", "us-east-1", service,
-              std::chrono::system_clock::now());
-  net::Request req{http::verb::post, "/", 11};
-  for (const auto& [name, value] : headers) req.set(name, value);
-  req.body() = std::move(body);
-  req.prepare_payload();
-  return req;
+  return testing::SignedPost(service, std::move(headers), std::move(body), "AKIDTEST", "secret",
+                             std::chrono::system_clock::now());
 }
 
 net::Request Logs(const std::string& operation, std::string body = "{}") {

@@ -11,8 +11,8 @@
 #include "api/credentials.h"
 #include "model/iam.h"
 #include "model/keys.h"
-#include "sigv4/sigv4.h"
 #include "store/memory_store.h"
+#include "tests/support/signed_request.h"
 
 namespace wharf::api {
 namespace {
@@ -58,19 +58,16 @@ class SigninTest : public ::testing::Test {
 
   // sts:GetCallerIdentity signed with the session; the Arn in its answer.
   std::string CallerArn(const json::object& c) {
-    std::string body = "Action=GetCallerIdentity&Version=2011-06-15";
     std::vector<std::pair<std::string, std::string>> headers{
-        {"host", "127.0.0.1"}, {"content-type", "application/x-www-form-urlencoded"},
+        {"content-type", "application/x-www-form-urlencoded"},
         {"x-amz-security-token", std::string(c.at("SessionToken").as_string())}};
-    sigv4::SignRequest(headers, "POST", "/", body, std::string(c.at("AccessKeyId").as_string()),
-                       std::string(c.at("SecretAccessKey").as_string()), "us-east-1", "sts", clock_.Now());
-    net::Request req{http::verb::post, "/", 11};
-    for (const auto& [name, value] : headers) req.set(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    std::promise<net::Response> answer;
-    front_door_->Handle(std::move(req), [&](net::Reply&& reply) { answer.set_value(std::move(reply.response)); });
-    std::string out = answer.get_future().get().body();
+    std::string out = testing::AnswerOf(*front_door_,
+                                        testing::SignedPost("sts", std::move(headers),
+                                                            "Action=GetCallerIdentity&Version=2011-06-15",
+                                                            std::string(c.at("AccessKeyId").as_string()),
+                                                            std::string(c.at("SecretAccessKey").as_string()),
+                                                            clock_.Now()))
+                          .body();
     size_t start = out.find("<Arn>");
     size_t end = out.find("</Arn>");
     return start == std::string::npos ? out : out.substr(start + 5, end - start - 5);

@@ -8,9 +8,9 @@
 #include <boost/json/parse.hpp>
 #include <future>
 
-#include "sigv4/sigv4.h"
 #include "model/keys.h"
 #include "store/memory_store.h"
+#include "tests/support/signed_request.h"
 
 namespace wharf::api {
 namespace {
@@ -30,18 +30,11 @@ class StsTest : public ::testing::Test {
   // A Query request for STS signed now by `key`/`secret` (with `token` if not empty).
   net::Response Call(const std::string& action, const std::string& key, const std::string& secret,
                      const std::string& token = "") {
-    std::string body = "Action=" + action + "&Version=2011-06-15";
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"host", "127.0.0.1"}, {"content-type", "application/x-www-form-urlencoded"}};
+    std::vector<std::pair<std::string, std::string>> headers{{"content-type", "application/x-www-form-urlencoded"}};
     if (!token.empty()) headers.emplace_back("x-amz-security-token", token);
-    sigv4::SignRequest(headers, "POST", "/", body, key, secret, "us-east-1", "sts", clock_.Now());
-    net::Request req{http::verb::post, "/", 11};
-    for (const auto& [name, value] : headers) req.set(name, value);
-    req.body() = body;
-    req.prepare_payload();
-    std::promise<net::Response> answer;
-    front_door_->Handle(std::move(req), [&](net::Reply&& reply) { answer.set_value(std::move(reply.response)); });
-    return answer.get_future().get();
+    return testing::AnswerOf(*front_door_, testing::SignedPost("sts", std::move(headers),
+                                                               "Action=" + action + "&Version=2011-06-15", key,
+                                                               secret, clock_.Now()));
   }
 
   // The text of an XML element in `body`.

@@ -22,9 +22,20 @@ constexpr std::string_view kCloudMapPrefix = "servicediscovery/";  // namespaces
 
 Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& store, std::string region) {
   std::unique_ptr<AssignmentBoard> board(new AssignmentBoard(store, std::move(region)));
+  // The tasks' memberships as they are now, and their watch from exactly then: a task live at
+  // start that stops later wakes every node at once, not at the next resync.
+  ASSIGN_OR_RETURN(store::Page tasks, store.List(kTasksPrefix, "", 0));
+  {
+    MutexLock lock(board->mu_);
+    for (const auto& kv : tasks.items) {
+      auto task = ParseObject(kv.value);
+      std::string membership = task.ok() ? EniMembership(*task) : "";
+      if (!membership.empty()) board->memberships_[kv.key] = std::move(membership);
+    }
+  }
   ASSIGN_OR_RETURN(int64_t now, store.CurrentRevision());
   AssignmentBoard* raw = board.get();
-  ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, now, [raw](const std::vector<store::Event>& events) {
+  ASSIGN_OR_RETURN(board->watch_, store.WatchPrefix(kTasksPrefix, tasks.revision, [raw](const std::vector<store::Event>& events) {
                      raw->OnChanges(events);
                    }));
   ASSIGN_OR_RETURN(board->group_watch_,
@@ -175,11 +186,11 @@ std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(c
 
 void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
   std::set<std::string> nodes;
-  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> MembershipOf
+  std::vector<std::pair<std::string, std::string>> memberships;  // task key -> EniMembership
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
     if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
-    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? MembershipOf(*task) : "");
+    memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? EniMembership(*task) : "");
   }
   MutexLock lock(mu_);
   int64_t eni_change = 0;  // an ENI joined or left its groups: every node's member sets change
@@ -200,16 +211,6 @@ void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
     if (nodes.count(w.node)) w.deadline = std::chrono::steady_clock::time_point::min();
   }
   cv_.SignalAll();
-}
-
-// What a task contributes to the member sets: its address and groups while its ENI is live,
-// else nothing. Only a change of it concerns other nodes.
-std::string AssignmentBoard::MembershipOf(const json::object& task_record) {
-  if (!HasLiveEni(task_record)) return "";
-  model::TaskRecord task(task_record);
-  std::string out = task.eni()->ip;
-  for (const auto& g : task.security_groups()) out += " " + g;
-  return out;
 }
 
 void AssignmentBoard::OnSecurityChanges(const std::vector<store::Event>& events) {

@@ -61,7 +61,6 @@ class AssignmentBoard {
   // A security group or load balancer changed: every node with ENIs may need to hear of it.
   void OnSecurityChanges(const std::vector<store::Event>& events) EXCLUDES(mu_);
   void WakeAll(int64_t revision) REQUIRES(mu_);
-  static std::string MembershipOf(const boost::json::object& task_record);
   void TimerLoop() EXCLUDES(mu_);
 
   // Constant after construction.
@@ -89,7 +88,7 @@ class AssignmentBoard {
   // The newest change that touches every node's security: a group, a load balancer or an
   // ENI's task, deletions included (which a listing cannot show).
   int64_t security_revision_ GUARDED_BY(mu_) = 0;
-  // Every task key whose ENI is a live member of its groups -> MembershipOf: a task's state
+  // Every task key whose ENI is a live member of its groups -> EniMembership (node_security.h): a task's state
   // change that leaves it as it was (a container report, a health status) wakes its own node
   // only.
   std::map<std::string, std::string> memberships_ GUARDED_BY(mu_);

@@ -226,6 +226,29 @@ TEST(AssignmentBoardTest, ARuleChangeAndAMemberOnAnotherNodeWakeAWaitingPoll) {
   ASSERT_TRUE(late.has_value());
 }
 
+// A member live before Start (on another node) that then stops wakes a waiting poll at once:
+// the board's memberships start from the tasks it read, not empty.
+TEST(AssignmentBoardTest, AMemberLiveBeforeStartThatStopsWakesAWaitingPoll) {
+  store::MemoryStore store;
+  PutGroup(store, "sg-web", "sg-client", 80);
+  PutGroup(store, "sg-client", "", 0);
+  Put(store, EniRecord("a1", kNodeA, "10.0.1.5", {"sg-web"}));
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}));
+  auto board = AssignmentBoard::Start(store);
+  ASSERT_TRUE(board.ok());
+  auto first = PollNow(**board, kNodeA);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->security.members.at("sg-client").addresses, std::vector<std::string>{"10.0.1.6"});
+  Waiting gone;
+  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { gone.promise.set_value(std::move(a)); });
+  Put(store, EniRecord("b1", kNodeB, "10.0.1.6", {"sg-client"}, "STOPPED"));
+  ASSERT_EQ(gone.future.wait_for(std::chrono::seconds(2)), std::future_status::ready);
+  auto second = gone.future.get();
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->security.members.at("sg-client").addresses.empty());
+}
+
 TEST(AssignmentBoardTest, AnEniNodeGetsItsVpcsNamesAndACloudMapChangeWakesIt) {
   store::MemoryStore store;
   json::object task = EniRecord("a1", kNodeA, "10.0.1.5", {});

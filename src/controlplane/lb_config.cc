@@ -5,6 +5,7 @@
 
 #include "controlplane/node_security.h"
 #include "controlplane/records.h"
+#include "controlplane/vpc_egress.h"
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/json.h"
@@ -161,6 +162,29 @@ std::vector<std::string> AdmittedSources(const std::vector<std::string>& lb_grou
   return out;
 }
 
+// The ENIs with a way out of their VPC and the address they leave with, decided as the
+// assignment board decides it for the node (vpc_egress.h): an elastic IP associated with the
+// ENI takes its public address's place.
+Status AddOutsideClients(store::Store& store, const std::vector<model::TaskEni>& enis, lb::Config& config) {
+  ASSIGN_OR_RETURN(auto route_tables, LoadRecords(store, model::keys::kRouteTables));
+  ASSIGN_OR_RETURN(auto nat_gateways, LoadRecords(store, model::keys::kNatGateways));
+  ASSIGN_OR_RETURN(auto addresses, LoadRecords(store, model::keys::kAddresses));
+  std::map<std::string, std::string> elastic_ips;  // ENI id -> its elastic IP
+  for (const auto& a : addresses) {
+    std::string eni = GetString(a, "NetworkInterfaceId");
+    if (!eni.empty()) elastic_ips[eni] = GetString(a, "PublicIp");
+  }
+  for (const model::TaskEni& eni : enis) {
+    if (eni.vpc_id.empty() || eni.subnet_id.empty()) continue;
+    std::string public_ip = eni.public_ip;
+    if (auto e = elastic_ips.find(eni.eni_id); e != elastic_ips.end()) public_ip = e->second;
+    EniEgress way = ResolveEniEgress(route_tables, nat_gateways, eni.subnet_id, eni.vpc_id, public_ip);
+    if (way.outside_address.empty()) continue;
+    config.outside_clients.push_back({model::SubnetBridgeName(eni.subnet_id), eni.ip, way.outside_address});
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clock& clock,
@@ -195,24 +219,29 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     std::string id = rules.group_id;
     group_rules.emplace(std::move(id), std::move(rules));
   }
+  bool any_public = std::any_of(reach.begin(), reach.end(), [](const auto& r) { return !r.second.public_addresses.empty(); });
   std::map<std::string, std::vector<std::string>> members;  // group -> its live ENIs' addresses
-  if (names_groups) {
+  std::vector<model::TaskEni> live_enis;  // for the ways out, when some load balancer is public
+  if (names_groups || any_public) {
     ASSIGN_OR_RETURN(auto tasks, LoadRecords(store, model::keys::kTasks));
     for (const auto& t : tasks) {
       if (!HasLiveEni(t)) continue;
       model::TaskRecord task(t);
       for (const auto& g : task.security_groups()) members[g].push_back(task.eni()->ip);
+      if (any_public) live_enis.push_back(*task.eni());
     }
   }
+  if (!live_enis.empty()) RETURN_IF_ERROR(AddOutsideClients(store, live_enis, *config));
   // A target in a VPC subnet is reached through that subnet's bridge on the node (two VPCs
-  // may share a CIDR there: agent/network/network.h); an internal load balancer through its
-  // VPC's bridges.
+  // may share a CIDR there: agent/network/network.h); a load balancer through its VPC's
+  // bridges.
   ASSIGN_OR_RETURN(auto subnet_records, LoadRecords(store, model::keys::kSubnets));
   std::map<std::string, std::vector<std::pair<vpc::Ipv4Cidr, std::string>>> subnets;  // VPC -> (CIDR, bridge)
   std::map<std::string, std::vector<std::string>> bridges;                            // VPC -> bridges
   for (const auto& r : subnet_records) {
     model::SubnetRecord subnet(r);
     bridges[subnet.vpc_id()].push_back(model::SubnetBridgeName(subnet.id()));
+    config->vpc_bridges.push_back(model::SubnetBridgeName(subnet.id()));
     if (auto cidr = vpc::ParseIpv4Cidr(subnet.cidr_block())) {
       subnets[subnet.vpc_id()].emplace_back(*cidr, model::SubnetBridgeName(subnet.id()));
     }
@@ -236,8 +265,10 @@ Result<std::shared_ptr<const lb::Config>> BuildLbConfig(store::Store& store, Clo
     const LbReach& where = reach[out.load_balancer_arn];
     out.public_addresses = where.public_addresses;
     out.internal = where.internal;
-    if (out.internal) {
-      out.private_addresses = where.private_addresses;
+    // Whatever the Scheme, its VPC reaches it at its interfaces' addresses (on AWS a task
+    // connects to an internet-facing ALB's ENIs too; its DNS name gives the public ones).
+    out.private_addresses = where.private_addresses;
+    if (!where.vpc_id.empty()) {
       out.vpc_bridges = bridges[where.vpc_id];
       out.vpc_route_table = model::VpcRouteTable(where.vpc_id);
     }

@@ -3,7 +3,10 @@
 //
 // Pure apart from reading the store: the records need not be from one revision (one read
 // per prefix); a listener naming a target group not read yet forwards to an empty group
-// until the next build. Targets past their drain deadline (by `clock`) are left out.
+// until the next build. Targets past their drain deadline (by `clock`) are left out. Beside
+// the listeners, where their load balancers are reached: their public and interface
+// addresses, the sources their groups admit, every VPC subnet's bridge, and the tasks' ENIs
+// with a way out of their VPC (vpc_egress.h), which alone reach a public address from a VPC.
 #pragma once
 
 #include <functional>

@@ -4,6 +4,9 @@
 #include <limits>
 
 #include "base/logging.h"
+#include "controlplane/node_security.h"
+#include "model/json.h"
+#include "model/task.h"
 #include "model/keys.h"
 
 namespace wharf::controlplane {
@@ -24,16 +27,37 @@ int64_t NextDrainDeadline(const lb::Config& config) {
   return next;
 }
 
+// What a task's record means to the load balancers: its ENI's membership of its groups and,
+// for its way out, its subnet and public address. "" for a task without a live ENI.
+std::string EniReach(const boost::json::object& task_record) {
+  std::string membership = EniMembership(task_record);
+  if (membership.empty()) return membership;
+  auto eni = model::TaskRecord(task_record).eni();
+  return membership + " | " + eni->subnet_id + " " + eni->public_ip;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(store::Store& store, Clock& clock,
                                                                              lb::DataPlaneControl& data_plane,
                                                                              LoadBalancerPublisherOptions options) {
   std::unique_ptr<LoadBalancerPublisher> p(new LoadBalancerPublisher(store, clock, data_plane, std::move(options)));
+  // The tasks' memberships as they are now, and their watch from exactly then: a task live at
+  // start that stops later is a change at once, not at the next resync.
+  ASSIGN_OR_RETURN(store::Page tasks, store.List(model::keys::kTasks, "", 0));
+  {
+    MutexLock lock(p->mu_);
+    for (const auto& kv : tasks.items) {
+      auto task = ParseObject(kv.value);
+      std::string reach = task.ok() ? EniReach(*task) : "";
+      if (!reach.empty()) p->memberships_[kv.key] = std::move(reach);
+    }
+  }
   ASSIGN_OR_RETURN(int64_t revision, store.CurrentRevision());
   ASSIGN_OR_RETURN(auto config, BuildLbConfig(store, clock, p->options_.instance_address));
+  // At the bind address first; at every address once the table holds their ports (Deliver).
   for (const auto& l : config->listeners) {
-    Status s = data_plane.OpenListener(l.arn, l.port, l.internal);
+    Status s = data_plane.OpenListener(l.arn, l.port);
     if (!s.ok()) {
       LOG_ERROR("msg=\"listener port cannot be bound\" listener={} port={} error=\"{}\"", l.arn, l.port,
                 s.ToString());
@@ -44,16 +68,26 @@ Result<std::unique_ptr<LoadBalancerPublisher>> LoadBalancerPublisher::Start(stor
     p->published_revision_ = revision;
     p->next_deadline_ms_ = NextDrainDeadline(*config);
   }
-  data_plane.Apply(std::move(config));
+  {
+    MutexLock publishing(p->publish_mu_);
+    p->Deliver(std::move(config));
+  }
   LoadBalancerPublisher* raw = p.get();
   // The load balancers' own security groups and their VPCs' subnets are part of where they
   // are reached (the groups' sources, the VPC's bridges): a change reaches the table at once.
-  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets}) {
+  // Route tables, NAT gateways and elastic IPs decide which tasks have a way out to a public
+  // address (lb_config.h).
+  for (std::string_view prefix : {model::keys::kElbv2, model::keys::kSecurityGroups, model::keys::kSubnets,
+                                  model::keys::kRouteTables, model::keys::kNatGateways, model::keys::kAddresses}) {
     ASSIGN_OR_RETURN(auto watch, store.WatchPrefix(prefix, revision, [raw](const std::vector<store::Event>& events) {
       raw->OnChanges(events);
     }));
     p->watches_.push_back(std::move(watch));
   }
+  ASSIGN_OR_RETURN(auto task_watch, store.WatchPrefix(model::keys::kTasks, tasks.revision, [raw](const std::vector<store::Event>& events) {
+    raw->OnTaskChanges(events);
+  }));
+  p->watches_.push_back(std::move(task_watch));
   p->thread_ = std::thread([raw] { raw->Run(); });
   return p;
 }
@@ -101,8 +135,36 @@ void LoadBalancerPublisher::Publish(int64_t wanted_revision) {
     published_revision_ = std::max(published_revision_, *revision);
     next_deadline_ms_ = NextDrainDeadline(**config);
   }
-  if (options_.published) options_.published(**config);
-  data_plane_.Apply(std::move(config).value());
+  Deliver(std::move(config).value());
+}
+
+void LoadBalancerPublisher::Deliver(std::shared_ptr<const lb::Config> config) {
+  if (!options_.published) return data_plane_.Apply(std::move(config));
+  auto marked = [&config](const std::set<uint16_t>& filtered) {
+    auto copy = std::make_shared<lb::Config>(*config);
+    for (auto& l : copy->listeners) l.filtered = filtered.count(l.port) > 0;
+    return std::shared_ptr<const lb::Config>(std::move(copy));
+  };
+  std::set<uint16_t> ports, kept;
+  for (const auto& l : config->listeners) ports.insert(l.port);
+  for (uint16_t port : filtered_ports_) {
+    if (ports.count(port)) kept.insert(port);
+  }
+  // A listener open at every address on a port the table is about to drop (deleted, moved)
+  // closes first, or moves to the bind address.
+  if (kept != filtered_ports_) data_plane_.Apply(marked(kept));
+  filtered_ports_ = options_.published(*config);
+  if (!std::includes(filtered_ports_.begin(), filtered_ports_.end(), ports.begin(), ports.end())) {
+    // The table was refused: those listeners wait at the bind address; try again in a second,
+    // then less and less often (up to the resync interval).
+    retry_delay_ms_ = retry_delay_ms_ == 0 ? 1000 : std::min<int64_t>(retry_delay_ms_ * 2, options_.resync.count());
+    MutexLock lock(mu_);
+    int64_t retry = EpochMs(clock_) + retry_delay_ms_;
+    if (next_deadline_ms_ == 0 || retry < next_deadline_ms_) next_deadline_ms_ = retry;
+  } else {
+    retry_delay_ms_ = 0;
+  }
+  data_plane_.Apply(marked(filtered_ports_));
 }
 
 void LoadBalancerPublisher::OnChanges(const std::vector<store::Event>& events) {
@@ -111,6 +173,32 @@ void LoadBalancerPublisher::OnChanges(const std::vector<store::Event>& events) {
   {
     MutexLock lock(mu_);
     changed_revision_ = std::max(changed_revision_, newest);
+  }
+  cv_.SignalAll();
+}
+
+void LoadBalancerPublisher::OnTaskChanges(const std::vector<store::Event>& events) {
+  std::vector<std::string> memberships;
+  memberships.reserve(events.size());
+  for (const auto& e : events) {
+    auto task = e.type == store::Event::Type::kPut ? ParseObject(e.kv.value) : Result<boost::json::object>(Status::NotFound(""));
+    memberships.push_back(task.ok() ? EniReach(*task) : "");
+  }
+  int64_t changed = 0;
+  {
+    MutexLock lock(mu_);
+    for (size_t i = 0; i < events.size(); ++i) {
+      auto it = memberships_.find(events[i].kv.key);
+      if ((it == memberships_.end() ? std::string() : it->second) == memberships[i]) continue;
+      changed = std::max(changed, events[i].kv.mod_revision);
+      if (memberships[i].empty()) {
+        memberships_.erase(events[i].kv.key);
+      } else {
+        memberships_[events[i].kv.key] = std::move(memberships[i]);
+      }
+    }
+    if (changed == 0) return;
+    changed_revision_ = std::max(changed_revision_, changed);
   }
   cv_.SignalAll();
 }

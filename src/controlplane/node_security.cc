@@ -16,6 +16,14 @@ bool HasLiveEni(const json::object& task_record) {
   return task.network_mode() == "awsvpc" && task.eni().has_value() && !task.stopped();
 }
 
+std::string EniMembership(const json::object& task_record) {
+  if (!HasLiveEni(task_record)) return "";
+  model::TaskRecord task(task_record);
+  std::string out = task.eni()->ip;
+  for (const auto& g : task.security_groups()) out += " " + g;
+  return out;
+}
+
 model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vector<json::object>& tasks,
                                         const std::vector<json::object>& groups,
                                         const std::vector<json::object>& load_balancers) {
@@ -58,7 +66,14 @@ model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vect
     for (const auto& g : GetArray(lb.shape(), "SecurityGroups")) {
       if (!g.is_string()) continue;
       auto it = out.members.find(std::string(g.get_string()));
-      if (it != out.members.end()) it->second.marks.push_back(model::LoadBalancerMark(lb.arn()));
+      if (it == out.members.end()) continue;
+      it->second.marks.push_back(model::LoadBalancerMark(lb.arn()));
+      // Its interfaces' addresses, where its VPC reaches it: a task's egress rule naming the
+      // group admits its connections to the load balancer (checked at the original address,
+      // agent/network/firewall.h).
+      for (const auto& i : lb.interfaces()) {
+        if (!i.ip.empty()) it->second.addresses.push_back(i.ip);
+      }
     }
   }
   for (auto& [_, m] : out.members) {  // the same answer for the same state, whatever the key order

@@ -15,10 +15,16 @@ namespace wharf::controlplane {
 // STOPPED (an ENI is attached from PROVISIONING until the task stops).
 bool HasLiveEni(const boost::json::object& task_record);
 
+// What a task contributes to its groups' member sets: "<address> <group> ..." while its ENI is
+// live, else "". Watchers of the task records (the assignment board, the load balancer
+// publisher) compare it to tell a membership change from a task's other changes.
+std::string EniMembership(const boost::json::object& task_record);
+
 // For `node`: the rules of every group its awsvpc tasks' ENIs are in (tasks not both desired
 // and last STOPPED, as the feed lists them), and the members of every group those rules name:
 // the addresses of every live ENI in it, on any node (`tasks` are all task records), and the
-// marks of the load balancers in it (`load_balancers`: elbv2/load-balancers/ records).
+// marks and interface addresses of the load balancers in it (`load_balancers`:
+// elbv2/load-balancers/ records).
 // A group that no longer exists has no rules (its tasks' ENIs then allow nothing).
 model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vector<boost::json::object>& tasks,
                                         const std::vector<boost::json::object>& groups,

@@ -52,12 +52,14 @@ TEST(ResolveNodeSecurityTest, RulesOfTheNodesGroupsAndMembersOfTheGroupsTheyName
   std::vector<json::object> groups = {Group("sg-web", "sg-alb"), Group("sg-other", "sg-web")};
   std::string lb_arn = "arn:aws:elasticloadbalancing:us-east-1:000000000000:loadbalancer/app/x/1";
   std::vector<json::object> lbs = {LoadBalancer(lb_arn, "sg-alb"), LoadBalancer("arn:other", "sg-nobody")};
+  // Its interfaces' addresses are members too: a task's egress rule naming sg-alb reaches it.
+  lbs[0]["interfaces"] = json::array{json::object{{"subnetId", "subnet-a"}, {"ip", "10.0.1.4"}}};
 
   model::NodeSecurity s = ResolveNodeSecurity("i-a", tasks, groups, lbs);
   ASSERT_EQ(s.groups.size(), 1u);  // sg-other's rules are i-b's business
   EXPECT_EQ(s.groups[0].group_id, "sg-web");
   ASSERT_EQ(s.members.size(), 1u);
-  EXPECT_EQ(s.members.at("sg-alb").addresses, std::vector<std::string>{"10.0.1.6"});
+  EXPECT_EQ(s.members.at("sg-alb").addresses, (std::vector<std::string>{"10.0.1.4", "10.0.1.6"}));
   EXPECT_EQ(s.members.at("sg-alb").marks, std::vector<uint32_t>{model::LoadBalancerMark(lb_arn)});
 
   EXPECT_TRUE(ResolveNodeSecurity("i-c", tasks, groups, lbs).empty());  // no ENIs there

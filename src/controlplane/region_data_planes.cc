@@ -6,8 +6,8 @@ class RegionDataPlanes::View final : public lb::DataPlaneControl {
  public:
   View(RegionDataPlanes& planes, std::string region) : planes_(planes), region_(std::move(region)) {}
 
-  Status OpenListener(const std::string& listener_arn, uint16_t port, bool internal) override {
-    return planes_.data_plane_.OpenListener(listener_arn, port, internal);
+  Status OpenListener(const std::string& listener_arn, uint16_t port) override {
+    return planes_.data_plane_.OpenListener(listener_arn, port);
   }
   void CloseListener(const std::string& listener_arn) override { planes_.data_plane_.CloseListener(listener_arn); }
   void Apply(std::shared_ptr<const lb::Config> config) override { planes_.Apply(region_, std::move(config)); }

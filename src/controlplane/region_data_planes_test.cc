@@ -8,7 +8,7 @@ namespace {
 
 class RecordingDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string&, uint16_t, bool) override { return Status::OK(); }
+  Status OpenListener(const std::string&, uint16_t) override { return Status::OK(); }
   void CloseListener(const std::string&) override {}
   void Apply(std::shared_ptr<const lb::Config> config) override { applied = std::move(config); }
   std::vector<lb::TargetHealth> Health(const std::string&) const override { return {}; }

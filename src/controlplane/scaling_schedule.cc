@@ -5,37 +5,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/civil_time.h"
+
 namespace wharf::controlplane {
 
 namespace {
-
-// Howard Hinnant's days_from_civil / civil_from_days.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  int64_t year;
-  unsigned month, day;
-};
-
-Civil CivilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return {y + (m <= 2), m, d};
-}
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -280,7 +254,7 @@ std::optional<int64_t> NextRun(const Schedule& s, const TimeZone& zone, int64_t 
   // Day by day in the zone's wall clock, for up to five years ahead.
   const int64_t first_day = FloorDiv(after + zone.OffsetAt(after), 86400);
   for (int64_t day = first_day; day < first_day + 5 * 366; ++day) {
-    Civil c = CivilFromDays(day);
+    CivilDate c = CivilFromDays(day);
     if (!s.years.count(static_cast<int>(c.year)) || !s.months.count(static_cast<int>(c.month))) continue;
     const int dow = static_cast<int>(((day % 7) + 11) % 7) + 1;  // 1970-01-01 was a Thursday (5)
     if (!s.any_day_of_month && !s.days_of_month.count(static_cast<int>(c.day))) continue;

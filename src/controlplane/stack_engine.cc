@@ -587,22 +587,9 @@ class Operation {
     return Cleanup();
   }
 
-  // Deletes what an update retired (replaced or removed resources), newest first.
-  Status Cleanup() {
-    for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
-      if (it->retired) (void)DeleteResource(*it, it->change == "Remove");
-    }
-    std::erase_if(stack_.resources, [](const StackResource& r) { return r.retired; });
-    for (auto& r : stack_.resources) {
-      r.change.clear();
-      r.previous = {};
-    }
-    stack_.previous_template_body.clear();
-    stack_.previous_parameters.clear();
-    stack_.update_policy.clear();
-    SetStatus("UPDATE_COMPLETE");
-    return Save();
-  }
+  // Deletes what an update retired (replaced or removed resources), newest first; a
+  // resource the new template removed keeps to its DeletionPolicy.
+  Status Cleanup() { return FinishUpdate("UPDATE_COMPLETE", true); }
 
   Status FailUpdate(const std::vector<std::string>& failed, const std::string& message) {
     SetStatus("UPDATE_ROLLBACK_IN_PROGRESS",
@@ -647,9 +634,15 @@ class Operation {
     return UpdateRollbackCleanup();
   }
 
-  Status UpdateRollbackCleanup() {
+  // Deletes what the rolled-back update made (added resources, replacements), newest first.
+  Status UpdateRollbackCleanup() { return FinishUpdate("UPDATE_ROLLBACK_COMPLETE", false); }
+
+  // The last step of an update, kept or rolled back: deletes the retired resources (those
+  // the update removed honour their DeletionPolicy when `honour_retain_of_removed`), forgets
+  // what the update kept to go back with, and ends at `final_status`.
+  Status FinishUpdate(std::string final_status, bool honour_retain_of_removed) {
     for (auto it = stack_.resources.rbegin(); it != stack_.resources.rend(); ++it) {
-      if (it->retired) (void)DeleteResource(*it, false);
+      if (it->retired) (void)DeleteResource(*it, honour_retain_of_removed && it->change == "Remove");
     }
     std::erase_if(stack_.resources, [](const StackResource& r) { return r.retired; });
     for (auto& r : stack_.resources) {
@@ -659,7 +652,7 @@ class Operation {
     stack_.previous_template_body.clear();
     stack_.previous_parameters.clear();
     stack_.update_policy.clear();
-    SetStatus("UPDATE_ROLLBACK_COMPLETE");
+    SetStatus(std::move(final_status));
     return Save();
   }
 

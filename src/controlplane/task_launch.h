@@ -38,7 +38,7 @@ namespace wharf::controlplane {
 // A VPC subnet as awsvpc tasks need it (the EC2 API owns subnets).
 struct SubnetInfo {
   std::string id;
-  std::string cidr;  // "10.213.0.0/20"
+  std::string cidr;  // "172.31.0.0/20"
   std::string vpc_id;
   std::string availability_zone;
   // Some route table of its VPC sends 0.0.0.0/0 to an internet or NAT gateway: the node lets

@@ -63,13 +63,20 @@ Status AddCloudMap(store::Store& store, std::string_view vpc_id, model::VpcDnsTa
   return Status::OK();
 }
 
-// Every load balancer's DNSName (IPv4 only: the interfaces have no IPv6 address).
+// Every load balancer's DNSName (IPv4 only: the interfaces have no IPv6 address), as AWS's
+// public DNS answers it from anywhere, the VPC included: an internal one's interfaces' private
+// addresses, an internet-facing one's public addresses (its interfaces' private addresses
+// are reached by address only, lb/public_addresses.h).
 Status AddLoadBalancers(const std::vector<json::object>& balancers, model::VpcDnsTable& table) {
   table.zones.emplace_back(kLoadBalancerDomain);
   for (const auto& record : balancers) {
     model::LoadBalancerRecord lb(record);
     model::DnsRecordSet set{"A", kLoadBalancerTtl, {}, 0};
-    for (const auto& i : lb.interfaces()) set.values.push_back(i.ip);
+    for (const auto& i : lb.interfaces()) {
+      // An interface written before load balancers had public addresses has none: its own.
+      const std::string& ip = lb.internet_facing() && !i.public_ip.empty() ? i.public_ip : i.ip;
+      if (!ip.empty()) set.values.push_back(ip);
+    }
     std::string name = GetString(lb.shape(), "DNSName");
     if (name.empty()) continue;
     if (set.values.empty()) {

@@ -26,6 +26,11 @@ class VpcNamesTest : public ::testing::Test {
             "Scheme":"internal","VpcId":"vpc-1"},
             "interfaces":[{"subnetId":"subnet-a","ip":"10.0.0.9","networkInterfaceId":"eni-a"},
                           {"subnetId":"subnet-b","ip":"10.0.16.9","networkInterfaceId":"eni-b"}]})");
+    Put(model::keys::LoadBalancerKey("outside"),
+        R"({"loadBalancer":{"LoadBalancerName":"outside","DNSName":"outside-2.us-east-1.elb.localhost",
+            "Scheme":"internet-facing","VpcId":"vpc-1"},
+            "interfaces":[{"subnetId":"subnet-a","ip":"10.0.0.10","networkInterfaceId":"eni-c","publicIp":"198.51.100.7"},
+                          {"subnetId":"subnet-b","ip":"10.0.16.10","networkInterfaceId":"eni-d","publicIp":"198.51.100.8"}]})");
   }
   store::MemoryStore store_;
 };
@@ -58,6 +63,13 @@ TEST_F(VpcNamesTest, LoadBalancerNamesResolveToTheirInterfaces) {
   EXPECT_EQ(lb->answers[0].ttl, kLoadBalancerTtl);
   auto gone = LookupVpcName(store_, "vpc-1", "other-2.us-east-1.elb.localhost", "A", 0);
   EXPECT_TRUE(gone->ours && !gone->name_exists);
+  // An internet-facing one's name gives its public addresses, inside its VPC too, as AWS's
+  // DNS does (its interfaces are reached by address).
+  auto outside = LookupVpcName(store_, "vpc-1", "outside-2.us-east-1.elb.localhost", "A", 0);
+  ASSERT_TRUE(outside.ok());
+  ASSERT_EQ(outside->answers.size(), 2u);
+  EXPECT_EQ(outside->answers[0].value, "198.51.100.7");
+  EXPECT_EQ(outside->answers[1].value, "198.51.100.8");
 }
 
 TEST_F(VpcNamesTest, HostnamesWhileDnsHostnamesIsOn) {

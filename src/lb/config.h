@@ -111,11 +111,14 @@ struct Listener {
   // Its internet-facing load balancer's public addresses (one per subnet): the host, which
   // plays the internet, reaches the listener at each of them on `port` (lb/public_addresses.h).
   std::vector<std::string> public_addresses{};
-  // Its load balancer's Scheme is internal: it answers only inside its VPC, at
-  // `private_addresses` for connections that come in through one of `vpc_bridges` (the
-  // bridges of its VPC's subnets on the node), never at the bind address nor from the host.
+  // Its load balancer's Scheme is internal: it answers only inside its VPC (at
+  // `private_addresses`), never at the bind address nor from the host. An internet-facing one
+  // answers there too, and at `public_addresses` and the bind address.
   bool internal = false;
-  std::vector<std::string> private_addresses{};  // its interfaces' addresses, one per subnet
+  // Its interfaces' addresses, one per subnet: reached by connections that come in through
+  // one of `vpc_bridges` (the bridges of its VPC's subnets on the node), whatever the Scheme,
+  // as a task in the VPC reaches an ALB's ENIs on AWS.
+  std::vector<std::string> private_addresses{};
   std::vector<std::string> vpc_bridges{};
   // Its VPC's routing table on a node (model::VpcRouteTable), where `private_addresses` get a
   // `local` route: a client on the interface's own subnet then has its ARP answered by the
@@ -126,11 +129,29 @@ struct Listener {
   // addresses from anywhere else is dropped (lb/public_addresses.h); the bind address is not
   // checked (the host's own way in, which tests use).
   std::vector<std::string> admitted_sources{};
+  // Its region's load balancer table in force holds its port (lb/public_addresses.h): it may
+  // listen at every address (DataPlaneOptions::vpc_bind_address), where that table filters
+  // who reaches it. Set by the publisher only once such a table has applied; false: it listens
+  // at the bind address alone (a table that failed or is not there yet fails closed).
+  bool filtered = false;
+};
+
+// A task's ENI with a way out of its VPC (its public address behind an internet gateway, a NAT
+// gateway's elastic IP): it reaches internet-facing listeners at their public addresses as a
+// client outside would, with `outside_address` as its source (lb/public_addresses.h).
+struct OutsideClient {
+  std::string bridge;            // its subnet's bridge on the node
+  std::string ip;                // its private address
+  std::string outside_address;   // the address it leaves its VPC with
 };
 
 struct Config {
   std::vector<Listener> listeners;
   std::map<std::string, TargetGroup> target_groups;  // by ARN
+  // Every VPC subnet's bridge (named whether or not the node made it), and the ENIs among
+  // their tasks that have a way out: only those reach a public address from a VPC.
+  std::vector<std::string> vpc_bridges{};
+  std::vector<OutsideClient> outside_clients{};
 };
 
 // AWS's target health states and reason codes, as DescribeTargetHealth reports them.
@@ -148,9 +169,10 @@ class DataPlaneControl {
   virtual ~DataPlaneControl() = default;
   // Binds the listener's port now so CreateListener can refuse a port in use with a clear
   // error instead of failing silently later. Idempotent for the same listener.
-  // `internal`: its load balancer's Scheme is internal, so it listens where the VPC path
-  // reaches it (DataPlaneOptions::internal_bind_address), not at the bind address.
-  virtual Status OpenListener(const std::string& listener_arn, uint16_t port, bool internal) = 0;
+  // It binds the bind address (or keeps the listener where it is on that port): a listener
+  // moves to DataPlaneOptions::vpc_bind_address only when a configuration marks it
+  // `filtered` (Listener::filtered). The port tells the listener.
+  virtual Status OpenListener(const std::string& listener_arn, uint16_t port) = 0;
   virtual void CloseListener(const std::string& listener_arn) = 0;
   // Replaces the whole configuration; open connections carry on.
   virtual void Apply(std::shared_ptr<const Config> config) = 0;

@@ -51,7 +51,7 @@ class Loop {
   }
 
   // Binds on the calling thread (so the error comes back at once), then accepts on the loop.
-  // `key` names the acceptor ("<listener arn>#<port>"); requests are routed by the arn.
+  // `key` names the acceptor ("<listener arn>#<port>@<address>"); requests are routed by the arn.
   Status Listen(const std::string& key, const tcp::endpoint& endpoint) {
     std::string arn = key.substr(0, key.rfind('#'));
     auto acceptor = std::make_shared<tcp::acceptor>(io_);
@@ -129,53 +129,19 @@ class DataPlane final : public DataPlaneControl {
 
   ~DataPlane() override { loops_.clear(); }
 
-  Status OpenListener(const std::string& arn, uint16_t port, bool internal) override {
+  // At the bind address, unless the listener is open on that port already (wherever).
+  Status OpenListener(const std::string& arn, uint16_t port) override {
     MutexLock lock(mu_);
-    const std::string& bind = ListenAddress(internal);
     auto open = listeners_.find(arn);
-    if (open != listeners_.end() && open->second.port == port && open->second.address == bind) return Status::OK();
-    // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
-    for (const auto& [other, other_open] : listeners_) {
-      if (other_open.port == port && other != arn) {
-        return Status::FailedPrecondition("cannot listen on " + bind + ":" + std::to_string(port) +
-                                          ": another listener uses it (" + other + ")");
-      }
-    }
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(bind, ec);
-    if (ec) return Status::InvalidArgument("bad load balancer bind address " + bind);
-    if (open != listeners_.end() && open->second.port == port) {
-      // The same port at another address (the listener became known as internal after
-      // CreateListener bound it): the old acceptors go first, as both cannot hold the port.
-      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(port));
-      listeners_.erase(open);
-      open = listeners_.end();
-    }
-    // Acceptors are keyed by listener and port, so a listener moving to another port
-    // (ModifyListener) binds the new one before it lets the old one go.
-    std::string key = arn + "#" + std::to_string(port);
-    std::vector<Loop*> bound;
-    for (auto& loop : loops_) {
-      Status st = loop->Listen(key, tcp::endpoint(address, port));
-      if (!st.ok()) {
-        for (Loop* l : bound) l->Unlisten(key);
-        return st;
-      }
-      bound.push_back(loop.get());
-    }
-    if (open != listeners_.end()) {
-      for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second.port));
-    }
-    listeners_[arn] = OpenPort{port, bind};
-    LOG_INFO("msg=\"listener open\" address={} port={} listener={}", bind, port, arn);
-    return Status::OK();
+    if (open != listeners_.end() && open->second.port == port) return Status::OK();
+    return OpenAt(arn, port, options_.bind_address);
   }
 
   void CloseListener(const std::string& arn) override {
     MutexLock lock(mu_);
     auto open = listeners_.find(arn);
     if (open == listeners_.end()) return;
-    for (auto& loop : loops_) loop->Unlisten(arn + "#" + std::to_string(open->second.port));
+    for (auto& loop : loops_) loop->Unlisten(AcceptorKey(arn, open->second));
     listeners_.erase(open);
   }
 
@@ -200,25 +166,27 @@ class DataPlane final : public DataPlaneControl {
 
   // Listeners follow the configuration too, so a server sharing the store with the one that
   // took the CreateListener call opens the port when its periodic rebuild sees it.
+  // A listener marked `filtered` listens at every address (vpc_bind_address), any other at
+  // the bind address; stale ones close before any other opens or moves.
   void Reconcile(const Config& config) {
-    std::map<std::string, std::pair<uint16_t, bool>> wanted;  // arn -> port, internal
-    for (const auto& l : config.listeners) wanted[l.arn] = {l.port, l.internal};
+    std::map<std::string, std::pair<uint16_t, std::string>> wanted;  // arn -> port, address
+    for (const auto& l : config.listeners) wanted[l.arn] = {l.port, ListenAddress(l)};
     std::vector<std::string> stale;
     {
       MutexLock lock(mu_);
       for (const auto& [arn, open] : listeners_) {
-        if (!wanted.count(arn)) stale.push_back(arn);
-      }
-      for (const auto& [arn, open] : listeners_) {
-        // Open already (its port may be moving), unless at the other kind of address.
         auto it = wanted.find(arn);
-        if (it != wanted.end() && open.address == ListenAddress(it->second.second)) wanted.erase(it);
+        if (it == wanted.end()) {
+          stale.push_back(arn);
+        } else if (open.port != it->second.first || open.address == it->second.second) {
+          wanted.erase(it);  // in place, or its port moving (the API opened the new one first)
+        }
       }
     }
     for (const auto& arn : stale) CloseListener(arn);
-    for (const auto& [arn, want] : wanted) {
-      const auto& [port, internal] = want;
-      Status st = OpenListener(arn, port, internal);
+    for (const auto& [arn, where] : wanted) {
+      MutexLock lock(mu_);
+      Status st = OpenAt(arn, where.first, where.second);
       if (!st.ok()) LOG_WARN("msg=\"listener cannot open\" listener={} error=\"{}\"", arn, st.ToString());
     }
   }
@@ -300,9 +268,53 @@ class DataPlane final : public DataPlaneControl {
   }
 
  private:
-  const std::string& ListenAddress(bool internal) const {
-    return internal && !options_.internal_bind_address.empty() ? options_.internal_bind_address
-                                                               : options_.bind_address;
+  const std::string& ListenAddress(const Listener& l) const {
+    return l.filtered && !options_.vpc_bind_address.empty() ? options_.vpc_bind_address : options_.bind_address;
+  }
+
+  struct OpenPort {
+    uint16_t port = 0;
+    std::string address;  // where it listens (ListenAddress)
+  };
+  // "<listener arn>#<port>@<address>": Loop::Listen routes by what comes before the '#'.
+  static std::string AcceptorKey(const std::string& arn, uint16_t port, const std::string& address) {
+    return arn + "#" + std::to_string(port) + "@" + address;
+  }
+  static std::string AcceptorKey(const std::string& arn, const OpenPort& open) {
+    return AcceptorKey(arn, open.port, open.address);
+  }
+
+  // Binds `arn` at `bind`:`port`, then lets go of where it listened before (a port or an
+  // address moving never leaves a moment with neither bound).
+  Status OpenAt(const std::string& arn, uint16_t port, const std::string& bind) REQUIRES(mu_) {
+    auto open = listeners_.find(arn);
+    if (open != listeners_.end() && open->second.port == port && open->second.address == bind) return Status::OK();
+    // SO_REUSEPORT would let two listeners share a port and split its traffic: refuse.
+    for (const auto& [other, other_open] : listeners_) {
+      if (other_open.port == port && other != arn) {
+        return Status::FailedPrecondition("cannot listen on " + bind + ":" + std::to_string(port) +
+                                          ": another listener uses it (" + other + ")");
+      }
+    }
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(bind, ec);
+    if (ec) return Status::InvalidArgument("bad load balancer bind address " + bind);
+    std::string key = AcceptorKey(arn, port, bind);
+    std::vector<Loop*> bound;
+    for (auto& loop : loops_) {
+      Status st = loop->Listen(key, tcp::endpoint(address, port));
+      if (!st.ok()) {
+        for (Loop* l : bound) l->Unlisten(key);
+        return st;
+      }
+      bound.push_back(loop.get());
+    }
+    if (open != listeners_.end()) {
+      for (auto& loop : loops_) loop->Unlisten(AcceptorKey(arn, open->second));
+    }
+    listeners_[arn] = OpenPort{port, bind};
+    LOG_INFO("msg=\"listener open\" address={} port={} listener={}", bind, port, arn);
+    return Status::OK();
   }
 
   // The group's draining targets with no request in flight on any loop: their
@@ -370,10 +382,6 @@ class DataPlane final : public DataPlaneControl {
 
   // Protected by mu_.
   Mutex mu_;
-  struct OpenPort {
-    uint16_t port = 0;
-    std::string address;  // the bind address or the internal one
-  };
   std::map<std::string, OpenPort> listeners_ GUARDED_BY(mu_);
 
   // Protected by routing_mu_ (taken before drain_mu_).

@@ -17,12 +17,15 @@ namespace wharf::lb {
 
 struct DataPlaneOptions {
   std::string bind_address = "127.0.0.1";
-  // Where an internal load balancer's listeners listen. The server, when it keeps the load
-  // balancers' nft table, sets 0.0.0.0: the table redirects a connection that comes in
-  // through the load balancer's VPC to the incoming bridge's own address, port unchanged, and
-  // drops every other connection to such a port (lb/public_addresses.h). Empty: bind_address
-  // (no table, nothing to tell the VPC from the host by).
-  std::string internal_bind_address;
+  // Where a listener marked `filtered` listens (Listener::filtered: its region's nft table in
+  // force holds its port); the server sets 0.0.0.0 when it keeps the load balancers' tables. The
+  // table redirects a connection that comes in through a load balancer's VPC to one of its
+  // interface addresses to the incoming bridge's own address, port unchanged, DNATs its public
+  // addresses to the bind address, and drops (internal) or refuses (internet-facing, but at the
+  // bind address) every other connection to a listener's port (lb/public_addresses.h). A
+  // listener not marked (its table not applied yet, or refused) listens at the bind address
+  // alone: fail closed. Empty: always the bind address (no table, nothing to tell the VPC by).
+  std::string vpc_bind_address;
   int threads = 1;
   size_t max_request_body = 64 * 1024 * 1024;
 };

@@ -137,7 +137,7 @@ class DataPlaneTest : public ::testing::Test {
   void SetUp() override {
     plane_ = std::move(CreateDataPlane(DataPlaneOptions{}).value());
     port_ = FreePort();
-    ASSERT_TRUE(plane_->OpenListener("listener", port_, false).ok());
+    ASSERT_TRUE(plane_->OpenListener("listener", port_).ok());
     client_ = std::make_unique<net::HttpClient>("127.0.0.1", std::to_string(port_));
   }
 
@@ -278,14 +278,14 @@ TEST_F(DataPlaneTest, WeightedForwardSplitsInProportion) {
 }
 
 TEST_F(DataPlaneTest, ListenerPortInUseIsAClearError) {
-  Status st = plane_->OpenListener("other", port_, false);
+  Status st = plane_->OpenListener("other", port_);
   // SO_REUSEPORT lets the same process bind twice; a port held by another process is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   uint16_t taken = FreePort();
   sockaddr_in addr = Loopback(taken);
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
-  Status refused = plane_->OpenListener("third", taken, false);
+  Status refused = plane_->OpenListener("third", taken);
   ::close(fd);
   EXPECT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("cannot listen on 127.0.0.1:" + std::to_string(taken)), std::string::npos)
@@ -497,23 +497,48 @@ bool Connects(uint32_t ip, uint16_t port) {
   return ok;
 }
 
-// An internal load balancer's listener listens at the internal address (0.0.0.0 on a server
-// that keeps the load balancers' nft table, which redirects its VPC's connections to the
-// bridge's own address), any other at the bind address only; a listener opened as the other
-// kind moves to its own address on the same port.
-TEST(DataPlaneInternalTest, AnInternalListenerListensAtTheInternalAddress) {
+// On a server that keeps the load balancers' nft table a listener listens at the VPC bind
+// address (0.0.0.0: the table redirects a VPC's connections to the bridge's own address and
+// filters the rest) only while a configuration marks it filtered (its table in force holds
+// its port); before that, and once unmarked, at the bind address alone: fail closed.
+TEST(DataPlaneVpcTest, ListenersListenAtEveryAddressOnlyWhileFiltered) {
   DataPlaneOptions options;
-  options.internal_bind_address = "0.0.0.0";
+  options.vpc_bind_address = "0.0.0.0";
   auto plane = std::move(CreateDataPlane(options).value());
-  uint16_t internal = FreePort(), outside = FreePort();
-  ASSERT_TRUE(plane->OpenListener("in", internal, true).ok());
-  ASSERT_TRUE(plane->OpenListener("out", outside, false).ok());
-  EXPECT_TRUE(Connects(0x7f000002, internal));  // 127.0.0.2: any local address
-  EXPECT_FALSE(Connects(0x7f000002, outside));
-  EXPECT_TRUE(Connects(0x7f000001, outside));
-  ASSERT_TRUE(plane->OpenListener("in", internal, false).ok());
-  EXPECT_FALSE(Connects(0x7f000002, internal));
-  EXPECT_TRUE(Connects(0x7f000001, internal));
+  uint16_t port = FreePort();
+  ASSERT_TRUE(plane->OpenListener("in", port).ok());
+  EXPECT_FALSE(Connects(0x7f000002, port));  // 127.0.0.2: not the bind address
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  auto listener = [](std::string arn, uint16_t port) {
+    Listener l;
+    l.arn = std::move(arn);
+    l.port = port;
+    l.filtered = true;
+    return l;
+  };
+  auto config = std::make_shared<Config>();
+  config->listeners.push_back(listener("in", port));
+  plane->Apply(config);
+  EXPECT_TRUE(Connects(0x7f000002, port));  // any local address
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  ASSERT_TRUE(plane->OpenListener("in", port).ok());  // the API again: it stays where it is
+  EXPECT_TRUE(Connects(0x7f000002, port));
+  auto unmarked = std::make_shared<Config>(*config);
+  unmarked->listeners[0].filtered = false;
+  plane->Apply(unmarked);
+  EXPECT_FALSE(Connects(0x7f000002, port));
+  EXPECT_TRUE(Connects(0x7f000001, port));
+  plane->Apply(std::make_shared<Config>());  // gone from the configuration: closed
+  EXPECT_FALSE(Connects(0x7f000001, port));
+  // Without a VPC bind address a marked listener stays at the bind address.
+  auto bound = std::move(CreateDataPlane(DataPlaneOptions{}).value());
+  uint16_t other = FreePort();
+  ASSERT_TRUE(bound->OpenListener("out", other).ok());
+  auto marked = std::make_shared<Config>();
+  marked->listeners.push_back(listener("out", other));
+  bound->Apply(marked);
+  EXPECT_FALSE(Connects(0x7f000002, other));
+  EXPECT_TRUE(Connects(0x7f000001, other));
 }
 
 }  // namespace

@@ -91,6 +91,8 @@ std::string Elements(const std::vector<std::string>& elements) {
 
 }  // namespace
 
+bool IsIpv4Address(std::string_view s) { return IsIpv4(std::string(s)); }
+
 std::string PublicAddressTable(std::string_view region, std::string_view data_dir) {
   std::string out = "wharf_lb_";
   for (char c : region) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
@@ -102,15 +104,16 @@ std::string PublicAddressTable(std::string_view region, std::string_view data_di
 }
 
 Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listeners, std::string_view bind_address,
-                                           std::string_view table) {
+                                           std::string_view table, const std::vector<std::string>& vpc_bridges,
+                                           const std::vector<OutsideClient>& outside_clients) {
   if (!IsTableName(table)) return Status::InvalidArgument("bad nft table name " + std::string(table));
   std::string to(bind_address);
   if (to.empty() || to == "0.0.0.0") to = "127.0.0.1";  // every address: loopback is one of them
   if (!IsIpv4(to)) return Status::InvalidArgument("bad listener bind address " + to);
   // Sorted containers: one plan, one script.
   std::set<std::pair<std::string, uint16_t>> publics;                          // address . port
-  std::set<std::tuple<std::string, std::string, uint16_t>> internals;          // bridge . address . port
-  std::set<uint16_t> internal_ports;
+  std::set<std::tuple<std::string, std::string, uint16_t>> interfaces;         // bridge . address . port
+  std::set<uint16_t> internal_ports, facing_ports;
   std::map<std::pair<std::string, uint16_t>, std::vector<Cidr>> admitted;      // address . port -> sources
   for (const Listener& l : listeners) {
     std::vector<Cidr> sources;
@@ -128,26 +131,43 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
       publics.emplace(ip, l.port);
       admit(ip);
     }
-    if (!l.internal) continue;
+    // Its VPC reaches it at its interfaces' addresses, whatever its Scheme.
     for (const std::string& ip : l.private_addresses) {
       if (!IsIpv4(ip)) return Status::InvalidArgument("bad private address " + ip);
       for (const std::string& bridge : l.vpc_bridges) {
         if (!IsInterfaceName(bridge)) return Status::InvalidArgument("bad bridge name " + bridge);
-        internals.emplace(bridge, ip, l.port);
+        interfaces.emplace(bridge, ip, l.port);
       }
       admit(ip);
     }
-    internal_ports.insert(l.port);
+    (l.internal ? internal_ports : facing_ports).insert(l.port);
   }
   const std::string t = "ip " + std::string(table);
   std::string s = "table " + t + "\ndelete table " + t + "\n";
-  if (publics.empty() && internal_ports.empty()) return s;
-  std::vector<std::string> public_elements, internal_elements, port_elements, admitted_elements;
+  if (publics.empty() && internal_ports.empty() && facing_ports.empty()) return s;
+  std::vector<std::string> public_elements, interface_elements, port_elements, facing_elements, admitted_elements;
   for (const auto& [ip, port] : publics) public_elements.push_back(ip + " . " + std::to_string(port));
-  for (const auto& [bridge, ip, port] : internals) {
-    internal_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
+  for (const auto& [bridge, ip, port] : interfaces) {
+    interface_elements.push_back("\"" + bridge + "\" . " + ip + " . " + std::to_string(port));
   }
   for (uint16_t port : internal_ports) port_elements.push_back(std::to_string(port));
+  for (uint16_t port : facing_ports) facing_elements.push_back(std::to_string(port));
+  std::set<std::string> bridges;
+  for (const std::string& b : vpc_bridges) {
+    if (!IsInterfaceName(b)) return Status::InvalidArgument("bad bridge name " + b);
+    bridges.insert("\"" + b + "\"");
+  }
+  std::map<std::string, std::string> outside;  // "bridge" . ip -> outside address
+  for (const OutsideClient& c : outside_clients) {
+    if (!IsInterfaceName(c.bridge)) return Status::InvalidArgument("bad bridge name " + c.bridge);
+    if (!IsIpv4(c.ip) || !IsIpv4(c.outside_address)) return Status::InvalidArgument("bad client address " + c.ip);
+    outside.emplace("\"" + c.bridge + "\" . " + c.ip, c.outside_address);
+  }
+  std::vector<std::string> way_out_elements, outside_elements;
+  for (const auto& [key, address] : outside) {
+    way_out_elements.push_back(key);
+    outside_elements.push_back(key + " : " + address);
+  }
   for (auto& [path, sources] : admitted) {
     for (const Cidr& c : Outermost(std::move(sources))) {
       admitted_elements.push_back(path.first + " . " + std::to_string(path.second) + " . " + CidrText(c));
@@ -155,17 +175,28 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   }
   s += "table " + t + " {\n";
   s += "  set listeners { type ipv4_addr . inet_service;" + Elements(public_elements) + " }\n";
-  s += "  set internal { type ifname . ipv4_addr . inet_service;" + Elements(internal_elements) + " }\n";
+  s += "  set interfaces { type ifname . ipv4_addr . inet_service;" + Elements(interface_elements) + " }\n";
   s += "  set internal_ports { type inet_service;" + Elements(port_elements) + " }\n";
+  s += "  set facing_ports { type inet_service;" + Elements(facing_elements) + " }\n";
   s += "  set admitted { type ipv4_addr . inet_service . ipv4_addr; flags interval;" + Elements(admitted_elements) +
        " }\n";
+  s += "  set vpc_bridges { type ifname;" + Elements({bridges.begin(), bridges.end()}) + " }\n";
+  s += "  set way_out { type ifname . ipv4_addr;" + Elements(way_out_elements) + " }\n";
+  s += "  map outside { type ifname . ipv4_addr : ipv4_addr;" + Elements(outside_elements) + " }\n";
   // The load balancer's security groups, before any address is rewritten: a client its groups
   // do not admit on that port is dropped (it times out, as on AWS). After wharf_vpc's
   // connection marks (-150), before every NAT hook.
+  // A VPC's task reaches a public address only through its way out, as on AWS; its source is
+  // then its outside address, checked after the SNAT (input_outside). The bind address is the
+  // host's own way in, never a VPC's (a routable --lb-bind would otherwise let a task without
+  // a way out reach internet-facing listeners there).
   s += "  chain prerouting_filter {\n"
        "    type filter hook prerouting priority -140; policy accept;\n"
+       "    iifname @vpc_bridges ip daddr " + to + " tcp dport @facing_ports drop\n"
+       "    iifname @vpc_bridges ip daddr . tcp dport @listeners iifname . ip saddr != @way_out drop\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners accept\n"
        "    ip daddr . tcp dport @listeners ip daddr . tcp dport . ip saddr != @admitted drop\n"
-       "    iifname . ip daddr . tcp dport @internal ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "    iifname . ip daddr . tcp dport @interfaces ip daddr . tcp dport . ip saddr != @admitted drop\n"
        "  }\n"
        "  chain output_filter {\n"
        "    type filter hook output priority -140; policy accept;\n"
@@ -177,19 +208,39 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
   // local address routed from that bridge), where the listener listens at 0.0.0.0.
   s += "  chain prerouting {\n"
        "    type nat hook prerouting priority -102; policy accept;\n"
+       "    iifname . ip saddr @way_out ip daddr . tcp dport @listeners redirect\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
-       "    iifname . ip daddr . tcp dport @internal redirect\n"
+       "    iifname . ip daddr . tcp dport @interfaces redirect\n"
        "  }\n"
        "  chain output {\n"
        "    type nat hook output priority -102; policy accept;\n"
        "    ip daddr . tcp dport @listeners dnat to " + to + "\n"
        "  }\n";
-  // An internal listener's port taken any other way (the host, another VPC, the bind
-  // address, another interface of the host) was not redirected: dropped.
+  // Listeners listen at 0.0.0.0 (DataPlaneOptions::vpc_bind_address). An internal listener's
+  // port taken any other way (the host, another VPC, the bind address, another interface of
+  // the host) was not redirected: dropped. An internet-facing listener's is refused but at
+  // the bind address (the host's own way in, as when it listened there alone), unless that
+  // is every address anyway.
+  // A VPC's task at a public address leaves its VPC with its outside address: the proxy sees
+  // it, and the load balancer's groups check it, as AWS's see a client's public address.
+  s += "  chain input_nat {\n"
+       "    type nat hook input priority 100; policy accept;\n"
+       "    iifname . ip saddr @way_out ct original ip daddr . tcp dport @listeners snat to iifname . ip saddr map "
+       "@outside\n"
+       "  }\n"
+       "  chain input_outside {\n"
+       "    type filter hook input priority 110; policy accept;\n"
+       "    ct direction original ct status & snat != 0 ct original ip daddr . tcp dport @listeners "
+       "ct original ip daddr . tcp dport . ip saddr != @admitted drop\n"
+       "  }\n";
   s += "  chain input {\n"
        "    type filter hook input priority -140; policy accept;\n"
-       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n"
-       "  }\n"
+       "    tcp dport @internal_ports ct direction original ct status & dnat == 0 drop\n";
+  if (bind_address != "0.0.0.0" && !bind_address.empty()) {
+    s += "    tcp dport @facing_ports ct direction original ct status & dnat == 0 ip daddr != " + to +
+         " reject with tcp reset\n";
+  }
+  s += "  }\n"
        "}\n";
   return s;
 }
@@ -198,7 +249,7 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
                                std::set<std::string>& routes) {
   routes.clear();
   for (const Listener& l : listeners) {
-    if (!l.internal || l.vpc_route_table == 0) continue;
+    if (l.vpc_route_table == 0) continue;
     for (const std::string& ip : l.private_addresses) {
       if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
     }
@@ -212,11 +263,54 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
   for (const std::string& r : applied) {
     if (!routes.count(r)) line("del", r);
   }
-  for (const std::string& r : routes) line("replace", r);
+  for (const std::string& r : routes) {
+    line("replace", r);
+    script.back() = ' ';
+    script += "proto " + std::to_string(kLocalRouteProto) + "\n";
+  }
   return script;
 }
 
+std::set<std::string> ParseLocalRoutes(std::string_view shown) {
+  std::set<std::string> out;
+  size_t start = 0;
+  while (start < shown.size()) {
+    size_t end = shown.find('\n', start);
+    if (end == std::string_view::npos) end = shown.size();
+    std::vector<std::string> words;
+    std::string line(shown.substr(start, end - start));
+    start = end + 1;
+    for (size_t i = 0; i < line.size();) {
+      size_t j = line.find(' ', i);
+      if (j == std::string::npos) j = line.size();
+      if (j > i) words.push_back(line.substr(i, j - i));
+      i = j + 1;
+    }
+    if (words.size() < 2 || words[0] != "local") continue;
+    std::string address = words[1].substr(0, words[1].find('/'));
+    if (!IsIpv4(address)) continue;
+    auto table = std::find(words.begin(), words.end(), "table");
+    if (table == words.end() || table + 1 == words.end()) continue;
+    const std::string& n = *(table + 1);
+    if (n.empty() || n.size() > 10 || !std::all_of(n.begin(), n.end(), ::isdigit)) continue;
+    uint64_t number = std::stoull(n);
+    if (number < 65536 || number >= 65536 + (uint64_t{1} << 20)) continue;  // model::VpcRouteTable's range
+    out.insert(n + " " + address);
+  }
+  return out;
+}
+
 Status PublicAddresses::Apply(const Config& config) {
+  if (!swept_) {
+    // What a killed server left: its local routes, which this one removes unless wanted.
+    swept_ = true;
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      auto shown = runner_.Run({{*ip, "-4", "-o", "route", "show", "table", "all", "type", "local", "dev", "lo",
+                                 "proto", std::to_string(kLocalRouteProto)},
+                                std::nullopt, "", std::chrono::seconds(30)});
+      if (shown.ok() && shown->exit_code == 0) routes_.merge(ParseLocalRoutes(shown->out));
+    }
+  }
   std::set<std::string> routes;
   std::string route_script = CompileLocalRoutes(config.listeners, routes_, routes);
   if (!route_script.empty()) {
@@ -225,23 +319,43 @@ Status PublicAddresses::Apply(const Config& config) {
       if (r.ok()) routes_ = std::move(routes);  // a route already gone is no failure (-force)
     }
   }
-  ASSIGN_OR_RETURN(std::string script, CompilePublicAddresses(config.listeners, bind_address_, table_));
-  if (script == applied_ || script == failed_) return Status::OK();  // a failure is reported once
+  std::set<uint16_t> ports;
+  for (const Listener& l : config.listeners) ports.insert(l.port);
+  // Until this plan is in force, only the ports the old one and this one share are surely held.
+  std::set<uint16_t> shared;
+  for (uint16_t p : filtered_ports_) {
+    if (ports.count(p)) shared.insert(p);
+  }
+  auto compiled = CompilePublicAddresses(config.listeners, bind_address_, table_, config.vpc_bridges,
+                                         config.outside_clients);
+  if (!compiled.ok()) {
+    filtered_ports_ = std::move(shared);  // the old table stays, without the ports it no longer has
+    std::string key = "!" + compiled.status().ToString();
+    bool again = key == failed_;
+    failed_ = std::move(key);
+    return again ? Status::OK() : compiled.status();  // reported once
+  }
+  std::string script = std::move(compiled).value();
+  if (script == applied_) return Status::OK();
   // The first plan runs even when it is empty: it removes what a killed server left.
   bool nothing = script.find("set listeners") == std::string::npos;  // only the delete
+  bool again = script == failed_;
+  auto refused = [&](Status s) {
+    filtered_ports_ = std::move(shared);
+    failed_ = script;
+    return again ? Status::OK() : s;  // reported once per plan, tried on every call
+  };
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
     if (nothing) return Status::OK();
-    failed_ = script;
-    return Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables");
+    return refused(Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables"));
   }
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) {
-    failed_ = script;
-    return Status::Internal("nft -f: " + r.err);
-  }
+  auto r = runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)});
+  if (!r.ok()) return refused(r.status());
+  if (r->exit_code != 0) return refused(Status::Internal("nft -f: " + r->err));
   applied_ = std::move(script);
   failed_.clear();
+  filtered_ports_ = nothing ? std::set<uint16_t>{} : std::move(ports);
   return Status::OK();
 }
 
@@ -262,6 +376,7 @@ Status PublicAddresses::Remove() {
                                                  std::chrono::seconds(30)}));
   if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
   applied_.clear();
+  filtered_ports_.clear();
   return Status::OK();
 }
 

@@ -183,10 +183,22 @@ std::string PrivateDnsDomain(std::string_view region) {
   return region == "us-east-1" ? "ec2.internal" : std::string(region) + ".compute.internal";
 }
 
-std::string PrivateDnsName(std::string_view ip, std::string_view region) {
+namespace {
+std::string Dashed(std::string_view ip) {
   std::string dashed(ip);
   std::replace(dashed.begin(), dashed.end(), '.', '-');
-  return "ip-" + dashed + "." + PrivateDnsDomain(region);
+  return dashed;
+}
+}  // namespace
+
+std::string PrivateDnsName(std::string_view ip, std::string_view region) {
+  return "ip-" + Dashed(ip) + "." + PrivateDnsDomain(region);
+}
+
+std::string PublicDnsName(std::string_view public_ip, std::string_view region) {
+  // As with the private names, us-east-1 keeps EC2's first domain (compute-1).
+  std::string domain = region == "us-east-1" ? "compute-1" : std::string(region) + ".compute";
+  return "ec2-" + Dashed(public_ip) + "." + domain + ".amazonaws.com";
 }
 
 std::string ReverseName(std::string_view ip) {

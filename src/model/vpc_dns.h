@@ -68,6 +68,9 @@ VpcDnsAnswer LookupVpcDns(const VpcDnsTable& table, std::string_view name, std::
 // us-east-1, ip-10-0-1-5.<region>.compute.internal elsewhere; and that domain alone.
 std::string PrivateDnsDomain(std::string_view region);
 std::string PrivateDnsName(std::string_view ip, std::string_view region);
+// The public IPv4 DNS name EC2 gives a public address: ec2-203-0-113-5.compute-1.amazonaws.com
+// in us-east-1, ec2-203-0-113-5.<region>.compute.amazonaws.com elsewhere.
+std::string PublicDnsName(std::string_view public_ip, std::string_view region);
 // 5.1.0.10.in-addr.arpa for 10.0.1.5; "" for what is not an IPv4 address.
 std::string ReverseName(std::string_view ip);
 

@@ -26,6 +26,12 @@ TEST(VpcDnsTest, PrivateDnsNamesAsEc2GivesThem) {
   EXPECT_EQ(ReverseName("fd00::1"), "");
 }
 
+TEST(VpcDnsTest, PublicDnsNamesAsEc2GivesThem) {
+  EXPECT_EQ(PublicDnsName("198.51.100.7", "us-east-1"), "ec2-198-51-100-7.compute-1.amazonaws.com");
+  EXPECT_EQ(PublicDnsName("198.51.100.7", "eu-west-1"), "ec2-198-51-100-7.eu-west-1.compute.amazonaws.com");
+  EXPECT_EQ(PublicDnsName("198.51.100.7", "us-east-2"), "ec2-198-51-100-7.us-east-2.compute.amazonaws.com");
+}
+
 TEST(VpcDnsTest, AnswersFromItsZonesAndForwardsTheRest) {
   VpcDnsTable t = Table();
   auto big = LookupVpcDns(t, "BIG.local.", "A", 3);

@@ -11,6 +11,8 @@
 #include <regex>
 #include <vector>
 
+#include "base/civil_time.h"
+
 namespace wharf::scheduler {
 namespace {
 
@@ -96,15 +98,6 @@ bool Ordered(int cmp, Op op) {
     case Op::kLe: return cmp <= 0;
     default: return false;
   }
-}
-
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {  // H. Hinnant's algorithm
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
 // The four formats the guide lists for registeredAt; seconds since the epoch.

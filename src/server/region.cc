@@ -61,6 +61,8 @@ Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
   stack_engine_.reset();
   lb_publisher_.reset();
+  // Its listeners close before its table goes: none is left at every address unfiltered.
+  if (data_plane_) data_plane_->Apply(std::make_shared<lb::Config>());
   if (lb_public_) {
     Status removed = lb_public_->Remove();
     if (!removed.ok()) LOG_WARN("msg=\"load balancer public addresses not removed\" error=\"{}\"", removed.ToString());
@@ -207,16 +209,21 @@ Status Region::StartLoadBalancers() {
   const ServerOptions& o = deps_.options;
   data_plane_ = deps_.data_planes.ForRegion(name_);
   controlplane::LoadBalancerPublisherOptions publisher{deps_.instance_address};
-  if (geteuid() == 0) {
+  if (geteuid() == 0 && FindExecutable("nft").ok() && lb::IsIpv4Address(o.lb_bind_address)) {
     // The host plays the internet: it reaches internet-facing listeners at their public addresses.
+    // (As the server's data plane decides: without nft, or with an IPv6 bind address (the table
+    // is IPv4 only), every listener stays at the bind address and there is no table.)
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::weakly_canonical(o.data_dir, ec);
     if (ec) dir = o.data_dir;
     lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address,
                                                        lb::PublicAddressTable(name_, dir.string()));
+    // A refused table is reported once per plan and tried again at every publish (the
+    // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
       Status applied = lb_public_->Apply(config);
       if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());
+      return lb_public_->filtered_ports();
     };
   }
   ASSIGN_OR_RETURN(lb_publisher_,
@@ -225,6 +232,12 @@ Status Region::StartLoadBalancers() {
       api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
   elbv2_deps_->public_ip_pool = o.public_ip_pool;
+  // What wharf listens on itself, that a listener at every address would collide with.
+  elbv2_deps_->reserved_ports[53] = "the VPC resolver";
+  if (auto colon = o.listen.rfind(':'); colon != std::string::npos) {
+    int api_port = std::atoi(o.listen.c_str() + colon + 1);
+    if (api_port > 0 && api_port < 65536) elbv2_deps_->reserved_ports[static_cast<uint16_t>(api_port)] = "its API";
+  }
   elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
     api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
     ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));

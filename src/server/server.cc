@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "server/default_vpc.h"
 #include "server/vpc_dns.h"
 #include "api/credentials.h"
 #include "api/json_util.h"
@@ -29,6 +30,7 @@
 #include "base/random.h"
 #include "kms/root_key.h"
 #include "lb/data_plane.h"
+#include "lb/public_addresses.h"
 #include "net/http_server.h"
 #include "registry/distribution.h"
 #include "registry/registry.h"
@@ -84,9 +86,22 @@ std::vector<std::string> ServedRegions(const ServerOptions& options) {
   return served;
 }
 
+// --vpc-cidr's default, decided once at start (server/default_vpc.h).
+ServerOptions WithDefaultVpcCidr(ServerOptions options) {
+  if (options.vpc_cidr.empty()) {
+    options.vpc_cidr = ChooseDefaultVpcCidr(HostIpv4Networks());
+    if (options.vpc_cidr != kAwsDefaultVpcCidr) {
+      LOG_WARN("msg=\"this host uses part of AWS's default VPC CIDR {}: the default VPC is {} (--vpc-cidr to choose)\"",
+               kAwsDefaultVpcCidr, options.vpc_cidr);
+    }
+  }
+  return options;
+}
+
 class WharfServer final : public Server {
  public:
-  explicit WharfServer(ServerOptions options) : options_(std::move(options)), served_(ServedRegions(options_)) {}
+  explicit WharfServer(ServerOptions options)
+      : options_(WithDefaultVpcCidr(std::move(options))), served_(ServedRegions(options_)) {}
   ~WharfServer() override { Stop(); }
 
   Status Init() {
@@ -419,11 +434,18 @@ class WharfServer final : public Server {
   Status StartLoadBalancer() {
     lb::DataPlaneOptions lb_options;
     lb_options.bind_address = options_.lb_bind_address;
-    // As root with nftables, each region keeps its load balancers' table, which lets an
-    // internal listener's port be reached only through its VPC (lb/public_addresses.h); so
-    // those listeners take every local address, the one of the bridge a connection came in
-    // through. Otherwise they stay on the bind address, reached as internet-facing ones are.
-    if (geteuid() == 0 && FindExecutable("nft").ok()) lb_options.internal_bind_address = "0.0.0.0";
+    // As root with nftables, each region keeps its load balancers' table, which lets a
+    // listener's port be reached only at its load balancer's addresses, through its VPC at its
+    // interfaces' (lb/public_addresses.h); so listeners take every local address, the one of
+    // the bridge a connection came in through. Otherwise they stay on the bind address.
+    // A listener moves there only once its table has applied (lb::Listener::filtered). The
+    // table is IPv4: an IPv6 bind address keeps every listener on it, as without nft.
+    if (geteuid() == 0 && FindExecutable("nft").ok() && lb::IsIpv4Address(options_.lb_bind_address)) {
+      lb_options.vpc_bind_address = "0.0.0.0";
+    } else if (geteuid() == 0 && !lb::IsIpv4Address(options_.lb_bind_address)) {
+      LOG_WARN("msg=\"load balancer bind address is not IPv4: listeners stay on it, unreached from VPCs and "
+               "public addresses\" address={}", options_.lb_bind_address);
+    }
     lb_options.threads = options_.lb_threads > 0
                              ? options_.lb_threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -38,7 +38,9 @@ struct ServerOptions {
   int lb_threads = 0;                          // data plane event loops (0: one per core)
   bool local_agent = true;                     // run this machine's node in process (needs root)
   std::string runtime = "runc";                // the OCI runtime of the local agent
-  std::string vpc_cidr = "10.213.0.0/16";      // the default VPC's, when the server creates it
+  // The default VPC's, when the server creates it; empty: AWS's 172.31.0.0/16 unless this host
+  // uses part of it, then 10.213.0.0/16 (server/default_vpc.h says why).
+  std::string vpc_cidr;
   std::string public_ip_pool = "198.51.100.0/24";  // elastic IPs (AllocateAddress) come from here
   // FARGATE tasks are placed against this many times each node's CPU and memory (>= 1).
   double fargate_overcommit = scheduler::kDefaultFargateOvercommit;

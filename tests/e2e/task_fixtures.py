@@ -3,6 +3,7 @@ for task states, a `wharf agent` process (a second machine's node), and a record
 host's networking and mounts to prove a test left nothing behind."""
 import glob
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -124,17 +125,22 @@ def host_state():
     bridges = sorted(n for n in (l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines())
                      if n == "wharf0" or n.startswith("wh-"))
     cgroups = sorted(d for d in glob.glob("/sys/fs/cgroup/*/wharf/*") if os.path.isdir(d))
-    # The node's security group table (src/agent/network/firewall.h).
+    # Every agent's tables (security groups, VPC marks and zones, egress: src/agent/network,
+    # named per agent), and this test's servers' load balancers' public addresses.
     lb_tables = {"table ip " + t for server in wharf_harness._started for t in server.lb_tables()}
     tables = sorted(l.strip() for l in out("nft", "list", "tables").splitlines()
-                    if l.strip() in ("table inet wharf", "table inet wharf_vpc", "table ip wharf_egress")
-                    or l.strip() in lb_tables)  # this test's servers' load balancers' public addresses
+                    if NODE_TABLE.match(l.strip()) or l.strip() in lb_tables)
     # A VPC subnet's routing rule (src/agent/network/network.h: iif <bridge> lookup <VPC table>).
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
                       if " iif wh-" in l or " fwmark 0x76" in l)
     return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
             "nft": tables, "ip_rules": ip_rules}
+
+
+# An agent's nft tables (src/agent/network/network.h NodeTableName), and the fixed names older
+# agents used.
+NODE_TABLE = re.compile(r"^table (inet wharf|inet wharf_vpc|ip wharf_egress)(_[0-9a-f]{8})?$")
 
 
 def _shared_rule(rule):
@@ -150,9 +156,9 @@ def remove_node_networks():
         name = l.split(":")[1].strip().split("@")[0]
         if name == "wharf0" or name.startswith("wh-"):
             subprocess.run(["ip", "link", "del", name], capture_output=True)
-    subprocess.run(["nft", "delete", "table", "inet", "wharf"], capture_output=True)
-    subprocess.run(["nft", "delete", "table", "inet", "wharf_vpc"], capture_output=True)
-    subprocess.run(["nft", "delete", "table", "ip", "wharf_egress"], capture_output=True)
+    for l in subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout.splitlines():
+        if NODE_TABLE.match(l.strip()):
+            subprocess.run(["nft", "delete"] + l.split()[:3], capture_output=True)
     for table in (t for server in wharf_harness._started for t in server.lb_tables()):
         subprocess.run(["nft", "delete", "table", "ip", table], capture_output=True)
     for l in subprocess.run(["ip", "rule"], capture_output=True, text=True).stdout.splitlines():

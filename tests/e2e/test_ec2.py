@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The EC2 networking API with the real aws CLI and boto3.
 
-A new server has a default VPC (10.213.0.0/16 unless --vpc-cidr says otherwise) with one default
+A new server has a default VPC (AWS's 172.31.0.0/16 unless --vpc-cidr says otherwise, or the
+host already uses part of it: then 10.213.0.0/16, src/server/default_vpc.h) with one default
 subnet per availability zone and a `default` security group; describe-subnets gives the ids an
 ECS awsvpcConfiguration takes. Security groups are created, given rules, described, deleted;
 duplicates and unknown ids fail with AWS's codes. The ids survive a restart.
@@ -20,6 +21,28 @@ def cli_error(p):
     return p.stderr
 
 
+def host_uses_172_31():
+    """Whether this host has an address, route or router in 172.31.0.0/16 (not wharf's own bridges)."""
+    import ipaddress
+    import subprocess
+    aws = ipaddress.ip_network("172.31.0.0/16")
+    lines = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout.splitlines()
+    lines += subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout.splitlines()
+    for line in lines:
+        if " dev wh-" in line or " dev wharf0" in line or " wh-" in line.split("inet")[0] or " lo " in line:
+            continue
+        for word in line.replace("inet ", "").split():
+            try:
+                net = ipaddress.ip_network(word, strict=False)
+            except ValueError:
+                continue
+            if net.prefixlen > 0 and net.overlaps(aws):
+                return True
+    return False
+
+
+DEFAULT_CIDR = "10.213.0.0/16" if host_uses_172_31() else "172.31.0.0/16"
+
 with WharfServer() as server:
     ec2 = server.boto3("ec2")
     seen = {}
@@ -30,15 +53,16 @@ with WharfServer() as server:
         assert len(vpcs) == 1, vpcs
         vpc = vpcs[0]
         assert vpc["VpcId"].startswith("vpc-") and len(vpc["VpcId"]) == 21, vpc
-        assert vpc["CidrBlock"] == "10.213.0.0/16" and vpc["IsDefault"] is True, vpc
+        assert vpc["CidrBlock"] == DEFAULT_CIDR and vpc["IsDefault"] is True, (vpc, DEFAULT_CIDR)
         assert vpc["State"] == "available" and vpc["OwnerId"] == "000000000000", vpc
         assert vpc["CidrBlockAssociationSet"][0]["CidrBlockState"]["State"] == "associated", vpc
         subnets = server.aws("ec2", "describe-subnets", "--filters", f"Name=vpc-id,Values={vpc['VpcId']}",
                              cli=NEWEST_AWS)["Subnets"]
         by_zone = {s["AvailabilityZone"]: s for s in subnets}
         assert sorted(by_zone) == ["us-east-1a", "us-east-1b", "us-east-1c"], subnets
+        base = DEFAULT_CIDR.rsplit(".", 2)[0]  # "172.31"
         assert [by_zone[z]["CidrBlock"] for z in sorted(by_zone)] == [
-            "10.213.0.0/20", "10.213.16.0/20", "10.213.32.0/20"], subnets
+            f"{base}.0.0/20", f"{base}.16.0/20", f"{base}.32.0/20"], subnets
         for s in subnets:
             assert s["SubnetId"].startswith("subnet-") and len(s["SubnetId"]) == 24, s
             assert s["VpcId"] == vpc["VpcId"] and s["State"] == "available", s

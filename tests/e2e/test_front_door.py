@@ -2,7 +2,6 @@
 """The API front door with real clients: SigV4 accepted and refused as AWS does, protocol
 errors, health, dev reset, and clean shutdown."""
 import json
-import signal
 import time
 import urllib.error
 import urllib.request
@@ -191,8 +190,11 @@ with WharfServer("--dev") as dev:
         assert dev.aws("ecs", "list-clusters") == {"clusterArns": []}
 
     @checks.run
-    def ready_within_100ms():
-        import subprocess, os, tempfile, shutil, socket
+    def ready_within_a_second():
+        # A fresh server answers its health check at once. The figure (tens of ms) is
+        # bench/api_bench.py's "time to ready"; under ctest -j2 beside container tests it moves
+        # by 100 ms, so this bound only catches a start that waits for something.
+        import subprocess, tempfile, shutil
         from wharf_harness import WHARF, free_port
         d = tempfile.mkdtemp(prefix="wharf-ready-")
         port = free_port()
@@ -211,7 +213,7 @@ with WharfServer("--dev") as dev:
                     time.sleep(0.002)
             p.kill()
             p.wait()
-            assert elapsed is not None and elapsed < 0.1, f"ready after {elapsed}s"
+            assert elapsed is not None and elapsed < 1.0, f"ready after {elapsed}s"
         finally:
             shutil.rmtree(d, ignore_errors=True)
 

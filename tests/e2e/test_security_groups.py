@@ -4,7 +4,8 @@
 Real busybox httpd tasks on FARGATE: a task in one group reaches a task in another only once
 that group admits the first on the port, and times out again within about a second of the
 revoke (rules reach running tasks through the assignment feed) while a connection it admitted
-before carries on, as AWS's connection tracking does; members of the VPC's default
+before carries on, as AWS's connection tracking does, unless the flow is one AWS leaves untracked
+(a 0.0.0.0/0 rule, all egress): that one stops at the revoke; members of the VPC's default
 group reach each other; a group whose egress is revoked cannot connect out; a load balancer
 in its own group (sg-alb) has healthy targets while their group admits sg-alb, unhealthy ones
 (and an error instead of the page) once that rule is revoked, healthy again when it comes
@@ -153,6 +154,31 @@ with WharfServer(agent=True) as server:
             held.wait()
 
     @checks.run
+    def an_untracked_flow_stops_at_once_when_its_rule_is_revoked():
+        # sg-b admits tcp 8080 from 0.0.0.0/0 and, as a new group does, all egress to
+        # 0.0.0.0/0: on AWS that flow is not tracked at b, so revoking the rule stops it at
+        # once, open connections too (docs/SECURITY_GROUPS.md "Untracked flows").
+        a, b = state["a"], state["b"]
+        anywhere = [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=anywhere)
+        assert until(True, lambda: reachable(a, b["ip"])) is not None
+        before_revoke, established1 = hold_open(a, b["ip"])
+        after_revoke, established2 = hold_open(a, b["ip"])
+        try:
+            assert established1 and established2, "a's connections to b were not established"
+            # Every packet of it walks b's rules, which admit it while the rule is there.
+            line = first_line_over(before_revoke)
+            assert line.startswith(b"HTTP/") and b" 200" in line, f"the untracked connection carried nothing: {line!r}"
+            ec2.revoke_security_group_ingress(GroupId=sg_b, IpPermissions=anywhere)
+            assert until(False, lambda: reachable(a, b["ip"])) is not None
+            line = first_line_over(after_revoke, timeout=2.0)
+            assert line == b"", f"the untracked connection carried on after the revoke: {line!r}"
+        finally:
+            for p in (before_revoke, after_revoke):
+                p.kill()
+                p.wait()
+
+    @checks.run
     def a_new_member_is_admitted_by_its_group():
         a, b = state["a"], state["b"]
         ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=tcp_from(sg_a))
@@ -269,10 +295,10 @@ with WharfServer(agent=True) as server:
         tasks.clear()
         # The table holds no ENI any more: the node removed it.
         deadline = time.time() + 5
-        while time.time() < deadline and subprocess.run(["nft", "list", "table", "inet", "wharf"],
+        while time.time() < deadline and subprocess.run(["nft", "list", "table", "inet", server.node_table("wharf")],
                                                         capture_output=True).returncode == 0:
             time.sleep(0.2)
-        assert subprocess.run(["nft", "list", "table", "inet", "wharf"], capture_output=True).returncode != 0
+        assert subprocess.run(["nft", "list", "table", "inet", server.node_table("wharf")], capture_output=True).returncode != 0
         # Rules naming another test group go first (DeleteSecurityGroup refuses a referenced group).
         for g in ec2.describe_security_groups(GroupIds=[sg_a, sg_b, sg_alb])["SecurityGroups"]:
             if g["IpPermissions"]:

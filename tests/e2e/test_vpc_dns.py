@@ -2,7 +2,7 @@
 """The DNS resolver of a VPC (its base address + 2, AWS's "Amazon-provided DNS server"),
 asked from inside real awsvpc tasks.
 
-Seed 003's flow: a private DNS namespace `local` in the default VPC (10.213.0.0/16, so the
+Seed 003's flow: a private DNS namespace `local` in the default VPC (10.213.0.0/16, given, so the
 resolver is 10.213.0.2), a Cloud Map service `api` (A and SRV, MULTIVALUE, custom health),
 an ECS service of 3 FARGATE tasks with serviceRegistries. From another task of the VPC (its
 network and mount namespaces entered with nsenter, as `ecs execute-command` would):
@@ -12,7 +12,8 @@ is NXDOMAIN; a name outside is forwarded to the upstream (a resolver this test r
 loopback, given with --dns-upstream: there is no internet here). A second VPC with the same
 CIDR, its client in a subnet that does not hold 10.213.0.2, gets its own namespace's names at
 that address and the default VPC's forwarded (and the other way round); an internal load
-balancer's DNSName resolves to its interface addresses. With a service of 10 instances: at
+balancer's DNSName resolves to its interface addresses, an internet-facing one's to its public
+addresses, inside its VPC too, as AWS's DNS answers it. With a service of 10 instances: at
 most 8 A answers; SRV over UDP without EDNS is truncated (TC, no records), over TCP and with
 EDNS 4096 it is whole; a garbage packet gets FORMERR and the resolver keeps answering.
 A TCP client's forwarded query whose upstream UDP answer is truncated is asked again over TCP.
@@ -179,7 +180,9 @@ else:
 
 
 upstream = Upstream()
-with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as server:
+# The default VPC's CIDR given (the default is AWS's 172.31.0.0/16 where the host allows it):
+# the names and addresses below are written for it.
+with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", "--vpc-cidr", "10.213.0.0/16", agent=True) as server:
     sd = server.boto3("servicediscovery")
     ecs = server.boto3("ecs")
     elb = server.boto3("elbv2")
@@ -361,7 +364,7 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         assert len(parse(exchange(query("api.local", 1)))["answers"]) == 3
 
     @checks.run
-    def an_internal_load_balancer_resolves_to_its_interfaces():
+    def a_load_balancer_resolves_to_its_interfaces_or_public_addresses():
         lb = elb.create_load_balancer(Name="inside", Scheme="internal",
                                       Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
         state["lb"] = lb["LoadBalancerArn"]
@@ -372,6 +375,16 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
         answer = parse(exchange(query(lb["DNSName"], 1)))
         got = sorted(socket.inet_ntoa(rdata) for _, _, _, rdata in answer["answers"])
         assert got == want, (got, want, lb["DNSName"])
+        facing = elb.create_load_balancer(Name="outside",
+                                          Subnets=[s["SubnetId"] for s in subnets[:2]])["LoadBalancers"][0]
+        state["lb2"] = facing["LoadBalancerArn"]
+        description = f"ELB app/outside/{facing['LoadBalancerArn'].split('/')[-1]}"
+        enis = server.boto3("ec2").describe_network_interfaces()["NetworkInterfaces"]
+        publics = sorted(e["Association"]["PublicIp"] for e in enis if e.get("Description") == description)
+        assert len(publics) == 2, enis
+        answer = parse(exchange(query(facing["DNSName"], 1)))
+        got = sorted(socket.inet_ntoa(rdata) for _, _, _, rdata in answer["answers"])
+        assert got == publics, (got, publics, facing["DNSName"])
 
     @checks.run
     def truncation_tcp_fallback_and_edns():
@@ -407,8 +420,9 @@ with WharfServer("--dns-upstream", f"127.0.0.1:{upstream.port}", agent=True) as 
     def clean_up_and_leave_the_host_clean():
         try:
             stop_services_and_tasks(ecs)
-            if "lb" in state:
-                elb.delete_load_balancer(LoadBalancerArn=state["lb"])
+            for lb in ("lb", "lb2"):
+                if lb in state:
+                    elb.delete_load_balancer(LoadBalancerArn=state[lb])
             for service in ("big", "api", "api2"):
                 if service not in state:
                     continue

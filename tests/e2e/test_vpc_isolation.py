@@ -49,6 +49,35 @@ def fetch(task, ip, path="who.txt"):
     return p.stdout.strip()
 
 
+# From a fixed local port: connects, holds the connection for `hold` seconds (so that the other
+# VPC's twin is open at the same time), then asks for who.txt; prints the body (or the error).
+HELD = """
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", int(sys.argv[2])))
+s.settimeout(4)
+try:
+    s.connect((sys.argv[1], 8080))
+    time.sleep(float(sys.argv[3]))
+    s.sendall(b"GET /who.txt HTTP/1.0\\r\\n\\r\\n")
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    print(data.split(b"\\r\\n\\r\\n", 1)[-1].decode().strip())
+except OSError as e:
+    print("error", e)
+"""
+
+
+def held_connection(task, ip, port, hold):
+    return subprocess.Popen(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", HELD, ip,
+                             str(port), str(hold)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+
+
 def connects(task, ip):
     return in_task(task, "busybox", "nc", "-w", "1", ip, "8080", timeout=3).returncode == 0
 
@@ -135,6 +164,46 @@ with WharfServer(agent=True) as server:
         route = subprocess.run(["ip", "route", "get", "192.0.2.77", "from", a["ip"], "iif", bridge],
                                capture_output=True, text=True)
         assert route.returncode != 0, (route.stdout, route.stderr)
+
+    @checks.run
+    def the_same_connection_in_both_vpcs_at_once_is_two_connections():
+        # A client in each VPC at one address (vpc1's next task takes d's), each connecting to
+        # its VPC's task at the shared address from the same port: the very same addresses and
+        # ports, both open at once. Each VPC's connections are tracked in its own conntrack
+        # zone, so both are answered by their own VPC...
+        a, b, d = state["a"], state["b"], state["d"]
+        f = state["f"] = running(run(state["one"]))
+        assert f["ip"] == d["ip"], (f, d)
+        for port in (41234, 41235):  # twice: the second pair while the first pair's entries linger
+            first = held_connection(d, b["ip"], port, 2)
+            time.sleep(0.3)
+            second = held_connection(f, a["ip"], port, 1.5)
+            got = (first.communicate(timeout=15)[0].strip(), second.communicate(timeout=15)[0].strip())
+            assert got == ("vpc2", "vpc1"), (port, got)
+        # ... and one VPC's connection never opens the way for its twin in the other: with vpc1's
+        # group no longer admitting its VPC's CIDR, f's connection to a times out while d's to
+        # b, the same addresses and ports, is open. (In one shared conntrack table f's SYN would
+        # be taken for d's connection, established, and pass a's group without a look.)
+        web1 = state["one"]["web"]
+        cidr_rule = [{"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        ec2.revoke_security_group_ingress(GroupId=web1, IpPermissions=cidr_rule)
+        try:
+            deadline = time.time() + 5
+            while time.time() < deadline and connects(f, a["ip"]):
+                time.sleep(0.1)
+            assert not connects(f, a["ip"]), "vpc1's group still admits f"
+            assert fetch(d, b["ip"]) == "vpc2"
+            first = held_connection(d, b["ip"], 41236, 3)
+            time.sleep(0.5)
+            second = held_connection(f, a["ip"], 41236, 0)
+            got = (first.communicate(timeout=15)[0].strip(), second.communicate(timeout=15)[0].strip())
+            assert got[0] == "vpc2" and got[1].startswith("error"), got
+        finally:
+            ec2.authorize_security_group_ingress(GroupId=web1, IpPermissions=cidr_rule)
+        deadline = time.time() + 5
+        while time.time() < deadline and not connects(f, a["ip"]):
+            time.sleep(0.1)
+        assert connects(f, a["ip"])
 
     @checks.run
     def each_task_reads_its_own_metadata_through_its_gateway():

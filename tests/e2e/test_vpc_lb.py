@@ -13,7 +13,12 @@ that does not admit it drops it again, within a second); they go with it. One is
 (InvalidSubnet) while the VPC has no internet gateway. An internal load balancer answers a task of
 its VPC at its interfaces' addresses once its group admits the port (within a second of the
 Authorize, dropped again within a second of the Revoke) and never the host (its interface
-addresses, the bind address, the bridge address its VPC's connections are redirected to). RunTask refuses subnets of two VPCs, groups of another VPC
+addresses, the bind address, the bridge address its VPC's connections are redirected to). A task
+whose group the load balancer's group names is admitted within a second of RunTask (the time is
+printed), and reaches the internet-facing load balancer at its interfaces' private addresses
+too, as on AWS, and at its public addresses through its way out (its public address, which the
+load balancer's groups see; a task without one times out there), through its own egress rules: with none admitting the load balancer it times out;
+a rule naming the load balancer's group or its address admits it. RunTask refuses subnets of two VPCs, groups of another VPC
 and assignPublicIp ENABLED in a private subnet. A real awsvpc task's interface is listed
 while it lives (an elastic IP associated with it too) and gone once it stopped.
 DescribeInstances shows the node, DescribeRegions the served regions (every AWS region by default).
@@ -27,7 +32,8 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, default_subnets, expect_client_error, free_port  # noqa: E402
+from wharf_harness import (Checks, WharfServer, default_subnets, expect_client_error, free_port,  # noqa: E402
+                            wait_for)
 from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
@@ -155,6 +161,9 @@ with WharfServer(agent=True) as server:
         assert len(publics) == 2 and len(set(publics)) == 2, enis
         for e in enis:
             assert e["Association"]["IpOwnerId"] == "amazon", e
+            # EC2's public DNS name for the address: us-east-1 keeps its first domain, compute-1.
+            dashed = e["Association"]["PublicIp"].replace(".", "-")
+            assert e["Association"]["PublicDnsName"] == f"ec2-{dashed}.compute-1.amazonaws.com", e
             assert e["PrivateIpAddresses"][0]["Association"]["PublicIp"] == e["Association"]["PublicIp"], e
         # An internal load balancer's interfaces have none.
         assert all("Association" not in e for e in lb_interfaces(net["lb"])), lb_interfaces(net["lb"])
@@ -190,6 +199,12 @@ with WharfServer(agent=True) as server:
         # From outside its VPC, its private addresses answer nothing (only the public ones do).
         assert public_get(enis[0]["PrivateIpAddress"], port)[0] is None
         assert [t[:len("wharf_lb_us_east_1_")] for t in lb_nft_tables()] == ["wharf_lb_us_east_1_"], lb_nft_tables()
+        # Its table applied, the listener listens at every address, and the table refuses
+        # every host address but the bind address (127.0.0.2 is the host's, on lo).
+        listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
+        assert f"0.0.0.0:{port}" in listening, listening
+        other = public_get("127.0.0.2", port, timeout=1)
+        assert other[0] is None and "refused" in other[1], other
         net["public_lb"] = (lb, publics, port)
 
     @checks.run
@@ -225,7 +240,7 @@ with WharfServer(agent=True) as server:
         # public-a (a public IP, so that it pulls) reaches it on its own subnet (the host answers
         # ARP for 10.0.1.4 there, by a local route in the VPC's table) and through its gateway.
         lb_arn, enis = net["lb"]["LoadBalancerArn"], ["10.0.1.4", "10.0.4.4"]
-        port = free_port()
+        port = net["internal_port"] = free_port()
         elb.create_listener(LoadBalancerArn=lb_arn, Protocol="HTTP", Port=port, DefaultActions=[{
             "Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200", "ContentType": "text/plain",
                                                               "MessageBody": "hello from inside"}}])
@@ -268,6 +283,127 @@ with WharfServer(agent=True) as server:
         ecs.stop_task(task=arn)
         wait_task(server, "default", arn, "STOPPED")
         made["tasks"].remove(arn)
+
+    def task_in(sg, family, public_ip="ENABLED"):
+        """A task in public-a (a public IP, so that it pulls) in group sg: (arn, netns, RunTask's return time)."""
+        image = net.get("image") or push_to_wharf(server, layout, "v1", "app")
+        td = ecs.register_task_definition(
+            family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+            containerDefinitions=[{"name": "app", "image": image, "essential": True, "stopTimeout": 2,
+                                   "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}]
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_cluster(clusterName="default")
+        task = ecs.run_task(launchType="FARGATE", taskDefinition=td, networkConfiguration={"awsvpcConfiguration": {
+            "subnets": [net["public-a"]], "securityGroups": [sg], "assignPublicIp": public_ip}})["tasks"][0]
+        ran = time.time()
+        made["tasks"].append(task["taskArn"])
+        return task["taskArn"], "wharf-" + task["taskArn"].rsplit("/", 1)[1], ran
+
+    def task_ip(arn):
+        task = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]
+        details = {d["name"]: d["value"] for a in task.get("attachments", []) for d in a["details"]}
+        return details.get("privateIPv4Address")
+
+    def curl_in(netns, ip, port, max_time=1.0):
+        """curl from a task's network namespace: (exit code, body); 28 is a timeout."""
+        p = subprocess.run(["ip", "netns", "exec", netns, "curl", "-s", "--max-time", str(max_time),
+                            f"http://{ip}:{port}/"], capture_output=True, text=True, timeout=10)
+        return p.returncode, p.stdout
+
+    @checks.run
+    def a_task_reaches_load_balancers_in_its_vpc_through_its_egress_rules():
+        # Three things AWS does (issue 13): a new member of a group the load balancer's group
+        # names is admitted at once; an internet-facing load balancer answers its VPC at its
+        # interfaces' private addresses; the client's own egress rules are checked on the way.
+        assert "public_lb" in net and "internal_port" in net, "the checks before did not run"
+        public_lb, publics, public_port = net["public_lb"]
+        internal_port = net["internal_port"]
+        publics_private = sorted(e["PrivateIpAddress"] for e in lb_interfaces(public_lb))
+        sg = net["client_sg"] = ec2.create_security_group(GroupName="client_sg", Description="clients",
+                                                          VpcId=net["vpc"])["GroupId"]
+        from_clients = [{"IpProtocol": "tcp", "FromPort": internal_port, "ToPort": internal_port,
+                         "UserIdGroupPairs": [{"GroupId": sg}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=from_clients)
+        net["from_clients"] = from_clients
+        arn, netns, ran = task_in(sg, "vpc-lb-client")
+        # Its address joins the internal load balancer's admitted sources as its ENI goes live,
+        # not at the publisher's next resync (10 s).
+        table = lb_nft_tables()[0]
+
+        def admitted(ip):
+            listed = subprocess.run(["nft", "list", "set", "ip", table, "admitted"], capture_output=True,
+                                    text=True).stdout
+            return f"{internal_port} . {ip}" in listed
+        ip = wait_for(lambda: task_ip(arn), "the task's address", timeout=5, interval=0.01)
+        wait_for(lambda: admitted(ip), "the new member admitted", timeout=5, interval=0.01)
+        took = time.time() - ran
+        print(f"figures: a new member of a group the ALB's group names admitted {took * 1000:.0f} ms after RunTask")
+        assert took < 1.0, took
+        assert wait_task(server, "default", arn, "RUNNING")["lastStatus"] == "RUNNING"
+        assert curl_in(netns, "10.0.1.4", internal_port) == (0, "hello from inside"), curl_in(netns, "10.0.1.4",
+                                                                                                internal_port)
+        # The internet-facing one at its interfaces' private addresses (lb_sg admits 0.0.0.0/0 on its
+        # port), on the task's own subnet and another.
+        for private in publics_private:
+            assert curl_in(netns, private, public_port) == (0, "hello from the internet"), (
+                private, curl_in(netns, private, public_port))
+        # Its public addresses (what its DNS name answers) through the task's way out, its public
+        # address behind the internet gateway, which the load balancer's groups then see.
+        for public in publics:
+            assert curl_in(netns, public, public_port) == (0, "hello from the internet"), (
+                public, curl_in(netns, public, public_port))
+        eni_id = {d["name"]: d["value"] for a in ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0][
+            "attachments"] for d in a["details"]}["networkInterfaceId"]
+        task_public = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"][0][
+            "Association"]["PublicIp"]
+        anywhere = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                     "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        vpc_only = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                     "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=vpc_only)
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=anywhere)
+        until_answer(lambda: curl_in(netns, publics[0], public_port, 0.3)[0] == 28)  # from its public address
+        assert curl_in(netns, publics_private[0], public_port)[0] == 0  # from its private one
+        just_it = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                    "IpRanges": [{"CidrIp": f"{task_public}/32"}]}]
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=just_it)
+        until_answer(lambda: curl_in(netns, publics[0], public_port, 0.3)[0] == 0)
+        ec2.authorize_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=anywhere)
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=just_it + vpc_only)
+        # A task without a way out (no public address) reaches the interfaces, never the public addresses.
+        closed_arn, closed_netns, _ = task_in(sg, "vpc-lb-client-private", public_ip="DISABLED")
+        assert wait_task(server, "default", closed_arn, "RUNNING")["lastStatus"] == "RUNNING"
+        assert curl_in(closed_netns, publics_private[0], public_port) == (0, "hello from the internet")
+        assert curl_in(closed_netns, publics[0], public_port) == (28, "")
+        ecs.stop_task(task=closed_arn)
+        wait_task(server, "default", closed_arn, "STOPPED")
+        made["tasks"].remove(closed_arn)
+        # The client's egress rules: without one admitting the load balancer, it times out.
+        everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        ec2.revoke_security_group_egress(GroupId=sg, IpPermissions=everything)
+        took = until_answer(lambda: curl_in(netns, publics_private[0], public_port, 0.3)[0] == 28)
+        print(f"figures: a client's egress revoked, the ALB timed out {took * 1000:.0f} ms later")
+        assert curl_in(netns, "10.0.1.4", internal_port)[0] == 28
+        # An egress rule naming the load balancer's group admits its interfaces, on that port only.
+        to_lb = [{"IpProtocol": "tcp", "FromPort": public_port, "ToPort": public_port,
+                  "UserIdGroupPairs": [{"GroupId": net["lb_sg"]}]}]
+        ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=to_lb)
+        until_answer(lambda: curl_in(netns, publics_private[0], public_port, 0.3)[0] == 0)
+        assert curl_in(netns, publics_private[1], public_port) == (0, "hello from the internet")
+        assert curl_in(netns, "10.0.1.4", internal_port)[0] == 28
+        # And one naming its address by CIDR.
+        to_internal = [{"IpProtocol": "tcp", "FromPort": internal_port, "ToPort": internal_port,
+                        "IpRanges": [{"CidrIp": "10.0.1.4/32"}]}]
+        ec2.authorize_security_group_egress(GroupId=sg, IpPermissions=to_internal)
+        until_answer(lambda: curl_in(netns, "10.0.1.4", internal_port, 0.3)[0] == 0)
+        assert curl_in(netns, "10.0.4.4", internal_port)[0] == 28  # not that address
+        ecs.stop_task(task=arn)
+        wait_task(server, "default", arn, "STOPPED")
+        made["tasks"].remove(arn)
+        # Its ENI gone, its address leaves the admitted sources.
+        wait_for(lambda: not admitted(ip), "the member gone", timeout=5, interval=0.05)
+        ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=from_clients)
+        del net["from_clients"]
 
     @checks.run
     def run_task_checks_its_network():
@@ -401,7 +537,9 @@ with WharfServer(agent=True) as server:
         for s in ("public-a", "public-b", "private-a", "private-b", "public-a2"):
             if s in net and ec2.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [net[s]]}])["Subnets"]:
                 ec2.delete_subnet(SubnetId=net[s])
-        for g in ("lb_sg", "other_sg"):
+        if "from_clients" in net:  # a rule naming client_sg keeps it from being deleted
+            ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=net["from_clients"])
+        for g in ("client_sg", "lb_sg", "other_sg"):
             if g in net:
                 ec2.delete_security_group(GroupId=net[g])
         if "igw" in net:

@@ -39,6 +39,14 @@ def free_port():
         return s.getsockname()[1]
 
 
+def node_table_name(base, node_data_dir):
+    """An agent's nft table name for its data directory (src/agent/network/network.h NodeTableName)."""
+    h = 2166136261
+    for b in os.path.realpath(node_data_dir).encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return f"{base}_{h:08x}"
+
+
 class WharfServer:
     def __init__(self, *extra_args, data_dir=None, port=None, agent=False):
         """agent=False runs the server without its local node (tests of the API alone)."""
@@ -112,6 +120,12 @@ class WharfServer:
         listed = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout.split("\n")
         return [l.split()[2] for l in listed
                 if l.startswith("table ip wharf_lb_") and l.endswith(f"_{h:08x}")]
+
+    def node_table(self, base):
+        """The name of one of this server's local node's nft tables ("wharf", "wharf_vpc",
+        "wharf_egress"; src/agent/network/network.h NodeTableName): base + "_" + the FNV-1a of
+        the node's data directory, so that each agent on a host has its own."""
+        return node_table_name(base, os.path.join(self.data_dir, "node"))
 
     def remove_node_leftovers(self):
         """When the server died before its tasks could be stopped through the API, what its node

@@ -41,9 +41,9 @@ std::string Elements(const std::vector<std::string>& items) {
 
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
   const std::vector<EgressEni>& enis = plan.enis;
-  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, outside;
+  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
   std::set<std::string> services;  // bridge . address of the VPC's own services
-  std::set<std::string> publics;
+  std::set<std::string> publics, outsides;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
     if (!IsInterfaceName(e.bridge)) return Status::InvalidArgument("bad bridge name " + e.bridge);
@@ -52,6 +52,13 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
       if (service.empty()) continue;
       if (!IsIpv4(service)) return Status::InvalidArgument("bad service address " + service);
       services.insert("\"" + e.bridge + "\" . " + service);
+    }
+    own.push_back("\"" + e.bridge + "\" . " + e.ip);
+    // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
+    for (const std::string* a : {&e.outside_address, &e.public_ip}) {
+      if (e.vpc_zone != 0 && IsIpv4(*a) && outsides.insert(*a).second) {
+        outside_zones.push_back(*a + " : " + std::to_string(e.vpc_zone));
+      }
     }
     if (!e.outside_address.empty()) {
       if (!IsIpv4(e.outside_address)) return Status::InvalidArgument("bad outside address " + e.outside_address);
@@ -84,11 +91,28 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   s += "  map public_marks { type ipv4_addr : mark;" + Elements(public_marks) + " }\n";
   s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
   s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
+  s += "  set enis { type ifname . ipv4_addr;" + Elements(own) + " }\n";
+  s += "  map outside_zones { typeof ip daddr : ct zone;" + Elements(outside_zones) + " }\n";
+  // After network.h's zone by bridge (raw, -300): a packet to an outside address belongs to its
+  // VPC whichever way it came (a task of another VPC reaching a public address, the host).
+  s += "  chain prerouting_zone {\n"
+       "    type filter hook prerouting priority -299; policy accept;\n"
+       "    ct zone set ip daddr map @outside_zones\n"
+       "  }\n"
+       "  chain output_zone {\n"
+       "    type filter hook output priority -299; policy accept;\n"
+       "    ct zone set ip daddr map @outside_zones\n"
+       "  }\n";
   // Before the security groups' forward chains (-10, -5): what cannot pass here never reaches them.
   s += "  chain forward {\n"
        "    type filter hook forward priority -20; policy accept;\n"
        "    oifname \"wh-*\" iifname != \"wh-*\" ct direction original ct status & dnat == 0 drop\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark set iifname . ip saddr map @eni_marks\n"
+       "  }\n"
+       // A priority after every node's marking chain (one table per agent): a packet that no
+       // agent's table marked (no outside address, a source that is nobody's ENI) is dropped.
+       "  chain forward_fence {\n"
+       "    type filter hook forward priority -19; policy accept;\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
        "  }\n";
   // The local table answers a task's packet to any host address before its VPC's rules do.
@@ -96,6 +120,8 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    type filter hook input priority -20; policy accept;\n"
        "    iifname != \"wh-*\" accept\n"
        "    ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n"
+       // Tables are per agent and a drop in any is final: another agent's ENI is its table's.
+       "    iifname . ip saddr != @enis accept\n"
        "    ct state established,related accept\n"
        "    ct status & dnat != 0 accept\n"
        "    iifname . ip saddr @outside accept\n"
@@ -132,7 +158,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "  }\n"
        "  chain postrouting {\n"
        "    type nat hook postrouting priority 99; policy accept;\n"
-       "    meta mark & 0xff000000 == " + Hex(kEniMarkBase) + " snat to meta mark map @snat_to\n"
+       "    iifname . ip saddr @enis meta mark & 0xff000000 == " + Hex(kEniMarkBase) + " snat to meta mark map @snat_to\n"
        "  }\n"
        "}\n";
   return s;

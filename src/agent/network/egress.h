@@ -4,7 +4,8 @@
 //
 // Routing (network.h) lets a subnet whose route table sends 0.0.0.0/0 to an internet or NAT
 // gateway reach the host's networks (rule pref 1001); this table says which of its ENIs may,
-// and as whom. The node owns table `ip wharf_egress`, replaced whole in one nft transaction
+// and as whom. The node owns table `ip <table>` (the agent's is `wharf_egress_<hash>`,
+// network.h NodeTableName), replaced whole in one nft transaction
 // on every answer that changes it (as firewall.h's), so a route change, a NAT gateway made or
 // deleted, reaches running tasks at once:
 //   maps    eni_marks: (bridge, ENI address) -> 0x7a000000 | n, the ENIs with an outside address
@@ -33,6 +34,12 @@
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
 //           out, as a Fargate task's without a way out does (agent/pull_path.h).
+//   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
+//           connection, a connection to its public address) is tracked in its VPC's conntrack
+//           zone (network.h), where the connection's other direction is, through its bridge.
+// Two agents on one host (tables are named per agent) share the bridges of the subnets they both
+// serve: each table marks and SNATs only its own ENIs (map eni_marks, set enis), and the drop of
+// what no table marked comes at a later priority than every table's marking (forward_fence).
 // Thread-compatible: one Egress per node, called from the agent's poll loop.
 #pragma once
 
@@ -57,6 +64,7 @@ struct EgressEni {
   // task metadata endpoint) and the VPC resolver. "": none.
   std::string gateway{};
   std::string dns_server{};
+  uint16_t vpc_zone = 0;        // VpcConntrackZone of its VPC (network.h); 0: none
 };
 
 // The address and port at which tasks reach the server "on the internet": from RFC 2544's

@@ -16,11 +16,28 @@ TEST(EgressTest, MarksSnatAndPublicAddressesPerEni) {
   ASSERT_TRUE(script.ok()) << script.status().ToString();
   EXPECT_TRUE(Has(*script, "\"wh-aaa\" . 10.0.1.5 : 0x7a000001")) << *script;
   EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.2.5 : 0x7a000002")) << *script;
-  EXPECT_FALSE(Has(*script, "10.0.2.6")) << "no outside address: no mark, so it is dropped";
+  EXPECT_FALSE(Has(*script, "10.0.2.6 : ")) << "no outside address: no mark, so it is dropped";
   EXPECT_TRUE(Has(*script, "0x7a000002 : 198.51.100.3")) << *script;
   EXPECT_TRUE(Has(*script, "198.51.100.7 : 10.0.1.5")) << *script;
   EXPECT_TRUE(Has(*script, "198.51.100.7 : 0x76000001")) << *script;
   EXPECT_TRUE(Has(*script, "delete table ip wharf_egress\ntable ip wharf_egress {")) << "replaced whole";
+}
+
+TEST(EgressTest, OutsideAddressesAreTrackedInTheirVpcsZone) {
+  std::vector<EgressEni> enis{{"wh-aaa", "10.0.1.5", "198.51.100.7", "198.51.100.7", 0x76000001, "", "", 12},
+                              {"wh-bbb", "10.0.1.5", "198.51.100.9", "", 0x76000002, "", "", 34},
+                              {"wh-bbb", "10.0.1.6", "198.51.100.9", "", 0x76000002, "", "", 34}};
+  auto script = CompileEgress({enis});
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "198.51.100.7 : 12, 198.51.100.9 : 34 }")) << "once per address: " << *script;
+  EXPECT_TRUE(Has(*script, "hook prerouting priority -299; policy accept;\n    ct zone set ip daddr map @outside_zones"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "hook output priority -299; policy accept;\n    ct zone set ip daddr map @outside_zones"))
+      << *script;
+  // Only its own ENIs are SNAT'd; what no table marked is dropped after every table marked its own.
+  EXPECT_TRUE(Has(*script, "\"wh-aaa\" . 10.0.1.5, \"wh-bbb\" . 10.0.1.5, \"wh-bbb\" . 10.0.1.6 }")) << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip saddr @enis meta mark & 0xff000000 == 0x7a000000 snat")) << *script;
+  EXPECT_TRUE(Has(*script, "priority -19; policy accept;\n    iifname \"wh-*\" oifname != \"wh-*\" meta mark")) << *script;
 }
 
 TEST(EgressTest, NoEnisRemovesTheTableAndBadInputIsRefused) {
@@ -48,6 +65,8 @@ TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
   EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.0.2, \"wh-bbb\" . 10.0.2.1")) << "its bridge's own: " << *script;
   EXPECT_TRUE(Has(*script, "ip daddr 127.0.0.0/8 ct status & dnat == 0 drop")) << *script;
   EXPECT_TRUE(Has(*script, "    drop\n  }")) << "the host's other addresses: " << *script;
+  EXPECT_TRUE(Has(*script, "dnat == 0 drop\n    iifname . ip saddr != @enis accept\n    ct state"))
+      << "another agent's ENI is its own table's to judge, but not on 127/8: " << *script;
   EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
 }
 

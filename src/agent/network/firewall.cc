@@ -91,21 +91,78 @@ Result<std::vector<std::string>> RuleLines(const model::SecurityGroupRule& r, bo
   std::optional<std::string> match = Match(r);
   if (!match) return lines;
   std::string tail = (match->empty() ? "" : " " + *match) + " accept";
-  const char* dir = ingress ? "saddr" : "daddr";
+  // Egress is checked at the address the task asked for, before any NAT on the host: a
+  // connection to a load balancer's interface address is redirected to the task's own
+  // gateway (lb/public_addresses.h), which no rule names. Rules run only for a connection's
+  // first packet (original direction), where the two are the same unless NAT rewrote it.
+  const char* dir = ingress ? "ip saddr" : "ct original ip daddr";
   if (!r.cidr.empty()) {
     if (r.cidr.find(':') != std::string::npos) return lines;  // IPv6
     if (!IsIpv4Cidr(r.cidr)) return Status::InvalidArgument("not an IPv4 CIDR: " + r.cidr);
     bool any = r.cidr == "0.0.0.0/0";
-    lines.push_back((any ? std::string("meta nfproto ipv4") : std::string("ip ") + dir + " " + r.cidr) + tail);
+    lines.push_back((any ? std::string("meta nfproto ipv4") : std::string(dir) + " " + r.cidr) + tail);
   } else if (!r.group_id.empty()) {
     if (!IsGroupId(r.group_id)) return Status::InvalidArgument("not a security group id: " + r.group_id);
     referenced.insert(r.group_id);
     std::string name = GroupName(r.group_id);
-    lines.push_back(std::string("ip ") + dir + " @" + name + "_addrs" + tail);
+    lines.push_back(std::string(dir) + " @" + name + "_addrs" + tail);
     // A load balancer in the group: its connections come from this host, with its mark.
     if (ingress) lines.push_back("meta mark @" + name + "_marks" + tail);
   }
   return lines;  // prefix lists: none exist in wharf's EC2
+}
+
+// Security group connection tracking (AWS's EC2 guide): a TCP or UDP flow that a 0.0.0.0/0
+// rule admits, while the other direction admits every port of its protocol to or from
+// 0.0.0.0/0, is not tracked at that ENI, so a revoke stops it at once. wharf keeps tracking
+// it (its NAT and zones need the entry) and flags the connection on its first packet instead,
+// one conntrack mark bit per side; the base chains then let the flagged side's packets walk
+// its ENI's rules again. Bits 0xf000 are clear in the VPCs' reply marks (network.h), which
+// copy ct mark onto packets with these bits masked out.
+constexpr const char* kUntrackedInitiator = "0x00001000";  // the ENI that opened it (egress)
+constexpr const char* kUntrackedResponder = "0x00002000";  // the ENI it was opened to (ingress)
+
+bool IsProtocol(const std::string& p, const char* name, const char* number) { return p == name || p == number; }
+
+// Whether `rules` admit every port of `proto` ("tcp" or "udp") to or from 0.0.0.0/0.
+bool AdmitsAllPortsFromAnywhere(const std::vector<const model::SecurityGroupRule*>& rules, const std::string& proto) {
+  for (const auto* r : rules) {
+    if (r->cidr != "0.0.0.0/0") continue;
+    if (r->protocol == "-1") return true;
+    bool same = proto == "tcp" ? IsProtocol(r->protocol, "tcp", "6") : IsProtocol(r->protocol, "udp", "17");
+    if (same && (r->from_port < 0 || (r->from_port == 0 && r->to_port == 65535))) return true;
+  }
+  return false;
+}
+
+// The lines of an ENI chain (a set of groups, one direction) that flag the untracked flows on
+// their first packet: the direction's 0.0.0.0/0 rules, per protocol whose every port the
+// other direction admits from anywhere.
+std::vector<std::string> UntrackedLines(const std::vector<const model::SecurityGroupRules*>& groups, bool ingress) {
+  std::vector<const model::SecurityGroupRule*> these, other;
+  for (const auto* g : groups) {
+    for (const auto& r : ingress ? g->ingress : g->egress) these.push_back(&r);
+    for (const auto& r : ingress ? g->egress : g->ingress) other.push_back(&r);
+  }
+  std::vector<std::string> lines;
+  std::set<std::string> seen;
+  for (const char* proto : {"tcp", "udp"}) {
+    if (!AdmitsAllPortsFromAnywhere(other, proto)) continue;
+    for (const auto* r : these) {
+      if (r->cidr != "0.0.0.0/0") continue;
+      std::optional<std::string> match;
+      if (r->protocol == "-1") {
+        match = std::string("meta l4proto ") + proto;
+      } else if (std::string(proto) == "tcp" ? IsProtocol(r->protocol, "tcp", "6") : IsProtocol(r->protocol, "udp", "17")) {
+        match = Match(*r);
+      }
+      if (!match) continue;
+      std::string line = "ct state new meta nfproto ipv4 " + *match + " ct mark set ct mark | " +
+                         (ingress ? kUntrackedResponder : kUntrackedInitiator) + " accept";
+      if (seen.insert(line).second) lines.push_back(line);
+    }
+  }
+  return lines;
 }
 
 }  // namespace
@@ -178,10 +235,12 @@ Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::str
   s << "table " << table << " {\n";
   std::set<std::string> referenced;
   std::set<std::string> defined;
+  std::map<std::string, const model::SecurityGroupRules*> by_id;
   std::ostringstream chains;
   for (const auto& g : plan.security.groups) {
     if (!IsGroupId(g.group_id)) return Status::InvalidArgument("not a security group id: " + g.group_id);
     if (!defined.insert(g.group_id).second) continue;
+    by_id[g.group_id] = &g;
     std::string name = GroupName(g.group_id);
     for (bool ingress : {true, false}) {
       chains << "  chain " << name << (ingress ? "_in" : "_out") << " {\n";
@@ -222,9 +281,14 @@ Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::str
   int n = 0;
   for (auto& [groups, index] : combos) {
     index = n++;
+    std::vector<const model::SecurityGroupRules*> described;
+    for (const auto& g : groups) {
+      if (auto it = by_id.find(g); it != by_id.end()) described.push_back(it->second);
+    }
     for (bool ingress : {true, false}) {
       const char* suffix = ingress ? "_in" : "_out";
       s << "  chain eni_" << index << suffix << " {\n";
+      for (const auto& line : UntrackedLines(described, ingress)) s << "    " << line << "\n";
       for (const auto& g : groups) {
         // A group the server did not describe (deleted) allows nothing.
         if (defined.count(g)) s << "    jump " << GroupName(g) << suffix << "\n";
@@ -251,17 +315,27 @@ Result<CompiledFirewall> CompileFirewallParts(const FirewallPlan& plan, std::str
   // packet of a connection the rules admitted (established, either direction) or one related
   // to it (an ICMP error) passes without a look at the rules, so only a connection's first
   // packet walks them, and a revoked rule leaves the connections it admitted alone, as on AWS.
-  const char* stateful = "    ct state established,related accept\n";
+  // Except on the side of an untracked flow (UntrackedLines): its packets walk that ENI's
+  // rules every time. A sender's egress is checked by source (the initiator sends the
+  // original direction), a receiver's ingress by destination (the responder receives it).
+  auto stateful = [](bool egress) {
+    const char* original = egress ? kUntrackedInitiator : kUntrackedResponder;
+    const char* reply = egress ? kUntrackedResponder : kUntrackedInitiator;
+    return std::string("    ct state related accept\n") +
+           "    ct state established ct direction original ct mark & " + original + " == 0 accept\n" +
+           "    ct state established ct direction reply ct mark & " + reply + " == 0 accept\n";
+  };
   s << "  chain forward_egress {\n    type filter hook forward priority -10; policy accept;\n"
-    << stateful << "    iifname . ip saddr vmap @eni_out\n  }\n";
+    << stateful(true) << "    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "  chain forward_ingress {\n    type filter hook forward priority -5; policy accept;\n"
-    << stateful << "    oifname . ip daddr vmap @eni_in\n  }\n";
+    << stateful(false) << "    oifname . ip daddr vmap @eni_in\n  }\n";
   s << "  chain output_ingress {\n    type filter hook output priority -5; policy accept;\n"
-    << stateful << "    oifname . ip daddr vmap @eni_in\n  }\n";
+    << stateful(false) << "    oifname . ip daddr vmap @eni_in\n  }\n";
   // A task's own router is where its metadata endpoint and resolver answer, which AWS does
-  // not filter either (169.254.169.254, the VPC's .2).
+  // not filter either (169.254.169.254, the VPC's .2): asked for there, not redirected there
+  // (a load balancer's interface address, which its egress rules must admit).
   s << "  chain input_egress {\n    type filter hook input priority -10; policy accept;\n"
-    << stateful << "    ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
+    << stateful(true) << "    ct original ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out\n  }\n";
   s << "}\n";
   out.full = s.full.str();
   out.shape = s.shape.str();

@@ -1,8 +1,9 @@
 // Security groups on a node's awsvpc ENIs, enforced with nftables (docs/SECURITY_GROUPS.md).
 //
-// The node owns one table, `inet wharf`, and nothing else of the host's ruleset. Each
-// Apply replaces the table whole in one nft transaction (`nft -f`: the table is declared,
-// deleted and declared again with its contents), so the kernel goes from the old ruleset to
+// The node owns one table, `inet <table>` (the agent's is `wharf_<hash>`, network.h
+// NodeTableName), and nothing else of the host's ruleset. Each Apply replaces the table
+// whole in one nft transaction (`nft -f`: the table is declared, deleted and declared again
+// with its contents), so the kernel goes from the old ruleset to
 // the new one atomically and a half-applied change is never seen; applying the same plan
 // twice is one compile and no nft run. An empty plan deletes the table.
 //
@@ -24,8 +25,10 @@
 // directions) and related ones (ICMP errors): security groups are stateful and track
 // connections as AWS's do, so only a connection's first packet walks the rules, and a revoked
 // rule stops new connections but not the ones it admitted (AWS: "existing tracked connections
-// are not interrupted"). Every flow is tracked; AWS leaves flows that 0.0.0.0/0 rules admit
-// both ways untracked (cut at once by a revoke), wharf does not (docs/SECURITY_GROUPS.md).
+// are not interrupted"). Flows AWS leaves untracked (a 0.0.0.0/0 rule, every port from
+// anywhere the other way) are flagged on their first packet (a conntrack mark bit for the
+// initiator's side, one for the responder's), and the flagged side's packets walk its ENI's
+// rules every time, so a revoke cuts them at once (docs/SECURITY_GROUPS.md "Untracked flows").
 // Traffic between tasks on one subnet is bridged: it reaches the forward hook only through
 // br_netfilter (net.bridge.bridge-nf-call-iptables=1), which Firewall turns on.
 //

@@ -126,15 +126,73 @@ TEST(FirewallCompileTest, StatefulBaseChains) {
     size_t at = script->find(head);
     ASSERT_NE(at, std::string::npos) << chain << "\n" << *script;
     std::string body = script->substr(at, script->find("  }\n", at) - at);
-    // Connection tracking as AWS's: every packet of an admitted connection passes early.
-    EXPECT_TRUE(Has(body, "ct state established,related accept\n")) << body;
-    EXPECT_FALSE(Has(body, "ct direction reply")) << body;
+    // Connection tracking as AWS's: every packet of an admitted connection passes early, but
+    // for the side of it that is untracked (the bit of its ENI's role in the connection).
+    EXPECT_TRUE(Has(body, "ct state related accept\n")) << body;
+    bool egress = std::string(chain).ends_with("egress");
+    EXPECT_TRUE(Has(body, std::string("ct state established ct direction original ct mark & ") +
+                              (egress ? "0x00001000" : "0x00002000") + " == 0 accept\n")) << body;
+    EXPECT_TRUE(Has(body, std::string("ct state established ct direction reply ct mark & ") +
+                              (egress ? "0x00002000" : "0x00001000") + " == 0 accept\n")) << body;
   }
   EXPECT_TRUE(Has(*script, "type filter hook forward priority -10; policy accept;\n"
-                           "    ct state established,related accept\n"
-                           "    iifname . ip saddr vmap @eni_out"))
+                           "    ct state related accept\n"))
       << *script;
-  EXPECT_TRUE(Has(*script, "ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
+  EXPECT_TRUE(Has(*script, "== 0 accept\n    iifname . ip saddr vmap @eni_out")) << *script;
+  // The gateway as asked for, not as a redirect made it (a load balancer's interface address).
+  EXPECT_TRUE(Has(*script, "ct original ip daddr @gateways accept\n    iifname . ip saddr vmap @eni_out")) << *script;
+}
+
+// Egress is matched at the address the task asked for: a connection to a load balancer's
+// interface address, redirected on the host to the task's own gateway, meets the rules with
+// the load balancer's address (by CIDR or as a member of a group the rule names).
+TEST(FirewallCompileTest, EgressMatchesTheOriginalDestination) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-a"}, "wh-1"}};
+  SecurityGroupRule to_lb;
+  to_lb.protocol = "tcp";
+  to_lb.from_port = 80;
+  to_lb.to_port = 80;
+  to_lb.group_id = "sg-lb";
+  plan.security.groups = {{"sg-a", {}, {Tcp(443, 443, "10.0.2.0/24"), to_lb}}};
+  plan.security.members["sg-lb"].addresses = {"10.0.1.4"};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "chain sg_a_out {\n    ct original ip daddr 10.0.2.0/24 tcp dport 443 accept\n"
+                           "    ct original ip daddr @sg_lb_addrs tcp dport 80 accept\n  }"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "set sg_lb_addrs {\n    type ipv4_addr\n    elements = { 10.0.1.4 }")) << *script;
+}
+
+// AWS leaves a TCP or UDP flow untracked when a 0.0.0.0/0 rule admits it and the other
+// direction admits every port of its protocol from anywhere: its first packet flags the
+// connection for that ENI's side, so that a revoke stops it at once.
+TEST(FirewallCompileTest, UntrackedFlowsAreFlaggedOnTheirFirstPacket) {
+  FirewallPlan plan;
+  plan.enis = {{"10.0.1.5", "10.0.1.1", {"sg-web"}, "wh-1"}, {"10.0.1.6", "10.0.1.1", {"sg-app"}, "wh-1"},
+               {"10.0.1.7", "10.0.1.1", {"sg-tcp"}, "wh-1"}};
+  plan.security.groups = {
+      // Web: tcp 80 from anywhere, all egress (a new group's): inbound tcp 80 is untracked.
+      {"sg-web", {Tcp(80, 80, "0.0.0.0/0"), Tcp(22, 22, "10.0.0.0/8")}, {AllTo("0.0.0.0/0")}},
+      // App: tcp 8080 from anywhere, but egress to the VPC only: tracked.
+      {"sg-app", {Tcp(8080, 8080, "0.0.0.0/0")}, {AllTo("10.0.0.0/16")}},
+      // All tcp from anywhere both ways: tcp untracked both ways, nothing for udp.
+      {"sg-tcp", {Tcp(0, 65535, "0.0.0.0/0")}, {Tcp(0, 65535, "0.0.0.0/0")}}};
+  auto script = CompileFirewall(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  auto chain = [&](const std::string& name) {
+    size_t at = script->find("chain " + name + " {\n");
+    return at == std::string::npos ? std::string() : script->substr(at, script->find("  }\n", at) - at);
+  };
+  // Sets sorted: {sg-app} eni_0, {sg-tcp} eni_1, {sg-web} eni_2.
+  EXPECT_TRUE(Has(chain("eni_2_in"), "    ct state new meta nfproto ipv4 tcp dport 80 ct mark set ct mark | 0x00002000 accept\n"
+                                     "    jump sg_web_in\n")) << chain("eni_2_in");
+  EXPECT_FALSE(Has(chain("eni_2_in"), "dport 22 ct mark")) << "10.0.0.0/8 is not anywhere";
+  EXPECT_FALSE(Has(chain("eni_2_out"), "ct mark set")) << "no ingress admits all ports from anywhere";
+  EXPECT_FALSE(Has(chain("eni_0_in"), "ct mark set")) << chain("eni_0_in");
+  EXPECT_TRUE(Has(chain("eni_1_in"), "ct state new meta nfproto ipv4 meta l4proto tcp ct mark set ct mark | 0x00002000 accept"));
+  EXPECT_TRUE(Has(chain("eni_1_out"), "ct state new meta nfproto ipv4 meta l4proto tcp ct mark set ct mark | 0x00001000 accept"));
+  EXPECT_FALSE(Has(chain("eni_1_in"), "udp")) << chain("eni_1_in");
 }
 
 // A group the server did not describe (deleted meanwhile) allows nothing; a referenced group

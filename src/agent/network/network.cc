@@ -37,7 +37,6 @@ constexpr const char* kFenceRulePref = "1002";
 constexpr const char* kVpcBridgeGroup = "119";
 // The host's replies to a VPC's connections: before the VPC rules.
 constexpr const char* kReplyRulePref = "999";
-constexpr const char* kReplyTable = "inet wharf_vpc";
 
 // The mark of the host's replies into a VPC (network.h): 0x76 in the top byte (the load
 // balancers' are 0x77), the table's 20 bits around 0xf000, which portmap and kube-proxy use.
@@ -50,19 +49,55 @@ std::vector<std::string> EgressRule(const std::string& op, const std::string& br
   return {"ip", "rule", op, "pref", kEgressRulePref, "iif", bridge, "lookup", "main", "suppress_ifgroup", kVpcBridgeGroup};
 }
 
-// Adds `bridge` -> `mark` to the reply-routing table, making the table when missing; one nft
-// transaction, idempotent (its rules are flushed and written again).
-std::string ReplyRoutingScript(const std::string& bridge, uint32_t mark) {
-  std::string t = kReplyTable;
+// Adds `bridge` -> `mark` and `bridge` -> `zone` to the node's VPC table `inet <table>`,
+// making the table when missing; one nft transaction, idempotent (its rules are flushed and
+// written again).
+//   prerouting_zone, output_zone (raw, before conntrack): a packet through a VPC's bridge is
+//     tracked in the VPC's zone, coming in (input bridge) and going out (output bridge), so
+//     both directions of a connection meet one entry and two VPCs' identical ones never do.
+//     A host reply is zoned by the bridge its route names, which is the VPC's own from its
+//     first packet: a bound socket (the metadata endpoint, the resolver, the load balancer's
+//     connections) names it, an accepted connection carries the mark of its SYN
+//     (tcp_fwmark_accept) and an echo reply or a reset that of the packet it answers
+//     (fwmark_reflect), which rule pref 999 routes by the VPC's table.
+//   prerouting: a connection that comes in through a bridge keeps its VPC's mark (ct mark); the
+//     packets it brings from a bridge carry it (meta mark, unless another table set one: a
+//     public address's, egress.h), and so do the replies it gets from outside (de-NAT'd into the
+//     VPC); output: the host's replies carry it too (a route chain: routed again). Copied
+//     without bits 0xf000, which the mark itself never has: the security groups flag untracked
+//     flows there (firewall.h), and rule pref 999 matches the mark whole.
+std::string ReplyRoutingScript(const std::string& table, const std::string& bridge, uint32_t mark, uint16_t zone) {
+  std::string t = "inet " + table;
   return "add table " + t + "\n" +
          "add map " + t + " bridges { type ifname : mark; }\n" +
+         "add map " + t + " zones { typeof iifname : ct zone; }\n" +
+         "add chain " + t + " prerouting_zone { type filter hook prerouting priority raw; policy accept; }\n" +
+         "add chain " + t + " output_zone { type filter hook output priority raw; policy accept; }\n" +
          "add chain " + t + " prerouting { type filter hook prerouting priority -150; policy accept; }\n" +
          "add chain " + t + " output { type route hook output priority -150; policy accept; }\n" +
+         "flush chain " + t + " prerouting_zone\n" + "flush chain " + t + " output_zone\n" +
          "flush chain " + t + " prerouting\n" + "flush chain " + t + " output\n" +
+         "add rule " + t + " prerouting_zone ct zone set iifname map @zones\n" +
+         "add rule " + t + " output_zone ct zone set oifname map @zones\n" +
          "add rule " + t + " prerouting ct state new ct mark set iifname map @bridges\n" +
-         "add rule " + t + " prerouting ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
-         "add rule " + t + " output ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark\n" +
-         "add element " + t + " bridges { \"" + bridge + "\" : " + std::to_string(mark) + " }\n";
+         "add rule " + t + " prerouting ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark and 0xffff0fff\n" +
+         "add rule " + t + " prerouting ct direction original meta mark 0 meta mark set iifname map @bridges\n" +
+         "add rule " + t + " output ct direction reply ct mark and 0xff000000 == 0x76000000 meta mark set ct mark and 0xffff0fff\n" +
+         "add element " + t + " bridges { \"" + bridge + "\" : " + std::to_string(mark) + " }\n" +
+         "add element " + t + " zones { \"" + bridge + "\" : " + std::to_string(zone) + " }\n";
+}
+
+// Host replies into a VPC routed by its table from their first packet (ReplyRoutingScript):
+// connections the host accepts take their SYN's mark, kernel answers (echo replies, resets,
+// ICMP errors) the mark of what they answer. Both only copy marks something set; packets from
+// elsewhere have none.
+void EnableFwmarkReflection() {
+  for (const char* knob : {"/proc/sys/net/ipv4/tcp_fwmark_accept", "/proc/sys/net/ipv4/fwmark_reflect"}) {
+    std::ofstream sysctl(knob);
+    sysctl << "1\n";
+    sysctl.close();
+    if (!sysctl) LOG_WARN("msg=\"cannot set {}: host replies into a VPC whose CIDR another VPC shares may be lost\"", knob);
+  }
 }
 
 // CNI's rule for container ids and network names (SPEC.md), which also keeps them safe as
@@ -384,6 +419,16 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
       return Status::FailedPrecondition("VPCs " + it->second + " and " + subnet.vpc_id +
                                         " hash to one routing table (" + std::to_string(table) + ") on this node");
     }
+    auto [z, zone_added] = vpc_zones_.emplace(VpcConntrackZone(subnet.vpc_id), subnet.vpc_id);
+    if (!zone_added && z->second != subnet.vpc_id) {
+      if (added) vpc_tables_.erase(it);
+      return Status::FailedPrecondition("VPCs " + z->second + " and " + subnet.vpc_id +
+                                        " hash to one conntrack zone (" + std::to_string(z->first) + ") on this node");
+    }
+    if (!fwmark_sysctls_) {
+      EnableFwmarkReflection();
+      fwmark_sysctls_ = true;
+    }
   }
   const std::string t = std::to_string(table);
   std::error_code ec;
@@ -433,7 +478,8 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
     return Status::OK();
   }
   ASSIGN_OR_RETURN(CommandResult nft,
-                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt, ReplyRoutingScript(subnet.bridge, mark)}));
+                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt,
+                                ReplyRoutingScript(options_.vpc_table, subnet.bridge, mark, VpcConntrackZone(subnet.vpc_id))}));
   if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
   ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
                                        "lookup", t},
@@ -463,15 +509,20 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
       if (!del.ok() || del->exit_code != 0) break;
     }
   }
-  (void)runner_.Run({{"nft", "delete", "element", "inet", "wharf_vpc", "bridges", "{ \"" + subnet.bridge + "\" }"},
-                     std::nullopt, ""});
+  for (const char* map : {"bridges", "zones"}) {
+    (void)runner_.Run({{"nft", "delete", "element", "inet", options_.vpc_table, map, "{ \"" + subnet.bridge + "\" }"},
+                       std::nullopt, ""});
+  }
   bool last = true;
   bool no_vpc_left = false;
   {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
-    if (last) vpc_tables_.erase(table);
+    if (last) {
+      vpc_tables_.erase(table);
+      vpc_zones_.erase(VpcConntrackZone(subnet.vpc_id));
+    }
     no_vpc_left = subnet_vpcs_.empty();
   }
   if (last) {
@@ -486,7 +537,7 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     }
   }
   if (no_vpc_left) {
-    (void)runner_.Run({{"nft", "delete", "table", "inet", "wharf_vpc"}, std::nullopt, ""});
+    (void)runner_.Run({{"nft", "delete", "table", "inet", options_.vpc_table}, std::nullopt, ""});
   }
 }
 
@@ -633,6 +684,19 @@ Result<std::vector<std::string>> Network::List() {
 }
 
 uint32_t VpcReplyMark(const std::string& vpc_id) { return ReplyMark(model::VpcRouteTable(vpc_id)); }
+
+uint16_t VpcConntrackZone(const std::string& vpc_id) {
+  // Zone 0 is every other packet's; a VPC's is never it.
+  return static_cast<uint16_t>(1 + (model::VpcRouteTable(vpc_id) - 65536u) % 65535u);
+}
+
+std::string NodeTableName(std::string_view base, std::string_view data_dir) {
+  uint32_t h = 2166136261u;  // FNV-1a: stable across builds and hosts, unlike std::hash
+  for (char c : data_dir) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  char hex[10];
+  std::snprintf(hex, sizeof hex, "_%08x", h);
+  return std::string(base) + hex;
+}
 
 Status Network::SetSubnetEgress(const std::set<std::string>& bridges) {
   MutexLock lock(egress_mu_);

@@ -26,9 +26,17 @@
 //   rule      pref 1002: iif <bridge> unreachable: nothing else outside the VPC
 //   replies   the host's own replies into the VPC (SYN-ACKs, echo replies, an unbound
 //             socket's answers: main would pick any VPC's bridge for a shared address):
-//             nft table `inet wharf_vpc` marks each connection that comes in through a VPC
-//             bridge (ct mark, a map bridge -> the VPC's mark) and puts the mark on its replies
-//             (a route chain, so they are routed again); rule pref 999: fwmark <mark> lookup T
+//             nft table `inet <CniOptions::vpc_table>` marks each connection that comes in
+//             through a VPC bridge (ct mark, a map bridge -> the VPC's mark) and puts the mark on
+//             its replies (a route chain, so they are routed again); rule pref 999: fwmark <mark>
+//             lookup T. The packets a task sends the host carry the mark too (meta mark), so
+//             that with net.ipv4.tcp_fwmark_accept and fwmark_reflect (set here) a connection
+//             the host accepts, an echo reply and a reset are routed by T from their first packet
+//   conntrack every packet through a VPC's bridges is tracked in the VPC's own conntrack zone
+//             (VpcConntrackZone: the same table's raw-priority chains, prerouting by input
+//             bridge, output by output bridge), so two VPCs' connections with the same
+//             addresses and ports are two connections, not one; egress.h zones the packets to an
+//             ENI's outside addresses (its public IP, its NAT's elastic IP) alike
 // Packets a task sends are routed by its bridge's rule, so they reach its VPC's subnets and
 // nothing else; the rule's table never falls through to main. (The kernel here has no VRF
 // device, CONFIG_NET_VRF unset; this is VRF-lite: the same separation by policy routing.)
@@ -47,6 +55,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/mutex.h"
@@ -106,6 +115,9 @@ struct CniOptions {
   bool firewall_plugin = false;
   // Borrowed process seam; nullptr runs real programs.
   CommandRunner* runner = nullptr;
+  // The node's nft table (family inet) of VPC reply marks and conntrack zones: one per agent
+  // (NodeTableName), so two agents on one host never replace each other's.
+  std::string vpc_table = "wharf_vpc";
 };
 
 // What a task runner needs of the node's network: attachments made and removed (Network
@@ -183,6 +195,8 @@ class Network final : public NetworkAttacher {
   // Subnets whose rules are known to be in place.
   std::set<std::string> ready_subnets_ GUARDED_BY(mu_);
   std::map<uint32_t, std::string> vpc_tables_ GUARDED_BY(mu_);       // routing table -> VPC id
+  std::map<uint16_t, std::string> vpc_zones_ GUARDED_BY(mu_);        // conntrack zone -> VPC id
+  bool fwmark_sysctls_ GUARDED_BY(mu_) = false;
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
@@ -194,6 +208,15 @@ class Network final : public NetworkAttacher {
 // The mark that routes a packet into VPC `vpc_id` (rule pref 999 -> its table): the host's
 // replies into the VPC, and packets to an ENI's public address (egress.h).
 uint32_t VpcReplyMark(const std::string& vpc_id);
+
+// The conntrack zone of VPC `vpc_id` on a node (1..65535, from its routing table's number):
+// its connections are tracked apart from every other VPC's (network.h "conntrack").
+uint16_t VpcConntrackZone(const std::string& vpc_id);
+
+// The name of one of a node's nft tables: `base` + "_" + 8 hex digits of the FNV-1a hash of
+// the agent's data directory (as given: absolute), as lb/public_addresses.h names a server's.
+// An agent that restarts finds its own tables; two agents on one host keep theirs apart.
+std::string NodeTableName(std::string_view base, std::string_view data_dir);
 
 // A free TCP host port in [49153, 65535] not in `taken` and not bound on the host (ECS's
 // dynamic host port range). Unavailable when every port is used.

@@ -121,10 +121,14 @@ class NetworkTest : public ::testing::Test {
     CniOptions options;
     options.state_dir = state_dir_;
     options.netns_prefix = prefix_;
+    options.vpc_table = VpcTable();
     auto net = Network::Open(options);
     ASSERT_TRUE(net.ok()) << net.status().ToString();
     net_ = std::move(*net);
   }
+
+  // This test run's VPC table (an agent's is NodeTableName's), never a running agent's.
+  static std::string VpcTable() { return "wt" + std::to_string(getpid()) + "_vpc"; }
 
   // Each test passes its own second octet so that tests never share a subnet.
   Subnet MakeSubnet(int octet) {
@@ -219,6 +223,14 @@ TEST_F(NetworkTest, VpcsWithOneCidrAreRoutedApart) {
   EXPECT_EQ(in("b", "busybox ping -c1 -W2 " + other + ".4").first, 0) << "one VPC's subnets are joined";
   EXPECT_NE(in("a", "busybox ping -c1 -W1 " + other + ".4").first, 0) << "another VPC's subnet is out of reach";
   EXPECT_EQ(in("a", "busybox ping -c1 -W2 " + net + ".1").first, 0) << "the gateway, on both bridges";
+  EXPECT_EQ(in("b", "busybox ping -c1 -W2 " + net + ".1").first, 0) << "the gateway, on both bridges";
+  // Each VPC's bridges track their connections in the VPC's own conntrack zone.
+  ASSERT_NE(VpcConntrackZone(one.vpc_id), VpcConntrackZone(two.vpc_id));
+  std::string zones = Sh("nft list map inet " + VpcTable() + " zones").second;
+  for (const auto& [bridge, vpc] : {std::pair{b1, one.vpc_id}, {b2, two.vpc_id}, {b3, two.vpc_id}}) {
+    EXPECT_NE(zones.find("\"" + std::string(bridge) + "\" : " + std::to_string(VpcConntrackZone(vpc))),
+              std::string::npos) << zones;
+  }
   // Nothing outside the VPC: asked of the kernel's routing, no packet sent.
   EXPECT_NE(Sh("ip route get 192.0.2.99 from " + net + ".4 iif " + std::string(b1)).first, 0);
   // A subnet routed out (its route table sends 0.0.0.0/0 to a gateway) reaches the host's
@@ -240,6 +252,17 @@ TEST_F(NetworkTest, VpcsWithOneCidrAreRoutedApart) {
   ASSERT_TRUE(net_->RemoveSubnetBridge(two_b).ok());
   EXPECT_EQ(Sh("ip rule show | grep -c 'lookup " + table2 + "'").second, "0\n");
   EXPECT_EQ(Sh("ip route show table " + table2 + " | wc -l").second, "0\n");
+  zones = Sh("nft list map inet " + VpcTable() + " zones").second;
+  EXPECT_EQ(zones.find(b2), std::string::npos) << zones;
+}
+
+TEST(NodeTablesTest, NamedPerDataDirectoryAndZonedPerVpc) {
+  EXPECT_EQ(NodeTableName("wharf", "/var/lib/wharf/node"), NodeTableName("wharf", "/var/lib/wharf/node"));
+  EXPECT_NE(NodeTableName("wharf", "/var/lib/wharf/node"), NodeTableName("wharf", "/tmp/other/node"));
+  EXPECT_EQ(NodeTableName("wharf_vpc", "/x").rfind("wharf_vpc_", 0), 0u);
+  EXPECT_EQ(NodeTableName("wharf_vpc", "/x").size(), std::string("wharf_vpc_").size() + 8);
+  EXPECT_NE(VpcConntrackZone("vpc-0a1b2c3d4e5f60718"), 0);
+  EXPECT_EQ(VpcConntrackZone("vpc-0a1b2c3d4e5f60718"), VpcConntrackZone("vpc-0a1b2c3d4e5f60718"));
 }
 
 TEST_F(NetworkTest, TwoAttachmentsOnOneSubnetPingEachOtherAndTheGateway) {
@@ -379,6 +402,7 @@ TEST_F(NetworkTest, AttachTwiceReturnsTheSameAttachmentAndDetachTwiceSucceeds) {
   CniOptions options;
   options.state_dir = state_dir_;
   options.netns_prefix = prefix_;
+  options.vpc_table = VpcTable();
   auto restarted = Network::Open(options);
   ASSERT_TRUE(restarted.ok());
   auto second = (*restarted)->Attach(id, subnet, {});

@@ -65,8 +65,41 @@ std::optional<AwsError> MissingAutoExpand(const cfn::Template& t, const object& 
   return AwsError::Client("InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_AUTO_EXPAND]");
 }
 
+// The template CreateStack or UpdateStack runs, refused when it needs capabilities (IAM,
+// AUTO_EXPAND) the request does not acknowledge.
+std::variant<cfn::Template, AwsError> ReadGrantedTemplate(const Deps& deps, const object& in, std::string* body) {
+  auto read = ReadTemplate(deps, in, body);
+  if (const auto* t = std::get_if<cfn::Template>(&read)) {
+    if (auto err = MissingCapabilities(*t, in)) return *err;
+    if (auto err = MissingAutoExpand(*t, in)) return *err;
+  }
+  return read;
+}
+
 bool Updatable(const std::string& status) {
   return status == "CREATE_COMPLETE" || status == "UPDATE_COMPLETE" || status == "UPDATE_ROLLBACK_COMPLETE";
+}
+
+// A parameter as ValidateTemplate's TemplateParameter shows it; GetTemplateSummary's
+// ParameterDeclaration adds its type and constraints.
+object ShowParameter(const cfn::ParameterDefinition& p) {
+  object item{{"ParameterKey", p.name}, {"NoEcho", p.no_echo}};
+  if (p.default_value) item["DefaultValue"] = *p.default_value;
+  if (!p.description.empty()) item["Description"] = p.description;
+  return item;
+}
+
+// What ValidateTemplate and GetTemplateSummary both say of a template: its Description and
+// DeclaredTransforms, and the Capabilities it needs (with why) when it makes IAM resources.
+void AddTemplateFacts(const cfn::Template& t, object& out) {
+  out["DeclaredTransforms"] = Transforms(t);
+  if (!t.description.empty()) out["Description"] = t.description;
+  object none;
+  if (auto missing = MissingCapabilities(t, none)) {
+    bool named = missing->message.find("NAMED") != std::string::npos;
+    out["Capabilities"] = json::array{named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"};
+    out["CapabilitiesReason"] = "The following resource(s) require capabilities: [AWS::IAM::Role]";
+  }
 }
 
 }  // namespace
@@ -98,11 +131,9 @@ Outcome CreateStack(const Deps& deps, const RequestContext& ctx, object& in) {
   std::string on_failure = GetString(in, "OnFailure", "ROLLBACK");
   if (on_failure == "DELETE") return ValidationError("wharf does not support OnFailure DELETE yet");
   std::string body;
-  auto read = ReadTemplate(deps, in, &body);
+  auto read = ReadGrantedTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
-  if (auto err = MissingCapabilities(t, in)) return *err;
-  if (auto err = MissingAutoExpand(t, in)) return *err;
   auto values = cfn::ResolveParameterValues(t, ParameterInputs(in), {});
   if (!values.ok()) return ValidationError(values.status().message());
 
@@ -146,11 +177,9 @@ Outcome UpdateStack(const Deps& deps, const RequestContext& ctx, object& in) {
     in["TemplateBody"] = current.template_body;
   }
   std::string body;
-  auto read = ReadTemplate(deps, in, &body);
+  auto read = ReadGrantedTemplate(deps, in, &body);
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
-  if (auto err = MissingCapabilities(t, in)) return *err;
-  if (auto err = MissingAutoExpand(t, in)) return *err;
   auto next = PlanUpdate(deps, current, t, body, in);
   if (!next.ok()) return ValidationError(next.status().message());
   if (next->template_body == current.template_body && next->parameters == current.parameters &&
@@ -280,20 +309,9 @@ Outcome ValidateTemplate(const Deps& deps, const RequestContext& ctx, object& in
   if (auto* err = std::get_if<AwsError>(&read)) return *err;
   const cfn::Template& t = std::get<cfn::Template>(read);
   json::array parameters;
-  for (const auto& p : t.parameters) {
-    object item{{"ParameterKey", p.name}, {"NoEcho", p.no_echo}};
-    if (p.default_value) item["DefaultValue"] = *p.default_value;
-    if (!p.description.empty()) item["Description"] = p.description;
-    parameters.push_back(std::move(item));
-  }
-  object out{{"Parameters", std::move(parameters)}, {"DeclaredTransforms", Transforms(t)}};
-  if (!t.description.empty()) out["Description"] = t.description;
-  object none;
-  if (auto missing = MissingCapabilities(t, none)) {
-    bool named = missing->message.find("NAMED") != std::string::npos;
-    out["Capabilities"] = json::array{named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"};
-    out["CapabilitiesReason"] = "The following resource(s) require capabilities: [AWS::IAM::Role]";
-  }
+  for (const auto& p : t.parameters) parameters.push_back(ShowParameter(p));
+  object out{{"Parameters", std::move(parameters)}};
+  AddTemplateFacts(t, out);
   return out;
 }
 
@@ -313,9 +331,8 @@ Outcome GetTemplateSummary(const Deps& deps, const RequestContext& ctx, object& 
   const cfn::Template& t = std::get<cfn::Template>(read);
   json::array parameters;
   for (const auto& p : t.parameters) {
-    object item{{"ParameterKey", p.name}, {"ParameterType", p.type}, {"NoEcho", p.no_echo}};
-    if (p.default_value) item["DefaultValue"] = *p.default_value;
-    if (!p.description.empty()) item["Description"] = p.description;
+    object item = ShowParameter(p);
+    item["ParameterType"] = p.type;
     json::array allowed;
     for (const auto& v : p.allowed_values) allowed.push_back(json::string(v));
     item["ParameterConstraints"] = object{{"AllowedValues", std::move(allowed)}};
@@ -327,15 +344,8 @@ Outcome GetTemplateSummary(const Deps& deps, const RequestContext& ctx, object& 
   for (const auto& type : types) resource_types.push_back(json::string(type));
   object out{{"Parameters", std::move(parameters)},
              {"ResourceTypes", std::move(resource_types)},
-             {"Version", "2010-09-09"},
-             {"DeclaredTransforms", Transforms(t)}};
-  if (!t.description.empty()) out["Description"] = t.description;
-  object none;
-  if (auto missing = MissingCapabilities(t, none)) {
-    bool named = missing->message.find("NAMED") != std::string::npos;
-    out["Capabilities"] = json::array{named ? "CAPABILITY_NAMED_IAM" : "CAPABILITY_IAM"};
-    out["CapabilitiesReason"] = "The following resource(s) require capabilities: [AWS::IAM::Role]";
-  }
+             {"Version", "2010-09-09"}};
+  AddTemplateFacts(t, out);
   return out;
 }
 

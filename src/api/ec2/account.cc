@@ -148,6 +148,14 @@ object Interface(const RequestContext& ctx, const std::string& id, const object&
   return eni;
 }
 
+// Gives `eni` its public address, with the public DNS name EC2 gives the address, on the
+// interface and on its primary private address alike.
+void Associate(object& eni, const RequestContext& ctx, object association) {
+  association["PublicDnsName"] = model::PublicDnsName(GetString(association, "PublicIp"), ctx.region);
+  eni["Association"] = association;
+  eni["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = std::move(association);
+}
+
 // A locally administered MAC derived from the interface id (stable across calls).
 std::string MacOf(const std::string& id) {
   std::string h = HexEncodeOf(id);
@@ -181,12 +189,10 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
                              "Interface for NAT Gateway " + GetString(n, "NatGatewayId"), "amazon-aws",
                              json::array(), MacOf(id));
       if (Has(a, "PublicIp")) {
-        object association{{"AllocationId", GetString(a, "AllocationId")},
-                           {"AssociationId", GetString(a, "AssociationId")},
-                           {"IpOwnerId", ctx.account_id},
-                           {"PublicIp", GetString(a, "PublicIp")}};
-        eni["Association"] = association;
-        eni["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+        Associate(eni, ctx, object{{"AllocationId", GetString(a, "AllocationId")},
+                                   {"AssociationId", GetString(a, "AssociationId")},
+                                   {"IpOwnerId", ctx.account_id},
+                                   {"PublicIp", GetString(a, "PublicIp")}});
       }
       eni["Attachment"] = object{{"AttachmentId", DerivedId("ela-attach", id)},
                                  {"DeviceIndex", 1},
@@ -217,13 +223,7 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
                              {"Status", "attached"}};
     if (!eni->public_ip.empty()) {
       // An address ECS assigned (assignPublicIp ENABLED) is owned by amazon, as EC2 shows it.
-      std::string dashed = eni->public_ip;
-      std::replace(dashed.begin(), dashed.end(), '.', '-');
-      object association{{"IpOwnerId", "amazon"},
-                         {"PublicDnsName", "ec2-" + dashed + "." + ctx.region + ".compute.amazonaws.com"},
-                         {"PublicIp", eni->public_ip}};
-      e["Association"] = association;
-      e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+      Associate(e, ctx, object{{"IpOwnerId", "amazon"}, {"PublicIp", eni->public_ip}});
     }
     all.push_back(std::move(e));
   }
@@ -245,13 +245,7 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
                                {"Status", "attached"}};
       if (!i.public_ip.empty()) {
         // An internet-facing load balancer's address is owned by amazon, as EC2 shows it.
-        std::string dashed = i.public_ip;
-        std::replace(dashed.begin(), dashed.end(), '.', '-');
-        object association{{"IpOwnerId", "amazon"},
-                           {"PublicDnsName", "ec2-" + dashed + "." + ctx.region + ".compute.amazonaws.com"},
-                           {"PublicIp", i.public_ip}};
-        e["Association"] = association;
-        e["PrivateIpAddresses"].as_array()[0].as_object()["Association"] = association;
+        Associate(e, ctx, object{{"IpOwnerId", "amazon"}, {"PublicIp", i.public_ip}});
       }
       all.push_back(std::move(e));
     }

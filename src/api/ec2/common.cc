@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "base/glob.h"
+#include "store/update.h"
 
 namespace wharf::api::ec2 {
 
@@ -39,6 +40,20 @@ AwsError GroupNotFound(std::string_view group) {
 
 AwsError TooManyConcurrentUpdates() {
   return AwsError::Server("InternalError", "Too many concurrent updates; retry.");
+}
+
+Outcome ModifyRecord(Context& c, const std::function<std::variant<Record, AwsError>()>& find,
+                     const std::function<std::optional<AwsError>(object& value)>& change) {
+  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
+    auto found = find();
+    if (auto* err = std::get_if<AwsError>(&found)) return *err;
+    Record& r = std::get<Record>(found);
+    if (auto refused = change(r.value)) return *refused;
+    store::Txn txn{{{r.key, r.mod_revision}}, {store::Op::Put(r.key, Serialize(r.value))}};
+    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
+    if (!result.succeeded) return store::kConflict;
+    return object{};
+  }).value_or(TooManyConcurrentUpdates());
 }
 
 AwsError NotFound(std::string code, std::string_view what, std::string_view id) {

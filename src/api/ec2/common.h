@@ -55,6 +55,12 @@ AwsError NotFound(std::string code, std::string_view what, std::string_view id);
 // DependencyViolation: "The <what> '<id>' has dependencies and cannot be deleted."
 AwsError HasDependencies(std::string_view what, std::string_view id);
 
+// The Modify*Attribute operations' write: finds the record with `find`, lets `change` change
+// its value (or refuse with an error) and stores it, all again when another writer got there
+// first. Answers {} once stored.
+Outcome ModifyRecord(Context& c, const std::function<std::variant<Record, AwsError>()>& find,
+                     const std::function<std::optional<AwsError>(object& value)>& change);
+
 // arn:aws:ec2:<region>:<account>:<type>/<id>
 std::string Ec2Arn(const RequestContext& ctx, std::string_view type, std::string_view id);
 // The region and account of the request, for the records it makes.

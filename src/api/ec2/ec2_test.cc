@@ -173,8 +173,9 @@ TEST(Ec2NetworkInterfaces, TaskInterfacesAsEcsShowsThem) {
   auto put_task = [&](const std::string& id, const char* status) {
     object task{{"taskArn", "arn:aws:ecs:us-east-1:000000000000:task/c/" + id},
                 {"lastStatus", status},
-                {"_wharf", object{{"eni", object{{"subnetId", subnet}, {"ip", "10.213.0.9"}, {"mac", "02:77:0a:d5:00:09"},
-                                                 {"eniId", "eni-" + id}, {"attachmentId", "att-" + id}}},
+                {"_wharf", object{{"eni", object{{"subnetId", subnet}, {"ip", "172.31.0.9"}, {"mac", "02:77:ac:1f:00:09"},
+                                                 {"eniId", "eni-" + id}, {"attachmentId", "att-" + id},
+                                                 {"publicIp", "198.51.100.9"}}},
                                   {"securityGroups", boost::json::array{group.c_str()}}}}};
     store::Txn txn{{}, {store::Op::Put(model::keys::TaskKey("c", id), Serialize(task))}};
     ASSERT_TRUE((*store)->Commit(txn).ok());
@@ -195,9 +196,16 @@ TEST(Ec2NetworkInterfaces, TaskInterfacesAsEcsShowsThem) {
   EXPECT_EQ(GetString(eni, "NetworkInterfaceId"), "eni-running");
   EXPECT_EQ(GetString(eni, "InterfaceType"), "interface");
   EXPECT_EQ(GetString(eni, "Description"), "arn:aws:ecs:us-east-1:000000000000:attachment/att-running");
-  EXPECT_EQ(GetString(eni, "PrivateIpAddress"), "10.213.0.9");
+  EXPECT_EQ(GetString(eni, "PrivateIpAddress"), "172.31.0.9");
   EXPECT_EQ(GetString(eni, "VpcId"), DefaultVpcId(options));
   EXPECT_EQ(GetString(GetArray(eni, "Groups")[0].as_object(), "GroupName"), "default");
+  // assignPublicIp ENABLED: the address with EC2's public DNS name (us-east-1's compute-1).
+  const object& association = GetObject(eni, "Association");
+  EXPECT_EQ(GetString(association, "PublicIp"), "198.51.100.9");
+  EXPECT_EQ(GetString(association, "PublicDnsName"), "ec2-198-51-100-9.compute-1.amazonaws.com");
+  EXPECT_EQ(GetString(association, "IpOwnerId"), "amazon");
+  EXPECT_EQ(GetString(GetObject(GetArray(eni, "PrivateIpAddresses")[0].as_object(), "Association"), "PublicDnsName"),
+            "ec2-198-51-100-9.compute-1.amazonaws.com");
   object by_type{{"Filters", boost::json::array{object{{"Name", "interface-type"},
                                                        {"Values", boost::json::array{"nat_gateway"}}}}}};
   EXPECT_TRUE(DescribeNetworkInterfaces(context, ctx, by_type).output()["NetworkInterfaces"].as_array().empty());

@@ -11,9 +11,9 @@
 //
 // The default VPC, its subnets and its `default` security group have ids derived from the
 // account and region (vpc-<17 hex> etc.), so they are the same across restarts and after a
-// dev-mode reset recreates them. Its CIDR is a setting (10.213.0.0/16 by default, not AWS's
-// 172.31.0.0/16, which a host inside a real AWS default VPC would collide with); a VPC that
-// already exists keeps the CIDR it was created with.
+// dev-mode reset recreates them. Its CIDR is a setting: the server's --vpc-cidr, by default
+// AWS's 172.31.0.0/16 unless the server's host uses part of it (server/default_vpc.h); a VPC
+// that already exists keeps the CIDR it was created with.
 //
 // Thread-safety: free functions over a thread-safe Store; writes are revision-checked.
 #pragma once
@@ -36,7 +36,7 @@ namespace wharf::api::ec2 {
 struct NetworkOptions {
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
-  std::string vpc_cidr = "10.213.0.0/16";  // the default VPC's; prefix length 8..26
+  std::string vpc_cidr = "172.31.0.0/16";  // the default VPC's; prefix length 8..26
   // Where elastic IPs come from (AllocateAddress): by default TEST-NET-2, a documentation
   // range no real host owns, since wharf's public addresses are names, not routes.
   std::string public_ip_pool = "198.51.100.0/24";
@@ -47,7 +47,7 @@ struct NetworkOptions {
 
 struct Subnet {
   std::string id;                 // subnet-0123456789abcdef0
-  std::string cidr_block;         // 10.213.0.0/20
+  std::string cidr_block;         // 172.31.0.0/20
   std::string vpc_id;             // vpc-...
   std::string availability_zone;  // us-east-1a
 };

@@ -142,21 +142,15 @@ Outcome ModifySubnetAttribute(Context& c, const RequestContext&, object& in) {
       return InvalidParameterValue("Invalid value for parameter " + name + ": the subnet has no IPv6 CIDR block");
     }
   }
-  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
-    auto found = FindSubnetRecord(c, id);
-    if (auto* err = std::get_if<AwsError>(&found)) return *err;
-    Record& r = std::get<Record>(found);
-    for (const auto& [name, value] : changes) r.value[name] = value;
-    object& dns = r.value["PrivateDnsNameOptionsOnLaunch"].is_object()
-                      ? r.value["PrivateDnsNameOptionsOnLaunch"].as_object()
-                      : r.value["PrivateDnsNameOptionsOnLaunch"].emplace_object();
+  return ModifyRecord(c, [&] { return FindSubnetRecord(c, id); }, [&](object& subnet) -> std::optional<AwsError> {
+    for (const auto& [name, value] : changes) subnet[name] = value;
+    object& dns = subnet["PrivateDnsNameOptionsOnLaunch"].is_object()
+                      ? subnet["PrivateDnsNameOptionsOnLaunch"].as_object()
+                      : subnet["PrivateDnsNameOptionsOnLaunch"].emplace_object();
     if (hostname_type) dns["HostnameType"] = *hostname_type;
     for (const auto& [name, value] : dns_records) dns[name] = value;
-    store::Txn txn{{{r.key, r.mod_revision}}, {store::Op::Put(r.key, Serialize(r.value))}};
-    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
-    if (!result.succeeded) return store::kConflict;
-    return object{};
-  }).value_or(TooManyConcurrentUpdates());
+    return std::nullopt;
+  });
 }
 
 }  // namespace wharf::api::ec2

@@ -168,22 +168,16 @@ Outcome ModifyVpcAttribute(Context& c, const RequestContext&, object& in) {
   if (changes.size() != 1) {
     return InvalidParameterValue(changes.empty() ? "No attribute specified." : "Fields for multiple attribute types specified: " + changes[0].first + ", " + changes[1].first);
   }
-  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
-    auto found = FindVpc(c, id);
-    if (auto* err = std::get_if<AwsError>(&found)) return *err;
-    Record& r = std::get<Record>(found);
+  return ModifyRecord(c, [&] { return FindVpc(c, id); }, [&](object& vpc) -> std::optional<AwsError> {
     const auto& [name, value] = changes[0];
-    if (name == "enableDnsHostnames" && value && !Attribute(r.value, "enableDnsSupport")) {
+    if (name == "enableDnsHostnames" && value && !Attribute(vpc, "enableDnsSupport")) {
       return InvalidParameterValue("Cannot enable DNS hostnames without DNS support.");
     }
-    model::SetVpcAttribute(r.value, name, value);
+    model::SetVpcAttribute(vpc, name, value);
     // Hostnames need DNS support: turning support off turns them off too.
-    if (name == "enableDnsSupport" && !value) model::SetVpcAttribute(r.value, "enableDnsHostnames", false);
-    store::Txn txn{{{r.key, r.mod_revision}}, {store::Op::Put(r.key, Serialize(r.value))}};
-    ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
-    if (!result.succeeded) return store::kConflict;
-    return object{};
-  }).value_or(TooManyConcurrentUpdates());
+    if (name == "enableDnsSupport" && !value) model::SetVpcAttribute(vpc, "enableDnsHostnames", false);
+    return std::nullopt;
+  });
 }
 
 }  // namespace wharf::api::ec2

@@ -548,10 +548,11 @@ Outcome DescribeServices(const EcsDeps& deps, const RequestContext&, object& in)
   return out;
 }
 
-Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
-  std::string cluster = ClusterName(GetString(in, "cluster"));
-  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
-  if (!cluster_record) return ClusterNotFound();
+// The serviceArns of the active services stored under `prefix` that `keep` keeps, one page
+// from the request's nextToken (a store key) of maxResults (10 when not given), as
+// ListServices and ListServicesByNamespace answer.
+static Outcome ListServiceArns(const EcsDeps& deps, const object& in, std::string_view prefix,
+                               const std::function<Result<bool>(const json::object& service)>& keep) {
   size_t page_size = 0;
   if (auto err = PageSize(in, 100, page_size)) return *err;
   if (!Has(in, "maxResults")) page_size = 10;
@@ -561,17 +562,15 @@ Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
     if (!key) return InvalidParameter("Invalid nextToken.");
     after = *key;
   }
-  std::string launch_type = GetString(in, "launchType");
-  std::string strategy = GetString(in, "schedulingStrategy");
-  ASSIGN_OR_FAIL(store::Page page, deps.store.List(ServicesPrefix(cluster), after, 0), EcsError);
+  ASSIGN_OR_FAIL(store::Page page, deps.store.List(prefix, after, 0), EcsError);
   json::array arns;
   std::string last;
   bool more = false;
   for (const auto& kv : page.items) {
     ASSIGN_OR_FAIL(json::object service, ParseObject(kv.value), EcsError);
     if (GetString(service, "status") == "INACTIVE") continue;
-    if (!launch_type.empty() && GetString(service, "launchType") != launch_type) continue;
-    if (!strategy.empty() && GetString(service, "schedulingStrategy") != strategy) continue;
+    ASSIGN_OR_FAIL(bool kept, keep(service), EcsError);
+    if (!kept) continue;
     if (arns.size() == page_size) {
       more = true;
       break;
@@ -584,6 +583,18 @@ Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
   return out;
 }
 
+Outcome ListServices(const EcsDeps& deps, const RequestContext&, object& in) {
+  std::string cluster = ClusterName(GetString(in, "cluster"));
+  ASSIGN_OR_FAIL(auto cluster_record, ReadRecord(deps.store, ClusterKey(cluster)), EcsError);
+  if (!cluster_record) return ClusterNotFound();
+  std::string launch_type = GetString(in, "launchType");
+  std::string strategy = GetString(in, "schedulingStrategy");
+  return ListServiceArns(deps, in, ServicesPrefix(cluster), [&](const json::object& service) -> Result<bool> {
+    return (launch_type.empty() || GetString(service, "launchType") == launch_type) &&
+           (strategy.empty() || GetString(service, "schedulingStrategy") == strategy);
+  });
+}
+
 // The services whose service registries are in a Cloud Map namespace (its name or ARN), in
 // every cluster.
 Outcome ListServicesByNamespace(const EcsDeps& deps, const RequestContext&, object& in) {
@@ -594,39 +605,14 @@ Outcome ListServicesByNamespace(const EcsDeps& deps, const RequestContext&, obje
     if (GetString(ns, "Arn") == ref || GetString(ns, "Name") == ref || GetString(ns, "Id") == ref) ns_id = GetString(ns, "Id");
   }
   if (ns_id.empty()) return AwsError::Client("NamespaceNotFoundException", "The specified namespace wasn't found.");
-  size_t page_size = 0;
-  if (auto err = PageSize(in, 100, page_size)) return *err;
-  if (!Has(in, "maxResults")) page_size = 10;
-  std::string after;
-  if (std::string token = GetString(in, "nextToken"); !token.empty()) {
-    auto key = ReadNextToken(token);
-    if (!key) return InvalidParameter("Invalid nextToken.");
-    after = *key;
-  }
-  ASSIGN_OR_FAIL(store::Page page, deps.store.List(model::keys::kServices, after, 0), EcsError);
-  json::array arns;
-  std::string last;
-  bool more = false;
-  for (const auto& kv : page.items) {
-    ASSIGN_OR_FAIL(json::object service, ParseObject(kv.value), EcsError);
-    if (GetString(service, "status") == "INACTIVE") continue;
-    bool in_namespace = false;
+  return ListServiceArns(deps, in, model::keys::kServices, [&](const json::object& service) -> Result<bool> {
     for (const auto& r : GetArray(service, "serviceRegistries")) {
       std::string id = controlplane::CloudMapServiceId(GetString(r.get_object(), "registryArn"));
-      ASSIGN_OR_FAIL(auto cm, ReadRecord(deps.store, model::keys::CloudMapServiceKey(id)), EcsError);
-      in_namespace = in_namespace || (cm && GetString(cm->value, "NamespaceId") == ns_id);
+      ASSIGN_OR_RETURN(auto cm, ReadRecord(deps.store, model::keys::CloudMapServiceKey(id)));
+      if (cm && GetString(cm->value, "NamespaceId") == ns_id) return true;
     }
-    if (!in_namespace) continue;
-    if (arns.size() == page_size) {
-      more = true;
-      break;
-    }
-    arns.push_back(service["serviceArn"]);
-    last = kv.key;
-  }
-  json::object out{{"serviceArns", std::move(arns)}};
-  if (more) out["nextToken"] = MakeNextToken(last);
-  return out;
+    return false;
+  });
 }
 
 }  // namespace wharf::api::ecs

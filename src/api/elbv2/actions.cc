@@ -383,4 +383,11 @@ void TouchRecords(const std::vector<Record>& records, store::Txn& txn) {
   }
 }
 
+void DeleteRecords(const std::vector<Record>& records, store::Txn& txn) {
+  for (const auto& r : records) {
+    txn.compares.push_back(store::Compare{r.key, r.mod_revision});
+    txn.ops.push_back(store::Op::Delete(r.key));
+  }
+}
+
 }  // namespace wharf::api::elbv2

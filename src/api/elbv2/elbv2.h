@@ -39,6 +39,7 @@
 #include <string>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -72,6 +73,10 @@ struct Elbv2Deps {
   // ELB gives them): the server's --public-ip-pool, shared with elastic IPs and tasks'
   // assignPublicIp. Empty: internet-facing load balancers get none.
   std::string public_ip_pool{};
+  // Ports wharf itself holds on some address of the host (the VPC resolver's 53 on each
+  // subnet's .2, the API's), with what holds them: a listener there could never move to
+  // every address (lb/data_plane.h), so CreateListener and ModifyListener refuse them at once.
+  std::map<uint16_t, std::string> reserved_ports{};
 };
 
 // Builds the endpoint with every implemented operation.

@@ -22,10 +22,9 @@ namespace json = boost::json;
 
 class FakeDataPlane final : public lb::DataPlaneControl {
  public:
-  Status OpenListener(const std::string& arn, uint16_t port, bool is_internal) override {
+  Status OpenListener(const std::string& arn, uint16_t port) override {
     if (busy_ports.contains(port)) return Status::Unavailable("Address already in use");
     open[arn] = port;
-    if (is_internal) internal.insert(arn);
     return Status::OK();
   }
   void CloseListener(const std::string& arn) override { open.erase(arn); }
@@ -37,7 +36,6 @@ class FakeDataPlane final : public lb::DataPlaneControl {
 
   std::set<uint16_t> busy_ports;
   std::map<std::string, uint16_t> open;
-  std::set<std::string> internal;  // listeners opened as an internal load balancer's
   std::shared_ptr<const lb::Config> config;
   int applies = 0;
   std::vector<lb::TargetHealth> health;
@@ -70,6 +68,7 @@ class Elbv2Test : public ::testing::Test {
     Elbv2Deps deps{store_, clock_, "us-east-1", "000000000000", data_plane_, "127.0.0.1",
                    nullptr, instance_address, publish, nullptr};
     deps.public_ip_pool = public_ip_pool_;
+    deps.reserved_ports[53] = "the VPC resolver";
     auto made = MakeElbv2Endpoint(deps);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
@@ -227,6 +226,26 @@ TEST_F(Elbv2Test, APortInUseIsRefusedAndNothingIsStored) {
   json::object lb{{"LoadBalancerArn", lb_arn_}};
   EXPECT_EQ(Ok("DescribeListeners", json::serialize(lb))["Listeners"].as_array().size(), 1u);
   EXPECT_EQ(data_plane_.open.size(), 1u);
+}
+
+// A port wharf holds itself (the VPC resolver's 53) is refused at once, in AWS's form, for a
+// new listener and for one moving there; nothing is bound or stored.
+TEST_F(Elbv2Test, APortWharfUsesItselfIsRefused) {
+  CreateSeed();
+  json::object in{{"LoadBalancerArn", lb_arn_},
+                  {"Port", 53},
+                  {"DefaultActions",
+                   json::array{json::object{{"Type", "forward"}, {"TargetGroupArn", tg_arn_}}}}};
+  Outcome out = Call("CreateListener", json::serialize(in));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "InvalidConfigurationRequest");
+  EXPECT_NE(out.error().message.find("VPC resolver"), std::string::npos) << out.error().message;
+  EXPECT_EQ(data_plane_.open.size(), 1u);
+  json::object modify{{"ListenerArn", listener_arn_}, {"Port", 53}};
+  Outcome moved = Call("ModifyListener", json::serialize(modify));
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, "InvalidConfigurationRequest");
+  EXPECT_EQ(data_plane_.open.at(listener_arn_), 18080);
 }
 
 TEST_F(Elbv2Test, RulesPrioritiesAndConditionLimits) {
@@ -427,7 +446,7 @@ TEST_F(Elbv2Test, ATargetGroupServesOneLoadBalancer) {
 }
 
 // AWS refuses an internet-facing load balancer in a VPC without an internet gateway; an
-// internal one is fine there, and its listeners open as internal ones.
+// internal one is fine there, and its listeners open.
 TEST_F(Elbv2Test, AnInternetFacingLoadBalancerNeedsItsVpcsInternetGateway) {
   ec2::NetworkOptions where;
   Put(ec2::SubnetKey("subnet-other-a"),
@@ -446,7 +465,7 @@ TEST_F(Elbv2Test, AnInternetFacingLoadBalancerNeedsItsVpcsInternetGateway) {
                                                {"FixedResponseConfig", json::object{{"StatusCode", "200"}}}}}}};
   std::string arn =
       GetString(Ok("CreateListener", json::serialize(listener))["Listeners"].as_array()[0].as_object(), "ListenerArn");
-  EXPECT_TRUE(data_plane_.internal.contains(arn));
+  EXPECT_TRUE(data_plane_.open.contains(arn));
   Put(model::keys::InternetGatewayKey("igw-1"),
       json::object{{"InternetGatewayId", "igw-1"},
                    {"Attachments", json::array{json::object{{"VpcId", "vpc-other"}, {"State", "available"}}}}});

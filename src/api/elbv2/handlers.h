@@ -28,6 +28,11 @@ Outcome ModifyTargetGroup(Context&, const RequestContext&, object& in);
 Outcome DeleteTargetGroup(Context&, const RequestContext&, object& in);
 Outcome DescribeTargetGroupAttributes(Context&, const RequestContext&, object& in);
 Outcome ModifyTargetGroupAttributes(Context&, const RequestContext&, object& in);
+// Runs `change` on the stored target group `arn` (or refuses with its error), saves it and
+// publishes the data plane's new config, retried on conflict; `answer` once saved.
+Outcome UpdateTargetGroup(Context& c, const std::string& arn,
+                          const std::function<std::optional<AwsError>(json::object&)>& change,
+                          const std::function<Outcome(const json::object&)>& answer);
 
 // targets.cc
 Outcome RegisterTargets(Context&, const RequestContext&, object& in);
@@ -41,6 +46,10 @@ Outcome ModifyListener(Context&, const RequestContext&, object& in);
 Outcome DeleteListener(Context&, const RequestContext&, object& in);
 Outcome DescribeListenerAttributes(Context&, const RequestContext&, object& in);
 Outcome ModifyListenerAttributes(Context&, const RequestContext&, object& in);
+
+// Adds the deletion of a stored listener (its record, compared, and its port's claim) to
+// `txn`; answers its ARN, for the data plane to close once the txn commits.
+std::string DropListener(const Record& listener, store::Txn& txn);
 
 // rules.cc
 Outcome CreateRule(Context&, const RequestContext&, object& in);
@@ -69,5 +78,7 @@ std::variant<CheckedActions, AwsError> CheckActions(Context& c, const json::arra
 std::variant<json::array, AwsError> CheckConditions(const json::array& conditions);
 // Adds "rewrite unchanged" ops and compares for `records` to `txn`.
 void TouchRecords(const std::vector<Record>& records, store::Txn& txn);
+// Adds deletes of `records`, each compared at the revision it was read at, to `txn`.
+void DeleteRecords(const std::vector<Record>& records, store::Txn& txn);
 
 }  // namespace wharf::api::elbv2

@@ -22,6 +22,14 @@ std::optional<AwsError> CheckProtocol(const std::string& protocol) {
       "Protocol '" + protocol + "' is not supported for load balancer type 'application'");
 }
 
+// A port wharf itself holds (Elbv2Deps::reserved_ports): the client's error, else none.
+std::optional<AwsError> ReservedPort(const Elbv2Deps& deps, int64_t port) {
+  auto it = deps.reserved_ports.find(static_cast<uint16_t>(port));
+  if (it == deps.reserved_ports.end()) return std::nullopt;
+  return InvalidConfiguration("Port " + std::to_string(port) + " is used by wharf itself (" + it->second +
+                              "): a listener cannot take it");
+}
+
 // Undoes a port bound for a listener that was not committed.
 class PortGuard {
  public:
@@ -30,17 +38,15 @@ class PortGuard {
   ~PortGuard() {
     if (!opened_ || committed_) return;
     if (previous_port_) {
-      data_plane_.OpenListener(arn_, *previous_port_, internal_).ok();  // back where it was; best effort
+      data_plane_.OpenListener(arn_, *previous_port_).ok();  // back where it was; best effort
     } else {
       data_plane_.CloseListener(arn_);
     }
   }
   // Binds `port` once per guard. On failure, the client's error.
-  // `internal`: the load balancer's Scheme is internal (it listens where its VPC reaches it).
-  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address, bool internal) {
+  std::optional<AwsError> Open(uint16_t port, const std::string& bind_address) {
     if (opened_) return std::nullopt;
-    internal_ = internal;
-    Status s = data_plane_.OpenListener(arn_, port, internal);
+    Status s = data_plane_.OpenListener(arn_, port);
     if (!s.ok()) {
       return InvalidConfiguration("Port " + std::to_string(port) + " cannot be bound on " +
                                   (bind_address.empty() ? std::string("this host") : bind_address) +
@@ -58,7 +64,6 @@ class PortGuard {
   std::optional<uint16_t> previous_port_;
   bool opened_ = false;
   bool committed_ = false;
-  bool internal_ = false;
 };
 
 // Another listener holding `port`, if any (every listener shares the data plane's address).
@@ -120,8 +125,8 @@ Outcome CreateListener(Context& c, const RequestContext&, object& in) {
           "Port " + std::to_string(*port) + " is already used by listener '" + holder +
           "': wharf's load balancers share one address, so a port serves one listener");
     }
-    bool internal = !model::LoadBalancerRecord(lb_record.value).internet_facing();
-    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address, internal)) return *err;
+    if (auto err = ReservedPort(c.deps, *port)) return *err;
+    if (auto err = guard.Open(static_cast<uint16_t>(*port), c.deps.lb_bind_address)) return *err;
 
     json::object listener{{"ListenerArn", base},
                           {"LoadBalancerArn", lb_arn},
@@ -225,12 +230,9 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
                                     "': wharf's load balancers share one address, so a port serves "
                                     "one listener");
       }
+      if (auto err = ReservedPort(c.deps, new_port)) return *err;
       guard.set_previous_port(static_cast<uint16_t>(old_port));
-      Lookup lb = GetLoadBalancer(c, lb_arn);
-      if (auto* err = std::get_if<AwsError>(&lb)) return *err;
-      bool internal = !model::LoadBalancerRecord(std::get<Record>(lb).value).internet_facing();
-      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address, internal))
-        return *err;
+      if (auto err = guard.Open(static_cast<uint16_t>(new_port), c.deps.lb_bind_address)) return *err;
       listener["Port"] = new_port;
       txn.compares.push_back({PortKey(new_port), 0});
       txn.ops.push_back(
@@ -248,6 +250,14 @@ Outcome ModifyListener(Context& c, const RequestContext&, object& in) {
   }).value_or(TooManyConcurrentUpdates());
 }
 
+std::string DropListener(const Record& listener, store::Txn& txn) {
+  const json::object& shown = GetObject(listener.value, "listener");
+  txn.compares.push_back({listener.key, listener.mod_revision});
+  txn.ops.push_back(store::Op::Delete(listener.key));
+  txn.ops.push_back(store::Op::Delete(PortKey(GetInt(shown, "Port").value_or(0))));
+  return GetString(shown, "ListenerArn");
+}
+
 Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
   std::string arn = GetString(in, "ListenerArn");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
@@ -257,14 +267,9 @@ Outcome DeleteListener(Context& c, const RequestContext&, object& in) {
     ListenerId id = ParseListenerArn(c.deps, arn);
     ASSIGN_OR_FAIL(auto rules, ReadAll(c.deps.store, RulesPrefix(id.lb_name, id.listener_id)),
                    Elbv2Error);
-    store::Txn txn{{{record.key, record.mod_revision}},
-                   {store::Op::Delete(record.key),
-                    store::Op::Delete(
-                        PortKey(GetInt(GetObject(record.value, "listener"), "Port").value_or(0)))}};
-    for (const auto& r : rules) {
-      txn.compares.push_back({r.key, r.mod_revision});
-      txn.ops.push_back(store::Op::Delete(r.key));
-    }
+    store::Txn txn;
+    DropListener(record, txn);
+    DeleteRecords(rules, txn);
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
     if (!deleted) return store::kConflict;
     c.Publish();

@@ -216,17 +216,8 @@ Outcome DeleteLoadBalancer(Context& c, const RequestContext&, object& in) {
     txn.compares.push_back({record.key, record.mod_revision});
     txn.ops.push_back(store::Op::Delete(record.key));
     ReleaseInterfaces(model::LoadBalancerRecord(record.value).interfaces(), txn);
-    for (const auto& l : listeners) {
-      const json::object& listener = GetObject(l.value, "listener");
-      txn.compares.push_back({l.key, l.mod_revision});
-      txn.ops.push_back(store::Op::Delete(l.key));
-      txn.ops.push_back(store::Op::Delete(PortKey(GetInt(listener, "Port").value_or(0))));
-      closed.push_back(GetString(listener, "ListenerArn"));
-    }
-    for (const auto& r : rules) {
-      txn.compares.push_back({r.key, r.mod_revision});
-      txn.ops.push_back(store::Op::Delete(r.key));
-    }
+    for (const auto& l : listeners) closed.push_back(DropListener(l, txn));
+    DeleteRecords(rules, txn);
     ASSIGN_OR_FAIL(bool deleted, CommitTxn(c.deps.store, txn), Elbv2Error);
     if (!deleted) return store::kConflict;
     c.Publish();

@@ -113,6 +113,8 @@ json::object Present(const json::object& record, const TargetGroupUsage& usage) 
   return tg;
 }
 
+}  // namespace
+
 Outcome UpdateTargetGroup(Context& c, const std::string& arn,
                           const std::function<std::optional<AwsError>(json::object&)>& change,
                           const std::function<Outcome(const json::object&)>& answer) {
@@ -121,17 +123,12 @@ Outcome UpdateTargetGroup(Context& c, const std::string& arn,
     if (auto* err = std::get_if<AwsError>(&tg)) return *err;
     Record& record = std::get<Record>(tg);
     if (auto err = change(record.value)) return *err;
-    ASSIGN_OR_FAIL(
-        bool saved,
-        SaveRecord(c.deps.store, record),
-        Elbv2Error);
+    ASSIGN_OR_FAIL(bool saved, SaveRecord(c.deps.store, record), Elbv2Error);
     if (!saved) return store::kConflict;
     c.Publish();
     return answer(record.value);
   }).value_or(TooManyConcurrentUpdates());
 }
-
-}  // namespace
 
 Outcome CreateTargetGroup(Context& c, const RequestContext&, object& in) {
   std::string name = GetString(in, "Name");

@@ -18,21 +18,13 @@ bool IsIpv4(const std::string& s) {
 Outcome ChangeTargets(
     Context& c, object& in,
     const std::function<std::optional<AwsError>(json::object& record, int64_t now_ms)>& change) {
-  return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
-    Lookup found = GetTargetGroup(c, GetString(in, "TargetGroupArn"));
-    if (auto* err = std::get_if<AwsError>(&found)) return *err;
-    Record& record = std::get<Record>(found);
+  auto with_drained_forgotten = [&](json::object& record) {
     int64_t now_ms = NowMs(c);
-    model::ForgetDrainedTargets(record.value, now_ms);
-    if (auto err = change(record.value, now_ms)) return *err;
-    ASSIGN_OR_FAIL(
-        bool saved,
-        SaveRecord(c.deps.store, record),
-        Elbv2Error);
-    if (!saved) return store::kConflict;
-    c.Publish();
-    return json::object{};
-  }).value_or(TooManyConcurrentUpdates());
+    model::ForgetDrainedTargets(record, now_ms);
+    return change(record, now_ms);
+  };
+  return UpdateTargetGroup(c, GetString(in, "TargetGroupArn"), with_drained_forgotten,
+                           [](const json::object&) -> Outcome { return json::object{}; });
 }
 
 }  // namespace

@@ -24,6 +24,22 @@ Result<std::variant<Pair, AwsError>> ReadPair(store::Draft& draft, std::string_v
   return std::variant<Pair, AwsError>(Pair{std::get<object>(std::move(u)), std::get<object>(std::move(g))});
 }
 
+// A membership change (AddUserToGroup, RemoveUserFromGroup): reads the request's user and
+// group, lets `change` edit both (or refuse) and writes both in one commit.
+Outcome ChangeMembership(const Deps& deps, const object& in, const std::function<std::optional<AwsError>(Pair&)>& change) {
+  std::string user_name = Arg(in, "UserName");
+  std::string group_name = Arg(in, "GroupName");
+  return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
+    ASSIGN_OR_RETURN(auto read, ReadPair(draft, user_name, group_name));
+    if (auto* err = std::get_if<AwsError>(&read)) return Decision(*err);
+    Pair& pair = std::get<Pair>(read);
+    if (auto refused = change(pair)) return Decision(*refused);
+    Write(draft, kUser.key(user_name), pair.user);
+    Write(draft, kGroup.key(group_name), pair.group);
+    return Decision(store::Commit(Outcome(object())));
+  });
+}
+
 }  // namespace
 
 Outcome CreateGroup(const Deps& deps, const RequestContext&, object& in) {
@@ -123,38 +139,27 @@ Outcome DeleteGroup(const Deps& deps, const RequestContext&, object& in) {
 }
 
 Outcome AddUserToGroup(const Deps& deps, const RequestContext&, object& in) {
-  std::string user_name = Arg(in, "UserName");
   std::string group_name = Arg(in, "GroupName");
-  return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
-    ASSIGN_OR_RETURN(auto read, ReadPair(draft, user_name, group_name));
-    if (auto* err = std::get_if<AwsError>(&read)) return Decision(*err);
-    Pair& pair = std::get<Pair>(read);
+  return ChangeMembership(deps, in, [&](Pair& pair) -> std::optional<AwsError> {
     array& groups = ArrayField(pair.user, fields::kGroups);
     if (groups.size() >= 10 && !Contains(groups, group_name)) {
-      return Decision(LimitExceeded("Cannot exceed quota for GroupsPerUser: 10"));
+      return LimitExceeded("Cannot exceed quota for GroupsPerUser: 10");
     }
     AddUnique(groups, Str(GroupShape(pair.group), "GroupName"));
     AddUnique(ArrayField(pair.group, fields::kMembers), Str(wharf::GetObject(pair.user, "User"), "UserName"));
-    Write(draft, kUser.key(user_name), pair.user);
-    Write(draft, kGroup.key(group_name), pair.group);
-    return Decision(store::Commit(Outcome(object())));
+    return std::nullopt;
   });
 }
 
 Outcome RemoveUserFromGroup(const Deps& deps, const RequestContext&, object& in) {
   std::string user_name = Arg(in, "UserName");
   std::string group_name = Arg(in, "GroupName");
-  return Apply(deps, [&](store::Draft& draft) -> Result<Decision> {
-    ASSIGN_OR_RETURN(auto read, ReadPair(draft, user_name, group_name));
-    if (auto* err = std::get_if<AwsError>(&read)) return Decision(*err);
-    Pair& pair = std::get<Pair>(read);
+  return ChangeMembership(deps, in, [&](Pair& pair) -> std::optional<AwsError> {
     if (!RemoveValue(ArrayField(pair.user, fields::kGroups), group_name)) {
-      return Decision(NoSuchEntity("The user with name " + user_name + " is not a member of group " + group_name + "."));
+      return NoSuchEntity("The user with name " + user_name + " is not a member of group " + group_name + ".");
     }
     RemoveValue(ArrayField(pair.group, fields::kMembers), user_name);
-    Write(draft, kUser.key(user_name), pair.user);
-    Write(draft, kGroup.key(group_name), pair.group);
-    return Decision(store::Commit(Outcome(object())));
+    return std::nullopt;
   });
 }
 

@@ -43,15 +43,24 @@ std::variant<KmsKey, AwsError> AliasTargetKey(const KmsDeps& deps, const std::st
   return key;
 }
 
+// The key CreateAlias and UpdateAlias point the request's alias at: the alias name checked,
+// the TargetKeyId a customer managed key that could be enabled.
+std::variant<KmsKey, AwsError> RequestedTarget(const KmsDeps& deps, const object& in) {
+  if (auto err = CheckAliasName(GetString(in, "AliasName"))) return *err;
+  auto target = AliasTargetKey(deps, GetString(in, "TargetKeyId"));
+  if (auto* key = std::get_if<KmsKey>(&target)) {
+    if (auto r = model::CheckEnable(*key)) return Refused(*r);
+  }
+  return target;
+}
+
 }  // namespace
 
 Outcome CreateAlias(const KmsDeps& deps, const RequestContext&, object& in) {
   std::string name = GetString(in, "AliasName");
-  if (auto err = CheckAliasName(name)) return *err;
-  auto target = AliasTargetKey(deps, GetString(in, "TargetKeyId"));
+  auto target = RequestedTarget(deps, in);
   if (auto* err = std::get_if<AwsError>(&target)) return *err;
   const KmsKey& key = std::get<KmsKey>(target);
-  if (auto r = model::CheckEnable(key)) return Refused(*r);
   double now = Now(deps);
   object alias{{"AliasName", name},
                {"AliasArn", AliasArn(deps, name)},
@@ -83,11 +92,9 @@ Outcome DeleteAlias(const KmsDeps& deps, const RequestContext&, object& in) {
 
 Outcome UpdateAlias(const KmsDeps& deps, const RequestContext&, object& in) {
   std::string name = GetString(in, "AliasName");
-  if (auto err = CheckAliasName(name)) return *err;
-  auto target = AliasTargetKey(deps, GetString(in, "TargetKeyId"));
+  auto target = RequestedTarget(deps, in);
   if (auto* err = std::get_if<AwsError>(&target)) return *err;
   const KmsKey& key = std::get<KmsKey>(target);
-  if (auto r = model::CheckEnable(key)) return Refused(*r);
   double now = Now(deps);
   auto updated = controlplane::UpdateRecord(deps.store, model::keys::KmsAliasKey(name),
                                             [&](std::optional<object>& record) -> store::Decision<Outcome> {

@@ -51,6 +51,24 @@ std::variant<std::string, AwsError> MessageDigest(const object& in, const std::s
   return std::move(*digest);
 }
 
+// What Sign and Verify both read of a request: the SIGN_VERIFY key, an algorithm it
+// supports and the message's digest.
+struct SigningRequest {
+  KmsKey key;
+  std::string algorithm;
+  std::string digest;
+};
+std::variant<SigningRequest, AwsError> ReadSigningRequest(const KmsDeps& deps, const object& in) {
+  auto found = UsableKey(deps, in, "SIGN_VERIFY");
+  if (auto* err = std::get_if<AwsError>(&found)) return *err;
+  KmsKey& key = std::get<KmsKey>(found);
+  std::string algorithm = GetString(in, "SigningAlgorithm");
+  if (auto err = CheckAlgorithm(key, algorithm, "SigningAlgorithms")) return *err;
+  auto digest = MessageDigest(in, algorithm);
+  if (auto* err = std::get_if<AwsError>(&digest)) return *err;
+  return SigningRequest{std::move(key), std::move(algorithm), std::move(std::get<std::string>(digest))};
+}
+
 std::variant<std::string, AwsError> SecretOf(const KmsDeps& deps, const KmsKey& key) {
   return KeyMaterial(deps, key, key.current_version());
 }
@@ -58,37 +76,25 @@ std::variant<std::string, AwsError> SecretOf(const KmsDeps& deps, const KmsKey& 
 }  // namespace
 
 Outcome Sign(const KmsDeps& deps, const RequestContext&, object& in) {
-  auto found = UsableKey(deps, in, "SIGN_VERIFY");
-  if (auto* err = std::get_if<AwsError>(&found)) return *err;
-  const KmsKey& key = std::get<KmsKey>(found);
-  std::string algorithm = GetString(in, "SigningAlgorithm");
-  if (auto err = CheckAlgorithm(key, algorithm, "SigningAlgorithms")) return *err;
-  auto digest = MessageDigest(in, algorithm);
-  if (auto* err = std::get_if<AwsError>(&digest)) return *err;
+  auto request = ReadSigningRequest(deps, in);
+  if (auto* err = std::get_if<AwsError>(&request)) return *err;
+  const auto& [key, algorithm, digest] = std::get<SigningRequest>(request);
   auto secret = SecretOf(deps, key);
   if (auto* err = std::get_if<AwsError>(&secret)) return *err;
-  ASSIGN_OR_FAIL(auto signature,
-                 wharf::kms::SignDigest(std::get<std::string>(secret), algorithm, std::get<std::string>(digest)),
-                 KmsError);
+  ASSIGN_OR_FAIL(auto signature, wharf::kms::SignDigest(std::get<std::string>(secret), algorithm, digest), KmsError);
   return object{{"KeyId", key.arn()}, {"Signature", Base64Encode(signature)}, {"SigningAlgorithm", algorithm}};
 }
 
 Outcome Verify(const KmsDeps& deps, const RequestContext&, object& in) {
-  auto found = UsableKey(deps, in, "SIGN_VERIFY");
-  if (auto* err = std::get_if<AwsError>(&found)) return *err;
-  const KmsKey& key = std::get<KmsKey>(found);
-  std::string algorithm = GetString(in, "SigningAlgorithm");
-  if (auto err = CheckAlgorithm(key, algorithm, "SigningAlgorithms")) return *err;
-  auto digest = MessageDigest(in, algorithm);
-  if (auto* err = std::get_if<AwsError>(&digest)) return *err;
+  auto request = ReadSigningRequest(deps, in);
+  if (auto* err = std::get_if<AwsError>(&request)) return *err;
+  const auto& [key, algorithm, digest] = std::get<SigningRequest>(request);
   auto signature = BlobMember(in, "Signature");
   if (auto* err = std::get_if<AwsError>(&signature)) return *err;
   auto public_der = Base64Decode(GetString(key.record, "PublicKey"));
   if (!public_der) return AwsError::Server("KMSInternalException", "The key has no public key.");
   ASSIGN_OR_FAIL(bool valid,
-                 wharf::kms::VerifyDigest(*public_der, algorithm, std::get<std::string>(digest),
-                                          std::get<std::string>(signature)),
-                 KmsError);
+                 wharf::kms::VerifyDigest(*public_der, algorithm, digest, std::get<std::string>(signature)), KmsError);
   if (!valid) return AwsError::Client("KMSInvalidSignatureException", "");
   return object{{"KeyId", key.arn()}, {"SignatureValid", true}, {"SigningAlgorithm", algorithm}};
 }

@@ -242,4 +242,15 @@ std::optional<AwsError> CheckResourcePolicy(const std::string& policy) {
   return std::nullopt;
 }
 
+std::variant<size_t, AwsError> PageStart(const object& in) {
+  if (!Has(in, "NextToken")) return size_t{0};
+  auto token = Base64Decode(GetString(in, "NextToken"));
+  if (!token || token->empty() || token->find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidParameter("Invalid NextToken.");
+  }
+  return static_cast<size_t>(std::stoul(*token));
+}
+
+std::string PageToken(size_t next) { return Base64Encode(std::to_string(next)); }
+
 }  // namespace wharf::api::secretsmanager

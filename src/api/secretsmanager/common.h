@@ -63,6 +63,12 @@ std::optional<std::pair<std::string, bool>> RequestValue(const object& in);
 // The GetSecretValue answer for one version.
 std::variant<object, AwsError> SecretValueOf(const SecretsDeps& deps, const Secret& secret, const object& in);
 
+// Offset pages (ListSecrets, ListSecretVersionIds, BatchGetSecretValue): the offset the
+// request's NextToken names (0 without one), InvalidParameterException for a token wharf did
+// not make; and the token of the page from `next`.
+std::variant<size_t, AwsError> PageStart(const object& in);
+std::string PageToken(size_t next);
+
 // ListSecrets' and BatchGetSecretValue's Filters.
 bool MatchesFilters(const Secret& secret, const boost::json::array& filters);
 // A policy document checked as a resource policy; MalformedPolicyDocumentException.

@@ -165,20 +165,15 @@ Outcome ListSecrets(const SecretsDeps& deps, const RequestContext&, object& in) 
   std::stable_sort(secrets.begin(), secrets.end(), [desc](const Secret& a, const Secret& b) {
     return desc ? a.created > b.created : a.created < b.created;
   });
-  size_t start = 0;
-  if (Has(in, "NextToken")) {
-    auto token = Base64Decode(GetString(in, "NextToken"));
-    if (!token || token->empty() || !std::all_of(token->begin(), token->end(), ::isdigit)) {
-      return InvalidParameter("Invalid NextToken.");
-    }
-    start = std::stoul(*token);
-  }
+  auto page_start = PageStart(in);
+  if (auto* err = std::get_if<AwsError>(&page_start)) return *err;
+  size_t start = std::get<size_t>(page_start);
   json::array list;
   for (size_t i = start; i < secrets.size() && static_cast<int64_t>(list.size()) < max; ++i) {
     list.push_back(Describe(secrets[i], true));
   }
   object out{{"SecretList", std::move(list)}};
-  if (start + static_cast<size_t>(max) < secrets.size()) out["NextToken"] = Base64Encode(std::to_string(start + max));
+  if (start + static_cast<size_t>(max) < secrets.size()) out["NextToken"] = PageToken(start + static_cast<size_t>(max));
   return out;
 }
 

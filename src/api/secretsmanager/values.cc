@@ -93,14 +93,9 @@ Outcome BatchGetSecretValue(const SecretsDeps& deps, const RequestContext&, obje
       }
     }
   }
-  size_t start = 0;
-  if (Has(in, "NextToken")) {
-    auto token = Base64Decode(GetString(in, "NextToken"));
-    if (!token || token->empty() || token->find_first_not_of("0123456789") != std::string::npos) {
-      return InvalidParameter("Invalid NextToken.");
-    }
-    start = std::stoul(*token);
-  }
+  auto page_start = PageStart(in);
+  if (auto* err = std::get_if<AwsError>(&page_start)) return *err;
+  size_t start = std::get<size_t>(page_start);
   size_t max = by_id ? ids.size() : static_cast<size_t>(GetInt(in, "MaxResults").value_or(20));
   object none;
   size_t i = start;
@@ -119,7 +114,7 @@ Outcome BatchGetSecretValue(const SecretsDeps& deps, const RequestContext&, obje
     }
   }
   object out{{"SecretValues", std::move(values)}, {"Errors", std::move(errors)}};
-  if (i < ids.size()) out["NextToken"] = Base64Encode(std::to_string(i));
+  if (i < ids.size()) out["NextToken"] = PageToken(i);
   return out;
 }
 
@@ -141,14 +136,9 @@ Outcome ListSecretVersionIds(const SecretsDeps& deps, const RequestContext&, obj
   const Secret& s = std::get<StoredSecret>(loaded).secret;
   bool deprecated = GetBool(in, "IncludeDeprecated").value_or(false);
   size_t max = static_cast<size_t>(GetInt(in, "MaxResults").value_or(100));
-  size_t start = 0;
-  if (Has(in, "NextToken")) {
-    auto token = Base64Decode(GetString(in, "NextToken"));
-    if (!token || token->empty() || token->find_first_not_of("0123456789") != std::string::npos) {
-      return InvalidParameter("Invalid NextToken.");
-    }
-    start = std::stoul(*token);
-  }
+  auto page_start = PageStart(in);
+  if (auto* err = std::get_if<AwsError>(&page_start)) return *err;
+  size_t start = std::get<size_t>(page_start);
   std::vector<const SecretVersion*> shown;
   for (auto it = s.versions.rbegin(); it != s.versions.rend(); ++it) {
     if (deprecated || !it->stages.empty()) shown.push_back(&*it);
@@ -163,7 +153,7 @@ Outcome ListSecretVersionIds(const SecretsDeps& deps, const RequestContext&, obj
     versions.push_back(std::move(v));
   }
   object out{{"Versions", std::move(versions)}, {"ARN", s.arn}, {"Name", s.name}};
-  if (i < shown.size()) out["NextToken"] = Base64Encode(std::to_string(i));
+  if (i < shown.size()) out["NextToken"] = PageToken(i);
   return out;
 }
 

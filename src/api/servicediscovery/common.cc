@@ -1,5 +1,6 @@
 #include "api/servicediscovery/common.h"
 
+#include <algorithm>
 #include <set>
 
 #include "base/crypto.h"
@@ -137,6 +138,34 @@ std::variant<PageOf, AwsError> Page(const object& in, size_t total, size_t max_d
   page.end = std::min(total, page.begin + max);
   if (page.end < total) page.next_token = Base64Encode("sd:" + std::to_string(page.end));
   return page;
+}
+
+Outcome ListPage(const object& in, std::vector<object> records, const FilterMatch& matches,
+                 const std::function<Result<object>(const object& record)>& show, std::string_view list_name) {
+  std::vector<object> matching;
+  for (auto& record : records) {
+    bool keep = true;
+    for (const auto& f : GetArray(in, "Filters")) {
+      auto m = matches(record, f.as_object());
+      if (auto* err = std::get_if<AwsError>(&m)) return *err;
+      keep = keep && std::get<bool>(m);
+    }
+    if (keep) matching.push_back(std::move(record));
+  }
+  std::stable_sort(matching.begin(), matching.end(), [](const object& a, const object& b) {
+    return a.at("CreateDate").to_number<double>() < b.at("CreateDate").to_number<double>();
+  });
+  auto page = Page(in, matching.size());
+  if (auto* err = std::get_if<AwsError>(&page)) return *err;
+  const PageOf& p = std::get<PageOf>(page);
+  json::array out;
+  for (size_t i = p.begin; i < p.end; ++i) {
+    ASSIGN_OR_FAIL(object shown, show(matching[i]), CloudMapError);
+    out.push_back(std::move(shown));
+  }
+  object answer{{list_name, std::move(out)}};
+  if (!p.next_token.empty()) answer["NextToken"] = p.next_token;
+  return answer;
 }
 
 std::optional<AwsError> CheckTags(const json::array& tags) {

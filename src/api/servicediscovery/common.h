@@ -4,6 +4,7 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -63,6 +64,14 @@ struct PageOf {
   std::string next_token;
 };
 std::variant<PageOf, AwsError> Page(const object& in, size_t total, size_t max_default = 100);
+
+// What ListNamespaces, ListServices and ListOperations answer: the `records` that every
+// filter in the request's Filters keeps (`matches` says whether one filter keeps one record,
+// or the error for a filter Cloud Map refuses), oldest first, the request's page of them as
+// `show` shows each, under `list_name`, with the next page's NextToken.
+using FilterMatch = std::function<std::variant<bool, AwsError>(const object& record, const object& filter)>;
+Outcome ListPage(const object& in, std::vector<object> records, const FilterMatch& matches,
+                 const std::function<Result<object>(const object& record)>& show, std::string_view list_name);
 
 // Tags: at most 50, keys unique.
 std::optional<AwsError> CheckTags(const boost::json::array& tags);

@@ -147,31 +147,11 @@ Outcome GetNamespace(const CloudMapDeps& deps, const RequestContext&, object& in
 
 Outcome ListNamespaces(const CloudMapDeps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto all, LoadAll(deps, model::keys::kCloudMapNamespaces), CloudMapError);
-  std::vector<object> matching;
-  for (auto& ns : all) {
-    bool keep = true;
-    for (const auto& f : GetArray(in, "Filters")) {
-      auto m = MatchesFilter(ns, f.as_object());
-      if (auto* err = std::get_if<AwsError>(&m)) return *err;
-      keep = keep && std::get<bool>(m);
-    }
-    if (keep) matching.push_back(std::move(ns));
-  }
-  std::stable_sort(matching.begin(), matching.end(), [](const object& a, const object& b) {
-    return a.at("CreateDate").to_number<double>() < b.at("CreateDate").to_number<double>();
-  });
-  auto page = Page(in, matching.size());
-  if (auto* err = std::get_if<AwsError>(&page)) return *err;
-  const PageOf& p = std::get<PageOf>(page);
-  json::array out;
-  for (size_t i = p.begin; i < p.end; ++i) {
-    ASSIGN_OR_FAIL(object shown, ShowNamespace(deps, matching[i]), CloudMapError);
-    shown.erase("CreatorRequestId");  // not in NamespaceSummary
-    out.push_back(std::move(shown));
-  }
-  object answer{{"Namespaces", std::move(out)}};
-  if (!p.next_token.empty()) answer["NextToken"] = p.next_token;
-  return answer;
+  return ListPage(in, std::move(all), MatchesFilter, [&deps](const object& ns) -> Result<object> {
+    auto shown = ShowNamespace(deps, ns);
+    if (shown.ok()) shown->erase("CreatorRequestId");  // not in NamespaceSummary
+    return shown;
+  }, "Namespaces");
 }
 
 Outcome UpdateHttpNamespace(const CloudMapDeps& deps, const RequestContext&, object& in) {

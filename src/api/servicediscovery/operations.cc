@@ -87,29 +87,10 @@ Outcome GetOperation(const CloudMapDeps& deps, const RequestContext&, object& in
 Outcome ListOperations(const CloudMapDeps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto all, LoadAll(deps, model::keys::kCloudMapOperations), CloudMapError);
   double now = Now(deps);
-  std::vector<object> matching;
-  for (auto& op : all) {
-    bool keep = true;
-    for (const auto& f : GetArray(in, "Filters")) {
-      auto m = MatchesFilter(op, f.as_object(), now);
-      if (auto* err = std::get_if<AwsError>(&m)) return *err;
-      keep = keep && std::get<bool>(m);
-    }
-    if (keep) matching.push_back(std::move(op));
-  }
-  std::stable_sort(matching.begin(), matching.end(), [](const object& a, const object& b) {
-    return a.at("CreateDate").to_number<double>() < b.at("CreateDate").to_number<double>();
-  });
-  auto page = Page(in, matching.size());
-  if (auto* err = std::get_if<AwsError>(&page)) return *err;
-  const PageOf& p = std::get<PageOf>(page);
-  json::array out;
-  for (size_t i = p.begin; i < p.end; ++i) {
-    out.push_back(object{{"Id", GetString(matching[i], "Id")}, {"Status", model::OperationStatusAt(matching[i], now)}});
-  }
-  object answer{{"Operations", std::move(out)}};
-  if (!p.next_token.empty()) answer["NextToken"] = p.next_token;
-  return answer;
+  auto matches = [now](const object& op, const object& filter) { return MatchesFilter(op, filter, now); };
+  return ListPage(in, std::move(all), matches, [now](const object& op) -> Result<object> {
+    return object{{"Id", GetString(op, "Id")}, {"Status", model::OperationStatusAt(op, now)}};
+  }, "Operations");
 }
 
 Outcome TagResource(const CloudMapDeps& deps, const RequestContext&, object& in) {

@@ -34,6 +34,19 @@ object Summary(object shown) {
   return out;
 }
 
+// One of ListServices' filters (NAMESPACE_ID or RESOURCE_OWNER, EQ or IN) on `service`.
+std::variant<bool, AwsError> MatchesFilter(const object& service, const object& filter) {
+  std::string name = GetString(filter, "Name"), condition = GetString(filter, "Condition", "EQ");
+  std::vector<std::string> values;
+  for (const auto& v : GetArray(filter, "Values")) values.push_back(IdOf(v.as_string()));
+  if (condition != "EQ" && condition != "IN") {
+    return InvalidInput("The " + condition + " condition is not supported for ListServices filters.");
+  }
+  if (condition == "EQ" && values.size() != 1) return InvalidInput("The EQ condition takes exactly one value.");
+  std::string field = name == "NAMESPACE_ID" ? GetString(service, "NamespaceId") : GetString(service, "ResourceOwner");
+  return std::find(values.begin(), values.end(), field) != values.end();
+}
+
 // Runs `change` on the stored service, retried on conflict.
 Outcome ChangeService(const CloudMapDeps& deps, const std::string& id_or_arn,
                       const std::function<std::variant<Outcome, AwsError>(store::Draft&, object& service)>& change) {
@@ -127,37 +140,10 @@ Outcome GetService(const CloudMapDeps& deps, const RequestContext&, object& in) 
 
 Outcome ListServices(const CloudMapDeps& deps, const RequestContext&, object& in) {
   ASSIGN_OR_FAIL(auto all, LoadAll(deps, model::keys::kCloudMapServices), CloudMapError);
-  std::vector<object> matching;
-  for (auto& s : all) {
-    bool keep = true;
-    for (const auto& f : GetArray(in, "Filters")) {
-      const object& filter = f.as_object();
-      std::string name = GetString(filter, "Name"), condition = GetString(filter, "Condition", "EQ");
-      std::vector<std::string> values;
-      for (const auto& v : GetArray(filter, "Values")) values.push_back(IdOf(v.as_string()));
-      if (condition != "EQ" && condition != "IN") {
-        return InvalidInput("The " + condition + " condition is not supported for ListServices filters.");
-      }
-      if (condition == "EQ" && values.size() != 1) return InvalidInput("The EQ condition takes exactly one value.");
-      std::string field = name == "NAMESPACE_ID" ? GetString(s, "NamespaceId") : GetString(s, "ResourceOwner");
-      keep = keep && std::find(values.begin(), values.end(), field) != values.end();
-    }
-    if (keep) matching.push_back(std::move(s));
-  }
-  std::stable_sort(matching.begin(), matching.end(), [](const object& a, const object& b) {
-    return a.at("CreateDate").to_number<double>() < b.at("CreateDate").to_number<double>();
-  });
-  auto page = Page(in, matching.size());
-  if (auto* err = std::get_if<AwsError>(&page)) return *err;
-  const PageOf& p = std::get<PageOf>(page);
-  json::array out;
-  for (size_t i = p.begin; i < p.end; ++i) {
-    ASSIGN_OR_FAIL(object shown, ShowService(deps, matching[i]), CloudMapError);
-    out.push_back(Summary(std::move(shown)));
-  }
-  object answer{{"Services", std::move(out)}};
-  if (!p.next_token.empty()) answer["NextToken"] = p.next_token;
-  return answer;
+  return ListPage(in, std::move(all), MatchesFilter, [&deps](const object& service) -> Result<object> {
+    ASSIGN_OR_RETURN(object shown, ShowService(deps, service));
+    return Summary(std::move(shown));
+  }, "Services");
 }
 
 Outcome UpdateService(const CloudMapDeps& deps, const RequestContext&, object& in) {
