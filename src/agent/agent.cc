@@ -139,6 +139,7 @@ class AgentImpl final : public Agent {
                                 }});
     node_->vpc_dns = options_.vpc_dns;
     node_->enforced_enis = &enforced_enis_;
+    node_->egress_enis = &egress_enis_;
     node_->execution_role = &execution_role_;
     node_->execution_role_in = [this](const std::string& netns_path) -> std::unique_ptr<ExecutionRoleCalls> {
       ServerAddress front = options_.server;
@@ -369,6 +370,7 @@ class AgentImpl final : public Agent {
     FirewallPlan firewall;
     EgressPlan egress;
     std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
+    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, outside address
   };
 
   TablePlan TablesFor(const model::TaskAssignments& answer) {
@@ -386,6 +388,7 @@ class AgentImpl final : public Agent {
           EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
                     a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)});
       plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
+      plan.egress_keys.emplace(a.task_arn, a.eni->outside_address);
     }
     return plan;
   }
@@ -439,6 +442,8 @@ class AgentImpl final : public Agent {
     }
     if (Status st = egress_->Apply(plan.egress); !st.ok()) {
       LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
+    } else {
+      egress_enis_.SetKeys(plan.egress_keys);
     }
     // Last: a runner waiting for its ENI pulls through the task's network next, which
     // the egress table must already let out (or time out).
@@ -495,6 +500,7 @@ class AgentImpl final : public Agent {
   ProcessRunner process_runner_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
+  EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, outside address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;

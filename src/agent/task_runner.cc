@@ -319,6 +319,20 @@ Status TaskRunner::AwaitSecurityGroups() {
                              std::to_string(kSecurityGroupsTimeout.count()) + " s");
 }
 
+void TaskRunner::AwaitEgress() {
+  if (!eni_ || !node_.egress_enis || eni_->outside_address.empty()) return;
+  std::string arn;
+  {
+    MutexLock lock(mu_);
+    arn = assignment_.task_arn;
+  }
+  // Not a failure at the deadline: the pull's dial then says what the task's network lets out.
+  if (!node_.egress_enis->Wait(arn, eni_->outside_address,
+                               std::chrono::steady_clock::now() + kSecurityGroupsTimeout, [this] { return ShouldStop(); })) {
+    LOG_WARN("msg=\"the task's way out was not in the egress table\" task={}", task_id_);
+  }
+}
+
 Status TaskRunner::LaunchContainers() {
   pull_started_ = NowSeconds();
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
@@ -351,6 +365,7 @@ Status TaskRunner::LaunchContainers() {
     RETURN_IF_ERROR(AttachTaskNetwork());
     RETURN_IF_ERROR(AwaitNetwork());
     RETURN_IF_ERROR(AwaitSecurityGroups());
+    AwaitEgress();
     attached = true;
   }
   RETURN_IF_ERROR(FetchExecutionResources());

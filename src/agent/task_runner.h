@@ -85,6 +85,8 @@ class TaskRunner {
   Status AwaitNetwork();
   // An awsvpc task's ENI is in the node's security-group table (never a moment unfiltered).
   Status AwaitSecurityGroups();
+  // Until the node's egress table holds this task's ENI with its way out (Node::egress_enis).
+  void AwaitEgress();
   Status StartContainer(Container& c);
   void Watch();
   // Refreshes each container's state from the runtime.
