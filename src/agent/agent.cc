@@ -370,7 +370,7 @@ class AgentImpl final : public Agent {
     FirewallPlan firewall;
     EgressPlan egress;
     std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
-    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, outside address
+    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, ENI address
   };
 
   TablePlan TablesFor(const model::TaskAssignments& answer) {
@@ -388,7 +388,7 @@ class AgentImpl final : public Agent {
           EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
                     a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)});
       plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
-      plan.egress_keys.emplace(a.task_arn, a.eni->outside_address);
+      plan.egress_keys.emplace(a.task_arn, a.eni->ip);
     }
     return plan;
   }
@@ -500,7 +500,7 @@ class AgentImpl final : public Agent {
   ProcessRunner process_runner_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
-  EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, outside address
+  EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;

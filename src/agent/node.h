@@ -99,11 +99,11 @@ struct NodeContext {
   // The ENIs the node's security-group table holds (network/firewall.h): an awsvpc task's
   // containers start only once its ENI is among them. Null: no wait (a node of fakes).
   EnforcedEnis* enforced_enis = nullptr;
-  // The ENIs the node's egress table (network/egress.h) holds with their way out, by task ARN
-  // and outside address: a Fargate task pulls through its namespace only once its ENI's is in
-  // force (keyed by task, not address: an earlier task's ENI at a reused address, still in the
-  // table while nft writes the plan without it, would let the pull's first SYN meet the front's
-  // drop and wait out TCP's 1 s retransmit). Null: no wait.
+  // The VPC ENIs the node's egress table (network/egress.h) holds, by task ARN and address: a
+  // Fargate task pulls through its namespace, and any VPC task's container starts, only once
+  // its ENI's is in force (keyed by task, not address: an earlier task's ENI at a reused
+  // address, still in the table while nft writes the plan without it, let the pull's first SYN
+  // meet the front's drop and wait out TCP's 1 s retransmit). Null: no wait.
   EnforcedEnis* egress_enis = nullptr;
   // The VPC resolver of this node (vpc_dns.h); null: awsvpc tasks keep the host's resolvers.
   VpcDns* vpc_dns = nullptr;

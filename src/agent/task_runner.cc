@@ -319,18 +319,20 @@ Status TaskRunner::AwaitSecurityGroups() {
                              std::to_string(kSecurityGroupsTimeout.count()) + " s");
 }
 
-void TaskRunner::AwaitEgress() {
-  if (!eni_ || !node_.egress_enis || eni_->outside_address.empty()) return;
+Status TaskRunner::AwaitEgress() {
+  if (!eni_ || eni_->vpc_id.empty() || !node_.egress_enis || network_mode_ != "awsvpc") return Status::OK();
   std::string arn;
   {
     MutexLock lock(mu_);
     arn = assignment_.task_arn;
   }
-  // Not a failure at the deadline: the pull's dial then says what the task's network lets out.
-  if (!node_.egress_enis->Wait(arn, eni_->outside_address,
-                               std::chrono::steady_clock::now() + kSecurityGroupsTimeout, [this] { return ShouldStop(); })) {
-    LOG_WARN("msg=\"the task's way out was not in the egress table\" task={}", task_id_);
+  if (node_.egress_enis->Wait(arn, eni_->ip, std::chrono::steady_clock::now() + kSecurityGroupsTimeout,
+                              [this] { return ShouldStop(); })) {
+    return Status::OK();
   }
+  if (ShouldStop()) return Status::FailedPrecondition("stopped while starting");
+  return Status::Unavailable("the task's VPC egress was not in force after " +
+                             std::to_string(kSecurityGroupsTimeout.count()) + " s");
 }
 
 Status TaskRunner::LaunchContainers() {
@@ -365,7 +367,7 @@ Status TaskRunner::LaunchContainers() {
     RETURN_IF_ERROR(AttachTaskNetwork());
     RETURN_IF_ERROR(AwaitNetwork());
     RETURN_IF_ERROR(AwaitSecurityGroups());
-    AwaitEgress();
+    RETURN_IF_ERROR(AwaitEgress());
     attached = true;
   }
   RETURN_IF_ERROR(FetchExecutionResources());
@@ -528,6 +530,7 @@ Status TaskRunner::StartContainer(Container& c) {
   ShipLogs(c);
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(AwaitSecurityGroups());
+  RETURN_IF_ERROR(AwaitEgress());  // its 127/8 guard (route_localnet) too: fails closed
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
   c.started_at = node_.clock.Now();

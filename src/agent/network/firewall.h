@@ -122,7 +122,7 @@ class EnforcedEnis {
  public:
   // The ENIs (bridge, address) of the plan now in force, after an Apply that succeeded.
   void Set(const std::vector<FirewallEni>& enis) EXCLUDES(mu_);
-  // The same for keys of the caller's choosing (the egress table's: task ARN, outside address).
+  // The same for keys of the caller's choosing (the egress table's: task ARN, ENI address).
   void SetKeys(std::set<std::pair<std::string, std::string>> keys) EXCLUDES(mu_);
   // True once `bridge` . `ip` is in force; false at `deadline` or as soon as `stop` says so
   // (asked every 50 ms).
