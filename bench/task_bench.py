@@ -5,6 +5,9 @@ beside docker run, for one cached busybox image, and wharf's memory per running 
 
   wharf bridge   boto3 RunTask (EC2, networkMode bridge) -> DescribeTasks says RUNNING
   wharf awsvpc   the same, FARGATE on the default VPC's first subnet
+  wharf awsvpc+ip (target awsvpc-public) the same with assignPublicIp ENABLED: the task's ENI
+                 is attached before its pull, whose manifest request goes through the task's
+                 own namespace and the node's egress table (docs/ARCHITECTURE.md)
   runc+CNI       ip netns add; CNI bridge ADD (host-local IPAM, a private /24 on a bridge of
                  its own, the plugin config wharf uses); runc run -d; runc state says running
   runc+CNI+sec   (target runc-seccomp) the same with the seccomp profile wharf's tasks get
@@ -126,12 +129,14 @@ class WharfBench:
                 memory="512", containerDefinitions=[container])["taskDefinition"]["taskDefinitionArn"]}
         subnets = s.aws("ec2", "describe-subnets", cli=NEWEST_AWS)["Subnets"]
         self.subnet = sorted(subnets, key=lambda x: x["AvailabilityZone"])[0]["SubnetId"]
+        self.defs["awsvpc-public"] = self.defs["awsvpc"]
 
     def run(self, mode):
         kw = {"cluster": "default", "taskDefinition": self.defs[mode]}
-        if mode == "awsvpc":
-            kw.update(launchType="FARGATE",
-                      networkConfiguration={"awsvpcConfiguration": {"subnets": [self.subnet]}})
+        if mode.startswith("awsvpc"):
+            public = "ENABLED" if mode == "awsvpc-public" else "DISABLED"
+            kw.update(launchType="FARGATE", networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [self.subnet], "assignPublicIp": public}})
         else:
             kw["launchType"] = "EC2"
         t0 = time.perf_counter()
@@ -391,7 +396,7 @@ def parse_args():
     p.add_argument("--timeline", type=int, default=10,
                    help="K more wharf tasks per wharf target traced (sched events) for a timeline (0: skip)")
     p.add_argument("--targets", default="bridge,awsvpc,runc,docker",
-                   help="of bridge, awsvpc, runc, runc-seccomp (runc+CNI with wharf's seccomp profile), docker")
+                   help="of bridge, awsvpc, awsvpc-public, runc, runc-seccomp (runc+CNI with wharf's seccomp profile), docker")
     return p.parse_args()
 
 
@@ -409,14 +414,14 @@ def main():
     try:
         print("building the busybox image ...", flush=True)
         build_app_image(layout, TAG)
-        if {"bridge", "awsvpc"} & set(targets):
+        if {"bridge", "awsvpc", "awsvpc-public"} & set(targets):
             other = other_wharf_node()
             if other:
                 raise BenchError(f"another wharf node runs on this machine ({other}); run the bench alone")
             wharf = WharfBench(args, layout)
             parts.append(wharf)
             ph = {}
-            for mode in [m for m in ("bridge", "awsvpc") if m in targets]:
+            for mode in [m for m in ("bridge", "awsvpc", "awsvpc-public") if m in targets]:
                 print(f"wharf {mode}: first task pulls the image, then {args.tasks} timed ...", flush=True)
                 _, task = wharf.run(mode)
                 wharf.stop(task["taskArn"])
@@ -474,16 +479,16 @@ def main():
 
 
 def report(args, times, extra, load):
-    labels = {"bridge": "wharf bridge", "awsvpc": "wharf awsvpc", "runc": "runc+CNI", "runc-seccomp": "runc+CNI+sec",
+    labels = {"bridge": "wharf bridge", "awsvpc": "wharf awsvpc", "awsvpc-public": "wharf awsvpc+ip", "runc": "runc+CNI", "runc-seccomp": "runc+CNI+sec",
               "docker": "docker run"}
     p = {k: (pct(v, 50) * 1000, pct(v, 95) * 1000) for k, v in times.items()}
     print(f"\nstart to running, {args.tasks} containers one at a time, {os.cpu_count()} cores, "
           f"1-minute load average before the run: {load:.2f}\n")
     print(f"{'':<14}{'p50 ms':>9}{'p95 ms':>9}{'/ runc p50':>12}{'/ docker p50':>14}")
-    for k in ("bridge", "awsvpc", "runc", "runc-seccomp", "docker"):
+    for k in ("bridge", "awsvpc", "awsvpc-public", "runc", "runc-seccomp", "docker"):
         if k not in p:
             continue
-        r = lambda o: f"{p[k][0] / p[o][0]:.2f}" if o in p and o != k and k in ("bridge", "awsvpc") else "-"
+        r = lambda o: f"{p[k][0] / p[o][0]:.2f}" if o in p and o != k and k.startswith(("bridge", "awsvpc")) else "-"
         print(f"{labels[k]:<14}{p[k][0]:>9.1f}{p[k][1]:>9.1f}{r('runc'):>12}{r('docker'):>14}")
     for name in ("runc", "runc-seccomp"):
         if f"{name}_phases" not in extra:

@@ -1,5 +1,6 @@
 #include "agent/agent.h"
 
+#include <arpa/inet.h>
 #include <sys/sysinfo.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "agent/network/egress.h"
 #include "agent/network/firewall.h"
 #include "agent/node.h"
+#include "agent/pull_path.h"
 #include "agent/snapshot/overlay.h"
 #include "agent/task_files.h"
 #include "agent/task_runner.h"
@@ -137,7 +139,16 @@ class AgentImpl final : public Agent {
                                 }});
     node_->vpc_dns = options_.vpc_dns;
     node_->enforced_enis = &enforced_enis_;
+    node_->egress_enis = &egress_enis_;
     node_->execution_role = &execution_role_;
+    node_->execution_role_in = [this](const std::string& netns_path) -> std::unique_ptr<ExecutionRoleCalls> {
+      ServerAddress front = options_.server;
+      front.host = std::string(kServerPublicAddress);
+      front.port = std::to_string(kServerPublicPort);
+      front.netns_path = netns_path;
+      front.connect_timeout = kTaskNetworkDialTimeout;
+      return std::make_unique<OwnedExecutionRoleClient>(std::move(front), execution_sessions_);
+    };
     // Per node: Adopt removes what no task of this node claims, and another agent may share the host.
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
@@ -357,23 +368,38 @@ class AgentImpl final : public Agent {
   // (network/firewall.h) and their way out of their VPCs (network/egress.h).
   struct TablePlan {
     FirewallPlan firewall;
-    std::vector<EgressEni> egress;
+    EgressPlan egress;
     std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
+    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, ENI address
   };
 
   TablePlan TablesFor(const model::TaskAssignments& answer) {
     TablePlan plan;
     plan.firewall.security = answer.security;
+    plan.egress.server = ServerFrontTarget();
+    plan.egress.metadata_ports.push_back(node_->metadata_server.Port("127.0.0.1"));
     for (const auto& a : answer.assignments) {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
       std::string bridge = BridgeNameFor(a.eni->subnet_id);
       plan.firewall.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, bridge});
       if (a.eni->vpc_id.empty()) continue;
       if (a.eni->egress) plan.routed_out.insert(bridge);
-      plan.egress.push_back(EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
-                                      VpcConntrackZone(a.eni->vpc_id)});
+      plan.egress.enis.push_back(
+          EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
+                    a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)});
+      plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
+      plan.egress_keys.emplace(a.task_arn, a.eni->ip);
     }
     return plan;
+  }
+
+  // Where the server's front (network/egress.h) sends a task's connection: the server's own
+  // address when it is an IPv4 literal; none otherwise (tasks then reach no server).
+  std::optional<ServerFront> ServerFrontTarget() const {
+    in_addr a{};
+    int port = std::atoi(options_.server.port.c_str());
+    if (inet_pton(AF_INET, options_.server.host.c_str(), &a) != 1 || port <= 0 || port > 65535) return std::nullopt;
+    return ServerFront{options_.server.host, static_cast<uint16_t>(port)};
   }
 
   // The tables are written on a thread of their own, newest plan first (an older one not yet
@@ -408,18 +434,20 @@ class AgentImpl final : public Agent {
       egress_->Forget();
       last_firewall_refresh_ = now;
     }
-    if (Status st = firewall_->Apply(plan.firewall); !st.ok()) {
-      LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", st.ToString());
-    } else {
-      enforced_enis_.Set(plan.firewall.enis);
-    }
+    Status groups = firewall_->Apply(plan.firewall);
+    if (!groups.ok()) LOG_WARN("msg=\"security groups not applied\" error=\"{}\"", groups.ToString());
     // A route change reaches running tasks.
     if (Status st = network_->SetSubnetEgress(plan.routed_out); !st.ok()) {
       LOG_WARN("msg=\"subnet egress not applied\" error=\"{}\"", st.ToString());
     }
     if (Status st = egress_->Apply(plan.egress); !st.ok()) {
       LOG_WARN("msg=\"VPC egress not applied\" error=\"{}\"", st.ToString());
+    } else {
+      egress_enis_.SetKeys(plan.egress_keys);
     }
+    // Last: a runner waiting for its ENI pulls through the task's network next, which
+    // the egress table must already let out (or time out).
+    if (groups.ok()) enforced_enis_.Set(plan.firewall.enis);
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -472,6 +500,7 @@ class AgentImpl final : public Agent {
   ProcessRunner process_runner_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
+  EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;

@@ -104,10 +104,13 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
   options.host = address.substr(0, percent);
   if (percent != std::string::npos) options.bind_device = address.substr(percent + 1);
   options.port = port;
+  // One port on every bridge, the loopback listener's, when it is free there: the node's
+  // egress table (network/egress.h) lets tasks without a way out reach that port only.
+  if (auto lo = listeners_.find("127.0.0.1"); port == 0 && lo != listeners_.end()) options.port = lo->second->port();
   options.threads = 1;
   options.body_limit = 64 * 1024;  // GETs, and the small JSON of a task protection PUT
   MetadataSource& source = source_;
-  auto server = net::HttpServer::Start(options, [&source](net::Incoming&& in, net::Responder respond) {
+  auto handler = [&source](net::Incoming&& in, net::Responder respond) {
     MetadataAnswer answer = AnswerMetadataRequest(source, in.message.target(), in.remote_address,
                                                   in.message.method_string(), in.message.body());
     net::Response res{static_cast<http::status>(answer.status), in.message.version()};
@@ -117,7 +120,12 @@ Status MetadataServer::Listen(const std::string& address, uint16_t port) {
     res.body() = std::move(answer.body);
     res.prepare_payload();
     respond(std::move(res));
-  });
+  };
+  auto server = net::HttpServer::Start(options, handler);
+  if (!server.ok() && options.port != port) {
+    options.port = port;
+    server = net::HttpServer::Start(options, handler);
+  }
   if (!server.ok()) return server.status().WithContext("task metadata endpoint on " + address);
   LOG_INFO("task metadata endpoint listening on {}:{}", address, (*server)->port());
   listeners_[address] = std::move(server).value();

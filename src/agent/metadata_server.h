@@ -90,7 +90,8 @@ class MetadataServer {
   MetadataServer(const MetadataServer&) = delete;
   MetadataServer& operator=(const MetadataServer&) = delete;
 
-  // One more listener on `address` (port 0: any free one). OK when one is already there.
+  // One more listener on `address` (port 0: the loopback listener's port when it is free on
+  // `address`, else any free one). OK when one is already there.
   Status Listen(const std::string& address, uint16_t port = 0);
   void Unlisten(const std::string& address);
   // "http://<address>:<port>/v4/", or "" when nothing listens on `address`.

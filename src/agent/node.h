@@ -85,6 +85,9 @@ struct NodeContext {
   // How a task's secrets and private registry credentials are fetched with its execution
   // role (task_secrets.h). Null: a task that names any fails to start.
   ExecutionRoleCalls* execution_role = nullptr;
+  // The same calls made from a task's network namespace toward the server's front
+  // (pull_path.h). Null: a Fargate task's calls use `execution_role` whatever its network.
+  std::function<std::unique_ptr<ExecutionRoleCalls>(const std::string& netns_path)> execution_role_in = nullptr;
   // Where the OCI spec of a container with secrets lives (0600, in a 0700 directory), its
   // bundle's config.json a link to it: runc reads the spec at create, and again at every exec
   // (health checks run with the container's environment, secrets included, as Docker's exec
@@ -96,6 +99,12 @@ struct NodeContext {
   // The ENIs the node's security-group table holds (network/firewall.h): an awsvpc task's
   // containers start only once its ENI is among them. Null: no wait (a node of fakes).
   EnforcedEnis* enforced_enis = nullptr;
+  // The VPC ENIs the node's egress table (network/egress.h) holds, by task ARN and address: a
+  // Fargate task pulls through its namespace, and any VPC task's container starts, only once
+  // its ENI's is in force (keyed by task, not address: an earlier task's ENI at a reused
+  // address, still in the table while nft writes the plan without it, let the pull's first SYN
+  // meet the front's drop and wait out TCP's 1 s retransmit). Null: no wait.
+  EnforcedEnis* egress_enis = nullptr;
   // The VPC resolver of this node (vpc_dns.h); null: awsvpc tasks keep the host's resolvers.
   VpcDns* vpc_dns = nullptr;
   // How often each running task reports its cpu and memory use (TaskReports::SubmitTaskUsage).

@@ -26,9 +26,20 @@ Result<ServerAddress> ParseServerUrl(std::string_view url) {
   return a;
 }
 
+namespace {
+
+net::HttpClientOptions CallOptions(const ServerAddress& address) {
+  net::HttpClientOptions options;
+  options.netns_path = address.netns_path;
+  options.connect_timeout = address.connect_timeout;
+  return options;
+}
+
+}  // namespace
+
 ServerClient::ServerClient(ServerAddress address)
     : address_(std::move(address)),
-      calls_(std::make_unique<net::HttpClient>(address_.host, address_.port)),
+      calls_(std::make_unique<net::HttpClient>(address_.host, address_.port, CallOptions(address_))),
       poll_(std::make_unique<net::HttpClient>(
           address_.host, address_.port,
           net::HttpClientOptions{std::chrono::milliseconds(3000), std::chrono::milliseconds(45000)})) {}

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,9 @@ struct ServerAddress {
   std::string region = "us-east-1";
   std::string access_key_id;
   std::string secret_access_key;
+  // When set, the calls' connections are made in this network namespace (net/netns_socket.h).
+  std::string netns_path{};
+  std::chrono::milliseconds connect_timeout{3000};
 };
 
 // Temporary credentials a call may be signed with instead of the agent's keys (a task's

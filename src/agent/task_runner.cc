@@ -319,6 +319,22 @@ Status TaskRunner::AwaitSecurityGroups() {
                              std::to_string(kSecurityGroupsTimeout.count()) + " s");
 }
 
+Status TaskRunner::AwaitEgress() {
+  if (!eni_ || eni_->vpc_id.empty() || !node_.egress_enis || network_mode_ != "awsvpc") return Status::OK();
+  std::string arn;
+  {
+    MutexLock lock(mu_);
+    arn = assignment_.task_arn;
+  }
+  if (node_.egress_enis->Wait(arn, eni_->ip, std::chrono::steady_clock::now() + kSecurityGroupsTimeout,
+                              [this] { return ShouldStop(); })) {
+    return Status::OK();
+  }
+  if (ShouldStop()) return Status::FailedPrecondition("stopped while starting");
+  return Status::Unavailable("the task's VPC egress was not in force after " +
+                             std::to_string(kSecurityGroupsTimeout.count()) + " s");
+}
+
 Status TaskRunner::LaunchContainers() {
   pull_started_ = NowSeconds();
   // Off the path to RUNNING: the server never moves a task back, so the order of the two
@@ -335,22 +351,54 @@ Status TaskRunner::LaunchContainers() {
       pull = node_.pull_as_execution_role(assignment_.task_arn);
     }
   }
+  // A Fargate task in a VPC pulls through its ENI: what its subnet reaches is the server's word,
+  // and for the server's registry its own namespace's packets (pull_path.h).
+  const bool through_eni = eni_ && !eni_->vpc_id.empty() && fargate && network_mode_ == "awsvpc";
+  const bool way_out = through_eni && !eni_->outside_address.empty();
+  auto via_task_network = [&](const ImageReference& image) {
+    return through_eni && !task_netns_.empty() &&
+           PullsThroughTaskNetwork(eni_->pulls_from, way_out, pull.is_ecr && pull.is_ecr(image.registry));
+  };
+  // As on Fargate: the ENI first, its way out (or none) in force, then the secrets and the pulls
+  // through it. Not for a public subnet's task without a public address: it pulls on the node's
+  // connection (pull_path.h).
+  bool attached = false;
+  if (through_eni && (way_out || eni_->pulls_from != "any")) {
+    RETURN_IF_ERROR(AttachTaskNetwork());
+    RETURN_IF_ERROR(AwaitNetwork());
+    RETURN_IF_ERROR(AwaitSecurityGroups());
+    RETURN_IF_ERROR(AwaitEgress());
+    attached = true;
+  }
   RETURN_IF_ERROR(FetchExecutionResources());
-  // A Fargate task in a VPC pulls through its ENI: what its subnet reaches is the server's word.
-  const bool through_eni = eni_ && !eni_->vpc_id.empty() && fargate;
   std::map<std::string, Image> images;
   for (auto& c : containers_) {
     std::string ref = GetString(c->definition, "image");
     if (images.count(ref)) continue;
-    if (auto parsed = ParseImageReference(ref); through_eni && parsed.ok()) {
+    PullOptions options = c->secrets.registry ? WithRegistryCredentials(pull, ref, *c->secrets.registry) : pull;
+    auto parsed = ParseImageReference(ref);
+    const bool via_task = parsed.ok() && via_task_network(*parsed);
+    if (via_task) {
+      options = ThroughTaskNetwork(options, task_netns_);
+    } else if (through_eni && parsed.ok()) {
       c->reason = UnreachedRegistryReason(eni_->pulls_from, *parsed, pull.is_ecr && pull.is_ecr(parsed->registry));
       if (!c->reason.empty()) return Status::NotFound(c->reason);
     }
-    auto image = node_.images.Pull(
-        ref, c->secrets.registry ? WithRegistryCredentials(pull, ref, *c->secrets.registry) : pull);
+    auto dropped_dial = [&](const Status& st) {
+      return via_task && st.IsUnavailable() && st.message().find("connect") != std::string::npos;
+    };
+    auto image = node_.images.Pull(ref, options);
+    // Retried as containerd does: the node's tables may still hold an earlier task's ENI at this
+    // address (its security groups count as in force for the new one).
+    for (int attempt = 1; attempt < kTaskNetworkDialAttempts && !image.ok() && dropped_dial(image.status()); ++attempt) {
+      image = node_.images.Pull(ref, options);
+    }
     if (!image.ok()) {
-      c->reason = "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
-                  ref + ": " + image.status().message();
+      // A dial the task's network dropped: Fargate's words for it.
+      bool dropped = dropped_dial(image.status());
+      c->reason = dropped ? UnreachedRegistryReason("", *parsed, false)
+                          : "CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref " +
+                                ref + ": " + image.status().message();
       return Status::NotFound(c->reason);
     }
     images.emplace(ref, std::move(image).value());
@@ -364,7 +412,7 @@ Status TaskRunner::LaunchContainers() {
 
   if (network_mode_ == "awsvpc") {
     if (!eni_) return Status::FailedPrecondition("an awsvpc task was assigned without its ENI");
-    RETURN_IF_ERROR(AttachTaskNetwork());
+    if (!attached) RETURN_IF_ERROR(AttachTaskNetwork());
   } else if (network_mode_ == "bridge") {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
@@ -482,6 +530,7 @@ Status TaskRunner::StartContainer(Container& c) {
   ShipLogs(c);
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(AwaitSecurityGroups());
+  RETURN_IF_ERROR(AwaitEgress());  // its 127/8 guard (route_localnet) too: fails closed
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
   c.started = true;
   c.started_at = node_.clock.Now();
@@ -1075,10 +1124,15 @@ Status TaskRunner::FetchExecutionResources() {
     fargate = assignment_.container_instance_id.empty();
   }
   // A Fargate task in a VPC with no way out reaches only the services its VPC has endpoints for.
+  // Through its namespace (attached first, LaunchContainers) toward the server's front, as its pulls.
   ExecutionRoleCalls* calls = node_.execution_role;
   std::optional<CallsThroughEni> through_eni;
-  if (fargate && eni_ && !eni_->vpc_id.empty() && eni_->pulls_from != "any") {
-    calls = &through_eni.emplace(*calls, eni_->endpoint_services);
+  std::unique_ptr<ExecutionRoleCalls> in_network;
+  const bool in_vpc = fargate && eni_ && !eni_->vpc_id.empty();
+  if (in_vpc && !task_netns_.empty() && node_.execution_role_in) in_network = node_.execution_role_in(task_netns_);
+  const bool way_out = in_vpc && !eni_->outside_address.empty();
+  if (in_vpc && (eni_->pulls_from != "any" || (way_out && in_network))) {
+    calls = &through_eni.emplace(*calls, way_out ? std::vector<std::string>{} : eni_->endpoint_services, in_network.get());
   }
   ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *calls));
   for (auto& c : containers_) {

@@ -85,6 +85,9 @@ class TaskRunner {
   Status AwaitNetwork();
   // An awsvpc task's ENI is in the node's security-group table (never a moment unfiltered).
   Status AwaitSecurityGroups();
+  // A VPC ENI is in the node's egress table, by task (Node::egress_enis): its way out before a
+  // pull through its namespace, the table's 127/8 drop before a container starts.
+  Status AwaitEgress();
   Status StartContainer(Container& c);
   void Watch();
   // Refreshes each container's state from the runtime.

@@ -52,6 +52,21 @@ class ExecutionRoleClient final : public ExecutionRoleCalls {
   ExecutionRoleSessions& sessions_;
 };
 
+// ExecutionRoleClient over a connection of its own (a task's network: pull_path.h).
+class OwnedExecutionRoleClient final : public ExecutionRoleCalls {
+ public:
+  OwnedExecutionRoleClient(ServerAddress address, ExecutionRoleSessions& sessions)
+      : server_(std::move(address)), client_(server_, sessions) {}
+  Result<boost::json::object> Call(const std::string& task_arn, std::string_view service, std::string_view target,
+                                   const boost::json::object& input, std::string_view region) override {
+    return client_.Call(task_arn, service, target, input, region);
+  }
+
+ private:
+  ServerClient server_;
+  ExecutionRoleClient client_;
+};
+
 struct ContainerSecrets {
   std::vector<std::string> environment;            // "NAME=value", one per `secrets` entry
   std::map<std::string, std::string> log_options;  // from logConfiguration.secretOptions

@@ -8,6 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
+#include <unistd.h>
+
+#include "net/netns_socket.h"
 
 namespace wharf::net {
 
@@ -92,7 +95,24 @@ struct HttpClient::Impl {
     auto endpoints = resolver.resolve(host, port, ec);
     if (ec) return Status::Unavailable("resolve " + host + ":" + port + ": " + ec.message());
     stream.expires_after(options.connect_timeout);
-    ec = Run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
+    if (!options.netns_path.empty()) {
+      // One address, on a socket of the namespace (the range form would reopen the socket here).
+      tcp::endpoint to;
+      for (const auto& e : endpoints) {
+        if (e.endpoint().address().is_v4()) to = e.endpoint();
+      }
+      if (!to.address().is_v4() || to.port() == 0) return Status::Unavailable("no IPv4 address for " + host);
+      auto fd = OpenTcpSocketIn(options.netns_path);
+      if (!fd.ok()) return fd.status();
+      stream.socket().assign(tcp::v4(), *fd, ec);
+      if (ec) {
+        ::close(*fd);
+        return IoError("socket", ec);
+      }
+      ec = Run([&](auto handler) { stream.async_connect(to, std::move(handler)); });
+    } else {
+      ec = Run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
+    }
     if (ec) {
       Close();
       return IoError("connect", ec);

@@ -56,6 +56,10 @@ struct HttpClientOptions {
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds request_timeout{30000};
   size_t max_body_bytes = 64 << 20;  // for Send; streams are unbounded
+  // When set, the connection's socket is made inside this network namespace
+  // (net/netns_socket.h): its routes and firewall decide where it goes, not the caller's.
+  // IPv4 only.
+  std::string netns_path{};
 };
 
 class HttpClient {

@@ -71,9 +71,16 @@ def make_internet():
         sh("ip", "netns", "exec", INET, *cmd)
     listener = subprocess.Popen(["ip", "netns", "exec", INET, "/usr/bin/python3", "-c", LISTENER])
     on_exit(listener.kill)
+    # A service of the host itself, on the host's end of the veth: tasks reach it only when
+    # their network lets them out (the host is the internet).
+    host_listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER.replace(INET_IP, HOST_IP)])
+    on_exit(host_listener.kill)
     deadline = time.time() + 10
     while time.time() < deadline and sh("ip", "netns", "exec", INET, "curl", "-s", "--max-time", "1",
                                         f"http://{INET_IP}:8080/", check=False).returncode != 0:
+        time.sleep(0.1)
+    while time.time() < deadline and sh("curl", "-s", "--max-time", "1", f"http://{HOST_IP}:8080/",
+                                        check=False).returncode != 0:
         time.sleep(0.1)
     # The host forwards between the internet and the VPC bridges, as it does for tasks already.
     with open("/proc/sys/net/ipv4/ip_forward") as f:
@@ -95,6 +102,11 @@ def from_internet(url, timeout=2):
 def seen_from(task):
     """The source address the internet sees the task's request come from, or None."""
     return from_task(task, f"http://{INET_IP}:8080/")
+
+
+def reaches_host(task):
+    """Whether the task connects to a service on one of the host's own addresses."""
+    return from_task(task, f"http://{HOST_IP}:8080/", timeout=1) is not None
 
 
 def eventually(fn, want, timeout=6):
@@ -134,6 +146,11 @@ with WharfServer(agent=True) as server:
         return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"],
                 "eni": details["networkInterfaceId"]}
 
+    def stopped(subnet, definition=None):
+        arn = run(subnet, definition=definition)["tasks"][0]["taskArn"]
+        made["tasks"].append(arn)
+        return wait_task(server, "default", arn, "STOPPED")
+
     @checks.run
     def a_vpc_with_a_public_and_a_private_subnet():
         net["vpc"] = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -167,6 +184,7 @@ with WharfServer(agent=True) as server:
     def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():
         t = net["dis"] = running(net["public"])
         assert seen_from(t) is None
+        assert not reaches_host(t), "the host's own address, through the local table"
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
         # Its VPC is still its own: the public task answers it.
         assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None
@@ -196,14 +214,21 @@ with WharfServer(agent=True) as server:
         t = net["priv"] = running(net["private"])
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
+        assert reaches_host(t), "behind a NAT gateway the host is the internet"
+        # The pull's packets are the task's: without the security group's egress rule the
+        # manifest request (made for a cached image too, as on Fargate) times out.
+        everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+        ec2.revoke_security_group_egress(GroupId=net["web"], IpPermissions=everything)
+        try:
+            task = stopped(net["private"])
+        finally:
+            ec2.authorize_security_group_egress(GroupId=net["web"], IpPermissions=everything)
+        reason = task.get("stoppedReason", "")
+        assert reason.startswith("CannotPullContainerError: ") and reason.endswith(": i/o timeout"), reason
         # The running task, with no restart: the route's removal reaches it within the poll.
         ec2.delete_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0")
         assert eventually(lambda: seen_from(t), None) is None, "the route is gone but the task still gets out"
-
-    def stopped(subnet, definition=None):
-        arn = run(subnet, definition=definition)["tasks"][0]["taskArn"]
-        made["tasks"].append(arn)
-        return wait_task(server, "default", arn, "STOPPED")
+        assert not reaches_host(t), "without its way out the task reaches the host's address"
 
     @checks.run
     def a_private_task_without_a_way_out_cannot_pull_its_image():
@@ -228,6 +253,7 @@ with WharfServer(agent=True) as server:
         t = running(net["private"])
         # The endpoints reach AWS's services only: the task still reaches nothing outside.
         assert seen_from(t) is None
+        assert not reaches_host(t), "a private subnet without a NAT gateway reaches the host's address"
 
     @checks.run
     def its_secrets_come_only_through_an_endpoint_of_their_service():

@@ -89,6 +89,8 @@ net::HttpClient& RegistryClient::ClientFor(const std::string& host, const std::s
     net::HttpClientOptions options;
     options.request_timeout = std::chrono::seconds(120);
     options.max_body_bytes = 16 << 20;  // manifests, configs, tokens, error bodies
+    options.netns_path = endpoint_.netns_path;
+    options.connect_timeout = endpoint_.connect_timeout;
     client = std::make_unique<net::HttpClient>(host, port, options);
   }
   return *client;

@@ -14,6 +14,7 @@
 // Thread-safety: one thread at a time (it holds HTTP connections and the auth token).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -35,6 +36,12 @@ struct RegistryEndpoint {
   std::string scheme = "http";  // "http" only for now
   std::string host;
   std::string port;
+  // When set, every connection (the registry's, its token service's, a redirect's) is made
+  // from this network namespace (net/netns_socket.h): a Fargate task's pull goes where its
+  // routes and nft tables send it. A dial that is dropped on the way fails after
+  // connect_timeout, as containerd's does.
+  std::string netns_path{};
+  std::chrono::milliseconds connect_timeout{3000};
 };
 
 struct FetchedManifest {

@@ -39,13 +39,20 @@ std::string Elements(const std::vector<std::string>& items) {
 
 }  // namespace
 
-Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::string_view table_name) {
-  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside_zones;
+Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
+  const std::vector<EgressEni>& enis = plan.enis;
+  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
+  std::set<std::string> services;  // bridge . address of the VPC's own services
   std::set<std::string> publics, outsides;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
     if (!IsInterfaceName(e.bridge)) return Status::InvalidArgument("bad bridge name " + e.bridge);
     if (!IsIpv4(e.ip)) return Status::InvalidArgument("bad ENI address " + e.ip);
+    for (const std::string& service : {e.gateway, e.dns_server}) {
+      if (service.empty()) continue;
+      if (!IsIpv4(service)) return Status::InvalidArgument("bad service address " + service);
+      services.insert("\"" + e.bridge + "\" . " + service);
+    }
     own.push_back("\"" + e.bridge + "\" . " + e.ip);
     // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
     for (const std::string* a : {&e.outside_address, &e.public_ip}) {
@@ -57,6 +64,7 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
       if (!IsIpv4(e.outside_address)) return Status::InvalidArgument("bad outside address " + e.outside_address);
       std::string mark = Hex(kEniMarkBase | ++n);
       eni_marks.push_back("\"" + e.bridge + "\" . " + e.ip + " : " + mark);
+      outside.push_back("\"" + e.bridge + "\" . " + e.ip);
       snat_to.push_back(mark + " : " + e.outside_address);
     }
     if (!e.public_ip.empty()) {
@@ -66,6 +74,14 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
       public_marks.push_back(e.public_ip + " : " + Hex(e.vpc_mark));
     }
   }
+  if (plan.server && (!IsIpv4(plan.server->address) || plan.server->port == 0)) {
+    return Status::InvalidArgument("bad server address " + plan.server->address);
+  }
+  std::set<uint16_t> metadata_ports(plan.metadata_ports.begin(), plan.metadata_ports.end());
+  metadata_ports.erase(0);
+  std::string gateway_tcp = "53";
+  for (uint16_t p : metadata_ports) gateway_tcp += ", " + std::to_string(p);
+  const std::string front = std::string(kServerPublicAddress);
   const std::string t = "ip " + std::string(table_name);
   if (enis.empty()) return "table " + t + "\ndelete table " + t + "\n";
   std::string s = "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n";
@@ -73,6 +89,8 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
   s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
   s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
   s += "  map public_marks { type ipv4_addr : mark;" + Elements(public_marks) + " }\n";
+  s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
+  s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
   s += "  set enis { type ifname . ipv4_addr;" + Elements(own) + " }\n";
   s += "  map outside_zones { typeof ip daddr : ct zone;" + Elements(outside_zones) + " }\n";
   // After network.h's zone by bridge (raw, -300): a packet to an outside address belongs to its
@@ -97,6 +115,26 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
        "    type filter hook forward priority -19; policy accept;\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
        "  }\n";
+  // The local table answers a task's packet to any host address before its VPC's rules do.
+  s += "  chain input {\n"
+       "    type filter hook input priority -20; policy accept;\n"
+       "    iifname != \"wh-*\" accept\n"
+       "    ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n"
+       // Tables are per agent and a drop in any is final: another agent's ENI is its table's.
+       "    iifname . ip saddr != @enis accept\n"
+       "    ct state established,related accept\n"
+       "    ct status & dnat != 0 accept\n"
+       "    iifname . ip saddr @outside accept\n"
+       "    iifname . ip daddr @services icmp type echo-request accept\n"
+       "    iifname . ip daddr @services udp dport 53 accept\n"
+       "    iifname . ip daddr @services tcp dport { " + gateway_tcp + " } accept\n"
+       "    drop\n"
+       "  }\n";
+  // After the NAT hook (-100): what is still addressed to the front was not DNAT'd.
+  s += "  chain prerouting_front {\n"
+       "    type filter hook prerouting priority -90; policy accept;\n"
+       "    iifname \"wh-*\" ip daddr " + front + " drop\n"
+       "  }\n";
   // Before wharf_vpc's prerouting (-150) and the NAT hooks (-100).
   s += "  chain prerouting_mark {\n"
        "    type filter hook prerouting priority -160; policy accept;\n"
@@ -104,8 +142,12 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
        "  }\n"
        "  chain prerouting_nat {\n"
        "    type nat hook prerouting priority -101; policy accept;\n"
-       "    dnat to ip daddr map @public_to\n"
-       "  }\n"
+       "    dnat to ip daddr map @public_to\n";
+  if (plan.server) {
+    s += "    iifname . ip saddr @outside ip daddr " + front + " tcp dport " + std::to_string(kServerPublicPort) +
+         " dnat to " + plan.server->address + ":" + std::to_string(plan.server->port) + "\n";
+  }
+  s += "  }\n"
        "  chain output_mark {\n"
        "    type route hook output priority -160; policy accept;\n"
        "    meta mark set ip daddr map @public_marks\n"
@@ -122,8 +164,9 @@ Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::strin
   return s;
 }
 
-Status Egress::Apply(const std::vector<EgressEni>& enis) {
-  ASSIGN_OR_RETURN(std::string script, CompileEgress(enis, table_));
+Status Egress::Apply(const EgressPlan& plan) {
+  const std::vector<EgressEni>& enis = plan.enis;
+  ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   if (script == applied_) return Status::OK();
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {

@@ -20,6 +20,20 @@
 //           output: a public address is DNAT'd to its ENI, after its VPC's reply mark is put on
 //           the packet, so that rule pref 999 routes it into the right VPC (two VPCs may use one
 //           private address).
+//   input   (priority -20, before the security groups' input chain) the host's own addresses
+//           from a VPC bridge: routing sends a task's packet to any host address through the
+//           local table (rule pref 0) before its VPC's rules, whatever its subnet's routes. Only
+//           these pass: replies (established, related), connections something here DNAT'd or
+//           redirected (an internal load balancer, the server's front), everything from an ENI
+//           with an outside address (the host is the internet), and the services AWS provides
+//           inside a VPC at the ENI's own bridge (`bridge . address` pairs, not `fib`: two
+//           VPCs' bridges may carry one address, and the local table names one of them): the
+//           resolver (53), the task metadata endpoint (`metadata_ports`) and the gateway's echo
+//           replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
+//   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
+//           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
+//           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
+//           out, as a Fargate task's without a way out does (agent/pull_path.h).
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.
@@ -30,6 +44,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,19 +60,40 @@ struct EgressEni {
   std::string outside_address;  // "" when it reaches nothing outside its VPC
   std::string public_ip;        // "" when it has none
   uint32_t vpc_mark = 0;        // VpcReplyMark of its VPC (network.h)
+  // The services AWS provides in the VPC, at addresses of `bridge`: its subnet's router (the
+  // task metadata endpoint) and the VPC resolver. "": none.
+  std::string gateway{};
+  std::string dns_server{};
   uint16_t vpc_zone = 0;        // VpcConntrackZone of its VPC (network.h); 0: none
 };
 
-// The nft script that makes table `ip <table>` what `enis` say (the node's VPC ENIs), or
+// The address and port at which tasks reach the server "on the internet": from RFC 2544's
+// benchmarking range (never routed on the internet, not the public-ip-pool's 198.51.100/24).
+inline constexpr std::string_view kServerPublicAddress = "198.18.0.1";
+inline constexpr uint16_t kServerPublicPort = 443;
+
+// Where the server listens (its API and registry port), for the front's DNAT.
+struct ServerFront {
+  std::string address;  // IPv4
+  uint16_t port = 0;
+};
+
+struct EgressPlan {
+  std::vector<EgressEni> enis{};
+  std::optional<ServerFront> server{};      // none: no front (the server is not reachable from tasks)
+  std::vector<uint16_t> metadata_ports{};  // the task metadata endpoint's on the bridges
+};
+
+// The nft script that makes table `ip <table>` what `plan` says (the node's VPC ENIs), or
 // removes it when there are none. InvalidArgument for an address or bridge name that is not
 // one. Pure.
-Result<std::string> CompileEgress(const std::vector<EgressEni>& enis, std::string_view table = "wharf_egress");
+Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table = "wharf_egress");
 
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run.
-  Status Apply(const std::vector<EgressEni>& enis);
+  Status Apply(const EgressPlan& plan);
   void Forget() { applied_.clear(); }
   Status Remove();
 

@@ -12,7 +12,7 @@ TEST(EgressTest, MarksSnatAndPublicAddressesPerEni) {
   std::vector<EgressEni> enis{{"wh-aaa", "10.0.1.5", "198.51.100.7", "198.51.100.7", 0x76000001},
                               {"wh-bbb", "10.0.2.5", "198.51.100.3", "", 0x76000001},
                               {"wh-bbb", "10.0.2.6", "", "", 0x76000001}};
-  auto script = CompileEgress(enis);
+  auto script = CompileEgress({enis});
   ASSERT_TRUE(script.ok()) << script.status().ToString();
   EXPECT_TRUE(Has(*script, "\"wh-aaa\" . 10.0.1.5 : 0x7a000001")) << *script;
   EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.2.5 : 0x7a000002")) << *script;
@@ -24,10 +24,10 @@ TEST(EgressTest, MarksSnatAndPublicAddressesPerEni) {
 }
 
 TEST(EgressTest, OutsideAddressesAreTrackedInTheirVpcsZone) {
-  std::vector<EgressEni> enis{{"wh-aaa", "10.0.1.5", "198.51.100.7", "198.51.100.7", 0x76000001, 12},
-                              {"wh-bbb", "10.0.1.5", "198.51.100.9", "", 0x76000002, 34},
-                              {"wh-bbb", "10.0.1.6", "198.51.100.9", "", 0x76000002, 34}};
-  auto script = CompileEgress(enis);
+  std::vector<EgressEni> enis{{"wh-aaa", "10.0.1.5", "198.51.100.7", "198.51.100.7", 0x76000001, "", "", 12},
+                              {"wh-bbb", "10.0.1.5", "198.51.100.9", "", 0x76000002, "", "", 34},
+                              {"wh-bbb", "10.0.1.6", "198.51.100.9", "", 0x76000002, "", "", 34}};
+  auto script = CompileEgress({enis});
   ASSERT_TRUE(script.ok()) << script.status().ToString();
   EXPECT_TRUE(Has(*script, "198.51.100.7 : 12, 198.51.100.9 : 34 }")) << "once per address: " << *script;
   EXPECT_TRUE(Has(*script, "hook prerouting priority -299; policy accept;\n    ct zone set ip daddr map @outside_zones"))
@@ -44,9 +44,30 @@ TEST(EgressTest, NoEnisRemovesTheTableAndBadInputIsRefused) {
   auto empty = CompileEgress({});
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(*empty, "table ip wharf_egress\ndelete table ip wharf_egress\n");
-  EXPECT_FALSE(CompileEgress({{"wh-a\"; drop", "10.0.1.5", "", "", 0}}).ok());
-  EXPECT_FALSE(CompileEgress({{"wh-a", "10.0.1.5", "1.2.3.4 } ", "", 0}}).ok());
-  EXPECT_FALSE(CompileEgress({{"wh-a", "10.0.1.5", "", "not-an-ip", 0}}).ok());
+  EXPECT_FALSE(CompileEgress({{{"wh-a\"; drop", "10.0.1.5", "", "", 0}}}).ok());
+  EXPECT_FALSE(CompileEgress({{{"wh-a", "10.0.1.5", "1.2.3.4 } ", "", 0}}}).ok());
+  EXPECT_FALSE(CompileEgress({{{"wh-a", "10.0.1.5", "", "not-an-ip", 0}}}).ok());
+  EXPECT_FALSE(CompileEgress({{{"wh-a", "10.0.1.5", "", "", 0}}, ServerFront{"127.0.0.1; drop", 4566}}).ok());
+}
+
+TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
+  EgressPlan plan{{{"wh-aaa", "10.0.1.5", "198.51.100.7", "", 0x76000001, "10.0.1.1", "10.0.0.2"},
+                   {"wh-bbb", "10.0.2.6", "", "", 0x76000001, "10.0.2.1", "10.0.0.2"}},
+                  ServerFront{"127.0.0.1", 4566},
+                  {0, 41234}};
+  auto script = CompileEgress(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "set outside { type ifname . ipv4_addr; elements = { \"wh-aaa\" . 10.0.1.5 } }")) << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip saddr @outside ip daddr 198.18.0.1 tcp dport 443 dnat to 127.0.0.1:4566"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "iifname \"wh-*\" ip daddr 198.18.0.1 drop")) << "the rest time out: " << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip daddr @services tcp dport { 53, 41234 } accept")) << *script;
+  EXPECT_TRUE(Has(*script, "\"wh-bbb\" . 10.0.0.2, \"wh-bbb\" . 10.0.2.1")) << "its bridge's own: " << *script;
+  EXPECT_TRUE(Has(*script, "ip daddr 127.0.0.0/8 ct status & dnat == 0 drop")) << *script;
+  EXPECT_TRUE(Has(*script, "    drop\n  }")) << "the host's other addresses: " << *script;
+  EXPECT_TRUE(Has(*script, "dnat == 0 drop\n    iifname . ip saddr != @enis accept\n    ct state"))
+      << "another agent's ENI is its own table's to judge, but not on 127/8: " << *script;
+  EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
 }
 
 }  // namespace

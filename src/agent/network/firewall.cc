@@ -420,6 +420,10 @@ Status Firewall::Run(const std::string& script) {
 void EnforcedEnis::Set(const std::vector<FirewallEni>& enis) {
   std::set<std::pair<std::string, std::string>> keys;
   for (const auto& e : enis) keys.emplace(e.bridge, e.ip);
+  SetKeys(std::move(keys));
+}
+
+void EnforcedEnis::SetKeys(std::set<std::pair<std::string, std::string>> keys) {
   MutexLock lock(mu_);
   in_force_ = std::move(keys);
   cv_.SignalAll();

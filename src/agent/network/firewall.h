@@ -122,6 +122,8 @@ class EnforcedEnis {
  public:
   // The ENIs (bridge, address) of the plan now in force, after an Apply that succeeded.
   void Set(const std::vector<FirewallEni>& enis) EXCLUDES(mu_);
+  // The same for keys of the caller's choosing (the egress table's: task ARN, ENI address).
+  void SetKeys(std::set<std::pair<std::string, std::string>> keys) EXCLUDES(mu_);
   // True once `bridge` . `ip` is in force; false at `deadline` or as soon as `stop` says so
   // (asked every 50 ms).
   bool Wait(const std::string& bridge, const std::string& ip, std::chrono::steady_clock::time_point deadline,

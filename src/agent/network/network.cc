@@ -448,6 +448,14 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
        }) {
     RETURN_IF_ERROR(RunChecked(runner_, argv).status().WithContext("subnet " + subnet.id));
   }
+  // The server's front (egress.h) DNATs a task's connection to the server's loopback listener,
+  // which the kernel routes only with route_localnet on the bridge it came in through. Safe:
+  // egress.h's input chain drops every packet from a VPC bridge to 127/8 that it did not DNAT.
+  if (std::ofstream f("/proc/sys/net/ipv4/conf/" + subnet.bridge + "/route_localnet"); !(f << "1\n")) {
+    if (fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
+      LOG_WARN("msg=\"route_localnet not set: tasks cannot reach a loopback server\" bridge={}", subnet.bridge);
+    }
+  }
   for (std::vector<std::string> argv : {
            std::vector<std::string>{"ip", "rule", "add", "pref", kVpcRulePref, "iif", subnet.bridge, "lookup", t},
            std::vector<std::string>{"ip", "rule", "add", "pref", kFenceRulePref, "iif", subnet.bridge, "unreachable"},
