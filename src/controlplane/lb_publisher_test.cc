@@ -70,6 +70,24 @@ void Put(store::Store& store, const std::string& key, const std::string& value) 
   ASSERT_TRUE(committed.ok() && committed->succeeded);
 }
 
+// An internet-facing load balancer in vpc-1 (interface 10.0.1.4, public 198.51.100.4) with a
+// listener on 8080, whose group sg-lb admits 8080 from the members of sg-client.
+void PutFacingLoadBalancerNamingClients(store::Store& store) {
+  Put(store, model::keys::LoadBalancerKey("outside"),
+      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internet-facing", "VpcId": "vpc-1",
+          "SecurityGroups": ["sg-lb"]}, "attributes": {},
+          "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4", "networkInterfaceId": "eni-1",
+                          "publicIp": "198.51.100.4"}]})");
+  Put(store, model::keys::ListenerKey("outside", "l1"),
+      R"({"listener": {"ListenerArn": "arn:l1", "LoadBalancerArn": "arn:lb", "Port": 8080,
+          "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}})");
+  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
+      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
+  Put(store, model::keys::SecurityGroupKey("sg-lb"),
+      R"({"GroupId": "sg-lb", "VpcId": "vpc-1", "IpPermissions": [
+          {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-client"}]}]})");
+}
+
 // Task t1, an awsvpc task at 10.0.1.9 in sg-client, in state `last`.
 std::string ClientTask(const std::string& last) {
   return json::serialize(json::object{
@@ -221,19 +239,7 @@ TEST(LoadBalancerPublisherTest, AnInternalListenerCarriesItsVpcAndWhatItsGroupsA
 TEST(LoadBalancerPublisherTest, ANewMemberOfANamedGroupIsAdmittedThroughTheTaskWatch) {
   store::MemoryStore store;
   SystemClock clock;
-  Put(store, model::keys::LoadBalancerKey("outside"),
-      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internet-facing", "VpcId": "vpc-1",
-          "SecurityGroups": ["sg-lb"]}, "attributes": {},
-          "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4", "networkInterfaceId": "eni-1",
-                          "publicIp": "198.51.100.4"}]})");
-  Put(store, model::keys::ListenerKey("outside", "l1"),
-      R"({"listener": {"ListenerArn": "arn:l1", "LoadBalancerArn": "arn:lb", "Port": 8080,
-          "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}})");
-  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
-      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
-  Put(store, model::keys::SecurityGroupKey("sg-lb"),
-      R"({"GroupId": "sg-lb", "VpcId": "vpc-1", "IpPermissions": [
-          {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-client"}]}]})");
+  PutFacingLoadBalancerNamingClients(store);
   RecordingDataPlane data_plane;
   auto publisher = LoadBalancerPublisher::Start(store, clock, data_plane, {nullptr, std::chrono::hours(1)});
   ASSERT_TRUE(publisher.ok()) << publisher.status().ToString();
@@ -382,17 +388,7 @@ TEST(LoadBalancerPublisherTest, ListenersAreMarkedFilteredOnlyAfterTheirTableApp
 TEST(LoadBalancerPublisherTest, ATaskLiveBeforeStartThatStopsLeavesAtOnce) {
   store::MemoryStore store;
   SystemClock clock;
-  Put(store, model::keys::LoadBalancerKey("outside"),
-      R"({"loadBalancer": {"LoadBalancerArn": "arn:lb", "Scheme": "internet-facing", "VpcId": "vpc-1",
-          "SecurityGroups": ["sg-lb"]}, "attributes": {},
-          "interfaces": [{"subnetId": "subnet-0aaaaaaaaaaaaaaaa", "ip": "10.0.1.4", "networkInterfaceId": "eni-1",
-                          "publicIp": "198.51.100.4"}]})");
-  Put(store, model::keys::ListenerKey("outside", "l1"), kListener);
-  Put(store, model::keys::SubnetKey("subnet-0aaaaaaaaaaaaaaaa"),
-      R"({"SubnetId": "subnet-0aaaaaaaaaaaaaaaa", "VpcId": "vpc-1", "CidrBlock": "10.0.1.0/24"})");
-  Put(store, model::keys::SecurityGroupKey("sg-lb"),
-      R"({"GroupId": "sg-lb", "VpcId": "vpc-1", "IpPermissions": [
-          {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "UserIdGroupPairs": [{"GroupId": "sg-client"}]}]})");
+  PutFacingLoadBalancerNamingClients(store);
   auto task = ClientTask;
   Put(store, model::keys::TaskKey("default", "t1"), task("RUNNING"));
   RecordingDataPlane data_plane;
