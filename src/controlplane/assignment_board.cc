@@ -48,7 +48,8 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
                                 std::pair{model::keys::kNatGateways, &board->nat_watch_},
                                 std::pair{model::keys::kAddresses, &board->address_watch_},
                                 std::pair{kCloudMapPrefix, &board->names_watch_},
-                                std::pair{model::keys::kVpcs, &board->vpc_watch_}}) {
+                                std::pair{model::keys::kVpcs, &board->vpc_watch_},
+                                std::pair{model::keys::kVpcEndpoints, &board->endpoint_watch_}}) {
     ASSIGN_OR_RETURN(*watch, store.WatchPrefix(prefix, now, [raw](const std::vector<store::Event>& events) {
                        raw->OnSecurityChanges(events);
                      }));
@@ -66,6 +67,7 @@ AssignmentBoard::~AssignmentBoard() {
   address_watch_.reset();
   names_watch_.reset();
   vpc_watch_.reset();
+  endpoint_watch_.reset();
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -141,6 +143,11 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
         PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id));
     if (a.eni->pulls_from != "any") {
       a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id);
+    }
+    // With private DNS on, a service's name answers its endpoint in the VPC, way out or not.
+    for (EndpointInterface& e : EndpointInterfaces(endpoints, group_values, a.eni->subnet_id, a.eni->vpc_id, a.eni->ip,
+                                                   a.eni->security_groups)) {
+      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted});
     }
   }
   {

@@ -48,6 +48,28 @@ std::vector<std::string> EndpointServices(const std::vector<boost::json::object>
 // resolves to its public addresses, which the subnet cannot reach), and an s3 gateway
 // endpoint routed from the subnet's route table (the layers are S3 objects). Only ECR: any
 // other registry still needs the way out. `endpoints`: ec2/vpc-endpoints/ records.
+// An interface endpoint of the ENI's VPC, as the ENI reaches it by the service's private DNS
+// name (model::TaskAssignment::Eni::Endpoint).
+struct EndpointInterface {
+  std::string service;  // the short name: "ecr.dkr", "secretsmanager", ...
+  std::string address;  // its interface in the ENI's subnet, else in the first of its subnets
+  bool admitted = false;  // its groups admit the ENI on TCP 443
+};
+
+// The port an interface endpoint answers on (HTTPS).
+inline constexpr int kEndpointPort = 443;
+
+// The interface endpoints of `vpc_id`, available with private DNS on (without it the service's
+// name resolves to its public addresses), one per service (the endpoint with the lowest id).
+// `admitted`: one of the endpoint's groups (`groups`: ec2/security-groups/ records) has an
+// ingress rule for TCP 443 (or all traffic) whose CIDR holds `eni_ip` or whose group is one of
+// `eni_groups`, as AWS's endpoint admits a client; otherwise the client's connection times out.
+// Sorted by service.
+std::vector<EndpointInterface> EndpointInterfaces(const std::vector<boost::json::object>& endpoints,
+                                                  const std::vector<boost::json::object>& groups,
+                                                  std::string_view subnet_id, std::string_view vpc_id,
+                                                  std::string_view eni_ip, const std::vector<std::string>& eni_groups);
+
 bool ReachesEcrThroughEndpoints(const std::vector<boost::json::object>& endpoints,
                                 const std::vector<boost::json::object>& route_tables, std::string_view subnet_id,
                                 std::string_view vpc_id);

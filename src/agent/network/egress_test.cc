@@ -70,5 +70,39 @@ TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
   EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
 }
 
+// The endpoints the server says admit an ENI are DNAT'd to the server on 443 from that ENI
+// only; every other packet to an endpoint's address is dropped; the addresses are local to
+// their VPC's routing table.
+TEST(EgressTest, AdmittedEndpointsAreRedirectedToTheServer) {
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2"};
+  a.endpoints = {"10.0.1.9", "10.0.1.10"};
+  a.admitted_endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressEni b{"wh-bbb", "10.0.2.6", "", "", 0x76000001, "10.0.2.1", "10.0.0.2"};
+  b.endpoints = {"10.0.1.9"};
+  b.vpc_route_table = 70000;
+  EgressPlan plan{{a, b}, ServerFront{"127.0.0.1", 4566}, {}};
+  auto script = CompileEgress(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "set endpoint_paths { type ifname . ipv4_addr . ipv4_addr; elements = { \"wh-aaa\" . "
+                           "10.0.1.5 . 10.0.1.9 } }"))
+      << "only the admitted ENI's path: " << *script;
+  EXPECT_TRUE(Has(*script, "set endpoints { type ifname . ipv4_addr; elements = { \"wh-aaa\" . 10.0.1.10, "
+                           "\"wh-aaa\" . 10.0.1.9, \"wh-bbb\" . 10.0.1.9 } }"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip saddr . ip daddr @endpoint_paths tcp dport 443 dnat to 127.0.0.1:4566"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "ct status & dnat != 0 accept\n    iifname . ip daddr @endpoints drop\n"
+                           "    iifname . ip saddr @outside accept"))
+      << "not admitted: a timeout even with a way out: " << *script;
+  EXPECT_EQ(EndpointRoutes(plan), (std::set<std::string>{"70000 10.0.1.10", "70000 10.0.1.9"}));
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.10"}),
+            "route del local 10.0.1.10/32 dev lo table 70000\n"
+            "route replace local 10.0.1.9/32 dev lo table 70000 proto 78\n");
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.9"}), "");
+  plan.enis[0].admitted_endpoints = {"10.0.1.x"};
+  EXPECT_FALSE(CompileEgress(plan).ok());
+}
+
 }  // namespace
 }  // namespace wharf::agent

@@ -4,7 +4,10 @@
 // service's prefix list, target the endpoint; the routes are written with the endpoint and
 // removed with it. An Interface endpoint has a network interface in each of its subnets,
 // whose address is claimed under ecs/eni-ips/ like a task's. Endpoints are available at once
-// (nothing has to be provisioned) and gone at once when deleted.
+// (nothing has to be provisioned) and gone at once when deleted. An interface endpoint made
+// without groups gets its VPC's default group, as on AWS. The server plays every interface
+// endpoint: a task's connection to its address on 443 is redirected to the server when the
+// endpoint's groups admit the task (controlplane::EndpointInterfaces, agent/network/egress.h).
 #include <algorithm>
 #include <set>
 
@@ -154,7 +157,14 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       for (const std::string& t : tables) endpoint["RouteTableIds"].as_array().push_back(json::string(t));
     } else {
       if (auto err = AddInterfaces(c, txn, endpoint, Strings(in, "SubnetIds"))) return *err;
-      for (const std::string& g : Strings(in, "SecurityGroupIds")) {
+      std::vector<std::string> groups = Strings(in, "SecurityGroupIds");
+      if (groups.empty()) {
+        // As EC2 does: without groups, the VPC's default security group.
+        auto by_name = ReadRecord(c.store(), SecurityGroupNameKey(vpc_id, "default"));
+        if (!by_name.ok()) return Ec2Error(by_name.status());
+        if (*by_name) groups.push_back(GetString((*by_name)->value, "GroupId"));
+      }
+      for (const std::string& g : groups) {
         auto group = ReadRecord(c.store(), SecurityGroupKey(g));
         if (!group.ok()) return Ec2Error(group.status());
         if (!*group) return GroupNotFound(g);
