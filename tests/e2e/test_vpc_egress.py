@@ -17,7 +17,13 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   stops with CannotPullContainerError ... i/o timeout, and runs again once the VPC has the
   ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table; its
   secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
-  interface endpoint is made too.
+  interface endpoint is made too. The endpoints are real packets: the VPC resolver answers
+  the services' names with the endpoints' interface addresses (DescribeNetworkInterfaces
+  shows them), the task's connections go there, and the node redirects them to the server
+  only while the endpoint's security group admits 443 from the task: revoked, the pull times
+  out in Fargate's words; an ssm endpoint with the VPC's default group times the secrets out
+  until its group admits the task. RunTask -> RUNNING through the NAT gateway and through
+  the endpoints is printed.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -109,6 +115,34 @@ def reaches_host(task):
     return from_task(task, f"http://{HOST_IP}:8080/", timeout=1) is not None
 
 
+RESOLVE = """
+import socket, struct, sys
+name, server = sys.argv[1], sys.argv[2]
+q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, (server, 53))
+p = s.recv(4096)
+print(socket.inet_ntoa(p[-4:]) if struct.unpack(">H", p[6:8])[0] else "")
+"""
+
+
+def resolve_in(task, name, server="10.0.0.2"):
+    """The address the VPC resolver answers `name` with, asked from the task's namespace."""
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", RESOLVE, name, server],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def answers_on_443(task, address):
+    """Whether an HTTP request from the task to `address`:443 gets any answer (the server's)."""
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-s", "-o", "/dev/null", "-w",
+                        "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.returncode == 0 and p.stdout.strip() not in ("", "000")
+
+
 def eventually(fn, want, timeout=6):
     deadline = time.time() + timeout
     got = fn()
@@ -137,11 +171,16 @@ with WharfServer(agent=True) as server:
         return ecs.run_task(launchType="FARGATE", taskDefinition=definition or td, networkConfiguration={
             "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
 
-    def running(subnet, assign="DISABLED", definition=None):
+    started = {}  # what -> RunTask to RUNNING, seconds
+
+    def running(subnet, assign="DISABLED", definition=None, timing=None):
+        t0 = time.time()
         arn = run(subnet, assign, definition)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         task = wait_task(server, "default", arn, "RUNNING")
         assert task["lastStatus"] == "RUNNING", task
+        if timing:
+            started[timing] = time.time() - t0
         details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
         return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"],
                 "eni": details["networkInterfaceId"]}
@@ -150,6 +189,9 @@ with WharfServer(agent=True) as server:
         arn = run(subnet, definition=definition)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         return wait_task(server, "default", arn, "STOPPED")
+
+    def https_from_web():
+        return {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["web"]}]}
 
     @checks.run
     def a_vpc_with_a_public_and_a_private_subnet():
@@ -212,6 +254,7 @@ with WharfServer(agent=True) as server:
         ec2.create_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=net["nat"])
         # It pulls its image through the NAT gateway, as on Fargate (without it, see below).
         t = net["priv"] = running(net["private"])
+        running(net["private"], timing="through the NAT gateway")
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
         assert reaches_host(t), "behind a NAT gateway the host is the internet"
@@ -241,19 +284,52 @@ with WharfServer(agent=True) as server:
     @checks.run
     def with_ecr_and_s3_endpoints_it_pulls_and_runs():
         region = ec2.meta.region_name
+        # The endpoints' group admits HTTPS from the tasks' group, as AWS's guide has it.
+        net["vpce"] = ec2.create_security_group(GroupName="egress-vpce", Description="e2e", VpcId=net["vpc"])["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
         net["endpoints"] = [ec2.create_vpc_endpoint(
             VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ecr.{api}", VpcEndpointType="Interface",
-            SubnetIds=[net["private"]], SecurityGroupIds=[net["web"]])["VpcEndpoint"]["VpcEndpointId"]
+            SubnetIds=[net["private"]], SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
             for api in ("api", "dkr")]
+        # Each has an interface in the private subnet, as EC2 shows it.
+        interfaces = ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}])
+        by_endpoint = {i["Description"].rsplit(" ", 1)[1]: i for i in interfaces["NetworkInterfaces"]}
+        assert sorted(by_endpoint) == sorted(net["endpoints"]), interfaces
+        for i in by_endpoint.values():
+            assert i["SubnetId"] == net["private"] and i["PrivateIpAddress"].startswith("10.0.2."), i
+            assert [g["GroupId"] for g in i["Groups"]] == [net["vpce"]], i
+        net["dkr_ip"] = by_endpoint[net["endpoints"][1]]["PrivateIpAddress"]
+        net["api_ip"] = by_endpoint[net["endpoints"][0]]["PrivateIpAddress"]
         # The interface endpoints alone do not do: the layers come from S3.
         assert stopped(net["private"])["stoppedReason"].startswith("CannotPullContainerError: ")
         net["endpoints"].append(ec2.create_vpc_endpoint(
             VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
             RouteTableIds=[net["private_rt"]])["VpcEndpoint"]["VpcEndpointId"])
-        t = running(net["private"])
+        t = net["via_vpce"] = running(net["private"], timing="through the VPC endpoints")
         # The endpoints reach AWS's services only: the task still reaches nothing outside.
         assert seen_from(t) is None
         assert not reaches_host(t), "a private subnet without a NAT gateway reaches the host's address"
+        # Private DNS: the services' names are the endpoints' interfaces in the VPC.
+        assert resolve_in(t, f"api.ecr.{region}.amazonaws.com") == net["api_ip"]
+        assert resolve_in(t, f"000000000000.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # What the task's packets reach there is the server (its pull went that way).
+        assert answers_on_443(t, net["dkr_ip"]), "the ecr.dkr endpoint's address does not answer"
+        assert not answers_on_443(t, "10.0.2.250"), "an address no endpoint has answers"
+
+    @checks.run
+    def without_the_endpoints_group_rule_for_443_the_pull_times_out():
+        ec2.revoke_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
+        try:
+            # The running task's new connections meet the change within the poll.
+            assert eventually(lambda: answers_on_443(net["via_vpce"], net["dkr_ip"]), False) is False
+            task = stopped(net["private"])
+        finally:
+            ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
+        reason = task.get("stoppedReason", "")
+        assert reason.startswith("CannotPullContainerError: ") and reason.endswith(": i/o timeout"), reason
+        assert image.split("/", 1)[0] in reason, reason
+        assert eventually(lambda: answers_on_443(net["via_vpce"], net["dkr_ip"]), True) is True
 
     @checks.run
     def its_secrets_come_only_through_an_endpoint_of_their_service():
@@ -278,9 +354,18 @@ with WharfServer(agent=True) as server:
         reason = stopped(net["private"], with_secret)["stoppedReason"]
         assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
         assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
-        net["endpoints"].append(ec2.create_vpc_endpoint(
-            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm", VpcEndpointType="Interface",
-            SubnetIds=[net["private"]])["VpcEndpoint"]["VpcEndpointId"])
+        # An ssm endpoint with the VPC's default group (no groups given): it admits only its
+        # own members, so the task's call times out there.
+        ssm = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm",
+                                      VpcEndpointType="Interface", SubnetIds=[net["private"]])["VpcEndpoint"]
+        net["endpoints"].append(ssm["VpcEndpointId"])
+        default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]},
+                                                        {"Name": "group-name", "Values": ["default"]}])
+        assert [g["GroupId"] for g in ssm["Groups"]] == [default["SecurityGroups"][0]["GroupId"]], ssm
+        reason = stopped(net["private"], with_secret)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
+        ec2.modify_vpc_endpoint(VpcEndpointId=ssm["VpcEndpointId"], AddSecurityGroupIds=[net["vpce"]])
         running(net["private"], definition=with_secret)
 
     @checks.run
@@ -300,7 +385,8 @@ with WharfServer(agent=True) as server:
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
         # In order; a NAT gateway holds its subnet until it is deleted, so DependencyViolation
         # is waited out.
-        steps = [("web", lambda v: ec2.delete_security_group(GroupId=v)),
+        steps = [("vpce", lambda v: ec2.delete_security_group(GroupId=v)),
+                 ("web", lambda v: ec2.delete_security_group(GroupId=v)),
                  ("public_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
                  ("private_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
                  ("public_rt", lambda v: ec2.delete_route_table(RouteTableId=v)),
@@ -320,6 +406,11 @@ with WharfServer(agent=True) as server:
         ec2.detach_internet_gateway(InternetGatewayId=net["igw"], VpcId=net["vpc"])
         ec2.delete_internet_gateway(InternetGatewayId=net["igw"])
         ec2.delete_vpc(VpcId=net["vpc"])
+
+    @checks.run
+    def prints_the_start_through_the_endpoints_and_the_nat_gateway():
+        for what, seconds in started.items():
+            print(f"RunTask -> RUNNING {what}: {seconds * 1000:.0f} ms")
 
     @checks.run
     def host_left_clean():
