@@ -104,7 +104,9 @@ Result<boost::json::object> CallsThroughEni::Call(const std::string& task_arn, s
   } else if (std::find(services_.begin(), services_.end(), EndpointServiceOf(service)) != services_.end()) {
     return inner_.Call(task_arn, service, target, input, region);
   }
-  std::string host = std::string(service) + "." + std::string(region) + ".amazonaws.com";
+  // The host the SDK dials: ECR's API is api.ecr.<region>, the others <service>.<region>.
+  std::string host = (service == "ecr" ? std::string("api.ecr") : std::string(service)) + "." + std::string(region) +
+                     ".amazonaws.com";
   return Status::Unavailable("exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: "
                              ", request send failed, Post \"https://" + host + "/\": dial tcp " + host +
                              ":443: i/o timeout");
