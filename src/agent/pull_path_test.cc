@@ -129,10 +129,13 @@ TEST(PullPathTest, ServicesWithAnInterfaceEndpointAreCalledThere) {
 }
 
 
+// Without an endpoint's address (its interface is its packets' way), a service goes through
+// the task's network toward the front, listed or not: the node's connection is only for a
+// node that cannot dial from the task's namespace.
 TEST(PullPathTest, SecretsWithoutAnEndpointGoThroughTheTasksNetwork) {
-  Answering inner;
+  Answering inner, endpoint;
   Dropped in_network;
-  CallsThroughEni calls(inner, {"ssm"}, &in_network);
+  CallsThroughEni calls(inner, {"ssm"}, &in_network, {{"ssm", &endpoint}});
   EXPECT_TRUE(calls.Call("t", "ssm", "AmazonSSM.GetParameters", {}, "us-east-1").ok());
   EXPECT_EQ(in_network.calls, 0);
   auto timed_out = calls.Call("t", "secretsmanager", "secretsmanager.GetSecretValue", {}, "us-east-1");
