@@ -259,8 +259,20 @@ def ecr_endpoints(ec2, vpc, subnet):
     region = ec2.meta.region_name
     main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                               {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    # The endpoints' group must admit HTTPS from the tasks (wharf checks it, as AWS does): the
+    # VPC's default group, with a rule for its CIDR (it goes with the VPC).
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                    {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    cidr = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
+    try:
+        ec2.authorize_security_group_ingress(GroupId=default["GroupId"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": cidr}]}])
+    except ec2.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "InvalidPermission.Duplicate":
+            raise
     ids = [ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.ecr.{api}",
-                                   VpcEndpointType="Interface", SubnetIds=[subnet])["VpcEndpoint"]["VpcEndpointId"]
+                                   VpcEndpointType="Interface", SubnetIds=[subnet],
+                                   SecurityGroupIds=[default["GroupId"]])["VpcEndpoint"]["VpcEndpointId"]
            for api in ("api", "dkr")]
     ids.append(ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
                                        RouteTableIds=[main["RouteTableId"]])["VpcEndpoint"]["VpcEndpointId"])
