@@ -139,17 +139,14 @@ Status AddHostnames(store::Store& store, std::string_view vpc_id, std::string_vi
 Status AddEndpoints(store::Store& store, std::string_view vpc_id, std::string_view region, model::VpcDnsTable& table) {
   ASSIGN_OR_RETURN(auto endpoints, LoadRecords(store, model::keys::kVpcEndpoints));
   const std::string prefix = "com.amazonaws." + std::string(region) + ".";
-  const std::string domain = "." + std::string(region) + ".amazonaws.com";
   for (const auto& e : endpoints) {
     if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
     if (GetString(e, "VpcEndpointType") != "Interface" || !GetBool(e, "PrivateDnsEnabled").value_or(false)) continue;
     std::string service = GetString(e, "ServiceName");
     if (!service.starts_with(prefix)) continue;
-    std::string name = service.substr(prefix.size());
-    std::string zone = name + domain, host = zone;
-    if (name == "ecr.api") zone = host = "api.ecr" + domain;
-    if (name == "ecr.dkr") {
-      zone = "dkr.ecr" + domain;
+    std::string zone = model::EndpointPrivateDnsName(service.substr(prefix.size()), region), host = zone;
+    if (zone.starts_with("*.")) {
+      zone = zone.substr(2);
       host = GetString(e, "OwnerId") + "." + zone;
     }
     model::DnsRecordSet set{"A", kEndpointTtl, {}, 0};

@@ -300,6 +300,8 @@ with WharfServer(agent=True) as server:
         for i in by_endpoint.values():
             assert i["SubnetId"] == net["private"] and i["PrivateIpAddress"].startswith("10.0.2."), i
             assert [g["GroupId"] for g in i["Groups"]] == [net["vpce"]], i
+        api = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][0]])["VpcEndpoints"][0]
+        assert [d["DnsName"] for d in api["DnsEntries"]] == [f"api.ecr.{region}.amazonaws.com"], api
         net["dkr_ip"] = by_endpoint[net["endpoints"][1]]["PrivateIpAddress"]
         net["api_ip"] = by_endpoint[net["endpoints"][0]]["PrivateIpAddress"]
         # The interface endpoints alone do not do: the layers come from S3.

@@ -9,10 +9,13 @@
 // endpoint: a task's connection to its address on 443 is redirected to the server when the
 // endpoint's groups admit the task (controlplane::EndpointInterfaces, agent/network/egress.h).
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "api/ec2/handlers.h"
+#include "base/crypto.h"
 #include "controlplane/vpc_rules.h"
+#include "model/vpc_dns.h"
 
 namespace wharf::api::ec2 {
 
@@ -109,6 +112,24 @@ void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::
   }
 }
 
+// DnsEntries: an interface endpoint with private DNS on shows its service's private DNS name
+// (model::EndpointPrivateDnsName), which the VPC resolver answers with its interfaces'
+// addresses (controlplane/vpc_names.cc). Its vpce-... regional names are not made: nothing
+// would answer them.
+void SetDnsEntries(object& endpoint, std::string_view region) {
+  json::array entries;
+  std::string service = GetString(endpoint, "ServiceName");
+  std::string prefix = "com.amazonaws." + std::string(region) + ".";
+  if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false) &&
+      service.starts_with(prefix)) {
+    std::string name = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    std::string zone = HexEncode(Sha256(GetString(endpoint, "VpcId") + name)).substr(0, 13);
+    std::transform(zone.begin(), zone.end(), zone.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    entries.push_back(object{{"DnsName", name}, {"HostedZoneId", "Z" + zone}});
+  }
+  endpoint["DnsEntries"] = std::move(entries);
+}
+
 }  // namespace
 
 Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
@@ -171,6 +192,7 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
         endpoint["Groups"].as_array().push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
       }
     }
+    SetDnsEntries(endpoint, ctx.region);
     txn.compares.push_back({VpcEndpointKey(id), 0});
     txn.ops.push_back(store::Op::Put(VpcEndpointKey(id), Serialize(endpoint)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
@@ -222,7 +244,7 @@ Outcome DeleteVpcEndpoints(Context& c, const RequestContext&, object& in) {
   return object{{"Unsuccessful", std::move(unsuccessful)}};
 }
 
-Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
+Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
   std::string id = GetString(in, "VpcEndpointId");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindEndpoint(c, id);
@@ -260,6 +282,7 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
           R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})";
     }
     if (auto dns = GetBool(in, "PrivateDnsEnabled")) e.value["PrivateDnsEnabled"] = *dns;
+    SetDnsEntries(e.value, ctx.region);
     txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
