@@ -28,6 +28,7 @@ Requests from tasks are made inside their network namespaces (`ip netns exec`). 
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
 """
+import datetime
 import json
 import os
 import subprocess
@@ -143,6 +144,13 @@ def answers_on_443(task, address):
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
 
 
+def seconds(timestamp):
+    """A DescribeTasks timestamp (the CLI's ISO 8601 text, or epoch seconds) in epoch seconds."""
+    if isinstance(timestamp, (int, float)):
+        return float(timestamp)
+    return datetime.datetime.fromisoformat(timestamp).timestamp()
+
+
 def eventually(fn, want, timeout=6):
     deadline = time.time() + timeout
     got = fn()
@@ -172,6 +180,7 @@ with WharfServer(agent=True) as server:
             "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
 
     started = {}  # what -> RunTask to RUNNING, seconds, each sample
+    pulls = {}  # what -> createdAt to pullStartedAt; what (pull) -> the pull, seconds
 
     def running(subnet, assign="DISABLED", definition=None, timing=None):
         t0 = time.time()
@@ -181,6 +190,9 @@ with WharfServer(agent=True) as server:
         assert task["lastStatus"] == "RUNNING", task
         if timing:
             started.setdefault(timing, []).append(time.time() - t0)
+            for start, end in (("createdAt", "pullStartedAt"), ("pullStartedAt", "pullStoppedAt"),
+                               ("createdAt", "startedAt")):
+                pulls.setdefault((timing, start, end), []).append(seconds(task[end]) - seconds(task[start]))
         details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
         return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"],
                 "eni": details["networkInterfaceId"]}
@@ -417,6 +429,8 @@ with WharfServer(agent=True) as server:
         for what, samples in started.items():
             ms = sorted(round(x * 1000) for x in samples)
             print(f"RunTask -> RUNNING {what}: median {ms[len(ms) // 2]} ms of {ms}, load {os.getloadavg()[0]:.1f}")
+        for (what, start, end), samples in pulls.items():
+            print(f"   {start} -> {end} {what}: {sorted(round(x * 1000) for x in samples)} ms")
 
     @checks.run
     def host_left_clean():
