@@ -192,7 +192,8 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan) {
   return out;
 }
 
-std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied) {
+std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
+                                  bool rewrite) {
   std::string script;
   auto line = [&](const std::string& verb, const std::string& route, const std::string& tail) {
     size_t space = route.find(' ');
@@ -203,7 +204,7 @@ std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std
     if (!wanted.count(r)) line("del", r, "");
   }
   for (const std::string& r : wanted) {
-    if (!applied.count(r)) line("replace", r, " proto " + std::to_string(kEndpointRouteProto));
+    if (rewrite || !applied.count(r)) line("replace", r, " proto " + std::to_string(kEndpointRouteProto));
   }
   return script;
 }
@@ -212,18 +213,19 @@ Status Egress::Apply(const EgressPlan& plan) {
   const std::vector<EgressEni>& enis = plan.enis;
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   std::set<std::string> routes = EndpointRoutes(plan);
-  if (script == applied_ && routes == routes_) return Status::OK();
+  if (script == applied_ && routes == routes_ && !rewrite_routes_) return Status::OK();
   // First the routes (the endpoints' addresses local to their VPCs), then the table that
   // decides who reaches them: until it applies, an un-DNAT'd connection there finds nothing
   // listening on 443 of that address.
-  if (std::string batch = CompileEndpointRoutes(routes, routes_); !batch.empty()) {
+  if (std::string batch = CompileEndpointRoutes(routes, routes_, rewrite_routes_); !batch.empty()) {
     if (auto ip = FindExecutable("ip"); ip.ok()) {
       // A route already gone (its VPC's last bridge flushed the table) is no failure (-force).
       auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, batch, std::chrono::seconds(30)});
       if (!r.ok()) return r.status();
     }
-    routes_ = routes;
   }
+  routes_ = std::move(routes);
+  rewrite_routes_ = false;
   if (script == applied_) return Status::OK();
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {

@@ -114,15 +114,21 @@ inline constexpr int kEndpointRouteProto = 78;
 std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 
 // The `ip -force -batch` script that makes `wanted` the routes of ours, deleting those of
-// `applied` no longer wanted. "" when there is nothing to do. Pure.
-std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied);
+// `applied` no longer wanted, and writing those not in `applied` (every wanted one with
+// `rewrite`: something else may have removed them). "" when there is nothing to do. Pure.
+std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
+                                  bool rewrite = false);
 
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run.
   Status Apply(const EgressPlan& plan);
-  void Forget() { applied_.clear(); }
+  // The next Apply writes the table and the endpoints' routes again (the agent's refresh).
+  void Forget() {
+    applied_.clear();
+    rewrite_routes_ = true;
+  }
   Status Remove();
 
  private:
@@ -130,6 +136,7 @@ class Egress {
   const std::string table_;
   std::string applied_;
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
+  bool rewrite_routes_ = false;
 };
 
 }  // namespace wharf::agent

@@ -100,6 +100,9 @@ TEST(EgressTest, AdmittedEndpointsAreRedirectedToTheServer) {
             "route del local 10.0.1.10/32 dev lo table 70000\n"
             "route replace local 10.0.1.9/32 dev lo table 70000 proto 78\n");
   EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.9"}), "");
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.9"}, /*rewrite=*/true),
+            "route replace local 10.0.1.9/32 dev lo table 70000 proto 78\n")
+      << "the refresh writes them again";
   plan.enis[0].admitted_endpoints = {"10.0.1.x"};
   EXPECT_FALSE(CompileEgress(plan).ok());
 }
