@@ -154,7 +154,7 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     MutexLock lock(mu_);
     newest = std::max(newest, security_revision_);
   }
-  answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values);
+  answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values, endpoints);
   // The names of its ENIs' VPCs, for its resolver (a VPC without DNS support: one that
   // says so, and the resolver stays silent there).
   std::set<std::string> vpcs;
