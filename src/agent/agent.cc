@@ -385,8 +385,12 @@ class AgentImpl final : public Agent {
       EgressEni eni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
                     a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)};
       for (const auto& e : a.eni->endpoints) {
-        eni.endpoints.push_back(e.address);
-        if (e.admitted) eni.admitted_endpoints.push_back(e.address);
+        // Every interface of the endpoint (its name answers each), not only the one dialled.
+        std::vector<std::string> all = e.addresses.empty() ? std::vector<std::string>{e.address} : e.addresses;
+        for (const std::string& address : all) {
+          eni.endpoints.push_back(address);
+          if (e.admitted) eni.admitted_endpoints.push_back(address);
+        }
       }
       eni.vpc_route_table = model::VpcRouteTable(a.eni->vpc_id);
       plan.egress.enis.push_back(std::move(eni));

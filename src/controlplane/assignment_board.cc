@@ -147,7 +147,7 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     // With private DNS on, a service's name answers its endpoint in the VPC, way out or not.
     for (EndpointInterface& e : EndpointInterfaces(endpoints, group_values, a.eni->subnet_id, a.eni->vpc_id, a.eni->ip,
                                                    a.eni->security_groups)) {
-      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted});
+      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted, std::move(e.addresses)});
     }
   }
   {

@@ -123,7 +123,11 @@ std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object
       }
     }
     if (address.empty()) continue;  // no interface: nothing answers its name
-    EndpointInterface interface{name, address, false};
+    EndpointInterface interface{name, address, {}, false};
+    for (const auto& [_, a] : addresses) {
+      if (a.is_string()) interface.addresses.emplace_back(a.get_string());
+    }
+    std::sort(interface.addresses.begin(), interface.addresses.end());
     for (const auto& g : GetArray(e, "Groups")) {
       if (!g.is_object() || !ip) continue;
       std::string group_id = GetString(g.get_object(), "GroupId");

@@ -53,6 +53,9 @@ std::vector<std::string> EndpointServices(const std::vector<boost::json::object>
 struct EndpointInterface {
   std::string service;  // the short name: "ecr.dkr", "secretsmanager", ...
   std::string address;  // its interface in the ENI's subnet, else in the first of its subnets
+  // Every interface's address: the resolver answers them all (vpc_names.cc), so the node
+  // routes and redirects them all, whichever the client picks.
+  std::vector<std::string> addresses{};
   bool admitted = false;  // its groups admit the ENI on TCP 443
 };
 

@@ -127,6 +127,8 @@ TEST(VpcEgressTest, InterfaceEndpointsAnswerInTheTasksSubnetAndAdmitItByTheirGro
   EXPECT_TRUE(got[0].admitted);
   EXPECT_EQ(got[1].service, "ecr.dkr");
   EXPECT_EQ(got[1].address, "10.0.2.9") << "the interface in the task's own subnet";
+  // Its name answers both interfaces: the node redirects both.
+  EXPECT_EQ(got[1].addresses, (std::vector<std::string>{"10.0.1.9", "10.0.2.9"}));
   EXPECT_TRUE(got[1].admitted);
   EXPECT_EQ(got[2].service, "ssm");
   EXPECT_FALSE(got[2].admitted) << "the default group admits only its own members";

@@ -28,6 +28,7 @@ constexpr std::string_view kEndpoints = "endpoints";
 constexpr std::string_view kService = "service";
 constexpr std::string_view kAddress = "address";
 constexpr std::string_view kAdmitted = "admitted";
+constexpr std::string_view kAddresses = "addresses";
 constexpr std::string_view kTask = "task";
 constexpr std::string_view kTaskDefinition = "taskDefinition";
 constexpr std::string_view kContainerDefinitions = "containerDefinitions";
@@ -89,6 +90,10 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
     TaskAssignment::Eni::Endpoint endpoint{GetString(o, kService), GetString(o, kAddress),
                                            GetBool(o, kAdmitted).value_or(false)};
     if (endpoint.service.empty() || endpoint.address.empty()) return Malformed("eni.endpoints has no service or address");
+    for (const auto& a : GetArray(o, kAddresses)) {
+      if (!a.is_string()) return Malformed("eni.endpoints has a non-string address");
+      endpoint.addresses.emplace_back(a.get_string());
+    }
     eni.endpoints.push_back(std::move(endpoint));
   }
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
@@ -137,7 +142,10 @@ json::object TaskAssignment::ToJson() const {
     if (!eni->endpoints.empty()) {
       json::array endpoints;
       for (const auto& x : eni->endpoints) {
-        endpoints.push_back(json::object{{kService, x.service}, {kAddress, x.address}, {kAdmitted, x.admitted}});
+        json::array addresses;
+        for (const auto& a : x.addresses) addresses.push_back(json::value(a));
+        endpoints.push_back(json::object{
+            {kService, x.service}, {kAddress, x.address}, {kAdmitted, x.admitted}, {kAddresses, std::move(addresses)}});
       }
       out[kEni].as_object()[kEndpoints] = std::move(endpoints);
     }

@@ -67,6 +67,9 @@ struct TaskAssignment {
       std::string service;  // "ecr.dkr", "ecr.api", "secretsmanager", ...
       std::string address;
       bool admitted = false;
+      // All its interfaces' addresses (its DNS name answers each): the node routes and
+      // redirects them all; `address` is the one the agent's own calls dial.
+      std::vector<std::string> addresses{};
       bool operator==(const Endpoint&) const = default;
     };
     std::vector<Endpoint> endpoints{};

@@ -122,7 +122,7 @@ TEST(TaskAssignmentTest, TheEnisVpcRoundTrips) {
 TEST(TaskAssignmentTest, TheEnisEndpointsRoundTrip) {
   TaskAssignment a = AssignmentOf(TaskRecord(AwsvpcRecord()));
   ASSERT_TRUE(a.eni.has_value());
-  a.eni->endpoints = {{"ecr.dkr", "10.0.1.9", true}, {"ssm", "10.0.1.11", false}};
+  a.eni->endpoints = {{"ecr.dkr", "10.0.1.9", true, {"10.0.1.9", "10.0.2.9"}}, {"ssm", "10.0.1.11", false}};
   auto back = TaskAssignment::FromJson(a.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->eni->endpoints, a.eni->endpoints);
