@@ -36,7 +36,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
 from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
@@ -144,6 +144,19 @@ def answers_on_443(task, address):
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
 
 
+def listen_everywhere():
+    """A host service on every address (0.0.0.0) at a free port: what a task must not reach at
+    an endpoint's address (the address is local to the host, any port but 443 is dropped)."""
+    port = free_port()
+    listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER.replace(f'("{INET_IP}", 8080)', f'("0.0.0.0", {port})')])
+    on_exit(listener.kill)
+    deadline = time.time() + 10
+    while time.time() < deadline and sh("curl", "-s", "--max-time", "1", f"http://{HOST_IP}:{port}/",
+                                        check=False).returncode != 0:
+        time.sleep(0.1)
+    return port
+
+
 def seconds(timestamp):
     """A DescribeTasks timestamp (the CLI's ISO 8601 text, or epoch seconds) in epoch seconds."""
     if isinstance(timestamp, (int, float)):
@@ -175,16 +188,17 @@ with WharfServer(agent=True) as server:
                                "command": ['echo "$HOSTNAME" > /www/who.txt; exec httpd -f -p 8080 -h /www'],
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
-    def run(subnet, assign="DISABLED", definition=None):
+    def run(subnet, assign="DISABLED", definition=None, groups=None):
         return ecs.run_task(launchType="FARGATE", taskDefinition=definition or td, networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": groups or [net["web"]],
+                                    "assignPublicIp": assign}})
 
     started = {}  # what -> RunTask to RUNNING, seconds, each sample
     pulls = {}  # what -> createdAt to pullStartedAt; what (pull) -> the pull, seconds
 
-    def running(subnet, assign="DISABLED", definition=None, timing=None):
+    def running(subnet, assign="DISABLED", definition=None, timing=None, groups=None):
         t0 = time.time()
-        arn = run(subnet, assign, definition)["tasks"][0]["taskArn"]
+        arn = run(subnet, assign, definition, groups)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         task = wait_task(server, "default", arn, "RUNNING")
         assert task["lastStatus"] == "RUNNING", task
@@ -208,6 +222,8 @@ with WharfServer(agent=True) as server:
     @checks.run
     def a_vpc_with_a_public_and_a_private_subnet():
         net["vpc"] = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        # Interface endpoints' private DNS needs both DNS attributes on, as on AWS.
+        ec2.modify_vpc_attribute(VpcId=net["vpc"], EnableDnsHostnames={"Value": True})
         net["public"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.1.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         net["private"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.2.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         net["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -333,6 +349,34 @@ with WharfServer(agent=True) as server:
         # What the task's packets reach there is the server (its pull went that way).
         assert answers_on_443(t, net["dkr_ip"]), "the ecr.dkr endpoint's address does not answer"
         assert not answers_on_443(t, "10.0.2.250"), "an address no endpoint has answers"
+        # Only 443 there: a host service on every address is not reached at the endpoint's.
+        port = listen_everywhere()
+        assert from_task(t, f"http://{net['dkr_ip']}:{port}/", timeout=1) is None, "the endpoint answers on " + str(port)
+
+    @checks.run
+    def a_task_whose_egress_is_only_https_to_the_endpoints_group_pulls_and_runs():
+        # Its own egress rule names the port it dials (443, not the server's it is DNAT'd to)
+        # and the endpoints' group (whose members are the endpoints' interfaces).
+        g = net["https_only"] = ec2.create_security_group(
+            GroupName="egress-https-only", Description="e2e", VpcId=net["vpc"])["GroupId"]
+        ec2.revoke_security_group_egress(GroupId=g, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.authorize_security_group_egress(GroupId=g, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["vpce"]}]}])
+        ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": g}]}])
+        t = running(net["private"], groups=[g])
+        assert answers_on_443(t, net["dkr_ip"]), "its egress rule for 443 to the endpoints' group does not let it through"
+
+    @checks.run
+    def an_endpoint_in_two_subnets_answers_at_both_addresses():
+        # The resolver answers every interface of an endpoint: the node redirects them all.
+        ec2.modify_vpc_endpoint(VpcEndpointId=net["endpoints"][1], AddSubnetIds=[net["public"]])
+        interfaces = ec2.describe_network_interfaces(Filters=[
+            {"Name": "subnet-id", "Values": [net["public"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}])
+        [other] = [i["PrivateIpAddress"] for i in interfaces["NetworkInterfaces"]]
+        assert eventually(lambda: answers_on_443(net["via_vpce"], other), True) is True, other
+        assert answers_on_443(net["via_vpce"], net["dkr_ip"])
 
     @checks.run
     def without_the_endpoints_group_rule_for_443_the_pull_times_out():
@@ -400,9 +444,13 @@ with WharfServer(agent=True) as server:
                 ec2.release_address(AllocationId=net[key])
         ec2.revoke_security_group_ingress(GroupId=net["web"], IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        if "https_only" in net:
+            ec2.revoke_security_group_ingress(GroupId=net["vpce"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["https_only"]}]}])
         # In order; a NAT gateway holds its subnet until it is deleted, so DependencyViolation
         # is waited out.
-        steps = [("vpce", lambda v: ec2.delete_security_group(GroupId=v)),
+        steps = [("https_only", lambda v: ec2.delete_security_group(GroupId=v)),
+                 ("vpce", lambda v: ec2.delete_security_group(GroupId=v)),
                  ("web", lambda v: ec2.delete_security_group(GroupId=v)),
                  ("public_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
                  ("private_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
