@@ -133,18 +133,27 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     std::string eni = GetString(address, "NetworkInterfaceId");
     if (!eni.empty()) elastic_ips[eni] = GetString(address, "PublicIp");
   }
+  std::map<std::string, bool> private_dns;  // VPC id -> PrivateDnsWorks
+  for (auto& a : answer.assignments) {
+    if (!a.eni || a.eni->vpc_id.empty() || private_dns.count(a.eni->vpc_id)) continue;
+    ASSIGN_OR_RETURN(auto vpc, ReadRecord(store_, model::keys::VpcKey(a.eni->vpc_id)));
+    if (vpc) newest = std::max(newest, vpc->mod_revision);  // its DNS attributes changed
+    private_dns[a.eni->vpc_id] = PrivateDnsWorks(vpc ? &vpc->value : nullptr);
+  }
   for (auto& a : answer.assignments) {
     if (!a.eni || a.eni->vpc_id.empty()) continue;
+    const bool dns = private_dns[a.eni->vpc_id];
     if (auto e = elastic_ips.find(eni_ids[a.task_arn]); e != elastic_ips.end()) a.eni->public_ip = e->second;
     EniEgress way = ResolveEniEgress(route_tables, nat_gateways, a.eni->subnet_id, a.eni->vpc_id, a.eni->public_ip);
     a.eni->egress = way.routes_outside;
     a.eni->outside_address = way.outside_address;
     a.eni->pulls_from =
-        PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id));
+        PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id, dns));
     if (a.eni->pulls_from != "any") {
-      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id);
+      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id, dns);
     }
     // With private DNS on, a service's name answers its endpoint in the VPC, way out or not.
+    if (!dns) continue;
     for (EndpointInterface& e : EndpointInterfaces(endpoints, group_values, a.eni->subnet_id, a.eni->vpc_id, a.eni->ip,
                                                    a.eni->security_groups)) {
       a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted, std::move(e.addresses)});

@@ -78,7 +78,7 @@ std::string PullReach(const EniEgress& way, bool ecr_endpoints) {
 
 std::vector<std::string> EndpointServices(const std::vector<json::object>& endpoints,
                                           const std::vector<json::object>& route_tables, std::string_view subnet_id,
-                                          std::string_view vpc_id) {
+                                          std::string_view vpc_id, bool private_dns) {
   const json::object* table = model::RouteTableOfSubnet(route_tables, subnet_id, vpc_id);
   std::set<std::string> routed;  // gateway endpoints the subnet's table routes to
   if (table) {
@@ -94,7 +94,7 @@ std::vector<std::string> EndpointServices(const std::vector<json::object>& endpo
     std::string name = ShortServiceName(GetString(e, "ServiceName"));
     if (name.empty()) continue;
     std::string type = GetString(e, "VpcEndpointType");
-    bool reached = type == "Interface" ? GetBool(e, "PrivateDnsEnabled").value_or(false)
+    bool reached = type == "Interface" ? private_dns && GetBool(e, "PrivateDnsEnabled").value_or(false)
                                        : type == "Gateway" && routed.count(GetString(e, "VpcEndpointId")) > 0;
     if (reached) services.insert(name);
   }
@@ -144,10 +144,16 @@ std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object
   return out;
 }
 
+bool PrivateDnsWorks(const json::object* vpc) {
+  if (!vpc) return true;
+  model::VpcRecord view(*vpc);
+  return view.attribute("enableDnsSupport") && view.attribute("enableDnsHostnames");
+}
+
 bool ReachesEcrThroughEndpoints(const std::vector<json::object>& endpoints,
                                 const std::vector<json::object>& route_tables, std::string_view subnet_id,
-                                std::string_view vpc_id) {
-  std::vector<std::string> services = EndpointServices(endpoints, route_tables, subnet_id, vpc_id);
+                                std::string_view vpc_id, bool private_dns) {
+  std::vector<std::string> services = EndpointServices(endpoints, route_tables, subnet_id, vpc_id, private_dns);
   auto has = [&services](std::string_view name) {
     return std::find(services.begin(), services.end(), name) != services.end();
   };

@@ -38,9 +38,16 @@ std::string PullReach(const EniEgress& way, bool ecr_endpoints);
 // The AWS services (their short names: "ecr.api", "secretsmanager", "ssm", "s3", ...) a task
 // in `subnet_id` reaches through its VPC's endpoints: interface endpoints available with
 // private DNS on, gateway endpoints routed from the subnet's route table. Sorted, unique.
+// `private_dns`: the VPC's enableDnsSupport and enableDnsHostnames are both on
+// (PrivateDnsWorks); without them no interface endpoint's name answers in the VPC.
 std::vector<std::string> EndpointServices(const std::vector<boost::json::object>& endpoints,
                                           const std::vector<boost::json::object>& route_tables,
-                                          std::string_view subnet_id, std::string_view vpc_id);
+                                          std::string_view subnet_id, std::string_view vpc_id,
+                                          bool private_dns = true);
+
+// Whether interface endpoints' private DNS answers in the VPC of record `vpc` (ec2/vpcs/):
+// AWS needs enableDnsSupport and enableDnsHostnames. A VPC without a record (older data): yes.
+bool PrivateDnsWorks(const boost::json::object* vpc);
 
 // Whether a Fargate task in `subnet_id` reaches ECR through VPC endpoints, as AWS documents
 // for a subnet with no way out: interface endpoints for ecr.api (the token) and ecr.dkr (the
@@ -75,6 +82,6 @@ std::vector<EndpointInterface> EndpointInterfaces(const std::vector<boost::json:
 
 bool ReachesEcrThroughEndpoints(const std::vector<boost::json::object>& endpoints,
                                 const std::vector<boost::json::object>& route_tables, std::string_view subnet_id,
-                                std::string_view vpc_id);
+                                std::string_view vpc_id, bool private_dns = true);
 
 }  // namespace wharf::controlplane

@@ -80,6 +80,15 @@ TEST(VpcEgressTest, EcrIsReachedThroughItsInterfaceEndpointsAndTheS3GatewayRoute
       << "no ecr.dkr endpoint";
   EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1"),
             (std::vector<std::string>{"ecr.api", "ecr.dkr", "s3"}));
+  // A VPC without DNS hostnames (or support) answers no endpoint's private name.
+  EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1", false), (std::vector<std::string>{"s3"}));
+  EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1", false));
+  json::object vpc{{"VpcId", "vpc-1"}, {"_wharf", json::object{{"attributes", json::object{
+      {"enableDnsSupport", true}, {"enableDnsHostnames", false}}}}}};
+  EXPECT_FALSE(PrivateDnsWorks(&vpc));
+  vpc["_wharf"].as_object()["attributes"].as_object()["enableDnsHostnames"] = true;
+  EXPECT_TRUE(PrivateDnsWorks(&vpc));
+  EXPECT_TRUE(PrivateDnsWorks(nullptr)) << "older data without a record";
   endpoints[1] = Endpoint("vpce-dkr", "ecr.dkr", "Interface", false);
   EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"))
       << "without private DNS the registry's name is its public address";

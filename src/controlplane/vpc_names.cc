@@ -173,7 +173,9 @@ Result<model::VpcDnsTable> BuildVpcDnsTable(store::Store& store, std::string_vie
   RETURN_IF_ERROR(AddCloudMap(store, vpc_id, table));
   ASSIGN_OR_RETURN(auto balancers, LoadRecords(store, model::keys::kLoadBalancers));
   RETURN_IF_ERROR(AddLoadBalancers(balancers, table));
-  RETURN_IF_ERROR(AddEndpoints(store, vpc_id, region, table));
+  // Private DNS needs both attributes on (AWS refuses it otherwise, api/ec2/vpc_endpoints.cc;
+  // hostnames turned off later silences the endpoints' names). A VPC without a record: on.
+  if (!vpc || view.attribute("enableDnsHostnames")) RETURN_IF_ERROR(AddEndpoints(store, vpc_id, region, table));
   if (vpc && view.attribute("enableDnsHostnames")) {
     RETURN_IF_ERROR(AddHostnames(store, vpc_id, region, vpc->value, balancers, table));
   }

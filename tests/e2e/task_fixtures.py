@@ -255,8 +255,11 @@ def ecr_endpoints(ec2, vpc, subnet):
     """ECR's interface endpoints (ecr.api, ecr.dkr) in `subnet` and S3's gateway endpoint on the
     VPC's main route table: what a FARGATE task in a VPC with no way out needs to pull its image
     (docs/ARCHITECTURE.md, "Image pulls through the task's network"). Returns the endpoints' ids,
-    for ec2.delete_vpc_endpoints(VpcEndpointIds=...) before the subnet is deleted."""
+    for ec2.delete_vpc_endpoints(VpcEndpointIds=...) before the subnet is deleted. Turns on the
+    VPC's DNS support and hostnames, which interface endpoints' private DNS needs (as on AWS)."""
     region = ec2.meta.region_name
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                               {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
     # The endpoints' group must admit HTTPS from the tasks (wharf checks it, as AWS does): the
