@@ -15,6 +15,7 @@
 #include "api/ec2/handlers.h"
 #include "base/crypto.h"
 #include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
 #include "model/vpc_dns.h"
 
 namespace wharf::api::ec2 {
@@ -130,6 +131,60 @@ void SetDnsEntries(object& endpoint, std::string_view region) {
   endpoint["DnsEntries"] = std::move(entries);
 }
 
+// Whether interface endpoint `endpoint` may have private DNS on in VPC record `vpc`, in AWS's
+// words: the VPC needs enableDnsSupport and enableDnsHostnames, and no other endpoint of the
+// VPC may hold the same private DNS name (two private hosted zones for one domain).
+std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint, std::string_view region) {
+  if (GetString(endpoint, "VpcEndpointType") != "Interface" || !GetBool(endpoint, "PrivateDnsEnabled").value_or(false)) {
+    return std::nullopt;
+  }
+  std::string vpc_id = GetString(endpoint, "VpcId");
+  model::VpcRecord view(vpc);
+  if (!view.attribute("enableDnsSupport") || !view.attribute("enableDnsHostnames")) {
+    return AwsError::Client("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and "
+                                                "enableDnsHostnames VPC attributes set to true for " + vpc_id);
+  }
+  ASSIGN_OR_FAIL(auto endpoints, ReadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
+  for (const Record& other : endpoints) {
+    const object& o = other.value;
+    if (GetString(o, "VpcEndpointId") == GetString(endpoint, "VpcEndpointId") || GetString(o, "VpcId") != vpc_id ||
+        GetString(o, "ServiceName") != GetString(endpoint, "ServiceName") ||
+        GetString(o, "VpcEndpointType") != "Interface" || !GetBool(o, "PrivateDnsEnabled").value_or(false)) {
+      continue;
+    }
+    std::string service = GetString(endpoint, "ServiceName");
+    std::string prefix = "com.amazonaws." + std::string(region) + ".";
+    if (!service.starts_with(prefix)) continue;
+    std::string domain = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    if (domain.starts_with("*.")) domain = domain.substr(2);
+    return AwsError::Client("InvalidParameter", "private-dns-enabled cannot be set because there is already a "
+                                                "conflicting DNS domain for " + domain + " in the VPC " + vpc_id);
+  }
+  return std::nullopt;
+}
+
+// Adds security groups `ids` to interface endpoint `endpoint`: each must exist and be in the
+// endpoint's VPC (EC2's words for a group and a subnet of two VPCs); one already there is
+// not listed twice.
+std::optional<AwsError> AddGroups(Context& c, object& endpoint, const std::vector<std::string>& ids) {
+  json::array& groups = endpoint["Groups"].as_array();
+  for (const std::string& g : ids) {
+    auto group = ReadRecord(c.store(), SecurityGroupKey(g));
+    if (!group.ok()) return Ec2Error(group.status());
+    if (!*group) return GroupNotFound(g);
+    if (GetString((*group)->value, "VpcId") != GetString(endpoint, "VpcId")) {
+      const json::array& subnets = endpoint["SubnetIds"].as_array();
+      std::string where = subnets.empty() ? "VPC " + GetString(endpoint, "VpcId")
+                                          : "subnet " + std::string(subnets[0].as_string());
+      return AwsError::Client("InvalidParameter", "Security group " + g + " and " + where + " belong to different networks.");
+    }
+    bool listed = std::any_of(groups.begin(), groups.end(),
+                              [&](const json::value& v) { return GetString(v.as_object(), "GroupId") == g; });
+    if (!listed) groups.push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
@@ -185,12 +240,8 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
         if (!by_name.ok()) return Ec2Error(by_name.status());
         if (*by_name) groups.push_back(GetString((*by_name)->value, "GroupId"));
       }
-      for (const std::string& g : groups) {
-        auto group = ReadRecord(c.store(), SecurityGroupKey(g));
-        if (!group.ok()) return Ec2Error(group.status());
-        if (!*group) return GroupNotFound(g);
-        endpoint["Groups"].as_array().push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
-      }
+      if (auto err = AddGroups(c, endpoint, groups)) return *err;
+      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint, ctx.region)) return *err;
     }
     SetDnsEntries(endpoint, ctx.region);
     txn.compares.push_back({VpcEndpointKey(id), 0});
@@ -270,18 +321,20 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
                    }),
                    groups.end());
     }
-    for (const std::string& g : Strings(in, "AddSecurityGroupIds")) {
-      auto group = ReadRecord(c.store(), SecurityGroupKey(g));
-      if (!group.ok()) return Ec2Error(group.status());
-      if (!*group) return GroupNotFound(g);
-      groups.push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
-    }
+    if (auto err = AddGroups(c, e.value, Strings(in, "AddSecurityGroupIds"))) return *err;
     if (Has(in, "PolicyDocument")) e.value["PolicyDocument"] = GetString(in, "PolicyDocument");
     if (GetBool(in, "ResetPolicy").value_or(false)) {
       e.value["PolicyDocument"] =
           R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})";
     }
-    if (auto dns = GetBool(in, "PrivateDnsEnabled")) e.value["PrivateDnsEnabled"] = *dns;
+    if (auto dns = GetBool(in, "PrivateDnsEnabled")) {
+      e.value["PrivateDnsEnabled"] = *dns && GetString(e.value, "VpcEndpointType") == "Interface";
+      if (*dns) {
+        auto vpc = FindVpc(c, GetString(e.value, "VpcId"));
+        if (auto* err = std::get_if<AwsError>(&vpc)) return *err;
+        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value, ctx.region)) return *err;
+      }
+    }
     SetDnsEntries(e.value, ctx.region);
     txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
