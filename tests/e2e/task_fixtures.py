@@ -134,8 +134,12 @@ def host_state():
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
                       if " iif wh-" in l or " fwmark 0x76" in l)
+    # The local routes of internal load balancers' interfaces (proto 77) and of interface
+    # endpoints' (proto 78) in the VPCs' routing tables.
+    local_routes = sorted(l.strip() for proto in ("77", "78")
+                          for l in out("ip", "route", "show", "table", "all", "proto", proto).splitlines())
     return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
-            "nft": tables, "ip_rules": ip_rules}
+            "nft": tables, "ip_rules": ip_rules, "local_routes": local_routes}
 
 
 # An agent's nft tables (src/agent/network/network.h NodeTableName), and the fixed names older

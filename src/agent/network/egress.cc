@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <optional>
 #include <set>
+
+#include "base/logging.h"
 
 namespace wharf::agent {
 namespace {
@@ -209,22 +212,77 @@ std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std
   return script;
 }
 
+std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output) {
+  std::set<std::string> out;
+  size_t at = 0;
+  while (at < ip_output.size()) {
+    size_t end = ip_output.find('\n', at);
+    if (end == std::string_view::npos) end = ip_output.size();
+    std::string line(ip_output.substr(at, end - at));
+    at = end + 1;
+    if (!line.starts_with("local ")) continue;
+    std::string address = line.substr(6, line.find(' ', 6) - 6);
+    if (address.ends_with("/32")) address.resize(address.size() - 3);
+    if (IsIpv4(address)) out.insert(std::string(table) + " " + address);
+  }
+  return out;
+}
+
+std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::string>& routes) {
+  auto ip = FindExecutable("ip");
+  if (!ip.ok()) return std::nullopt;
+  std::set<std::string> tables, out;
+  for (const std::string& r : routes) tables.insert(r.substr(0, r.find(' ')));
+  for (const std::string& t : tables) {
+    auto r = runner_.Run({{*ip, "route", "show", "table", t, "proto", std::to_string(kEndpointRouteProto)},
+                          std::nullopt, "", std::chrono::seconds(10)});
+    if (!r.ok()) return std::nullopt;
+    if (r->exit_code != 0) continue;  // no such table (its VPC's last bridge went): no routes
+    out.merge(ParseEndpointRoutes(t, r->out));
+  }
+  return out;
+}
+
 Status Egress::Apply(const EgressPlan& plan) {
   const std::vector<EgressEni>& enis = plan.enis;
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   std::set<std::string> routes = EndpointRoutes(plan);
-  if (script == applied_ && routes == routes_ && !rewrite_routes_) return Status::OK();
+  if (script == applied_ && routes == routes_ && !rewrite_routes_ && reconciled_) return Status::OK();
+  // At the start and at each refresh, what the kernel has: routes of ours that no ENI wants
+  // any more (an agent stopped before it removed them, another's leftovers) go too.
+  std::set<std::string> made = routes_;
+  if (!reconciled_ || rewrite_routes_) {
+    std::set<std::string> tables = routes;
+    tables.insert(routes_.begin(), routes_.end());
+    if (auto kernel = KernelRoutes(tables)) {
+      made.merge(*kernel);
+      reconciled_ = true;
+    }
+  }
   // First the routes (the endpoints' addresses local to their VPCs), then the table that
   // decides who reaches them: until it applies, an un-DNAT'd connection there finds nothing
   // listening on 443 of that address.
-  if (std::string batch = CompileEndpointRoutes(routes, routes_, rewrite_routes_); !batch.empty()) {
+  bool all_made = true;
+  if (std::string batch = CompileEndpointRoutes(routes, made, rewrite_routes_); !batch.empty()) {
     if (auto ip = FindExecutable("ip"); ip.ok()) {
-      // A route already gone (its VPC's last bridge flushed the table) is no failure (-force).
+      // A route already gone (its VPC's last bridge flushed the table) fails alone (-force).
       auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, batch, std::chrono::seconds(30)});
       if (!r.ok()) return r.status();
+      if (r->exit_code != 0) {
+        // Some lines failed: record only what the kernel has (none known: what was there
+        // before), so that the next Apply tries the rest; the table is written all the same.
+        std::set<std::string> tables = routes;
+        tables.insert(made.begin(), made.end());
+        auto kernel = KernelRoutes(tables);
+        all_made = kernel && *kernel == routes;
+        if (!all_made) {
+          if (kernel) routes_ = std::move(*kernel);
+          LOG_WARN("msg=\"endpoint routes not all made\" error=\"{}\"", r->err);
+        }
+      }
     }
   }
-  routes_ = std::move(routes);
+  if (all_made) routes_ = std::move(routes);
   rewrite_routes_ = false;
   if (script == applied_) return Status::OK();
   auto nft = FindExecutable("nft");

@@ -119,6 +119,10 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite = false);
 
+// The "<table> <address>" routes in `ip route show table <table> proto 78`'s output
+// ("local 10.0.1.9 dev lo scope host" per line). Pure.
+std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output);
+
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
@@ -132,11 +136,16 @@ class Egress {
   Status Remove();
 
  private:
+  // The endpoints' routes (proto 78) the kernel has in the routing tables of `routes`; none
+  // when `ip` cannot tell.
+  std::optional<std::set<std::string>> KernelRoutes(const std::set<std::string>& routes);
+
   CommandRunner& runner_;
   const std::string table_;
   std::string applied_;
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
   bool rewrite_routes_ = false;
+  bool reconciled_ = false;  // the kernel's routes were listed since the start (or the refresh)
 };
 
 }  // namespace wharf::agent

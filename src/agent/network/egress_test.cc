@@ -1,7 +1,10 @@
-// The VPC egress compiler (pure); the kernel's side is test_vpc_egress.py.
+// The VPC egress compiler (pure), and Egress's bookkeeping of its routes over a scripted
+// `ip`; the kernel's side is test_vpc_egress.py.
 #include "agent/network/egress.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace wharf::agent {
 namespace {
@@ -105,6 +108,49 @@ TEST(EgressTest, AdmittedEndpointsAreRedirectedToTheServer) {
       << "the refresh writes them again";
   plan.enis[0].admitted_endpoints = {"10.0.1.x"};
   EXPECT_FALSE(CompileEgress(plan).ok());
+}
+
+// Answers `ip route show` with `kernel`, an `ip -batch` with `batch_exit`; records the batches.
+class ScriptedIp final : public CommandRunner {
+ public:
+  Result<CommandResult> Run(const Command& c) override {
+    if (std::find(c.argv.begin(), c.argv.end(), "show") != c.argv.end()) return CommandResult{0, kernel, ""};
+    if (std::find(c.argv.begin(), c.argv.end(), "-batch") != c.argv.end()) {
+      batches.push_back(c.stdin_data);
+      return CommandResult{batch_exit, "", batch_exit ? "RTNETLINK answers: No such process" : ""};
+    }
+    return CommandResult{0, "", ""};  // nft
+  }
+  std::string kernel;
+  int batch_exit = 0;
+  std::vector<std::string> batches;
+};
+
+TEST(EgressTest, TheFirstApplyRemovesRoutesOfOursNoEniWantsAndOnlyMadeRoutesAreRecorded) {
+  if (!FindExecutable("ip").ok() || !FindExecutable("nft").ok()) GTEST_SKIP() << "no ip or nft here";
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2"};
+  a.endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressPlan plan{{a}, ServerFront{"127.0.0.1", 4566}, {}};
+  ScriptedIp ip;
+  ip.kernel = "local 10.0.1.9 dev lo scope host \nlocal 10.0.1.77 dev lo scope host \n";
+  Egress egress(ip, "wharf_egress_test");
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ASSERT_EQ(ip.batches.size(), 1u);
+  EXPECT_EQ(ip.batches[0], "route del local 10.0.1.77/32 dev lo table 70000\n") << "a leftover goes, the wanted one stays";
+  EXPECT_EQ(ParseEndpointRoutes("70000", ip.kernel), (std::set<std::string>{"70000 10.0.1.77", "70000 10.0.1.9"}));
+
+  // A route that cannot be made is not recorded: the next Apply tries it again.
+  plan.enis[0].endpoints.push_back("10.0.1.10");
+  ip.kernel = "local 10.0.1.9 dev lo scope host \n";
+  ip.batch_exit = 2;
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ip.batch_exit = 0;
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ASSERT_EQ(ip.batches.size(), 3u);
+  EXPECT_EQ(ip.batches[2], "route replace local 10.0.1.10/32 dev lo table 70000 proto 78\n");
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ip.batches.size(), 3u) << "made: nothing more to do";
 }
 
 }  // namespace
