@@ -27,6 +27,7 @@
 #include "base/mutex.h"
 #include "base/clock.h"
 #include "base/random.h"
+#include "model/ec2_network.h"
 #include "model/json.h"
 
 namespace wharf::agent {
@@ -141,10 +142,11 @@ class AgentImpl final : public Agent {
     node_->enforced_enis = &enforced_enis_;
     node_->egress_enis = &egress_enis_;
     node_->execution_role = &execution_role_;
-    node_->execution_role_in = [this](const std::string& netns_path) -> std::unique_ptr<ExecutionRoleCalls> {
+    node_->execution_role_in = [this](const std::string& netns_path,
+                                      const std::string& address) -> std::unique_ptr<ExecutionRoleCalls> {
       ServerAddress front = options_.server;
-      front.host = std::string(kServerPublicAddress);
-      front.port = std::to_string(kServerPublicPort);
+      front.host = address.empty() ? std::string(kServerPublicAddress) : address;
+      front.port = std::to_string(address.empty() ? kServerPublicPort : kEndpointPort);
       front.netns_path = netns_path;
       front.connect_timeout = kTaskNetworkDialTimeout;
       return std::make_unique<OwnedExecutionRoleClient>(std::move(front), execution_sessions_);
@@ -258,12 +260,8 @@ class AgentImpl final : public Agent {
       }
       ASSIGN_OR_RETURN(json::object out, server_.Call("ecr", "AmazonEC2ContainerRegistry_V20150921.GetAuthorizationToken",
                                                       json::object{}, *region, role ? &*role : nullptr));
-      const json::array& data = out["authorizationData"].as_array();
-      if (data.empty()) return Status::Unavailable("no ECR authorization data");
-      auto decoded = Base64Decode(GetString(data[0].as_object(), "authorizationToken"));
-      if (!decoded || decoded->find(':') == std::string::npos) return Status::Internal("bad ECR token");
-      return std::optional<RegistryCredentials>(
-          RegistryCredentials{decoded->substr(0, decoded->find(':')), decoded->substr(decoded->find(':') + 1)});
+      ASSIGN_OR_RETURN(RegistryCredentials credentials, EcrCredentialsOf(out));
+      return std::optional<RegistryCredentials>(std::move(credentials));
     };
     return pull;
   }
@@ -384,9 +382,18 @@ class AgentImpl final : public Agent {
       plan.firewall.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, bridge});
       if (a.eni->vpc_id.empty()) continue;
       if (a.eni->egress) plan.routed_out.insert(bridge);
-      plan.egress.enis.push_back(
-          EgressEni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
-                    a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)});
+      EgressEni eni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
+                    a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)};
+      for (const auto& e : a.eni->endpoints) {
+        // Every interface of the endpoint (its name answers each), not only the one dialled.
+        std::vector<std::string> all = e.addresses.empty() ? std::vector<std::string>{e.address} : e.addresses;
+        for (const std::string& address : all) {
+          eni.endpoints.push_back(address);
+          if (e.admitted) eni.admitted_endpoints.push_back(address);
+        }
+      }
+      eni.vpc_route_table = model::VpcRouteTable(a.eni->vpc_id);
+      plan.egress.enis.push_back(std::move(eni));
       plan.egress.metadata_ports.push_back(node_->metadata_server.Port(ListenAddress(a.eni->gateway, bridge)));
       plan.egress_keys.emplace(a.task_arn, a.eni->ip);
     }

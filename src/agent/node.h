@@ -85,9 +85,11 @@ struct NodeContext {
   // How a task's secrets and private registry credentials are fetched with its execution
   // role (task_secrets.h). Null: a task that names any fails to start.
   ExecutionRoleCalls* execution_role = nullptr;
-  // The same calls made from a task's network namespace toward the server's front
-  // (pull_path.h). Null: a Fargate task's calls use `execution_role` whatever its network.
-  std::function<std::unique_ptr<ExecutionRoleCalls>(const std::string& netns_path)> execution_role_in = nullptr;
+  // The same calls made from a task's network namespace toward `address` on 443 (an
+  // interface endpoint's in its VPC; "": the server's front) (pull_path.h). Null: a Fargate
+  // task's calls use `execution_role` whatever its network.
+  std::function<std::unique_ptr<ExecutionRoleCalls>(const std::string& netns_path, const std::string& address)>
+      execution_role_in = nullptr;
   // Where the OCI spec of a container with secrets lives (0600, in a 0700 directory), its
   // bundle's config.json a link to it: runc reads the spec at create, and again at every exec
   // (health checks run with the container's environment, secrets included, as Docker's exec

@@ -342,14 +342,13 @@ Status TaskRunner::LaunchContainers() {
   pending_report_ = std::thread([this, report = StateReport("PENDING", "")] { Send(report, "PENDING"); });
   PullOptions pull = node_.pull;
   bool fargate = false;
+  bool execution_role = false;
   {
     MutexLock lock(mu_);
     const json::object& overrides = model::TaskRecord(assignment_.task).overrides();
     fargate = assignment_.container_instance_id.empty();
-    if (node_.pull_as_execution_role &&
-        !model::TaskRoleArn(definition_, overrides, model::TaskRoleKind::kExecution).empty()) {
-      pull = node_.pull_as_execution_role(assignment_.task_arn);
-    }
+    execution_role = !model::TaskRoleArn(definition_, overrides, model::TaskRoleKind::kExecution).empty();
+    if (node_.pull_as_execution_role && execution_role) pull = node_.pull_as_execution_role(assignment_.task_arn);
   }
   // A Fargate task in a VPC pulls through its ENI: what its subnet reaches is the server's word,
   // and for the server's registry its own namespace's packets (pull_path.h).
@@ -379,7 +378,15 @@ Status TaskRunner::LaunchContainers() {
     auto parsed = ParseImageReference(ref);
     const bool via_task = parsed.ok() && via_task_network(*parsed);
     if (via_task) {
-      options = ThroughTaskNetwork(options, task_netns_);
+      // With an execution role, the ECR token goes the pull's way too (GetAuthorizationToken,
+      // ecr.api's endpoint or the front).
+      std::string task_arn;
+      {
+        MutexLock lock(mu_);
+        task_arn = assignment_.task_arn;
+      }
+      options = ThroughTaskNetwork(options, task_netns_, PullAddress(eni_->pulls_from, eni_->EndpointAddress("ecr.dkr")),
+                                   execution_role ? TaskCalls() : nullptr, task_arn, node_.region);
     } else if (through_eni && parsed.ok()) {
       c->reason = UnreachedRegistryReason(eni_->pulls_from, *parsed, pull.is_ecr && pull.is_ecr(parsed->registry));
       if (!c->reason.empty()) return Status::NotFound(c->reason);
@@ -1104,6 +1111,35 @@ Status TaskRunner::WriteSpec(const Container& c, const std::string& spec) {
   return Status::OK();
 }
 
+ExecutionRoleCalls* TaskRunner::TaskCalls() {
+  if (eni_calls_) return &*eni_calls_;
+  ExecutionRoleCalls* calls = node_.execution_role;
+  bool fargate = false;
+  {
+    MutexLock lock(mu_);
+    fargate = assignment_.container_instance_id.empty();
+  }
+  // A Fargate task in a VPC reaches only what its subnet reaches: through its namespace
+  // (attached first, LaunchContainers) toward its VPC's endpoints and the server's front, as
+  // its pulls (pull_path.h). Not a public subnet's task without a public address (a deliberate
+  // deviation: the node's connection).
+  if (!calls || !fargate || !eni_ || eni_->vpc_id.empty()) return calls;
+  const bool way_out = !eni_->outside_address.empty();
+  if (!way_out && eni_->pulls_from == "any") return calls;
+  std::map<std::string, ExecutionRoleCalls*, std::less<>> via_endpoint;
+  if (!task_netns_.empty() && node_.execution_role_in) {
+    front_calls_ = node_.execution_role_in(task_netns_, "");
+    for (const auto& e : eni_->endpoints) {
+      endpoint_calls_.push_back(node_.execution_role_in(task_netns_, e.address));
+      via_endpoint[e.service] = endpoint_calls_.back().get();
+    }
+  }
+  if (way_out && !front_calls_) return calls;
+  eni_calls_.emplace(*calls, way_out ? std::vector<std::string>{} : eni_->endpoint_services, front_calls_.get(),
+                     std::move(via_endpoint));
+  return &*eni_calls_;
+}
+
 Status TaskRunner::FetchExecutionResources() {
   std::vector<json::object> definitions;
   bool needed = false;
@@ -1117,23 +1153,11 @@ Status TaskRunner::FetchExecutionResources() {
                                       "node has no way to call the API with the task's execution role");
   }
   std::string task_arn;
-  bool fargate = false;
   {
     MutexLock lock(mu_);
     task_arn = assignment_.task_arn;
-    fargate = assignment_.container_instance_id.empty();
   }
-  // A Fargate task in a VPC with no way out reaches only the services its VPC has endpoints for.
-  // Through its namespace (attached first, LaunchContainers) toward the server's front, as its pulls.
-  ExecutionRoleCalls* calls = node_.execution_role;
-  std::optional<CallsThroughEni> through_eni;
-  std::unique_ptr<ExecutionRoleCalls> in_network;
-  const bool in_vpc = fargate && eni_ && !eni_->vpc_id.empty();
-  if (in_vpc && !task_netns_.empty() && node_.execution_role_in) in_network = node_.execution_role_in(task_netns_);
-  const bool way_out = in_vpc && !eni_->outside_address.empty();
-  if (in_vpc && (eni_->pulls_from != "any" || (way_out && in_network))) {
-    calls = &through_eni.emplace(*calls, way_out ? std::vector<std::string>{} : eni_->endpoint_services, in_network.get());
-  }
+  ExecutionRoleCalls* calls = TaskCalls();
   ASSIGN_OR_RETURN(auto fetched, FetchTaskSecrets(definitions, task_arn, node_.region, *calls));
   for (auto& c : containers_) {
     auto it = fetched.find(c->name);

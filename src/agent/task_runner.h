@@ -39,6 +39,7 @@
 #include "agent/health_check.h"
 #include "agent/metadata_directory.h"
 #include "agent/node.h"
+#include "agent/pull_path.h"
 #include "base/mutex.h"
 #include "model/task_assignment.h"
 
@@ -74,6 +75,10 @@ class TaskRunner {
   // The containers' secrets, secret log options and registry credentials, fetched with the
   // execution role before anything is pulled (task_secrets.h); kept in memory only.
   Status FetchExecutionResources();
+  // The execution role's calls of this task (the secrets, the ECR token): the node's, or for a
+  // Fargate task in a VPC its network's (pull_path.h CallsThroughEni), made on first use once
+  // the ENI is attached. Null without a node's execution role client. Runner thread only.
+  ExecutionRoleCalls* TaskCalls();
   // c's OCI spec as its bundle's config.json; with secrets, a link to a 0600 file under
   // NodeContext::private_specs_dir (PrivateSpecPath), removed by Cleanup.
   Status WriteSpec(const Container& c, const std::string& spec);
@@ -176,6 +181,10 @@ class TaskRunner {
   std::thread pending_report_;  // the PENDING report, sent beside the launch
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
+  // A Fargate task in a VPC: its execution role's calls as its own packets (TaskCalls).
+  std::unique_ptr<ExecutionRoleCalls> front_calls_;
+  std::vector<std::unique_ptr<ExecutionRoleCalls>> endpoint_calls_;
+  std::optional<CallsThroughEni> eni_calls_;
   // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
   std::future<Result<NetworkAttachment>> network_attached_;
   std::vector<std::string> dns_servers_;  // what its containers' resolv.conf names; empty: the host's

@@ -48,7 +48,8 @@ Result<std::unique_ptr<AssignmentBoard>> AssignmentBoard::Start(store::Store& st
                                 std::pair{model::keys::kNatGateways, &board->nat_watch_},
                                 std::pair{model::keys::kAddresses, &board->address_watch_},
                                 std::pair{kCloudMapPrefix, &board->names_watch_},
-                                std::pair{model::keys::kVpcs, &board->vpc_watch_}}) {
+                                std::pair{model::keys::kVpcs, &board->vpc_watch_},
+                                std::pair{model::keys::kVpcEndpoints, &board->endpoint_watch_}}) {
     ASSIGN_OR_RETURN(*watch, store.WatchPrefix(prefix, now, [raw](const std::vector<store::Event>& events) {
                        raw->OnSecurityChanges(events);
                      }));
@@ -66,6 +67,7 @@ AssignmentBoard::~AssignmentBoard() {
   address_watch_.reset();
   names_watch_.reset();
   vpc_watch_.reset();
+  endpoint_watch_.reset();
   {
     MutexLock lock(mu_);
     stopping_ = true;
@@ -131,23 +133,37 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     std::string eni = GetString(address, "NetworkInterfaceId");
     if (!eni.empty()) elastic_ips[eni] = GetString(address, "PublicIp");
   }
+  std::map<std::string, bool> private_dns;  // VPC id -> PrivateDnsWorks
+  for (auto& a : answer.assignments) {
+    if (!a.eni || a.eni->vpc_id.empty() || private_dns.count(a.eni->vpc_id)) continue;
+    ASSIGN_OR_RETURN(auto vpc, ReadRecord(store_, model::keys::VpcKey(a.eni->vpc_id)));
+    if (vpc) newest = std::max(newest, vpc->mod_revision);  // its DNS attributes changed
+    private_dns[a.eni->vpc_id] = PrivateDnsWorks(vpc ? &vpc->value : nullptr);
+  }
   for (auto& a : answer.assignments) {
     if (!a.eni || a.eni->vpc_id.empty()) continue;
+    const bool dns = private_dns[a.eni->vpc_id];
     if (auto e = elastic_ips.find(eni_ids[a.task_arn]); e != elastic_ips.end()) a.eni->public_ip = e->second;
     EniEgress way = ResolveEniEgress(route_tables, nat_gateways, a.eni->subnet_id, a.eni->vpc_id, a.eni->public_ip);
     a.eni->egress = way.routes_outside;
     a.eni->outside_address = way.outside_address;
     a.eni->pulls_from =
-        PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id));
+        PullReach(way, ReachesEcrThroughEndpoints(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id, dns));
     if (a.eni->pulls_from != "any") {
-      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id);
+      a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id, dns);
+    }
+    // With private DNS on, a service's name answers its endpoint in the VPC, way out or not.
+    if (!dns) continue;
+    for (EndpointInterface& e : EndpointInterfaces(endpoints, group_values, a.eni->subnet_id, a.eni->vpc_id, a.eni->ip,
+                                                   a.eni->security_groups)) {
+      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted, std::move(e.addresses)});
     }
   }
   {
     MutexLock lock(mu_);
     newest = std::max(newest, security_revision_);
   }
-  answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values);
+  answer.security = ResolveNodeSecurity(node, tasks, group_values, lb_values, endpoints);
   // The names of its ENIs' VPCs, for its resolver (a VPC without DNS support: one that
   // says so, and the resolver stays silent there).
   std::set<std::string> vpcs;

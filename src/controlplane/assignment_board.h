@@ -77,6 +77,7 @@ class AssignmentBoard {
   // servicediscovery/ and ec2/vpcs/: the names in "vpcDns", likewise
   std::unique_ptr<store::Watch> names_watch_;
   std::unique_ptr<store::Watch> vpc_watch_;
+  std::unique_ptr<store::Watch> endpoint_watch_;  // interface endpoints: where tasks' calls go
   std::thread timer_;                    // runs TimerLoop(): started by Start
 
   // Protected by mu_.

@@ -26,7 +26,8 @@ std::string EniMembership(const json::object& task_record) {
 
 model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vector<json::object>& tasks,
                                         const std::vector<json::object>& groups,
-                                        const std::vector<json::object>& load_balancers) {
+                                        const std::vector<json::object>& load_balancers,
+                                        const std::vector<json::object>& endpoints) {
   std::set<std::string> enforced;  // groups of the node's ENIs
   for (const auto& t : tasks) {
     model::TaskRecord task(t);
@@ -73,6 +74,18 @@ model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vect
       // agent/network/firewall.h).
       for (const auto& i : lb.interfaces()) {
         if (!i.ip.empty()) it->second.addresses.push_back(i.ip);
+      }
+    }
+  }
+  for (const auto& e : endpoints) {
+    if (GetString(e, "VpcEndpointType") != "Interface") continue;
+    for (const auto& g : GetArray(e, "Groups")) {
+      if (!g.is_object()) continue;
+      auto it = out.members.find(GetString(g.get_object(), "GroupId"));
+      if (it == out.members.end()) continue;
+      // Its interfaces' addresses, by subnet (api/ec2/vpc_endpoints.cc's _wharf.addresses).
+      for (const auto& [_, ip] : GetObject(GetObject(e, "_wharf"), "addresses")) {
+        if (ip.is_string()) it->second.addresses.emplace_back(ip.get_string());
       }
     }
   }

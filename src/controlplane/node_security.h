@@ -24,10 +24,13 @@ std::string EniMembership(const boost::json::object& task_record);
 // and last STOPPED, as the feed lists them), and the members of every group those rules name:
 // the addresses of every live ENI in it, on any node (`tasks` are all task records), and the
 // marks and interface addresses of the load balancers in it (`load_balancers`:
-// elbv2/load-balancers/ records).
+// elbv2/load-balancers/ records), and the interface addresses of the interface endpoints in
+// it (`endpoints`: ec2/vpc-endpoints/ records), so that a task's egress rule naming an
+// endpoint's group admits its connections to the endpoint.
 // A group that no longer exists has no rules (its tasks' ENIs then allow nothing).
 model::NodeSecurity ResolveNodeSecurity(const std::string& node, const std::vector<boost::json::object>& tasks,
                                         const std::vector<boost::json::object>& groups,
-                                        const std::vector<boost::json::object>& load_balancers);
+                                        const std::vector<boost::json::object>& load_balancers,
+                                        const std::vector<boost::json::object>& endpoints = {});
 
 }  // namespace wharf::controlplane

@@ -65,6 +65,21 @@ TEST(ResolveNodeSecurityTest, RulesOfTheNodesGroupsAndMembersOfTheGroupsTheyName
   EXPECT_TRUE(ResolveNodeSecurity("i-c", tasks, groups, lbs).empty());  // no ENIs there
 }
 
+// An interface endpoint's interfaces are members of its groups: a task's egress rule naming
+// the endpoint's group admits its connections to the endpoint's addresses.
+TEST(ResolveNodeSecurityTest, InterfaceEndpointsAreMembersOfTheirGroups) {
+  std::vector<json::object> tasks = {Task("i-a", "10.0.1.5", {"sg-web"})};
+  std::vector<json::object> groups = {Group("sg-web", "sg-vpce")};
+  std::vector<json::object> endpoints = {
+      json::parse(R"({"VpcEndpointType": "Interface", "Groups": [{"GroupId": "sg-vpce"}],
+                      "_wharf": {"addresses": {"subnet-a": "10.0.1.9", "subnet-b": "10.0.2.9"}}})").as_object(),
+      json::parse(R"({"VpcEndpointType": "Interface", "Groups": [{"GroupId": "sg-unnamed"}],
+                      "_wharf": {"addresses": {"subnet-a": "10.0.1.10"}}})").as_object()};
+  model::NodeSecurity s = ResolveNodeSecurity("i-a", tasks, groups, {}, endpoints);
+  ASSERT_EQ(s.members.size(), 1u);
+  EXPECT_EQ(s.members.at("sg-vpce").addresses, (std::vector<std::string>{"10.0.1.9", "10.0.2.9"}));
+}
+
 // The data plane marks a target group's connections with the mark of the load balancer that
 // forwards to it: the same mark the nodes admit for that load balancer's groups.
 TEST(ResolveNodeSecurityTest, TargetsCarryTheirLoadBalancersMark) {

@@ -1,10 +1,13 @@
 #include "controlplane/vpc_egress.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
+#include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/json.h"
+#include "model/security_group.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
@@ -24,6 +27,30 @@ std::string NatAddress(const std::vector<json::object>& nat_gateways, std::strin
     return "";
   }
   return "";
+}
+
+// "com.amazonaws.<region>.<name>" -> "<name>"; "" for another name.
+std::string ShortServiceName(const std::string& service) {
+  size_t dot = service.find('.', std::string_view("com.amazonaws.").size());
+  if (!service.starts_with("com.amazonaws.") || dot == std::string::npos) return "";
+  return service.substr(dot + 1);
+}
+
+// Whether group record `group` admits `ip` (a member of `ip_groups`) on TCP `port`.
+bool Admits(const json::object& group, uint32_t ip, const std::vector<std::string>& ip_groups, int port) {
+  for (const model::SecurityGroupRule& r : model::SecurityGroupRecord(group).rules().ingress) {
+    if (r.protocol != "-1" && r.protocol != "tcp" && r.protocol != "6") continue;
+    bool all_ports = r.protocol == "-1" || r.from_port < 0;
+    if (!all_ports && (port < r.from_port || port > r.to_port)) continue;
+    if (!r.cidr.empty()) {
+      auto cidr = vpc::ParseIpv4Cidr(r.cidr);
+      if (cidr && cidr->Contains(ip)) return true;
+    }
+    if (!r.group_id.empty() && std::find(ip_groups.begin(), ip_groups.end(), r.group_id) != ip_groups.end()) {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -51,7 +78,7 @@ std::string PullReach(const EniEgress& way, bool ecr_endpoints) {
 
 std::vector<std::string> EndpointServices(const std::vector<json::object>& endpoints,
                                           const std::vector<json::object>& route_tables, std::string_view subnet_id,
-                                          std::string_view vpc_id) {
+                                          std::string_view vpc_id, bool private_dns) {
   const json::object* table = model::RouteTableOfSubnet(route_tables, subnet_id, vpc_id);
   std::set<std::string> routed;  // gateway endpoints the subnet's table routes to
   if (table) {
@@ -64,21 +91,69 @@ std::vector<std::string> EndpointServices(const std::vector<json::object>& endpo
   std::set<std::string> services;
   for (const json::object& e : endpoints) {
     if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
-    std::string service = GetString(e, "ServiceName");  // com.amazonaws.<region>.<name>
-    size_t dot = service.find('.', std::string_view("com.amazonaws.").size());
-    if (!service.starts_with("com.amazonaws.") || dot == std::string::npos) continue;
+    std::string name = ShortServiceName(GetString(e, "ServiceName"));
+    if (name.empty()) continue;
     std::string type = GetString(e, "VpcEndpointType");
-    bool reached = type == "Interface" ? GetBool(e, "PrivateDnsEnabled").value_or(false)
+    bool reached = type == "Interface" ? private_dns && GetBool(e, "PrivateDnsEnabled").value_or(false)
                                        : type == "Gateway" && routed.count(GetString(e, "VpcEndpointId")) > 0;
-    if (reached) services.insert(service.substr(dot + 1));
+    if (reached) services.insert(name);
   }
   return {services.begin(), services.end()};
 }
 
+std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object>& endpoints,
+                                                  const std::vector<json::object>& groups, std::string_view subnet_id,
+                                                  std::string_view vpc_id, std::string_view eni_ip,
+                                                  const std::vector<std::string>& eni_groups) {
+  std::map<std::string, std::pair<std::string, EndpointInterface>> chosen;  // service -> (endpoint id, interface)
+  auto ip = vpc::ParseIpv4(eni_ip);
+  for (const json::object& e : endpoints) {
+    if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
+    if (GetString(e, "VpcEndpointType") != "Interface" || !GetBool(e, "PrivateDnsEnabled").value_or(false)) continue;
+    std::string name = ShortServiceName(GetString(e, "ServiceName"));
+    std::string id = GetString(e, "VpcEndpointId");
+    if (name.empty() || (chosen.count(name) && chosen[name].first < id)) continue;
+    // Its interfaces, by subnet (vpc_endpoints.cc keeps them under _wharf.addresses).
+    const json::object& addresses = GetObject(GetObject(e, "_wharf"), "addresses");
+    std::string address = GetString(addresses, subnet_id);
+    if (address.empty()) {
+      for (const auto& s : GetArray(e, "SubnetIds")) {
+        if (s.is_string()) address = GetString(addresses, std::string_view(s.get_string()));
+        if (!address.empty()) break;
+      }
+    }
+    if (address.empty()) continue;  // no interface: nothing answers its name
+    EndpointInterface interface{name, address, {}, false};
+    for (const auto& [_, a] : addresses) {
+      if (a.is_string()) interface.addresses.emplace_back(a.get_string());
+    }
+    std::sort(interface.addresses.begin(), interface.addresses.end());
+    for (const auto& g : GetArray(e, "Groups")) {
+      if (!g.is_object() || !ip) continue;
+      std::string group_id = GetString(g.get_object(), "GroupId");
+      for (const json::object& group : groups) {
+        if (model::SecurityGroupRecord(group).group_id() == group_id && Admits(group, *ip, eni_groups, kEndpointPort)) {
+          interface.admitted = true;
+        }
+      }
+    }
+    chosen[name] = {id, std::move(interface)};
+  }
+  std::vector<EndpointInterface> out;
+  for (auto& [_, c] : chosen) out.push_back(std::move(c.second));
+  return out;
+}
+
+bool PrivateDnsWorks(const json::object* vpc) {
+  if (!vpc) return true;
+  model::VpcRecord view(*vpc);
+  return view.attribute("enableDnsSupport") && view.attribute("enableDnsHostnames");
+}
+
 bool ReachesEcrThroughEndpoints(const std::vector<json::object>& endpoints,
                                 const std::vector<json::object>& route_tables, std::string_view subnet_id,
-                                std::string_view vpc_id) {
-  std::vector<std::string> services = EndpointServices(endpoints, route_tables, subnet_id, vpc_id);
+                                std::string_view vpc_id, bool private_dns) {
+  std::vector<std::string> services = EndpointServices(endpoints, route_tables, subnet_id, vpc_id, private_dns);
   auto has = [&services](std::string_view name) {
     return std::find(services.begin(), services.end(), name) != services.end();
   };

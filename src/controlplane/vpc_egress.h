@@ -38,9 +38,16 @@ std::string PullReach(const EniEgress& way, bool ecr_endpoints);
 // The AWS services (their short names: "ecr.api", "secretsmanager", "ssm", "s3", ...) a task
 // in `subnet_id` reaches through its VPC's endpoints: interface endpoints available with
 // private DNS on, gateway endpoints routed from the subnet's route table. Sorted, unique.
+// `private_dns`: the VPC's enableDnsSupport and enableDnsHostnames are both on
+// (PrivateDnsWorks); without them no interface endpoint's name answers in the VPC.
 std::vector<std::string> EndpointServices(const std::vector<boost::json::object>& endpoints,
                                           const std::vector<boost::json::object>& route_tables,
-                                          std::string_view subnet_id, std::string_view vpc_id);
+                                          std::string_view subnet_id, std::string_view vpc_id,
+                                          bool private_dns = true);
+
+// Whether interface endpoints' private DNS answers in the VPC of record `vpc` (ec2/vpcs/):
+// AWS needs enableDnsSupport and enableDnsHostnames. A VPC without a record (older data): yes.
+bool PrivateDnsWorks(const boost::json::object* vpc);
 
 // Whether a Fargate task in `subnet_id` reaches ECR through VPC endpoints, as AWS documents
 // for a subnet with no way out: interface endpoints for ecr.api (the token) and ecr.dkr (the
@@ -48,8 +55,33 @@ std::vector<std::string> EndpointServices(const std::vector<boost::json::object>
 // resolves to its public addresses, which the subnet cannot reach), and an s3 gateway
 // endpoint routed from the subnet's route table (the layers are S3 objects). Only ECR: any
 // other registry still needs the way out. `endpoints`: ec2/vpc-endpoints/ records.
+// An interface endpoint of the ENI's VPC, as the ENI reaches it by the service's private DNS
+// name (model::TaskAssignment::Eni::Endpoint).
+struct EndpointInterface {
+  std::string service;  // the short name: "ecr.dkr", "secretsmanager", ...
+  std::string address;  // its interface in the ENI's subnet, else in the first of its subnets
+  // Every interface's address: the resolver answers them all (vpc_names.cc), so the node
+  // routes and redirects them all, whichever the client picks.
+  std::vector<std::string> addresses{};
+  bool admitted = false;  // its groups admit the ENI on TCP 443
+};
+
+// The port an interface endpoint answers on (HTTPS).
+inline constexpr int kEndpointPort = 443;
+
+// The interface endpoints of `vpc_id`, available with private DNS on (without it the service's
+// name resolves to its public addresses), one per service (the endpoint with the lowest id).
+// `admitted`: one of the endpoint's groups (`groups`: ec2/security-groups/ records) has an
+// ingress rule for TCP 443 (or all traffic) whose CIDR holds `eni_ip` or whose group is one of
+// `eni_groups`, as AWS's endpoint admits a client; otherwise the client's connection times out.
+// Sorted by service.
+std::vector<EndpointInterface> EndpointInterfaces(const std::vector<boost::json::object>& endpoints,
+                                                  const std::vector<boost::json::object>& groups,
+                                                  std::string_view subnet_id, std::string_view vpc_id,
+                                                  std::string_view eni_ip, const std::vector<std::string>& eni_groups);
+
 bool ReachesEcrThroughEndpoints(const std::vector<boost::json::object>& endpoints,
                                 const std::vector<boost::json::object>& route_tables, std::string_view subnet_id,
-                                std::string_view vpc_id);
+                                std::string_view vpc_id, bool private_dns = true);
 
 }  // namespace wharf::controlplane

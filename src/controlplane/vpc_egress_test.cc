@@ -80,9 +80,89 @@ TEST(VpcEgressTest, EcrIsReachedThroughItsInterfaceEndpointsAndTheS3GatewayRoute
       << "no ecr.dkr endpoint";
   EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1"),
             (std::vector<std::string>{"ecr.api", "ecr.dkr", "s3"}));
+  // A VPC without DNS hostnames (or support) answers no endpoint's private name.
+  EXPECT_EQ(EndpointServices(endpoints, tables, "subnet-priv", "vpc-1", false), (std::vector<std::string>{"s3"}));
+  EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1", false));
+  json::object vpc{{"VpcId", "vpc-1"}, {"_wharf", json::object{{"attributes", json::object{
+      {"enableDnsSupport", true}, {"enableDnsHostnames", false}}}}}};
+  EXPECT_FALSE(PrivateDnsWorks(&vpc));
+  vpc["_wharf"].as_object()["attributes"].as_object()["enableDnsHostnames"] = true;
+  EXPECT_TRUE(PrivateDnsWorks(&vpc));
+  EXPECT_TRUE(PrivateDnsWorks(nullptr)) << "older data without a record";
   endpoints[1] = Endpoint("vpce-dkr", "ecr.dkr", "Interface", false);
   EXPECT_FALSE(ReachesEcrThroughEndpoints(endpoints, tables, "subnet-priv", "vpc-1"))
       << "without private DNS the registry's name is its public address";
+}
+
+json::object Interface(const std::string& id, const std::string& service, json::object addresses,
+                       std::vector<std::string> groups) {
+  json::object e = Endpoint(id, service, "Interface");
+  json::array subnets, group_list;
+  for (const auto& [subnet, _] : addresses) subnets.push_back(json::string(subnet));
+  for (const auto& g : groups) group_list.push_back(json::object{{"GroupId", g}});
+  e["SubnetIds"] = std::move(subnets);
+  e["Groups"] = std::move(group_list);
+  e["_wharf"] = json::object{{"addresses", std::move(addresses)}};
+  return e;
+}
+
+json::object Group(const std::string& id, json::array ingress) {
+  return json::object{{"GroupId", id}, {"VpcId", "vpc-1"}, {"IpPermissions", std::move(ingress)}};
+}
+
+json::object Permission(const std::string& protocol, int from, int to, const std::string& cidr,
+                        const std::string& group = "") {
+  json::object p{{"IpProtocol", protocol}, {"FromPort", from}, {"ToPort", to}};
+  if (!cidr.empty()) p["IpRanges"] = json::array{json::object{{"CidrIp", cidr}}};
+  if (!group.empty()) p["UserIdGroupPairs"] = json::array{json::object{{"GroupId", group}}};
+  return p;
+}
+
+// Which addresses the node redirects to the server: each service's endpoint interface in the
+// task's subnet (else another of its subnets), admitted only by a rule for 443.
+TEST(VpcEgressTest, InterfaceEndpointsAnswerInTheTasksSubnetAndAdmitItByTheirGroups) {
+  std::vector<json::object> endpoints{
+      Interface("vpce-dkr", "ecr.dkr", json::object{{"subnet-a", "10.0.1.9"}, {"subnet-b", "10.0.2.9"}}, {"sg-vpce"}),
+      Interface("vpce-api", "ecr.api", json::object{{"subnet-a", "10.0.1.10"}}, {"sg-vpce"}),
+      Interface("vpce-ssm", "ssm", json::object{{"subnet-a", "10.0.1.11"}}, {"sg-default"}),
+      Endpoint("vpce-s3", "s3", "Gateway")};
+  std::vector<json::object> groups{
+      Group("sg-vpce", json::array{Permission("tcp", 443, 443, "", "sg-task")}),
+      Group("sg-default", json::array{Permission("-1", -1, -1, "", "sg-default")})};
+  auto got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {"sg-task"});
+  ASSERT_EQ(got.size(), 3u) << "the gateway endpoint has no interface";
+  EXPECT_EQ(got[0].service, "ecr.api");
+  EXPECT_EQ(got[0].address, "10.0.1.10") << "no interface in the task's subnet: another of the endpoint's";
+  EXPECT_TRUE(got[0].admitted);
+  EXPECT_EQ(got[1].service, "ecr.dkr");
+  EXPECT_EQ(got[1].address, "10.0.2.9") << "the interface in the task's own subnet";
+  // Its name answers both interfaces: the node redirects both.
+  EXPECT_EQ(got[1].addresses, (std::vector<std::string>{"10.0.1.9", "10.0.2.9"}));
+  EXPECT_TRUE(got[1].admitted);
+  EXPECT_EQ(got[2].service, "ssm");
+  EXPECT_FALSE(got[2].admitted) << "the default group admits only its own members";
+
+  // A rule for another port, or a CIDR that does not hold the task, admits nothing.
+  groups[0] = Group("sg-vpce", json::array{Permission("tcp", 80, 80, "10.0.0.0/16"),
+                                           Permission("tcp", 443, 443, "10.0.1.0/24")});
+  got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {"sg-task"});
+  EXPECT_FALSE(got[0].admitted);
+  EXPECT_FALSE(got[1].admitted);
+  got = EndpointInterfaces(endpoints, groups, "subnet-a", "vpc-1", "10.0.1.5", {"sg-task"});
+  EXPECT_TRUE(got[1].admitted) << "10.0.1.0/24 holds the task";
+  EXPECT_EQ(got[1].address, "10.0.1.9");
+  // All traffic, a port range holding 443.
+  groups[0] = Group("sg-vpce", json::array{Permission("tcp", 400, 500, "10.0.2.5/32")});
+  EXPECT_TRUE(EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {})[1].admitted);
+  groups[0] = Group("sg-vpce", json::array{Permission("-1", -1, -1, "0.0.0.0/0")});
+  EXPECT_TRUE(EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {})[1].admitted);
+
+  // Without private DNS the name answers the public service: no interface to go to; another VPC's neither.
+  endpoints[0]["PrivateDnsEnabled"] = false;
+  endpoints[1]["VpcId"] = "vpc-2";
+  got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {});
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].service, "ssm");
 }
 
 }  // namespace

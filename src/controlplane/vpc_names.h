@@ -32,6 +32,8 @@ inline constexpr std::string_view kLoadBalancerDomain = "elb.localhost";
 inline constexpr int64_t kLoadBalancerTtl = 60;
 // What a private DNS name's A and PTR records live for (Route 53 Resolver's: 60 s).
 inline constexpr int64_t kHostnameTtl = 60;
+// An interface endpoint's private DNS name (AWS answers it with 60 too).
+inline constexpr int64_t kEndpointTtl = 60;
 
 using VpcNameAnswer = model::VpcDnsAnswer;
 

@@ -72,6 +72,34 @@ TEST_F(VpcNamesTest, LoadBalancerNamesResolveToTheirInterfaces) {
   EXPECT_EQ(outside->answers[1].value, "198.51.100.8");
 }
 
+// An interface endpoint with private DNS is the service's name in its VPC, a zone of its own.
+TEST_F(VpcNamesTest, InterfaceEndpointsAnswerTheirServicesNames) {
+  auto endpoint = [&](const std::string& id, const std::string& service, bool private_dns, const std::string& ip) {
+    Put(model::keys::VpcEndpointKey(id),
+        R"({"VpcEndpointId":")" + id + R"(","VpcId":"vpc-1","VpcEndpointType":"Interface","State":"available",)" +
+            R"("OwnerId":"000000000000","ServiceName":"com.amazonaws.us-east-1.)" + service +
+            R"(","PrivateDnsEnabled":)" + (private_dns ? "true" : "false") +
+            R"(,"SubnetIds":["subnet-a"],"_wharf":{"addresses":{"subnet-a":")" + ip + R"("}}})");
+  };
+  endpoint("vpce-1", "ecr.dkr", true, "10.0.2.9");
+  endpoint("vpce-2", "ecr.api", true, "10.0.2.10");
+  endpoint("vpce-3", "secretsmanager", true, "10.0.2.11");
+  endpoint("vpce-4", "ssm", false, "10.0.2.12");
+  auto a = [&](const std::string& name) {
+    auto got = LookupVpcName(store_, "vpc-1", name, "A", 0, "us-east-1");
+    return got.ok() && got->answers.size() == 1 ? got->answers[0].value : std::string();
+  };
+  EXPECT_EQ(a("000000000000.dkr.ecr.us-east-1.amazonaws.com"), "10.0.2.9");
+  EXPECT_EQ(a("api.ecr.us-east-1.amazonaws.com"), "10.0.2.10");
+  EXPECT_EQ(a("secretsmanager.us-east-1.amazonaws.com"), "10.0.2.11");
+  EXPECT_EQ(LookupVpcName(store_, "vpc-1", "secretsmanager.us-east-1.amazonaws.com", "A", 0, "us-east-1")->answers[0].ttl,
+            kEndpointTtl);
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "ssm.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours)
+      << "without private DNS the name is forwarded";
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-2", "api.ecr.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours);
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "sts.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours);
+}
+
 TEST_F(VpcNamesTest, HostnamesWhileDnsHostnamesIsOn) {
   Put(model::keys::VpcKey("vpc-1"),
       R"({"VpcId":"vpc-1","CidrBlock":"10.0.0.0/16","IsDefault":false,

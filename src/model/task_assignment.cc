@@ -24,6 +24,11 @@ constexpr std::string_view kIp = "ip";
 constexpr std::string_view kGateway = "gateway";
 constexpr std::string_view kDnsServer = "dnsServer";
 constexpr std::string_view kSecurityGroups = "securityGroups";
+constexpr std::string_view kEndpoints = "endpoints";
+constexpr std::string_view kService = "service";
+constexpr std::string_view kAddress = "address";
+constexpr std::string_view kAdmitted = "admitted";
+constexpr std::string_view kAddresses = "addresses";
 constexpr std::string_view kTask = "task";
 constexpr std::string_view kTaskDefinition = "taskDefinition";
 constexpr std::string_view kContainerDefinitions = "containerDefinitions";
@@ -79,6 +84,18 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
     if (!v.is_string()) return Malformed("eni.endpointServices has a non-string");
     eni.endpoint_services.emplace_back(v.get_string());
   }
+  for (const auto& v : GetArray(e, kEndpoints)) {
+    if (!v.is_object()) return Malformed("eni.endpoints has a non-object");
+    const json::object& o = v.get_object();
+    TaskAssignment::Eni::Endpoint endpoint{GetString(o, kService), GetString(o, kAddress),
+                                           GetBool(o, kAdmitted).value_or(false)};
+    if (endpoint.service.empty() || endpoint.address.empty()) return Malformed("eni.endpoints has no service or address");
+    for (const auto& a : GetArray(o, kAddresses)) {
+      if (!a.is_string()) return Malformed("eni.endpoints has a non-string address");
+      endpoint.addresses.emplace_back(a.get_string());
+    }
+    eni.endpoints.push_back(std::move(endpoint));
+  }
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
   for (const auto& g : GetArray(e, kSecurityGroups)) {
     if (!g.is_string() || g.get_string().empty()) return Malformed("eni.securityGroups has a non-string");
@@ -88,6 +105,13 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
 }
 
 }  // namespace
+
+std::string TaskAssignment::Eni::EndpointAddress(std::string_view service) const {
+  for (const Endpoint& e : endpoints) {
+    if (e.service == service) return e.address;
+  }
+  return "";
+}
 
 std::string TaskAssignment::task_id() const { return ShortId(task_arn); }
 
@@ -114,6 +138,16 @@ json::object TaskAssignment::ToJson() const {
       json::array services;
       for (const auto& s : eni->endpoint_services) services.push_back(json::value(s));
       out[kEni].as_object()["endpointServices"] = std::move(services);
+    }
+    if (!eni->endpoints.empty()) {
+      json::array endpoints;
+      for (const auto& x : eni->endpoints) {
+        json::array addresses;
+        for (const auto& a : x.addresses) addresses.push_back(json::value(a));
+        endpoints.push_back(json::object{
+            {kService, x.service}, {kAddress, x.address}, {kAdmitted, x.admitted}, {kAddresses, std::move(addresses)}});
+      }
+      out[kEni].as_object()[kEndpoints] = std::move(endpoints);
     }
   }
   return out;

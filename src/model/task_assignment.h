@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -57,6 +58,23 @@ struct TaskAssignment {
     // The AWS services its VPC's endpoints reach from it (controlplane::EndpointServices):
     // where a Fargate task without a way out fetches its secrets (agent/pull_path.h).
     std::vector<std::string> endpoint_services{};
+    // Its VPC's interface endpoints (controlplane::EndpointAddresses): where its calls to a
+    // service go, the address the service's private DNS name answers in its VPC (the
+    // endpoint's interface in its own subnet when it has one there), and whether the
+    // endpoint's security groups admit it on 443. The node redirects the admitted ones to the
+    // server (agent/network/egress.h); any other connection there times out, as on AWS.
+    struct Endpoint {
+      std::string service;  // "ecr.dkr", "ecr.api", "secretsmanager", ...
+      std::string address;
+      bool admitted = false;
+      // All its interfaces' addresses (its DNS name answers each): the node routes and
+      // redirects them all; `address` is the one the agent's own calls dial.
+      std::vector<std::string> addresses{};
+      bool operator==(const Endpoint&) const = default;
+    };
+    std::vector<Endpoint> endpoints{};
+    // The address its calls to `service` go to; "" when no interface endpoint serves it.
+    std::string EndpointAddress(std::string_view service) const;
     bool operator==(const Eni&) const = default;
   };
 

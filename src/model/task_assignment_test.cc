@@ -118,6 +118,21 @@ TEST(TaskAssignmentTest, TheEnisVpcRoundTrips) {
   EXPECT_EQ(read->eni->vpc_id, "");
 }
 
+// The VPC's interface endpoints the server decided for the ENI go on the wire.
+TEST(TaskAssignmentTest, TheEnisEndpointsRoundTrip) {
+  TaskAssignment a = AssignmentOf(TaskRecord(AwsvpcRecord()));
+  ASSERT_TRUE(a.eni.has_value());
+  a.eni->endpoints = {{"ecr.dkr", "10.0.1.9", true, {"10.0.1.9", "10.0.2.9"}}, {"ssm", "10.0.1.11", false}};
+  auto back = TaskAssignment::FromJson(a.ToJson());
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->eni->endpoints, a.eni->endpoints);
+  EXPECT_EQ(back->eni->EndpointAddress("ssm"), "10.0.1.11");
+  EXPECT_EQ(back->eni->EndpointAddress("secretsmanager"), "");
+  json::object bad = a.ToJson();
+  bad["eni"].as_object()["endpoints"].as_array()[0].as_object().erase("address");
+  EXPECT_FALSE(TaskAssignment::FromJson(bad).ok());
+}
+
 TEST(TaskAssignmentTest, MalformedMessagesAreRejected) {
   const json::object good = AssignmentOf(TaskRecord(AwsvpcRecord())).ToJson();
   ASSERT_TRUE(TaskAssignment::FromJson(good).ok());

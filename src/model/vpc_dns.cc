@@ -201,6 +201,13 @@ std::string PublicDnsName(std::string_view public_ip, std::string_view region) {
   return "ec2-" + Dashed(public_ip) + "." + domain + ".amazonaws.com";
 }
 
+std::string EndpointPrivateDnsName(std::string_view service, std::string_view region) {
+  const std::string domain = "." + std::string(region) + ".amazonaws.com";
+  if (service == "ecr.api") return "api.ecr" + domain;
+  if (service == "ecr.dkr") return "*.dkr.ecr" + domain;
+  return std::string(service) + domain;
+}
+
 std::string ReverseName(std::string_view ip) {
   in_addr a{};
   std::string text(ip);

@@ -71,6 +71,11 @@ std::string PrivateDnsName(std::string_view ip, std::string_view region);
 // The public IPv4 DNS name EC2 gives a public address: ec2-203-0-113-5.compute-1.amazonaws.com
 // in us-east-1, ec2-203-0-113-5.<region>.compute.amazonaws.com elsewhere.
 std::string PublicDnsName(std::string_view public_ip, std::string_view region);
+// The private DNS name an interface endpoint of `service` (its short name: "ssm", "ecr.api")
+// gives its VPC, as DescribeVpcEndpoints' DnsEntries show it: <service>.<region>.amazonaws.com,
+// ECR's API api.ecr.<region>.amazonaws.com, its registry *.dkr.ecr.<region>.amazonaws.com
+// (a wildcard: every account's registry name).
+std::string EndpointPrivateDnsName(std::string_view service, std::string_view region);
 // 5.1.0.10.in-addr.arpa for 10.0.1.5; "" for what is not an IPv4 address.
 std::string ReverseName(std::string_view ip);
 

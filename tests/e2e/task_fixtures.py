@@ -134,8 +134,12 @@ def host_state():
     # and the host's replies into a VPC (fwmark 0x76......).
     ip_rules = sorted(l.strip() for l in out("ip", "rule").splitlines()
                       if " iif wh-" in l or " fwmark 0x76" in l)
+    # The local routes of internal load balancers' interfaces (proto 77) and of interface
+    # endpoints' (proto 78) in the VPCs' routing tables.
+    local_routes = sorted(l.strip() for proto in ("77", "78")
+                          for l in out("ip", "route", "show", "table", "all", "proto", proto).splitlines())
     return {"netns": netns, "veths": links, "mounts": mounts, "rules": rules, "bridges": bridges, "cgroups": cgroups,
-            "nft": tables, "ip_rules": ip_rules}
+            "nft": tables, "ip_rules": ip_rules, "local_routes": local_routes}
 
 
 # An agent's nft tables (src/agent/network/network.h NodeTableName), and the fixed names older
@@ -255,12 +259,27 @@ def ecr_endpoints(ec2, vpc, subnet):
     """ECR's interface endpoints (ecr.api, ecr.dkr) in `subnet` and S3's gateway endpoint on the
     VPC's main route table: what a FARGATE task in a VPC with no way out needs to pull its image
     (docs/ARCHITECTURE.md, "Image pulls through the task's network"). Returns the endpoints' ids,
-    for ec2.delete_vpc_endpoints(VpcEndpointIds=...) before the subnet is deleted."""
+    for ec2.delete_vpc_endpoints(VpcEndpointIds=...) before the subnet is deleted. Turns on the
+    VPC's DNS support and hostnames, which interface endpoints' private DNS needs (as on AWS)."""
     region = ec2.meta.region_name
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsSupport={"Value": True})
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": True})
     main = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]},
                                               {"Name": "association.main", "Values": ["true"]}])["RouteTables"][0]
+    # The endpoints' group must admit HTTPS from the tasks (wharf checks it, as AWS does): the
+    # VPC's default group, with a rule for its CIDR (it goes with the VPC).
+    default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc]},
+                                                    {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
+    cidr = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"][0]["CidrBlock"]
+    try:
+        ec2.authorize_security_group_ingress(GroupId=default["GroupId"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": cidr}]}])
+    except ec2.exceptions.ClientError as e:
+        if e.response["Error"]["Code"] != "InvalidPermission.Duplicate":
+            raise
     ids = [ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.ecr.{api}",
-                                   VpcEndpointType="Interface", SubnetIds=[subnet])["VpcEndpoint"]["VpcEndpointId"]
+                                   VpcEndpointType="Interface", SubnetIds=[subnet],
+                                   SecurityGroupIds=[default["GroupId"]])["VpcEndpoint"]["VpcEndpointId"]
            for api in ("api", "dkr")]
     ids.append(ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
                                        RouteTableIds=[main["RouteTableId"]])["VpcEndpoint"]["VpcEndpointId"])

@@ -237,12 +237,51 @@ with WharfServer() as server:
     def interface_endpoint_takes_addresses():
         default_sg = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]},
                                                            {"Name": "group-name", "Values": ["default"]}])
+        net["endpoint_sg"] = ec2.create_security_group(GroupName="endpoint_sg", Description="e2e",
+                                                       VpcId=net["vpc"])["GroupId"]
         sg = default_sg["SecurityGroups"][0]["GroupId"]
-        endpoint = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName="com.amazonaws.us-east-1.ecr.api",
-                                           VpcEndpointType="Interface", SubnetIds=[net["private-a"], net["private-b"]],
-                                           SecurityGroupIds=[sg])["VpcEndpoint"]
+        api = "com.amazonaws.us-east-1.ecr.api"
+        create = lambda **kw: ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=api, VpcEndpointType="Interface",
+                                                      **kw)["VpcEndpoint"]
+        # Private DNS (on unless told otherwise) needs the VPC's DNS hostnames, as on AWS.
+        hostnames = ec2.describe_vpc_attribute(VpcId=net["vpc"], Attribute="enableDnsHostnames")["EnableDnsHostnames"]
+        ec2.modify_vpc_attribute(VpcId=net["vpc"], EnableDnsHostnames={"Value": False})
+        expect_client_error(lambda: create(SubnetIds=[net["private-a"]]), "InvalidParameter",
+                            "Enabling private DNS requires both enableDnsSupport and enableDnsHostnames VPC "
+                            f"attributes set to true for {net['vpc']}")
+        without_dns = create(SubnetIds=[net["private-a"]], PrivateDnsEnabled=False)
+        expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
+                                                            PrivateDnsEnabled=True), "InvalidParameter", "enableDnsHostnames")
+        ec2.modify_vpc_attribute(VpcId=net["vpc"], EnableDnsHostnames={"Value": True})
+        # A group of another VPC is refused; one given twice is listed once.
+        other_vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+        try:
+            other_sg = ec2.create_security_group(GroupName="elsewhere", Description="e2e", VpcId=other_vpc)["GroupId"]
+            expect_client_error(lambda: create(SubnetIds=[net["private-a"]], SecurityGroupIds=[other_sg]),
+                                "InvalidParameter", "belong to different networks")
+            expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
+                                                                AddSecurityGroupIds=[other_sg]),
+                                "InvalidParameter", "belong to different networks")
+            ec2.delete_security_group(GroupId=other_sg)
+        finally:
+            ec2.delete_vpc(VpcId=other_vpc)
+        endpoint = create(SubnetIds=[net["private-a"], net["private-b"]], SecurityGroupIds=[sg, sg])
         vpce = endpoint["VpcEndpointId"]
-        assert len(endpoint["NetworkInterfaceIds"]) == 2 and endpoint["Groups"][0]["GroupId"] == sg, endpoint
+        assert len(endpoint["NetworkInterfaceIds"]) == 2 and [g["GroupId"] for g in endpoint["Groups"]] == [sg], endpoint
+        # One private DNS name per VPC: a second endpoint of the service with private DNS is refused.
+        expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
+                                                            PrivateDnsEnabled=True), "InvalidParameter",
+                            "private-dns-enabled cannot be set because there is already a conflicting DNS domain for "
+                            f"api.ecr.us-east-1.amazonaws.com in the VPC {net['vpc']}")
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[without_dns["VpcEndpointId"]])
+        expect_client_error(lambda: create(SubnetIds=[net["private-a"]]), "InvalidParameter", "conflicting DNS domain")
+        # Its group is in use by its interfaces.
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, AddSecurityGroupIds=[net["endpoint_sg"]])
+        expect_client_error(lambda: ec2.delete_security_group(GroupId=net["endpoint_sg"]), "DependencyViolation",
+                            "has a dependent object")
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, RemoveSecurityGroupIds=[net["endpoint_sg"]])
+        ec2.delete_security_group(GroupId=net["endpoint_sg"])
+        ec2.modify_vpc_attribute(VpcId=net["vpc"], EnableDnsHostnames=hostnames)
         count = lambda name: ec2.describe_subnets(SubnetIds=[net[name]])["Subnets"][0]["AvailableIpAddressCount"]
         assert (count("private-a"), count("private-b")) == (250, 250)
         expect_client_error(lambda: ec2.delete_subnet(SubnetId=net["private-a"]), "DependencyViolation")

@@ -17,11 +17,18 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   stops with CannotPullContainerError ... i/o timeout, and runs again once the VPC has the
   ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table; its
   secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
-  interface endpoint is made too.
+  interface endpoint is made too. The endpoints are real packets: the VPC resolver answers
+  the services' names with the endpoints' interface addresses (DescribeNetworkInterfaces
+  shows them), the task's connections go there, and the node redirects them to the server
+  only while the endpoint's security group admits 443 from the task: revoked, the pull times
+  out in Fargate's words; an ssm endpoint with the VPC's default group times the secrets out
+  until its group admits the task. RunTask -> RUNNING through the NAT gateway and through
+  the endpoints is printed.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
 """
+import datetime
 import json
 import os
 import subprocess
@@ -29,7 +36,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer, expect_client_error  # noqa: E402
+from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
 from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
@@ -109,6 +116,54 @@ def reaches_host(task):
     return from_task(task, f"http://{HOST_IP}:8080/", timeout=1) is not None
 
 
+RESOLVE = """
+import socket, struct, sys
+name, server = sys.argv[1], sys.argv[2]
+q = struct.pack(">HHHHHH", 0x4242, 0x0100, 1, 0, 0, 0)
+q += b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\\0" + struct.pack(">HH", 1, 1)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(q, (server, 53))
+p = s.recv(4096)
+print(socket.inet_ntoa(p[-4:]) if struct.unpack(">H", p[6:8])[0] else "")
+"""
+
+
+def resolve_in(task, name, server="10.0.0.2"):
+    """The address the VPC resolver answers `name` with, asked from the task's namespace."""
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", RESOLVE, name, server],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def answers_on_443(task, address):
+    """Whether an HTTP request from the task to `address`:443 gets any answer (the server's)."""
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-s", "-o", "/dev/null", "-w",
+                        "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.returncode == 0 and p.stdout.strip() not in ("", "000")
+
+
+def listen_everywhere():
+    """A host service on every address (0.0.0.0) at a free port: what a task must not reach at
+    an endpoint's address (the address is local to the host, any port but 443 is dropped)."""
+    port = free_port()
+    listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER.replace(f'("{INET_IP}", 8080)', f'("0.0.0.0", {port})')])
+    on_exit(listener.kill)
+    deadline = time.time() + 10
+    while time.time() < deadline and sh("curl", "-s", "--max-time", "1", f"http://{HOST_IP}:{port}/",
+                                        check=False).returncode != 0:
+        time.sleep(0.1)
+    return port
+
+
+def seconds(timestamp):
+    """A DescribeTasks timestamp (the CLI's ISO 8601 text, or epoch seconds) in epoch seconds."""
+    if isinstance(timestamp, (int, float)):
+        return float(timestamp)
+    return datetime.datetime.fromisoformat(timestamp).timestamp()
+
+
 def eventually(fn, want, timeout=6):
     deadline = time.time() + timeout
     got = fn()
@@ -133,15 +188,25 @@ with WharfServer(agent=True) as server:
                                "command": ['echo "$HOSTNAME" > /www/who.txt; exec httpd -f -p 8080 -h /www'],
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
 
-    def run(subnet, assign="DISABLED", definition=None):
+    def run(subnet, assign="DISABLED", definition=None, groups=None):
         return ecs.run_task(launchType="FARGATE", taskDefinition=definition or td, networkConfiguration={
-            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [net["web"]], "assignPublicIp": assign}})
+            "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": groups or [net["web"]],
+                                    "assignPublicIp": assign}})
 
-    def running(subnet, assign="DISABLED", definition=None):
-        arn = run(subnet, assign, definition)["tasks"][0]["taskArn"]
+    started = {}  # what -> RunTask to RUNNING, seconds, each sample
+    pulls = {}  # what -> createdAt to pullStartedAt; what (pull) -> the pull, seconds
+
+    def running(subnet, assign="DISABLED", definition=None, timing=None, groups=None):
+        t0 = time.time()
+        arn = run(subnet, assign, definition, groups)["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         task = wait_task(server, "default", arn, "RUNNING")
         assert task["lastStatus"] == "RUNNING", task
+        if timing:
+            started.setdefault(timing, []).append(time.time() - t0)
+            for start, end in (("createdAt", "pullStartedAt"), ("pullStartedAt", "pullStoppedAt"),
+                               ("createdAt", "startedAt")):
+                pulls.setdefault((timing, start, end), []).append(seconds(task[end]) - seconds(task[start]))
         details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
         return {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"],
                 "eni": details["networkInterfaceId"]}
@@ -151,9 +216,14 @@ with WharfServer(agent=True) as server:
         made["tasks"].append(arn)
         return wait_task(server, "default", arn, "STOPPED")
 
+    def https_from_web():
+        return {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["web"]}]}
+
     @checks.run
     def a_vpc_with_a_public_and_a_private_subnet():
         net["vpc"] = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        # Interface endpoints' private DNS needs both DNS attributes on, as on AWS.
+        ec2.modify_vpc_attribute(VpcId=net["vpc"], EnableDnsHostnames={"Value": True})
         net["public"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.1.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         net["private"] = ec2.create_subnet(VpcId=net["vpc"], CidrBlock="10.0.2.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         net["igw"] = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
@@ -212,6 +282,8 @@ with WharfServer(agent=True) as server:
         ec2.create_route(RouteTableId=net["private_rt"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=net["nat"])
         # It pulls its image through the NAT gateway, as on Fargate (without it, see below).
         t = net["priv"] = running(net["private"])
+        for _ in range(3):
+            running(net["private"], timing="through the NAT gateway")
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
         assert reaches_host(t), "behind a NAT gateway the host is the internet"
@@ -241,19 +313,84 @@ with WharfServer(agent=True) as server:
     @checks.run
     def with_ecr_and_s3_endpoints_it_pulls_and_runs():
         region = ec2.meta.region_name
+        # The endpoints' group admits HTTPS from the tasks' group, as AWS's guide has it.
+        net["vpce"] = ec2.create_security_group(GroupName="egress-vpce", Description="e2e", VpcId=net["vpc"])["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
         net["endpoints"] = [ec2.create_vpc_endpoint(
             VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ecr.{api}", VpcEndpointType="Interface",
-            SubnetIds=[net["private"]], SecurityGroupIds=[net["web"]])["VpcEndpoint"]["VpcEndpointId"]
+            SubnetIds=[net["private"]], SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
             for api in ("api", "dkr")]
+        # Each has an interface in the private subnet, as EC2 shows it.
+        interfaces = ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}])
+        by_endpoint = {i["Description"].rsplit(" ", 1)[1]: i for i in interfaces["NetworkInterfaces"]}
+        assert sorted(by_endpoint) == sorted(net["endpoints"]), interfaces
+        for i in by_endpoint.values():
+            assert i["SubnetId"] == net["private"] and i["PrivateIpAddress"].startswith("10.0.2."), i
+            assert [g["GroupId"] for g in i["Groups"]] == [net["vpce"]], i
+        api = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][0]])["VpcEndpoints"][0]
+        assert [d["DnsName"] for d in api["DnsEntries"]] == [f"api.ecr.{region}.amazonaws.com"], api
+        net["dkr_ip"] = by_endpoint[net["endpoints"][1]]["PrivateIpAddress"]
+        net["api_ip"] = by_endpoint[net["endpoints"][0]]["PrivateIpAddress"]
         # The interface endpoints alone do not do: the layers come from S3.
         assert stopped(net["private"])["stoppedReason"].startswith("CannotPullContainerError: ")
         net["endpoints"].append(ec2.create_vpc_endpoint(
             VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
             RouteTableIds=[net["private_rt"]])["VpcEndpoint"]["VpcEndpointId"])
-        t = running(net["private"])
+        t = net["via_vpce"] = running(net["private"], timing="through the VPC endpoints")
+        for _ in range(2):
+            running(net["private"], timing="through the VPC endpoints")
         # The endpoints reach AWS's services only: the task still reaches nothing outside.
         assert seen_from(t) is None
         assert not reaches_host(t), "a private subnet without a NAT gateway reaches the host's address"
+        # Private DNS: the services' names are the endpoints' interfaces in the VPC.
+        assert resolve_in(t, f"api.ecr.{region}.amazonaws.com") == net["api_ip"]
+        assert resolve_in(t, f"000000000000.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # What the task's packets reach there is the server (its pull went that way).
+        assert answers_on_443(t, net["dkr_ip"]), "the ecr.dkr endpoint's address does not answer"
+        assert not answers_on_443(t, "10.0.2.250"), "an address no endpoint has answers"
+        # Only 443 there: a host service on every address is not reached at the endpoint's.
+        port = listen_everywhere()
+        assert from_task(t, f"http://{net['dkr_ip']}:{port}/", timeout=1) is None, "the endpoint answers on " + str(port)
+
+    @checks.run
+    def a_task_whose_egress_is_only_https_to_the_endpoints_group_pulls_and_runs():
+        # Its own egress rule names the port it dials (443, not the server's it is DNAT'd to)
+        # and the endpoints' group (whose members are the endpoints' interfaces).
+        g = net["https_only"] = ec2.create_security_group(
+            GroupName="egress-https-only", Description="e2e", VpcId=net["vpc"])["GroupId"]
+        ec2.revoke_security_group_egress(GroupId=g, IpPermissions=[
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        ec2.authorize_security_group_egress(GroupId=g, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["vpce"]}]}])
+        ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": g}]}])
+        t = running(net["private"], groups=[g])
+        assert answers_on_443(t, net["dkr_ip"]), "its egress rule for 443 to the endpoints' group does not let it through"
+
+    @checks.run
+    def an_endpoint_in_two_subnets_answers_at_both_addresses():
+        # The resolver answers every interface of an endpoint: the node redirects them all.
+        ec2.modify_vpc_endpoint(VpcEndpointId=net["endpoints"][1], AddSubnetIds=[net["public"]])
+        interfaces = ec2.describe_network_interfaces(Filters=[
+            {"Name": "subnet-id", "Values": [net["public"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}])
+        [other] = [i["PrivateIpAddress"] for i in interfaces["NetworkInterfaces"]]
+        assert eventually(lambda: answers_on_443(net["via_vpce"], other), True) is True, other
+        assert answers_on_443(net["via_vpce"], net["dkr_ip"])
+
+    @checks.run
+    def without_the_endpoints_group_rule_for_443_the_pull_times_out():
+        ec2.revoke_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
+        try:
+            # The running task's new connections meet the change within the poll.
+            assert eventually(lambda: answers_on_443(net["via_vpce"], net["dkr_ip"]), False) is False
+            task = stopped(net["private"])
+        finally:
+            ec2.authorize_security_group_ingress(GroupId=net["vpce"], IpPermissions=[https_from_web()])
+        reason = task.get("stoppedReason", "")
+        assert reason.startswith("CannotPullContainerError: ") and reason.endswith(": i/o timeout"), reason
+        assert image.split("/", 1)[0] in reason, reason
+        assert eventually(lambda: answers_on_443(net["via_vpce"], net["dkr_ip"]), True) is True
 
     @checks.run
     def its_secrets_come_only_through_an_endpoint_of_their_service():
@@ -278,9 +415,18 @@ with WharfServer(agent=True) as server:
         reason = stopped(net["private"], with_secret)["stoppedReason"]
         assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
         assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
-        net["endpoints"].append(ec2.create_vpc_endpoint(
-            VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm", VpcEndpointType="Interface",
-            SubnetIds=[net["private"]])["VpcEndpoint"]["VpcEndpointId"])
+        # An ssm endpoint with the VPC's default group (no groups given): it admits only its
+        # own members, so the task's call times out there.
+        ssm = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.ssm",
+                                      VpcEndpointType="Interface", SubnetIds=[net["private"]])["VpcEndpoint"]
+        net["endpoints"].append(ssm["VpcEndpointId"])
+        default = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]},
+                                                        {"Name": "group-name", "Values": ["default"]}])
+        assert [g["GroupId"] for g in ssm["Groups"]] == [default["SecurityGroups"][0]["GroupId"]], ssm
+        reason = stopped(net["private"], with_secret)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
+        ec2.modify_vpc_endpoint(VpcEndpointId=ssm["VpcEndpointId"], AddSecurityGroupIds=[net["vpce"]])
         running(net["private"], definition=with_secret)
 
     @checks.run
@@ -298,9 +444,14 @@ with WharfServer(agent=True) as server:
                 ec2.release_address(AllocationId=net[key])
         ec2.revoke_security_group_ingress(GroupId=net["web"], IpPermissions=[
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        if "https_only" in net:
+            ec2.revoke_security_group_ingress(GroupId=net["vpce"], IpPermissions=[
+                {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": net["https_only"]}]}])
         # In order; a NAT gateway holds its subnet until it is deleted, so DependencyViolation
         # is waited out.
-        steps = [("web", lambda v: ec2.delete_security_group(GroupId=v)),
+        steps = [("https_only", lambda v: ec2.delete_security_group(GroupId=v)),
+                 ("vpce", lambda v: ec2.delete_security_group(GroupId=v)),
+                 ("web", lambda v: ec2.delete_security_group(GroupId=v)),
                  ("public_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
                  ("private_assoc", lambda v: ec2.disassociate_route_table(AssociationId=v)),
                  ("public_rt", lambda v: ec2.delete_route_table(RouteTableId=v)),
@@ -320,6 +471,14 @@ with WharfServer(agent=True) as server:
         ec2.detach_internet_gateway(InternetGatewayId=net["igw"], VpcId=net["vpc"])
         ec2.delete_internet_gateway(InternetGatewayId=net["igw"])
         ec2.delete_vpc(VpcId=net["vpc"])
+
+    @checks.run
+    def prints_the_start_through_the_endpoints_and_the_nat_gateway():
+        for what, samples in started.items():
+            ms = sorted(round(x * 1000) for x in samples)
+            print(f"RunTask -> RUNNING {what}: median {ms[len(ms) // 2]} ms of {ms}, load {os.getloadavg()[0]:.1f}")
+        for (what, start, end), samples in pulls.items():
+            print(f"   {start} -> {end} {what}: {sorted(round(x * 1000) for x in samples)} ms")
 
     @checks.run
     def host_left_clean():

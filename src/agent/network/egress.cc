@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <optional>
 #include <set>
+
+#include "base/logging.h"
 
 namespace wharf::agent {
 namespace {
@@ -42,6 +45,7 @@ std::string Elements(const std::vector<std::string>& items) {
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
   const std::vector<EgressEni>& enis = plan.enis;
   std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
+  std::set<std::string> endpoint_paths, endpoints;  // bridge . ENI . endpoint; bridge . endpoint
   std::set<std::string> services;  // bridge . address of the VPC's own services
   std::set<std::string> publics, outsides;
   uint32_t n = 0;
@@ -54,6 +58,14 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
       services.insert("\"" + e.bridge + "\" . " + service);
     }
     own.push_back("\"" + e.bridge + "\" . " + e.ip);
+    for (const std::string& a : e.endpoints) {
+      if (!IsIpv4(a)) return Status::InvalidArgument("bad endpoint address " + a);
+      endpoints.insert("\"" + e.bridge + "\" . " + a);
+    }
+    for (const std::string& a : e.admitted_endpoints) {
+      if (!IsIpv4(a)) return Status::InvalidArgument("bad endpoint address " + a);
+      endpoint_paths.insert("\"" + e.bridge + "\" . " + e.ip + " . " + a);
+    }
     // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
     for (const std::string* a : {&e.outside_address, &e.public_ip}) {
       if (e.vpc_zone != 0 && IsIpv4(*a) && outsides.insert(*a).second) {
@@ -93,6 +105,9 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
   s += "  set enis { type ifname . ipv4_addr;" + Elements(own) + " }\n";
   s += "  map outside_zones { typeof ip daddr : ct zone;" + Elements(outside_zones) + " }\n";
+  s += "  set endpoints { type ifname . ipv4_addr;" + Elements({endpoints.begin(), endpoints.end()}) + " }\n";
+  s += "  set endpoint_paths { type ifname . ipv4_addr . ipv4_addr;" +
+       Elements({endpoint_paths.begin(), endpoint_paths.end()}) + " }\n";
   // After network.h's zone by bridge (raw, -300): a packet to an outside address belongs to its
   // VPC whichever way it came (a task of another VPC reaching a public address, the host).
   s += "  chain prerouting_zone {\n"
@@ -124,6 +139,8 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    iifname . ip saddr != @enis accept\n"
        "    ct state established,related accept\n"
        "    ct status & dnat != 0 accept\n"
+       // An endpoint that does not admit the ENI (not DNAT'd): a timeout, way out or not.
+       "    iifname . ip daddr @endpoints drop\n"
        "    iifname . ip saddr @outside accept\n"
        "    iifname . ip daddr @services icmp type echo-request accept\n"
        "    iifname . ip daddr @services udp dport 53 accept\n"
@@ -144,8 +161,11 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    type nat hook prerouting priority -101; policy accept;\n"
        "    dnat to ip daddr map @public_to\n";
   if (plan.server) {
+    const std::string server = plan.server->address + ":" + std::to_string(plan.server->port);
     s += "    iifname . ip saddr @outside ip daddr " + front + " tcp dport " + std::to_string(kServerPublicPort) +
-         " dnat to " + plan.server->address + ":" + std::to_string(plan.server->port) + "\n";
+         " dnat to " + server + "\n";
+    s += "    iifname . ip saddr . ip daddr @endpoint_paths tcp dport " + std::to_string(kEndpointPort) + " dnat to " +
+         server + "\n";
   }
   s += "  }\n"
        "  chain output_mark {\n"
@@ -164,9 +184,106 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   return s;
 }
 
+std::set<std::string> EndpointRoutes(const EgressPlan& plan) {
+  std::set<std::string> out;
+  for (const EgressEni& e : plan.enis) {
+    if (e.vpc_route_table == 0) continue;
+    for (const std::string& a : e.endpoints) {
+      if (IsIpv4(a)) out.insert(std::to_string(e.vpc_route_table) + " " + a);
+    }
+  }
+  return out;
+}
+
+std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
+                                  bool rewrite) {
+  std::string script;
+  auto line = [&](const std::string& verb, const std::string& route, const std::string& tail) {
+    size_t space = route.find(' ');
+    script += "route " + verb + " local " + route.substr(space + 1) + "/32 dev lo table " + route.substr(0, space) +
+              tail + "\n";
+  };
+  for (const std::string& r : applied) {
+    if (!wanted.count(r)) line("del", r, "");
+  }
+  for (const std::string& r : wanted) {
+    if (rewrite || !applied.count(r)) line("replace", r, " proto " + std::to_string(kEndpointRouteProto));
+  }
+  return script;
+}
+
+std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output) {
+  std::set<std::string> out;
+  size_t at = 0;
+  while (at < ip_output.size()) {
+    size_t end = ip_output.find('\n', at);
+    if (end == std::string_view::npos) end = ip_output.size();
+    std::string line(ip_output.substr(at, end - at));
+    at = end + 1;
+    if (!line.starts_with("local ")) continue;
+    std::string address = line.substr(6, line.find(' ', 6) - 6);
+    if (address.ends_with("/32")) address.resize(address.size() - 3);
+    if (IsIpv4(address)) out.insert(std::string(table) + " " + address);
+  }
+  return out;
+}
+
+std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::string>& routes) {
+  auto ip = FindExecutable("ip");
+  if (!ip.ok()) return std::nullopt;
+  std::set<std::string> tables, out;
+  for (const std::string& r : routes) tables.insert(r.substr(0, r.find(' ')));
+  for (const std::string& t : tables) {
+    auto r = runner_.Run({{*ip, "route", "show", "table", t, "proto", std::to_string(kEndpointRouteProto)},
+                          std::nullopt, "", std::chrono::seconds(10)});
+    if (!r.ok()) return std::nullopt;
+    if (r->exit_code != 0) continue;  // no such table (its VPC's last bridge went): no routes
+    out.merge(ParseEndpointRoutes(t, r->out));
+  }
+  return out;
+}
+
 Status Egress::Apply(const EgressPlan& plan) {
   const std::vector<EgressEni>& enis = plan.enis;
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
+  std::set<std::string> routes = EndpointRoutes(plan);
+  if (script == applied_ && routes == routes_ && !rewrite_routes_ && reconciled_) return Status::OK();
+  // At the start and at each refresh, what the kernel has: routes of ours that no ENI wants
+  // any more (an agent stopped before it removed them, another's leftovers) go too.
+  std::set<std::string> made = routes_;
+  if (!reconciled_ || rewrite_routes_) {
+    std::set<std::string> tables = routes;
+    tables.insert(routes_.begin(), routes_.end());
+    if (auto kernel = KernelRoutes(tables)) {
+      made.merge(*kernel);
+      reconciled_ = true;
+    }
+  }
+  // First the routes (the endpoints' addresses local to their VPCs), then the table that
+  // decides who reaches them: until it applies, an un-DNAT'd connection there finds nothing
+  // listening on 443 of that address.
+  bool all_made = true;
+  if (std::string batch = CompileEndpointRoutes(routes, made, rewrite_routes_); !batch.empty()) {
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      // A route already gone (its VPC's last bridge flushed the table) fails alone (-force).
+      auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, batch, std::chrono::seconds(30)});
+      if (!r.ok()) return r.status();
+      if (r->exit_code != 0) {
+        // Some lines failed: record only what the kernel has (none known: what was there
+        // before), so that the next Apply tries the rest; the table is written all the same.
+        std::set<std::string> tables = routes;
+        tables.insert(made.begin(), made.end());
+        auto kernel = KernelRoutes(tables);
+        all_made = kernel && *kernel == routes;
+        if (!all_made) {
+          if (kernel) routes_ = std::move(*kernel);
+          LOG_WARN("msg=\"endpoint routes not all made\" error=\"{}\"", r->err);
+        }
+      }
+    }
+  }
+  if (all_made) routes_ = std::move(routes);
+  rewrite_routes_ = false;
   if (script == applied_) return Status::OK();
   auto nft = FindExecutable("nft");
   if (!nft.ok()) {
@@ -180,6 +297,13 @@ Status Egress::Apply(const EgressPlan& plan) {
 }
 
 Status Egress::Remove() {
+  if (!routes_.empty()) {
+    if (auto ip = FindExecutable("ip"); ip.ok()) {
+      (void)runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, CompileEndpointRoutes({}, routes_),
+                         std::chrono::seconds(30)});
+    }
+    routes_.clear();
+  }
   auto nft = FindExecutable("nft");
   if (!nft.ok()) return Status::OK();
   std::string t = "ip " + table_;

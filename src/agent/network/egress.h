@@ -34,6 +34,16 @@
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
 //           out, as a Fargate task's without a way out does (agent/pull_path.h).
+//   endpoints  a VPC's interface endpoints (ecr.dkr, ecr.api, secretsmanager, ssm, ...): the
+//           server plays every one of them. A connection from an ENI to an endpoint's address
+//           on 443 is DNAT'd to where the server listens only when the endpoint's security
+//           groups admit the ENI (set endpoint_paths: bridge . ENI . endpoint address, decided
+//           by the server, controlplane::EndpointInterfaces); any other packet to the address
+//           is dropped in input (set endpoints), so the client times out, as on AWS. The
+//           address is local to the VPC's routing table (`local <address>/32 dev lo`, proto
+//           kEndpointRouteProto, one `ip -batch` per change), so the host answers ARP for it on
+//           the endpoint's own subnet's bridge and routes it in from the VPC's other subnets,
+//           as the server does for internal load balancers' interfaces (lb/public_addresses.h).
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.
@@ -45,6 +55,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,12 +76,19 @@ struct EgressEni {
   std::string gateway{};
   std::string dns_server{};
   uint16_t vpc_zone = 0;        // VpcConntrackZone of its VPC (network.h); 0: none
+  // Its VPC's interface endpoints' addresses that its calls go to (TaskAssignment::Eni::
+  // endpoints), and those of them whose groups admit it (DNAT'd to the server on 443).
+  std::vector<std::string> endpoints{};
+  std::vector<std::string> admitted_endpoints{};
+  uint32_t vpc_route_table = 0;  // model::VpcRouteTable of its VPC: where the endpoints' routes go
 };
 
 // The address and port at which tasks reach the server "on the internet": from RFC 2544's
 // benchmarking range (never routed on the internet, not the public-ip-pool's 198.51.100/24).
 inline constexpr std::string_view kServerPublicAddress = "198.18.0.1";
 inline constexpr uint16_t kServerPublicPort = 443;
+// The port of a VPC's interface endpoints (HTTPS), redirected to the server.
+inline constexpr uint16_t kEndpointPort = 443;
 
 // Where the server listens (its API and registry port), for the front's DNAT.
 struct ServerFront {
@@ -89,18 +107,45 @@ struct EgressPlan {
 // one. Pure.
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table = "wharf_egress");
 
+// The routing protocol number of the endpoints' local routes (the load balancers' are 77).
+inline constexpr int kEndpointRouteProto = 78;
+
+// The "<table> <address>" local routes `plan` wants: each ENI's endpoints in its VPC's table.
+std::set<std::string> EndpointRoutes(const EgressPlan& plan);
+
+// The `ip -force -batch` script that makes `wanted` the routes of ours, deleting those of
+// `applied` no longer wanted, and writing those not in `applied` (every wanted one with
+// `rewrite`: something else may have removed them). "" when there is nothing to do. Pure.
+std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
+                                  bool rewrite = false);
+
+// The "<table> <address>" routes in `ip route show table <table> proto 78`'s output
+// ("local 10.0.1.9 dev lo scope host" per line). Pure.
+std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output);
+
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run.
   Status Apply(const EgressPlan& plan);
-  void Forget() { applied_.clear(); }
+  // The next Apply writes the table and the endpoints' routes again (the agent's refresh).
+  void Forget() {
+    applied_.clear();
+    rewrite_routes_ = true;
+  }
   Status Remove();
 
  private:
+  // The endpoints' routes (proto 78) the kernel has in the routing tables of `routes`; none
+  // when `ip` cannot tell.
+  std::optional<std::set<std::string>> KernelRoutes(const std::set<std::string>& routes);
+
   CommandRunner& runner_;
   const std::string table_;
   std::string applied_;
+  std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
+  bool rewrite_routes_ = false;
+  bool reconciled_ = false;  // the kernel's routes were listed since the start (or the refresh)
 };
 
 }  // namespace wharf::agent

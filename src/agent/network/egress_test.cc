@@ -1,7 +1,10 @@
-// The VPC egress compiler (pure); the kernel's side is test_vpc_egress.py.
+// The VPC egress compiler (pure), and Egress's bookkeeping of its routes over a scripted
+// `ip`; the kernel's side is test_vpc_egress.py.
 #include "agent/network/egress.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace wharf::agent {
 namespace {
@@ -68,6 +71,86 @@ TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
   EXPECT_TRUE(Has(*script, "dnat == 0 drop\n    iifname . ip saddr != @enis accept\n    ct state"))
       << "another agent's ENI is its own table's to judge, but not on 127/8: " << *script;
   EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
+}
+
+// The endpoints the server says admit an ENI are DNAT'd to the server on 443 from that ENI
+// only; every other packet to an endpoint's address is dropped; the addresses are local to
+// their VPC's routing table.
+TEST(EgressTest, AdmittedEndpointsAreRedirectedToTheServer) {
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2"};
+  a.endpoints = {"10.0.1.9", "10.0.1.10"};
+  a.admitted_endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressEni b{"wh-bbb", "10.0.2.6", "", "", 0x76000001, "10.0.2.1", "10.0.0.2"};
+  b.endpoints = {"10.0.1.9"};
+  b.vpc_route_table = 70000;
+  EgressPlan plan{{a, b}, ServerFront{"127.0.0.1", 4566}, {}};
+  auto script = CompileEgress(plan);
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  EXPECT_TRUE(Has(*script, "set endpoint_paths { type ifname . ipv4_addr . ipv4_addr; elements = { \"wh-aaa\" . "
+                           "10.0.1.5 . 10.0.1.9 } }"))
+      << "only the admitted ENI's path: " << *script;
+  EXPECT_TRUE(Has(*script, "set endpoints { type ifname . ipv4_addr; elements = { \"wh-aaa\" . 10.0.1.10, "
+                           "\"wh-aaa\" . 10.0.1.9, \"wh-bbb\" . 10.0.1.9 } }"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "iifname . ip saddr . ip daddr @endpoint_paths tcp dport 443 dnat to 127.0.0.1:4566"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "ct status & dnat != 0 accept\n    iifname . ip daddr @endpoints drop\n"
+                           "    iifname . ip saddr @outside accept"))
+      << "not admitted: a timeout even with a way out: " << *script;
+  EXPECT_EQ(EndpointRoutes(plan), (std::set<std::string>{"70000 10.0.1.10", "70000 10.0.1.9"}));
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.10"}),
+            "route del local 10.0.1.10/32 dev lo table 70000\n"
+            "route replace local 10.0.1.9/32 dev lo table 70000 proto 78\n");
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.9"}), "");
+  EXPECT_EQ(CompileEndpointRoutes({"70000 10.0.1.9"}, {"70000 10.0.1.9"}, /*rewrite=*/true),
+            "route replace local 10.0.1.9/32 dev lo table 70000 proto 78\n")
+      << "the refresh writes them again";
+  plan.enis[0].admitted_endpoints = {"10.0.1.x"};
+  EXPECT_FALSE(CompileEgress(plan).ok());
+}
+
+// Answers `ip route show` with `kernel`, an `ip -batch` with `batch_exit`; records the batches.
+class ScriptedIp final : public CommandRunner {
+ public:
+  Result<CommandResult> Run(const Command& c) override {
+    if (std::find(c.argv.begin(), c.argv.end(), "show") != c.argv.end()) return CommandResult{0, kernel, ""};
+    if (std::find(c.argv.begin(), c.argv.end(), "-batch") != c.argv.end()) {
+      batches.push_back(c.stdin_data);
+      return CommandResult{batch_exit, "", batch_exit ? "RTNETLINK answers: No such process" : ""};
+    }
+    return CommandResult{0, "", ""};  // nft
+  }
+  std::string kernel;
+  int batch_exit = 0;
+  std::vector<std::string> batches;
+};
+
+TEST(EgressTest, TheFirstApplyRemovesRoutesOfOursNoEniWantsAndOnlyMadeRoutesAreRecorded) {
+  if (!FindExecutable("ip").ok() || !FindExecutable("nft").ok()) GTEST_SKIP() << "no ip or nft here";
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2"};
+  a.endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressPlan plan{{a}, ServerFront{"127.0.0.1", 4566}, {}};
+  ScriptedIp ip;
+  ip.kernel = "local 10.0.1.9 dev lo scope host \nlocal 10.0.1.77 dev lo scope host \n";
+  Egress egress(ip, "wharf_egress_test");
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ASSERT_EQ(ip.batches.size(), 1u);
+  EXPECT_EQ(ip.batches[0], "route del local 10.0.1.77/32 dev lo table 70000\n") << "a leftover goes, the wanted one stays";
+  EXPECT_EQ(ParseEndpointRoutes("70000", ip.kernel), (std::set<std::string>{"70000 10.0.1.77", "70000 10.0.1.9"}));
+
+  // A route that cannot be made is not recorded: the next Apply tries it again.
+  plan.enis[0].endpoints.push_back("10.0.1.10");
+  ip.kernel = "local 10.0.1.9 dev lo scope host \n";
+  ip.batch_exit = 2;
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ip.batch_exit = 0;
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  ASSERT_EQ(ip.batches.size(), 3u);
+  EXPECT_EQ(ip.batches[2], "route replace local 10.0.1.10/32 dev lo table 70000 proto 78\n");
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ip.batches.size(), 3u) << "made: nothing more to do";
 }
 
 }  // namespace

@@ -56,7 +56,10 @@ std::string GroupName(const std::string& id) {
 }
 
 // The protocol and port part of a rule; nullopt when the rule can match nothing here.
-std::optional<std::string> Match(const model::SecurityGroupRule& r) {
+// `egress`: the port the task asked for (`ct original proto-dst`), not the packet's: a
+// connection to an interface endpoint or a load balancer is DNAT'd or redirected to another
+// port before the input hook, and the task's rule names the port it dialled (443, 80).
+std::optional<std::string> Match(const model::SecurityGroupRule& r, bool egress) {
   const std::string& p = r.protocol;
   auto ports = [&](const char* proto) -> std::string {
     bool all = r.from_port < 0 || (r.from_port == 0 && r.to_port == 65535);
@@ -64,6 +67,7 @@ std::optional<std::string> Match(const model::SecurityGroupRule& r) {
     int to = r.to_port < 0 ? r.from_port : r.to_port;
     std::string range = std::to_string(r.from_port);
     if (to != r.from_port) range += "-" + std::to_string(to);
+    if (egress) return std::string("meta l4proto ") + proto + " ct original proto-dst " + range;
     return std::string(proto) + " dport " + range;
   };
   if (p == "-1") return std::string();
@@ -88,7 +92,7 @@ std::optional<std::string> Match(const model::SecurityGroupRule& r) {
 Result<std::vector<std::string>> RuleLines(const model::SecurityGroupRule& r, bool ingress,
                                            std::set<std::string>& referenced) {
   std::vector<std::string> lines;
-  std::optional<std::string> match = Match(r);
+  std::optional<std::string> match = Match(r, !ingress);
   if (!match) return lines;
   std::string tail = (match->empty() ? "" : " " + *match) + " accept";
   // Egress is checked at the address the task asked for, before any NAT on the host: a
@@ -154,7 +158,7 @@ std::vector<std::string> UntrackedLines(const std::vector<const model::SecurityG
       if (r->protocol == "-1") {
         match = std::string("meta l4proto ") + proto;
       } else if (std::string(proto) == "tcp" ? IsProtocol(r->protocol, "tcp", "6") : IsProtocol(r->protocol, "udp", "17")) {
-        match = Match(*r);
+        match = Match(*r, !ingress);
       }
       if (!match) continue;
       std::string line = "ct state new meta nfproto ipv4 " + *match + " ct mark set ct mark | " +

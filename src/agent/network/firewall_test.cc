@@ -158,8 +158,10 @@ TEST(FirewallCompileTest, EgressMatchesTheOriginalDestination) {
   plan.security.members["sg-lb"].addresses = {"10.0.1.4"};
   auto script = CompileFirewall(plan);
   ASSERT_TRUE(script.ok()) << script.status().ToString();
-  EXPECT_TRUE(Has(*script, "chain sg_a_out {\n    ct original ip daddr 10.0.2.0/24 tcp dport 443 accept\n"
-                           "    ct original ip daddr @sg_lb_addrs tcp dport 80 accept\n  }"))
+  // The port too is the one asked for: a load balancer's or an endpoint's connection is
+  // redirected or DNAT'd to another port before the input hook.
+  EXPECT_TRUE(Has(*script, "chain sg_a_out {\n    ct original ip daddr 10.0.2.0/24 meta l4proto tcp ct original proto-dst 443 accept\n"
+                           "    ct original ip daddr @sg_lb_addrs meta l4proto tcp ct original proto-dst 80 accept\n  }"))
       << *script;
   EXPECT_TRUE(Has(*script, "set sg_lb_addrs {\n    type ipv4_addr\n    elements = { 10.0.1.4 }")) << *script;
 }

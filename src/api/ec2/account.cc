@@ -1,7 +1,7 @@
 // What is read but not made by hand: DescribeAccountAttributes, DescribePrefixLists (AWS's
 // managed service prefix lists), DescribeNetworkAcls (each VPC's default ACL, associated with
 // every subnet of the VPC) and DescribeNetworkInterfaces (the interfaces NAT gateways, load
-// balancers and awsvpc tasks have, made from their records when shown).
+// balancers, interface endpoints and awsvpc tasks have, made from their records when shown).
 #include <algorithm>
 #include <map>
 
@@ -247,6 +247,34 @@ std::variant<std::vector<object>, AwsError> NetworkInterfaces(Context& c, const 
         // An internet-facing load balancer's address is owned by amazon, as EC2 shows it.
         Associate(e, ctx, object{{"IpOwnerId", "amazon"}, {"PublicIp", i.public_ip}});
       }
+      all.push_back(std::move(e));
+    }
+  }
+  // Interface endpoints: an interface in each of their subnets, as EC2 shows them.
+  ASSIGN_OR_FAIL(auto endpoints, controlplane::LoadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
+  for (const object& endpoint : endpoints) {
+    if (GetString(endpoint, "VpcEndpointType") != "Interface") continue;
+    const json::array& subnet_ids = GetArray(endpoint, "SubnetIds");
+    const json::array& eni_ids = GetArray(endpoint, "NetworkInterfaceIds");
+    const object& addresses = GetObject(GetObject(endpoint, "_wharf"), "addresses");
+    json::array groups;
+    for (const auto& g : GetArray(endpoint, "Groups")) {
+      if (g.is_object()) groups.push_back(GroupOf(c, GetString(g.get_object(), "GroupId")));
+    }
+    for (size_t i = 0; i < subnet_ids.size() && i < eni_ids.size(); ++i) {
+      if (!subnet_ids[i].is_string() || !eni_ids[i].is_string()) continue;
+      auto subnet = subnets.find(std::string(subnet_ids[i].get_string()));
+      std::string ip = GetString(addresses, std::string_view(subnet_ids[i].get_string()));
+      if (subnet == subnets.end() || ip.empty()) continue;
+      std::string id(eni_ids[i].get_string());
+      object e = Interface(ctx, id, subnet->second, ip, "vpc_endpoint",
+                           "VPC Endpoint Interface " + GetString(endpoint, "VpcEndpointId"), "amazon-aws", groups,
+                           MacOf(id));
+      e["Attachment"] = object{{"AttachmentId", DerivedId("ela-attach", id)},
+                               {"DeleteOnTermination", false},
+                               {"DeviceIndex", 1},
+                               {"InstanceOwnerId", "amazon-aws"},
+                               {"Status", "attached"}};
       all.push_back(std::move(e));
     }
   }

@@ -185,11 +185,21 @@ Outcome DeleteSecurityGroup(Context& c, const RequestContext&, object& in) {
         return AwsError::Client("DependencyViolation", "resource " + id + " has a dependent object");
       }
     }
+    // An interface endpoint's group, likewise (its network interfaces).
+    ASSIGN_OR_FAIL(auto endpoints, ReadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
+    for (const Record& e : endpoints) {
+      for (const auto& g : GetArray(e.value, "Groups")) {
+        if (g.is_object() && GetString(g.get_object(), "GroupId") == id) {
+          return AwsError::Client("DependencyViolation", "resource " + id + " has a dependent object");
+        }
+      }
+    }
     // Every other group's revision is compared, so no rule referencing this one slips in, and
-    // every load balancer's, so none takes the group meanwhile.
+    // every load balancer's and endpoint's, so none takes the group meanwhile.
     store::Txn txn;
     for (const Record& g : groups) txn.compares.push_back({g.key, g.mod_revision});
     for (const Record& lb : lbs) txn.compares.push_back({lb.key, lb.mod_revision});
+    for (const Record& e : endpoints) txn.compares.push_back({e.key, e.mod_revision});
     txn.ops = {store::Op::Delete(group.key),
                store::Op::Delete(SecurityGroupNameKey(GetString(group.value, "VpcId"), name))};
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);

@@ -4,12 +4,19 @@
 // service's prefix list, target the endpoint; the routes are written with the endpoint and
 // removed with it. An Interface endpoint has a network interface in each of its subnets,
 // whose address is claimed under ecs/eni-ips/ like a task's. Endpoints are available at once
-// (nothing has to be provisioned) and gone at once when deleted.
+// (nothing has to be provisioned) and gone at once when deleted. An interface endpoint made
+// without groups gets its VPC's default group, as on AWS. The server plays every interface
+// endpoint: a task's connection to its address on 443 is redirected to the server when the
+// endpoint's groups admit the task (controlplane::EndpointInterfaces, agent/network/egress.h).
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "api/ec2/handlers.h"
+#include "base/crypto.h"
 #include "controlplane/vpc_rules.h"
+#include "model/ec2_network.h"
+#include "model/vpc_dns.h"
 
 namespace wharf::api::ec2 {
 
@@ -106,6 +113,78 @@ void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::
   }
 }
 
+// DnsEntries: an interface endpoint with private DNS on shows its service's private DNS name
+// (model::EndpointPrivateDnsName), which the VPC resolver answers with its interfaces'
+// addresses (controlplane/vpc_names.cc). Its vpce-... regional names are not made: nothing
+// would answer them.
+void SetDnsEntries(object& endpoint, std::string_view region) {
+  json::array entries;
+  std::string service = GetString(endpoint, "ServiceName");
+  std::string prefix = "com.amazonaws." + std::string(region) + ".";
+  if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false) &&
+      service.starts_with(prefix)) {
+    std::string name = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    std::string zone = HexEncode(Sha256(GetString(endpoint, "VpcId") + name)).substr(0, 13);
+    std::transform(zone.begin(), zone.end(), zone.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    entries.push_back(object{{"DnsName", name}, {"HostedZoneId", "Z" + zone}});
+  }
+  endpoint["DnsEntries"] = std::move(entries);
+}
+
+// Whether interface endpoint `endpoint` may have private DNS on in VPC record `vpc`, in AWS's
+// words: the VPC needs enableDnsSupport and enableDnsHostnames, and no other endpoint of the
+// VPC may hold the same private DNS name (two private hosted zones for one domain).
+std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint, std::string_view region) {
+  if (GetString(endpoint, "VpcEndpointType") != "Interface" || !GetBool(endpoint, "PrivateDnsEnabled").value_or(false)) {
+    return std::nullopt;
+  }
+  std::string vpc_id = GetString(endpoint, "VpcId");
+  model::VpcRecord view(vpc);
+  if (!view.attribute("enableDnsSupport") || !view.attribute("enableDnsHostnames")) {
+    return AwsError::Client("InvalidParameter", "Enabling private DNS requires both enableDnsSupport and "
+                                                "enableDnsHostnames VPC attributes set to true for " + vpc_id);
+  }
+  ASSIGN_OR_FAIL(auto endpoints, ReadRecords(c.store(), kVpcEndpointsPrefix), Ec2Error);
+  for (const Record& other : endpoints) {
+    const object& o = other.value;
+    if (GetString(o, "VpcEndpointId") == GetString(endpoint, "VpcEndpointId") || GetString(o, "VpcId") != vpc_id ||
+        GetString(o, "ServiceName") != GetString(endpoint, "ServiceName") ||
+        GetString(o, "VpcEndpointType") != "Interface" || !GetBool(o, "PrivateDnsEnabled").value_or(false)) {
+      continue;
+    }
+    std::string service = GetString(endpoint, "ServiceName");
+    std::string prefix = "com.amazonaws." + std::string(region) + ".";
+    if (!service.starts_with(prefix)) continue;
+    std::string domain = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    if (domain.starts_with("*.")) domain = domain.substr(2);
+    return AwsError::Client("InvalidParameter", "private-dns-enabled cannot be set because there is already a "
+                                                "conflicting DNS domain for " + domain + " in the VPC " + vpc_id);
+  }
+  return std::nullopt;
+}
+
+// Adds security groups `ids` to interface endpoint `endpoint`: each must exist and be in the
+// endpoint's VPC (EC2's words for a group and a subnet of two VPCs); one already there is
+// not listed twice.
+std::optional<AwsError> AddGroups(Context& c, object& endpoint, const std::vector<std::string>& ids) {
+  json::array& groups = endpoint["Groups"].as_array();
+  for (const std::string& g : ids) {
+    auto group = ReadRecord(c.store(), SecurityGroupKey(g));
+    if (!group.ok()) return Ec2Error(group.status());
+    if (!*group) return GroupNotFound(g);
+    if (GetString((*group)->value, "VpcId") != GetString(endpoint, "VpcId")) {
+      const json::array& subnets = endpoint["SubnetIds"].as_array();
+      std::string where = subnets.empty() ? "VPC " + GetString(endpoint, "VpcId")
+                                          : "subnet " + std::string(subnets[0].as_string());
+      return AwsError::Client("InvalidParameter", "Security group " + g + " and " + where + " belong to different networks.");
+    }
+    bool listed = std::any_of(groups.begin(), groups.end(),
+                              [&](const json::value& v) { return GetString(v.as_object(), "GroupId") == g; });
+    if (!listed) groups.push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
@@ -154,13 +233,17 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       for (const std::string& t : tables) endpoint["RouteTableIds"].as_array().push_back(json::string(t));
     } else {
       if (auto err = AddInterfaces(c, txn, endpoint, Strings(in, "SubnetIds"))) return *err;
-      for (const std::string& g : Strings(in, "SecurityGroupIds")) {
-        auto group = ReadRecord(c.store(), SecurityGroupKey(g));
-        if (!group.ok()) return Ec2Error(group.status());
-        if (!*group) return GroupNotFound(g);
-        endpoint["Groups"].as_array().push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
+      std::vector<std::string> groups = Strings(in, "SecurityGroupIds");
+      if (groups.empty()) {
+        // As EC2 does: without groups, the VPC's default security group.
+        auto by_name = ReadRecord(c.store(), SecurityGroupNameKey(vpc_id, "default"));
+        if (!by_name.ok()) return Ec2Error(by_name.status());
+        if (*by_name) groups.push_back(GetString((*by_name)->value, "GroupId"));
       }
+      if (auto err = AddGroups(c, endpoint, groups)) return *err;
+      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint, ctx.region)) return *err;
     }
+    SetDnsEntries(endpoint, ctx.region);
     txn.compares.push_back({VpcEndpointKey(id), 0});
     txn.ops.push_back(store::Op::Put(VpcEndpointKey(id), Serialize(endpoint)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
@@ -212,7 +295,7 @@ Outcome DeleteVpcEndpoints(Context& c, const RequestContext&, object& in) {
   return object{{"Unsuccessful", std::move(unsuccessful)}};
 }
 
-Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
+Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
   std::string id = GetString(in, "VpcEndpointId");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindEndpoint(c, id);
@@ -238,18 +321,21 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
                    }),
                    groups.end());
     }
-    for (const std::string& g : Strings(in, "AddSecurityGroupIds")) {
-      auto group = ReadRecord(c.store(), SecurityGroupKey(g));
-      if (!group.ok()) return Ec2Error(group.status());
-      if (!*group) return GroupNotFound(g);
-      groups.push_back(object{{"GroupId", g}, {"GroupName", GetString((*group)->value, "GroupName")}});
-    }
+    if (auto err = AddGroups(c, e.value, Strings(in, "AddSecurityGroupIds"))) return *err;
     if (Has(in, "PolicyDocument")) e.value["PolicyDocument"] = GetString(in, "PolicyDocument");
     if (GetBool(in, "ResetPolicy").value_or(false)) {
       e.value["PolicyDocument"] =
           R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})";
     }
-    if (auto dns = GetBool(in, "PrivateDnsEnabled")) e.value["PrivateDnsEnabled"] = *dns;
+    if (auto dns = GetBool(in, "PrivateDnsEnabled")) {
+      e.value["PrivateDnsEnabled"] = *dns && GetString(e.value, "VpcEndpointType") == "Interface";
+      if (*dns) {
+        auto vpc = FindVpc(c, GetString(e.value, "VpcId"));
+        if (auto* err = std::get_if<AwsError>(&vpc)) return *err;
+        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value, ctx.region)) return *err;
+      }
+    }
+    SetDnsEntries(e.value, ctx.region);
     txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
