@@ -18,6 +18,8 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   ecr.api and ecr.dkr interface endpoints and the s3 gateway endpoint in its route table; its
   secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
   interface endpoint is made too.
+A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
+host's addresses, whatever the task's way out.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -109,6 +111,21 @@ def reaches_host(task):
     return from_task(task, f"http://{HOST_IP}:8080/", timeout=1) is not None
 
 
+def reaches_host_from(task, address):
+    """Whether a connection from `address` reaches the host's service: a second address the test
+    puts on the task's own interface, nobody's ENI (a source a task with NET_ADMIN or NET_RAW
+    could forge). The node drops every packet from a VPC bridge whose source is no ENI there."""
+    netns = "wharf-" + task["id"]
+    sh("ip", "netns", "exec", netns, "ip", "addr", "add", address + "/32", "dev", "eth0")
+    try:
+        p = subprocess.run(["ip", "netns", "exec", netns, "curl", "-sf", "--max-time", "1", "--interface", address,
+                            f"http://{HOST_IP}:8080/"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        assert p.returncode in (0, 28), (p.returncode, p.stderr)  # an answer or a timeout
+        return p.returncode == 0
+    finally:
+        sh("ip", "netns", "exec", netns, "ip", "addr", "del", address + "/32", "dev", "eth0", check=False)
+
+
 def eventually(fn, want, timeout=6):
     deadline = time.time() + timeout
     got = fn()
@@ -185,6 +202,7 @@ with WharfServer(agent=True) as server:
         t = net["dis"] = running(net["public"])
         assert seen_from(t) is None
         assert not reaches_host(t), "the host's own address, through the local table"
+        assert not reaches_host_from(t, "10.0.1.250"), "a forged source reaches the host's address"
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
         # Its VPC is still its own: the public task answers it.
         assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None
@@ -215,6 +233,7 @@ with WharfServer(agent=True) as server:
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
         assert reaches_host(t), "behind a NAT gateway the host is the internet"
+        assert not reaches_host_from(t, "10.0.2.250"), "a forged source passes for the task's way out"
         # The pull's packets are the task's: without the security group's egress rule the
         # manifest request (made for a cached image too, as on Fargate) times out.
         everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]

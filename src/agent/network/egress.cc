@@ -29,6 +29,9 @@ std::string Hex(uint32_t v) {
 
 // The ENI marks: 0x7a in the top byte (the reply marks are 0x76, the load balancers' 0x77).
 constexpr uint32_t kEniMarkBase = 0x7a000000u;
+// The input fence's claim (CompileEgress): a bit clear in every VPC's reply mark (network.h);
+// the security groups' flags (firewall.h) are 0x1000 and 0x2000, and in the ct mark.
+constexpr uint32_t kEniClaimBit = 0x00008000u;
 
 std::string Elements(const std::vector<std::string>& items) {
   if (items.empty()) return "";
@@ -115,10 +118,26 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    type filter hook forward priority -19; policy accept;\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
        "  }\n";
+  // Every packet from a VPC bridge to the host comes from an ENI on that bridge, as forward's
+  // fence says for the way out: a source nobody's ENI (spoofed by a task with NET_RAW, a
+  // stray) is dropped. Tables are per agent, so each claims its own ENIs' packets with a bit of
+  // the packet mark (-22), the fence drops what no table claimed once all have run (-21), and
+  // the input chain (-20) clears the bit before anything else reads the mark (rule pref 999,
+  // tcp_fwmark_accept: network.h). A packet comes off a veth with no mark and wharf_vpc's
+  // reply marks never have the bit (bits 0xf000 are clear in them).
+  s += "  chain input_claim {\n"
+       "    type filter hook input priority -22; policy accept;\n"
+       "    iifname . ip saddr @enis meta mark set meta mark | " + Hex(kEniClaimBit) + "\n"
+       "  }\n"
+       "  chain input_fence {\n"
+       "    type filter hook input priority -21; policy accept;\n"
+       "    iifname \"wh-*\" meta mark & " + Hex(kEniClaimBit) + " == 0 drop\n"
+       "  }\n";
   // The local table answers a task's packet to any host address before its VPC's rules do.
   s += "  chain input {\n"
        "    type filter hook input priority -20; policy accept;\n"
        "    iifname != \"wh-*\" accept\n"
+       "    meta mark set meta mark & " + Hex(~kEniClaimBit) + "\n"
        "    ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n"
        // Tables are per agent and a drop in any is final: another agent's ENI is its table's.
        "    iifname . ip saddr != @enis accept\n"

@@ -30,6 +30,10 @@
 //           VPCs' bridges may carry one address, and the local table names one of them): the
 //           resolver (53), the task metadata endpoint (`metadata_ports`) and the gateway's echo
 //           replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
+//   input_claim, input_fence (-22, -21) every packet from a VPC bridge to the host must come
+//           from an ENI on that bridge (`bridge . address`), as on the way out (forward_fence):
+//           each table claims its own ENIs' packets (a mark bit, cleared again at -20), and
+//           what no table claimed (a spoofed source, a stray) is dropped.
 //   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times

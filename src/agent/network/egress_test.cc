@@ -70,5 +70,19 @@ TEST(EgressTest, OnlyEnisWithAWayOutReachTheHostAndTheServersFront) {
   EXPECT_FALSE(Has(*CompileEgress({plan.enis}), "dnat to 127.0.0.1")) << "no server, no front";
 }
 
+TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
+  auto script = CompileEgress({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}}});
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  // Each agent's table claims its own ENIs, the fence comes after every table's claim and drops
+  // the rest (a spoofed source), and the claim is gone before the security groups' chains.
+  EXPECT_TRUE(Has(*script, "priority -22; policy accept;\n    iifname . ip saddr @enis meta mark set meta mark | 0x00008000\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -21; policy accept;\n    iifname \"wh-*\" meta mark & 0x00008000 == 0 drop\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -20; policy accept;\n    iifname != \"wh-*\" accept\n"
+                           "    meta mark set meta mark & 0xffff7fff\n"))
+      << *script;
+}
+
 }  // namespace
 }  // namespace wharf::agent
