@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "net/nft_apply.h"
+
 namespace wharf::agent {
 namespace {
 
@@ -86,8 +88,8 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   for (uint16_t p : metadata_ports) gateway_tcp += ", " + std::to_string(p);
   const std::string front = std::string(kServerPublicAddress);
   const std::string t = "ip " + std::string(table_name);
-  if (enis.empty()) return "table " + t + "\ndelete table " + t + "\n";
-  std::string s = "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n";
+  if (enis.empty()) return net::NftDeleteTable(t);
+  std::string s = net::NftDeleteTable(t) + "table " + t + " {\n";
   s += "  map eni_marks { type ifname . ipv4_addr : mark;" + Elements(eni_marks) + " }\n";
   s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
   s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
@@ -184,27 +186,16 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
 }
 
 Status Egress::Apply(const EgressPlan& plan) {
-  const std::vector<EgressEni>& enis = plan.enis;
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   if (script == applied_) return Status::OK();
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) {
-    if (enis.empty()) return Status::OK();
-    return Status::FailedPrecondition("nft not found: VPC egress needs nftables (scripts/install-deps.sh)");
-  }
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  if (plan.enis.empty() && !net::HaveNft()) return Status::OK();
+  RETURN_IF_ERROR(net::ApplyNft(runner_, script, "VPC egress needs nftables (scripts/install-deps.sh)"));
   applied_ = std::move(script);
   return Status::OK();
 }
 
 Status Egress::Remove() {
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) return Status::OK();
-  std::string t = "ip " + table_;
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, "table " + t + "\ndelete table " + t + "\n",
-                                                 std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
   return Status::OK();
 }
