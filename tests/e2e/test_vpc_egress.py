@@ -19,7 +19,8 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   secrets (SSM) then fail with ResourceInitializationError ... i/o timeout until an ssm
   interface endpoint is made too.
 A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
-host's addresses, whatever the task's way out.
+host's addresses, whatever the task's way out. The node's nft tables, deleted by someone else
+(as `nft flush ruleset` would; only this node's own here), are back within a second.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -196,6 +197,31 @@ with WharfServer(agent=True) as server:
         host = sh("curl", "-sf", "--max-time", "2", f"http://{public_ip}:8080/who.txt", check=False)
         assert host.returncode == 0, host.stderr
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a private address from outside"
+
+    @checks.run
+    def the_nodes_tables_come_back_at_once_when_someone_else_deletes_them():
+        # What `nft flush ruleset` does to them, in one transaction; but only this node's own
+        # tables: the host's other rules belong to other tests and programs.
+        tables = [("ip", server.node_table("wharf_egress")), ("inet", server.node_table("wharf")),
+                  ("inet", server.node_table("wharf_vpc"))]
+
+        def present(family, name):
+            return sh("nft", "list", "table", family, name, check=False).returncode == 0
+
+        assert all(present(*t) for t in tables), tables
+        script = "".join(f"delete table {family} {name}\n" for family, name in tables)
+        start = time.time()
+        subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
+        while time.time() < start + 5 and not all(present(*t) for t in tables):
+            time.sleep(0.01)
+        took = time.time() - start
+        assert all(present(*t) for t in tables), [t for t in tables if not present(*t)]
+        print(f"  the node's three tables written again {took * 1000:.0f} ms after their deletion")
+        assert took < 1.0, took
+        t = net["pub"]
+        assert eventually(lambda: seen_from(t), t["public"]) == t["public"]
+        assert reaches_host(t), "with a public address the host is the internet"
+        assert not reaches_host_from(t, "10.0.1.251"), "a forged source passes for the task's way out"
 
     @checks.run
     def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():

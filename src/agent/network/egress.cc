@@ -191,12 +191,14 @@ Status Egress::Apply(const EgressPlan& plan) {
   if (plan.enis.empty() && !net::HaveNft()) return Status::OK();
   RETURN_IF_ERROR(net::ApplyNft(runner_, script, "VPC egress needs nftables (scripts/install-deps.sh)"));
   applied_ = std::move(script);
+  holds_table_ = !plan.enis.empty();
   return Status::OK();
 }
 
 Status Egress::Remove() {
   RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
+  holds_table_ = false;
   return Status::OK();
 }
 

@@ -98,13 +98,20 @@ class Egress {
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
   // A repeated plan costs one compile and no nft run.
   Status Apply(const EgressPlan& plan);
+  // The next Apply runs nft even when the plan is unchanged: the table may be gone
+  // (net/nft_watch.h says so at once; the agent also calls it now and then).
   void Forget() { applied_.clear(); }
   Status Remove();
+  // "ip <name>", as nft and net::NftTableWatch name it.
+  std::string table() const { return "ip " + table_; }
+  // Whether the plan in force has a table (a node without VPC ENIs has none).
+  bool holds_table() const { return holds_table_; }
 
  private:
   CommandRunner& runner_;
   const std::string table_;
   std::string applied_;
+  bool holds_table_ = false;
 };
 
 }  // namespace wharf::agent

@@ -376,6 +376,7 @@ Status Firewall::Apply(const FirewallPlan& plan) {
   if (applied_ && compiled.full == applied_->full) return Status::OK();
   if (plan.enis.empty() && !net::HaveNft()) {
     applied_ = std::move(compiled);  // no nftables, no table to remove: a node without ENIs needs none
+    holds_table_ = false;
     return Status::OK();
   }
   if (!plan.enis.empty() && !bridge_filtering_) {
@@ -399,12 +400,14 @@ Status Firewall::Apply(const FirewallPlan& plan) {
   }
   if (!st.ok()) RETURN_IF_ERROR(Run(compiled.full));
   applied_ = std::move(compiled);
+  holds_table_ = !plan.enis.empty();
   return Status::OK();
 }
 
 Status Firewall::Remove() {
   RETURN_IF_ERROR(net::RemoveNftTable(runner_, "inet " + table_));
   applied_.reset();
+  holds_table_ = false;
   return Status::OK();
 }
 

@@ -19,6 +19,7 @@
 #include "agent/network/netns.h"
 #include "base/logging.h"
 #include "model/ec2_network.h"
+#include "net/nft_apply.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -489,7 +490,24 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   }
   MutexLock lock(mu_);
   subnet_vpcs_[subnet.id] = subnet.vpc_id;
+  vpc_table_bridges_[subnet.bridge] = subnet.vpc_id;
   return Status::OK();
+}
+
+Result<bool> Network::RestoreVpcTable() {
+  std::map<std::string, std::string> bridges;
+  {
+    MutexLock lock(mu_);
+    bridges = vpc_table_bridges_;
+  }
+  if (bridges.empty()) return false;
+  std::string script;  // each bridge's part is idempotent: chains flushed, then written
+  for (const auto& [bridge, vpc_id] : bridges) {
+    script += ReplyRoutingScript(options_.vpc_table, bridge, ReplyMark(model::VpcRouteTable(vpc_id)),
+                                 VpcConntrackZone(vpc_id));
+  }
+  RETURN_IF_ERROR(net::ApplyNft(runner_, script, "the host's replies into VPCs need nftables"));
+  return true;
 }
 
 void Network::RemoveVpcRouting(const Subnet& subnet) {
@@ -518,6 +536,7 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
   {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
+    vpc_table_bridges_.erase(subnet.bridge);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
     if (last) {
       vpc_tables_.erase(table);

@@ -164,6 +164,13 @@ class Network final : public NetworkAttacher {
   // The subnet bridges (of VPCs) whose route table sends 0.0.0.0/0 out get rule pref 1001;
   // every other bridge this Network gave one loses it. Idempotent; a change costs an `ip rule`.
   Status SetSubnetEgress(const std::set<std::string>& bridges) EXCLUDES(egress_mu_);
+  // Writes the node's VPC table (`inet <CniOptions::vpc_table>`: reply marks and conntrack
+  // zones) again for every VPC bridge made, after someone else deleted it (`nft flush
+  // ruleset`; net/nft_watch.h). One nft run; none when there is no VPC bridge (the node
+  // deletes the table with its last one). Whether it wrote the table.
+  Result<bool> RestoreVpcTable() EXCLUDES(mu_);
+  // "inet <CniOptions::vpc_table>", as nft and net::NftTableWatch name it.
+  std::string vpc_table() const { return "inet " + options_.vpc_table; }
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
@@ -198,6 +205,7 @@ class Network final : public NetworkAttacher {
   std::map<uint16_t, std::string> vpc_zones_ GUARDED_BY(mu_);        // conntrack zone -> VPC id
   bool fwmark_sysctls_ GUARDED_BY(mu_) = false;
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
+  std::map<std::string, std::string> vpc_table_bridges_ GUARDED_BY(mu_);  // bridge in the VPC table -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
   // Bridges given rule pref 1001 (SetSubnetEgress).
