@@ -353,6 +353,7 @@ Status PublicAddresses::Apply(const Config& config) {
   }
   applied_ = std::move(script);
   failed_.clear();
+  holds_table_ = !nothing;
   filtered_ports_ = nothing ? std::set<uint16_t>{} : std::move(ports);
   return Status::OK();
 }
@@ -369,6 +370,7 @@ Status PublicAddresses::Remove() {
   if (applied_.empty()) return Status::OK();  // never made: nothing of ours to remove
   RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
+  holds_table_ = false;
   filtered_ports_.clear();
   return Status::OK();
 }

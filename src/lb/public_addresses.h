@@ -125,6 +125,13 @@ class PublicAddresses {
   const std::set<uint16_t>& filtered_ports() const { return filtered_ports_; }
   // Removes the table and the local routes (the server stopping).
   Status Remove();
+  // The next Apply runs nft even when the plan is unchanged: the table was removed by someone
+  // else (net/nft_watch.h).
+  void Forget() { applied_.clear(); }
+  // "ip <name>", as nft and net::NftTableWatch name it.
+  std::string table() const { return "ip " + table_; }
+  // Whether the plan in force has a table (none without listeners).
+  bool holds_table() const { return holds_table_; }
 
  private:
   CommandRunner& runner_;
@@ -132,6 +139,7 @@ class PublicAddresses {
   const std::string table_;
   std::string applied_;
   std::string failed_;  // the last script nft refused, reported once
+  bool holds_table_ = false;
   std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
   bool swept_ = false;  // a killed server's routes looked for (the first Apply)

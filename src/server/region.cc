@@ -31,6 +31,7 @@
 #include "controlplane/task_lifecycle.h"
 #include "controlplane/task_roles.h"
 #include "model/keys.h"
+#include "net/nft_watch.h"
 #include "registry/blob_store.h"
 #include "registry/distribution.h"
 #include "registry/registry.h"
@@ -59,6 +60,7 @@ Region::Region(const RegionDeps& deps, std::string name)
 
 Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
+  lb_table_watch_.reset();  // it publishes; and the table is about to be removed on purpose
   stack_engine_.reset();
   lb_publisher_.reset();
   // Its listeners close before its table goes: none is left at every address unfiltered.
@@ -221,6 +223,11 @@ Status Region::StartLoadBalancers() {
     // A refused table is reported once per plan and tried again at every publish (the
     // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
+      if (lb_table_gone_.exchange(false) && lb_public_->holds_table()) {
+        LOG_WARN("msg=\"load balancers' nft table removed by someone else: writing it again\" table=\"{}\"",
+                 lb_public_->table());
+        lb_public_->Forget();
+      }
       Status applied = lb_public_->Apply(config);
       if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());
       return lb_public_->filtered_ports();
@@ -228,6 +235,20 @@ Status Region::StartLoadBalancers() {
   }
   ASSIGN_OR_RETURN(lb_publisher_,
                    controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_, std::move(publisher)));
+  if (lb_public_) {
+    // A table someone else deletes (`nft flush ruleset`) is written again at once: without it
+    // an internal listener at every address would answer anyone.
+    auto watch = net::NftTableWatch::Start({lb_public_->table()}, [this](const std::set<std::string>&) {
+      lb_table_gone_ = true;
+      lb_publisher_->Republish();
+    });
+    if (watch.ok()) {
+      lb_table_watch_ = std::move(*watch);
+    } else {
+      LOG_WARN("msg=\"a load balancers' table removed by others comes back only with a change\" error=\"{}\"",
+               watch.status().ToString());
+    }
+  }
   elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
       api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});

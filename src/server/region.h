@@ -10,6 +10,7 @@
 // services() is immutable; the rest may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <memory>
@@ -47,6 +48,7 @@ struct TaskLaunchDeps;
 }  // namespace wharf::controlplane
 namespace wharf::lb { class DataPlaneControl; }
 namespace wharf::metrics { class MetricStore; }
+namespace wharf::net { class NftTableWatch; }
 namespace wharf::registry {
 class BlobStore;
 class DataKeys;
@@ -139,6 +141,8 @@ class Region {
   ProcessRunner nft_runner_;
   std::unique_ptr<lb::PublicAddresses> lb_public_;
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
+  std::atomic<bool> lb_table_gone_{false};  // told by lb_table_watch_, read by the publisher's `published`
+  std::unique_ptr<net::NftTableWatch> lb_table_watch_;  // after lb_publisher_, which it calls
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;
   std::unique_ptr<api::logs::LogsService> logs_;  // after cloudwatch_: its metric filters use the metric store
