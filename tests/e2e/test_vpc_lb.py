@@ -208,6 +208,19 @@ with WharfServer(agent=True) as server:
         net["public_lb"] = (lb, publics, port)
 
     @checks.run
+    def the_load_balancers_table_comes_back_at_once_when_someone_else_deletes_it():
+        # As `nft flush ruleset` would; but only this server's own table.
+        lb, publics, port = net["public_lb"]
+        [table] = lb_nft_tables()
+        subprocess.run(["nft", "delete", "table", "ip", table], check=True, capture_output=True)
+        took = until_answer(lambda: table in lb_nft_tables())
+        print(f"  the load balancers' table written again {took * 1000:.0f} ms after its deletion")
+        assert took < 1.0, took
+        assert public_get(publics[0], port) == (200, "hello from the internet")
+        other = public_get("127.0.0.2", port, timeout=1)
+        assert other[0] is None and "refused" in other[1], other
+
+    @checks.run
     def what_a_load_balancer_uses_cannot_be_deleted():
         expect_client_error(lambda: ec2.delete_subnet(SubnetId=net["public-a"]), "DependencyViolation",
                             f"The subnet '{net['public-a']}' has dependencies and cannot be deleted.")
