@@ -172,6 +172,7 @@ class AgentImpl final : public Agent {
 
   const std::string& container_instance_arn() const override { return container_instance_arn_; }
   const std::string& node_id() const override { return node_id_; }
+  uint16_t metadata_port() const override { return metadata_server_ ? metadata_server_->Port("127.0.0.1") : 0; }
 
   void Stop() override {
     {

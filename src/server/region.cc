@@ -254,11 +254,17 @@ Status Region::StartLoadBalancers() {
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
   elbv2_deps_->public_ip_pool = o.public_ip_pool;
   // What wharf listens on itself, that a listener at every address would collide with.
+  auto port_of = [](const std::string& address) {
+    auto colon = address.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(address.c_str() + colon + 1);
+    return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : uint16_t{0};
+  };
   elbv2_deps_->reserved_ports[53] = "the VPC resolver";
-  if (auto colon = o.listen.rfind(':'); colon != std::string::npos) {
-    int api_port = std::atoi(o.listen.c_str() + colon + 1);
-    if (api_port > 0 && api_port < 65536) elbv2_deps_->reserved_ports[static_cast<uint16_t>(api_port)] = "its API";
+  for (const std::string& extra : o.dns_listen) {  // "VPC=IP:PORT"
+    if (uint16_t port = port_of(extra)) elbv2_deps_->reserved_ports[port] = "the VPC resolver";
   }
+  if (uint16_t port = port_of(o.listen)) elbv2_deps_->reserved_ports[port] = "its API and registry";
+  elbv2_deps_->held_ports = deps_.node_ports;
   elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
     api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
     ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));

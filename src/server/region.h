@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <memory>
 #include <string>
@@ -82,6 +83,9 @@ struct RegionDeps {
   api::cloudformation::Invoke invoke;
   // The callers' IAM policies (null without IAM): KMS's policy lockout safety check reads them.
   controlplane::Authorizer* authorizer = nullptr;
+  // Ports the local node holds on this host once it runs (its task metadata endpoint's), with
+  // what holds them: no load balancer listener may take them (Elbv2Deps::held_ports).
+  std::function<std::map<uint16_t, std::string>()> node_ports{};
 };
 
 class Region {

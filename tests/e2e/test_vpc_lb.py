@@ -419,6 +419,23 @@ with WharfServer(agent=True) as server:
         del net["from_clients"]
 
     @checks.run
+    def a_listener_cannot_take_a_port_the_node_serves():
+        # The task metadata endpoint listens on each VPC bridge (bound to it) at the port it took
+        # on loopback; the VPC resolver at 53 likewise. Its port, found as the kernel shows it.
+        listening = [line.split()[3] for line in subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True)
+                     .stdout.splitlines() if f"pid={server.proc.pid}," in line]
+        on_bridges = {int(a.rsplit(":", 1)[1]) for a in listening if "%wh-" in a}
+        ports = on_bridges & {int(a.rsplit(":", 1)[1]) for a in listening if a.startswith("127.0.0.1:")}
+        assert len(ports) == 1, listening
+        lb = net["public_lb"][0]
+        fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]
+        for port, holder in ((ports.pop(), "the task metadata endpoint"), (server.port, "its API and registry")):
+            expect_client_error(lambda: elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP",
+                                                            Port=port, DefaultActions=fixed),
+                                "InvalidConfigurationRequest",
+                                f"Port {port} is used by wharf itself ({holder}): a listener cannot take it")
+
+    @checks.run
     def run_task_checks_its_network():
         ecs.create_cluster(clusterName="default")  # made already by the check before, unless it failed
         td = ecs.register_task_definition(
