@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "base/mutex.h"
@@ -90,7 +91,12 @@ TEST(NftWatchHostTest, TheKernelTellsADeletedTable) {
     auto r = runner.Run({{*FindExecutable("nft"), "-f", "-"}, std::nullopt, script, std::chrono::seconds(10)});
     return r.ok() && r->exit_code == 0;
   };
-  ASSERT_TRUE(nft("table " + table + " { chain c { type filter hook input priority 0; policy accept; } }\n"));
+  struct Cleanup {  // the table goes even when the test fails half way
+    std::function<bool(const std::string&)> nft;
+    std::string table;
+    ~Cleanup() { nft("table " + table + "\ndelete table " + table + "\n"); }
+  } cleanup{nft, table};
+  ASSERT_TRUE(nft("table " + table + " {\n  chain c {\n    type filter hook input priority 0; policy accept;\n  }\n}\n"));
   ASSERT_TRUE(nft("table " + table + "\ndelete table " + table + "\ntable " + table + " {}\n"));  // replaced whole
   {
     MutexLock lock(mu);
