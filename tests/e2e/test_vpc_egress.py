@@ -53,6 +53,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("203.0.113.2", 8080), Echo).serve_forever()
 """
 
+V6_PORT = 18000 + os.getpid() % 1000
+LISTENER6 = LISTENER.replace("http.server.ThreadingHTTPServer((\"203.0.113.2\", 8080), Echo)",
+                             f"type('V6', (http.server.ThreadingHTTPServer,), {{'address_family': socket.AF_INET6}})"
+                             f"(('::', {V6_PORT}), Echo)").replace("import http.server", "import http.server, socket")
+
 
 def sh(*argv, check=True):
     return subprocess.run(argv, check=check, capture_output=True, text=True)
@@ -78,6 +83,10 @@ def make_internet():
     # their network lets them out (the host is the internet).
     host_listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER.replace(INET_IP, HOST_IP)])
     on_exit(host_listener.kill)
+    # The same on every IPv6 address of the host (as sshd and many daemons listen): a VPC
+    # bridge's link-local address is the host's too.
+    v6_listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER6])
+    on_exit(v6_listener.kill)
     deadline = time.time() + 10
     while time.time() < deadline and sh("ip", "netns", "exec", INET, "curl", "-s", "--max-time", "1",
                                         f"http://{INET_IP}:8080/", check=False).returncode != 0:
@@ -125,6 +134,18 @@ def reaches_host_from(task, address):
         return p.returncode == 0
     finally:
         sh("ip", "netns", "exec", netns, "ip", "addr", "del", address + "/32", "dev", "eth0", check=False)
+
+
+def reaches_host_over_ipv6(task, bridge):
+    """Whether the task reaches the host's IPv6 service at its bridge's link-local address (EUI-64
+    of the bridge's MAC, whether or not the bridge has it now)."""
+    with open(f"/sys/class/net/{bridge}/address") as f:
+        mac = [int(b, 16) for b in f.read().strip().split(":")]
+    eui = [mac[0] ^ 2] + mac[1:3] + [0xff, 0xfe] + mac[3:]
+    address = "fe80::" + ":".join(f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2))
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-sf", "--max-time", "1", "-g",
+                        f"http://[{address}%eth0]:{V6_PORT}/"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.returncode == 0
 
 
 def eventually(fn, want, timeout=6):
@@ -229,6 +250,7 @@ with WharfServer(agent=True) as server:
         assert seen_from(t) is None
         assert not reaches_host(t), "the host's own address, through the local table"
         assert not reaches_host_from(t, "10.0.1.250"), "a forged source reaches the host's address"
+        assert not reaches_host_over_ipv6(t, "wh-" + net["public"][-12:]), "the host over IPv6, at its bridge"
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
         # Its VPC is still its own: the public task answers it.
         assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None

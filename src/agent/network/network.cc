@@ -440,6 +440,14 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
       return made.status().WithContext("subnet " + subnet.id);
     }
   }
+  // A VPC here is IPv4 only (as a subnet without an IPv6 CIDR on AWS), and the host's own
+  // fences (egress.h) are IPv4 rules: with IPv6 on, the bridge's link-local address would be a
+  // host address every task reaches, whatever its way out. Off, the host drops every IPv6
+  // packet that comes in through the bridge. Before the bridge goes up: no address is made.
+  const std::string ipv6_conf = "/proc/sys/net/ipv6/conf/" + subnet.bridge;
+  if (std::ofstream f(ipv6_conf + "/disable_ipv6"); !(f << "1\n" << std::flush) && fs::exists(ipv6_conf, ec)) {
+    LOG_WARN("msg=\"IPv6 not turned off: tasks reach the host's IPv6 services at the bridge\" bridge={}", subnet.bridge);
+  }
   // The table holds the VPC's subnets only: the way out is rule kEgressRulePref's, per subnet
   // (SetSubnetEgress); a default route left by an older agent goes.
   (void)runner_.Run({{"ip", "route", "del", "default", "table", t}, std::nullopt, ""});
