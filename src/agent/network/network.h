@@ -147,6 +147,12 @@ class NetworkAttacher {
   // packets for it that come in there: the VPC resolver's address. Idempotent; the address
   // goes with the bridge.
   virtual Status AddBridgeAddress(const std::string& bridge, const std::string& ip) { return Status::OK(); }
+  // An adopted task's subnet (its attachment made by an earlier agent): what Attach's first use
+  // of a subnet sets up is set up again, idempotently: the VPC bridge's routing, its part of
+  // the VPC table (so RestoreVpcTable writes it back after someone deletes the table) and IPv6
+  // off (a bridge an older agent made may have it on). Without it this agent knows the
+  // subnet only at its next Attach there.
+  virtual Status AdoptSubnet(const Subnet& subnet) { return Status::OK(); }
 };
 
 class Network final : public NetworkAttacher {
@@ -161,6 +167,7 @@ class Network final : public NetworkAttacher {
   Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
                                      uint16_t port) override;
   Status AddBridgeAddress(const std::string& bridge, const std::string& ip) override;
+  Status AdoptSubnet(const Subnet& subnet) override { return EnsureSubnet(subnet); }
   // The subnet bridges (of VPCs) whose route table sends 0.0.0.0/0 out get rule pref 1001;
   // every other bridge this Network gave one loses it. Idempotent; a change costs an `ip rule`.
   Status SetSubnetEgress(const std::set<std::string>& bridges) EXCLUDES(egress_mu_);
