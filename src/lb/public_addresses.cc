@@ -348,6 +348,7 @@ Status PublicAddresses::Apply(const Config& config) {
     return again ? Status::OK() : s;  // reported once per plan, tried on every call
   };
   if (nothing && !net::HaveNft()) return Status::OK();
+  made_ = made_ || !nothing;
   if (Status st = net::ApplyNft(runner_, script, "load balancers' public addresses need nftables"); !st.ok()) {
     return refused(std::move(st));
   }
@@ -367,9 +368,10 @@ Status PublicAddresses::Remove() {
     }
     routes_.clear();
   }
-  if (applied_.empty()) return Status::OK();  // never made: nothing of ours to remove
+  if (applied_.empty() && !made_) return Status::OK();  // never made: nothing of ours to remove
   RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
+  made_ = false;
   holds_table_ = false;
   filtered_ports_.clear();
   return Status::OK();

@@ -125,9 +125,13 @@ class PublicAddresses {
   const std::set<uint16_t>& filtered_ports() const { return filtered_ports_; }
   // Removes the table and the local routes (the server stopping).
   Status Remove();
-  // The next Apply runs nft even when the plan is unchanged: the table was removed by someone
-  // else (net/nft_watch.h).
-  void Forget() { applied_.clear(); }
+  // The table was removed by someone else (net/nft_watch.h): the next Apply runs nft even when
+  // the plan is unchanged, and until one succeeds no port is filtered (its listeners go back to
+  // the bind address rather than answer at every address with no table in front).
+  void Forget() {
+    applied_.clear();
+    filtered_ports_.clear();
+  }
   // "ip <name>", as nft and net::NftTableWatch name it.
   std::string table() const { return "ip " + table_; }
   // Whether the plan in force has a table (none without listeners).
@@ -140,6 +144,7 @@ class PublicAddresses {
   std::string applied_;
   std::string failed_;  // the last script nft refused, reported once
   bool holds_table_ = false;
+  bool made_ = false;  // nft ran with a table (maybe timed out): Remove deletes it even after Forget
   std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
   bool swept_ = false;  // a killed server's routes looked for (the first Apply)
