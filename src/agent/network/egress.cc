@@ -48,6 +48,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   const std::vector<EgressEni>& enis = plan.enis;
   std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
   std::set<std::string> services;  // bridge . address of the VPC's own services
+  std::set<std::string> bridges;   // the bridges this table's ENIs are on (input_fence)
   std::set<std::string> publics, outsides;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
@@ -59,6 +60,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
       services.insert("\"" + e.bridge + "\" . " + service);
     }
     own.push_back("\"" + e.bridge + "\" . " + e.ip);
+    bridges.insert("\"" + e.bridge + "\"");
     // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
     for (const std::string* a : {&e.outside_address, &e.public_ip}) {
       if (e.vpc_zone != 0 && IsIpv4(*a) && outsides.insert(*a).second) {
@@ -97,6 +99,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
   s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
   s += "  set enis { type ifname . ipv4_addr;" + Elements(own) + " }\n";
+  s += "  set bridges { type ifname;" + Elements({bridges.begin(), bridges.end()}) + " }\n";
   s += "  map outside_zones { typeof ip daddr : ct zone;" + Elements(outside_zones) + " }\n";
   // After network.h's zone by bridge (raw, -300): a packet to an outside address belongs to its
   // VPC whichever way it came (a task of another VPC reaching a public address, the host).
@@ -127,13 +130,16 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   // the input chain (-20) clears the bit before anything else reads the mark (rule pref 999,
   // tcp_fwmark_accept: network.h). A packet comes off a veth with no mark and wharf_vpc's
   // reply marks never have the bit (bits 0xf000 are clear in them).
+  // Each table fences only the bridges its own ENIs are on: a bridge no ENI of this agent's
+  // is on (one whose ENIs an older agent without a claim chain serves, or whose subnet has no
+  // VPC in an older record, so no ENI there is in any @enis) is not this table's to fence.
   s += "  chain input_claim {\n"
        "    type filter hook input priority -22; policy accept;\n"
        "    iifname . ip saddr @enis meta mark set meta mark | " + Hex(kEniClaimBit) + "\n"
        "  }\n"
        "  chain input_fence {\n"
        "    type filter hook input priority -21; policy accept;\n"
-       "    iifname \"wh-*\" meta mark & " + Hex(kEniClaimBit) + " == 0 drop\n"
+       "    iifname @bridges meta mark & " + Hex(kEniClaimBit) + " == 0 drop\n"
        "  }\n";
   // The local table answers a task's packet to any host address before its VPC's rules do.
   s += "  chain input {\n"

@@ -33,7 +33,8 @@
 //   input_claim, input_fence (-22, -21) every packet from a VPC bridge to the host must come
 //           from an ENI on that bridge (`bridge . address`), as on the way out (forward_fence):
 //           each table claims its own ENIs' packets (a mark bit, cleared again at -20), and
-//           what no table claimed (a spoofed source, a stray) is dropped.
+//           on the bridges its ENIs are on (set bridges) what no table claimed (a spoofed
+//           source, a stray) is dropped.
 //   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times

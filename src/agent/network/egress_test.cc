@@ -77,8 +77,10 @@ TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
   // the rest (a spoofed source), and the claim is gone before the security groups' chains.
   EXPECT_TRUE(Has(*script, "priority -22; policy accept;\n    iifname . ip saddr @enis meta mark set meta mark | 0x00008000\n"))
       << *script;
-  EXPECT_TRUE(Has(*script, "priority -21; policy accept;\n    iifname \"wh-*\" meta mark & 0x00008000 == 0 drop\n"))
+  EXPECT_TRUE(Has(*script, "priority -21; policy accept;\n    iifname @bridges meta mark & 0x00008000 == 0 drop\n"))
       << *script;
+  // Only the bridges this table's ENIs are on: others' ENIs elsewhere are not this table's to judge.
+  EXPECT_TRUE(Has(*script, "set bridges { type ifname; elements = { \"wh-aaa\" } }\n")) << *script;
   EXPECT_TRUE(Has(*script, "priority -20; policy accept;\n    iifname != \"wh-*\" accept\n"
                            "    meta mark set meta mark & 0xffff7fff\n"))
       << *script;
