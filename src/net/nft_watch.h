@@ -11,15 +11,17 @@
 // cost nothing while nothing changes, and arrive within the transaction's commit.
 //
 // NftTableEvents is pure (bytes in, names out). NftTableWatch owns the socket and a thread
-// that calls `on_gone` with those names; after lost notifications (the socket's buffer
-// overran) with every watched table, since any of them may be gone. Its owner decides what
-// a loss means (a table it removed itself on purpose is no loss: it must not write it back).
+// that calls `on_gone` with those names; after lost notifications (the socket's buffer, a
+// few MiB, overran) with the watched tables a dump of the kernel's tables lacks (all of them
+// when the dump fails). Its owner decides what a loss means (a table it removed itself on
+// purpose is no loss: it must not write it back).
 // Thread-safety: NftTableEvents is thread-compatible; NftTableWatch's constructor and
 // destructor from one thread, `on_gone` on the watch's thread.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -29,6 +31,11 @@
 
 namespace wharf::net {
 
+// Every nf_tables table there is now ("<family> <name>", as nft spells them), by a netlink
+// dump (NFT_MSG_GETTABLE); nullopt when the kernel does not answer it whole (a dump cut short
+// by a change, no permission, no nf_tables).
+std::optional<std::set<std::string>> ListNftTables();
+
 class NftTableEvents {
  public:
   // `tables`: "<family> <name>", as nft spells them ("ip wharf_egress_1a2b3c4d", "inet ...").
@@ -36,6 +43,9 @@ class NftTableEvents {
   // Reads one datagram of netlink messages; returns the watched tables a transaction that
   // ended in it deleted for good (empty most of the time). Malformed messages are skipped.
   std::set<std::string> Read(std::string_view datagram);
+  // Announcements were lost: the watched tables not in `existing` (the kernel's tables now),
+  // every one without it; the transaction being read is forgotten.
+  std::set<std::string> Lost(const std::optional<std::set<std::string>>& existing);
   const std::set<std::string>& tables() const { return tables_; }
 
  private:
@@ -54,6 +64,8 @@ class NftTableWatch {
   NftTableWatch& operator=(const NftTableWatch&) = delete;
 
  private:
+  static constexpr int kReceiveBuffer = 4 << 20;
+
   NftTableWatch(int socket, int wake, std::set<std::string> tables, OnGone on_gone);
   void Loop();
 

@@ -72,6 +72,18 @@ TEST(NftTableEventsTest, MalformedMessagesAreSkipped) {
   EXPECT_TRUE(events.Read(bad_attr + Message(NFT_MSG_NEWGEN)).empty());
 }
 
+// Announcements lost (ENOBUFS): only the watched tables the kernel's list lacks are gone (all
+// without a list), and a deletion half read before the loss is not named later.
+TEST(NftTableEventsTest, AfterALossOnlyMissingTablesAreGone) {
+  NftTableEvents events({"ip wharf_egress_1", "inet wharf_1"});
+  EXPECT_TRUE(events.Read(Message(NFT_MSG_DELTABLE, kIp, "wharf_egress_1")).empty());
+  EXPECT_EQ(events.Lost(std::set<std::string>{"ip wharf_egress_1", "ip someone_else"}),
+            std::set<std::string>{"inet wharf_1"});
+  EXPECT_TRUE(events.Read(Message(NFT_MSG_NEWGEN)).empty()) << "the half-read transaction is forgotten";
+  EXPECT_TRUE(events.Lost(std::set<std::string>{"ip wharf_egress_1", "inet wharf_1"}).empty());
+  EXPECT_EQ(events.Lost(std::nullopt), (std::set<std::string>{"ip wharf_egress_1", "inet wharf_1"}));
+}
+
 // The kernel's announcements, as root with nft: a table deleted is named within a second, a
 // table replaced whole in one script is not.
 TEST(NftWatchHostTest, TheKernelTellsADeletedTable) {
@@ -97,6 +109,9 @@ TEST(NftWatchHostTest, TheKernelTellsADeletedTable) {
     ~Cleanup() { nft("table " + table + "\ndelete table " + table + "\n"); }
   } cleanup{nft, table};
   ASSERT_TRUE(nft("table " + table + " {\n  chain c {\n    type filter hook input priority 0; policy accept;\n  }\n}\n"));
+  auto listed = ListNftTables();
+  ASSERT_TRUE(listed.has_value()) << "the kernel's tables, dumped";
+  EXPECT_TRUE(listed->count(table)) << "made, so listed";
   ASSERT_TRUE(nft("table " + table + "\ndelete table " + table + "\ntable " + table + " {}\n"));  // replaced whole
   {
     MutexLock lock(mu);
@@ -111,6 +126,9 @@ TEST(NftWatchHostTest, TheKernelTellsADeletedTable) {
   while (seen.empty() && cv.WaitUntil(mu, deleted + std::chrono::seconds(1))) {
   }
   EXPECT_EQ(seen, std::set<std::string>{table});
+  listed = ListNftTables();
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_FALSE(listed->count(table)) << "deleted, so no longer listed";
 }
 
 }  // namespace

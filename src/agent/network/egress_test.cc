@@ -86,5 +86,29 @@ TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
       << *script;
 }
 
+// nft as a script: records what it is given, applies nothing.
+class RecordingNft final : public CommandRunner {
+ public:
+  std::vector<std::string> scripts;
+  Result<CommandResult> Run(const Command& command) override {
+    scripts.push_back(command.stdin_data);
+    return CommandResult{0, "", ""};
+  }
+};
+
+// A table the node removed on purpose (its last VPC ENI gone) is not held: when the watch
+// (net/nft_watch.h) names it gone, the agent does not write it back (ForgetGoneTables).
+TEST(EgressTest, ATableRemovedOnPurposeIsNotHeldAndStaysGone) {
+  if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
+  RecordingNft nft;
+  Egress egress(nft, "wharf_egress_test");
+  ASSERT_TRUE(egress.Apply({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}}}).ok());
+  EXPECT_TRUE(egress.holds_table());
+  ASSERT_TRUE(egress.Apply({}).ok());
+  EXPECT_FALSE(egress.holds_table()) << "removed on purpose: not to be written again";
+  ASSERT_TRUE(egress.Apply({}).ok());
+  EXPECT_EQ(nft.scripts.size(), 2u) << "and the same empty plan runs nothing";
+}
+
 }  // namespace
 }  // namespace wharf::agent
