@@ -486,10 +486,15 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
     subnet_vpcs_[subnet.id] = subnet.vpc_id;
     return Status::OK();
   }
-  ASSIGN_OR_RETURN(CommandResult nft,
-                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt,
-                                ReplyRoutingScript(options_.vpc_table, subnet.bridge, mark, VpcConntrackZone(subnet.vpc_id))}));
-  if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+  {
+    // The bridge joins the restore list in the same hold as its part is written (see vpc_table_mu_).
+    MutexLock writing(vpc_table_mu_);
+    ASSIGN_OR_RETURN(CommandResult nft,
+                     runner_.Run({{*nft_path, "-f", "-"}, std::nullopt,
+                                  ReplyRoutingScript(options_.vpc_table, subnet.bridge, mark, VpcConntrackZone(subnet.vpc_id))}));
+    if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+    vpc_table_bridges_[subnet.bridge] = subnet.vpc_id;
+  }
   ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
                                        "lookup", t},
                                       std::nullopt, ""}));
@@ -498,19 +503,14 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   }
   MutexLock lock(mu_);
   subnet_vpcs_[subnet.id] = subnet.vpc_id;
-  vpc_table_bridges_[subnet.bridge] = subnet.vpc_id;
   return Status::OK();
 }
 
 Result<bool> Network::RestoreVpcTable() {
-  std::map<std::string, std::string> bridges;
-  {
-    MutexLock lock(mu_);
-    bridges = vpc_table_bridges_;
-  }
-  if (bridges.empty()) return false;
+  MutexLock writing(vpc_table_mu_);
+  if (vpc_table_bridges_.empty()) return false;
   std::string script;  // each bridge's part is idempotent: chains flushed, then written
-  for (const auto& [bridge, vpc_id] : bridges) {
+  for (const auto& [bridge, vpc_id] : vpc_table_bridges_) {
     script += ReplyRoutingScript(options_.vpc_table, bridge, ReplyMark(model::VpcRouteTable(vpc_id)),
                                  VpcConntrackZone(vpc_id));
   }
@@ -535,16 +535,17 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
       if (!del.ok() || del->exit_code != 0) break;
     }
   }
+  MutexLock writing(vpc_table_mu_);  // to the end: the bridge leaves the table and the restore list together
   for (const char* map : {"bridges", "zones"}) {
     (void)runner_.Run({{"nft", "delete", "element", "inet", options_.vpc_table, map, "{ \"" + subnet.bridge + "\" }"},
                        std::nullopt, ""});
   }
+  vpc_table_bridges_.erase(subnet.bridge);
   bool last = true;
   bool no_vpc_left = false;
   {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
-    vpc_table_bridges_.erase(subnet.bridge);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
     if (last) {
       vpc_tables_.erase(table);

@@ -175,7 +175,7 @@ class Network final : public NetworkAttacher {
   // zones) again for every VPC bridge made, after someone else deleted it (`nft flush
   // ruleset`; net/nft_watch.h). One nft run; none when there is no VPC bridge (the node
   // deletes the table with its last one). Whether it wrote the table.
-  Result<bool> RestoreVpcTable() EXCLUDES(mu_);
+  Result<bool> RestoreVpcTable() EXCLUDES(vpc_table_mu_, mu_);
   // "inet <CniOptions::vpc_table>", as nft and net::NftTableWatch name it.
   std::string vpc_table() const { return "inet " + options_.vpc_table; }
   // Ids with a record or a namespace (with our prefix) left on this node.
@@ -192,8 +192,8 @@ class Network final : public NetworkAttacher {
   std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
-  Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(mu_);
-  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(mu_, egress_mu_);
+  Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
+  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
 
   // Constant after construction.
   const CniOptions options_;
@@ -202,6 +202,12 @@ class Network final : public NetworkAttacher {
 
   // Held across EnsureSubnetRules, so two first attaches on a subnet do not both add its rules.
   Mutex subnet_mu_ ACQUIRED_BEFORE(mu_);
+
+  // Held while the VPC table is written (a bridge's part, RestoreVpcTable) or a bridge leaves
+  // it, so a restore never writes the table without a bridge whose part was just written, nor
+  // back with one just removed.
+  Mutex vpc_table_mu_ ACQUIRED_AFTER(subnet_mu_) ACQUIRED_BEFORE(mu_);
+  std::map<std::string, std::string> vpc_table_bridges_ GUARDED_BY(vpc_table_mu_);  // bridge in the VPC table -> its VPC
 
   // Protected by mu_.
   Mutex mu_;
@@ -212,7 +218,6 @@ class Network final : public NetworkAttacher {
   std::map<uint16_t, std::string> vpc_zones_ GUARDED_BY(mu_);        // conntrack zone -> VPC id
   bool fwmark_sysctls_ GUARDED_BY(mu_) = false;
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
-  std::map<std::string, std::string> vpc_table_bridges_ GUARDED_BY(mu_);  // bridge in the VPC table -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
   // Bridges given rule pref 1001 (SetSubnetEgress).
