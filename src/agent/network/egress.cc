@@ -33,6 +33,13 @@ std::string Hex(uint32_t v) {
 constexpr uint32_t kEniMarkBase = 0x7a000000u;
 // The input fence's claim (CompileEgress): a bit clear in every VPC's reply mark (network.h);
 // the security groups' flags (firewall.h) are 0x1000 and 0x2000, and in the ct mark.
+// Known overlap: 0x8000 is kube-proxy's KUBE-MARK-DROP bit (model/security_group.cc keeps
+// 0xf000 clear in its marks for portmap's 0x2000 and kube-proxy's 0x4000 and 0x8000). On a
+// host that also ran kube-proxy, a packet it marked for dropping in nat prerouting would pass
+// this fence as claimed and lose the bit at -20 before KUBE-FIREWALL reads it. Not moved: no
+// bit is free (the reply and load balancer marks take 0xffff0fff, the rest of 0xf000 is
+// portmap's, kube-proxy's and the security groups'); wharf does not share a host with
+// kube-proxy today.
 constexpr uint32_t kEniClaimBit = 0x00008000u;
 
 std::string Elements(const std::vector<std::string>& items) {
