@@ -215,7 +215,7 @@ with WharfServer(agent=True) as server:
         subprocess.run(["nft", "delete", "table", "ip", table], check=True, capture_output=True)
         took = until_answer(lambda: table in lb_nft_tables())
         print(f"  the load balancers' table written again {took * 1000:.0f} ms after its deletion")
-        assert took < 1.0, took
+        assert took < 3.0, took  # within a second when quiet; room for a busy machine
         assert public_get(publics[0], port) == (200, "hello from the internet")
         other = public_get("127.0.0.2", port, timeout=1)
         assert other[0] is None and "refused" in other[1], other
