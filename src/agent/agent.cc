@@ -29,6 +29,7 @@
 #include "base/random.h"
 #include "model/ec2_network.h"
 #include "model/json.h"
+#include "net/nft_watch.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -157,12 +158,23 @@ class AgentImpl final : public Agent {
     RETURN_IF_ERROR(Register());
     Adopt();
     tables_ = std::thread([this] { TablesLoop(); });
+    // A table someone else deletes (`nft flush ruleset`) is written again at once, not at the
+    // next refresh: until then a VPC bridge's route_localnet and its tasks would be unguarded.
+    auto watch = net::NftTableWatch::Start({firewall_->table(), egress_->table(), network_->vpc_table()},
+                                           [this](const std::set<std::string>& gone) { TablesGone(gone); });
+    if (watch.ok()) {
+      table_watch_ = std::move(*watch);
+    } else {
+      LOG_WARN("msg=\"nft tables removed by others come back only at the next refresh\" error=\"{}\"",
+               watch.status().ToString());
+    }
     loop_ = std::thread([this] { Loop(); });
     return Status::OK();
   }
 
   const std::string& container_instance_arn() const override { return container_instance_arn_; }
   const std::string& node_id() const override { return node_id_; }
+  uint16_t metadata_port() const override { return metadata_server_ ? metadata_server_->Port("127.0.0.1") : 0; }
 
   void Stop() override {
     {
@@ -172,6 +184,7 @@ class AgentImpl final : public Agent {
     }
     server_.Cancel();
     if (loop_.joinable()) loop_.join();
+    table_watch_.reset();  // before the tables thread goes, and before Remove deletes tables on purpose
     {
       MutexLock lock(tables_mu_);
       tables_stopping_ = true;
@@ -420,16 +433,59 @@ class AgentImpl final : public Agent {
   }
 
   void TablesLoop() EXCLUDES(tables_mu_) {
+    std::optional<TablePlan> last;  // the plan in force, for a table to be written again
     for (;;) {
       std::optional<TablePlan> plan;
+      std::set<std::string> gone;
       {
         MutexLock lock(tables_mu_);
-        while (!pending_tables_ && !tables_stopping_) tables_cv_.Wait(tables_mu_);
+        while (!pending_tables_ && tables_gone_.empty() && !tables_stopping_) tables_cv_.Wait(tables_mu_);
         if (tables_stopping_) return;
         plan.swap(pending_tables_);
+        gone.swap(tables_gone_);
       }
-      ApplyTables(*plan);
+      bool again = !gone.empty() && ForgetGoneTables(gone);
+      if (plan) {
+        ApplyTables(*plan);
+        last = std::move(plan);
+      } else if (again && last) {
+        ApplyTables(*last);
+      }
     }
+  }
+
+  // On the table watch's thread: tables deleted by a transaction not ours to judge here.
+  void TablesGone(const std::set<std::string>& gone) EXCLUDES(tables_mu_) {
+    MutexLock lock(tables_mu_);
+    tables_gone_.insert(gone.begin(), gone.end());
+    tables_cv_.SignalAll();
+  }
+
+  // The gone tables the plan in force holds are written again by the next Apply (the VPC
+  // table at once); one the node removed itself (no ENI left) stays gone. Whether any was.
+  bool ForgetGoneTables(const std::set<std::string>& gone) {
+    std::string restored;
+    if (gone.count(firewall_->table()) && firewall_->holds_table()) {
+      firewall_->Forget();
+      restored += " " + firewall_->table();
+    }
+    if (gone.count(egress_->table()) && egress_->holds_table()) {
+      egress_->Forget();
+      restored += " " + egress_->table();
+    }
+    const bool apply = !restored.empty();
+    if (gone.count(network_->vpc_table())) {
+      auto written = network_->RestoreVpcTable();
+      if (!written.ok()) {
+        LOG_WARN("msg=\"VPC table not written again\" error=\"{}\"", written.status().ToString());
+      } else if (*written) {
+        restored += " " + network_->vpc_table();
+      }
+    }
+    if (!restored.empty()) {
+      LOG_WARN("msg=\"nft tables removed by someone else: writing them again\" tables=\"{}\"", restored.substr(1));
+    }
+    return apply;
   }
 
   // A failure is logged and tried again with the next answer, the previous rules staying in
@@ -534,7 +590,9 @@ class AgentImpl final : public Agent {
   Mutex tables_mu_;
   CondVar tables_cv_;  // signalled on a new plan and on stopping
   std::optional<TablePlan> pending_tables_ GUARDED_BY(tables_mu_);
+  std::set<std::string> tables_gone_ GUARDED_BY(tables_mu_);  // from table_watch_, not yet written again
   bool tables_stopping_ GUARDED_BY(tables_mu_) = false;
+  std::unique_ptr<net::NftTableWatch> table_watch_;  // made by Init, after tables_; reset by Stop first
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 // Thread-safety: Start/Stop from one thread.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,9 @@ class Agent {
   virtual ~Agent() = default;
   virtual const std::string& container_instance_arn() const = 0;
   virtual const std::string& node_id() const = 0;
+  // The task metadata endpoint's port on loopback, which it also takes on each VPC bridge
+  // where it is free (metadata_server.h).
+  virtual uint16_t metadata_port() const = 0;
   virtual void Stop() = 0;
 
   static Result<std::unique_ptr<Agent>> Start(AgentOptions options);

@@ -214,6 +214,14 @@ void TaskRunner::Run() {
   // The subnet this task's network lives on, so the node can take it down when idle.
   if (network_mode_ == "bridge") node_.resources.UseSubnet(node_.bridge_subnet);
   if (eni_) node_.resources.UseSubnet(TaskSubnet());
+  if (adopted && eni_) {
+    // This agent's network knows a subnet only once it is set up here: without it the VPC
+    // table (reply marks, zones) would not come back after someone deletes it.
+    if (Status st = node_.network.AdoptSubnet(TaskSubnet()); !st.ok()) {
+      LOG_WARN("msg=\"adopted task's subnet not set up again\" task={} subnet={} error=\"{}\"", task_id_,
+               eni_->subnet_id, st.ToString());
+    }
+  }
   if (!adopted) {
     MutexLock lock(mu_);
     const json::object& overrides = model::TaskRecord(assignment_.task).overrides();

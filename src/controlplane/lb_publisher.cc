@@ -107,6 +107,8 @@ void LoadBalancerPublisher::PublishNow() {
   Publish(revision.ok() ? *revision : std::numeric_limits<int64_t>::max());
 }
 
+void LoadBalancerPublisher::Republish() { Publish(std::numeric_limits<int64_t>::max()); }
+
 int64_t LoadBalancerPublisher::published_revision() const {
   MutexLock lock(mu_);
   return published_revision_;

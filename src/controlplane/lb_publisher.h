@@ -64,6 +64,9 @@ class LoadBalancerPublisher {
 
   // Rebuilds from the store and applies, on the caller's thread.
   void PublishNow();
+  // The same even when nothing changed since the last build: what `published` keeps beside
+  // the configuration (the load balancers' table) was removed by someone else.
+  void Republish();
 
   // The store revision the applied configuration was read at (tests and metrics).
   int64_t published_revision() const;

@@ -13,6 +13,8 @@
 #include <tuple>
 #include <utility>
 
+#include "net/nft_apply.h"
+
 namespace wharf::lb {
 namespace {
 
@@ -143,7 +145,7 @@ Result<std::string> CompilePublicAddresses(const std::vector<Listener>& listener
     (l.internal ? internal_ports : facing_ports).insert(l.port);
   }
   const std::string t = "ip " + std::string(table);
-  std::string s = "table " + t + "\ndelete table " + t + "\n";
+  std::string s = net::NftDeleteTable(t);
   if (publics.empty() && internal_ports.empty() && facing_ports.empty()) return s;
   std::vector<std::string> public_elements, interface_elements, port_elements, facing_elements, admitted_elements;
   for (const auto& [ip, port] : publics) public_elements.push_back(ip + " . " + std::to_string(port));
@@ -345,16 +347,14 @@ Status PublicAddresses::Apply(const Config& config) {
     failed_ = script;
     return again ? Status::OK() : s;  // reported once per plan, tried on every call
   };
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) {
-    if (nothing) return Status::OK();
-    return refused(Status::FailedPrecondition("nft not found: load balancers' public addresses need nftables"));
+  if (nothing && !net::HaveNft()) return Status::OK();
+  made_ = made_ || !nothing;
+  if (Status st = net::ApplyNft(runner_, script, "load balancers' public addresses need nftables"); !st.ok()) {
+    return refused(std::move(st));
   }
-  auto r = runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)});
-  if (!r.ok()) return refused(r.status());
-  if (r->exit_code != 0) return refused(Status::Internal("nft -f: " + r->err));
   applied_ = std::move(script);
   failed_.clear();
+  holds_table_ = !nothing;
   filtered_ports_ = nothing ? std::set<uint16_t>{} : std::move(ports);
   return Status::OK();
 }
@@ -368,14 +368,11 @@ Status PublicAddresses::Remove() {
     }
     routes_.clear();
   }
-  if (applied_.empty()) return Status::OK();  // never made: nothing of ours to remove
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) return Status::OK();
-  std::string t = "ip " + table_;
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, "table " + t + "\ndelete table " + t + "\n",
-                                                 std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  if (applied_.empty() && !made_) return Status::OK();  // never made: nothing of ours to remove
+  RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
+  made_ = false;
+  holds_table_ = false;
   filtered_ports_.clear();
   return Status::OK();
 }

@@ -125,6 +125,17 @@ class PublicAddresses {
   const std::set<uint16_t>& filtered_ports() const { return filtered_ports_; }
   // Removes the table and the local routes (the server stopping).
   Status Remove();
+  // The table was removed by someone else (net/nft_watch.h): the next Apply runs nft even when
+  // the plan is unchanged, and until one succeeds no port is filtered (its listeners go back to
+  // the bind address rather than answer at every address with no table in front).
+  void Forget() {
+    applied_.clear();
+    filtered_ports_.clear();
+  }
+  // "ip <name>", as nft and net::NftTableWatch name it.
+  std::string table() const { return "ip " + table_; }
+  // Whether the plan in force has a table (none without listeners).
+  bool holds_table() const { return holds_table_; }
 
  private:
   CommandRunner& runner_;
@@ -132,6 +143,8 @@ class PublicAddresses {
   const std::string table_;
   std::string applied_;
   std::string failed_;  // the last script nft refused, reported once
+  bool holds_table_ = false;
+  bool made_ = false;  // nft ran with a table (maybe timed out): Remove deletes it even after Forget
   std::set<uint16_t> filtered_ports_;
   std::set<std::string> routes_;  // local routes made, "<table> <address>"
   bool swept_ = false;  // a killed server's routes looked for (the first Apply)

@@ -245,5 +245,25 @@ TEST(PublicAddressesTest, FilteredPortsAreThoseOfTheTableInForceAndARefusalIsRet
   EXPECT_TRUE(table.filtered_ports().empty());
 }
 
+// A table someone else removed (Forget): no port stays filtered while writing it again is
+// refused, and Remove still deletes the table though no plan is in force.
+TEST(PublicAddressesTest, AForgottenTableFiltersNoPortUntilWrittenAgain) {
+  if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
+  ScriptedNft nft;
+  PublicAddresses table(nft, "127.0.0.1", "wharf_lb_test_00000000");
+  ASSERT_TRUE(table.Apply(WithPorts({8080})).ok());
+  EXPECT_EQ(table.filtered_ports(), (std::set<uint16_t>{8080}));
+  table.Forget();
+  EXPECT_TRUE(table.filtered_ports().empty());
+  nft.refuse = true;
+  EXPECT_FALSE(table.Apply(WithPorts({8080})).ok());  // the same plan runs again
+  EXPECT_EQ(nft.scripts.size(), 2u);
+  EXPECT_TRUE(table.filtered_ports().empty());
+  nft.refuse = false;
+  ASSERT_TRUE(table.Remove().ok());
+  ASSERT_EQ(nft.scripts.size(), 3u);
+  EXPECT_NE(nft.scripts.back().find("delete table ip wharf_lb_test_00000000"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace wharf::lb

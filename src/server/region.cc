@@ -31,6 +31,7 @@
 #include "controlplane/task_lifecycle.h"
 #include "controlplane/task_roles.h"
 #include "model/keys.h"
+#include "net/nft_watch.h"
 #include "registry/blob_store.h"
 #include "registry/distribution.h"
 #include "registry/registry.h"
@@ -59,6 +60,7 @@ Region::Region(const RegionDeps& deps, std::string name)
 
 Region::~Region() {
   // Threads first (they use what is declared before them), then what they used.
+  lb_table_watch_.reset();  // it publishes; and the table is about to be removed on purpose
   stack_engine_.reset();
   lb_publisher_.reset();
   // Its listeners close before its table goes: none is left at every address unfiltered.
@@ -221,6 +223,11 @@ Status Region::StartLoadBalancers() {
     // A refused table is reported once per plan and tried again at every publish (the
     // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
+      if (lb_table_gone_.exchange(false) && lb_public_->holds_table()) {
+        LOG_WARN("msg=\"load balancers' nft table removed by someone else: writing it again\" table=\"{}\"",
+                 lb_public_->table());
+        lb_public_->Forget();
+      }
       Status applied = lb_public_->Apply(config);
       if (!applied.ok()) LOG_WARN("msg=\"load balancer public addresses not applied\" error=\"{}\"", applied.ToString());
       return lb_public_->filtered_ports();
@@ -228,16 +235,36 @@ Status Region::StartLoadBalancers() {
   }
   ASSIGN_OR_RETURN(lb_publisher_,
                    controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_, std::move(publisher)));
+  if (lb_public_) {
+    // A table someone else deletes (`nft flush ruleset`) is written again at once: without it
+    // an internal listener at every address would answer anyone.
+    auto watch = net::NftTableWatch::Start({lb_public_->table()}, [this](const std::set<std::string>&) {
+      lb_table_gone_ = true;
+      lb_publisher_->Republish();
+    });
+    if (watch.ok()) {
+      lb_table_watch_ = std::move(*watch);
+    } else {
+      LOG_WARN("msg=\"a load balancers' table removed by others comes back only with a change\" error=\"{}\"",
+               watch.status().ToString());
+    }
+  }
   elbv2_deps_ = std::make_unique<api::elbv2::Elbv2Deps>(
       api::elbv2::Elbv2Deps{*store_, deps_.clock, name_, o.account_id, *data_plane_, o.lb_bind_address,
                             &deps_.random, deps_.instance_address, [this] { lb_publisher_->PublishNow(); }, nullptr});
   elbv2_deps_->public_ip_pool = o.public_ip_pool;
   // What wharf listens on itself, that a listener at every address would collide with.
+  auto port_of = [](const std::string& address) {
+    auto colon = address.rfind(':');
+    int port = colon == std::string::npos ? 0 : std::atoi(address.c_str() + colon + 1);
+    return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : uint16_t{0};
+  };
   elbv2_deps_->reserved_ports[53] = "the VPC resolver";
-  if (auto colon = o.listen.rfind(':'); colon != std::string::npos) {
-    int api_port = std::atoi(o.listen.c_str() + colon + 1);
-    if (api_port > 0 && api_port < 65536) elbv2_deps_->reserved_ports[static_cast<uint16_t>(api_port)] = "its API";
+  for (const std::string& extra : o.dns_listen) {  // "VPC=IP:PORT"
+    if (uint16_t port = port_of(extra)) elbv2_deps_->reserved_ports[port] = "the VPC resolver";
   }
+  if (uint16_t port = port_of(o.listen)) elbv2_deps_->reserved_ports[port] = "its API and registry";
+  elbv2_deps_->held_ports = deps_.node_ports;
   elbv2_deps_->default_security_group = [this]() -> Result<std::string> {
     api::ec2::NetworkOptions network{name_, deps_.options.account_id, deps_.options.vpc_cidr};
     ASSIGN_OR_RETURN(auto kv, store_->Get(api::ec2::SecurityGroupNameKey(api::ec2::DefaultVpcId(network), "default")));

@@ -10,7 +10,9 @@
 // services() is immutable; the rest may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <memory>
 #include <string>
@@ -47,6 +49,7 @@ struct TaskLaunchDeps;
 }  // namespace wharf::controlplane
 namespace wharf::lb { class DataPlaneControl; }
 namespace wharf::metrics { class MetricStore; }
+namespace wharf::net { class NftTableWatch; }
 namespace wharf::registry {
 class BlobStore;
 class DataKeys;
@@ -80,6 +83,9 @@ struct RegionDeps {
   api::cloudformation::Invoke invoke;
   // The callers' IAM policies (null without IAM): KMS's policy lockout safety check reads them.
   controlplane::Authorizer* authorizer = nullptr;
+  // Ports the local node holds on this host once it runs (its task metadata endpoint's), with
+  // what holds them: no load balancer listener may take them (Elbv2Deps::held_ports).
+  std::function<std::map<uint16_t, std::string>()> node_ports{};
 };
 
 class Region {
@@ -139,6 +145,8 @@ class Region {
   ProcessRunner nft_runner_;
   std::unique_ptr<lb::PublicAddresses> lb_public_;
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
+  std::atomic<bool> lb_table_gone_{false};  // told by lb_table_watch_, read by the publisher's `published`
+  std::unique_ptr<net::NftTableWatch> lb_table_watch_;  // after lb_publisher_, which it calls
   std::unique_ptr<api::elbv2::Elbv2Deps> elbv2_deps_;
   std::unique_ptr<api::cloudwatch::CloudWatchService> cloudwatch_;
   std::unique_ptr<api::logs::LogsService> logs_;  // after cloudwatch_: its metric filters use the metric store

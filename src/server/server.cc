@@ -213,6 +213,7 @@ class WharfServer final : public Server {
     {
       MutexLock lock(local_node_mu_);
       local_node_id_ = local_agent_->node_id();
+      local_metadata_port_ = local_agent_->metadata_port();
     }
     home_->lb_publisher().PublishNow();  // instance targets on this node now have an address
     return Status::OK();
@@ -241,6 +242,12 @@ class WharfServer final : public Server {
                                                                                           std::move(input));
                                                              }});
       region_deps_->authorizer = authorizer_.get();
+      region_deps_->node_ports = [this] {
+        std::map<uint16_t, std::string> held;
+        MutexLock lock(local_node_mu_);
+        if (local_metadata_port_ != 0) held[local_metadata_port_] = "the task metadata endpoint";
+        return held;
+      };
     }
     ASSIGN_OR_RETURN(home_, GetRegion(options_.region));
     ASSIGN_OR_RETURN(auto started, store_->List(model::keys::kStartedRegions, "", 0));
@@ -619,6 +626,7 @@ class WharfServer final : public Server {
   std::unique_ptr<agent::Agent> local_agent_;
   Mutex local_node_mu_;
   std::string local_node_id_ GUARDED_BY(local_node_mu_);  // the local agent's EC2 instance id, once it started
+  uint16_t local_metadata_port_ GUARDED_BY(local_node_mu_) = 0;  // its task metadata endpoint's, likewise
   controlplane::InstanceAddress instance_address_;
   std::unique_ptr<lb::DataPlaneControl> data_plane_;
   std::unique_ptr<controlplane::RegionDataPlanes> region_data_planes_;  // views of data_plane_

@@ -12,7 +12,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import Checks, WharfServer  # noqa: E402
+from wharf_harness import Checks, WharfServer, node_table_name  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
 from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
@@ -78,6 +78,54 @@ with WharfServer() as server:
         assert t["lastStatus"] == "STOPPED" and t["stopCode"] == "EssentialContainerExited", t
         assert t["containers"][0]["exitCode"] == 137, t["containers"][0]
         assert runc_containers(runc_root) == []
+
+    @checks.run
+    def an_adopted_vpc_tasks_table_comes_back_when_someone_deletes_it():
+        # The restarted agent sets an adopted task's VPC subnet up again as an attach would: its
+        # part of the VPC table is known (so the table comes back once deleted), and IPv6 goes
+        # off on its bridge (turned on here, as a bridge an older agent made had it).
+        subnet = sorted(server.aws("ec2", "describe-subnets")["Subnets"],
+                        key=lambda s: s["AvailabilityZone"])[0]["SubnetId"]
+        vpc_td = server.aws("ecs", "register-task-definition", "--family", "vpc", "--network-mode", "awsvpc",
+                            "--container-definitions", json.dumps([{
+                                "name": "main", "image": image, "memory": 32, "stopTimeout": 1,
+                                "entryPoint": ["/bin/sh", "-c"], "command": ["sleep 600"]}])
+                            )["taskDefinition"]["taskDefinitionArn"]
+        vpc_arn = server.aws("ecs", "run-task", "--task-definition", vpc_td, "--network-configuration",
+                             json.dumps({"awsvpcConfiguration": {"subnets": [subnet]}}))["tasks"][0]["taskArn"]
+        assert wait_task(server, "default", vpc_arn, "RUNNING")["lastStatus"] == "RUNNING"
+        try:
+            bridge, table = "wh-" + subnet[-12:], node_table_name("wharf_vpc", node_dir)
+            ipv6_off = f"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6"
+            agent.kill()
+            with open(ipv6_off, "w") as f:
+                f.write("0\n")
+            globals()["agent"] = AgentProcess(server, node_dir).start()
+            adopted = "task adopted\" task=" + vpc_arn.rsplit("/", 1)[1]
+            deadline = time.time() + 15
+            while time.time() < deadline and adopted not in open(os.path.join(node_dir, "agent.log")).read():
+                time.sleep(0.1)
+            time.sleep(1)  # the runner sets its subnet up right after
+            with open(ipv6_off) as f:
+                assert f.read().strip() == "1", "IPv6 left on on an adopted task's bridge"
+
+            def present():
+                return subprocess.run(["nft", "list", "table", "inet", table], capture_output=True).returncode == 0
+
+            assert present(), table
+            subprocess.run(["nft", "delete", "table", "inet", table], check=True, capture_output=True)
+            start = time.time()
+            while time.time() < start + 5 and not present():
+                time.sleep(0.02)
+            took = time.time() - start
+            assert present(), "the VPC table of an adopted task's bridge is not written again"
+            print(f"  the VPC table written again {took * 1000:.0f} ms after its deletion")
+        finally:  # even when a check fails: the host is left clean
+            server.aws("ecs", "stop-task", "--task", vpc_arn)
+            wait_task(server, "default", vpc_arn, "STOPPED")
+            # Idle, it removes what it set up (the VPC bridge, its rules and tables); a later
+            # run would not know them.
+            agent.kill(signal.SIGTERM)
 
     @checks.run
     def awslogs_lines_arrive_exactly_once_across_an_agent_kill():

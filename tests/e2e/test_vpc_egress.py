@@ -24,6 +24,9 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   out in Fargate's words; an ssm endpoint with the VPC's default group times the secrets out
   until its group admits the task. RunTask -> RUNNING through the NAT gateway and through
   the endpoints is printed.
+A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
+host's addresses, whatever the task's way out. The node's nft tables, deleted by someone else
+(as `nft flush ruleset` would; only this node's own here), are back within a second.
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -57,6 +60,11 @@ class Echo(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("203.0.113.2", 8080), Echo).serve_forever()
 """
 
+V6_PORT = 18000 + os.getpid() % 1000
+LISTENER6 = LISTENER.replace("http.server.ThreadingHTTPServer((\"203.0.113.2\", 8080), Echo)",
+                             f"type('V6', (http.server.ThreadingHTTPServer,), {{'address_family': socket.AF_INET6}})"
+                             f"(('::', {V6_PORT}), Echo)").replace("import http.server", "import http.server, socket")
+
 
 def sh(*argv, check=True):
     return subprocess.run(argv, check=check, capture_output=True, text=True)
@@ -82,6 +90,10 @@ def make_internet():
     # their network lets them out (the host is the internet).
     host_listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER.replace(INET_IP, HOST_IP)])
     on_exit(host_listener.kill)
+    # The same on every IPv6 address of the host (as sshd and many daemons listen): a VPC
+    # bridge's link-local address is the host's too.
+    v6_listener = subprocess.Popen(["/usr/bin/python3", "-c", LISTENER6])
+    on_exit(v6_listener.kill)
     deadline = time.time() + 10
     while time.time() < deadline and sh("ip", "netns", "exec", INET, "curl", "-s", "--max-time", "1",
                                         f"http://{INET_IP}:8080/", check=False).returncode != 0:
@@ -162,6 +174,33 @@ def seconds(timestamp):
     if isinstance(timestamp, (int, float)):
         return float(timestamp)
     return datetime.datetime.fromisoformat(timestamp).timestamp()
+
+
+def reaches_host_from(task, address):
+    """Whether a connection from `address` reaches the host's service: a second address the test
+    puts on the task's own interface, nobody's ENI (a source a task with NET_ADMIN or NET_RAW
+    could forge). The node drops every packet from a VPC bridge whose source is no ENI there."""
+    netns = "wharf-" + task["id"]
+    sh("ip", "netns", "exec", netns, "ip", "addr", "add", address + "/32", "dev", "eth0")
+    try:
+        p = subprocess.run(["ip", "netns", "exec", netns, "curl", "-sf", "--max-time", "1", "--interface", address,
+                            f"http://{HOST_IP}:8080/"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        assert p.returncode in (0, 28), (p.returncode, p.stderr)  # an answer or a timeout
+        return p.returncode == 0
+    finally:
+        sh("ip", "netns", "exec", netns, "ip", "addr", "del", address + "/32", "dev", "eth0", check=False)
+
+
+def reaches_host_over_ipv6(task, bridge):
+    """Whether the task reaches the host's IPv6 service at its bridge's link-local address (EUI-64
+    of the bridge's MAC, whether or not the bridge has it now)."""
+    with open(f"/sys/class/net/{bridge}/address") as f:
+        mac = [int(b, 16) for b in f.read().strip().split(":")]
+    eui = [mac[0] ^ 2] + mac[1:3] + [0xff, 0xfe] + mac[3:]
+    address = "fe80::" + ":".join(f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2))
+    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-sf", "--max-time", "1", "-g",
+                        f"http://[{address}%eth0]:{V6_PORT}/"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    return p.returncode == 0
 
 
 def eventually(fn, want, timeout=6):
@@ -251,10 +290,41 @@ with WharfServer(agent=True) as server:
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a private address from outside"
 
     @checks.run
+    def the_nodes_tables_come_back_at_once_when_someone_else_deletes_them():
+        # What `nft flush ruleset` does to them, in one transaction; but only this node's own
+        # tables: the host's other rules belong to other tests and programs.
+        tables = [("ip", server.node_table("wharf_egress")), ("inet", server.node_table("wharf")),
+                  ("inet", server.node_table("wharf_vpc"))]
+
+        def present(family, name):
+            return sh("nft", "list", "table", family, name, check=False).returncode == 0
+
+        assert all(present(*t) for t in tables), tables
+        script = "".join(f"delete table {family} {name}\n" for family, name in tables)
+        start = time.time()
+        subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
+        while time.time() < start + 5 and not all(present(*t) for t in tables):
+            time.sleep(0.01)
+        took = time.time() - start
+        assert all(present(*t) for t in tables), [t for t in tables if not present(*t)]
+        print(f"  the node's three tables written again {took * 1000:.0f} ms after their deletion")
+        assert took < 3.0, took  # within a second when quiet; room for a busy machine
+        t = net["pub"]
+        assert eventually(lambda: seen_from(t), t["public"]) == t["public"]
+        assert reaches_host(t), "with a public address the host is the internet"
+        assert not reaches_host_from(t, "10.0.1.251"), "a forged source passes for the task's way out"
+
+    @checks.run
     def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():
         t = net["dis"] = running(net["public"])
         assert seen_from(t) is None
         assert not reaches_host(t), "the host's own address, through the local table"
+        assert not reaches_host_from(t, "10.0.1.250"), "a forged source reaches the host's address"
+        bridge = "wh-" + net["public"][-12:]
+        with open(f"/proc/sys/net/ipv6/conf/{bridge}/disable_ipv6") as f:
+            assert f.read().strip() == "1", "IPv6 is on on the VPC bridge"
+        assert sh("ip", "-6", "addr", "show", "dev", bridge).stdout.strip() == "", "the VPC bridge has IPv6 addresses"
+        assert not reaches_host_over_ipv6(t, bridge), "the host over IPv6, at its bridge"
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None
         # Its VPC is still its own: the public task answers it.
         assert from_task(t, f"http://{net['pub']['ip']}:8080/who.txt") is not None
@@ -287,6 +357,7 @@ with WharfServer(agent=True) as server:
         assert eventually(lambda: seen_from(t), net["eip_ip"]) == net["eip_ip"]
         assert from_internet(f"http://{t['ip']}:8080/who.txt", timeout=1) is None, "a NAT'd task reached from outside"
         assert reaches_host(t), "behind a NAT gateway the host is the internet"
+        assert not reaches_host_from(t, "10.0.2.250"), "a forged source passes for the task's way out"
         # The pull's packets are the task's: without the security group's egress rule the
         # manifest request (made for a cached image too, as on Fargate) times out.
         everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]

@@ -208,6 +208,19 @@ with WharfServer(agent=True) as server:
         net["public_lb"] = (lb, publics, port)
 
     @checks.run
+    def the_load_balancers_table_comes_back_at_once_when_someone_else_deletes_it():
+        # As `nft flush ruleset` would; but only this server's own table.
+        lb, publics, port = net["public_lb"]
+        [table] = lb_nft_tables()
+        subprocess.run(["nft", "delete", "table", "ip", table], check=True, capture_output=True)
+        took = until_answer(lambda: table in lb_nft_tables())
+        print(f"  the load balancers' table written again {took * 1000:.0f} ms after its deletion")
+        assert took < 3.0, took  # within a second when quiet; room for a busy machine
+        assert public_get(publics[0], port) == (200, "hello from the internet")
+        other = public_get("127.0.0.2", port, timeout=1)
+        assert other[0] is None and "refused" in other[1], other
+
+    @checks.run
     def what_a_load_balancer_uses_cannot_be_deleted():
         expect_client_error(lambda: ec2.delete_subnet(SubnetId=net["public-a"]), "DependencyViolation",
                             f"The subnet '{net['public-a']}' has dependencies and cannot be deleted.")
@@ -404,6 +417,23 @@ with WharfServer(agent=True) as server:
         wait_for(lambda: not admitted(ip), "the member gone", timeout=5, interval=0.05)
         ec2.revoke_security_group_ingress(GroupId=net["lb_sg"], IpPermissions=from_clients)
         del net["from_clients"]
+
+    @checks.run
+    def a_listener_cannot_take_a_port_the_node_serves():
+        # The task metadata endpoint listens on each VPC bridge (bound to it) at the port it took
+        # on loopback; the VPC resolver at 53 likewise. Its port, found as the kernel shows it.
+        listening = [line.split()[3] for line in subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True)
+                     .stdout.splitlines() if f"pid={server.proc.pid}," in line]
+        on_bridges = {int(a.rsplit(":", 1)[1]) for a in listening if "%wh-" in a}
+        ports = on_bridges & {int(a.rsplit(":", 1)[1]) for a in listening if a.startswith("127.0.0.1:")}
+        assert len(ports) == 1, listening
+        lb = net["public_lb"][0]
+        fixed = [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]
+        for port, holder in ((ports.pop(), "the task metadata endpoint"), (server.port, "its API and registry")):
+            expect_client_error(lambda: elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP",
+                                                            Port=port, DefaultActions=fixed),
+                                "InvalidConfigurationRequest",
+                                f"Port {port} is used by wharf itself ({holder}): a listener cannot take it")
 
     @checks.run
     def run_task_checks_its_network():

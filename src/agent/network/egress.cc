@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/logging.h"
+#include "net/nft_apply.h"
 
 namespace wharf::agent {
 namespace {
@@ -32,6 +33,16 @@ std::string Hex(uint32_t v) {
 
 // The ENI marks: 0x7a in the top byte (the reply marks are 0x76, the load balancers' 0x77).
 constexpr uint32_t kEniMarkBase = 0x7a000000u;
+// The input fence's claim (CompileEgress): a bit clear in every VPC's reply mark (network.h);
+// the security groups' flags (firewall.h) are 0x1000 and 0x2000, and in the ct mark.
+// Known overlap: 0x8000 is kube-proxy's KUBE-MARK-DROP bit (model/security_group.cc keeps
+// 0xf000 clear in its marks for portmap's 0x2000 and kube-proxy's 0x4000 and 0x8000). On a
+// host that also ran kube-proxy, a packet it marked for dropping in nat prerouting would pass
+// this fence as claimed and lose the bit at -20 before KUBE-FIREWALL reads it. Not moved: no
+// bit is free (the reply and load balancer marks take 0xffff0fff, the rest of 0xf000 is
+// portmap's, kube-proxy's and the security groups'); wharf does not share a host with
+// kube-proxy today.
+constexpr uint32_t kEniClaimBit = 0x00008000u;
 
 std::string Elements(const std::vector<std::string>& items) {
   if (items.empty()) return "";
@@ -47,6 +58,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
   std::set<std::string> endpoint_paths, endpoints;  // bridge . ENI . endpoint; bridge . endpoint
   std::set<std::string> services;  // bridge . address of the VPC's own services
+  std::set<std::string> bridges;   // the bridges this table's ENIs are on (input_fence)
   std::set<std::string> publics, outsides;
   uint32_t n = 0;
   for (const EgressEni& e : enis) {
@@ -66,6 +78,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
       if (!IsIpv4(a)) return Status::InvalidArgument("bad endpoint address " + a);
       endpoint_paths.insert("\"" + e.bridge + "\" . " + e.ip + " . " + a);
     }
+    bridges.insert("\"" + e.bridge + "\"");
     // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
     for (const std::string* a : {&e.outside_address, &e.public_ip}) {
       if (e.vpc_zone != 0 && IsIpv4(*a) && outsides.insert(*a).second) {
@@ -95,8 +108,8 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   for (uint16_t p : metadata_ports) gateway_tcp += ", " + std::to_string(p);
   const std::string front = std::string(kServerPublicAddress);
   const std::string t = "ip " + std::string(table_name);
-  if (enis.empty()) return "table " + t + "\ndelete table " + t + "\n";
-  std::string s = "table " + t + "\ndelete table " + t + "\ntable " + t + " {\n";
+  if (enis.empty()) return net::NftDeleteTable(t);
+  std::string s = net::NftDeleteTable(t) + "table " + t + " {\n";
   s += "  map eni_marks { type ifname . ipv4_addr : mark;" + Elements(eni_marks) + " }\n";
   s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
   s += "  map public_to { type ipv4_addr : ipv4_addr;" + Elements(public_to) + " }\n";
@@ -104,6 +117,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   s += "  set outside { type ifname . ipv4_addr;" + Elements(outside) + " }\n";
   s += "  set services { type ifname . ipv4_addr;" + Elements({services.begin(), services.end()}) + " }\n";
   s += "  set enis { type ifname . ipv4_addr;" + Elements(own) + " }\n";
+  s += "  set bridges { type ifname;" + Elements({bridges.begin(), bridges.end()}) + " }\n";
   s += "  map outside_zones { typeof ip daddr : ct zone;" + Elements(outside_zones) + " }\n";
   s += "  set endpoints { type ifname . ipv4_addr;" + Elements({endpoints.begin(), endpoints.end()}) + " }\n";
   s += "  set endpoint_paths { type ifname . ipv4_addr . ipv4_addr;" +
@@ -130,10 +144,29 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    type filter hook forward priority -19; policy accept;\n"
        "    iifname \"wh-*\" oifname != \"wh-*\" meta mark & 0xff000000 != " + Hex(kEniMarkBase) + " drop\n"
        "  }\n";
+  // Every packet from a VPC bridge to the host comes from an ENI on that bridge, as forward's
+  // fence says for the way out: a source nobody's ENI (spoofed by a task with NET_RAW, a
+  // stray) is dropped. Tables are per agent, so each claims its own ENIs' packets with a bit of
+  // the packet mark (-22), the fence drops what no table claimed once all have run (-21), and
+  // the input chain (-20) clears the bit before anything else reads the mark (rule pref 999,
+  // tcp_fwmark_accept: network.h). A packet comes off a veth with no mark and wharf_vpc's
+  // reply marks never have the bit (bits 0xf000 are clear in them).
+  // Each table fences only the bridges its own ENIs are on: a bridge no ENI of this agent's
+  // is on (one whose ENIs an older agent without a claim chain serves, or whose subnet has no
+  // VPC in an older record, so no ENI there is in any @enis) is not this table's to fence.
+  s += "  chain input_claim {\n"
+       "    type filter hook input priority -22; policy accept;\n"
+       "    iifname . ip saddr @enis meta mark set meta mark | " + Hex(kEniClaimBit) + "\n"
+       "  }\n"
+       "  chain input_fence {\n"
+       "    type filter hook input priority -21; policy accept;\n"
+       "    iifname @bridges meta mark & " + Hex(kEniClaimBit) + " == 0 drop\n"
+       "  }\n";
   // The local table answers a task's packet to any host address before its VPC's rules do.
   s += "  chain input {\n"
        "    type filter hook input priority -20; policy accept;\n"
        "    iifname != \"wh-*\" accept\n"
+       "    meta mark set meta mark & " + Hex(~kEniClaimBit) + "\n"
        "    ip daddr 127.0.0.0/8 ct status & dnat == 0 drop\n"
        // Tables are per agent and a drop in any is final: another agent's ENI is its table's.
        "    iifname . ip saddr != @enis accept\n"
@@ -244,7 +277,6 @@ std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::st
 }
 
 Status Egress::Apply(const EgressPlan& plan) {
-  const std::vector<EgressEni>& enis = plan.enis;
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   std::set<std::string> routes = EndpointRoutes(plan);
   if (script == applied_ && routes == routes_ && !rewrite_routes_ && reconciled_) return Status::OK();
@@ -285,14 +317,10 @@ Status Egress::Apply(const EgressPlan& plan) {
   if (all_made) routes_ = std::move(routes);
   rewrite_routes_ = false;
   if (script == applied_) return Status::OK();
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) {
-    if (enis.empty()) return Status::OK();
-    return Status::FailedPrecondition("nft not found: VPC egress needs nftables (scripts/install-deps.sh)");
-  }
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  if (plan.enis.empty() && !net::HaveNft()) return Status::OK();
+  RETURN_IF_ERROR(net::ApplyNft(runner_, script, "VPC egress needs nftables (scripts/install-deps.sh)"));
   applied_ = std::move(script);
+  holds_table_ = !plan.enis.empty();
   return Status::OK();
 }
 
@@ -304,13 +332,9 @@ Status Egress::Remove() {
     }
     routes_.clear();
   }
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) return Status::OK();
-  std::string t = "ip " + table_;
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, "table " + t + "\ndelete table " + t + "\n",
-                                                 std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
+  RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
   applied_.clear();
+  holds_table_ = false;
   return Status::OK();
 }
 

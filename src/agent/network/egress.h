@@ -30,6 +30,11 @@
 //           VPCs' bridges may carry one address, and the local table names one of them): the
 //           resolver (53), the task metadata endpoint (`metadata_ports`) and the gateway's echo
 //           replies. 127/8 passes only DNAT'd (route_localnet, network.cc).
+//   input_claim, input_fence (-22, -21) every packet from a VPC bridge to the host must come
+//           from an ENI on that bridge (`bridge . address`), as on the way out (forward_fence):
+//           each table claims its own ENIs' packets (a mark bit, cleared again at -20), and
+//           on the bridges its ENIs are on (set bridges) what no table claimed (a spoofed
+//           source, a stray) is dropped.
 //   front   the server as the internet sees it (ECR, the registry, the other AWS APIs):
 //           kServerPublicAddress:443 from an ENI with an outside address is DNAT'd to where the
 //           server listens (`ServerFront`); from any other ENI it is dropped, so a dial times
@@ -134,6 +139,10 @@ class Egress {
     rewrite_routes_ = true;
   }
   Status Remove();
+  // "ip <name>", as nft and net::NftTableWatch name it.
+  std::string table() const { return "ip " + table_; }
+  // Whether the plan in force has a table (a node without VPC ENIs has none).
+  bool holds_table() const { return holds_table_; }
 
  private:
   // The endpoints' routes (proto 78) the kernel has in the routing tables of `routes`; none
@@ -146,6 +155,7 @@ class Egress {
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
   bool rewrite_routes_ = false;
   bool reconciled_ = false;  // the kernel's routes were listed since the start (or the refresh)
+  bool holds_table_ = false;
 };
 
 }  // namespace wharf::agent

@@ -151,6 +151,44 @@ TEST(EgressTest, TheFirstApplyRemovesRoutesOfOursNoEniWantsAndOnlyMadeRoutesAreR
   EXPECT_EQ(ip.batches[2], "route replace local 10.0.1.10/32 dev lo table 70000 proto 78\n");
   ASSERT_TRUE(egress.Apply(plan).ok());
   EXPECT_EQ(ip.batches.size(), 3u) << "made: nothing more to do";
+TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
+  auto script = CompileEgress({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}}});
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  // Each agent's table claims its own ENIs, the fence comes after every table's claim and drops
+  // the rest (a spoofed source), and the claim is gone before the security groups' chains.
+  EXPECT_TRUE(Has(*script, "priority -22; policy accept;\n    iifname . ip saddr @enis meta mark set meta mark | 0x00008000\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -21; policy accept;\n    iifname @bridges meta mark & 0x00008000 == 0 drop\n"))
+      << *script;
+  // Only the bridges this table's ENIs are on: others' ENIs elsewhere are not this table's to judge.
+  EXPECT_TRUE(Has(*script, "set bridges { type ifname; elements = { \"wh-aaa\" } }\n")) << *script;
+  EXPECT_TRUE(Has(*script, "priority -20; policy accept;\n    iifname != \"wh-*\" accept\n"
+                           "    meta mark set meta mark & 0xffff7fff\n"))
+      << *script;
+}
+
+// nft as a script: records what it is given, applies nothing.
+class RecordingNft final : public CommandRunner {
+ public:
+  std::vector<std::string> scripts;
+  Result<CommandResult> Run(const Command& command) override {
+    scripts.push_back(command.stdin_data);
+    return CommandResult{0, "", ""};
+  }
+};
+
+// A table the node removed on purpose (its last VPC ENI gone) is not held: when the watch
+// (net/nft_watch.h) names it gone, the agent does not write it back (ForgetGoneTables).
+TEST(EgressTest, ATableRemovedOnPurposeIsNotHeldAndStaysGone) {
+  if (!FindExecutable("nft").ok()) GTEST_SKIP() << "no nft";
+  RecordingNft nft;
+  Egress egress(nft, "wharf_egress_test");
+  ASSERT_TRUE(egress.Apply({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}}}).ok());
+  EXPECT_TRUE(egress.holds_table());
+  ASSERT_TRUE(egress.Apply({}).ok());
+  EXPECT_FALSE(egress.holds_table()) << "removed on purpose: not to be written again";
+  ASSERT_TRUE(egress.Apply({}).ok());
+  EXPECT_EQ(nft.scripts.size(), 2u) << "and the same empty plan runs nothing";
 }
 
 }  // namespace

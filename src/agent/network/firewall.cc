@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/logging.h"
+#include "net/nft_apply.h"
 
 namespace wharf::agent {
 namespace {
@@ -377,8 +378,9 @@ std::string FirewallElementChanges(const CompiledFirewall& from, const CompiledF
 Status Firewall::Apply(const FirewallPlan& plan) {
   ASSIGN_OR_RETURN(CompiledFirewall compiled, CompileFirewallParts(plan, table_));
   if (applied_ && compiled.full == applied_->full) return Status::OK();
-  if (plan.enis.empty() && !FindExecutable("nft").ok()) {
+  if (plan.enis.empty() && !net::HaveNft()) {
     applied_ = std::move(compiled);  // no nftables, no table to remove: a node without ENIs needs none
+    holds_table_ = false;
     return Status::OK();
   }
   if (!plan.enis.empty() && !bridge_filtering_) {
@@ -402,23 +404,19 @@ Status Firewall::Apply(const FirewallPlan& plan) {
   }
   if (!st.ok()) RETURN_IF_ERROR(Run(compiled.full));
   applied_ = std::move(compiled);
+  holds_table_ = !plan.enis.empty();
   return Status::OK();
 }
 
 Status Firewall::Remove() {
-  if (!FindExecutable("nft").ok()) return Status::OK();  // then no table was ever made
-  std::string table = "inet " + table_;
-  RETURN_IF_ERROR(Run("table " + table + " {}\ndelete table " + table + "\n"));
+  RETURN_IF_ERROR(net::RemoveNftTable(runner_, "inet " + table_));
   applied_.reset();
+  holds_table_ = false;
   return Status::OK();
 }
 
 Status Firewall::Run(const std::string& script) {
-  auto nft = FindExecutable("nft");
-  if (!nft.ok()) return Status::FailedPrecondition("nft not found: security groups need nftables (scripts/install-deps.sh)");
-  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{*nft, "-f", "-"}, std::nullopt, script, std::chrono::seconds(30)}));
-  if (r.exit_code != 0) return Status::Internal("nft -f: " + r.err);
-  return Status::OK();
+  return net::ApplyNft(runner_, script, "security groups need nftables (scripts/install-deps.sh)");
 }
 
 void EnforcedEnis::Set(const std::vector<FirewallEni>& enis) {

@@ -95,11 +95,16 @@ class Firewall {
   explicit Firewall(CommandRunner& runner, std::string table = "wharf") : runner_(runner), table_(std::move(table)) {}
 
   Status Apply(const FirewallPlan& plan);
-  // The next Apply runs nft even when the plan is unchanged: the agent calls it now and then,
-  // so that a table someone else removed (`nft flush ruleset`) comes back.
+  // The next Apply runs nft even when the plan is unchanged, so that a table someone else
+  // removed (`nft flush ruleset`) comes back: net/nft_watch.h tells the agent at once, and the
+  // agent also calls it now and then.
   void Forget() { applied_.reset(); }
   // Deletes the table; OK when there is none.
   Status Remove();
+  // "inet <name>", as nft and net::NftTableWatch name it.
+  std::string table() const { return "inet " + table_; }
+  // Whether the plan in force has a table (a node without awsvpc ENIs has none).
+  bool holds_table() const { return holds_table_; }
 
  private:
   Status Run(const std::string& script);
@@ -109,6 +114,7 @@ class Firewall {
   // The last plan in force, so a repeated plan costs no nft run and a plan of the same shape
   // only its element changes.
   std::optional<CompiledFirewall> applied_;
+  bool holds_table_ = false;
   bool bridge_filtering_ = false;
 };
 

@@ -19,6 +19,7 @@
 #include "agent/network/netns.h"
 #include "base/logging.h"
 #include "model/ec2_network.h"
+#include "net/nft_apply.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -439,6 +440,14 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
       return made.status().WithContext("subnet " + subnet.id);
     }
   }
+  // A VPC here is IPv4 only (as a subnet without an IPv6 CIDR on AWS), and the host's own
+  // fences (egress.h) are IPv4 rules: with IPv6 on, the bridge's link-local address would be a
+  // host address every task reaches, whatever its way out. Off, the host drops every IPv6
+  // packet that comes in through the bridge. Before the bridge goes up: no address is made.
+  const std::string ipv6_conf = "/proc/sys/net/ipv6/conf/" + subnet.bridge;
+  if (std::ofstream f(ipv6_conf + "/disable_ipv6"); !(f << "1\n" << std::flush) && fs::exists(ipv6_conf, ec)) {
+    LOG_WARN("msg=\"IPv6 not turned off: tasks reach the host's IPv6 services at the bridge\" bridge={}", subnet.bridge);
+  }
   // The table holds the VPC's subnets only: the way out is rule kEgressRulePref's, per subnet
   // (SetSubnetEgress); a default route left by an older agent goes.
   (void)runner_.Run({{"ip", "route", "del", "default", "table", t}, std::nullopt, ""});
@@ -477,10 +486,15 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
     subnet_vpcs_[subnet.id] = subnet.vpc_id;
     return Status::OK();
   }
-  ASSIGN_OR_RETURN(CommandResult nft,
-                   runner_.Run({{*nft_path, "-f", "-"}, std::nullopt,
-                                ReplyRoutingScript(options_.vpc_table, subnet.bridge, mark, VpcConntrackZone(subnet.vpc_id))}));
-  if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+  {
+    // The bridge joins the restore list in the same hold as its part is written (see vpc_table_mu_).
+    MutexLock writing(vpc_table_mu_);
+    ASSIGN_OR_RETURN(CommandResult nft,
+                     runner_.Run({{*nft_path, "-f", "-"}, std::nullopt,
+                                  ReplyRoutingScript(options_.vpc_table, subnet.bridge, mark, VpcConntrackZone(subnet.vpc_id))}));
+    if (nft.exit_code != 0) return Status::Internal("subnet " + subnet.id + ": nft: " + nft.err);
+    vpc_table_bridges_[subnet.bridge] = subnet.vpc_id;
+  }
   ASSIGN_OR_RETURN(CommandResult rule, runner_.Run({{"ip", "rule", "add", "pref", kReplyRulePref, "fwmark", std::to_string(mark),
                                        "lookup", t},
                                       std::nullopt, ""}));
@@ -490,6 +504,18 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   MutexLock lock(mu_);
   subnet_vpcs_[subnet.id] = subnet.vpc_id;
   return Status::OK();
+}
+
+Result<bool> Network::RestoreVpcTable() {
+  MutexLock writing(vpc_table_mu_);
+  if (vpc_table_bridges_.empty()) return false;
+  std::string script;  // each bridge's part is idempotent: chains flushed, then written
+  for (const auto& [bridge, vpc_id] : vpc_table_bridges_) {
+    script += ReplyRoutingScript(options_.vpc_table, bridge, ReplyMark(model::VpcRouteTable(vpc_id)),
+                                 VpcConntrackZone(vpc_id));
+  }
+  RETURN_IF_ERROR(net::ApplyNft(runner_, script, "the host's replies into VPCs need nftables"));
+  return true;
 }
 
 void Network::RemoveVpcRouting(const Subnet& subnet) {
@@ -509,10 +535,12 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
       if (!del.ok() || del->exit_code != 0) break;
     }
   }
+  MutexLock writing(vpc_table_mu_);  // to the end: the bridge leaves the table and the restore list together
   for (const char* map : {"bridges", "zones"}) {
     (void)runner_.Run({{"nft", "delete", "element", "inet", options_.vpc_table, map, "{ \"" + subnet.bridge + "\" }"},
                        std::nullopt, ""});
   }
+  vpc_table_bridges_.erase(subnet.bridge);
   bool last = true;
   bool no_vpc_left = false;
   {

@@ -147,6 +147,12 @@ class NetworkAttacher {
   // packets for it that come in there: the VPC resolver's address. Idempotent; the address
   // goes with the bridge.
   virtual Status AddBridgeAddress(const std::string& bridge, const std::string& ip) { return Status::OK(); }
+  // An adopted task's subnet (its attachment made by an earlier agent): what Attach's first use
+  // of a subnet sets up is set up again, idempotently: the VPC bridge's routing, its part of
+  // the VPC table (so RestoreVpcTable writes it back after someone deletes the table) and IPv6
+  // off (a bridge an older agent made may have it on). Without it this agent knows the
+  // subnet only at its next Attach there.
+  virtual Status AdoptSubnet(const Subnet& subnet) { return Status::OK(); }
 };
 
 class Network final : public NetworkAttacher {
@@ -161,9 +167,17 @@ class Network final : public NetworkAttacher {
   Status RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,
                                      uint16_t port) override;
   Status AddBridgeAddress(const std::string& bridge, const std::string& ip) override;
+  Status AdoptSubnet(const Subnet& subnet) override { return EnsureSubnet(subnet); }
   // The subnet bridges (of VPCs) whose route table sends 0.0.0.0/0 out get rule pref 1001;
   // every other bridge this Network gave one loses it. Idempotent; a change costs an `ip rule`.
   Status SetSubnetEgress(const std::set<std::string>& bridges) EXCLUDES(egress_mu_);
+  // Writes the node's VPC table (`inet <CniOptions::vpc_table>`: reply marks and conntrack
+  // zones) again for every VPC bridge made, after someone else deleted it (`nft flush
+  // ruleset`; net/nft_watch.h). One nft run; none when there is no VPC bridge (the node
+  // deletes the table with its last one). Whether it wrote the table.
+  Result<bool> RestoreVpcTable() EXCLUDES(vpc_table_mu_, mu_);
+  // "inet <CniOptions::vpc_table>", as nft and net::NftTableWatch name it.
+  std::string vpc_table() const { return "inet " + options_.vpc_table; }
   // Ids with a record or a namespace (with our prefix) left on this node.
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
@@ -178,8 +192,8 @@ class Network final : public NetworkAttacher {
   std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
-  Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(mu_);
-  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(mu_, egress_mu_);
+  Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
+  void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
 
   // Constant after construction.
   const CniOptions options_;
@@ -188,6 +202,12 @@ class Network final : public NetworkAttacher {
 
   // Held across EnsureSubnetRules, so two first attaches on a subnet do not both add its rules.
   Mutex subnet_mu_ ACQUIRED_BEFORE(mu_);
+
+  // Held while the VPC table is written (a bridge's part, RestoreVpcTable) or a bridge leaves
+  // it, so a restore never writes the table without a bridge whose part was just written, nor
+  // back with one just removed.
+  Mutex vpc_table_mu_ ACQUIRED_AFTER(subnet_mu_) ACQUIRED_BEFORE(mu_);
+  std::map<std::string, std::string> vpc_table_bridges_ GUARDED_BY(vpc_table_mu_);  // bridge in the VPC table -> its VPC
 
   // Protected by mu_.
   Mutex mu_;

@@ -74,9 +74,12 @@ struct Elbv2Deps {
   // assignPublicIp. Empty: internet-facing load balancers get none.
   std::string public_ip_pool{};
   // Ports wharf itself holds on some address of the host (the VPC resolver's 53 on each
-  // subnet's .2, the API's), with what holds them: a listener there could never move to
-  // every address (lb/data_plane.h), so CreateListener and ModifyListener refuse them at once.
+  // subnet's .2, the API's and registry's), with what holds them: a listener there could never
+  // move to every address (lb/data_plane.h), so CreateListener and ModifyListener refuse them at once.
   std::map<uint16_t, std::string> reserved_ports{};
+  // The same for ports known only once something runs (the local node's task metadata
+  // endpoint, which takes a free port at start); asked on each check. Empty: none.
+  std::function<std::map<uint16_t, std::string>()> held_ports{};
 };
 
 // Builds the endpoint with every implemented operation.

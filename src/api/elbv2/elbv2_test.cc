@@ -69,6 +69,7 @@ class Elbv2Test : public ::testing::Test {
                    nullptr, instance_address, publish, nullptr};
     deps.public_ip_pool = public_ip_pool_;
     deps.reserved_ports[53] = "the VPC resolver";
+    deps.held_ports = [] { return std::map<uint16_t, std::string>{{41234, "the task metadata endpoint"}}; };
     auto made = MakeElbv2Endpoint(deps);
     ASSERT_TRUE(made.ok()) << made.status().ToString();
     endpoint_ = std::move(made).value();
@@ -246,6 +247,18 @@ TEST_F(Elbv2Test, APortWharfUsesItselfIsRefused) {
   ASSERT_FALSE(moved.ok());
   EXPECT_EQ(moved.error().code, "InvalidConfigurationRequest");
   EXPECT_EQ(data_plane_.open.at(listener_arn_), 18080);
+  // A port the node took when it started (its task metadata endpoint's), in the same words.
+  in["Port"] = 41234;
+  out = Call("CreateListener", json::serialize(in));
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().code, "InvalidConfigurationRequest");
+  EXPECT_EQ(out.error().message,
+            "Port 41234 is used by wharf itself (the task metadata endpoint): a listener cannot take it");
+  modify["Port"] = 41234;
+  moved = Call("ModifyListener", json::serialize(modify));
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.error().code, "InvalidConfigurationRequest");
+  EXPECT_EQ(data_plane_.open.size(), 1u);
 }
 
 TEST_F(Elbv2Test, RulesPrioritiesAndConditionLimits) {

@@ -24,8 +24,10 @@ std::optional<AwsError> CheckProtocol(const std::string& protocol) {
 
 // A port wharf itself holds (Elbv2Deps::reserved_ports): the client's error, else none.
 std::optional<AwsError> ReservedPort(const Elbv2Deps& deps, int64_t port) {
-  auto it = deps.reserved_ports.find(static_cast<uint16_t>(port));
-  if (it == deps.reserved_ports.end()) return std::nullopt;
+  std::map<uint16_t, std::string> held = deps.held_ports ? deps.held_ports() : std::map<uint16_t, std::string>{};
+  held.insert(deps.reserved_ports.begin(), deps.reserved_ports.end());
+  auto it = held.find(static_cast<uint16_t>(port));
+  if (it == held.end()) return std::nullopt;
   return InvalidConfiguration("Port " + std::to_string(port) + " is used by wharf itself (" + it->second +
                               "): a listener cannot take it");
 }
