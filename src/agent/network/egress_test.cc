@@ -151,6 +151,8 @@ TEST(EgressTest, TheFirstApplyRemovesRoutesOfOursNoEniWantsAndOnlyMadeRoutesAreR
   EXPECT_EQ(ip.batches[2], "route replace local 10.0.1.10/32 dev lo table 70000 proto 78\n");
   ASSERT_TRUE(egress.Apply(plan).ok());
   EXPECT_EQ(ip.batches.size(), 3u) << "made: nothing more to do";
+}
+
 TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
   auto script = CompileEgress({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}}});
   ASSERT_TRUE(script.ok()) << script.status().ToString();
