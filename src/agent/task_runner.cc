@@ -85,6 +85,8 @@ struct TaskRunner::Container {
   std::optional<int> exit_code;
   std::string reason;
   std::string image_digest;
+  std::string rootfs;       // mounted (MountRootfs)
+  json::object image_config;  // its image's, read as the rootfs is mounted
   std::string netns;        // bridge mode: its own namespace
   std::string ip;           // its address (awsvpc: the task's)
   json::array bindings;     // networkBindings
@@ -100,6 +102,14 @@ struct TaskRunner::Container {
   ~Container() {
     if (exit_fd >= 0) ::close(exit_fd);
   }
+};
+
+struct TaskRunner::PendingAttachment {
+  Container* container = nullptr;  // bridge: the container it is for; nullptr: the task (awsvpc)
+  std::string ip;                  // the address it is to get
+  std::future<AttachmentNamespace> made;  // an empty one: Attach failed before making it
+  std::optional<AttachmentNamespace> taken;
+  std::future<Result<NetworkAttachment>> attached;
 };
 
 TaskRunner::TaskRunner(NodeContext& node, model::TaskAssignment assignment, bool adopt)
@@ -248,29 +258,51 @@ void TaskRunner::Run() {
 
 Status TaskRunner::Launch() {
   Status launched = LaunchContainers();
-  if (network_attached_.valid()) {
+  if (!attachments_.empty()) {
     Status attached = AwaitNetwork();
     if (launched.ok()) launched = attached;
   }
   return launched;
 }
 
-Status TaskRunner::AttachTaskNetwork() {
+void TaskRunner::BeginAttach(const std::string& id, const Subnet& subnet, std::vector<PortMapping> ports,
+                             const std::string& requested_ip, Container* container) {
+  auto p = std::make_unique<PendingAttachment>();
+  p->container = container;
+  p->ip = requested_ip;
   // The namespace is told through a promise; an Attach that failed before making it tells
   // an empty one, and its error is the launch's.
   auto made = std::make_shared<std::promise<AttachmentNamespace>>();
-  std::future<AttachmentNamespace> namespace_made = made->get_future();
-  network_attached_ = std::async(std::launch::async, [this, made]() -> Result<NetworkAttachment> {
+  p->made = made->get_future();
+  p->attached = std::async(std::launch::async, [this, id, subnet, ports = std::move(ports), requested_ip,
+                                                made]() -> Result<NetworkAttachment> {
     bool told = false;
-    auto attached = node_.network.Attach(task_id_, TaskSubnet(), {}, eni_->ip, [&](const AttachmentNamespace& ns) {
+    auto attached = node_.network.Attach(id, subnet, ports, requested_ip, [&](const AttachmentNamespace& ns) {
       told = true;
       made->set_value(ns);
     });
     if (!told) made->set_value({});
     return attached;
   });
-  AttachmentNamespace ns = namespace_made.get();
-  if (ns.netns_path.empty()) return AwaitNetwork();
+  attachments_.push_back(std::move(p));
+}
+
+Result<AttachmentNamespace> TaskRunner::AwaitNamespace(PendingAttachment& p) {
+  if (p.taken) return *p.taken;
+  if (!p.made.valid()) return Status::FailedPrecondition("the network attachment failed");
+  AttachmentNamespace ns = p.made.get();
+  if (ns.netns_path.empty()) {
+    Result<NetworkAttachment> attached = p.attached.get();
+    return attached.ok() ? Status::Internal("the network attachment told no namespace") : attached.status();
+  }
+  p.taken = ns;
+  if (p.ip.empty()) p.ip = ns.ip;
+  if (p.container) {
+    p.container->netns = ns.netns_path;
+    p.container->ip = ns.ip;
+    metadata_address_ = ns.gateway;
+    return ns;
+  }
   task_netns_ = ns.netns_path;
   // In a VPC the gateway address may be another VPC's too: the endpoint listens on the bridge.
   metadata_address_ = ListenAddress(ns.gateway, eni_->vpc_id.empty() ? "" : BridgeNameFor(eni_->subnet_id));
@@ -278,7 +310,12 @@ Status TaskRunner::AttachTaskNetwork() {
     c->netns = ns.netns_path;
     c->ip = eni_->ip;
   }
-  return Status::OK();
+  return ns;
+}
+
+Status TaskRunner::AttachTaskNetwork() {
+  BeginAttach(task_id_, TaskSubnet(), {}, eni_->ip, nullptr);
+  return AwaitNamespace(*attachments_.back()).status();
 }
 
 // The VPC resolver's address on the task's subnet bridge, served by this node; the task's
@@ -297,13 +334,23 @@ void TaskRunner::ServeVpcDns() {
 }
 
 Status TaskRunner::AwaitNetwork() {
-  if (!network_attached_.valid()) return Status::OK();
-  Result<NetworkAttachment> attached = network_attached_.get();
-  if (!attached.ok()) return attached.status();
-  if (attached->ip != eni_->ip) {
-    return Status::Internal("the task's interface got " + attached->ip + ", not its ENI's " + eni_->ip);
+  Status first;
+  for (auto& p : attachments_) {
+    // Taken even when another failed, so that Cleanup finds what to detach.
+    Status taken = AwaitNamespace(*p).status();
+    if (!p->attached.valid()) {
+      if (first.ok()) first = taken;
+      continue;
+    }
+    Result<NetworkAttachment> attached = p->attached.get();
+    if (!attached.ok()) {
+      if (first.ok()) first = attached.status();
+    } else if (attached->ip != p->ip && first.ok()) {
+      first = Status::Internal("the interface got " + attached->ip + ", not the address it was given, " + p->ip);
+    }
   }
-  return Status::OK();
+  attachments_.clear();
+  return first;
 }
 
 Status TaskRunner::AwaitSecurityGroups() {
@@ -410,9 +457,12 @@ Status TaskRunner::LaunchContainers() {
     images_in_use_.insert(c->image_digest);
   }
 
+  // The network is made on other threads while the task's limits, log streams and root
+  // filesystems are, then wired by CNI while the containers are created in its namespaces
+  // (AwaitNetwork before the first starts).
   if (network_mode_ == "awsvpc") {
     if (!eni_) return Status::FailedPrecondition("an awsvpc task was assigned without its ENI");
-    if (!attached) RETURN_IF_ERROR(AttachTaskNetwork());
+    if (!attached) BeginAttach(task_id_, TaskSubnet(), {}, eni_->ip, nullptr);
   } else if (network_mode_ == "bridge") {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
@@ -430,18 +480,19 @@ Status TaskRunner::LaunchContainers() {
                                            {"hostPort", host_port}, {"protocol", protocol}});
       }
       SaveState();
-      ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(c->runtime_id, node_.bridge_subnet, ports, ""));
-      c->netns = a.netns_path;
-      c->ip = a.ip;
-      metadata_address_ = a.gateway;
+      // Its address is picked before CNI runs (Network::Attach): the hostname and /etc/hosts
+      // written before its creation carry it.
+      BeginAttach(c->runtime_id, node_.bridge_subnet, std::move(ports), "", c.get());
     }
   }
   RETURN_IF_ERROR(ApplyTaskSize());
+  RETURN_IF_ERROR(CreateLogStreams());
+  for (auto& c : containers_) RETURN_IF_ERROR(MountRootfs(*c));
+  for (auto& p : attachments_) RETURN_IF_ERROR(AwaitNamespace(*p).status());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
   ServeVpcDns();
   RETURN_IF_ERROR(WireCredentials());
-  RETURN_IF_ERROR(CreateLogStreams());
   SaveState();
 
   // Start in dependsOn order: a container starts once what it depends on reached the
@@ -477,20 +528,24 @@ Status TaskRunner::LaunchContainers() {
   return Status::OK();
 }
 
-Status TaskRunner::StartContainer(Container& c) {
+Status TaskRunner::MountRootfs(Container& c) {
+  if (!c.rootfs.empty()) return Status::OK();
   std::error_code ec;
   fs::create_directories(c.dir, ec);
-  const Image* image = nullptr;
-  auto pulled = node_.images.Get(c.image_digest);
-  if (!pulled.ok()) return pulled.status();
-  image = &*pulled;
+  ASSIGN_OR_RETURN(Image image, node_.images.Get(c.image_digest));
   // Writable here even for readonlyRootFilesystem: runc makes the mount points of /proc,
   // /dev and the /etc files first, then remounts the root read-only (the spec's root.readonly).
-  ASSIGN_OR_RETURN(std::string rootfs, node_.rootfs.Mount(*image, c.dir, /*read_only=*/false));
+  ASSIGN_OR_RETURN(c.rootfs, node_.rootfs.Mount(image, c.dir, /*read_only=*/false));
+  c.image_config = std::move(image.config);
+  return Status::OK();
+}
+
+Status TaskRunner::StartContainer(Container& c) {
+  RETURN_IF_ERROR(MountRootfs(c));
   ContainerSpecInput input;
   input.definition = c.definition;
-  input.image_config = image->config;
-  input.rootfs = rootfs;
+  input.image_config = c.image_config;
+  input.rootfs = c.rootfs;
   input.netns_path = c.netns;
   input.hostname = HostnameFor(c.definition, task_id_, c.ip);
   std::string launch_type;

@@ -3,9 +3,11 @@
 // Lifecycle (one thread per task):
 //   launch:  report PENDING -> pull images -> network (awsvpc: one namespace for the task,
 //            with the address the server gave its ENI; bridge: one per container on the
-//            node bridge, host ports mapped; host: none) -> per container, in dependsOn
-//            order: rootfs, /etc files, OCI spec, create + start under its monitor ->
-//            report RUNNING.
+//            node bridge, its address picked by the node, host ports mapped; host: none),
+//            made on other threads beside the task's cgroup limits, log streams and root
+//            filesystems, and wired by CNI beside the containers' creation -> per
+//            container, in dependsOn order: /etc files, OCI spec, create, (network wired,
+//            security groups in force) start under its monitor -> report RUNNING.
 //   run:     watch the containers; an essential container's exit, or desiredStatus STOPPED
 //            from the server, stops the task.
 //   stop:    SIGTERM, then SIGKILL after the container's stopTimeout (default 30 s), in
@@ -78,16 +80,28 @@ class TaskRunner {
   // NodeContext::private_specs_dir (PrivateSpecPath), removed by Cleanup.
   Status WriteSpec(const Container& c, const std::string& spec);
   std::string PrivateSpecPath(const Container& c) const;
-  // awsvpc: makes the task's namespace and has CNI wire it on another thread while the
-  // containers are created in it; AwaitNetwork waits for the wiring (before a container
+  // A network attachment made on another thread (BeginAttach) while the runner goes on: its
+  // namespace is told as soon as it exists (before CNI wires it), so the containers' files,
+  // specs and creation overlap CNI; AwaitNetwork waits for the wiring (before a container
   // starts, and before a failed launch is cleaned up).
+  struct PendingAttachment;
+  // Starts Attach of `id` (awsvpc: the task's, `container` nullptr; bridge: one container's).
+  void BeginAttach(const std::string& id, const Subnet& subnet, std::vector<PortMapping> ports,
+                   const std::string& requested_ip, Container* container);
+  // Waits for p's namespace and takes it (task_netns_ or its container's netns and address);
+  // the error of an Attach that failed before making it.
+  Result<AttachmentNamespace> AwaitNamespace(PendingAttachment& p);
+  // awsvpc: begins the task's attachment and waits for its namespace.
   Status AttachTaskNetwork();
+  // Every attachment begun is wired (or the first error); each one's namespace taken first.
   Status AwaitNetwork();
   // An awsvpc task's ENI is in the node's security-group table (never a moment unfiltered).
   Status AwaitSecurityGroups();
   // A VPC ENI is in the node's egress table, by task (Node::egress_enis): its way out before a
   // pull through its namespace, the table's 127/8 drop before a container starts.
   Status AwaitEgress();
+  // c's root filesystem, mounted once (before the network's namespace is waited for).
+  Status MountRootfs(Container& c);
   Status StartContainer(Container& c);
   void Watch();
   // Refreshes each container's state from the runtime.
@@ -176,8 +190,8 @@ class TaskRunner {
   std::thread pending_report_;  // the PENDING report, sent beside the launch
   std::vector<std::unique_ptr<Container>> containers_;
   std::string task_netns_;  // awsvpc
-  // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
-  std::future<Result<NetworkAttachment>> network_attached_;
+  // Attachments under way (BeginAttach), until AwaitNetwork.
+  std::vector<std::unique_ptr<PendingAttachment>> attachments_;
   std::vector<std::string> dns_servers_;  // what its containers' resolv.conf names; empty: the host's
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role

@@ -225,7 +225,7 @@ class FakeNetwork final : public agent::NetworkAttacher {
       attached_.push_back({id, subnet, ports, requested_ip});
       ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
     }
-    if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1"});
+    if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1", ip});
     return agent::NetworkAttachment{"/run/netns/fake-" + id, ip, 24, "127.0.0.1", "02:00:00:00:00:01", "eth0"};
   }
   Status Detach(const std::string& id) override EXCLUDES(mu_) {
