@@ -258,11 +258,28 @@ void TaskRunner::Run() {
 
 Status TaskRunner::Launch() {
   Status launched = LaunchContainers();
+  // A failed launch waits for what it began before Cleanup undoes it.
   if (!attachments_.empty()) {
     Status attached = AwaitNetwork();
     if (launched.ok()) launched = attached;
   }
+  if (!before_start_.empty()) {
+    Status ready = AwaitBeforeStart();
+    if (launched.ok()) launched = ready;
+  }
   return launched;
+}
+
+Status TaskRunner::AwaitBeforeStart() {
+  Status first;
+  for (auto& b : before_start_) {
+    Status done = b.done.get();
+    if (done.ok() || !first.ok()) continue;
+    first = done;
+    if (b.container) b.container->reason = done.message();
+  }
+  before_start_.clear();
+  return first;
 }
 
 void TaskRunner::BeginAttach(const std::string& id, const Subnet& subnet, std::vector<PortMapping> ports,
@@ -485,8 +502,8 @@ Status TaskRunner::LaunchContainers() {
       BeginAttach(c->runtime_id, node_.bridge_subnet, std::move(ports), "", c.get());
     }
   }
-  RETURN_IF_ERROR(ApplyTaskSize());
   RETURN_IF_ERROR(CreateLogStreams());
+  RETURN_IF_ERROR(ApplyTaskSize());
   for (auto& c : containers_) RETURN_IF_ERROR(MountRootfs(*c));
   for (auto& p : attachments_) RETURN_IF_ERROR(AwaitNamespace(*p).status());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
@@ -509,7 +526,11 @@ Status TaskRunner::LaunchContainers() {
         return Status::FailedPrecondition(c->reason);
       }
       if (!*ready) continue;
-      Status started = StartContainer(*c);
+      Status started = CreateContainer(*c);
+      if (started.ok()) {
+        RETURN_IF_ERROR(AwaitBeforeStart());  // the launch's own error, as before the creation
+        started = StartCreated(*c);
+      }
       if (!started.ok()) {
         c->reason = "CannotStartContainerError: " + started.message();
         return Status::FailedPrecondition(c->reason);
@@ -540,7 +561,7 @@ Status TaskRunner::MountRootfs(Container& c) {
   return Status::OK();
 }
 
-Status TaskRunner::StartContainer(Container& c) {
+Status TaskRunner::CreateContainer(Container& c) {
   RETURN_IF_ERROR(MountRootfs(c));
   ContainerSpecInput input;
   input.definition = c.definition;
@@ -583,6 +604,10 @@ Status TaskRunner::StartContainer(Container& c) {
   SaveState();
   RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
   ShipLogs(c);
+  return Status::OK();
+}
+
+Status TaskRunner::StartCreated(Container& c) {
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(AwaitSecurityGroups());
   RETURN_IF_ERROR(AwaitEgress());  // its 127/8 guard (route_localnet) too: fails closed
@@ -1062,12 +1087,13 @@ Status TaskRunner::CreateLogStreams() {
   for (auto& c : containers_) {
     auto destination = LogDestinationOf(*c);
     if (!destination.ok() || !*destination || (*destination)->execution_task_arn.empty()) continue;
-    Status made = node_.logs.CreateStream(**destination);
-    if (!made.ok()) {
-      c->reason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 "
-                  "times: failed to create Cloudwatch log stream: " + made.message();
-      return Status::FailedPrecondition(c->reason);
-    }
+    before_start_.push_back({c.get(), std::async(std::launch::async, [this, d = **destination]() -> Status {
+                               Status made = node_.logs.CreateStream(d);
+                               if (made.ok()) return made;
+                               return Status::FailedPrecondition(
+                                   "ResourceInitializationError: failed to validate logger args: create stream has "
+                                   "been retried 1 times: failed to create Cloudwatch log stream: " + made.message());
+                             })});
   }
   return Status::OK();
 }
@@ -1211,8 +1237,13 @@ Status TaskRunner::WireCredentials() {
     credentials_id_ = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
                       "-" + hex.substr(20);
   }
-  RETURN_IF_ERROR(RedirectCredentials());
-  node_.metadata.AddCredentials(credentials_id_, task_arn, CredentialsAddresses());
+  ASSIGN_OR_RETURN(std::function<Status()> redirect, CredentialsRedirect());
+  before_start_.push_back({nullptr, std::async(std::launch::async, [this, redirect = std::move(redirect), id = credentials_id_,
+                                                                    task_arn, addresses = CredentialsAddresses()] {
+                             RETURN_IF_ERROR(redirect());
+                             node_.metadata.AddCredentials(id, task_arn, addresses);
+                             return Status::OK();
+                           })});
   return Status::OK();
 }
 
@@ -1227,18 +1258,24 @@ std::set<std::string> TaskRunner::CredentialsAddresses() const {
 }
 
 Status TaskRunner::RedirectCredentials() {
+  ASSIGN_OR_RETURN(std::function<Status()> redirect, CredentialsRedirect());
+  return redirect();
+}
+
+Result<std::function<Status()>> TaskRunner::CredentialsRedirect() const {
   uint16_t port = node_.metadata_server.Port(metadata_address_);
   if (port == 0) return Status::Unavailable("the metadata endpoint does not listen on " + metadata_address_);
   std::set<std::string> namespaces;
   for (const auto& c : containers_) {
     if (!c->netns.empty()) namespaces.insert(c->netns);
   }
-  for (const auto& netns : namespaces) {
-    // The listener's address may name its bridge ("<ip>%<bridge>", ListenAddress): the rule takes the IP.
-    RETURN_IF_ERROR(node_.network.RedirectCredentialsEndpoint(netns, metadata_address_.substr(0, metadata_address_.find('%')),
-                                                              port));
-  }
-  return Status::OK();
+  // The listener's address may name its bridge ("<ip>%<bridge>", ListenAddress): the rule takes the IP.
+  std::string address = metadata_address_.substr(0, metadata_address_.find('%'));
+  NetworkAttacher& network = node_.network;
+  return std::function<Status()>([&network, namespaces, address, port] {
+    for (const auto& netns : namespaces) RETURN_IF_ERROR(network.RedirectCredentialsEndpoint(netns, address, port));
+    return Status::OK();
+  });
 }
 
 void TaskRunner::PublishFacts(const Container& c) {

@@ -30,6 +30,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -102,7 +103,18 @@ class TaskRunner {
   Status AwaitEgress();
   // c's root filesystem, mounted once (before the network's namespace is waited for).
   Status MountRootfs(Container& c);
-  Status StartContainer(Container& c);
+  // Up to its runtime's Create: rootfs, /etc files, spec.
+  Status CreateContainer(Container& c);
+  // Once its network is wired and its security groups and egress hold it.
+  Status StartCreated(Container& c);
+  // What the first start waits for, begun beside the containers' creation (the credentials'
+  // DNAT, FARGATE's log streams); its first error, as the launch's, with the container it
+  // names (its reason set).
+  struct BeforeStart {
+    Container* container = nullptr;
+    std::future<Status> done;
+  };
+  Status AwaitBeforeStart();
   void Watch();
   // Refreshes each container's state from the runtime.
   void PollContainers();
@@ -129,17 +141,21 @@ class TaskRunner {
   // calls are signed as.
   Result<std::optional<LogDestination>> LogDestinationOf(const Container& c) EXCLUDES(mu_);
   // FARGATE with an execution role: each awslogs stream is made as that role before anything
-  // starts, so a role that may not write the logs stops the task as Fargate does.
+  // starts, so a role that may not write the logs stops the task as Fargate does. Begun
+  // here, awaited before the first start (AwaitBeforeStart).
   Status CreateLogStreams();
   void ReportHealth();
   // A task with a task role: its containers' requests to 169.254.170.2:80 reach the metadata
   // endpoint, where its credentials id answers them (and only them) with the role's
-  // credentials. Made once the containers' addresses are known, before any starts.
+  // credentials. Begun once the containers' namespaces and addresses are known, beside their
+  // creation; in force before any starts (AwaitBeforeStart).
   Status WireCredentials();
   // The addresses the task's credentials id is answered to.
   std::set<std::string> CredentialsAddresses() const;
-  // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces.
+  // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces;
+  // CredentialsRedirect: the same as work for another thread, with what it needs captured.
   Status RedirectCredentials();
+  Result<std::function<Status()>> CredentialsRedirect() const;
   void ServeVpcDns();
   // Publishes c to the metadata endpoint (after each change of its state).
   void PublishFacts(const Container& c);
@@ -192,6 +208,7 @@ class TaskRunner {
   std::string task_netns_;  // awsvpc
   // Attachments under way (BeginAttach), until AwaitNetwork.
   std::vector<std::unique_ptr<PendingAttachment>> attachments_;
+  std::vector<BeforeStart> before_start_;  // until AwaitBeforeStart
   std::vector<std::string> dns_servers_;  // what its containers' resolv.conf names; empty: the host's
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role

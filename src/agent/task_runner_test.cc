@@ -73,7 +73,10 @@ class TaskRunnerTest : public ::testing::Test {
                                 Subnet{"bridge", "10.214.0.0/16", "wharf0", ""}, PullOptions{}});
   }
 
-  ~TaskRunnerTest() override { runner_.reset(); }  // before the node it uses
+  ~TaskRunnerTest() override {
+    network_.HoldWiring(false);  // a runner waiting for its network would never end
+    runner_.reset();             // before the node it uses
+  }
 
   // A task of `containers` (container definitions) in `network_mode`.
   static model::TaskAssignment Assignment(const char* containers, const std::string& network_mode = "host") {
@@ -210,19 +213,55 @@ TEST_F(TaskRunnerTest, AnEssentialContainerExitingStopsTheTask) {
   EXPECT_EQ(GetInt(ReportedContainer(stopped, "setup"), "exitCode"), 0);
   EXPECT_EQ(runtime_.Kills(), (Names{"logger TERM"}));
 
-  // Bridge mode: a namespace per container, with its port mapping; all gone at the end.
+  // Bridge mode: a namespace per container (made side by side), with its port mapping; all
+  // gone at the end.
   auto attached = network_.Attachments();
   ASSERT_EQ(attached.size(), 3u);
-  EXPECT_EQ(attached[0].id, std::string(kTaskId) + "-app");
-  EXPECT_EQ(attached[0].subnet.bridge, "wharf0");
-  ASSERT_EQ(attached[0].ports.size(), 1u);
-  EXPECT_EQ(attached[0].ports[0].host_port, 8080);
-  EXPECT_EQ(attached[0].ports[0].container_port, 80);
+  auto app = std::find_if(attached.begin(), attached.end(),
+                          [](const auto& a) { return a.id == std::string(kTaskId) + "-app"; });
+  ASSERT_NE(app, attached.end());
+  EXPECT_EQ(app->subnet.bridge, "wharf0");
+  ASSERT_EQ(app->ports.size(), 1u);
+  EXPECT_EQ(app->ports[0].host_port, 8080);
+  EXPECT_EQ(app->ports[0].container_port, 80);
   EXPECT_EQ(network_.Detached().size(), 3u);
   EXPECT_EQ(rootfs_.MountedCount(), 0u);
   auto calls = runtime_.Calls();
   EXPECT_EQ(std::count_if(calls.begin(), calls.end(), [](const std::string& c) { return c.rfind("delete ", 0) == 0; }), 3);
   EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));  // just after the STOPPED report
+}
+
+// Bridge mode: CNI wires each container's namespace beside its creation. Its address is
+// known before (Attach tells it with the namespace), so its hostname and /etc/hosts, links
+// included, are written first; it starts only once every namespace of the task is wired.
+TEST_F(TaskRunnerTest, BridgeContainersAreCreatedWhileCniWiresThemAndStartOnceWired) {
+  network_.HoldWiring(true);
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web", "links": ["db:database"]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] {
+    auto calls = runtime_.Calls();
+    return std::find(calls.begin(), calls.end(), "create db") != calls.end();
+  }));
+  SeveralRounds();
+  EXPECT_EQ(network_.HeldAttaches(), 2);
+  EXPECT_TRUE(runtime_.Started().empty()) << "started before its network was wired";
+  EXPECT_FALSE(Reported("RUNNING"));
+
+  network_.HoldWiring(false);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  EXPECT_EQ(runtime_.Started(), (Names{"db", "web"}));
+  auto read = [&](const std::string& container, const std::string& file) {
+    std::ifstream in(dir_.path() / "tasks" / kTaskId / "containers" / container / "etc" / file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::string db_hosts = read("db", "hosts"), web_hosts = read("web", "hosts");
+  std::string db_ip = db_hosts.substr(db_hosts.rfind('\n', db_hosts.size() - 2) + 1);
+  db_ip = db_ip.substr(0, db_ip.find('\t'));
+  ASSERT_EQ(db_ip.rfind("10.214.0.", 0), 0u) << db_hosts;
+  std::string dashed = db_ip;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  EXPECT_EQ(read("db", "hostname"), "ip-" + dashed + "\n");
+  EXPECT_NE(web_hosts.find(db_ip + "\tdatabase db\n"), std::string::npos) << web_hosts;
 }
 
 TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {

@@ -214,6 +214,17 @@ class FakeNetwork final : public agent::NetworkAttacher {
     MutexLock lock(mu_);
     return detached_;
   }
+  // While held, Attach tells its namespace and then waits, as if CNI were still wiring it.
+  void HoldWiring(bool held) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    hold_wiring_ = held;
+    wired_.SignalAll();
+  }
+  // Attaches that told their namespace and are held.
+  int HeldAttaches() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return held_;
+  }
 
   Result<agent::NetworkAttachment> Attach(const std::string& id, const agent::Subnet& subnet,
                                           const std::vector<agent::PortMapping>& ports,
@@ -226,6 +237,12 @@ class FakeNetwork final : public agent::NetworkAttacher {
       ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
     }
     if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1", ip});
+    {
+      MutexLock lock(mu_);
+      ++held_;
+      while (hold_wiring_) wired_.Wait(mu_);
+      --held_;
+    }
     return agent::NetworkAttachment{"/run/netns/fake-" + id, ip, 24, "127.0.0.1", "02:00:00:00:00:01", "eth0"};
   }
   Status Detach(const std::string& id) override EXCLUDES(mu_) {
@@ -249,6 +266,9 @@ class FakeNetwork final : public agent::NetworkAttacher {
   std::vector<Attached> attached_ GUARDED_BY(mu_);
   std::vector<std::string> detached_ GUARDED_BY(mu_);
   std::vector<std::string> redirects_ GUARDED_BY(mu_);
+  bool hold_wiring_ GUARDED_BY(mu_) = false;
+  int held_ GUARDED_BY(mu_) = 0;
+  CondVar wired_;
 };
 
 // Makes the rootfs directory; mounts nothing.
