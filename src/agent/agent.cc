@@ -42,6 +42,8 @@ constexpr std::chrono::hours kImageCleanupAge{1};
 // The security group table is applied again at the first answer after this long, even when
 // unchanged: a table removed by someone else comes back (network/firewall.h).
 constexpr std::chrono::seconds kFirewallRefresh{60};
+// How long a node keeps its tables once its last ENI left (TablesLoop).
+constexpr std::chrono::seconds kIdleTablesAfter{2};
 
 Result<json::object> ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
@@ -412,16 +414,49 @@ class AgentImpl final : public Agent {
     tables_cv_.SignalAll();
   }
 
+  // A plan without ENIs, after one with some, is applied kIdleTablesAfter later unless a newer
+  // plan comes first: the next task placed meanwhile (a service's replacement, the next of a
+  // batch) is then a few set and map elements in the tables, not both tables removed and
+  // written whole again (four nft runs beside its runc create, which its start waited for).
+  // What is in force is told at once all the same: EnforcedEnis and the egress keys drop the
+  // leaving ENIs, so a task that takes one's address waits for its own plan. The leaving ENIs'
+  // elements match no interface meanwhile.
   void TablesLoop() EXCLUDES(tables_mu_) {
+    std::optional<TablePlan> put_off;  // a plan without ENIs, applied at put_off_until
+    auto put_off_until = std::chrono::steady_clock::now();
+    bool holds_enis = false;  // the tables as applied
     for (;;) {
       std::optional<TablePlan> plan;
+      bool due = false;
       {
         MutexLock lock(tables_mu_);
-        while (!pending_tables_ && !tables_stopping_) tables_cv_.Wait(tables_mu_);
+        while (!pending_tables_ && !tables_stopping_ && !due) {
+          if (put_off) {
+            due = !tables_cv_.WaitUntil(tables_mu_, put_off_until);
+          } else {
+            tables_cv_.Wait(tables_mu_);
+          }
+        }
         if (tables_stopping_) return;
         plan.swap(pending_tables_);
       }
+      if (!plan) {
+        ApplyTables(*put_off);
+        put_off.reset();
+        holds_enis = false;
+        continue;
+      }
+      const bool none = plan->firewall.enis.empty() && plan->egress.enis.empty();
+      if (none && holds_enis) {
+        enforced_enis_.Set({});
+        egress_enis_.SetKeys({});
+        if (!put_off) put_off_until = std::chrono::steady_clock::now() + kIdleTablesAfter;
+        put_off = std::move(plan);
+        continue;
+      }
+      put_off.reset();
       ApplyTables(*plan);
+      holds_enis = !none;
     }
   }
 
