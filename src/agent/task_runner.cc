@@ -528,7 +528,15 @@ Status TaskRunner::LaunchContainers() {
       if (!*ready) continue;
       Status started = CreateContainer(*c);
       if (started.ok()) {
-        RETURN_IF_ERROR(AwaitBeforeStart());  // the launch's own error, as before the creation
+        Status ready = AwaitBeforeStart();
+        if (!ready.ok()) {
+          // The launch's own error, as if before any creation: this container was created
+          // only because its creation overlapped the wait, so it is reported as never made
+          // (no runtimeId, as on main and on Fargate); Cleanup deletes it all the same.
+          c->created = false;
+          SaveState();
+          return ready;
+        }
         started = StartCreated(*c);
       }
       if (!started.ok()) {
@@ -602,9 +610,7 @@ Status TaskRunner::CreateContainer(Container& c) {
   c.created = true;
   c.created_at = node_.clock.Now();
   SaveState();
-  RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
-  ShipLogs(c);
-  return Status::OK();
+  return node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log");
 }
 
 Status TaskRunner::StartCreated(Container& c) {
@@ -612,6 +618,10 @@ Status TaskRunner::StartCreated(Container& c) {
   RETURN_IF_ERROR(AwaitSecurityGroups());
   RETURN_IF_ERROR(AwaitEgress());  // its 127/8 guard (route_localnet) too: fails closed
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
+  // Only a container that started ships its logs: one that never did has no lines, and its
+  // follower (a FARGATE stream its role may not make) would hold its task's stop (Finish).
+  // The file is read from its start, so nothing written before this is lost.
+  ShipLogs(c);
   c.started = true;
   c.started_at = node_.clock.Now();
   StartHealthMonitor(c);
@@ -996,8 +1006,8 @@ bool TaskRunner::LoadState() {
                  options.status().ToString());
       }
     }
-    if (c->created) ShipLogs(*c);
     if (c->started) {
+      ShipLogs(*c);
       StartHealthMonitor(*c);
       PublishFacts(*c);
     }

@@ -357,6 +357,31 @@ TEST_F(TaskRunnerTest, AFailedPullStopsTheTaskWithCannotPullContainerError) {
   EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));
 }
 
+// FARGATE makes each awslogs stream as the task's execution role before anything starts (here
+// the node has no execution role sessions, so the stream cannot be made). The stream is made
+// beside the first container's creation, but the task stops as if nothing had been created:
+// Fargate's reason, no runtimeId, no log follower whose Finish would hold the STOPPED 10 s.
+TEST_F(TaskRunnerTest, ALogStreamTheExecutionRoleCannotMakeStopsTheTaskAtOnce) {
+  model::TaskAssignment a = Assignment(R"([{"name": "app", "image": "app", "logConfiguration": {
+      "logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-stream-prefix": "ecs"}}}])",
+                                       "awsvpc");
+  a.task_definition["executionRoleArn"] = "arn:aws:iam::000000000000:role/exec";
+  auto began = std::chrono::steady_clock::now();
+  Run(a);
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 3s) << "the STOPPED report waited for a log follower";
+  json::object stopped = *reports_.Change("STOPPED");
+  const std::string reason = GetString(stopped, "reason");
+  EXPECT_EQ(reason.rfind("ResourceInitializationError: failed to validate logger args: create stream has been "
+                         "retried 1 times: failed to create Cloudwatch log stream: ", 0), 0u) << reason;
+  json::object app = ReportedContainer(stopped, "app");
+  EXPECT_EQ(GetString(app, "reason"), reason);
+  EXPECT_FALSE(app.contains("runtimeId")) << "a container never started is reported as never made";
+  EXPECT_TRUE(runtime_.Started().empty());
+  EXPECT_FALSE(Reported("RUNNING"));
+  EXPECT_EQ(network_.Detached(), (Names{kTaskId}));
+}
+
 }  // namespace
 }  // namespace wharf::agent
 
