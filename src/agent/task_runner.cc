@@ -795,7 +795,10 @@ void TaskRunner::Cleanup() {
     fs::remove(PrivateSpecPath(*c), ec);  // a container with secrets: its spec
     st = node_.rootfs.Unmount(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
-    if (!c->netns.empty() && c->netns != task_netns_) {
+    // By its fixed id, whatever the state file says: Attach makes the record and namespace
+    // (and may run CNI ADD) before the runner records c->netns, so an agent killed in
+    // between leaves an adopted runner with none. Detach of an absent id does nothing.
+    if (network_mode_ == "bridge") {
       st = node_.network.Detach(c->runtime_id);
       if (!st.ok()) LOG_WARN("msg=\"network detach failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     }
@@ -803,7 +806,7 @@ void TaskRunner::Cleanup() {
       node_.resources.ReleaseHostPort(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
     }
   }
-  if (!task_netns_.empty()) {
+  if (network_mode_ == "awsvpc") {  // as above: task_netns_ may be unrecorded
     Status st = node_.network.Detach(task_id_);
     if (!st.ok()) LOG_WARN("msg=\"network detach failed\" task={} error=\"{}\"", task_id_, st.ToString());
   }
@@ -989,7 +992,7 @@ bool TaskRunner::LoadState() {
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
-    if (c->created && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
+    if (c->started && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
       // Never saved: fetched again for the log driver of a container that goes on running.
       std::string task_arn;
       {

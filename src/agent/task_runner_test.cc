@@ -74,7 +74,8 @@ class TaskRunnerTest : public ::testing::Test {
   }
 
   ~TaskRunnerTest() override {
-    network_.HoldWiring(false);  // a runner waiting for its network would never end
+    network_.HoldNamespaces(false);  // a runner waiting for its network would never end
+    network_.HoldWiring(false);
     runner_.reset();             // before the node it uses
   }
 
@@ -407,6 +408,37 @@ TEST_F(TaskRunnerTest, AnAdoptedRunningTaskIsReportedRunningAgain) {
   EXPECT_EQ(runtime_.Started(), (Names{"web"}));
   EXPECT_FALSE(Reported("STOPPING"));
   EXPECT_EQ(LastReported("web"), "RUNNING");
+}
+
+// The agent killed mid-launch, its network made but not yet in the state file (Network::Attach
+// makes its record and namespace before the runner records them): the next agent's runner
+// stops the task and detaches every container's attachment by its id all the same, so no
+// namespace, lease or port rule is left behind.
+TEST_F(TaskRunnerTest, AnAdoptedTaskCutShortBeforeItsNetworkWasRecordedDetachesItAll) {
+  network_.HoldNamespaces(true);
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web",
+                     "portMappings": [{"containerPort": 80, "hostPort": 8080}]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return network_.Attachments().size() == 2; }));
+  SeveralRounds();
+  // What a killed agent leaves: the state file as it is now.
+  const auto state = dir_.path() / "tasks" / kTaskId / "state.json";
+  std::ifstream in(state);
+  const std::string left((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(left.find("\"netns\":\"\""), std::string::npos) << left;
+  runner_->Detach();
+  network_.HoldNamespaces(false);
+  runner_.reset();
+  ASSERT_TRUE(network_.Detached().empty());
+  std::ofstream(state) << left;
+
+  runner_ = std::make_unique<TaskRunner>(*node_, assignment_, /*adopt=*/true);
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  auto detached = network_.Detached();
+  std::sort(detached.begin(), detached.end());
+  EXPECT_EQ(detached, (Names{std::string(kTaskId) + "-db", std::string(kTaskId) + "-web"}));
+  EXPECT_EQ(GetString(*reports_.Change("STOPPED"), "reason"), "The agent restarted while the task was starting");
+  EXPECT_TRUE(runtime_.Started().empty());
 }
 
 // A container's environment as its OCI spec has it (while the task runs).

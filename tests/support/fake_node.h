@@ -220,6 +220,13 @@ class FakeNetwork final : public agent::NetworkAttacher {
     hold_wiring_ = held;
     wired_.SignalAll();
   }
+  // While held, Attach waits before it tells its namespace (as Network::Attach does after
+  // writing its record and making the namespace), its attachment already recorded.
+  void HoldNamespaces(bool held) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    hold_namespaces_ = held;
+    wired_.SignalAll();
+  }
   // Attaches that told their namespace and are held.
   int HeldAttaches() const EXCLUDES(mu_) {
     MutexLock lock(mu_);
@@ -235,6 +242,7 @@ class FakeNetwork final : public agent::NetworkAttacher {
       MutexLock lock(mu_);
       attached_.push_back({id, subnet, ports, requested_ip});
       ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
+      while (hold_namespaces_) wired_.Wait(mu_);
     }
     if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1", ip});
     {
@@ -267,6 +275,7 @@ class FakeNetwork final : public agent::NetworkAttacher {
   std::vector<std::string> detached_ GUARDED_BY(mu_);
   std::vector<std::string> redirects_ GUARDED_BY(mu_);
   bool hold_wiring_ GUARDED_BY(mu_) = false;
+  bool hold_namespaces_ GUARDED_BY(mu_) = false;
   int held_ GUARDED_BY(mu_) = 0;
   CondVar wired_;
 };
