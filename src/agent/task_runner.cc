@@ -528,7 +528,11 @@ Status TaskRunner::LaunchContainers() {
       if (!*ready) continue;
       Status started = CreateContainer(*c);
       if (started.ok()) {
-        Status ready = AwaitBeforeStart();
+        // Bridge: each container's own attachment ("attach <task>-<name>: ..."), whose failure
+        // is the launch's, not the container starting's (an awsvpc task's is its first
+        // container's: StartCreated).
+        Status ready = network_mode_ == "bridge" ? AwaitNetwork() : Status::OK();
+        if (ready.ok()) ready = AwaitBeforeStart();
         if (!ready.ok()) {
           // The launch's own error, as if before any creation: this container was created
           // only because its creation overlapped the wait, so it is reported as never made

@@ -265,6 +265,28 @@ TEST_F(TaskRunnerTest, BridgeContainersAreCreatedWhileCniWiresThemAndStartOnceWi
   EXPECT_NE(web_hosts.find(db_ip + "\tdatabase db\n"), std::string::npos) << web_hosts;
 }
 
+// A bridge container's CNI ADD failing (wired beside the first container's creation) is the
+// launch's error, not the container then starting's: the task's reason and every container's,
+// none of them CannotStartContainerError, none reported made.
+TEST_F(TaskRunnerTest, ABridgeCniFailureIsTheLaunchsNotTheStartingContainers) {
+  const std::string web = std::string(kTaskId) + "-web";
+  network_.FailAttach(web, Status::Internal("attach " + web + ": bridge: no address left"));
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web", "links": ["db:database"]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_EQ(GetString(stopped, "reason"), "attach " + web + ": bridge: no address left");
+  for (const char* name : {"db", "web"}) {
+    json::object c = ReportedContainer(stopped, name);
+    EXPECT_EQ(GetString(c, "reason"), GetString(stopped, "reason")) << name;
+    EXPECT_FALSE(c.contains("runtimeId")) << name;
+  }
+  EXPECT_TRUE(runtime_.Started().empty());
+  auto detached = network_.Detached();
+  std::sort(detached.begin(), detached.end());
+  EXPECT_EQ(detached, (Names{std::string(kTaskId) + "-db", web}));
+}
+
 TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {
   Run(Assignment(R"([
       {"name": "web", "image": "web", "stopTimeout": 10},

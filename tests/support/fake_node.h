@@ -227,6 +227,11 @@ class FakeNetwork final : public agent::NetworkAttacher {
     hold_namespaces_ = held;
     wired_.SignalAll();
   }
+  // Attach of `id` tells its namespace, then fails with `error` (as CNI ADD failing).
+  void FailAttach(const std::string& id, Status error) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    failures_.emplace(id, std::move(error));
+  }
   // Attaches that told their namespace and are held.
   int HeldAttaches() const EXCLUDES(mu_) {
     MutexLock lock(mu_);
@@ -250,6 +255,7 @@ class FakeNetwork final : public agent::NetworkAttacher {
       ++held_;
       while (hold_wiring_) wired_.Wait(mu_);
       --held_;
+      if (auto it = failures_.find(id); it != failures_.end()) return it->second;
     }
     return agent::NetworkAttachment{"/run/netns/fake-" + id, ip, 24, "127.0.0.1", "02:00:00:00:00:01", "eth0"};
   }
@@ -276,6 +282,7 @@ class FakeNetwork final : public agent::NetworkAttacher {
   std::vector<std::string> redirects_ GUARDED_BY(mu_);
   bool hold_wiring_ GUARDED_BY(mu_) = false;
   bool hold_namespaces_ GUARDED_BY(mu_) = false;
+  std::map<std::string, Status> failures_ GUARDED_BY(mu_);
   int held_ GUARDED_BY(mu_) = 0;
   CondVar wired_;
 };
