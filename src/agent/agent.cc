@@ -427,7 +427,7 @@ class AgentImpl final : public Agent {
     bool holds_enis = false;  // the tables as applied
     for (;;) {
       std::optional<TablePlan> plan;
-      bool due = false;
+      bool due = false, stopping = false;
       {
         MutexLock lock(tables_mu_);
         while (!pending_tables_ && !tables_stopping_ && !due) {
@@ -437,8 +437,15 @@ class AgentImpl final : public Agent {
             tables_cv_.Wait(tables_mu_);
           }
         }
-        if (tables_stopping_) return;
+        stopping = tables_stopping_;
         plan.swap(pending_tables_);
+      }
+      if (stopping) {
+        // The plan put off is applied before the agent goes, not left for the next one: while
+        // tasks still run, the tables stay, and must not hold the ENIs that left. (A newer
+        // plan, unapplied, supersedes it; it is dropped as before.)
+        if (put_off && !plan) ApplyTables(*put_off);
+        return;
       }
       if (!plan) {
         ApplyTables(*put_off);
