@@ -372,7 +372,10 @@ class AgentImpl final : public Agent {
     FirewallPlan firewall;
     EgressPlan egress;
     std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
-    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, ENI address
+    // What each table holds, by task ARN and ENI address: a task that takes a leaving one's
+    // address (still in the tables, or kept there, TablesLoop) waits for its own plan.
+    std::set<std::pair<std::string, std::string>> firewall_keys;
+    std::set<std::pair<std::string, std::string>> egress_keys;
   };
 
   TablePlan TablesFor(const model::TaskAssignments& answer) {
@@ -384,6 +387,7 @@ class AgentImpl final : public Agent {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
       std::string bridge = BridgeNameFor(a.eni->subnet_id);
       plan.firewall.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, bridge});
+      plan.firewall_keys.emplace(a.task_arn, a.eni->ip);
       if (a.eni->vpc_id.empty()) continue;
       if (a.eni->egress) plan.routed_out.insert(bridge);
       plan.egress.enis.push_back(
@@ -419,8 +423,9 @@ class AgentImpl final : public Agent {
   // batch) is then a few set and map elements in the tables, not both tables removed and
   // written whole again (four nft runs beside its runc create, which its start waited for).
   // What is in force is told at once all the same: EnforcedEnis and the egress keys drop the
-  // leaving ENIs, so a task that takes one's address waits for its own plan. The leaving ENIs'
-  // elements match no interface meanwhile.
+  // leaving ENIs, and they are keyed by task ARN, so a task that takes one's address waits for
+  // its own plan. Meanwhile the leaving ENIs' elements stay in the tables: a new interface at
+  // one's address (on its bridge) matches them until that plan replaces them.
   void TablesLoop() EXCLUDES(tables_mu_) {
     std::optional<TablePlan> put_off;  // a plan without ENIs, applied at put_off_until
     auto put_off_until = std::chrono::steady_clock::now();
@@ -455,7 +460,7 @@ class AgentImpl final : public Agent {
       }
       const bool none = plan->firewall.enis.empty() && plan->egress.enis.empty();
       if (none && holds_enis) {
-        enforced_enis_.Set({});
+        enforced_enis_.SetKeys({});
         egress_enis_.SetKeys({});
         if (!put_off) put_off_until = std::chrono::steady_clock::now() + kIdleTablesAfter;
         put_off = std::move(plan);
@@ -489,7 +494,7 @@ class AgentImpl final : public Agent {
     }
     // Last: a runner waiting for its ENI pulls through the task's network next, which
     // the egress table must already let out (or time out).
-    if (groups.ok()) enforced_enis_.Set(plan.firewall.enis);
+    if (groups.ok()) enforced_enis_.SetKeys(plan.firewall_keys);
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -541,7 +546,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
-  EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
+  EnforcedEnis enforced_enis_;           // what firewall_ holds: task ARN, ENI address
   EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise

@@ -372,9 +372,14 @@ Status TaskRunner::AwaitNetwork() {
 
 Status TaskRunner::AwaitSecurityGroups() {
   if (!eni_ || !node_.enforced_enis || network_mode_ != "awsvpc") return Status::OK();
+  std::string arn;
+  {
+    MutexLock lock(mu_);
+    arn = assignment_.task_arn;
+  }
   // The agent applies the table on the answer that brought the task, while the task pulls and
   // its namespace is made: usually in force already.
-  bool enforced = node_.enforced_enis->Wait(BridgeNameFor(eni_->subnet_id), eni_->ip,
+  bool enforced = node_.enforced_enis->Wait(arn, eni_->ip,
                                             std::chrono::steady_clock::now() + kSecurityGroupsTimeout,
                                             [this] { return ShouldStop(); });
   if (enforced) return Status::OK();
