@@ -536,15 +536,15 @@ Status TaskRunner::LaunchContainers() {
         // Bridge: each container's own attachment ("attach <task>-<name>: ..."), whose failure
         // is the launch's, not the container starting's (an awsvpc task's is its first
         // container's: StartCreated).
-        Status ready = network_mode_ == "bridge" ? AwaitNetwork() : Status::OK();
-        if (ready.ok()) ready = AwaitBeforeStart();
-        if (!ready.ok()) {
+        Status prepared = network_mode_ == "bridge" ? AwaitNetwork() : Status::OK();
+        if (prepared.ok()) prepared = AwaitBeforeStart();
+        if (!prepared.ok()) {
           // The launch's own error, as if before any creation: this container was created
           // only because its creation overlapped the wait, so it is reported as never made
           // (no runtimeId, as on main and on Fargate); Cleanup deletes it all the same.
           c->created = false;
           SaveState();
-          return ready;
+          return prepared;
         }
         started = StartCreated(*c);
       }
