@@ -44,6 +44,8 @@ constexpr std::chrono::hours kImageCleanupAge{1};
 // The security group table is applied again at the first answer after this long, even when
 // unchanged: a table removed by someone else comes back (network/firewall.h).
 constexpr std::chrono::seconds kFirewallRefresh{60};
+// How long a node keeps its tables once its last ENI left (TablesLoop).
+constexpr std::chrono::seconds kIdleTablesAfter{2};
 
 Result<json::object> ReadJsonFile(const std::string& path) {
   std::ifstream in(path);
@@ -381,7 +383,10 @@ class AgentImpl final : public Agent {
     FirewallPlan firewall;
     EgressPlan egress;
     std::set<std::string> routed_out;  // subnet bridges whose route table sends 0.0.0.0/0 out
-    std::set<std::pair<std::string, std::string>> egress_keys;  // task ARN, ENI address
+    // What each table holds, by task ARN and ENI address: a task that takes a leaving one's
+    // address (still in the tables, or kept there, TablesLoop) waits for its own plan.
+    std::set<std::pair<std::string, std::string>> firewall_keys;
+    std::set<std::pair<std::string, std::string>> egress_keys;
   };
 
   TablePlan TablesFor(const model::TaskAssignments& answer) {
@@ -393,6 +398,7 @@ class AgentImpl final : public Agent {
       if (!a.eni || model::TaskRecord(a.task).stopped() || finished_.count(a.task_id())) continue;
       std::string bridge = BridgeNameFor(a.eni->subnet_id);
       plan.firewall.enis.push_back(FirewallEni{a.eni->ip, a.eni->gateway, a.eni->security_groups, bridge});
+      plan.firewall_keys.emplace(a.task_arn, a.eni->ip);
       if (a.eni->vpc_id.empty()) continue;
       if (a.eni->egress) plan.routed_out.insert(bridge);
       EgressEni eni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
@@ -432,25 +438,66 @@ class AgentImpl final : public Agent {
     tables_cv_.SignalAll();
   }
 
+  // A plan without ENIs, after one with some, is applied kIdleTablesAfter later unless a newer
+  // plan comes first: the next task placed meanwhile (a service's replacement, the next of a
+  // batch) is then a few set and map elements in the tables, not both tables removed and
+  // written whole again (four nft runs beside its runc create, which its start waited for).
+  // What is in force is told at once all the same: EnforcedEnis and the egress keys drop the
+  // leaving ENIs, and they are keyed by task ARN, so a task that takes one's address waits for
+  // its own plan. Meanwhile the leaving ENIs' elements stay in the tables: a new interface at
+  // one's address (on its bridge) matches them until that plan replaces them.
   void TablesLoop() EXCLUDES(tables_mu_) {
-    std::optional<TablePlan> last;  // the plan in force, for a table to be written again
+    std::optional<TablePlan> last;     // the plan in force, for a table to be written again
+    std::optional<TablePlan> put_off;  // a plan without ENIs, applied at put_off_until
+    auto put_off_until = std::chrono::steady_clock::now();
+    bool holds_enis = false;  // the tables as applied
     for (;;) {
       std::optional<TablePlan> plan;
       std::set<std::string> gone;
+      bool due = false, stopping = false;
       {
         MutexLock lock(tables_mu_);
-        while (!pending_tables_ && tables_gone_.empty() && !tables_stopping_) tables_cv_.Wait(tables_mu_);
-        if (tables_stopping_) return;
+        while (!pending_tables_ && tables_gone_.empty() && !tables_stopping_ && !due) {
+          if (put_off) {
+            due = !tables_cv_.WaitUntil(tables_mu_, put_off_until);
+          } else {
+            tables_cv_.Wait(tables_mu_);
+          }
+        }
+        stopping = tables_stopping_;
         plan.swap(pending_tables_);
         gone.swap(tables_gone_);
       }
-      bool again = !gone.empty() && ForgetGoneTables(gone);
-      if (plan) {
-        ApplyTables(*plan);
-        last = std::move(plan);
-      } else if (again && last) {
-        ApplyTables(*last);
+      if (stopping) {
+        // The plan put off is applied before the agent goes, not left for the next one: while
+        // tasks still run, the tables stay, and must not hold the ENIs that left. (A newer
+        // plan, unapplied, supersedes it; it is dropped as before.)
+        if (put_off && !plan) ApplyTables(*put_off);
+        return;
       }
+      // Tables someone else deleted: the ones the tables as applied hold are written again.
+      if (!gone.empty() && ForgetGoneTables(gone) && last) ApplyTables(*last);
+      if (!plan) {
+        if (due && put_off) {
+          ApplyTables(*put_off);
+          last = std::move(put_off);
+          put_off.reset();
+          holds_enis = false;
+        }
+        continue;
+      }
+      const bool none = plan->firewall.enis.empty() && plan->egress.enis.empty();
+      if (none && holds_enis) {
+        enforced_enis_.SetKeys({});
+        egress_enis_.SetKeys({});
+        if (!put_off) put_off_until = std::chrono::steady_clock::now() + kIdleTablesAfter;
+        put_off = std::move(plan);
+        continue;
+      }
+      put_off.reset();
+      ApplyTables(*plan);
+      holds_enis = !none;
+      last = std::move(plan);
     }
   }
 
@@ -510,7 +557,7 @@ class AgentImpl final : public Agent {
     }
     // Last: a runner waiting for its ENI pulls through the task's network next, which
     // the egress table must already let out (or time out).
-    if (groups.ok()) enforced_enis_.Set(plan.firewall.enis);
+    if (groups.ok()) enforced_enis_.SetKeys(plan.firewall_keys);
   }
 
   // Hourly: images no running task uses are removed, with their layers.
@@ -562,7 +609,7 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
-  EnforcedEnis enforced_enis_;           // what firewall_ holds, for the task runners
+  EnforcedEnis enforced_enis_;           // what firewall_ holds: task ARN, ENI address
   EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise

@@ -85,6 +85,8 @@ struct TaskRunner::Container {
   std::optional<int> exit_code;
   std::string reason;
   std::string image_digest;
+  std::string rootfs;       // mounted (MountRootfs)
+  json::object image_config;  // its image's, read as the rootfs is mounted
   std::string netns;        // bridge mode: its own namespace
   std::string ip;           // its address (awsvpc: the task's)
   json::array bindings;     // networkBindings
@@ -100,6 +102,14 @@ struct TaskRunner::Container {
   ~Container() {
     if (exit_fd >= 0) ::close(exit_fd);
   }
+};
+
+struct TaskRunner::PendingAttachment {
+  Container* container = nullptr;  // bridge: the container it is for; nullptr: the task (awsvpc)
+  std::string ip;                  // the address it is to get
+  std::future<AttachmentNamespace> made;  // an empty one: Attach failed before making it
+  std::optional<AttachmentNamespace> taken;
+  std::future<Result<NetworkAttachment>> attached;
 };
 
 TaskRunner::TaskRunner(NodeContext& node, model::TaskAssignment assignment, bool adopt)
@@ -256,29 +266,68 @@ void TaskRunner::Run() {
 
 Status TaskRunner::Launch() {
   Status launched = LaunchContainers();
-  if (network_attached_.valid()) {
+  // A failed launch waits for what it began before Cleanup undoes it.
+  if (!attachments_.empty()) {
     Status attached = AwaitNetwork();
     if (launched.ok()) launched = attached;
+  }
+  if (!before_start_.empty()) {
+    Status ready = AwaitBeforeStart();
+    if (launched.ok()) launched = ready;
   }
   return launched;
 }
 
-Status TaskRunner::AttachTaskNetwork() {
+Status TaskRunner::AwaitBeforeStart() {
+  Status first;
+  for (auto& b : before_start_) {
+    Status done = b.done.get();
+    if (done.ok() || !first.ok()) continue;
+    first = done;
+    if (b.container) b.container->reason = done.message();
+  }
+  before_start_.clear();
+  return first;
+}
+
+void TaskRunner::BeginAttach(const std::string& id, const Subnet& subnet, std::vector<PortMapping> ports,
+                             const std::string& requested_ip, Container* container) {
+  auto p = std::make_unique<PendingAttachment>();
+  p->container = container;
+  p->ip = requested_ip;
   // The namespace is told through a promise; an Attach that failed before making it tells
   // an empty one, and its error is the launch's.
   auto made = std::make_shared<std::promise<AttachmentNamespace>>();
-  std::future<AttachmentNamespace> namespace_made = made->get_future();
-  network_attached_ = std::async(std::launch::async, [this, made]() -> Result<NetworkAttachment> {
+  p->made = made->get_future();
+  p->attached = std::async(std::launch::async, [this, id, subnet, ports = std::move(ports), requested_ip,
+                                                made]() -> Result<NetworkAttachment> {
     bool told = false;
-    auto attached = node_.network.Attach(task_id_, TaskSubnet(), {}, eni_->ip, [&](const AttachmentNamespace& ns) {
+    auto attached = node_.network.Attach(id, subnet, ports, requested_ip, [&](const AttachmentNamespace& ns) {
       told = true;
       made->set_value(ns);
     });
     if (!told) made->set_value({});
     return attached;
   });
-  AttachmentNamespace ns = namespace_made.get();
-  if (ns.netns_path.empty()) return AwaitNetwork();
+  attachments_.push_back(std::move(p));
+}
+
+Result<AttachmentNamespace> TaskRunner::AwaitNamespace(PendingAttachment& p) {
+  if (p.taken) return *p.taken;
+  if (!p.made.valid()) return Status::FailedPrecondition("the network attachment failed");
+  AttachmentNamespace ns = p.made.get();
+  if (ns.netns_path.empty()) {
+    Result<NetworkAttachment> attached = p.attached.get();
+    return attached.ok() ? Status::Internal("the network attachment told no namespace") : attached.status();
+  }
+  p.taken = ns;
+  if (p.ip.empty()) p.ip = ns.ip;
+  if (p.container) {
+    p.container->netns = ns.netns_path;
+    p.container->ip = ns.ip;
+    metadata_address_ = ns.gateway;
+    return ns;
+  }
   task_netns_ = ns.netns_path;
   // In a VPC the gateway address may be another VPC's too: the endpoint listens on the bridge.
   metadata_address_ = ListenAddress(ns.gateway, eni_->vpc_id.empty() ? "" : BridgeNameFor(eni_->subnet_id));
@@ -286,7 +335,12 @@ Status TaskRunner::AttachTaskNetwork() {
     c->netns = ns.netns_path;
     c->ip = eni_->ip;
   }
-  return Status::OK();
+  return ns;
+}
+
+Status TaskRunner::AttachTaskNetwork() {
+  BeginAttach(task_id_, TaskSubnet(), {}, eni_->ip, nullptr);
+  return AwaitNamespace(*attachments_.back()).status();
 }
 
 // The VPC resolver's address on the task's subnet bridge, served by this node; the task's
@@ -305,20 +359,35 @@ void TaskRunner::ServeVpcDns() {
 }
 
 Status TaskRunner::AwaitNetwork() {
-  if (!network_attached_.valid()) return Status::OK();
-  Result<NetworkAttachment> attached = network_attached_.get();
-  if (!attached.ok()) return attached.status();
-  if (attached->ip != eni_->ip) {
-    return Status::Internal("the task's interface got " + attached->ip + ", not its ENI's " + eni_->ip);
+  Status first;
+  for (auto& p : attachments_) {
+    // Taken even when another failed, so that Cleanup finds what to detach.
+    Status taken = AwaitNamespace(*p).status();
+    if (!p->attached.valid()) {
+      if (first.ok()) first = taken;
+      continue;
+    }
+    Result<NetworkAttachment> attached = p->attached.get();
+    if (!attached.ok()) {
+      if (first.ok()) first = attached.status();
+    } else if (attached->ip != p->ip && first.ok()) {
+      first = Status::Internal("the interface got " + attached->ip + ", not the address it was given, " + p->ip);
+    }
   }
-  return Status::OK();
+  attachments_.clear();
+  return first;
 }
 
 Status TaskRunner::AwaitSecurityGroups() {
   if (!eni_ || !node_.enforced_enis || network_mode_ != "awsvpc") return Status::OK();
+  std::string arn;
+  {
+    MutexLock lock(mu_);
+    arn = assignment_.task_arn;
+  }
   // The agent applies the table on the answer that brought the task, while the task pulls and
   // its namespace is made: usually in force already.
-  bool enforced = node_.enforced_enis->Wait(BridgeNameFor(eni_->subnet_id), eni_->ip,
+  bool enforced = node_.enforced_enis->Wait(arn, eni_->ip,
                                             std::chrono::steady_clock::now() + kSecurityGroupsTimeout,
                                             [this] { return ShouldStop(); });
   if (enforced) return Status::OK();
@@ -425,9 +494,12 @@ Status TaskRunner::LaunchContainers() {
     images_in_use_.insert(c->image_digest);
   }
 
+  // The network is made on other threads while the task's limits, log streams and root
+  // filesystems are, then wired by CNI while the containers are created in its namespaces
+  // (AwaitNetwork before the first starts).
   if (network_mode_ == "awsvpc") {
     if (!eni_) return Status::FailedPrecondition("an awsvpc task was assigned without its ENI");
-    if (!attached) RETURN_IF_ERROR(AttachTaskNetwork());
+    if (!attached) BeginAttach(task_id_, TaskSubnet(), {}, eni_->ip, nullptr);
   } else if (network_mode_ == "bridge") {
     for (auto& c : containers_) {
       std::vector<PortMapping> ports;
@@ -445,18 +517,19 @@ Status TaskRunner::LaunchContainers() {
                                            {"hostPort", host_port}, {"protocol", protocol}});
       }
       SaveState();
-      ASSIGN_OR_RETURN(NetworkAttachment a, node_.network.Attach(c->runtime_id, node_.bridge_subnet, ports, ""));
-      c->netns = a.netns_path;
-      c->ip = a.ip;
-      metadata_address_ = a.gateway;
+      // Its address is picked before CNI runs (Network::Attach): the hostname and /etc/hosts
+      // written before its creation carry it.
+      BeginAttach(c->runtime_id, node_.bridge_subnet, std::move(ports), "", c.get());
     }
   }
+  RETURN_IF_ERROR(CreateLogStreams());
   RETURN_IF_ERROR(ApplyTaskSize());
+  for (auto& c : containers_) RETURN_IF_ERROR(MountRootfs(*c));
+  for (auto& p : attachments_) RETURN_IF_ERROR(AwaitNamespace(*p).status());
   if (metadata_address_.empty()) metadata_address_ = "127.0.0.1";  // host mode
   RETURN_IF_ERROR(node_.metadata_server.Listen(metadata_address_));
   ServeVpcDns();
   RETURN_IF_ERROR(WireCredentials());
-  RETURN_IF_ERROR(CreateLogStreams());
   SaveState();
 
   // Start in dependsOn order: a container starts once what it depends on reached the
@@ -473,7 +546,23 @@ Status TaskRunner::LaunchContainers() {
         return Status::FailedPrecondition(c->reason);
       }
       if (!*ready) continue;
-      Status started = StartContainer(*c);
+      Status started = CreateContainer(*c);
+      if (started.ok()) {
+        // Bridge: each container's own attachment ("attach <task>-<name>: ..."), whose failure
+        // is the launch's, not the container starting's (an awsvpc task's is its first
+        // container's: StartCreated).
+        Status prepared = network_mode_ == "bridge" ? AwaitNetwork() : Status::OK();
+        if (prepared.ok()) prepared = AwaitBeforeStart();
+        if (!prepared.ok()) {
+          // The launch's own error, as if before any creation: this container was created
+          // only because its creation overlapped the wait, so it is reported as never made
+          // (no runtimeId, as on main and on Fargate); Cleanup deletes it all the same.
+          c->created = false;
+          SaveState();
+          return prepared;
+        }
+        started = StartCreated(*c);
+      }
       if (!started.ok()) {
         c->reason = "CannotStartContainerError: " + started.message();
         return Status::FailedPrecondition(c->reason);
@@ -492,20 +581,24 @@ Status TaskRunner::LaunchContainers() {
   return Status::OK();
 }
 
-Status TaskRunner::StartContainer(Container& c) {
+Status TaskRunner::MountRootfs(Container& c) {
+  if (!c.rootfs.empty()) return Status::OK();
   std::error_code ec;
   fs::create_directories(c.dir, ec);
-  const Image* image = nullptr;
-  auto pulled = node_.images.Get(c.image_digest);
-  if (!pulled.ok()) return pulled.status();
-  image = &*pulled;
+  ASSIGN_OR_RETURN(Image image, node_.images.Get(c.image_digest));
   // Writable here even for readonlyRootFilesystem: runc makes the mount points of /proc,
   // /dev and the /etc files first, then remounts the root read-only (the spec's root.readonly).
-  ASSIGN_OR_RETURN(std::string rootfs, node_.rootfs.Mount(*image, c.dir, /*read_only=*/false));
+  ASSIGN_OR_RETURN(c.rootfs, node_.rootfs.Mount(image, c.dir, /*read_only=*/false));
+  c.image_config = std::move(image.config);
+  return Status::OK();
+}
+
+Status TaskRunner::CreateContainer(Container& c) {
+  RETURN_IF_ERROR(MountRootfs(c));
   ContainerSpecInput input;
   input.definition = c.definition;
-  input.image_config = image->config;
-  input.rootfs = rootfs;
+  input.image_config = c.image_config;
+  input.rootfs = c.rootfs;
   input.netns_path = c.netns;
   input.hostname = HostnameFor(c.definition, task_id_, c.ip);
   std::string launch_type;
@@ -541,12 +634,18 @@ Status TaskRunner::StartContainer(Container& c) {
   c.created = true;
   c.created_at = node_.clock.Now();
   SaveState();
-  RETURN_IF_ERROR(node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log"));
-  ShipLogs(c);
+  return node_.runtime.Create(c.runtime_id, c.dir, c.dir + "/container.log");
+}
+
+Status TaskRunner::StartCreated(Container& c) {
   RETURN_IF_ERROR(AwaitNetwork());  // the namespace is wired before anything runs in it
   RETURN_IF_ERROR(AwaitSecurityGroups());
   RETURN_IF_ERROR(AwaitEgress());  // its 127/8 guard (route_localnet) too: fails closed
   RETURN_IF_ERROR(node_.runtime.Start(c.runtime_id));
+  // Only a container that started ships its logs: one that never did has no lines, and its
+  // follower (a FARGATE stream its role may not make) would hold its task's stop (Finish).
+  // The file is read from its start, so nothing written before this is lost.
+  ShipLogs(c);
   c.started = true;
   c.started_at = node_.clock.Now();
   StartHealthMonitor(c);
@@ -720,7 +819,10 @@ void TaskRunner::Cleanup() {
     fs::remove(PrivateSpecPath(*c), ec);  // a container with secrets: its spec
     st = node_.rootfs.Unmount(c->dir);
     if (!st.ok()) LOG_WARN("msg=\"unmount failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
-    if (!c->netns.empty() && c->netns != task_netns_) {
+    // By its fixed id, whatever the state file says: Attach makes the record and namespace
+    // (and may run CNI ADD) before the runner records c->netns, so an agent killed in
+    // between leaves an adopted runner with none. Detach of an absent id does nothing.
+    if (network_mode_ == "bridge") {
       st = node_.network.Detach(c->runtime_id);
       if (!st.ok()) LOG_WARN("msg=\"network detach failed\" container={} error=\"{}\"", c->runtime_id, st.ToString());
     }
@@ -728,7 +830,7 @@ void TaskRunner::Cleanup() {
       node_.resources.ReleaseHostPort(static_cast<int>(b.at("hostPort").to_number<int64_t>()));
     }
   }
-  if (!task_netns_.empty()) {
+  if (network_mode_ == "awsvpc") {  // as above: task_netns_ may be unrecorded
     Status st = node_.network.Detach(task_id_);
     if (!st.ok()) LOG_WARN("msg=\"network detach failed\" task={} error=\"{}\"", task_id_, st.ToString());
   }
@@ -914,7 +1016,7 @@ bool TaskRunner::LoadState() {
   }
   for (auto& c : containers_) {
     if (!c->token.empty()) node_.metadata.Add(c->token, documents_, c->name);
-    if (c->created && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
+    if (c->started && !GetArray(GetObject(c->definition, "logConfiguration"), "secretOptions").empty()) {
       // Never saved: fetched again for the log driver of a container that goes on running.
       std::string task_arn;
       {
@@ -931,8 +1033,8 @@ bool TaskRunner::LoadState() {
                  options.status().ToString());
       }
     }
-    if (c->created) ShipLogs(*c);
     if (c->started) {
+      ShipLogs(*c);
       StartHealthMonitor(*c);
       PublishFacts(*c);
     }
@@ -1022,12 +1124,13 @@ Status TaskRunner::CreateLogStreams() {
   for (auto& c : containers_) {
     auto destination = LogDestinationOf(*c);
     if (!destination.ok() || !*destination || (*destination)->execution_task_arn.empty()) continue;
-    Status made = node_.logs.CreateStream(**destination);
-    if (!made.ok()) {
-      c->reason = "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 "
-                  "times: failed to create Cloudwatch log stream: " + made.message();
-      return Status::FailedPrecondition(c->reason);
-    }
+    before_start_.push_back({c.get(), std::async(std::launch::async, [this, d = **destination]() -> Status {
+                               Status made = node_.logs.CreateStream(d);
+                               if (made.ok()) return made;
+                               return Status::FailedPrecondition(
+                                   "ResourceInitializationError: failed to validate logger args: create stream has "
+                                   "been retried 1 times: failed to create Cloudwatch log stream: " + made.message());
+                             })});
   }
   return Status::OK();
 }
@@ -1188,8 +1291,13 @@ Status TaskRunner::WireCredentials() {
     credentials_id_ = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
                       "-" + hex.substr(20);
   }
-  RETURN_IF_ERROR(RedirectCredentials());
-  node_.metadata.AddCredentials(credentials_id_, task_arn, CredentialsAddresses());
+  ASSIGN_OR_RETURN(std::function<Status()> redirect, CredentialsRedirect());
+  before_start_.push_back({nullptr, std::async(std::launch::async, [this, redirect = std::move(redirect), id = credentials_id_,
+                                                                    task_arn, addresses = CredentialsAddresses()] {
+                             RETURN_IF_ERROR(redirect());
+                             node_.metadata.AddCredentials(id, task_arn, addresses);
+                             return Status::OK();
+                           })});
   return Status::OK();
 }
 
@@ -1204,18 +1312,24 @@ std::set<std::string> TaskRunner::CredentialsAddresses() const {
 }
 
 Status TaskRunner::RedirectCredentials() {
+  ASSIGN_OR_RETURN(std::function<Status()> redirect, CredentialsRedirect());
+  return redirect();
+}
+
+Result<std::function<Status()>> TaskRunner::CredentialsRedirect() const {
   uint16_t port = node_.metadata_server.Port(metadata_address_);
   if (port == 0) return Status::Unavailable("the metadata endpoint does not listen on " + metadata_address_);
   std::set<std::string> namespaces;
   for (const auto& c : containers_) {
     if (!c->netns.empty()) namespaces.insert(c->netns);
   }
-  for (const auto& netns : namespaces) {
-    // The listener's address may name its bridge ("<ip>%<bridge>", ListenAddress): the rule takes the IP.
-    RETURN_IF_ERROR(node_.network.RedirectCredentialsEndpoint(netns, metadata_address_.substr(0, metadata_address_.find('%')),
-                                                              port));
-  }
-  return Status::OK();
+  // The listener's address may name its bridge ("<ip>%<bridge>", ListenAddress): the rule takes the IP.
+  std::string address = metadata_address_.substr(0, metadata_address_.find('%'));
+  NetworkAttacher& network = node_.network;
+  return std::function<Status()>([&network, namespaces, address, port] {
+    for (const auto& netns : namespaces) RETURN_IF_ERROR(network.RedirectCredentialsEndpoint(netns, address, port));
+    return Status::OK();
+  });
 }
 
 void TaskRunner::PublishFacts(const Container& c) {

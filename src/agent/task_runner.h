@@ -3,9 +3,11 @@
 // Lifecycle (one thread per task):
 //   launch:  report PENDING -> pull images -> network (awsvpc: one namespace for the task,
 //            with the address the server gave its ENI; bridge: one per container on the
-//            node bridge, host ports mapped; host: none) -> per container, in dependsOn
-//            order: rootfs, /etc files, OCI spec, create + start under its monitor ->
-//            report RUNNING.
+//            node bridge, its address picked by the node, host ports mapped; host: none),
+//            made on other threads beside the task's cgroup limits, log streams and root
+//            filesystems, and wired by CNI beside the containers' creation -> per
+//            container, in dependsOn order: /etc files, OCI spec, create, (network wired,
+//            security groups in force) start under its monitor -> report RUNNING.
 //   run:     watch the containers; an essential container's exit, or desiredStatus STOPPED
 //            from the server, stops the task.
 //   stop:    SIGTERM, then SIGKILL after the container's stopTimeout (default 30 s), in
@@ -28,6 +30,7 @@
 
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -83,17 +86,40 @@ class TaskRunner {
   // NodeContext::private_specs_dir (PrivateSpecPath), removed by Cleanup.
   Status WriteSpec(const Container& c, const std::string& spec);
   std::string PrivateSpecPath(const Container& c) const;
-  // awsvpc: makes the task's namespace and has CNI wire it on another thread while the
-  // containers are created in it; AwaitNetwork waits for the wiring (before a container
+  // A network attachment made on another thread (BeginAttach) while the runner goes on: its
+  // namespace is told as soon as it exists (before CNI wires it), so the containers' files,
+  // specs and creation overlap CNI; AwaitNetwork waits for the wiring (before a container
   // starts, and before a failed launch is cleaned up).
+  struct PendingAttachment;
+  // Starts Attach of `id` (awsvpc: the task's, `container` nullptr; bridge: one container's).
+  void BeginAttach(const std::string& id, const Subnet& subnet, std::vector<PortMapping> ports,
+                   const std::string& requested_ip, Container* container);
+  // Waits for p's namespace and takes it (task_netns_ or its container's netns and address);
+  // the error of an Attach that failed before making it.
+  Result<AttachmentNamespace> AwaitNamespace(PendingAttachment& p);
+  // awsvpc: begins the task's attachment and waits for its namespace.
   Status AttachTaskNetwork();
+  // Every attachment begun is wired (or the first error); each one's namespace taken first.
   Status AwaitNetwork();
   // An awsvpc task's ENI is in the node's security-group table (never a moment unfiltered).
   Status AwaitSecurityGroups();
   // A VPC ENI is in the node's egress table, by task (Node::egress_enis): its way out before a
   // pull through its namespace, the table's 127/8 drop before a container starts.
   Status AwaitEgress();
-  Status StartContainer(Container& c);
+  // c's root filesystem, mounted once (before the network's namespace is waited for).
+  Status MountRootfs(Container& c);
+  // Up to its runtime's Create: rootfs, /etc files, spec.
+  Status CreateContainer(Container& c);
+  // Once its network is wired and its security groups and egress hold it.
+  Status StartCreated(Container& c);
+  // What the first start waits for, begun beside the containers' creation (the credentials'
+  // DNAT, FARGATE's log streams); its first error, as the launch's, with the container it
+  // names (its reason set).
+  struct BeforeStart {
+    Container* container = nullptr;
+    std::future<Status> done;
+  };
+  Status AwaitBeforeStart();
   void Watch();
   // Refreshes each container's state from the runtime.
   void PollContainers();
@@ -120,17 +146,21 @@ class TaskRunner {
   // calls are signed as.
   Result<std::optional<LogDestination>> LogDestinationOf(const Container& c) EXCLUDES(mu_);
   // FARGATE with an execution role: each awslogs stream is made as that role before anything
-  // starts, so a role that may not write the logs stops the task as Fargate does.
+  // starts, so a role that may not write the logs stops the task as Fargate does. Begun
+  // here, awaited before the first start (AwaitBeforeStart).
   Status CreateLogStreams();
   void ReportHealth();
   // A task with a task role: its containers' requests to 169.254.170.2:80 reach the metadata
   // endpoint, where its credentials id answers them (and only them) with the role's
-  // credentials. Made once the containers' addresses are known, before any starts.
+  // credentials. Begun once the containers' namespaces and addresses are known, beside their
+  // creation; in force before any starts (AwaitBeforeStart).
   Status WireCredentials();
   // The addresses the task's credentials id is answered to.
   std::set<std::string> CredentialsAddresses() const;
-  // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces.
+  // The DNAT of 169.254.170.2:80 to the metadata endpoint in each of the task's namespaces;
+  // CredentialsRedirect: the same as work for another thread, with what it needs captured.
   Status RedirectCredentials();
+  Result<std::function<Status()>> CredentialsRedirect() const;
   void ServeVpcDns();
   // Publishes c to the metadata endpoint (after each change of its state).
   void PublishFacts(const Container& c);
@@ -185,8 +215,9 @@ class TaskRunner {
   std::unique_ptr<ExecutionRoleCalls> front_calls_;
   std::vector<std::unique_ptr<ExecutionRoleCalls>> endpoint_calls_;
   std::optional<CallsThroughEni> eni_calls_;
-  // awsvpc: CNI wiring the task's namespace, beside the containers' creation (AttachTaskNetwork).
-  std::future<Result<NetworkAttachment>> network_attached_;
+  // Attachments under way (BeginAttach), until AwaitNetwork.
+  std::vector<std::unique_ptr<PendingAttachment>> attachments_;
+  std::vector<BeforeStart> before_start_;  // until AwaitBeforeStart
   std::vector<std::string> dns_servers_;  // what its containers' resolv.conf names; empty: the host's
   std::string metadata_address_;  // where this task's containers reach the metadata endpoint
   std::string credentials_id_;    // its task role's credentials id (a UUID); empty: no task role

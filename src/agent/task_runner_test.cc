@@ -73,7 +73,11 @@ class TaskRunnerTest : public ::testing::Test {
                                 Subnet{"bridge", "10.214.0.0/16", "wharf0", ""}, PullOptions{}});
   }
 
-  ~TaskRunnerTest() override { runner_.reset(); }  // before the node it uses
+  ~TaskRunnerTest() override {
+    network_.HoldNamespaces(false);  // a runner waiting for its network would never end
+    network_.HoldWiring(false);
+    runner_.reset();             // before the node it uses
+  }
 
   // A task of `containers` (container definitions) in `network_mode`.
   static model::TaskAssignment Assignment(const char* containers, const std::string& network_mode = "host") {
@@ -210,19 +214,77 @@ TEST_F(TaskRunnerTest, AnEssentialContainerExitingStopsTheTask) {
   EXPECT_EQ(GetInt(ReportedContainer(stopped, "setup"), "exitCode"), 0);
   EXPECT_EQ(runtime_.Kills(), (Names{"logger TERM"}));
 
-  // Bridge mode: a namespace per container, with its port mapping; all gone at the end.
+  // Bridge mode: a namespace per container (made side by side), with its port mapping; all
+  // gone at the end.
   auto attached = network_.Attachments();
   ASSERT_EQ(attached.size(), 3u);
-  EXPECT_EQ(attached[0].id, std::string(kTaskId) + "-app");
-  EXPECT_EQ(attached[0].subnet.bridge, "wharf0");
-  ASSERT_EQ(attached[0].ports.size(), 1u);
-  EXPECT_EQ(attached[0].ports[0].host_port, 8080);
-  EXPECT_EQ(attached[0].ports[0].container_port, 80);
+  auto app = std::find_if(attached.begin(), attached.end(),
+                          [](const auto& a) { return a.id == std::string(kTaskId) + "-app"; });
+  ASSERT_NE(app, attached.end());
+  EXPECT_EQ(app->subnet.bridge, "wharf0");
+  ASSERT_EQ(app->ports.size(), 1u);
+  EXPECT_EQ(app->ports[0].host_port, 8080);
+  EXPECT_EQ(app->ports[0].container_port, 80);
   EXPECT_EQ(network_.Detached().size(), 3u);
   EXPECT_EQ(rootfs_.MountedCount(), 0u);
   auto calls = runtime_.Calls();
   EXPECT_EQ(std::count_if(calls.begin(), calls.end(), [](const std::string& c) { return c.rfind("delete ", 0) == 0; }), 3);
   EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));  // just after the STOPPED report
+}
+
+// Bridge mode: CNI wires each container's namespace beside its creation. Its address is
+// known before (Attach tells it with the namespace), so its hostname and /etc/hosts, links
+// included, are written first; it starts only once every namespace of the task is wired.
+TEST_F(TaskRunnerTest, BridgeContainersAreCreatedWhileCniWiresThemAndStartOnceWired) {
+  network_.HoldWiring(true);
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web", "links": ["db:database"]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] {
+    auto calls = runtime_.Calls();
+    return std::find(calls.begin(), calls.end(), "create db") != calls.end();
+  }));
+  SeveralRounds();
+  EXPECT_EQ(network_.HeldAttaches(), 2);
+  EXPECT_TRUE(runtime_.Started().empty()) << "started before its network was wired";
+  EXPECT_FALSE(Reported("RUNNING"));
+
+  network_.HoldWiring(false);
+  ASSERT_TRUE(Eventually([&] { return Reported("RUNNING"); }));
+  EXPECT_EQ(runtime_.Started(), (Names{"db", "web"}));
+  auto read = [&](const std::string& container, const std::string& file) {
+    std::ifstream in(dir_.path() / "tasks" / kTaskId / "containers" / container / "etc" / file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::string db_hosts = read("db", "hosts"), web_hosts = read("web", "hosts");
+  std::string db_ip = db_hosts.substr(db_hosts.rfind('\n', db_hosts.size() - 2) + 1);
+  db_ip = db_ip.substr(0, db_ip.find('\t'));
+  ASSERT_EQ(db_ip.rfind("10.214.0.", 0), 0u) << db_hosts;
+  std::string dashed = db_ip;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  EXPECT_EQ(read("db", "hostname"), "ip-" + dashed + "\n");
+  EXPECT_NE(web_hosts.find(db_ip + "\tdatabase db\n"), std::string::npos) << web_hosts;
+}
+
+// A bridge container's CNI ADD failing (wired beside the first container's creation) is the
+// launch's error, not the container then starting's: the task's reason and every container's,
+// none of them CannotStartContainerError, none reported made.
+TEST_F(TaskRunnerTest, ABridgeCniFailureIsTheLaunchsNotTheStartingContainers) {
+  const std::string web = std::string(kTaskId) + "-web";
+  network_.FailAttach(web, Status::Internal("attach " + web + ": bridge: no address left"));
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web", "links": ["db:database"]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_EQ(GetString(stopped, "reason"), "attach " + web + ": bridge: no address left");
+  for (const char* name : {"db", "web"}) {
+    json::object c = ReportedContainer(stopped, name);
+    EXPECT_EQ(GetString(c, "reason"), GetString(stopped, "reason")) << name;
+    EXPECT_FALSE(c.contains("runtimeId")) << name;
+  }
+  EXPECT_TRUE(runtime_.Started().empty());
+  auto detached = network_.Detached();
+  std::sort(detached.begin(), detached.end());
+  EXPECT_EQ(detached, (Names{std::string(kTaskId) + "-db", web}));
 }
 
 TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {
@@ -318,6 +380,31 @@ TEST_F(TaskRunnerTest, AFailedPullStopsTheTaskWithCannotPullContainerError) {
   EXPECT_TRUE(Eventually([&] { return runner_->Finished(); }));
 }
 
+// FARGATE makes each awslogs stream as the task's execution role before anything starts (here
+// the node has no execution role sessions, so the stream cannot be made). The stream is made
+// beside the first container's creation, but the task stops as if nothing had been created:
+// Fargate's reason, no runtimeId, no log follower whose Finish would hold the STOPPED 10 s.
+TEST_F(TaskRunnerTest, ALogStreamTheExecutionRoleCannotMakeStopsTheTaskAtOnce) {
+  model::TaskAssignment a = Assignment(R"([{"name": "app", "image": "app", "logConfiguration": {
+      "logDriver": "awslogs", "options": {"awslogs-group": "/ecs/app", "awslogs-stream-prefix": "ecs"}}}])",
+                                       "awsvpc");
+  a.task_definition["executionRoleArn"] = "arn:aws:iam::000000000000:role/exec";
+  auto began = std::chrono::steady_clock::now();
+  Run(a);
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  EXPECT_LT(std::chrono::steady_clock::now() - began, 3s) << "the STOPPED report waited for a log follower";
+  json::object stopped = *reports_.Change("STOPPED");
+  const std::string reason = GetString(stopped, "reason");
+  EXPECT_EQ(reason.rfind("ResourceInitializationError: failed to validate logger args: create stream has been "
+                         "retried 1 times: failed to create Cloudwatch log stream: ", 0), 0u) << reason;
+  json::object app = ReportedContainer(stopped, "app");
+  EXPECT_EQ(GetString(app, "reason"), reason);
+  EXPECT_FALSE(app.contains("runtimeId")) << "a container never started is reported as never made";
+  EXPECT_TRUE(runtime_.Started().empty());
+  EXPECT_FALSE(Reported("RUNNING"));
+  EXPECT_EQ(network_.Detached(), (Names{kTaskId}));
+}
+
 }  // namespace
 }  // namespace wharf::agent
 
@@ -343,6 +430,37 @@ TEST_F(TaskRunnerTest, AnAdoptedRunningTaskIsReportedRunningAgain) {
   EXPECT_EQ(runtime_.Started(), (Names{"web"}));
   EXPECT_FALSE(Reported("STOPPING"));
   EXPECT_EQ(LastReported("web"), "RUNNING");
+}
+
+// The agent killed mid-launch, its network made but not yet in the state file (Network::Attach
+// makes its record and namespace before the runner records them): the next agent's runner
+// stops the task and detaches every container's attachment by its id all the same, so no
+// namespace, lease or port rule is left behind.
+TEST_F(TaskRunnerTest, AnAdoptedTaskCutShortBeforeItsNetworkWasRecordedDetachesItAll) {
+  network_.HoldNamespaces(true);
+  Run(Assignment(R"([{"name": "db", "image": "db"}, {"name": "web", "image": "web",
+                     "portMappings": [{"containerPort": 80, "hostPort": 8080}]}])",
+                 "bridge"));
+  ASSERT_TRUE(Eventually([&] { return network_.Attachments().size() == 2; }));
+  SeveralRounds();
+  // What a killed agent leaves: the state file as it is now.
+  const auto state = dir_.path() / "tasks" / kTaskId / "state.json";
+  std::ifstream in(state);
+  const std::string left((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_NE(left.find("\"netns\":\"\""), std::string::npos) << left;
+  runner_->Detach();
+  network_.HoldNamespaces(false);
+  runner_.reset();
+  ASSERT_TRUE(network_.Detached().empty());
+  std::ofstream(state) << left;
+
+  runner_ = std::make_unique<TaskRunner>(*node_, assignment_, /*adopt=*/true);
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  auto detached = network_.Detached();
+  std::sort(detached.begin(), detached.end());
+  EXPECT_EQ(detached, (Names{std::string(kTaskId) + "-db", std::string(kTaskId) + "-web"}));
+  EXPECT_EQ(GetString(*reports_.Change("STOPPED"), "reason"), "The agent restarted while the task was starting");
+  EXPECT_TRUE(runtime_.Started().empty());
 }
 
 // A container's environment as its OCI spec has it (while the task runs).

@@ -214,6 +214,29 @@ class FakeNetwork final : public agent::NetworkAttacher {
     MutexLock lock(mu_);
     return detached_;
   }
+  // While held, Attach tells its namespace and then waits, as if CNI were still wiring it.
+  void HoldWiring(bool held) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    hold_wiring_ = held;
+    wired_.SignalAll();
+  }
+  // While held, Attach waits before it tells its namespace (as Network::Attach does after
+  // writing its record and making the namespace), its attachment already recorded.
+  void HoldNamespaces(bool held) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    hold_namespaces_ = held;
+    wired_.SignalAll();
+  }
+  // Attach of `id` tells its namespace, then fails with `error` (as CNI ADD failing).
+  void FailAttach(const std::string& id, Status error) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    failures_.emplace(id, std::move(error));
+  }
+  // Attaches that told their namespace and are held.
+  int HeldAttaches() const EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    return held_;
+  }
 
   Result<agent::NetworkAttachment> Attach(const std::string& id, const agent::Subnet& subnet,
                                           const std::vector<agent::PortMapping>& ports,
@@ -224,8 +247,16 @@ class FakeNetwork final : public agent::NetworkAttacher {
       MutexLock lock(mu_);
       attached_.push_back({id, subnet, ports, requested_ip});
       ip = requested_ip.empty() ? "10.214.0." + std::to_string(1 + attached_.size()) : requested_ip;
+      while (hold_namespaces_) wired_.Wait(mu_);
     }
-    if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1"});
+    if (namespace_made) namespace_made({"/run/netns/fake-" + id, "127.0.0.1", ip});
+    {
+      MutexLock lock(mu_);
+      ++held_;
+      while (hold_wiring_) wired_.Wait(mu_);
+      --held_;
+      if (auto it = failures_.find(id); it != failures_.end()) return it->second;
+    }
     return agent::NetworkAttachment{"/run/netns/fake-" + id, ip, 24, "127.0.0.1", "02:00:00:00:00:01", "eth0"};
   }
   Status Detach(const std::string& id) override EXCLUDES(mu_) {
@@ -249,6 +280,11 @@ class FakeNetwork final : public agent::NetworkAttacher {
   std::vector<Attached> attached_ GUARDED_BY(mu_);
   std::vector<std::string> detached_ GUARDED_BY(mu_);
   std::vector<std::string> redirects_ GUARDED_BY(mu_);
+  bool hold_wiring_ GUARDED_BY(mu_) = false;
+  bool hold_namespaces_ GUARDED_BY(mu_) = false;
+  std::map<std::string, Status> failures_ GUARDED_BY(mu_);
+  int held_ GUARDED_BY(mu_) = 0;
+  CondVar wired_;
 };
 
 // Makes the rootfs directory; mounts nothing.

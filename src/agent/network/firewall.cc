@@ -419,21 +419,15 @@ Status Firewall::Run(const std::string& script) {
   return net::ApplyNft(runner_, script, "security groups need nftables (scripts/install-deps.sh)");
 }
 
-void EnforcedEnis::Set(const std::vector<FirewallEni>& enis) {
-  std::set<std::pair<std::string, std::string>> keys;
-  for (const auto& e : enis) keys.emplace(e.bridge, e.ip);
-  SetKeys(std::move(keys));
-}
-
 void EnforcedEnis::SetKeys(std::set<std::pair<std::string, std::string>> keys) {
   MutexLock lock(mu_);
   in_force_ = std::move(keys);
   cv_.SignalAll();
 }
 
-bool EnforcedEnis::Wait(const std::string& bridge, const std::string& ip,
+bool EnforcedEnis::Wait(const std::string& task_arn, const std::string& ip,
                         std::chrono::steady_clock::time_point deadline, const std::function<bool()>& stop) {
-  const auto key = std::make_pair(bridge, ip);
+  const auto key = std::make_pair(task_arn, ip);
   for (;;) {
     {
       MutexLock lock(mu_);

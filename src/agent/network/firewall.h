@@ -123,16 +123,17 @@ class Firewall {
 // not even for the moment between its start and the agent's next Apply (its ENI missing from
 // the table's maps would let every packet pass).
 //
+// Keyed by task ARN and ENI address, not by address alone: a task given a leaving task's
+// address must not pass on the leaving one's entry.
+//
 // Thread-safe: the agent's loop sets it after each Apply; task runners wait on it.
 class EnforcedEnis {
  public:
-  // The ENIs (bridge, address) of the plan now in force, after an Apply that succeeded.
-  void Set(const std::vector<FirewallEni>& enis) EXCLUDES(mu_);
-  // The same for keys of the caller's choosing (the egress table's: task ARN, ENI address).
+  // The ENIs (task ARN, ENI address) of the plan now in force, after an Apply that succeeded.
   void SetKeys(std::set<std::pair<std::string, std::string>> keys) EXCLUDES(mu_);
-  // True once `bridge` . `ip` is in force; false at `deadline` or as soon as `stop` says so
-  // (asked every 50 ms).
-  bool Wait(const std::string& bridge, const std::string& ip, std::chrono::steady_clock::time_point deadline,
+  // True once `task_arn`'s ENI at `ip` is in force; false at `deadline` or as soon as `stop`
+  // says so (asked every 50 ms).
+  bool Wait(const std::string& task_arn, const std::string& ip, std::chrono::steady_clock::time_point deadline,
             const std::function<bool()>& stop) EXCLUDES(mu_);
 
  private:

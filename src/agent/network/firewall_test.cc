@@ -276,5 +276,14 @@ TEST(FirewallCompileTest, AnEniJoiningIsElementChangesOnly) {
   EXPECT_NE(a->shape, c->shape);
 }
 
+// A task given a leaving task's address waits for its own entry, not the leaving one's.
+TEST(EnforcedEnisTest, KeyedByTaskAndAddress) {
+  EnforcedEnis enforced;
+  enforced.SetKeys({{"arn:aws:ecs:us-east-1:000000000000:task/default/old", "10.0.1.7"}});
+  auto soon = [] { return std::chrono::steady_clock::now() + std::chrono::milliseconds(100); };
+  EXPECT_TRUE(enforced.Wait("arn:aws:ecs:us-east-1:000000000000:task/default/old", "10.0.1.7", soon(), nullptr));
+  EXPECT_FALSE(enforced.Wait("arn:aws:ecs:us-east-1:000000000000:task/default/new", "10.0.1.7", soon(), nullptr));
+}
+
 }  // namespace
 }  // namespace wharf::agent

@@ -328,6 +328,9 @@ Result<std::optional<Record>> LoadRecord(const CniOptions& o, const std::string&
   if (!in) return std::optional<Record>();
   std::stringstream ss;
   ss << in.rdbuf();
+  // Empty: a power loss before SaveRecord's deferred fsync, when nothing that outlives a
+  // reboot (a lease) had been made yet.
+  if (ss.str().empty()) return std::optional<Record>();
   boost::system::error_code ec;
   json::value v = json::parse(ss.str(), ec);
   if (ec) return Status::Internal("unparsable record " + RecordPath(o, id) + ": " + ec.message());
@@ -336,14 +339,16 @@ Result<std::optional<Record>> LoadRecord(const CniOptions& o, const std::string&
 }
 
 // Written to a temporary file, fsync'd and renamed into place: a crash leaves the old record
-// or the new one, never half of one.
-Status SaveRecord(const CniOptions& o, const Record& r) {
+// or the new one, never half of one. `durable` false: not fsync'd (SyncRecord does it later):
+// enough before making what a reboot takes away anyway (a namespace), since the agent's own
+// crash leaves the page cache, and the record, in place.
+Status SaveRecord(const CniOptions& o, const Record& r, bool durable = true) {
   std::string path = RecordPath(o, r.id);
   std::string tmp = path + ".tmp";
   std::string data = json::serialize(ToJson(r));
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Status::Internal("cannot write " + tmp);
-  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && fsync(fd) == 0;
+  bool ok = write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size()) && (!durable || fsync(fd) == 0);
   close(fd);
   if (!ok || rename(tmp.c_str(), path.c_str()) != 0) {
     unlink(tmp.c_str());
@@ -351,6 +356,30 @@ Status SaveRecord(const CniOptions& o, const Record& r) {
   }
   return Status::OK();
 }
+
+// The fsync SaveRecord(durable = false) left out, before what outlives a reboot (host-local's
+// lease) is made.
+Status SyncRecord(const CniOptions& o, const std::string& id) {
+  std::string path = RecordPath(o, id);
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::Internal("cannot open " + path);
+  bool ok = fsync(fd) == 0;
+  close(fd);
+  if (!ok) return Status::Internal("cannot sync " + path);
+  return Status::OK();
+}
+
+// host-local's lease directory of a subnet's CNI network (ConfList's dataDir and name).
+std::string LeaseDir(const CniOptions& o, const Subnet& subnet) { return o.state_dir + "/ipam/wharf-" + subnet.id; }
+
+// Runs `f` when it goes out of scope.
+template <typename F>
+struct AtScopeExit {
+  F f;
+  ~AtScopeExit() { f(); }
+};
+template <typename F>
+AtScopeExit(F) -> AtScopeExit<F>;
 
 }  // namespace
 
@@ -585,7 +614,9 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
         return Status::AlreadyExists("attachment " + id + " exists on subnet " + existing->subnet.cidr);
       }
       auto attachment = AttachmentFrom(*existing->result, existing->netns);
-      if (attachment.ok() && namespace_made) namespace_made({attachment->netns_path, attachment->gateway});
+      if (attachment.ok() && namespace_made) {
+        namespace_made({attachment->netns_path, attachment->gateway, attachment->ip});
+      }
       return attachment;
     }
     // Half made (a crash during Attach) or its namespace is gone: start over.
@@ -593,9 +624,16 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   }
   RETURN_IF_ERROR(EnsureSubnet(subnet));
 
-  Record record{id, subnet, ports, NetnsPath(id), ConfList(options_, subnet, cidr, !ports.empty(), requested_ip),
-                std::nullopt};
-  RETURN_IF_ERROR(SaveRecord(options_, record));
+  // Picked here rather than by host-local, so that namespace_made can tell it before CNI runs.
+  std::string ip = requested_ip;
+  if (ip.empty()) {
+    ASSIGN_OR_RETURN(ip, PickAddress(subnet, cidr.network, cidr.prefix));
+  }
+  AtScopeExit forget_picked{[&] {
+    if (requested_ip.empty()) ForgetPicked(subnet, ip);
+  }};
+  Record record{id, subnet, ports, NetnsPath(id), ConfList(options_, subnet, cidr, !ports.empty(), ip), std::nullopt};
+  RETURN_IF_ERROR(SaveRecord(options_, record, /*durable=*/false));
   Status made = CreateNetns(record.netns);
   if (made.IsAlreadyExists()) {  // left by a crash before the record was written
     RETURN_IF_ERROR(RemoveNetns(record.netns));
@@ -605,13 +643,18 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     unlink(RecordPath(options_, id).c_str());
     return made.WithContext("attach " + id);
   }
-  AttachmentNamespace made_namespace{record.netns, Ipv4(cidr.network + 1)};
+  AttachmentNamespace made_namespace{record.netns, Ipv4(cidr.network + 1), ip};
   bool told = false;
   {
     MutexLock subnets(mu_);
     told = wired_subnets_.count(subnet.id) > 0;
   }
   if (told && namespace_made) namespace_made(made_namespace);
+  if (Status synced = SyncRecord(options_, id); !synced.ok()) {
+    RemoveNetns(record.netns);
+    unlink(RecordPath(options_, id).c_str());
+    return synced.WithContext("attach " + id);
+  }
   CniInvoker cni(runner_, options_.plugin_dir);
   CniArgs args{id, record.netns, kIfName};
   auto added = cni.Add(record.conflist, args, RuntimeConfig(ports));
@@ -643,6 +686,43 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     return saved.WithContext("attach " + id);
   }
   return attachment;
+}
+
+Result<std::string> Network::PickAddress(const Subnet& subnet, uint32_t network, int prefix) {
+  // host-local's range without a rangeStart: after the gateway (.1) up to before the broadcast.
+  const uint32_t first = network + 2;
+  const uint32_t last = network + (uint32_t{1} << (32 - prefix)) - 2;
+  const uint32_t size = last - first + 1;
+  const std::string leases = LeaseDir(options_, subnet);
+  MutexLock lock(address_mu_);
+  // Round robin from the last address handed out, as host-local goes: an address that was
+  // just given back is taken again last (the neighbours' ARP entries for it may be stale).
+  uint32_t after = last;
+  if (auto it = last_picked_.find(subnet.id); it != last_picked_.end()) {
+    after = it->second;
+  } else if (std::ifstream in(leases + "/last_reserved_ip.0"); in) {
+    std::string text;
+    in >> text;
+    in_addr a{};
+    if (inet_pton(AF_INET, text.c_str(), &a) == 1) after = ntohl(a.s_addr);
+  }
+  const uint32_t start = after >= first && after < last ? after - first + 1 : 0;
+  std::set<std::string>& picked = picked_[subnet.id];
+  for (uint32_t n = 0; n < size; ++n) {
+    const uint32_t candidate = first + (start + n) % size;
+    std::string ip = Ipv4(candidate);
+    std::error_code ec;
+    if (picked.count(ip) || fs::exists(leases + "/" + ip, ec)) continue;
+    picked.insert(ip);
+    last_picked_[subnet.id] = candidate;
+    return ip;
+  }
+  return Status::Unavailable("no free address in subnet " + subnet.id + " (" + subnet.cidr + ")");
+}
+
+void Network::ForgetPicked(const Subnet& subnet, const std::string& ip) {
+  MutexLock lock(address_mu_);
+  picked_[subnet.id].erase(ip);
 }
 
 Status Network::RedirectCredentialsEndpoint(const std::string& netns_path, const std::string& address,

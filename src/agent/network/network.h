@@ -4,9 +4,11 @@
 //
 // Lifecycle of an attachment (keyed by a caller-chosen id, the task id):
 //   Attach: record written (state_dir/attachments/<id>.json) -> namespace made at
-//           <netns_dir>/<netns_prefix><id> with lo up -> CNI ADD -> result added to the record.
+//           <netns_dir>/<netns_prefix><id> with lo up (namespace_made told, when the subnet's
+//           bridge is wired) -> record fsync'd -> CNI ADD -> result added to the record.
 //   Detach: CNI DEL in reverse with the cached result -> namespace unmounted -> record removed.
-// The record is written before anything else is made and removed after everything is gone,
+// The record is written before anything else is made (and durable before anything that
+// outlives a reboot, host-local's lease) and removed after everything is gone,
 // so List() after a crash names every id that may have left something behind, and Detach of
 // such an id (even a half-made one) cleans it up. Attach of an id that already has a complete
 // attachment returns it unchanged (the agent re-attaches its tasks after a restart).
@@ -98,6 +100,7 @@ struct NetworkAttachment {
 struct AttachmentNamespace {
   std::string netns_path;
   std::string gateway;  // the subnet's router, on the bridge
+  std::string ip;       // the address CNI is to give it (requested or picked; Attach)
 };
 using NamespaceMade = std::function<void(const AttachmentNamespace&)>;
 
@@ -127,7 +130,10 @@ class NetworkAttacher {
   virtual ~NetworkAttacher() = default;
   // See the lifecycle above. `ports` become portmap's portMappings: the host port answers on
   // every host address, 127.0.0.1 included, and from other namespaces.
-  // `requested_ip`, when set, is the address to take (awsvpc: the server allocated it).
+  // `requested_ip`, when set, is the address to take (awsvpc: the server allocated it); else
+  // Network picks a free one of the subnet (round robin, as host-local would, skipping its
+  // leases and the addresses of attaches under way) and has host-local take exactly it, so
+  // that it is known before CNI runs.
   // `namespace_made`, when set, is called (on the caller's thread) once the namespace exists,
   // before CNI runs; not called when Attach fails before that.
   virtual Result<NetworkAttachment> Attach(const std::string& id, const Subnet& subnet,
@@ -194,6 +200,11 @@ class Network final : public NetworkAttacher {
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
   Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
   void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
+  // A free address of `subnet` for an Attach without a requested one; ForgetPicked once that
+  // Attach is over (its lease, if any, holds it from then on).
+  // `network`: the subnet's first address, host order.
+  Result<std::string> PickAddress(const Subnet& subnet, uint32_t network, int prefix) EXCLUDES(address_mu_);
+  void ForgetPicked(const Subnet& subnet, const std::string& ip) EXCLUDES(address_mu_);
 
   // Constant after construction.
   const CniOptions options_;
@@ -220,6 +231,10 @@ class Network final : public NetworkAttacher {
   std::map<std::string, std::string> subnet_vpcs_ GUARDED_BY(mu_);  // ready subnet -> its VPC
   // Subnets whose bridge has its gateway address: CNI's first ADD on a subnet makes it.
   std::set<std::string> wired_subnets_ GUARDED_BY(mu_);
+  // Addresses picked for attaches under way, and the last one picked, by subnet id.
+  Mutex address_mu_;
+  std::map<std::string, std::set<std::string>> picked_ GUARDED_BY(address_mu_);
+  std::map<std::string, uint32_t> last_picked_ GUARDED_BY(address_mu_);
   // Bridges given rule pref 1001 (SetSubnetEgress).
   Mutex egress_mu_;
   std::set<std::string> egress_bridges_ GUARDED_BY(egress_mu_);

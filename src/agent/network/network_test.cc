@@ -542,6 +542,42 @@ TEST_F(NetworkTest, ConcurrentAttachesOnOneSubnetGetDistinctAddresses) {
   EXPECT_TRUE(net_->List()->empty());
 }
 
+// Without a requested address the node picks one before CNI runs, so that a runner writes a
+// container's hostname and /etc/hosts, and creates it, while CNI wires its namespace. Round
+// robin as host-local goes: leases are skipped, an address given back is not taken at once.
+TEST_F(NetworkTest, APickedAddressIsToldWithTheNamespaceBeforeCniAndTaken) {
+  Subnet subnet = MakeSubnet(212);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::string base = subnet.cidr.substr(0, subnet.cidr.rfind('.'));
+  const std::string leases = state_dir_ + "/ipam/wharf-" + subnet.id;
+  auto first = net_->Attach(Id("first"), subnet, {});  // the subnet's first: told after CNI
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->ip, base + ".2");
+  // A lease the node did not make (another writer of the directory) is skipped.
+  { std::ofstream(leases + "/" + base + ".3") << "someone\n"; }
+
+  AttachmentNamespace told;
+  bool leased_when_told = true, netns_when_told = false;
+  auto second = net_->Attach(Id("second"), subnet, {}, "", [&](const AttachmentNamespace& ns) {
+    told = ns;
+    leased_when_told = fs::exists(leases + "/" + ns.ip);
+    netns_when_told = fs::exists(ns.netns_path);
+  });
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(told.ip, base + ".4");
+  EXPECT_EQ(second->ip, told.ip);
+  EXPECT_FALSE(leased_when_told) << "told after CNI ran";
+  EXPECT_TRUE(netns_when_told);
+  auto [rc, out] = Sh("busybox ping -c1 -W2 " + second->ip);
+  EXPECT_EQ(rc, 0) << out;
+
+  ASSERT_TRUE(net_->Detach(Id("first")).ok());
+  auto third = net_->Attach(Id("third"), subnet, {});
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(third->ip, base + ".5") << "an address given back is taken again last";
+  fs::remove(leases + "/" + base + ".3");
+}
+
 TEST_F(NetworkTest, FirewallPluginRulesGoAwayOnDetach) {
   Subnet subnet = MakeSubnet(208);
   ScopeGuard guard([&] { CleanUp(subnet); });
