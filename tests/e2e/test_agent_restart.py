@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """A node agent killed with SIGKILL leaves its containers running; the restarted agent adopts
 them, reports their true state and starts no duplicate. Runs a separate `wharf agent` process
-against a server without a local node, as a second machine would."""
+against a server without a local node, as a second machine would.
+
+WHARF_AGENT_BEFORE=<an older wharf binary> runs the first agent from that build, so that the
+restarted one adopts containers an older agent made (e.g. under conmon, before wharf-monitor)."""
 import json
 import os
 import signal
@@ -35,7 +38,7 @@ with WharfServer() as server:
     on_exit(lambda: subprocess.run(["rm", "-rf", node_dir]))
     server.aws("ecs", "create-cluster", "--cluster-name", "default")
     image = push_to_wharf(server, layout, "v1", "app")
-    agent = AgentProcess(server, node_dir).start()
+    agent = AgentProcess(server, node_dir, binary=os.environ.get("WHARF_AGENT_BEFORE")).start()
     deadline = time.time() + 10
     while time.time() < deadline and not server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
         time.sleep(0.1)

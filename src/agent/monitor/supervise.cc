@@ -95,7 +95,7 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
   signal(SIGPIPE, SIG_DFL);
   SetOomScoreAdj("0");
-  int devnull = open("/dev/null", O_RDONLY);
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
   execv(argv[0], argv.data());
   const std::string err = "exec " + args.runtime + ": " + strerror(errno) + "\n";
@@ -168,10 +168,10 @@ int Supervise(const MonitorArgs& args, int log_fd) {
     Report(sync_fd, "error no container pid in " + args.pid_file);
     return 1;
   }
-  Report(sync_fd, "created " + std::to_string(container_pid) + "\n");
-
+  // Before the report: once it is sent the container may be started and be gone at once.
   OomWatch oom;
   oom.Start(container_pid);  // without a memory cgroup there is no OOM to notice
+  Report(sync_fd, "created " + std::to_string(container_pid) + "\n");
   bool oom_killed = false;
   Stream streams[2] = {{out[0], "stdout"}, {err[0], "stderr"}};
   bool exited = false;
