@@ -13,7 +13,7 @@ std::string K8sTimestamp(const timespec& when) {
     sign = '-';
     offset = -offset;
   }
-  char buf[64];
+  char buf[128];  // far more than the 35 characters, so that no field can be cut
   snprintf(buf, sizeof buf, "%d-%02d-%02dT%02d:%02d:%02d.%09ld%c%02ld:%02ld", local.tm_year + 1900,
            local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec, when.tv_nsec,
            sign, offset / 3600, (offset % 3600) / 60);
