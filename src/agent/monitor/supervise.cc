@@ -127,10 +127,6 @@ int Supervise(const MonitorArgs& args, int log_fd) {
     Report(sync_fd, std::string("error PR_SET_CHILD_SUBREAPER: ") + strerror(errno));
     return 1;
   }
-  if (!PublishFile(args.persist_dir + "/monitor.pid", std::to_string(getpid()))) {
-    Report(sync_fd, "error write " + args.persist_dir + "/monitor.pid: " + strerror(errno));
-    return 1;
-  }
   sigset_t chld, old_mask;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -146,6 +142,12 @@ int Supervise(const MonitorArgs& args, int log_fd) {
   close(err[1]);
   if (create < 0) {
     Report(sync_fd, std::string("error fork: ") + strerror(errno));
+    return 1;
+  }
+  // While runc works (the agent reads it only after the report).
+  if (!PublishFile(args.persist_dir + "/monitor.pid", std::to_string(getpid()))) {
+    Report(sync_fd, "error write " + args.persist_dir + "/monitor.pid: " + strerror(errno));
+    kill(create, SIGKILL);
     return 1;
   }
   int create_status = 0;
