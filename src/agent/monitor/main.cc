@@ -20,14 +20,6 @@ void ReportAndExit(int sync_fd, const std::string& text) {
   _exit(1);
 }
 
-void SetOomScoreAdj(const char* value) {
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t unused = write(fd, value, strlen(value));
-  (void)unused;
-  close(fd);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -41,7 +33,7 @@ int main(int argc, char** argv) {
   // A reader that went away (an agent that gave up waiting) must not kill us; nor may the
   // OOM killer pick the monitor over its container (conmon's -1000; runc gets 0 back).
   signal(SIGPIPE, SIG_IGN);
-  SetOomScoreAdj("-1000");
+  wharf::monitor::SetOomScoreAdj("-1000");
   int log_fd = open(args.log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   if (log_fd < 0) ReportAndExit(args.sync_fd, "open " + args.log + ": " + strerror(errno));
 

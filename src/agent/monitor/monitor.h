@@ -1,7 +1,7 @@
 // wharf-monitor: the per-container monitor the agent's runtime (agent/runtime/
 // monitor_runtime.cc) leaves behind each container, in place of conmon and doing what
-// conmon did for it, in a program that starts in well under a millisecond (plain libc, no
-// glib, linked statically).
+// conmon did for it, in a program whose exec and start cost a fraction of a millisecond
+// (plain libc, no glib, linked statically; bench/README.md "wharf-monitor in place of conmon").
 //
 //   wharf-monitor --runtime <runc> --root <runc root> --bundle <dir> --pid-file <file>
 //                 --exit-dir <dir> --persist-dir <dir> --log <file> --sync-fd <n> <container id>
@@ -35,6 +35,9 @@ std::string ParseArgs(int argc, char** argv, MonitorArgs* args);
 
 // Steps 2-4 in the (already detached) monitor process; returns its exit status.
 int Supervise(const MonitorArgs& args, int log_fd);
+
+// Sets /proc/self/oom_score_adj; best effort (as conmon).
+void SetOomScoreAdj(const char* value);
 
 // Writes `text` to `path` through a temporary file and rename(2), so readers never see half.
 bool PublishFile(const std::string& path, const std::string& text);

@@ -71,14 +71,6 @@ Copied CopyOnce(Stream& s, int log_fd) {
   return Copied::kSome;
 }
 
-void SetOomScoreAdj(const char* value) {
-  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ssize_t unused = write(fd, value, strlen(value));
-  (void)unused;
-  close(fd);
-}
-
 // Forks `runc create` with the container's stdio: /dev/null, out[1], err[1]. Its pid or -1.
 pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd, int err_fd) {
   std::vector<std::string> argv_storage = {args.runtime, "--root", args.root, "create", "--bundle",
@@ -110,6 +102,14 @@ int ExitStatus(int wait_status) {
 }
 
 }  // namespace
+
+void SetOomScoreAdj(const char* value) {
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t unused = write(fd, value, strlen(value));
+  (void)unused;
+  close(fd);
+}
 
 bool PublishFile(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
