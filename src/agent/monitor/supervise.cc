@@ -95,6 +95,40 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   _exit(127);
 }
 
+// Copies the container's output to the log and reaps until `container_pid` exits; its wait
+// status. Sets *oom_killed when the OOM killer acted meanwhile.
+int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch& oom, int log_fd,
+                   bool* oom_killed) {
+  for (;;) {
+    pollfd fds[4];
+    nfds_t n = 0;
+    fds[n++] = {sig_fd, POLLIN, 0};
+    if (oom.fd() >= 0) fds[n++] = {oom.fd(), POLLIN, 0};
+    const nfds_t first_stream = n;
+    for (auto& s : streams) fds[n++] = {s.fd, POLLIN, 0};  // -1 entries are ignored by poll
+    if (poll(fds, n, -1) < 0) continue;  // EINTR
+    for (nfds_t i = first_stream; i < n; ++i) {
+      Stream& s = streams[i - first_stream];
+      if (s.fd >= 0 && fds[i].revents != 0 && CopyOnce(s, log_fd) == Copied::kEnd) {
+        close(s.fd);
+        s.fd = -1;
+      }
+    }
+    if (oom.fd() >= 0 && fds[1].revents != 0 && oom.Check()) *oom_killed = true;
+    if (fds[0].revents == 0) continue;
+    signalfd_siginfo info;
+    while (read(sig_fd, &info, sizeof info) > 0) {
+    }
+    int status = 0, container_status = -1;
+    pid_t pid;
+    // Also the container's orphans (pidMode host), which a subreaper inherits.
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (pid == container_pid) container_status = status;
+    }
+    if (container_status != -1) return container_status;
+  }
+}
+
 int ExitStatus(int wait_status) {
   if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
   if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
@@ -176,39 +210,7 @@ int Supervise(const MonitorArgs& args, int log_fd) {
   Report(sync_fd, "created " + std::to_string(container_pid) + "\n");
   bool oom_killed = false;
   Stream streams[2] = {{out[0], "stdout"}, {err[0], "stderr"}};
-  bool exited = false;
-  int container_status = 0;
-  while (!exited) {
-    pollfd fds[4];
-    nfds_t n = 0;
-    fds[n++] = {sig_fd, POLLIN, 0};
-    if (oom.fd() >= 0) fds[n++] = {oom.fd(), POLLIN, 0};
-    const nfds_t first_stream = n;
-    for (auto& s : streams) fds[n++] = {s.fd, POLLIN, 0};  // -1 entries are ignored by poll
-    if (poll(fds, n, -1) < 0) continue;  // EINTR
-    for (nfds_t i = first_stream; i < n; ++i) {
-      Stream& s = streams[i - first_stream];
-      if (s.fd >= 0 && fds[i].revents != 0 && CopyOnce(s, log_fd) == Copied::kEnd) {
-        close(s.fd);
-        s.fd = -1;
-      }
-    }
-    if (oom.fd() >= 0 && fds[1].revents != 0 && oom.Check()) oom_killed = true;
-    if (fds[0].revents != 0) {
-      signalfd_siginfo info;
-      while (read(sig_fd, &info, sizeof info) > 0) {
-      }
-      int status = 0;
-      pid_t pid;
-      // Also the container's orphans (pidMode host), which a subreaper inherits.
-      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        if (pid == container_pid) {
-          exited = true;
-          container_status = status;
-        }
-      }
-    }
-  }
+  const int container_status = WatchUntilExit(sig_fd, container_pid, streams, oom, log_fd, &oom_killed);
   // What the process wrote before it exited; not what its orphans write on (as conmon).
   for (auto& s : streams) {
     if (s.fd < 0) continue;
