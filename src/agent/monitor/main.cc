@@ -23,6 +23,9 @@ void ReportAndExit(int sync_fd, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // An ignored SIGCHLD (inherited from whoever started us) makes the kernel reap our
+  // children itself: waitpid would never return runc's status or the container's.
+  signal(SIGCHLD, SIG_DFL);
   wharf::monitor::MonitorArgs args;
   const std::string bad = wharf::monitor::ParseArgs(argc, argv, &args);
   if (!bad.empty()) ReportAndExit(args.sync_fd, bad);

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,7 +86,15 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(127);
   sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-  signal(SIGPIPE, SIG_DFL);
+  // Every disposition the monitor inherited or set (its ignored SIGPIPE; a SIGINT ignored by
+  // the shell that started wharf in the background) would pass through runc to the container.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);  // the rest cannot be set
+  }
+  // glibc refuses its own two (32, 33); the kernel does not.
+  struct { void* handler; unsigned long flags; void* restorer; unsigned long mask; } dfl{};
+  syscall(SYS_rt_sigaction, 32, &dfl, nullptr, sizeof dfl.mask);
+  syscall(SYS_rt_sigaction, 33, &dfl, nullptr, sizeof dfl.mask);
   SetOomScoreAdj("0");
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
@@ -185,7 +194,14 @@ int Supervise(const MonitorArgs& args, int log_fd) {
     return 1;
   }
   int create_status = 0;
-  while (waitpid(create, &create_status, 0) < 0 && errno == EINTR) {
+  pid_t waited;
+  while ((waited = waitpid(create, &create_status, 0)) < 0 && errno == EINTR) {
+  }
+  if (waited < 0) {
+    // Not knowing how runc ended, we may not take it for success.
+    Report(sync_fd, std::string("error waitpid runtime: ") + strerror(errno));
+    kill(create, SIGKILL);
+    return 1;
   }
   if (!WIFEXITED(create_status) || WEXITSTATUS(create_status) != 0) {
     // runc writes why on stderr, the pipe that would have been the container's (as conmon).

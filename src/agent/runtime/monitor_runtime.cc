@@ -179,16 +179,16 @@ Status MonitorRuntime::LaunchMonitor(const std::string& id, const std::string& b
   posix_spawn_file_actions_adddup2(&actions, 0, 2);
   posix_spawn_file_actions_adddup2(&actions, sync[1], 3);
   posix_spawn_file_actions_addclosefrom_np(&actions, 4);
-  // Nothing of the calling thread's signal mask, or of the agent's ignored SIGPIPE, reaches
-  // the monitor and through it runc and the container.
+  // Nothing of the calling thread's signal mask, or of what the agent ignores (its own
+  // SIGPIPE; SIGCHLD, SIGINT, SIGQUIT from whoever started it), reaches the monitor and
+  // through it runc and the container: a monitor with SIGCHLD ignored never sees an exit.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
-  sigset_t none, pipe_signal;
+  sigset_t none, all;
   sigemptyset(&none);
-  sigemptyset(&pipe_signal);
-  sigaddset(&pipe_signal, SIGPIPE);
+  sigfillset(&all);
   posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setsigdefault(&attr, &pipe_signal);
+  posix_spawnattr_setsigdefault(&attr, &all);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
   int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);

@@ -316,6 +316,32 @@ TEST_F(MonitorRuntimeTest, MonitorSurvivesItsCreatorBeingKilled) {
   EXPECT_NE(log.find(" stdout F after\n"), std::string::npos) << log;
 }
 
+// wharf started from a script in the background has SIGINT and SIGQUIT ignored, and may have
+// SIGCHLD ignored: the monitor must still see its children exit, and the container must
+// start with every signal at its default (Docker's containers do).
+TEST_F(MonitorRuntimeTest, IgnoredSignalsOfTheAgentReachNeitherMonitorNorContainer) {
+  const std::string bundle = Bundle("sigdfl", R"({"command":["sh","-c","grep SigIgn /proc/self/status; exit 4"]})");
+  created_.push_back("sigdfl");
+  pid_t agent = fork();
+  if (agent == 0) {
+    signal(SIGCHLD, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    auto rt = MakeMonitorRuntime(Options());
+    Status st = rt->Create("sigdfl", bundle, Log("sigdfl"));
+    if (st.ok()) st = rt->Start("sigdfl");
+    _exit(st.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(agent, &status, 0), agent);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto s = WaitStopped(*runtime_, "sigdfl");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->exit_code, 4);
+  const std::string log = ReadFile(Log("sigdfl"));
+  EXPECT_NE(log.find(" stdout F SigIgn:\t0000000000000000\n"), std::string::npos) << log;
+}
+
 // Any runc failure at create reaches the caller with runc's own reason, not just a status.
 TEST_F(MonitorRuntimeTest, RuncErrorMessageFailsCreate) {
   std::string bundle = Bundle("badcwd", R"({"command":["true"]})");
