@@ -104,11 +104,51 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   _exit(127);
 }
 
+void DrainSignals(int sig_fd) {
+  signalfd_siginfo info;
+  while (read(sig_fd, &info, sizeof info) > 0) {
+  }
+}
+
+enum class RuntimeEnd { kExited, kAbandoned, kWaitFailed };
+
+// Waits for `runc create` to exit (*status). An agent that stopped waiting for the report (a
+// hung runtime: its create timeout) closed its end of the sync pipe: then runc is killed,
+// and kAbandoned says to leave without a trace (the agent deletes the container).
+RuntimeEnd WaitForRuntime(int sig_fd, int sync_fd, pid_t create, int* status) {
+  for (;;) {
+    const pid_t waited = waitpid(create, status, WNOHANG);
+    if (waited == create) return RuntimeEnd::kExited;
+    if (waited < 0 && errno != EINTR) return RuntimeEnd::kWaitFailed;
+    pollfd fds[2] = {{sig_fd, POLLIN, 0}, {sync_fd, 0, 0}};  // a write end polls POLLERR alone
+    if (poll(fds, 2, -1) < 0) continue;  // EINTR
+    if ((fds[1].revents & (POLLERR | POLLHUP)) != 0) {
+      kill(create, SIGKILL);
+      while (waitpid(create, status, 0) < 0 && errno == EINTR) {
+      }
+      return RuntimeEnd::kAbandoned;
+    }
+    DrainSignals(sig_fd);
+  }
+}
+
 // Copies the container's output to the log and reaps until `container_pid` exits; its wait
 // status. Sets *oom_killed when the OOM killer acted meanwhile.
 int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch& oom, int log_fd,
                    bool* oom_killed) {
+  // The SIGCHLD of a child that exited while runc ran may have been drained with runc's.
+  bool reap = true;
   for (;;) {
+    if (reap) {
+      int status = 0, container_status = -1;
+      pid_t pid;
+      // Also what the subreaper inherits: the processes of the container's pid namespace
+      // once its init has died (the kernel kills them), and whatever runc left.
+      while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == container_pid) container_status = status;
+      }
+      if (container_status != -1) return container_status;
+    }
     pollfd fds[4];
     nfds_t n = 0;
     fds[n++] = {sig_fd, POLLIN, 0};
@@ -124,17 +164,8 @@ int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch
       }
     }
     if (oom.fd() >= 0 && fds[1].revents != 0 && oom.Check()) *oom_killed = true;
-    if (fds[0].revents == 0) continue;
-    signalfd_siginfo info;
-    while (read(sig_fd, &info, sizeof info) > 0) {
-    }
-    int status = 0, container_status = -1;
-    pid_t pid;
-    // Also the container's orphans (pidMode host), which a subreaper inherits.
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-      if (pid == container_pid) container_status = status;
-    }
-    if (container_status != -1) return container_status;
+    reap = fds[0].revents != 0;
+    if (reap) DrainSignals(sig_fd);
   }
 }
 
@@ -194,14 +225,16 @@ int Supervise(const MonitorArgs& args, int log_fd) {
     return 1;
   }
   int create_status = 0;
-  pid_t waited;
-  while ((waited = waitpid(create, &create_status, 0)) < 0 && errno == EINTR) {
-  }
-  if (waited < 0) {
-    // Not knowing how runc ended, we may not take it for success.
-    Report(sync_fd, std::string("error waitpid runtime: ") + strerror(errno));
-    kill(create, SIGKILL);
-    return 1;
+  switch (WaitForRuntime(sig_fd, sync_fd, create, &create_status)) {
+    case RuntimeEnd::kExited:
+      break;
+    case RuntimeEnd::kAbandoned:
+      return 1;
+    case RuntimeEnd::kWaitFailed:
+      // Not knowing how runc ended, we may not take it for success.
+      Report(sync_fd, std::string("error waitpid runtime: ") + strerror(errno));
+      kill(create, SIGKILL);
+      return 1;
   }
   if (!WIFEXITED(create_status) || WEXITSTATUS(create_status) != 0) {
     // runc writes why on stderr, the pipe that would have been the container's (as conmon).

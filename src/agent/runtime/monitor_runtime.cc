@@ -86,6 +86,14 @@ bool ProcessAlive(int pid) {
          (*stat)[close_paren + 2] != 'Z' && (*stat)[close_paren + 2] != 'X';
 }
 
+// Kills a monitor (which stops waiting on anything then) and waits until it is gone.
+void StopMonitor(int pid) {
+  if (pid <= 0 || kill(pid, SIGKILL) != 0) return;
+  for (int i = 0; i < 200 && ProcessAlive(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 class MonitorRuntime final : public ContainerRuntime {
  public:
   MonitorRuntime(RuntimeOptions options, std::string runc, std::string monitor)
@@ -142,6 +150,10 @@ Status MonitorRuntime::Create(const std::string& id, const std::string& bundle_d
   }
   Status st = LaunchMonitor(id, bundle_dir, log_path);
   if (!st.ok()) {
+    // A monitor still waiting on a hung runc (the create timeout) goes first, and its runc
+    // with it (runc's parent-death signal): else it could write exits/<id> after the files
+    // are gone, for a later container of the same id to find.
+    StopMonitor(MonitorPid(id));
     // runc create cleans up after itself when it fails; this covers a monitor that died or a
     // container that was created but whose report we could not read.
     auto out = Runc({"delete", "--force", id});

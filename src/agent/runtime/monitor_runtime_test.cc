@@ -342,6 +342,52 @@ TEST_F(MonitorRuntimeTest, IgnoredSignalsOfTheAgentReachNeitherMonitorNorContain
   EXPECT_NE(log.find(" stdout F SigIgn:\t0000000000000000\n"), std::string::npos) << log;
 }
 
+bool Alive(int pid) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// Processes whose command line has `arg` as one of its arguments.
+std::vector<int> ProcessesWithArgument(const std::string& arg) {
+  std::vector<int> pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string cmdline = ReadFile(e.path().string() + "/cmdline");
+    if (cmdline.find(std::string(1, '\0') + arg + '\0') != std::string::npos && Alive(std::stoi(name))) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+// A runtime that hangs in create: Create gives up at its timeout and leaves neither the
+// monitor nor the runtime behind, nor an exit file that a later container of the id would find.
+TEST_F(MonitorRuntimeTest, HungRuntimeTimesOutAndLeavesNothing) {
+  const std::string stub = dir_ + "/hung-runc";
+  std::ofstream(stub) << "#!/bin/sh\n"
+                         "case \"$3\" in create) echo $$ > " << dir_ << "/stub.pid; exec sleep 60;; esac\n"
+                         "exit 0\n";
+  fs::permissions(stub, fs::perms::owner_all);
+  RuntimeOptions options = Options();
+  options.runtime_binary = stub;
+  options.create_timeout = std::chrono::milliseconds(500);
+  auto rt = MakeMonitorRuntime(options);
+  const auto t0 = Clock::now();
+  Status st = rt->Create("hung", Bundle("hung", R"({"command":["true"]})"), Log("hung"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+  const int stub_pid = std::atoi(ReadFile(dir_ + "/stub.pid").c_str());
+  ASSERT_GT(stub_pid, 0);
+  for (int i = 0; i < 100 && Alive(stub_pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(Alive(stub_pid));
+  EXPECT_TRUE(ProcessesWithArgument(stub).empty());  // the monitor: `--runtime <stub>`
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(fs::exists(dir_ + "/state/exits/hung"));
+  EXPECT_FALSE(fs::exists(dir_ + "/state/containers/hung"));
+}
+
 // Any runc failure at create reaches the caller with runc's own reason, not just a status.
 TEST_F(MonitorRuntimeTest, RuncErrorMessageFailsCreate) {
   std::string bundle = Bundle("badcwd", R"({"command":["true"]})");
