@@ -14,7 +14,7 @@
 // 3. Reports on --sync-fd, then closes it, exactly one of:
 //      "created <pid>\n"       runc made the container; <pid> is its init process
 //      "runtime-failed <text>" runc failed; <text> is what it wrote on stderr (the reason)
-//      "error <text>"          the monitor itself could not do its part
+//      "error <text>"          the monitor could not do its part, or could not execute runc
 // 4. Copies stdout/stderr into the k8s-file log (k8s_log.h), notices OOM kills (oom_watch.h)
 //    and reaps. When the container's process exits it writes <persist>/oom if the OOM killer
 //    acted, then the exit status (Docker's: the code, or 128+signal) as decimal text to

@@ -73,7 +73,9 @@ Copied CopyOnce(Stream& s, int log_fd) {
 }
 
 // Forks `runc create` with the container's stdio: /dev/null, out[1], err[1]. Its pid or -1.
-pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd, int err_fd) {
+// When runc cannot be executed at all, why goes to `exec_failed_fd` (closed on exec).
+pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd, int err_fd,
+                  int exec_failed_fd) {
   std::vector<std::string> argv_storage = {args.runtime, "--root", args.root, "create", "--bundle",
                                            args.bundle, "--pid-file", args.pid_file, args.id};
   std::vector<char*> argv;
@@ -99,8 +101,7 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0) _exit(127);
   execv(argv[0], argv.data());
-  const std::string err = "exec " + args.runtime + ": " + strerror(errno) + "\n";
-  WriteAll(2, err);
+  WriteAll(exec_failed_fd, "exec " + args.runtime + ": " + strerror(errno));
   _exit(127);
 }
 
@@ -206,14 +207,16 @@ int Supervise(const MonitorArgs& args, int log_fd) {
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, &old_mask);
   int sig_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
-  int out[2], err[2];
-  if (sig_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
+  int out[2], err[2], exec_failed[2];
+  if (sig_fd < 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 ||
+      pipe2(exec_failed, O_CLOEXEC) != 0) {
     Report(sync_fd, std::string("error signalfd/pipe: ") + strerror(errno));
     return 1;
   }
-  const pid_t create = StartCreate(args, old_mask, out[1], err[1]);
+  const pid_t create = StartCreate(args, old_mask, out[1], err[1], exec_failed[1]);
   close(out[1]);
   close(err[1]);
+  close(exec_failed[1]);
   if (create < 0) {
     Report(sync_fd, std::string("error fork: ") + strerror(errno));
     return 1;
@@ -236,6 +239,12 @@ int Supervise(const MonitorArgs& args, int log_fd) {
       kill(create, SIGKILL);
       return 1;
   }
+  // A runtime that could not even be run is the node's fault, not the task definition's.
+  if (std::string why = ReadAvailable(exec_failed[0]); !why.empty()) {
+    Report(sync_fd, "error " + why);
+    return 1;
+  }
+  close(exec_failed[0]);
   if (!WIFEXITED(create_status) || WEXITSTATUS(create_status) != 0) {
     // runc writes why on stderr, the pipe that would have been the container's (as conmon).
     std::string why = ReadAvailable(err[0]);

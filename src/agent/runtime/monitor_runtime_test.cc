@@ -388,6 +388,19 @@ TEST_F(MonitorRuntimeTest, HungRuntimeTimesOutAndLeavesNothing) {
   EXPECT_FALSE(fs::exists(dir_ + "/state/containers/hung"));
 }
 
+// A runtime that cannot be executed is the node's fault (Internal), not the task
+// definition's (FailedPrecondition, which ECS reports as CannotStartContainerError).
+TEST_F(MonitorRuntimeTest, MissingRuntimeIsAnInternalError) {
+  RuntimeOptions options = Options();
+  options.runtime_binary = dir_ + "/no-runc";
+  auto rt = MakeMonitorRuntime(options);
+  Status st = rt->Create("norunc", Bundle("norunc", R"({"command":["true"]})"), Log("norunc"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.IsInternal()) << st.ToString();
+  EXPECT_NE(st.message().find("no-runc"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(fs::exists(dir_ + "/state/containers/norunc"));
+}
+
 // Any runc failure at create reaches the caller with runc's own reason, not just a status.
 TEST_F(MonitorRuntimeTest, RuncErrorMessageFailsCreate) {
   std::string bundle = Bundle("badcwd", R"({"command":["true"]})");
