@@ -108,7 +108,7 @@ class AgentImpl final : public Agent {
     RuntimeOptions runtime;
     runtime.runtime_binary = options_.runtime;
     runtime.state_dir = data_dir_ + "/runtime";
-    runtime_ = MakeMonitorRuntime(std::move(runtime));
+    ASSIGN_OR_RETURN(runtime_, MakeMonitorRuntime(std::move(runtime)));
     // The node's nft tables are named by its data directory: a restarted agent finds its own,
     // and two agents on one host never replace each other's.
     std::error_code canonical_ec;

@@ -78,7 +78,8 @@ struct RuntimeOptions {
   std::chrono::milliseconds create_timeout{30000};
 };
 
-std::unique_ptr<ContainerRuntime> MakeMonitorRuntime(RuntimeOptions options);
+// FailedPrecondition when the monitor binary cannot be found (the agent must not start).
+Result<std::unique_ptr<ContainerRuntime>> MakeMonitorRuntime(RuntimeOptions options);
 
 // Removes a cgroup (v1: in every mounted hierarchy; v2: the unified one) and its empty
 // descendants, e.g. the task-level "/wharf/<task-id>" parent that runc does not remove.

@@ -463,7 +463,7 @@ Result<std::vector<std::string>> MonitorRuntime::List() {
 }
 
 // wharf-monitor beside the running program (build/ or the install directory), else on PATH.
-std::string DefaultMonitor() {
+Result<std::string> DefaultMonitor() {
   std::error_code ec;
   const fs::path self = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) {
@@ -471,26 +471,34 @@ std::string DefaultMonitor() {
     if (access(beside.c_str(), X_OK) == 0) return beside;
   }
   auto found = FindExecutable("wharf-monitor");
-  return found.ok() ? *found : "wharf-monitor";
+  if (found.ok()) return *found;
+  return Status::FailedPrecondition("wharf-monitor is neither beside " + self.string() +
+                                    " nor on PATH: it is built and installed with wharf");
 }
 
 }  // namespace
 
-std::unique_ptr<ContainerRuntime> MakeMonitorRuntime(RuntimeOptions options) {
-  // A binary that cannot be found is kept as given: every call then reports it cannot be run.
+Result<std::unique_ptr<ContainerRuntime>> MakeMonitorRuntime(RuntimeOptions options) {
+  // Checked now, not at the first task: without a monitor no container can run.
+  std::string monitor_path;
+  if (options.monitor_binary.empty()) {
+    ASSIGN_OR_RETURN(monitor_path, DefaultMonitor());
+  } else {
+    auto monitor = FindExecutable(options.monitor_binary);
+    if (!monitor.ok()) {
+      return Status::FailedPrecondition("monitor " + options.monitor_binary + " not found");
+    }
+    monitor_path = *monitor;
+  }
+  // A runtime that cannot be found is kept as given: every call then reports it cannot be run.
   auto runc = FindExecutable(options.runtime_binary);
   std::string runc_path = runc.ok() ? *runc : options.runtime_binary;
-  std::string monitor_path = DefaultMonitor();
-  if (!options.monitor_binary.empty()) {
-    auto monitor = FindExecutable(options.monitor_binary);
-    monitor_path = monitor.ok() ? *monitor : options.monitor_binary;
-  }
   std::error_code ec;
   for (const char* sub : {"/runc", "/exits", "/containers"}) {
     fs::create_directories(options.state_dir + sub, ec);
   }
-  return std::make_unique<MonitorRuntime>(std::move(options), std::move(runc_path),
-                                          std::move(monitor_path));
+  return std::unique_ptr<ContainerRuntime>(std::make_unique<MonitorRuntime>(
+      std::move(options), std::move(runc_path), std::move(monitor_path)));
 }
 
 }  // namespace wharf::agent

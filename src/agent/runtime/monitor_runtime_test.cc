@@ -51,7 +51,9 @@ class MonitorRuntimeTest : public ::testing::Test {
     std::ofstream(rootfs_ + "/etc/group") << "root:x:0:\napp:x:1000:\nstaff:x:50:app\n";
     fs::create_directories(dir_ + "/shared");
     cgroup_parent_ = "/wharf-test-" + std::to_string(getpid());
-    runtime_ = MakeMonitorRuntime(Options());
+    auto runtime = MakeMonitorRuntime(Options());
+    ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+    runtime_ = std::move(*runtime);
   }
 
   void TearDown() override {
@@ -112,6 +114,17 @@ class MonitorRuntimeTest : public ::testing::Test {
   std::unique_ptr<ContainerRuntime> runtime_;
   std::vector<std::string> created_;
 };
+
+// The agent refuses to start without its monitor rather than fail every task later.
+TEST(MonitorRuntime, MissingMonitorIsRefusedAtOnce) {
+  RuntimeOptions options;
+  options.state_dir = "/nonexistent/wharf-runtime-test";
+  options.monitor_binary = "/nonexistent/wharf-monitor";
+  auto rt = MakeMonitorRuntime(options);
+  ASSERT_FALSE(rt.ok());
+  EXPECT_TRUE(rt.status().IsFailedPrecondition()) << rt.status().ToString();
+  EXPECT_NE(rt.status().message().find("/nonexistent/wharf-monitor"), std::string::npos);
+}
 
 TEST_F(MonitorRuntimeTest, ExitCodeAndLogLine) {
   const auto t0 = Clock::now();
@@ -221,7 +234,7 @@ TEST_F(MonitorRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   created_.push_back("survivor");
   pid_t child = fork();
   if (child == 0) {
-    auto rt = MakeMonitorRuntime(Options());
+    auto rt = MakeMonitorRuntime(Options()).value();
     Status st = rt->Create("survivor", bundle, Log("survivor"));
     if (st.ok()) st = rt->Start("survivor");
     _exit(st.ok() ? 0 : 1);
@@ -230,7 +243,7 @@ TEST_F(MonitorRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-  auto fresh = MakeMonitorRuntime(Options());  // as after an agent restart
+  auto fresh = MakeMonitorRuntime(Options()).value();  // as after an agent restart
   auto list = fresh->List();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(*list, std::vector<std::string>{"survivor"});
@@ -272,7 +285,7 @@ TEST_F(MonitorRuntimeTest, MonitorSurvivesItsCreatorBeingKilled) {
   ASSERT_EQ(pipe(ready), 0);
   pid_t agent = fork();
   if (agent == 0) {
-    auto rt = MakeMonitorRuntime(Options());
+    auto rt = MakeMonitorRuntime(Options()).value();
     Status st = rt->Create("orphan", bundle, Log("orphan"));
     if (st.ok()) st = rt->Start("orphan");
     char c = st.ok() ? 'y' : 'n';
@@ -303,7 +316,7 @@ TEST_F(MonitorRuntimeTest, MonitorSurvivesItsCreatorBeingKilled) {
   ASSERT_EQ(waitpid(agent, &status, 0), agent);
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
-  auto fresh = MakeMonitorRuntime(Options());  // the next agent
+  auto fresh = MakeMonitorRuntime(Options()).value();  // the next agent
   auto s = fresh->WatchState("orphan");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->status, "running");
@@ -327,7 +340,7 @@ TEST_F(MonitorRuntimeTest, IgnoredSignalsOfTheAgentReachNeitherMonitorNorContain
     signal(SIGCHLD, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
-    auto rt = MakeMonitorRuntime(Options());
+    auto rt = MakeMonitorRuntime(Options()).value();
     Status st = rt->Create("sigdfl", bundle, Log("sigdfl"));
     if (st.ok()) st = rt->Start("sigdfl");
     _exit(st.ok() ? 0 : 1);
@@ -373,7 +386,7 @@ TEST_F(MonitorRuntimeTest, HungRuntimeTimesOutAndLeavesNothing) {
   RuntimeOptions options = Options();
   options.runtime_binary = stub;
   options.create_timeout = std::chrono::milliseconds(500);
-  auto rt = MakeMonitorRuntime(options);
+  auto rt = MakeMonitorRuntime(options).value();
   const auto t0 = Clock::now();
   Status st = rt->Create("hung", Bundle("hung", R"({"command":["true"]})"), Log("hung"));
   EXPECT_FALSE(st.ok());
@@ -393,7 +406,7 @@ TEST_F(MonitorRuntimeTest, HungRuntimeTimesOutAndLeavesNothing) {
 TEST_F(MonitorRuntimeTest, MissingRuntimeIsAnInternalError) {
   RuntimeOptions options = Options();
   options.runtime_binary = dir_ + "/no-runc";
-  auto rt = MakeMonitorRuntime(options);
+  auto rt = MakeMonitorRuntime(options).value();
   Status st = rt->Create("norunc", Bundle("norunc", R"({"command":["true"]})"), Log("norunc"));
   ASSERT_FALSE(st.ok());
   EXPECT_TRUE(st.IsInternal()) << st.ToString();
@@ -458,7 +471,7 @@ TEST_F(MonitorRuntimeTest, ContainerOfAConmonAgentIsWatched) {
   ASSERT_TRUE(Run("legacy", R"({"command":["sleep","1000"]})").ok());
   const std::string persist = dir_ + "/state/containers/legacy";
   fs::rename(persist + "/monitor.pid", persist + "/conmon.pid");
-  auto fresh = MakeMonitorRuntime(Options());
+  auto fresh = MakeMonitorRuntime(Options()).value();
   auto s = fresh->WatchState("legacy");
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->status, "running");
