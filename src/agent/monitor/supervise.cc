@@ -22,15 +22,30 @@
 namespace wharf::monitor {
 namespace {
 
-void WriteAll(int fd, const std::string& data) {
+// How much of `data` was written: all of it unless the disk is full or the reader gone.
+size_t WriteAll(int fd, const std::string& data) {
   size_t done = 0;
   while (done < data.size()) {
     ssize_t w = write(fd, data.data() + done, data.size() - done);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;  // a full disk or a gone reader: nothing better to do with it
+    if (w <= 0) break;  // a full disk or a gone reader: nothing better to do with it
     done += static_cast<size_t>(w);
   }
+  return done;
 }
+
+// The container's log. A write cut short (a full disk) leaves a record without its newline;
+// the next write finishes that line first, so that a later record is not glued onto it.
+struct LogFile {
+  int fd;
+  bool mid_record = false;
+
+  void Append(std::string records) {
+    if (mid_record) records.insert(0, 1, '\n');
+    const size_t done = WriteAll(fd, records);
+    if (done > 0) mid_record = records[done - 1] != '\n';
+  }
+};
 
 void Report(int& sync_fd, const std::string& report) {
   WriteAll(sync_fd, report);
@@ -59,7 +74,7 @@ struct Stream {
 enum class Copied { kSome, kNothingYet, kEnd };
 
 // Copies one read (at most kReadSize) of `s` into the log; kEnd at EOF or on an error.
-Copied CopyOnce(Stream& s, int log_fd) {
+Copied CopyOnce(Stream& s, LogFile& log) {
   char buf[kReadSize];
   ssize_t r = read(s.fd, buf, sizeof buf);
   if (r < 0 && (errno == EINTR || errno == EAGAIN)) return Copied::kNothingYet;
@@ -68,7 +83,7 @@ Copied CopyOnce(Stream& s, int log_fd) {
   clock_gettime(CLOCK_REALTIME, &now);
   std::string records;
   AppendK8sRecords(K8sTimestamp(now), s.name, std::string_view(buf, static_cast<size_t>(r)), &records);
-  WriteAll(log_fd, records);
+  log.Append(std::move(records));
   return Copied::kSome;
 }
 
@@ -135,7 +150,7 @@ RuntimeEnd WaitForRuntime(int sig_fd, int sync_fd, pid_t create, int* status) {
 
 // Copies the container's output to the log and reaps until `container_pid` exits; its wait
 // status. Sets *oom_killed when the OOM killer acted meanwhile.
-int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch& oom, int log_fd,
+int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch& oom, LogFile& log,
                    bool* oom_killed) {
   // The SIGCHLD of a child that exited while runc ran may have been drained with runc's.
   bool reap = true;
@@ -159,7 +174,7 @@ int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch
     if (poll(fds, n, -1) < 0) continue;  // EINTR
     for (nfds_t i = first_stream; i < n; ++i) {
       Stream& s = streams[i - first_stream];
-      if (s.fd >= 0 && fds[i].revents != 0 && CopyOnce(s, log_fd) == Copied::kEnd) {
+      if (s.fd >= 0 && fds[i].revents != 0 && CopyOnce(s, log) == Copied::kEnd) {
         close(s.fd);
         s.fd = -1;
       }
@@ -268,12 +283,13 @@ int Supervise(const MonitorArgs& args, int log_fd) {
   Report(sync_fd, "created " + std::to_string(container_pid) + "\n");
   bool oom_killed = false;
   Stream streams[2] = {{out[0], "stdout"}, {err[0], "stderr"}};
-  const int container_status = WatchUntilExit(sig_fd, container_pid, streams, oom, log_fd, &oom_killed);
+  LogFile log{log_fd};
+  const int container_status = WatchUntilExit(sig_fd, container_pid, streams, oom, log, &oom_killed);
   // What the process wrote before it exited; not what its orphans write on (as conmon).
   for (auto& s : streams) {
     if (s.fd < 0) continue;
     fcntl(s.fd, F_SETFL, fcntl(s.fd, F_GETFL) | O_NONBLOCK);
-    while (CopyOnce(s, log_fd) == Copied::kSome) {
+    while (CopyOnce(s, log) == Copied::kSome) {
     }
     close(s.fd);
   }
