@@ -1,16 +1,19 @@
 // wharf-monitor: the per-container monitor the agent's runtime (agent/runtime/
 // monitor_runtime.cc) leaves behind each container, in place of conmon and doing what
 // conmon did for it, in a program whose exec and start cost a fraction of a millisecond
-// (plain libc, no glib, linked statically; bench/README.md "wharf-monitor in place of conmon").
+// (libc and libstdc++, no glib, linked statically; bench/README.md "wharf-monitor in place of
+// conmon").
 //
 //   wharf-monitor --runtime <runc> --root <runc root> --bundle <dir> --pid-file <file>
 //                 --exit-dir <dir> --persist-dir <dir> --log <file> --sync-fd <n> <container id>
 //
 // 1. Opens the log, forks and exits: the agent reaps it at once, and the monitor (the child)
 //    is in a session of its own, re-parented to init, so it outlives the agent.
-// 2. Writes <persist>/monitor.pid, becomes a child subreaper and runs
-//    `<runc> --root R create --bundle B --pid-file P <id>` with stdin /dev/null and
-//    stdout/stderr on pipes it reads (runc hands them to the container's process).
+// 2. Becomes a child subreaper, forks `<runc> --root R create --bundle B --pid-file P <id>`
+//    with stdin /dev/null and stdout/stderr on pipes it reads (runc hands them to the
+//    container's process), writes <persist>/monitor.pid while runc works and waits for it.
+//    Should the agent stop waiting first (its end of --sync-fd closed: its create timeout),
+//    the monitor kills runc and exits without writing anything more.
 // 3. Reports on --sync-fd, then closes it, exactly one of:
 //      "created <pid>\n"       runc made the container; <pid> is its init process
 //      "runtime-failed <text>" runc failed; <text> is what it wrote on stderr (the reason)

@@ -43,7 +43,10 @@ class ContainerRuntime {
   // Starts the monitor and `runc create`; returns once the container exists (its process waits
   // for Start) or with the runtime's error (e.g. executable not found). stdout/stderr go to
   // log_path in the CRI "k8s-file" format: "<RFC3339Nano> stdout|stderr F|P <text>".
-  // AlreadyExists when the id is taken. Leaves nothing behind on failure.
+  // AlreadyExists when the id is taken; FailedPrecondition for what the container's definition
+  // got wrong (runc's message), Internal for the node's own failures (a runtime that cannot be
+  // executed, or that does not answer within create_timeout: it is killed, with its monitor).
+  // Leaves nothing behind on failure.
   virtual Status Create(const std::string& id, const std::string& bundle_dir,
                         const std::string& log_path) = 0;
   virtual Status Start(const std::string& id) = 0;
