@@ -83,7 +83,9 @@ class LogShipper {
   struct Follower;
   void Loop();
   // Sends what is new in one file; false when the server could not take it (retry later).
-  bool Ship(Follower& f);
+  // `finishing`: the container has stopped, so a last line left partial (no newline before
+  // the end) is complete as it is, and is sent (as Docker's awslogs driver does).
+  bool Ship(Follower& f, bool finishing);
   Status Prepare(Follower& f);
 
   // Constant after construction.

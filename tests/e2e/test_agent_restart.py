@@ -121,6 +121,31 @@ with WharfServer() as server:
         wait_task(server, "default", task_arn, "STOPPED")
 
     @checks.run
+    def awslogs_ships_a_last_line_without_newline_once_stopped():
+        # Docker's awslogs driver sends it; the k8s-file log holds it as a partial record.
+        family = server.aws("ecs", "register-task-definition", "--family", "tail", "--container-definitions",
+                            json.dumps([{
+                                "name": "main", "image": image, "memory": 32,
+                                "entryPoint": ["/bin/sh", "-c"], "command": ["echo first; printf last"],
+                                "logConfiguration": {"logDriver": "awslogs", "options": {
+                                    "awslogs-group": "/ecs/tail", "awslogs-region": "us-east-1",
+                                    "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
+                            )["taskDefinition"]["taskDefinitionArn"]
+        task_arn = server.aws("ecs", "run-task", "--task-definition", family)["tasks"][0]["taskArn"]
+        wait_task(server, "default", task_arn, "STOPPED")
+        stream = "ecs/main/" + task_arn.rsplit("/", 1)[1]
+        logs = server.boto3("logs")
+        deadline = time.time() + 15
+        messages = []
+        while time.time() < deadline:
+            messages = [e["message"] for e in logs.get_log_events(
+                logGroupName="/ecs/tail", logStreamName=stream, startFromHead=True)["events"]]
+            if len(messages) >= 2:
+                break
+            time.sleep(0.5)
+        assert messages == ["first", "last"], messages
+
+    @checks.run
     def host_left_clean():
         agent.kill(signal.SIGTERM)
         leftovers = wait_clean(before)
