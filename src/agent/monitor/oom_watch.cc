@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
+#include <poll.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -68,14 +68,10 @@ std::string OomWatch::Start(int pid) {
   cgroup_dir_ = CgroupDir(pid, v2_, "memory");
   if (cgroup_dir_.empty()) return "no memory cgroup for pid " + std::to_string(pid);
   if (v2_) {
-    fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd_ < 0) return std::string("inotify_init1: ") + strerror(errno);
-    if (inotify_add_watch(fd_, (cgroup_dir_ + "/memory.events").c_str(), IN_MODIFY) < 0) {
-      std::string err = "watch " + cgroup_dir_ + "/memory.events: " + strerror(errno);
-      close(fd_);
-      fd_ = -1;
-      return err;
-    }
+    const std::string events = cgroup_dir_ + "/memory.events";
+    fd_ = open(events.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) return "open " + events + ": " + strerror(errno);
+    CheckV2();  // a read arms the notification
     return "";
   }
   const std::string control = cgroup_dir_ + "/cgroup.event_control";
@@ -101,6 +97,8 @@ std::string OomWatch::Start(int pid) {
   return err;
 }
 
+short OomWatch::events() const { return v2_ ? POLLPRI : POLLIN; }
+
 bool OomWatch::Check() {
   if (fd_ < 0) return false;
   return v2_ ? CheckV2() : CheckV1();
@@ -115,18 +113,27 @@ bool OomWatch::CheckV1() {
 }
 
 bool OomWatch::CheckV2() {
-  char events[4096];
-  while (read(fd_, events, sizeof events) > 0) {
+  char text[4096];
+  const ssize_t n = pread(fd_, text, sizeof text - 1, 0);
+  if (n < 0 && errno != EINTR) {
+    // The cgroup is gone (ENODEV), and its file would poll POLLERR for ever: stop watching.
+    close(fd_);
+    fd_ = -1;
+    return false;
   }
-  FILE* f = fopen((cgroup_dir_ + "/memory.events").c_str(), "re");
-  if (f == nullptr) return false;
+  if (n <= 0) return false;
+  text[n] = '\0';
   long count = 0;
-  char key[64];
-  long value = 0;
-  while (fscanf(f, "%63s %ld", key, &value) == 2) {
-    if (strcmp(key, "oom") == 0 || strcmp(key, "oom_kill") == 0) count += value;
+  for (const char* line = text; line != nullptr && *line != '\0';) {
+    char key[64];
+    long value = 0;
+    if (sscanf(line, "%63s %ld", key, &value) == 2 &&
+        (strcmp(key, "oom") == 0 || strcmp(key, "oom_kill") == 0)) {
+      count += value;
+    }
+    line = strchr(line, '\n');
+    if (line != nullptr) ++line;
   }
-  fclose(f);
   if (count == last_v2_count_) return false;
   last_v2_count_ = count;
   return count > 0;

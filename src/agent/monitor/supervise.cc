@@ -108,7 +108,8 @@ pid_t StartCreate(const MonitorArgs& args, const sigset_t& old_mask, int out_fd,
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);  // the rest cannot be set
   }
-  // glibc refuses its own two (32, 33); the kernel does not.
+  // glibc refuses its own two (32, 33); the kernel does not. All zeros is SIG_DFL, no flags,
+  // no mask, in every architecture's layout of the kernel's struct sigaction.
   struct { void* handler; unsigned long flags; void* restorer; unsigned long mask; } dfl{};
   syscall(SYS_rt_sigaction, 32, &dfl, nullptr, sizeof dfl.mask);
   syscall(SYS_rt_sigaction, 33, &dfl, nullptr, sizeof dfl.mask);
@@ -168,7 +169,7 @@ int WatchUntilExit(int sig_fd, int container_pid, Stream (&streams)[2], OomWatch
     pollfd fds[4];
     nfds_t n = 0;
     fds[n++] = {sig_fd, POLLIN, 0};
-    if (oom.fd() >= 0) fds[n++] = {oom.fd(), POLLIN, 0};
+    if (oom.fd() >= 0) fds[n++] = {oom.fd(), oom.events(), 0};
     const nfds_t first_stream = n;
     for (auto& s : streams) fds[n++] = {s.fd, POLLIN, 0};  // -1 entries are ignored by poll
     if (poll(fds, n, -1) < 0) continue;  // EINTR
