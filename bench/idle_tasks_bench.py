@@ -8,7 +8,7 @@
 
 Once every task runs and --settle seconds have passed, CPU time (utime+stime from /proc) is
 summed over --seconds for: the wharf server (its local node's agent threads are in it), the
-conmon monitors, and every other process on the machine (runc, health checks, ... and the
+wharf-monitor monitors (conmon before), and every other process on the machine (runc, health checks, ... and the
 other sessions on a shared machine: the machine's total is printed with its idle baseline,
 measured the same way before any task started), and each group's context switches per second
 (its threads' wake-ups). Also forks per second (/proc/stat
@@ -124,7 +124,7 @@ def wharf(args, layout):
     with WharfServer(agent=True) as server:
         ecs = server.boto3("ecs")
         server_pid = server.proc.pid
-        groups = {"wharf server+agent": lambda: [server_pid], "conmon": lambda: pids_named("conmon"),
+        groups = {"wharf server+agent": lambda: [server_pid], "monitors": lambda: pids_named("wharf-monitor") + pids_named("conmon"),
                   "runc": lambda: pids_named("runc")}
         try:
             image = task_fixtures.push_to_wharf(server, layout, "v1", "idle")

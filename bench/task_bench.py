@@ -18,7 +18,7 @@ beside docker run, for one cached busybox image, and wharf's memory per running 
 Each path starts --tasks containers one at a time (p50/p95); each container is removed (wharf:
 StopTask, waited for STOPPED) before the next starts, untimed. The image is pulled/loaded once
 before timing. Memory: --mem-tasks wharf tasks running at once, (server RSS - RSS with none)/N
-and the conmon monitors' RSS per task. --timeline K: K more tasks of each wharf target with the kernel's
+and the per-container monitors' RSS per task (wharf-monitor; conmon in builds before it). --timeline K: K more tasks of each wharf target with the kernel's
 sched_process_fork/exec/exit events traced (a private tracefs instance, no ptrace),
 printed as a median timeline of the programs wharf runs, beside the server's own task timestamps.
 
@@ -72,6 +72,10 @@ def pss_kib(pid):
     """Proportional set size: shared pages (glib, libc) split among the processes mapping them."""
     with open(f"/proc/{pid}/smaps_rollup") as f:
         return int(re.search(r"^Pss:\s+(\d+)", f.read(), re.M).group(1))
+
+
+# The per-container monitor's name: wharf's own, or Debian's in builds before it (to compare).
+MONITORS = ("wharf-monitor", "conmon")
 
 
 def procs_named(comm, needle):
@@ -360,7 +364,7 @@ def timeline(wharf, mode, k):
                 # runc's child re-executing runc: `runc init`, then (runc 1.1) its memfd copy
                 name = "runc init" if fn == "/proc/self/exe" else "runc init (cloned binary)"
             elif name == "runc":
-                name = "runc create" if above == "conmon" else "runc"
+                name = "runc create" if above in MONITORS else "runc"
             elif above.startswith("runc init"):
                 name = f"container {name}"
             label[tid] = name
@@ -440,9 +444,9 @@ def main():
                 arns = [wharf.run("bridge")[1]["taskArn"] for _ in range(args.mem_tasks)]
                 time.sleep(2)
                 full = rss_kib(pid)
-                conmons = procs_named("conmon", wharf.server.data_dir)
-                conmon = sum(rss_kib(p) for p in conmons)
-                extra["mem"] = (base, full, conmon, len(conmons), sum(pss_kib(p) for p in conmons))
+                monitors = [p for m in MONITORS for p in procs_named(m, wharf.server.data_dir)]
+                monitor = sum(rss_kib(p) for p in monitors)
+                extra["mem"] = (base, full, monitor, len(monitors), sum(pss_kib(p) for p in monitors))
                 for a in arns:
                     wharf.ecs.stop_task(cluster="default", task=a)
                 for a in arns:
@@ -506,10 +510,10 @@ def report(args, times, extra, load):
         print(f"  {mode} server timestamps, median ms after createdAt: pullStarted {med('pullStartedAt'):.1f}, "
               f"pullStopped {med('pullStoppedAt'):.1f}, startedAt {med('startedAt'):.1f}")
     if "mem" in extra:
-        base, full, conmon, n, pss = extra["mem"]
+        base, full, monitor, n, pss = extra["mem"]
         per = (full - base) / args.mem_tasks
         print(f"\nwharf server RSS {base / 1024:.1f} MiB idle, {full / 1024:.1f} MiB with {args.mem_tasks} tasks: "
-              f"{per:.0f} KiB per task; conmon monitors: {n}, {conmon / max(n, 1):.0f} KiB RSS "
+              f"{per:.0f} KiB per task; container monitors: {n}, {monitor / max(n, 1):.0f} KiB RSS "
               f"({pss / max(n, 1):.0f} KiB PSS) each")
     for mode, tl in extra.get("timeline", {}).items():
         print(f"\ntimeline of a wharf {mode} task, ms after the RunTask call, median of {args.timeline} "

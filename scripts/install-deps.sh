@@ -17,8 +17,8 @@ packages=(
   clang
   # run and test
   etcd-server etcd-client awscli python3-boto3 curl jq procps
-  # nodes: OCI runtime, per-container monitor, Docker's seccomp profile, CNI, host networking
-  runc conmon golang-github-containers-common containernetworking-plugins iptables iproute2
+  # nodes: OCI runtime, Docker's seccomp profile, CNI, host networking
+  runc golang-github-containers-common containernetworking-plugins iptables iproute2
   # security groups: the agent enforces them with one nftables table (docs/SECURITY_GROUPS.md)
   nftables
   # Application Auto Scaling's scheduled actions in time zones read /usr/share/zoneinfo

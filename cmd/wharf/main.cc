@@ -17,7 +17,10 @@ namespace {
 // MSG_NOSIGNAL, so a client that closes while one is being sent (a browser leaving a page,
 // a client reading only the headers) would otherwise kill the process; the write fails
 // with EPIPE instead and only that connection closes.
+// SIGCHLD is set back to its default: ignored (by whoever started wharf) the kernel would
+// reap our children itself and no waitpid would get an exit status.
 sigset_t BlockStopSignals() {
+  std::signal(SIGCHLD, SIG_DFL);
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t set;
   sigemptyset(&set);

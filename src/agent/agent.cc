@@ -109,7 +109,10 @@ class AgentImpl final : public Agent {
     data_dir_ = fs::absolute(options_.data_dir).string();
     RETURN_IF_ERROR(LoadNodeIdentity());
     ASSIGN_OR_RETURN(images_, ImageStore::Open(data_dir_ + "/images"));
-    runtime_ = MakeConmonRuntime(RuntimeOptions{options_.runtime, data_dir_ + "/runtime"});
+    RuntimeOptions runtime;
+    runtime.runtime_binary = options_.runtime;
+    runtime.state_dir = data_dir_ + "/runtime";
+    ASSIGN_OR_RETURN(runtime_, MakeMonitorRuntime(std::move(runtime)));
     // The node's nft tables are named by its data directory: a restarted agent finds its own,
     // and two agents on one host never replace each other's.
     std::error_code canonical_ec;

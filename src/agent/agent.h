@@ -14,7 +14,7 @@
 //                        hosts, resolv.conf, hostname, containers/<name>/ (bundle, rootfs
 //                        mount, log)
 //   images/              pulled images and unpacked layers (agent/image)
-//   runtime/             runc and conmon state (agent/runtime)
+//   runtime/             runc and wharf-monitor state (agent/runtime)
 //   network/             CNI state and named network namespaces (agent/network)
 //
 // Thread-safety: Start/Stop from one thread.

@@ -184,7 +184,7 @@ Status LogShipper::Prepare(Follower& f) {
   return Status::OK();
 }
 
-bool LogShipper::Ship(Follower& f) {
+bool LogShipper::Ship(Follower& f, bool finishing) {
   if (!f.prepared) {
     Status st = Prepare(f);
     if (!st.ok()) {
@@ -213,9 +213,13 @@ bool LogShipper::Ship(Follower& f) {
   std::string message;    // a line assembled from partial records
   int64_t message_time = 0;
   size_t pos = 0;
-  while (pos < data.size() && events.size() < kMaxBatchEvents) {
+  bool read_all = false;  // every whole record of the file is in `data` and was taken
+  while (events.size() < kMaxBatchEvents) {
     size_t nl = data.find('\n', pos);
-    if (nl == std::string::npos) break;  // the record is still being written
+    if (nl == std::string::npos) {  // the end of what was read, or a record still being written
+      read_all = f.offset + static_cast<int64_t>(n) == st.st_size;
+      break;
+    }
     LogRecord r;
     std::string_view line(data.data() + pos, nl - pos);
     pos = nl + 1;
@@ -231,6 +235,11 @@ bool LogShipper::Ship(Follower& f) {
     batch_bytes += message.size() + kEventOverhead;
     events.push_back(json::object{{"timestamp", message_time}, {"message", message}});
     message.clear();
+    consumed = static_cast<int64_t>(pos);
+  }
+  if (finishing && read_all && !message.empty() && events.size() < kMaxBatchEvents &&
+      batch_bytes + message.size() + kEventOverhead <= kMaxBatchBytes) {
+    events.push_back(json::object{{"timestamp", message_time}, {"message", message}});
     consumed = static_cast<int64_t>(pos);
   }
   if (events.empty()) {
@@ -283,7 +292,7 @@ void LogShipper::Loop() {
       bool ok;
       do {
         before = f->offset;
-        ok = Ship(*f);
+        ok = Ship(*f, finishing);
       } while (ok && f->offset != before);
       if (!ok) f->retry_at = std::chrono::steady_clock::now() + std::chrono::seconds(1);
       if (f->offset != start) f->grew_at = now;

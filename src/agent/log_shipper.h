@@ -1,8 +1,8 @@
-// LogShipper: the awslogs log driver. Each container's monitor (conmon) writes its stdout and
-// stderr to a file in the CRI "k8s-file" format, one line per record:
+// LogShipper: the awslogs log driver. Each container's monitor (wharf-monitor) writes its
+// stdout and stderr to a file in the CRI "k8s-file" format, one line per record:
 //   <RFC3339Nano time> stdout|stderr F|P <text>
 // (P: a partial line continued by the next record). The shipper follows these files and sends
-// their lines to CloudWatch Logs with PutLogEvents, each with the time conmon read it.
+// their lines to CloudWatch Logs with PutLogEvents, each with the time the monitor read it.
 //
 // Exactly once across agent restarts: what was acknowledged is recorded in the container's
 // `<log>.shipped` file as {offset}. Before a batch is sent, the file also records the batch
@@ -83,7 +83,9 @@ class LogShipper {
   struct Follower;
   void Loop();
   // Sends what is new in one file; false when the server could not take it (retry later).
-  bool Ship(Follower& f);
+  // `finishing`: the container has stopped, so a last line left partial (no newline before
+  // the end) is complete as it is, and is sent (as Docker's awslogs driver does).
+  bool Ship(Follower& f, bool finishing);
   Status Prepare(Follower& f);
 
   // Constant after construction.

@@ -34,15 +34,17 @@ def prepare(tag="v1"):
 
 class AgentProcess:
     """`wharf agent` against `server` with its admin key, state in `data_dir`; killed with
-    SIGKILL at exit if still running (its containers stay, as a node's do)."""
+    SIGKILL at exit if still running (its containers stay, as a node's do). `binary`: another
+    wharf build than WHARF_BIN (an older agent whose containers a newer one adopts)."""
 
-    def __init__(self, server, data_dir, *extra_args):
+    def __init__(self, server, data_dir, *extra_args, binary=None):
         self.server, self.data_dir, self.extra_args, self.proc = server, data_dir, list(extra_args), None
+        self.binary = binary or WHARF
 
     def start(self):
         key, secret = self.server.credentials()
         self.log = open(os.path.join(self.data_dir, "agent.log"), "ab")
-        self.proc = subprocess.Popen([WHARF, "agent", "--server", self.server.endpoint, "--data-dir", self.data_dir,
+        self.proc = subprocess.Popen([self.binary, "agent", "--server", self.server.endpoint, "--data-dir", self.data_dir,
                                       "--access-key-id", key, "--secret-access-key", secret] + self.extra_args,
                                      stdout=self.log, stderr=self.log)
         on_exit(self.kill)

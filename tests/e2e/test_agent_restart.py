@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """A node agent killed with SIGKILL leaves its containers running; the restarted agent adopts
 them, reports their true state and starts no duplicate. Runs a separate `wharf agent` process
-against a server without a local node, as a second machine would."""
+against a server without a local node, as a second machine would.
+
+WHARF_AGENT_BEFORE=<an older wharf binary> runs the first agent from that build, so that the
+restarted one adopts containers an older agent made (e.g. under conmon, before wharf-monitor)."""
 import json
 import os
 import signal
@@ -35,7 +38,7 @@ with WharfServer() as server:
     on_exit(lambda: subprocess.run(["rm", "-rf", node_dir]))
     server.aws("ecs", "create-cluster", "--cluster-name", "default")
     image = push_to_wharf(server, layout, "v1", "app")
-    agent = AgentProcess(server, node_dir).start()
+    agent = AgentProcess(server, node_dir, binary=os.environ.get("WHARF_AGENT_BEFORE")).start()
     deadline = time.time() + 10
     while time.time() < deadline and not server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
         time.sleep(0.1)
@@ -164,6 +167,31 @@ with WharfServer() as server:
         assert "line-399" in tail.stdout, tail.stderr
         server.aws("ecs", "stop-task", "--task", task_arn)
         wait_task(server, "default", task_arn, "STOPPED")
+
+    @checks.run
+    def awslogs_ships_a_last_line_without_newline_once_stopped():
+        # Docker's awslogs driver sends it; the k8s-file log holds it as a partial record.
+        family = server.aws("ecs", "register-task-definition", "--family", "tail", "--container-definitions",
+                            json.dumps([{
+                                "name": "main", "image": image, "memory": 32,
+                                "entryPoint": ["/bin/sh", "-c"], "command": ["echo first; printf last"],
+                                "logConfiguration": {"logDriver": "awslogs", "options": {
+                                    "awslogs-group": "/ecs/tail", "awslogs-region": "us-east-1",
+                                    "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
+                            )["taskDefinition"]["taskDefinitionArn"]
+        task_arn = server.aws("ecs", "run-task", "--task-definition", family)["tasks"][0]["taskArn"]
+        wait_task(server, "default", task_arn, "STOPPED")
+        stream = "ecs/main/" + task_arn.rsplit("/", 1)[1]
+        logs = server.boto3("logs")
+        deadline = time.time() + 15
+        messages = []
+        while time.time() < deadline:
+            messages = [e["message"] for e in logs.get_log_events(
+                logGroupName="/ecs/tail", logStreamName=stream, startFromHead=True)["events"]]
+            if len(messages) >= 2:
+                break
+            time.sleep(0.5)
+        assert messages == ["first", "last"], messages
 
     @checks.run
     def host_left_clean():

@@ -2,15 +2,19 @@
 //
 // Lifecycle of one container: Create (bundle with config.json already written) -> Start ->
 // State (poll) ... Kill -> State says "stopped" with the exit code -> Delete. A container
-// outlives the object and the process that created it: the conmon implementation leaves a
-// per-container monitor (conmon) that holds stdio, writes the log and records the exit code
-// in a file, so a new runtime object over the same state_dir (after an agent restart) lists
-// the containers and reads their state. Exit codes follow Docker: 128+signal when killed.
+// outlives the object and the process that created it: the implementation leaves a
+// per-container monitor (wharf-monitor, agent/monitor/monitor.h; Debian's conmon before it)
+// that holds stdio, writes the log and records the exit code in a file, so a new runtime
+// object over the same state_dir (after an agent restart) lists the containers and reads their
+// state. Exit codes follow Docker: 128+signal when killed.
 //
 // Layout under RuntimeOptions::state_dir:
 //   runc/                     runc --root (runc's own state, one dir per container)
-//   exits/<id>                conmon's exit file: the exit status as decimal text
-//   containers/<id>/          conmon's persist dir (its own "exit" and "oom" files), conmon.pid
+//   exits/<id>                the monitor's exit file: the exit status as decimal text
+//   containers/<id>/          the monitor's persist dir: its own "exit" and "oom" files,
+//                             monitor.pid (conmon.pid for a container conmon watches),
+//                             init.pid (the container's process, for Start)
+//   sockets/<id>              conmon's attach socket dir, of containers conmon watches
 //
 // Thread-safety: implementations are safe to call from several threads for different ids.
 #pragma once
@@ -39,7 +43,10 @@ class ContainerRuntime {
   // Starts the monitor and `runc create`; returns once the container exists (its process waits
   // for Start) or with the runtime's error (e.g. executable not found). stdout/stderr go to
   // log_path in the CRI "k8s-file" format: "<RFC3339Nano> stdout|stderr F|P <text>".
-  // AlreadyExists when the id is taken. Leaves nothing behind on failure.
+  // AlreadyExists when the id is taken; FailedPrecondition for what the container's definition
+  // got wrong (runc's message), Internal for the node's own failures (a runtime that cannot be
+  // executed, or that does not answer within create_timeout: it is killed, with its monitor).
+  // Leaves nothing behind on failure.
   virtual Status Create(const std::string& id, const std::string& bundle_dir,
                         const std::string& log_path) = 0;
   virtual Status Start(const std::string& id) = 0;
@@ -69,11 +76,13 @@ class ContainerRuntime {
 struct RuntimeOptions {
   std::string runtime_binary = "runc";  // name on PATH or absolute path
   std::string state_dir;                // absolute; created if missing
-  std::string conmon_binary = "conmon";
+  // wharf-monitor; empty: the one beside the running program (/proc/self/exe), else on PATH.
+  std::string monitor_binary;
   std::chrono::milliseconds create_timeout{30000};
 };
 
-std::unique_ptr<ContainerRuntime> MakeConmonRuntime(RuntimeOptions options);
+// FailedPrecondition when the monitor binary cannot be found (the agent must not start).
+Result<std::unique_ptr<ContainerRuntime>> MakeMonitorRuntime(RuntimeOptions options);
 
 // Removes a cgroup (v1: in every mounted hierarchy; v2: the unified one) and its empty
 // descendants, e.g. the task-level "/wharf/<task-id>" parent that runc does not remove.

@@ -1,11 +1,14 @@
-// ContainerRuntime over runc, with Debian's conmon as the per-container monitor.
+// ContainerRuntime over runc, with wharf-monitor (agent/monitor/monitor.h) as the
+// per-container monitor.
 //
-// Create forks conmon the way podman does. conmon daemonizes (its first process exits at
-// once), runs `runc create`, and reports on the sync pipe (_OCI_SYNCPIPE) one JSON line:
-// {"data": <container pid>} or {"data": -1, "message": "<runc's error>"}. It then stays the
-// container process's parent (a subreaper), copies stdout/stderr to the k8s-file log and,
-// when the process exits, writes the exit status to exits/<id>. Start, State, Kill and
-// Delete call runc directly; nothing of ours needs to be alive in between.
+// Create spawns the monitor, which detaches (its first process exits at once), runs
+// `runc create` and reports on a pipe: the container's pid, or runc's error message. It then
+// stays the container process's parent (a subreaper), copies stdout/stderr to the k8s-file log
+// and, when the process exits, writes the exit status to exits/<id>. Start, State, Kill and
+// Delete call runc directly (Start not even that); nothing of ours needs to be alive in between.
+//
+// Containers that an agent of before left under Debian's conmon keep working: conmon used
+// the same layout and files (exit, oom, exits/<id>), and named its pid file conmon.pid.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -13,6 +16,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <spawn.h>
 
 #include <boost/json.hpp>
 #include <cerrno>
@@ -81,10 +86,18 @@ bool ProcessAlive(int pid) {
          (*stat)[close_paren + 2] != 'Z' && (*stat)[close_paren + 2] != 'X';
 }
 
-class ConmonRuntime final : public ContainerRuntime {
+// Kills a monitor (which stops waiting on anything then) and waits until it is gone.
+void StopMonitor(int pid) {
+  if (pid <= 0 || kill(pid, SIGKILL) != 0) return;
+  for (int i = 0; i < 200 && ProcessAlive(pid); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+class MonitorRuntime final : public ContainerRuntime {
  public:
-  ConmonRuntime(RuntimeOptions options, std::string runc, std::string conmon)
-      : options_(std::move(options)), runc_(std::move(runc)), conmon_(std::move(conmon)) {}
+  MonitorRuntime(RuntimeOptions options, std::string runc, std::string monitor)
+      : options_(std::move(options)), runc_(std::move(runc)), monitor_(std::move(monitor)) {}
 
   Status Create(const std::string& id, const std::string& bundle_dir,
                 const std::string& log_path) override;
@@ -104,24 +117,27 @@ class ConmonRuntime final : public ContainerRuntime {
   std::string PersistDir(const std::string& id) const {
     return options_.state_dir + "/containers/" + id;
   }
+  // conmon's attach sockets, of containers an agent of before made under conmon.
   std::string SocketDir() const { return options_.state_dir + "/sockets"; }
-  // The container's init process, as conmon reported it at create.
+  // The container's init process, as the monitor reported it at create.
   std::string PidFile(const std::string& id) const { return PersistDir(id) + "/init.pid"; }
 
   Result<CommandResult> Runc(std::vector<std::string> args) {
     args.insert(args.begin(), {runc_, "--root", RuncRoot()});
     return RunProcess(args);
   }
-  Status LaunchConmon(const std::string& id, const std::string& bundle_dir,
+  // The monitor's pid (conmon's for a container an agent of before made), 0 when unknown.
+  int MonitorPid(const std::string& id) const;
+  Status LaunchMonitor(const std::string& id, const std::string& bundle_dir,
                       const std::string& log_path);
   void RemoveFiles(const std::string& id);
 
   // Constant after construction.
   const RuntimeOptions options_;
-  const std::string runc_, conmon_;  // absolute paths
+  const std::string runc_, monitor_;  // absolute paths
 };
 
-Status ConmonRuntime::Create(const std::string& id, const std::string& bundle_dir,
+Status MonitorRuntime::Create(const std::string& id, const std::string& bundle_dir,
                              const std::string& log_path) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
   if (bundle_dir.empty() || bundle_dir[0] != '/') {
@@ -132,9 +148,13 @@ Status ConmonRuntime::Create(const std::string& id, const std::string& bundle_di
     if (errno == EEXIST) return Status::AlreadyExists("container " + id + " already exists");
     return Status::Internal("mkdir " + PersistDir(id) + ": " + strerror(errno));
   }
-  Status st = LaunchConmon(id, bundle_dir, log_path);
+  Status st = LaunchMonitor(id, bundle_dir, log_path);
   if (!st.ok()) {
-    // runc create cleans up after itself when it fails; this covers a conmon that died or a
+    // A monitor still waiting on a hung runc (the create timeout) goes first, and its runc
+    // with it (runc's parent-death signal): else it could write exits/<id> after the files
+    // are gone, for a later container of the same id to find.
+    StopMonitor(MonitorPid(id));
+    // runc create cleans up after itself when it fails; this covers a monitor that died or a
     // container that was created but whose report we could not read.
     auto out = Runc({"delete", "--force", id});
     (void)out;
@@ -144,106 +164,101 @@ Status ConmonRuntime::Create(const std::string& id, const std::string& bundle_di
   return Status::OK();
 }
 
-Status ConmonRuntime::LaunchConmon(const std::string& id, const std::string& bundle_dir,
-                                   const std::string& log_path) {
+Status MonitorRuntime::LaunchMonitor(const std::string& id, const std::string& bundle_dir,
+                                     const std::string& log_path) {
+  int sync[2];
+  if (pipe2(sync, O_CLOEXEC) != 0) return Status::Internal(std::string("pipe: ") + strerror(errno));
+  // The monitor's end becomes its fd 3: dup2 in the child clears close-on-exec (a pipe end
+  // that already is 3 is moved first, since dup2 onto itself would leave the flag set).
+  if (sync[1] == 3) {
+    int moved = fcntl(sync[1], F_DUPFD_CLOEXEC, 4);
+    close(sync[1]);
+    sync[1] = moved;
+  }
   const std::vector<std::string> args = {
-      conmon_, "--api-version", "1", "-c", id, "-u", id, "-n", id,
-      "-r", runc_, "-b", bundle_dir, "-p", bundle_dir + "/pidfile",
-      "--exit-dir", options_.state_dir + "/exits",
-      "--persist-dir", PersistDir(id),
-      "--socket-dir-path", SocketDir(),
-      "--conmon-pidfile", PersistDir(id) + "/conmon.pid",
-      "-l", "k8s-file:" + log_path,
-      "--log-level", "error",
-      // Otherwise conmon syncs the log to disk when the container exits, which delays the
-      // exit file (and so State and Delete) by the disk's flush time.
-      "--no-sync-log",
-      "--runtime-arg", "--root=" + RuncRoot()};
+      monitor_, "--runtime", runc_, "--root", RuncRoot(), "--bundle", bundle_dir,
+      "--pid-file", bundle_dir + "/pidfile", "--exit-dir", options_.state_dir + "/exits",
+      "--persist-dir", PersistDir(id), "--log", log_path, "--sync-fd", "3", id};
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (strncmp(*e, "_OCI_", 5) != 0) env_storage.emplace_back(*e);
-  }
-  env_storage.emplace_back("_OCI_SYNCPIPE=3");
-  std::vector<char*> envp;
-  for (auto& e : env_storage) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  int sync[2];
-  if (pipe2(sync, O_CLOEXEC) != 0) return Status::Internal(std::string("pipe: ") + strerror(errno));
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    if (sync[1] == 3) {
-      fcntl(3, F_SETFD, 0);
-    } else {
-      dup2(sync[1], 3);
-    }
-    close_range(4, ~0U, 0);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
+  // posix_spawn (vfork) rather than fork: copying the agent's page tables is the cost of a
+  // fork, milliseconds for a server with a few hundred MB mapped.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDWR, 0);
+  posix_spawn_file_actions_adddup2(&actions, 0, 1);
+  posix_spawn_file_actions_adddup2(&actions, 0, 2);
+  posix_spawn_file_actions_adddup2(&actions, sync[1], 3);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+  // Nothing of the calling thread's signal mask, or of what the agent ignores (its own
+  // SIGPIPE; SIGCHLD, SIGINT, SIGQUIT from whoever started it), reaches the monitor and
+  // through it runc and the container: a monitor with SIGCHLD ignored never sees an exit.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, argv[0], &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   close(sync[1]);
-  if (pid < 0) {
+  if (rc != 0) {
     close(sync[0]);
-    return Status::Internal(std::string("fork: ") + strerror(errno));
-  }
-  // conmon's first process forks the monitor and exits at once.
-  int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+    return Status::Internal("cannot start " + monitor_ + ": " + strerror(rc));
   }
 
+  // The monitor writes its report and closes its end; EOF ends it.
   std::string report;
   const auto deadline = std::chrono::steady_clock::now() + options_.create_timeout;
   char buf[4096];
-  bool done = false;
-  while (!done) {
+  bool eof = false;
+  while (!eof) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd p{sync[0], POLLIN, 0};
     int n = poll(&p, 1, static_cast<int>(left.count()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) continue;
+    if (n <= 0) continue;  // EINTR, or the deadline (checked above)
     ssize_t r = read(sync[0], buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;  // EOF: conmon is gone
-    report.append(buf, r);
-    done = report.find('\n') != std::string::npos;
-  }
-  // conmon keeps its end open to report later events; it ignores our closing ours.
-  close(sync[0]);
-
-  if (!done) {
-    if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
-      return Status::Internal("conmon exited with status " + std::to_string(WEXITSTATUS(wstatus)));
+    if (r <= 0) {
+      eof = true;
+    } else {
+      report.append(buf, r);
+      // A pid is all of a success report: not worth waiting for the close.
+      eof = report.rfind("created ", 0) == 0 && report.back() == '\n';
     }
-    return Status::Internal(report.empty() ? "conmon exited or timed out before reporting"
-                                           : "conmon sent an incomplete report: " + report);
   }
-  boost::system::error_code ec;
-  json::value v = json::parse(report.substr(0, report.find('\n')), ec);
-  if (ec || !v.is_object() || !v.as_object().contains("data")) {
-    return Status::Internal("unexpected conmon report: " + report);
+  close(sync[0]);
+  // Its first process exits as soon as it has forked the monitor, which init inherits.
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
   }
-  const auto& obj = v.as_object();
-  const json::value& data = obj.at("data");
-  const int64_t container_pid = data.is_int64() ? data.as_int64() : -1;
-  if (container_pid <= 0) {
-    std::string message;
-    if (const auto* m = obj.if_contains("message"); m && m->is_string()) message = m->as_string();
+
+  if (!eof) return Status::Internal("the monitor did not report within the create timeout");
+  if (report.rfind("created ", 0) == 0) {
+    const int container_pid = std::atoi(report.c_str() + 8);
+    if (container_pid <= 0) return Status::Internal("unexpected monitor report: " + report);
+    // For Start; without it, Start runs `runc start`.
+    std::ofstream(PidFile(id)) << container_pid << "\n";
+    return Status::OK();
+  }
+  if (report.rfind("runtime-failed ", 0) == 0) {
     // A missing executable is the user's mistake, not ours: ECS reports it as a
     // CannotStartContainerError with runc's text.
-    return Status::FailedPrecondition(RuncMessage(message.empty() ? report : message));
+    return Status::FailedPrecondition(RuncMessage(report.substr(15)));
   }
-  // For Start; without it, Start runs `runc start`.
-  std::ofstream(PidFile(id)) << container_pid << "\n";
-  return Status::OK();
+  if (report.rfind("error ", 0) == 0) return Status::Internal("monitor: " + report.substr(6));
+  if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus) != 0) {
+    return Status::Internal(monitor_ + " exited with status " + std::to_string(WEXITSTATUS(wstatus)));
+  }
+  return Status::Internal("the monitor exited before reporting" +
+                          (report.empty() ? std::string() : ": " + report));
 }
 
 // What `runc start` does, without running runc (a Go program: ~10 ms of exec and start-up on
@@ -300,7 +315,7 @@ std::optional<Status> StartThroughFifo(const std::string& fifo, const std::strin
   return Status::OK();
 }
 
-Status ConmonRuntime::Start(const std::string& id) {
+Status MonitorRuntime::Start(const std::string& id) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
   if (auto started = StartThroughFifo(RuncRoot() + "/" + id + "/exec.fifo", PidFile(id))) {
     if (started->ok()) return Status::OK();
@@ -312,7 +327,7 @@ Status ConmonRuntime::Start(const std::string& id) {
   return Status::FailedPrecondition("start container " + id + ": " + RuncMessage(out.err));
 }
 
-Result<ContainerState> ConmonRuntime::State(const std::string& id) {
+Result<ContainerState> MonitorRuntime::State(const std::string& id) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
   auto stopped_state = [&]() -> std::optional<ContainerState> {
     auto text = ReadSmallFile(ExitFile(id));
@@ -352,41 +367,47 @@ Result<ContainerState> ConmonRuntime::State(const std::string& id) {
   if (s.status == "paused") s.status = "running";
   if (s.status == "stopped") {
     s.pid = 0;
-    // conmon writes the exit file just after reaping; look again before reporting "unknown".
+    // The monitor writes the exit file just after reaping; look again before reporting "unknown".
     if (auto again = stopped_state()) return *again;
   }
   return s;
 }
 
-Result<ContainerState> ConmonRuntime::WatchState(const std::string& id) {
+Result<ContainerState> MonitorRuntime::WatchState(const std::string& id) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
   if (access(ExitFile(id).c_str(), F_OK) != 0) {
-    int conmon_pid = 0;
-    if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
+    const int monitor_pid = MonitorPid(id);
     // The monitor outlives its container by the moment it takes to write the exit file.
-    if (conmon_pid > 0 && ProcessAlive(conmon_pid)) return ContainerState{"running", 0, std::nullopt, std::nullopt, false};
+    if (monitor_pid > 0 && ProcessAlive(monitor_pid)) return ContainerState{"running", 0, std::nullopt, std::nullopt, false};
   }
   return State(id);
 }
 
-int ConmonRuntime::ExitDescriptor(const std::string& id) {
+int MonitorRuntime::ExitDescriptor(const std::string& id) {
   if (!ValidId(id)) return -1;
-  int conmon_pid = 0;
-  if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
-  if (conmon_pid <= 0) return -1;
-  // A pidfd polls readable when the process exits; conmon exits just after writing the exit file.
-  int fd = static_cast<int>(syscall(SYS_pidfd_open, conmon_pid, 0));
+  const int monitor_pid = MonitorPid(id);
+  if (monitor_pid <= 0) return -1;
+  // A pidfd polls readable when the process exits; the monitor exits just after writing the
+  // exit file.
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, monitor_pid, 0));
   if (fd < 0) return -1;
   // Opened after the pid was reaped and reused: not our monitor. The caller's WatchState
   // after this sees the exit file anyway; this keeps it from waiting on a stranger.
-  if (!ProcessAlive(conmon_pid) || access(ExitFile(id).c_str(), F_OK) == 0) {
+  if (!ProcessAlive(monitor_pid) || access(ExitFile(id).c_str(), F_OK) == 0) {
     close(fd);
     return -1;
   }
   return fd;
 }
 
-Result<int> ConmonRuntime::Exec(const std::string& id, const std::vector<std::string>& argv,
+int MonitorRuntime::MonitorPid(const std::string& id) const {
+  for (const char* name : {"/monitor.pid", "/conmon.pid"}) {
+    if (auto text = ReadSmallFile(PersistDir(id) + name)) return std::atoi(text->c_str());
+  }
+  return 0;
+}
+
+Result<int> MonitorRuntime::Exec(const std::string& id, const std::vector<std::string>& argv,
                                 std::chrono::milliseconds timeout) {
   std::vector<std::string> args{"exec", id};
   args.insert(args.end(), argv.begin(), argv.end());
@@ -396,38 +417,37 @@ Result<int> ConmonRuntime::Exec(const std::string& id, const std::vector<std::st
   return out->exit_code;
 }
 
-Status ConmonRuntime::Kill(const std::string& id, int signal) {
+Status MonitorRuntime::Kill(const std::string& id, int signal) {
   ASSIGN_OR_RETURN(CommandResult out, Runc({"kill", id, std::to_string(signal)}));
   if (out.exit_code == 0) return Status::OK();
   if (NotExist(out)) return Status::NotFound("container " + id + " does not exist");
   return Status::FailedPrecondition("kill container " + id + ": " + RuncMessage(out.err));
 }
 
-void ConmonRuntime::RemoveFiles(const std::string& id) {
+void MonitorRuntime::RemoveFiles(const std::string& id) {
   std::error_code ec;
   fs::remove(ExitFile(id), ec);
   fs::remove(SocketDir() + "/" + id, ec);
   fs::remove_all(PersistDir(id), ec);
 }
 
-Status ConmonRuntime::Delete(const std::string& id) {
+Status MonitorRuntime::Delete(const std::string& id) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
-  int conmon_pid = 0;
-  if (auto text = ReadSmallFile(PersistDir(id) + "/conmon.pid")) conmon_pid = std::atoi(text->c_str());
+  const int monitor_pid = MonitorPid(id);
   // --force kills a running container first; runc removes its state and cgroup.
   ASSIGN_OR_RETURN(CommandResult out, Runc({"delete", "--force", id}));
   if (out.exit_code != 0 && !NotExist(out)) {
     return Status::Internal("delete container " + id + ": " + RuncMessage(out.err));
   }
   // Let the monitor finish writing the exit file before removing it, or it would reappear.
-  for (int i = 0; i < 200 && ProcessAlive(conmon_pid); ++i) {
+  for (int i = 0; i < 200 && ProcessAlive(monitor_pid); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   RemoveFiles(id);
   return Status::OK();
 }
 
-Result<std::vector<std::string>> ConmonRuntime::List() {
+Result<std::vector<std::string>> MonitorRuntime::List() {
   std::vector<std::string> ids;
   for (const auto& dir : {options_.state_dir + "/containers", RuncRoot()}) {
     std::error_code ec;
@@ -442,20 +462,43 @@ Result<std::vector<std::string>> ConmonRuntime::List() {
   return ids;
 }
 
+// wharf-monitor beside the running program (build/ or the install directory), else on PATH.
+Result<std::string> DefaultMonitor() {
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const std::string beside = (self.parent_path() / "wharf-monitor").string();
+    if (access(beside.c_str(), X_OK) == 0) return beside;
+  }
+  auto found = FindExecutable("wharf-monitor");
+  if (found.ok()) return *found;
+  return Status::FailedPrecondition("wharf-monitor is neither beside " + self.string() +
+                                    " nor on PATH: it is built and installed with wharf");
+}
+
 }  // namespace
 
-std::unique_ptr<ContainerRuntime> MakeConmonRuntime(RuntimeOptions options) {
-  // A binary that cannot be found is kept as given: every call then reports it cannot be run.
+Result<std::unique_ptr<ContainerRuntime>> MakeMonitorRuntime(RuntimeOptions options) {
+  // Checked now, not at the first task: without a monitor no container can run.
+  std::string monitor_path;
+  if (options.monitor_binary.empty()) {
+    ASSIGN_OR_RETURN(monitor_path, DefaultMonitor());
+  } else {
+    auto monitor = FindExecutable(options.monitor_binary);
+    if (!monitor.ok()) {
+      return Status::FailedPrecondition("monitor " + options.monitor_binary + " not found");
+    }
+    monitor_path = *monitor;
+  }
+  // A runtime that cannot be found is kept as given: every call then reports it cannot be run.
   auto runc = FindExecutable(options.runtime_binary);
-  auto conmon = FindExecutable(options.conmon_binary);
   std::string runc_path = runc.ok() ? *runc : options.runtime_binary;
-  std::string conmon_path = conmon.ok() ? *conmon : options.conmon_binary;
   std::error_code ec;
-  for (const char* sub : {"/runc", "/exits", "/containers", "/sockets"}) {
+  for (const char* sub : {"/runc", "/exits", "/containers"}) {
     fs::create_directories(options.state_dir + sub, ec);
   }
-  return std::make_unique<ConmonRuntime>(std::move(options), std::move(runc_path),
-                                         std::move(conmon_path));
+  return std::unique_ptr<ContainerRuntime>(std::make_unique<MonitorRuntime>(
+      std::move(options), std::move(runc_path), std::move(monitor_path)));
 }
 
 }  // namespace wharf::agent

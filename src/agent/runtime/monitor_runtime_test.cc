@@ -1,4 +1,4 @@
-// Real containers through conmon + runc (needs root, runc, conmon, busybox-static).
+// Real containers through wharf-monitor + runc (needs root, runc, busybox-static).
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -29,11 +29,11 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-class ConmonRuntimeTest : public ::testing::Test {
+class MonitorRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root";
-    for (const char* bin : {"/bin/busybox", "/usr/bin/conmon", "/usr/sbin/runc"}) {
+    for (const char* bin : {"/bin/busybox", "/usr/sbin/runc"}) {
       if (access(bin, X_OK) != 0) GTEST_SKIP() << bin << " missing";
     }
     char tmpl[] = "/tmp/wharf-rt-test-XXXXXX";
@@ -42,7 +42,8 @@ class ConmonRuntimeTest : public ::testing::Test {
     fs::create_directories(rootfs_ + "/bin");
     fs::create_directories(rootfs_ + "/etc");
     fs::copy_file("/bin/busybox", rootfs_ + "/bin/busybox");
-    for (const char* applet : {"sh", "echo", "sleep", "cat", "grep", "id", "pwd", "true", "test", "["}) {
+    for (const char* applet : {"sh", "echo", "sleep", "cat", "grep", "id", "pwd", "true", "test", "[",
+                               "printf", "dd", "head", "tr"}) {
       fs::create_symlink("busybox", rootfs_ + "/bin/" + applet);
     }
     std::ofstream(rootfs_ + "/etc/passwd") << "root:x:0:0:root:/root:/bin/sh\n"
@@ -50,7 +51,9 @@ class ConmonRuntimeTest : public ::testing::Test {
     std::ofstream(rootfs_ + "/etc/group") << "root:x:0:\napp:x:1000:\nstaff:x:50:app\n";
     fs::create_directories(dir_ + "/shared");
     cgroup_parent_ = "/wharf-test-" + std::to_string(getpid());
-    runtime_ = MakeConmonRuntime(Options());
+    auto runtime = MakeMonitorRuntime(Options());
+    ASSERT_TRUE(runtime.ok()) << runtime.status().ToString();
+    runtime_ = std::move(*runtime);
   }
 
   void TearDown() override {
@@ -112,7 +115,18 @@ class ConmonRuntimeTest : public ::testing::Test {
   std::vector<std::string> created_;
 };
 
-TEST_F(ConmonRuntimeTest, ExitCodeAndLogLine) {
+// The agent refuses to start without its monitor rather than fail every task later.
+TEST(MonitorRuntime, MissingMonitorIsRefusedAtOnce) {
+  RuntimeOptions options;
+  options.state_dir = "/nonexistent/wharf-runtime-test";
+  options.monitor_binary = "/nonexistent/wharf-monitor";
+  auto rt = MakeMonitorRuntime(options);
+  ASSERT_FALSE(rt.ok());
+  EXPECT_TRUE(rt.status().IsFailedPrecondition()) << rt.status().ToString();
+  EXPECT_NE(rt.status().message().find("/nonexistent/wharf-monitor"), std::string::npos);
+}
+
+TEST_F(MonitorRuntimeTest, ExitCodeAndLogLine) {
   const auto t0 = Clock::now();
   ASSERT_TRUE(Run("exit3", R"({"command":["sh","-c","echo hi; echo oops >&2; exit 3"]})").ok());
   const auto started = Clock::now() - t0;
@@ -128,7 +142,7 @@ TEST_F(ConmonRuntimeTest, ExitCodeAndLogLine) {
   EXPECT_NE(log.find(" stderr F oops\n"), std::string::npos) << log;
 }
 
-TEST_F(ConmonRuntimeTest, SigtermStopsALongRunningContainer) {
+TEST_F(MonitorRuntimeTest, SigtermStopsALongRunningContainer) {
   // A shell as PID 1 gets no default signal actions, so it traps TERM as real images do.
   ASSERT_TRUE(Run("term", R"({"command":["sh","-c","trap 'exit 143' TERM; echo trapped; while true; do sleep 0.05; done"]})").ok());
   auto s = runtime_->State("term");
@@ -147,7 +161,7 @@ TEST_F(ConmonRuntimeTest, SigtermStopsALongRunningContainer) {
   EXPECT_TRUE(runtime_->Kill("term", SIGTERM).IsFailedPrecondition());
 }
 
-TEST_F(ConmonRuntimeTest, ExitDescriptorPollsReadableOnceTheContainerExits) {
+TEST_F(MonitorRuntimeTest, ExitDescriptorPollsReadableOnceTheContainerExits) {
   ASSERT_TRUE(Run("waited", R"({"command":["sleep","1000"]})").ok());
   int fd = runtime_->ExitDescriptor("waited");
   ASSERT_GE(fd, 0);
@@ -164,7 +178,7 @@ TEST_F(ConmonRuntimeTest, ExitDescriptorPollsReadableOnceTheContainerExits) {
   EXPECT_LT(runtime_->ExitDescriptor("waited"), 0);  // nothing left to wait for
 }
 
-TEST_F(ConmonRuntimeTest, InitProcessForwardsSigterm) {
+TEST_F(MonitorRuntimeTest, InitProcessForwardsSigterm) {
   if (access("/usr/bin/tini-static", X_OK) != 0) GTEST_SKIP() << "tini not installed";
   ASSERT_TRUE(Run("init", R"({"command":["sleep","1000"],"linuxParameters":{"initProcessEnabled":true}})").ok());
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // let tini start sleep
@@ -174,16 +188,16 @@ TEST_F(ConmonRuntimeTest, InitProcessForwardsSigterm) {
   EXPECT_EQ(s->exit_code, 143);  // tini exits 128+signal of its child
 }
 
-TEST_F(ConmonRuntimeTest, SigkillGives137AndDeleteRemovesEverything) {
+TEST_F(MonitorRuntimeTest, SigkillGives137AndDeleteRemovesEverything) {
   ASSERT_TRUE(Run("killme", R"({"command":["sleep","1000"]})").ok());
   const std::string cgroup = "/sys/fs/cgroup/memory" + cgroup_parent_ + "/killme";
   EXPECT_TRUE(fs::exists(cgroup));
   auto s = runtime_->State("killme");
   ASSERT_TRUE(s.ok());
-  const std::string conmon_pid = ReadFile(dir_ + "/state/containers/killme/conmon.pid");
-  const std::string rss = ReadFile("/proc/" + std::to_string(std::atoi(conmon_pid.c_str())) + "/status");
+  const std::string monitor_pid = ReadFile(dir_ + "/state/containers/killme/monitor.pid");
+  const std::string rss = ReadFile("/proc/" + std::to_string(std::atoi(monitor_pid.c_str())) + "/status");
   if (auto p = rss.find("VmRSS:"); p != std::string::npos) {
-    std::printf("conmon %s", rss.substr(p, rss.find('\n', p) - p + 1).c_str());
+    std::printf("wharf-monitor %s", rss.substr(p, rss.find('\n', p) - p + 1).c_str());
   }
   ASSERT_TRUE(runtime_->Kill("killme", SIGKILL).ok());
   s = WaitStopped(*runtime_, "killme");
@@ -200,7 +214,7 @@ TEST_F(ConmonRuntimeTest, SigkillGives137AndDeleteRemovesEverything) {
   EXPECT_TRUE(runtime_->Delete("killme").ok());  // idempotent
 }
 
-TEST_F(ConmonRuntimeTest, DeleteOfARunningContainerKillsIt) {
+TEST_F(MonitorRuntimeTest, DeleteOfARunningContainerKillsIt) {
   ASSERT_TRUE(Run("running", R"({"command":["sleep","1000"]})").ok());
   auto s = runtime_->State("running");
   ASSERT_TRUE(s.ok());
@@ -214,13 +228,13 @@ TEST_F(ConmonRuntimeTest, DeleteOfARunningContainerKillsIt) {
   EXPECT_TRUE(list->empty());
 }
 
-TEST_F(ConmonRuntimeTest, MonitorOutlivesTheCreatingProcess) {
+TEST_F(MonitorRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   const std::string bundle =
       Bundle("survivor", R"({"command":["sh","-c","while [ ! -f /shared/go ]; do sleep 0.02; done; exit 7"]})");
   created_.push_back("survivor");
   pid_t child = fork();
   if (child == 0) {
-    auto rt = MakeConmonRuntime(Options());
+    auto rt = MakeMonitorRuntime(Options()).value();
     Status st = rt->Create("survivor", bundle, Log("survivor"));
     if (st.ok()) st = rt->Start("survivor");
     _exit(st.ok() ? 0 : 1);
@@ -229,7 +243,7 @@ TEST_F(ConmonRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 
-  auto fresh = MakeConmonRuntime(Options());  // as after an agent restart
+  auto fresh = MakeMonitorRuntime(Options()).value();  // as after an agent restart
   auto list = fresh->List();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(*list, std::vector<std::string>{"survivor"});
@@ -244,7 +258,7 @@ TEST_F(ConmonRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   EXPECT_EQ(s->exit_code, 7);
 }
 
-TEST_F(ConmonRuntimeTest, MissingExecutableFailsCreateWithRuncsMessage) {
+TEST_F(MonitorRuntimeTest, MissingExecutableFailsCreateWithRuncsMessage) {
   std::string bundle = Bundle("noexec", R"({"command":["/bin/nope"]})");
   Status st = runtime_->Create("noexec", bundle, Log("noexec"));
   ASSERT_FALSE(st.ok());
@@ -260,7 +274,220 @@ TEST_F(ConmonRuntimeTest, MissingExecutableFailsCreateWithRuncsMessage) {
   EXPECT_TRUE(runtime_->Create("noexec", bundle, Log("noexec")).IsAlreadyExists());
 }
 
-TEST_F(ConmonRuntimeTest, DockerDefaultCapabilitiesAndSeccomp) {
+// The monitor is no child of the agent (a session of its own, re-parented away at once), so
+// an agent killed outright leaves the container running, its output logged and its exit
+// recorded for the next agent.
+TEST_F(MonitorRuntimeTest, MonitorSurvivesItsCreatorBeingKilled) {
+  const std::string bundle = Bundle(
+      "orphan", R"({"command":["sh","-c","echo before; while [ ! -f /shared/go ]; do sleep 0.02; done; echo after; exit 5"]})");
+  created_.push_back("orphan");
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t agent = fork();
+  if (agent == 0) {
+    auto rt = MakeMonitorRuntime(Options()).value();
+    Status st = rt->Create("orphan", bundle, Log("orphan"));
+    if (st.ok()) st = rt->Start("orphan");
+    char c = st.ok() ? 'y' : 'n';
+    ssize_t unused = write(ready[1], &c, 1);
+    (void)unused;
+    pause();  // killed by the test, as an agent would be
+    _exit(0);
+  }
+  close(ready[1]);
+  char c = 0;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  ASSERT_EQ(c, 'y');
+
+  const int monitor = std::atoi(ReadFile(dir_ + "/state/containers/orphan/monitor.pid").c_str());
+  ASSERT_GT(monitor, 0);
+  // /proc/<pid>/stat: "pid (comm) state ppid pgrp session ..."
+  const std::string stat = ReadFile("/proc/" + std::to_string(monitor) + "/stat");
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string state;
+  int ppid = 0, pgrp = 0, session = 0;
+  fields >> state >> ppid >> pgrp >> session;
+  EXPECT_NE(ppid, agent);
+  EXPECT_EQ(session, monitor);
+
+  ASSERT_EQ(kill(agent, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(agent, &status, 0), agent);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  auto fresh = MakeMonitorRuntime(Options()).value();  // the next agent
+  auto s = fresh->WatchState("orphan");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->status, "running");
+  std::ofstream(dir_ + "/shared/go") << "";
+  s = WaitStopped(*fresh, "orphan");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->exit_code, 5);
+  const std::string log = ReadFile(Log("orphan"));
+  EXPECT_NE(log.find(" stdout F before\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stdout F after\n"), std::string::npos) << log;
+}
+
+// wharf started from a script in the background has SIGINT and SIGQUIT ignored, and may have
+// SIGCHLD ignored: the monitor must still see its children exit, and the container must
+// start with every signal at its default (Docker's containers do).
+TEST_F(MonitorRuntimeTest, IgnoredSignalsOfTheAgentReachNeitherMonitorNorContainer) {
+  const std::string bundle = Bundle("sigdfl", R"({"command":["sh","-c","grep SigIgn /proc/self/status; exit 4"]})");
+  created_.push_back("sigdfl");
+  pid_t agent = fork();
+  if (agent == 0) {
+    signal(SIGCHLD, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGQUIT, SIG_IGN);
+    auto rt = MakeMonitorRuntime(Options()).value();
+    Status st = rt->Create("sigdfl", bundle, Log("sigdfl"));
+    if (st.ok()) st = rt->Start("sigdfl");
+    _exit(st.ok() ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(agent, &status, 0), agent);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  auto s = WaitStopped(*runtime_, "sigdfl");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->exit_code, 4);
+  const std::string log = ReadFile(Log("sigdfl"));
+  EXPECT_NE(log.find(" stdout F SigIgn:\t0000000000000000\n"), std::string::npos) << log;
+}
+
+bool Alive(int pid) {
+  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
+  const auto paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z';
+}
+
+// Processes whose command line has `arg` as one of its arguments.
+std::vector<int> ProcessesWithArgument(const std::string& arg) {
+  std::vector<int> pids;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::string cmdline = ReadFile(e.path().string() + "/cmdline");
+    if (cmdline.find(std::string(1, '\0') + arg + '\0') != std::string::npos && Alive(std::stoi(name))) {
+      pids.push_back(std::stoi(name));
+    }
+  }
+  return pids;
+}
+
+// A runtime that hangs in create: Create gives up at its timeout and leaves neither the
+// monitor nor the runtime behind, nor an exit file that a later container of the id would find.
+TEST_F(MonitorRuntimeTest, HungRuntimeTimesOutAndLeavesNothing) {
+  const std::string stub = dir_ + "/hung-runc";
+  std::ofstream(stub) << "#!/bin/sh\n"
+                         "case \"$3\" in create) echo $$ > " << dir_ << "/stub.pid; exec sleep 60;; esac\n"
+                         "exit 0\n";
+  fs::permissions(stub, fs::perms::owner_all);
+  RuntimeOptions options = Options();
+  options.runtime_binary = stub;
+  options.create_timeout = std::chrono::milliseconds(500);
+  auto rt = MakeMonitorRuntime(options).value();
+  const auto t0 = Clock::now();
+  Status st = rt->Create("hung", Bundle("hung", R"({"command":["true"]})"), Log("hung"));
+  EXPECT_FALSE(st.ok());
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+  const int stub_pid = std::atoi(ReadFile(dir_ + "/stub.pid").c_str());
+  ASSERT_GT(stub_pid, 0);
+  for (int i = 0; i < 100 && Alive(stub_pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(Alive(stub_pid));
+  EXPECT_TRUE(ProcessesWithArgument(stub).empty());  // the monitor: `--runtime <stub>`
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(fs::exists(dir_ + "/state/exits/hung"));
+  EXPECT_FALSE(fs::exists(dir_ + "/state/containers/hung"));
+}
+
+// A runtime that cannot be executed is the node's fault (Internal), not the task
+// definition's (FailedPrecondition, which ECS reports as CannotStartContainerError).
+TEST_F(MonitorRuntimeTest, MissingRuntimeIsAnInternalError) {
+  RuntimeOptions options = Options();
+  options.runtime_binary = dir_ + "/no-runc";
+  auto rt = MakeMonitorRuntime(options).value();
+  Status st = rt->Create("norunc", Bundle("norunc", R"({"command":["true"]})"), Log("norunc"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.IsInternal()) << st.ToString();
+  EXPECT_NE(st.message().find("no-runc"), std::string::npos) << st.ToString();
+  EXPECT_FALSE(fs::exists(dir_ + "/state/containers/norunc"));
+}
+
+// Any runc failure at create reaches the caller with runc's own reason, not just a status.
+TEST_F(MonitorRuntimeTest, RuncErrorMessageFailsCreate) {
+  std::string bundle = Bundle("badcwd", R"({"command":["true"]})");
+  auto config = json::parse(ReadFile(bundle + "/config.json")).as_object();
+  config["process"].as_object()["cwd"] = "relative/dir";
+  std::ofstream(bundle + "/config.json") << json::serialize(config);
+  Status st = runtime_->Create("badcwd", bundle, Log("badcwd"));
+  ASSERT_FALSE(st.ok());
+  EXPECT_TRUE(st.IsFailedPrecondition()) << st.ToString();
+  EXPECT_NE(st.message().find("absolute"), std::string::npos) << st.ToString();
+  EXPECT_EQ(st.message().find("level=error"), std::string::npos) << st.ToString();  // runc's msg only
+  EXPECT_FALSE(fs::exists(dir_ + "/state/containers/badcwd"));
+  EXPECT_EQ(ReadFile(Log("badcwd")), "");  // runc's complaint is not the container's output
+}
+
+TEST_F(MonitorRuntimeTest, OomKillIsRecorded) {
+  // dd fills a 64 MiB buffer from /dev/zero under a 16 MiB limit (no swap on these machines).
+  ASSERT_TRUE(Run("oom", R"({"command":["dd","if=/dev/zero","of=/dev/null","bs=64M","count=1"],"memory":16})").ok());
+  auto s = WaitStopped(*runtime_, "oom");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->exit_code, 137);
+  EXPECT_TRUE(s->oom_killed);
+  ASSERT_TRUE(Run("nooom", R"({"command":["true"],"memory":16})").ok());
+  s = WaitStopped(*runtime_, "nooom");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_FALSE(s->oom_killed);
+}
+
+// conmon's records: a read that ends mid-line is a P record, the rest of the line follows.
+TEST_F(MonitorRuntimeTest, PartialLinesAndLongLines) {
+  ASSERT_TRUE(Run("partial", R"({"command":["sh","-c","printf abc; sleep 0.2; printf 'def\\nlast'; sleep 0.2; head -c 20000 /dev/zero | tr '\\0' x; echo"]})").ok());
+  ASSERT_TRUE(WaitStopped(*runtime_, "partial").ok());
+  const std::string log = ReadFile(Log("partial"));
+  EXPECT_NE(log.find(" stdout P abc\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stdout F def\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stdout P last\n"), std::string::npos) << log;
+  size_t xs = 0, records = 0;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    ++records;
+    const size_t tag = line.find(" stdout ");
+    ASSERT_NE(tag, std::string::npos) << line;
+    ASSERT_EQ(line[10], 'T') << line;  // RFC 3339 with its offset: 2026-12-07T12:21:13.1...+00:00
+    const std::string text = line.substr(tag + 10);
+    xs += std::count(text.begin(), text.end(), 'x');
+    EXPECT_LE(text.size(), 8192u);
+  }
+  EXPECT_EQ(xs, 20000u);
+  EXPECT_GE(records, 6u);
+}
+
+// A container that an agent running conmon left: its pid file is conmon.pid; the rest of the
+// layout is the same, so it is watched, waited for and deleted alike.
+TEST_F(MonitorRuntimeTest, ContainerOfAConmonAgentIsWatched) {
+  ASSERT_TRUE(Run("legacy", R"({"command":["sleep","1000"]})").ok());
+  const std::string persist = dir_ + "/state/containers/legacy";
+  fs::rename(persist + "/monitor.pid", persist + "/conmon.pid");
+  auto fresh = MakeMonitorRuntime(Options()).value();
+  auto s = fresh->WatchState("legacy");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->status, "running");
+  int fd = fresh->ExitDescriptor("legacy");
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(fresh->Kill("legacy", SIGKILL).ok());
+  pollfd p{fd, POLLIN, 0};
+  EXPECT_EQ(poll(&p, 1, 10000), 1);
+  close(fd);
+  s = fresh->WatchState("legacy");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->status, "stopped");
+  EXPECT_EQ(s->exit_code, 137);
+}
+
+TEST_F(MonitorRuntimeTest, DockerDefaultCapabilitiesAndSeccomp) {
   ASSERT_TRUE(Run("caps", R"j({"command":["grep","-E","^(Cap|Seccomp:)","/proc/self/status"]})j").ok());
   ASSERT_TRUE(Run("caps-user", R"({"command":["grep","^Cap","/proc/self/status"],"user":"app"})").ok());
   ASSERT_TRUE(WaitStopped(*runtime_, "caps").ok());
@@ -279,7 +506,7 @@ TEST_F(ConmonRuntimeTest, DockerDefaultCapabilitiesAndSeccomp) {
   EXPECT_NE(user_log.find("CapBnd:\t00000000a80425fb"), std::string::npos);
 }
 
-TEST_F(ConmonRuntimeTest, UserWorkdirAndEnvironmentApplied) {
+TEST_F(MonitorRuntimeTest, UserWorkdirAndEnvironmentApplied) {
   ASSERT_TRUE(Run("proc", R"({"command":["sh","-c","id; pwd; echo FOO=$FOO HOME=$HOME; cat /etc/hostname 2>/dev/null; hostname 2>/dev/null; test -w / || echo rootro"],
       "user":"app","workingDirectory":"/shared","readonlyRootFilesystem":true,
       "environment":[{"name":"FOO","value":"bar"}]})").ok());
@@ -293,7 +520,7 @@ TEST_F(ConmonRuntimeTest, UserWorkdirAndEnvironmentApplied) {
 }
 
 // Start opens runc's exec fifo itself (no `runc start`): runc must agree afterwards.
-TEST_F(ConmonRuntimeTest, StartWithoutRuncLeavesRuncSayingRunning) {
+TEST_F(MonitorRuntimeTest, StartWithoutRuncLeavesRuncSayingRunning) {
   ASSERT_TRUE(Run("fifo", R"({"command":["sleep","60"]})").ok());
   auto s = runtime_->State("fifo");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -308,7 +535,7 @@ TEST_F(ConmonRuntimeTest, StartWithoutRuncLeavesRuncSayingRunning) {
 }
 
 // A created container whose init was killed cannot be started; Start says so, not hangs.
-TEST_F(ConmonRuntimeTest, StartOfAKilledInitFails) {
+TEST_F(MonitorRuntimeTest, StartOfAKilledInitFails) {
   std::string bundle = Bundle("dead", R"({"command":["sleep","60"]})");
   created_.push_back("dead");
   ASSERT_TRUE(runtime_->Create("dead", bundle, Log("dead")).ok());
@@ -321,7 +548,7 @@ TEST_F(ConmonRuntimeTest, StartOfAKilledInitFails) {
 
 // Ten containers in a row each created, started and run to their end. The times are printed for
 // whoever reads the log; they are not asserted (bench/task_bench.py measures start latency).
-TEST_F(ConmonRuntimeTest, TenContainersInARowCreateAndStart) {
+TEST_F(MonitorRuntimeTest, TenContainersInARowCreateAndStart) {
   std::vector<double> ms;
   for (int i = 0; i < 10; ++i) {
     const std::string id = "lat" + std::to_string(i);
