@@ -130,20 +130,23 @@ with WharfServer() as server:
             # run would not know them.
             agent.kill(signal.SIGTERM)
 
+    def register_awslogs(family, script, **container):
+        """A task definition of one container running `script`, its output to /ecs/<family>."""
+        return server.aws("ecs", "register-task-definition", "--family", family, "--container-definitions",
+                          json.dumps([{
+                              "name": "main", "image": image, "memory": 32, **container,
+                              "entryPoint": ["/bin/sh", "-c"], "command": [script],
+                              "logConfiguration": {"logDriver": "awslogs", "options": {
+                                  "awslogs-group": "/ecs/" + family, "awslogs-region": "us-east-1",
+                                  "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
+                          )["taskDefinition"]["taskDefinitionArn"]
+
     @checks.run
     def awslogs_lines_arrive_exactly_once_across_an_agent_kill():
         agent.kill()
         globals()["agent"] = AgentProcess(server, node_dir).start()
-        printer = server.aws("ecs", "register-task-definition", "--family", "printer", "--container-definitions",
-                             json.dumps([{
-                                 "name": "main", "image": image, "memory": 32, "stopTimeout": 1,
-                                 "entryPoint": ["/bin/sh", "-c"],
-                                 "command": ["i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); "
-                                             "usleep 10000; done; sleep 600"],
-                                 "logConfiguration": {"logDriver": "awslogs", "options": {
-                                     "awslogs-group": "/ecs/printer", "awslogs-region": "us-east-1",
-                                     "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
-                             )["taskDefinition"]["taskDefinitionArn"]
+        printer = register_awslogs("printer", "i=0; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); "
+                                              "usleep 10000; done; sleep 600", stopTimeout=1)
         task_arn = server.aws("ecs", "run-task", "--task-definition", printer)["tasks"][0]["taskArn"]
         wait_task(server, "default", task_arn, "RUNNING")
         time.sleep(1.5)
@@ -171,14 +174,7 @@ with WharfServer() as server:
     @checks.run
     def awslogs_ships_a_last_line_without_newline_once_stopped():
         # Docker's awslogs driver sends it; the k8s-file log holds it as a partial record.
-        family = server.aws("ecs", "register-task-definition", "--family", "tail", "--container-definitions",
-                            json.dumps([{
-                                "name": "main", "image": image, "memory": 32,
-                                "entryPoint": ["/bin/sh", "-c"], "command": ["echo first; printf last"],
-                                "logConfiguration": {"logDriver": "awslogs", "options": {
-                                    "awslogs-group": "/ecs/tail", "awslogs-region": "us-east-1",
-                                    "awslogs-stream-prefix": "ecs", "awslogs-create-group": "true"}}}])
-                            )["taskDefinition"]["taskDefinitionArn"]
+        family = register_awslogs("tail", "echo first; printf last")
         task_arn = server.aws("ecs", "run-task", "--task-definition", family)["tasks"][0]["taskArn"]
         wait_task(server, "default", task_arn, "STOPPED")
         stream = "ecs/main/" + task_arn.rsplit("/", 1)[1]
