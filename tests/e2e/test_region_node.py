@@ -54,8 +54,11 @@ with WharfServer() as server:
     def the_node_joins_its_regions_cluster():
         arns = wait_for(lambda: ecs_eu.list_container_instances()["containerInstanceArns"], "registration")
         assert len(arns) == 1 and arns[0].startswith("arn:aws:ecs:eu-west-1:"), arns
-        ci = ecs_eu.describe_container_instances(containerInstances=arns)["containerInstances"][0]
-        assert ci["agentConnected"] is True, ci
+        # Connected once its first poll arrives, a moment after it registered (AWS: once the
+        # agent's websocket is up).
+        ci = wait_for(lambda: [c for c in ecs_eu.describe_container_instances(containerInstances=arns)[
+            "containerInstances"] if c["agentConnected"] is True], "agent connected")[0]
+        assert ci["containerInstanceArn"] == arns[0], ci
         assert ecs_home.list_container_instances()["containerInstanceArns"] == []
 
     @checks.run
