@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "agent/task_metadata.h"
+#include "base/file_contents.h"
 
 namespace wharf::agent {
 namespace json = boost::json;
@@ -14,16 +15,8 @@ namespace {
 // Docker's assumption for /proc/stat and cpuacct.stat ticks (USER_HZ on Linux).
 constexpr uint64_t kNanosPerTick = 1'000'000'000 / 100;
 
-std::optional<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::optional<uint64_t> ReadNumber(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadFileContents(path);
   if (!text) return std::nullopt;
   try {
     return std::stoull(*text);
@@ -35,7 +28,7 @@ std::optional<uint64_t> ReadNumber(const std::string& path) {
 // "key value" lines (memory.stat, cpuacct.stat, cpu.stat).
 std::map<std::string, uint64_t> ReadKeyValues(const std::string& path) {
   std::map<std::string, uint64_t> out;
-  auto text = ReadFile(path);
+  auto text = ReadFileContents(path);
   if (!text) return out;
   std::istringstream in(*text);
   std::string key;
@@ -82,7 +75,7 @@ Result<CgroupSample> ReadCgroupV1(const StatsPaths& paths, const std::string& cg
   s.memory_max_usage = ReadNumber(memory + "memory.max_usage_in_bytes").value_or(0);
   s.memory_stat = ReadKeyValues(memory + "memory.stat");
   s.cpu_total = *total;
-  if (auto percpu = ReadFile(cpuacct + "cpuacct.usage_percpu")) {
+  if (auto percpu = ReadFileContents(cpuacct + "cpuacct.usage_percpu")) {
     std::istringstream in(*percpu);
     uint64_t v;
     while (in >> v) s.cpu_percpu.push_back(v);
@@ -97,7 +90,7 @@ Result<CgroupSample> ReadCgroupV1(const StatsPaths& paths, const std::string& cg
   s.pids_current = ReadNumber(Dir(paths, "pids", cgroup_path) + "pids.current");
 
   // Host CPU time, as Docker's system_cpu_usage: the "cpu" line's fields in ticks.
-  if (auto stat = ReadFile(paths.proc_stat)) {
+  if (auto stat = ReadFileContents(paths.proc_stat)) {
     std::istringstream in(*stat);
     std::string line;
     while (std::getline(in, line)) {
@@ -116,7 +109,7 @@ Result<CgroupSample> ReadCgroupV1(const StatsPaths& paths, const std::string& cg
 }
 
 Result<std::map<std::string, NetworkCounters>> ReadNetDev(const std::string& path) {
-  auto text = ReadFile(path);
+  auto text = ReadFileContents(path);
   if (!text) return Status::NotFound("cannot read " + path);
   std::map<std::string, NetworkCounters> out;
   std::istringstream in(*text);

@@ -27,6 +27,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/file_contents.h"
 #include "base/process.h"
 #include "agent/runtime/container_runtime.h"
 #include "base/logging.h"
@@ -45,14 +46,6 @@ bool ValidId(const std::string& id) {
     if (!isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
   }
   return true;
-}
-
-std::optional<std::string> ReadSmallFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
 }
 
 // runc logs through logrus: `time="..." level=error msg="runc create failed: ..."`. The msg
@@ -79,7 +72,7 @@ bool NotExist(const CommandResult& out) {
 // A monitor that exited may linger as a zombie until its new parent (init) reaps it.
 bool ProcessAlive(int pid) {
   if (pid <= 0) return false;
-  auto stat = ReadSmallFile("/proc/" + std::to_string(pid) + "/stat");
+  auto stat = ReadFileContents("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return false;
   auto close_paren = stat->rfind(')');
   return close_paren != std::string::npos && close_paren + 2 < stat->size() &&
@@ -270,7 +263,7 @@ Status MonitorRuntime::LaunchMonitor(const std::string& id, const std::string& b
 // caller runs `runc start` and gets its answer.
 std::optional<Status> StartThroughFifo(const std::string& fifo, const std::string& pidfile) {
   int init_pid = 0;
-  if (auto text = ReadSmallFile(pidfile)) init_pid = std::atoi(text->c_str());
+  if (auto text = ReadFileContents(pidfile)) init_pid = std::atoi(text->c_str());
   if (init_pid <= 0) return std::nullopt;
   int fd = open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
@@ -330,7 +323,7 @@ Status MonitorRuntime::Start(const std::string& id) {
 Result<ContainerState> MonitorRuntime::State(const std::string& id) {
   if (!ValidId(id)) return Status::InvalidArgument("invalid container id: " + id);
   auto stopped_state = [&]() -> std::optional<ContainerState> {
-    auto text = ReadSmallFile(ExitFile(id));
+    auto text = ReadFileContents(ExitFile(id));
     if (!text || text->empty()) return std::nullopt;
     ContainerState s;
     s.status = "stopped";
@@ -402,7 +395,7 @@ int MonitorRuntime::ExitDescriptor(const std::string& id) {
 
 int MonitorRuntime::MonitorPid(const std::string& id) const {
   for (const char* name : {"/monitor.pid", "/conmon.pid"}) {
-    if (auto text = ReadSmallFile(PersistDir(id) + name)) return std::atoi(text->c_str());
+    if (auto text = ReadFileContents(PersistDir(id) + name)) return std::atoi(text->c_str());
   }
   return 0;
 }

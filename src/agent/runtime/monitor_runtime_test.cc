@@ -90,6 +90,21 @@ class MonitorRuntimeTest : public ::testing::Test {
 
   std::string Log(const std::string& id) { return dir_ + "/" + id + ".log"; }
 
+  // Creates and starts `id` from a child process (an agent of its own, which then exits), with
+  // `setup` run in that child first; whether both succeeded there.
+  bool CreateAndStartInChild(const std::string& id, const std::string& bundle, void (*setup)() = nullptr) {
+    pid_t child = fork();
+    if (child == 0) {
+      if (setup) setup();
+      auto rt = MakeMonitorRuntime(Options()).value();
+      Status st = rt->Create(id, bundle, Log(id));
+      if (st.ok()) st = rt->Start(id);
+      _exit(st.ok() ? 0 : 1);
+    }
+    int status = 0;
+    return waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+
   Status Run(const std::string& id, std::string_view definition) {
     std::string bundle = Bundle(id, definition);
     created_.push_back(id);
@@ -232,16 +247,7 @@ TEST_F(MonitorRuntimeTest, MonitorOutlivesTheCreatingProcess) {
   const std::string bundle =
       Bundle("survivor", R"({"command":["sh","-c","while [ ! -f /shared/go ]; do sleep 0.02; done; exit 7"]})");
   created_.push_back("survivor");
-  pid_t child = fork();
-  if (child == 0) {
-    auto rt = MakeMonitorRuntime(Options()).value();
-    Status st = rt->Create("survivor", bundle, Log("survivor"));
-    if (st.ok()) st = rt->Start("survivor");
-    _exit(st.ok() ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_TRUE(CreateAndStartInChild("survivor", bundle));
 
   auto fresh = MakeMonitorRuntime(Options()).value();  // as after an agent restart
   auto list = fresh->List();
@@ -335,19 +341,11 @@ TEST_F(MonitorRuntimeTest, MonitorSurvivesItsCreatorBeingKilled) {
 TEST_F(MonitorRuntimeTest, IgnoredSignalsOfTheAgentReachNeitherMonitorNorContainer) {
   const std::string bundle = Bundle("sigdfl", R"({"command":["sh","-c","grep SigIgn /proc/self/status; exit 4"]})");
   created_.push_back("sigdfl");
-  pid_t agent = fork();
-  if (agent == 0) {
+  ASSERT_TRUE(CreateAndStartInChild("sigdfl", bundle, [] {
     signal(SIGCHLD, SIG_IGN);
     signal(SIGINT, SIG_IGN);
     signal(SIGQUIT, SIG_IGN);
-    auto rt = MakeMonitorRuntime(Options()).value();
-    Status st = rt->Create("sigdfl", bundle, Log("sigdfl"));
-    if (st.ok()) st = rt->Start("sigdfl");
-    _exit(st.ok() ? 0 : 1);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(agent, &status, 0), agent);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  }));
   auto s = WaitStopped(*runtime_, "sigdfl");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->exit_code, 4);
