@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "net/local_routes.h"
 #include "net/nft_apply.h"
 
 namespace wharf::lb {
@@ -256,50 +257,7 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
       if (IsIpv4(ip)) routes.insert(std::to_string(l.vpc_route_table) + " " + ip);
     }
   }
-  std::string script;
-  auto line = [&](const char* verb, const std::string& route) {
-    auto space = route.find(' ');
-    script += std::string("route ") + verb + " local " + route.substr(space + 1) + "/32 dev lo table " +
-              route.substr(0, space) + "\n";
-  };
-  for (const std::string& r : applied) {
-    if (!routes.count(r)) line("del", r);
-  }
-  for (const std::string& r : routes) {
-    line("replace", r);
-    script.back() = ' ';
-    script += "proto " + std::to_string(kLocalRouteProto) + "\n";
-  }
-  return script;
-}
-
-std::set<std::string> ParseLocalRoutes(std::string_view shown) {
-  std::set<std::string> out;
-  size_t start = 0;
-  while (start < shown.size()) {
-    size_t end = shown.find('\n', start);
-    if (end == std::string_view::npos) end = shown.size();
-    std::vector<std::string> words;
-    std::string line(shown.substr(start, end - start));
-    start = end + 1;
-    for (size_t i = 0; i < line.size();) {
-      size_t j = line.find(' ', i);
-      if (j == std::string::npos) j = line.size();
-      if (j > i) words.push_back(line.substr(i, j - i));
-      i = j + 1;
-    }
-    if (words.size() < 2 || words[0] != "local") continue;
-    std::string address = words[1].substr(0, words[1].find('/'));
-    if (!IsIpv4(address)) continue;
-    auto table = std::find(words.begin(), words.end(), "table");
-    if (table == words.end() || table + 1 == words.end()) continue;
-    const std::string& n = *(table + 1);
-    if (n.empty() || n.size() > 10 || !std::all_of(n.begin(), n.end(), ::isdigit)) continue;
-    uint64_t number = std::stoull(n);
-    if (number < 65536 || number >= 65536 + (uint64_t{1} << 20)) continue;  // model::VpcRouteTable's range
-    out.insert(n + " " + address);
-  }
-  return out;
+  return net::LocalRouteScript(routes, applied, kLocalRouteProto, /*rewrite=*/true);
 }
 
 Status PublicAddresses::Apply(const Config& config) {
@@ -307,10 +265,10 @@ Status PublicAddresses::Apply(const Config& config) {
     // What a killed server left: its local routes, which this one removes unless wanted.
     swept_ = true;
     if (auto ip = FindExecutable("ip"); ip.ok()) {
-      auto shown = runner_.Run({{*ip, "-4", "-o", "route", "show", "table", "all", "type", "local", "dev", "lo",
-                                 "proto", std::to_string(kLocalRouteProto)},
-                                std::nullopt, "", std::chrono::seconds(30)});
-      if (shown.ok() && shown->exit_code == 0) routes_.merge(ParseLocalRoutes(shown->out));
+      std::vector<std::string> argv = net::ShowLocalRoutesArgs(kLocalRouteProto);
+      argv.insert(argv.begin(), *ip);
+      auto shown = runner_.Run({argv, std::nullopt, "", std::chrono::seconds(30)});
+      if (shown.ok() && shown->exit_code == 0) routes_.merge(net::ParseLocalRoutes(shown->out));
     }
   }
   std::set<std::string> routes;

@@ -101,9 +101,6 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
 // anyone else's in a VPC's table after a restart.
 inline constexpr int kLocalRouteProto = 77;
 
-// The "<table> <address>" of each `local` route in `ip -o route show table all` output that
-// is in a VPC's table (model::VpcRouteTable's range). Pure.
-std::set<std::string> ParseLocalRoutes(std::string_view shown);
 
 class PublicAddresses {
  public:

@@ -1,4 +1,5 @@
 #include "lb/public_addresses.h"
+#include "net/local_routes.h"
 
 #include <gtest/gtest.h>
 
@@ -210,14 +211,14 @@ Config WithPorts(std::vector<uint16_t> ports) {
 // A killed server's local routes (ours by their proto, in a VPC's table) are found after a
 // restart; others' tables (main, local, small numbers) are not ours to touch.
 TEST(PublicAddressesTest, LocalRoutesOfAKilledServerAreFound) {
-  EXPECT_EQ(ParseLocalRoutes("local 10.0.1.4 table 70000 proto 77 scope host \n"
+  EXPECT_EQ(net::ParseLocalRoutes("local 10.0.1.4 table 70000 proto 77 scope host \n"
                              "local 10.0.9.4 table 1048575 proto 77 scope host\n"
                              "local 127.0.0.1 table local proto kernel scope host src 127.0.0.1\n"
                              "local 10.0.2.4 table 100 proto 77 scope host\n"
                              "local 10.0.3.4 table 2000000 proto 77 scope host\n"
                              "broadcast 127.255.255.255 table local proto kernel\n"),
             (std::set<std::string>{"70000 10.0.1.4", "1048575 10.0.9.4"}));
-  EXPECT_TRUE(ParseLocalRoutes("").empty());
+  EXPECT_TRUE(net::ParseLocalRoutes("").empty());
 }
 
 TEST(PublicAddressesTest, FilteredPortsAreThoseOfTheTableInForceAndARefusalIsRetried) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/logging.h"
+#include "net/local_routes.h"
 #include "net/nft_apply.h"
 
 namespace wharf::agent {
@@ -230,35 +231,7 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan) {
 
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite) {
-  std::string script;
-  auto line = [&](const std::string& verb, const std::string& route, const std::string& tail) {
-    size_t space = route.find(' ');
-    script += "route " + verb + " local " + route.substr(space + 1) + "/32 dev lo table " + route.substr(0, space) +
-              tail + "\n";
-  };
-  for (const std::string& r : applied) {
-    if (!wanted.count(r)) line("del", r, "");
-  }
-  for (const std::string& r : wanted) {
-    if (rewrite || !applied.count(r)) line("replace", r, " proto " + std::to_string(kEndpointRouteProto));
-  }
-  return script;
-}
-
-std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output) {
-  std::set<std::string> out;
-  size_t at = 0;
-  while (at < ip_output.size()) {
-    size_t end = ip_output.find('\n', at);
-    if (end == std::string_view::npos) end = ip_output.size();
-    std::string line(ip_output.substr(at, end - at));
-    at = end + 1;
-    if (!line.starts_with("local ")) continue;
-    std::string address = line.substr(6, line.find(' ', 6) - 6);
-    if (address.ends_with("/32")) address.resize(address.size() - 3);
-    if (IsIpv4(address)) out.insert(std::string(table) + " " + address);
-  }
-  return out;
+  return net::LocalRouteScript(wanted, applied, kEndpointRouteProto, rewrite);
 }
 
 std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::string>& routes) {
@@ -266,12 +239,14 @@ std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::st
   if (!ip.ok()) return std::nullopt;
   std::set<std::string> tables, out;
   for (const std::string& r : routes) tables.insert(r.substr(0, r.find(' ')));
-  for (const std::string& t : tables) {
-    auto r = runner_.Run({{*ip, "route", "show", "table", t, "proto", std::to_string(kEndpointRouteProto)},
-                          std::nullopt, "", std::chrono::seconds(10)});
-    if (!r.ok()) return std::nullopt;
-    if (r->exit_code != 0) continue;  // no such table (its VPC's last bridge went): no routes
-    out.merge(ParseEndpointRoutes(t, r->out));
+  if (tables.empty()) return out;
+  std::vector<std::string> argv = net::ShowLocalRoutesArgs(kEndpointRouteProto);
+  argv.insert(argv.begin(), *ip);
+  auto r = runner_.Run({argv, std::nullopt, "", std::chrono::seconds(10)});
+  if (!r.ok() || r->exit_code != 0) return std::nullopt;
+  // Only the tables of the VPCs this agent serves: another agent's are its own to mend.
+  for (const std::string& route : net::ParseLocalRoutes(r->out)) {
+    if (tables.count(route.substr(0, route.find(' ')))) out.insert(route);
   }
   return out;
 }

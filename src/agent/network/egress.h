@@ -124,10 +124,6 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite = false);
 
-// The "<table> <address>" routes in `ip route show table <table> proto 78`'s output
-// ("local 10.0.1.9 dev lo scope host" per line). Pure.
-std::set<std::string> ParseEndpointRoutes(std::string_view table, std::string_view ip_output);
-
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
