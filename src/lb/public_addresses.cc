@@ -261,7 +261,7 @@ std::string CompileLocalRoutes(const std::vector<Listener>& listeners, const std
 }
 
 Status PublicAddresses::Apply(const Config& config) {
-  if (!swept_) {
+  if (!swept_ && vpc_routes_) {
     // What a killed server left: its local routes, which this one removes unless wanted.
     swept_ = true;
     if (auto ip = FindExecutable("ip"); ip.ok()) {
@@ -272,7 +272,7 @@ Status PublicAddresses::Apply(const Config& config) {
     }
   }
   std::set<std::string> routes;
-  std::string route_script = CompileLocalRoutes(config.listeners, routes_, routes);
+  std::string route_script = vpc_routes_ ? CompileLocalRoutes(config.listeners, routes_, routes) : "";
   if (!route_script.empty()) {
     if (auto ip = FindExecutable("ip"); ip.ok()) {
       auto r = runner_.Run({{*ip, "-force", "-batch", "-"}, std::nullopt, route_script, std::chrono::seconds(30)});

@@ -104,8 +104,12 @@ inline constexpr int kLocalRouteProto = 77;
 
 class PublicAddresses {
  public:
-  PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table)
-      : runner_(runner), bind_address_(std::move(bind_address)), table_(std::move(table)) {}
+  // `vpc_routes`: this server serves VPCs on this host (its own node, or a resolver for nodes
+  // here), so its listeners' interface addresses get local routes in the VPCs' tables. A server
+  // of the API alone leaves those tables to the one that does: the tables are the host's, one
+  // per VPC id, and a default VPC's id is the same for every server.
+  PublicAddresses(CommandRunner& runner, std::string bind_address, std::string table, bool vpc_routes = true)
+      : runner_(runner), bind_address_(std::move(bind_address)), table_(std::move(table)), vpc_routes_(vpc_routes) {}
   // A repeated plan costs one compile and no nft run; a refused one is reported once. The
   // first one runs even when empty, removing what a killed server left. Without nft and with
   // nothing to do: OK. The local routes are written again on every call that has any (one
@@ -138,6 +142,7 @@ class PublicAddresses {
   CommandRunner& runner_;
   const std::string bind_address_;
   const std::string table_;
+  const bool vpc_routes_;
   std::string applied_;
   std::string failed_;  // the last script nft refused, reported once
   bool holds_table_ = false;

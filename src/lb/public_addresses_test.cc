@@ -192,7 +192,14 @@ class ScriptedNft final : public CommandRunner {
  public:
   bool refuse = false;
   std::vector<std::string> scripts;
+  std::vector<std::string> ip_runs;  // each `ip` run's arguments and script
   Result<CommandResult> Run(const Command& command) override {
+    if (!command.argv.empty() && command.argv[0].ends_with("/ip")) {
+      std::string run;
+      for (const std::string& a : command.argv) run += a + " ";
+      ip_runs.push_back(run + "\n" + command.stdin_data);
+      return CommandResult{0, "", ""};
+    }
     if (command.argv.empty() || !command.argv[0].ends_with("nft")) return CommandResult{0, "", ""};
     scripts.push_back(command.stdin_data);
     return CommandResult{refuse ? 1 : 0, "", refuse ? "Error: busy" : ""};
@@ -264,6 +271,26 @@ TEST(PublicAddressesTest, AForgottenTableFiltersNoPortUntilWrittenAgain) {
   ASSERT_TRUE(table.Remove().ok());
   ASSERT_EQ(nft.scripts.size(), 3u);
   EXPECT_NE(nft.scripts.back().find("delete table ip wharf_lb_test_00000000"), std::string::npos);
+}
+
+// A server of the API alone (no node on this host) never touches the VPCs' routing tables:
+// not to sweep routes it did not make (another server's, at the same default VPC's table), not
+// to add its own. One that serves VPCs here does both.
+TEST(PublicAddressesTest, OnlyAServerOfVpcsHereWritesLocalRoutes) {
+  if (!FindExecutable("nft").ok() || !FindExecutable("ip").ok()) GTEST_SKIP() << "no nft or ip";
+  Config config = WithPorts({8080});
+  config.listeners[0].vpc_route_table = 70000;
+  config.listeners[0].private_addresses = {"10.0.1.4"};
+  for (bool vpc_routes : {false, true}) {
+    ScriptedNft nft;
+    PublicAddresses table(nft, "127.0.0.1", "wharf_lb_test_00000000", vpc_routes);
+    ASSERT_TRUE(table.Apply(config).ok());
+    EXPECT_EQ(nft.ip_runs.size(), vpc_routes ? 2u : 0u) << vpc_routes;  // the sweep's show, the batch
+    if (vpc_routes) {
+      EXPECT_NE(nft.ip_runs.back().find("route replace local 10.0.1.4/32 dev lo table 70000 proto 77"),
+                std::string::npos);
+    }
+  }
 }
 
 }  // namespace

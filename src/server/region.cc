@@ -218,8 +218,9 @@ Status Region::StartLoadBalancers() {
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::weakly_canonical(o.data_dir, ec);
     if (ec) dir = o.data_dir;
+    bool serves_vpcs_here = o.local_agent || !o.dns_listen.empty();  // as Server starts the VPC resolver
     lb_public_ = std::make_unique<lb::PublicAddresses>(nft_runner_, o.lb_bind_address,
-                                                       lb::PublicAddressTable(name_, dir.string()));
+                                                       lb::PublicAddressTable(name_, dir.string()), serves_vpcs_here);
     // A refused table is reported once per plan and tried again at every publish (the
     // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
