@@ -113,24 +113,34 @@ with WharfServer(agent=True) as server:
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
     tasks = []
 
+    def run_together(*group_lists):
+        """One task per list of security groups ([]: none given), all started before any is
+        waited for (one by one, each start's wait added to the test's time)."""
+        arns = []
+        for security_groups in group_lists:
+            vpc_config = {"subnets": [subnet]}
+            if security_groups:
+                vpc_config["securityGroups"] = list(security_groups)
+            arns.append(ecs.run_task(launchType="FARGATE", taskDefinition=td,
+                                     networkConfiguration={"awsvpcConfiguration": vpc_config})["tasks"][0]["taskArn"])
+        started = []
+        for arn in arns:
+            task = wait_task(server, "default", arn, "RUNNING")
+            assert task["lastStatus"] == "RUNNING", task
+            details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+            t = {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
+            tasks.append(t)
+            started.append(t)
+        return started
+
     def run(*security_groups):
-        vpc_config = {"subnets": [subnet]}
-        if security_groups:
-            vpc_config["securityGroups"] = list(security_groups)
-        arn = ecs.run_task(launchType="FARGATE", taskDefinition=td,
-                           networkConfiguration={"awsvpcConfiguration": vpc_config})["tasks"][0]["taskArn"]
-        task = wait_task(server, "default", arn, "RUNNING")
-        assert task["lastStatus"] == "RUNNING", task
-        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
-        t = {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
-        tasks.append(t)
-        return t
+        return run_together(list(security_groups))[0]
 
     state = {}
 
     @checks.run
     def a_reaches_b_once_b_admits_a_and_not_after_the_revoke():
-        a, b = run(sg_a), run(sg_b)
+        a, b = run_together([sg_a], [sg_b])
         state.update(a=a, b=b)
         assert dropped(a, b["ip"]), "sg-b admits nothing yet"
         ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=tcp_from(sg_a))
@@ -195,7 +205,7 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def default_group_members_reach_each_other_and_no_one_else():
-        c, d = run(), run()  # no groups: the VPC's default group, as on AWS
+        c, d = run_together([], [])  # no groups: the VPC's default group, as on AWS
         assert reachable(c, d["ip"]) and reachable(d, c["ip"])
         assert ping(c, d["ip"])  # protocol -1: everything
         assert dropped(state["a"], d["ip"]), "sg-a is not a member of default"
@@ -241,7 +251,7 @@ with WharfServer(agent=True) as server:
             deadline = time.time() + timeout
             h = health()
             while time.time() < deadline and h["State"] != want:
-                time.sleep(0.5)
+                time.sleep(0.2)
                 h = health()
             return h
 
