@@ -10,9 +10,7 @@ as it was found.
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 

@@ -20,6 +20,8 @@ DEBIAN_AWS = "/usr/bin/aws"
 # The image's newest CLI (awscli v1 on botocore 1.43), which knows the newest request keys.
 NEWEST_AWS = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/aws")
 NEWEST_PYTHON = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3")
+# On PYTHONPATH, it keeps any sleep of an aws CLI to a second (quick_waiters/sitecustomize.py).
+QUICK_WAITERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quick_waiters")
 
 
 def run_on_newest_python():
@@ -194,7 +196,7 @@ class WharfServer:
         """Runs the aws CLI; returns parsed JSON output (or the CompletedProcess if check=False)."""
         cmd = [cli, "--endpoint-url", self.endpoint, "--region", "us-east-1", "--output", "json"] + list(args)
         env = dict(env or self.env())
-        env["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quick_waiters")
+        env["PYTHONPATH"] = QUICK_WAITERS
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         if not check:
             return p
