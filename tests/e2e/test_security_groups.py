@@ -123,13 +123,13 @@ with WharfServer(agent=True) as server:
                 vpc_config["securityGroups"] = list(security_groups)
             arns.append(ecs.run_task(launchType="FARGATE", taskDefinition=td,
                                      networkConfiguration={"awsvpcConfiguration": vpc_config})["tasks"][0]["taskArn"])
+            tasks.append({"arn": arns[-1], "id": arns[-1].rsplit("/", 1)[1]})  # stopped at cleanup even if a wait fails
         started = []
-        for arn in arns:
-            task = wait_task(server, "default", arn, "RUNNING")
+        for t in tasks[len(tasks) - len(arns):]:
+            task = wait_task(server, "default", t["arn"], "RUNNING")
             assert task["lastStatus"] == "RUNNING", task
             details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
-            t = {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
-            tasks.append(t)
+            t["ip"] = details["privateIPv4Address"]
             started.append(t)
         return started
 
