@@ -1,6 +1,7 @@
 """What the task tests share: a small busybox image pushed to wharf's own registry, waiting
 for task states, a `wharf agent` process (a second machine's node), and a record of the
 host's networking and mounts to prove a test left nothing behind."""
+import base64
 import glob
 import os
 import re
@@ -87,25 +88,35 @@ def build_app_image(layout, tag="latest"):
 
 
 def push_to_wharf(server, layout, tag, repo):
-    """Creates the ECR repository and pushes layout:tag to it; returns the ECR image URI."""
-    server.aws("ecr", "create-repository", "--repository-name", repo)
-    password = subprocess.run(
-        ["/usr/bin/aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "ecr", "get-login-password"],
-        capture_output=True, text=True, env=server.env(), check=True).stdout.strip()
-    push_oci(layout, tag, f"127.0.0.1:{server.port}", repo, tag, creds=f"AWS:{password}")
+    """Creates the ECR repository and pushes layout:tag to it; returns the ECR image URI.
+    boto3, not the aws CLI (two runs of it cost every task test some 2 s): `aws ecr
+    get-login-password` is what GetAuthorizationToken's token decodes to, and test_registry and
+    test_cloudformation_ec2_bridge log in with the CLI's."""
+    ecr = server.boto3("ecr")
+    ecr.create_repository(repositoryName=repo)
+    token = ecr.get_authorization_token()["authorizationData"][0]["authorizationToken"]
+    user, password = base64.b64decode(token).decode().split(":", 1)
+    push_oci(layout, tag, f"127.0.0.1:{server.port}", repo, tag, creds=f"{user}:{password}")
     return f"{ECR_HOST}/{repo}:{tag}"
 
 
 def wait_task(server, cluster, task_arn, status, timeout=60):
-    """Polls DescribeTasks until lastStatus is `status` (or STOPPED); returns the task."""
+    """Polls DescribeTasks until lastStatus is `status` (or STOPPED); returns the task (boto3's
+    view: timestamps are datetimes). Polled with boto3, not the aws CLI: a CLI run costs some
+    0.6 s of CPU, so a wait noticed the change a second late and took a core from whatever ran
+    beside the test."""
+    ecs = _ecs_clients.get(server) or _ecs_clients.setdefault(server, server.boto3("ecs"))
     deadline = time.time() + timeout
     task = None
     while time.time() < deadline:
-        task = server.aws("ecs", "describe-tasks", "--cluster", cluster, "--tasks", task_arn)["tasks"][0]
+        task = ecs.describe_tasks(cluster=cluster, tasks=[task_arn])["tasks"][0]
         if task["lastStatus"] == status or task["lastStatus"] == "STOPPED":
             return task
         time.sleep(0.1)
     raise AssertionError(f"task never reached {status}: {task}")
+
+
+_ecs_clients = {}  # server -> its boto3 ECS client, for wait_task
 
 
 def host_state():
@@ -225,7 +236,7 @@ def stop_services_and_tasks(ecs, cluster="default", timeout=60):
         ecs.delete_service(cluster=cluster, service=arn, force=True)
     deadline = time.time() + timeout
     while time.time() < deadline and ecs.list_services(cluster=cluster)["serviceArns"]:
-        time.sleep(0.5)
+        time.sleep(0.2)
     for arn in ecs.list_tasks(cluster=cluster)["taskArns"]:
         ecs.stop_task(cluster=cluster, task=arn)
 
@@ -236,7 +247,7 @@ def stop_services_and_tasks(ecs, cluster="default", timeout=60):
 
     deadline = time.time() + 30
     while time.time() < deadline and not all_stopped():
-        time.sleep(0.5)
+        time.sleep(0.2)
 
 
 def load_balanced_http(elb, subnets, name, deregistration_delay):

@@ -162,7 +162,7 @@ with WharfServer() as server:
                 logGroupName="/ecs/printer", logStreamNames=[stream]) for e in page["events"]]
             if len(messages) >= 400:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert messages == [f"line-{i}" for i in range(400)], (len(messages), messages[:3], messages[-3:])
         tail = subprocess.run(["/usr/bin/aws", "--endpoint-url", server.endpoint, "--region", "us-east-1", "logs",
                                "tail", "/ecs/printer", "--since", "10m"], capture_output=True, text=True,
@@ -186,7 +186,7 @@ with WharfServer() as server:
                 logGroupName="/ecs/tail", logStreamName=stream, startFromHead=True)["events"]]
             if len(messages) >= 2:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert messages == ["first", "last"], messages
 
     @checks.run

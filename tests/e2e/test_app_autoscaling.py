@@ -102,7 +102,7 @@ with WharfServer("--metrics-interval", "1", "--alarm-evaluation-interval", "1", 
             got = what()
             if got:
                 return got
-            time.sleep(0.5)
+            time.sleep(0.2)
         return what()
 
     def healthy():

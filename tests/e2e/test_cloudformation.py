@@ -13,9 +13,7 @@ AWS's words. A stack with a failing resource rolls back (ROLLBACK_COMPLETE) and 
 an unsupported resource type fails with a clear reason. delete-stack removes everything, and the
 host is left as it was found.
 """
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -228,7 +226,7 @@ with WharfServer(agent=True) as server:
             s = stack(name)
             if not s["StackStatus"].endswith("_IN_PROGRESS"):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert s["StackStatus"] == wanted, s
         return s
 
@@ -393,7 +391,7 @@ with WharfServer(agent=True) as server:
                 ecs.stop_task(cluster=cluster, task=arn)
         deadline = time.time() + 30
         while time.time() < deadline and any(ecs.list_tasks(cluster=c)["taskArns"] for c in ecs.list_clusters()["clusterArns"]):
-            time.sleep(0.5)
+            time.sleep(0.2)
         server.stop()
         os.unlink(template)
         leftovers = wait_clean(before)

@@ -23,7 +23,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from wharf_harness import NEWEST_AWS, Checks, WharfServer, free_port, wait_for  # noqa: E402
+from wharf_harness import NEWEST_AWS, QUICK_WAITERS, Checks, WharfServer, free_port, wait_for  # noqa: E402
 from registry_fixtures import on_exit, push_oci  # noqa: E402
 from task_fixtures import AgentProcess, prepare, push_to_wharf, wait_clean  # noqa: E402
 
@@ -107,7 +107,7 @@ with WharfServer() as server:
             [NEWEST_AWS, "--endpoint-url", server.endpoint, "--region", "us-east-1", "cloudformation", "deploy",
              "--template-file", TEMPLATE, "--stack-name", STACK, "--parameter-overrides",
              f"ClusterName={CLUSTER}", f"MariadbImage={mariadb}", f"WordpressImage={wordpress}", f"HostPort={port}"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=server.env())
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=server.env(PYTHONPATH=QUICK_WAITERS))
         on_exit(lambda: deploy.poll() is None and deploy.kill())
         # The EC2 instance boots once its cluster exists and joins it.
         wait_for(lambda: any(c["status"] == "ACTIVE" for c in ecs.describe_clusters(clusters=[CLUSTER])["clusters"]),
@@ -121,7 +121,7 @@ with WharfServer() as server:
               if e["LogicalResourceId"] == STACK}
         print(f"   seed 004 stack: CREATE_IN_PROGRESS to CREATE_COMPLETE in "
               f"{(at['CREATE_COMPLETE'] - at['CREATE_IN_PROGRESS']).total_seconds():.1f} s by its events "
-              "(the instance joined once the cluster existed; the CLI's waiter polls every 30 s)", flush=True)
+              "(the instance joined once the cluster existed; the CLI's waiter polls every second here)", flush=True)
         outputs = {o["OutputKey"]: o["OutputValue"] for o in s["Outputs"]}
         assert outputs["WordPressURL"] == f"http://127.0.0.1:{port}/", outputs
         assert outputs["ServiceName"] == "wordpress-service", outputs

@@ -107,7 +107,7 @@ with WharfServer(agent=True) as server:
             s = cfn.describe_stacks(StackName="scaled")["Stacks"][0]
             if not s["StackStatus"].endswith("_IN_PROGRESS"):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert s["StackStatus"] == wanted, s
         return s
 

@@ -30,18 +30,24 @@ else:
         ecs.create_cluster(clusterName="default")
         ecs.register_task_definition(family="console-pages", networkMode="none", requiresCompatibilities=["EC2"],
                                      containerDefinitions=[{"name": "idle", "image": image, "memory": 8,
-                                                            "command": ["exec sleep 3600"], "essential": True}])
+                                                            "command": ["exec sleep 3600"], "essential": True,
+                                                            # sleep, pid 1, ignores SIGTERM: not 30 s to stop
+                                                            "stopTimeout": 2}])
+        started = time.time()
         try:
             for _ in range(2):
                 ecs.run_task(cluster="default", taskDefinition="console-pages", count=6, launchType="EC2")
             deadline = time.time() + 60
             while ecs.describe_clusters(clusters=["default"])["clusters"][0]["runningTasksCount"] < 12:
                 assert time.time() < deadline, "12 tasks not RUNNING after 60 s"
-                time.sleep(0.5)
+                time.sleep(0.2)
+            print(f"   | 12 tasks RUNNING {time.time() - started:.1f} s after RunTask", flush=True)
             run_browser(checks, server, "task_pages.mjs", ARTIFACTS, timeout=120,
                         extra={"CLUSTER": "default", "TASKS": "12"})
         finally:
+            stopping = time.time()
             stop_services_and_tasks(ecs, "default")
+            print(f"   | the 12 tasks stopped in {time.time() - stopping:.1f} s", flush=True)
         started = time.time()
         run_browser(checks, server, "seed001.mjs", ARTIFACTS, timeout=600,
                     extra={"IMAGE": image, "LB_PORT": str(free_port())})

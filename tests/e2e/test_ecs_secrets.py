@@ -71,7 +71,7 @@ def log_messages(logs, group, stream, want, timeout=30):
             messages = []
         if len(messages) >= want:
             return messages
-        time.sleep(0.3)
+        time.sleep(0.2)
     raise AssertionError(f"only {messages} in {group}/{stream}")
 
 
@@ -156,7 +156,7 @@ with WharfServer(agent=True) as server:
     def the_health_check_sees_the_secrets():
         deadline, task = time.time() + 30, running
         while time.time() < deadline and task.get("healthStatus") != "HEALTHY":
-            time.sleep(0.5)
+            time.sleep(0.2)
             task = ecs.describe_tasks(cluster="default", tasks=[running["taskArn"]])["tasks"][0]
         assert task.get("healthStatus") == "HEALTHY", task
 

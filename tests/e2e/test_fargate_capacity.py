@@ -136,7 +136,7 @@ with WharfServer(agent=True) as server:
 
         deadline = time.time() + 30
         while time.time() < deadline and not all_stopped():
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert all_stopped()
         ecs.delete_cluster(cluster=CLUSTER)
 

@@ -113,24 +113,34 @@ with WharfServer(agent=True) as server:
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
     tasks = []
 
+    def run_together(*group_lists):
+        """One task per list of security groups ([]: none given), all started before any is
+        waited for (one by one, each start's wait added to the test's time)."""
+        arns = []
+        for security_groups in group_lists:
+            vpc_config = {"subnets": [subnet]}
+            if security_groups:
+                vpc_config["securityGroups"] = list(security_groups)
+            arns.append(ecs.run_task(launchType="FARGATE", taskDefinition=td,
+                                     networkConfiguration={"awsvpcConfiguration": vpc_config})["tasks"][0]["taskArn"])
+            tasks.append({"arn": arns[-1], "id": arns[-1].rsplit("/", 1)[1]})  # stopped at cleanup even if a wait fails
+        started = []
+        for t in tasks[len(tasks) - len(arns):]:
+            task = wait_task(server, "default", t["arn"], "RUNNING")
+            assert task["lastStatus"] == "RUNNING", task
+            details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
+            t["ip"] = details["privateIPv4Address"]
+            started.append(t)
+        return started
+
     def run(*security_groups):
-        vpc_config = {"subnets": [subnet]}
-        if security_groups:
-            vpc_config["securityGroups"] = list(security_groups)
-        arn = ecs.run_task(launchType="FARGATE", taskDefinition=td,
-                           networkConfiguration={"awsvpcConfiguration": vpc_config})["tasks"][0]["taskArn"]
-        task = wait_task(server, "default", arn, "RUNNING")
-        assert task["lastStatus"] == "RUNNING", task
-        details = {d["name"]: d["value"] for d in task["attachments"][0]["details"]}
-        t = {"arn": arn, "id": arn.rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
-        tasks.append(t)
-        return t
+        return run_together(list(security_groups))[0]
 
     state = {}
 
     @checks.run
     def a_reaches_b_once_b_admits_a_and_not_after_the_revoke():
-        a, b = run(sg_a), run(sg_b)
+        a, b = run_together([sg_a], [sg_b])
         state.update(a=a, b=b)
         assert dropped(a, b["ip"]), "sg-b admits nothing yet"
         ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=tcp_from(sg_a))
@@ -195,7 +205,7 @@ with WharfServer(agent=True) as server:
 
     @checks.run
     def default_group_members_reach_each_other_and_no_one_else():
-        c, d = run(), run()  # no groups: the VPC's default group, as on AWS
+        c, d = run_together([], [])  # no groups: the VPC's default group, as on AWS
         assert reachable(c, d["ip"]) and reachable(d, c["ip"])
         assert ping(c, d["ip"])  # protocol -1: everything
         assert dropped(state["a"], d["ip"]), "sg-a is not a member of default"
@@ -241,7 +251,7 @@ with WharfServer(agent=True) as server:
             deadline = time.time() + timeout
             h = health()
             while time.time() < deadline and h["State"] != want:
-                time.sleep(0.5)
+                time.sleep(0.2)
                 h = health()
             return h
 
@@ -293,11 +303,14 @@ with WharfServer(agent=True) as server:
         for t in list(tasks):
             wait_task(server, "default", t["arn"], "STOPPED")
         tasks.clear()
-        # The table holds no ENI any more: the node removed it.
-        deadline = time.time() + 5
+        # The table holds no ENI any more: the node removed it. (10 s from the last STOPPED seen:
+        # the 5 s this allowed were some 9 while each wait_task above ran the aws CLI.)
+        stopped = time.time()
+        deadline = stopped + 10
         while time.time() < deadline and subprocess.run(["nft", "list", "table", "inet", server.node_table("wharf")],
                                                         capture_output=True).returncode == 0:
             time.sleep(0.2)
+        print(f"     the node's table went {time.time() - stopped:.1f} s after its tasks stopped", flush=True)
         assert subprocess.run(["nft", "list", "table", "inet", server.node_table("wharf")], capture_output=True).returncode != 0
         # Rules naming another test group go first (DeleteSecurityGroup refuses a referenced group).
         for g in ec2.describe_security_groups(GroupIds=[sg_a, sg_b, sg_alb])["SecurityGroups"]:

@@ -58,7 +58,7 @@ with WharfServer(agent=True) as server:
             d = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
             if d["status"] in wanted:
                 return d
-            time.sleep(0.5)
+            time.sleep(0.2)
         raise AssertionError(f"{arn} never became {wanted}: {d}")
 
     first = {}
@@ -147,7 +147,7 @@ with WharfServer(agent=True) as server:
             tasks = service_tasks()
             if len(tasks) == n and all(t["lastStatus"] == "RUNNING" for t in tasks):
                 return tasks
-            time.sleep(0.5)
+            time.sleep(0.2)
         raise AssertionError(f"never {n} running tasks: {service_tasks()}")
 
     @checks.run

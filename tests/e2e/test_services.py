@@ -76,7 +76,7 @@ with WharfServer(agent=True) as server:
     def wait_healthy(n, timeout=60):
         deadline = time.time() + timeout
         while time.time() < deadline and len(healthy_targets()) != n:
-            time.sleep(0.5)
+            time.sleep(0.2)
         return healthy_targets()
 
     def wait_completed(timeout=60):
@@ -84,7 +84,7 @@ with WharfServer(agent=True) as server:
         deadline = time.time() + timeout
         svc = describe()
         while time.time() < deadline and svc["deployments"][0]["rolloutState"] != "COMPLETED":
-            time.sleep(0.5)
+            time.sleep(0.2)
             svc = describe()
         return svc
 
@@ -170,7 +170,7 @@ with WharfServer(agent=True) as server:
             arns = [t["taskArn"] for t in running_tasks() if t["lastStatus"] == "RUNNING"]
             if len(arns) == 2 and victim not in arns:
                 return
-            time.sleep(0.5)
+            time.sleep(0.2)
         raise AssertionError(f"the task {victim} was not replaced")
 
     @checks.run
@@ -292,7 +292,7 @@ with WharfServer(agent=True) as server:
             failed = next((d for d in svc["deployments"] if d["rolloutState"] == "FAILED"), failed)
             if any(m.endswith(") deployment failed: tasks failed to start.") for m in messages()):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         else:
             raise AssertionError(f"the circuit breaker never tripped: {describe()}")
         if failed is not None:  # it leaves the list once its tasks are gone
@@ -322,7 +322,7 @@ with WharfServer(agent=True) as server:
         while time.time() < deadline and not any(
                 e["message"] == "(service flaky) is unable to consistently start tasks successfully."
                 for e in flaky()["events"]):
-            time.sleep(0.3)
+            time.sleep(0.2)
         assert time.time() < deadline, [e["message"] for e in flaky()["events"]]
         first = stopped()
         assert first >= 3, first
@@ -389,7 +389,7 @@ with WharfServer(agent=True) as server:
                 hs = elb.describe_target_health(TargetGroupArn=tg2)["TargetHealthDescriptions"]
                 if sorted(h["Target"]["Port"] for h in hs if h["TargetHealth"]["State"] == "healthy") == ports:
                     return hs
-                time.sleep(0.5)
+                time.sleep(0.2)
             events = ecs.describe_services(cluster="default", services=["web-bridge"])["services"][0]["events"]
             raise AssertionError(f"targets {hs} never healthy at the {count} host ports {ports}; "
                                  f"events {[e['message'] for e in events][:10]}")
@@ -487,7 +487,7 @@ with WharfServer(agent=True) as server:
             healthy_b = sorted(h["Target"]["Id"] for h in in_b if h["TargetHealth"]["State"] == "healthy")
             if healthy_b == new_ips and in_a == []:
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         else:
             raise AssertionError(f"target groups after the move: a {in_a}, b {in_b}, tasks {new_ips} (were {old_ips})")
         status, body = http_get(f"http://127.0.0.1:{port_b}/index.html")

@@ -10,9 +10,7 @@ as it was found.
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -222,7 +220,7 @@ with WharfServer(agent=True) as server:
             probe = [c for c in task["containers"] if c["name"] == "probe"][0]
             if "exitCode" in probe or task["lastStatus"] == "STOPPED":
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         web = [c for c in task["containers"] if c["name"] == "web"][0]
         assert web.get("healthStatus") == "HEALTHY", web
         assert task.get("healthStatus") == "HEALTHY", task

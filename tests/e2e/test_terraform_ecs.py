@@ -199,12 +199,12 @@ with WharfServer(agent=True) as server:
             got = curl(f"http://{dns}:{listener_port}/")
             if got == (200, "hello-v1"):
                 break
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert got == (200, "hello-v1"), got
         deadline = time.time() + 60
         while time.time() < deadline and got != (200, "gateway"):
             got = curl(f"http://{dns}:{listener_port}/auth/")
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert got == (200, "gateway"), got  # seed 002's image, pulled with the secret's credentials
         streams = server.boto3("logs").describe_log_streams(logGroupName="/ecs/seed000")["logStreams"]
         assert streams and streams[0]["logStreamName"].startswith("app/app/"), streams

@@ -170,9 +170,12 @@ def listen_everywhere():
 
 
 def seconds(timestamp):
-    """A DescribeTasks timestamp (the CLI's ISO 8601 text, or epoch seconds) in epoch seconds."""
+    """A DescribeTasks timestamp (the CLI's ISO 8601 text, epoch seconds or boto3's datetime) in
+    epoch seconds."""
     if isinstance(timestamp, (int, float)):
         return float(timestamp)
+    if isinstance(timestamp, datetime.datetime):  # boto3's (wait_task)
+        return timestamp.timestamp()
     return datetime.datetime.fromisoformat(timestamp).timestamp()
 
 

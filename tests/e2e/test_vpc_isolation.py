@@ -136,7 +136,8 @@ with WharfServer(agent=True) as server:
         a_arn, b_arn = run(one), run(two)  # started side by side
         a, b = running(a_arn), running(b_arn)
         assert a["ip"] == b["ip"] and a["ip"].startswith("10.0.1."), (a, b)
-        c, d = running(run(two, 1)), running(run(two))  # vpc2's other subnet; a second address in 10.0.1.0/24
+        c_arn, d_arn = run(two, 1), run(two)  # vpc2's other subnet; a second address in 10.0.1.0/24
+        c, d = running(c_arn), running(d_arn)
         assert c["ip"].startswith("10.0.2.") and d["ip"].startswith("10.0.1.") and d["ip"] != b["ip"], (c, d)
         state.update(one=one, two=two, a=a, b=b, c=c, d=d)
 
@@ -249,7 +250,7 @@ with WharfServer(agent=True) as server:
                 h = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"][0]["TargetHealth"]
                 if h["State"] == "healthy":
                     healthy.add(tg)
-            time.sleep(0.5)
+            time.sleep(0.2)
         assert len(healthy) == 2, [elb.describe_target_health(TargetGroupArn=t)["TargetHealthDescriptions"]
                                    for t in made["tgs"]]
         # Turn about, so that a pooled connection to the shared address would be offered to the

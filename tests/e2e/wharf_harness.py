@@ -4,6 +4,7 @@ Each WharfServer gets a private data directory and a free loopback port, and is 
 (and its directory removed) when the `with` block ends, whatever happened inside.
 """
 import json
+import math
 import os
 import shutil
 import signal
@@ -19,6 +20,8 @@ DEBIAN_AWS = "/usr/bin/aws"
 # The image's newest CLI (awscli v1 on botocore 1.43), which knows the newest request keys.
 NEWEST_AWS = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/aws")
 NEWEST_PYTHON = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3")
+# On PYTHONPATH, it keeps any sleep of an aws CLI to a second (quick_waiters/sitecustomize.py).
+QUICK_WAITERS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quick_waiters")
 
 
 def run_on_newest_python():
@@ -193,7 +196,7 @@ class WharfServer:
         """Runs the aws CLI; returns parsed JSON output (or the CompletedProcess if check=False)."""
         cmd = [cli, "--endpoint-url", self.endpoint, "--region", "us-east-1", "--output", "json"] + list(args)
         env = dict(env or self.env())
-        env["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quick_waiters")
+        env["PYTHONPATH"] = QUICK_WAITERS
         p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
         if not check:
             return p
@@ -203,12 +206,39 @@ class WharfServer:
 
     def boto3(self, service, **kwargs):
         import boto3
+        quick_boto3_waiters()
         key, secret = self.credentials()
         params = dict(region_name="us-east-1", endpoint_url=self.endpoint,
                       aws_access_key_id=key, aws_secret_access_key=secret)
         params.update(kwargs)
         # A session of its own: boto3's default session is not safe to share across threads.
         return boto3.session.Session().client(service, **params)
+
+
+WAITER_POLL_SECONDS = 0.2
+
+
+def quick_boto3_waiters():
+    """boto3's waiters poll every 0.2 s instead of every WaiterConfig Delay (tests give 1 s, the
+    models 6 to 15 s), over as long a time: the same calls and acceptors, MaxAttempts scaled
+    up to keep Delay x MaxAttempts. A state reached just after a poll was seen up to a second
+    late by every wait of every test (the aws CLI's are cut to a second by quick_waiters/)."""
+    import botocore.waiter
+    if getattr(botocore.waiter.Waiter.wait, "quick", False):
+        return
+    wait = botocore.waiter.Waiter.wait
+
+    def quick(self, **kwargs):
+        config = dict(kwargs.get("WaiterConfig") or {})
+        delay = config.get("Delay", self.config.delay)
+        attempts = config.get("MaxAttempts", self.config.max_attempts)
+        if delay > WAITER_POLL_SECONDS:
+            config.update(Delay=WAITER_POLL_SECONDS, MaxAttempts=math.ceil(attempts * delay / WAITER_POLL_SECONDS))
+        kwargs["WaiterConfig"] = config
+        return wait(self, **kwargs)
+
+    quick.quick = True
+    botocore.waiter.Waiter.wait = quick
 
 
 class Checks:

@@ -40,9 +40,11 @@ export class Checks {
   }
 
   async run(name, fn) {
+    // Timed as the Python checks are (wharf_harness.Checks): where a test's time goes.
+    const started = Date.now();
     try {
       await fn();
-      console.log(`ok   ${name}`);
+      console.log(`ok   ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     } catch (e) {
       this.failed++;
       console.log(`FAIL ${name}: ${String(e?.message ?? e).split("\n").slice(0, 6).join(" | ")}`);

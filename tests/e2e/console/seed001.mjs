@@ -72,7 +72,9 @@ try {
     await page.locator("#container-0-name").fill("alba-digi");
     await page.locator("#container-0-image").fill(image);
     await page.locator("#container-0-port-0").fill("5050");
-    await page.locator("#container-0-command").fill("echo alba-digi is listening on 5050; exec httpd -f -p 5050 -h /www");
+    // httpd as pid 1 would ignore the SIGTERM of the service's deletion and the task stop
+    // only at the 30 s stopTimeout (the form has no field for it); the shell exits on it.
+    await page.locator("#container-0-command").fill('echo alba-digi is listening on 5050; trap "exit 0" TERM; httpd -f -p 5050 -h /www & wait');
     await checks.shot("create-task-definition");
     await page.getByRole("button", { name: "Create", exact: true }).click();
     await page.getByRole("heading", { name: `${FAMILY}:1` }).waitFor();
