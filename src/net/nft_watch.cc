@@ -32,7 +32,8 @@ std::string_view FamilyName(uint8_t family) {
   }
 }
 
-// The table a NEWTABLE/DELTABLE message names, "<family> <name>", or "".
+// The table a NEW/DEL TABLE, CHAIN, RULE, SET, OBJ or FLOWTABLE message names ("<family>
+// <name>"), or "".
 std::string TableOf(const nlmsghdr* h) {
   const size_t header = NLMSG_LENGTH(sizeof(nfgenmsg));
   if (h->nlmsg_len < header) return "";
@@ -135,16 +136,47 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
     int type = NFNL_MSG_TYPE(m->nlmsg_type);
     if (type == NFT_MSG_NEWGEN) {
       gone.merge(deleted_);
-      deleted_.clear();
-    } else if (type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWTABLE) {
-      std::string table = TableOf(m);
-      if (tables_.count(table)) {
-        if (type == NFT_MSG_DELTABLE) {
-          deleted_.insert(table);
-        } else {
-          deleted_.erase(table);
-        }
+      for (const std::string& table : damaged_) {
+        if (!made_.count(table)) gone.insert(table);
       }
+      deleted_.clear();
+      damaged_.clear();
+      made_.clear();
+      return true;
+    }
+    bool del = false;
+    switch (type) {
+      case NFT_MSG_DELTABLE:
+      case NFT_MSG_DELCHAIN:
+      case NFT_MSG_DELRULE:
+      case NFT_MSG_DELSET:
+      case NFT_MSG_DELOBJ:
+      case NFT_MSG_DELFLOWTABLE:
+        del = true;
+        break;
+      case NFT_MSG_NEWTABLE:
+      case NFT_MSG_NEWCHAIN:
+      case NFT_MSG_NEWRULE:
+      case NFT_MSG_NEWSET:
+      case NFT_MSG_NEWOBJ:
+      case NFT_MSG_NEWFLOWTABLE:
+        break;
+      default:
+        return true;  // elements (wharf's own changes), generations of other subsystems
+    }
+    // Each of these messages names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
+    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE).
+    std::string table = TableOf(m);
+    if (!tables_.count(table)) return true;
+    if (type == NFT_MSG_DELTABLE) {
+      deleted_.insert(table);
+    } else if (type == NFT_MSG_NEWTABLE) {
+      deleted_.erase(table);
+      made_.insert(table);
+    } else if (del) {
+      damaged_.insert(table);
+    } else {
+      made_.insert(table);
     }
     return true;
   });
@@ -153,6 +185,8 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
 
 std::set<std::string> NftTableEvents::Lost(const std::optional<std::set<std::string>>& existing) {
   deleted_.clear();  // the transaction being announced is no longer known whole
+  damaged_.clear();
+  made_.clear();
   if (!existing) return tables_;
   std::set<std::string> gone;
   for (const std::string& table : tables_) {

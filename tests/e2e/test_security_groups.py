@@ -6,7 +6,9 @@ that group admits the first on the port, and times out again within about a seco
 revoke (rules reach running tasks through the assignment feed) while a connection it admitted
 before carries on, as AWS's connection tracking does, unless the flow is one AWS leaves untracked
 (a 0.0.0.0/0 rule, all egress): that one stops at the revoke; members of the VPC's default
-group reach each other; a group whose egress is revoked cannot connect out; a load balancer
+group reach each other; a task forging an admitted member's address as its source (TCP and
+UDP, through a raw socket) gets nothing to the target, and tasks of one subnet have no IPv6
+link-local between them; a group whose egress is revoked cannot connect out; a load balancer
 in its own group (sg-alb) has healthy targets while their group admits sg-alb, unhealthy ones
 (and an error instead of the page) once that rule is revoked, healthy again when it comes
 back. Connections are made from inside a task's network namespace (`ip netns exec`), so they
@@ -87,6 +89,55 @@ def first_line_over(p, timeout=3.0):
     p.stdin.flush()
     ready, _, _ = select.select([p.stdout], [], [], timeout)
     return p.stdout.readline() if ready else b""
+
+
+# A task with NET_RAW (Docker's default capabilities) sends what it likes: an IPv4 packet with
+# any source address, here a UDP datagram or a TCP SYN, through a raw socket.
+FORGE = """
+import socket, struct, sys
+src, dst, proto, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def csum(b):
+    b += b"\\0" * (len(b) % 2)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+S, D = socket.inet_aton(src), socket.inet_aton(dst)
+if proto == "udp":
+    l4 = struct.pack("!HHHH", 40000, port, 12, 0) + b"ping"
+    l4 = l4[:6] + struct.pack("!H", csum(S + D + struct.pack("!BBH", 0, 17, len(l4)) + l4)) + l4[8:]
+    number = 17
+else:
+    l4 = struct.pack("!HHIIBBHHH", 40001, port, 1, 0, 5 << 4, 2, 64240, 0, 0)
+    l4 = l4[:16] + struct.pack("!H", csum(S + D + struct.pack("!BBH", 0, 6, len(l4)) + l4)) + l4[18:]
+    number = 6
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 1, 0, 64, number, 0, S, D)
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for _ in range(3):
+    s.sendto(ip + l4, (dst, 0))
+"""
+
+
+def forge(task, source, ip, proto, port):
+    subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", FORGE, source, ip, proto,
+                    str(port)], check=True, capture_output=True)
+
+
+def received(task):
+    """TCP segments and UDP datagrams the task's namespace has taken in (/proc/net/snmp)."""
+    text = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "cat", "/proc/net/snmp"],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    rows = {}
+    for names, values in zip(text[::2], text[1::2]):
+        kind = names.split(":")[0]
+        rows[kind] = dict(zip(names.split()[1:], map(int, values.split()[1:])))
+    return {"tcp": rows["Tcp"]["InSegs"], "udp": rows["Udp"]["InDatagrams"] + rows["Udp"]["NoPorts"]}
+
+
+def link_local(task):
+    out = subprocess.run(["ip", "-n", "wharf-" + task["id"], "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"],
+                         capture_output=True, text=True).stdout.split()
+    return out[out.index("inet6") + 1].split("/")[0] if "inet6" in out else None
 
 
 def tcp_from(group, port=8080):
@@ -201,6 +252,37 @@ with WharfServer(agent=True) as server:
         assert dropped(state["a"], d["ip"]), "sg-a is not a member of default"
         assert dropped(c, state["b"]["ip"]), "sg-b admits only sg-a"
         state.update(c=c, d=d)
+
+    @checks.run
+    def a_source_forged_as_an_admitted_member_does_not_get_in():
+        # AWS's source/destination check: a packet whose source is not its ENI's address is
+        # dropped, so sg-b's rule for sg-a admits a's packets only, not c's forged as a's.
+        a, b, c = state["a"], state["b"], state["c"]
+        ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=[
+            {"IpProtocol": "udp", "FromPort": 8081, "ToPort": 8081, "UserIdGroupPairs": [{"GroupId": sg_a}]}])
+        time.sleep(1)  # the rule reaches the node (a second, a_reaches_b...)
+        for proto, port in (("tcp", 8080), ("udp", 8081)):
+            seen = received(b)[proto]
+            forge(a, a["ip"], b["ip"], proto, port)  # a's own address: admitted
+            time.sleep(0.2)
+            assert received(b)[proto] > seen, f"{proto} from a's own address did not arrive"
+            seen = received(b)[proto]
+            forge(c, a["ip"], b["ip"], proto, port)  # c, forging a's address
+            time.sleep(0.3)
+            assert received(b)[proto] == seen, f"{proto} forged as a's address arrived at b"
+        ec2.revoke_security_group_ingress(GroupId=sg_b, IpPermissions=[
+            {"IpProtocol": "udp", "FromPort": 8081, "ToPort": 8081, "UserIdGroupPairs": [{"GroupId": sg_a}]}])
+
+    @checks.run
+    def tasks_on_one_subnet_have_no_ipv6_between_them():
+        # The subnet has no IPv6 CIDR: no IPv6 at all, link-local neither (which no IPv4 rule sees).
+        c, d = state["c"], state["d"]
+        address = link_local(d)
+        if address is None:
+            return  # the namespace has no IPv6: nothing to carry
+        p = subprocess.run(["ip", "netns", "exec", "wharf-" + c["id"], "curl", "-s", "-o", "/dev/null", "--max-time", "1",
+                            "-g", f"http://[{address}%eth0]:8080/"], stdin=subprocess.DEVNULL, capture_output=True)
+        assert p.returncode == 28, f"over IPv6 link-local: curl {p.returncode}"  # a timeout
 
     @checks.run
     def egress_revoked_cannot_connect_out():

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "agent/network/cni.h"
+#include "agent/network/egress.h"
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
 #include "base/logging.h"
@@ -317,6 +318,21 @@ Result<NetworkAttachment> AttachmentFrom(const json::object& result, const std::
     return Status::Internal(std::string("unexpected CNI result: ") + e.what());
   }
   return Status::Internal("CNI result has no IPv4 address: " + json::serialize(result));
+}
+
+// The host side of the veth CNI's bridge plugin made (its random vethXXXXXXXX): the result's
+// interface that is neither in the namespace nor the bridge. "" when there is none.
+std::string HostVethFrom(const json::object& result, const std::string& bridge) {
+  try {
+    for (const json::value& v : result.at("interfaces").as_array()) {
+      const json::object& itf = v.as_object();
+      if (itf.if_contains("sandbox")) continue;
+      std::string name = json::value_to<std::string>(itf.at("name"));
+      if (name != bridge) return name;
+    }
+  } catch (const std::exception&) {
+  }
+  return "";
 }
 
 std::string RecordPath(const CniOptions& o, const std::string& id) {
@@ -679,6 +695,10 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   if (!told && namespace_made) namespace_made(made_namespace);
   record.result = std::move(*added);
   auto attachment = AttachmentFrom(*record.result, record.netns);
+  if (attachment.ok() && !subnet.vpc_id.empty()) {
+    Status named = NameEniPort(subnet, HostVethFrom(*record.result, subnet.bridge), attachment->ip);
+    if (!named.ok()) attachment = named;
+  }
   Status saved = attachment.ok() ? SaveRecord(options_, record) : attachment.status();
   if (!saved.ok()) {
     Status undone = DetachLocked(id);
@@ -686,6 +706,20 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     return saved.WithContext("attach " + id);
   }
   return attachment;
+}
+
+// A VPC ENI's port gets the name the node's egress table fences it by (egress.h "ports",
+// EniPortName): until then no fence knows it, so the task's containers start only after
+// (Attach returns after this). A link is renamed only while down; the bridge keeps the port.
+Status Network::NameEniPort(const Subnet& subnet, const std::string& veth, const std::string& ip) {
+  if (veth.empty()) return Status::Internal("CNI result names no host interface on " + subnet.bridge);
+  std::string name = EniPortName(subnet.bridge, ip);
+  if (veth == name) return Status::OK();
+  std::string batch = "link set dev " + veth + " down\nlink set dev " + veth + " name " + name +
+                      "\nlink set dev " + name + " up\n";
+  ASSIGN_OR_RETURN(CommandResult r, runner_.Run({{"ip", "-batch", "-"}, std::nullopt, batch}));
+  if (r.exit_code != 0) return Status::Internal("naming port " + veth + " " + name + ": " + r.err);
+  return Status::OK();
 }
 
 Result<std::string> Network::PickAddress(const Subnet& subnet, uint32_t network, int prefix) {

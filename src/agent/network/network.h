@@ -203,6 +203,8 @@ class Network final : public NetworkAttacher {
   // A free address of `subnet` for an Attach without a requested one; ForgetPicked once that
   // Attach is over (its lease, if any, holds it from then on).
   // `network`: the subnet's first address, host order.
+  // Renames `veth`, the host side of a VPC ENI at `ip`, to EniPortName (egress.h).
+  Status NameEniPort(const Subnet& subnet, const std::string& veth, const std::string& ip);
   Result<std::string> PickAddress(const Subnet& subnet, uint32_t network, int prefix) EXCLUDES(address_mu_);
   void ForgetPicked(const Subnet& subnet, const std::string& ip) EXCLUDES(address_mu_);
 
