@@ -164,7 +164,7 @@ with WharfServer(agent=True) as server:
                                "portMappings": [{"containerPort": 8080}]}])["taskDefinition"]["taskDefinitionArn"]
     tasks = []
 
-    def run(*security_groups):
+    def run(*security_groups, subnet=subnet):
         vpc_config = {"subnets": [subnet]}
         if security_groups:
             vpc_config["securityGroups"] = list(security_groups)
@@ -261,15 +261,23 @@ with WharfServer(agent=True) as server:
         ec2.authorize_security_group_ingress(GroupId=sg_b, IpPermissions=[
             {"IpProtocol": "udp", "FromPort": 8081, "ToPort": 8081, "UserIdGroupPairs": [{"GroupId": sg_a}]}])
         time.sleep(1)  # the rule reaches the node (a second, a_reaches_b...)
-        for proto, port in (("tcp", 8080), ("udp", 8081)):
-            seen = received(b)[proto]
-            forge(a, a["ip"], b["ip"], proto, port)  # a's own address: admitted
+        # b on a's bridge (bridged), e on another subnet of the VPC (routed).
+        e = run(sg_b, subnet=subnets[1]["SubnetId"]) if len(subnets) > 1 else None
+        for target, proto, port in ((b, "tcp", 8080), (b, "udp", 8081), (e, "udp", 8081)):
+            if target is None:
+                continue
+            seen = received(target)[proto]
+            forge(a, a["ip"], target["ip"], proto, port)  # a's own address: admitted
             time.sleep(0.2)
-            assert received(b)[proto] > seen, f"{proto} from a's own address did not arrive"
-            seen = received(b)[proto]
-            forge(c, a["ip"], b["ip"], proto, port)  # c, forging a's address
+            assert received(target)[proto] > seen, f"{proto} from a's own address did not arrive"
+            seen = received(target)[proto]
+            forge(c, a["ip"], target["ip"], proto, port)  # c, forging a's address
             time.sleep(0.3)
-            assert received(b)[proto] == seen, f"{proto} forged as a's address arrived at b"
+            assert received(target)[proto] == seen, f"{proto} forged as a's address arrived at {target['ip']}"
+        if e:
+            ecs.stop_task(task=e["arn"])
+            wait_task(server, "default", e["arn"], "STOPPED")
+            tasks.remove(e)
         ec2.revoke_security_group_ingress(GroupId=sg_b, IpPermissions=[
             {"IpProtocol": "udp", "FromPort": 8081, "ToPort": 8081, "UserIdGroupPairs": [{"GroupId": sg_a}]}])
 
