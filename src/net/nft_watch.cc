@@ -19,6 +19,16 @@
 namespace wharf::net {
 namespace {
 
+// Linux 6.3's NFT_MSG_DESTROY* (`nft destroy table`: delete what may not exist), announced
+// with their own types; the headers of the build's kernel (Debian 12's 6.1) lack them.
+// NFT_MSG_DESTROYSETELEM (30), as NFT_MSG_DELSETELEM, is not watched.
+constexpr int kMsgDestroyTable = 26;
+constexpr int kMsgDestroyChain = 27;
+constexpr int kMsgDestroyRule = 28;
+constexpr int kMsgDestroySet = 29;
+constexpr int kMsgDestroyObj = 31;
+constexpr int kMsgDestroyFlowtable = 32;
+
 // nft's word for a netfilter family (NFPROTO_*), "" for one wharf never uses.
 std::string_view FamilyName(uint8_t family) {
   switch (family) {
@@ -152,6 +162,12 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
       case NFT_MSG_DELSET:
       case NFT_MSG_DELOBJ:
       case NFT_MSG_DELFLOWTABLE:
+      case kMsgDestroyTable:
+      case kMsgDestroyChain:
+      case kMsgDestroyRule:
+      case kMsgDestroySet:
+      case kMsgDestroyObj:
+      case kMsgDestroyFlowtable:
         del = true;
         break;
       case NFT_MSG_NEWTABLE:
@@ -165,10 +181,11 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
         return true;  // elements (wharf's own changes), generations of other subsystems
     }
     // Each of these messages names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
-    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE).
+    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE), the DESTROY
+    // ones as their DEL twins.
     std::string table = TableOf(m);
     if (!tables_.count(table)) return true;
-    if (type == NFT_MSG_DELTABLE) {
+    if (type == NFT_MSG_DELTABLE || type == kMsgDestroyTable) {
       deleted_.insert(table);
     } else if (type == NFT_MSG_NEWTABLE) {
       deleted_.erase(table);

@@ -10,13 +10,16 @@
 // transaction that deleted rules, chains, sets or objects of a watched table (`nft flush
 // table`, `nft delete chain`, `nft delete rule`) and added none to it names it too; one that
 // also adds to it (wharf's VPC table: `flush chain` then its rules again) does not. Set
-// elements are not watched: wharf's own element changes delete some. The messages carry the
-// sender's netlink port id and the generation its process's pid and name, but a wharf nft
-// child and anyone's nft look alike there (the child is gone before the announcement is
-// read), so a foreign transaction that deletes and makes a table again whole, or deletes a
-// rule and adds another, passes as wharf's and is mended at the owner's refresh. Why not a check every second (`nft list tables`): a
-// process per second per node for something that almost never happens; the notifications
-// cost nothing while nothing changes, and arrive within the transaction's commit.
+// elements are not watched: wharf's own element changes delete some. Linux 6.3's `nft destroy`
+// (NFT_MSG_DESTROY*) counts as `nft delete`. Not told apart: who made the transaction. Its
+// NEWGEN names the committing process (NFTA_GEN_PROC_PID), but the agent does not know its
+// own nft children's pids (CommandRunner reports none, and the announcement may be read
+// before the child's Run returns, so the pid would have to be recorded between fork and
+// exec), so a foreign transaction that deletes and makes a table again whole, or deletes a
+// rule and adds another, passes as wharf's and is mended at the owner's refresh. Why not a
+// check every second (`nft list tables`): a process per second per node for something that
+// almost never happens; the notifications cost nothing while nothing changes, and arrive
+// within the transaction's commit.
 //
 // NftTableEvents is pure (bytes in, names out). NftTableWatch owns the socket and a thread
 // that calls `on_gone` with those names; after lost notifications (the socket's buffer, a

@@ -85,6 +85,21 @@ TEST(NftTableEventsTest, ATableEmptiedIsNamedUnlessTheSameTransactionAddsToIt) {
                   .empty());
 }
 
+// Linux 6.3's `nft destroy ...` (NFT_MSG_DESTROYTABLE 26, DESTROYCHAIN 27, DESTROYRULE 28,
+// DESTROYSETELEM 30), which the build's headers may lack: a deletion as `nft delete ...`.
+TEST(NftTableEventsTest, ADestroyIsADeletion) {
+  NftTableEvents events({"ip wharf_egress_1", "inet wharf_vpc_1"});
+  EXPECT_EQ(events.Read(Message(26, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"ip wharf_egress_1"});
+  EXPECT_EQ(events.Read(Message(28, kInet, "wharf_vpc_1") + Message(27, kInet, "wharf_vpc_1") + Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"inet wharf_vpc_1"});
+  EXPECT_TRUE(events.Read(Message(26, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWTABLE, kIp, "wharf_egress_1") +
+                          Message(NFT_MSG_NEWGEN))
+                  .empty())
+      << "replaced whole";
+  EXPECT_TRUE(events.Read(Message(30, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWGEN)).empty()) << "elements";
+}
+
 TEST(NftTableEventsTest, MalformedMessagesAreSkipped) {
   NftTableEvents events({"ip t"});
   std::string cut = Message(NFT_MSG_DELTABLE, kIp, "t");

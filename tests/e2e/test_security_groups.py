@@ -123,15 +123,59 @@ def forge(task, source, ip, proto, port):
                     str(port)], check=True, capture_output=True)
 
 
+# What a target takes in from `source`'s address on the forger's ports (40000 UDP, 40001 TCP):
+# counters of a table in its namespace (gone with it), so no other traffic counts.
+def count_forged(task, source):
+    script = ("table ip forged {\n counter udp {}\n counter tcp {}\n chain input {\n"
+              "  type filter hook input priority -400; policy accept;\n"
+              f"  ip saddr {source} udp sport 40000 counter name udp\n"
+              f"  ip saddr {source} tcp sport 40001 counter name tcp\n }}\n}}\n")
+    subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "nft", "-f", "-"], input=script, text=True,
+                   check=True, capture_output=True)
+
+
 def received(task):
-    """TCP segments and UDP datagrams the task's namespace has taken in (/proc/net/snmp)."""
-    text = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "cat", "/proc/net/snmp"],
-                          capture_output=True, text=True, check=True).stdout.splitlines()
-    rows = {}
-    for names, values in zip(text[::2], text[1::2]):
-        kind = names.split(":")[0]
-        rows[kind] = dict(zip(names.split()[1:], map(int, values.split()[1:])))
-    return {"tcp": rows["Tcp"]["InSegs"], "udp": rows["Udp"]["InDatagrams"] + rows["Udp"]["NoPorts"]}
+    """The forged ports' packets the task's namespace has taken in (count_forged)."""
+    counts = {}
+    for proto in ("udp", "tcp"):
+        out = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "nft", "list", "counter", "ip", "forged",
+                              proto], capture_output=True, text=True, check=True).stdout.split()
+        counts[proto] = int(out[out.index("packets") + 1])
+    return counts
+
+
+def mac_of(ip):
+    return "02:77:" + ":".join(f"{int(b):02x}" for b in ip.split("."))
+
+
+# An LLDP frame (01:80:c2:00:00:0e: a link-local group, which passes none of the bridge's
+# hooks) from the task's eth0 with the source MAC given.
+LLDP = """
+import socket, sys
+mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+tlvs = b"\\x02\\x07\\x04" + mac + b"\\x04\\x02\\x07\\x31\\x06\\x02\\x00\\x78\\x00\\x00"
+frame = bytes.fromhex("0180c200000e") + mac + b"\\x88\\xcc" + tlvs
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("eth0", 0))
+for _ in range(3):
+    s.send(frame.ljust(60, b"\\0"))
+"""
+
+
+def host_port(task):
+    """The host side of the task's veth (its ENI's port)."""
+    index = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "cat", "/sys/class/net/eth0/iflink"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    for line in subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout.splitlines():
+        if line.split(":")[0] == index:
+            return line.split(":")[1].strip().split("@")[0]
+    raise AssertionError(f"no host link {index} for {task['id']}")
+
+
+def fdb_ports(mac):
+    """The ports the bridges send `mac` to (bridge fdb show)."""
+    return [l.split()[2] for l in subprocess.run(["bridge", "fdb", "show"], capture_output=True, text=True,
+                                                 check=True).stdout.splitlines() if l.startswith(mac + " dev ")]
 
 
 def link_local(task):
@@ -263,6 +307,9 @@ with WharfServer(agent=True) as server:
         time.sleep(1)  # the rule reaches the node (a second, a_reaches_b...)
         # b on a's bridge (bridged), e on another subnet of the VPC (routed).
         e = run(sg_b, subnet=subnets[1]["SubnetId"]) if len(subnets) > 1 else None
+        for target in (b, e):
+            if target is not None:
+                count_forged(target, a["ip"])
         for target, proto, port in ((b, "tcp", 8080), (b, "udp", 8081), (e, "udp", 8081)):
             if target is None:
                 continue
@@ -274,6 +321,16 @@ with WharfServer(agent=True) as server:
             forge(c, a["ip"], target["ip"], proto, port)  # c, forging a's address
             time.sleep(0.3)
             assert received(target)[proto] == seen, f"{proto} forged as a's address arrived at {target['ip']}"
+        # Nor a's MAC: a link-local frame (LLDP) passes none of the bridge's hooks, and a
+        # bridge that learned its source would send a's traffic to c's port.
+        a_port, c_port = host_port(a), host_port(c)
+        assert fdb_ports(mac_of(a["ip"])) == [a_port], (fdb_ports(mac_of(a["ip"])), a_port)
+        subprocess.run(["ip", "netns", "exec", "wharf-" + c["id"], "/usr/bin/python3", "-c", LLDP, mac_of(a["ip"])],
+                       check=True, capture_output=True)
+        time.sleep(0.1)
+        ports = fdb_ports(mac_of(a["ip"]))
+        assert c_port not in ports and a_port in ports, f"a's MAC on {ports}, c's port {c_port}, a's {a_port}"
+        assert reachable(a, b["ip"]), "a's replies went elsewhere"
         if e:
             ecs.stop_task(task=e["arn"])
             wait_task(server, "default", e["arn"], "STOPPED")
@@ -286,8 +343,7 @@ with WharfServer(agent=True) as server:
         # The subnet has no IPv6 CIDR: no IPv6 at all, link-local neither (which no IPv4 rule sees).
         c, d = state["c"], state["d"]
         address = link_local(d)
-        if address is None:
-            return  # the namespace has no IPv6: nothing to carry
+        assert address, "the task's namespace has no IPv6 link-local address: the check would prove nothing"
         p = subprocess.run(["ip", "netns", "exec", "wharf-" + c["id"], "curl", "-s", "-o", "/dev/null", "--max-time", "1",
                             "-g", f"http://[{address}%eth0]:8080/"], stdin=subprocess.DEVNULL, capture_output=True)
         assert p.returncode == 28, f"over IPv6 link-local: curl {p.returncode}"  # a timeout

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "base/fnv1a.h"
 #include "base/logging.h"
 #include "net/local_routes.h"
 #include "net/nft_apply.h"
@@ -56,29 +57,21 @@ std::string Elements(const std::vector<std::string>& items) {
 // hands the frame to the IPv4 hooks (-201 < 0, NF_BR_PRI_BRNF), where input_claim sets it anew.
 constexpr uint32_t kPortClaimBit = kEniClaimBit;
 
-// An ENI's MAC: 02:77 and its address's four bytes, as Network::Attach asks CNI for (MacFor).
-std::string EniMac(const std::string& ip) {
+}  // namespace
+
+std::string EniMac(std::string_view ip) {
   in_addr a{};
-  (void)inet_pton(AF_INET, ip.c_str(), &a);
+  (void)inet_pton(AF_INET, std::string(ip).c_str(), &a);
   const auto* b = reinterpret_cast<const unsigned char*>(&a.s_addr);
   char buf[18];
   std::snprintf(buf, sizeof buf, "02:77:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
   return buf;
 }
 
-}  // namespace
-
 std::string EniPortName(std::string_view bridge, std::string_view ip) {
-  uint32_t h = 2166136261u;  // FNV-1a
-  for (unsigned char c : bridge) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  in_addr a{};
-  (void)inet_pton(AF_INET, std::string(ip).c_str(), &a);
+  const uint64_t h = Fnv1a64(std::string(bridge) + "/" + std::string(ip)) & ((uint64_t{1} << 52) - 1);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%s%05x%08x", std::string(kEniPortPrefix).c_str(), h & 0xfffffu,
-                static_cast<unsigned>(ntohl(a.s_addr)));
+  std::snprintf(buf, sizeof buf, "%s%013llx", std::string(kEniPortPrefix).c_str(), static_cast<unsigned long long>(h));
   return buf;
 }
 

@@ -103,10 +103,16 @@ struct EgressEni {
   uint32_t vpc_route_table = 0;  // model::VpcRouteTable of its VPC: where the endpoints' routes go
 };
 
-// The host side of the veth of the ENI at `ip` on `bridge`: "wv", 5 hex digits of the bridge's
-// name (FNV-1a) and the address's 8: 15 characters (IFNAMSIZ - 1). Two VPCs may use one address
-// on a node, but not on one bridge. Pure.
+// The host side of the veth of the ENI at `ip` on `bridge`: "wv" and 13 hex digits (52 bits)
+// of the FNV-1a hash of "bridge/ip": 15 characters (IFNAMSIZ - 1). Two VPCs may use one
+// address on a node, but not on one bridge; two ENIs' names collide with odds of about n^2 /
+// 2^53 (n ENIs on the node), and the second's rename fails (Attach fails) rather than fence the
+// wrong port. Pure.
 std::string EniPortName(std::string_view bridge, std::string_view ip);
+// An ENI's MAC: 02:77 (locally administered, unicast) and its address's four bytes, as
+// Network::Attach asks CNI for (the same MAC for an address given back and taken again: the
+// neighbours' ARP entries stay right). Pure.
+std::string EniMac(std::string_view ip);
 inline constexpr std::string_view kEniPortPrefix = "wv";
 
 // The address and port at which tasks reach the server "on the internet": from RFC 2544's

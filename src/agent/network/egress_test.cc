@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+
+#include "base/fnv1a.h"
 
 namespace wharf::agent {
 namespace {
@@ -174,7 +177,17 @@ TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
 
 TEST(EgressTest, EachEniSendsFromItsOwnPortWithItsOwnAddressAndNoIpv6) {
   EXPECT_EQ(EniPortName("wh-c3d4e5f67890", "10.0.1.5").size(), 15u);
-  EXPECT_TRUE(EniPortName("wh-c3d4e5f67890", "10.0.1.5").ends_with("0a000105"));
+  EXPECT_TRUE(EniPortName("wh-c3d4e5f67890", "10.0.1.5").starts_with("wv"));
+  // 52 bits of the bridge and the address: the names differ in many digits, not in the
+  // 20 bits of a bridge hash alone.
+  EXPECT_NE(EniPortName("wh-c3d4e5f67890", "10.0.1.5"), EniPortName("wh-c3d4e5f67890", "10.0.1.6"));
+  EXPECT_EQ(EniPortName("wh-a", "10.0.1.5"), "wv" + [] {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%013llx",
+                  static_cast<unsigned long long>(Fnv1a64("wh-a/10.0.1.5") & ((uint64_t{1} << 52) - 1)));
+    return std::string(hex);
+  }());
+  EXPECT_EQ(EniMac("10.0.1.5"), "02:77:0a:00:01:05");
   EXPECT_NE(EniPortName("wh-aaa", "10.0.1.5"), EniPortName("wh-bbb", "10.0.1.5")) << "one address in two VPCs";
   auto script = CompileEgress({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}, {"wh-aaa", "10.0.1.6", "", "", 0x76000001}}});
   ASSERT_TRUE(script.ok()) << script.status().ToString();
