@@ -60,13 +60,15 @@
 //           frame to the IPv4 hooks (bridged to another task, routed to another subnet, to the
 //           host), each table claims its own ports' IPv4 and ARP frames whose source MAC and
 //           address (ARP: the sender's too) are the port's ENI's (a mark bit, -203: no task
-//           takes another's address, nor its MAC, which the bridge would learn), drops what no table claimed from a
-//           "wv*" port (-202: a forged source, another ENI's address or nobody's, which the
-//           security groups would have taken for that address) and clears the bit (-201). IPv6
-//           is dropped from and to every "wv*" port: a subnet without an IPv6 CIDR carries
-//           none, and the security groups are IPv4 rules (link-local between two tasks of one
-//           bridge passed unseen). A port of a task an older agent attached (CNI's vethXXXXXXXX)
-//           is not fenced here, only by input_fence and forward_fence.
+//           takes another's address, nor sends with its MAC; the ports learn no MAC at all,
+//           network.cc NameEniPort), drops what no table claimed from a "wv*" port (-202: a
+//           forged source, another ENI's address or nobody's, which the security groups would
+//           have taken for that address) and clears the bit (-201). IPv6 is dropped from and
+//           to every "wv*" port: a subnet without an IPv6 CIDR carries none, and the security
+//           groups are IPv4 rules (link-local between two tasks of one bridge passed unseen).
+//           A port of a task an older agent attached (CNI's vethXXXXXXXX) is fenced here once
+//           a restarted agent adopts it (NetworkAttacher::AdoptEni renames it), until then
+//           only by input_fence and forward_fence.
 // Two agents on one host (tables are named per agent) share the bridges of the subnets they both
 // serve: each table marks and SNATs only its own ENIs (map eni_marks, set enis), and the drop of
 // what no table marked comes at a later priority than every table's marking (forward_fence).
