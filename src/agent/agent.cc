@@ -165,7 +165,8 @@ class AgentImpl final : public Agent {
     tables_ = std::thread([this] { TablesLoop(); });
     // A table someone else deletes (`nft flush ruleset`) is written again at once, not at the
     // next refresh: until then a VPC bridge's route_localnet and its tasks would be unguarded.
-    auto watch = net::NftTableWatch::Start({firewall_->table(), egress_->table(), network_->vpc_table()},
+    auto watch = net::NftTableWatch::Start({firewall_->table(), egress_->table(), egress_->ports_table(),
+                                            network_->vpc_table()},
                                            [this](const std::set<std::string>& gone) { TablesGone(gone); });
     if (watch.ok()) {
       table_watch_ = std::move(*watch);
@@ -519,7 +520,7 @@ class AgentImpl final : public Agent {
       firewall_->Forget();
       restored += " " + firewall_->table();
     }
-    if (gone.count(egress_->table()) && egress_->holds_table()) {
+    if ((gone.count(egress_->table()) || gone.count(egress_->ports_table())) && egress_->holds_table()) {
       egress_->Forget();
       restored += " " + egress_->table();
     }

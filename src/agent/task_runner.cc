@@ -226,9 +226,10 @@ void TaskRunner::Run() {
   if (eni_) node_.resources.UseSubnet(TaskSubnet());
   if (adopted && eni_) {
     // This agent's network knows a subnet only once it is set up here: without it the VPC
-    // table (reply marks, zones) would not come back after someone deletes it.
-    if (Status st = node_.network.AdoptSubnet(TaskSubnet()); !st.ok()) {
-      LOG_WARN("msg=\"adopted task's subnet not set up again\" task={} subnet={} error=\"{}\"", task_id_,
+    // table (reply marks, zones) would not come back after someone deletes it. An older
+    // agent's port gets its fenced name.
+    if (Status st = node_.network.AdoptEni(task_id_, TaskSubnet()); !st.ok()) {
+      LOG_WARN("msg=\"adopted task's subnet or port not set up again\" task={} subnet={} error=\"{}\"", task_id_,
                eni_->subnet_id, st.ToString());
     }
   }

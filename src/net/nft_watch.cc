@@ -19,6 +19,16 @@
 namespace wharf::net {
 namespace {
 
+// Linux 6.3's NFT_MSG_DESTROY* (`nft destroy table`: delete what may not exist), announced
+// with their own types; the headers of the build's kernel (Debian 12's 6.1) lack them.
+// NFT_MSG_DESTROYSETELEM (30), as NFT_MSG_DELSETELEM, is not watched.
+constexpr int kMsgDestroyTable = 26;
+constexpr int kMsgDestroyChain = 27;
+constexpr int kMsgDestroyRule = 28;
+constexpr int kMsgDestroySet = 29;
+constexpr int kMsgDestroyObj = 31;
+constexpr int kMsgDestroyFlowtable = 32;
+
 // nft's word for a netfilter family (NFPROTO_*), "" for one wharf never uses.
 std::string_view FamilyName(uint8_t family) {
   switch (family) {
@@ -32,7 +42,8 @@ std::string_view FamilyName(uint8_t family) {
   }
 }
 
-// The table a NEWTABLE/DELTABLE message names, "<family> <name>", or "".
+// The table a NEW/DEL TABLE, CHAIN, RULE, SET, OBJ or FLOWTABLE message names ("<family>
+// <name>"), or "".
 std::string TableOf(const nlmsghdr* h) {
   const size_t header = NLMSG_LENGTH(sizeof(nfgenmsg));
   if (h->nlmsg_len < header) return "";
@@ -135,16 +146,54 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
     int type = NFNL_MSG_TYPE(m->nlmsg_type);
     if (type == NFT_MSG_NEWGEN) {
       gone.merge(deleted_);
-      deleted_.clear();
-    } else if (type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWTABLE) {
-      std::string table = TableOf(m);
-      if (tables_.count(table)) {
-        if (type == NFT_MSG_DELTABLE) {
-          deleted_.insert(table);
-        } else {
-          deleted_.erase(table);
-        }
+      for (const std::string& table : damaged_) {
+        if (!made_.count(table)) gone.insert(table);
       }
+      deleted_.clear();
+      damaged_.clear();
+      made_.clear();
+      return true;
+    }
+    bool del = false;
+    switch (type) {
+      case NFT_MSG_DELTABLE:
+      case NFT_MSG_DELCHAIN:
+      case NFT_MSG_DELRULE:
+      case NFT_MSG_DELSET:
+      case NFT_MSG_DELOBJ:
+      case NFT_MSG_DELFLOWTABLE:
+      case kMsgDestroyTable:
+      case kMsgDestroyChain:
+      case kMsgDestroyRule:
+      case kMsgDestroySet:
+      case kMsgDestroyObj:
+      case kMsgDestroyFlowtable:
+        del = true;
+        break;
+      case NFT_MSG_NEWTABLE:
+      case NFT_MSG_NEWCHAIN:
+      case NFT_MSG_NEWRULE:
+      case NFT_MSG_NEWSET:
+      case NFT_MSG_NEWOBJ:
+      case NFT_MSG_NEWFLOWTABLE:
+        break;
+      default:
+        return true;  // elements (wharf's own changes), generations of other subsystems
+    }
+    // Each of these messages names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
+    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE), the DESTROY
+    // ones as their DEL twins.
+    std::string table = TableOf(m);
+    if (!tables_.count(table)) return true;
+    if (type == NFT_MSG_DELTABLE || type == kMsgDestroyTable) {
+      deleted_.insert(table);
+    } else if (type == NFT_MSG_NEWTABLE) {
+      deleted_.erase(table);
+      made_.insert(table);
+    } else if (del) {
+      damaged_.insert(table);
+    } else {
+      made_.insert(table);
     }
     return true;
   });
@@ -153,6 +202,8 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
 
 std::set<std::string> NftTableEvents::Lost(const std::optional<std::set<std::string>>& existing) {
   deleted_.clear();  // the transaction being announced is no longer known whole
+  damaged_.clear();
+  made_.clear();
   if (!existing) return tables_;
   std::set<std::string> gone;
   for (const std::string& table : tables_) {

@@ -6,9 +6,20 @@
 // transaction's announcements end with a new generation (NFT_MSG_NEWGEN). NftTableEvents reads
 // them and, at each generation's end, names the watched tables that the transaction deleted
 // and did not make again: replacing a table whole (`delete table` then `table { ... }` in one
-// script, as wharf does) is no loss. Why not a check every second (`nft list tables`): a
-// process per second per node for something that almost never happens; the notifications
-// cost nothing while nothing changes, and arrive within the transaction's commit.
+// script, as wharf does) is no loss. So is a table emptied without being deleted: a
+// transaction that deleted rules, chains, sets or objects of a watched table (`nft flush
+// table`, `nft delete chain`, `nft delete rule`) and added none to it names it too; one that
+// also adds to it (wharf's VPC table: `flush chain` then its rules again) does not. Set
+// elements are not watched: wharf's own element changes delete some. Linux 6.3's `nft destroy`
+// (NFT_MSG_DESTROY*) counts as `nft delete`. Not told apart: who made the transaction. Its
+// NEWGEN names the committing process (NFTA_GEN_PROC_PID), but the agent does not know its
+// own nft children's pids (CommandRunner reports none, and the announcement may be read
+// before the child's Run returns, so the pid would have to be recorded between fork and
+// exec), so a foreign transaction that deletes and makes a table again whole, or deletes a
+// rule and adds another, passes as wharf's and is mended at the owner's refresh. Why not a
+// check every second (`nft list tables`): a process per second per node for something that
+// almost never happens; the notifications cost nothing while nothing changes, and arrive
+// within the transaction's commit.
 //
 // NftTableEvents is pure (bytes in, names out). NftTableWatch owns the socket and a thread
 // that calls `on_gone` with those names; after lost notifications (the socket's buffer, a
@@ -50,7 +61,9 @@ class NftTableEvents {
 
  private:
   const std::set<std::string> tables_;
-  std::set<std::string> deleted_;  // in the transaction being announced
+  // In the transaction being announced: tables deleted; tables some of whose rules, chains,
+  // sets or objects were deleted; tables made or added to.
+  std::set<std::string> deleted_, damaged_, made_;
 };
 
 class NftTableWatch {

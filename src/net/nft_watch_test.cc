@@ -62,6 +62,44 @@ TEST(NftTableEventsTest, ATableReplacedWholeIsNoLoss) {
                   .empty());
 }
 
+TEST(NftTableEventsTest, ATableEmptiedIsNamedUnlessTheSameTransactionAddsToIt) {
+  NftTableEvents events({"ip wharf_egress_1", "inet wharf_vpc_1"});
+  // `nft flush table`: its rules deleted, nothing added.
+  EXPECT_EQ(events.Read(Message(NFT_MSG_DELRULE, kIp, "wharf_egress_1") + Message(NFT_MSG_DELRULE, kIp, "other") +
+                        Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"ip wharf_egress_1"});
+  // A chain deleted.
+  EXPECT_EQ(events.Read(Message(NFT_MSG_DELRULE, kInet, "wharf_vpc_1") + Message(NFT_MSG_DELCHAIN, kInet, "wharf_vpc_1") +
+                        Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"inet wharf_vpc_1"});
+  // wharf's VPC table script: chains flushed and their rules added again.
+  EXPECT_TRUE(events.Read(Message(NFT_MSG_DELRULE, kInet, "wharf_vpc_1") + Message(NFT_MSG_NEWRULE, kInet, "wharf_vpc_1") +
+                          Message(NFT_MSG_NEWGEN))
+                  .empty());
+  // wharf's element changes.
+  EXPECT_TRUE(events.Read(Message(NFT_MSG_DELSETELEM, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWGEN)).empty());
+  // Replaced whole: its rules and chains go with it, and come back.
+  EXPECT_TRUE(events.Read(Message(NFT_MSG_DELRULE, kIp, "wharf_egress_1") + Message(NFT_MSG_DELCHAIN, kIp, "wharf_egress_1") +
+                          Message(NFT_MSG_DELTABLE, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWTABLE, kIp, "wharf_egress_1") +
+                          Message(NFT_MSG_NEWGEN))
+                  .empty());
+}
+
+// Linux 6.3's `nft destroy ...` (NFT_MSG_DESTROYTABLE 26, DESTROYCHAIN 27, DESTROYRULE 28,
+// DESTROYSETELEM 30), which the build's headers may lack: a deletion as `nft delete ...`.
+TEST(NftTableEventsTest, ADestroyIsADeletion) {
+  NftTableEvents events({"ip wharf_egress_1", "inet wharf_vpc_1"});
+  EXPECT_EQ(events.Read(Message(26, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"ip wharf_egress_1"});
+  EXPECT_EQ(events.Read(Message(28, kInet, "wharf_vpc_1") + Message(27, kInet, "wharf_vpc_1") + Message(NFT_MSG_NEWGEN)),
+            std::set<std::string>{"inet wharf_vpc_1"});
+  EXPECT_TRUE(events.Read(Message(26, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWTABLE, kIp, "wharf_egress_1") +
+                          Message(NFT_MSG_NEWGEN))
+                  .empty())
+      << "replaced whole";
+  EXPECT_TRUE(events.Read(Message(30, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWGEN)).empty()) << "elements";
+}
+
 TEST(NftTableEventsTest, MalformedMessagesAreSkipped) {
   NftTableEvents events({"ip t"});
   std::string cut = Message(NFT_MSG_DELTABLE, kIp, "t");
@@ -119,6 +157,17 @@ TEST(NftWatchHostTest, TheKernelTellsADeletedTable) {
     while (seen.empty() && cv.WaitUntil(mu, deadline)) {
     }
     EXPECT_TRUE(seen.empty()) << "a table replaced whole is no loss";
+  }
+  ASSERT_TRUE(nft("table " + table + " {\n  chain c {\n    type filter hook input priority 0; policy accept;\n"
+                  "    counter\n  }\n}\n"));
+  auto flushed = std::chrono::steady_clock::now();
+  ASSERT_TRUE(nft("flush table " + table + "\n"));  // emptied, not deleted
+  {
+    MutexLock lock(mu);
+    while (seen.empty() && cv.WaitUntil(mu, flushed + std::chrono::seconds(1))) {
+    }
+    EXPECT_EQ(seen, std::set<std::string>{table}) << "a table flushed is named";
+    seen.clear();
   }
   auto deleted = std::chrono::steady_clock::now();
   ASSERT_TRUE(nft("delete table " + table + "\n"));

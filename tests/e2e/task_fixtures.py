@@ -130,7 +130,7 @@ def host_state():
         return not master or master == "wharf0" or master.startswith("wh-")
 
     links = sorted(l.split(":")[1].strip().split("@")[0] for l in out("ip", "-o", "link").splitlines()
-                   if l.split(":")[1].strip().startswith("veth") and ours(l))
+                   if l.split(":")[1].strip().startswith(("veth", "wv")) and ours(l))  # wv: a VPC ENI's port
     mounts = sorted(l.split()[4] for l in open("/proc/self/mountinfo") if "/wharf-e2e-" in l.split()[4])
     # portmap's shared chains (CNI-HOSTPORT-*) stay by design once made; per-task rules must go.
     rules = sorted(l for l in (out("iptables-save", "-t", "nat") + out("iptables-save", "-t", "filter")).splitlines()
@@ -157,7 +157,7 @@ def host_state():
 
 # An agent's nft tables (src/agent/network/network.h NodeTableName), and the fixed names older
 # agents used.
-NODE_TABLE = re.compile(r"^table (inet wharf|inet wharf_vpc|ip wharf_egress)(_[0-9a-f]{8})?$")
+NODE_TABLE = re.compile(r"^table (inet wharf|inet wharf_vpc|ip wharf_egress|bridge wharf_egress)(_[0-9a-f]{8})?$")
 
 
 def _shared_rule(rule):

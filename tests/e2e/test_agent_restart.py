@@ -86,7 +86,8 @@ with WharfServer() as server:
     def an_adopted_vpc_tasks_table_comes_back_when_someone_deletes_it():
         # The restarted agent sets an adopted task's VPC subnet up again as an attach would: its
         # part of the VPC table is known (so the table comes back once deleted), and IPv6 goes
-        # off on its bridge (turned on here, as a bridge an older agent made had it).
+        # off on its bridge (turned on here, as a bridge an older agent made had it), and the
+        # port an older agent left with CNI's name gets its fenced one.
         subnet = sorted(server.aws("ec2", "describe-subnets")["Subnets"],
                         key=lambda s: s["AvailabilityZone"])[0]["SubnetId"]
         vpc_td = server.aws("ecs", "register-task-definition", "--family", "vpc", "--network-mode", "awsvpc",
@@ -103,6 +104,22 @@ with WharfServer() as server:
             agent.kill()
             with open(ipv6_off, "w") as f:
                 f.write("0\n")
+            # What an agent before the ports' fence left (egress.h "ports"): CNI's name on the
+            # ENI's port and in its record, a port that learns MACs, a bridge that learns them
+            # from link-local frames.
+            record_path = os.path.join(node_dir, "network", "attachments", vpc_arn.rsplit("/", 1)[1] + ".json")
+            with open(record_path) as f:
+                record = json.load(f)
+            host = [i for i in record["result"]["interfaces"] if "sandbox" not in i and i["name"] != bridge][0]
+            port, older = host["name"], "vethe2e%05d" % (os.getpid() % 100000)
+            assert port.startswith("wv"), port
+            for line in (f"link set dev {port} down", f"link set dev {port} name {older}",
+                         f"link set dev {older} type bridge_slave learning on", f"link set dev {older} up",
+                         f"link set dev {bridge} type bridge no_linklocal_learn 0"):
+                subprocess.run(["ip"] + line.split(), check=True, capture_output=True)
+            host["name"] = older
+            with open(record_path, "w") as f:
+                json.dump(record, f)
             globals()["agent"] = AgentProcess(server, node_dir).start()
             adopted = "task adopted\" task=" + vpc_arn.rsplit("/", 1)[1]
             deadline = time.time() + 15
@@ -111,6 +128,13 @@ with WharfServer() as server:
             time.sleep(1)  # the runner sets its subnet up right after
             with open(ipv6_off) as f:
                 assert f.read().strip() == "1", "IPv6 left on on an adopted task's bridge"
+            link = subprocess.run(["ip", "-d", "link", "show", "dev", port], capture_output=True, text=True)
+            assert link.returncode == 0 and "learning off" in link.stdout, f"the adopted port not renamed: {link}"
+            assert "no_linklocal_learn 1" in subprocess.run(["ip", "-d", "link", "show", "dev", bridge],
+                                                            capture_output=True, text=True).stdout
+            with open(record_path) as f:
+                text = f.read()
+            assert port in text and older not in text, "the record names the old port"
 
             def present():
                 return subprocess.run(["nft", "list", "table", "inet", table], capture_output=True).returncode == 0

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "base/fnv1a.h"
 #include "base/logging.h"
 #include "net/local_routes.h"
 #include "net/nft_apply.h"
@@ -52,11 +53,31 @@ std::string Elements(const std::vector<std::string>& items) {
   return out + " }";
 }
 
+// The bridge table's claim: the same bit as the input fence's, cleared before br_netfilter
+// hands the frame to the IPv4 hooks (-201 < 0, NF_BR_PRI_BRNF), where input_claim sets it anew.
+constexpr uint32_t kPortClaimBit = kEniClaimBit;
+
 }  // namespace
+
+std::string EniMac(std::string_view ip) {
+  in_addr a{};
+  (void)inet_pton(AF_INET, std::string(ip).c_str(), &a);
+  const auto* b = reinterpret_cast<const unsigned char*>(&a.s_addr);
+  char buf[18];
+  std::snprintf(buf, sizeof buf, "02:77:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3]);
+  return buf;
+}
+
+std::string EniPortName(std::string_view bridge, std::string_view ip) {
+  const uint64_t h = Fnv1a64(std::string(bridge) + "/" + std::string(ip)) & ((uint64_t{1} << 52) - 1);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%s%013llx", std::string(kEniPortPrefix).c_str(), static_cast<unsigned long long>(h));
+  return buf;
+}
 
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table_name) {
   const std::vector<EgressEni>& enis = plan.enis;
-  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones;
+  std::vector<std::string> eni_marks, snat_to, public_to, public_marks, own, outside, outside_zones, ports;
   std::set<std::string> endpoint_paths, endpoints;  // bridge . ENI . endpoint; bridge . endpoint
   std::set<std::string> services;  // bridge . address of the VPC's own services
   std::set<std::string> bridges;   // the bridges this table's ENIs are on (input_fence)
@@ -80,6 +101,7 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
       endpoint_paths.insert("\"" + e.bridge + "\" . " + e.ip + " . " + a);
     }
     bridges.insert("\"" + e.bridge + "\"");
+    ports.push_back("\"" + EniPortName(e.bridge, e.ip) + "\" . " + EniMac(e.ip) + " . " + e.ip);
     // An outside address is one VPC's: a public IP is one ENI's, a NAT's elastic IP its VPC's.
     for (const std::string* a : {&e.outside_address, &e.public_ip}) {
       if (e.vpc_zone != 0 && IsIpv4(*a) && outsides.insert(*a).second) {
@@ -109,7 +131,8 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
   for (uint16_t p : metadata_ports) gateway_tcp += ", " + std::to_string(p);
   const std::string front = std::string(kServerPublicAddress);
   const std::string t = "ip " + std::string(table_name);
-  if (enis.empty()) return net::NftDeleteTable(t);
+  const std::string b = "bridge " + std::string(table_name);
+  if (enis.empty()) return net::NftDeleteTable(t) + net::NftDeleteTable(b);
   std::string s = net::NftDeleteTable(t) + "table " + t + " {\n";
   s += "  map eni_marks { type ifname . ipv4_addr : mark;" + Elements(eni_marks) + " }\n";
   s += "  map snat_to { type mark : ipv4_addr;" + Elements(snat_to) + " }\n";
@@ -215,6 +238,36 @@ Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table
        "    iifname . ip saddr @enis meta mark & 0xff000000 == " + Hex(kEniMarkBase) + " snat to meta mark map @snat_to\n"
        "  }\n"
        "}\n";
+  // The ports' fence (egress.h "ports"): the veth a frame came in by (iifname), seen only in
+  // the bridge family; the IPv4 hooks see the bridge alone. Every "wv*" port is fenced, not
+  // only this table's bridges' (`meta ibrname` needs CONFIG_NFT_BRIDGE_META, which kernels
+  // lack): a port of that name is an ENI of an agent whose table claims it (all claims come
+  // before any fence).
+  const std::string claim = Hex(kPortClaimBit);
+  s += net::NftDeleteTable(b) + "table " + b + " {\n";
+  s += "  set ports { type ifname . ether_addr . ipv4_addr;" + Elements(ports) + " }\n";
+  const std::string port = "iifname \"" + std::string(kEniPortPrefix) + "*\"";
+  s += "  chain port_claim {\n"
+       "    type filter hook prerouting priority -203; policy accept;\n"
+       "    ether type ip iifname . ether saddr . ip saddr @ports meta mark set meta mark | " + claim + "\n"
+       "    ether type arp iifname . ether saddr . arp saddr ip @ports iifname . arp saddr ether . arp saddr ip @ports"
+       " meta mark set meta mark | " + claim + "\n"
+       "  }\n"
+       "  chain port_fence {\n"
+       "    type filter hook prerouting priority -202; policy accept;\n"
+       "    " + port + " ether type ip6 drop\n"
+       "    " + port + " meta mark & " + claim + " == 0 drop\n"
+       "  }\n"
+       "  chain port_unclaim {\n"
+       "    type filter hook prerouting priority -201; policy accept;\n"
+       "    " + port + " meta mark set meta mark & " + Hex(~kPortClaimBit) + "\n"
+       "  }\n"
+       // Nor into one (from a task an older agent attached).
+       "  chain port_out {\n"
+       "    type filter hook forward priority -202; policy accept;\n"
+       "    oifname \"" + std::string(kEniPortPrefix) + "*\" ether type ip6 drop\n"
+       "  }\n"
+       "}\n";
   return s;
 }
 
@@ -307,7 +360,9 @@ Status Egress::Remove() {
     }
     routes_.clear();
   }
-  RETURN_IF_ERROR(net::RemoveNftTable(runner_, "ip " + table_));
+  if (net::HaveNft()) {
+    RETURN_IF_ERROR(net::ApplyNft(runner_, net::NftDeleteTable(table()) + net::NftDeleteTable(ports_table()), ""));
+  }
   applied_.clear();
   holds_table_ = false;
   return Status::OK();

@@ -52,6 +52,23 @@
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.
+//   ports   (table `bridge <table>`, written in the same transaction) every frame a task sends
+//           into a VPC bridge must carry its ENI's address, as AWS's source/destination check
+//           says: the host side of an ENI's veth has a name made of its bridge and address
+//           (EniPortName; Network::Attach renames CNI's), and set ports holds (port, MAC,
+//           address) per ENI. In the bridge family's prerouting, before br_netfilter hands a
+//           frame to the IPv4 hooks (bridged to another task, routed to another subnet, to the
+//           host), each table claims its own ports' IPv4 and ARP frames whose source MAC and
+//           address (ARP: the sender's too) are the port's ENI's (a mark bit, -203: no task
+//           takes another's address, nor sends with its MAC; the ports learn no MAC at all,
+//           network.cc NameEniPort), drops what no table claimed from a "wv*" port (-202: a
+//           forged source, another ENI's address or nobody's, which the security groups would
+//           have taken for that address) and clears the bit (-201). IPv6 is dropped from and
+//           to every "wv*" port: a subnet without an IPv6 CIDR carries none, and the security
+//           groups are IPv4 rules (link-local between two tasks of one bridge passed unseen).
+//           A port of a task an older agent attached (CNI's vethXXXXXXXX) is fenced here once
+//           a restarted agent adopts it (NetworkAttacher::AdoptEni renames it), until then
+//           only by input_fence and forward_fence.
 // Two agents on one host (tables are named per agent) share the bridges of the subnets they both
 // serve: each table marks and SNATs only its own ENIs (map eni_marks, set enis), and the drop of
 // what no table marked comes at a later priority than every table's marking (forward_fence).
@@ -88,6 +105,18 @@ struct EgressEni {
   uint32_t vpc_route_table = 0;  // model::VpcRouteTable of its VPC: where the endpoints' routes go
 };
 
+// The host side of the veth of the ENI at `ip` on `bridge`: "wv" and 13 hex digits (52 bits)
+// of the FNV-1a hash of "bridge/ip": 15 characters (IFNAMSIZ - 1). Two VPCs may use one
+// address on a node, but not on one bridge; two ENIs' names collide with odds of about n^2 /
+// 2^53 (n ENIs on the node), and the second's rename fails (Attach fails) rather than fence the
+// wrong port. Pure.
+std::string EniPortName(std::string_view bridge, std::string_view ip);
+// An ENI's MAC: 02:77 (locally administered, unicast) and its address's four bytes, as
+// Network::Attach asks CNI for (the same MAC for an address given back and taken again: the
+// neighbours' ARP entries stay right). Pure.
+std::string EniMac(std::string_view ip);
+inline constexpr std::string_view kEniPortPrefix = "wv";
+
 // The address and port at which tasks reach the server "on the internet": from RFC 2544's
 // benchmarking range (never routed on the internet, not the public-ip-pool's 198.51.100/24).
 inline constexpr std::string_view kServerPublicAddress = "198.18.0.1";
@@ -107,8 +136,8 @@ struct EgressPlan {
   std::vector<uint16_t> metadata_ports{};  // the task metadata endpoint's on the bridges
 };
 
-// The nft script that makes table `ip <table>` what `plan` says (the node's VPC ENIs), or
-// removes it when there are none. InvalidArgument for an address or bridge name that is not
+// The nft script that makes tables `ip <table>` and `bridge <table>` what `plan` says (the
+// node's VPC ENIs), or removes them when there are none. InvalidArgument for an address or bridge name that is not
 // one. Pure.
 Result<std::string> CompileEgress(const EgressPlan& plan, std::string_view table = "wharf_egress");
 
@@ -137,6 +166,8 @@ class Egress {
   Status Remove();
   // "ip <name>", as nft and net::NftTableWatch name it.
   std::string table() const { return "ip " + table_; }
+  // "bridge <name>": the ports' fence (above), written and removed with the ip table.
+  std::string ports_table() const { return "bridge " + table_; }
   // Whether the plan in force has a table (a node without VPC ENIs has none).
   bool holds_table() const { return holds_table_; }
 

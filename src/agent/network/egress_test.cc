@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
+
+#include "base/fnv1a.h"
 
 namespace wharf::agent {
 namespace {
@@ -46,7 +49,8 @@ TEST(EgressTest, OutsideAddressesAreTrackedInTheirVpcsZone) {
 TEST(EgressTest, NoEnisRemovesTheTableAndBadInputIsRefused) {
   auto empty = CompileEgress({});
   ASSERT_TRUE(empty.ok());
-  EXPECT_EQ(*empty, "table ip wharf_egress\ndelete table ip wharf_egress\n");
+  EXPECT_EQ(*empty, "table ip wharf_egress\ndelete table ip wharf_egress\n"
+                    "table bridge wharf_egress\ndelete table bridge wharf_egress\n");
   EXPECT_FALSE(CompileEgress({{{"wh-a\"; drop", "10.0.1.5", "", "", 0}}}).ok());
   EXPECT_FALSE(CompileEgress({{{"wh-a", "10.0.1.5", "1.2.3.4 } ", "", 0}}}).ok());
   EXPECT_FALSE(CompileEgress({{{"wh-a", "10.0.1.5", "", "not-an-ip", 0}}}).ok());
@@ -168,6 +172,41 @@ TEST(EgressTest, OnlyEnisOnTheirBridgeReachTheHostAtAll) {
   EXPECT_TRUE(Has(*script, "set bridges { type ifname; elements = { \"wh-aaa\" } }\n")) << *script;
   EXPECT_TRUE(Has(*script, "priority -20; policy accept;\n    iifname != \"wh-*\" accept\n"
                            "    meta mark set meta mark & 0xffff7fff\n"))
+      << *script;
+}
+
+TEST(EgressTest, EachEniSendsFromItsOwnPortWithItsOwnAddressAndNoIpv6) {
+  EXPECT_EQ(EniPortName("wh-c3d4e5f67890", "10.0.1.5").size(), 15u);
+  EXPECT_TRUE(EniPortName("wh-c3d4e5f67890", "10.0.1.5").starts_with("wv"));
+  // 52 bits of the bridge and the address: the names differ in many digits, not in the
+  // 20 bits of a bridge hash alone.
+  EXPECT_NE(EniPortName("wh-c3d4e5f67890", "10.0.1.5"), EniPortName("wh-c3d4e5f67890", "10.0.1.6"));
+  EXPECT_EQ(EniPortName("wh-a", "10.0.1.5"), "wv" + [] {
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "%013llx",
+                  static_cast<unsigned long long>(Fnv1a64("wh-a/10.0.1.5") & ((uint64_t{1} << 52) - 1)));
+    return std::string(hex);
+  }());
+  EXPECT_EQ(EniMac("10.0.1.5"), "02:77:0a:00:01:05");
+  EXPECT_NE(EniPortName("wh-aaa", "10.0.1.5"), EniPortName("wh-bbb", "10.0.1.5")) << "one address in two VPCs";
+  auto script = CompileEgress({{{"wh-aaa", "10.0.1.5", "", "", 0x76000001}, {"wh-aaa", "10.0.1.6", "", "", 0x76000001}}});
+  ASSERT_TRUE(script.ok()) << script.status().ToString();
+  // One element per ENI: (its port, its MAC, its address); the chains are the same for any number.
+  EXPECT_TRUE(Has(*script, "table bridge wharf_egress {\n  set ports { type ifname . ether_addr . ipv4_addr; elements = { \"" +
+                               EniPortName("wh-aaa", "10.0.1.5") + "\" . 02:77:0a:00:01:05 . 10.0.1.5, \"" +
+                               EniPortName("wh-aaa", "10.0.1.6") + "\" . 02:77:0a:00:01:06 . 10.0.1.6 } }\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -203; policy accept;\n"
+                           "    ether type ip iifname . ether saddr . ip saddr @ports meta mark set meta mark | 0x00008000\n"
+                           "    ether type arp iifname . ether saddr . arp saddr ip @ports iifname . arp saddr ether . "
+                           "arp saddr ip @ports meta mark set meta mark | 0x00008000\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -202; policy accept;\n    iifname \"wv*\" ether type ip6 drop\n"
+                           "    iifname \"wv*\" meta mark & 0x00008000 == 0 drop\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "priority -201; policy accept;\n    iifname \"wv*\" meta mark set meta mark & 0xffff7fff\n"))
+      << *script;
+  EXPECT_TRUE(Has(*script, "hook forward priority -202; policy accept;\n    oifname \"wv*\" ether type ip6 drop\n"))
       << *script;
 }
 

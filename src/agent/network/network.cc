@@ -15,8 +15,10 @@
 #include <thread>
 
 #include "agent/network/cni.h"
+#include "agent/network/egress.h"
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
+#include "base/fnv1a.h"
 #include "base/logging.h"
 #include "model/ec2_network.h"
 #include "net/nft_apply.h"
@@ -178,15 +180,6 @@ Status Validate(const std::string& id, const Subnet& subnet, const std::vector<P
   return Status::OK();
 }
 
-// 02:77 (locally administered, unicast) followed by the four bytes of the IPv4 address.
-std::string MacFor(const std::string& ipv4) {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  std::sscanf(ipv4.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
-  char mac[18];
-  std::snprintf(mac, sizeof mac, "02:77:%02x:%02x:%02x:%02x", a & 0xff, b & 0xff, c & 0xff, d & 0xff);
-  return mac;
-}
-
 json::object ConfList(const CniOptions& options, const Subnet& subnet, const Cidr& cidr,
                       bool with_ports, const std::string& requested_ip) {
   json::object range{{"subnet", subnet.cidr}, {"gateway", Ipv4(cidr.network + 1)}};
@@ -214,7 +207,7 @@ json::object ConfList(const CniOptions& options, const Subnet& subnet, const Cid
     // service's replacement, a rolling update). With a MAC derived from the address, the
     // host's and the neighbours' ARP entries for it stay right; with a random one they point at
     // the old interface for half a minute and health checks time out.
-    bridge["args"] = json::object{{"cni", json::object{{"mac", MacFor(requested_ip)}}}};
+    bridge["args"] = json::object{{"cni", json::object{{"mac", EniMac(requested_ip)}}}};
   }
   json::array plugins;
   plugins.push_back(std::move(bridge));
@@ -319,6 +312,21 @@ Result<NetworkAttachment> AttachmentFrom(const json::object& result, const std::
   return Status::Internal("CNI result has no IPv4 address: " + json::serialize(result));
 }
 
+// The host side of an attachment's veth, as its CNI result names it: the interface that is
+// neither in the namespace nor the bridge (the bridge plugin's vethXXXXXXXX, or its EniPortName
+// once renamed). nullptr when there is none.
+json::object* HostVethOf(json::object& result, const std::string& bridge) {
+  json::value* interfaces = result.if_contains("interfaces");
+  if (!interfaces || !interfaces->is_array()) return nullptr;
+  for (json::value& v : interfaces->as_array()) {
+    json::object* itf = v.if_object();
+    if (!itf || itf->if_contains("sandbox")) continue;
+    const json::value* name = itf->if_contains("name");
+    if (name && name->is_string() && name->as_string() != bridge) return itf;
+  }
+  return nullptr;
+}
+
 std::string RecordPath(const CniOptions& o, const std::string& id) {
   return o.state_dir + "/attachments/" + id + ".json";
 }
@@ -380,6 +388,36 @@ struct AtScopeExit {
 };
 template <typename F>
 AtScopeExit(F) -> AtScopeExit<F>;
+
+// A VPC ENI's port gets the name the node's egress table fences it by (egress.h "ports",
+// EniPortName): until then no fence knows it, so the task's containers start only after
+// (Attach returns after this). A link is renamed only while down; the bridge keeps the port.
+// The port learns no MAC (learning off) and the bridge sends the ENI's MAC to it by a static,
+// sticky entry: no frame a task sends, not even one the bridge's hooks never see (a link-local
+// group such as LLDP's; the bridge has no_linklocal_learn too), moves another ENI's MAC to it.
+// The record's CNI result names the port from then on (saved here when `save`).
+Status NameEniPort(CommandRunner& runner, const CniOptions& options, Record& record, const std::string& ip, bool save) {
+  const std::string& bridge = record.subnet.bridge;
+  json::object* host = record.result ? HostVethOf(*record.result, bridge) : nullptr;
+  if (!host) return Status::Internal("CNI result names no host interface on " + bridge);
+  const std::string veth(host->at("name").as_string());
+  const std::string name = EniPortName(bridge, ip);
+  if (veth == name) return Status::OK();
+  std::error_code ec;
+  if (fs::exists("/sys/class/net/" + veth, ec)) {
+    std::string batch = "link set dev " + veth + " down\nlink set dev " + veth + " name " + name + "\nlink set dev " +
+                        name + " type bridge_slave learning off\nlink set dev " + name + " up\n";
+    ASSIGN_OR_RETURN(CommandResult r, runner.Run({{"ip", "-batch", "-"}, std::nullopt, batch}));
+    if (r.exit_code != 0) return Status::Internal("naming port " + veth + " " + name + ": " + r.err);
+  } else if (!fs::exists("/sys/class/net/" + name, ec)) {
+    return Status::NotFound("no port " + veth + " nor " + name + " on " + bridge);
+  }  // else renamed by an agent that stopped before saving the record: the port is the ENI's
+  RETURN_IF_ERROR(RunChecked(runner, {"bridge", "fdb", "replace", EniMac(ip), "dev", name, "master", "static", "sticky"})
+                      .status()
+                      .WithContext("port " + name));
+  (*host)["name"] = name;
+  return save ? SaveRecord(options, record) : Status::OK();
+}
 
 }  // namespace
 
@@ -463,7 +501,7 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   const std::string t = std::to_string(table);
   std::error_code ec;
   if (!fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
-    auto made = RunChecked(runner_, {"ip", "link", "add", "name", subnet.bridge, "type", "bridge"});
+    auto made = RunChecked(runner_, {"ip", "link", "add", "name", subnet.bridge, "type", "bridge", "no_linklocal_learn", "1"});
     // Another agent's attach may have made it meanwhile.
     if (!made.ok() && !fs::exists("/sys/class/net/" + subnet.bridge, ec)) {
       return made.status().WithContext("subnet " + subnet.id);
@@ -481,7 +519,12 @@ Status Network::EnsureVpcRouting(const Subnet& subnet) {
   // (SetSubnetEgress); a default route left by an older agent goes.
   (void)runner_.Run({{"ip", "route", "del", "default", "table", t}, std::nullopt, ""});
   for (std::vector<std::string> argv : {
-           std::vector<std::string>{"ip", "link", "set", subnet.bridge, "group", kVpcBridgeGroup, "up"},
+           // Frames to a link-local group (LLDP's 01:80:c2:00:00:0e) pass none of the bridge's
+           // hooks, where the ports' fence is (egress.h "ports"): the bridge learns no source
+           // MAC from them, or a task would take another ENI's traffic with a forged one. Set
+           // on a bridge an older agent made too.
+           std::vector<std::string>{"ip", "link", "set", subnet.bridge, "group", kVpcBridgeGroup, "up", "type", "bridge",
+                                    "no_linklocal_learn", "1"},
            std::vector<std::string>{"ip", "route", "replace", subnet.cidr, "dev", subnet.bridge, "table", t},
        }) {
     RETURN_IF_ERROR(RunChecked(runner_, argv).status().WithContext("subnet " + subnet.id));
@@ -614,6 +657,11 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
         return Status::AlreadyExists("attachment " + id + " exists on subnet " + existing->subnet.cidr);
       }
       auto attachment = AttachmentFrom(*existing->result, existing->netns);
+      if (attachment.ok() && !subnet.vpc_id.empty()) {
+        // Made by an older agent, whose port no fence knows (egress.h "ports").
+        Status named = NameEniPort(runner_, options_, *existing, attachment->ip, /*save=*/true);
+        if (!named.ok()) return named.WithContext("attach " + id);
+      }
       if (attachment.ok() && namespace_made) {
         namespace_made({attachment->netns_path, attachment->gateway, attachment->ip});
       }
@@ -679,13 +727,26 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
   if (!told && namespace_made) namespace_made(made_namespace);
   record.result = std::move(*added);
   auto attachment = AttachmentFrom(*record.result, record.netns);
-  Status saved = attachment.ok() ? SaveRecord(options_, record) : attachment.status();
+  Status named = attachment.ok() && !subnet.vpc_id.empty() ? NameEniPort(runner_, options_, record, attachment->ip, /*save=*/false)
+                                                             : Status::OK();
+  Status saved = !attachment.ok() ? attachment.status() : !named.ok() ? named : SaveRecord(options_, record);
   if (!saved.ok()) {
     Status undone = DetachLocked(id);
     if (!undone.ok()) LOG_WARN("undoing attach {}: {}", id, undone.message());
     return saved.WithContext("attach " + id);
   }
   return attachment;
+}
+
+Status Network::AdoptEni(const std::string& id, const Subnet& subnet) {
+  RETURN_IF_ERROR(EnsureSubnet(subnet));
+  if (subnet.vpc_id.empty()) return Status::OK();
+  auto id_lock = IdLock(id);
+  MutexLock lock(*id_lock);
+  ASSIGN_OR_RETURN(std::optional<Record> record, LoadRecord(options_, id));
+  if (!record || !record->result) return Status::OK();  // no attachment made: nothing to name
+  ASSIGN_OR_RETURN(NetworkAttachment attachment, AttachmentFrom(*record->result, record->netns));
+  return NameEniPort(runner_, options_, *record, attachment.ip, /*save=*/true);
 }
 
 Result<std::string> Network::PickAddress(const Subnet& subnet, uint32_t network, int prefix) {
@@ -799,10 +860,8 @@ uint16_t VpcConntrackZone(const std::string& vpc_id) {
 }
 
 std::string NodeTableName(std::string_view base, std::string_view data_dir) {
-  uint32_t h = 2166136261u;  // FNV-1a: stable across builds and hosts, unlike std::hash
-  for (char c : data_dir) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
   char hex[10];
-  std::snprintf(hex, sizeof hex, "_%08x", h);
+  std::snprintf(hex, sizeof hex, "_%08x", Fnv1a32(data_dir));
   return std::string(base) + hex;
 }
 

@@ -159,6 +159,10 @@ class NetworkAttacher {
   // off (a bridge an older agent made may have it on). Without it this agent knows the
   // subnet only at its next Attach there.
   virtual Status AdoptSubnet(const Subnet& subnet) { return Status::OK(); }
+  // An adopted task's ENI (attachment `id` on VPC subnet `subnet`): AdoptSubnet, and its port,
+  // if an older agent left CNI's name on it (vethXXXXXXXX), gets the name the node's egress
+  // table fences (egress.h "ports"), as Attach gives a new one; the record says it from then on.
+  virtual Status AdoptEni(const std::string& id, const Subnet& subnet) { return AdoptSubnet(subnet); }
 };
 
 class Network final : public NetworkAttacher {
@@ -174,6 +178,7 @@ class Network final : public NetworkAttacher {
                                      uint16_t port) override;
   Status AddBridgeAddress(const std::string& bridge, const std::string& ip) override;
   Status AdoptSubnet(const Subnet& subnet) override { return EnsureSubnet(subnet); }
+  Status AdoptEni(const std::string& id, const Subnet& subnet) override;
   // The subnet bridges (of VPCs) whose route table sends 0.0.0.0/0 out get rule pref 1001;
   // every other bridge this Network gave one loses it. Idempotent; a change costs an `ip rule`.
   Status SetSubnetEgress(const std::set<std::string>& bridges) EXCLUDES(egress_mu_);

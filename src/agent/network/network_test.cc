@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include "agent/network/egress.h"
 #include "agent/network/firewall.h"
 #include "agent/network/netns.h"
 #include "base/mutex.h"
@@ -418,6 +419,70 @@ TEST_F(NetworkTest, AttachTwiceReturnsTheSameAttachmentAndDetachTwiceSucceeds) {
   EXPECT_TRUE(net_->Detach(id).ok());
   EXPECT_TRUE(net_->Detach(Id("never-attached")).ok());
   EXPECT_TRUE(net_->List()->empty());
+}
+
+// A VPC ENI's port is named for the egress table's fence (egress.h "ports"), learns no MAC and
+// holds its ENI's by a static entry, on a bridge that learns none from link-local frames; a
+// port an older agent left with CNI's name gets it when a restarted agent adopts the task.
+TEST_F(NetworkTest, AnEnisPortIsNamedAndPinnedAndAnOlderAgentsIsNamedAtAdoption) {
+  Subnet subnet = MakeSubnet(213);
+  subnet.vpc_id = "vpc-t" + std::to_string(getpid());
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  std::string id = Id("eni");
+  std::string ip = subnet.cidr.substr(0, subnet.cidr.rfind('.')) + ".7";
+  auto attached = net_->Attach(id, subnet, {}, ip);
+  ASSERT_TRUE(attached.ok()) << attached.status().ToString();
+  const std::string port = EniPortName(subnet.bridge, ip);
+  EXPECT_NE(Sh("ip -d link show dev " + subnet.bridge).second.find("no_linklocal_learn 1"), std::string::npos);
+  EXPECT_NE(Sh("ip -d link show dev " + port).second.find("learning off"), std::string::npos);
+  EXPECT_NE(Sh("bridge fdb show br " + subnet.bridge).second.find(EniMac(ip) + " dev " + port + " sticky master " +
+                                                                   subnet.bridge + " static"),
+            std::string::npos)
+      << Sh("bridge fdb show br " + subnet.bridge).second;
+  const std::string record_path = state_dir_ + "/attachments/" + id + ".json";
+  auto read = [&] {
+    std::ifstream in(record_path);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string record = read();
+  ASSERT_NE(record.find("\"" + port + "\""), std::string::npos) << record;
+
+  // What an older agent left: CNI's name on the port and in the record, learning on, no entry.
+  const std::string veth = "veth" + std::to_string(getpid() % 100000) + "t";
+  ASSERT_EQ(Sh("ip link set dev " + port + " down && ip link set dev " + port + " name " + veth + " && ip link set dev " +
+               veth + " type bridge_slave learning on && ip link set dev " + veth + " up && bridge fdb del " + EniMac(ip) +
+               " dev " + veth + " master")
+                .first,
+            0);
+  std::string older = record;
+  older.replace(older.find("\"" + port + "\""), port.size() + 2, "\"" + veth + "\"");
+  std::ofstream(record_path) << older;
+  // A restarted agent adopts the task.
+  CniOptions options;
+  options.state_dir = state_dir_;
+  options.netns_prefix = prefix_;
+  options.vpc_table = VpcTable();
+  auto restarted = Network::Open(options);
+  ASSERT_TRUE(restarted.ok());
+  Status adopted = (*restarted)->AdoptEni(id, subnet);
+  ASSERT_TRUE(adopted.ok()) << adopted.ToString();
+  EXPECT_EQ(Sh("ip link show dev " + port).first, 0) << "renamed";
+  EXPECT_NE(Sh("ip link show dev " + veth).first, 0);
+  EXPECT_NE(Sh("ip -d link show dev " + port).second.find("learning off"), std::string::npos);
+  EXPECT_NE(Sh("bridge fdb show br " + subnet.bridge).second.find(EniMac(ip) + " dev " + port), std::string::npos);
+  EXPECT_NE(read().find("\"" + port + "\""), std::string::npos) << "the record names the port";
+  EXPECT_EQ(read().find("\"" + veth + "\""), std::string::npos);
+  // Renamed by an agent that stopped before saving its record: accepted, and the record says so.
+  std::ofstream(record_path) << older;
+  adopted = (*restarted)->AdoptEni(id, subnet);
+  ASSERT_TRUE(adopted.ok()) << adopted.ToString();
+  EXPECT_NE(read().find("\"" + port + "\""), std::string::npos);
+  // Adopted again, nothing to do; Attach finds the attachment as it is.
+  EXPECT_TRUE((*restarted)->AdoptEni(id, subnet).ok());
+  auto again = (*restarted)->Attach(id, subnet, {}, ip);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->ip, ip);
+  EXPECT_EQ(Sh("ip link show dev " + port).first, 0);
 }
 
 TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
