@@ -189,7 +189,12 @@ void AssignmentBoard::Poll(const std::string& node, int64_t after, std::chrono::
   // A change since `after` (or a first call): answer now; otherwise at the next change.
   if (after == 0 || snapshot->second > after || wait.count() == 0) return answer(std::move(snapshot->first));
   MutexLock lock(mu_);
-  waiters_.push_back(Waiter{node, after, now + wait, std::move(answer)});
+  // A change committed after the snapshot's read whose event came before this waiter: no
+  // later event will answer it, so it is due at once (else it waited out `wait`, 20 s).
+  auto changed = changed_at_.find(node);
+  int64_t missed = std::max(security_revision_, changed == changed_at_.end() ? 0 : changed->second);
+  auto deadline = missed > snapshot->first.revision ? std::chrono::steady_clock::time_point::min() : now + wait;
+  waiters_.push_back(Waiter{node, after, deadline, std::move(answer)});
   cv_.SignalAll();
 }
 
@@ -201,14 +206,18 @@ std::optional<std::chrono::steady_clock::time_point> AssignmentBoard::LastSeen(c
 }
 
 void AssignmentBoard::OnChanges(const std::vector<store::Event>& events) {
-  std::set<std::string> nodes;
+  std::map<std::string, int64_t> nodes;  // node -> its newest change here
   std::vector<std::pair<std::string, std::string>> memberships;  // task key -> EniMembership
   for (const auto& e : events) {
     auto task = ParseObject(e.kv.value);
-    if (task.ok()) nodes.insert(model::TaskRecord(*task).node());
+    if (task.ok()) {
+      int64_t& newest = nodes[model::TaskRecord(*task).node()];
+      newest = std::max(newest, e.kv.mod_revision);
+    }
     memberships.emplace_back(e.kv.key, task.ok() && e.type == store::Event::Type::kPut ? EniMembership(*task) : "");
   }
   MutexLock lock(mu_);
+  for (const auto& [node, revision] : nodes) changed_at_[node] = std::max(changed_at_[node], revision);
   int64_t eni_change = 0;  // an ENI joined or left its groups: every node's member sets change
   for (size_t i = 0; i < events.size(); ++i) {
     auto& [key, membership] = memberships[i];

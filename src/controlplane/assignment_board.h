@@ -84,6 +84,9 @@ class AssignmentBoard {
   mutable Mutex mu_;
   CondVar cv_;  // signalled on a new waiter, a change and stopping_
   std::list<Waiter> waiters_ GUARDED_BY(mu_);
+  // Per node, the revision of the newest change to its tasks that an event brought: a poll
+  // whose snapshot was read before it is answered at once (Poll).
+  std::map<std::string, int64_t> changed_at_ GUARDED_BY(mu_);
   std::map<std::string, std::chrono::steady_clock::time_point> last_seen_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   // The newest change that touches every node's security: a group, a load balancer or an

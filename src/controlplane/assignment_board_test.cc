@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <atomic>
 #include <future>
+#include <thread>
 #include <set>
 
 #include "model/json.h"
@@ -109,6 +111,58 @@ TEST(AssignmentBoardTest, AWaitingPollIsAnsweredByAChangeToItsNodesTasks) {
   ASSERT_EQ(answer->assignments.size(), 1u);
   EXPECT_EQ(answer->assignments[0].desired_status, "STOPPED");
   EXPECT_GT(answer->revision, first->revision);
+}
+
+// A store whose next List of the tasks, once armed, is followed by a change to one of node
+// A's tasks that the board's watch delivers before List returns: the change is after the
+// snapshot's read, and its event before the poll's waiter exists.
+class ChangeAfterList final : public store::Store {
+ public:
+  explicit ChangeAfterList(store::Store& inner) : inner_(inner) {}
+  std::atomic<bool> armed{false};
+  Result<std::optional<store::KeyValue>> Get(std::string_view key) override { return inner_.Get(key); }
+  Result<store::Page> List(std::string_view prefix, std::string_view start_after, size_t limit) override {
+    auto page = inner_.List(prefix, start_after, limit);
+    if (prefix == model::keys::kTasks && armed.exchange(false)) {
+      Put(inner_, Record("a1", kNodeA, "STOPPED"));
+      // The watch's thread delivers the event meanwhile (a MemoryStore's, within a moment).
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+    return page;
+  }
+  Result<store::TxnResult> Commit(const store::Txn& txn) override { return inner_.Commit(txn); }
+  Result<std::unique_ptr<store::Watch>> WatchPrefix(std::string_view prefix, int64_t after,
+                                                    store::WatchCallback callback) override {
+    return inner_.WatchPrefix(prefix, after, std::move(callback));
+  }
+  Result<int64_t> CurrentRevision() override { return inner_.CurrentRevision(); }
+  Status Wipe() override { return inner_.Wipe(); }
+
+ private:
+  store::Store& inner_;
+};
+
+// The race the 20 s waits of test_vpc_egress showed: a RunTask's commit landing between a
+// poll's snapshot and its waiter is answered at once, not at the poll's end.
+TEST(AssignmentBoardTest, AChangeBetweenTheSnapshotAndTheWaitAnswersAtOnce) {
+  store::MemoryStore memory;
+  Put(memory, Record("a1", kNodeA));
+  ChangeAfterList store(memory);
+  auto board = AssignmentBoard::Start(store);
+  ASSERT_TRUE(board.ok());
+  auto first = PollNow(**board, kNodeA);
+  ASSERT_TRUE(first.ok());
+
+  std::promise<Result<model::TaskAssignments>> promise;
+  auto future = promise.get_future();
+  store.armed = true;
+  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
+                 [&](Result<model::TaskAssignments> a) { promise.set_value(std::move(a)); });
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(3)), std::future_status::ready);
+  auto answer = future.get();
+  ASSERT_TRUE(answer.ok());
+  ASSERT_EQ(answer->assignments.size(), 1u);
+  EXPECT_EQ(answer->assignments[0].desired_status, "STOPPED");
 }
 
 // An awsvpc task record on `node` with address `ip` in `groups`.
