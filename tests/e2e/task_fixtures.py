@@ -108,6 +108,16 @@ def wait_task(server, cluster, task_arn, status, timeout=60):
     raise AssertionError(f"task never reached {status}: {task}")
 
 
+def task_netns(task_id):
+    """The name of an awsvpc task's network namespace (`ip netns exec <it>`): its agent's
+    wharf-<8 hex of the data dir>-<task id> (src/agent/network/network.h NodeNetnsPrefix), or
+    wharf-<task id> when an older agent made it."""
+    names = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
+    found = [n for n in names if re.fullmatch(r"wharf-([0-9a-f]{8}-)?" + re.escape(task_id), n)]
+    assert len(found) == 1, f"task {task_id}: namespaces {found}"
+    return found[0]
+
+
 def host_state():
     """What a task could leave on the host: namespaces, links, mounts, iptables rules."""
     def out(*cmd):
