@@ -43,6 +43,7 @@ with WharfServer() as server:
     while time.time() < deadline and not server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
         time.sleep(0.1)
     runc_root = os.path.join(node_dir, "runtime", "runc")
+    first_instances = server.aws("ecs", "list-container-instances")["containerInstanceArns"]
 
     td = server.aws("ecs", "register-task-definition", "--family", "web", "--container-definitions", json.dumps([{
         "name": "web", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
@@ -58,6 +59,33 @@ with WharfServer() as server:
         assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
         running = [c for c in runc_containers(runc_root) if c["status"] == "running"]
         assert len(running) == 1, running
+
+    def task_namespaces():
+        """The task's container's named network namespace(s): an agent's wharf-<8 hex>-<id>, or
+        an older agent's wharf-<id>."""
+        return sorted(n for n in os.listdir("/run/netns") if arn.rsplit("/", 1)[1] in n)
+
+    @checks.run
+    def another_agent_on_the_host_leaves_this_ones_namespaces():
+        # An agent with another data dir (a second node on the host) sweeps only namespaces of its
+        # own: the killed agent's task keeps its namespace for the restarted one to adopt.
+        names = task_namespaces()
+        assert len(names) == 1, names
+        other_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
+        on_exit(lambda: subprocess.run(["rm", "-rf", other_dir]))
+        other = AgentProcess(server, other_dir).start()
+        try:
+            deadline = time.time() + 15
+            while time.time() < deadline and len(server.aws("ecs", "list-container-instances")
+                                                 ["containerInstanceArns"]) < 2:
+                time.sleep(0.1)
+            time.sleep(1)  # registered: its adoption (and sweep) ran before
+            assert task_namespaces() == names, (names, task_namespaces())
+        finally:
+            other.kill()
+            for instance in server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
+                if instance not in first_instances:
+                    server.aws("ecs", "deregister-container-instance", "--container-instance", instance, "--force")
 
     @checks.run
     def restarted_agent_adopts_without_duplicates():
