@@ -65,12 +65,16 @@ with WharfServer() as server:
         an older agent's wharf-<id>."""
         return sorted(n for n in os.listdir("/run/netns") if arn.rsplit("/", 1)[1] in n)
 
+    first_namespaces = []  # the task's, as its first agent named it
+
     @checks.run
     def another_agent_on_the_host_leaves_this_ones_namespaces():
         # An agent with another data dir (a second node on the host) sweeps only namespaces of its
         # own: the killed agent's task keeps its namespace for the restarted one to adopt.
         names = task_namespaces()
         assert len(names) == 1, names
+        first_namespaces[:] = names
+        print(f"  the task's namespace: {names[0]}")
         other_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
         on_exit(lambda: subprocess.run(["rm", "-rf", other_dir]))
         other = AgentProcess(server, other_dir).start()
@@ -97,6 +101,8 @@ with WharfServer() as server:
         assert t["lastStatus"] == "RUNNING", t
         assert len(server.aws("ecs", "list-container-instances")["containerInstanceArns"]) == 1
         assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
+        # Adopted with the namespace its runc spec names, even one an older agent named its way.
+        assert task_namespaces() == first_namespaces, (task_namespaces(), first_namespaces)
 
     @checks.run
     def exit_while_agent_down_is_reported():
