@@ -116,7 +116,8 @@ class AgentImpl final : public Agent {
     // The node's nft tables and task namespaces are named by its data directory: a restarted
     // agent finds its own, and two agents on one host never replace (or sweep) each other's.
     std::error_code canonical_ec;
-    const std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
+    std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
+    if (canonical_ec) table_key = data_dir_;  // never "" (every such agent would share one name)
     firewall_ = std::make_unique<Firewall>(process_runner_, NodeTableName("wharf", table_key));
     egress_ = std::make_unique<Egress>(process_runner_, NodeTableName("wharf_egress", table_key));
     CniOptions cni;

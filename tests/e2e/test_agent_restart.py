@@ -77,13 +77,17 @@ with WharfServer() as server:
         print(f"  the task's namespace: {names[0]}")
         other_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
         on_exit(lambda: subprocess.run(["rm", "-rf", other_dir]))
+        # A namespace of the other agent's own without a record (what a kill between its making
+        # and its record leaves): its sweep removes it, which says the sweep has run.
+        own_stray = "wharf-" + node_table_name("x", other_dir).split("_")[1] + "-stray"
+        subprocess.run(["ip", "netns", "add", own_stray], check=True)
+        on_exit(lambda: subprocess.run(["ip", "netns", "del", own_stray], capture_output=True))
         other = AgentProcess(server, other_dir).start()
         try:
             deadline = time.time() + 15
-            while time.time() < deadline and len(server.aws("ecs", "list-container-instances")
-                                                 ["containerInstanceArns"]) < 2:
+            while time.time() < deadline and os.path.exists("/run/netns/" + own_stray):
                 time.sleep(0.1)
-            time.sleep(1)  # registered: its adoption (and sweep) ran before
+            assert not os.path.exists("/run/netns/" + own_stray), "the other agent never swept its own namespace"
             assert task_namespaces() == names, (names, task_namespaces())
         finally:
             other.kill()
