@@ -30,14 +30,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("WHARF_TESTS", os.path.join(os.path.dirname(__file__), "../tests")), "e2e"))
 from wharf_harness import WharfServer  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_task, task_netns  # noqa: E402
 
 PORT = 5201
 SLEEPER = "trap 'exit 0' TERM; sleep 3600 & wait"
 
 
 def in_task(task, *argv, **kw):
-    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], *argv], capture_output=True, text=True, **kw)
+    return subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), *argv], capture_output=True, text=True, **kw)
 
 
 def iperf(client, server_ip, seconds, reverse):
@@ -99,7 +99,7 @@ def main():
                 return {"arn": t["taskArn"], "id": t["taskArn"].rsplit("/", 1)[1], "ip": details["privateIPv4Address"]}
 
             client, srv = run(sg_cli), run(sg_srv)
-            iperf_server = subprocess.Popen(["ip", "netns", "exec", "wharf-" + srv["id"], "iperf3", "-s", "-p", str(PORT)],
+            iperf_server = subprocess.Popen(["ip", "netns", "exec", task_netns(srv["id"]), "iperf3", "-s", "-p", str(PORT)],
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             # A port the rules do not admit times out: the table really filters.
             assert connect(client, srv["ip"], PORT + 1) == "timeout", "an unadmitted port was not dropped"

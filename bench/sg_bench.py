@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.environ.get("WHARF_TESTS", os.path.join(os.path.dirname(__file__), "../tests")), "e2e"))
 from wharf_harness import WharfServer  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, wait_task, task_netns  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 before, layout = prepare("v1")
@@ -30,7 +30,7 @@ ROUNDS = 3
 
 
 def in_task(task, *argv, **kw):
-    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"]] + list(argv), capture_output=True, text=True, **kw)
+    return subprocess.run(["ip", "netns", "exec", task_netns(task["id"])] + list(argv), capture_output=True, text=True, **kw)
 
 
 def reachable(client, ip):

@@ -113,15 +113,17 @@ class AgentImpl final : public Agent {
     runtime.runtime_binary = options_.runtime;
     runtime.state_dir = data_dir_ + "/runtime";
     ASSIGN_OR_RETURN(runtime_, MakeMonitorRuntime(std::move(runtime)));
-    // The node's nft tables are named by its data directory: a restarted agent finds its own,
-    // and two agents on one host never replace each other's.
+    // The node's nft tables and task namespaces are named by its data directory: a restarted
+    // agent finds its own, and two agents on one host never replace (or sweep) each other's.
     std::error_code canonical_ec;
-    const std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
+    std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
+    if (canonical_ec) table_key = data_dir_;  // never "" (every such agent would share one name)
     firewall_ = std::make_unique<Firewall>(process_runner_, NodeTableName("wharf", table_key));
     egress_ = std::make_unique<Egress>(process_runner_, NodeTableName("wharf_egress", table_key));
     CniOptions cni;
     cni.state_dir = data_dir_ + "/network";
     cni.vpc_table = NodeTableName("wharf_vpc", table_key);
+    cni.netns_prefix = NodeNetnsPrefix(table_key);
     ASSIGN_OR_RETURN(network_, Network::Open(cni));
     // Task role credentials come from the server, which assumes the role for the task; the
     // task protection endpoint calls ECS with them.

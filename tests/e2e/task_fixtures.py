@@ -116,6 +116,21 @@ def wait_task(server, cluster, task_arn, status, timeout=60):
     raise AssertionError(f"task never reached {status}: {task}")
 
 
+def task_netns(task_id, timeout=30):
+    """The name of an awsvpc task's network namespace (`ip netns exec <it>`): its agent's
+    wharf-<8 hex of the data dir>-<task id> (src/agent/network/network.h NodeNetnsPrefix), or
+    wharf-<task id> when an older agent made it. Waits for it (a task just run has none yet)."""
+    deadline = time.time() + timeout
+    while True:
+        names = os.listdir("/run/netns") if os.path.isdir("/run/netns") else []
+        found = [n for n in names if re.fullmatch(r"wharf-([0-9a-f]{8}-)?" + re.escape(task_id), n)]
+        if found or time.time() > deadline:
+            break
+        time.sleep(0.05)
+    assert len(found) == 1, f"task {task_id}: namespaces {found}"
+    return found[0]
+
+
 _ecs_clients = {}  # server -> its boto3 ECS client, for wait_task
 
 

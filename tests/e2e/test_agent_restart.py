@@ -43,6 +43,7 @@ with WharfServer() as server:
     while time.time() < deadline and not server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
         time.sleep(0.1)
     runc_root = os.path.join(node_dir, "runtime", "runc")
+    first_instances = server.aws("ecs", "list-container-instances")["containerInstanceArns"]
 
     td = server.aws("ecs", "register-task-definition", "--family", "web", "--container-definitions", json.dumps([{
         "name": "web", "image": image, "memory": 32, "entryPoint": ["/bin/sh", "-c"],
@@ -59,6 +60,41 @@ with WharfServer() as server:
         running = [c for c in runc_containers(runc_root) if c["status"] == "running"]
         assert len(running) == 1, running
 
+    def task_namespaces():
+        """The task's container's named network namespace(s): an agent's wharf-<8 hex>-<id>, or
+        an older agent's wharf-<id>."""
+        return sorted(n for n in os.listdir("/run/netns") if arn.rsplit("/", 1)[1] in n)
+
+    first_namespaces = []  # the task's, as its first agent named it
+
+    @checks.run
+    def another_agent_on_the_host_leaves_this_ones_namespaces():
+        # An agent with another data dir (a second node on the host) sweeps only namespaces of its
+        # own: the killed agent's task keeps its namespace for the restarted one to adopt.
+        names = task_namespaces()
+        assert len(names) == 1, names
+        first_namespaces[:] = names
+        print(f"  the task's namespace: {names[0]}")
+        other_dir = tempfile.mkdtemp(prefix="wharf-e2e-node-")
+        on_exit(lambda: subprocess.run(["rm", "-rf", other_dir]))
+        # A namespace of the other agent's own without a record (what a kill between its making
+        # and its record leaves): its sweep removes it, which says the sweep has run.
+        own_stray = "wharf-" + node_table_name("x", other_dir).split("_")[1] + "-stray"
+        subprocess.run(["ip", "netns", "add", own_stray], check=True)
+        on_exit(lambda: subprocess.run(["ip", "netns", "del", own_stray], capture_output=True))
+        other = AgentProcess(server, other_dir).start()
+        try:
+            deadline = time.time() + 15
+            while time.time() < deadline and os.path.exists("/run/netns/" + own_stray):
+                time.sleep(0.1)
+            assert not os.path.exists("/run/netns/" + own_stray), "the other agent never swept its own namespace"
+            assert task_namespaces() == names, (names, task_namespaces())
+        finally:
+            other.kill()
+            for instance in server.aws("ecs", "list-container-instances")["containerInstanceArns"]:
+                if instance not in first_instances:
+                    server.aws("ecs", "deregister-container-instance", "--container-instance", instance, "--force")
+
     @checks.run
     def restarted_agent_adopts_without_duplicates():
         global agent
@@ -69,6 +105,8 @@ with WharfServer() as server:
         assert t["lastStatus"] == "RUNNING", t
         assert len(server.aws("ecs", "list-container-instances")["containerInstanceArns"]) == 1
         assert "wharf task" in http_get(f"http://127.0.0.1:{port}/index.html")
+        # Adopted with the namespace its runc spec names, even one an older agent named its way.
+        assert task_namespaces() == first_namespaces, (task_namespaces(), first_namespaces)
 
     @checks.run
     def exit_while_agent_down_is_reported():

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, free_port  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -37,20 +37,20 @@ def connect(task, ip, port=8080, timeout=1):
     """From inside `task`'s network namespace: (connected, seconds). A dropped SYN is a
     timeout (nc -w); a refused one would fail at once."""
     start = time.time()
-    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "timeout", str(timeout + 2), "busybox", "nc",
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "timeout", str(timeout + 2), "busybox", "nc",
                         "-w", str(timeout), ip, str(port)], stdin=subprocess.DEVNULL, capture_output=True)
     return p.returncode == 0, time.time() - start
 
 
 def ping(task, ip):
-    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "busybox", "ping", "-c1", "-W1", ip],
+    return subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "busybox", "ping", "-c1", "-W1", ip],
                           capture_output=True).returncode == 0
 
 
 def reachable(task, ip, port=8080):
     """Connects within a quarter of a second (an admitted connect takes a millisecond or
     two), so that a rule change is timed to that."""
-    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "timeout", "0.25", "busybox", "nc",
+    return subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "timeout", "0.25", "busybox", "nc",
                            "-w", "1", ip, str(port)], stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
 
 
@@ -72,11 +72,11 @@ def until(want, probe, timeout=5.0):
 def hold_open(task, ip, port=8080):
     """A connection from inside `task`'s namespace, left open: (the nc process, established).
     Established is what the task's namespace says (ss) a moment after the connect."""
-    p = subprocess.Popen(["ip", "netns", "exec", "wharf-" + task["id"], "busybox", "nc", ip, str(port)],
+    p = subprocess.Popen(["ip", "netns", "exec", task_netns(task["id"]), "busybox", "nc", ip, str(port)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     for _ in range(20):
         time.sleep(0.05)
-        ss = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "ss", "-Htn", "state", "established",
+        ss = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "ss", "-Htn", "state", "established",
                              "dst", f"{ip}:{port}"], capture_output=True, text=True).stdout
         if ss.strip():
             return p, True

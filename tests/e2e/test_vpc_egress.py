@@ -42,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -109,7 +109,7 @@ def make_internet():
 
 def from_task(task, url, timeout=2):
     """The body of `url` fetched inside the task's namespace, or None."""
-    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-sf", "--max-time", str(timeout), url],
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "curl", "-sf", "--max-time", str(timeout), url],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.stdout.strip() if p.returncode == 0 else None
 
@@ -144,14 +144,14 @@ print(socket.inet_ntoa(p[-4:]) if struct.unpack(">H", p[6:8])[0] else "")
 
 def resolve_in(task, name, server="10.0.0.2"):
     """The address the VPC resolver answers `name` with, asked from the task's namespace."""
-    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", RESOLVE, name, server],
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "/usr/bin/python3", "-c", RESOLVE, name, server],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.stdout.strip() if p.returncode == 0 else None
 
 
 def answers_on_443(task, address):
     """Whether an HTTP request from the task to `address`:443 gets any answer (the server's)."""
-    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-s", "-o", "/dev/null", "-w",
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "curl", "-s", "-o", "/dev/null", "-w",
                         "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
@@ -184,7 +184,7 @@ def reaches_host_from(task, address):
     """Whether a connection from `address` reaches the host's service: a second address the test
     puts on the task's own interface, nobody's ENI (a source a task with NET_ADMIN or NET_RAW
     could forge). The node drops every packet from a VPC bridge whose source is no ENI there."""
-    netns = "wharf-" + task["id"]
+    netns = task_netns(task["id"])
     sh("ip", "netns", "exec", netns, "ip", "addr", "add", address + "/32", "dev", "eth0")
     try:
         p = subprocess.run(["ip", "netns", "exec", netns, "curl", "-sf", "--max-time", "1", "--interface", address,
@@ -202,7 +202,7 @@ def reaches_host_over_ipv6(task, bridge):
         mac = [int(b, 16) for b in f.read().strip().split(":")]
     eui = [mac[0] ^ 2] + mac[1:3] + [0xff, 0xfe] + mac[3:]
     address = "fe80::" + ":".join(f"{eui[i] << 8 | eui[i + 1]:x}" for i in range(0, 8, 2))
-    p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "curl", "-sf", "--max-time", "1", "-g",
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "curl", "-sf", "--max-time", "1", "-g",
                         f"http://[{address}%eth0]:{V6_PORT}/"], stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.returncode == 0
 

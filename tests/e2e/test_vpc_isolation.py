@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
-from task_fixtures import ecr_endpoints, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import ecr_endpoints, prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -36,7 +36,7 @@ SERVE = ('echo "$WHO" > /www/who.txt; '
 
 
 def in_task(task, *argv, timeout=4):
-    return subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "timeout", str(timeout)] + list(argv),
+    return subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "timeout", str(timeout)] + list(argv),
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
 
 
@@ -74,7 +74,7 @@ except OSError as e:
 
 
 def held_connection(task, ip, port, hold):
-    return subprocess.Popen(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", HELD, ip,
+    return subprocess.Popen(["ip", "netns", "exec", task_netns(task["id"]), "/usr/bin/python3", "-c", HELD, ip,
                              str(port), str(hold)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
 
 

@@ -34,7 +34,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import (Checks, WharfServer, default_subnets, expect_client_error, free_port,  # noqa: E402
                             wait_for)
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -268,7 +268,7 @@ with WharfServer(agent=True) as server:
             "subnets": [net["public-a"]], "assignPublicIp": "ENABLED"}})["tasks"][0]["taskArn"]
         made["tasks"].append(arn)
         assert wait_task(server, "default", arn, "RUNNING")["lastStatus"] == "RUNNING"
-        netns = "wharf-" + arn.rsplit("/", 1)[1]
+        netns = task_netns(arn.rsplit("/", 1)[1])
 
         def inside(ip, max_time=1.0):
             """curl from the task's network namespace: (exit code, body); 28 is a timeout."""
@@ -310,7 +310,7 @@ with WharfServer(agent=True) as server:
             "subnets": [net["public-a"]], "securityGroups": [sg], "assignPublicIp": public_ip}})["tasks"][0]
         ran = time.time()
         made["tasks"].append(task["taskArn"])
-        return task["taskArn"], "wharf-" + task["taskArn"].rsplit("/", 1)[1], ran
+        return task["taskArn"], task_netns(task["taskArn"].rsplit("/", 1)[1]), ran
 
     def task_ip(arn):
         task = ecs.describe_tasks(cluster="default", tasks=[arn])["tasks"][0]

@@ -423,6 +423,8 @@ Status NameEniPort(CommandRunner& runner, const CniOptions& options, Record& rec
 
 Result<std::unique_ptr<Network>> Network::Open(CniOptions options) {
   if (options.state_dir.empty()) return Status::InvalidArgument("CniOptions.state_dir is empty");
+  // Empty, List would name every namespace on the host (and the agent's sweep remove them).
+  if (options.netns_prefix.empty()) return Status::InvalidArgument("CniOptions.netns_prefix is empty");
   for (const char* plugin : {"bridge", "host-local", "portmap"}) {
     if (access((options.plugin_dir + "/" + plugin).c_str(), X_OK) != 0) {
       return Status::FailedPrecondition(std::string("CNI plugin ") + plugin + " not found in " +
@@ -859,11 +861,19 @@ uint16_t VpcConntrackZone(const std::string& vpc_id) {
   return static_cast<uint16_t>(1 + (model::VpcRouteTable(vpc_id) - 65536u) % 65535u);
 }
 
-std::string NodeTableName(std::string_view base, std::string_view data_dir) {
-  char hex[10];
-  std::snprintf(hex, sizeof hex, "_%08x", Fnv1a32(data_dir));
-  return std::string(base) + hex;
+namespace {
+std::string DataDirHash(std::string_view data_dir) {
+  char hex[9];
+  std::snprintf(hex, sizeof hex, "%08x", Fnv1a32(data_dir));  // stable across builds and hosts
+  return hex;
 }
+}  // namespace
+
+std::string NodeTableName(std::string_view base, std::string_view data_dir) {
+  return std::string(base) + "_" + DataDirHash(data_dir);
+}
+
+std::string NodeNetnsPrefix(std::string_view data_dir) { return "wharf-" + DataDirHash(data_dir) + "-"; }
 
 Status Network::SetSubnetEgress(const std::set<std::string>& bridges) {
   MutexLock lock(egress_mu_);

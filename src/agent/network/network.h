@@ -6,11 +6,14 @@
 //   Attach: record written (state_dir/attachments/<id>.json) -> namespace made at
 //           <netns_dir>/<netns_prefix><id> with lo up (namespace_made told, when the subnet's
 //           bridge is wired) -> record fsync'd -> CNI ADD -> result added to the record.
+//           The record names the namespace's path, and everything after uses that path: an
+//           attachment made under another prefix (an older agent's) keeps its namespace.
 //   Detach: CNI DEL in reverse with the cached result -> namespace unmounted -> record removed.
 // The record is written before anything else is made (and durable before anything that
 // outlives a reboot, host-local's lease) and removed after everything is gone,
-// so List() after a crash names every id that may have left something behind, and Detach of
-// such an id (even a half-made one) cleans it up. Attach of an id that already has a complete
+// so List() after a crash names every id that may have left something behind (a record, or
+// a namespace with this Network's prefix: never another agent's), and Detach of such an id
+// (even a half-made one) cleans it up. Attach of an id that already has a complete
 // attachment returns it unchanged (the agent re-attaches its tasks after a restart).
 //
 // Host state per subnet (the bridge, host-local's lease directory, the rules in
@@ -111,7 +114,10 @@ struct CniOptions {
   std::string state_dir;
   // Under /run/netns, `ip netns exec <prefix><id>` works.
   std::string netns_dir = "/run/netns";
-  std::string netns_prefix = "wharf-";
+  // Names this Network's namespaces, and List finds its own by it: one per agent
+  // (NodeNetnsPrefix), so that an agent's sweep never removes another agent's tasks' namespaces.
+  // Required.
+  std::string netns_prefix;
   // Adds the firewall plugin (iptables backend) to the chain: per-task rules in CNI-FORWARD.
   // Off by default: the per-subnet FORWARD rules already admit the tasks, and the plugin
   // costs several iptables runs per ADD and DEL.
@@ -189,7 +195,8 @@ class Network final : public NetworkAttacher {
   Result<bool> RestoreVpcTable() EXCLUDES(vpc_table_mu_, mu_);
   // "inet <CniOptions::vpc_table>", as nft and net::NftTableWatch name it.
   std::string vpc_table() const { return "inet " + options_.vpc_table; }
-  // Ids with a record or a namespace (with our prefix) left on this node.
+  // Ids with a record, or a namespace named with this Network's prefix, left on this node
+  // (a namespace of another agent on the host is never listed: its prefix is another).
   Result<std::vector<std::string>> List();
   // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
   // an attachment uses the subnet.
@@ -257,6 +264,12 @@ uint16_t VpcConntrackZone(const std::string& vpc_id);
 // the agent's data directory (as given: absolute), as lb/public_addresses.h names a server's.
 // An agent that restarts finds its own tables; two agents on one host keep theirs apart.
 std::string NodeTableName(std::string_view base, std::string_view data_dir);
+
+// The prefix of an agent's task namespaces: "wharf-" + the same 8 hex digits + "-", so a task's
+// is /run/netns/wharf-<8 hex>-<task id> (215 characters at most: a file name). Agents before it
+// named theirs wharf-<task id>; the attachment record names its path, so an adopted task
+// keeps it (its containers' runc specs name it too) and its Detach removes it.
+std::string NodeNetnsPrefix(std::string_view data_dir);
 
 // A free TCP host port in [49153, 65535] not in `taken` and not bound on the host (ECS's
 // dynamic host port range). Unavailable when every port is used.

@@ -262,6 +262,8 @@ TEST(NodeTablesTest, NamedPerDataDirectoryAndZonedPerVpc) {
   EXPECT_NE(NodeTableName("wharf", "/var/lib/wharf/node"), NodeTableName("wharf", "/tmp/other/node"));
   EXPECT_EQ(NodeTableName("wharf_vpc", "/x").rfind("wharf_vpc_", 0), 0u);
   EXPECT_EQ(NodeTableName("wharf_vpc", "/x").size(), std::string("wharf_vpc_").size() + 8);
+  EXPECT_EQ(NodeNetnsPrefix("/x"), "wharf-" + NodeTableName("wharf_vpc", "/x").substr(10) + "-");
+  EXPECT_NE(NodeNetnsPrefix("/var/lib/wharf/node"), NodeNetnsPrefix("/tmp/other/node"));
   EXPECT_NE(VpcConntrackZone("vpc-0a1b2c3d4e5f60718"), 0);
   EXPECT_EQ(VpcConntrackZone("vpc-0a1b2c3d4e5f60718"), VpcConntrackZone("vpc-0a1b2c3d4e5f60718"));
 }
@@ -503,8 +505,71 @@ TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
   EXPECT_EQ(leases, 1u);
 }
 
+// Two agents on one host (two nodes, or a test's second server with its node): each lists,
+// and so sweeps, only its own namespaces, a namespace of its own without a record included
+// (a kill between making it and writing the record must not leak it).
+TEST_F(NetworkTest, ListsOnlyItsOwnNamespacesWithOrWithoutARecord) {
+  const std::string other_dir = state_dir_ + "-other";
+  fs::remove_all(other_dir);
+  CniOptions options;
+  options.state_dir = other_dir;
+  options.netns_prefix = NodeNetnsPrefix(other_dir);
+  options.vpc_table = VpcTable();
+  ASSERT_NE(options.netns_prefix, NodeNetnsPrefix(state_dir_));
+  auto other = Network::Open(options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  const std::string mine = Id("mine"), theirs = Id("theirs");
+  ScopeGuard guard([&] {
+    RemoveNetns(net_->NetnsPath(mine));
+    RemoveNetns((*other)->NetnsPath(theirs));
+    fs::remove_all(other_dir);
+  });
+  EXPECT_EQ((*other)->NetnsPath(theirs), "/run/netns/" + NodeNetnsPrefix(other_dir) + theirs);
+  ASSERT_TRUE(CreateNetns(net_->NetnsPath(mine)).ok());
+  ASSERT_TRUE(CreateNetns((*other)->NetnsPath(theirs)).ok());
+
+  EXPECT_EQ(*net_->List(), std::vector<std::string>{mine});
+  EXPECT_EQ(*(*other)->List(), std::vector<std::string>{theirs});
+  auto listed = net_->List();
+  ASSERT_TRUE(listed.ok());
+  for (const auto& id : *listed) ASSERT_TRUE(net_->Detach(id).ok()) << id;  // the agent's sweep
+  EXPECT_FALSE(NetnsExists(net_->NetnsPath(mine)));
+  EXPECT_TRUE(NetnsExists((*other)->NetnsPath(theirs)));
+  EXPECT_TRUE(net_->List()->empty());
+  ASSERT_TRUE((*other)->Detach(theirs).ok());
+  EXPECT_FALSE(NetnsExists((*other)->NetnsPath(theirs)));
+}
+
+// An agent that names its namespaces anew adopts an attachment made under the old name (an
+// older agent's "wharf-<id>"): its record names the path, which the task's containers use.
+TEST_F(NetworkTest, AnAttachmentMadeUnderAnotherPrefixKeepsItsNamespace) {
+  Subnet subnet = MakeSubnet(208);
+  ScopeGuard guard([&] { CleanUp(subnet); });
+  const std::string id = Id("adopted");
+  auto first = net_->Attach(id, subnet, {});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->netns_path, "/run/netns/" + prefix_ + id);
+  CniOptions options;
+  options.state_dir = state_dir_;
+  options.netns_prefix = NodeNetnsPrefix(state_dir_);
+  options.vpc_table = VpcTable();
+  auto renamed = Network::Open(options);
+  ASSERT_TRUE(renamed.ok()) << renamed.status().ToString();
+  EXPECT_EQ(*(*renamed)->List(), std::vector<std::string>{id});
+  auto again = (*renamed)->Attach(id, subnet, {});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->netns_path, first->netns_path);
+  EXPECT_EQ(again->ip, first->ip);
+  ASSERT_TRUE((*renamed)->Detach(id).ok());
+  EXPECT_FALSE(NetnsExists(first->netns_path));
+  EXPECT_TRUE((*renamed)->List()->empty());
+}
+
 TEST_F(NetworkTest, RejectsBadInput) {
   Subnet subnet = MakeSubnet(205);
+  CniOptions unnamed;  // no prefix: its List would name every namespace on the host
+  unnamed.state_dir = state_dir_;
+  EXPECT_TRUE(Network::Open(unnamed).status().IsInvalidArgument());
   EXPECT_TRUE(net_->Attach("../x", subnet, {}).status().IsInvalidArgument());
   Subnet long_bridge = subnet;
   long_bridge.bridge = "a-bridge-name-too-long";
