@@ -119,7 +119,7 @@ for _ in range(3):
 
 
 def forge(task, source, ip, proto, port):
-    subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", FORGE, source, ip, proto,
+    subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "/usr/bin/python3", "-c", FORGE, source, ip, proto,
                     str(port)], check=True, capture_output=True)
 
 
@@ -130,7 +130,7 @@ def count_forged(task, source):
               "  type filter hook input priority -400; policy accept;\n"
               f"  ip saddr {source} udp sport 40000 counter name udp_in\n"
               f"  ip saddr {source} tcp sport 40001 counter name tcp_in\n }}\n}}\n")
-    subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "nft", "-f", "-"], input=script, text=True,
+    subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "nft", "-f", "-"], input=script, text=True,
                    check=True, capture_output=True)
 
 
@@ -138,7 +138,7 @@ def received(task):
     """The forged ports' packets the task's namespace has taken in (count_forged)."""
     counts = {}
     for proto in ("udp", "tcp"):
-        out = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "nft", "list", "counter", "ip", "forged",
+        out = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "nft", "list", "counter", "ip", "forged",
                               proto + "_in"], capture_output=True, text=True, check=True).stdout.split()
         counts[proto] = int(out[out.index("packets") + 1])
     return counts
@@ -164,7 +164,7 @@ for _ in range(3):
 
 def host_port(task):
     """The host side of the task's veth (its ENI's port)."""
-    index = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "cat", "/sys/class/net/eth0/iflink"],
+    index = subprocess.run(["ip", "netns", "exec", task_netns(task["id"]), "cat", "/sys/class/net/eth0/iflink"],
                            capture_output=True, text=True, check=True).stdout.strip()
     for line in subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout.splitlines():
         if line.split(":")[0] == index:
@@ -179,7 +179,7 @@ def fdb_ports(mac):
 
 
 def link_local(task):
-    out = subprocess.run(["ip", "-n", "wharf-" + task["id"], "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"],
+    out = subprocess.run(["ip", "-n", task_netns(task["id"]), "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link"],
                          capture_output=True, text=True).stdout.split()
     return out[out.index("inet6") + 1].split("/")[0] if "inet6" in out else None
 
@@ -346,7 +346,7 @@ with WharfServer(agent=True) as server:
         # bridge that learned its source would send a's traffic to c's port.
         a_port, c_port = host_port(a), host_port(c)
         assert fdb_ports(mac_of(a["ip"])) == [a_port], (fdb_ports(mac_of(a["ip"])), a_port)
-        subprocess.run(["ip", "netns", "exec", "wharf-" + c["id"], "/usr/bin/python3", "-c", LLDP, mac_of(a["ip"])],
+        subprocess.run(["ip", "netns", "exec", task_netns(c["id"]), "/usr/bin/python3", "-c", LLDP, mac_of(a["ip"])],
                        check=True, capture_output=True)
         time.sleep(0.1)
         ports = fdb_ports(mac_of(a["ip"]))
@@ -365,7 +365,7 @@ with WharfServer(agent=True) as server:
         c, d = state["c"], state["d"]
         address = link_local(d)
         assert address, "the task's namespace has no IPv6 link-local address: the check would prove nothing"
-        p = subprocess.run(["ip", "netns", "exec", "wharf-" + c["id"], "curl", "-s", "-o", "/dev/null", "--max-time", "1",
+        p = subprocess.run(["ip", "netns", "exec", task_netns(c["id"]), "curl", "-s", "-o", "/dev/null", "--max-time", "1",
                             "-g", f"http://[{address}%eth0]:8080/"], stdin=subprocess.DEVNULL, capture_output=True)
         assert p.returncode == 28, f"over IPv6 link-local: curl {p.returncode}"  # a timeout
 
