@@ -136,6 +136,11 @@ uint32_t VpcRouteTable(std::string_view vpc_id) {
   return 65536u + (h & 0xfffffu);
 }
 
+uint32_t VpcReplyMark(std::string_view vpc_id) {
+  uint32_t h = (VpcRouteTable(vpc_id) - 65536u) & 0xfffffu;
+  return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
+}
+
 std::string VpcResolverAddress(std::string_view vpc_cidr) {
   std::string base(vpc_cidr.substr(0, vpc_cidr.find('/')));
   in_addr a{};

@@ -39,6 +39,10 @@ std::string SubnetBridgeName(std::string_view subnet_id);
 // the id into 2^20 numbers, clear of the kernel's (253..255) and of small numbers other
 // programs pick. The agent refuses a second VPC whose number is taken on the node.
 uint32_t VpcRouteTable(std::string_view vpc_id);
+// The packet mark that routes the host's replies into the VPC (agent/network/network.h, rule
+// pref 999): every packet a task sends the host carries it, and a connection the host accepts
+// keeps its SYN's (tcp_fwmark_accept), so the server tells a VPC's connection by it.
+uint32_t VpcReplyMark(std::string_view vpc_id);
 // The VPC's resolver (AWS's "Amazon-provided DNS server"): its IPv4 CIDR's base + 2, e.g.
 // 10.0.0.2 for 10.0.0.0/16 (reserved in every subnet). "" for a CIDR that does not parse.
 std::string VpcResolverAddress(std::string_view vpc_cidr);

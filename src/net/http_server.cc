@@ -16,6 +16,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fcntl.h>
+#include <linux/netfilter_ipv4.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -45,11 +48,31 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_address_ = peer.address().to_string();
+    if (options_.original_destination) ReadOriginalDestination();
   }
 
   void Run() { ReadHeader(); }
 
  private:
+  // Where a DNAT'd connection was going (conntrack's original tuple) and its SYN's mark. A
+  // connection nothing DNAT'd has its own local address there (or no conntrack entry).
+  void ReadOriginalDestination() {
+    int fd = stream_.socket().native_handle();
+    sockaddr_in original{};
+    socklen_t length = sizeof original;
+    if (::getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length) != 0 || original.sin_family != AF_INET) return;
+    sockaddr_in local{};
+    length = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return;
+    if (local.sin_addr.s_addr == original.sin_addr.s_addr && local.sin_port == original.sin_port) return;
+    char text[INET_ADDRSTRLEN];
+    if (!::inet_ntop(AF_INET, &original.sin_addr, text, sizeof text)) return;
+    original_destination_ = std::string(text) + ":" + std::to_string(ntohs(original.sin_port));
+    uint32_t mark = 0;
+    length = sizeof mark;
+    if (::getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &length) == 0) mark_ = mark;
+  }
+
   void ReadHeader() {
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
@@ -113,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     Incoming in;
     in.remote_address = remote_address_;
+    in.original_destination = original_destination_;
+    in.mark = mark_;
     if (file_parser_) {
       auto message = file_parser_->release();
       message.body().close();
@@ -164,6 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Reply&& reply) {
     RemoveSpool();
+    if (reply.drop) return Close();
     Response& res = reply.response;
     if (!keep_alive_) res.keep_alive(false);
     if (!reply.file.empty()) return WriteFile(std::move(reply));
@@ -291,6 +317,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::file_body>> file_parser_;
   std::string spool_path_;
   std::string remote_address_;  // the peer's, read once per connection
+  std::string original_destination_;  // a DNAT'd connection's (ReadOriginalDestination)
+  uint32_t mark_ = 0;
   const HttpServerOptions& options_;
   const Handler& handler_;
   bool keep_alive_ = true;

@@ -35,6 +35,12 @@ struct Incoming {
   Request message;       // body empty when spooled
   std::string body_file;  // the spooled body, or empty
   std::string remote_address;  // the client's IP address ("127.0.0.1")
+  // With HttpServerOptions::original_destination, for a connection the host DNAT'd to the
+  // listener (IPv4, SO_ORIGINAL_DST): the address and port the client dialled
+  // ("10.0.2.4:443"), and the mark its SYN carried (net.ipv4.tcp_fwmark_accept; 0 without
+  // one). Empty and 0 for a connection made to the listener itself.
+  std::string original_destination;
+  uint32_t mark = 0;
 };
 
 // A body made as it is sent (a blob decrypted chunk by chunk): Next() is called on the
@@ -55,6 +61,14 @@ struct Reply {
   uint64_t offset = 0;
   uint64_t length = UINT64_MAX;  // to the end of the file; with `source`, its whole length
   std::shared_ptr<BodySource> source;
+  // Close the connection without answering (a request the listener must not serve at all,
+  // as a TLS peer whose certificate does not name the host would be refused).
+  bool drop = false;
+  static Reply Drop() {
+    Reply r{Response{}};
+    r.drop = true;
+    return r;
+  }
 };
 
 using Responder = std::function<void(Reply&&)>;
@@ -70,6 +84,9 @@ struct HttpServerOptions {
   size_t body_limit = 16 * 1024 * 1024;
   size_t header_limit = 64 * 1024;
   int idle_timeout_seconds = 120;
+  // Read each accepted connection's original destination and mark (Incoming): one
+  // getsockopt per connection, and one more for a DNAT'd one.
+  bool original_destination = false;
   std::function<bool(const RequestHeader&)> spool_body;  // may be empty: nothing spooled
   std::string spool_dir;
 };

@@ -17,6 +17,7 @@
 #include "controlplane/assignment_board.h"
 #include "controlplane/authorizer.h"
 #include "controlplane/region_data_planes.h"
+#include "controlplane/vpc_endpoint_origin.h"
 #include "api/front_door.h"
 #include "console/static_site.h"
 #include "api/signin.h"
@@ -163,12 +164,25 @@ class WharfServer final : public Server {
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     console_ = std::make_unique<console::StaticSite>(options_.console_dir.empty() ? console::DefaultConsoleDir()
                                                                                  : options_.console_dir);
+    // The home region's VPC endpoints: the local node serves the home region, and a task's
+    // connection to one of them is DNAT'd here (agent/network/egress.h).
+    endpoints_ = std::make_unique<controlplane::EndpointDirectory>(home_->store());
+    http_options.original_destination = true;
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
-      if (in.message.target().substr(0, 3) == "/v2") return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+      // Which interface endpoint the connection came through, if it came through one: it
+      // serves its own service only (FrontDoor::Handle), under its policy.
+      std::shared_ptr<const controlplane::EndpointOrigin> via = EndpointOf(in);
+      if (in.message.target().substr(0, 3) == "/v2") {
+        if (via && via->service != "ecr.dkr") return respond(net::Reply::Drop());
+        return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+      }
       // The console's files: no AWS API request has a /console path (they go to "/").
-      if (console::IsConsoleTarget(in.message.target())) return respond(console_->Serve(in.message));
-      front_door_->Handle(std::move(in.message), respond, in.remote_address);
+      if (console::IsConsoleTarget(in.message.target())) {
+        if (via) return respond(net::Reply::Drop());
+        return respond(console_->Serve(in.message));
+      }
+      front_door_->Handle(std::move(in.message), respond, in.remote_address, std::move(via));
     }));
     if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
       // Port 0 was asked for: repositoryUri names the port the listener got.
@@ -181,6 +195,12 @@ class WharfServer final : public Server {
     if (options_.local_agent || !options_.dns_listen.empty()) RETURN_IF_ERROR(StartVpcResolver());
     if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
     return Status::OK();
+  }
+
+  // The VPC interface endpoint a request's connection came through (DNAT'd by a node), or null.
+  std::shared_ptr<const controlplane::EndpointOrigin> EndpointOf(const net::Incoming& in) const {
+    if (in.original_destination.empty() || !endpoints_) return nullptr;
+    return endpoints_->Find(in.original_destination, in.mark);
   }
 
   // The local node's VPC resolver (server/vpc_dns.h), on the home region's records.
@@ -231,8 +251,10 @@ class WharfServer final : public Server {
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
                                                              *data_plane_, instance_address_, registry_host_, served_,
                                                              [this](std::string_view region, std::string_view key,
-                                                                    std::string_view method, std::string_view path) {
-                                                               return front_door_->AuthorizeRegistry(key, region, method, path);
+                                                                    std::string_view method, std::string_view path,
+                                                                    const net::Incoming& request) {
+                                                               return front_door_->AuthorizeRegistry(
+                                                                   key, region, method, path, EndpointOf(request));
                                                              },
                                                              kms_root_key_.get(),
                                                              [this](std::string_view region, std::string_view key,
@@ -620,6 +642,7 @@ class WharfServer final : public Server {
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<controlplane::Authorizer> authorizer_;  // before front_door_: it outlives it
+  std::unique_ptr<controlplane::EndpointDirectory> endpoints_;  // set before the listener starts
   api::SigninThrottle signin_throttle_;                    // before front_door_ too: its route uses it
   api::AccessKey admin_;
   std::unique_ptr<NodeVpcDns> vpc_dns_;  // before local_agent_: the agent borrows it

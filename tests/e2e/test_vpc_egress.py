@@ -156,6 +156,22 @@ def answers_on_443(task, address):
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
 
 
+THROUGH = """
+import json, sys, boto3, botocore.config, botocore.exceptions
+address, key, secret, service, op, params = sys.argv[1:]
+client = boto3.client(service, region_name="us-east-1", endpoint_url=f"http://{address}:443",
+                      aws_access_key_id=key, aws_secret_access_key=secret,
+                      config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5))
+try:
+    getattr(client, op)(**json.loads(params))
+    print("ok")
+except botocore.exceptions.ClientError as e:
+    print(e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"])
+except (botocore.exceptions.ConnectionClosedError, botocore.exceptions.EndpointConnectionError) as e:
+    print("closed" if isinstance(e, botocore.exceptions.ConnectionClosedError) else "unreachable: " + str(e))
+"""
+
+
 def listen_everywhere():
     """A host service on every address (0.0.0.0) at a free port: what a task must not reach at
     an endpoint's address (the address is local to the host, any port but 443 is dropped)."""
@@ -498,7 +514,70 @@ with WharfServer(agent=True) as server:
         assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
         assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
         ec2.modify_vpc_endpoint(VpcEndpointId=ssm["VpcEndpointId"], AddSecurityGroupIds=[net["vpce"]])
-        running(net["private"], definition=with_secret)
+        net["with_ssm"] = running(net["private"], definition=with_secret)
+        net["secret_definition"] = definition
+
+    def through(task, address, key, service="secretsmanager", op="get_secret_value", **params):
+        """A call signed with `key` from the task's namespace to `address`:443: "ok", the error's code and
+        message, or "closed" when the connection ends unanswered."""
+        p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", THROUGH,
+                            address, key[0], key[1], service, op, json.dumps(params)],
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+        return p.stdout.strip() or p.stderr.strip()
+
+    @checks.run
+    def an_endpoint_serves_its_own_service_under_its_policy():
+        region = ec2.meta.region_name
+        sm = server.boto3("secretsmanager")
+        iam = server.boto3("iam")
+        secret = sm.create_secret(Name="egress/db", SecretString="s3cret")["ARN"]
+        iam.put_role_policy(RoleName="egress-exec", PolicyName="db", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                    "Resource": "*"}]}))
+        iam.create_user(UserName="egress-reader")
+        iam.put_user_policy(UserName="egress-reader", PolicyName="db", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))
+        k = iam.create_access_key(UserName="egress-reader")["AccessKey"]
+        key = (k["AccessKeyId"], k["SecretAccessKey"])
+        vpce = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.secretsmanager",
+                                       VpcEndpointType="Interface", SubnetIds=[net["private"]],
+                                       SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
+        net["endpoints"].append(vpce)
+        [sm_ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
+        )["NetworkInterfaces"] if i["Description"].endswith(vpce)]
+        container = dict(net["secret_definition"]["containerDefinitions"][0],
+                         secrets=[{"name": "DB", "valueFrom": secret}])
+        with_db = ecs.register_task_definition(
+            family="vpc-egress-db", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", executionRoleArn=net["secret_definition"]["executionRoleArn"], containerDefinitions=[container]
+        )["taskDefinition"]["taskDefinitionArn"]
+        t = net["with_ssm"]
+        # The default policy (full access): the call through the endpoint is answered.
+        assert eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8) == "ok"
+        # Another service through it, or through the ecr.api endpoint: no answer at all.
+        assert through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"]) == "closed"
+        assert through(t, net["api_ip"], key, SecretId="egress/db") == "closed"
+        # Its policy denies GetSecretValue: the task's secret cannot be had, in Fargate's words.
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, PolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+        reason = stopped(net["private"], with_db)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert "AccessDeniedException" in reason and "with an explicit deny in a VPC endpoint policy" in reason, reason
+        assert through(t, sm_ip, key, "secretsmanager", "describe_secret", SecretId="egress/db") == "ok"
+        # A secret that only its endpoint may read: refused from the host, read through it.
+        sm.put_resource_policy(SecretId="egress/db", ResourcePolicy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": vpce}}}]}))
+        reader = server.boto3("secretsmanager", aws_access_key_id=key[0], aws_secret_access_key=key[1])
+        expect_client_error(lambda: reader.get_secret_value(SecretId="egress/db"), "AccessDeniedException",
+                            "with an explicit deny in a resource-based policy")
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, ResetPolicy=True)
+        assert through(t, sm_ip, key, SecretId="egress/db") == "ok"
+        # Reset, the endpoint's policy allows all again: the task gets its secret through it.
+        running(net["private"], definition=with_db)
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():

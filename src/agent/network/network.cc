@@ -791,7 +791,7 @@ Result<std::vector<std::string>> Network::List() {
   return std::vector<std::string>(ids.begin(), ids.end());
 }
 
-uint32_t VpcReplyMark(const std::string& vpc_id) { return ReplyMark(model::VpcRouteTable(vpc_id)); }
+uint32_t VpcReplyMark(const std::string& vpc_id) { return model::VpcReplyMark(vpc_id); }
 
 uint16_t VpcConntrackZone(const std::string& vpc_id) {
   // Zone 0 is every other packet's; a VPC's is never it.

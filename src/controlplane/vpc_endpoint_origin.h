@@ -1,0 +1,70 @@
+// Which VPC interface endpoint a request came through (issue 13): the node's egress table
+// DNATs a task's connection to an endpoint's address on 443 to the server's one front door
+// (agent/network/egress.h), and the server reads the address the task dialled from the
+// accepted socket (net::Incoming::original_destination) and the mark its SYN carried
+// (model::VpcReplyMark of the task's VPC). This maps them to the endpoint, so the front door
+// serves through it only the endpoint's own service, under the endpoint's policy, with
+// aws:SourceVpce and aws:SourceVpc set (docs/ARCHITECTURE.md "VPC interface endpoints").
+//
+// Terms: an endpoint has an interface (an address) in each of its subnets; two VPCs with one
+// CIDR may have endpoint interfaces at one address, which the mark tells apart.
+//
+// Thread-safety: the pure functions are pure; EndpointDirectory may be called from any thread.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/mutex.h"
+#include "iam/policy.h"
+#include "store/store.h"
+
+namespace wharf::controlplane {
+
+// An interface endpoint as a request through it sees it. Immutable once made.
+struct EndpointOrigin {
+  std::string vpce_id;  // aws:SourceVpce
+  std::string vpc_id;   // aws:SourceVpc
+  std::string service;  // its short name: "secretsmanager", "ecr.api", "ecr.dkr"
+  std::string region;   // of its ServiceName (com.amazonaws.<region>.<service>)
+  // Its PolicyDocument; null when the stored text does not parse, which allows nothing.
+  std::shared_ptr<const iam::Policy> policy;
+};
+
+// The available interface endpoints of `endpoints` (ec2/vpc-endpoints/ records) by each of
+// their interfaces' addresses. Pure.
+using EndpointTable = std::multimap<std::string, std::shared_ptr<const EndpointOrigin>, std::less<>>;
+EndpointTable EndpointTableOf(const std::vector<boost::json::object>& endpoints);
+
+// The endpoint a connection reached: `original_destination` as the client dialled it
+// ("10.0.2.4:443"; an endpoint answers on 443 only) whose SYN carried `mark`. One endpoint at
+// the address is it; of several (VPCs sharing a CIDR), the one of the VPC whose reply mark the
+// connection carries. Null when none is (the front's 198.18.0.1, another port).
+std::shared_ptr<const EndpointOrigin> FindEndpoint(const EndpointTable& table, std::string_view original_destination,
+                                                   uint32_t mark);
+
+// The interface endpoint service that serves an API, by the API's signing name: the same
+// name but for ECR's API ("ecr" -> "ecr.api"; its registry is "ecr.dkr").
+std::string EndpointServiceOf(std::string_view signing_name);
+
+// The endpoints in the store, read again whenever the store's revision has moved since the
+// last read (so ModifyVpcEndpoint's policy holds from the very next request), and only for
+// connections something DNAT'd: ordinary connections never ask.
+class EndpointDirectory {
+ public:
+  explicit EndpointDirectory(store::Store& store) : store_(store) {}
+  std::shared_ptr<const EndpointOrigin> Find(std::string_view original_destination, uint32_t mark) EXCLUDES(mu_);
+
+ private:
+  store::Store& store_;
+  Mutex mu_;
+  int64_t revision_ GUARDED_BY(mu_) = -1;
+  std::shared_ptr<const EndpointTable> table_ GUARDED_BY(mu_);
+};
+
+}  // namespace wharf::controlplane
