@@ -272,17 +272,21 @@ net::Response FrontDoor::Refused(const net::Request& req, const std::string& req
 }
 
 bool FrontDoor::ServedThrough(const net::Request& req, const controlplane::EndpointOrigin& endpoint) const {
+  // wharf's own routes are the agents', on the host's network.
+  if (std::string_view(req.target()).starts_with("/_wharf/")) return false;
   const ServiceEndpoint* service = RequestedService(req);
-  if (!service || controlplane::EndpointServiceOf(service->model->signing_name()) != endpoint.service) return false;
-  // An endpoint is its region's: a request signed for another region is not its to serve (an
-  // unsigned one gets the service's own MissingAuthenticationToken).
+  if (service && controlplane::EndpointServiceOf(service->model->signing_name()) != endpoint.service) return false;
+  // Signed for another service, or for another region (an endpoint is its region's). A
+  // request that names no service at all is answered as the front door answers it anywhere
+  // (a 404, a missing signature's error): no other service's answer.
   auto scope = ScopeOf(req);
-  return !scope || scope->region == endpoint.region;
+  if (!scope) return true;
+  return scope->region == endpoint.region &&
+         (scope->service.empty() || controlplane::EndpointServiceOf(scope->service) == endpoint.service);
 }
 
 const ServiceEndpoint* FrontDoor::RequestedService(const net::Request& req) const {
   std::string_view target = req.target();
-  if (target.starts_with("/_wharf/")) return nullptr;
   if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
     std::string_view value = amz_target->value();
     size_t dot = value.rfind('.');

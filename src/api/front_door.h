@@ -177,13 +177,14 @@ class FrontDoor {
 
   // `source_ip`: the client's address (aws:SourceIp), empty when unknown. `endpoint`: the VPC
   // interface endpoint the connection came through (controlplane/vpc_endpoint_origin.h), or
-  // null. Through one, only its own service in its own region is served: any other request
-  // has its connection closed unanswered, as AWS's endpoint, whose certificate names only its
+  // null. Through one, only its own service in its own region is served: a request naming
+  // another (ServedThrough) has its connection closed unanswered, as AWS's endpoint, whose certificate names only its
   // service's hosts, fails a client's TLS handshake for another's.
   void Handle(net::Request&& request, const net::Responder& respond, std::string_view source_ip = {},
               std::shared_ptr<const controlplane::EndpointOrigin> endpoint = nullptr);
-  // Whether a request through `endpoint` names the endpoint's service and region (the front
-  // door's routing: X-Amz-Target, the rpc-v2 path, the SigV4 scope).
+  // Whether a request through `endpoint` may be answered: it names no other service than the
+  // endpoint's (the front door's routing: X-Amz-Target, the rpc-v2 path, the SigV4 scope) and
+  // no other region, and is not one of wharf's own /_wharf/ routes.
   bool ServedThrough(const net::Request& request, const controlplane::EndpointOrigin& endpoint) const;
   // Whether the access key may make a registry (/v2/) request in `region`, as ECR's actions
   // (authz::RegistryChecks) with the repository's policy: null, or AccessDenied's message.
@@ -213,7 +214,7 @@ class FrontDoor {
   // `home` (found by FindService) as `region` runs it.
   const ServiceEndpoint* InRegion(const ServiceEndpoint* home, std::string_view region) const;
   const ServiceEndpoint* QueryService(const net::Request& req) const;
-  // The service a request names, as the handlers route it; null for none (or /_wharf/).
+  // The service a request names, as the handlers route it; null for none.
   const ServiceEndpoint* RequestedService(const net::Request& req) const;
   // The message for a request to a service this server does not run (`service`: a SigV4
   // signing name or an X-Amz-Target prefix), naming the ones it does.

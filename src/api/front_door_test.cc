@@ -256,6 +256,11 @@ TEST_F(FrontDoorTest, AnEndpointServesOnlyItsOwnService) {
   auto elsewhere = std::make_shared<controlplane::EndpointOrigin>(*logs);
   elsewhere->region = "eu-west-1";
   EXPECT_FALSE(front_door_->ServedThrough(Logs("DescribeLogGroups"), *elsewhere));
+  // A request naming no service gets the front door's usual answer; its own routes none.
+  net::Request root{http::verb::get, "/", 11};
+  EXPECT_TRUE(front_door_->ServedThrough(root, *logs));
+  net::Request wharf{http::verb::get, "/_wharf/health", 11};
+  EXPECT_FALSE(front_door_->ServedThrough(wharf, *logs));
 
   Answer refused;
   front_door_->Handle(Ec2DescribeVpcs(), refused.responder(), "10.0.2.9", logs);
