@@ -41,7 +41,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
+from task_fixtures import call_through_endpoint, prepare, push_to_wharf, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -154,22 +154,6 @@ def answers_on_443(task, address):
                         "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
-
-
-THROUGH = """
-import json, sys, boto3, botocore.config, botocore.exceptions
-address, key, secret, service, op, params = sys.argv[1:]
-client = boto3.client(service, region_name="us-east-1", endpoint_url=f"http://{address}:443",
-                      aws_access_key_id=key, aws_secret_access_key=secret,
-                      config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5))
-try:
-    getattr(client, op)(**json.loads(params))
-    print("ok")
-except botocore.exceptions.ClientError as e:
-    print(e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"])
-except (botocore.exceptions.ConnectionClosedError, botocore.exceptions.EndpointConnectionError) as e:
-    print("closed" if isinstance(e, botocore.exceptions.ConnectionClosedError) else "unreachable: " + str(e))
-"""
 
 
 def listen_everywhere():
@@ -518,12 +502,7 @@ with WharfServer(agent=True) as server:
         net["secret_definition"] = definition
 
     def through(task, address, key, service="secretsmanager", op="get_secret_value", **params):
-        """A call signed with `key` from the task's namespace to `address`:443: "ok", the error's code and
-        message, or "closed" when the connection ends unanswered."""
-        p = subprocess.run(["ip", "netns", "exec", "wharf-" + task["id"], "/usr/bin/python3", "-c", THROUGH,
-                            address, key[0], key[1], service, op, json.dumps(params)],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
-        return p.stdout.strip() or p.stderr.strip()
+        return call_through_endpoint(task["id"], address, key, service, op, **params)
 
     @checks.run
     def an_endpoint_serves_its_own_service_under_its_policy():
