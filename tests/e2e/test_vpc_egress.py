@@ -500,6 +500,7 @@ with WharfServer(agent=True) as server:
         ec2.modify_vpc_endpoint(VpcEndpointId=ssm["VpcEndpointId"], AddSecurityGroupIds=[net["vpce"]])
         net["with_ssm"] = running(net["private"], definition=with_secret)
         net["secret_definition"] = definition
+        net["exec_role"] = role["Arn"]
 
     def through(task, address, key, service="secretsmanager", op="get_secret_value", **params):
         return call_through_endpoint(task["id"], address, key, service, op, **params)
@@ -529,7 +530,7 @@ with WharfServer(agent=True) as server:
                          secrets=[{"name": "DB", "valueFrom": secret}])
         with_db = ecs.register_task_definition(
             family="vpc-egress-db", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
-            memory="512", executionRoleArn=net["secret_definition"]["executionRoleArn"], containerDefinitions=[container]
+            memory="512", executionRoleArn=net["exec_role"], containerDefinitions=[container]
         )["taskDefinition"]["taskDefinitionArn"]
         t = net["with_ssm"]
         # The default policy (full access): the call through the endpoint is answered.
