@@ -51,6 +51,15 @@ TEST(EndpointOrigin, TwoVpcsWithOneAddressAreToldApartByTheConnectionsMark) {
   EXPECT_EQ(FindEndpoint(table, "10.0.2.4:443", 0), nullptr);  // neither for sure
 }
 
+// The server finds a VPC connection's conntrack zone from its mark alone (net/conntrack_origin.h).
+TEST(EndpointOrigin, AVpcsMarkNamesItsConntrackZone) {
+  for (std::string vpc : {"vpc-1", "vpc-0aaaabbbbccccdddd", "vpc-ce94774d78a4ab1c4"}) {
+    uint32_t table = model::VpcRouteTable(vpc);
+    EXPECT_EQ(model::VpcConntrackZoneOfMark(model::VpcReplyMark(vpc)), 1 + (table - 65536u) % 65535u) << vpc;
+  }
+  EXPECT_EQ(model::VpcConntrackZoneOfMark(0), 0);
+}
+
 TEST(EndpointOrigin, OnlyAvailableInterfaceEndpointsAndAPolicyThatDoesNotParseAllowsNothing) {
   json::object gateway = Endpoint("vpce-g", "vpc-1", "s3", "10.0.2.6");
   gateway["VpcEndpointType"] = "Gateway";

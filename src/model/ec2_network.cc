@@ -141,6 +141,12 @@ uint32_t VpcReplyMark(std::string_view vpc_id) {
   return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
 }
 
+uint16_t VpcConntrackZoneOfMark(uint32_t mark) {
+  if ((mark & 0xff000000u) != 0x76000000u) return 0;
+  uint32_t h = (((mark >> 16) & 0xffu) << 12) | (mark & 0xfffu);
+  return static_cast<uint16_t>(1 + h % 65535u);
+}
+
 std::string VpcResolverAddress(std::string_view vpc_cidr) {
   std::string base(vpc_cidr.substr(0, vpc_cidr.find('/')));
   in_addr a{};

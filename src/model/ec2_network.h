@@ -43,6 +43,9 @@ uint32_t VpcRouteTable(std::string_view vpc_id);
 // pref 999): every packet a task sends the host carries it, and a connection the host accepts
 // keeps its SYN's (tcp_fwmark_accept), so the server tells a VPC's connection by it.
 uint32_t VpcReplyMark(std::string_view vpc_id);
+// The conntrack zone (agent/network/network.h VpcConntrackZone) of the VPC whose reply mark is
+// `mark`; 0 for a mark that is no VPC's.
+uint16_t VpcConntrackZoneOfMark(uint32_t mark);
 // The VPC's resolver (AWS's "Amazon-provided DNS server"): its IPv4 CIDR's base + 2, e.g.
 // 10.0.0.2 for 10.0.0.0/16 (reserved in every subnet). "" for a CIDR that does not parse.
 std::string VpcResolverAddress(std::string_view vpc_cidr);

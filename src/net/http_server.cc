@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "net/conntrack_origin.h"
 
 namespace wharf::net {
 namespace {
@@ -60,17 +61,30 @@ class Session : public std::enable_shared_from_this<Session> {
     int fd = stream_.socket().native_handle();
     sockaddr_in original{};
     socklen_t length = sizeof original;
-    if (::getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length) != 0 || original.sin_family != AF_INET) return;
+    bool found = ::getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length) == 0 && original.sin_family == AF_INET;
+    uint32_t mark = 0;
+    length = sizeof mark;
+    if (::getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &length) != 0) mark = 0;
     sockaddr_in local{};
     length = sizeof local;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0) return;
-    if (local.sin_addr.s_addr == original.sin_addr.s_addr && local.sin_port == original.sin_port) return;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 || local.sin_family != AF_INET) return;
+    if (!found && mark != 0 && options_.conntrack_zone) {
+      // Tracked in another zone than the default (a VPC's): ask conntrack in that zone.
+      uint16_t zone = options_.conntrack_zone(mark);
+      sockaddr_in peer{};
+      length = sizeof peer;
+      if (zone != 0 && ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) == 0) {
+        if (auto d = ConntrackOriginalDestination(local, peer, zone)) {
+          original = *d;
+          found = true;
+        }
+      }
+    }
+    if (!found || (local.sin_addr.s_addr == original.sin_addr.s_addr && local.sin_port == original.sin_port)) return;
     char text[INET_ADDRSTRLEN];
     if (!::inet_ntop(AF_INET, &original.sin_addr, text, sizeof text)) return;
     original_destination_ = std::string(text) + ":" + std::to_string(ntohs(original.sin_port));
-    uint32_t mark = 0;
-    length = sizeof mark;
-    if (::getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &length) == 0) mark_ = mark;
+    mark_ = mark;
   }
 
   void ReadHeader() {

@@ -87,6 +87,10 @@ struct HttpServerOptions {
   // Read each accepted connection's original destination and mark (Incoming): one
   // getsockopt per connection, and one more for a DNAT'd one.
   bool original_destination = false;
+  // The conntrack zone a connection whose SYN carried `mark` is tracked in (0: the default
+  // zone): SO_ORIGINAL_DST sees the default zone only, so a connection of another zone is
+  // asked of conntrack over netlink (net/conntrack_origin.h). May be empty.
+  std::function<uint16_t(uint32_t mark)> conntrack_zone;
   std::function<bool(const RequestHeader&)> spool_body;  // may be empty: nothing spooled
   std::string spool_dir;
 };

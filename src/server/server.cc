@@ -36,6 +36,7 @@
 #include "registry/distribution.h"
 #include "registry/registry.h"
 #include "server/region.h"
+#include "model/ec2_network.h"
 #include "model/regions.h"
 #include "store/leader_lease.h"
 #include "store/store.h"
@@ -168,6 +169,7 @@ class WharfServer final : public Server {
     // connection to one of them is DNAT'd here (agent/network/egress.h).
     endpoints_ = std::make_unique<controlplane::EndpointDirectory>(home_->store());
     http_options.original_destination = true;
+    http_options.conntrack_zone = [](uint32_t mark) { return model::VpcConntrackZoneOfMark(mark); };
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
       // Which interface endpoint the connection came through, if it came through one: it

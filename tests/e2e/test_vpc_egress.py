@@ -534,10 +534,13 @@ with WharfServer(agent=True) as server:
         )["taskDefinition"]["taskDefinitionArn"]
         t = net["with_ssm"]
         # The default policy (full access): the call through the endpoint is answered.
-        assert eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8) == "ok"
+        got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
+        assert got == "ok", got
         # Another service through it, or through the ecr.api endpoint: no answer at all.
-        assert through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"]) == "closed"
-        assert through(t, net["api_ip"], key, SecretId="egress/db") == "closed"
+        got = through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"])
+        assert got == "closed", got
+        got = through(t, net["api_ip"], key, SecretId="egress/db")
+        assert got == "closed", got
         # Its policy denies GetSecretValue: the task's secret cannot be had, in Fargate's words.
         ec2.modify_vpc_endpoint(VpcEndpointId=vpce, PolicyDocument=json.dumps({"Statement": [
             {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
@@ -545,7 +548,8 @@ with WharfServer(agent=True) as server:
         reason = stopped(net["private"], with_db)["stoppedReason"]
         assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
         assert "AccessDeniedException" in reason and "with an explicit deny in a VPC endpoint policy" in reason, reason
-        assert through(t, sm_ip, key, "secretsmanager", "describe_secret", SecretId="egress/db") == "ok"
+        got = through(t, sm_ip, key, "secretsmanager", "describe_secret", SecretId="egress/db")
+        assert got == "ok", got
         # A secret that only its endpoint may read: refused from the host, read through it.
         sm.put_resource_policy(SecretId="egress/db", ResourcePolicy=json.dumps({
             "Version": "2012-10-17", "Statement": [{
@@ -555,7 +559,8 @@ with WharfServer(agent=True) as server:
         expect_client_error(lambda: reader.get_secret_value(SecretId="egress/db"), "AccessDeniedException",
                             "with an explicit deny in a resource-based policy")
         ec2.modify_vpc_endpoint(VpcEndpointId=vpce, ResetPolicy=True)
-        assert through(t, sm_ip, key, SecretId="egress/db") == "ok"
+        got = through(t, sm_ip, key, SecretId="egress/db")
+        assert got == "ok", got
         # Reset, the endpoint's policy allows all again: the task gets its secret through it.
         running(net["private"], definition=with_db)
 
