@@ -124,8 +124,10 @@ void ThroughEndpoint(const RequestContext& ctx, iam::PolicySet& set) {
   set.vpc_endpoint = ctx.endpoint->policy.get();
 }
 
-// The account root through a VPC endpoint: bound by the endpoint's policy, as any caller.
-std::optional<std::string> RootEndpointDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks) {
+}  // namespace
+
+std::optional<std::string> EndpointDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks) {
+  if (!ctx.endpoint) return std::nullopt;
   static const controlplane::CallerPolicies kNone;
   for (const authz::Check& check : checks) {
     iam::RequestContext request = EvaluationContext(ctx, kNone, true);
@@ -140,10 +142,13 @@ std::optional<std::string> RootEndpointDenial(const RequestContext& ctx, const s
   return std::nullopt;
 }
 
+namespace {
+
 // The account root is allowed everything but what a resource's policy must allow by itself:
 // a KMS key's policy binds the root as any principal (it is allowed only when the policy names
 // it, its account or everyone, and never against a Deny). A key without a policy (an AWS
-// managed key) is the account's.
+// managed key) is the account's. Any other resource policy (a secret's, a repository's) binds
+// the root by its explicit Deny only, as AWS's does.
 std::optional<std::string> RootDenial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                       std::vector<authz::Check>& checks, const ServiceEndpoint& service) {
   static const controlplane::CallerPolicies kNone;
@@ -160,6 +165,7 @@ std::optional<std::string> RootDenial(controlplane::Authorizer& authorizer, cons
     for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     iam::PolicyMatch match = iam::MatchPolicy(*parsed, request, true);
     if (match == iam::PolicyMatch::kAllow) continue;
+    if (!service.resource_policy_required && match != iam::PolicyMatch::kDeny) continue;
     iam::Decision decision{match == iam::PolicyMatch::kDeny ? iam::Effect::kExplicitDeny : iam::Effect::kImplicitDeny,
                            iam::PolicyType::kResource};
     return iam::AccessDeniedMessage(request, decision);
@@ -175,9 +181,9 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   if (!ctx.key_owner || checks.empty()) return std::optional<std::string>();
   if (ctx.key_owner->root) {
     if (ctx.endpoint) {
-      if (auto denied = RootEndpointDenial(ctx, checks)) return denied;
+      if (auto denied = EndpointDenial(ctx, checks)) return denied;
     }
-    if (!service || !service->resource_policy_required || !service->resource_policy) return std::optional<std::string>();
+    if (!service || !service->resource_policy) return std::optional<std::string>();
     return RootDenial(authorizer, ctx, checks, *service);
   }
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));

@@ -209,5 +209,47 @@ TEST_F(AuthorizeTest, ThroughAVpcEndpointItsKeysAndPolicyCount) {
   EXPECT_TRUE(Ask("secretsmanager:GetSecretValue", std::string(kSecret)).has_value());
 }
 
+// The account root: bound by a secret's resource policy's explicit Deny (not needing its
+// Allow), and through a VPC endpoint by the endpoint's policy; STS's calls through an endpoint
+// are weighed by the endpoint's policy alone (EndpointDenial).
+TEST_F(AuthorizeTest, TheRootIsBoundByAResourcePolicysDenyAndAnEndpointsPolicy) {
+  KeyOwner root;
+  root.root = true;
+  SetPrincipal(ctx_, root);
+  ctx_.key_owner = std::make_shared<const KeyOwner>(root);
+  constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
+  service_.resource_policy = [](std::string_view) {
+    return std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+                       R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
+                       R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})");
+  };
+  auto denied = Ask("secretsmanager:GetSecretValue", std::string(kSecret));
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
+  EXPECT_EQ(Ask("secretsmanager:DescribeSecret", std::string(kSecret)), std::nullopt);  // no Allow needed
+
+  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
+  endpoint->vpce_id = "vpce-0123456789abcdef0";
+  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
+  endpoint->service = "secretsmanager";
+  endpoint->region = "us-east-1";
+  auto reads = iam::ParsePolicy(
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":["secretsmanager:GetSecretValue","sts:GetSessionToken"],"Resource":"*"}]})",
+      {iam::PolicyKind::kResource});
+  ASSERT_TRUE(reads.ok());
+  endpoint->policy = std::make_shared<const iam::Policy>(std::move(reads).value());
+  ctx_.endpoint = endpoint;
+  EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
+  EXPECT_TRUE(Ask("secretsmanager:DescribeSecret", std::string(kSecret)).has_value());
+
+  EXPECT_EQ(EndpointDenial(ctx_, {authz::Check{"sts:GetSessionToken", "*", {}}}), std::nullopt);
+  denied = EndpointDenial(ctx_, {authz::Check{"sts:AssumeRole", "arn:aws:iam::000000000000:role/deploy", {}}});
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("because no VPC endpoint policy allows the sts:AssumeRole action"), std::string::npos)
+      << *denied;
+  ctx_.endpoint = nullptr;
+  EXPECT_EQ(EndpointDenial(ctx_, {authz::Check{"sts:AssumeRole", "*", {}}}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace wharf::api

@@ -393,15 +393,19 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
 std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                              std::string_view operation, const json::object& input) const {
   const KeyOwner* owner = ctx.key_owner.get();
-  // The account root may do everything its KMS keys' policies allow it; so may every key
-  // when no authorizer is set.
+  // The account root may do everything its resources' policies allow it (a KMS key's must
+  // allow it, another's must not deny it); so may every key when no authorizer is set.
   // Through a VPC endpoint the root is bound by the endpoint's policy too.
-  if (!authorizer_ || !owner || (owner->root && !service.resource_policy_required && !ctx.endpoint)) return std::nullopt;
-  // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
-  // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
-  if (service.model->signing_name() == "sts") return std::nullopt;
+  if (!authorizer_ || !owner || (owner->root && !service.resource_policy && !ctx.endpoint)) return std::nullopt;
   auto checks = authz::ChecksFor(service.model->signing_name(), operation, input,
                                  {ctx.region, ctx.account_id, ctx.user_name});
+  // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
+  // GetCallerIdentity and GetSessionToken need no permission (api/sts.h). Through its VPC
+  // endpoint, the endpoint's policy is weighed here, alone.
+  if (service.model->signing_name() == "sts") {
+    if (auto denied = EndpointDenial(ctx, checks)) return AccessDeniedError(service, *denied);
+    return std::nullopt;
+  }
   if (service.resolve_check) {
     for (authz::Check& check : checks) service.resolve_check(check);
   }

@@ -49,7 +49,9 @@ std::shared_ptr<const EndpointOrigin> FindEndpoint(const EndpointTable& table, s
   }
   auto [first, last] = table.equal_range(original_destination.substr(0, colon));
   if (first == last) return nullptr;
-  if (std::next(first) == last) return first->second;
+  // A VPC's connection (its mark) reaches its own VPC's endpoints only, even where one VPC
+  // alone has an endpoint at the address.
+  if (std::next(first) == last && model::VpcConntrackZoneOfMark(mark) == 0) return first->second;
   for (auto it = first; it != last; ++it) {
     if (model::VpcReplyMark(it->second->vpc_id) == mark) return it->second;
   }
@@ -61,37 +63,60 @@ std::string EndpointServiceOf(std::string_view signing_name) {
   return std::string(signing_name);
 }
 
+EndpointDirectory::~EndpointDirectory() { watch_.reset(); }
+
+Status EndpointDirectory::Start() {
+  ASSIGN_OR_RETURN(int64_t revision, store_.CurrentRevision());
+  std::map<std::string, json::object, std::less<>> records;
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto page, store_.List(model::keys::kVpcEndpoints, after, 500));
+    for (const auto& kv : page.items) {
+      auto record = ParseObject(kv.value);
+      if (record.ok()) records.emplace(kv.key, std::move(record).value());
+    }
+    if (!page.more || page.items.empty()) break;
+    after = page.items.back().key;
+  }
+  {
+    MutexLock lock(mu_);
+    records_ = std::move(records);
+    Rebuild();
+  }
+  ASSIGN_OR_RETURN(watch_, store_.WatchPrefix(model::keys::kVpcEndpoints, revision,
+                                              [this](const std::vector<store::Event>& events) { Apply(events); }));
+  return Status::OK();
+}
+
+void EndpointDirectory::Apply(const std::vector<store::Event>& events) {
+  MutexLock lock(mu_);
+  for (const store::Event& e : events) {
+    if (e.type == store::Event::Type::kDelete) {
+      records_.erase(e.kv.key);
+      continue;
+    }
+    auto record = ParseObject(e.kv.value);
+    if (record.ok()) {
+      records_[e.kv.key] = std::move(record).value();
+    } else {
+      records_.erase(e.kv.key);
+    }
+  }
+  Rebuild();
+}
+
+void EndpointDirectory::Rebuild() {
+  std::vector<json::object> records;
+  records.reserve(records_.size());
+  for (const auto& [_, record] : records_) records.push_back(record);
+  table_ = std::make_shared<const EndpointTable>(EndpointTableOf(records));
+}
+
 std::shared_ptr<const EndpointOrigin> EndpointDirectory::Find(std::string_view original_destination, uint32_t mark) {
-  // The revision is taken before the read: a commit landing during it leaves the table older
-  // than the store, so the next request reads again.
-  auto revision = store_.CurrentRevision();
   std::shared_ptr<const EndpointTable> table;
   {
     MutexLock lock(mu_);
-    if (revision.ok() && *revision == revision_) table = table_;
-  }
-  if (!table) {
-    std::vector<json::object> records;
-    std::string after;
-    while (true) {
-      auto page = store_.List(model::keys::kVpcEndpoints, after, 500);
-      if (!page.ok()) {
-        LOG_WARN("msg=\"cannot read the VPC endpoints\" error=\"{}\"", page.status().message());
-        return nullptr;
-      }
-      for (const auto& kv : page->items) {
-        auto record = ParseObject(kv.value);
-        if (record.ok()) records.push_back(std::move(record).value());
-      }
-      if (!page->more || page->items.empty()) break;
-      after = page->items.back().key;
-    }
-    table = std::make_shared<const EndpointTable>(EndpointTableOf(records));
-    if (revision.ok()) {
-      MutexLock lock(mu_);
-      revision_ = *revision;
-      table_ = table;
-    }
+    table = table_;
   }
   return FindEndpoint(*table, original_destination, mark);
 }

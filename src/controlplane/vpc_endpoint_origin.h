@@ -52,19 +52,28 @@ std::shared_ptr<const EndpointOrigin> FindEndpoint(const EndpointTable& table, s
 // name but for ECR's API ("ecr" -> "ecr.api"; its registry is "ecr.dkr").
 std::string EndpointServiceOf(std::string_view signing_name);
 
-// The endpoints in the store, read again whenever the store's revision has moved since the
-// last read (so ModifyVpcEndpoint's policy holds from the very next request), and only for
-// connections something DNAT'd: ordinary connections never ask.
+// The home region's endpoints, read once by Start and then kept by a watch on
+// ec2/vpc-endpoints/ (as Authorizer::Start keeps IAM's): a request costs one map lookup under a
+// lock and never a store round trip. ModifyVpcEndpoint's policy holds once its watch event
+// arrives (milliseconds after the commit; a request racing it may see the old policy).
 class EndpointDirectory {
  public:
   explicit EndpointDirectory(store::Store& store) : store_(store) {}
+  ~EndpointDirectory();
+  // Reads every endpoint and starts the watch.
+  Status Start() EXCLUDES(mu_);
   std::shared_ptr<const EndpointOrigin> Find(std::string_view original_destination, uint32_t mark) EXCLUDES(mu_);
 
  private:
+  void Apply(const std::vector<store::Event>& events) EXCLUDES(mu_);
+  // Rebuilds table_ from records_.
+  void Rebuild() REQUIRES(mu_);
+
   store::Store& store_;
   Mutex mu_;
-  int64_t revision_ GUARDED_BY(mu_) = -1;
-  std::shared_ptr<const EndpointTable> table_ GUARDED_BY(mu_);
+  std::map<std::string, boost::json::object, std::less<>> records_ GUARDED_BY(mu_);  // by key
+  std::shared_ptr<const EndpointTable> table_ GUARDED_BY(mu_) = std::make_shared<const EndpointTable>();
+  std::unique_ptr<store::Watch> watch_;
 };
 
 }  // namespace wharf::controlplane

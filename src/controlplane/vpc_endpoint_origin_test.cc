@@ -54,9 +54,11 @@ TEST(EndpointOrigin, TwoVpcsWithOneAddressAreToldApartByTheConnectionsMark) {
 // The server finds a VPC connection's conntrack zone from its mark alone (net/conntrack_origin.h).
 TEST(EndpointOrigin, AVpcsMarkNamesItsConntrackZone) {
   for (std::string vpc : {"vpc-1", "vpc-0aaaabbbbccccdddd", "vpc-ce94774d78a4ab1c4"}) {
-    uint32_t table = model::VpcRouteTable(vpc);
-    EXPECT_EQ(model::VpcConntrackZoneOfMark(model::VpcReplyMark(vpc)), 1 + (table - 65536u) % 65535u) << vpc;
+    // The zone the agent tracks the VPC's connections in (agent/network/network.cc calls the same).
+    EXPECT_EQ(model::VpcConntrackZoneOfMark(model::VpcReplyMark(vpc)), model::VpcConntrackZone(vpc)) << vpc;
+    EXPECT_NE(model::VpcConntrackZone(vpc), 0) << vpc;
   }
+  EXPECT_EQ(model::VpcReplyMark("vpc-1"), model::ReplyMarkOfRouteTable(model::VpcRouteTable("vpc-1")));
   EXPECT_EQ(model::VpcConntrackZoneOfMark(0), 0);
 }
 
@@ -81,7 +83,7 @@ TEST(EndpointOrigin, ServiceNamesFollowTheSigningNameButForEcrsApi) {
 }
 
 // A change to an endpoint (ModifyVpcEndpoint's policy) is seen by the very next lookup.
-TEST(EndpointDirectory, ReadsTheStoreAgainOnceItMoved) {
+TEST(EndpointDirectory, ReadsTheStoreOnceAndFollowsItsWatch) {
   store::MemoryStore store;
   auto put = [&](const json::object& e) {
     std::string key = std::string(model::keys::kVpcEndpoints) + std::string(e.at("VpcEndpointId").as_string());
@@ -89,14 +91,25 @@ TEST(EndpointDirectory, ReadsTheStoreAgainOnceItMoved) {
   };
   put(Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4"));
   EndpointDirectory directory(store);
-  auto first = directory.Find("10.0.2.4:443", 0);
+  ASSERT_TRUE(directory.Start().ok());
+  const uint32_t mark = model::VpcReplyMark("vpc-1");
+  auto first = directory.Find("10.0.2.4:443", mark);
   ASSERT_NE(first, nullptr);
-  EXPECT_EQ(directory.Find("10.0.2.4:443", 0), first);  // kept while nothing changed
+  EXPECT_EQ(directory.Find("10.0.2.4:443", mark), first);  // kept while nothing changed
   put(Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4", "{nope"));
-  auto second = directory.Find("10.0.2.4:443", 0);
+  auto second = directory.Find("10.0.2.4:443", mark);  // the memory store's watch is synchronous
   ASSERT_NE(second, nullptr);
   EXPECT_EQ(second->policy, nullptr);
-  EXPECT_EQ(directory.Find("10.0.2.9:443", 0), nullptr);
+  EXPECT_EQ(directory.Find("10.0.2.9:443", mark), nullptr);
+  ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Delete(std::string(model::keys::kVpcEndpoints) + "vpce-a")}}).ok());
+  EXPECT_EQ(directory.Find("10.0.2.4:443", mark), nullptr);
+}
+
+// One VPC's endpoint at an address is not another VPC's connection's: its mark must match.
+TEST(EndpointOrigin, AVpcsConnectionReachesOnlyItsOwnVpcsEndpoint) {
+  EndpointTable table = EndpointTableOf({Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4")});
+  EXPECT_EQ(FindEndpoint(table, "10.0.2.4:443", model::VpcReplyMark("vpc-1"))->vpce_id, "vpce-a");
+  EXPECT_EQ(FindEndpoint(table, "10.0.2.4:443", model::VpcReplyMark("vpc-2")), nullptr);
 }
 
 }  // namespace

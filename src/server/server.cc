@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/network/egress.h"
 #include "server/default_vpc.h"
 #include "server/vpc_dns.h"
 #include "api/credentials.h"
@@ -168,16 +169,22 @@ class WharfServer final : public Server {
     // The home region's VPC endpoints: the local node serves the home region, and a task's
     // connection to one of them is DNAT'd here (agent/network/egress.h).
     endpoints_ = std::make_unique<controlplane::EndpointDirectory>(home_->store());
+    RETURN_IF_ERROR(endpoints_->Start());
     http_options.original_destination = true;
     http_options.conntrack_zone = [](uint32_t mark) { return model::VpcConntrackZoneOfMark(mark); };
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
       // Which interface endpoint the connection came through, if it came through one: it
-      // serves its own service only (FrontDoor::Handle), under its policy.
-      std::shared_ptr<const controlplane::EndpointOrigin> via = EndpointOf(in);
+      // serves its own service only (FrontDoor::Handle), under its policy. A VPC's connection
+      // that came through neither an endpoint nor the front is refused (ThroughVpc).
+      std::shared_ptr<const controlplane::EndpointOrigin> via;
+      if (!ThroughVpc(in, via)) return respond(net::Reply::Drop());
+      in.via = via;
       if (in.message.target().substr(0, 3) == "/v2") {
-        if (via && via->service != "ecr.dkr") return respond(net::Reply::Drop());
-        return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+        Region& region = RegionOfRegistry(in.message.base());
+        // An ecr.dkr endpoint is its region's registry only.
+        if (via && (via->service != "ecr.dkr" || via->region != region.name())) return respond(net::Reply::Drop());
+        return region.distribution().Handle(std::move(in), respond);
       }
       // The console's files: no AWS API request has a /console path (they go to "/").
       if (console::IsConsoleTarget(in.message.target())) {
@@ -199,10 +206,25 @@ class WharfServer final : public Server {
     return Status::OK();
   }
 
-  // The VPC interface endpoint a request's connection came through (DNAT'd by a node), or null.
-  std::shared_ptr<const controlplane::EndpointOrigin> EndpointOf(const net::Incoming& in) const {
-    if (in.original_destination.empty() || !endpoints_) return nullptr;
-    return endpoints_->Find(in.original_destination, in.mark);
+  // Whether a request may be served, and `via`, the VPC interface endpoint its connection came
+  // through. Only a connection from a VPC (its SYN's mark, net::Incoming) can have been DNAT'd
+  // here by a node, to the front (kServerPublicAddress:443: no endpoint) or an endpoint. Such a
+  // connection whose destination cannot be read, or that names no endpoint (one deleted while
+  // a node's DNAT still sends it here), is refused: served as through no endpoint it would
+  // escape the endpoint's service and policy. One map lookup under a lock (EndpointDirectory).
+  bool ThroughVpc(const net::Incoming& in, std::shared_ptr<const controlplane::EndpointOrigin>& via) const {
+    if (in.mark == 0) return true;  // not a VPC's: the host's, another node's, a client's
+    if (in.origin_unknown) return false;
+    static const std::string kFront =
+        std::string(agent::kServerPublicAddress) + ":" + std::to_string(agent::kServerPublicPort);
+    if (in.original_destination == kFront) return true;
+    via = endpoints_->Find(in.original_destination, in.mark);
+    return via != nullptr;
+  }
+
+  // The registry's endpoint a request came through, noted by the handler (ThroughVpc).
+  static std::shared_ptr<const controlplane::EndpointOrigin> EndpointOf(const net::Incoming& in) {
+    return std::static_pointer_cast<const controlplane::EndpointOrigin>(in.via);
   }
 
   // The local node's VPC resolver (server/vpc_dns.h), on the home region's records.
@@ -321,10 +343,14 @@ class WharfServer final : public Server {
   // A registry request goes to the region whose registry issued its credential; one
   // without a credential any region accepts gets the home region's challenge.
   registry::Distribution& RegistryFor(const net::RequestHeader& header) {
+    return RegionOfRegistry(header).distribution();
+  }
+  // The region whose registry a /v2 request is for (by its host), else the home region.
+  Region& RegionOfRegistry(const net::RequestHeader& header) {
     for (Region* region : Regions()) {
-      if (region->distribution().Accepts(header)) return region->distribution();
+      if (region->distribution().Accepts(header)) return *region;
     }
-    return home_->distribution();
+    return *home_;
   }
 
   // The agents' long poll for their tasks (controlplane/assignment_board.h) and their health
@@ -582,6 +608,7 @@ class WharfServer final : public Server {
     if (front_door_) front_door_->Stop();  // finishes queued requests, likewise
     if (http_) http_->Stop();
     http_.reset();
+    endpoints_.reset();  // its watch is on the home region's store
     {
       MutexLock lock(regions_mu_);
       regions_.clear();  // their publishers stop before the data plane goes
