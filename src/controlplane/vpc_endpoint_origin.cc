@@ -121,4 +121,14 @@ std::shared_ptr<const EndpointOrigin> EndpointDirectory::Find(std::string_view o
   return FindEndpoint(*table, original_destination, mark);
 }
 
+bool EndpointDirectory::Admit(uint32_t mark, bool origin_unknown, std::string_view original_destination,
+                              std::string_view front, std::shared_ptr<const EndpointOrigin>& via) {
+  via = nullptr;
+  if (model::VpcConntrackZoneOfMark(mark) == 0) return true;  // the host's, another node's, a client's
+  if (origin_unknown) return false;
+  if (original_destination == front) return true;
+  via = Find(original_destination, mark);
+  return via != nullptr;
+}
+
 }  // namespace wharf::controlplane

@@ -63,6 +63,15 @@ class EndpointDirectory {
   // Reads every endpoint and starts the watch.
   Status Start() EXCLUDES(mu_);
   std::shared_ptr<const EndpointOrigin> Find(std::string_view original_destination, uint32_t mark) EXCLUDES(mu_);
+  // Whether a request on a connection whose SYN carried `mark` may be served, and `via`, the
+  // endpoint it came through. Only a VPC's connection (a VPC's mark) can have been DNAT'd here,
+  // to `front` ("198.18.0.1:443": through no endpoint) or to an endpoint: one whose destination
+  // could not be read (`origin_unknown`) or that names no available endpoint of its VPC (one
+  // deleted while a node's DNAT still sends it here) is refused, as served through no
+  // endpoint it would escape the endpoint's service and policy. Any other connection is
+  // served, through no endpoint. No lookup for the front's connections.
+  bool Admit(uint32_t mark, bool origin_unknown, std::string_view original_destination, std::string_view front,
+             std::shared_ptr<const EndpointOrigin>& via) EXCLUDES(mu_);
 
  private:
   void Apply(const std::vector<store::Event>& events) EXCLUDES(mu_);

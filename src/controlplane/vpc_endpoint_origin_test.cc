@@ -105,6 +105,31 @@ TEST(EndpointDirectory, ReadsTheStoreOnceAndFollowsItsWatch) {
   EXPECT_EQ(directory.Find("10.0.2.4:443", mark), nullptr);
 }
 
+// Fail closed: a VPC's connection is served through its endpoint, or through the front as
+// through none; one whose destination is unknown or names no endpoint is refused.
+TEST(EndpointDirectory, AdmitsAVpcsConnectionOnlyThroughTheFrontOrAnEndpoint) {
+  store::MemoryStore store;
+  std::string key = std::string(model::keys::kVpcEndpoints) + "vpce-a";
+  ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Put(key, json::serialize(Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4")))}}).ok());
+  EndpointDirectory directory(store);
+  ASSERT_TRUE(directory.Start().ok());
+  const std::string front = "198.18.0.1:443";
+  const uint32_t mark = model::VpcReplyMark("vpc-1");
+  std::shared_ptr<const EndpointOrigin> via;
+  EXPECT_TRUE(directory.Admit(0, false, "", front, via));  // not a VPC's connection
+  EXPECT_EQ(via, nullptr);
+  EXPECT_TRUE(directory.Admit(mark, false, front, front, via));
+  EXPECT_EQ(via, nullptr);
+  EXPECT_TRUE(directory.Admit(mark, false, "10.0.2.4:443", front, via));
+  ASSERT_NE(via, nullptr);
+  EXPECT_EQ(via->vpce_id, "vpce-a");
+  EXPECT_FALSE(directory.Admit(mark, true, "", front, via));  // conntrack could not say
+  EXPECT_FALSE(directory.Admit(mark, false, "10.99.0.1:8080", front, via));  // neither
+  EXPECT_FALSE(directory.Admit(model::VpcReplyMark("vpc-2"), false, "10.0.2.4:443", front, via));
+  ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Delete(key)}}).ok());
+  EXPECT_FALSE(directory.Admit(mark, false, "10.0.2.4:443", front, via));  // deleted, DNAT still there
+}
+
 // One VPC's endpoint at an address is not another VPC's connection's: its mark must match.
 TEST(EndpointOrigin, AVpcsConnectionReachesOnlyItsOwnVpcsEndpoint) {
   EndpointTable table = EndpointTableOf({Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4")});

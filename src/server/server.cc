@@ -207,19 +207,11 @@ class WharfServer final : public Server {
   }
 
   // Whether a request may be served, and `via`, the VPC interface endpoint its connection came
-  // through. Only a connection from a VPC (its SYN's mark, net::Incoming) can have been DNAT'd
-  // here by a node, to the front (kServerPublicAddress:443: no endpoint) or an endpoint. Such a
-  // connection whose destination cannot be read, or that names no endpoint (one deleted while
-  // a node's DNAT still sends it here), is refused: served as through no endpoint it would
-  // escape the endpoint's service and policy. One map lookup under a lock (EndpointDirectory).
+  // through (EndpointDirectory::Admit): one map lookup under a lock, none for the front's.
   bool ThroughVpc(const net::Incoming& in, std::shared_ptr<const controlplane::EndpointOrigin>& via) const {
-    if (in.mark == 0) return true;  // not a VPC's: the host's, another node's, a client's
-    if (in.origin_unknown) return false;
     static const std::string kFront =
         std::string(agent::kServerPublicAddress) + ":" + std::to_string(agent::kServerPublicPort);
-    if (in.original_destination == kFront) return true;
-    via = endpoints_->Find(in.original_destination, in.mark);
-    return via != nullptr;
+    return endpoints_->Admit(in.mark, in.origin_unknown, in.original_destination, kFront, via);
   }
 
   // The registry's endpoint a request came through, noted by the handler (ThroughVpc).
