@@ -12,11 +12,12 @@
 #   fuzz/run.sh cbor [RUNS]       CBOR request bodies (CloudWatch's smithy-rpc-v2-cbor), decoded and re-encoded
 #   fuzz/run.sh rule [RUNS]       composite alarm rules (AlarmRule), parsed and evaluated
 #   fuzz/run.sh protection [RUNS] the agent's task protection endpoint's PUT body (sent by any container)
+#   fuzz/run.sh conntrack [RUNS]  the kernel's conntrack answer the server reads for a VPC connection
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=lb
-if [[ " lb policy blob sealed template schedule dns filter cbor rule protection " == *" ${1:-none} "* ]]; then
+if [[ " lb policy blob sealed template schedule dns filter cbor rule protection conntrack " == *" ${1:-none} "* ]]; then
   target=$1
   shift
 fi
@@ -67,6 +68,26 @@ if [[ $target == cbor ]]; then
   printf '\xbf\x69Namespace\x7f\x62Cb\x62or\xff\x61L\x9f\x01\x20\xf9\x3c\x00\xff\xff' > "$corpus/indef"
   printf '\xa1\x61B\x5f\x42\x00\x01\x41\xff\xff' > "$corpus/bytes"
   run_fuzzer cbor_fuzzer 4096
+  exit 0
+fi
+
+if [[ $target == conntrack ]]; then
+  clang++ "${flags[@]}" fuzz/conntrack_fuzzer.cc src/net/conntrack_origin.cc -o "$out/conntrack_fuzzer"
+  # Seed: an answer as the kernel writes it (original tuple 10.0.1.5:40000 -> 10.0.2.4:443, the
+  # reply tuple, the zone), sequence number 7.
+  python3 - "$corpus/answer" <<'PY'
+import socket, struct, sys
+def attr(t, p): return (struct.pack('=HH', 4 + len(p), t) + p).ljust((4 + len(p) + 3) & ~3, b'\0')
+def nest(t, p): return attr(t | 0x8000, p)
+def tup(src, dst, sp, dp):
+    return nest(1, attr(1, socket.inet_aton(src)) + attr(2, socket.inet_aton(dst))) + \
+        nest(2, attr(1, bytes([6])) + attr(2, struct.pack('>H', sp)) + attr(3, struct.pack('>H', dp)))
+body = nest(1, tup('10.0.1.5', '10.0.2.4', 40000, 443)) + nest(2, tup('10.99.0.1', '10.0.1.5', 8080, 40000)) + \
+    attr(18, struct.pack('>H', 7))
+msg = struct.pack('=IHHII', 16 + 4 + len(body), (1 << 8) | 0, 0, 7, 0) + bytes(4) + body
+open(sys.argv[1], 'wb').write(msg)
+PY
+  run_fuzzer conntrack_fuzzer 8192
   exit 0
 fi
 

@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "controlplane/vpc_endpoint_origin.h"
 #include "iam/policy.h"
 
 namespace wharf::api {
@@ -71,7 +72,15 @@ iam::RequestContext EvaluationContext(const RequestContext& ctx, const controlpl
   add("aws:EpochTime", [&] {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(ctx.now.time_since_epoch()).count());
   });
-  if (!ctx.source_ip.empty()) add("aws:SourceIp", [&] { return ctx.source_ip; });
+  if (ctx.endpoint) {
+    // Through a VPC endpoint: its id and VPC, and the caller's private address as
+    // aws:VpcSourceIp; AWS sets no aws:SourceIp then (IAM's global condition keys).
+    add("aws:SourceVpce", [&] { return ctx.endpoint->vpce_id; });
+    add("aws:SourceVpc", [&] { return ctx.endpoint->vpc_id; });
+    if (!ctx.source_ip.empty()) add("aws:VpcSourceIp", [&] { return ctx.source_ip; });
+  } else if (!ctx.source_ip.empty()) {
+    add("aws:SourceIp", [&] { return ctx.source_ip; });
+  }
   add("aws:SecureTransport", [] { return "false"; });  // the API port speaks plain HTTP
   add("aws:ViaAWSService", [] { return "false"; });
   add("aws:MultiFactorAuthPresent", [] { return "false"; });  // there are no MFA devices
@@ -108,10 +117,38 @@ void AddResourceTags(controlplane::Authorizer& authorizer, std::string_view regi
   }
 }
 
+// A request through a VPC endpoint is weighed by the endpoint's policy too.
+void ThroughEndpoint(const RequestContext& ctx, iam::PolicySet& set) {
+  if (!ctx.endpoint) return;
+  set.through_vpc_endpoint = true;
+  set.vpc_endpoint = ctx.endpoint->policy.get();
+}
+
+}  // namespace
+
+std::optional<std::string> EndpointDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks) {
+  if (!ctx.endpoint) return std::nullopt;
+  static const controlplane::CallerPolicies kNone;
+  for (const authz::Check& check : checks) {
+    iam::RequestContext request = EvaluationContext(ctx, kNone, true);
+    request.action = check.action;
+    request.resource = check.resource;
+    for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
+    iam::PolicySet set;
+    ThroughEndpoint(ctx, set);
+    iam::Decision decision = iam::Evaluate(request, set);
+    if (!decision.allowed()) return iam::AccessDeniedMessage(request, decision);
+  }
+  return std::nullopt;
+}
+
+namespace {
+
 // The account root is allowed everything but what a resource's policy must allow by itself:
 // a KMS key's policy binds the root as any principal (it is allowed only when the policy names
 // it, its account or everyone, and never against a Deny). A key without a policy (an AWS
-// managed key) is the account's.
+// managed key) is the account's. Any other resource policy (a secret's, a repository's) binds
+// the root by its explicit Deny only, as AWS's does.
 std::optional<std::string> RootDenial(controlplane::Authorizer& authorizer, const RequestContext& ctx,
                                       std::vector<authz::Check>& checks, const ServiceEndpoint& service) {
   static const controlplane::CallerPolicies kNone;
@@ -128,6 +165,7 @@ std::optional<std::string> RootDenial(controlplane::Authorizer& authorizer, cons
     for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     iam::PolicyMatch match = iam::MatchPolicy(*parsed, request, true);
     if (match == iam::PolicyMatch::kAllow) continue;
+    if (!service.resource_policy_required && match != iam::PolicyMatch::kDeny) continue;
     iam::Decision decision{match == iam::PolicyMatch::kDeny ? iam::Effect::kExplicitDeny : iam::Effect::kImplicitDeny,
                            iam::PolicyType::kResource};
     return iam::AccessDeniedMessage(request, decision);
@@ -142,7 +180,10 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
   const bool resource_policy_required = service && service->resource_policy_required;
   if (!ctx.key_owner || checks.empty()) return std::optional<std::string>();
   if (ctx.key_owner->root) {
-    if (!service || !service->resource_policy_required || !service->resource_policy) return std::optional<std::string>();
+    if (ctx.endpoint) {
+      if (auto denied = EndpointDenial(ctx, checks)) return denied;
+    }
+    if (!service || !service->resource_policy) return std::optional<std::string>();
     return RootDenial(authorizer, ctx, checks, *service);
   }
   auto loaded = authorizer.PoliciesOf(CallerOf(ctx));
@@ -167,7 +208,8 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
       AddResourceTags(authorizer, ctx.region, *service, check);
     }
     // The same caller asking the same again: decided already (CallerPolicies says when).
-    bool cacheable = !resource && policies.decisions_cacheable;
+    // Not through a VPC endpoint: its policy changes without IAM changing.
+    bool cacheable = !resource && !ctx.endpoint && policies.decisions_cacheable;
     std::string cache_key;
     std::optional<iam::Decision> decision;
     if (cacheable) {
@@ -176,14 +218,15 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
       if (decision && decision->allowed()) continue;
     }
     if (!base) base = EvaluationContext(ctx, policies, false);
-    // A resource's policy may read any key.
-    iam::RequestContext request = resource ? EvaluationContext(ctx, policies, true) : *base;
+    // A resource's policy, or a VPC endpoint's, may read any key.
+    iam::RequestContext request = resource || ctx.endpoint ? EvaluationContext(ctx, policies, true) : *base;
     request.action = std::move(check.action);
     request.resource = std::move(check.resource);
     for (const auto& [k, v] : check.keys) request.keys.Add(k, v);
     if (!decision) {
       iam::PolicySet set = policies.Set(resource ? &*resource : nullptr);
       set.resource_policy_required = resource_policy_required && resource.has_value();
+      ThroughEndpoint(ctx, set);
       decision = iam::Evaluate(request, set);
       if (cacheable) policies.CacheDecision(std::move(cache_key), *decision);
     }

@@ -41,4 +41,9 @@ Result<std::optional<std::string>> Denial(controlplane::Authorizer& authorizer, 
                                           std::vector<authz::Check> checks,
                                           const ServiceEndpoint* service = nullptr);
 
+// Null when the VPC endpoint the request came through (ctx.endpoint; null: none) allows every
+// check by its policy alone; else AccessDenied's message for the first one it refuses. For
+// STS, which weighs the caller's own policies itself (api/sts.h), and the root.
+std::optional<std::string> EndpointDenial(const RequestContext& ctx, const std::vector<authz::Check>& checks);
+
 }  // namespace wharf::api

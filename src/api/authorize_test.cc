@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 #include <atomic>
 
+#include "controlplane/vpc_endpoint_origin.h"
 #include "model/keys.h"
 #include "store/memory_store.h"
 
@@ -155,6 +156,99 @@ TEST(AuthorizerResourceTags, AreKeptPerRegionAndReadAgainAfterACommit) {
   ASSERT_TRUE(store.Commit(store::Txn{{}, {store::Op::Put("k", "v")}}).ok());
   authorizer.ResourceTagsOf("us-east-1", kService, read);
   EXPECT_EQ(reads, 3);
+}
+
+// Through a VPC endpoint: aws:SourceVpce and aws:SourceVpc are in the request (and only then),
+// so a resource policy's "Deny unless through this endpoint" holds, and the endpoint's own
+// policy is weighed, a change to it seen by the next request (nothing is cached for it).
+TEST_F(AuthorizeTest, ThroughAVpcEndpointItsKeysAndPolicyCount) {
+  PutUser(Document(Statement("Allow", "secretsmanager:*")));
+  constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
+  service_.resource_policy = [](std::string_view) {
+    return std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+                       R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
+                       R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})");
+  };
+  auto denied = Ask("secretsmanager:GetSecretValue", std::string(kSecret));
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
+
+  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
+  endpoint->vpce_id = "vpce-0123456789abcdef0";
+  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
+  endpoint->service = "secretsmanager";
+  endpoint->region = "us-east-1";
+  auto full = iam::ParsePolicy(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})",
+                               {iam::PolicyKind::kResource});
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  endpoint->policy = std::make_shared<const iam::Policy>(std::move(full).value());
+  ctx_.endpoint = endpoint;
+  EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
+  EXPECT_EQ(Ask("secretsmanager:DescribeSecret", std::string(kSecret)), std::nullopt);
+
+  // The same endpoint with another policy: the same caller is refused at once.
+  auto other = std::make_shared<controlplane::EndpointOrigin>(*endpoint);
+  auto reads = iam::ParsePolicy(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})",
+                                {iam::PolicyKind::kResource});
+  ASSERT_TRUE(reads.ok());
+  other->policy = std::make_shared<const iam::Policy>(std::move(reads).value());
+  ctx_.endpoint = other;
+  EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
+  denied = Ask("secretsmanager:DescribeSecret", std::string(kSecret));
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("because no VPC endpoint policy allows the secretsmanager:DescribeSecret action"),
+            std::string::npos)
+      << *denied;
+
+  // An identity policy may test aws:SourceVpc.
+  service_.resource_policy = nullptr;
+  ctx_.endpoint = endpoint;
+  PutUser(Document(Statement("Allow", "secretsmanager:*", R"({"StringEquals":{"aws:SourceVpc":"vpc-0aaaabbbbccccdddd"}})")));
+  EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
+  ctx_.endpoint = nullptr;
+  EXPECT_TRUE(Ask("secretsmanager:GetSecretValue", std::string(kSecret)).has_value());
+}
+
+// The account root: bound by a secret's resource policy's explicit Deny (not needing its
+// Allow), and through a VPC endpoint by the endpoint's policy; STS's calls through an endpoint
+// are weighed by the endpoint's policy alone (EndpointDenial).
+TEST_F(AuthorizeTest, TheRootIsBoundByAResourcePolicysDenyAndAnEndpointsPolicy) {
+  KeyOwner root;
+  root.root = true;
+  SetPrincipal(ctx_, root);
+  ctx_.key_owner = std::make_shared<const KeyOwner>(root);
+  constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
+  service_.resource_policy = [](std::string_view) {
+    return std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+                       R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
+                       R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})");
+  };
+  auto denied = Ask("secretsmanager:GetSecretValue", std::string(kSecret));
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
+  EXPECT_EQ(Ask("secretsmanager:DescribeSecret", std::string(kSecret)), std::nullopt);  // no Allow needed
+
+  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
+  endpoint->vpce_id = "vpce-0123456789abcdef0";
+  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
+  endpoint->service = "secretsmanager";
+  endpoint->region = "us-east-1";
+  auto reads = iam::ParsePolicy(
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":["secretsmanager:GetSecretValue","sts:GetSessionToken"],"Resource":"*"}]})",
+      {iam::PolicyKind::kResource});
+  ASSERT_TRUE(reads.ok());
+  endpoint->policy = std::make_shared<const iam::Policy>(std::move(reads).value());
+  ctx_.endpoint = endpoint;
+  EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
+  EXPECT_TRUE(Ask("secretsmanager:DescribeSecret", std::string(kSecret)).has_value());
+
+  EXPECT_EQ(EndpointDenial(ctx_, {authz::Check{"sts:GetSessionToken", "*", {}}}), std::nullopt);
+  denied = EndpointDenial(ctx_, {authz::Check{"sts:AssumeRole", "arn:aws:iam::000000000000:role/deploy", {}}});
+  ASSERT_TRUE(denied.has_value());
+  EXPECT_NE(denied->find("because no VPC endpoint policy allows the sts:AssumeRole action"), std::string::npos)
+      << *denied;
+  ctx_.endpoint = nullptr;
+  EXPECT_EQ(EndpointDenial(ctx_, {authz::Check{"sts:AssumeRole", "*", {}}}), std::nullopt);
 }
 
 }  // namespace

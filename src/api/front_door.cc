@@ -11,6 +11,7 @@
 #include "api/content_encoding.h"
 #include "api/query_protocol.h"
 #include "api/shape_check.h"
+#include "controlplane/vpc_endpoint_origin.h"
 #include "sigv4/sigv4.h"
 #include "base/crypto.h"
 #include "base/logging.h"
@@ -223,7 +224,8 @@ void FrontDoor::AddSignedRoute(std::string method, std::string path, std::string
   signed_routes_[method + " " + path] = {std::move(signing_service), std::move(route)};
 }
 
-void FrontDoor::Handle(net::Request&& req, const net::Responder& respond, std::string_view source_ip) {
+void FrontDoor::Handle(net::Request&& req, const net::Responder& respond, std::string_view source_ip,
+                       std::shared_ptr<const controlplane::EndpointOrigin> endpoint) {
   std::string request_id = RandomUuid(random_);
   // Carried with the request as a field of ours, replacing any a client sent.
   if (source_ip.empty()) {
@@ -231,10 +233,14 @@ void FrontDoor::Handle(net::Request&& req, const net::Responder& respond, std::s
   } else {
     req.set(kSourceIpField, source_ip);
   }
-  if (!workers_ || (options_.reads_on_loop && IsRead(req))) return Dispatch(req, request_id, respond);
+  // Another service's request through an endpoint gets no answer at all.
+  if (endpoint && !ServedThrough(req, *endpoint)) return respond(net::Reply::Drop());
+  if (!workers_ || (options_.reads_on_loop && IsRead(req))) return Dispatch(req, request_id, respond, endpoint);
   // Shared, so that a refused request is still there to answer.
   auto pending = std::make_shared<net::Request>(std::move(req));
-  Status posted = workers_->TryPost([this, pending, request_id, respond] { Dispatch(*pending, request_id, respond); });
+  Status posted = workers_->TryPost([this, pending, request_id, respond, endpoint = std::move(endpoint)] {
+    Dispatch(*pending, request_id, respond, endpoint);
+  });
   if (posted.ok()) return;
   // Logged at 1, 2, 4, 8... refusals: an overload is reported without a line per request.
   uint64_t refused = refused_.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -265,7 +271,39 @@ net::Response FrontDoor::Refused(const net::Request& req, const std::string& req
   return res;
 }
 
-void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond) {
+bool FrontDoor::ServedThrough(const net::Request& req, const controlplane::EndpointOrigin& endpoint) const {
+  // wharf's own routes are the agents', on the host's network.
+  if (std::string_view(req.target()).starts_with("/_wharf/")) return false;
+  const ServiceEndpoint* service = RequestedService(req);
+  if (service && controlplane::EndpointServiceOf(service->model->signing_name()) != endpoint.service) return false;
+  // Signed for another service, or for another region (an endpoint is its region's). A
+  // request that names no service at all is answered as the front door answers it anywhere
+  // (a 404, a missing signature's error): no other service's answer.
+  auto scope = ScopeOf(req);
+  if (!scope) return true;
+  return scope->region == endpoint.region &&
+         (scope->service.empty() || controlplane::EndpointServiceOf(scope->service) == endpoint.service);
+}
+
+const ServiceEndpoint* FrontDoor::RequestedService(const net::Request& req) const {
+  std::string_view target = req.target();
+  if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
+    std::string_view value = amz_target->value();
+    size_t dot = value.rfind('.');
+    std::string_view prefix = value.substr(0, dot == std::string_view::npos ? 0 : dot);
+    return FindService([&](const ServiceEndpoint& s) {
+      return s.model->protocol() == "json" && s.model->target_prefix() == prefix;
+    });
+  }
+  std::string_view prefix, op_name;
+  if (ParseRpcV2Path(target, prefix, op_name)) {
+    return FindService([&](const ServiceEndpoint& s) { return s.rpc_v2_cbor && s.model->target_prefix() == prefix; });
+  }
+  return QueryService(req);
+}
+
+void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond,
+                         const Via& via) {
   std::string_view target = req.target();
   if (target.substr(0, 8) == "/_wharf/") {
     std::string path(target.substr(0, target.find('?')));
@@ -300,11 +338,11 @@ void FrontDoor::Dispatch(net::Request& req, const std::string& request_id, const
     respond(std::move(res));
   };
   if (amz_target == req.end() && target.starts_with(kRpcV2CborPrefix)) {
-    if (auto res = HandleCbor(req, request_id, finish)) finish(std::move(*res));
+    if (auto res = HandleCbor(req, request_id, finish, via)) finish(std::move(*res));
     return;
   }
-  if (amz_target == req.end()) return finish(HandleQuery(req, request_id));
-  if (auto res = HandleJson(req, amz_target->value(), request_id, finish)) finish(std::move(*res));
+  if (amz_target == req.end()) return finish(HandleQuery(req, request_id, via));
+  if (auto res = HandleJson(req, amz_target->value(), request_id, finish, via)) finish(std::move(*res));
 }
 
 std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
@@ -355,14 +393,19 @@ std::optional<AwsError> FrontDoor::Authenticate(const net::Request& req,
 std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const ServiceEndpoint& service,
                                              std::string_view operation, const json::object& input) const {
   const KeyOwner* owner = ctx.key_owner.get();
-  // The account root may do everything its KMS keys' policies allow it; so may every key
-  // when no authorizer is set.
-  if (!authorizer_ || !owner || (owner->root && !service.resource_policy_required)) return std::nullopt;
-  // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
-  // GetCallerIdentity and GetSessionToken need no permission (api/sts.h).
-  if (service.model->signing_name() == "sts") return std::nullopt;
+  // The account root may do everything its resources' policies allow it (a KMS key's must
+  // allow it, another's must not deny it); so may every key when no authorizer is set.
+  // Through a VPC endpoint the root is bound by the endpoint's policy too.
+  if (!authorizer_ || !owner || (owner->root && !service.resource_policy && !ctx.endpoint)) return std::nullopt;
   auto checks = authz::ChecksFor(service.model->signing_name(), operation, input,
                                  {ctx.region, ctx.account_id, ctx.user_name});
+  // STS decides for itself: AssumeRole weighs the trust policy with the caller's policies;
+  // GetCallerIdentity and GetSessionToken need no permission (api/sts.h). Through its VPC
+  // endpoint, the endpoint's policy is weighed here, alone.
+  if (service.model->signing_name() == "sts") {
+    if (auto denied = EndpointDenial(ctx, checks)) return AccessDeniedError(service, *denied);
+    return std::nullopt;
+  }
   if (service.resolve_check) {
     for (authz::Check& check : checks) service.resolve_check(check);
   }
@@ -373,10 +416,12 @@ std::optional<AwsError> FrontDoor::Authorize(const RequestContext& ctx, const Se
 }
 
 std::optional<std::string> FrontDoor::AuthorizeRegistry(std::string_view access_key_id, std::string_view region,
-                                                        std::string_view method, std::string_view path) const {
+                                                        std::string_view method, std::string_view path,
+                                                        std::shared_ptr<const controlplane::EndpointOrigin> endpoint) const {
   if (!authorizer_) return std::nullopt;
   auto owner = credentials_.Lookup(access_key_id);
-  RequestContext ctx{"", std::string(region), options_.account_id, std::string(access_key_id), {}, clock_.Now(), {}, {}, {}, {}};
+  RequestContext ctx{"", std::string(region), options_.account_id, std::string(access_key_id), {}, clock_.Now(), {}, {}, {}, {},
+                     std::move(endpoint)};
   // The registry password outlives neither its key nor a temporary key's session.
   if (!owner || !owner->active) return "The security token included in the request is invalid.";
   if (owner->temporary() && ctx.now >= owner->expiration) return "The security token included in the request is expired";
@@ -471,7 +516,7 @@ net::Response FrontDoor::QueryError(const ServiceEndpoint* service, const AwsErr
 
 std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std::string_view target,
                                                    const std::string& request_id,
-                                                   const std::function<void(net::Response)>& later) {
+                                                   const std::function<void(net::Response)>& later, const Via& via) {
   size_t dot = target.rfind('.');
   std::string_view prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
   std::string_view op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
@@ -487,11 +532,11 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
     std::string name = cred && !cred->service.empty() ? cred->service : std::string(prefix);
     return JsonError(AwsError::Client("UnknownOperationException", NotServed(name)), request_id);
   }
-  return HandleRpc(RpcWire::kJson, req, *service, op_name, request_id, later);
+  return HandleRpc(RpcWire::kJson, req, *service, op_name, request_id, later, via);
 }
 
 std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, const std::string& request_id,
-                                                   const std::function<void(net::Response)>& later) {
+                                                   const std::function<void(net::Response)>& later, const Via& via) {
   std::string_view prefix, op_name;
   if (!ParseRpcV2Path(req.target(), prefix, op_name)) {
     return CborError(AwsError{"UnknownOperationException", "Not an rpc-v2 path: /service/<service>/operation/<operation>", 404},
@@ -515,7 +560,7 @@ std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, cons
     return CborError(AwsError{"UnsupportedMediaTypeException", "The request body must be application/cbor", 415},
                      request_id, service);
   }
-  return HandleRpc(RpcWire::kCbor, req, *service, op_name, request_id, later);
+  return HandleRpc(RpcWire::kCbor, req, *service, op_name, request_id, later, via);
 }
 
 net::Response FrontDoor::RpcError(RpcWire wire, const AwsError& error, const std::string& request_id,
@@ -549,7 +594,7 @@ net::Response FrontDoor::RpcAnswer(RpcWire wire, const ServiceEndpoint& service,
 
 std::optional<net::Response> FrontDoor::HandleRpc(RpcWire wire, const net::Request& req, const ServiceEndpoint& home,
                                                   std::string_view op_name, const std::string& request_id,
-                                                  const std::function<void(net::Response)>& later) {
+                                                  const std::function<void(net::Response)>& later, const Via& via) {
   const ServiceEndpoint* service = &home;
   const Operation* op = service->model->FindOperation(op_name);
   auto handler = service->operations.find(op_name);
@@ -561,7 +606,7 @@ std::optional<net::Response> FrontDoor::HandleRpc(RpcWire wire, const net::Reque
     int status = wire == RpcWire::kJson ? 400 : 404;
     return RpcError(wire, AwsError{"UnknownOperationException", message, status}, request_id, service);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req), via};
   if (auto err = Authenticate(req, *service, false, ctx)) return RpcError(wire, *err, request_id, service);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);
@@ -630,7 +675,7 @@ const ServiceEndpoint* FrontDoor::QueryService(const net::Request& req) const {
   });
 }
 
-net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id) {
+net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string& request_id, const Via& via) {
   // A Query request is a form POST, or a GET whose query string is the form (presigned URLs).
   std::string_view target = req.target();
   size_t q = target.find('?');
@@ -669,7 +714,7 @@ net::Response FrontDoor::HandleQuery(const net::Request& req, const std::string&
                                400},
                       request_id);
   }
-  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req)};
+  RequestContext ctx{request_id, RequestRegion(req), options_.account_id, {}, {}, {}, {}, {}, {}, SourceIp(req), via};
   if (auto err = Authenticate(req, *service, true, ctx)) return QueryError(service, *err, request_id);
   if (ctx.region != options_.region) {
     service = InRegion(service, ctx.region);

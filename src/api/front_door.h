@@ -62,6 +62,7 @@
 
 namespace wharf::controlplane {
 class Authorizer;
+struct EndpointOrigin;
 }
 
 namespace wharf::api::authz {
@@ -82,6 +83,9 @@ struct RequestContext {
   // What the access key signs as (null only in tests that make contexts by hand).
   std::shared_ptr<const KeyOwner> key_owner;
   std::string source_ip;  // the client's address (aws:SourceIp), empty when unknown
+  // The VPC interface endpoint the request came through (aws:SourceVpce, aws:SourceVpc, and
+  // its policy, which must allow too); null for a request that came through none.
+  std::shared_ptr<const controlplane::EndpointOrigin> endpoint{};
 };
 
 // Operations run on a front door worker (or, with no workers, on an event loop).
@@ -171,12 +175,23 @@ class FrontDoor {
   void AddSignedRoute(std::string method, std::string path, std::string signing_service,
                       SignedRoute route);
 
-  // `source_ip`: the client's address (aws:SourceIp), empty when unknown.
-  void Handle(net::Request&& request, const net::Responder& respond, std::string_view source_ip = {});
+  // `source_ip`: the client's address (aws:SourceIp), empty when unknown. `endpoint`: the VPC
+  // interface endpoint the connection came through (controlplane/vpc_endpoint_origin.h), or
+  // null. Through one, only its own service in its own region is served: a request naming
+  // another (ServedThrough) has its connection closed unanswered, as AWS's endpoint, whose certificate names only its
+  // service's hosts, fails a client's TLS handshake for another's.
+  void Handle(net::Request&& request, const net::Responder& respond, std::string_view source_ip = {},
+              std::shared_ptr<const controlplane::EndpointOrigin> endpoint = nullptr);
+  // Whether a request through `endpoint` may be answered: it names no other service than the
+  // endpoint's (the front door's routing: X-Amz-Target, the rpc-v2 path, the SigV4 scope) and
+  // no other region, and is not one of wharf's own /_wharf/ routes.
+  bool ServedThrough(const net::Request& request, const controlplane::EndpointOrigin& endpoint) const;
   // Whether the access key may make a registry (/v2/) request in `region`, as ECR's actions
   // (authz::RegistryChecks) with the repository's policy: null, or AccessDenied's message.
+  // `endpoint`: the VPC endpoint (ecr.dkr) the request came through, whose policy must allow too.
   std::optional<std::string> AuthorizeRegistry(std::string_view access_key_id, std::string_view region,
-                                               std::string_view method, std::string_view path) const;
+                                               std::string_view method, std::string_view path,
+                                               std::shared_ptr<const controlplane::EndpointOrigin> endpoint = nullptr) const;
   // Runs `operation` of the service signed as `signing_name` in `region` in process, as the
   // holder of `access_key_id`: the same input shape check, authorization and handler a
   // request gets (CloudFormation provisions its stacks' resources this way, as the caller).
@@ -188,7 +203,8 @@ class FrontDoor {
 
  private:
   // Everything Handle did before workers: routes, authenticates, runs and answers.
-  void Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond);
+  void Dispatch(net::Request& req, const std::string& request_id, const net::Responder& respond,
+                const std::shared_ptr<const controlplane::EndpointOrigin>& endpoint);
   // The answer to a request no worker will take.
   net::Response Refused(const net::Request& req, const std::string& request_id) const;
   // The served region the request is signed for, else the home region.
@@ -198,17 +214,21 @@ class FrontDoor {
   // `home` (found by FindService) as `region` runs it.
   const ServiceEndpoint* InRegion(const ServiceEndpoint* home, std::string_view region) const;
   const ServiceEndpoint* QueryService(const net::Request& req) const;
+  // The service a request names, as the handlers route it; null for none.
+  const ServiceEndpoint* RequestedService(const net::Request& req) const;
   // The message for a request to a service this server does not run (`service`: a SigV4
   // signing name or an X-Amz-Target prefix), naming the ones it does.
   std::string NotServed(std::string_view service) const;
   // Empty when a deferred operation will answer through `later`.
+  // `via`: the endpoint the request came through, or null.
+  using Via = std::shared_ptr<const controlplane::EndpointOrigin>;
   std::optional<net::Response> HandleJson(const net::Request& req, std::string_view target,
                                           const std::string& request_id,
-                                          const std::function<void(net::Response)>& later);
-  net::Response HandleQuery(const net::Request& req, const std::string& request_id);
+                                          const std::function<void(net::Response)>& later, const Via& via);
+  net::Response HandleQuery(const net::Request& req, const std::string& request_id, const Via& via);
   // smithy-rpc-v2-cbor; empty when a deferred operation will answer through `later`.
   std::optional<net::Response> HandleCbor(const net::Request& req, const std::string& request_id,
-                                          const std::function<void(net::Response)>& later);
+                                          const std::function<void(net::Response)>& later, const Via& via);
   // The two RPC protocols, JSON 1.0/1.1 and smithy-rpc-v2-cbor, differ only in their
   // bodies and errors once a request names its service: HandleRpc is the rest, for both.
   enum class RpcWire { kJson, kCbor };
@@ -216,7 +236,7 @@ class FrontDoor {
   // runs and answers; empty when a deferred operation will answer through `later`.
   std::optional<net::Response> HandleRpc(RpcWire wire, const net::Request& req, const ServiceEndpoint& home,
                                          std::string_view op_name, const std::string& request_id,
-                                         const std::function<void(net::Response)>& later);
+                                         const std::function<void(net::Response)>& later, const Via& via);
   // The request body as the JSON object an operation takes, or the SerializationException's message.
   static Result<boost::json::value> DecodeRpcBody(RpcWire wire, std::string_view body);
   net::Response RpcError(RpcWire wire, const AwsError& error, const std::string& request_id,

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "base/mutex.h"
+#include "controlplane/vpc_endpoint_origin.h"
 #include "store/memory_store.h"
 #include "tests/support/signed_request.h"
 
@@ -46,9 +47,13 @@ net::Request Ec2DescribeVpcs() {
 struct Answer {
   std::shared_ptr<std::promise<net::Response>> promise = std::make_shared<std::promise<net::Response>>();
   std::future<net::Response> future = promise->get_future();
+  std::shared_ptr<bool> dropped = std::make_shared<bool>(false);
 
   net::Responder responder() {
-    return [p = promise](net::Reply&& reply) { p->set_value(std::move(reply.response)); };
+    return [p = promise, d = dropped](net::Reply&& reply) {
+      *d = reply.drop;
+      p->set_value(std::move(reply.response));
+    };
   }
   bool arrives() { return future.wait_for(10s) == std::future_status::ready; }
   bool pending() { return future.wait_for(50ms) == std::future_status::timeout; }
@@ -232,6 +237,40 @@ TEST_F(FrontDoorTest, StopFinishesQueuedRequestsThenRefusesNewOnes) {
   net::Response res = late.future.get();
   EXPECT_EQ(res.result_int(), 400);
   EXPECT_NE(res.body().find("ThrottlingException"), std::string::npos);
+}
+
+// Through a VPC interface endpoint only its own service in its own region is answered: any
+// other request's connection is closed unanswered (Reply::drop).
+TEST_F(FrontDoorTest, AnEndpointServesOnlyItsOwnService) {
+  Start(0, 8);
+  auto logs = std::make_shared<controlplane::EndpointOrigin>();
+  logs->vpce_id = "vpce-0123456789abcdef0";
+  logs->vpc_id = "vpc-1";
+  logs->service = "logs";
+  logs->region = "us-east-1";
+  EXPECT_TRUE(front_door_->ServedThrough(Logs("DescribeLogGroups"), *logs));
+  EXPECT_FALSE(front_door_->ServedThrough(Ec2DescribeVpcs(), *logs));
+  auto ec2 = std::make_shared<controlplane::EndpointOrigin>(*logs);
+  ec2->service = "ec2";
+  EXPECT_TRUE(front_door_->ServedThrough(Ec2DescribeVpcs(), *ec2));
+  auto elsewhere = std::make_shared<controlplane::EndpointOrigin>(*logs);
+  elsewhere->region = "eu-west-1";
+  EXPECT_FALSE(front_door_->ServedThrough(Logs("DescribeLogGroups"), *elsewhere));
+  // A request naming no service gets the front door's usual answer; its own routes none.
+  net::Request root{http::verb::get, "/", 11};
+  EXPECT_TRUE(front_door_->ServedThrough(root, *logs));
+  net::Request wharf{http::verb::get, "/_wharf/health", 11};
+  EXPECT_FALSE(front_door_->ServedThrough(wharf, *logs));
+
+  Answer refused;
+  front_door_->Handle(Ec2DescribeVpcs(), refused.responder(), "10.0.2.9", logs);
+  ASSERT_TRUE(refused.arrives());
+  EXPECT_TRUE(*refused.dropped);
+  Answer served;
+  front_door_->Handle(Logs("DescribeLogGroups"), served.responder(), "10.0.2.9", logs);
+  ASSERT_TRUE(served.arrives());
+  EXPECT_FALSE(*served.dropped);
+  EXPECT_EQ(served.future.get().result_int(), 200);
 }
 
 }  // namespace

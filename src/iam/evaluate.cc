@@ -291,7 +291,10 @@ PolicyMatch MatchPolicy(const Policy& policy, const RequestContext& request,
   return s.allow != Grade::kNone ? PolicyMatch::kAllow : PolicyMatch::kNoMatch;
 }
 
-Decision Evaluate(const RequestContext& request, const PolicySet& policies) {
+namespace {
+
+// Evaluate without the VPC endpoint's policy: the account's own policies.
+Decision EvaluateAccountPolicies(const RequestContext& request, const PolicySet& policies) {
   Prepared r(request);
 
   bool cross_account = !request.resource_account.empty() &&
@@ -362,6 +365,18 @@ Decision Evaluate(const RequestContext& request, const PolicySet& policies) {
   return Decision{Effect::kAllow, identity_allow ? PolicyType::kIdentity : PolicyType::kResource};
 }
 
+}  // namespace
+
+Decision Evaluate(const RequestContext& request, const PolicySet& policies) {
+  if (!policies.through_vpc_endpoint) return EvaluateAccountPolicies(request, policies);
+  PolicyMatch endpoint =
+      policies.vpc_endpoint ? MatchPolicy(*policies.vpc_endpoint, request, true) : PolicyMatch::kNoMatch;
+  if (endpoint == PolicyMatch::kDeny) return Deny(Effect::kExplicitDeny, PolicyType::kVpcEndpoint);
+  Decision decision = EvaluateAccountPolicies(request, policies);
+  if (decision.allowed() && endpoint != PolicyMatch::kAllow) return Deny(Effect::kImplicitDeny, PolicyType::kVpcEndpoint);
+  return decision;
+}
+
 std::string AccessDeniedMessage(const RequestContext& request, const Decision& decision) {
   std::string m = "User: " + request.principal_arn + " is not authorized to perform: " +
                   request.action + " on resource: " + request.resource;
@@ -370,6 +385,7 @@ std::string AccessDeniedMessage(const RequestContext& request, const Decision& d
     case PolicyType::kResource: policy = "resource-based policy"; break;
     case PolicyType::kPermissionsBoundary: policy = "permissions boundary"; break;
     case PolicyType::kSession: policy = "session policy"; break;
+    case PolicyType::kVpcEndpoint: policy = "VPC endpoint policy"; break;
     default: policy = "identity-based policy"; break;
   }
   if (decision.effect == Effect::kExplicitDeny) {

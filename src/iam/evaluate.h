@@ -20,6 +20,10 @@
 //     allowed everything its own account's resource policies do not deny.
 //   - A trust policy (sts:AssumeRole on the role's ARN) must itself allow:
 //     PolicySet::resource_policy_required.
+//   - A request made through a VPC endpoint is also weighed by the endpoint's policy (a
+//     resource-based policy with a Principal): an explicit Deny there denies, and without an
+//     Allow there the request is denied whatever the other policies allow (PrivateLink Guide,
+//     "Control access to VPC endpoints using endpoint policies"); the root is bound by it too.
 //
 // Cost: nothing is parsed here; the request's action is lowercased and its resource ARN
 // split once per call, and statements are rejected on the action's vendor before anything
@@ -81,13 +85,17 @@ struct PolicySet {
   bool has_session_policies = false;
   // Trust policies (and KMS key policies) must allow by themselves.
   bool resource_policy_required = false;
+  // The request came through a VPC endpoint whose policy is `vpc_endpoint` (null: one that
+  // allows nothing).
+  bool through_vpc_endpoint = false;
+  const Policy* vpc_endpoint = nullptr;
 };
 
 enum class Effect { kAllow, kExplicitDeny, kImplicitDeny };
 
 // Which kind of policy decided: for a denial, the one whose Deny matched or whose missing
 // Allow denied; for an allow, the one that granted it.
-enum class PolicyType { kNone, kIdentity, kResource, kPermissionsBoundary, kSession };
+enum class PolicyType { kNone, kIdentity, kResource, kPermissionsBoundary, kSession, kVpcEndpoint };
 
 struct Decision {
   Effect effect = Effect::kImplicitDeny;

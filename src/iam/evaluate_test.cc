@@ -541,5 +541,60 @@ TEST_F(PolicyEvalTest, MatchPolicyAlone) {
   EXPECT_EQ(MatchPolicy(*p, User("ecr:ListImages"), false), PolicyMatch::kNoMatch);
 }
 
+// A request through a VPC endpoint: the endpoint's policy must allow as well, its Deny denies
+// (the root too), and AccessDenied names it in AWS's words.
+TEST_F(PolicyEvalTest, AVpcEndpointPolicyMustAllowToo) {
+  const Policy* admin = Allow("*");
+  const Policy* full = Parse(R"({"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})",
+                             PolicyKind::kResource);
+  const Policy* no_reads = Parse(R"({"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"},
+      {"Effect":"Deny","Principal":"*","Action":"secretsmanager:GetSecretValue","Resource":"*"}]})",
+                                 PolicyKind::kResource);
+  const Policy* ecr_only = Parse(R"({"Version":"2012-10-17","Statement":[
+      {"Effect":"Allow","Principal":{"AWS":"*"},"Action":"ecr:*","Resource":"*"}]})",
+                                 PolicyKind::kResource);
+  PolicySet set;
+  set.identity = {admin};
+  set.through_vpc_endpoint = true;
+  set.vpc_endpoint = full;
+  EXPECT_TRUE(Evaluate(User("secretsmanager:GetSecretValue"), set).allowed());
+
+  set.vpc_endpoint = no_reads;
+  RequestContext read = User("secretsmanager:GetSecretValue", "*");
+  Decision d = Evaluate(read, set);
+  EXPECT_EQ(d.effect, Effect::kExplicitDeny);
+  EXPECT_EQ(d.by, PolicyType::kVpcEndpoint);
+  EXPECT_EQ(AccessDeniedMessage(read, d),
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:GetSecretValue on "
+            "resource: * with an explicit deny in a VPC endpoint policy");
+  EXPECT_TRUE(Evaluate(User("secretsmanager:ListSecrets"), set).allowed());
+
+  set.vpc_endpoint = ecr_only;
+  d = Evaluate(read, set);
+  EXPECT_EQ(d.effect, Effect::kImplicitDeny);
+  EXPECT_EQ(d.by, PolicyType::kVpcEndpoint);
+  EXPECT_EQ(AccessDeniedMessage(read, d),
+            "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: secretsmanager:GetSecretValue on "
+            "resource: * because no VPC endpoint policy allows the secretsmanager:GetSecretValue action");
+  // The caller's own policies still decide first: the endpoint grants nothing by itself.
+  set.identity.clear();
+  EXPECT_EQ(Evaluate(User("ecr:ListImages"), set).by, PolicyType::kIdentity);
+  // A policy that does not parse is no policy: nothing passes.
+  set.identity = {admin};
+  set.vpc_endpoint = nullptr;
+  EXPECT_EQ(Evaluate(User("ecr:ListImages"), set).by, PolicyType::kVpcEndpoint);
+  // The root is bound by it too.
+  RequestContext root = User("secretsmanager:GetSecretValue");
+  root.principal_arn = "arn:aws:iam::123456789012:root";
+  root.principal_kind = PrincipalKind::kRoot;
+  PolicySet none;
+  none.through_vpc_endpoint = true;
+  none.vpc_endpoint = no_reads;
+  EXPECT_EQ(Evaluate(root, none).effect, Effect::kExplicitDeny);
+  none.vpc_endpoint = full;
+  EXPECT_TRUE(Evaluate(root, none).allowed());
+}
+
 }  // namespace
 }  // namespace wharf::iam

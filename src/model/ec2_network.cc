@@ -136,6 +136,23 @@ uint32_t VpcRouteTable(std::string_view vpc_id) {
   return 65536u + (h & 0xfffffu);
 }
 
+uint32_t ReplyMarkOfRouteTable(uint32_t table) {
+  uint32_t h = (table - 65536u) & 0xfffffu;
+  return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
+}
+
+uint32_t VpcReplyMark(std::string_view vpc_id) { return ReplyMarkOfRouteTable(VpcRouteTable(vpc_id)); }
+
+// Zone 0 is every other packet's; a VPC's is never it.
+static uint16_t ZoneOfTableBits(uint32_t h) { return static_cast<uint16_t>(1 + h % 65535u); }
+
+uint16_t VpcConntrackZone(std::string_view vpc_id) { return ZoneOfTableBits(VpcRouteTable(vpc_id) - 65536u); }
+
+uint16_t VpcConntrackZoneOfMark(uint32_t mark) {
+  if ((mark & 0xff000000u) != 0x76000000u) return 0;
+  return ZoneOfTableBits((((mark >> 16) & 0xffu) << 12) | (mark & 0xfffu));
+}
+
 std::string VpcResolverAddress(std::string_view vpc_cidr) {
   std::string base(vpc_cidr.substr(0, vpc_cidr.find('/')));
   in_addr a{};

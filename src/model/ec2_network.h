@@ -39,6 +39,19 @@ std::string SubnetBridgeName(std::string_view subnet_id);
 // the id into 2^20 numbers, clear of the kernel's (253..255) and of small numbers other
 // programs pick. The agent refuses a second VPC whose number is taken on the node.
 uint32_t VpcRouteTable(std::string_view vpc_id);
+// The packet mark that routes the host's replies into the VPC (agent/network/network.h, rule
+// pref 999): every packet a task sends the host carries it, and a connection the host accepts
+// keeps its SYN's (tcp_fwmark_accept), so the server tells a VPC's connection by it.
+uint32_t VpcReplyMark(std::string_view vpc_id);
+// The same of the VPC whose routing table is `table` (VpcRouteTable): 0x76 in the top byte (the
+// load balancers' are 0x77), the table's 20 bits around 0xf000, which portmap and kube-proxy use.
+uint32_t ReplyMarkOfRouteTable(uint32_t table);
+// The conntrack zone of VPC `vpc_id` on a node (1..65535, from its routing table's number): its
+// connections are tracked apart from every other VPC's (agent/network/network.h "conntrack").
+uint16_t VpcConntrackZone(std::string_view vpc_id);
+// The conntrack zone of the VPC whose reply mark is `mark` (VpcConntrackZone(vpc) for
+// VpcReplyMark(vpc)); 0 for a mark that is no VPC's.
+uint16_t VpcConntrackZoneOfMark(uint32_t mark);
 // The VPC's resolver (AWS's "Amazon-provided DNS server"): its IPv4 CIDR's base + 2, e.g.
 // 10.0.0.2 for 10.0.0.0/16 (reserved in every subnet). "" for a CIDR that does not parse.
 std::string VpcResolverAddress(std::string_view vpc_cidr);

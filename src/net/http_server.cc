@@ -16,6 +16,9 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fcntl.h>
+#include <linux/netfilter_ipv4.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +31,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "net/conntrack_origin.h"
 
 namespace wharf::net {
 namespace {
@@ -45,11 +49,68 @@ class Session : public std::enable_shared_from_this<Session> {
     boost::system::error_code ec;
     auto peer = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_address_ = peer.address().to_string();
+    if (options_.original_destination) ReadMark();
   }
 
   void Run() { ReadHeader(); }
 
  private:
+  // A connection from a VPC carries its SYN's mark (the VPC's reply mark): only such a
+  // connection can have been DNAT'd here by a node's egress table, so only it is asked where it
+  // was going, and that later (OriginalDestination), not on the accept. One getsockopt for
+  // every other connection.
+  void ReadMark() {
+    uint32_t mark = 0;
+    socklen_t length = sizeof mark;
+    int fd = stream_.socket().native_handle();
+    if (::getsockopt(fd, SOL_SOCKET, SO_MARK, &mark, &length) != 0) return;
+    if (options_.conntrack_zone && options_.conntrack_zone(mark) != 0) {
+      mark_ = mark;
+      origin_pending_ = true;
+    }
+  }
+
+  // Where a VPC's connection was going (conntrack's original tuple), read once, at its first
+  // request: the default zone's (SO_ORIGINAL_DST), else the VPC's zone's over netlink (which
+  // never blocks). Left empty with origin_unknown_ set when neither answers (no CAP_NET_ADMIN,
+  // an IPv6 listener, an entry gone): the server refuses such a connection rather than guess.
+  void OriginalDestination() {
+    origin_pending_ = false;
+    origin_unknown_ = true;
+    int fd = stream_.socket().native_handle();
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length) != 0 || local.sin_family != AF_INET) {
+      return NoteOriginFailure("the listener is not IPv4");
+    }
+    sockaddr_in original{};
+    length = sizeof original;
+    bool found = ::getsockopt(fd, SOL_IP, SO_ORIGINAL_DST, &original, &length) == 0 && original.sin_family == AF_INET;
+    if (!found) {
+      sockaddr_in peer{};
+      length = sizeof peer;
+      if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0 || peer.sin_family != AF_INET) {
+        return NoteOriginFailure("no IPv4 peer");
+      }
+      auto d = ConntrackOriginalDestination(local, peer, options_.conntrack_zone(mark_));
+      if (!d) return NoteOriginFailure("conntrack has no entry or cannot be asked (CAP_NET_ADMIN?)");
+      original = *d;
+    }
+    char text[INET_ADDRSTRLEN];
+    if (!::inet_ntop(AF_INET, &original.sin_addr, text, sizeof text)) return;
+    original_destination_ = std::string(text) + ":" + std::to_string(ntohs(original.sin_port));
+    origin_unknown_ = false;
+  }
+
+  // Logged the first time only: every VPC connection would say the same.
+  static void NoteOriginFailure(const char* why) {
+    static std::atomic<bool> logged{false};
+    if (!logged.exchange(true)) {
+      LOG_WARN("msg=\"a VPC connection's original destination cannot be read: its requests are refused\" why=\"{}\"",
+               why);
+    }
+  }
+
   void ReadHeader() {
     header_parser_.emplace();
     header_parser_->header_limit(static_cast<uint32_t>(options_.header_limit));
@@ -113,6 +174,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return OnReadError(ec);
     Incoming in;
     in.remote_address = remote_address_;
+    if (origin_pending_) OriginalDestination();
+    in.original_destination = original_destination_;
+    in.mark = mark_;
+    in.origin_unknown = origin_unknown_;
     if (file_parser_) {
       auto message = file_parser_->release();
       message.body().close();
@@ -164,6 +229,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(Reply&& reply) {
     RemoveSpool();
+    if (reply.drop) return Close();
     Response& res = reply.response;
     if (!keep_alive_) res.keep_alive(false);
     if (!reply.file.empty()) return WriteFile(std::move(reply));
@@ -291,6 +357,10 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::file_body>> file_parser_;
   std::string spool_path_;
   std::string remote_address_;  // the peer's, read once per connection
+  std::string original_destination_;  // a VPC connection's (OriginalDestination)
+  uint32_t mark_ = 0;                 // a VPC's reply mark, else 0
+  bool origin_pending_ = false;       // a VPC's connection not yet asked where it was going
+  bool origin_unknown_ = false;       // asked, and nothing could say
   const HttpServerOptions& options_;
   const Handler& handler_;
   bool keep_alive_ = true;

@@ -35,6 +35,16 @@ struct Incoming {
   Request message;       // body empty when spooled
   std::string body_file;  // the spooled body, or empty
   std::string remote_address;  // the client's IP address ("127.0.0.1")
+  // With HttpServerOptions::original_destination, for a connection whose SYN carried a VPC's
+  // mark (net.ipv4.tcp_fwmark_accept; conntrack_zone names its zone): the mark, and the
+  // address and port the client dialled ("10.0.2.4:443", conntrack's original tuple), or
+  // origin_unknown when that could not be read. 0, empty and false for any other connection.
+  std::string original_destination;
+  uint32_t mark = 0;
+  bool origin_unknown = false;
+  // The handler's note of the VPC endpoint the request came through (server.cc), so that what
+  // it calls (the registry's authorization) need not look it up again. Null for none.
+  std::shared_ptr<const void> via;
 };
 
 // A body made as it is sent (a blob decrypted chunk by chunk): Next() is called on the
@@ -55,6 +65,14 @@ struct Reply {
   uint64_t offset = 0;
   uint64_t length = UINT64_MAX;  // to the end of the file; with `source`, its whole length
   std::shared_ptr<BodySource> source;
+  // Close the connection without answering (a request the listener must not serve at all,
+  // as a TLS peer whose certificate does not name the host would be refused).
+  bool drop = false;
+  static Reply Drop() {
+    Reply r{Response{}};
+    r.drop = true;
+    return r;
+  }
 };
 
 using Responder = std::function<void(Reply&&)>;
@@ -70,6 +88,14 @@ struct HttpServerOptions {
   size_t body_limit = 16 * 1024 * 1024;
   size_t header_limit = 64 * 1024;
   int idle_timeout_seconds = 120;
+  // Read each accepted connection's mark (one getsockopt), and for a VPC's connection its
+  // original destination at its first request (Incoming): getsockname, SO_ORIGINAL_DST and,
+  // as that sees the default zone only, a netlink request to conntrack in the VPC's zone
+  // (net/conntrack_origin.h).
+  bool original_destination = false;
+  // The conntrack zone of the VPC whose reply mark is `mark`; 0 for a mark that is no VPC's
+  // (the connection is then asked nothing more). Needed with original_destination.
+  std::function<uint16_t(uint32_t mark)> conntrack_zone;
   std::function<bool(const RequestHeader&)> spool_body;  // may be empty: nothing spooled
   std::string spool_dir;
 };

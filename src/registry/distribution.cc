@@ -191,7 +191,7 @@ void Distribution::Handle(net::Incoming&& in, const net::Responder& respond) {
   }
   if (authorize_) {
     std::string_view target = in.message.target();
-    if (auto denied = authorize_(*key, in.message.method_string(), target.substr(0, target.find('?')))) {
+    if (auto denied = authorize_(*key, in.message.method_string(), target.substr(0, target.find('?')), in)) {
       // docker prints it as "denied: <message>", as it does ECR's.
       net::Response res = Error(http::status::forbidden, "DENIED", *denied);
       res.keep_alive(in.message.keep_alive());

@@ -18,9 +18,10 @@ namespace wharf::registry {
 class Distribution {
  public:
   // Whether the access key a credential was issued to may make this request: null when it
-  // may, else the message of the DENIED answer (403). Called on the HTTP loop threads.
-  using Authorize = std::function<std::optional<std::string>(std::string_view access_key_id,
-                                                             std::string_view method, std::string_view path)>;
+  // may, else the message of the DENIED answer (403). `request` says where the connection came
+  // from (a VPC endpoint's DNAT: its original destination). Called on the HTTP loop threads.
+  using Authorize = std::function<std::optional<std::string>(std::string_view access_key_id, std::string_view method,
+                                                             std::string_view path, const net::Incoming& request)>;
 
   explicit Distribution(Registry& registry) : registry_(registry) {}
   // Set before the server starts; without it every credential may do everything.

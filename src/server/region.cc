@@ -197,8 +197,9 @@ Status Region::StartRegistry() {
   registry_->SetDataKeys(ecr_data_keys_.get());
   distribution_ = std::make_unique<registry::Distribution>(*registry_);
   if (deps_.authorize_registry) {
-    distribution_->SetAuthorize([this](std::string_view key, std::string_view method, std::string_view path) {
-      return deps_.authorize_registry(name_, key, method, path);
+    distribution_->SetAuthorize([this](std::string_view key, std::string_view method, std::string_view path,
+                                       const net::Incoming& request) {
+      return deps_.authorize_registry(name_, key, method, path, request);
     });
   }
   ASSIGN_OR_RETURN(auto ecr, api::ecr::MakeEcrEndpoint(*registry_));

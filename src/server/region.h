@@ -75,7 +75,8 @@ struct RegionDeps {
   std::vector<std::string> regions;  // every served region (DescribeRegions)
   // Whether an access key may make a registry request in a region (FrontDoor::AuthorizeRegistry).
   std::function<std::optional<std::string>(std::string_view region, std::string_view access_key_id,
-                                           std::string_view method, std::string_view path)>
+                                           std::string_view method, std::string_view path,
+                                           const net::Incoming& request)>
       authorize_registry;
   kms::RootKey* kms_root_key = nullptr;  // wraps KMS key material (kms/root_key.h)
   // Runs a service operation in process as an access key's holder (FrontDoor::Invoke):

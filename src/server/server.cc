@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/network/egress.h"
 #include "server/default_vpc.h"
 #include "server/vpc_dns.h"
 #include "api/credentials.h"
@@ -17,6 +18,7 @@
 #include "controlplane/assignment_board.h"
 #include "controlplane/authorizer.h"
 #include "controlplane/region_data_planes.h"
+#include "controlplane/vpc_endpoint_origin.h"
 #include "api/front_door.h"
 #include "console/static_site.h"
 #include "api/signin.h"
@@ -35,6 +37,7 @@
 #include "registry/distribution.h"
 #include "registry/registry.h"
 #include "server/region.h"
+#include "model/ec2_network.h"
 #include "model/regions.h"
 #include "store/leader_lease.h"
 #include "store/store.h"
@@ -163,12 +166,32 @@ class WharfServer final : public Server {
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     console_ = std::make_unique<console::StaticSite>(options_.console_dir.empty() ? console::DefaultConsoleDir()
                                                                                  : options_.console_dir);
+    // The home region's VPC endpoints: the local node serves the home region, and a task's
+    // connection to one of them is DNAT'd here (agent/network/egress.h).
+    endpoints_ = std::make_unique<controlplane::EndpointDirectory>(home_->store());
+    RETURN_IF_ERROR(endpoints_->Start());
+    http_options.original_destination = true;
+    http_options.conntrack_zone = [](uint32_t mark) { return model::VpcConntrackZoneOfMark(mark); };
     ASSIGN_OR_RETURN(http_, net::HttpServer::Start(http_options, [this](net::Incoming&& in,
                                                                        net::Responder respond) {
-      if (in.message.target().substr(0, 3) == "/v2") return RegistryFor(in.message.base()).Handle(std::move(in), respond);
+      // Which interface endpoint the connection came through, if it came through one: it
+      // serves its own service only (FrontDoor::Handle), under its policy. A VPC's connection
+      // that came through neither an endpoint nor the front is refused (ThroughVpc).
+      std::shared_ptr<const controlplane::EndpointOrigin> via;
+      if (!ThroughVpc(in, via)) return respond(net::Reply::Drop());
+      in.via = via;
+      if (in.message.target().substr(0, 3) == "/v2") {
+        Region& region = RegionOfRegistry(in.message.base());
+        // An ecr.dkr endpoint is its region's registry only.
+        if (via && (via->service != "ecr.dkr" || via->region != region.name())) return respond(net::Reply::Drop());
+        return region.distribution().Handle(std::move(in), respond);
+      }
       // The console's files: no AWS API request has a /console path (they go to "/").
-      if (console::IsConsoleTarget(in.message.target())) return respond(console_->Serve(in.message));
-      front_door_->Handle(std::move(in.message), respond, in.remote_address);
+      if (console::IsConsoleTarget(in.message.target())) {
+        if (via) return respond(net::Reply::Drop());
+        return respond(console_->Serve(in.message));
+      }
+      front_door_->Handle(std::move(in.message), respond, in.remote_address, std::move(via));
     }));
     if (registry_host_.empty() || registry_host_.back() == ':' || registry_host_.ends_with(":0")) {
       // Port 0 was asked for: repositoryUri names the port the listener got.
@@ -181,6 +204,19 @@ class WharfServer final : public Server {
     if (options_.local_agent || !options_.dns_listen.empty()) RETURN_IF_ERROR(StartVpcResolver());
     if (options_.local_agent) RETURN_IF_ERROR(StartLocalAgent(http_options.host));
     return Status::OK();
+  }
+
+  // Whether a request may be served, and `via`, the VPC interface endpoint its connection came
+  // through (EndpointDirectory::Admit): one map lookup under a lock, none for the front's.
+  bool ThroughVpc(const net::Incoming& in, std::shared_ptr<const controlplane::EndpointOrigin>& via) const {
+    static const std::string kFront =
+        std::string(agent::kServerPublicAddress) + ":" + std::to_string(agent::kServerPublicPort);
+    return endpoints_->Admit(in.mark, in.origin_unknown, in.original_destination, kFront, via);
+  }
+
+  // The registry's endpoint a request came through, noted by the handler (ThroughVpc).
+  static std::shared_ptr<const controlplane::EndpointOrigin> EndpointOf(const net::Incoming& in) {
+    return std::static_pointer_cast<const controlplane::EndpointOrigin>(in.via);
   }
 
   // The local node's VPC resolver (server/vpc_dns.h), on the home region's records.
@@ -231,8 +267,10 @@ class WharfServer final : public Server {
       region_deps_ = std::make_unique<RegionDeps>(RegionDeps{options_, *store_, clock_, random_, *region_data_planes_,
                                                              *data_plane_, instance_address_, registry_host_, served_,
                                                              [this](std::string_view region, std::string_view key,
-                                                                    std::string_view method, std::string_view path) {
-                                                               return front_door_->AuthorizeRegistry(key, region, method, path);
+                                                                    std::string_view method, std::string_view path,
+                                                                    const net::Incoming& request) {
+                                                               return front_door_->AuthorizeRegistry(
+                                                                   key, region, method, path, EndpointOf(request));
                                                              },
                                                              kms_root_key_.get(),
                                                              [this](std::string_view region, std::string_view key,
@@ -297,10 +335,14 @@ class WharfServer final : public Server {
   // A registry request goes to the region whose registry issued its credential; one
   // without a credential any region accepts gets the home region's challenge.
   registry::Distribution& RegistryFor(const net::RequestHeader& header) {
+    return RegionOfRegistry(header).distribution();
+  }
+  // The region whose registry a /v2 request is for (by its host), else the home region.
+  Region& RegionOfRegistry(const net::RequestHeader& header) {
     for (Region* region : Regions()) {
-      if (region->distribution().Accepts(header)) return region->distribution();
+      if (region->distribution().Accepts(header)) return *region;
     }
-    return home_->distribution();
+    return *home_;
   }
 
   // The agents' long poll for their tasks (controlplane/assignment_board.h) and their health
@@ -558,6 +600,7 @@ class WharfServer final : public Server {
     if (front_door_) front_door_->Stop();  // finishes queued requests, likewise
     if (http_) http_->Stop();
     http_.reset();
+    endpoints_.reset();  // its watch is on the home region's store
     {
       MutexLock lock(regions_mu_);
       regions_.clear();  // their publishers stop before the data plane goes
@@ -620,6 +663,7 @@ class WharfServer final : public Server {
   std::unique_ptr<store::Leadership> leadership_;
   std::unique_ptr<api::CredentialStore> credentials_;
   std::unique_ptr<controlplane::Authorizer> authorizer_;  // before front_door_: it outlives it
+  std::unique_ptr<controlplane::EndpointDirectory> endpoints_;  // set before the listener starts
   api::SigninThrottle signin_throttle_;                    // before front_door_ too: its route uses it
   api::AccessKey admin_;
   std::unique_ptr<NodeVpcDns> vpc_dns_;  // before local_agent_: the agent borrows it

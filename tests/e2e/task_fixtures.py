@@ -3,6 +3,7 @@ for task states, a `wharf agent` process (a second machine's node), and a record
 host's networking and mounts to prove a test left nothing behind."""
 import base64
 import glob
+import json
 import os
 import re
 import shlex
@@ -312,3 +313,29 @@ def ecr_endpoints(ec2, vpc, subnet):
     ids.append(ec2.create_vpc_endpoint(VpcId=vpc, ServiceName=f"com.amazonaws.{region}.s3", VpcEndpointType="Gateway",
                                        RouteTableIds=[main["RouteTableId"]])["VpcEndpoint"]["VpcEndpointId"])
     return ids
+
+
+_CALL = """
+import json, sys, boto3, botocore.config, botocore.exceptions
+address, key, secret, service, op, params = sys.argv[1:]
+client = boto3.client(service, region_name="us-east-1", endpoint_url=f"http://{address}:443",
+                      aws_access_key_id=key, aws_secret_access_key=secret,
+                      config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5))
+try:
+    getattr(client, op)(**json.loads(params))
+    print("ok")
+except botocore.exceptions.ClientError as e:
+    print(e.response["Error"]["Code"] + ": " + e.response["Error"]["Message"])
+except botocore.exceptions.ConnectionClosedError:
+    print("closed")
+"""
+
+
+def call_through_endpoint(task_id, address, key, service, op, **params):
+    """A call signed with `key` (id, secret) made from task `task_id`'s network namespace to an
+    interface endpoint's `address` on 443: "ok", "<code>: <message>", or "closed" when the
+    connection ends unanswered (what else went wrong: the traceback)."""
+    p = subprocess.run(["ip", "netns", "exec", task_netns(task_id), "/usr/bin/python3", "-c", _CALL, address,
+                        key[0], key[1], service, op, json.dumps(params)],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+    return p.stdout.strip() or p.stderr.strip()

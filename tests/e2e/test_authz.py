@@ -276,7 +276,7 @@ with WharfServer() as server:
         arn = sm.describe_secret(SecretId="shared/db")["ARN"]
         assert as_reader.get_secret_value(SecretId=arn)["Name"] == "shared/db"
         denied(lambda: as_reader.put_secret_value(SecretId="shared/db", SecretString="x"))
-        # Its Deny wins over the administrator's Allow; the account root is not checked.
+        # Its Deny wins over the administrator's Allow; the account root, which it does not name, is not bound.
         denied(lambda: as_admin.get_secret_value(SecretId="shared/db"))
         denied(lambda: as_admin.delete_secret(SecretId=arn, ForceDeleteWithoutRecovery=True))
         sm.delete_resource_policy(SecretId="shared/db")

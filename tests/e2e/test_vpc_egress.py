@@ -42,7 +42,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
 from registry_fixtures import on_exit  # noqa: E402
-from task_fixtures import prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
+from task_fixtures import call_through_endpoint, prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -530,7 +530,71 @@ with WharfServer(agent=True) as server:
         assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
         assert f"ssm.{region}.amazonaws.com:443: i/o timeout" in reason, reason
         ec2.modify_vpc_endpoint(VpcEndpointId=ssm["VpcEndpointId"], AddSecurityGroupIds=[net["vpce"]])
-        running(net["private"], definition=with_secret)
+        net["with_ssm"] = running(net["private"], definition=with_secret)
+        net["secret_definition"] = definition
+        net["exec_role"] = role["Arn"]
+
+    def through(task, address, key, service="secretsmanager", op="get_secret_value", **params):
+        return call_through_endpoint(task["id"], address, key, service, op, **params)
+
+    @checks.run
+    def an_endpoint_serves_its_own_service_under_its_policy():
+        region = ec2.meta.region_name
+        sm = server.boto3("secretsmanager")
+        iam = server.boto3("iam")
+        secret = sm.create_secret(Name="egress/db", SecretString="s3cret")["ARN"]
+        iam.put_role_policy(RoleName="egress-exec", PolicyName="db", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                                                    "Resource": "*"}]}))
+        iam.create_user(UserName="egress-reader")
+        iam.put_user_policy(UserName="egress-reader", PolicyName="db", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:*", "Resource": "*"}]}))
+        k = iam.create_access_key(UserName="egress-reader")["AccessKey"]
+        key = (k["AccessKeyId"], k["SecretAccessKey"])
+        vpce = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.secretsmanager",
+                                       VpcEndpointType="Interface", SubnetIds=[net["private"]],
+                                       SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
+        net["endpoints"].append(vpce)
+        [sm_ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
+        )["NetworkInterfaces"] if i["Description"].endswith(vpce)]
+        container = dict(net["secret_definition"]["containerDefinitions"][0],
+                         secrets=[{"name": "DB", "valueFrom": secret}])
+        with_db = ecs.register_task_definition(
+            family="vpc-egress-db", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256",
+            memory="512", executionRoleArn=net["exec_role"], containerDefinitions=[container]
+        )["taskDefinition"]["taskDefinitionArn"]
+        t = net["with_ssm"]
+        # The default policy (full access): the call through the endpoint is answered.
+        got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
+        assert got == "ok", got
+        # Another service through it, or through the ecr.api endpoint: no answer at all.
+        got = through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"])
+        assert got == "closed", got
+        got = through(t, net["api_ip"], key, SecretId="egress/db")
+        assert got == "closed", got
+        # Its policy denies GetSecretValue: the task's secret cannot be had, in Fargate's words.
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, PolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}))
+        reason = stopped(net["private"], with_db)["stoppedReason"]
+        assert reason.startswith("ResourceInitializationError: unable to pull secrets or registry auth: "), reason
+        assert "AccessDeniedException" in reason and "with an explicit deny in a VPC endpoint policy" in reason, reason
+        got = through(t, sm_ip, key, "secretsmanager", "describe_secret", SecretId="egress/db")
+        assert got == "ok", got
+        # A secret that only its endpoint may read: refused from the host, read through it.
+        sm.put_resource_policy(SecretId="egress/db", ResourcePolicy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Deny", "Principal": "*", "Action": "secretsmanager:GetSecretValue", "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": vpce}}}]}))
+        reader = server.boto3("secretsmanager", aws_access_key_id=key[0], aws_secret_access_key=key[1])
+        expect_client_error(lambda: reader.get_secret_value(SecretId="egress/db"), "AccessDeniedException",
+                            "with an explicit deny in a resource-based policy")
+        ec2.modify_vpc_endpoint(VpcEndpointId=vpce, ResetPolicy=True)
+        got = through(t, sm_ip, key, SecretId="egress/db")
+        assert got == "ok", got
+        # Reset, the endpoint's policy allows all again: the task gets its secret through it.
+        running(net["private"], definition=with_db)
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():

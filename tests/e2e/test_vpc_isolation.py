@@ -24,7 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 from wharf_harness import Checks, WharfServer, expect_client_error, free_port  # noqa: E402
-from task_fixtures import ecr_endpoints, prepare, push_to_wharf, task_netns, wait_clean, wait_task  # noqa: E402
+from task_fixtures import (call_through_endpoint, ecr_endpoints, prepare, push_to_wharf, task_netns,  # noqa: E402
+                           wait_clean, wait_task)
 
 checks = Checks()
 before, layout = prepare("v1")
@@ -205,6 +206,28 @@ with WharfServer(agent=True) as server:
         while time.time() < deadline and not connects(f, a["ip"]):
             time.sleep(0.1)
         assert connects(f, a["ip"])
+
+    @checks.run
+    def each_vpc_s_endpoint_at_the_shared_address_is_its_own():
+        # Both VPCs' ecr.api endpoints have one address: the server tells them apart by the
+        # VPC the connection came from, so vpc1's endpoint policy binds vpc1's task only.
+        a, b = state["a"], state["b"]
+        api1, api2 = made["endpoints"][0], made["endpoints"][3]
+        address = {}
+        for i in ec2.describe_network_interfaces(Filters=[{"Name": "interface-type", "Values": ["vpc_endpoint"]}])[
+                "NetworkInterfaces"]:
+            address[i["Description"].rsplit(" ", 1)[1]] = i["PrivateIpAddress"]
+        assert address[api1] == address[api2], address
+        ec2.modify_vpc_endpoint(VpcEndpointId=api1, PolicyDocument=json.dumps({"Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "ecr:DescribeRepositories", "Resource": "*"},
+            {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}))
+        try:
+            key = server.credentials()
+            denied = call_through_endpoint(a["id"], address[api1], key, "ecr", "describe_repositories")
+            assert denied.startswith("AccessDeniedException: ") and "in a VPC endpoint policy" in denied, denied
+            assert call_through_endpoint(b["id"], address[api2], key, "ecr", "describe_repositories") == "ok"
+        finally:
+            ec2.modify_vpc_endpoint(VpcEndpointId=api1, ResetPolicy=True)
 
     @checks.run
     def each_task_reads_its_own_metadata_through_its_gateway():

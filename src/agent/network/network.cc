@@ -41,12 +41,8 @@ constexpr const char* kVpcBridgeGroup = "119";
 // The host's replies to a VPC's connections: before the VPC rules.
 constexpr const char* kReplyRulePref = "999";
 
-// The mark of the host's replies into a VPC (network.h): 0x76 in the top byte (the load
-// balancers' are 0x77), the table's 20 bits around 0xf000, which portmap and kube-proxy use.
-uint32_t ReplyMark(uint32_t table) {
-  uint32_t h = (table - 65536u) & 0xfffffu;
-  return 0x76000000u | ((h >> 12) << 16) | (h & 0xfffu);
-}
+// The mark of the host's replies into a VPC (network.h), by its table: the server reads it too.
+uint32_t ReplyMark(uint32_t table) { return model::ReplyMarkOfRouteTable(table); }
 
 std::vector<std::string> EgressRule(const std::string& op, const std::string& bridge) {
   return {"ip", "rule", op, "pref", kEgressRulePref, "iif", bridge, "lookup", "main", "suppress_ifgroup", kVpcBridgeGroup};
@@ -854,12 +850,9 @@ Result<std::vector<std::string>> Network::List() {
   return std::vector<std::string>(ids.begin(), ids.end());
 }
 
-uint32_t VpcReplyMark(const std::string& vpc_id) { return ReplyMark(model::VpcRouteTable(vpc_id)); }
+uint32_t VpcReplyMark(const std::string& vpc_id) { return model::VpcReplyMark(vpc_id); }
 
-uint16_t VpcConntrackZone(const std::string& vpc_id) {
-  // Zone 0 is every other packet's; a VPC's is never it.
-  return static_cast<uint16_t>(1 + (model::VpcRouteTable(vpc_id) - 65536u) % 65535u);
-}
+uint16_t VpcConntrackZone(const std::string& vpc_id) { return model::VpcConntrackZone(vpc_id); }
 
 namespace {
 std::string DataDirHash(std::string_view data_dir) {

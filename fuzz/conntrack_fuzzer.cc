@@ -1,0 +1,32 @@
+// libFuzzer target: arbitrary bytes as the kernel's netlink answer to the server's conntrack
+// GET (net/conntrack_origin.h ParseConntrackOriginal), read for every VPC connection the server
+// accepts. Checks: no crash, no sanitizer report; an answer that parses is a CT_NEW message of
+// the asked sequence number. Build and run with `fuzz/run.sh conntrack`.
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+#include "net/conntrack_origin.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view reply(reinterpret_cast<const char*>(data), size);
+  uint32_t seq = 0;
+  if (size >= NLMSG_HDRLEN) std::memcpy(&seq, data + 8, 4);  // nlmsg_seq: let most inputs reach the walk
+  auto d = wharf::net::ParseConntrackOriginal(reply, seq);
+  if (d) {
+    nlmsghdr h;
+    std::memcpy(&h, data, sizeof h);
+    if (h.nlmsg_type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW) || h.nlmsg_seq != seq ||
+        h.nlmsg_len > size || d->sin_family != AF_INET) {
+      std::abort();
+    }
+  }
+  (void)wharf::net::ParseConntrackOriginal(reply, seq + 1);
+  return 0;
+}
