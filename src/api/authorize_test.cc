@@ -158,6 +158,19 @@ TEST(AuthorizerResourceTags, AreKeptPerRegionAndReadAgainAfterACommit) {
   EXPECT_EQ(reads, 3);
 }
 
+// A secretsmanager interface endpoint with `policy` (none when it does not parse: a failure).
+std::shared_ptr<controlplane::EndpointOrigin> SecretsEndpoint(std::string_view policy) {
+  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
+  endpoint->vpce_id = "vpce-0123456789abcdef0";
+  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
+  endpoint->service = "secretsmanager";
+  endpoint->region = "us-east-1";
+  auto parsed = iam::ParsePolicy(policy, {iam::PolicyKind::kResource});
+  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+  if (parsed.ok()) endpoint->policy = std::make_shared<const iam::Policy>(std::move(parsed).value());
+  return endpoint;
+}
+
 // Through a VPC endpoint: aws:SourceVpce and aws:SourceVpc are in the request (and only then),
 // so a resource policy's "Deny unless through this endpoint" holds, and the endpoint's own
 // policy is weighed, a change to it seen by the next request (nothing is cached for it).
@@ -173,15 +186,8 @@ TEST_F(AuthorizeTest, ThroughAVpcEndpointItsKeysAndPolicyCount) {
   ASSERT_TRUE(denied.has_value());
   EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
 
-  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
-  endpoint->vpce_id = "vpce-0123456789abcdef0";
-  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
-  endpoint->service = "secretsmanager";
-  endpoint->region = "us-east-1";
-  auto full = iam::ParsePolicy(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})",
-                               {iam::PolicyKind::kResource});
-  ASSERT_TRUE(full.ok()) << full.status().ToString();
-  endpoint->policy = std::make_shared<const iam::Policy>(std::move(full).value());
+  auto endpoint = SecretsEndpoint(R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]})");
+  ASSERT_TRUE(endpoint->policy);
   ctx_.endpoint = endpoint;
   EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
   EXPECT_EQ(Ask("secretsmanager:DescribeSecret", std::string(kSecret)), std::nullopt);
@@ -228,16 +234,9 @@ TEST_F(AuthorizeTest, TheRootIsBoundByAResourcePolicysDenyAndAnEndpointsPolicy) 
   EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
   EXPECT_EQ(Ask("secretsmanager:DescribeSecret", std::string(kSecret)), std::nullopt);  // no Allow needed
 
-  auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
-  endpoint->vpce_id = "vpce-0123456789abcdef0";
-  endpoint->vpc_id = "vpc-0aaaabbbbccccdddd";
-  endpoint->service = "secretsmanager";
-  endpoint->region = "us-east-1";
-  auto reads = iam::ParsePolicy(
-      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":["secretsmanager:GetSecretValue","sts:GetSessionToken"],"Resource":"*"}]})",
-      {iam::PolicyKind::kResource});
-  ASSERT_TRUE(reads.ok());
-  endpoint->policy = std::make_shared<const iam::Policy>(std::move(reads).value());
+  auto endpoint = SecretsEndpoint(
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":["secretsmanager:GetSecretValue","sts:GetSessionToken"],"Resource":"*"}]})");
+  ASSERT_TRUE(endpoint->policy);
   ctx_.endpoint = endpoint;
   EXPECT_EQ(Ask("secretsmanager:GetSecretValue", std::string(kSecret)), std::nullopt);
   EXPECT_TRUE(Ask("secretsmanager:DescribeSecret", std::string(kSecret)).has_value());

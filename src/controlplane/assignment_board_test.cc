@@ -49,6 +49,14 @@ Result<model::TaskAssignments> PollNow(AssignmentBoard& board, const std::string
   return std::move(*got);
 }
 
+// Node A's poll after `first`, waiting up to 20 s; its answer comes through `promise`.
+std::future<Result<model::TaskAssignments>> WaitFor(AssignmentBoard& board, const model::TaskAssignments& first,
+                                                    std::promise<Result<model::TaskAssignments>>& promise) {
+  board.Poll(kNodeA, first.revision, std::chrono::seconds(20),
+             [&promise](Result<model::TaskAssignments> a) { promise.set_value(std::move(a)); });
+  return promise.get_future();
+}
+
 TEST(AssignmentBoardTest, AnswersOnlyTheNodesTasksAsAssignments) {
   store::MemoryStore store;
   Put(store, Record("a1", kNodeA));
@@ -99,9 +107,7 @@ TEST(AssignmentBoardTest, AWaitingPollIsAnsweredByAChangeToItsNodesTasks) {
   ASSERT_TRUE(first.ok());
 
   std::promise<Result<model::TaskAssignments>> promise;
-  auto future = promise.get_future();
-  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
-                 [&](Result<model::TaskAssignments> a) { promise.set_value(std::move(a)); });
+  auto future = WaitFor(**board, *first, promise);
   Put(store, Record("b1", kNodeB));  // another node's: no answer yet
   EXPECT_EQ(future.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
   Put(store, Record("a1", kNodeA, "STOPPED"));
@@ -154,10 +160,8 @@ TEST(AssignmentBoardTest, AChangeBetweenTheSnapshotAndTheWaitAnswersAtOnce) {
   ASSERT_TRUE(first.ok());
 
   std::promise<Result<model::TaskAssignments>> promise;
-  auto future = promise.get_future();
   store.armed = true;
-  (*board)->Poll(kNodeA, first->revision, std::chrono::seconds(20),
-                 [&](Result<model::TaskAssignments> a) { promise.set_value(std::move(a)); });
+  auto future = WaitFor(**board, *first, promise);
   ASSERT_EQ(future.wait_for(std::chrono::seconds(3)), std::future_status::ready);
   auto answer = future.get();
   ASSERT_TRUE(answer.ok());

@@ -128,6 +128,16 @@ class NetworkTest : public ::testing::Test {
     net_ = std::move(*net);
   }
 
+  // Another Network on this test's state dir, as a restarted agent opens it (named with
+  // `prefix`: this test's, or another an upgraded agent names with).
+  Result<std::unique_ptr<Network>> Reopen(const std::string& prefix = "") {
+    CniOptions options;
+    options.state_dir = state_dir_;
+    options.netns_prefix = prefix.empty() ? prefix_ : prefix;
+    options.vpc_table = VpcTable();
+    return Network::Open(options);
+  }
+
   // This test run's VPC table (an agent's is NodeTableName's), never a running agent's.
   static std::string VpcTable() { return "wt" + std::to_string(getpid()) + "_vpc"; }
 
@@ -402,11 +412,7 @@ TEST_F(NetworkTest, AttachTwiceReturnsTheSameAttachmentAndDetachTwiceSucceeds) {
   auto first = net_->Attach(id, subnet, {{PickHostPort({}).value(), 80, "tcp"}});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   // A second Network on the same state dir: what the agent sees after a restart.
-  CniOptions options;
-  options.state_dir = state_dir_;
-  options.netns_prefix = prefix_;
-  options.vpc_table = VpcTable();
-  auto restarted = Network::Open(options);
+  auto restarted = Reopen();
   ASSERT_TRUE(restarted.ok());
   auto second = (*restarted)->Attach(id, subnet, {});
   ASSERT_TRUE(second.ok()) << second.status().ToString();
@@ -460,11 +466,7 @@ TEST_F(NetworkTest, AnEnisPortIsNamedAndPinnedAndAnOlderAgentsIsNamedAtAdoption)
   older.replace(older.find("\"" + port + "\""), port.size() + 2, "\"" + veth + "\"");
   std::ofstream(record_path) << older;
   // A restarted agent adopts the task.
-  CniOptions options;
-  options.state_dir = state_dir_;
-  options.netns_prefix = prefix_;
-  options.vpc_table = VpcTable();
-  auto restarted = Network::Open(options);
+  auto restarted = Reopen();
   ASSERT_TRUE(restarted.ok());
   Status adopted = (*restarted)->AdoptEni(id, subnet);
   ASSERT_TRUE(adopted.ok()) << adopted.ToString();
@@ -543,17 +545,13 @@ TEST_F(NetworkTest, ListsOnlyItsOwnNamespacesWithOrWithoutARecord) {
 // An agent that names its namespaces anew adopts an attachment made under the old name (an
 // older agent's "wharf-<id>"): its record names the path, which the task's containers use.
 TEST_F(NetworkTest, AnAttachmentMadeUnderAnotherPrefixKeepsItsNamespace) {
-  Subnet subnet = MakeSubnet(208);
+  Subnet subnet = MakeSubnet(214);
   ScopeGuard guard([&] { CleanUp(subnet); });
   const std::string id = Id("adopted");
   auto first = net_->Attach(id, subnet, {});
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(first->netns_path, "/run/netns/" + prefix_ + id);
-  CniOptions options;
-  options.state_dir = state_dir_;
-  options.netns_prefix = NodeNetnsPrefix(state_dir_);
-  options.vpc_table = VpcTable();
-  auto renamed = Network::Open(options);
+  auto renamed = Reopen(NodeNetnsPrefix(state_dir_));
   ASSERT_TRUE(renamed.ok()) << renamed.status().ToString();
   EXPECT_EQ(*(*renamed)->List(), std::vector<std::string>{id});
   auto again = (*renamed)->Attach(id, subnet, {});
