@@ -158,6 +158,15 @@ TEST(AuthorizerResourceTags, AreKeptPerRegionAndReadAgainAfterACommit) {
   EXPECT_EQ(reads, 3);
 }
 
+constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
+
+// A secret's resource policy: GetSecretValue denied to anyone but through vpce-0123456789abcdef0.
+std::string DenyUnlessThroughTheEndpoint(std::string_view) {
+  return R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+         R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
+         R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})";
+}
+
 // A secretsmanager interface endpoint with `policy` (none when it does not parse: a failure).
 std::shared_ptr<controlplane::EndpointOrigin> SecretsEndpoint(std::string_view policy) {
   auto endpoint = std::make_shared<controlplane::EndpointOrigin>();
@@ -176,12 +185,7 @@ std::shared_ptr<controlplane::EndpointOrigin> SecretsEndpoint(std::string_view p
 // policy is weighed, a change to it seen by the next request (nothing is cached for it).
 TEST_F(AuthorizeTest, ThroughAVpcEndpointItsKeysAndPolicyCount) {
   PutUser(Document(Statement("Allow", "secretsmanager:*")));
-  constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
-  service_.resource_policy = [](std::string_view) {
-    return std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
-                       R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
-                       R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})");
-  };
+  service_.resource_policy = DenyUnlessThroughTheEndpoint;
   auto denied = Ask("secretsmanager:GetSecretValue", std::string(kSecret));
   ASSERT_TRUE(denied.has_value());
   EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
@@ -223,12 +227,7 @@ TEST_F(AuthorizeTest, TheRootIsBoundByAResourcePolicysDenyAndAnEndpointsPolicy) 
   root.root = true;
   SetPrincipal(ctx_, root);
   ctx_.key_owner = std::make_shared<const KeyOwner>(root);
-  constexpr std::string_view kSecret = "arn:aws:secretsmanager:us-east-1:000000000000:secret:db-AbCdEf";
-  service_.resource_policy = [](std::string_view) {
-    return std::string(R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
-                       R"("Action":"secretsmanager:GetSecretValue","Resource":"*",)"
-                       R"("Condition":{"StringNotEquals":{"aws:SourceVpce":"vpce-0123456789abcdef0"}}}]})");
-  };
+  service_.resource_policy = DenyUnlessThroughTheEndpoint;
   auto denied = Ask("secretsmanager:GetSecretValue", std::string(kSecret));
   ASSERT_TRUE(denied.has_value());
   EXPECT_NE(denied->find("with an explicit deny in a resource-based policy"), std::string::npos) << *denied;
