@@ -285,20 +285,25 @@ bool FrontDoor::ServedThrough(const net::Request& req, const controlplane::Endpo
          (scope->service.empty() || controlplane::EndpointServiceOf(scope->service) == endpoint.service);
 }
 
+const ServiceEndpoint* FrontDoor::JsonService(std::string_view target_prefix) const {
+  return FindService([&](const ServiceEndpoint& s) {
+    return s.model->protocol() == "json" && s.model->target_prefix() == target_prefix;
+  });
+}
+
+const ServiceEndpoint* FrontDoor::CborService(std::string_view target_prefix) const {
+  return FindService([&](const ServiceEndpoint& s) { return s.rpc_v2_cbor && s.model->target_prefix() == target_prefix; });
+}
+
 const ServiceEndpoint* FrontDoor::RequestedService(const net::Request& req) const {
   std::string_view target = req.target();
   if (auto amz_target = req.find("x-amz-target"); amz_target != req.end()) {
     std::string_view value = amz_target->value();
     size_t dot = value.rfind('.');
-    std::string_view prefix = value.substr(0, dot == std::string_view::npos ? 0 : dot);
-    return FindService([&](const ServiceEndpoint& s) {
-      return s.model->protocol() == "json" && s.model->target_prefix() == prefix;
-    });
+    return JsonService(value.substr(0, dot == std::string_view::npos ? 0 : dot));
   }
   std::string_view prefix, op_name;
-  if (ParseRpcV2Path(target, prefix, op_name)) {
-    return FindService([&](const ServiceEndpoint& s) { return s.rpc_v2_cbor && s.model->target_prefix() == prefix; });
-  }
+  if (ParseRpcV2Path(target, prefix, op_name)) return CborService(prefix);
   return QueryService(req);
 }
 
@@ -520,9 +525,7 @@ std::optional<net::Response> FrontDoor::HandleJson(const net::Request& req, std:
   size_t dot = target.rfind('.');
   std::string_view prefix = target.substr(0, dot == std::string_view::npos ? 0 : dot);
   std::string_view op_name = dot == std::string_view::npos ? target : target.substr(dot + 1);
-  const ServiceEndpoint* service = FindService([&](const ServiceEndpoint& s) {
-    return s.model->protocol() == "json" && s.model->target_prefix() == prefix;
-  });
+  const ServiceEndpoint* service = JsonService(prefix);
   if (!service) {
     // A JSON service wharf does not run (EventBridge, DynamoDB, ...): said so,
     // rather than an anonymous UnknownOperationException the SDK cannot explain.
@@ -542,9 +545,7 @@ std::optional<net::Response> FrontDoor::HandleCbor(const net::Request& req, cons
     return CborError(AwsError{"UnknownOperationException", "Not an rpc-v2 path: /service/<service>/operation/<operation>", 404},
                      request_id);
   }
-  const ServiceEndpoint* service = FindService([&](const ServiceEndpoint& s) {
-    return s.rpc_v2_cbor && s.model->target_prefix() == prefix;
-  });
+  const ServiceEndpoint* service = CborService(prefix);
   if (!service) {
     return CborError(AwsError{"UnknownOperationException", NotServed(prefix), 404}, request_id);
   }

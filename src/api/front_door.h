@@ -214,6 +214,9 @@ class FrontDoor {
   // `home` (found by FindService) as `region` runs it.
   const ServiceEndpoint* InRegion(const ServiceEndpoint* home, std::string_view region) const;
   const ServiceEndpoint* QueryService(const net::Request& req) const;
+  // The JSON service of an X-Amz-Target prefix, the rpc-v2-cbor service of a path's; null for none.
+  const ServiceEndpoint* JsonService(std::string_view target_prefix) const;
+  const ServiceEndpoint* CborService(std::string_view target_prefix) const;
   // The service a request names, as the handlers route it; null for none.
   const ServiceEndpoint* RequestedService(const net::Request& req) const;
   // The message for a request to a service this server does not run (`service`: a SigV4

@@ -1,6 +1,7 @@
 #include "controlplane/vpc_endpoint_origin.h"
 
 #include "base/logging.h"
+#include "controlplane/records.h"
 #include "controlplane/vpc_egress.h"
 #include "model/ec2_network.h"
 #include "model/json.h"
@@ -68,16 +69,8 @@ EndpointDirectory::~EndpointDirectory() { watch_.reset(); }
 Status EndpointDirectory::Start() {
   ASSIGN_OR_RETURN(int64_t revision, store_.CurrentRevision());
   std::map<std::string, json::object, std::less<>> records;
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto page, store_.List(model::keys::kVpcEndpoints, after, 500));
-    for (const auto& kv : page.items) {
-      auto record = ParseObject(kv.value);
-      if (record.ok()) records.emplace(kv.key, std::move(record).value());
-    }
-    if (!page.more || page.items.empty()) break;
-    after = page.items.back().key;
-  }
+  ASSIGN_OR_RETURN(std::vector<StoredRecord> stored, ReadRecords(store_, model::keys::kVpcEndpoints));
+  for (StoredRecord& r : stored) records.emplace(std::move(r.key), std::move(r.value));
   {
     MutexLock lock(mu_);
     records_ = std::move(records);
