@@ -4,13 +4,11 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <optional>
 #include <sstream>
 
 extern char** environ;
@@ -30,32 +28,6 @@ struct Pipe {
 };
 
 std::string Errno(const char* what) { return std::string(what) + ": " + std::strerror(errno); }
-
-// Linux keeps a nice value per thread and a child starts with its creating thread's: the
-// calling thread takes the child's value for the spawn, so the child runs niced from its first
-// instruction (a Go plugin's runtime threads, made at once, and the programs it runs inherit it;
-// setpriority on the child's pid after the spawn would miss them). Restoring the caller's
-// value is raising a priority, which needs CAP_SYS_NICE: only root does it.
-class NiceForSpawn {
- public:
-  explicit NiceForSpawn(int nice) {
-    if (nice == 0 || geteuid() != 0) return;
-    tid_ = gettid();
-    errno = 0;
-    int old = getpriority(PRIO_PROCESS, static_cast<id_t>(tid_));
-    if (errno != 0) return;
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), old + nice) == 0) old_ = old;
-  }
-  ~NiceForSpawn() {
-    if (old_) setpriority(PRIO_PROCESS, static_cast<id_t>(tid_), *old_);
-  }
-  NiceForSpawn(const NiceForSpawn&) = delete;
-  NiceForSpawn& operator=(const NiceForSpawn&) = delete;
-
- private:
-  pid_t tid_ = 0;
-  std::optional<int> old_;
-};
 
 // Feeds stdin and drains stdout/stderr together so that neither side blocks on a full pipe.
 // False when the deadline passed first.
@@ -147,11 +119,8 @@ Result<CommandResult> ProcessRunner::Run(const Command& command) {
   // instead because the agent ignores SIGPIPE process-wide (networking code does too).
   signal(SIGPIPE, SIG_IGN);
   pid_t pid = -1;
-  int rc;
-  {
-    NiceForSpawn niced(command.nice);
-    rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), command.env ? envp.data() : environ);
-  }
+  int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(),
+                        command.env ? envp.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     return Status::Internal("cannot start " + command.argv[0] + ": " + std::strerror(rc));

@@ -29,10 +29,6 @@ struct Command {
   std::optional<std::map<std::string, std::string>> env;
   std::string stdin_data;
   std::chrono::milliseconds timeout{30000};  // then SIGKILL; 0: no limit
-  // Added to the calling thread's nice value for the child (and what it starts), for helpers
-  // that run beside a CPU-bound step which should get the cores first. Applied only when the
-  // caller may restore its own value afterwards (root); ignored otherwise.
-  int nice = 0;
 };
 
 class CommandRunner {

@@ -77,7 +77,6 @@ Result<json::object> CniInvoker::Exec(const std::string& command, const json::ob
       {"PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
   };
   Command cmd{{plugin_dir_ + "/" + type}, std::move(env), json::serialize(config)};
-  cmd.nice = kBesideCreateNice;
   auto ran = runner_.Run(cmd);
   if (!ran.ok()) return ran.status().WithContext("CNI " + type + " " + command);
   const CommandResult& r = *ran;

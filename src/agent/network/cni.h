@@ -23,12 +23,6 @@ namespace wharf::agent {
 
 inline constexpr const char* kCniVersion = "1.0.0";
 
-// The nice value added for the plugins and the ENI port's `ip`/`bridge` runs. They run beside
-// `runc create` (TaskRunner), which is CPU-bound and on the task's critical path, while the
-// network is needed only at the start after it: on a 2-core node they took the CPU create
-// waited for (bench/README.md, start17). Niced, they still finish well before create does.
-inline constexpr int kBesideCreateNice = 10;
-
 struct CniArgs {
   std::string container_id;
   std::string netns;  // path; empty when the namespace is gone (DEL only)

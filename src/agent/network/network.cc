@@ -403,17 +403,14 @@ Status NameEniPort(CommandRunner& runner, const CniOptions& options, Record& rec
   if (fs::exists("/sys/class/net/" + veth, ec)) {
     std::string batch = "link set dev " + veth + " down\nlink set dev " + veth + " name " + name + "\nlink set dev " +
                         name + " type bridge_slave learning off\nlink set dev " + name + " up\n";
-    Command rename{{"ip", "-batch", "-"}, std::nullopt, batch};
-    rename.nice = kBesideCreateNice;
-    ASSIGN_OR_RETURN(CommandResult r, runner.Run(rename));
+    ASSIGN_OR_RETURN(CommandResult r, runner.Run({{"ip", "-batch", "-"}, std::nullopt, batch}));
     if (r.exit_code != 0) return Status::Internal("naming port " + veth + " " + name + ": " + r.err);
   } else if (!fs::exists("/sys/class/net/" + name, ec)) {
     return Status::NotFound("no port " + veth + " nor " + name + " on " + bridge);
   }  // else renamed by an agent that stopped before saving the record: the port is the ENI's
-  Command fdb{{"bridge", "fdb", "replace", EniMac(ip), "dev", name, "master", "static", "sticky"}, std::nullopt, ""};
-  fdb.nice = kBesideCreateNice;
-  ASSIGN_OR_RETURN(CommandResult added, runner.Run(fdb));
-  if (added.exit_code != 0) return Status::Internal("port " + name + ": bridge fdb replace: " + added.err);
+  RETURN_IF_ERROR(RunChecked(runner, {"bridge", "fdb", "replace", EniMac(ip), "dev", name, "master", "static", "sticky"})
+                      .status()
+                      .WithContext("port " + name));
   (*host)["name"] = name;
   return save ? SaveRecord(options, record) : Status::OK();
 }
