@@ -565,6 +565,14 @@ Status TaskRunner::LaunchContainers() {
         started = StartCreated(*c);
       }
       if (!started.ok()) {
+        // A create beside an attach that failed fails for the attach's sake (its namespace is
+        // taken away as the attach rolls back): the attach's error is the launch's, as above.
+        Status network = attachments_.empty() ? Status::OK() : AwaitNetwork();
+        if (!network.ok()) {
+          c->created = false;
+          SaveState();
+          return network;
+        }
         c->reason = "CannotStartContainerError: " + started.message();
         return Status::FailedPrecondition(c->reason);
       }

@@ -287,6 +287,20 @@ TEST_F(TaskRunnerTest, ABridgeCniFailureIsTheLaunchsNotTheStartingContainers) {
   EXPECT_EQ(detached, (Names{std::string(kTaskId) + "-db", web}));
 }
 
+// An awsvpc task's first container created beside its ENI's attach: when the attach fails, it
+// takes its namespace away and the create fails too ("failed to open /run/netns/..."); the
+// task's reason is the attach's error, which says why, not the create's.
+TEST_F(TaskRunnerTest, AnAttachFailingBesideTheCreateIsTheLaunchsReason) {
+  network_.FailAttach(kTaskId, Status::Internal(std::string("attach ") + kTaskId + ": naming port: File exists"));
+  runtime_.FailCreate("app", Status::Internal("nsexec-1: failed to open /run/netns/fake: No such file or directory"));
+  Run(Assignment(R"([{"name": "app", "image": "app"}])", "awsvpc"));
+  ASSERT_TRUE(Eventually([&] { return runner_->Finished(); }));
+  json::object stopped = *reports_.Change("STOPPED");
+  EXPECT_EQ(GetString(stopped, "reason"), std::string("attach ") + kTaskId + ": naming port: File exists");
+  EXPECT_FALSE(ReportedContainer(stopped, "app").contains("runtimeId"));
+  EXPECT_EQ(network_.Detached(), (Names{kTaskId}));
+}
+
 TEST_F(TaskRunnerTest, StopSendsSigtermThenSigkillAfterStopTimeout) {
   Run(Assignment(R"([
       {"name": "web", "image": "web", "stopTimeout": 10},

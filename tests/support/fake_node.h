@@ -54,6 +54,11 @@ class FakeRuntime final : public agent::ContainerRuntime {
     MutexLock lock(mu_);
     ignores_sigterm_.insert(name);
   }
+  // Its creation fails with `error` (as runc create failing).
+  void FailCreate(const std::string& name, Status error) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
+    create_failures_.emplace(name, std::move(error));
+  }
   // The exit code its health check probes get from now on (0 when never set).
   void SetProbeExit(const std::string& name, int code) EXCLUDES(mu_) {
     MutexLock lock(mu_);
@@ -86,6 +91,7 @@ class FakeRuntime final : public agent::ContainerRuntime {
     MutexLock lock(mu_);
     if (containers_.count(id)) return Status::AlreadyExists(id);
     if (!std::filesystem::exists(bundle_dir + "/config.json")) return Status::FailedPrecondition("no config.json");
+    if (auto it = create_failures_.find(NameOf(id)); it != create_failures_.end()) return it->second;
     containers_[id].status = "created";
     calls_.push_back("create " + NameOf(id));
     return Status::OK();
@@ -154,6 +160,7 @@ class FakeRuntime final : public agent::ContainerRuntime {
   mutable Mutex mu_;
   std::map<std::string, agent::ContainerState> containers_ GUARDED_BY(mu_);  // by runtime id
   std::set<std::string> ignores_sigterm_ GUARDED_BY(mu_);
+  std::map<std::string, Status> create_failures_ GUARDED_BY(mu_);
   std::map<std::string, int> probe_exit_ GUARDED_BY(mu_);
   std::map<std::string, int> probes_ GUARDED_BY(mu_);
   std::vector<std::string> calls_ GUARDED_BY(mu_);
