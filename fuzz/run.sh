@@ -72,7 +72,7 @@ if [[ $target == cbor ]]; then
 fi
 
 if [[ $target == conntrack ]]; then
-  clang++ "${flags[@]}" fuzz/conntrack_fuzzer.cc src/net/conntrack_origin.cc -o "$out/conntrack_fuzzer"
+  clang++ "${flags[@]}" fuzz/conntrack_fuzzer.cc src/net/conntrack_origin.cc src/net/conntrack_flows.cc src/base/status.cc -o "$out/conntrack_fuzzer"
   # Seed: an answer as the kernel writes it (original tuple 10.0.1.5:40000 -> 10.0.2.4:443, the
   # reply tuple, the zone), sequence number 7.
   python3 - "$corpus/answer" <<'PY'

@@ -8,6 +8,7 @@
 
 #include "base/fnv1a.h"
 #include "base/logging.h"
+#include "net/conntrack_flows.h"
 #include "net/local_routes.h"
 #include "net/nft_apply.h"
 
@@ -304,7 +305,53 @@ std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::st
   return out;
 }
 
+std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan) {
+  std::set<EndpointFlowKey> out;
+  for (const EgressEni& e : plan.enis) {
+    for (const std::string& a : e.endpoints) out.emplace(e.vpc_zone, a);
+  }
+  return out;
+}
+
+std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& before, const EgressPlan& after) {
+  std::set<uint16_t> zones;
+  for (const EgressEni& e : after.enis) zones.insert(e.vpc_zone);
+  std::set<EndpointFlowKey> now = EndpointFlows(after);
+  std::vector<EndpointFlowKey> gone;
+  for (const EndpointFlowKey& k : before) {
+    if (zones.count(k.first) && !now.count(k)) gone.push_back(k);
+  }
+  return gone;
+}
+
+Result<int> EndConntrackEndpointFlows(uint16_t zone, const std::string& address) {
+  sockaddr_in destination{};
+  destination.sin_family = AF_INET;
+  destination.sin_port = htons(kEndpointPort);
+  if (::inet_pton(AF_INET, address.c_str(), &destination.sin_addr) != 1) {
+    return Status::InvalidArgument("bad endpoint address " + address);
+  }
+  return net::EndConntrackFlowsTo(zone, destination);
+}
+
 Status Egress::Apply(const EgressPlan& plan) {
+  RETURN_IF_ERROR(ApplyTable(plan));
+  // The table DNATs no new connection to a gone interface now; the established ones end.
+  for (const auto& [zone, address] : EndpointsGone(endpoint_flows_, plan)) {
+    auto ended = end_flows_(zone, address);
+    if (!ended.ok()) {
+      LOG_WARN("msg=\"connections to a removed endpoint interface not ended\" address={} zone={} error=\"{}\"",
+               address, zone, ended.status().message());
+    } else if (*ended > 0) {
+      LOG_INFO("msg=\"connections to a removed endpoint interface ended\" address={} zone={} count={}", address,
+               zone, *ended);
+    }
+  }
+  endpoint_flows_ = EndpointFlows(plan);
+  return Status::OK();
+}
+
+Status Egress::ApplyTable(const EgressPlan& plan) {
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   std::set<std::string> routes = EndpointRoutes(plan);
   if (script == applied_ && routes == routes_ && !rewrite_routes_ && reconciled_) return Status::OK();
@@ -365,6 +412,7 @@ Status Egress::Remove() {
   }
   applied_.clear();
   holds_table_ = false;
+  endpoint_flows_.clear();
   return Status::OK();
 }
 

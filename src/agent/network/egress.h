@@ -76,9 +76,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -153,10 +155,27 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite = false);
 
+// (conntrack zone, address) of each VPC interface endpoint interface `plan`'s ENIs reach.
+using EndpointFlowKey = std::pair<uint16_t, std::string>;
+std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan);
+// Of `before`, the endpoint interfaces gone from the VPCs `after` still has ENIs in: the
+// endpoint was deleted or left a subnet, and the connections DNAT'd to it end, as on AWS. A
+// VPC this node no longer serves keeps its flows: its ENIs are gone with theirs, and another
+// agent on the host may still serve it. Pure.
+std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& before, const EgressPlan& after);
+
+// Ends the connections of conntrack zone `zone` DNAT'd from `address`:kEndpointPort (the
+// number ended); net::EndConntrackFlowsTo by default, a fake in tests.
+using EndFlows = std::function<Result<int>(uint16_t zone, const std::string& address)>;
+Result<int> EndConntrackEndpointFlows(uint16_t zone, const std::string& address);
+
 class Egress {
  public:
-  explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
-  // A repeated plan costs one compile and no nft run.
+  explicit Egress(CommandRunner& runner, std::string table = "wharf_egress",
+                  EndFlows end_flows = EndConntrackEndpointFlows)
+      : runner_(runner), table_(std::move(table)), end_flows_(std::move(end_flows)) {}
+  // A repeated plan costs one compile and no nft run. Once the table no longer DNATs to an
+  // endpoint interface gone from a VPC (EndpointsGone), the connections made to it end.
   Status Apply(const EgressPlan& plan);
   // The next Apply writes the table and the endpoints' routes again (the agent's refresh).
   void Forget() {
@@ -175,9 +194,12 @@ class Egress {
   // The endpoints' routes (proto 78) the kernel has in the routing tables of `routes`; none
   // when `ip` cannot tell.
   std::optional<std::set<std::string>> KernelRoutes(const std::set<std::string>& routes);
+  Status ApplyTable(const EgressPlan& plan);
 
   CommandRunner& runner_;
   const std::string table_;
+  const EndFlows end_flows_;
+  std::set<EndpointFlowKey> endpoint_flows_;  // of the plan in force
   std::string applied_;
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
   bool rewrite_routes_ = false;

@@ -234,5 +234,40 @@ TEST(EgressTest, ATableRemovedOnPurposeIsNotHeldAndStaysGone) {
   EXPECT_EQ(nft.scripts.size(), 2u) << "and the same empty plan runs nothing";
 }
 
+TEST(EgressTest, AnEndpointGoneFromItsVpcEndsItsConnectionsOnceTheTableNoLongerDnatsThem) {
+  if (!FindExecutable("ip").ok() || !FindExecutable("nft").ok()) GTEST_SKIP() << "no ip or nft here";
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2", 7};
+  a.endpoints = {"10.0.1.9", "10.0.1.10"};
+  a.admitted_endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressEni b{"wh-bbb", "10.0.2.6", "", "", 0x76000002, "10.0.2.1", "10.0.0.2", 8};
+  b.endpoints = {"10.0.2.9"};
+  b.vpc_route_table = 70001;
+  EgressPlan plan{{a, b}, ServerFront{"127.0.0.1", 4566}, {}};
+  ScriptedIp ip;
+  std::vector<std::pair<uint16_t, std::string>> ended;
+  Egress egress(ip, "wharf_egress_test", [&](uint16_t zone, const std::string& address) -> Result<int> {
+    EXPECT_TRUE(Has(ip.batches.back(), "route del local " + address + "/32 dev lo table 70000\n"))
+        << "the route is gone (and the table written) before the flows end";
+    ended.emplace_back(zone, address);
+    return 1;
+  });
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_TRUE(ended.empty()) << "nothing was served before";
+
+  // The endpoint at 10.0.1.9 deleted; VPC 8's ENI left the node with its VPC's endpoint.
+  plan.enis = {a};
+  plan.enis[0].endpoints = {"10.0.1.10"};
+  plan.enis[0].admitted_endpoints = {};
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ended, (std::vector<std::pair<uint16_t, std::string>>{{7, "10.0.1.9"}}))
+      << "only the deleted endpoint's, in its VPC's zone: a VPC the node no longer serves keeps its own";
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ended.size(), 1u) << "once";
+
+  EXPECT_EQ(EndpointsGone({{7, "10.0.1.9"}, {7, "10.0.1.10"}}, plan), (std::vector<EndpointFlowKey>{{7, "10.0.1.9"}}));
+  EXPECT_TRUE(EndpointsGone({{7, "10.0.1.9"}}, EgressPlan{}).empty()) << "no ENI of the VPC left: nothing to end";
+}
+
 }  // namespace
 }  // namespace wharf::agent
