@@ -23,7 +23,8 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   only while the endpoint's security group admits 443 from the task: revoked, the pull times
   out in Fargate's words; an ssm endpoint with the VPC's default group times the secrets out
   until its group admits the task. RunTask -> RUNNING through the NAT gateway and through
-  the endpoints is printed.
+  the endpoints is printed. An endpoint deleted ends the connections made through it: a
+  kept-alive connection answered before gets no answer after.
 A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
 host's addresses, whatever the task's way out. The node's nft tables, deleted by someone else
 (as `nft flush ruleset` would; only this node's own here) or emptied (`nft flush table`), are
@@ -155,6 +156,38 @@ def answers_on_443(task, address):
                         "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
+
+
+# Holds one keep-alive connection to an endpoint's address on 443 (argv[1]) from a task's
+# namespace: a request (unsigned: the service's own error is an answer) at the start and one
+# more on the same connection when a line arrives on stdin; prints "answered <status>" or what
+# became of it: "closed" (the server closed it unanswered), "timeout", "reset", "error <errno>".
+KEEP_ALIVE = """
+import http.client, socket, sys
+c = http.client.HTTPConnection(sys.argv[1], 443, timeout=5)
+c.connect()
+c.auto_open = 0  # never a new connection
+def ask():
+    try:
+        c.request("POST", "/", body="{}", headers={"X-Amz-Target": "secretsmanager.ListSecrets",
+                                                  "Content-Type": "application/x-amz-json-1.1"})
+        r = c.getresponse()
+        r.read()
+        return f"answered {r.status}"
+    except socket.timeout:
+        return "timeout"
+    except http.client.RemoteDisconnected:
+        return "closed"
+    except http.client.NotConnected:
+        return "not kept alive"
+    except ConnectionResetError:
+        return "reset"
+    except OSError as e:
+        return f"error {e.errno}"
+print(ask(), flush=True)
+sys.stdin.readline()
+print(ask(), flush=True)
+"""
 
 
 def listen_everywhere():
@@ -555,6 +588,7 @@ with WharfServer(agent=True) as server:
                                        VpcEndpointType="Interface", SubnetIds=[net["private"]],
                                        SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
         net["endpoints"].append(vpce)
+        net["sm_vpce"] = vpce
         [sm_ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
             {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
         )["NetworkInterfaces"] if i["Description"].endswith(vpce)]
@@ -565,6 +599,7 @@ with WharfServer(agent=True) as server:
             memory="512", executionRoleArn=net["exec_role"], containerDefinitions=[container]
         )["taskDefinition"]["taskDefinitionArn"]
         t = net["with_ssm"]
+        net["sm_ip"] = sm_ip
         # The default policy (full access): the call through the endpoint is answered.
         got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
         assert got == "ok", got
@@ -595,6 +630,34 @@ with WharfServer(agent=True) as server:
         assert got == "ok", got
         # Reset, the endpoint's policy allows all again: the task gets its secret through it.
         running(net["private"], definition=with_db)
+
+    @checks.run
+    def deleting_an_endpoint_ends_the_connections_made_through_it():
+        # One kept-alive connection to the secretsmanager endpoint: answered, then the endpoint
+        # deleted, the next request on it gets no answer. The node ends the flow (conntrack),
+        # so the request never reaches the server: a server that closed it ("closed") would
+        # mean the node still DNATs the old connection.
+        t, address = net["with_ssm"], net["sm_ip"]
+        holder = subprocess.Popen(["ip", "netns", "exec", task_netns(t["id"]), "/usr/bin/python3", "-c", KEEP_ALIVE,
+                                   address], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        try:
+            first = holder.stdout.readline().strip()
+            assert first.startswith("answered "), (first, holder.stderr.read() if holder.poll() is not None else "")
+            ec2.delete_vpc_endpoints(VpcEndpointIds=[net["sm_vpce"]])
+            net["endpoints"].remove(net["sm_vpce"])
+            # The node has let the endpoint go once its interface's local route is gone.
+            gone = eventually(lambda: address in sh("ip", "route", "show", "table", "all", "proto", "78").stdout, False)
+            assert gone is False, "the deleted endpoint's route stays"
+            time.sleep(0.5)
+            holder.stdin.write("again\n")
+            holder.stdin.flush()
+            second = holder.stdout.readline().strip()
+            assert second in ("timeout", "reset") or second.startswith("error "), second
+        finally:
+            holder.kill()
+            holder.wait()
+        assert not answers_on_443(t, address), "a new connection to the deleted endpoint is answered"
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():

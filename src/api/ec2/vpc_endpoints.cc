@@ -17,6 +17,7 @@
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/vpc_dns.h"
+#include "model/vpc_endpoint_names.h"
 
 namespace wharf::api::ec2 {
 
@@ -91,6 +92,9 @@ std::optional<AwsError> AddInterfaces(Context& c, store::Txn& txn, object& endpo
     endpoint["SubnetIds"].as_array().push_back(json::string(subnet_id));
     object& wharf = endpoint["_wharf"].as_object();
     wharf["addresses"].as_object()[subnet_id] = *ip;
+    // Its zone names its zonal DNS name (model::EndpointDnsNames).
+    if (!wharf["zones"].is_object()) wharf["zones"] = object();
+    wharf["zones"].as_object()[subnet_id] = GetString(s.value, "AvailabilityZone");
   }
   return std::nullopt;
 }
@@ -99,7 +103,8 @@ std::optional<AwsError> AddInterfaces(Context& c, store::Txn& txn, object& endpo
 void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::string>& subnets) {
   json::array& subnet_ids = endpoint["SubnetIds"].as_array();
   json::array& enis = endpoint["NetworkInterfaceIds"].as_array();
-  object& addresses = endpoint["_wharf"].as_object()["addresses"].as_object();
+  object& wharf = endpoint["_wharf"].as_object();
+  object& addresses = wharf["addresses"].as_object();
   for (const std::string& subnet_id : subnets) {
     for (size_t i = 0; i < subnet_ids.size(); ++i) {
       if (std::string_view(subnet_ids[i].as_string()) != subnet_id) continue;
@@ -110,15 +115,19 @@ void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::
     std::string ip = GetString(addresses, subnet_id);
     if (!ip.empty()) txn.ops.push_back(store::Op::Delete(model::keys::EniIpKey(subnet_id, ip)));
     addresses.erase(subnet_id);
+    if (wharf["zones"].is_object()) wharf["zones"].as_object().erase(subnet_id);
   }
 }
 
-// DnsEntries: an interface endpoint with private DNS on shows its service's private DNS name
-// (model::EndpointPrivateDnsName), which the VPC resolver answers with its interfaces'
-// addresses (controlplane/vpc_names.cc). Its vpce-... regional names are not made: nothing
-// would answer them.
+// DnsEntries as AWS lists them: an interface endpoint's own names first, regional then zonal
+// (model::EndpointDnsNames, in the region's public vpce zone), then, with private DNS on, its
+// service's private DNS name (model::EndpointPrivateDnsName) in the VPC's private hosted zone.
+// The VPC resolver answers them all with the interfaces' addresses (controlplane/vpc_names.cc).
 void SetDnsEntries(object& endpoint, std::string_view region) {
   json::array entries;
+  for (const model::EndpointDnsName& n : model::EndpointDnsNames(endpoint)) {
+    entries.push_back(object{{"DnsName", n.name}, {"HostedZoneId", model::EndpointDnsHostedZoneId(region)}});
+  }
   std::string service = GetString(endpoint, "ServiceName");
   std::string prefix = "com.amazonaws." + std::string(region) + ".";
   if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false) &&

@@ -1,0 +1,48 @@
+#include "model/vpc_endpoint_names.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <regex>
+
+namespace wharf::model {
+namespace {
+
+TEST(VpcEndpointNames, BaseNamesAreTheServicesUnderTheRegionsVpceZone) {
+  EXPECT_EQ(EndpointBaseDnsName("secretsmanager", "us-east-1"), "secretsmanager.us-east-1.vpce.amazonaws.com");
+  EXPECT_EQ(EndpointBaseDnsName("ecr.api", "eu-west-1"), "api.ecr.eu-west-1.vpce.amazonaws.com");
+  EXPECT_EQ(EndpointBaseDnsName("ecr.dkr", "us-east-1"), "dkr.ecr.us-east-1.vpce.amazonaws.com");
+  EXPECT_EQ(EndpointDnsZone("us-east-1"), "us-east-1.vpce.amazonaws.com");
+  EXPECT_TRUE(std::regex_match(EndpointDnsHostedZoneId("us-east-1"), std::regex("Z[A-Z0-9]{13}")));
+  EXPECT_NE(EndpointDnsHostedZoneId("us-east-1"), EndpointDnsHostedZoneId("eu-west-1"));
+}
+
+TEST(VpcEndpointNames, RegionalFirstThenOnePerZoneWithThatZonesInterfaces) {
+  auto endpoint = boost::json::parse(R"({"VpcEndpointId":"vpce-0a1b2c3d4e5f60718","VpcEndpointType":"Interface",
+      "ServiceName":"com.amazonaws.us-east-1.ecr.api",
+      "_wharf":{"addresses":{"subnet-a":"10.0.1.9","subnet-b":"10.0.2.9","subnet-c":"10.0.3.9"},
+                "zones":{"subnet-a":"us-east-1b","subnet-b":"us-east-1a","subnet-c":"us-east-1a"}}})").as_object();
+  auto names = EndpointDnsNames(endpoint);
+  ASSERT_EQ(names.size(), 3u);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_match(names[0].name, m,
+                               std::regex(R"(vpce-0a1b2c3d4e5f60718-([a-z0-9]{8})\.api\.ecr\.us-east-1\.vpce\.amazonaws\.com)")))
+      << names[0].name;
+  const std::string suffix = m[1];
+  EXPECT_EQ(names[0].availability_zone, "");
+  EXPECT_EQ(names[0].addresses, (std::vector<std::string>{"10.0.1.9", "10.0.2.9", "10.0.3.9"}));
+  EXPECT_EQ(names[1].name, "vpce-0a1b2c3d4e5f60718-" + suffix + "-us-east-1a.api.ecr.us-east-1.vpce.amazonaws.com");
+  EXPECT_EQ(names[1].addresses, (std::vector<std::string>{"10.0.2.9", "10.0.3.9"}));
+  EXPECT_EQ(names[2].availability_zone, "us-east-1b");
+  EXPECT_EQ(names[2].addresses, (std::vector<std::string>{"10.0.1.9"}));
+  EXPECT_EQ(EndpointDnsNames(endpoint)[0].name, names[0].name) << "the same every time";
+
+  endpoint["VpcEndpointType"] = "Gateway";
+  EXPECT_TRUE(EndpointDnsNames(endpoint).empty());
+  endpoint["VpcEndpointType"] = "Interface";
+  endpoint["ServiceName"] = "com.example.svc";
+  EXPECT_TRUE(EndpointDnsNames(endpoint).empty());
+}
+
+}  // namespace
+}  // namespace wharf::model
