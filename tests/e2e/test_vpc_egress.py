@@ -36,6 +36,7 @@ was found (bridges, ip rules, nft tables).
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -464,8 +465,20 @@ with WharfServer(agent=True) as server:
         for i in by_endpoint.values():
             assert i["SubnetId"] == net["private"] and i["PrivateIpAddress"].startswith("10.0.2."), i
             assert [g["GroupId"] for g in i["Groups"]] == [net["vpce"]], i
+        # DnsEntries as AWS lists them: the endpoint's own regional and zonal names (its
+        # region's public vpce zone), then the service's private DNS name.
         api = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][0]])["VpcEndpoints"][0]
-        assert [d["DnsName"] for d in api["DnsEntries"]] == [f"api.ecr.{region}.amazonaws.com"], api
+        names = [d["DnsName"] for d in api["DnsEntries"]]
+        own = re.fullmatch(net["endpoints"][0] + r"-([a-z0-9]{8})\.api\.ecr\." + region + r"\.vpce\.amazonaws\.com",
+                           names[0])
+        assert own and len(names) == 3, api
+        assert names[1] == f"{net['endpoints'][0]}-{own.group(1)}-{zone}.api.ecr.{region}.vpce.amazonaws.com", api
+        assert names[2] == f"api.ecr.{region}.amazonaws.com", api
+        assert api["DnsEntries"][0]["HostedZoneId"] == api["DnsEntries"][1]["HostedZoneId"] != \
+            api["DnsEntries"][2]["HostedZoneId"], api
+        net["api_names"] = names[:2]
+        dkr = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][1]])["VpcEndpoints"][0]
+        assert dkr["DnsEntries"][-1]["DnsName"] == f"*.dkr.ecr.{region}.amazonaws.com", dkr
         net["dkr_ip"] = by_endpoint[net["endpoints"][1]]["PrivateIpAddress"]
         net["api_ip"] = by_endpoint[net["endpoints"][0]]["PrivateIpAddress"]
         # The interface endpoints alone do not do: the layers come from S3.
@@ -482,6 +495,11 @@ with WharfServer(agent=True) as server:
         # Private DNS: the services' names are the endpoints' interfaces in the VPC.
         assert resolve_in(t, f"api.ecr.{region}.amazonaws.com") == net["api_ip"]
         assert resolve_in(t, f"000000000000.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # The registry's zone is a wildcard, as AWS's: any account's registry name.
+        assert resolve_in(t, f"123456789012.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # The endpoint's own names, regional and zonal (its one interface, in this zone).
+        for name in net["api_names"]:
+            assert resolve_in(t, name) == net["api_ip"], name
         # What the task's packets reach there is the server (its pull went that way).
         assert answers_on_443(t, net["dkr_ip"]), "the ecr.dkr endpoint's address does not answer"
         assert not answers_on_443(t, "10.0.2.250"), "an address no endpoint has answers"
@@ -603,6 +621,12 @@ with WharfServer(agent=True) as server:
         # The default policy (full access): the call through the endpoint is answered.
         got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
         assert got == "ok", got
+        # Through its own regional name (the Host and the signature's host), as a client
+        # configured with the endpoint's DNS name calls it.
+        regional = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["DnsEntries"][0]["DnsName"]
+        assert resolve_in(t, regional) == sm_ip, regional
+        got = through(t, sm_ip, key, host=regional, SecretId="egress/db")
+        assert got == "ok", got
         # Another service through it, or through the ecr.api endpoint: no answer at all.
         got = through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"])
         assert got == "closed", got
@@ -654,6 +678,11 @@ with WharfServer(agent=True) as server:
             holder.stdin.flush()
             second = holder.stdout.readline().strip()
             assert second in ("timeout", "reset") or second.startswith("error "), second
+            print(f"   the kept-alive connection after the delete: {second}")
+            with open(os.path.join(server.data_dir, "server.log")) as log:
+                ended = [line for line in log if "connections to a removed endpoint interface ended" in line
+                         and f"address={address} " in line]
+            assert ended, "the node did not end the endpoint's connections"
         finally:
             holder.kill()
             holder.wait()
