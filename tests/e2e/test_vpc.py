@@ -268,6 +268,21 @@ with WharfServer() as server:
         endpoint = create(SubnetIds=[net["private-a"], net["private-b"]], SecurityGroupIds=[sg, sg])
         vpce = endpoint["VpcEndpointId"]
         assert len(endpoint["NetworkInterfaceIds"]) == 2 and [g["GroupId"] for g in endpoint["Groups"]] == [sg], endpoint
+        # IPv4 with A records, as AWS makes one in subnets without IPv6 CIDR blocks.
+        assert endpoint["IpAddressType"] == "ipv4" and endpoint["DnsOptions"]["DnsRecordIpType"] == "ipv4", endpoint
+        expect_client_error(lambda: create(SubnetIds=[net["private-a"]], PrivateDnsEnabled=False,
+                                           IpAddressType="dualstack"), "InvalidParameter", "IPv6")
+        expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=vpce, DnsOptions={"DnsRecordIpType": "ipv6"}),
+                            "InvalidParameter", "DnsRecordIpType ipv6")
+        # DnsEntries: its own regional name, a zonal one per zone of its subnets, then the
+        # service's private DNS name.
+        zones = sorted({s["AvailabilityZone"] for s in ec2.describe_subnets(
+            SubnetIds=[net["private-a"], net["private-b"]])["Subnets"]})
+        names = [d["DnsName"] for d in endpoint["DnsEntries"]]
+        suffix = names[0].split(".", 1)[0][len(vpce) + 1:]
+        assert names[0] == f"{vpce}-{suffix}.api.ecr.us-east-1.vpce.amazonaws.com" and len(suffix) == 8, names
+        assert names[1:-1] == [f"{vpce}-{suffix}-{z}.api.ecr.us-east-1.vpce.amazonaws.com" for z in zones], names
+        assert names[-1] == "api.ecr.us-east-1.amazonaws.com", names
         # One private DNS name per VPC: a second endpoint of the service with private DNS is refused.
         expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
                                                             PrivateDnsEnabled=True), "InvalidParameter",
@@ -288,6 +303,9 @@ with WharfServer() as server:
         ec2.modify_vpc_endpoint(VpcEndpointId=vpce, RemoveSubnetIds=[net["private-b"]])
         got = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]
         assert got["SubnetIds"] == [net["private-a"]] and len(got["NetworkInterfaceIds"]) == 1, got
+        zone_a = ec2.describe_subnets(SubnetIds=[net["private-a"]])["Subnets"][0]["AvailabilityZone"]
+        assert [d["DnsName"] for d in got["DnsEntries"]][1:-1] == [
+            f"{vpce}-{suffix}-{zone_a}.api.ecr.us-east-1.vpce.amazonaws.com"], got
         assert count("private-b") == 251
         assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce, "vpce-0123456789abcdef0"])["Unsuccessful"] == [
             {"ResourceId": "vpce-0123456789abcdef0",

@@ -194,6 +194,30 @@ std::optional<AwsError> AddGroups(Context& c, object& endpoint, const std::vecto
   return std::nullopt;
 }
 
+// IpAddressType and DnsOptions of interface endpoint `endpoint` from request `in` (Create or
+// Modify): wharf's subnets have IPv4 addresses only, so an endpoint is ipv4 with A records, as
+// AWS makes one in subnets without IPv6 CIDR blocks; anything else is refused in EC2's terms.
+std::optional<AwsError> SetAddressTypes(object& endpoint, const object& in) {
+  std::string ip_type = GetString(in, "IpAddressType", GetString(endpoint, "IpAddressType", "ipv4"));
+  if (ip_type != "ipv4") {
+    return AwsError::Client("InvalidParameter", "IpAddressType " + ip_type + " needs subnets with IPv6 CIDR blocks: "
+                                                "wharf's subnets are IPv4 only");
+  }
+  const object& options = GetObject(in, "DnsOptions");
+  object current = GetObject(endpoint, "DnsOptions");
+  std::string record_type = GetString(options, "DnsRecordIpType", GetString(current, "DnsRecordIpType", "ipv4"));
+  if (record_type != "ipv4" && record_type != "service-defined") {
+    return AwsError::Client("InvalidParameter", "DnsRecordIpType " + record_type + " is not valid for IpAddressType ipv4");
+  }
+  current["DnsRecordIpType"] = record_type;
+  if (auto inbound = GetBool(options, "PrivateDnsOnlyForInboundResolverEndpoint")) {
+    current["PrivateDnsOnlyForInboundResolverEndpoint"] = *inbound;
+  }
+  endpoint["IpAddressType"] = ip_type;
+  endpoint["DnsOptions"] = std::move(current);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
@@ -241,6 +265,7 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       if (auto err = ChangeGatewayRoutes(c, txn, endpoint, tables, true)) return *err;
       for (const std::string& t : tables) endpoint["RouteTableIds"].as_array().push_back(json::string(t));
     } else {
+      if (auto err = SetAddressTypes(endpoint, in)) return *err;
       if (auto err = AddInterfaces(c, txn, endpoint, Strings(in, "SubnetIds"))) return *err;
       std::vector<std::string> groups = Strings(in, "SecurityGroupIds");
       if (groups.empty()) {
@@ -331,6 +356,9 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
                    groups.end());
     }
     if (auto err = AddGroups(c, e.value, Strings(in, "AddSecurityGroupIds"))) return *err;
+    if (GetString(e.value, "VpcEndpointType") == "Interface" && (Has(in, "IpAddressType") || Has(in, "DnsOptions"))) {
+      if (auto err = SetAddressTypes(e.value, in)) return *err;
+    }
     if (Has(in, "PolicyDocument")) e.value["PolicyDocument"] = GetString(in, "PolicyDocument");
     if (GetBool(in, "ResetPolicy").value_or(false)) {
       e.value["PolicyDocument"] =
