@@ -283,6 +283,17 @@ with WharfServer() as server:
         assert names[0] == f"{vpce}-{suffix}.api.ecr.us-east-1.vpce.amazonaws.com" and len(suffix) == 8, names
         assert names[1:-1] == [f"{vpce}-{suffix}-{z}.api.ecr.us-east-1.vpce.amazonaws.com" for z in zones], names
         assert names[-1] == "api.ecr.us-east-1.amazonaws.com", names
+        # The service as DescribeVpcEndpointServices shows it (Terraform's aws_vpc_endpoint_service):
+        # the same private name, and the base of the endpoint's own names.
+        [service] = ec2.describe_vpc_endpoint_services(ServiceNames=[api])["ServiceDetails"]
+        assert service["PrivateDnsName"] == names[-1] and service["ServiceType"] == [{"ServiceType": "Interface"}], service
+        assert service["BaseEndpointDnsNames"] == [names[0].split(".", 1)[1]], service
+        gateways = ec2.describe_vpc_endpoint_services(Filters=[{"Name": "service-type", "Values": ["Gateway"]}])
+        assert gateways["ServiceNames"] == ["com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"], gateways
+        dkr = ec2.describe_vpc_endpoint_services(Filters=[{"Name": "service-name", "Values": ["*.ecr.dkr"]}])
+        assert [d["PrivateDnsName"] for d in dkr["ServiceDetails"]] == ["*.dkr.ecr.us-east-1.amazonaws.com"], dkr
+        expect_client_error(lambda: ec2.describe_vpc_endpoint_services(ServiceNames=["com.amazonaws.us-east-1.nothing"]),
+                            "InvalidServiceName", "does not exist")
         # One private DNS name per VPC: a second endpoint of the service with private DNS is refused.
         expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
                                                             PrivateDnsEnabled=True), "InvalidParameter",
