@@ -12,7 +12,7 @@
 #   fuzz/run.sh cbor [RUNS]       CBOR request bodies (CloudWatch's smithy-rpc-v2-cbor), decoded and re-encoded
 #   fuzz/run.sh rule [RUNS]       composite alarm rules (AlarmRule), parsed and evaluated
 #   fuzz/run.sh protection [RUNS] the agent's task protection endpoint's PUT body (sent by any container)
-#   fuzz/run.sh conntrack [RUNS]  the kernel's conntrack answer the server reads for a VPC connection
+#   fuzz/run.sh conntrack [RUNS]  the kernel's conntrack answers: the server's GET for a VPC connection, the node's dump
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
