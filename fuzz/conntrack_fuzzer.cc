@@ -40,7 +40,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(&destination.sin_port, data + size - 2, 2);
   }
   std::vector<std::string> tuples;
-  (void)wharf::net::ParseConntrackDump(reply, seq, 0, destination, tuples);
+  (void)wharf::net::ParseConntrackDump(reply, seq, 0,
+                                       [&](const wharf::net::ConntrackFlow& f) {
+                                         return f.original_destination.sin_addr.s_addr ==
+                                                    destination.sin_addr.s_addr &&
+                                                f.original_destination.sin_port == destination.sin_port;
+                                       },
+                                       tuples);
   for (const std::string& t : tuples) {
     if (reply.find(t) == std::string_view::npos) std::abort();
   }

@@ -139,13 +139,12 @@ Status AddHostnames(store::Store& store, std::string_view vpc_id, std::string_vi
 // registry name, `<account>.dkr.ecr...`).
 void AddEndpoints(const std::vector<json::object>& endpoints, std::string_view vpc_id, std::string_view region,
                   model::VpcDnsTable& table) {
-  const std::string prefix = "com.amazonaws." + std::string(region) + ".";
   for (const auto& e : endpoints) {
     if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
     if (GetString(e, "VpcEndpointType") != "Interface" || !GetBool(e, "PrivateDnsEnabled").value_or(false)) continue;
-    std::string service = GetString(e, "ServiceName");
-    if (!service.starts_with(prefix)) continue;
-    std::string host = model::EndpointPrivateDnsName(service.substr(prefix.size()), region), zone = host;
+    auto service = model::EndpointServiceName::Parse(GetString(e, "ServiceName"));
+    if (!service || service->region != region) continue;
+    std::string host = model::EndpointPrivateDnsName(service->service, region), zone = host;
     if (zone.starts_with("*.")) zone = zone.substr(2);
     model::DnsRecordSet set{"A", kEndpointTtl, {}, 0};
     for (const auto& [_, ip] : GetObject(GetObject(e, "_wharf"), "addresses")) {

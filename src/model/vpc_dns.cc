@@ -150,6 +150,10 @@ namespace {
 // its own (RFC 4592, as Route 53 answers it): `*.<ancestor>` of its nearest ancestor that has
 // one, the search stopping at an ancestor that has records itself (the closest encloser) or at
 // the zone's apex. AWS's ecr.dkr private zone is `*.dkr.ecr.<region>.amazonaws.com`.
+// Simplified: an empty non-terminal (an ancestor with no records of its own but names below
+// it, as `b.example` is for `a.b.example`) should stop the search too (RFC 4592 2.2.2); the
+// table keeps no index of descendants to see one, and its zones with a wildcard (an
+// endpoint's private name) have none.
 std::map<std::string, std::vector<DnsRecordSet>>::const_iterator Wildcard(const VpcDnsTable& table,
                                                                          std::string_view name) {
   for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {

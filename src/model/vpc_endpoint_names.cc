@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <utility>
 
 #include "base/crypto.h"
 #include "model/json.h"
@@ -24,7 +25,52 @@ std::string Characters(std::string_view seed, size_t n) {
   return out;
 }
 
+// A Route 53 zone id of wharf's making, "Z" and 13 of [A-Z0-9] drawn from `seed`: stable, so
+// every describe shows the same.
+std::string MadeUpHostedZoneId(std::string_view seed) {
+  std::string id = Characters(seed, 13);
+  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::toupper(c); });
+  return "Z" + id;
+}
+
+constexpr OfferedEndpointService kOffered[] = {
+    {"application-autoscaling", "Interface"}, {"cloudformation", "Interface"}, {"dynamodb", "Gateway"},
+    {"ec2", "Interface"}, {"ecr.api", "Interface"}, {"ecr.dkr", "Interface"}, {"ecs", "Interface"},
+    {"elasticloadbalancing", "Interface"}, {"kms", "Interface"}, {"logs", "Interface"}, {"monitoring", "Interface"},
+    {"s3", "Gateway"}, {"secretsmanager", "Interface"}, {"servicediscovery", "Interface"}, {"ssm", "Interface"},
+    {"sts", "Interface"},
+};
+
+// AWS's public vpce zones' ids, as DescribeVpcEndpoints shows them in those regions.
+constexpr std::pair<std::string_view, std::string_view> kVpceZoneIds[] = {
+    {"us-east-1", "Z7HUB22UULQXV"},
+    {"us-east-2", "ZC8PG0KIFKBRI"},
+    {"us-west-2", "Z1YSA3EXCYUU9Z"},
+};
+
 }  // namespace
+
+std::optional<EndpointServiceName> EndpointServiceName::Parse(std::string_view name) {
+  constexpr std::string_view kPrefix = "com.amazonaws.";
+  if (!name.starts_with(kPrefix)) return std::nullopt;
+  name.remove_prefix(kPrefix.size());
+  size_t dot = name.find('.');
+  if (dot == 0 || dot == std::string_view::npos || dot + 1 >= name.size()) return std::nullopt;
+  EndpointServiceName out{std::string(name.substr(0, dot)), std::string(name.substr(dot + 1))};
+  if (out.region == "vpce") return std::nullopt;  // com.amazonaws.vpce.<region>.vpce-svc-...: another's
+  return out;
+}
+
+std::string EndpointServiceName::ToString() const { return "com.amazonaws." + region + "." + service; }
+
+std::span<const OfferedEndpointService> OfferedEndpointServices() { return kOffered; }
+
+const OfferedEndpointService* FindOfferedEndpointService(std::string_view service) {
+  for (const OfferedEndpointService& s : kOffered) {
+    if (s.service == service) return &s;
+  }
+  return nullptr;
+}
 
 std::string EndpointBaseDnsName(std::string_view service, std::string_view region) {
   std::string name = EndpointPrivateDnsName(service, region);
@@ -36,22 +82,21 @@ std::string EndpointBaseDnsName(std::string_view service, std::string_view regio
 std::string EndpointDnsZone(std::string_view region) { return std::string(region) + ".vpce.amazonaws.com"; }
 
 std::string EndpointDnsHostedZoneId(std::string_view region) {
-  std::string id = Characters("vpce." + std::string(region), 13);
-  std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::toupper(c); });
-  return "Z" + id;
+  for (const auto& [r, id] : kVpceZoneIds) {
+    if (r == region) return std::string(id);
+  }
+  return MadeUpHostedZoneId("vpce." + std::string(region));
+}
+
+std::string EndpointPrivateHostedZoneId(std::string_view vpc_id, std::string_view name) {
+  return MadeUpHostedZoneId(std::string(vpc_id) + "/" + std::string(name));
 }
 
 std::vector<EndpointDnsName> EndpointDnsNames(const json::object& endpoint) {
-  constexpr std::string_view kPrefix = "com.amazonaws.";
   std::string id = GetString(endpoint, "VpcEndpointId");
-  std::string service_name = GetString(endpoint, "ServiceName");
-  size_t dot = service_name.find('.', kPrefix.size());
-  if (GetString(endpoint, "VpcEndpointType") != "Interface" || id.empty() || !service_name.starts_with(kPrefix) ||
-      dot == std::string::npos || dot + 1 >= service_name.size()) {
-    return {};
-  }
-  std::string region = service_name.substr(kPrefix.size(), dot - kPrefix.size());
-  std::string base = EndpointBaseDnsName(service_name.substr(dot + 1), region);
+  auto service = EndpointServiceName::Parse(GetString(endpoint, "ServiceName"));
+  if (GetString(endpoint, "VpcEndpointType") != "Interface" || id.empty() || !service) return {};
+  std::string base = EndpointBaseDnsName(service->service, service->region);
   std::string label = id + "-" + Characters(id, 8);
   const json::object& wharf = GetObject(endpoint, "_wharf");
   const json::object& zones = GetObject(wharf, "zones");
@@ -67,6 +112,21 @@ std::vector<EndpointDnsName> EndpointDnsNames(const json::object& endpoint) {
     out.push_back({label + "-" + zone + "." + base, zone, std::move(addresses)});
   }
   return out;
+}
+
+json::array EndpointDnsEntries(const json::object& endpoint) {
+  json::array entries;
+  auto service = EndpointServiceName::Parse(GetString(endpoint, "ServiceName"));
+  if (!service) return entries;
+  for (const EndpointDnsName& n : EndpointDnsNames(endpoint)) {
+    entries.push_back(json::object{{"DnsName", n.name}, {"HostedZoneId", EndpointDnsHostedZoneId(service->region)}});
+  }
+  if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false)) {
+    std::string name = EndpointPrivateDnsName(service->service, service->region);
+    entries.push_back(json::object{{"DnsName", name},
+                                   {"HostedZoneId", EndpointPrivateHostedZoneId(GetString(endpoint, "VpcId"), name)}});
+  }
+  return entries;
 }
 
 }  // namespace wharf::model

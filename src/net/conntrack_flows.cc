@@ -7,6 +7,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -27,9 +28,28 @@ uint32_t NextSeq() {
   return next.fetch_add(1, std::memory_order_relaxed);
 }
 
-// Whether entry attributes `attrs` are of zone `zone` (no CTA_ZONE: zone 0) and go to TCP
-// `destination` as first dialled.
-bool Matches(std::string_view attrs, uint16_t zone, const sockaddr_in& destination) {
+std::string Errno(std::string_view what, int error) { return std::string(what) + ": " + std::strerror(error); }
+
+// The destination (`destination` true) or source address and port of tuple `tuple`
+// (CTA_TUPLE_ORIG's or CTA_TUPLE_REPLY's payload) when it is TCP over IPv4.
+bool TcpEnd(std::string_view tuple, bool destination, sockaddr_in& out) {
+  std::string_view address =
+      FindAttribute(FindAttribute(tuple, CTA_TUPLE_IP), destination ? CTA_IP_V4_DST : CTA_IP_V4_SRC);
+  std::string_view proto = FindAttribute(tuple, CTA_TUPLE_PROTO);
+  std::string_view number = FindAttribute(proto, CTA_PROTO_NUM);
+  std::string_view port = FindAttribute(proto, destination ? CTA_PROTO_DST_PORT : CTA_PROTO_SRC_PORT);
+  if (address.size() != 4 || port.size() != 2 || number.size() != 1 || static_cast<uint8_t>(number[0]) != IPPROTO_TCP) {
+    return false;
+  }
+  out.sin_family = AF_INET;
+  std::memcpy(&out.sin_addr.s_addr, address.data(), 4);
+  std::memcpy(&out.sin_port, port.data(), 2);
+  return true;
+}
+
+// Whether entry attributes `attrs` are of zone `zone` (no CTA_ZONE: zone 0), TCP, and picked by
+// `which`.
+bool Matches(std::string_view attrs, uint16_t zone, const FlowFilter& which) {
   std::string_view z = FindAttribute(attrs, CTA_ZONE);
   uint16_t entry_zone = 0;
   if (z.size() == 2) {
@@ -39,15 +59,9 @@ bool Matches(std::string_view attrs, uint16_t zone, const sockaddr_in& destinati
     return false;
   }
   if (entry_zone != zone) return false;
-  std::string_view orig = FindAttribute(attrs, CTA_TUPLE_ORIG);
-  std::string_view address = FindAttribute(FindAttribute(orig, CTA_TUPLE_IP), CTA_IP_V4_DST);
-  std::string_view proto = FindAttribute(orig, CTA_TUPLE_PROTO);
-  std::string_view number = FindAttribute(proto, CTA_PROTO_NUM);
-  std::string_view port = FindAttribute(proto, CTA_PROTO_DST_PORT);
-  return address.size() == 4 && port.size() == 2 && number.size() == 1 &&
-         static_cast<uint8_t>(number[0]) == IPPROTO_TCP &&
-         std::memcmp(address.data(), &destination.sin_addr.s_addr, 4) == 0 &&
-         std::memcmp(port.data(), &destination.sin_port, 2) == 0;
+  ConntrackFlow flow;
+  return TcpEnd(FindAttribute(attrs, CTA_TUPLE_ORIG), true, flow.original_destination) &&
+         TcpEnd(FindAttribute(attrs, CTA_TUPLE_REPLY), false, flow.reply_source) && which(flow);
 }
 
 // A netlink socket to the kernel that gives up on a silent kernel after two seconds.
@@ -59,71 +73,112 @@ int OpenSocket() {
   return fd;
 }
 
-bool Send(int fd, const std::string& request) {
+Status Send(int fd, const std::string& request, std::string_view what) {
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  return ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) ==
-         static_cast<ssize_t>(request.size());
+  ssize_t n = ::sendto(fd, request.data(), request.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+  if (n == static_cast<ssize_t>(request.size())) return Status::OK();
+  return Status::Unavailable(Errno(what, n < 0 ? errno : EMSGSIZE));
+}
+
+// The kernel's ack of request `seq`: its NLMSG_ERROR's error (0: done, else -errno). Messages
+// of another request (a late one of the dump) are passed over.
+Result<int> ReadAck(int fd, uint32_t seq) {
+  alignas(nlmsghdr) char buffer[8192];
+  for (;;) {
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    if (n < 0) return Status::Unavailable(Errno("conntrack delete's ack", errno));
+    std::string_view batch(buffer, static_cast<size_t>(n));
+    while (batch.size() >= NLMSG_HDRLEN) {
+      nlmsghdr h;
+      std::memcpy(&h, batch.data(), sizeof h);
+      if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > batch.size()) break;
+      if (h.nlmsg_seq == seq && h.nlmsg_type == NLMSG_ERROR && h.nlmsg_len >= NLMSG_HDRLEN + sizeof(nlmsgerr)) {
+        nlmsgerr e;
+        std::memcpy(&e, batch.data() + NLMSG_HDRLEN, sizeof e);
+        return e.error;
+      }
+      batch.remove_prefix(std::min<size_t>(batch.size(), NLMSG_ALIGN(h.nlmsg_len)));
+    }
+  }
 }
 
 }  // namespace
 
-bool ParseConntrackDump(std::string_view batch, uint32_t seq, uint16_t zone, const sockaddr_in& destination,
-                        std::vector<std::string>& tuples) {
+Result<bool> ParseConntrackDump(std::string_view batch, uint32_t seq, uint16_t zone, const FlowFilter& which,
+                                std::vector<std::string>& tuples) {
   while (batch.size() >= NLMSG_HDRLEN) {
     nlmsghdr h;
     std::memcpy(&h, batch.data(), sizeof h);  // the view need not be aligned
-    if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > batch.size() || h.nlmsg_seq != seq) return false;
-    if (h.nlmsg_type == NLMSG_DONE || h.nlmsg_type == NLMSG_ERROR) return false;
+    if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > batch.size()) {
+      return Status::Internal("conntrack dump: a message that does not parse");
+    }
+    if (h.nlmsg_seq != seq) return Status::Internal("conntrack dump: a message of another request");
+    if (h.nlmsg_type == NLMSG_DONE) return false;
+    if (h.nlmsg_type == NLMSG_ERROR) {
+      nlmsgerr e{};
+      if (h.nlmsg_len >= NLMSG_HDRLEN + sizeof e) std::memcpy(&e, batch.data() + NLMSG_HDRLEN, sizeof e);
+      return Status::Unavailable(Errno("conntrack dump", e.error < 0 ? -e.error : EPROTO));
+    }
     size_t start = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg));
     if (h.nlmsg_type == kCtNew && h.nlmsg_len >= start) {
       std::string_view attrs = batch.substr(start, h.nlmsg_len - start);
-      if (Matches(attrs, zone, destination)) tuples.emplace_back(FindAttribute(attrs, CTA_TUPLE_ORIG, true));
+      if (Matches(attrs, zone, which)) tuples.emplace_back(FindAttribute(attrs, CTA_TUPLE_ORIG, true));
     }
     batch.remove_prefix(std::min<size_t>(batch.size(), NLMSG_ALIGN(h.nlmsg_len)));
   }
   return true;
 }
 
-Result<int> EndConntrackFlowsTo(uint16_t zone, const sockaddr_in& destination) {
+Result<int> EndConntrackFlows(uint16_t zone, const FlowFilter& which) {
   int fd = OpenSocket();
-  if (fd < 0) return Status::Unavailable(std::string("netlink socket: ") + std::strerror(errno));
+  if (fd < 0) return Status::Unavailable(Errno("netlink socket", errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   const uint32_t seq = NextSeq();
   netlink::Message dump(kCtGet, NLM_F_REQUEST | NLM_F_DUMP, seq);
   // Kernels since 6.8 dump only the zone asked for; older ones ignore it (Matches checks).
   uint16_t zone_be = htons(zone);
   dump.Put(CTA_ZONE, &zone_be, 2);
+  RETURN_IF_ERROR(Send(fd, dump.Finish(), "conntrack dump"));
+  // The dump comes in batches of messages, NLM_F_MULTI, until NLMSG_DONE; a timeout (EAGAIN)
+  // before it is a failure, not an end.
   std::vector<std::string> tuples;
-  if (!Send(fd, dump.Finish())) {
-    ::close(fd);
-    return Status::Unavailable(std::string("conntrack dump: ") + std::strerror(errno));
-  }
-  // The dump comes in batches of messages, NLM_F_MULTI, until NLMSG_DONE.
   std::string buffer(64 * 1024, '\0');
-  bool more = true;
-  while (more) {
+  for (bool more = true; more;) {
     ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-    if (n <= 0) break;  // a timeout or an error: delete what was found
-    more = ParseConntrackDump(std::string_view(buffer.data(), static_cast<size_t>(n)), seq, zone, destination,
-                              tuples);
+    if (n < 0) return Status::Unavailable(Errno("conntrack dump", errno));
+    if (n == 0) return Status::Unavailable("conntrack dump: the socket closed before its end");
+    ASSIGN_OR_RETURN(more, ParseConntrackDump(std::string_view(buffer.data(), static_cast<size_t>(n)), seq, zone,
+                                              which, tuples));
   }
   int deleted = 0;
+  Status failed;
   for (const std::string& tuple : tuples) {
-    netlink::Message del(kCtDelete, NLM_F_REQUEST | NLM_F_ACK, NextSeq());
+    const uint32_t del_seq = NextSeq();
+    netlink::Message del(kCtDelete, NLM_F_REQUEST | NLM_F_ACK, del_seq);
     del.PutRaw(tuple);
     del.Put(CTA_ZONE, &zone_be, 2);
-    if (!Send(fd, del.Finish())) continue;
+    RETURN_IF_ERROR(Send(fd, del.Finish(), "conntrack delete"));
     // The kernel's ack: an NLMSG_ERROR whose error is 0 (deleted) or -ENOENT (gone already).
-    alignas(nlmsghdr) char ack[1024];
-    ssize_t n = ::recv(fd, ack, sizeof ack, 0);
-    if (n >= static_cast<ssize_t>(NLMSG_HDRLEN + sizeof(nlmsgerr))) {
-      nlmsgerr e;
-      std::memcpy(&e, ack + NLMSG_HDRLEN, sizeof e);
-      if (e.error == 0) ++deleted;
+    ASSIGN_OR_RETURN(int error, ReadAck(fd, del_seq));
+    if (error == 0) {
+      ++deleted;
+    } else if (error != -ENOENT && failed.ok()) {
+      failed = Status::Unavailable(Errno("conntrack delete", -error));
     }
   }
-  ::close(fd);
+  if (!failed.ok()) return failed;
   return deleted;
+}
+
+Result<int> EndConntrackFlowsTo(uint16_t zone, const sockaddr_in& destination) {
+  return EndConntrackFlows(zone, [destination](const ConntrackFlow& f) {
+    return f.original_destination.sin_addr.s_addr == destination.sin_addr.s_addr &&
+           f.original_destination.sin_port == destination.sin_port;
+  });
 }
 
 }  // namespace wharf::net

@@ -8,6 +8,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -65,31 +66,65 @@ sockaddr_in Destination(const char* dotted, uint16_t port) {
   return d;
 }
 
+FlowFilter To(const char* dotted, uint16_t port) {
+  sockaddr_in d = Destination(dotted, port);
+  return [d](const ConntrackFlow& f) {
+    return f.original_destination.sin_addr.s_addr == d.sin_addr.s_addr && f.original_destination.sin_port == d.sin_port;
+  };
+}
+std::string NlError(uint32_t seq, int error) {
+  nlmsgerr e{};
+  e.error = error;
+  return Message(NLMSG_ERROR, seq, std::string(reinterpret_cast<const char*>(&e), sizeof e));
+}
+
 TEST(ConntrackFlows, ADumpYieldsTheZonesEntriesToTheDestinationAsTheirOriginalTuples) {
   std::string batch = Entry(3, "10.0.1.9", 443, 7) + Entry(3, "10.0.1.9", 443, 8) +  // another VPC's
                       Entry(3, "10.0.1.9", 80, 7) + Entry(3, "10.0.1.10", 443, 7) +
                       Entry(3, "10.0.1.9", 443, 0) + Entry(3, "10.0.1.9", 443, 7, IPPROTO_UDP);
   std::vector<std::string> tuples;
-  EXPECT_TRUE(ParseConntrackDump(batch, 3, 7, Destination("10.0.1.9", 443), tuples)) << "no DONE yet";
+  auto more = ParseConntrackDump(batch, 3, 7, To("10.0.1.9", 443), tuples);
+  ASSERT_TRUE(more.ok());
+  EXPECT_TRUE(*more) << "no DONE yet";
   ASSERT_EQ(tuples.size(), 1u);
   EXPECT_EQ(tuples[0], Nest(CTA_TUPLE_ORIG, Tuple("10.0.1.5", "10.0.1.9", 40000, 443)))
       << "the attribute whole, as the delete names the entry";
 
   tuples.clear();
-  EXPECT_FALSE(ParseConntrackDump(Entry(3, "10.0.1.9", 443, 0) + Message(NLMSG_DONE, 3, std::string(4, '\0')), 3, 0,
-                                  Destination("10.0.1.9", 443), tuples))
-      << "DONE ends the dump";
+  more = ParseConntrackDump(Entry(3, "10.0.1.9", 443, 0) + Message(NLMSG_DONE, 3, std::string(4, '\0')), 3, 0,
+                            To("10.0.1.9", 443), tuples);
+  ASSERT_TRUE(more.ok());
+  EXPECT_FALSE(*more) << "DONE ends the dump";
   EXPECT_EQ(tuples.size(), 1u) << "the default zone's entry carries no CTA_ZONE";
 }
 
-TEST(ConntrackFlows, AnotherRequestsAnswerAnErrorOrATruncationEndsTheDump) {
+// What an agent restarted ends: the zone's flows DNAT'd to the server (the reply's source)
+// whose original destination is none it keeps.
+TEST(ConntrackFlows, AFilterSeesTheReplysSourceTheDnatsTarget) {
+  sockaddr_in server = Destination("10.99.0.1", 4566);
   std::vector<std::string> tuples;
-  EXPECT_FALSE(ParseConntrackDump(Entry(4, "10.0.1.9", 443, 7), 3, 7, Destination("10.0.1.9", 443), tuples));
-  EXPECT_FALSE(ParseConntrackDump(Message(NLMSG_ERROR, 3, std::string(20, '\0')), 3, 7,
-                                  Destination("10.0.1.9", 443), tuples));
+  auto picked = ParseConntrackDump(Entry(3, "10.0.1.9", 443, 7) + Entry(3, "10.0.1.10", 443, 7), 3, 7,
+                                   [&](const ConntrackFlow& f) {
+                                     return f.reply_source.sin_addr.s_addr == server.sin_addr.s_addr &&
+                                            f.reply_source.sin_port == server.sin_port &&
+                                            f.original_destination.sin_addr.s_addr !=
+                                                Destination("10.0.1.10", 443).sin_addr.s_addr;
+                                   },
+                                   tuples);
+  ASSERT_TRUE(picked.ok());
+  ASSERT_EQ(tuples.size(), 1u);
+  EXPECT_EQ(tuples[0], Nest(CTA_TUPLE_ORIG, Tuple("10.0.1.5", "10.0.1.9", 40000, 443)));
+}
+
+TEST(ConntrackFlows, AnotherRequestsAnswerAnErrorOrATruncationFailsTheDump) {
+  std::vector<std::string> tuples;
+  EXPECT_FALSE(ParseConntrackDump(Entry(4, "10.0.1.9", 443, 7), 3, 7, To("10.0.1.9", 443), tuples).ok());
+  auto error = ParseConntrackDump(NlError(3, -EPERM), 3, 7, To("10.0.1.9", 443), tuples);
+  ASSERT_FALSE(error.ok()) << "an error is no end of the dump";
+  EXPECT_NE(error.status().message().find(std::strerror(EPERM)), std::string::npos) << error.status().message();
   std::string whole = Entry(3, "10.0.1.9", 443, 7);
   for (size_t n = NLMSG_HDRLEN; n < whole.size(); ++n) {
-    ParseConntrackDump(std::string_view(whole).substr(0, n), 3, 7, Destination("10.0.1.9", 443), tuples);
+    (void)ParseConntrackDump(std::string_view(whole).substr(0, n), 3, 7, To("10.0.1.9", 443), tuples);
   }
   EXPECT_TRUE(tuples.empty()) << "no part of an entry is taken for one";
 }

@@ -283,6 +283,9 @@ with WharfServer() as server:
         assert names[0] == f"{vpce}-{suffix}.api.ecr.us-east-1.vpce.amazonaws.com" and len(suffix) == 8, names
         assert names[1:-1] == [f"{vpce}-{suffix}-{z}.api.ecr.us-east-1.vpce.amazonaws.com" for z in zones], names
         assert names[-1] == "api.ecr.us-east-1.amazonaws.com", names
+        # The region's vpce zone is AWS's own (us-east-1's); the private name's is the VPC's.
+        assert endpoint["DnsEntries"][0]["HostedZoneId"] == "Z7HUB22UULQXV", endpoint
+        assert endpoint["DnsEntries"][-1]["HostedZoneId"] != "Z7HUB22UULQXV", endpoint
         # The service as DescribeVpcEndpointServices shows it (Terraform's aws_vpc_endpoint_service):
         # the same private name, and the base of the endpoint's own names.
         [service] = ec2.describe_vpc_endpoint_services(ServiceNames=[api])["ServiceDetails"]
@@ -294,6 +297,18 @@ with WharfServer() as server:
         assert [d["PrivateDnsName"] for d in dkr["ServiceDetails"]] == ["*.dkr.ecr.us-east-1.amazonaws.com"], dkr
         expect_client_error(lambda: ec2.describe_vpc_endpoint_services(ServiceNames=["com.amazonaws.us-east-1.nothing"]),
                             "InvalidServiceName", "does not exist")
+        # ServiceRegions: the request's region's services, none of another's.
+        here = ec2.describe_vpc_endpoint_services(ServiceRegions=["us-east-1"])["ServiceNames"]
+        assert api in here, here
+        assert ec2.describe_vpc_endpoint_services(ServiceRegions=["eu-west-1"])["ServiceNames"] == []
+        # CreateVpcEndpoint takes only a service DescribeVpcEndpointServices lists.
+        expect_client_error(lambda: ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName="com.amazonaws.us-east-1.nothing", VpcEndpointType="Interface",
+            SubnetIds=[net["private-a"]]), "InvalidServiceName",
+            "The Vpc Endpoint Service 'com.amazonaws.us-east-1.nothing' does not exist")
+        expect_client_error(lambda: ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName="com.amazonaws.eu-west-1.ssm", VpcEndpointType="Interface",
+            SubnetIds=[net["private-a"]]), "InvalidServiceName", "does not exist")
         # One private DNS name per VPC: a second endpoint of the service with private DNS is refused.
         expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
                                                             PrivateDnsEnabled=True), "InvalidParameter",

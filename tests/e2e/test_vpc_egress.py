@@ -618,6 +618,7 @@ with WharfServer(agent=True) as server:
         )["taskDefinition"]["taskDefinitionArn"]
         t = net["with_ssm"]
         net["sm_ip"] = sm_ip
+        net["sm_key"] = key
         # The default policy (full access): the call through the endpoint is answered.
         got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
         assert got == "ok", got
@@ -687,6 +688,27 @@ with WharfServer(agent=True) as server:
             holder.kill()
             holder.wait()
         assert not answers_on_443(t, address), "a new connection to the deleted endpoint is answered"
+
+    @checks.run
+    def an_endpoint_without_private_dns_answers_by_its_own_name():
+        # Private DNS off: the service's name is the public service's, but the endpoint's own
+        # vpce name resolves to its interface, and the node routes and DNATs it as any other.
+        region = ec2.meta.region_name
+        t = net["with_ssm"]
+        e = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.secretsmanager",
+                                    VpcEndpointType="Interface", SubnetIds=[net["private"]],
+                                    SecurityGroupIds=[net["vpce"]], PrivateDnsEnabled=False)["VpcEndpoint"]
+        net["endpoints"].append(e["VpcEndpointId"])
+        names = [d["DnsName"] for d in e["DnsEntries"]]
+        assert len(names) == 2 and all(".vpce.amazonaws.com" in n for n in names), e
+        [ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
+        )["NetworkInterfaces"] if i["Description"].endswith(e["VpcEndpointId"])]
+        assert resolve_in(t, names[0]) == ip, names[0]
+        got = eventually(lambda: call_through_endpoint(t["id"], ip, net["sm_key"], "secretsmanager",
+                                                       "get_secret_value", host=names[0], SecretId="egress/db"),
+                         "ok", timeout=8)
+        assert got == "ok", got
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():

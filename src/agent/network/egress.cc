@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -308,7 +309,11 @@ std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::st
 std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan) {
   std::set<EndpointFlowKey> out;
   for (const EgressEni& e : plan.enis) {
-    for (const std::string& a : e.endpoints) out.emplace(e.vpc_zone, a);
+    if (e.vpc_zone == 0) continue;  // zone 0 is the host's: never an endpoint's to end
+    for (const std::string& a : e.endpoints) {
+      auto id = e.endpoint_ids.find(a);
+      out.insert({e.vpc_zone, a, id == e.endpoint_ids.end() ? "" : id->second});
+    }
   }
   return out;
 }
@@ -317,35 +322,69 @@ std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& befo
   std::set<uint16_t> zones;
   for (const EgressEni& e : after.enis) zones.insert(e.vpc_zone);
   std::set<EndpointFlowKey> now = EndpointFlows(after);
+  std::set<std::pair<uint16_t, std::string>> ended;  // one end per address, whatever its ids
   std::vector<EndpointFlowKey> gone;
   for (const EndpointFlowKey& k : before) {
-    if (zones.count(k.first) && !now.count(k)) gone.push_back(k);
+    if (k.zone != 0 && zones.count(k.zone) && !now.count(k) && ended.emplace(k.zone, k.address).second) {
+      gone.push_back(k);
+    }
   }
   return gone;
 }
 
-Result<int> EndConntrackEndpointFlows(uint16_t zone, const std::string& address) {
-  sockaddr_in destination{};
-  destination.sin_family = AF_INET;
-  destination.sin_port = htons(kEndpointPort);
-  if (::inet_pton(AF_INET, address.c_str(), &destination.sin_addr) != 1) {
-    return Status::InvalidArgument("bad endpoint address " + address);
-  }
-  return net::EndConntrackFlowsTo(zone, destination);
+namespace {
+bool SameAddress(const sockaddr_in& a, std::string_view address, uint16_t port) {
+  in_addr want{};
+  return a.sin_port == htons(port) && ::inet_pton(AF_INET, std::string(address).c_str(), &want) == 1 &&
+         a.sin_addr.s_addr == want.s_addr;
+}
+std::string AddressOf(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return text;
+}
+}  // namespace
+
+net::FlowFilter ToEndpoint(const std::string& address) {
+  return [address](const net::ConntrackFlow& f) { return SameAddress(f.original_destination, address, kEndpointPort); };
+}
+
+net::FlowFilter ToNoneOf(const ServerFront& server, const std::set<std::string>& kept) {
+  return [server, kept](const net::ConntrackFlow& f) {
+    return SameAddress(f.reply_source, server.address, server.port) &&
+           ntohs(f.original_destination.sin_port) == kEndpointPort && !kept.count(AddressOf(f.original_destination));
+  };
 }
 
 Status Egress::Apply(const EgressPlan& plan) {
   RETURN_IF_ERROR(ApplyTable(plan));
-  // The table DNATs no new connection to a gone interface now; the established ones end.
-  for (const auto& [zone, address] : EndpointsGone(endpoint_flows_, plan)) {
-    auto ended = end_flows_(zone, address);
+  auto end = [this](uint16_t zone, const net::FlowFilter& which, std::string_view what, const std::string& detail) {
+    if (zone == 0) return;  // the host's: never a VPC's flows
+    auto ended = end_flows_(zone, which);
     if (!ended.ok()) {
-      LOG_WARN("msg=\"connections to a removed endpoint interface not ended\" address={} zone={} error=\"{}\"",
-               address, zone, ended.status().message());
+      LOG_WARN("msg=\"connections {} not ended\" {} zone={} error=\"{}\"", what, detail, zone,
+               ended.status().message());
     } else if (*ended > 0) {
-      LOG_INFO("msg=\"connections to a removed endpoint interface ended\" address={} zone={} count={}", address,
-               zone, *ended);
+      LOG_INFO("msg=\"connections {} ended\" {} zone={} count={}", what, detail, zone, *ended);
     }
+  };
+  if (!swept_ && plan.server) {
+    // Restarted, the agent does not know what its predecessor DNAT'd: what goes to no
+    // interface it has now (nor the server's public address) was an endpoint's that is gone.
+    std::map<uint16_t, std::set<std::string>> kept;
+    for (const EgressEni& e : plan.enis) {
+      auto& k = kept[e.vpc_zone];
+      k.insert(std::string(kServerPublicAddress));
+      k.insert(e.endpoints.begin(), e.endpoints.end());
+    }
+    for (const auto& [zone, addresses] : kept) {
+      end(zone, ToNoneOf(*plan.server, addresses), "to no endpoint interface left", "at=start");
+    }
+    swept_ = true;
+  }
+  // The table DNATs no new connection to a gone interface now; the established ones end.
+  for (const auto& [zone, address, id] : EndpointsGone(endpoint_flows_, plan)) {
+    end(zone, ToEndpoint(address), "to a removed endpoint interface", "address=" + address + " endpoint=" + id);
   }
   endpoint_flows_ = EndpointFlows(plan);
   return Status::OK();

@@ -81,6 +81,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -90,6 +91,7 @@
 
 #include "base/process.h"
 #include "base/status.h"
+#include "net/conntrack_flows.h"
 
 namespace wharf::agent {
 
@@ -108,6 +110,9 @@ struct EgressEni {
   // endpoints), and those of them whose groups admit it (DNAT'd to the server on 443).
   std::vector<std::string> endpoints{};
   std::vector<std::string> admitted_endpoints{};
+  // The VpcEndpointId at each of `endpoints` (none known: ""): an endpoint replaced at the same
+  // address is another, whose connections end (EndpointsGone).
+  std::map<std::string, std::string> endpoint_ids{};
   uint32_t vpc_route_table = 0;  // model::VpcRouteTable of its VPC: where the endpoints' routes go
 };
 
@@ -159,27 +164,41 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite = false);
 
-// (conntrack zone, address) of each VPC interface endpoint interface `plan`'s ENIs reach.
-using EndpointFlowKey = std::pair<uint16_t, std::string>;
+// (conntrack zone, address, VpcEndpointId) of each VPC interface endpoint interface `plan`'s
+// ENIs reach (zone 0, no VPC's, is never one).
+struct EndpointFlowKey {
+  uint16_t zone = 0;
+  std::string address;
+  std::string vpc_endpoint_id;
+  auto operator<=>(const EndpointFlowKey&) const = default;
+};
 std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan);
 // Of `before`, the endpoint interfaces gone from the VPCs `after` still has ENIs in: the
-// endpoint was deleted or left a subnet, and the connections DNAT'd to it end, as on AWS. A
+// endpoint was deleted, left a subnet or was replaced by another at the same address (its id
+// differs), and the connections DNAT'd to it end, as on AWS. A
 // VPC this node no longer serves keeps its flows: its ENIs are gone with theirs, and another
 // agent on the host may still serve it. Pure.
 std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& before, const EgressPlan& after);
 
-// Ends the connections of conntrack zone `zone` DNAT'd from `address`:kEndpointPort (the
-// number ended); net::EndConntrackFlowsTo by default, a fake in tests.
-using EndFlows = std::function<Result<int>(uint16_t zone, const std::string& address)>;
-Result<int> EndConntrackEndpointFlows(uint16_t zone, const std::string& address);
+// The connections to end (net::FlowFilter): those dialled to `address`:kEndpointPort.
+net::FlowFilter ToEndpoint(const std::string& address);
+// An agent's first plan: it knows nothing of what it DNAT'd before (a restart), so of the flows
+// DNAT'd to `server` (the reply's source), those dialled on kEndpointPort to none of `kept`
+// (the zone's endpoint interfaces now, the server's public address) end.
+net::FlowFilter ToNoneOf(const ServerFront& server, const std::set<std::string>& kept);
+// Ends the connections of conntrack zone `zone` (never 0, the host's) that a filter picks (the
+// number ended); net::EndConntrackFlows by default, a fake in tests.
+using EndFlows = std::function<Result<int>(uint16_t zone, const net::FlowFilter& which)>;
 
 class Egress {
  public:
   explicit Egress(CommandRunner& runner, std::string table = "wharf_egress",
-                  EndFlows end_flows = EndConntrackEndpointFlows)
+                  EndFlows end_flows = net::EndConntrackFlows)
       : runner_(runner), table_(std::move(table)), end_flows_(std::move(end_flows)) {}
   // A repeated plan costs one compile and no nft run. Once the table no longer DNATs to an
-  // endpoint interface gone from a VPC (EndpointsGone), the connections made to it end.
+  // endpoint interface gone from a VPC (EndpointsGone), the connections made to it end; the
+  // first plan (the agent started) ends, in each of its VPCs' zones, those DNAT'd to the
+  // server through no endpoint interface it still has (ToNoneOf).
   Status Apply(const EgressPlan& plan);
   // The next Apply writes the table and the endpoints' routes again (the agent's refresh).
   void Forget() {
@@ -204,6 +223,7 @@ class Egress {
   const std::string table_;
   const EndFlows end_flows_;
   std::set<EndpointFlowKey> endpoint_flows_;  // of the plan in force
+  bool swept_ = false;                        // the first plan's zones swept (ToNoneOf)
   std::string applied_;
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
   bool rewrite_routes_ = false;

@@ -3,9 +3,8 @@
 // them. Interface services are those whose API the server serves through an endpoint (its
 // routing by the request's service, controlplane/vpc_endpoint_origin.h); their private and base
 // names are the ones DescribeVpcEndpoints and the VPC resolver use (model/vpc_endpoint_names.h).
-// S3 and DynamoDB are gateway services (routes, no interfaces). CreateVpcEndpoint still takes
-// any com.amazonaws.<region>.<name> as an interface endpoint (nothing answers another service
-// through it, as nothing would on AWS for a name it does not offer).
+// S3 and DynamoDB are gateway services (routes, no interfaces). CreateVpcEndpoint takes these
+// services only (model::OfferedEndpointServices).
 #include <algorithm>
 
 #include "api/ec2/handlers.h"
@@ -17,21 +16,8 @@
 namespace wharf::api::ec2 {
 namespace {
 
-// In ServiceName order, as EC2 lists them.
-struct OfferedService {
-  std::string_view name;
-  std::string_view type;  // "Interface" or "Gateway"
-};
-constexpr OfferedService kOffered[] = {
-    {"application-autoscaling", "Interface"}, {"cloudformation", "Interface"}, {"dynamodb", "Gateway"},
-    {"ec2", "Interface"}, {"ecr.api", "Interface"}, {"ecr.dkr", "Interface"}, {"ecs", "Interface"},
-    {"elasticloadbalancing", "Interface"}, {"kms", "Interface"}, {"logs", "Interface"}, {"monitoring", "Interface"},
-    {"s3", "Gateway"}, {"secretsmanager", "Interface"}, {"servicediscovery", "Interface"}, {"ssm", "Interface"},
-    {"sts", "Interface"},
-};
-
-object Detail(const OfferedService& s, std::string_view region) {
-  std::string name = "com.amazonaws." + std::string(region) + "." + std::string(s.name);
+object Detail(const model::OfferedEndpointService& s, std::string_view region) {
+  std::string name = model::EndpointServiceName{std::string(region), std::string(s.service)}.ToString();
   json::array zones, zone_ids;
   for (const std::string& z : AvailabilityZones(region)) {
     zones.emplace_back(z);
@@ -45,10 +31,10 @@ object Detail(const OfferedService& s, std::string_view region) {
            {"AvailabilityZones", std::move(zones)},
            {"Owner", "amazon"}};
   if (s.type == "Gateway") {
-    d["BaseEndpointDnsNames"] = json::array{json::string(std::string(s.name) + "." + std::string(region) + ".amazonaws.com")};
+    d["BaseEndpointDnsNames"] = json::array{json::string(std::string(s.service) + "." + std::string(region) + ".amazonaws.com")};
   } else {
-    std::string private_name = model::EndpointPrivateDnsName(s.name, region);
-    d["BaseEndpointDnsNames"] = json::array{json::string(model::EndpointBaseDnsName(s.name, region))};
+    std::string private_name = model::EndpointPrivateDnsName(s.service, region);
+    d["BaseEndpointDnsNames"] = json::array{json::string(model::EndpointBaseDnsName(s.service, region))};
     d["PrivateDnsName"] = private_name;
     d["PrivateDnsNames"] = json::array{object{{"PrivateDnsName", private_name}}};
   }
@@ -70,8 +56,12 @@ Outcome DescribeVpcEndpointServices(Context&, const RequestContext& ctx, object&
                                      {"owner", "Owner"},
                                      {"supported-ip-address-types", "SupportedIpAddressTypes"}});
   if (auto* err = std::get_if<AwsError>(&filters)) return *err;
+  // The services of the request's region: endpoints reach no other (CreateVpcEndpoint), so
+  // ServiceRegions without it lists nothing.
+  std::vector<std::string> regions = Strings(in, "ServiceRegions");
+  bool here = regions.empty() || std::find(regions.begin(), regions.end(), ctx.region) != regions.end();
   std::vector<object> offered;
-  for (const OfferedService& s : kOffered) offered.push_back(Detail(s, ctx.region));
+  for (const model::OfferedEndpointService& s : model::OfferedEndpointServices()) offered.push_back(Detail(s, ctx.region));
   std::vector<std::string> wanted = Strings(in, "ServiceNames");
   for (const std::string& name : wanted) {
     bool known = std::any_of(offered.begin(), offered.end(),
@@ -81,7 +71,7 @@ Outcome DescribeVpcEndpointServices(Context&, const RequestContext& ctx, object&
   json::array names, details;
   for (object& d : offered) {
     std::string name = GetString(d, "ServiceName");
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+    if (!here || (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end())) continue;
     if (!std::get<Filters>(filters).Match(d)) continue;
     names.emplace_back(name);
     details.push_back(std::move(d));

@@ -13,7 +13,6 @@
 #include <set>
 
 #include "api/ec2/handlers.h"
-#include "base/crypto.h"
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/vpc_dns.h"
@@ -119,31 +118,23 @@ void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::
   }
 }
 
-// DnsEntries as AWS lists them: an interface endpoint's own names first, regional then zonal
-// (model::EndpointDnsNames, in the region's public vpce zone), then, with private DNS on, its
-// service's private DNS name (model::EndpointPrivateDnsName) in the VPC's private hosted zone.
-// The VPC resolver answers them all with the interfaces' addresses (controlplane/vpc_names.cc).
-void SetDnsEntries(object& endpoint, std::string_view region) {
-  json::array entries;
-  for (const model::EndpointDnsName& n : model::EndpointDnsNames(endpoint)) {
-    entries.push_back(object{{"DnsName", n.name}, {"HostedZoneId", model::EndpointDnsHostedZoneId(region)}});
+// What DescribeVpcEndpoints shows that is computed from the record: DnsEntries
+// (model::EndpointDnsEntries, the names the VPC resolver answers, controlplane/vpc_names.cc),
+// and an interface endpoint's IpAddressType and DnsOptions, which records made before wharf
+// kept them lack (AWS's defaults in an IPv4 subnet). Always true: no endpoint is hidden.
+bool Present(object& endpoint) {
+  endpoint["DnsEntries"] = model::EndpointDnsEntries(endpoint);
+  if (GetString(endpoint, "VpcEndpointType") == "Interface") {
+    if (GetString(endpoint, "IpAddressType").empty()) endpoint["IpAddressType"] = "ipv4";
+    if (!endpoint.contains("DnsOptions")) endpoint["DnsOptions"] = object{{"DnsRecordIpType", "ipv4"}};
   }
-  std::string service = GetString(endpoint, "ServiceName");
-  std::string prefix = "com.amazonaws." + std::string(region) + ".";
-  if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false) &&
-      service.starts_with(prefix)) {
-    std::string name = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
-    std::string zone = HexEncode(Sha256(GetString(endpoint, "VpcId") + name)).substr(0, 13);
-    std::transform(zone.begin(), zone.end(), zone.begin(), [](unsigned char ch) { return std::toupper(ch); });
-    entries.push_back(object{{"DnsName", name}, {"HostedZoneId", "Z" + zone}});
-  }
-  endpoint["DnsEntries"] = std::move(entries);
+  return true;
 }
 
 // Whether interface endpoint `endpoint` may have private DNS on in VPC record `vpc`, in AWS's
 // words: the VPC needs enableDnsSupport and enableDnsHostnames, and no other endpoint of the
 // VPC may hold the same private DNS name (two private hosted zones for one domain).
-std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint, std::string_view region) {
+std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint) {
   if (GetString(endpoint, "VpcEndpointType") != "Interface" || !GetBool(endpoint, "PrivateDnsEnabled").value_or(false)) {
     return std::nullopt;
   }
@@ -161,10 +152,9 @@ std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const obj
         GetString(o, "VpcEndpointType") != "Interface" || !GetBool(o, "PrivateDnsEnabled").value_or(false)) {
       continue;
     }
-    std::string service = GetString(endpoint, "ServiceName");
-    std::string prefix = "com.amazonaws." + std::string(region) + ".";
-    if (!service.starts_with(prefix)) continue;
-    std::string domain = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    auto service = model::EndpointServiceName::Parse(GetString(endpoint, "ServiceName"));
+    if (!service) continue;
+    std::string domain = model::EndpointPrivateDnsName(service->service, service->region);
     if (domain.starts_with("*.")) domain = domain.substr(2);
     return AwsError::Client("InvalidParameter", "private-dns-enabled cannot be set because there is already a "
                                                 "conflicting DNS domain for " + domain + " in the VPC " + vpc_id);
@@ -224,13 +214,16 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
   std::string vpc_id = GetString(in, "VpcId");
   std::string service = GetString(in, "ServiceName");
   std::string type = GetString(in, "VpcEndpointType", "Gateway");
-  std::string prefix = "com.amazonaws." + ctx.region + ".";
-  if (!service.starts_with(prefix) || service.size() == prefix.size()) {
-    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
-  }
-  std::string short_name = service.substr(prefix.size());
-  if (type == "Gateway" && short_name != "s3" && short_name != "dynamodb") {
-    return AwsError::Client("InvalidParameter", "The service " + service + " does not support Gateway endpoints");
+  // Only the services wharf offers in the request's region (DescribeVpcEndpointServices).
+  auto name = model::EndpointServiceName::Parse(service);
+  const model::OfferedEndpointService* offered =
+      name && name->region == ctx.region ? model::FindOfferedEndpointService(name->service) : nullptr;
+  if (!offered) return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
+  // S3's and DynamoDB's interface endpoints are taken (AWS has them; wharf answers neither
+  // service through one); another service has no gateway endpoint.
+  if (type == "Gateway" && offered->type != "Gateway") {
+    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service +
+                                                      "' does not support the endpoint type '" + type + "'.");
   }
   if (type != "Gateway" && type != "Interface") {
     return InvalidParameterValue("wharf makes Gateway and Interface endpoints; not " + type);
@@ -275,9 +268,9 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
         if (*by_name) groups.push_back(GetString((*by_name)->value, "GroupId"));
       }
       if (auto err = AddGroups(c, endpoint, groups)) return *err;
-      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint, ctx.region)) return *err;
+      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint)) return *err;
     }
-    SetDnsEntries(endpoint, ctx.region);
+    Present(endpoint);
     txn.compares.push_back({VpcEndpointKey(id), 0});
     txn.ops.push_back(store::Op::Put(VpcEndpointKey(id), Serialize(endpoint)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
@@ -301,6 +294,7 @@ Outcome DescribeVpcEndpoints(Context& c, const RequestContext&, object& in) {
                    .not_found = [](const std::string& id) {
                      return NotFound("InvalidVpcEndpointId.NotFound", "Vpc Endpoint", id);
                    },
+                   .present = Present,
                    .paging = PageLimits{1, 1000}});
 }
 
@@ -329,7 +323,7 @@ Outcome DeleteVpcEndpoints(Context& c, const RequestContext&, object& in) {
   return object{{"Unsuccessful", std::move(unsuccessful)}};
 }
 
-Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
+Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
   std::string id = GetString(in, "VpcEndpointId");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindEndpoint(c, id);
@@ -369,10 +363,10 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       if (*dns) {
         auto vpc = FindVpc(c, GetString(e.value, "VpcId"));
         if (auto* err = std::get_if<AwsError>(&vpc)) return *err;
-        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value, ctx.region)) return *err;
+        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value)) return *err;
       }
     }
-    SetDnsEntries(e.value, ctx.region);
+    Present(e.value);
     txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
