@@ -43,9 +43,10 @@ TEST(VpcEndpointNames, DnsEntriesFollowTheRecord) {
       "_wharf":{"addresses":{"subnet-a":"10.0.1.9"}}})").as_object();
   auto entries = EndpointDnsEntries(endpoint);
   ASSERT_EQ(entries.size(), 2u) << "no zones kept: the regional name and the private one";
-  EXPECT_EQ(entries[0].as_object().at("HostedZoneId"), "Z7HUB22UULQXV");
-  EXPECT_EQ(entries[1].as_object().at("DnsName"), "ssm.us-east-1.amazonaws.com");
-  EXPECT_EQ(entries[1].as_object().at("HostedZoneId"), EndpointPrivateHostedZoneId("vpc-1", "ssm.us-east-1.amazonaws.com"));
+  EXPECT_EQ(entries[0].as_object().at("HostedZoneId").as_string(), "Z7HUB22UULQXV");
+  EXPECT_EQ(entries[1].as_object().at("DnsName").as_string(), "ssm.us-east-1.amazonaws.com");
+  EXPECT_EQ(entries[1].as_object().at("HostedZoneId").as_string(),
+            EndpointPrivateHostedZoneId("vpc-1", "ssm.us-east-1.amazonaws.com"));
   endpoint["PrivateDnsEnabled"] = false;
   EXPECT_EQ(EndpointDnsEntries(endpoint).size(), 1u);
 }

@@ -72,10 +72,18 @@ FlowFilter To(const char* dotted, uint16_t port) {
     return f.original_destination.sin_addr.s_addr == d.sin_addr.s_addr && f.original_destination.sin_port == d.sin_port;
   };
 }
+// The kernel's error: nlmsgerr right after the header (no nfgenmsg).
 std::string NlError(uint32_t seq, int error) {
+  std::string out(NLMSG_HDRLEN + sizeof(nlmsgerr), '\0');
+  nlmsghdr h{};
+  h.nlmsg_len = static_cast<uint32_t>(out.size());
+  h.nlmsg_type = NLMSG_ERROR;
+  h.nlmsg_seq = seq;
+  std::memcpy(out.data(), &h, sizeof h);
   nlmsgerr e{};
   e.error = error;
-  return Message(NLMSG_ERROR, seq, std::string(reinterpret_cast<const char*>(&e), sizeof e));
+  std::memcpy(out.data() + NLMSG_HDRLEN, &e, sizeof e);
+  return out;
 }
 
 TEST(ConntrackFlows, ADumpYieldsTheZonesEntriesToTheDestinationAsTheirOriginalTuples) {

@@ -49,10 +49,12 @@
 //           kEndpointRouteProto, one `ip -batch` per change), so the host answers ARP for it on
 //           the endpoint's own subnet's bridge and routes it in from the VPC's other subnets,
 //           as the server does for internal load balancers' interfaces (lb/public_addresses.h).
-//           An interface gone from a VPC the node still serves (the endpoint deleted, or out of
-//           a subnet) ends its connections once the table no longer DNATs to it: conntrack's
-//           entries of the VPC's zone to its address on 443 are deleted (net/conntrack_flows.h),
-//           as deleting an AWS endpoint ends them.
+//           An interface gone from a VPC the node still serves (the endpoint deleted, replaced
+//           by another at the same address, or out of a subnet) ends its connections once the
+//           table no longer DNATs to it: conntrack's entries of the VPC's zone to its address on
+//           443 are deleted (net/conntrack_flows.h), as deleting an AWS endpoint ends them. The
+//           agent's first plan (it may have restarted) ends those DNAT'd to the server to an
+//           address that is no endpoint interface any more (ToNoneOf).
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.

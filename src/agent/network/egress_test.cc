@@ -287,8 +287,9 @@ TEST(EgressTest, AnEndpointGoneFromItsVpcEndsItsConnectionsOnceTheTableNoLongerD
   ASSERT_TRUE(egress.Apply(plan).ok());
   EXPECT_EQ(ended.size(), 1u) << "once";
 
-  EXPECT_EQ(EndpointsGone({{7, "10.0.1.9"}, {7, "10.0.1.10"}}, plan), (std::vector<EndpointFlowKey>{{7, "10.0.1.9"}}));
-  EXPECT_TRUE(EndpointsGone({{7, "10.0.1.9"}}, EgressPlan{}).empty()) << "no ENI of the VPC left: nothing to end";
+  EXPECT_EQ(EndpointsGone({{7, "10.0.1.9", ""}, {7, "10.0.1.10", ""}}, plan),
+            (std::vector<EndpointFlowKey>{{7, "10.0.1.9", ""}}));
+  EXPECT_TRUE(EndpointsGone({{7, "10.0.1.9", ""}}, EgressPlan{}).empty()) << "no ENI of the VPC left: nothing to end";
 
   // Replaced (Terraform's replace): a new endpoint at the same address is another one.
   plan.enis[0].endpoint_ids = {{"10.0.1.10", "vpce-new"}};
