@@ -8,6 +8,12 @@ security group (80 from anywhere) and the service's (its port only from the load
 group). Deleting in the wrong order fails with AWS's DependencyViolation and friends; in
 Terraform's destroy order everything goes. Filters, paging, tags and a restart in between.
 """
+import urllib.parse
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import botocore.exceptions
 from botocore.config import Config
 
@@ -27,6 +33,19 @@ def tag(name, **more):
 
 with WharfServer() as server:
     ec2 = server.boto3("ec2")
+
+    def ec2_query(action, params):
+        """A signed EC2 Query request's XML answer, for parameters botocore 1.29 does not know."""
+        key, secret = server.credentials()
+        body = urllib.parse.urlencode({"Action": action, "Version": "2016-11-15", **params})
+        request = botocore.awsrequest.AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "ec2", "us-east-1").add_auth(request)
+        prepared = request.prepare()
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body.encode()
+                                    if isinstance(prepared.body, str) else prepared.body,
+                                    headers=dict(prepared.headers), method="POST")) as r:
+            return r.read().decode()
     net = {}
 
     @checks.run
@@ -297,10 +316,12 @@ with WharfServer() as server:
         assert [d["PrivateDnsName"] for d in dkr["ServiceDetails"]] == ["*.dkr.ecr.us-east-1.amazonaws.com"], dkr
         expect_client_error(lambda: ec2.describe_vpc_endpoint_services(ServiceNames=["com.amazonaws.us-east-1.nothing"]),
                             "InvalidServiceName", "does not exist")
-        # ServiceRegions: the request's region's services, none of another's.
-        here = ec2.describe_vpc_endpoint_services(ServiceRegions=["us-east-1"])["ServiceNames"]
-        assert api in here, here
-        assert ec2.describe_vpc_endpoint_services(ServiceRegions=["eu-west-1"])["ServiceNames"] == []
+        # ServiceRegions (newer than Debian's botocore: a signed query of our own): the request's
+        # region's services, none of another's.
+        here = ec2_query("DescribeVpcEndpointServices", {"ServiceRegion.1": "us-east-1"})
+        assert f"<item>{api}</item>" in here, here
+        there = ec2_query("DescribeVpcEndpointServices", {"ServiceRegion.1": "eu-west-1"})
+        assert "<DescribeVpcEndpointServicesResponse" in there and "com.amazonaws." not in there, there
         # CreateVpcEndpoint takes only a service DescribeVpcEndpointServices lists.
         expect_client_error(lambda: ec2.create_vpc_endpoint(
             VpcId=net["vpc"], ServiceName="com.amazonaws.us-east-1.nothing", VpcEndpointType="Interface",
