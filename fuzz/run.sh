@@ -12,7 +12,7 @@
 #   fuzz/run.sh cbor [RUNS]       CBOR request bodies (CloudWatch's smithy-rpc-v2-cbor), decoded and re-encoded
 #   fuzz/run.sh rule [RUNS]       composite alarm rules (AlarmRule), parsed and evaluated
 #   fuzz/run.sh protection [RUNS] the agent's task protection endpoint's PUT body (sent by any container)
-#   fuzz/run.sh conntrack [RUNS]  the kernel's conntrack answer the server reads for a VPC connection
+#   fuzz/run.sh conntrack [RUNS]  the kernel's conntrack answers: the server's GET for a VPC connection, the node's dump
 # Extra libFuzzer flags may follow RUNS (e.g. -max_total_time=300).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,7 +72,7 @@ if [[ $target == cbor ]]; then
 fi
 
 if [[ $target == conntrack ]]; then
-  clang++ "${flags[@]}" fuzz/conntrack_fuzzer.cc src/net/conntrack_origin.cc -o "$out/conntrack_fuzzer"
+  clang++ "${flags[@]}" fuzz/conntrack_fuzzer.cc src/net/conntrack_origin.cc src/net/conntrack_flows.cc src/base/status.cc -o "$out/conntrack_fuzzer"
   # Seed: an answer as the kernel writes it (original tuple 10.0.1.5:40000 -> 10.0.2.4:443, the
   # reply tuple, the zone), sequence number 7.
   python3 - "$corpus/answer" <<'PY'

@@ -41,6 +41,7 @@ ONLY_OPERATIONS = {
         "CreateTags", "DeleteTags", "DescribeTags", "DescribeAccountAttributes",
         "DescribePrefixLists", "DescribeNetworkAcls", "DescribeNetworkInterfaces",
         "CreateVpcEndpoint", "DescribeVpcEndpoints", "DeleteVpcEndpoints", "ModifyVpcEndpoint",
+        "DescribeVpcEndpointServices",
         "DescribeInstances", "DescribeRegions",
     ],
     # Parameter Store only (issue 15 part 3): the rest of SSM is refused.

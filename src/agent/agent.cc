@@ -410,10 +410,11 @@ class AgentImpl final : public Agent {
       EgressEni eni{bridge, a.eni->ip, a.eni->outside_address, a.eni->public_ip, VpcReplyMark(a.eni->vpc_id),
                     a.eni->gateway, a.eni->dns_server, VpcConntrackZone(a.eni->vpc_id)};
       for (const auto& e : a.eni->endpoints) {
-        // Every interface of the endpoint (its name answers each), not only the one dialled.
+        // Every interface of every endpoint (their names answer each), not only the one dialled.
         std::vector<std::string> all = e.addresses.empty() ? std::vector<std::string>{e.address} : e.addresses;
         for (const std::string& address : all) {
           eni.endpoints.push_back(address);
+          eni.endpoint_ids[address] = e.vpc_endpoint_id;
           if (e.admitted) eni.admitted_endpoints.push_back(address);
         }
       }

@@ -1250,6 +1250,7 @@ ExecutionRoleCalls* TaskRunner::TaskCalls() {
   if (!task_netns_.empty() && node_.execution_role_in) {
     front_calls_ = node_.execution_role_in(task_netns_, "");
     for (const auto& e : eni_->endpoints) {
+      if (!e.private_dns) continue;  // the service's name answers another (or its public address)
       endpoint_calls_.push_back(node_.execution_role_in(task_netns_, e.address));
       via_endpoint[e.service] = endpoint_calls_.back().get();
     }

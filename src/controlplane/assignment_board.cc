@@ -152,11 +152,12 @@ Result<std::pair<model::TaskAssignments, int64_t>> AssignmentBoard::Snapshot(con
     if (a.eni->pulls_from != "any") {
       a.eni->endpoint_services = EndpointServices(endpoints, route_tables, a.eni->subnet_id, a.eni->vpc_id, dns);
     }
-    // With private DNS on, a service's name answers its endpoint in the VPC, way out or not.
-    if (!dns) continue;
+    // Every endpoint's own names answer it, way out or not; with private DNS on, a service's
+    // name too (marked private_dns).
     for (EndpointInterface& e : EndpointInterfaces(endpoints, group_values, a.eni->subnet_id, a.eni->vpc_id, a.eni->ip,
-                                                   a.eni->security_groups)) {
-      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted, std::move(e.addresses)});
+                                                   a.eni->security_groups, dns)) {
+      a.eni->endpoints.push_back({std::move(e.service), std::move(e.address), e.admitted, std::move(e.addresses),
+                                  std::move(e.vpc_endpoint_id), e.private_dns});
     }
   }
   {

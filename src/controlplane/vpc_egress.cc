@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/json.h"
 #include "model/security_group.h"
+#include "model/vpc_endpoint_names.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
@@ -31,9 +33,8 @@ std::string NatAddress(const std::vector<json::object>& nat_gateways, std::strin
 
 // "com.amazonaws.<region>.<name>" -> "<name>"; "" for another name.
 std::string ShortServiceName(const std::string& service) {
-  size_t dot = service.find('.', std::string_view("com.amazonaws.").size());
-  if (!service.starts_with("com.amazonaws.") || dot == std::string::npos) return "";
-  return service.substr(dot + 1);
+  auto name = model::EndpointServiceName::Parse(service);
+  return name ? name->service : "";
 }
 
 // Whether group record `group` admits `ip` (a member of `ip_groups`) on TCP `port`.
@@ -104,15 +105,16 @@ std::vector<std::string> EndpointServices(const std::vector<json::object>& endpo
 std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object>& endpoints,
                                                   const std::vector<json::object>& groups, std::string_view subnet_id,
                                                   std::string_view vpc_id, std::string_view eni_ip,
-                                                  const std::vector<std::string>& eni_groups) {
-  std::map<std::string, std::pair<std::string, EndpointInterface>> chosen;  // service -> (endpoint id, interface)
+                                                  const std::vector<std::string>& eni_groups, bool private_dns) {
+  std::vector<EndpointInterface> out;
+  std::map<std::string, size_t> named;  // service -> the endpoint its private name answers
   auto ip = vpc::ParseIpv4(eni_ip);
   for (const json::object& e : endpoints) {
     if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
-    if (GetString(e, "VpcEndpointType") != "Interface" || !GetBool(e, "PrivateDnsEnabled").value_or(false)) continue;
+    if (GetString(e, "VpcEndpointType") != "Interface") continue;
     std::string name = ShortServiceName(GetString(e, "ServiceName"));
     std::string id = GetString(e, "VpcEndpointId");
-    if (name.empty() || (chosen.count(name) && chosen[name].first < id)) continue;
+    if (name.empty()) continue;
     // Its interfaces, by subnet (vpc_endpoints.cc keeps them under _wharf.addresses).
     const json::object& addresses = GetObject(GetObject(e, "_wharf"), "addresses");
     std::string address = GetString(addresses, subnet_id);
@@ -122,8 +124,8 @@ std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object
         if (!address.empty()) break;
       }
     }
-    if (address.empty()) continue;  // no interface: nothing answers its name
-    EndpointInterface interface{name, address, {}, false};
+    if (address.empty()) continue;  // no interface: nothing answers its names
+    EndpointInterface interface{name, address, {}, false, id, false};
     for (const auto& [_, a] : addresses) {
       if (a.is_string()) interface.addresses.emplace_back(a.get_string());
     }
@@ -137,10 +139,16 @@ std::vector<EndpointInterface> EndpointInterfaces(const std::vector<json::object
         }
       }
     }
-    chosen[name] = {id, std::move(interface)};
+    if (private_dns && GetBool(e, "PrivateDnsEnabled").value_or(false)) {
+      auto [it, first] = named.emplace(name, out.size());
+      if (!first && out[it->second].vpc_endpoint_id > id) it->second = out.size();
+    }
+    out.push_back(std::move(interface));
   }
-  std::vector<EndpointInterface> out;
-  for (auto& [_, c] : chosen) out.push_back(std::move(c.second));
+  for (const auto& [_, i] : named) out[i].private_dns = true;
+  std::sort(out.begin(), out.end(), [](const EndpointInterface& a, const EndpointInterface& b) {
+    return std::tie(a.service, a.vpc_endpoint_id) < std::tie(b.service, b.vpc_endpoint_id);
+  });
   return out;
 }
 

@@ -55,8 +55,8 @@ bool PrivateDnsWorks(const boost::json::object* vpc);
 // resolves to its public addresses, which the subnet cannot reach), and an s3 gateway
 // endpoint routed from the subnet's route table (the layers are S3 objects). Only ECR: any
 // other registry still needs the way out. `endpoints`: ec2/vpc-endpoints/ records.
-// An interface endpoint of the ENI's VPC, as the ENI reaches it by the service's private DNS
-// name (model::TaskAssignment::Eni::Endpoint).
+// An interface endpoint of the ENI's VPC, as the ENI reaches it by its own names or the
+// service's private DNS name (model::TaskAssignment::Eni::Endpoint).
 struct EndpointInterface {
   std::string service;  // the short name: "ecr.dkr", "secretsmanager", ...
   std::string address;  // its interface in the ENI's subnet, else in the first of its subnets
@@ -64,21 +64,27 @@ struct EndpointInterface {
   // routes and redirects them all, whichever the client picks.
   std::vector<std::string> addresses{};
   bool admitted = false;  // its groups admit the ENI on TCP 443
+  std::string vpc_endpoint_id{};
+  bool private_dns = false;  // the service's private DNS name answers this endpoint in the VPC
 };
 
 // The port an interface endpoint answers on (HTTPS).
 inline constexpr int kEndpointPort = 443;
 
-// The interface endpoints of `vpc_id`, available with private DNS on (without it the service's
-// name resolves to its public addresses), one per service (the endpoint with the lowest id).
+// The available interface endpoints of `vpc_id` that have an interface, every one: their own
+// vpce-... names answer in any VPC, whatever their private DNS (controlplane/vpc_names.cc).
+// `private_dns` marks, of each service, the endpoint its private DNS name answers: with the
+// endpoint's private DNS on and the VPC's (`vpc_private_dns`, PrivateDnsWorks), the lowest id
+// (without it the service's name resolves to its public addresses).
 // `admitted`: one of the endpoint's groups (`groups`: ec2/security-groups/ records) has an
 // ingress rule for TCP 443 (or all traffic) whose CIDR holds `eni_ip` or whose group is one of
 // `eni_groups`, as AWS's endpoint admits a client; otherwise the client's connection times out.
-// Sorted by service.
+// Sorted by service, then id.
 std::vector<EndpointInterface> EndpointInterfaces(const std::vector<boost::json::object>& endpoints,
                                                   const std::vector<boost::json::object>& groups,
                                                   std::string_view subnet_id, std::string_view vpc_id,
-                                                  std::string_view eni_ip, const std::vector<std::string>& eni_groups);
+                                                  std::string_view eni_ip, const std::vector<std::string>& eni_groups,
+                                                  bool vpc_private_dns = true);
 
 bool ReachesEcrThroughEndpoints(const std::vector<boost::json::object>& endpoints,
                                 const std::vector<boost::json::object>& route_tables, std::string_view subnet_id,

@@ -157,12 +157,32 @@ TEST(VpcEgressTest, InterfaceEndpointsAnswerInTheTasksSubnetAndAdmitItByTheirGro
   groups[0] = Group("sg-vpce", json::array{Permission("-1", -1, -1, "0.0.0.0/0")});
   EXPECT_TRUE(EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {})[1].admitted);
 
-  // Without private DNS the name answers the public service: no interface to go to; another VPC's neither.
+  EXPECT_TRUE(got[0].private_dns && got[1].private_dns && got[2].private_dns);
+  EXPECT_EQ(got[1].vpc_endpoint_id, "vpce-dkr");
+
+  // Without private DNS the service's name answers the public service, but the endpoint's own
+  // vpce names still answer it: the node still reaches it. Another VPC's is not this one's.
   endpoints[0]["PrivateDnsEnabled"] = false;
   endpoints[1]["VpcId"] = "vpc-2";
   got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {});
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].service, "ssm");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].service, "ecr.dkr");
+  EXPECT_FALSE(got[0].private_dns);
+  EXPECT_EQ(got[1].service, "ssm");
+  EXPECT_TRUE(got[1].private_dns);
+  // Two endpoints of one service: both reached, the private name answers the lowest id; none
+  // in a VPC whose DNS attributes are off.
+  endpoints[0]["PrivateDnsEnabled"] = true;
+  endpoints.push_back(Interface("vpce-dkr0", "ecr.dkr", json::object{{"subnet-b", "10.0.2.20"}}, {"sg-vpce"}));
+  got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {});
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].vpc_endpoint_id, "vpce-dkr");
+  EXPECT_TRUE(got[0].private_dns);
+  EXPECT_EQ(got[1].vpc_endpoint_id, "vpce-dkr0");
+  EXPECT_FALSE(got[1].private_dns);
+  got = EndpointInterfaces(endpoints, groups, "subnet-b", "vpc-1", "10.0.2.5", {}, false);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_FALSE(got[0].private_dns || got[1].private_dns || got[2].private_dns);
 }
 
 }  // namespace

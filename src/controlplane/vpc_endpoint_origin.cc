@@ -6,23 +6,22 @@
 #include "model/ec2_network.h"
 #include "model/json.h"
 #include "model/keys.h"
+#include "model/vpc_endpoint_names.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
 
 EndpointTable EndpointTableOf(const std::vector<json::object>& endpoints) {
   EndpointTable table;
-  constexpr std::string_view kPrefix = "com.amazonaws.";
   for (const json::object& e : endpoints) {
     if (GetString(e, "VpcEndpointType") != "Interface" || GetString(e, "State") != "available") continue;
-    std::string name = GetString(e, "ServiceName");
-    size_t dot = name.find('.', kPrefix.size());
-    if (!name.starts_with(kPrefix) || dot == std::string::npos) continue;
+    auto name = model::EndpointServiceName::Parse(GetString(e, "ServiceName"));
+    if (!name) continue;
     auto origin = std::make_shared<EndpointOrigin>();
     origin->vpce_id = GetString(e, "VpcEndpointId");
     origin->vpc_id = GetString(e, "VpcId");
-    origin->region = name.substr(kPrefix.size(), dot - kPrefix.size());
-    origin->service = name.substr(dot + 1);
+    origin->region = std::move(name->region);
+    origin->service = std::move(name->service);
     // EC2 keeps the document as given; one that does not parse allows nothing, as a policy
     // without an Allow would not.
     auto policy = iam::ParsePolicy(GetString(e, "PolicyDocument"), {iam::PolicyKind::kResource, false, false});
@@ -122,6 +121,16 @@ bool EndpointDirectory::Admit(uint32_t mark, bool origin_unknown, std::string_vi
   if (original_destination == front) return true;
   via = Find(original_destination, mark);
   return via != nullptr;
+}
+
+bool SameEndpointAsBefore(std::string* connection_vpce, const EndpointOrigin* via) {
+  if (!connection_vpce) return true;
+  const std::string id = via ? via->vpce_id : std::string();
+  if (connection_vpce->empty()) {
+    *connection_vpce = id.empty() ? std::string("-") : id;  // "-": through no endpoint
+    return true;
+  }
+  return *connection_vpce == (id.empty() ? std::string("-") : id);
 }
 
 }  // namespace wharf::controlplane

@@ -52,6 +52,14 @@ std::shared_ptr<const EndpointOrigin> FindEndpoint(const EndpointTable& table, s
 // name but for ECR's API ("ecr" -> "ecr.api"; its registry is "ecr.dkr").
 std::string EndpointServiceOf(std::string_view signing_name);
 
+// Whether a request through endpoint `via` (null: none) may go on on its connection, whose
+// note `connection_vpce` (null: none kept) holds the id of the endpoint its first request came
+// through: the first request's id is noted; a later one through another endpoint (its
+// predecessor at the same address deleted and the address given to a new one) is refused, as
+// deleting the first endpoint ended the connection on AWS. Requests of one connection come one
+// at a time.
+bool SameEndpointAsBefore(std::string* connection_vpce, const EndpointOrigin* via);
+
 // The home region's endpoints, read once by Start and then kept by a watch on
 // ec2/vpc-endpoints/ (as Authorizer::Start keeps IAM's): a request costs one map lookup under a
 // lock and never a store round trip. ModifyVpcEndpoint's policy holds once its watch event

@@ -131,6 +131,23 @@ TEST(EndpointDirectory, AdmitsAVpcsConnectionOnlyThroughTheFrontOrAnEndpoint) {
 }
 
 // One VPC's endpoint at an address is not another VPC's connection's: its mark must match.
+// Terraform's replace: the endpoint deleted and made again gets the same address; a kept-alive
+// connection opened through the first is not served under the second.
+TEST(EndpointOrigin, AConnectionStaysItsFirstRequestsEndpoint) {
+  EndpointOrigin first{"vpce-first", "vpc-1", "ssm", "us-east-1", nullptr};
+  EndpointOrigin second{"vpce-second", "vpc-1", "ssm", "us-east-1", nullptr};
+  std::string note;
+  EXPECT_TRUE(SameEndpointAsBefore(&note, &first));
+  EXPECT_EQ(note, "vpce-first");
+  EXPECT_TRUE(SameEndpointAsBefore(&note, &first)) << "its next request, through the same endpoint";
+  EXPECT_FALSE(SameEndpointAsBefore(&note, &second)) << "another endpoint at the same address";
+  std::string front;
+  EXPECT_TRUE(SameEndpointAsBefore(&front, nullptr));
+  EXPECT_TRUE(SameEndpointAsBefore(&front, nullptr));
+  EXPECT_FALSE(SameEndpointAsBefore(&front, &first));
+  EXPECT_TRUE(SameEndpointAsBefore(nullptr, &second)) << "no note kept: nothing to compare";
+}
+
 TEST(EndpointOrigin, AVpcsConnectionReachesOnlyItsOwnVpcsEndpoint) {
   EndpointTable table = EndpointTableOf({Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4")});
   EXPECT_EQ(FindEndpoint(table, "10.0.2.4:443", model::VpcReplyMark("vpc-1"))->vpce_id, "vpce-a");

@@ -10,6 +10,7 @@
 #include "model/keys.h"
 #include "model/load_balancer.h"
 #include "model/task.h"
+#include "model/vpc_endpoint_names.h"
 
 namespace wharf::controlplane {
 namespace json = boost::json;
@@ -134,21 +135,17 @@ Status AddHostnames(store::Store& store, std::string_view vpc_id, std::string_vi
 // The private DNS names of the VPC's interface endpoints (available, private DNS on), each a
 // zone of its own as AWS's private hosted zone for it, answered with the endpoint's interface
 // addresses: `<service>.<region>.amazonaws.com`, ECR's API at `api.ecr.<region>...`, its
-// registry at `<account>.dkr.ecr.<region>...` (AWS's zone holds `*.dkr.ecr...`; wharf's table
-// has no wildcard, so the endpoint owner's registry name).
-Status AddEndpoints(store::Store& store, std::string_view vpc_id, std::string_view region, model::VpcDnsTable& table) {
-  ASSIGN_OR_RETURN(auto endpoints, LoadRecords(store, model::keys::kVpcEndpoints));
-  const std::string prefix = "com.amazonaws." + std::string(region) + ".";
+// registry at `*.dkr.ecr.<region>...` (a wildcard, as AWS's zone holds: every account's
+// registry name, `<account>.dkr.ecr...`).
+void AddEndpoints(const std::vector<json::object>& endpoints, std::string_view vpc_id, std::string_view region,
+                  model::VpcDnsTable& table) {
   for (const auto& e : endpoints) {
     if (GetString(e, "VpcId") != vpc_id || GetString(e, "State") != "available") continue;
     if (GetString(e, "VpcEndpointType") != "Interface" || !GetBool(e, "PrivateDnsEnabled").value_or(false)) continue;
-    std::string service = GetString(e, "ServiceName");
-    if (!service.starts_with(prefix)) continue;
-    std::string zone = model::EndpointPrivateDnsName(service.substr(prefix.size()), region), host = zone;
-    if (zone.starts_with("*.")) {
-      zone = zone.substr(2);
-      host = GetString(e, "OwnerId") + "." + zone;
-    }
+    auto service = model::EndpointServiceName::Parse(GetString(e, "ServiceName"));
+    if (!service || service->region != region) continue;
+    std::string host = model::EndpointPrivateDnsName(service->service, region), zone = host;
+    if (zone.starts_with("*.")) zone = zone.substr(2);
     model::DnsRecordSet set{"A", kEndpointTtl, {}, 0};
     for (const auto& [_, ip] : GetObject(GetObject(e, "_wharf"), "addresses")) {
       if (ip.is_string()) set.values.emplace_back(ip.get_string());
@@ -156,7 +153,20 @@ Status AddEndpoints(store::Store& store, std::string_view vpc_id, std::string_vi
     table.zones.push_back(Lower(zone));
     if (!set.values.empty()) table.Add(host, std::move(set));
   }
-  return Status::OK();
+}
+
+// Every available interface endpoint's own names (model::EndpointDnsNames), in every VPC: they
+// are AWS's public names, resolved from any network, whatever the VPC's DNS attributes or the
+// endpoint's private DNS. The region's vpce zone is answered here, never forwarded.
+void AddEndpointNames(const std::vector<json::object>& endpoints, std::string_view region,
+                      model::VpcDnsTable& table) {
+  table.zones.push_back(model::EndpointDnsZone(region));
+  for (const auto& e : endpoints) {
+    if (GetString(e, "State") != "available") continue;
+    for (model::EndpointDnsName& n : model::EndpointDnsNames(e)) {
+      if (!n.addresses.empty()) table.Add(n.name, model::DnsRecordSet{"A", kEndpointTtl, std::move(n.addresses), 0});
+    }
+  }
 }
 
 }  // namespace
@@ -173,9 +183,11 @@ Result<model::VpcDnsTable> BuildVpcDnsTable(store::Store& store, std::string_vie
   RETURN_IF_ERROR(AddCloudMap(store, vpc_id, table));
   ASSIGN_OR_RETURN(auto balancers, LoadRecords(store, model::keys::kLoadBalancers));
   RETURN_IF_ERROR(AddLoadBalancers(balancers, table));
+  ASSIGN_OR_RETURN(auto endpoints, LoadRecords(store, model::keys::kVpcEndpoints));
+  AddEndpointNames(endpoints, region, table);
   // Private DNS needs both attributes on (AWS refuses it otherwise, api/ec2/vpc_endpoints.cc;
   // hostnames turned off later silences the endpoints' names). A VPC without a record: on.
-  if (!vpc || view.attribute("enableDnsHostnames")) RETURN_IF_ERROR(AddEndpoints(store, vpc_id, region, table));
+  if (!vpc || view.attribute("enableDnsHostnames")) AddEndpoints(endpoints, vpc_id, region, table);
   if (vpc && view.attribute("enableDnsHostnames")) {
     RETURN_IF_ERROR(AddHostnames(store, vpc_id, region, vpc->value, balancers, table));
   }

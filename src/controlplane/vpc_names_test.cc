@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
+
 #include "model/keys.h"
+#include "model/vpc_endpoint_names.h"
 #include "store/memory_store.h"
 
 namespace wharf::controlplane {
@@ -98,6 +101,38 @@ TEST_F(VpcNamesTest, InterfaceEndpointsAnswerTheirServicesNames) {
       << "without private DNS the name is forwarded";
   EXPECT_FALSE(LookupVpcName(store_, "vpc-2", "api.ecr.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours);
   EXPECT_FALSE(LookupVpcName(store_, "vpc-1", "sts.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours);
+  // The registry's zone is a wildcard, as AWS's: every account's registry name.
+  EXPECT_EQ(a("123456789012.dkr.ecr.us-east-1.amazonaws.com"), "10.0.2.9");
+  EXPECT_TRUE(LookupVpcName(store_, "vpc-1", "dkr.ecr.us-east-1.amazonaws.com", "A", 0, "us-east-1")->answers.empty())
+      << "the apex is not the wildcard's";
+}
+
+// An interface endpoint's own names (vpce-...) are public: answered in every VPC, private
+// DNS or not; the zonal one with its zone's interface only.
+TEST_F(VpcNamesTest, AnInterfaceEndpointsOwnNamesAnswerInEveryVpc) {
+  const std::string record =
+      R"({"VpcEndpointId":"vpce-0a1b","VpcId":"vpc-1","VpcEndpointType":"Interface","State":"available",
+          "OwnerId":"000000000000","ServiceName":"com.amazonaws.us-east-1.ssm","PrivateDnsEnabled":false,
+          "SubnetIds":["subnet-a","subnet-b"],
+          "_wharf":{"addresses":{"subnet-a":"10.0.1.9","subnet-b":"10.0.2.9"},
+                    "zones":{"subnet-a":"us-east-1a","subnet-b":"us-east-1b"}}})";
+  Put(model::keys::VpcEndpointKey("vpce-0a1b"), record);
+  Put(model::keys::VpcKey("vpc-2"),
+      R"({"VpcId":"vpc-2","CidrBlock":"10.1.0.0/16","IsDefault":false,
+          "_wharf":{"attributes":{"enableDnsSupport":true,"enableDnsHostnames":false}}})");
+  auto names = model::EndpointDnsNames(boost::json::parse(record).as_object());
+  ASSERT_EQ(names.size(), 3u);
+  for (const std::string vpc : {"vpc-1", "vpc-2"}) {
+    auto regional = LookupVpcName(store_, vpc, names[0].name, "A", 0, "us-east-1");
+    ASSERT_TRUE(regional.ok()) << regional.status().ToString();
+    ASSERT_EQ(regional->answers.size(), 2u) << vpc;
+    auto zonal = LookupVpcName(store_, vpc, names[2].name, "A", 0, "us-east-1");
+    ASSERT_EQ(zonal->answers.size(), 1u) << vpc;
+    EXPECT_EQ(zonal->answers[0].value, "10.0.2.9");
+  }
+  auto other = LookupVpcName(store_, "vpc-2", "vpce-0ffff-abcdefgh.ssm.us-east-1.vpce.amazonaws.com", "A", 0, "us-east-1");
+  EXPECT_TRUE(other->ours && !other->name_exists) << "the region's vpce zone is answered here";
+  EXPECT_FALSE(LookupVpcName(store_, "vpc-2", "ssm.us-east-1.amazonaws.com", "A", 0, "us-east-1")->ours);
 }
 
 TEST_F(VpcNamesTest, HostnamesWhileDnsHostnamesIsOn) {

@@ -29,6 +29,8 @@ constexpr std::string_view kService = "service";
 constexpr std::string_view kAddress = "address";
 constexpr std::string_view kAdmitted = "admitted";
 constexpr std::string_view kAddresses = "addresses";
+constexpr std::string_view kVpcEndpointId = "vpcEndpointId";
+constexpr std::string_view kPrivateDns = "privateDns";
 constexpr std::string_view kTask = "task";
 constexpr std::string_view kTaskDefinition = "taskDefinition";
 constexpr std::string_view kContainerDefinitions = "containerDefinitions";
@@ -94,6 +96,9 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
       if (!a.is_string()) return Malformed("eni.endpoints has a non-string address");
       endpoint.addresses.emplace_back(a.get_string());
     }
+    endpoint.vpc_endpoint_id = GetString(o, kVpcEndpointId);
+    // An older server's endpoints were all reached by their private names.
+    endpoint.private_dns = GetBool(o, kPrivateDns).value_or(true);
     eni.endpoints.push_back(std::move(endpoint));
   }
   if (Has(e, kSecurityGroups) && !e.at(kSecurityGroups).is_array()) return Malformed("eni.securityGroups is not an array");
@@ -108,7 +113,7 @@ Result<TaskAssignment::Eni> EniFromJson(const json::object& e) {
 
 std::string TaskAssignment::Eni::EndpointAddress(std::string_view service) const {
   for (const Endpoint& e : endpoints) {
-    if (e.service == service) return e.address;
+    if (e.private_dns && e.service == service) return e.address;
   }
   return "";
 }
@@ -145,7 +150,8 @@ json::object TaskAssignment::ToJson() const {
         json::array addresses;
         for (const auto& a : x.addresses) addresses.push_back(json::value(a));
         endpoints.push_back(json::object{
-            {kService, x.service}, {kAddress, x.address}, {kAdmitted, x.admitted}, {kAddresses, std::move(addresses)}});
+            {kService, x.service}, {kAddress, x.address}, {kAdmitted, x.admitted}, {kAddresses, std::move(addresses)},
+            {kVpcEndpointId, x.vpc_endpoint_id}, {kPrivateDns, x.private_dns}});
       }
       out[kEni].as_object()[kEndpoints] = std::move(endpoints);
     }

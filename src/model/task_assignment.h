@@ -58,22 +58,30 @@ struct TaskAssignment {
     // The AWS services its VPC's endpoints reach from it (controlplane::EndpointServices):
     // where a Fargate task without a way out fetches its secrets (agent/pull_path.h).
     std::vector<std::string> endpoint_services{};
-    // Its VPC's interface endpoints (controlplane::EndpointAddresses): where its calls to a
-    // service go, the address the service's private DNS name answers in its VPC (the
-    // endpoint's interface in its own subnet when it has one there), and whether the
-    // endpoint's security groups admit it on 443. The node redirects the admitted ones to the
-    // server (agent/network/egress.h); any other connection there times out, as on AWS.
+    // Its VPC's available interface endpoints (controlplane::EndpointInterfaces), every one:
+    // their own vpce-... names answer in any VPC, so the node routes and redirects them all.
+    // `address`: its interface in the ENI's subnet when it has one there; whether its security
+    // groups admit the ENI on 443. The node redirects the admitted ones to the server
+    // (agent/network/egress.h); any other connection there times out, as on AWS.
     struct Endpoint {
       std::string service;  // "ecr.dkr", "ecr.api", "secretsmanager", ...
       std::string address;
       bool admitted = false;
-      // All its interfaces' addresses (its DNS name answers each): the node routes and
+      // All its interfaces' addresses (its DNS names answer each): the node routes and
       // redirects them all; `address` is the one the agent's own calls dial.
       std::vector<std::string> addresses{};
+      // Its id: an endpoint replaced at the same address is another one, whose predecessor's
+      // connections end (agent/network/egress.h EndpointsGone).
+      std::string vpc_endpoint_id{};
+      // Whether the service's private DNS name answers this endpoint in the VPC (private DNS
+      // on, the VPC's DNS attributes on, the lowest id of its service's): where the task's and
+      // the agent's calls to `service` go.
+      bool private_dns = false;
       bool operator==(const Endpoint&) const = default;
     };
     std::vector<Endpoint> endpoints{};
-    // The address its calls to `service` go to; "" when no interface endpoint serves it.
+    // The address its calls to `service` go to: the endpoint its private DNS name answers;
+    // "" when none does.
     std::string EndpointAddress(std::string_view service) const;
     bool operator==(const Eni&) const = default;
   };

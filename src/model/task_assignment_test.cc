@@ -122,12 +122,14 @@ TEST(TaskAssignmentTest, TheEnisVpcRoundTrips) {
 TEST(TaskAssignmentTest, TheEnisEndpointsRoundTrip) {
   TaskAssignment a = AssignmentOf(TaskRecord(AwsvpcRecord()));
   ASSERT_TRUE(a.eni.has_value());
-  a.eni->endpoints = {{"ecr.dkr", "10.0.1.9", true, {"10.0.1.9", "10.0.2.9"}}, {"ssm", "10.0.1.11", false}};
+  a.eni->endpoints = {{"ecr.dkr", "10.0.1.9", true, {"10.0.1.9", "10.0.2.9"}, "vpce-0a", true},
+                      {"ssm", "10.0.1.11", false, {}, "vpce-0b", true},
+                      {"secretsmanager", "10.0.1.12", true, {}, "vpce-0c", false}};
   auto back = TaskAssignment::FromJson(a.ToJson());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(back->eni->endpoints, a.eni->endpoints);
   EXPECT_EQ(back->eni->EndpointAddress("ssm"), "10.0.1.11");
-  EXPECT_EQ(back->eni->EndpointAddress("secretsmanager"), "");
+  EXPECT_EQ(back->eni->EndpointAddress("secretsmanager"), "") << "its private name answers no endpoint";
   json::object bad = a.ToJson();
   bad["eni"].as_object()["endpoints"].as_array()[0].as_object().erase("address");
   EXPECT_FALSE(TaskAssignment::FromJson(bad).ok());

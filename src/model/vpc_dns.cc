@@ -145,6 +145,27 @@ Result<VpcDnsTable> VpcDnsTable::FromJson(const json::object& o) {
   return t;
 }
 
+namespace {
+// The wildcard that answers `name`, a name of one of the table's zones that has no records of
+// its own (RFC 4592, as Route 53 answers it): `*.<ancestor>` of its nearest ancestor that has
+// one, the search stopping at an ancestor that has records itself (the closest encloser) or at
+// the zone's apex. AWS's ecr.dkr private zone is `*.dkr.ecr.<region>.amazonaws.com`.
+// Simplified: an empty non-terminal (an ancestor with no records of its own but names below
+// it, as `b.example` is for `a.b.example`) should stop the search too (RFC 4592 2.2.2); the
+// table keeps no index of descendants to see one, and its zones with a wildcard (an
+// endpoint's private name) have none.
+std::map<std::string, std::vector<DnsRecordSet>>::const_iterator Wildcard(const VpcDnsTable& table,
+                                                                         std::string_view name) {
+  for (size_t dot = name.find('.'); dot != std::string_view::npos; dot = name.find('.', dot + 1)) {
+    std::string parent(name.substr(dot + 1));
+    if (auto it = table.names.find("*." + parent); it != table.names.end()) return it;
+    bool apex = std::find(table.zones.begin(), table.zones.end(), parent) != table.zones.end();
+    if (apex || table.names.count(parent)) break;
+  }
+  return table.names.end();
+}
+}  // namespace
+
 VpcDnsAnswer LookupVpcDns(const VpcDnsTable& table, std::string_view query, std::string_view type, uint64_t pick) {
   VpcDnsAnswer out;
   if (!table.support) {
@@ -164,6 +185,7 @@ VpcDnsAnswer LookupVpcDns(const VpcDnsTable& table, std::string_view query, std:
   }
   if (!out.ours) return out;
   auto it = table.names.find(name);
+  if (it == table.names.end()) it = Wildcard(table, name);
   if (it == table.names.end()) return out;
   out.name_exists = true;
   const DnsRecordSet* set = SetOf(it->second, type);

@@ -55,6 +55,25 @@ TEST(VpcDnsTest, AnswersFromItsZonesAndForwardsTheRest) {
   EXPECT_TRUE(LookupVpcDns(t, "big.local", "A", 0).silent);
 }
 
+TEST(VpcDnsTest, AWildcardAnswersNamesWithoutRecordsOfTheirOwnBelowItsParent) {
+  VpcDnsTable t;
+  t.vpc_id = "vpc-1";
+  t.zones = {"dkr.ecr.us-east-1.amazonaws.com", "local"};
+  t.Add("*.dkr.ecr.us-east-1.amazonaws.com", DnsRecordSet{"A", 60, {"10.0.2.9"}, 0});
+  t.Add("000000000000.dkr.ecr.us-east-1.amazonaws.com", DnsRecordSet{"TXT", 60, {"x"}, 0});
+  t.Add("api.local", DnsRecordSet{"A", 60, {"10.0.0.4"}, 0});
+  t.Add("*.local", DnsRecordSet{"A", 60, {"10.0.0.5"}, 0});
+  auto any = LookupVpcDns(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com", "A", 0);
+  ASSERT_EQ(any.answers.size(), 1u);
+  EXPECT_EQ(any.answers[0].value, "10.0.2.9");
+  EXPECT_TRUE(any.name_exists);
+  EXPECT_TRUE(LookupVpcDns(t, "000000000000.dkr.ecr.us-east-1.amazonaws.com", "A", 0).answers.empty())
+      << "a name with records of its own is not the wildcard's (NODATA for A)";
+  EXPECT_EQ(LookupVpcDns(t, "a.b.local", "A", 0).answers.at(0).value, "10.0.0.5") << "more labels down";
+  EXPECT_TRUE(LookupVpcDns(t, "x.api.local", "A", 0).answers.empty()) << "api.local exists: the closest encloser";
+  EXPECT_TRUE(LookupVpcDns(t, "dkr.ecr.us-east-1.amazonaws.com", "A", 0).answers.empty()) << "the apex";
+}
+
 TEST(VpcDnsTest, RoundTripsThroughJsonAndRefusesMalformed) {
   VpcDnsTable t = Table();
   auto back = VpcDnsTable::FromJson(t.ToJson());

@@ -178,6 +178,10 @@ class Session : public std::enable_shared_from_this<Session> {
     in.original_destination = original_destination_;
     in.mark = mark_;
     in.origin_unknown = origin_unknown_;
+    if (options_.original_destination) {
+      if (!connection_vpce_) connection_vpce_ = std::make_shared<std::string>();
+      in.connection_vpce = connection_vpce_;
+    }
     if (file_parser_) {
       auto message = file_parser_->release();
       message.body().close();
@@ -361,6 +365,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint32_t mark_ = 0;                 // a VPC's reply mark, else 0
   bool origin_pending_ = false;       // a VPC's connection not yet asked where it was going
   bool origin_unknown_ = false;       // asked, and nothing could say
+  std::shared_ptr<std::string> connection_vpce_;  // Incoming::connection_vpce
   const HttpServerOptions& options_;
   const Handler& handler_;
   bool keep_alive_ = true;

@@ -45,6 +45,11 @@ struct Incoming {
   // The handler's note of the VPC endpoint the request came through (server.cc), so that what
   // it calls (the registry's authorization) need not look it up again. Null for none.
   std::shared_ptr<const void> via;
+  // With HttpServerOptions::original_destination: a note the connection keeps across its
+  // requests (one at a time), for the handler to remember the VPC endpoint (its id) the
+  // connection's first request came through, and refuse a later one that another endpoint at
+  // the same address would now serve (the endpoint replaced). Null otherwise.
+  std::shared_ptr<std::string> connection_vpce;
 };
 
 // A body made as it is sent (a blob decrypted chunk by chunk): Next() is called on the

@@ -207,11 +207,14 @@ class WharfServer final : public Server {
   }
 
   // Whether a request may be served, and `via`, the VPC interface endpoint its connection came
-  // through (EndpointDirectory::Admit): one map lookup under a lock, none for the front's.
+  // through (EndpointDirectory::Admit): one map lookup under a lock, none for the front's. A
+  // keep-alive connection stays its first request's endpoint's: another at its address (the
+  // endpoint deleted and made again) ends it, as deleting the first would on AWS.
   bool ThroughVpc(const net::Incoming& in, std::shared_ptr<const controlplane::EndpointOrigin>& via) const {
     static const std::string kFront =
         std::string(agent::kServerPublicAddress) + ":" + std::to_string(agent::kServerPublicPort);
-    return endpoints_->Admit(in.mark, in.origin_unknown, in.original_destination, kFront, via);
+    if (!endpoints_->Admit(in.mark, in.origin_unknown, in.original_destination, kFront, via)) return false;
+    return controlplane::SameEndpointAsBefore(in.connection_vpce.get(), via.get());
   }
 
   // The registry's endpoint a request came through, noted by the handler (ThroughVpc).

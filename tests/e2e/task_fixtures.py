@@ -316,9 +316,12 @@ def ecr_endpoints(ec2, vpc, subnet):
 
 
 _CALL = """
-import json, sys, boto3, botocore.config, botocore.exceptions
-address, key, secret, service, op, params = sys.argv[1:]
-client = boto3.client(service, region_name="us-east-1", endpoint_url=f"http://{address}:443",
+import json, socket, sys, boto3, botocore.config, botocore.exceptions
+address, key, secret, service, op, params, host = sys.argv[1:]
+if host:  # the client names `host` (its Host header, its signature's), and reaches `address`
+    resolve = socket.getaddrinfo
+    socket.getaddrinfo = lambda name, *a, **k: resolve(address if name == host else name, *a, **k)
+client = boto3.client(service, region_name="us-east-1", endpoint_url=f"http://{host or address}:443",
                       aws_access_key_id=key, aws_secret_access_key=secret,
                       config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5))
 try:
@@ -331,11 +334,12 @@ except botocore.exceptions.ConnectionClosedError:
 """
 
 
-def call_through_endpoint(task_id, address, key, service, op, **params):
+def call_through_endpoint(task_id, address, key, service, op, host="", **params):
     """A call signed with `key` (id, secret) made from task `task_id`'s network namespace to an
-    interface endpoint's `address` on 443: "ok", "<code>: <message>", or "closed" when the
-    connection ends unanswered (what else went wrong: the traceback)."""
+    interface endpoint's `address` on 443, naming `host` if given (as a client given one of the
+    endpoint's DNS names does): "ok", "<code>: <message>", or "closed" when the connection ends
+    unanswered (what else went wrong: the traceback)."""
     p = subprocess.run(["ip", "netns", "exec", task_netns(task_id), "/usr/bin/python3", "-c", _CALL, address,
-                        key[0], key[1], service, op, json.dumps(params)],
+                        key[0], key[1], service, op, json.dumps(params), host],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
     return p.stdout.strip() or p.stderr.strip()

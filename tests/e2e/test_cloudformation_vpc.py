@@ -6,7 +6,8 @@ The template (YAML, with the AWS::LanguageExtensions transform) makes a VPC with
 private subnets in two zones (their blocks cut by Fn::Cidr, their zones from Fn::GetAZs), an
 internet gateway and its attachment, an elastic IP and a NAT gateway, public and private route
 tables with their default routes and associations, two security groups and a rule between
-them, an S3 gateway endpoint, a Secrets Manager secret whose password GenerateSecretString makes,
+them, an S3 gateway endpoint, an ssm interface endpoint (its DnsOptions, its own DNS name first
+in GetAtt DnsEntries), a Secrets Manager secret whose password GenerateSecretString makes,
 SSM parameters (one a Fn::ToJsonString of what was made, with a Fn::Length), a KMS key and
 alias, a managed policy, a role with an instance profile, a Cloud Map namespace and service, and
 a CloudWatch alarm. Each is checked through its own service's describe calls; the outputs and
@@ -136,6 +137,16 @@ Resources:
       ServiceName: !Sub 'com.amazonaws.${AWS::Region}.s3'
       VpcEndpointType: Gateway
       RouteTableIds: [!Ref PrivateRoutes]
+  SsmEndpoint:
+    Type: AWS::EC2::VPCEndpoint
+    Properties:
+      VpcId: !Ref Vpc
+      ServiceName: !Sub 'com.amazonaws.${AWS::Region}.ssm'
+      VpcEndpointType: Interface
+      SubnetIds: [!Ref PrivateA]
+      PrivateDnsEnabled: false
+      IpAddressType: ipv4
+      DnsOptions: {DnsRecordIpType: ipv4, PrivateDnsOnlyForInboundResolverEndpoint: NotSpecified}
   Key:
     Type: AWS::KMS::Key
     Properties:
@@ -219,6 +230,8 @@ Outputs:
     Value: !Ref DbSecret
   NamespaceZone:
     Value: !GetAtt Namespace.HostedZoneId
+  SsmEndpointName:
+    Value: !Select [1, !Split [':', !Select [0, !GetAtt SsmEndpoint.DnsEntries]]]
 """
 
 IMPORTER = """
@@ -404,6 +417,12 @@ with WharfServer() as server:
         assert ids["AppFromWeb"].startswith("sgr-"), ids
         endpoint = ec2.describe_vpc_endpoints(VpcEndpointIds=[ids["S3Endpoint"]])["VpcEndpoints"][0]
         assert endpoint["RouteTableIds"] == [ids["PrivateRoutes"]], endpoint
+        # An interface endpoint's DnsOptions and IpAddressType as the template says; its own
+        # regional name first in GetAtt DnsEntries ("<HostedZoneId>:<DnsName>", as on AWS).
+        vpce = ec2.describe_vpc_endpoints(VpcEndpointIds=[ids["SsmEndpoint"]])["VpcEndpoints"][0]
+        assert vpce["IpAddressType"] == "ipv4" and vpce["DnsOptions"]["DnsRecordIpType"] == "ipv4", vpce
+        assert out["SsmEndpointName"] == vpce["DnsEntries"][0]["DnsName"], (out, vpce)
+        assert out["SsmEndpointName"].startswith(ids["SsmEndpoint"] + "-"), out
 
         value = json.loads(secrets.get_secret_value(SecretId=out["SecretArn"])["SecretString"])
         assert value["username"] == "app" and len(value["password"]) == 24, value

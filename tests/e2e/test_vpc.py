@@ -8,6 +8,12 @@ security group (80 from anywhere) and the service's (its port only from the load
 group). Deleting in the wrong order fails with AWS's DependencyViolation and friends; in
 Terraform's destroy order everything goes. Filters, paging, tags and a restart in between.
 """
+import urllib.parse
+import urllib.request
+
+import botocore.auth
+import botocore.awsrequest
+import botocore.credentials
 import botocore.exceptions
 from botocore.config import Config
 
@@ -27,6 +33,19 @@ def tag(name, **more):
 
 with WharfServer() as server:
     ec2 = server.boto3("ec2")
+
+    def ec2_query(action, params):
+        """A signed EC2 Query request's XML answer, for parameters botocore 1.29 does not know."""
+        key, secret = server.credentials()
+        body = urllib.parse.urlencode({"Action": action, "Version": "2016-11-15", **params})
+        request = botocore.awsrequest.AWSRequest(method="POST", url=server.endpoint + "/", data=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "ec2", "us-east-1").add_auth(request)
+        prepared = request.prepare()
+        with urllib.request.urlopen(urllib.request.Request(prepared.url, data=prepared.body.encode()
+                                    if isinstance(prepared.body, str) else prepared.body,
+                                    headers=dict(prepared.headers), method="POST")) as r:
+            return r.read().decode()
     net = {}
 
     @checks.run
@@ -268,6 +287,49 @@ with WharfServer() as server:
         endpoint = create(SubnetIds=[net["private-a"], net["private-b"]], SecurityGroupIds=[sg, sg])
         vpce = endpoint["VpcEndpointId"]
         assert len(endpoint["NetworkInterfaceIds"]) == 2 and [g["GroupId"] for g in endpoint["Groups"]] == [sg], endpoint
+        # IPv4 with A records, as AWS makes one in subnets without IPv6 CIDR blocks.
+        assert endpoint["IpAddressType"] == "ipv4" and endpoint["DnsOptions"]["DnsRecordIpType"] == "ipv4", endpoint
+        expect_client_error(lambda: create(SubnetIds=[net["private-a"]], PrivateDnsEnabled=False,
+                                           IpAddressType="dualstack"), "InvalidParameter", "IPv6")
+        expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=vpce, DnsOptions={"DnsRecordIpType": "ipv6"}),
+                            "InvalidParameter", "DnsRecordIpType ipv6")
+        # DnsEntries: its own regional name, a zonal one per zone of its subnets, then the
+        # service's private DNS name.
+        zones = sorted({s["AvailabilityZone"] for s in ec2.describe_subnets(
+            SubnetIds=[net["private-a"], net["private-b"]])["Subnets"]})
+        names = [d["DnsName"] for d in endpoint["DnsEntries"]]
+        suffix = names[0].split(".", 1)[0][len(vpce) + 1:]
+        assert names[0] == f"{vpce}-{suffix}.api.ecr.us-east-1.vpce.amazonaws.com" and len(suffix) == 8, names
+        assert names[1:-1] == [f"{vpce}-{suffix}-{z}.api.ecr.us-east-1.vpce.amazonaws.com" for z in zones], names
+        assert names[-1] == "api.ecr.us-east-1.amazonaws.com", names
+        # The region's vpce zone is AWS's own (us-east-1's); the private name's is the VPC's.
+        assert endpoint["DnsEntries"][0]["HostedZoneId"] == "Z7HUB22UULQXV", endpoint
+        assert endpoint["DnsEntries"][-1]["HostedZoneId"] != "Z7HUB22UULQXV", endpoint
+        # The service as DescribeVpcEndpointServices shows it (Terraform's aws_vpc_endpoint_service):
+        # the same private name, and the base of the endpoint's own names.
+        [service] = ec2.describe_vpc_endpoint_services(ServiceNames=[api])["ServiceDetails"]
+        assert service["PrivateDnsName"] == names[-1] and service["ServiceType"] == [{"ServiceType": "Interface"}], service
+        assert service["BaseEndpointDnsNames"] == [names[0].split(".", 1)[1]], service
+        gateways = ec2.describe_vpc_endpoint_services(Filters=[{"Name": "service-type", "Values": ["Gateway"]}])
+        assert gateways["ServiceNames"] == ["com.amazonaws.us-east-1.dynamodb", "com.amazonaws.us-east-1.s3"], gateways
+        dkr = ec2.describe_vpc_endpoint_services(Filters=[{"Name": "service-name", "Values": ["*.ecr.dkr"]}])
+        assert [d["PrivateDnsName"] for d in dkr["ServiceDetails"]] == ["*.dkr.ecr.us-east-1.amazonaws.com"], dkr
+        expect_client_error(lambda: ec2.describe_vpc_endpoint_services(ServiceNames=["com.amazonaws.us-east-1.nothing"]),
+                            "InvalidServiceName", "does not exist")
+        # ServiceRegions (newer than Debian's botocore: a signed query of our own): the request's
+        # region's services, none of another's.
+        here = ec2_query("DescribeVpcEndpointServices", {"ServiceRegion.1": "us-east-1"})
+        assert f"<item>{api}</item>" in here, here
+        there = ec2_query("DescribeVpcEndpointServices", {"ServiceRegion.1": "eu-west-1"})
+        assert "<DescribeVpcEndpointServicesResponse" in there and "com.amazonaws." not in there, there
+        # CreateVpcEndpoint takes only a service DescribeVpcEndpointServices lists.
+        expect_client_error(lambda: ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName="com.amazonaws.us-east-1.nothing", VpcEndpointType="Interface",
+            SubnetIds=[net["private-a"]]), "InvalidServiceName",
+            "The Vpc Endpoint Service 'com.amazonaws.us-east-1.nothing' does not exist")
+        expect_client_error(lambda: ec2.create_vpc_endpoint(
+            VpcId=net["vpc"], ServiceName="com.amazonaws.eu-west-1.ssm", VpcEndpointType="Interface",
+            SubnetIds=[net["private-a"]]), "InvalidServiceName", "does not exist")
         # One private DNS name per VPC: a second endpoint of the service with private DNS is refused.
         expect_client_error(lambda: ec2.modify_vpc_endpoint(VpcEndpointId=without_dns["VpcEndpointId"],
                                                             PrivateDnsEnabled=True), "InvalidParameter",
@@ -288,6 +350,9 @@ with WharfServer() as server:
         ec2.modify_vpc_endpoint(VpcEndpointId=vpce, RemoveSubnetIds=[net["private-b"]])
         got = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]
         assert got["SubnetIds"] == [net["private-a"]] and len(got["NetworkInterfaceIds"]) == 1, got
+        zone_a = ec2.describe_subnets(SubnetIds=[net["private-a"]])["Subnets"][0]["AvailabilityZone"]
+        assert [d["DnsName"] for d in got["DnsEntries"]][1:-1] == [
+            f"{vpce}-{suffix}-{zone_a}.api.ecr.us-east-1.vpce.amazonaws.com"], got
         assert count("private-b") == 251
         assert ec2.delete_vpc_endpoints(VpcEndpointIds=[vpce, "vpce-0123456789abcdef0"])["Unsuccessful"] == [
             {"ResourceId": "vpce-0123456789abcdef0",

@@ -23,7 +23,8 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   only while the endpoint's security group admits 443 from the task: revoked, the pull times
   out in Fargate's words; an ssm endpoint with the VPC's default group times the secrets out
   until its group admits the task. RunTask -> RUNNING through the NAT gateway and through
-  the endpoints is printed.
+  the endpoints is printed. An endpoint deleted ends the connections made through it: a
+  kept-alive connection answered before gets no answer after.
 A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
 host's addresses, whatever the task's way out. The node's nft tables, deleted by someone else
 (as `nft flush ruleset` would; only this node's own here) or emptied (`nft flush table`), are
@@ -35,6 +36,7 @@ was found (bridges, ip rules, nft tables).
 import datetime
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -155,6 +157,38 @@ def answers_on_443(task, address):
                         "%{http_code}", "--max-time", "2", f"http://{address}:443/"],
                        stdin=subprocess.DEVNULL, capture_output=True, text=True)
     return p.returncode == 0 and p.stdout.strip() not in ("", "000")
+
+
+# Holds one keep-alive connection to an endpoint's address on 443 (argv[1]) from a task's
+# namespace: a request (unsigned: the service's own error is an answer) at the start and one
+# more on the same connection when a line arrives on stdin; prints "answered <status>" or what
+# became of it: "closed" (the server closed it unanswered), "timeout", "reset", "error <errno>".
+KEEP_ALIVE = """
+import http.client, socket, sys
+c = http.client.HTTPConnection(sys.argv[1], 443, timeout=5)
+c.connect()
+c.auto_open = 0  # never a new connection
+def ask():
+    try:
+        c.request("POST", "/", body="{}", headers={"X-Amz-Target": "secretsmanager.ListSecrets",
+                                                  "Content-Type": "application/x-amz-json-1.1"})
+        r = c.getresponse()
+        r.read()
+        return f"answered {r.status}"
+    except socket.timeout:
+        return "timeout"
+    except http.client.RemoteDisconnected:
+        return "closed"
+    except http.client.NotConnected:
+        return "not kept alive"
+    except ConnectionResetError:
+        return "reset"
+    except OSError as e:
+        return f"error {e.errno}"
+print(ask(), flush=True)
+sys.stdin.readline()
+print(ask(), flush=True)
+"""
 
 
 def listen_everywhere():
@@ -431,8 +465,20 @@ with WharfServer(agent=True) as server:
         for i in by_endpoint.values():
             assert i["SubnetId"] == net["private"] and i["PrivateIpAddress"].startswith("10.0.2."), i
             assert [g["GroupId"] for g in i["Groups"]] == [net["vpce"]], i
+        # DnsEntries as AWS lists them: the endpoint's own regional and zonal names (its
+        # region's public vpce zone), then the service's private DNS name.
         api = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][0]])["VpcEndpoints"][0]
-        assert [d["DnsName"] for d in api["DnsEntries"]] == [f"api.ecr.{region}.amazonaws.com"], api
+        names = [d["DnsName"] for d in api["DnsEntries"]]
+        own = re.fullmatch(net["endpoints"][0] + r"-([a-z0-9]{8})\.api\.ecr\." + region + r"\.vpce\.amazonaws\.com",
+                           names[0])
+        assert own and len(names) == 3, api
+        assert names[1] == f"{net['endpoints'][0]}-{own.group(1)}-{zone}.api.ecr.{region}.vpce.amazonaws.com", api
+        assert names[2] == f"api.ecr.{region}.amazonaws.com", api
+        assert api["DnsEntries"][0]["HostedZoneId"] == api["DnsEntries"][1]["HostedZoneId"] != \
+            api["DnsEntries"][2]["HostedZoneId"], api
+        net["api_names"] = names[:2]
+        dkr = ec2.describe_vpc_endpoints(VpcEndpointIds=[net["endpoints"][1]])["VpcEndpoints"][0]
+        assert dkr["DnsEntries"][-1]["DnsName"] == f"*.dkr.ecr.{region}.amazonaws.com", dkr
         net["dkr_ip"] = by_endpoint[net["endpoints"][1]]["PrivateIpAddress"]
         net["api_ip"] = by_endpoint[net["endpoints"][0]]["PrivateIpAddress"]
         # The interface endpoints alone do not do: the layers come from S3.
@@ -449,6 +495,11 @@ with WharfServer(agent=True) as server:
         # Private DNS: the services' names are the endpoints' interfaces in the VPC.
         assert resolve_in(t, f"api.ecr.{region}.amazonaws.com") == net["api_ip"]
         assert resolve_in(t, f"000000000000.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # The registry's zone is a wildcard, as AWS's: any account's registry name.
+        assert resolve_in(t, f"123456789012.dkr.ecr.{region}.amazonaws.com") == net["dkr_ip"]
+        # The endpoint's own names, regional and zonal (its one interface, in this zone).
+        for name in net["api_names"]:
+            assert resolve_in(t, name) == net["api_ip"], name
         # What the task's packets reach there is the server (its pull went that way).
         assert answers_on_443(t, net["dkr_ip"]), "the ecr.dkr endpoint's address does not answer"
         assert not answers_on_443(t, "10.0.2.250"), "an address no endpoint has answers"
@@ -555,6 +606,7 @@ with WharfServer(agent=True) as server:
                                        VpcEndpointType="Interface", SubnetIds=[net["private"]],
                                        SecurityGroupIds=[net["vpce"]])["VpcEndpoint"]["VpcEndpointId"]
         net["endpoints"].append(vpce)
+        net["sm_vpce"] = vpce
         [sm_ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
             {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
         )["NetworkInterfaces"] if i["Description"].endswith(vpce)]
@@ -565,8 +617,16 @@ with WharfServer(agent=True) as server:
             memory="512", executionRoleArn=net["exec_role"], containerDefinitions=[container]
         )["taskDefinition"]["taskDefinitionArn"]
         t = net["with_ssm"]
+        net["sm_ip"] = sm_ip
+        net["sm_key"] = key
         # The default policy (full access): the call through the endpoint is answered.
         got = eventually(lambda: through(t, sm_ip, key, SecretId="egress/db"), "ok", timeout=8)
+        assert got == "ok", got
+        # Through its own regional name (the Host and the signature's host), as a client
+        # configured with the endpoint's DNS name calls it.
+        regional = ec2.describe_vpc_endpoints(VpcEndpointIds=[vpce])["VpcEndpoints"][0]["DnsEntries"][0]["DnsName"]
+        assert resolve_in(t, regional) == sm_ip, regional
+        got = through(t, sm_ip, key, host=regional, SecretId="egress/db")
         assert got == "ok", got
         # Another service through it, or through the ecr.api endpoint: no answer at all.
         got = through(t, sm_ip, key, "ssm", "get_parameters", Names=["/egress/key"])
@@ -595,6 +655,60 @@ with WharfServer(agent=True) as server:
         assert got == "ok", got
         # Reset, the endpoint's policy allows all again: the task gets its secret through it.
         running(net["private"], definition=with_db)
+
+    @checks.run
+    def deleting_an_endpoint_ends_the_connections_made_through_it():
+        # One kept-alive connection to the secretsmanager endpoint: answered, then the endpoint
+        # deleted, the next request on it gets no answer. The node ends the flow (conntrack),
+        # so the request never reaches the server: a server that closed it ("closed") would
+        # mean the node still DNATs the old connection.
+        t, address = net["with_ssm"], net["sm_ip"]
+        holder = subprocess.Popen(["ip", "netns", "exec", task_netns(t["id"]), "/usr/bin/python3", "-c", KEEP_ALIVE,
+                                   address], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True)
+        try:
+            first = holder.stdout.readline().strip()
+            assert first.startswith("answered "), (first, holder.stderr.read() if holder.poll() is not None else "")
+            ec2.delete_vpc_endpoints(VpcEndpointIds=[net["sm_vpce"]])
+            net["endpoints"].remove(net["sm_vpce"])
+            # The node has let the endpoint go once its interface's local route is gone.
+            gone = eventually(lambda: address in sh("ip", "route", "show", "table", "all", "proto", "78").stdout, False)
+            assert gone is False, "the deleted endpoint's route stays"
+            time.sleep(0.5)
+            holder.stdin.write("again\n")
+            holder.stdin.flush()
+            second = holder.stdout.readline().strip()
+            assert second in ("timeout", "reset") or second.startswith("error "), second
+            print(f"   the kept-alive connection after the delete: {second}")
+            with open(os.path.join(server.data_dir, "server.log")) as log:
+                ended = [line for line in log if "connections to a removed endpoint interface ended" in line
+                         and f"address={address} " in line]
+            assert ended, "the node did not end the endpoint's connections"
+        finally:
+            holder.kill()
+            holder.wait()
+        assert not answers_on_443(t, address), "a new connection to the deleted endpoint is answered"
+
+    @checks.run
+    def an_endpoint_without_private_dns_answers_by_its_own_name():
+        # Private DNS off: the service's name is the public service's, but the endpoint's own
+        # vpce name resolves to its interface, and the node routes and DNATs it as any other.
+        region = ec2.meta.region_name
+        t = net["with_ssm"]
+        e = ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName=f"com.amazonaws.{region}.secretsmanager",
+                                    VpcEndpointType="Interface", SubnetIds=[net["private"]],
+                                    SecurityGroupIds=[net["vpce"]], PrivateDnsEnabled=False)["VpcEndpoint"]
+        net["endpoints"].append(e["VpcEndpointId"])
+        names = [d["DnsName"] for d in e["DnsEntries"]]
+        assert len(names) == 2 and all(".vpce.amazonaws.com" in n for n in names), e
+        [ip] = [i["PrivateIpAddress"] for i in ec2.describe_network_interfaces(Filters=[
+            {"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "interface-type", "Values": ["vpc_endpoint"]}]
+        )["NetworkInterfaces"] if i["Description"].endswith(e["VpcEndpointId"])]
+        assert resolve_in(t, names[0]) == ip, names[0]
+        # (ListSecrets: the secret's own policy binds it to the deleted endpoint.)
+        got = eventually(lambda: call_through_endpoint(t["id"], ip, net["sm_key"], "secretsmanager",
+                                                       "list_secrets", host=names[0]), "ok", timeout=8)
+        assert got == "ok", got
 
     @checks.run
     def cleanup_stops_tasks_and_deletes_what_it_made():

@@ -3,11 +3,13 @@
 #include <arpa/inet.h>
 
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 
 #include "base/fnv1a.h"
 #include "base/logging.h"
+#include "net/conntrack_flows.h"
 #include "net/local_routes.h"
 #include "net/nft_apply.h"
 
@@ -304,7 +306,91 @@ std::optional<std::set<std::string>> Egress::KernelRoutes(const std::set<std::st
   return out;
 }
 
+std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan) {
+  std::set<EndpointFlowKey> out;
+  for (const EgressEni& e : plan.enis) {
+    if (e.vpc_zone == 0) continue;  // zone 0 is the host's: never an endpoint's to end
+    for (const std::string& a : e.endpoints) {
+      auto id = e.endpoint_ids.find(a);
+      out.insert({e.vpc_zone, a, id == e.endpoint_ids.end() ? "" : id->second});
+    }
+  }
+  return out;
+}
+
+std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& before, const EgressPlan& after) {
+  std::set<uint16_t> zones;
+  for (const EgressEni& e : after.enis) zones.insert(e.vpc_zone);
+  std::set<EndpointFlowKey> now = EndpointFlows(after);
+  std::set<std::pair<uint16_t, std::string>> ended;  // one end per address, whatever its ids
+  std::vector<EndpointFlowKey> gone;
+  for (const EndpointFlowKey& k : before) {
+    if (k.zone != 0 && zones.count(k.zone) && !now.count(k) && ended.emplace(k.zone, k.address).second) {
+      gone.push_back(k);
+    }
+  }
+  return gone;
+}
+
+namespace {
+bool SameAddress(const sockaddr_in& a, std::string_view address, uint16_t port) {
+  in_addr want{};
+  return a.sin_port == htons(port) && ::inet_pton(AF_INET, std::string(address).c_str(), &want) == 1 &&
+         a.sin_addr.s_addr == want.s_addr;
+}
+std::string AddressOf(const sockaddr_in& a) {
+  char text[INET_ADDRSTRLEN] = {};
+  ::inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+  return text;
+}
+}  // namespace
+
+net::FlowFilter ToEndpoint(const std::string& address) {
+  return [address](const net::ConntrackFlow& f) { return SameAddress(f.original_destination, address, kEndpointPort); };
+}
+
+net::FlowFilter ToNoneOf(const ServerFront& server, const std::set<std::string>& kept) {
+  return [server, kept](const net::ConntrackFlow& f) {
+    return SameAddress(f.reply_source, server.address, server.port) &&
+           ntohs(f.original_destination.sin_port) == kEndpointPort && !kept.count(AddressOf(f.original_destination));
+  };
+}
+
 Status Egress::Apply(const EgressPlan& plan) {
+  RETURN_IF_ERROR(ApplyTable(plan));
+  auto end = [this](uint16_t zone, const net::FlowFilter& which, std::string_view what, const std::string& detail) {
+    if (zone == 0) return;  // the host's: never a VPC's flows
+    auto ended = end_flows_(zone, which);
+    if (!ended.ok()) {
+      LOG_WARN("msg=\"connections {} not ended\" {} zone={} error=\"{}\"", what, detail, zone,
+               ended.status().message());
+    } else if (*ended > 0) {
+      LOG_INFO("msg=\"connections {} ended\" {} zone={} count={}", what, detail, zone, *ended);
+    }
+  };
+  if (!swept_ && plan.server) {
+    // Restarted, the agent does not know what its predecessor DNAT'd: what goes to no
+    // interface it has now (nor the server's public address) was an endpoint's that is gone.
+    std::map<uint16_t, std::set<std::string>> kept;
+    for (const EgressEni& e : plan.enis) {
+      auto& k = kept[e.vpc_zone];
+      k.insert(std::string(kServerPublicAddress));
+      k.insert(e.endpoints.begin(), e.endpoints.end());
+    }
+    for (const auto& [zone, addresses] : kept) {
+      end(zone, ToNoneOf(*plan.server, addresses), "to no endpoint interface left", "at=start");
+    }
+    swept_ = true;
+  }
+  // The table DNATs no new connection to a gone interface now; the established ones end.
+  for (const auto& [zone, address, id] : EndpointsGone(endpoint_flows_, plan)) {
+    end(zone, ToEndpoint(address), "to a removed endpoint interface", "address=" + address + " endpoint=" + id);
+  }
+  endpoint_flows_ = EndpointFlows(plan);
+  return Status::OK();
+}
+
+Status Egress::ApplyTable(const EgressPlan& plan) {
   ASSIGN_OR_RETURN(std::string script, CompileEgress(plan, table_));
   std::set<std::string> routes = EndpointRoutes(plan);
   if (script == applied_ && routes == routes_ && !rewrite_routes_ && reconciled_) return Status::OK();
@@ -365,6 +451,7 @@ Status Egress::Remove() {
   }
   applied_.clear();
   holds_table_ = false;
+  endpoint_flows_.clear();
   return Status::OK();
 }
 

@@ -49,6 +49,12 @@
 //           kEndpointRouteProto, one `ip -batch` per change), so the host answers ARP for it on
 //           the endpoint's own subnet's bridge and routes it in from the VPC's other subnets,
 //           as the server does for internal load balancers' interfaces (lb/public_addresses.h).
+//           An interface gone from a VPC the node still serves (the endpoint deleted, replaced
+//           by another at the same address, or out of a subnet) ends its connections once the
+//           table no longer DNATs to it: conntrack's entries of the VPC's zone to its address on
+//           443 are deleted (net/conntrack_flows.h), as deleting an AWS endpoint ends them. The
+//           agent's first plan (it may have restarted) ends those DNAT'd to the server to an
+//           address that is no endpoint interface any more (ToNoneOf).
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.
@@ -76,14 +82,18 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
 #include "base/process.h"
 #include "base/status.h"
+#include "net/conntrack_flows.h"
 
 namespace wharf::agent {
 
@@ -102,6 +112,9 @@ struct EgressEni {
   // endpoints), and those of them whose groups admit it (DNAT'd to the server on 443).
   std::vector<std::string> endpoints{};
   std::vector<std::string> admitted_endpoints{};
+  // The VpcEndpointId at each of `endpoints` (none known: ""): an endpoint replaced at the same
+  // address is another, whose connections end (EndpointsGone).
+  std::map<std::string, std::string> endpoint_ids{};
   uint32_t vpc_route_table = 0;  // model::VpcRouteTable of its VPC: where the endpoints' routes go
 };
 
@@ -153,10 +166,41 @@ std::set<std::string> EndpointRoutes(const EgressPlan& plan);
 std::string CompileEndpointRoutes(const std::set<std::string>& wanted, const std::set<std::string>& applied,
                                   bool rewrite = false);
 
+// (conntrack zone, address, VpcEndpointId) of each VPC interface endpoint interface `plan`'s
+// ENIs reach (zone 0, no VPC's, is never one).
+struct EndpointFlowKey {
+  uint16_t zone = 0;
+  std::string address;
+  std::string vpc_endpoint_id;
+  auto operator<=>(const EndpointFlowKey&) const = default;
+};
+std::set<EndpointFlowKey> EndpointFlows(const EgressPlan& plan);
+// Of `before`, the endpoint interfaces gone from the VPCs `after` still has ENIs in: the
+// endpoint was deleted, left a subnet or was replaced by another at the same address (its id
+// differs), and the connections DNAT'd to it end, as on AWS. A
+// VPC this node no longer serves keeps its flows: its ENIs are gone with theirs, and another
+// agent on the host may still serve it. Pure.
+std::vector<EndpointFlowKey> EndpointsGone(const std::set<EndpointFlowKey>& before, const EgressPlan& after);
+
+// The connections to end (net::FlowFilter): those dialled to `address`:kEndpointPort.
+net::FlowFilter ToEndpoint(const std::string& address);
+// An agent's first plan: it knows nothing of what it DNAT'd before (a restart), so of the flows
+// DNAT'd to `server` (the reply's source), those dialled on kEndpointPort to none of `kept`
+// (the zone's endpoint interfaces now, the server's public address) end.
+net::FlowFilter ToNoneOf(const ServerFront& server, const std::set<std::string>& kept);
+// Ends the connections of conntrack zone `zone` (never 0, the host's) that a filter picks (the
+// number ended); net::EndConntrackFlows by default, a fake in tests.
+using EndFlows = std::function<Result<int>(uint16_t zone, const net::FlowFilter& which)>;
+
 class Egress {
  public:
-  explicit Egress(CommandRunner& runner, std::string table = "wharf_egress") : runner_(runner), table_(std::move(table)) {}
-  // A repeated plan costs one compile and no nft run.
+  explicit Egress(CommandRunner& runner, std::string table = "wharf_egress",
+                  EndFlows end_flows = net::EndConntrackFlows)
+      : runner_(runner), table_(std::move(table)), end_flows_(std::move(end_flows)) {}
+  // A repeated plan costs one compile and no nft run. Once the table no longer DNATs to an
+  // endpoint interface gone from a VPC (EndpointsGone), the connections made to it end; the
+  // first plan (the agent started) ends, in each of its VPCs' zones, those DNAT'd to the
+  // server through no endpoint interface it still has (ToNoneOf).
   Status Apply(const EgressPlan& plan);
   // The next Apply writes the table and the endpoints' routes again (the agent's refresh).
   void Forget() {
@@ -175,9 +219,13 @@ class Egress {
   // The endpoints' routes (proto 78) the kernel has in the routing tables of `routes`; none
   // when `ip` cannot tell.
   std::optional<std::set<std::string>> KernelRoutes(const std::set<std::string>& routes);
+  Status ApplyTable(const EgressPlan& plan);
 
   CommandRunner& runner_;
   const std::string table_;
+  const EndFlows end_flows_;
+  std::set<EndpointFlowKey> endpoint_flows_;  // of the plan in force
+  bool swept_ = false;                        // the first plan's zones swept (ToNoneOf)
   std::string applied_;
   std::set<std::string> routes_;  // the endpoints' local routes made, "<table> <address>"
   bool rewrite_routes_ = false;

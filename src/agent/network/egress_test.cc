@@ -2,6 +2,7 @@
 // `ip`; the kernel's side is test_vpc_egress.py.
 #include "agent/network/egress.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -232,6 +233,76 @@ TEST(EgressTest, ATableRemovedOnPurposeIsNotHeldAndStaysGone) {
   EXPECT_FALSE(egress.holds_table()) << "removed on purpose: not to be written again";
   ASSERT_TRUE(egress.Apply({}).ok());
   EXPECT_EQ(nft.scripts.size(), 2u) << "and the same empty plan runs nothing";
+}
+
+TEST(EgressTest, AnEndpointGoneFromItsVpcEndsItsConnectionsOnceTheTableNoLongerDnatsThem) {
+  if (!FindExecutable("ip").ok() || !FindExecutable("nft").ok()) GTEST_SKIP() << "no ip or nft here";
+  EgressEni a{"wh-aaa", "10.0.1.5", "", "", 0x76000001, "10.0.1.1", "10.0.0.2", 7};
+  a.endpoints = {"10.0.1.9", "10.0.1.10"};
+  a.admitted_endpoints = {"10.0.1.9"};
+  a.vpc_route_table = 70000;
+  EgressEni b{"wh-bbb", "10.0.2.6", "", "", 0x76000002, "10.0.2.1", "10.0.0.2", 8};
+  b.endpoints = {"10.0.2.9"};
+  b.vpc_route_table = 70001;
+  EgressPlan plan{{a, b}, ServerFront{"127.0.0.1", 4566}, {}};
+  ScriptedIp ip;
+  // The flows the fake conntrack holds: each address's, DNAT'd to the server, in each zone.
+  const std::vector<std::string> dialled = {"10.0.1.9", "10.0.1.10", "10.0.2.9", "10.0.3.3", "198.18.0.1"};
+  std::vector<std::pair<uint16_t, std::string>> ended;
+  bool started = false;
+  Egress egress(ip, "wharf_egress_test", [&](uint16_t zone, const net::FlowFilter& which) -> Result<int> {
+    EXPECT_NE(zone, 0) << "never the host's zone";
+    int n = 0;
+    for (const std::string& address : dialled) {
+      net::ConntrackFlow f;
+      f.original_destination.sin_port = htons(443);
+      inet_pton(AF_INET, address.c_str(), &f.original_destination.sin_addr);
+      f.reply_source.sin_port = htons(4566);
+      inet_pton(AF_INET, "127.0.0.1", &f.reply_source.sin_addr);
+      if (!which(f)) continue;
+      if (started) {
+        EXPECT_TRUE(Has(ip.batches.back(), "route del local " + address + "/32 dev lo table 70000\n"))
+            << "the route is gone (and the table written) before the flows end";
+      }
+      ended.emplace_back(zone, address);
+      ++n;
+    }
+    return n;
+  });
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  // Started: what goes to an interface of none of the VPC's endpoints (an endpoint deleted
+  // while no agent ran), nor to the server's public address, ends.
+  EXPECT_EQ(ended, (std::vector<std::pair<uint16_t, std::string>>{
+                       {7, "10.0.2.9"}, {7, "10.0.3.3"}, {8, "10.0.1.9"}, {8, "10.0.1.10"}, {8, "10.0.3.3"}}));
+  ended.clear();
+  started = true;
+
+  // The endpoint at 10.0.1.9 deleted; VPC 8's ENI left the node with its VPC's endpoint.
+  plan.enis = {a};
+  plan.enis[0].endpoints = {"10.0.1.10"};
+  plan.enis[0].admitted_endpoints = {};
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ended, (std::vector<std::pair<uint16_t, std::string>>{{7, "10.0.1.9"}}))
+      << "only the deleted endpoint's, in its VPC's zone: a VPC the node no longer serves keeps its own";
+  ASSERT_TRUE(egress.Apply(plan).ok());
+  EXPECT_EQ(ended.size(), 1u) << "once";
+
+  EXPECT_EQ(EndpointsGone({{7, "10.0.1.9", ""}, {7, "10.0.1.10", ""}}, plan),
+            (std::vector<EndpointFlowKey>{{7, "10.0.1.9", ""}}));
+  EXPECT_TRUE(EndpointsGone({{7, "10.0.1.9", ""}}, EgressPlan{}).empty()) << "no ENI of the VPC left: nothing to end";
+
+  // Replaced (Terraform's replace): a new endpoint at the same address is another one.
+  plan.enis[0].endpoint_ids = {{"10.0.1.10", "vpce-new"}};
+  EXPECT_EQ(EndpointsGone({{7, "10.0.1.10", "vpce-old"}}, plan), (std::vector<EndpointFlowKey>{{7, "10.0.1.10", "vpce-old"}}));
+  EXPECT_TRUE(EndpointsGone({{7, "10.0.1.10", "vpce-new"}}, plan).empty());
+  // Zone 0 is the host's: never ended.
+  plan.enis[0].vpc_zone = 0;
+  EXPECT_TRUE(EndpointFlows(plan).empty());
+  EXPECT_TRUE(EndpointsGone({{0, "10.0.1.9", ""}}, plan).empty());
+  ended.clear();
+  plan.enis[0].endpoints = {};
+  (void)egress.Apply(plan);
+  EXPECT_TRUE(ended.empty()) << "nothing in zone 0";
 }
 
 }  // namespace

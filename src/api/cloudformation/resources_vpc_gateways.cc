@@ -4,8 +4,9 @@
 //                          available (a gateway that fails is CREATE_FAILED with its
 //                          FailureMessage), DELETE_COMPLETE once deleted (its address freed)
 //   AWS::EC2::VPCEndpoint  Ref: endpoint id; GetAtt Id, CreationTimestamp, DnsEntries,
-//                          NetworkInterfaceIds. Subnets, groups, route tables and the policy
-//                          change in place (ModifyVpcEndpoint).
+//                          NetworkInterfaceIds. Subnets, groups, route tables, the policy,
+//                          IpAddressType and DnsOptions change in place (ModifyVpcEndpoint;
+//                          EC2 takes ipv4 only).
 #include <set>
 
 #include "api/cloudformation/resource_types.h"
@@ -120,11 +121,26 @@ Result<ProvisionedResource> EndpointMade(const Caller& c, const std::string& id)
   return Made(id, std::move(attributes));
 }
 
+// The template's DnsOptions as EC2 takes them: its PrivateDnsOnlyForInboundResolverEndpoint
+// is a word (OnlyInboundResolver | AllResolvers | NotSpecified) where EC2's is a boolean, and
+// "not-specified" leaves the record type to EC2.
+json::object Ec2DnsOptions(const json::value& options) {
+  json::object out;
+  if (!options.is_object()) return out;
+  std::string record = GetString(options.get_object(), "DnsRecordIpType");
+  if (!record.empty() && record != "not-specified") out["DnsRecordIpType"] = record;
+  std::string inbound = GetString(options.get_object(), "PrivateDnsOnlyForInboundResolverEndpoint");
+  if (inbound == "OnlyInboundResolver" || inbound == "AllResolvers") {
+    out["PrivateDnsOnlyForInboundResolverEndpoint"] = inbound == "OnlyInboundResolver";
+  }
+  return out;
+}
+
 Result<ProvisionedResource> CreateVpcEndpoint(const Caller& c, std::string_view, const json::object& p) {
-  RETURN_IF_ERROR(RefuseProperties(p, {"ServiceNetworkArn", "ResourceConfigurationArn", "DnsOptions", "IpAddressType",
-                                       "ServiceRegion"}));
-  json::object in = Without(p, {"Tags", "PolicyDocument"});
+  RETURN_IF_ERROR(RefuseProperties(p, {"ServiceNetworkArn", "ResourceConfigurationArn", "ServiceRegion"}));
+  json::object in = Without(p, {"Tags", "PolicyDocument", "DnsOptions"});
   if (p.contains("PolicyDocument")) in["PolicyDocument"] = PolicyText(p.at("PolicyDocument"));
+  if (p.contains("DnsOptions")) in["DnsOptions"] = Ec2DnsOptions(p.at("DnsOptions"));
   if (auto tags = TagSpecifications(p, "vpc-endpoint"); !tags.empty()) in["TagSpecifications"] = std::move(tags);
   ASSIGN_OR_RETURN(json::value input, ToInput(InputShape("ec2", "CreateVpcEndpoint"), in));
   ASSIGN_OR_RETURN(auto out, c.Call("ec2", "CreateVpcEndpoint", std::move(input.get_object())));
@@ -168,6 +184,8 @@ Result<ProvisionedResource> UpdateVpcEndpoint(const Caller& c, const model::Stac
     in["ResetPolicy"] = true;
   }
   if (p.contains("PrivateDnsEnabled")) in["PrivateDnsEnabled"] = p.at("PrivateDnsEnabled");
+  if (p.contains("IpAddressType")) in["IpAddressType"] = p.at("IpAddressType");
+  if (p.contains("DnsOptions")) in["DnsOptions"] = Ec2DnsOptions(p.at("DnsOptions"));
   ASSIGN_OR_RETURN(json::value input, ToInput(InputShape("ec2", "ModifyVpcEndpoint"), in));
   RETURN_IF_ERROR(c.Call("ec2", "ModifyVpcEndpoint", std::move(input.get_object())).status());
   RETURN_IF_ERROR(RetagEc2(c, r.physical_id, r.properties, p));

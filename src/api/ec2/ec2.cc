@@ -69,6 +69,7 @@ Result<ServiceEndpoint> MakeEc2Endpoint(const Ec2Deps& deps) {
       {"DescribeVpcEndpoints", DescribeVpcEndpoints},
       {"DeleteVpcEndpoints", DeleteVpcEndpoints},
       {"ModifyVpcEndpoint", ModifyVpcEndpoint},
+      {"DescribeVpcEndpointServices", DescribeVpcEndpointServices},
   };
   for (const auto& [name, fn] : operations) {
     if (!endpoint.model->FindOperation(name)) {

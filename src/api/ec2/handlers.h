@@ -110,6 +110,8 @@ std::string PrefixListId(std::string_view service_name);
 // vpc_endpoints.cc
 Outcome CreateVpcEndpoint(Context&, const RequestContext&, object& in);
 Outcome DescribeVpcEndpoints(Context&, const RequestContext&, object& in);
+// vpc_endpoint_services.cc
+Outcome DescribeVpcEndpointServices(Context&, const RequestContext&, object& in);
 Outcome DeleteVpcEndpoints(Context&, const RequestContext&, object& in);
 Outcome ModifyVpcEndpoint(Context&, const RequestContext&, object& in);
 

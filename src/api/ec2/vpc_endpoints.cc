@@ -13,10 +13,10 @@
 #include <set>
 
 #include "api/ec2/handlers.h"
-#include "base/crypto.h"
 #include "controlplane/vpc_rules.h"
 #include "model/ec2_network.h"
 #include "model/vpc_dns.h"
+#include "model/vpc_endpoint_names.h"
 
 namespace wharf::api::ec2 {
 
@@ -91,6 +91,9 @@ std::optional<AwsError> AddInterfaces(Context& c, store::Txn& txn, object& endpo
     endpoint["SubnetIds"].as_array().push_back(json::string(subnet_id));
     object& wharf = endpoint["_wharf"].as_object();
     wharf["addresses"].as_object()[subnet_id] = *ip;
+    // Its zone names its zonal DNS name (model::EndpointDnsNames).
+    if (!wharf["zones"].is_object()) wharf["zones"] = object();
+    wharf["zones"].as_object()[subnet_id] = GetString(s.value, "AvailabilityZone");
   }
   return std::nullopt;
 }
@@ -99,7 +102,8 @@ std::optional<AwsError> AddInterfaces(Context& c, store::Txn& txn, object& endpo
 void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::string>& subnets) {
   json::array& subnet_ids = endpoint["SubnetIds"].as_array();
   json::array& enis = endpoint["NetworkInterfaceIds"].as_array();
-  object& addresses = endpoint["_wharf"].as_object()["addresses"].as_object();
+  object& wharf = endpoint["_wharf"].as_object();
+  object& addresses = wharf["addresses"].as_object();
   for (const std::string& subnet_id : subnets) {
     for (size_t i = 0; i < subnet_ids.size(); ++i) {
       if (std::string_view(subnet_ids[i].as_string()) != subnet_id) continue;
@@ -110,31 +114,27 @@ void RemoveInterfaces(store::Txn& txn, object& endpoint, const std::vector<std::
     std::string ip = GetString(addresses, subnet_id);
     if (!ip.empty()) txn.ops.push_back(store::Op::Delete(model::keys::EniIpKey(subnet_id, ip)));
     addresses.erase(subnet_id);
+    if (wharf["zones"].is_object()) wharf["zones"].as_object().erase(subnet_id);
   }
 }
 
-// DnsEntries: an interface endpoint with private DNS on shows its service's private DNS name
-// (model::EndpointPrivateDnsName), which the VPC resolver answers with its interfaces'
-// addresses (controlplane/vpc_names.cc). Its vpce-... regional names are not made: nothing
-// would answer them.
-void SetDnsEntries(object& endpoint, std::string_view region) {
-  json::array entries;
-  std::string service = GetString(endpoint, "ServiceName");
-  std::string prefix = "com.amazonaws." + std::string(region) + ".";
-  if (GetString(endpoint, "VpcEndpointType") == "Interface" && GetBool(endpoint, "PrivateDnsEnabled").value_or(false) &&
-      service.starts_with(prefix)) {
-    std::string name = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
-    std::string zone = HexEncode(Sha256(GetString(endpoint, "VpcId") + name)).substr(0, 13);
-    std::transform(zone.begin(), zone.end(), zone.begin(), [](unsigned char ch) { return std::toupper(ch); });
-    entries.push_back(object{{"DnsName", name}, {"HostedZoneId", "Z" + zone}});
+// What DescribeVpcEndpoints shows that is computed from the record: DnsEntries
+// (model::EndpointDnsEntries, the names the VPC resolver answers, controlplane/vpc_names.cc),
+// and an interface endpoint's IpAddressType and DnsOptions, which records made before wharf
+// kept them lack (AWS's defaults in an IPv4 subnet). Always true: no endpoint is hidden.
+bool Present(object& endpoint) {
+  endpoint["DnsEntries"] = model::EndpointDnsEntries(endpoint);
+  if (GetString(endpoint, "VpcEndpointType") == "Interface") {
+    if (GetString(endpoint, "IpAddressType").empty()) endpoint["IpAddressType"] = "ipv4";
+    if (!endpoint.contains("DnsOptions")) endpoint["DnsOptions"] = object{{"DnsRecordIpType", "ipv4"}};
   }
-  endpoint["DnsEntries"] = std::move(entries);
+  return true;
 }
 
 // Whether interface endpoint `endpoint` may have private DNS on in VPC record `vpc`, in AWS's
 // words: the VPC needs enableDnsSupport and enableDnsHostnames, and no other endpoint of the
 // VPC may hold the same private DNS name (two private hosted zones for one domain).
-std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint, std::string_view region) {
+std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const object& endpoint) {
   if (GetString(endpoint, "VpcEndpointType") != "Interface" || !GetBool(endpoint, "PrivateDnsEnabled").value_or(false)) {
     return std::nullopt;
   }
@@ -152,10 +152,9 @@ std::optional<AwsError> CheckPrivateDns(Context& c, const object& vpc, const obj
         GetString(o, "VpcEndpointType") != "Interface" || !GetBool(o, "PrivateDnsEnabled").value_or(false)) {
       continue;
     }
-    std::string service = GetString(endpoint, "ServiceName");
-    std::string prefix = "com.amazonaws." + std::string(region) + ".";
-    if (!service.starts_with(prefix)) continue;
-    std::string domain = model::EndpointPrivateDnsName(service.substr(prefix.size()), region);
+    auto service = model::EndpointServiceName::Parse(GetString(endpoint, "ServiceName"));
+    if (!service) continue;
+    std::string domain = model::EndpointPrivateDnsName(service->service, service->region);
     if (domain.starts_with("*.")) domain = domain.substr(2);
     return AwsError::Client("InvalidParameter", "private-dns-enabled cannot be set because there is already a "
                                                 "conflicting DNS domain for " + domain + " in the VPC " + vpc_id);
@@ -185,19 +184,46 @@ std::optional<AwsError> AddGroups(Context& c, object& endpoint, const std::vecto
   return std::nullopt;
 }
 
+// IpAddressType and DnsOptions of interface endpoint `endpoint` from request `in` (Create or
+// Modify): wharf's subnets have IPv4 addresses only, so an endpoint is ipv4 with A records, as
+// AWS makes one in subnets without IPv6 CIDR blocks; anything else is refused in EC2's terms.
+std::optional<AwsError> SetAddressTypes(object& endpoint, const object& in) {
+  std::string ip_type = GetString(in, "IpAddressType", GetString(endpoint, "IpAddressType", "ipv4"));
+  if (ip_type != "ipv4") {
+    return AwsError::Client("InvalidParameter", "IpAddressType " + ip_type + " needs subnets with IPv6 CIDR blocks: "
+                                                "wharf's subnets are IPv4 only");
+  }
+  const object& options = GetObject(in, "DnsOptions");
+  object current = GetObject(endpoint, "DnsOptions");
+  std::string record_type = GetString(options, "DnsRecordIpType", GetString(current, "DnsRecordIpType", "ipv4"));
+  if (record_type != "ipv4" && record_type != "service-defined") {
+    return AwsError::Client("InvalidParameter", "DnsRecordIpType " + record_type + " is not valid for IpAddressType ipv4");
+  }
+  current["DnsRecordIpType"] = record_type;
+  if (auto inbound = GetBool(options, "PrivateDnsOnlyForInboundResolverEndpoint")) {
+    current["PrivateDnsOnlyForInboundResolverEndpoint"] = *inbound;
+  }
+  endpoint["IpAddressType"] = ip_type;
+  endpoint["DnsOptions"] = std::move(current);
+  return std::nullopt;
+}
+
 }  // namespace
 
 Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
   std::string vpc_id = GetString(in, "VpcId");
   std::string service = GetString(in, "ServiceName");
   std::string type = GetString(in, "VpcEndpointType", "Gateway");
-  std::string prefix = "com.amazonaws." + ctx.region + ".";
-  if (!service.starts_with(prefix) || service.size() == prefix.size()) {
-    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
-  }
-  std::string short_name = service.substr(prefix.size());
-  if (type == "Gateway" && short_name != "s3" && short_name != "dynamodb") {
-    return AwsError::Client("InvalidParameter", "The service " + service + " does not support Gateway endpoints");
+  // Only the services wharf offers in the request's region (DescribeVpcEndpointServices).
+  auto name = model::EndpointServiceName::Parse(service);
+  const model::OfferedEndpointService* offered =
+      name && name->region == ctx.region ? model::FindOfferedEndpointService(name->service) : nullptr;
+  if (!offered) return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
+  // S3's and DynamoDB's interface endpoints are taken (AWS has them; wharf answers neither
+  // service through one); another service has no gateway endpoint.
+  if (type == "Gateway" && offered->type != "Gateway") {
+    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service +
+                                                      "' does not support the endpoint type '" + type + "'.");
   }
   if (type != "Gateway" && type != "Interface") {
     return InvalidParameterValue("wharf makes Gateway and Interface endpoints; not " + type);
@@ -232,6 +258,7 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       if (auto err = ChangeGatewayRoutes(c, txn, endpoint, tables, true)) return *err;
       for (const std::string& t : tables) endpoint["RouteTableIds"].as_array().push_back(json::string(t));
     } else {
+      if (auto err = SetAddressTypes(endpoint, in)) return *err;
       if (auto err = AddInterfaces(c, txn, endpoint, Strings(in, "SubnetIds"))) return *err;
       std::vector<std::string> groups = Strings(in, "SecurityGroupIds");
       if (groups.empty()) {
@@ -241,9 +268,9 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
         if (*by_name) groups.push_back(GetString((*by_name)->value, "GroupId"));
       }
       if (auto err = AddGroups(c, endpoint, groups)) return *err;
-      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint, ctx.region)) return *err;
+      if (auto err = CheckPrivateDns(c, std::get<Record>(found).value, endpoint)) return *err;
     }
-    SetDnsEntries(endpoint, ctx.region);
+    Present(endpoint);
     txn.compares.push_back({VpcEndpointKey(id), 0});
     txn.ops.push_back(store::Op::Put(VpcEndpointKey(id), Serialize(endpoint)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
@@ -267,6 +294,7 @@ Outcome DescribeVpcEndpoints(Context& c, const RequestContext&, object& in) {
                    .not_found = [](const std::string& id) {
                      return NotFound("InvalidVpcEndpointId.NotFound", "Vpc Endpoint", id);
                    },
+                   .present = Present,
                    .paging = PageLimits{1, 1000}});
 }
 
@@ -295,7 +323,7 @@ Outcome DeleteVpcEndpoints(Context& c, const RequestContext&, object& in) {
   return object{{"Unsuccessful", std::move(unsuccessful)}};
 }
 
-Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
+Outcome ModifyVpcEndpoint(Context& c, const RequestContext&, object& in) {
   std::string id = GetString(in, "VpcEndpointId");
   return store::RetryOnConflict([&]() -> store::Attempt<Outcome> {
     auto found = FindEndpoint(c, id);
@@ -322,6 +350,9 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
                    groups.end());
     }
     if (auto err = AddGroups(c, e.value, Strings(in, "AddSecurityGroupIds"))) return *err;
+    if (GetString(e.value, "VpcEndpointType") == "Interface" && (Has(in, "IpAddressType") || Has(in, "DnsOptions"))) {
+      if (auto err = SetAddressTypes(e.value, in)) return *err;
+    }
     if (Has(in, "PolicyDocument")) e.value["PolicyDocument"] = GetString(in, "PolicyDocument");
     if (GetBool(in, "ResetPolicy").value_or(false)) {
       e.value["PolicyDocument"] =
@@ -332,10 +363,10 @@ Outcome ModifyVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
       if (*dns) {
         auto vpc = FindVpc(c, GetString(e.value, "VpcId"));
         if (auto* err = std::get_if<AwsError>(&vpc)) return *err;
-        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value, ctx.region)) return *err;
+        if (auto err = CheckPrivateDns(c, std::get<Record>(vpc).value, e.value)) return *err;
       }
     }
-    SetDnsEntries(e.value, ctx.region);
+    Present(e.value);
     txn.ops.push_back(store::Op::Put(e.key, Serialize(e.value)));
     ASSIGN_OR_FAIL(store::TxnResult result, c.store().Commit(txn), Ec2Error);
     if (!result.succeeded) return store::kConflict;
