@@ -118,9 +118,10 @@ class AgentImpl final : public Agent {
     std::error_code canonical_ec;
     std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
     if (canonical_ec) table_key = data_dir_;  // never "" (every such agent would share one name)
-    firewall_ = std::make_unique<Firewall>(process_runner_, NodeTableName("wharf", table_key));
-    egress_ = std::make_unique<Egress>(process_runner_, NodeTableName("wharf_egress", table_key));
+    firewall_ = std::make_unique<Firewall>(nft_runner_, NodeTableName("wharf", table_key));
+    egress_ = std::make_unique<Egress>(nft_runner_, NodeTableName("wharf_egress", table_key));
     CniOptions cni;
+    cni.runner = &nft_runner_;
     cni.state_dir = data_dir_ + "/network";
     cni.vpc_table = NodeTableName("wharf_vpc", table_key);
     cni.netns_prefix = NodeNetnsPrefix(table_key);
@@ -165,11 +166,13 @@ class AgentImpl final : public Agent {
     RETURN_IF_ERROR(Register());
     Adopt();
     tables_ = std::thread([this] { TablesLoop(); });
-    // A table someone else deletes (`nft flush ruleset`) is written again at once, not at the
-    // next refresh: until then a VPC bridge's route_localnet and its tasks would be unguarded.
+    // A table someone else deletes (`nft flush ruleset`) or changes at all is written again at
+    // once, not at the next refresh: until then a VPC bridge's route_localnet and its tasks
+    // would be unguarded.
     auto watch = net::NftTableWatch::Start({firewall_->table(), egress_->table(), egress_->ports_table(),
                                             network_->vpc_table()},
-                                           [this](const std::set<std::string>& gone) { TablesGone(gone); });
+                                           [this](const std::set<std::string>& gone) { TablesGone(gone); },
+                                           &nft_runs_);
     if (watch.ok()) {
       table_watch_ = std::move(*watch);
     } else {
@@ -536,7 +539,7 @@ class AgentImpl final : public Agent {
       }
     }
     if (!restored.empty()) {
-      LOG_WARN("msg=\"nft tables removed by someone else: writing them again\" tables=\"{}\"", restored.substr(1));
+      LOG_WARN("msg=\"nft tables removed or changed by someone else: writing them again\" tables=\"{}\"", restored.substr(1));
     }
     return apply;
   }
@@ -612,8 +615,12 @@ class AgentImpl final : public Agent {
   std::string container_instance_arn_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
-  std::unique_ptr<Network> network_;
   ProcessRunner process_runner_;
+  // The node's nft runs, recorded so that table_watch_ tells its transactions from anyone
+  // else's (net/nft_runs.h): every writer of a watched table runs through nft_runner_.
+  net::NftRuns nft_runs_;
+  net::NftRunRecorder nft_runner_{process_runner_, nft_runs_};
+  std::unique_ptr<Network> network_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds: task ARN, ENI address
   EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address

@@ -606,9 +606,10 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     }
   }
   MutexLock writing(vpc_table_mu_);  // to the end: the bridge leaves the table and the restore list together
+  // Scripts, not nft command lines: the node's table watch knows an `nft -f -` run as the
+  // node's own before it commits (net/nft_runs.h). Each element alone: one already gone fails alone.
   for (const char* map : {"bridges", "zones"}) {
-    (void)runner_.Run({{"nft", "delete", "element", "inet", options_.vpc_table, map, "{ \"" + subnet.bridge + "\" }"},
-                       std::nullopt, ""});
+    (void)net::ApplyNft(runner_, "delete element inet " + options_.vpc_table + " " + map + " { \"" + subnet.bridge + "\" }\n", "");
   }
   vpc_table_bridges_.erase(subnet.bridge);
   bool last = true;
@@ -635,7 +636,7 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     }
   }
   if (no_vpc_left) {
-    (void)runner_.Run({{"nft", "delete", "table", "inet", options_.vpc_table}, std::nullopt, ""});
+    (void)net::ApplyNft(runner_, "delete table inet " + options_.vpc_table + "\n", "");
   }
 }
 
