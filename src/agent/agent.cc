@@ -164,6 +164,9 @@ class AgentImpl final : public Agent {
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
+    // The subnets an earlier agent set up here and did not take down (killed, or stopped while
+    // a task was being torn down): this one takes them down when it stops idle.
+    for (const Subnet& subnet : network_->SubnetsMade()) node_->resources.UseSubnet(subnet);
     Adopt();
     tables_ = std::thread([this] { TablesLoop(); });
     // A table someone else deletes (`nft flush ruleset`) or changes at all is written again at
@@ -202,9 +205,17 @@ class AgentImpl final : public Agent {
       tables_cv_.SignalAll();
     }
     if (tables_.joinable()) tables_.join();
+    // Each detaches (its containers keep running), all at once; idle is judged once they have
+    // ended: a task stopping as the agent stops (its STOPPED reported, its files not yet
+    // removed) finishes its cleanup first and holds nothing, and must not keep the node's
+    // bridges up with no later agent to know them.
+    for (const auto& [_, runner] : runners_) runner->Detach();
     bool idle = true;
-    for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
-    runners_.clear();  // each detaches: its containers keep running
+    for (const auto& [_, runner] : runners_) {
+      runner->Join();
+      idle = idle && runner->Released();
+    }
+    runners_.clear();
     if (logs_) logs_->Stop();  // unsent lines stay in their files for the next agent
     if (metadata_server_) metadata_server_->Stop();
     if (!idle || !node_) return;

@@ -18,6 +18,7 @@
 #include "agent/network/egress.h"
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
+#include "agent/network/subnet_records.h"
 #include "base/fnv1a.h"
 #include "base/logging.h"
 #include "model/ec2_network.h"
@@ -466,6 +467,9 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
     MutexLock lock(mu_);
     if (ready_subnets_.count(subnet.id)) return Status::OK();
   }
+  // Recorded before anything is made, so that a later agent takes down what a kill leaves
+  // (subnet_records.h).
+  RETURN_IF_ERROR(RecordSubnet(SubnetsDir(), subnet));
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
   if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
   MutexLock lock(mu_);
@@ -951,7 +955,10 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   }
   if (!subnet.vpc_id.empty()) RemoveVpcRouting(subnet);
   fs::remove_all(options_.state_dir + "/ipam/wharf-" + subnet.id, ec);
+  ForgetSubnet(SubnetsDir(), subnet.id);  // last: all of it is gone
   return Status::OK();
 }
+
+std::vector<Subnet> Network::SubnetsMade() const { return RecordedSubnets(SubnetsDir()); }
 
 }  // namespace wharf::agent

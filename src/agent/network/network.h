@@ -198,15 +198,19 @@ class Network final : public NetworkAttacher {
   // Ids with a record, or a namespace named with this Network's prefix, left on this node
   // (a namespace of another agent on the host is never listed: its prefix is another).
   Result<std::vector<std::string>> List();
-  // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
-  // an attachment uses the subnet.
+  // Removes the subnet's bridge, its rules and its lease directory, and then its record.
+  // FailedPrecondition while an attachment uses the subnet or a port is on its bridge.
   Status RemoveSubnetBridge(const Subnet& subnet);
+  // The subnets set up on this host by this node (this agent or an earlier one with its data
+  // directory) and not yet removed (subnet_records.h).
+  std::vector<Subnet> SubnetsMade() const;
 
   std::string NetnsPath(const std::string& id) const;
 
  private:
   explicit Network(CniOptions options, std::unique_ptr<CommandRunner> owned_runner);
 
+  std::string SubnetsDir() const { return options_.state_dir + "/subnets"; }
   std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
