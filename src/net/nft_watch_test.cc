@@ -166,7 +166,7 @@ TEST(NftTableEventsTest, AForeignTransactionTouchingATableNamesIt) {
   EXPECT_EQ(events.Read(Message(NFT_MSG_DELTABLE, kIp, "wharf_egress_1") + NewGen(4242, 4242)),
             std::set<std::string>{"ip wharf_egress_1"})
       << "the owner's deletion is still one";
-  // A NEWGEN without the pid (a kernel before 5.x): the port id alone.
+  // A NEWGEN with neither (port id 0, no NFTA_GEN_PROC_PID): not the owner's.
   EXPECT_EQ(events.Read(replaced + Message(NFT_MSG_NEWGEN)), std::set<std::string>{"ip wharf_egress_1"});
 }
 
