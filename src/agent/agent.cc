@@ -626,10 +626,11 @@ class AgentImpl final : public Agent {
   std::string container_instance_arn_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
+  SystemClock clock_;
   ProcessRunner process_runner_;
   // The node's nft runs, recorded so that table_watch_ tells its transactions from anyone
   // else's (net/nft_runs.h): every writer of a watched table runs through nft_runner_.
-  net::NftRuns nft_runs_;
+  net::NftRuns nft_runs_{clock_};
   net::NftRunRecorder nft_runner_{process_runner_, nft_runs_};
   std::unique_ptr<Network> network_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
@@ -638,7 +639,6 @@ class AgentImpl final : public Agent {
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;
-  SystemClock clock_;
   // Tasks' execution role sessions, one per task: image pulls, secrets, FARGATE's awslogs.
   ExecutionRoleSessions execution_sessions_{
       clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "execution"); }};

@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "base/file_contents.h"
+
 namespace wharf::net {
 
 void NftRuns::Started(int pid) {
@@ -9,7 +11,29 @@ void NftRuns::Started(int pid) {
   runs_[pid] = std::nullopt;
 }
 
-void NftRuns::Ended(int pid, Clock::time_point now) {
+bool InInitialPidNamespace(std::string_view status) {
+  size_t at = status.find("NSpid:");
+  while (at != std::string_view::npos && at != 0 && status[at - 1] != '\n') at = status.find("NSpid:", at + 1);
+  if (at == std::string_view::npos) return false;
+  std::string_view line = status.substr(at + 6);
+  line = line.substr(0, line.find('\n'));
+  int pids = 0;
+  bool in_word = false;
+  for (char c : line) {
+    bool space = c == ' ' || c == '\t';
+    if (!space && !in_word) ++pids;
+    in_word = !space;
+  }
+  return pids == 1;
+}
+
+bool InInitialPidNamespace() {
+  std::optional<std::string> status = ReadFileContents("/proc/self/status");
+  return status && InInitialPidNamespace(*status);
+}
+
+void NftRuns::Ended(int pid) {
+  const Time now = clock_.Now();
   MutexLock lock(mu_);
   runs_[pid] = now;
   for (auto it = runs_.begin(); it != runs_.end();) {  // the list stays as long as the runs of 10 s
@@ -17,8 +41,9 @@ void NftRuns::Ended(int pid, Clock::time_point now) {
   }
 }
 
-bool NftRuns::Ours(int pid, Clock::time_point now) const {
+bool NftRuns::Ours(int pid) const {
   if (pid <= 0) return false;
+  const Time now = clock_.Now();
   MutexLock lock(mu_);
   auto it = runs_.find(pid);
   return it != runs_.end() && (!it->second || now - *it->second < kKeepEnded);
@@ -36,7 +61,7 @@ Result<CommandResult> NftRunRecorder::Run(const Command& command) {
     if (command.started) command.started(child);
   };
   Result<CommandResult> result = inner_.Run(recorded);
-  if (pid > 0) runs_.Ended(pid, NftRuns::Clock::now());
+  if (pid > 0) runs_.Ended(pid);
   return result;
 }
 

@@ -78,15 +78,16 @@ std::string TableOf(const nlmsghdr* h) {
 }
 
 // Whether the process that committed the transaction a NEWGEN ends is one of `own`'s: its
-// socket's port id (the header's nlmsg_pid) or its pid (NFTA_GEN_PROC_PID), nft_runs.h.
+// socket's port id (the header's nlmsg_pid) or its pid (NFTA_GEN_PROC_PID, the global pid:
+// NftTableWatch::Start gives NftRuns only to a watch in the initial pid namespace, where the
+// owner's pids are the global ones; nft_runs.h).
 bool CommittedByOwner(const nlmsghdr* h, const NftRuns& own) {
-  const auto now = NftRuns::Clock::now();
-  if (own.Ours(static_cast<int>(h->nlmsg_pid), now)) return true;
+  if (own.Ours(static_cast<int>(h->nlmsg_pid))) return true;
   std::optional<std::string_view> pid = Attribute(h, NFTA_GEN_PROC_PID);
   if (!pid || pid->size() != sizeof(uint32_t)) return false;
   uint32_t be;
   std::memcpy(&be, pid->data(), sizeof be);
-  return own.Ours(static_cast<int>(ntohl(be)), now);
+  return own.Ours(static_cast<int>(ntohl(be)));
 }
 
 // Calls `each` with every well-formed netlink message of `datagram`, in order, until it
@@ -244,6 +245,11 @@ std::set<std::string> NftTableEvents::Lost(const std::optional<std::set<std::str
 
 Result<std::unique_ptr<NftTableWatch>> NftTableWatch::Start(std::set<std::string> tables, OnGone on_gone,
                                                             const NftRuns* own) {
+  if (own != nullptr && !InInitialPidNamespace()) {
+    // nft_runs.h: the owner's pids are not the kernel's global ones here.
+    LOG_INFO("msg=\"nft table watch in a pid namespace: another's replace of a table is mended at the refresh\"");
+    own = nullptr;
+  }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
   if (fd < 0) return Status::Unavailable(std::string("netlink socket: ") + std::strerror(errno));
   sockaddr_nl local{};

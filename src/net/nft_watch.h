@@ -12,7 +12,7 @@
 // also adds to it (wharf's VPC table: `flush chain` then its rules again) does not. Linux
 // 6.3's `nft destroy` (NFT_MSG_DESTROY*) counts as `nft delete`. Who made the transaction is
 // told apart when the owner gives its NftRuns (nft_runs.h: the pids of the nft processes it
-// ran): a transaction of anyone else's that touches a watched table at all (a table deleted
+// ran) and runs in the initial pid namespace (else its pids are not the kernel's): a transaction of anyone else's that touches a watched table at all (a table deleted
 // and made again whole, a rule deleted and another added, set elements flushed) names it,
 // so the owner writes it again whole at once; the owner's own are judged as above (set
 // elements are not watched there: wharf's own element changes delete some). Without
@@ -76,7 +76,8 @@ class NftTableWatch {
  public:
   using OnGone = std::function<void(const std::set<std::string>&)>;
   // Unavailable when the kernel refuses the subscription (no nf_tables, no CAP_NET_ADMIN):
-  // then the owner's resync is all there is. `own` as NftTableEvents' (outlives the watch).
+  // then the owner's resync is all there is. `own` as NftTableEvents' (outlives the watch);
+  // ignored outside the initial pid namespace (nft_runs.h).
   static Result<std::unique_ptr<NftTableWatch>> Start(std::set<std::string> tables, OnGone on_gone,
                                                       const NftRuns* own = nullptr);
   ~NftTableWatch();  // stops and joins the thread; `on_gone` is not called after it returns

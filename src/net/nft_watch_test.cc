@@ -149,7 +149,8 @@ TEST(NftTableEventsTest, AfterALossOnlyMissingTablesAreGone) {
 // table names it, whatever it did (a table deleted and made again empty, elements flushed);
 // the owner's own, known by its socket's port id or its pid, are judged as without them.
 TEST(NftTableEventsTest, AForeignTransactionTouchingATableNamesIt) {
-  NftRuns own;
+  ManualClock clock(std::chrono::system_clock::now());
+  NftRuns own(clock);
   own.Started(4242);
   NftTableEvents events({"ip wharf_egress_1", "inet wharf_1"}, &own);
   const std::string replaced = Message(NFT_MSG_DELTABLE, kIp, "wharf_egress_1") + Message(NFT_MSG_NEWTABLE, kIp, "wharf_egress_1");
@@ -171,18 +172,28 @@ TEST(NftTableEventsTest, AForeignTransactionTouchingATableNamesIt) {
 }
 
 TEST(NftRunsTest, APidIsOursWhileItRunsAndForAWhileAfter) {
-  NftRuns runs;
-  const auto t0 = NftRuns::Clock::now();
-  EXPECT_FALSE(runs.Ours(10, t0));
+  ManualClock clock(std::chrono::system_clock::now());
+  NftRuns runs(clock);
+  EXPECT_FALSE(runs.Ours(10));
   runs.Started(10);
-  EXPECT_TRUE(runs.Ours(10, t0 + std::chrono::hours(1))) << "running";
-  runs.Ended(10, t0);
-  EXPECT_TRUE(runs.Ours(10, t0 + NftRuns::kKeepEnded - std::chrono::milliseconds(1)));
-  EXPECT_FALSE(runs.Ours(10, t0 + NftRuns::kKeepEnded));
+  clock.Advance(std::chrono::hours(1));
+  EXPECT_TRUE(runs.Ours(10)) << "running";
+  runs.Ended(10);
+  clock.Advance(NftRuns::kKeepEnded - std::chrono::milliseconds(1));
+  EXPECT_TRUE(runs.Ours(10));
+  clock.Advance(std::chrono::milliseconds(1));
+  EXPECT_FALSE(runs.Ours(10));
   runs.Started(11);
-  runs.Ended(11, t0 + NftRuns::kKeepEnded);  // and drops 10's
-  EXPECT_FALSE(runs.Ours(10, t0));
-  EXPECT_FALSE(runs.Ours(0, t0)) << "never the kernel's";
+  runs.Ended(11);  // and drops 10's
+  EXPECT_FALSE(runs.Ours(10));
+  EXPECT_FALSE(runs.Ours(0)) << "never the kernel's";
+}
+
+// The owner's pids are compared with the kernel's only in the initial pid namespace.
+TEST(NftRunsTest, OnlyTheInitialPidNamespaceHasOnePid) {
+  EXPECT_TRUE(InInitialPidNamespace("Name:\tx\nPid:\t2016\nNSpid:\t2016\nNSpgid:\t1\n"));
+  EXPECT_FALSE(InInitialPidNamespace("Name:\tx\nNSpid:\t53210\t7\nNSpgid:\t1\n")) << "a container's";
+  EXPECT_FALSE(InInitialPidNamespace("Name:\tx\nPid:\t7\n")) << "not told: not assumed";
 }
 
 // A runner that says a child started, with pids from 100, and what it was given.
@@ -191,7 +202,7 @@ class FakeStarts final : public CommandRunner {
   Result<CommandResult> Run(const Command& command) override {
     ran.push_back(command.argv[0]);
     if (command.started) command.started(next_pid);
-    seen_during = runs != nullptr && runs->Ours(next_pid, NftRuns::Clock::now());
+    seen_during = runs != nullptr && runs->Ours(next_pid);
     ++next_pid;
     return CommandResult{0, "", ""};
   }
@@ -202,7 +213,8 @@ class FakeStarts final : public CommandRunner {
 };
 
 TEST(NftRunRecorderTest, RecordsNftChildrenBeforeTheyRun) {
-  NftRuns runs;
+  ManualClock clock(std::chrono::system_clock::now());
+  NftRuns runs(clock);
   FakeStarts inner;
   inner.runs = &runs;
   NftRunRecorder recorder(inner, runs);
@@ -212,9 +224,9 @@ TEST(NftRunRecorderTest, RecordsNftChildrenBeforeTheyRun) {
   ASSERT_TRUE(recorder.Run(nft).ok());
   EXPECT_TRUE(inner.seen_during) << "ours from its start";
   EXPECT_EQ(told, 100) << "the caller's own callback still runs";
-  EXPECT_TRUE(runs.Ours(100, NftRuns::Clock::now())) << "and just after its end";
+  EXPECT_TRUE(runs.Ours(100)) << "and just after its end";
   ASSERT_TRUE(recorder.Run({{"iptables", "-L"}, std::nullopt, ""}).ok());
-  EXPECT_FALSE(runs.Ours(101, NftRuns::Clock::now())) << "only nft's";
+  EXPECT_FALSE(runs.Ours(101)) << "only nft's";
 }
 
 // The kernel's announcements, as root with nft: a table deleted is named within a second, a
@@ -284,7 +296,8 @@ TEST(NftWatchHostTest, TheKernelNamesWhoChangedATable) {
   Mutex mu;
   CondVar cv;
   std::set<std::string> seen;
-  NftRuns own;
+  SystemClock clock;
+  NftRuns own(clock);
   auto watch = NftTableWatch::Start(
       {table},
       [&](const std::set<std::string>& gone) {

@@ -146,7 +146,7 @@ class Region {
   // that applies them. Their nft runs are recorded, so that lb_table_watch_ tells anyone
   // else's change to the table (net/nft_runs.h).
   ProcessRunner nft_process_runner_;
-  net::NftRuns nft_runs_;
+  net::NftRuns nft_runs_{deps_.clock};
   net::NftRunRecorder nft_runner_{nft_process_runner_, nft_runs_};
   std::unique_ptr<lb::PublicAddresses> lb_public_;
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "agent/network/network.h"
+#include "model/ec2_network.h"
 
 namespace wharf::agent {
 namespace {
@@ -20,7 +21,7 @@ std::vector<std::string> Iptables(const Rule& rule, const std::string& op) {
 }
 
 // A VPC's subnet bridges (model::SubnetBridgeName's "wh-"), in iptables' wildcard.
-constexpr const char* kVpcBridges = "wh-+";
+const std::string kVpcBridges = std::string(model::kSubnetBridgePrefix) + "+";
 
 std::vector<std::string> Tagged(const Subnet& subnet, std::vector<std::string> spec) {
   std::vector<std::string> tag = {"-m", "comment", "--comment", "wharf subnet " + subnet.id};

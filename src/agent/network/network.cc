@@ -16,6 +16,7 @@
 
 #include "agent/network/cni.h"
 #include "agent/network/egress.h"
+#include "agent/network/host_lock.h"
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
 #include "agent/network/subnet_records.h"
@@ -461,17 +462,30 @@ std::shared_ptr<Mutex> Network::IdLock(const std::string& id) {
 }
 
 Status Network::EnsureSubnet(const Subnet& subnet) {
+  // Shared with every other attach on the host, exclusive of a removal (host_lock.h): while
+  // it is held the bridge is either set up whole or absent.
+  ASSIGN_OR_RETURN(HostLock host_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kShared));
   // Serialised so that two first attaches on a subnet do not both add its rules.
   MutexLock ensuring(subnet_mu_);
   {
     MutexLock lock(mu_);
-    if (ready_subnets_.count(subnet.id)) return Status::OK();
+    // Set up once, and still there: another agent's idle stop may have taken it down since
+    // (a bridge CNI made afresh would have none of its rules).
+    std::error_code ec;
+    if (ready_subnets_.count(subnet.id) && fs::exists("/sys/class/net/" + subnet.bridge, ec)) return Status::OK();
+    ready_subnets_.erase(subnet.id);
   }
   // Recorded before anything is made, so that a later agent takes down what a kill leaves
-  // (subnet_records.h).
+  // (subnet_records.h). A failed record fails the attach: a bridge made without one would be
+  // taken down by no later agent (nor its iptables rules and VPC routing) once this agent is
+  // killed.
   RETURN_IF_ERROR(RecordSubnet(SubnetsDir(), subnet));
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
-  if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
+  if (!subnet.vpc_id.empty()) {
+    // Exclusive of another agent judging the VPC's routing unused (RemoveVpcRouting).
+    ASSIGN_OR_RETURN(HostLock vpc_lock, HostLock::Take(options_.lock_dir, "vpc-" + subnet.vpc_id, HostLock::Mode::kExclusive));
+    RETURN_IF_ERROR(EnsureVpcRouting(subnet));
+  }
   MutexLock lock(mu_);
   ready_subnets_.insert(subnet.id);
   return Status::OK();
@@ -592,9 +606,24 @@ Result<bool> Network::RestoreVpcTable() {
   return true;
 }
 
+bool Network::RouteTableHasVpcBridge(const std::string& table, const std::string& leaving) {
+  auto shown = runner_.Run({{"ip", "-o", "route", "show", "table", table}, std::nullopt, ""});
+  if (shown.ok() && shown->exit_code != 0 && shown->err.find("does not exist") != std::string::npos) return false;
+  if (!shown.ok() || shown->exit_code != 0) return true;  // unknown: keep the table
+  std::istringstream words(shown->out);
+  std::string word, previous;
+  while (words >> word) {
+    if (previous == "dev" && word.rfind(model::kSubnetBridgePrefix, 0) == 0 && word != leaving) return true;
+    previous = word;
+  }
+  return false;
+}
+
 void Network::RemoveVpcRouting(const Subnet& subnet) {
   const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
   const std::string t = std::to_string(table);
+  // Before vpc_table_mu_, as EnsureSubnet takes it before EnsureVpcRouting's.
+  auto vpc_lock = HostLock::Take(options_.lock_dir, "vpc-" + subnet.vpc_id, HostLock::Mode::kExclusive);
   {
     MutexLock lock(egress_mu_);
     egress_bridges_.erase(subnet.bridge);
@@ -622,13 +651,17 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
-    if (last) {
+    if (last) {  // this process's claims on the table and zone numbers
       vpc_tables_.erase(table);
       vpc_zones_.erase(VpcConntrackZone(subnet.vpc_id));
     }
     no_vpc_left = subnet_vpcs_.empty();
   }
-  if (last) {
+  // The routing table and the reply rule are the host's, shared by every agent with a subnet
+  // of the VPC here, and this process knows only its own subnets (a restarted agent, none but
+  // its records'): they go only when the kernel's table names no VPC bridge any more. Judged
+  // under the VPC's host lock, which EnsureSubnet holds while it adds a bridge's route.
+  if (vpc_lock.ok() && !RouteTableHasVpcBridge(t, subnet.bridge)) {
     // The bridge's route went with the bridge; the last subnet takes the table's default and
     // the reply rule too.
     (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});
@@ -932,6 +965,9 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   if (!IsCniName(subnet.id, 100) || !IsCniName(subnet.bridge, 15)) {
     return Status::InvalidArgument("bad subnet " + subnet.id + "/" + subnet.bridge);
   }
+  // Exclusive to the end (host_lock.h): no agent on the host attaches to the subnet between
+  // the checks below and the bridge's removal, so none gets a bare bridge CNI made afresh.
+  ASSIGN_OR_RETURN(HostLock host_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kExclusive));
   ASSIGN_OR_RETURN(std::vector<std::string> ids, List());
   for (const std::string& id : ids) {
     auto record = LoadRecord(options_, id);

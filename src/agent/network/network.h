@@ -127,6 +127,9 @@ struct CniOptions {
   // The node's nft table (family inet) of VPC reply marks and conntrack zones: one per agent
   // (NodeTableName), so two agents on one host never replace each other's.
   std::string vpc_table = "wharf_vpc";
+  // Where the host-wide locks of subnets and VPCs are (host_lock.h): the same for every agent
+  // on the host.
+  std::string lock_dir = "/run/wharf";
 };
 
 // What a task runner needs of the node's network: attachments made and removed (Network
@@ -216,6 +219,9 @@ class Network final : public NetworkAttacher {
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
   Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
   void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
+  // Whether the kernel's routing table `table` still routes through a VPC bridge other than
+  // `leaving` (true when it cannot tell).
+  bool RouteTableHasVpcBridge(const std::string& table, const std::string& leaving);
   // A free address of `subnet` for an Attach without a requested one; ForgetPicked once that
   // Attach is over (its lease, if any, holds it from then on).
   // `network`: the subnet's first address, host order.

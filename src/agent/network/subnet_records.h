@@ -8,7 +8,8 @@
 // the next agent, with no task there, never took them down. The next agent reads these
 // records at start and counts their subnets as its own (NodeResources::UseSubnet), so its
 // idle stop removes them.
-// Thread-safe: each call is one file operation; a record is written whole (rename).
+// Thread-safe: each call is one file operation; a record is written whole (rename) and synced,
+// file and directory, before RecordSubnet returns.
 #pragma once
 
 #include <string>
