@@ -606,14 +606,14 @@ Result<bool> Network::RestoreVpcTable() {
   return true;
 }
 
-bool Network::RouteTableHasVpcBridge(const std::string& table, const std::string& leaving) {
+bool Network::RouteTableHasBridge(const std::string& table, const std::string& leaving) {
   auto shown = runner_.Run({{"ip", "-o", "route", "show", "table", table}, std::nullopt, ""});
   if (shown.ok() && shown->exit_code != 0 && shown->err.find("does not exist") != std::string::npos) return false;
   if (!shown.ok() || shown->exit_code != 0) return true;  // unknown: keep the table
   std::istringstream words(shown->out);
   std::string word, previous;
   while (words >> word) {
-    if (previous == "dev" && word.rfind(model::kSubnetBridgePrefix, 0) == 0 && word != leaving) return true;
+    if (previous == "dev" && word != "lo" && word != leaving) return true;  // lo: egress.h's local routes
     previous = word;
   }
   return false;
@@ -659,9 +659,9 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
   }
   // The routing table and the reply rule are the host's, shared by every agent with a subnet
   // of the VPC here, and this process knows only its own subnets (a restarted agent, none but
-  // its records'): they go only when the kernel's table names no VPC bridge any more. Judged
+  // its records'): they go only when, besides, the kernel's table names no bridge any more. Judged
   // under the VPC's host lock, which EnsureSubnet holds while it adds a bridge's route.
-  if (vpc_lock.ok() && !RouteTableHasVpcBridge(t, subnet.bridge)) {
+  if (last && vpc_lock.ok() && !RouteTableHasBridge(t, subnet.bridge)) {
     // The bridge's route went with the bridge; the last subnet takes the table's default and
     // the reply rule too.
     (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});

@@ -219,9 +219,10 @@ class Network final : public NetworkAttacher {
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
   Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
   void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
-  // Whether the kernel's routing table `table` still routes through a VPC bridge other than
-  // `leaving` (true when it cannot tell).
-  bool RouteTableHasVpcBridge(const std::string& table, const std::string& leaving);
+  // Whether the kernel's routing table `table` still routes through a device other than
+  // `leaving` and lo: another subnet's bridge of the VPC, maybe another agent's (true when it
+  // cannot tell).
+  bool RouteTableHasBridge(const std::string& table, const std::string& leaving);
   // A free address of `subnet` for an Attach without a requested one; ForgetPicked once that
   // Attach is over (its lease, if any, holds it from then on).
   // `network`: the subnet's first address, host order.

@@ -489,6 +489,69 @@ TEST_F(NetworkTest, AnEnisPortIsNamedAndPinnedAndAnOlderAgentsIsNamedAtAdoption)
   EXPECT_EQ(Sh("ip link show dev " + port).first, 0);
 }
 
+// Two agents on one host with subnets of one VPC (each its own state dir, as after a
+// restart that knows its subnets only from records): one taking its subnet down leaves the
+// VPC's routing table and reply rule, which the other's task still uses; and a subnet taken
+// down by one is set up whole again at the other's next attach, though it had it cached.
+TEST_F(NetworkTest, ASubnetTakenDownLeavesAnotherAgentsVpcRoutingAndIsSetUpAgainWhole) {
+  const std::string pid = std::to_string(getpid());
+  const std::string other_dir = state_dir_ + "-other";
+  fs::remove_all(other_dir);
+  CniOptions options;
+  options.state_dir = other_dir;
+  options.netns_prefix = NodeNetnsPrefix(other_dir);
+  options.vpc_table = VpcTable() + "b";
+  auto other = Network::Open(options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  char b1[16], b2[16];
+  snprintf(b1, sizeof b1, "wt%x-s1", static_cast<unsigned>(getpid()) & 0xffffff);
+  snprintf(b2, sizeof b2, "wt%x-s2", static_cast<unsigned>(getpid()) & 0xffffff);
+  const std::string n1 = "10.211." + std::to_string(getpid() % 250), n2 = "10.212." + std::to_string(getpid() % 250);
+  Subnet s1{"subnet-s1-" + pid, n1 + ".0/24", b1, "vpc-ts-" + pid};
+  Subnet s2{"subnet-s2-" + pid, n2 + ".0/24", b2, "vpc-ts-" + pid};
+  const std::string table = std::to_string(model::VpcRouteTable(s1.vpc_id));
+  ScopeGuard guard([&] {
+    (void)net_->Detach(Id("x"));
+    (void)(*other)->Detach(Id("y"));
+    (void)(*other)->RemoveSubnetBridge(s2);
+    (void)(*other)->RemoveSubnetBridge(s1);
+    CleanUp(s1);
+    fs::remove_all(other_dir);
+  });
+  auto x = net_->Attach(Id("x"), s1, {}, n1 + ".4");
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  auto y = (*other)->Attach(Id("y"), s2, {}, n2 + ".4");
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  auto reply_rules = [&] { return Sh("ip rule show pref 999 | grep -c 'lookup " + table + "$'").second; };
+  ASSERT_EQ(reply_rules(), "1\n");
+
+  // X stops idle: its subnet goes, the VPC's table keeps Y's subnet and the reply rule stays.
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(s1).ok());
+  EXPECT_EQ(Sh("ip route show table " + table + " | grep -c 'dev " + std::string(b2) + "'").second, "1\n");
+  EXPECT_EQ(reply_rules(), "1\n");
+  EXPECT_EQ(Sh("ip netns exec " + (*other)->NetnsPath(Id("y")).substr(std::string("/run/netns/").size()) +
+               " busybox ping -c1 -W2 " + n2 + ".1").first,
+            0);
+
+  // Y takes down S2 with no task on it; X, which had it cached as set up, attaches to it:
+  // the bridge comes back with its rules and routing, not bare from CNI.
+  ASSERT_TRUE((*other)->Detach(Id("y")).ok());
+  ASSERT_TRUE(net_->Attach(Id("x"), s2, {}, n2 + ".5").ok());  // cached in X now
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE((*other)->RemoveSubnetBridge(s2).ok());
+  EXPECT_EQ(reply_rules(), "0\n") << "the last bridge of the VPC took them";
+  auto again = net_->Attach(Id("x"), s2, {}, n2 + ".6");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Sh("iptables -w -t nat -S POSTROUTING | grep -c 'wharf subnet " + s2.id + "\"'").second, "3\n");
+  EXPECT_EQ(Sh("ip rule show pref 1000 | grep -c 'iif " + std::string(b2) + " lookup " + table + "'").second, "1\n");
+  EXPECT_EQ(reply_rules(), "1\n");
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(s2).ok());
+  EXPECT_EQ(reply_rules(), "0\n");
+  EXPECT_EQ(Sh("ip route show table " + table + " 2>/dev/null | wc -l").second, "0\n") << "the table is flushed";
+}
+
 TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
   Subnet subnet = MakeSubnet(204);
   ScopeGuard guard([&] { CleanUp(subnet); });
