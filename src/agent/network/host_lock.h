@@ -7,8 +7,10 @@
 // port on the bridge; RemoveSubnetBridge holds it exclusive from its "still used?" checks to
 // the end. A VPC's lock (exclusive) covers adding its routing and judging it unused.
 // flock locks belong to the open file, so two threads of one process exclude each other too.
-// The lock files stay (a few bytes on tmpfs): removing one while another agent waits on it
-// would split the lock. Released by the destructor, or by the kernel when the process dies.
+// The holder of an exclusive lock removes the file once what it guards is gone (Unlink): a
+// waiter that then gets the lock on the removed file sees it is no longer at the path and
+// opens the path again, so the lock never splits and no file outlives its subnet or VPC.
+// Released by the destructor, or by the kernel when the process dies.
 // Thread-compatible (one owner).
 #pragma once
 
@@ -24,14 +26,18 @@ class HostLock {
   // Blocks until held. Fails when the directory or file cannot be made.
   static Result<HostLock> Take(const std::string& dir, const std::string& name, Mode mode);
 
-  HostLock(HostLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  // Removes the lock's file; only with the lock held exclusive. It stays held until destroyed.
+  void Unlink();
+
+  HostLock(HostLock&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) { other.fd_ = -1; }
   HostLock& operator=(HostLock&&) = delete;
   HostLock(const HostLock&) = delete;
   ~HostLock();
 
  private:
-  explicit HostLock(int fd) : fd_(fd) {}
+  HostLock(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   int fd_;
+  std::string path_;
 };
 
 }  // namespace wharf::agent

@@ -671,6 +671,7 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
                               std::nullopt, ""});
       if (!del.ok() || del->exit_code != 0) break;
     }
+    vpc_lock->Unlink();
   }
   if (no_vpc_left) {
     (void)net::ApplyNft(runner_, "delete table inet " + options_.vpc_table + "\n", "");
@@ -992,6 +993,7 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   if (!subnet.vpc_id.empty()) RemoveVpcRouting(subnet);
   fs::remove_all(options_.state_dir + "/ipam/wharf-" + subnet.id, ec);
   ForgetSubnet(SubnetsDir(), subnet.id);  // last: all of it is gone
+  host_lock.Unlink();
   return Status::OK();
 }
 

@@ -38,6 +38,10 @@ class ScopeGuard {
   std::function<void()> f_;
 };
 
+// The host locks of this test run's subnets (host_lock.h), shared by its Networks and
+// removed at the end, not left in /run/wharf.
+std::string LockDir() { return (fs::temp_directory_path() / ("wharf-net-test-locks-" + std::to_string(getpid()))).string(); }
+
 // Runs a shell line; returns {exit code, stdout}.
 std::pair<int, std::string> Sh(const std::string& line) {
   FILE* p = popen((line + " 2>&1").c_str(), "r");
@@ -85,6 +89,7 @@ class CniScaffoldingCleanup : public ::testing::Environment {
     had_firewall_ = Sh("iptables -w -t filter -S CNI-FORWARD").first == 0;
   }
   void TearDown() override {
+    fs::remove_all(LockDir());
     auto rules = [](const std::string& table, const std::string& chain) {
       auto [rc, out] = Sh("iptables -w -t " + table + " -S " + chain + " | grep -c '^-A'");
       return std::stoi(out);
@@ -121,6 +126,7 @@ class NetworkTest : public ::testing::Test {
     fs::remove_all(state_dir_);
     CniOptions options;
     options.state_dir = state_dir_;
+    options.lock_dir = LockDir();
     options.netns_prefix = prefix_;
     options.vpc_table = VpcTable();
     auto net = Network::Open(options);
@@ -133,6 +139,7 @@ class NetworkTest : public ::testing::Test {
   Result<std::unique_ptr<Network>> Reopen(const std::string& prefix = "") {
     CniOptions options;
     options.state_dir = state_dir_;
+    options.lock_dir = LockDir();
     options.netns_prefix = prefix.empty() ? prefix_ : prefix;
     options.vpc_table = VpcTable();
     return Network::Open(options);
@@ -499,6 +506,7 @@ TEST_F(NetworkTest, ASubnetTakenDownLeavesAnotherAgentsVpcRoutingAndIsSetUpAgain
   fs::remove_all(other_dir);
   CniOptions options;
   options.state_dir = other_dir;
+  options.lock_dir = LockDir();
   options.netns_prefix = NodeNetnsPrefix(other_dir);
   options.vpc_table = VpcTable() + "b";
   auto other = Network::Open(options);
@@ -550,6 +558,8 @@ TEST_F(NetworkTest, ASubnetTakenDownLeavesAnotherAgentsVpcRoutingAndIsSetUpAgain
   ASSERT_TRUE(net_->RemoveSubnetBridge(s2).ok());
   EXPECT_EQ(reply_rules(), "0\n");
   EXPECT_EQ(Sh("ip route show table " + table + " 2>/dev/null | wc -l").second, "0\n") << "the table is flushed";
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(LockDir(), ec)) << "the subnets' and the VPC's lock files went with them";
 }
 
 TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
@@ -578,6 +588,7 @@ TEST_F(NetworkTest, ListsOnlyItsOwnNamespacesWithOrWithoutARecord) {
   fs::remove_all(other_dir);
   CniOptions options;
   options.state_dir = other_dir;
+  options.lock_dir = LockDir();
   options.netns_prefix = NodeNetnsPrefix(other_dir);
   options.vpc_table = VpcTable();
   ASSERT_NE(options.netns_prefix, NodeNetnsPrefix(state_dir_));
@@ -630,6 +641,7 @@ TEST_F(NetworkTest, RejectsBadInput) {
   Subnet subnet = MakeSubnet(205);
   CniOptions unnamed;  // no prefix: its List would name every namespace on the host
   unnamed.state_dir = state_dir_;
+  unnamed.lock_dir = LockDir();
   EXPECT_TRUE(Network::Open(unnamed).status().IsInvalidArgument());
   EXPECT_TRUE(net_->Attach("../x", subnet, {}).status().IsInvalidArgument());
   Subnet long_bridge = subnet;
@@ -676,6 +688,7 @@ TEST_F(NetworkTest, LatencyOfAttachAndDetach) {
   TimingRunner timing;
   CniOptions options;
   options.state_dir = state_dir_;
+  options.lock_dir = LockDir();
   options.netns_prefix = prefix_;
   options.runner = &timing;
   net_ = std::move(Network::Open(options).value());
@@ -774,6 +787,7 @@ TEST_F(NetworkTest, FirewallPluginRulesGoAwayOnDetach) {
   ScopeGuard guard([&] { CleanUp(subnet); });
   CniOptions options;
   options.state_dir = state_dir_;
+  options.lock_dir = LockDir();
   options.netns_prefix = prefix_;
   options.firewall_plugin = true;
   net_ = std::move(Network::Open(options).value());
