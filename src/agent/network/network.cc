@@ -707,6 +707,10 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     // Half made (a crash during Attach) or its namespace is gone: start over.
     RETURN_IF_ERROR(DetachLocked(id).WithContext("cleaning up stale attachment " + id));
   }
+  // Held until CNI has put the port on the bridge (host_lock.h): a removal by any agent on the
+  // host waits, then finds the port and keeps the bridge. EnsureSubnet takes it shared again
+  // (for its other callers); two shared holds never wait on each other.
+  ASSIGN_OR_RETURN(HostLock subnet_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kShared));
   RETURN_IF_ERROR(EnsureSubnet(subnet));
 
   // Picked here rather than by host-local, so that namespace_made can tell it before CNI runs.
