@@ -50,7 +50,8 @@ bool NftRuns::Ours(int pid) const {
 }
 
 Result<CommandResult> NftRunRecorder::Run(const Command& command) {
-  std::string_view program = command.argv.empty() ? "" : command.argv[0];
+  // Both arms views: a std::string arm would make the result a temporary copy, left dangling.
+  std::string_view program = command.argv.empty() ? std::string_view() : std::string_view(command.argv[0]);
   if (size_t slash = program.rfind('/'); slash != std::string_view::npos) program.remove_prefix(slash + 1);
   if (program != "nft") return inner_.Run(command);
   int pid = 0;

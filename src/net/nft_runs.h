@@ -22,6 +22,8 @@
 // hands pids out in turn, so that takes pid_max (at least 32768) processes in 10 s; it would
 // then be mended at the owner's refresh. A watch reading later than kKeepEnded takes the
 // owner's own transaction for a foreign one: one needless rewrite, which is the owner's again.
+// Time is the owner's Clock (tests move it by hand); a step of the wall clock shortens or
+// lengthens kKeepEnded once, with the same outcomes.
 //
 // Thread-safety: NftRuns is thread-safe; NftRunRecorder is as thread-safe as the runner it wraps.
 #pragma once
