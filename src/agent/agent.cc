@@ -118,9 +118,10 @@ class AgentImpl final : public Agent {
     std::error_code canonical_ec;
     std::string table_key = fs::weakly_canonical(data_dir_, canonical_ec).string();
     if (canonical_ec) table_key = data_dir_;  // never "" (every such agent would share one name)
-    firewall_ = std::make_unique<Firewall>(process_runner_, NodeTableName("wharf", table_key));
-    egress_ = std::make_unique<Egress>(process_runner_, NodeTableName("wharf_egress", table_key));
+    firewall_ = std::make_unique<Firewall>(nft_runner_, NodeTableName("wharf", table_key));
+    egress_ = std::make_unique<Egress>(nft_runner_, NodeTableName("wharf_egress", table_key));
     CniOptions cni;
+    cni.runner = &nft_runner_;
     cni.state_dir = data_dir_ + "/network";
     cni.vpc_table = NodeTableName("wharf_vpc", table_key);
     cni.netns_prefix = NodeNetnsPrefix(table_key);
@@ -163,13 +164,18 @@ class AgentImpl final : public Agent {
     node_->private_specs_dir = "/run/wharf/specs/" + node_id_;
     node_->usage_interval = std::chrono::seconds(std::max(1, options_.usage_interval_seconds));
     RETURN_IF_ERROR(Register());
+    // The subnets an earlier agent set up here and did not take down (killed, or stopped while
+    // a task was being torn down): this one takes them down when it stops idle.
+    for (const Subnet& subnet : network_->SubnetsMade()) node_->resources.UseSubnet(subnet);
     Adopt();
     tables_ = std::thread([this] { TablesLoop(); });
-    // A table someone else deletes (`nft flush ruleset`) is written again at once, not at the
-    // next refresh: until then a VPC bridge's route_localnet and its tasks would be unguarded.
+    // A table someone else deletes (`nft flush ruleset`) or changes at all is written again at
+    // once, not at the next refresh: until then a VPC bridge's route_localnet and its tasks
+    // would be unguarded.
     auto watch = net::NftTableWatch::Start({firewall_->table(), egress_->table(), egress_->ports_table(),
                                             network_->vpc_table()},
-                                           [this](const std::set<std::string>& gone) { TablesGone(gone); });
+                                           [this](const std::set<std::string>& gone) { TablesGone(gone); },
+                                           &nft_runs_);
     if (watch.ok()) {
       table_watch_ = std::move(*watch);
     } else {
@@ -199,9 +205,17 @@ class AgentImpl final : public Agent {
       tables_cv_.SignalAll();
     }
     if (tables_.joinable()) tables_.join();
+    // Each detaches (its containers keep running), all at once; idle is judged once they have
+    // ended: a task stopping as the agent stops (its STOPPED reported, its files not yet
+    // removed) finishes its cleanup first and holds nothing, and must not keep the node's
+    // bridges up with no later agent to know them.
+    for (const auto& [_, runner] : runners_) runner->Detach();
     bool idle = true;
-    for (const auto& [_, runner] : runners_) idle = idle && runner->Finished();
-    runners_.clear();  // each detaches: its containers keep running
+    for (const auto& [_, runner] : runners_) {
+      runner->Join();
+      idle = idle && runner->Released();
+    }
+    runners_.clear();
     if (logs_) logs_->Stop();  // unsent lines stay in their files for the next agent
     if (metadata_server_) metadata_server_->Stop();
     if (!idle || !node_) return;
@@ -537,7 +551,7 @@ class AgentImpl final : public Agent {
       }
     }
     if (!restored.empty()) {
-      LOG_WARN("msg=\"nft tables removed by someone else: writing them again\" tables=\"{}\"", restored.substr(1));
+      LOG_WARN("msg=\"nft tables removed or changed by someone else: writing them again\" tables=\"{}\"", restored.substr(1));
     }
     return apply;
   }
@@ -613,15 +627,19 @@ class AgentImpl final : public Agent {
   std::string container_instance_arn_;
   std::unique_ptr<ImageStore> images_;
   std::unique_ptr<ContainerRuntime> runtime_;
-  std::unique_ptr<Network> network_;
+  SystemClock clock_;
   ProcessRunner process_runner_;
+  // The node's nft runs, recorded so that table_watch_ tells its transactions from anyone
+  // else's (net/nft_runs.h): every writer of a watched table runs through nft_runner_.
+  net::NftRuns nft_runs_{clock_};
+  net::NftRunRecorder nft_runner_{process_runner_, nft_runs_};
+  std::unique_ptr<Network> network_;
   std::unique_ptr<Firewall> firewall_;  // made by Init; used by the tables thread (and Stop after it)
   EnforcedEnis enforced_enis_;           // what firewall_ holds: task ARN, ENI address
   EnforcedEnis egress_enis_;             // what egress_ holds: task ARN, ENI address
   std::unique_ptr<Egress> egress_;      // like firewall_
   std::chrono::steady_clock::time_point last_firewall_refresh_ = std::chrono::steady_clock::now();  // likewise
   OverlayRootfs rootfs_;
-  SystemClock clock_;
   // Tasks' execution role sessions, one per task: image pulls, secrets, FARGATE's awslogs.
   ExecutionRoleSessions execution_sessions_{
       clock_, [this](const std::string& task_arn) { return server_.TaskRoleCredentials(task_arn, "execution"); }};

@@ -173,6 +173,15 @@ bool TaskRunner::Finished() const {
   return finished_;
 }
 
+bool TaskRunner::Released() const {
+  MutexLock lock(mu_);
+  return released_ || finished_;
+}
+
+void TaskRunner::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
 void TaskRunner::Detach() {
   MutexLock lock(mu_);
   detached_ = true;
@@ -801,6 +810,10 @@ void TaskRunner::StopTask(const std::string& reason) {
   }
   if (!task_netns_.empty()) Report("DEPROVISIONING", reason);  // the ENI goes
   Cleanup();
+  {
+    MutexLock lock(mu_);
+    released_ = true;
+  }
   for (auto& c : containers_) {
     if (c->reason.empty() && !c->started) c->reason = reason;
   }

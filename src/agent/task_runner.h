@@ -63,10 +63,17 @@ class TaskRunner {
   // Asks the task to stop with this reason (the server no longer lists it).
   void StopLocally(const std::string& reason) EXCLUDES(mu_);
   bool Finished() const EXCLUDES(mu_);
+  // Its containers, their roots and its network are gone (the task stopped and was cleaned
+  // up), whether or not its report and files are: nothing of it holds the node's bridges or
+  // tables any more.
+  bool Released() const EXCLUDES(mu_);
   // The images (platform manifest digests) this task's containers run, for image cleanup.
   std::set<std::string> ImagesInUse() const EXCLUDES(mu_);
-  // Ends the runner's thread without touching its containers (agent shutdown).
+  // Ends the runner's thread without touching its containers (agent shutdown). A stop under
+  // way finishes its cleanup first (Released), not its report.
   void Detach() EXCLUDES(mu_);
+  // After Detach: waits for the thread to end.
+  void Join();
 
   const std::string& task_id() const { return task_id_; }
 
@@ -205,6 +212,7 @@ class TaskRunner {
   std::string stop_reason_ GUARDED_BY(mu_);
   bool detached_ GUARDED_BY(mu_) = false;
   bool finished_ GUARDED_BY(mu_) = false;
+  bool released_ GUARDED_BY(mu_) = false;  // Released()
   std::set<std::string> images_in_use_ GUARDED_BY(mu_);
 
   // Owned by the runner's thread.

@@ -131,6 +131,7 @@ Result<CommandResult> ProcessRunner::Run(const Command& command) {
   out.fds[1] = -1;
   close(err.fds[1]);
   err.fds[1] = -1;
+  if (command.started) command.started(pid);
 
   CommandResult result;
   bool finished = Pump(in.fds[1], command.stdin_data, out.fds[0], err.fds[0], result, command.timeout);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,6 +30,10 @@ struct Command {
   std::optional<std::map<std::string, std::string>> env;
   std::string stdin_data;
   std::chrono::milliseconds timeout{30000};  // then SIGKILL; 0: no limit
+  // Called with the child's pid once it runs, before any of `stdin_data` is written: a
+  // program that reads its stdin whole before it acts (`nft -f -`) has done nothing yet, so
+  // the caller can know the pid before the program's effects (net/nft_runs.h).
+  std::function<void(int pid)> started = nullptr;
 };
 
 class CommandRunner {

@@ -124,7 +124,7 @@ std::string NatGatewayRecord::state(double now_seconds, double transition_second
 }
 
 std::string SubnetBridgeName(std::string_view subnet_id) {
-  return "wh-" + std::string(subnet_id.size() > 12 ? subnet_id.substr(subnet_id.size() - 12) : subnet_id);
+  return std::string(kSubnetBridgePrefix) + std::string(subnet_id.size() > 12 ? subnet_id.substr(subnet_id.size() - 12) : subnet_id);
 }
 
 uint32_t VpcRouteTable(std::string_view vpc_id) {

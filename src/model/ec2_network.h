@@ -33,7 +33,8 @@ void SetVpcAttribute(boost::json::object& record, std::string_view name, bool va
 
 // How a node names a VPC's pieces on its host (agent/network, the load balancer's lb_config):
 // the one place these names are made, so the agent and the data plane agree. Pure.
-// The Linux bridge of a subnet's awsvpc tasks: "wh-" + the id's last 12 characters.
+// The Linux bridge of a subnet's awsvpc tasks: kSubnetBridgePrefix + the id's last 12 characters.
+inline constexpr std::string_view kSubnetBridgePrefix = "wh-";
 std::string SubnetBridgeName(std::string_view subnet_id);
 // The policy-routing table of a VPC on a node (agent/network/network.h): 65536 + a hash of
 // the id into 2^20 numbers, clear of the kernel's (253..255) and of small numbers other

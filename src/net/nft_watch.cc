@@ -1,5 +1,6 @@
 #include "net/nft_watch.h"
 
+#include <arpa/inet.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
@@ -21,11 +22,12 @@ namespace {
 
 // Linux 6.3's NFT_MSG_DESTROY* (`nft destroy table`: delete what may not exist), announced
 // with their own types; the headers of the build's kernel (Debian 12's 6.1) lack them.
-// NFT_MSG_DESTROYSETELEM (30), as NFT_MSG_DELSETELEM, is not watched.
+// NFT_MSG_DESTROYSETELEM (30), as NFT_MSG_DELSETELEM, counts only in a foreign transaction.
 constexpr int kMsgDestroyTable = 26;
 constexpr int kMsgDestroyChain = 27;
 constexpr int kMsgDestroyRule = 28;
 constexpr int kMsgDestroySet = 29;
+constexpr int kMsgDestroySetElem = 30;
 constexpr int kMsgDestroyObj = 31;
 constexpr int kMsgDestroyFlowtable = 32;
 
@@ -42,32 +44,50 @@ std::string_view FamilyName(uint8_t family) {
   }
 }
 
-// The table a NEW/DEL TABLE, CHAIN, RULE, SET, OBJ or FLOWTABLE message names ("<family>
-// <name>"), or "".
-std::string TableOf(const nlmsghdr* h) {
+// The payload of attribute `type` of an nf_tables message, or nullopt.
+std::optional<std::string_view> Attribute(const nlmsghdr* h, int type) {
   const size_t header = NLMSG_LENGTH(sizeof(nfgenmsg));
-  if (h->nlmsg_len < header) return "";
-  nfgenmsg g;
-  std::memcpy(&g, NLMSG_DATA(h), sizeof g);
-  std::string_view family = FamilyName(g.nfgen_family);
-  if (family.empty()) return "";
+  if (h->nlmsg_len < header) return std::nullopt;
   const char* at = reinterpret_cast<const char*>(h) + NLMSG_ALIGN(header);
   size_t left = h->nlmsg_len > NLMSG_ALIGN(header) ? h->nlmsg_len - NLMSG_ALIGN(header) : 0;
   while (left >= sizeof(nlattr)) {
     nlattr a;
     std::memcpy(&a, at, sizeof a);
-    if (a.nla_len < sizeof(nlattr) || a.nla_len > left) return "";
-    if ((a.nla_type & NLA_TYPE_MASK) == NFTA_TABLE_NAME) {
-      std::string_view name(at + NLA_HDRLEN, a.nla_len - NLA_HDRLEN);
-      if (auto nul = name.find('\0'); nul != std::string_view::npos) name = name.substr(0, nul);
-      return std::string(family) + " " + std::string(name);
-    }
+    if (a.nla_len < sizeof(nlattr) || a.nla_len > left) return std::nullopt;
+    if ((a.nla_type & NLA_TYPE_MASK) == type) return std::string_view(at + NLA_HDRLEN, a.nla_len - NLA_HDRLEN);
     size_t step = NLA_ALIGN(a.nla_len);
     if (step >= left) break;
     at += step;
     left -= step;
   }
-  return "";
+  return std::nullopt;
+}
+
+// The table a NEW/DEL TABLE, CHAIN, RULE, SET, SETELEM, OBJ or FLOWTABLE message names
+// ("<family> <name>"), or "".
+std::string TableOf(const nlmsghdr* h) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(nfgenmsg))) return "";
+  nfgenmsg g;
+  std::memcpy(&g, NLMSG_DATA(h), sizeof g);
+  std::string_view family = FamilyName(g.nfgen_family);
+  if (family.empty()) return "";
+  std::optional<std::string_view> name = Attribute(h, NFTA_TABLE_NAME);
+  if (!name) return "";
+  if (auto nul = name->find('\0'); nul != std::string_view::npos) name = name->substr(0, nul);
+  return std::string(family) + " " + std::string(*name);
+}
+
+// Whether the process that committed the transaction a NEWGEN ends is one of `own`'s: its
+// socket's port id (the header's nlmsg_pid) or its pid (NFTA_GEN_PROC_PID, the global pid:
+// NftTableWatch::Start gives NftRuns only to a watch in the initial pid namespace, where the
+// owner's pids are the global ones; nft_runs.h).
+bool CommittedByOwner(const nlmsghdr* h, const NftRuns& own) {
+  if (own.Ours(static_cast<int>(h->nlmsg_pid))) return true;
+  std::optional<std::string_view> pid = Attribute(h, NFTA_GEN_PROC_PID);
+  if (!pid || pid->size() != sizeof(uint32_t)) return false;
+  uint32_t be;
+  std::memcpy(&be, pid->data(), sizeof be);
+  return own.Ours(static_cast<int>(ntohl(be)));
 }
 
 // Calls `each` with every well-formed netlink message of `datagram`, in order, until it
@@ -145,6 +165,9 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
     if (NFNL_SUBSYS_ID(m->nlmsg_type) != NFNL_SUBSYS_NFTABLES) return true;
     int type = NFNL_MSG_TYPE(m->nlmsg_type);
     if (type == NFT_MSG_NEWGEN) {
+      if (own_ != nullptr && !CommittedByOwner(m, *own_)) {
+        gone.merge(touched_);  // someone else's change: whatever it was, the owner's is written again
+      }
       gone.merge(deleted_);
       for (const std::string& table : damaged_) {
         if (!made_.count(table)) gone.insert(table);
@@ -152,6 +175,7 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
       deleted_.clear();
       damaged_.clear();
       made_.clear();
+      touched_.clear();
       return true;
     }
     bool del = false;
@@ -177,14 +201,20 @@ std::set<std::string> NftTableEvents::Read(std::string_view datagram) {
       case NFT_MSG_NEWOBJ:
       case NFT_MSG_NEWFLOWTABLE:
         break;
+      case NFT_MSG_NEWSETELEM:
+      case NFT_MSG_DELSETELEM:
+      case kMsgDestroySetElem:
+        if (std::string table = TableOf(m); tables_.count(table)) touched_.insert(std::move(table));
+        return true;  // wharf's own element changes are no loss
       default:
-        return true;  // elements (wharf's own changes), generations of other subsystems
+        return true;  // generations of other subsystems, GET replies
     }
     // Each of these messages names its table in attribute 1 (NFTA_TABLE_NAME, NFTA_CHAIN_TABLE,
-    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_OBJ_TABLE, NFTA_FLOWTABLE_TABLE), the DESTROY
-    // ones as their DEL twins.
+    // NFTA_RULE_TABLE, NFTA_SET_TABLE, NFTA_SET_ELEM_LIST_TABLE, NFTA_OBJ_TABLE,
+    // NFTA_FLOWTABLE_TABLE), the DESTROY ones as their DEL twins.
     std::string table = TableOf(m);
     if (!tables_.count(table)) return true;
+    touched_.insert(table);
     if (type == NFT_MSG_DELTABLE || type == kMsgDestroyTable) {
       deleted_.insert(table);
     } else if (type == NFT_MSG_NEWTABLE) {
@@ -204,6 +234,7 @@ std::set<std::string> NftTableEvents::Lost(const std::optional<std::set<std::str
   deleted_.clear();  // the transaction being announced is no longer known whole
   damaged_.clear();
   made_.clear();
+  touched_.clear();
   if (!existing) return tables_;
   std::set<std::string> gone;
   for (const std::string& table : tables_) {
@@ -212,7 +243,13 @@ std::set<std::string> NftTableEvents::Lost(const std::optional<std::set<std::str
   return gone;
 }
 
-Result<std::unique_ptr<NftTableWatch>> NftTableWatch::Start(std::set<std::string> tables, OnGone on_gone) {
+Result<std::unique_ptr<NftTableWatch>> NftTableWatch::Start(std::set<std::string> tables, OnGone on_gone,
+                                                            const NftRuns* own) {
+  if (own != nullptr && !InInitialPidNamespace()) {
+    // nft_runs.h: the owner's pids are not the kernel's global ones here.
+    LOG_INFO("msg=\"nft table watch in a pid namespace: another's replace of a table is mended at the refresh\"");
+    own = nullptr;
+  }
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_NETFILTER);
   if (fd < 0) return Status::Unavailable(std::string("netlink socket: ") + std::strerror(errno));
   sockaddr_nl local{};
@@ -237,7 +274,7 @@ Result<std::unique_ptr<NftTableWatch>> NftTableWatch::Start(std::set<std::string
     return Status::Unavailable(std::string("eventfd: ") + std::strerror(e));
   }
   try {
-    return std::unique_ptr<NftTableWatch>(new NftTableWatch(fd, wake, std::move(tables), std::move(on_gone)));
+    return std::unique_ptr<NftTableWatch>(new NftTableWatch(fd, wake, std::move(tables), std::move(on_gone), own));
   } catch (const std::system_error& e) {  // no thread: the constructor closed nothing
     close(fd);
     close(wake);
@@ -245,8 +282,8 @@ Result<std::unique_ptr<NftTableWatch>> NftTableWatch::Start(std::set<std::string
   }
 }
 
-NftTableWatch::NftTableWatch(int socket, int wake, std::set<std::string> tables, OnGone on_gone)
-    : socket_(socket), wake_(wake), events_(std::move(tables)), on_gone_(std::move(on_gone)) {
+NftTableWatch::NftTableWatch(int socket, int wake, std::set<std::string> tables, OnGone on_gone, const NftRuns* own)
+    : socket_(socket), wake_(wake), events_(std::move(tables), own), on_gone_(std::move(on_gone)) {
   thread_ = std::thread([this] { Loop(); });
 }
 

@@ -9,19 +9,19 @@
 // script, as wharf does) is no loss. So is a table emptied without being deleted: a
 // transaction that deleted rules, chains, sets or objects of a watched table (`nft flush
 // table`, `nft delete chain`, `nft delete rule`) and added none to it names it too; one that
-// also adds to it (wharf's VPC table: `flush chain` then its rules again) does not. Set
-// elements are not watched: wharf's own element changes delete some. Linux 6.3's `nft destroy`
-// (NFT_MSG_DESTROY*) counts as `nft delete`. Not told apart: who made the transaction. Its
-// NEWGEN names the committing process (NFTA_GEN_PROC_PID), but the agent does not know its
-// own nft children's pids (CommandRunner reports none, and the announcement may be read
-// before the child's Run returns, so the pid would have to be recorded between fork and
-// exec), so a foreign transaction that deletes and makes a table again whole, or deletes a
-// rule and adds another, passes as wharf's and is mended at the owner's refresh. Why not a
-// check every second (`nft list tables`): a process per second per node for something that
-// almost never happens; the notifications cost nothing while nothing changes, and arrive
-// within the transaction's commit.
+// also adds to it (wharf's VPC table: `flush chain` then its rules again) does not. Linux
+// 6.3's `nft destroy` (NFT_MSG_DESTROY*) counts as `nft delete`. Who made the transaction is
+// told apart when the owner gives its NftRuns (nft_runs.h: the pids of the nft processes it
+// ran) and runs in the initial pid namespace (else its pids are not the kernel's): a transaction of anyone else's that touches a watched table at all (a table deleted
+// and made again whole, a rule deleted and another added, set elements flushed) names it,
+// so the owner writes it again whole at once; the owner's own are judged as above (set
+// elements are not watched there: wharf's own element changes delete some). Without
+// NftRuns, foreign changes that leave the table whole pass until the owner's refresh.
+// Why not a check every second (`nft list tables`): a process per second per node for
+// something that almost never happens; the notifications cost nothing while nothing
+// changes, and arrive within the transaction's commit.
 //
-// NftTableEvents is pure (bytes in, names out). NftTableWatch owns the socket and a thread
+// NftTableEvents is pure but for asking NftRuns (bytes in, names out). NftTableWatch owns the socket and a thread
 // that calls `on_gone` with those names; after lost notifications (the socket's buffer, a
 // few MiB, overran) with the watched tables a dump of the kernel's tables lacks (all of them
 // when the dump fails). Its owner decides what a loss means (a table it removed itself on
@@ -39,6 +39,7 @@
 #include <thread>
 
 #include "base/status.h"
+#include "net/nft_runs.h"
 
 namespace wharf::net {
 
@@ -50,7 +51,10 @@ std::optional<std::set<std::string>> ListNftTables();
 class NftTableEvents {
  public:
   // `tables`: "<family> <name>", as nft spells them ("ip wharf_egress_1a2b3c4d", "inet ...").
-  explicit NftTableEvents(std::set<std::string> tables) : tables_(std::move(tables)) {}
+  // `own`: the owner's nft runs, to tell foreign transactions by (null: not told apart);
+  // it outlives this.
+  explicit NftTableEvents(std::set<std::string> tables, const NftRuns* own = nullptr)
+      : tables_(std::move(tables)), own_(own) {}
   // Reads one datagram of netlink messages; returns the watched tables a transaction that
   // ended in it deleted for good (empty most of the time). Malformed messages are skipped.
   std::set<std::string> Read(std::string_view datagram);
@@ -61,17 +65,21 @@ class NftTableEvents {
 
  private:
   const std::set<std::string> tables_;
+  const NftRuns* const own_;
   // In the transaction being announced: tables deleted; tables some of whose rules, chains,
-  // sets or objects were deleted; tables made or added to.
-  std::set<std::string> deleted_, damaged_, made_;
+  // sets or objects were deleted; tables made or added to; tables named by any message
+  // (elements too).
+  std::set<std::string> deleted_, damaged_, made_, touched_;
 };
 
 class NftTableWatch {
  public:
   using OnGone = std::function<void(const std::set<std::string>&)>;
   // Unavailable when the kernel refuses the subscription (no nf_tables, no CAP_NET_ADMIN):
-  // then the owner's resync is all there is.
-  static Result<std::unique_ptr<NftTableWatch>> Start(std::set<std::string> tables, OnGone on_gone);
+  // then the owner's resync is all there is. `own` as NftTableEvents' (outlives the watch);
+  // ignored outside the initial pid namespace (nft_runs.h).
+  static Result<std::unique_ptr<NftTableWatch>> Start(std::set<std::string> tables, OnGone on_gone,
+                                                      const NftRuns* own = nullptr);
   ~NftTableWatch();  // stops and joins the thread; `on_gone` is not called after it returns
   NftTableWatch(const NftTableWatch&) = delete;
   NftTableWatch& operator=(const NftTableWatch&) = delete;
@@ -79,7 +87,7 @@ class NftTableWatch {
  private:
   static constexpr int kReceiveBuffer = 4 << 20;
 
-  NftTableWatch(int socket, int wake, std::set<std::string> tables, OnGone on_gone);
+  NftTableWatch(int socket, int wake, std::set<std::string> tables, OnGone on_gone, const NftRuns* own);
   void Loop();
 
   // Constant after construction (the thread alone reads the socket and events_).

@@ -226,7 +226,7 @@ Status Region::StartLoadBalancers() {
     // publisher's resync); until it applies, its listeners stay at the bind address.
     publisher.published = [this](const lb::Config& config) {
       if (lb_table_gone_.exchange(false) && lb_public_->holds_table()) {
-        LOG_WARN("msg=\"load balancers' nft table removed by someone else: writing it again\" table=\"{}\"",
+        LOG_WARN("msg=\"load balancers' nft table removed or changed by someone else: writing it again\" table=\"{}\"",
                  lb_public_->table());
         lb_public_->Forget();
       }
@@ -238,12 +238,15 @@ Status Region::StartLoadBalancers() {
   ASSIGN_OR_RETURN(lb_publisher_,
                    controlplane::LoadBalancerPublisher::Start(*store_, deps_.clock, *data_plane_, std::move(publisher)));
   if (lb_public_) {
-    // A table someone else deletes (`nft flush ruleset`) is written again at once: without it
-    // an internal listener at every address would answer anyone.
-    auto watch = net::NftTableWatch::Start({lb_public_->table()}, [this](const std::set<std::string>&) {
-      lb_table_gone_ = true;
-      lb_publisher_->Republish();
-    });
+    // A table someone else deletes (`nft flush ruleset`) or changes is written again at once:
+    // without it an internal listener at every address would answer anyone.
+    auto watch = net::NftTableWatch::Start(
+        {lb_public_->table()},
+        [this](const std::set<std::string>&) {
+          lb_table_gone_ = true;
+          lb_publisher_->Republish();
+        },
+        &nft_runs_);
     if (watch.ok()) {
       lb_table_watch_ = std::move(*watch);
     } else {

@@ -26,6 +26,7 @@
 #include "base/process.h"
 #include "controlplane/lb_config.h"
 #include "lb/public_addresses.h"
+#include "net/nft_runs.h"
 #include "server/server.h"
 #include "store/store.h"
 
@@ -142,8 +143,11 @@ class Region {
   std::unique_ptr<registry::Distribution> distribution_;
   std::unique_ptr<lb::DataPlaneControl> data_plane_;  // this region's view
   // The load balancers' public addresses on this host (root only: nft), before the publisher
-  // that applies them.
-  ProcessRunner nft_runner_;
+  // that applies them. Their nft runs are recorded, so that lb_table_watch_ tells anyone
+  // else's change to the table (net/nft_runs.h).
+  ProcessRunner nft_process_runner_;
+  net::NftRuns nft_runs_{deps_.clock};
+  net::NftRunRecorder nft_runner_{nft_process_runner_, nft_runs_};
   std::unique_ptr<lb::PublicAddresses> lb_public_;
   std::unique_ptr<controlplane::LoadBalancerPublisher> lb_publisher_;
   std::atomic<bool> lb_table_gone_{false};  // told by lb_table_watch_, read by the publisher's `published`

@@ -4,7 +4,9 @@ them, reports their true state and starts no duplicate. Runs a separate `wharf a
 against a server without a local node, as a second machine would.
 
 WHARF_AGENT_BEFORE=<an older wharf binary> runs the first agent from that build, so that the
-restarted one adopts containers an older agent made (e.g. under conmon, before wharf-monitor)."""
+restarted one adopts containers an older agent made (e.g. under conmon, before wharf-monitor).
+An agent killed with no task left leaves the bridge tasks' bridge (wharf0); the next agent takes
+it down when it stops idle."""
 import json
 import os
 import signal
@@ -250,6 +252,25 @@ with WharfServer() as server:
                 break
             time.sleep(0.2)
         assert messages == ["first", "last"], messages
+
+    @checks.run
+    def a_bridge_a_killed_agent_left_is_taken_down_by_the_next():
+        # Killed with no task left (as when killed while taking its bridges down, or stopped
+        # while a task's teardown was under way), an agent leaves wharf0 and its rules. The
+        # next one, with no task there, knows them from its data dir (network/subnets/) and
+        # takes them down when it stops idle; before, nothing ever did.
+        assert os.path.exists("/sys/class/net/wharf0"), "the bridge tasks' bridge is not there to leave"
+        agent.kill()
+        assert os.path.exists("/sys/class/net/wharf0")
+        log = os.path.join(node_dir, "agent.log")
+        ready_before = open(log).read().count("msg=ready")
+        globals()["agent"] = AgentProcess(server, node_dir).start()
+        deadline = time.time() + 15
+        while time.time() < deadline and open(log).read().count("msg=ready") == ready_before:
+            time.sleep(0.1)
+        agent.kill(signal.SIGTERM)
+        leftovers = wait_clean(before)
+        assert not leftovers, leftovers
 
     @checks.run
     def host_left_clean():

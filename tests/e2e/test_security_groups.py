@@ -7,7 +7,8 @@ revoke (rules reach running tasks through the assignment feed) while a connectio
 before carries on, as AWS's connection tracking does, unless the flow is one AWS leaves untracked
 (a 0.0.0.0/0 rule, all egress): that one stops at the revoke; members of the VPC's default
 group reach each other; a task forging an admitted member's address as its source (TCP and
-UDP, through a raw socket) gets nothing to the target, and tasks of one subnet have no IPv6
+UDP, through a raw socket) gets nothing to the target, on its subnet or routed to another,
+while the member's own packets arrive with its address (not the gateway's), and tasks of one subnet have no IPv6
 link-local between them; a group whose egress is revoked cannot connect out; a load balancer
 in its own group (sg-alb) has healthy targets while their group admits sg-alb, unhealthy ones
 (and an error instead of the page) once that rule is revoked, healthy again when it comes
@@ -124,7 +125,8 @@ def forge(task, source, ip, proto, port):
 
 
 # What a target takes in from `source`'s address on the forger's ports (40000 UDP, 40001 TCP):
-# counters of a table in its namespace (gone with it), so no other traffic counts.
+# counters of a table in its namespace (gone with it), so no other traffic counts. By address
+# and port, not MAC: a routed packet comes with the gateway's.
 def count_forged(task, source):
     script = ("table ip forged {\n counter udp_in {}\n counter tcp_in {}\n chain input {\n"
               "  type filter hook input priority -400; policy accept;\n"
@@ -320,10 +322,9 @@ with WharfServer(agent=True) as server:
         for target in (b, e):
             if target is not None:
                 count_forged(target, a["ip"])
-        # Not e yet: a's own raw packets (TCP 8080, UDP 8081) are not counted at e's input,
-        # though a connects to e; with the former counters (InSegs, InDatagrams) they seemed to
-        # arrive. Open (fence16b's report).
-        for target, proto, port in ((b, "tcp", 8080), (b, "udp", 8081)):
+        # At e, a's packets come routed through the host: they keep a's address (a VPC's
+        # subnets see each other's, host_rules.h), so the same counters count them there.
+        for target, proto, port in ((b, "tcp", 8080), (b, "udp", 8081), (e, "tcp", 8080), (e, "udp", 8081)):
             if target is None:
                 continue
             name = "b" if target is b else "e"

@@ -27,8 +27,9 @@ every request with the source address it sees. In one VPC (10.0.0.0/16):
   kept-alive connection answered before gets no answer after.
 A second address put on a task's interface (nobody's ENI, a forged source) reaches none of the
 host's addresses, whatever the task's way out. The node's nft tables, deleted by someone else
-(as `nft flush ruleset` would; only this node's own here) or emptied (`nft flush table`), are
-back within a second (the median of five flushes printed).
+(as `nft flush ruleset` would; only this node's own here), emptied (`nft flush table`), or
+deleted and made again empty in one transaction, and a set of theirs flushed, are back within a
+second (the median of five flushes printed).
 Requests from tasks are made inside their network namespaces (`ip netns exec`). The test stops
 its tasks, deletes what it made (the namespace and veth too) and checks the host is left as it
 was found (bridges, ip rules, nft tables).
@@ -379,6 +380,46 @@ with WharfServer(agent=True) as server:
         assert took[2] < 3.0, took  # a second's fraction when quiet; room for a busy machine
         t = net["pub"]
         assert eventually(lambda: seen_from(t), t["public"]) == t["public"]
+
+    @checks.run
+    def the_nodes_tables_come_back_at_once_when_someone_else_replaces_them_empty():
+        # Deleted and made again, empty, in one transaction (what restoring an old `nft list
+        # ruleset` does): no table is missing at the transaction's end, and a set's elements
+        # flushed leave every rule; only who committed it (not the node's nft) tells it apart.
+        tables = {("ip", server.node_table("wharf_egress")): "snat to",
+                  ("bridge", server.node_table("wharf_egress")): "@ports",
+                  ("inet", server.node_table("wharf")): "@eni_out",
+                  ("inet", server.node_table("wharf_vpc")): "ct zone set"}
+
+        def whole(table):
+            p = sh("nft", "list", "table", *table, check=False)
+            return p.returncode == 0 and tables[table] in p.stdout
+
+        def ports():
+            return sh("nft", "list", "set", "bridge", server.node_table("wharf_egress"), "ports").stdout.count(" . ")
+
+        assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+        script = "".join(f"delete table {family} {name}\ntable {family} {name} {{}}\n" for family, name in tables)
+        start = time.time()
+        subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
+        while time.time() < start + 5 and not all(whole(t) for t in tables):
+            time.sleep(0.01)
+        took = time.time() - start
+        assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+        print(f"  the node's four tables whole again {took * 1000:.0f} ms after someone else replaced them empty")
+        assert took < 3.0, took  # a second's fraction when quiet; room for a busy machine
+        held = ports()
+        assert held > 0
+        start = time.time()
+        subprocess.run(["nft", "flush", "set", "bridge", server.node_table("wharf_egress"), "ports"], check=True,
+                       capture_output=True)
+        while time.time() < start + 5 and ports() != held:
+            time.sleep(0.01)
+        assert ports() == held, "the ports' set stays flushed"
+        print(f"  the ENIs' ports back {(time.time() - start) * 1000:.0f} ms after someone else flushed the set")
+        t = net["pub"]
+        assert eventually(lambda: seen_from(t), t["public"]) == t["public"]
+        assert not reaches_host_from(t, "10.0.1.251"), "a forged source passes for the task's way out"
 
     @checks.run
     def a_public_subnet_task_without_a_public_address_reaches_nothing_outside():

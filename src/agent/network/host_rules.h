@@ -6,6 +6,13 @@
 // tagged with the comment "wharf subnet <id>", is made when the subnet's first task is
 // attached and removed with the subnet's bridge:
 //   nat    POSTROUTING -s CIDR ! -d CIDR -j MASQUERADE          (tasks reach the outside)
+//          A VPC subnet's rule leaves the VPC's other bridges out (! -o wh-+), but for a
+//          connection the node DNAT'd (a public address: maybe another VPC's, whose CIDR may
+//          be this one): between subnets of one VPC a packet keeps its source address, as on
+//          AWS, so the target sees, logs and answers its peer, not the gateway. Routing keeps
+//          VPCs apart (a VPC's table names its own subnets only), so the rest of wh-* traffic
+//          is in the VPC. The egress table's SNAT (egress.h, priority 99) comes first for what
+//          leaves the VPCs.
 //   nat    POSTROUTING -s CIDR -d CIDR --ctstate DNAT -j MASQUERADE
 //          (a task reaching a neighbour's hostPort on the bridge gets its reply through the
 //           host, which undoes the DNAT; without it the reply would come straight from the

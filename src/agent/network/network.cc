@@ -16,8 +16,10 @@
 
 #include "agent/network/cni.h"
 #include "agent/network/egress.h"
+#include "agent/network/host_lock.h"
 #include "agent/network/host_rules.h"
 #include "agent/network/netns.h"
+#include "agent/network/subnet_records.h"
 #include "base/fnv1a.h"
 #include "base/logging.h"
 #include "model/ec2_network.h"
@@ -460,14 +462,30 @@ std::shared_ptr<Mutex> Network::IdLock(const std::string& id) {
 }
 
 Status Network::EnsureSubnet(const Subnet& subnet) {
+  // Shared with every other attach on the host, exclusive of a removal (host_lock.h): while
+  // it is held the bridge is either set up whole or absent.
+  ASSIGN_OR_RETURN(HostLock host_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kShared));
   // Serialised so that two first attaches on a subnet do not both add its rules.
   MutexLock ensuring(subnet_mu_);
   {
     MutexLock lock(mu_);
-    if (ready_subnets_.count(subnet.id)) return Status::OK();
+    // Set up once, and still there: another agent's idle stop may have taken it down since
+    // (a bridge CNI made afresh would have none of its rules).
+    std::error_code ec;
+    if (ready_subnets_.count(subnet.id) && fs::exists("/sys/class/net/" + subnet.bridge, ec)) return Status::OK();
+    ready_subnets_.erase(subnet.id);
   }
+  // Recorded before anything is made, so that a later agent takes down what a kill leaves
+  // (subnet_records.h). A failed record fails the attach: a bridge made without one would be
+  // taken down by no later agent (nor its iptables rules and VPC routing) once this agent is
+  // killed.
+  RETURN_IF_ERROR(RecordSubnet(SubnetsDir(), subnet));
   RETURN_IF_ERROR(EnsureSubnetRules(runner_, subnet));
-  if (!subnet.vpc_id.empty()) RETURN_IF_ERROR(EnsureVpcRouting(subnet));
+  if (!subnet.vpc_id.empty()) {
+    // Exclusive of another agent judging the VPC's routing unused (RemoveVpcRouting).
+    ASSIGN_OR_RETURN(HostLock vpc_lock, HostLock::Take(options_.lock_dir, "vpc-" + subnet.vpc_id, HostLock::Mode::kExclusive));
+    RETURN_IF_ERROR(EnsureVpcRouting(subnet));
+  }
   MutexLock lock(mu_);
   ready_subnets_.insert(subnet.id);
   return Status::OK();
@@ -588,9 +606,24 @@ Result<bool> Network::RestoreVpcTable() {
   return true;
 }
 
+bool Network::RouteTableHasBridge(const std::string& table, const std::string& leaving) {
+  auto shown = runner_.Run({{"ip", "-o", "route", "show", "table", table}, std::nullopt, ""});
+  if (shown.ok() && shown->exit_code != 0 && shown->err.find("does not exist") != std::string::npos) return false;
+  if (!shown.ok() || shown->exit_code != 0) return true;  // unknown: keep the table
+  std::istringstream words(shown->out);
+  std::string word, previous;
+  while (words >> word) {
+    if (previous == "dev" && word != "lo" && word != leaving) return true;  // lo: egress.h's local routes
+    previous = word;
+  }
+  return false;
+}
+
 void Network::RemoveVpcRouting(const Subnet& subnet) {
   const uint32_t table = model::VpcRouteTable(subnet.vpc_id);
   const std::string t = std::to_string(table);
+  // Before vpc_table_mu_, as EnsureSubnet takes it before EnsureVpcRouting's.
+  auto vpc_lock = HostLock::Take(options_.lock_dir, "vpc-" + subnet.vpc_id, HostLock::Mode::kExclusive);
   {
     MutexLock lock(egress_mu_);
     egress_bridges_.erase(subnet.bridge);
@@ -606,9 +639,10 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     }
   }
   MutexLock writing(vpc_table_mu_);  // to the end: the bridge leaves the table and the restore list together
+  // Scripts, not nft command lines: the node's table watch knows an `nft -f -` run as the
+  // node's own before it commits (net/nft_runs.h). Each element alone: one already gone fails alone.
   for (const char* map : {"bridges", "zones"}) {
-    (void)runner_.Run({{"nft", "delete", "element", "inet", options_.vpc_table, map, "{ \"" + subnet.bridge + "\" }"},
-                       std::nullopt, ""});
+    (void)net::ApplyNft(runner_, "delete element inet " + options_.vpc_table + " " + map + " { \"" + subnet.bridge + "\" }\n", "");
   }
   vpc_table_bridges_.erase(subnet.bridge);
   bool last = true;
@@ -617,13 +651,17 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
     MutexLock lock(mu_);
     subnet_vpcs_.erase(subnet.id);
     for (const auto& [_, vpc] : subnet_vpcs_) last = last && vpc != subnet.vpc_id;
-    if (last) {
+    if (last) {  // this process's claims on the table and zone numbers
       vpc_tables_.erase(table);
       vpc_zones_.erase(VpcConntrackZone(subnet.vpc_id));
     }
     no_vpc_left = subnet_vpcs_.empty();
   }
-  if (last) {
+  // The routing table and the reply rule are the host's, shared by every agent with a subnet
+  // of the VPC here, and this process knows only its own subnets (a restarted agent, none but
+  // its records'): they go only when, besides, the kernel's table names no bridge any more. Judged
+  // under the VPC's host lock, which EnsureSubnet holds while it adds a bridge's route.
+  if (last && vpc_lock.ok() && !RouteTableHasBridge(t, subnet.bridge)) {
     // The bridge's route went with the bridge; the last subnet takes the table's default and
     // the reply rule too.
     (void)runner_.Run({{"ip", "route", "flush", "table", t}, std::nullopt, ""});
@@ -633,9 +671,10 @@ void Network::RemoveVpcRouting(const Subnet& subnet) {
                               std::nullopt, ""});
       if (!del.ok() || del->exit_code != 0) break;
     }
+    vpc_lock->Unlink();
   }
   if (no_vpc_left) {
-    (void)runner_.Run({{"nft", "delete", "table", "inet", options_.vpc_table}, std::nullopt, ""});
+    (void)net::ApplyNft(runner_, "delete table inet " + options_.vpc_table + "\n", "");
   }
 }
 
@@ -668,6 +707,10 @@ Result<NetworkAttachment> Network::Attach(const std::string& id, const Subnet& s
     // Half made (a crash during Attach) or its namespace is gone: start over.
     RETURN_IF_ERROR(DetachLocked(id).WithContext("cleaning up stale attachment " + id));
   }
+  // Held until CNI has put the port on the bridge (host_lock.h): a removal by any agent on the
+  // host waits, then finds the port and keeps the bridge. EnsureSubnet takes it shared again
+  // (for its other callers); two shared holds never wait on each other.
+  ASSIGN_OR_RETURN(HostLock subnet_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kShared));
   RETURN_IF_ERROR(EnsureSubnet(subnet));
 
   // Picked here rather than by host-local, so that namespace_made can tell it before CNI runs.
@@ -927,6 +970,9 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   if (!IsCniName(subnet.id, 100) || !IsCniName(subnet.bridge, 15)) {
     return Status::InvalidArgument("bad subnet " + subnet.id + "/" + subnet.bridge);
   }
+  // Exclusive to the end (host_lock.h): no agent on the host attaches to the subnet between
+  // the checks below and the bridge's removal, so none gets a bare bridge CNI made afresh.
+  ASSIGN_OR_RETURN(HostLock host_lock, HostLock::Take(options_.lock_dir, "subnet-" + subnet.id, HostLock::Mode::kExclusive));
   ASSIGN_OR_RETURN(std::vector<std::string> ids, List());
   for (const std::string& id : ids) {
     auto record = LoadRecord(options_, id);
@@ -950,7 +996,11 @@ Status Network::RemoveSubnetBridge(const Subnet& subnet) {
   }
   if (!subnet.vpc_id.empty()) RemoveVpcRouting(subnet);
   fs::remove_all(options_.state_dir + "/ipam/wharf-" + subnet.id, ec);
+  ForgetSubnet(SubnetsDir(), subnet.id);  // last: all of it is gone
+  host_lock.Unlink();
   return Status::OK();
 }
+
+std::vector<Subnet> Network::SubnetsMade() const { return RecordedSubnets(SubnetsDir()); }
 
 }  // namespace wharf::agent

@@ -127,6 +127,9 @@ struct CniOptions {
   // The node's nft table (family inet) of VPC reply marks and conntrack zones: one per agent
   // (NodeTableName), so two agents on one host never replace each other's.
   std::string vpc_table = "wharf_vpc";
+  // Where the host-wide locks of subnets and VPCs are (host_lock.h): the same for every agent
+  // on the host.
+  std::string lock_dir = "/run/wharf";
 };
 
 // What a task runner needs of the node's network: attachments made and removed (Network
@@ -198,20 +201,28 @@ class Network final : public NetworkAttacher {
   // Ids with a record, or a namespace named with this Network's prefix, left on this node
   // (a namespace of another agent on the host is never listed: its prefix is another).
   Result<std::vector<std::string>> List();
-  // Removes the subnet's bridge, its rules and its lease directory. FailedPrecondition while
-  // an attachment uses the subnet.
+  // Removes the subnet's bridge, its rules and its lease directory, and then its record.
+  // FailedPrecondition while an attachment uses the subnet or a port is on its bridge.
   Status RemoveSubnetBridge(const Subnet& subnet);
+  // The subnets set up on this host by this node (this agent or an earlier one with its data
+  // directory) and not yet removed (subnet_records.h).
+  std::vector<Subnet> SubnetsMade() const;
 
   std::string NetnsPath(const std::string& id) const;
 
  private:
   explicit Network(CniOptions options, std::unique_ptr<CommandRunner> owned_runner);
 
+  std::string SubnetsDir() const { return options_.state_dir + "/subnets"; }
   std::shared_ptr<Mutex> IdLock(const std::string& id) EXCLUDES(mu_);
   Status DetachLocked(const std::string& id);
   Status EnsureSubnet(const Subnet& subnet) EXCLUDES(mu_);
   Status EnsureVpcRouting(const Subnet& subnet) REQUIRES(subnet_mu_) EXCLUDES(vpc_table_mu_, mu_);
   void RemoveVpcRouting(const Subnet& subnet) EXCLUDES(vpc_table_mu_, mu_, egress_mu_);
+  // Whether the kernel's routing table `table` still routes through a device other than
+  // `leaving` and lo: another subnet's bridge of the VPC, maybe another agent's (true when it
+  // cannot tell).
+  bool RouteTableHasBridge(const std::string& table, const std::string& leaving);
   // A free address of `subnet` for an Attach without a requested one; ForgetPicked once that
   // Attach is over (its lease, if any, holds it from then on).
   // `network`: the subnet's first address, host order.

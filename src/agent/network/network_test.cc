@@ -38,6 +38,10 @@ class ScopeGuard {
   std::function<void()> f_;
 };
 
+// The host locks of this test run's subnets (host_lock.h), shared by its Networks and
+// removed at the end, not left in /run/wharf.
+std::string LockDir() { return (fs::temp_directory_path() / ("wharf-net-test-locks-" + std::to_string(getpid()))).string(); }
+
 // Runs a shell line; returns {exit code, stdout}.
 std::pair<int, std::string> Sh(const std::string& line) {
   FILE* p = popen((line + " 2>&1").c_str(), "r");
@@ -85,6 +89,7 @@ class CniScaffoldingCleanup : public ::testing::Environment {
     had_firewall_ = Sh("iptables -w -t filter -S CNI-FORWARD").first == 0;
   }
   void TearDown() override {
+    fs::remove_all(LockDir());
     auto rules = [](const std::string& table, const std::string& chain) {
       auto [rc, out] = Sh("iptables -w -t " + table + " -S " + chain + " | grep -c '^-A'");
       return std::stoi(out);
@@ -121,6 +126,7 @@ class NetworkTest : public ::testing::Test {
     fs::remove_all(state_dir_);
     CniOptions options;
     options.state_dir = state_dir_;
+    options.lock_dir = LockDir();
     options.netns_prefix = prefix_;
     options.vpc_table = VpcTable();
     auto net = Network::Open(options);
@@ -133,6 +139,7 @@ class NetworkTest : public ::testing::Test {
   Result<std::unique_ptr<Network>> Reopen(const std::string& prefix = "") {
     CniOptions options;
     options.state_dir = state_dir_;
+    options.lock_dir = LockDir();
     options.netns_prefix = prefix.empty() ? prefix_ : prefix;
     options.vpc_table = VpcTable();
     return Network::Open(options);
@@ -489,6 +496,72 @@ TEST_F(NetworkTest, AnEnisPortIsNamedAndPinnedAndAnOlderAgentsIsNamedAtAdoption)
   EXPECT_EQ(Sh("ip link show dev " + port).first, 0);
 }
 
+// Two agents on one host with subnets of one VPC (each its own state dir, as after a
+// restart that knows its subnets only from records): one taking its subnet down leaves the
+// VPC's routing table and reply rule, which the other's task still uses; and a subnet taken
+// down by one is set up whole again at the other's next attach, though it had it cached.
+TEST_F(NetworkTest, ASubnetTakenDownLeavesAnotherAgentsVpcRoutingAndIsSetUpAgainWhole) {
+  const std::string pid = std::to_string(getpid());
+  const std::string other_dir = state_dir_ + "-other";
+  fs::remove_all(other_dir);
+  CniOptions options;
+  options.state_dir = other_dir;
+  options.lock_dir = LockDir();
+  options.netns_prefix = NodeNetnsPrefix(other_dir);
+  options.vpc_table = VpcTable() + "b";
+  auto other = Network::Open(options);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  char b1[16], b2[16];
+  snprintf(b1, sizeof b1, "wt%x-s1", static_cast<unsigned>(getpid()) & 0xffffff);
+  snprintf(b2, sizeof b2, "wt%x-s2", static_cast<unsigned>(getpid()) & 0xffffff);
+  const std::string n1 = "10.211." + std::to_string(getpid() % 250), n2 = "10.212." + std::to_string(getpid() % 250);
+  Subnet s1{"subnet-s1-" + pid, n1 + ".0/24", b1, "vpc-ts-" + pid};
+  Subnet s2{"subnet-s2-" + pid, n2 + ".0/24", b2, "vpc-ts-" + pid};
+  const std::string table = std::to_string(model::VpcRouteTable(s1.vpc_id));
+  ScopeGuard guard([&] {
+    (void)net_->Detach(Id("x"));
+    (void)(*other)->Detach(Id("y"));
+    (void)(*other)->RemoveSubnetBridge(s2);
+    (void)(*other)->RemoveSubnetBridge(s1);
+    CleanUp(s1);
+    fs::remove_all(other_dir);
+  });
+  auto x = net_->Attach(Id("x"), s1, {}, n1 + ".4");
+  ASSERT_TRUE(x.ok()) << x.status().ToString();
+  auto y = (*other)->Attach(Id("y"), s2, {}, n2 + ".4");
+  ASSERT_TRUE(y.ok()) << y.status().ToString();
+  auto reply_rules = [&] { return Sh("ip rule show pref 999 | grep -c 'lookup " + table + "$'").second; };
+  ASSERT_EQ(reply_rules(), "1\n");
+
+  // X stops idle: its subnet goes, the VPC's table keeps Y's subnet and the reply rule stays.
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(s1).ok());
+  EXPECT_EQ(Sh("ip route show table " + table + " | grep -c 'dev " + std::string(b2) + "'").second, "1\n");
+  EXPECT_EQ(reply_rules(), "1\n");
+  EXPECT_EQ(Sh("ip netns exec " + (*other)->NetnsPath(Id("y")).substr(std::string("/run/netns/").size()) +
+               " busybox ping -c1 -W2 " + n2 + ".1").first,
+            0);
+
+  // Y takes down S2 with no task on it; X, which had it cached as set up, attaches to it:
+  // the bridge comes back with its rules and routing, not bare from CNI.
+  ASSERT_TRUE((*other)->Detach(Id("y")).ok());
+  ASSERT_TRUE(net_->Attach(Id("x"), s2, {}, n2 + ".5").ok());  // cached in X now
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE((*other)->RemoveSubnetBridge(s2).ok());
+  EXPECT_EQ(reply_rules(), "0\n") << "the last bridge of the VPC took them";
+  auto again = net_->Attach(Id("x"), s2, {}, n2 + ".6");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Sh("iptables -w -t nat -S POSTROUTING | grep -c 'wharf subnet " + s2.id + "\"'").second, "3\n");
+  EXPECT_EQ(Sh("ip rule show pref 1000 | grep -c 'iif " + std::string(b2) + " lookup " + table + "'").second, "1\n");
+  EXPECT_EQ(reply_rules(), "1\n");
+  ASSERT_TRUE(net_->Detach(Id("x")).ok());
+  ASSERT_TRUE(net_->RemoveSubnetBridge(s2).ok());
+  EXPECT_EQ(reply_rules(), "0\n");
+  EXPECT_EQ(Sh("ip route show table " + table + " 2>/dev/null | wc -l").second, "0\n") << "the table is flushed";
+  std::error_code ec;
+  EXPECT_TRUE(fs::is_empty(LockDir(), ec)) << "the subnets' and the VPC's lock files went with them";
+}
+
 TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
   Subnet subnet = MakeSubnet(204);
   ScopeGuard guard([&] { CleanUp(subnet); });
@@ -515,6 +588,7 @@ TEST_F(NetworkTest, ListsOnlyItsOwnNamespacesWithOrWithoutARecord) {
   fs::remove_all(other_dir);
   CniOptions options;
   options.state_dir = other_dir;
+  options.lock_dir = LockDir();
   options.netns_prefix = NodeNetnsPrefix(other_dir);
   options.vpc_table = VpcTable();
   ASSERT_NE(options.netns_prefix, NodeNetnsPrefix(state_dir_));
@@ -567,6 +641,7 @@ TEST_F(NetworkTest, RejectsBadInput) {
   Subnet subnet = MakeSubnet(205);
   CniOptions unnamed;  // no prefix: its List would name every namespace on the host
   unnamed.state_dir = state_dir_;
+  unnamed.lock_dir = LockDir();
   EXPECT_TRUE(Network::Open(unnamed).status().IsInvalidArgument());
   EXPECT_TRUE(net_->Attach("../x", subnet, {}).status().IsInvalidArgument());
   Subnet long_bridge = subnet;
@@ -613,6 +688,7 @@ TEST_F(NetworkTest, LatencyOfAttachAndDetach) {
   TimingRunner timing;
   CniOptions options;
   options.state_dir = state_dir_;
+  options.lock_dir = LockDir();
   options.netns_prefix = prefix_;
   options.runner = &timing;
   net_ = std::move(Network::Open(options).value());
@@ -711,6 +787,7 @@ TEST_F(NetworkTest, FirewallPluginRulesGoAwayOnDetach) {
   ScopeGuard guard([&] { CleanUp(subnet); });
   CniOptions options;
   options.state_dir = state_dir_;
+  options.lock_dir = LockDir();
   options.netns_prefix = prefix_;
   options.firewall_plugin = true;
   net_ = std::move(Network::Open(options).value());
