@@ -41,16 +41,24 @@ def health_ok(port):
 
 
 def functions_run(dump, binary):
-    """The mangled names of the binary's functions in callgrind's dump, first run first."""
+    """The mangled names of the binary's functions in callgrind's dump, in its order. Those
+    already laid out by the script are outside .text, where valgrind looks for the binary's
+    code, and are filed under the object "???": kept when the binary defines them."""
+    defined = set()
+    nm = subprocess.run(["nm", "--defined-only", binary], check=True, capture_output=True, text=True)
+    for line in nm.stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 3 and fields[1] in "tTwW":
+            defined.add(fields[2])
     names, seen, obj = [], set(), None
     binary = os.path.realpath(binary)
     with open(dump) as f:
         for line in f:
             if line.startswith("ob="):
                 obj = line[3:].strip()
-            elif line.startswith("fn=") and obj and os.path.realpath(obj) == binary:
+            elif line.startswith("fn=") and obj and (obj == "???" or os.path.realpath(obj) == binary):
                 name = re.sub(r"'\d+$", "", line[3:].strip())  # callgrind's recursion depth
-                if name.startswith("_Z") and name not in seen:
+                if name.startswith("_Z") and name in defined and name not in seen:
                     seen.add(name)
                     names.append(name)
     return names
@@ -101,7 +109,8 @@ def main():
                             "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"], log)
         wait_until(proc, lambda: health_ok(port), log, "wharf under valgrind", timeout=120)
         time.sleep(args.idle)
-        subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while not os.path.exists(dump + ".1") and time.monotonic() < deadline:
             time.sleep(0.2)
