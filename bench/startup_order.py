@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Writes cmake/startup_order.ld: the functions `wharf server` runs from start to idle, in the
-order they first ran, for the link to lay out together (see bench/README.md, "idle_rss.py").
+"""Writes cmake/startup_order.ld: the functions `wharf server` runs from start to idle, for the
+link to lay out together (see bench/README.md, "idle_rss.py").
 
 Why: the kernel maps a binary's file pages around each page fault in a window of 64 KB, or a
 whole large folio of the page cache (up to 2 MB on 6.x kernels with ext4's large folios), so
