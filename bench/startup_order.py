@@ -4,9 +4,9 @@ link to lay out together (see bench/README.md, "idle_rss.py").
 
 Why: the kernel maps a binary's file pages around each page fault in a window of 64 KB, or a
 whole large folio of the page cache (up to 2 MB on 6.x kernels with ext4's large folios), so
-code run once at start keeps its neighbours resident. Spread over the 13 MB of text, the ~1 MB
-run at start kept some 7.5 MB of the binary in an idle server's VmRSS; laid out together at the
-head of the text, about as much as runs.
+code run once at start keeps its neighbours resident. Spread over the 13 MB of text, the 1.3 MB
+run at start kept 8.5-10.6 MiB of the binary in an idle server's VmRSS; laid out together
+before .text, 4.1-4.8 MiB (read-only data and libcrypto's code are the rest).
 
 How: starts the default server (as root: with the local node; run it under the e2e lock, with
 no other wharf node on the machine) under valgrind's callgrind on a fresh data directory, waits
