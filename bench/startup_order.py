@@ -6,14 +6,14 @@ Why: the kernel maps a binary's file pages around each page fault in a window of
 whole large folio of the page cache (up to 2 MB on 6.x kernels with ext4's large folios), so
 code run once at start keeps its neighbours resident. Spread over the 13 MB of text, the 1.3 MB
 run at start kept 8.5-10.6 MiB of the binary in an idle server's VmRSS; laid out together
-before .text, 4.1-4.8 MiB (read-only data and libcrypto's code are the rest).
+before .text, 3.4-4.1 MiB (read-only data and libcrypto's code are the rest).
 
 How: starts the default server (as root: with the local node; run it under the e2e lock, with
 no other wharf node on the machine) under valgrind's callgrind on a fresh data directory, waits
 for /_wharf/health, idles --idle seconds (timers that fire at idle count too), dumps the
-counts, stops it with SIGTERM, and lists the functions of the binary that ran (their mangled
-names; the sections -ffunction-sections gives them are .text.<name>). A complete (C1/D1)
-constructor or destructor is also listed as its base (C2/D2) one, the section GCC puts both in.
+counts, stops it with SIGTERM, and lists, sorted so that the file's diff stays readable (order
+inside the section does not matter), the sections of the binary's functions that ran (the
+sections -ffunction-sections gives them are .text.<mangled name>; section_names says which).
 
 The list only places code: a function it names that is gone is ignored by the linker, one that
 is new runs where it was before. Run it again when the idle figures drift (bench/idle_rss.py
@@ -40,17 +40,21 @@ def health_ok(port):
         return False
 
 
-def functions_run(dump, binary):
-    """The mangled names of the binary's functions in callgrind's dump, in its order. Those
-    already laid out by the script are outside .text, where valgrind looks for the binary's
-    code, and are filed under the object "???": kept when the binary defines them."""
-    defined = set()
+def defined_functions(binary):
+    out = set()
     nm = subprocess.run(["nm", "--defined-only", binary], check=True, capture_output=True, text=True)
     for line in nm.stdout.splitlines():
         fields = line.split()
         if len(fields) == 3 and fields[1] in "tTwW":
-            defined.add(fields[2])
-    names, seen, obj = [], set(), None
+            out.add(fields[2])
+    return out
+
+
+def functions_run(dump, binary, defined):
+    """The mangled names of the binary's functions in callgrind's dump. Those already laid out
+    by the script are outside .text, where valgrind looks for the binary's code, and are filed
+    under the object "???": kept when the binary defines them."""
+    names, obj = set(), None
     binary = os.path.realpath(binary)
     with open(dump) as f:
         for line in f:
@@ -58,20 +62,28 @@ def functions_run(dump, binary):
                 obj = line[3:].strip()
             elif line.startswith("fn=") and obj and (obj == "???" or os.path.realpath(obj) == binary):
                 name = re.sub(r"'\d+$", "", line[3:].strip())  # callgrind's recursion depth
-                if name.startswith("_Z") and name in defined and name not in seen:
-                    seen.add(name)
-                    names.append(name)
+                if name.startswith("_Z") and name in defined:
+                    names.add(name)
     return names
 
 
-def with_base_structors(names):
-    out, seen = [], set()
+def section_names(names, defined):
+    """The names of the sections the functions are in. A complete (C1/D1) constructor or
+    destructor, templated (C1I) or not (C1E), is also listed as its base (C2/D2) one, the section
+    GCC puts both in; a this-adjusting thunk (_ZThn<offset>_X, _ZTv<offset>_<offset>_X) lives
+    in its target's section (_ZX). A rewritten name the binary does not define (a clone's
+    suffix, .isra.0) is dropped."""
+    out = set()
     for name in names:
-        for n in (name, re.sub(r"([CD])1E", r"\g<1>2E", name, count=1)):
-            if n not in seen:
-                seen.add(n)
-                out.append(n)
-    return out
+        target = re.sub(r"^_ZT(?:h|v[n\d]+_)[n\d]+_", "_Z", name)
+        if target != name:  # a thunk: its own name is no section's
+            out.add(target)
+            continue
+        out.add(name)
+        base = re.sub(r"([CD])1(?=[EI])", r"\g<1>2", name, count=1)
+        if base != name and base in defined:
+            out.add(base)
+    return sorted(out)
 
 
 def write_script(path, names):
@@ -118,7 +130,8 @@ def main():
         procs.stop(proc)
         if not os.path.exists(dump + ".1"):
             raise BenchError("callgrind wrote no dump")
-        names = with_base_structors(functions_run(dump + ".1", copy))
+        defined = defined_functions(copy)
+        names = section_names(functions_run(dump + ".1", copy, defined), defined)
         if len(names) < 100:
             raise BenchError(f"only {len(names)} functions ran: is {wharf} stripped of its symbols?")
         write_script(args.out, names)
