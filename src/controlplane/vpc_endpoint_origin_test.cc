@@ -130,7 +130,6 @@ TEST(EndpointDirectory, AdmitsAVpcsConnectionOnlyThroughTheFrontOrAnEndpoint) {
   EXPECT_FALSE(directory.Admit(mark, false, "10.0.2.4:443", front, via));  // deleted, DNAT still there
 }
 
-// One VPC's endpoint at an address is not another VPC's connection's: its mark must match.
 // Terraform's replace: the endpoint deleted and made again gets the same address; a kept-alive
 // connection opened through the first is not served under the second.
 TEST(EndpointOrigin, AConnectionStaysItsFirstRequestsEndpoint) {
@@ -148,6 +147,7 @@ TEST(EndpointOrigin, AConnectionStaysItsFirstRequestsEndpoint) {
   EXPECT_TRUE(SameEndpointAsBefore(nullptr, &second)) << "no note kept: nothing to compare";
 }
 
+// One VPC's endpoint at an address is not another VPC's connection's: its mark must match.
 TEST(EndpointOrigin, AVpcsConnectionReachesOnlyItsOwnVpcsEndpoint) {
   EndpointTable table = EndpointTableOf({Endpoint("vpce-a", "vpc-1", "secretsmanager", "10.0.2.4")});
   EXPECT_EQ(FindEndpoint(table, "10.0.2.4:443", model::VpcReplyMark("vpc-1"))->vpce_id, "vpce-a");

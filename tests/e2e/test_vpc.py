@@ -251,6 +251,9 @@ with WharfServer() as server:
         assert sorted(got["RouteTableIds"]) == sorted([net["private_rtb"], net["public_rtb"]]), got
         expect_client_error(lambda: ec2.create_vpc_endpoint(VpcId=net["vpc"], ServiceName="com.example.nothing"),
                             "InvalidServiceName")
+        expect_client_error(lambda: ec2.create_vpc_endpoint(VpcId=net["vpc"], VpcEndpointType="Gateway",
+                                                            ServiceName="com.amazonaws.us-east-1.secretsmanager"),
+                            "InvalidParameter", "Endpoint type (Gateway) does not match available service types ([Interface])")
 
     @checks.run
     def interface_endpoint_takes_addresses():

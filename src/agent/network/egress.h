@@ -54,7 +54,9 @@
 //           table no longer DNATs to it: conntrack's entries of the VPC's zone to its address on
 //           443 are deleted (net/conntrack_flows.h), as deleting an AWS endpoint ends them. The
 //           agent's first plan (it may have restarted) ends those DNAT'd to the server to an
-//           address that is no endpoint interface any more (ToNoneOf).
+//           address that is no endpoint interface any more (ToNoneOf). Two agents serving one
+//           VPC share its zone: a restarted one whose first plan predates an endpoint the
+//           other already serves ends that endpoint's connections once (clients reconnect).
 //   raw     prerouting and output: a packet to an ENI's outside address (the reply to its SNAT'd
 //           connection, a connection to its public address) is tracked in its VPC's conntrack
 //           zone (network.h), where the connection's other direction is, through its bridge.

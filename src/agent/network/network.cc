@@ -475,6 +475,12 @@ Status Network::EnsureSubnet(const Subnet& subnet) {
     if (ready_subnets_.count(subnet.id) && fs::exists("/sys/class/net/" + subnet.bridge, ec)) return Status::OK();
     ready_subnets_.erase(subnet.id);
   }
+  {
+    // That removal deleted the bridge's egress rule too (RemoveVpcRouting): the next
+    // SetSubnetEgress adds it again rather than trust what this process added before.
+    MutexLock lock(egress_mu_);
+    egress_bridges_.erase(subnet.bridge);
+  }
   // Recorded before anything is made, so that a later agent takes down what a kill leaves
   // (subnet_records.h). A failed record fails the attach: a bridge made without one would be
   // taken down by no later agent (nor its iptables rules and VPC routing) once this agent is

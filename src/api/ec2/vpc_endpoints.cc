@@ -221,9 +221,9 @@ Outcome CreateVpcEndpoint(Context& c, const RequestContext& ctx, object& in) {
   if (!offered) return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service + "' does not exist");
   // S3's and DynamoDB's interface endpoints are taken (AWS has them; wharf answers neither
   // service through one); another service has no gateway endpoint.
-  if (type == "Gateway" && offered->type != "Gateway") {
-    return AwsError::Client("InvalidServiceName", "The Vpc Endpoint Service '" + service +
-                                                      "' does not support the endpoint type '" + type + "'.");
+  if (type == "Gateway" && offered->type != "Gateway") {  // AWS's words, as clients quote them
+    return AwsError::Client("InvalidParameter",
+                            "Endpoint type (Gateway) does not match available service types ([" + std::string(offered->type) + "]).");
   }
   if (type != "Gateway" && type != "Interface") {
     return InvalidParameterValue("wharf makes Gateway and Interface endpoints; not " + type);
