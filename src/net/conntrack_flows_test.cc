@@ -12,29 +12,18 @@
 #include <cstring>
 #include <string>
 
+#include "tests/support/netlink_attributes.h"
+
 namespace wharf::net {
 namespace {
 
 constexpr uint16_t kNew = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
 
-std::string Attr(uint16_t type, std::string payload) {
-  std::string out(NLA_HDRLEN, '\0');
-  nlattr a{static_cast<uint16_t>(NLA_HDRLEN + payload.size()), type};
-  std::memcpy(out.data(), &a, sizeof a);
-  out += payload;
-  out.resize(NLA_ALIGN(out.size()), '\0');
-  return out;
-}
-std::string Nest(uint16_t type, std::string inner) { return Attr(type | NLA_F_NESTED, std::move(inner)); }
-std::string Address(const char* dotted) {
-  in_addr a{};
-  inet_pton(AF_INET, dotted, &a);
-  return std::string(reinterpret_cast<const char*>(&a.s_addr), 4);
-}
-std::string Be16(uint16_t v) {
-  uint16_t be = htons(v);
-  return std::string(reinterpret_cast<const char*>(&be), 2);
-}
+using testing::Address;
+using testing::Attr;
+using testing::Be16;
+using testing::Nest;
+
 std::string Tuple(const char* src, const char* dst, uint16_t sport, uint16_t dport, uint8_t proto = IPPROTO_TCP) {
   return Nest(CTA_TUPLE_IP, Attr(CTA_IP_V4_SRC, Address(src)) + Attr(CTA_IP_V4_DST, Address(dst))) +
          Nest(CTA_TUPLE_PROTO, Attr(CTA_PROTO_NUM, std::string(1, static_cast<char>(proto))) +

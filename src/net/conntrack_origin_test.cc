@@ -9,41 +9,29 @@
 #include <cstring>
 #include <string>
 
+#include "tests/support/netlink_attributes.h"
+
 namespace wharf::net {
 namespace {
 
 constexpr uint16_t kNew = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW;
 
-// Attributes as the kernel lays them out (aligned to 4).
-std::string Attr(uint16_t type, std::string payload) {
-  std::string out(NLA_HDRLEN, '\0');
-  nlattr a{static_cast<uint16_t>(NLA_HDRLEN + payload.size()), type};
-  std::memcpy(out.data(), &a, sizeof a);
-  out += payload;
-  out.resize(NLA_ALIGN(out.size()), '\0');
-  return out;
-}
-std::string Nest(uint16_t type, std::string inner) { return Attr(type | NLA_F_NESTED, std::move(inner)); }
-std::string Address(const char* dotted) {
-  in_addr a{};
-  inet_pton(AF_INET, dotted, &a);
-  return std::string(reinterpret_cast<const char*>(&a.s_addr), 4);
-}
-std::string Port(uint16_t port) {
-  uint16_t be = htons(port);
-  return std::string(reinterpret_cast<const char*>(&be), 2);
-}
+using testing::Address;
+using testing::Attr;
+using testing::Be16;
+using testing::Nest;
+
 // The kernel's answer to GET numbered `seq`: the original tuple task -> `dst`:`port`, the reply
 // tuple server -> task (what the request asked by).
 std::string Reply(uint32_t seq, const char* dst, uint16_t port, uint16_t type = kNew) {
   auto tuple = [](const char* src, const char* to, uint16_t sport, uint16_t dport) {
     return Nest(CTA_TUPLE_IP, Attr(CTA_IP_V4_SRC, Address(src)) + Attr(CTA_IP_V4_DST, Address(to))) +
            Nest(CTA_TUPLE_PROTO, Attr(CTA_PROTO_NUM, std::string(1, static_cast<char>(IPPROTO_TCP))) +
-                                     Attr(CTA_PROTO_SRC_PORT, Port(sport)) + Attr(CTA_PROTO_DST_PORT, Port(dport)));
+                                     Attr(CTA_PROTO_SRC_PORT, Be16(sport)) + Attr(CTA_PROTO_DST_PORT, Be16(dport)));
   };
   std::string attrs = Nest(CTA_TUPLE_ORIG, tuple("10.0.1.5", dst, 40000, port)) +
                       Nest(CTA_TUPLE_REPLY, tuple("10.99.0.1", "10.0.1.5", 8080, 40000)) +
-                      Attr(CTA_ZONE, Port(7));
+                      Attr(CTA_ZONE, Be16(7));
   std::string out(NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(nfgenmsg)), '\0');
   nlmsghdr h{};
   h.nlmsg_len = static_cast<uint32_t>(out.size() + attrs.size());

@@ -353,28 +353,32 @@ with WharfServer(agent=True) as server:
         assert reaches_host(t), "with a public address the host is the internet"
         assert not reaches_host_from(t, "10.0.1.251"), "a forged source passes for the task's way out"
 
+    def node_tables_and_marks():
+        """The node's four tables, each with a piece of text one of its rules has."""
+        return {("ip", server.node_table("wharf_egress")): "snat to",
+                ("bridge", server.node_table("wharf_egress")): "@ports",
+                ("inet", server.node_table("wharf")): "@eni_out",
+                ("inet", server.node_table("wharf_vpc")): "ct zone set"}
+
+    def table_is_whole(table):
+        p = sh("nft", "list", "table", *table, check=False)
+        return p.returncode == 0 and node_tables_and_marks()[table] in p.stdout
+
     @checks.run
     def the_nodes_tables_come_back_at_once_when_someone_else_empties_them():
         # `nft flush table`: the tables stay, their rules go. A rule of each says it is whole.
-        tables = {("ip", server.node_table("wharf_egress")): "snat to",
-                  ("bridge", server.node_table("wharf_egress")): "@ports",
-                  ("inet", server.node_table("wharf")): "@eni_out",
-                  ("inet", server.node_table("wharf_vpc")): "ct zone set"}
-
-        def whole(table):
-            p = sh("nft", "list", "table", *table, check=False)
-            return p.returncode == 0 and tables[table] in p.stdout
+        tables = node_tables_and_marks()
 
         took = []
         for _ in range(5):
-            assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+            assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
             script = "".join(f"flush table {family} {name}\n" for family, name in tables)
             start = time.time()
             subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
-            while time.time() < start + 5 and not all(whole(t) for t in tables):
+            while time.time() < start + 5 and not all(table_is_whole(t) for t in tables):
                 time.sleep(0.01)
             took.append(time.time() - start)
-            assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+            assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
         took.sort()
         print(f"  the node's four tables whole again {took[2] * 1000:.0f} ms (median of 5) after a flush")
         assert took[2] < 3.0, took  # a second's fraction when quiet; room for a busy machine
@@ -386,26 +390,19 @@ with WharfServer(agent=True) as server:
         # Deleted and made again, empty, in one transaction (what restoring an old `nft list
         # ruleset` does): no table is missing at the transaction's end, and a set's elements
         # flushed leave every rule; only who committed it (not the node's nft) tells it apart.
-        tables = {("ip", server.node_table("wharf_egress")): "snat to",
-                  ("bridge", server.node_table("wharf_egress")): "@ports",
-                  ("inet", server.node_table("wharf")): "@eni_out",
-                  ("inet", server.node_table("wharf_vpc")): "ct zone set"}
-
-        def whole(table):
-            p = sh("nft", "list", "table", *table, check=False)
-            return p.returncode == 0 and tables[table] in p.stdout
+        tables = node_tables_and_marks()
 
         def ports():
             return sh("nft", "list", "set", "bridge", server.node_table("wharf_egress"), "ports").stdout.count(" . ")
 
-        assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
         script = "".join(f"delete table {family} {name}\ntable {family} {name} {{}}\n" for family, name in tables)
         start = time.time()
         subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
-        while time.time() < start + 5 and not all(whole(t) for t in tables):
+        while time.time() < start + 5 and not all(table_is_whole(t) for t in tables):
             time.sleep(0.01)
         took = time.time() - start
-        assert all(whole(t) for t in tables), [t for t in tables if not whole(t)]
+        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
         print(f"  the node's four tables whole again {took * 1000:.0f} ms after someone else replaced them empty")
         assert took < 3.0, took  # a second's fraction when quiet; room for a busy machine
         held = ports()
