@@ -28,12 +28,11 @@ import re
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import sys
 import time
 import urllib.request
-from benchlib import (BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, read_credentials,
+from benchlib import (BenchError, medians, run_main, Processes, cpu_seconds, free_port, machine_cpu_seconds, health_ok, read_credentials,
                       read_log, run_wrk, wait_until)
 
 
@@ -54,27 +53,7 @@ SECRETS_TARGET = "secretsmanager."
 GET_SECRET = "GetSecretValue"
 
 
-
-
-
-
 # --- processes -------------------------------------------------------------------------
-
-
-
-
-
-
-def health_ok(port):
-    """One GET /_wharf/health on a fresh connection; True if it answered 200."""
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(b"GET /_wharf/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            return s.recv(16).startswith(b"HTTP/1.1 200")
-    except OSError:
-        return False
-
-
 
 
 def start_wharf(procs, wharf_bin, threads, data_dir=None):
@@ -109,10 +88,6 @@ def rss_mib(pid, field="VmRSS"):
     raise BenchError(f"no {field} for pid {pid}")
 
 
-
-
-
-
 def logged_ready_ms(log_path):
     """wharf's own ready_ms (from main() to listening), for comparison with the outside view."""
     m = re.search(r"ready_ms=([0-9.]+)", read_log(log_path, tail=100000))
@@ -135,8 +110,6 @@ def measure_time_to_ready(procs, wharf_bin, threads, starts):
         procs.stop(proc)
         reused.append(seconds * 1000)
     return statistics.median(fresh), statistics.median(reused), statistics.median(inner)
-
-
 
 
 CONTAINERS = [
@@ -279,10 +252,6 @@ class Endpoint:
             raise BenchError(f"replayed {self.name} answered {status}: {answer[:500]!r}")
         write_wrk_script(self.script, headers, body)
         return answer
-
-
-
-
 
 
 def measure(endpoint, connections, duration):

@@ -69,6 +69,16 @@ class Processes:
         self.dirs = []
 
 
+def health_ok(port):
+    """One GET /_wharf/health on a fresh connection; True if it answered 200."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"GET /_wharf/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(16).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False
+
+
 def read_log(path, tail=2000):
     try:
         with open(path, "rb") as f:

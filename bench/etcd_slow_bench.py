@@ -34,7 +34,7 @@ import threading
 import time
 import urllib.request
 
-from benchlib import BenchError, medians, run_main, Processes, cpu_seconds, free_port, read_credentials, read_log, run_wrk, wait_until
+from benchlib import BenchError, medians, run_main, Processes, cpu_seconds, free_port, read_credentials, read_log, run_wrk, wait_until, health_ok
 import api_bench
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -150,7 +150,7 @@ def start_wharf(procs, wharf_bin, threads, workers, store):
     if store:
         argv += ["--store", store]
     proc = procs.spawn(argv, log)
-    wait_until(proc, lambda: api_bench.health_ok(port), log, f"wharf --api-workers {workers}", timeout=30)
+    wait_until(proc, lambda: health_ok(port), log, f"wharf --api-workers {workers}", timeout=30)
     return proc, port, data_dir
 
 

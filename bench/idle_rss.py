@@ -21,21 +21,12 @@ import signal
 import statistics
 import sys
 import time
-import urllib.request
 
-from benchlib import BenchError, run_main, Processes, free_port, wait_until
+from benchlib import BenchError, run_main, Processes, free_port, wait_until, health_ok
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AIM_IDLE_RSS_MIB = 15.0
 STACK_KB = 8192  # glibc's default thread stack: an anonymous mapping of this size is one
-
-
-def health_ok(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_wharf/health", timeout=1) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 def read_status(pid):

@@ -25,19 +25,10 @@ import re
 import shutil
 import subprocess
 import time
-import urllib.request
 
-from benchlib import BenchError, run_main, Processes, free_port, wait_until
+from benchlib import BenchError, run_main, Processes, free_port, wait_until, health_ok
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def health_ok(port):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_wharf/health", timeout=1) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 def defined_functions(binary):
