@@ -148,6 +148,18 @@ class NetworkTest : public ::testing::Test {
   // This test run's VPC table (an agent's is NodeTableName's), never a running agent's.
   static std::string VpcTable() { return "wt" + std::to_string(getpid()) + "_vpc"; }
 
+  // A second agent on this host: its own state directory (emptied) and namespace prefix, the
+  // host's locks shared with the first.
+  static CniOptions SecondAgentOptions(const std::string& state_dir, const std::string& vpc_table) {
+    fs::remove_all(state_dir);
+    CniOptions options;
+    options.state_dir = state_dir;
+    options.lock_dir = LockDir();
+    options.netns_prefix = NodeNetnsPrefix(state_dir);
+    options.vpc_table = vpc_table;
+    return options;
+  }
+
   // Each test passes its own second octet so that tests never share a subnet.
   Subnet MakeSubnet(int octet) {
     char bridge[16];
@@ -503,12 +515,7 @@ TEST_F(NetworkTest, AnEnisPortIsNamedAndPinnedAndAnOlderAgentsIsNamedAtAdoption)
 TEST_F(NetworkTest, ASubnetTakenDownLeavesAnotherAgentsVpcRoutingAndIsSetUpAgainWhole) {
   const std::string pid = std::to_string(getpid());
   const std::string other_dir = state_dir_ + "-other";
-  fs::remove_all(other_dir);
-  CniOptions options;
-  options.state_dir = other_dir;
-  options.lock_dir = LockDir();
-  options.netns_prefix = NodeNetnsPrefix(other_dir);
-  options.vpc_table = VpcTable() + "b";
+  CniOptions options = SecondAgentOptions(other_dir, VpcTable() + "b");
   auto other = Network::Open(options);
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   char b1[16], b2[16];
@@ -585,12 +592,7 @@ TEST_F(NetworkTest, AttachAfterItsNamespaceVanishedStartsOverWithoutLeaking) {
 // (a kill between making it and writing the record must not leak it).
 TEST_F(NetworkTest, ListsOnlyItsOwnNamespacesWithOrWithoutARecord) {
   const std::string other_dir = state_dir_ + "-other";
-  fs::remove_all(other_dir);
-  CniOptions options;
-  options.state_dir = other_dir;
-  options.lock_dir = LockDir();
-  options.netns_prefix = NodeNetnsPrefix(other_dir);
-  options.vpc_table = VpcTable();
+  CniOptions options = SecondAgentOptions(other_dir, VpcTable());
   ASSERT_NE(options.netns_prefix, NodeNetnsPrefix(state_dir_));
   auto other = Network::Open(options);
   ASSERT_TRUE(other.ok()) << other.status().ToString();
