@@ -364,6 +364,18 @@ with WharfServer(agent=True) as server:
         p = sh("nft", "list", "table", *table, check=False)
         return p.returncode == 0 and node_tables_and_marks()[table] in p.stdout
 
+    def whole_again_after(script):
+        """Runs `script` with nft as someone else would; seconds until the node's tables are whole."""
+        tables = node_tables_and_marks()
+        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
+        start = time.time()
+        subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
+        while time.time() < start + 5 and not all(table_is_whole(t) for t in tables):
+            time.sleep(0.01)
+        took = time.time() - start
+        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
+        return took
+
     @checks.run
     def the_nodes_tables_come_back_at_once_when_someone_else_empties_them():
         # `nft flush table`: the tables stay, their rules go. A rule of each says it is whole.
@@ -371,14 +383,7 @@ with WharfServer(agent=True) as server:
 
         took = []
         for _ in range(5):
-            assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
-            script = "".join(f"flush table {family} {name}\n" for family, name in tables)
-            start = time.time()
-            subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
-            while time.time() < start + 5 and not all(table_is_whole(t) for t in tables):
-                time.sleep(0.01)
-            took.append(time.time() - start)
-            assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
+            took.append(whole_again_after("".join(f"flush table {family} {name}\n" for family, name in tables)))
         took.sort()
         print(f"  the node's four tables whole again {took[2] * 1000:.0f} ms (median of 5) after a flush")
         assert took[2] < 3.0, took  # a second's fraction when quiet; room for a busy machine
@@ -395,14 +400,8 @@ with WharfServer(agent=True) as server:
         def ports():
             return sh("nft", "list", "set", "bridge", server.node_table("wharf_egress"), "ports").stdout.count(" . ")
 
-        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
-        script = "".join(f"delete table {family} {name}\ntable {family} {name} {{}}\n" for family, name in tables)
-        start = time.time()
-        subprocess.run(["nft", "-f", "-"], input=script, text=True, check=True, capture_output=True)
-        while time.time() < start + 5 and not all(table_is_whole(t) for t in tables):
-            time.sleep(0.01)
-        took = time.time() - start
-        assert all(table_is_whole(t) for t in tables), [t for t in tables if not table_is_whole(t)]
+        took = whole_again_after("".join(f"delete table {family} {name}\ntable {family} {name} {{}}\n"
+                                         for family, name in tables))
         print(f"  the node's four tables whole again {took * 1000:.0f} ms after someone else replaced them empty")
         assert took < 3.0, took  # a second's fraction when quiet; room for a busy machine
         held = ports()
